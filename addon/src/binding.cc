@@ -1,0 +1,182 @@
+// N-API glue for the few syscalls Node itself lacks. No policy lives here: each function
+// validates its arguments, makes one syscall and turns a failure into a Node-style
+// ErrnoException ({code, errno, syscall, path}) that runtime/native.ts re-wraps.
+#include <napi.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+namespace {
+
+const char *errno_name(int e) {
+  switch (e) {
+#define E(x) case x: return #x;
+    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(EBADF) E(EAGAIN) E(ENOMEM) E(EACCES)
+    E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE)
+    E(ENOSPC) E(EROFS) E(EMLINK) E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(ENODATA)
+    E(ENOTSUP) E(ERANGE) E(E2BIG) E(EFBIG) E(ENXIO) E(ECHILD) E(EDQUOT)
+#undef E
+    default: return "EUNKNOWN";
+  }
+}
+
+// Throws an Error shaped like Node's ErrnoException and returns an empty value.
+Napi::Value throw_errno(Napi::Env env, int err, const char *syscall_name, const std::string &path = "") {
+  std::string msg = std::string(errno_name(err)) + ": " + strerror(err) + ", " + syscall_name;
+  if (!path.empty()) msg += " '" + path + "'";
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, errno_name(err)));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, syscall_name));
+  if (!path.empty()) e.Set("path", Napi::String::New(env, path));
+  e.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value type_error(Napi::Env env, const char *msg) {
+  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+bool arg_string(const Napi::CallbackInfo &info, size_t i, std::string &out) {
+  if (info.Length() <= i || !info[i].IsString()) return false;
+  out = info[i].As<Napi::String>().Utf8Value();
+  return out.find('\0') == std::string::npos;
+}
+
+bool arg_int(const Napi::CallbackInfo &info, size_t i, int64_t &out) {
+  if (info.Length() <= i || !info[i].IsNumber()) return false;
+  out = info[i].As<Napi::Number>().Int64Value();
+  return true;
+}
+
+Napi::Value Mknod(const Napi::CallbackInfo &info) {
+  std::string path;
+  int64_t mode, dev;
+  if (!arg_string(info, 0, path) || !arg_int(info, 1, mode) || !arg_int(info, 2, dev))
+    return type_error(info.Env(), "mknod(path: string, mode: number, dev: number)");
+  if (mknod(path.c_str(), (mode_t)mode, (dev_t)dev) < 0) return throw_errno(info.Env(), errno, "mknod", path);
+  return info.Env().Undefined();
+}
+
+Napi::Value Makedev(const Napi::CallbackInfo &info) {
+  int64_t major_, minor_;
+  if (!arg_int(info, 0, major_) || !arg_int(info, 1, minor_) || major_ < 0 || minor_ < 0 || major_ > 0xfff ||
+      minor_ > 0xfffff)
+    return type_error(info.Env(), "makedev(major: 0..4095, minor: 0..1048575)");
+  return Napi::Number::New(info.Env(), (double)makedev((unsigned)major_, (unsigned)minor_));
+}
+
+Napi::Value Lsetxattr(const Napi::CallbackInfo &info) {
+  std::string path, name;
+  if (!arg_string(info, 0, path) || !arg_string(info, 1, name) || info.Length() < 3 || !info[2].IsBuffer())
+    return type_error(info.Env(), "lsetxattr(path: string, name: string, value: Buffer)");
+  auto buf = info[2].As<Napi::Buffer<char>>();
+  if (lsetxattr(path.c_str(), name.c_str(), buf.Data(), buf.Length(), 0) < 0)
+    return throw_errno(info.Env(), errno, "lsetxattr", path);
+  return info.Env().Undefined();
+}
+
+Napi::Value Lgetxattr(const Napi::CallbackInfo &info) {
+  std::string path, name;
+  if (!arg_string(info, 0, path) || !arg_string(info, 1, name))
+    return type_error(info.Env(), "lgetxattr(path: string, name: string)");
+  for (;;) {
+    ssize_t n = lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+    if (n < 0) {
+      if (errno == ENODATA) return info.Env().Null();
+      return throw_errno(info.Env(), errno, "lgetxattr", path);
+    }
+    std::vector<char> data((size_t)n + 1);
+    ssize_t m = lgetxattr(path.c_str(), name.c_str(), data.data(), data.size());
+    if (m < 0) {
+      if (errno == ERANGE) continue;  // grew between the two calls
+      if (errno == ENODATA) return info.Env().Null();
+      return throw_errno(info.Env(), errno, "lgetxattr", path);
+    }
+    return Napi::Buffer<char>::Copy(info.Env(), data.data(), (size_t)m);
+  }
+}
+
+Napi::Value Llistxattr(const Napi::CallbackInfo &info) {
+  std::string path;
+  if (!arg_string(info, 0, path)) return type_error(info.Env(), "llistxattr(path: string)");
+  for (;;) {
+    ssize_t n = llistxattr(path.c_str(), nullptr, 0);
+    if (n < 0) {
+      if (errno == ENOTSUP) return Napi::Array::New(info.Env());
+      return throw_errno(info.Env(), errno, "llistxattr", path);
+    }
+    std::vector<char> data((size_t)n + 1);
+    ssize_t m = llistxattr(path.c_str(), data.data(), data.size());
+    if (m < 0) {
+      if (errno == ERANGE) continue;
+      return throw_errno(info.Env(), errno, "llistxattr", path);
+    }
+    Napi::Array out = Napi::Array::New(info.Env());
+    uint32_t idx = 0;
+    for (ssize_t off = 0; off < m;) {
+      std::string name(data.data() + off);
+      off += (ssize_t)name.size() + 1;
+      if (!name.empty()) out.Set(idx++, Napi::String::New(info.Env(), name));
+    }
+    return out;
+  }
+}
+
+// flock(fd, op): returns false instead of throwing when LOCK_NB would block.
+Napi::Value Flock(const Napi::CallbackInfo &info) {
+  int64_t fd, op;
+  if (!arg_int(info, 0, fd) || !arg_int(info, 1, op)) return type_error(info.Env(), "flock(fd: number, op: number)");
+  for (;;) {
+    if (flock((int)fd, (int)op) == 0) return Napi::Boolean::New(info.Env(), true);
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return Napi::Boolean::New(info.Env(), false);
+    return throw_errno(info.Env(), errno, "flock");
+  }
+}
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
+  int64_t pid;
+  if (!arg_int(info, 0, pid) || pid <= 0) return type_error(info.Env(), "pidfdOpen(pid: number > 0)");
+  long fd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
+  if (fd < 0) return throw_errno(info.Env(), errno, "pidfd_open");
+  // pidfd_open sets O_CLOEXEC already; nothing else to do.
+  return Napi::Number::New(info.Env(), (double)fd);
+}
+
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo &info) {
+  int64_t fd, sig;
+  if (!arg_int(info, 0, fd) || !arg_int(info, 1, sig) || sig < 0 || sig > 64)
+    return type_error(info.Env(), "pidfdSendSignal(pidfd: number, signal: 0..64)");
+  if (syscall(SYS_pidfd_send_signal, (int)fd, (int)sig, nullptr, 0) < 0)
+    return throw_errno(info.Env(), errno, "pidfd_send_signal");
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("mknod", Napi::Function::New(env, Mknod));
+  exports.Set("makedev", Napi::Function::New(env, Makedev));
+  exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
+  exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
+  exports.Set("llistxattr", Napi::Function::New(env, Llistxattr));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(podrun_native, Init)

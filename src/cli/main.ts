@@ -1,0 +1,142 @@
+// The CLI entry point: global flags, a verb table with lazy imports (start-up pays only for the
+// verb used), and the single catch that maps errors to messages and exit codes.
+import { PodrunError, SpecErrors, UsageError } from '../errors';
+import { resolvePaths } from '../paths';
+import type { CliContext, Verb } from './context';
+
+const VERBS: Record<string, { file: string; summary: string }> = {
+  apply: { file: 'apply', summary: 'create or update pods from manifests (-f FILE|DIR|-)' },
+  get: { file: 'get', summary: 'list pods (get pods, get pod NAME)' },
+  describe: { file: 'describe', summary: 'show a pod in detail (describe pod NAME)' },
+  logs: { file: 'logs', summary: "print a container's logs" },
+  exec: { file: 'exec', summary: 'run a command in a running container' },
+  delete: { file: 'delete', summary: 'stop and remove pods' },
+  commit: { file: 'commit', summary: "make an image from a container's changes" },
+  pull: { file: 'pull', summary: 'pull an image from a registry' },
+  push: { file: 'push', summary: 'push an image to a registry' },
+  images: { file: 'images', summary: 'list images' },
+  rmi: { file: 'rmi', summary: 'remove images' },
+  image: { file: 'image', summary: 'manage images (ls, rm, prune, inspect)' },
+  load: { file: 'load', summary: 'load images from a docker or OCI archive (-i FILE)' },
+  save: { file: 'save', summary: 'save an image to an OCI archive (-o FILE)' },
+  import: { file: 'import', summary: 'make a one-layer image from a directory or tar' },
+  login: { file: 'login', summary: 'store registry credentials' },
+  version: { file: 'version', summary: 'print versions' },
+};
+
+const GLOBAL_USAGE = `usage: podrun [--root DIR] [--log-level LEVEL] [--log-file FILE] [--debug] COMMAND [ARGS...]
+
+commands:
+${Object.entries(VERBS)
+  .map(([k, v]) => `  ${k.padEnd(9)} ${v.summary}`)
+  .join('\n')}
+
+Run 'podrun COMMAND --help' for a command's options.`;
+
+interface Globals {
+  root?: string;
+  runRoot?: string;
+  logLevel?: string;
+  logFile?: string;
+  debug: boolean;
+}
+
+/** Takes global flags from anywhere before `--`; returns them and the remaining argv. */
+export function splitGlobals(argv: string[]): { globals: Globals; rest: string[] } {
+  const globals: Globals = { debug: false };
+  const rest: string[] = [];
+  const valued: Record<string, keyof Globals> = {
+    '--root': 'root',
+    '--run-root': 'runRoot',
+    '--log-level': 'logLevel',
+    '--log-file': 'logFile',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const eq = a.indexOf('=');
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    if (flag in valued) {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      (globals as unknown as Record<string, string>)[valued[flag]] = v;
+    } else if (a === '--debug') {
+      globals.debug = true;
+    } else {
+      rest.push(a);
+    }
+  }
+  return { globals, rest };
+}
+
+export async function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  let debug = argv.includes('--debug');
+  try {
+    const { globals, rest } = splitGlobals(argv);
+    debug = globals.debug;
+    if (globals.logLevel || globals.logFile || debug) {
+      const { configureLog } = await import('../log');
+      configureLog({ level: debug ? 'debug' : globals.logLevel, file: globals.logFile });
+    }
+    const [verb, ...args] = rest;
+    if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
+      out(GLOBAL_USAGE + '\n');
+      return verb ? 0 : 2;
+    }
+    if (verb === '--version') return run(['version'], out);
+    const entry = VERBS[verb];
+    if (!entry) throw new UsageError(`unknown command '${verb}'`, suggestVerb(verb));
+    const ctx: CliContext = { paths: resolvePaths(globals), debug, out };
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const mod = require(`./verbs/${entry.file}`) as { run: Verb };
+    return await mod.run(args, ctx);
+  } catch (e) {
+    return report(e, debug);
+  }
+}
+
+function suggestVerb(verb: string): string {
+  const near = Object.keys(VERBS).find((k) => k.startsWith(verb.slice(0, 3)));
+  return near ? `did you mean 'podrun ${near}'? Run 'podrun help' for the list.` : "run 'podrun help' for the list";
+}
+
+function report(e: unknown, debug: boolean): number {
+  const err = (s: string) => process.stderr.write(s + '\n');
+  if (e instanceof SpecErrors) {
+    for (const s of e.errors) {
+      err(`error: ${s.message}`);
+      if (s.hint) err(`  hint: ${s.hint}`);
+    }
+    return e.exitCode;
+  }
+  if (e instanceof PodrunError) {
+    err(`error: ${e.message}`);
+    if (e.hint) err(`  hint: ${e.hint}`);
+    if (debug && e.stack) err(e.stack);
+    return e.exitCode;
+  }
+  const ex = e as Error;
+  err(`error: ${ex?.message ?? String(e)}`);
+  err(`  this is a podrun bug; please report it with this output (podrun ${version()}, node ${process.version})`);
+  if (ex?.stack) err(ex.stack);
+  return 1;
+}
+
+export function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('../../../package.json') as { version: string }).version;
+}
+
+export function main(argv: string[]): void {
+  run(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.exitCode = report(e, true);
+    },
+  );
+}

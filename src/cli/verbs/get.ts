@@ -1,0 +1,6 @@
+import { PodrunError } from '../../errors';
+import type { CliContext } from '../context';
+
+export async function run(_argv: string[], _ctx: CliContext): Promise<number> {
+  throw new PodrunError('podrun get: not implemented yet');
+}

@@ -1,0 +1,71 @@
+// Every error podrun expects to happen is a PodrunError: it carries an exit code and a hint, and
+// the CLI's single catch prints it as `error: ...` without a stack. Anything else is a bug.
+
+export class PodrunError extends Error {
+  exitCode = 1;
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line usage: exit 2, nothing changed. */
+export class UsageError extends PodrunError {
+  override exitCode = 2;
+}
+
+/** One problem in a manifest, located by file, line and field path. */
+export class SpecError extends PodrunError {
+  override exitCode = 2;
+  constructor(
+    readonly file: string,
+    readonly path: (string | number)[],
+    readonly detail: string,
+    hint?: string,
+    readonly line?: number,
+  ) {
+    super(`${file}${line ? `:${line}` : ''}: ${formatFieldPath(path) || '(document)'}: ${detail}`, hint);
+  }
+}
+
+/** Several spec errors reported at once; the CLI prints each with its hint. */
+export class SpecErrors extends PodrunError {
+  override exitCode = 2;
+  constructor(readonly errors: SpecError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+  }
+}
+
+/** A failed syscall, from the addon or the helper: keeps errno as a code callers can test. */
+export class SyscallError extends PodrunError {
+  constructor(
+    readonly code: string,
+    readonly errno: number,
+    readonly syscall: string,
+    readonly path?: string,
+    readonly step?: string,
+    hint?: string,
+  ) {
+    super(`${step ? `${step}: ` : ''}${syscall}${path ? ` ${path}` : ''}: ${code}`, hint);
+  }
+}
+
+/** The thing named does not exist (pod, image, container). */
+export class NotFoundError extends PodrunError {}
+
+/** The operation conflicts with current state (pod locked, image in use). */
+export class ConflictError extends PodrunError {}
+
+/** `spec.containers[1].image` from ['spec', 'containers', 1, 'image']. */
+export function formatFieldPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${p}` : p;
+  }
+  return out;
+}
+
+export function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}

@@ -1,0 +1,42 @@
+// The contract between the image store and everything else (runtime, commit, CLI).
+// The runtime asks only `resolveImage` for an image's unpacked layer dirs and its config.
+
+/** The `config` object of an OCI image config (subset podrun uses; other keys are kept). */
+export interface ImageConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+  StopSignal?: string;
+  Labels?: Record<string, string>;
+  [k: string]: unknown;
+}
+
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+export interface ResolvedImage {
+  /** Normalised reference, e.g. docker.io/library/busybox:latest or ...@sha256:... */
+  ref: string;
+  /** sha256:<hex> digest of the image config blob (what `podrun images` shows, shortened). */
+  imageId: string;
+  /** sha256:<hex> digest of the manifest the image was resolved through. */
+  manifestDigest: string;
+  config: ImageConfig;
+  /** Unpacked read-only layer directories, lowest first (overlay lowerdir lists them reversed). */
+  layerDirs: string[];
+}
+
+export interface ResolveOptions {
+  policy: PullPolicy;
+  /** Pull progress goes here; undefined means quiet. */
+  progress?: (line: string) => void;
+  insecure?: boolean;
+}
+
+/** What the runtime needs from the store; `images/store.ts` implements it. */
+export interface ImageResolver {
+  resolveImage(ref: string, opts: ResolveOptions): Promise<ResolvedImage>;
+}

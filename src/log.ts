@@ -1,0 +1,29 @@
+// winston, created on first use so commands that never log do not pay for loading it.
+// Logs go to stderr (or --log-file); stdout carries only results.
+import type { Logger } from 'winston';
+
+let logger: Logger | undefined;
+let level = process.env.PODRUN_LOG_LEVEL || 'warn';
+let file: string | undefined;
+
+export function configureLog(opts: { level?: string; file?: string }): void {
+  if (opts.level) level = opts.level;
+  if (opts.file) file = opts.file;
+  logger = undefined;
+}
+
+export function log(): Logger {
+  if (!logger) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const winston = require('winston') as typeof import('winston');
+    const fmt = winston.format.printf((i) => `podrun ${i.level}: ${String(i.message)}`);
+    logger = winston.createLogger({
+      level,
+      format: fmt,
+      transports: file
+        ? [new winston.transports.File({ filename: file })]
+        : [new winston.transports.Console({ stderrLevels: Object.keys(winston.config.npm.levels) })],
+    });
+  }
+  return logger;
+}

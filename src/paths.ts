@@ -1,0 +1,26 @@
+// Where podrun keeps things. Lasting state (images, pod uppers, logs, exit records) lives under
+// the root (/var/lib/podrun); live state (locks, sockets) under the run root (/run/podrun), which
+// a reboot empties. PODRUN_ROOT / --root move both, so tests get a private store.
+import { join } from 'path';
+
+export interface Paths {
+  root: string;
+  runRoot: string;
+}
+
+export function resolvePaths(opts: { root?: string; runRoot?: string } = {}): Paths {
+  const root = opts.root || process.env.PODRUN_ROOT || '/var/lib/podrun';
+  const explicitRoot = Boolean(opts.root || process.env.PODRUN_ROOT);
+  const runRoot =
+    opts.runRoot || process.env.PODRUN_RUNROOT || (explicitRoot ? join(root, 'run') : '/run/podrun');
+  return { root, runRoot };
+}
+
+/** Directory of the image store. */
+export const imagesDir = (p: Paths) => join(p.root, 'images');
+/** Lasting directory of one pod: spec, uppers, emptyDirs, logs, exit records. */
+export const podDir = (p: Paths, key: string) => join(p.root, 'pods', key);
+/** Live directory of one pod: lock and monitor pid. */
+export const podRunDir = (p: Paths, key: string) => join(p.runRoot, 'pods', key);
+/** `namespace_name`: unique because both parts are DNS labels without `_`. */
+export const podKey = (namespace: string, name: string) => `${namespace}_${name}`;
