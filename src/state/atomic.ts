@@ -1,0 +1,53 @@
+// Atomic file writes: a reader (or a crash) sees the old file or the new one, never half of one.
+// tmp file in the same dir, fsync, rename, then fsync the dir so the rename itself is durable.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
+import { basename, dirname, join } from 'path';
+import { isErrno } from '../errors';
+
+export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    unlinkSync(tmp);
+    throw e;
+  }
+  fsyncDir(dirname(path));
+}
+
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode);
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parsed JSON, or undefined when the file does not exist (ENOENT/ENOTDIR). Bad JSON throws. */
+export function readJsonIfExists<T>(path: string): T | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined;
+    throw e;
+  }
+  return JSON.parse(text) as T;
+}

@@ -1,0 +1,77 @@
+// One lock per pod so two podrun commands never change the same pod at once. flock with
+// LOCK_NB: the loser fails at once with a ConflictError instead of queueing behind a long apply.
+// The lock file is removed on release (so no state is left behind); a locker that opened the
+// file before the unlink notices the inode changed and retries on the new file.
+import { closeSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'fs';
+import { join } from 'path';
+import { ConflictError } from '../errors';
+import { Paths } from '../paths';
+
+export interface FlockOps {
+  flock(fd: number, op: number): boolean;
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+export const podLockPath = (paths: Paths, key: string) => join(paths.runRoot, 'locks', `pod-${key}.lock`);
+
+function defaultOps(): FlockOps {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('../runtime/native') as typeof import('../runtime/native')).native();
+}
+
+/** Takes the lock or throws ConflictError; returns the release function. */
+export function lockPod(paths: Paths, key: string, label: string, ops: FlockOps = defaultOps()): () => void {
+  const path = podLockPath(paths, key);
+  mkdirSync(join(paths.runRoot, 'locks'), { recursive: true, mode: 0o700 });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const fd = openSync(path, 'a', 0o600);
+    let locked = false;
+    try {
+      locked = ops.flock(fd, LOCK_EX | LOCK_NB);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+    if (!locked) {
+      closeSync(fd);
+      throw new ConflictError(
+        `pod ${label} is being changed by another podrun command`,
+        'wait for that command to finish, then run this one again',
+      );
+    }
+    let same = false;
+    try {
+      same = statSync(path).ino === fstatSync(fd).ino;
+    } catch {
+      same = false;
+    }
+    if (same) {
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+        closeSync(fd);
+      };
+    }
+    closeSync(fd); // the previous holder removed it; lock the new file instead
+  }
+  throw new ConflictError(`pod ${label} is being changed by another podrun command`);
+}
+
+export async function withPodLock<T>(
+  paths: Paths,
+  key: string,
+  fn: () => Promise<T> | T,
+  opts: { label?: string; ops?: FlockOps } = {},
+): Promise<T> {
+  const release = lockPod(paths, key, opts.label ?? key.slice(key.indexOf('_') + 1), opts.ops);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}

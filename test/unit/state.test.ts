@@ -1,0 +1,232 @@
+import { expect } from 'chai';
+import { spawn } from 'child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { ConflictError, NotFoundError, UsageError } from '../../src/errors';
+import type { PodPlan } from '../../src/plan/types';
+import {
+  canRemove,
+  canStop,
+  computePodStatus,
+  findPod,
+  isAlive,
+  k8sPod,
+  listPodRecords,
+  lockPod,
+  parsePodAddress,
+  parseProcStat,
+  PodRecord,
+  PodSnapshot,
+  readStartTime,
+  withPodLock,
+  writeJsonAtomic,
+  writePodRecord,
+  ContainerStateFile,
+  namespaceFrom,
+} from '../../src/state';
+
+function plan(root: string, name: string, containers: string[]): PodPlan {
+  const pod = join(root, 'pods', `default_${name}`);
+  return {
+    key: `default_${name}`,
+    name,
+    namespace: 'default',
+    uid: 'u1',
+    hostname: name,
+    dirs: { pod, run: join(root, 'run', name), init: join(pod, 'init'), shm: join(pod, 'shm') },
+    namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'container' },
+    shmSizeBytes: 64 << 20,
+    hosts: '',
+    resolvConf: '',
+    volumes: [],
+    containers: containers.map((c) => ({
+      name: c,
+      image: { ref: 'busybox:test', pullPolicy: 'IfNotPresent', imageId: 'sha256:abc' },
+      argv: ['sh'],
+      env: [],
+      workingDir: '/',
+      user: {},
+      mounts: [],
+      ports: [],
+      stdin: false,
+      tty: false,
+      stopSignal: 'SIGTERM',
+      dirs: { upper: '', work: '', rootfs: '', logDir: '', state: join(pod, 'containers', c, 'state.json') },
+    })),
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+    specHash: 'h',
+  };
+}
+
+function record(p: PodPlan): PodRecord {
+  return {
+    apiVersion: 'podrun/v1',
+    kind: 'PodRecord',
+    uid: p.uid,
+    createdAt: '2026-11-28T10:00:00Z',
+    manifest: { apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name }, spec: { containers: [] } },
+    plan: p,
+  };
+}
+
+function snap(states: (ContainerStateFile | undefined)[], opts: { alive?: boolean[]; monitorAlive?: boolean; monitor?: boolean } = {}): PodSnapshot {
+  const p = plan('/x', 'web', states.map((_, i) => `c${i}`));
+  return {
+    record: record(p),
+    monitor: opts.monitor === false ? undefined : { pid: 1, startTime: 1 },
+    monitorAlive: opts.monitorAlive ?? true,
+    pauseAlive: opts.monitorAlive ?? true,
+    containers: p.containers.map((c, i) => ({ plan: c, state: states[i], alive: opts.alive?.[i] ?? false })),
+  };
+}
+
+const running = (pid = 10): ContainerStateFile => ({ pid, startTime: 5, startedAt: '2026-11-28T10:00:01Z' });
+const exited = (code: number): ContainerStateFile => ({
+  ...running(),
+  exitCode: code,
+  signal: null,
+  finishedAt: '2026-11-28T10:00:02Z',
+  reason: code === 0 ? 'Completed' : 'Error',
+});
+
+describe('state: process identity', () => {
+  it('parses field 22 even when comm has spaces and parens', () => {
+    const st = parseProcStat('42 (a) b (c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10');
+    expect(st).to.deep.equal({ state: 'S', ppid: 1, startTime: 987654 });
+  });
+  it('a live process matches its start time; a wrong start time or a reaped child does not', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const pid = child.pid!;
+    const startTime = readStartTime(pid)!;
+    expect(isAlive({ pid, startTime })).to.equal(true);
+    expect(isAlive({ pid, startTime: startTime + 1 })).to.equal(false);
+    const done = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await done;
+    expect(isAlive({ pid, startTime })).to.equal(false);
+  });
+});
+
+describe('state: records and locks', () => {
+  let root: string;
+  const paths = () => ({ root, runRoot: join(root, 'run') });
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'podrun-state-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('writes JSON atomically, leaving no temp files', () => {
+    const f = join(root, 'a.json');
+    writeJsonAtomic(f, { a: 1 });
+    writeJsonAtomic(f, { a: 2 });
+    expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ a: 2 });
+    expect(readdirSync(root)).to.deep.equal(['a.json']);
+  });
+
+  it('finds pods by namespace and name, lists them sorted, and names a missing pod', () => {
+    for (const n of ['web', 'api']) {
+      const p = plan(root, n, ['c']);
+      mkdirSync(p.dirs.pod, { recursive: true });
+      writePodRecord(paths(), record(p));
+    }
+    expect(listPodRecords(paths()).map((r) => r.plan.name)).to.deep.equal(['api', 'web']);
+    expect(findPod(paths(), 'default', 'web').plan.name).to.equal('web');
+    expect(() => findPod(paths(), 'default', 'nope')).to.throw(NotFoundError, 'pods "nope" not found');
+    expect(() => findPod(paths(), 'dev', 'web')).to.throw(NotFoundError, 'in namespace "dev"');
+  });
+
+  it('a second lock on the same pod is a ConflictError; the lock file goes away on release', async () => {
+    // The flock is real when the addon is built; otherwise a fake that keeps one holder per fd path.
+    const held = new Set<number>();
+    let ops: { flock(fd: number, op: number): boolean } | undefined;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      ops = require('../../src/runtime/native').native();
+      ops!.flock; // eslint-disable-line @typescript-eslint/no-unused-expressions
+    } catch {
+      ops = { flock: (fd) => (held.size ? false : (held.add(fd), true)) };
+    }
+    const release = lockPod(paths(), 'default_web', 'web', ops);
+    expect(() => lockPod(paths(), 'default_web', 'web', ops)).to.throw(ConflictError, 'pod web is being changed by another podrun command');
+    const other = lockPod(paths(), 'default_api', 'api', ops);
+    other();
+    release();
+    held.clear();
+    expect(readdirSync(join(root, 'run', 'locks'))).to.deep.equal([]);
+    expect(await withPodLock(paths(), 'default_web', () => 7, { ops })).to.equal(7);
+    expect(existsSync(join(root, 'run', 'locks', 'pod-default_web.lock'))).to.equal(false);
+  });
+});
+
+describe('state: pod status', () => {
+  it('all running: Running, ready 2/2, can stop, cannot remove', () => {
+    const s = computePodStatus(snap([running(), running()], { alive: [true, true] }));
+    expect([s.phase, s.display, s.readyCount, s.total]).to.deep.equal(['Running', 'Running', 2, 2]);
+    expect(canStop(s)).to.equal(true);
+    expect(canRemove(s)).to.equal(false);
+    expect(s.containers[0].pid).to.equal(10);
+  });
+  it('no state yet with a live monitor: Pending / ContainerCreating', () => {
+    const s = computePodStatus(snap([undefined, running()], { alive: [false, true] }));
+    expect([s.phase, s.display]).to.deep.equal(['Pending', 'ContainerCreating']);
+  });
+  it('all exited 0: Succeeded / Completed; one non-zero: Failed / Error', () => {
+    const ok = computePodStatus(snap([exited(0), exited(0)], { monitorAlive: false }));
+    expect([ok.phase, ok.display, ok.readyCount]).to.deep.equal(['Succeeded', 'Completed', 0]);
+    expect(canRemove(ok)).to.equal(true);
+    const bad = computePodStatus(snap([exited(0), exited(3)], { monitorAlive: false }));
+    expect([bad.phase, bad.display]).to.deep.equal(['Failed', 'Error']);
+  });
+  it('one completed, one running: NotReady (as kubectl prints it)', () => {
+    const s = computePodStatus(snap([exited(0), running()], { alive: [false, true] }));
+    expect([s.phase, s.display, s.readyCount]).to.deep.equal(['Running', 'NotReady', 1]);
+  });
+  it('StartError: terminated with reason StartError, exit code 128, and the failing step in the message', () => {
+    const st: ContainerStateFile = {
+      exitCode: 128,
+      finishedAt: '2026-11-28T10:00:02Z',
+      reason: 'StartError',
+      error: { step: 'exec', syscall: 'execve', errno: 2, path: '/bin/nope' },
+    };
+    const s = computePodStatus(snap([running(), st], { alive: [true, false] }));
+    expect(s.display).to.equal('StartError');
+    const c = s.containers[1].state;
+    expect(c).to.include({ kind: 'terminated', reason: 'StartError', exitCode: 128 });
+    expect((c as { message: string }).message).to.equal('exec: execve /bin/nope: errno 2');
+  });
+  it('deletion in progress shows Terminating', () => {
+    const sn = snap([running()], { alive: [true] });
+    sn.record.deletionTimestamp = '2026-11-28T10:01:00Z';
+    expect(computePodStatus(sn).display).to.equal('Terminating');
+  });
+  it('the v1 Pod object has uid, conditions and containerStatuses', () => {
+    const sn = snap([running(), exited(1)], { alive: [true, false] });
+    const o = k8sPod(computePodStatus(sn), sn) as any;
+    expect(o.metadata.uid).to.equal('u1');
+    expect(o.status.conditions.map((c: any) => `${c.type}=${c.status}`)).to.deep.equal([
+      'Initialized=True',
+      'Ready=False',
+      'ContainersReady=False',
+      'PodScheduled=True',
+    ]);
+    expect(o.status.containerStatuses[0].state.running.startedAt).to.equal('2026-11-28T10:00:01Z');
+    expect(o.status.containerStatuses[1].state.terminated).to.include({ exitCode: 1, reason: 'Error' });
+    expect(o.status.containerStatuses[0].containerID).to.match(/^podrun:\/\/[0-9a-f]{64}$/);
+  });
+});
+
+describe('state: pod addresses', () => {
+  it('parses NAME, pod/NAME and NAME/CONTAINER', () => {
+    expect(parsePodAddress('web', 'default')).to.deep.equal({ namespace: 'default', name: 'web' });
+    expect(parsePodAddress('pod/web', 'dev')).to.deep.equal({ namespace: 'dev', name: 'web' });
+    expect(parsePodAddress('web/app', 'default', { allowContainer: true })).to.deep.equal({ namespace: 'default', name: 'web', container: 'app' });
+  });
+  it('rejects bad names with a usage error', () => {
+    expect(() => parsePodAddress('Web', 'default')).to.throw(UsageError, "'Web' is not a valid pod name");
+    expect(() => parsePodAddress('web/app', 'default')).to.throw(UsageError);
+    expect(() => namespaceFrom({ namespace: 'A_B' })).to.throw(UsageError, 'not a valid namespace');
+    expect(namespaceFrom({})).to.equal('default');
+  });
+});
