@@ -1,6 +1,79 @@
-import { PodrunError } from '../../errors';
+// podrun logs POD[/CONTAINER] [-c C] [-n NS] [-f] [--timestamps] [--tail N] [--since DURATION]
+// Reads the CRI log file the pod's monitor writes; both streams go to stdout in file order, as
+// kubectl does. -f keeps reading until the container has ended and the file is drained.
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { UsageError } from '../../errors';
+import { int, parseArgs, str } from '../args';
 import type { CliContext } from '../context';
+import { isAlive, loadPodRecord, parsePodRef, pickContainer, readContainerState } from '../../runtime/exec';
+import { filterLines, formatLine, LogLine, openLogFile, parseDuration, waitForChange } from '../../runtime/logs';
 
-export async function run(_argv: string[], _ctx: CliContext): Promise<number> {
-  throw new PodrunError('podrun logs: not implemented yet');
+const USAGE =
+  'podrun logs POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-f] [--timestamps] [--tail N] [--since DURATION]';
+
+/** How often -f re-checks whether the container ended when the file is quiet. */
+const FOLLOW_POLL_MS = 250;
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(
+    argv,
+    {
+      container: { type: 'string', short: 'c' },
+      namespace: { type: 'string', short: 'n' },
+      follow: { type: 'boolean', short: 'f' },
+      timestamps: { type: 'boolean' },
+      tail: { type: 'string' },
+      since: { type: 'string' },
+      previous: { type: 'boolean', short: 'p' },
+    },
+    USAGE,
+  );
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, `usage: ${USAGE}`);
+  if (values.previous)
+    throw new UsageError('--previous is not supported yet: podrun does not restart containers', 'drop -p to see the current logs');
+  const tail = int(values.tail, 'tail');
+  if (tail !== undefined && tail < -1) throw new UsageError('--tail: expected a number >= 0 (or -1 for all)');
+  const sinceStr = str(values.since);
+  const sinceNanos =
+    sinceStr === undefined ? undefined : BigInt(Date.now() - Math.round(parseDuration(sinceStr))) * 1_000_000n;
+  const ref = parsePodRef(positionals[0], str(values.container), USAGE);
+  const namespace = str(values.namespace) ?? 'default';
+  const rec = loadPodRecord(ctx.paths, namespace, ref.pod);
+  const { container } = pickContainer(rec, ref.container, false);
+  const file = join(container.dirs.logDir, '0.log');
+  const timestamps = values.timestamps === true;
+  const print = (lines: LogLine[]) => {
+    if (lines.length) ctx.out(lines.map((l) => formatLine(l, timestamps)).join(''));
+  };
+
+  const reader = openLogFile(file);
+  try {
+    // the monitor's state: a process recorded and alive, or nothing recorded yet
+    const ended = () => {
+      const st = readContainerState(container.dirs.state);
+      if (!existsSync(container.dirs.state) && !existsSync(file)) return true; // pod gone
+      if (!st || st.pid === undefined || st.startTime === undefined) return st?.finishedAt !== undefined;
+      return st.finishedAt !== undefined || !isAlive(st.pid, st.startTime);
+    };
+    let endedBefore = ended();
+    const first = reader.read();
+    // Without -f a line still waiting for its end is shown as it is (no newline), like kubectl.
+    const last = !values.follow || endedBefore;
+    print(filterLines(last ? [...first, ...reader.flush()] : first, { tail: tail === -1 ? undefined : tail, sinceNanos }));
+    if (last) return 0;
+    for (;;) {
+      await waitForChange(file, FOLLOW_POLL_MS);
+      // Check "ended" before reading, so the last read sees everything written before the end.
+      endedBefore = ended();
+      print(filterLines(reader.read(), { sinceNanos }));
+      if (endedBefore) {
+        print(filterLines(reader.read(), { sinceNanos }));
+        print(reader.flush());
+        return 0;
+      }
+    }
+  } finally {
+    reader.close();
+  }
 }
