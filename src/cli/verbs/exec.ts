@@ -5,8 +5,10 @@ import { spawn } from 'child_process';
 import { isatty } from 'tty';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
-import { helperExecArgs, loadPodRecord, parsePodRef, pickContainer, runningProcess } from '../../runtime/exec';
+import { containerAddress, helperExecArgs, pickContainer, runningProcess } from '../../runtime/exec';
 import { helperPath } from '../../runtime/native';
+import { namespaceFrom, namespaceOptions } from '../../state/address';
+import { findPod } from '../../state/records';
 
 const USAGE = 'podrun exec POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-i] [-t] [-w DIR] [-e NAME=VALUE]... -- COMMAND [ARGS...]';
 
@@ -14,8 +16,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals, rest } = parseArgs(
     argv,
     {
+      ...namespaceOptions,
       container: { type: 'string', short: 'c' },
-      namespace: { type: 'string', short: 'n' },
       stdin: { type: 'boolean', short: 'i' },
       tty: { type: 'boolean', short: 't' },
       workdir: { type: 'string', short: 'w' },
@@ -23,12 +25,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     },
     USAGE,
   );
-  const ref = parsePodRef(positionals[0], str(values.container), USAGE);
+  const addr = containerAddress(positionals[0], str(values.container), namespaceFrom(values), USAGE);
   // kubectl's old form `exec POD CMD` (no --) still works when the command has no flags
   const command = rest.length ? rest : positionals.slice(1);
-  const namespace = str(values.namespace) ?? 'default';
-  const rec = loadPodRecord(ctx.paths, namespace, ref.pod);
-  const { container, defaulted } = pickContainer(rec, ref.container, true);
+  const rec = findPod(ctx.paths, addr.namespace, addr.name);
+  const { container, defaulted } = pickContainer(rec, addr.container, true);
   if (defaulted) process.stderr.write(defaulted + '\n');
 
   let tty = values.tty === true;

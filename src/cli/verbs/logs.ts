@@ -6,7 +6,10 @@ import { join } from 'path';
 import { UsageError } from '../../errors';
 import { int, parseArgs, str } from '../args';
 import type { CliContext } from '../context';
-import { isAlive, loadPodRecord, parsePodRef, pickContainer, readContainerState } from '../../runtime/exec';
+import { containerAddress, pickContainer } from '../../runtime/exec';
+import { namespaceFrom, namespaceOptions } from '../../state/address';
+import { findPod, readContainerState } from '../../state/records';
+import { isAlive } from '../../state/proc';
 import { filterLines, formatLine, LogLine, openLogFile, parseDuration, waitForChange } from '../../runtime/logs';
 
 const USAGE =
@@ -19,8 +22,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(
     argv,
     {
+      ...namespaceOptions,
       container: { type: 'string', short: 'c' },
-      namespace: { type: 'string', short: 'n' },
       follow: { type: 'boolean', short: 'f' },
       timestamps: { type: 'boolean' },
       tail: { type: 'string' },
@@ -37,10 +40,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const sinceStr = str(values.since);
   const sinceNanos =
     sinceStr === undefined ? undefined : BigInt(Date.now() - Math.round(parseDuration(sinceStr))) * 1_000_000n;
-  const ref = parsePodRef(positionals[0], str(values.container), USAGE);
-  const namespace = str(values.namespace) ?? 'default';
-  const rec = loadPodRecord(ctx.paths, namespace, ref.pod);
-  const { container } = pickContainer(rec, ref.container, false);
+  const addr = containerAddress(positionals[0], str(values.container), namespaceFrom(values), USAGE);
+  const rec = findPod(ctx.paths, addr.namespace, addr.name);
+  const { container } = pickContainer(rec, addr.container, false);
   const file = join(container.dirs.logDir, '0.log');
   const timestamps = values.timestamps === true;
   const print = (lines: LogLine[]) => {
@@ -51,10 +53,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   try {
     // the monitor's state: a process recorded and alive, or nothing recorded yet
     const ended = () => {
-      const st = readContainerState(container.dirs.state);
       if (!existsSync(container.dirs.state) && !existsSync(file)) return true; // pod gone
+      const st = readContainerState(container);
       if (!st || st.pid === undefined || st.startTime === undefined) return st?.finishedAt !== undefined;
-      return st.finishedAt !== undefined || !isAlive(st.pid, st.startTime);
+      return st.finishedAt !== undefined || !isAlive({ pid: st.pid, startTime: st.startTime });
     };
     let endedBefore = ended();
     const first = reader.read();

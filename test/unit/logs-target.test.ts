@@ -1,0 +1,82 @@
+// How logs/exec/commit pick their container and what exec hands to podrun-helper; no root needed.
+import { expect } from 'chai';
+import type { PlannedContainer, PodPlan } from '../../src/plan/types';
+import { containerAddress, execEnv, helperExecArgs, pickContainer } from '../../src/runtime/exec';
+
+function container(name: string, extra: Partial<PlannedContainer> = {}): PlannedContainer {
+  return {
+    name,
+    image: { ref: 'busybox:test', pullPolicy: 'Never' },
+    argv: ['sh'],
+    env: [
+      { name: 'PATH', value: '/bin' },
+      { name: 'A', value: '1' },
+    ],
+    workingDir: '/srv',
+    user: { uid: 1000, gid: 1001 },
+    mounts: [],
+    ports: [],
+    stdin: false,
+    tty: false,
+    stopSignal: 'SIGTERM',
+    dirs: { upper: '/u', work: '/w', rootfs: '/r', logDir: '/l', state: '/s' },
+    ...extra,
+  };
+}
+
+function record(names: string[], annotations?: Record<string, string>) {
+  const plan = { name: 'web', namespace: 'default', containers: names.map((n) => container(n)) } as unknown as PodPlan;
+  return { manifest: { metadata: { name: 'web', annotations }, spec: { containers: [] } }, plan };
+}
+
+describe('logs/exec: container addressing', () => {
+  it('reads POD, POD/CONTAINER and -c', () => {
+    expect(containerAddress('web', undefined, 'dev', 'u')).to.deep.equal({ namespace: 'dev', name: 'web' });
+    expect(containerAddress('web/app', undefined, 'default', 'u')).to.include({ name: 'web', container: 'app' });
+    expect(containerAddress('web', 'app', 'default', 'u')).to.include({ container: 'app' });
+    expect(containerAddress('web/app', 'app', 'default', 'u')).to.include({ container: 'app' });
+    expect(() => containerAddress('web/app', 'db', 'default', 'u')).to.throw(/different containers/);
+    expect(() => containerAddress(undefined, undefined, 'default', 'u')).to.throw(/pod name is required/);
+    expect(() => containerAddress('Web', undefined, 'default', 'u')).to.throw(/not a valid pod name/);
+  });
+
+  it('picks the named container, the annotated default, or the first (exec) / an error listing them (logs)', () => {
+    expect(pickContainer(record(['a', 'b']), 'b', false).container.name).to.equal('b');
+    expect(() => pickContainer(record(['a', 'b']), 'c', true)).to.throw(/container "c" is not in pod "web"/);
+    const ann = record(['a', 'b'], { 'kubectl.kubernetes.io/default-container': 'b' });
+    expect(pickContainer(ann, undefined, false)).to.deep.equal({ container: ann.plan.containers[1] });
+    expect(pickContainer(record(['only']), undefined, false).container.name).to.equal('only');
+    expect(() => pickContainer(record(['a', 'b']), undefined, false)).to.throw(/several containers: a, b/);
+    const d = pickContainer(record(['a', 'b']), undefined, true);
+    expect(d.container.name).to.equal('a');
+    expect(d.defaulted).to.equal('Defaulted container "a" out of: a, b');
+  });
+});
+
+describe('exec: helper arguments', () => {
+  const proc = { pid: 42, startTime: 777 };
+
+  it('passes identity, cwd, user and the planned env with -e overrides', () => {
+    const args = helperExecArgs(container('app'), proc, { tty: false, stdin: false, env: ['A=2', 'B=x=y'], command: ['sh', '-c', 'exit 3'] });
+    expect(args).to.deep.equal([
+      'exec', '--pid', '42', '--start-time', '777', '--cwd', '/srv', '--user', '1000:1001',
+      '--env', 'PATH=/bin', '--env', 'A=2', '--env', 'B=x=y', '--', 'sh', '-c', 'exit 3',
+    ]);
+  });
+
+  it('adds --tty/--stdin, TERM for a terminal, a default PATH, -w, and root when no user is planned', () => {
+    const c = container('app', { env: [], user: {}, workingDir: '' });
+    const args = helperExecArgs(c, proc, { tty: true, stdin: true, workdir: '/tmp', env: [], command: ['true'] });
+    expect(args.slice(5, 11)).to.deep.equal(['--tty', '--stdin', '--cwd', '/tmp', '--user', '0:0']);
+    expect(execEnv(c, [], true)).to.deep.equal(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm']);
+    expect(helperExecArgs(c, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('/');
+  });
+
+  it('rejects bad input clearly', () => {
+    const c = container('app');
+    expect(() => helperExecArgs(c, proc, { tty: false, stdin: false, env: [], command: [] })).to.throw(/no command given/);
+    expect(() => helperExecArgs(c, proc, { tty: false, stdin: false, env: ['=x'], command: ['true'] })).to.throw(/NAME=value/);
+    expect(() => helperExecArgs(c, proc, { tty: false, stdin: false, env: ['NOEQ'], command: ['true'] })).to.throw(/NAME=value/);
+    expect(() => helperExecArgs(c, proc, { tty: false, stdin: false, workdir: 'rel', env: [], command: ['true'] })).to.throw(/absolute/);
+  });
+});
