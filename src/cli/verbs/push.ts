@@ -1,6 +1,22 @@
-import { PodrunError } from '../../errors';
+// podrun push [-q] [--insecure] REF [DEST]
+import { UsageError } from '../../errors';
+import { parseArgs } from '../args';
 import type { CliContext } from '../context';
 
-export async function run(_argv: string[], _ctx: CliContext): Promise<number> {
-  throw new PodrunError('podrun push: not implemented yet');
+const USAGE = 'podrun push [-q] [--insecure] REF [DEST]';
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(argv, { quiet: { type: 'boolean', short: 'q' }, insecure: { type: 'boolean' } }, USAGE);
+  if (positionals.length < 1 || positionals.length > 2)
+    throw new UsageError(positionals.length ? `push takes REF and an optional DEST, got ${positionals.length} arguments` : 'push needs an image reference', `usage: ${USAGE}`);
+  const { openStore } = await import('../../images/store');
+  const { pushImage } = await import('../../images/push');
+  const { createProgress } = await import('../../images/progress');
+  const { parseReference } = await import('../../images/reference');
+  const dest = positionals[1] !== undefined ? parseReference(positionals[1]) : undefined;
+  const quiet = Boolean(values.quiet);
+  const display = createProgress({ mode: quiet ? 'quiet' : process.stdout.isTTY ? 'tty' : 'plain', write: ctx.out });
+  const r = await pushImage(openStore(ctx.paths), positionals[0], dest, { insecure: Boolean(values.insecure), display });
+  ctx.out(quiet ? `${r.ref}@${r.digest}\n` : `Pushed ${r.ref}@${r.digest}\n`);
+  return 0;
 }
