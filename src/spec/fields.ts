@@ -1,0 +1,123 @@
+// Kubernetes fields podrun knows but does not run. A field is never dropped silently:
+// scheduling-only fields warn (they have no meaning on one machine), fields that would change
+// what runs are errors, and a name that is not a Kubernetes field at all is an error with a
+// suggestion. `ignored` fields are what `kubectl get -o yaml` adds (uid, status, ...).
+
+export interface UnsupportedField {
+  hint?: string;
+  /** Values that change nothing and are accepted silently (e.g. `resources: {}` from kubectl). */
+  allow?: (v: unknown) => boolean;
+}
+
+export interface FieldPolicy {
+  ignored?: string[];
+  warn?: Record<string, string>;
+  unsupported?: Record<string, UnsupportedField>;
+}
+
+const isEmpty = (v: unknown): boolean =>
+  v === null || v === undefined || (typeof v === 'object' && Object.values(v as object).every((x) => isEmpty(x)));
+
+const SCHEDULING = 'scheduling field, ignored: podrun runs every pod on this machine';
+const VOLUME_HINT = 'podrun supports emptyDir and hostPath volumes; use a hostPath for files from this machine';
+
+const UNSUPPORTED_VOLUME_TYPES = [
+  'configMap', 'secret', 'persistentVolumeClaim', 'projected', 'downwardAPI', 'nfs', 'csi', 'ephemeral', 'image',
+  'iscsi', 'awsElasticBlockStore', 'gcePersistentDisk', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'fc',
+  'flexVolume', 'flocker', 'gitRepo', 'glusterfs', 'photonPersistentDisk', 'portworxVolume', 'quobyte', 'rbd',
+  'scaleIO', 'storageos', 'vsphereVolume',
+];
+
+export const VOLUME_SOURCES = ['emptyDir', 'hostPath', ...UNSUPPORTED_VOLUME_TYPES];
+
+export const FIELD_POLICIES: Record<string, FieldPolicy> = {
+  Pod: { ignored: ['status'] },
+  ObjectMeta: {
+    ignored: ['uid', 'creationTimestamp', 'resourceVersion', 'generation', 'managedFields', 'selfLink', 'ownerReferences', 'finalizers', 'deletionTimestamp', 'deletionGracePeriodSeconds'],
+    unsupported: { generateName: { hint: 'podrun needs a fixed name: set metadata.name instead' } },
+  },
+  PodSpec: {
+    warn: {
+      nodeName: SCHEDULING,
+      nodeSelector: SCHEDULING,
+      affinity: SCHEDULING,
+      tolerations: SCHEDULING,
+      priorityClassName: SCHEDULING,
+      priority: SCHEDULING,
+      schedulerName: SCHEDULING,
+      topologySpreadConstraints: SCHEDULING,
+      schedulingGates: SCHEDULING,
+      preemptionPolicy: SCHEDULING,
+      readinessGates: 'ignored: podrun has no readiness conditions from outside the pod',
+      overhead: SCHEDULING,
+      serviceAccountName: 'ignored: podrun has no API server, so no service account token is mounted',
+      serviceAccount: 'ignored: podrun has no API server, so no service account token is mounted',
+      automountServiceAccountToken: 'ignored: podrun has no API server, so no service account token is mounted',
+      enableServiceLinks: 'ignored: podrun has no Services, so no service environment variables are set',
+      imagePullSecrets: 'ignored: podrun pulls with the credentials saved by `podrun login`',
+    },
+    unsupported: {
+      initContainers: { hint: 'run the init step as part of the container command for now', allow: (v) => Array.isArray(v) && v.length === 0 },
+      ephemeralContainers: { allow: (v) => Array.isArray(v) && v.length === 0 },
+      runtimeClassName: {},
+      activeDeadlineSeconds: {},
+      setHostnameAsFQDN: { allow: (v) => v === false },
+      hostUsers: { hint: 'podrun runs pods in the host user namespace; remove the field', allow: (v) => v === true },
+      os: { hint: 'podrun runs Linux pods only', allow: (v) => isEmpty(v) || (typeof v === 'object' && (v as { name?: unknown }).name === 'linux') },
+      resourceClaims: { allow: (v) => Array.isArray(v) && v.length === 0 },
+      resources: { hint: 'podrun does not enforce resource limits yet; remove the field', allow: isEmpty },
+      hostnameOverride: {},
+    },
+  },
+  Container: {
+    unsupported: {
+      resources: { hint: 'podrun does not enforce resource requests or limits yet; remove the field', allow: isEmpty },
+      livenessProbe: { hint: 'podrun does not run probes yet; remove the probe' },
+      readinessProbe: { hint: 'podrun does not run probes yet; remove the probe' },
+      startupProbe: { hint: 'podrun does not run probes yet; remove the probe' },
+      lifecycle: { hint: 'podrun does not run lifecycle hooks yet; remove the field', allow: isEmpty },
+      envFrom: { hint: 'list the variables under env instead', allow: (v) => Array.isArray(v) && v.length === 0 },
+      volumeDevices: { allow: (v) => Array.isArray(v) && v.length === 0 },
+      resizePolicy: {},
+      restartPolicy: { hint: 'sidecar containers are not supported; set restartPolicy on the pod spec' },
+    },
+  },
+  SecurityContext: {
+    unsupported: Object.fromEntries(
+      ['capabilities', 'privileged', 'seccompProfile', 'seLinuxOptions', 'appArmorProfile', 'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'procMount', 'runAsNonRoot', 'windowsOptions'].map(
+        (k) => [k, { hint: 'podrun supports only runAsUser and runAsGroup in a container securityContext' }],
+      ),
+    ),
+  },
+  PodSecurityContext: {
+    unsupported: Object.fromEntries(
+      ['fsGroup', 'fsGroupChangePolicy', 'runAsNonRoot', 'seLinuxOptions', 'seccompProfile', 'sysctls', 'windowsOptions', 'appArmorProfile', 'supplementalGroupsPolicy', 'seLinuxChangePolicy'].map(
+        (k) => [k, { hint: 'podrun supports runAsUser, runAsGroup and supplementalGroups in the pod securityContext' }],
+      ),
+    ),
+  },
+  EnvVarSource: {
+    unsupported: {
+      secretKeyRef: { hint: 'podrun has no Secrets; use value, or fieldRef' },
+      configMapKeyRef: { hint: 'podrun has no ConfigMaps; use value, or fieldRef' },
+      resourceFieldRef: { hint: 'podrun does not manage resources; use value' },
+      fileKeyRef: { hint: 'use value' },
+    },
+  },
+  VolumeMount: {
+    unsupported: {
+      subPathExpr: { hint: 'use subPath with a fixed path' },
+      mountPropagation: { hint: 'podrun mounts volumes private; remove the field', allow: (v) => v === 'None' },
+      recursiveReadOnly: { allow: (v) => v === 'Disabled' },
+    },
+  },
+  Volume: {
+    unsupported: Object.fromEntries(UNSUPPORTED_VOLUME_TYPES.map((k) => [k, { hint: VOLUME_HINT }])),
+  },
+};
+
+/** Every name a field policy knows for an object, for suggestions. */
+export function knownNames(policy: FieldPolicy | undefined): string[] {
+  if (!policy) return [];
+  return [...(policy.ignored ?? []), ...Object.keys(policy.warn ?? {}), ...Object.keys(policy.unsupported ?? {})];
+}

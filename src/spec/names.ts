@@ -1,0 +1,75 @@
+// Kubernetes value formats (k8s.io/apimachinery/pkg/util/validation), as small checks that
+// return a problem or undefined. Used by the zod schema's refinements.
+import { isIP } from 'net';
+
+export interface Problem {
+  detail: string;
+  hint?: string;
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function dns1123Label(v: string, what = 'name'): Problem | undefined {
+  if (v.length === 0) return { detail: `${what} must not be empty`, hint: 'use lower-case letters, digits and "-", e.g. `web-1`' };
+  if (v.length > 63) return { detail: `${what} "${v}" is longer than 63 characters`, hint: 'shorten it to at most 63 characters' };
+  if (!DNS1123_LABEL.test(v))
+    return { detail: `${what} "${v}" is not a valid DNS-1123 label`, hint: 'use lower-case letters, digits and "-", starting and ending with a letter or digit, e.g. `web-1`' };
+  return undefined;
+}
+
+export function dns1123Subdomain(v: string, what = 'name'): Problem | undefined {
+  if (v.length === 0) return { detail: `${what} must not be empty`, hint: 'use lower-case letters, digits, "-" and ".", e.g. `web-1`' };
+  if (v.length > 253) return { detail: `${what} is longer than 253 characters`, hint: 'shorten it to at most 253 characters' };
+  if (!DNS1123_SUBDOMAIN.test(v))
+    return { detail: `${what} "${v}" is not a valid DNS-1123 subdomain`, hint: 'use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, e.g. `web-1`' };
+  return undefined;
+}
+
+/** IANA_SVC_NAME: port names. */
+export function portName(v: string): Problem | undefined {
+  const hint = 'use at most 15 lower-case letters, digits and "-", with at least one letter, e.g. `http`';
+  if (v.length === 0 || v.length > 15) return { detail: `port name "${v}" must be 1-15 characters`, hint };
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(v) || v.includes('--')) return { detail: `port name "${v}" is not a valid IANA service name`, hint };
+  if (!/[a-z]/.test(v)) return { detail: `port name "${v}" must contain at least one letter`, hint };
+  return undefined;
+}
+
+export function envName(v: string): Problem | undefined {
+  if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(v))
+    return { detail: `environment variable name "${v}" is not valid`, hint: 'use letters, digits, "_", "-" and ".", not starting with a digit, e.g. `LOG_LEVEL`' };
+  return undefined;
+}
+
+export function noNul(v: string): Problem | undefined {
+  return v.includes('\0') ? { detail: 'value contains a NUL character', hint: 'remove the \\0 from the value' } : undefined;
+}
+
+export function ipAddress(v: string): Problem | undefined {
+  return isIP(v) ? undefined : { detail: `"${v}" is not a valid IP address`, hint: 'write an IPv4 or IPv6 address, e.g. `127.0.0.1`' };
+}
+
+/** Absolute and clean: no `.`/`..` components, no `//`, no trailing slash (except `/`). */
+export function cleanAbsolutePath(v: string): Problem | undefined {
+  if (!v.startsWith('/')) return { detail: `path "${v}" must be absolute`, hint: 'start it with `/`, e.g. `/data`' };
+  return cleanness(v);
+}
+
+function cleanness(v: string): Problem | undefined {
+  const parts = v.split('/');
+  if (parts.some((p) => p === '..')) return { detail: `path "${v}" must not contain ".."`, hint: 'write the path without ".." components' };
+  if (v !== '/' && (parts.slice(1).some((p) => p === '' || p === '.') || v.endsWith('/')))
+    return { detail: `path "${v}" is not clean`, hint: 'remove "//", "/./" and trailing "/" from the path' };
+  return undefined;
+}
+
+/** A relative path that stays inside its base (subPath). */
+export function localDescendingPath(v: string, what = 'subPath'): Problem | undefined {
+  if (v.startsWith('/')) return { detail: `${what} "${v}" must be a relative path`, hint: 'write it relative to the volume root, e.g. `conf/app.ini`' };
+  if (v.split('/').includes('..')) return { detail: `${what} "${v}" must not contain ".."`, hint: 'a subPath must stay inside its volume' };
+  return undefined;
+}
+
+export function hasWhitespace(v: string): boolean {
+  return /\s/.test(v);
+}

@@ -1,0 +1,210 @@
+// The v1 Pod subset podrun runs, as zod schemas. Types and per-value formats live here; fields
+// podrun knows but does not run are classified in fields.ts, and rules across fields in rules.ts.
+// Each object schema carries a `.describe(NAME)` that fields.ts uses to find its field policy.
+import { z } from 'zod';
+import * as names from './names';
+import { parseQuantity } from './quantity';
+
+type Check = (v: string) => names.Problem | undefined;
+
+/** A string with a format check whose problem becomes a zod issue carrying the hint. */
+const str = (...checks: Check[]) =>
+  z.string().superRefine((v, ctx) => {
+    for (const check of checks) {
+      const p = check(v);
+      if (p) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: p.detail, params: { hint: p.hint } });
+        return;
+      }
+    }
+  });
+
+const int = (min: number, max: number, hint: string) =>
+  z.number().int().superRefine((v, ctx) => {
+    if (v < min || v > max) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${v} is out of range ${min}..${max}`, params: { hint } });
+  });
+
+const uid = int(0, 2 ** 31 - 1, 'user and group ids are 0..2147483647');
+
+const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  const q = parseQuantity(v);
+  if (!q.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: q.reason, params: { hint: 'write a quantity such as `64Mi`, `1Gi` or `500M`' } });
+});
+
+const stringMap = z.record(z.string(), z.string());
+
+export const MetadataSchema = z
+  .object({
+    name: str((v) => names.dns1123Subdomain(v, 'pod name')),
+    namespace: str((v) => names.dns1123Label(v, 'namespace')).default('default'),
+    labels: stringMap.optional(),
+    annotations: stringMap.optional(),
+  })
+  .describe('ObjectMeta');
+
+const FieldRefSchema = z
+  .object({ fieldPath: z.string(), apiVersion: z.string().optional() })
+  .describe('ObjectFieldSelector');
+
+const EnvVarSourceSchema = z.object({ fieldRef: FieldRefSchema.optional() }).describe('EnvVarSource');
+
+const EnvVarSchema = z
+  .object({
+    name: str(names.envName),
+    value: str(names.noNul).optional(),
+    valueFrom: EnvVarSourceSchema.optional(),
+  })
+  .describe('EnvVar');
+
+const VolumeMountSchema = z
+  .object({
+    name: z.string(),
+    mountPath: str(names.cleanAbsolutePath, (v) =>
+      v === '/proc' || v.startsWith('/proc/') || v === '/sys' || v.startsWith('/sys/')
+        ? { detail: `mountPath "${v}" is inside /proc or /sys`, hint: 'mount the volume somewhere else, e.g. /data' }
+        : v === '/'
+          ? { detail: 'mountPath "/" would hide the whole image', hint: 'mount the volume on a directory, e.g. /data' }
+          : undefined,
+    ),
+    readOnly: z.boolean().optional(),
+    subPath: str((v) => names.localDescendingPath(v)).optional(),
+  })
+  .describe('VolumeMount');
+
+const ContainerPortSchema = z
+  .object({
+    containerPort: int(1, 65535, 'ports are 1..65535'),
+    name: str(names.portName).optional(),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
+    hostPort: int(1, 65535, 'ports are 1..65535').optional(),
+    hostIP: str(names.ipAddress).optional(),
+  })
+  .describe('ContainerPort');
+
+const SecurityContextSchema = z
+  .object({ runAsUser: uid.optional(), runAsGroup: uid.optional() })
+  .describe('SecurityContext');
+
+const stringList = z.array(str(names.noNul));
+
+export const ContainerSchema = z
+  .object({
+    name: str((v) => names.dns1123Label(v, 'container name')),
+    image: str((v) =>
+      v.trim() === ''
+        ? { detail: 'image must not be empty', hint: 'every container needs an image, e.g. `image: docker.io/library/busybox:1.36`' }
+        : names.hasWhitespace(v)
+          ? { detail: `image "${v}" contains whitespace`, hint: 'an image reference has no spaces, e.g. `docker.io/library/busybox:1.36`' }
+          : undefined,
+    ),
+    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+    command: stringList.optional(),
+    args: stringList.optional(),
+    env: z.array(EnvVarSchema).optional(),
+    workingDir: str(names.cleanAbsolutePath).optional(),
+    volumeMounts: z.array(VolumeMountSchema).optional(),
+    ports: z.array(ContainerPortSchema).optional(),
+    stdin: z.boolean().optional(),
+    stdinOnce: z.boolean().optional(),
+    tty: z.boolean().optional(),
+    securityContext: SecurityContextSchema.optional(),
+    terminationMessagePath: str(names.cleanAbsolutePath).default('/dev/termination-log'),
+    terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).default('File'),
+  })
+  .describe('Container')
+  .transform((c) => ({ ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) }));
+
+/** Kubernetes' default: Always for `:latest` or no tag, else IfNotPresent (a digest counts as a tag). */
+export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.lastIndexOf(':');
+  if (colon < 0) return 'Always';
+  return lastSegment.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+const EmptyDirSchema = z
+  .object({
+    medium: z.enum(['', 'Memory']).default(''),
+    sizeLimit: quantity.optional(),
+  })
+  .describe('EmptyDirVolumeSource');
+
+export const HOST_PATH_TYPES = ['', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket', 'CharDevice', 'BlockDevice'] as const;
+
+const HostPathSchema = z
+  .object({
+    path: str(
+      (v) => (v === '' ? { detail: 'hostPath.path must not be empty', hint: 'name a directory or file on this machine, e.g. `./data` or `/srv/www`' } : undefined),
+      (v) => (v.split('/').includes('..') ? { detail: `hostPath.path "${v}" must not contain ".."`, hint: 'write the path without ".." components' } : undefined),
+      names.noNul,
+    ),
+    type: z.enum(HOST_PATH_TYPES).default(''),
+  })
+  .describe('HostPathVolumeSource');
+
+export const VolumeSchema = z
+  .object({
+    name: str((v) => names.dns1123Label(v, 'volume name')),
+    emptyDir: EmptyDirSchema.nullish().transform((v) => (v === null ? { medium: '' as const } : v)),
+    hostPath: HostPathSchema.optional(),
+  })
+  .describe('Volume');
+
+const HostAliasSchema = z
+  .object({
+    ip: str(names.ipAddress),
+    hostnames: z.array(str((v) => names.dns1123Subdomain(v, 'hostname'))).optional(),
+  })
+  .describe('HostAlias');
+
+const PodSecurityContextSchema = z
+  .object({
+    runAsUser: uid.optional(),
+    runAsGroup: uid.optional(),
+    supplementalGroups: z.array(uid).optional(),
+  })
+  .describe('PodSecurityContext');
+
+const DnsConfigSchema = z
+  .object({
+    nameservers: z.array(str(names.ipAddress)).optional(),
+    searches: z.array(str((v) => names.dns1123Subdomain(v.replace(/\.$/, ''), 'search domain'))).optional(),
+    options: z
+      .array(z.object({ name: str(names.noNul), value: str(names.noNul).optional() }).describe('PodDNSConfigOption'))
+      .optional(),
+  })
+  .describe('PodDNSConfig');
+
+export const PodSpecSchema = z
+  .object({
+    containers: z.array(ContainerSchema).min(1, 'a pod needs at least one container'),
+    volumes: z.array(VolumeSchema).optional(),
+    hostname: str((v) => names.dns1123Label(v, 'hostname')).optional(),
+    subdomain: str((v) => names.dns1123Label(v, 'subdomain')).optional(),
+    hostAliases: z.array(HostAliasSchema).optional(),
+    hostNetwork: z.boolean().optional(),
+    hostIPC: z.boolean().optional(),
+    hostPID: z.boolean().optional(),
+    shareProcessNamespace: z.boolean().optional(),
+    restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
+    terminationGracePeriodSeconds: z.number().int().min(0).default(30),
+    securityContext: PodSecurityContextSchema.optional(),
+    dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).default('ClusterFirst'),
+    dnsConfig: DnsConfigSchema.optional(),
+  })
+  .describe('PodSpec');
+
+export const PodSchema = z
+  .object({
+    apiVersion: z.literal('v1'),
+    kind: z.literal('Pod'),
+    metadata: MetadataSchema,
+    spec: PodSpecSchema,
+  })
+  .describe('Pod');
+
+/** A validated v1 Pod with Kubernetes defaults applied. */
+export type PodManifest = z.output<typeof PodSchema>;
+export type ContainerManifest = PodManifest['spec']['containers'][number];
+export type VolumeManifest = NonNullable<PodManifest['spec']['volumes']>[number];

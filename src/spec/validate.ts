@@ -1,0 +1,190 @@
+// One YAML document -> validated Pods (a `kind: List` holds several) plus warnings and errors.
+// Three passes, all always run so every problem is reported at once:
+//   1. field policy walk: unknown, unsupported and scheduling-only fields (fields.ts);
+//   2. zod: types, enums, formats, defaults (schema.ts);
+//   3. rules across fields over the raw data (rules.ts).
+import { z } from 'zod';
+import { SpecError } from '../errors';
+import { PodSchema, type PodManifest } from './schema';
+import { FIELD_POLICIES, knownNames } from './fields';
+import { suggest } from './suggest';
+import { podRules, type RuleContext } from './rules';
+import type { SpecWarning } from './load';
+import type { FieldPath, YamlDocument } from './yaml';
+
+export interface ValidatedDocument {
+  manifests: { pod: PodManifest; line: number }[];
+  warnings: SpecWarning[];
+  errors: SpecError[];
+}
+
+export interface ValidateOptions {
+  /** Folder relative hostPath paths resolve against. */
+  baseDir: string;
+  /** Directories hostPath may never name (podrun's own state). */
+  stateDirs: string[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function validateDocument(doc: YamlDocument, file: string, opts: ValidateOptions): ValidatedDocument {
+  const out: ValidatedDocument = { manifests: [], warnings: [], errors: [] };
+  const err = (path: FieldPath, detail: string, hint?: string) => out.errors.push(new SpecError(file, path, detail, hint, doc.lineOf(path)));
+  const value = doc.value;
+  if (!isObject(value)) {
+    err([], `a manifest must be a mapping, not ${describe(value)}`, 'start the document with `apiVersion: v1` and `kind: Pod`');
+    return out;
+  }
+  if (value.kind === 'List' && value.apiVersion === 'v1') {
+    if (!Array.isArray(value.items)) {
+      err(['items'], 'a List needs an items array', 'put the pods under `items:`');
+      return out;
+    }
+    value.items.forEach((item, i) => validatePod(item, ['items', i], file, doc, opts, out));
+    return out;
+  }
+  validatePod(value, [], file, doc, opts, out);
+  return out;
+}
+
+function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlDocument, opts: ValidateOptions, out: ValidatedDocument): void {
+  const before = out.errors.length;
+  const err = (path: FieldPath, detail: string, hint?: string) => {
+    const full = [...prefix, ...path];
+    out.errors.push(new SpecError(file, full, detail, hint, doc.lineOf(full)));
+  };
+  const warn = (path: FieldPath, message: string) => {
+    const full = [...prefix, ...path];
+    out.warnings.push({ file, line: doc.lineOf(full), path: full, message });
+  };
+  if (!isObject(value)) {
+    err([], `a manifest must be a mapping, not ${describe(value)}`, 'start the document with `apiVersion: v1` and `kind: Pod`');
+    return;
+  }
+  if (value.kind !== 'Pod') {
+    if (value.kind === undefined) err(['kind'], 'Required', 'add `kind: Pod`');
+    else err(['kind'], `kind ${String(value.kind)} is not supported: podrun runs Pods only`, typeof value.kind === 'string' && /Deployment|StatefulSet|DaemonSet|Job|ReplicaSet|CronJob/.test(value.kind) ? 'write the pod template (spec.template) as a `kind: Pod` manifest' : 'write the workload as `apiVersion: v1`, `kind: Pod`');
+    return;
+  }
+  if (value.apiVersion !== 'v1') {
+    err(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
+  }
+  walkFields(PodSchema, value, [], err, warn);
+  const parsed = PodSchema.safeParse(value);
+  if (!parsed.success) for (const issue of parsed.error.issues) zodIssue(issue, err);
+  const ctx: RuleContext = { err, baseDir: opts.baseDir, stateDirs: opts.stateDirs };
+  podRules(value, ctx);
+  if (parsed.success && out.errors.length === before) out.manifests.push({ pod: parsed.data, line: doc.lineOf([...prefix, 'apiVersion']) });
+}
+
+type Err = (path: FieldPath, detail: string, hint?: string) => void;
+type Warn = (path: FieldPath, message: string) => void;
+
+/** Unwraps optional/default/effects wrappers down to the object, array or leaf schema. */
+function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
+    else if (s instanceof z.ZodDefault) s = s.removeDefault();
+    else if (s instanceof z.ZodEffects) s = s.innerType();
+    else return s;
+  }
+}
+
+function walkFields(schema: z.ZodTypeAny, value: unknown, path: FieldPath, err: Err, warn: Warn): void {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodArray) {
+    if (Array.isArray(value)) value.forEach((v, i) => walkFields(s.element, v, [...path, i], err, warn));
+    return;
+  }
+  if (!(s instanceof z.ZodObject) || !isObject(value)) return;
+  const shape = s.shape as Record<string, z.ZodTypeAny>;
+  const policy = s.description ? FIELD_POLICIES[s.description] : undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const p = [...path, key];
+    if (key in shape) walkFields(shape[key], v, p, err, warn);
+    else if (policy?.ignored?.includes(key)) continue;
+    else if (policy?.warn?.[key]) warn(p, policy.warn[key]);
+    else if (policy?.unsupported?.[key]) {
+      const u = policy.unsupported[key];
+      if (!u.allow?.(v)) err(p, 'not supported by podrun yet', u.hint ?? 'remove the field; docs/manifests.md lists what podrun runs');
+    } else if (key === '<<') err(p, 'YAML merge keys (<<) are not allowed', 'write the merged fields out in full');
+    else {
+      const candidates = [...Object.keys(shape), ...knownNames(policy)];
+      const guess = suggest(key, candidates);
+      err(p, `unknown field "${key}"`, guess ? `did you mean ${guess}?` : `the fields here are: ${Object.keys(shape).join(', ')}`);
+    }
+  }
+}
+
+const REQUIRED_HINTS: Record<string, string> = {
+  image: 'every container needs an image, e.g. `image: docker.io/library/busybox:1.36`',
+  name: 'add a name: lower-case letters, digits and "-", e.g. `name: web`',
+  containers: 'a pod needs at least one container under spec.containers',
+  metadata: 'add `metadata:` with a `name:`',
+  spec: 'add `spec:` with `containers:`',
+  mountPath: 'add the absolute path inside the container, e.g. `mountPath: /data`',
+  containerPort: 'add the port number, e.g. `containerPort: 8080`',
+  path: 'add the path on this machine, e.g. `path: ./data`',
+  fieldPath: 'add the field to read, e.g. `fieldPath: metadata.name`',
+  ip: 'add the IP address, e.g. `ip: 127.0.0.1`',
+};
+
+function zodIssue(issue: z.ZodIssue, err: Err): void {
+  const path = issue.path;
+  const last = String(path[path.length - 1] ?? '');
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.received === 'undefined') err(path, 'Required', REQUIRED_HINTS[last] ?? 'add the field');
+      else err(path, `expected ${article(issue.expected)}, got ${article(issue.received)}`, typeHint(issue.expected));
+      return;
+    case 'invalid_enum_value':
+      err(path, `unsupported value ${JSON.stringify(issue.received)}`, `use one of: ${issue.options.map((o) => (o === '' ? '""' : String(o))).join(', ')}`);
+      return;
+    case 'invalid_literal':
+      err(path, `must be ${JSON.stringify(issue.expected)}`, `write \`${last}: ${String(issue.expected)}\``);
+      return;
+    case 'invalid_union':
+      err(path, 'expected a quantity', 'write a quantity such as `64Mi`, `1Gi` or `500M`');
+      return;
+    case 'too_small':
+      if (issue.type === 'array') err(path, issue.message, REQUIRED_HINTS[last] ?? 'add at least one entry');
+      else err(path, `must be at least ${String(issue.minimum)}`, 'use a non-negative number');
+      return;
+    case 'custom':
+      err(path, issue.message, (issue.params as { hint?: string } | undefined)?.hint);
+      return;
+    default:
+      err(path, issue.message.replace(/^Expected integer, received float$/, 'expected an integer'), 'see docs/manifests.md for the field');
+  }
+}
+
+function article(t: string): string {
+  if (t === 'array') return 'a list';
+  if (t === 'object') return 'a mapping';
+  if (t === 'null') return 'null';
+  if (t === 'integer') return 'an integer';
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+function typeHint(t: string): string {
+  switch (t) {
+    case 'string':
+      return 'quote the value, e.g. "8080" or "true"';
+    case 'number':
+      return 'write a number without quotes';
+    case 'boolean':
+      return 'write true or false without quotes';
+    case 'array':
+      return 'write a list: one `- item` per line, or [a, b]';
+    case 'object':
+      return 'write a mapping of `key: value` lines';
+    default:
+      return 'see docs/manifests.md for the field';
+  }
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  return `a ${typeof v}`;
+}
