@@ -1,0 +1,145 @@
+// Issue 3, test 6: `podrun exec` joins a running container (mounts, PID namespace, env, cwd) and
+// returns the command's exit status, with and without a terminal. Real pods, as root.
+import { expect } from 'chai';
+import { spawnSync } from 'child_process';
+import { mkdirSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
+import { isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
+import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+
+const MARKER = 'only-in-the-image-6f1c';
+
+describe('exec (integration)', function () {
+  this.timeout(120_000);
+  let root = '';
+  let cleanup = () => {};
+  let baseline: HostSnapshot;
+  let manifest = '';
+
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    baseline = snapshot();
+    ({ root, cleanup } = tempRoot('podrun-exec-'));
+    const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
+    writeFileSync(join(rootfs, 'etc', 'marker'), MARKER + '\n');
+    mkdirSync(join(rootfs, 'srv'));
+    const imp = podrun(root, ['import', rootfs, 'busybox:test']);
+    expect(imp.code, imp.stderr).to.equal(0);
+    manifest = join(root, 'ex.yaml');
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'ex' },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 1,
+          volumes: [{ name: 'data', emptyDir: {} }],
+          containers: [
+            {
+              name: 'app',
+              image: 'busybox:test',
+              imagePullPolicy: 'Never',
+              command: ['sh', '-c', 'echo from-the-volume > /data/v; exec sleep 3600'],
+              env: [{ name: 'SPEC_ENV', value: 'from-the-spec' }],
+              workingDir: '/srv',
+              volumeMounts: [{ name: 'data', mountPath: '/data' }],
+            },
+            { name: 'done', image: 'busybox:test', imagePullPolicy: 'Never', command: ['true'] },
+          ],
+        },
+      }),
+    );
+    const r = podrun(root, ['apply', '-f', manifest]);
+    expect(r.code, r.stderr).to.equal(0);
+    // the volume file is written by the container's first command: wait for it
+    waitFor(() => podrun(root, ['exec', 'ex/app', '--', 'test', '-f', '/data/v']).code === 0, 20_000, 'volume file');
+    waitFor(() => /"exitCode":\s*0/.test(podrun(root, ['get', 'pod', 'ex', '-o', 'json']).stdout), 20_000, 'done exits');
+  });
+
+  after(function () {
+    if (!root) return;
+    const d = podrun(root, ['delete', 'pod', 'ex', '--now']);
+    cleanup();
+    expect(d.code, d.stderr).to.equal(0);
+    expect(mountsDiff(baseline).added).to.deep.equal([]);
+    expect(newProcesses(baseline).filter((p) => p.cmd.includes(root))).to.deep.equal([]);
+  });
+
+  it('returns the exit status of the command', () => {
+    expect(podrun(root, ['exec', 'ex/app', '--', 'sh', '-c', 'exit 3']).code).to.equal(3);
+    expect(podrun(root, ['exec', 'ex/app', '--', 'true']).code).to.equal(0);
+    // a command that does not exist: 127, as docker/kubectl exec
+    const r = podrun(root, ['exec', 'ex/app', '--', 'no-such-command']);
+    expect(r.code).to.equal(127);
+  });
+
+  it("sees the container's files, volumes and PID 1", () => {
+    expect(podrun(root, ['exec', 'ex/app', '--', 'cat', '/etc/marker']).stdout).to.equal(MARKER + '\n');
+    expect(podrun(root, ['exec', 'ex/app', '--', 'cat', '/data/v']).stdout).to.equal('from-the-volume\n');
+    expect(podrun(root, ['exec', 'ex/app', '--', 'cat', '/proc/1/cmdline']).stdout).to.equal('sleep\u00003600\u0000');
+    // the host's files are not visible
+    expect(podrun(root, ['exec', 'ex/app', '--', 'test', '-e', PODRUN]).code).to.equal(1);
+  });
+
+  it('uses the container env, -e overrides, its workingDir and -w', () => {
+    const r = podrun(root, ['exec', '-e', 'EXTRA=x=1', 'ex/app', '--', 'sh', '-c', 'echo "$SPEC_ENV $EXTRA $(pwd)"']);
+    expect(r.stdout).to.equal('from-the-spec x=1 /srv\n');
+    expect(podrun(root, ['exec', '-e', 'SPEC_ENV=over', 'ex/app', '--', 'sh', '-c', 'echo $SPEC_ENV']).stdout).to.equal('over\n');
+    expect(podrun(root, ['exec', '-w', '/tmp', 'ex/app', '--', 'pwd']).stdout).to.equal('/tmp\n');
+    expect(podrun(root, ['exec', 'ex', '-c', 'app', '--', 'id', '-u']).stdout).to.equal('0\n');
+  });
+
+  it('passes stdin only with -i', () => {
+    expect(podrun(root, ['exec', '-i', 'ex/app', '--', 'cat'], { input: 'piped\n' }).stdout).to.equal('piped\n');
+    expect(podrun(root, ['exec', 'ex/app', '--', 'cat'], { input: 'piped\n' }).stdout).to.equal('');
+  });
+
+  it('POD alone takes the first container and says so', () => {
+    const r = podrun(root, ['exec', 'ex', '--', 'cat', '/data/v']);
+    expect(r.stdout).to.equal('from-the-volume\n');
+    expect(r.stderr).to.contain('Defaulted container "app" out of: app, done');
+  });
+
+  it('-t without a terminal warns and runs without one', () => {
+    const r = podrun(root, ['exec', '-t', 'ex/app', '--', 'sh', '-c', 'tty; exit 4']);
+    expect(r.code).to.equal(4);
+    expect(r.stderr).to.contain('Unable to use a TTY - input is not a terminal or the right kind of file');
+    expect(r.stdout).to.equal('not a tty\n');
+  });
+
+  it('-t under a terminal gives the command a pty with the window size', function () {
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    const inner = `stty rows 33 cols 77; ${process.execPath} ${PODRUN} exec -t ex/app -- sh -c 'tty; stty size; exit 4'`;
+    const r = spawnSync('script', ['-qec', inner, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, PODRUN_ROOT: root },
+    });
+    expect(r.status, r.stderr + r.stdout).to.equal(4);
+    const out = r.stdout.replace(/\r/g, '');
+    expect(out).to.match(/^\/dev\/pts\/\d+$/m);
+    expect(out).to.match(/^33 77$/m);
+  });
+
+  it('refuses clearly when the container is not running or does not exist', () => {
+    const r = podrun(root, ['exec', 'ex/done', '--', 'true']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/container "done" in pod "ex" is not running \(exited with code 0/);
+    const n = podrun(root, ['exec', 'ex/nope', '--', 'true']);
+    expect(n.code).to.equal(1);
+    expect(n.stderr).to.contain('container "nope" is not in pod "ex"');
+    expect(podrun(root, ['exec', 'nopod', '--', 'true']).stderr).to.match(/pods "nopod" not found/);
+    expect(podrun(root, ['exec', 'ex/app']).code).to.equal(2); // no command
+  });
+});
+
+function waitFor(ok: () => boolean, ms: number, what: string): void {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    spawnSync('sleep', ['0.2']);
+  }
+}

@@ -1,0 +1,160 @@
+// Issue 3, test 7: container logs hold both streams with timestamps, keep growing after the CLI
+// exits (the monitor writes them, not podrun), and `logs -f` follows. Real pods, as root.
+import { expect } from 'chai';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { writeFileSync } from 'fs';
+import { join } from 'path';
+import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
+import { isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
+import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+
+const RFC3339NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /;
+
+describe('logs (integration)', function () {
+  this.timeout(120_000);
+  let root = '';
+  let cleanup = () => {};
+  let baseline: HostSnapshot;
+  const children: ChildProcess[] = [];
+
+  const ticks = () => podrun(root, ['logs', 'lg/ticker']).stdout.split('\n').filter((l) => l.startsWith('tick ')).length;
+
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    baseline = snapshot();
+    ({ root, cleanup } = tempRoot('podrun-logs-'));
+    const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
+    const imp = podrun(root, ['import', rootfs, 'busybox:test']);
+    expect(imp.code, imp.stderr).to.equal(0);
+    const manifest = join(root, 'lg.yaml');
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'lg' },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'ticker',
+              image: 'busybox:test',
+              imagePullPolicy: 'Never',
+              command: ['sh', '-c', 'echo to-stdout; echo to-stderr >&2; i=0; while true; do i=`expr $i + 1`; echo "tick $i"; sleep 0.2; done'],
+            },
+            {
+              name: 'short',
+              image: 'busybox:test',
+              imagePullPolicy: 'Never',
+              // ends when the test says so (exec touch /tmp/go), so -f is seen following it to the end
+              command: ['sh', '-c', 'echo first; while [ ! -f /tmp/go ]; do sleep 0.1; done; printf "last without newline"'],
+            },
+          ],
+        },
+      }),
+    );
+    const r = podrun(root, ['apply', '-f', manifest]);
+    expect(r.code, r.stderr).to.equal(0);
+  });
+
+  after(function () {
+    if (!root) return;
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    const d = podrun(root, ['delete', 'pod', 'lg', '--now']);
+    cleanup();
+    expect(d.code, d.stderr).to.equal(0);
+    expect(mountsDiff(baseline).added).to.deep.equal([]);
+    expect(newProcesses(baseline).filter((p) => p.cmd.includes(root))).to.deep.equal([]);
+  });
+
+  it('holds stdout and stderr, in order, on stdout', () => {
+    waitFor(() => ticks() >= 2, 20_000, 'two ticks');
+    const r = podrun(root, ['logs', 'lg/ticker']);
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 3)).to.deep.equal(['to-stdout', 'to-stderr', 'tick 1']);
+  });
+
+  it('--timestamps prefixes each line with its RFC3339Nano time', () => {
+    const lines = podrun(root, ['logs', '--timestamps', '-c', 'ticker', 'lg']).stdout.split('\n').filter(Boolean);
+    expect(lines.length).to.be.greaterThan(2);
+    for (const l of lines) expect(l).to.match(RFC3339NANO);
+    expect(lines[1].replace(RFC3339NANO, '')).to.equal('to-stderr');
+  });
+
+  it('keeps growing after the CLI exits', () => {
+    const n1 = ticks();
+    spawnSync('sleep', ['1.5']);
+    expect(ticks()).to.be.greaterThan(n1 + 2);
+  });
+
+  it('--tail N prints the last N lines; --since only the recent ones', () => {
+    const t = podrun(root, ['logs', 'lg/ticker', '--tail', '2']).stdout.split('\n').filter(Boolean);
+    expect(t).to.have.length(2);
+    expect(t[0]).to.match(/^tick \d+$/);
+    expect(podrun(root, ['logs', 'lg/ticker', '--tail=0']).stdout).to.equal('');
+    const start = Date.now();
+    const s = podrun(root, ['logs', 'lg/ticker', '--since', '1s', '--timestamps']).stdout.split('\n').filter(Boolean);
+    expect(s.length).to.be.greaterThan(0);
+    expect(s.length).to.be.lessThan(ticks());
+    for (const l of s) expect(Date.parse(l.slice(0, 23) + 'Z')).to.be.greaterThan(start - 1000 - 2000);
+    expect(podrun(root, ['logs', 'lg/ticker', '--since', 'soon']).code).to.equal(2);
+  });
+
+  it('-f follows new lines until stopped', async () => {
+    const child = spawn(process.execPath, [PODRUN, 'logs', '-f', 'lg/ticker'], { env: { ...process.env, PODRUN_ROOT: root } });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const last = () => Math.max(0, ...[...out.matchAll(/tick (\d+)\n/g)].map((m) => Number(m[1])));
+    await until(() => last() > 0, 10_000);
+    const first = last();
+    await until(() => last() >= first + 3, 10_000);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    expect(last()).to.be.greaterThan(first + 2);
+    expect(out.startsWith('to-stdout\nto-stderr\ntick 1\n')).to.equal(true);
+  });
+
+  it('-f ends by itself once the container has ended and the file is drained', async () => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [PODRUN, 'logs', '-f', 'lg', '-c', 'short'], { env: { ...process.env, PODRUN_ROOT: root } });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    await until(() => out === 'first\n', 10_000);
+    expect(child.exitCode).to.equal(null); // still following
+    expect(podrun(root, ['exec', 'lg/short', '--', 'touch', '/tmp/go']).code).to.equal(0);
+    const code = await exited;
+    expect(code).to.equal(0);
+    expect(out).to.equal('first\nlast without newline');
+    expect(Date.now() - t0).to.be.lessThan(15_000);
+  });
+
+  it('asks which container when the pod has several; -p is not supported yet', () => {
+    const r = podrun(root, ['logs', 'lg']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('pod "lg" has several containers: ticker, short');
+    const p = podrun(root, ['logs', '-p', 'lg/ticker']);
+    expect(p.code).to.equal(2);
+    expect(p.stderr).to.contain('--previous is not supported yet');
+  });
+});
+
+function waitFor(ok: () => boolean, ms: number, what: string): void {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    spawnSync('sleep', ['0.2']);
+  }
+}
+
+async function until(ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
