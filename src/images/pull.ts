@@ -114,12 +114,14 @@ async function pullLocked(
   // Refuse layers we cannot unpack (zstd, unknown types) before downloading anything.
   for (const l of manifest.layers) layerCompression(l.mediaType, l.digest);
 
+  const fetched = new Set<string>();
   const fetchBlob = async (d: Descriptor, isLayer: boolean) => {
     const id = shortId(d.digest);
     if (store.blobSize(d.digest) === d.size) {
       if (isLayer) display.layer(id, 'Already exists');
       return;
     }
+    fetched.add(d.digest);
     const what = `${isLayer ? 'layer' : 'config'} ${d.digest} of ${name}`;
     await client.withRetry(what, async () => {
       if (isLayer) display.layer(id, 'Downloading', 0, d.size);
@@ -141,9 +143,9 @@ async function pullLocked(
   if (image !== top) await store.putBlob(top.bytes, { digest: top.digest, size: top.bytes.length, what: `index of ${name}` });
   const rec = await store.recordImage(ref, image.digest, { repoDigest: `${repositoryOf(ref)}@${top.digest}` });
   await store.ensureLayers(rec);
-  for (const l of manifest.layers) display.layer(shortId(l.digest), 'Pull complete');
+  for (const l of manifest.layers) if (fetched.has(l.digest)) display.layer(shortId(l.digest), 'Pull complete');
   display.line(`Digest: ${top.digest}`);
-  display.line(`Pulled ${name}`);
+  display.line(fetched.size ? `Pulled ${name}` : `Pulled ${name} (image is up to date)`);
   return rec;
 }
 
