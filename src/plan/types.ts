@@ -45,7 +45,7 @@ export interface PlannedContainer {
   env: PlannedEnv[];
   workingDir: string;
   /** From securityContext, else the image's USER (names are looked up in the image's /etc/passwd at apply). */
-  user: { uid?: number; gid?: number; name?: string; group?: string };
+  user: { uid?: number; gid?: number; name?: string; group?: string; /** pod securityContext.supplementalGroups */ supplementalGroups?: number[] };
   mounts: PlannedMount[];
   ports: { name?: string; containerPort: number; protocol: string; hostPort?: number; hostIP?: string }[];
   stdin: boolean;

@@ -1,0 +1,86 @@
+// The files of a pod's init layer: /etc/hosts and /etc/resolv.conf, as kubelet writes them.
+
+export interface HostsInput {
+  podIP: string;
+  hostname: string;
+  subdomain?: string;
+  namespace: string;
+  hostAliases?: { ip: string; hostnames?: string[] }[];
+}
+
+/** kubelet's managed hosts file (pkg/kubelet/kubelet_pods.go managedHostsFileContent). */
+export function hostsFile(h: HostsInput): string {
+  const lines = [
+    '# Kubernetes-managed hosts file (written by podrun).',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+    h.subdomain
+      ? `${h.podIP}\t${h.hostname}.${h.subdomain}.${h.namespace}.svc.cluster.local\t${h.hostname}`
+      : `${h.podIP}\t${h.hostname}`,
+  ];
+  const aliases = (h.hostAliases ?? []).filter((a) => a.hostnames && a.hostnames.length > 0);
+  if (aliases.length) {
+    lines.push('', '# Entries added by HostAliases.');
+    for (const a of aliases) lines.push(`${a.ip}\t${a.hostnames!.join('\t')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export interface DnsInput {
+  dnsPolicy: string;
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
+  hostResolvConf: string;
+}
+
+interface Resolv {
+  nameservers: string[];
+  searches: string[];
+  options: { name: string; value?: string }[];
+}
+
+function parseResolvConf(text: string): Resolv {
+  const r: Resolv = { nameservers: [], searches: [], options: [] };
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/[#;].*$/, '').trim();
+    const [word, ...rest] = line.split(/\s+/);
+    if (word === 'nameserver' && rest[0]) r.nameservers.push(rest[0]);
+    // The last search/domain line wins, as in resolv.conf(5).
+    else if (word === 'search' || word === 'domain') r.searches = rest;
+    else if (word === 'options')
+      for (const o of rest) {
+        const colon = o.indexOf(':');
+        r.options.push(colon < 0 ? { name: o } : { name: o.slice(0, colon), value: o.slice(colon + 1) });
+      }
+  }
+  return r;
+}
+
+const uniq = (xs: string[]) => [...new Set(xs)];
+
+/**
+ * There is no cluster DNS, so ClusterFirst behaves like Default: the host's resolv.conf.
+ * dnsConfig is merged on top as kubelet does (nameservers and searches appended and
+ * de-duplicated, options overridden by name); dnsPolicy None uses dnsConfig alone.
+ */
+export function resolvConf(d: DnsInput): string {
+  const cfg = d.dnsConfig;
+  if (d.dnsPolicy !== 'None' && !cfg) {
+    if (d.hostResolvConf.trim() === '') return '# podrun: the host has no /etc/resolv.conf; set spec.dnsConfig to add name servers\n';
+    return d.hostResolvConf.endsWith('\n') ? d.hostResolvConf : `${d.hostResolvConf}\n`;
+  }
+  const base = d.dnsPolicy === 'None' ? { nameservers: [], searches: [], options: [] } : parseResolvConf(d.hostResolvConf);
+  const nameservers = uniq([...base.nameservers, ...(cfg?.nameservers ?? [])]).slice(0, 3);
+  const searches = uniq([...base.searches, ...(cfg?.searches ?? [])]).slice(0, 32);
+  const options = new Map<string, string | undefined>();
+  for (const o of [...base.options, ...(cfg?.options ?? [])]) options.set(o.name, o.value);
+  const lines: string[] = [];
+  for (const n of nameservers) lines.push(`nameserver ${n}`);
+  if (searches.length) lines.push(`search ${searches.join(' ')}`);
+  if (options.size) lines.push(`options ${[...options].map(([k, v]) => (v === undefined ? k : `${k}:${v}`)).join(' ')}`);
+  if (lines.length === 0) return '# podrun: no name servers configured\n';
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,51 @@
+// What a container inherits from its image config: argv, env, user, stop signal.
+import { constants } from 'os';
+
+/** Kubernetes: command replaces Entrypoint (and drops Cmd); args replaces Cmd. */
+export function mergeArgv(command: string[] | undefined, args: string[] | undefined, entrypoint: string[] | null | undefined, cmd: string[] | null | undefined): string[] {
+  const hasCommand = !!command && command.length > 0;
+  const hasArgs = !!args && args.length > 0;
+  const head = hasCommand ? command! : (entrypoint ?? []);
+  const tail = hasArgs ? args! : hasCommand ? [] : (cmd ?? []);
+  return [...head, ...tail];
+}
+
+/** `NAME=value` entries of an image's Env, split at the first `=`. */
+export function parseImageEnv(env: string[] | undefined): { name: string; value: string }[] {
+  return (env ?? []).map((e) => {
+    const eq = e.indexOf('=');
+    return eq < 0 ? { name: e, value: '' } : { name: e.slice(0, eq), value: e.slice(eq + 1) };
+  });
+}
+
+export interface PlannedUser {
+  uid?: number;
+  gid?: number;
+  name?: string;
+  group?: string;
+  supplementalGroups?: number[];
+}
+
+/** The OCI `User` forms: `uid`, `uid:gid`, `name`, `name:group` (and mixes). */
+export function parseImageUser(user: string | undefined): PlannedUser {
+  if (!user) return {};
+  const colon = user.indexOf(':');
+  const u = colon < 0 ? user : user.slice(0, colon);
+  const g = colon < 0 ? undefined : user.slice(colon + 1);
+  const out: PlannedUser = {};
+  if (/^[0-9]+$/.test(u)) out.uid = Number(u);
+  else if (u) out.name = u;
+  if (g !== undefined && /^[0-9]+$/.test(g)) out.gid = Number(g);
+  else if (g) out.group = g;
+  return out;
+}
+
+/** `SIGTERM`, `TERM`, `15`, `sigquit` -> `SIGTERM`-style name; unknown -> SIGTERM. */
+export function normaliseSignal(sig: string | undefined): string {
+  if (!sig) return 'SIGTERM';
+  const s = sig.trim().toUpperCase();
+  const signals = constants.signals as Record<string, number>;
+  if (/^[0-9]+$/.test(s)) return Object.keys(signals).find((k) => signals[k] === Number(s)) ?? 'SIGTERM';
+  const name = s.startsWith('SIG') ? s : `SIG${s}`;
+  return name in signals ? name : 'SIGTERM';
+}
