@@ -563,15 +563,19 @@ export class ImageStore {
     });
   }
 
-  /** `podrun image prune`: dangling images no pod uses, unreferenced blobs and layers, temp leftovers. */
-  async prune(): Promise<GcResult> {
+  /**
+   * `podrun image prune`: dangling images no pod uses (with `all`, every image no pod uses),
+   * unreferenced blobs and layers, and temp leftovers of dead processes.
+   */
+  async prune(opts: { all?: boolean } = {}): Promise<GcResult> {
     return this.withGcLock(async () => {
       const used = this.imagesInUse();
       const removedImages = await this.updateIndex((ix) => {
         const named = new Set(Object.values(ix.names));
         const gone: string[] = [];
         for (const [md, e] of Object.entries(ix.images))
-          if (!named.has(md) && !used.has(e.imageId)) {
+          if ((opts.all || !named.has(md)) && !used.has(e.imageId)) {
+            for (const [n, d] of Object.entries(ix.names)) if (d === md) delete ix.names[n];
             delete ix.images[md];
             gone.push(e.imageId);
           }

@@ -1,6 +1,27 @@
-import { PodrunError } from '../../errors';
+// podrun rmi [-f|--force] REF|ID...
+import { PodrunError, UsageError } from '../../errors';
+import { parseArgs } from '../args';
 import type { CliContext } from '../context';
 
-export async function run(_argv: string[], _ctx: CliContext): Promise<number> {
-  throw new PodrunError('podrun rmi: not implemented yet');
+export const USAGE = 'podrun rmi [-f|--force] IMAGE [IMAGE...]';
+
+export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promise<number> {
+  const { values, positionals } = parseArgs(argv, { force: { type: 'boolean', short: 'f' } }, usage);
+  if (!positionals.length) throw new UsageError('rmi needs at least one image (name, name:tag or id)', `usage: ${usage}`);
+  const { openStore } = await import('../../images/store');
+  const store = openStore(ctx.paths);
+  // Every image is tried, as docker does; the first failure decides the exit code.
+  let failure: PodrunError | undefined;
+  for (const ref of positionals) {
+    try {
+      const r = await store.removeImage(ref, Boolean(values.force));
+      for (const n of r.untagged) ctx.out(`Untagged: ${n}\n`);
+      if (r.deleted) ctx.out(`Deleted: ${r.deleted}\n`);
+    } catch (e) {
+      if (!(e instanceof PodrunError) || positionals.length === 1) throw e;
+      process.stderr.write(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      failure ??= e;
+    }
+  }
+  return failure ? failure.exitCode : 0;
 }
