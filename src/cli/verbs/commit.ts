@@ -1,6 +1,52 @@
-import { PodrunError } from '../../errors';
+// podrun commit POD/CONTAINER NAME[:TAG] [-n NS] [-m MSG] [-a AUTHOR] [--change INSTR]... [--no-pause]
+// Prints the new image's id. The container keeps running; see docs/cli/commit.md about pausing.
+import { UsageError } from '../../errors';
+import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
+import { containerAddress, pickContainer } from '../../runtime/exec';
+import { namespaceFrom, namespaceOptions } from '../../state/address';
+import { findPod } from '../../state/records';
 
-export async function run(_argv: string[], _ctx: CliContext): Promise<number> {
-  throw new PodrunError('podrun commit: not implemented yet');
+const USAGE = "podrun commit POD/CONTAINER NAME[:TAG] [-n NAMESPACE] [-m MESSAGE] [-a AUTHOR] [--change 'CMD [\"sh\"]']... [--no-pause]";
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(
+    argv,
+    {
+      ...namespaceOptions,
+      container: { type: 'string', short: 'c' },
+      message: { type: 'string', short: 'm' },
+      author: { type: 'string', short: 'a' },
+      change: { type: 'string', multiple: true },
+      pause: { type: 'boolean', short: 'p' },
+      'no-pause': { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (positionals.length !== 2)
+    throw new UsageError(`commit needs POD/CONTAINER and NAME[:TAG], got ${positionals.length} argument(s)`, `usage: ${USAGE}`);
+  if (values.pause && values['no-pause']) throw new UsageError('--pause and --no-pause contradict each other');
+  if (values.pause)
+    throw new UsageError(
+      '--pause is not supported yet: podrun has no cgroup freezer for containers',
+      'commit without it (the default, --no-pause); stop writes in the container first if the snapshot must be consistent',
+    );
+  const [target, tag] = positionals;
+  const { parseTagReference } = await import('../../images/reference');
+  parseTagReference(tag);
+  const addr = containerAddress(target, str(values.container), namespaceFrom(values), USAGE);
+  const rec = findPod(ctx.paths, addr.namespace, addr.name);
+  const { container } = pickContainer(rec, addr.container, false);
+  const { parseChanges } = await import('../../images/changes');
+  const config = (values.change as string[] | undefined)?.length ? parseChanges(values.change as string[]) : undefined;
+  const { commitContainer } = await import('../../runtime/commit');
+  const img = await commitContainer(ctx.paths, container, {
+    tag,
+    message: str(values.message),
+    author: str(values.author),
+    config,
+    source: `${addr.name}/${container.name}`,
+  });
+  ctx.out(img.imageId + '\n');
+  return 0;
 }
