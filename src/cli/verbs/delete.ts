@@ -1,6 +1,84 @@
-import { PodrunError } from '../../errors';
+// podrun delete pod NAME... | delete -f FILE|DIR [--grace-period N] [--now] [-n NS] [--ignore-not-found] [--all]
+// Stop signal, grace period, SIGKILL, then the monitor and every dir of the pod. Idempotent.
+import { existsSync } from 'fs';
+import { PodrunError, SpecErrors, UsageError } from '../../errors';
+import { podDir, podKey, podRunDir } from '../../paths';
+import { namespaceFrom, namespaceOptions, parsePodAddress, PodAddress } from '../../state/address';
+import { listPodRecords, podNotFound, readPodRecord } from '../../state/records';
+import { int, parseArgs } from '../args';
 import type { CliContext } from '../context';
 
-export async function run(_argv: string[], _ctx: CliContext): Promise<number> {
-  throw new PodrunError('podrun delete: not implemented yet');
+const USAGE =
+  'podrun delete pod NAME... | podrun delete -f FILE|DIR|- [--grace-period N] [--now] [-n NAMESPACE] [--ignore-not-found] [--all]';
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(
+    argv,
+    {
+      ...namespaceOptions,
+      filename: { type: 'string', short: 'f', multiple: true },
+      'grace-period': { type: 'string' },
+      now: { type: 'boolean' },
+      'ignore-not-found': { type: 'boolean' },
+      all: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  const ns = namespaceFrom(values);
+  let grace = int(values['grace-period'], 'grace-period');
+  if (grace !== undefined && grace < -1) throw new UsageError('--grace-period: expected a number of seconds >= 0 (or -1 for the pod\'s own)');
+  if (grace === -1) grace = undefined;
+  if (values.now) {
+    if (grace !== undefined) throw new UsageError('--now and --grace-period cannot be used together', '--now is --grace-period 1');
+    grace = 1;
+  }
+  const files = (values.filename as string[] | undefined) ?? [];
+
+  const targets: PodAddress[] = [];
+  if (files.length) {
+    if (positionals.length) throw new UsageError('give either -f FILE or pod names, not both', `usage: ${USAGE}`);
+    const { loadManifests } = await import('../../spec/load');
+    const loaded = await loadManifests(files);
+    if (loaded.errors.length) throw new SpecErrors(loaded.errors);
+    for (const p of loaded.pods) targets.push({ namespace: p.manifest.metadata.namespace ?? 'default', name: p.manifest.metadata.name });
+  } else {
+    let args = positionals;
+    if (args[0] === 'pod' || args[0] === 'pods' || args[0] === 'po') args = args.slice(1);
+    else if (args.length && !args[0].includes('/'))
+      throw new UsageError(`podrun delete: unknown resource type '${args[0]}'`, "podrun manages pods: 'podrun delete pod NAME'");
+    if (values.all) {
+      if (args.length) throw new UsageError('--all deletes every pod of the namespace; do not name pods with it');
+      for (const r of listPodRecords(ctx.paths, ns)) targets.push({ namespace: ns, name: r.plan.name });
+    } else {
+      if (!args.length) throw new UsageError('name at least one pod to delete', `usage: ${USAGE}`);
+      for (const a of args) targets.push(parsePodAddress(a, ns));
+    }
+  }
+
+  const { withPodLock } = await import('../../state/lock');
+  const { deletePodLocked } = await import('../../runtime/stop');
+  let code = 0;
+  for (const t of targets) {
+    const key = podKey(t.namespace, t.name);
+    try {
+      const found = await withPodLock(
+        ctx.paths,
+        key,
+        async () => {
+          const exists = !!readPodRecord(ctx.paths, key) || existsSync(podDir(ctx.paths, key)) || existsSync(podRunDir(ctx.paths, key));
+          if (!exists) return false;
+          await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace });
+          return true;
+        },
+        { label: t.name },
+      );
+      if (found) ctx.out(`pod "${t.name}" deleted\n`);
+      else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
+    } catch (e) {
+      if (!(e instanceof PodrunError)) throw e;
+      process.stderr.write(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      code = Math.max(code, e.exitCode);
+    }
+  }
+  return code;
 }

@@ -1,6 +1,164 @@
-import { PodrunError } from '../../errors';
+// podrun describe pod NAME [-n NS]: kubectl-style detail, with events derived from the state files
+// (podrun keeps no event log: Created/Started/Failed/Killing come from pod.json and state.json).
+import { hostname } from 'os';
+import { UsageError } from '../../errors';
+import type { PlannedVolume } from '../../plan/types';
+import { namespaceFrom, namespaceOptions, parsePodAddress } from '../../state/address';
+import { findPod } from '../../state/records';
+import type { ContainerStatus, PodStatus } from '../../state/status';
+import { parseArgs } from '../args';
 import type { CliContext } from '../context';
+import { formatTable, humanDuration } from './get';
 
-export async function run(_argv: string[], _ctx: CliContext): Promise<number> {
-  throw new PodrunError('podrun describe: not implemented yet');
+const USAGE = 'podrun describe pod NAME [-n NAMESPACE]';
+
+/** kubectl's time format: `Sat, 28 Nov 2026 10:00:00 +0000`. */
+export function kubeTime(iso: string | undefined): string {
+  if (!iso) return '<unknown>';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toUTCString().replace('GMT', '+0000');
+}
+
+function kv(map: Record<string, string> | undefined, indent: string): string {
+  const e = Object.entries(map ?? {});
+  if (!e.length) return '<none>';
+  return e.map(([k, v], i) => `${i ? indent : ''}${k}=${v}`).join('\n');
+}
+
+interface Event {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  at: string;
+  message: string;
+}
+
+function events(status: PodStatus, createdAt: string, deletion: string | undefined): Event[] {
+  const out: Event[] = [];
+  for (const c of status.containers) {
+    out.push({ type: 'Normal', reason: 'Created', at: createdAt, message: `Created container ${c.name}` });
+    const s = c.state;
+    if (s.kind === 'terminated' && s.reason === 'StartError')
+      out.push({ type: 'Warning', reason: 'Failed', at: s.finishedAt, message: `Error: failed to start container "${c.name}": ${s.message ?? 'StartError'}` });
+    else if (s.kind === 'running' || (s.kind === 'terminated' && s.startedAt)) {
+      out.push({ type: 'Normal', reason: 'Started', at: (s as { startedAt: string }).startedAt, message: `Started container ${c.name}` });
+      if (s.kind === 'terminated' && s.reason !== 'Completed')
+        out.push({ type: 'Warning', reason: 'BackOff', at: s.finishedAt, message: `Container ${c.name} exited: ${s.reason} (exit code ${s.exitCode})` });
+    }
+    if (deletion) out.push({ type: 'Normal', reason: 'Killing', at: deletion, message: `Stopping container ${c.name}` });
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+function stateLines(c: ContainerStatus, pad: string): string[] {
+  const s = c.state;
+  if (s.kind === 'running') return [`${pad}State:          Running`, `${pad}  Started:      ${kubeTime(s.startedAt)}`];
+  if (s.kind === 'waiting') return [`${pad}State:          Waiting`, `${pad}  Reason:       ${s.reason}`, ...(s.message ? [`${pad}  Message:      ${s.message}`] : [])];
+  return [
+    `${pad}State:          Terminated`,
+    `${pad}  Reason:       ${s.reason}`,
+    ...(s.message ? [`${pad}  Message:      ${s.message}`] : []),
+    `${pad}  Exit Code:    ${s.exitCode}`,
+    ...(s.signal ? [`${pad}  Signal:       ${s.signal}`] : []),
+    `${pad}  Started:      ${kubeTime(s.startedAt)}`,
+    `${pad}  Finished:     ${kubeTime(s.finishedAt)}`,
+  ];
+}
+
+function volumeLines(v: PlannedVolume): string[] {
+  if (v.kind === 'emptyDir')
+    return [
+      `  ${v.name}:`,
+      `    Type:       EmptyDir (a temporary directory that shares a pod's lifetime)`,
+      `    Medium:     ${v.tmpfs ? 'Memory' : ''}`,
+      `    SizeLimit:  ${v.tmpfs?.sizeBytes ?? v.sizeLimitBytes ?? '<unset>'}`,
+    ];
+  return [
+    `  ${v.name}:`,
+    `    Type:          HostPath (bare host directory volume)`,
+    `    Path:          ${v.source}`,
+    `    HostPathType:  ${v.hostPathType ?? ''}`,
+  ];
+}
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(argv, { ...namespaceOptions }, USAGE);
+  let args = positionals;
+  if (args[0] === 'pod' || args[0] === 'pods' || args[0] === 'po') args = args.slice(1);
+  else if (args.length && !args[0].includes('/'))
+    throw new UsageError(`podrun describe: unknown resource type '${args[0]}'`, "podrun describes pods: 'podrun describe pod NAME'");
+  if (!args.length) throw new UsageError('name the pod to describe', `usage: ${USAGE}`);
+  const ns = namespaceFrom(values);
+  const { computePodStatus, snapshotPod } = await import('../../state');
+  const blocks: string[] = [];
+  for (const a of args) {
+    const addr = parsePodAddress(a, ns);
+    const r = findPod(ctx.paths, addr.namespace, addr.name);
+    const snap = snapshotPod(r);
+    const status = computePodStatus(snap);
+    const m = r.manifest;
+    const L: string[] = [];
+    L.push(`Name:             ${r.plan.name}`);
+    L.push(`Namespace:        ${r.plan.namespace}`);
+    L.push(`Priority:         0`);
+    L.push(`Node:             ${hostname()}/${r.hostIP ?? ''}`);
+    L.push(`Start Time:       ${kubeTime(r.createdAt)}`);
+    L.push(`Labels:           ${kv(m.metadata.labels, '                  ')}`);
+    L.push(`Annotations:      ${kv(m.metadata.annotations, '                  ')}`);
+    L.push(`Status:           ${status.terminating ? 'Terminating' : status.phase}`);
+    if (r.deletionTimestamp) L.push(`Termination Grace Period:  ${r.plan.terminationGracePeriodSeconds}s`);
+    L.push(`IP:               ${r.podIP ?? ''}`);
+    L.push(`Containers:`);
+    r.plan.containers.forEach((c, i) => {
+      const cs = status.containers[i];
+      L.push(`  ${c.name}:`);
+      L.push(`    Container ID:   ${cs.containerID}`);
+      L.push(`    Image:          ${c.image.ref}`);
+      L.push(`    Image ID:       ${c.image.imageId ?? ''}`);
+      if (c.ports.length) L.push(`    Ports:          ${c.ports.map((p) => `${p.containerPort}/${p.protocol}`).join(', ')}`);
+      L.push(`    Command:`);
+      for (const a2 of c.argv) L.push(`      ${a2}`);
+      L.push(...stateLines(cs, '    '));
+      L.push(`    Ready:          ${cs.ready ? 'True' : 'False'}`);
+      L.push(`    Restart Count:  ${cs.restartCount}`);
+      if (cs.pid !== undefined) L.push(`    Host PID:       ${cs.pid}`);
+      const env = c.env.filter((e) => !(c.image.config?.Env ?? []).includes(`${e.name}=${e.value}`));
+      L.push(`    Environment:${env.length ? '' : '    <none>'}`);
+      for (const e of env) L.push(`      ${e.name}:  ${e.value}`);
+      L.push(`    Mounts:${c.mounts.length ? '' : '         <none>'}`);
+      for (const mt of c.mounts) L.push(`      ${mt.mountPath} from ${mt.volume} (${mt.readOnly ? 'ro' : 'rw'}${mt.subPath ? `,path="${mt.subPath}"` : ''})`);
+    });
+    const ready = status.readyCount === status.total ? 'True' : 'False';
+    L.push(`Conditions:`);
+    L.push(
+      formatTable([
+        ['Type', 'Status'],
+        ['Initialized', 'True'],
+        ['Ready', ready],
+        ['ContainersReady', ready],
+        ['PodScheduled', 'True'],
+      ])
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
+    L.push(`Volumes:${r.plan.volumes.length ? '' : '          <none>'}`);
+    for (const v of r.plan.volumes) L.push(...volumeLines(v));
+    L.push(`QoS Class:        BestEffort`);
+    const ev = events(status, r.createdAt, r.deletionTimestamp);
+    if (!ev.length) L.push('Events:           <none>');
+    else {
+      L.push('Events:');
+      const now = Date.now();
+      const t = formatTable([
+        ['Type', 'Reason', 'Age', 'From', 'Message'],
+        ['----', '------', '----', '----', '-------'],
+        ...ev.map((e) => [e.type, e.reason, humanDuration(now - Date.parse(e.at)), 'podrun', e.message]),
+      ]);
+      L.push(...t.trimEnd().split('\n').map((l) => `  ${l}`));
+    }
+    blocks.push(L.join('\n') + '\n');
+  }
+  ctx.out(blocks.join('\n\n'));
+  return 0;
 }

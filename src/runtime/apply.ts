@@ -1,0 +1,190 @@
+// Carrying out one pod's plan: the only place in podrun where a pod comes into being.
+// Order matters: validate and resolve everything that can fail without effects first, then
+// create dirs (undone on failure), write pod.json (so a crash leaves something `delete` finds),
+// then start the monitor and wait for its handshake.
+import { randomUUID } from 'crypto';
+import { existsSync } from 'fs';
+import { dirname, join } from 'path';
+import { PodrunError } from '../errors';
+import type { ResolvedImage } from '../images/types';
+import { Paths, podDir, podKey, podRunDir } from '../paths';
+import type { PodPlan } from '../plan/types';
+import type { LoadedPod } from '../spec/load';
+import { writeFileAtomic } from '../state/atomic';
+import { withPodLock } from '../state/lock';
+import { PodManifest, PodRecord, readPodRecord, writePodRecord } from '../state/records';
+import { hostIPv4, hostResolvConf, podIPFor } from './facts';
+import { encodeLaunchFile } from './launch';
+import { HandshakeRecord, startMonitor } from './monitor';
+import { prepareDirs } from './prepare';
+import { deletePodLocked, removePodDirs, stopPod } from './stop';
+import { ResolvedUser, resolveUser } from './users';
+
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+export type ContainerFailure = Extract<HandshakeRecord, { kind: 'failed' }>;
+
+export interface ApplyOutcome {
+  namespace: string;
+  name: string;
+  action: ApplyAction;
+  record: PodRecord;
+  /** Containers that could not start (the pod is left for get/describe/delete). */
+  failures: ContainerFailure[];
+}
+
+export interface ApplyOptions {
+  /** Pull progress lines (stderr). */
+  progress?: (line: string) => void;
+  /** Injected for tests; default: the image store under `paths`. */
+  resolveImage?: (ref: string, policy: 'Always' | 'IfNotPresent' | 'Never') => Promise<ResolvedImage>;
+}
+
+interface PlanModule {
+  planPod(pod: LoadedPod, facts: Record<string, unknown>): PodPlan;
+  specHash(manifest: unknown): string;
+}
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const planModule = (): PlanModule => require('../plan/plan') as PlanModule;
+
+function defaultResolver(paths: Paths, progress?: (line: string) => void) {
+  let store: { resolveImage(ref: string, o: { policy: 'Always' | 'IfNotPresent' | 'Never'; progress?: (l: string) => void }): Promise<ResolvedImage> } | undefined;
+  return (ref: string, policy: 'Always' | 'IfNotPresent' | 'Never') => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    store ??= (require('../images/store') as { openStore(p: Paths): NonNullable<typeof store> }).openStore(paths);
+    return store.resolveImage(ref, { policy, progress });
+  };
+}
+
+export function manifestName(m: PodManifest): { namespace: string; name: string; key: string } {
+  const namespace = m.metadata.namespace ?? 'default';
+  return { namespace, name: m.metadata.name, key: podKey(namespace, m.metadata.name) };
+}
+
+/** Host facts for planning; images maps each manifest image ref to what the store resolved. */
+export function hostFacts(paths: Paths, pod: LoadedPod, images: Record<string, ResolvedImage>, uid: string): Record<string, unknown> {
+  const hostIP = hostIPv4();
+  const m = pod.manifest as unknown as PodManifest;
+  return {
+    paths,
+    uid,
+    images,
+    hostResolvConf: hostResolvConf(),
+    hostIP,
+    podIP: podIPFor(m.spec.hostNetwork === true, hostIP),
+    manifestDir: pod.file === '<stdin>' ? process.cwd() : dirname(pod.file),
+  };
+}
+
+/** Creates, re-creates or leaves one pod, under its lock. */
+export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions = {}): Promise<ApplyOutcome> {
+  const m = pod.manifest as unknown as PodManifest;
+  const { namespace, name, key } = manifestName(m);
+  const { specHash } = planModule();
+  const hash = specHash(pod.manifest);
+  return withPodLock(
+    paths,
+    key,
+    async () => {
+      const existing = readPodRecord(paths, key);
+      if (existing && existing.plan.specHash === hash && !existing.deletionTimestamp)
+        return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
+      // Resolve images before touching the old pod: a pull failure must leave it running.
+      const images = await resolveImages(pod, paths, opts);
+      let action: ApplyAction = 'created';
+      if (existing || existsSync(podDir(paths, key)) || existsSync(podRunDir(paths, key))) {
+        await deletePodLocked(paths, key);
+        if (existing) action = 'configured';
+      }
+      const { record, failures } = await createPod(paths, pod, images);
+      return { namespace, name, action, record, failures };
+    },
+    { label: name },
+  );
+}
+
+async function resolveImages(pod: LoadedPod, paths: Paths, opts: ApplyOptions): Promise<Record<string, ResolvedImage>> {
+  const resolve = opts.resolveImage ?? defaultResolver(paths, opts.progress);
+  const images: Record<string, ResolvedImage> = {};
+  const containers = (pod.manifest as unknown as PodManifest).spec.containers as { image: string; imagePullPolicy?: string }[];
+  for (const c of containers) {
+    if (images[c.image]) continue;
+    const policy = (c.imagePullPolicy ?? (/:latest$|^[^:@]*$/.test(c.image) ? 'Always' : 'IfNotPresent')) as 'Always' | 'IfNotPresent' | 'Never';
+    images[c.image] = await resolve(c.image, policy);
+  }
+  return images;
+}
+
+function podLevelError(name: string, r: { step: string; syscall: string; code: string; path?: string }): PodrunError {
+  return new PodrunError(
+    `pod/${name}: ${r.step} ${r.syscall}${r.path ? ` ${r.path}` : ''}: ${r.code}`,
+    r.code === 'EPERM' ? 'podrun needs root (CAP_SYS_ADMIN) to create namespaces' : 'run with --log-level debug and see <root>/pods/<key>/monitor.log',
+  );
+}
+
+async function createPod(paths: Paths, pod: LoadedPod, images: Record<string, ResolvedImage>): Promise<{ record: PodRecord; failures: ContainerFailure[] }> {
+  const m = pod.manifest as unknown as PodManifest;
+  const { planPod } = planModule();
+  const uid = randomUUID();
+  const facts = hostFacts(paths, pod, images, uid);
+  const plan = planPod(pod, facts);
+  if (plan.dirs.pod !== podDir(paths, plan.key)) throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.pod}, not ${podDir(paths, plan.key)}`);
+
+  // Effect-free checks first: user names come from the image, not the host.
+  const users: ResolvedUser[] = plan.containers.map((c) =>
+    resolveUser(c.user, c.image.layerDirs ?? [], { pod: plan.name, container: c.name, image: c.image.ref }),
+  );
+  const volumeNames = ((m.spec.volumes ?? []) as { name: string }[]).map((v) => v.name);
+  const prepared = prepareDirs(plan, { file: pod.file, volumeIndex: (n) => volumeNames.indexOf(n) });
+
+  const record: PodRecord = {
+    apiVersion: 'podrun/v1',
+    kind: 'PodRecord',
+    uid,
+    createdAt: new Date().toISOString(),
+    sourceFile: pod.file,
+    manifest: m,
+    plan,
+    hostIP: facts.hostIP as string,
+    podIP: facts.podIP as string,
+  };
+  const launchFile = join(plan.dirs.pod, 'launch');
+  try {
+    writePodRecord(paths, record);
+    writeFileAtomic(launchFile, encodeLaunchFile({ plan, users, mountKinds: prepared.mountKinds }), 0o600);
+  } catch (e) {
+    prepared.undo();
+    throw e;
+  }
+
+  let hs;
+  try {
+    hs = await startMonitor(launchFile);
+  } catch (e) {
+    // The monitor may have got far enough to write monitor.json: stop whatever it started.
+    await stopPod(record, plan.dirs.pod, { gracePeriodSeconds: 0 });
+    removePodDirs(paths, plan.key, record);
+    prepared.undo();
+    throw new PodrunError(`pod/${plan.name}: could not start the pod monitor: ${(e as Error).message}`);
+  }
+  if (hs.error || (!hs.ready && hs.started.size === 0 && hs.failed.size === 0)) {
+    // A pod-level failure: the monitor cleans up and exits; make sure, then roll back.
+    await stopPod(record, plan.dirs.pod, { gracePeriodSeconds: 0 });
+    removePodDirs(paths, plan.key, record);
+    prepared.undo();
+    if (hs.error) throw podLevelError(plan.name, hs.error);
+    throw new PodrunError(`pod/${plan.name}: the monitor exited during start-up without a report`, 'see the pod monitor log with --log-level debug');
+  }
+  return { record, failures: [...hs.failed.values()] };
+}
+
+/** `pod/NAME: container C: <step> <syscall> <path>: <code>` plus a hint for the usual causes. */
+export function describeFailure(name: string, f: ContainerFailure): { message: string; hint: string } {
+  const message = `pod/${name}: container ${f.name}: ${f.step} ${f.syscall}${f.path ? ` ${f.path}` : ''}: ${f.code}`;
+  let hint = `the container was not started; \`podrun describe pod ${name}\` shows it, \`podrun delete pod ${name}\` removes the pod`;
+  if (f.syscall.startsWith('exec') && f.code === 'ENOENT') hint = `command not found: check the container's command/args and that the image has it in PATH; ${hint}`;
+  else if (f.syscall.startsWith('exec') && f.code === 'EACCES') hint = `the command is not executable: check command/args and file modes in the image; ${hint}`;
+  else if (f.step === 'cwd' || f.syscall === 'chdir') hint = `check workingDir; ${hint}`;
+  else if (f.syscall === 'mount' || f.step.includes('mount') || f.step.includes('bind')) hint = `check the volume's source and the mountPath; ${hint}`;
+  return { message, hint };
+}

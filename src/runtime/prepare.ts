@@ -1,0 +1,170 @@
+// Everything apply creates on disk before the monitor runs: the pod dirs, the init layer, each
+// container's upper/work/rootfs/log dirs, emptyDirs, and hostPath checks. Every creation is
+// recorded so a failure before the monitor starts can undo exactly what this apply made.
+import { closeSync, constants, lstatSync, mkdirSync, openSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
+import { dirname, join } from 'path';
+import { SpecError } from '../errors';
+import type { PlannedVolume, PodPlan } from '../plan/types';
+import type { MountKind } from './launch';
+
+export interface Prepared {
+  mountKinds: MountKind[][];
+  /** Removes what was created, newest first. Never throws. */
+  undo(): void;
+}
+
+interface Where {
+  file: string;
+  /** Index of each volume name in the manifest's spec.volumes (for error paths). */
+  volumeIndex: (name: string) => number;
+}
+
+function lstatOrUndefined(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+export function prepareDirs(plan: PodPlan, where: Where): Prepared {
+  const undo: (() => void)[] = [];
+  const mkdirOwned = (p: string, mode = 0o755) => {
+    // Pod-owned dirs: removed whole on undo if this call created their topmost missing ancestor.
+    const first = mkdirSync(p, { recursive: true, mode });
+    if (first) undo.push(() => rmSync(first, { recursive: true, force: true }));
+  };
+  const rollback = () => {
+    for (const u of undo.reverse())
+      try {
+        u();
+      } catch {
+        /* best effort: keep undoing the rest */
+      }
+  };
+  try {
+    // The shared parents (<root>/pods, <runRoot>/pods) are never undone: other pods live there.
+    mkdirSync(dirname(plan.dirs.pod), { recursive: true, mode: 0o711 });
+    mkdirSync(dirname(plan.dirs.run), { recursive: true, mode: 0o700 });
+    mkdirOwned(plan.dirs.pod, 0o711);
+    mkdirOwned(plan.dirs.run, 0o700);
+    const etc = join(plan.dirs.init, 'etc');
+    mkdirOwned(etc);
+    writeFileSync(join(etc, 'hosts'), plan.hosts, { mode: 0o644 });
+    writeFileSync(join(etc, 'hostname'), plan.hostname + '\n', { mode: 0o644 });
+    writeFileSync(join(etc, 'resolv.conf'), plan.resolvConf, { mode: 0o644 });
+    mkdirOwned(plan.dirs.shm, 0o1777);
+    for (const c of plan.containers) {
+      for (const d of [c.dirs.upper, c.dirs.work, c.dirs.rootfs, c.dirs.logDir, dirname(c.dirs.state)]) mkdirOwned(d);
+    }
+    for (const v of plan.volumes) {
+      if (v.kind === 'emptyDir') {
+        // As kubelet does: world-writable so a container running as any user can use it.
+        mkdirOwned(v.source, 0o777);
+      } else checkHostPath(v, where, undo);
+    }
+    const volumes = new Map(plan.volumes.map((v) => [v.name, v]));
+    const mountKinds = plan.containers.map((c) =>
+      c.mounts.map((m): MountKind => {
+        const v = volumes.get(m.volume)!;
+        if (m.subPath) return subPathKind(v.source, m.subPath, undo);
+        const st = lstatOrUndefined(v.source);
+        return st && !st.isDirectory() ? 'file' : 'dir';
+      }),
+    );
+    return { mountKinds, undo: rollback };
+  } catch (e) {
+    rollback();
+    throw e;
+  }
+}
+
+const TYPE_TEST: Record<string, [(s: Stats) => boolean, string]> = {
+  Directory: [(s) => s.isDirectory(), 'a directory'],
+  File: [(s) => s.isFile(), 'a regular file'],
+  Socket: [(s) => s.isSocket(), 'a UNIX socket'],
+  CharDevice: [(s) => s.isCharacterDevice(), 'a character device'],
+  BlockDevice: [(s) => s.isBlockDevice(), 'a block device'],
+};
+
+function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): void {
+  const type = v.hostPathType ?? '';
+  const fail = (detail: string, hint: string) => {
+    throw new SpecError(where.file, ['spec', 'volumes', where.volumeIndex(v.name), 'hostPath', 'path'], detail, hint);
+  };
+  let st: Stats | undefined;
+  try {
+    st = statSync(v.source);
+  } catch {
+    st = undefined;
+  }
+  if (type === 'DirectoryOrCreate' || (type === '' && !st)) {
+    if (st && !st.isDirectory()) fail(`${v.source} exists but is not a directory (type ${type || '""'})`, 'point hostPath.path at a directory, or change hostPath.type');
+    if (!st) {
+      const first = mkdirSync(v.source, { recursive: true, mode: 0o755 });
+      // Undo removes only what this apply created, and only while it is still empty.
+      if (first) {
+        const created: string[] = [];
+        for (let p = v.source; p.length >= first.length; p = dirname(p)) created.push(p);
+        undo.push(() => {
+          for (const p of created)
+            try {
+              rmdirSync(p);
+            } catch {
+              return;
+            }
+        });
+      }
+    }
+    return;
+  }
+  if (type === 'FileOrCreate') {
+    if (st && !st.isFile()) fail(`${v.source} exists but is not a regular file (type FileOrCreate)`, 'point hostPath.path at a file, or change hostPath.type');
+    if (!st) {
+      let fd: number;
+      try {
+        fd = openSync(v.source, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      } catch (e) {
+        fail(`cannot create ${v.source}: ${(e as NodeJS.ErrnoException).code}`, 'FileOrCreate creates the file but not its parent directory; create the directory first');
+        return;
+      }
+      closeSync(fd);
+      undo.push(() => {
+        if (statSync(v.source).size === 0) unlinkSync(v.source);
+      });
+    }
+    return;
+  }
+  if (type === '') return;
+  const test = TYPE_TEST[type];
+  if (!test) fail(`unknown hostPath type ${type}`, 'use Directory, DirectoryOrCreate, File, FileOrCreate, Socket, CharDevice or BlockDevice');
+  if (!st)
+    fail(
+      `${v.source} does not exist (type ${type})`,
+      type === 'Directory' ? 'create it first, or use type DirectoryOrCreate' : type === 'File' ? 'create it first, or use type FileOrCreate' : `hostPath type ${type} needs an existing ${test[1]}`,
+    );
+  if (!test[0](st!)) fail(`${v.source} is not ${test[1]} (type ${type})`, 'point hostPath.path at the right thing, or change hostPath.type');
+}
+
+/**
+ * A subPath's mount point kind. A missing subPath is created as a directory (as kubelet does),
+ * one component at a time and never through a symlink, so it cannot create anything outside the
+ * volume; the helper then opens it beneath the volume root with openat2.
+ */
+function subPathKind(root: string, subPath: string, undo: (() => void)[]): MountKind {
+  let p = root;
+  const parts = subPath.split('/').filter((s) => s && s !== '.');
+  for (let i = 0; i < parts.length; i++) {
+    p = join(p, parts[i]);
+    const st = lstatOrUndefined(p);
+    if (!st) {
+      mkdirSync(p, { mode: 0o755 });
+      const made = p;
+      undo.push(() => rmdirSync(made));
+      continue;
+    }
+    if (st.isSymbolicLink()) return 'dir'; // the helper resolves (and refuses) it beneath the root
+    if (i === parts.length - 1) return st.isDirectory() ? 'dir' : 'file';
+  }
+  return 'dir';
+}

@@ -1,0 +1,163 @@
+// Stopping and removing a pod: stop signal via pidfd (after the start-time check), grace period,
+// SIGKILL, then the monitor, then the pod's dirs. Idempotent: whatever is already gone is skipped,
+// so it also cleans up half-created pods and pods whose monitor died.
+import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { constants } from 'os';
+import { join } from 'path';
+import { PodrunError } from '../errors';
+import { Paths, podDir, podRunDir } from '../paths';
+import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
+import { MonitorInfo, PodRecord, readMonitorInfo, readPodRecord, runningProcess, snapshotPod, writePodRecord } from '../state/records';
+import { readJsonIfExists } from '../state/atomic';
+
+export interface SignalOps {
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+}
+
+function defaultOps(): SignalOps {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('./native') as typeof import('./native')).native();
+}
+
+export function signalNumber(name: string): number {
+  const n = (constants.signals as Record<string, number>)[name.startsWith('SIG') ? name : `SIG${name}`];
+  if (n) return n;
+  if (/^\d+$/.test(name)) return Number(name);
+  return constants.signals.SIGTERM;
+}
+
+/**
+ * Sends `sig` to the process only if it is still the one named by pid + start time. The pidfd
+ * pins the pid, so the start-time check after opening it cannot race with pid reuse.
+ * Returns false when the process is already gone.
+ */
+export function signalProcess(id: ProcessIdentity, sig: number, ops: SignalOps = defaultOps()): boolean {
+  let fd: number;
+  try {
+    fd = ops.pidfdOpen(id.pid);
+  } catch {
+    return false; // ESRCH: gone
+  }
+  try {
+    if (readStartTime(id.pid) !== id.startTime) return false;
+    ops.pidfdSendSignal(fd, sig);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitGone(ids: ProcessIdentity[], deadline: number): Promise<ProcessIdentity[]> {
+  for (;;) {
+    const left = ids.filter((id) => isAlive(id));
+    if (left.length === 0 || Date.now() >= deadline) return left;
+    await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
+  }
+}
+
+export interface StopOptions {
+  /** Seconds; undefined = the pod's terminationGracePeriodSeconds. 0 = SIGKILL at once. */
+  gracePeriodSeconds?: number;
+  ops?: SignalOps;
+  /** How long to wait for the monitor to flush and exit after SIGTERM before SIGKILLing it. */
+  monitorTimeoutMs?: number;
+}
+
+/** Stops every process of the pod. Call with the pod lock held. */
+export async function stopPod(record: PodRecord | undefined, pod: string, opts: StopOptions = {}): Promise<void> {
+  const ops = opts.ops ?? defaultOps();
+  const grace = opts.gracePeriodSeconds ?? record?.plan.terminationGracePeriodSeconds ?? 30;
+  const monitor = record ? readMonitorInfo(record.plan) : readJsonIfExists<MonitorInfo>(join(pod, 'monitor.json'));
+
+  if (record) {
+    const snap = snapshotPod(record);
+    const running = snap.containers.flatMap((c) => {
+      const id = runningProcess(c.state);
+      return id ? [{ id, sig: grace === 0 ? constants.signals.SIGKILL : signalNumber(c.plan.stopSignal) }] : [];
+    });
+    for (const r of running) signalProcess(r.id, r.sig, ops);
+    const left = await waitGone(
+      running.map((r) => r.id),
+      Date.now() + grace * 1000,
+    );
+    for (const id of left) signalProcess(id, constants.signals.SIGKILL, ops);
+    await waitGone(left, Date.now() + 5000);
+  }
+
+  if (monitor && isAlive(monitor)) {
+    signalProcess(monitor, constants.signals.SIGTERM, ops);
+    const left = await waitGone([monitor], Date.now() + (opts.monitorTimeoutMs ?? 10_000));
+    if (left.length) signalProcess(monitor, constants.signals.SIGKILL, ops);
+    await waitGone(left, Date.now() + 5000);
+  }
+  // Without its monitor (crashed, or SIGKILLed above) the pause process would linger.
+  if (monitor?.pausePid && monitor.pauseStartTime !== undefined) {
+    const pause = { pid: monitor.pausePid, startTime: monitor.pauseStartTime };
+    if (isAlive(pause)) {
+      signalProcess(pause, constants.signals.SIGKILL, ops);
+      await waitGone([pause], Date.now() + 5000);
+    }
+  }
+  if (record) {
+    // A container the monitor never reported (it died mid-start) may still run: kill it too.
+    for (const c of snapshotPod(record).containers) {
+      const id = runningProcess(c.state);
+      if (id) signalProcess(id, constants.signals.SIGKILL, ops);
+    }
+  }
+}
+
+/** Mount points at or below `dir` in this mount namespace (there should be none). */
+function mountsUnder(dir: string): string[] {
+  const text = readFileSync('/proc/self/mountinfo', 'utf8');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const mp = line.split(' ')[4];
+    if (!mp) continue;
+    const p = mp.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (p === dir || p.startsWith(dir + '/')) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Removes the pod's lasting and run dirs; pod.json goes last so an interrupted delete can be
+ * retried by name. Refuses while anything is mounted below them: removing through a bind mount
+ * would delete hostPath data.
+ */
+export function removePodDirs(paths: Paths, key: string, record?: PodRecord): void {
+  const dirs = [...new Set([podDir(paths, key), podRunDir(paths, key), ...(record ? [record.plan.dirs.pod, record.plan.dirs.run] : [])])];
+  for (const d of dirs) {
+    const m = mountsUnder(d);
+    if (m.length)
+      throw new PodrunError(
+        `pod dir ${d} still has mounts (${m.slice(0, 3).join(', ')}); not removing it`,
+        'unmount them (umount -l PATH) and run delete again',
+      );
+  }
+  for (const d of dirs) {
+    if (!existsSync(d)) continue;
+    for (const e of readdirSync(d)) if (e !== 'pod.json') rmSync(join(d, e), { recursive: true, force: true });
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** The whole delete of one pod (lock held by the caller). Works with or without a record. */
+export async function deletePodLocked(paths: Paths, key: string, opts: StopOptions = {}): Promise<void> {
+  const record = readPodRecord(paths, key);
+  if (record && !record.deletionTimestamp) {
+    record.deletionTimestamp = new Date().toISOString();
+    try {
+      writePodRecord(paths, record);
+    } catch {
+      /* the pod dir may be half gone; deleting goes on */
+    }
+  }
+  await stopPod(record, podDir(paths, key), opts);
+  removePodDirs(paths, key, record);
+}
