@@ -7,7 +7,7 @@ import { rm } from 'fs/promises';
 import { PassThrough, Readable, Transform } from 'stream';
 import { finished, pipeline } from 'stream/promises';
 import { createGzip, createGunzip } from 'zlib';
-import { PodrunError } from '../errors';
+import { PodrunError, UsageError } from '../errors';
 import { Descriptor, HistoryEntry, ImageConfigFile, Manifest, MT } from './oci';
 import { hostPlatform } from './platform';
 import { parseTagReference } from './reference';
@@ -163,7 +163,7 @@ export async function importRootfs(
   try {
     st = statSync(src);
   } catch {
-    throw new PodrunError(`${src}: no such file or directory`, 'give a root filesystem directory or a .tar/.tar.gz file');
+    throw new UsageError(`${src}: no such file or directory`, 'give a root filesystem directory or a .tar/.tar.gz file');
   }
   const common = { config: opts.config, comment: opts.message ?? `Imported from ${src}`, createdBy: `podrun import ${src}`, tag };
   if (st.isFile()) return createImage(store, { ...common, layers: [{ path: src }] });

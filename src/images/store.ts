@@ -537,7 +537,7 @@ export class ImageStore {
       if (users && !force)
         throw new ConflictError(
           `image ${refOrId} (${rec.imageId.slice(7, 19)}) is used by pod ${users.join(', ')}`,
-          `delete the pod first ('podrun delete pod ${users[0].split('/')[1]}'), or pass --force to remove the name anyway`,
+          `delete the pod first ('podrun delete pod ${podArgs(users[0])}'), or pass --force to remove the name anyway`,
         );
       let byName: string | undefined;
       try {
@@ -619,6 +619,10 @@ export class ImageStore {
       removedLayers++;
     }
     if (temps) {
+      // Lock files are only opened under the shared GC lock, and we hold it exclusively: no one
+      // holds or waits on these now, so removing them cannot split a lock in two.
+      const locks = join(this.dir, 'locks');
+      for (const n of safeReaddir(locks)) if (n.startsWith('layer-') || n.startsWith('key-')) rmSync(join(locks, n), { force: true });
       const tmp = join(this.dir, 'tmp');
       for (const n of safeReaddir(tmp)) {
         const pid = Number(n.split('-')[0]);
@@ -631,6 +635,12 @@ export class ImageStore {
     }
     return { removedBlobs, removedLayers, removedTemp, reclaimedBytes };
   }
+}
+
+/** `web` or `web -n team` for a pod shown as namespace/name. */
+function podArgs(nsName: string): string {
+  const [ns, name] = nsName.split('/');
+  return ns === 'default' ? name : `${name} -n ${ns}`;
 }
 
 function safeReaddir(dir: string): string[] {
