@@ -99,7 +99,7 @@ export function helperExecArgs(c: PlannedContainer, proc: ProcessIdentity, o: Ex
   args.push('--cwd', cwd);
   const uid = c.user.uid ?? 0;
   const gid = c.user.gid ?? 0; // apply resolves names to ids; a bare uid gets gid 0, as docker does
-  const groups = (c.user as { groups?: number[] }).groups;
+  const groups = c.user.supplementalGroups;
   args.push('--user', `${uid}:${gid}${groups && groups.length ? `:${groups.join(',')}` : ''}`);
   for (const kv of execEnv(c, o.env, o.tty)) args.push('--env', kv);
   args.push('--', ...o.command);
