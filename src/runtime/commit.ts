@@ -8,7 +8,6 @@ import { finished } from 'stream/promises';
 import { PodrunError } from '../errors';
 import type { Paths } from '../paths';
 import type { PlannedContainer } from '../plan/types';
-import type { ImageConfig } from '../images/types';
 import type { ImageRecord } from '../images/store';
 
 /** Files the runtime puts in every container through the pod's init layer, not the image's. */
@@ -20,8 +19,8 @@ export interface CommitOptions {
   /** History comment (-m). */
   message?: string;
   author?: string;
-  /** Dockerfile-like changes (--change) applied over the base image's config. */
-  config?: Partial<ImageConfig>;
+  /** Dockerfile-like instructions (--change) applied over the base image's config. */
+  changes?: string[];
   /** `POD/CONTAINER` for the history's created_by. */
   source: string;
 }
@@ -36,7 +35,13 @@ export async function commitContainer(paths: Paths, c: PlannedContainer, opts: C
   const { writeLayerTar } = require('../images/layerdiff') as typeof import('../images/layerdiff');
   const store = openStore(paths);
   // fail before the (possibly long) archive step when the base image was removed (rmi --force)
-  store.get(base);
+  const baseRec = store.get(base);
+  let config;
+  if (opts.changes?.length) {
+    // ENV/LABEL/EXPOSE add to the base's lists, so the changes start from the base config
+    const { parseChanges } = require('../images/changes') as typeof import('../images/changes');
+    config = parseChanges(opts.changes, (await store.readImage(baseRec)).config.config ?? {});
+  }
   const tmp = store.tempPath('commit.tar');
   try {
     const out = createWriteStream(tmp, { mode: 0o600 });
@@ -46,7 +51,7 @@ export async function commitContainer(paths: Paths, c: PlannedContainer, opts: C
     return await createImage(store, {
       base,
       layers: [{ path: tmp }],
-      config: opts.config,
+      config,
       comment: opts.message,
       author: opts.author,
       createdBy: `podrun commit ${opts.source}`,

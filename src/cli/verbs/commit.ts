@@ -37,14 +37,15 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const addr = containerAddress(target, str(values.container), namespaceFrom(values), USAGE);
   const rec = findPod(ctx.paths, addr.namespace, addr.name);
   const { container } = pickContainer(rec, addr.container, false);
-  const { parseChanges } = await import('../../images/changes');
-  const config = (values.change as string[] | undefined)?.length ? parseChanges(values.change as string[]) : undefined;
+  const changes = (values.change as string[] | undefined) ?? [];
+  // reject bad instructions before any work (they are applied to the base config later)
+  if (changes.length) (await import('../../images/changes')).parseChanges(changes);
   const { commitContainer } = await import('../../runtime/commit');
   const img = await commitContainer(ctx.paths, container, {
     tag,
     message: str(values.message),
     author: str(values.author),
-    config,
+    changes,
     source: `${addr.name}/${container.name}`,
   });
   ctx.out(img.imageId + '\n');
