@@ -1,11 +1,145 @@
 // Rules across fields, checked over the raw (possibly invalid) data so they report even when
-// zod found type errors elsewhere: unique names, volume references, one volume source, ...
+// zod found type errors elsewhere: unique names, volume references, one volume source, hostPath
+// deny list, hostPort, downward API paths, DNS policy.
+import { isAbsolute, normalize, resolve } from 'path';
 import type { FieldPath } from './yaml';
+import { VOLUME_SOURCES } from './fields';
+import { suggest } from './suggest';
 
 export interface RuleContext {
   err: (path: FieldPath, detail: string, hint?: string) => void;
+  /** Folder a relative hostPath resolves against. */
   baseDir: string;
+  /** podrun's own state directories. */
   stateDirs: string[];
 }
 
-export function podRules(_pod: Record<string, unknown>, _ctx: RuleContext): void {}
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const objects = (v: unknown): [Obj, number][] => (Array.isArray(v) ? v.map((x, i) => [x, i] as [unknown, number]).filter((p): p is [Obj, number] => isObj(p[0])) : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Host directories no pod may get: the whole host, kernel interfaces, devices. */
+const DENIED_HOST_PATHS = ['/', '/proc', '/sys', '/dev'];
+
+export const FIELD_REF_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'status.podIP',
+  'status.podIPs',
+  'status.hostIP',
+  'status.hostIPs',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+];
+
+export function podRules(pod: Obj, ctx: RuleContext): void {
+  const spec = isObj(pod.spec) ? pod.spec : undefined;
+  if (!spec) {
+    if (pod.spec === undefined) return; // zod reports it as Required
+    return;
+  }
+  const volumes = objects(spec.volumes);
+  const volumeNames = new Set<string>();
+  for (const [v, i] of volumes) {
+    const name = str(v.name);
+    if (name !== undefined) {
+      if (volumeNames.has(name)) ctx.err(['spec', 'volumes', i, 'name'], `duplicate volume name "${name}"`, 'give every volume a unique name');
+      volumeNames.add(name);
+    }
+    const sources = VOLUME_SOURCES.filter((s) => s in v);
+    if (sources.length === 0)
+      ctx.err(['spec', 'volumes', i], `volume ${name ? `"${name}" ` : ''}has no source`, 'add `emptyDir: {}` or `hostPath: {path: ...}`');
+    else if (sources.length > 1)
+      ctx.err(['spec', 'volumes', i, sources[1]], `volume ${name ? `"${name}" ` : ''}has more than one source (${sources.join(', ')})`, 'keep exactly one of them');
+    if (isObj(v.hostPath)) hostPathRule(v.hostPath, ['spec', 'volumes', i, 'hostPath', 'path'], ctx);
+  }
+
+  const hostNetwork = spec.hostNetwork === true;
+  const containerNames = new Set<string>();
+  for (const [c, i] of objects(spec.containers)) {
+    const at = (...p: FieldPath): FieldPath => ['spec', 'containers', i, ...p];
+    const name = str(c.name);
+    if (name !== undefined) {
+      if (containerNames.has(name)) ctx.err(at('name'), `duplicate container name "${name}"`, 'give every container a unique name');
+      containerNames.add(name);
+    }
+
+    const mountPaths = new Set<string>();
+    for (const [vm, j] of objects(c.volumeMounts)) {
+      const vname = str(vm.name);
+      if (vname !== undefined && !volumeNames.has(vname)) {
+        const guess = suggest(vname, [...volumeNames]);
+        ctx.err(at('volumeMounts', j, 'name'), `volume "${vname}" is not declared in spec.volumes`, guess ? `did you mean ${guess}?` : 'add it under spec.volumes, e.g. `- name: ' + vname + '` with `emptyDir: {}`');
+      }
+      const mp = str(vm.mountPath);
+      if (mp !== undefined) {
+        const clean = mp.length > 1 ? mp.replace(/\/+$/, '') : mp;
+        if (mountPaths.has(clean)) ctx.err(at('volumeMounts', j, 'mountPath'), `mountPath "${mp}" is used twice in this container`, 'mount each volume at its own path');
+        mountPaths.add(clean);
+      }
+    }
+
+    const portNames = new Set<string>();
+    for (const [p, j] of objects(c.ports)) {
+      const pname = str(p.name);
+      if (pname !== undefined) {
+        if (portNames.has(pname)) ctx.err(at('ports', j, 'name'), `duplicate port name "${pname}"`, 'give every port of a container a unique name');
+        portNames.add(pname);
+      }
+      if (p.hostPort !== undefined && !(hostNetwork && p.hostPort === p.containerPort))
+        ctx.err(at('ports', j, 'hostPort'), 'hostPort is not supported by podrun yet', 'remove hostPort; with hostNetwork: true the container port is reachable on the host directly');
+      if (p.hostIP !== undefined) ctx.err(at('ports', j, 'hostIP'), 'hostIP is not supported by podrun yet', 'remove hostIP');
+    }
+
+    for (const [e, j] of objects(c.env)) {
+      if (e.value !== undefined && e.valueFrom !== undefined)
+        ctx.err(at('env', j, 'valueFrom'), 'may not be set together with value', 'keep either value or valueFrom');
+      if (isObj(e.valueFrom)) {
+        const vf = e.valueFrom;
+        if (Object.keys(vf).length === 0) ctx.err(at('env', j, 'valueFrom'), 'valueFrom needs fieldRef', 'e.g. `valueFrom: {fieldRef: {fieldPath: metadata.name}}`');
+        if (isObj(vf.fieldRef)) {
+          const fp = str(vf.fieldRef.fieldPath);
+          if (fp !== undefined && !validFieldPath(fp))
+            ctx.err(at('env', j, 'valueFrom', 'fieldRef', 'fieldPath'), `fieldPath "${fp}" is not supported`, `use one of: ${FIELD_REF_PATHS.join(', ')}, metadata.labels['KEY'], metadata.annotations['KEY']`);
+          const av = vf.fieldRef.apiVersion;
+          if (av !== undefined && av !== 'v1') ctx.err(at('env', j, 'valueFrom', 'fieldRef', 'apiVersion'), `apiVersion "${String(av)}" is not supported`, 'use `apiVersion: v1` or leave it out');
+        }
+      }
+    }
+  }
+
+  if (spec.hostPID === true && spec.shareProcessNamespace === true)
+    ctx.err(['spec', 'shareProcessNamespace'], 'shareProcessNamespace and hostPID cannot both be true', 'keep one of them');
+  if (spec.dnsPolicy === 'None') {
+    const ns = isObj(spec.dnsConfig) && Array.isArray(spec.dnsConfig.nameservers) ? spec.dnsConfig.nameservers : [];
+    if (ns.length === 0) ctx.err(['spec', 'dnsConfig'], 'dnsPolicy None needs at least one dnsConfig.nameservers entry', 'add `dnsConfig: {nameservers: [1.1.1.1]}` or use another dnsPolicy');
+  }
+  if (isObj(spec.dnsConfig) && Array.isArray(spec.dnsConfig.nameservers) && spec.dnsConfig.nameservers.length > 3)
+    ctx.err(['spec', 'dnsConfig', 'nameservers'], 'at most 3 nameservers are allowed', 'keep three');
+}
+
+function validFieldPath(fp: string): boolean {
+  return FIELD_REF_PATHS.includes(fp) || /^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp);
+}
+
+function hostPathRule(hp: Obj, path: FieldPath, ctx: RuleContext): void {
+  const p = str(hp.path);
+  if (p === undefined || p === '' || p.split('/').includes('..')) return; // the schema reports these
+  const abs = isAbsolute(p) ? normalize(p) : resolve(ctx.baseDir, p);
+  const clean = abs.length > 1 ? abs.replace(/\/+$/, '') : abs;
+  const under = (dir: string) => clean === dir || clean.startsWith(dir === '/' ? '/' : `${dir}/`);
+  for (const d of DENIED_HOST_PATHS) {
+    if (d === '/' ? clean === '/' : under(d)) {
+      ctx.err(path, `hostPath "${p}" is not allowed: podrun never gives a pod ${d === '/' ? 'the whole host filesystem' : d}`, 'mount a specific directory, e.g. `./data` or `/srv/app`');
+      return;
+    }
+  }
+  for (const d of ctx.stateDirs) {
+    if (under(d) || d.startsWith(`${clean}/`)) {
+      ctx.err(path, `hostPath "${p}" is not allowed: it holds podrun's own state (${d})`, 'mount a directory outside podrun\'s root');
+      return;
+    }
+  }
+}

@@ -41,9 +41,10 @@ export function validateDocument(doc: YamlDocument, file: string, opts: Validate
       return out;
     }
     value.items.forEach((item, i) => validatePod(item, ['items', i], file, doc, opts, out));
-    return out;
-  }
-  validatePod(value, [], file, doc, opts, out);
+  } else validatePod(value, [], file, doc, opts, out);
+  // Report in file order; the sort is stable, so problems on one line keep their pass order.
+  out.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  out.warnings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return out;
 }
 
@@ -63,7 +64,7 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
   }
   if (value.kind !== 'Pod') {
     if (value.kind === undefined) err(['kind'], 'Required', 'add `kind: Pod`');
-    else err(['kind'], `kind ${String(value.kind)} is not supported: podrun runs Pods only`, typeof value.kind === 'string' && /Deployment|StatefulSet|DaemonSet|Job|ReplicaSet|CronJob/.test(value.kind) ? 'write the pod template (spec.template) as a `kind: Pod` manifest' : 'write the workload as `apiVersion: v1`, `kind: Pod`');
+    else err(['kind'], `podrun runs Pods only, not ${String(value.kind)}`, typeof value.kind === 'string' && /Deployment|StatefulSet|DaemonSet|Job|ReplicaSet|CronJob/.test(value.kind) ? 'write the pod template (spec.template) as a `kind: Pod` manifest' : 'write the workload as `apiVersion: v1`, `kind: Pod`');
     return;
   }
   if (value.apiVersion !== 'v1') {
@@ -173,7 +174,7 @@ function typeHint(t: string): string {
     case 'number':
       return 'write a number without quotes';
     case 'boolean':
-      return 'write true or false without quotes';
+      return 'write true or false without quotes (`yes` and `no` are text in YAML 1.2)';
     case 'array':
       return 'write a list: one `- item` per line, or [a, b]';
     case 'object':
