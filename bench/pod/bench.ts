@@ -1,0 +1,240 @@
+// The pod runtime benchmark (issue 3), run by bench/pod/run.sh as root; not part of npm test.
+// Whole-process figures, medians of RUNS runs: apply/delete of a 2-container busybox pod vs
+// `podman kube play/down`; `podrun exec` vs `podman exec` and vs `node -e 0` + `nsenter -a`;
+// memory podrun keeps per pod (monitor + pause) for 1/10/50 pods; apply time of the 1st vs 50th pod.
+// Prints everything and writes a "Pods" section into docs/performance.md (between markers).
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { makeBusyboxRootfs } from '../../test/helpers/busybox';
+
+const REPO = join(__dirname, '..', '..', '..');
+const PODRUN = join(REPO, 'bin', 'podrun');
+const RUNS = Number(process.env.RUNS ?? 7);
+const COUNTS = (process.env.POD_COUNTS ?? '1,10,50').split(',').map(Number);
+const IMAGE = 'localhost/busybox:bench';
+const PODMAN_GLOBAL = ['--cgroup-manager=cgroupfs', '--events-backend=file'];
+
+const work = mkdtempSync('/var/tmp/podrun-bench-');
+const root = join(work, 'root');
+const env = { ...process.env, PODRUN_ROOT: root };
+const lines: string[] = [];
+const say = (s = '') => {
+  process.stdout.write(s + '\n');
+  lines.push(s);
+};
+
+function run(cmd: string, args: string[], opts: { allowFail?: boolean; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: opts.env ?? env, maxBuffer: 64 << 20 });
+  if (!opts.allowFail && r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim()}`);
+  return r;
+}
+
+/** Wall-clock milliseconds of one whole process run. */
+function timed(cmd: string, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  run(cmd, args);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+
+function podYaml(name: string): string {
+  // Containers that end promptly on SIGTERM (a PID 1 without a handler would ignore it and make
+  // both tools wait out the grace period).
+  const loop = "trap 'exit 0' TERM; while :; do sleep 0.1; done";
+  const c = (n: string) => ({ name: n, image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', loop] });
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 5, containers: [c('a'), c('b')] },
+  });
+}
+
+function podrun(args: string[]): SpawnSyncReturns<string> {
+  return run(process.execPath, [PODRUN, ...args]);
+}
+
+function podRecord(name: string): { plan: { dirs: { pod: string }; containers: { dirs: { state: string } }[] } } {
+  return JSON.parse(readFileSync(join(root, 'pods', `default_${name}`, 'pod.json'), 'utf8'));
+}
+
+function kib(pid: number, file: 'status' | 'smaps_rollup', field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/** RSS and PSS (KiB) of the pod's monitor and pause processes: what podrun keeps per pod. */
+function keptMemory(name: string): { rss: number; pss: number; procs: number } {
+  const mon = JSON.parse(readFileSync(join(podRecord(name).plan.dirs.pod, 'monitor.json'), 'utf8')) as { pid: number; pausePid?: number };
+  const pids = new Set([mon.pid, ...(mon.pausePid ? [mon.pausePid] : [])]);
+  let rss = 0;
+  let pss = 0;
+  for (const p of pids) {
+    rss += kib(p, 'status', 'VmRSS');
+    pss += kib(p, 'smaps_rollup', 'Pss');
+  }
+  return { rss, pss, procs: pids.size };
+}
+
+function writeDocs(section: string): void {
+  const file = join(REPO, 'docs', 'performance.md');
+  const start = '<!-- bench/pod:start -->';
+  const end = '<!-- bench/pod:end -->';
+  const block = `${start}\n${section}\n${end}\n`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length + 1);
+  else text = text.replace(/\n*$/, '\n\n') + block;
+  writeFileSync(file, text);
+}
+
+function main(): void {
+  const rootfs = makeBusyboxRootfs(join(work, 'rootfs'));
+  const podmanNote: string[] = [];
+  say(`# podrun pod benchmark, ${new Date().toISOString()}, ${RUNS} runs each (median)`);
+  say(`host: ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, ${require('os').cpus().length} CPUs, node ${process.version}`);
+  podrun(['import', rootfs, IMAGE]);
+  const yaml = join(work, 'bench.yaml');
+  writeFileSync(yaml, podYaml('bench'));
+
+  // ---- apply / delete ----
+  const applyT: number[] = [];
+  const deleteT: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const a = timed(process.execPath, [PODRUN, 'apply', '-f', yaml]);
+    const d = timed(process.execPath, [PODRUN, 'delete', 'pod', 'bench']);
+    if (i > 0) {
+      // the first round warms the page cache and unpacks the layer
+      applyT.push(a);
+      deleteT.push(d);
+    }
+  }
+
+  // ---- podman ----
+  let podman: { play: number; down: number; exec: number } | undefined;
+  const haveP = run('podman', [...PODMAN_GLOBAL, 'info'], { allowFail: true });
+  if (haveP.status !== 0) podmanNote.push(`podman unavailable: ${(haveP.stderr || String(haveP.error)).trim().split('\n')[0]}`);
+  else {
+    try {
+      const tar = join(work, 'rootfs.tar');
+      run('tar', ['-C', rootfs, '-cf', tar, '.']);
+      run('podman', [...PODMAN_GLOBAL, 'import', tar, IMAGE]);
+      const play: number[] = [];
+      const down: number[] = [];
+      const playArgs = [...PODMAN_GLOBAL, 'kube', 'play', '--network', 'none', yaml];
+      for (let i = 0; i <= RUNS; i++) {
+        const p = timed('podman', playArgs);
+        const d = timed('podman', [...PODMAN_GLOBAL, 'kube', 'down', yaml]);
+        if (i > 0) {
+          play.push(p);
+          down.push(d);
+        }
+      }
+      run('podman', playArgs);
+      const pe: number[] = [];
+      for (let i = 0; i <= RUNS; i++) {
+        const t = timed('podman', [...PODMAN_GLOBAL, 'exec', 'bench-a', 'true']);
+        if (i > 0) pe.push(t);
+      }
+      run('podman', [...PODMAN_GLOBAL, 'kube', 'down', yaml], { allowFail: true });
+      podman = { play: median(play), down: median(down), exec: median(pe) };
+    } catch (e) {
+      podmanNote.push(`podman failed: ${(e as Error).message.split('\n')[0]}`);
+      run('podman', [...PODMAN_GLOBAL, 'kube', 'down', yaml], { allowFail: true });
+    }
+  }
+
+  // ---- exec ----
+  podrun(['apply', '-f', yaml]);
+  const st = JSON.parse(readFileSync(podRecord('bench').plan.containers[0].dirs.state, 'utf8')) as { pid: number };
+  const execT: number[] = [];
+  const nodeT: number[] = [];
+  const nsenterT: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const e = timed(process.execPath, [PODRUN, 'exec', 'bench/a', '--', 'true']);
+    const n = timed(process.execPath, ['-e', '0']);
+    const s = timed('nsenter', ['-a', '-t', String(st.pid), 'true']);
+    if (i > 0) {
+      execT.push(e);
+      nodeT.push(n);
+      nsenterT.push(s);
+    }
+  }
+  podrun(['delete', 'pod', 'bench']);
+  const floor = median(nodeT) + median(nsenterT);
+
+  // ---- memory and scaling ----
+  const mem: { n: number; rss: number; pss: number }[] = [];
+  const startT: number[] = [];
+  const max = Math.max(...COUNTS);
+  for (let i = 1; i <= max; i++) {
+    const name = `bench-${i}`;
+    const f = join(work, `${name}.yaml`);
+    writeFileSync(f, podYaml(name));
+    startT.push(timed(process.execPath, [PODRUN, 'apply', '-f', f]));
+    if (COUNTS.includes(i)) {
+      let rss = 0;
+      let pss = 0;
+      for (let k = 1; k <= i; k++) {
+        const m = keptMemory(`bench-${k}`);
+        rss += m.rss;
+        pss += m.pss;
+      }
+      mem.push({ n: i, rss: rss / i, pss: pss / i });
+    }
+  }
+  const delAll: number[] = [];
+  for (let i = 1; i <= max; i++) delAll.push(timed(process.execPath, [PODRUN, 'delete', 'pod', `bench-${i}`]));
+
+  // ---- report ----
+  const out: string[] = [];
+  const o = (s = '') => out.push(s);
+  o('## Pods');
+  o('');
+  o(`\`bench/pod/run.sh\`, ${new Date().toISOString().slice(0, 16)}Z: ${require('os').cpus().length} CPUs, kernel ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, node ${process.version}. Whole-process wall-clock times, median of ${RUNS} runs after one warm-up run; a 2-container busybox pod (image present) whose containers exit on SIGTERM.`);
+  o('');
+  o('| measure | podrun | podman | ratio | target |');
+  o('|---|---|---|---|---|');
+  o(`| apply until both containers run (\`podman kube play --network none\`) | ${ms(median(applyT))} | ${podman ? ms(podman.play) : 'n/a'} | ${podman ? ratio(median(applyT), podman.play) : 'n/a'} | <= 0.3x |`);
+  o(`| delete (\`podman kube down\`) | ${ms(median(deleteT))} | ${podman ? ms(podman.down) : 'n/a'} | ${podman ? ratio(median(deleteT), podman.down) : 'n/a'} | <= 0.1x |`);
+  o(`| \`exec POD/C -- true\` (\`podman exec C true\`) | ${ms(median(execT))} | ${podman ? ms(podman.exec) : 'n/a'} | ${podman ? ratio(median(execT), podman.exec) : 'n/a'} | <= 0.5x |`);
+  o(`| \`exec\` vs floor: \`node -e 0\` (${ms(median(nodeT))}) + \`nsenter -a -t PID true\` (${ms(median(nsenterT))}) | ${ms(median(execT))} | floor ${ms(floor)} | ${ratio(median(execT), floor)} | <= 1.2x |`);
+  o('');
+  o('Memory podrun keeps per pod beyond the containers\' own processes (the native monitor and pause process; no Node process stays):');
+  o('');
+  o('| pods | RSS per pod | PSS per pod | target |');
+  o('|---|---|---|---|');
+  for (const m of mem) o(`| ${m.n} | ${(m.rss / 1024).toFixed(2)} MiB | ${(m.pss / 1024).toFixed(2)} MiB | <= 1 MiB |`);
+  o('');
+  const first5 = median(startT.slice(0, Math.min(5, startT.length)));
+  const last5 = median(startT.slice(-5));
+  o(`Scaling: apply of the 1st pod ${ms(startT[0])}, of the ${max}th ${ms(startT[startT.length - 1])} (median of the first five ${ms(first5)}, of the last five ${ms(last5)}: ${ratio(last5, first5)}); deleting each of the ${max} pods took a median ${ms(median(delAll))}.`);
+  if (podmanNote.length) {
+    o('');
+    for (const n of podmanNote) o(`Note: ${n}`);
+  }
+  say('');
+  for (const l of out) say(l);
+  writeDocs(out.join('\n'));
+  say('');
+  say(`written to ${join(REPO, 'docs', 'performance.md')}`);
+}
+
+try {
+  main();
+} finally {
+  // leave nothing running: every bench pod, then the private root
+  for (const name of ['bench', ...Array.from({ length: Math.max(...COUNTS) }, (_, i) => `bench-${i + 1}`)])
+    if (existsSync(join(root, 'pods', `default_${name}`))) run(process.execPath, [PODRUN, 'delete', 'pod', name, '--now'], { allowFail: true });
+  run('podman', [...PODMAN_GLOBAL, 'rmi', '-f', IMAGE], { allowFail: true });
+  rmSync(work, { recursive: true, force: true });
+}

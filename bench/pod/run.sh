@@ -1,0 +1,22 @@
+#!/bin/sh
+# The pod runtime benchmark (issue 3): podrun vs podman on the same 2-container pod YAML.
+# Run as root on Debian 12 from a built checkout:  sudo bench/pod/run.sh
+# Environment: RUNS (default 7), POD_COUNTS (default 1,10,50).
+# Installs podman from Debian when it is missing. Prints every figure and ratio and writes them
+# into docs/performance.md ("Pods" section). Uses a private PODRUN_ROOT under /var/tmp and
+# removes it (and every pod it started) at the end.
+set -eu
+cd "$(dirname "$0")/../.."
+if [ "$(id -u)" != 0 ]; then
+  echo "error: the benchmark creates pods and must run as root" >&2
+  echo "  hint: sudo $0" >&2
+  exit 1
+fi
+if ! command -v podman >/dev/null 2>&1; then
+  echo "bench: installing podman from Debian" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman catatonit >/dev/null ||
+    echo "bench: could not install podman; podrun's figures only" >&2
+fi
+command -v nsenter >/dev/null || { echo "error: nsenter (util-linux) is needed for the exec floor" >&2; exit 1; }
+[ -f dist/bench/pod/bench.js ] && [ -x build/Release/podrun-helper ] || npm run build --silent || true
+exec node dist/bench/pod/bench.js
