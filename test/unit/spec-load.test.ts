@@ -1,0 +1,220 @@
+// loadManifests over real files: every bad fixture gives exactly its expected lines, good ones
+// load with Kubernetes defaults, scheduling fields warn, and hostile YAML is refused quickly.
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, relative, resolve } from 'path';
+import { formatSpecError, formatSpecWarning, loadManifests, type LoadResult } from '../../src/spec/load';
+import { defaultPullPolicy } from '../../src/spec/schema';
+import { parseQuantity } from '../../src/spec/quantity';
+import { suggest } from '../../src/spec/suggest';
+
+const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
+const rel = (p: string) => relative(process.cwd(), p);
+const lines = (r: LoadResult) => [...r.warnings.map(formatSpecWarning), ...r.errors.map(formatSpecError)].join('\n') + '\n';
+
+describe('spec: bad manifests (exact messages)', () => {
+  const dir = join(FIXTURES, 'bad');
+  const names = readdirSync(dir).filter((n) => n.endsWith('.yaml'));
+  it('has at least 15 fixtures, each with an .expected file', () => {
+    expect(names.length).to.be.at.least(15);
+    for (const n of names) expect(readdirSync(dir)).to.include(n.replace(/\.yaml$/, '.expected'));
+  });
+  for (const n of names) {
+    it(n, async () => {
+      const file = join(dir, n);
+      const expected = readFileSync(file.replace(/\.yaml$/, '.expected'), 'utf8').split('test/fixtures/bad/').join(`${rel(dir)}/`);
+      const r = await loadManifests([rel(file)]);
+      expect(lines(r)).to.equal(expected);
+      expect(r.errors.length).to.be.greaterThan(0);
+      for (const e of r.errors) {
+        expect(e.exitCode).to.equal(2);
+        expect(e.hint, e.message).to.be.a('string').and.not.equal('');
+      }
+    });
+  }
+});
+
+describe('spec: good manifests', () => {
+  it('applies Kubernetes defaults', async () => {
+    const r = await loadManifests([join(FIXTURES, 'good', 'minimal.yaml')]);
+    expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+    expect(r.warnings).to.deep.equal([]);
+    expect(r.pods).to.have.length(1);
+    const p = r.pods[0];
+    expect(p.file).to.equal(join(FIXTURES, 'good', 'minimal.yaml'));
+    expect(p.line).to.equal(1);
+    const m = p.manifest;
+    expect(m.metadata.namespace).to.equal('default');
+    expect(m.spec.restartPolicy).to.equal('Always');
+    expect(m.spec.terminationGracePeriodSeconds).to.equal(30);
+    expect(m.spec.dnsPolicy).to.equal('ClusterFirst');
+    expect(m.spec.containers.map((c) => c.imagePullPolicy)).to.deep.equal(['Always', 'IfNotPresent', 'Always', 'IfNotPresent', 'Never']);
+    expect(m.spec.containers[0].terminationMessagePath).to.equal('/dev/termination-log');
+    expect(m.spec.containers[0].terminationMessagePolicy).to.equal('File');
+    expect(m.spec.volumes?.[0].emptyDir).to.deep.equal({ medium: '' });
+    expect(m.spec.volumes?.[1].hostPath).to.deep.equal({ path: './data', type: '' });
+  });
+
+  it('accepts kubectl -o yaml output: server fields silently, scheduling fields with a warning each', async () => {
+    const file = join(FIXTURES, 'good', 'kubectl-output.yaml');
+    const r = await loadManifests([file]);
+    expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+    expect(r.pods).to.have.length(1);
+    expect(r.pods[0].line).to.equal(3);
+    expect(r.warnings.map((w) => `${w.line} ${w.path.join('.')}`)).to.deep.equal([
+      '27 spec.enableServiceLinks',
+      '28 spec.nodeName',
+      '29 spec.preemptionPolicy',
+      '30 spec.priority',
+      '32 spec.schedulerName',
+      '34 spec.serviceAccount',
+      '35 spec.serviceAccountName',
+      '37 spec.tolerations',
+    ]);
+    expect(formatSpecWarning(r.warnings[1])).to.equal(`warning: ${file}:28: spec.nodeName: scheduling field, ignored: podrun runs every pod on this machine`);
+    const m = r.pods[0].manifest as Record<string, unknown> & typeof r.pods[0]['manifest'];
+    expect(m).to.not.have.property('status');
+    expect(m.metadata).to.not.have.property('uid');
+    expect(m.spec).to.not.have.property('nodeName');
+  });
+
+  it('reads a directory (*.yaml and *.yml, sorted, several documents, empty ones skipped)', async () => {
+    const r = await loadManifests([join(FIXTURES, 'good', 'dir')]);
+    expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+    expect(r.pods.map((p) => `${p.manifest.metadata.namespace}/${p.manifest.metadata.name}@${p.line}`)).to.deep.equal(['default/a@1', 'team-b/b@1', 'default/c@8']);
+  });
+
+  it('reads stdin as <stdin>', async () => {
+    const text = readFileSync(join(FIXTURES, 'good', 'dir', 'a.yaml'), 'utf8');
+    const r = await loadManifests(['-'], { stdin: text });
+    expect(r.pods).to.have.length(1);
+    expect(r.pods[0].file).to.equal('<stdin>');
+    const bad = await loadManifests(['-'], { stdin: text.replace('image:', 'imgae:') });
+    expect(bad.errors.map((e) => e.message)).to.deep.equal(['<stdin>:7: spec.containers[0].image: Required', '<stdin>:8: spec.containers[0].imgae: unknown field "imgae"']);
+    expect(bad.errors[1].hint).to.equal('did you mean image?');
+  });
+
+  it('reports the same pod in two files, naming both', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'podrun-spec-'));
+    try {
+      const pod = readFileSync(join(FIXTURES, 'good', 'dir', 'a.yaml'), 'utf8');
+      writeFileSync(join(tmp, 'one.yaml'), pod);
+      writeFileSync(join(tmp, 'two.yaml'), `# copy\n${pod}`);
+      const r = await loadManifests([join(tmp, 'one.yaml'), join(tmp, 'two.yaml')]);
+      expect(r.errors.map((e) => e.message)).to.deep.equal([`${join(tmp, 'two.yaml')}:2: metadata.name: pod default/a is also defined at ${join(tmp, 'one.yaml')}:1`]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a missing file and an empty directory without throwing', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'podrun-spec-'));
+    try {
+      const r = await loadManifests([join(tmp, 'nope.yaml'), tmp]);
+      expect(r.errors.map((e) => e.message)).to.deep.equal([
+        `${join(tmp, 'nope.yaml')}: (document): cannot read: ENOENT`,
+        `${tmp}: (document): directory holds no *.yaml or *.yml file`,
+      ]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a hostPath naming podrun\'s own state', async () => {
+    const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, image: b}]\n  volumes:\n  - name: s\n    hostPath: {path: /srv/podrun-root/images}\n';
+    const r = await loadManifests(['-'], { stdin: text, paths: { root: '/srv/podrun-root', runRoot: '/run/x' } });
+    expect(r.errors.map((e) => e.message)).to.deep.equal([`<stdin>:8: spec.volumes[0].hostPath.path: hostPath "/srv/podrun-root/images" is not allowed: it holds podrun's own state (/srv/podrun-root)`]);
+  });
+});
+
+describe('spec: hostile YAML is refused fast', () => {
+  const load = async (text: string) => {
+    const t0 = Date.now();
+    const r = await loadManifests(['-'], { stdin: text });
+    return { r, ms: Date.now() - t0 };
+  };
+
+  it('billion laughs (aliases)', async () => {
+    let text = 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 1; i < 10; i++) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]\n`;
+    const { r, ms } = await load(text);
+    expect(r.errors.map((e) => e.message)).to.deep.equal(['<stdin>:1: (document): YAML anchors and aliases are not allowed (found &a0)']);
+    expect(ms).to.be.below(1000);
+  });
+
+  it('an alias without an anchor', async () => {
+    const { r } = await load('apiVersion: v1\nkind: *k\n');
+    expect(r.errors[0].detail).to.equal('YAML anchors and aliases are not allowed');
+  });
+
+  it('deep nesting', async () => {
+    const { r, ms } = await load('a: ' + '['.repeat(100000) + ']'.repeat(100000) + '\n');
+    expect(r.errors).to.have.length(1);
+    expect(r.errors[0].detail).to.match(/nesting deeper than/);
+    expect(ms).to.be.below(1000);
+  });
+
+  it('a file over 1 MiB', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'podrun-spec-'));
+    try {
+      writeFileSync(join(tmp, 'big.yaml'), `a: "${'x'.repeat(2 * 1024 * 1024)}"\n`);
+      const r = await loadManifests([join(tmp, 'big.yaml')]);
+      expect(r.errors.map((e) => e.detail)).to.deep.equal([`file is ${2 * 1024 * 1024 + 6} bytes, over the 1048576-byte limit`]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('invalid UTF-8', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'podrun-spec-'));
+    try {
+      writeFileSync(join(tmp, 'bin.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
+      const r = await loadManifests([join(tmp, 'bin.yaml')]);
+      expect(r.errors.map((e) => e.detail)).to.deep.equal(['file is not valid UTF-8']);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('a document that is a scalar', async () => {
+    const { r } = await load('just text\n');
+    expect(r.errors.map((e) => e.message)).to.deep.equal(['<stdin>:1: (document): a manifest must be a mapping, not a string']);
+  });
+});
+
+describe('spec: helpers', () => {
+  it('suggests real field names for typos', () => {
+    const fields = ['name', 'image', 'imagePullPolicy', 'command', 'args', 'env', 'workingDir', 'volumeMounts', 'ports'];
+    expect(suggest('workdir', fields)).to.equal('workingDir');
+    expect(suggest('volumemounts', fields)).to.equal('volumeMounts');
+    expect(suggest('Image', fields)).to.equal('image');
+    expect(suggest('imagePullPolcy', fields)).to.equal('imagePullPolicy');
+    expect(suggest('zzzzzzzz', fields)).to.equal(undefined);
+  });
+
+  it('parses quantities as Kubernetes does', () => {
+    const v = (s: string | number) => {
+      const q = parseQuantity(s);
+      return q.ok ? q.value : q.reason;
+    };
+    expect(v('64Mi')).to.equal(64 * 1024 * 1024);
+    expect(v('1G')).to.equal(1e9);
+    expect(v('1.5Gi')).to.equal(1.5 * 2 ** 30);
+    expect(v('1e3')).to.equal(1000);
+    expect(v('500m')).to.equal(1);
+    expect(v(128)).to.equal(128);
+    expect(v('0')).to.equal(0);
+    expect(v('-1')).to.equal('must not be negative');
+    expect(v('10XB')).to.equal('"10XB" is not a quantity');
+    expect(v('1Qi')).to.equal('"1Qi" is not a quantity');
+  });
+
+  it('defaults imagePullPolicy by tag', () => {
+    expect(defaultPullPolicy('busybox')).to.equal('Always');
+    expect(defaultPullPolicy('busybox:latest')).to.equal('Always');
+    expect(defaultPullPolicy('localhost:5000/busybox')).to.equal('Always');
+    expect(defaultPullPolicy('localhost:5000/busybox:1.36')).to.equal('IfNotPresent');
+    expect(defaultPullPolicy('busybox@sha256:abc')).to.equal('IfNotPresent');
+  });
+});
