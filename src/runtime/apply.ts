@@ -4,6 +4,7 @@
 // then start the monitor and wait for its handshake.
 import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
+import { hostname } from 'os';
 import { dirname, join } from 'path';
 import { PodrunError } from '../errors';
 import type { ResolvedImage } from '../images/types';
@@ -69,7 +70,8 @@ export function hostFacts(paths: Paths, pod: LoadedPod, images: Record<string, R
     paths,
     uid,
     images,
-    hostResolvConf: hostResolvConf(),
+    hostResolvConf: hostResolvConf() ?? '',
+    nodeName: hostname(),
     hostIP,
     podIP: podIPFor(m.spec.hostNetwork === true, hostIP),
     manifestDir: pod.file === '<stdin>' ? process.cwd() : dirname(pod.file),
@@ -96,7 +98,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
         await deletePodLocked(paths, key);
         if (existing) action = 'configured';
       }
-      const { record, failures } = await createPod(paths, pod, images);
+      const { record, failures } = await createPod(paths, pod, images, existing?.uid);
       return { namespace, name, action, record, failures };
     },
     { label: name },
@@ -122,10 +124,16 @@ function podLevelError(name: string, r: { step: string; syscall: string; code: s
   );
 }
 
-async function createPod(paths: Paths, pod: LoadedPod, images: Record<string, ResolvedImage>): Promise<{ record: PodRecord; failures: ContainerFailure[] }> {
+async function createPod(
+  paths: Paths,
+  pod: LoadedPod,
+  images: Record<string, ResolvedImage>,
+  keepUid?: string,
+): Promise<{ record: PodRecord; failures: ContainerFailure[] }> {
   const m = pod.manifest as unknown as PodManifest;
   const { planPod } = planModule();
-  const uid = randomUUID();
+  // A re-applied pod keeps its uid (the planner's contract), so logs/annotations keyed by it stay.
+  const uid = keepUid ?? randomUUID();
   const facts = hostFacts(paths, pod, images, uid);
   const plan = planPod(pod, facts);
   if (plan.dirs.pod !== podDir(paths, plan.key)) throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.pod}, not ${podDir(paths, plan.key)}`);

@@ -90,7 +90,7 @@ const isNum = (s: string) => /^\d+$/.test(s);
  * Docker); a name that the image does not define is an error naming the container and the image.
  */
 export function resolveUser(
-  user: { uid?: number; gid?: number; name?: string; group?: string },
+  user: { uid?: number; gid?: number; name?: string; group?: string; supplementalGroups?: number[] },
   layers: readonly string[],
   what: { pod: string; container: string; image: string },
 ): ResolvedUser {
@@ -131,5 +131,5 @@ export function resolveUser(
   }
   gid ??= entry?.gid ?? 0;
   const groups = entry ? gr().filter((g) => g.members.includes(entry!.name) && g.gid !== gid).map((g) => g.gid) : [];
-  return { uid, gid, groups: [...new Set(groups)] };
+  return { uid, gid, groups: [...new Set([...groups, ...(user.supplementalGroups ?? [])])] };
 }

@@ -184,7 +184,7 @@ export function k8sPodStatus(s: PodStatus, snap: PodSnapshot): Record<string, un
     type,
     status: ok ? 'True' : 'False',
     lastProbeTime: null,
-    lastTransitionTime: at,
+    lastTransitionTime: kubeTimestamp(at),
     ...(ok || !reason ? {} : { reason }),
   });
   return {
@@ -198,10 +198,15 @@ export function k8sPodStatus(s: PodStatus, snap: PodSnapshot): Record<string, un
     hostIP: snap.record.hostIP,
     podIP: snap.record.podIP,
     ...(snap.record.podIP ? { podIPs: [{ ip: snap.record.podIP }] } : {}),
-    startTime: s.startTime,
+    startTime: s.startTime && kubeTimestamp(s.startTime),
     containerStatuses: s.containers.map(k8sContainerStatus),
     qosClass: 'BestEffort',
   };
+}
+
+/** Kubernetes metadata times are RFC 3339 in whole seconds. */
+export function kubeTimestamp(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z');
 }
 
 /** The v1 Pod object `get -o json|yaml` prints: the applied manifest + metadata + status. */
@@ -214,8 +219,8 @@ export function k8sPod(s: PodStatus, snap: PodSnapshot): Record<string, unknown>
       ...m.metadata,
       namespace: snap.record.plan.namespace,
       uid: snap.record.uid,
-      creationTimestamp: snap.record.createdAt,
-      ...(snap.record.deletionTimestamp ? { deletionTimestamp: snap.record.deletionTimestamp } : {}),
+      creationTimestamp: kubeTimestamp(snap.record.createdAt),
+      ...(snap.record.deletionTimestamp ? { deletionTimestamp: kubeTimestamp(snap.record.deletionTimestamp) } : {}),
     },
     spec: m.spec,
     status: k8sPodStatus(s, snap),

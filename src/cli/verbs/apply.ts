@@ -38,7 +38,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (output === 'json' || output === 'yaml') {
       const plans = results.map((r) => r.plan);
       const value = plans.length === 1 ? plans[0] : { kind: 'List', items: plans };
-      ctx.out(output === 'json' ? JSON.stringify(value, null, 2) + '\n' : (await import('js-yaml')).dump(value, { noRefs: true }));
+      ctx.out(output === 'json' ? JSON.stringify(value, null, 2) + '\n' : (await import('js-yaml')).dump(value, { noRefs: true, lineWidth: -1 }));
     } else for (const r of results) ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action} (dry run)\n`);
     return 0;
   }
@@ -75,7 +75,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   if (objects.length) {
     const value = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
-    ctx.out(output === 'json' ? JSON.stringify(value, null, 2) + '\n' : (await import('js-yaml')).dump(value, { noRefs: true }));
+    ctx.out(output === 'json' ? JSON.stringify(value, null, 2) + '\n' : (await import('js-yaml')).dump(value, { noRefs: true, lineWidth: -1 }));
   }
   return code;
 }

@@ -82,7 +82,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     const objs = views.map((v) => k8sPod(v.status, v.snap));
     if (named && args.length === 1 && objs.length === 0) return code;
     const value = named && args.length === 1 ? objs[0] : { apiVersion: 'v1', kind: 'List', items: objs, metadata: { resourceVersion: '' } };
-    ctx.out(output === 'json' ? JSON.stringify(value, null, 4) + '\n' : (await import('js-yaml')).dump(value, { noRefs: true }));
+    ctx.out(output === 'json' ? JSON.stringify(value, null, 4) + '\n' : (await import('js-yaml')).dump(value, { noRefs: true, lineWidth: -1 }));
     return code;
   }
   if (output === 'name') {
