@@ -172,11 +172,30 @@ async function collectArchive(store: ImageStore, path: string): Promise<Collecte
   const meta = new Map<string, Buffer>();
   const files = new Map<string, { digest: string; size: number }>();
   const links = new Map<string, string>();
-  let metaBytes = 0;
   const raw: Readable = createReadStream(path);
   const input: Readable = isGzip(path) ? raw.pipe(createGunzip()) : raw;
   raw.on('error', (e) => input.destroy(e));
-  for await (const { header, body } of readTar(input)) {
+  try {
+    await collectEntries(store, path, readTar(input), meta, files, links);
+  } catch (e) {
+    const { TarFormatError } = require('./tar') as typeof import('./tar');
+    if (e instanceof TarFormatError || (e as { code?: string }).code === 'Z_DATA_ERROR')
+      throw new PodrunError(`${path} is not a readable archive: ${(e as Error).message}`, "give a file made by 'podrun save', 'docker save' or 'skopeo copy'");
+    throw e;
+  }
+  return { meta, files, links };
+}
+
+async function collectEntries(
+  store: ImageStore,
+  path: string,
+  entries: AsyncIterable<import('./tar').TarEntry>,
+  meta: Collected['meta'],
+  files: Collected['files'],
+  links: Collected['links'],
+): Promise<void> {
+  let metaBytes = 0;
+  for await (const { header, body } of entries) {
     const name = cleanEntryName(header.name, path);
     if (header.type === 'symlink' || header.type === 'hardlink') {
       const target = header.type === 'symlink' ? posix.join(posix.dirname(name), header.linkname) : header.linkname;
@@ -200,7 +219,6 @@ async function collectArchive(store: ImageStore, path: string): Promise<Collecte
     const put = await store.putBlob(body, { digest: blob ? `sha256:${blob[1]}` : undefined, size: header.size, what });
     files.set(name, put);
   }
-  return { meta, files, links };
 }
 
 function follow(c: Collected, name: string, archive: string): string {
