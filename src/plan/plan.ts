@@ -78,7 +78,8 @@ function truncateHostname(name: string): string {
 function planVolume(v: NonNullable<PodManifest['spec']['volumes']>[number], pdir: string, manifestDir: string): PlannedVolume {
   if (v.hostPath) {
     const p = v.hostPath.path;
-    return { name: v.name, kind: 'hostPath', source: isAbsolute(p) ? normalize(p) : resolve(manifestDir, p), hostPathType: v.hostPath.type };
+    const abs = isAbsolute(p) ? normalize(p) : resolve(manifestDir, p);
+    return { name: v.name, kind: 'hostPath', source: abs.length > 1 ? abs.replace(/\/+$/, '') : abs, hostPathType: v.hostPath.type };
   }
   const out: PlannedVolume = { name: v.name, kind: 'emptyDir', source: join(pdir, 'volumes', v.name) };
   const size = v.emptyDir?.sizeLimit !== undefined ? parseQuantity(v.emptyDir.sizeLimit) : undefined;

@@ -1,0 +1,180 @@
+// planPod is pure: golden plans pin down its whole output, focused tests the Kubernetes rules
+// behind argv, env, $(VAR) and users. UPDATE_GOLDEN=1 rewrites the .plan.json files.
+import { expect } from 'chai';
+import { readdirSync, readFileSync, writeFileSync } from 'fs';
+import { join, resolve } from 'path';
+import { loadManifests, type LoadedPod } from '../../src/spec/load';
+import { planPod, specHash, type HostFacts } from '../../src/plan/plan';
+import { expand } from '../../src/plan/expand';
+import { mergeArgv, normaliseSignal, parseImageUser } from '../../src/plan/image-config';
+import { resolvConf } from '../../src/plan/etc';
+import type { ResolvedImage } from '../../src/images/types';
+import { SpecError } from '../../src/errors';
+
+const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
+
+const layer = (n: number) => `/var/lib/podrun/images/layers/sha256:${String(n).repeat(64)}/fs`;
+
+const BUSYBOX: ResolvedImage = {
+  ref: 'docker.io/library/busybox:1.36',
+  imageId: `sha256:${'b'.repeat(64)}`,
+  manifestDigest: `sha256:${'c'.repeat(64)}`,
+  config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root'], Cmd: ['sh'] },
+  layerDirs: [layer(1)],
+};
+
+const NGINX: ResolvedImage = {
+  ref: 'registry.local:5000/tools/nginx:1.27',
+  imageId: `sha256:${'d'.repeat(64)}`,
+  manifestDigest: `sha256:${'e'.repeat(64)}`,
+  config: {
+    Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'NGINX_VERSION=1.27.0'],
+    Entrypoint: ['/docker-entrypoint.sh'],
+    Cmd: ['nginx', '-g', 'daemon off;'],
+    WorkingDir: '/srv',
+    User: 'nginx:www-data',
+    StopSignal: 'QUIT',
+  },
+  layerDirs: [layer(2), layer(3)],
+};
+
+export function fakeFacts(over: Partial<HostFacts> = {}): HostFacts {
+  return {
+    paths: { root: '/var/lib/podrun', runRoot: '/run/podrun' },
+    uid: '6f1c3e0a-0000-4000-8000-000000000001',
+    images: { 'busybox:1.36': BUSYBOX, 'registry.local:5000/tools/nginx:1.27': NGINX },
+    hostResolvConf: 'nameserver 192.168.1.1\nsearch home.arpa\noptions timeout:2\n',
+    podIP: '127.0.0.1',
+    hostIP: '192.168.1.20',
+    manifestDir: '/home/dev/project/pods',
+    nodeName: 'devbox',
+    ...over,
+  };
+}
+
+async function loadOne(file: string): Promise<LoadedPod> {
+  const r = await loadManifests([file]);
+  expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+  expect(r.pods).to.have.length(1);
+  return r.pods[0];
+}
+
+async function loadText(text: string): Promise<LoadedPod> {
+  const r = await loadManifests(['-'], { stdin: text });
+  expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+  return r.pods[0];
+}
+
+describe('plan: golden plans', () => {
+  const dir = join(FIXTURES, 'plans');
+  for (const n of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    it(n, async () => {
+      const plan = planPod(await loadOne(join(dir, n)), fakeFacts());
+      const text = JSON.stringify(plan, null, 2) + '\n';
+      const golden = join(dir, n.replace(/\.yaml$/, '.plan.json'));
+      if (process.env.UPDATE_GOLDEN) writeFileSync(golden, text);
+      expect(text).to.equal(readFileSync(golden, 'utf8'));
+    });
+  }
+});
+
+describe('plan: rules', () => {
+  const pod = (containers: string, extra = '') =>
+    loadText(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${extra}  containers:\n${containers}`);
+
+  it('is pure: same input, same plan; facts untouched', async () => {
+    const p = await loadOne(join(FIXTURES, 'plans', 'two-containers.yaml'));
+    const facts = fakeFacts();
+    const before = JSON.stringify(facts);
+    expect(planPod(p, facts)).to.deep.equal(planPod(p, fakeFacts()));
+    expect(JSON.stringify(facts)).to.equal(before);
+  });
+
+  it('argv: command replaces Entrypoint and drops Cmd; args replace Cmd', () => {
+    expect(mergeArgv(undefined, undefined, ['/ep'], ['cmd', 'x'])).to.deep.equal(['/ep', 'cmd', 'x']);
+    expect(mergeArgv(['run'], undefined, ['/ep'], ['cmd'])).to.deep.equal(['run']);
+    expect(mergeArgv(undefined, ['a1'], ['/ep'], ['cmd'])).to.deep.equal(['/ep', 'a1']);
+    expect(mergeArgv(['run'], ['a1'], ['/ep'], ['cmd'])).to.deep.equal(['run', 'a1']);
+    expect(mergeArgv([], [], null, ['sh'])).to.deep.equal(['sh']);
+  });
+
+  it('a container with no command anywhere is an error naming it', async () => {
+    const p = await pod('  - {name: app, image: "busybox:1.36"}\n');
+    const facts = fakeFacts({ images: { 'busybox:1.36': { ...BUSYBOX, config: {} } } });
+    expect(() => planPod(p, facts)).to.throw(SpecError, 'spec.containers[0].command: container app has no command');
+    // In a dry run without the image the argv is simply what the manifest says.
+    expect(planPod(p, fakeFacts({ images: {} })).containers[0].argv).to.deep.equal([]);
+  });
+
+  it('$(VAR) expansion as Kubernetes does it', () => {
+    const vars: Record<string, string> = { A: 'a', B: 'b' };
+    const x = (s: string) => expand(s, (n) => vars[n]);
+    expect(x('$(A)-$(B)')).to.equal('a-b');
+    expect(x('$(C)')).to.equal('$(C)');
+    expect(x('$$(A)')).to.equal('$(A)');
+    expect(x('$$$(A)')).to.equal('$a');
+    expect(x('$A $')).to.equal('$A $');
+    expect(x('$(A')).to.equal('$(A');
+    expect(x('x$()y')).to.equal('x$()y');
+    expect(x('')).to.equal('');
+  });
+
+  it('env: image Env first, spec env replaces by name in place, refers only to earlier spec vars', async () => {
+    const p = await pod(
+      '  - name: app\n    image: "busybox:1.36"\n    command: [echo, "$(B)", "$(HOME)"]\n    env:\n    - {name: B, value: "$(A)"}\n    - {name: A, value: x}\n    - {name: HOME, value: /home/app}\n    - {name: C, value: "$(A)$(HOME)"}\n    - {name: A, value: y}\n',
+    );
+    const c = planPod(p, fakeFacts()).containers[0];
+    expect(c.env).to.deep.equal([
+      { name: 'PATH', value: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      { name: 'HOME', value: '/home/app' },
+      { name: 'B', value: '$(A)' },
+      { name: 'A', value: 'y' },
+      { name: 'C', value: 'x/home/app' },
+    ]);
+    expect(c.argv).to.deep.equal(['echo', '$(A)', '/home/app']);
+  });
+
+  it('user: container securityContext over pod, else the image USER forms', async () => {
+    expect(parseImageUser('')).to.deep.equal({});
+    expect(parseImageUser('1000')).to.deep.equal({ uid: 1000 });
+    expect(parseImageUser('1000:50')).to.deep.equal({ uid: 1000, gid: 50 });
+    expect(parseImageUser('app')).to.deep.equal({ name: 'app' });
+    expect(parseImageUser('app:staff')).to.deep.equal({ name: 'app', group: 'staff' });
+    expect(parseImageUser('app:50')).to.deep.equal({ name: 'app', gid: 50 });
+    const p = await pod(
+      '  - {name: a, image: "registry.local:5000/tools/nginx:1.27"}\n  - {name: b, image: "registry.local:5000/tools/nginx:1.27", securityContext: {runAsUser: 7}}\n',
+      '  securityContext: {runAsGroup: 9}\n',
+    );
+    const [a, b] = planPod(p, fakeFacts()).containers;
+    expect(a.user).to.deep.equal({ name: 'nginx', gid: 9 });
+    expect(b.user).to.deep.equal({ uid: 7, gid: 9 });
+  });
+
+  it('stop signal names', () => {
+    expect(normaliseSignal(undefined)).to.equal('SIGTERM');
+    expect(normaliseSignal('QUIT')).to.equal('SIGQUIT');
+    expect(normaliseSignal('sigint')).to.equal('SIGINT');
+    expect(normaliseSignal('9')).to.equal('SIGKILL');
+    expect(normaliseSignal('NOPE')).to.equal('SIGTERM');
+  });
+
+  it('resolv.conf: host file for ClusterFirst, a comment when the host has none', () => {
+    expect(resolvConf({ dnsPolicy: 'ClusterFirst', hostResolvConf: 'nameserver 10.0.0.1' })).to.equal('nameserver 10.0.0.1\n');
+    expect(resolvConf({ dnsPolicy: 'Default', hostResolvConf: '' })).to.match(/^# podrun: the host has no \/etc\/resolv.conf/);
+    expect(resolvConf({ dnsPolicy: 'None', hostResolvConf: 'nameserver 10.0.0.1\n', dnsConfig: { nameservers: ['1.1.1.1'] } })).to.equal('nameserver 1.1.1.1\n');
+  });
+
+  it('relative hostPath resolves against the manifest folder', async () => {
+    const p = await pod('  - {name: a, image: "busybox:1.36"}\n', '  volumes:\n  - {name: d, hostPath: {path: shared/data}}\n');
+    expect(planPod(p, fakeFacts({ manifestDir: '/repo/pods' })).volumes[0].source).to.equal('/repo/pods/shared/data');
+  });
+
+  it('specHash ignores key order and changes with the spec', async () => {
+    const a = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: b}]}\n');
+    const b = await loadText('kind: Pod\nspec: {containers: [{image: b, name: a}]}\nmetadata: {name: p}\napiVersion: v1\n');
+    const c = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: c}]}\n');
+    expect(specHash(a.manifest)).to.match(/^[0-9a-f]{64}$/);
+    expect(specHash(a.manifest)).to.equal(specHash(b.manifest));
+    expect(specHash(a.manifest)).to.not.equal(specHash(c.manifest));
+  });
+});
