@@ -1,6 +1,7 @@
 // Pod and container status computed from the files on disk plus process liveness, shaped like
 // Kubernetes' v1 PodStatus so `get -o json` and kubectl-style tables come from one place.
 import { createHash } from 'crypto';
+import { constants } from 'os';
 import type { PodSnapshot } from './records';
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -46,6 +47,9 @@ export interface PodStatus {
   containers: ContainerStatus[];
 }
 
+const ERRNO_CODES = new Map(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
+export const errnoCode = (n: number) => ERRNO_CODES.get(n) ?? `errno ${n}`;
+
 export function containerId(podUid: string, name: string): string {
   return createHash('sha256').update(`${podUid}/${name}`).digest('hex');
 }
@@ -62,7 +66,7 @@ function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
   let st: ContainerState;
   if (state?.finishedAt !== undefined || state?.reason !== undefined) {
     const msg = state.error
-      ? `${state.error.step}: ${state.error.syscall}${state.error.path && state.error.path !== '-' ? ` ${state.error.path}` : ''}: errno ${state.error.errno}`
+      ? `${state.error.step}: ${state.error.syscall}${state.error.path && state.error.path !== '-' ? ` ${state.error.path}` : ''}: ${errnoCode(state.error.errno)}`
       : undefined;
     st = {
       kind: 'terminated',

@@ -194,7 +194,7 @@ describe('state: pod status', () => {
     expect(s.display).to.equal('StartError');
     const c = s.containers[1].state;
     expect(c).to.include({ kind: 'terminated', reason: 'StartError', exitCode: 128 });
-    expect((c as { message: string }).message).to.equal('exec: execve /bin/nope: errno 2');
+    expect((c as { message: string }).message).to.equal('exec: execve /bin/nope: ENOENT');
   });
   it('deletion in progress shows Terminating', () => {
     const sn = snap([running()], { alive: [true] });

@@ -59,7 +59,7 @@ function stateLines(c: ContainerStatus, pad: string): string[] {
     ...(s.message ? [`${pad}  Message:      ${s.message}`] : []),
     `${pad}  Exit Code:    ${s.exitCode}`,
     ...(s.signal ? [`${pad}  Signal:       ${s.signal}`] : []),
-    `${pad}  Started:      ${kubeTime(s.startedAt)}`,
+    ...(s.startedAt ? [`${pad}  Started:      ${kubeTime(s.startedAt)}`] : []),
     `${pad}  Finished:     ${kubeTime(s.finishedAt)}`,
   ];
 }

@@ -1,0 +1,140 @@
+// Issue 3, test 9: delete puts the host back as it was before apply (mounts, processes, state
+// dirs), honours the grace period, and is idempotent: a dead monitor, a half-created pod, a pod
+// whose container never started.
+import { expect } from 'chai';
+import { execFileSync } from 'child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot } from '../helpers/cli';
+import { mountPoints } from '../helpers/leaks';
+import { PodSuite, podManifest, setUpSuite, tearDownSuite, viewPod, waitFor, waitStarted, writeManifest } from './pod-helpers';
+
+const alive = (pid: number) => {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\S+ \(.*\) [ZX]/.test(st);
+  } catch {
+    return false;
+  }
+};
+const ls = (p: string) => (existsSync(p) ? readdirSync(p).sort() : []);
+
+describe('pod delete (integration)', function () {
+  this.timeout(120_000);
+  let s: PodSuite | undefined;
+
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    s = setUpSuite('podrun-pod-del-');
+  });
+
+  after(() => tearDownSuite(s));
+
+  it('9. leaves mountinfo, the process table and the state dirs as they were before apply', () => {
+    const mountsBefore = mountPoints();
+    const stateBefore = { pods: ls(join(s!.root, 'pods')), runPods: ls(join(s!.root, 'run', 'pods')), locks: ls(join(s!.root, 'run', 'locks')) };
+    const m = writeManifest(
+      join(s!.root, 'manifests'),
+      'del.yaml',
+      podManifest(
+        'del',
+        {
+          terminationGracePeriodSeconds: 20,
+          volumes: [
+            { name: 'scratch', emptyDir: {} },
+            { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } },
+          ],
+          containers: [
+            // exits promptly on SIGTERM: delete must not wait out the 20 s grace period
+            { name: 'polite', command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'], volumeMounts: [{ name: 'scratch', mountPath: '/s' }] },
+            { name: 'mem', command: ['sh', '-c', 'echo x > /m/f; trap "exit 0" TERM; while true; do sleep 0.1; done'], volumeMounts: [{ name: 'mem', mountPath: '/m' }] },
+          ],
+        },
+        { labels: { app: 'del' } },
+      ),
+    );
+    const r = s!.run(['apply', '-f', m]);
+    expect(r.code, r.stderr).to.equal(0);
+    const v = waitStarted(s!.root, 'del');
+    const pids = [v.monitorPid, v.pausePid, ...Object.values(v.pids)];
+    expect(pids.every(alive)).to.equal(true);
+    // the Memory emptyDir is a tmpfs inside the pod, not on the host
+    waitFor(() => readFileSync(`/proc/${v.pids.mem}/mountinfo`, 'utf8').split('\n').some((l) => l.split(' ')[4] === '/m' && l.includes(' - tmpfs ')), 10_000, 'tmpfs at /m');
+    expect(mountPoints()).to.deep.equal(mountsBefore);
+
+    const t0 = Date.now();
+    const d = s!.run(['delete', 'pod', 'del']);
+    expect(d.code, d.stderr).to.equal(0);
+    expect(d.stdout).to.equal('pod "del" deleted\n');
+    expect(Date.now() - t0).to.be.lessThan(10_000);
+    expect(pids.filter(alive)).to.deep.equal([]);
+    expect(mountPoints()).to.deep.equal(mountsBefore);
+    expect({ pods: ls(join(s!.root, 'pods')), runPods: ls(join(s!.root, 'run', 'pods')), locks: ls(join(s!.root, 'run', 'locks')) }).to.deep.equal(stateBefore);
+    const g = s!.run(['get', 'pod', 'del']);
+    expect(g.code).to.equal(1);
+    expect(g.stderr).to.include('pods "del" not found');
+  });
+
+  it('a container that ignores SIGTERM is killed after --grace-period', () => {
+    const m = writeManifest(join(s!.root, 'manifests'), 'stubborn.yaml', podManifest('stubborn', { containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
+    expect(s!.run(['apply', '-f', m]).code).to.equal(0);
+    const v = waitStarted(s!.root, 'stubborn');
+    const t0 = Date.now();
+    const d = s!.run(['delete', 'pod', 'stubborn', '--grace-period', '2']);
+    const took = Date.now() - t0;
+    expect(d.code, d.stderr).to.equal(0);
+    expect(took).to.be.within(1900, 15_000);
+    expect(alive(v.pids.c)).to.equal(false);
+  });
+
+  it('works when the monitor is already dead, for half-created pods, and with --ignore-not-found', () => {
+    const m = writeManifest(join(s!.root, 'manifests'), 'orphan.yaml', podManifest('orphan', { containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
+    expect(s!.run(['apply', '-f', m]).code).to.equal(0);
+    const v = waitStarted(s!.root, 'orphan');
+    process.kill(v.monitorPid, 'SIGKILL');
+    waitFor(() => !alive(v.monitorPid), 5000, 'monitor to die');
+    const d = s!.run(['delete', 'pod', 'orphan', '--grace-period', '0']);
+    expect(d.code, d.stderr).to.equal(0);
+    expect([v.pausePid, v.pids.c].filter(alive)).to.deep.equal([]);
+    expect(existsSync(join(s!.root, 'pods', 'default_orphan'))).to.equal(false);
+
+    // a pod dir without pod.json (a crash right after mkdir)
+    mkdirSync(join(s!.root, 'pods', 'default_half', 'containers'), { recursive: true });
+    const h = s!.run(['delete', 'pod', 'half']);
+    expect(h.code, h.stderr).to.equal(0);
+    expect(existsSync(join(s!.root, 'pods', 'default_half'))).to.equal(false);
+
+    const n = s!.run(['delete', 'pod', 'half']);
+    expect(n.code).to.equal(1);
+    expect(n.stderr.split('\n')[0]).to.equal('error: Error from server (NotFound): pods "half" not found');
+    expect(s!.run(['delete', 'pod', 'half', '--ignore-not-found']).code).to.equal(0);
+  });
+
+  it('a container that fails to start: apply exits 1 naming it, get shows StartError, delete removes the pod', () => {
+    const m = writeManifest(
+      join(s!.root, 'manifests'),
+      'broken.yaml',
+      podManifest('broken', {
+        containers: [
+          { name: 'ok', command: ['sleep', '3600'] },
+          { name: 'bad', command: ['no-such-command'] },
+        ],
+      }),
+    );
+    const r = s!.run(['apply', '-f', m]);
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.equal('pod/broken created\n');
+    expect(r.stderr.split('\n')[0]).to.match(/^error: pod\/broken: container bad: \S+ \S+ no-such-command: ENOENT$/);
+    expect(r.stderr).to.include('check the container\'s command/args');
+    const g = s!.run(['get', 'pods']);
+    expect(g.stdout).to.match(/^broken\s+1\/2\s+StartError\s+0\s+\d+s$/m);
+    const j = viewPod(s!.root, 'broken').json;
+    expect(j.status.containerStatuses[1].state.terminated).to.include({ reason: 'StartError', exitCode: 128 });
+    expect(j.status.phase).to.equal('Running');
+    const d = s!.run(['delete', 'pod', 'broken', '--now']);
+    expect(d.code, d.stderr).to.equal(0);
+    expect(ls(join(s!.root, 'pods'))).to.deep.equal([]);
+    execFileSync('true');
+  });
+});
