@@ -150,3 +150,8 @@ function fromBuffer(display: string, abs: string, buf: Buffer): Source {
 function stateDirs(paths: Paths = resolvePaths()): string[] {
   return [resolve(paths.root), resolve(paths.runRoot), '/var/lib/podrun', '/run/podrun'];
 }
+
+/** Folder a pod's relative hostPath paths resolve against: the manifest's, or the cwd for stdin. */
+export function manifestDir(pod: LoadedPod): string {
+  return pod.file === '<stdin>' ? process.cwd() : dirname(pod.file);
+}

@@ -51,6 +51,7 @@ export function ipAddress(v: string): Problem | undefined {
 
 /** Absolute and clean: no `.`/`..` components, no `//`, no trailing slash (except `/`). */
 export function cleanAbsolutePath(v: string): Problem | undefined {
+  if (v.includes('\0')) return noNul(v);
   if (!v.startsWith('/')) return { detail: `path "${v}" must be absolute`, hint: 'start it with `/`, e.g. `/data`' };
   return cleanness(v);
 }
@@ -65,6 +66,7 @@ function cleanness(v: string): Problem | undefined {
 
 /** A relative path that stays inside its base (subPath). */
 export function localDescendingPath(v: string, what = 'subPath'): Problem | undefined {
+  if (v.includes('\0')) return noNul(v);
   if (v.startsWith('/')) return { detail: `${what} "${v}" must be a relative path`, hint: 'write it relative to the volume root, e.g. `conf/app.ini`' };
   if (v.split('/').includes('..')) return { detail: `${what} "${v}" must not contain ".."`, hint: 'a subPath must stay inside its volume' };
   return undefined;
@@ -72,4 +74,23 @@ export function localDescendingPath(v: string, what = 'subPath'): Problem | unde
 
 export function hasWhitespace(v: string): boolean {
   return /\s/.test(v);
+}
+
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** Label and annotation keys: `[prefix/]name`, prefix a DNS subdomain, name 1-63 characters. */
+export function qualifiedName(v: string): Problem | undefined {
+  const slash = v.lastIndexOf('/');
+  const prefix = slash < 0 ? undefined : v.slice(0, slash);
+  const name = slash < 0 ? v : v.slice(slash + 1);
+  const hint = 'use `name` or `prefix/name`: letters, digits, "-", "_" and ".", at most 63 characters, e.g. `app.kubernetes.io/name`';
+  if (prefix !== undefined && (prefix === '' || dns1123Subdomain(prefix))) return { detail: `key "${v}" has an invalid prefix`, hint };
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return { detail: `key "${v}" is not a valid qualified name`, hint };
+  return undefined;
+}
+
+export function labelValue(v: string): Problem | undefined {
+  if (v.length > 63 || (v !== '' && !LABEL_NAME.test(v)))
+    return { detail: `label value "${v}" is not valid`, hint: 'use at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit' };
+  return undefined;
 }

@@ -31,14 +31,12 @@ const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   if (!q.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: q.reason, params: { hint: 'write a quantity such as `64Mi`, `1Gi` or `500M`' } });
 });
 
-const stringMap = z.record(z.string(), z.string());
-
 export const MetadataSchema = z
   .object({
     name: str((v) => names.dns1123Subdomain(v, 'pod name')),
     namespace: str((v) => names.dns1123Label(v, 'namespace')).default('default'),
-    labels: stringMap.optional(),
-    annotations: stringMap.optional(),
+    labels: z.record(str(names.qualifiedName), str(names.labelValue)).optional(),
+    annotations: z.record(str(names.qualifiedName), z.string()).optional(),
   })
   .describe('ObjectMeta');
 
