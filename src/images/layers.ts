@@ -4,8 +4,7 @@
 import { createHash } from 'crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
 import { join } from 'path';
-import { PassThrough, Readable, Transform } from 'stream';
-import { finished, pipeline } from 'stream/promises';
+import { PassThrough, pipeline, Readable } from 'stream';
 import { createGunzip } from 'zlib';
 import { PodrunError } from '../errors';
 import { withFileLock } from './lock';
@@ -21,8 +20,9 @@ export function openLayerTar(store: ImageStore, layer: { digest: string; mediaTy
   const blob = store.openBlob(layer.digest);
   if (compression === 'none') return blob;
   const gunzip = createGunzip();
-  blob.on('error', (e) => gunzip.destroy(e));
-  return blob.pipe(gunzip);
+  // pipeline: an error or destroy on either side tears down both (no open blob fd left behind).
+  pipeline(blob, gunzip, () => undefined);
+  return gunzip;
 }
 
 /** sha256 of the uncompressed tar of a stored layer (its diff ID). */
@@ -30,6 +30,48 @@ export async function hashLayerTar(store: ImageStore, layer: { digest: string; m
   const h = createHash('sha256');
   for await (const c of openLayerTar(store, layer)) h.update(c as Buffer);
   return `sha256:${h.digest('hex')}`;
+}
+
+/**
+ * Feeds `tar` to `unpack` while hashing every byte of it (one decompression pass). The unpacker may
+ * stop reading at the end-of-archive blocks and close its input; the hash still covers the rest.
+ */
+async function unpackHashing(tar: Readable, unpack: (feed: Readable) => Promise<unknown>, what: string): Promise<string> {
+  const hash = createHash('sha256');
+  const feed = new PassThrough();
+  const open = () => !feed.destroyed && !feed.writableEnded;
+  const drainOrClose = () =>
+    new Promise<void>((res) => {
+      const done = () => {
+        feed.off('drain', done);
+        feed.off('close', done);
+        res();
+      };
+      feed.on('drain', done);
+      feed.on('close', done);
+    });
+  const pump = async () => {
+    try {
+      for await (const chunk of tar) {
+        hash.update(chunk as Buffer);
+        if (open() && !feed.write(chunk)) await drainOrClose();
+      }
+      if (open()) feed.end();
+    } catch (e) {
+      const err = new PodrunError(`layer ${what}: ${(e as Error).message}`, 'the blob is corrupt; remove the image and pull or load it again');
+      feed.destroy(err);
+      throw err;
+    }
+  };
+  const unpacking = unpack(feed).catch((e) => {
+    tar.destroy();
+    throw e;
+  });
+  const pumping = pump();
+  const [u, p] = await Promise.allSettled([unpacking, pumping]);
+  if (u.status === 'rejected') throw u.reason;
+  if (p.status === 'rejected') throw p.reason;
+  return `sha256:${hash.digest('hex')}`;
 }
 
 export async function ensureLayer(store: ImageStore, layer: LayerInfo, chainId: string, parentChainId?: string): Promise<string> {
@@ -43,32 +85,7 @@ export async function ensureLayer(store: ImageStore, layer: LayerInfo, chainId: 
     mkdirSync(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
     try {
       const { unpackLayer } = require('./unpack') as { unpackLayer: UnpackLayer };
-      const hash = createHash('sha256');
-      const hasher = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          cb(null, chunk);
-        },
-      });
-      const tar = openLayerTar(store, layer);
-      const feed = pipeline(tar, hasher).catch((e) => {
-        throw new PodrunError(`layer ${layer.digest}: ${(e as Error).message}`, 'the blob is corrupt; remove the image and pull or load it again');
-      });
-      feed.catch(() => undefined);
-      await unpackLayer(hasher as unknown as Readable, join(tmp, 'diff'), { layer: layer.digest });
-      // The tar reader may stop at the end-of-archive blocks; hash whatever padding follows too.
-      let diffId: string;
-      if (!hasher.destroyed) {
-        const sink = new PassThrough();
-        hasher.unpipe();
-        hasher.pipe(sink).resume();
-        await finished(sink);
-        await feed;
-        diffId = `sha256:${hash.digest('hex')}`;
-      } else {
-        await feed.catch(() => undefined);
-        diffId = await hashLayerTar(store, layer);
-      }
+      const diffId = await unpackHashing(openLayerTar(store, layer), (feed) => unpackLayer(feed, join(tmp, 'diff'), { layer: layer.digest }), layer.digest);
       if (diffId !== layer.diffId)
         throw new PodrunError(
           `layer ${layer.digest}: uncompressed content has digest ${diffId} but the image config says ${layer.diffId}`,
