@@ -1,0 +1,172 @@
+// Issue 3, test 13 and apply's contract at the CLI: bad manifests fail with exit 2 and start
+// nothing, --dry-run changes nothing, concurrent applies (different pods / the same pod), and
+// re-apply (unchanged vs configured). Plus get/describe output shapes.
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot, podrun } from '../helpers/cli';
+import { PodSuite, podManifest, podrunAsync, setUpSuite, tearDownSuite, viewPod, waitStarted, writeManifest } from './pod-helpers';
+
+describe('apply (CLI)', function () {
+  this.timeout(180_000);
+
+  describe('bad input (no root needed)', () => {
+    let dir = '';
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'podrun-apply-bad-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const root = () => join(dir, 'root');
+
+    const cases: { name: string; yaml: string; first: (f: string) => string; count: number }[] = [
+      {
+        name: 'missing image and a typo, both reported',
+        yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers:\n  - name: a\n    workdir: /x\n',
+        first: (f) => `error: ${f}:7: spec.containers[0].image: Required`,
+        count: 2,
+      },
+      {
+        name: 'bad name, undeclared volume, relative mountPath',
+        yaml: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: Web_1\nspec:\n  containers:\n  - name: a\n    image: busybox:test\n    volumeMounts:\n    - name: nope\n      mountPath: data\n',
+        first: (f) => `error: ${f}:4: metadata.name: pod name "Web_1" is not a valid DNS-1123 subdomain`,
+        count: 3,
+      },
+      {
+        name: 'a good pod next to a Deployment: nothing is applied',
+        yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: apps/v1\nkind: Deployment\n',
+        first: (f) => `error: ${f}:8: kind: podrun runs Pods only, not Deployment`,
+        count: 1,
+      },
+    ];
+    for (const c of cases)
+      it(`exit 2, every problem printed, nothing created: ${c.name}`, () => {
+        const f = writeManifest(dir, `${c.name.replace(/\W+/g, '-')}.yaml`, c.yaml);
+        const r = podrun(root(), ['apply', '-f', f]);
+        expect(r.code).to.equal(2);
+        expect(r.stdout).to.equal('');
+        const errs = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+        expect(errs[0]).to.equal(c.first(f));
+        expect(errs.length).to.equal(c.count);
+        expect(existsSync(join(root(), 'pods'))).to.equal(false);
+      });
+
+    it('usage errors exit 2', () => {
+      expect(podrun(root(), ['apply']).code).to.equal(2);
+      expect(podrun(root(), ['apply', '-f', join(dir, 'nope.yaml')]).code).to.equal(2);
+      expect(podrun(root(), ['apply', '-f', join(dir, 'x'), '-o', 'table']).code).to.equal(2);
+      expect(podrun(root(), ['get', 'deployments']).code).to.equal(2);
+    });
+
+    it('--dry-run -o json prints the plan without the image present and changes nothing', () => {
+      const f = writeManifest(dir, 'dry.yaml', podManifest('dry', { containers: [{ name: 'a', image: 'example.invalid/app:1', command: ['serve'] }] }));
+      const r = podrun(root(), ['apply', '-f', f, '--dry-run', '-o', 'json']);
+      expect(r.code, r.stderr).to.equal(0);
+      const plan = JSON.parse(r.stdout);
+      expect(plan.key).to.equal('default_dry');
+      expect(plan.containers[0].argv).to.deep.equal(['serve']);
+      expect(plan.containers[0].image.imageId, 'unresolved image').to.equal(undefined);
+      expect(existsSync(join(root(), 'pods'))).to.equal(false);
+      const t = podrun(root(), ['apply', '-f', f, '--dry-run']);
+      expect(t.stdout).to.equal('pod/dry created (dry run)\n');
+    });
+  });
+
+  describe('real pods', () => {
+    let s: PodSuite | undefined;
+    before(function () {
+      if (!isRoot() || !haveBusybox()) this.skip();
+      s = setUpSuite('podrun-apply-');
+    });
+    after(() => tearDownSuite(s, ['default', 'team']));
+
+    it('re-apply: unchanged says so and keeps the process; a change says configured and restarts it', () => {
+      const dir = join(s!.root, 'manifests');
+      const spec = (v: string) => podManifest('re', { containers: [{ name: 'c', command: ['sleep', '3600'], env: [{ name: 'V', value: v }] }] });
+      const f = writeManifest(dir, 're.yaml', spec('1'));
+      const a = s!.run(['apply', '-f', f]);
+      expect(a.code, a.stderr).to.equal(0);
+      expect(a.stdout).to.equal('pod/re created\n');
+      const pid1 = waitStarted(s!.root, 're').pids.c;
+      const b = s!.run(['apply', '-f', f]);
+      expect(b.stdout).to.equal('pod/re unchanged\n');
+      expect(viewPod(s!.root, 're').pids.c).to.equal(pid1);
+      writeManifest(dir, 're.yaml', spec('2'));
+      const c = s!.run(['apply', '-f', f]);
+      expect(c.code, c.stderr).to.equal(0);
+      expect(c.stdout).to.equal('pod/re configured\n');
+      const v = waitStarted(s!.root, 're');
+      expect(v.pids.c).to.not.equal(pid1);
+      expect(v.json.spec.containers[0].env).to.deep.equal([{ name: 'V', value: '2' }]);
+      expect(s!.run(['delete', 'pod', 're', '--grace-period', '0']).code).to.equal(0);
+    });
+
+    it('10 concurrent applies of different pods all succeed', async () => {
+      const dir = join(s!.root, 'many');
+      const files = Array.from({ length: 10 }, (_, i) =>
+        writeManifest(dir, `p${i}.yaml`, podManifest(`p${i}`, { containers: [{ name: 'c', command: ['sleep', '3600'] }] })),
+      );
+      const results = await Promise.all(files.map((f) => podrunAsync(s!.root, ['apply', '-f', f])));
+      results.forEach((r, i) => {
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.equal(`pod/p${i} created\n`);
+      });
+      const g = s!.run(['get', 'pods', '-o', 'json']);
+      const items = JSON.parse(g.stdout).items.filter((p: any) => /^p\d$/.test(p.metadata.name)); // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(items.length).to.equal(10);
+      expect(items.every((p: any) => p.status.phase === 'Running')).to.equal(true); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const d = s!.run(['delete', 'pod', ...files.map((_, i) => `p${i}`), '--grace-period', '0']);
+      expect(d.code, d.stderr).to.equal(0);
+      expect(d.stdout.trim().split('\n').length).to.equal(10);
+    });
+
+    it('concurrent applies of the same pod: one creates it, the others report the conflict or unchanged', async () => {
+      const f = writeManifest(join(s!.root, 'same'), 'same.yaml', podManifest('same', { containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
+      const results = await Promise.all(Array.from({ length: 5 }, () => podrunAsync(s!.root, ['apply', '-f', f])));
+      const created = results.filter((r) => r.code === 0 && r.stdout === 'pod/same created\n');
+      expect(created.length, results.map((r) => r.stdout + r.stderr).join('|')).to.equal(1);
+      for (const r of results) {
+        if (r === created[0]) continue;
+        const ok =
+          (r.code === 0 && r.stdout === 'pod/same unchanged\n') ||
+          (r.code === 1 && r.stderr.startsWith('error: pod same is being changed by another podrun command\n'));
+        expect(ok, `${r.code} ${r.stdout} ${r.stderr}`).to.equal(true);
+      }
+      expect(readdirSync(join(s!.root, 'pods'))).to.include('default_same');
+      expect(s!.run(['delete', 'pod', 'same', '--grace-period', '0']).code).to.equal(0);
+    });
+
+    it('get and describe: kubectl-shaped table, wide, name, yaml, namespaces, not found', () => {
+      const f = writeManifest(
+        join(s!.root, 'show'),
+        'show.yaml',
+        podManifest('show', { containers: [{ name: 'app', command: ['sleep', '3600'] }, { name: 'side', command: ['sleep', '3600'] }] }, {
+          namespace: 'team',
+          labels: { app: 'show' },
+        }),
+      );
+      const a = s!.run(['apply', '-f', f, '-o', 'name']);
+      expect(a.code, a.stderr).to.equal(0);
+      expect(a.stdout).to.equal('pod/show\n');
+      const table = s!.run(['get', 'pods', '-n', 'team']).stdout.split('\n');
+      expect(table[0]).to.match(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+      expect(table[1]).to.match(/^show\s+2\/2\s+Running\s+0\s+\d+s$/);
+      expect(s!.run(['get', 'pods', '-A']).stdout).to.match(/^NAMESPACE\s+NAME\s+READY/);
+      expect(s!.run(['get', 'pods', '-n', 'team', '-o', 'wide']).stdout.split('\n')[1]).to.match(/\s127\.0\.0\.1\s+\S+\s+app,side$/);
+      const y = s!.run(['get', 'pod', 'show', '-n', 'team', '-o', 'yaml']).stdout;
+      expect(y).to.match(/^apiVersion: v1\nkind: Pod\n/);
+      expect(y).to.include('phase: Running');
+      const nf = s!.run(['get', 'pod', 'show']);
+      expect(nf.code).to.equal(1);
+      expect(nf.stderr).to.include('pods "show" not found');
+      const d = s!.run(['describe', 'pod', 'show', '-n', 'team']);
+      expect(d.code, d.stderr).to.equal(0);
+      expect(d.stdout).to.match(/^Name:\s+show\nNamespace:\s+team\n/);
+      expect(d.stdout).to.match(/Labels:\s+app=show/);
+      expect(d.stdout).to.match(/State:\s+Running/);
+      expect(d.stdout).to.match(/Normal\s+Started\s+\S+\s+podrun\s+Started container side/);
+      expect(s!.run(['delete', 'pod', 'show', '-n', 'team', '--grace-period', '0']).code).to.equal(0);
+    });
+  });
+});
