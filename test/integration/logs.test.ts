@@ -41,7 +41,8 @@ describe('logs (integration)', function () {
               name: 'ticker',
               image: 'busybox:test',
               imagePullPolicy: 'Never',
-              command: ['sh', '-c', 'echo to-stdout; echo to-stderr >&2; i=0; while true; do i=`expr $i + 1`; echo "tick $i"; sleep 0.2; done'],
+              // pauses between the streams: the monitor reads two pipes, so only time orders them
+              command: ['sh', '-c', 'echo to-stdout; sleep 0.1; echo to-stderr >&2; sleep 0.1; i=0; while true; do i=`expr $i + 1`; echo "tick $i"; sleep 0.2; done'],
             },
             {
               name: 'short',
