@@ -99,8 +99,10 @@ export function readYaml(text: string): { docs: YamlDocument[]; problem?: YamlPr
         return { docs: [], problem: { line, path: [], detail: 'YAML anchors and aliases are not allowed', hint: 'write the repeated value out in full' } };
       if (/maxDepth/.test(reason))
         return { docs: [], problem: { line, path: [], detail: `YAML nesting deeper than ${MAX_DEPTH} levels`, hint: 'a pod manifest is never this deep; check the file' } };
-      if (/duplicated mapping key/.test(reason))
-        return { docs: [], problem: { line, path: [], detail: 'duplicate key in a mapping', hint: 'each field may appear only once; remove or merge the repeated key' } };
+      if (/duplicated mapping key/.test(reason)) {
+        const key = line ? /^\s*(?:-\s+)?["']?([^"':#]+?)["']?\s*:/.exec(text.split('\n')[line - 1] ?? '')?.[1] : undefined;
+        return { docs: [], problem: { line, path: [], detail: key ? `duplicate key "${key}"` : 'duplicate key in a mapping', hint: 'each field may appear only once; remove or merge the repeated key' } };
+      }
       return { docs: [], problem: { line, path: [], detail: `YAML syntax error: ${reason}`, hint: 'check the indentation and quoting around this line' } };
     }
     if (e instanceof RangeError) return { docs: [], problem: { path: [], detail: 'YAML too deeply nested', hint: 'check the file' } };
