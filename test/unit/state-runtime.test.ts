@@ -1,0 +1,186 @@
+// Pure parts of the runtime, without root: the launch file, the fd-3 handshake parser, user
+// lookup in image layers, and the kubectl-style duration.
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { PodrunError } from '../../src/errors';
+import type { PodPlan } from '../../src/plan/types';
+import { encodeLaunchFile, launchDirectives } from '../../src/runtime/launch';
+import { parseHandshakeLine } from '../../src/runtime/monitor';
+import { readImageFile, resolveUser } from '../../src/runtime/users';
+import { describeFailure } from '../../src/runtime/apply';
+import { humanDuration } from '../../src/cli/verbs/get';
+import { signalNumber } from '../../src/runtime/stop';
+
+const plan: PodPlan = {
+  key: 'default_web',
+  name: 'web',
+  namespace: 'default',
+  uid: 'u',
+  hostname: 'web',
+  dirs: { pod: '/r/pods/default_web', run: '/r/run/pods/default_web', init: '/r/pods/default_web/init', shm: '/r/pods/default_web/shm' },
+  namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'pod' },
+  shmSizeBytes: 65536,
+  hosts: '',
+  resolvConf: '',
+  volumes: [
+    { name: 'data', kind: 'emptyDir', source: '/r/pods/default_web/volumes/data' },
+    { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_web/volumes/mem', tmpfs: { sizeBytes: 1024 } },
+  ],
+  containers: [
+    {
+      name: 'app',
+      image: { ref: 'busybox', pullPolicy: 'Never', imageId: 'sha256:x', layerDirs: ['/l/0', '/l/1'] },
+      argv: ['sh', '-c', 'echo hi'],
+      env: [{ name: 'A', value: 'b=c' }],
+      workingDir: '/srv',
+      user: {},
+      mounts: [
+        { volume: 'data', mountPath: '/data', readOnly: false },
+        { volume: 'mem', mountPath: '/m', readOnly: true, subPath: 'sub/dir' },
+      ],
+      ports: [],
+      stdin: false,
+      tty: true,
+      stopSignal: 'SIGTERM',
+      dirs: { upper: '/c/upper', work: '/c/work', rootfs: '/c/rootfs', logDir: '/c/logs', state: '/c/state.json' },
+    },
+  ],
+  restartPolicy: 'Never',
+  terminationGracePeriodSeconds: 30,
+  specHash: 'h',
+};
+
+describe('runtime: launch file', () => {
+  it('lists pod directives, then each container with lowers (init last), mounts, user, env, argv', () => {
+    const d = launchDirectives({ plan, users: [{ uid: 1000, gid: 1000, groups: [10, 20] }], mountKinds: [['dir', 'file']] });
+    expect(d).to.deep.equal([
+      ['podrun-launch-v1'],
+      ['key', 'default_web'],
+      ['hostname', 'web'],
+      ['ns', 'net', 'pod'],
+      ['ns', 'ipc', 'pod'],
+      ['ns', 'uts', 'pod'],
+      ['ns', 'pid', 'pod'],
+      ['poddir', '/r/pods/default_web'],
+      ['shm', '/r/pods/default_web/shm', '65536'],
+      ['tmpfs', '/r/pods/default_web/volumes/mem', '1024'],
+      ['container', 'app'],
+      ['lower', '/l/0'],
+      ['lower', '/l/1'],
+      ['lower', '/r/pods/default_web/init'],
+      ['upper', '/c/upper'],
+      ['work', '/c/work'],
+      ['rootfs', '/c/rootfs'],
+      ['log', '/c/logs/0.log'],
+      ['state', '/c/state.json'],
+      ['bind', '/r/pods/default_web/volumes/data', '/data', 'rw', 'dir'],
+      ['bindsub', '/r/pods/default_web/volumes/mem', 'sub/dir', '/m', 'ro', 'file'],
+      ['cwd', '/srv'],
+      ['user', '1000', '1000', '10,20'],
+      ['env', 'A=b=c'],
+      ['arg', 'sh'],
+      ['arg', '-c'],
+      ['arg', 'echo hi'],
+      ['stdin', '0'],
+      ['tty', '1'],
+      ['end'],
+    ]);
+  });
+  it('encodes NUL-terminated strings and refuses a NUL inside a value', () => {
+    const buf = encodeLaunchFile({ plan, users: [{ uid: 0, gid: 0, groups: [] }], mountKinds: [['dir', 'dir']] });
+    expect(buf.toString().startsWith('podrun-launch-v1\0key\0default_web\0')).to.equal(true);
+    expect(buf[buf.length - 1]).to.equal(0);
+    const bad = { ...plan, containers: [{ ...plan.containers[0], argv: ['a\0b'] }] };
+    expect(() => encodeLaunchFile({ plan: bad, users: [{ uid: 0, gid: 0, groups: [] }], mountKinds: [[]] })).to.throw(PodrunError, 'NUL');
+  });
+});
+
+describe('runtime: monitor handshake', () => {
+  it('parses every record of docs/protocol.md', () => {
+    expect(parseHandshakeLine('pause 10 200')).to.deep.equal({ kind: 'pause', pid: 10, startTime: 200 });
+    expect(parseHandshakeLine('started app 11 201')).to.deep.equal({ kind: 'started', name: 'app', pid: 11, startTime: 201 });
+    expect(parseHandshakeLine('failed app exec execve 2 /bin/x')).to.deep.equal({
+      kind: 'failed',
+      name: 'app',
+      step: 'exec',
+      syscall: 'execve',
+      errno: 2,
+      code: 'ENOENT',
+      path: '/bin/x',
+    });
+    expect(parseHandshakeLine('failed app cwd chdir 13 -')).to.include({ code: 'EACCES', path: undefined });
+    expect(parseHandshakeLine('ready')).to.deep.equal({ kind: 'ready' });
+    expect(parseHandshakeLine('error pause clone3 1 -')).to.include({ kind: 'error', step: 'pause', code: 'EPERM' });
+    expect(parseHandshakeLine('bogus 1')).to.equal(undefined);
+    expect(parseHandshakeLine('pause x y')).to.equal(undefined);
+  });
+  it('turns a failure into the user-facing message and hint', () => {
+    const f = parseHandshakeLine('failed app exec execve 2 nosuch') as Parameters<typeof describeFailure>[1];
+    const d = describeFailure('web', f);
+    expect(d.message).to.equal('pod/web: container app: exec execve nosuch: ENOENT');
+    expect(d.hint).to.match(/^command not found: check the container's command\/args/);
+  });
+});
+
+describe('runtime: users from the image', () => {
+  let dir: string;
+  let lower: string;
+  let upper: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'podrun-users-'));
+    lower = join(dir, 'l0');
+    upper = join(dir, 'l1');
+    mkdirSync(join(lower, 'etc'), { recursive: true });
+    mkdirSync(join(upper, 'etc'), { recursive: true });
+    writeFileSync(join(lower, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\nold:x:5:5::/:/bin/sh\n');
+    writeFileSync(join(upper, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n');
+    writeFileSync(join(upper, 'etc', 'group'), 'root:x:0:\napp:x:1001:\nstaff:x:50:app,other\nwheel:x:10:root\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const what = { pod: 'web', container: 'app', image: 'img' };
+
+  it('reads the topmost layer that has the file', () => {
+    expect(readImageFile([lower, upper], 'etc/passwd')).to.include('app:x:1000');
+    expect(readImageFile([lower], 'etc/passwd')).to.include('old:x:5');
+    expect(readImageFile([lower], 'etc/group')).to.equal(undefined);
+  });
+  it('never follows a symlink out of the image', () => {
+    const evil = join(dir, 'evil');
+    mkdirSync(join(evil, 'etc'), { recursive: true });
+    symlinkSync('/etc/shadow', join(evil, 'etc', 'passwd'));
+    expect(readImageFile([lower, evil], 'etc/passwd')).to.include('old:x:5');
+  });
+  it('resolves names, primary and supplementary groups; numeric ids need no entry', () => {
+    expect(resolveUser({ name: 'app' }, [lower, upper], what)).to.deep.equal({ uid: 1000, gid: 1001, groups: [50] });
+    expect(resolveUser({ name: 'app', group: 'staff' }, [lower, upper], what)).to.deep.equal({ uid: 1000, gid: 50, groups: [] });
+    expect(resolveUser({ uid: 4242 }, [lower, upper], what)).to.deep.equal({ uid: 4242, gid: 0, groups: [] });
+    expect(resolveUser({}, [lower, upper], what)).to.deep.equal({ uid: 0, gid: 0, groups: [10] });
+    expect(resolveUser({ uid: 1000, supplementalGroups: [7] }, [lower, upper], what)).to.deep.equal({ uid: 1000, gid: 1001, groups: [50, 7] });
+  });
+  it('a missing name is a clear error naming the container and image', () => {
+    expect(() => resolveUser({ name: 'ghost' }, [lower, upper], what)).to.throw(PodrunError, 'pod/web: container app: user "ghost" is not in the image\'s /etc/passwd (img)');
+    expect(() => resolveUser({ uid: 0, group: 'nogroup' }, [lower, upper], what)).to.throw(PodrunError, 'group "nogroup"');
+  });
+});
+
+describe('runtime: small helpers', () => {
+  it('humanDuration matches kubectl', () => {
+    const s = 1000;
+    expect([5 * s, 119 * s, 150 * s, 600 * s, 3 * 3600 * s + 60 * s, 30 * 3600 * s, 50 * 3600 * s].map(humanDuration)).to.deep.equal([
+      '5s',
+      '119s',
+      '2m30s',
+      '10m',
+      '3h1m',
+      '30h',
+      '2d2h',
+    ]);
+  });
+  it('signal names map to numbers', () => {
+    expect(signalNumber('SIGTERM')).to.equal(15);
+    expect(signalNumber('KILL')).to.equal(9);
+    expect(signalNumber('SIGQUIT')).to.equal(3);
+  });
+});
