@@ -294,3 +294,33 @@ export async function startFlakyProxy(target: string, match: RegExp, fault: Faul
       }),
   };
 }
+
+/**
+ * Runs the real CLI without blocking this process's event loop (spawnSync would starve the token
+ * server and proxies that run in the test process).
+ */
+export function podrunAsync(
+  root: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { PODRUN } = require('./cli') as typeof import('./cli');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PODRUN, ...args], {
+      env: { ...process.env, PODRUN_ROOT: root, ...(opts.env ?? {}) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin!.end(opts.input ?? '');
+  });
+}
