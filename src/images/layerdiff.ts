@@ -2,12 +2,14 @@
 // The walk is depth-first with each directory's names in byte order, and no header carries
 // anything that varies between runs (no atime/ctime, no uname/gname lookups, mtime in whole
 // seconds as docker writes it), so the same tree always gives the same digest.
-import { BigIntStats, constants as C, createReadStream, lstatSync, openSync, readdirSync, readlinkSync } from 'fs';
+import { BigIntStats, closeSync, constants as C, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'fs';
 import { join } from 'path';
 import { PodrunError } from '../errors';
 import type { PodrunNative } from '../runtime/native';
 import { createTarWriter, TarHeader } from './tar';
 import { OVERLAY_OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './unpack';
+
+const SMALL_FILE = 64 * 1024;
 
 export interface LayerTarOptions {
   /** Translate overlayfs whiteouts (0/0 char devices, opaque dirs) into OCI `.wh.` entries. */
@@ -127,6 +129,21 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
             break;
           }
           const fd = openSync(path, C.O_RDONLY | C.O_NOFOLLOW);
+          if (h.size <= SMALL_FILE) {
+            // One read, no stream: most files in a rootfs are small, and a stream per file costs
+            // several thread-pool round trips. Bounded by SMALL_FILE, like one stream chunk.
+            let buf: Buffer;
+            try {
+              buf = Buffer.allocUnsafe(h.size);
+              let got = 0;
+              for (let n = 1; got < h.size && n > 0; got += n) n = readSync(fd, buf, got, h.size - got, null);
+              if (got < h.size) buf = buf.subarray(0, got); // shrank meanwhile: add() reports it
+            } finally {
+              closeSync(fd);
+            }
+            await writer.add(h, buf);
+            break;
+          }
           await writer.add(h, createReadStream('', { fd, highWaterMark: 64 * 1024 }));
           break;
         }

@@ -43,6 +43,7 @@ const BLOCK = 512;
 /** Cap on pax and GNU long-name payloads, the only data the reader buffers (Go uses 1 MiB too). */
 export const MAX_META_BYTES = 1 << 20;
 const CHUNK = 64 * 1024;
+const BATCH = 64 * 1024;
 
 const TYPE_FLAGS: Record<TarEntryType, string> = {
   file: '0',
@@ -619,11 +620,32 @@ export function createTarWriter(out: NodeJS.WritableStream, opts: { end?: boolea
     return p;
   };
 
+  // Small writes (headers, padding, small bodies) are batched into one out.write() of up to
+  // BATCH bytes: a layer of many small files otherwise costs one syscall round trip per piece.
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  async function flush(): Promise<void> {
+    if (failed) throw failed;
+    if (!pendingLen) return;
+    const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingLen);
+    pending = [];
+    pendingLen = 0;
+    if (!out.write(buf)) await once(out as EventEmitter, 'drain');
+    if (failed) throw failed;
+  }
   async function write(buf: Buffer): Promise<void> {
     if (failed) throw failed;
     if (!buf.length) return;
-    if (!out.write(buf)) await once(out as EventEmitter, 'drain');
-    if (failed) throw failed;
+    if (buf.length >= BATCH) {
+      await flush();
+      pending = [buf];
+      pendingLen = buf.length;
+      return flush();
+    }
+    // Copy: a caller (or a stream) may reuse the buffer it gave us once write() resolves.
+    pending.push(Buffer.from(buf));
+    pendingLen += buf.length;
+    if (pendingLen >= BATCH) await flush();
   }
 
   async function add(header: TarHeader, body?: Buffer | Readable): Promise<void> {
@@ -653,6 +675,7 @@ export function createTarWriter(out: NodeJS.WritableStream, opts: { end?: boolea
     if (finished_) return;
     finished_ = true;
     await write(Buffer.alloc(2 * BLOCK));
+    await flush();
     if (opts.end === false) return;
     out.end();
     await finished(out, { readable: false });
