@@ -36,7 +36,7 @@ export interface RegistryOptions {
   /** htpasswd users (bcrypt via `htpasswd -Bbn`). */
   htpasswd?: Record<string, string>;
   /** Bearer token auth: users the token server accepts, and whether anonymous gets pull. */
-  token?: { users: Record<string, string>; anonymousPull?: boolean };
+  token?: { users: Record<string, string>; anonymousPull?: boolean; pullOnly?: string[] };
 }
 
 export async function freePort(): Promise<number> {
@@ -134,7 +134,9 @@ async function startTokenServer(
     const access: { type: string; name: string; actions: string[] }[] = [];
     for (const s of scopes) {
       const [type, name, actions] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1)];
-      const allowed = actions.split(',').filter((a) => (user ? ['pull', 'push'].includes(a) : opts.anonymousPull && a === 'pull'));
+      const may = (a: string) =>
+        user ? a === 'pull' || (a === 'push' && !opts.pullOnly?.includes(user)) : opts.anonymousPull === true && a === 'pull';
+      const allowed = actions.split(',').filter(may);
       if (allowed.length) access.push({ type, name, actions: allowed });
     }
     const token = makeToken(privateKey, kid, { issuer, service, subject: user ?? '', access });
