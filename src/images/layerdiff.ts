@@ -144,7 +144,12 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
             await writer.add(h, buf);
             break;
           }
-          await writer.add(h, createReadStream('', { fd, highWaterMark: 64 * 1024 }));
+          const body = createReadStream('', { fd, highWaterMark: 64 * 1024 });
+          try {
+            await writer.add(h, body);
+          } finally {
+            body.destroy(); // closes fd if add() failed before reading to the end
+          }
           break;
         }
         case C.S_IFLNK:
