@@ -175,7 +175,10 @@ function planUser(m: PodManifest, index: number, imageUser: string | undefined):
 /** Downward API values (pkg/fieldpath): the paths rules.ts accepts. */
 export function fieldRefValue(path: string, m: PodManifest, facts: HostFacts): string {
   const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
-  if (sub) return (sub[1] === 'labels' ? m.metadata.labels : m.metadata.annotations)?.[sub[2]] ?? '';
+  if (sub) {
+    const map = (sub[1] === 'labels' ? m.metadata.labels : m.metadata.annotations) ?? {};
+    return Object.prototype.hasOwnProperty.call(map, sub[2]) ? map[sub[2]] : '';
+  }
   switch (path) {
     case 'metadata.name':
       return m.metadata.name;

@@ -48,7 +48,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
       if (volumeNames.has(name)) ctx.err(['spec', 'volumes', i, 'name'], `duplicate volume name "${name}"`, 'give every volume a unique name');
       volumeNames.add(name);
     }
-    const sources = VOLUME_SOURCES.filter((s) => s in v);
+    const sources = VOLUME_SOURCES.filter((s) => Object.prototype.hasOwnProperty.call(v, s));
     if (sources.length === 0)
       ctx.err(['spec', 'volumes', i], `volume ${name ? `"${name}" ` : ''}has no source`, 'add `emptyDir: {}` or `hostPath: {path: ...}`');
     else if (sources.length > 1)

@@ -30,8 +30,16 @@ export function suggest(word: string, candidates: readonly string[]): string | u
       bestDist = d;
     }
   }
-  // Half the word may differ: `workdir` -> `workingDir` is distance 3 on 7 letters.
-  const limit = Math.max(2, Math.floor(lower.length / 2));
-  if (best !== undefined && bestDist <= limit) return best;
-  return undefined;
+  if (best !== undefined && bestDist <= Math.max(2, Math.floor(lower.length / 3))) return best;
+  // A shortened name: `workdir` is `workingDir` with letters left out.
+  return candidates.find((c) => {
+    const long = c.toLowerCase();
+    return lower.length >= 4 && lower.length >= long.length * 0.6 && isSubsequence(lower, long);
+  });
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (const ch of long) if (ch === short[i]) i++;
+  return i === short.length;
 }

@@ -25,6 +25,8 @@ export interface ValidateOptions {
   stateDirs: string[];
 }
 
+// Keys come from the user: never let `constructor` or `__proto__` match through the prototype.
+const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function validateDocument(doc: YamlDocument, file: string, opts: ValidateOptions): ValidatedDocument {
@@ -104,10 +106,10 @@ function walkFields(schema: z.ZodTypeAny, value: unknown, path: FieldPath, err: 
   const policy = s.description ? FIELD_POLICIES[s.description] : undefined;
   for (const [key, v] of Object.entries(value)) {
     const p = [...path, key];
-    if (key in shape) walkFields(shape[key], v, p, err, warn);
+    if (own(shape, key)) walkFields(shape[key], v, p, err, warn);
     else if (policy?.ignored?.includes(key)) continue;
-    else if (policy?.warn?.[key]) warn(p, policy.warn[key]);
-    else if (policy?.unsupported?.[key]) {
+    else if (policy?.warn && own(policy.warn, key)) warn(p, policy.warn[key]);
+    else if (policy?.unsupported && own(policy.unsupported, key)) {
       const u = policy.unsupported[key];
       if (!u.allow?.(v)) err(p, 'not supported by podrun yet', u.hint ?? 'remove the field; docs/manifests.md lists what podrun runs');
     } else if (key === '<<') err(p, 'YAML merge keys (<<) are not allowed', 'write the merged fields out in full');
@@ -137,7 +139,7 @@ function zodIssue(issue: z.ZodIssue, err: Err): void {
   const last = String(path[path.length - 1] ?? '');
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.received === 'undefined') err(path, 'Required', REQUIRED_HINTS[last] ?? 'add the field');
+      if (issue.received === 'undefined') err(path, 'Required', own(REQUIRED_HINTS, last) ? REQUIRED_HINTS[last] : 'add the field');
       else err(path, `expected ${article(issue.expected)}, got ${article(issue.received)}`, typeHint(issue.expected));
       return;
     case 'invalid_enum_value':
@@ -150,7 +152,7 @@ function zodIssue(issue: z.ZodIssue, err: Err): void {
       err(path, 'expected a quantity', 'write a quantity such as `64Mi`, `1Gi` or `500M`');
       return;
     case 'too_small':
-      if (issue.type === 'array') err(path, issue.message, REQUIRED_HINTS[last] ?? 'add at least one entry');
+      if (issue.type === 'array') err(path, issue.message, own(REQUIRED_HINTS, last) ? REQUIRED_HINTS[last] : 'add at least one entry');
       else err(path, `must be at least ${String(issue.minimum)}`, 'use a non-negative number');
       return;
     case 'custom':

@@ -191,6 +191,8 @@ describe('spec: helpers', () => {
     expect(suggest('Image', fields)).to.equal('image');
     expect(suggest('imagePullPolcy', fields)).to.equal('imagePullPolicy');
     expect(suggest('zzzzzzzz', fields)).to.equal(undefined);
+    expect(suggest('toString', ['hostIPC', 'hostPID'])).to.equal(undefined);
+    expect(suggest('cmd', fields)).to.equal(undefined);
   });
 
   it('parses quantities as Kubernetes does', () => {
