@@ -105,6 +105,27 @@ describe('pod hostPath volumes (integration)', function () {
     expect(existsSync(missing)).to.equal(false);
   });
 
+  it('a failed check rolls back what apply already made (a DirectoryOrCreate dir, the pod dirs)', () => {
+    const made = join(host, 'made', 'by', 'apply');
+    const m = writeManifest(
+      manifestDir,
+      'rollback.yaml',
+      podManifest('rollback', {
+        volumes: [
+          { name: 'new', hostPath: { path: made, type: 'DirectoryOrCreate' } },
+          { name: 'sock', hostPath: { path: join(host, 'host-rw'), type: 'Socket' } },
+        ],
+        containers: [{ name: 'c', command: ['true'], volumeMounts: [{ name: 'new', mountPath: '/n' }] }],
+      }),
+    );
+    const r = s!.run(['apply', '-f', m]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr.split('\n')[0]).to.equal(`error: ${m}: spec.volumes[1].hostPath.path: ${join(host, 'host-rw')} is not a UNIX socket (type Socket)`);
+    expect(existsSync(join(host, 'made'))).to.equal(false);
+    expect(readdirSync(join(s!.root, 'pods'))).to.deep.equal([]);
+    expect(readdirSync(join(s!.root, 'run', 'pods'))).to.deep.equal([]);
+  });
+
   it('a hostPath of type File that is a directory is refused', () => {
     const m = writeManifest(
       manifestDir,

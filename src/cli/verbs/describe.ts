@@ -42,7 +42,7 @@ function events(status: PodStatus, createdAt: string, deletion: string | undefin
     else if (s.kind === 'running' || (s.kind === 'terminated' && s.startedAt)) {
       out.push({ type: 'Normal', reason: 'Started', at: (s as { startedAt: string }).startedAt, message: `Started container ${c.name}` });
       if (s.kind === 'terminated' && s.reason !== 'Completed')
-        out.push({ type: 'Warning', reason: 'BackOff', at: s.finishedAt, message: `Container ${c.name} exited: ${s.reason} (exit code ${s.exitCode})` });
+        out.push({ type: 'Warning', reason: 'Exited', at: s.finishedAt, message: `Container ${c.name} exited: ${s.reason} (exit code ${s.exitCode})` });
     }
     if (deletion) out.push({ type: 'Normal', reason: 'Killing', at: deletion, message: `Stopping container ${c.name}` });
   }
