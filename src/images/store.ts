@@ -88,6 +88,9 @@ export interface GcResult {
   reclaimedBytes: number;
 }
 
+/** Layers unpacked at the same time by one resolve (the work is CPU-bound gunzip + syscalls). */
+const UNPACK_CONCURRENCY = 3;
+
 /** A blob did not match the digest or size it was expected to have; nothing was stored. */
 export class DigestMismatchError extends PodrunError {}
 
@@ -451,8 +454,22 @@ export class ImageStore {
     const { ensureLayer } = require('./layers') as typeof import('./layers');
     const chains = chainIds(rec.layers.map((l) => l.diffId));
     return this.withWriteLock(async () => {
-      const dirs: string[] = [];
-      for (let i = 0; i < rec.layers.length; i++) dirs.push(await ensureLayer(this, rec.layers[i], chains[i], i > 0 ? chains[i - 1] : undefined));
+      // Layer dirs are independent of each other (overlay stacks them later): unpack a few at once.
+      const dirs: string[] = new Array(rec.layers.length);
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < rec.layers.length; i = next++) {
+          try {
+            dirs[i] = await ensureLayer(this, rec.layers[i], chains[i], i > 0 ? chains[i - 1] : undefined);
+          } catch (e) {
+            next = rec.layers.length; // no new work; the others finish what they started
+            throw e;
+          }
+        }
+      };
+      const results = await Promise.allSettled(Array.from({ length: Math.min(UNPACK_CONCURRENCY, rec.layers.length) }, worker));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       return dirs;
     });
   }
