@@ -13,11 +13,17 @@ const PODRUN = join(REPO, 'bin', 'podrun');
 const RUNS = Number(process.env.RUNS ?? 7);
 const COUNTS = (process.env.POD_COUNTS ?? '1,10,50').split(',').map(Number);
 const IMAGE = 'localhost/busybox:bench';
-const PODMAN_GLOBAL = ['--cgroup-manager=cgroupfs', '--events-backend=file'];
+// No systemd here and cgroups v1 (hybrid): cgroupfs, file events, and runc (Debian's crun refuses
+// hybrid cgroups). See podmanConf() for the ulimits.
+const PODMAN_GLOBAL = ['--cgroup-manager=cgroupfs', '--events-backend=file', '--runtime', 'runc'];
 
 const work = mkdtempSync('/var/tmp/podrun-bench-');
 const root = join(work, 'root');
-const env = { ...process.env, PODRUN_ROOT: root };
+// podman's default ulimits (nofile 1048576, nproc max) cannot be set without CAP_SYS_RESOURCE
+// in a restricted container host; a containers.conf with modest ones lets it start containers.
+const podmanConf = join(work, 'containers.conf');
+writeFileSync(podmanConf, '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n');
+const env = { ...process.env, PODRUN_ROOT: root, CONTAINERS_CONF: podmanConf };
 const lines: string[] = [];
 const say = (s = '') => {
   process.stdout.write(s + '\n');
@@ -49,7 +55,8 @@ function podYaml(name: string): string {
   // Containers that end promptly on SIGTERM (a PID 1 without a handler would ignore it and make
   // both tools wait out the grace period).
   const loop = "trap 'exit 0' TERM; while :; do sleep 0.1; done";
-  const c = (n: string) => ({ name: n, image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', loop] });
+  // absolute paths: `podman import` records no PATH in the image
+  const c = (n: string) => ({ name: n, image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['/bin/sh', '-c', loop] });
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -142,7 +149,7 @@ function main(): void {
       run('podman', playArgs);
       const pe: number[] = [];
       for (let i = 0; i <= RUNS; i++) {
-        const t = timed('podman', [...PODMAN_GLOBAL, 'exec', 'bench-a', 'true']);
+        const t = timed('podman', [...PODMAN_GLOBAL, 'exec', 'bench-a', '/bin/true']);
         if (i > 0) pe.push(t);
       }
       run('podman', [...PODMAN_GLOBAL, 'kube', 'down', yaml], { allowFail: true });
@@ -160,9 +167,9 @@ function main(): void {
   const nodeT: number[] = [];
   const nsenterT: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
-    const e = timed(process.execPath, [PODRUN, 'exec', 'bench/a', '--', 'true']);
+    const e = timed(process.execPath, [PODRUN, 'exec', 'bench/a', '--', '/bin/true']);
     const n = timed(process.execPath, ['-e', '0']);
-    const s = timed('nsenter', ['-a', '-t', String(st.pid), 'true']);
+    const s = timed('nsenter', ['-a', '-t', String(st.pid), '/bin/true']);
     if (i > 0) {
       execT.push(e);
       nodeT.push(n);
@@ -217,7 +224,9 @@ function main(): void {
   o('');
   const first5 = median(startT.slice(0, Math.min(5, startT.length)));
   const last5 = median(startT.slice(-5));
-  o(`Scaling: apply of the 1st pod ${ms(startT[0])}, of the ${max}th ${ms(startT[startT.length - 1])} (median of the first five ${ms(first5)}, of the last five ${ms(last5)}: ${ratio(last5, first5)}); deleting each of the ${max} pods took a median ${ms(median(delAll))}.`);
+  o(`Scaling: apply of the 1st pod ${ms(startT[0])}, of pod number ${max} ${ms(startT[startT.length - 1])} (median of the first five ${ms(first5)}, of the last five ${ms(last5)}: ${ratio(last5, first5)}); deleting each of the ${max} pods took a median ${ms(median(delAll))}.`);
+  o('');
+  o('podman 4.3 (Debian 12) runs with `--cgroup-manager=cgroupfs --events-backend=file --runtime runc` and a containers.conf lowering its default ulimits: this host has no systemd, hybrid cgroups v1 (crun refuses them) and no CAP_SYS_RESOURCE. Both tools run the same YAML; podman with `--network none`, since a podrun pod has only its loopback.');
   if (podmanNote.length) {
     o('');
     for (const n of podmanNote) o(`Note: ${n}`);

@@ -12,9 +12,9 @@ if [ "$(id -u)" != 0 ]; then
   echo "  hint: sudo $0" >&2
   exit 1
 fi
-if ! command -v podman >/dev/null 2>&1; then
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
   echo "bench: installing podman from Debian" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman catatonit >/dev/null ||
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman catatonit runc >/dev/null ||
     echo "bench: could not install podman; podrun's figures only" >&2
 fi
 command -v nsenter >/dev/null || { echo "error: nsenter (util-linux) is needed for the exec floor" >&2; exit 1; }
