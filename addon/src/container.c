@@ -1,0 +1,280 @@
+/* Starting one container.  The monitor (single-threaded, host namespaces) clones a child that
+   joins the pause process's namespaces through its pidfd, copies the pod mount namespace, sets
+   up the root filesystem and execs.  The child does syscalls only; every failure goes back as a
+   `STEP SYSCALL ERRNO PATH` record over a CLOEXEC pipe, and EOF means execve succeeded.
+
+     monitor                                   child
+     -------                                   -----
+     pipes, pty, log file
+     [pid pod: setns(pause, NEWPID)]
+     clone3(CLONE_PIDFD [|NEWPID])  ------->   setsid
+     [pid pod: setns(host pidns)]              setns(pause pidfd, NEWNS|NEWNET|NEWIPC|NEWUTS)
+                                               unshare(NEWNS), rootfs, pivot_root
+                                               cwd, stdio, user, signals
+     sync 2: read record or EOF   <-------     execve (EOF) / record + _exit(1)
+*/
+#include "container.h"
+#include "mounts.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct child_fds
+{
+  int sync, in, out, err;
+  int tty; /* 1: IN is the pty slave, make it the controlling terminal */
+  unsigned ns_flags;
+  const char *path_env;
+};
+
+void
+podrun_exec_path (const char *path_env, char *const *argv, char *const *envp)
+{
+  char buf[PATH_MAX];
+  const char *p = path_env ? path_env : DEFAULT_PATH;
+  int saw_eacces = 0;
+
+  if (strchr (argv[0], '/'))
+    {
+      execve (argv[0], argv, envp);
+      return;
+    }
+  for (;;)
+    {
+      const char *end = strchr (p, ':');
+      size_t len = end ? (size_t) (end - p) : strlen (p);
+      buf[0] = '\0';
+      if (len == 0)
+        podrun_strlcat (buf, sizeof buf, ".");
+      else if (len < sizeof buf)
+        {
+          memcpy (buf, p, len);
+          buf[len] = '\0';
+        }
+      if (podrun_strlcat (buf, sizeof buf, "/") >= 0 && podrun_strlcat (buf, sizeof buf, argv[0]) >= 0)
+        {
+          execve (buf, argv, envp);
+          if (errno == EACCES)
+            saw_eacces = 1;
+          else if (errno != ENOENT && errno != ENOTDIR)
+            return;
+        }
+      if (end == NULL)
+        break;
+      p = end + 1;
+    }
+  errno = saw_eacces ? EACCES : ENOENT;
+}
+
+static void __attribute__ ((noreturn))
+fail (int sync_fd, int e, const char *step, const char *syscall, const char *path)
+{
+  podrun_err_t err;
+  podrun_fail (&err, e, step, syscall, path);
+  podrun_sync_fail (sync_fd, &err);
+}
+
+static void __attribute__ ((noreturn))
+container_child (const struct podrun_pod *pod, const struct podrun_container *c, int pause_pidfd,
+                 const struct child_fds *f)
+{
+  podrun_err_t err;
+  sigset_t none;
+  int rootfd, cwdfd;
+
+  if (setsid () < 0)
+    fail (f->sync, errno, "session", "setsid", NULL);
+  if (setns (pause_pidfd, (int) f->ns_flags) < 0)
+    fail (f->sync, errno, "namespaces", "setns", NULL);
+  /* Our own copy of the pod mount namespace: it has the pod's shm and tmpfs mounts, and what we
+     mount next is seen by no one else.  */
+  if (unshare (CLONE_NEWNS) < 0)
+    fail (f->sync, errno, "mount-namespace", "unshare", NULL);
+  if (podrun_mount_container (pod, c, &err) < 0)
+    podrun_sync_fail (f->sync, &err);
+
+  rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    fail (f->sync, errno, "cwd", "open", "/");
+  cwdfd = podrun_mkdir_beneath (rootfd, c->cwd, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, "cwd", &err);
+  if (cwdfd < 0)
+    podrun_sync_fail (f->sync, &err);
+  if (fchdir (cwdfd) < 0)
+    fail (f->sync, errno, "cwd", "fchdir", c->cwd);
+
+  if (dup2 (f->in, 0) < 0 || dup2 (f->out, 1) < 0 || dup2 (f->err, 2) < 0)
+    fail (f->sync, errno, "stdio", "dup2", NULL);
+  if (f->tty && ioctl (0, TIOCSCTTY, 0) < 0)
+    fail (f->sync, errno, "stdio", "ioctl", "TIOCSCTTY");
+
+  if (setgroups (c->n_groups, c->groups) < 0)
+    fail (f->sync, errno, "user", "setgroups", NULL);
+  if (setgid (c->gid) < 0)
+    fail (f->sync, errno, "user", "setgid", NULL);
+  if (setuid (c->uid) < 0)
+    fail (f->sync, errno, "user", "setuid", NULL);
+
+  /* The monitor blocks signals for its signalfd and ignores SIGPIPE; both survive execve.  */
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  /* Nothing but stdio and the sync pipe (already CLOEXEC) may reach the container
+     (CVE-2024-21626).  */
+  if (close_range (3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    fail (f->sync, errno, "stdio", "close_range", NULL);
+
+  /* sync 2. (child) EOF on the sync pipe at execve.  */
+  podrun_exec_path (f->path_env, c->argv, c->env);
+  fail (f->sync, errno, "exec", "execve", c->argv[0]);
+}
+
+static const char *
+find_path_env (const struct podrun_container *c)
+{
+  size_t i;
+  for (i = 0; i < c->n_env; i++)
+    if (strncmp (c->env[i], "PATH=", 5) == 0)
+      return c->env[i] + 5;
+  return NULL;
+}
+
+static struct podrun_log_stream *
+new_stream (int fd, int log_fd, const char *name)
+{
+  struct podrun_log_stream *s = calloc (1, sizeof *s);
+  if (s == NULL)
+    return NULL;
+  s->fd = fd;
+  s->log_fd = log_fd;
+  s->name = name;
+  return s;
+}
+
+static int
+open_pty (int *master, int *slave, podrun_err_t *err)
+{
+  *master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*master < 0)
+    return podrun_fail (err, errno, "tty", "posix_openpt", "/dev/ptmx");
+  if (unlockpt (*master) < 0)
+    return podrun_fail (err, errno, "tty", "unlockpt", "/dev/ptmx");
+  /* TIOCGPTPEER opens the peer of this very master, not whatever path ptsname names.  */
+  *slave = ioctl (*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*slave < 0)
+    return podrun_fail (err, errno, "tty", "ioctl", "TIOCGPTPEER");
+  return 0;
+}
+
+int
+podrun_container_spawn (const struct podrun_pod *pod, struct podrun_container *c,
+                        const struct podrun_spawn_ctx *ctx, podrun_err_t *err)
+{
+  cleanup_close int sync_rd = -1, sync_wr = -1, log_fd = -1;
+  cleanup_close int out_rd = -1, out_wr = -1, err_rd = -1, err_wr = -1, in_rd = -1, in_wr = -1;
+  struct child_fds f;
+  uint64_t clone_flags = 0;
+  int fds[2], pidfd = -1;
+  pid_t pid;
+
+  memset (&f, 0, sizeof f);
+  log_fd = open (c->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (log_fd < 0)
+    return podrun_fail (err, errno, "log", "open", c->log);
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return podrun_fail (err, errno, "sync", "pipe2", NULL);
+  sync_rd = fds[0];
+  sync_wr = fds[1];
+  if (c->tty)
+    {
+      if (open_pty (&out_rd, &out_wr, err) < 0)
+        return -1;
+      f.in = f.out = f.err = out_wr;
+      f.tty = 1;
+    }
+  else
+    {
+      if (pipe2 (fds, O_CLOEXEC) < 0)
+        return podrun_fail (err, errno, "stdio", "pipe2", NULL);
+      out_rd = fds[0];
+      out_wr = fds[1];
+      if (pipe2 (fds, O_CLOEXEC) < 0)
+        return podrun_fail (err, errno, "stdio", "pipe2", NULL);
+      err_rd = fds[0];
+      err_wr = fds[1];
+      f.out = out_wr;
+      f.err = err_wr;
+      f.in = ctx->devnull;
+      if (c->stdin_open)
+        {
+          /* The monitor keeps the write end: the container sees an open, idle stdin, as with
+             `stdin: true` and nothing attached.  */
+          if (pipe2 (fds, O_CLOEXEC) < 0)
+            return podrun_fail (err, errno, "stdio", "pipe2", NULL);
+          in_rd = fds[0];
+          in_wr = fds[1];
+          f.in = in_rd;
+        }
+    }
+  f.sync = sync_wr;
+  f.path_env = find_path_env (c);
+  f.ns_flags = CLONE_NEWNS;
+  if (pod->net == PODRUN_NS_POD)
+    f.ns_flags |= CLONE_NEWNET;
+  if (pod->ipc == PODRUN_NS_POD)
+    f.ns_flags |= CLONE_NEWIPC;
+  if (pod->uts == PODRUN_NS_POD)
+    f.ns_flags |= CLONE_NEWUTS;
+
+  if (pod->pid == PODRUN_NS_CONTAINER)
+    clone_flags |= CLONE_NEWPID;
+  else if (pod->pid == PODRUN_NS_POD && setns (ctx->pause_pidfd, CLONE_NEWPID) < 0)
+    return podrun_fail (err, errno, "namespaces", "setns", "pid");
+
+  pid = podrun_clone3 (clone_flags, &pidfd);
+  if (pid == 0)
+    container_child (pod, c, ctx->pause_pidfd, &f);
+  if (pod->pid == PODRUN_NS_POD && setns (ctx->host_pidns, CLONE_NEWPID) < 0)
+    podrun_log ("cannot return to the host PID namespace: errno %d", errno);
+  if (pid < 0)
+    return podrun_fail (err, errno, "clone", "clone3", NULL);
+
+  close (sync_wr);
+  sync_wr = -1;
+  close (out_wr);
+  out_wr = -1;
+  close (err_wr);
+  err_wr = -1;
+  close (in_rd);
+  in_rd = -1;
+
+  c->pid = pid;
+  c->pidfd = pidfd;
+  /* sync 2. (monitor) */
+  if (podrun_sync_wait (sync_rd, err) < 0)
+    {
+      c->status = PODRUN_CTR_START_ERROR;
+      return -1;
+    }
+  if (fcntl (out_rd, F_SETFL, O_NONBLOCK) < 0 || (err_rd >= 0 && fcntl (err_rd, F_SETFL, O_NONBLOCK) < 0))
+    return podrun_fail (err, errno, "stdio", "fcntl", NULL);
+  c->out = new_stream (out_rd, log_fd, "stdout");
+  c->err = err_rd >= 0 ? new_stream (err_rd, log_fd, "stderr") : NULL;
+  if (c->out == NULL || (err_rd >= 0 && c->err == NULL))
+    return podrun_fail (err, ENOMEM, "log", "calloc", NULL);
+  out_rd = err_rd = log_fd = -1; /* owned by the streams now */
+  c->stdin_fd = in_wr;
+  in_wr = -1;
+  c->status = PODRUN_CTR_RUNNING;
+  return 0;
+}

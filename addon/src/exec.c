@@ -1,0 +1,448 @@
+/* Running a command inside a running container: join all its namespaces at once through a
+   pidfd (so a recycled pid cannot redirect us), fork (the PID namespace applies to children),
+   and exec in the child.  With --tty the helper owns a pty from the container's devpts and relays
+   it to its own terminal.
+
+     helper                                   child
+     ------                                   -----
+     pidfd_open, start time check
+     setns(pidfd, every differing ns)
+     [tty: posix_openpt, TIOCGPTPEER]
+     fork                        ------->     [tty: setsid, TIOCSCTTY]
+                                              cwd, groups, gid, uid, signals
+     sync 1: read record or EOF  <-------     execve (EOF) / record + _exit
+     relay / forward signals, wait, exit with the status  */
+#include "exec.h"
+#include "container.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#define MAX_ENV 4096
+#define MAX_GROUPS 64
+
+struct exec_opts
+{
+  pid_t pid;
+  unsigned long long start_time;
+  int tty, stdin_open;
+  const char *cwd;
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[MAX_GROUPS];
+  size_t n_groups;
+  char *env[MAX_ENV + 1];
+  size_t n_env;
+  char **argv;
+};
+
+static int
+die (const podrun_err_t *err)
+{
+  dprintf (2, "podrun-helper: %s: %s%s%s: %s\n", err->step, err->syscall, err->path[0] ? " " : "", err->path,
+           strerror (err->errno_));
+  return err->errno_ == ENOENT && strcmp (err->step, "exec") == 0 ? 127 : 126;
+}
+
+static int
+usage (const char *msg)
+{
+  dprintf (2,
+           "podrun-helper exec: %s\nusage: podrun-helper exec --pid PID --start-time T [--tty] [--stdin] "
+           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... -- CMD ARGS...\n",
+           msg);
+  return 126;
+}
+
+static int
+parse_uint (const char *s, unsigned long long max, unsigned long long *out)
+{
+  char *end;
+  if (*s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  *out = strtoull (s, &end, 10);
+  return errno || *end || *out > max ? -1 : 0;
+}
+
+static int
+parse_user (const char *s, struct exec_opts *o)
+{
+  char buf[1024], *tok, *save = NULL;
+  unsigned long long v;
+  int field = 0;
+  if (strlen (s) >= sizeof buf)
+    return -1;
+  strcpy (buf, s);
+  for (tok = strtok_r (buf, ":", &save); tok; tok = strtok_r (NULL, ":", &save), field++)
+    {
+      if (field == 0 || field == 1)
+        {
+          if (parse_uint (tok, 0x7fffffff, &v) < 0)
+            return -1;
+          if (field == 0)
+            o->uid = (uid_t) v;
+          else
+            o->gid = (gid_t) v;
+        }
+      else if (field == 2)
+        {
+          char *g, *gsave = NULL;
+          for (g = strtok_r (tok, ",", &gsave); g; g = strtok_r (NULL, ",", &gsave))
+            {
+              if (o->n_groups >= MAX_GROUPS || parse_uint (g, 0x7fffffff, &v) < 0)
+                return -1;
+              o->groups[o->n_groups++] = (gid_t) v;
+            }
+        }
+      else
+        return -1;
+    }
+  return field >= 2 ? 0 : -1;
+}
+
+static int
+parse_args (int argc, char **argv, struct exec_opts *o)
+{
+  int i, have_pid = 0, have_start = 0;
+  unsigned long long v;
+  o->cwd = "/";
+  for (i = 2; i < argc; i++)
+    {
+      const char *a = argv[i];
+      if (strcmp (a, "--") == 0)
+        {
+          i++;
+          break;
+        }
+      if (strcmp (a, "--tty") == 0)
+        o->tty = 1;
+      else if (strcmp (a, "--stdin") == 0)
+        o->stdin_open = 1;
+      else if (i + 1 >= argc)
+        return usage ("missing value");
+      else if (strcmp (a, "--pid") == 0)
+        {
+          if (parse_uint (argv[++i], 0x3fffffff, &v) < 0 || v == 0)
+            return usage ("bad --pid");
+          o->pid = (pid_t) v;
+          have_pid = 1;
+        }
+      else if (strcmp (a, "--start-time") == 0)
+        {
+          if (parse_uint (argv[++i], ~0ULL, &o->start_time) < 0)
+            return usage ("bad --start-time");
+          have_start = 1;
+        }
+      else if (strcmp (a, "--cwd") == 0)
+        {
+          o->cwd = argv[++i];
+          if (o->cwd[0] != '/')
+            return usage ("--cwd must be absolute");
+        }
+      else if (strcmp (a, "--user") == 0)
+        {
+          if (parse_user (argv[++i], o) < 0)
+            return usage ("bad --user, expected UID:GID[:G1,G2]");
+        }
+      else if (strcmp (a, "--env") == 0)
+        {
+          char *kv = argv[++i];
+          if (strchr (kv, '=') == NULL || kv[0] == '=' || o->n_env >= MAX_ENV)
+            return usage ("bad --env, expected K=V");
+          o->env[o->n_env++] = kv;
+        }
+      else
+        return usage ("unknown option");
+    }
+  if (!have_pid || !have_start)
+    return usage ("--pid and --start-time are required");
+  if (i >= argc)
+    return usage ("missing command");
+  o->argv = argv + i;
+  o->env[o->n_env] = NULL;
+  return 0;
+}
+
+/* Only namespaces that differ from ours: setns into our own user or cgroup namespace is at
+   best useless, and joining the same mount namespace would still reset root and cwd.  */
+static int
+differing_namespaces (pid_t pid)
+{
+  static const struct
+  {
+    const char *name;
+    int flag;
+  } all[] = { { "mnt", CLONE_NEWNS },   { "pid", CLONE_NEWPID }, { "net", CLONE_NEWNET },
+              { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP } };
+  int flags = 0;
+  size_t i;
+  for (i = 0; i < sizeof all / sizeof all[0]; i++)
+    {
+      char path[64];
+      struct stat ours, theirs;
+      snprintf (path, sizeof path, "/proc/%d/ns/%s", (int) pid, all[i].name);
+      if (stat (path, &theirs) < 0)
+        continue;
+      snprintf (path, sizeof path, "/proc/self/ns/%s", all[i].name);
+      if (stat (path, &ours) < 0 || ours.st_ino != theirs.st_ino || ours.st_dev != theirs.st_dev)
+        flags |= all[i].flag;
+    }
+  return flags;
+}
+
+static const char *
+find_path_env (const struct exec_opts *o)
+{
+  size_t i;
+  for (i = 0; i < o->n_env; i++)
+    if (strncmp (o->env[i], "PATH=", 5) == 0)
+      return o->env[i] + 5;
+  return NULL;
+}
+
+static void __attribute__ ((noreturn))
+child_fail (int sync_fd, int e, const char *step, const char *syscall, const char *path)
+{
+  podrun_err_t err;
+  podrun_fail (&err, e, step, syscall, path);
+  podrun_sync_fail (sync_fd, &err);
+}
+
+static void __attribute__ ((noreturn))
+exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
+{
+  sigset_t none;
+  if (o->tty)
+    {
+      if (setsid () < 0)
+        child_fail (sync_fd, errno, "tty", "setsid", NULL);
+      if (ioctl (slave, TIOCSCTTY, 0) < 0)
+        child_fail (sync_fd, errno, "tty", "ioctl", "TIOCSCTTY");
+      if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
+        child_fail (sync_fd, errno, "stdio", "dup2", NULL);
+    }
+  else if (!o->stdin_open && dup2 (devnull, 0) < 0)
+    child_fail (sync_fd, errno, "stdio", "dup2", "/dev/null");
+  if (chdir (o->cwd) < 0)
+    child_fail (sync_fd, errno, "cwd", "chdir", o->cwd);
+  if (setgroups (o->n_groups, o->groups) < 0)
+    child_fail (sync_fd, errno, "user", "setgroups", NULL);
+  if (setgid (o->gid) < 0)
+    child_fail (sync_fd, errno, "user", "setgid", NULL);
+  if (setuid (o->uid) < 0)
+    child_fail (sync_fd, errno, "user", "setuid", NULL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* sync 1. (child) */
+  podrun_exec_path (find_path_env (o), o->argv, o->env);
+  child_fail (sync_fd, errno, "exec", "execve", o->argv[0]);
+}
+
+static int
+status_code (int status)
+{
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
+
+static void
+copy_winsize (int from, int to)
+{
+  struct winsize ws;
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0)
+    ioctl (to, TIOCSWINSZ, &ws);
+}
+
+/* Relays the pty until the child has exited and its output is drained.  */
+static int
+relay_tty (const struct exec_opts *o, int master, pid_t child, int sigfd)
+{
+  char buf[16384];
+  int in_open = o->stdin_open, status = 0, exited = 0;
+  for (;;)
+    {
+      struct pollfd p[3] = { { .fd = master, .events = POLLIN },
+                             { .fd = sigfd, .events = POLLIN },
+                             { .fd = in_open ? 0 : -1, .events = POLLIN } };
+      int n = poll (p, 3, exited ? 0 : -1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break; /* exited and nothing more to read */
+      if (p[0].revents)
+        {
+          ssize_t r = read (master, buf, sizeof buf);
+          if (r <= 0 && !(r < 0 && (errno == EINTR || errno == EAGAIN)))
+            break; /* EIO: every slave fd is closed */
+          if (r > 0)
+            podrun_write_all (1, buf, (size_t) r);
+        }
+      if (p[2].revents)
+        {
+          ssize_t r = read (0, buf, sizeof buf);
+          if (r > 0)
+            podrun_write_all (master, buf, (size_t) r);
+          else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+            {
+              /* A pty has no half-close: send the EOF character instead.  */
+              struct termios t;
+              char eof = 4;
+              if (tcgetattr (master, &t) == 0)
+                eof = (char) t.c_cc[VEOF];
+              podrun_write_all (master, &eof, 1);
+              in_open = 0;
+            }
+        }
+      if (p[1].revents)
+        {
+          struct signalfd_siginfo si;
+          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+            {
+              if (si.ssi_signo == SIGWINCH)
+                copy_winsize (0, master);
+              else if (si.ssi_signo == SIGCHLD)
+                {
+                  if (!exited && waitpid (child, &status, WNOHANG) == child)
+                    exited = 1;
+                }
+              else
+                kill (child, (int) si.ssi_signo);
+            }
+        }
+    }
+  if (!exited && waitpid (child, &status, 0) < 0)
+    return 126;
+  return status_code (status);
+}
+
+static int
+wait_forwarding (pid_t child, int sigfd)
+{
+  for (;;)
+    {
+      struct pollfd p = { .fd = sigfd, .events = POLLIN };
+      struct signalfd_siginfo si;
+      int status;
+      if (poll (&p, 1, -1) < 0 && errno != EINTR)
+        return 126;
+      while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+        {
+          if (si.ssi_signo != SIGCHLD)
+            kill (child, (int) si.ssi_signo);
+        }
+      if (waitpid (child, &status, WNOHANG) == child)
+        return status_code (status);
+    }
+}
+
+int
+podrun_exec_main (int argc, char **argv)
+{
+  static struct exec_opts o;
+  cleanup_close int pidfd = -1, master = -1, slave = -1, devnull = -1, sigfd = -1, sync_rd = -1, sync_wr = -1;
+  unsigned long long start;
+  podrun_err_t err;
+  struct termios saved;
+  int raw = 0, fds[2], ret, flags;
+  sigset_t set;
+  pid_t child;
+
+  if ((ret = parse_args (argc, argv, &o)) != 0)
+    return ret;
+  /* The container must not ptrace or open /proc/PID/exe of a helper in its namespaces.  */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0)
+    return podrun_fail (&err, errno, "exec", "open", "/dev/null"), die (&err);
+
+  pidfd = podrun_pidfd_open (o.pid);
+  if (pidfd < 0)
+    return podrun_fail (&err, errno, "exec", "pidfd_open", NULL), die (&err);
+  /* The pidfd pins the process; a start time that differs means the pid was recycled.  */
+  if (podrun_proc_start_time (o.pid, &start) < 0 || start != o.start_time)
+    return podrun_fail (&err, ESRCH, "exec", "pidfd_open", "(process start time differs: container gone)"),
+           die (&err);
+  flags = differing_namespaces (o.pid);
+  if (flags && setns (pidfd, flags) < 0)
+    return podrun_fail (&err, errno, "exec", "setns", NULL), die (&err);
+
+  if (o.tty)
+    {
+      /* After setns the container's /dev/ptmx (-> pts/ptmx) is ours: the pty lives in its
+         devpts, so `tty` inside prints /dev/pts/N.  */
+      master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+      if (master < 0)
+        return podrun_fail (&err, errno, "tty", "posix_openpt", "/dev/ptmx"), die (&err);
+      if (unlockpt (master) < 0)
+        return podrun_fail (&err, errno, "tty", "unlockpt", "/dev/ptmx"), die (&err);
+      slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+      if (slave < 0)
+        return podrun_fail (&err, errno, "tty", "ioctl", "TIOCGPTPEER"), die (&err);
+      if (isatty (0))
+        copy_winsize (0, master);
+      else if (isatty (1))
+        copy_winsize (1, master);
+    }
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGCHLD);
+  sigaddset (&set, SIGINT);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGHUP);
+  sigaddset (&set, SIGQUIT);
+  sigaddset (&set, SIGWINCH);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sigfd < 0)
+    return podrun_fail (&err, errno, "exec", "signalfd", NULL), die (&err);
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return podrun_fail (&err, errno, "exec", "pipe2", NULL), die (&err);
+  sync_rd = fds[0];
+  sync_wr = fds[1];
+
+  child = fork ();
+  if (child < 0)
+    return podrun_fail (&err, errno, "exec", "fork", NULL), die (&err);
+  if (child == 0)
+    exec_child (&o, sync_wr, slave, devnull);
+  close (sync_wr);
+  sync_wr = -1;
+  close (slave);
+  slave = -1;
+  /* sync 1. (helper) */
+  if (podrun_sync_wait (sync_rd, &err) < 0)
+    {
+      waitpid (child, NULL, 0);
+      return die (&err);
+    }
+
+  if (!o.tty)
+    return wait_forwarding (child, sigfd);
+  if (o.stdin_open && isatty (0) && tcgetattr (0, &saved) == 0)
+    {
+      struct termios t = saved;
+      cfmakeraw (&t);
+      raw = tcsetattr (0, TCSANOW, &t) == 0;
+    }
+  ret = relay_tty (&o, master, child, sigfd);
+  if (raw)
+    tcsetattr (0, TCSANOW, &saved);
+  return ret;
+}

@@ -1,0 +1,427 @@
+/* Launch file parser.  The TypeScript planner already validated everything; this re-validates
+   anyway (bubblewrap's privileged_op does the same) so that a bug there becomes a clear
+   `validate EINVAL` instead of a mount in the wrong place.  */
+#include "launch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_LAUNCH_SIZE (4 << 20)
+#define MAX_VALUE 4095
+#define MAX_TMPFS_SIZE (1ULL << 40)
+
+struct cursor
+{
+  char *p, *end;
+};
+
+static int
+invalid (podrun_err_t *err, const char *directive, const char *value)
+{
+  return podrun_fail (err, EINVAL, "validate", directive, value);
+}
+
+/* Next NUL-terminated string, or NULL at end of file.  */
+static char *
+next_string (struct cursor *c)
+{
+  char *s = c->p, *nul;
+  if (c->p >= c->end)
+    return NULL;
+  nul = memchr (c->p, '\0', (size_t) (c->end - c->p));
+  if (nul == NULL)
+    return NULL;
+  c->p = nul + 1;
+  return s;
+}
+
+static int
+valid_abs_path (const char *s)
+{
+  const char *p;
+  size_t len = strlen (s);
+  if (len == 0 || len > MAX_VALUE || s[0] != '/')
+    return 0;
+  for (p = s; *p; p++)
+    if (*p == '\n')
+      return 0;
+  for (p = s; (p = strstr (p, "..")) != NULL; p += 2)
+    if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+      return 0;
+  return 1;
+}
+
+static int
+valid_rel_path (const char *s)
+{
+  char tmp[MAX_VALUE + 2];
+  if (s[0] == '/' || s[0] == '\0' || strlen (s) > MAX_VALUE)
+    return 0;
+  snprintf (tmp, sizeof tmp, "/%s", s);
+  return valid_abs_path (tmp);
+}
+
+/* A mount destination may not be, or be under, /proc or /sys (CVE-2019-16884 class).  */
+static int
+valid_dest (const char *s)
+{
+  static const char *const forbidden[] = { "/proc", "/sys" };
+  size_t i;
+  if (!valid_abs_path (s) || strcmp (s, "/") == 0)
+    return 0;
+  for (i = 0; i < sizeof forbidden / sizeof forbidden[0]; i++)
+    {
+      size_t n = strlen (forbidden[i]);
+      if (strncmp (s, forbidden[i], n) == 0 && (s[n] == '\0' || s[n] == '/'))
+        return 0;
+    }
+  return 1;
+}
+
+static int
+valid_name (const char *s)
+{
+  size_t n = strlen (s), i;
+  if (n == 0 || n > 253)
+    return 0;
+  for (i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'
+          || s[i] == '.'))
+      return 0;
+  return 1;
+}
+
+static int
+parse_ull (const char *s, unsigned long long max, unsigned long long *out)
+{
+  char *end;
+  if (*s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  *out = strtoull (s, &end, 10);
+  if (errno || *end || *out > max)
+    return -1;
+  return 0;
+}
+
+static int
+parse_bool (const char *s, int *out)
+{
+  if (strcmp (s, "0") != 0 && strcmp (s, "1") != 0)
+    return -1;
+  *out = s[0] == '1';
+  return 0;
+}
+
+static int
+parse_groups (const char *s, struct podrun_container *c)
+{
+  const char *p = s;
+  size_t n = 0;
+  if (*s == '\0')
+    return 0;
+  for (p = s; *p; p++)
+    if (*p == ',')
+      n++;
+  c->groups = calloc (n + 1, sizeof (gid_t));
+  if (c->groups == NULL)
+    return -1;
+  for (p = s;;)
+    {
+      char buf[16];
+      const char *comma = strchr (p, ',');
+      size_t len = comma ? (size_t) (comma - p) : strlen (p);
+      unsigned long long v;
+      if (len == 0 || len >= sizeof buf)
+        return -1;
+      memcpy (buf, p, len);
+      buf[len] = '\0';
+      if (parse_ull (buf, 0x7fffffff, &v) < 0)
+        return -1;
+      c->groups[c->n_groups++] = (gid_t) v;
+      if (!comma)
+        break;
+      p = comma + 1;
+    }
+  return 0;
+}
+
+/* Grows *ARR (of ELEM bytes) to hold N+2 entries: room for one more plus a NULL terminator.  */
+static int
+grow (void **arr, size_t n, size_t elem)
+{
+  void *p = realloc (*arr, (n + 2) * elem);
+  if (p == NULL)
+    return -1;
+  memset ((char *) p + n * elem, 0, 2 * elem);
+  *arr = p;
+  return 0;
+}
+
+static const struct directive
+{
+  const char *name;
+  int nargs;
+  int in_container; /* 1: only inside container..end, 0: only outside */
+} directives[] = {
+  { "key", 1, 0 },    { "hostname", 1, 0 }, { "ns", 2, 0 },     { "poddir", 1, 0 },  { "shm", 2, 0 },
+  { "tmpfs", 2, 0 },  { "container", 1, 0 }, { "lower", 1, 1 },  { "upper", 1, 1 },   { "work", 1, 1 },
+  { "rootfs", 1, 1 }, { "log", 1, 1 },      { "state", 1, 1 },  { "bind", 4, 1 },    { "bindsub", 5, 1 },
+  { "cwd", 1, 1 },    { "user", 3, 1 },     { "env", 1, 1 },    { "arg", 1, 1 },     { "stdin", 1, 1 },
+  { "tty", 1, 1 },    { "end", 0, 1 },
+};
+
+static int
+check_container (struct podrun_container *c, podrun_err_t *err)
+{
+  if (!c->n_lowers)
+    return invalid (err, "lower", c->name);
+  if (!c->upper || !c->work || !c->rootfs || !c->log || !c->state)
+    return invalid (err, "container", c->name);
+  if (!c->n_argv)
+    return invalid (err, "arg", c->name);
+  if (!c->cwd)
+    c->cwd = "/";
+  return 0;
+}
+
+static int
+apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err_t *err)
+{
+  unsigned long long v;
+  if (strcmp (d, "key") == 0)
+    {
+      if (!valid_name (a[0]))
+        return invalid (err, d, a[0]);
+      pod->key = a[0];
+    }
+  else if (strcmp (d, "hostname") == 0)
+    {
+      if (strlen (a[0]) == 0 || strlen (a[0]) > 64)
+        return invalid (err, d, a[0]);
+      pod->hostname = a[0];
+    }
+  else if (strcmp (d, "ns") == 0)
+    {
+      enum podrun_ns_mode m;
+      int is_pid = strcmp (a[0], "pid") == 0;
+      if (strcmp (a[1], "pod") == 0)
+        m = PODRUN_NS_POD;
+      else if (strcmp (a[1], "host") == 0)
+        m = PODRUN_NS_HOST;
+      else if (is_pid && strcmp (a[1], "container") == 0)
+        m = PODRUN_NS_CONTAINER;
+      else
+        return invalid (err, d, a[1]);
+      if (strcmp (a[0], "net") == 0)
+        pod->net = m;
+      else if (strcmp (a[0], "ipc") == 0)
+        pod->ipc = m;
+      else if (strcmp (a[0], "uts") == 0)
+        pod->uts = m;
+      else if (is_pid)
+        pod->pid = m;
+      else
+        return invalid (err, d, a[0]);
+    }
+  else if (strcmp (d, "poddir") == 0)
+    {
+      if (!valid_abs_path (a[0]))
+        return invalid (err, d, a[0]);
+      pod->poddir = a[0];
+    }
+  else if (strcmp (d, "shm") == 0)
+    {
+      if (!valid_abs_path (a[0]) || parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0 || v == 0)
+        return invalid (err, d, a[0]);
+      pod->shm_dir = a[0];
+      pod->shm_size = v;
+    }
+  else if (strcmp (d, "tmpfs") == 0)
+    {
+      if (!valid_abs_path (a[0]) || parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0)
+        return invalid (err, d, a[0]);
+      if (grow ((void **) &pod->tmpfs, pod->n_tmpfs, sizeof *pod->tmpfs) < 0)
+        return podrun_fail (err, errno, "validate", "realloc", NULL);
+      pod->tmpfs[pod->n_tmpfs].dir = a[0];
+      pod->tmpfs[pod->n_tmpfs++].size = v;
+    }
+  return 0;
+}
+
+static int
+apply_container_directive (struct podrun_container *c, const char *d, char **a, podrun_err_t *err)
+{
+  unsigned long long v;
+  int b;
+  if (strcmp (d, "lower") == 0)
+    {
+      if (!valid_abs_path (a[0]) || strchr (a[0], ':') || strchr (a[0], ','))
+        return invalid (err, d, a[0]);
+      if (c->n_lowers >= 500 || grow ((void **) &c->lowers, c->n_lowers, sizeof *c->lowers) < 0)
+        return invalid (err, d, a[0]);
+      c->lowers[c->n_lowers++] = a[0];
+    }
+  else if (strcmp (d, "upper") == 0 || strcmp (d, "work") == 0 || strcmp (d, "rootfs") == 0
+           || strcmp (d, "log") == 0 || strcmp (d, "state") == 0)
+    {
+      if (!valid_abs_path (a[0]) || ((d[0] == 'u' || d[0] == 'w') && (strchr (a[0], ':') || strchr (a[0], ','))))
+        return invalid (err, d, a[0]);
+      if (d[0] == 'u')
+        c->upper = a[0];
+      else if (d[0] == 'w')
+        c->work = a[0];
+      else if (d[0] == 'r')
+        c->rootfs = a[0];
+      else if (d[0] == 'l')
+        c->log = a[0];
+      else
+        c->state = a[0];
+    }
+  else if (strcmp (d, "bind") == 0 || strcmp (d, "bindsub") == 0)
+    {
+      int sub = d[4] == 's';
+      struct podrun_bind *bd;
+      char **rest = a + (sub ? 2 : 1);
+      if (!valid_abs_path (a[0]) || (sub && !valid_rel_path (a[1])))
+        return invalid (err, d, a[sub ? 1 : 0]);
+      if (!valid_dest (rest[0]))
+        return invalid (err, d, rest[0]);
+      if ((strcmp (rest[1], "rw") != 0 && strcmp (rest[1], "ro") != 0)
+          || (strcmp (rest[2], "dir") != 0 && strcmp (rest[2], "file") != 0))
+        return invalid (err, d, rest[1]);
+      if (grow ((void **) &c->binds, c->n_binds, sizeof *c->binds) < 0)
+        return podrun_fail (err, errno, "validate", "realloc", NULL);
+      bd = &c->binds[c->n_binds++];
+      bd->source = a[0];
+      bd->subpath = sub ? a[1] : NULL;
+      bd->dest = rest[0];
+      bd->readonly = strcmp (rest[1], "ro") == 0;
+      bd->is_file = strcmp (rest[2], "file") == 0;
+    }
+  else if (strcmp (d, "cwd") == 0)
+    {
+      if (!valid_abs_path (a[0]))
+        return invalid (err, d, a[0]);
+      c->cwd = a[0];
+    }
+  else if (strcmp (d, "user") == 0)
+    {
+      if (parse_ull (a[0], 0x7fffffff, &v) < 0)
+        return invalid (err, d, a[0]);
+      c->uid = (uid_t) v;
+      if (parse_ull (a[1], 0x7fffffff, &v) < 0)
+        return invalid (err, d, a[1]);
+      c->gid = (gid_t) v;
+      free (c->groups);
+      c->groups = NULL;
+      c->n_groups = 0;
+      if (parse_groups (a[2], c) < 0)
+        return invalid (err, d, a[2]);
+    }
+  else if (strcmp (d, "env") == 0)
+    {
+      const char *eq = strchr (a[0], '=');
+      if (eq == NULL || eq == a[0] || strlen (a[0]) > 131072)
+        return invalid (err, d, a[0]);
+      if (grow ((void **) &c->env, c->n_env, sizeof *c->env) < 0)
+        return podrun_fail (err, errno, "validate", "realloc", NULL);
+      c->env[c->n_env++] = a[0];
+    }
+  else if (strcmp (d, "arg") == 0)
+    {
+      if ((c->n_argv == 0 && a[0][0] == '\0') || strlen (a[0]) > 131072)
+        return invalid (err, d, a[0]);
+      if (grow ((void **) &c->argv, c->n_argv, sizeof *c->argv) < 0)
+        return podrun_fail (err, errno, "validate", "realloc", NULL);
+      c->argv[c->n_argv++] = a[0];
+    }
+  else if (strcmp (d, "stdin") == 0 || strcmp (d, "tty") == 0)
+    {
+      if (parse_bool (a[0], &b) < 0)
+        return invalid (err, d, a[0]);
+      if (d[0] == 's')
+        c->stdin_open = b;
+      else
+        c->tty = b;
+    }
+  return 0;
+}
+
+int
+podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err)
+{
+  struct cursor cur;
+  size_t len;
+  char *d;
+  struct podrun_container *c = NULL;
+  size_t i;
+
+  memset (pod, 0, sizeof *pod);
+  pod->pid = PODRUN_NS_CONTAINER;
+  if (podrun_read_file (file, MAX_LAUNCH_SIZE, &pod->data, &len) < 0)
+    return podrun_fail (err, errno, "validate", "open", file);
+  if (len == 0 || pod->data[len - 1] != '\0')
+    return invalid (err, "launch", file);
+  cur.p = pod->data;
+  cur.end = pod->data + len;
+
+  d = next_string (&cur);
+  if (d == NULL || strcmp (d, "podrun-launch-v1") != 0)
+    return invalid (err, "podrun-launch-v1", file);
+
+  while ((d = next_string (&cur)) != NULL)
+    {
+      const struct directive *dir = NULL;
+      char *args[5];
+      int k;
+      for (i = 0; i < sizeof directives / sizeof directives[0]; i++)
+        if (strcmp (directives[i].name, d) == 0)
+          dir = &directives[i];
+      if (dir == NULL)
+        return invalid (err, "directive", d);
+      for (k = 0; k < dir->nargs; k++)
+        {
+          args[k] = next_string (&cur);
+          if (args[k] == NULL)
+            return invalid (err, dir->name, file);
+          if (strlen (args[k]) > MAX_VALUE && strcmp (d, "env") != 0 && strcmp (d, "arg") != 0)
+            return invalid (err, dir->name, "(value longer than 4095 bytes)");
+        }
+      if (dir->in_container != (c != NULL) && strcmp (d, "container") != 0)
+        return invalid (err, dir->name, "(directive outside its block)");
+      if (strcmp (d, "container") == 0)
+        {
+          if (c != NULL || !valid_name (args[0]))
+            return invalid (err, d, args[0]);
+          for (i = 0; i < pod->n_containers; i++)
+            if (strcmp (pod->containers[i].name, args[0]) == 0)
+              return invalid (err, d, args[0]);
+          if (grow ((void **) &pod->containers, pod->n_containers, sizeof *pod->containers) < 0)
+            return podrun_fail (err, errno, "validate", "realloc", NULL);
+          c = &pod->containers[pod->n_containers++];
+          c->name = args[0];
+          c->pidfd = c->stdin_fd = -1;
+        }
+      else if (strcmp (d, "end") == 0)
+        {
+          if (check_container (c, err) < 0)
+            return -1;
+          c = NULL;
+        }
+      else if (c)
+        {
+          if (apply_container_directive (c, d, args, err) < 0)
+            return -1;
+        }
+      else if (apply_pod_directive (pod, d, args, err) < 0)
+        return -1;
+    }
+  if (cur.p != cur.end || c != NULL)
+    return invalid (err, "end", file);
+  if (!pod->key || !pod->poddir || !pod->n_containers)
+    return invalid (err, !pod->key ? "key" : !pod->poddir ? "poddir" : "container", file);
+  if (!pod->hostname)
+    pod->hostname = pod->key;
+  return 0;
+}

@@ -1,0 +1,95 @@
+/* The launch file (docs/protocol.md "The launch file"): parsed and re-validated by the monitor.
+   All strings point into one buffer holding the file, which lives as long as the monitor.  */
+#ifndef PODRUN_LAUNCH_H
+#define PODRUN_LAUNCH_H
+
+#include "util.h"
+
+#include <sys/types.h>
+
+enum podrun_ns_mode
+{
+  PODRUN_NS_POD = 0,
+  PODRUN_NS_HOST,
+  PODRUN_NS_CONTAINER /* pid only */
+};
+
+struct podrun_bind
+{
+  const char *source;  /* bind: the source; bindsub: the volume root */
+  const char *subpath; /* bindsub only */
+  const char *dest;
+  int readonly;
+  int is_file;
+};
+
+struct podrun_tmpfs
+{
+  const char *dir;
+  unsigned long long size;
+};
+
+struct podrun_log_stream
+{
+  int fd;           /* read end in the monitor, -1 once at EOF */
+  int log_fd;       /* the container's CRI log */
+  const char *name; /* "stdout" / "stderr" */
+  size_t len;
+  char buf[16384];
+};
+
+enum podrun_ctr_status
+{
+  PODRUN_CTR_NEW = 0,
+  PODRUN_CTR_RUNNING,
+  PODRUN_CTR_EXITED,
+  PODRUN_CTR_START_ERROR
+};
+
+struct podrun_container
+{
+  const char *name, *upper, *work, *rootfs, *log, *state, *cwd;
+  const char **lowers;
+  size_t n_lowers;
+  struct podrun_bind *binds;
+  size_t n_binds;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  size_t n_groups;
+  char **env; /* NULL-terminated */
+  size_t n_env;
+  char **argv; /* NULL-terminated */
+  size_t n_argv;
+  int stdin_open, tty;
+
+  /* Runtime, owned by the monitor.  */
+  enum podrun_ctr_status status;
+  pid_t pid;
+  int pidfd;
+  int stdin_fd; /* write end held open with `stdin 1` */
+  unsigned long long start_time;
+  char started_at[PODRUN_TIME_LEN];
+  char finished_at[PODRUN_TIME_LEN];
+  int exit_code, signal;
+  podrun_err_t start_error;
+  struct podrun_log_stream *out, *err;
+};
+
+struct podrun_pod
+{
+  char *data; /* the file */
+  const char *key, *hostname, *poddir, *shm_dir;
+  unsigned long long shm_size;
+  enum podrun_ns_mode net, ipc, uts, pid;
+  struct podrun_tmpfs *tmpfs;
+  size_t n_tmpfs;
+  struct podrun_container *containers;
+  size_t n_containers;
+};
+
+/* Parses and validates FILE.  On failure ERR holds step "validate", the directive as syscall and
+   the offending value (or the file) as path.  */
+int podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err);
+
+#endif

@@ -1,0 +1,461 @@
+/* The per-pod monitor: parent and child subreaper of the pod's processes, writer of their logs
+   and exit records.  Single-threaded; one epoll loop over a signalfd and the containers' output.
+
+   Start-up handshake on fd 3 (docs/protocol.md), numbered as the sync points:
+     sync 1.  `pause PID STARTTIME`                         (or `error STEP SYSCALL ERRNO PATH`)
+     sync 2.  `started NAME PID STARTTIME` per container    (or `failed NAME STEP SYSCALL ERRNO PATH`)
+     sync 3.  `ready`, then fd 3 is closed.  */
+#include "monitor.h"
+#include "container.h"
+#include "launch.h"
+#include "logs.h"
+#include "pause.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define HANDSHAKE_FD 3
+#define PAUSE_KILL_DELAY_MS 2000
+
+struct monitor
+{
+  struct podrun_pod pod;
+  int handshake; /* -1 once closed or broken */
+  int epfd, sigfd;
+  pid_t pause_pid;
+  int pause_pidfd;
+  int pause_alive;
+  int stopping;
+  struct timespec pause_deadline;
+};
+
+static void
+handshake (struct monitor *m, const char *fmt, ...)
+{
+  char buf[PATH_MAX + 256];
+  va_list ap;
+  int n;
+  if (m->handshake < 0)
+    return;
+  va_start (ap, fmt);
+  n = vsnprintf (buf, sizeof buf, fmt, ap);
+  va_end (ap);
+  if (n < 0 || (size_t) n >= sizeof buf)
+    return;
+  if (podrun_write_all (m->handshake, buf, (size_t) n) < 0)
+    {
+      /* The CLI is gone (EPIPE): nobody to tell, the pod runs on.  */
+      close (m->handshake);
+      m->handshake = -1;
+    }
+}
+
+static void
+handshake_error (struct monitor *m, const char *prefix, const podrun_err_t *err)
+{
+  char rec[PATH_MAX + 128];
+  podrun_err_format (err, rec, sizeof rec);
+  handshake (m, "%s%s", prefix, rec);
+}
+
+static void
+log_error (const char *what, const podrun_err_t *err)
+{
+  const char *hint = "";
+  if (strcmp (err->step, "rootfs") == 0 && err->errno_ == EINVAL)
+    hint = " (hint: upperdir and workdir must be on the same filesystem, not overlayfs or tmpfs"
+           " below another overlay, and the layer count must be within the kernel's limit)";
+  podrun_log ("%s: step=%s syscall=%s errno=%d path=%s%s", what, err->step, err->syscall, err->errno_,
+              err->path[0] ? err->path : "-", hint);
+}
+
+static void
+write_monitor_json (struct monitor *m)
+{
+  char path[PATH_MAX], buf[256];
+  unsigned long long self_start = 0, pause_start = 0;
+  int n;
+  podrun_proc_start_time (getpid (), &self_start);
+  podrun_proc_start_time (m->pause_pid, &pause_start);
+  snprintf (path, sizeof path, "%s/monitor.json", m->pod.poddir);
+  n = snprintf (buf, sizeof buf, "{\"pid\":%d,\"startTime\":%llu,\"pausePid\":%d,\"pauseStartTime\":%llu}\n",
+                (int) getpid (), self_start, (int) m->pause_pid, pause_start);
+  if (podrun_atomic_write (path, buf, (size_t) n) < 0)
+    podrun_log ("cannot write %s: errno %d", path, errno);
+}
+
+static void
+write_state (struct podrun_container *c)
+{
+  char buf[PATH_MAX * 2 + 1024];
+  ssize_t pos = 0;
+  size_t cap = sizeof buf;
+
+#define ADD(...) pos += snprintf (buf + pos, cap - (size_t) pos, __VA_ARGS__)
+  if (c->status == PODRUN_CTR_START_ERROR)
+    {
+      ADD ("{\"exitCode\":128,\"signal\":null,\"finishedAt\":\"%s\",\"reason\":\"StartError\",\"error\":{\"step\":",
+           c->finished_at);
+      pos = podrun_json_string (buf, cap, (size_t) pos, c->start_error.step);
+      ADD (",\"syscall\":");
+      pos = pos < 0 ? pos : podrun_json_string (buf, cap, (size_t) pos, c->start_error.syscall);
+      if (pos < 0)
+        return;
+      ADD (",\"errno\":%d,\"path\":", c->start_error.errno_);
+      pos = podrun_json_string (buf, cap, (size_t) pos, c->start_error.path);
+      if (pos < 0)
+        return;
+      ADD ("}}\n");
+    }
+  else
+    {
+      ADD ("{\"pid\":%d,\"startTime\":%llu,\"startedAt\":\"%s\"", (int) c->pid, c->start_time, c->started_at);
+      if (c->status == PODRUN_CTR_EXITED)
+        {
+          ADD (",\"exitCode\":%d,", c->exit_code);
+          if (c->signal)
+            ADD ("\"signal\":%d,", c->signal);
+          else
+            ADD ("\"signal\":null,");
+          ADD ("\"finishedAt\":\"%s\",\"reason\":\"%s\"", c->finished_at, c->exit_code == 0 ? "Completed" : "Error");
+        }
+      ADD ("}\n");
+    }
+#undef ADD
+  if (pos < 0 || (size_t) pos >= cap)
+    return;
+  if (podrun_atomic_write (c->state, buf, (size_t) pos) < 0)
+    podrun_log ("cannot write %s: errno %d", c->state, errno);
+}
+
+static void
+watch_stream (struct monitor *m, struct podrun_log_stream *s)
+{
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = s };
+  if (s && epoll_ctl (m->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0)
+    podrun_log ("epoll_ctl: errno %d", errno);
+}
+
+static void
+read_stream (struct monitor *m, struct podrun_log_stream *s)
+{
+  int fd = s ? s->fd : -1;
+  if (fd < 0)
+    return;
+  if (podrun_log_stream_read (s))
+    epoll_ctl (m->epfd, EPOLL_CTL_DEL, fd, NULL); /* already closed: harmless */
+}
+
+static void
+start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
+{
+  size_t i;
+  for (i = 0; i < m->pod.n_containers; i++)
+    {
+      struct podrun_container *c = &m->pod.containers[i];
+      if (podrun_container_spawn (&m->pod, c, ctx, &c->start_error) < 0)
+        {
+          char prefix[300];
+          c->status = PODRUN_CTR_START_ERROR;
+          podrun_now (c->finished_at);
+          log_error (c->name, &c->start_error);
+          write_state (c);
+          snprintf (prefix, sizeof prefix, "failed %s ", c->name);
+          handshake_error (m, prefix, &c->start_error);
+          continue;
+        }
+      podrun_now (c->started_at);
+      podrun_proc_start_time (c->pid, &c->start_time);
+      write_state (c);
+      watch_stream (m, c->out);
+      watch_stream (m, c->err);
+      podrun_log ("container %s started: pid %d", c->name, (int) c->pid);
+      handshake (m, "started %s %d %llu\n", c->name, (int) c->pid, c->start_time);
+    }
+}
+
+static void
+container_exited (struct monitor *m, struct podrun_container *c, int status)
+{
+  /* Whatever the process wrote before exiting is in the pipe: log it before the exit record so
+     that `logs` after an exit is complete.  */
+  read_stream (m, c->out);
+  read_stream (m, c->err);
+  c->status = PODRUN_CTR_EXITED;
+  podrun_now (c->finished_at);
+  if (WIFSIGNALED (status))
+    {
+      c->signal = WTERMSIG (status);
+      c->exit_code = 128 + c->signal;
+    }
+  else
+    c->exit_code = WEXITSTATUS (status);
+  if (c->pidfd >= 0)
+    close (c->pidfd);
+  c->pidfd = -1;
+  write_state (c);
+  podrun_log ("container %s exited: code %d signal %d", c->name, c->exit_code, c->signal);
+}
+
+static void
+reap (struct monitor *m)
+{
+  for (;;)
+    {
+      int status;
+      size_t i;
+      pid_t pid = waitpid (-1, &status, WNOHANG);
+      if (pid <= 0)
+        return;
+      if (pid == m->pause_pid)
+        {
+          m->pause_alive = 0;
+          if (!m->stopping)
+            podrun_log ("pause process %d exited unexpectedly (status %d)", (int) pid, status);
+          continue;
+        }
+      for (i = 0; i < m->pod.n_containers; i++)
+        {
+          struct podrun_container *c = &m->pod.containers[i];
+          if (c->pid == pid && c->status == PODRUN_CTR_RUNNING)
+            container_exited (m, c, status);
+        }
+      /* Anything else is a start-failed child or an orphan re-parented to us: reaped.  */
+    }
+}
+
+static void
+begin_stop (struct monitor *m)
+{
+  size_t i;
+  if (m->stopping)
+    return;
+  m->stopping = 1;
+  podrun_log ("stopping");
+  for (i = 0; i < m->pod.n_containers; i++)
+    {
+      struct podrun_container *c = &m->pod.containers[i];
+      if (c->status == PODRUN_CTR_RUNNING && c->pidfd >= 0)
+        podrun_pidfd_send_signal (c->pidfd, SIGKILL);
+    }
+  if (m->pause_alive)
+    podrun_pidfd_send_signal (m->pause_pidfd, SIGTERM);
+  clock_gettime (CLOCK_MONOTONIC, &m->pause_deadline);
+  m->pause_deadline.tv_sec += PAUSE_KILL_DELAY_MS / 1000;
+}
+
+static int
+all_gone (struct monitor *m)
+{
+  size_t i;
+  if (m->pause_alive)
+    return 0;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->pod.containers[i].status == PODRUN_CTR_RUNNING)
+      return 0;
+  return 1;
+}
+
+static int
+stop_timeout_ms (struct monitor *m)
+{
+  struct timespec now;
+  long ms;
+  if (!m->stopping)
+    return -1;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  ms = (m->pause_deadline.tv_sec - now.tv_sec) * 1000 + (m->pause_deadline.tv_nsec - now.tv_nsec) / 1000000;
+  if (ms <= 0)
+    {
+      if (m->pause_alive)
+        podrun_pidfd_send_signal (m->pause_pidfd, SIGKILL);
+      return 100;
+    }
+  return (int) ms;
+}
+
+static void
+finish (struct monitor *m)
+{
+  size_t i;
+  for (i = 0; i < m->pod.n_containers; i++)
+    {
+      struct podrun_container *c = &m->pod.containers[i];
+      struct podrun_log_stream *streams[2] = { c->out, c->err };
+      int k;
+      for (k = 0; k < 2; k++)
+        if (streams[k])
+          {
+            read_stream (m, streams[k]);
+            podrun_log_stream_flush (streams[k]);
+          }
+    }
+  while (waitpid (-1, NULL, WNOHANG) > 0)
+    ;
+  podrun_log ("stopped");
+}
+
+static int
+loop (struct monitor *m)
+{
+  for (;;)
+    {
+      struct epoll_event evs[16];
+      int n, i;
+      if (m->stopping && all_gone (m))
+        {
+          finish (m);
+          return 0;
+        }
+      n = epoll_wait (m->epfd, evs, 16, stop_timeout_ms (m));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          podrun_log ("epoll_wait: errno %d", errno);
+          return 1;
+        }
+      for (i = 0; i < n; i++)
+        {
+          if (evs[i].data.ptr == NULL)
+            {
+              struct signalfd_siginfo si;
+              while (read (m->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+                {
+                  if (si.ssi_signo == SIGCHLD)
+                    reap (m);
+                  else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+                    begin_stop (m);
+                }
+            }
+          else
+            read_stream (m, evs[i].data.ptr);
+        }
+    }
+}
+
+static int
+setup_signals (struct monitor *m)
+{
+  sigset_t set;
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+  signal (SIGPIPE, SIG_IGN);
+  sigemptyset (&set);
+  sigaddset (&set, SIGCHLD);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGINT);
+  sigaddset (&set, SIGHUP);
+  if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
+    return -1;
+  sigdelset (&set, SIGHUP); /* blocked and never read: the monitor ignores hangups */
+  m->sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (m->sigfd < 0)
+    return -1;
+  m->epfd = epoll_create1 (EPOLL_CLOEXEC);
+  if (m->epfd < 0)
+    return -1;
+  return epoll_ctl (m->epfd, EPOLL_CTL_ADD, m->sigfd, &ev);
+}
+
+static int
+open_own_log (const struct podrun_pod *pod)
+{
+  char path[PATH_MAX];
+  cleanup_close int fd = -1;
+  snprintf (path, sizeof path, "%s/monitor.log", pod->poddir);
+  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (fd < 0)
+    return -1;
+  if (dup2 (fd, 2) < 0)
+    return -1;
+  return 0;
+}
+
+int
+podrun_monitor_main (int argc, char **argv)
+{
+  struct monitor m;
+  struct podrun_spawn_ctx ctx;
+  podrun_err_t err;
+
+  /* Only stdio and the handshake pipe are ours; anything else the spawner leaked must not reach
+     the pause process or the containers.  */
+  close_range (HANDSHAKE_FD + 1, ~0U, 0);
+  memset (&m, 0, sizeof m);
+  m.pause_pidfd = m.epfd = m.sigfd = -1;
+  m.handshake = fcntl (HANDSHAKE_FD, F_GETFD) < 0 ? -1 : HANDSHAKE_FD;
+  if (m.handshake >= 0)
+    fcntl (m.handshake, F_SETFD, FD_CLOEXEC);
+  if (argc != 3)
+    {
+      podrun_fail (&err, EINVAL, "validate", "argv", NULL);
+      handshake_error (&m, "error ", &err);
+      dprintf (2, "usage: podrun-helper monitor LAUNCH_FILE\n");
+      return 2;
+    }
+  signal (SIGPIPE, SIG_IGN);
+  if (podrun_launch_parse (argv[2], &m.pod, &err) < 0)
+    {
+      log_error ("launch file", &err);
+      handshake_error (&m, "error ", &err);
+      return 1;
+    }
+  if (open_own_log (&m.pod) < 0)
+    {
+      podrun_fail (&err, errno, "monitor", "open", m.pod.poddir);
+      handshake_error (&m, "error ", &err);
+      return 1;
+    }
+  if (chdir ("/") < 0 || prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 || setup_signals (&m) < 0)
+    {
+      podrun_fail (&err, errno, "monitor", "setup", NULL);
+      log_error ("monitor", &err);
+      handshake_error (&m, "error ", &err);
+      return 1;
+    }
+  podrun_log ("monitor %d for pod %s", (int) getpid (), m.pod.key);
+
+  ctx.devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  ctx.host_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  {
+    cleanup_close int self_exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (ctx.devnull < 0 || ctx.host_pidns < 0 || self_exe < 0)
+      {
+        podrun_fail (&err, errno, "monitor", "open", "/proc/self");
+        log_error ("monitor", &err);
+        handshake_error (&m, "error ", &err);
+        return 1;
+      }
+    if (podrun_pause_spawn (&m.pod, self_exe, &m.pause_pid, &m.pause_pidfd, &err) < 0)
+      {
+        log_error ("pause", &err);
+        handshake_error (&m, "error ", &err);
+        return 1;
+      }
+  }
+  m.pause_alive = 1;
+  ctx.pause_pidfd = m.pause_pidfd;
+  write_monitor_json (&m);
+  {
+    unsigned long long st = 0;
+    podrun_proc_start_time (m.pause_pid, &st);
+    /* sync 1. */
+    handshake (&m, "pause %d %llu\n", (int) m.pause_pid, st);
+  }
+  /* sync 2. (once per container, inside) */
+  start_containers (&m, &ctx);
+  /* sync 3. */
+  handshake (&m, "ready\n");
+  if (m.handshake >= 0)
+    close (m.handshake);
+  m.handshake = -1;
+  return loop (&m);
+}

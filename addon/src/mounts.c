@@ -1,0 +1,411 @@
+/* See mounts.h.  Mounts use the new mount API (fsopen/fsmount/open_tree/move_mount) so every
+   target is an fd resolved inside the root with openat2, never a path string the container could
+   race with a symlink (CVE-2021-30465).  */
+#include "mounts.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#define MNT_NOSUID_NODEV_NOEXEC (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+
+/* Options are key/value pairs ending with NULL; a NULL value sets a flag.  Returns the mount fd
+   (the root of the new, still detached, filesystem).  */
+static int
+create_fs (const char *fstype, const char *const *opts, unsigned attrs, const char *step, const char *path,
+           podrun_err_t *err)
+{
+  cleanup_close int fsfd = fsopen (fstype, FSOPEN_CLOEXEC);
+  int mfd, i;
+  if (fsfd < 0)
+    return podrun_fail (err, errno, step, "fsopen", path);
+  for (i = 0; opts && opts[i]; i += 2)
+    {
+      int ret = opts[i + 1] ? fsconfig (fsfd, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
+                            : fsconfig (fsfd, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+      if (ret < 0)
+        return podrun_fail (err, errno, step, "fsconfig", path);
+    }
+  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return podrun_fail (err, errno, step, "fsconfig", path);
+  mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, attrs);
+  if (mfd < 0)
+    return podrun_fail (err, errno, step, "fsmount", path);
+  return mfd;
+}
+
+static int
+attach (int mfd, int target_fd, const char *step, const char *path, podrun_err_t *err)
+{
+  if (move_mount (mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return podrun_fail (err, errno, step, "move_mount", path);
+  return 0;
+}
+
+/* A detached recursive copy of SRC_FD's mount tree, read-only if asked.  */
+static int
+clone_tree (int src_fd, int readonly, const char *step, const char *path, podrun_err_t *err)
+{
+  int tree = open_tree (src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0)
+    return podrun_fail (err, errno, step, "open_tree", path);
+  if (readonly)
+    {
+      struct mount_attr attr;
+      memset (&attr, 0, sizeof attr);
+      attr.attr_set = MOUNT_ATTR_RDONLY;
+      if (mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        {
+          close (tree);
+          return podrun_fail (err, errno, step, "mount_setattr", path);
+        }
+    }
+  return tree;
+}
+
+int
+podrun_mkdir_beneath (int dirfd, const char *path, int last_is_file, uint64_t resolve, const char *step,
+                      podrun_err_t *err)
+{
+  char buf[PATH_MAX];
+  int parent, fd;
+  size_t pos = 0, len;
+
+  while (*path == '/')
+    path++;
+  len = strlen (path);
+  if (len >= sizeof buf)
+    return podrun_fail (err, ENAMETOOLONG, step, "openat2", path);
+  memcpy (buf, path, len + 1);
+  parent = fcntl (dirfd, F_DUPFD_CLOEXEC, 3);
+  if (parent < 0)
+    return podrun_fail (err, errno, step, "fcntl", path);
+  if (len == 0)
+    return parent;
+
+  /* Walk prefix by prefix, always resolving the whole prefix from DIRFD: each step is confined
+     by RESOLVE, and only a missing last component of a prefix gets created (in its parent).  */
+  while (pos < len)
+    {
+      size_t start = pos, end;
+      char saved;
+      int last;
+      while (buf[pos] && buf[pos] != '/')
+        pos++;
+      end = pos;
+      while (buf[pos] == '/')
+        pos++;
+      last = buf[pos] == '\0';
+      saved = buf[end];
+      buf[end] = '\0';
+      fd = podrun_openat2 (dirfd, buf, O_PATH | O_CLOEXEC, resolve);
+      if (fd < 0 && errno == ENOENT)
+        {
+          const char *base = buf + start;
+          int ret;
+          if (last && last_is_file)
+            {
+              ret = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+              if (ret >= 0)
+                close (ret);
+            }
+          else
+            ret = mkdirat (parent, base, 0755);
+          if (ret < 0 && errno != EEXIST)
+            {
+              int e = errno;
+              buf[end] = saved;
+              close (parent);
+              return podrun_fail (err, e, step, last && last_is_file ? "openat" : "mkdirat", path);
+            }
+          fd = podrun_openat2 (dirfd, buf, O_PATH | O_CLOEXEC, resolve);
+        }
+      buf[end] = saved;
+      if (fd < 0)
+        {
+          int e = errno;
+          close (parent);
+          return podrun_fail (err, e, step, "openat2", path);
+        }
+      close (parent);
+      parent = fd;
+    }
+  return parent;
+}
+
+static int
+in_root (int rootfd, const char *path, int is_file, uint64_t extra, const char *step, podrun_err_t *err)
+{
+  return podrun_mkdir_beneath (rootfd, path, is_file, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra, step, err);
+}
+
+static int
+size_option (char *buf, unsigned long long size)
+{
+  podrun_fmt_ulong (buf, size);
+  return 0;
+}
+
+int
+podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err)
+{
+  size_t i;
+  char size[24];
+  if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return podrun_fail (err, errno, "pod-mounts", "mount", "/");
+  if (pod->shm_dir)
+    {
+      const char *opts[] = { "mode", "1777", "size", size, NULL };
+      cleanup_close int target = open (pod->shm_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int mfd = -1;
+      if (target < 0)
+        return podrun_fail (err, errno, "shm", "open", pod->shm_dir);
+      size_option (size, pod->shm_size);
+      mfd = create_fs ("tmpfs", opts, MNT_NOSUID_NODEV_NOEXEC, "shm", pod->shm_dir, err);
+      if (mfd < 0 || attach (mfd, target, "shm", pod->shm_dir, err) < 0)
+        return -1;
+    }
+  for (i = 0; i < pod->n_tmpfs; i++)
+    {
+      const struct podrun_tmpfs *t = &pod->tmpfs[i];
+      const char *opts[] = { "mode", "0777", t->size ? "size" : NULL, size, NULL };
+      cleanup_close int target = open (t->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int mfd = -1;
+      if (target < 0)
+        return podrun_fail (err, errno, "tmpfs", "open", t->dir);
+      size_option (size, t->size);
+      mfd = create_fs ("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmpfs", t->dir, err);
+      if (mfd < 0 || attach (mfd, target, "tmpfs", t->dir, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* lowerdir+ takes one layer per call (Linux 6.8), top first, so neither the page-size limit of
+   mount(2) data nor `:` in paths is a concern.  */
+static int
+mount_overlay (const struct podrun_container *c, podrun_err_t *err)
+{
+  cleanup_close int fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
+  cleanup_close int target = -1;
+  int mfd;
+  size_t i;
+  if (fsfd < 0)
+    return podrun_fail (err, errno, "rootfs", "fsopen", c->rootfs);
+  for (i = c->n_lowers; i > 0; i--)
+    if (fsconfig (fsfd, FSCONFIG_SET_STRING, "lowerdir+", c->lowers[i - 1], 0) < 0)
+      return podrun_fail (err, errno, "rootfs", "fsconfig", c->lowers[i - 1]);
+  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "upperdir", c->upper, 0) < 0)
+    return podrun_fail (err, errno, "rootfs", "fsconfig", c->upper);
+  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "workdir", c->work, 0) < 0)
+    return podrun_fail (err, errno, "rootfs", "fsconfig", c->work);
+  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return podrun_fail (err, errno, "rootfs", "fsconfig", c->rootfs);
+  mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, 0);
+  if (mfd < 0)
+    return podrun_fail (err, errno, "rootfs", "fsmount", c->rootfs);
+  target = open (c->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0)
+    {
+      close (mfd);
+      return podrun_fail (err, errno, "rootfs", "open", c->rootfs);
+    }
+  if (attach (mfd, target, "rootfs", c->rootfs, err) < 0)
+    {
+      close (mfd);
+      return -1;
+    }
+  return mfd;
+}
+
+static int
+mount_proc (int rootfd, podrun_err_t *err)
+{
+  cleanup_close int target = in_root (rootfd, "/proc", 0, RESOLVE_NO_SYMLINKS, "proc", err);
+  cleanup_close int mfd = -1;
+  if (target < 0)
+    return -1;
+  mfd = create_fs ("proc", NULL, MNT_NOSUID_NODEV_NOEXEC, "proc", "/proc", err);
+  if (mfd < 0)
+    return -1;
+  return attach (mfd, target, "proc", "/proc", err);
+}
+
+static int
+mount_sys (int rootfd, podrun_err_t *err)
+{
+  cleanup_close int target = in_root (rootfd, "/sys", 0, RESOLVE_NO_SYMLINKS, "sys", err);
+  cleanup_close int mfd = -1;
+  if (target < 0)
+    return -1;
+  mfd = create_fs ("sysfs", NULL, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "sys", "/sys", err);
+  if (mfd < 0)
+    {
+      /* sysfs refuses a new instance with the host's network namespace in some setups: fall
+         back to a read-only recursive bind of the host's.  */
+      cleanup_close int src = open ("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (src < 0)
+        return podrun_fail (err, errno, "sys", "open", "/sys");
+      mfd = clone_tree (src, 1, "sys", "/sys", err);
+      if (mfd < 0)
+        return -1;
+    }
+  return attach (mfd, target, "sys", "/sys", err);
+}
+
+static int
+bind_device (int devfd, const char *name, podrun_err_t *err)
+{
+  char host[32] = "/dev/";
+  cleanup_close int src = -1, target = -1, tree = -1;
+  struct stat st;
+  int fd;
+  podrun_strlcat (host, sizeof host, name);
+  src = open (host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (src < 0)
+    return podrun_fail (err, errno, "dev", "open", host);
+  if (fstat (src, &st) < 0)
+    return podrun_fail (err, errno, "dev", "fstat", host);
+  if (!S_ISCHR (st.st_mode))
+    return podrun_fail (err, ENODEV, "dev", "fstat", host);
+  fd = openat (devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return podrun_fail (err, errno, "dev", "openat", host);
+  close (fd);
+  target = openat (devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0)
+    return podrun_fail (err, errno, "dev", "openat", host);
+  tree = clone_tree (src, 0, "dev", host, err);
+  if (tree < 0)
+    return -1;
+  return attach (tree, target, "dev", host, err);
+}
+
+static int
+mount_dev (const struct podrun_pod *pod, int rootfd, podrun_err_t *err)
+{
+  static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+  static const char *const links[][2] = { { "pts/ptmx", "ptmx" },         { "/proc/self/fd", "fd" },
+                                          { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+                                          { "/proc/self/fd/2", "stderr" } };
+  const char *dev_opts[] = { "mode", "755", "size", "65536k", NULL };
+  const char *pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL };
+  const char *shm_opts[] = { "mode", "1777", NULL };
+  cleanup_close int target = in_root (rootfd, "/dev", 0, RESOLVE_NO_SYMLINKS, "dev", err);
+  cleanup_close int devfd = -1, pts = -1, ptsfd = -1, shm = -1, shmfd = -1;
+  size_t i;
+
+  if (target < 0)
+    return -1;
+  devfd = create_fs ("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "dev", "/dev", err);
+  if (devfd < 0 || attach (devfd, target, "dev", "/dev", err) < 0)
+    return -1;
+  for (i = 0; i < sizeof devices / sizeof devices[0]; i++)
+    if (bind_device (devfd, devices[i], err) < 0)
+      return -1;
+  for (i = 0; i < sizeof links / sizeof links[0]; i++)
+    if (symlinkat (links[i][0], devfd, links[i][1]) < 0)
+      return podrun_fail (err, errno, "dev", "symlinkat", links[i][1]);
+
+  if (mkdirat (devfd, "pts", 0755) < 0)
+    return podrun_fail (err, errno, "dev", "mkdirat", "/dev/pts");
+  pts = openat (devfd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (pts < 0)
+    return podrun_fail (err, errno, "dev", "openat", "/dev/pts");
+  ptsfd = create_fs ("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "dev", "/dev/pts", err);
+  if (ptsfd < 0 || attach (ptsfd, pts, "dev", "/dev/pts", err) < 0)
+    return -1;
+
+  if (mkdirat (devfd, "shm", 01777) < 0)
+    return podrun_fail (err, errno, "dev", "mkdirat", "/dev/shm");
+  shm = openat (devfd, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (shm < 0)
+    return podrun_fail (err, errno, "dev", "openat", "/dev/shm");
+  if (pod->shm_dir)
+    {
+      /* The pod's shm tmpfs, mounted by the pause process in the pod mount namespace we copied,
+         so every container shares one /dev/shm.  */
+      cleanup_close int src = open (pod->shm_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (src < 0)
+        return podrun_fail (err, errno, "dev", "open", pod->shm_dir);
+      shmfd = clone_tree (src, 0, "dev", pod->shm_dir, err);
+    }
+  else
+    shmfd = create_fs ("tmpfs", shm_opts, MNT_NOSUID_NODEV_NOEXEC, "dev", "/dev/shm", err);
+  if (shmfd < 0)
+    return -1;
+  return attach (shmfd, shm, "dev", "/dev/shm", err);
+}
+
+static int
+mount_volume (int rootfd, const struct podrun_bind *b, podrun_err_t *err)
+{
+  cleanup_close int src = -1, vol = -1, target = -1, tree = -1;
+  struct stat st;
+
+  if (b->subpath)
+    {
+      /* The subPath never leaves the volume: absolute symlinks, `..` and magic links are
+         refused by the kernel (CVE-2017-1002101, CVE-2021-25741).  A missing one is created as
+         a directory, as the kubelet does.  */
+      vol = open (b->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (vol < 0)
+        return podrun_fail (err, errno, "volume", "open", b->source);
+      src = podrun_openat2 (vol, b->subpath, O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+      if (src < 0 && errno == ENOENT && !b->is_file)
+        src = podrun_mkdir_beneath (vol, b->subpath, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, "volume", err);
+      else if (src < 0)
+        return podrun_fail (err, errno, "volume", "openat2", b->subpath);
+      if (src < 0)
+        return -1;
+    }
+  else
+    {
+      src = open (b->source, O_PATH | O_CLOEXEC);
+      if (src < 0)
+        return podrun_fail (err, errno, "volume", "open", b->source);
+    }
+  if (fstat (src, &st) < 0)
+    return podrun_fail (err, errno, "volume", "fstat", b->source);
+  if (S_ISDIR (st.st_mode) == b->is_file)
+    return podrun_fail (err, b->is_file ? EISDIR : ENOTDIR, "volume", "fstat", b->subpath ? b->subpath : b->source);
+  target = in_root (rootfd, b->dest, b->is_file, 0, "volume", err);
+  if (target < 0)
+    return -1;
+  tree = clone_tree (src, b->readonly, "volume", b->dest, err);
+  if (tree < 0)
+    return -1;
+  return attach (tree, target, "volume", b->dest, err);
+}
+
+int
+podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, podrun_err_t *err)
+{
+  cleanup_close int rootfd = -1;
+  size_t i;
+
+  if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return podrun_fail (err, errno, "mount-namespace", "mount", "/");
+  rootfd = mount_overlay (c, err);
+  if (rootfd < 0)
+    return -1;
+  if (mount_proc (rootfd, err) < 0 || mount_dev (pod, rootfd, err) < 0 || mount_sys (rootfd, err) < 0)
+    return -1;
+  for (i = 0; i < c->n_binds; i++)
+    if (mount_volume (rootfd, &c->binds[i], err) < 0)
+      return -1;
+
+  /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only
+     the container's tree in this mount namespace (runc's pivotRoot).  */
+  if (fchdir (rootfd) < 0)
+    return podrun_fail (err, errno, "pivot_root", "fchdir", c->rootfs);
+  if (podrun_pivot_root (".", ".") < 0)
+    return podrun_fail (err, errno, "pivot_root", "pivot_root", c->rootfs);
+  if (umount2 (".", MNT_DETACH) < 0)
+    return podrun_fail (err, errno, "pivot_root", "umount2", c->rootfs);
+  if (chdir ("/") < 0)
+    return podrun_fail (err, errno, "pivot_root", "chdir", "/");
+  return 0;
+}

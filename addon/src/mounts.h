@@ -1,0 +1,22 @@
+/* Mount work done in forked children: the pod mount namespace (pause) and a container's root
+   filesystem up to pivot_root.  Child-safe: syscalls only.  */
+#ifndef PODRUN_MOUNTS_H
+#define PODRUN_MOUNTS_H
+
+#include "launch.h"
+
+/* In the pause child, inside its new mount namespace: make `/` a recursive slave (host mounts
+   still propagate in, nothing propagates out), then mount the shm tmpfs and Memory emptyDirs.  */
+int podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err);
+
+/* In a container child, inside its private copy of the pod mount namespace: overlay rootfs,
+   /proc, /dev, /sys, volumes, then pivot_root into it.  */
+int podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, podrun_err_t *err);
+
+/* mkdir -p of PATH under DIRFD, resolved with RESOLVE (RESOLVE_IN_ROOT or RESOLVE_BENEATH, plus
+   extra flags) so a symlink can never lead outside; the last component is created as a file
+   when LAST_IS_FILE.  Returns an O_PATH fd of the result.  */
+int podrun_mkdir_beneath (int dirfd, const char *path, int last_is_file, uint64_t resolve, const char *step,
+                          podrun_err_t *err);
+
+#endif

@@ -1,0 +1,385 @@
+/* See util.h.  */
+#include "util.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+static void
+copy_field (char *dst, size_t cap, const char *src)
+{
+  size_t i = 0;
+  if (src)
+    for (; src[i] && i + 1 < cap; i++)
+      dst[i] = src[i];
+  dst[i] = '\0';
+}
+
+int
+podrun_fail (podrun_err_t *err, int errno_, const char *step, const char *syscall, const char *path)
+{
+  copy_field (err->step, sizeof err->step, step);
+  copy_field (err->syscall, sizeof err->syscall, syscall);
+  copy_field (err->path, sizeof err->path, path);
+  err->errno_ = errno_;
+  return -1;
+}
+
+ssize_t
+podrun_strlcat (char *dst, size_t cap, const char *src)
+{
+  size_t n = strlen (dst), m = strlen (src);
+  if (n + m + 1 > cap)
+    return -1;
+  memcpy (dst + n, src, m + 1);
+  return (ssize_t) (n + m);
+}
+
+size_t
+podrun_fmt_ulong (char *buf, unsigned long long v)
+{
+  char tmp[24];
+  size_t n = 0, i;
+  do
+    {
+      tmp[n++] = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v);
+  for (i = 0; i < n; i++)
+    buf[i] = tmp[n - 1 - i];
+  buf[n] = '\0';
+  return n;
+}
+
+static size_t
+append_token (char *buf, size_t pos, size_t len, const char *s, int rest_of_line)
+{
+  if (!s || !*s)
+    s = "-";
+  for (; *s && pos + 2 < len; s++)
+    {
+      char c = *s;
+      if (c == '\n' || (!rest_of_line && c == ' '))
+        c = '?';
+      buf[pos++] = c;
+    }
+  buf[pos] = '\0';
+  return pos;
+}
+
+size_t
+podrun_err_format (const podrun_err_t *err, char *buf, size_t len)
+{
+  char num[24];
+  size_t pos = 0;
+  buf[0] = '\0';
+  pos = append_token (buf, pos, len, err->step, 0);
+  pos = append_token (buf, pos, len, " ", 1);
+  pos = append_token (buf, pos, len, err->syscall, 0);
+  pos = append_token (buf, pos, len, " ", 1);
+  podrun_fmt_ulong (num, (unsigned) err->errno_);
+  pos = append_token (buf, pos, len, num, 0);
+  pos = append_token (buf, pos, len, " ", 1);
+  pos = append_token (buf, pos, len, err->path, 1);
+  if (pos + 1 < len)
+    {
+      buf[pos++] = '\n';
+      buf[pos] = '\0';
+    }
+  return pos;
+}
+
+int
+podrun_err_parse (const char *line, podrun_err_t *err)
+{
+  char step[32], sys[32];
+  int e, n = 0;
+  if (sscanf (line, "%31s %31s %d %n", step, sys, &e, &n) != 3 || n == 0)
+    return -1;
+  podrun_fail (err, e, step, sys, strcmp (line + n, "-") == 0 ? NULL : line + n);
+  return 0;
+}
+
+int
+podrun_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      p += n;
+      len -= (size_t) n;
+    }
+  return 0;
+}
+
+int
+podrun_read_file (const char *path, size_t max, char **out, size_t *len)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  cleanup_free char *buf = NULL;
+  size_t used = 0, cap = 4096;
+  if (fd < 0)
+    return -1;
+  buf = malloc (cap + 1);
+  if (buf == NULL)
+    return -1;
+  for (;;)
+    {
+      ssize_t n;
+      if (used == cap)
+        {
+          char *nb;
+          if (cap >= max)
+            {
+              errno = EFBIG;
+              return -1;
+            }
+          cap *= 2;
+          nb = realloc (buf, cap + 1);
+          if (nb == NULL)
+            return -1;
+          buf = nb;
+        }
+      n = read (fd, buf + used, cap - used);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      if (n == 0)
+        break;
+      used += (size_t) n;
+    }
+  if (used > max)
+    {
+      errno = EFBIG;
+      return -1;
+    }
+  buf[used] = '\0';
+  *out = buf;
+  *len = used;
+  buf = NULL;
+  return 0;
+}
+
+int
+podrun_atomic_write (const char *path, const char *data, size_t len)
+{
+  char tmp[PATH_MAX];
+  cleanup_close int fd = -1;
+  int ret;
+  ret = snprintf (tmp, sizeof tmp, "%s.tmp", path);
+  if (ret < 0 || (size_t) ret >= sizeof tmp)
+    {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return -1;
+  if (podrun_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+    {
+      unlink (tmp);
+      return -1;
+    }
+  if (rename (tmp, path) < 0)
+    {
+      unlink (tmp);
+      return -1;
+    }
+  return 0;
+}
+
+int
+podrun_proc_start_time (pid_t pid, unsigned long long *out)
+{
+  char path[64], buf[1024], *p;
+  cleanup_close int fd = -1;
+  ssize_t n;
+  int field;
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, sizeof buf - 1);
+  if (n < 0)
+    return -1;
+  buf[n] = '\0';
+  /* comm may hold spaces and parens: fields restart after the last ')'.  */
+  p = strrchr (buf, ')');
+  if (p == NULL)
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  p++;
+  for (field = 2; field < 21 && p; field++)
+    p = strchr (p + 1, ' ');
+  if (p == NULL)
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  *out = strtoull (p + 1, NULL, 10);
+  return 0;
+}
+
+void
+podrun_format_time (const struct timespec *ts, char *buf)
+{
+  struct tm tm;
+  time_t t = ts->tv_sec;
+  gmtime_r (&t, &tm);
+  char tmp[96];
+  snprintf (tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+            (int) (tm.tm_mday % 32), tm.tm_hour, tm.tm_min, tm.tm_sec, (long) (ts->tv_nsec % 1000000000L));
+  memcpy (buf, tmp, PODRUN_TIME_LEN - 1);
+  buf[PODRUN_TIME_LEN - 1] = '\0';
+}
+
+void
+podrun_now (char *buf)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  podrun_format_time (&ts, buf);
+}
+
+ssize_t
+podrun_json_string (char *out, size_t cap, size_t pos, const char *s)
+{
+  static const char hex[] = "0123456789abcdef";
+  if (pos + 1 >= cap)
+    return -1;
+  out[pos++] = '"';
+  for (; *s; s++)
+    {
+      unsigned char c = (unsigned char) *s;
+      if (pos + 7 >= cap)
+        return -1;
+      if (c == '"' || c == '\\')
+        {
+          out[pos++] = '\\';
+          out[pos++] = (char) c;
+        }
+      else if (c < 0x20)
+        {
+          out[pos++] = '\\';
+          out[pos++] = 'u';
+          out[pos++] = '0';
+          out[pos++] = '0';
+          out[pos++] = hex[c >> 4];
+          out[pos++] = hex[c & 15];
+        }
+      else
+        out[pos++] = (char) c;
+    }
+  if (pos + 2 >= cap)
+    return -1;
+  out[pos++] = '"';
+  out[pos] = '\0';
+  return (ssize_t) pos;
+}
+
+void
+podrun_log (const char *fmt, ...)
+{
+  char ts[PODRUN_TIME_LEN], msg[1024];
+  va_list ap;
+  int n;
+  podrun_now (ts);
+  va_start (ap, fmt);
+  n = vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return;
+  dprintf (2, "%s %s\n", ts, msg);
+}
+
+int
+podrun_pidfd_open (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+int
+podrun_pidfd_send_signal (int pidfd, int sig)
+{
+  return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int
+podrun_openat2 (int dirfd, const char *path, int flags, uint64_t resolve)
+{
+  struct open_how how = { .flags = (uint64_t) flags, .mode = 0, .resolve = resolve };
+  return (int) syscall (SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+int
+podrun_pivot_root (const char *new_root, const char *put_old)
+{
+  return (int) syscall (SYS_pivot_root, new_root, put_old);
+}
+
+pid_t
+podrun_clone3 (uint64_t flags, int *pidfd)
+{
+  struct clone_args args;
+  memset (&args, 0, sizeof args);
+  args.flags = flags | (pidfd ? CLONE_PIDFD : 0);
+  args.pidfd = (uint64_t) (uintptr_t) pidfd;
+  args.exit_signal = SIGCHLD;
+  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+}
+
+void
+podrun_sync_fail (int fd, const podrun_err_t *err)
+{
+  char buf[PATH_MAX + 128];
+  size_t n = podrun_err_format (err, buf, sizeof buf);
+  (void) !write (fd, buf, n);
+  _exit (1);
+}
+
+int
+podrun_sync_wait (int fd, podrun_err_t *err)
+{
+  char buf[PATH_MAX + 128];
+  size_t used = 0;
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + used, sizeof buf - 1 - used);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return podrun_fail (err, errno, "sync", "read", NULL);
+      if (n == 0)
+        break;
+      used += (size_t) n;
+      if (used == sizeof buf - 1)
+        break;
+    }
+  if (used == 0)
+    return 0;
+  buf[used] = '\0';
+  if (used > 0 && buf[used - 1] == '\n')
+    buf[used - 1] = '\0';
+  if (podrun_err_parse (buf, err) < 0)
+    return podrun_fail (err, EPROTO, "sync", "read", NULL);
+  return -1;
+}

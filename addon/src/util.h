@@ -1,0 +1,99 @@
+/* Shared helpers for podrun-helper: cleanup attributes, the error record, raw syscall wrappers
+   glibc 2.36 lacks, atomic files and time formatting.  Everything a forked child may call is
+   marked "child-safe": it makes syscalls only (no malloc, no stdio, no locks).  */
+#ifndef PODRUN_UTIL_H
+#define PODRUN_UTIL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UNLIKELY(x) __builtin_expect (!!(x), 0)
+
+static inline void
+cleanup_close_fn (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+}
+
+static inline void
+cleanup_free_fn (void *p)
+{
+  free (*(void **) p);
+}
+
+#define cleanup_close __attribute__ ((cleanup (cleanup_close_fn)))
+#define cleanup_free __attribute__ ((cleanup (cleanup_free_fn)))
+
+/* The {step, syscall, errno, path} record that crosses every boundary (docs/protocol.md).
+   Text never does: Node maps errno to a code and a hint.  */
+typedef struct podrun_err_s
+{
+  char step[32];
+  char syscall[32];
+  int errno_;
+  char path[PATH_MAX];
+} podrun_err_t;
+
+/* Fills ERR and returns -1, so call sites read `return podrun_fail (err, errno, ...)`.
+   Child-safe.  PATH may be NULL.  */
+int podrun_fail (podrun_err_t *err, int errno_, const char *step, const char *syscall, const char *path);
+
+/* "STEP SYSCALL ERRNO PATH\n" (PATH `-` when empty, newlines replaced).  Child-safe.
+   Returns the length written into BUF (always NUL-terminated).  */
+size_t podrun_err_format (const podrun_err_t *err, char *buf, size_t len);
+
+/* Parses a record made by podrun_err_format (without the newline); -1 when malformed.  */
+int podrun_err_parse (const char *line, podrun_err_t *err);
+
+/* Child-safe string helpers: bounded copy/append returning the new length, or -1 on overflow.  */
+ssize_t podrun_strlcat (char *dst, size_t cap, const char *src);
+size_t podrun_fmt_ulong (char *buf, unsigned long long v);
+
+int podrun_write_all (int fd, const void *buf, size_t len);
+int podrun_read_file (const char *path, size_t max, char **out, size_t *len);
+int podrun_atomic_write (const char *path, const char *data, size_t len);
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks since boot.  */
+int podrun_proc_start_time (pid_t pid, unsigned long long *out);
+
+/* RFC 3339 with nanoseconds in UTC: 2026-11-28T10:00:00.123456789Z (31 bytes + NUL).  */
+#define PODRUN_TIME_LEN 40
+void podrun_format_time (const struct timespec *ts, char *buf);
+void podrun_now (char *buf);
+
+/* Appends S to OUT as a JSON string (with quotes); -1 when it does not fit.  */
+ssize_t podrun_json_string (char *out, size_t cap, size_t pos, const char *s);
+
+/* A line in monitor.log (stderr): timestamp + message.  */
+void podrun_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* Raw syscalls glibc 2.36 has no wrapper for.  */
+int podrun_pidfd_open (pid_t pid);
+int podrun_pidfd_send_signal (int pidfd, int sig);
+int podrun_openat2 (int dirfd, const char *path, int flags, uint64_t resolve);
+int podrun_pivot_root (const char *new_root, const char *put_old);
+pid_t podrun_clone3 (uint64_t flags, int *pidfd);
+
+#endif
+
+#ifndef PODRUN_UTIL_SYNC
+#define PODRUN_UTIL_SYNC
+/* Child side of a sync pipe: writes ERR as a record and _exits 1.  Child-safe.  */
+void podrun_sync_fail (int fd, const podrun_err_t *err) __attribute__ ((noreturn));
+/* Parent side: 0 when FD hit EOF with no record (the child exec'd), -1 with ERR filled.  */
+int podrun_sync_wait (int fd, podrun_err_t *err);
+#endif
