@@ -121,7 +121,13 @@ function listSources(inputs: string[], opts: { stdin?: string }): Source[] {
         out.push({ display: input, abs: resolve(input), problem: { detail: 'directory holds no *.yaml or *.yml file', hint: 'pass a directory with pod manifests, or a file' } });
       for (const n of entries) {
         const p = join(input, n);
-        if (statSync(p).isFile()) out.push(readSource(p));
+        let isDir = false;
+        try {
+          isDir = statSync(p).isDirectory();
+        } catch {
+          // a dangling symlink: readSource reports it
+        }
+        if (!isDir) out.push(readSource(p));
       }
     } else out.push(readSource(input));
   }
