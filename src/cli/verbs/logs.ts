@@ -49,6 +49,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (lines.length) ctx.out(lines.map((l) => formatLine(l, timestamps)).join(''));
   };
 
+  // `podrun logs -f x | head`: a closed pipe ends the command quietly, as with kubectl
+  let stdoutClosed = false;
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutClosed = true;
+  };
+  process.stdout.on('error', onStdoutError);
   const reader = openLogFile(file);
   try {
     // the monitor's state: a process recorded and alive, or nothing recorded yet
@@ -66,6 +73,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (last) return 0;
     for (;;) {
       await waitForChange(file, FOLLOW_POLL_MS);
+      if (stdoutClosed) return 0;
       // Check "ended" before reading, so the last read sees everything written before the end.
       endedBefore = ended();
       print(filterLines(reader.read(), { sinceNanos }));
@@ -76,6 +84,6 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       }
     }
   } finally {
-    reader.close();
+    reader.close(); // the EPIPE handler stays: a write may still fail after we return
   }
 }
