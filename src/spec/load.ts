@@ -1,6 +1,6 @@
 // Reading pod manifests: FILE | DIR | '-' -> validated Pods, or every problem found, each located
 // by file, line and field path. Never throws for a bad manifest; only for a bug.
-import { readFileSync, readdirSync, statSync } from 'fs';
+import { readFileSync, readSync, readdirSync, statSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import { resolvePaths, type Paths } from '../paths';
 import { SpecError } from '../errors';
@@ -102,7 +102,7 @@ function listSources(inputs: string[], opts: { stdin?: string }): Source[] {
   const out: Source[] = [];
   for (const input of inputs) {
     if (input === '-') {
-      const buf = opts.stdin === undefined ? readFileSync(0) : Buffer.from(opts.stdin, 'utf8');
+      const buf = opts.stdin === undefined ? readCapped(0) : Buffer.from(opts.stdin, 'utf8');
       out.push(fromBuffer('<stdin>', '<stdin>', buf));
       continue;
     }
@@ -160,4 +160,26 @@ function stateDirs(paths: Paths = resolvePaths()): string[] {
 /** Folder a pod's relative hostPath paths resolve against: the manifest's, or the cwd for stdin. */
 export function manifestDir(pod: LoadedPod): string {
   return pod.file === '<stdin>' ? process.cwd() : dirname(pod.file);
+}
+
+/** Reads a stream fd to its end, but never more than one byte over the size limit. */
+function readCapped(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+    total += n;
+    if (total > MAX_FILE_BYTES) break; // decodeUtf8 reports the size
+  }
+  return Buffer.concat(chunks);
 }

@@ -1,6 +1,7 @@
 // loadManifests over real files: every bad fixture gives exactly its expected lines, good ones
 // load with Kubernetes defaults, scheduling fields warn, and hostile YAML is refused quickly.
 import { expect } from 'chai';
+import { spawnSync } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
@@ -121,6 +122,12 @@ describe('spec: good manifests', () => {
     }
   });
 
+  it('refuses a pod whose namespace_name would not fit a file name', async () => {
+    const text = `apiVersion: v1\nkind: Pod\nmetadata: {name: ${'a'.repeat(250)}}\nspec: {containers: [{name: a, image: b}]}\n`;
+    const r = await loadManifests(['-'], { stdin: text });
+    expect(r.errors.map((e) => e.detail)).to.deep.equal(['pod name is too long for podrun: "default_aaaaaaaaaaaaaaaaaaaa..." is over 253 characters']);
+  });
+
   it('refuses a hostPath naming podrun\'s own state', async () => {
     const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, image: b}]\n  volumes:\n  - name: s\n    hostPath: {path: /srv/podrun-root/images}\n';
     const r = await loadManifests(['-'], { stdin: text, paths: { root: '/srv/podrun-root', runRoot: '/run/x' } });
@@ -164,6 +171,13 @@ describe('spec: hostile YAML is refused fast', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  it('standard input is read only up to the limit', () => {
+    const script = `require(${JSON.stringify(resolve(__dirname, '..', '..', 'src', 'spec', 'load'))}).loadManifests(['-']).then((r) => console.log(r.errors.map((e) => e.detail).join()))`;
+    const r = spawnSync(process.execPath, ['-e', script], { input: Buffer.alloc(8 * 1024 * 1024, 0x61), encoding: 'utf8' });
+    expect(r.stdout.trim()).to.match(/^file is \d+ bytes, over the 1048576-byte limit$/);
+    expect(Number(/is (\d+) bytes/.exec(r.stdout)?.[1])).to.be.below(2 * 1024 * 1024);
   });
 
   it('invalid UTF-8', async () => {
