@@ -112,6 +112,10 @@ export function parseWhiteout(base: string): { opaque: true } | { hides: string 
   return { hides };
 }
 
+function isWhiteout(st: Stats): boolean {
+  return st.isCharacterDevice() && st.rdev === 0;
+}
+
 function lstatOrNull(p: string): Stats | null {
   try {
     return lstatSync(p);
@@ -190,11 +194,22 @@ export async function unpackLayer(
       if (realDirs.has(rel)) continue;
       const st = lstatOrNull(abs(rel));
       if (!st) mkdirSync(abs(rel), 0o755);
+      else if (isWhiteout(st)) replaceWhiteoutWithDir(rel, 0o755);
       else if (st.isSymbolicLink()) fail(`parent ${JSON.stringify(rel)} is a symlink; refusing to write through it`);
       else if (!st.isDirectory()) fail(`parent ${JSON.stringify(rel)} is not a directory`);
       realDirs.add(rel);
     }
     return rel;
+  };
+
+  /**
+   * A whiteout applies only to lower layers (OCI image-spec layer.md): when this layer also has
+   * content at that path, the path is present with *only* this layer's content, i.e. an opaque dir.
+   */
+  const replaceWhiteoutWithDir = (rel: string, mode: number) => {
+    rmSync(abs(rel));
+    mkdirSync(abs(rel), mode);
+    nat().lsetxattr(abs(rel), OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
   };
 
   /** Makes room for a new non-directory at `rel` (a later entry replaces an earlier one, as tar does). */
@@ -281,7 +296,8 @@ export async function unpackLayer(
         return;
       }
       const target = parentRel ? `${parentRel}/${wh.hides}` : wh.hides;
-      clear(target, lstatOrNull(abs(target)));
+      // Something this layer already put there stays: the whiteout hides lower layers only.
+      if (lstatOrNull(abs(target))) return;
       // overlayfs whiteout: a character device 0/0.
       nat().mknod(abs(target), C.S_IFCHR, nat().makedev(0, 0));
       lchownSync(abs(target), h.uid, h.gid);
@@ -292,7 +308,7 @@ export async function unpackLayer(
     const existing = lstatOrNull(path);
     if (h.type === 'dir') {
       body.resume();
-      if (existing && existing.isCharacterDevice() && existing.rdev === 0) clear(rel, existing); // our own whiteout
+      if (existing && isWhiteout(existing)) replaceWhiteoutWithDir(rel, 0o700);
       else if (existing && !existing.isDirectory())
         fail(`a directory would replace an existing ${existing.isSymbolicLink() ? 'symlink' : 'non-directory'} from an earlier entry`);
       if (!lstatOrNull(path)) mkdirSync(path, 0o700);

@@ -205,4 +205,45 @@ describe('unpack', function () {
     expect(mountPoints()).to.deep.equal(before);
     expect(readdirSync(mnt)).to.deep.equal([]);
   });
+
+  it('a whiteout hides lower layers only, never content of its own layer', async () => {
+    const low = fresh('low');
+    const up = fresh('up');
+    const mnt = fresh('mnt');
+    await unpackLayer(
+      await tarStream([
+        { name: 'a/x', body: 'lower' },
+        { name: 'b/old', body: 'old' },
+        { name: 'e/old', body: 'old' },
+        { name: 'f', body: 'lower f' },
+      ]),
+      low,
+      { layer: 'lower' },
+    );
+    await unpackLayer(
+      await tarStream([
+        { name: 'a/x', body: 'upper' },
+        { name: 'a/.wh.x', body: '' }, // after the file: the file stays
+        { name: '.wh.b', body: '' },
+        { name: 'b/c', body: 'c' }, // content under a whited-out dir: an opaque dir
+        { name: '.wh.e', body: '' },
+        { name: 'e', type: 'dir' }, // a dir entry over the whiteout: opaque too
+        { name: '.wh.f', body: '' },
+        { name: '.wh.f', body: '' }, // duplicate whiteout: harmless
+      ]),
+      up,
+      { layer: 'upper' },
+    );
+    expect(readFileSync(join(up, 'a/x'), 'utf8')).to.equal('upper');
+    expect(native().lgetxattr(join(up, 'b'), 'trusted.overlay.opaque')?.toString()).to.equal('y');
+    expect(native().lgetxattr(join(up, 'e'), 'trusted.overlay.opaque')?.toString()).to.equal('y');
+    const before = mountPoints();
+    const out = execFileSync(
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', `mount -t overlay overlay -o lowerdir=${up}:${low} ${mnt} && cd ${mnt} && find . | sort && cat a/x`],
+      { encoding: 'utf8' },
+    );
+    expect(out.trim().split('\n')).to.deep.equal(['.', './a', './a/x', './b', './b/c', './e', 'upper']);
+    expect(mountPoints()).to.deep.equal(before);
+  });
 });
