@@ -1,0 +1,394 @@
+// podrun-helper for real, without the CLI: launch files written by hand (docs/protocol.md), the
+// monitor spawned detached with the handshake pipe on fd 3, containers observed from the host
+// (/proc/PID/ns, /proc/1/mountinfo) and from inside with `podrun-helper exec`.
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
+import { isRoot } from '../helpers/cli';
+import { mountPoints } from '../helpers/leaks';
+import { helperPath } from '../../src/runtime/native';
+
+interface Handshake {
+  lines: string[];
+  pause?: { pid: number; startTime: number };
+  started: Map<string, { pid: number; startTime: number }>;
+  failed: Map<string, string>;
+  ready: boolean;
+}
+
+interface ContainerOpts {
+  name: string;
+  args: string[];
+  env?: string[];
+  binds?: string[][]; // full directive, e.g. ['bind', src, dst, 'rw', 'dir']
+  extraLowers?: string[];
+  cwd?: string;
+  user?: [string, string, string];
+}
+
+interface PodOpts {
+  pid?: 'container' | 'pod' | 'host';
+  containers: ContainerOpts[];
+  tmpfs?: string[];
+}
+
+interface Pod {
+  dir: string;
+  hs: Handshake;
+  state(name: string): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  log(name: string): string;
+  monitor(): { pid: number; startTime: number; pausePid: number; pauseStartTime: number };
+}
+
+const PATH_ENV = 'PATH=/bin';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function startTime(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const st = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return st !== 'Z' && st !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(fn: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function encode(directives: string[][]): Buffer {
+  return Buffer.from(directives.flat().map((s) => s + '\0').join(''));
+}
+
+function runMonitor(launch: string): Promise<Handshake> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(helperPath(), ['monitor', launch], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    const hs: Handshake = { lines: [], started: new Map(), failed: new Map(), ready: false };
+    let buf = '';
+    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+    fd3.setEncoding('utf8');
+    fd3.on('data', (d: string) => (buf += d));
+    fd3.on('error', reject);
+    fd3.on('end', () => {
+      child.unref();
+      for (const line of buf.split('\n').filter(Boolean)) {
+        hs.lines.push(line);
+        const f = line.split(' ');
+        if (f[0] === 'pause') hs.pause = { pid: Number(f[1]), startTime: Number(f[2]) };
+        else if (f[0] === 'started') hs.started.set(f[1], { pid: Number(f[2]), startTime: Number(f[3]) });
+        else if (f[0] === 'failed') hs.failed.set(f[1], f.slice(2).join(' '));
+        else if (f[0] === 'ready') hs.ready = true;
+      }
+      resolve(hs);
+    });
+  });
+}
+
+function exec(pod: Pod, name: string, cmd: string[], extra: string[] = []) {
+  const s = pod.hs.started.get(name);
+  if (!s) throw new Error(`${name} did not start: ${pod.hs.lines.join(' | ')}`);
+  const r = spawnSync(
+    helperPath(),
+    ['exec', '--pid', String(s.pid), '--start-time', String(s.startTime), '--env', PATH_ENV, ...extra, '--', ...cmd],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('podrun-helper (monitor, pause, exec)', function () {
+  this.timeout(60_000);
+  let base = '';
+  let layer = '';
+  const pods: Pod[] = [];
+  let seq = 0;
+
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    base = mkdtempSync(join(tmpdir(), 'podrun-helper-'));
+    layer = makeBusyboxRootfs(join(base, 'layer'));
+  });
+
+  async function stop(pod: Pod) {
+    const m = pod.monitor();
+    // Only our monitor: the pid must still be that process.
+    if (alive(m.pid) && startTime(m.pid) === m.startTime) process.kill(m.pid, 'SIGTERM');
+    await waitFor(() => !alive(m.pid), `monitor ${m.pid} to exit`);
+    const i = pods.indexOf(pod);
+    if (i >= 0) pods.splice(i, 1);
+  }
+
+  after(async function () {
+    for (const p of [...pods]) await stop(p);
+    if (base) {
+      expect(mountPoints().filter((m) => m.startsWith(base)), 'mounts left under the test dir').to.deep.equal([]);
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  async function startPod(opts: PodOpts): Promise<Pod> {
+    const dir = join(base, `pod${++seq}`);
+    const init = join(dir, 'init');
+    mkdirSync(join(init, 'etc'), { recursive: true });
+    writeFileSync(join(init, 'etc', 'hostname'), 'hostname-file\n');
+    mkdirSync(join(dir, 'shm'), { recursive: true });
+    const d: string[][] = [['podrun-launch-v1'], ['key', `default_pod${seq}`], ['hostname', `pod${seq}`]];
+    d.push(['ns', 'net', 'pod'], ['ns', 'ipc', 'pod'], ['ns', 'uts', 'pod'], ['ns', 'pid', opts.pid ?? 'container']);
+    d.push(['poddir', dir], ['shm', join(dir, 'shm'), String(64 << 20)]);
+    for (const t of opts.tmpfs ?? []) {
+      mkdirSync(t, { recursive: true });
+      d.push(['tmpfs', t, String(8 << 20)]);
+    }
+    for (const c of opts.containers) {
+      const cd = join(dir, 'c', c.name);
+      for (const s of ['upper', 'work', 'rootfs']) mkdirSync(join(cd, s), { recursive: true });
+      d.push(['container', c.name]);
+      for (const l of [layer, ...(c.extraLowers ?? []), init]) d.push(['lower', l]);
+      d.push(['upper', join(cd, 'upper')], ['work', join(cd, 'work')], ['rootfs', join(cd, 'rootfs')]);
+      d.push(['log', join(cd, '0.log')], ['state', join(cd, 'state.json')]);
+      for (const b of c.binds ?? []) d.push(b);
+      d.push(['cwd', c.cwd ?? '/'], ['user', ...(c.user ?? ['0', '0', ''])]);
+      for (const e of [PATH_ENV, ...(c.env ?? [])]) d.push(['env', e]);
+      for (const a of c.args) d.push(['arg', a]);
+      d.push(['stdin', '0'], ['tty', '0'], ['end']);
+    }
+    const launch = join(dir, 'launch');
+    writeFileSync(launch, encode(d));
+    const hs = await runMonitor(launch);
+    const pod: Pod = {
+      dir,
+      hs,
+      state: (n) => JSON.parse(readFileSync(join(dir, 'c', n, 'state.json'), 'utf8')),
+      log: (n) => (existsSync(join(dir, 'c', n, '0.log')) ? readFileSync(join(dir, 'c', n, '0.log'), 'utf8') : ''),
+      monitor: () => JSON.parse(readFileSync(join(dir, 'monitor.json'), 'utf8')),
+    };
+    if (hs.pause) pods.push(pod);
+    return pod;
+  }
+
+  const SLEEP = ['sleep', '3600'];
+
+  it('shares the pause net/ipc/uts namespaces, gives each container its own mount namespace, shows no mount on the host', async () => {
+    const mem = join(base, 'mem1');
+    const pod = await startPod({
+      pid: 'pod',
+      tmpfs: [mem],
+      containers: [
+        { name: 'a', args: SLEEP, binds: [['bind', mem, '/mem', 'rw', 'dir']] },
+        { name: 'b', args: SLEEP, binds: [['bind', mem, '/mem', 'rw', 'dir']] },
+      ],
+    });
+    expect(pod.hs.lines).to.have.length(4);
+    expect(pod.hs.ready, pod.hs.lines.join('|')).to.equal(true);
+    const pause = pod.hs.pause!.pid;
+    const a = pod.hs.started.get('a')!.pid;
+    const b = pod.hs.started.get('b')!.pid;
+    const ns = (pid: number, n: string) => readlinkSync(`/proc/${pid}/ns/${n}`);
+    for (const n of ['net', 'ipc', 'uts']) {
+      expect(ns(a, n), n).to.equal(ns(pause, n));
+      expect(ns(b, n), n).to.equal(ns(pause, n));
+      expect(ns(pause, n), n).to.not.equal(ns(process.pid, n));
+    }
+    expect(ns(a, 'mnt')).to.not.equal(ns(b, 'mnt'));
+    expect(ns(a, 'mnt')).to.not.equal(ns(pause, 'mnt'));
+    expect(readFileSync(`/proc/${pause}/cmdline`, 'utf8')).to.equal('podrun-helper\0pause\0');
+
+    // Nothing of the pod's (overlay, shm, tmpfs, binds) in the host's mount table.
+    expect(readFileSync('/proc/1/mountinfo', 'utf8')).to.not.include(pod.dir);
+    expect(readFileSync('/proc/1/mountinfo', 'utf8')).to.not.include(mem);
+    // The container does see its overlay root and /sys read-only.
+    const mi = readFileSync(`/proc/${a}/mountinfo`, 'utf8').split('\n');
+    expect(mi.find((l) => l.split(' ')[4] === '/')).to.match(/ - overlay /);
+    expect(mi.find((l) => l.split(' ')[4] === '/sys')).to.match(/ ro,/);
+
+    // Shared PID namespace: pause is PID 1 and the other container's process is visible.
+    const ps = exec(pod, 'a', ['ps', '-o', 'pid,args']);
+    expect(ps.code, ps.stderr).to.equal(0);
+    expect(ps.stdout).to.match(/^\s*1\s+.*podrun-helper pause/m);
+    expect(ps.stdout.match(/sleep 3600/g)).to.have.length(2);
+
+    // /dev/shm is one tmpfs for the pod, and so is a Memory emptyDir.
+    expect(exec(pod, 'a', ['sh', '-c', 'echo shm-ok > /dev/shm/x && echo mem-ok > /mem/y']).code).to.equal(0);
+    const seen = exec(pod, 'b', ['cat', '/dev/shm/x', '/mem/y']);
+    expect(seen.stdout).to.equal('shm-ok\nmem-ok\n');
+    expect(existsSync(join(pod.dir, 'shm', 'x')), 'shm write reached the host dir').to.equal(false);
+
+    // Hostname from the launch file, lo up (IFF_UP = 0x1), and only lo.
+    expect(exec(pod, 'b', ['hostname']).stdout).to.equal(`pod${seq}\n`);
+    const flags = exec(pod, 'b', ['cat', '/sys/class/net/lo/flags']).stdout.trim();
+    expect(Number(flags) & 1, `lo flags ${flags}`).to.equal(1);
+    expect(exec(pod, 'b', ['ls', '/sys/class/net']).stdout.trim()).to.equal('lo');
+
+    await stop(pod);
+    expect(alive(pause) || alive(a) || alive(b)).to.equal(false);
+    expect(pod.state('a')).to.include({ exitCode: 137, signal: 9, reason: 'Error' });
+    expect(pod.state('b').finishedAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  });
+
+  it('gives each container its own PID namespace by default (the command is PID 1)', async () => {
+    const pod = await startPod({ containers: [{ name: 'solo', args: ['sh', '-c', 'echo pid=$$; exec sleep 3600'] }] });
+    await waitFor(() => pod.log('solo').includes('pid='), 'first log line');
+    expect(pod.log('solo')).to.include('stdout F pid=1\n');
+    const ps = exec(pod, 'solo', ['ps', '-o', 'pid,args']);
+    expect(ps.stdout).to.match(/^\s*1\s+sleep 3600/m);
+    expect(ps.stdout).to.not.include('pause');
+    await stop(pod);
+  });
+
+  it('writes CRI logs with stream names and F/P tags, exit records, and StartError for a failed exec', async () => {
+    const long = 20000;
+    const pod = await startPod({
+      containers: [
+        {
+          name: 'talk',
+          args: ['sh', '-c', `echo out1; echo err1 >&2; head -c ${long} /dev/zero | tr '\\0' a; echo; printf tail; exit 3`],
+        },
+        { name: 'bad', args: ['/nonexistent'] },
+        { name: 'ok', args: ['true'] },
+      ],
+    });
+    expect(pod.hs.ready).to.equal(true);
+    expect(pod.hs.failed.get('bad')).to.equal('exec execve 2 /nonexistent');
+    expect(pod.state('bad')).to.deep.include({ reason: 'StartError', exitCode: 128 });
+    expect(pod.state('bad').error).to.deep.equal({ step: 'exec', syscall: 'execve', errno: 2, path: '/nonexistent' });
+
+    const st = await waitFor(() => (pod.state('talk').finishedAt ? pod.state('talk') : undefined), 'talk to exit');
+    expect(st).to.include({ exitCode: 3, signal: null, reason: 'Error', pid: pod.hs.started.get('talk')!.pid });
+    expect(st.startedAt).to.match(/Z$/);
+    const okState = await waitFor(() => (pod.state('ok').finishedAt ? pod.state('ok') : undefined), 'ok to exit');
+    expect(okState).to.include({ exitCode: 0, reason: 'Completed' });
+
+    const lines = pod.log('talk').split('\n').filter(Boolean);
+    const parsed = lines.map((l) => {
+      const m = /^(\S+) (stdout|stderr) ([FP]) (.*)$/.exec(l);
+      expect(m, l.slice(0, 80)).to.not.equal(null);
+      return { ts: m![1], stream: m![2], tag: m![3], text: m![4] };
+    });
+    for (const p of parsed) expect(p.ts).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    expect(parsed.find((p) => p.text === 'out1')).to.include({ stream: 'stdout', tag: 'F' });
+    expect(parsed.find((p) => p.text === 'err1')).to.include({ stream: 'stderr', tag: 'F' });
+    const big = parsed.filter((p) => /^a+$/.test(p.text));
+    expect(big.map((p) => p.tag)).to.deep.equal(['P', 'F']);
+    expect(big.map((p) => p.text.length).reduce((x, y) => x + y)).to.equal(long);
+    // Streams are read independently, so only the order within one stream is meaningful.
+    const out = parsed.filter((p) => p.stream === 'stdout');
+    expect(out[out.length - 1]).to.include({ tag: 'P', text: 'tail' });
+
+    // The monitor outlives its containers: the pause holds the sandbox until SIGTERM.
+    expect(alive(pod.monitor().pid)).to.equal(true);
+    expect(alive(pod.monitor().pausePid)).to.equal(true);
+    await stop(pod);
+    expect(alive(pod.monitor().pausePid)).to.equal(false);
+  });
+
+  it('binds volumes rw and ro, keeps subPath inside the volume and image symlinks inside the root', async () => {
+    const vol = join(base, 'vol');
+    mkdirSync(join(vol, 'real'), { recursive: true });
+    writeFileSync(join(vol, 'real', 'f'), 'in-volume\n');
+    symlinkSync('/etc', join(vol, 'sub'));
+    const linkLayer = join(base, 'linklayer');
+    mkdirSync(linkLayer, { recursive: true });
+    symlinkSync('/etc', join(linkLayer, 'data'));
+    const pod = await startPod({
+      containers: [
+        {
+          name: 'v',
+          args: SLEEP,
+          extraLowers: [linkLayer],
+          binds: [
+            ['bind', vol, '/rw', 'rw', 'dir'],
+            ['bind', vol, '/ro', 'ro', 'dir'],
+            ['bindsub', vol, 'real', '/deep/sub', 'rw', 'dir'],
+            ['bind', vol, '/data', 'rw', 'dir'],
+          ],
+        },
+        { name: 'escape', args: SLEEP, binds: [['bindsub', vol, 'sub', '/x', 'ro', 'dir']] },
+      ],
+    });
+    expect(pod.hs.started.has('v'), pod.hs.lines.join('|')).to.equal(true);
+    expect(pod.hs.failed.get('escape')).to.match(/^volume openat2 18 sub$/); // EXDEV
+
+    expect(exec(pod, 'v', ['sh', '-c', 'echo w > /rw/written']).code).to.equal(0);
+    expect(readFileSync(join(vol, 'written'), 'utf8')).to.equal('w\n');
+    const ro = exec(pod, 'v', ['sh', '-c', 'echo w > /ro/nope']);
+    expect(ro.code).to.not.equal(0);
+    expect(ro.stderr).to.match(/Read-only file system/);
+    expect(exec(pod, 'v', ['cat', '/deep/sub/f']).stdout).to.equal('in-volume\n');
+
+    // /data -> /etc in the image: the bind lands on the container's /etc, never the host's.
+    expect(exec(pod, 'v', ['sh', '-c', 'echo m > /data/podrun-marker && cat /etc/podrun-marker']).stdout).to.equal('m\n');
+    expect(existsSync('/etc/podrun-marker')).to.equal(false);
+    expect(readFileSync(join(vol, 'podrun-marker'), 'utf8')).to.equal('m\n');
+    expect(readFileSync('/proc/1/mountinfo', 'utf8')).to.not.include(vol);
+    await stop(pod);
+  });
+
+  it('exec joins the mount and PID namespaces, propagates the exit status and allocates a pty with --tty', async () => {
+    const pod = await startPod({ containers: [{ name: 'x', args: SLEEP, cwd: '/work/dir' }] });
+    writeFileSync(join(pod.dir, 'c', 'x', 'upper', 'only-in-x'), 'x\n');
+    expect(exec(pod, 'x', ['cat', '/only-in-x']).stdout).to.equal('x\n');
+    expect(exec(pod, 'x', ['cat', '/proc/1/cmdline']).stdout).to.equal('sleep\x003600\x00');
+    expect(exec(pod, 'x', ['pwd'], ['--cwd', '/work/dir']).stdout).to.equal('/work/dir\n');
+    expect(exec(pod, 'x', ['sh', '-c', 'exit 7']).code).to.equal(7);
+    expect(exec(pod, 'x', ['sh', '-c', 'kill -TERM $$']).code).to.equal(128 + 15);
+    expect(exec(pod, 'x', ['id', '-u'], ['--user', '1000:1000']).stdout).to.equal('1000\n');
+    const missing = exec(pod, 'x', ['no-such-command']);
+    expect(missing.code).to.equal(127);
+    expect(missing.stderr).to.match(/^podrun-helper: exec: execve no-such-command: No such file or directory/);
+
+    const tty = exec(pod, 'x', ['sh', '-c', 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty'], ['--tty']);
+    expect(tty.code, tty.stderr).to.equal(0);
+    expect(tty.stdout.replace(/\r/g, '')).to.equal('/dev/pts/0\nboth-tty\n');
+    const plain = exec(pod, 'x', ['sh', '-c', '[ -t 1 ] || echo not-a-tty']);
+    expect(plain.stdout).to.equal('not-a-tty\n');
+
+    // A wrong start time means the pid was recycled: refused, nothing run.
+    const s = pod.hs.started.get('x')!;
+    const stale = spawnSync(helperPath(), ['exec', '--pid', String(s.pid), '--start-time', String(s.startTime + 1), '--', 'true'], {
+      encoding: 'utf8',
+    });
+    expect(stale.status).to.equal(126);
+    expect(stale.stderr).to.match(/No such process/);
+    await stop(pod);
+  });
+
+  it('reaps everything and writes final states on SIGTERM, leaving no process or mount behind', async () => {
+    const pod = await startPod({
+      pid: 'pod',
+      containers: [
+        { name: 'p1', args: ['sh', '-c', 'sleep 3600 & sleep 3600'] },
+        { name: 'p2', args: SLEEP },
+      ],
+    });
+    const m = pod.monitor();
+    expect(m.pausePid).to.equal(pod.hs.pause!.pid);
+    expect(m.pauseStartTime).to.equal(pod.hs.pause!.startTime);
+    expect(m.startTime).to.equal(startTime(m.pid));
+    // A background child in the container: gone too once the pod's PID namespace ends.
+    const kids = await waitFor(() => {
+      const ps = exec(pod, 'p1', ['sh', '-c', 'ps -o pid,args | grep -c "sleep 3600"']).stdout.trim();
+      return Number(ps) >= 3 ? ps : undefined;
+    }, 'background sleep');
+    expect(Number(kids)).to.be.at.least(3);
+    const pids = [m.pid, m.pausePid, pod.hs.started.get('p1')!.pid, pod.hs.started.get('p2')!.pid];
+    await stop(pod);
+    for (const p of pids) expect(alive(p), `pid ${p}`).to.equal(false);
+    for (const n of ['p1', 'p2']) expect(pod.state(n)).to.include({ exitCode: 137, reason: 'Error' });
+    expect(readFileSync(join(pod.dir, 'monitor.log'), 'utf8')).to.match(/stopped\n$/);
+    expect(mountPoints().filter((x) => x.startsWith(base))).to.deep.equal([]);
+  });
+});
