@@ -221,6 +221,7 @@ export async function unpackLayer(
 
   const applyXattrs = (path: string, h: TarHeader) => {
     for (const [key, value] of Object.entries(h.xattrs)) {
+      if (key.includes('\0') || key === '') fail(`xattr name ${JSON.stringify(key)} is invalid`);
       if (key.startsWith('trusted.overlay.'))
         fail(`xattr ${key} is reserved for overlayfs; a layer may not set it`, 'whiteouts are expressed as .wh. entries');
       try {
