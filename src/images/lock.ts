@@ -4,6 +4,7 @@
 // The kernel drops a flock when its holder dies, so a SIGKILLed pull never leaves a stale lock.
 import { closeSync, mkdirSync, openSync } from 'fs';
 import { dirname } from 'path';
+import { PodrunError } from '../errors';
 import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, native } from '../runtime/native';
 
 export type LockMode = 'shared' | 'exclusive';
@@ -21,8 +22,16 @@ export async function withFileLock<T>(path: string, mode: LockMode, fn: () => Pr
 }
 
 export async function acquire(path: string, mode: LockMode): Promise<() => void> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const fd = openSync(path, 'a', 0o600);
+  let fd: number;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    fd = openSync(path, 'a', 0o600);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+      throw new PodrunError(`cannot open lock file ${path}: ${code}`, 'the image store needs root, or a --root DIR (PODRUN_ROOT) you can write');
+    throw e;
+  }
   const n = native();
   const op = (mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB;
   try {

@@ -265,6 +265,8 @@ export class ImageStore {
       text = readFileSync(this.indexPath(), 'utf8');
     } catch (e) {
       if (isErrno(e, 'ENOENT')) return { version: 1, names: {}, images: {} };
+      if (isErrno(e, 'EACCES') || isErrno(e, 'EPERM'))
+        throw new PodrunError(`cannot read ${this.indexPath()}: permission denied`, 'run podrun as root, or give --root DIR (PODRUN_ROOT) for a store you own');
       throw e;
     }
     try {
