@@ -12,7 +12,15 @@
       "target_name": "podrun-helper",
       "type": "executable",
       "sources": ["addon/src/helper.c", "addon/src/util.c", "addon/src/launch.c", "addon/src/mounts.c", "addon/src/pause.c", "addon/src/container.c", "addon/src/logs.c", "addon/src/monitor.c", "addon/src/exec.c"],
-      "cflags": ["-Wall", "-Wextra", "-std=gnu11", "-O2"]
+      "cflags": ["-Wall", "-Wextra", "-std=gnu11", "-O2"],
+      "ldflags": ["-static", "-s"]
+    },
+    {
+      "target_name": "podrun-pause",
+      "type": "executable",
+      "sources": ["addon/src/pause-tiny.c"],
+      "cflags": ["-Os", "-ffreestanding", "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fcf-protection=none", "-fno-pie"],
+      "ldflags": ["-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-s"]
     }
   ]
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -365,6 +366,51 @@ setup_signals (struct monitor *m)
   return epoll_ctl (m->epfd, EPOLL_CTL_ADD, m->sigfd, &ev);
 }
 
+/* The pause binary (podrun-pause, beside this one) copied into a sealed memfd: the pause is
+   visible to the containers of a pod with a shared PID namespace, and /proc/1/exe must not lead
+   to a file on the host they could write (CVE-2019-5736).  Falls back to `podrun-helper pause`
+   from /proc/self/exe.  */
+static int
+open_pause_exe (void)
+{
+  char self[PATH_MAX], path[PATH_MAX + 32], *slash;
+  cleanup_close int src = -1;
+  int mfd = -1;
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  struct stat st;
+  if (n > 0)
+    {
+      self[n] = '\0';
+      slash = strrchr (self, '/');
+      if (slash)
+        {
+          *slash = '\0';
+          snprintf (path, sizeof path, "%s/podrun-pause", self);
+          src = open (path, O_RDONLY | O_CLOEXEC);
+        }
+    }
+  if (src >= 0 && fstat (src, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0 && st.st_size < (1 << 20))
+    {
+      /* MFD_EXEC (Linux 6.3) keeps it executable under vm.memfd_noexec=1.  */
+      mfd = memfd_create ("podrun-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING | 0x0010U);
+      if (mfd < 0)
+        mfd = memfd_create ("podrun-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+      if (mfd >= 0)
+        {
+          char buf[8192];
+          ssize_t r;
+          int ok = 1;
+          while (ok && (r = read (src, buf, sizeof buf)) > 0)
+            ok = podrun_write_all (mfd, buf, (size_t) r) == 0;
+          if (ok && fcntl (mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0)
+            return mfd;
+          close (mfd);
+        }
+    }
+  podrun_log ("podrun-pause not usable beside the helper, running `podrun-helper pause`");
+  return open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+}
+
 static int
 open_own_log (const struct podrun_pod *pod)
 {
@@ -426,7 +472,7 @@ podrun_monitor_main (int argc, char **argv)
   ctx.devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   ctx.host_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   {
-    cleanup_close int self_exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    cleanup_close int self_exe = open_pause_exe ();
     if (ctx.devnull < 0 || ctx.host_pidns < 0 || self_exe < 0)
       {
         podrun_fail (&err, errno, "monitor", "open", "/proc/self");
