@@ -32,7 +32,10 @@ describe('pod delete (integration)', function () {
   after(() => tearDownSuite(s));
 
   it('9. leaves mountinfo, the process table and the state dirs as they were before apply', () => {
-    const mountsBefore = mountPoints();
+    // Other suites on this machine may mount and unmount meanwhile: compare what concerns podrun's
+    // paths (the pod's rootfs, volumes and shm all live under the root) plus /dev/shm.
+    const ours = () => mountPoints().filter((m) => m.startsWith(s!.root) || m.startsWith('/dev/shm/'));
+    const mountsBefore = ours();
     const stateBefore = { pods: ls(join(s!.root, 'pods')), runPods: ls(join(s!.root, 'run', 'pods')), locks: ls(join(s!.root, 'run', 'locks')) };
     const m = writeManifest(
       join(s!.root, 'manifests'),
@@ -61,7 +64,7 @@ describe('pod delete (integration)', function () {
     expect(pids.every(alive)).to.equal(true);
     // the Memory emptyDir is a tmpfs inside the pod, not on the host
     waitFor(() => readFileSync(`/proc/${v.pids.mem}/mountinfo`, 'utf8').split('\n').some((l) => l.split(' ')[4] === '/m' && l.includes(' - tmpfs ')), 10_000, 'tmpfs at /m');
-    expect(mountPoints()).to.deep.equal(mountsBefore);
+    expect(ours()).to.deep.equal(mountsBefore);
 
     const t0 = Date.now();
     const d = s!.run(['delete', 'pod', 'del']);
@@ -69,7 +72,7 @@ describe('pod delete (integration)', function () {
     expect(d.stdout).to.equal('pod "del" deleted\n');
     expect(Date.now() - t0).to.be.lessThan(10_000);
     expect(pids.filter(alive)).to.deep.equal([]);
-    expect(mountPoints()).to.deep.equal(mountsBefore);
+    expect(ours()).to.deep.equal(mountsBefore);
     expect({ pods: ls(join(s!.root, 'pods')), runPods: ls(join(s!.root, 'run', 'pods')), locks: ls(join(s!.root, 'run', 'locks')) }).to.deep.equal(stateBefore);
     const g = s!.run(['get', 'pod', 'del']);
     expect(g.code).to.equal(1);
