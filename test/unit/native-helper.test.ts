@@ -1,0 +1,96 @@
+// The helper re-validates its launch file before doing anything (docs/protocol.md): these run
+// without root, because validation comes before any mount or namespace work, and check the exact
+// `error validate DIRECTIVE 22 VALUE` record on fd 3 for each kind of bad input.
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { helperPath } from '../../src/runtime/native';
+
+function encode(parts: string[]): Buffer {
+  return Buffer.from(parts.map((s) => s + '\0').join(''));
+}
+
+function monitor(file: string): Promise<{ code: number | null; records: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(helperPath(), ['monitor', file], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    let buf = '';
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d) => (buf += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, records: buf.split('\n').filter(Boolean) }));
+  });
+}
+
+describe('podrun-helper launch file validation', function () {
+  this.timeout(20_000);
+  let dir = '';
+  const pod = (): string[] => ['podrun-launch-v1', 'key', 'default_x', 'ns', 'net', 'pod', 'poddir', join(dir, 'pod')];
+  const container = (extra: string[] = []): string[] => [
+    'container', 'c',
+    'lower', '/l1', 'upper', '/u', 'work', '/w', 'rootfs', '/r', 'log', '/log', 'state', '/state.json',
+    ...extra,
+    'arg', 'true',
+    'end',
+  ];
+
+  before(function () {
+    try {
+      helperPath();
+    } catch {
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), 'podrun-validate-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function expectInvalid(parts: string[] | Buffer, record: string) {
+    const file = join(dir, 'launch');
+    writeFileSync(file, Buffer.isBuffer(parts) ? parts : encode(parts));
+    const r = await monitor(file);
+    expect(r.records).to.deep.equal([record.replace('FILE', file)]);
+    expect(r.code).to.equal(1);
+    // Nothing was started or written.
+    expect(existsSync(join(dir, 'pod', 'monitor.json'))).to.equal(false);
+  }
+
+  it('rejects a file without the version header', () => expectInvalid(['key', 'x'], 'error validate podrun-launch-v1 22 FILE'));
+  it('rejects an unknown directive', () => expectInvalid([...pod(), 'bogus', 'x'], 'error validate directive 22 bogus'));
+  it('rejects a directive cut short (wrong argument count)', () =>
+    expectInvalid([...pod(), 'container', 'c', 'bind', '/src', '/dst'], 'error validate bind 22 FILE'));
+  it('rejects a relative path', () => expectInvalid(['podrun-launch-v1', 'poddir', 'pods/x'], 'error validate poddir 22 pods/x'));
+  it('rejects `..` in a path', () => expectInvalid([...pod(), ...container(['lower', '/a/../etc'])], 'error validate lower 22 /a/../etc'));
+  it('rejects a value of 4096 bytes or more', () =>
+    expectInvalid(['podrun-launch-v1', 'poddir', '/' + 'a'.repeat(4096)], 'error validate poddir 22 (value longer than 4095 bytes)'));
+  it('rejects a mount destination under /proc', () =>
+    expectInvalid([...pod(), ...container(['bind', '/src', '/proc/sys', 'rw', 'dir'])], 'error validate bind 22 /proc/sys'));
+  it('rejects a subPath that climbs out', () =>
+    expectInvalid([...pod(), ...container(['bindsub', '/vol', '../etc', '/x', 'ro', 'dir'])], 'error validate bindsub 22 ../etc'));
+  it('rejects an unknown namespace mode', () => expectInvalid([...pod(), 'ns', 'net', 'container'], 'error validate ns 22 container'));
+  it('rejects a container directive outside a container block', () =>
+    expectInvalid([...pod(), 'lower', '/l'], 'error validate lower 22 (directive outside its block)'));
+  it('rejects a container without an upper dir', () =>
+    expectInvalid([...pod(), 'container', 'c', 'lower', '/l', 'arg', 'true', 'end'], 'error validate container 22 c'));
+  it('rejects a duplicate container name', () =>
+    expectInvalid([...pod(), ...container(), ...container()], 'error validate container 22 c'));
+  it('rejects a bad user', () => expectInvalid([...pod(), ...container(['user', '-1', '0', ''])], 'error validate user 22 -1'));
+  it('rejects an env entry without =', () => expectInvalid([...pod(), ...container(['env', 'NOEQUALS'])], 'error validate env 22 NOEQUALS'));
+  it('rejects a file that does not end with NUL', () =>
+    expectInvalid(Buffer.concat([encode(pod()), Buffer.from('key')]), 'error validate launch 22 FILE'));
+  it('rejects an unterminated container block', () =>
+    expectInvalid([...pod(), 'container', 'c', 'lower', '/l'], 'error validate end 22 FILE'));
+  it('reports a missing launch file with its errno', () =>
+    expectInvalid(Buffer.alloc(0), 'error validate launch 22 FILE').then(async () => {
+      const r = await monitor(join(dir, 'missing'));
+      expect(r.records).to.deep.equal([`error validate open 2 ${join(dir, 'missing')}`]);
+    }));
+
+  it('exec refuses bad usage and a pid that does not exist, with exit 126', () => {
+    const usage = spawnSync(helperPath(), ['exec', '--', 'true'], { encoding: 'utf8' });
+    expect(usage.status).to.equal(126);
+    expect(usage.stderr).to.match(/--pid and --start-time are required/);
+    const gone = spawnSync(helperPath(), ['exec', '--pid', '999999999', '--start-time', '1', '--', 'true'], { encoding: 'utf8' });
+    expect(gone.status).to.equal(126);
+    expect(gone.stderr).to.match(/^podrun-helper: exec: pidfd_open: (No such process|Invalid argument)/);
+  });
+});
