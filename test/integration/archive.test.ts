@@ -87,6 +87,27 @@ describe('image archives: save and load', function () {
     const dir = join(t.root, 'copied');
     execFileSync('skopeo', ['copy', '-q', `oci-archive:${file}`, `dir:${dir}`]);
     expect(ls(dir)).to.include.members(['manifest.json', rec.layers[0].digest.slice(7)]);
+    // The docker-style manifest.json is what `docker load` reads; skopeo's docker-archive reader
+    // takes the same file through it and sees the uncompressed layer (its diff ID).
+    const dinsp = JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${file}`], { encoding: 'utf8' }));
+    expect(dinsp.Layers).to.deep.equal([rec.layers[0].diffId]);
+    execFileSync('skopeo', ['copy', '-q', `docker-archive:${file}`, `dir:${join(t.root, 'copied2')}`]);
+  });
+
+  it('saves several images (by name and by id) into one archive and loads them all', () => {
+    expect(podrun(rootA(), ['import', rootfs, 'one:1']).code).to.equal(0);
+    const extra = join(t.root, 'small');
+    require('fs').mkdirSync(extra);
+    writeFileSync(join(extra, 'hello'), 'hi\n');
+    const id2 = podrun(rootA(), ['import', extra, 'two:1']).stdout.trim();
+    expect(podrun(rootA(), ['import', extra, 'two:also']).code).to.equal(0);
+    const file = join(t.root, 'many.tar');
+    const s = podrun(rootA(), ['save', '-o', file, 'one:1', id2.slice(7, 19)]);
+    expect(s.code, s.stderr).to.equal(0);
+    const l = podrun(rootB(), ['load', '-i', file]);
+    expect(l.code, l.stderr).to.equal(0);
+    expect(l.stdout.split('\n').filter(Boolean).sort()).to.deep.equal(['Loaded image: docker.io/library/one:1', 'Loaded image: docker.io/library/two:1']);
+    expect(storeOf(rootB()).get('two:1').imageId).to.equal(id2);
   });
 
   it('loads a docker-archive made by skopeo (legacy layout, symlinked layer)', async () => {
