@@ -5,12 +5,14 @@
 
      monitor                                   child
      -------                                   -----
-     pipes, pty, log file
+     socketpair (sync), pipes, log file
      [pid pod: setns(pause, NEWPID)]
      clone3(CLONE_PIDFD [|NEWPID])  ------->   setsid
      [pid pod: setns(host pidns)]              setns(pause pidfd, NEWNS|NEWNET|NEWIPC|NEWUTS)
                                                unshare(NEWNS), rootfs, pivot_root
-                                               cwd, stdio, user, signals
+                                               cwd
+     sync 2a (tty 1): receive the pty master <-- open /dev/ptmx (the container's devpts), send it
+                                               stdio, user, signals
      sync 2: read record or EOF   <-------     execve (EOF) / record + _exit(1)
 */
 #include "container.h"
@@ -24,6 +26,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -33,7 +36,7 @@
 struct child_fds
 {
   int sync, in, out, err;
-  int tty; /* 1: IN is the pty slave, make it the controlling terminal */
+  int tty; /* 1: open a pty in the container's devpts, send the master over SYNC */
   unsigned ns_flags;
   const char *path_env;
 };
@@ -85,6 +88,53 @@ fail (int sync_fd, int e, const char *step, const char *syscall, const char *pat
   podrun_sync_fail (sync_fd, &err);
 }
 
+static int
+send_fd (int sock, int fd)
+{
+  char byte = 'T';
+  struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg;
+  struct cmsghdr *cm;
+  memset (&msg, 0, sizeof msg);
+  memset (&u, 0, sizeof u);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &fd, sizeof fd);
+  return sendmsg (sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* The pty comes from the container's own devpts (after pivot_root /dev/ptmx is its
+   pts/ptmx), so `tty` inside names a device the container can see.  */
+static int
+open_container_pty (int sync_fd)
+{
+  int master, slave, unlock = 0;
+  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    fail (sync_fd, errno, "tty", "open", "/dev/ptmx");
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    fail (sync_fd, errno, "tty", "ioctl", "TIOCSPTLCK");
+  slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    fail (sync_fd, errno, "tty", "ioctl", "TIOCGPTPEER");
+  /* sync 2a. (child) */
+  if (send_fd (sync_fd, master) < 0)
+    fail (sync_fd, errno, "tty", "sendmsg", NULL);
+  close (master);
+  return slave;
+}
+
 static void __attribute__ ((noreturn))
 container_child (const struct podrun_pod *pod, const struct podrun_container *c, int pause_pidfd,
                  const struct child_fds *f)
@@ -113,7 +163,13 @@ container_child (const struct podrun_pod *pod, const struct podrun_container *c,
   if (fchdir (cwdfd) < 0)
     fail (f->sync, errno, "cwd", "fchdir", c->cwd);
 
-  if (dup2 (f->in, 0) < 0 || dup2 (f->out, 1) < 0 || dup2 (f->err, 2) < 0)
+  if (f->tty)
+    {
+      int slave = open_container_pty (f->sync);
+      if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
+        fail (f->sync, errno, "stdio", "dup2", NULL);
+    }
+  else if (dup2 (f->in, 0) < 0 || dup2 (f->out, 1) < 0 || dup2 (f->err, 2) < 0)
     fail (f->sync, errno, "stdio", "dup2", NULL);
   if (f->tty && ioctl (0, TIOCSCTTY, 0) < 0)
     fail (f->sync, errno, "stdio", "ioctl", "TIOCSCTTY");
@@ -161,19 +217,44 @@ new_stream (int fd, int log_fd, const char *name)
   return s;
 }
 
+/* sync 2a. (monitor) The pty master, or the child's failure record.  */
 static int
-open_pty (int *master, int *slave, podrun_err_t *err)
+recv_pty_master (int sock, int *master, podrun_err_t *err)
 {
-  *master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (*master < 0)
-    return podrun_fail (err, errno, "tty", "posix_openpt", "/dev/ptmx");
-  if (unlockpt (*master) < 0)
-    return podrun_fail (err, errno, "tty", "unlockpt", "/dev/ptmx");
-  /* TIOCGPTPEER opens the peer of this very master, not whatever path ptsname names.  */
-  *slave = ioctl (*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (*slave < 0)
-    return podrun_fail (err, errno, "tty", "ioctl", "TIOCGPTPEER");
-  return 0;
+  char data[PATH_MAX + 128];
+  struct iovec iov = { .iov_base = data, .iov_len = sizeof data - 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg;
+  struct cmsghdr *cm;
+  ssize_t n;
+  memset (&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  do
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return podrun_fail (err, errno, "tty", "recvmsg", NULL);
+  cm = CMSG_FIRSTHDR (&msg);
+  if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+    {
+      memcpy (master, CMSG_DATA (cm), sizeof *master);
+      return 0;
+    }
+  if (n == 0)
+    return podrun_fail (err, EPROTO, "tty", "recvmsg", NULL);
+  data[n] = '\0';
+  if (n > 0 && data[n - 1] == '\n')
+    data[n - 1] = '\0';
+  if (podrun_err_parse (data, err) < 0)
+    return podrun_fail (err, EPROTO, "tty", "recvmsg", NULL);
+  return -1;
 }
 
 int
@@ -191,17 +272,13 @@ podrun_container_spawn (const struct podrun_pod *pod, struct podrun_container *c
   log_fd = open (c->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (log_fd < 0)
     return podrun_fail (err, errno, "log", "open", c->log);
-  if (pipe2 (fds, O_CLOEXEC) < 0)
-    return podrun_fail (err, errno, "sync", "pipe2", NULL);
+  /* SEQPACKET: one failure record per message, the pty master as SCM_RIGHTS, EOF at exec.  */
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+    return podrun_fail (err, errno, "sync", "socketpair", NULL);
   sync_rd = fds[0];
   sync_wr = fds[1];
   if (c->tty)
-    {
-      if (open_pty (&out_rd, &out_wr, err) < 0)
-        return -1;
-      f.in = f.out = f.err = out_wr;
-      f.tty = 1;
-    }
+    f.tty = 1;
   else
     {
       if (pipe2 (fds, O_CLOEXEC) < 0)
@@ -260,6 +337,11 @@ podrun_container_spawn (const struct podrun_pod *pod, struct podrun_container *c
 
   c->pid = pid;
   c->pidfd = pidfd;
+  if (c->tty && recv_pty_master (sync_rd, &out_rd, err) < 0)
+    {
+      c->status = PODRUN_CTR_START_ERROR;
+      return -1;
+    }
   /* sync 2. (monitor) */
   if (podrun_sync_wait (sync_rd, err) < 0)
     {

@@ -27,6 +27,8 @@ interface ContainerOpts {
   extraLowers?: string[];
   cwd?: string;
   user?: [string, string, string];
+  tty?: boolean;
+  stdin?: boolean;
 }
 
 interface PodOpts {
@@ -164,7 +166,7 @@ describe('podrun-helper (monitor, pause, exec)', function () {
       d.push(['cwd', c.cwd ?? '/'], ['user', ...(c.user ?? ['0', '0', ''])]);
       for (const e of [PATH_ENV, ...(c.env ?? [])]) d.push(['env', e]);
       for (const a of c.args) d.push(['arg', a]);
-      d.push(['stdin', '0'], ['tty', '0'], ['end']);
+      d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0'], ['end']);
     }
     const launch = join(dir, 'launch');
     writeFileSync(launch, encode(d));
@@ -293,6 +295,24 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(alive(pod.monitor().pausePid)).to.equal(true);
     await stop(pod);
     expect(alive(pod.monitor().pausePid)).to.equal(false);
+  });
+
+  it('gives a tty container a pty from its own devpts and keeps stdin open with stdin 1', async () => {
+    const pod = await startPod({
+      containers: [
+        { name: 't', tty: true, args: ['sh', '-c', 'tty; [ -t 0 ] && echo stdin-tty; exec sleep 3600'] },
+        { name: 'in', stdin: true, args: ['sh', '-c', 'cat; echo stdin-closed'] },
+        { name: 'noin', args: ['sh', '-c', 'cat; echo stdin-null'] },
+      ],
+    });
+    expect(pod.hs.started.size, pod.hs.lines.join('|')).to.equal(3);
+    await waitFor(() => pod.log('t').includes('stdin-tty'), 'tty output');
+    expect(pod.log('t')).to.match(/ stdout F \/dev\/pts\/0\r\n.* stdout F stdin-tty\r\n/s);
+    await waitFor(() => pod.log('noin').includes('stdin-null'), '/dev/null stdin to end cat');
+    await sleep(300);
+    expect(pod.log('in')).to.equal('');
+    expect(pod.state('in').finishedAt).to.equal(undefined);
+    await stop(pod);
   });
 
   it('binds volumes rw and ro, keeps subPath inside the volume and image symlinks inside the root', async () => {
