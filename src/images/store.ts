@@ -415,12 +415,8 @@ export class ImageStore {
       }
       if (opts.repoDigest && !entry.repoDigests.includes(opts.repoDigest)) entry.repoDigests.push(opts.repoDigest);
       ix.images[manifestDigest] = entry;
-      if (key) {
-        const old = ix.names[key];
-        ix.names[key] = manifestDigest;
-        // An image that lost its last name stays as a dangling <none> entry until rmi/prune.
-        void old;
-      }
+      // An image that loses its last name here stays as a dangling <none> entry until rmi/prune.
+      if (key) ix.names[key] = manifestDigest;
       return this.toRecord(ix, entry);
     });
   }
