@@ -650,11 +650,27 @@ export function createTarWriter(out: NodeJS.WritableStream, opts: { end?: boolea
 
   async function add(header: TarHeader, body?: Buffer | Readable): Promise<void> {
     if (finished_) throw new PodrunError('tar: add() after finish()');
-    await write(encodeHeader(header));
+    if (failed) throw failed;
+    // Checks that need no I/O come first, so a refused entry leaves the archive consistent.
+    const encoded = encodeHeader(header);
+    if (Buffer.isBuffer(body) && body.length !== header.size) throw sizeMismatch(header, body.length);
+    if (!body && header.size !== 0) throw sizeMismatch(header, 0);
+    try {
+      await addEntry(header, encoded, body);
+    } catch (e) {
+      // A half-written entry makes the archive unusable: fail the output too, so whoever reads
+      // it (a pipe, a hash, an upload) sees an error instead of waiting for more.
+      failed ??= e as Error;
+      (out as unknown as { destroy?(e: Error): void }).destroy?.(e as Error);
+      throw e;
+    }
+  }
+
+  async function addEntry(header: TarHeader, encoded: Buffer, body?: Buffer | Readable): Promise<void> {
+    await write(encoded);
     let written = 0;
     if (Buffer.isBuffer(body)) {
       written = body.length;
-      if (written !== header.size) throw sizeMismatch(header, written);
       await write(body);
     } else if (body) {
       for await (const chunk of body as AsyncIterable<Buffer | string>) {
@@ -667,7 +683,7 @@ export function createTarWriter(out: NodeJS.WritableStream, opts: { end?: boolea
         await write(b);
       }
       if (written !== header.size) throw sizeMismatch(header, written);
-    } else if (header.size !== 0) throw sizeMismatch(header, 0);
+    }
     await write(Buffer.alloc(padding(written)));
   }
 

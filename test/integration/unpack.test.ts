@@ -25,7 +25,7 @@ function h(s: Spec): TarHeader {
     devminor: 0,
     xattrs: {},
     ...s,
-    size: s.body !== undefined ? Buffer.byteLength(s.body) : 0,
+    size: s.body !== undefined ? Buffer.byteLength(s.body) : (s.size ?? 0),
   };
 }
 
@@ -138,6 +138,33 @@ describe('unpack', function () {
     expect(readFileSync(join(dest, 'e'), 'utf8')).to.equal('file replaced the dir');
     expect(readFileSync(join(dest, 'g'), 'utf8')).to.equal('one'); // the old inode, as tar does
     expect(readFileSync(join(dest, 'f'), 'utf8')).to.equal('two');
+  });
+
+  it('streams a large file to disk without holding it in memory', async () => {
+    const dest = fresh('big');
+    const size = 192 * 1024 * 1024;
+    const chunk = Buffer.alloc(1024 * 1024, 0x5a);
+    const pipe = new PassThrough({ highWaterMark: 64 * 1024 });
+    const w = createTarWriter(pipe);
+    const writing = (async () => {
+      await w.add(h({ name: 'big', size }), Readable.from((function* () {
+        for (let i = 0; i < size / chunk.length; i++) yield chunk;
+      })()));
+      await w.finish();
+    })();
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    try {
+      const res = await unpackLayer(pipe, dest, { layer: 'big' });
+      expect(res.fileBytes).to.equal(size);
+    } finally {
+      clearInterval(timer);
+    }
+    await writing;
+    expect(lstatSync(join(dest, 'big')).size).to.equal(size);
+    expect(peak - before, 'RSS growth while unpacking 192 MiB').to.be.below(64 * 1024 * 1024);
   });
 
   it('refuses a non-empty or missing destination', async () => {

@@ -245,19 +245,47 @@ describe('tar reader/writer', () => {
   });
 
   it('writer refuses a body whose length differs from the header', async () => {
+    // A Buffer body is checked before anything is written: the archive stays usable.
+    const chunks: Buffer[] = [];
+    const ok = new PassThrough();
+    ok.on('data', (c: Buffer) => chunks.push(c));
+    const w0 = createTarWriter(ok);
+    const e0 = await w0.add(hdr('y', { size: 1 }), Buffer.from('long')).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(e0?.message).to.match(/"y" is longer than its header size 1/);
+    await w0.add(hdr('z', { size: 1 }), Buffer.from('z'));
+    await w0.finish();
+    const names: string[] = [];
+    for await (const { header, body } of readTar(Readable.from([Buffer.concat(chunks)]))) {
+      names.push(header.name);
+      body.resume();
+    }
+    expect(names).to.deep.equal(['z']);
+
+    // A stream body found short after its header went out: the output fails too, so a reader
+    // of the pipe sees an error instead of waiting forever.
     const out = new PassThrough();
-    out.resume();
+    const reading = (async () => {
+      for await (const { body } of readTar(out)) body.resume();
+    })();
     const w = createTarWriter(out);
     const e = await w.add(hdr('x', { size: 10 }), Readable.from([Buffer.from('short')])).then(
       () => undefined,
       (err: Error) => err,
     );
     expect(e?.message).to.match(/"x" is shorter than its header size 10/);
-    const e2 = await w.add(hdr('y', { size: 1 }), Buffer.from('long')).then(
+    const readErr = await reading.then(
       () => undefined,
       (err: Error) => err,
     );
-    expect(e2?.message).to.match(/longer/);
+    expect(readErr?.message).to.match(/shorter/);
+    const e2 = await w.add(hdr('later'), Buffer.alloc(0)).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(e2).to.equal(e);
   });
 
   it('writer uses plain ustar when everything fits (no pax header)', () => {
