@@ -24,11 +24,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       return prune(rest, ctx);
     case 'inspect':
       return inspect(rest, ctx);
-    case undefined:
     case '-h':
     case '--help':
       ctx.out(USAGE + '\n');
-      return sub ? 0 : 2;
+      return 0;
+    case undefined:
+      throw new UsageError('image needs a command: ls, rm, prune or inspect', "run 'podrun image --help' for details");
     default:
       throw new UsageError(`unknown image command '${sub}'`, 'use one of: ls, rm, prune, inspect');
   }
