@@ -292,6 +292,7 @@ export async function* readTar(input: NodeJS.ReadableStream): AsyncGenerator<Tar
   let longName: string | undefined;
   let longLink: string | undefined;
   let index = 0;
+  let metaBytes = 0;
   let current: Readable | undefined;
   try {
     for (;;) {
@@ -316,8 +317,11 @@ export async function* readTar(input: NodeJS.ReadableStream): AsyncGenerator<Tar
       const rawSize = num(block, 124, 12, 'size', at);
 
       if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
-        if (rawSize > MAX_META_BYTES)
-          throw new TarFormatError(`tar: extended header of ${rawSize} bytes at offset ${at} exceeds the ${MAX_META_BYTES}-byte cap`);
+        // One cap for all extended headers in front of an entry: many small pax headers with
+        // distinct keys would otherwise pile up in memory.
+        metaBytes += rawSize;
+        if (metaBytes > MAX_META_BYTES)
+          throw new TarFormatError(`tar: extended headers of ${metaBytes} bytes before offset ${at + BLOCK + rawSize} exceed the ${MAX_META_BYTES}-byte cap`);
         const data = await src.readUpTo(rawSize);
         if (data.length < rawSize) throw new TarFormatError(`tar: truncated archive: extended header at offset ${at}`);
         if ((await src.skip(padding(rawSize))) < padding(rawSize))
@@ -368,6 +372,7 @@ export async function* readTar(input: NodeJS.ReadableStream): AsyncGenerator<Tar
       if (longLink !== undefined) h.linkname = longLink;
       if (pax) applyPax(h, pax, at);
       pax = longName = longLink = undefined;
+      metaBytes = 0;
 
       // Old (v7) archives mark directories only with a trailing slash.
       if (type === 'file' && flag !== '7' && h.name.endsWith('/')) type = h.type = 'dir';

@@ -199,6 +199,20 @@ describe('tar reader/writer', () => {
     expect(got[1].h.type).to.equal('symlink');
   });
 
+  it('caps the extended headers buffered in front of one entry', async () => {
+    const withBigXattr = (key: string) => encodeHeader(hdr('f', { xattrs: { [key]: Buffer.alloc(600 * 1024, 1) } }));
+    const paxOnly = (b: Buffer) => b.subarray(0, b.length - 512); // drop the ustar block
+    const one = await unpackAll(Buffer.concat([withBigXattr('user.a'), Buffer.alloc(1024)]));
+    expect(one[0].h.xattrs['user.a'].length).to.equal(600 * 1024);
+    const two = Buffer.concat([paxOnly(withBigXattr('user.a')), withBigXattr('user.b'), Buffer.alloc(1024)]);
+    const e = await unpackAll(two).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(e).to.be.instanceOf(TarFormatError);
+    expect(e!.message).to.match(/extended headers of \d+ bytes .* exceed the 1048576-byte cap/);
+  });
+
   it('interoperates with GNU tar in both directions', async function () {
     const tmp = mkdtempSync(join(tmpdir(), 'podrun-tar-'));
     try {
