@@ -1,7 +1,7 @@
 // Everything apply creates on disk before the monitor runs: the pod dirs, the init layer, each
 // container's upper/work/rootfs/log dirs, emptyDirs, and hostPath checks. Every creation is
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
-import { closeSync, constants, lstatSync, mkdirSync, openSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { SpecError } from '../errors';
 import type { PlannedVolume, PodPlan } from '../plan/types';
@@ -33,6 +33,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
     // Pod-owned dirs: removed whole on undo if this call created their topmost missing ancestor.
     const first = mkdirSync(p, { recursive: true, mode });
     if (first) undo.push(() => rmSync(first, { recursive: true, force: true }));
+    chmodSync(p, mode); // mkdir's mode is filtered by the umask; 0777/1777 must be exact
   };
   const rollback = () => {
     for (const u of undo.reverse())
@@ -44,9 +45,9 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
   };
   try {
     // The shared parents (<root>/pods, <runRoot>/pods) are never undone: other pods live there.
-    mkdirSync(dirname(plan.dirs.pod), { recursive: true, mode: 0o711 });
+    mkdirSync(dirname(plan.dirs.pod), { recursive: true, mode: 0o700 });
     mkdirSync(dirname(plan.dirs.run), { recursive: true, mode: 0o700 });
-    mkdirOwned(plan.dirs.pod, 0o711);
+    mkdirOwned(plan.dirs.pod, 0o700);
     mkdirOwned(plan.dirs.run, 0o700);
     const etc = join(plan.dirs.init, 'etc');
     mkdirOwned(etc);

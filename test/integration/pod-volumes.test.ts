@@ -1,7 +1,7 @@
 // Issue 3, test 4: hostPath volumes, read-write and read-only, a relative hostPath resolved
 // against the manifest's folder, subPath, and hostPath type checks that fail before anything starts.
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -82,6 +82,26 @@ describe('pod hostPath volumes (integration)', function () {
     expect(readFileSync(join(rw, 'out'), 'utf8')).to.equal('from-pod\n');
     expect(readFileSync(join(ro, 'existing'), 'utf8')).to.equal('host-content\n');
     expect(readFileSync(join(manifestDir, 'data', 'out'), 'utf8')).to.equal('rel\n');
+  });
+
+  it('runAsUser: the container runs as that uid/gid and can write its emptyDir; the pod dir is private', () => {
+    const m = writeManifest(
+      manifestDir,
+      'user.yaml',
+      podManifest('user', {
+        securityContext: { runAsUser: 1000, runAsGroup: 1000 },
+        volumes: [{ name: 'e', emptyDir: {} }],
+        containers: [{ name: 'c', command: ['sh', '-c', 'id -u > /e/uid; id -g >> /e/uid; exec sleep 3600'], volumeMounts: [{ name: 'e', mountPath: '/e' }] }],
+      }),
+    );
+    const r = s!.run(['apply', '-f', m]);
+    expect(r.code, r.stderr).to.equal(0);
+    const pod = join(s!.root, 'pods', 'default_user');
+    waitFor(() => existsSync(join(pod, 'volumes', 'e', 'uid')) && readFileSync(join(pod, 'volumes', 'e', 'uid'), 'utf8').split('\n').length > 2, 20_000, 'uid file');
+    expect(readFileSync(join(pod, 'volumes', 'e', 'uid'), 'utf8')).to.equal('1000\n1000\n');
+    expect(statSync(pod).mode & 0o777).to.equal(0o700);
+    const d = s!.run(['delete', 'pod', 'user', '--grace-period', '0']);
+    expect(d.code, d.stderr).to.equal(0);
   });
 
   it('a missing hostPath of type Directory is an error naming the field; nothing is created', () => {
