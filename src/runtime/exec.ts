@@ -7,6 +7,7 @@ import type { PlannedContainer } from '../plan/types';
 import { readContainerState, runningProcess as liveProcess, type PodRecord } from '../state/records';
 import type { ProcessIdentity } from '../state/proc';
 import { parsePodAddress, type PodAddress } from '../state/address';
+import { resolveUser } from './users';
 
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
@@ -88,7 +89,7 @@ export function execEnv(c: PlannedContainer, overrides: string[], tty: boolean):
 }
 
 /** podrun-helper's argv for `exec` (docs/protocol.md, "exec"). */
-export function helperExecArgs(c: PlannedContainer, proc: ProcessIdentity, o: ExecOptions): string[] {
+export function helperExecArgs(podName: string, c: PlannedContainer, proc: ProcessIdentity, o: ExecOptions): string[] {
   if (o.command.length === 0) throw new UsageError('no command given', 'put the command after --, e.g. podrun exec web -- sh');
   if (o.workdir !== undefined && !o.workdir.startsWith('/'))
     throw new UsageError(`-w ${o.workdir}: the working directory must be an absolute path`);
@@ -97,10 +98,10 @@ export function helperExecArgs(c: PlannedContainer, proc: ProcessIdentity, o: Ex
   if (o.stdin) args.push('--stdin');
   const cwd = o.workdir ?? (c.workingDir || '/');
   args.push('--cwd', cwd);
-  const uid = c.user.uid ?? 0;
-  const gid = c.user.gid ?? 0; // apply resolves names to ids; a bare uid gets gid 0, as docker does
-  const groups = c.user.supplementalGroups;
-  args.push('--user', `${uid}:${gid}${groups && groups.length ? `:${groups.join(',')}` : ''}`);
+  // The same resolution apply used for the container (names and group membership from the
+  // image's own /etc/passwd and /etc/group), so exec runs as the container's user.
+  const u = resolveUser(c.user, c.image.layerDirs ?? [], { pod: podName, container: c.name, image: c.image.ref });
+  args.push('--user', `${u.uid}:${u.gid}${u.groups.length ? `:${u.groups.join(',')}` : ''}`);
   for (const kv of execEnv(c, o.env, o.tty)) args.push('--env', kv);
   args.push('--', ...o.command);
   return args;

@@ -2,7 +2,7 @@
 // returns the command's exit status, with and without a terminal. Real pods, as root.
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
-import { mkdirSync, writeFileSync } from 'fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
 import { isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
@@ -24,8 +24,12 @@ describe('exec (integration)', function () {
     const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
     writeFileSync(join(rootfs, 'etc', 'marker'), MARKER + '\n');
     mkdirSync(join(rootfs, 'srv'));
+    appendFileSync(join(rootfs, 'etc', 'group'), 'extra:x:2000:user\n');
     const imp = podrun(root, ['import', rootfs, 'busybox:test']);
     expect(imp.code, imp.stderr).to.equal(0);
+    // the same rootfs with `USER user`: a name resolved from the image's /etc/passwd
+    const impUser = podrun(root, ['import', '-c', 'USER user', rootfs, 'busybox:user']);
+    expect(impUser.code, impUser.stderr).to.equal(0);
     manifest = join(root, 'ex.yaml');
     writeFileSync(
       manifest,
@@ -48,6 +52,7 @@ describe('exec (integration)', function () {
               volumeMounts: [{ name: 'data', mountPath: '/data' }],
             },
             { name: 'done', image: 'busybox:test', imagePullPolicy: 'Never', command: ['true'] },
+            { name: 'asuser', image: 'busybox:user', imagePullPolicy: 'Never', command: ['sleep', '3600'] },
           ],
         },
       }),
@@ -92,6 +97,14 @@ describe('exec (integration)', function () {
     expect(podrun(root, ['exec', 'ex', '-c', 'app', '--', 'id', '-u']).stdout).to.equal('0\n');
   });
 
+  it("runs as the container's user, with its groups from the image", () => {
+    expect(podrun(root, ['exec', 'ex/asuser', '--', 'id']).stdout).to.equal('uid=1000(user) gid=1000(user) groups=2000(extra)\n');
+    // the same identity as the container's own process
+    const status = podrun(root, ['exec', 'ex/asuser', '--', 'cat', '/proc/1/status']).stdout;
+    expect(status).to.match(/^Uid:\s+1000\s+1000/m);
+    expect(status).to.match(/^Groups:\s+2000\s*$/m);
+  });
+
   it('passes stdin only with -i', () => {
     expect(podrun(root, ['exec', '-i', 'ex/app', '--', 'cat'], { input: 'piped\n' }).stdout).to.equal('piped\n');
     expect(podrun(root, ['exec', 'ex/app', '--', 'cat'], { input: 'piped\n' }).stdout).to.equal('');
@@ -100,7 +113,7 @@ describe('exec (integration)', function () {
   it('POD alone takes the first container and says so', () => {
     const r = podrun(root, ['exec', 'ex', '--', 'cat', '/data/v']);
     expect(r.stdout).to.equal('from-the-volume\n');
-    expect(r.stderr).to.contain('Defaulted container "app" out of: app, done');
+    expect(r.stderr).to.contain('Defaulted container "app" out of: app, done, asuser');
   });
 
   it('-t without a terminal warns and runs without one', () => {

@@ -57,7 +57,7 @@ describe('exec: helper arguments', () => {
   const proc = { pid: 42, startTime: 777 };
 
   it('passes identity, cwd, user and the planned env with -e overrides', () => {
-    const args = helperExecArgs(container('app'), proc, { tty: false, stdin: false, env: ['A=2', 'B=x=y'], command: ['sh', '-c', 'exit 3'] });
+    const args = helperExecArgs('web', container('app'), proc, { tty: false, stdin: false, env: ['A=2', 'B=x=y'], command: ['sh', '-c', 'exit 3'] });
     expect(args).to.deep.equal([
       'exec', '--pid', '42', '--start-time', '777', '--cwd', '/srv', '--user', '1000:1001',
       '--env', 'PATH=/bin', '--env', 'A=2', '--env', 'B=x=y', '--', 'sh', '-c', 'exit 3',
@@ -66,17 +66,17 @@ describe('exec: helper arguments', () => {
 
   it('adds --tty/--stdin, TERM for a terminal, a default PATH, -w, and root when no user is planned', () => {
     const c = container('app', { env: [], user: {}, workingDir: '' });
-    const args = helperExecArgs(c, proc, { tty: true, stdin: true, workdir: '/tmp', env: [], command: ['true'] });
+    const args = helperExecArgs('web', c, proc, { tty: true, stdin: true, workdir: '/tmp', env: [], command: ['true'] });
     expect(args.slice(5, 11)).to.deep.equal(['--tty', '--stdin', '--cwd', '/tmp', '--user', '0:0']);
     expect(execEnv(c, [], true)).to.deep.equal(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm']);
-    expect(helperExecArgs(c, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('/');
+    expect(helperExecArgs('web', c, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('/');
   });
 
   it('rejects bad input clearly', () => {
     const c = container('app');
-    expect(() => helperExecArgs(c, proc, { tty: false, stdin: false, env: [], command: [] })).to.throw(/no command given/);
-    expect(() => helperExecArgs(c, proc, { tty: false, stdin: false, env: ['=x'], command: ['true'] })).to.throw(/NAME=value/);
-    expect(() => helperExecArgs(c, proc, { tty: false, stdin: false, env: ['NOEQ'], command: ['true'] })).to.throw(/NAME=value/);
-    expect(() => helperExecArgs(c, proc, { tty: false, stdin: false, workdir: 'rel', env: [], command: ['true'] })).to.throw(/absolute/);
+    expect(() => helperExecArgs('web', c, proc, { tty: false, stdin: false, env: [], command: [] })).to.throw(/no command given/);
+    expect(() => helperExecArgs('web', c, proc, { tty: false, stdin: false, env: ['=x'], command: ['true'] })).to.throw(/NAME=value/);
+    expect(() => helperExecArgs('web', c, proc, { tty: false, stdin: false, env: ['NOEQ'], command: ['true'] })).to.throw(/NAME=value/);
+    expect(() => helperExecArgs('web', c, proc, { tty: false, stdin: false, workdir: 'rel', env: [], command: ['true'] })).to.throw(/absolute/);
   });
 });

@@ -40,7 +40,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     tty = false;
   }
   const proc = runningProcess(rec.plan.name, container);
-  const args = helperExecArgs(container, proc, {
+  const args = helperExecArgs(rec.plan.name, container, proc, {
     tty,
     stdin,
     workdir: str(values.workdir),
