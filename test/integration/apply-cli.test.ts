@@ -2,7 +2,7 @@
 // nothing, --dry-run changes nothing, concurrent applies (different pods / the same pod), and
 // re-apply (unchanged vs configured). Plus get/describe output shapes.
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -100,6 +100,40 @@ describe('apply (CLI)', function () {
       expect(v.pids.c).to.not.equal(pid1);
       expect(v.json.spec.containers[0].env).to.deep.equal([{ name: 'V', value: '2' }]);
       expect(s!.run(['delete', 'pod', 're', '--grace-period', '0']).code).to.equal(0);
+    });
+
+    it("the image's USER name is looked up in its /etc/passwd, and its STOPSIGNAL is what delete sends", () => {
+      const rootfs = join(s!.root, 'src-rootfs');
+      const imp = s!.run(['import', '-c', 'USER user', '-c', 'STOPSIGNAL SIGUSR1', rootfs, 'busybox:user']);
+      expect(imp.code, imp.stderr).to.equal(0);
+      const ghost = s!.run(['import', '-c', 'USER ghost', rootfs, 'busybox:ghost']);
+      expect(ghost.code, ghost.stderr).to.equal(0);
+      const dir = join(s!.root, 'manifests');
+      const f = writeManifest(
+        dir,
+        'usr.yaml',
+        podManifest('usr', {
+          terminationGracePeriodSeconds: 30,
+          // PID 1 ignores SIGTERM (no handler): only SIGUSR1 ends it before the grace period
+          containers: [{ name: 'c', image: 'busybox:user', command: ['sh', '-c', 'trap "exit 0" USR1; while true; do sleep 0.1; done'] }],
+        }),
+      );
+      const r = s!.run(['apply', '-f', f]);
+      expect(r.code, r.stderr).to.equal(0);
+      const pid = waitStarted(s!.root, 'usr').pids.c;
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      expect(status).to.match(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+      expect(status).to.match(/^Gid:\s+1000\s+1000\s+1000\s+1000$/m);
+      const t0 = Date.now();
+      const d = s!.run(['delete', 'pod', 'usr']);
+      expect(d.code, d.stderr).to.equal(0);
+      expect(Date.now() - t0).to.be.lessThan(15_000);
+
+      const g = writeManifest(dir, 'ghost.yaml', podManifest('ghost', { containers: [{ name: 'c', image: 'busybox:ghost', command: ['true'] }] }));
+      const gr = s!.run(['apply', '-f', g]);
+      expect(gr.code).to.equal(1);
+      expect(gr.stderr.split('\n')[0]).to.equal('error: pod/ghost: container c: user "ghost" is not in the image\'s /etc/passwd (busybox:ghost)');
+      expect(existsSync(join(s!.root, 'pods', 'default_ghost'))).to.equal(false);
     });
 
     it('10 concurrent applies of different pods all succeed', async () => {
