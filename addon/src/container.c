@@ -174,6 +174,8 @@ container_child (const struct podrun_pod *pod, const struct podrun_container *c,
   if (f->tty && ioctl (0, TIOCSCTTY, 0) < 0)
     fail (f->sync, errno, "stdio", "ioctl", "TIOCSCTTY");
 
+  if (c->caps != ~0ULL && podrun_limit_caps (c->caps) < 0)
+    fail (f->sync, errno, "caps", "prctl", NULL);
   if (setgroups (c->n_groups, c->groups) < 0)
     fail (f->sync, errno, "user", "setgroups", NULL);
   if (setgid (c->gid) < 0)

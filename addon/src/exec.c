@@ -35,6 +35,7 @@
 
 struct exec_opts
 {
+  uint64_t caps; /* the target's bounding set: exec gets no more than the container has */
   pid_t pid;
   unsigned long long start_time;
   int tty, stdin_open;
@@ -203,6 +204,27 @@ differing_namespaces (pid_t pid)
   return flags;
 }
 
+static int
+read_cap_bounding (pid_t pid, uint64_t *out)
+{
+  char path[64], *buf = NULL, *p;
+  size_t len;
+  int ret = -1;
+  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  if (podrun_read_file (path, 1 << 20, &buf, &len) < 0)
+    return -1;
+  p = strstr (buf, "\nCapBnd:");
+  if (p)
+    {
+      *out = strtoull (p + 8, NULL, 16);
+      ret = 0;
+    }
+  else
+    errno = EINVAL;
+  free (buf);
+  return ret;
+}
+
 static const char *
 find_path_env (const struct exec_opts *o)
 {
@@ -238,6 +260,8 @@ exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
     child_fail (sync_fd, errno, "stdio", "dup2", "/dev/null");
   if (chdir (o->cwd) < 0)
     child_fail (sync_fd, errno, "cwd", "chdir", o->cwd);
+  if (podrun_limit_caps (o->caps) < 0)
+    child_fail (sync_fd, errno, "caps", "prctl", NULL);
   if (setgroups (o->n_groups, o->groups) < 0)
     child_fail (sync_fd, errno, "user", "setgroups", NULL);
   if (setgid (o->gid) < 0)
@@ -378,6 +402,8 @@ podrun_exec_main (int argc, char **argv)
   if (podrun_proc_start_time (o.pid, &start) < 0 || start != o.start_time)
     return podrun_fail (&err, ESRCH, "exec", "pidfd_open", "(process start time differs: container gone)"),
            die (&err);
+  if (read_cap_bounding (o.pid, &o.caps) < 0)
+    return podrun_fail (&err, errno, "exec", "open", "/proc/PID/status"), die (&err);
   flags = differing_namespaces (o.pid);
   if (flags && setns (pidfd, flags) < 0)
     return podrun_fail (&err, errno, "exec", "setns", NULL), die (&err);

@@ -146,6 +146,35 @@ parse_groups (const char *s, struct podrun_container *c)
   return 0;
 }
 
+/* `all`, `none`, or comma-separated capability numbers (0..63).  */
+static int
+parse_caps (const char *s, uint64_t *out)
+{
+  const char *p = s;
+  if (strcmp (s, "all") == 0)
+    {
+      *out = ~0ULL;
+      return 0;
+    }
+  *out = 0;
+  if (strcmp (s, "none") == 0)
+    return 0;
+  for (;;)
+    {
+      char *end;
+      unsigned long v;
+      if (*p < '0' || *p > '9')
+        return -1;
+      v = strtoul (p, &end, 10);
+      if (v > 63 || (*end != ',' && *end != '\0'))
+        return -1;
+      *out |= 1ULL << v;
+      if (*end == '\0')
+        return 0;
+      p = end + 1;
+    }
+}
+
 /* Grows *ARR (of ELEM bytes) to hold N+2 entries: room for one more plus a NULL terminator.  */
 static int
 grow (void **arr, size_t n, size_t elem)
@@ -168,7 +197,7 @@ static const struct directive
   { "tmpfs", 2, 0 },  { "container", 1, 0 }, { "lower", 1, 1 },  { "upper", 1, 1 },   { "work", 1, 1 },
   { "rootfs", 1, 1 }, { "log", 1, 1 },      { "state", 1, 1 },  { "bind", 4, 1 },    { "bindsub", 5, 1 },
   { "cwd", 1, 1 },    { "user", 3, 1 },     { "env", 1, 1 },    { "arg", 1, 1 },     { "stdin", 1, 1 },
-  { "tty", 1, 1 },    { "end", 0, 1 },
+  { "tty", 1, 1 },    { "caps", 1, 1 },     { "end", 0, 1 },
 };
 
 static int
@@ -336,6 +365,11 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return podrun_fail (err, errno, "validate", "realloc", NULL);
       c->argv[c->n_argv++] = a[0];
     }
+  else if (strcmp (d, "caps") == 0)
+    {
+      if (parse_caps (a[0], &c->caps) < 0)
+        return invalid (err, d, a[0]);
+    }
   else if (strcmp (d, "stdin") == 0 || strcmp (d, "tty") == 0)
     {
       if (parse_bool (a[0], &b) < 0)
@@ -402,6 +436,7 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
           c = &pod->containers[pod->n_containers++];
           c->name = args[0];
           c->pidfd = c->stdin_fd = -1;
+          c->caps = PODRUN_DEFAULT_CAPS;
         }
       else if (strcmp (d, "end") == 0)
         {

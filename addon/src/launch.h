@@ -62,6 +62,8 @@ struct podrun_container
   char **argv; /* NULL-terminated */
   size_t n_argv;
   int stdin_open, tty;
+  /* Capability bounding set; PODRUN_DEFAULT_CAPS unless a `caps` directive says otherwise.  */
+  uint64_t caps;
 
   /* Runtime, owned by the monitor.  */
   enum podrun_ctr_status status;
@@ -87,6 +89,10 @@ struct podrun_pod
   struct podrun_container *containers;
   size_t n_containers;
 };
+
+/* Docker's and containerd's default set: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID,
+   SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP.  */
+#define PODRUN_DEFAULT_CAPS 0xa80425fbULL
 
 /* Parses and validates FILE.  On failure ERR holds step "validate", the directive as syscall and
    the offending value (or the file) as path.  */

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -309,6 +310,22 @@ podrun_log (const char *fmt, ...)
   if (n < 0)
     return;
   dprintf (2, "%s %s\n", ts, msg);
+}
+
+int
+podrun_limit_caps (uint64_t keep)
+{
+  int cap;
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return -1;
+  for (cap = 0; cap < 64; cap++)
+    {
+      if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
+        break; /* EINVAL past the kernel's last capability */
+      if (!(keep & (1ULL << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+        return -1;
+    }
+  return 0;
 }
 
 int

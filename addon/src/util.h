@@ -81,6 +81,10 @@ ssize_t podrun_json_string (char *out, size_t cap, size_t pos, const char *s);
 /* A line in monitor.log (stderr): timestamp + message.  */
 void podrun_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
+/* Drops every capability not in KEEP from the bounding set and clears the ambient set, so
+   that after execve root has exactly KEEP and anyone else nothing.  Child-safe.  */
+int podrun_limit_caps (uint64_t keep);
+
 /* Raw syscalls glibc 2.36 has no wrapper for.  */
 int podrun_pidfd_open (pid_t pid);
 int podrun_pidfd_send_signal (int pidfd, int sig);

@@ -366,6 +366,17 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(exec(pod, 'x', ['sh', '-c', 'exit 7']).code).to.equal(7);
     expect(exec(pod, 'x', ['sh', '-c', 'kill -TERM $$']).code).to.equal(128 + 15);
     expect(exec(pod, 'x', ['id', '-u'], ['--user', '1000:1000']).stdout).to.equal('1000\n');
+
+    // Docker's default capability set for the container and for what exec runs in it.
+    const caps = (txt: string, f: string) => new RegExp(`^${f}:\\s*(\\S+)$`, 'm').exec(txt)![1];
+    const main = readFileSync(`/proc/${pod.hs.started.get('x')!.pid}/status`, 'utf8');
+    expect(caps(main, 'CapEff')).to.equal('00000000a80425fb');
+    expect(caps(main, 'CapBnd')).to.equal('00000000a80425fb');
+    expect(caps(main, 'CapAmb')).to.equal('0000000000000000');
+    const inExec = exec(pod, 'x', ['cat', '/proc/self/status']).stdout;
+    expect(caps(inExec, 'CapEff')).to.equal('00000000a80425fb');
+    expect(caps(exec(pod, 'x', ['cat', '/proc/self/status'], ['--user', '1000:1000']).stdout, 'CapEff')).to.equal('0000000000000000');
+    expect(exec(pod, 'x', ['mount', '-t', 'tmpfs', 'none', '/mnt']).code).to.not.equal(0);
     const missing = exec(pod, 'x', ['no-such-command']);
     expect(missing.code).to.equal(127);
     expect(missing.stderr).to.match(/^podrun-helper: exec: execve no-such-command: No such file or directory/);

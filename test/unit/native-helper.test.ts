@@ -75,6 +75,7 @@ describe('podrun-helper launch file validation', function () {
     expectInvalid([...pod(), ...container(), ...container()], 'error validate container 22 c'));
   it('rejects a bad user', () => expectInvalid([...pod(), ...container(['user', '-1', '0', ''])], 'error validate user 22 -1'));
   it('rejects an env entry without =', () => expectInvalid([...pod(), ...container(['env', 'NOEQUALS'])], 'error validate env 22 NOEQUALS'));
+  it('rejects a capability number past 63', () => expectInvalid([...pod(), ...container(['caps', '0,64'])], 'error validate caps 22 0,64'));
   it('rejects a file that does not end with NUL', () =>
     expectInvalid(Buffer.concat([encode(pod()), Buffer.from('key')]), 'error validate launch 22 FILE'));
   it('rejects an unterminated container block', () =>
