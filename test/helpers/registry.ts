@@ -248,7 +248,8 @@ async function waitReady(port: number, child: ChildProcess, stderr: () => string
   }
 }
 
-export type Fault = 'reset' | '503' | '429';
+/** `cut`: forward the status and headers and half the body, then reset the connection. */
+export type Fault = 'reset' | '503' | '429' | 'cut';
 
 export interface FlakyProxy {
   host: string;
@@ -267,8 +268,13 @@ export async function startFlakyProxy(target: string, match: RegExp, fault: Faul
   let left = times;
   const server = http.createServer((req, res) => {
     log.push(`${req.method} ${req.url}`);
+    let faulty = false;
     if (left > 0 && match.test(req.url ?? '')) {
       left--;
+      faulty = true;
+    }
+    const cut = faulty && fault === 'cut';
+    if (faulty && !cut) {
       if (fault === 'reset') {
         req.socket.destroy();
         return;
@@ -279,7 +285,22 @@ export async function startFlakyProxy(target: string, match: RegExp, fault: Faul
     }
     const up = http.request({ host: thost, port: tport, method: req.method, path: req.url, headers: req.headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
+      if (!cut) {
+        ur.pipe(res);
+        return;
+      }
+      const half = Math.floor(Number(ur.headers['content-length'] ?? 0) / 2);
+      let sent = 0;
+      ur.on('data', (c: Buffer) => {
+        if (sent >= half) return;
+        const part = c.subarray(0, half - sent);
+        sent += part.length;
+        res.write(part);
+        if (sent >= half) {
+          ur.destroy();
+          setTimeout(() => req.socket.destroy(), 50);
+        }
+      });
     });
     up.on('error', () => res.destroy());
     req.pipe(up);

@@ -228,7 +228,7 @@ async function layerDirsOf(root: string, ref: string): Promise<string[]> {
     }
   });
 
-  for (const fault of ['503', 'reset', '429'] as const) {
+  for (const fault of ['503', 'reset', '429', 'cut'] as const) {
     it(`retries a blob GET that fails once with ${fault}`, async () => {
       const rec = openStore(resolvePaths({ root })).lookup(ref)!;
       const layer = rec.layers[0].digest;
