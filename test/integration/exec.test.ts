@@ -1,7 +1,7 @@
 // Issue 3, test 6: `podrun exec` joins a running container (mounts, PID namespace, env, cwd) and
 // returns the command's exit status, with and without a terminal. Real pods, as root.
 import { expect } from 'chai';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
@@ -135,6 +135,34 @@ describe('exec (integration)', function () {
     const out = r.stdout.replace(/\r/g, '');
     expect(out).to.match(/^\/dev\/pts\/\d+$/m);
     expect(out).to.match(/^33 77$/m);
+  });
+
+  it('-t passes window size changes on', function () {
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    // podrun runs in the background of a shell on script's pty (stdin explicitly the tty), the
+    // shell resizes the terminal and signals the group, as a terminal emulator would.
+    const pr = `${process.execPath} ${PODRUN} exec -t ex/app -- sh -c "stty size; sleep 2; stty size" </dev/tty`;
+    const inner = `stty rows 20 cols 50; sh -c '${pr} & sleep 1; stty rows 31 cols 101; kill -WINCH 0; wait $!'`;
+    const r = spawnSync('script', ['-qec', inner, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PODRUN_ROOT: root } });
+    expect(r.status, r.stderr + r.stdout).to.equal(0);
+    expect(r.stdout.replace(/\r/g, '')).to.equal('20 50\n31 101\n');
+  });
+
+  it('-it: Ctrl-C typed at the terminal reaches the command (raw mode)', async function () {
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    const child = spawn('script', ['-qec', `${process.execPath} ${PODRUN} exec -it ex/app -- sleep 30`, '/dev/null'], {
+      env: { ...process.env, PODRUN_ROOT: root },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 2000)); // the helper has the terminal in raw mode by now
+    child.stdin!.write('\x03');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(code).to.equal(130); // sleep killed by SIGINT
+    expect(Date.now() - t0).to.be.lessThan(15_000);
   });
 
   it('refuses clearly when the container is not running or does not exist', () => {
