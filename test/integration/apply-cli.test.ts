@@ -67,6 +67,7 @@ describe('apply (CLI)', function () {
       expect(plan.key).to.equal('default_dry');
       expect(plan.containers[0].argv).to.deep.equal(['serve']);
       expect(plan.containers[0].image.imageId, 'unresolved image').to.equal(undefined);
+      expect(r.stderr).to.include('warning: pod/dry: image example.invalid/app:1 is not in the local store');
       expect(existsSync(join(root(), 'pods'))).to.equal(false);
       const t = podrun(root(), ['apply', '-f', f, '--dry-run']);
       expect(t.stdout).to.equal('pod/dry created (dry run)\n');

@@ -35,6 +35,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (dryRun) {
     const { dryRunPlans } = await import('../../runtime/dryrun');
     const results = await dryRunPlans(ctx.paths, loaded.pods);
+    for (const r of results)
+      for (const img of r.unresolvedImages)
+        process.stderr.write(`warning: pod/${r.plan.name}: image ${img} is not in the local store; the plan leaves its imageId, layers and config unresolved\n`);
     if (output === 'json' || output === 'yaml') {
       const plans = results.map((r) => r.plan);
       const value = plans.length === 1 ? plans[0] : { kind: 'List', items: plans };
