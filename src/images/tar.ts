@@ -625,6 +625,21 @@ export function createTarWriter(out: NodeJS.WritableStream, opts: { end?: boolea
     return p;
   };
 
+  /** 'drain', or an error if `out` errors or closes first (a destroyed stream never drains). */
+  async function drained(): Promise<void> {
+    const ac = new AbortController();
+    try {
+      await Promise.race([
+        once(out as EventEmitter, 'drain', { signal: ac.signal }),
+        once(out as EventEmitter, 'close', { signal: ac.signal }).then(() => {
+          throw failed ?? new PodrunError('tar: the output stream closed before the archive was complete');
+        }),
+      ]);
+    } finally {
+      ac.abort();
+    }
+  }
+
   // Small writes (headers, padding, small bodies) are batched into one out.write() of up to
   // BATCH bytes: a layer of many small files otherwise costs one syscall round trip per piece.
   let pending: Buffer[] = [];
@@ -635,7 +650,7 @@ export function createTarWriter(out: NodeJS.WritableStream, opts: { end?: boolea
     const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingLen);
     pending = [];
     pendingLen = 0;
-    if (!out.write(buf)) await once(out as EventEmitter, 'drain');
+    if (!out.write(buf)) await drained();
     if (failed) throw failed;
   }
   async function write(buf: Buffer): Promise<void> {
