@@ -233,6 +233,7 @@ function main(): void {
   }
   say('');
   for (const l of out) say(l);
+  if (process.env.BENCH_NO_DOCS) return;
   writeDocs(out.join('\n'));
   say('');
   say(`written to ${join(REPO, 'docs', 'performance.md')}`);
