@@ -233,6 +233,35 @@ reap (struct monitor *m)
     }
 }
 
+/* Orphans adopted as subreaper (a container in the host PID namespace leaves its children
+   behind) would outlive the pod: SIGKILL every child we still have.  They are our children, so
+   their pids cannot be reused before we reap them.  Returns how many were signalled.  */
+static int
+kill_children (struct monitor *m, int include_pause)
+{
+  char path[64], *buf = NULL, *p;
+  size_t len;
+  int n = 0;
+  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  if (podrun_read_file (path, 1 << 20, &buf, &len) < 0)
+    return 0;
+  for (p = buf; *p;)
+    {
+      char *end;
+      long pid = strtol (p, &end, 10);
+      if (end == p)
+        break;
+      if (pid > 0 && (include_pause || pid != m->pause_pid))
+        {
+          kill ((pid_t) pid, SIGKILL);
+          n++;
+        }
+      p = end;
+    }
+  free (buf);
+  return n;
+}
+
 static void
 begin_stop (struct monitor *m)
 {
@@ -247,6 +276,7 @@ begin_stop (struct monitor *m)
       if (c->status == PODRUN_CTR_RUNNING && c->pidfd >= 0)
         podrun_pidfd_send_signal (c->pidfd, SIGKILL);
     }
+  kill_children (m, 0);
   if (m->pause_alive)
     podrun_pidfd_send_signal (m->pause_pidfd, SIGTERM);
   clock_gettime (CLOCK_MONOTONIC, &m->pause_deadline);
@@ -262,6 +292,9 @@ all_gone (struct monitor *m)
   for (i = 0; i < m->pod.n_containers; i++)
     if (m->pod.containers[i].status == PODRUN_CTR_RUNNING)
       return 0;
+  /* Adopted orphans, started after begin_stop's sweep: kill them and wait for their SIGCHLD.  */
+  if (kill_children (m, 1) > 0)
+    return 0;
   return 1;
 }
 

@@ -397,6 +397,21 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     await stop(pod);
   });
 
+  it('with the host PID namespace, adopts orphans as subreaper and kills them at stop', async () => {
+    const pod = await startPod({ pid: 'host', containers: [{ name: 'h', args: ['sh', '-c', '(sleep 3601 &) ; exec sleep 3602'] }] });
+    const main = pod.hs.started.get('h')!.pid;
+    expect(readlinkSync(`/proc/${main}/ns/pid`)).to.equal(readlinkSync('/proc/self/ns/pid'));
+    const m = pod.monitor();
+    // The subshell exits at once, so its `sleep 3601` is re-parented to the monitor.
+    const orphan = await waitFor(() => {
+      const kids = readFileSync(`/proc/${m.pid}/task/${m.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      return kids.find((k) => k !== main && k !== m.pausePid && readFileSync(`/proc/${k}/cmdline`, 'utf8').startsWith('sleep\x003601'));
+    }, 'orphan adopted by the monitor');
+    await stop(pod);
+    expect(alive(orphan), `orphan ${orphan}`).to.equal(false);
+    expect(alive(main)).to.equal(false);
+  });
+
   it('reaps everything and writes final states on SIGTERM, leaving no process or mount behind', async () => {
     const pod = await startPod({
       pid: 'pod',
