@@ -192,7 +192,11 @@ export function describeFailure(name: string, f: ContainerFailure): { message: s
   let hint = `the container was not started; \`podrun describe pod ${name}\` shows it, \`podrun delete pod ${name}\` removes the pod`;
   if (f.syscall.startsWith('exec') && f.code === 'ENOENT') hint = `command not found: check the container's command/args and that the image has it in PATH; ${hint}`;
   else if (f.syscall.startsWith('exec') && f.code === 'EACCES') hint = `the command is not executable: check command/args and file modes in the image; ${hint}`;
-  else if (f.step === 'cwd' || f.syscall === 'chdir') hint = `check workingDir; ${hint}`;
-  else if (f.syscall === 'mount' || f.step.includes('mount') || f.step.includes('bind')) hint = `check the volume's source and the mountPath; ${hint}`;
+  else if (f.step === 'cwd') hint = `check workingDir; ${hint}`;
+  else if (f.step === 'rootfs' && f.code === 'EINVAL')
+    hint = `overlay refused the layers: upper and work dirs must be on the same filesystem (not tmpfs or overlay) and the layer count within the kernel's limit; ${hint}`;
+  else if (f.step === 'volume' && (f.code === 'EXDEV' || f.code === 'ELOOP')) hint = `the subPath leads out of its volume (a symlink); ${hint}`;
+  else if (f.step === 'volume') hint = `check the volume's source and the mountPath; ${hint}`;
+  else if (f.step === 'user') hint = `check securityContext.runAsUser/runAsGroup and the image's USER; ${hint}`;
   return { message, hint };
 }
