@@ -8,7 +8,7 @@ import { int, parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { containerAddress, pickContainer } from '../../runtime/exec';
 import { namespaceFrom, namespaceOptions } from '../../state/address';
-import { findPod, readContainerState } from '../../state/records';
+import { findPod, readContainerState, readMonitorInfo } from '../../state/records';
 import { isAlive } from '../../state/proc';
 import { filterLines, formatLine, LogLine, openLogFile, parseDuration, waitForChange } from '../../runtime/logs';
 
@@ -58,12 +58,15 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   process.stdout.on('error', onStdoutError);
   const reader = openLogFile(file);
   try {
-    // the monitor's state: a process recorded and alive, or nothing recorded yet
+    // The monitor logs a container's last output before it writes the exit record (finishedAt),
+    // so finishedAt means the file is complete. Without a live monitor to write it, the
+    // container's own process decides; a pod whose dir is gone has been deleted.
     const ended = () => {
-      if (!existsSync(container.dirs.state) && !existsSync(file)) return true; // pod gone
+      if (!existsSync(rec.plan.dirs.pod)) return true;
       const st = readContainerState(container);
-      if (!st || st.pid === undefined || st.startTime === undefined) return st?.finishedAt !== undefined;
-      return st.finishedAt !== undefined || !isAlive({ pid: st.pid, startTime: st.startTime });
+      if (st?.finishedAt !== undefined) return true;
+      if (isAlive(readMonitorInfo(rec.plan))) return false;
+      return !st || st.pid === undefined || st.startTime === undefined || !isAlive({ pid: st.pid, startTime: st.startTime });
     };
     let endedBefore = ended();
     const first = reader.read();
