@@ -1,7 +1,7 @@
 // Issue 3, test 4: hostPath volumes, read-write and read-only, a relative hostPath resolved
 // against the manifest's folder, subPath, and hostPath type checks that fail before anything starts.
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -101,6 +101,27 @@ describe('pod hostPath volumes (integration)', function () {
     expect(readFileSync(join(pod, 'volumes', 'e', 'uid'), 'utf8')).to.equal('1000\n1000\n');
     expect(statSync(pod).mode & 0o777).to.equal(0o700);
     const d = s!.run(['delete', 'pod', 'user', '--grace-period', '0']);
+    expect(d.code, d.stderr).to.equal(0);
+  });
+
+  it('a subPath that is a symlink out of its volume is refused at start (StartError), the host untouched', () => {
+    const vol = join(host, 'escape');
+    mkdirSync(vol);
+    symlinkSync('/etc', join(vol, 'link'));
+    const m = writeManifest(
+      manifestDir,
+      'escape.yaml',
+      podManifest('escape', {
+        volumes: [{ name: 'v', hostPath: { path: vol, type: 'Directory' } }],
+        containers: [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/x', subPath: 'link' }] }],
+      }),
+    );
+    const r = s!.run(['apply', '-f', m]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr.split('\n')[0]).to.match(/^error: pod\/escape: container c: volume \S+ .*: (EXDEV|ELOOP)$/);
+    expect(r.stderr).to.include('the subPath leads out of its volume');
+    expect(s!.run(['get', 'pods']).stdout).to.match(/^escape\s+0\/1\s+StartError/m);
+    const d = s!.run(['delete', 'pod', 'escape']);
     expect(d.code, d.stderr).to.equal(0);
   });
 
