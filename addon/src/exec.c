@@ -10,7 +10,7 @@
      [tty: posix_openpt, TIOCGPTPEER]
      fork                        ------->     [tty: setsid, TIOCSCTTY]
                                               cwd, groups, gid, uid, signals
-     sync 1: read record or EOF  <-------     execve (EOF) / record + _exit
+     sync 4: read record or EOF  <-------     execve (EOF) / record + _exit
      relay / forward signals, wait, exit with the status  */
 #include "exec.h"
 #include "container.h"
@@ -272,7 +272,7 @@ exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);
   close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
-  /* sync 1. (child) */
+  /* sync 4. (child) */
   podrun_exec_path (find_path_env (o), o->argv, o->env);
   child_fail (sync_fd, errno, "exec", "execve", o->argv[0]);
 }
@@ -452,7 +452,7 @@ podrun_exec_main (int argc, char **argv)
   sync_wr = -1;
   close (slave);
   slave = -1;
-  /* sync 1. (helper) */
+  /* sync 4. (helper) */
   if (podrun_sync_wait (sync_rd, &err) < 0)
     {
       waitpid (child, NULL, 0);
