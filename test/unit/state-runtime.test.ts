@@ -184,3 +184,78 @@ describe('runtime: small helpers', () => {
     expect(signalNumber('SIGQUIT')).to.equal(3);
   });
 });
+
+describe('runtime: prepareDirs', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { prepareDirs } = require('../../src/runtime/prepare') as typeof import('../../src/runtime/prepare');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fs = require('fs') as typeof import('fs');
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'podrun-prepare-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function planIn(root: string, volumes: PodPlan['volumes'], mounts: PodPlan['containers'][0]['mounts']): PodPlan {
+    const pod = join(root, 'pods', 'default_web');
+    const c = join(pod, 'containers', 'app');
+    return {
+      ...plan,
+      hosts: '127.0.0.1\tweb\n',
+      resolvConf: 'nameserver 1.1.1.1\n',
+      dirs: { pod, run: join(root, 'run', 'pods', 'default_web'), init: join(pod, 'init'), shm: join(pod, 'shm') },
+      volumes,
+      containers: [
+        {
+          ...plan.containers[0],
+          mounts,
+          dirs: { upper: join(c, 'upper'), work: join(c, 'work'), rootfs: join(c, 'rootfs'), logDir: join(pod, 'logs', 'app'), state: join(c, 'state.json') },
+        },
+      ],
+    };
+  }
+
+  it('makes the init layer, exact modes and mount kinds; undo removes only what it made', () => {
+    const host = join(dir, 'host');
+    fs.mkdirSync(host);
+    fs.writeFileSync(join(host, 'file'), 'x');
+    const p = planIn(
+      join(dir, 'root'),
+      [
+        { name: 'e', kind: 'emptyDir', source: join(dir, 'root', 'pods', 'default_web', 'volumes', 'e') },
+        { name: 'f', kind: 'hostPath', source: join(host, 'file'), hostPathType: 'File' },
+        { name: 'n', kind: 'hostPath', source: join(host, 'new', 'deep'), hostPathType: 'DirectoryOrCreate' },
+      ],
+      [
+        { volume: 'e', mountPath: '/e', readOnly: false },
+        { volume: 'f', mountPath: '/f', readOnly: true },
+        { volume: 'e', mountPath: '/s', readOnly: false, subPath: 'a/b' },
+      ],
+    );
+    const prep = prepareDirs(p, { file: 'web.yaml', volumeIndex: (n) => ['e', 'f', 'n'].indexOf(n) });
+    expect(prep.mountKinds).to.deep.equal([['dir', 'file', 'dir']]);
+    expect(fs.readFileSync(join(p.dirs.init, 'etc', 'hosts'), 'utf8')).to.equal('127.0.0.1\tweb\n');
+    expect(fs.readFileSync(join(p.dirs.init, 'etc', 'hostname'), 'utf8')).to.equal('web\n');
+    expect(fs.readFileSync(join(p.dirs.init, 'etc', 'resolv.conf'), 'utf8')).to.equal('nameserver 1.1.1.1\n');
+    expect(fs.statSync(p.dirs.pod).mode & 0o7777).to.equal(0o700);
+    expect(fs.statSync(p.volumes[0].source).mode & 0o7777).to.equal(0o777);
+    expect(fs.statSync(p.dirs.shm).mode & 0o7777).to.equal(0o1777);
+    expect(fs.statSync(join(p.volumes[0].source, 'a', 'b')).isDirectory()).to.equal(true);
+    expect(fs.statSync(join(host, 'new', 'deep')).isDirectory()).to.equal(true);
+    for (const d of Object.values(p.containers[0].dirs).filter((x) => !x.endsWith('.json'))) expect(fs.existsSync(d), d).to.equal(true);
+    prep.undo();
+    expect(fs.existsSync(p.dirs.pod)).to.equal(false);
+    expect(fs.existsSync(p.dirs.run)).to.equal(false);
+    expect(fs.existsSync(join(host, 'new'))).to.equal(false);
+    expect(fs.readdirSync(host)).to.deep.equal(['file']);
+    expect(fs.readdirSync(join(dir, 'root', 'pods'))).to.deep.equal([]);
+  });
+
+  it('a failed hostPath check names spec.volumes[i].hostPath.path and leaves nothing behind', () => {
+    const p = planIn(join(dir, 'root'), [{ name: 'd', kind: 'hostPath', source: join(dir, 'nope'), hostPathType: 'Directory' }], []);
+    expect(() => prepareDirs(p, { file: 'web.yaml', volumeIndex: () => 0 })).to.throw(
+      'web.yaml: spec.volumes[0].hostPath.path: ' + join(dir, 'nope') + ' does not exist (type Directory)',
+    );
+    expect(fs.readdirSync(join(dir, 'root', 'pods'))).to.deep.equal([]);
+  });
+});
