@@ -51,7 +51,14 @@ export function formatLayer(s: LayerState, now: number): string {
   return text;
 }
 
-export function createProgress(opts: { mode: ProgressMode; write: (s: string) => void; now?: () => number; intervalMs?: number }): Progress {
+export function createProgress(opts: {
+  mode: ProgressMode;
+  write: (s: string) => void;
+  now?: () => number;
+  intervalMs?: number;
+  /** Terminal width: longer lines are cut so a wrapped line cannot break the cursor arithmetic. */
+  columns?: number;
+}): Progress {
   const now = opts.now ?? Date.now;
   if (opts.mode === 'quiet') return { layer() {}, line() {}, done() {} };
   if (opts.mode === 'plain') {
@@ -77,7 +84,8 @@ export function createProgress(opts: { mode: ProgressMode; write: (s: string) =>
     const t = now();
     lastDraw = t;
     let out = drawn > 0 ? `\x1b[${drawn}A` : '';
-    for (const s of layers) out += `\r\x1b[2K${formatLayer(s, t)}\n`;
+    const width = opts.columns && opts.columns > 10 ? opts.columns - 1 : Infinity;
+    for (const s of layers) out += `\r\x1b[2K${formatLayer(s, t).slice(0, width)}\n`;
     drawn = layers.length;
     opts.write(out);
   };

@@ -142,6 +142,7 @@ async function pullLocked(
   await store.putBlob(image.bytes, { digest: image.digest, size: image.bytes.length, what: `manifest of ${name}` });
   if (image !== top) await store.putBlob(top.bytes, { digest: top.digest, size: top.bytes.length, what: `index of ${name}` });
   const rec = await store.recordImage(ref, image.digest, { repoDigest: `${repositoryOf(ref)}@${top.digest}` });
+  for (const l of manifest.layers) if (fetched.has(l.digest)) display.layer(shortId(l.digest), 'Extracting');
   await store.ensureLayers(rec);
   for (const l of manifest.layers) if (fetched.has(l.digest)) display.layer(shortId(l.digest), 'Pull complete');
   display.line(`Digest: ${top.digest}`);

@@ -20,9 +20,14 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { createProgress } = await import('../../images/progress');
   const ref = parseReference(positionals[0]);
   const platformText = str(values.platform);
-  const platform = platformText ? parsePlatform(platformText) : undefined;
+  let platform;
+  try {
+    platform = platformText ? parsePlatform(platformText) : undefined;
+  } catch (e) {
+    throw new UsageError(`--platform: ${(e as Error).message}`, (e as UsageError).hint);
+  }
   const quiet = Boolean(values.quiet);
-  const display = createProgress({ mode: quiet ? 'quiet' : process.stdout.isTTY ? 'tty' : 'plain', write: ctx.out });
+  const display = createProgress({ mode: quiet ? 'quiet' : process.stdout.isTTY ? 'tty' : 'plain', write: ctx.out, columns: process.stdout.columns });
   await pullImage(openStore(ctx.paths), ref, { insecure: Boolean(values.insecure), platform, display });
   // Like `docker pull -q`: only the reference, for scripts.
   if (quiet) ctx.out(formatReference(ref) + '\n');

@@ -15,7 +15,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { parseReference } = await import('../../images/reference');
   const dest = positionals[1] !== undefined ? parseReference(positionals[1]) : undefined;
   const quiet = Boolean(values.quiet);
-  const display = createProgress({ mode: quiet ? 'quiet' : process.stdout.isTTY ? 'tty' : 'plain', write: ctx.out });
+  const display = createProgress({ mode: quiet ? 'quiet' : process.stdout.isTTY ? 'tty' : 'plain', write: ctx.out, columns: process.stdout.columns });
   const r = await pushImage(openStore(ctx.paths), positionals[0], dest, { insecure: Boolean(values.insecure), display });
   ctx.out(quiet ? `${r.ref}@${r.digest}\n` : `Pushed ${r.ref}@${r.digest}\n`);
   return 0;
