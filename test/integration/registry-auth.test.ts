@@ -146,12 +146,12 @@ function authTests(kind: 'htpasswd' | 'token', run: Run) {
 const runSync: Run = async (root, args, opts) => podrun(root, args, { env: opts?.env, input: opts?.input });
 
 (haveRegistry() && haveBusybox() ? describe : describe.skip)('registry auth: htpasswd (Basic)', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   authTests('htpasswd', runSync);
 });
 
 (haveRegistry() && haveBusybox() ? describe : describe.skip)('registry auth: Bearer tokens from a token server', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   // The token server runs in this process: the CLI must run without blocking the event loop.
   authTests('token', podrunAsync);
 });

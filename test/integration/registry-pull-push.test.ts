@@ -56,7 +56,7 @@ async function layerDirsOf(root: string, ref: string): Promise<string[]> {
 }
 
 (haveRegistry() && haveBusybox() ? describe : describe.skip)('registry: push and pull against a real registry', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let reg: TestRegistry;
   let root: string;
   let cleanupRoot: () => void;
