@@ -63,14 +63,14 @@ describe('pod delete (integration)', function () {
     const pids = [v.monitorPid, v.pausePid, ...Object.values(v.pids)];
     expect(pids.every(alive)).to.equal(true);
     // the Memory emptyDir is a tmpfs inside the pod, not on the host
-    waitFor(() => readFileSync(`/proc/${v.pids.mem}/mountinfo`, 'utf8').split('\n').some((l) => l.split(' ')[4] === '/m' && l.includes(' - tmpfs ')), 10_000, 'tmpfs at /m');
+    waitFor(() => readFileSync(`/proc/${v.pids.mem}/mountinfo`, 'utf8').split('\n').some((l) => l.split(' ')[4] === '/m' && l.includes(' - tmpfs ')), 60_000, 'tmpfs at /m');
     expect(ours()).to.deep.equal(mountsBefore);
 
     const t0 = Date.now();
     const d = s!.run(['delete', 'pod', 'del']);
     expect(d.code, d.stderr).to.equal(0);
     expect(d.stdout).to.equal('pod "del" deleted\n');
-    expect(Date.now() - t0).to.be.lessThan(10_000);
+    expect(Date.now() - t0).to.be.lessThan(15_000); // well under the 20 s grace period
     expect(pids.filter(alive)).to.deep.equal([]);
     expect(ours()).to.deep.equal(mountsBefore);
     expect({ pods: ls(join(s!.root, 'pods')), runPods: ls(join(s!.root, 'run', 'pods')), locks: ls(join(s!.root, 'run', 'locks')) }).to.deep.equal(stateBefore);
@@ -87,7 +87,7 @@ describe('pod delete (integration)', function () {
     const d = s!.run(['delete', 'pod', 'stubborn', '--grace-period', '2']);
     const took = Date.now() - t0;
     expect(d.code, d.stderr).to.equal(0);
-    expect(took).to.be.within(1900, 15_000);
+    expect(took).to.be.within(1900, 25_000);
     expect(alive(v.pids.c)).to.equal(false);
   });
 

@@ -98,7 +98,7 @@ export function waitStarted(root: string, name: string): PodView {
       const ok = v.json.status.containerStatuses.every((c: any) => c.state.running || c.state.terminated); // eslint-disable-line @typescript-eslint/no-explicit-any
       return ok ? v : undefined;
     },
-    20_000,
+    60_000,
     `pod ${name} to start`,
   );
 }

@@ -2,7 +2,7 @@
 // from the host through /proc/PID/ns and /proc/PID/root, independent of `podrun exec`.
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'child_process';
-import { existsSync, readdirSync, readFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
@@ -73,12 +73,12 @@ describe('pod namespaces and sharing (integration)', function () {
     }
     expect(nsInode(server, 'mnt')).to.not.equal(nsInode(client, 'mnt'));
     expect(nsInode(server, 'mnt')).to.not.equal(nsInode(process.pid, 'mnt'));
-    waitFor(() => logText(s!.root, 'shared', 'client').includes('stdout F hello-from-httpd'), 20_000, 'wget through the pod loopback');
+    waitFor(() => logText(s!.root, 'shared', 'client').includes('stdout F hello-from-httpd'), 60_000, 'wget through the pod loopback');
     expect(containerFile(client, '/etc/hostname')).to.equal('shared\n');
   });
 
   it('2. an emptyDir written by one container is read by the other, and the host mount table has no bind of it', () => {
-    waitFor(() => logText(s!.root, 'shared', 'client').includes('stdout F got:written'), 20_000, 'client reads the emptyDir');
+    waitFor(() => logText(s!.root, 'shared', 'client').includes('stdout F got:written'), 60_000, 'client reads the emptyDir');
     const volume = join(s!.root, 'pods', 'default_shared', 'volumes', 'data');
     expect(readFileSync(join(volume, 'msg'), 'utf8')).to.equal('written\n');
     const hostMounts = readFileSync('/proc/1/mountinfo', 'utf8');
@@ -93,7 +93,7 @@ describe('pod namespaces and sharing (integration)', function () {
 
   it('3. /dev/shm and SysV IPC objects are pod-wide and not visible on the host', () => {
     const { server, client } = viewPod(s!.root, 'shared').pids;
-    waitFor(() => existsSync(`/proc/${server}/root/dev/shm/${SHM_NAME}`), 10_000, 'shm file');
+    waitFor(() => existsSync(`/proc/${server}/root/dev/shm/${SHM_NAME}`), 60_000, 'shm file');
     expect(containerFile(client, `/dev/shm/${SHM_NAME}`)).to.equal('shm-from-server\n');
     expect(existsSync(`/dev/shm/${SHM_NAME}`)).to.equal(false);
     // busybox-static has no ipcmk, so the object is made with the host's ipcmk inside the
@@ -110,7 +110,7 @@ describe('pod namespaces and sharing (integration)', function () {
 
   it('5. copy-on-write: a file changed in one container changes neither the layer on disk nor the other container', () => {
     const { server, client } = viewPod(s!.root, 'shared').pids;
-    waitFor(() => containerFile(server, '/etc/layer-file').includes('changed'), 10_000, 'server writes');
+    waitFor(() => containerFile(server, '/etc/layer-file').includes('changed'), 60_000, 'server writes');
     expect(containerFile(client, '/etc/layer-file')).to.equal('from-the-layer\n');
     const rec = JSON.parse(readFileSync(join(s!.root, 'pods', 'default_shared', 'pod.json'), 'utf8'));
     const layers: string[] = rec.plan.containers[0].image.layerDirs;
@@ -126,8 +126,9 @@ describe('pod namespaces and sharing (integration)', function () {
       podManifest('pidns', {
         shareProcessNamespace: true,
         containers: [
-          // the inner sh exits at once: its `sleep 2` is orphaned to PID 1 and must be reaped when it ends
-          { name: 'a', command: ['sh', '-c', "sh -c 'sleep 2 &'; exec sleep 3600"] },
+          // once the test says go, the inner sh exits at once: its `sleep 3` is orphaned to PID 1
+          // and must be reaped when it ends
+          { name: 'a', command: ['sh', '-c', "until [ -f /tmp/go ]; do sleep 0.1; done; sh -c 'sleep 3 &'; exec sleep 3600"] },
           { name: 'b', command: ['sleep', '3600'] },
         ],
       }),
@@ -156,10 +157,11 @@ describe('pod namespaces and sharing (integration)', function () {
           }
         })
         .filter((p): p is { pid: number; state: string; ppid: number; comm: string } => !!p);
+    writeFileSync(`/proc/${a}/root/tmp/go`, '');
     // the orphan is there, adopted by PID 1 ...
-    waitFor(() => inNs().some((p) => p.comm === 'sleep' && p.ppid === 1 && p.pid !== 1), 10_000, 'orphan adopted by pause');
+    waitFor(() => inNs().some((p) => p.comm === 'sleep' && p.ppid === 1 && p.pid !== 1), 60_000, 'orphan adopted by pause');
     // ... and once it exits, no zombie remains
-    waitFor(() => !inNs().some((p) => p.ppid === 1 && p.comm === 'sleep'), 10_000, 'orphan reaped');
+    waitFor(() => !inNs().some((p) => p.ppid === 1 && p.comm === 'sleep'), 60_000, 'orphan reaped');
     expect(inNs().filter((p) => p.state === 'Z')).to.deep.equal([]);
     const d = s!.run(['delete', 'pod', 'pidns', '--grace-period', '0']);
     expect(d.code, d.stderr).to.equal(0);

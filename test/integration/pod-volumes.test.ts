@@ -67,7 +67,7 @@ describe('pod hostPath volumes (integration)', function () {
     );
     const r = s!.run(['apply', '-f', m]);
     expect(r.code, r.stderr).to.equal(0);
-    waitFor(() => logText(s!.root, 'vol', 'c').includes('ro-write-failed'), 20_000, 'container output');
+    waitFor(() => logText(s!.root, 'vol', 'c').includes('ro-write-failed'), 60_000, 'container output');
     const log = logText(s!.root, 'vol', 'c');
     expect(log).to.match(/ stderr F .*Read-only file system/);
     expect(log).to.include('stdout F host-content');
@@ -97,7 +97,7 @@ describe('pod hostPath volumes (integration)', function () {
     const r = s!.run(['apply', '-f', m]);
     expect(r.code, r.stderr).to.equal(0);
     const pod = join(s!.root, 'pods', 'default_user');
-    waitFor(() => existsSync(join(pod, 'volumes', 'e', 'uid')) && readFileSync(join(pod, 'volumes', 'e', 'uid'), 'utf8').split('\n').length > 2, 20_000, 'uid file');
+    waitFor(() => existsSync(join(pod, 'volumes', 'e', 'uid')) && readFileSync(join(pod, 'volumes', 'e', 'uid'), 'utf8').split('\n').length > 2, 60_000, 'uid file');
     expect(readFileSync(join(pod, 'volumes', 'e', 'uid'), 'utf8')).to.equal('1000\n1000\n');
     expect(statSync(pod).mode & 0o777).to.equal(0o700);
     const d = s!.run(['delete', 'pod', 'user', '--grace-period', '0']);
