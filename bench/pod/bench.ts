@@ -52,9 +52,9 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 
 function podYaml(name: string): string {
-  // Containers that end promptly on SIGTERM (a PID 1 without a handler would ignore it and make
-  // both tools wait out the grace period).
-  const loop = "trap 'exit 0' TERM; while :; do sleep 0.1; done";
+  // Idle containers that end promptly on SIGTERM: a PID 1 without a handler would ignore it and
+  // make both tools wait out the grace period, and a polling loop would load the host with 50 pods.
+  const loop = "trap 'exit 0' TERM; sleep 86400 & wait";
   // absolute paths: `podman import` records no PATH in the image
   const c = (n: string) => ({ name: n, image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['/bin/sh', '-c', loop] });
   return JSON.stringify({

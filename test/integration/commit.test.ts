@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { isRoot, podrun, tempRoot } from '../helpers/cli';
+import { CliResult, isRoot, podrun, tempRoot } from '../helpers/cli';
 import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
 
 function podYaml(name: string, image: string, command: string[], volumes = true): string {
@@ -50,8 +50,8 @@ describe('commit (integration)', function () {
 
   after(function () {
     if (!root) return;
-    const d1 = podrun(root, ['delete', 'pod', 'cm', '--now']);
-    const d2 = podrun(root, ['delete', 'pod', 'cm2', '--now']);
+    const d1 = deletePod(root, 'cm');
+    const d2 = deletePod(root, 'cm2');
     cleanup();
     expect(d1.code, d1.stderr).to.equal(0);
     expect(d2.code, d2.stderr).to.equal(0);
@@ -132,4 +132,17 @@ function waitFor(ok: () => boolean, ms: number, what: string): void {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     spawnSync('sleep', ['0.2']);
   }
+}
+
+/**
+ * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
+ * lost to a transient failure would leave the pod's processes running with nothing to find them.
+ */
+function deletePod(root: string, name: string): CliResult {
+  let r = podrun(root, ['delete', 'pod', name, '--now']);
+  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
+    spawnSync('sleep', ['1']);
+    r = podrun(root, ['delete', 'pod', name, '--now']);
+  }
+  return r;
 }

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
+import { CliResult, isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
 import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
 
 const MARKER = 'only-in-the-image-6f1c';
@@ -66,7 +66,7 @@ describe('exec (integration)', function () {
 
   after(function () {
     if (!root) return;
-    const d = podrun(root, ['delete', 'pod', 'ex', '--now']);
+    const d = deletePod(root, 'ex');
     cleanup();
     expect(d.code, d.stderr).to.equal(0);
     expect(mountsDiff(baseline).added).to.deep.equal([]);
@@ -183,4 +183,17 @@ function waitFor(ok: () => boolean, ms: number, what: string): void {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     spawnSync('sleep', ['0.2']);
   }
+}
+
+/**
+ * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
+ * lost to a transient failure would leave the pod's processes running with nothing to find them.
+ */
+function deletePod(root: string, name: string): CliResult {
+  let r = podrun(root, ['delete', 'pod', name, '--now']);
+  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
+    spawnSync('sleep', ['1']);
+    r = podrun(root, ['delete', 'pod', name, '--now']);
+  }
+  return r;
 }

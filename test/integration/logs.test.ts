@@ -5,7 +5,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
+import { CliResult, isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
 import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
 
 const RFC3339NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /;
@@ -62,7 +62,7 @@ describe('logs (integration)', function () {
   after(function () {
     if (!root) return;
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    const d = podrun(root, ['delete', 'pod', 'lg', '--now']);
+    const d = deletePod(root, 'lg');
     cleanup();
     expect(d.code, d.stderr).to.equal(0);
     expect(mountsDiff(baseline).added).to.deep.equal([]);
@@ -158,4 +158,17 @@ async function until(ok: () => boolean, ms: number): Promise<void> {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
+ * lost to a transient failure would leave the pod's processes running with nothing to find them.
+ */
+function deletePod(root: string, name: string): CliResult {
+  let r = podrun(root, ['delete', 'pod', name, '--now']);
+  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
+    spawnSync('sleep', ['1']);
+    r = podrun(root, ['delete', 'pod', name, '--now']);
+  }
+  return r;
 }

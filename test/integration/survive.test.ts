@@ -2,11 +2,11 @@
 // keeps running, its logs keep growing, and an exit that happens while no podrun CLI runs is
 // reported afterwards. Only processes this test started are killed, by pid.
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
+import { CliResult, isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
 import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
 
 function podYaml(name: string, containers: object[]): string {
@@ -42,9 +42,9 @@ describe('surviving SIGKILL of podrun (integration)', function () {
   after(function () {
     if (!root) return;
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    const d = podrun(root, ['delete', 'pod', 'sv', '--now']);
+    const d = deletePod(root, 'sv');
     // the killed apply may or may not have got as far as recording `other`
-    podrun(root, ['delete', 'pod', 'other', '--now']);
+    deletePod(root, 'other');
     const rest = podrun(root, ['get', 'pods', '-o', 'name']);
     cleanup();
     expect(d.code, d.stderr).to.equal(0);
@@ -111,4 +111,17 @@ async function until(ok: () => boolean, ms: number): Promise<void> {
     if (Date.now() > end) throw new Error('timed out');
     await sleep(50);
   }
+}
+
+/**
+ * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
+ * lost to a transient failure would leave the pod's processes running with nothing to find them.
+ */
+function deletePod(root: string, name: string): CliResult {
+  let r = podrun(root, ['delete', 'pod', name, '--now']);
+  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
+    spawnSync('sleep', ['1']);
+    r = podrun(root, ['delete', 'pod', name, '--now']);
+  }
+  return r;
 }
