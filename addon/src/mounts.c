@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #define MNT_NOSUID_NODEV_NOEXEC (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
@@ -220,17 +221,77 @@ mount_overlay (const struct podrun_container *c, podrun_err_t *err)
   return mfd;
 }
 
+/* Moby's defaults (daemon/pkg/oci/defaults.go): host information and knobs that root in a
+   container must neither read nor write.  Paths are relative to the fs root they live on.  */
+static const char *const proc_readonly[] = { "bus", "fs", "irq", "sys", "sysrq-trigger" };
+static const char *const proc_masked[] = { "asound",      "acpi",        "interrupts",  "kcore", "keys", "latency_stats",
+                                           "timer_list", "timer_stats", "sched_debug", "scsi" };
+static const char *const sys_masked[] = { "firmware", "devices/virtual/powercap" };
+
+/* Binds the path over itself read-only.  A missing path is fine.  */
+static int
+make_readonly (int fsfd, const char *rel, const char *step, podrun_err_t *err)
+{
+  cleanup_close int target = openat (fsfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int tree = -1;
+  if (target < 0)
+    return errno == ENOENT ? 0 : podrun_fail (err, errno, step, "openat", rel);
+  tree = clone_tree (target, 1, step, rel, err);
+  if (tree < 0)
+    return -1;
+  return attach (tree, target, step, rel, err);
+}
+
+/* Hides the path: /dev/null over a file, an empty read-only tmpfs over a directory.  */
+static int
+mask_path (int fsfd, const char *rel, const char *step, podrun_err_t *err)
+{
+  cleanup_close int target = openat (fsfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int tree = -1, src = -1;
+  struct stat st;
+  if (target < 0)
+    return errno == ENOENT ? 0 : podrun_fail (err, errno, step, "openat", rel);
+  if (fstat (target, &st) < 0)
+    return podrun_fail (err, errno, step, "fstat", rel);
+  if (S_ISDIR (st.st_mode))
+    {
+      const char *opts[] = { "size", "4k", "mode", "0555", NULL };
+      tree = create_fs ("tmpfs", opts, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, step, rel, err);
+    }
+  else
+    {
+      struct stat null_st;
+      src = open ("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (src < 0 || fstat (src, &null_st) < 0)
+        return podrun_fail (err, errno, step, "open", "/dev/null");
+      /* Only the real null device may stand in (CVE-2025-31133).  */
+      if (!S_ISCHR (null_st.st_mode) || null_st.st_rdev != makedev (1, 3))
+        return podrun_fail (err, ENODEV, step, "fstat", "/dev/null");
+      tree = clone_tree (src, 0, step, rel, err);
+    }
+  if (tree < 0)
+    return -1;
+  return attach (tree, target, step, rel, err);
+}
+
 static int
 mount_proc (int rootfd, podrun_err_t *err)
 {
   cleanup_close int target = in_root (rootfd, "/proc", 0, RESOLVE_NO_SYMLINKS, "proc", err);
   cleanup_close int mfd = -1;
+  size_t i;
   if (target < 0)
     return -1;
   mfd = create_fs ("proc", NULL, MNT_NOSUID_NODEV_NOEXEC, "proc", "/proc", err);
-  if (mfd < 0)
+  if (mfd < 0 || attach (mfd, target, "proc", "/proc", err) < 0)
     return -1;
-  return attach (mfd, target, "proc", "/proc", err);
+  for (i = 0; i < sizeof proc_readonly / sizeof proc_readonly[0]; i++)
+    if (make_readonly (mfd, proc_readonly[i], "proc", err) < 0)
+      return -1;
+  for (i = 0; i < sizeof proc_masked / sizeof proc_masked[0]; i++)
+    if (mask_path (mfd, proc_masked[i], "proc", err) < 0)
+      return -1;
+  return 0;
 }
 
 static int
@@ -238,6 +299,7 @@ mount_sys (int rootfd, podrun_err_t *err)
 {
   cleanup_close int target = in_root (rootfd, "/sys", 0, RESOLVE_NO_SYMLINKS, "sys", err);
   cleanup_close int mfd = -1;
+  size_t i;
   if (target < 0)
     return -1;
   mfd = create_fs ("sysfs", NULL, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "sys", "/sys", err);
@@ -252,7 +314,12 @@ mount_sys (int rootfd, podrun_err_t *err)
       if (mfd < 0)
         return -1;
     }
-  return attach (mfd, target, "sys", "/sys", err);
+  if (attach (mfd, target, "sys", "/sys", err) < 0)
+    return -1;
+  for (i = 0; i < sizeof sys_masked / sizeof sys_masked[0]; i++)
+    if (mask_path (mfd, sys_masked[i], "sys", err) < 0)
+      return -1;
+  return 0;
 }
 
 static int

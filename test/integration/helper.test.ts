@@ -377,6 +377,13 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(caps(inExec, 'CapEff')).to.equal('00000000a80425fb');
     expect(caps(exec(pod, 'x', ['cat', '/proc/self/status'], ['--user', '1000:1000']).stdout, 'CapEff')).to.equal('0000000000000000');
     expect(exec(pod, 'x', ['mount', '-t', 'tmpfs', 'none', '/mnt']).code).to.not.equal(0);
+
+    // Masked and read-only /proc and /sys paths, as Docker does.
+    expect(exec(pod, 'x', ['wc', '-c', '/proc/timer_list']).stdout.trim()).to.match(/^0 /);
+    expect(exec(pod, 'x', ['ls', '-A', '/proc/acpi', '/sys/firmware']).stdout).to.equal('/proc/acpi:\n\n/sys/firmware:\n');
+    if (existsSync('/proc/sysrq-trigger'))
+      expect(exec(pod, 'x', ['sh', '-c', 'echo h > /proc/sysrq-trigger']).stderr).to.match(/Read-only file system/);
+    expect(exec(pod, 'x', ['sh', '-c', 'echo 1 > /proc/sys/kernel/printk_ratelimit']).stderr).to.match(/Read-only file system/);
     const missing = exec(pod, 'x', ['no-such-command']);
     expect(missing.code).to.equal(127);
     expect(missing.stderr).to.match(/^podrun-helper: exec: execve no-such-command: No such file or directory/);
