@@ -100,7 +100,10 @@ describe('apply (CLI)', function () {
       const v = waitStarted(s!.root, 're');
       expect(v.pids.c).to.not.equal(pid1);
       expect(v.json.spec.containers[0].env).to.deep.equal([{ name: 'V', value: '2' }]);
-      expect(s!.run(['delete', 'pod', 're', '--grace-period', '0']).code).to.equal(0);
+      const d = s!.run(['delete', '-f', f, '--grace-period', '0']);
+      expect(d.code, d.stderr).to.equal(0);
+      expect(d.stdout).to.equal('pod "re" deleted\n');
+      expect(existsSync(join(s!.root, 'pods', 'default_re'))).to.equal(false);
     });
 
     it("the image's USER name is looked up in its /etc/passwd, and its STOPSIGNAL is what delete sends", () => {
