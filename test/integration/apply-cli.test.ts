@@ -7,7 +7,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, podrun } from '../helpers/cli';
-import { PodSuite, podManifest, podrunAsync, setUpSuite, tearDownSuite, viewPod, waitStarted, writeManifest } from './pod-helpers';
+import { PodSuite, podManifest, podrunAsync, setUpSuite, tearDownSuite, viewPod, waitFor, waitStarted, writeManifest } from './pod-helpers';
 
 describe('apply (CLI)', function () {
   this.timeout(180_000);
@@ -138,6 +138,40 @@ describe('apply (CLI)', function () {
       expect(gr.code).to.equal(1);
       expect(gr.stderr.split('\n')[0]).to.equal('error: pod/ghost: container c: user "ghost" is not in the image\'s /etc/passwd (busybox:ghost)');
       expect(existsSync(join(s!.root, 'pods', 'default_ghost'))).to.equal(false);
+    });
+
+    it('exited containers: exit codes, reasons, phase and STATUS as kubectl shows them', () => {
+      const dir = join(s!.root, 'manifests');
+      const f = writeManifest(
+        dir,
+        'ended.yaml',
+        podManifest('ended', {
+          restartPolicy: 'Never',
+          containers: [
+            { name: 'ok', command: ['true'] },
+            { name: 'bad', command: ['sh', '-c', 'exit 3'] },
+          ],
+        }),
+      );
+      const r = s!.run(['apply', '-f', f]);
+      expect(r.code, r.stderr).to.equal(0);
+      const v = waitFor(
+        () => {
+          const j = viewPod(s!.root, 'ended').json;
+          return j.status.containerStatuses.every((c: any) => c.state.terminated) ? j : undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+        },
+        60_000,
+        'both containers to exit',
+      );
+      expect(v.status.phase).to.equal('Failed');
+      expect(v.status.containerStatuses.map((c: any) => [c.state.terminated.exitCode, c.state.terminated.reason])).to.deep.equal([ // eslint-disable-line @typescript-eslint/no-explicit-any
+        [0, 'Completed'],
+        [3, 'Error'],
+      ]);
+      expect(v.status.containerStatuses[1].state.terminated.finishedAt).to.match(/^\d{4}-\d\d-\d\dT/);
+      expect(s!.run(['get', 'pods']).stdout).to.match(/^ended\s+0\/2\s+Error\s+0\s+\d+s$/m);
+      expect(s!.run(['describe', 'pod', 'ended']).stdout).to.match(/Reason:\s+Error\n\s+Exit Code:\s+3\n/);
+      expect(s!.run(['delete', 'pod', 'ended']).code).to.equal(0);
     });
 
     it('10 concurrent applies of different pods all succeed', async () => {
