@@ -481,6 +481,8 @@ podrun_monitor_main (int argc, char **argv)
       return 2;
     }
   signal (SIGPIPE, SIG_IGN);
+  /* Its own session even when not spawned detached: no terminal signal may reach the pod.  */
+  setsid ();
   if (podrun_launch_parse (argv[2], &m.pod, &err) < 0)
     {
       log_error ("launch file", &err);

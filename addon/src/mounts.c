@@ -399,6 +399,14 @@ mount_dev (const struct podrun_pod *pod, int rootfd, podrun_err_t *err)
         return podrun_fail (err, errno, "dev", "open", pod->shm_dir);
       shmfd = clone_tree (src, 0, "dev", pod->shm_dir, err);
     }
+  else if (pod->ipc == PODRUN_NS_HOST)
+    {
+      /* hostIPC: the host's /dev/shm, as `docker run --ipc=host` does.  */
+      cleanup_close int src = open ("/dev/shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (src < 0)
+        return podrun_fail (err, errno, "dev", "open", "/dev/shm");
+      shmfd = clone_tree (src, 0, "dev", "/dev/shm", err);
+    }
   else
     shmfd = create_fs ("tmpfs", shm_opts, MNT_NOSUID_NODEV_NOEXEC, "dev", "/dev/shm", err);
   if (shmfd < 0)

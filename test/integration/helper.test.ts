@@ -33,6 +33,8 @@ interface ContainerOpts {
 
 interface PodOpts {
   pid?: 'container' | 'pod' | 'host';
+  ipc?: 'pod' | 'host';
+  noShm?: boolean;
   containers: ContainerOpts[];
   tmpfs?: string[];
 }
@@ -149,8 +151,9 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     writeFileSync(join(init, 'etc', 'hostname'), 'hostname-file\n');
     mkdirSync(join(dir, 'shm'), { recursive: true });
     const d: string[][] = [['podrun-launch-v1'], ['key', `default_pod${seq}`], ['hostname', `pod${seq}`]];
-    d.push(['ns', 'net', 'pod'], ['ns', 'ipc', 'pod'], ['ns', 'uts', 'pod'], ['ns', 'pid', opts.pid ?? 'container']);
-    d.push(['poddir', dir], ['shm', join(dir, 'shm'), String(64 << 20)]);
+    d.push(['ns', 'net', 'pod'], ['ns', 'ipc', opts.ipc ?? 'pod'], ['ns', 'uts', 'pod'], ['ns', 'pid', opts.pid ?? 'container']);
+    d.push(['poddir', dir]);
+    if (!opts.noShm) d.push(['shm', join(dir, 'shm'), String(64 << 20)]);
     for (const t of opts.tmpfs ?? []) {
       mkdirSync(t, { recursive: true });
       d.push(['tmpfs', t, String(8 << 20)]);
@@ -417,6 +420,19 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     await stop(pod);
     expect(alive(orphan), `orphan ${orphan}`).to.equal(false);
     expect(alive(main)).to.equal(false);
+  });
+
+  it('with the host IPC namespace and no shm directive, /dev/shm is the host\'s', async () => {
+    const pod = await startPod({ ipc: 'host', noShm: true, containers: [{ name: 'i', args: SLEEP }] });
+    expect(readlinkSync(`/proc/${pod.hs.started.get('i')!.pid}/ns/ipc`)).to.equal(readlinkSync('/proc/self/ns/ipc'));
+    const name = `podrun-helper-test-${process.pid}`;
+    try {
+      expect(exec(pod, 'i', ['sh', '-c', `echo host-shm > /dev/shm/${name}`]).code).to.equal(0);
+      expect(readFileSync(`/dev/shm/${name}`, 'utf8')).to.equal('host-shm\n');
+    } finally {
+      rmSync(`/dev/shm/${name}`, { force: true });
+    }
+    await stop(pod);
   });
 
   it('reaps everything and writes final states on SIGTERM, leaving no process or mount behind', async () => {
