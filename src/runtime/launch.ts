@@ -24,7 +24,8 @@ export function launchDirectives(inp: LaunchInputs): string[][] {
   d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
   d.push(['ns', 'pid', plan.namespaces.pid]);
   d.push(['poddir', plan.dirs.pod]);
-  d.push(['shm', plan.dirs.shm, String(plan.shmSizeBytes)]);
+  // With hostIPC the containers share the host's /dev/shm (as on Kubernetes), so no pod tmpfs.
+  if (plan.namespaces.ipc === 'pod') d.push(['shm', plan.dirs.shm, String(plan.shmSizeBytes)]);
   for (const v of plan.volumes) if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes)]);
   const volumes = new Map(plan.volumes.map((v) => [v.name, v]));
   plan.containers.forEach((c, i) => {
