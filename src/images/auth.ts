@@ -1,10 +1,11 @@
 // Registry credentials in Docker's config file (`$DOCKER_CONFIG/config.json`, default
 // `~/.docker/config.json`), the file every container tool reads: `auths[registry].auth` is
 // base64("user:password"). We only read and write `auths`; every other key is kept as it was.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
+import { mkdirSync, readFileSync } from 'fs';
 import { homedir } from 'os';
 import { dirname, join } from 'path';
 import { PodrunError, isErrno } from '../errors';
+import { writeFileAtomic } from '../state/atomic';
 
 export interface Credentials {
   username: string;
@@ -84,21 +85,7 @@ export function writeCredentials(registry: string, creds: Credentials, file = do
   const { username: _u, password: _p, ...rest } = prev;
   auths[key] = { ...rest, auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64') };
   config.auths = auths;
-  writeFileAtomic(file, JSON.stringify(config, null, '\t') + '\n');
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileAtomic(file, JSON.stringify(config, null, '\t') + '\n', 0o600);
 }
 
-function writeFileAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-}

@@ -10,7 +10,7 @@ import { PodrunError } from '../errors';
 import { withFileLock } from './lock';
 import { layerCompression } from './oci';
 import type { ImageStore, LayerInfo } from './store';
-import { writeFileAtomic } from './store';
+import { writeFileAtomic } from '../state/atomic';
 
 type UnpackLayer = (tar: Readable, dest: string, opts: { layer: string }) => Promise<unknown>;
 
@@ -91,7 +91,7 @@ export async function ensureLayer(store: ImageStore, layer: LayerInfo, chainId: 
           `layer ${layer.digest}: uncompressed content has digest ${diffId} but the image config says ${layer.diffId}`,
           'the image is corrupt or was built wrongly; remove it and pull or load it again',
         );
-      await writeFileAtomic(
+      writeFileAtomic(
         join(tmp, 'layer.json'),
         JSON.stringify({ chainId, diffId, parent: parentChainId ?? null, blob: layer.digest, mediaType: layer.mediaType, unpackedAt: new Date().toISOString() }) + '\n',
       );

@@ -10,23 +10,22 @@
 // that are present, so a process killed at any moment leaves the store consistent.
 import { createHash, randomBytes } from 'crypto';
 import {
-  closeSync,
   createReadStream,
   existsSync,
-  fsyncSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
 } from 'fs';
-import { open, readFile, rename, rm, writeFile } from 'fs/promises';
+import { open, readFile, rename, rm } from 'fs/promises';
 import { join } from 'path';
 import type { Readable } from 'stream';
 import { ConflictError, NotFoundError, PodrunError, isErrno } from '../errors';
 import { imagesDir, Paths } from '../paths';
+import { fsyncDir } from '../state/atomic';
+import { isAlive, readStartTime } from '../state/proc';
 import { withFileLock } from './lock';
 import {
   checkConfig,
@@ -107,18 +106,7 @@ export function chainIds(diffIds: string[]): string[] {
   return out;
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
-function pidAlive(pid: number): boolean {
-  return existsSync(`/proc/${pid}`);
-}
 
 async function* chunksOf(source: Readable | AsyncIterable<Buffer> | Buffer): AsyncIterable<Buffer> {
   if (Buffer.isBuffer(source)) {
@@ -148,7 +136,9 @@ export class ImageStore {
   tempPath(kind: string): string {
     const tmp = join(this.dir, 'tmp');
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
-    return join(tmp, `${process.pid}-${kind}-${randomBytes(6).toString('hex')}`);
+    // pid.startTime names the writer, so prune can tell a live writer's file from a dead one's
+    // even after the pid is reused.
+    return join(tmp, `${selfId()}-${kind}-${randomBytes(6).toString('hex')}`);
   }
 
   // ---------- locks ----------
@@ -640,9 +630,10 @@ export class ImageStore {
       for (const n of safeReaddir(locks)) if (n.startsWith('layer-') || n.startsWith('key-')) rmSync(join(locks, n), { force: true });
       const tmp = join(this.dir, 'tmp');
       for (const n of safeReaddir(tmp)) {
-        const pid = Number(n.split('-')[0]);
-        if (pid === process.pid && !n.includes('-gc-')) continue;
-        if (pid !== process.pid && Number.isInteger(pid) && pid > 0 && pidAlive(pid)) continue;
+        const [pidText, startText] = n.split('-')[0].split('.');
+        const writer = { pid: Number(pidText), startTime: Number(startText) };
+        if (n.startsWith(`${selfId()}-`) && !n.includes('-gc-')) continue;
+        if (writer.pid !== process.pid && isAlive(writer)) continue;
         reclaimedBytes += duBytes(join(tmp, n));
         rmSync(join(tmp, n), { recursive: true, force: true });
         removedTemp++;
@@ -693,19 +684,13 @@ function statSyncNoFollow(p: string) {
 }
 
 /** The store of the given root. Cheap: nothing is created until the first write. */
+let self: string | undefined;
+/** This process as `pid.startTime`. */
+function selfId(): string {
+  return (self ??= `${process.pid}.${readStartTime(process.pid) ?? 0}`);
+}
+
 export function openStore(paths: Paths): ImageStore {
   return new ImageStore(paths);
 }
 
-/** Writes a small file atomically (tmp + fsync + rename) — for layer.json and archives' metadata. */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, data, { mode: 0o600 });
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  await rename(tmp, path);
-}
