@@ -15,7 +15,10 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <pthread.h>
 #include <unistd.h>
+
+extern char **environ;
 
 namespace {
 
@@ -165,6 +168,41 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// execve(path, argv): replaces the whole Node process (the kernel ends its other threads), so a
+// command like `podrun exec` hands the terminal and its exit status straight to podrun-helper
+// without a Node parent waiting in between. Only returns by throwing.
+Napi::Value Execve(const Napi::CallbackInfo &info) {
+  std::string path;
+  if (!arg_string(info, 0, path) || info.Length() < 2 || !info[1].IsArray())
+    return type_error(info.Env(), "execve(path: string, argv: string[])");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  std::vector<std::string> args;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsString()) return type_error(info.Env(), "execve: argv entries must be strings");
+    args.push_back(v.As<Napi::String>().Utf8Value());
+    if (args.back().find('\0') != std::string::npos) return type_error(info.Env(), "execve: argv entry contains NUL");
+  }
+  std::vector<char *> argv;
+  for (auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+  argv.push_back(nullptr);
+  // libuv may have made the stdio descriptions non-blocking (they are shared with the user's
+  // shell, and the next program expects blocking fds) and marks the fds it reopens for a tty
+  // close-on-exec: undo both so podrun-helper inherits a plain stdin/stdout/stderr.
+  for (int fd = 0; fd <= 2; fd++) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fdfl >= 0 && (fdfl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fdfl & ~FD_CLOEXEC);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  signal(SIGPIPE, SIG_DFL);
+  execve(path.c_str(), argv.data(), environ);
+  return throw_errno(info.Env(), errno, "execve", path);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("makedev", Napi::Function::New(env, Makedev));
@@ -174,6 +212,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
+  exports.Set("execve", Napi::Function::New(env, Execve));
   return exports;
 }
 

@@ -15,6 +15,8 @@ export interface PodrunNative {
   flock(fd: number, op: number): boolean;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
+  /** Replaces this process with `path` (environment kept); returns only by throwing. */
+  execve(path: string, argv: string[]): never;
 }
 
 export const LOCK_SH = 1;

@@ -1,12 +1,11 @@
 // podrun exec POD[/CONTAINER] [-c C] [-n NS] [-i] [-t] [-w DIR] [-e K=V]... -- CMD ARGS...
-// Start-up matters here (benchmarked against `node -e 0` + nsenter): only fs/path/child_process,
-// no winston, zod or js-yaml. The namespace work is podrun-helper's; Node only decides and waits.
-import { spawn } from 'child_process';
+// Start-up matters here (benchmarked against `node -e 0` + nsenter): only fs/path and the addon,
+// no winston, zod or js-yaml. The namespace work is podrun-helper's; Node only decides, then execs it.
 import { isatty } from 'tty';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { containerAddress, helperExecArgs, pickContainer, runningProcess } from '../../runtime/exec';
-import { helperPath } from '../../runtime/native';
+import { helperPath, native } from '../../runtime/native';
 import { namespaceFrom, namespaceOptions } from '../../state/address';
 import { findPod } from '../../state/records';
 
@@ -47,36 +46,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     env: (values.env as string[] | undefined) ?? [],
     command,
   });
-  return runHelper(helperPath(), args, stdin || tty);
-}
-
-/** Runs the helper with the terminal/stdio passed through; resolves to its exit status (128+N for signal N). */
-function runHelper(helper: string, args: string[], withStdin: boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(helper, args, { stdio: [withStdin ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
-    // The terminal sends SIGINT/SIGQUIT to the whole foreground group (helper included), so Node
-    // only has to survive them; SIGTERM/SIGHUP aimed at podrun are passed on to the helper.
-    const forward = (sig: NodeJS.Signals) => () => {
-      if (sig === 'SIGTERM' || sig === 'SIGHUP') child.kill(sig);
-    };
-    const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'];
-    const handlers = sigs.map((s) => {
-      const h = forward(s);
-      process.on(s, h);
-      return [s, h] as const;
-    });
-    const done = () => handlers.forEach(([s, h]) => process.off(s, h));
-    child.on('error', (e) => {
-      done();
-      reject(e);
-    });
-    child.on('exit', (code, signal) => {
-      done();
-      if (signal) {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const { constants } = require('os') as typeof import('os');
-        resolve(128 + (constants.signals[signal] ?? 0));
-      } else resolve(code ?? 1);
-    });
-  });
+  // podrun-helper takes over this process: it inherits the terminal, receives the user's signals
+  // directly and its exit status is podrun's, with no Node process waiting in between.
+  const helper = helperPath();
+  return native().execve(helper, [helper, ...args]);
 }
