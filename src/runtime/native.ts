@@ -49,9 +49,12 @@ function wrap<T extends object>(raw: T): T {
 export function native(): PodrunNative {
   if (!loaded) {
     try {
+      // A local build is the common case: load it directly and skip node-gyp-build's directory
+      // scan (a few ms on every `exec`); prebuilds are found by node-gyp-build.
+      const local = join(addonRoot, 'build', 'Release', 'podrun_native.node');
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-      loaded = wrap(nodeGypBuild(addonRoot) as PodrunNative);
+      const raw = existsSync(local) ? require(local) : (require('node-gyp-build') as (dir: string) => unknown)(addonRoot);
+      loaded = wrap(raw as PodrunNative);
     } catch (e) {
       throw new PodrunError(
         `failed to load podrun_native.node, checked: build/Release, prebuilds/${process.platform}-${process.arch} (${(e as Error).message})`,

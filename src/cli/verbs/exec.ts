@@ -1,7 +1,6 @@
 // podrun exec POD[/CONTAINER] [-c C] [-n NS] [-i] [-t] [-w DIR] [-e K=V]... -- CMD ARGS...
 // Start-up matters here (benchmarked against `node -e 0` + nsenter): only fs/path and the addon,
 // no winston, zod or js-yaml. The namespace work is podrun-helper's; Node only decides, then execs it.
-import { isatty } from 'tty';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { containerAddress, helperExecArgs, pickContainer, runningProcess } from '../../runtime/exec';
@@ -33,7 +32,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 
   let tty = values.tty === true;
   const stdin = values.stdin === true;
-  if (tty && !isatty(0)) {
+  // tty is loaded only when asked for: it is a few ms of start-up on every exec
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  if (tty && !(require('tty') as typeof import('tty')).isatty(0)) {
     // kubectl's behaviour: warn and carry on without a terminal
     process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
     tty = false;
