@@ -402,7 +402,11 @@ export class RegistryClient {
       `${req.what}: ${req.method} ${redactUrl(req.url)} failed: ${(e as Error).message}`,
       undefined,
       code,
-      code === 'ECONNREFUSED' ? `is a registry listening at ${this.base.host}?` : undefined,
+      code === 'ECONNREFUSED'
+        ? `is a registry listening at ${this.base.host}?`
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? `${this.base.host} cannot be resolved: check the name and the network; offline, use 'podrun load' or 'podrun import' instead`
+          : undefined,
     );
     (err as { errno?: string }).errno = code;
     return err;
