@@ -3,12 +3,12 @@
 // the volume's contents (only the empty mount point) nor the init layer's /etc/hosts; a pod from
 // the new image runs and sees the change. Real pods, as root.
 import { expect } from 'chai';
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { CliResult, isRoot, podrun, tempRoot } from '../helpers/cli';
-import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot, podrun } from '../helpers/cli';
+import { deletePodsAndCheckLeaks, PodSuite, setUpSuite, waitFor } from './pod-helpers';
 
 function podYaml(name: string, image: string, command: string[], volumes = true): string {
   return JSON.stringify({
@@ -34,30 +34,16 @@ function podYaml(name: string, image: string, command: string[], volumes = true)
 
 describe('commit (integration)', function () {
   this.timeout(120_000);
+  let s: PodSuite | undefined;
   let root = '';
-  let cleanup = () => {};
-  let baseline: HostSnapshot;
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
-    baseline = snapshot();
-    ({ root, cleanup } = tempRoot('podrun-commit-'));
-    const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
-    writeFileSync(join(rootfs, 'etc', 'doomed'), 'deleted by the container\n');
-    const imp = podrun(root, ['import', rootfs, 'busybox:test']);
-    expect(imp.code, imp.stderr).to.equal(0);
+    s = setUpSuite('podrun-commit-', (rootfs) => writeFileSync(join(rootfs, 'etc', 'doomed'), 'deleted by the container\n'));
+    root = s.root;
   });
 
-  after(function () {
-    if (!root) return;
-    const d1 = deletePod(root, 'cm');
-    const d2 = deletePod(root, 'cm2');
-    cleanup();
-    expect(d1.code, d1.stderr).to.equal(0);
-    expect(d2.code, d2.stderr).to.equal(0);
-    expect(mountsDiff(baseline).added).to.deep.equal([]);
-    expect(newProcesses(baseline).filter((p) => p.cmd.includes(root))).to.deep.equal([]);
-  });
+  after(() => deletePodsAndCheckLeaks(s, ['cm', 'cm2']));
 
   it('commits the upper dir without volumes or the init layer, and the image runs', () => {
     const f = join(root, 'cm.yaml');
@@ -124,25 +110,4 @@ function topLayerEntries(root: string, repo: string, tag: string): string[] {
     .split('\n')
     .filter(Boolean)
     .map((e) => e.replace(/^\.\//, ''));
-}
-
-function waitFor(ok: () => boolean, ms: number, what: string): void {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    spawnSync('sleep', ['0.2']);
-  }
-}
-
-/**
- * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
- * lost to a transient failure would leave the pod's processes running with nothing to find them.
- */
-function deletePod(root: string, name: string): CliResult {
-  let r = podrun(root, ['delete', 'pod', name, '--now']);
-  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
-    spawnSync('sleep', ['1']);
-    r = podrun(root, ['delete', 'pod', name, '--now']);
-  }
-  return r;
 }

@@ -4,29 +4,28 @@ import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { CliResult, isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
-import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot, podrun, PODRUN } from '../helpers/cli';
+import { deletePodsAndCheckLeaks, PodSuite, setUpSuite, waitFor } from './pod-helpers';
 
 const MARKER = 'only-in-the-image-6f1c';
 
 describe('exec (integration)', function () {
   this.timeout(120_000);
+  let s: PodSuite | undefined;
   let root = '';
-  let cleanup = () => {};
-  let baseline: HostSnapshot;
   let manifest = '';
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
-    baseline = snapshot();
-    ({ root, cleanup } = tempRoot('podrun-exec-'));
-    const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
-    writeFileSync(join(rootfs, 'etc', 'marker'), MARKER + '\n');
-    mkdirSync(join(rootfs, 'srv'));
-    appendFileSync(join(rootfs, 'etc', 'group'), 'extra:x:2000:user\n');
-    const imp = podrun(root, ['import', rootfs, 'busybox:test']);
-    expect(imp.code, imp.stderr).to.equal(0);
+    let rootfs = '';
+    s = setUpSuite('podrun-exec-', (dir) => {
+      rootfs = dir;
+      writeFileSync(join(rootfs, 'etc', 'marker'), MARKER + '\n');
+      mkdirSync(join(rootfs, 'srv'));
+      appendFileSync(join(rootfs, 'etc', 'group'), 'extra:x:2000:user\n');
+    });
+    root = s.root;
     // the same rootfs with `USER user`: a name resolved from the image's /etc/passwd
     const impUser = podrun(root, ['import', '-c', 'USER user', rootfs, 'busybox:user']);
     expect(impUser.code, impUser.stderr).to.equal(0);
@@ -64,14 +63,7 @@ describe('exec (integration)', function () {
     waitFor(() => /"exitCode":\s*0/.test(podrun(root, ['get', 'pod', 'ex', '-o', 'json']).stdout), 20_000, 'done exits');
   });
 
-  after(function () {
-    if (!root) return;
-    const d = deletePod(root, 'ex');
-    cleanup();
-    expect(d.code, d.stderr).to.equal(0);
-    expect(mountsDiff(baseline).added).to.deep.equal([]);
-    expect(newProcesses(baseline).filter((p) => p.cmd.includes(root))).to.deep.equal([]);
-  });
+  after(() => deletePodsAndCheckLeaks(s, ['ex']));
 
   it('returns the exit status of the command', () => {
     expect(podrun(root, ['exec', 'ex/app', '--', 'sh', '-c', 'exit 3']).code).to.equal(3);
@@ -176,24 +168,3 @@ describe('exec (integration)', function () {
     expect(podrun(root, ['exec', 'ex/app']).code).to.equal(2); // no command
   });
 });
-
-function waitFor(ok: () => boolean, ms: number, what: string): void {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    spawnSync('sleep', ['0.2']);
-  }
-}
-
-/**
- * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
- * lost to a transient failure would leave the pod's processes running with nothing to find them.
- */
-function deletePod(root: string, name: string): CliResult {
-  let r = podrun(root, ['delete', 'pod', name, '--now']);
-  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
-    spawnSync('sleep', ['1']);
-    r = podrun(root, ['delete', 'pod', name, '--now']);
-  }
-  return r;
-}

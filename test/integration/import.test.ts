@@ -2,35 +2,20 @@
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { isRoot, podrun, tempRoot } from '../helpers/cli';
-import { openStore } from '../../src/images/store';
-
-const ls = (d: string) => (existsSync(d) ? readdirSync(d).sort() : []);
+import { ls, useStoreFixture } from '../helpers/store-fixture';
 
 describe('podrun import', function () {
   this.timeout(120_000);
-  let t: { root: string; cleanup: () => void };
-  let rootfs: string;
-  before(function () {
-    if (!isRoot() || !haveBusybox()) this.skip();
-  });
-  beforeEach(() => {
-    t = tempRoot();
-    rootfs = makeBusyboxRootfs(join(t.root, 'rootfs'));
-  });
-  afterEach(() => t?.cleanup());
-
-  const store = () => openStore({ root: join(t.root, 'store'), runRoot: join(t.root, 'store', 'run') });
-  const run = (args: string[]) => podrun(join(t.root, 'store'), args);
-  const blobs = () => ls(join(t.root, 'store', 'images', 'blobs', 'sha256'));
+  const f = useStoreFixture();
+  const { store, run } = f;
+  const blobs = () => ls(join(f.root, 'store', 'images', 'blobs', 'sha256'));
 
   for (const kind of ['tar', 'tar.gz'])
     it(`imports a ${kind} file into a runnable one-layer image`, async () => {
-      const file = join(t.root, `rootfs.${kind}`);
-      execFileSync('tar', [kind === 'tar' ? '-cf' : '-czf', file, '-C', rootfs, '.']);
+      const file = join(f.root, `rootfs.${kind}`);
+      execFileSync('tar', [kind === 'tar' ? '-cf' : '-czf', file, '-C', f.rootfs, '.']);
       const r = run(['import', file, 'localhost:5000/team/bb:dev']);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/^sha256:[0-9a-f]{64}\n$/);
@@ -45,7 +30,7 @@ describe('podrun import', function () {
     });
 
   it('applies -c changes and -m to the config and history', () => {
-    const r = run(['import', '-c', 'CMD ["/bin/sh", "-c", "echo hi"]', '-c', 'ENV PATH=/bin', '-c', 'WORKDIR /root', '-m', 'from busybox-static', rootfs, 'bb:1']);
+    const r = run(['import', '-c', 'CMD ["/bin/sh", "-c", "echo hi"]', '-c', 'ENV PATH=/bin', '-c', 'WORKDIR /root', '-m', 'from busybox-static', f.rootfs, 'bb:1']);
     expect(r.code, r.stderr).to.equal(0);
     const insp = JSON.parse(run(['image', 'inspect', 'bb:1']).stdout)[0];
     expect(insp.Config).to.deep.equal({ Cmd: ['/bin/sh', '-c', 'echo hi'], Env: ['PATH=/bin'], WorkingDir: '/root' });
@@ -54,32 +39,32 @@ describe('podrun import', function () {
   });
 
   it('bad input fails with a clear error and changes nothing', () => {
-    const missing = run(['import', join(t.root, 'nope'), 'bb:1']);
+    const missing = run(['import', join(f.root, 'nope'), 'bb:1']);
     expect(missing.code).to.equal(2);
-    expect(missing.stderr).to.include(`${join(t.root, 'nope')}: no such file or directory`);
+    expect(missing.stderr).to.include(`${join(f.root, 'nope')}: no such file or directory`);
 
-    const notTar = join(t.root, 'notes.txt');
+    const notTar = join(f.root, 'notes.txt');
     writeFileSync(notTar, 'hello world, definitely not a tar archive\n'.repeat(50));
     const bad = run(['import', notTar, 'bb:1']);
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include(`${notTar} is not a tar archive`);
 
-    const badName = run(['import', rootfs, 'Bad/Name:1']);
+    const badName = run(['import', f.rootfs, 'Bad/Name:1']);
     expect(badName.code).to.equal(2);
     expect(badName.stderr).to.include("invalid image reference 'Bad/Name:1'");
-    const digestName = run(['import', rootfs, `bb@sha256:${'a'.repeat(64)}`]);
+    const digestName = run(['import', f.rootfs, `bb@sha256:${'a'.repeat(64)}`]);
     expect(digestName.code).to.equal(2);
-    expect(run(['import', rootfs]).code).to.equal(2);
+    expect(run(['import', f.rootfs]).code).to.equal(2);
 
     expect(blobs()).to.deep.equal([]);
     expect(store().list()).to.deep.equal([]);
-    expect(ls(join(t.root, 'store', 'images', 'tmp'))).to.deep.equal([]);
+    expect(ls(join(f.root, 'store', 'images', 'tmp'))).to.deep.equal([]);
   });
 
   it('a layer whose content does not match its diff_id is refused and leaves no layer dir', async () => {
     const s = store();
-    const file = join(t.root, 'rootfs.tar');
-    execFileSync('tar', ['-cf', file, '-C', rootfs, '.']);
+    const file = join(f.root, 'rootfs.tar');
+    execFileSync('tar', ['-cf', file, '-C', f.rootfs, '.']);
     const layer = await s.putBlob(readFileSync(file));
     const wrong = `sha256:${'0'.repeat(64)}`;
     const cfg = await s.putJson({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [wrong] } });
@@ -99,8 +84,8 @@ describe('podrun import', function () {
     expect((err as Error).message).to.equal(
       `layer ${layer.digest}: uncompressed content has digest ${layer.digest} but the image config says ${wrong}`,
     );
-    expect(ls(join(t.root, 'store', 'images', 'layers'))).to.deep.equal([]);
-    expect(ls(join(t.root, 'store', 'images', 'tmp'))).to.deep.equal([]);
+    expect(ls(join(f.root, 'store', 'images', 'layers'))).to.deep.equal([]);
+    expect(ls(join(f.root, 'store', 'images', 'tmp'))).to.deep.equal([]);
   });
 
   it('a zstd layer is refused naming its media type', async () => {

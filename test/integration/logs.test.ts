@@ -4,28 +4,24 @@ import { expect } from 'chai';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
-import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { CliResult, isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
-import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot, podrun, PODRUN } from '../helpers/cli';
+import { deletePodsAndCheckLeaks, PodSuite, setUpSuite, until, waitFor } from './pod-helpers';
 
 const RFC3339NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /;
 
 describe('logs (integration)', function () {
   this.timeout(120_000);
+  let s: PodSuite | undefined;
   let root = '';
-  let cleanup = () => {};
-  let baseline: HostSnapshot;
   const children: ChildProcess[] = [];
 
   const ticks = () => podrun(root, ['logs', 'lg/ticker']).stdout.split('\n').filter((l) => l.startsWith('tick ')).length;
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
-    baseline = snapshot();
-    ({ root, cleanup } = tempRoot('podrun-logs-'));
-    const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
-    const imp = podrun(root, ['import', rootfs, 'busybox:test']);
-    expect(imp.code, imp.stderr).to.equal(0);
+    s = setUpSuite('podrun-logs-', () => {});
+    root = s.root;
     const manifest = join(root, 'lg.yaml');
     writeFileSync(
       manifest,
@@ -60,13 +56,8 @@ describe('logs (integration)', function () {
   });
 
   after(function () {
-    if (!root) return;
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    const d = deletePod(root, 'lg');
-    cleanup();
-    expect(d.code, d.stderr).to.equal(0);
-    expect(mountsDiff(baseline).added).to.deep.equal([]);
-    expect(newProcesses(baseline).filter((p) => p.cmd.includes(root))).to.deep.equal([]);
+    deletePodsAndCheckLeaks(s, ['lg']);
   });
 
   it('holds stdout and stderr, in order, on stdout', () => {
@@ -143,32 +134,3 @@ describe('logs (integration)', function () {
     expect(p.stderr).to.contain('--previous is not supported yet');
   });
 });
-
-function waitFor(ok: () => boolean, ms: number, what: string): void {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    spawnSync('sleep', ['0.2']);
-  }
-}
-
-async function until(ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/**
- * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
- * lost to a transient failure would leave the pod's processes running with nothing to find them.
- */
-function deletePod(root: string, name: string): CliResult {
-  let r = podrun(root, ['delete', 'pod', name, '--now']);
-  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
-    spawnSync('sleep', ['1']);
-    r = podrun(root, ['delete', 'pod', name, '--now']);
-  }
-  return r;
-}

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, readlinkSync, writeFileSync, mkdirSync } fro
 import { join } from 'path';
 import { makeBusyboxRootfs } from '../helpers/busybox';
 import { CliResult, podrun, PODRUN, tempRoot } from '../helpers/cli';
-import { mountPoints, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+import { mountPoints, mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
 
 export interface PodSuite {
   root: string;
@@ -16,18 +16,41 @@ export interface PodSuite {
   run(args: string[], input?: string): CliResult;
 }
 
-export function setUpSuite(prefix: string): PodSuite {
-  const baseline = snapshot();
-  const { root, cleanup } = tempRoot(prefix);
-  const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
+/** What the pod-*.test.ts suites add to the busybox rootfs: /www and /etc/layer-file. */
+export function podSuiteFiles(rootfs: string): void {
   mkdirSync(join(rootfs, 'www'));
   writeFileSync(join(rootfs, 'etc', 'layer-file'), 'from-the-layer\n');
-  const imp = podrun(root, ['import', rootfs, 'busybox:test']);
-  expect(imp.code, imp.stderr).to.equal(0);
+}
+
+/**
+ * A host snapshot, then a private PODRUN_ROOT with a busybox rootfs (at ROOT/src-rootfs, changed
+ * by `prepare` first) imported as busybox:test. If set-up fails the root is removed again.
+ */
+export function setUpSuite(prefix: string, prepare: (rootfs: string) => void = podSuiteFiles): PodSuite {
+  const baseline = snapshot();
+  const { root, cleanup } = tempRoot(prefix);
+  try {
+    const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
+    prepare(rootfs);
+    const imp = podrun(root, ['import', rootfs, 'busybox:test']);
+    expect(imp.code, imp.stderr).to.equal(0);
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
   return { root, baseline, cleanup, run: (args, input) => podrun(root, args, input !== undefined ? { input } : {}) };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` every 50 ms without blocking the event loop; rejects after `ms`. */
+export async function until(ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(50);
+  }
+}
 
 export function waitFor<T>(fn: () => T | undefined | false, timeoutMs: number, what: string): T {
   const end = Date.now() + timeoutMs;
@@ -137,4 +160,36 @@ export function podrunAsync(root: string, args: string[]): Promise<CliResult> {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/**
+ * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
+ * lost to a transient failure would leave the pod's processes running with nothing to find them.
+ */
+export function deletePod(root: string, name: string): CliResult {
+  let r = podrun(root, ['delete', 'pod', name, '--now']);
+  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
+    spawnSync('sleep', ['1']);
+    r = podrun(root, ['delete', 'pod', name, '--now']);
+  }
+  return r;
+}
+
+/**
+ * Teardown for suites that name their pods: deletes each of `pods` (with retries) and each of
+ * `mayExist` (whose delete may fail: it need not have been created), removes the root, then
+ * asserts every delete of `pods` succeeded, with `mayExist` non-empty that `get pods` listed
+ * nothing after the deletes, and that no mount was added anywhere on the host and no process
+ * mentioning the root is left.
+ */
+export function deletePodsAndCheckLeaks(s: PodSuite | undefined, pods: string[], mayExist: string[] = []): void {
+  if (!s) return;
+  const deletes = pods.map((name) => deletePod(s.root, name));
+  for (const name of mayExist) deletePod(s.root, name);
+  const rest = mayExist.length > 0 ? s.run(['get', 'pods', '-o', 'name']) : undefined;
+  s.cleanup();
+  for (const d of deletes) expect(d.code, d.stderr).to.equal(0);
+  if (rest) expect(rest.stdout).to.equal('');
+  expect(mountsDiff(s.baseline).added).to.deep.equal([]);
+  expect(newProcesses(s.baseline).filter((p) => p.cmd.includes(s.root))).to.deep.equal([]);
 }

@@ -2,14 +2,11 @@
 // layer sharing, rmi vs pods, prune, concurrency and SIGKILL safety. Runs as root.
 import { expect } from 'chai';
 import { spawn } from 'child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { isRoot, podrun, tempRoot } from '../helpers/cli';
-import { openStore } from '../../src/images/store';
+import { ls, useStoreFixture } from '../helpers/store-fixture';
 
 const STORE_JS = join(__dirname, '..', '..', 'src', 'images', 'store.js');
-const ls = (d: string) => (existsSync(d) ? readdirSync(d).sort() : []);
 
 /** Runs node with `args` asynchronously and resolves with its exit code and output. */
 function node(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
@@ -27,23 +24,12 @@ const cliAsync = (root: string, args: string[]) => node([join(__dirname, '..', '
 
 describe('image store (integration)', function () {
   this.timeout(120_000);
-  let t: { root: string; cleanup: () => void };
-  let rootfs: string;
-  before(function () {
-    if (!isRoot() || !haveBusybox()) this.skip();
-  });
-  beforeEach(() => {
-    t = tempRoot();
-    rootfs = makeBusyboxRootfs(join(t.root, 'rootfs'));
-  });
-  afterEach(() => t?.cleanup());
-
-  const store = () => openStore({ root: join(t.root, 'store'), runRoot: join(t.root, 'store', 'run') });
-  const run = (args: string[]) => podrun(join(t.root, 'store'), args);
-  const layersDir = () => join(t.root, 'store', 'images', 'layers');
+  const f = useStoreFixture();
+  const { store, run } = f;
+  const layersDir = () => join(f.root, 'store', 'images', 'layers');
 
   it('import a busybox dir -> images lists it -> resolve gives layer dirs with bin/busybox', async () => {
-    const imp = run(['import', rootfs, 'busybox:test']);
+    const imp = run(['import', f.rootfs, 'busybox:test']);
     expect(imp.code, imp.stderr).to.equal(0);
     const id = imp.stdout.trim();
     expect(id).to.match(/^sha256:[0-9a-f]{64}$/);
@@ -63,7 +49,7 @@ describe('image store (integration)', function () {
     expect(r.ref).to.equal('docker.io/library/busybox:test');
     expect(r.layerDirs).to.have.length(1);
     expect(existsSync(join(r.layerDirs[0], 'bin', 'busybox'))).to.equal(true);
-    expect(readFileSync(join(r.layerDirs[0], 'bin', 'busybox'))).to.deep.equal(readFileSync(join(rootfs, 'bin', 'busybox')));
+    expect(readFileSync(join(r.layerDirs[0], 'bin', 'busybox'))).to.deep.equal(readFileSync(join(f.rootfs, 'bin', 'busybox')));
 
     const insp = JSON.parse(run(['image', 'inspect', 'busybox:test']).stdout);
     expect(insp[0].Id).to.equal(id);
@@ -87,18 +73,18 @@ describe('image store (integration)', function () {
   });
 
   it('importing twice shares one layer dir; an image built on another shares its base layer dir', async () => {
-    expect(run(['import', rootfs, 'a:1']).code).to.equal(0);
-    expect(run(['import', rootfs, 'b:1']).code).to.equal(0);
+    expect(run(['import', f.rootfs, 'a:1']).code).to.equal(0);
+    expect(run(['import', f.rootfs, 'b:1']).code).to.equal(0);
     const ra = await store().resolveImage('a:1', { policy: 'Never' });
     const rb = await store().resolveImage('b:1', { policy: 'Never' });
     expect(ra.layerDirs).to.deep.equal(rb.layerDirs);
     expect(ls(layersDir())).to.have.length(1);
 
     // A second image on top of a:1 (what `podrun commit` does), with config changes.
-    const extra = join(t.root, 'extra');
+    const extra = join(f.root, 'extra');
     mkdirSync(join(extra, 'etc'), { recursive: true });
     writeFileSync(join(extra, 'etc', 'motd'), 'hello\n');
-    const tarFile = join(t.root, 'extra.tar');
+    const tarFile = join(f.root, 'extra.tar');
     const { writeLayerTar } = await import('../../src/images/layerdiff');
     const { createWriteStream } = await import('fs');
     await writeLayerTar(extra, createWriteStream(tarFile));
@@ -114,9 +100,9 @@ describe('image store (integration)', function () {
   });
 
   it('rmi refuses while a pod uses the image, --force untags, prune reclaims', () => {
-    const id = run(['import', rootfs, 'busybox:test']).stdout.trim();
-    expect(run(['import', rootfs, 'other:1']).code).to.equal(0);
-    const podDir = join(t.root, 'store', 'pods', 'default_web');
+    const id = run(['import', f.rootfs, 'busybox:test']).stdout.trim();
+    expect(run(['import', f.rootfs, 'other:1']).code).to.equal(0);
+    const podDir = join(f.root, 'store', 'pods', 'default_web');
     mkdirSync(podDir, { recursive: true });
     writeFileSync(join(podDir, 'pod.json'), JSON.stringify({ apiVersion: 'podrun/v1', kind: 'PodRecord', plan: { containers: [{ name: 'c', image: { ref: 'busybox:test', imageId: id } }] } }));
 
@@ -135,7 +121,7 @@ describe('image store (integration)', function () {
     expect(store().lookup(id)).to.not.equal(undefined);
 
     // The pod is gone: prune drops the dangling image and its blobs (the layer is still shared).
-    require('fs').rmSync(join(t.root, 'store', 'pods'), { recursive: true });
+    require('fs').rmSync(join(f.root, 'store', 'pods'), { recursive: true });
     const pr = run(['image', 'prune']);
     expect(pr.code).to.equal(0);
     expect(pr.stdout).to.include(`deleted: ${id}`);
@@ -146,14 +132,14 @@ describe('image store (integration)', function () {
     const rm = run(['rmi', 'other:1']);
     expect(rm.code, rm.stderr).to.equal(0);
     expect(rm.stdout).to.match(/^Untagged: docker.io\/library\/other:1\nDeleted: sha256:[0-9a-f]{64}\n$/);
-    expect(ls(join(t.root, 'store', 'images', 'blobs', 'sha256'))).to.deep.equal([]);
+    expect(ls(join(f.root, 'store', 'images', 'blobs', 'sha256'))).to.deep.equal([]);
     expect(ls(layersDir())).to.deep.equal([]);
     expect(run(['rmi', 'other:1']).stderr).to.include('not found locally');
   });
 
   it('concurrent imports and resolves from several processes all succeed with one layer dir', async () => {
-    const root = join(t.root, 'store');
-    const jobs = [1, 2, 3, 4].map((n) => cliAsync(root, ['import', rootfs, `bb:${n}`]));
+    const root = join(f.root, 'store');
+    const jobs = [1, 2, 3, 4].map((n) => cliAsync(root, ['import', f.rootfs, `bb:${n}`]));
     const res = await Promise.all(jobs);
     for (const r of res) expect(r.code, r.err).to.equal(0);
     expect(run(['images', '-q']).stdout.trim().split('\n')).to.have.length(4);
@@ -171,13 +157,13 @@ describe('image store (integration)', function () {
   });
 
   it('an import SIGKILLed at any moment leaves the store consistent; prune cleans, the next import finishes', async () => {
-    const root = join(t.root, 'store');
+    const root = join(f.root, 'store');
     // A big incompressible file so the kill lands mid-stream.
-    const big = join(rootfs, 'big.bin');
+    const big = join(f.rootfs, 'big.bin');
     writeFileSync(big, require('crypto').randomBytes(48 << 20));
     for (const delay of [150, 400, 900]) {
       const bin = join(__dirname, '..', '..', '..', 'bin', 'podrun');
-      const p = spawn(process.execPath, [bin, 'import', rootfs, 'big:1'], { env: { ...process.env, PODRUN_ROOT: root }, stdio: 'ignore' });
+      const p = spawn(process.execPath, [bin, 'import', f.rootfs, 'big:1'], { env: { ...process.env, PODRUN_ROOT: root }, stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, delay));
       p.kill('SIGKILL');
       await new Promise((r) => p.on('exit', r));
@@ -193,7 +179,7 @@ describe('image store (integration)', function () {
     const pr = run(['image', 'prune']);
     expect(pr.code, pr.stderr).to.equal(0);
     expect(ls(join(root, 'images', 'tmp'))).to.deep.equal([]);
-    const again = run(['import', rootfs, 'big:1']);
+    const again = run(['import', f.rootfs, 'big:1']);
     expect(again.code, again.stderr).to.equal(0);
     // Kill an unpack half way: no half-made layer dir is ever visible under layers/.
     const script = `

@@ -2,12 +2,12 @@
 // keeps running, its logs keep growing, and an exit that happens while no podrun CLI runs is
 // reported afterwards. Only processes this test started are killed, by pid.
 import { expect } from 'chai';
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
-import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
-import { CliResult, isRoot, podrun, PODRUN, tempRoot } from '../helpers/cli';
-import { mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot, podrun, PODRUN } from '../helpers/cli';
+import { deletePodsAndCheckLeaks, PodSuite, setUpSuite, sleep, until } from './pod-helpers';
 
 function podYaml(name: string, containers: object[]): string {
   return JSON.stringify({
@@ -20,9 +20,8 @@ function podYaml(name: string, containers: object[]): string {
 
 describe('surviving SIGKILL of podrun (integration)', function () {
   this.timeout(120_000);
+  let s: PodSuite | undefined;
   let root = '';
-  let cleanup = () => {};
-  let baseline: HostSnapshot;
   const children: ChildProcess[] = [];
   const start = (args: string[]) => {
     const c = spawn(process.execPath, [PODRUN, ...args], { env: { ...process.env, PODRUN_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,25 +31,14 @@ describe('surviving SIGKILL of podrun (integration)', function () {
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
-    baseline = snapshot();
-    ({ root, cleanup } = tempRoot('podrun-survive-'));
-    const rootfs = makeBusyboxRootfs(join(root, 'src-rootfs'));
-    const imp = podrun(root, ['import', rootfs, 'busybox:test']);
-    expect(imp.code, imp.stderr).to.equal(0);
+    s = setUpSuite('podrun-survive-', () => {});
+    root = s.root;
   });
 
   after(function () {
-    if (!root) return;
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    const d = deletePod(root, 'sv');
     // the killed apply may or may not have got as far as recording `other`
-    deletePod(root, 'other');
-    const rest = podrun(root, ['get', 'pods', '-o', 'name']);
-    cleanup();
-    expect(d.code, d.stderr).to.equal(0);
-    expect(rest.stdout).to.equal('');
-    expect(mountsDiff(baseline).added).to.deep.equal([]);
-    expect(newProcesses(baseline).filter((p) => p.cmd.includes(root))).to.deep.equal([]);
+    deletePodsAndCheckLeaks(s, ['sv'], ['other']);
   });
 
   it('keeps the pod, its logs and its exit records when podrun processes are SIGKILLed', async () => {
@@ -103,25 +91,3 @@ describe('surviving SIGKILL of podrun (integration)', function () {
 });
 
 const count = (s: string) => s.split('\n').filter((l) => l.startsWith('tick ')).length;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(50);
-  }
-}
-
-/**
- * Deletes a pod, retrying a failed attempt: the store root is removed right after, so a delete
- * lost to a transient failure would leave the pod's processes running with nothing to find them.
- */
-function deletePod(root: string, name: string): CliResult {
-  let r = podrun(root, ['delete', 'pod', name, '--now']);
-  for (let i = 0; i < 3 && r.code !== 0 && !/not found/.test(r.stderr); i++) {
-    spawnSync('sleep', ['1']);
-    r = podrun(root, ['delete', 'pod', name, '--now']);
-  }
-  return r;
-}

@@ -7,41 +7,14 @@ import { createHash } from 'crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { PassThrough, Readable } from 'stream';
+import { Readable } from 'stream';
 import { finished } from 'stream/promises';
 import { createGzip, createGunzip } from 'zlib';
-import { createTarWriter, TarHeader } from '../../src/images/tar';
+import { createTarWriter } from '../../src/images/tar';
 import { LayerError, unpackLayer, UnpackLimits } from '../../src/images/unpack';
+import { h, Spec, tarOf } from '../helpers/layer-tar';
 
 const LAYER = 'sha256:badbadbad';
-
-type Spec = Partial<TarHeader> & { name: string; body?: string };
-
-function h(s: Spec): TarHeader {
-  return {
-    type: 'file',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    mtime: 1700000000,
-    linkname: '',
-    devmajor: 0,
-    devminor: 0,
-    xattrs: {},
-    ...s,
-    size: s.body !== undefined ? Buffer.byteLength(s.body) : (s.size ?? 0),
-  };
-}
-
-async function tarOf(specs: Spec[]): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const w = createTarWriter(out);
-  for (const s of specs) await w.add(h(s), s.body !== undefined ? Buffer.from(s.body) : undefined);
-  await w.finish();
-  return Buffer.concat(chunks);
-}
 
 /** Every path below `root` except inside `skip`, with type, mode, owner, size, mtime, content hash. */
 function snapshot(root: string, skip: string): string[] {

@@ -6,38 +6,11 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkS
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PassThrough, Readable } from 'stream';
-import { createTarWriter, TarHeader } from '../../src/images/tar';
+import { createTarWriter } from '../../src/images/tar';
 import { LayerError, resolveLimits, unpackLayer } from '../../src/images/unpack';
 import { native } from '../../src/runtime/native';
+import { h, tarStream } from '../helpers/layer-tar';
 import { mountPoints } from '../helpers/leaks';
-
-type Spec = Partial<TarHeader> & { name: string; body?: string };
-
-function h(s: Spec): TarHeader {
-  return {
-    type: 'file',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    mtime: 1700000000,
-    linkname: '',
-    devmajor: 0,
-    devminor: 0,
-    xattrs: {},
-    ...s,
-    size: s.body !== undefined ? Buffer.byteLength(s.body) : (s.size ?? 0),
-  };
-}
-
-async function tarStream(specs: Spec[]): Promise<Readable> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const w = createTarWriter(out);
-  for (const s of specs) await w.add(h(s), s.body !== undefined ? Buffer.from(s.body) : undefined);
-  await w.finish();
-  return Readable.from([Buffer.concat(chunks)]);
-}
 
 describe('unpack', function () {
   this.timeout(120000);
