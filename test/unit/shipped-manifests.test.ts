@@ -1,0 +1,17 @@
+// The manifests podrun ships (examples/, pods/) are what new users copy: they must load with no
+// error and no warning, as valid Kubernetes v1 Pods.
+import { expect } from 'chai';
+import { join } from 'path';
+import { formatSpecError, formatSpecWarning, loadManifests } from '../../src/spec/load';
+
+const repo = join(__dirname, '..', '..', '..');
+
+describe('shipped manifests', () => {
+  for (const dir of ['examples', 'pods'])
+    it(`${dir}/ loads without errors or warnings`, async () => {
+      const r = await loadManifests([join(repo, dir)]);
+      expect(r.errors.map(formatSpecError)).to.deep.equal([]);
+      expect(r.warnings.map(formatSpecWarning)).to.deep.equal([]);
+      expect(r.pods.length).to.be.greaterThan(0);
+    });
+});
