@@ -256,8 +256,15 @@ exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
       if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
         child_fail (sync_fd, errno, "stdio", "dup2", NULL);
     }
-  else if (!o->stdin_open && dup2 (devnull, 0) < 0)
-    child_fail (sync_fd, errno, "stdio", "dup2", "/dev/null");
+  else
+    {
+      /* Without -t the command must not keep the user's terminal as its controlling tty: it
+         could push input into the user's shell with TIOCSTI.  The helper forwards signals.  */
+      if (setsid () < 0)
+        child_fail (sync_fd, errno, "tty", "setsid", NULL);
+      if (!o->stdin_open && dup2 (devnull, 0) < 0)
+        child_fail (sync_fd, errno, "stdio", "dup2", "/dev/null");
+    }
   if (chdir (o->cwd) < 0)
     child_fail (sync_fd, errno, "cwd", "chdir", o->cwd);
   if (podrun_limit_caps (o->caps) < 0)
@@ -405,7 +412,15 @@ podrun_exec_main (int argc, char **argv)
   if (read_cap_bounding (o.pid, &o.caps) < 0)
     return podrun_fail (&err, errno, "exec", "open", "/proc/PID/status"), die (&err);
   flags = differing_namespaces (o.pid);
-  if (flags && setns (pidfd, flags) < 0)
+  /* The /proc reads above name the pid, not the pidfd: if the process died meanwhile they may
+     describe a recycled pid.  Still alive now means they described it.  Every container has a
+     mount namespace of its own, so sharing ours means this is not a container process.  */
+  if (podrun_pidfd_send_signal (pidfd, 0) < 0)
+    return podrun_fail (&err, ESRCH, "exec", "pidfd_send_signal", "(the container exited)"), die (&err);
+  if (!(flags & CLONE_NEWNS))
+    return podrun_fail (&err, EPERM, "exec", "setns", "(target shares the host mount namespace: not a container)"),
+           die (&err);
+  if (setns (pidfd, flags) < 0)
     return podrun_fail (&err, errno, "exec", "setns", NULL), die (&err);
 
   if (o.tty)

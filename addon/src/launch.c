@@ -48,6 +48,12 @@ valid_abs_path (const char *s)
   for (p = s; (p = strstr (p, "..")) != NULL; p += 2)
     if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
       return 0;
+  /* Clean paths only: `//` and `.` components would let `/./proc` past the prefix checks.  */
+  if (strstr (s, "//") != NULL)
+    return 0;
+  for (p = s; (p = strchr (p, '.')) != NULL; p++)
+    if (p[-1] == '/' && (p[1] == '\0' || p[1] == '/'))
+      return 0;
   return 1;
 }
 

@@ -71,17 +71,20 @@ podrun_log_stream_flush (struct podrun_log_stream *s)
 }
 
 int
-podrun_log_stream_read (struct podrun_log_stream *s)
+podrun_log_stream_read (struct podrun_log_stream *s, int bounded)
 {
   static struct out_buf o;
   char ts[PODRUN_TIME_LEN];
-  int eof = 0;
+  int eof = 0, rounds;
 
   if (s->fd < 0)
     return 1;
   o.len = 0;
   podrun_now (ts);
-  for (;;)
+  /* A bounded number of reads per event: a container that floods its stdout must not keep the
+     monitor from its signals and the other streams.  epoll is level-triggered, so the rest comes
+     next round.  Draining before an exit record or at shutdown reads everything.  */
+  for (rounds = 0; !bounded || rounds < 16; rounds++)
     {
       ssize_t n = read (s->fd, s->buf + s->len, sizeof s->buf - s->len);
       if (n < 0 && errno == EINTR)

@@ -146,12 +146,12 @@ watch_stream (struct monitor *m, struct podrun_log_stream *s)
 }
 
 static void
-read_stream (struct monitor *m, struct podrun_log_stream *s)
+read_stream (struct monitor *m, struct podrun_log_stream *s, int bounded)
 {
   int fd = s ? s->fd : -1;
   if (fd < 0)
     return;
-  if (podrun_log_stream_read (s))
+  if (podrun_log_stream_read (s, bounded))
     epoll_ctl (m->epfd, EPOLL_CTL_DEL, fd, NULL); /* already closed: harmless */
 }
 
@@ -188,8 +188,8 @@ container_exited (struct monitor *m, struct podrun_container *c, int status)
 {
   /* Whatever the process wrote before exiting is in the pipe: log it before the exit record so
      that `logs` after an exit is complete.  */
-  read_stream (m, c->out);
-  read_stream (m, c->err);
+  read_stream (m, c->out, 0);
+  read_stream (m, c->err, 0);
   c->status = PODRUN_CTR_EXITED;
   podrun_now (c->finished_at);
   if (WIFSIGNALED (status))
@@ -328,7 +328,7 @@ finish (struct monitor *m)
       for (k = 0; k < 2; k++)
         if (streams[k])
           {
-            read_stream (m, streams[k]);
+            read_stream (m, streams[k], 0);
             podrun_log_stream_flush (streams[k]);
           }
     }
@@ -371,7 +371,7 @@ loop (struct monitor *m)
                 }
             }
           else
-            read_stream (m, evs[i].data.ptr);
+            read_stream (m, evs[i].data.ptr, 1);
         }
     }
 }

@@ -66,6 +66,23 @@ clone_tree (int src_fd, int readonly, const char *step, const char *path, podrun
   return tree;
 }
 
+/* Kubernetes' default mountPropagation is None: a volume's copy is private, so a mount made on
+   the host under its source later neither appears inside (it would not be read-only there) nor
+   the other way round.  Device nodes in a volume stay unusable (no device cgroup yet) unless the
+   volume is itself a device (hostPath type CharDevice/BlockDevice).  */
+static int
+seal_volume (int tree, int nodev, const char *path, podrun_err_t *err)
+{
+  struct mount_attr attr;
+  memset (&attr, 0, sizeof attr);
+  attr.propagation = MS_PRIVATE;
+  if (nodev)
+    attr.attr_set = MOUNT_ATTR_NODEV;
+  if (mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return podrun_fail (err, errno, "volume", "mount_setattr", path);
+  return 0;
+}
+
 int
 podrun_mkdir_beneath (int dirfd, const char *path, int last_is_file, uint64_t resolve, const char *step,
                       podrun_err_t *err)
@@ -204,7 +221,9 @@ mount_overlay (const struct podrun_container *c, podrun_err_t *err)
     return podrun_fail (err, errno, "rootfs", "fsconfig", c->work);
   if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return podrun_fail (err, errno, "rootfs", "fsconfig", c->rootfs);
-  mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, 0);
+  /* nodev: a device node shipped in an image layer must not open the host's disks (there is no
+     device cgroup yet); the real devices are bound into /dev separately.  */
+  mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
   if (mfd < 0)
     return podrun_fail (err, errno, "rootfs", "fsmount", c->rootfs);
   target = open (c->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -366,7 +385,9 @@ mount_dev (const struct podrun_pod *pod, int rootfd, podrun_err_t *err)
 
   if (target < 0)
     return -1;
-  devfd = create_fs ("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "dev", "/dev", err);
+  /* nodev on the tmpfs itself: the devices below are bind mounts of the host's nodes, so a node
+     made with mknod in /dev stays unusable.  */
+  devfd = create_fs ("tmpfs", dev_opts, MNT_NOSUID_NODEV_NOEXEC, "dev", "/dev", err);
   if (devfd < 0 || attach (devfd, target, "dev", "/dev", err) < 0)
     return -1;
   for (i = 0; i < sizeof devices / sizeof devices[0]; i++)
@@ -451,6 +472,8 @@ mount_volume (int rootfd, const struct podrun_bind *b, podrun_err_t *err)
     return -1;
   tree = clone_tree (src, b->readonly, "volume", b->dest, err);
   if (tree < 0)
+    return -1;
+  if (seal_volume (tree, !(S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode)), b->dest, err) < 0)
     return -1;
   return attach (tree, target, "volume", b->dest, err);
 }

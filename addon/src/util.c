@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <signal.h>
@@ -325,6 +326,18 @@ podrun_limit_caps (uint64_t keep)
       if (!(keep & (1ULL << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
         return -1;
     }
+  /* Clear the inheritable set too: whatever podrun was started with (a service manager's
+     inheritable caps) must not reach the container's programs through file capabilities
+     (CVE-2022-29162).  The bounding set drop above does not touch it.  */
+  {
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    if (syscall (SYS_capget, &hdr, data) < 0)
+      return -1;
+    data[0].inheritable = data[1].inheritable = 0;
+    if (syscall (SYS_capset, &hdr, data) < 0)
+      return -1;
+  }
   return 0;
 }
 

@@ -27,6 +27,14 @@ function lstatOrUndefined(p: string): Stats | undefined {
   }
 }
 
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 export function prepareDirs(plan: PodPlan, where: Where): Prepared {
   const undo: (() => void)[] = [];
   const mkdirOwned = (p: string, mode = 0o755) => {
@@ -69,7 +77,9 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
       c.mounts.map((m): MountKind => {
         const v = volumes.get(m.volume)!;
         if (m.subPath) return subPathKind(v.source, m.subPath, undo);
-        const st = lstatOrUndefined(v.source);
+        // stat, not lstat: the helper opens the source following symlinks (a hostPath such as
+        // /var/run may be a symlink to a directory)
+        const st = statOrUndefined(v.source);
         return st && !st.isDirectory() ? 'file' : 'dir';
       }),
     );
