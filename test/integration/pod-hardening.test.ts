@@ -3,8 +3,12 @@
 //   opened (nodev), while the real /dev devices keep working.
 // - `exec` without -t does not give the command the user's terminal as its controlling tty
 //   (it could push input into the user's shell with TIOCSTI).
+// - A volume is a private copy (mountPropagation None): a mount made on the host under a
+//   readOnly hostPath later does not appear inside, where it would be writable.
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, PODRUN } from '../helpers/cli';
@@ -24,7 +28,17 @@ describe('pod hardening (integration)', function () {
     });
   });
 
-  after(() => deletePodsAndCheckLeaks(s, ['dev']));
+  let shared = '';
+  const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+
+  after(() => {
+    // The test's own host mounts go first, so the leak check sees the host as it was.
+    if (shared) {
+      sh(`umount ${shared}/vol/late 2>/dev/null; umount ${shared}/vol 2>/dev/null`);
+      rmSync(shared, { recursive: true, force: true });
+    }
+    deletePodsAndCheckLeaks(s, ['dev', 'prop']);
+  });
 
   it('device nodes from the image or from mknod cannot be opened; /dev/null still works', () => {
     const m = writeManifest(
@@ -78,5 +92,30 @@ describe('pod hardening (integration)', function () {
     });
     expect(t.status, t.stderr).to.equal(0);
     expect(t.stdout.replace(/\r/g, '').trim().split('\n').pop()).to.not.equal('0');
+  });
+
+  it('a mount made on the host under a readOnly hostPath after start does not appear inside', () => {
+    // A shared tmpfs, so that the host's later mount would propagate into the pod's copies.
+    shared = mkdtempSync(join(tmpdir(), 'podrun-prop-'));
+    mkdirSync(join(shared, 'vol'));
+    const mk = sh(`mount -t tmpfs tmpfs ${shared}/vol && mount --make-shared ${shared}/vol && mkdir ${shared}/vol/late`);
+    expect(mk.status, mk.stderr).to.equal(0);
+    const m = writeManifest(
+      join(s!.root, 'm'),
+      'prop.yaml',
+      podManifest('prop', {
+        volumes: [{ name: 'v', hostPath: { path: join(shared, 'vol'), type: 'Directory' } }],
+        containers: [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/v', readOnly: true }] }],
+      }),
+    );
+    const a = s!.run(['apply', '-f', m]);
+    expect(a.code, a.stderr).to.equal(0);
+    waitStarted(s!.root, 'prop');
+    const late = sh(`mount -t tmpfs tmpfs ${shared}/vol/late && touch ${shared}/vol/late/host-file`);
+    expect(late.status, late.stderr).to.equal(0);
+    const r = s!.run(['exec', 'prop', '--', 'sh', '-c', 'ls /v/late; touch /v/late/x && echo writable || echo read-only']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).not.to.contain('host-file');
+    expect(r.stdout).to.contain('read-only');
   });
 });
