@@ -339,15 +339,13 @@ podrun_container_spawn (const struct podrun_pod *pod, struct podrun_container *c
 
   c->pid = pid;
   c->pidfd = pidfd;
-  if (c->tty && recv_pty_master (sync_rd, &out_rd, err) < 0)
-    {
-      c->status = PODRUN_CTR_START_ERROR;
-      return -1;
-    }
   /* sync 2. (monitor) */
-  if (podrun_sync_wait (sync_rd, err) < 0)
+  if ((c->tty && recv_pty_master (sync_rd, &out_rd, err) < 0) || podrun_sync_wait (sync_rd, err) < 0)
     {
+      /* It never ran: its exit is reaped by pid like any child; the pidfd is not needed.  */
       c->status = PODRUN_CTR_START_ERROR;
+      close (c->pidfd);
+      c->pidfd = -1;
       return -1;
     }
   if (fcntl (out_rd, F_SETFL, O_NONBLOCK) < 0 || (err_rd >= 0 && fcntl (err_rd, F_SETFL, O_NONBLOCK) < 0))

@@ -202,6 +202,9 @@ container_exited (struct monitor *m, struct podrun_container *c, int status)
   if (c->pidfd >= 0)
     close (c->pidfd);
   c->pidfd = -1;
+  if (c->stdin_fd >= 0)
+    close (c->stdin_fd); /* nothing can write to an exited container's stdin */
+  c->stdin_fd = -1;
   write_state (c);
   podrun_log ("container %s exited: code %d signal %d", c->name, c->exit_code, c->signal);
 }
