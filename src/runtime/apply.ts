@@ -10,7 +10,7 @@ import { PodrunError } from '../errors';
 import type { ResolvedImage } from '../images/types';
 import { Paths, podDir, podKey, podRunDir } from '../paths';
 import type { PodPlan } from '../plan/types';
-import type { LoadedPod } from '../spec/load';
+import { stateDirs, type LoadedPod } from '../spec/load';
 import { writeFileAtomic } from '../state/atomic';
 import { withPodLock } from '../state/lock';
 import { PodManifest, PodRecord, readPodRecord, writePodRecord } from '../state/records';
@@ -143,7 +143,7 @@ async function createPod(
     resolveUser(c.user, c.image.layerDirs ?? [], { pod: plan.name, container: c.name, image: c.image.ref }),
   );
   const volumeNames = ((m.spec.volumes ?? []) as { name: string }[]).map((v) => v.name);
-  const prepared = prepareDirs(plan, { file: pod.file, volumeIndex: (n) => volumeNames.indexOf(n) });
+  const prepared = prepareDirs(plan, { file: pod.file, volumeIndex: (n) => volumeNames.indexOf(n), stateDirs: stateDirs(paths) });
 
   const record: PodRecord = {
     apiVersion: 'podrun/v1',

@@ -1,9 +1,10 @@
 // Everything apply creates on disk before the monitor runs: the pod dirs, the init layer, each
 // container's upper/work/rootfs/log dirs, emptyDirs, and hostPath checks. Every creation is
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, realpathSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { SpecError } from '../errors';
+import { deniedHostPath } from '../spec/rules';
 import type { PlannedVolume, PodPlan } from '../plan/types';
 import type { MountKind } from './launch';
 
@@ -17,6 +18,8 @@ interface Where {
   file: string;
   /** Index of each volume name in the manifest's spec.volumes (for error paths). */
   volumeIndex: (name: string) => number;
+  /** podrun's state dirs, refused as hostPaths also when a symlink leads there. */
+  stateDirs?: string[];
 }
 
 function lstatOrUndefined(p: string): Stats | undefined {
@@ -76,7 +79,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
     const mountKinds = plan.containers.map((c) =>
       c.mounts.map((m): MountKind => {
         const v = volumes.get(m.volume)!;
-        if (m.subPath) return subPathKind(v.source, m.subPath, undo);
+        if (m.subPath) return subPathKind(v.source, m.subPath);
         // stat, not lstat: the helper opens the source following symlinks (a hostPath such as
         // /var/run may be a symlink to a directory)
         const st = statOrUndefined(v.source);
@@ -108,6 +111,13 @@ function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): vo
     st = statSync(v.source);
   } catch {
     st = undefined;
+  }
+  // Validation checked the path as written; the helper opens it following symlinks, so check
+  // where it really leads too (a symlink to / must not give the pod the host).
+  if (st) {
+    const real = realpathSync(v.source);
+    const denied = real !== v.source ? deniedHostPath(real, where.stateDirs ?? []) : undefined;
+    if (denied) fail(`${v.source} leads to ${real} through a symlink, which is not allowed: ${denied.why}`, denied.hint);
   }
   if (type === 'DirectoryOrCreate' || (type === '' && !st)) {
     if (st && !st.isDirectory()) fail(`${v.source} exists but is not a directory (type ${type || '""'})`, 'point hostPath.path at a directory, or change hostPath.type');
@@ -158,23 +168,17 @@ function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): vo
 }
 
 /**
- * A subPath's mount point kind. A missing subPath is created as a directory (as kubelet does),
- * one component at a time and never through a symlink, so it cannot create anything outside the
- * volume; the helper then opens it beneath the volume root with openat2.
+ * A subPath's mount point kind. A missing subPath is a directory: the helper creates it (as the
+ * kubelet does) beneath the volume root with openat2, where a symlink swapped in meanwhile
+ * cannot lead it out; creating it here would race with a container that shares the volume.
  */
-function subPathKind(root: string, subPath: string, undo: (() => void)[]): MountKind {
+function subPathKind(root: string, subPath: string): MountKind {
   let p = root;
   const parts = subPath.split('/').filter((s) => s && s !== '.');
   for (let i = 0; i < parts.length; i++) {
     p = join(p, parts[i]);
     const st = lstatOrUndefined(p);
-    if (!st) {
-      mkdirSync(p, { mode: 0o755 });
-      const made = p;
-      undo.push(() => rmdirSync(made));
-      continue;
-    }
-    if (st.isSymbolicLink()) return 'dir'; // the helper resolves (and refuses) it beneath the root
+    if (!st || st.isSymbolicLink()) return 'dir'; // the helper creates it, or resolves (and refuses) it beneath the root
     if (i === parts.length - 1) return st.isDirectory() ? 'dir' : 'file';
   }
   return 'dir';

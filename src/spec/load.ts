@@ -153,7 +153,7 @@ function fromBuffer(display: string, abs: string, buf: Buffer): Source {
 }
 
 /** podrun's own state directories, which no hostPath may expose to a pod. */
-function stateDirs(paths: Paths = resolvePaths()): string[] {
+export function stateDirs(paths: Paths = resolvePaths()): string[] {
   return [resolve(paths.root), resolve(paths.runRoot), '/var/lib/podrun', '/run/podrun'];
 }
 

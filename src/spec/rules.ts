@@ -130,22 +130,24 @@ function validFieldPath(fp: string): boolean {
   return FIELD_REF_PATHS.includes(fp) || /^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp);
 }
 
+/**
+ * Why podrun refuses to give a pod the host directory `abs` (absolute, normalised), or undefined.
+ * Used on the path as written (validation) and again on its real path at apply (symlinks).
+ */
+export function deniedHostPath(abs: string, stateDirs: string[]): { why: string; hint: string } | undefined {
+  const clean = abs.length > 1 ? abs.replace(/\/+$/, '') : abs;
+  const under = (dir: string) => clean === dir || clean.startsWith(dir === '/' ? '/' : `${dir}/`);
+  for (const d of DENIED_HOST_PATHS)
+    if (d === '/' ? clean === '/' : under(d))
+      return { why: `podrun never gives a pod ${d === '/' ? 'the whole host filesystem' : d}`, hint: 'mount a specific directory, e.g. `./data` or `/srv/app`' };
+  for (const d of stateDirs)
+    if (under(d) || d.startsWith(`${clean}/`)) return { why: `it holds podrun's own state (${d})`, hint: "mount a directory outside podrun's root" };
+  return undefined;
+}
+
 function hostPathRule(hp: Obj, path: FieldPath, ctx: RuleContext): void {
   const p = str(hp.path);
   if (p === undefined || p === '' || p.split('/').includes('..')) return; // the schema reports these
-  const abs = isAbsolute(p) ? normalize(p) : resolve(ctx.baseDir, p);
-  const clean = abs.length > 1 ? abs.replace(/\/+$/, '') : abs;
-  const under = (dir: string) => clean === dir || clean.startsWith(dir === '/' ? '/' : `${dir}/`);
-  for (const d of DENIED_HOST_PATHS) {
-    if (d === '/' ? clean === '/' : under(d)) {
-      ctx.err(path, `hostPath "${p}" is not allowed: podrun never gives a pod ${d === '/' ? 'the whole host filesystem' : d}`, 'mount a specific directory, e.g. `./data` or `/srv/app`');
-      return;
-    }
-  }
-  for (const d of ctx.stateDirs) {
-    if (under(d) || d.startsWith(`${clean}/`)) {
-      ctx.err(path, `hostPath "${p}" is not allowed: it holds podrun's own state (${d})`, 'mount a directory outside podrun\'s root');
-      return;
-    }
-  }
+  const denied = deniedHostPath(isAbsolute(p) ? normalize(p) : resolve(ctx.baseDir, p), ctx.stateDirs);
+  if (denied) ctx.err(path, `hostPath "${p}" is not allowed: ${denied.why}`, denied.hint);
 }

@@ -7,7 +7,7 @@
 //   readOnly hostPath later does not appear inside, where it would be writable.
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -117,5 +117,26 @@ describe('pod hardening (integration)', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).not.to.contain('host-file');
     expect(r.stdout).to.contain('read-only');
+  });
+
+  it('a hostPath that is a symlink to / is refused at apply, and nothing is started', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podrun-hostlink-'));
+    try {
+      symlinkSync('/', join(dir, 'innocent'));
+      const m = writeManifest(
+        join(s!.root, 'm'),
+        'link.yaml',
+        podManifest('link', {
+          volumes: [{ name: 'v', hostPath: { path: join(dir, 'innocent') } }],
+          containers: [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/host' }] }],
+        }),
+      );
+      const a = s!.run(['apply', '-f', m]);
+      expect(a.code).to.equal(2);
+      expect(a.stderr).to.contain(`spec.volumes[0].hostPath.path: ${join(dir, 'innocent')} leads to / through a symlink, which is not allowed`);
+      expect(existsSync(join(s!.root, 'pods', 'default_link'))).to.equal(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
