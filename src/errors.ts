@@ -9,6 +9,11 @@ export class PodrunError extends Error {
   }
 }
 
+/** `--help` / `-h`: not an error; the CLI prints the usage on stdout and exits 0. */
+export class HelpRequest extends PodrunError {
+  override exitCode = 0;
+}
+
 /** Bad command-line usage: exit 2, nothing changed. */
 export class UsageError extends PodrunError {
   override exitCode = 2;

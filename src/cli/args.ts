@@ -1,6 +1,6 @@
 // A thin wrapper over node:util parseArgs that turns its errors into UsageError (exit 2).
 import { parseArgs as nodeParseArgs } from 'util';
-import { UsageError } from '../errors';
+import { HelpRequest, UsageError } from '../errors';
 
 export type OptionSpec = Record<
   string,
@@ -18,7 +18,7 @@ export function parseArgs(argv: string[], options: OptionSpec, usage: string): P
   const dd = argv.indexOf('--');
   const head = dd >= 0 ? argv.slice(0, dd) : argv;
   const rest = dd >= 0 ? argv.slice(dd + 1) : [];
-  if (head.includes('-h') || head.includes('--help')) throw new UsageError(`usage: ${usage}`);
+  if (head.includes('-h') || head.includes('--help')) throw new HelpRequest(`usage: ${usage}`);
   try {
     const r = nodeParseArgs({ args: head, options, allowPositionals: true, strict: true });
     return { values: r.values as Parsed['values'], positionals: r.positionals, rest };

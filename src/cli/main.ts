@@ -1,6 +1,6 @@
 // The CLI entry point: global flags, a verb table with lazy imports (start-up pays only for the
 // verb used), and the single catch that maps errors to messages and exit codes.
-import { PodrunError, SpecErrors, UsageError } from '../errors';
+import { HelpRequest, PodrunError, SpecErrors, UsageError } from '../errors';
 import { resolvePaths } from '../paths';
 import type { CliContext, Verb } from './context';
 
@@ -94,6 +94,10 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
     const mod = require(`./verbs/${entry.file}`) as { run: Verb };
     return await mod.run(args, ctx);
   } catch (e) {
+    if (e instanceof HelpRequest) {
+      out(e.message + '\n');
+      return 0;
+    }
     return report(e, debug);
   }
 }

@@ -1,0 +1,31 @@
+// The CLI entry point: help is a result on stdout (exit 0), bad usage an error (exit 2).
+import { expect } from 'chai';
+import { run } from '../../src/cli/main';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await run(argv, (s) => (out += s));
+  return { code, out };
+}
+
+describe('cli entry point', () => {
+  it('prints a verb\'s usage on stdout and exits 0 for --help and -h', async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await capture(['logs', flag]);
+      expect(r.code).to.equal(0);
+      expect(r.out).to.match(/^usage: podrun logs POD\[\/CONTAINER\]/);
+    }
+  });
+
+  it('lists the commands for `help` (exit 0) and for no command (exit 2)', async () => {
+    const h = await capture(['help']);
+    expect(h.code).to.equal(0);
+    expect(h.out).to.contain('apply     create or update pods');
+    expect((await capture([])).code).to.equal(2);
+  });
+
+  it('exits 2 for an unknown command or option', async () => {
+    expect((await capture(['frobnicate'])).code).to.equal(2);
+    expect((await capture(['apply', '--bogus'])).code).to.equal(2);
+  });
+});
