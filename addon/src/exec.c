@@ -68,17 +68,6 @@ usage (const char *msg)
 }
 
 static int
-parse_uint (const char *s, unsigned long long max, unsigned long long *out)
-{
-  char *end;
-  if (*s < '0' || *s > '9')
-    return -1;
-  errno = 0;
-  *out = strtoull (s, &end, 10);
-  return errno || *end || *out > max ? -1 : 0;
-}
-
-static int
 parse_user (const char *s, struct exec_opts *o)
 {
   char buf[1024], *tok, *save = NULL;
@@ -91,7 +80,7 @@ parse_user (const char *s, struct exec_opts *o)
     {
       if (field == 0 || field == 1)
         {
-          if (parse_uint (tok, 0x7fffffff, &v) < 0)
+          if (podrun_parse_ull (tok, 0x7fffffff, &v) < 0)
             return -1;
           if (field == 0)
             o->uid = (uid_t) v;
@@ -103,7 +92,7 @@ parse_user (const char *s, struct exec_opts *o)
           char *g, *gsave = NULL;
           for (g = strtok_r (tok, ",", &gsave); g; g = strtok_r (NULL, ",", &gsave))
             {
-              if (o->n_groups >= MAX_GROUPS || parse_uint (g, 0x7fffffff, &v) < 0)
+              if (o->n_groups >= MAX_GROUPS || podrun_parse_ull (g, 0x7fffffff, &v) < 0)
                 return -1;
               o->groups[o->n_groups++] = (gid_t) v;
             }
@@ -136,14 +125,14 @@ parse_args (int argc, char **argv, struct exec_opts *o)
         return usage ("missing value");
       else if (strcmp (a, "--pid") == 0)
         {
-          if (parse_uint (argv[++i], 0x3fffffff, &v) < 0 || v == 0)
+          if (podrun_parse_ull (argv[++i], 0x3fffffff, &v) < 0 || v == 0)
             return usage ("bad --pid");
           o->pid = (pid_t) v;
           have_pid = 1;
         }
       else if (strcmp (a, "--start-time") == 0)
         {
-          if (parse_uint (argv[++i], ~0ULL, &o->start_time) < 0)
+          if (podrun_parse_ull (argv[++i], ~0ULL, &o->start_time) < 0)
             return usage ("bad --start-time");
           have_start = 1;
         }

@@ -98,19 +98,6 @@ valid_name (const char *s)
 }
 
 static int
-parse_ull (const char *s, unsigned long long max, unsigned long long *out)
-{
-  char *end;
-  if (*s < '0' || *s > '9')
-    return -1;
-  errno = 0;
-  *out = strtoull (s, &end, 10);
-  if (errno || *end || *out > max)
-    return -1;
-  return 0;
-}
-
-static int
 parse_bool (const char *s, int *out)
 {
   if (strcmp (s, "0") != 0 && strcmp (s, "1") != 0)
@@ -142,7 +129,7 @@ parse_groups (const char *s, struct podrun_container *c)
         return -1;
       memcpy (buf, p, len);
       buf[len] = '\0';
-      if (parse_ull (buf, 0x7fffffff, &v) < 0)
+      if (podrun_parse_ull (buf, 0x7fffffff, &v) < 0)
         return -1;
       c->groups[c->n_groups++] = (gid_t) v;
       if (!comma)
@@ -267,14 +254,14 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
     }
   else if (strcmp (d, "shm") == 0)
     {
-      if (!valid_abs_path (a[0]) || parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0 || v == 0)
+      if (!valid_abs_path (a[0]) || podrun_parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0 || v == 0)
         return invalid (err, d, a[0]);
       pod->shm_dir = a[0];
       pod->shm_size = v;
     }
   else if (strcmp (d, "tmpfs") == 0)
     {
-      if (!valid_abs_path (a[0]) || parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0)
+      if (!valid_abs_path (a[0]) || podrun_parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0)
         return invalid (err, d, a[0]);
       if (grow ((void **) &pod->tmpfs, pod->n_tmpfs, sizeof *pod->tmpfs) < 0)
         return podrun_fail (err, errno, "validate", "realloc", NULL);
@@ -342,10 +329,10 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
     }
   else if (strcmp (d, "user") == 0)
     {
-      if (parse_ull (a[0], 0x7fffffff, &v) < 0)
+      if (podrun_parse_ull (a[0], 0x7fffffff, &v) < 0)
         return invalid (err, d, a[0]);
       c->uid = (uid_t) v;
-      if (parse_ull (a[1], 0x7fffffff, &v) < 0)
+      if (podrun_parse_ull (a[1], 0x7fffffff, &v) < 0)
         return invalid (err, d, a[1]);
       c->gid = (gid_t) v;
       free (c->groups);

@@ -342,6 +342,17 @@ podrun_limit_caps (uint64_t keep)
 }
 
 int
+podrun_parse_ull (const char *s, unsigned long long max, unsigned long long *out)
+{
+  char *end;
+  if (*s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  *out = strtoull (s, &end, 10);
+  return errno || *end || *out > max ? -1 : 0;
+}
+
+int
 podrun_pidfd_open (pid_t pid)
 {
   return (int) syscall (SYS_pidfd_open, pid, 0);

@@ -88,6 +88,8 @@ int podrun_limit_caps (uint64_t keep);
 /* Raw syscalls glibc 2.36 has no wrapper for.  */
 int podrun_pidfd_open (pid_t pid);
 int podrun_pidfd_send_signal (int pidfd, int sig);
+/* A decimal number in [0, MAX] with nothing around it; -1 otherwise.  */
+int podrun_parse_ull (const char *s, unsigned long long max, unsigned long long *out);
 int podrun_openat2 (int dirfd, const char *path, int flags, uint64_t resolve);
 int podrun_pivot_root (const char *new_root, const char *put_old);
 pid_t podrun_clone3 (uint64_t flags, int *pidfd);

@@ -24,7 +24,7 @@ import { join } from 'path';
 import type { Readable } from 'stream';
 import { ConflictError, NotFoundError, PodrunError, isErrno } from '../errors';
 import { imagesDir, Paths } from '../paths';
-import { fsyncDir } from '../state/atomic';
+import { fsyncDir, writeFileAtomic } from '../state/atomic';
 import { isAlive, readStartTime } from '../state/proc';
 import { withFileLock } from './lock';
 import {
@@ -281,16 +281,7 @@ export class ImageStore {
   }
   private async writeIndex(ix: IndexFile): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = this.tempPath('index');
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(ix, null, 1) + '\n');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.indexPath());
-    fsyncDir(this.dir);
+    writeFileAtomic(this.indexPath(), JSON.stringify(ix, null, 1) + '\n', 0o600);
   }
 
   private toRecord(ix: IndexFile, e: ImageEntry): ImageRecord {
@@ -628,6 +619,12 @@ export class ImageStore {
       // holds or waits on these now, so removing them cannot split a lock in two.
       const locks = join(this.dir, 'locks');
       for (const n of safeReaddir(locks)) if (n.startsWith('layer-') || n.startsWith('key-')) rmSync(join(locks, n), { force: true });
+      // index writes killed mid-way (state/atomic's temp names beside index.json); no writer runs now
+      for (const n of safeReaddir(this.dir))
+        if (n.startsWith('.index.json.tmp-')) {
+          rmSync(join(this.dir, n), { force: true });
+          removedTemp++;
+        }
       const tmp = join(this.dir, 'tmp');
       for (const n of safeReaddir(tmp)) {
         const [pidText, startText] = n.split('-')[0].split('.');

@@ -106,12 +106,7 @@ function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): vo
   const fail = (detail: string, hint: string) => {
     throw new SpecError(where.file, ['spec', 'volumes', where.volumeIndex(v.name), 'hostPath', 'path'], detail, hint);
   };
-  let st: Stats | undefined;
-  try {
-    st = statSync(v.source);
-  } catch {
-    st = undefined;
-  }
+  const st = statOrUndefined(v.source);
   // Validation checked the path as written; the helper opens it following symlinks, so check
   // where it really leads too (a symlink to / must not give the pod the host).
   if (st) {
