@@ -66,7 +66,7 @@ function podYaml(name: string): string {
 }
 
 function podrun(args: string[]): SpawnSyncReturns<string> {
-  return run(process.execPath, [PODRUN, ...args]);
+  return run(PODRUN, args);
 }
 
 function podRecord(name: string): { plan: { dirs: { pod: string }; containers: { dirs: { state: string } }[] } } {
@@ -117,8 +117,8 @@ function main(): void {
   const applyT: number[] = [];
   const deleteT: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
-    const a = timed(process.execPath, [PODRUN, 'apply', '-f', yaml]);
-    const d = timed(process.execPath, [PODRUN, 'delete', 'pod', 'bench']);
+    const a = timed(PODRUN, ['apply', '-f', yaml]);
+    const d = timed(PODRUN, ['delete', 'pod', 'bench']);
     if (i > 0) {
       // the first round warms the page cache and unpacks the layer
       applyT.push(a);
@@ -167,7 +167,7 @@ function main(): void {
   const nodeT: number[] = [];
   const nsenterT: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
-    const e = timed(process.execPath, [PODRUN, 'exec', 'bench/a', '--', '/bin/true']);
+    const e = timed(PODRUN, ['exec', 'bench/a', '--', '/bin/true']);
     const n = timed(process.execPath, ['-e', '0']);
     const s = timed('nsenter', ['-a', '-t', String(st.pid), '/bin/true']);
     if (i > 0) {
@@ -187,7 +187,7 @@ function main(): void {
     const name = `bench-${i}`;
     const f = join(work, `${name}.yaml`);
     writeFileSync(f, podYaml(name));
-    startT.push(timed(process.execPath, [PODRUN, 'apply', '-f', f]));
+    startT.push(timed(PODRUN, ['apply', '-f', f]));
     if (COUNTS.includes(i)) {
       let rss = 0;
       let pss = 0;
@@ -200,7 +200,7 @@ function main(): void {
     }
   }
   const delAll: number[] = [];
-  for (let i = 1; i <= max; i++) delAll.push(timed(process.execPath, [PODRUN, 'delete', 'pod', `bench-${i}`]));
+  for (let i = 1; i <= max; i++) delAll.push(timed(PODRUN, ['delete', 'pod', `bench-${i}`]));
 
   // ---- report ----
   const out: string[] = [];
@@ -244,7 +244,7 @@ try {
 } finally {
   // leave nothing running: every bench pod, then the private root
   for (const name of ['bench', ...Array.from({ length: Math.max(...COUNTS) }, (_, i) => `bench-${i + 1}`)])
-    if (existsSync(join(root, 'pods', `default_${name}`))) run(process.execPath, [PODRUN, 'delete', 'pod', name, '--now'], { allowFail: true });
+    if (existsSync(join(root, 'pods', `default_${name}`))) run(PODRUN, ['delete', 'pod', name, '--now'], { allowFail: true });
   run('podman', [...PODMAN_GLOBAL, 'rmi', '-f', IMAGE], { allowFail: true });
   rmSync(work, { recursive: true, force: true });
 }

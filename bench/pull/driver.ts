@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const root = mkdtempSync(join(tmpdir(), 'podrun-bench-'));
       try {
-        const r = timed(process.execPath, [PODRUN, 'pull', '-q', img.ref], { PODRUN_ROOT: root, DOCKER_CONFIG: root });
+        const r = timed(PODRUN, ['pull', '-q', img.ref], { PODRUN_ROOT: root, DOCKER_CONFIG: root });
         podrunMs.push(r.ms);
         if (r.rssKb) podrunRss.push(r.rssKb);
       } finally {

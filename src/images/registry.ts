@@ -10,6 +10,7 @@ import { join } from 'path';
 import type { Readable } from 'stream';
 import { NotFoundError, PodrunError, isErrno } from '../errors';
 import { log } from '../log';
+import { extraCa } from './tls';
 import { Credentials, readCredentials } from './auth';
 import {
   Challenge,
@@ -221,7 +222,7 @@ export class RegistryClient {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.creds = opts.credentials;
     const agentOpts = { keepAlive: true, maxSockets: 8 };
-    this.agent = this.insecure ? new http.Agent(agentOpts) : new https.Agent(agentOpts);
+    this.agent = this.insecure ? new http.Agent(agentOpts) : new https.Agent({ ...agentOpts, ca: extraCa() });
   }
 
   /** Closes idle keep-alive sockets so the process can exit. */
@@ -549,10 +550,10 @@ export class RegistryClient {
 
   private sendOnce(method: string, url: URL, headers: Record<string, string>, body: Body | undefined): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const mod = url.protocol === 'https:' ? https : http;
+      const tls = url.protocol === 'https:';
       // Our keep-alive agent only for our own origin; redirect targets get a one-off connection.
       const agent = url.origin === this.base.origin ? this.agent : undefined;
-      const req = mod.request(url, { method, headers, agent }, resolve);
+      const req = (tls ? https : http).request(url, { method, headers, agent, ...(tls && !agent ? { ca: extraCa() } : {}) }, resolve);
       req.setTimeout(this.timeoutMs, () => {
         const e = new Error(`no response for ${this.timeoutMs} ms`) as NodeJS.ErrnoException;
         e.code = 'ETIMEDOUT';

@@ -14,7 +14,7 @@ export interface CliResult {
 }
 
 export function podrun(root: string, args: string[], opts: SpawnSyncOptions & { input?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [PODRUN, ...args], {
+  const r = spawnSync(PODRUN, args, {
     encoding: 'utf8',
     timeout: 120_000,
     ...opts,

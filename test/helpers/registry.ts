@@ -330,7 +330,7 @@ export function podrunAsync(
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { PODRUN } = require('./cli') as typeof import('./cli');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PODRUN, ...args], {
+    const child = spawn(PODRUN, args, {
       env: { ...process.env, PODRUN_ROOT: root, ...(opts.env ?? {}) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

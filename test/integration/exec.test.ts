@@ -117,7 +117,7 @@ describe('exec (integration)', function () {
 
   it('-t under a terminal gives the command a pty with the window size', function () {
     if (spawnSync('script', ['--version']).status !== 0) this.skip();
-    const inner = `stty rows 33 cols 77; ${process.execPath} ${PODRUN} exec -t ex/app -- sh -c 'tty; stty size; exit 4'`;
+    const inner = `stty rows 33 cols 77; ${PODRUN} exec -t ex/app -- sh -c 'tty; stty size; exit 4'`;
     const r = spawnSync('script', ['-qec', inner, '/dev/null'], {
       encoding: 'utf8',
       timeout: 60_000,
@@ -133,7 +133,7 @@ describe('exec (integration)', function () {
     if (spawnSync('script', ['--version']).status !== 0) this.skip();
     // podrun runs in the background of a shell on script's pty (stdin explicitly the tty), the
     // shell resizes the terminal and signals the group, as a terminal emulator would.
-    const pr = `${process.execPath} ${PODRUN} exec -t ex/app -- sh -c "stty size; sleep 2; stty size" </dev/tty`;
+    const pr = `${PODRUN} exec -t ex/app -- sh -c "stty size; sleep 2; stty size" </dev/tty`;
     const inner = `stty rows 20 cols 50; sh -c '${pr} & sleep 1; stty rows 31 cols 101; kill -WINCH 0; wait $!'`;
     const r = spawnSync('script', ['-qec', inner, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PODRUN_ROOT: root } });
     expect(r.status, r.stderr + r.stdout).to.equal(0);
@@ -142,7 +142,7 @@ describe('exec (integration)', function () {
 
   it('-it: Ctrl-C typed at the terminal reaches the command (raw mode)', async function () {
     if (spawnSync('script', ['--version']).status !== 0) this.skip();
-    const child = spawn('script', ['-qec', `${process.execPath} ${PODRUN} exec -it ex/app -- sleep 30`, '/dev/null'], {
+    const child = spawn('script', ['-qec', `${PODRUN} exec -it ex/app -- sleep 30`, '/dev/null'], {
       env: { ...process.env, PODRUN_ROOT: root },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

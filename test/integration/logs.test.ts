@@ -95,7 +95,7 @@ describe('logs (integration)', function () {
   });
 
   it('-f follows new lines until stopped', async () => {
-    const child = spawn(process.execPath, [PODRUN, 'logs', '-f', 'lg/ticker'], { env: { ...process.env, PODRUN_ROOT: root } });
+    const child = spawn(PODRUN, ['logs', '-f', 'lg/ticker'], { env: { ...process.env, PODRUN_ROOT: root } });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
@@ -111,7 +111,7 @@ describe('logs (integration)', function () {
 
   it('-f ends by itself once the container has ended and the file is drained', async () => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [PODRUN, 'logs', '-f', 'lg', '-c', 'short'], { env: { ...process.env, PODRUN_ROOT: root } });
+    const child = spawn(PODRUN, ['logs', '-f', 'lg', '-c', 'short'], { env: { ...process.env, PODRUN_ROOT: root } });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));

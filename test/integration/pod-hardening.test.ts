@@ -80,7 +80,7 @@ describe('pod hardening (integration)', function () {
   it('exec without -t leaves the command without a controlling terminal, even when podrun has one', function () {
     if (spawnSync('script', ['--version']).status !== 0) this.skip();
     // Field 7 of /proc/self/stat is the controlling tty (0: none).
-    const cmd = `${process.execPath} ${PODRUN} exec dev -- sh -c 'cut -d" " -f7 /proc/self/stat'`;
+    const cmd = `${PODRUN} exec dev -- sh -c 'cut -d" " -f7 /proc/self/stat'`;
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, PODRUN_ROOT: s!.root }, timeout: 60_000 });
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout.replace(/\r/g, '').trim().split('\n').pop()).to.equal('0');

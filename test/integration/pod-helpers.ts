@@ -153,7 +153,7 @@ export function tearDownSuite(s: PodSuite | undefined, namespaces: string[] = ['
 /** Runs the CLI without blocking the event loop (for concurrent applies). */
 export function podrunAsync(root: string, args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [PODRUN, ...args], { env: { ...process.env, PODRUN_ROOT: root } });
+    const child = spawn(PODRUN, args, { env: { ...process.env, PODRUN_ROOT: root } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -5,13 +5,14 @@ import { spawn } from 'child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ls, useStoreFixture } from '../helpers/store-fixture';
+import { PODRUN } from '../helpers/cli';
 
 const STORE_JS = join(__dirname, '..', '..', 'src', 'images', 'store.js');
 
-/** Runs node with `args` asynchronously and resolves with its exit code and output. */
-function node(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+/** Runs `cmd` asynchronously and resolves with its exit code and output. */
+function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((res) => {
-    const p = spawn(process.execPath, args, { env: { ...process.env, ...env } });
+    const p = spawn(cmd, args, { env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -20,7 +21,7 @@ function node(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
   });
 }
 
-const cliAsync = (root: string, args: string[]) => node([join(__dirname, '..', '..', '..', 'bin', 'podrun'), ...args], { PODRUN_ROOT: root });
+const cliAsync = (root: string, args: string[]) => runAsync(PODRUN, args, { PODRUN_ROOT: root });
 
 describe('image store (integration)', function () {
   this.timeout(120_000);
@@ -151,7 +152,7 @@ describe('image store (integration)', function () {
       openStore({ root: process.argv[1], runRoot: process.argv[1] + '/run' })
         .resolveImage(process.argv[2], { policy: 'Never' })
         .then((r) => console.log(JSON.stringify(r.layerDirs)), (e) => { console.error(e.message); process.exit(1); });`;
-    const resolves = await Promise.all([1, 2, 3, 4, 1, 2].map((n) => node(['-e', script, root, `bb:${n}`])));
+    const resolves = await Promise.all([1, 2, 3, 4, 1, 2].map((n) => runAsync(process.execPath, ['-e', script, root, `bb:${n}`])));
     for (const r of resolves) expect(r.code, r.err).to.equal(0);
     const dirs = new Set(resolves.map((r) => r.out.trim()));
     expect(dirs.size).to.equal(1);
@@ -165,8 +166,7 @@ describe('image store (integration)', function () {
     const big = join(f.rootfs, 'big.bin');
     writeFileSync(big, require('crypto').randomBytes(48 << 20));
     for (const delay of [150, 400, 900]) {
-      const bin = join(__dirname, '..', '..', '..', 'bin', 'podrun');
-      const p = spawn(process.execPath, [bin, 'import', f.rootfs, 'big:1'], { env: { ...process.env, PODRUN_ROOT: root }, stdio: 'ignore' });
+      const p = spawn(PODRUN, ['import', f.rootfs, 'big:1'], { env: { ...process.env, PODRUN_ROOT: root }, stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, delay));
       p.kill('SIGKILL');
       await new Promise((r) => p.on('exit', r));

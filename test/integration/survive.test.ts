@@ -24,7 +24,7 @@ describe('surviving SIGKILL of podrun (integration)', function () {
   let root = '';
   const children: ChildProcess[] = [];
   const start = (args: string[]) => {
-    const c = spawn(process.execPath, [PODRUN, ...args], { env: { ...process.env, PODRUN_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(PODRUN, args, { env: { ...process.env, PODRUN_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(c);
     return c;
   };
