@@ -259,9 +259,23 @@ recv_pty_master (int sock, int *master, podrun_err_t *err)
   return -1;
 }
 
+void
+podrun_spawn_pending_close (struct podrun_spawn_pending *p)
+{
+  int *fds[] = { &p->sync_rd, &p->log_fd, &p->out_rd, &p->err_rd, &p->in_wr };
+  size_t i;
+  for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
+    if (*fds[i] >= 0)
+      {
+        close (*fds[i]);
+        *fds[i] = -1;
+      }
+}
+
 int
-podrun_container_spawn (const struct podrun_pod *pod, struct podrun_container *c,
-                        const struct podrun_spawn_ctx *ctx, podrun_err_t *err)
+podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c,
+                        const struct podrun_spawn_ctx *ctx, struct podrun_spawn_pending *pending,
+                        podrun_err_t *err)
 {
   cleanup_close int sync_rd = -1, sync_wr = -1, log_fd = -1;
   cleanup_close int out_rd = -1, out_wr = -1, err_rd = -1, err_wr = -1, in_rd = -1, in_wr = -1;
@@ -339,24 +353,47 @@ podrun_container_spawn (const struct podrun_pod *pod, struct podrun_container *c
 
   c->pid = pid;
   c->pidfd = pidfd;
+  /* The child sets itself up while the monitor starts the next one; finish waits for it.  */
+  pending->sync_rd = sync_rd;
+  pending->log_fd = log_fd;
+  pending->out_rd = out_rd;
+  pending->err_rd = err_rd;
+  pending->in_wr = in_wr;
+  sync_rd = log_fd = out_rd = err_rd = in_wr = -1;
+  return 0;
+}
+
+int
+podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
+{
+  int ret = -1;
   /* sync 2. (monitor) */
-  if ((c->tty && recv_pty_master (sync_rd, &out_rd, err) < 0) || podrun_sync_wait (sync_rd, err) < 0)
+  if ((c->tty && recv_pty_master (p->sync_rd, &p->out_rd, err) < 0) || podrun_sync_wait (p->sync_rd, err) < 0)
     {
       /* It never ran: its exit is reaped by pid like any child; the pidfd is not needed.  */
       c->status = PODRUN_CTR_START_ERROR;
       close (c->pidfd);
       c->pidfd = -1;
-      return -1;
+      goto out;
     }
-  if (fcntl (out_rd, F_SETFL, O_NONBLOCK) < 0 || (err_rd >= 0 && fcntl (err_rd, F_SETFL, O_NONBLOCK) < 0))
-    return podrun_fail (err, errno, "stdio", "fcntl", NULL);
-  c->out = new_stream (out_rd, log_fd, "stdout");
-  c->err = err_rd >= 0 ? new_stream (err_rd, log_fd, "stderr") : NULL;
-  if (c->out == NULL || (err_rd >= 0 && c->err == NULL))
-    return podrun_fail (err, ENOMEM, "log", "calloc", NULL);
-  out_rd = err_rd = log_fd = -1; /* owned by the streams now */
-  c->stdin_fd = in_wr;
-  in_wr = -1;
+  if (fcntl (p->out_rd, F_SETFL, O_NONBLOCK) < 0 || (p->err_rd >= 0 && fcntl (p->err_rd, F_SETFL, O_NONBLOCK) < 0))
+    {
+      podrun_fail (err, errno, "stdio", "fcntl", NULL);
+      goto out;
+    }
+  c->out = new_stream (p->out_rd, p->log_fd, "stdout");
+  c->err = p->err_rd >= 0 ? new_stream (p->err_rd, p->log_fd, "stderr") : NULL;
+  if (c->out == NULL || (p->err_rd >= 0 && c->err == NULL))
+    {
+      podrun_fail (err, ENOMEM, "log", "calloc", NULL);
+      goto out;
+    }
+  p->out_rd = p->err_rd = p->log_fd = -1; /* owned by the streams now */
+  c->stdin_fd = p->in_wr;
+  p->in_wr = -1;
   c->status = PODRUN_CTR_RUNNING;
-  return 0;
+  ret = 0;
+out:
+  podrun_spawn_pending_close (p);
+  return ret;
 }

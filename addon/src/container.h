@@ -10,10 +10,23 @@ struct podrun_spawn_ctx
   int devnull;
 };
 
-/* Starts container C and waits for its exec (sync 2).  On success C is RUNNING with pid,
-   pidfd, stdio fds set and its log open; on failure ERR holds the child's record.  */
-int podrun_container_spawn (const struct podrun_pod *pod, struct podrun_container *c,
-                            const struct podrun_spawn_ctx *ctx, podrun_err_t *err);
+/* What a started container's setup still holds until podrun_container_finish.  */
+struct podrun_spawn_pending
+{
+  int sync_rd, log_fd, out_rd, err_rd, in_wr;
+};
+
+/* Starting is split so that containers set themselves up in parallel: begin clones the child
+   (which then joins the namespaces, mounts its root and execs on its own) and returns at once
+   with C's pid and pidfd set; finish waits for the child's exec (sync 2).  On success C is
+   RUNNING with its stdio fds and log open; on failure of either, ERR holds the record.  Finish
+   consumes PENDING in every case; after a failed begin there is nothing to finish.  */
+int podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c,
+                            const struct podrun_spawn_ctx *ctx, struct podrun_spawn_pending *pending,
+                            podrun_err_t *err);
+int podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending *pending,
+                             podrun_err_t *err);
+void podrun_spawn_pending_close (struct podrun_spawn_pending *p);
 
 /* The child half, also used by exec: PATH lookup + execve.  Returns only on failure.  */
 void podrun_exec_path (const char *path_env, char *const *argv, char *const *envp);

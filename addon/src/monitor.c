@@ -89,7 +89,8 @@ write_monitor_json (struct monitor *m)
   snprintf (path, sizeof path, "%s/monitor.json", m->pod.poddir);
   n = snprintf (buf, sizeof buf, "{\"pid\":%d,\"startTime\":%llu,\"pausePid\":%d,\"pauseStartTime\":%llu}\n",
                 (int) getpid (), self_start, (int) m->pause_pid, pause_start);
-  if (podrun_atomic_write (path, buf, (size_t) n) < 0)
+  /* Live pids only: meaningless after a machine crash, so no fsync (it costs ms per pod).  */
+  if (podrun_atomic_write (path, buf, (size_t) n, 0) < 0)
     podrun_log ("cannot write %s: errno %d", path, errno);
 }
 
@@ -133,7 +134,9 @@ write_state (struct podrun_container *c)
 #undef ADD
   if (pos < 0 || (size_t) pos >= cap)
     return;
-  if (podrun_atomic_write (c->state, buf, (size_t) pos) < 0)
+  /* Durable once it records how the container ended; a running record needs no fsync (ms on
+     every start, serialized in the monitor).  */
+  if (podrun_atomic_write (c->state, buf, (size_t) pos, c->status != PODRUN_CTR_RUNNING) < 0)
     podrun_log ("cannot write %s: errno %d", c->state, errno);
 }
 
@@ -156,21 +159,50 @@ read_stream (struct monitor *m, struct podrun_log_stream *s, int bounded)
 }
 
 static void
+start_failed (struct monitor *m, struct podrun_container *c)
+{
+  char prefix[300];
+  c->status = PODRUN_CTR_START_ERROR;
+  podrun_now (c->finished_at);
+  log_error (c->name, &c->start_error);
+  write_state (c);
+  snprintf (prefix, sizeof prefix, "failed %s ", c->name);
+  handshake_error (m, prefix, &c->start_error);
+}
+
+/* All children are cloned first and set themselves up in parallel; then each is awaited, and
+   reported, in spec order.  */
+static void
 start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
 {
-  size_t i;
-  for (i = 0; i < m->pod.n_containers; i++)
+  struct podrun_spawn_pending *pending;
+  int *begun;
+  size_t i, n = m->pod.n_containers;
+  pending = calloc (n ? n : 1, sizeof *pending);
+  begun = calloc (n ? n : 1, sizeof *begun);
+  if (pending == NULL || begun == NULL)
+    {
+      free (pending);
+      free (begun);
+      for (i = 0; i < n; i++)
+        {
+          podrun_fail (&m->pod.containers[i].start_error, ENOMEM, "start", "calloc", NULL);
+          start_failed (m, &m->pod.containers[i]);
+        }
+      return;
+    }
+  for (i = 0; i < n; i++)
     {
       struct podrun_container *c = &m->pod.containers[i];
-      if (podrun_container_spawn (&m->pod, c, ctx, &c->start_error) < 0)
+      pending[i] = (struct podrun_spawn_pending){ -1, -1, -1, -1, -1 };
+      begun[i] = podrun_container_begin (&m->pod, c, ctx, &pending[i], &c->start_error) == 0;
+    }
+  for (i = 0; i < n; i++)
+    {
+      struct podrun_container *c = &m->pod.containers[i];
+      if (!begun[i] || podrun_container_finish (c, &pending[i], &c->start_error) < 0)
         {
-          char prefix[300];
-          c->status = PODRUN_CTR_START_ERROR;
-          podrun_now (c->finished_at);
-          log_error (c->name, &c->start_error);
-          write_state (c);
-          snprintf (prefix, sizeof prefix, "failed %s ", c->name);
-          handshake_error (m, prefix, &c->start_error);
+          start_failed (m, c);
           continue;
         }
       podrun_now (c->started_at);
@@ -181,6 +213,8 @@ start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
       podrun_log ("container %s started: pid %d", c->name, (int) c->pid);
       handshake (m, "started %s %d %llu\n", c->name, (int) c->pid, c->start_time);
     }
+  free (pending);
+  free (begun);
 }
 
 static void

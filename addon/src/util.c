@@ -180,7 +180,7 @@ podrun_read_file (const char *path, size_t max, char **out, size_t *len)
 }
 
 int
-podrun_atomic_write (const char *path, const char *data, size_t len)
+podrun_atomic_write (const char *path, const char *data, size_t len, int durable)
 {
   char tmp[PATH_MAX];
   cleanup_close int fd = -1;
@@ -194,7 +194,7 @@ podrun_atomic_write (const char *path, const char *data, size_t len)
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0)
     return -1;
-  if (podrun_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  if (podrun_write_all (fd, data, len) < 0 || (durable && fsync (fd) < 0))
     {
       unlink (tmp);
       return -1;

@@ -65,7 +65,10 @@ size_t podrun_fmt_ulong (char *buf, unsigned long long v);
 
 int podrun_write_all (int fd, const void *buf, size_t len);
 int podrun_read_file (const char *path, size_t max, char **out, size_t *len);
-int podrun_atomic_write (const char *path, const char *data, size_t len);
+/* Writes PATH.tmp and renames it over PATH: a reader or a killed process sees the old file or the
+   new one.  DURABLE adds an fsync first, for records that must outlive a machine crash (exit
+   codes); a record of live processes needs none, since a crash ends the processes too.  */
+int podrun_atomic_write (const char *path, const char *data, size_t len, int durable);
 
 /* Field 22 of /proc/PID/stat: start time in clock ticks since boot.  */
 int podrun_proc_start_time (pid_t pid, unsigned long long *out);

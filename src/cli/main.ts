@@ -3,6 +3,7 @@
 import { HelpRequest, PodrunError, SpecErrors, UsageError } from '../errors';
 import { resolvePaths } from '../paths';
 import type { CliContext, Verb } from './context';
+import { writeErr, writeOut } from './output';
 
 const VERBS: Record<string, { file: string; summary: string }> = {
   apply: { file: 'apply', summary: 'create or update pods from manifests (-f FILE|DIR|-)' },
@@ -72,7 +73,7 @@ export function splitGlobals(argv: string[]): { globals: Globals; rest: string[]
   return { globals, rest };
 }
 
-export async function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export async function run(argv: string[], out: (s: string) => void = writeOut): Promise<number> {
   let debug = argv.includes('--debug');
   try {
     const { globals, rest } = splitGlobals(argv);
@@ -108,7 +109,7 @@ function suggestVerb(verb: string): string {
 }
 
 function report(e: unknown, debug: boolean): number {
-  const err = (s: string) => process.stderr.write(s + '\n');
+  const err = (s: string) => writeErr(s + '\n');
   if (e instanceof SpecErrors) {
     for (const s of e.errors) {
       err(`error: ${s.message}`);

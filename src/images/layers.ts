@@ -1,16 +1,22 @@
 // Unpacking a layer blob once into layers/<chainID hex>/diff, shared by every image and container
 // that has the same layer on the same parents. Keyed by chain ID (not diff ID) because whiteouts
 // and opaque dirs only mean something relative to the layers below.
-import { createHash } from 'crypto';
+import type * as Crypto from 'crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
 import { join } from 'path';
-import { PassThrough, pipeline, Readable } from 'stream';
-import { createGunzip } from 'zlib';
+import type { Readable } from 'stream';
+import type * as Stream from 'stream';
+import type * as Zlib from 'zlib';
 import { PodrunError } from '../errors';
 import { withFileLock } from './lock';
 import { layerCompression } from './oci';
 import type { ImageStore, LayerInfo } from './store';
 import { writeFileAtomic } from '../state/atomic';
+
+// Loaded on first use: resolving an image whose layers are unpacked already (every apply) needs none
+// of them, and together they cost ~15 ms of start-up.
+const crypto = () => require('crypto') as typeof Crypto;
+const stream = () => require('stream') as typeof Stream;
 
 type UnpackLayer = (tar: Readable, dest: string, opts: { layer: string }) => Promise<unknown>;
 
@@ -19,15 +25,15 @@ export function openLayerTar(store: ImageStore, layer: { digest: string; mediaTy
   const compression = layerCompression(layer.mediaType, layer.digest);
   const blob = store.openBlob(layer.digest);
   if (compression === 'none') return blob;
-  const gunzip = createGunzip();
+  const gunzip = (require('zlib') as typeof Zlib).createGunzip();
   // pipeline: an error or destroy on either side tears down both (no open blob fd left behind).
-  pipeline(blob, gunzip, () => undefined);
+  stream().pipeline(blob, gunzip, () => undefined);
   return gunzip;
 }
 
 /** sha256 of the uncompressed tar of a stored layer (its diff ID). */
 export async function hashLayerTar(store: ImageStore, layer: { digest: string; mediaType: string }): Promise<string> {
-  const h = createHash('sha256');
+  const h = crypto().createHash('sha256');
   for await (const c of openLayerTar(store, layer)) h.update(c as Buffer);
   return `sha256:${h.digest('hex')}`;
 }
@@ -37,8 +43,8 @@ export async function hashLayerTar(store: ImageStore, layer: { digest: string; m
  * stop reading at the end-of-archive blocks and close its input; the hash still covers the rest.
  */
 async function unpackHashing(tar: Readable, unpack: (feed: Readable) => Promise<unknown>, what: string): Promise<string> {
-  const hash = createHash('sha256');
-  const feed = new PassThrough();
+  const hash = crypto().createHash('sha256');
+  const feed = new (stream().PassThrough)();
   const open = () => !feed.destroyed && !feed.writableEnded;
   const drainOrClose = () =>
     new Promise<void>((res) => {

@@ -8,7 +8,7 @@
 //
 // Nothing unverified is ever visible under blobs/ or layers/, and index.json only ever names blobs
 // that are present, so a process killed at any moment leaves the store consistent.
-import { createHash, randomBytes } from 'crypto';
+import type * as Crypto from 'crypto';
 import {
   createReadStream,
   existsSync,
@@ -19,7 +19,7 @@ import {
   rmSync,
   statSync,
 } from 'fs';
-import { open, readFile, rename, rm } from 'fs/promises';
+import type * as FsPromises from 'fs/promises';
 import { join } from 'path';
 import type { Readable } from 'stream';
 import { ConflictError, NotFoundError, PodrunError, isErrno } from '../errors';
@@ -93,7 +93,12 @@ const UNPACK_CONCURRENCY = 3;
 /** A blob did not match the digest or size it was expected to have; nothing was stored. */
 export class DigestMismatchError extends PodrunError {}
 
-const sha256hex = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+// Loaded on first use: resolving a stored image (every apply) needs neither, and they cost ~10 ms
+// of start-up.
+const crypto = () => require('crypto') as typeof Crypto;
+const fsp = () => require('fs/promises') as typeof FsPromises;
+
+const sha256hex = (s: string | Buffer) => crypto().createHash('sha256').update(s).digest('hex');
 const hexOf = (digest: string) => {
   if (!isSha256Digest(digest)) throw new PodrunError(`'${digest}' is not a sha256 digest`);
   return digest.slice('sha256:'.length);
@@ -138,7 +143,7 @@ export class ImageStore {
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
     // pid.startTime names the writer, so prune can tell a live writer's file from a dead one's
     // even after the pid is reused.
-    return join(tmp, `${selfId()}-${kind}-${randomBytes(6).toString('hex')}`);
+    return join(tmp, `${selfId()}-${kind}-${crypto().randomBytes(6).toString('hex')}`);
   }
 
   // ---------- locks ----------
@@ -179,7 +184,7 @@ export class ImageStore {
     const size = this.blobSize(digest);
     if (size === undefined) throw new NotFoundError(`blob ${digest} is not in the store (${this.dir})`);
     if (size > maxBytes) throw new PodrunError(`blob ${digest} is ${size} bytes, more than the ${maxBytes} allowed for JSON`);
-    return readFile(this.blobPath(digest));
+    return readFileSync(this.blobPath(digest));
   }
 
   /**
@@ -196,8 +201,8 @@ export class ImageStore {
     const what = expect.what ?? `blob ${expect.digest ?? ''}`.trim();
     mkdirSync(join(this.dir, 'blobs', 'sha256'), { recursive: true, mode: 0o700 });
     const tmp = this.tempPath('blob');
-    const fh = await open(tmp, 'wx', 0o600);
-    const hash = createHash('sha256');
+    const fh = await fsp().open(tmp, 'wx', 0o600);
+    const hash = crypto().createHash('sha256');
     let size = 0;
     let committed = false;
     try {
@@ -226,7 +231,7 @@ export class ImageStore {
         await fh.sync();
         await fh.close();
         const dest = this.blobPath(digest);
-        await rename(tmp, dest);
+        await fsp().rename(tmp, dest);
         committed = true;
         fsyncDir(join(this.dir, 'blobs', 'sha256'));
         return { digest, size };
@@ -234,7 +239,7 @@ export class ImageStore {
         if (!committed) await fh.close().catch(() => undefined);
       }
     } finally {
-      if (!committed) await rm(tmp, { force: true });
+      if (!committed) await fsp().rm(tmp, { force: true });
     }
   }
 

@@ -1,7 +1,6 @@
 // planPod: one validated Pod + facts about this host -> everything `apply` will do, as data.
 // Pure (no fs, no clock, no randomness): the facts carry whatever had to be looked up, so the
 // same input always gives the same plan and golden files can pin it down.
-import { createHash } from 'crypto';
 import { isAbsolute, join, normalize, resolve } from 'path';
 import type { ResolvedImage } from '../images/types';
 import { podDir, podKey, podRunDir, type Paths } from '../paths';
@@ -12,6 +11,7 @@ import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv, parseImageUser, type PlannedUser } from './image-config';
 import type { PlannedContainer, PlannedEnv, PlannedVolume, PodPlan } from './types';
+import { sha256Hex } from '../util/sha256';
 
 export interface HostFacts {
   paths: Paths;
@@ -203,7 +203,7 @@ export function fieldRefValue(path: string, m: PodManifest, facts: HostFacts): s
 
 /** sha256 (hex) of the manifest as canonical JSON (sorted keys): equal hash => unchanged. */
 export function specHash(manifest: PodManifest): string {
-  return createHash('sha256').update(canonicalJson(manifest)).digest('hex');
+  return sha256Hex(canonicalJson(manifest));
 }
 
 export function canonicalJson(v: unknown): string {

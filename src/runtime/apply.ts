@@ -2,11 +2,11 @@
 // Order matters: validate and resolve everything that can fail without effects first, then
 // create dirs (undone on failure), write pod.json (so a crash leaves something `delete` finds),
 // then start the monitor and wait for its handshake.
-import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import { hostname } from 'os';
 import { dirname, join } from 'path';
 import { PodrunError } from '../errors';
+import { randomUuid } from '../util/uuid';
 import type { ResolvedImage } from '../images/types';
 import { Paths, podDir, podKey, podRunDir } from '../paths';
 import type { PodPlan } from '../plan/types';
@@ -133,7 +133,7 @@ async function createPod(
   const m = pod.manifest as unknown as PodManifest;
   const { planPod } = planModule();
   // A re-applied pod keeps its uid (the planner's contract), so logs/annotations keyed by it stay.
-  const uid = keepUid ?? randomUUID();
+  const uid = keepUid ?? randomUuid();
   const facts = hostFacts(paths, pod, images, uid);
   const plan = planPod(pod, facts);
   if (plan.dirs.pod !== podDir(paths, plan.key)) throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.pod}, not ${podDir(paths, plan.key)}`);
@@ -159,7 +159,8 @@ async function createPod(
   const launchFile = join(plan.dirs.pod, 'launch');
   try {
     writePodRecord(paths, record);
-    writeFileAtomic(launchFile, encodeLaunchFile({ plan, users, mountKinds: prepared.mountKinds }), 0o600);
+    // Read by the monitor at once and by nothing after: no fsync.
+    writeFileAtomic(launchFile, encodeLaunchFile({ plan, users, mountKinds: prepared.mountKinds }), 0o600, { durable: false });
   } catch (e) {
     prepared.undo();
     throw e;

@@ -1,6 +1,5 @@
 // `apply --dry-run`: the plan each pod would get, computed without changing anything and without
 // root. Images are looked up read-only in the store; an absent one stays unresolved in the plan.
-import { randomUUID } from 'crypto';
 import { join } from 'path';
 import type { ResolvedImage } from '../images/types';
 import type { Paths } from '../paths';
@@ -8,6 +7,7 @@ import type { PodPlan } from '../plan/types';
 import type { LoadedPod } from '../spec/load';
 import { PodManifest, readPodRecord } from '../state/records';
 import { ApplyAction, hostFacts, manifestName } from './apply';
+import { randomUuid } from '../util/uuid';
 
 export interface DryRunResult {
   action: ApplyAction;
@@ -50,7 +50,7 @@ export async function dryRunPlans(paths: Paths, pods: LoadedPod[]): Promise<DryR
     const existing = readPodRecord(paths, key);
     const hash = specHash(pod.manifest);
     const action: ApplyAction = !existing ? 'created' : existing.plan.specHash === hash ? 'unchanged' : 'configured';
-    const plan = planPod(pod, hostFacts(paths, pod, images, existing?.uid ?? randomUUID()));
+    const plan = planPod(pod, hostFacts(paths, pod, images, existing?.uid ?? randomUuid()));
     out.push({ action, plan, unresolvedImages: unresolved });
   }
   return out;

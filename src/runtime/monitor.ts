@@ -1,8 +1,10 @@
 // Starting a pod's monitor and reading its start-up handshake on fd 3 (docs/protocol.md).
-// The monitor is detached (own session, stdio on /dev/null) and unref'd: it outlives this CLI.
-import { spawn } from 'child_process';
+// The monitor is detached (own session, stdio on /dev/null): it outlives this CLI. The addon
+// starts it (posix_spawn) rather than child_process, whose fork of the Node process and module
+// loading cost ~20 ms of every apply.
+import { close, read } from 'fs';
 import { constants } from 'os';
-import { helperPath } from './native';
+import { helperPath, native } from './native';
 
 export type HandshakeRecord =
   | { kind: 'pause'; pid: number; startTime: number }
@@ -63,48 +65,58 @@ export function parseHandshakeLine(line: string): HandshakeRecord | undefined {
 /** Spawns `podrun-helper monitor LAUNCH_FILE` and resolves at EOF on fd 3. */
 export function startMonitor(launchFile: string, opts: { timeoutMs?: number; onUnknown?: (line: string) => void } = {}): Promise<HandshakeResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(helperPath(), ['monitor', launchFile], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-    });
-    const result: HandshakeResult = { monitorPid: child.pid ?? 0, records: [], started: new Map(), failed: new Map(), ready: false };
-    let buf = '';
+    const helper = helperPath();
+    let child: { pid: number; fd: number };
+    try {
+      child = native().spawnDetached(helper, [helper, 'monitor', launchFile]);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const result: HandshakeResult = { monitorPid: child.pid, records: [], started: new Map(), failed: new Map(), ready: false };
+    let text = '';
     let settled = false;
     const done = (err?: Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      child.unref();
       if (err) reject(err);
       else resolve(result);
     };
-    const timer = setTimeout(
-      () => done(new Error(`the monitor (pid ${child.pid}) did not finish starting the pod within ${(opts.timeoutMs ?? 120_000) / 1000} s`)),
-      opts.timeoutMs ?? 120_000,
-    );
-    child.on('error', (e) => done(e));
-    const fd3 = child.stdio[3] as NodeJS.ReadableStream & { unref?: () => void };
-    fd3.setEncoding('utf8');
-    fd3.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const r = parseHandshakeLine(line);
-        if (!r) {
-          opts.onUnknown?.(line);
-          continue;
-        }
-        result.records.push(r);
-        if (r.kind === 'pause') result.pause = { pid: r.pid, startTime: r.startTime };
-        else if (r.kind === 'started') result.started.set(r.name, { pid: r.pid, startTime: r.startTime });
-        else if (r.kind === 'failed') result.failed.set(r.name, r);
-        else if (r.kind === 'ready') result.ready = true;
-        else if (r.kind === 'error') result.error = r;
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    // On timeout the read stays pending until the caller stops the monitor (EOF), then closes.
+    const timer = setTimeout(() => done(new Error(`the monitor (pid ${child.pid}) did not finish starting the pod within ${timeoutMs / 1000} s`)), timeoutMs);
+    const take = (line: string) => {
+      const r = parseHandshakeLine(line);
+      if (!r) {
+        opts.onUnknown?.(line);
+        return;
       }
-    });
-    fd3.on('end', () => done());
-    fd3.on('error', (e) => done(e));
+      result.records.push(r);
+      if (r.kind === 'pause') result.pause = { pid: r.pid, startTime: r.startTime };
+      else if (r.kind === 'started') result.started.set(r.name, { pid: r.pid, startTime: r.startTime });
+      else if (r.kind === 'failed') result.failed.set(r.name, r);
+      else if (r.kind === 'ready') result.ready = true;
+      else if (r.kind === 'error') result.error = r;
+    };
+    const buf = Buffer.alloc(4096);
+    let pending = Buffer.alloc(0);
+    const next = () =>
+      read(child.fd, buf, 0, buf.length, null, (err, n) => {
+        if (err || n === 0) {
+          close(child.fd, () => undefined);
+          if (!err && pending.length) take(pending.toString('utf8'));
+          done(err ?? undefined);
+          return;
+        }
+        pending = Buffer.concat([pending, buf.subarray(0, n)]);
+        let nl: number;
+        while ((nl = pending.indexOf(10)) >= 0) {
+          take(pending.subarray(0, nl).toString('utf8'));
+          pending = pending.subarray(nl + 1);
+        }
+        next();
+      });
+    next();
   });
 }

@@ -17,6 +17,11 @@ export interface PodrunNative {
   pidfdSendSignal(pidfd: number, signal: number): void;
   /** Replaces this process with `path` (environment kept); returns only by throwing. */
   execve(path: string, argv: string[]): never;
+  /**
+   * Starts a detached child (own session, stdio on /dev/null, default signals) whose fd 3 is the
+   * write end of a pipe; returns its pid and the read end.
+   */
+  spawnDetached(path: string, argv: string[]): { pid: number; fd: number };
 }
 
 export const LOCK_SH = 1;

@@ -1,17 +1,20 @@
 // Atomic file writes: a reader (or a crash) sees the old file or the new one, never half of one.
 // tmp file in the same dir, fsync, rename, then fsync the dir so the rename itself is durable.
+// `durable: false` skips both fsyncs, for files only the next few milliseconds need (a crash of
+// the machine makes them moot): atomic against a killed process, not against power loss.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { isErrno } from '../errors';
 
-export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
+export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644, opts: { durable?: boolean } = {}): void {
+  const durable = opts.durable ?? true;
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   const fd = openSync(tmp, 'wx', mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     unlinkSync(tmp);
@@ -24,7 +27,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o64
     unlinkSync(tmp);
     throw e;
   }
-  fsyncDir(dirname(path));
+  if (durable) fsyncDir(dirname(path));
 }
 
 export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {

@@ -1,8 +1,8 @@
 // Pod and container status computed from the files on disk plus process liveness, shaped like
 // Kubernetes' v1 PodStatus so `get -o json` and kubectl-style tables come from one place.
-import { createHash } from 'crypto';
 import { constants } from 'os';
 import type { PodSnapshot } from './records';
+import { sha256Hex } from '../util/sha256';
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
@@ -51,7 +51,7 @@ const ERRNO_CODES = new Map(Object.entries(constants.errno).map(([k, v]) => [v a
 export const errnoCode = (n: number) => ERRNO_CODES.get(n) ?? `errno ${n}`;
 
 export function containerId(podUid: string, name: string): string {
-  return createHash('sha256').update(`${podUid}/${name}`).digest('hex');
+  return sha256Hex(`${podUid}/${name}`);
 }
 
 function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {

@@ -4,6 +4,7 @@
 import { PodrunError, SpecErrors, UsageError } from '../../errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
+import { writeErr } from '../output';
 
 const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--dry-run] [-o json|yaml|name]';
 const OUTPUTS = ['json', 'yaml', 'name'];
@@ -28,7 +29,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 
   const { loadManifests, formatSpecWarning } = await import('../../spec/load');
   const loaded = await loadManifests(files);
-  for (const w of loaded.warnings) process.stderr.write(formatSpecWarning(w) + '\n');
+  for (const w of loaded.warnings) writeErr(formatSpecWarning(w) + '\n');
   if (loaded.errors.length) throw new SpecErrors(loaded.errors);
   if (!loaded.pods.length) throw new UsageError(`no pods found in ${files.join(', ')}`, 'a manifest needs `apiVersion: v1` and `kind: Pod`');
 
@@ -37,7 +38,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     const results = await dryRunPlans(ctx.paths, loaded.pods);
     for (const r of results)
       for (const img of r.unresolvedImages)
-        process.stderr.write(`warning: pod/${r.plan.name}: image ${img} is not in the local store; the plan leaves its imageId, layers and config unresolved\n`);
+        writeErr(`warning: pod/${r.plan.name}: image ${img} is not in the local store; the plan leaves its imageId, layers and config unresolved\n`);
     if (output === 'json' || output === 'yaml') {
       const plans = results.map((r) => r.plan);
       const value = plans.length === 1 ? plans[0] : { kind: 'List', items: plans };
@@ -50,7 +51,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
   const { applyPod, describeFailure } = await import('../../runtime/apply');
-  const progress = (line: string) => process.stderr.write(line.endsWith('\n') ? line : line + '\n');
+  const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');
   let code = 0;
   const objects: unknown[] = [];
   for (const pod of loaded.pods) {
@@ -60,7 +61,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     } catch (e) {
       // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
       if (!(e instanceof PodrunError)) throw e;
-      process.stderr.write(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      writeErr(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
       code = Math.max(code, e.exitCode);
       continue;
     }
@@ -72,7 +73,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     } else ctx.out(output === 'name' ? `pod/${name}\n` : `pod/${name} ${outcome.action}\n`);
     for (const f of outcome.failures) {
       const d = describeFailure(name, f);
-      process.stderr.write(`error: ${d.message}\n  hint: ${d.hint}\n`);
+      writeErr(`error: ${d.message}\n  hint: ${d.hint}\n`);
       code = Math.max(code, 1);
     }
   }

@@ -7,6 +7,7 @@ import { namespaceFrom, namespaceOptions, parsePodAddress, PodAddress } from '..
 import { listPodRecords, podNotFound, readPodRecord } from '../../state/records';
 import { int, parseArgs } from '../args';
 import type { CliContext } from '../context';
+import { writeErr } from '../output';
 
 const USAGE =
   'podrun delete pod NAME... | podrun delete -f FILE|DIR|- [--grace-period N] [--now] [-n NAMESPACE] [--ignore-not-found] [--all]';
@@ -76,7 +77,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
     } catch (e) {
       if (!(e instanceof PodrunError)) throw e;
-      process.stderr.write(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      writeErr(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
       code = Math.max(code, e.exitCode);
     }
   }

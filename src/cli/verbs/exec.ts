@@ -7,6 +7,7 @@ import { containerAddress, helperExecArgs, pickContainer, runningProcess } from 
 import { helperPath, native } from '../../runtime/native';
 import { namespaceFrom, namespaceOptions } from '../../state/address';
 import { findPod } from '../../state/records';
+import { writeErr } from '../output';
 
 const USAGE = 'podrun exec POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-i] [-t] [-w DIR] [-e NAME=VALUE]... -- COMMAND [ARGS...]';
 
@@ -28,7 +29,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const command = rest.length ? rest : positionals.slice(1);
   const rec = findPod(ctx.paths, addr.namespace, addr.name);
   const { container, defaulted } = pickContainer(rec, addr.container, true);
-  if (defaulted) process.stderr.write(defaulted + '\n');
+  if (defaulted) writeErr(defaulted + '\n');
 
   let tty = values.tty === true;
   const stdin = values.stdin === true;
@@ -36,7 +37,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   if (tty && !(require('tty') as typeof import('tty')).isatty(0)) {
     // kubectl's behaviour: warn and carry on without a terminal
-    process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+    writeErr('Unable to use a TTY - input is not a terminal or the right kind of file\n');
     tty = false;
   }
   const proc = runningProcess(rec.plan.name, container);

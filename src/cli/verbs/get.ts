@@ -6,6 +6,7 @@ import { namespaceFrom, namespaceOptions, parsePodAddress } from '../../state/ad
 import { findPod, listPodRecords, PodRecord } from '../../state/records';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
+import { writeErr } from '../output';
 
 const USAGE = 'podrun get pods [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
@@ -67,7 +68,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         records.push(findPod(ctx.paths, addr.namespace, addr.name));
       } catch (e) {
         if (!(e instanceof PodrunError)) throw e;
-        process.stderr.write(`error: ${e.message}\n`);
+        writeErr(`error: ${e.message}\n`);
         code = 1;
       }
     }
@@ -90,7 +91,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     return code;
   }
   if (views.length === 0) {
-    if (!named) process.stderr.write(all ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
+    if (!named) writeErr(all ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
     return code;
   }
   const wide = output === 'wide';

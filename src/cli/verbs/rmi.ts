@@ -2,6 +2,7 @@
 import { PodrunError, UsageError } from '../../errors';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
+import { writeErr } from '../output';
 
 export const USAGE = 'podrun rmi [-f|--force] IMAGE [IMAGE...]';
 
@@ -19,7 +20,7 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
       if (r.deleted) ctx.out(`Deleted: ${r.deleted}\n`);
     } catch (e) {
       if (!(e instanceof PodrunError) || positionals.length === 1) throw e;
-      process.stderr.write(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      writeErr(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
       failure ??= e;
     }
   }
