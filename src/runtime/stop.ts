@@ -52,11 +52,16 @@ export function signalProcess(id: ProcessIdentity, sig: number, ops: SignalOps =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls /proc (cheap) starting at 1 ms and backing off to 50 ms: most processes are gone within a few ms. */
+/**
+ * Polls /proc (a read of a few µs) every millisecond for the first 50 ms, where nearly every
+ * process that honours its stop signal is gone, then backs off to every 50 ms.
+ */
 async function waitGone(ids: ProcessIdentity[], deadline: number): Promise<ProcessIdentity[]> {
-  for (let interval = 1; ; interval = Math.min(50, interval * 2)) {
+  const start = Date.now();
+  for (;;) {
     const left = ids.filter((id) => isAlive(id));
     if (left.length === 0 || Date.now() >= deadline) return left;
+    const interval = Date.now() - start < 50 ? 1 : 50;
     await sleep(Math.min(interval, Math.max(1, deadline - Date.now())));
   }
 }
