@@ -158,7 +158,6 @@ async function createPod(
   };
   const launchFile = join(plan.dirs.pod, 'launch');
   try {
-    writePodRecord(paths, record);
     // Read by the monitor at once and by nothing after: no fsync.
     writeFileAtomic(launchFile, encodeLaunchFile({ plan, users, mountKinds: prepared.mountKinds }), 0o600, { durable: false });
   } catch (e) {
@@ -166,14 +165,25 @@ async function createPod(
     throw e;
   }
 
+  // The monitor starts the pod on the other core while this process writes the record (a durable
+  // write, ~3 ms). A pod without pod.json is still found and removed by name (monitor.json).
+  const handshake = startMonitor(launchFile);
+  let recordError: unknown;
+  try {
+    writePodRecord(paths, record);
+  } catch (e) {
+    recordError = e;
+  }
   let hs;
   try {
-    hs = await startMonitor(launchFile);
+    hs = await handshake;
+    if (recordError) throw recordError;
   } catch (e) {
     // The monitor may have got far enough to write monitor.json: stop whatever it started.
     await stopPod(record, plan.dirs.pod, { gracePeriodSeconds: 0 });
     removePodDirs(paths, plan.key, record);
     prepared.undo();
+    if (recordError) throw recordError;
     throw new PodrunError(`pod/${plan.name}: could not start the pod monitor: ${(e as Error).message}`);
   }
   if (hs.error || (!hs.ready && hs.started.size === 0 && hs.failed.size === 0)) {
