@@ -171,24 +171,44 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// A (path, argv) call: the path and the argv strings, checked (strings, no NUL), and the
+// NULL-terminated array execve wants, pointing into `strings`. False after throwing a TypeError.
+struct ExecArgs {
+  std::string path;
+  std::vector<std::string> strings;
+  std::vector<char *> argv;
+};
+
+bool arg_exec(const Napi::CallbackInfo &info, const char *fn, ExecArgs &out) {
+  if (!arg_string(info, 0, out.path) || info.Length() < 2 || !info[1].IsArray()) {
+    type_error(info.Env(), (std::string(fn) + "(path: string, argv: string[])").c_str());
+    return false;
+  }
+  Napi::Array arr = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsString()) {
+      type_error(info.Env(), (std::string(fn) + ": argv entries must be strings").c_str());
+      return false;
+    }
+    out.strings.push_back(v.As<Napi::String>().Utf8Value());
+    if (out.strings.back().find('\0') != std::string::npos) {
+      type_error(info.Env(), (std::string(fn) + ": argv entry contains NUL").c_str());
+      return false;
+    }
+  }
+  for (auto &a : out.strings) out.argv.push_back(const_cast<char *>(a.c_str()));
+  out.argv.push_back(nullptr);
+  return true;
+}
+
 // execve(path, argv): replaces the whole Node process (the kernel ends its other threads), so a
 // command like `podrun exec` hands the terminal and its exit status straight to podrun-helper
 // without a Node parent waiting in between. Only returns by throwing.
 Napi::Value Execve(const Napi::CallbackInfo &info) {
-  std::string path;
-  if (!arg_string(info, 0, path) || info.Length() < 2 || !info[1].IsArray())
-    return type_error(info.Env(), "execve(path: string, argv: string[])");
-  Napi::Array arr = info[1].As<Napi::Array>();
-  std::vector<std::string> args;
-  for (uint32_t i = 0; i < arr.Length(); i++) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsString()) return type_error(info.Env(), "execve: argv entries must be strings");
-    args.push_back(v.As<Napi::String>().Utf8Value());
-    if (args.back().find('\0') != std::string::npos) return type_error(info.Env(), "execve: argv entry contains NUL");
-  }
-  std::vector<char *> argv;
-  for (auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
-  argv.push_back(nullptr);
+  ExecArgs ea;
+  if (!arg_exec(info, "execve", ea)) return info.Env().Undefined();
+  const std::string &path = ea.path;
   // libuv may have made the stdio descriptions non-blocking (they are shared with the user's
   // shell, and the next program expects blocking fds) and marks the fds it reopens for a tty
   // close-on-exec: undo both so podrun-helper inherits a plain stdin/stdout/stderr.
@@ -202,7 +222,7 @@ Napi::Value Execve(const Napi::CallbackInfo &info) {
   sigemptyset(&none);
   pthread_sigmask(SIG_SETMASK, &none, nullptr);
   signal(SIGPIPE, SIG_DFL);
-  execve(path.c_str(), argv.data(), environ);
+  execve(path.c_str(), ea.argv.data(), environ);
   return throw_errno(info.Env(), errno, "execve", path);
 }
 
@@ -261,20 +281,9 @@ fail:
 }
 
 Napi::Value SpawnDetached(const Napi::CallbackInfo &info) {
-  std::string path;
-  if (!arg_string(info, 0, path) || info.Length() < 2 || !info[1].IsArray())
-    return type_error(info.Env(), "spawnDetached(path: string, argv: string[])");
-  Napi::Array arr = info[1].As<Napi::Array>();
-  std::vector<std::string> args;
-  for (uint32_t i = 0; i < arr.Length(); i++) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsString()) return type_error(info.Env(), "spawnDetached: argv entries must be strings");
-    args.push_back(v.As<Napi::String>().Utf8Value());
-    if (args.back().find('\0') != std::string::npos) return type_error(info.Env(), "spawnDetached: argv entry contains NUL");
-  }
-  std::vector<char *> argv;
-  for (auto &a : args) argv.push_back(const_cast<char *>(a.c_str()));
-  argv.push_back(nullptr);
+  ExecArgs ea;
+  if (!arg_exec(info, "spawnDetached", ea)) return info.Env().Undefined();
+  const std::string &path = ea.path;
 
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) return throw_errno(info.Env(), errno, "pipe2");
@@ -286,7 +295,7 @@ Napi::Value SpawnDetached(const Napi::CallbackInfo &info) {
     close(p[1]);
     return throw_errno(info.Env(), e, "mmap");
   }
-  SpawnArgs a = {path.c_str(), argv.data(), p[1], 0, ""};
+  SpawnArgs a = {path.c_str(), ea.argv.data(), p[1], 0, ""};
   // Blocked in this thread, no Node handler can run in the child on the shared memory; the child
   // resets every handler to default before it unblocks.
   sigset_t all, old;

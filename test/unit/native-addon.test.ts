@@ -2,7 +2,7 @@
 // surface as SyscallError with the errno code, and the non-throwing cases (flock would block,
 // absent xattr) return their documented values.
 import { expect } from 'chai';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { SyscallError } from '../../src/errors';
@@ -59,5 +59,33 @@ describe('native addon', () => {
     writeFileSync(f, '');
     expect(native().lgetxattr(f, 'user.podrun.none')).to.equal(null);
     expect(() => native().llistxattr(join(dir, 'missing'))).to.throw(SyscallError).with.property('code', 'ENOENT');
+  });
+
+  it('spawnDetached: own session, stdio on /dev/null, fd 3 the pipe and nothing else, default signals', () => {
+    // The child reports on fd 3 and ends; reading the pipe to EOF waits for it.
+    const script = [
+      'echo "sid $(cut -d" " -f6 /proc/self/stat) pid $$"',
+      'ls /proc/self/fd | tr "\\n" " "; echo',
+      'readlink /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2 | tr "\\n" " "; echo',
+      'grep -E "^Sig(Blk|Ign)" /proc/self/status',
+    ].join('; ');
+    const { pid, fd } = native().spawnDetached('/bin/sh', ['sh', '-c', `exec 4>&1 1>&3; ${script.replace('readlink /proc/self/fd/0 /proc/self/fd/1', 'readlink /proc/self/fd/0 /proc/self/fd/4')}`]);
+    const out = readFileSync(fd, 'utf8');
+    closeSync(fd);
+    const sid = /sid (\d+) pid (\d+)/.exec(out);
+    expect(sid, out).to.not.equal(null);
+    expect(Number(sid![2])).to.equal(pid);
+    expect(sid![1]).to.equal(sid![2]); // session leader
+    const fds = out.split('\n')[1].trim().split(' ').map(Number);
+    // sh opens one more fd to list the directory (and 4 is our copy of stdout); nothing else may be
+    // inherited from Node.
+    expect(fds.filter((n) => n > 4).length, out).to.be.at.most(1);
+    expect(out.split('\n')[2].trim()).to.equal('/dev/null /dev/null /dev/null');
+    expect(out).to.match(/SigBlk:\s+0{16}/);
+    expect(out).to.match(/SigIgn:\s+0{16}/);
+  });
+
+  it('spawnDetached reports a command that cannot be executed', () => {
+    expect(() => native().spawnDetached('/nonexistent/podrun-test', ['x'])).to.throw(SyscallError, /ENOENT/);
   });
 });
