@@ -241,7 +241,8 @@ struct SpawnArgs {
   const char *step;
 };
 
-// Runs on the parent's memory and stack-less of libc state: raw system calls only, until execve.
+// Runs on the parent's memory (CLONE_VM) with Node's libc state: raw system calls only, until
+// execve. errno is the parent thread's, which is suspended (CLONE_VFORK) meanwhile.
 int spawn_child(void *arg) {
   SpawnArgs *a = static_cast<SpawnArgs *>(arg);
   struct {

@@ -176,14 +176,10 @@ static void
 start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
 {
   struct podrun_spawn_pending *pending;
-  int *begun;
   size_t i, n = m->pod.n_containers;
   pending = calloc (n ? n : 1, sizeof *pending);
-  begun = calloc (n ? n : 1, sizeof *begun);
-  if (pending == NULL || begun == NULL)
+  if (pending == NULL)
     {
-      free (pending);
-      free (begun);
       for (i = 0; i < n; i++)
         {
           podrun_fail (&m->pod.containers[i].start_error, ENOMEM, "start", "calloc", NULL);
@@ -195,12 +191,13 @@ start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
     {
       struct podrun_container *c = &m->pod.containers[i];
       pending[i] = (struct podrun_spawn_pending){ -1, -1, -1, -1, -1 };
-      begun[i] = podrun_container_begin (&m->pod, c, ctx, &pending[i], &c->start_error) == 0;
+      /* A failed begin leaves pending[i].sync_rd at -1: nothing to finish.  */
+      podrun_container_begin (&m->pod, c, ctx, &pending[i], &c->start_error);
     }
   for (i = 0; i < n; i++)
     {
       struct podrun_container *c = &m->pod.containers[i];
-      if (!begun[i] || podrun_container_finish (c, &pending[i], &c->start_error) < 0)
+      if (pending[i].sync_rd < 0 || podrun_container_finish (c, &pending[i], &c->start_error) < 0)
         {
           start_failed (m, c);
           continue;
@@ -214,7 +211,6 @@ start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
       handshake (m, "started %s %d %llu\n", c->name, (int) c->pid, c->start_time);
     }
   free (pending);
-  free (begun);
 }
 
 static void

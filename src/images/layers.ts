@@ -4,7 +4,6 @@
 import type * as Crypto from 'crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
 import { join } from 'path';
-import type { Readable } from 'stream';
 import type * as Stream from 'stream';
 import type * as Zlib from 'zlib';
 import { PodrunError } from '../errors';
@@ -18,10 +17,10 @@ import { writeFileAtomic } from '../state/atomic';
 const crypto = () => require('crypto') as typeof Crypto;
 const stream = () => require('stream') as typeof Stream;
 
-type UnpackLayer = (tar: Readable, dest: string, opts: { layer: string }) => Promise<unknown>;
+type UnpackLayer = (tar: Stream.Readable, dest: string, opts: { layer: string }) => Promise<unknown>;
 
 /** The decompressed stream of a layer blob (gzip or plain tar; zstd is refused by media type). */
-export function openLayerTar(store: ImageStore, layer: { digest: string; mediaType: string }): Readable {
+export function openLayerTar(store: ImageStore, layer: { digest: string; mediaType: string }): Stream.Readable {
   const compression = layerCompression(layer.mediaType, layer.digest);
   const blob = store.openBlob(layer.digest);
   if (compression === 'none') return blob;
@@ -42,7 +41,7 @@ export async function hashLayerTar(store: ImageStore, layer: { digest: string; m
  * Feeds `tar` to `unpack` while hashing every byte of it (one decompression pass). The unpacker may
  * stop reading at the end-of-archive blocks and close its input; the hash still covers the rest.
  */
-async function unpackHashing(tar: Readable, unpack: (feed: Readable) => Promise<unknown>, what: string): Promise<string> {
+async function unpackHashing(tar: Stream.Readable, unpack: (feed: Stream.Readable) => Promise<unknown>, what: string): Promise<string> {
   const hash = crypto().createHash('sha256');
   const feed = new (stream().PassThrough)();
   const open = () => !feed.destroyed && !feed.writableEnded;

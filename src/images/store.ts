@@ -23,6 +23,7 @@ import type * as FsPromises from 'fs/promises';
 import { join } from 'path';
 import type { Readable } from 'stream';
 import { ConflictError, NotFoundError, PodrunError, isErrno } from '../errors';
+import { sha256Hex } from '../util/sha256';
 import { imagesDir, Paths } from '../paths';
 import { fsyncDir, writeFileAtomic } from '../state/atomic';
 import { isAlive, readStartTime } from '../state/proc';
@@ -98,7 +99,6 @@ export class DigestMismatchError extends PodrunError {}
 const crypto = () => require('crypto') as typeof Crypto;
 const fsp = () => require('fs/promises') as typeof FsPromises;
 
-const sha256hex = (s: string | Buffer) => crypto().createHash('sha256').update(s).digest('hex');
 const hexOf = (digest: string) => {
   if (!isSha256Digest(digest)) throw new PodrunError(`'${digest}' is not a sha256 digest`);
   return digest.slice('sha256:'.length);
@@ -107,7 +107,7 @@ const hexOf = (digest: string) => {
 /** chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)) (image-spec). */
 export function chainIds(diffIds: string[]): string[] {
   const out: string[] = [];
-  for (const d of diffIds) out.push(out.length ? `sha256:${sha256hex(`${out[out.length - 1]} ${d}`)}` : d);
+  for (const d of diffIds) out.push(out.length ? `sha256:${sha256Hex(`${out[out.length - 1]} ${d}`)}` : d);
   return out;
 }
 
@@ -159,7 +159,7 @@ export class ImageStore {
    * inside the shared write lock: the second puller waits, then finds everything present.
    */
   withKeyLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    return this.withWriteLock(() => withFileLock(this.lockPath(`key-${sha256hex(key).slice(0, 32)}.lock`), 'exclusive', fn));
+    return this.withWriteLock(() => withFileLock(this.lockPath(`key-${sha256Hex(key).slice(0, 32)}.lock`), 'exclusive', fn));
   }
 
   // ---------- blobs ----------

@@ -1,7 +1,8 @@
 // Carrying out one pod's plan: the only place in podrun where a pod comes into being.
 // Order matters: validate and resolve everything that can fail without effects first, then
-// create dirs (undone on failure), write pod.json (so a crash leaves something `delete` finds),
-// then start the monitor and wait for its handshake.
+// create dirs (undone on failure) and the launch file, start the monitor, write pod.json while it
+// starts the pod, then wait for its handshake. A crash at any point leaves something `delete`
+// finds by name (the pod dir, monitor.json).
 import { existsSync } from 'fs';
 import { hostname } from 'os';
 import { dirname, join } from 'path';
@@ -168,23 +169,24 @@ async function createPod(
   // The monitor starts the pod on the other core while this process writes the record (a durable
   // write, ~3 ms). A pod without pod.json is still found and removed by name (monitor.json).
   const handshake = startMonitor(launchFile);
-  let recordError: unknown;
+  let failure: unknown;
   try {
     writePodRecord(paths, record);
   } catch (e) {
-    recordError = e;
+    failure = e;
   }
   let hs;
   try {
     hs = await handshake;
-    if (recordError) throw recordError;
   } catch (e) {
+    failure ??= new PodrunError(`pod/${plan.name}: could not start the pod monitor: ${(e as Error).message}`);
+  }
+  if (failure || !hs) {
     // The monitor may have got far enough to write monitor.json: stop whatever it started.
     await stopPod(record, plan.dirs.pod, { gracePeriodSeconds: 0 });
     removePodDirs(paths, plan.key, record);
     prepared.undo();
-    if (recordError) throw recordError;
-    throw new PodrunError(`pod/${plan.name}: could not start the pod monitor: ${(e as Error).message}`);
+    throw failure;
   }
   if (hs.error || (!hs.ready && hs.started.size === 0 && hs.failed.size === 0)) {
     // A pod-level failure: the monitor cleans up and exits; make sure, then roll back.

@@ -1,6 +1,6 @@
 // Starting a pod's monitor and reading its start-up handshake on fd 3 (docs/protocol.md).
 // The monitor is detached (own session, stdio on /dev/null): it outlives this CLI. The addon
-// starts it (posix_spawn) rather than child_process, whose fork of the Node process and module
+// starts it (clone with CLONE_VM|CLONE_VFORK) rather than child_process, whose fork of the Node process and module
 // loading cost ~20 ms of every apply.
 import { close, read } from 'fs';
 import { constants } from 'os';
