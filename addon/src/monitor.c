@@ -8,7 +8,7 @@
 #include "monitor.h"
 #include "container.h"
 #include "launch.h"
-#include "logs.h"
+#include "cri_log.h"
 #include "pause.h"
 
 #include <fcntl.h>

@@ -70,7 +70,7 @@ function podrun(args: string[]): SpawnSyncReturns<string> {
   return run(PODRUN, args);
 }
 
-function podRecord(name: string): { plan: { dirs: { pod: string }; containers: { dirs: { state: string } }[] } } {
+function podRecord(name: string): { plan: { dirs: { lasting: string }; containers: { dirs: { stateFile: string } }[] } } {
   return JSON.parse(readFileSync(join(root, 'pods', `default_${name}`, 'pod.json'), 'utf8'));
 }
 
@@ -81,7 +81,7 @@ function kib(pid: number, file: 'status' | 'smaps_rollup', field: string): numbe
 
 /** RSS and PSS (KiB) of the pod's monitor and pause processes: what podrun keeps per pod. */
 function keptMemory(name: string): { rss: number; pss: number; procs: number } {
-  const mon = JSON.parse(readFileSync(join(podRecord(name).plan.dirs.pod, 'monitor.json'), 'utf8')) as { pid: number; pausePid?: number };
+  const mon = JSON.parse(readFileSync(join(podRecord(name).plan.dirs.lasting, 'monitor.json'), 'utf8')) as { pid: number; pausePid?: number };
   const pids = new Set([mon.pid, ...(mon.pausePid ? [mon.pausePid] : [])]);
   let rss = 0;
   let pss = 0;
@@ -163,7 +163,7 @@ function main(): void {
 
   // ---- exec ----
   podrun(['apply', '-f', yaml]);
-  const st = JSON.parse(readFileSync(podRecord('bench').plan.containers[0].dirs.state, 'utf8')) as { pid: number };
+  const st = JSON.parse(readFileSync(podRecord('bench').plan.containers[0].dirs.stateFile, 'utf8')) as { pid: number };
   const execT: number[] = [];
   const nodeT: number[] = [];
   const nsenterT: number[] = [];

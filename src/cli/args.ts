@@ -1,6 +1,6 @@
 // A thin wrapper over node:util parseArgs that turns its errors into UsageError (exit 2).
 import { parseArgs as nodeParseArgs } from 'util';
-import { HelpRequest, UsageError } from '../errors';
+import { HelpRequest, UsageError } from '../util/errors';
 
 export type OptionSpec = Record<
   string,

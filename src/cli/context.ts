@@ -1,4 +1,4 @@
-import type { Paths } from '../paths';
+import type { Paths } from '../util/paths';
 
 /** What every verb gets from the CLI entry point. */
 export interface CliContext {

@@ -1,7 +1,7 @@
 // The CLI entry point: global flags, a verb table with lazy imports (start-up pays only for the
 // verb used), and the single catch that maps errors to messages and exit codes.
-import { HelpRequest, PodrunError, SpecErrors, UsageError } from '../errors';
-import { resolvePaths } from '../paths';
+import { HelpRequest, PodrunError, ManifestErrors, UsageError } from '../util/errors';
+import { resolvePaths } from '../util/paths';
 import type { CliContext, Verb } from './context';
 import { writeErr, writeOut } from './output';
 
@@ -79,7 +79,7 @@ export async function run(argv: string[], out: (s: string) => void = writeOut): 
     const { globals, rest } = splitGlobals(argv);
     debug = globals.debug;
     if (globals.logLevel || globals.logFile || debug) {
-      const { configureLog } = await import('../log');
+      const { configureLog } = await import('../util/diagnostics');
       configureLog({ level: debug ? 'debug' : globals.logLevel, file: globals.logFile });
     }
     const [verb, ...args] = rest;
@@ -110,7 +110,7 @@ function suggestVerb(verb: string): string {
 
 function report(e: unknown, debug: boolean): number {
   const err = (s: string) => writeErr(s + '\n');
-  if (e instanceof SpecErrors) {
+  if (e instanceof ManifestErrors) {
     for (const s of e.errors) {
       err(`error: ${s.message}`);
       if (s.hint) err(`  hint: ${s.hint}`);

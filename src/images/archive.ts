@@ -13,7 +13,7 @@ import { readFile, rename, rm } from 'fs/promises';
 import { basename, dirname, join, posix } from 'path';
 import type { Readable } from 'stream';
 import { createGunzip } from 'zlib';
-import { PodrunError, UsageError } from '../errors';
+import { PodrunError, UsageError } from '../util/errors';
 import {
   checkConfig,
   checkIndex,

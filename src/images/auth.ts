@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync } from 'fs';
 import { homedir } from 'os';
 import { dirname, join } from 'path';
-import { PodrunError, isErrno } from '../errors';
+import { PodrunError, isErrno } from '../util/errors';
 import { writeFileAtomic } from '../state/atomic';
 
 export interface Credentials {

@@ -1,6 +1,6 @@
 // Dockerfile-style `--change` instructions for import and commit (docker import -c / commit -c):
 // CMD, ENTRYPOINT, ENV, WORKDIR, USER, EXPOSE, LABEL, STOPSIGNAL, VOLUME.
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import type { ImageConfig } from './types';
 
 const HINT = `e.g. -c 'CMD ["/bin/sh"]', -c 'ENV PATH=/bin', -c 'WORKDIR /app', -c 'EXPOSE 80/tcp'`;

@@ -7,7 +7,7 @@ import { rm } from 'fs/promises';
 import { PassThrough, Readable, Transform } from 'stream';
 import { finished, pipeline } from 'stream/promises';
 import { createGzip, createGunzip } from 'zlib';
-import { PodrunError, UsageError } from '../errors';
+import { PodrunError, UsageError } from '../util/errors';
 import { Descriptor, HistoryEntry, ImageConfigFile, Manifest, MT } from './oci';
 import { hostPlatform } from './platform';
 import { parseTagReference } from './reference';

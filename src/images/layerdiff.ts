@@ -4,8 +4,8 @@
 // seconds as docker writes it), so the same tree always gives the same digest.
 import { BigIntStats, closeSync, constants as C, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'fs';
 import { join } from 'path';
-import { PodrunError } from '../errors';
-import type { PodrunNative } from '../runtime/native';
+import { PodrunError } from '../util/errors';
+import type { PodrunNative } from '../util/native';
 import { createTarWriter, TarHeader } from './tar';
 import { OVERLAY_OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './unpack';
 
@@ -37,7 +37,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
   const nat = (): PodrunNative => {
     if (!nativeOps) {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      nativeOps = (require('../runtime/native') as typeof import('../runtime/native')).native();
+      nativeOps = (require('../util/native') as typeof import('../util/native')).native();
     }
     return nativeOps;
   };

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
 import { join } from 'path';
 import type * as Stream from 'stream';
 import type * as Zlib from 'zlib';
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 import { withFileLock } from './lock';
 import { layerCompression } from './oci';
 import type { ImageStore, LayerInfo } from './store';

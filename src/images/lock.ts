@@ -4,8 +4,8 @@
 // The kernel drops a flock when its holder dies, so a SIGKILLed pull never leaves a stale lock.
 import { closeSync, mkdirSync, openSync } from 'fs';
 import { dirname } from 'path';
-import { PodrunError } from '../errors';
-import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, native } from '../runtime/native';
+import { PodrunError } from '../util/errors';
+import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, native } from '../util/native';
 
 export type LockMode = 'shared' | 'exclusive';
 

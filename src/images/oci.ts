@@ -1,5 +1,5 @@
 // The OCI / Docker image formats the store reads and writes (image-spec v1.1, Docker schema 2).
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 import type { ImageConfig } from './types';
 
 export const MT = {

@@ -1,5 +1,5 @@
 // The host platform, and picking the matching manifest from an OCI index / Docker manifest list.
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 import type { Descriptor, Platform } from './oci';
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };

@@ -2,7 +2,7 @@
 // the config and layer blobs into the store in parallel (each verified by the store's putBlob
 // against digest and size before it becomes visible), then record the manifest under the name
 // and unpack the layers. Blobs already present are skipped; transient failures are retried.
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 import type { Credentials } from './auth';
 import { Descriptor, layerCompression, MT } from './oci';
 import { hostPlatform, pickManifest } from './platform';

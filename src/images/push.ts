@@ -1,7 +1,7 @@
 // `podrun push REF [DEST]`: upload an image from the store to a registry. Blobs the registry
 // already has (HEAD) are skipped; the others go up monolithically (POST + PUT ?digest=), a few at
 // once; then the manifest is PUT with its own media type under the tag, which tags it.
-import { PodrunError, UsageError } from '../errors';
+import { PodrunError, UsageError } from '../util/errors';
 import type { Credentials } from './auth';
 import type { Descriptor } from './oci';
 import { Progress, lineProgress, shortId } from './progress';

@@ -1,7 +1,7 @@
 // Image references, normalised the way Docker and Kubernetes do (distribution/reference):
 // `busybox` -> docker.io/library/busybox:latest, `localhost:5000/team/app:dev`,
 // `name@sha256:<hex>`, `name:tag@sha256:<hex>` (the digest wins when pulling).
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 export const DEFAULT_TAG = 'latest';

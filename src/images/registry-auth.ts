@@ -2,7 +2,7 @@
 // Basic (htpasswd registries) or with the Bearer token dance of the distribution spec: GET the
 // challenge's realm with service + scope (Basic credentials when we have them), use the returned
 // `token` / `access_token` as `Authorization: Bearer`. Tokens are cached per scope until expiry.
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 import type { Credentials } from './auth';
 
 export interface Challenge {

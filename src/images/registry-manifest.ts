@@ -1,6 +1,6 @@
 // What the client asks registries for and how it tells an index from an image manifest. The
 // formats themselves live in oci.ts (H2's), platform selection in platform.ts.
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 import { checkIndex, checkManifest, Index, isIndexType, isManifestType, Manifest, MT, parseJson } from './oci';
 
 /** Sent on every manifest GET; Debian's registry serves OCI manifests only when asked for them. */

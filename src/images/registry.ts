@@ -8,8 +8,8 @@ import * as http from 'http';
 import * as https from 'https';
 import { join } from 'path';
 import type { Readable } from 'stream';
-import { NotFoundError, PodrunError, isErrno } from '../errors';
-import { log } from '../log';
+import { NotFoundError, PodrunError, isErrno } from '../util/errors';
+import { log } from '../util/diagnostics';
 import { extraCa } from './tls';
 import { Credentials, readCredentials } from './auth';
 import {

@@ -22,9 +22,9 @@ import {
 import type * as FsPromises from 'fs/promises';
 import { join } from 'path';
 import type { Readable } from 'stream';
-import { ConflictError, NotFoundError, PodrunError, isErrno } from '../errors';
+import { ConflictError, NotFoundError, PodrunError, isErrno } from '../util/errors';
 import { sha256Hex } from '../util/sha256';
-import { imagesDir, Paths } from '../paths';
+import { imagesDir, Paths } from '../util/paths';
 import { fsyncDir, writeFileAtomic } from '../state/atomic';
 import { isAlive, readStartTime } from '../state/proc';
 import { withFileLock } from './lock';
@@ -493,7 +493,7 @@ export class ImageStore {
       // (offline machines, images made by `podrun import`); the failure is logged, not fatal.
       const local = opts.policy === 'Always' ? this.lookup(ref) : undefined;
       if (!local) throw e;
-      const { log } = require('../log') as typeof import('../log');
+      const { log } = require('../util/diagnostics') as typeof import('../util/diagnostics');
       log().warn(`pull of ${formatReference(ref)} failed (${(e as Error).message}); using the local image ${local.imageId.slice(7, 19)}`);
       return local;
     }

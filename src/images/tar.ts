@@ -6,7 +6,7 @@
 import { EventEmitter, once } from 'events';
 import { Readable } from 'stream';
 import { finished } from 'stream/promises';
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 
 export type TarEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 

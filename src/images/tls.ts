@@ -3,7 +3,7 @@
 // registry connection needs it, added to Node's own roots as Node would have done.
 import { readFileSync } from 'fs';
 import { rootCertificates } from 'tls';
-import { log } from '../log';
+import { log } from '../util/diagnostics';
 
 let cached: { file: string; ca: string[] } | undefined;
 

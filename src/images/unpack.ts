@@ -26,9 +26,9 @@ import {
 } from 'fs';
 import { join } from 'path';
 import { Readable } from 'stream';
-import { PodrunError, SyscallError, isErrno } from '../errors';
-import { log } from '../log';
-import type { PodrunNative } from '../runtime/native';
+import { PodrunError, SyscallError, isErrno } from '../util/errors';
+import { log } from '../util/diagnostics';
+import type { PodrunNative } from '../util/native';
 import { readTar, TarFormatError, TarHeader } from './tar';
 
 export interface UnpackLimits {
@@ -137,7 +137,7 @@ export async function unpackLayer(
   const nat = (): PodrunNative => {
     if (!nativeOps) {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      nativeOps = (require('../runtime/native') as typeof import('../runtime/native')).native();
+      nativeOps = (require('../util/native') as typeof import('../util/native')).native();
     }
     return nativeOps;
   };

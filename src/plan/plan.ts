@@ -3,10 +3,10 @@
 // same input always gives the same plan and golden files can pin it down.
 import { isAbsolute, join, normalize, resolve } from 'path';
 import type { ResolvedImage } from '../images/types';
-import { podDir, podKey, podRunDir, type Paths } from '../paths';
-import { SpecError } from '../errors';
-import type { LoadedPod, PodManifest } from '../spec/load';
-import { parseQuantity } from '../spec/quantity';
+import { lastingPodDir, podKey, livePodDir, type Paths } from '../util/paths';
+import { ManifestError } from '../util/errors';
+import type { LoadedPod, PodManifest } from '../manifest/load';
+import { parseQuantity } from '../manifest/quantity';
 import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv, parseImageUser, type PlannedUser } from './image-config';
@@ -36,7 +36,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PodPlan {
   const { name, namespace } = m.metadata;
   const spec = m.spec;
   const key = podKey(namespace, name);
-  const pdir = podDir(facts.paths, key);
+  const pdir = lastingPodDir(facts.paths, key);
   const hostname = spec.hostname ?? truncateHostname(name);
   const volumes = (spec.volumes ?? []).map((v) => planVolume(v, pdir, facts.manifestDir));
   return {
@@ -45,7 +45,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PodPlan {
     namespace,
     uid: facts.uid,
     hostname,
-    dirs: { pod: pdir, run: podRunDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm') },
+    dirs: { lasting: pdir, live: livePodDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm') },
     namespaces: {
       net: spec.hostNetwork ? 'host' : 'pod',
       ipc: spec.hostIPC ? 'host' : 'pod',
@@ -66,7 +66,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PodPlan {
     containers: spec.containers.map((c, i) => planContainer(pod, i, facts, pdir)),
     restartPolicy: spec.restartPolicy,
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
-    specHash: specHash(m),
+    manifestHash: manifestHash(m),
   };
 }
 
@@ -110,7 +110,7 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     config.Cmd,
   );
   if (argv.length === 0 && resolved)
-    throw new SpecError(pod.file, ['spec', 'containers', index, 'command'], `container ${c.name} has no command: neither the manifest nor image ${c.image} sets one`, 'add `command: [...]` to the container', pod.line);
+    throw new ManifestError(pod.file, ['spec', 'containers', index, 'command'], `container ${c.name} has no command: neither the manifest nor image ${c.image} sets one`, 'add `command: [...]` to the container', pod.line);
 
   const cdir = join(pdir, 'containers', c.name);
   return {
@@ -140,7 +140,7 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     stdin: c.stdin === true,
     tty: c.tty === true,
     stopSignal: normaliseSignal(config.StopSignal),
-    dirs: { upper: join(cdir, 'upper'), work: join(cdir, 'work'), rootfs: join(cdir, 'rootfs'), logDir: join(pdir, 'logs', c.name), state: join(cdir, 'state.json') },
+    dirs: { upper: join(cdir, 'upper'), work: join(cdir, 'work'), rootfs: join(cdir, 'rootfs'), logDir: join(pdir, 'logs', c.name), stateFile: join(cdir, 'state.json') },
   };
 }
 
@@ -202,7 +202,7 @@ export function fieldRefValue(path: string, m: PodManifest, facts: HostFacts): s
 }
 
 /** sha256 (hex) of the manifest as canonical JSON (sorted keys): equal hash => unchanged. */
-export function specHash(manifest: PodManifest): string {
+export function manifestHash(manifest: PodManifest): string {
   return sha256Hex(canonicalJson(manifest));
 }
 

@@ -52,7 +52,7 @@ export interface PlannedContainer {
   tty: boolean;
   /** Signal name used to stop it (image StopSignal or SIGTERM). */
   stopSignal: string;
-  dirs: { upper: string; work: string; rootfs: string; logDir: string; state: string };
+  dirs: { upper: string; work: string; rootfs: string; logDir: string; stateFile: string };
 }
 
 export interface PodPlan {
@@ -62,7 +62,7 @@ export interface PodPlan {
   uid: string;
   hostname: string;
   /** Lasting pod dir and its init layer (etc/hosts, etc/hostname, etc/resolv.conf). */
-  dirs: { pod: string; run: string; init: string; shm: string };
+  dirs: { lasting: string; live: string; init: string; shm: string };
   namespaces: { net: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode; pid: 'container' | 'pod' | 'host' };
   shmSizeBytes: number;
   hosts: string;
@@ -72,5 +72,5 @@ export interface PodPlan {
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds: number;
   /** Hash of the normalised manifest: equal hash => `pod/NAME unchanged`. */
-  specHash: string;
+  manifestHash: string;
 }

@@ -6,12 +6,12 @@
 import { existsSync } from 'fs';
 import { hostname } from 'os';
 import { dirname, join } from 'path';
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
 import type { ResolvedImage } from '../images/types';
-import { Paths, podDir, podKey, podRunDir } from '../paths';
+import { Paths, lastingPodDir, podKey, livePodDir } from '../util/paths';
 import type { PodPlan } from '../plan/types';
-import { stateDirs, type LoadedPod } from '../spec/load';
+import { stateDirs, type LoadedPod } from '../manifest/load';
 import { writeFileAtomic } from '../state/atomic';
 import { withPodLock } from '../state/lock';
 import { PodManifest, PodRecord, readPodRecord, writePodRecord } from '../state/records';
@@ -44,7 +44,7 @@ export interface ApplyOptions {
 
 interface PlanModule {
   planPod(pod: LoadedPod, facts: Record<string, unknown>): PodPlan;
-  specHash(manifest: unknown): string;
+  manifestHash(manifest: unknown): string;
 }
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const planModule = (): PlanModule => require('../plan/plan') as PlanModule;
@@ -83,19 +83,19 @@ export function hostFacts(paths: Paths, pod: LoadedPod, images: Record<string, R
 export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions = {}): Promise<ApplyOutcome> {
   const m = pod.manifest as unknown as PodManifest;
   const { namespace, name, key } = manifestName(m);
-  const { specHash } = planModule();
-  const hash = specHash(pod.manifest);
+  const { manifestHash } = planModule();
+  const hash = manifestHash(pod.manifest);
   return withPodLock(
     paths,
     key,
     async () => {
       const existing = readPodRecord(paths, key);
-      if (existing && existing.plan.specHash === hash && !existing.deletionTimestamp)
+      if (existing && existing.plan.manifestHash === hash && !existing.deletionTimestamp)
         return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
       // Resolve images before touching the old pod: a pull failure must leave it running.
       const images = await resolveImages(pod, paths, opts);
       let action: ApplyAction = 'created';
-      if (existing || existsSync(podDir(paths, key)) || existsSync(podRunDir(paths, key))) {
+      if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {
         await deletePodLocked(paths, key);
         if (existing) action = 'configured';
       }
@@ -137,7 +137,7 @@ async function createPod(
   const uid = keepUid ?? randomUuid();
   const facts = hostFacts(paths, pod, images, uid);
   const plan = planPod(pod, facts);
-  if (plan.dirs.pod !== podDir(paths, plan.key)) throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.pod}, not ${podDir(paths, plan.key)}`);
+  if (plan.dirs.lasting !== lastingPodDir(paths, plan.key)) throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.lasting}, not ${lastingPodDir(paths, plan.key)}`);
 
   // Effect-free checks first: user names come from the image, not the host.
   const users: ResolvedUser[] = plan.containers.map((c) =>
@@ -157,7 +157,7 @@ async function createPod(
     hostIP: facts.hostIP as string,
     podIP: facts.podIP as string,
   };
-  const launchFile = join(plan.dirs.pod, 'launch');
+  const launchFile = join(plan.dirs.lasting, 'launch');
   try {
     // Read by the monitor at once and by nothing after: no fsync.
     writeFileAtomic(launchFile, encodeLaunchFile({ plan, users, mountKinds: prepared.mountKinds }), 0o600, { durable: false });
@@ -183,14 +183,14 @@ async function createPod(
   }
   if (failure || !hs) {
     // The monitor may have got far enough to write monitor.json: stop whatever it started.
-    await stopPod(record, plan.dirs.pod, { gracePeriodSeconds: 0 });
+    await stopPod(record, plan.dirs.lasting, { gracePeriodSeconds: 0 });
     removePodDirs(paths, plan.key, record);
     prepared.undo();
     throw failure;
   }
   if (hs.error || (!hs.ready && hs.started.size === 0 && hs.failed.size === 0)) {
     // A pod-level failure: the monitor cleans up and exits; make sure, then roll back.
-    await stopPod(record, plan.dirs.pod, { gracePeriodSeconds: 0 });
+    await stopPod(record, plan.dirs.lasting, { gracePeriodSeconds: 0 });
     removePodDirs(paths, plan.key, record);
     prepared.undo();
     if (hs.error) throw podLevelError(plan.name, hs.error);

@@ -5,8 +5,8 @@
 import { createWriteStream, existsSync } from 'fs';
 import { rm } from 'fs/promises';
 import { finished } from 'stream/promises';
-import { PodrunError } from '../errors';
-import type { Paths } from '../paths';
+import { PodrunError } from '../util/errors';
+import type { Paths } from '../util/paths';
 import type { PlannedContainer } from '../plan/types';
 import type { ImageRecord } from '../images/store';
 

@@ -2,9 +2,9 @@
 // root. Images are looked up read-only in the store; an absent one stays unresolved in the plan.
 import { join } from 'path';
 import type { ResolvedImage } from '../images/types';
-import type { Paths } from '../paths';
+import type { Paths } from '../util/paths';
 import type { PodPlan } from '../plan/types';
-import type { LoadedPod } from '../spec/load';
+import type { LoadedPod } from '../manifest/load';
 import { PodManifest, readPodRecord } from '../state/records';
 import { ApplyAction, hostFacts, manifestName } from './apply';
 import { randomUuid } from '../util/uuid';
@@ -31,9 +31,9 @@ async function lookupImage(paths: Paths, ref: string): Promise<ResolvedImage | u
 
 export async function dryRunPlans(paths: Paths, pods: LoadedPod[]): Promise<DryRunResult[]> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { planPod, specHash } = require('../plan/plan') as {
+  const { planPod, manifestHash } = require('../plan/plan') as {
     planPod(pod: LoadedPod, facts: Record<string, unknown>): PodPlan;
-    specHash(m: unknown): string;
+    manifestHash(m: unknown): string;
   };
   const out: DryRunResult[] = [];
   for (const pod of pods) {
@@ -48,8 +48,8 @@ export async function dryRunPlans(paths: Paths, pods: LoadedPod[]): Promise<DryR
       else unresolved.push(c.image);
     }
     const existing = readPodRecord(paths, key);
-    const hash = specHash(pod.manifest);
-    const action: ApplyAction = !existing ? 'created' : existing.plan.specHash === hash ? 'unchanged' : 'configured';
+    const hash = manifestHash(pod.manifest);
+    const action: ApplyAction = !existing ? 'created' : existing.plan.manifestHash === hash ? 'unchanged' : 'configured';
     const plan = planPod(pod, hostFacts(paths, pod, images, existing?.uid ?? randomUuid()));
     out.push({ action, plan, unresolvedImages: unresolved });
   }

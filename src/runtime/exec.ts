@@ -1,10 +1,10 @@
 // What `podrun exec` needs: find the pod record and the container, check the container's process
 // is the one recorded (pid + start time), and turn the plan + flags into podrun-helper's argv.
 // Kept free of heavy imports: `exec` is on the benchmark's hot path (node start + this + helper).
-import { ConflictError, NotFoundError, UsageError } from '../errors';
+import { ConflictError, NotFoundError, UsageError } from '../util/errors';
 import type { PlannedContainer } from '../plan/types';
 // Submodules rather than '../state' (index): exec loads only what it uses.
-import { readContainerState, runningProcess as liveProcess, type PodRecord } from '../state/records';
+import { readContainerState, liveContainerProcess, type PodRecord } from '../state/records';
 import type { ProcessIdentity } from '../state/proc';
 import { parsePodAddress, type PodAddress } from '../state/address';
 import { resolveUser } from './users';
@@ -51,9 +51,9 @@ export function pickContainer(
 }
 
 /** The container's process if it runs now (pid + start time verified); otherwise a ConflictError saying why not. */
-export function runningProcess(podName: string, c: PlannedContainer): ProcessIdentity {
+export function requireRunningContainer(podName: string, c: PlannedContainer): ProcessIdentity {
   const st = readContainerState(c);
-  const id = liveProcess(st);
+  const id = liveContainerProcess(st);
   if (id) return id;
   const what = `container "${c.name}" in pod "${podName}" is not running`;
   if (!st || st.pid === undefined) throw new ConflictError(`${what} (it has not started)`, `see 'podrun describe pod ${podName}'`);

@@ -1,7 +1,7 @@
 // The launch file: the plan turned into the directive list `podrun-helper monitor` reads
 // (docs/protocol.md, "The launch file"). Pure; the helper re-validates every directive.
 import { join } from 'path';
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 import type { PodPlan } from '../plan/types';
 import type { ResolvedUser } from './users';
 
@@ -23,7 +23,7 @@ export function launchDirectives(inp: LaunchInputs): string[][] {
   const d: string[][] = [['podrun-launch-v1'], ['key', plan.key], ['hostname', plan.hostname]];
   d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
   d.push(['ns', 'pid', plan.namespaces.pid]);
-  d.push(['poddir', plan.dirs.pod]);
+  d.push(['poddir', plan.dirs.lasting]);
   // With hostIPC the containers share the host's /dev/shm (as on Kubernetes), so no pod tmpfs.
   if (plan.namespaces.ipc === 'pod') d.push(['shm', plan.dirs.shm, String(plan.shmSizeBytes)]);
   for (const v of plan.volumes) if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes)]);
@@ -33,7 +33,7 @@ export function launchDirectives(inp: LaunchInputs): string[][] {
     for (const l of c.image.layerDirs ?? []) d.push(['lower', l]);
     d.push(['lower', plan.dirs.init]);
     d.push(['upper', c.dirs.upper], ['work', c.dirs.work], ['rootfs', c.dirs.rootfs]);
-    d.push(['log', containerLogFile(c.dirs.logDir)], ['state', c.dirs.state]);
+    d.push(['log', containerLogFile(c.dirs.logDir)], ['state', c.dirs.stateFile]);
     c.mounts.forEach((m, j) => {
       const v = volumes.get(m.volume);
       if (!v) throw new PodrunError(`internal: container ${c.name} mounts unknown volume ${m.volume}`);

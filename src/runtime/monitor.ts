@@ -4,7 +4,7 @@
 // loading cost ~20 ms of every apply.
 import { close, read } from 'fs';
 import { constants } from 'os';
-import { helperPath, native } from './native';
+import { helperPath, native } from '../util/native';
 
 export type HandshakeRecord =
   | { kind: 'pause'; pid: number; startTime: number }

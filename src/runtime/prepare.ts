@@ -3,8 +3,8 @@
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, realpathSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { SpecError } from '../errors';
-import { deniedHostPath } from '../spec/rules';
+import { ManifestError } from '../util/errors';
+import { deniedHostPath } from '../manifest/rules';
 import type { PlannedVolume, PodPlan } from '../plan/types';
 import type { MountKind } from './launch';
 
@@ -56,10 +56,10 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
   };
   try {
     // The shared parents (<root>/pods, <runRoot>/pods) are never undone: other pods live there.
-    mkdirSync(dirname(plan.dirs.pod), { recursive: true, mode: 0o700 });
-    mkdirSync(dirname(plan.dirs.run), { recursive: true, mode: 0o700 });
-    mkdirOwned(plan.dirs.pod, 0o700);
-    mkdirOwned(plan.dirs.run, 0o700);
+    mkdirSync(dirname(plan.dirs.lasting), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(plan.dirs.live), { recursive: true, mode: 0o700 });
+    mkdirOwned(plan.dirs.lasting, 0o700);
+    mkdirOwned(plan.dirs.live, 0o700);
     const etc = join(plan.dirs.init, 'etc');
     mkdirOwned(etc);
     writeFileSync(join(etc, 'hosts'), plan.hosts, { mode: 0o644 });
@@ -67,7 +67,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
     writeFileSync(join(etc, 'resolv.conf'), plan.resolvConf, { mode: 0o644 });
     mkdirOwned(plan.dirs.shm, 0o1777);
     for (const c of plan.containers) {
-      for (const d of [c.dirs.upper, c.dirs.work, c.dirs.rootfs, c.dirs.logDir, dirname(c.dirs.state)]) mkdirOwned(d);
+      for (const d of [c.dirs.upper, c.dirs.work, c.dirs.rootfs, c.dirs.logDir, dirname(c.dirs.stateFile)]) mkdirOwned(d);
     }
     for (const v of plan.volumes) {
       if (v.kind === 'emptyDir') {
@@ -104,7 +104,7 @@ const TYPE_TEST: Record<string, [(s: Stats) => boolean, string]> = {
 function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): void {
   const type = v.hostPathType ?? '';
   const fail = (detail: string, hint: string) => {
-    throw new SpecError(where.file, ['spec', 'volumes', where.volumeIndex(v.name), 'hostPath', 'path'], detail, hint);
+    throw new ManifestError(where.file, ['spec', 'volumes', where.volumeIndex(v.name), 'hostPath', 'path'], detail, hint);
   };
   const st = statOrUndefined(v.source);
   // Validation checked the path as written; the helper opens it following symlinks, so check

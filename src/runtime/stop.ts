@@ -4,10 +4,10 @@
 import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { constants } from 'os';
 import { join } from 'path';
-import { PodrunError } from '../errors';
-import { Paths, podDir, podRunDir } from '../paths';
+import { PodrunError } from '../util/errors';
+import { Paths, lastingPodDir, livePodDir } from '../util/paths';
 import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
-import { MonitorInfo, PodRecord, readMonitorInfo, readPodRecord, runningProcess, snapshotPod, writePodRecord } from '../state/records';
+import { MonitorInfo, PodRecord, readMonitorInfo, readPodRecord, liveContainerProcess, snapshotPod, writePodRecord } from '../state/records';
 import { readJsonIfExists } from '../state/atomic';
 
 export interface SignalOps {
@@ -17,7 +17,7 @@ export interface SignalOps {
 
 function defaultOps(): SignalOps {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return (require('./native') as typeof import('./native')).native();
+  return (require('../util/native') as typeof import('../util/native')).native();
 }
 
 export function signalNumber(name: string): number {
@@ -83,7 +83,7 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
   if (record) {
     const snap = snapshotPod(record);
     const running = snap.containers.flatMap((c) => {
-      const id = runningProcess(c.state);
+      const id = liveContainerProcess(c.state);
       return id ? [{ id, sig: grace === 0 ? constants.signals.SIGKILL : signalNumber(c.plan.stopSignal) }] : [];
     });
     for (const r of running) signalProcess(r.id, r.sig, ops);
@@ -112,7 +112,7 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
   if (record) {
     // A container the monitor never reported (it died mid-start) may still run: kill it too.
     for (const c of snapshotPod(record).containers) {
-      const id = runningProcess(c.state);
+      const id = liveContainerProcess(c.state);
       if (id) signalProcess(id, constants.signals.SIGKILL, ops);
     }
   }
@@ -137,7 +137,7 @@ function mountsUnder(dir: string): string[] {
  * would delete hostPath data.
  */
 export function removePodDirs(paths: Paths, key: string, record?: PodRecord): void {
-  const dirs = [...new Set([podDir(paths, key), podRunDir(paths, key), ...(record ? [record.plan.dirs.pod, record.plan.dirs.run] : [])])];
+  const dirs = [...new Set([lastingPodDir(paths, key), livePodDir(paths, key), ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])];
   for (const d of dirs) {
     const m = mountsUnder(d);
     if (m.length)
@@ -164,6 +164,6 @@ export async function deletePodLocked(paths: Paths, key: string, opts: StopOptio
       /* the pod dir may be half gone; deleting goes on */
     }
   }
-  await stopPod(record, podDir(paths, key), opts);
+  await stopPod(record, lastingPodDir(paths, key), opts);
   removePodDirs(paths, key, record);
 }

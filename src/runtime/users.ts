@@ -2,7 +2,7 @@
 // own /etc/passwd and /etc/group, read from the topmost layer that has the file — never the host's.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { PodrunError } from '../errors';
+import { PodrunError } from '../util/errors';
 
 export interface ResolvedUser {
   uid: number;

@@ -1,6 +1,6 @@
 // How commands name pods: `NAME` or `NAME/CONTAINER` plus `-n/--namespace` (default "default"),
 // shared by get/describe/delete/logs/exec/commit so every verb reads and rejects them the same way.
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 import type { OptionSpec } from '../cli/args';
 
 export const DEFAULT_NAMESPACE = 'default';

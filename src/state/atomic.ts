@@ -4,7 +4,7 @@
 // the machine makes them moot): atomic against a killed process, not against power loss.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
 import { basename, dirname, join } from 'path';
-import { isErrno } from '../errors';
+import { isErrno } from '../util/errors';
 
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644, opts: { durable?: boolean } = {}): void {
   const durable = opts.durable ?? true;

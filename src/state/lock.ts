@@ -4,8 +4,8 @@
 // file before the unlink notices the inode changed and retries on the new file.
 import { closeSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'fs';
 import { join } from 'path';
-import { ConflictError } from '../errors';
-import { Paths } from '../paths';
+import { ConflictError } from '../util/errors';
+import { Paths } from '../util/paths';
 
 export interface FlockOps {
   flock(fd: number, op: number): boolean;
@@ -18,7 +18,7 @@ export const podLockPath = (paths: Paths, key: string) => join(paths.runRoot, 'l
 
 function defaultOps(): FlockOps {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return (require('../runtime/native') as typeof import('../runtime/native')).native();
+  return (require('../util/native') as typeof import('../util/native')).native();
 }
 
 /** Takes the lock or throws ConflictError; returns the release function. */

@@ -2,8 +2,8 @@
 // `monitor.json` and each container's `state.json` (written by the monitor). See docs/protocol.md.
 import { readdirSync } from 'fs';
 import { join } from 'path';
-import { NotFoundError } from '../errors';
-import { Paths, podDir, podKey } from '../paths';
+import { NotFoundError } from '../util/errors';
+import { Paths, lastingPodDir, podKey } from '../util/paths';
 import type { PlannedContainer, PodPlan } from '../plan/types';
 import { readJsonIfExists, writeJsonAtomic } from './atomic';
 import { isAlive, ProcessIdentity } from './proc';
@@ -51,7 +51,7 @@ export interface ContainerStateFile {
   error?: { step: string; syscall: string; errno: number; path?: string };
 }
 
-export const podRecordPath = (paths: Paths, key: string) => join(podDir(paths, key), 'pod.json');
+export const podRecordPath = (paths: Paths, key: string) => join(lastingPodDir(paths, key), 'pod.json');
 
 export function readPodRecord(paths: Paths, key: string): PodRecord | undefined {
   try {
@@ -103,7 +103,7 @@ export function findPod(paths: Paths, namespace: string, name: string): PodRecor
 
 export function readMonitorInfo(plan: PodPlan): MonitorInfo | undefined {
   try {
-    return readJsonIfExists<MonitorInfo>(join(plan.dirs.pod, 'monitor.json'));
+    return readJsonIfExists<MonitorInfo>(join(plan.dirs.lasting, 'monitor.json'));
   } catch {
     return undefined;
   }
@@ -111,7 +111,7 @@ export function readMonitorInfo(plan: PodPlan): MonitorInfo | undefined {
 
 export function readContainerState(c: PlannedContainer): ContainerStateFile | undefined {
   try {
-    return readJsonIfExists<ContainerStateFile>(c.dirs.state);
+    return readJsonIfExists<ContainerStateFile>(c.dirs.stateFile);
   } catch {
     return undefined; // a torn write cannot happen (atomic rename); a bad file reads as unknown
   }
@@ -147,7 +147,7 @@ export function snapshotPod(record: PodRecord): PodSnapshot {
 }
 
 /** The identity of a container's process if it is running now (pid + start time checked). */
-export function runningProcess(state: ContainerStateFile | undefined): ProcessIdentity | undefined {
+export function liveContainerProcess(state: ContainerStateFile | undefined): ProcessIdentity | undefined {
   if (!state || state.pid === undefined || state.startTime === undefined || state.finishedAt !== undefined) return undefined;
   const id = { pid: state.pid, startTime: state.startTime };
   return isAlive(id) ? id : undefined;

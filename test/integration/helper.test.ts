@@ -9,7 +9,7 @@ import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
 import { mountPoints } from '../helpers/leaks';
-import { helperPath } from '../../src/runtime/native';
+import { helperPath } from '../../src/util/native';
 
 interface Handshake {
   lines: string[];

@@ -25,7 +25,7 @@ import { PassThrough, Readable, Writable } from 'stream';
 import { writeLayerTar } from '../../src/images/layerdiff';
 import { readTar, TarHeader } from '../../src/images/tar';
 import { unpackLayer } from '../../src/images/unpack';
-import { native } from '../../src/runtime/native';
+import { native } from '../../src/util/native';
 import { mountPoints } from '../helpers/leaks';
 
 async function layerBytes(dir: string, opts?: Parameters<typeof writeLayerTar>[2]): Promise<Buffer> {

@@ -92,7 +92,7 @@ export function viewPod(root: string, name: string, namespace = 'default'): PodV
   const pids: Record<string, number> = {};
   for (const c of rec.plan.containers) {
     try {
-      pids[c.name] = JSON.parse(readFileSync(c.dirs.state, 'utf8')).pid;
+      pids[c.name] = JSON.parse(readFileSync(c.dirs.stateFile, 'utf8')).pid;
     } catch {
       /* not started */
     }

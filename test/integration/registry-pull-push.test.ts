@@ -9,7 +9,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Readable } from 'stream';
 import { gzipSync } from 'zlib';
-import { resolvePaths } from '../../src/paths';
+import { resolvePaths } from '../../src/util/paths';
 import { hostPlatform } from '../../src/images/platform';
 import { RegistryClient } from '../../src/images/registry';
 import { openStore } from '../../src/images/store';

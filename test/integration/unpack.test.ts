@@ -8,7 +8,7 @@ import { join } from 'path';
 import { PassThrough, Readable } from 'stream';
 import { createTarWriter } from '../../src/images/tar';
 import { LayerError, resolveLimits, unpackLayer } from '../../src/images/unpack';
-import { native } from '../../src/runtime/native';
+import { native } from '../../src/util/native';
 import { h, tarStream } from '../helpers/layer-tar';
 import { mountPoints } from '../helpers/leaks';
 

@@ -19,7 +19,7 @@ function container(name: string, extra: Partial<PlannedContainer> = {}): Planned
     stdin: false,
     tty: false,
     stopSignal: 'SIGTERM',
-    dirs: { upper: '/u', work: '/w', rootfs: '/r', logDir: '/l', state: '/s' },
+    dirs: { upper: '/u', work: '/w', rootfs: '/r', logDir: '/l', stateFile: '/s' },
     ...extra,
   };
 }

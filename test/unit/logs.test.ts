@@ -13,7 +13,7 @@ import {
   parseDuration,
   timeToNanos,
   waitForChange,
-} from '../../src/runtime/logs';
+} from '../../src/runtime/cri-log-reader';
 
 const T = (s: number, ns = 0) => `2026-11-28T10:00:${String(s).padStart(2, '0')}.${String(ns).padStart(9, '0')}Z`;
 

@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { SyscallError } from '../../src/errors';
-import { LOCK_EX, LOCK_NB, LOCK_UN, native } from '../../src/runtime/native';
+import { SyscallError } from '../../src/util/errors';
+import { LOCK_EX, LOCK_NB, LOCK_UN, native } from '../../src/util/native';
 
 describe('native addon', () => {
   let dir = '';

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { helperPath } from '../../src/runtime/native';
+import { helperPath } from '../../src/util/native';
 
 function encode(parts: string[]): Buffer {
   return Buffer.from(parts.map((s) => s + '\0').join(''));

@@ -3,13 +3,13 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
-import { loadManifests, type LoadedPod } from '../../src/spec/load';
-import { planPod, specHash, type HostFacts } from '../../src/plan/plan';
+import { loadManifests, type LoadedPod } from '../../src/manifest/load';
+import { planPod, manifestHash, type HostFacts } from '../../src/plan/plan';
 import { expand } from '../../src/plan/expand';
 import { mergeArgv, normaliseSignal, parseImageUser } from '../../src/plan/image-config';
 import { resolvConf } from '../../src/plan/etc';
 import type { ResolvedImage } from '../../src/images/types';
-import { SpecError } from '../../src/errors';
+import { ManifestError } from '../../src/util/errors';
 
 const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
 
@@ -101,7 +101,7 @@ describe('plan: rules', () => {
   it('a container with no command anywhere is an error naming it', async () => {
     const p = await pod('  - {name: app, image: "busybox:1.36"}\n');
     const facts = fakeFacts({ images: { 'busybox:1.36': { ...BUSYBOX, config: {} } } });
-    expect(() => planPod(p, facts)).to.throw(SpecError, 'spec.containers[0].command: container app has no command');
+    expect(() => planPod(p, facts)).to.throw(ManifestError, 'spec.containers[0].command: container app has no command');
     // In a dry run without the image the argv is simply what the manifest says.
     expect(planPod(p, fakeFacts({ images: {} })).containers[0].argv).to.deep.equal([]);
   });
@@ -169,12 +169,12 @@ describe('plan: rules', () => {
     expect(planPod(p, fakeFacts({ manifestDir: '/repo/pods' })).volumes[0].source).to.equal('/repo/pods/shared/data');
   });
 
-  it('specHash ignores key order and changes with the spec', async () => {
+  it('manifestHash ignores key order and changes with the spec', async () => {
     const a = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: b}]}\n');
     const b = await loadText('kind: Pod\nspec: {containers: [{image: b, name: a}]}\nmetadata: {name: p}\napiVersion: v1\n');
     const c = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: c}]}\n');
-    expect(specHash(a.manifest)).to.match(/^[0-9a-f]{64}$/);
-    expect(specHash(a.manifest)).to.equal(specHash(b.manifest));
-    expect(specHash(a.manifest)).to.not.equal(specHash(c.manifest));
+    expect(manifestHash(a.manifest)).to.match(/^[0-9a-f]{64}$/);
+    expect(manifestHash(a.manifest)).to.equal(manifestHash(b.manifest));
+    expect(manifestHash(a.manifest)).to.not.equal(manifestHash(c.manifest));
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { UsageError } from '../../src/errors';
+import { UsageError } from '../../src/util/errors';
 import { pickManifest, parsePlatform, formatPlatform, hostPlatform } from '../../src/images/platform';
 import {
   formatReference,

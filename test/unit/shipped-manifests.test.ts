@@ -2,7 +2,7 @@
 // error and no warning, as valid Kubernetes v1 Pods.
 import { expect } from 'chai';
 import { join } from 'path';
-import { formatSpecError, formatSpecWarning, loadManifests } from '../../src/spec/load';
+import { formatManifestError, formatManifestWarning, loadManifests } from '../../src/manifest/load';
 
 const repo = join(__dirname, '..', '..', '..');
 
@@ -10,8 +10,8 @@ describe('shipped manifests', () => {
   for (const dir of ['examples', 'pods'])
     it(`${dir}/ loads without errors or warnings`, async () => {
       const r = await loadManifests([join(repo, dir)]);
-      expect(r.errors.map(formatSpecError)).to.deep.equal([]);
-      expect(r.warnings.map(formatSpecWarning)).to.deep.equal([]);
+      expect(r.errors.map(formatManifestError)).to.deep.equal([]);
+      expect(r.warnings.map(formatManifestWarning)).to.deep.equal([]);
       expect(r.pods.length).to.be.greaterThan(0);
     });
 });

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { PodrunError } from '../../src/errors';
+import { PodrunError } from '../../src/util/errors';
 import type { PodPlan } from '../../src/plan/types';
 import { encodeLaunchFile, launchDirectives } from '../../src/runtime/launch';
 import { parseHandshakeLine } from '../../src/runtime/monitor';
@@ -19,7 +19,7 @@ const plan: PodPlan = {
   namespace: 'default',
   uid: 'u',
   hostname: 'web',
-  dirs: { pod: '/r/pods/default_web', run: '/r/run/pods/default_web', init: '/r/pods/default_web/init', shm: '/r/pods/default_web/shm' },
+  dirs: { lasting: '/r/pods/default_web', live: '/r/run/pods/default_web', init: '/r/pods/default_web/init', shm: '/r/pods/default_web/shm' },
   namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'pod' },
   shmSizeBytes: 65536,
   hosts: '',
@@ -44,12 +44,12 @@ const plan: PodPlan = {
       stdin: false,
       tty: true,
       stopSignal: 'SIGTERM',
-      dirs: { upper: '/c/upper', work: '/c/work', rootfs: '/c/rootfs', logDir: '/c/logs', state: '/c/state.json' },
+      dirs: { upper: '/c/upper', work: '/c/work', rootfs: '/c/rootfs', logDir: '/c/logs', stateFile: '/c/state.json' },
     },
   ],
   restartPolicy: 'Never',
   terminationGracePeriodSeconds: 30,
-  specHash: 'h',
+  manifestHash: 'h',
 };
 
 describe('runtime: launch file', () => {
@@ -203,13 +203,13 @@ describe('runtime: prepareDirs', () => {
       ...plan,
       hosts: '127.0.0.1\tweb\n',
       resolvConf: 'nameserver 1.1.1.1\n',
-      dirs: { pod, run: join(root, 'run', 'pods', 'default_web'), init: join(pod, 'init'), shm: join(pod, 'shm') },
+      dirs: { lasting: pod, live: join(root, 'run', 'pods', 'default_web'), init: join(pod, 'init'), shm: join(pod, 'shm') },
       volumes,
       containers: [
         {
           ...plan.containers[0],
           mounts,
-          dirs: { upper: join(c, 'upper'), work: join(c, 'work'), rootfs: join(c, 'rootfs'), logDir: join(pod, 'logs', 'app'), state: join(c, 'state.json') },
+          dirs: { upper: join(c, 'upper'), work: join(c, 'work'), rootfs: join(c, 'rootfs'), logDir: join(pod, 'logs', 'app'), stateFile: join(c, 'state.json') },
         },
       ],
     };
@@ -237,7 +237,7 @@ describe('runtime: prepareDirs', () => {
     expect(fs.readFileSync(join(p.dirs.init, 'etc', 'hosts'), 'utf8')).to.equal('127.0.0.1\tweb\n');
     expect(fs.readFileSync(join(p.dirs.init, 'etc', 'hostname'), 'utf8')).to.equal('web\n');
     expect(fs.readFileSync(join(p.dirs.init, 'etc', 'resolv.conf'), 'utf8')).to.equal('nameserver 1.1.1.1\n');
-    expect(fs.statSync(p.dirs.pod).mode & 0o7777).to.equal(0o700);
+    expect(fs.statSync(p.dirs.lasting).mode & 0o7777).to.equal(0o700);
     expect(fs.statSync(p.volumes[0].source).mode & 0o7777).to.equal(0o777);
     expect(fs.statSync(p.dirs.shm).mode & 0o7777).to.equal(0o1777);
     // a missing subPath is left to the helper, which creates it beneath the volume with openat2
@@ -245,8 +245,8 @@ describe('runtime: prepareDirs', () => {
     expect(fs.statSync(join(host, 'new', 'deep')).isDirectory()).to.equal(true);
     for (const d of Object.values(p.containers[0].dirs).filter((x) => !x.endsWith('.json'))) expect(fs.existsSync(d), d).to.equal(true);
     prep.undo();
-    expect(fs.existsSync(p.dirs.pod)).to.equal(false);
-    expect(fs.existsSync(p.dirs.run)).to.equal(false);
+    expect(fs.existsSync(p.dirs.lasting)).to.equal(false);
+    expect(fs.existsSync(p.dirs.live)).to.equal(false);
     expect(fs.existsSync(join(host, 'new'))).to.equal(false);
     expect(fs.readdirSync(host)).to.deep.equal(['file']);
     expect(fs.readdirSync(join(dir, 'root', 'pods'))).to.deep.equal([]);

@@ -3,7 +3,7 @@ import { spawn } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { ConflictError, NotFoundError, UsageError } from '../../src/errors';
+import { ConflictError, NotFoundError, UsageError } from '../../src/util/errors';
 import type { PodPlan } from '../../src/plan/types';
 import {
   canRemove,
@@ -34,7 +34,7 @@ function plan(root: string, name: string, containers: string[]): PodPlan {
     namespace: 'default',
     uid: 'u1',
     hostname: name,
-    dirs: { pod, run: join(root, 'run', name), init: join(pod, 'init'), shm: join(pod, 'shm') },
+    dirs: { lasting: pod, live: join(root, 'run', name), init: join(pod, 'init'), shm: join(pod, 'shm') },
     namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'container' },
     shmSizeBytes: 64 << 20,
     hosts: '',
@@ -52,11 +52,11 @@ function plan(root: string, name: string, containers: string[]): PodPlan {
       stdin: false,
       tty: false,
       stopSignal: 'SIGTERM',
-      dirs: { upper: '', work: '', rootfs: '', logDir: '', state: join(pod, 'containers', c, 'state.json') },
+      dirs: { upper: '', work: '', rootfs: '', logDir: '', stateFile: join(pod, 'containers', c, 'state.json') },
     })),
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: 30,
-    specHash: 'h',
+    manifestHash: 'h',
   };
 }
 
@@ -128,7 +128,7 @@ describe('state: records and locks', () => {
   it('finds pods by namespace and name, lists them sorted, and names a missing pod', () => {
     for (const n of ['web', 'api']) {
       const p = plan(root, n, ['c']);
-      mkdirSync(p.dirs.pod, { recursive: true });
+      mkdirSync(p.dirs.lasting, { recursive: true });
       writePodRecord(paths(), record(p));
     }
     expect(listPodRecords(paths()).map((r) => r.plan.name)).to.deep.equal(['api', 'web']);
@@ -143,7 +143,7 @@ describe('state: records and locks', () => {
     let ops: { flock(fd: number, op: number): boolean } | undefined;
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      ops = require('../../src/runtime/native').native();
+      ops = require('../../src/util/native').native();
       ops!.flock; // eslint-disable-line @typescript-eslint/no-unused-expressions
     } catch {
       ops = { flock: (fd) => (held.size ? false : (held.add(fd), true)) };

@@ -1,7 +1,7 @@
 // podrun apply -f FILE|DIR|- [-f ...] [--dry-run] [-o json|yaml|name]
 // Loads and validates every manifest first (all problems at once, exit 2, nothing started), then
 // creates, re-creates or leaves each pod under its lock. Returns once every container runs or failed.
-import { PodrunError, SpecErrors, UsageError } from '../../errors';
+import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
@@ -27,10 +27,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);
   const dryRun = values['dry-run'] === true;
 
-  const { loadManifests, formatSpecWarning } = await import('../../spec/load');
+  const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
   const loaded = await loadManifests(files);
-  for (const w of loaded.warnings) writeErr(formatSpecWarning(w) + '\n');
-  if (loaded.errors.length) throw new SpecErrors(loaded.errors);
+  for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
+  if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
   if (!loaded.pods.length) throw new UsageError(`no pods found in ${files.join(', ')}`, 'a manifest needs `apiVersion: v1` and `kind: Pod`');
 
   if (dryRun) {

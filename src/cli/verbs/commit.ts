@@ -1,6 +1,6 @@
 // podrun commit POD/CONTAINER NAME[:TAG] [-n NS] [-m MSG] [-a AUTHOR] [--change INSTR]... [--no-pause]
 // Prints the new image's id. The container keeps running; see docs/cli/commit.md about pausing.
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { containerAddress, pickContainer } from '../../runtime/exec';

@@ -1,8 +1,8 @@
 // podrun delete pod NAME... | delete -f FILE|DIR [--grace-period N] [--now] [-n NS] [--ignore-not-found] [--all]
 // Stop signal, grace period, SIGKILL, then the monitor and every dir of the pod. Idempotent.
 import { existsSync } from 'fs';
-import { PodrunError, SpecErrors, UsageError } from '../../errors';
-import { podDir, podKey, podRunDir } from '../../paths';
+import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
+import { lastingPodDir, podKey, livePodDir } from '../../util/paths';
 import { namespaceFrom, namespaceOptions, parsePodAddress, PodAddress } from '../../state/address';
 import { listPodRecords, podNotFound, readPodRecord } from '../../state/records';
 import { int, parseArgs } from '../args';
@@ -38,9 +38,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const targets: PodAddress[] = [];
   if (files.length) {
     if (positionals.length) throw new UsageError('give either -f FILE or pod names, not both', `usage: ${USAGE}`);
-    const { loadManifests } = await import('../../spec/load');
+    const { loadManifests } = await import('../../manifest/load');
     const loaded = await loadManifests(files);
-    if (loaded.errors.length) throw new SpecErrors(loaded.errors);
+    if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
     for (const p of loaded.pods) targets.push({ namespace: p.manifest.metadata.namespace ?? 'default', name: p.manifest.metadata.name });
   } else {
     let args = positionals;
@@ -66,7 +66,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         ctx.paths,
         key,
         async () => {
-          const exists = !!readPodRecord(ctx.paths, key) || existsSync(podDir(ctx.paths, key)) || existsSync(podRunDir(ctx.paths, key));
+          const exists = !!readPodRecord(ctx.paths, key) || existsSync(lastingPodDir(ctx.paths, key)) || existsSync(livePodDir(ctx.paths, key));
           if (!exists) return false;
           await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace });
           return true;

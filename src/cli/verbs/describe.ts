@@ -1,7 +1,7 @@
 // podrun describe pod NAME [-n NS]: kubectl-style detail, with events derived from the state files
 // (podrun keeps no event log: Created/Started/Failed/Killing come from pod.json and state.json).
 import { hostname } from 'os';
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import type { PlannedVolume } from '../../plan/types';
 import { namespaceFrom, namespaceOptions, parsePodAddress } from '../../state/address';
 import { findPod } from '../../state/records';

@@ -3,8 +3,8 @@
 // no winston, zod or js-yaml. The namespace work is podrun-helper's; Node only decides, then execs it.
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
-import { containerAddress, helperExecArgs, pickContainer, runningProcess } from '../../runtime/exec';
-import { helperPath, native } from '../../runtime/native';
+import { containerAddress, helperExecArgs, pickContainer, requireRunningContainer } from '../../runtime/exec';
+import { helperPath, native } from '../../util/native';
 import { namespaceFrom, namespaceOptions } from '../../state/address';
 import { findPod } from '../../state/records';
 import { writeErr } from '../output';
@@ -40,7 +40,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     writeErr('Unable to use a TTY - input is not a terminal or the right kind of file\n');
     tty = false;
   }
-  const proc = runningProcess(rec.plan.name, container);
+  const proc = requireRunningContainer(rec.plan.name, container);
   const args = helperExecArgs(rec.plan.name, container, proc, {
     tty,
     stdin,

@@ -1,7 +1,7 @@
 // podrun get pods [NAME...] [-n NS | -A] [-o wide|json|yaml|name]; also `get pod NAME`.
 // Columns and AGE as kubectl prints them; json/yaml are v1 Pod objects (a List for several).
 import { hostname } from 'os';
-import { PodrunError, UsageError } from '../../errors';
+import { PodrunError, UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parsePodAddress } from '../../state/address';
 import { findPod, listPodRecords, PodRecord } from '../../state/records';
 import { parseArgs, str } from '../args';

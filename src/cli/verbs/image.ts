@@ -1,5 +1,5 @@
 // podrun image ls|rm|prune|inspect: the image management group (ls = images, rm = rmi).
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
 

@@ -1,5 +1,5 @@
 // podrun images [-q] [-o table|json] [REPOSITORY[:TAG]]
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 

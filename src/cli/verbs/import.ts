@@ -1,5 +1,5 @@
 // podrun import [-m MSG] [-c 'INSTRUCTION'...] ROOTFS_DIR|ROOTFS.tar[.gz] NAME[:TAG]
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 

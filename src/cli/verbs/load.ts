@@ -1,5 +1,5 @@
 // podrun load -i FILE|DIR [-q]
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 

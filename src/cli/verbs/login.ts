@@ -1,7 +1,7 @@
 // podrun login REGISTRY -u USER --password-stdin [--insecure]
 // Checks the credentials against the registry's /v2/ (answering its Basic or Bearer challenge),
 // then stores them in the Docker config file. The password never reaches argv, logs or errors.
-import { PodrunError, UsageError } from '../../errors';
+import { PodrunError, UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 

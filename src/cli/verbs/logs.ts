@@ -3,14 +3,14 @@
 // kubectl does. -f keeps reading until the container has ended and the file is drained.
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { int, parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { containerAddress, pickContainer } from '../../runtime/exec';
 import { namespaceFrom, namespaceOptions } from '../../state/address';
 import { findPod, readContainerState, readMonitorInfo } from '../../state/records';
 import { isAlive } from '../../state/proc';
-import { filterLines, formatLine, LogLine, openLogFile, parseDuration, waitForChange } from '../../runtime/logs';
+import { filterLines, formatLine, LogLine, openLogFile, parseDuration, waitForChange } from '../../runtime/cri-log-reader';
 
 const USAGE =
   'podrun logs POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-f] [--timestamps] [--tail N] [--since DURATION]';
@@ -62,7 +62,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     // so finishedAt means the file is complete. Without a live monitor to write it, the
     // container's own process decides; a pod whose dir is gone has been deleted.
     const ended = () => {
-      if (!existsSync(rec.plan.dirs.pod)) return true;
+      if (!existsSync(rec.plan.dirs.lasting)) return true;
       const st = readContainerState(container);
       if (st?.finishedAt !== undefined) return true;
       if (isAlive(readMonitorInfo(rec.plan))) return false;

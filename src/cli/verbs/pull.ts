@@ -1,5 +1,5 @@
 // podrun pull [-q] [--insecure] [--platform OS/ARCH[/VARIANT]] REF
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 

@@ -1,5 +1,5 @@
 // podrun push [-q] [--insecure] REF [DEST]
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
 

@@ -1,5 +1,5 @@
 // podrun rmi [-f|--force] REF|ID...
-import { PodrunError, UsageError } from '../../errors';
+import { PodrunError, UsageError } from '../../util/errors';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';

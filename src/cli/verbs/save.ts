@@ -1,5 +1,5 @@
 // podrun save -o FILE IMAGE [IMAGE...]
-import { UsageError } from '../../errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 

@@ -2,7 +2,7 @@
 // interface it needs) so unit tests can pass a fake, while integration tests run it for real.
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { PodrunError, SyscallError } from '../errors';
+import { PodrunError, SyscallError } from './errors';
 
 export interface PodrunNative {
   mknod(path: string, mode: number, dev: number): void;

@@ -5,16 +5,16 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
-import { formatSpecError, formatSpecWarning, loadManifests, type LoadResult } from '../../src/spec/load';
-import { defaultPullPolicy } from '../../src/spec/schema';
-import { parseQuantity } from '../../src/spec/quantity';
-import { suggest } from '../../src/spec/suggest';
+import { formatManifestError, formatManifestWarning, loadManifests, type LoadResult } from '../../src/manifest/load';
+import { defaultPullPolicy } from '../../src/manifest/schema';
+import { parseQuantity } from '../../src/manifest/quantity';
+import { suggest } from '../../src/manifest/suggest';
 
 const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
 const rel = (p: string) => relative(process.cwd(), p);
-const lines = (r: LoadResult) => [...r.warnings.map(formatSpecWarning), ...r.errors.map(formatSpecError)].join('\n') + '\n';
+const lines = (r: LoadResult) => [...r.warnings.map(formatManifestWarning), ...r.errors.map(formatManifestError)].join('\n') + '\n';
 
-describe('spec: bad manifests (exact messages)', () => {
+describe('manifest: bad manifests (exact messages)', () => {
   const dir = join(FIXTURES, 'bad');
   const names = readdirSync(dir).filter((n) => n.endsWith('.yaml'));
   it('has at least 15 fixtures, each with an .expected file', () => {
@@ -36,7 +36,7 @@ describe('spec: bad manifests (exact messages)', () => {
   }
 });
 
-describe('spec: good manifests', () => {
+describe('manifest: good manifests', () => {
   it('applies Kubernetes defaults', async () => {
     const r = await loadManifests([join(FIXTURES, 'good', 'minimal.yaml')]);
     expect(r.errors.map((e) => e.message)).to.deep.equal([]);
@@ -73,7 +73,7 @@ describe('spec: good manifests', () => {
       '35 spec.serviceAccountName',
       '37 spec.tolerations',
     ]);
-    expect(formatSpecWarning(r.warnings[1])).to.equal(`warning: ${file}:28: spec.nodeName: scheduling field, ignored: podrun runs every pod on this machine`);
+    expect(formatManifestWarning(r.warnings[1])).to.equal(`warning: ${file}:28: spec.nodeName: scheduling field, ignored: podrun runs every pod on this machine`);
     const m = r.pods[0].manifest as Record<string, unknown> & typeof r.pods[0]['manifest'];
     expect(m).to.not.have.property('status');
     expect(m.metadata).to.not.have.property('uid');
@@ -135,7 +135,7 @@ describe('spec: good manifests', () => {
   });
 });
 
-describe('spec: hostile YAML is refused fast', () => {
+describe('manifest: hostile YAML is refused fast', () => {
   const load = async (text: string) => {
     const t0 = Date.now();
     const r = await loadManifests(['-'], { stdin: text });
@@ -174,7 +174,7 @@ describe('spec: hostile YAML is refused fast', () => {
   });
 
   it('standard input is read only up to the limit', () => {
-    const script = `require(${JSON.stringify(resolve(__dirname, '..', '..', 'src', 'spec', 'load'))}).loadManifests(['-']).then((r) => console.log(r.errors.map((e) => e.detail).join()))`;
+    const script = `require(${JSON.stringify(resolve(__dirname, '..', '..', 'src', 'manifest', 'load'))}).loadManifests(['-']).then((r) => console.log(r.errors.map((e) => e.detail).join()))`;
     const r = spawnSync(process.execPath, ['-e', script], { input: Buffer.alloc(8 * 1024 * 1024, 0x61), encoding: 'utf8' });
     expect(r.stdout.trim()).to.match(/^file is \d+ bytes, over the 1048576-byte limit$/);
     expect(Number(/is (\d+) bytes/.exec(r.stdout)?.[1])).to.be.below(2 * 1024 * 1024);
@@ -197,7 +197,7 @@ describe('spec: hostile YAML is refused fast', () => {
   });
 });
 
-describe('spec: helpers', () => {
+describe('manifest: helpers', () => {
   it('suggests real field names for typos', () => {
     const fields = ['name', 'image', 'imagePullPolicy', 'command', 'args', 'env', 'workingDir', 'volumeMounts', 'ports'];
     expect(suggest('workdir', fields)).to.equal('workingDir');

@@ -2,8 +2,8 @@
 // by file, line and field path. Never throws for a bad manifest; only for a bug.
 import { readFileSync, readSync, readdirSync, statSync } from 'fs';
 import { dirname, join, resolve } from 'path';
-import { resolvePaths, type Paths } from '../paths';
-import { SpecError } from '../errors';
+import { resolvePaths, type Paths } from '../util/paths';
+import { ManifestError } from '../util/errors';
 import { decodeUtf8, readYaml, MAX_FILE_BYTES } from './yaml';
 import { validateDocument } from './validate';
 import type { PodManifest } from './schema';
@@ -19,7 +19,7 @@ export interface LoadedPod {
   manifest: PodManifest;
 }
 
-export interface SpecWarning {
+export interface ManifestWarning {
   file: string;
   line?: number;
   path: (string | number)[];
@@ -28,17 +28,17 @@ export interface SpecWarning {
 
 export interface LoadResult {
   pods: LoadedPod[];
-  warnings: SpecWarning[];
-  errors: SpecError[];
+  warnings: ManifestWarning[];
+  errors: ManifestError[];
 }
 
 /** `error: ...` / `  hint: ...` lines, as the CLI prints a spec error. */
-export function formatSpecError(e: SpecError): string {
+export function formatManifestError(e: ManifestError): string {
   return `error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
 }
 
 /** `warning: FILE:LINE: path: message` */
-export function formatSpecWarning(w: SpecWarning): string {
+export function formatManifestWarning(w: ManifestWarning): string {
   return `warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.path.length ? pathText(w.path) : '(document)'}: ${w.message}`;
 }
 
@@ -61,19 +61,19 @@ interface Source {
  * paths as given (so messages match what the user typed); LoadedPod.file is absolute.
  */
 export async function loadManifests(inputs: string[], opts: { stdin?: string; paths?: Paths } = {}): Promise<LoadResult> {
-  const errors: SpecError[] = [];
-  const warnings: SpecWarning[] = [];
+  const errors: ManifestError[] = [];
+  const warnings: ManifestWarning[] = [];
   const pods: LoadedPod[] = [];
   const seen = new Map<string, { file: string; line: number }>();
 
   for (const src of listSources(inputs, opts)) {
     if (src.problem) {
-      errors.push(new SpecError(src.display, [], src.problem.detail, src.problem.hint));
+      errors.push(new ManifestError(src.display, [], src.problem.detail, src.problem.hint));
       continue;
     }
     const { docs, problem } = readYaml(src.text ?? '');
     if (problem) {
-      errors.push(new SpecError(src.display, problem.path, problem.detail, problem.hint, problem.line));
+      errors.push(new ManifestError(src.display, problem.path, problem.detail, problem.hint, problem.line));
       continue;
     }
     for (const doc of docs) {
@@ -86,7 +86,7 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
         const before = seen.get(key);
         if (before) {
           errors.push(
-            new SpecError(src.display, ['metadata', 'name'], `pod ${key} is also defined at ${before.file}:${before.line}`, 'give each pod a unique name (or namespace)', manifest.line),
+            new ManifestError(src.display, ['metadata', 'name'], `pod ${key} is also defined at ${before.file}:${before.line}`, 'give each pod a unique name (or namespace)', manifest.line),
           );
           continue;
         }

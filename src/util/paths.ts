@@ -19,8 +19,8 @@ export function resolvePaths(opts: { root?: string; runRoot?: string } = {}): Pa
 /** Directory of the image store. */
 export const imagesDir = (p: Paths) => join(p.root, 'images');
 /** Lasting directory of one pod: spec, uppers, emptyDirs, logs, exit records. */
-export const podDir = (p: Paths, key: string) => join(p.root, 'pods', key);
+export const lastingPodDir = (p: Paths, key: string) => join(p.root, 'pods', key);
 /** Live directory of one pod: lock and monitor pid. */
-export const podRunDir = (p: Paths, key: string) => join(p.runRoot, 'pods', key);
+export const livePodDir = (p: Paths, key: string) => join(p.runRoot, 'pods', key);
 /** `namespace_name`: unique because both parts are DNS labels without `_`. */
 export const podKey = (namespace: string, name: string) => `${namespace}_${name}`;

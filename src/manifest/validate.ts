@@ -4,18 +4,18 @@
 //   2. zod: types, enums, formats, defaults (schema.ts);
 //   3. rules across fields over the raw data (rules.ts).
 import { z } from 'zod';
-import { SpecError } from '../errors';
+import { ManifestError } from '../util/errors';
 import { PodSchema, type PodManifest } from './schema';
 import { FIELD_POLICIES, knownNames } from './fields';
 import { suggest } from './suggest';
 import { podRules, type RuleContext } from './rules';
-import type { SpecWarning } from './load';
+import type { ManifestWarning } from './load';
 import type { FieldPath, YamlDocument } from './yaml';
 
 export interface ValidatedDocument {
   manifests: { pod: PodManifest; line: number }[];
-  warnings: SpecWarning[];
-  errors: SpecError[];
+  warnings: ManifestWarning[];
+  errors: ManifestError[];
 }
 
 export interface ValidateOptions {
@@ -31,7 +31,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export function validateDocument(doc: YamlDocument, file: string, opts: ValidateOptions): ValidatedDocument {
   const out: ValidatedDocument = { manifests: [], warnings: [], errors: [] };
-  const err = (path: FieldPath, detail: string, hint?: string) => out.errors.push(new SpecError(file, path, detail, hint, doc.lineOf(path)));
+  const err = (path: FieldPath, detail: string, hint?: string) => out.errors.push(new ManifestError(file, path, detail, hint, doc.lineOf(path)));
   const value = doc.value;
   if (!isObject(value)) {
     err([], `a manifest must be a mapping, not ${describe(value)}`, 'start the document with `apiVersion: v1` and `kind: Pod`');
@@ -54,7 +54,7 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
   const before = out.errors.length;
   const err = (path: FieldPath, detail: string, hint?: string) => {
     const full = [...prefix, ...path];
-    out.errors.push(new SpecError(file, full, detail, hint, doc.lineOf(full)));
+    out.errors.push(new ManifestError(file, full, detail, hint, doc.lineOf(full)));
   };
   const warn = (path: FieldPath, message: string) => {
     const full = [...prefix, ...path];

@@ -20,7 +20,7 @@ export class UsageError extends PodrunError {
 }
 
 /** One problem in a manifest, located by file, line and field path. */
-export class SpecError extends PodrunError {
+export class ManifestError extends PodrunError {
   override exitCode = 2;
   constructor(
     readonly file: string,
@@ -34,9 +34,9 @@ export class SpecError extends PodrunError {
 }
 
 /** Several spec errors reported at once; the CLI prints each with its hint. */
-export class SpecErrors extends PodrunError {
+export class ManifestErrors extends PodrunError {
   override exitCode = 2;
-  constructor(readonly errors: SpecError[]) {
+  constructor(readonly errors: ManifestError[]) {
     super(errors.map((e) => e.message).join('\n'));
   }
 }

@@ -2,7 +2,7 @@
 // join partial records into lines, apply --since/--tail, and follow a growing file. Pure parsing
 // is separate from file access so the parser is unit-tested without root or pods.
 import { closeSync, fstatSync, openSync, readSync, statSync, watch } from 'fs';
-import { UsageError } from '../errors';
+import { UsageError } from '../util/errors';
 
 export type LogStream = 'stdout' | 'stderr';
 

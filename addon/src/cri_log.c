@@ -2,7 +2,7 @@
    16 KiB buffer is cut into `P` records followed by an `F` one, as containerd does.  Records go
    straight to the file with write(2) (O_APPEND) so a reader tailing it (`podrun logs -f`) sees
    them at once and nothing is lost if any other process dies.  */
-#include "logs.h"
+#include "cri_log.h"
 
 #include <stdio.h>
 #include <string.h>
