@@ -1,7 +1,11 @@
 // N-API glue for the few syscalls Node itself lacks. No policy lives here: each function
-// validates its arguments, makes one syscall and turns a failure into a Node-style
-// ErrnoException ({code, errno, syscall, path}) that runtime/native.ts re-wraps.
+// validates its arguments, makes one syscall and turns a failure into an Error carrying
+// {errno, syscall, path} that src/util/native.ts re-wraps as a SyscallError.
 #include <napi.h>
+
+extern "C" {
+#include "protocol.h"
+}
 
 #include <cerrno>
 #include <cstring>
@@ -25,24 +29,12 @@ extern char **environ;
 
 namespace {
 
-const char *errno_name(int e) {
-  switch (e) {
-#define E(x) case x: return #x;
-    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(EBADF) E(EAGAIN) E(ENOMEM) E(EACCES)
-    E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE)
-    E(ENOSPC) E(EROFS) E(EMLINK) E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(ENODATA)
-    E(ENOTSUP) E(ERANGE) E(E2BIG) E(EFBIG) E(ENXIO) E(ECHILD) E(EDQUOT)
-#undef E
-    default: return "EUNKNOWN";
-  }
-}
-
-// Throws an Error shaped like Node's ErrnoException and returns an empty value.
+// Throws an Error carrying {errno, syscall, path} and returns an empty value; the errno's name
+// (the `code`) comes from the one table in src/util/errno.ts.
 Napi::Value throw_errno(Napi::Env env, int err, const char *syscall_name, const std::string &path = "") {
-  std::string msg = std::string(errno_name(err)) + ": " + strerror(err) + ", " + syscall_name;
+  std::string msg = std::string(syscall_name) + ": " + strerror(err);
   if (!path.empty()) msg += " '" + path + "'";
   Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("code", Napi::String::New(env, errno_name(err)));
   e.Set("errno", Napi::Number::New(env, err));
   e.Set("syscall", Napi::String::New(env, syscall_name));
   if (!path.empty()) e.Set("path", Napi::String::New(env, path));
@@ -319,6 +311,7 @@ Napi::Value SpawnDetached(const Napi::CallbackInfo &info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("protocolVersion", Napi::Number::New(env, PODRUN_PROTOCOL));
   exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("makedev", Napi::Function::New(env, Makedev));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));

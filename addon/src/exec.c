@@ -14,6 +14,7 @@
      relay / forward signals, wait, exit with the status  */
 #include "exec.h"
 #include "container.h"
+#include "protocol.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -61,7 +62,7 @@ static int
 usage (const char *msg)
 {
   dprintf (2,
-           "podrun-helper exec: %s\nusage: podrun-helper exec --pid PID --start-time T [--tty] [--stdin] "
+           "podrun-helper exec: %s\nusage: podrun-helper exec --protocol N --pid PID --start-time T [--tty] [--stdin] "
            "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... -- CMD ARGS...\n",
            msg);
   return 126;
@@ -109,7 +110,18 @@ parse_args (int argc, char **argv, struct exec_opts *o)
   int i, have_pid = 0, have_start = 0;
   unsigned long long v;
   o->cwd = "/";
-  for (i = 2; i < argc; i++)
+  /* The contract version first: arguments from another podrun build are refused as a whole.  */
+  if (argc < 4 || strcmp (argv[2], "--protocol") != 0)
+    return usage ("--protocol must come first");
+  if (podrun_parse_ull (argv[3], 1000, &v) < 0 || v != PODRUN_PROTOCOL)
+    {
+      dprintf (2,
+               "podrun-helper: this helper speaks protocol %d, the podrun that ran it protocol %s: the native "
+               "build is stale; rebuild it with `npm run build:native` in the podrun folder\n",
+               PODRUN_PROTOCOL, argv[3]);
+      return 126;
+    }
+  for (i = 4; i < argc; i++)
     {
       const char *a = argv[i];
       if (strcmp (a, "--") == 0)

@@ -2,6 +2,7 @@
    anyway (bubblewrap's privileged_op does the same) so that a bug there becomes a clear
    `validate EINVAL` instead of a mount in the wrong place.  */
 #include "launch.h"
+#include "protocol.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +83,21 @@ valid_dest (const char *s)
         return 0;
     }
   return 1;
+}
+
+/* A masked or read-only path: strictly below /proc or /sys, where the helper mounts those.  */
+static int
+valid_proc_sys_path (const char *s)
+{
+  return valid_abs_path (s) && ((strncmp (s, "/proc/", 6) == 0 && s[6]) || (strncmp (s, "/sys/", 5) == 0 && s[5]));
+}
+
+/* A device node: strictly below /dev, but not in /dev/pts or /dev/shm, which the helper mounts.  */
+static int
+valid_device_path (const char *s)
+{
+  return valid_abs_path (s) && strncmp (s, "/dev/", 5) == 0 && s[5] && strncmp (s, "/dev/pts", 8) != 0
+         && strncmp (s, "/dev/shm", 8) != 0;
 }
 
 static int
@@ -190,7 +206,8 @@ static const struct directive
   { "tmpfs", 2, 0 },  { "container", 1, 0 }, { "lower", 1, 1 },  { "upper", 1, 1 },   { "work", 1, 1 },
   { "rootfs", 1, 1 }, { "log", 1, 1 },      { "state", 1, 1 },  { "bind", 4, 1 },    { "bindsub", 5, 1 },
   { "cwd", 1, 1 },    { "user", 3, 1 },     { "env", 1, 1 },    { "arg", 1, 1 },     { "stdin", 1, 1 },
-  { "tty", 1, 1 },    { "caps", 1, 1 },     { "end", 0, 1 },
+  { "tty", 1, 1 },    { "caps", 1, 1 },     { "devsize", 1, 1 }, { "device", 3, 1 }, { "maskpath", 1, 1 },
+  { "readonlypath", 1, 1 }, { "end", 0, 1 },
 };
 
 static int
@@ -202,6 +219,11 @@ check_container (struct podrun_container *c, podrun_err_t *err)
     return invalid (err, "container", c->name);
   if (!c->n_argv)
     return invalid (err, "arg", c->name);
+  /* Policy is the plan's: no defaults here.  */
+  if (!c->have_caps)
+    return invalid (err, "caps", c->name);
+  if (!c->dev_size)
+    return invalid (err, "devsize", c->name);
   if (!c->cwd)
     c->cwd = "/";
   return 0;
@@ -362,6 +384,37 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
     {
       if (parse_caps (a[0], &c->caps) < 0)
         return invalid (err, d, a[0]);
+      c->have_caps = 1;
+    }
+  else if (strcmp (d, "devsize") == 0)
+    {
+      if (podrun_parse_ull (a[0], MAX_TMPFS_SIZE, &v) < 0 || v == 0)
+        return invalid (err, d, a[0]);
+      c->dev_size = v;
+    }
+  else if (strcmp (d, "device") == 0)
+    {
+      unsigned long long major, minor;
+      if (!valid_device_path (a[0]))
+        return invalid (err, d, a[0]);
+      if (podrun_parse_ull (a[1], 0xfff, &major) < 0 || podrun_parse_ull (a[2], 0xfffff, &minor) < 0)
+        return invalid (err, d, a[1]);
+      if (c->n_devices >= 256 || grow ((void **) &c->devices, c->n_devices, sizeof *c->devices) < 0)
+        return invalid (err, d, a[0]);
+      c->devices[c->n_devices].path = a[0];
+      c->devices[c->n_devices].major = (unsigned) major;
+      c->devices[c->n_devices++].minor = (unsigned) minor;
+    }
+  else if (strcmp (d, "maskpath") == 0 || strcmp (d, "readonlypath") == 0)
+    {
+      int masked = d[0] == 'm';
+      const char ***arr = masked ? &c->masked : &c->readonly;
+      size_t *n = masked ? &c->n_masked : &c->n_readonly;
+      if (!valid_proc_sys_path (a[0]))
+        return invalid (err, d, a[0]);
+      if (*n >= 256 || grow ((void **) arr, *n, sizeof **arr) < 0)
+        return invalid (err, d, a[0]);
+      (*arr)[(*n)++] = a[0];
     }
   else if (strcmp (d, "stdin") == 0 || strcmp (d, "tty") == 0)
     {
@@ -394,8 +447,8 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
   cur.end = pod->data + len;
 
   d = next_string (&cur);
-  if (d == NULL || strcmp (d, "podrun-launch-v1") != 0)
-    return invalid (err, "podrun-launch-v1", file);
+  if (d == NULL || strcmp (d, PODRUN_LAUNCH_MAGIC) != 0)
+    return invalid (err, PODRUN_LAUNCH_MAGIC, file);
 
   while ((d = next_string (&cur)) != NULL)
     {
@@ -429,7 +482,6 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
           c = &pod->containers[pod->n_containers++];
           c->name = args[0];
           c->pidfd = c->stdin_fd = -1;
-          c->caps = PODRUN_DEFAULT_CAPS;
         }
       else if (strcmp (d, "end") == 0)
         {
@@ -452,4 +504,180 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
   if (!pod->hostname)
     pod->hostname = pod->key;
   return 0;
+}
+
+/* ---------- dump (check-launch) ---------- */
+
+struct dump
+{
+  int fd;
+  char buf[8192];
+  size_t len;
+};
+
+static void
+dump_flush (struct dump *d)
+{
+  podrun_write_all (d->fd, d->buf, d->len);
+  d->len = 0;
+}
+
+static void
+dump_char (struct dump *d, char ch)
+{
+  if (d->len == sizeof d->buf)
+    dump_flush (d);
+  d->buf[d->len++] = ch;
+}
+
+/* Tab and newline separate fields and lines: escape them (and the escape character).  */
+static void
+dump_field (struct dump *d, const char *s)
+{
+  dump_char (d, '\t');
+  for (; *s; s++)
+    if (*s == '\\' || *s == '\t' || *s == '\n')
+      {
+        dump_char (d, '\\');
+        dump_char (d, *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\');
+      }
+    else
+      dump_char (d, *s);
+}
+
+static void
+dump_line (struct dump *d, const char *directive, const char *const *args, size_t n)
+{
+  size_t i;
+  for (; *directive; directive++)
+    dump_char (d, *directive);
+  for (i = 0; i < n; i++)
+    dump_field (d, args[i]);
+  dump_char (d, '\n');
+}
+
+#define DUMP(d, name, ...)                                                                                   \
+  do                                                                                                         \
+    {                                                                                                        \
+      const char *const args_[] = { __VA_ARGS__ };                                                           \
+      dump_line (d, name, args_, sizeof args_ / sizeof args_[0]);                                            \
+    }                                                                                                        \
+  while (0)
+
+static const char *
+ns_name (enum podrun_ns_mode m)
+{
+  return m == PODRUN_NS_POD ? "pod" : m == PODRUN_NS_HOST ? "host" : "container";
+}
+
+static void
+format_caps (uint64_t caps, char *out, size_t cap)
+{
+  int i;
+  out[0] = '\0';
+  if (caps == ~0ULL)
+    {
+      podrun_strlcat (out, cap, "all");
+      return;
+    }
+  if (caps == 0)
+    {
+      podrun_strlcat (out, cap, "none");
+      return;
+    }
+  for (i = 0; i < 64; i++)
+    if (caps & (1ULL << i))
+      {
+        char num[24];
+        podrun_fmt_ulong (num, (unsigned long long) i);
+        if (out[0])
+          podrun_strlcat (out, cap, ",");
+        podrun_strlcat (out, cap, num);
+      }
+}
+
+void
+podrun_launch_dump (const struct podrun_pod *pod, int fd)
+{
+  struct dump *d = calloc (1, sizeof *d);
+  char a[32], b[32], list[4096];
+  size_t i, j;
+  if (d == NULL)
+    return;
+  d->fd = fd;
+  dump_line (d, PODRUN_LAUNCH_MAGIC, NULL, 0);
+  DUMP (d, "key", pod->key);
+  DUMP (d, "hostname", pod->hostname);
+  DUMP (d, "ns", "net", ns_name (pod->net));
+  DUMP (d, "ns", "ipc", ns_name (pod->ipc));
+  DUMP (d, "ns", "uts", ns_name (pod->uts));
+  DUMP (d, "ns", "pid", ns_name (pod->pid));
+  DUMP (d, "poddir", pod->poddir);
+  if (pod->shm_dir)
+    {
+      podrun_fmt_ulong (a, pod->shm_size);
+      DUMP (d, "shm", pod->shm_dir, a);
+    }
+  for (i = 0; i < pod->n_tmpfs; i++)
+    {
+      podrun_fmt_ulong (a, pod->tmpfs[i].size);
+      DUMP (d, "tmpfs", pod->tmpfs[i].dir, a);
+    }
+  for (i = 0; i < pod->n_containers; i++)
+    {
+      const struct podrun_container *c = &pod->containers[i];
+      DUMP (d, "container", c->name);
+      for (j = 0; j < c->n_lowers; j++)
+        DUMP (d, "lower", c->lowers[j]);
+      DUMP (d, "upper", c->upper);
+      DUMP (d, "work", c->work);
+      DUMP (d, "rootfs", c->rootfs);
+      DUMP (d, "log", c->log);
+      DUMP (d, "state", c->state);
+      for (j = 0; j < c->n_binds; j++)
+        {
+          const struct podrun_bind *bd = &c->binds[j];
+          const char *mode = bd->readonly ? "ro" : "rw", *kind = bd->is_file ? "file" : "dir";
+          if (bd->subpath)
+            DUMP (d, "bindsub", bd->source, bd->subpath, bd->dest, mode, kind);
+          else
+            DUMP (d, "bind", bd->source, bd->dest, mode, kind);
+        }
+      DUMP (d, "cwd", c->cwd);
+      podrun_fmt_ulong (a, c->uid);
+      podrun_fmt_ulong (b, c->gid);
+      list[0] = '\0';
+      for (j = 0; j < c->n_groups; j++)
+        {
+          char num[24];
+          podrun_fmt_ulong (num, c->groups[j]);
+          if (j)
+            podrun_strlcat (list, sizeof list, ",");
+          podrun_strlcat (list, sizeof list, num);
+        }
+      DUMP (d, "user", a, b, list);
+      for (j = 0; j < c->n_env; j++)
+        DUMP (d, "env", c->env[j]);
+      for (j = 0; j < c->n_argv; j++)
+        DUMP (d, "arg", c->argv[j]);
+      DUMP (d, "stdin", c->stdin_open ? "1" : "0");
+      DUMP (d, "tty", c->tty ? "1" : "0");
+      format_caps (c->caps, list, sizeof list);
+      DUMP (d, "caps", list);
+      podrun_fmt_ulong (a, c->dev_size);
+      DUMP (d, "devsize", a);
+      for (j = 0; j < c->n_devices; j++)
+        {
+          podrun_fmt_ulong (a, c->devices[j].major);
+          podrun_fmt_ulong (b, c->devices[j].minor);
+          DUMP (d, "device", c->devices[j].path, a, b);
+        }
+      for (j = 0; j < c->n_masked; j++)
+        DUMP (d, "maskpath", c->masked[j]);
+      for (j = 0; j < c->n_readonly; j++)
+        DUMP (d, "readonlypath", c->readonly[j]);
+      dump_line (d, "end", NULL, 0);
+    }
+  dump_flush (d);
+  free (d);
 }

@@ -23,6 +23,13 @@ struct podrun_bind
   int is_file;
 };
 
+/* A character device bound from the host's node of the same path, checked to be MAJOR:MINOR.  */
+struct podrun_device
+{
+  const char *path; /* /dev/NAME */
+  unsigned major, minor;
+};
+
 struct podrun_tmpfs
 {
   const char *dir;
@@ -62,8 +69,17 @@ struct podrun_container
   char **argv; /* NULL-terminated */
   size_t n_argv;
   int stdin_open, tty;
-  /* Capability bounding set; PODRUN_DEFAULT_CAPS unless a `caps` directive says otherwise.  */
+  /* Policy from the plan (docs/protocol.md): the capability bounding set, the /dev tmpfs size and
+     devices, and the /proc and /sys paths to hide or make read-only.  */
   uint64_t caps;
+  int have_caps;
+  unsigned long long dev_size;
+  struct podrun_device *devices;
+  size_t n_devices;
+  const char **masked; /* absolute, under /proc or /sys */
+  size_t n_masked;
+  const char **readonly; /* absolute, under /proc or /sys */
+  size_t n_readonly;
 
   /* Runtime, owned by the monitor.  */
   enum podrun_ctr_status status;
@@ -90,12 +106,13 @@ struct podrun_pod
   size_t n_containers;
 };
 
-/* Docker's and containerd's default set: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID,
-   SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP.  */
-#define PODRUN_DEFAULT_CAPS 0xa80425fbULL
-
 /* Parses and validates FILE.  On failure ERR holds step "validate", the directive as syscall and
    the offending value (or the file) as path.  */
 int podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err);
+
+/* Writes POD back as directives, one per line with tab-separated arguments, in the order the
+   encoder writes them: `podrun-helper check-launch FILE` prints this, so a test can prove that
+   every directive the TypeScript encoder writes is accepted and read back unchanged.  */
+void podrun_launch_dump (const struct podrun_pod *pod, int fd);
 
 #endif

@@ -2,6 +2,7 @@
    and exit records.  Single-threaded; one epoll loop over a signalfd and the containers' output.
 
    Start-up handshake on fd 3 (docs/protocol.md), numbered as the sync points:
+     sync 0.  `podrun-helper PROTOCOL`                      (always the first line)
      sync 1.  `pause PID STARTTIME`                         (or `error STEP SYSCALL ERRNO PATH`)
      sync 2.  `started NAME PID STARTTIME` per container    (or `failed NAME STEP SYSCALL ERRNO PATH`)
      sync 3.  `ready`, then fd 3 is closed.  */
@@ -10,6 +11,7 @@
 #include "launch.h"
 #include "cri_log.h"
 #include "pause.h"
+#include "protocol.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -67,15 +69,12 @@ handshake_error (struct monitor *m, const char *prefix, const podrun_err_t *err)
   handshake (m, "%s%s", prefix, rec);
 }
 
+/* The raw record: what it means for the user (and the hint) is Node's to say.  */
 static void
 log_error (const char *what, const podrun_err_t *err)
 {
-  const char *hint = "";
-  if (strcmp (err->step, "rootfs") == 0 && err->errno_ == EINVAL)
-    hint = " (hint: upperdir and workdir must be on the same filesystem, not overlayfs or tmpfs"
-           " below another overlay, and the layer count must be within the kernel's limit)";
-  podrun_log ("%s: step=%s syscall=%s errno=%d path=%s%s", what, err->step, err->syscall, err->errno_,
-              err->path[0] ? err->path : "-", hint);
+  podrun_log ("%s: step=%s syscall=%s errno=%d path=%s", what, err->step, err->syscall, err->errno_,
+              err->path[0] ? err->path : "-");
 }
 
 static void
@@ -87,8 +86,9 @@ write_monitor_json (struct monitor *m)
   podrun_proc_start_time (getpid (), &self_start);
   podrun_proc_start_time (m->pause_pid, &pause_start);
   snprintf (path, sizeof path, "%s/monitor.json", m->pod.poddir);
-  n = snprintf (buf, sizeof buf, "{\"pid\":%d,\"startTime\":%llu,\"pausePid\":%d,\"pauseStartTime\":%llu}\n",
-                (int) getpid (), self_start, (int) m->pause_pid, pause_start);
+  n = snprintf (buf, sizeof buf,
+                "{\"version\":%d,\"pid\":%d,\"startTime\":%llu,\"pausePid\":%d,\"pauseStartTime\":%llu}\n",
+                PODRUN_PROTOCOL, (int) getpid (), self_start, (int) m->pause_pid, pause_start);
   /* Live pids only: meaningless after a machine crash, so no fsync (it costs ms per pod).  */
   if (podrun_atomic_write (path, buf, (size_t) n, 0) < 0)
     podrun_log ("cannot write %s: errno %d", path, errno);
@@ -104,8 +104,8 @@ write_state (struct podrun_container *c)
 #define ADD(...) pos += snprintf (buf + pos, cap - (size_t) pos, __VA_ARGS__)
   if (c->status == PODRUN_CTR_START_ERROR)
     {
-      ADD ("{\"exitCode\":128,\"signal\":null,\"finishedAt\":\"%s\",\"reason\":\"StartError\",\"error\":{\"step\":",
-           c->finished_at);
+      ADD ("{\"version\":%d,\"exitCode\":128,\"signal\":null,\"finishedAt\":\"%s\",\"reason\":\"StartError\",\"error\":{\"step\":",
+           PODRUN_PROTOCOL, c->finished_at);
       pos = podrun_json_string (buf, cap, (size_t) pos, c->start_error.step);
       ADD (",\"syscall\":");
       pos = pos < 0 ? pos : podrun_json_string (buf, cap, (size_t) pos, c->start_error.syscall);
@@ -119,7 +119,8 @@ write_state (struct podrun_container *c)
     }
   else
     {
-      ADD ("{\"pid\":%d,\"startTime\":%llu,\"startedAt\":\"%s\"", (int) c->pid, c->start_time, c->started_at);
+      ADD ("{\"version\":%d,\"pid\":%d,\"startTime\":%llu,\"startedAt\":\"%s\"", PODRUN_PROTOCOL, (int) c->pid,
+           c->start_time, c->started_at);
       if (c->status == PODRUN_CTR_EXITED)
         {
           ADD (",\"exitCode\":%d,", c->exit_code);
@@ -506,6 +507,8 @@ podrun_monitor_main (int argc, char **argv)
   m.handshake = fcntl (HANDSHAKE_FD, F_GETFD) < 0 ? -1 : HANDSHAKE_FD;
   if (m.handshake >= 0)
     fcntl (m.handshake, F_SETFD, FD_CLOEXEC);
+  /* sync 0. Which contract this build speaks: Node refuses a helper of another build.  */
+  handshake (&m, "podrun-helper %d\n", PODRUN_PROTOCOL);
   if (argc != 3)
     {
       podrun_fail (&err, EINVAL, "validate", "argv", NULL);

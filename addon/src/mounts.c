@@ -240,18 +240,19 @@ mount_overlay (const struct podrun_container *c, podrun_err_t *err)
   return mfd;
 }
 
-/* Moby's defaults (daemon/pkg/oci/defaults.go): host information and knobs that root in a
-   container must neither read nor write.  Paths are relative to the fs root they live on.  */
-static const char *const proc_readonly[] = { "bus", "fs", "irq", "sys", "sysrq-trigger" };
-static const char *const proc_masked[] = { "asound",      "acpi",        "interrupts",  "kcore", "keys", "latency_stats",
-                                           "timer_list", "timer_stats", "sched_debug", "scsi" };
-static const char *const sys_masked[] = { "firmware", "devices/virtual/powercap" };
+/* A masked or read-only path of the plan, relative to the root of the proc or sysfs instance it
+   is on: resolved beneath it without following any symlink, so no entry can redirect the mount.  */
+static int
+open_policy_path (int fsfd, const char *rel)
+{
+  return podrun_openat2 (fsfd, rel, O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+}
 
 /* Binds the path over itself read-only.  A missing path is fine.  */
 static int
 make_readonly (int fsfd, const char *rel, const char *step, podrun_err_t *err)
 {
-  cleanup_close int target = openat (fsfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int target = open_policy_path (fsfd, rel);
   cleanup_close int tree = -1;
   if (target < 0)
     return errno == ENOENT ? 0 : podrun_fail (err, errno, step, "openat", rel);
@@ -265,7 +266,7 @@ make_readonly (int fsfd, const char *rel, const char *step, podrun_err_t *err)
 static int
 mask_path (int fsfd, const char *rel, const char *step, podrun_err_t *err)
 {
-  cleanup_close int target = openat (fsfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int target = open_policy_path (fsfd, rel);
   cleanup_close int tree = -1, src = -1;
   struct stat st;
   if (target < 0)
@@ -293,32 +294,39 @@ mask_path (int fsfd, const char *rel, const char *step, podrun_err_t *err)
   return attach (tree, target, step, rel, err);
 }
 
+/* Applies the plan's read-only and masked paths under PREFIX ("/proc/" or "/sys/") to the
+   filesystem mounted at FSFD.  */
 static int
-mount_proc (int rootfd, podrun_err_t *err)
+apply_path_policy (int fsfd, const struct podrun_container *c, const char *prefix, const char *step, podrun_err_t *err)
 {
-  cleanup_close int target = in_root (rootfd, "/proc", 0, RESOLVE_NO_SYMLINKS, "proc", err);
-  cleanup_close int mfd = -1;
-  size_t i;
-  if (target < 0)
-    return -1;
-  mfd = create_fs ("proc", NULL, MNT_NOSUID_NODEV_NOEXEC, "proc", "/proc", err);
-  if (mfd < 0 || attach (mfd, target, "proc", "/proc", err) < 0)
-    return -1;
-  for (i = 0; i < sizeof proc_readonly / sizeof proc_readonly[0]; i++)
-    if (make_readonly (mfd, proc_readonly[i], "proc", err) < 0)
+  size_t i, n = strlen (prefix);
+  for (i = 0; i < c->n_readonly; i++)
+    if (strncmp (c->readonly[i], prefix, n) == 0 && make_readonly (fsfd, c->readonly[i] + n, step, err) < 0)
       return -1;
-  for (i = 0; i < sizeof proc_masked / sizeof proc_masked[0]; i++)
-    if (mask_path (mfd, proc_masked[i], "proc", err) < 0)
+  for (i = 0; i < c->n_masked; i++)
+    if (strncmp (c->masked[i], prefix, n) == 0 && mask_path (fsfd, c->masked[i] + n, step, err) < 0)
       return -1;
   return 0;
 }
 
 static int
-mount_sys (int rootfd, podrun_err_t *err)
+mount_proc (int rootfd, const struct podrun_container *c, podrun_err_t *err)
+{
+  cleanup_close int target = in_root (rootfd, "/proc", 0, RESOLVE_NO_SYMLINKS, "proc", err);
+  cleanup_close int mfd = -1;
+  if (target < 0)
+    return -1;
+  mfd = create_fs ("proc", NULL, MNT_NOSUID_NODEV_NOEXEC, "proc", "/proc", err);
+  if (mfd < 0 || attach (mfd, target, "proc", "/proc", err) < 0)
+    return -1;
+  return apply_path_policy (mfd, c, "/proc/", "proc", err);
+}
+
+static int
+mount_sys (int rootfd, const struct podrun_container *c, podrun_err_t *err)
 {
   cleanup_close int target = in_root (rootfd, "/sys", 0, RESOLVE_NO_SYMLINKS, "sys", err);
   cleanup_close int mfd = -1;
-  size_t i;
   if (target < 0)
     return -1;
   mfd = create_fs ("sysfs", NULL, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "sys", "/sys", err);
@@ -335,48 +343,40 @@ mount_sys (int rootfd, podrun_err_t *err)
     }
   if (attach (mfd, target, "sys", "/sys", err) < 0)
     return -1;
-  for (i = 0; i < sizeof sys_masked / sizeof sys_masked[0]; i++)
-    if (mask_path (mfd, sys_masked[i], "sys", err) < 0)
-      return -1;
-  return 0;
+  return apply_path_policy (mfd, c, "/sys/", "sys", err);
 }
 
+/* The host's node at the same path, checked to be the character device the plan names, bound
+   over a file made beneath the container's /dev tmpfs.  */
 static int
-bind_device (int devfd, const char *name, podrun_err_t *err)
+bind_device (int devfd, const struct podrun_device *dv, podrun_err_t *err)
 {
-  char host[32] = "/dev/";
   cleanup_close int src = -1, target = -1, tree = -1;
   struct stat st;
-  int fd;
-  podrun_strlcat (host, sizeof host, name);
-  src = open (host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  src = open (dv->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (src < 0)
-    return podrun_fail (err, errno, "dev", "open", host);
+    return podrun_fail (err, errno, "dev", "open", dv->path);
   if (fstat (src, &st) < 0)
-    return podrun_fail (err, errno, "dev", "fstat", host);
-  if (!S_ISCHR (st.st_mode))
-    return podrun_fail (err, ENODEV, "dev", "fstat", host);
-  fd = openat (devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return podrun_fail (err, errno, "dev", "openat", host);
-  close (fd);
-  target = openat (devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    return podrun_fail (err, errno, "dev", "fstat", dv->path);
+  if (!S_ISCHR (st.st_mode) || st.st_rdev != makedev (dv->major, dv->minor))
+    return podrun_fail (err, ENODEV, "dev", "fstat", dv->path);
+  target = podrun_mkdir_beneath (devfd, dv->path + 5, 1, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, "dev", err);
   if (target < 0)
-    return podrun_fail (err, errno, "dev", "openat", host);
-  tree = clone_tree (src, 0, "dev", host, err);
+    return -1;
+  tree = clone_tree (src, 0, "dev", dv->path, err);
   if (tree < 0)
     return -1;
-  return attach (tree, target, "dev", host, err);
+  return attach (tree, target, "dev", dv->path, err);
 }
 
 static int
-mount_dev (const struct podrun_pod *pod, int rootfd, podrun_err_t *err)
+mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int rootfd, podrun_err_t *err)
 {
-  static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
   static const char *const links[][2] = { { "pts/ptmx", "ptmx" },         { "/proc/self/fd", "fd" },
                                           { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
                                           { "/proc/self/fd/2", "stderr" } };
-  const char *dev_opts[] = { "mode", "755", "size", "65536k", NULL };
+  char size[24];
+  const char *dev_opts[] = { "mode", "755", "size", size, NULL };
   const char *pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL };
   const char *shm_opts[] = { "mode", "1777", NULL };
   cleanup_close int target = in_root (rootfd, "/dev", 0, RESOLVE_NO_SYMLINKS, "dev", err);
@@ -385,13 +385,14 @@ mount_dev (const struct podrun_pod *pod, int rootfd, podrun_err_t *err)
 
   if (target < 0)
     return -1;
+  podrun_fmt_ulong (size, c->dev_size);
   /* nodev on the tmpfs itself: the devices below are bind mounts of the host's nodes, so a node
      made with mknod in /dev stays unusable.  */
   devfd = create_fs ("tmpfs", dev_opts, MNT_NOSUID_NODEV_NOEXEC, "dev", "/dev", err);
   if (devfd < 0 || attach (devfd, target, "dev", "/dev", err) < 0)
     return -1;
-  for (i = 0; i < sizeof devices / sizeof devices[0]; i++)
-    if (bind_device (devfd, devices[i], err) < 0)
+  for (i = 0; i < c->n_devices; i++)
+    if (bind_device (devfd, &c->devices[i], err) < 0)
       return -1;
   for (i = 0; i < sizeof links / sizeof links[0]; i++)
     if (symlinkat (links[i][0], devfd, links[i][1]) < 0)
@@ -489,7 +490,7 @@ podrun_mount_container (const struct podrun_pod *pod, const struct podrun_contai
   rootfd = mount_overlay (c, err);
   if (rootfd < 0)
     return -1;
-  if (mount_proc (rootfd, err) < 0 || mount_dev (pod, rootfd, err) < 0 || mount_sys (rootfd, err) < 0)
+  if (mount_proc (rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, err) < 0 || mount_sys (rootfd, c, err) < 0)
     return -1;
   for (i = 0; i < c->n_binds; i++)
     if (mount_volume (rootfd, &c->binds[i], err) < 0)

@@ -4,6 +4,7 @@ import { HelpRequest, PodrunError, ManifestErrors, UsageError } from '../util/er
 import { resolvePaths } from '../util/paths';
 import type { CliContext, Verb } from './context';
 import { writeErr, writeOut } from './output';
+import { renderError } from './render';
 
 const VERBS: Record<string, { file: string; summary: string }> = {
   apply: { file: 'apply', summary: 'create or update pods from manifests (-f FILE|DIR|-)' },
@@ -110,17 +111,9 @@ function suggestVerb(verb: string): string {
 
 function report(e: unknown, debug: boolean): number {
   const err = (s: string) => writeErr(s + '\n');
-  if (e instanceof ManifestErrors) {
-    for (const s of e.errors) {
-      err(`error: ${s.message}`);
-      if (s.hint) err(`  hint: ${s.hint}`);
-    }
-    return e.exitCode;
-  }
   if (e instanceof PodrunError) {
-    err(`error: ${e.message}`);
-    if (e.hint) err(`  hint: ${e.hint}`);
-    if (debug && e.stack) err(e.stack);
+    writeErr(renderError(e));
+    if (debug && e.stack && !(e instanceof ManifestErrors)) err(e.stack);
     return e.exitCode;
   }
   const ex = e as Error;

@@ -1,5 +1,6 @@
 // Human-readable forms for image listings: docker-style sizes, relative times, short ids, and the
 // `image inspect` document.
+import { shortId } from '../util/digest';
 import { splitStoreName } from './reference';
 import type { ImageRecord, ImageStore } from './store';
 import { chainIds } from './store';
@@ -38,7 +39,6 @@ export function timeAgo(iso: string | undefined, now = Date.now()): string {
   return ago(`${Math.floor(h / 24 / 365)} years`);
 }
 
-export const shortId = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
 export interface ImageRow {
   repository: string;
@@ -64,15 +64,6 @@ export function imageRows(records: ImageRecord[]): ImageRow[] {
   return rows;
 }
 
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join('   ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
 
 /** `podrun image inspect` document for one image (docker-like keys plus the store's view). */
 export async function inspectDocument(store: ImageStore, rec: ImageRecord): Promise<Record<string, unknown>> {

@@ -9,7 +9,7 @@ import type * as Zlib from 'zlib';
 import { PodrunError } from '../util/errors';
 import { withFileLock } from './lock';
 import { layerCompression } from './oci';
-import type { ImageStore, LayerInfo } from './store';
+import { chainIds, type ImageEntry, type ImageStore, type LayerInfo } from './store';
 import { writeFileAtomic } from '../state/atomic';
 
 // Loaded on first use: resolving an image whose layers are unpacked already (every apply) needs none
@@ -107,5 +107,36 @@ export async function ensureLayer(store: ImageStore, layer: LayerInfo, chainId: 
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
+  });
+}
+
+/** Layers unpacked at the same time by one resolve (the work is CPU-bound gunzip + syscalls). */
+const UNPACK_CONCURRENCY = 3;
+
+/**
+ * Makes sure every layer of the image is unpacked under layers/<chainID>/diff and returns those
+ * dirs, lowest first. Each layer is unpacked at most once across processes (per-layer lock,
+ * re-checked after taking it) into a temp dir that is renamed into place only when complete.
+ */
+export async function ensureLayers(store: ImageStore, rec: ImageEntry): Promise<string[]> {
+  const chains = chainIds(rec.layers.map((l) => l.diffId));
+  return store.withWriteLock(async () => {
+    // Layer dirs are independent of each other (overlay stacks them later): unpack a few at once.
+    const dirs: string[] = new Array(rec.layers.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < rec.layers.length; i = next++) {
+        try {
+          dirs[i] = await ensureLayer(store, rec.layers[i], chains[i], i > 0 ? chains[i - 1] : undefined);
+        } catch (e) {
+          next = rec.layers.length; // no new work; the others finish what they started
+          throw e;
+        }
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: Math.min(UNPACK_CONCURRENCY, rec.layers.length) }, worker));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return dirs;
   });
 }

@@ -26,9 +26,6 @@ export function humanSize(n: number): string {
 }
 
 /** The 12-hex id docker shows for a layer. */
-export function shortId(digest: string): string {
-  return digest.replace(/^sha256:/, '').slice(0, 12);
-}
 
 interface LayerState {
   id: string;

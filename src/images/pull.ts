@@ -6,12 +6,14 @@ import { PodrunError } from '../util/errors';
 import type { Credentials } from './auth';
 import { Descriptor, layerCompression, MT } from './oci';
 import { hostPlatform, pickManifest } from './platform';
-import { Progress, lineProgress, shortId } from './progress';
+import { Progress, lineProgress } from './progress';
+import { shortId } from '../util/digest';
 import { formatReference, Reference, repositoryOf, storeName } from './reference';
 import { FetchedManifest, isInsecure, RegistryClient, RetryPolicy } from './registry';
 import { repositoryScope } from './registry-auth';
 import { parseManifest } from './registry-manifest';
 import type { ImageRecord, ImageStore } from './store';
+import { ensureLayers } from './layers';
 import type { Platform } from './oci';
 
 export interface PullOptions {
@@ -143,7 +145,7 @@ async function pullLocked(
   if (image !== top) await store.putBlob(top.bytes, { digest: top.digest, size: top.bytes.length, what: `index of ${name}` });
   const rec = await store.recordImage(ref, image.digest, { repoDigest: `${repositoryOf(ref)}@${top.digest}` });
   for (const l of manifest.layers) if (fetched.has(l.digest)) display.layer(shortId(l.digest), 'Extracting');
-  await store.ensureLayers(rec);
+  await ensureLayers(store, rec);
   for (const l of manifest.layers) if (fetched.has(l.digest)) display.layer(shortId(l.digest), 'Pull complete');
   display.line(`Digest: ${top.digest}`);
   display.line(fetched.size ? `Pulled ${name}` : `Pulled ${name} (image is up to date)`);

@@ -4,7 +4,8 @@
 import { PodrunError, UsageError } from '../util/errors';
 import type { Credentials } from './auth';
 import type { Descriptor } from './oci';
-import { Progress, lineProgress, shortId } from './progress';
+import { Progress, lineProgress } from './progress';
+import { shortId } from '../util/digest';
 import { formatReference, parseReference, Reference, repositoryOf, storeName } from './reference';
 import type { RetryPolicy } from './registry';
 import { repositoryScope } from './registry-auth';

@@ -24,9 +24,11 @@ import { join } from 'path';
 import type { Readable } from 'stream';
 import { ConflictError, NotFoundError, PodrunError, isErrno } from '../util/errors';
 import { sha256Hex } from '../util/sha256';
+import { shortId } from '../util/digest';
 import { imagesDir, Paths } from '../util/paths';
 import { fsyncDir, writeFileAtomic } from '../state/atomic';
 import { isAlive, readStartTime } from '../state/proc';
+import { imagesInUse } from '../state/pod-records';
 import { withFileLock } from './lock';
 import {
   checkConfig,
@@ -40,7 +42,6 @@ import {
   parseJson,
 } from './oci';
 import { formatReference, isSha256Digest, parseReference, Reference, repositoryOf, storeName } from './reference';
-import type { ResolvedImage, ResolveOptions } from './types';
 
 /** A layer of a stored image: the blob as stored and the digest of its uncompressed tar. */
 export interface LayerInfo {
@@ -87,9 +88,6 @@ export interface GcResult {
   removedTemp: number;
   reclaimedBytes: number;
 }
-
-/** Layers unpacked at the same time by one resolve (the work is CPU-bound gunzip + syscalls). */
-const UNPACK_CONCURRENCY = 3;
 
 /** A blob did not match the digest or size it was expected to have; nothing was stored. */
 export class DigestMismatchError extends PodrunError {}
@@ -320,7 +318,7 @@ export class ImageStore {
         );
         const ids = new Set(hits.map((h) => h.imageId));
         if (ids.size > 1)
-          throw new PodrunError(`image id prefix '${s}' is ambiguous (${[...ids].map((i) => i.slice(7, 19)).join(', ')})`, 'give more digits');
+          throw new PodrunError(`image id prefix '${s}' is ambiguous (${[...ids].map((i) => shortId(i)).join(', ')})`, 'give more digits');
         if (hits.length) return this.toRecord(ix, hits[0]);
         if (s.startsWith('sha256:')) return undefined;
         // A bare hex string can also be a repository name (e.g. `deadbeef`): fall through.
@@ -428,103 +426,11 @@ export class ImageStore {
     };
   }
 
-  // ---------- layers ----------
-  /**
-   * Makes sure every layer of the image is unpacked under layers/<chainID>/diff and returns those
-   * dirs, lowest first. Each layer is unpacked at most once across processes (per-layer lock,
-   * re-checked after taking it) into a temp dir that is renamed into place only when complete.
-   */
-  async ensureLayers(rec: ImageEntry): Promise<string[]> {
-    const { ensureLayer } = require('./layers') as typeof import('./layers');
-    const chains = chainIds(rec.layers.map((l) => l.diffId));
-    return this.withWriteLock(async () => {
-      // Layer dirs are independent of each other (overlay stacks them later): unpack a few at once.
-      const dirs: string[] = new Array(rec.layers.length);
-      let next = 0;
-      const worker = async () => {
-        for (let i = next++; i < rec.layers.length; i = next++) {
-          try {
-            dirs[i] = await ensureLayer(this, rec.layers[i], chains[i], i > 0 ? chains[i - 1] : undefined);
-          } catch (e) {
-            next = rec.layers.length; // no new work; the others finish what they started
-            throw e;
-          }
-        }
-      };
-      const results = await Promise.allSettled(Array.from({ length: Math.min(UNPACK_CONCURRENCY, rec.layers.length) }, worker));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      return dirs;
-    });
-  }
   layerLockPath(chainId: string): string {
     return this.lockPath(`layer-${hexOf(chainId)}.lock`);
   }
 
-  // ---------- resolve (the runtime's entry point) ----------
-  async resolveImage(refText: string, opts: ResolveOptions): Promise<ResolvedImage> {
-    const ref = parseReference(refText);
-    const name = formatReference(ref);
-    let rec = opts.policy === 'Always' ? undefined : this.lookup(ref);
-    if (!rec) {
-      if (opts.policy === 'Never')
-        throw new NotFoundError(
-          `image ${name} not found locally and imagePullPolicy is Never`,
-          `run 'podrun pull ${refText}' or 'podrun import DIR ${refText}' first, or change imagePullPolicy`,
-        );
-      rec = await this.pull(ref, opts);
-    }
-    const layerDirs = await this.ensureLayers(rec);
-    const { config } = await this.readImage(rec);
-    return { ref: name, imageId: rec.imageId, manifestDigest: rec.manifestDigest, config: config.config ?? {}, layerDirs };
-  }
-
-  private async pull(ref: Reference, opts: ResolveOptions): Promise<ImageRecord> {
-    let pullImage: (store: ImageStore, ref: Reference, o: { insecure?: boolean; progress?: (line: string) => void }) => Promise<ImageRecord>;
-    try {
-      pullImage = (require('./pull') as { pullImage: typeof pullImage }).pullImage;
-    } catch (e) {
-      throw new PodrunError(`cannot pull ${formatReference(ref)}: the registry client is not available (${(e as Error).message})`);
-    }
-    try {
-      return await pullImage(this, ref, { insecure: opts.insecure, progress: opts.progress });
-    } catch (e) {
-      // With policy Always an image that exists locally still runs when the registry is unreachable
-      // (offline machines, images made by `podrun import`); the failure is logged, not fatal.
-      const local = opts.policy === 'Always' ? this.lookup(ref) : undefined;
-      if (!local) throw e;
-      const { log } = require('../util/diagnostics') as typeof import('../util/diagnostics');
-      log().warn(`pull of ${formatReference(ref)} failed (${(e as Error).message}); using the local image ${local.imageId.slice(7, 19)}`);
-      return local;
-    }
-  }
-
   // ---------- removal and GC ----------
-  /** Image ids used by pods (`<root>/pods/*\/pod.json`, plan.containers[].image.imageId). */
-  imagesInUse(): Map<string, string[]> {
-    const used = new Map<string, string[]>();
-    const podsDir = join(this.paths.root, 'pods');
-    let keys: string[] = [];
-    try {
-      keys = readdirSync(podsDir);
-    } catch {
-      return used;
-    }
-    for (const k of keys) {
-      let pod: { plan?: { containers?: { image?: { imageId?: string } }[]; initContainers?: { image?: { imageId?: string } }[] } };
-      try {
-        pod = JSON.parse(readFileSync(join(podsDir, k, 'pod.json'), 'utf8'));
-      } catch {
-        continue;
-      }
-      for (const c of [...(pod.plan?.containers ?? []), ...(pod.plan?.initContainers ?? [])]) {
-        const id = c?.image?.imageId;
-        if (typeof id === 'string') used.set(id, [...(used.get(id) ?? []), k.replace('_', '/')]);
-      }
-    }
-    return used;
-  }
-
   /**
    * Removes an image reference (`podrun rmi`): a name untags just that name; an id removes every
    * name of that image. The image itself goes (and its blobs and layers, when nothing else uses
@@ -534,10 +440,10 @@ export class ImageStore {
   async removeImage(refOrId: string, force = false): Promise<{ untagged: string[]; deleted?: string }> {
     return this.withGcLock(async () => {
       const rec = this.get(refOrId);
-      const users = this.imagesInUse().get(rec.imageId);
+      const users = imagesInUse(this.paths).get(rec.imageId);
       if (users && !force)
         throw new ConflictError(
-          `image ${refOrId} (${rec.imageId.slice(7, 19)}) is used by pod ${users.join(', ')}`,
+          `image ${refOrId} (${shortId(rec.imageId)}) is used by pod ${users.join(', ')}`,
           `delete the pod first ('podrun delete pod ${podArgs(users[0])}'), or pass --force to remove the name anyway`,
         );
       let byName: string | undefined;
@@ -570,7 +476,7 @@ export class ImageStore {
    */
   async prune(opts: { all?: boolean } = {}): Promise<GcResult> {
     return this.withGcLock(async () => {
-      const used = this.imagesInUse();
+      const used = imagesInUse(this.paths);
       const removedImages = await this.updateIndex((ix) => {
         const named = new Set(Object.values(ix.names));
         const gone: string[] = [];

@@ -1,5 +1,5 @@
 // The contract between the image store and everything else (runtime, commit, CLI).
-// The runtime asks only `resolveImage` for an image's unpacked layer dirs and its config.
+// The runtime asks only `resolveImage` (resolve.ts) for an image's unpacked layer dirs and its config.
 
 /** The `config` object of an OCI image config (subset podrun uses; other keys are kept). */
 export interface ImageConfig {
@@ -34,9 +34,4 @@ export interface ResolveOptions {
   /** Pull progress goes here; undefined means quiet. */
   progress?: (line: string) => void;
   insecure?: boolean;
-}
-
-/** What the runtime needs from the store; `images/store.ts` implements it. */
-export interface ImageResolver {
-  resolveImage(ref: string, opts: ResolveOptions): Promise<ResolvedImage>;
 }

@@ -15,6 +15,8 @@ export interface LoadedPod {
   file: string;
   /** Line where the document starts (1-based). */
   line: number;
+  /** The line a field of this pod is written on (its nearest written ancestor's, else the document's). */
+  lineOf?: (path: (string | number)[]) => number;
   /** The validated v1 Pod with Kubernetes defaults applied. */
   manifest: PodManifest;
 }
@@ -91,7 +93,7 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
           continue;
         }
         seen.set(key, { file: src.display, line: manifest.line });
-        pods.push({ file: src.abs, line: manifest.line, manifest: manifest.pod });
+        pods.push({ file: src.abs, line: manifest.line, lineOf: manifest.lineOf, manifest: manifest.pod });
       }
     }
   }
@@ -155,11 +157,6 @@ function fromBuffer(display: string, abs: string, buf: Buffer): Source {
 /** podrun's own state directories, which no hostPath may expose to a pod. */
 export function stateDirs(paths: Paths = resolvePaths()): string[] {
   return [resolve(paths.root), resolve(paths.runRoot), '/var/lib/podrun', '/run/podrun'];
-}
-
-/** Folder a pod's relative hostPath paths resolve against: the manifest's, or the cwd for stdin. */
-export function manifestDir(pod: LoadedPod): string {
-  return pod.file === '<stdin>' ? process.cwd() : dirname(pod.file);
 }
 
 /** Reads a stream fd to its end, but never more than one byte over the size limit. */

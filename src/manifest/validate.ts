@@ -13,7 +13,7 @@ import type { ManifestWarning } from './load';
 import type { FieldPath, YamlDocument } from './yaml';
 
 export interface ValidatedDocument {
-  manifests: { pod: PodManifest; line: number }[];
+  manifests: { pod: PodManifest; line: number; lineOf: (path: FieldPath) => number }[];
   warnings: ManifestWarning[];
   errors: ManifestError[];
 }
@@ -79,7 +79,7 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
     for (const issue of parsed.error.issues) if (!(issue.path.length === 1 && (issue.path[0] === 'apiVersion' || issue.path[0] === 'kind'))) zodIssue(issue, err);
   const ctx: RuleContext = { err, baseDir: opts.baseDir, stateDirs: opts.stateDirs };
   podRules(value, ctx);
-  if (parsed.success && out.errors.length === before) out.manifests.push({ pod: parsed.data, line: doc.lineOf([...prefix, 'apiVersion']) });
+  if (parsed.success && out.errors.length === before) out.manifests.push({ pod: parsed.data, line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
 }
 
 type Err = (path: FieldPath, detail: string, hint?: string) => void;

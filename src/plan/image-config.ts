@@ -1,4 +1,4 @@
-// What a container inherits from its image config: argv, env, user, stop signal.
+// What a container inherits from its image config: argv, env, stop signal (the USER: users.ts).
 import { constants } from 'os';
 
 /** Kubernetes: command replaces Entrypoint (and drops Cmd); args replaces Cmd. */
@@ -16,28 +16,6 @@ export function parseImageEnv(env: string[] | undefined): { name: string; value:
     const eq = e.indexOf('=');
     return eq < 0 ? { name: e, value: '' } : { name: e.slice(0, eq), value: e.slice(eq + 1) };
   });
-}
-
-export interface PlannedUser {
-  uid?: number;
-  gid?: number;
-  name?: string;
-  group?: string;
-  supplementalGroups?: number[];
-}
-
-/** The OCI `User` forms: `uid`, `uid:gid`, `name`, `name:group` (and mixes). */
-export function parseImageUser(user: string | undefined): PlannedUser {
-  if (!user) return {};
-  const colon = user.indexOf(':');
-  const u = colon < 0 ? user : user.slice(0, colon);
-  const g = colon < 0 ? undefined : user.slice(colon + 1);
-  const out: PlannedUser = {};
-  if (/^[0-9]+$/.test(u)) out.uid = Number(u);
-  else if (u) out.name = u;
-  if (g !== undefined && /^[0-9]+$/.test(g)) out.gid = Number(g);
-  else if (g) out.group = g;
-  return out;
 }
 
 /** `SIGTERM`, `TERM`, `15`, `sigquit` -> `SIGTERM`-style name; unknown -> SIGTERM. */

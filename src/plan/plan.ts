@@ -1,45 +1,40 @@
 // planPod: one validated Pod + facts about this host -> everything `apply` will do, as data.
 // Pure (no fs, no clock, no randomness): the facts carry whatever had to be looked up, so the
-// same input always gives the same plan and golden files can pin it down.
+// same input always gives the same plan and golden files can pin it down. Every problem the
+// facts reveal (an image without a command, a user the image does not define) is returned,
+// all at once, as a ManifestError naming the field.
 import { isAbsolute, join, normalize, resolve } from 'path';
-import type { ResolvedImage } from '../images/types';
-import { lastingPodDir, podKey, livePodDir, type Paths } from '../util/paths';
-import { ManifestError } from '../util/errors';
+import { lastingPodDir, podKey, livePodDir } from '../util/paths';
+import { PlanError, type ManifestError } from '../util/errors';
 import type { LoadedPod, PodManifest } from '../manifest/load';
 import { parseQuantity } from '../manifest/quantity';
 import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
-import { mergeArgv, normaliseSignal, parseImageEnv, parseImageUser, type PlannedUser } from './image-config';
-import type { PlannedContainer, PlannedEnv, PlannedVolume, PodPlan } from './types';
+import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
+import { planSecurity } from './security';
+import { parseImageUser, resolveUser, type UserRequest } from './users';
+import type { HostFacts, MountKind, PlannedContainer, PlannedEnv, PlannedUser, PlannedVolume, PodPlan } from './types';
 import { sha256Hex } from '../util/sha256';
 
-export interface HostFacts {
-  paths: Paths;
-  /** The pod uid to use (apply makes one; a re-apply keeps the old one). */
-  uid: string;
-  /** Resolved images by reference as written in the manifest; undefined when absent (dry run). */
-  images: Record<string, ResolvedImage | undefined>;
-  /** Contents of the host's /etc/resolv.conf, or ''. */
-  hostResolvConf: string;
-  podIP: string;
-  hostIP: string;
-  /** Folder of the manifest: relative hostPath paths resolve against it. */
-  manifestDir: string;
-  /** What `spec.nodeName` reads as through a fieldRef (the host's name); '' when not given. */
-  nodeName?: string;
-}
+export type { HostFacts } from './types';
 
 export const SHM_SIZE_BYTES = 64 * 1024 * 1024;
 
-export function planPod(pod: LoadedPod, facts: HostFacts): PodPlan {
+export type PlanResult = { plan: PodPlan; errors: [] } | { plan?: undefined; errors: ManifestError[] };
+
+export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   const m = pod.manifest;
   const { name, namespace } = m.metadata;
   const spec = m.spec;
   const key = podKey(namespace, name);
   const pdir = lastingPodDir(facts.paths, key);
   const hostname = spec.hostname ?? truncateHostname(name);
+  const errors: ManifestError[] = [];
+  const fail = (path: (string | number)[], detail: string, hint: string) => errors.push(new PlanError(pod.file, path, detail, hint, pod.lineOf?.(path) ?? pod.line));
   const volumes = (spec.volumes ?? []).map((v) => planVolume(v, pdir, facts.manifestDir));
-  return {
+  const containers = spec.containers.map((_, i) => planContainer(pod, i, facts, pdir, volumes, fail));
+  if (errors.length) return { errors };
+  const plan: PodPlan = {
     key,
     name,
     namespace,
@@ -54,6 +49,8 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PodPlan {
       pid: spec.hostPID ? 'host' : spec.shareProcessNamespace ? 'pod' : 'container',
     },
     shmSizeBytes: SHM_SIZE_BYTES,
+    podIP: spec.hostNetwork ? facts.hostIP : facts.podIP,
+    hostIP: facts.hostIP,
     hosts: hostsFile({
       podIP: spec.hostNetwork ? facts.hostIP : facts.podIP,
       hostname,
@@ -63,11 +60,18 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PodPlan {
     }),
     resolvConf: resolvConf({ dnsPolicy: spec.dnsPolicy, dnsConfig: spec.dnsConfig, hostResolvConf: facts.hostResolvConf }),
     volumes,
-    containers: spec.containers.map((c, i) => planContainer(pod, i, facts, pdir)),
+    containers,
     restartPolicy: spec.restartPolicy,
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
     manifestHash: manifestHash(m),
   };
+  return { plan, errors: [] };
+}
+
+/** The absolute host path a hostPath volume names: relative paths resolve against the manifest's folder. */
+export function hostPathSource(path: string, manifestDir: string): string {
+  const abs = isAbsolute(path) ? normalize(path) : resolve(manifestDir, path);
+  return abs.length > 1 ? abs.replace(/\/+$/, '') : abs;
 }
 
 /** Kubernetes truncates a pod name used as hostname to 63 characters, then trims `-` and `.`. */
@@ -76,11 +80,7 @@ function truncateHostname(name: string): string {
 }
 
 function planVolume(v: NonNullable<PodManifest['spec']['volumes']>[number], pdir: string, manifestDir: string): PlannedVolume {
-  if (v.hostPath) {
-    const p = v.hostPath.path;
-    const abs = isAbsolute(p) ? normalize(p) : resolve(manifestDir, p);
-    return { name: v.name, kind: 'hostPath', source: abs.length > 1 ? abs.replace(/\/+$/, '') : abs, hostPathType: v.hostPath.type };
-  }
+  if (v.hostPath) return { name: v.name, kind: 'hostPath', source: hostPathSource(v.hostPath.path, manifestDir), hostPathType: v.hostPath.type };
   const out: PlannedVolume = { name: v.name, kind: 'emptyDir', source: join(pdir, 'volumes', v.name) };
   const size = v.emptyDir?.sizeLimit !== undefined ? parseQuantity(v.emptyDir.sizeLimit) : undefined;
   if (size?.ok) out.sizeLimitBytes = size.value;
@@ -88,7 +88,9 @@ function planVolume(v: NonNullable<PodManifest['spec']['volumes']>[number], pdir
   return out;
 }
 
-function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: string): PlannedContainer {
+type Fail = (path: (string | number)[], detail: string, hint: string) => void;
+
+function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: string, volumes: PlannedVolume[], fail: Fail): PlannedContainer {
   const m = pod.manifest;
   const c = m.spec.containers[index];
   const resolved = facts.images[c.image];
@@ -110,8 +112,9 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     config.Cmd,
   );
   if (argv.length === 0 && resolved)
-    throw new ManifestError(pod.file, ['spec', 'containers', index, 'command'], `container ${c.name} has no command: neither the manifest nor image ${c.image} sets one`, 'add `command: [...]` to the container', pod.line);
+    fail(['spec', 'containers', index, 'command'], `container ${c.name} has no command: neither the manifest nor image ${c.image} sets one`, 'add `command: [...]` to the container');
 
+  const byName = new Map(volumes.map((v) => [v.name, v]));
   const cdir = join(pdir, 'containers', c.name);
   return {
     name: c.name,
@@ -123,12 +126,13 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     argv,
     env: mergeEnv(parseImageEnv(config.Env), [...specEnv].map(([n, v]) => ({ name: n, value: v }))),
     workingDir: c.workingDir ?? (config.WorkingDir || '/'),
-    user: planUser(m, index, config.User),
+    ...planUser(pod, index, config.User, facts, fail),
     mounts: (c.volumeMounts ?? []).map((vm) => ({
       volume: vm.name,
       mountPath: vm.mountPath,
       readOnly: vm.readOnly === true,
       ...(vm.subPath ? { subPath: vm.subPath } : {}),
+      kind: mountKind(byName.get(vm.name), vm.subPath, facts),
     })),
     ports: (c.ports ?? []).map((p) => ({
       ...(p.name ? { name: p.name } : {}),
@@ -140,8 +144,20 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     stdin: c.stdin === true,
     tty: c.tty === true,
     stopSignal: normaliseSignal(config.StopSignal),
+    security: planSecurity(),
     dirs: { upper: join(cdir, 'upper'), work: join(cdir, 'work'), rootfs: join(cdir, 'rootfs'), logDir: join(pdir, 'logs', c.name), stateFile: join(cdir, 'state.json') },
   };
+}
+
+/**
+ * What a mount point is made as. A subPath that does not exist yet is a directory: the helper
+ * creates it beneath the volume (as the kubelet does); a hostPath that `apply` creates is what
+ * its type says.
+ */
+function mountKind(v: PlannedVolume | undefined, subPath: string | undefined, facts: HostFacts): MountKind {
+  if (!v || v.kind === 'emptyDir') return 'dir';
+  if (subPath) return facts.pathKinds[join(v.source, subPath)] ?? 'dir';
+  return facts.pathKinds[v.source] ?? (v.hostPathType === 'File' || v.hostPathType === 'FileOrCreate' ? 'file' : 'dir');
 }
 
 /** Image Env, then spec env: a later value for a name replaces the earlier one in its place. */
@@ -158,18 +174,30 @@ function mergeEnv(image: PlannedEnv[], spec: PlannedEnv[]): PlannedEnv[] {
   return out;
 }
 
-function planUser(m: PodManifest, index: number, imageUser: string | undefined): PlannedUser {
-  const csc = m.spec.containers[index].securityContext;
+function planUser(pod: LoadedPod, index: number, imageUser: string | undefined, facts: HostFacts, fail: Fail): { user?: PlannedUser } {
+  const m = pod.manifest;
+  const c = m.spec.containers[index];
+  const csc = c.securityContext;
   const psc = m.spec.securityContext;
   const runAsUser = csc?.runAsUser ?? psc?.runAsUser;
   const runAsGroup = csc?.runAsGroup ?? psc?.runAsGroup;
-  const user: PlannedUser = runAsUser !== undefined ? { uid: runAsUser } : parseImageUser(imageUser);
+  const req: UserRequest = runAsUser !== undefined ? { uid: runAsUser } : parseImageUser(imageUser);
   if (runAsGroup !== undefined) {
-    user.gid = runAsGroup;
-    delete user.group;
+    req.gid = runAsGroup;
+    delete req.group;
   }
-  if (psc?.supplementalGroups?.length) user.supplementalGroups = [...psc.supplementalGroups];
-  return user;
+  if (psc?.supplementalGroups?.length) req.supplementalGroups = [...psc.supplementalGroups];
+  const r = resolveUser(req, facts.imageAccounts[c.image]);
+  if ('user' in r) return { user: r.user };
+  if ('missing' in r) {
+    const file = r.missing.kind === 'user' ? '/etc/passwd' : '/etc/group';
+    fail(
+      ['spec', 'containers', index, 'image'],
+      `container ${c.name}: ${r.missing.kind} "${r.missing.name}" (the image's USER ${JSON.stringify(imageUser ?? '')}) is not in the image's ${file} (${c.image})`,
+      `set a numeric securityContext.runAs${r.missing.kind === 'user' ? 'User' : 'Group'}, or use an image that defines that ${r.missing.kind}`,
+    );
+  }
+  return {};
 }
 
 /** Downward API values (pkg/fieldpath): the paths rules.ts accepts. */

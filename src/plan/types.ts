@@ -1,8 +1,13 @@
-// The plan: everything `apply` will do for one pod, as data. `planPod(spec, facts)` is pure and
-// golden-tested; `podrun apply --dry-run -o json` prints it; runtime/apply.ts carries it out.
-import type { ImageConfig, PullPolicy } from '../images/types';
+// The plan: everything `apply` will do for one pod, as data. `planPod(manifest, facts)` is pure
+// and golden-tested; `podrun apply --dry-run -o json` prints it; runtime/apply.ts carries it out
+// and pod.json records it, so `exec` and `describe` read what the container really got.
+import type { ImageConfig, PullPolicy, ResolvedImage } from '../images/types';
+import type { Paths } from '../util/paths';
 
 export type NamespaceMode = 'pod' | 'host';
+
+/** What a mount point is made as inside the container; it must match the source. */
+export type MountKind = 'dir' | 'file';
 
 export interface PlannedVolume {
   name: string;
@@ -11,7 +16,7 @@ export interface PlannedVolume {
   kind: 'emptyDir' | 'hostPath';
   /** emptyDir medium Memory: a tmpfs mounted in the pod's mount namespace at `source`. */
   tmpfs?: { sizeBytes: number };
-  /** emptyDir sizeLimit on disk (recorded; enforcement comes with the supervision work). */
+  /** emptyDir sizeLimit on disk (recorded; enforcement comes with the resources work). */
   sizeLimitBytes?: number;
   /** hostPath type: '', Directory, DirectoryOrCreate, File, FileOrCreate, Socket, ... */
   hostPathType?: string;
@@ -24,9 +29,38 @@ export interface PlannedMount {
   readOnly: boolean;
   /** Relative path inside the volume; resolved at mount time without leaving the volume. */
   subPath?: string;
+  /** From the host facts: what the source is, so the mount point is made the same. */
+  kind: MountKind;
 }
 
 export type PlannedEnv = { name: string; value: string };
+
+/** The uid, gid and supplementary groups a container's processes (and `exec`) run as. */
+export interface PlannedUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
+/** A character device bound from the host's node at the same path (checked to be major:minor). */
+export interface PlannedDevice {
+  path: string;
+  major: number;
+  minor: number;
+}
+
+/** Everything the runtime gives a container besides its image and volumes. */
+export interface PlannedSecurity {
+  /** The capability bounding set, kernel names (`CAP_CHOWN`); root gets exactly these. */
+  capabilities: string[];
+  /** Size of the container's /dev tmpfs. */
+  devSizeBytes: number;
+  devices: PlannedDevice[];
+  /** Hidden: /dev/null over a file, an empty read-only tmpfs over a directory. */
+  maskedPaths: string[];
+  /** Bound read-only over themselves. */
+  readonlyPaths: string[];
+}
 
 export interface PlannedContainer {
   name: string;
@@ -44,14 +78,19 @@ export interface PlannedContainer {
   /** Final environment in order: image Env, then spec env with $(VAR) expanded. */
   env: PlannedEnv[];
   workingDir: string;
-  /** From securityContext, else the image's USER (names are looked up in the image's /etc/passwd at apply). */
-  user: { uid?: number; gid?: number; name?: string; group?: string; /** pod securityContext.supplementalGroups */ supplementalGroups?: number[] };
+  /**
+   * From securityContext, else the image's USER, with names looked up in the image's own
+   * /etc/passwd and /etc/group. Undefined only in a dry run whose image is not in the store and
+   * whose user needs a name looked up.
+   */
+  user?: PlannedUser;
   mounts: PlannedMount[];
   ports: { name?: string; containerPort: number; protocol: string; hostPort?: number; hostIP?: string }[];
   stdin: boolean;
   tty: boolean;
   /** Signal name used to stop it (image StopSignal or SIGTERM). */
   stopSignal: string;
+  security: PlannedSecurity;
   dirs: { upper: string; work: string; rootfs: string; logDir: string; stateFile: string };
 }
 
@@ -61,10 +100,17 @@ export interface PodPlan {
   namespace: string;
   uid: string;
   hostname: string;
-  /** Lasting pod dir and its init layer (etc/hosts, etc/hostname, etc/resolv.conf). */
+  /**
+   * `lasting`: spec, uppers, emptyDirs, logs, exit records (under the root); `live`: what a reboot
+   * may forget (under the run root); `init`: the init layer (etc/hosts, etc/hostname,
+   * etc/resolv.conf); `shm`: the pod's /dev/shm mount point.
+   */
   dirs: { lasting: string; live: string; init: string; shm: string };
   namespaces: { net: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode; pid: 'container' | 'pod' | 'host' };
   shmSizeBytes: number;
+  /** The pod's address (status.podIP) and the host's (status.hostIP). */
+  podIP: string;
+  hostIP: string;
   hosts: string;
   resolvConf: string;
   volumes: PlannedVolume[];
@@ -73,4 +119,34 @@ export interface PodPlan {
   terminationGracePeriodSeconds: number;
   /** Hash of the normalised manifest: equal hash => `pod/NAME unchanged`. */
   manifestHash: string;
+}
+
+/** An image's account databases, for resolving user and group names (facts, read from its layers). */
+export interface ImageAccounts {
+  passwd: { name: string; uid: number; gid: number }[];
+  group: { name: string; gid: number; members: string[] }[];
+}
+
+/** Facts about this host and the pod's images: everything the pure planner needs to know. */
+export interface HostFacts {
+  paths: Paths;
+  /** The pod uid to use (apply makes one; a re-apply keeps the old one). */
+  uid: string;
+  /** Resolved images by reference as written in the manifest; undefined when absent (dry run). */
+  images: Record<string, ResolvedImage | undefined>;
+  /** /etc/passwd and /etc/group of each resolved image, by reference as written. */
+  imageAccounts: Record<string, ImageAccounts | undefined>;
+  /**
+   * What each hostPath source (and each `source/subPath` a mount names) is on the host now:
+   * absent paths are left out. Keys are absolute paths as `hostPathSource` computes them.
+   */
+  pathKinds: Record<string, MountKind>;
+  /** Contents of the host's /etc/resolv.conf, or ''. */
+  hostResolvConf: string;
+  podIP: string;
+  hostIP: string;
+  /** Folder of the manifest: relative hostPath paths resolve against it. */
+  manifestDir: string;
+  /** What `spec.nodeName` reads as through a fieldRef (the host's name); '' when not given. */
+  nodeName: string;
 }

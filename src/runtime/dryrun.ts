@@ -2,18 +2,17 @@
 // root. Images are looked up read-only in the store; an absent one stays unresolved in the plan.
 import { join } from 'path';
 import type { ResolvedImage } from '../images/types';
-import type { Paths } from '../util/paths';
-import type { PodPlan } from '../plan/types';
 import type { LoadedPod } from '../manifest/load';
-import { PodManifest, readPodRecord } from '../state/records';
-import { ApplyAction, hostFacts, manifestName } from './apply';
+import { manifestHash, planPod } from '../plan/plan';
+import type { PodPlan } from '../plan/types';
+import { readPodRecord } from '../state/pod-records';
+import type { ManifestError } from '../util/errors';
+import { podKey, type Paths } from '../util/paths';
 import { randomUuid } from '../util/uuid';
+import { applyAction, type ApplyAction } from './apply-action';
+import { gatherFacts } from './facts';
 
-export interface DryRunResult {
-  action: ApplyAction;
-  plan: PodPlan;
-  unresolvedImages: string[];
-}
+export type DryRunResult = { action: ApplyAction; plan: PodPlan; unresolvedImages: string[] } | { plan?: undefined; errors: ManifestError[] };
 
 async function lookupImage(paths: Paths, ref: string): Promise<ResolvedImage | undefined> {
   try {
@@ -29,29 +28,17 @@ async function lookupImage(paths: Paths, ref: string): Promise<ResolvedImage | u
   }
 }
 
-export async function dryRunPlans(paths: Paths, pods: LoadedPod[]): Promise<DryRunResult[]> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { planPod, manifestHash } = require('../plan/plan') as {
-    planPod(pod: LoadedPod, facts: Record<string, unknown>): PodPlan;
-    manifestHash(m: unknown): string;
-  };
-  const out: DryRunResult[] = [];
-  for (const pod of pods) {
-    const m = pod.manifest as unknown as PodManifest;
-    const { key } = manifestName(m);
-    const images: Record<string, ResolvedImage> = {};
-    const unresolved: string[] = [];
-    for (const c of m.spec.containers as { image: string }[]) {
-      if (c.image in images || unresolved.includes(c.image)) continue;
-      const r = await lookupImage(paths, c.image);
-      if (r) images[c.image] = r;
-      else unresolved.push(c.image);
-    }
-    const existing = readPodRecord(paths, key);
-    const hash = manifestHash(pod.manifest);
-    const action: ApplyAction = !existing ? 'created' : existing.plan.manifestHash === hash ? 'unchanged' : 'configured';
-    const plan = planPod(pod, hostFacts(paths, pod, images, existing?.uid ?? randomUuid()));
-    out.push({ action, plan, unresolvedImages: unresolved });
+export async function dryRunPlan(paths: Paths, pod: LoadedPod): Promise<DryRunResult> {
+  const m = pod.manifest;
+  const images: Record<string, ResolvedImage | undefined> = {};
+  const unresolved: string[] = [];
+  for (const c of m.spec.containers) {
+    if (c.image in images) continue;
+    images[c.image] = await lookupImage(paths, c.image);
+    if (!images[c.image]) unresolved.push(c.image);
   }
-  return out;
+  const existing = readPodRecord(paths, podKey(m.metadata.namespace, m.metadata.name));
+  const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid()));
+  if (!r.plan) return r;
+  return { action: applyAction(existing, manifestHash(m)), plan: r.plan, unresolvedImages: unresolved };
 }

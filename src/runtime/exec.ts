@@ -1,24 +1,14 @@
-// What `podrun exec` needs: find the pod record and the container, check the container's process
-// is the one recorded (pid + start time), and turn the plan + flags into podrun-helper's argv.
+// What `exec`, `logs` and `commit` need to find a container: the record's container (named, the
+// default-container annotation, or the first), its process if it runs now (pid + start time),
+// and the user it runs as, as recorded in the plan.
 // Kept free of heavy imports: `exec` is on the benchmark's hot path (node start + this + helper).
 import { ConflictError, NotFoundError, UsageError } from '../util/errors';
-import type { PlannedContainer } from '../plan/types';
-// Submodules rather than '../state' (index): exec loads only what it uses.
-import { readContainerState, liveContainerProcess, type PodRecord } from '../state/records';
+import type { PlannedContainer, PlannedUser } from '../plan/types';
+import type { PodRecord } from '../state/pod-records';
 import type { ProcessIdentity } from '../state/proc';
-import { parsePodAddress, type PodAddress } from '../state/address';
-import { resolveUser } from './users';
+import { helper, liveContainerProcess } from './helper';
 
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
-
-/** `POD`, `POD/CONTAINER` or `pod/POD`, plus `-c CONTAINER` (which must agree with the slash form). */
-export function containerAddress(arg: string | undefined, cFlag: string | undefined, namespace: string, usage: string): PodAddress {
-  if (!arg) throw new UsageError('a pod name is required', `usage: ${usage}`);
-  const a = parsePodAddress(arg, namespace, { allowContainer: true });
-  if (cFlag !== undefined && a.container !== undefined && cFlag !== a.container)
-    throw new UsageError(`'${arg}' and -c ${cFlag} name different containers`, 'name the container once');
-  return cFlag !== undefined ? { ...a, container: cFlag } : a;
-}
 
 /**
  * Picks the container: the one named, else the default-container annotation, else (when
@@ -52,7 +42,7 @@ export function pickContainer(
 
 /** The container's process if it runs now (pid + start time verified); otherwise a ConflictError saying why not. */
 export function requireRunningContainer(podName: string, c: PlannedContainer): ProcessIdentity {
-  const st = readContainerState(c);
+  const st = helper.readContainerState(c);
   const id = liveContainerProcess(st);
   if (id) return id;
   const what = `container "${c.name}" in pod "${podName}" is not running`;
@@ -62,47 +52,15 @@ export function requireRunningContainer(podName: string, c: PlannedContainer): P
   throw new ConflictError(`${what}${how}`, `see 'podrun logs ${podName}/${c.name}'`);
 }
 
-export interface ExecOptions {
-  tty: boolean;
-  stdin: boolean;
-  workdir?: string;
-  /** `K=V` overrides, in order. */
-  env: string[];
-  command: string[];
-}
-
-const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** The environment the command gets: the container's planned env, then -e overrides (same name replaces). */
-export function execEnv(c: PlannedContainer, overrides: string[], tty: boolean): string[] {
-  const env = new Map<string, string>();
-  for (const e of c.env) env.set(e.name, e.value);
-  // docker exec does the same: a PATH when the image has none, TERM for a terminal
-  if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH.slice(5));
-  if (tty && !env.has('TERM')) env.set('TERM', 'xterm');
-  for (const kv of overrides) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new UsageError(`-e ${kv}: expected NAME=value`, 'e.g. -e DEBUG=1');
-    env.set(kv.slice(0, eq), kv.slice(eq + 1));
-  }
-  return [...env].map(([k, v]) => `${k}=${v}`);
-}
-
-/** podrun-helper's argv for `exec` (docs/protocol.md, "exec"). */
-export function helperExecArgs(podName: string, c: PlannedContainer, proc: ProcessIdentity, o: ExecOptions): string[] {
-  if (o.command.length === 0) throw new UsageError('no command given', 'put the command after --, e.g. podrun exec web -- sh');
-  if (o.workdir !== undefined && !o.workdir.startsWith('/'))
-    throw new UsageError(`-w ${o.workdir}: the working directory must be an absolute path`);
-  const args = ['exec', '--pid', String(proc.pid), '--start-time', String(proc.startTime)];
-  if (o.tty) args.push('--tty');
-  if (o.stdin) args.push('--stdin');
-  const cwd = o.workdir ?? (c.workingDir || '/');
-  args.push('--cwd', cwd);
-  // The same resolution apply used for the container (names and group membership from the
-  // image's own /etc/passwd and /etc/group), so exec runs as the container's user.
-  const u = resolveUser(c.user, c.image.layerDirs ?? [], { pod: podName, container: c.name, image: c.image.ref });
-  args.push('--user', `${u.uid}:${u.gid}${u.groups.length ? `:${u.groups.join(',')}` : ''}`);
-  for (const kv of execEnv(c, o.env, o.tty)) args.push('--env', kv);
-  args.push('--', ...o.command);
-  return args;
+/**
+ * The user the container runs as: recorded in the plan. A pod made by podrun 0.1 recorded only
+ * what the manifest asked for; its names are resolved against the image, as podrun 0.1 did.
+ */
+export function containerUser(c: PlannedContainer): PlannedUser {
+  if (c.user) return c.user;
+  const { imageAccounts } = require('./facts') as typeof import('./facts');
+  const { parseImageUser, resolveUser } = require('../plan/users') as typeof import('../plan/users');
+  const legacy = (c as { legacyUserRequest?: import('../plan/users').UserRequest }).legacyUserRequest;
+  const r = resolveUser(legacy ?? parseImageUser(c.image.config?.User), imageAccounts(c.image.layerDirs ?? []));
+  return 'user' in r ? r.user : { uid: 0, gid: 0, groups: [] };
 }

@@ -1,6 +1,15 @@
-// Host facts the planner needs (it is pure; these are the only host reads apply feeds it).
-import { readFileSync } from 'fs';
-import { networkInterfaces } from 'os';
+// Facts for the pure planner: the only host reads that planning depends on, gathered in one
+// step before it (read-only, so `apply --dry-run` gathers them too). What is learned here is
+// recorded in the plan, so later commands (exec, describe) never look it up again.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, statSync } from 'fs';
+import { hostname, networkInterfaces } from 'os';
+import { dirname, join } from 'path';
+import type { ResolvedImage } from '../images/types';
+import type { LoadedPod } from '../manifest/load';
+import { hostPathSource } from '../plan/plan';
+import type { HostFacts, ImageAccounts, MountKind } from '../plan/types';
+import { parseGroup, parsePasswd } from '../plan/users';
+import type { Paths } from '../util/paths';
 
 /** The host's first non-loopback IPv4 address (what kubectl shows as the node's IP), else 127.0.0.1. */
 export function hostIPv4(): string {
@@ -17,10 +26,118 @@ export function podIPFor(hostNetwork: boolean, hostIP: string): string {
   return hostNetwork ? hostIP : '127.0.0.1';
 }
 
-export function hostResolvConf(): string | undefined {
+export function hostResolvConf(): string {
   try {
     return readFileSync('/etc/resolv.conf', 'utf8');
   } catch {
+    return '';
+  }
+}
+
+/**
+ * The file `rel` (e.g. etc/passwd) from the topmost layer that has it, lowest-first `layers`.
+ * A whiteout (overlay char device 0:0 or an OCI `.wh.` file) above hides lower copies. The file is
+ * opened with O_NOFOLLOW and must be a regular file, so a symlink in an image cannot make podrun
+ * read a host file.
+ */
+export function readImageFile(layers: readonly string[], rel: string): string | undefined {
+  const slash = rel.lastIndexOf('/');
+  const dir = rel.slice(0, slash + 1);
+  const base = rel.slice(slash + 1);
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const p = join(layers[i], rel);
+    try {
+      lstatSync(join(layers[i], dir, `.wh.${base}`));
+      return undefined;
+    } catch {
+      /* no OCI whiteout */
+    }
+    let fd: number;
+    try {
+      const st = lstatSync(p);
+      if (st.isCharacterDevice() && st.rdev === 0) return undefined; // overlay whiteout
+      if (!st.isFile()) continue;
+      fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch {
+      continue;
+    }
+    try {
+      if (!fstatSync(fd).isFile()) return undefined;
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return undefined;
+}
+
+/** An image's /etc/passwd and /etc/group, parsed. */
+export function imageAccounts(layers: readonly string[]): ImageAccounts {
+  return { passwd: parsePasswd(readImageFile(layers, 'etc/passwd') ?? ''), group: parseGroup(readImageFile(layers, 'etc/group') ?? '') };
+}
+
+function kindOf(p: string, follow: boolean): MountKind | undefined {
+  try {
+    const st = follow ? statSync(p) : lstatSync(p);
+    if (!follow && st.isSymbolicLink()) return undefined;
+    return st.isDirectory() ? 'dir' : 'file';
+  } catch {
     return undefined;
   }
+}
+
+/**
+ * What each hostPath source is (following symlinks, as the helper opens it), and each
+ * `source/subPath` a mount names: walked without following symlinks, since the helper resolves a
+ * subPath beneath its volume (a symlink there resolves, or is refused, inside).
+ */
+export function hostPathKinds(pod: LoadedPod, manifestDir: string): Record<string, MountKind> {
+  const out: Record<string, MountKind> = {};
+  const sources = new Map<string, string>();
+  for (const v of pod.manifest.spec.volumes ?? []) {
+    if (!v.hostPath) continue;
+    const src = hostPathSource(v.hostPath.path, manifestDir);
+    sources.set(v.name, src);
+    const k = kindOf(src, true);
+    if (k) out[src] = k;
+  }
+  for (const c of pod.manifest.spec.containers)
+    for (const m of c.volumeMounts ?? []) {
+      const src = sources.get(m.name);
+      if (!src || !m.subPath) continue;
+      let p = src;
+      let kind: MountKind | undefined = 'dir';
+      for (const part of m.subPath.split('/').filter((s) => s && s !== '.')) {
+        p = join(p, part);
+        if (kind !== 'dir') break;
+        kind = kindOf(p, false);
+      }
+      if (kind) out[join(src, m.subPath)] = kind;
+    }
+  return out;
+}
+
+/** Folder a pod's relative hostPath paths resolve against: the manifest's, or the cwd for stdin. */
+export function manifestDirOf(pod: LoadedPod): string {
+  return pod.file === '<stdin>' ? process.cwd() : dirname(pod.file);
+}
+
+/** Everything planPod needs to know about this host and the pod's images. */
+export function gatherFacts(paths: Paths, pod: LoadedPod, images: Record<string, ResolvedImage | undefined>, uid: string): HostFacts {
+  const hostIP = hostIPv4();
+  const manifestDir = manifestDirOf(pod);
+  const accounts: Record<string, ImageAccounts | undefined> = {};
+  for (const [ref, img] of Object.entries(images)) accounts[ref] = img ? imageAccounts(img.layerDirs) : undefined;
+  return {
+    paths,
+    uid,
+    images,
+    imageAccounts: accounts,
+    pathKinds: hostPathKinds(pod, manifestDir),
+    hostResolvConf: hostResolvConf(),
+    nodeName: hostname(),
+    hostIP,
+    podIP: podIPFor(pod.manifest.spec.hostNetwork === true, hostIP),
+    manifestDir,
+  };
 }

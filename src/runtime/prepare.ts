@@ -1,15 +1,14 @@
 // Everything apply creates on disk before the monitor runs: the pod dirs, the init layer, each
-// container's upper/work/rootfs/log dirs, emptyDirs, and hostPath checks. Every creation is
+// container's upper/work/rootfs/log dirs, emptyDirs, hostPath checks and the hostPaths that are
+// created (DirectoryOrCreate, FileOrCreate). Every creation is
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, realpathSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, realpathSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestError } from '../util/errors';
 import { deniedHostPath } from '../manifest/rules';
 import type { PlannedVolume, PodPlan } from '../plan/types';
-import type { MountKind } from './launch';
 
 export interface Prepared {
-  mountKinds: MountKind[][];
   /** Removes what was created, newest first. Never throws. */
   undo(): void;
 }
@@ -20,14 +19,6 @@ interface Where {
   volumeIndex: (name: string) => number;
   /** podrun's state dirs, refused as hostPaths also when a symlink leads there. */
   stateDirs?: string[];
-}
-
-function lstatOrUndefined(p: string): Stats | undefined {
-  try {
-    return lstatSync(p);
-  } catch {
-    return undefined;
-  }
 }
 
 function statOrUndefined(p: string): Stats | undefined {
@@ -75,18 +66,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
         mkdirOwned(v.source, 0o777);
       } else checkHostPath(v, where, undo);
     }
-    const volumes = new Map(plan.volumes.map((v) => [v.name, v]));
-    const mountKinds = plan.containers.map((c) =>
-      c.mounts.map((m): MountKind => {
-        const v = volumes.get(m.volume)!;
-        if (m.subPath) return subPathKind(v.source, m.subPath);
-        // stat, not lstat: the helper opens the source following symlinks (a hostPath such as
-        // /var/run may be a symlink to a directory)
-        const st = statOrUndefined(v.source);
-        return st && !st.isDirectory() ? 'file' : 'dir';
-      }),
-    );
-    return { mountKinds, undo: rollback };
+    return { undo: rollback };
   } catch (e) {
     rollback();
     throw e;
@@ -160,21 +140,4 @@ function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): vo
       type === 'Directory' ? 'create it first, or use type DirectoryOrCreate' : type === 'File' ? 'create it first, or use type FileOrCreate' : `hostPath type ${type} needs an existing ${test[1]}`,
     );
   if (!test[0](st!)) fail(`${v.source} is not ${test[1]} (type ${type})`, 'point hostPath.path at the right thing, or change hostPath.type');
-}
-
-/**
- * A subPath's mount point kind. A missing subPath is a directory: the helper creates it (as the
- * kubelet does) beneath the volume root with openat2, where a symlink swapped in meanwhile
- * cannot lead it out; creating it here would race with a container that shares the volume.
- */
-function subPathKind(root: string, subPath: string): MountKind {
-  let p = root;
-  const parts = subPath.split('/').filter((s) => s && s !== '.');
-  for (let i = 0; i < parts.length; i++) {
-    p = join(p, parts[i]);
-    const st = lstatOrUndefined(p);
-    if (!st || st.isSymbolicLink()) return 'dir'; // the helper creates it, or resolves (and refuses) it beneath the root
-    if (i === parts.length - 1) return st.isDirectory() ? 'dir' : 'file';
-  }
-  return 'dir';
 }

@@ -7,8 +7,9 @@ import { join } from 'path';
 import { PodrunError } from '../util/errors';
 import { Paths, lastingPodDir, livePodDir } from '../util/paths';
 import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
-import { MonitorInfo, PodRecord, readMonitorInfo, readPodRecord, liveContainerProcess, snapshotPod, writePodRecord } from '../state/records';
-import { readJsonIfExists } from '../state/atomic';
+import { PodRecord, readPodRecord, writePodRecord } from '../state/pod-records';
+import { helper, liveContainerProcess, monitorProcesses } from './helper';
+import { readMonitorFile } from './helper/state-files';
 
 export interface SignalOps {
   pidfdOpen(pid: number): number;
@@ -78,14 +79,15 @@ export interface StopOptions {
 export async function stopPod(record: PodRecord | undefined, pod: string, opts: StopOptions = {}): Promise<void> {
   const ops = opts.ops ?? defaultOps();
   const grace = opts.gracePeriodSeconds ?? record?.plan.terminationGracePeriodSeconds ?? 30;
-  const monitor = record ? readMonitorInfo(record.plan) : readJsonIfExists<MonitorInfo>(join(pod, 'monitor.json'));
+  const { monitor, pause } = monitorProcesses(record ? helper.readMonitorFile(record.plan) : readMonitorFile(pod));
+  const liveContainers = (r: PodRecord) =>
+    r.plan.containers.flatMap((c) => {
+      const id = liveContainerProcess(helper.readContainerState(c));
+      return id ? [{ id, stopSignal: c.stopSignal }] : [];
+    });
 
   if (record) {
-    const snap = snapshotPod(record);
-    const running = snap.containers.flatMap((c) => {
-      const id = liveContainerProcess(c.state);
-      return id ? [{ id, sig: grace === 0 ? constants.signals.SIGKILL : signalNumber(c.plan.stopSignal) }] : [];
-    });
+    const running = liveContainers(record).map((c) => ({ id: c.id, sig: grace === 0 ? constants.signals.SIGKILL : signalNumber(c.stopSignal) }));
     for (const r of running) signalProcess(r.id, r.sig, ops);
     const left = await waitGone(
       running.map((r) => r.id),
@@ -102,20 +104,12 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
     await waitGone(left, Date.now() + 5000);
   }
   // Without its monitor (crashed, or SIGKILLed above) the pause process would linger.
-  if (monitor?.pausePid && monitor.pauseStartTime !== undefined) {
-    const pause = { pid: monitor.pausePid, startTime: monitor.pauseStartTime };
-    if (isAlive(pause)) {
-      signalProcess(pause, constants.signals.SIGKILL, ops);
-      await waitGone([pause], Date.now() + 5000);
-    }
+  if (pause && isAlive(pause)) {
+    signalProcess(pause, constants.signals.SIGKILL, ops);
+    await waitGone([pause], Date.now() + 5000);
   }
-  if (record) {
-    // A container the monitor never reported (it died mid-start) may still run: kill it too.
-    for (const c of snapshotPod(record).containers) {
-      const id = liveContainerProcess(c.state);
-      if (id) signalProcess(id, constants.signals.SIGKILL, ops);
-    }
-  }
+  // A container the monitor never reported (it died mid-start) may still run: kill it too.
+  if (record) for (const c of liveContainers(record)) signalProcess(c.id, constants.signals.SIGKILL, ops);
 }
 
 /** Mount points at or below `dir` in this mount namespace (there should be none). */

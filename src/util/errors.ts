@@ -33,11 +33,20 @@ export class ManifestError extends PodrunError {
   }
 }
 
-/** Several spec errors reported at once; the CLI prints each with its hint. */
+/**
+ * A manifest that is valid on its own but cannot run with what this host has (an image without a
+ * command, a user the image does not define): found while planning, exit 1 as any runtime failure.
+ */
+export class PlanError extends ManifestError {
+  override exitCode = 1;
+}
+
+/** Several manifest problems reported at once; the CLI prints each with its hint. */
 export class ManifestErrors extends PodrunError {
-  override exitCode = 2;
+  override exitCode: number;
   constructor(readonly errors: ManifestError[]) {
     super(errors.map((e) => e.message).join('\n'));
+    this.exitCode = Math.max(1, ...errors.map((e) => e.exitCode));
   }
 }
 

@@ -1,10 +1,30 @@
 // The only file that loads the addon. Everything else takes a `PodrunNative` (or the narrower
 // interface it needs) so unit tests can pass a fake, while integration tests run it for real.
+// The addon and podrun-helper are one build (node-gyp makes both); its protocol version must be
+// the one this code speaks, so a stale build/Release is refused instead of misbehaving.
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { PodrunError, SyscallError } from './errors';
+import { errnoName } from './errno';
+
+/** The native contract this code speaks: `PODRUN_PROTOCOL` in addon/src/protocol.h. */
+export const NATIVE_PROTOCOL = 2;
+
+/** Where the native build lives: build/Release from source, else the prebuilds. */
+export const NATIVE_ROOT = join(__dirname, '..', '..', '..');
+export const NATIVE_DIRS = [join(NATIVE_ROOT, 'build', 'Release'), join(NATIVE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`)];
+
+/** The error for a native build that speaks another protocol version than this code. */
+export function staleBuildError(what: string, found: number | string): PodrunError {
+  return new PodrunError(
+    `${what} speaks native protocol ${found}, this podrun expects ${NATIVE_PROTOCOL}: the native build is stale`,
+    'rebuild it: `npm run build:native` (or `npm ci`) in the podrun folder',
+  );
+}
 
 export interface PodrunNative {
+  /** PODRUN_PROTOCOL of the build. */
+  readonly protocolVersion: number;
   mknod(path: string, mode: number, dev: number): void;
   makedev(major: number, minor: number): number;
   lsetxattr(path: string, name: string, value: Buffer): void;
@@ -29,21 +49,22 @@ export const LOCK_EX = 2;
 export const LOCK_NB = 4;
 export const LOCK_UN = 8;
 
-const addonRoot = join(__dirname, '..', '..', '..');
 let loaded: PodrunNative | undefined;
 
-/** Turns the addon's ErrnoException-shaped errors into SyscallError. */
+/** Turns the addon's {errno, syscall, path} errors into SyscallError. */
 function wrap<T extends object>(raw: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, fn] of Object.entries(raw)) {
-    if (typeof fn !== 'function') continue;
+    if (typeof fn !== 'function') {
+      out[k] = fn;
+      continue;
+    }
     out[k] = (...args: unknown[]) => {
       try {
         return (fn as (...a: unknown[]) => unknown)(...args);
       } catch (e) {
-        const err = e as { code?: string; errno?: number; syscall?: string; path?: string };
-        if (err && typeof err.code === 'string' && typeof err.errno === 'number')
-          throw new SyscallError(err.code, err.errno, err.syscall ?? k, err.path);
+        const err = e as { errno?: number; syscall?: string; path?: string };
+        if (err && typeof err.errno === 'number') throw new SyscallError(errnoName(err.errno), err.errno, err.syscall ?? k, err.path);
         throw e;
       }
     };
@@ -53,32 +74,21 @@ function wrap<T extends object>(raw: T): T {
 
 export function native(): PodrunNative {
   if (!loaded) {
+    let raw: PodrunNative;
     try {
       // A local build is the common case: load it directly and skip node-gyp-build's directory
       // scan (a few ms on every `exec`); prebuilds are found by node-gyp-build.
-      const local = join(addonRoot, 'build', 'Release', 'podrun_native.node');
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const raw = existsSync(local) ? require(local) : (require('node-gyp-build') as (dir: string) => unknown)(addonRoot);
-      loaded = wrap(raw as PodrunNative);
+      const local = join(NATIVE_DIRS[0], 'podrun_native.node');
+      raw = (existsSync(local) ? require(local) : (require('node-gyp-build') as (dir: string) => unknown)(NATIVE_ROOT)) as PodrunNative;
     } catch (e) {
       throw new PodrunError(
         `failed to load podrun_native.node, checked: build/Release, prebuilds/${process.platform}-${process.arch} (${(e as Error).message})`,
         'run `npm ci` (or `npm run build:native`) in the podrun folder to build the native addon',
       );
     }
+    // A build from before versioning has no protocolVersion: it is protocol 1.
+    if (raw.protocolVersion !== NATIVE_PROTOCOL) throw staleBuildError('podrun_native.node', raw.protocolVersion ?? 1);
+    loaded = wrap(raw);
   }
   return loaded;
-}
-
-/** Path of the podrun-helper executable (monitor, pause, exec), built beside the addon. */
-export function helperPath(): string {
-  const candidates = [
-    join(addonRoot, 'build', 'Release', 'podrun-helper'),
-    join(addonRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'podrun-helper'),
-  ];
-  for (const c of candidates) if (existsSync(c)) return c;
-  throw new PodrunError(
-    `podrun-helper not found, checked: ${candidates.join(', ')}`,
-    'run `npm ci` (or `npm run build:native`) in the podrun folder to build it',
-  );
 }

@@ -136,7 +136,9 @@ describe('apply (CLI)', function () {
       const g = writeManifest(dir, 'ghost.yaml', podManifest('ghost', { containers: [{ name: 'c', image: 'busybox:ghost', command: ['true'] }] }));
       const gr = s!.run(['apply', '-f', g]);
       expect(gr.code).to.equal(1);
-      expect(gr.stderr.split('\n')[0]).to.equal('error: pod/ghost: container c: user "ghost" is not in the image\'s /etc/passwd (busybox:ghost)');
+      const first = gr.stderr.split('\n')[0];
+      expect(first.startsWith(`error: ${g}:`), first).to.equal(true);
+      expect(first).to.match(/:\d+: spec\.containers\[0\]\.image: container c: user "ghost" \(the image's USER "ghost"\) is not in the image's \/etc\/passwd \(busybox:ghost\)$/);
       expect(existsSync(join(s!.root, 'pods', 'default_ghost'))).to.equal(false);
     });
 

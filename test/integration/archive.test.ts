@@ -9,6 +9,7 @@ import { gzipSync } from 'zlib';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
 import { isRoot, podrun, tempRoot } from '../helpers/cli';
 import { openStore } from '../../src/images/store';
+import { resolveImage } from '../../src/images/resolve';
 
 const haveSkopeo = () => spawnSync('skopeo', ['--version']).status === 0;
 const ls = (d: string) => (existsSync(d) ? readdirSync(d).sort() : []);
@@ -48,7 +49,7 @@ describe('image archives: save and load', function () {
 
   it('save -> load into a fresh root gives the same digests and the same files', async () => {
     expect(podrun(rootA(), ['import', '-c', 'CMD ["/bin/sh"]', rootfs, 'busybox:test']).code).to.equal(0);
-    const before = await storeOf(rootA()).resolveImage('busybox:test', { policy: 'Never' });
+    const before = await resolveImage(storeOf(rootA()), 'busybox:test', { policy: 'Never' });
     const file = join(t.root, 'bb.tar');
     const s = podrun(rootA(), ['save', '-o', file, 'busybox:test']);
     expect(s.code, s.stderr).to.equal(0);
@@ -66,7 +67,7 @@ describe('image archives: save and load', function () {
     const l = podrun(rootB(), ['load', '-i', file]);
     expect(l.code, l.stderr).to.equal(0);
     expect(l.stdout).to.equal('Loaded image: docker.io/library/busybox:test\n');
-    const after = await storeOf(rootB()).resolveImage('busybox:test', { policy: 'Never' });
+    const after = await resolveImage(storeOf(rootB()), 'busybox:test', { policy: 'Never' });
     expect(after.imageId).to.equal(before.imageId);
     expect(after.manifestDigest).to.equal(before.manifestDigest);
     expect(after.config.Cmd).to.deep.equal(['/bin/sh']);
@@ -119,8 +120,8 @@ describe('image archives: save and load', function () {
     const l = podrun(rootB(), ['load', '-i', da]);
     expect(l.code, l.stderr).to.equal(0);
     expect(l.stdout).to.equal('Loaded image: docker.io/team/app:v1\n');
-    const a = await storeOf(rootA()).resolveImage('busybox:test', { policy: 'Never' });
-    const b = await storeOf(rootB()).resolveImage('team/app:v1', { policy: 'Never' });
+    const a = await resolveImage(storeOf(rootA()), 'busybox:test', { policy: 'Never' });
+    const b = await resolveImage(storeOf(rootB()), 'team/app:v1', { policy: 'Never' });
     expect(b.imageId).to.equal(a.imageId);
     expect(tree(b.layerDirs[0])).to.deep.equal(tree(a.layerDirs[0]));
     // gzip-compressed archives load too.
@@ -138,7 +139,7 @@ describe('image archives: save and load', function () {
     const l = podrun(rootB(), ['load', '-i', layout]);
     expect(l.code, l.stderr).to.equal(0);
     expect(l.stdout).to.equal('Loaded image: localhost:5000/team/app:dev\n');
-    const b = await storeOf(rootB()).resolveImage('localhost:5000/team/app:dev', { policy: 'Never' });
+    const b = await resolveImage(storeOf(rootB()), 'localhost:5000/team/app:dev', { policy: 'Never' });
     expect(existsSync(join(b.layerDirs[0], 'bin', 'busybox'))).to.equal(true);
   });
 

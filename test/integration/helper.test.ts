@@ -9,9 +9,26 @@ import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
 import { mountPoints } from '../helpers/leaks';
-import { helperPath } from '../../src/util/native';
+import { helperPath } from '../../src/runtime/helper/binary';
+import { encodeCapabilities, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
+import { planSecurity } from '../../src/plan/security';
+import { NATIVE_PROTOCOL } from '../../src/util/native';
+
+/** The policy directives every container block carries: the plan's defaults. */
+function policyDirectives(): string[][] {
+  const s = planSecurity();
+  return [
+    ['caps', encodeCapabilities(s.capabilities)],
+    ['devsize', String(s.devSizeBytes)],
+    ...s.devices.map((d) => ['device', d.path, String(d.major), String(d.minor)]),
+    ...s.maskedPaths.map((p) => ['maskpath', p]),
+    ...s.readonlyPaths.map((p) => ['readonlypath', p]),
+  ];
+}
 
 interface Handshake {
+  /** The helper's protocol (sync 0); `lines` holds the records after it. */
+  protocol?: number;
   lines: string[];
   pause?: { pid: number; startTime: number };
   started: Map<string, { pid: number; startTime: number }>;
@@ -91,8 +108,12 @@ function runMonitor(launch: string): Promise<Handshake> {
     fd3.on('end', () => {
       child.unref();
       for (const line of buf.split('\n').filter(Boolean)) {
-        hs.lines.push(line);
         const f = line.split(' ');
+        if (f[0] === 'podrun-helper') {
+          hs.protocol = Number(f[1]);
+          continue;
+        }
+        hs.lines.push(line);
         if (f[0] === 'pause') hs.pause = { pid: Number(f[1]), startTime: Number(f[2]) };
         else if (f[0] === 'started') hs.started.set(f[1], { pid: Number(f[2]), startTime: Number(f[3]) });
         else if (f[0] === 'failed') hs.failed.set(f[1], f.slice(2).join(' '));
@@ -108,7 +129,7 @@ function exec(pod: Pod, name: string, cmd: string[], extra: string[] = []) {
   if (!s) throw new Error(`${name} did not start: ${pod.hs.lines.join(' | ')}`);
   const r = spawnSync(
     helperPath(),
-    ['exec', '--pid', String(s.pid), '--start-time', String(s.startTime), '--env', PATH_ENV, ...extra, '--', ...cmd],
+    ['exec', '--protocol', String(NATIVE_PROTOCOL), '--pid', String(s.pid), '--start-time', String(s.startTime), '--env', PATH_ENV, ...extra, '--', ...cmd],
     { encoding: 'utf8', timeout: 20_000 },
   );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -150,7 +171,7 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     mkdirSync(join(init, 'etc'), { recursive: true });
     writeFileSync(join(init, 'etc', 'hostname'), 'hostname-file\n');
     mkdirSync(join(dir, 'shm'), { recursive: true });
-    const d: string[][] = [['podrun-launch-v1'], ['key', `default_pod${seq}`], ['hostname', `pod${seq}`]];
+    const d: string[][] = [[LAUNCH_MAGIC], ['key', `default_pod${seq}`], ['hostname', `pod${seq}`]];
     d.push(['ns', 'net', 'pod'], ['ns', 'ipc', opts.ipc ?? 'pod'], ['ns', 'uts', 'pod'], ['ns', 'pid', opts.pid ?? 'container']);
     d.push(['poddir', dir]);
     if (!opts.noShm) d.push(['shm', join(dir, 'shm'), String(64 << 20)]);
@@ -169,11 +190,12 @@ describe('podrun-helper (monitor, pause, exec)', function () {
       d.push(['cwd', c.cwd ?? '/'], ['user', ...(c.user ?? ['0', '0', ''])]);
       for (const e of [PATH_ENV, ...(c.env ?? [])]) d.push(['env', e]);
       for (const a of c.args) d.push(['arg', a]);
-      d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0'], ['end']);
+      d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0'], ...policyDirectives(), ['end']);
     }
     const launch = join(dir, 'launch');
     writeFileSync(launch, encode(d));
     const hs = await runMonitor(launch);
+    expect(hs.protocol, 'the handshake starts with the protocol version').to.equal(NATIVE_PROTOCOL);
     const pod: Pod = {
       dir,
       hs,
@@ -399,7 +421,7 @@ describe('podrun-helper (monitor, pause, exec)', function () {
 
     // A wrong start time means the pid was recycled: refused, nothing run.
     const s = pod.hs.started.get('x')!;
-    const stale = spawnSync(helperPath(), ['exec', '--pid', String(s.pid), '--start-time', String(s.startTime + 1), '--', 'true'], {
+    const stale = spawnSync(helperPath(), ['exec', '--protocol', String(NATIVE_PROTOCOL), '--pid', String(s.pid), '--start-time', String(s.startTime + 1), '--', 'true'], {
       encoding: 'utf8',
     });
     expect(stale.status).to.equal(126);

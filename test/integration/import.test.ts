@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { resolveImage } from '../../src/images/resolve';
 import { ls, useStoreFixture } from '../helpers/store-fixture';
 
 describe('podrun import', function () {
@@ -19,7 +20,7 @@ describe('podrun import', function () {
       const r = run(['import', file, 'localhost:5000/team/bb:dev']);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/^sha256:[0-9a-f]{64}\n$/);
-      const img = await store().resolveImage('localhost:5000/team/bb:dev', { policy: 'Never' });
+      const img = await resolveImage(store(), 'localhost:5000/team/bb:dev', { policy: 'Never' });
       expect(img.layerDirs).to.have.length(1);
       const out = spawnSync('chroot', [img.layerDirs[0], '/bin/busybox', 'echo', 'hi from the layer'], { encoding: 'utf8' });
       expect(out.stdout).to.equal('hi from the layer\n');
@@ -77,7 +78,7 @@ describe('podrun import', function () {
     await s.recordImage('liar:1', man.digest);
     let err: unknown;
     try {
-      await s.resolveImage('liar:1', { policy: 'Never' });
+      await resolveImage(s, 'liar:1', { policy: 'Never' });
     } catch (e) {
       err = e;
     }
@@ -100,7 +101,7 @@ describe('podrun import', function () {
     await s.recordImage('z:1', man.digest);
     let err: unknown;
     try {
-      await s.resolveImage('z:1', { policy: 'IfNotPresent' });
+      await resolveImage(s, 'z:1', { policy: 'IfNotPresent' });
     } catch (e) {
       err = e;
     }

@@ -13,6 +13,7 @@ import { resolvePaths } from '../../src/util/paths';
 import { hostPlatform } from '../../src/images/platform';
 import { RegistryClient } from '../../src/images/registry';
 import { openStore } from '../../src/images/store';
+import { ensureLayers } from '../../src/images/layers';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
 import { podrun, tempRoot } from '../helpers/cli';
 import { haveRegistry, podrunAsync, startFlakyProxy, startRegistry, TestRegistry } from '../helpers/registry';
@@ -52,7 +53,7 @@ async function layerDirsOf(root: string, ref: string): Promise<string[]> {
   const store = openStore(resolvePaths({ root }));
   const rec = store.lookup(ref);
   if (!rec) throw new Error(`${ref} is not in the store at ${root}`);
-  return store.ensureLayers(rec);
+  return ensureLayers(store, rec);
 }
 
 (haveRegistry() && haveBusybox() ? describe : describe.skip)('registry: push and pull against a real registry', function () {

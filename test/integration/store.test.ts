@@ -8,6 +8,8 @@ import { ls, useStoreFixture } from '../helpers/store-fixture';
 import { PODRUN } from '../helpers/cli';
 
 const STORE_JS = join(__dirname, '..', '..', 'src', 'images', 'store.js');
+const RESOLVE_JS = join(__dirname, '..', '..', 'src', 'images', 'resolve.js');
+import { resolveImage } from '../../src/images/resolve';
 
 /** Runs `cmd` asynchronously and resolves with its exit code and output. */
 function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
@@ -45,7 +47,7 @@ describe('image store (integration)', function () {
     expect(json[0]).to.include({ repository: 'docker.io/library/busybox', tag: 'test', id });
     expect(run(['images', '-q']).stdout).to.equal(`${id.slice(7, 19)}\n`);
 
-    const r = await store().resolveImage('busybox:test', { policy: 'Never' });
+    const r = await resolveImage(store(), 'busybox:test', { policy: 'Never' });
     expect(r.imageId).to.equal(id);
     expect(r.ref).to.equal('docker.io/library/busybox:test');
     expect(r.layerDirs).to.have.length(1);
@@ -66,7 +68,7 @@ describe('image store (integration)', function () {
     expect(r.stderr).to.include("run 'podrun pull nope'");
     let err: unknown;
     try {
-      await store().resolveImage('nope', { policy: 'Never' });
+      await resolveImage(store(), 'nope', { policy: 'Never' });
     } catch (e) {
       err = e;
     }
@@ -76,8 +78,8 @@ describe('image store (integration)', function () {
   it('importing twice shares one layer dir; an image built on another shares its base layer dir', async () => {
     expect(run(['import', f.rootfs, 'a:1']).code).to.equal(0);
     expect(run(['import', f.rootfs, 'b:1']).code).to.equal(0);
-    const ra = await store().resolveImage('a:1', { policy: 'Never' });
-    const rb = await store().resolveImage('b:1', { policy: 'Never' });
+    const ra = await resolveImage(store(), 'a:1', { policy: 'Never' });
+    const rb = await resolveImage(store(), 'b:1', { policy: 'Never' });
     expect(ra.layerDirs).to.deep.equal(rb.layerDirs);
     expect(ls(layersDir())).to.have.length(1);
 
@@ -92,7 +94,7 @@ describe('image store (integration)', function () {
     const { createImage } = await import('../../src/images/create');
     const rec = await createImage(store(), { base: 'a:1', layers: [{ path: tarFile }], config: { Cmd: ['cat', '/etc/motd'] }, comment: 'motd', tag: 'c:1' });
     expect(rec.layers).to.have.length(2);
-    const rc = await store().resolveImage('c:1', { policy: 'Never' });
+    const rc = await resolveImage(store(), 'c:1', { policy: 'Never' });
     expect(rc.layerDirs).to.have.length(2);
     expect(rc.layerDirs[0]).to.equal(ra.layerDirs[0]);
     expect(readFileSync(join(rc.layerDirs[1], 'etc', 'motd'), 'utf8')).to.equal('hello\n');
@@ -149,8 +151,8 @@ describe('image store (integration)', function () {
     expect(tags.sort()).to.deep.equal(['1', '2', '3', '4']);
     const script = `
       const { openStore } = require(${JSON.stringify(STORE_JS)});
-      openStore({ root: process.argv[1], runRoot: process.argv[1] + '/run' })
-        .resolveImage(process.argv[2], { policy: 'Never' })
+      const { resolveImage } = require(${JSON.stringify(RESOLVE_JS)});
+      resolveImage(openStore({ root: process.argv[1], runRoot: process.argv[1] + '/run' }), process.argv[2], { policy: 'Never' })
         .then((r) => console.log(JSON.stringify(r.layerDirs)), (e) => { console.error(e.message); process.exit(1); });`;
     const resolves = await Promise.all([1, 2, 3, 4, 1, 2].map((n) => runAsync(process.execPath, ['-e', script, root, `bb:${n}`])));
     for (const r of resolves) expect(r.code, r.err).to.equal(0);
@@ -187,13 +189,14 @@ describe('image store (integration)', function () {
     // Kill an unpack half way: no half-made layer dir is ever visible under layers/.
     const script = `
       const { openStore } = require(${JSON.stringify(STORE_JS)});
-      openStore({ root: process.argv[1], runRoot: process.argv[1] + '/run' }).resolveImage('big:1', { policy: 'Never' });`;
+      const { resolveImage } = require(${JSON.stringify(RESOLVE_JS)});
+      resolveImage(openStore({ root: process.argv[1], runRoot: process.argv[1] + '/run' }), 'big:1', { policy: 'Never' });`;
     const p = spawn(process.execPath, ['-e', script, root], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 300));
     p.kill('SIGKILL');
     await new Promise((r) => p.on('exit', r));
     for (const d of ls(layersDir())) expect(existsSync(join(layersDir(), d, 'layer.json'))).to.equal(true);
-    const r = await store().resolveImage('big:1', { policy: 'Never' });
+    const r = await resolveImage(store(), 'big:1', { policy: 'Never' });
     expect(readFileSync(join(r.layerDirs[0], 'big.bin')).equals(readFileSync(big))).to.equal(true);
     expect(ls(layersDir())).to.have.length(1);
   });

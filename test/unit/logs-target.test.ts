@@ -1,7 +1,12 @@
 // How logs/exec/commit pick their container and what exec hands to podrun-helper; no root needed.
 import { expect } from 'chai';
 import type { PlannedContainer, PodPlan } from '../../src/plan/types';
-import { containerAddress, execEnv, helperExecArgs, pickContainer } from '../../src/runtime/exec';
+import type { PodRecord } from '../../src/state/pod-records';
+import { pickContainer } from '../../src/runtime/exec';
+import { execEnv, helperExecArgs } from '../../src/runtime/helper/exec-args';
+import { containerAddress } from '../../src/cli/resources';
+import { planSecurity } from '../../src/plan/security';
+import { NATIVE_PROTOCOL } from '../../src/util/native';
 
 function container(name: string, extra: Partial<PlannedContainer> = {}): PlannedContainer {
   return {
@@ -13,12 +18,13 @@ function container(name: string, extra: Partial<PlannedContainer> = {}): Planned
       { name: 'A', value: '1' },
     ],
     workingDir: '/srv',
-    user: { uid: 1000, gid: 1001 },
+    user: { uid: 1000, gid: 1001, groups: [] },
     mounts: [],
     ports: [],
     stdin: false,
     tty: false,
     stopSignal: 'SIGTERM',
+    security: planSecurity(),
     dirs: { upper: '/u', work: '/w', rootfs: '/r', logDir: '/l', stateFile: '/s' },
     ...extra,
   };
@@ -26,7 +32,7 @@ function container(name: string, extra: Partial<PlannedContainer> = {}): Planned
 
 function record(names: string[], annotations?: Record<string, string>) {
   const plan = { name: 'web', namespace: 'default', containers: names.map((n) => container(n)) } as unknown as PodPlan;
-  return { manifest: { metadata: { name: 'web', annotations }, spec: { containers: [] } }, plan };
+  return { manifest: { metadata: { name: 'web', annotations }, spec: { containers: [] } }, plan } as unknown as Pick<PodRecord, 'manifest' | 'plan'>;
 }
 
 describe('logs/exec: container addressing', () => {
@@ -53,30 +59,33 @@ describe('logs/exec: container addressing', () => {
   });
 });
 
-describe('exec: helper arguments', () => {
+describe('exec: helper arguments (the plan\'s user, never resolved again)', () => {
   const proc = { pid: 42, startTime: 777 };
 
   it('passes identity, cwd, user and the planned env with -e overrides', () => {
-    const args = helperExecArgs('web', container('app'), proc, { tty: false, stdin: false, env: ['A=2', 'B=x=y'], command: ['sh', '-c', 'exit 3'] });
+    const c = container('app');
+    const args = helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: ['A=2', 'B=x=y'], command: ['sh', '-c', 'exit 3'] });
     expect(args).to.deep.equal([
-      'exec', '--pid', '42', '--start-time', '777', '--cwd', '/srv', '--user', '1000:1001',
+      'exec', '--protocol', String(NATIVE_PROTOCOL), '--pid', '42', '--start-time', '777', '--cwd', '/srv', '--user', '1000:1001',
       '--env', 'PATH=/bin', '--env', 'A=2', '--env', 'B=x=y', '--', 'sh', '-c', 'exit 3',
     ]);
   });
 
   it('adds --tty/--stdin, TERM for a terminal, a default PATH, -w, and root when no user is planned', () => {
-    const c = container('app', { env: [], user: {}, workingDir: '' });
-    const args = helperExecArgs('web', c, proc, { tty: true, stdin: true, workdir: '/tmp', env: [], command: ['true'] });
-    expect(args.slice(5, 11)).to.deep.equal(['--tty', '--stdin', '--cwd', '/tmp', '--user', '0:0']);
+    const c = container('app', { env: [], user: { uid: 0, gid: 0, groups: [] }, workingDir: '' });
+    const args = helperExecArgs(c, c.user!, proc, { tty: true, stdin: true, workdir: '/tmp', env: [], command: ['true'] });
+    expect(args.slice(7, 13)).to.deep.equal(['--tty', '--stdin', '--cwd', '/tmp', '--user', '0:0']);
     expect(execEnv(c, [], true)).to.deep.equal(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm']);
-    expect(helperExecArgs('web', c, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('/');
+    expect(helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('/');
+    const grouped = container('app', { user: { uid: 5, gid: 6, groups: [7, 8] } });
+    expect(helperExecArgs(grouped, grouped.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('5:6:7,8');
   });
 
   it('rejects bad input clearly', () => {
     const c = container('app');
-    expect(() => helperExecArgs('web', c, proc, { tty: false, stdin: false, env: [], command: [] })).to.throw(/no command given/);
-    expect(() => helperExecArgs('web', c, proc, { tty: false, stdin: false, env: ['=x'], command: ['true'] })).to.throw(/NAME=value/);
-    expect(() => helperExecArgs('web', c, proc, { tty: false, stdin: false, env: ['NOEQ'], command: ['true'] })).to.throw(/NAME=value/);
-    expect(() => helperExecArgs('web', c, proc, { tty: false, stdin: false, workdir: 'rel', env: [], command: ['true'] })).to.throw(/absolute/);
+    expect(() => helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: [], command: [] })).to.throw(/no command given/);
+    expect(() => helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: ['=x'], command: ['true'] })).to.throw(/NAME=value/);
+    expect(() => helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: ['NOEQ'], command: ['true'] })).to.throw(/NAME=value/);
+    expect(() => helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, workdir: 'rel', env: [], command: ['true'] })).to.throw(/absolute/);
   });
 });

@@ -4,9 +4,11 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { loadManifests, type LoadedPod } from '../../src/manifest/load';
-import { planPod, manifestHash, type HostFacts } from '../../src/plan/plan';
+import { planPod as planOrErrors, manifestHash, type HostFacts } from '../../src/plan/plan';
+import type { PodPlan } from '../../src/plan/types';
 import { expand } from '../../src/plan/expand';
-import { mergeArgv, normaliseSignal, parseImageUser } from '../../src/plan/image-config';
+import { mergeArgv, normaliseSignal } from '../../src/plan/image-config';
+import { parseImageUser, parsePasswd, parseGroup } from '../../src/plan/users';
 import { resolvConf } from '../../src/plan/etc';
 import type { ResolvedImage } from '../../src/images/types';
 import { ManifestError } from '../../src/util/errors';
@@ -38,11 +40,18 @@ const NGINX: ResolvedImage = {
   layerDirs: [layer(2), layer(3)],
 };
 
+const NGINX_ACCOUNTS = {
+  passwd: parsePasswd('root:x:0:0::/root:/bin/sh\nnginx:x:101:101::/var/cache/nginx:/sbin/nologin\n'),
+  group: parseGroup('root:x:0:\nnginx:x:101:\nwww-data:x:33:nginx\nadm:x:4:nginx\n'),
+};
+
 export function fakeFacts(over: Partial<HostFacts> = {}): HostFacts {
   return {
     paths: { root: '/var/lib/podrun', runRoot: '/run/podrun' },
     uid: '6f1c3e0a-0000-4000-8000-000000000001',
     images: { 'busybox:1.36': BUSYBOX, 'registry.local:5000/tools/nginx:1.27': NGINX },
+    imageAccounts: { 'busybox:1.36': { passwd: parsePasswd('root:x:0:0::/root:/bin/sh\n'), group: [] }, 'registry.local:5000/tools/nginx:1.27': NGINX_ACCOUNTS },
+    pathKinds: {},
     hostResolvConf: 'nameserver 192.168.1.1\nsearch home.arpa\noptions timeout:2\n',
     podIP: '127.0.0.1',
     hostIP: '192.168.1.20',
@@ -50,6 +59,13 @@ export function fakeFacts(over: Partial<HostFacts> = {}): HostFacts {
     nodeName: 'devbox',
     ...over,
   };
+}
+
+/** The plan, failing the test on planning errors. */
+function planPod(pod: LoadedPod, facts: HostFacts): PodPlan {
+  const r = planOrErrors(pod, facts);
+  expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+  return r.plan!;
 }
 
 async function loadOne(file: string): Promise<LoadedPod> {
@@ -101,7 +117,11 @@ describe('plan: rules', () => {
   it('a container with no command anywhere is an error naming it', async () => {
     const p = await pod('  - {name: app, image: "busybox:1.36"}\n');
     const facts = fakeFacts({ images: { 'busybox:1.36': { ...BUSYBOX, config: {} } } });
-    expect(() => planPod(p, facts)).to.throw(ManifestError, 'spec.containers[0].command: container app has no command');
+    const r = planOrErrors(p, facts);
+    expect(r.plan).to.equal(undefined);
+    expect(r.errors).to.have.length(1);
+    expect(r.errors[0]).to.be.instanceOf(ManifestError);
+    expect(r.errors[0].message).to.include('spec.containers[0].command: container app has no command');
     // In a dry run without the image the argv is simply what the manifest says.
     expect(planPod(p, fakeFacts({ images: {} })).containers[0].argv).to.deep.equal([]);
   });
@@ -146,8 +166,36 @@ describe('plan: rules', () => {
       '  securityContext: {runAsGroup: 9}\n',
     );
     const [a, b] = planPod(p, fakeFacts()).containers;
-    expect(a.user).to.deep.equal({ name: 'nginx', gid: 9 });
-    expect(b.user).to.deep.equal({ uid: 7, gid: 9 });
+    // nginx from the image's own /etc/passwd (uid 101), its groups from /etc/group; the pod's runAsGroup wins.
+    expect(a.user).to.deep.equal({ uid: 101, gid: 9, groups: [33, 4] });
+    expect(b.user).to.deep.equal({ uid: 7, gid: 9, groups: [] });
+  });
+
+  it('user: every name the image does not define is reported at once, with the field', async () => {
+    const p = await pod('  - {name: a, image: "registry.local:5000/tools/nginx:1.27"}\n  - {name: b, image: "registry.local:5000/tools/nginx:1.27"}\n');
+    const r = planOrErrors(p, fakeFacts({ imageAccounts: { 'registry.local:5000/tools/nginx:1.27': { passwd: [], group: [] } } }));
+    expect(r.errors.map((e) => e.message)).to.deep.equal([
+      '<stdin>:6: spec.containers[0].image: container a: user "nginx" (the image\'s USER "nginx:www-data") is not in the image\'s /etc/passwd (registry.local:5000/tools/nginx:1.27)',
+      '<stdin>:7: spec.containers[1].image: container b: user "nginx" (the image\'s USER "nginx:www-data") is not in the image\'s /etc/passwd (registry.local:5000/tools/nginx:1.27)',
+    ]);
+  });
+
+  it('security: the defaults are plan data (capabilities, /dev, masked and read-only paths)', async () => {
+    const c = planPod(await pod('  - {name: a, image: "busybox:1.36"}\n'), fakeFacts()).containers[0];
+    expect(c.security.capabilities).to.include('CAP_CHOWN').and.to.have.length(14);
+    expect(c.security.devices.map((d) => d.path)).to.deep.equal(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty']);
+    expect(c.security.devSizeBytes).to.equal(64 << 20);
+    expect(c.security.maskedPaths).to.include('/proc/kcore');
+    expect(c.security.readonlyPaths).to.include('/proc/sys');
+  });
+
+  it('mounts: the kind of each mount point comes from the host facts', async () => {
+    const p = await pod(
+      '  - name: a\n    image: "busybox:1.36"\n    volumeMounts:\n    - {name: f, mountPath: /f}\n    - {name: d, mountPath: /d}\n    - {name: d, mountPath: /s, subPath: conf/x.ini}\n    - {name: d, mountPath: /n, subPath: new}\n    - {name: e, mountPath: /e}\n',
+      '  volumes:\n  - {name: f, hostPath: {path: /srv/file, type: FileOrCreate}}\n  - {name: d, hostPath: {path: /srv/dir}}\n  - {name: e, emptyDir: {}}\n',
+    );
+    const kinds = planPod(p, fakeFacts({ pathKinds: { '/srv/dir': 'dir', '/srv/dir/conf/x.ini': 'file' } })).containers[0].mounts.map((m) => m.kind);
+    expect(kinds).to.deep.equal(['file', 'dir', 'file', 'dir', 'dir']);
   });
 
   it('stop signal names', () => {

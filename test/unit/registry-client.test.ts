@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { decodeAuthEntry, dockerConfigPath, readCredentials, writeCredentials } from '../../src/images/auth';
-import { createProgress, formatLayer, humanSize, shortId } from '../../src/images/progress';
+import { createProgress, formatLayer, humanSize } from '../../src/images/progress';
+import { shortId } from '../../src/util/digest';
 import {
   apiHost,
   backoffMs,

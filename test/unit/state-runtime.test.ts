@@ -1,17 +1,21 @@
 // Pure parts of the runtime, without root: the launch file, the fd-3 handshake parser, user
-// lookup in image layers, and the kubectl-style duration.
+// lookup in image layers, host path kinds, and the kubectl-style duration.
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PodrunError } from '../../src/util/errors';
 import type { PodPlan } from '../../src/plan/types';
-import { encodeLaunchFile, launchDirectives } from '../../src/runtime/launch';
-import { parseHandshakeLine } from '../../src/runtime/monitor';
-import { readImageFile, resolveUser } from '../../src/runtime/users';
-import { describeFailure } from '../../src/runtime/apply';
-import { humanDuration } from '../../src/cli/verbs/get';
+import { encodeLaunchFile, launchDirectives, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
+import { parseHandshakeLine, type ContainerFailure } from '../../src/runtime/helper/handshake';
+import { formatFailure } from '../../src/runtime/helper/failures';
+import { hostPathKinds, imageAccounts, readImageFile } from '../../src/runtime/facts';
+import { resolveUser, type UserRequest } from '../../src/plan/users';
+import { containerFailure } from '../../src/runtime/apply';
+import { humanDuration } from '../../src/cli/render';
 import { signalNumber } from '../../src/runtime/stop';
+import { planSecurity } from '../../src/plan/security';
+import type { LoadedPod } from '../../src/manifest/load';
 
 const plan: PodPlan = {
   key: 'default_web',
@@ -22,6 +26,8 @@ const plan: PodPlan = {
   dirs: { lasting: '/r/pods/default_web', live: '/r/run/pods/default_web', init: '/r/pods/default_web/init', shm: '/r/pods/default_web/shm' },
   namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'pod' },
   shmSizeBytes: 65536,
+  podIP: '127.0.0.1',
+  hostIP: '192.0.2.1',
   hosts: '',
   resolvConf: '',
   volumes: [
@@ -35,15 +41,16 @@ const plan: PodPlan = {
       argv: ['sh', '-c', 'echo hi'],
       env: [{ name: 'A', value: 'b=c' }],
       workingDir: '/srv',
-      user: {},
+      user: { uid: 1000, gid: 1000, groups: [10, 20] },
       mounts: [
-        { volume: 'data', mountPath: '/data', readOnly: false },
-        { volume: 'mem', mountPath: '/m', readOnly: true, subPath: 'sub/dir' },
+        { volume: 'data', mountPath: '/data', readOnly: false, kind: 'dir' },
+        { volume: 'mem', mountPath: '/m', readOnly: true, subPath: 'sub/dir', kind: 'file' },
       ],
       ports: [],
       stdin: false,
       tty: true,
       stopSignal: 'SIGTERM',
+      security: { ...planSecurity(), capabilities: ['CAP_KILL', 'CAP_CHOWN'], devices: [{ path: '/dev/null', major: 1, minor: 3 }], maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'] },
       dirs: { upper: '/c/upper', work: '/c/work', rootfs: '/c/rootfs', logDir: '/c/logs', stateFile: '/c/state.json' },
     },
   ],
@@ -53,10 +60,10 @@ const plan: PodPlan = {
 };
 
 describe('runtime: launch file', () => {
-  it('lists pod directives, then each container with lowers (init last), mounts, user, env, argv', () => {
-    const d = launchDirectives({ plan, users: [{ uid: 1000, gid: 1000, groups: [10, 20] }], mountKinds: [['dir', 'file']] });
+  it('lists pod directives, then each container with lowers (init last), mounts, user, env, argv and its policy', () => {
+    const d = launchDirectives(plan);
     expect(d).to.deep.equal([
-      ['podrun-launch-v1'],
+      [LAUNCH_MAGIC],
       ['key', 'default_web'],
       ['hostname', 'web'],
       ['ns', 'net', 'pod'],
@@ -85,20 +92,28 @@ describe('runtime: launch file', () => {
       ['arg', 'echo hi'],
       ['stdin', '0'],
       ['tty', '1'],
+      ['caps', '0,5'],
+      ['devsize', String(64 << 20)],
+      ['device', '/dev/null', '1', '3'],
+      ['maskpath', '/proc/kcore'],
+      ['readonlypath', '/proc/sys'],
       ['end'],
     ]);
   });
   it('encodes NUL-terminated strings and refuses a NUL inside a value', () => {
-    const buf = encodeLaunchFile({ plan, users: [{ uid: 0, gid: 0, groups: [] }], mountKinds: [['dir', 'dir']] });
-    expect(buf.toString().startsWith('podrun-launch-v1\0key\0default_web\0')).to.equal(true);
+    const buf = encodeLaunchFile(plan);
+    expect(buf.toString().startsWith(`${LAUNCH_MAGIC}\0key\0default_web\0`)).to.equal(true);
     expect(buf[buf.length - 1]).to.equal(0);
     const bad = { ...plan, containers: [{ ...plan.containers[0], argv: ['a\0b'] }] };
-    expect(() => encodeLaunchFile({ plan: bad, users: [{ uid: 0, gid: 0, groups: [] }], mountKinds: [[]] })).to.throw(PodrunError, 'NUL');
+    expect(() => encodeLaunchFile(bad)).to.throw(PodrunError, 'NUL');
+    const unknownCap = { ...plan, containers: [{ ...plan.containers[0], security: { ...plan.containers[0].security, capabilities: ['CAP_NOPE'] } }] };
+    expect(() => encodeLaunchFile(unknownCap)).to.throw(PodrunError, 'CAP_NOPE');
   });
 });
 
 describe('runtime: monitor handshake', () => {
   it('parses every record of docs/protocol.md', () => {
+    expect(parseHandshakeLine('podrun-helper 2')).to.deep.equal({ kind: 'hello', protocol: 2 });
     expect(parseHandshakeLine('pause 10 200')).to.deep.equal({ kind: 'pause', pid: 10, startTime: 200 });
     expect(parseHandshakeLine('started app 11 201')).to.deep.equal({ kind: 'started', name: 'app', pid: 11, startTime: 201 });
     expect(parseHandshakeLine('failed app exec execve 2 /bin/x')).to.deep.equal({
@@ -107,18 +122,18 @@ describe('runtime: monitor handshake', () => {
       step: 'exec',
       syscall: 'execve',
       errno: 2,
-      code: 'ENOENT',
       path: '/bin/x',
     });
-    expect(parseHandshakeLine('failed app cwd chdir 13 -')).to.include({ code: 'EACCES', path: undefined });
+    expect(parseHandshakeLine('failed app cwd chdir 13 -')).to.include({ errno: 13, path: undefined });
     expect(parseHandshakeLine('ready')).to.deep.equal({ kind: 'ready' });
-    expect(parseHandshakeLine('error pause clone3 1 -')).to.include({ kind: 'error', step: 'pause', code: 'EPERM' });
+    expect(parseHandshakeLine('error pause clone3 1 -')).to.include({ kind: 'error', step: 'pause', errno: 1 });
+    expect(formatFailure(parseHandshakeLine('error pause clone3 1 -') as ContainerFailure)).to.equal('pause clone3: EPERM');
     expect(parseHandshakeLine('bogus 1')).to.equal(undefined);
     expect(parseHandshakeLine('pause x y')).to.equal(undefined);
   });
   it('turns a failure into the user-facing message and hint', () => {
-    const f = parseHandshakeLine('failed app exec execve 2 nosuch') as Parameters<typeof describeFailure>[1];
-    const d = describeFailure('web', f);
+    const f = parseHandshakeLine('failed app exec execve 2 nosuch') as ContainerFailure;
+    const d = containerFailure('web', f);
     expect(d.message).to.equal('pod/web: container app: exec execve nosuch: ENOENT');
     expect(d.hint).to.match(/^command not found: check the container's command\/args/);
   });
@@ -139,7 +154,7 @@ describe('runtime: users from the image', () => {
     writeFileSync(join(upper, 'etc', 'group'), 'root:x:0:\napp:x:1001:\nstaff:x:50:app,other\nwheel:x:10:root\n');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const what = { pod: 'web', container: 'app', image: 'img' };
+  const resolve = (req: UserRequest, layers: string[]) => resolveUser(req, imageAccounts(layers));
 
   it('reads the topmost layer that has the file', () => {
     expect(readImageFile([lower, upper], 'etc/passwd')).to.include('app:x:1000');
@@ -153,15 +168,18 @@ describe('runtime: users from the image', () => {
     expect(readImageFile([lower, evil], 'etc/passwd')).to.include('old:x:5');
   });
   it('resolves names, primary and supplementary groups; numeric ids need no entry', () => {
-    expect(resolveUser({ name: 'app' }, [lower, upper], what)).to.deep.equal({ uid: 1000, gid: 1001, groups: [50] });
-    expect(resolveUser({ name: 'app', group: 'staff' }, [lower, upper], what)).to.deep.equal({ uid: 1000, gid: 50, groups: [] });
-    expect(resolveUser({ uid: 4242 }, [lower, upper], what)).to.deep.equal({ uid: 4242, gid: 0, groups: [] });
-    expect(resolveUser({}, [lower, upper], what)).to.deep.equal({ uid: 0, gid: 0, groups: [10] });
-    expect(resolveUser({ uid: 1000, supplementalGroups: [7] }, [lower, upper], what)).to.deep.equal({ uid: 1000, gid: 1001, groups: [50, 7] });
+    expect(resolve({ name: 'app' }, [lower, upper])).to.deep.equal({ user: { uid: 1000, gid: 1001, groups: [50] } });
+    expect(resolve({ name: 'app', group: 'staff' }, [lower, upper])).to.deep.equal({ user: { uid: 1000, gid: 50, groups: [] } });
+    expect(resolve({ uid: 4242 }, [lower, upper])).to.deep.equal({ user: { uid: 4242, gid: 0, groups: [] } });
+    expect(resolve({}, [lower, upper])).to.deep.equal({ user: { uid: 0, gid: 0, groups: [10] } });
+    expect(resolve({ uid: 1000, supplementalGroups: [7] }, [lower, upper])).to.deep.equal({ user: { uid: 1000, gid: 1001, groups: [50, 7] } });
+    // without the image (a dry run): numeric requests resolve, names cannot
+    expect(resolveUser({ uid: 5, gid: 6 }, undefined)).to.deep.equal({ user: { uid: 5, gid: 6, groups: [] } });
+    expect(resolveUser({ name: 'app' }, undefined)).to.deep.equal({ unknown: true });
   });
-  it('a missing name is a clear error naming the container and image', () => {
-    expect(() => resolveUser({ name: 'ghost' }, [lower, upper], what)).to.throw(PodrunError, 'pod/web: container app: user "ghost" is not in the image\'s /etc/passwd (img)');
-    expect(() => resolveUser({ uid: 0, group: 'nogroup' }, [lower, upper], what)).to.throw(PodrunError, 'group "nogroup"');
+  it('a missing name is reported with its kind (the planner turns it into a field error)', () => {
+    expect(resolve({ name: 'ghost' }, [lower, upper])).to.deep.equal({ missing: { kind: 'user', name: 'ghost' } });
+    expect(resolve({ uid: 0, group: 'nogroup' }, [lower, upper])).to.deep.equal({ missing: { kind: 'group', name: 'nogroup' } });
   });
 });
 
@@ -215,7 +233,30 @@ describe('runtime: prepareDirs', () => {
     };
   }
 
-  it('makes the init layer, exact modes and mount kinds; undo removes only what it made', () => {
+  it('host facts: the kind of each hostPath and subPath, without following symlinks below the volume', () => {
+    const host = join(dir, 'host');
+    fs.mkdirSync(join(host, 'conf'), { recursive: true });
+    fs.writeFileSync(join(host, 'file'), 'x');
+    fs.writeFileSync(join(host, 'conf', 'x.ini'), 'x');
+    fs.symlinkSync('/etc', join(host, 'link'));
+    const pod = {
+      file: join(dir, 'web.yaml'),
+      line: 1,
+      manifest: {
+        spec: {
+          volumes: [
+            { name: 'f', hostPath: { path: join(host, 'file'), type: '' } },
+            { name: 'd', hostPath: { path: 'host', type: '' } },
+            { name: 'gone', hostPath: { path: join(host, 'nope'), type: '' } },
+          ],
+          containers: [{ volumeMounts: [{ name: 'd', subPath: 'conf/x.ini' }, { name: 'd', subPath: 'link/passwd' }, { name: 'd', subPath: 'new/dir' }] }],
+        },
+      },
+    } as unknown as LoadedPod;
+    expect(hostPathKinds(pod, dir)).to.deep.equal({ [join(host, 'file')]: 'file', [host]: 'dir', [join(host, 'conf', 'x.ini')]: 'file' });
+  });
+
+  it('makes the init layer and exact modes; undo removes only what it made', () => {
     const host = join(dir, 'host');
     fs.mkdirSync(host);
     fs.writeFileSync(join(host, 'file'), 'x');
@@ -227,13 +268,12 @@ describe('runtime: prepareDirs', () => {
         { name: 'n', kind: 'hostPath', source: join(host, 'new', 'deep'), hostPathType: 'DirectoryOrCreate' },
       ],
       [
-        { volume: 'e', mountPath: '/e', readOnly: false },
-        { volume: 'f', mountPath: '/f', readOnly: true },
-        { volume: 'e', mountPath: '/s', readOnly: false, subPath: 'a/b' },
+        { volume: 'e', mountPath: '/e', readOnly: false, kind: 'dir' },
+        { volume: 'f', mountPath: '/f', readOnly: true, kind: 'file' },
+        { volume: 'e', mountPath: '/s', readOnly: false, subPath: 'a/b', kind: 'dir' },
       ],
     );
     const prep = prepareDirs(p, { file: 'web.yaml', volumeIndex: (n) => ['e', 'f', 'n'].indexOf(n) });
-    expect(prep.mountKinds).to.deep.equal([['dir', 'file', 'dir']]);
     expect(fs.readFileSync(join(p.dirs.init, 'etc', 'hosts'), 'utf8')).to.equal('127.0.0.1\tweb\n');
     expect(fs.readFileSync(join(p.dirs.init, 'etc', 'hostname'), 'utf8')).to.equal('web\n');
     expect(fs.readFileSync(join(p.dirs.init, 'etc', 'resolv.conf'), 'utf8')).to.equal('nameserver 1.1.1.1\n');

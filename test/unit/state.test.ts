@@ -5,26 +5,15 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { ConflictError, NotFoundError, UsageError } from '../../src/util/errors';
 import type { PodPlan } from '../../src/plan/types';
-import {
-  canRemove,
-  canStop,
-  computePodStatus,
-  findPod,
-  isAlive,
-  k8sPod,
-  listPodRecords,
-  lockPod,
-  parsePodAddress,
-  parseProcStat,
-  PodRecord,
-  PodSnapshot,
-  readStartTime,
-  withPodLock,
-  writeJsonAtomic,
-  writePodRecord,
-  ContainerStateFile,
-  namespaceFrom,
-} from '../../src/state';
+import { writeFileSync } from 'fs';
+import { writeJsonAtomic } from '../../src/state/atomic';
+import { isAlive, parseProcStat, readStartTime } from '../../src/state/proc';
+import { lockPod, withPodLock } from '../../src/state/lock';
+import { findPod, imagesInUse, listPodRecords, readPodRecord, writePodRecord, type PodRecord } from '../../src/state/pod-records';
+import { computePodStatus, k8sPod, type PodSnapshot } from '../../src/runtime/pod-status';
+import type { ContainerStateFile } from '../../src/runtime/helper';
+import { namespaceFrom, parsePodAddress, parsePodArgs } from '../../src/cli/resources';
+import { planSecurity } from '../../src/plan/security';
 
 function plan(root: string, name: string, containers: string[]): PodPlan {
   const pod = join(root, 'pods', `default_${name}`);
@@ -37,6 +26,8 @@ function plan(root: string, name: string, containers: string[]): PodPlan {
     dirs: { lasting: pod, live: join(root, 'run', name), init: join(pod, 'init'), shm: join(pod, 'shm') },
     namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'container' },
     shmSizeBytes: 64 << 20,
+    podIP: '127.0.0.1',
+    hostIP: '192.0.2.1',
     hosts: '',
     resolvConf: '',
     volumes: [],
@@ -46,12 +37,13 @@ function plan(root: string, name: string, containers: string[]): PodPlan {
       argv: ['sh'],
       env: [],
       workingDir: '/',
-      user: {},
+      user: { uid: 0, gid: 0, groups: [] },
       mounts: [],
       ports: [],
       stdin: false,
       tty: false,
       stopSignal: 'SIGTERM',
+      security: planSecurity(),
       dirs: { upper: '', work: '', rootfs: '', logDir: '', stateFile: join(pod, 'containers', c, 'state.json') },
     })),
     restartPolicy: 'Always',
@@ -62,11 +54,11 @@ function plan(root: string, name: string, containers: string[]): PodPlan {
 
 function record(p: PodPlan): PodRecord {
   return {
-    apiVersion: 'podrun/v1',
+    apiVersion: 'podrun/v2',
     kind: 'PodRecord',
     uid: p.uid,
     createdAt: '2026-11-28T10:00:00Z',
-    manifest: { apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name }, spec: { containers: [] } },
+    manifest: { apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name, namespace: 'default' }, spec: { containers: [] } } as unknown as PodRecord['manifest'],
     plan: p,
   };
 }
@@ -161,11 +153,10 @@ describe('state: records and locks', () => {
 });
 
 describe('state: pod status', () => {
-  it('all running: Running, ready 2/2, can stop, cannot remove', () => {
+  it('all running: Running, ready 2/2, processes alive', () => {
     const s = computePodStatus(snap([running(), running()], { alive: [true, true] }));
     expect([s.phase, s.display, s.readyCount, s.total]).to.deep.equal(['Running', 'Running', 2, 2]);
-    expect(canStop(s)).to.equal(true);
-    expect(canRemove(s)).to.equal(false);
+    expect(s.anyProcessAlive).to.equal(true);
     expect(s.containers[0].pid).to.equal(10);
   });
   it('no state yet with a live monitor: Pending / ContainerCreating', () => {
@@ -175,7 +166,7 @@ describe('state: pod status', () => {
   it('all exited 0: Succeeded / Completed; one non-zero: Failed / Error', () => {
     const ok = computePodStatus(snap([exited(0), exited(0)], { monitorAlive: false }));
     expect([ok.phase, ok.display, ok.readyCount]).to.deep.equal(['Succeeded', 'Completed', 0]);
-    expect(canRemove(ok)).to.equal(true);
+    expect(ok.anyProcessAlive).to.equal(false);
     const bad = computePodStatus(snap([exited(0), exited(3)], { monitorAlive: false }));
     expect([bad.phase, bad.display]).to.deep.equal(['Failed', 'Error']);
   });
@@ -194,7 +185,7 @@ describe('state: pod status', () => {
     expect(s.display).to.equal('StartError');
     const c = s.containers[1].state;
     expect(c).to.include({ kind: 'terminated', reason: 'StartError', exitCode: 128 });
-    expect((c as { message: string }).message).to.equal('exec: execve /bin/nope: ENOENT');
+    expect((c as { message: string }).message).to.equal('exec execve /bin/nope: ENOENT');
   });
   it('deletion in progress shows Terminating', () => {
     const sn = snap([running()], { alive: [true] });
@@ -217,11 +208,64 @@ describe('state: pod status', () => {
   });
 });
 
+describe('state: records of podrun 0.1', () => {
+  it('a podrun/v1 record reads in today\'s shape, with the settings its helper applied', () => {
+    const root = mkdtempSync(join(tmpdir(), 'podrun-v1-'));
+    try {
+      const dir = join(root, 'pods', 'default_old');
+      mkdirSync(dir, { recursive: true });
+      const v1 = {
+        apiVersion: 'podrun/v1',
+        kind: 'PodRecord',
+        uid: 'u',
+        createdAt: '2026-11-28T10:00:00Z',
+        manifest: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'old', namespace: 'default' }, spec: { containers: [] } },
+        plan: {
+          key: 'default_old',
+          name: 'old',
+          namespace: 'default',
+          dirs: { pod: dir, run: join(root, 'run', 'pods', 'default_old'), init: join(dir, 'init'), shm: join(dir, 'shm') },
+          containers: [{ name: 'app', image: { ref: 'b', imageId: 'sha256:1' }, user: { name: 'app' }, mounts: [{ volume: 'v', mountPath: '/v', readOnly: false }], dirs: { upper: '/u', work: '/w', rootfs: '/r', logDir: '/l', state: '/s.json' } }],
+          specHash: 'abc',
+        },
+        hostIP: '192.0.2.7',
+        podIP: '127.0.0.1',
+      };
+      writeFileSync(join(dir, 'pod.json'), JSON.stringify(v1));
+      const r = readPodRecord({ root, runRoot: join(root, 'run') }, 'default_old')!;
+      expect(r.apiVersion).to.equal('podrun/v2');
+      expect(r.plan.dirs).to.deep.equal({ lasting: dir, live: join(root, 'run', 'pods', 'default_old'), init: join(dir, 'init'), shm: join(dir, 'shm') });
+      expect(r.plan.manifestHash).to.equal('abc');
+      expect([r.plan.hostIP, r.plan.podIP]).to.deep.equal(['192.0.2.7', '127.0.0.1']);
+      const c = r.plan.containers[0];
+      expect(c.dirs.stateFile).to.equal('/s.json');
+      expect(c.user).to.equal(undefined);
+      expect((c as unknown as { legacyUserRequest: unknown }).legacyUserRequest).to.deep.equal({ name: 'app' });
+      expect(c.mounts[0].kind).to.equal('dir');
+      expect(c.security.capabilities).to.have.length(14);
+      expect(imagesInUse({ root, runRoot: join(root, 'run') }).get('sha256:1')).to.deep.equal(['default/old']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('state: pod addresses', () => {
   it('parses NAME, pod/NAME and NAME/CONTAINER', () => {
     expect(parsePodAddress('web', 'default')).to.deep.equal({ namespace: 'default', name: 'web' });
     expect(parsePodAddress('pod/web', 'dev')).to.deep.equal({ namespace: 'dev', name: 'web' });
     expect(parsePodAddress('web/app', 'default', { allowContainer: true })).to.deep.equal({ namespace: 'default', name: 'web', container: 'app' });
+  });
+  it('reads every pod resource form the same way in every verb', () => {
+    const names = (args: string[]) => parsePodArgs('get', args, 'dev', { required: false, usage: 'u' }).map((a) => a.name);
+    for (const form of [['pod', 'web'], ['pods', 'web'], ['po', 'web'], ['pod/web'], ['pods/web'], ['po/web']]) expect(names(form), form.join(' ')).to.deep.equal(['web']);
+    expect(names(['pods', 'a', 'b'])).to.deep.equal(['a', 'b']);
+    expect(names(['po/a', 'pod/b'])).to.deep.equal(['a', 'b']);
+    expect(names(['pods'])).to.deep.equal([]);
+    expect(() => names(['deployments'])).to.throw(UsageError, "unknown resource type 'deployments'");
+    expect(() => names(['svc/web'])).to.throw(UsageError, "unknown resource type 'svc'");
+    expect(() => parsePodArgs('delete', ['pod'], 'dev', { required: true, usage: 'u' })).to.throw(UsageError, 'name at least one pod');
+    expect(parsePodAddress('po/web/app', 'default', { allowContainer: true })).to.deep.equal({ namespace: 'default', name: 'web', container: 'app' });
   });
   it('rejects bad names with a usage error', () => {
     expect(() => parsePodAddress('Web', 'default')).to.throw(UsageError, "'Web' is not a valid pod name");

@@ -2,6 +2,7 @@
 // Loads and validates every manifest first (all problems at once, exit 2, nothing started), then
 // creates, re-creates or leaves each pod under its lock. Returns once every container runs or failed.
 import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
+import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
@@ -34,52 +35,40 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!loaded.pods.length) throw new UsageError(`no pods found in ${files.join(', ')}`, 'a manifest needs `apiVersion: v1` and `kind: Pod`');
 
   if (dryRun) {
-    const { dryRunPlans } = await import('../../runtime/dryrun');
-    const results = await dryRunPlans(ctx.paths, loaded.pods);
-    for (const r of results)
+    const { dryRunPlan } = await import('../../runtime/dryrun');
+    const plans: unknown[] = [];
+    const code = await forEachItem(loaded.pods, async (pod) => {
+      const r = await dryRunPlan(ctx.paths, pod);
+      if (!r.plan) throw new ManifestErrors(r.errors);
       for (const img of r.unresolvedImages)
         writeErr(`warning: pod/${r.plan.name}: image ${img} is not in the local store; the plan leaves its imageId, layers and config unresolved\n`);
-    if (output === 'json' || output === 'yaml') {
-      const plans = results.map((r) => r.plan);
-      const value = plans.length === 1 ? plans[0] : { kind: 'List', items: plans };
-      ctx.out(output === 'json' ? JSON.stringify(value, null, 2) + '\n' : (await import('js-yaml')).dump(value, { noRefs: true, lineWidth: -1 }));
-    } else for (const r of results) ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action} (dry run)\n`);
-    return 0;
+      if (output === 'json' || output === 'yaml') plans.push(r.plan);
+      else ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action} (dry run)\n`);
+    });
+    if (plans.length) await printObjects(ctx, output as ObjectFormat, plans);
+    return code;
   }
 
   if (process.getuid?.() !== 0)
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
-  const { applyPod, describeFailure } = await import('../../runtime/apply');
+  const { applyPod } = await import('../../runtime/apply');
   const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');
-  let code = 0;
   const objects: unknown[] = [];
-  for (const pod of loaded.pods) {
-    let outcome;
-    try {
-      outcome = await applyPod(ctx.paths, pod, { progress });
-    } catch (e) {
-      // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
-      if (!(e instanceof PodrunError)) throw e;
-      writeErr(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
-      code = Math.max(code, e.exitCode);
-      continue;
-    }
-    const { name } = outcome;
+  // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
+  let failed = 0;
+  const code = await forEachItem(loaded.pods, async (pod) => {
+    const outcome = await applyPod(ctx.paths, pod, { progress });
     if (output === 'json' || output === 'yaml') {
-      const { computePodStatus, k8sPod, snapshotPod } = await import('../../state');
+      const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
       const snap = snapshotPod(outcome.record);
       objects.push(k8sPod(computePodStatus(snap), snap));
-    } else ctx.out(output === 'name' ? `pod/${name}\n` : `pod/${name} ${outcome.action}\n`);
+    } else ctx.out(output === 'name' ? `pod/${outcome.name}\n` : `pod/${outcome.name} ${outcome.action}\n`);
     for (const f of outcome.failures) {
-      const d = describeFailure(name, f);
-      writeErr(`error: ${d.message}\n  hint: ${d.hint}\n`);
-      code = Math.max(code, 1);
+      writeErr(renderError(f));
+      failed = Math.max(failed, f.exitCode);
     }
-  }
-  if (objects.length) {
-    const value = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
-    ctx.out(output === 'json' ? JSON.stringify(value, null, 2) + '\n' : (await import('js-yaml')).dump(value, { noRefs: true, lineWidth: -1 }));
-  }
-  return code;
+  });
+  if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
+  return Math.max(code, failed);
 }

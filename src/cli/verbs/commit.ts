@@ -1,13 +1,13 @@
-// podrun commit POD/CONTAINER NAME[:TAG] [-n NS] [-m MSG] [-a AUTHOR] [--change INSTR]... [--no-pause]
+// podrun commit POD/CONTAINER NAME[:TAG] [-n NS] [-m MSG] [-a AUTHOR] [--change INSTR]...
 // Prints the new image's id. The container keeps running; see docs/cli/commit.md about pausing.
 import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
-import { containerAddress, pickContainer } from '../../runtime/exec';
-import { namespaceFrom, namespaceOptions } from '../../state/address';
-import { findPod } from '../../state/records';
+import { pickContainer } from '../../runtime/exec';
+import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
+import { findPod } from '../../state/pod-records';
 
-const USAGE = "podrun commit POD/CONTAINER NAME[:TAG] [-n NAMESPACE] [-m MESSAGE] [-a AUTHOR] [--change 'CMD [\"sh\"]']... [--no-pause]";
+const USAGE = "podrun commit POD/CONTAINER NAME[:TAG] [-n NAMESPACE] [-m MESSAGE] [-a AUTHOR] [--change 'CMD [\"sh\"]']...";
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(
@@ -18,19 +18,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       message: { type: 'string', short: 'm' },
       author: { type: 'string', short: 'a' },
       change: { type: 'string', multiple: true },
-      pause: { type: 'boolean', short: 'p' },
-      'no-pause': { type: 'boolean' },
     },
     USAGE,
   );
   if (positionals.length !== 2)
     throw new UsageError(`commit needs POD/CONTAINER and NAME[:TAG], got ${positionals.length} argument(s)`, `usage: ${USAGE}`);
-  if (values.pause && values['no-pause']) throw new UsageError('--pause and --no-pause contradict each other');
-  if (values.pause)
-    throw new UsageError(
-      '--pause is not supported yet: podrun has no cgroup freezer for containers',
-      'commit without it (the default, --no-pause); stop writes in the container first if the snapshot must be consistent',
-    );
   const [target, tag] = positionals;
   const { parseTagReference } = await import('../../images/reference');
   parseTagReference(tag);

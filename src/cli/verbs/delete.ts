@@ -1,13 +1,13 @@
 // podrun delete pod NAME... | delete -f FILE|DIR [--grace-period N] [--now] [-n NS] [--ignore-not-found] [--all]
 // Stop signal, grace period, SIGKILL, then the monitor and every dir of the pod. Idempotent.
 import { existsSync } from 'fs';
-import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
+import { ManifestErrors, UsageError } from '../../util/errors';
 import { lastingPodDir, podKey, livePodDir } from '../../util/paths';
-import { namespaceFrom, namespaceOptions, parsePodAddress, PodAddress } from '../../state/address';
-import { listPodRecords, podNotFound, readPodRecord } from '../../state/records';
+import { namespaceFrom, namespaceOptions, parsePodArgs, type PodAddress } from '../resources';
+import { listPodRecords, podNotFound, readPodRecord } from '../../state/pod-records';
 import { int, parseArgs } from '../args';
 import type { CliContext } from '../context';
-import { writeErr } from '../output';
+import { forEachItem } from '../render';
 
 const USAGE =
   'podrun delete pod NAME... | podrun delete -f FILE|DIR|- [--grace-period N] [--now] [-n NAMESPACE] [--ignore-not-found] [--all]';
@@ -35,51 +35,35 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const files = (values.filename as string[] | undefined) ?? [];
 
-  const targets: PodAddress[] = [];
+  let targets: PodAddress[] = [];
   if (files.length) {
     if (positionals.length) throw new UsageError('give either -f FILE or pod names, not both', `usage: ${USAGE}`);
     const { loadManifests } = await import('../../manifest/load');
     const loaded = await loadManifests(files);
     if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
-    for (const p of loaded.pods) targets.push({ namespace: p.manifest.metadata.namespace ?? 'default', name: p.manifest.metadata.name });
-  } else {
-    let args = positionals;
-    if (args[0] === 'pod' || args[0] === 'pods' || args[0] === 'po') args = args.slice(1);
-    else if (args.length && !args[0].includes('/'))
-      throw new UsageError(`podrun delete: unknown resource type '${args[0]}'`, "podrun manages pods: 'podrun delete pod NAME'");
-    if (values.all) {
-      if (args.length) throw new UsageError('--all deletes every pod of the namespace; do not name pods with it');
-      for (const r of listPodRecords(ctx.paths, ns)) targets.push({ namespace: ns, name: r.plan.name });
-    } else {
-      if (!args.length) throw new UsageError('name at least one pod to delete', `usage: ${USAGE}`);
-      for (const a of args) targets.push(parsePodAddress(a, ns));
-    }
-  }
+    targets = loaded.pods.map((p) => ({ namespace: p.manifest.metadata.namespace, name: p.manifest.metadata.name }));
+  } else if (values.all) {
+    if (parsePodArgs('delete', positionals, ns, { required: false, usage: USAGE }).length)
+      throw new UsageError('--all deletes every pod of the namespace; do not name pods with it');
+    targets = listPodRecords(ctx.paths, ns).map((r) => ({ namespace: ns, name: r.plan.name }));
+  } else targets = parsePodArgs('delete', positionals, ns, { required: true, usage: USAGE });
 
   const { withPodLock } = await import('../../state/lock');
   const { deletePodLocked } = await import('../../runtime/stop');
-  let code = 0;
-  for (const t of targets) {
+  return forEachItem(targets, async (t) => {
     const key = podKey(t.namespace, t.name);
-    try {
-      const found = await withPodLock(
-        ctx.paths,
-        key,
-        async () => {
-          const exists = !!readPodRecord(ctx.paths, key) || existsSync(lastingPodDir(ctx.paths, key)) || existsSync(livePodDir(ctx.paths, key));
-          if (!exists) return false;
-          await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace });
-          return true;
-        },
-        { label: t.name },
-      );
-      if (found) ctx.out(`pod "${t.name}" deleted\n`);
-      else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
-    } catch (e) {
-      if (!(e instanceof PodrunError)) throw e;
-      writeErr(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
-      code = Math.max(code, e.exitCode);
-    }
-  }
-  return code;
+    const found = await withPodLock(
+      ctx.paths,
+      key,
+      async () => {
+        const exists = !!readPodRecord(ctx.paths, key) || existsSync(lastingPodDir(ctx.paths, key)) || existsSync(livePodDir(ctx.paths, key));
+        if (!exists) return false;
+        await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace });
+        return true;
+      },
+      { label: t.name },
+    );
+    if (found) ctx.out(`pod "${t.name}" deleted\n`);
+    else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
+  });
 }

@@ -1,23 +1,15 @@
 // podrun describe pod NAME [-n NS]: kubectl-style detail, with events derived from the state files
 // (podrun keeps no event log: Created/Started/Failed/Killing come from pod.json and state.json).
 import { hostname } from 'os';
-import { UsageError } from '../../util/errors';
 import type { PlannedVolume } from '../../plan/types';
-import { namespaceFrom, namespaceOptions, parsePodAddress } from '../../state/address';
-import { findPod } from '../../state/records';
-import type { ContainerStatus, PodStatus } from '../../state/status';
+import { namespaceFrom, namespaceOptions, parsePodArgs } from '../resources';
+import { findPod } from '../../state/pod-records';
+import type { ContainerStatus, PodStatus } from '../../runtime/pod-status';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
-import { formatTable, humanDuration } from './get';
+import { forEachItem, formatTable, humanDuration, kubeTime } from '../render';
 
 const USAGE = 'podrun describe pod NAME [-n NAMESPACE]';
-
-/** kubectl's time format: `Sat, 28 Nov 2026 10:00:00 +0000`. */
-export function kubeTime(iso: string | undefined): string {
-  if (!iso) return '<unknown>';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toUTCString().replace('GMT', '+0000');
-}
 
 function kv(map: Record<string, string> | undefined, indent: string): string {
   const e = Object.entries(map ?? {});
@@ -82,16 +74,10 @@ function volumeLines(v: PlannedVolume): string[] {
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, { ...namespaceOptions }, USAGE);
-  let args = positionals;
-  if (args[0] === 'pod' || args[0] === 'pods' || args[0] === 'po') args = args.slice(1);
-  else if (args.length && !args[0].includes('/'))
-    throw new UsageError(`podrun describe: unknown resource type '${args[0]}'`, "podrun describes pods: 'podrun describe pod NAME'");
-  if (!args.length) throw new UsageError('name the pod to describe', `usage: ${USAGE}`);
-  const ns = namespaceFrom(values);
-  const { computePodStatus, snapshotPod } = await import('../../state');
+  const addrs = parsePodArgs('describe', positionals, namespaceFrom(values), { required: true, usage: USAGE });
+  const { computePodStatus, snapshotPod } = await import('../../runtime/pod-status');
   const blocks: string[] = [];
-  for (const a of args) {
-    const addr = parsePodAddress(a, ns);
+  const code = await forEachItem(addrs, (addr) => {
     const r = findPod(ctx.paths, addr.namespace, addr.name);
     const snap = snapshotPod(r);
     const status = computePodStatus(snap);
@@ -100,13 +86,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`Name:             ${r.plan.name}`);
     L.push(`Namespace:        ${r.plan.namespace}`);
     L.push(`Priority:         0`);
-    L.push(`Node:             ${hostname()}/${r.hostIP ?? ''}`);
+    L.push(`Node:             ${hostname()}/${r.plan.hostIP}`);
     L.push(`Start Time:       ${kubeTime(r.createdAt)}`);
     L.push(`Labels:           ${kv(m.metadata.labels, '                  ')}`);
     L.push(`Annotations:      ${kv(m.metadata.annotations, '                  ')}`);
     L.push(`Status:           ${status.terminating ? 'Terminating' : status.phase}`);
     if (r.deletionTimestamp) L.push(`Termination Grace Period:  ${r.plan.terminationGracePeriodSeconds}s`);
-    L.push(`IP:               ${r.podIP ?? ''}`);
+    L.push(`IP:               ${r.plan.podIP}`);
     L.push(`Containers:`);
     r.plan.containers.forEach((c, i) => {
       const cs = status.containers[i];
@@ -158,7 +144,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       L.push(...t.trimEnd().split('\n').map((l) => `  ${l}`));
     }
     blocks.push(L.join('\n') + '\n');
-  }
+  });
   ctx.out(blocks.join('\n\n'));
-  return 0;
+  return code;
 }

@@ -3,10 +3,11 @@
 // no winston, zod or js-yaml. The namespace work is podrun-helper's; Node only decides, then execs it.
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
-import { containerAddress, helperExecArgs, pickContainer, requireRunningContainer } from '../../runtime/exec';
-import { helperPath, native } from '../../util/native';
-import { namespaceFrom, namespaceOptions } from '../../state/address';
-import { findPod } from '../../state/records';
+import { containerUser, pickContainer, requireRunningContainer } from '../../runtime/exec';
+import { helper } from '../../runtime/helper';
+import { native } from '../../util/native';
+import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
+import { findPod } from '../../state/pod-records';
 import { writeErr } from '../output';
 
 const USAGE = 'podrun exec POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-i] [-t] [-w DIR] [-e NAME=VALUE]... -- COMMAND [ARGS...]';
@@ -41,7 +42,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     tty = false;
   }
   const proc = requireRunningContainer(rec.plan.name, container);
-  const args = helperExecArgs(rec.plan.name, container, proc, {
+  const cmd = helper.execCommand(container, containerUser(container), proc, {
     tty,
     stdin,
     workdir: str(values.workdir),
@@ -50,6 +51,5 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   });
   // podrun-helper takes over this process: it inherits the terminal, receives the user's signals
   // directly and its exit status is podrun's, with no Node process waiting in between.
-  const helper = helperPath();
-  return native().execve(helper, [helper, ...args]);
+  return native().execve(cmd.path, cmd.argv);
 }

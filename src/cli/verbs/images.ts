@@ -2,6 +2,7 @@
 import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
+import { formatTable } from '../render';
 
 export const USAGE = 'podrun images [-q|--quiet] [-o table|json] [REPOSITORY[:TAG]]';
 
@@ -15,7 +16,7 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: expected 'table' or 'json'`, `usage: ${usage}`);
   if (positionals.length > 1) throw new UsageError('images takes at most one REPOSITORY[:TAG] filter', `usage: ${usage}`);
   const { openStore } = await import('../../images/store');
-  const { imageRows, formatTable, humanSize, timeAgo } = await import('../../images/display');
+  const { imageRows, humanSize, timeAgo } = await import('../../images/display');
   let rows = imageRows(openStore(ctx.paths).list());
   if (positionals[0]) {
     const { parseReference, repositoryOf } = await import('../../images/reference');
@@ -33,10 +34,7 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
     return 0;
   }
   ctx.out(
-    formatTable(
-      ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
-      rows.map((r) => [r.repository, r.tag, r.id, timeAgo(r.created), humanSize(r.size)]),
-    ),
+    formatTable([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], ...rows.map((r) => [r.repository, r.tag, r.id, timeAgo(r.created), humanSize(r.size)])]),
   );
   return 0;
 }

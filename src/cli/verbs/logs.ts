@@ -2,13 +2,13 @@
 // Reads the CRI log file the pod's monitor writes; both streams go to stdout in file order, as
 // kubectl does. -f keeps reading until the container has ended and the file is drained.
 import { existsSync } from 'fs';
-import { join } from 'path';
 import { UsageError } from '../../util/errors';
 import { int, parseArgs, str } from '../args';
 import type { CliContext } from '../context';
-import { containerAddress, pickContainer } from '../../runtime/exec';
-import { namespaceFrom, namespaceOptions } from '../../state/address';
-import { findPod, readContainerState, readMonitorInfo } from '../../state/records';
+import { pickContainer } from '../../runtime/exec';
+import { containerLogFile, helper, monitorProcesses } from '../../runtime/helper';
+import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
+import { findPod } from '../../state/pod-records';
 import { isAlive } from '../../state/proc';
 import { filterLines, formatLine, LogLine, openLogFile, parseDuration, waitForChange } from '../../runtime/cri-log-reader';
 
@@ -43,7 +43,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const addr = containerAddress(positionals[0], str(values.container), namespaceFrom(values), USAGE);
   const rec = findPod(ctx.paths, addr.namespace, addr.name);
   const { container } = pickContainer(rec, addr.container, false);
-  const file = join(container.dirs.logDir, '0.log');
+  const file = containerLogFile(container.dirs.logDir);
   const timestamps = values.timestamps === true;
   const print = (lines: LogLine[]) => {
     if (lines.length) ctx.out(lines.map((l) => formatLine(l, timestamps)).join(''));
@@ -63,9 +63,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     // container's own process decides; a pod whose dir is gone has been deleted.
     const ended = () => {
       if (!existsSync(rec.plan.dirs.lasting)) return true;
-      const st = readContainerState(container);
+      const st = helper.readContainerState(container);
       if (st?.finishedAt !== undefined) return true;
-      if (isAlive(readMonitorInfo(rec.plan))) return false;
+      if (isAlive(monitorProcesses(helper.readMonitorFile(rec.plan)).monitor)) return false;
       return !st || st.pid === undefined || st.startTime === undefined || !isAlive({ pid: st.pid, startTime: st.startTime });
     };
     let endedBefore = ended();

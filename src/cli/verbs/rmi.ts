@@ -1,8 +1,8 @@
 // podrun rmi [-f|--force] REF|ID...
-import { PodrunError, UsageError } from '../../util/errors';
+import { UsageError } from '../../util/errors';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
-import { writeErr } from '../output';
+import { forEachItem } from '../render';
 
 export const USAGE = 'podrun rmi [-f|--force] IMAGE [IMAGE...]';
 
@@ -11,18 +11,10 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   if (!positionals.length) throw new UsageError('rmi needs at least one image (name, name:tag or id)', `usage: ${usage}`);
   const { openStore } = await import('../../images/store');
   const store = openStore(ctx.paths);
-  // Every image is tried, as docker does; the first failure decides the exit code.
-  let failure: PodrunError | undefined;
-  for (const ref of positionals) {
-    try {
-      const r = await store.removeImage(ref, Boolean(values.force));
-      for (const n of r.untagged) ctx.out(`Untagged: ${n}\n`);
-      if (r.deleted) ctx.out(`Deleted: ${r.deleted}\n`);
-    } catch (e) {
-      if (!(e instanceof PodrunError) || positionals.length === 1) throw e;
-      writeErr(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
-      failure ??= e;
-    }
-  }
-  return failure ? failure.exitCode : 0;
+  // Every image is tried, as docker does.
+  return forEachItem(positionals, async (ref) => {
+    const r = await store.removeImage(ref, Boolean(values.force));
+    for (const n of r.untagged) ctx.out(`Untagged: ${n}\n`);
+    if (r.deleted) ctx.out(`Deleted: ${r.deleted}\n`);
+  });
 }

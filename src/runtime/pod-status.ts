@@ -1,8 +1,37 @@
-// Pod and container status computed from the files on disk plus process liveness, shaped like
-// Kubernetes' v1 PodStatus so `get -o json` and kubectl-style tables come from one place.
-import { constants } from 'os';
-import type { PodSnapshot } from './records';
+// Pod and container status, derived from pod.json, the files the monitor writes and whether the
+// recorded processes still live (pid + start time), shaped like Kubernetes' v1 PodStatus so
+// `get -o json` and kubectl-style tables come from one place.
+import type { PlannedContainer } from '../plan/types';
+import type { PodRecord } from '../state/pod-records';
+import { isAlive, type ProcessIdentity } from '../state/proc';
 import { sha256Hex } from '../util/sha256';
+import { formatFailure, helper, monitorProcesses, type ContainerStateFile, type MonitorFile } from './helper';
+
+/** What is on disk and alive for one pod right now: the input of every status computation. */
+export interface PodSnapshot {
+  record: PodRecord;
+  monitor?: MonitorFile;
+  monitorAlive: boolean;
+  pauseAlive: boolean;
+  containers: { plan: PlannedContainer; state?: ContainerStateFile; alive: boolean }[];
+}
+
+export function snapshotPod(record: PodRecord): PodSnapshot {
+  const monitor = helper.readMonitorFile(record.plan);
+  const procs = monitorProcesses(monitor);
+  return {
+    record,
+    monitor,
+    monitorAlive: isAlive(procs.monitor),
+    pauseAlive: isAlive(procs.pause),
+    containers: record.plan.containers.map((plan) => {
+      const state = helper.readContainerState(plan);
+      const id: ProcessIdentity | undefined =
+        state && state.pid !== undefined && state.startTime !== undefined && state.finishedAt === undefined ? { pid: state.pid, startTime: state.startTime } : undefined;
+      return { plan, state, alive: isAlive(id) };
+    }),
+  };
+}
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
@@ -47,9 +76,6 @@ export interface PodStatus {
   containers: ContainerStatus[];
 }
 
-const ERRNO_CODES = new Map(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
-export const errnoCode = (n: number) => ERRNO_CODES.get(n) ?? `errno ${n}`;
-
 export function containerId(podUid: string, name: string): string {
   return sha256Hex(`${podUid}/${name}`);
 }
@@ -65,9 +91,7 @@ function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
   };
   let st: ContainerState;
   if (state?.finishedAt !== undefined || state?.reason !== undefined) {
-    const msg = state.error
-      ? `${state.error.step}: ${state.error.syscall}${state.error.path && state.error.path !== '-' ? ` ${state.error.path}` : ''}: ${errnoCode(state.error.errno)}`
-      : undefined;
+    const msg = state.error ? formatFailure(state.error) : undefined;
     st = {
       kind: 'terminated',
       exitCode: state.exitCode ?? (state.reason === 'StartError' ? 128 : 0),
@@ -133,21 +157,6 @@ export function computePodStatus(snap: PodSnapshot): PodStatus {
   };
 }
 
-/** Something is still running that `delete` must stop first. */
-export function canStop(s: PodStatus): boolean {
-  return s.anyProcessAlive;
-}
-
-/** Nothing of the pod runs any more: its dirs may be removed. */
-export function canRemove(s: PodStatus): boolean {
-  return !s.anyProcessAlive;
-}
-
-/** A running container that `exec`/`delete` may signal. */
-export function isContainerRunning(c: ContainerStatus): boolean {
-  return c.state.kind === 'running' && c.pid !== undefined;
-}
-
 /** Kubernetes v1 ContainerStatus JSON. */
 export function k8sContainerStatus(c: ContainerStatus): Record<string, unknown> {
   const s = c.state;
@@ -199,9 +208,9 @@ export function k8sPodStatus(s: PodStatus, snap: PodSnapshot): Record<string, un
       cond('ContainersReady', allReady, 'ContainersNotReady'),
       cond('PodScheduled', true),
     ],
-    hostIP: snap.record.hostIP,
-    podIP: snap.record.podIP,
-    ...(snap.record.podIP ? { podIPs: [{ ip: snap.record.podIP }] } : {}),
+    hostIP: snap.record.plan.hostIP,
+    podIP: snap.record.plan.podIP,
+    ...(snap.record.plan.podIP ? { podIPs: [{ ip: snap.record.plan.podIP }] } : {}),
     startTime: s.startTime && kubeTimestamp(s.startTime),
     containerStatuses: s.containers.map(k8sContainerStatus),
     qosClass: 'BestEffort',

@@ -1,0 +1,82 @@
+// How commands name what they act on, the same way in every verb (as kubectl reads them): a
+// resource type word and names (`pod web`, `pods a b`, `po web`), TYPE/NAME (`pod/web`,
+// `pods/web`, `po/web`), and for exec/logs/commit `POD/CONTAINER`; plus `-n/--namespace`
+// (default "default").
+import { UsageError } from '../util/errors';
+import type { OptionSpec } from './args';
+
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Add to a verb's parseArgs options. */
+export const namespaceOptions: OptionSpec = {
+  namespace: { type: 'string', short: 'n' },
+};
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function checkNamespace(ns: string): string {
+  if (!DNS_LABEL.test(ns) || ns.length > 63)
+    throw new UsageError(`--namespace: '${ns}' is not a valid namespace`, 'a namespace is a DNS label: lower-case letters, digits and -, at most 63 characters');
+  return ns;
+}
+
+/** The namespace from parsed `-n/--namespace`, default "default". */
+export function namespaceFrom(values: Record<string, unknown>): string {
+  const v = values.namespace;
+  return checkNamespace(typeof v === 'string' && v !== '' ? v : DEFAULT_NAMESPACE);
+}
+
+export interface PodAddress {
+  namespace: string;
+  name: string;
+  container?: string;
+}
+
+/** The words kubectl accepts for the pod resource type. */
+export const POD_TYPE_WORDS = ['pod', 'pods', 'po'];
+
+function stripPodType(arg: string): string {
+  const slash = arg.indexOf('/');
+  return slash > 0 && POD_TYPE_WORDS.includes(arg.slice(0, slash)) ? arg.slice(slash + 1) : arg;
+}
+
+/** `NAME`, `NAME/CONTAINER`, or `pod/NAME` (kubectl's TYPE/NAME form) in `namespace`. */
+export function parsePodAddress(arg: string, namespace: string, opts: { allowContainer?: boolean } = {}): PodAddress {
+  const s = stripPodType(arg);
+  const parts = s.split('/');
+  if (parts.length > 2 || (parts.length === 2 && !opts.allowContainer))
+    throw new UsageError(`'${arg}' is not a pod name`, opts.allowContainer ? 'use POD or POD/CONTAINER' : 'use the pod name, e.g. `web`');
+  const [name, container] = parts;
+  if (!DNS_SUBDOMAIN.test(name) || name.length > 253)
+    throw new UsageError(`'${name}' is not a valid pod name`, 'pod names are lower-case letters, digits, - and ., starting and ending with a letter or digit');
+  if (container !== undefined && (!DNS_LABEL.test(container) || container.length > 63))
+    throw new UsageError(`'${container}' is not a valid container name`, 'container names are DNS labels: lower-case letters, digits and -');
+  return { namespace, name, ...(container !== undefined ? { container } : {}) };
+}
+
+/**
+ * The pods named by a verb's positional arguments: `[pod|pods|po] NAME...` or `pod/NAME...`.
+ * `required`: at least one name must be given. A bare first word that is not a pod type is an
+ * unknown resource type, as in kubectl.
+ */
+export function parsePodArgs(verb: string, args: string[], namespace: string, opts: { required: boolean; usage: string }): PodAddress[] {
+  let names = args;
+  if (names.length && POD_TYPE_WORDS.includes(names[0])) names = names.slice(1);
+  else if (names.length && !names[0].includes('/'))
+    throw new UsageError(`podrun ${verb}: unknown resource type '${names[0]}'`, `podrun manages pods: 'podrun ${verb} pod NAME'`);
+  for (const n of names)
+    if (n.includes('/') && !POD_TYPE_WORDS.includes(n.slice(0, n.indexOf('/'))))
+      throw new UsageError(`podrun ${verb}: unknown resource type '${n.slice(0, n.indexOf('/'))}'`, `podrun manages pods: 'podrun ${verb} pod/NAME'`);
+  if (opts.required && names.length === 0) throw new UsageError(`name at least one pod`, `usage: ${opts.usage}`);
+  return names.map((n) => parsePodAddress(n, namespace));
+}
+
+/** `POD`, `POD/CONTAINER` or `pod/POD[/CONTAINER]`, plus `-c CONTAINER` (which must agree with the slash form). */
+export function containerAddress(arg: string | undefined, cFlag: string | undefined, namespace: string, usage: string): PodAddress {
+  if (!arg) throw new UsageError('a pod name is required', `usage: ${usage}`);
+  const a = parsePodAddress(arg, namespace, { allowContainer: true });
+  if (cFlag !== undefined && a.container !== undefined && cFlag !== a.container)
+    throw new UsageError(`'${arg}' and -c ${cFlag} name different containers`, 'name the container once');
+  return cFlag !== undefined ? { ...a, container: cFlag } : a;
+}

@@ -1,0 +1,46 @@
+// podrun-helper's argv for `exec` (docs/protocol.md, "exec"): the target process by pid + start
+// time, and the user, cwd and environment recorded in the plan (never resolved again).
+import { UsageError } from '../../util/errors';
+import { NATIVE_PROTOCOL } from '../../util/native';
+import type { PlannedContainer, PlannedUser } from '../../plan/types';
+import type { ProcessIdentity } from '../../state/proc';
+
+export interface ExecRequest {
+  tty: boolean;
+  stdin: boolean;
+  workdir?: string;
+  /** `K=V` overrides, in order. */
+  env: string[];
+  command: string[];
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The environment the command gets: the container's planned env, then -e overrides (same name replaces). */
+export function execEnv(c: PlannedContainer, overrides: string[], tty: boolean): string[] {
+  const env = new Map<string, string>();
+  for (const e of c.env) env.set(e.name, e.value);
+  // docker exec does the same: a PATH when the image has none, TERM for a terminal
+  if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH);
+  if (tty && !env.has('TERM')) env.set('TERM', 'xterm');
+  for (const kv of overrides) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`-e ${kv}: expected NAME=value`, 'e.g. -e DEBUG=1');
+    env.set(kv.slice(0, eq), kv.slice(eq + 1));
+  }
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+export function helperExecArgs(c: PlannedContainer, user: PlannedUser, proc: ProcessIdentity, o: ExecRequest): string[] {
+  if (o.command.length === 0) throw new UsageError('no command given', 'put the command after --, e.g. podrun exec web -- sh');
+  if (o.workdir !== undefined && !o.workdir.startsWith('/'))
+    throw new UsageError(`-w ${o.workdir}: the working directory must be an absolute path`);
+  const args = ['exec', '--protocol', String(NATIVE_PROTOCOL), '--pid', String(proc.pid), '--start-time', String(proc.startTime)];
+  if (o.tty) args.push('--tty');
+  if (o.stdin) args.push('--stdin');
+  args.push('--cwd', o.workdir ?? (c.workingDir || '/'));
+  args.push('--user', `${user.uid}:${user.gid}${user.groups.length ? `:${user.groups.join(',')}` : ''}`);
+  for (const kv of execEnv(c, o.env, o.tty)) args.push('--env', kv);
+  args.push('--', ...o.command);
+  return args;
+}

@@ -1,0 +1,62 @@
+// How podrun-helper reports a failure, and the one place that says what it means to the user.
+// The helper sends only `{step, syscall, errno, path}` (docs/protocol.md, "STEP names"); the
+// message, the errno's name and the hint are made here, for the CLI, `get` and `describe` alike.
+import { PodrunError } from '../../util/errors';
+import { errnoName } from '../../util/errno';
+
+/** One failure record, as the helper writes it (handshake, state.json). */
+export interface FailureRecord {
+  step: string;
+  syscall: string;
+  errno: number;
+  /** The path or value involved; undefined (or '') when none. */
+  path?: string;
+}
+
+/** `rootfs fsconfig /x/upper: EINVAL` */
+export function formatFailure(r: FailureRecord): string {
+  const path = r.path && r.path !== '-' ? ` ${r.path}` : '';
+  return `${r.step} ${r.syscall}${path}: ${errnoName(r.errno)}`;
+}
+
+interface Hint {
+  when: (r: FailureRecord, code: string) => boolean;
+  hint: string;
+}
+
+/** Known causes, most specific first (STYLE: known traps get translated, as bubblewrap does). */
+const HINTS: Hint[] = [
+  { when: (r, c) => r.step === 'validate', hint: 'podrun wrote a launch file its helper refused: this is a podrun bug; please report it with this message' },
+  { when: (r, c) => r.syscall.startsWith('exec') && c === 'ENOENT', hint: "command not found: check the container's command/args and that the image has it in PATH" },
+  { when: (r, c) => r.syscall.startsWith('exec') && c === 'EACCES', hint: 'the command is not executable: check command/args and file modes in the image' },
+  { when: (r) => r.step === 'cwd', hint: 'check workingDir' },
+  {
+    when: (r, c) => r.step === 'rootfs' && c === 'EINVAL',
+    hint: "overlay refused the layers: upper and work dirs must be on the same filesystem (not tmpfs or overlay) and the layer count within the kernel's limit",
+  },
+  { when: (r, c) => r.step === 'volume' && (c === 'EXDEV' || c === 'ELOOP'), hint: 'the subPath leads out of its volume (a symlink)' },
+  { when: (r) => r.step === 'volume', hint: "check the volume's source and the mountPath" },
+  { when: (r) => r.step === 'user', hint: "check securityContext.runAsUser/runAsGroup and the image's USER" },
+  { when: (r, c) => r.step === 'dev' && c === 'ENODEV', hint: "a device node on this host is not the device podrun expected: check the host's /dev" },
+  { when: (r, c) => c === 'EPERM' && ['pause', 'namespaces', 'clone', 'mount-namespace'].includes(r.step), hint: 'podrun needs root (CAP_SYS_ADMIN) to create namespaces' },
+];
+
+/** The hint for a failure record, or undefined when podrun knows no likely cause. */
+export function failureHint(r: FailureRecord): string | undefined {
+  const code = errnoName(r.errno);
+  return HINTS.find((h) => h.when(r, code))?.hint;
+}
+
+/** A helper failure as an error: `pod/web: container app: exec execve sh: ENOENT` + hint. */
+export class HelperFailure extends PodrunError {
+  readonly code: string;
+  constructor(
+    readonly subject: string,
+    readonly record: FailureRecord,
+    after?: string,
+  ) {
+    const hint = failureHint(record);
+    super(`${subject}: ${formatFailure(record)}`, [hint, after].filter(Boolean).join('; ') || undefined);
+    this.code = errnoName(record.errno);
+  }
+}

@@ -1,0 +1,40 @@
+// The contract with podrun-helper, in one place (docs/protocol.md): the launch file the monitor
+// reads, its start-up handshake, the files it writes, the argv of `exec`, and what a failure
+// record means. Everything else in podrun talks to the helper through `Helper`.
+import type { PlannedContainer, PlannedUser, PodPlan } from '../../plan/types';
+import type { ProcessIdentity } from '../../state/proc';
+import { helperPath } from './binary';
+import { helperExecArgs, type ExecRequest } from './exec-args';
+import type { HandshakeResult } from './handshake';
+import { encodeLaunchFile } from './launch-file';
+import { startMonitor } from './start-monitor';
+import { readContainerStateFile, readMonitorFile, type ContainerStateFile, type MonitorFile } from './state-files';
+
+export interface Helper {
+  /** The bytes of the launch file for a plan (nothing is written). */
+  encodeLaunchFile(plan: PodPlan): Buffer;
+  /** Starts the pod's monitor on a written launch file; resolves at the end of its handshake. */
+  startMonitor(launchFile: string, opts?: { timeoutMs?: number; onUnknown?: (line: string) => void }): Promise<HandshakeResult>;
+  /** `podrun-helper` and its argv for `exec` into a running container's process. */
+  execCommand(c: PlannedContainer, user: PlannedUser, target: ProcessIdentity, req: ExecRequest): { path: string; argv: string[] };
+  readMonitorFile(plan: Pick<PodPlan, 'dirs'>): MonitorFile | undefined;
+  readContainerState(c: Pick<PlannedContainer, 'dirs'>): ContainerStateFile | undefined;
+}
+
+export const helper: Helper = {
+  encodeLaunchFile,
+  startMonitor,
+  execCommand(c, user, target, req) {
+    const path = helperPath();
+    return { path, argv: [path, ...helperExecArgs(c, user, target, req)] };
+  },
+  readMonitorFile: (plan) => readMonitorFile(plan.dirs.lasting),
+  readContainerState: (c) => readContainerStateFile(c.dirs.stateFile),
+};
+
+export type { ContainerStateFile, MonitorFile } from './state-files';
+export type { ContainerFailure, HandshakeResult, PodFailure } from './handshake';
+export type { ExecRequest } from './exec-args';
+export { formatFailure, failureHint, HelperFailure, type FailureRecord } from './failures';
+export { liveContainerProcess, monitorProcesses } from './state-files';
+export { containerLogFile } from './launch-file';

@@ -1,0 +1,75 @@
+// The launch file: the plan turned into the directive list `podrun-helper monitor` reads
+// (docs/protocol.md, "The launch file"). Pure; the helper re-validates every directive and
+// applies exactly what it says: every policy value comes from the plan.
+import { join } from 'path';
+import { PodrunError } from '../../util/errors';
+import { NATIVE_PROTOCOL } from '../../util/native';
+import { CAPABILITY_NUMBERS } from '../../plan/security';
+import type { PodPlan, PlannedContainer } from '../../plan/types';
+
+export const LAUNCH_MAGIC = `podrun-launch-v${NATIVE_PROTOCOL}`;
+
+/** Where a container's CRI log goes (`logs` reads the same file). */
+export const containerLogFile = (logDir: string) => join(logDir, '0.log');
+
+/** `all`, `none` or the capability numbers, ascending. */
+export function encodeCapabilities(names: readonly string[]): string {
+  const nums = [...new Set(names.map((n) => {
+    const v = CAPABILITY_NUMBERS[n];
+    if (v === undefined) throw new PodrunError(`internal: unknown capability ${n} in the plan`);
+    return v;
+  }))].sort((a, b) => a - b);
+  if (nums.length === 0) return 'none';
+  return nums.join(',');
+}
+
+function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]): void {
+  const volumes = new Map(plan.volumes.map((v) => [v.name, v]));
+  if (!c.user) throw new PodrunError(`internal: container ${c.name} has no resolved user`);
+  d.push(['container', c.name]);
+  for (const l of c.image.layerDirs ?? []) d.push(['lower', l]);
+  d.push(['lower', plan.dirs.init]);
+  d.push(['upper', c.dirs.upper], ['work', c.dirs.work], ['rootfs', c.dirs.rootfs]);
+  d.push(['log', containerLogFile(c.dirs.logDir)], ['state', c.dirs.stateFile]);
+  for (const m of c.mounts) {
+    const v = volumes.get(m.volume);
+    if (!v) throw new PodrunError(`internal: container ${c.name} mounts unknown volume ${m.volume}`);
+    const mode = m.readOnly ? 'ro' : 'rw';
+    if (m.subPath) d.push(['bindsub', v.source, m.subPath, m.mountPath, mode, m.kind]);
+    else d.push(['bind', v.source, m.mountPath, mode, m.kind]);
+  }
+  d.push(['cwd', c.workingDir || '/']);
+  d.push(['user', String(c.user.uid), String(c.user.gid), c.user.groups.join(',')]);
+  for (const e of c.env) d.push(['env', `${e.name}=${e.value}`]);
+  for (const a of c.argv) d.push(['arg', a]);
+  d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0']);
+  const s = c.security;
+  d.push(['caps', encodeCapabilities(s.capabilities)], ['devsize', String(s.devSizeBytes)]);
+  for (const dev of s.devices) d.push(['device', dev.path, String(dev.major), String(dev.minor)]);
+  for (const p of s.maskedPaths) d.push(['maskpath', p]);
+  for (const p of s.readonlyPaths) d.push(['readonlypath', p]);
+  d.push(['end']);
+}
+
+export function launchDirectives(plan: PodPlan): string[][] {
+  const d: string[][] = [[LAUNCH_MAGIC], ['key', plan.key], ['hostname', plan.hostname]];
+  d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
+  d.push(['ns', 'pid', plan.namespaces.pid]);
+  d.push(['poddir', plan.dirs.lasting]);
+  // With hostIPC the containers share the host's /dev/shm (as on Kubernetes), so no pod tmpfs.
+  if (plan.namespaces.ipc === 'pod') d.push(['shm', plan.dirs.shm, String(plan.shmSizeBytes)]);
+  for (const v of plan.volumes) if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes)]);
+  for (const c of plan.containers) containerDirectives(plan, c, d);
+  return d;
+}
+
+/** NUL-terminated strings; a value containing NUL cannot be encoded and is refused. */
+export function encodeLaunchFile(plan: PodPlan): Buffer {
+  const parts: string[] = [];
+  for (const dir of launchDirectives(plan))
+    for (const s of dir) {
+      if (s.includes('\0')) throw new PodrunError(`pod/${plan.name}: a value contains a NUL byte (directive ${dir[0]})`);
+      parts.push(s);
+    }
+  return Buffer.from(parts.map((s) => s + '\0').join(''));
+}

@@ -1,0 +1,59 @@
+// Starting a pod's monitor (`podrun-helper monitor LAUNCH_FILE`) and reading its handshake on
+// fd 3 to EOF. The monitor is detached (own session, stdio on /dev/null): it outlives this CLI.
+// The addon starts it (clone with CLONE_VM|CLONE_VFORK) rather than child_process, whose fork of
+// the Node process and module loading cost ~20 ms of every apply.
+import { close, read } from 'fs';
+import { native, staleBuildError, NATIVE_PROTOCOL } from '../../util/native';
+import { helperPath } from './binary';
+import { addHandshakeRecord, parseHandshakeLine, type HandshakeResult } from './handshake';
+
+export function startMonitor(launchFile: string, opts: { timeoutMs?: number; onUnknown?: (line: string) => void } = {}): Promise<HandshakeResult> {
+  return new Promise((resolve, reject) => {
+    const helper = helperPath();
+    let child: { pid: number; fd: number };
+    try {
+      child = native().spawnDetached(helper, [helper, 'monitor', launchFile]);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const result: HandshakeResult = { monitorPid: child.pid, records: [], started: new Map(), failed: new Map(), ready: false };
+    let settled = false;
+    const done = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(result);
+    };
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    // On timeout the read stays pending until the caller stops the monitor (EOF), then closes.
+    const timer = setTimeout(() => done(new Error(`the monitor (pid ${child.pid}) did not finish starting the pod within ${timeoutMs / 1000} s`)), timeoutMs);
+    const take = (line: string) => {
+      const r = parseHandshakeLine(line);
+      if (r) addHandshakeRecord(result, r);
+      else opts.onUnknown?.(line);
+    };
+    const buf = Buffer.alloc(4096);
+    let pending = Buffer.alloc(0);
+    const next = () =>
+      read(child.fd, buf, 0, buf.length, null, (err, n) => {
+        if (err || n === 0) {
+          close(child.fd, () => undefined);
+          if (!err && pending.length) take(pending.toString('utf8'));
+          // A helper of another build: whatever else it said cannot be trusted to mean the same.
+          if (!err && result.protocol !== NATIVE_PROTOCOL) err = staleBuildError(`podrun-helper (${helper})`, result.protocol ?? 1);
+          done(err ?? undefined);
+          return;
+        }
+        pending = Buffer.concat([pending, buf.subarray(0, n)]);
+        let nl: number;
+        while ((nl = pending.indexOf(10)) >= 0) {
+          take(pending.subarray(0, nl).toString('utf8'));
+          pending = pending.subarray(nl + 1);
+        }
+        next();
+      });
+    next();
+  });
+}

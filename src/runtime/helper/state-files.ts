@@ -1,0 +1,68 @@
+// The files podrun-helper's monitor writes for Node (docs/protocol.md, "Files the monitor
+// writes"): `<lasting>/monitor.json` and each container's `state.json`. Both carry the native
+// protocol version; a file without one is from protocol 1, whose fields are the same.
+import { join } from 'path';
+import { readJsonIfExists } from '../../state/atomic';
+import { NATIVE_PROTOCOL } from '../../util/native';
+import type { ProcessIdentity } from '../../state/proc';
+import { isAlive } from '../../state/proc';
+import type { FailureRecord } from './failures';
+
+export interface MonitorFile {
+  version?: number;
+  pid: number;
+  startTime: number;
+  pausePid?: number;
+  pauseStartTime?: number;
+}
+
+export interface ContainerStateFile {
+  version?: number;
+  pid?: number;
+  startTime?: number;
+  startedAt?: string;
+  exitCode?: number;
+  signal?: number | null;
+  finishedAt?: string;
+  /** Completed, Error, or StartError (never ran: see `error`). */
+  reason?: string;
+  error?: FailureRecord;
+}
+
+/** Versions this code reads: the current one, and 1 (no version field, same fields). */
+const readable = (v: unknown) => v === undefined || v === 1 || v === NATIVE_PROTOCOL;
+
+function readVersioned<T extends { version?: number }>(path: string): T | undefined {
+  try {
+    const v = readJsonIfExists<T>(path);
+    return v && readable(v.version) ? v : undefined;
+  } catch {
+    return undefined; // a torn write cannot happen (atomic rename); a bad file reads as unknown
+  }
+}
+
+export const monitorFilePath = (lastingDir: string) => join(lastingDir, 'monitor.json');
+
+export function readMonitorFile(lastingDir: string): MonitorFile | undefined {
+  return readVersioned<MonitorFile>(monitorFilePath(lastingDir));
+}
+
+export function readContainerStateFile(path: string): ContainerStateFile | undefined {
+  return readVersioned<ContainerStateFile>(path);
+}
+
+/** The monitor's and the pause process's identities, as far as the file names them. */
+export function monitorProcesses(m: MonitorFile | undefined): { monitor?: ProcessIdentity; pause?: ProcessIdentity } {
+  if (!m) return {};
+  return {
+    monitor: { pid: m.pid, startTime: m.startTime },
+    ...(m.pausePid && m.pauseStartTime !== undefined ? { pause: { pid: m.pausePid, startTime: m.pauseStartTime } } : {}),
+  };
+}
+
+/** The identity of a container's process if it is running now (pid + start time checked). */
+export function liveContainerProcess(state: ContainerStateFile | undefined): ProcessIdentity | undefined {
+  if (!state || state.pid === undefined || state.startTime === undefined || state.finishedAt !== undefined) return undefined;
+  const id = { pid: state.pid, startTime: state.startTime };
+  return isAlive(id) ? id : undefined;
+}

@@ -1,0 +1,114 @@
+// The launch file round trip: what the TypeScript encoder writes, podrun-helper's validator
+// accepts and reads back unchanged (`podrun-helper check-launch` prints what it parsed), for
+// every directive the C parser knows. Without root: checking starts nothing.
+import { expect } from 'chai';
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { helperPath } from '../../src/runtime/helper/binary';
+import { encodeLaunchFile, launchDirectives, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
+import { planSecurity } from '../../src/plan/security';
+import type { PlannedContainer, PodPlan } from '../../src/plan/types';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+
+/** The directive names in launch.c's table, so a directive added there must be covered here. */
+function cDirectives(): string[] {
+  const src = readFileSync(join(ROOT, 'addon', 'src', 'launch.c'), 'utf8');
+  const table = /directives\[\] = \{([\s\S]*?)\};/.exec(src)![1];
+  return [...table.matchAll(/\{\s*"([a-z]+)"/g)].map((m) => m[1]);
+}
+
+const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+
+function container(name: string, over: Partial<PlannedContainer>): PlannedContainer {
+  const d = `/r/pods/default_all/containers/${name}`;
+  return {
+    name,
+    image: { ref: 'busybox:1.36', pullPolicy: 'IfNotPresent', imageId: 'sha256:' + 'a'.repeat(64), layerDirs: ['/r/images/layers/1/diff', '/r/images/layers/2/diff'] },
+    argv: ['sh', '-c', 'echo "tab\there"\necho done'],
+    env: [{ name: 'PATH', value: '/bin' }, { name: 'MULTI', value: 'line one\nline\ttwo \\ back' }],
+    workingDir: '/work dir',
+    user: { uid: 1000, gid: 1000, groups: [10, 2000] },
+    mounts: [],
+    ports: [],
+    stdin: false,
+    tty: false,
+    stopSignal: 'SIGTERM',
+    security: planSecurity(),
+    dirs: { upper: `${d}/upper`, work: `${d}/work`, rootfs: `${d}/rootfs`, logDir: `/r/pods/default_all/logs/${name}`, stateFile: `${d}/state.json` },
+    ...over,
+  };
+}
+
+const PLAN: PodPlan = {
+  key: 'default_all',
+  name: 'all',
+  namespace: 'default',
+  uid: 'u',
+  hostname: 'all-host',
+  dirs: { lasting: '/r/pods/default_all', live: '/r/run/pods/default_all', init: '/r/pods/default_all/init', shm: '/r/pods/default_all/shm' },
+  namespaces: { net: 'pod', ipc: 'pod', uts: 'host', pid: 'pod' },
+  shmSizeBytes: 65536,
+  podIP: '127.0.0.1',
+  hostIP: '192.0.2.1',
+  hosts: '',
+  resolvConf: '',
+  volumes: [
+    { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_all/volumes/mem', tmpfs: { sizeBytes: 1 << 20 } },
+    { name: 'host', kind: 'hostPath', source: '/srv/data', hostPathType: 'Directory' },
+  ],
+  containers: [
+    container('a', {
+      mounts: [
+        { volume: 'mem', mountPath: '/mem', readOnly: false, kind: 'dir' },
+        { volume: 'host', mountPath: '/etc/app.conf', readOnly: true, subPath: 'conf/app.conf', kind: 'file' },
+        { volume: 'host', mountPath: '/data', readOnly: true, kind: 'dir' },
+      ],
+      stdin: true,
+      tty: true,
+    }),
+    container('b', { user: { uid: 0, gid: 0, groups: [] }, security: { ...planSecurity(), capabilities: [] } }),
+  ],
+  restartPolicy: 'Never',
+  terminationGracePeriodSeconds: 30,
+  manifestHash: 'h',
+};
+
+describe('launch file: TypeScript encoder -> C validator round trip', () => {
+  let dir = '';
+  before(function () {
+    try {
+      helperPath();
+    } catch {
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), 'podrun-launch-'));
+  });
+  after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+  it('every directive the encoder writes is accepted and read back unchanged', () => {
+    const file = join(dir, 'launch');
+    writeFileSync(file, encodeLaunchFile(PLAN));
+    const r = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
+    expect(r.stderr).to.equal('');
+    expect(r.status).to.equal(0);
+    const expected = launchDirectives(PLAN).map((d) => [d[0], ...d.slice(1).map(escape)].join('\t'));
+    expect(r.stdout.split('\n').filter(Boolean)).to.deep.equal(expected);
+  });
+
+  it('the plan above uses every directive the helper knows', () => {
+    const used = new Set(launchDirectives(PLAN).map((d) => d[0]));
+    for (const d of cDirectives()) expect(used.has(d), `directive ${d} is not covered`).to.equal(true);
+    expect(cDirectives().length).to.be.greaterThan(20);
+  });
+
+  it('check-launch reports a refused file as the validate record, exit 1', () => {
+    const file = join(dir, 'bad');
+    writeFileSync(file, Buffer.from(LAUNCH_MAGIC + '\0bogus\0'));
+    const r = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.equal('error validate directive 22 bogus\n');
+  });
+});
