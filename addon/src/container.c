@@ -135,9 +135,8 @@ open_container_pty (int sync_fd)
   return slave;
 }
 
-static void __attribute__ ((noreturn))
-container_child (const struct podrun_pod *pod, const struct podrun_container *c, int pause_pidfd,
-                 const struct child_fds *f)
+static void __attribute__ ((noreturn)) container_child (const struct podrun_pod *pod, const struct podrun_container *c,
+                                                        int pause_pidfd, const struct child_fds *f)
 {
   podrun_err_t err;
   sigset_t none;
@@ -273,9 +272,8 @@ podrun_spawn_pending_close (struct podrun_spawn_pending *p)
 }
 
 int
-podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c,
-                        const struct podrun_spawn_ctx *ctx, struct podrun_spawn_pending *pending,
-                        podrun_err_t *err)
+podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c, const struct podrun_spawn_ctx *ctx,
+                        struct podrun_spawn_pending *pending, podrun_err_t *err)
 {
   cleanup_close int sync_rd = -1, sync_wr = -1, log_fd = -1;
   cleanup_close int out_rd = -1, out_wr = -1, err_rd = -1, err_wr = -1, in_rd = -1, in_wr = -1;

@@ -24,8 +24,7 @@ struct podrun_spawn_pending
 int podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c,
                             const struct podrun_spawn_ctx *ctx, struct podrun_spawn_pending *pending,
                             podrun_err_t *err);
-int podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending *pending,
-                             podrun_err_t *err);
+int podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending *pending, podrun_err_t *err);
 void podrun_spawn_pending_close (struct podrun_spawn_pending *p);
 
 /* The child half, also used by exec: PATH lookup + execve.  Returns only on failure.  */

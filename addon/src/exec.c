@@ -187,7 +187,7 @@ differing_namespaces (pid_t pid)
   {
     const char *name;
     int flag;
-  } all[] = { { "mnt", CLONE_NEWNS },   { "pid", CLONE_NEWPID }, { "net", CLONE_NEWNET },
+  } all[] = { { "mnt", CLONE_NEWNS },  { "pid", CLONE_NEWPID }, { "net", CLONE_NEWNET },
               { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP } };
   int flags = 0;
   size_t i;
@@ -244,8 +244,7 @@ child_fail (int sync_fd, int e, const char *step, const char *syscall, const cha
   podrun_sync_fail (sync_fd, &err);
 }
 
-static void __attribute__ ((noreturn))
-exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
+static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
 {
   sigset_t none;
   if (o->tty)
@@ -408,8 +407,7 @@ podrun_exec_main (int argc, char **argv)
     return podrun_fail (&err, errno, "exec", "pidfd_open", NULL), die (&err);
   /* The pidfd pins the process; a start time that differs means the pid was recycled.  */
   if (podrun_proc_start_time (o.pid, &start) < 0 || start != o.start_time)
-    return podrun_fail (&err, ESRCH, "exec", "pidfd_open", "(process start time differs: container gone)"),
-           die (&err);
+    return podrun_fail (&err, ESRCH, "exec", "pidfd_open", "(process start time differs: container gone)"), die (&err);
   if (read_cap_bounding (o.pid, &o.caps) < 0)
     return podrun_fail (&err, errno, "exec", "open", "/proc/PID/status"), die (&err);
   flags = differing_namespaces (o.pid);

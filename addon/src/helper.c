@@ -38,6 +38,7 @@ main (int argc, char **argv)
     return podrun_exec_main (argc, argv);
   if (argc == 3 && strcmp (argv[1], "check-launch") == 0)
     return check_launch (argv[2]);
-  fprintf (stderr, "usage: podrun-helper monitor LAUNCH_FILE | pause | exec --protocol N --pid PID --start-time T [...] -- CMD... | check-launch FILE\n");
+  fprintf (stderr, "usage: podrun-helper monitor LAUNCH_FILE | pause | exec --protocol N --pid PID --start-time T "
+                   "[...] -- CMD... | check-launch FILE\n");
   return 2;
 }

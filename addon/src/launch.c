@@ -107,8 +107,7 @@ valid_name (const char *s)
   if (n == 0 || n > 253)
     return 0;
   for (i = 0; i < n; i++)
-    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'
-          || s[i] == '.'))
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
       return 0;
   return 1;
 }
@@ -202,11 +201,11 @@ static const struct directive
   int nargs;
   int in_container; /* 1: only inside container..end, 0: only outside */
 } directives[] = {
-  { "key", 1, 0 },    { "hostname", 1, 0 }, { "ns", 2, 0 },     { "poddir", 1, 0 },  { "shm", 2, 0 },
-  { "tmpfs", 2, 0 },  { "container", 1, 0 }, { "lower", 1, 1 },  { "upper", 1, 1 },   { "work", 1, 1 },
-  { "rootfs", 1, 1 }, { "log", 1, 1 },      { "state", 1, 1 },  { "bind", 4, 1 },    { "bindsub", 5, 1 },
-  { "cwd", 1, 1 },    { "user", 3, 1 },     { "env", 1, 1 },    { "arg", 1, 1 },     { "stdin", 1, 1 },
-  { "tty", 1, 1 },    { "caps", 1, 1 },     { "devsize", 1, 1 }, { "device", 3, 1 }, { "maskpath", 1, 1 },
+  { "key", 1, 0 },          { "hostname", 1, 0 },  { "ns", 2, 0 },      { "poddir", 1, 0 }, { "shm", 2, 0 },
+  { "tmpfs", 2, 0 },        { "container", 1, 0 }, { "lower", 1, 1 },   { "upper", 1, 1 },  { "work", 1, 1 },
+  { "rootfs", 1, 1 },       { "log", 1, 1 },       { "state", 1, 1 },   { "bind", 4, 1 },   { "bindsub", 5, 1 },
+  { "cwd", 1, 1 },          { "user", 3, 1 },      { "env", 1, 1 },     { "arg", 1, 1 },    { "stdin", 1, 1 },
+  { "tty", 1, 1 },          { "caps", 1, 1 },      { "devsize", 1, 1 }, { "device", 3, 1 }, { "maskpath", 1, 1 },
   { "readonlypath", 1, 1 }, { "end", 0, 1 },
 };
 
@@ -306,8 +305,8 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return invalid (err, d, a[0]);
       c->lowers[c->n_lowers++] = a[0];
     }
-  else if (strcmp (d, "upper") == 0 || strcmp (d, "work") == 0 || strcmp (d, "rootfs") == 0
-           || strcmp (d, "log") == 0 || strcmp (d, "state") == 0)
+  else if (strcmp (d, "upper") == 0 || strcmp (d, "work") == 0 || strcmp (d, "rootfs") == 0 || strcmp (d, "log") == 0
+           || strcmp (d, "state") == 0)
     {
       if (!valid_abs_path (a[0]) || ((d[0] == 'u' || d[0] == 'w') && (strchr (a[0], ':') || strchr (a[0], ','))))
         return invalid (err, d, a[0]);
@@ -556,12 +555,12 @@ dump_line (struct dump *d, const char *directive, const char *const *args, size_
   dump_char (d, '\n');
 }
 
-#define DUMP(d, name, ...)                                                                                   \
-  do                                                                                                         \
-    {                                                                                                        \
-      const char *const args_[] = { __VA_ARGS__ };                                                           \
-      dump_line (d, name, args_, sizeof args_ / sizeof args_[0]);                                            \
-    }                                                                                                        \
+#define DUMP(d, name, ...)                                        \
+  do                                                              \
+    {                                                             \
+      const char *const args_[] = { __VA_ARGS__ };                \
+      dump_line (d, name, args_, sizeof args_ / sizeof args_[0]); \
+    }                                                             \
   while (0)
 
 static const char *

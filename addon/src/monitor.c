@@ -104,7 +104,8 @@ write_state (struct podrun_container *c)
 #define ADD(...) pos += snprintf (buf + pos, cap - (size_t) pos, __VA_ARGS__)
   if (c->status == PODRUN_CTR_START_ERROR)
     {
-      ADD ("{\"version\":%d,\"exitCode\":128,\"signal\":null,\"finishedAt\":\"%s\",\"reason\":\"StartError\",\"error\":{\"step\":",
+      ADD ("{\"version\":%d,\"exitCode\":128,\"signal\":null,\"finishedAt\":\"%s\",\"reason\":\"StartError\",\"error\":"
+           "{\"step\":",
            PODRUN_PROTOCOL, c->finished_at);
       pos = podrun_json_string (buf, cap, (size_t) pos, c->start_error.step);
       ADD (",\"syscall\":");

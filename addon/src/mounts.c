@@ -372,8 +372,10 @@ bind_device (int devfd, const struct podrun_device *dv, podrun_err_t *err)
 static int
 mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int rootfd, podrun_err_t *err)
 {
-  static const char *const links[][2] = { { "pts/ptmx", "ptmx" },         { "/proc/self/fd", "fd" },
-                                          { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+  static const char *const links[][2] = { { "pts/ptmx", "ptmx" },
+                                          { "/proc/self/fd", "fd" },
+                                          { "/proc/self/fd/0", "stdin" },
+                                          { "/proc/self/fd/1", "stdout" },
                                           { "/proc/self/fd/2", "stderr" } };
   char size[24];
   const char *dev_opts[] = { "mode", "755", "size", size, NULL };

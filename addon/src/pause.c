@@ -31,8 +31,7 @@ bring_lo_up (podrun_err_t *err)
   return 0;
 }
 
-static void __attribute__ ((noreturn))
-pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd)
+static void __attribute__ ((noreturn)) pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd)
 {
   static char *const argv[] = { "podrun-helper", "pause", NULL };
   static char *const envp[] = { NULL };

@@ -1,5 +1,7 @@
 // The CLI entry point: global flags, a verb table with lazy imports (start-up pays only for the
 // verb used), and the single catch that maps errors to messages and exit codes.
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { HelpRequest, PodrunError, ManifestErrors, UsageError } from '../util/errors';
 import { resolvePaths } from '../util/paths';
 import type { CliContext, Verb } from './context';
@@ -92,7 +94,6 @@ export async function run(argv: string[], out: (s: string) => void = writeOut): 
     const entry = VERBS[verb];
     if (!entry) throw new UsageError(`unknown command '${verb}'`, suggestVerb(verb));
     const ctx: CliContext = { paths: resolvePaths(globals), debug, out };
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const mod = require(`./verbs/${entry.file}`) as { run: Verb };
     return await mod.run(args, ctx);
   } catch (e) {
@@ -123,9 +124,9 @@ function report(e: unknown, debug: boolean): number {
   return 1;
 }
 
+/** podrun's version, from package.json at the root of the install (dist/src/cli is three below). */
 export function version(): string {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return (require('../../../package.json') as { version: string }).version;
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export function main(argv: string[]): void {

@@ -36,7 +36,6 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
   let nativeOps = opts.native;
   const nat = (): PodrunNative => {
     if (!nativeOps) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       nativeOps = (require('../util/native') as typeof import('../util/native')).native();
     }
     return nativeOps;

@@ -30,12 +30,6 @@ export function openLayerTar(store: ImageStore, layer: { digest: string; mediaTy
   return gunzip;
 }
 
-/** sha256 of the uncompressed tar of a stored layer (its diff ID). */
-export async function hashLayerTar(store: ImageStore, layer: { digest: string; mediaType: string }): Promise<string> {
-  const h = crypto().createHash('sha256');
-  for await (const c of openLayerTar(store, layer)) h.update(c as Buffer);
-  return `sha256:${h.digest('hex')}`;
-}
 
 /**
  * Feeds `tar` to `unpack` while hashing every byte of it (one decompression pass). The unpacker may

@@ -109,16 +109,6 @@ export function parseReference(input: string): Reference {
   return digest ? (tag ? { domain, path, tag, digest } : { domain, path, digest }) : { domain, path, tag };
 }
 
-/** True when `s` parses as a reference (no throw). */
-export function isReference(s: string): boolean {
-  try {
-    parseReference(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** `docker.io/library/busybox` */
 export function repositoryOf(r: Reference): string {
   return `${r.domain}/${r.path}`;

@@ -587,7 +587,6 @@ export function duBytes(path: string): number {
 }
 
 function statSyncNoFollow(p: string) {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   return (require('fs') as typeof import('fs')).lstatSync(p);
 }
 

@@ -597,7 +597,6 @@ function paxHeaderName(name: string): string {
 }
 
 function asciiTruncate(s: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[^\x01-\x7f]/g, '_').slice(0, max);
 }
 

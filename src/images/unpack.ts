@@ -136,7 +136,6 @@ export async function unpackLayer(
   let nativeOps = opts.native;
   const nat = (): PodrunNative => {
     if (!nativeOps) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       nativeOps = (require('../util/native') as typeof import('../util/native')).native();
     }
     return nativeOps;

@@ -34,11 +34,6 @@ export interface LoadResult {
   errors: ManifestError[];
 }
 
-/** `error: ...` / `  hint: ...` lines, as the CLI prints a spec error. */
-export function formatManifestError(e: ManifestError): string {
-  return `error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
-}
-
 /** `warning: FILE:LINE: path: message` */
 export function formatManifestWarning(w: ManifestWarning): string {
   return `warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.path.length ? pathText(w.path) : '(document)'}: ${w.message}`;

@@ -73,6 +73,9 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
     err(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
   }
   walkFields(PodSchema, value, [], err, warn);
+  const restart = isObject(value.spec) ? value.spec.restartPolicy : undefined;
+  if (restart === 'Always' || restart === 'OnFailure')
+    warn(['spec', 'restartPolicy'], `podrun does not restart containers yet: with restartPolicy ${restart} a container that exits stays exited (as with Never) until the pod is applied again`);
   const parsed = PodSchema.safeParse(value);
   // apiVersion and kind were reported above, with better words than zod's literal check.
   if (!parsed.success)

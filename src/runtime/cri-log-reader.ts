@@ -131,18 +131,6 @@ export function formatLine(l: LogLine, timestamps: boolean): string {
   return (timestamps ? `${l.time} ` : '') + l.text + (l.complete ? '\n' : '');
 }
 
-/** Parses whole CRI text (for tests and small files); malformed lines are skipped. */
-export function parseCriText(text: string): { lines: LogLine[]; pending: LogLine[] } {
-  const j = createLineJoiner();
-  const lines: LogLine[] = [];
-  for (const raw of text.split('\n')) {
-    const r = raw ? parseCriLine(raw) : undefined;
-    const l = r && j.push(r);
-    if (l) lines.push(l);
-  }
-  return { lines, pending: j.flush() };
-}
-
 /**
  * Incremental reader of one log file: each `read()` returns the complete lines appended since the
  * last call. It notices truncation (size below what was read) and replacement (new inode) and

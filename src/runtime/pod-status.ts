@@ -17,7 +17,7 @@ export interface PodSnapshot {
 }
 
 export function snapshotPod(record: PodRecord): PodSnapshot {
-  const monitor = helper.readMonitorFile(record.plan);
+  const monitor = helper.readMonitorFile(record.plan.dirs.lasting);
   const procs = monitorProcesses(monitor);
   return {
     record,

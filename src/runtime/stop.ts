@@ -9,7 +9,6 @@ import { Paths, lastingPodDir, livePodDir } from '../util/paths';
 import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
 import { PodRecord, readPodRecord, writePodRecord } from '../state/pod-records';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
-import { readMonitorFile } from './helper/state-files';
 
 export interface SignalOps {
   pidfdOpen(pid: number): number;
@@ -17,7 +16,6 @@ export interface SignalOps {
 }
 
 function defaultOps(): SignalOps {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   return (require('../util/native') as typeof import('../util/native')).native();
 }
 
@@ -79,7 +77,7 @@ export interface StopOptions {
 export async function stopPod(record: PodRecord | undefined, pod: string, opts: StopOptions = {}): Promise<void> {
   const ops = opts.ops ?? defaultOps();
   const grace = opts.gracePeriodSeconds ?? record?.plan.terminationGracePeriodSeconds ?? 30;
-  const { monitor, pause } = monitorProcesses(record ? helper.readMonitorFile(record.plan) : readMonitorFile(pod));
+  const { monitor, pause } = monitorProcesses(helper.readMonitorFile(record ? record.plan.dirs.lasting : pod));
   const liveContainers = (r: PodRecord) =>
     r.plan.containers.flatMap((c) => {
       const id = liveContainerProcess(helper.readContainerState(c));

@@ -17,7 +17,6 @@ const LOCK_NB = 4;
 export const podLockPath = (paths: Paths, key: string) => join(paths.runRoot, 'locks', `pod-${key}.lock`);
 
 function defaultOps(): FlockOps {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   return (require('../util/native') as typeof import('../util/native')).native();
 }
 

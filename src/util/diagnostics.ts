@@ -14,7 +14,6 @@ export function configureLog(opts: { level?: string; file?: string }): void {
 
 export function log(): Logger {
   if (!logger) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const winston = require('winston') as typeof import('winston');
     const fmt = winston.format.printf((i) => `podrun ${i.level}: ${String(i.message)}`);
     logger = winston.createLogger({

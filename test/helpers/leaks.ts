@@ -1,5 +1,6 @@
-// Snapshots of what a test may leak: mounts (host mountinfo), processes started since, and
-// network namespaces. Tests take one before and assert equality after cleanup.
+// What a test may leak, as podrun's own objects only: mounts under the test's own directories,
+// podrun processes started since a snapshot, network namespaces. The rest of the host may
+// change while tests run (another program mounting something must not fail a test).
 import { readdirSync, readFileSync } from 'fs';
 
 export interface HostSnapshot {
@@ -16,6 +17,11 @@ export function mountPoints(): string[] {
     .sort();
 }
 
+/** Mount points at or below `dir` (the host mount table filtered to one test's directory). */
+export function mountsUnder(dir: string): string[] {
+  return mountPoints().filter((m) => m === dir || m.startsWith(dir.endsWith('/') ? dir : `${dir}/`));
+}
+
 function pids(): Set<number> {
   return new Set(readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number));
 }
@@ -30,6 +36,25 @@ function netns(): string[] {
 
 export function snapshot(): HostSnapshot {
   return { mounts: mountPoints(), pids: pids(), netns: netns() };
+}
+
+/**
+ * The processes of podrun under `root` alive now that were not in `before`: any whose command line
+ * names the root (a monitor names its launch file), and podrun-helper or pause processes whose
+ * mount namespace holds a mount under the root (a pause holds its pod's /dev/shm tmpfs). Pods of
+ * other roots on the same host are not counted.
+ */
+export function newPodrunProcesses(before: HostSnapshot, root: string): { pid: number; cmd: string }[] {
+  return newProcesses(before).filter((p) => {
+    if (p.cmd.includes(root)) return true;
+    try {
+      const comm = readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim();
+      if (comm !== 'podrun-pause' && comm !== 'podrun-helper') return false;
+      return readFileSync(`/proc/${p.pid}/mountinfo`, 'utf8').includes(` ${root}/`);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Processes alive now that were not in `before`, excluding the test's own children that exited. */
@@ -53,10 +78,12 @@ export function newProcesses(before: HostSnapshot): { pid: number; cmd: string }
   return out;
 }
 
-export function mountsDiff(before: HostSnapshot): { added: string[]; removed: string[] } {
-  const now = mountPoints();
+/** Mounts added or removed under `dir` since `before`. */
+export function mountsDiff(before: HostSnapshot, dir: string): { added: string[]; removed: string[] } {
+  const now = mountsUnder(dir);
+  const was = before.mounts.filter((m) => m === dir || m.startsWith(`${dir}/`));
   return {
     added: now.filter((m) => !before.mounts.includes(m)),
-    removed: before.mounts.filter((m) => !now.includes(m)),
+    removed: was.filter((m) => !now.includes(m)),
   };
 }

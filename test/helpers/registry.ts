@@ -327,7 +327,6 @@ export function podrunAsync(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { PODRUN } = require('./cli') as typeof import('./cli');
   return new Promise((resolve, reject) => {
     const child = spawn(PODRUN, args, {

@@ -160,13 +160,13 @@ describe('apply (CLI)', function () {
       const v = waitFor(
         () => {
           const j = viewPod(s!.root, 'ended').json;
-          return j.status.containerStatuses.every((c: any) => c.state.terminated) ? j : undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+          return j.status.containerStatuses.every((c: any) => c.state.terminated) ? j : undefined;
         },
         60_000,
         'both containers to exit',
       );
       expect(v.status.phase).to.equal('Failed');
-      expect(v.status.containerStatuses.map((c: any) => [c.state.terminated.exitCode, c.state.terminated.reason])).to.deep.equal([ // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(v.status.containerStatuses.map((c: any) => [c.state.terminated.exitCode, c.state.terminated.reason])).to.deep.equal([
         [0, 'Completed'],
         [3, 'Error'],
       ]);
@@ -187,9 +187,9 @@ describe('apply (CLI)', function () {
         expect(r.stdout).to.equal(`pod/p${i} created\n`);
       });
       const g = s!.run(['get', 'pods', '-o', 'json']);
-      const items = JSON.parse(g.stdout).items.filter((p: any) => /^p\d$/.test(p.metadata.name)); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const items = JSON.parse(g.stdout).items.filter((p: any) => /^p\d$/.test(p.metadata.name));
       expect(items.length).to.equal(10);
-      expect(items.every((p: any) => p.status.phase === 'Running')).to.equal(true); // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(items.every((p: any) => p.status.phase === 'Running')).to.equal(true);
       const d = s!.run(['delete', 'pod', ...files.map((_, i) => `p${i}`), '--grace-period', '0']);
       expect(d.code, d.stderr).to.equal(0);
       expect(d.stdout.trim().split('\n').length).to.equal(10);

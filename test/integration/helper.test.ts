@@ -59,7 +59,7 @@ interface PodOpts {
 interface Pod {
   dir: string;
   hs: Handshake;
-  state(name: string): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  state(name: string): any;
   log(name: string): string;
   monitor(): { pid: number; startTime: number; pausePid: number; pauseStartTime: number };
 }

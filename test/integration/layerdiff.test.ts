@@ -26,7 +26,7 @@ import { writeLayerTar } from '../../src/images/layerdiff';
 import { readTar, TarHeader } from '../../src/images/tar';
 import { unpackLayer } from '../../src/images/unpack';
 import { native } from '../../src/util/native';
-import { mountPoints } from '../helpers/leaks';
+import { mountsUnder } from '../helpers/leaks';
 
 async function layerBytes(dir: string, opts?: Parameters<typeof writeLayerTar>[2]): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -163,7 +163,7 @@ describe('layerdiff', function () {
     // The lower layer goes through our own tar + unpack, as a pulled image would.
     await unpackLayer(Readable.from([await layerBytes(lowerSrc)]), lower, { layer: 'lower' });
 
-    const before = mountPoints();
+    const before = mountsUnder(root);
     const script = [
       `mount -t overlay overlay -o lowerdir=${lower},upperdir=${upper},workdir=${work} ${mnt}`,
       `cd ${mnt}`,
@@ -175,7 +175,7 @@ describe('layerdiff', function () {
       'echo new > fresh',
     ].join(' && ');
     execFileSync('unshare', ['-m', '--propagation', 'private', 'sh', '-ec', script]);
-    expect(mountPoints()).to.deep.equal(before);
+    expect(mountsUnder(root)).to.deep.equal(before);
 
     const tar = await layerBytes(upper, { overlayUpper: true, exclude: ['/etc/hosts'] });
     const got = await entries(tar);
@@ -196,7 +196,7 @@ describe('layerdiff', function () {
       { encoding: 'utf8' },
     );
     expect(view.trim().split('\n')).to.deep.equal(['.', './a', './a/keep', './b', './b/new', './etc', './etc/passwd', './fresh']);
-    expect(mountPoints()).to.deep.equal(before);
+    expect(mountsUnder(root)).to.deep.equal(before);
   });
 
   it('ends the output stream and honours backpressure on a pipe', async () => {

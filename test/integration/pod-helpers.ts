@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, readlinkSync, writeFileSync, mkdirSync } fro
 import { join } from 'path';
 import { makeBusyboxRootfs } from '../helpers/busybox';
 import { CliResult, podrun, PODRUN, tempRoot } from '../helpers/cli';
-import { mountPoints, mountsDiff, newProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+import { mountsDiff, mountsUnder, newPodrunProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
 
 export interface PodSuite {
   root: string;
@@ -76,7 +76,7 @@ export function writeManifest(dir: string, file: string, text: string): string {
 }
 
 export interface PodView {
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
   pausePid: number;
   monitorPid: number;
   pids: Record<string, number>;
@@ -118,7 +118,7 @@ export function waitStarted(root: string, name: string): PodView {
   return waitFor(
     () => {
       const v = viewPod(root, name);
-      const ok = v.json.status.containerStatuses.every((c: any) => c.state.running || c.state.terminated); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const ok = v.json.status.containerStatuses.every((c: any) => c.state.running || c.state.terminated);
       return ok ? v : undefined;
     },
     60_000,
@@ -141,8 +141,8 @@ export function tearDownSuite(s: PodSuite | undefined, namespaces: string[] = ['
       return [];
     }
   })();
-  const procs = newProcesses(s.baseline).filter((p) => p.cmd.includes(s.root));
-  const mounts = mountPoints().filter((m) => !s.baseline.mounts.includes(m) && m.startsWith(s.root));
+  const procs = newPodrunProcesses(s.baseline, s.root);
+  const mounts = mountsUnder(s.root).filter((m) => !s.baseline.mounts.includes(m));
   s.cleanup();
   expect(errors, 'delete errors').to.deep.equal([]);
   expect(leftDirs, 'pod dirs left').to.deep.equal([]);
@@ -179,8 +179,8 @@ export function deletePod(root: string, name: string): CliResult {
  * Teardown for suites that name their pods: deletes each of `pods` (with retries) and each of
  * `mayExist` (whose delete may fail: it need not have been created), removes the root, then
  * asserts every delete of `pods` succeeded, with `mayExist` non-empty that `get pods` listed
- * nothing after the deletes, and that no mount was added anywhere on the host and no process
- * mentioning the root is left.
+ * nothing after the deletes, and that no mount was added under the root and no podrun process
+ * (helper, pause, or one mentioning the root) is left.
  */
 export function deletePodsAndCheckLeaks(s: PodSuite | undefined, pods: string[], mayExist: string[] = []): void {
   if (!s) return;
@@ -190,6 +190,6 @@ export function deletePodsAndCheckLeaks(s: PodSuite | undefined, pods: string[],
   s.cleanup();
   for (const d of deletes) expect(d.code, d.stderr).to.equal(0);
   if (rest) expect(rest.stdout).to.equal('');
-  expect(mountsDiff(s.baseline).added).to.deep.equal([]);
-  expect(newProcesses(s.baseline).filter((p) => p.cmd.includes(s.root))).to.deep.equal([]);
+  expect(mountsDiff(s.baseline, s.root).added).to.deep.equal([]);
+  expect(newPodrunProcesses(s.baseline, s.root)).to.deep.equal([]);
 }

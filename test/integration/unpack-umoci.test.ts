@@ -10,7 +10,7 @@ import { finished } from 'stream/promises';
 import { createGunzip } from 'zlib';
 import { writeLayerTar } from '../../src/images/layerdiff';
 import { unpackLayer } from '../../src/images/unpack';
-import { mountPoints } from '../helpers/leaks';
+import { mountsUnder } from '../helpers/leaks';
 
 const UMOCI = '/usr/bin/umoci';
 
@@ -75,9 +75,9 @@ describe('unpack/layerdiff interop with umoci', function () {
     }
     const mnt = join(root, 'mnt');
     mkdirSync(mnt);
-    const before = mountPoints();
+    const before = mountsUnder(root);
     const ours = overlayView(dirs, mnt);
-    expect(mountPoints()).to.deep.equal(before);
+    expect(mountsUnder(root)).to.deep.equal(before);
     const theirs = sh(`cd ${root}/final/rootfs && find . | sort`).trim().split('\n');
     expect(ours).to.deep.equal(theirs);
     expect(ours).to.not.include('./a/gone');
@@ -105,7 +105,7 @@ describe('unpack/layerdiff interop with umoci', function () {
     const work = join(root, 'work');
     const mnt = join(root, 'mnt');
     for (const d of [upper, work, mnt]) mkdirSync(d);
-    const before = mountPoints();
+    const before = mountsUnder(root);
     const view = execFileSync(
       'unshare',
       [
@@ -125,7 +125,7 @@ describe('unpack/layerdiff interop with umoci', function () {
     )
       .trim()
       .split('\n');
-    expect(mountPoints()).to.deep.equal(before);
+    expect(mountsUnder(root)).to.deep.equal(before);
 
     const diffTar = join(root, 'diff.tar');
     const out = createWriteStream(diffTar);

@@ -10,7 +10,7 @@ import { createTarWriter } from '../../src/images/tar';
 import { LayerError, resolveLimits, unpackLayer } from '../../src/images/unpack';
 import { native } from '../../src/util/native';
 import { h, tarStream } from '../helpers/layer-tar';
-import { mountPoints } from '../helpers/leaks';
+import { mountsUnder } from '../helpers/leaks';
 
 describe('unpack', function () {
   this.timeout(120000);
@@ -194,7 +194,7 @@ describe('unpack', function () {
     expect(native().lgetxattr(join(up, 'b'), 'trusted.overlay.opaque')?.toString()).to.equal('y');
     expect(readdirSync(up).sort()).to.deep.equal(['a', 'b', 'c', 'd']);
 
-    const before = mountPoints();
+    const before = mountsUnder(root);
     // A private mount namespace: the overlay exists only for this shell and vanishes with it.
     const out = execFileSync(
       'unshare',
@@ -202,7 +202,7 @@ describe('unpack', function () {
       { encoding: 'utf8' },
     );
     expect(out.trim().split('\n')).to.deep.equal(['.', './a', './a/keep', './b', './b/new']);
-    expect(mountPoints()).to.deep.equal(before);
+    expect(mountsUnder(root)).to.deep.equal(before);
     expect(readdirSync(mnt)).to.deep.equal([]);
   });
 
@@ -237,13 +237,13 @@ describe('unpack', function () {
     expect(readFileSync(join(up, 'a/x'), 'utf8')).to.equal('upper');
     expect(native().lgetxattr(join(up, 'b'), 'trusted.overlay.opaque')?.toString()).to.equal('y');
     expect(native().lgetxattr(join(up, 'e'), 'trusted.overlay.opaque')?.toString()).to.equal('y');
-    const before = mountPoints();
+    const before = mountsUnder(root);
     const out = execFileSync(
       'unshare',
       ['-m', '--propagation', 'private', 'sh', '-c', `mount -t overlay overlay -o lowerdir=${up}:${low} ${mnt} && cd ${mnt} && find . | sort && cat a/x`],
       { encoding: 'utf8' },
     );
     expect(out.trim().split('\n')).to.deep.equal(['.', './a', './a/x', './b', './b/c', './e', 'upper']);
-    expect(mountPoints()).to.deep.equal(before);
+    expect(mountsUnder(root)).to.deep.equal(before);
   });
 });

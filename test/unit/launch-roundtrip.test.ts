@@ -10,6 +10,7 @@ import { helperPath } from '../../src/runtime/helper/binary';
 import { encodeLaunchFile, launchDirectives, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
 import { planSecurity } from '../../src/plan/security';
 import type { PlannedContainer, PodPlan } from '../../src/plan/types';
+import { testContainer, testPlan } from '../helpers/plans';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -22,39 +23,21 @@ function cDirectives(): string[] {
 
 const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
 
-function container(name: string, over: Partial<PlannedContainer>): PlannedContainer {
-  const d = `/r/pods/default_all/containers/${name}`;
-  return {
-    name,
+const POD = '/r/pods/default_all';
+const container = (name: string, over: Partial<PlannedContainer>) =>
+  testContainer(POD, name, {
     image: { ref: 'busybox:1.36', pullPolicy: 'IfNotPresent', imageId: 'sha256:' + 'a'.repeat(64), layerDirs: ['/r/images/layers/1/diff', '/r/images/layers/2/diff'] },
     argv: ['sh', '-c', 'echo "tab\there"\necho done'],
     env: [{ name: 'PATH', value: '/bin' }, { name: 'MULTI', value: 'line one\nline\ttwo \\ back' }],
     workingDir: '/work dir',
     user: { uid: 1000, gid: 1000, groups: [10, 2000] },
-    mounts: [],
-    ports: [],
-    stdin: false,
-    tty: false,
-    stopSignal: 'SIGTERM',
-    security: planSecurity(),
-    dirs: { upper: `${d}/upper`, work: `${d}/work`, rootfs: `${d}/rootfs`, logDir: `/r/pods/default_all/logs/${name}`, stateFile: `${d}/state.json` },
     ...over,
-  };
-}
+  });
 
-const PLAN: PodPlan = {
-  key: 'default_all',
-  name: 'all',
-  namespace: 'default',
-  uid: 'u',
+const PLAN: PodPlan = testPlan('/r', 'all', {
   hostname: 'all-host',
-  dirs: { lasting: '/r/pods/default_all', live: '/r/run/pods/default_all', init: '/r/pods/default_all/init', shm: '/r/pods/default_all/shm' },
   namespaces: { net: 'pod', ipc: 'pod', uts: 'host', pid: 'pod' },
   shmSizeBytes: 65536,
-  podIP: '127.0.0.1',
-  hostIP: '192.0.2.1',
-  hosts: '',
-  resolvConf: '',
   volumes: [
     { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_all/volumes/mem', tmpfs: { sizeBytes: 1 << 20 } },
     { name: 'host', kind: 'hostPath', source: '/srv/data', hostPathType: 'Directory' },
@@ -71,10 +54,7 @@ const PLAN: PodPlan = {
     }),
     container('b', { user: { uid: 0, gid: 0, groups: [] }, security: { ...planSecurity(), capabilities: [] } }),
   ],
-  restartPolicy: 'Never',
-  terminationGracePeriodSeconds: 30,
-  manifestHash: 'h',
-};
+});
 
 describe('launch file: TypeScript encoder -> C validator round trip', () => {
   let dir = '';

@@ -5,30 +5,20 @@ import type { PodRecord } from '../../src/state/pod-records';
 import { pickContainer } from '../../src/runtime/exec';
 import { execEnv, helperExecArgs } from '../../src/runtime/helper/exec-args';
 import { containerAddress } from '../../src/cli/resources';
-import { planSecurity } from '../../src/plan/security';
+import { testContainer } from '../helpers/plans';
 import { NATIVE_PROTOCOL } from '../../src/util/native';
 
-function container(name: string, extra: Partial<PlannedContainer> = {}): PlannedContainer {
-  return {
-    name,
+const container = (name: string, extra: Partial<PlannedContainer> = {}) =>
+  testContainer('/p', name, {
     image: { ref: 'busybox:test', pullPolicy: 'Never' },
-    argv: ['sh'],
     env: [
       { name: 'PATH', value: '/bin' },
       { name: 'A', value: '1' },
     ],
     workingDir: '/srv',
     user: { uid: 1000, gid: 1001, groups: [] },
-    mounts: [],
-    ports: [],
-    stdin: false,
-    tty: false,
-    stopSignal: 'SIGTERM',
-    security: planSecurity(),
-    dirs: { upper: '/u', work: '/w', rootfs: '/r', logDir: '/l', stateFile: '/s' },
     ...extra,
-  };
-}
+  });
 
 function record(names: string[], annotations?: Record<string, string>) {
   const plan = { name: 'web', namespace: 'default', containers: names.map((n) => container(n)) } as unknown as PodPlan;

@@ -9,13 +9,26 @@ import {
   formatLine,
   openLogFile,
   parseCriLine,
-  parseCriText,
   parseDuration,
   timeToNanos,
   waitForChange,
+  type LogLine,
 } from '../../src/runtime/cri-log-reader';
 
 const T = (s: number, ns = 0) => `2026-11-28T10:00:${String(s).padStart(2, '0')}.${String(ns).padStart(9, '0')}Z`;
+
+/** Parses whole CRI text (the test's view of a whole file); malformed lines are skipped. */
+function parseCriText(text: string): { lines: LogLine[]; pending: LogLine[] } {
+  const j = createLineJoiner();
+  const lines: LogLine[] = [];
+  for (const raw of text.split('\n')) {
+    const r = raw ? parseCriLine(raw) : undefined;
+    const l = r && j.push(r);
+    if (l) lines.push(l);
+  }
+  return { lines, pending: j.flush() };
+}
+
 
 describe('logs: CRI parser', () => {
   it('parses full and partial records, keeping spaces in the text', () => {

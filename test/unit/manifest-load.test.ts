@@ -5,14 +5,15 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, relative, resolve } from 'path';
-import { formatManifestError, formatManifestWarning, loadManifests, type LoadResult } from '../../src/manifest/load';
+import { formatManifestWarning, loadManifests, type LoadResult } from '../../src/manifest/load';
+import { renderError } from '../../src/cli/render';
 import { defaultPullPolicy } from '../../src/manifest/schema';
 import { parseQuantity } from '../../src/manifest/quantity';
 import { suggest } from '../../src/manifest/suggest';
 
 const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
 const rel = (p: string) => relative(process.cwd(), p);
-const lines = (r: LoadResult) => [...r.warnings.map(formatManifestWarning), ...r.errors.map(formatManifestError)].join('\n') + '\n';
+const lines = (r: LoadResult) => [...r.warnings.map(formatManifestWarning), ...r.errors.map((e) => renderError(e).trimEnd())].join('\n') + '\n';
 
 describe('manifest: bad manifests (exact messages)', () => {
   const dir = join(FIXTURES, 'bad');
@@ -57,6 +58,18 @@ describe('manifest: good manifests', () => {
     expect(m.spec.volumes?.[1].hostPath).to.deep.equal({ path: './data', type: '' });
   });
 
+  it('restartPolicy Always or OnFailure warns that nothing restarts yet; Never and the default do not', async () => {
+    const doc = (rp: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${rp}  containers: [{name: a, image: b}]\n`;
+    for (const rp of ['Always', 'OnFailure']) {
+      const r = await loadManifests(['-'], { stdin: doc(`  restartPolicy: ${rp}\n`) });
+      expect(r.errors).to.deep.equal([]);
+      expect(r.warnings.map(formatManifestWarning)).to.deep.equal([
+        `warning: <stdin>:5: spec.restartPolicy: podrun does not restart containers yet: with restartPolicy ${rp} a container that exits stays exited (as with Never) until the pod is applied again`,
+      ]);
+    }
+    for (const rp of ['  restartPolicy: Never\n', '']) expect((await loadManifests(['-'], { stdin: doc(rp) })).warnings).to.deep.equal([]);
+  });
+
   it('accepts kubectl -o yaml output: server fields silently, scheduling fields with a warning each', async () => {
     const file = join(FIXTURES, 'good', 'kubectl-output.yaml');
     const r = await loadManifests([file]);
@@ -68,6 +81,7 @@ describe('manifest: good manifests', () => {
       '28 spec.nodeName',
       '29 spec.preemptionPolicy',
       '30 spec.priority',
+      '31 spec.restartPolicy',
       '32 spec.schedulerName',
       '34 spec.serviceAccount',
       '35 spec.serviceAccountName',

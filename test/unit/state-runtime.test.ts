@@ -204,9 +204,7 @@ describe('runtime: small helpers', () => {
 });
 
 describe('runtime: prepareDirs', () => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { prepareDirs } = require('../../src/runtime/prepare') as typeof import('../../src/runtime/prepare');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const fs = require('fs') as typeof import('fs');
   let dir: string;
   beforeEach(() => {

@@ -13,43 +13,11 @@ import { findPod, imagesInUse, listPodRecords, readPodRecord, writePodRecord, ty
 import { computePodStatus, k8sPod, type PodSnapshot } from '../../src/runtime/pod-status';
 import type { ContainerStateFile } from '../../src/runtime/helper';
 import { namespaceFrom, parsePodAddress, parsePodArgs } from '../../src/cli/resources';
-import { planSecurity } from '../../src/plan/security';
+import { testContainer, testPlan } from '../helpers/plans';
 
 function plan(root: string, name: string, containers: string[]): PodPlan {
-  const pod = join(root, 'pods', `default_${name}`);
-  return {
-    key: `default_${name}`,
-    name,
-    namespace: 'default',
-    uid: 'u1',
-    hostname: name,
-    dirs: { lasting: pod, live: join(root, 'run', name), init: join(pod, 'init'), shm: join(pod, 'shm') },
-    namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'container' },
-    shmSizeBytes: 64 << 20,
-    podIP: '127.0.0.1',
-    hostIP: '192.0.2.1',
-    hosts: '',
-    resolvConf: '',
-    volumes: [],
-    containers: containers.map((c) => ({
-      name: c,
-      image: { ref: 'busybox:test', pullPolicy: 'IfNotPresent', imageId: 'sha256:abc' },
-      argv: ['sh'],
-      env: [],
-      workingDir: '/',
-      user: { uid: 0, gid: 0, groups: [] },
-      mounts: [],
-      ports: [],
-      stdin: false,
-      tty: false,
-      stopSignal: 'SIGTERM',
-      security: planSecurity(),
-      dirs: { upper: '', work: '', rootfs: '', logDir: '', stateFile: join(pod, 'containers', c, 'state.json') },
-    })),
-    restartPolicy: 'Always',
-    terminationGracePeriodSeconds: 30,
-    manifestHash: 'h',
-  };
+  const p = testPlan(root, name, { restartPolicy: 'Always' });
+  return { ...p, containers: containers.map((c) => testContainer(p.dirs.lasting, c, { image: { ref: 'busybox:test', pullPolicy: 'IfNotPresent', imageId: 'sha256:abc' } })) };
 }
 
 function record(p: PodPlan): PodRecord {
@@ -134,9 +102,8 @@ describe('state: records and locks', () => {
     const held = new Set<number>();
     let ops: { flock(fd: number, op: number): boolean } | undefined;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       ops = require('../../src/util/native').native();
-      ops!.flock; // eslint-disable-line @typescript-eslint/no-unused-expressions
+      if (typeof ops!.flock !== 'function') throw new Error('no flock');
     } catch {
       ops = { flock: (fd) => (held.size ? false : (held.add(fd), true)) };
     }

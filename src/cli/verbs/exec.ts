@@ -35,7 +35,6 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let tty = values.tty === true;
   const stdin = values.stdin === true;
   // tty is loaded only when asked for: it is a few ms of start-up on every exec
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   if (tty && !(require('tty') as typeof import('tty')).isatty(0)) {
     // kubectl's behaviour: warn and carry on without a terminal
     writeErr('Unable to use a TTY - input is not a terminal or the right kind of file\n');

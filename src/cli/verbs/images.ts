@@ -26,7 +26,11 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   }
   if (values.quiet) {
     const seen = new Set<string>();
-    for (const r of rows) if (!seen.has(r.id)) seen.add(r.id), ctx.out(r.id + '\n');
+    for (const r of rows) {
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      ctx.out(r.id + '\n');
+    }
     return 0;
   }
   if (output === 'json') {

@@ -65,7 +65,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       if (!existsSync(rec.plan.dirs.lasting)) return true;
       const st = helper.readContainerState(container);
       if (st?.finishedAt !== undefined) return true;
-      if (isAlive(monitorProcesses(helper.readMonitorFile(rec.plan)).monitor)) return false;
+      if (isAlive(monitorProcesses(helper.readMonitorFile(rec.plan.dirs.lasting)).monitor)) return false;
       return !st || st.pid === undefined || st.startTime === undefined || !isAlive({ pid: st.pid, startTime: st.startTime });
     };
     let endedBefore = ended();

@@ -26,7 +26,7 @@ interface Hint {
 
 /** Known causes, most specific first (STYLE: known traps get translated, as bubblewrap does). */
 const HINTS: Hint[] = [
-  { when: (r, c) => r.step === 'validate', hint: 'podrun wrote a launch file its helper refused: this is a podrun bug; please report it with this message' },
+  { when: (r) => r.step === 'validate', hint: 'podrun wrote a launch file its helper refused: this is a podrun bug; please report it with this message' },
   { when: (r, c) => r.syscall.startsWith('exec') && c === 'ENOENT', hint: "command not found: check the container's command/args and that the image has it in PATH" },
   { when: (r, c) => r.syscall.startsWith('exec') && c === 'EACCES', hint: 'the command is not executable: check command/args and file modes in the image' },
   { when: (r) => r.step === 'cwd', hint: 'check workingDir' },

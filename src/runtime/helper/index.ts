@@ -17,7 +17,8 @@ export interface Helper {
   startMonitor(launchFile: string, opts?: { timeoutMs?: number; onUnknown?: (line: string) => void }): Promise<HandshakeResult>;
   /** `podrun-helper` and its argv for `exec` into a running container's process. */
   execCommand(c: PlannedContainer, user: PlannedUser, target: ProcessIdentity, req: ExecRequest): { path: string; argv: string[] };
-  readMonitorFile(plan: Pick<PodPlan, 'dirs'>): MonitorFile | undefined;
+  /** `<lasting pod dir>/monitor.json`; a dir is enough, for pods whose record is gone. */
+  readMonitorFile(lastingDir: string): MonitorFile | undefined;
   readContainerState(c: Pick<PlannedContainer, 'dirs'>): ContainerStateFile | undefined;
 }
 
@@ -28,7 +29,7 @@ export const helper: Helper = {
     const path = helperPath();
     return { path, argv: [path, ...helperExecArgs(c, user, target, req)] };
   },
-  readMonitorFile: (plan) => readMonitorFile(plan.dirs.lasting),
+  readMonitorFile,
   readContainerState: (c) => readContainerStateFile(c.dirs.stateFile),
 };
 
