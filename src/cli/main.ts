@@ -1,31 +1,31 @@
 // The CLI entry point: global flags, a verb table with lazy imports (start-up pays only for the
 // verb used), and the single catch that maps errors to messages and exit codes.
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { HelpRequest, PodrunError, ManifestErrors, UsageError } from '../util/errors';
 import { resolvePaths } from '../util/paths';
+import { podrunVersion } from '../util/version';
 import type { CliContext, Verb } from './context';
 import { writeErr, writeOut } from './output';
 import { renderError } from './render';
 
-const VERBS: Record<string, { file: string; summary: string }> = {
-  apply: { file: 'apply', summary: 'create or update pods from manifests (-f FILE|DIR|-)' },
-  get: { file: 'get', summary: 'list pods (get pods, get pod NAME)' },
-  describe: { file: 'describe', summary: 'show a pod in detail (describe pod NAME)' },
-  logs: { file: 'logs', summary: "print a container's logs" },
-  exec: { file: 'exec', summary: 'run a command in a running container' },
-  delete: { file: 'delete', summary: 'stop and remove pods' },
-  commit: { file: 'commit', summary: "make an image from a container's changes" },
-  pull: { file: 'pull', summary: 'pull an image from a registry' },
-  push: { file: 'push', summary: 'push an image to a registry' },
-  images: { file: 'images', summary: 'list images' },
-  rmi: { file: 'rmi', summary: 'remove images' },
-  image: { file: 'image', summary: 'manage images (ls, rm, prune, inspect)' },
-  load: { file: 'load', summary: 'load images from a docker or OCI archive (-i FILE)' },
-  save: { file: 'save', summary: 'save an image to an OCI archive (-o FILE)' },
-  import: { file: 'import', summary: 'make a one-layer image from a directory or tar' },
-  login: { file: 'login', summary: 'store registry credentials' },
-  version: { file: 'version', summary: 'print versions' },
+// Each verb's module is required only when it runs (start-up pays for the verb used).
+const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
+  apply: { load: () => require('./verbs/apply'), summary: 'create or update pods from manifests (-f FILE|DIR|-)' },
+  get: { load: () => require('./verbs/get'), summary: 'list pods (get pods, get pod NAME)' },
+  describe: { load: () => require('./verbs/describe'), summary: 'show a pod in detail (describe pod NAME)' },
+  logs: { load: () => require('./verbs/logs'), summary: "print a container's logs" },
+  exec: { load: () => require('./verbs/exec'), summary: 'run a command in a running container' },
+  delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods' },
+  commit: { load: () => require('./verbs/commit'), summary: "make an image from a container's changes" },
+  pull: { load: () => require('./verbs/pull'), summary: 'pull an image from a registry' },
+  push: { load: () => require('./verbs/push'), summary: 'push an image to a registry' },
+  images: { load: () => require('./verbs/images'), summary: 'list images' },
+  rmi: { load: () => require('./verbs/rmi'), summary: 'remove images' },
+  image: { load: () => require('./verbs/image'), summary: 'manage images (ls, rm, prune, inspect)' },
+  load: { load: () => require('./verbs/load'), summary: 'load images from a docker or OCI archive (-i FILE)' },
+  save: { load: () => require('./verbs/save'), summary: 'save an image to an OCI archive (-o FILE)' },
+  import: { load: () => require('./verbs/import'), summary: 'make a one-layer image from a directory or tar' },
+  login: { load: () => require('./verbs/login'), summary: 'store registry credentials' },
+  version: { load: () => require('./verbs/version'), summary: 'print versions' },
 };
 
 const GLOBAL_USAGE = `usage: podrun [--root DIR] [--log-level LEVEL] [--log-file FILE] [--debug] COMMAND [ARGS...]
@@ -94,8 +94,7 @@ export async function run(argv: string[], out: (s: string) => void = writeOut): 
     const entry = VERBS[verb];
     if (!entry) throw new UsageError(`unknown command '${verb}'`, suggestVerb(verb));
     const ctx: CliContext = { paths: resolvePaths(globals), debug, out };
-    const mod = require(`./verbs/${entry.file}`) as { run: Verb };
-    return await mod.run(args, ctx);
+    return await entry.load().run(args, ctx);
   } catch (e) {
     if (e instanceof HelpRequest) {
       out(e.message + '\n');
@@ -119,15 +118,11 @@ function report(e: unknown, debug: boolean): number {
   }
   const ex = e as Error;
   err(`error: ${ex?.message ?? String(e)}`);
-  err(`  this is a podrun bug; please report it with this output (podrun ${version()}, node ${process.version})`);
+  err(`  this is a podrun bug; please report it with this output (podrun ${podrunVersion()}, node ${process.version})`);
   if (ex?.stack) err(ex.stack);
   return 1;
 }
 
-/** podrun's version, from package.json at the root of the install (dist/src/cli is three below). */
-export function version(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 export function main(argv: string[]): void {
   run(argv).then(

@@ -6,13 +6,16 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { PodrunError, SyscallError } from './errors';
 import { errnoName } from './errno';
+import { installRoot } from './paths';
 
 /** The native contract this code speaks: `PODRUN_PROTOCOL` in addon/src/protocol.h. */
 export const NATIVE_PROTOCOL = 2;
 
 /** Where the native build lives: build/Release from source, else the prebuilds. */
-export const NATIVE_ROOT = join(__dirname, '..', '..', '..');
-export const NATIVE_DIRS = [join(NATIVE_ROOT, 'build', 'Release'), join(NATIVE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`)];
+export function nativeDirs(): string[] {
+  const root = installRoot();
+  return [join(root, 'build', 'Release'), join(root, 'prebuilds', `${process.platform}-${process.arch}`)];
+}
 
 /** The error for a native build that speaks another protocol version than this code. */
 export function staleBuildError(what: string, found: number | string): PodrunError {
@@ -78,8 +81,8 @@ export function native(): PodrunNative {
     try {
       // A local build is the common case: load it directly and skip node-gyp-build's directory
       // scan (a few ms on every `exec`); prebuilds are found by node-gyp-build.
-      const local = join(NATIVE_DIRS[0], 'podrun_native.node');
-      raw = (existsSync(local) ? require(local) : (require('node-gyp-build') as (dir: string) => unknown)(NATIVE_ROOT)) as PodrunNative;
+      const local = join(nativeDirs()[0], 'podrun_native.node');
+      raw = (existsSync(local) ? require(local) : (require('node-gyp-build') as (dir: string) => unknown)(installRoot())) as PodrunNative;
     } catch (e) {
       throw new PodrunError(
         `failed to load podrun_native.node, checked: build/Release, prebuilds/${process.platform}-${process.arch} (${(e as Error).message})`,
@@ -89,6 +92,16 @@ export function native(): PodrunNative {
     // A build from before versioning has no protocolVersion: it is protocol 1.
     if (raw.protocolVersion !== NATIVE_PROTOCOL) throw staleBuildError('podrun_native.node', raw.protocolVersion ?? 1);
     loaded = wrap(raw);
+    const execve = loaded.execve;
+    // The process is replaced: tell whoever must finish first (dist/src/cli/start.js writes its
+    // code cache), since no 'exit' event will come.
+    loaded = {
+      ...loaded,
+      execve: (path: string, argv: string[]) => {
+        process.emit('podrun-execve' as 'exit', 0);
+        return execve(path, argv);
+      },
+    };
   }
   return loaded;
 }

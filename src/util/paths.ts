@@ -1,7 +1,8 @@
 // Where podrun keeps things. Lasting state (images, pod uppers, logs, exit records) lives under
 // the root (/var/lib/podrun); live state (locks, sockets) under the run root (/run/podrun), which
 // a reboot empties. PODRUN_ROOT / --root move both, so tests get a private store.
-import { join } from 'path';
+import { existsSync } from 'fs';
+import { dirname, join } from 'path';
 
 export interface Paths {
   root: string;
@@ -24,3 +25,17 @@ export const lastingPodDir = (p: Paths, key: string) => join(p.root, 'pods', key
 export const livePodDir = (p: Paths, key: string) => join(p.runRoot, 'pods', key);
 /** `namespace_name`: unique because both parts are DNS labels without `_`. */
 export const podKey = (namespace: string, name: string) => `${namespace}_${name}`;
+
+let root: string | undefined;
+/**
+ * The podrun checkout or package this code runs from: the nearest folder above it with podrun's
+ * package.json and binding.gyp. The same whether the code runs as tsc's output (dist/src/...)
+ * or bundled (dist/podrun.js).
+ */
+export function installRoot(): string {
+  if (root) return root;
+  for (let d = __dirname; ; d = dirname(d)) {
+    if (existsSync(join(d, 'binding.gyp')) && existsSync(join(d, 'package.json'))) return (root = d);
+    if (dirname(d) === d) return (root = join(__dirname, '..', '..', '..'));
+  }
+}

@@ -1,7 +1,7 @@
 import type { CliContext } from '../context';
-import { version } from '../main';
+import { podrunVersion } from '../../util/version';
 
 export async function run(_argv: string[], ctx: CliContext): Promise<number> {
-  ctx.out(`podrun ${version()}\nnode ${process.version}\n`);
+  ctx.out(`podrun ${podrunVersion()}\nnode ${process.version}\n`);
   return 0;
 }

@@ -2,10 +2,10 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { PodrunError } from '../../util/errors';
-import { NATIVE_DIRS } from '../../util/native';
+import { nativeDirs } from '../../util/native';
 
 export function helperPath(): string {
-  const candidates = NATIVE_DIRS.map((d) => join(d, 'podrun-helper'));
+  const candidates = nativeDirs().map((d) => join(d, 'podrun-helper'));
   for (const c of candidates) if (existsSync(c)) return c;
   throw new PodrunError(
     `podrun-helper not found, checked: ${candidates.join(', ')}`,
