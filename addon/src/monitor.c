@@ -575,5 +575,7 @@ podrun_monitor_main (int argc, char **argv)
   if (m.handshake >= 0)
     close (m.handshake);
   m.handshake = -1;
+  /* From here on the monitor runs for the pod's life: keep only the code the loop needs.  */
+  podrun_trim_text ();
   return loop (&m);
 }

@@ -1,6 +1,8 @@
 /* See util.h.  */
 #include "util.h"
 
+#include <sys/mman.h>
+
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
@@ -423,4 +425,42 @@ podrun_sync_wait (int fd, podrun_err_t *err)
   if (podrun_err_parse (buf, err) < 0)
     return podrun_fail (err, EPROTO, "sync", "read", NULL);
   return -1;
+}
+
+size_t
+podrun_trim_text (void)
+{
+  char *buf = NULL, *line, *next;
+  size_t len, dropped = 0;
+  unsigned long start = 0, end = 0;
+  int candidate = 0;
+  if (podrun_read_file ("/proc/self/smaps", 4 << 20, &buf, &len) < 0)
+    return 0;
+  for (line = buf; line && *line; line = next)
+    {
+      char perms[8];
+      int path_at = 0;
+      unsigned long anon, s, e;
+      next = strchr (line, '\n');
+      if (next)
+        *next++ = '\0';
+      /* A mapping's header: START-END PERMS OFFSET DEV INODE PATH.  Only private, read-only,
+         file-backed mappings of the program qualify ...  */
+      if (sscanf (line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &path_at) >= 3 && path_at > 0)
+        {
+          start = s;
+          end = e;
+          candidate = (strcmp (perms, "r-xp") == 0 || strcmp (perms, "r--p") == 0) && line[path_at] == '/';
+        }
+      /* ... and only when no page of it was written (relocated relro data is): the file then
+         holds exactly what is mapped.  */
+      else if (candidate && sscanf (line, "Anonymous: %lu kB", &anon) == 1)
+        {
+          candidate = 0;
+          if (anon == 0 && madvise ((void *) start, end - start, MADV_DONTNEED) == 0)
+            dropped += end - start;
+        }
+    }
+  free (buf);
+  return dropped;
 }

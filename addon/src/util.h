@@ -88,6 +88,12 @@ void podrun_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
    that after execve root has exactly KEEP and anyone else nothing.  Child-safe.  */
 int podrun_limit_caps (uint64_t keep);
 
+/* Unmaps this program's text and read-only data from the process (MADV_DONTNEED): what start-up
+   ran (most of static glibc) stops counting, and what runs later is mapped again on its first
+   fault, with the kernel's fault-around, from the page cache.  Only mappings no page of which was
+   ever written are touched, so nothing is lost.  Best effort; returns the bytes unmapped.  */
+size_t podrun_trim_text (void);
+
 /* Raw syscalls glibc 2.36 has no wrapper for.  */
 int podrun_pidfd_open (pid_t pid);
 int podrun_pidfd_send_signal (int pidfd, int sig);
