@@ -9,7 +9,7 @@ import Module from 'module';
 import { dirname, join } from 'path';
 import { Script } from 'vm';
 
-const bundle = join(__dirname, '..', '..', 'podrun.js');
+const dist = join(__dirname, '..', '..');
 
 /** The verb: the first argument that is not a global flag (or a global flag's value). */
 function verbOf(argv: string[]): string {
@@ -24,8 +24,11 @@ function verbOf(argv: string[]): string {
 }
 
 function start(): void {
+  const verb = verbOf(process.argv.slice(2));
+  // `exec` has a bundle holding only its own verb (scripts/bundle.js).
+  const bundle = join(dist, verb === 'exec' ? 'podrun-exec.js' : 'podrun.js');
   const source = readFileSync(bundle, 'utf8');
-  const cacheFile = join(dirname(bundle), 'cache', `${verbOf(process.argv.slice(2))}.v8`);
+  const cacheFile = join(dist, 'cache', `${verb}.v8`);
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);
