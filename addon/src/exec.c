@@ -267,6 +267,9 @@ static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, in
     }
   if (chdir (o->cwd) < 0)
     child_fail (sync_fd, errno, "cwd", "chdir", o->cwd);
+  /* Not the session keyring of the user running `podrun exec`.  */
+  if (podrun_new_session_keyring () < 0)
+    child_fail (sync_fd, errno, "keyring", "keyctl", NULL);
   if (podrun_limit_caps (o->caps) < 0)
     child_fail (sync_fd, errno, "caps", "prctl", NULL);
   if (setgroups (o->n_groups, o->groups) < 0)

@@ -201,13 +201,40 @@ static const struct directive
   int nargs;
   int in_container; /* 1: only inside container..end, 0: only outside */
 } directives[] = {
-  { "key", 1, 0 },          { "hostname", 1, 0 },  { "ns", 2, 0 },      { "poddir", 1, 0 }, { "shm", 2, 0 },
-  { "tmpfs", 2, 0 },        { "container", 1, 0 }, { "lower", 1, 1 },   { "upper", 1, 1 },  { "work", 1, 1 },
-  { "rootfs", 1, 1 },       { "log", 1, 1 },       { "state", 1, 1 },   { "bind", 4, 1 },   { "bindsub", 5, 1 },
-  { "cwd", 1, 1 },          { "user", 3, 1 },      { "env", 1, 1 },     { "arg", 1, 1 },    { "stdin", 1, 1 },
-  { "tty", 1, 1 },          { "caps", 1, 1 },      { "devsize", 1, 1 }, { "device", 3, 1 }, { "maskpath", 1, 1 },
-  { "readonlypath", 1, 1 }, { "end", 0, 1 },
+  { "key", 1, 0 },
+  { "hostname", 1, 0 },
+  { "ns", 2, 0 },
+  { "poddir", 1, 0 },
+  { "shm", 2, 0 },
+  { "tmpfs", 2, 0 },
+  { "container", 1, 0 },
+  { "lower", 1, 1 },
+  { "upper", 1, 1 },
+  { "work", 1, 1 },
+  { "rootfs", 1, 1 },
+  { "log", 1, 1 },
+  { "state", 1, 1 },
+  { "bind", 4, 1 },
+  { "bindsub", 5, 1 },
+  { "cwd", 1, 1 },
+  { "user", 3, 1 },
+  { "env", 1, 1 },
+  { "arg", 1, 1 },
+  { "stdin", 1, 1 },
+  { "tty", 1, 1 },
+  { "caps", 1, 1 },
+  { "devsize", 1, 1 },
+  { "device", 3, 1 },
+  { "maskpath", 1, 1 },
+  { "readonlypath", 1, 1 },
+  { "end", 0, 1 },
+  { "denyhostpath", 1, 0 },
+  { "denydevicepath", 1, 0 },
+  { "hostbind", 5, 1 },
+  { "hostbindsub", 6, 1 },
 };
+
+static const char *const host_types[] = { "", "any", "Directory", "File", "Socket", "CharDevice", "BlockDevice" };
 
 static int
 check_container (struct podrun_container *c, podrun_err_t *err)
@@ -280,6 +307,15 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
       pod->shm_dir = a[0];
       pod->shm_size = v;
     }
+  else if (strcmp (d, "denyhostpath") == 0 || strcmp (d, "denydevicepath") == 0)
+    {
+      int dev = d[4] == 'd';
+      const char ***arr = dev ? &pod->denied_devices : &pod->denied;
+      size_t *n = dev ? &pod->n_denied_devices : &pod->n_denied;
+      if (!valid_abs_path (a[0]) || *n >= 256 || grow ((void **) arr, *n, sizeof **arr) < 0)
+        return invalid (err, d, a[0]);
+      (*arr)[(*n)++] = a[0];
+    }
   else if (strcmp (d, "tmpfs") == 0)
     {
       if (!valid_abs_path (a[0]) || podrun_parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0)
@@ -321,11 +357,22 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
       else
         c->state = a[0];
     }
-  else if (strcmp (d, "bind") == 0 || strcmp (d, "bindsub") == 0)
+  else if (strcmp (d, "bind") == 0 || strcmp (d, "bindsub") == 0 || strcmp (d, "hostbind") == 0
+           || strcmp (d, "hostbindsub") == 0)
     {
-      int sub = d[4] == 's';
+      int host = d[0] == 'h', sub = strcmp (d + (host ? 4 : 0), "bindsub") == 0;
+      enum podrun_host_type type = PODRUN_HOST_NONE;
       struct podrun_bind *bd;
       char **rest = a + (sub ? 2 : 1);
+      if (host)
+        {
+          size_t t;
+          for (t = PODRUN_HOST_ANY; t < sizeof host_types / sizeof host_types[0]; t++)
+            if (strcmp (rest[3], host_types[t]) == 0)
+              type = (enum podrun_host_type) t;
+          if (type == PODRUN_HOST_NONE)
+            return invalid (err, d, rest[3]);
+        }
       if (!valid_abs_path (a[0]) || (sub && !valid_rel_path (a[1])))
         return invalid (err, d, a[sub ? 1 : 0]);
       if (!valid_dest (rest[0]))
@@ -341,6 +388,7 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
       bd->dest = rest[0];
       bd->readonly = strcmp (rest[1], "ro") == 0;
       bd->is_file = strcmp (rest[2], "file") == 0;
+      bd->host = type;
     }
   else if (strcmp (d, "cwd") == 0)
     {
@@ -452,7 +500,7 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
   while ((d = next_string (&cur)) != NULL)
     {
       const struct directive *dir = NULL;
-      char *args[5];
+      char *args[8];
       int k;
       for (i = 0; i < sizeof directives / sizeof directives[0]; i++)
         if (strcmp (directives[i].name, d) == 0)
@@ -612,6 +660,10 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
   DUMP (d, "ns", "uts", ns_name (pod->uts));
   DUMP (d, "ns", "pid", ns_name (pod->pid));
   DUMP (d, "poddir", pod->poddir);
+  for (i = 0; i < pod->n_denied; i++)
+    DUMP (d, "denyhostpath", pod->denied[i]);
+  for (i = 0; i < pod->n_denied_devices; i++)
+    DUMP (d, "denydevicepath", pod->denied_devices[i]);
   if (pod->shm_dir)
     {
       podrun_fmt_ulong (a, pod->shm_size);
@@ -637,7 +689,11 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
         {
           const struct podrun_bind *bd = &c->binds[j];
           const char *mode = bd->readonly ? "ro" : "rw", *kind = bd->is_file ? "file" : "dir";
-          if (bd->subpath)
+          if (bd->host && bd->subpath)
+            DUMP (d, "hostbindsub", bd->source, bd->subpath, bd->dest, mode, kind, host_types[bd->host]);
+          else if (bd->host)
+            DUMP (d, "hostbind", bd->source, bd->dest, mode, kind, host_types[bd->host]);
+          else if (bd->subpath)
             DUMP (d, "bindsub", bd->source, bd->subpath, bd->dest, mode, kind);
           else
             DUMP (d, "bind", bd->source, bd->dest, mode, kind);

@@ -14,6 +14,18 @@ enum podrun_ns_mode
   PODRUN_NS_CONTAINER /* pid only */
 };
 
+/* What a hostPath's source must be, checked on the opened fd (hostPath.type).  */
+enum podrun_host_type
+{
+  PODRUN_HOST_NONE = 0, /* not a hostPath: a pod-owned dir (emptyDir) */
+  PODRUN_HOST_ANY,      /* type "": anything but a device */
+  PODRUN_HOST_DIR,
+  PODRUN_HOST_FILE,
+  PODRUN_HOST_SOCKET,
+  PODRUN_HOST_CHAR,
+  PODRUN_HOST_BLOCK
+};
+
 struct podrun_bind
 {
   const char *source;  /* bind: the source; bindsub: the volume root */
@@ -21,6 +33,7 @@ struct podrun_bind
   const char *dest;
   int readonly;
   int is_file;
+  enum podrun_host_type host; /* hostbind, hostbindsub */
 };
 
 /* A character device bound from the host's node of the same path, checked to be MAJOR:MINOR.  */
@@ -102,6 +115,12 @@ struct podrun_pod
   enum podrun_ns_mode net, ipc, uts, pid;
   struct podrun_tmpfs *tmpfs;
   size_t n_tmpfs;
+  /* A hostPath source whose real path is, is below or is above one of these is refused;
+     device hostPaths (CharDevice, BlockDevice) are checked against the second list.  */
+  const char **denied;
+  size_t n_denied;
+  const char **denied_devices;
+  size_t n_denied_devices;
   struct podrun_container *containers;
   size_t n_containers;
 };

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -68,8 +69,8 @@ clone_tree (int src_fd, int readonly, const char *step, const char *path, podrun
 
 /* Kubernetes' default mountPropagation is None: a volume's copy is private, so a mount made on
    the host under its source later neither appears inside (it would not be read-only there) nor
-   the other way round.  Device nodes in a volume stay unusable (no device cgroup yet) unless the
-   volume is itself a device (hostPath type CharDevice/BlockDevice).  */
+   the other way round.  Device nodes in a volume stay unusable (nodev) unless the plan made the
+   volume a device (hostPath type CharDevice/BlockDevice).  */
 static int
 seal_volume (int tree, int nodev, const char *path, podrun_err_t *err)
 {
@@ -438,20 +439,107 @@ mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int r
   return attach (shmfd, shm, "dev", "/dev/shm", err);
 }
 
+/* REAL is DIR, lies below DIR, or is an ancestor of DIR (it would hold it).  */
 static int
-mount_volume (int rootfd, const struct podrun_bind *b, podrun_err_t *err)
+path_overlaps (const char *real, const char *dir)
+{
+  size_t r = strlen (real), d = strlen (dir);
+  if (strcmp (real, "/") == 0 || strcmp (dir, "/") == 0)
+    return 1;
+  if (r >= d && strncmp (real, dir, d) == 0 && (real[d] == '\0' || real[d] == '/'))
+    return 1;
+  return d > r && strncmp (dir, real, r) == 0 && dir[r] == '/';
+}
+
+static int
+kind_matches (enum podrun_host_type type, mode_t mode)
+{
+  switch (type)
+    {
+    case PODRUN_HOST_DIR:
+      return S_ISDIR (mode);
+    case PODRUN_HOST_FILE:
+      return S_ISREG (mode);
+    case PODRUN_HOST_SOCKET:
+      return S_ISSOCK (mode);
+    case PODRUN_HOST_CHAR:
+      return S_ISCHR (mode);
+    case PODRUN_HOST_BLOCK:
+      return S_ISBLK (mode);
+    default:
+      /* type "" (and a pod-owned dir): anything but a device node */
+      return !S_ISCHR (mode) && !S_ISBLK (mode);
+    }
+}
+
+/* A hostPath source, resolved and checked once, on the object that will be mounted: opened
+   following symlinks as Kubernetes does (never /proc magic links), its real path taken from the
+   opened fd and checked against the plan's deny list, its kind checked with fstat on the same fd.
+   The mount is then made from this fd, so a symlink swapped after the check cannot change what
+   is mounted (CVE-2021-30465 class; the kubelet's own check-then-mount has the same hole).  */
+static int
+open_host_source (const struct podrun_pod *pod, const struct podrun_bind *b, struct stat *st, podrun_err_t *err)
+{
+  char link[64], real[PATH_MAX];
+  ssize_t n;
+  size_t i, n_denied;
+  const char *const *denied;
+  int dev = b->host == PODRUN_HOST_CHAR || b->host == PODRUN_HOST_BLOCK;
+  cleanup_close int fd = podrun_openat2 (AT_FDCWD, b->source, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+  if (fd < 0)
+    return podrun_fail (err, errno, "volume", "openat2", b->source);
+  snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
+  n = readlink (link, real, sizeof real - 1);
+  if (n < 0)
+    return podrun_fail (err, errno, "volume", "readlink", b->source);
+  real[n] = '\0';
+  /* a source removed meanwhile reads "PATH (deleted)": not a path to check, so not mounted */
+  if (real[0] != '/' || strstr (real, " (deleted)") != NULL)
+    return podrun_fail (err, ENOENT, "volume", "readlink", b->source);
+  denied = dev ? pod->denied_devices : pod->denied;
+  n_denied = dev ? pod->n_denied_devices : pod->n_denied;
+  for (i = 0; i < n_denied; i++)
+    if (path_overlaps (real, denied[i]))
+      return podrun_fail (err, EACCES, "volume", "hostpath", real);
+  if (fstat (fd, st) < 0)
+    return podrun_fail (err, errno, "volume", "fstat", b->source);
+  if (!kind_matches (b->host, st->st_mode))
+    return podrun_fail (err,
+                        S_ISCHR (st->st_mode) || S_ISBLK (st->st_mode) ? ENODEV
+                        : S_ISDIR (st->st_mode)                        ? EISDIR
+                                                                       : ENOTDIR,
+                        "volume", "hosttype", real);
+  {
+    int out = fd;
+    fd = -1;
+    return out;
+  }
+}
+
+static int
+mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind *b, podrun_err_t *err)
 {
   cleanup_close int src = -1, vol = -1, target = -1, tree = -1;
   struct stat st;
+  int device;
 
+  if (b->host)
+    {
+      vol = open_host_source (pod, b, &st, err);
+      if (vol < 0)
+        return -1;
+    }
+  else
+    {
+      vol = open (b->source, O_PATH | O_CLOEXEC);
+      if (vol < 0)
+        return podrun_fail (err, errno, "volume", "open", b->source);
+    }
   if (b->subpath)
     {
       /* The subPath never leaves the volume: absolute symlinks, `..` and magic links are
          refused by the kernel (CVE-2017-1002101, CVE-2021-25741).  A missing one is created as
          a directory, as the kubelet does.  */
-      vol = open (b->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (vol < 0)
-        return podrun_fail (err, errno, "volume", "open", b->source);
       src = podrun_openat2 (vol, b->subpath, O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
       if (src < 0 && errno == ENOENT && !b->is_file)
         src = podrun_mkdir_beneath (vol, b->subpath, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, "volume", err);
@@ -462,12 +550,16 @@ mount_volume (int rootfd, const struct podrun_bind *b, podrun_err_t *err)
     }
   else
     {
-      src = open (b->source, O_PATH | O_CLOEXEC);
-      if (src < 0)
-        return podrun_fail (err, errno, "volume", "open", b->source);
+      src = vol;
+      vol = -1;
     }
   if (fstat (src, &st) < 0)
     return podrun_fail (err, errno, "volume", "fstat", b->source);
+  /* Only a hostPath whose type names a device may be one; anything else holding a device node
+     (planted by a container through a shared volume) is refused.  */
+  device = b->host == PODRUN_HOST_CHAR || b->host == PODRUN_HOST_BLOCK;
+  if (!device && (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode)))
+    return podrun_fail (err, ENODEV, "volume", "hosttype", b->subpath ? b->subpath : b->source);
   if (S_ISDIR (st.st_mode) == b->is_file)
     return podrun_fail (err, b->is_file ? EISDIR : ENOTDIR, "volume", "fstat", b->subpath ? b->subpath : b->source);
   target = in_root (rootfd, b->dest, b->is_file, 0, "volume", err);
@@ -476,7 +568,8 @@ mount_volume (int rootfd, const struct podrun_bind *b, podrun_err_t *err)
   tree = clone_tree (src, b->readonly, "volume", b->dest, err);
   if (tree < 0)
     return -1;
-  if (seal_volume (tree, !(S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode)), b->dest, err) < 0)
+  /* nodev unless the plan asked for a device: a node planted inside a volume stays unusable.  */
+  if (seal_volume (tree, !device, b->dest, err) < 0)
     return -1;
   return attach (tree, target, "volume", b->dest, err);
 }
@@ -495,7 +588,7 @@ podrun_mount_container (const struct podrun_pod *pod, const struct podrun_contai
   if (mount_proc (rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, err) < 0 || mount_sys (rootfd, c, err) < 0)
     return -1;
   for (i = 0; i < c->n_binds; i++)
-    if (mount_volume (rootfd, &c->binds[i], err) < 0)
+    if (mount_volume (pod, rootfd, &c->binds[i], err) < 0)
       return -1;
 
   /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only

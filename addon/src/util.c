@@ -464,3 +464,12 @@ podrun_trim_text (void)
   free (buf);
   return dropped;
 }
+
+int
+podrun_new_session_keyring (void)
+{
+  /* KEYCTL_JOIN_SESSION_KEYRING (1) with no name: a new anonymous keyring (keyctl(2)).  */
+  if (syscall (SYS_keyctl, 1, NULL) < 0 && errno != ENOSYS)
+    return -1;
+  return 0;
+}

@@ -94,6 +94,10 @@ int podrun_limit_caps (uint64_t keep);
    ever written are touched, so nothing is lost.  Best effort; returns the bytes unmapped.  */
 size_t podrun_trim_text (void);
 
+/* Joins a new, empty session keyring, so that the process does not inherit the session keyring
+   of whoever started it (runc does the same).  A kernel without keyrings is fine.  Child-safe.  */
+int podrun_new_session_keyring (void);
+
 /* Raw syscalls glibc 2.36 has no wrapper for.  */
 int podrun_pidfd_open (pid_t pid);
 int podrun_pidfd_send_signal (int pidfd, int sig);

@@ -19,8 +19,10 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const objects = (v: unknown): [Obj, number][] => (Array.isArray(v) ? v.map((x, i) => [x, i] as [unknown, number]).filter((p): p is [Obj, number] => isObj(p[0])) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** Host directories no pod may get: the whole host, kernel interfaces, devices. */
-const DENIED_HOST_PATHS = ['/', '/proc', '/sys', '/dev'];
+/** Host directories no pod may get, nor anything below or above them (so not `/`): kernel interfaces and devices. */
+export const DENIED_HOST_PATHS = ['/proc', '/sys', '/dev'];
+/** For CharDevice and BlockDevice hostPaths, which must be device nodes (the helper checks the opened node). */
+export const DENIED_DEVICE_PATHS = ['/proc', '/sys'];
 
 export const FIELD_REF_PATHS = [
   'metadata.name',
@@ -134,12 +136,17 @@ function validFieldPath(fp: string): boolean {
  * Why podrun refuses to give a pod the host directory `abs` (absolute, normalised), or undefined.
  * Used on the path as written (validation) and again on its real path at apply (symlinks).
  */
-export function deniedHostPath(abs: string, stateDirs: string[]): { why: string; hint: string } | undefined {
+export function deniedHostPath(abs: string, stateDirs: string[], type = ''): { why: string; hint: string } | undefined {
   const clean = abs.length > 1 ? abs.replace(/\/+$/, '') : abs;
   const under = (dir: string) => clean === dir || clean.startsWith(dir === '/' ? '/' : `${dir}/`);
-  for (const d of DENIED_HOST_PATHS)
-    if (d === '/' ? clean === '/' : under(d))
-      return { why: `podrun never gives a pod ${d === '/' ? 'the whole host filesystem' : d}`, hint: 'mount a specific directory, e.g. `./data` or `/srv/app`' };
+  if (clean === '/') return { why: 'podrun never gives a pod the whole host filesystem', hint: 'mount a specific directory, e.g. `./data` or `/srv/app`' };
+  const device = type === 'CharDevice' || type === 'BlockDevice';
+  for (const d of device ? DENIED_DEVICE_PATHS : DENIED_HOST_PATHS)
+    if (under(d))
+      return {
+        why: `podrun never gives a pod ${d}${d === '/dev' ? ' (except a single device with type CharDevice or BlockDevice)' : ''}`,
+        hint: 'mount a specific directory, e.g. `./data` or `/srv/app`',
+      };
   for (const d of stateDirs)
     if (under(d) || d.startsWith(`${clean}/`)) return { why: `it holds podrun's own state (${d})`, hint: "mount a directory outside podrun's root" };
   return undefined;
@@ -148,6 +155,6 @@ export function deniedHostPath(abs: string, stateDirs: string[]): { why: string;
 function hostPathRule(hp: Obj, path: FieldPath, ctx: RuleContext): void {
   const p = str(hp.path);
   if (p === undefined || p === '' || p.split('/').includes('..')) return; // the schema reports these
-  const denied = deniedHostPath(isAbsolute(p) ? normalize(p) : resolve(ctx.baseDir, p), ctx.stateDirs);
+  const denied = deniedHostPath(isAbsolute(p) ? normalize(p) : resolve(ctx.baseDir, p), ctx.stateDirs, str(hp.type));
   if (denied) ctx.err(path, `hostPath "${p}" is not allowed: ${denied.why}`, denied.hint);
 }

@@ -8,6 +8,8 @@ import { lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { PlanError, type ManifestError } from '../util/errors';
 import type { LoadedPod, PodManifest } from '../manifest/load';
 import { parseQuantity } from '../manifest/quantity';
+import { DENIED_DEVICE_PATHS, DENIED_HOST_PATHS } from '../manifest/rules';
+import { stateDirs } from '../manifest/load';
 import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
@@ -60,6 +62,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     }),
     resolvConf: resolvConf({ dnsPolicy: spec.dnsPolicy, dnsConfig: spec.dnsConfig, hostResolvConf: facts.hostResolvConf }),
     volumes,
+    deniedHostPaths: { all: [...DENIED_HOST_PATHS, ...stateDirs(facts.paths)], devices: [...DENIED_DEVICE_PATHS, ...stateDirs(facts.paths)] },
     containers,
     restartPolicy: spec.restartPolicy,
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,

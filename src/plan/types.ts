@@ -114,6 +114,12 @@ export interface PodPlan {
   hosts: string;
   resolvConf: string;
   volumes: PlannedVolume[];
+  /**
+   * Host paths no hostPath may lead to: a source whose real path (taken from the opened fd by the
+   * helper) is one of these, lies below one or is above one is refused. `devices` is the list for
+   * CharDevice/BlockDevice hostPaths, which live in /dev.
+   */
+  deniedHostPaths: { all: string[]; devices: string[] };
   containers: PlannedContainer[];
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds: number;

@@ -87,13 +87,22 @@ function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): vo
     throw new ManifestError(where.file, ['spec', 'volumes', where.volumeIndex(v.name), 'hostPath', 'path'], detail, hint);
   };
   const st = statOrUndefined(v.source);
-  // Validation checked the path as written; the helper opens it following symlinks, so check
-  // where it really leads too (a symlink to / must not give the pod the host).
+  // Validation checked the path as written. Where it leads now is checked here too, for a clear
+  // error before anything starts; the check that holds is the helper's, on the very fd it mounts
+  // (a symlink swapped after this one cannot change what is mounted).
   if (st) {
-    const real = realpathSync(v.source);
-    const denied = real !== v.source ? deniedHostPath(real, where.stateDirs ?? []) : undefined;
+    let real: string;
+    try {
+      real = realpathSync(v.source);
+    } catch (e) {
+      fail(`${v.source} cannot be resolved: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'point hostPath.path at a path on this machine that podrun can resolve (not through /proc)');
+      return;
+    }
+    const denied = real !== v.source ? deniedHostPath(real, where.stateDirs ?? [], type) : undefined;
     if (denied) fail(`${v.source} leads to ${real} through a symlink, which is not allowed: ${denied.why}`, denied.hint);
   }
+  if (type === '' && st && (st.isCharacterDevice() || st.isBlockDevice()))
+    fail(`${v.source} is a device node; a hostPath of type "" is never one`, 'to give a pod a device, set hostPath.type to CharDevice or BlockDevice');
   if (type === 'DirectoryOrCreate' || (type === '' && !st)) {
     if (st && !st.isDirectory()) fail(`${v.source} exists but is not a directory (type ${type || '""'})`, 'point hostPath.path at a directory, or change hostPath.type');
     if (!st) {

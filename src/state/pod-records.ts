@@ -72,6 +72,7 @@ export function upgradeV1Record(r: Json): PodRecord {
     plan: {
       ...(planRest as unknown as PodPlan),
       podIP: (podIP as string) ?? '127.0.0.1',
+      deniedHostPaths: { all: [], devices: [] }, // checked in Node then, and only at the start
       hostIP: (hostIP as string) ?? '',
       dirs: { lasting: dirs.pod as string, live: dirs.run as string, init: dirs.init as string, shm: dirs.shm as string },
       containers: containers as unknown as PodPlan['containers'],

@@ -40,6 +40,7 @@ export function testPlan(root: string, name: string, over: Partial<PodPlan> = {}
     hosts: '',
     resolvConf: '',
     volumes: [],
+    deniedHostPaths: { all: ['/proc', '/sys', '/dev', root], devices: ['/proc', '/sys', root] },
     containers: [testContainer(pod, 'app')],
     restartPolicy: 'Never',
     terminationGracePeriodSeconds: 30,

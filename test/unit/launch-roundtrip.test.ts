@@ -46,6 +46,7 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
     container('a', {
       mounts: [
         { volume: 'mem', mountPath: '/mem', readOnly: false, kind: 'dir' },
+        { volume: 'mem', mountPath: '/mem-sub', readOnly: true, subPath: 'a/b', kind: 'dir' },
         { volume: 'host', mountPath: '/etc/app.conf', readOnly: true, subPath: 'conf/app.conf', kind: 'file' },
         { volume: 'host', mountPath: '/data', readOnly: true, kind: 'dir' },
       ],

@@ -33,7 +33,9 @@ const plan: PodPlan = {
   volumes: [
     { name: 'data', kind: 'emptyDir', source: '/r/pods/default_web/volumes/data' },
     { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_web/volumes/mem', tmpfs: { sizeBytes: 1024 } },
+    { name: 'host', kind: 'hostPath', source: '/srv/h', hostPathType: 'DirectoryOrCreate' },
   ],
+  deniedHostPaths: { all: ['/proc', '/r'], devices: ['/r'] },
   containers: [
     {
       name: 'app',
@@ -45,6 +47,8 @@ const plan: PodPlan = {
       mounts: [
         { volume: 'data', mountPath: '/data', readOnly: false, kind: 'dir' },
         { volume: 'mem', mountPath: '/m', readOnly: true, subPath: 'sub/dir', kind: 'file' },
+        { volume: 'host', mountPath: '/h', readOnly: false, kind: 'dir' },
+        { volume: 'host', mountPath: '/hs', readOnly: true, subPath: 'x', kind: 'dir' },
       ],
       ports: [],
       stdin: false,
@@ -71,6 +75,9 @@ describe('runtime: launch file', () => {
       ['ns', 'uts', 'pod'],
       ['ns', 'pid', 'pod'],
       ['poddir', '/r/pods/default_web'],
+      ['denyhostpath', '/proc'],
+      ['denyhostpath', '/r'],
+      ['denydevicepath', '/r'],
       ['shm', '/r/pods/default_web/shm', '65536'],
       ['tmpfs', '/r/pods/default_web/volumes/mem', '1024'],
       ['container', 'app'],
@@ -84,6 +91,8 @@ describe('runtime: launch file', () => {
       ['state', '/c/state.json'],
       ['bind', '/r/pods/default_web/volumes/data', '/data', 'rw', 'dir'],
       ['bindsub', '/r/pods/default_web/volumes/mem', 'sub/dir', '/m', 'ro', 'file'],
+      ['hostbind', '/srv/h', '/h', 'rw', 'dir', 'Directory'],
+      ['hostbindsub', '/srv/h', 'x', '/hs', 'ro', 'dir', 'Directory'],
       ['cwd', '/srv'],
       ['user', '1000', '1000', '10,20'],
       ['env', 'A=b=c'],

@@ -35,8 +35,10 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
     const v = volumes.get(m.volume);
     if (!v) throw new PodrunError(`internal: container ${c.name} mounts unknown volume ${m.volume}`);
     const mode = m.readOnly ? 'ro' : 'rw';
-    if (m.subPath) d.push(['bindsub', v.source, m.subPath, m.mountPath, mode, m.kind]);
-    else d.push(['bind', v.source, m.mountPath, mode, m.kind]);
+    // A hostPath is resolved and checked by the helper on the fd it mounts (its type, the deny list).
+    const host = v.kind === 'hostPath' ? [v.hostPathType ? HOST_TYPES[v.hostPathType] : 'any'] : [];
+    const name = `${host.length ? 'host' : ''}bind${m.subPath ? 'sub' : ''}`;
+    d.push([name, v.source, ...(m.subPath ? [m.subPath] : []), m.mountPath, mode, m.kind, ...host]);
   }
   d.push(['cwd', c.workingDir || '/']);
   d.push(['user', String(c.user.uid), String(c.user.gid), c.user.groups.join(',')]);
@@ -51,11 +53,25 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   d.push(['end']);
 }
 
+/** hostPath.type as the helper checks it on the opened source; the *OrCreate ones exist by then. */
+const HOST_TYPES: Record<string, string> = {
+  '': 'any',
+  Directory: 'Directory',
+  DirectoryOrCreate: 'Directory',
+  File: 'File',
+  FileOrCreate: 'File',
+  Socket: 'Socket',
+  CharDevice: 'CharDevice',
+  BlockDevice: 'BlockDevice',
+};
+
 export function launchDirectives(plan: PodPlan): string[][] {
   const d: string[][] = [[LAUNCH_MAGIC], ['key', plan.key], ['hostname', plan.hostname]];
   d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
   d.push(['ns', 'pid', plan.namespaces.pid]);
   d.push(['poddir', plan.dirs.lasting]);
+  for (const p of plan.deniedHostPaths.all) d.push(['denyhostpath', p]);
+  for (const p of plan.deniedHostPaths.devices) d.push(['denydevicepath', p]);
   // With hostIPC the containers share the host's /dev/shm (as on Kubernetes), so no pod tmpfs.
   if (plan.namespaces.ipc === 'pod') d.push(['shm', plan.dirs.shm, String(plan.shmSizeBytes)]);
   for (const v of plan.volumes) if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes)]);
