@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -164,6 +165,16 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
     podrun_sync_fail (f->sync, &err);
   if (fchdir (cwdfd) < 0)
     fail (f->sync, errno, "cwd", "fchdir", c->cwd);
+  /* readOnlyRootFilesystem: now that every mount point and the cwd exist, the root alone (not
+     the mounts on it: /proc, /dev, volumes) becomes read-only; writes fail with EROFS.  */
+  if (c->readonly_root)
+    {
+      struct mount_attr attr;
+      memset (&attr, 0, sizeof attr);
+      attr.attr_set = MOUNT_ATTR_RDONLY;
+      if (mount_setattr (rootfd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+        fail (f->sync, errno, "rootfs", "mount_setattr", "/");
+    }
 
   if (f->tty)
     {

@@ -206,7 +206,7 @@ static const struct directive
   { "ns", 2, 0 },
   { "poddir", 1, 0 },
   { "shm", 2, 0 },
-  { "tmpfs", 2, 0 },
+  { "tmpfs", 4, 0 },
   { "container", 1, 0 },
   { "lower", 1, 1 },
   { "upper", 1, 1 },
@@ -224,12 +224,15 @@ static const struct directive
   { "tty", 1, 1 },
   { "caps", 1, 1 },
   { "devsize", 1, 1 },
-  { "device", 3, 1 },
+  { "device", 4, 1 },
   { "maskpath", 1, 1 },
   { "readonlypath", 1, 1 },
   { "end", 0, 1 },
   { "denyhostpath", 1, 0 },
   { "denydevicepath", 1, 0 },
+  { "readonlyroot", 1, 1 },
+  { "sysfs", 1, 1 },
+  { "sysctl", 2, 0 },
   { "hostbind", 5, 1 },
   { "hostbindsub", 6, 1 },
 };
@@ -316,13 +319,40 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
         return invalid (err, d, a[0]);
       (*arr)[(*n)++] = a[0];
     }
+  else if (strcmp (d, "sysctl") == 0)
+    {
+      /* net.ipv4.ip_local_port_range -> a path below /proc/sys; the value is one line  */
+      const char *p;
+      if (!*a[0] || strlen (a[0]) > 253 || a[0][0] == '.' || strstr (a[0], ".."))
+        return invalid (err, d, a[0]);
+      for (p = a[0]; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+          return invalid (err, d, a[0]);
+      for (p = a[1]; *p; p++)
+        if ((unsigned char) *p < 0x20 || *p == 0x7f)
+          return invalid (err, d, a[1]);
+      if (pod->n_sysctls >= 64 || grow ((void **) &pod->sysctls, pod->n_sysctls, sizeof *pod->sysctls) < 0)
+        return invalid (err, d, a[0]);
+      pod->sysctls[pod->n_sysctls].name = a[0];
+      pod->sysctls[pod->n_sysctls++].value = a[1];
+    }
   else if (strcmp (d, "tmpfs") == 0)
     {
+      unsigned long long g;
+      const char *m;
       if (!valid_abs_path (a[0]) || podrun_parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0)
         return invalid (err, d, a[0]);
+      for (m = a[2]; *m >= '0' && *m <= '7'; m++)
+        ;
+      if (*m || strlen (a[2]) < 3 || strlen (a[2]) > 5)
+        return invalid (err, d, a[2]);
+      if (strcmp (a[3], "-") != 0 && podrun_parse_ull (a[3], 0x7fffffff, &g) < 0)
+        return invalid (err, d, a[3]);
       if (grow ((void **) &pod->tmpfs, pod->n_tmpfs, sizeof *pod->tmpfs) < 0)
         return podrun_fail (err, errno, "validate", "realloc", NULL);
       pod->tmpfs[pod->n_tmpfs].dir = a[0];
+      pod->tmpfs[pod->n_tmpfs].mode = a[2];
+      pod->tmpfs[pod->n_tmpfs].gid = strcmp (a[3], "-") == 0 ? NULL : a[3];
       pod->tmpfs[pod->n_tmpfs++].size = v;
     }
   return 0;
@@ -444,11 +474,14 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
       unsigned long long major, minor;
       if (!valid_device_path (a[0]))
         return invalid (err, d, a[0]);
-      if (podrun_parse_ull (a[1], 0xfff, &major) < 0 || podrun_parse_ull (a[2], 0xfffff, &minor) < 0)
+      if (strcmp (a[1], "c") != 0 && strcmp (a[1], "b") != 0)
         return invalid (err, d, a[1]);
+      if (podrun_parse_ull (a[2], 0xfff, &major) < 0 || podrun_parse_ull (a[3], 0xfffff, &minor) < 0)
+        return invalid (err, d, a[2]);
       if (c->n_devices >= 256 || grow ((void **) &c->devices, c->n_devices, sizeof *c->devices) < 0)
         return invalid (err, d, a[0]);
       c->devices[c->n_devices].path = a[0];
+      c->devices[c->n_devices].block = a[1][0] == 'b';
       c->devices[c->n_devices].major = (unsigned) major;
       c->devices[c->n_devices++].minor = (unsigned) minor;
     }
@@ -462,6 +495,17 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
       if (*n >= 256 || grow ((void **) arr, *n, sizeof **arr) < 0)
         return invalid (err, d, a[0]);
       (*arr)[(*n)++] = a[0];
+    }
+  else if (strcmp (d, "readonlyroot") == 0)
+    {
+      if (parse_bool (a[0], &c->readonly_root) < 0)
+        return invalid (err, d, a[0]);
+    }
+  else if (strcmp (d, "sysfs") == 0)
+    {
+      if (strcmp (a[0], "ro") != 0 && strcmp (a[0], "rw") != 0)
+        return invalid (err, d, a[0]);
+      c->writable_sysfs = a[0][1] == 'w';
     }
   else if (strcmp (d, "stdin") == 0 || strcmp (d, "tty") == 0)
     {
@@ -546,8 +590,10 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
     }
   if (cur.p != cur.end || c != NULL)
     return invalid (err, "end", file);
-  if (!pod->key || !pod->poddir || !pod->n_containers)
-    return invalid (err, !pod->key ? "key" : !pod->poddir ? "poddir" : "container", file);
+  /* No container at all is a pod whose every container was refused before start (the sandbox
+     runs, as the kubelet's does).  */
+  if (!pod->key || !pod->poddir)
+    return invalid (err, !pod->key ? "key" : "poddir", file);
   if (!pod->hostname)
     pod->hostname = pod->key;
   return 0;
@@ -672,8 +718,10 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
   for (i = 0; i < pod->n_tmpfs; i++)
     {
       podrun_fmt_ulong (a, pod->tmpfs[i].size);
-      DUMP (d, "tmpfs", pod->tmpfs[i].dir, a);
+      DUMP (d, "tmpfs", pod->tmpfs[i].dir, a, pod->tmpfs[i].mode, pod->tmpfs[i].gid ? pod->tmpfs[i].gid : "-");
     }
+  for (i = 0; i < pod->n_sysctls; i++)
+    DUMP (d, "sysctl", pod->sysctls[i].name, pod->sysctls[i].value);
   for (i = 0; i < pod->n_containers; i++)
     {
       const struct podrun_container *c = &pod->containers[i];
@@ -725,12 +773,14 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
         {
           podrun_fmt_ulong (a, c->devices[j].major);
           podrun_fmt_ulong (b, c->devices[j].minor);
-          DUMP (d, "device", c->devices[j].path, a, b);
+          DUMP (d, "device", c->devices[j].path, c->devices[j].block ? "b" : "c", a, b);
         }
       for (j = 0; j < c->n_masked; j++)
         DUMP (d, "maskpath", c->masked[j]);
       for (j = 0; j < c->n_readonly; j++)
         DUMP (d, "readonlypath", c->readonly[j]);
+      DUMP (d, "readonlyroot", c->readonly_root ? "1" : "0");
+      DUMP (d, "sysfs", c->writable_sysfs ? "rw" : "ro");
       dump_line (d, "end", NULL, 0);
     }
   dump_flush (d);

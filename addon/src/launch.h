@@ -36,10 +36,11 @@ struct podrun_bind
   enum podrun_host_type host; /* hostbind, hostbindsub */
 };
 
-/* A character device bound from the host's node of the same path, checked to be MAJOR:MINOR.  */
+/* A device bound from the host's node of the same path, checked to be that kind and MAJOR:MINOR.  */
 struct podrun_device
 {
   const char *path; /* /dev/NAME */
+  int block;        /* a block device, else a character device */
   unsigned major, minor;
 };
 
@@ -47,6 +48,8 @@ struct podrun_tmpfs
 {
   const char *dir;
   unsigned long long size;
+  const char *mode; /* octal, e.g. 0777 */
+  const char *gid;  /* NULL: root's */
 };
 
 struct podrun_log_stream
@@ -93,6 +96,8 @@ struct podrun_container
   size_t n_masked;
   const char **readonly; /* absolute, under /proc or /sys */
   size_t n_readonly;
+  int readonly_root;  /* the root is made read-only once everything is mounted */
+  int writable_sysfs; /* privileged */
 
   /* Runtime, owned by the monitor.  */
   enum podrun_ctr_status status;
@@ -121,6 +126,12 @@ struct podrun_pod
   size_t n_denied;
   const char **denied_devices;
   size_t n_denied_devices;
+  /* Namespaced sysctls, written by the pause process in the pod's namespaces.  */
+  struct
+  {
+    const char *name, *value;
+  } * sysctls;
+  size_t n_sysctls;
   struct podrun_container *containers;
   size_t n_containers;
 };

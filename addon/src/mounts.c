@@ -189,12 +189,24 @@ podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err)
   for (i = 0; i < pod->n_tmpfs; i++)
     {
       const struct podrun_tmpfs *t = &pod->tmpfs[i];
-      const char *opts[] = { "mode", "0777", t->size ? "size" : NULL, size, NULL };
+      const char *opts[7] = { "mode", t->mode, NULL };
+      size_t o = 2;
       cleanup_close int target = open (t->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       cleanup_close int mfd = -1;
       if (target < 0)
         return podrun_fail (err, errno, "tmpfs", "open", t->dir);
       size_option (size, t->size);
+      if (t->gid)
+        {
+          opts[o++] = "gid";
+          opts[o++] = t->gid;
+        }
+      if (t->size)
+        {
+          opts[o++] = "size";
+          opts[o++] = size;
+        }
+      opts[o] = NULL;
       mfd = create_fs ("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmpfs", t->dir, err);
       if (mfd < 0 || attach (mfd, target, "tmpfs", t->dir, err) < 0)
         return -1;
@@ -330,17 +342,24 @@ mount_sys (int rootfd, const struct podrun_container *c, podrun_err_t *err)
   cleanup_close int mfd = -1;
   if (target < 0)
     return -1;
-  mfd = create_fs ("sysfs", NULL, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "sys", "/sys", err);
+  mfd = create_fs ("sysfs", NULL, MNT_NOSUID_NODEV_NOEXEC | (c->writable_sysfs ? 0 : MOUNT_ATTR_RDONLY), "sys", "/sys",
+                   err);
   if (mfd < 0)
     {
-      /* sysfs refuses a new instance with the host's network namespace in some setups: fall
-         back to a read-only recursive bind of the host's.  */
+      /* sysfs refuses a new instance where the mounter does not own the network namespace: fall
+         back to a read-only bind of the host's sysfs alone, not recursive, so debugfs,
+         securityfs, cgroup, bpf and the other filesystems mounted below /sys are not in it.  */
+      struct mount_attr attr;
       cleanup_close int src = open ("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (src < 0)
         return podrun_fail (err, errno, "sys", "open", "/sys");
-      mfd = clone_tree (src, 1, "sys", "/sys", err);
+      mfd = open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
       if (mfd < 0)
-        return -1;
+        return podrun_fail (err, errno, "sys", "open_tree", "/sys");
+      memset (&attr, 0, sizeof attr);
+      attr.attr_set = MNT_NOSUID_NODEV_NOEXEC | (c->writable_sysfs ? 0 : MOUNT_ATTR_RDONLY);
+      if (mount_setattr (mfd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+        return podrun_fail (err, errno, "sys", "mount_setattr", "/sys");
     }
   if (attach (mfd, target, "sys", "/sys", err) < 0)
     return -1;
@@ -359,7 +378,7 @@ bind_device (int devfd, const struct podrun_device *dv, podrun_err_t *err)
     return podrun_fail (err, errno, "dev", "open", dv->path);
   if (fstat (src, &st) < 0)
     return podrun_fail (err, errno, "dev", "fstat", dv->path);
-  if (!S_ISCHR (st.st_mode) || st.st_rdev != makedev (dv->major, dv->minor))
+  if ((dv->block ? !S_ISBLK (st.st_mode) : !S_ISCHR (st.st_mode)) || st.st_rdev != makedev (dv->major, dv->minor))
     return podrun_fail (err, ENODEV, "dev", "fstat", dv->path);
   target = podrun_mkdir_beneath (devfd, dv->path + 5, 1, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, "dev", err);
   if (target < 0)

@@ -31,6 +31,29 @@ bring_lo_up (podrun_err_t *err)
   return 0;
 }
 
+/* The pod's sysctls, in its own namespaces (net.* in its network namespace, kernel.shm* in its
+   IPC namespace): the plan allows only namespaced ones, so the host's values are untouched.  */
+static int
+set_sysctls (const struct podrun_pod *pod, podrun_err_t *err)
+{
+  size_t i;
+  for (i = 0; i < pod->n_sysctls; i++)
+    {
+      char path[PATH_MAX] = "/proc/sys/";
+      size_t n = strlen (path), k;
+      cleanup_close int fd = -1;
+      for (k = 0; pod->sysctls[i].name[k] && n < sizeof path - 1; k++)
+        path[n++] = pod->sysctls[i].name[k] == '.' ? '/' : pod->sysctls[i].name[k];
+      path[n] = '\0';
+      fd = open (path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return podrun_fail (err, errno, "sysctl", "open", path);
+      if (podrun_write_all (fd, pod->sysctls[i].value, strlen (pod->sysctls[i].value)) < 0)
+        return podrun_fail (err, errno, "sysctl", "write", path);
+    }
+  return 0;
+}
+
 static void __attribute__ ((noreturn)) pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd)
 {
   static char *const argv[] = { "podrun-helper", "pause", NULL };
@@ -46,6 +69,8 @@ static void __attribute__ ((noreturn)) pause_child (const struct podrun_pod *pod
       podrun_sync_fail (sync_fd, &err);
     }
   if (pod->net == PODRUN_NS_POD && bring_lo_up (&err) < 0)
+    podrun_sync_fail (sync_fd, &err);
+  if (set_sysctls (pod, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   if (chdir ("/") < 0)
     {

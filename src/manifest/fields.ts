@@ -84,15 +84,15 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   SecurityContext: {
     unsupported: Object.fromEntries(
-      ['capabilities', 'privileged', 'seccompProfile', 'seLinuxOptions', 'appArmorProfile', 'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'procMount', 'runAsNonRoot', 'windowsOptions'].map(
-        (k) => [k, { hint: 'podrun supports only runAsUser and runAsGroup in a container securityContext' }],
+      ['seccompProfile', 'seLinuxOptions', 'allowPrivilegeEscalation', 'windowsOptions'].map(
+        (k) => [k, { hint: k === 'seLinuxOptions' ? 'podrun runs without SELinux; remove the field' : k === 'windowsOptions' ? 'podrun runs Linux pods only' : 'not supported by podrun yet' }],
       ),
     ),
   },
   PodSecurityContext: {
     unsupported: Object.fromEntries(
-      ['fsGroup', 'fsGroupChangePolicy', 'runAsNonRoot', 'seLinuxOptions', 'seccompProfile', 'sysctls', 'windowsOptions', 'appArmorProfile', 'supplementalGroupsPolicy', 'seLinuxChangePolicy'].map(
-        (k) => [k, { hint: 'podrun supports runAsUser, runAsGroup and supplementalGroups in the pod securityContext' }],
+      ['seLinuxOptions', 'seccompProfile', 'windowsOptions', 'seLinuxChangePolicy'].map(
+        (k) => [k, { hint: k.startsWith('seLinux') ? 'podrun runs without SELinux; remove the field' : k === 'windowsOptions' ? 'podrun runs Linux pods only' : 'not supported by podrun yet' }],
       ),
     ),
   },

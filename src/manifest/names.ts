@@ -95,3 +95,20 @@ export function labelValue(v: string): Problem | undefined {
     return { detail: `label value "${v}" is not valid`, hint: 'use at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit' };
   return undefined;
 }
+
+const SYSCTL_SEGMENT = '[a-z0-9]([-_a-z0-9]*[a-z0-9])?';
+const SYSCTL = new RegExp(`^(${SYSCTL_SEGMENT}[./])*${SYSCTL_SEGMENT}$`);
+
+/** A sysctl name as Kubernetes validates it (`net.ipv4.ip_local_port_range`, or with `/`). */
+export function sysctlName(v: string): Problem | undefined {
+  if (v.length > 253 || !SYSCTL.test(v))
+    return { detail: `"${v}" is not a valid sysctl name`, hint: 'write it like net.ipv4.ip_local_port_range' };
+  return undefined;
+}
+
+/** A sysctl value: one line of printable text (it is written to /proc/sys as it is). */
+export function sysctlValue(v: string): Problem | undefined {
+  if (/[\x00-\x1f\x7f]/.test(v)) return { detail: 'sysctl value contains a control character (newline, tab, ...)', hint: 'write the value on one line, fields separated by spaces, e.g. "1024 65535"' };
+  if (v.length > 4096) return { detail: 'sysctl value is longer than 4096 characters', hint: 'a sysctl value is short' };
+  return undefined;
+}

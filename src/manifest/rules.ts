@@ -118,6 +118,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
     }
   }
 
+  securityRules(spec, ctx);
   if (spec.hostPID === true && spec.shareProcessNamespace === true)
     ctx.err(['spec', 'shareProcessNamespace'], 'shareProcessNamespace and hostPID cannot both be true', 'keep one of them');
   if (spec.dnsPolicy === 'None') {
@@ -157,4 +158,49 @@ function hostPathRule(hp: Obj, path: FieldPath, ctx: RuleContext): void {
   if (p === undefined || p === '' || p.split('/').includes('..')) return; // the schema reports these
   const denied = deniedHostPath(isAbsolute(p) ? normalize(p) : resolve(ctx.baseDir, p), ctx.stateDirs, str(hp.type));
   if (denied) ctx.err(path, `hostPath "${p}" is not allowed: ${denied.why}`, denied.hint);
+}
+
+/**
+ * The kubelet's safe sysctls (pkg/kubelet/sysctl/safe_sysctls.go): namespaced, and unable to
+ * affect other pods or the host. Others are "unsafe" and refused: podrun has no
+ * --allowed-unsafe-sysctls.
+ */
+export const SAFE_SYSCTLS = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+];
+
+function securityRules(spec: Obj, ctx: RuleContext): void {
+  const psc = isObj(spec.securityContext) ? spec.securityContext : {};
+  const seen = new Set<string>();
+  for (const [x, i] of objects(psc.sysctls)) {
+    const raw = str(x.name);
+    if (raw === undefined) continue;
+    const name = raw.replace(/\//g, '.');
+    const at: FieldPath = ['spec', 'securityContext', 'sysctls', i, 'name'];
+    if (seen.has(name)) ctx.err(at, `sysctl "${raw}" is set twice`, 'set each sysctl once');
+    seen.add(name);
+    if (!SAFE_SYSCTLS.includes(name)) {
+      const guess = suggest(name, SAFE_SYSCTLS);
+      ctx.err(at, `sysctl "${raw}" is not a safe sysctl`, guess ? `did you mean ${guess}?` : `podrun sets only the kubelet's safe (namespaced) sysctls: ${SAFE_SYSCTLS.join(', ')}`);
+    } else if (name.startsWith('net.') && spec.hostNetwork === true)
+      ctx.err(at, `sysctl "${raw}" would change the host's network namespace (hostNetwork: true)`, 'remove the sysctl or hostNetwork');
+    else if (name.startsWith('kernel.shm') && spec.hostIPC === true)
+      ctx.err(at, `sysctl "${raw}" would change the host's IPC namespace (hostIPC: true)`, 'remove the sysctl or hostIPC');
+  }
+  for (const [c, i] of objects(spec.containers)) {
+    const sc = isObj(c.securityContext) ? c.securityContext : {};
+    if (sc.procMount === 'Unmasked' && spec.hostUsers !== false)
+      ctx.err(['spec', 'containers', i, 'securityContext', 'procMount'], 'procMount Unmasked needs `hostUsers: false`', 'an unmasked /proc is only given to a pod in its own user namespace, as Kubernetes requires');
+  }
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import * as names from './names';
 import { parseQuantity } from './quantity';
+import { capabilityName } from '../util/capabilities';
 
 type Check = (v: string) => names.Problem | undefined;
 
@@ -79,8 +80,32 @@ const ContainerPortSchema = z
   })
   .describe('ContainerPort');
 
+/** A capability as Kubernetes writes it (`NET_ADMIN`; `CAP_NET_ADMIN` works too), or `ALL`. */
+const capability = str((v) =>
+  v === 'ALL' || capabilityName(v)
+    ? undefined
+    : { detail: `unknown capability "${v}"`, hint: 'use a Linux capability name such as NET_ADMIN or SYS_TIME, or ALL (see capabilities(7))' },
+);
+
+const CapabilitiesSchema = z
+  .object({ add: z.array(capability).optional(), drop: z.array(capability).optional() })
+  .describe('Capabilities');
+
+const AppArmorProfileSchema = z
+  .object({ type: z.enum(['Unconfined', 'RuntimeDefault', 'Localhost']), localhostProfile: str(names.noNul).optional() })
+  .describe('AppArmorProfile');
+
 const SecurityContextSchema = z
-  .object({ runAsUser: uid.optional(), runAsGroup: uid.optional() })
+  .object({
+    runAsUser: uid.optional(),
+    runAsGroup: uid.optional(),
+    runAsNonRoot: z.boolean().optional(),
+    capabilities: CapabilitiesSchema.optional(),
+    privileged: z.boolean().optional(),
+    readOnlyRootFilesystem: z.boolean().optional(),
+    procMount: z.enum(['Default', 'Unmasked']).optional(),
+    appArmorProfile: AppArmorProfileSchema.optional(),
+  })
   .describe('SecurityContext');
 
 const stringList = z.array(str(names.noNul));
@@ -156,11 +181,19 @@ const HostAliasSchema = z
   })
   .describe('HostAlias');
 
+const SysctlSchema = z.object({ name: str(names.sysctlName), value: str(names.sysctlValue) }).describe('Sysctl');
+
 const PodSecurityContextSchema = z
   .object({
     runAsUser: uid.optional(),
     runAsGroup: uid.optional(),
+    runAsNonRoot: z.boolean().optional(),
     supplementalGroups: z.array(uid).optional(),
+    supplementalGroupsPolicy: z.enum(['Merge', 'Strict']).optional(),
+    fsGroup: uid.optional(),
+    fsGroupChangePolicy: z.enum(['OnRootMismatch', 'Always']).optional(),
+    sysctls: z.array(SysctlSchema).optional(),
+    appArmorProfile: AppArmorProfileSchema.optional(),
   })
   .describe('PodSecurityContext');
 

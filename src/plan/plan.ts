@@ -33,8 +33,15 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   const hostname = spec.hostname ?? truncateHostname(name);
   const errors: ManifestError[] = [];
   const fail = (path: (string | number)[], detail: string, hint: string) => errors.push(new PlanError(pod.file, path, detail, hint, pod.lineOf?.(path) ?? pod.line));
-  const volumes = (spec.volumes ?? []).map((v) => planVolume(v, pdir, facts.manifestDir));
+  const volumes = (spec.volumes ?? []).map((v) => planVolume(v, pdir, facts.manifestDir, spec.securityContext?.fsGroup));
   const containers = spec.containers.map((_, i) => planContainer(pod, i, facts, pdir, volumes, fail));
+  const appArmor = [spec.securityContext?.appArmorProfile, ...spec.containers.map((c) => c.securityContext?.appArmorProfile)];
+  appArmor.forEach((a, i) => {
+    if (!a || a.type === 'Unconfined') return;
+    const path = i === 0 ? ['spec', 'securityContext', 'appArmorProfile', 'type'] : ['spec', 'containers', i - 1, 'securityContext', 'appArmorProfile', 'type'];
+    if (!facts.appArmor) fail(path, `appArmorProfile ${a.type} needs AppArmor, and this host's kernel has none`, 'use `type: Unconfined`, or run the pod on a host with AppArmor enabled');
+    else fail(path, `appArmorProfile ${a.type} is not supported by podrun yet`, 'use `type: Unconfined`');
+  });
   if (errors.length) return { errors };
   const plan: PodPlan = {
     key,
@@ -64,6 +71,8 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     volumes,
     deniedHostPaths: { all: [...DENIED_HOST_PATHS, ...stateDirs(facts.paths)], devices: [...DENIED_DEVICE_PATHS, ...stateDirs(facts.paths)] },
     containers,
+    // `/` separates like `.` (Kubernetes accepts both); the helper writes below /proc/sys
+    sysctls: (spec.securityContext?.sysctls ?? []).map((x) => ({ name: x.name.replace(/\//g, '.'), value: x.value })),
     restartPolicy: spec.restartPolicy,
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
     manifestHash: manifestHash(m),
@@ -82,12 +91,15 @@ function truncateHostname(name: string): string {
   return name.length <= 63 ? name : name.slice(0, 63).replace(/[-.]+$/, '');
 }
 
-function planVolume(v: NonNullable<PodManifest['spec']['volumes']>[number], pdir: string, manifestDir: string): PlannedVolume {
+function planVolume(v: NonNullable<PodManifest['spec']['volumes']>[number], pdir: string, manifestDir: string, fsGroup: number | undefined): PlannedVolume {
   if (v.hostPath) return { name: v.name, kind: 'hostPath', source: hostPathSource(v.hostPath.path, manifestDir), hostPathType: v.hostPath.type };
   const out: PlannedVolume = { name: v.name, kind: 'emptyDir', source: join(pdir, 'volumes', v.name) };
   const size = v.emptyDir?.sizeLimit !== undefined ? parseQuantity(v.emptyDir.sizeLimit) : undefined;
   if (size?.ok) out.sizeLimitBytes = size.value;
   if (v.emptyDir?.medium === 'Memory') out.tmpfs = { sizeBytes: size?.ok ? size.value : 0 };
+  // fsGroup applies to volumes whose ownership the kubelet manages (emptyDir), never a hostPath
+  out.mode = fsGroup !== undefined ? 0o2777 : 0o777;
+  if (fsGroup !== undefined) out.fsGroup = fsGroup;
   return out;
 }
 
@@ -147,7 +159,7 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     stdin: c.stdin === true,
     tty: c.tty === true,
     stopSignal: normaliseSignal(config.StopSignal),
-    security: planSecurity(),
+    security: planSecurity(m, index, facts),
     dirs: { upper: join(cdir, 'upper'), work: join(cdir, 'work'), rootfs: join(cdir, 'rootfs'), logDir: join(pdir, 'logs', c.name), stateFile: join(cdir, 'state.json') },
   };
 }
@@ -177,7 +189,7 @@ function mergeEnv(image: PlannedEnv[], spec: PlannedEnv[]): PlannedEnv[] {
   return out;
 }
 
-function planUser(pod: LoadedPod, index: number, imageUser: string | undefined, facts: HostFacts, fail: Fail): { user?: PlannedUser } {
+function planUser(pod: LoadedPod, index: number, imageUser: string | undefined, facts: HostFacts, fail: Fail): { user?: PlannedUser; configError?: PlannedContainer['configError'] } {
   const m = pod.manifest;
   const c = m.spec.containers[index];
   const csc = c.securityContext;
@@ -189,9 +201,25 @@ function planUser(pod: LoadedPod, index: number, imageUser: string | undefined, 
     req.gid = runAsGroup;
     delete req.group;
   }
-  if (psc?.supplementalGroups?.length) req.supplementalGroups = [...psc.supplementalGroups];
+  // fsGroup is added to every process's groups, as the kubelet does.
+  const extra = [...(psc?.supplementalGroups ?? []), ...(psc?.fsGroup !== undefined ? [psc.fsGroup] : [])];
+  if (extra.length) req.supplementalGroups = [...new Set(extra)];
+  // Strict: only what the pod says, not the groups the image's /etc/group gives the user.
+  if (psc?.supplementalGroupsPolicy === 'Strict') req.imageGroups = false;
   const r = resolveUser(req, facts.imageAccounts[c.image]);
-  if ('user' in r) return { user: r.user };
+  if ('user' in r) {
+    const runAsNonRoot = csc?.runAsNonRoot ?? psc?.runAsNonRoot;
+    if (runAsNonRoot && r.user.uid === 0)
+      // The kubelet's words (pkg/kubelet/kuberuntime/security_context_others.go verifyRunAsNonRoot).
+      return {
+        user: r.user,
+        configError: {
+          reason: 'CreateContainerConfigError',
+          message: `container has runAsNonRoot and image will run as root (pod: "${m.metadata.name}_${m.metadata.namespace}(${facts.uid})", container: ${c.name})`,
+        },
+      };
+    return { user: r.user };
+  }
   if ('missing' in r) {
     const file = r.missing.kind === 'user' ? '/etc/passwd' : '/etc/group';
     fail(

@@ -1,81 +1,44 @@
 // What a container gets from the runtime besides its image and volumes, as plan data: the
-// capability bounding set, the /dev inventory and size, and the /proc and /sys paths that are
-// hidden or read-only. podrun-helper applies exactly this and decides nothing (docs/protocol.md).
-// The defaults are moby's (daemon/pkg/oci/defaults.go and caps/defaults.go), which containerd and
-// podman share for the paths and devices.
-import type { PlannedDevice, PlannedSecurity } from './types';
+// capability bounding set, the /dev inventory and size, the /proc and /sys paths that are hidden
+// or read-only, and whether its root and /sys are writable. podrun-helper applies exactly this and
+// decides nothing (docs/protocol.md, docs/security.md).
+// The defaults: podman's capability set (containers/common pkg/config default_capabilities), and
+// moby's masked and read-only paths and the OCI default devices (daemon/pkg/oci/defaults.go),
+// which containerd and podman share.
+import type { PodManifest } from '../manifest/schema';
+import { CAPABILITY_NUMBERS, capabilityName } from '../util/capabilities';
+import type { HostFacts, PlannedDevice, PlannedSecurity } from './types';
 
-/** Capability numbers as the kernel defines them (include/uapi/linux/capability.h). */
-export const CAPABILITY_NUMBERS: Readonly<Record<string, number>> = {
-  CAP_CHOWN: 0,
-  CAP_DAC_OVERRIDE: 1,
-  CAP_DAC_READ_SEARCH: 2,
-  CAP_FOWNER: 3,
-  CAP_FSETID: 4,
-  CAP_KILL: 5,
-  CAP_SETGID: 6,
-  CAP_SETUID: 7,
-  CAP_SETPCAP: 8,
-  CAP_LINUX_IMMUTABLE: 9,
-  CAP_NET_BIND_SERVICE: 10,
-  CAP_NET_BROADCAST: 11,
-  CAP_NET_ADMIN: 12,
-  CAP_NET_RAW: 13,
-  CAP_IPC_LOCK: 14,
-  CAP_IPC_OWNER: 15,
-  CAP_SYS_MODULE: 16,
-  CAP_SYS_RAWIO: 17,
-  CAP_SYS_CHROOT: 18,
-  CAP_SYS_PTRACE: 19,
-  CAP_SYS_PACCT: 20,
-  CAP_SYS_ADMIN: 21,
-  CAP_SYS_BOOT: 22,
-  CAP_SYS_NICE: 23,
-  CAP_SYS_RESOURCE: 24,
-  CAP_SYS_TIME: 25,
-  CAP_SYS_TTY_CONFIG: 26,
-  CAP_MKNOD: 27,
-  CAP_LEASE: 28,
-  CAP_AUDIT_WRITE: 29,
-  CAP_AUDIT_CONTROL: 30,
-  CAP_SETFCAP: 31,
-  CAP_MAC_OVERRIDE: 32,
-  CAP_MAC_ADMIN: 33,
-  CAP_SYSLOG: 34,
-  CAP_WAKE_ALARM: 35,
-  CAP_BLOCK_SUSPEND: 36,
-  CAP_AUDIT_READ: 37,
-  CAP_PERFMON: 38,
-  CAP_BPF: 39,
-  CAP_CHECKPOINT_RESTORE: 40,
-};
+export { CAPABILITY_NUMBERS } from '../util/capabilities';
 
-/** Docker's and containerd's default bounding set (14 capabilities). */
+/**
+ * podman's default bounding set (11 capabilities). Docker adds NET_RAW, MKNOD and AUDIT_WRITE
+ * (14): NET_RAW lets a container forge packets on the pod network, MKNOD make device nodes (see
+ * docs/security.md, the device planted through a hostPath), AUDIT_WRITE write to the host's audit
+ * log. Add them with `securityContext.capabilities.add` where a workload needs them.
+ */
 export const DEFAULT_CAPABILITIES: readonly string[] = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
   'CAP_FOWNER',
   'CAP_FSETID',
   'CAP_KILL',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETPCAP',
   'CAP_NET_BIND_SERVICE',
-  'CAP_NET_RAW',
-  'CAP_SYS_CHROOT',
-  'CAP_MKNOD',
-  'CAP_AUDIT_WRITE',
   'CAP_SETFCAP',
+  'CAP_SETGID',
+  'CAP_SETPCAP',
+  'CAP_SETUID',
+  'CAP_SYS_CHROOT',
 ];
 
 /** The OCI default devices (runtime-spec config-linux.md "Default Devices"). */
 export const DEFAULT_DEVICES: readonly PlannedDevice[] = [
-  { path: '/dev/null', major: 1, minor: 3 },
-  { path: '/dev/zero', major: 1, minor: 5 },
-  { path: '/dev/full', major: 1, minor: 7 },
-  { path: '/dev/random', major: 1, minor: 8 },
-  { path: '/dev/urandom', major: 1, minor: 9 },
-  { path: '/dev/tty', major: 5, minor: 0 },
+  { path: '/dev/null', type: 'c', major: 1, minor: 3 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
 ];
 
 /** The /dev tmpfs size moby and podman use (65536k). */
@@ -99,13 +62,49 @@ export const DEFAULT_MASKED_PATHS: readonly string[] = [
 
 export const DEFAULT_READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-/** The security settings of one container. */
-export function planSecurity(): PlannedSecurity {
+/**
+ * The capability set from the default and `capabilities.add/drop`, as containerd computes it:
+ * `drop: [ALL]` starts from nothing and `add: [ALL]` from everything, then the named ones are
+ * added, then the named ones dropped.
+ */
+export function capabilitySet(privileged: boolean, add: readonly string[] = [], drop: readonly string[] = []): string[] {
+  const all = Object.keys(CAPABILITY_NUMBERS);
+  if (privileged) return all;
+  let set = new Set<string>(add.includes('ALL') ? all : drop.includes('ALL') ? [] : DEFAULT_CAPABILITIES);
+  for (const a of add) if (a !== 'ALL') set.add(capabilityName(a) ?? a);
+  const dropped = new Set(drop.filter((d) => d !== 'ALL').map((d) => capabilityName(d) ?? d));
+  set = new Set([...set].filter((c) => !dropped.has(c)));
+  return all.filter((c) => set.has(c)); // kernel order
+}
+
+/** What a container with no securityContext gets. */
+export function defaultSecurity(): PlannedSecurity {
   return {
     capabilities: [...DEFAULT_CAPABILITIES],
     devSizeBytes: DEV_SIZE_BYTES,
     devices: DEFAULT_DEVICES.map((d) => ({ ...d })),
     maskedPaths: [...DEFAULT_MASKED_PATHS],
     readonlyPaths: [...DEFAULT_READONLY_PATHS],
+    readOnlyRootFilesystem: false,
+    writableSysfs: false,
+  };
+}
+
+/** The security settings of container `index`: the container's securityContext over the pod's. */
+export function planSecurity(m: PodManifest, index: number, facts: Pick<HostFacts, 'hostDevices'>): PlannedSecurity {
+  const sc = m.spec.containers[index].securityContext ?? {};
+  const privileged = sc.privileged === true;
+  // Unmasked: /proc as the kernel shows it (Kubernetes allows it only with hostUsers: false)
+  const unmasked = sc.procMount === 'Unmasked';
+  const keep = (paths: readonly string[]) => (privileged ? [] : paths.filter((p) => !(unmasked && p.startsWith('/proc/'))));
+  return {
+    capabilities: capabilitySet(privileged, sc.capabilities?.add, sc.capabilities?.drop),
+    devSizeBytes: DEV_SIZE_BYTES,
+    // privileged: every device the host has, as docker and podman give it
+    devices: (privileged ? facts.hostDevices : DEFAULT_DEVICES).map((d) => ({ ...d })),
+    maskedPaths: keep(DEFAULT_MASKED_PATHS),
+    readonlyPaths: keep(DEFAULT_READONLY_PATHS),
+    readOnlyRootFilesystem: sc.readOnlyRootFilesystem === true,
+    writableSysfs: privileged,
   };
 }

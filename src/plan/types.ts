@@ -16,6 +16,12 @@ export interface PlannedVolume {
   kind: 'emptyDir' | 'hostPath';
   /** emptyDir medium Memory: a tmpfs mounted in the pod's mount namespace at `source`. */
   tmpfs?: { sizeBytes: number };
+  /**
+   * An emptyDir's mode and group, as the kubelet sets them: 0777 (any user of the pod may write),
+   * or with the pod's fsGroup that group and 02777 (setgid: what is made in it gets the group).
+   */
+  mode?: number;
+  fsGroup?: number;
   /** emptyDir sizeLimit on disk (recorded; enforcement comes with the resources work). */
   sizeLimitBytes?: number;
   /** hostPath type: '', Directory, DirectoryOrCreate, File, FileOrCreate, Socket, ... */
@@ -42,9 +48,10 @@ export interface PlannedUser {
   groups: number[];
 }
 
-/** A character device bound from the host's node at the same path (checked to be major:minor). */
+/** A device bound from the host's node at the same path (checked to be that type and major:minor). */
 export interface PlannedDevice {
   path: string;
+  type: 'c' | 'b';
   major: number;
   minor: number;
 }
@@ -60,6 +67,10 @@ export interface PlannedSecurity {
   maskedPaths: string[];
   /** Bound read-only over themselves. */
   readonlyPaths: string[];
+  /** securityContext.readOnlyRootFilesystem: the root is read-only once the mounts are made. */
+  readOnlyRootFilesystem: boolean;
+  /** privileged: /sys is mounted writable. */
+  writableSysfs: boolean;
 }
 
 export interface PlannedContainer {
@@ -91,6 +102,11 @@ export interface PlannedContainer {
   /** Signal name used to stop it (image StopSignal or SIGTERM). */
   stopSignal: string;
   security: PlannedSecurity;
+  /**
+   * Set when the container must not be started, as the kubelet refuses it (runAsNonRoot with a
+   * root user): it is left out of the launch file and shows as waiting with this reason.
+   */
+  configError?: { reason: 'CreateContainerConfigError'; message: string };
   dirs: { upper: string; work: string; rootfs: string; logDir: string; stateFile: string };
 }
 
@@ -121,6 +137,8 @@ export interface PodPlan {
    */
   deniedHostPaths: { all: string[]; devices: string[] };
   containers: PlannedContainer[];
+  /** securityContext.sysctls, written in the pod's own namespaces before any container starts. */
+  sysctls: { name: string; value: string }[];
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds: number;
   /** Hash of the normalised manifest: equal hash => `pod/NAME unchanged`. */
@@ -147,6 +165,10 @@ export interface HostFacts {
    * absent paths are left out. Keys are absolute paths as `hostPathSource` computes them.
    */
   pathKinds: Record<string, MountKind>;
+  /** The host's device nodes (for privileged containers; empty when no container is). */
+  hostDevices: PlannedDevice[];
+  /** Whether the kernel has AppArmor enabled (appArmorProfile other than Unconfined needs it). */
+  appArmor: boolean;
   /** Contents of the host's /etc/resolv.conf, or ''. */
   hostResolvConf: string;
   podIP: string;

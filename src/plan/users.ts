@@ -10,6 +10,8 @@ export interface UserRequest {
   name?: string;
   group?: string;
   supplementalGroups?: number[];
+  /** false: not the groups the image's /etc/group makes the user a member of (supplementalGroupsPolicy Strict). */
+  imageGroups?: boolean;
 }
 
 export function parsePasswd(text: string): ImageAccounts['passwd'] {
@@ -77,6 +79,6 @@ export function resolveUser(req: UserRequest, accounts: ImageAccounts | undefine
     gid = g.gid;
   }
   gid ??= entry?.gid ?? 0;
-  const member = entry ? group.filter((g) => g.members.includes(entry!.name) && g.gid !== gid).map((g) => g.gid) : [];
+  const member = entry && req.imageGroups !== false ? group.filter((g) => g.members.includes(entry!.name) && g.gid !== gid).map((g) => g.gid) : [];
   return { user: { uid, gid, groups: [...new Set([...member, ...(req.supplementalGroups ?? [])])] } };
 }

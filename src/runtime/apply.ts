@@ -28,7 +28,7 @@ export interface ApplyOutcome {
   action: ApplyAction;
   record: PodRecord;
   /** Containers that could not start (the pod is left for get/describe/delete), as errors to show. */
-  failures: HelperFailure[];
+  failures: PodrunError[];
 }
 
 export type { ApplyAction } from './apply-action';
@@ -92,7 +92,7 @@ async function resolveImages(pod: LoadedPod, resolve: ImageResolver): Promise<Re
   return images;
 }
 
-async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan): Promise<{ record: PodRecord; failures: HelperFailure[] }> {
+async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan): Promise<{ record: PodRecord; failures: PodrunError[] }> {
   if (plan.dirs.lasting !== lastingPodDir(paths, plan.key))
     throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.lasting}, not ${lastingPodDir(paths, plan.key)}`);
   const volumeNames = (pod.manifest.spec.volumes ?? []).map((v) => v.name);
@@ -140,7 +140,10 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan): Promise<{
     if (hs?.error) throw new HelperFailure(`pod/${plan.name}`, hs.error, 'run with --log-level debug and see <root>/pods/<key>/monitor.log');
     throw new PodrunError(`pod/${plan.name}: the monitor exited during start-up without a report`, 'see the pod monitor log with --log-level debug');
   }
-  return { record, failures: [...hs.failed.values()].map((f) => containerFailure(plan.name, f)) };
+  const refused = plan.containers.flatMap((c) =>
+    c.configError ? [new PodrunError(`pod/${plan.name}: container ${c.name}: ${c.configError.reason}: ${c.configError.message}`, `set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root; \`podrun describe pod ${plan.name}\` shows the container`)] : [],
+  );
+  return { record, failures: [...refused, ...[...hs.failed.values()].map((f) => containerFailure(plan.name, f))] };
 }
 
 /** `pod/NAME: container C: <step> <syscall> <path>: <code>` plus the hint for the usual causes. */

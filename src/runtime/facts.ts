@@ -1,13 +1,13 @@
 // Facts for the pure planner: the only host reads that planning depends on, gathered in one
 // step before it (read-only, so `apply --dry-run` gathers them too). What is learned here is
 // recorded in the plan, so later commands (exec, describe) never look it up again.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, statSync } from 'fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync } from 'fs';
 import { hostname, networkInterfaces } from 'os';
 import { dirname, join } from 'path';
 import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
 import { hostPathSource } from '../plan/plan';
-import type { HostFacts, ImageAccounts, MountKind } from '../plan/types';
+import type { HostFacts, ImageAccounts, MountKind, PlannedDevice } from '../plan/types';
 import { parseGroup, parsePasswd } from '../plan/users';
 import type { Paths } from '../util/paths';
 
@@ -117,6 +117,43 @@ export function hostPathKinds(pod: LoadedPod, manifestDir: string): Record<strin
   return out;
 }
 
+/** What below /dev a container gets of its own (or not at all): filesystems, and ptmx (its devpts's). */
+const NOT_DEVICES = new Set(['/dev/pts', '/dev/shm', '/dev/mqueue', '/dev/hugepages', '/dev/ptmx']);
+
+/** Every character and block device node under /dev (what a privileged container gets). */
+export function hostDevices(dir = '/dev'): PlannedDevice[] {
+  const out: PlannedDevice[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    const p = join(dir, n);
+    if (NOT_DEVICES.has(p)) continue;
+    let st;
+    try {
+      st = lstatSync(p, { bigint: false });
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) out.push(...hostDevices(p));
+    else if (st.isCharacterDevice() || st.isBlockDevice())
+      out.push({ path: p, type: st.isCharacterDevice() ? 'c' : 'b', major: Math.floor(st.rdev / 256) & 0xfff, minor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) });
+  }
+  return out;
+}
+
+/** Whether AppArmor is enabled in this kernel. */
+export function hostHasAppArmor(): boolean {
+  try {
+    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+  } catch {
+    return false;
+  }
+}
+
 /** Folder a pod's relative hostPath paths resolve against: the manifest's, or the cwd for stdin. */
 export function manifestDirOf(pod: LoadedPod): string {
   return pod.file === '<stdin>' ? process.cwd() : dirname(pod.file);
@@ -134,6 +171,8 @@ export function gatherFacts(paths: Paths, pod: LoadedPod, images: Record<string,
     images,
     imageAccounts: accounts,
     pathKinds: hostPathKinds(pod, manifestDir),
+    hostDevices: pod.manifest.spec.containers.some((c) => c.securityContext?.privileged) ? hostDevices() : [],
+    appArmor: hostHasAppArmor(),
     hostResolvConf: hostResolvConf(),
     nodeName: hostname(),
     hostIP,

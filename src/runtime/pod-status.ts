@@ -90,7 +90,10 @@ function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
     containerID: `podrun://${containerId(snap.record.uid, plan.name)}`,
   };
   let st: ContainerState;
-  if (state?.finishedAt !== undefined || state?.reason !== undefined) {
+  if (plan.configError) {
+    // never started: the kubelet keeps such a container waiting with the reason
+    st = { kind: 'waiting', reason: plan.configError.reason, message: plan.configError.message };
+  } else if (state?.finishedAt !== undefined || state?.reason !== undefined) {
     const msg = state.error ? formatFailure(state.error) : undefined;
     st = {
       kind: 'terminated',

@@ -2,7 +2,7 @@
 // container's upper/work/rootfs/log dirs, emptyDirs, hostPath checks and the hostPaths that are
 // created (DirectoryOrCreate, FileOrCreate). Every creation is
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
-import { chmodSync, closeSync, constants, mkdirSync, openSync, realpathSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
+import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, realpathSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestError } from '../util/errors';
 import { deniedHostPath } from '../manifest/rules';
@@ -62,8 +62,10 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
     }
     for (const v of plan.volumes) {
       if (v.kind === 'emptyDir') {
-        // As kubelet does: world-writable so a container running as any user can use it.
-        mkdirOwned(v.source, 0o777);
+        // As kubelet does: world-writable so a container running as any user can use it; with
+        // fsGroup owned by that group and setgid (a Memory one gets the same as tmpfs options).
+        mkdirOwned(v.source, v.mode ?? 0o777);
+        if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
       } else checkHostPath(v, where, undo);
     }
     return { undo: rollback };

@@ -33,15 +33,17 @@ const V1_SECURITY = {
   capabilities: ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SYS_CHROOT', 'CAP_MKNOD', 'CAP_AUDIT_WRITE', 'CAP_SETFCAP'],
   devSizeBytes: 64 * 1024 * 1024,
   devices: [
-    { path: '/dev/null', major: 1, minor: 3 },
-    { path: '/dev/zero', major: 1, minor: 5 },
-    { path: '/dev/full', major: 1, minor: 7 },
-    { path: '/dev/random', major: 1, minor: 8 },
-    { path: '/dev/urandom', major: 1, minor: 9 },
-    { path: '/dev/tty', major: 5, minor: 0 },
+    { path: '/dev/null', type: 'c', major: 1, minor: 3 },
+    { path: '/dev/zero', type: 'c', major: 1, minor: 5 },
+    { path: '/dev/full', type: 'c', major: 1, minor: 7 },
+    { path: '/dev/random', type: 'c', major: 1, minor: 8 },
+    { path: '/dev/urandom', type: 'c', major: 1, minor: 9 },
+    { path: '/dev/tty', type: 'c', major: 5, minor: 0 },
   ],
   maskedPaths: ['/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'],
   readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+  readOnlyRootFilesystem: false,
+  writableSysfs: false,
 };
 
 /**
@@ -73,6 +75,7 @@ export function upgradeV1Record(r: Json): PodRecord {
       ...(planRest as unknown as PodPlan),
       podIP: (podIP as string) ?? '127.0.0.1',
       deniedHostPaths: { all: [], devices: [] }, // checked in Node then, and only at the start
+      sysctls: [],
       hostIP: (hostIP as string) ?? '',
       dirs: { lasting: dirs.pod as string, live: dirs.run as string, init: dirs.init as string, shm: dirs.shm as string },
       containers: containers as unknown as PodPlan['containers'],

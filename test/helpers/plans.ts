@@ -1,7 +1,7 @@
 // Plans for tests that need one without planning a manifest: a pod `name` under `root` whose
 // containers have the default security settings; each field can be overridden.
 import { join } from 'path';
-import { planSecurity } from '../../src/plan/security';
+import { defaultSecurity } from '../../src/plan/security';
 import type { PlannedContainer, PodPlan } from '../../src/plan/types';
 
 export function testContainer(podDir: string, name: string, over: Partial<PlannedContainer> = {}): PlannedContainer {
@@ -18,7 +18,7 @@ export function testContainer(podDir: string, name: string, over: Partial<Planne
     stdin: false,
     tty: false,
     stopSignal: 'SIGTERM',
-    security: planSecurity(),
+    security: defaultSecurity(),
     dirs: { upper: join(d, 'upper'), work: join(d, 'work'), rootfs: join(d, 'rootfs'), logDir: join(podDir, 'logs', name), stateFile: join(d, 'state.json') },
     ...over,
   };
@@ -42,6 +42,7 @@ export function testPlan(root: string, name: string, over: Partial<PodPlan> = {}
     volumes: [],
     deniedHostPaths: { all: ['/proc', '/sys', '/dev', root], devices: ['/proc', '/sys', root] },
     containers: [testContainer(pod, 'app')],
+    sysctls: [],
     restartPolicy: 'Never',
     terminationGracePeriodSeconds: 30,
     manifestHash: 'h',

@@ -11,16 +11,16 @@ import { isRoot } from '../helpers/cli';
 import { mountPoints } from '../helpers/leaks';
 import { helperPath } from '../../src/runtime/helper/binary';
 import { encodeCapabilities, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
-import { planSecurity } from '../../src/plan/security';
+import { defaultSecurity } from '../../src/plan/security';
 import { NATIVE_PROTOCOL } from '../../src/util/native';
 
 /** The policy directives every container block carries: the plan's defaults. */
 function policyDirectives(): string[][] {
-  const s = planSecurity();
+  const s = defaultSecurity();
   return [
     ['caps', encodeCapabilities(s.capabilities)],
     ['devsize', String(s.devSizeBytes)],
-    ...s.devices.map((d) => ['device', d.path, String(d.major), String(d.minor)]),
+    ...s.devices.map((d) => ['device', d.path, d.type, String(d.major), String(d.minor)]),
     ...s.maskedPaths.map((p) => ['maskpath', p]),
     ...s.readonlyPaths.map((p) => ['readonlypath', p]),
   ];
@@ -177,7 +177,7 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     if (!opts.noShm) d.push(['shm', join(dir, 'shm'), String(64 << 20)]);
     for (const t of opts.tmpfs ?? []) {
       mkdirSync(t, { recursive: true });
-      d.push(['tmpfs', t, String(8 << 20)]);
+      d.push(['tmpfs', t, String(8 << 20), '0777', '-']);
     }
     for (const c of opts.containers) {
       const cd = join(dir, 'c', c.name);
@@ -392,14 +392,14 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(exec(pod, 'x', ['sh', '-c', 'kill -TERM $$']).code).to.equal(128 + 15);
     expect(exec(pod, 'x', ['id', '-u'], ['--user', '1000:1000']).stdout).to.equal('1000\n');
 
-    // Docker's default capability set for the container and for what exec runs in it.
+    // The default capability set (podman's 11) for the container and for what exec runs in it.
     const caps = (txt: string, f: string) => new RegExp(`^${f}:\\s*(\\S+)$`, 'm').exec(txt)![1];
     const main = readFileSync(`/proc/${pod.hs.started.get('x')!.pid}/status`, 'utf8');
-    expect(caps(main, 'CapEff')).to.equal('00000000a80425fb');
-    expect(caps(main, 'CapBnd')).to.equal('00000000a80425fb');
+    expect(caps(main, 'CapEff')).to.equal('00000000800405fb');
+    expect(caps(main, 'CapBnd')).to.equal('00000000800405fb');
     expect(caps(main, 'CapAmb')).to.equal('0000000000000000');
     const inExec = exec(pod, 'x', ['cat', '/proc/self/status']).stdout;
-    expect(caps(inExec, 'CapEff')).to.equal('00000000a80425fb');
+    expect(caps(inExec, 'CapEff')).to.equal('00000000800405fb');
     expect(caps(exec(pod, 'x', ['cat', '/proc/self/status'], ['--user', '1000:1000']).stdout, 'CapEff')).to.equal('0000000000000000');
     expect(exec(pod, 'x', ['mount', '-t', 'tmpfs', 'none', '/mnt']).code).to.not.equal(0);
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { helperPath } from '../../src/runtime/helper/binary';
 import { encodeLaunchFile, launchDirectives, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
-import { planSecurity } from '../../src/plan/security';
+import { defaultSecurity } from '../../src/plan/security';
 import type { PlannedContainer, PodPlan } from '../../src/plan/types';
 import { testContainer, testPlan } from '../helpers/plans';
 
@@ -39,7 +39,7 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
   namespaces: { net: 'pod', ipc: 'pod', uts: 'host', pid: 'pod' },
   shmSizeBytes: 65536,
   volumes: [
-    { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_all/volumes/mem', tmpfs: { sizeBytes: 1 << 20 } },
+    { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_all/volumes/mem', tmpfs: { sizeBytes: 1 << 20 }, mode: 0o2777, fsGroup: 2000 },
     { name: 'host', kind: 'hostPath', source: '/srv/data', hostPathType: 'Directory' },
   ],
   containers: [
@@ -53,8 +53,12 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
       stdin: true,
       tty: true,
     }),
-    container('b', { user: { uid: 0, gid: 0, groups: [] }, security: { ...planSecurity(), capabilities: [] } }),
+    container('b', {
+      user: { uid: 0, gid: 0, groups: [] },
+      security: { ...defaultSecurity(), capabilities: [], devices: [{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }], readOnlyRootFilesystem: true, writableSysfs: true },
+    }),
   ],
+  sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
 });
 
 describe('launch file: TypeScript encoder -> C validator round trip', () => {

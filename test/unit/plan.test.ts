@@ -52,6 +52,8 @@ export function fakeFacts(over: Partial<HostFacts> = {}): HostFacts {
     images: { 'busybox:1.36': BUSYBOX, 'registry.local:5000/tools/nginx:1.27': NGINX },
     imageAccounts: { 'busybox:1.36': { passwd: parsePasswd('root:x:0:0::/root:/bin/sh\n'), group: [] }, 'registry.local:5000/tools/nginx:1.27': NGINX_ACCOUNTS },
     pathKinds: {},
+    hostDevices: [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }, { path: '/dev/sda', type: 'b', major: 8, minor: 0 }],
+    appArmor: false,
     hostResolvConf: 'nameserver 192.168.1.1\nsearch home.arpa\noptions timeout:2\n',
     podIP: '127.0.0.1',
     hostIP: '192.168.1.20',
@@ -182,7 +184,7 @@ describe('plan: rules', () => {
 
   it('security: the defaults are plan data (capabilities, /dev, masked and read-only paths)', async () => {
     const c = planPod(await pod('  - {name: a, image: "busybox:1.36"}\n'), fakeFacts()).containers[0];
-    expect(c.security.capabilities).to.include('CAP_CHOWN').and.to.have.length(14);
+    expect(c.security.capabilities).to.include('CAP_CHOWN').and.to.have.length(11);
     expect(c.security.devices.map((d) => d.path)).to.deep.equal(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty']);
     expect(c.security.devSizeBytes).to.equal(64 << 20);
     expect(c.security.maskedPaths).to.include('/proc/kcore');

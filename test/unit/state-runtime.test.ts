@@ -14,7 +14,7 @@ import { resolveUser, type UserRequest } from '../../src/plan/users';
 import { containerFailure } from '../../src/runtime/apply';
 import { humanDuration } from '../../src/cli/render';
 import { signalNumber } from '../../src/runtime/stop';
-import { planSecurity } from '../../src/plan/security';
+import { defaultSecurity } from '../../src/plan/security';
 import type { LoadedPod } from '../../src/manifest/load';
 
 const plan: PodPlan = {
@@ -36,6 +36,7 @@ const plan: PodPlan = {
     { name: 'host', kind: 'hostPath', source: '/srv/h', hostPathType: 'DirectoryOrCreate' },
   ],
   deniedHostPaths: { all: ['/proc', '/r'], devices: ['/r'] },
+  sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }],
   containers: [
     {
       name: 'app',
@@ -54,7 +55,7 @@ const plan: PodPlan = {
       stdin: false,
       tty: true,
       stopSignal: 'SIGTERM',
-      security: { ...planSecurity(), capabilities: ['CAP_KILL', 'CAP_CHOWN'], devices: [{ path: '/dev/null', major: 1, minor: 3 }], maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'] },
+      security: { ...defaultSecurity(), capabilities: ['CAP_KILL', 'CAP_CHOWN'], devices: [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }], maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'] },
       dirs: { upper: '/c/upper', work: '/c/work', rootfs: '/c/rootfs', logDir: '/c/logs', stateFile: '/c/state.json' },
     },
   ],
@@ -79,7 +80,8 @@ describe('runtime: launch file', () => {
       ['denyhostpath', '/r'],
       ['denydevicepath', '/r'],
       ['shm', '/r/pods/default_web/shm', '65536'],
-      ['tmpfs', '/r/pods/default_web/volumes/mem', '1024'],
+      ['tmpfs', '/r/pods/default_web/volumes/mem', '1024', '0777', '-'],
+      ['sysctl', 'net.ipv4.tcp_syncookies', '1'],
       ['container', 'app'],
       ['lower', '/l/0'],
       ['lower', '/l/1'],
@@ -103,9 +105,11 @@ describe('runtime: launch file', () => {
       ['tty', '1'],
       ['caps', '0,5'],
       ['devsize', String(64 << 20)],
-      ['device', '/dev/null', '1', '3'],
+      ['device', '/dev/null', 'c', '1', '3'],
       ['maskpath', '/proc/kcore'],
       ['readonlypath', '/proc/sys'],
+      ['readonlyroot', '0'],
+      ['sysfs', 'ro'],
       ['end'],
     ]);
   });

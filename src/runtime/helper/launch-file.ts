@@ -47,9 +47,10 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0']);
   const s = c.security;
   d.push(['caps', encodeCapabilities(s.capabilities)], ['devsize', String(s.devSizeBytes)]);
-  for (const dev of s.devices) d.push(['device', dev.path, String(dev.major), String(dev.minor)]);
+  for (const dev of s.devices) d.push(['device', dev.path, dev.type, String(dev.major), String(dev.minor)]);
   for (const p of s.maskedPaths) d.push(['maskpath', p]);
   for (const p of s.readonlyPaths) d.push(['readonlypath', p]);
+  d.push(['readonlyroot', s.readOnlyRootFilesystem ? '1' : '0'], ['sysfs', s.writableSysfs ? 'rw' : 'ro']);
   d.push(['end']);
 }
 
@@ -74,8 +75,11 @@ export function launchDirectives(plan: PodPlan): string[][] {
   for (const p of plan.deniedHostPaths.devices) d.push(['denydevicepath', p]);
   // With hostIPC the containers share the host's /dev/shm (as on Kubernetes), so no pod tmpfs.
   if (plan.namespaces.ipc === 'pod') d.push(['shm', plan.dirs.shm, String(plan.shmSizeBytes)]);
-  for (const v of plan.volumes) if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes)]);
-  for (const c of plan.containers) containerDirectives(plan, c, d);
+  for (const v of plan.volumes)
+    if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes), (v.mode ?? 0o777).toString(8).padStart(4, '0'), v.fsGroup !== undefined ? String(v.fsGroup) : '-']);
+  for (const x of plan.sysctls) d.push(['sysctl', x.name, x.value]);
+  // A container the kubelet would refuse (configError) is not started at all.
+  for (const c of plan.containers) if (!c.configError) containerDirectives(plan, c, d);
   return d;
 }
 
