@@ -8,10 +8,10 @@
 // OCI archive, either possibly gzip-compressed, or an OCI layout directory. Archive entries are
 // never written to disk by their names: every file body streams straight into the content store
 // (verified against its name when it is blobs/sha256/<hex>), small JSON files stay in memory.
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, type ReadStream } from 'fs';
+import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync, statSync, type ReadStream } from 'fs';
 import { rename, rm } from 'fs/promises';
 import { basename, dirname, join, posix } from 'path';
-import type { Readable } from 'stream';
+import { pipeline, type Readable } from 'stream';
 import { createGunzip } from 'zlib';
 import { PodrunError, UsageError } from '../util/errors';
 import { openUserFile, readUserFile } from '../util/input';
@@ -31,6 +31,7 @@ import {
   parseJson,
 } from './oci';
 import { pickManifest } from './platform';
+import { expansionGuard } from './unpack';
 import { formatReference, parseReference, repositoryOf, splitStoreName } from './reference';
 import type { ImageRecord, ImageStore } from './store';
 
@@ -172,8 +173,9 @@ async function collectArchive(store: ImageStore, path: string, fd: number, raw: 
   const meta = new Map<string, Buffer>();
   const files = new Map<string, { digest: string; size: number }>();
   const links = new Map<string, string>();
-  const input: Readable = isGzip(fd, path) ? raw.pipe(createGunzip()) : raw;
-  raw.on('error', (e) => input.destroy(e));
+  // A .tar.gz archive may expand only as far as a layer may (unpack.ts, limits.maxRatio): a few
+  // MiB must not become gigabytes of blobs. pipeline: an error anywhere ends all three streams.
+  const input: Readable = isGzip(fd, path) ? pipeline(raw, createGunzip(), expansionGuard(fstatSync(fd).size, path), () => undefined) : raw;
   try {
     await collectEntries(store, path, readTar(input), meta, files, links);
   } catch (e) {
