@@ -26,6 +26,23 @@ const int = (min: number, max: number, hint: string) =>
 
 const uid = int(0, 2 ** 31 - 1, 'user and group ids are 0..2147483647');
 
+/**
+ * A non-negative int64, as Kubernetes' `*int64` fields. YAML numbers arrive as doubles, which hold
+ * every integer only up to 2^53: the largest int64, 9223372036854775807 as written, rounds to 2^63,
+ * so 2^63 itself is the largest value accepted (one over int64, the price of reading it as a double).
+ */
+const nonNegativeInt64 = (hint: string) =>
+  z.number().superRefine((v, ctx) => {
+    const message = !Number.isInteger(v) ? `${v} is not a whole number` : v < 0 || v > 2 ** 63 ? `${v} is out of range 0..${2n ** 63n - 1n} (int64)` : undefined;
+    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { hint } });
+  });
+
+/**
+ * The longest podrun waits for a pod's containers to stop before it kills them (docs/cli/delete.md):
+ * a valid grace period can be 292 billion years, and `delete` must end. Longer ones warn at validation.
+ */
+export const MAX_GRACE_SECONDS = 24 * 60 * 60;
+
 const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   const q = parseQuantity(v);
   if (!q.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: q.reason, params: { hint: 'write a quantity such as `64Mi`, `1Gi` or `500M`' } });
@@ -186,7 +203,7 @@ export const PodSpecSchema = z
     hostPID: z.boolean().optional(),
     shareProcessNamespace: z.boolean().optional(),
     restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
-    terminationGracePeriodSeconds: z.number().int().min(0).default(30),
+    terminationGracePeriodSeconds: nonNegativeInt64('a grace period is a whole number of seconds, e.g. `terminationGracePeriodSeconds: 30` (0 kills at once)').default(30),
     securityContext: PodSecurityContextSchema.optional(),
     dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).default('ClusterFirst'),
     dnsConfig: DnsConfigSchema.optional(),

@@ -70,6 +70,18 @@ describe('manifest: good manifests', () => {
     for (const rp of ['  restartPolicy: Never\n', '']) expect((await loadManifests(['-'], { stdin: doc(rp) })).warnings).to.deep.equal([]);
   });
 
+  it('a grace period over a day is valid Kubernetes, so it is accepted, with a warning that podrun waits a day at most', async () => {
+    const doc = (g: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  terminationGracePeriodSeconds: ${g}\n  containers: [{name: a, image: b}]\n`;
+    for (const g of ['86401', '9223372036854775807']) {
+      const r = await loadManifests(['-'], { stdin: doc(g) });
+      expect(r.errors).to.deep.equal([]);
+      expect(r.warnings.map(formatManifestWarning)).to.deep.equal([
+        `warning: <stdin>:5: spec.terminationGracePeriodSeconds: podrun waits at most 86400 seconds (24 h) for a pod to stop; after that its containers are killed`,
+      ]);
+    }
+    for (const g of ['0', '86400']) expect((await loadManifests(['-'], { stdin: doc(g) })).warnings).to.deep.equal([]);
+  });
+
   it('accepts kubectl -o yaml output: server fields silently, scheduling fields with a warning each', async () => {
     const file = join(FIXTURES, 'good', 'kubectl-output.yaml');
     const r = await loadManifests([file]);
