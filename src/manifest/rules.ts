@@ -122,8 +122,23 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
     const ns = isObj(spec.dnsConfig) && Array.isArray(spec.dnsConfig.nameservers) ? spec.dnsConfig.nameservers : [];
     if (ns.length === 0) ctx.err(['spec', 'dnsConfig'], 'dnsPolicy None needs at least one dnsConfig.nameservers entry', 'add `dnsConfig: {nameservers: [1.1.1.1]}` or use another dnsPolicy');
   }
-  if (isObj(spec.dnsConfig) && Array.isArray(spec.dnsConfig.nameservers) && spec.dnsConfig.nameservers.length > 3)
-    ctx.err(['spec', 'dnsConfig', 'nameservers'], 'at most 3 nameservers are allowed', 'keep three');
+  if (isObj(spec.dnsConfig)) dnsConfigRules(spec.dnsConfig, ctx);
+}
+
+/** Kubernetes' limits (validation.go validatePodDNSConfig, from glibc's resolver): 3 servers, 32 search domains of 2048 characters. */
+export const MAX_DNS_NAMESERVERS = 3;
+export const MAX_DNS_SEARCHES = 32;
+export const MAX_DNS_SEARCH_CHARS = 2048;
+
+function dnsConfigRules(dns: Obj, ctx: RuleContext): void {
+  if (Array.isArray(dns.nameservers) && dns.nameservers.length > MAX_DNS_NAMESERVERS)
+    ctx.err(['spec', 'dnsConfig', 'nameservers'], `at most ${MAX_DNS_NAMESERVERS} nameservers are allowed`, 'keep three');
+  if (!Array.isArray(dns.searches)) return;
+  if (dns.searches.length > MAX_DNS_SEARCHES)
+    ctx.err(['spec', 'dnsConfig', 'searches'], `must not have more than ${MAX_DNS_SEARCHES} search paths`, `keep at most ${MAX_DNS_SEARCHES}; the resolver ignores the rest`);
+  const chars = dns.searches.filter((x): x is string => typeof x === 'string').join(' ').length;
+  if (chars > MAX_DNS_SEARCH_CHARS)
+    ctx.err(['spec', 'dnsConfig', 'searches'], `must not have more than ${MAX_DNS_SEARCH_CHARS} characters (including spaces) in the search list; this one has ${chars}`, 'keep fewer or shorter search domains');
 }
 
 function validFieldPath(fp: string): boolean {

@@ -3,6 +3,7 @@
 // Each object schema carries a `.describe(NAME)` that fields.ts uses to find its field policy.
 import { z } from 'zod';
 import * as names from './names';
+import { quoted } from './names';
 import { parseQuantity } from './quantity';
 
 type Check = (v: string) => names.Problem | undefined;
@@ -76,7 +77,7 @@ const VolumeMountSchema = z
     name: z.string(),
     mountPath: str(names.cleanAbsolutePath, (v) =>
       v === '/proc' || v.startsWith('/proc/') || v === '/sys' || v.startsWith('/sys/')
-        ? { detail: `mountPath "${v}" is inside /proc or /sys`, hint: 'mount the volume somewhere else, e.g. /data' }
+        ? { detail: `mountPath ${quoted(v)} is inside /proc or /sys`, hint: 'mount the volume somewhere else, e.g. /data' }
         : v === '/'
           ? { detail: 'mountPath "/" would hide the whole image', hint: 'mount the volume on a directory, e.g. /data' }
           : undefined,
@@ -109,7 +110,7 @@ export const ContainerSchema = z
       v.trim() === ''
         ? { detail: 'image must not be empty', hint: 'every container needs an image, e.g. `image: docker.io/library/busybox:1.36`' }
         : names.hasWhitespace(v)
-          ? { detail: `image "${v}" contains whitespace`, hint: 'an image reference has no spaces, e.g. `docker.io/library/busybox:1.36`' }
+          ? { detail: `image ${quoted(v)} contains whitespace`, hint: 'an image reference has no spaces, e.g. `docker.io/library/busybox:1.36`' }
           : undefined,
     ),
     imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
@@ -151,7 +152,7 @@ const HostPathSchema = z
   .object({
     path: str(
       (v) => (v === '' ? { detail: 'hostPath.path must not be empty', hint: 'name a directory or file on this machine, e.g. `./data` or `/srv/www`' } : undefined),
-      (v) => (v.split('/').includes('..') ? { detail: `hostPath.path "${v}" must not contain ".."`, hint: 'write the path without ".." components' } : undefined),
+      (v) => (v.split('/').includes('..') ? { detail: `hostPath.path ${quoted(v)} must not contain ".."`, hint: 'write the path without ".." components' } : undefined),
       names.noNul,
     ),
     type: z.enum(HOST_PATH_TYPES).default(''),
@@ -186,7 +187,11 @@ const DnsConfigSchema = z
     nameservers: z.array(str(names.ipAddress)).optional(),
     searches: z.array(str((v) => names.dns1123Subdomain(v.replace(/\.$/, ''), 'search domain'))).optional(),
     options: z
-      .array(z.object({ name: str(names.noNul), value: str(names.noNul).optional() }).describe('PodDNSConfigOption'))
+      .array(
+        z
+          .object({ name: str((v) => names.resolvWord(v, 'DNS option name')), value: str((v) => (v === '' ? undefined : names.resolvWord(v, 'DNS option value'))).optional() })
+          .describe('PodDNSConfigOption'),
+      )
       .optional(),
   })
   .describe('PodDNSConfig');

@@ -212,6 +212,18 @@ describe('plan: rules', () => {
     expect(resolvConf({ dnsPolicy: 'None', hostResolvConf: 'nameserver 10.0.0.1\n', dnsConfig: { nameservers: ['1.1.1.1'] } })).to.equal('nameserver 1.1.1.1\n');
   });
 
+  it('resolv.conf: never emits a value holding a newline, whatever it is given (robust by construction)', () => {
+    // Validation refuses these; the writer must not depend on that.
+    const inject = 'x\nnameserver 6.6.6.6';
+    for (const dnsConfig of [{ options: [{ name: inject }] }, { options: [{ name: 'ndots', value: inject }] }, { searches: [inject] }, { nameservers: [inject] }])
+      expect(() => resolvConf({ dnsPolicy: 'None', hostResolvConf: '', dnsConfig })).to.throw(/is not one resolv.conf word/);
+    // The host's file is split into words on whitespace and control characters alike (CRLF too).
+    const host = 'nameserver 10.0.0.1\r\nsearch a.example\u0001b.example\r\noptions ndots:2\u000btimeout:1\r\n';
+    const out = resolvConf({ dnsPolicy: 'ClusterFirst', hostResolvConf: host, dnsConfig: { options: [{ name: 'attempts', value: '3' }] } });
+    expect(out).to.equal('nameserver 10.0.0.1\nsearch a.example b.example\noptions ndots:2 timeout:1 attempts:3\n');
+    expect(out.split('\n').filter((l) => l.startsWith('nameserver'))).to.deep.equal(['nameserver 10.0.0.1']);
+  });
+
   it('relative hostPath resolves against the manifest folder', async () => {
     const p = await pod('  - {name: a, image: "busybox:1.36"}\n', '  volumes:\n  - {name: d, hostPath: {path: shared/data}}\n');
     expect(planPod(p, fakeFacts({ manifestDir: '/repo/pods' })).volumes[0].source).to.equal('/repo/pods/shared/data');
