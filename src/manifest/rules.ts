@@ -3,6 +3,7 @@
 // deny list, hostPort, downward API paths, DNS policy.
 import { isAbsolute, normalize, resolve } from 'path';
 import type { FieldPath } from './yaml';
+import { execStringProblem } from './exec-limits';
 import { VOLUME_SOURCES } from './fields';
 import { suggest } from './suggest';
 
@@ -97,6 +98,19 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
       if (p.hostPort !== undefined && !(hostNetwork && p.hostPort === p.containerPort))
         ctx.err(at('ports', j, 'hostPort'), 'hostPort is not supported by podrun yet', 'remove hostPort; with hostNetwork: true the container port is reachable on the host directly');
       if (p.hostIP !== undefined) ctx.err(at('ports', j, 'hostIP'), 'hostIP is not supported by podrun yet', 'remove hostIP');
+    }
+
+    // One string over MAX_ARG_STRLEN would fail only in the helper; totals are the plan's to check
+    // (a manifest of at most 1 MiB cannot pass them before $(VAR) expansion).
+    for (const key of ['command', 'args'] as const)
+      if (Array.isArray(c[key]))
+        (c[key] as unknown[]).forEach((a, k) => {
+          const p = typeof a === 'string' ? execStringProblem(a, 'argument') : undefined;
+          if (p) ctx.err(at(key, k), p.detail, p.hint);
+        });
+    for (const [e, j] of objects(c.env)) {
+      const p = typeof e.name === 'string' && typeof e.value === 'string' ? execStringProblem(`${e.name}=${e.value}`, 'environment variable') : undefined;
+      if (p) ctx.err(at('env', j, 'value'), p.detail, p.hint);
     }
 
     for (const [e, j] of objects(c.env)) {
