@@ -443,7 +443,7 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
   else if (strcmp (d, "env") == 0)
     {
       const char *eq = strchr (a[0], '=');
-      if (eq == NULL || eq == a[0] || strlen (a[0]) > 131072)
+      if (eq == NULL || eq == a[0] || strlen (a[0]) > 131071)
         return invalid (err, d, a[0]);
       if (grow ((void **) &c->env, c->n_env, sizeof *c->env) < 0)
         return podrun_fail (err, errno, "validate", "realloc", NULL);
@@ -451,7 +451,7 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
     }
   else if (strcmp (d, "arg") == 0)
     {
-      if ((c->n_argv == 0 && a[0][0] == '\0') || strlen (a[0]) > 131072)
+      if ((c->n_argv == 0 && a[0][0] == '\0') || strlen (a[0]) > 131071)
         return invalid (err, d, a[0]);
       if (grow ((void **) &c->argv, c->n_argv, sizeof *c->argv) < 0)
         return podrun_fail (err, errno, "validate", "realloc", NULL);

@@ -8,12 +8,13 @@
 // OCI archive, either possibly gzip-compressed, or an OCI layout directory. Archive entries are
 // never written to disk by their names: every file body streams straight into the content store
 // (verified against its name when it is blobs/sha256/<hex>), small JSON files stay in memory.
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'fs';
-import { readFile, rename, rm } from 'fs/promises';
+import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync, statSync, type ReadStream } from 'fs';
+import { rename, rm } from 'fs/promises';
 import { basename, dirname, join, posix } from 'path';
-import type { Readable } from 'stream';
+import { pipeline, type Readable } from 'stream';
 import { createGunzip } from 'zlib';
 import { PodrunError, UsageError } from '../util/errors';
+import { openUserFile, readUserFile } from '../util/input';
 import {
   checkConfig,
   checkIndex,
@@ -30,12 +31,16 @@ import {
   parseJson,
 } from './oci';
 import { pickManifest } from './platform';
+import { expansionGuard } from './unpack';
 import { formatReference, parseReference, repositoryOf, splitStoreName } from './reference';
 import type { ImageRecord, ImageStore } from './store';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
 const BLOB_NAME = /^blobs\/sha256\/([a-f0-9]{64})$/;
+/** What `load` reads an archive or a layout's blob from (util/input.ts refuses devices and FIFOs). */
+const ARCHIVE_INPUT = { accepts: 'podrun loads an image archive from a regular file or an OCI layout directory', hint: "make one with 'podrun save', 'docker save' or 'skopeo copy'" };
+const BLOB_INPUT = { accepts: 'podrun reads the blobs of an OCI layout only from regular files', hint: 'the layout is not an image layout as skopeo or umoci write it' };
 /** Files kept in memory instead of the store: archive metadata, never layers. */
 const META_NAME = /(^|\/)([^/]+\.json|oci-layout|repositories|VERSION|json)$/;
 
@@ -154,27 +159,23 @@ function cleanEntryName(raw: string, archive: string): string {
   return n.replace(/\/$/, '');
 }
 
-function isGzip(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    const n = readSync(fd, b, 0, 4, 0);
-    if (n >= 4 && b.readUInt32LE(0) === 0xfd2fb528)
-      throw new PodrunError(`${path} is zstd-compressed; Node.js here has no zstd`, `decompress it first (zstd -d ${path}) and load the .tar`);
-    return n >= 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    closeSync(fd);
-  }
+/** The first bytes of the archive (read with pread: the stream over the same fd starts at 0). */
+function isGzip(fd: number, path: string): boolean {
+  const b = Buffer.alloc(4);
+  const n = readSync(fd, b, 0, 4, 0);
+  if (n >= 4 && b.readUInt32LE(0) === 0xfd2fb528)
+    throw new PodrunError(`${path} is zstd-compressed; Node.js here has no zstd`, `decompress it first (zstd -d ${path}) and load the .tar`);
+  return n >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
-async function collectArchive(store: ImageStore, path: string): Promise<Collected> {
+async function collectArchive(store: ImageStore, path: string, fd: number, raw: ReadStream): Promise<Collected> {
   const { readTar } = require('./tar') as typeof import('./tar');
   const meta = new Map<string, Buffer>();
   const files = new Map<string, { digest: string; size: number }>();
   const links = new Map<string, string>();
-  const raw: Readable = createReadStream(path);
-  const input: Readable = isGzip(path) ? raw.pipe(createGunzip()) : raw;
-  raw.on('error', (e) => input.destroy(e));
+  // A .tar.gz archive may expand only as far as a layer may (unpack.ts, limits.maxRatio): a few
+  // MiB must not become gigabytes of blobs. pipeline: an error anywhere ends all three streams.
+  const input: Readable = isGzip(fd, path) ? pipeline(raw, createGunzip(), expansionGuard(fstatSync(fd).size, path), () => undefined) : raw;
   try {
     await collectEntries(store, path, readTar(input), meta, files, links);
   } catch (e) {
@@ -247,45 +248,54 @@ export async function loadArchive(store: ImageStore, path: string): Promise<Load
   } catch {
     throw new UsageError(`${path}: no such file or directory`, 'give a docker save archive, an OCI archive or an OCI layout directory');
   }
-  return store.withWriteLock(async () => {
-    if (st.isDirectory()) return loadLayoutDir(store, path);
-    const c = await collectArchive(store, path);
-    const repoTagsByConfig = new Map<string, string[]>();
-    const dockerManifest = c.meta.get('manifest.json');
-    let docker: { Config: string; RepoTags?: string[] | null; Layers: string[] }[] | undefined;
-    if (dockerManifest) {
-      docker = parseJson(dockerManifest, `${path}: manifest.json`);
-      if (!Array.isArray(docker)) throw new PodrunError(`${path}: manifest.json is not a list of images`);
-      for (const d of docker) {
-        const hex = /([a-f0-9]{64})(\.json)?$/.exec(String(d.Config))?.[1];
-        if (hex) repoTagsByConfig.set(`sha256:${hex}`, d.RepoTags ?? []);
-      }
+  if (st.isDirectory()) return store.withWriteLock(() => loadLayoutDir(store, path));
+  // The archive is read through this one fd, checked to be a regular file (not a device or FIFO).
+  const { fd } = openUserFile(path, ARCHIVE_INPUT);
+  const raw = createReadStream(path, { fd, start: 0 });
+  try {
+    return await store.withWriteLock(() => loadArchiveFile(store, path, fd, raw));
+  } finally {
+    raw.destroy();
+  }
+}
+
+async function loadArchiveFile(store: ImageStore, path: string, fd: number, raw: ReadStream): Promise<LoadedImage[]> {
+  const c = await collectArchive(store, path, fd, raw);
+  const repoTagsByConfig = new Map<string, string[]>();
+  const dockerManifest = c.meta.get('manifest.json');
+  let docker: { Config: string; RepoTags?: string[] | null; Layers: string[] }[] | undefined;
+  if (dockerManifest) {
+    docker = parseJson(dockerManifest, `${path}: manifest.json`);
+    if (!Array.isArray(docker)) throw new PodrunError(`${path}: manifest.json is not a list of images`);
+    for (const d of docker) {
+      const hex = /([a-f0-9]{64})(\.json)?$/.exec(String(d.Config))?.[1];
+      if (hex) repoTagsByConfig.set(`sha256:${hex}`, d.RepoTags ?? []);
     }
-    if (c.meta.has('oci-layout') && c.meta.has('index.json')) {
-      const index = checkIndex(parseJson(c.meta.get('index.json')!, `${path}: index.json`), `${path}: index.json`);
-      return registerLayout(store, index, path, repoTagsByConfig);
-    }
-    if (docker) return registerDocker(store, c, docker, path);
-    throw new PodrunError(
-      `${path} is neither a docker save archive (manifest.json) nor an OCI archive (oci-layout + index.json)`,
-      "make it with 'podrun save', 'docker save' or 'skopeo copy ... oci-archive:FILE'",
-    );
-  });
+  }
+  if (c.meta.has('oci-layout') && c.meta.has('index.json')) {
+    const index = checkIndex(parseJson(c.meta.get('index.json')!, `${path}: index.json`), `${path}: index.json`);
+    return registerLayout(store, index, path, repoTagsByConfig);
+  }
+  if (docker) return registerDocker(store, c, docker, path);
+  throw new PodrunError(
+    `${path} is neither a docker save archive (manifest.json) nor an OCI archive (oci-layout + index.json)`,
+    "make it with 'podrun save', 'docker save' or 'skopeo copy ... oci-archive:FILE'",
+  );
 }
 
 async function loadLayoutDir(store: ImageStore, dir: string): Promise<LoadedImage[]> {
   if (!existsSync(join(dir, 'oci-layout')) || !existsSync(join(dir, 'index.json')))
     throw new PodrunError(`${dir} is not an OCI image layout (no oci-layout or index.json)`, "make one with 'skopeo copy ... oci:DIR' or 'umoci'");
-  const layout = parseJson<{ imageLayoutVersion?: string }>(await readFile(join(dir, 'oci-layout')), `${dir}/oci-layout`);
+  const layout = parseJson<{ imageLayoutVersion?: string }>(readLayoutJson(dir, 'oci-layout'), `${dir}/oci-layout`);
   if (!layout.imageLayoutVersion) throw new PodrunError(`${dir}/oci-layout has no imageLayoutVersion`);
-  const indexBytes = await readFile(join(dir, 'index.json'));
-  if (indexBytes.length > MAX_MANIFEST_BYTES) throw new PodrunError(`${dir}/index.json is larger than ${MAX_MANIFEST_BYTES} bytes`);
-  const index = checkIndex(parseJson(indexBytes, `${dir}/index.json`), `${dir}/index.json`);
+  const index = checkIndex(parseJson(readLayoutJson(dir, 'index.json'), `${dir}/index.json`), `${dir}/index.json`);
   const copy = async (d: Descriptor) => {
     if (store.blobSize(d.digest) === d.size) return;
     const src = join(dir, 'blobs', 'sha256', d.digest.slice(7));
     if (!existsSync(src)) throw new PodrunError(`${dir}: blob ${d.digest} is referenced but missing`, 'the layout is incomplete');
-    await store.putBlob(createReadStream(src), { digest: d.digest, size: d.size, what: `${dir}: blob ${d.digest}` });
+    // putBlob stops at the descriptor's size, so a blob is bounded by what is read too.
+    const { fd } = openUserFile(src, BLOB_INPUT);
+    await store.putBlob(createReadStream(src, { fd }), { digest: d.digest, size: d.size, what: `${dir}: blob ${d.digest}` });
   };
   // Copy only what the index reaches: manifests (and nested indexes), configs, layers.
   const walk = async (d: Descriptor, depth: number): Promise<void> => {
@@ -305,6 +315,16 @@ async function loadLayoutDir(store: ImageStore, dir: string): Promise<LoadedImag
   };
   for (const d of index.manifests) await walk(d, 0);
   return registerLayout(store, index, dir, new Map());
+}
+
+/** oci-layout or index.json of a layout dir: a regular file of at most MAX_MANIFEST_BYTES, read bounded. */
+function readLayoutJson(dir: string, name: string): Buffer {
+  return readUserFile(join(dir, name), MAX_MANIFEST_BYTES, {
+    accepts: `podrun reads at most ${MAX_MANIFEST_BYTES} bytes of it, from a regular file`,
+    hint: "an OCI image layout as 'skopeo copy ... oci:DIR' or umoci write it",
+    exitCode: 1,
+    tooLargeHint: 'an OCI layout\'s oci-layout and index.json are a few KiB; check that this is an image layout',
+  });
 }
 
 function imageManifests(list: Descriptor[]): Descriptor[] {

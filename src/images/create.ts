@@ -2,12 +2,13 @@
 // and `podrun commit` (an existing image + the container's changes as extra layers). Layers are
 // stored gzip-compressed as OCI tar+gzip; the diff ID is the sha256 of the uncompressed tar.
 import { createHash } from 'crypto';
-import { createReadStream, openSync, readSync, closeSync } from 'fs';
+import { createReadStream, readSync } from 'fs';
 import { rm } from 'fs/promises';
 import { PassThrough, Readable, Transform } from 'stream';
 import { finished, pipeline } from 'stream/promises';
 import { createGzip, createGunzip } from 'zlib';
 import { PodrunError, UsageError } from '../util/errors';
+import { openUserFile } from '../util/input';
 import { Descriptor, HistoryEntry, ImageConfigFile, Manifest, MT } from './oci';
 import { hostPlatform } from './platform';
 import { parseTagReference } from './reference';
@@ -31,14 +32,9 @@ export interface CreateImageOptions {
   created?: Date;
 }
 
-function isGzipFile(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    closeSync(fd);
-  }
+function isGzipFd(fd: number): boolean {
+  const b = Buffer.alloc(2);
+  return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
 /** A tar starts with a header block whose checksum is right (or is empty: a tar of nothing). */
@@ -59,7 +55,11 @@ function checkTarHeader(first: Buffer, path: string): void {
  * hashed uncompressed and compressed on the way into the store.
  */
 export async function ingestLayerTar(store: ImageStore, path: string): Promise<{ desc: Descriptor; diffId: string }> {
-  const source: Readable = isGzipFile(path) ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
+  // One fd, checked to be a regular file: a device or FIFO swapped in after import's stat is refused.
+  const { fd } = openUserFile(path, { accepts: 'podrun imports a root filesystem directory or a .tar/.tar.gz file' });
+  const gzip = isGzipFd(fd);
+  const raw = createReadStream(path, { fd, start: 0 });
+  const source: Readable = gzip ? raw.pipe(createGunzip()) : raw;
   const diff = createHash('sha256');
   let firstBlock: Buffer | undefined = Buffer.alloc(0);
   const hasher = new Transform({
@@ -95,7 +95,7 @@ export async function ingestLayerTar(store: ImageStore, path: string): Promise<{
       out.destroy(e);
       throw e instanceof PodrunError ? e : new PodrunError(`reading ${path}: ${e.message}`);
     }),
-  ]);
+  ]).finally(() => raw.destroy()); // closes the fd, also when gunzip failed before reaching its end
   return { desc: { mediaType: MT.ociLayerGzip, digest: put.digest, size: put.size }, diffId: `sha256:${diff.digest('hex')}` };
 }
 

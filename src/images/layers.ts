@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../state/atomic';
 const crypto = () => require('crypto') as typeof Crypto;
 const stream = () => require('stream') as typeof Stream;
 
-type UnpackLayer = (tar: Stream.Readable, dest: string, opts: { layer: string }) => Promise<unknown>;
+type UnpackLayer = (tar: Stream.Readable, dest: string, opts: { layer: string; compressedBytes?: number }) => Promise<unknown>;
 
 /** The decompressed stream of a layer blob (gzip or plain tar; zstd is refused by media type). */
 export function openLayerTar(store: ImageStore, layer: { digest: string; mediaType: string }): Stream.Readable {
@@ -84,7 +84,9 @@ export async function ensureLayer(store: ImageStore, layer: LayerInfo, chainId: 
     mkdirSync(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
     try {
       const { unpackLayer } = require('./unpack') as { unpackLayer: UnpackLayer };
-      const diffId = await unpackHashing(openLayerTar(store, layer), (feed) => unpackLayer(feed, join(tmp, 'diff'), { layer: layer.digest }), layer.digest);
+      // A compressed layer's blob size bounds how far it may expand (unpack.ts, limits.maxRatio).
+      const compressedBytes = layerCompression(layer.mediaType, layer.digest) === 'gzip' ? layer.size : undefined;
+      const diffId = await unpackHashing(openLayerTar(store, layer), (feed) => unpackLayer(feed, join(tmp, 'diff'), { layer: layer.digest, compressedBytes }), layer.digest);
       if (diffId !== layer.diffId)
         throw new PodrunError(
           `layer ${layer.digest}: uncompressed content has digest ${diffId} but the image config says ${layer.diffId}`,

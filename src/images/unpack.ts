@@ -25,7 +25,7 @@ import {
   writeSync,
 } from 'fs';
 import { join } from 'path';
-import { Readable } from 'stream';
+import { Readable, Transform } from 'stream';
 import { PodrunError, SyscallError, isErrno } from '../util/errors';
 import { log } from '../util/diagnostics';
 import type { PodrunNative } from '../util/native';
@@ -36,12 +36,25 @@ export interface UnpackLimits {
   maxBytes: number;
   /** Cap on the number of entries. */
   maxEntries: number;
+  /**
+   * Cap on uncompressed / compressed bytes of a compressed layer, checked once more than
+   * `ratioFloorBytes` have come out (a decompression bomb; real layers compress 2-10x).
+   */
+  maxRatio: number;
+  /** Uncompressed bytes below which any ratio is fine (small layers of zeros or text compress well). */
+  ratioFloorBytes: number;
 }
 
-export const DEFAULT_UNPACK_LIMITS: UnpackLimits = { maxBytes: 32 * 1024 ** 3, maxEntries: 1_000_000 };
+// docs/layers.md "Limits" says why these numbers.
+export const DEFAULT_UNPACK_LIMITS: UnpackLimits = { maxBytes: 32 * 1024 ** 3, maxEntries: 1_000_000, maxRatio: 100, ratioFloorBytes: 512 * 1024 ** 2 };
 
 /** Env overrides for the defaults, so a user can raise a cap without a code change. */
-export const LIMIT_ENV = { maxBytes: 'PODRUN_LAYER_MAX_BYTES', maxEntries: 'PODRUN_LAYER_MAX_ENTRIES' } as const;
+export const LIMIT_ENV = {
+  maxBytes: 'PODRUN_LAYER_MAX_BYTES',
+  maxEntries: 'PODRUN_LAYER_MAX_ENTRIES',
+  maxRatio: 'PODRUN_LAYER_MAX_RATIO',
+  ratioFloorBytes: 'PODRUN_LAYER_RATIO_FLOOR_BYTES',
+} as const;
 
 /** A layer that cannot be unpacked safely or at all; names the layer and the entry. */
 export class LayerError extends PodrunError {
@@ -82,10 +95,40 @@ export function resolveLimits(partial?: Partial<UnpackLimits>, env: NodeJS.Proce
       throw new PodrunError(`${LIMIT_ENV[k]}=${JSON.stringify(raw)} is not a positive integer`, `e.g. ${LIMIT_ENV[k]}=${DEFAULT_UNPACK_LIMITS[k]}`);
     return n;
   };
+  const pick = (k: keyof UnpackLimits) => partial?.[k] ?? fromEnv(k) ?? DEFAULT_UNPACK_LIMITS[k];
+  return { maxBytes: pick('maxBytes'), maxEntries: pick('maxEntries'), maxRatio: pick('maxRatio'), ratioFloorBytes: pick('ratioFloorBytes') };
+}
+
+/**
+ * Why `uncompressed` bytes out of `compressed` bytes are too many, or undefined: past the floor,
+ * more than `maxRatio` times the compressed size. `compressed` is the whole blob's size, so the
+ * ratio so far only grows: a stream refused here would be refused at its end too.
+ */
+export function expansionProblem(uncompressed: number, compressed: number | undefined, limits: UnpackLimits): { detail: string; hint: string } | undefined {
+  if (compressed === undefined || uncompressed <= limits.ratioFloorBytes || uncompressed <= limits.maxRatio * compressed) return undefined;
   return {
-    maxBytes: partial?.maxBytes ?? fromEnv('maxBytes') ?? DEFAULT_UNPACK_LIMITS.maxBytes,
-    maxEntries: partial?.maxEntries ?? fromEnv('maxEntries') ?? DEFAULT_UNPACK_LIMITS.maxEntries,
+    detail:
+      `expands more than ${limits.maxRatio} times its compressed size: at least ${uncompressed} bytes from ${compressed} compressed, ` +
+      `past the ${limits.ratioFloorBytes}-byte floor (limits.maxRatio)`,
+    hint: `this looks like a decompression bomb; if the image is trusted, raise it with ${LIMIT_ENV.maxRatio}=<n> (or ${LIMIT_ENV.ratioFloorBytes}=<bytes>)`,
   };
+}
+
+/**
+ * Passes a decompressed stream through, failing it with a PodrunError naming `what` as soon as it
+ * has expanded past the ratio limit (`podrun load` of a .tar.gz archive; layers check inside
+ * unpackLayer, where the error names the entry too).
+ */
+export function expansionGuard(compressedBytes: number, what: string, limits: UnpackLimits = resolveLimits()): Transform {
+  let out = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      out += chunk.length;
+      const p = expansionProblem(out, compressedBytes, limits);
+      if (p) cb(new PodrunError(`${what}: ${p.detail}`, p.hint));
+      else cb(null, chunk);
+    },
+  });
 }
 
 /**
@@ -129,7 +172,13 @@ function lstatOrNull(p: string): Stats | null {
 export async function unpackLayer(
   tar: NodeJS.ReadableStream,
   dest: string,
-  opts: { layer: string; limits?: Partial<UnpackLimits>; native?: PodrunNative },
+  opts: {
+    layer: string;
+    limits?: Partial<UnpackLimits>;
+    native?: PodrunNative;
+    /** Size of the compressed blob `tar` is inflated from (none: not compressed, no ratio check). */
+    compressedBytes?: number;
+  },
 ): Promise<UnpackResult> {
   const layer = opts.layer;
   const limits = resolveLimits(opts.limits);
@@ -155,13 +204,18 @@ export async function unpackLayer(
       `layer exceeds the ${what === 'bytes' ? `${limits.maxBytes}-byte uncompressed size` : `${limits.maxEntries}-entry`} cap (limits.${what === 'bytes' ? 'maxBytes' : 'maxEntries'})`,
       `if the image is trusted, raise it with ${what === 'bytes' ? LIMIT_ENV.maxBytes : LIMIT_ENV.maxEntries}=<n>`,
     );
+  const checkRatio = (uncompressed: number) => {
+    const p = expansionProblem(uncompressed, opts.compressedBytes, limits);
+    if (p) throw new LayerError(layer, current, p.detail, p.hint);
+  };
   // Counts every byte of the uncompressed stream (headers, padding, trailing data after the end
-  // marker too), so a decompression bomb stops at the cap whatever shape it has.
+  // marker too), so a decompression bomb stops at the caps whatever shape it has.
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of tar as AsyncIterable<Buffer | string>) {
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       tarBytes += b.length;
       if (tarBytes > limits.maxBytes) throw capError('bytes');
+      checkRatio(tarBytes);
       yield b;
     }
   }
@@ -378,6 +432,7 @@ export async function unpackLayer(
       current = header.name;
       if (++entries > limits.maxEntries) throw capError('entries');
       if (tarBytes + header.size > limits.maxBytes) throw capError('bytes');
+      checkRatio(tarBytes + header.size);
       await unpackEntry(header, body);
     }
     current = undefined;

@@ -1,9 +1,10 @@
 // Reading pod manifests: FILE | DIR | '-' -> validated Pods, or every problem found, each located
 // by file, line and field path. Never throws for a bad manifest; only for a bug.
-import { readFileSync, readSync, readdirSync, statSync } from 'fs';
+import { readdirSync, statSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import { resolvePaths, type Paths } from '../util/paths';
 import { ManifestError } from '../util/errors';
+import { InputFileError, readBounded, readUserFile } from '../util/input';
 import { decodeUtf8, readYaml, MAX_FILE_BYTES } from './yaml';
 import { validateDocument } from './validate';
 import type { PodManifest } from './schema';
@@ -99,7 +100,8 @@ function listSources(inputs: string[], opts: { stdin?: string }): Source[] {
   const out: Source[] = [];
   for (const input of inputs) {
     if (input === '-') {
-      const buf = opts.stdin === undefined ? readCapped(0) : Buffer.from(opts.stdin, 'utf8');
+      // One byte over the limit is enough for decodeUtf8 to report the size.
+      const buf = opts.stdin === undefined ? readBounded(0, MAX_FILE_BYTES) : Buffer.from(opts.stdin, 'utf8');
       out.push(fromBuffer('<stdin>', '<stdin>', buf));
       continue;
     }
@@ -134,11 +136,14 @@ function listSources(inputs: string[], opts: { stdin?: string }): Source[] {
 function readSource(path: string): Source {
   const abs = resolve(path);
   try {
-    const st = statSync(path);
-    if (st.size > MAX_FILE_BYTES)
-      return { display: path, abs, problem: { detail: `file is ${st.size} bytes, over the ${MAX_FILE_BYTES}-byte limit`, hint: 'a pod manifest is a few KiB; check that this is the right file' } };
-    return fromBuffer(path, abs, readFileSync(path));
+    const buf = readUserFile(path, MAX_FILE_BYTES, {
+      accepts: `podrun reads a manifest of at most ${MAX_FILE_BYTES} bytes from a regular file, or from - (standard input)`,
+      hint: 'pass a manifest file, a directory of *.yaml files, or - with the manifest on standard input',
+      tooLargeHint: 'a pod manifest is a few KiB; check that this is the right file',
+    });
+    return fromBuffer(path, abs, buf);
   } catch (e) {
+    if (e instanceof InputFileError) return { display: path, abs, problem: { detail: e.detail, hint: e.hint ?? '' } };
     return { display: path, abs, problem: { detail: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'check the path and its permissions' } };
   }
 }
@@ -152,26 +157,4 @@ function fromBuffer(display: string, abs: string, buf: Buffer): Source {
 /** podrun's own state directories, which no hostPath may expose to a pod. */
 export function stateDirs(paths: Paths = resolvePaths()): string[] {
   return [resolve(paths.root), resolve(paths.runRoot), '/var/lib/podrun', '/run/podrun'];
-}
-
-/** Reads a stream fd to its end, but never more than one byte over the size limit. */
-function readCapped(fd: number): Buffer {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const chunk = Buffer.alloc(64 * 1024);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(fd, chunk, 0, chunk.length, null);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
-      throw e;
-    }
-    if (n === 0) break;
-    chunks.push(Buffer.from(chunk.subarray(0, n)));
-    total += n;
-    if (total > MAX_FILE_BYTES) break; // decodeUtf8 reports the size
-  }
-  return Buffer.concat(chunks);
 }

@@ -3,6 +3,7 @@
 // deny list, hostPort, downward API paths, DNS policy.
 import { isAbsolute, normalize, resolve } from 'path';
 import type { FieldPath } from './yaml';
+import { execStringProblem } from './exec-limits';
 import { VOLUME_SOURCES } from './fields';
 import { suggest } from './suggest';
 
@@ -101,6 +102,19 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
       if (p.hostIP !== undefined) ctx.err(at('ports', j, 'hostIP'), 'hostIP is not supported by podrun yet', 'remove hostIP');
     }
 
+    // One string over MAX_ARG_STRLEN would fail only in the helper; totals are the plan's to check
+    // (a manifest of at most 1 MiB cannot pass them before $(VAR) expansion).
+    for (const key of ['command', 'args'] as const)
+      if (Array.isArray(c[key]))
+        (c[key] as unknown[]).forEach((a, k) => {
+          const p = typeof a === 'string' ? execStringProblem(a, 'argument') : undefined;
+          if (p) ctx.err(at(key, k), p.detail, p.hint);
+        });
+    for (const [e, j] of objects(c.env)) {
+      const p = typeof e.name === 'string' && typeof e.value === 'string' ? execStringProblem(`${e.name}=${e.value}`, 'environment variable') : undefined;
+      if (p) ctx.err(at('env', j, 'value'), p.detail, p.hint);
+    }
+
     for (const [e, j] of objects(c.env)) {
       if (e.value !== undefined && e.valueFrom !== undefined)
         ctx.err(at('env', j, 'valueFrom'), 'may not be set together with value', 'keep either value or valueFrom');
@@ -125,8 +139,23 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
     const ns = isObj(spec.dnsConfig) && Array.isArray(spec.dnsConfig.nameservers) ? spec.dnsConfig.nameservers : [];
     if (ns.length === 0) ctx.err(['spec', 'dnsConfig'], 'dnsPolicy None needs at least one dnsConfig.nameservers entry', 'add `dnsConfig: {nameservers: [1.1.1.1]}` or use another dnsPolicy');
   }
-  if (isObj(spec.dnsConfig) && Array.isArray(spec.dnsConfig.nameservers) && spec.dnsConfig.nameservers.length > 3)
-    ctx.err(['spec', 'dnsConfig', 'nameservers'], 'at most 3 nameservers are allowed', 'keep three');
+  if (isObj(spec.dnsConfig)) dnsConfigRules(spec.dnsConfig, ctx);
+}
+
+/** Kubernetes' limits (validation.go validatePodDNSConfig, from glibc's resolver): 3 servers, 32 search domains of 2048 characters. */
+export const MAX_DNS_NAMESERVERS = 3;
+export const MAX_DNS_SEARCHES = 32;
+export const MAX_DNS_SEARCH_CHARS = 2048;
+
+function dnsConfigRules(dns: Obj, ctx: RuleContext): void {
+  if (Array.isArray(dns.nameservers) && dns.nameservers.length > MAX_DNS_NAMESERVERS)
+    ctx.err(['spec', 'dnsConfig', 'nameservers'], `at most ${MAX_DNS_NAMESERVERS} nameservers are allowed`, 'keep three');
+  if (!Array.isArray(dns.searches)) return;
+  if (dns.searches.length > MAX_DNS_SEARCHES)
+    ctx.err(['spec', 'dnsConfig', 'searches'], `must not have more than ${MAX_DNS_SEARCHES} search paths`, `keep at most ${MAX_DNS_SEARCHES}; the resolver ignores the rest`);
+  const chars = dns.searches.filter((x): x is string => typeof x === 'string').join(' ').length;
+  if (chars > MAX_DNS_SEARCH_CHARS)
+    ctx.err(['spec', 'dnsConfig', 'searches'], `must not have more than ${MAX_DNS_SEARCH_CHARS} characters (including spaces) in the search list; this one has ${chars}`, 'keep fewer or shorter search domains');
 }
 
 function validFieldPath(fp: string): boolean {

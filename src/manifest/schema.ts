@@ -3,6 +3,7 @@
 // Each object schema carries a `.describe(NAME)` that fields.ts uses to find its field policy.
 import { z } from 'zod';
 import * as names from './names';
+import { quoted } from './names';
 import { parseQuantity } from './quantity';
 import { capabilityName } from '../util/capabilities';
 
@@ -26,6 +27,23 @@ const int = (min: number, max: number, hint: string) =>
   });
 
 const uid = int(0, 2 ** 31 - 1, 'user and group ids are 0..2147483647');
+
+/**
+ * A non-negative int64, as Kubernetes' `*int64` fields. YAML numbers arrive as doubles, which hold
+ * every integer only up to 2^53: the largest int64, 9223372036854775807 as written, rounds to 2^63,
+ * so 2^63 itself is the largest value accepted (one over int64, the price of reading it as a double).
+ */
+const nonNegativeInt64 = (hint: string) =>
+  z.number().superRefine((v, ctx) => {
+    const message = !Number.isInteger(v) ? `${v} is not a whole number` : v < 0 || v > 2 ** 63 ? `${v} is out of range 0..${2n ** 63n - 1n} (int64)` : undefined;
+    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { hint } });
+  });
+
+/**
+ * The longest podrun waits for a pod's containers to stop before it kills them (docs/cli/delete.md):
+ * a valid grace period can be 292 billion years, and `delete` must end. Longer ones warn at validation.
+ */
+export const MAX_GRACE_SECONDS = 24 * 60 * 60;
 
 const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   const q = parseQuantity(v);
@@ -60,7 +78,7 @@ const VolumeMountSchema = z
     name: z.string(),
     mountPath: str(names.cleanAbsolutePath, (v) =>
       v === '/proc' || v.startsWith('/proc/') || v === '/sys' || v.startsWith('/sys/')
-        ? { detail: `mountPath "${v}" is inside /proc or /sys`, hint: 'mount the volume somewhere else, e.g. /data' }
+        ? { detail: `mountPath ${quoted(v)} is inside /proc or /sys`, hint: 'mount the volume somewhere else, e.g. /data' }
         : v === '/'
           ? { detail: 'mountPath "/" would hide the whole image', hint: 'mount the volume on a directory, e.g. /data' }
           : undefined,
@@ -117,7 +135,7 @@ export const ContainerSchema = z
       v.trim() === ''
         ? { detail: 'image must not be empty', hint: 'every container needs an image, e.g. `image: docker.io/library/busybox:1.36`' }
         : names.hasWhitespace(v)
-          ? { detail: `image "${v}" contains whitespace`, hint: 'an image reference has no spaces, e.g. `docker.io/library/busybox:1.36`' }
+          ? { detail: `image ${quoted(v)} contains whitespace`, hint: 'an image reference has no spaces, e.g. `docker.io/library/busybox:1.36`' }
           : undefined,
     ),
     imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
@@ -159,7 +177,7 @@ const HostPathSchema = z
   .object({
     path: str(
       (v) => (v === '' ? { detail: 'hostPath.path must not be empty', hint: 'name a directory or file on this machine, e.g. `./data` or `/srv/www`' } : undefined),
-      (v) => (v.split('/').includes('..') ? { detail: `hostPath.path "${v}" must not contain ".."`, hint: 'write the path without ".." components' } : undefined),
+      (v) => (v.split('/').includes('..') ? { detail: `hostPath.path ${quoted(v)} must not contain ".."`, hint: 'write the path without ".." components' } : undefined),
       names.noNul,
     ),
     type: z.enum(HOST_PATH_TYPES).default(''),
@@ -202,7 +220,11 @@ const DnsConfigSchema = z
     nameservers: z.array(str(names.ipAddress)).optional(),
     searches: z.array(str((v) => names.dns1123Subdomain(v.replace(/\.$/, ''), 'search domain'))).optional(),
     options: z
-      .array(z.object({ name: str(names.noNul), value: str(names.noNul).optional() }).describe('PodDNSConfigOption'))
+      .array(
+        z
+          .object({ name: str((v) => names.resolvWord(v, 'DNS option name')), value: str((v) => (v === '' ? undefined : names.resolvWord(v, 'DNS option value'))).optional() })
+          .describe('PodDNSConfigOption'),
+      )
       .optional(),
   })
   .describe('PodDNSConfig');
@@ -219,7 +241,7 @@ export const PodSpecSchema = z
     hostPID: z.boolean().optional(),
     shareProcessNamespace: z.boolean().optional(),
     restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
-    terminationGracePeriodSeconds: z.number().int().min(0).default(30),
+    terminationGracePeriodSeconds: nonNegativeInt64('a grace period is a whole number of seconds, e.g. `terminationGracePeriodSeconds: 30` (0 kills at once)').default(30),
     securityContext: PodSecurityContextSchema.optional(),
     dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).default('ClusterFirst'),
     dnsConfig: DnsConfigSchema.optional(),

@@ -5,7 +5,7 @@
 //   3. rules across fields over the raw data (rules.ts).
 import { z } from 'zod';
 import { ManifestError } from '../util/errors';
-import { PodSchema, type PodManifest } from './schema';
+import { MAX_GRACE_SECONDS, PodSchema, type PodManifest } from './schema';
 import { FIELD_POLICIES, knownNames } from './fields';
 import { suggest } from './suggest';
 import { podRules, type RuleContext } from './rules';
@@ -76,6 +76,9 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
   const restart = isObject(value.spec) ? value.spec.restartPolicy : undefined;
   if (restart === 'Always' || restart === 'OnFailure')
     warn(['spec', 'restartPolicy'], `podrun does not restart containers yet: with restartPolicy ${restart} a container that exits stays exited (as with Never) until the pod is applied again`);
+  const grace = isObject(value.spec) ? value.spec.terminationGracePeriodSeconds : undefined;
+  if (typeof grace === 'number' && Number.isInteger(grace) && grace > MAX_GRACE_SECONDS && grace <= 2 ** 63)
+    warn(['spec', 'terminationGracePeriodSeconds'], `podrun waits at most ${MAX_GRACE_SECONDS} seconds (24 h) for a pod to stop; after that its containers are killed`);
   const parsed = PodSchema.safeParse(value);
   // apiVersion and kind were reported above, with better words than zod's literal check.
   if (!parsed.success)

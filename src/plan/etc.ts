@@ -1,4 +1,5 @@
 // The files of a pod's init layer: /etc/hosts and /etc/resolv.conf, as kubelet writes them.
+import { isResolvWord } from '../manifest/names';
 
 export interface HostsInput {
   podIP: string;
@@ -42,11 +43,14 @@ interface Resolv {
   options: { name: string; value?: string }[];
 }
 
+// What separates words: whitespace, and control characters, which no word may hold (isResolvWord).
+const SEPARATORS = /[\s\u0000-\u001f\u007f-\u009f]+/u;
+
 function parseResolvConf(text: string): Resolv {
   const r: Resolv = { nameservers: [], searches: [], options: [] };
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    const [word, ...rest] = line.split(/\s+/);
+    const line = raw.replace(/[#;].*$/, '');
+    const [word, ...rest] = line.split(SEPARATORS).filter(Boolean);
     if (word === 'nameserver' && rest[0]) r.nameservers.push(rest[0]);
     // The last search/domain line wins, as in resolv.conf(5).
     else if (word === 'search' || word === 'domain') r.searches = rest;
@@ -78,9 +82,20 @@ export function resolvConf(d: DnsInput): string {
   const options = new Map<string, string | undefined>();
   for (const o of [...base.options, ...(cfg?.options ?? [])]) options.set(o.name, o.value);
   const lines: string[] = [];
-  for (const n of nameservers) lines.push(`nameserver ${n}`);
-  if (searches.length) lines.push(`search ${searches.join(' ')}`);
-  if (options.size) lines.push(`options ${[...options].map(([k, v]) => (v === undefined ? k : `${k}:${v}`)).join(' ')}`);
+  for (const n of nameservers) lines.push(line('nameserver', [n]));
+  if (searches.length) lines.push(line('search', searches));
+  if (options.size) lines.push(line('options', [...options].map(([k, v]) => (v === undefined ? k : `${k}:${v}`))));
   if (lines.length === 0) return '# podrun: no name servers configured\n';
   return lines.join('\n') + '\n';
+}
+
+/**
+ * One resolv.conf line of single words. Validation (manifest/names.ts resolvWord, IPs, DNS
+ * subdomains) keeps whitespace out of every dnsConfig value, and the host's file is split into
+ * words; a value that still is no single word would add a line of its own (a `nameserver` an
+ * attacker chose), so it is a bug, and nothing is written.
+ */
+function line(keyword: string, words: string[]): string {
+  for (const w of words) if (!isResolvWord(w)) throw new Error(`resolv.conf: ${JSON.stringify(w)} is not one resolv.conf word (${keyword})`);
+  return `${keyword} ${words.join(' ')}`;
 }

@@ -7,6 +7,7 @@ import { isAbsolute, join, normalize, resolve } from 'path';
 import { lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { PlanError, type ManifestError } from '../util/errors';
 import type { LoadedPod, PodManifest } from '../manifest/load';
+import { execBytes, execStringProblem, execTotalProblem, MAX_ARG_STRLEN } from '../manifest/exec-limits';
 import { parseQuantity } from '../manifest/quantity';
 import { DENIED_DEVICE_PATHS, DENIED_HOST_PATHS } from '../manifest/rules';
 import { stateDirs } from '../manifest/load';
@@ -42,6 +43,11 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     if (!facts.appArmor) fail(path, `appArmorProfile ${a.type} needs AppArmor, and this host's kernel has none`, 'use `type: Unconfined`, or run the pod on a host with AppArmor enabled');
     else fail(path, `appArmorProfile ${a.type} is not supported by podrun yet`, 'use `type: Unconfined`');
   });
+  const podTotal = execTotalProblem(
+    containers.reduce((n, c) => n + containerExecBytes(c), 0),
+    'pod',
+  );
+  if (podTotal && !errors.length) fail(['spec', 'containers'], podTotal.detail, podTotal.hint ?? '');
   if (errors.length) return { errors };
   const plan: PodPlan = {
     key,
@@ -111,23 +117,50 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
   const resolved = facts.images[c.image];
   const config = resolved?.config ?? {};
 
-  // Spec env, in order; each value may refer to variables defined before it (Kubernetes does not
-  // let it see the image's Env: the kubelet does not know it).
-  const specEnv = new Map<string, string>();
-  for (const e of c.env ?? []) {
-    const value = e.valueFrom?.fieldRef ? fieldRefValue(e.valueFrom.fieldRef.fieldPath, m, facts) : expand(e.value ?? '', (n) => specEnv.get(n));
-    specEnv.set(e.name, value);
-  }
-  const lookup = (n: string) => specEnv.get(n);
+  const at = (...p: (string | number)[]) => ['spec', 'containers', index, ...p];
+  // What execve will get, counted while expanding: $(VAR) can make a value (and the whole) grow
+  // past what the kernel and the launch file take (manifest/exec-limits.ts), and counting as we
+  // go keeps the work bounded too. Past the container's limit nothing more is expanded.
+  let specBytes = 0;
+  let overTotal = false;
+  const counted = (s: string) => {
+    specBytes += execBytes(s);
+    const p = overTotal ? undefined : execTotalProblem(specBytes, 'container');
+    if (p) {
+      overTotal = true;
+      fail(at(), p.detail, p.hint ?? '');
+    }
+  };
+  const note = (raw: string | undefined, value: string) => (raw !== undefined && raw !== value ? ' after $(VAR) expansion' : '');
 
-  const argv = mergeArgv(
-    c.command?.map((a) => expand(a, lookup)),
-    c.args?.map((a) => expand(a, lookup)),
-    config.Entrypoint,
-    config.Cmd,
-  );
+  // Spec env, in order; each value may refer to variables defined before it (Kubernetes does not
+  // let it see the image's Env: the kubelet does not know it). A value refused for its size is
+  // not defined, so later references to it stay as written instead of growing further.
+  const specEnv = new Map<string, string>();
+  (c.env ?? []).forEach((e, j) => {
+    if (overTotal) return;
+    const value = e.valueFrom?.fieldRef ? fieldRefValue(e.valueFrom.fieldRef.fieldPath, m, facts) : expand(e.value ?? '', (n) => specEnv.get(n), MAX_ARG_STRLEN);
+    const p = execStringProblem(`${e.name}=${value}`, 'environment variable', note(e.value, value));
+    if (p) return fail(at('env', j, e.valueFrom ? 'valueFrom' : 'value'), p.detail, p.hint ?? '');
+    counted(`${e.name}=${value}`);
+    specEnv.set(e.name, value);
+  });
+  const lookup = (n: string) => specEnv.get(n);
+  const expandArgs = (key: 'command' | 'args') =>
+    c[key]?.map((raw, k) => {
+      if (overTotal) return raw;
+      const value = expand(raw, lookup, MAX_ARG_STRLEN);
+      const p = execStringProblem(value, 'argument', note(raw, value));
+      if (p) fail(at(key, k), p.detail, p.hint ?? '');
+      else counted(value);
+      return value;
+    });
+
+  const argv = mergeArgv(expandArgs('command'), expandArgs('args'), config.Entrypoint, config.Cmd);
   if (argv.length === 0 && resolved)
-    fail(['spec', 'containers', index, 'command'], `container ${c.name} has no command: neither the manifest nor image ${c.image} sets one`, 'add `command: [...]` to the container');
+    fail(at('command'), `container ${c.name} has no command: neither the manifest nor image ${c.image} sets one`, 'add `command: [...]` to the container');
+  const env = mergeEnv(parseImageEnv(config.Env), [...specEnv].map(([n, v]) => ({ name: n, value: v })));
+  if (!overTotal) checkImageExec(c, config, specEnv, argv, env, at, fail);
 
   const byName = new Map(volumes.map((v) => [v.name, v]));
   const cdir = join(pdir, 'containers', c.name);
@@ -139,7 +172,7 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
       ...(resolved ? { imageId: resolved.imageId, layerDirs: resolved.layerDirs, config: resolved.config } : {}),
     },
     argv,
-    env: mergeEnv(parseImageEnv(config.Env), [...specEnv].map(([n, v]) => ({ name: n, value: v }))),
+    env,
     workingDir: c.workingDir ?? (config.WorkingDir || '/'),
     ...planUser(pod, index, config.User, facts, fail),
     mounts: (c.volumeMounts ?? []).map((vm) => ({
@@ -162,6 +195,36 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     security: planSecurity(m, index, facts),
     dirs: { upper: join(cdir, 'upper'), work: join(cdir, 'work'), rootfs: join(cdir, 'rootfs'), logDir: join(pdir, 'logs', c.name), stateFile: join(cdir, 'state.json') },
   };
+}
+
+/**
+ * The final argv and env against the limits: the image's Entrypoint, Cmd and Env entries that
+ * the container keeps (the manifest's own were checked while expanding), then the whole.
+ */
+function checkImageExec(
+  c: PodManifest['spec']['containers'][number],
+  config: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] },
+  specEnv: Map<string, string>,
+  argv: string[],
+  env: PlannedEnv[],
+  at: (...p: (string | number)[]) => (string | number)[],
+  fail: Fail,
+): void {
+  const fromImage = `image ${c.image}: `;
+  const hasCommand = !!c.command?.length;
+  const kept = [...(hasCommand ? [] : (config.Entrypoint ?? [])), ...(hasCommand || c.args?.length ? [] : (config.Cmd ?? []))];
+  const problems = [
+    ...kept.map((a) => execStringProblem(a, 'argument')),
+    ...env.filter((e) => !specEnv.has(e.name)).map((e) => execStringProblem(`${e.name}=${e.value}`, 'environment variable')),
+  ];
+  for (const p of problems) if (p) fail(at('image'), fromImage + p.detail, p.hint ?? '');
+  const total = execTotalProblem(containerExecBytes({ argv, env }), 'container');
+  if (total) fail(at(), total.detail, total.hint ?? '');
+}
+
+/** What a container's argv and env cost execve (each string with its NUL). */
+function containerExecBytes(c: { argv: string[]; env: PlannedEnv[] }): number {
+  return c.argv.reduce((n, a) => n + execBytes(a), 0) + c.env.reduce((n, e) => n + execBytes(`${e.name}=${e.value}`), 0);
 }
 
 /**

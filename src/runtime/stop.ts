@@ -4,6 +4,7 @@
 import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { constants } from 'os';
 import { join } from 'path';
+import { MAX_GRACE_SECONDS } from '../manifest/schema';
 import { PodrunError } from '../util/errors';
 import { Paths, lastingPodDir, livePodDir } from '../util/paths';
 import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
@@ -71,6 +72,20 @@ export interface StopOptions {
   ops?: SignalOps;
   /** How long to wait for the monitor to flush and exit after SIGTERM before SIGKILLing it. */
   monitorTimeoutMs?: number;
+  /** The longest grace period waited; default MAX_GRACE_SECONDS (a day). */
+  maxGraceSeconds?: number;
+}
+
+/**
+ * When the grace period ends: `graceSeconds` after `now`, but never later than `maxSeconds` after
+ * it. A valid int64 grace period (2^63-1 s, or a bigger number an older podrun recorded, or
+ * Infinity) would otherwise keep `delete` waiting forever for a container that ignores its stop
+ * signal. The waits themselves are short polls (waitGone), so no timer ever gets a delay past
+ * Node's 2^31-1 ms, where setTimeout fires at once.
+ */
+export function graceDeadline(graceSeconds: number, now: number, maxSeconds = MAX_GRACE_SECONDS): number {
+  const seconds = graceSeconds > 0 ? Math.min(graceSeconds, maxSeconds) : 0; // NaN: kill now
+  return now + seconds * 1000;
 }
 
 /** Stops every process of the pod. Call with the pod lock held. */
@@ -85,11 +100,11 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
     });
 
   if (record) {
-    const running = liveContainers(record).map((c) => ({ id: c.id, sig: grace === 0 ? constants.signals.SIGKILL : signalNumber(c.stopSignal) }));
+    const running = liveContainers(record).map((c) => ({ id: c.id, sig: grace > 0 ? signalNumber(c.stopSignal) : constants.signals.SIGKILL }));
     for (const r of running) signalProcess(r.id, r.sig, ops);
     const left = await waitGone(
       running.map((r) => r.id),
-      Date.now() + grace * 1000,
+      graceDeadline(grace, Date.now(), opts.maxGraceSeconds),
     );
     for (const id of left) signalProcess(id, constants.signals.SIGKILL, ops);
     await waitGone(left, Date.now() + 5000);

@@ -34,6 +34,12 @@ describe('apply (CLI)', function () {
         count: 3,
       },
       {
+        name: 'a 900 KB argument is refused at validation, with its field path (not late in the monitor)',
+        yaml: `apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: a\n    image: busybox:test\n    command: [echo, "${'x'.repeat(900_000)}"]\n`,
+        first: (f) => `error: ${f}:9: spec.containers[0].command[1]: argument is 900000 bytes long; the kernel takes at most 131071 bytes in one (MAX_ARG_STRLEN, 131072 with its NUL)`,
+        count: 1,
+      },
+      {
         name: 'a good pod next to a Deployment: nothing is applied',
         yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: apps/v1\nkind: Deployment\n',
         first: (f) => `error: ${f}:8: kind: podrun runs Pods only, not Deployment`,

@@ -8,6 +8,10 @@ import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
 import { mountPoints } from '../helpers/leaks';
+import { deletePodLocked } from '../../src/runtime/stop';
+import { readPodRecord } from '../../src/state/pod-records';
+import { withPodLock } from '../../src/state/lock';
+import { podKey, resolvePaths } from '../../src/util/paths';
 import { PodSuite, podManifest, setUpSuite, tearDownSuite, viewPod, waitFor, waitStarted, writeManifest } from './pod-helpers';
 
 const alive = (pid: number) => {
@@ -89,6 +93,27 @@ describe('pod delete (integration)', function () {
     expect(d.code, d.stderr).to.equal(0);
     expect(took).to.be.within(1900, 25_000);
     expect(alive(v.pids.c)).to.equal(false);
+  });
+
+  it('the largest valid grace period (2^63-1 s) is waited only up to the cap, then SIGKILL', async () => {
+    // Written out as YAML: 9223372036854775807 has no exact JavaScript number.
+    const m = writeManifest(
+      join(s!.root, 'manifests'),
+      'forever.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: forever}\nspec:\n  terminationGracePeriodSeconds: 9223372036854775807\n  containers:\n  - {name: c, image: busybox:test, command: [sleep, "3600"]}\n',
+    );
+    const a = s!.run(['apply', '-f', m]);
+    expect(a.code, a.stderr).to.equal(0);
+    const v = waitStarted(s!.root, 'forever');
+    const paths = resolvePaths({ root: s!.root });
+    const key = podKey('default', 'forever');
+    expect(readPodRecord(paths, key)?.plan.terminationGracePeriodSeconds).to.equal(2 ** 63);
+    // The cap is a day (MAX_GRACE_SECONDS); a test cannot wait that long, so it lowers it.
+    const t0 = Date.now();
+    await withPodLock(paths, key, () => deletePodLocked(paths, key, { maxGraceSeconds: 2 }));
+    expect(Date.now() - t0).to.be.within(1900, 25_000);
+    expect(alive(v.pids.c)).to.equal(false);
+    expect(readPodRecord(paths, key)).to.equal(undefined);
   });
 
   it('works when the monitor is already dead, for half-created pods, and with --ignore-not-found', () => {

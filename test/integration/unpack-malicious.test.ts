@@ -9,7 +9,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Readable } from 'stream';
 import { finished } from 'stream/promises';
-import { createGzip, createGunzip } from 'zlib';
+import { createGzip, createGunzip, gzipSync } from 'zlib';
 import { createTarWriter } from '../../src/images/tar';
 import { LayerError, unpackLayer, UnpackLimits } from '../../src/images/unpack';
 import { h, Spec, tarOf } from '../helpers/layer-tar';
@@ -67,14 +67,20 @@ describe('unpack refuses malicious layers (nothing written outside dest)', funct
     expect(existsSync('/pwned')).to.equal(false);
   });
 
-  async function refuse(specs: Spec[] | Buffer | (() => NodeJS.ReadableStream), entry: RegExp | string, detail?: RegExp, limits?: Partial<UnpackLimits>): Promise<LayerError> {
+  async function refuse(
+    specs: Spec[] | Buffer | (() => NodeJS.ReadableStream),
+    entry: RegExp | string,
+    detail?: RegExp,
+    limits?: Partial<UnpackLimits>,
+    compressedBytes?: number,
+  ): Promise<LayerError> {
     // A fresh, empty dest for every attempt (a test may try several variants).
     rmSync(dest, { recursive: true, force: true });
     mkdirSync(dest);
     const input = typeof specs === 'function' ? specs() : Readable.from([Buffer.isBuffer(specs) ? specs : await tarOf(specs)]);
     let err: unknown;
     try {
-      await unpackLayer(input, dest, { layer: LAYER, limits });
+      await unpackLayer(input, dest, { layer: LAYER, limits, compressedBytes });
     } catch (e) {
       err = e;
     }
@@ -302,6 +308,21 @@ describe('unpack refuses malicious layers (nothing written outside dest)', funct
     gz.end(padded);
     await finished(gz);
     await refuse(() => Readable.from([Buffer.concat(compressed)]).pipe(createGunzip()), /layer sha256:badbadbad: .*cap/, undefined, { maxBytes: 1024 * 1024 });
+  });
+
+  it('expansion-ratio bomb: a declared size refused up front, before its body is written', async () => {
+    // 8 MiB of zeros from well under 80 KiB of gzip: over 100x once past a 1 MiB floor.
+    const gz = gzipSync(await tarOf([{ name: 'zeros', body: '\0'.repeat(8 * 1024 * 1024) }]));
+    const e = await refuse(() => Readable.from([gz]).pipe(createGunzip()), 'zeros', /expands more than 100 times its compressed size: at least \d+ bytes from \d+ compressed, past the 1048576-byte floor \(limits\.maxRatio\)/, {
+      ratioFloorBytes: 1024 * 1024,
+    }, gz.length);
+    expect(e.hint).to.contain('PODRUN_LAYER_MAX_RATIO');
+    expect(existsSync(join(dest, 'zeros'))).to.equal(false);
+  });
+
+  it('expansion-ratio bomb: zeros after the end marker are counted as they come out', async () => {
+    const gz = gzipSync(Buffer.concat([await tarOf([{ name: 'small', body: 'x' }]), Buffer.alloc(8 * 1024 * 1024)]));
+    await refuse(() => Readable.from([gz]).pipe(createGunzip()), /layer sha256:badbadbad: .*\(limits\.maxRatio\)/, undefined, { ratioFloorBytes: 1024 * 1024 }, gz.length);
   });
 
   it('corrupt tar names the layer', async () => {

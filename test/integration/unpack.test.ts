@@ -154,7 +154,9 @@ describe('unpack', function () {
   });
 
   it('limits come from options, then PODRUN_LAYER_MAX_*, then defaults', () => {
-    expect(resolveLimits({}, {})).to.deep.equal({ maxBytes: 32 * 1024 ** 3, maxEntries: 1_000_000 });
+    expect(resolveLimits({}, {})).to.deep.equal({ maxBytes: 32 * 1024 ** 3, maxEntries: 1_000_000, maxRatio: 100, ratioFloorBytes: 512 * 1024 ** 2 });
+    expect(resolveLimits({}, { PODRUN_LAYER_MAX_RATIO: '1000', PODRUN_LAYER_RATIO_FLOOR_BYTES: '4096' })).to.include({ maxRatio: 1000, ratioFloorBytes: 4096 });
+    expect(() => resolveLimits({}, { PODRUN_LAYER_MAX_RATIO: '0' })).to.throw(/PODRUN_LAYER_MAX_RATIO="0" is not a positive integer/);
     expect(resolveLimits({}, { PODRUN_LAYER_MAX_BYTES: '1000' }).maxBytes).to.equal(1000);
     expect(resolveLimits({ maxBytes: 5 }, { PODRUN_LAYER_MAX_BYTES: '1000' }).maxBytes).to.equal(5);
     expect(() => resolveLimits({}, { PODRUN_LAYER_MAX_ENTRIES: 'lots' })).to.throw(/PODRUN_LAYER_MAX_ENTRIES="lots" is not a positive integer/);

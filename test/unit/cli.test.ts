@@ -1,6 +1,7 @@
 // The CLI entry point: help is a result on stdout (exit 0), bad usage an error (exit 2).
 import { expect } from 'chai';
 import { run } from '../../src/cli/main';
+import { podrun, tempRoot } from '../helpers/cli';
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
   let out = '';
@@ -22,6 +23,21 @@ describe('cli entry point', () => {
     expect(h.code).to.equal(0);
     expect(h.out).to.contain('apply     create or update pods');
     expect((await capture([])).code).to.equal(2);
+  });
+
+  it('delete --grace-period over the cap (a day) is a usage error that names it and changes nothing', () => {
+    const t = tempRoot('podrun-cli-');
+    try {
+      for (const n of ['86401', '9007199254740991']) {
+        const r = podrun(t.root, ['delete', 'pod', 'p', '--grace-period', n]);
+        expect(r.code, r.stderr).to.equal(2);
+        expect(r.stderr).to.equal(
+          `error: --grace-period ${n}: podrun waits at most 86400 seconds (24 h) for a pod to stop\n  hint: give 0..86400; 0 kills at once, and --now is 1\n`,
+        );
+      }
+    } finally {
+      t.cleanup();
+    }
   });
 
   it('exits 2 for an unknown command or option', async () => {

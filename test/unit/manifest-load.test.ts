@@ -70,6 +70,18 @@ describe('manifest: good manifests', () => {
     for (const rp of ['  restartPolicy: Never\n', '']) expect((await loadManifests(['-'], { stdin: doc(rp) })).warnings).to.deep.equal([]);
   });
 
+  it('a grace period over a day is valid Kubernetes, so it is accepted, with a warning that podrun waits a day at most', async () => {
+    const doc = (g: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  terminationGracePeriodSeconds: ${g}\n  containers: [{name: a, image: b}]\n`;
+    for (const g of ['86401', '9223372036854775807']) {
+      const r = await loadManifests(['-'], { stdin: doc(g) });
+      expect(r.errors).to.deep.equal([]);
+      expect(r.warnings.map(formatManifestWarning)).to.deep.equal([
+        `warning: <stdin>:5: spec.terminationGracePeriodSeconds: podrun waits at most 86400 seconds (24 h) for a pod to stop; after that its containers are killed`,
+      ]);
+    }
+    for (const g of ['0', '86400']) expect((await loadManifests(['-'], { stdin: doc(g) })).warnings).to.deep.equal([]);
+  });
+
   it('accepts kubectl -o yaml output: server fields silently, scheduling fields with a warning each', async () => {
     const file = join(FIXTURES, 'good', 'kubectl-output.yaml');
     const r = await loadManifests([file]);
@@ -140,6 +152,28 @@ describe('manifest: good manifests', () => {
     const text = `apiVersion: v1\nkind: Pod\nmetadata: {name: ${'a'.repeat(250)}}\nspec: {containers: [{name: a, image: b}]}\n`;
     const r = await loadManifests(['-'], { stdin: text });
     expect(r.errors.map((e) => e.detail)).to.deep.equal(['pod name is too long for podrun: "default_aaaaaaaaaaaaaaaaaaaa..." is over 253 characters']);
+  });
+
+  it('refuses a command, args or env string longer than the kernel takes (MAX_ARG_STRLEN), with its field path', async () => {
+    const doc = (c: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: b\n${c}`;
+    const max = 131071;
+    // At the limit: accepted (an env string is NAME=value).
+    const ok = await loadManifests(['-'], { stdin: doc(`    command: ["${'c'.repeat(max)}"]\n    args: ["${'a'.repeat(max)}"]\n    env: [{name: ENV, value: "${'v'.repeat(max - 4)}"}]\n`) });
+    expect(ok.errors.map((e) => e.message)).to.deep.equal([]);
+    // One byte over, and 900 KB (the adversarial test's value); bytes count, not characters (é is 2 bytes).
+    const bad = await loadManifests(['-'], {
+      stdin: doc(`    command: [sh, "${'c'.repeat(max + 1)}"]\n    args: [x, "${'é'.repeat(65536)}"]\n    env:\n    - {name: ENV, value: "${'v'.repeat(max - 3)}"}\n`),
+    });
+    const kernel = 'the kernel takes at most 131071 bytes in one (MAX_ARG_STRLEN, 131072 with its NUL)';
+    expect(bad.errors.map((e) => e.message)).to.deep.equal([
+      `<stdin>:8: spec.containers[0].command[1]: argument is 131072 bytes long; ${kernel}`,
+      `<stdin>:9: spec.containers[0].args[1]: argument is 131072 bytes long; ${kernel}`,
+      `<stdin>:11: spec.containers[0].env[0].value: environment variable (as NAME=value) is 131072 bytes long; ${kernel}`,
+    ]);
+    const big = await loadManifests(['-'], { stdin: doc(`    args: ["${'a'.repeat(900_000)}"]\n`) });
+    expect(big.errors.map((e) => e.message)).to.deep.equal([`<stdin>:8: spec.containers[0].args[0]: argument is 900000 bytes long; ${kernel}`]);
+    expect(bad.errors[0].hint).to.equal('pass large data in a file (a volume, or the image) and give its path on the command line or in the variable');
+    expect(bad.errors.every((e) => e.exitCode === 2)).to.equal(true);
   });
 
   it('refuses a hostPath naming podrun\'s own state', async () => {

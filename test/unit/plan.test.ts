@@ -11,7 +11,7 @@ import { mergeArgv, normaliseSignal } from '../../src/plan/image-config';
 import { parseImageUser, parsePasswd, parseGroup } from '../../src/plan/users';
 import { resolvConf } from '../../src/plan/etc';
 import type { ResolvedImage } from '../../src/images/types';
-import { ManifestError } from '../../src/util/errors';
+import { ManifestError, PlanError } from '../../src/util/errors';
 
 const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
 
@@ -214,6 +214,18 @@ describe('plan: rules', () => {
     expect(resolvConf({ dnsPolicy: 'None', hostResolvConf: 'nameserver 10.0.0.1\n', dnsConfig: { nameservers: ['1.1.1.1'] } })).to.equal('nameserver 1.1.1.1\n');
   });
 
+  it('resolv.conf: never emits a value holding a newline, whatever it is given (robust by construction)', () => {
+    // Validation refuses these; the writer must not depend on that.
+    const inject = 'x\nnameserver 6.6.6.6';
+    for (const dnsConfig of [{ options: [{ name: inject }] }, { options: [{ name: 'ndots', value: inject }] }, { searches: [inject] }, { nameservers: [inject] }])
+      expect(() => resolvConf({ dnsPolicy: 'None', hostResolvConf: '', dnsConfig })).to.throw(/is not one resolv.conf word/);
+    // The host's file is split into words on whitespace and control characters alike (CRLF too).
+    const host = 'nameserver 10.0.0.1\r\nsearch a.example\u0001b.example\r\noptions ndots:2\u000btimeout:1\r\n';
+    const out = resolvConf({ dnsPolicy: 'ClusterFirst', hostResolvConf: host, dnsConfig: { options: [{ name: 'attempts', value: '3' }] } });
+    expect(out).to.equal('nameserver 10.0.0.1\nsearch a.example b.example\noptions ndots:2 timeout:1 attempts:3\n');
+    expect(out.split('\n').filter((l) => l.startsWith('nameserver'))).to.deep.equal(['nameserver 10.0.0.1']);
+  });
+
   it('relative hostPath resolves against the manifest folder', async () => {
     const p = await pod('  - {name: a, image: "busybox:1.36"}\n', '  volumes:\n  - {name: d, hostPath: {path: shared/data}}\n');
     expect(planPod(p, fakeFacts({ manifestDir: '/repo/pods' })).volumes[0].source).to.equal('/repo/pods/shared/data');
@@ -228,3 +240,79 @@ describe('plan: rules', () => {
     expect(manifestHash(a.manifest)).to.not.equal(manifestHash(c.manifest));
   });
 });
+
+describe('plan: command line and environment size (execve and the launch file)', () => {
+  const kernel = 'the kernel takes at most 131071 bytes in one (MAX_ARG_STRLEN, 131072 with its NUL)';
+  const pod = (containers: string) => loadText(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n${containers}`);
+  const container = (name: string, body: string) => `  - name: ${name}\n    image: "busybox:1.36"\n${body}`;
+  const messages = (r: ReturnType<typeof planOrErrors>) => r.errors.map((e) => e.message);
+
+  it('a value that $(VAR) expansion makes longer than MAX_ARG_STRLEN is a PlanError naming its field', async () => {
+    const x = 'x'.repeat(70_000);
+    const p = await pod(container('a', `    command: [sh, "$(A)$(A)"]\n    env:\n    - {name: A, value: ${x}}\n    - {name: B, value: "$(A)$(A)"}\n`));
+    const r = planOrErrors(p, fakeFacts());
+    expect(r.plan).to.equal(undefined);
+    expect(messages(r)).to.deep.equal([
+      `<stdin>:11: spec.containers[0].env[1].value: environment variable (as NAME=value) is at least 140002 bytes long after $(VAR) expansion; ${kernel}`,
+      `<stdin>:8: spec.containers[0].command[1]: argument is at least 140000 bytes long after $(VAR) expansion; ${kernel}`,
+    ]);
+    expect(r.errors.every((e) => e instanceof PlanError && e.exitCode === 1)).to.equal(true);
+  });
+
+  it('variables that double at every step stop at the limit, quickly, instead of growing without end', async () => {
+    let env = '    - {name: V0, value: ' + 'x'.repeat(1000) + '}\n';
+    for (let i = 1; i < 40; i++) env += `    - {name: V${i}, value: "$(V${i - 1})$(V${i - 1})"}\n`;
+    const p = await pod(container('a', `    command: [sh]\n    env:\n${env}`));
+    const t0 = Date.now();
+    const r = planOrErrors(p, fakeFacts());
+    expect(Date.now() - t0).to.be.below(2000);
+    // V7 is 128000 bytes, V8 would be 256000: refused, and so left undefined: V9 is the literal
+    // "$(V8)$(V8)", which doubles again until V23 is too long, and so on.
+    expect(messages(r)).to.deep.equal(
+      [[18, 8, 256003], [33, 23, 163844], [48, 38, 196612]].map(
+        ([line, i, n]) => `<stdin>:${line}: spec.containers[0].env[${i}].value: environment variable (as NAME=value) is at least ${n} bytes long after $(VAR) expansion; ${kernel}`,
+      ),
+    );
+  });
+
+  it('a container past 1 MiB of argv + env is refused, counting the image\'s Env and its expanded args', async () => {
+    const args = Array(11).fill('"$(A)"').join(', ');
+    const p = await pod(container('a', `    command: [sh]\n    args: [${args}]\n    env: [{name: A, value: ${'y'.repeat(100_000)}}]\n`));
+    const r = planOrErrors(p, fakeFacts());
+    expect(messages(r)).to.deep.equal([
+      `<stdin>:6: spec.containers[0]: the container's command, arguments and environment come to at least 1100016 bytes (each string with its NUL), over podrun's limit of 1048576 per container`,
+    ]);
+    // Just under the limit with the manifest alone, over it with the image's Env.
+    const near = Array(10).fill('"$(A)"').join(', ');
+    const big = { ...BUSYBOX, config: { ...BUSYBOX.config, Env: ['PATH=/bin', `IMG=${'z'.repeat(100_000)}`] } };
+    const q = await pod(container('a', `    command: [sh]\n    args: [${near}]\n    env: [{name: A, value: ${'y'.repeat(90_000)}}]\n`));
+    expect(planOrErrors(q, fakeFacts()).errors).to.deep.equal([]);
+    expect(messages(planOrErrors(q, fakeFacts({ images: { 'busybox:1.36': big } })))).to.deep.equal([
+      `<stdin>:6: spec.containers[0]: the container's command, arguments and environment come to at least 1090031 bytes (each string with its NUL), over podrun's limit of 1048576 per container`,
+    ]);
+  });
+
+  it('an image Entrypoint, Cmd or Env entry over MAX_ARG_STRLEN names the image', async () => {
+    const huge = 'z'.repeat(131_068);
+    const image = { ...BUSYBOX, config: { Env: [`BIG=${huge}`], Entrypoint: [`/${huge}xyz`], Cmd: ['sh', huge + 'abcd'] } };
+    const r = planOrErrors(await pod(container('a', '')), fakeFacts({ images: { 'busybox:1.36': image } }));
+    expect(messages(r)).to.deep.equal([
+      `<stdin>:7: spec.containers[0].image: image busybox:1.36: argument is 131072 bytes long; ${kernel}`,
+      `<stdin>:7: spec.containers[0].image: image busybox:1.36: argument is 131072 bytes long; ${kernel}`,
+      `<stdin>:7: spec.containers[0].image: image busybox:1.36: environment variable (as NAME=value) is 131072 bytes long; ${kernel}`,
+    ]);
+    // The manifest's own command replaces the Entrypoint, and its env replaces the variable.
+    const ok = planOrErrors(await pod(container('a', `    command: [sh]\n    env: [{name: BIG, value: small}]\n`)), fakeFacts({ images: { 'busybox:1.36': image } }));
+    expect(messages(ok)).to.deep.equal([]);
+  });
+
+  it('a pod past 3 MiB of argv + env across its containers is refused (the launch file holds 4 MiB)', async () => {
+    const args = Array(9).fill('"$(A)"').join(', ');
+    const one = (n: string) => container(n, `    command: [sh]\n    args: [${args}]\n    env: [{name: A, value: ${'y'.repeat(100_000)}}]\n`);
+    const r = planOrErrors(await pod(['a', 'b', 'c', 'd'].map(one).join('')), fakeFacts());
+    expect(messages(r)).to.deep.equal([
+      `<stdin>:5: spec.containers: the containers' commands, arguments and environments come to at least 4000368 bytes (each string with its NUL), over podrun's limit of 3145728 per pod`,
+    ]);
+  });
+});
+

@@ -13,7 +13,7 @@ import { hostPathKinds, imageAccounts, readImageFile } from '../../src/runtime/f
 import { resolveUser, type UserRequest } from '../../src/plan/users';
 import { containerFailure } from '../../src/runtime/apply';
 import { humanDuration } from '../../src/cli/render';
-import { signalNumber } from '../../src/runtime/stop';
+import { graceDeadline, signalNumber } from '../../src/runtime/stop';
 import { defaultSecurity } from '../../src/plan/security';
 import type { LoadedPod } from '../../src/manifest/load';
 
@@ -213,6 +213,13 @@ describe('runtime: small helpers', () => {
     expect(signalNumber('SIGTERM')).to.equal(15);
     expect(signalNumber('KILL')).to.equal(9);
     expect(signalNumber('SIGQUIT')).to.equal(3);
+  });
+  it('the grace period ends at most a day after the stop signal, whatever the number', () => {
+    expect(graceDeadline(30, 1000)).to.equal(31_000);
+    expect(graceDeadline(0, 1000)).to.equal(1000);
+    for (const g of [86400, 86401, 2 ** 63, 1e20, Number.MAX_VALUE, Infinity]) expect(graceDeadline(g, 0)).to.equal(86_400_000);
+    for (const g of [-1, NaN]) expect(graceDeadline(g, 5)).to.equal(5);
+    expect(graceDeadline(2 ** 63, 0, 2)).to.equal(2000);
   });
 });
 

@@ -1,6 +1,7 @@
 // podrun delete pod NAME... | delete -f FILE|DIR [--grace-period N] [--now] [-n NS] [--ignore-not-found] [--all]
 // Stop signal, grace period, SIGKILL, then the monitor and every dir of the pod. Idempotent.
 import { existsSync } from 'fs';
+import { MAX_GRACE_SECONDS } from '../../manifest/schema';
 import { ManifestErrors, UsageError } from '../../util/errors';
 import { lastingPodDir, podKey, livePodDir } from '../../util/paths';
 import { namespaceFrom, namespaceOptions, parsePodArgs, type PodAddress } from '../resources';
@@ -28,6 +29,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const ns = namespaceFrom(values);
   let grace = int(values['grace-period'], 'grace-period');
   if (grace !== undefined && grace < -1) throw new UsageError('--grace-period: expected a number of seconds >= 0 (or -1 for the pod\'s own)');
+  if (grace !== undefined && grace > MAX_GRACE_SECONDS)
+    throw new UsageError(`--grace-period ${grace}: podrun waits at most ${MAX_GRACE_SECONDS} seconds (24 h) for a pod to stop`, `give 0..${MAX_GRACE_SECONDS}; 0 kills at once, and --now is 1`);
   if (grace === -1) grace = undefined;
   if (values.now) {
     if (grace !== undefined) throw new UsageError('--now and --grace-period cannot be used together', '--now is --grace-period 1');
