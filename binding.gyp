@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "podrun_native",
-      "sources": ["addon/src/binding.cc"],
+      "sources": ["addon/src/binding.cc", "addon/src/seccomp_bpf.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "libraries": ["-lseccomp"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-Wall", "-Wextra"],
       "cflags_cc": ["-Wall", "-Wextra", "-std=c++17"]
@@ -11,7 +12,7 @@
     {
       "target_name": "podrun-helper",
       "type": "executable",
-      "sources": ["addon/src/helper.c", "addon/src/util.c", "addon/src/launch.c", "addon/src/mounts.c", "addon/src/pause.c", "addon/src/container.c", "addon/src/cri_log.c", "addon/src/monitor.c", "addon/src/exec.c"],
+      "sources": ["addon/src/helper.c", "addon/src/util.c", "addon/src/launch.c", "addon/src/mounts.c", "addon/src/pause.c", "addon/src/container.c", "addon/src/cri_log.c", "addon/src/monitor.c", "addon/src/exec.c", "addon/src/seccomp.c"],
       "cflags": ["-Wall", "-Wextra", "-std=gnu11", "-Os", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-s", "-Wl,--gc-sections"]
     },

@@ -11,11 +11,12 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-# build-essential + python3: the native addon and podrun-helper (node-gyp); clang-format: npm test checks the C style
+# build-essential + python3: the native addon and podrun-helper (node-gyp); libseccomp-dev: the addon compiles seccomp
+# profiles with libseccomp; clang-format: npm test checks the C style
 # busybox-static: the offline busybox image for the example pod and the tests
 # docker-registry, skopeo, umoci, apache2-utils: the registry tests (a local registry with htpasswd auth)
 # iproute2, util-linux: tests observe namespaces with ip/nsenter/unshare and run `exec -t` under script(1)
-PACKAGES="build-essential python3 clang-format busybox-static docker-registry skopeo umoci apache2-utils iproute2 util-linux ca-certificates"
+PACKAGES="build-essential python3 libseccomp-dev clang-format busybox-static docker-registry skopeo umoci apache2-utils iproute2 util-linux ca-certificates"
 
 export DEBIAN_FRONTEND=noninteractive
 echo "setup: apt-get update" >&2

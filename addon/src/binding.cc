@@ -27,6 +27,11 @@ extern "C" {
 
 extern char **environ;
 
+namespace podrun {
+// addon/src/seccomp_bpf.cc
+Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
+}  // namespace podrun
+
 namespace {
 
 // Throws an Error carrying {errno, syscall, path} and returns an empty value; the errno's name
@@ -322,6 +327,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
   exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("spawnDetached", Napi::Function::New(env, SpawnDetached));
+  exports.Set("compileSeccomp", Napi::Function::New(env, podrun::CompileSeccomp));
   return exports;
 }
 

@@ -12,11 +12,13 @@
                                                unshare(NEWNS), rootfs, pivot_root
                                                cwd
      sync 2a (tty 1): receive the pty master <-- open /dev/ptmx (the container's devpts), send it
-                                               stdio, user, signals
+                                               caps, [seccomp], user, signals, close_range
+                                               [no_new_privs, seccomp]
      sync 2: read record or EOF   <-------     execve (EOF) / record + _exit(1)
 */
 #include "container.h"
 #include "mounts.h"
+#include "seccomp.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -189,6 +192,12 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
 
   if (c->caps != ~0ULL && podrun_limit_caps (c->caps) < 0)
     fail (f->sync, errno, "caps", "prctl", NULL);
+  /* Without no_new_privs the kernel installs a filter only for a process with CAP_SYS_ADMIN in
+     its effective set, which setuid to another user clears: install it now, as runc does.  The
+     profile must then allow what follows (setgroups, setgid, setuid, rt_sigprocmask,
+     rt_sigaction, close_range, execve; write and exit_group to report a failure).  */
+  if (!c->nonewprivs && c->seccomp && podrun_seccomp_install (&c->seccomp_prog) < 0)
+    fail (f->sync, errno, "seccomp", "seccomp", c->seccomp);
   if (setgroups (c->n_groups, c->groups) < 0)
     fail (f->sync, errno, "user", "setgroups", NULL);
   if (setgid (c->gid) < 0)
@@ -204,6 +213,12 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
      (CVE-2024-21626).  */
   if (close_range (3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     fail (f->sync, errno, "stdio", "close_range", NULL);
+  /* With no_new_privs (allowPrivilegeEscalation: false) no capability is needed: the filter
+     comes last, so it need allow nothing of podrun's own set-up but execve.  */
+  if (c->nonewprivs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    fail (f->sync, errno, "nonewprivs", "prctl", NULL);
+  if (c->nonewprivs && c->seccomp && podrun_seccomp_install (&c->seccomp_prog) < 0)
+    fail (f->sync, errno, "seccomp", "seccomp", c->seccomp);
 
   /* sync 2. (child) EOF on the sync pipe at execve.  */
   podrun_exec_path (f->path_env, c->argv, c->env);

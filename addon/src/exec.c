@@ -9,12 +9,14 @@
      setns(pidfd, every differing ns)
      [tty: posix_openpt, TIOCGPTPEER]
      fork                        ------->     [tty: setsid, TIOCSCTTY]
-                                              cwd, groups, gid, uid, signals
+                                              cwd, caps, [seccomp], groups, gid, uid,
+                                              signals, [no_new_privs, seccomp]
      sync 4: read record or EOF  <-------     execve (EOF) / record + _exit
      relay / forward signals, wait, exit with the status  */
 #include "exec.h"
 #include "container.h"
 #include "protocol.h"
+#include "seccomp.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -48,6 +50,9 @@ struct exec_opts
   char *env[MAX_ENV + 1];
   size_t n_env;
   char **argv;
+  int nonewprivs;
+  const char *seccomp; /* the container's compiled program, read before setns */
+  struct sock_fprog seccomp_prog;
 };
 
 static int
@@ -63,7 +68,7 @@ usage (const char *msg)
 {
   dprintf (2,
            "podrun-helper exec: %s\nusage: podrun-helper exec --protocol N --pid PID --start-time T [--tty] [--stdin] "
-           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... -- CMD ARGS...\n",
+           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... [--seccomp FILE] [--no-new-privs] -- CMD ARGS...\n",
            msg);
   return 126;
 }
@@ -133,6 +138,8 @@ parse_args (int argc, char **argv, struct exec_opts *o)
         o->tty = 1;
       else if (strcmp (a, "--stdin") == 0)
         o->stdin_open = 1;
+      else if (strcmp (a, "--no-new-privs") == 0)
+        o->nonewprivs = 1;
       else if (i + 1 >= argc)
         return usage ("missing value");
       else if (strcmp (a, "--pid") == 0)
@@ -153,6 +160,12 @@ parse_args (int argc, char **argv, struct exec_opts *o)
           o->cwd = argv[++i];
           if (o->cwd[0] != '/')
             return usage ("--cwd must be absolute");
+        }
+      else if (strcmp (a, "--seccomp") == 0)
+        {
+          o->seccomp = argv[++i];
+          if (o->seccomp[0] != '/')
+            return usage ("--seccomp must be absolute");
         }
       else if (strcmp (a, "--user") == 0)
         {
@@ -272,6 +285,10 @@ static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, in
     child_fail (sync_fd, errno, "keyring", "keyctl", NULL);
   if (podrun_limit_caps (o->caps) < 0)
     child_fail (sync_fd, errno, "caps", "prctl", NULL);
+  /* The same order as a container's (container.c): without no_new_privs the filter needs
+     CAP_SYS_ADMIN, so it goes in before setuid; with it, last.  */
+  if (!o->nonewprivs && o->seccomp && podrun_seccomp_install (&o->seccomp_prog) < 0)
+    child_fail (sync_fd, errno, "seccomp", "seccomp", o->seccomp);
   if (setgroups (o->n_groups, o->groups) < 0)
     child_fail (sync_fd, errno, "user", "setgroups", NULL);
   if (setgid (o->gid) < 0)
@@ -282,6 +299,10 @@ static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, in
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);
   close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (o->nonewprivs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    child_fail (sync_fd, errno, "nonewprivs", "prctl", NULL);
+  if (o->nonewprivs && o->seccomp && podrun_seccomp_install (&o->seccomp_prog) < 0)
+    child_fail (sync_fd, errno, "seccomp", "seccomp", o->seccomp);
   /* sync 4. (child) */
   podrun_exec_path (find_path_env (o), o->argv, o->env);
   child_fail (sync_fd, errno, "exec", "execve", o->argv[0]);
@@ -411,6 +432,9 @@ podrun_exec_main (int argc, char **argv)
   /* The pidfd pins the process; a start time that differs means the pid was recycled.  */
   if (podrun_proc_start_time (o.pid, &start) < 0 || start != o.start_time)
     return podrun_fail (&err, ESRCH, "exec", "pidfd_open", "(process start time differs: container gone)"), die (&err);
+  /* A host path: read before joining the container's mount namespace.  */
+  if (o.seccomp && podrun_seccomp_load (o.seccomp, &o.seccomp_prog, &err) < 0)
+    return die (&err);
   if (read_cap_bounding (o.pid, &o.caps) < 0)
     return podrun_fail (&err, errno, "exec", "open", "/proc/PID/status"), die (&err);
   flags = differing_namespaces (o.pid);

@@ -235,6 +235,8 @@ static const struct directive
   { "sysctl", 2, 0 },
   { "hostbind", 5, 1 },
   { "hostbindsub", 6, 1 },
+  { "nonewprivs", 1, 1 },
+  { "seccomp", 1, 1 },
 };
 
 static const char *const host_types[] = { "", "any", "Directory", "File", "Socket", "CharDevice", "BlockDevice" };
@@ -253,6 +255,8 @@ check_container (struct podrun_container *c, podrun_err_t *err)
     return invalid (err, "caps", c->name);
   if (!c->dev_size)
     return invalid (err, "devsize", c->name);
+  if (!c->have_nonewprivs)
+    return invalid (err, "nonewprivs", c->name);
   if (!c->cwd)
     c->cwd = "/";
   return 0;
@@ -507,14 +511,25 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return invalid (err, d, a[0]);
       c->writable_sysfs = a[0][1] == 'w';
     }
-  else if (strcmp (d, "stdin") == 0 || strcmp (d, "tty") == 0)
+  else if (strcmp (d, "stdin") == 0 || strcmp (d, "tty") == 0 || strcmp (d, "nonewprivs") == 0)
     {
       if (parse_bool (a[0], &b) < 0)
         return invalid (err, d, a[0]);
       if (d[0] == 's')
         c->stdin_open = b;
-      else
+      else if (d[0] == 't')
         c->tty = b;
+      else
+        {
+          c->nonewprivs = b;
+          c->have_nonewprivs = 1;
+        }
+    }
+  else if (strcmp (d, "seccomp") == 0)
+    {
+      if (!valid_abs_path (a[0]))
+        return invalid (err, d, a[0]);
+      c->seccomp = a[0];
     }
   return 0;
 }
@@ -781,6 +796,9 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
         DUMP (d, "readonlypath", c->readonly[j]);
       DUMP (d, "readonlyroot", c->readonly_root ? "1" : "0");
       DUMP (d, "sysfs", c->writable_sysfs ? "rw" : "ro");
+      DUMP (d, "nonewprivs", c->nonewprivs ? "1" : "0");
+      if (c->seccomp)
+        DUMP (d, "seccomp", c->seccomp);
       dump_line (d, "end", NULL, 0);
     }
   dump_flush (d);

@@ -5,6 +5,7 @@
 
 #include "util.h"
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 enum podrun_ns_mode
@@ -98,12 +99,18 @@ struct podrun_container
   size_t n_readonly;
   int readonly_root;  /* the root is made read-only once everything is mounted */
   int writable_sysfs; /* privileged */
+  int nonewprivs, have_nonewprivs;
+  const char *seccomp; /* the compiled program (absolute path); NULL: unconfined */
 
   /* Runtime, owned by the monitor.  */
   enum podrun_ctr_status status;
   pid_t pid;
   int pidfd;
   int stdin_fd; /* write end held open with `stdin 1` */
+  /* The program read from `seccomp` before the clone; containers naming the same file share one
+     buffer, freed by the first of them once every container has started.  */
+  struct sock_fprog seccomp_prog;
+  int seccomp_owner;
   unsigned long long start_time;
   char started_at[PODRUN_TIME_LEN];
   char finished_at[PODRUN_TIME_LEN];

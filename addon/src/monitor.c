@@ -12,6 +12,7 @@
 #include "cri_log.h"
 #include "pause.h"
 #include "protocol.h"
+#include "seccomp.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -172,16 +173,41 @@ start_failed (struct monitor *m, struct podrun_container *c)
   handshake_error (m, prefix, &c->start_error);
 }
 
+/* Each compiled seccomp program is read once, before any container is cloned (a child only
+   installs it); containers naming the same file share the buffer.  -1 with C's start_error set
+   when it cannot be read.  */
+static int
+load_seccomp (struct podrun_pod *pod, struct podrun_container *c)
+{
+  struct podrun_container *o;
+  if (!c->seccomp)
+    return 0;
+  for (o = pod->containers; o < c; o++)
+    if (o->seccomp_prog.filter && strcmp (o->seccomp, c->seccomp) == 0)
+      {
+        c->seccomp_prog = o->seccomp_prog;
+        return 0;
+      }
+  if (podrun_seccomp_load (c->seccomp, &c->seccomp_prog, &c->start_error) < 0)
+    return -1;
+  c->seccomp_owner = 1;
+  return 0;
+}
+
 /* All children are cloned first and set themselves up in parallel; then each is awaited, and
    reported, in spec order.  */
 static void
 start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
 {
   struct podrun_spawn_pending *pending;
+  int *seccomp_ok;
   size_t i, n = m->pod.n_containers;
   pending = calloc (n ? n : 1, sizeof *pending);
-  if (pending == NULL)
+  seccomp_ok = calloc (n ? n : 1, sizeof *seccomp_ok);
+  if (pending == NULL || seccomp_ok == NULL)
     {
+      free (pending);
+      free (seccomp_ok);
       for (i = 0; i < n; i++)
         {
           podrun_fail (&m->pod.containers[i].start_error, ENOMEM, "start", "calloc", NULL);
@@ -191,10 +217,15 @@ start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
     }
   for (i = 0; i < n; i++)
     {
-      struct podrun_container *c = &m->pod.containers[i];
       pending[i] = (struct podrun_spawn_pending){ -1, -1, -1, -1, -1 };
+      seccomp_ok[i] = load_seccomp (&m->pod, &m->pod.containers[i]) == 0;
+    }
+  for (i = 0; i < n; i++)
+    {
+      struct podrun_container *c = &m->pod.containers[i];
       /* A failed begin leaves pending[i].sync_rd at -1: nothing to finish.  */
-      podrun_container_begin (&m->pod, c, ctx, &pending[i], &c->start_error);
+      if (seccomp_ok[i])
+        podrun_container_begin (&m->pod, c, ctx, &pending[i], &c->start_error);
     }
   for (i = 0; i < n; i++)
     {
@@ -212,6 +243,16 @@ start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
       podrun_log ("container %s started: pid %d", c->name, (int) c->pid);
       handshake (m, "started %s %d %llu\n", c->name, (int) c->pid, c->start_time);
     }
+  /* Every child has its copy: the monitor keeps nothing it no longer needs.  */
+  for (i = 0; i < n; i++)
+    {
+      struct podrun_container *c = &m->pod.containers[i];
+      if (c->seccomp_owner)
+        free (c->seccomp_prog.filter);
+      c->seccomp_prog.filter = NULL;
+      c->seccomp_owner = 0;
+    }
+  free (seccomp_ok);
   free (pending);
 }
 

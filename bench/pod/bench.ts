@@ -1,6 +1,6 @@
 // The pod runtime benchmark (issue 3), run by bench/pod/run.sh as root; not part of npm test.
 // Whole-process figures, medians of RUNS runs: apply/delete of a 2-container busybox pod vs
-// `podman kube play/down`; `podrun exec` vs `podman exec` and vs `node -e 0` + `nsenter -a`;
+// `podman kube play/down`; apply without seccomp and the profile's compile time (seccomp's cost); `podrun exec` vs `podman exec` and vs `node -e 0` + `nsenter -a`;
 // memory podrun keeps per pod (monitor + pause) for 1/10/50 pods; apply time of the 1st vs 50th pod.
 // Prints everything and writes a "Pods" section into docs/performance.md (between markers).
 import { spawnSync, SpawnSyncReturns } from 'child_process';
@@ -52,7 +52,7 @@ const median = (xs: number[]) => {
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 
-function podYaml(name: string): string {
+function podYaml(name: string, securityContext?: Record<string, unknown>): string {
   // Idle containers that end promptly on SIGTERM: a PID 1 without a handler would ignore it and
   // make both tools wait out the grace period, and a polling loop would load the host with 50 pods.
   const loop = "trap 'exit 0' TERM; sleep 86400 & wait";
@@ -62,7 +62,7 @@ function podYaml(name: string): string {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name },
-    spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 5, containers: [c('a'), c('b')] },
+    spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 5, ...(securityContext ? { securityContext } : {}), containers: [c('a'), c('b')] },
   });
 }
 
@@ -114,20 +114,43 @@ function main(): void {
   const yaml = join(work, 'bench.yaml');
   writeFileSync(yaml, podYaml('bench'));
 
+  // The same pod without seccomp (pod-level Unconfined), applied in the same rounds: what the
+  // RuntimeDefault profile costs (compiling it once per pod, reading and installing it per container).
+  const unconfinedYaml = join(work, 'bench-unconfined.yaml');
+  writeFileSync(unconfinedYaml, podYaml('bench-unconfined', { seccompProfile: { type: 'Unconfined' } }));
+
   // ---- apply / delete ----
   const applyT: number[] = [];
+  const applyUnconfinedT: number[] = [];
   const deleteT: number[] = [];
   const applyNodeT: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
     const a = timed(PODRUN, ['apply', '-f', yaml]);
     const d = timed(PODRUN, ['delete', 'pod', 'bench']);
+    const u = timed(PODRUN, ['apply', '-f', unconfinedYaml]);
+    timed(PODRUN, ['delete', 'pod', 'bench-unconfined']);
     // Node's own start-up, measured in the same rounds: what apply spends beyond it is podrun's.
     const n = timed(process.execPath, ['-e', '0'], nodeFloorEnv);
     if (i > 0) {
       // the first round warms the page cache and unpacks the layer
       applyT.push(a);
+      applyUnconfinedT.push(u);
       deleteT.push(d);
       applyNodeT.push(n);
+    }
+  }
+  // Compiling the default profile for the default capabilities, as apply does once per pod.
+  const compileT: number[] = [];
+  let programInsns = 0;
+  {
+    const { native } = require('../../src/util/native') as typeof import('../../src/util/native');
+    const { RUNTIME_DEFAULT_PROFILE } = require('../../src/plan/seccomp-default') as typeof import('../../src/plan/seccomp-default');
+    const { DEFAULT_CAPABILITIES } = require('../../src/plan/security') as typeof import('../../src/plan/security');
+    for (let i = 0; i <= RUNS; i++) {
+      const t0 = process.hrtime.bigint();
+      const r = native().compileSeccomp(JSON.stringify(RUNTIME_DEFAULT_PROFILE), [...DEFAULT_CAPABILITIES]);
+      if (i > 0) compileT.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      programInsns = r.program.length / 8;
     }
   }
 
@@ -220,9 +243,13 @@ function main(): void {
   o('|---|---|---|---|---|');
   o(`| apply until both containers run (\`podman kube play --network none\`) | ${ms(median(applyT))} | ${podman ? ms(podman.play) : 'n/a'} | ${podman ? ratio(median(applyT), podman.play) : 'n/a'} | <= 0.3x |`);
   o(`| apply beyond Node's start-up: apply - \`node -e 0\` (${ms(median(applyNodeT))}) | ${ms(median(applyT) - median(applyNodeT))} | | | not to grow (~75 ms on a machine with a 26-29 ms \`node -e 0\`) |`);
+  o(`| apply with \`seccompProfile: Unconfined\` (no filter), same rounds | ${ms(median(applyUnconfinedT))} | | | |`);
   o(`| delete (\`podman kube down\`) | ${ms(median(deleteT))} | ${podman ? ms(podman.down) : 'n/a'} | ${podman ? ratio(median(deleteT), podman.down) : 'n/a'} | <= 0.1x |`);
   o(`| \`exec POD/C -- true\` (\`podman exec C true\`) | ${ms(median(execT))} | ${podman ? ms(podman.exec) : 'n/a'} | ${podman ? ratio(median(execT), podman.exec) : 'n/a'} | <= 0.5x |`);
   o(`| \`exec\` vs floor: \`node -e 0\` (${ms(median(nodeT))}) + \`nsenter -a -t PID true\` (${ms(median(nsenterT))}) | ${ms(median(execT))} | floor ${ms(floor)} | ${ratio(median(execT), floor)} | <= 1.2x |`);
+  o('');
+  const seccompCost = median(applyT) - median(applyUnconfinedT);
+  o(`seccomp (RuntimeDefault, the default): apply costs ${ms(seccompCost)} more than with Unconfined, ${ms(seccompCost / 2)} per container of this 2-container pod; compiling the profile with libseccomp (once per pod and capability set, shared by its containers) takes ${ms(median(compileT))} of it (${programInsns} BPF instructions for x86_64, i386 and x32), the rest is writing the program, the monitor reading it once and each container installing it.`);
   o('');
   o('Memory podrun keeps per pod beyond the containers\' own processes (the native monitor and pause process; no Node process stays):');
   o('');
@@ -251,7 +278,7 @@ try {
   main();
 } finally {
   // leave nothing running: every bench pod, then the private root
-  for (const name of ['bench', ...Array.from({ length: Math.max(...COUNTS) }, (_, i) => `bench-${i + 1}`)])
+  for (const name of ['bench', 'bench-unconfined', ...Array.from({ length: Math.max(...COUNTS) }, (_, i) => `bench-${i + 1}`)])
     if (existsSync(join(root, 'pods', `default_${name}`))) run(PODRUN, ['delete', 'pod', name, '--now'], { allowFail: true });
   run('podman', [...PODMAN_GLOBAL, 'rmi', '-f', IMAGE], { allowFail: true });
   rmSync(work, { recursive: true, force: true });

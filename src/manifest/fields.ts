@@ -84,15 +84,15 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   SecurityContext: {
     unsupported: Object.fromEntries(
-      ['seccompProfile', 'seLinuxOptions', 'allowPrivilegeEscalation', 'windowsOptions'].map(
-        (k) => [k, { hint: k === 'seLinuxOptions' ? 'podrun runs without SELinux; remove the field' : k === 'windowsOptions' ? 'podrun runs Linux pods only' : 'not supported by podrun yet' }],
+      ['seLinuxOptions', 'windowsOptions'].map(
+        (k) => [k, { hint: k === 'seLinuxOptions' ? 'podrun runs without SELinux; remove the field' : 'podrun runs Linux pods only' }],
       ),
     ),
   },
   PodSecurityContext: {
     unsupported: Object.fromEntries(
-      ['seLinuxOptions', 'seccompProfile', 'windowsOptions', 'seLinuxChangePolicy'].map(
-        (k) => [k, { hint: k.startsWith('seLinux') ? 'podrun runs without SELinux; remove the field' : k === 'windowsOptions' ? 'podrun runs Linux pods only' : 'not supported by podrun yet' }],
+      ['seLinuxOptions', 'windowsOptions', 'seLinuxChangePolicy'].map(
+        (k) => [k, { hint: k.startsWith('seLinux') ? 'podrun runs without SELinux; remove the field' : 'podrun runs Linux pods only' }],
       ),
     ),
   },

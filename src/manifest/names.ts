@@ -90,11 +90,20 @@ function cleanness(v: string): Problem | undefined {
   return undefined;
 }
 
-/** A relative path that stays inside its base (subPath). */
-export function localDescendingPath(v: string, what = 'subPath'): Problem | undefined {
+/** Where a relative path must stay, for its messages: a subPath's volume, a localhostProfile's dir. */
+export interface PathBase {
+  base: string;
+  inside: string;
+  example: string;
+}
+
+const VOLUME_ROOT: PathBase = { base: 'the volume root', inside: 'its volume', example: 'conf/app.ini' };
+
+/** A relative path that stays inside its base (subPath, localhostProfile). */
+export function localDescendingPath(v: string, what = 'subPath', where: PathBase = VOLUME_ROOT): Problem | undefined {
   if (v.includes('\0')) return noNul(v);
-  if (v.startsWith('/')) return { detail: `${what} ${quoted(v)} must be a relative path`, hint: 'write it relative to the volume root, e.g. `conf/app.ini`' };
-  if (v.split('/').includes('..')) return { detail: `${what} ${quoted(v)} must not contain ".."`, hint: 'a subPath must stay inside its volume' };
+  if (v.startsWith('/')) return { detail: `${what} ${quoted(v)} must be a relative path`, hint: `write it relative to ${where.base}, e.g. \`${where.example}\`` };
+  if (v.split('/').includes('..')) return { detail: `${what} ${quoted(v)} must not contain ".."`, hint: `a ${what} must stay inside ${where.inside}` };
   return undefined;
 }
 

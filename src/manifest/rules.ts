@@ -65,6 +65,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
     if (isObj(v.hostPath)) hostPathRule(v.hostPath, ['spec', 'volumes', i, 'hostPath', 'path'], ctx);
   }
 
+  seccompProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
   const hostNetwork = spec.hostNetwork === true;
   const containerNames = new Set<string>();
   for (const [c, i] of objects(spec.containers)) {
@@ -74,6 +75,8 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
       if (containerNames.has(name)) ctx.err(at('name'), `duplicate container name "${name}"`, 'give every container a unique name');
       containerNames.add(name);
     }
+
+    seccompProfileRule(c.securityContext, at('securityContext'), ctx);
 
     const mountPaths = new Set<string>();
     for (const [vm, j] of objects(c.volumeMounts)) {
@@ -156,6 +159,17 @@ function dnsConfigRules(dns: Obj, ctx: RuleContext): void {
   const chars = dns.searches.filter((x): x is string => typeof x === 'string').join(' ').length;
   if (chars > MAX_DNS_SEARCH_CHARS)
     ctx.err(['spec', 'dnsConfig', 'searches'], `must not have more than ${MAX_DNS_SEARCH_CHARS} characters (including spaces) in the search list; this one has ${chars}`, 'keep fewer or shorter search domains');
+}
+
+/** localhostProfile exactly with `type: Localhost` (Kubernetes' validateSeccompProfileField). */
+function seccompProfileRule(sc: unknown, path: FieldPath, ctx: RuleContext): void {
+  if (!isObj(sc) || !isObj(sc.seccompProfile)) return;
+  const sp = sc.seccompProfile;
+  const at: FieldPath = [...path, 'seccompProfile', 'localhostProfile'];
+  if (sp.type === 'Localhost' && sp.localhostProfile === undefined)
+    ctx.err(at, 'must be set when the seccomp profile type is Localhost', "name a JSON profile in podrun's profile directory (<root>/seccomp), e.g. `localhostProfile: profiles/audit.json`");
+  else if (typeof sp.type === 'string' && sp.type !== 'Localhost' && sp.localhostProfile !== undefined)
+    ctx.err(at, `can only be set when the seccomp profile type is Localhost, not ${sp.type}`, 'remove localhostProfile, or set `type: Localhost`');
 }
 
 function validFieldPath(fp: string): boolean {

@@ -112,6 +112,21 @@ const CapabilitiesSchema = z
 const AppArmorProfileSchema = z
   .object({ type: z.enum(['Unconfined', 'RuntimeDefault', 'Localhost']), localhostProfile: str(names.noNul).optional() })
   .describe('AppArmorProfile');
+export const SECCOMP_PROFILE_TYPES = ['RuntimeDefault', 'Unconfined', 'Localhost'] as const;
+const PROFILE_DIR: names.PathBase = { base: "podrun's profile directory (<root>/seccomp)", inside: 'the profile directory', example: 'profiles/audit.json' };
+
+const SeccompProfileSchema = z
+  .object({
+    type: z.enum(SECCOMP_PROFILE_TYPES),
+    // A file in podrun's profile dir (docs/security.md); that it is given exactly with Localhost is
+    // a rule across the two fields (rules.ts).
+    localhostProfile: str((v) =>
+      v === ''
+        ? { detail: 'localhostProfile must not be empty', hint: 'name a JSON profile in the profile directory (<root>/seccomp), e.g. `profiles/audit.json`' }
+        : names.localDescendingPath(v, 'localhostProfile', PROFILE_DIR),
+    ).optional(),
+  })
+  .describe('SeccompProfile');
 
 const SecurityContextSchema = z
   .object({
@@ -123,6 +138,8 @@ const SecurityContextSchema = z
     readOnlyRootFilesystem: z.boolean().optional(),
     procMount: z.enum(['Default', 'Unmasked']).optional(),
     appArmorProfile: AppArmorProfileSchema.optional(),
+    allowPrivilegeEscalation: z.boolean().optional(),
+    seccompProfile: SeccompProfileSchema.optional(),
   })
   .describe('SecurityContext');
 
@@ -212,6 +229,7 @@ const PodSecurityContextSchema = z
     fsGroupChangePolicy: z.enum(['OnRootMismatch', 'Always']).optional(),
     sysctls: z.array(SysctlSchema).optional(),
     appArmorProfile: AppArmorProfileSchema.optional(),
+    seccompProfile: SeccompProfileSchema.optional(),
   })
   .describe('PodSecurityContext');
 

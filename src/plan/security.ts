@@ -1,13 +1,16 @@
 // What a container gets from the runtime besides its image and volumes, as plan data: the
 // capability bounding set, the /dev inventory and size, the /proc and /sys paths that are hidden
-// or read-only, and whether its root and /sys are writable. podrun-helper applies exactly this and
-// decides nothing (docs/protocol.md, docs/security.md).
-// The defaults: podman's capability set (containers/common pkg/config default_capabilities), and
+// or read-only, whether its root and /sys are writable, the seccomp profile and no_new_privs.
+// podrun-helper applies exactly this and decides nothing (docs/protocol.md, docs/security.md).
+// The defaults: podman's capability set (containers/common pkg/config default_capabilities),
 // moby's masked and read-only paths and the OCI default devices (daemon/pkg/oci/defaults.go),
-// which containerd and podman share.
+// which containerd and podman share, and podman's seccomp default (RuntimeDefault when the
+// manifest names no profile).
+import { posix } from 'path';
 import type { PodManifest } from '../manifest/schema';
 import { CAPABILITY_NUMBERS, capabilityName } from '../util/capabilities';
-import type { HostFacts, PlannedDevice, PlannedSecurity } from './types';
+import { seccompProfileDir, type Paths } from '../util/paths';
+import type { HostFacts, PlannedDevice, PlannedSeccomp, PlannedSecurity } from './types';
 
 export { CAPABILITY_NUMBERS } from '../util/capabilities';
 
@@ -87,11 +90,13 @@ export function defaultSecurity(): PlannedSecurity {
     readonlyPaths: [...DEFAULT_READONLY_PATHS],
     readOnlyRootFilesystem: false,
     writableSysfs: false,
+    seccomp: { profile: 'RuntimeDefault' },
+    noNewPrivileges: false,
   };
 }
 
 /** The security settings of container `index`: the container's securityContext over the pod's. */
-export function planSecurity(m: PodManifest, index: number, facts: Pick<HostFacts, 'hostDevices'>): PlannedSecurity {
+export function planSecurity(m: PodManifest, index: number, facts: Pick<HostFacts, 'hostDevices' | 'paths'>): PlannedSecurity {
   const sc = m.spec.containers[index].securityContext ?? {};
   const privileged = sc.privileged === true;
   // Unmasked: /proc as the kernel shows it (Kubernetes allows it only with hostUsers: false)
@@ -106,5 +111,26 @@ export function planSecurity(m: PodManifest, index: number, facts: Pick<HostFact
     readonlyPaths: keep(DEFAULT_READONLY_PATHS),
     readOnlyRootFilesystem: sc.readOnlyRootFilesystem === true,
     writableSysfs: privileged,
+    // a privileged container runs without a filter, as the kubelet and podman run it
+    seccomp: privileged ? { profile: 'Unconfined' } : planSeccomp(m, index, facts.paths),
+    // Kubernetes semantics: only an explicit `false` sets no_new_privs, so setuid programs work
+    // otherwise (kubelet's AddNoNewPrivileges).
+    noNewPrivileges: sc.allowPrivilegeEscalation === false,
   };
+}
+
+/** The securityContext field a container's seccompProfile comes from: its own, else the pod's. */
+export function seccompProfileField(m: PodManifest, index: number): (string | number)[] {
+  return m.spec.containers[index].securityContext?.seccompProfile
+    ? ['spec', 'containers', index, 'securityContext', 'seccompProfile']
+    : ['spec', 'securityContext', 'seccompProfile'];
+}
+
+function planSeccomp(m: PodManifest, index: number, paths: Paths): PlannedSeccomp {
+  const sp = m.spec.containers[index].securityContext?.seccompProfile ?? m.spec.securityContext?.seccompProfile;
+  // No profile named: RuntimeDefault, as podman does (the kubelet's --seccomp-default).
+  if (!sp) return { profile: 'RuntimeDefault' };
+  // Validation made localhostProfile relative and without `..` (manifest/rules.ts).
+  if (sp.type === 'Localhost') return { profile: 'Localhost', localhostProfile: posix.join(seccompProfileDir(paths), sp.localhostProfile ?? '') };
+  return { profile: sp.type };
 }

@@ -56,6 +56,14 @@ export interface PlannedDevice {
   minor: number;
 }
 
+/** The seccomp profile a container runs under (securityContext.seccompProfile, container over pod). */
+export interface PlannedSeccomp {
+  /** RuntimeDefault: podrun's profile (plan/seccomp-default.ts); Unconfined: no filter; Localhost: `localhostProfile`. */
+  profile: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  /** Localhost only: the profile file, absolute (the profile dir, `<root>/seccomp`, joined with the manifest's path). */
+  localhostProfile?: string;
+}
+
 /** Everything the runtime gives a container besides its image and volumes. */
 export interface PlannedSecurity {
   /** The capability bounding set, kernel names (`CAP_CHOWN`); root gets exactly these. */
@@ -71,6 +79,10 @@ export interface PlannedSecurity {
   readOnlyRootFilesystem: boolean;
   /** privileged: /sys is mounted writable. */
   writableSysfs: boolean;
+  /** Compiled at apply for `capabilities`, installed last before execve (and for every exec). */
+  seccomp: PlannedSeccomp;
+  /** no_new_privs for the process and every exec: `allowPrivilegeEscalation: false`. */
+  noNewPrivileges: boolean;
 }
 
 export interface PlannedContainer {

@@ -1,8 +1,9 @@
 // Carrying out one pod's plan: the only place in podrun where a pod comes into being.
-// Order matters: resolve images and plan (everything that can fail without effects) first, then
-// create dirs (undone on failure) and the launch file, start the monitor, write pod.json while it
-// starts the pod, then wait for its handshake. A crash at any point leaves something `delete`
-// finds by name (the pod dir, monitor.json).
+// Order matters: resolve images, plan and compile the seccomp profiles (everything that can fail
+// without effects) first, then create dirs (undone on failure), the seccomp programs and the
+// launch file, start the monitor, write pod.json while it starts the pod, then wait for its
+// handshake. A crash at any point leaves something `delete` finds by name (the pod dir,
+// monitor.json).
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { ManifestErrors, PodrunError } from '../util/errors';
@@ -13,12 +14,14 @@ import { stateDirs, type LoadedPod, type PodManifest } from '../manifest/load';
 import { manifestHash, planPod } from '../plan/plan';
 import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
+import { native } from '../util/native';
 import { withPodLock } from '../state/lock';
 import { PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
 import { applyAction, type ApplyAction } from './apply-action';
 import { gatherFacts } from './facts';
 import { helper, HelperFailure, type ContainerFailure } from './helper';
 import { prepareDirs } from './prepare';
+import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { deletePodLocked, removePodDirs, stopPod } from './stop';
 
 
@@ -74,12 +77,14 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       const uid = existing?.uid ?? randomUuid(); // a re-applied pod keeps its uid
       const planned = planPod(pod, gatherFacts(paths, pod, images, uid));
       if (!planned.plan) throw new ManifestErrors(planned.errors);
+      // Localhost profiles are read and every profile compiled now: a bad one leaves the old pod.
+      const programs = compileSeccompPrograms(paths, pod, planned.plan, native().compileSeccomp);
       let action: ApplyAction = 'created';
       if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {
         await deletePodLocked(paths, key);
         if (existing) action = 'configured';
       }
-      const { record, failures } = await createPod(paths, pod, planned.plan);
+      const { record, failures } = await createPod(paths, pod, planned.plan, programs);
       return { namespace, name, action, record, failures };
     },
     { label: name },
@@ -92,7 +97,7 @@ async function resolveImages(pod: LoadedPod, resolve: ImageResolver): Promise<Re
   return images;
 }
 
-async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan): Promise<{ record: PodRecord; failures: PodrunError[] }> {
+async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: SeccompPrograms): Promise<{ record: PodRecord; failures: PodrunError[] }> {
   if (plan.dirs.lasting !== lastingPodDir(paths, plan.key))
     throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.lasting}, not ${lastingPodDir(paths, plan.key)}`);
   const volumeNames = (pod.manifest.spec.volumes ?? []).map((v) => v.name);
@@ -109,6 +114,7 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan): Promise<{
   };
   const launchFile = join(plan.dirs.lasting, 'launch');
   try {
+    writeSeccompPrograms(programs);
     // Read by the monitor at once and by nothing after: no fsync.
     writeFileAtomic(launchFile, helper.encodeLaunchFile(plan), 0o600, { durable: false });
   } catch (e) {

@@ -12,6 +12,13 @@ export function configureLog(opts: { level?: string; file?: string }): void {
   logger = undefined;
 }
 
+const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+
+/** Whether messages of `l` are logged: asking costs nothing, while log() loads winston. */
+export function logEnabled(l: 'error' | 'warn' | 'info' | 'debug'): boolean {
+  return LEVELS.indexOf(l) <= LEVELS.indexOf(level);
+}
+
 export function log(): Logger {
   if (!logger) {
     const winston = require('winston') as typeof import('winston');

@@ -9,7 +9,7 @@ import { errnoName } from './errno';
 import { installRoot } from './paths';
 
 /** The native contract this code speaks: `PODRUN_PROTOCOL` in addon/src/protocol.h. */
-export const NATIVE_PROTOCOL = 2;
+export const NATIVE_PROTOCOL = 3;
 
 /** Where the native build lives: build/Release from source, else the prebuilds. */
 export function nativeDirs(): string[] {
@@ -45,6 +45,12 @@ export interface PodrunNative {
    * write end of a pipe; returns its pid and the read end.
    */
   spawnDetached(path: string, argv: string[]): { pid: number; fd: number };
+  /**
+   * A seccomp profile (Docker/OCI JSON) compiled with libseccomp for a capability bounding set
+   * (kernel names): the BPF program podrun-helper installs, and the syscall names libseccomp did
+   * not know (skipped). A bad profile throws a TypeError whose `field` is the JSON path.
+   */
+  compileSeccomp(profile: string, capabilities: string[]): { program: Buffer; skipped: string[] };
 }
 
 export const LOCK_SH = 1;

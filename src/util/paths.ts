@@ -17,6 +17,8 @@ export function resolvePaths(opts: { root?: string; runRoot?: string } = {}): Pa
   return { root, runRoot };
 }
 
+/** Where `seccompProfile: {type: Localhost}` profiles live (the kubelet's is <root-dir>/seccomp). */
+export const seccompProfileDir = (p: Paths) => join(p.root, 'seccomp');
 /** Directory of the image store. */
 export const imagesDir = (p: Paths) => join(p.root, 'images');
 /** Lasting directory of one pod: spec, uppers, emptyDirs, logs, exit records. */

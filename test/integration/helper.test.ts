@@ -11,8 +11,9 @@ import { isRoot } from '../helpers/cli';
 import { mountPoints } from '../helpers/leaks';
 import { helperPath } from '../../src/runtime/helper/binary';
 import { encodeCapabilities, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
-import { defaultSecurity } from '../../src/plan/security';
-import { NATIVE_PROTOCOL } from '../../src/util/native';
+import { DEFAULT_CAPABILITIES, defaultSecurity } from '../../src/plan/security';
+import { RUNTIME_DEFAULT_PROFILE } from '../../src/plan/seccomp-default';
+import { native, NATIVE_PROTOCOL } from '../../src/util/native';
 
 /** The policy directives every container block carries: the plan's defaults. */
 function policyDirectives(): string[][] {
@@ -23,6 +24,7 @@ function policyDirectives(): string[][] {
     ...s.devices.map((d) => ['device', d.path, d.type, String(d.major), String(d.minor)]),
     ...s.maskedPaths.map((p) => ['maskpath', p]),
     ...s.readonlyPaths.map((p) => ['readonlypath', p]),
+    ['nonewprivs', '0'],
   ];
 }
 
@@ -46,6 +48,8 @@ interface ContainerOpts {
   user?: [string, string, string];
   tty?: boolean;
   stdin?: boolean;
+  /** Directives after the policy ones, e.g. ['seccomp', FILE]. */
+  extra?: string[][];
 }
 
 interface PodOpts {
@@ -190,7 +194,7 @@ describe('podrun-helper (monitor, pause, exec)', function () {
       d.push(['cwd', c.cwd ?? '/'], ['user', ...(c.user ?? ['0', '0', ''])]);
       for (const e of [PATH_ENV, ...(c.env ?? [])]) d.push(['env', e]);
       for (const a of c.args) d.push(['arg', a]);
-      d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0'], ...policyDirectives(), ['end']);
+      d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0'], ...policyDirectives(), ...(c.extra ?? []), ['end']);
     }
     const launch = join(dir, 'launch');
     writeFileSync(launch, encode(d));
@@ -264,6 +268,44 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(alive(pause) || alive(a) || alive(b)).to.equal(false);
     expect(pod.state('a')).to.include({ exitCode: 137, signal: 9, reason: 'Error' });
     expect(pod.state('b').finishedAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  });
+
+  it('reads each seccomp program before the clone, refuses a missing, torn or invalid one (step seccomp), installs a good one, also in exec', async () => {
+    const sdir = join(base, 'seccomp');
+    mkdirSync(sdir, { recursive: true });
+    const good = join(sdir, 'good.bpf');
+    writeFileSync(good, native().compileSeccomp(JSON.stringify(RUNTIME_DEFAULT_PROFILE), [...DEFAULT_CAPABILITIES]).program);
+    writeFileSync(join(sdir, 'torn.bpf'), Buffer.alloc(12));
+    // one instruction with an opcode classic BPF does not have: the kernel refuses the program
+    writeFileSync(join(sdir, 'invalid.bpf'), Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]));
+    const status = ['sh', '-c', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; exec sleep 3600'];
+    const pod = await startPod({
+      containers: [
+        { name: 'missing', args: SLEEP, extra: [['seccomp', join(sdir, 'missing.bpf')]] },
+        { name: 'torn', args: SLEEP, extra: [['seccomp', join(sdir, 'torn.bpf')]] },
+        { name: 'invalid', args: SLEEP, extra: [['seccomp', join(sdir, 'invalid.bpf')]] },
+        { name: 'good', args: status, extra: [['seccomp', good]] },
+        // the same file twice: read once, shared; installed last, after no_new_privs
+        { name: 'good-nnp', args: status, user: ['1000', '1000', ''], extra: [['nonewprivs', '1'], ['seccomp', good]] },
+      ],
+    });
+    expect(pod.hs.failed.get('missing')).to.equal(`seccomp read 2 ${join(sdir, 'missing.bpf')}`);
+    expect(pod.hs.failed.get('torn')).to.equal(`seccomp read 22 ${join(sdir, 'torn.bpf')}`);
+    expect(pod.hs.failed.get('invalid')).to.equal(`seccomp seccomp 22 ${join(sdir, 'invalid.bpf')}`);
+    expect(pod.state('invalid').error).to.deep.equal({ step: 'seccomp', syscall: 'seccomp', errno: 22, path: join(sdir, 'invalid.bpf') });
+    await waitFor(() => pod.log('good').includes('Seccomp:') && pod.log('good-nnp').includes('Seccomp:'), 'status lines');
+    expect(pod.log('good')).to.match(/NoNewPrivs:\t0\n.*Seccomp:\t2\n/s);
+    expect(pod.log('good-nnp')).to.match(/NoNewPrivs:\t1\n.*Seccomp:\t2\n/s);
+    const unshare = ['sh', '-c', 'unshare -U true && echo unshared || echo refused'];
+    expect(exec(pod, 'good', unshare).stdout).to.equal('unshared\n'); // exec without --seccomp: unconfined
+    const confined = exec(pod, 'good', unshare, ['--seccomp', good]);
+    expect(confined.stdout).to.equal('refused\n');
+    const nnp = exec(pod, 'good', ['grep', '-E', '^(Seccomp|NoNewPrivs):', '/proc/self/status'], ['--seccomp', good, '--no-new-privs', '--user', '1000:1000']);
+    expect(nnp.stdout).to.match(/NoNewPrivs:\t1\nSeccomp:\t2\n/);
+    const gone = exec(pod, 'good', ['true'], ['--seccomp', join(sdir, 'missing.bpf')]);
+    expect(gone.code).to.equal(126);
+    expect(gone.stderr).to.equal(`podrun-helper: seccomp: read ${join(sdir, 'missing.bpf')}: No such file or directory\n`);
+    await stop(pod);
   });
 
   it('gives each container its own PID namespace by default (the command is PID 1)', async () => {

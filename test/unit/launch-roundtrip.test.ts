@@ -52,11 +52,13 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
       ],
       stdin: true,
       tty: true,
+      security: { ...defaultSecurity(), noNewPrivileges: true, seccomp: { profile: 'Localhost', localhostProfile: '/r/seccomp/audit.json' } },
     }),
     container('b', {
       user: { uid: 0, gid: 0, groups: [] },
       security: { ...defaultSecurity(), capabilities: [], devices: [{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }], readOnlyRootFilesystem: true, writableSysfs: true },
     }),
+    container('c', { security: { ...defaultSecurity(), seccomp: { profile: 'Unconfined' } } }),
   ],
   sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
 });

@@ -4,6 +4,7 @@ import type { PlannedContainer, PodPlan } from '../../src/plan/types';
 import type { PodRecord } from '../../src/state/pod-records';
 import { pickContainer } from '../../src/runtime/exec';
 import { execEnv, helperExecArgs } from '../../src/runtime/helper/exec-args';
+import { seccompProgramFile } from '../../src/runtime/helper/launch-file';
 import { containerAddress } from '../../src/cli/resources';
 import { testContainer } from '../helpers/plans';
 import { NATIVE_PROTOCOL } from '../../src/util/native';
@@ -54,28 +55,50 @@ describe('exec: helper arguments (the plan\'s user, never resolved again)', () =
 
   it('passes identity, cwd, user and the planned env with -e overrides', () => {
     const c = container('app');
-    const args = helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: ['A=2', 'B=x=y'], command: ['sh', '-c', 'exit 3'] });
+    const args = helperExecArgs(c, '/p', c.user!, proc, { tty: false, stdin: false, env: ['A=2', 'B=x=y'], command: ['sh', '-c', 'exit 3'] });
     expect(args).to.deep.equal([
       'exec', '--protocol', String(NATIVE_PROTOCOL), '--pid', '42', '--start-time', '777', '--cwd', '/srv', '--user', '1000:1001',
-      '--env', 'PATH=/bin', '--env', 'A=2', '--env', 'B=x=y', '--', 'sh', '-c', 'exit 3',
+      '--env', 'PATH=/bin', '--env', 'A=2', '--env', 'B=x=y', '--seccomp', seccompProgramFile('/p', c.security)!, '--', 'sh', '-c', 'exit 3',
     ]);
+  });
+
+  it("runs the command under the container's seccomp program and no_new_privs", () => {
+    const c = container('app');
+    const program = seccompProgramFile('/p', c.security)!;
+    expect(program).to.match(/^\/p\/seccomp\/[0-9a-f]{64}\.bpf$/);
+    expect(helperExecArgs(c, '/p', c.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.not.include('--no-new-privs');
+    const nnp = container('app', { security: { ...c.security, noNewPrivileges: true } });
+    expect(helperExecArgs(nnp, '/p', nnp.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] }).slice(-5)).to.deep.equal([
+      '--seccomp', program, '--no-new-privs', '--', 'true',
+    ]);
+    // one program per profile and capability set: the same for another container of the pod
+    expect(seccompProgramFile('/p', container('other').security)).to.equal(program);
+    expect(seccompProgramFile('/p', { ...c.security, capabilities: ['CAP_KILL'] })).to.not.equal(program);
+    expect(seccompProgramFile('/p', { ...c.security, seccomp: { profile: 'Localhost', localhostProfile: '/r/seccomp/a.json' } })).to.not.equal(program);
+    const unconfined = container('app', { security: { ...c.security, seccomp: { profile: 'Unconfined' } } });
+    expect(helperExecArgs(unconfined, '/p', unconfined.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.not.include('--seccomp');
+    // a record from before protocol 3 planned neither
+    const legacy = container('app', { security: { ...c.security, seccomp: undefined, noNewPrivileges: undefined } as unknown as PlannedContainer['security'] });
+    const args = helperExecArgs(legacy, '/p', legacy.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] });
+    expect(args).to.not.include('--seccomp');
+    expect(args).to.not.include('--no-new-privs');
   });
 
   it('adds --tty/--stdin, TERM for a terminal, a default PATH, -w, and root when no user is planned', () => {
     const c = container('app', { env: [], user: { uid: 0, gid: 0, groups: [] }, workingDir: '' });
-    const args = helperExecArgs(c, c.user!, proc, { tty: true, stdin: true, workdir: '/tmp', env: [], command: ['true'] });
+    const args = helperExecArgs(c, '/p', c.user!, proc, { tty: true, stdin: true, workdir: '/tmp', env: [], command: ['true'] });
     expect(args.slice(7, 13)).to.deep.equal(['--tty', '--stdin', '--cwd', '/tmp', '--user', '0:0']);
     expect(execEnv(c, [], true)).to.deep.equal(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm']);
-    expect(helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('/');
+    expect(helperExecArgs(c, '/p', c.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('/');
     const grouped = container('app', { user: { uid: 5, gid: 6, groups: [7, 8] } });
-    expect(helperExecArgs(grouped, grouped.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('5:6:7,8');
+    expect(helperExecArgs(grouped, '/p', grouped.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.include('5:6:7,8');
   });
 
   it('rejects bad input clearly', () => {
     const c = container('app');
-    expect(() => helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: [], command: [] })).to.throw(/no command given/);
-    expect(() => helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: ['=x'], command: ['true'] })).to.throw(/NAME=value/);
-    expect(() => helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, env: ['NOEQ'], command: ['true'] })).to.throw(/NAME=value/);
-    expect(() => helperExecArgs(c, c.user!, proc, { tty: false, stdin: false, workdir: 'rel', env: [], command: ['true'] })).to.throw(/absolute/);
+    expect(() => helperExecArgs(c, '/p', c.user!, proc, { tty: false, stdin: false, env: [], command: [] })).to.throw(/no command given/);
+    expect(() => helperExecArgs(c, '/p', c.user!, proc, { tty: false, stdin: false, env: ['=x'], command: ['true'] })).to.throw(/NAME=value/);
+    expect(() => helperExecArgs(c, '/p', c.user!, proc, { tty: false, stdin: false, env: ['NOEQ'], command: ['true'] })).to.throw(/NAME=value/);
+    expect(() => helperExecArgs(c, '/p', c.user!, proc, { tty: false, stdin: false, workdir: 'rel', env: [], command: ['true'] })).to.throw(/absolute/);
   });
 });

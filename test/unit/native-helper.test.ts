@@ -31,7 +31,7 @@ describe('podrun-helper launch file validation', function () {
   const container = (extra: string[] = []): string[] => [
     'container', 'c',
     'lower', '/l1', 'upper', '/u', 'work', '/w', 'rootfs', '/r', 'log', '/log', 'state', '/state.json',
-    'caps', '0,1', 'devsize', '65536',
+    'caps', '0,1', 'devsize', '65536', 'nonewprivs', '0',
     ...extra,
     'arg', 'true',
     'end',
@@ -82,7 +82,7 @@ describe('podrun-helper launch file validation', function () {
   it('rejects a capability number past 63', () => expectInvalid([...pod(), ...container(['caps', '0,64'])], 'error validate caps 22 0,64'));
   it('rejects a launch file of another protocol version', () =>
     expectInvalid(['podrun-launch-v1', 'key', 'default_x'], `error validate ${LAUNCH_MAGIC} 22 FILE`));
-  it('decides no policy: a container without caps or devsize is refused', async () => {
+  it('decides no policy: a container without caps, devsize or nonewprivs is refused', async () => {
     const bare = (drop: string) => {
       const c = container();
       const i = c.indexOf(drop);
@@ -91,6 +91,13 @@ describe('podrun-helper launch file validation', function () {
     };
     await expectInvalid([...pod(), ...bare('caps')], 'error validate caps 22 c');
     await expectInvalid([...pod(), ...bare('devsize')], 'error validate devsize 22 c');
+    await expectInvalid([...pod(), ...bare('nonewprivs')], 'error validate nonewprivs 22 c');
+  });
+  it('rejects a seccomp program path that is not clean and absolute, and nonewprivs other than 0 or 1', async () => {
+    await expectInvalid([...pod(), ...container(['seccomp', 'seccomp/x.bpf'])], 'error validate seccomp 22 seccomp/x.bpf');
+    await expectInvalid([...pod(), ...container(['seccomp', '/r/../x.bpf'])], 'error validate seccomp 22 /r/../x.bpf');
+    await expectInvalid([...pod(), ...container(['nonewprivs', 'yes'])], 'error validate nonewprivs 22 yes');
+    await expectInvalid([...pod(), 'seccomp', '/x.bpf'], 'error validate seccomp 22 (directive outside its block)');
   });
   it('rejects masked and read-only paths outside /proc and /sys, and devices outside /dev', async () => {
     await expectInvalid([...pod(), ...container(['maskpath', '/etc/shadow'])], 'error validate maskpath 22 /etc/shadow');

@@ -6,7 +6,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { PodrunError } from '../../src/util/errors';
 import type { PodPlan } from '../../src/plan/types';
-import { encodeLaunchFile, launchDirectives, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
+import { encodeLaunchFile, launchDirectives, LAUNCH_MAGIC, seccompProgramFile } from '../../src/runtime/helper/launch-file';
 import { parseHandshakeLine, type ContainerFailure } from '../../src/runtime/helper/handshake';
 import { formatFailure } from '../../src/runtime/helper/failures';
 import { hostPathKinds, imageAccounts, readImageFile } from '../../src/runtime/facts';
@@ -55,7 +55,14 @@ const plan: PodPlan = {
       stdin: false,
       tty: true,
       stopSignal: 'SIGTERM',
-      security: { ...defaultSecurity(), capabilities: ['CAP_KILL', 'CAP_CHOWN'], devices: [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }], maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'] },
+      security: {
+        ...defaultSecurity(),
+        capabilities: ['CAP_KILL', 'CAP_CHOWN'],
+        devices: [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }],
+        maskedPaths: ['/proc/kcore'],
+        readonlyPaths: ['/proc/sys'],
+        noNewPrivileges: true,
+      },
       dirs: { upper: '/c/upper', work: '/c/work', rootfs: '/c/rootfs', logDir: '/c/logs', stateFile: '/c/state.json' },
     },
   ],
@@ -110,8 +117,14 @@ describe('runtime: launch file', () => {
       ['readonlypath', '/proc/sys'],
       ['readonlyroot', '0'],
       ['sysfs', 'ro'],
+      ['nonewprivs', '1'],
+      ['seccomp', seccompProgramFile('/r/pods/default_web', plan.containers[0].security)!],
       ['end'],
     ]);
+    expect(d[d.length - 2][1]).to.match(/^\/r\/pods\/default_web\/seccomp\/[0-9a-f]{64}\.bpf$/);
+    // Unconfined: no program, so no directive
+    const unconfined = { ...plan, containers: [{ ...plan.containers[0], security: { ...plan.containers[0].security, seccomp: { profile: 'Unconfined' as const } } }] };
+    expect(launchDirectives(unconfined).map((x) => x[0])).to.not.include('seccomp');
   });
   it('encodes NUL-terminated strings and refuses a NUL inside a value', () => {
     const buf = encodeLaunchFile(plan);
@@ -126,7 +139,7 @@ describe('runtime: launch file', () => {
 
 describe('runtime: monitor handshake', () => {
   it('parses every record of docs/protocol.md', () => {
-    expect(parseHandshakeLine('podrun-helper 2')).to.deep.equal({ kind: 'hello', protocol: 2 });
+    expect(parseHandshakeLine('podrun-helper 3')).to.deep.equal({ kind: 'hello', protocol: 3 });
     expect(parseHandshakeLine('pause 10 200')).to.deep.equal({ kind: 'pause', pid: 10, startTime: 200 });
     expect(parseHandshakeLine('started app 11 201')).to.deep.equal({ kind: 'started', name: 'app', pid: 11, startTime: 201 });
     expect(parseHandshakeLine('failed app exec execve 2 /bin/x')).to.deep.equal({

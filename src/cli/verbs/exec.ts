@@ -41,7 +41,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     tty = false;
   }
   const proc = requireRunningContainer(rec.plan.name, container);
-  const cmd = helper.execCommand(container, containerUser(container), proc, {
+  const cmd = helper.execCommand(container, rec.plan.dirs.lasting, containerUser(container), proc, {
     tty,
     stdin,
     workdir: str(values.workdir),

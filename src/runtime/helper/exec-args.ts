@@ -1,9 +1,11 @@
 // podrun-helper's argv for `exec` (docs/protocol.md, "exec"): the target process by pid + start
-// time, and the user, cwd and environment recorded in the plan (never resolved again).
+// time, and the user, cwd, environment, seccomp program and no_new_privs recorded in the plan
+// (never resolved again).
 import { UsageError } from '../../util/errors';
 import { NATIVE_PROTOCOL } from '../../util/native';
 import type { PlannedContainer, PlannedUser } from '../../plan/types';
 import type { ProcessIdentity } from '../../state/proc';
+import { seccompProgramFile } from './launch-file';
 
 export interface ExecRequest {
   tty: boolean;
@@ -31,7 +33,11 @@ export function execEnv(c: PlannedContainer, overrides: string[], tty: boolean):
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
-export function helperExecArgs(c: PlannedContainer, user: PlannedUser, proc: ProcessIdentity, o: ExecRequest): string[] {
+/**
+ * `lastingDir` is the pod's, where apply wrote the container's seccomp program: exec runs under the
+ * same filter and no_new_privs as the container. A record from before protocol 3 has neither.
+ */
+export function helperExecArgs(c: PlannedContainer, lastingDir: string, user: PlannedUser, proc: ProcessIdentity, o: ExecRequest): string[] {
   if (o.command.length === 0) throw new UsageError('no command given', 'put the command after --, e.g. podrun exec web -- sh');
   if (o.workdir !== undefined && !o.workdir.startsWith('/'))
     throw new UsageError(`-w ${o.workdir}: the working directory must be an absolute path`);
@@ -41,6 +47,9 @@ export function helperExecArgs(c: PlannedContainer, user: PlannedUser, proc: Pro
   args.push('--cwd', o.workdir ?? (c.workingDir || '/'));
   args.push('--user', `${user.uid}:${user.gid}${user.groups.length ? `:${user.groups.join(',')}` : ''}`);
   for (const kv of execEnv(c, o.env, o.tty)) args.push('--env', kv);
+  const program = c.security && seccompProgramFile(lastingDir, c.security);
+  if (program) args.push('--seccomp', program);
+  if (c.security?.noNewPrivileges) args.push('--no-new-privs');
   args.push('--', ...o.command);
   return args;
 }

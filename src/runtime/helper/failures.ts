@@ -40,6 +40,15 @@ const HINTS: Hint[] = [
   { when: (r, c) => r.step === 'volume' && r.syscall === 'openat2' && c === 'ELOOP' && !!r.path?.startsWith('/'), hint: 'the hostPath leads through a /proc magic link (such as /proc/PID/root), which podrun does not follow' },
   { when: (r, c) => r.step === 'volume' && (c === 'EXDEV' || c === 'ELOOP'), hint: 'the subPath leads out of its volume (a symlink)' },
   { when: (r) => r.step === 'volume', hint: "check the volume's source and the mountPath" },
+  {
+    when: (r) => r.step === 'seccomp' && r.syscall === 'seccomp',
+    hint: 'the kernel refused the compiled seccomp filter: check that this kernel has seccomp (CONFIG_SECCOMP_FILTER); with a Localhost profile, try RuntimeDefault',
+  },
+  { when: (r) => r.step === 'seccomp', hint: "the pod's compiled seccomp program is missing or damaged: apply the pod again" },
+  {
+    when: (r, c) => c === 'EPERM' && r.step === 'user',
+    hint: 'a Localhost seccomp profile must allow what podrun calls before the command starts (setgroups, setgid, setuid, rt_sigprocmask, rt_sigaction, close_range, execve; docs/security.md); otherwise check runAsUser/runAsGroup',
+  },
   { when: (r) => r.step === 'user', hint: "check securityContext.runAsUser/runAsGroup and the image's USER" },
   { when: (r, c) => r.step === 'dev' && c === 'ENODEV', hint: "a device node on this host is not the device podrun expected: check the host's /dev" },
   { when: (r, c) => c === 'EPERM' && ['pause', 'namespaces', 'clone', 'mount-namespace'].includes(r.step), hint: 'podrun needs root (CAP_SYS_ADMIN) to create namespaces' },

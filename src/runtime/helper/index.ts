@@ -15,8 +15,8 @@ export interface Helper {
   encodeLaunchFile(plan: PodPlan): Buffer;
   /** Starts the pod's monitor on a written launch file; resolves at the end of its handshake. */
   startMonitor(launchFile: string, opts?: { timeoutMs?: number; onUnknown?: (line: string) => void }): Promise<HandshakeResult>;
-  /** `podrun-helper` and its argv for `exec` into a running container's process. */
-  execCommand(c: PlannedContainer, user: PlannedUser, target: ProcessIdentity, req: ExecRequest): { path: string; argv: string[] };
+  /** `podrun-helper` and its argv for `exec` into a running container's process (`lastingDir`: the pod's). */
+  execCommand(c: PlannedContainer, lastingDir: string, user: PlannedUser, target: ProcessIdentity, req: ExecRequest): { path: string; argv: string[] };
   /** `<lasting pod dir>/monitor.json`; a dir is enough, for pods whose record is gone. */
   readMonitorFile(lastingDir: string): MonitorFile | undefined;
   readContainerState(c: Pick<PlannedContainer, 'dirs'>): ContainerStateFile | undefined;
@@ -25,9 +25,9 @@ export interface Helper {
 export const helper: Helper = {
   encodeLaunchFile,
   startMonitor,
-  execCommand(c, user, target, req) {
+  execCommand(c, lastingDir, user, target, req) {
     const path = helperPath();
-    return { path, argv: [path, ...helperExecArgs(c, user, target, req)] };
+    return { path, argv: [path, ...helperExecArgs(c, lastingDir, user, target, req)] };
   },
   readMonitorFile,
   readContainerState: (c) => readContainerStateFile(c.dirs.stateFile),
@@ -38,4 +38,4 @@ export type { ContainerFailure, HandshakeResult, PodFailure } from './handshake'
 export type { ExecRequest } from './exec-args';
 export { formatFailure, failureHint, HelperFailure, type FailureRecord } from './failures';
 export { liveContainerProcess, monitorProcesses } from './state-files';
-export { containerLogFile } from './launch-file';
+export { containerLogFile, seccompProgramFile } from './launch-file';

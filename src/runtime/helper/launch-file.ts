@@ -5,12 +5,25 @@ import { join } from 'path';
 import { PodrunError } from '../../util/errors';
 import { NATIVE_PROTOCOL } from '../../util/native';
 import { CAPABILITY_NUMBERS } from '../../plan/security';
-import type { PodPlan, PlannedContainer } from '../../plan/types';
+import type { PodPlan, PlannedContainer, PlannedSecurity } from '../../plan/types';
+import { sha256Hex } from '../../util/sha256';
 
 export const LAUNCH_MAGIC = `podrun-launch-v${NATIVE_PROTOCOL}`;
 
 /** Where a container's CRI log goes (`logs` reads the same file). */
 export const containerLogFile = (logDir: string) => join(logDir, '0.log');
+
+/**
+ * The compiled seccomp program a container runs under: `<lasting>/seccomp/<sha256>.bpf`, one per
+ * distinct profile and capability set of the pod (apply writes it; the monitor and every exec read
+ * it). Undefined for Unconfined. A pure function of the plan, so exec finds the file from pod.json.
+ */
+export function seccompProgramFile(lastingDir: string, s: Pick<PlannedSecurity, 'seccomp' | 'capabilities'>): string | undefined {
+  const sc = s.seccomp;
+  if (!sc || sc.profile === 'Unconfined') return undefined;
+  const caps = [...new Set(s.capabilities)].sort();
+  return join(lastingDir, 'seccomp', `${sha256Hex([sc.profile, sc.localhostProfile ?? '', caps.join(',')].join('\n'))}.bpf`);
+}
 
 /** `all`, `none` or the capability numbers, ascending. */
 export function encodeCapabilities(names: readonly string[]): string {
@@ -51,6 +64,9 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   for (const p of s.maskedPaths) d.push(['maskpath', p]);
   for (const p of s.readonlyPaths) d.push(['readonlypath', p]);
   d.push(['readonlyroot', s.readOnlyRootFilesystem ? '1' : '0'], ['sysfs', s.writableSysfs ? 'rw' : 'ro']);
+  d.push(['nonewprivs', s.noNewPrivileges ? '1' : '0']);
+  const program = seccompProgramFile(plan.dirs.lasting, s);
+  if (program) d.push(['seccomp', program]);
   d.push(['end']);
 }
 
