@@ -214,6 +214,21 @@ podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err)
   return 0;
 }
 
+int
+podrun_enter_empty_root (podrun_err_t *err)
+{
+  const char *opts[] = { "mode", "0555", "size", "4k", "nr_inodes", "1", NULL };
+  cleanup_close int mfd
+      = create_fs ("tmpfs", opts, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "pause-root", "tmpfs", err);
+  if (mfd < 0)
+    return -1;
+  if (fchdir (mfd) < 0)
+    return podrun_fail (err, errno, "pause-root", "fchdir", "tmpfs");
+  if (chroot (".") < 0)
+    return podrun_fail (err, errno, "pause-root", "chroot", "tmpfs");
+  return 0;
+}
+
 /* lowerdir+ takes one layer per call (Linux 6.8), top first, so neither the page-size limit of
    mount(2) data nor `:` in paths is a concern.  */
 static int

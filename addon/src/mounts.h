@@ -9,6 +9,13 @@
    still propagate in, nothing propagates out), then mount the shm tmpfs and Memory emptyDirs.  */
 int podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err);
 
+/* Makes this process's root and cwd an empty, read-only tmpfs that is attached nowhere: what
+   /proc/PID/root and /proc/PID/cwd of the pause process show to a container allowed to look
+   (SYS_PTRACE in a shared PID namespace) is nothing, and `..` from a detached mount's root stays
+   there.  chroot, not pivot_root: the pod's mount namespace keeps its root for the containers
+   that join it.  */
+int podrun_enter_empty_root (podrun_err_t *err);
+
 /* In a container child, inside its private copy of the pod mount namespace: overlay rootfs,
    /proc, /dev, /sys, volumes, then pivot_root into it.  */
 int podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, podrun_err_t *err);

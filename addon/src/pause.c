@@ -5,6 +5,7 @@
 #include "mounts.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <signal.h>
@@ -54,6 +55,35 @@ set_sysctls (const struct podrun_pod *pod, podrun_err_t *err)
   return 0;
 }
 
+/* What a container allowed to look at the pause process (SYS_PTRACE with shareProcessNamespace)
+   may find there: no host file open (stderr was monitor.log), an empty root and cwd, no
+   capabilities and another user than the containers' root (65535, as Kubernetes' pause image),
+   so that only a container granted SYS_PTRACE may look at all.  The pause process needs no
+   privilege: it only waits and reaps, and the monitor signals it as root.  */
+#define PAUSE_ID 65535
+static int
+seal_pause (podrun_err_t *err)
+{
+  cleanup_close int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0)
+    return podrun_fail (err, errno, "pause", "open", "/dev/null");
+  if (dup2 (null, 0) < 0 || dup2 (null, 1) < 0 || dup2 (null, 2) < 0)
+    return podrun_fail (err, errno, "pause", "dup2", "/dev/null");
+  if (podrun_enter_empty_root (err) < 0)
+    return -1;
+  if (podrun_limit_caps (0) < 0)
+    return podrun_fail (err, errno, "pause", "prctl", "PR_CAPBSET_DROP");
+  if (setgroups (0, NULL) < 0)
+    return podrun_fail (err, errno, "pause", "setgroups", NULL);
+  if (setresgid (PAUSE_ID, PAUSE_ID, PAUSE_ID) < 0)
+    return podrun_fail (err, errno, "pause", "setresgid", NULL);
+  if (setresuid (PAUSE_ID, PAUSE_ID, PAUSE_ID) < 0)
+    return podrun_fail (err, errno, "pause", "setresuid", NULL);
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return podrun_fail (err, errno, "pause", "prctl", "PR_SET_NO_NEW_PRIVS");
+  return 0;
+}
+
 static void __attribute__ ((noreturn)) pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd)
 {
   static char *const argv[] = { "podrun-helper", "pause", NULL };
@@ -72,11 +102,8 @@ static void __attribute__ ((noreturn)) pause_child (const struct podrun_pod *pod
     podrun_sync_fail (sync_fd, &err);
   if (set_sysctls (pod, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
-  if (chdir ("/") < 0)
-    {
-      podrun_fail (&err, errno, "pause", "chdir", "/");
-      podrun_sync_fail (sync_fd, &err);
-    }
+  if (seal_pause (&err) < 0)
+    podrun_sync_fail (sync_fd, &err);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);

@@ -1,12 +1,10 @@
-// The probe (test/helpers/probe.c): built static with gcc by the test that needs it, put into a
+// The probe (test/fixtures/c/probe.c): built static by staticProgram('probe'), put into a
 // busybox image as /bin/probe (and a setuid-root copy, /bin/probe-suid), run in a container, its
 // `NAME RESULT` lines read back. See probe.c for how to add an attempt.
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { chmodSync, copyFileSync } from 'fs';
-import { join, resolve } from 'path';
+import { join } from 'path';
 import { CAPABILITY_NUMBERS } from '../../src/plan/security';
-
-export const PROBE_SOURCE = resolve(__dirname, '..', '..', '..', 'test', 'helpers', 'probe.c');
 
 /** Every attempt probe.c makes, in its order. */
 export const ATTEMPTS = [
@@ -25,14 +23,11 @@ export const ATTEMPTS = [
   'clone3',
 ];
 
+/** The containment attempts, made only when named (`probe mknod ptrace:1`). */
+export const CONTAINMENT_ATTEMPTS = ['mknod', 'mknod-open', 'ptrace', 'proc-root'];
+
 /** What podrun's RuntimeDefault profile answers each attempt (for the default capabilities). */
 export const REFUSED: Record<string, string> = Object.fromEntries(ATTEMPTS.map((a) => [a, a === 'clone3' ? 'ENOSYS' : a === 'fork' ? 'ok' : 'EPERM']));
-
-/** Compiles the probe into `out` (static: the busybox image has no libc). */
-export function buildProbe(out: string): string {
-  execFileSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', out, PROBE_SOURCE], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return out;
-}
 
 /** Puts the probe into a rootfs: bin/probe, and bin/probe-suid owned by root with the setuid bit. */
 export function addProbe(rootfs: string, probe: string): void {
@@ -47,7 +42,7 @@ export function parseProbe(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const m = /(?:^| )([a-z0-9_-]+) (ok|E[A-Z0-9]+|killed \S+)$/.exec(line);
-    if (m && ATTEMPTS.includes(m[1])) out[m[1]] = m[2];
+    if (m && (ATTEMPTS.includes(m[1]) || CONTAINMENT_ATTEMPTS.includes(m[1]))) out[m[1]] = m[2];
   }
   return out;
 }

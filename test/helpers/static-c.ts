@@ -18,7 +18,7 @@ export function staticProgram(name: string): string {
   dir ??= mkdtempSync(join(tmpdir(), 'podrun-cprog-'));
   const out = join(dir, name);
   if (!existsSync(out)) {
-    const r = spawnSync('gcc', ['-static', '-O2', '-Wall', '-o', out, join(SOURCES, `${name}.c`)], { encoding: 'utf8' });
+    const r = spawnSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', out, join(SOURCES, `${name}.c`)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`gcc ${name}.c failed: ${r.stderr}`);
   }
   return out;

@@ -2,15 +2,23 @@
 // as an attacker would do it, with real pods. Each test failed before its fix.
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, PODRUN } from '../helpers/cli';
+import { parseProbe } from '../helpers/probe';
 import { haveCompiler, staticProgram } from '../helpers/static-c';
 import { logText, PodSuite, podManifest, setUpSuite, tearDownSuite, waitFor, waitStarted, writeManifest } from './pod-helpers';
 
-/** Bounded here; bench/escapes/run.sh runs each race 100 times. */
+const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  command: ['sleep', '3600'],
+  volumeMounts: [{ name: 't', mountPath: '/t', readOnly: true }],
+  ...extra,
+});
+
+/** Bounded here; bench/escapes/run.sh runs each race 100 times (PODRUN_RACE_TRIALS). */
 const TRIALS = Number(process.env.PODRUN_RACE_TRIALS ?? 30);
 
 describe('containment: escapes found under attack (integration)', function () {
@@ -24,6 +32,22 @@ describe('containment: escapes found under attack (integration)', function () {
     // hostPaths live outside PODRUN_ROOT: the rules refuse hostPaths inside podrun's state
     host = mkdtempSync(join(tmpdir(), 'podrun-escape-host-'));
   });
+
+  /** A host dir holding the static probe, for a read-only hostPath at /t. */
+  const probeTools = (): string => {
+    const tools = join(host, 'probetools');
+    if (!existsSync(tools)) {
+      mkdirSync(tools);
+      copyFileSync(staticProgram('probe'), join(tools, 'probe'));
+    }
+    return tools;
+  };
+  const probeIn = (target: string, ...attempts: string[]) => {
+    const r = s!.run(['exec', target, '--', '/t/probe', ...attempts]);
+    expect(r.code, r.stderr).to.equal(0);
+    return parseProbe(r.stdout);
+  };
+  const shell = (target: string, script: string) => s!.run(['exec', target, '--', 'sh', '-c', script]);
 
   after(() => {
     try {
@@ -151,5 +175,104 @@ describe('containment: escapes found under attack (integration)', function () {
     expect(e.status, e.stderr).to.equal(0);
     expect(e.stdout).to.match(/^none /);
     expect(s!.run(['delete', 'pod', 'keys', '--now']).code).to.equal(0);
+  });
+
+  it("4b. the host's user keyring (@u of uid 0, shared by every root process of the host's user namespace): keyctl is refused; Unconfined, the key is still not possessed", () => {
+    const tools = join(host, 'keytools'); // made by test 4
+    const keys = join(tools, 'keys');
+    const desc = `podrun-user-secret-${process.pid}`;
+    const added = spawnSync(keys, ['add-user', desc, 'u53r-s3cret'], { encoding: 'utf8' });
+    expect(added.status, added.stderr).to.equal(0);
+    try {
+      const f = writeManifest(
+        join(s!.root, 'manifests'),
+        'ukeys.yaml',
+        podManifest('ukeys', {
+          volumes: [{ name: 't', hostPath: { path: tools, type: 'Directory' } }],
+          containers: [
+            { name: 'def', command: ['sleep', '3600'], volumeMounts: [{ name: 't', mountPath: '/t', readOnly: true }] },
+            { name: 'open', command: ['sleep', '3600'], volumeMounts: [{ name: 't', mountPath: '/t', readOnly: true }], securityContext: { seccompProfile: { type: 'Unconfined' } } },
+          ],
+        }),
+      );
+      const r = s!.run(['apply', '-f', f]);
+      expect(r.code, r.stderr).to.equal(0);
+      waitStarted(s!.root, 'ukeys');
+      const find = (c: string) => s!.run(['exec', `ukeys/${c}`, '--', '/t/keys', 'find', desc]).stdout;
+      expect(find('def')).to.equal('none EPERM\n');
+      // Unconfined: the call reaches the kernel, and the key stays unreadable because it is not
+      // possessed (the fresh session keyring does not link the host's @u); a key made readable
+      // by its owner's permissions would be read, which is what the profile is for
+      expect(find('open')).to.equal('none ENOKEY\n');
+      expect(s!.run(['delete', 'pod', 'ukeys', '--now']).code).to.equal(0);
+    } finally {
+      spawnSync(keys, ['unlink', added.stdout.trim()]);
+    }
+  });
+
+  it('5. the pause process: a container that may ptrace it (SYS_PTRACE, shared PID namespace) finds an empty root, no host files open and no capabilities', () => {
+    const f = writeManifest(
+      join(s!.root, 'manifests'),
+      'pause-peek.yaml',
+      podManifest('pause-peek', {
+        shareProcessNamespace: true,
+        volumes: [{ name: 't', hostPath: { path: probeTools(), type: 'Directory' } }],
+        containers: [sleeper('plain'), sleeper('tracer', { securityContext: { capabilities: { add: ['SYS_PTRACE'] } } })],
+      }),
+    );
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code, r.stderr).to.equal(0);
+    waitStarted(s!.root, 'pause-peek');
+    expect(shell('pause-peek/plain', 'cat /proc/1/cmdline').stdout).to.match(/^podrun-helper\0pause/);
+    // without the capability, refused as the kernel refuses a process with fewer capabilities
+    expect(probeIn('pause-peek/plain', 'ptrace:1', 'proc-root:1')).to.deep.equal({ ptrace: 'EPERM', 'proc-root': 'EACCES' });
+    // with it, allowed exactly as asked, and there is nothing of the host behind it
+    expect(probeIn('pause-peek/tracer', 'ptrace:1', 'proc-root:1')).to.deep.equal({ ptrace: 'ok', 'proc-root': 'ok' });
+    const peek = shell('pause-peek/tracer', 'ls -A /proc/1/root/; echo --; ls -A /proc/1/root/../; echo --; ls -A /proc/1/cwd/; echo --; ls -l /proc/1/fd/ | sed -n "s/.* -> //p"; echo --; grep CapEff /proc/1/status; touch /proc/1/root/x && echo WROTE');
+    expect(peek.stdout).to.equal('--\n--\n--\n/dev/null\n/dev/null\n/dev/null\n--\nCapEff:\t0000000000000000\n');
+    expect(s!.run(['delete', 'pod', 'pause-peek', '--now']).code).to.equal(0);
+  });
+
+  it('6. mknod: refused by default; with CAP_MKNOD a node can be made but never opened, in the rootfs, /dev, /dev/shm or an emptyDir (all nodev)', () => {
+    const f = writeManifest(
+      join(s!.root, 'manifests'),
+      'mknod.yaml',
+      podManifest('mknod', {
+        volumes: [
+          { name: 't', hostPath: { path: probeTools(), type: 'Directory' } },
+          { name: 'e', emptyDir: {} },
+        ],
+        containers: [
+          sleeper('def'),
+          { ...sleeper('cap', { securityContext: { capabilities: { add: ['MKNOD'] } } }), volumeMounts: [{ name: 't', mountPath: '/t', readOnly: true }, { name: 'e', mountPath: '/e' }] },
+        ],
+      }),
+    );
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code, r.stderr).to.equal(0);
+    waitStarted(s!.root, 'mknod');
+    expect(probeIn('mknod/def', 'mknod', 'mknod-open:/tmp')).to.deep.equal({ mknod: 'EPERM', 'mknod-open': 'EPERM' });
+    expect(probeIn('mknod/cap', 'mknod')).to.deep.equal({ mknod: 'ok' });
+    for (const dir of ['/tmp', '/dev', '/dev/shm', '/e']) expect(probeIn('mknod/cap', `mknod-open:${dir}`), dir).to.deep.equal({ 'mknod-open': 'EACCES' });
+    expect(s!.run(['delete', 'pod', 'mknod', '--now']).code).to.equal(0);
+  });
+
+  it("7. another pod's processes: not visible, so neither ptrace nor /proc/PID/root reaches them", () => {
+    const f = writeManifest(
+      join(s!.root, 'manifests'),
+      'neighbours.yaml',
+      [
+        podManifest('victim', { volumes: [{ name: 't', hostPath: { path: probeTools(), type: 'Directory' } }], containers: [sleeper('v')] }),
+        podManifest('nosy', { volumes: [{ name: 't', hostPath: { path: probeTools(), type: 'Directory' } }], containers: [sleeper('n', { securityContext: { capabilities: { add: ['SYS_PTRACE'] } } })] }),
+      ].join('\n---\n'),
+    );
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code, r.stderr).to.equal(0);
+    const victim = waitStarted(s!.root, 'victim').pids.v;
+    waitStarted(s!.root, 'nosy');
+    expect(probeIn('nosy/n', `ptrace:${victim}`, `proc-root:${victim}`)).to.deep.equal({ ptrace: 'ESRCH', 'proc-root': 'ENOENT' });
+    // its /proc holds only its own processes (sleep, and the exec'd shell and ls)
+    expect(shell('nosy/n', 'ls -d /proc/[0-9]* | wc -l').stdout.trim()).to.match(/^[1-4]$/);
+    expect(s!.run(['delete', 'pod', 'victim', 'nosy', '--now']).code).to.equal(0);
   });
 });

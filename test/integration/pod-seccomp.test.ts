@@ -1,4 +1,4 @@
-// seccomp and no_new_privs with real pods (docs/security.md). The probe (test/helpers/probe.c,
+// seccomp and no_new_privs with real pods (docs/security.md). The probe (test/fixtures/c/probe.c,
 // built here with gcc -static) runs in busybox containers and reports each attempt: under the
 // default profile every one is refused, Unconfined lets every one reach the kernel (which answers
 // as it does a host process with the container's capabilities), a Localhost profile lets through
@@ -11,7 +11,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
-import { addProbe, ATTEMPTS, buildProbe, kernelAnswers, parseProbe, REFUSED } from '../helpers/probe';
+import { addProbe, ATTEMPTS, kernelAnswers, parseProbe, REFUSED } from '../helpers/probe';
+import { haveCompiler, staticProgram } from '../helpers/static-c';
 import { DEFAULT_CAPABILITIES } from '../../src/plan/security';
 import { RUNTIME_DEFAULT_PROFILE } from '../../src/plan/seccomp-default';
 import { deletePodsAndCheckLeaks, logText, PodSuite, podManifest, podSuiteFiles, setUpSuite, viewPod, waitFor, waitStarted, writeManifest } from './pod-helpers';
@@ -35,9 +36,9 @@ describe('pod seccomp and no_new_privs (integration)', function () {
   const apply = (name: string, spec: Record<string, unknown>) => s!.run(['apply', '-f', writeManifest(join(s!.root, 'm'), `${name}.yaml`, podManifest(name, spec))]);
 
   before(function () {
-    if (!isRoot() || !haveBusybox()) this.skip();
+    if (!isRoot() || !haveBusybox() || !haveCompiler()) this.skip();
     work = mkdtempSync(join(tmpdir(), 'podrun-probe-'));
-    const probe = buildProbe(join(work, 'probe'));
+    const probe = staticProgram('probe');
     kernel = kernelAnswers(probe, DEFAULT_CAPABILITIES);
     s = setUpSuite('podrun-pod-seccomp-', (rootfs) => {
       podSuiteFiles(rootfs);

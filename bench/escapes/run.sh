@@ -1,0 +1,21 @@
+#!/bin/sh
+# The containment trials (issue 8, docs/security.md): every escape test of
+# test/integration/pod-escapes.test.ts with its races run PODRUN_RACE_TRIALS times (default 100;
+# npm test runs fewer), then each other script in this directory (the commit race, the monitor
+# kills), which read the same variable. Each prints how many trials got out (must be 0) and fails
+# when one did. Run as root from a built checkout:  sudo bench/escapes/run.sh
+set -eu
+cd "$(dirname "$0")/../.."
+if [ "$(id -u)" != 0 ]; then
+  echo "error: the trials create pods and must run as root" >&2
+  echo "  hint: sudo $0" >&2
+  exit 1
+fi
+export PODRUN_RACE_TRIALS="${PODRUN_RACE_TRIALS:-100}"
+[ -f dist/test/integration/pod-escapes.test.js ] && [ -x build/Release/podrun-helper ] || npm run build --silent
+echo "escapes: $PODRUN_RACE_TRIALS trials per race" >&2
+npx mocha --no-config --exit --timeout 3600000 dist/test/integration/pod-escapes.test.js
+for script in bench/escapes/*.sh; do
+  [ "$script" = bench/escapes/run.sh ] && continue
+  sh "$script"
+done
