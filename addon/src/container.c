@@ -139,6 +139,25 @@ open_container_pty (int sync_fd)
   return slave;
 }
 
+/* /dev/console names the container's terminal, as runc and podman make it with a tty: a bind
+   mount of the pty's slave over a file made in the container's own /dev tmpfs.  */
+static void
+bind_console (int slave, int sync_fd)
+{
+  cleanup_close int dev = open ("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int file = -1, tree = -1;
+  if (dev < 0)
+    fail (sync_fd, errno, "console", "open", "/dev");
+  file = openat (dev, "console", O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (file < 0)
+    fail (sync_fd, errno, "console", "openat", "/dev/console");
+  tree = open_tree (slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0)
+    fail (sync_fd, errno, "console", "open_tree", "/dev/console");
+  if (move_mount (tree, "", file, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    fail (sync_fd, errno, "console", "move_mount", "/dev/console");
+}
+
 static void __attribute__ ((noreturn)) container_child (const struct podrun_pod *pod, const struct podrun_container *c,
                                                         int pause_pidfd, const struct child_fds *f)
 {
@@ -182,6 +201,7 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
   if (f->tty)
     {
       int slave = open_container_pty (f->sync);
+      bind_console (slave, f->sync);
       if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
         fail (f->sync, errno, "stdio", "dup2", NULL);
     }

@@ -364,17 +364,17 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(alive(pod.monitor().pausePid)).to.equal(false);
   });
 
-  it('gives a tty container a pty from its own devpts and keeps stdin open with stdin 1', async () => {
+  it('gives a tty container a pty from its own devpts, bound at /dev/console, and keeps stdin open with stdin 1', async () => {
     const pod = await startPod({
       containers: [
-        { name: 't', tty: true, args: ['sh', '-c', 'tty; [ -t 0 ] && echo stdin-tty; exec sleep 3600'] },
+        { name: 't', tty: true, args: ['sh', '-c', 'tty; [ -t 0 ] && echo stdin-tty; [ /dev/console -ef /dev/pts/0 ] && echo console-is-tty; exec sleep 3600'] },
         { name: 'in', stdin: true, args: ['sh', '-c', 'cat; echo stdin-closed'] },
         { name: 'noin', args: ['sh', '-c', 'cat; echo stdin-null'] },
       ],
     });
     expect(pod.hs.started.size, pod.hs.lines.join('|')).to.equal(3);
     await waitFor(() => pod.log('t').includes('stdin-tty'), 'tty output');
-    expect(pod.log('t')).to.match(/ stdout F \/dev\/pts\/0\r\n.* stdout F stdin-tty\r\n/s);
+    expect(pod.log('t')).to.match(/ stdout F \/dev\/pts\/0\r\n.* stdout F stdin-tty\r\n.* stdout F console-is-tty\r\n/s);
     await waitFor(() => pod.log('noin').includes('stdin-null'), '/dev/null stdin to end cat');
     await sleep(300);
     expect(pod.log('in')).to.equal('');
