@@ -18,7 +18,9 @@ import { native } from '../util/native';
 import { withPodLock } from '../state/lock';
 import { PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
 import { applyAction, type ApplyAction } from './apply-action';
-import { gatherFacts } from './facts';
+import { gatherFacts, userNamespacePool } from './facts';
+import { releaseUserNamespace, reserveUserNamespace } from '../state/userns';
+import type { HostFacts } from '../plan/types';
 import { helper, HelperFailure, type ContainerFailure } from './helper';
 import { prepareDirs } from './prepare';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
@@ -75,16 +77,38 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       // images reveal must leave it running.
       const images = await resolveImages(pod, opts.resolveImage ?? storeResolver(paths, opts.progress));
       const uid = existing?.uid ?? randomUuid(); // a re-applied pod keeps its uid
-      const planned = planPod(pod, gatherFacts(paths, pod, images, uid));
-      if (!planned.plan) throw new ManifestErrors(planned.errors);
-      // Localhost profiles are read and every profile compiled now: a bad one leaves the old pod.
-      const programs = compileSeccompPrograms(paths, pod, planned.plan, native().compileSeccomp);
+      // hostUsers: false: the pod's range of host ids, kept across a re-apply (docs/security.md).
+      let reserved: { fresh: boolean } | undefined;
+      let userNamespace: HostFacts['userNamespace'];
+      if (pod.manifest.spec.hostUsers === false) {
+        const r = reserveUserNamespace(paths, key, uid, userNamespacePool());
+        if ('unavailable' in r) userNamespace = r;
+        else [userNamespace, reserved] = [r.range, r];
+      }
+      let planned: ReturnType<typeof planPod>;
+      let programs: SeccompPrograms;
+      try {
+        planned = planPod(pod, gatherFacts(paths, pod, images, uid, userNamespace));
+        if (!planned.plan) throw new ManifestErrors(planned.errors);
+        // Localhost profiles are read and every profile compiled now: a bad one leaves the old pod.
+        programs = compileSeccompPrograms(paths, pod, planned.plan, native().compileSeccomp);
+      } catch (e) {
+        if (reserved?.fresh) releaseUserNamespace(paths, key);
+        throw e;
+      }
       let action: ApplyAction = 'created';
       if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {
-        await deletePodLocked(paths, key);
+        await deletePodLocked(paths, key, { keepUserNamespace: reserved !== undefined });
         if (existing) action = 'configured';
       }
-      const { record, failures } = await createPod(paths, pod, planned.plan, programs);
+      let created: Awaited<ReturnType<typeof createPod>>;
+      try {
+        created = await createPod(paths, pod, planned.plan, programs);
+      } catch (e) {
+        if (reserved) releaseUserNamespace(paths, key);
+        throw e;
+      }
+      const { record, failures } = created;
       return { namespace, name, action, record, failures };
     },
     { label: name },
