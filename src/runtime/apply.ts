@@ -6,7 +6,7 @@
 // monitor.json).
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { ManifestErrors, PodrunError } from '../util/errors';
+import { ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
 import type { ResolvedImage, PullPolicy } from '../images/types';
 import { Paths, lastingPodDir, podKey, livePodDir } from '../util/paths';
@@ -173,7 +173,28 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
   const refused = plan.containers.flatMap((c) =>
     c.configError ? [new PodrunError(`pod/${plan.name}: container ${c.name}: ${c.configError.reason}: ${c.configError.message}`, `set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root; \`podrun describe pod ${plan.name}\` shows the container`)] : [],
   );
-  return { record, failures: [...refused, ...[...hs.failed.values()].map((f) => containerFailure(plan.name, f))] };
+  return { record, failures: [...refused, ...[...hs.failed.values()].map((f) => idmapFailure(pod, plan, f) ?? containerFailure(plan.name, f))] };
+}
+
+/**
+ * hostUsers: false needs every volume idmapped; a filesystem without idmapped mounts refuses it
+ * (`volume mount_setattr EINVAL <mountPath>`): said of the volume, at its field in the manifest.
+ */
+function idmapFailure(pod: LoadedPod, plan: PodPlan, f: ContainerFailure): PodrunError | undefined {
+  if (!plan.userNamespace || f.step !== 'volume' || f.syscall !== 'mount_setattr' || f.errno !== 22) return undefined;
+  const c = plan.containers.find((x) => x.name === f.name);
+  const mount = c?.mounts.find((m) => m.mountPath === f.path);
+  const index = (pod.manifest.spec.volumes ?? []).findIndex((v) => v.name === mount?.volume);
+  const v = plan.volumes.find((x) => x.name === mount?.volume);
+  if (!c || !mount || !v || index < 0) return undefined;
+  const path = ['spec', 'volumes', index, v.kind];
+  return new PlanError(
+    pod.file,
+    path,
+    `volume "${v.name}" (${v.kind} ${v.source}, mounted by container ${c.name} at ${mount.mountPath}): its filesystem does not support idmapped mounts, which \`hostUsers: false\` needs; the container was not started`,
+    `put the volume on a filesystem with idmapped mounts (ext4, xfs, btrfs, tmpfs, vfat, overlay), or run the pod with hostUsers: true; \`podrun delete pod ${plan.name}\` removes the pod`,
+    pod.lineOf?.(path) ?? pod.line,
+  );
 }
 
 /** `pod/NAME: container C: <step> <syscall> <path>: <code>` plus the hint for the usual causes. */
