@@ -104,6 +104,8 @@ describe('pod hostUsers: false (integration)', function () {
     expect(Math.abs(a.default_one.hostId - a.default_two.hostId)).to.be.at.least(65536);
     const [p1, p2] = [viewPod(s!.root, 'one').pids.c, viewPod(s!.root, 'two').pids.c];
     expect(readlinkSync(`/proc/${p1}/ns/user`)).to.not.equal(readlinkSync(`/proc/${p2}/ns/user`));
+    const d = s!.run(['describe', 'pod', 'two']);
+    expect(d.stdout).to.include(`User Namespace:   uids and gids 0-65535 are host ${a.default_two.hostId}-${a.default_two.hostId + 65535}\n`);
     expect(mapLine(readFileSync(`/proc/${p2}/uid_map`, 'utf8'))).to.deep.equal([0, a.default_two.hostId, 65536]);
   });
 
