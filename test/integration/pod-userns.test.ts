@@ -141,6 +141,10 @@ describe('pod hostUsers: false (integration)', function () {
     const upper = (c: string) => join(s!.root, 'pods', 'default_vols', 'containers', c, 'upper');
     expect(owner(join(upper('root'), 'tmp', 'rootfs-root'))).to.equal('0:0');
     expect(owner(join(upper('user'), 'tmp', 'rootfs-user'))).to.equal('1000:1000');
+    // the set-up's SECBIT_NO_SETUID_FIXUP is gone with the user namespace: a non-root user keeps no capability
+    const userPid = viewPod(s!.root, 'vols').pids.user;
+    expect(procStatus(userPid, 'CapEff')).to.deep.equal(['0000000000000000']);
+    expect(procStatus(userPid, 'Uid')[0]).to.equal(String(allocations().default_vols.hostId + 1000));
   });
 
   it('capabilities count only inside: MKNOD makes a device node with hostUsers true, EPERM with hostUsers false', () => {
