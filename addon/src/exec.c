@@ -17,6 +17,7 @@
 #include "container.h"
 #include "protocol.h"
 #include "seccomp.h"
+#include "userns.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -200,8 +201,8 @@ differing_namespaces (pid_t pid)
   {
     const char *name;
     int flag;
-  } all[] = { { "mnt", CLONE_NEWNS },  { "pid", CLONE_NEWPID }, { "net", CLONE_NEWNET },
-              { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP } };
+  } all[] = { { "mnt", CLONE_NEWNS },  { "pid", CLONE_NEWPID },       { "net", CLONE_NEWNET },  { "ipc", CLONE_NEWIPC },
+              { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP }, { "user", CLONE_NEWUSER } };
   int flags = 0;
   size_t i;
   for (i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -446,8 +447,13 @@ podrun_exec_main (int argc, char **argv)
   if (!(flags & CLONE_NEWNS))
     return podrun_fail (&err, EPERM, "exec", "setns", "(target shares the host mount namespace: not a container)"),
            die (&err);
-  if (setns (pidfd, flags) < 0)
+  /* The pod's user namespace (hostUsers: false) last: the container's mount and PID
+     namespaces are the host user namespace's, joined while this process still has its
+     privileges there.  */
+  if (setns (pidfd, flags & ~CLONE_NEWUSER) < 0)
     return podrun_fail (&err, errno, "exec", "setns", NULL), die (&err);
+  if ((flags & CLONE_NEWUSER) && podrun_userns_join (pidfd, "exec", &err) < 0)
+    return die (&err);
 
   if (o.tty)
     {

@@ -2,6 +2,7 @@
    target is an fd resolved inside the root with openat2, never a path string the container could
    race with a symlink (CVE-2021-30465).  */
 #include "mounts.h"
+#include "userns.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -215,13 +216,15 @@ podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err)
 }
 
 int
-podrun_enter_empty_root (podrun_err_t *err)
+podrun_empty_root (podrun_err_t *err)
 {
   const char *opts[] = { "mode", "0555", "size", "4k", "nr_inodes", "1", NULL };
-  cleanup_close int mfd
-      = create_fs ("tmpfs", opts, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "pause-root", "tmpfs", err);
-  if (mfd < 0)
-    return -1;
+  return create_fs ("tmpfs", opts, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "pause-root", "tmpfs", err);
+}
+
+int
+podrun_enter_root (int mfd, podrun_err_t *err)
+{
   if (fchdir (mfd) < 0)
     return podrun_fail (err, errno, "pause-root", "fchdir", "tmpfs");
   if (chroot (".") < 0)
@@ -229,26 +232,98 @@ podrun_enter_empty_root (podrun_err_t *err)
   return 0;
 }
 
+int
+podrun_enter_empty_root (podrun_err_t *err)
+{
+  cleanup_close int mfd = podrun_empty_root (err);
+  if (mfd < 0)
+    return -1;
+  return podrun_enter_root (mfd, err);
+}
+
+/* hostUsers: false: every layer is an idmapped copy of its dir, given to overlay by fd
+   (lowerdir+, upperdir and workdir take fds since Linux 6.13): the shared image layers stay as
+   they are on disk, their files show with their image owners inside the pod, and what the
+   container writes is stored in the upper dir with container ids too.  Upper and work must be
+   one mount, so their common parent (the container's dir) is idmapped once.  The detached
+   trees must stay open until the overlay is created (closing one unmounts it): HELD gets them,
+   HELD_MAX >= n_lowers + 1.  */
+static int
+overlay_idmapped_layers (int fsfd, const struct podrun_container *c, int userns_fd, int *held, size_t *n_held,
+                         podrun_err_t *err)
+{
+  char parent[PATH_MAX];
+  const char *slash = strrchr (c->upper, '/');
+  size_t i, plen = slash ? (size_t) (slash - c->upper) : 0;
+  cleanup_close int up = -1, wk = -1;
+  int tree;
+  for (i = c->n_lowers; i > 0; i--)
+    {
+      int layer = open_tree (AT_FDCWD, c->lowers[i - 1], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+      if (layer >= 0)
+        held[(*n_held)++] = layer;
+      if (layer < 0)
+        return podrun_fail (err, errno, "rootfs", "open_tree", c->lowers[i - 1]);
+      if (podrun_idmap_tree (layer, userns_fd, 0, "rootfs", c->lowers[i - 1], err) < 0)
+        return -1;
+      if (fsconfig (fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, layer) < 0)
+        return podrun_fail (err, errno, "rootfs", "fsconfig", c->lowers[i - 1]);
+    }
+  if (plen == 0 || plen >= sizeof parent || strncmp (c->work, c->upper, plen) != 0 || c->work[plen] != '/'
+      || strchr (c->work + plen + 1, '/') != NULL)
+    return podrun_fail (err, EINVAL, "rootfs", "fsconfig", c->work);
+  memcpy (parent, c->upper, plen);
+  parent[plen] = '\0';
+  tree = open_tree (AT_FDCWD, parent, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+  if (tree < 0)
+    return podrun_fail (err, errno, "rootfs", "open_tree", parent);
+  held[(*n_held)++] = tree;
+  if (podrun_idmap_tree (tree, userns_fd, 0, "rootfs", parent, err) < 0)
+    return -1;
+  up = openat (tree, c->upper + plen + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  wk = openat (tree, c->work + plen + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (up < 0 || wk < 0)
+    return podrun_fail (err, errno, "rootfs", "openat", up < 0 ? c->upper : c->work);
+  if (fsconfig (fsfd, FSCONFIG_SET_FD, "upperdir", NULL, up) < 0)
+    return podrun_fail (err, errno, "rootfs", "fsconfig", c->upper);
+  if (fsconfig (fsfd, FSCONFIG_SET_FD, "workdir", NULL, wk) < 0)
+    return podrun_fail (err, errno, "rootfs", "fsconfig", c->work);
+  return 0;
+}
+
 /* lowerdir+ takes one layer per call (Linux 6.8), top first, so neither the page-size limit of
    mount(2) data nor `:` in paths is a concern.  */
 static int
-mount_overlay (const struct podrun_container *c, podrun_err_t *err)
+mount_overlay (const struct podrun_container *c, int userns_fd, podrun_err_t *err)
 {
   cleanup_close int fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
   cleanup_close int target = -1;
-  int mfd;
-  size_t i;
+  int mfd, held[PODRUN_MAX_LOWERS + 1], ret;
+  size_t i, n_held = 0;
   if (fsfd < 0)
     return podrun_fail (err, errno, "rootfs", "fsopen", c->rootfs);
-  for (i = c->n_lowers; i > 0; i--)
-    if (fsconfig (fsfd, FSCONFIG_SET_STRING, "lowerdir+", c->lowers[i - 1], 0) < 0)
-      return podrun_fail (err, errno, "rootfs", "fsconfig", c->lowers[i - 1]);
-  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "upperdir", c->upper, 0) < 0)
-    return podrun_fail (err, errno, "rootfs", "fsconfig", c->upper);
-  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "workdir", c->work, 0) < 0)
-    return podrun_fail (err, errno, "rootfs", "fsconfig", c->work);
-  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return podrun_fail (err, errno, "rootfs", "fsconfig", c->rootfs);
+  if (userns_fd >= 0)
+    {
+      ret = overlay_idmapped_layers (fsfd, c, userns_fd, held, &n_held, err);
+      if (ret == 0 && fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        ret = podrun_fail (err, errno, "rootfs", "fsconfig", c->rootfs);
+      for (i = 0; i < n_held; i++)
+        close (held[i]);
+      if (ret < 0)
+        return -1;
+    }
+  else
+    {
+      for (i = c->n_lowers; i > 0; i--)
+        if (fsconfig (fsfd, FSCONFIG_SET_STRING, "lowerdir+", c->lowers[i - 1], 0) < 0)
+          return podrun_fail (err, errno, "rootfs", "fsconfig", c->lowers[i - 1]);
+      if (fsconfig (fsfd, FSCONFIG_SET_STRING, "upperdir", c->upper, 0) < 0)
+        return podrun_fail (err, errno, "rootfs", "fsconfig", c->upper);
+      if (fsconfig (fsfd, FSCONFIG_SET_STRING, "workdir", c->work, 0) < 0)
+        return podrun_fail (err, errno, "rootfs", "fsconfig", c->work);
+      if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return podrun_fail (err, errno, "rootfs", "fsconfig", c->rootfs);
+    }
   /* nodev: a device node shipped in an image layer must not open the host's disks (there is no
      device cgroup yet); the real devices are bound into /dev separately.  */
   mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
@@ -405,7 +480,7 @@ bind_device (int devfd, const struct podrun_device *dv, podrun_err_t *err)
 }
 
 static int
-mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int rootfd, podrun_err_t *err)
+mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int rootfd, int userns_fd, podrun_err_t *err)
 {
   static const char *const links[][2] = { { "pts/ptmx", "ptmx" },
                                           { "/proc/self/fd", "fd" },
@@ -457,6 +532,9 @@ mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int r
       if (src < 0)
         return podrun_fail (err, errno, "dev", "open", pod->shm_dir);
       shmfd = clone_tree (src, 0, "dev", pod->shm_dir, err);
+      /* made by the pause as host root: its root (1777) shows as the pod's root  */
+      if (shmfd >= 0 && userns_fd >= 0 && podrun_idmap_tree (shmfd, userns_fd, 0, "dev", pod->shm_dir, err) < 0)
+        return -1;
     }
   else if (pod->ipc == PODRUN_NS_HOST)
     {
@@ -551,7 +629,7 @@ open_host_source (const struct podrun_pod *pod, const struct podrun_bind *b, str
 }
 
 static int
-mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind *b, podrun_err_t *err)
+mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind *b, int userns_fd, podrun_err_t *err)
 {
   cleanup_close int src = -1, vol = -1, target = -1, tree = -1;
   struct stat st;
@@ -576,7 +654,15 @@ mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind
          a directory, as the kubelet does.  */
       src = podrun_openat2 (vol, b->subpath, O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
       if (src < 0 && errno == ENOENT && !b->is_file)
-        src = podrun_mkdir_beneath (vol, b->subpath, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, "volume", err);
+        {
+          /* In the volume as it is on the host, which the pod sees through an idmapped mount:
+             made as host root, it shows as the pod's root.  */
+          if (userns_fd >= 0)
+            podrun_userns_fsids (0);
+          src = podrun_mkdir_beneath (vol, b->subpath, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, "volume", err);
+          if (userns_fd >= 0)
+            podrun_userns_fsids (pod->userns_host);
+        }
       else if (src < 0)
         return podrun_fail (err, errno, "volume", "openat2", b->subpath);
       if (src < 0)
@@ -605,24 +691,30 @@ mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind
   /* nodev unless the plan asked for a device: a node planted inside a volume stays unusable.  */
   if (seal_volume (tree, !device, b->dest, err) < 0)
     return -1;
+  /* hostUsers: false: as Kubernetes does, the volume shows its files with their owners on the
+     host, and what the pod writes is stored with its container ids.  */
+  if (userns_fd >= 0 && podrun_idmap_tree (tree, userns_fd, 1, "volume", b->dest, err) < 0)
+    return -1;
   return attach (tree, target, "volume", b->dest, err);
 }
 
 int
-podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, podrun_err_t *err)
+podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, int userns_fd,
+                        podrun_err_t *err)
 {
   cleanup_close int rootfd = -1;
   size_t i;
 
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     return podrun_fail (err, errno, "mount-namespace", "mount", "/");
-  rootfd = mount_overlay (c, err);
+  rootfd = mount_overlay (c, userns_fd, err);
   if (rootfd < 0)
     return -1;
-  if (mount_proc (rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, err) < 0 || mount_sys (rootfd, c, err) < 0)
+  if (mount_proc (rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, userns_fd, err) < 0
+      || mount_sys (rootfd, c, err) < 0)
     return -1;
   for (i = 0; i < c->n_binds; i++)
-    if (mount_volume (pod, rootfd, &c->binds[i], err) < 0)
+    if (mount_volume (pod, rootfd, &c->binds[i], userns_fd, err) < 0)
       return -1;
 
   /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only

@@ -9,6 +9,7 @@ import { PodrunError } from '../util/errors';
 import { Paths, lastingPodDir, livePodDir } from '../util/paths';
 import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
 import { PodRecord, readPodRecord, writePodRecord } from '../state/pod-records';
+import { releaseUserNamespace } from '../state/userns';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 
 export interface SignalOps {
@@ -74,6 +75,8 @@ export interface StopOptions {
   monitorTimeoutMs?: number;
   /** The longest grace period waited; default MAX_GRACE_SECONDS (a day). */
   maxGraceSeconds?: number;
+  /** deletePodLocked: keep the pod's user namespace range (a re-apply gives it to the new pod). */
+  keepUserNamespace?: boolean;
 }
 
 /**
@@ -173,4 +176,6 @@ export async function deletePodLocked(paths: Paths, key: string, opts: StopOptio
   }
   await stopPod(record, lastingPodDir(paths, key), opts);
   removePodDirs(paths, key, record);
+  // Its processes are gone, and with them every file they could still write as those ids.
+  if (!opts.keepUserNamespace) releaseUserNamespace(paths, key);
 }

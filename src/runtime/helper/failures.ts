@@ -26,6 +26,11 @@ interface Hint {
 
 /** Known causes, most specific first (STYLE: known traps get translated, as bubblewrap does). */
 const HINTS: Hint[] = [
+  {
+    when: (r, c) => (r.step === 'volume' || r.step === 'rootfs' || r.step === 'dev') && r.syscall === 'mount_setattr' && c === 'EINVAL',
+    hint: "with hostUsers: false every layer and volume is an idmapped mount, and this filesystem does not support them: put it on one that does (ext4, xfs, btrfs, tmpfs, overlay), or set hostUsers: true",
+  },
+  { when: (r) => r.step === 'userns', hint: "the pod's user namespace could not be set up (hostUsers: false): see the pod's monitor.log; the kernel must allow user namespaces (user.max_user_namespaces)" },
   { when: (r) => r.step === 'validate', hint: 'podrun wrote a launch file its helper refused: this is a podrun bug; please report it with this message' },
   { when: (r, c) => r.syscall.startsWith('exec') && c === 'ENOENT', hint: "command not found: check the container's command/args and that the image has it in PATH" },
   { when: (r, c) => r.syscall.startsWith('exec') && c === 'EACCES', hint: 'the command is not executable: check command/args and file modes in the image' },

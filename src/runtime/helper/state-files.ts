@@ -30,7 +30,8 @@ export interface ContainerStateFile {
 }
 
 /** Versions this code reads: the current one, and 1 (no version field, same fields). */
-const readable = (v: unknown) => v === undefined || v === 1 || v === NATIVE_PROTOCOL;
+// 3: the same files, written before protocol 4 added the `userns` directive
+const readable = (v: unknown) => v === undefined || v === 1 || v === 3 || v === NATIVE_PROTOCOL;
 
 function readVersioned<T extends { version?: number }>(path: string): T | undefined {
   try {
