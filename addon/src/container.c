@@ -236,6 +236,8 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
     fail (f->sync, errno, "user", "setgid", NULL);
   if (setuid (c->uid) < 0)
     fail (f->sync, errno, "user", "setuid", NULL);
+  if (podrun_check_ids (c->uid, c->gid) < 0)
+    fail (f->sync, errno, "user", "getresuid", "(the ids did not change: does the seccomp profile fake setuid?)");
 
   /* The monitor blocks signals for its signalfd and ignores SIGPIPE; both survive execve.  */
   sigemptyset (&none);

@@ -296,6 +296,8 @@ static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, in
     child_fail (sync_fd, errno, "user", "setgid", NULL);
   if (setuid (o->uid) < 0)
     child_fail (sync_fd, errno, "user", "setuid", NULL);
+  if (podrun_check_ids (o->uid, o->gid) < 0)
+    child_fail (sync_fd, errno, "user", "getresuid", "(the ids did not change: does the seccomp profile fake setuid?)");
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);

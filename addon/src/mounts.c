@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 
 #define MNT_NOSUID_NODEV_NOEXEC (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
@@ -563,6 +565,117 @@ path_overlaps (const char *real, const char *dir)
   return d > r && strncmp (dir, real, r) == 0 && dir[r] == '/';
 }
 
+/* Kernel filesystems that reach past the host's files: a procfs (every host process's root and
+   memory), sysfs, nsfs, bpffs, debugfs, tracefs, securityfs, efivarfs.  The deny list works on
+   paths; these are refused wherever they are mounted.  */
+static const struct
+{
+  const char *name;
+  long magic;
+} PSEUDO_FS[] = { { "proc", 0x9fa0 },           { "sysfs", 0x62656572 },          { "nsfs", 0x6e736673 },
+                  { "bpf", (long) 0xcafe4a11 }, { "debugfs", 0x64626720 },        { "tracefs", 0x74726163 },
+                  { "securityfs", 0x73636673 }, { "efivarfs", (long) 0xde5e81e4 } };
+
+static int
+pseudo_fs_magic (long magic)
+{
+  size_t i;
+  for (i = 0; i < sizeof PSEUDO_FS / sizeof PSEUDO_FS[0]; i++)
+    if ((magic & 0xffffffffL) == (PSEUDO_FS[i].magic & 0xffffffffL))
+      return 1;
+  return 0;
+}
+
+static int
+pseudo_fs_name (const char *name)
+{
+  size_t i;
+  for (i = 0; i < sizeof PSEUDO_FS / sizeof PSEUDO_FS[0]; i++)
+    if (strcmp (name, PSEUDO_FS[i].name) == 0)
+      return 1;
+  return 0;
+}
+
+/* Undoes mountinfo's octal escapes (\040 for a space) in place.  */
+static void
+mountinfo_unescape (char *s)
+{
+  char *out = s;
+  for (; *s; s++)
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
+      {
+        *out++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+        s += 3;
+      }
+    else
+      *out++ = *s;
+  *out = '\0';
+}
+
+/* One mountinfo line: fails when its mount point is below REAL and its type is a PSEUDO_FS.  */
+static int
+check_submount (char *line, const char *real, podrun_err_t *err)
+{
+  char *field[5], *dash, *type, *p = line;
+  size_t i, r = strlen (real);
+  for (i = 0; i < 5; i++)
+    {
+      field[i] = p;
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return 0;
+      *p++ = '\0';
+    }
+  dash = strstr (p, " - ");
+  if (dash == NULL)
+    return 0;
+  type = dash + 3;
+  if ((p = strchr (type, ' ')) != NULL)
+    *p = '\0';
+  mountinfo_unescape (field[4]);
+  if (!pseudo_fs_name (type))
+    return 0;
+  if (strcmp (real, "/") == 0 || (strncmp (field[4], real, r) == 0 && field[4][r] == '/'))
+    return podrun_fail (err, EACCES, "volume", "hostpath-submount", field[4]);
+  return 0;
+}
+
+/* The source is bound recursively, as Kubernetes binds a hostPath: no mount below it may be one
+   of the kernel filesystems refused above.  Host mounts only change by host root, so the
+   kernel's table read now is the table cloned next.  Streams the file with a fixed buffer
+   (child-safe: no allocation).  */
+static int
+check_submounts (const char *real, podrun_err_t *err)
+{
+  static char buf[65536];
+  size_t have = 0;
+  cleanup_close int fd = open ("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return podrun_fail (err, errno, "volume", "open", "/proc/self/mountinfo");
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + have, sizeof buf - 1 - have);
+      char *line = buf, *nl;
+      if (n < 0)
+        return podrun_fail (err, errno, "volume", "read", "/proc/self/mountinfo");
+      have += (size_t) n;
+      buf[have] = '\0';
+      while ((nl = strchr (line, '\n')) != NULL)
+        {
+          *nl = '\0';
+          if (check_submount (line, real, err) < 0)
+            return -1;
+          line = nl + 1;
+        }
+      have -= (size_t) (line - buf);
+      memmove (buf, line, have);
+      if (n == 0)
+        return have ? check_submount (buf, real, err) : 0;
+      if (have == sizeof buf - 1)
+        return podrun_fail (err, E2BIG, "volume", "read", "/proc/self/mountinfo");
+    }
+}
+
 static int
 kind_matches (enum podrun_host_type type, mode_t mode)
 {
@@ -613,6 +726,15 @@ open_host_source (const struct podrun_pod *pod, const struct podrun_bind *b, str
   for (i = 0; i < n_denied; i++)
     if (path_overlaps (real, denied[i]))
       return podrun_fail (err, EACCES, "volume", "hostpath", real);
+  {
+    struct statfs fs;
+    if (fstatfs (fd, &fs) < 0)
+      return podrun_fail (err, errno, "volume", "fstatfs", b->source);
+    if (pseudo_fs_magic ((long) fs.f_type))
+      return podrun_fail (err, EACCES, "volume", "hostpath-fs", real);
+  }
+  if (check_submounts (real, err) < 0)
+    return -1;
   if (fstat (fd, st) < 0)
     return podrun_fail (err, errno, "volume", "fstat", b->source);
   if (!kind_matches (b->host, st->st_mode))

@@ -274,6 +274,7 @@ podrun_pause_main (void)
   sigaction (SIGCHLD, &sa, NULL);
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, NULL);
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0); /* as pause-tiny.c */
   prctl (PR_SET_NAME, "podrun-pause", 0, 0, 0);
   for (;;)
     {
