@@ -7,7 +7,7 @@ import { pickContainer } from '../../runtime/exec';
 import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
 import { findPod } from '../../state/pod-records';
 
-const USAGE = "podrun commit POD/CONTAINER NAME[:TAG] [-n NAMESPACE] [-m MESSAGE] [-a AUTHOR] [--change 'CMD [\"sh\"]']...";
+const USAGE = "podrun commit POD/CONTAINER NAME[:TAG] [-n NAMESPACE] [-m MESSAGE] [-a AUTHOR] [--change 'CMD [\"sh\"]']... [--pause=false]";
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(
@@ -18,11 +18,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       message: { type: 'string', short: 'm' },
       author: { type: 'string', short: 'a' },
       change: { type: 'string', multiple: true },
+      pause: { type: 'boolean', short: 'p' },
     },
     USAGE,
   );
   if (positionals.length !== 2)
     throw new UsageError(`commit needs POD/CONTAINER and NAME[:TAG], got ${positionals.length} argument(s)`, `usage: ${USAGE}`);
+  if (values.pause === true) throw new UsageError('--pause is not supported yet: containers have no freezer cgroup', 'use --pause=false');
   const [target, tag] = positionals;
   const { parseTagReference } = await import('../../images/reference');
   parseTagReference(tag);
