@@ -10,6 +10,7 @@ import { hostPathSource } from '../plan/plan';
 import type { HostFacts, ImageAccounts, MountKind, PlannedDevice } from '../plan/types';
 import { parseGroup, parsePasswd } from '../plan/users';
 import type { Paths } from '../util/paths';
+import { detectCgroups } from './cgroup/detect';
 
 /** The host's first non-loopback IPv4 address (what kubectl shows as the node's IP), else 127.0.0.1. */
 export function hostIPv4(): string {
@@ -171,6 +172,7 @@ export function gatherFacts(paths: Paths, pod: LoadedPod, images: Record<string,
     images,
     imageAccounts: accounts,
     pathKinds: hostPathKinds(pod, manifestDir),
+    cgroups: detectCgroups(),
     hostDevices: pod.manifest.spec.containers.some((c) => c.securityContext?.privileged) ? hostDevices() : [],
     appArmor: hostHasAppArmor(),
     hostResolvConf: hostResolvConf(),

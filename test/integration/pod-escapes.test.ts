@@ -200,6 +200,21 @@ describe('containment: escapes found under attack (integration)', function () {
       expect(race.changed + new Set(race.inconsistent).size, `commits that saw the swap (${summary(race)})`).to.be.greaterThan(0);
       expect(s!.run(['delete', 'pod', 'racer', '--now']).code).to.equal(0);
     });
+
+    it(`2b. --pause (the default), the freezer alone: every layer is one consistent snapshot and the container runs on (${COMMITS} commits)`, async () => {
+      startRacer('racer-p');
+      const race = await commitRace('racer-p', 'race-pause', []);
+      expect(race.leaked, `commits whose layer holds the host's shadow (${summary(race)})`).to.deep.equal([]);
+      expect(race.other, `failed commits (${summary(race)})`).to.deep.equal([]);
+      expect(race.changed, 'commits that saw the container change').to.equal(0);
+      expect(race.inconsistent, 'commits whose layer is not one moment of the container').to.deep.equal([]);
+      expect(race.ok).to.equal(COMMITS);
+      // thawed after each commit: exec runs, and the swapping goes on
+      const r = s!.run(['exec', 'racer-p/c', '--', 'sh', '-c', 'a=$(ls -l /x/1); i=0; while [ "$(ls -l /x/1)" = "$a" ] && [ $i -lt 1000 ]; do i=$((i+1)); done; echo $i']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(Number(r.stdout.trim())).to.be.lessThan(1000);
+      expect(s!.run(['delete', 'pod', 'racer-p', '--now']).code).to.equal(0);
+    });
   });
 
   it('3. a device node planted in a hostPath is never usable: refused for type "" and Directory, nodev inside, usable only with type CharDevice', () => {
