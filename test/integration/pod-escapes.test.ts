@@ -9,7 +9,7 @@ import { haveBusybox } from '../helpers/busybox';
 import { isRoot, PODRUN } from '../helpers/cli';
 import { parseProbe } from '../helpers/probe';
 import { haveCompiler, staticProgram } from '../helpers/static-c';
-import { LayerEntry, topLayerEntries } from '../helpers/store-layers';
+import { commitRace as runRace, exchangeTools, RaceSetup, raceSummary, racerManifest } from '../helpers/commit-race';
 import { logText, PodSuite, podManifest, setUpSuite, tearDownSuite, waitFor, waitStarted, writeManifest } from './pod-helpers';
 
 const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -114,81 +114,29 @@ describe('containment: escapes found under attack (integration)', function () {
   });
 
   describe("2. commit of a live container that swaps a directory for a symlink to the host's /etc", () => {
-    // The attacker's pod: PAIRS times, /x/N/a is a directory holding the container's own `shadow`
-    // and /x/N/b a symlink to a host directory holding the host's `shadow` (a marker file here,
-    // standing in for /etc/shadow; the symlink dangles inside the container). exchange swaps each
-    // pair of names in turn as fast as it can (renameat2 RENAME_EXCHANGE), so a walk of the upper
-    // dir that follows a path through x/N/a can end up in the host's directory.
+    // test/helpers/commit-race.ts: PAIRS pairs /x/N/a (a directory holding the container's own
+    // `shadow`) and /x/N/b (a symlink to a host directory holding the host's `shadow`, a marker
+    // standing in for /etc/shadow), exchanged round and round while podrun commits.
     const PAIRS = 16;
-    const OWN = 'container-own\n';
-    let hostEtc = '';
-    let marker = '';
+    let race: RaceSetup | undefined;
 
     before(function () {
       if (!s) this.skip();
-      hostEtc = join(host, 'hostetc');
-      marker = `PODRUN-HOST-SECRET-${process.pid}-${Date.now()}`;
+      const hostEtc = join(host, 'hostetc');
+      const marker = `PODRUN-HOST-SECRET-${process.pid}-${Date.now()}`;
       mkdirSync(hostEtc);
       writeFileSync(join(hostEtc, 'shadow'), `root:${marker}:19000:0:99999:7:::\n`, { mode: 0o600 });
+      race = { root: s!.root, hostDir: host, targets: Array.from({ length: PAIRS }, () => hostEtc), secrets: [Buffer.from(marker)], run: (a) => s!.run(a) };
     });
 
     const startRacer = (pod: string): void => {
-      const tools = join(host, 'exchangetools');
-      if (!existsSync(tools)) {
-        mkdirSync(tools);
-        copyFileSync(staticProgram('exchange'), join(tools, 'exchange'));
-      }
-      const ids = Array.from({ length: PAIRS }, (_, i) => i + 1).join(' ');
-      const script =
-        `set -e; for i in ${ids}; do mkdir -p /x/$i/a; printf '${OWN.trim()}\\n' > /x/$i/a/shadow; ln -s ${hostEtc} /x/$i/b; set -- "$@" /x/$i/a /x/$i/b; done; ` +
-        'touch /ready; exec /t/exchange "$@"';
-      const f = writeManifest(
-        join(s!.root, 'manifests'),
-        `${pod}.yaml`,
-        podManifest(pod, {
-          volumes: [{ name: 't', hostPath: { path: tools, type: 'Directory' } }],
-          containers: [{ name: 'c', command: ['sh', '-c', script], volumeMounts: [{ name: 't', mountPath: '/t', readOnly: true }] }],
-        }),
-      );
+      const f = writeManifest(join(s!.root, 'manifests'), `${pod}.yaml`, racerManifest(pod, exchangeTools(host), race!.targets));
       const r = s!.run(['apply', '-f', f]);
       expect(r.code, r.stderr).to.equal(0);
       waitFor(() => s!.run(['exec', `${pod}/c`, '--', 'test', '-f', '/ready']).code === 0, 20_000, 'the racer to set up /x');
     };
-
-    /** A snapshot of x/N as it was at one moment: one of a/b the directory with our shadow, the other the symlink. */
-    const consistent = (entries: LayerEntry[], n: number): boolean => {
-      const under = entries.filter((e) => e.h.name.startsWith(`x/${n}/`));
-      const dirs = under.filter((e) => e.h.type === 'dir').map((e) => e.h.name);
-      const links = under.filter((e) => e.h.type === 'symlink' && e.h.linkname === hostEtc).map((e) => e.h.name);
-      if (dirs.length !== 1 || links.length !== 1 || under.length !== 3) return false;
-      const shadow = under.find((e) => e.h.name === `${dirs[0]}/shadow`);
-      return shadow !== undefined && shadow.h.type === 'file' && shadow.body.toString() === OWN;
-    };
-
-    interface Race {
-      ok: number;
-      changed: number;
-      other: string[];
-      leaked: number[];
-      inconsistent: number[];
-    }
-    const commitRace = async (pod: string, repo: string, flags: string[]): Promise<Race> => {
-      const race: Race = { ok: 0, changed: 0, other: [], leaked: [], inconsistent: [] };
-      for (let i = 0; i < COMMITS; i++) {
-        const r = s!.run(['commit', ...flags, `${pod}/c`, `${repo}:${i}`]);
-        if (r.code !== 0) {
-          if (/changed while committing/.test(r.stderr)) race.changed++;
-          else race.other.push(r.stderr.split('\n')[0]);
-          continue;
-        }
-        race.ok++;
-        const entries = await topLayerEntries(s!.root, repo, String(i));
-        if (entries.some((e) => e.body.includes(marker))) race.leaked.push(i);
-        for (let n = 1; n <= PAIRS; n++) if (!consistent(entries, n)) race.inconsistent.push(i);
-      }
-      return race;
-    };
-    const summary = (r: Race) => `ok ${r.ok}, changed ${r.changed}, other failures ${r.other.length}, leaked ${r.leaked.length}, inconsistent ${new Set(r.inconsistent).size}`;
+    const commitRace = (pod: string, repo: string, flags: string[]) => runRace(race!, pod, repo, flags, COMMITS);
+    const summary = raceSummary;
 
     it(`2a. --pause=false, the fd walk alone: no commit reads the host's file through the swapped symlink (${COMMITS} commits)`, async () => {
       startRacer('racer');
