@@ -91,51 +91,98 @@ Napi::Value Lsetxattr(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// One xattr's value (null when absent) through GET (lgetxattr or fgetxattr), which may grow
+// between the size query and the read.
+template <typename Get>
+Napi::Value get_xattr(Napi::Env env, const char *syscall_name, const std::string &what, Get get) {
+  for (;;) {
+    ssize_t n = get(nullptr, 0);
+    if (n < 0) {
+      if (errno == ENODATA) return env.Null();
+      return throw_errno(env, errno, syscall_name, what);
+    }
+    std::vector<char> data((size_t)n + 1);
+    ssize_t m = get(data.data(), data.size());
+    if (m < 0) {
+      if (errno == ERANGE) continue;  // grew between the two calls
+      if (errno == ENODATA) return env.Null();
+      return throw_errno(env, errno, syscall_name, what);
+    }
+    return Napi::Buffer<char>::Copy(env, data.data(), (size_t)m);
+  }
+}
+
+// The xattr names through LIST (llistxattr or flistxattr); none where the filesystem has none.
+template <typename List>
+Napi::Value list_xattrs(Napi::Env env, const char *syscall_name, const std::string &what, List list) {
+  for (;;) {
+    ssize_t n = list(nullptr, 0);
+    if (n < 0) {
+      if (errno == ENOTSUP) return Napi::Array::New(env);
+      return throw_errno(env, errno, syscall_name, what);
+    }
+    std::vector<char> data((size_t)n + 1);
+    ssize_t m = list(data.data(), data.size());
+    if (m < 0) {
+      if (errno == ERANGE) continue;
+      return throw_errno(env, errno, syscall_name, what);
+    }
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t idx = 0;
+    for (ssize_t off = 0; off < m;) {
+      std::string name(data.data() + off);
+      off += (ssize_t)name.size() + 1;
+      if (!name.empty()) out.Set(idx++, Napi::String::New(env, name));
+    }
+    return out;
+  }
+}
+
 Napi::Value Lgetxattr(const Napi::CallbackInfo &info) {
   std::string path, name;
   if (!arg_string(info, 0, path) || !arg_string(info, 1, name))
     return type_error(info.Env(), "lgetxattr(path: string, name: string)");
-  for (;;) {
-    ssize_t n = lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
-    if (n < 0) {
-      if (errno == ENODATA) return info.Env().Null();
-      return throw_errno(info.Env(), errno, "lgetxattr", path);
-    }
-    std::vector<char> data((size_t)n + 1);
-    ssize_t m = lgetxattr(path.c_str(), name.c_str(), data.data(), data.size());
-    if (m < 0) {
-      if (errno == ERANGE) continue;  // grew between the two calls
-      if (errno == ENODATA) return info.Env().Null();
-      return throw_errno(info.Env(), errno, "lgetxattr", path);
-    }
-    return Napi::Buffer<char>::Copy(info.Env(), data.data(), (size_t)m);
-  }
+  return get_xattr(info.Env(), "lgetxattr", path,
+                   [&](char *buf, size_t len) { return lgetxattr(path.c_str(), name.c_str(), buf, len); });
 }
 
 Napi::Value Llistxattr(const Napi::CallbackInfo &info) {
   std::string path;
   if (!arg_string(info, 0, path)) return type_error(info.Env(), "llistxattr(path: string)");
+  return list_xattrs(info.Env(), "llistxattr", path,
+                     [&](char *buf, size_t len) { return llistxattr(path.c_str(), buf, len); });
+}
+
+// The f* variants read the attributes of an object already opened (not through an O_PATH fd),
+// so a walk reads them from exactly what it opened, never through a path that may have changed.
+Napi::Value Fgetxattr(const Napi::CallbackInfo &info) {
+  int64_t fd;
+  std::string name;
+  if (!arg_int(info, 0, fd) || fd < 0 || fd > INT32_MAX || !arg_string(info, 1, name))
+    return type_error(info.Env(), "fgetxattr(fd: number, name: string)");
+  return get_xattr(info.Env(), "fgetxattr", "",
+                   [&](char *buf, size_t len) { return fgetxattr((int)fd, name.c_str(), buf, len); });
+}
+
+// The target of the symlink an O_PATH|O_NOFOLLOW fd names (readlinkat with an empty path): of
+// exactly the link opened, never of whatever has its name now.
+Napi::Value ReadlinkFd(const Napi::CallbackInfo &info) {
+  int64_t fd;
+  if (!arg_int(info, 0, fd) || fd < 0 || fd > INT32_MAX) return type_error(info.Env(), "readlinkFd(fd: number)");
+  std::vector<char> buf(256);
   for (;;) {
-    ssize_t n = llistxattr(path.c_str(), nullptr, 0);
-    if (n < 0) {
-      if (errno == ENOTSUP) return Napi::Array::New(info.Env());
-      return throw_errno(info.Env(), errno, "llistxattr", path);
-    }
-    std::vector<char> data((size_t)n + 1);
-    ssize_t m = llistxattr(path.c_str(), data.data(), data.size());
-    if (m < 0) {
-      if (errno == ERANGE) continue;
-      return throw_errno(info.Env(), errno, "llistxattr", path);
-    }
-    Napi::Array out = Napi::Array::New(info.Env());
-    uint32_t idx = 0;
-    for (ssize_t off = 0; off < m;) {
-      std::string name(data.data() + off);
-      off += (ssize_t)name.size() + 1;
-      if (!name.empty()) out.Set(idx++, Napi::String::New(info.Env(), name));
-    }
-    return out;
+    ssize_t n = readlinkat((int)fd, "", buf.data(), buf.size());
+    if (n < 0) return throw_errno(info.Env(), errno, "readlinkat");
+    if ((size_t)n < buf.size()) return Napi::String::New(info.Env(), buf.data(), (size_t)n);
+    if (buf.size() >= 1 << 20) return throw_errno(info.Env(), ENAMETOOLONG, "readlinkat");
+    buf.resize(buf.size() * 4);
   }
+}
+
+Napi::Value Flistxattr(const Napi::CallbackInfo &info) {
+  int64_t fd;
+  if (!arg_int(info, 0, fd) || fd < 0 || fd > INT32_MAX) return type_error(info.Env(), "flistxattr(fd: number)");
+  return list_xattrs(info.Env(), "flistxattr", "", [&](char *buf, size_t len) { return flistxattr((int)fd, buf, len); });
 }
 
 // flock(fd, op): returns false instead of throwing when LOCK_NB would block.
@@ -322,6 +369,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
   exports.Set("llistxattr", Napi::Function::New(env, Llistxattr));
+  exports.Set("fgetxattr", Napi::Function::New(env, Fgetxattr));
+  exports.Set("flistxattr", Napi::Function::New(env, Flistxattr));
+  exports.Set("readlinkFd", Napi::Function::New(env, ReadlinkFd));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));

@@ -7,7 +7,7 @@
      -------                                   -----
      socketpair (sync), pipes, log file
      [pid pod: setns(pause, NEWPID)]
-     clone3(CLONE_PIDFD [|NEWPID])  ------->   setsid
+     clone3(CLONE_PIDFD [|NEWPID])  ------->   join the cgroups (cgroup.procs), setsid
      [pid pod: setns(host pidns)]              setns(pause pidfd, NEWNS|NEWNET|NEWIPC|NEWUTS)
                                                unshare(NEWNS), rootfs, pivot_root
                                                cwd
@@ -17,6 +17,7 @@
      sync 2: read record or EOF   <-------     execve (EOF) / record + _exit(1)
 */
 #include "container.h"
+#include "cgroup.h"
 #include "mounts.h"
 #include "seccomp.h"
 #include "userns.h"
@@ -165,7 +166,13 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
   podrun_err_t err;
   sigset_t none;
   int rootfd, cwdfd;
+  size_t i;
 
+  /* First, still in the host's mount namespace where the cgroup dirs are: whatever the child
+     does next, a freeze of the pod's cgroup holds it.  */
+  for (i = 0; i < c->n_cgroups; i++)
+    if (podrun_cgroup_join (c->cgroups[i], &err) < 0)
+      podrun_sync_fail (f->sync, &err);
   if (setsid () < 0)
     fail (f->sync, errno, "session", "setsid", NULL);
   if (setns (pause_pidfd, (int) f->ns_flags) < 0)

@@ -6,14 +6,16 @@
      helper                                   child
      ------                                   -----
      pidfd_open, start time check
+     open each --cgroup's cgroup.procs
      setns(pidfd, every differing ns)
      [tty: posix_openpt, TIOCGPTPEER]
-     fork                        ------->     [tty: setsid, TIOCSCTTY]
+     fork                        ------->     join the cgroups, [tty: setsid, TIOCSCTTY]
                                               cwd, caps, [seccomp], groups, gid, uid,
                                               signals, [no_new_privs, seccomp]
      sync 4: read record or EOF  <-------     execve (EOF) / record + _exit
      relay / forward signals, wait, exit with the status  */
 #include "exec.h"
+#include "cgroup.h"
 #include "container.h"
 #include "protocol.h"
 #include "seccomp.h"
@@ -36,6 +38,7 @@
 
 #define MAX_ENV 4096
 #define MAX_GROUPS 64
+#define MAX_CGROUPS 16
 
 struct exec_opts
 {
@@ -54,6 +57,9 @@ struct exec_opts
   int nonewprivs;
   const char *seccomp; /* the container's compiled program, read before setns */
   struct sock_fprog seccomp_prog;
+  const char *cgroups[MAX_CGROUPS]; /* the container's cgroup dirs: the command joins them */
+  int cgroup_fds[MAX_CGROUPS];      /* their cgroup.procs, opened before setns */
+  size_t n_cgroups;
 };
 
 static int
@@ -69,7 +75,8 @@ usage (const char *msg)
 {
   dprintf (2,
            "podrun-helper exec: %s\nusage: podrun-helper exec --protocol N --pid PID --start-time T [--tty] [--stdin] "
-           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... [--seccomp FILE] [--no-new-privs] -- CMD ARGS...\n",
+           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... [--seccomp FILE] [--no-new-privs] [--cgroup DIR]... -- "
+           "CMD ARGS...\n",
            msg);
   return 126;
 }
@@ -168,6 +175,13 @@ parse_args (int argc, char **argv, struct exec_opts *o)
           if (o->seccomp[0] != '/')
             return usage ("--seccomp must be absolute");
         }
+      else if (strcmp (a, "--cgroup") == 0)
+        {
+          const char *dir = argv[++i];
+          if (dir[0] != '/' || o->n_cgroups >= MAX_CGROUPS)
+            return usage ("bad --cgroup, expected an absolute directory (at most 16)");
+          o->cgroups[o->n_cgroups++] = dir;
+        }
       else if (strcmp (a, "--user") == 0)
         {
           if (parse_user (argv[++i], o) < 0)
@@ -261,6 +275,11 @@ child_fail (int sync_fd, int e, const char *step, const char *syscall, const cha
 static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
 {
   sigset_t none;
+  size_t i;
+  /* First: a freeze of the container's cgroup holds the command from here on.  */
+  for (i = 0; i < o->n_cgroups; i++)
+    if (podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
+      child_fail (sync_fd, errno, "cgroup", "write", o->cgroups[i]);
   if (o->tty)
     {
       if (setsid () < 0)
@@ -438,6 +457,10 @@ podrun_exec_main (int argc, char **argv)
   /* A host path: read before joining the container's mount namespace.  */
   if (o.seccomp && podrun_seccomp_load (o.seccomp, &o.seccomp_prog, &err) < 0)
     return die (&err);
+  /* Host paths too; the fds stay open in the helper (CLOEXEC) for the child to write to.  */
+  for (size_t i = 0; i < o.n_cgroups; i++)
+    if ((o.cgroup_fds[i] = podrun_cgroup_open_procs (o.cgroups[i], &err)) < 0)
+      return die (&err);
   if (read_cap_bounding (o.pid, &o.caps) < 0)
     return podrun_fail (&err, errno, "exec", "open", "/proc/PID/status"), die (&err);
   flags = differing_namespaces (o.pid);

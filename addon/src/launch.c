@@ -238,6 +238,7 @@ static const struct directive
   { "nonewprivs", 1, 1 },
   { "seccomp", 1, 1 },
   { "userns", 2, 0 },
+  { "cgroup", 1, 1 },
 };
 
 static const char *const host_types[] = { "", "any", "Directory", "File", "Socket", "CharDevice", "BlockDevice" };
@@ -543,6 +544,13 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return invalid (err, d, a[0]);
       c->seccomp = a[0];
     }
+  else if (strcmp (d, "cgroup") == 0)
+    {
+      if (!valid_abs_path (a[0]) || strcmp (a[0], "/") == 0 || c->n_cgroups >= 16
+          || grow ((void **) &c->cgroups, c->n_cgroups, sizeof *c->cgroups) < 0)
+        return invalid (err, d, a[0]);
+      c->cgroups[c->n_cgroups++] = a[0];
+    }
   return 0;
 }
 
@@ -772,6 +780,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
       DUMP (d, "rootfs", c->rootfs);
       DUMP (d, "log", c->log);
       DUMP (d, "state", c->state);
+      for (j = 0; j < c->n_cgroups; j++)
+        DUMP (d, "cgroup", c->cgroups[j]);
       for (j = 0; j < c->n_binds; j++)
         {
           const struct podrun_bind *bd = &c->binds[j];

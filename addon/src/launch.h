@@ -103,7 +103,9 @@ struct podrun_container
   int readonly_root;  /* the root is made read-only once everything is mounted */
   int writable_sysfs; /* privileged */
   int nonewprivs, have_nonewprivs;
-  const char *seccomp; /* the compiled program (absolute path); NULL: unconfined */
+  const char *seccomp;  /* the compiled program (absolute path); NULL: unconfined */
+  const char **cgroups; /* cgroup dirs the child joins first (cgroup.procs), one per hierarchy */
+  size_t n_cgroups;
 
   /* Runtime, owned by the monitor.  */
   enum podrun_ctr_status status;

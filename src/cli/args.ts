@@ -14,14 +14,39 @@ export interface Parsed {
   rest: string[];
 }
 
+/**
+ * A boolean option also takes `--NAME=true` and `--NAME=false`, as docker and kubectl read them
+ * (`commit --pause=false`); the last one given wins. node's parseArgs refuses a value there.
+ */
+function explicitBooleans(head: string[], options: OptionSpec): { args: string[]; last: Map<string, boolean> } {
+  const args: string[] = [];
+  const last = new Map<string, boolean>();
+  for (const a of head) {
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    const name = m?.[1];
+    if (!m || !name || options[name]?.type !== 'boolean') {
+      args.push(a);
+      continue;
+    }
+    if (m[2] === undefined || m[2] === 'true') last.set(name, true);
+    else if (m[2] === 'false') last.set(name, false);
+    else throw new UsageError(`option --${name} is true or false, got ${JSON.stringify(m[2])}`);
+    if (m[2] !== 'false') args.push(`--${name}`);
+  }
+  return { args, last };
+}
+
 export function parseArgs(argv: string[], options: OptionSpec, usage: string): Parsed {
   const dd = argv.indexOf('--');
   const head = dd >= 0 ? argv.slice(0, dd) : argv;
   const rest = dd >= 0 ? argv.slice(dd + 1) : [];
   if (head.includes('-h') || head.includes('--help')) throw new HelpRequest(`usage: ${usage}`);
   try {
-    const r = nodeParseArgs({ args: head, options, allowPositionals: true, strict: true });
-    return { values: r.values as Parsed['values'], positionals: r.positionals, rest };
+    const { args, last } = explicitBooleans(head, options);
+    const r = nodeParseArgs({ args, options, allowPositionals: true, strict: true });
+    const values = r.values as Parsed['values'];
+    for (const [name, v] of last) values[name] = v;
+    return { values, positionals: r.positionals, rest };
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split('\n')[0]}`, `usage: ${usage}`);
   }

@@ -2,13 +2,37 @@
 // The walk is depth-first with each directory's names in byte order, and no header carries
 // anything that varies between runs (no atime/ctime, no uname/gname lookups, mtime in whole
 // seconds as docker writes it), so the same tree always gives the same digest.
-import { BigIntStats, closeSync, constants as C, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'fs';
-import { join } from 'path';
+//
+// The tree may belong to a running container that changes it while it is read (`podrun commit
+// --pause=false`, or a process the freezer does not hold), so it is walked by file descriptors
+// and never by path (docs/security.md, escape 2): every step opens one name relative to the
+// directory already open, as `/proc/self/fd/DIRFD/NAME` (the magic link is the opened directory
+// itself, wherever it has moved, and NAME is a single component opened with O_PATH|O_NOFOLLOW, so
+// a symlink is opened as itself and never followed). What is archived is what that fd names:
+// its fstat gives the header, a directory is listed and a regular file read through a reopen of
+// that same fd (`/proc/self/fd/FD`, O_NONBLOCK|O_NOCTTY: a FIFO or device swapped in can neither
+// block nor be opened, since only a regular file is reopened), xattrs are read from the opened
+// object (f*xattr; a symlink's, device's or FIFO's, which cannot be opened, by NAME in the opened
+// directory without following it), and a symlink's target from its own fd (readlinkat(fd, "")).
+// A symlink swapped in for a directory is therefore archived as a symlink, and nothing outside
+// the tree is ever reached. Without the freezer the result may mix moments (a name seen before a
+// swap, its neighbour after); it never holds anything from outside the tree.
+import { BigIntStats, closeSync, constants as C, createReadStream, fstatSync, openSync, readdirSync, readSync } from 'fs';
 import { PodrunError } from '../util/errors';
 import type { PodrunNative } from '../util/native';
 import { createTarWriter, TarHeader } from './tar';
 import { OVERLAY_OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './unpack';
 
+/** Linux's O_PATH (not in fs.constants): an fd naming an object without opening it. */
+const O_PATH = 0o10000000;
+const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
+
+/** The tree changed under the walk in a way that cannot be archived as one moment. */
+export class TreeChangedError extends PodrunError {
+  constructor(what: string) {
+    super(`layer diff: ${what} changed while committing`, 'commit with --pause (the default) so the container cannot change its files meanwhile, or retry');
+  }
+}
 const SMALL_FILE = 64 * 1024;
 
 export interface LayerTarOptions {
@@ -18,6 +42,9 @@ export interface LayerTarOptions {
   exclude?: string[];
   native?: PodrunNative;
 }
+
+/** What the layer diff needs of the addon. */
+type NativeOps = Pick<PodrunNative, 'lgetxattr' | 'llistxattr' | 'fgetxattr' | 'flistxattr' | 'readlinkFd'>;
 
 /** xattrs that describe the host, not the image: never copied into a layer. */
 function skipXattr(name: string): boolean {
@@ -33,8 +60,8 @@ function devNumbers(rdev: bigint): { major: number; minor: number } {
 
 /** Writes `dir` as a layer tar to `out` (and ends `out`), entries sorted for a reproducible digest. */
 export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opts: LayerTarOptions = {}): Promise<void> {
-  let nativeOps = opts.native;
-  const nat = (): PodrunNative => {
+  let nativeOps: NativeOps | undefined = opts.native;
+  const nat = (): NativeOps => {
     if (!nativeOps) {
       nativeOps = (require('../util/native') as typeof import('../util/native')).native();
     }
@@ -48,19 +75,27 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
       return rel;
     }),
   );
-  const root = lstatSync(dir);
-  if (!root.isDirectory()) throw new PodrunError(`layer diff: ${dir} is not a directory`);
+  let rootFd: number;
+  try {
+    rootFd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'ELOOP') throw new PodrunError(`layer diff: ${dir} is not a directory`);
+    throw e;
+  }
 
   const writer = createTarWriter(out);
   const firstLink = new Map<string, string>(); // "dev:ino" -> first archived name
-  const xattrsOf = (path: string): Record<string, Buffer> => {
-    const out: Record<string, Buffer> = {};
-    for (const name of nat().llistxattr(path).sort()) {
+  /** The xattrs of an opened object (fd), or of NAME in an opened directory (symlinks, devices). */
+  const xattrsOf = (at: { fd: number } | { dirFd: number; name: string }): Record<string, Buffer> => {
+    const o: Record<string, Buffer> = {};
+    const names = 'fd' in at ? nat().flistxattr(at.fd) : nat().llistxattr(fdPath(at.dirFd, at.name));
+    for (const name of names.sort()) {
       if (skipXattr(name)) continue;
-      const v = nat().lgetxattr(path, name);
-      if (v) out[name] = v;
+      const v = 'fd' in at ? nat().fgetxattr(at.fd, name) : nat().lgetxattr(fdPath(at.dirFd, at.name), name);
+      if (v) o[name] = v;
     }
-    return out;
+    return o;
   };
   const base = (rel: string, st: BigIntStats): TarHeader => ({
     name: rel,
@@ -76,106 +111,151 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     xattrs: {},
   });
   const marker = (name: string, st: BigIntStats): TarHeader => ({ ...base(name, st), mode: 0, uid: 0, gid: 0 });
+  const overlayRefuse = (rel: string, x: string) =>
+    new PodrunError(
+      `layer diff: ${dir}/${rel} has ${x}; overlay redirect_dir/metacopy upper dirs cannot be diffed`,
+      'mount overlay with redirect_dir=off,metacopy=off',
+    );
+  const sameObject = (a: BigIntStats, b: BigIntStats) => a.ino === b.ino && a.dev === b.dev;
 
-  async function walk(relDir: string): Promise<void> {
-    const names = readdirSync(relDir ? join(dir, relDir) : dir).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    for (const name of names) {
+  /** The names in the opened directory DIRFD, in byte order; a name that is not UTF-8 is refused. */
+  const namesIn = (dirFd: number, relDir: string): string[] => {
+    const raw = readdirSync(fdPath(dirFd), { encoding: 'buffer' }).sort(Buffer.compare);
+    return raw.map((b) => {
+      const name = b.toString('utf8');
+      if (!Buffer.from(name, 'utf8').equals(b))
+        throw new PodrunError(`layer diff: ${dir}/${relDir ? relDir + '/' : ''}${name}: the file name is not valid UTF-8`, 'rename it before committing');
+      return name;
+    });
+  };
+
+  async function addRegular(h: TarHeader, st: BigIntStats, pathFd: number, rel: string): Promise<void> {
+    const key = `${st.dev}:${st.ino}`;
+    const first = st.nlink > 1n ? firstLink.get(key) : undefined;
+    if (first) {
+      await writer.add({ ...h, type: 'hardlink', linkname: first, xattrs: {} });
+      return;
+    }
+    // The O_PATH fd names a regular file; reopening it gives that very file, whatever the name
+    // now is. O_NONBLOCK|O_NOCTTY are belt and braces: nothing but a regular file is reopened.
+    const fd = openSync(fdPath(pathFd), C.O_RDONLY | C.O_NONBLOCK | C.O_NOCTTY);
+    let streaming = false;
+    try {
+      const now = fstatSync(fd, { bigint: true });
+      if (!sameObject(now, st) || (Number(now.mode) & C.S_IFMT) !== C.S_IFREG) throw new TreeChangedError(`${dir}/${rel}`);
+      if (opts.overlayUpper && nat().fgetxattr(fd, 'trusted.overlay.metacopy') !== null) throw overlayRefuse(rel, 'trusted.overlay.metacopy');
+      h.xattrs = xattrsOf({ fd });
+      if (st.nlink > 1n) firstLink.set(key, rel);
+      h.size = Number(now.size);
+      if (h.size === 0) {
+        await writer.add(h);
+        return;
+      }
+      if (h.size <= SMALL_FILE) {
+        // One read, no stream: most files in a rootfs are small, and a stream per file costs
+        // several thread-pool round trips. Bounded by SMALL_FILE, like one stream chunk.
+        let buf = Buffer.allocUnsafe(h.size);
+        let got = 0;
+        for (let n = 1; got < h.size && n > 0; got += n) n = readSync(fd, buf, got, h.size - got, null);
+        if (got < h.size) buf = buf.subarray(0, got); // shrank meanwhile: add() reports it
+        await writer.add(h, buf);
+        return;
+      }
+      streaming = true;
+      const body = createReadStream('', { fd, highWaterMark: 64 * 1024 });
+      try {
+        await writer.add(h, body);
+      } finally {
+        body.destroy(); // closes fd if add() failed before reading to the end
+      }
+    } finally {
+      if (!streaming) closeSync(fd);
+    }
+  }
+
+  async function walk(dirFd: number, relDir: string): Promise<void> {
+    for (const name of namesIn(dirFd, relDir)) {
       const rel = relDir ? `${relDir}/${name}` : name;
       if (excluded.has(rel)) continue;
-      const path = join(dir, rel);
-      const st = lstatSync(path, { bigint: true });
-      const mode = Number(st.mode);
-      const fmt = mode & C.S_IFMT;
-
-      if (opts.overlayUpper && fmt === C.S_IFCHR && st.rdev === 0n) {
-        // overlayfs whiteout -> OCI `.wh.NAME` (docker writes an empty regular file).
-        await writer.add(marker(relDir ? `${relDir}/${WHITEOUT_PREFIX}${name}` : `${WHITEOUT_PREFIX}${name}`, st));
-        continue;
+      let pathFd: number;
+      try {
+        pathFd = openSync(fdPath(dirFd, name), O_PATH | C.O_NOFOLLOW);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed since the listing: as if before
+        throw e;
       }
-      if (name.startsWith(WHITEOUT_PREFIX))
-        throw new PodrunError(`layer diff: ${path}: a file named ${name} would read as a whiteout in the layer`, 'rename or remove it before committing');
-
-      const h = base(rel, st);
-      if (opts.overlayUpper) {
-        for (const x of ['trusted.overlay.redirect', 'trusted.overlay.metacopy'])
-          if (nat().lgetxattr(path, x) !== null)
-            throw new PodrunError(
-              `layer diff: ${path} has ${x}; overlay redirect_dir/metacopy upper dirs cannot be diffed`,
-              'mount overlay with redirect_dir=off,metacopy=off',
-            );
-      }
-      h.xattrs = xattrsOf(path);
-      switch (fmt) {
-        case C.S_IFDIR: {
-          h.type = 'dir';
-          await writer.add(h);
-          if (opts.overlayUpper && nat().lgetxattr(path, OVERLAY_OPAQUE_XATTR)?.toString() === 'y')
-            await writer.add(marker(`${rel}/${WHITEOUT_OPAQUE}`, st));
-          await walk(rel);
-          break;
-        }
-        case C.S_IFREG: {
-          const key = `${st.dev}:${st.ino}`;
-          const first = st.nlink > 1n ? firstLink.get(key) : undefined;
-          if (first) {
-            await writer.add({ ...h, type: 'hardlink', linkname: first, xattrs: {} });
-            break;
-          }
-          if (st.nlink > 1n) firstLink.set(key, rel);
-          h.size = Number(st.size);
-          if (h.size === 0) {
-            await writer.add(h);
-            break;
-          }
-          const fd = openSync(path, C.O_RDONLY | C.O_NOFOLLOW);
-          if (h.size <= SMALL_FILE) {
-            // One read, no stream: most files in a rootfs are small, and a stream per file costs
-            // several thread-pool round trips. Bounded by SMALL_FILE, like one stream chunk.
-            let buf: Buffer;
-            try {
-              buf = Buffer.allocUnsafe(h.size);
-              let got = 0;
-              for (let n = 1; got < h.size && n > 0; got += n) n = readSync(fd, buf, got, h.size - got, null);
-              if (got < h.size) buf = buf.subarray(0, got); // shrank meanwhile: add() reports it
-            } finally {
-              closeSync(fd);
-            }
-            await writer.add(h, buf);
-            break;
-          }
-          const body = createReadStream('', { fd, highWaterMark: 64 * 1024 });
-          try {
-            await writer.add(h, body);
-          } finally {
-            body.destroy(); // closes fd if add() failed before reading to the end
-          }
-          break;
-        }
-        case C.S_IFLNK:
-          h.type = 'symlink';
-          h.linkname = readlinkSync(path);
-          await writer.add(h);
-          break;
-        case C.S_IFCHR:
-        case C.S_IFBLK: {
-          h.type = fmt === C.S_IFCHR ? 'char' : 'block';
-          const { major, minor } = devNumbers(st.rdev);
-          h.devmajor = major;
-          h.devminor = minor;
-          await writer.add(h);
-          break;
-        }
-        case C.S_IFIFO:
-          h.type = 'fifo';
-          await writer.add(h);
-          break;
-        default:
-          // Sockets belong to a running process, not to an image (docker skips them too).
-          break;
+      try {
+        await entry(dirFd, relDir, name, rel, pathFd);
+      } finally {
+        closeSync(pathFd);
       }
     }
   }
 
-  await walk('');
+  async function entry(dirFd: number, relDir: string, name: string, rel: string, pathFd: number): Promise<void> {
+    const st = fstatSync(pathFd, { bigint: true });
+    const fmt = Number(st.mode) & C.S_IFMT;
+
+    if (opts.overlayUpper && fmt === C.S_IFCHR && st.rdev === 0n) {
+      // overlayfs whiteout -> OCI `.wh.NAME` (docker writes an empty regular file).
+      await writer.add(marker(relDir ? `${relDir}/${WHITEOUT_PREFIX}${name}` : `${WHITEOUT_PREFIX}${name}`, st));
+      return;
+    }
+    if (name.startsWith(WHITEOUT_PREFIX))
+      throw new PodrunError(`layer diff: ${dir}/${rel}: a file named ${name} would read as a whiteout in the layer`, 'rename or remove it before committing');
+
+    const h = base(rel, st);
+    switch (fmt) {
+      case C.S_IFDIR: {
+        // A real fd on the same directory (O_PATH fds have no xattrs); the walk goes on below it.
+        const fd = openSync(fdPath(pathFd), C.O_RDONLY | C.O_DIRECTORY);
+        try {
+          if (!sameObject(fstatSync(fd, { bigint: true }), st)) throw new TreeChangedError(`${dir}/${rel}`);
+          if (opts.overlayUpper && nat().fgetxattr(fd, 'trusted.overlay.redirect') !== null) throw overlayRefuse(rel, 'trusted.overlay.redirect');
+          h.type = 'dir';
+          h.xattrs = xattrsOf({ fd });
+          await writer.add(h);
+          if (opts.overlayUpper && nat().fgetxattr(fd, OVERLAY_OPAQUE_XATTR)?.toString() === 'y') await writer.add(marker(`${rel}/${WHITEOUT_OPAQUE}`, st));
+          await walk(fd, rel);
+        } finally {
+          closeSync(fd);
+        }
+        break;
+      }
+      case C.S_IFREG:
+        await addRegular(h, st, pathFd, rel);
+        break;
+      case C.S_IFLNK:
+        h.type = 'symlink';
+        h.linkname = nat().readlinkFd(pathFd);
+        h.xattrs = xattrsOf({ dirFd, name });
+        await writer.add(h);
+        break;
+      case C.S_IFCHR:
+      case C.S_IFBLK: {
+        h.type = fmt === C.S_IFCHR ? 'char' : 'block';
+        const { major, minor } = devNumbers(st.rdev);
+        h.devmajor = major;
+        h.devminor = minor;
+        h.xattrs = xattrsOf({ dirFd, name });
+        await writer.add(h);
+        break;
+      }
+      case C.S_IFIFO:
+        h.type = 'fifo';
+        h.xattrs = xattrsOf({ dirFd, name });
+        await writer.add(h);
+        break;
+      default:
+        // Sockets belong to a running process, not to an image (docker skips them too).
+        break;
+    }
+  }
+
+  try {
+    await walk(rootFd, '');
+  } finally {
+    closeSync(rootFd);
+  }
   await writer.finish();
 }

@@ -14,6 +14,7 @@ import { stateDirs } from '../manifest/load';
 import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
+import { planCgroups } from './cgroup';
 import { planSecurity } from './security';
 import { parseImageUser, resolveUser, type UserRequest } from './users';
 import type { HostFacts, MountKind, PlannedContainer, PlannedEnv, PlannedUser, PlannedVolume, PodPlan } from './types';
@@ -57,6 +58,8 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   );
   if (podTotal && !errors.length) fail(['spec', 'containers'], podTotal.detail, podTotal.hint ?? '');
   if (errors.length) return { errors };
+  const cgroups = planCgroups(facts.cgroups, facts.paths, key, containers.map((c) => c.name));
+  for (const c of containers) if (cgroups.containers[c.name]) c.cgroup = cgroups.containers[c.name];
   const plan: PodPlan = {
     key,
     name,
@@ -86,6 +89,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     volumes,
     deniedHostPaths: { all: [...DENIED_HOST_PATHS, ...stateDirs(facts.paths)], devices: [...DENIED_DEVICE_PATHS, ...stateDirs(facts.paths)] },
     containers,
+    ...(cgroups.pod ? { cgroup: cgroups.pod } : {}),
     // `/` separates like `.` (Kubernetes accepts both); the helper writes below /proc/sys
     sysctls: (spec.securityContext?.sysctls ?? []).map((x) => ({ name: x.name.replace(/\//g, '.'), value: x.value })),
     restartPolicy: spec.restartPolicy,

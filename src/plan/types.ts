@@ -85,6 +85,28 @@ export interface PlannedSecurity {
   noNewPrivileges: boolean;
 }
 
+/**
+ * A cgroup podrun makes (cgroupfs, as docker's `cgroupfs` driver): the pod's, and one per
+ * container below it. Which backend runs it is the host's (HostFacts.cgroups); the caller never
+ * branches on it (runtime/cgroup).
+ */
+export interface PlannedCgroup {
+  /** `v2`: the unified hierarchy (pure v2, or hybrid's /sys/fs/cgroup/unified); `v1`: one hierarchy per controller. */
+  driver: 'v2' | 'v1';
+  /** Relative to each hierarchy's root: `/podrun/<namespace>_<name>-<tag>[/<container>]`. */
+  path: string;
+  /**
+   * The directory in each hierarchy, by name: `unified` for v2; the controller for v1 (`freezer`
+   * now; the resources work adds cpu, memory, pids). A container's process joins every one.
+   */
+  dirs: Record<string, string>;
+}
+
+/** The cgroup hierarchies of this host that podrun can use, found in /proc/self/mountinfo. */
+export type HostCgroups =
+  | { driver: 'v2' | 'v1'; mounts: Record<string, string> }
+  | { driver: 'none'; why: string };
+
 export interface PlannedContainer {
   name: string;
   image: {
@@ -119,6 +141,8 @@ export interface PlannedContainer {
    * root user): it is left out of the launch file and shows as waiting with this reason.
    */
   configError?: { reason: 'CreateContainerConfigError'; message: string };
+  /** The container's cgroup (below the pod's), joined before anything else; absent without cgroups (or in a record from before them). */
+  cgroup?: PlannedCgroup;
   dirs: { upper: string; work: string; rootfs: string; logDir: string; stateFile: string };
 }
 
@@ -161,6 +185,11 @@ export interface PodPlan {
    */
   deniedHostPaths: { all: string[]; devices: string[] };
   containers: PlannedContainer[];
+  /**
+   * The pod's cgroup: every container's is below it, and `commit` freezes it whole. Absent when
+   * the host has no cgroup hierarchy podrun can use (then `commit` needs --pause=false).
+   */
+  cgroup?: PlannedCgroup;
   /** securityContext.sysctls, written in the pod's own namespaces before any container starts. */
   sysctls: { name: string; value: string }[];
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
@@ -189,6 +218,8 @@ export interface HostFacts {
    * absent paths are left out. Keys are absolute paths as `hostPathSource` computes them.
    */
   pathKinds: Record<string, MountKind>;
+  /** The cgroup hierarchies podrun can make the pod's cgroups in. */
+  cgroups: HostCgroups;
   /** The host's device nodes (for privileged containers; empty when no container is). */
   hostDevices: PlannedDevice[];
   /** Whether the kernel has AppArmor enabled (appArmorProfile other than Unconfined needs it). */

@@ -25,6 +25,7 @@ import { helper, HelperFailure, type ContainerFailure } from './helper';
 import { prepareDirs } from './prepare';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { deletePodLocked, removePodDirs, stopPod } from './stop';
+import { removePodCgroup } from './cgroup';
 
 
 export interface ApplyOutcome {
@@ -164,6 +165,7 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
     // The monitor may have got far enough to write monitor.json: stop whatever it started, then
     // roll back (a pod-level failure makes the monitor clean up and exit; this makes sure).
     await stopPod(record, plan.dirs.lasting, { gracePeriodSeconds: 0 });
+    if (plan.cgroup) await removePodCgroup(plan.cgroup, `pod/${plan.name}`).catch(() => undefined); // undo below tries again
     removePodDirs(paths, plan.key, record);
     prepared.undo();
     if (failure) throw failure;

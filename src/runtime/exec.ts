@@ -5,6 +5,7 @@
 import { ConflictError, NotFoundError, UsageError } from '../util/errors';
 import type { PlannedContainer, PlannedUser } from '../plan/types';
 import type { PodRecord } from '../state/pod-records';
+import type { Paths } from '../util/paths';
 import type { ProcessIdentity } from '../state/proc';
 import { helper, liveContainerProcess } from './helper';
 
@@ -63,4 +64,33 @@ export function containerUser(c: PlannedContainer): PlannedUser {
   const legacy = (c as { legacyUserRequest?: import('../plan/users').UserRequest }).legacyUserRequest;
   const r = resolveUser(legacy ?? parseImageUser(c.image.config?.User), imageAccounts(c.image.layerDirs ?? []));
   return 'user' in r ? r.user : { uid: 0, gid: 0, groups: [] };
+}
+
+/**
+ * A process exec'd into a frozen cgroup would freeze before it ran: refuse while a commit holds
+ * the pod (frozen and locked, as docker refuses exec into a paused container), and thaw a freeze
+ * a killed commit left behind (frozen, yet the lock is free). One read when not frozen.
+ */
+export function thawLeftOverFreeze(paths: Paths, rec: Pick<PodRecord, 'plan'>, warn: (msg: string) => void): void {
+  const cg = rec.plan.cgroup;
+  if (!cg) return;
+  const { isFrozen, thaw } = require('./cgroup') as typeof import('./cgroup');
+  if (!isFrozen(cg)) return;
+  const { lockPod } = require('../state/lock') as typeof import('../state/lock');
+  let release: () => void;
+  try {
+    release = lockPod(paths, rec.plan.key, rec.plan.name);
+  } catch (e) {
+    if (e instanceof ConflictError)
+      throw new ConflictError(`pod "${rec.plan.name}" is frozen while another podrun command (a commit) reads it`, 'run exec again once that command has finished');
+    throw e;
+  }
+  try {
+    if (isFrozen(cg)) {
+      thaw(cg);
+      warn(`pod/${rec.plan.name} was left frozen by a podrun commit that did not finish; thawed it`);
+    }
+  } finally {
+    release();
+  }
 }

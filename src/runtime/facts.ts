@@ -13,6 +13,7 @@ import type { Paths } from '../util/paths';
 import { PodrunError } from '../util/errors';
 import { USERNS_IDS_PER_POD } from '../manifest/rules';
 import type { UserNamespacePool } from '../state/userns';
+import { detectCgroups } from './cgroup/detect';
 
 /** The host's first non-loopback IPv4 address (what kubectl shows as the node's IP), else 127.0.0.1. */
 export function hostIPv4(): string {
@@ -235,6 +236,7 @@ export function gatherFacts(
     images,
     imageAccounts: accounts,
     pathKinds: hostPathKinds(pod, manifestDir),
+    cgroups: detectCgroups(),
     hostDevices: pod.manifest.spec.containers.some((c) => c.securityContext?.privileged) ? hostDevices() : [],
     appArmor: hostHasAppArmor(),
     hostResolvConf: hostResolvConf(),

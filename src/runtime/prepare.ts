@@ -1,12 +1,13 @@
 // Everything apply creates on disk before the monitor runs: the pod dirs, the init layer, each
 // container's upper/work/rootfs/log dirs, emptyDirs, hostPath checks and the hostPaths that are
-// created (DirectoryOrCreate, FileOrCreate). Every creation is
+// created (DirectoryOrCreate, FileOrCreate), and the pod's cgroups. Every creation is
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
 import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, realpathSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestError } from '../util/errors';
 import { deniedHostPath } from '../manifest/rules';
 import type { PlannedVolume, PodPlan } from '../plan/types';
+import { createPodCgroups } from './cgroup';
 
 export interface Prepared {
   /** Removes what was created, newest first. Never throws. */
@@ -68,6 +69,8 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
         if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
       } else checkHostPath(v, where, undo);
     }
+    // Last: the cgroups (nothing of them is undone by removing the pod dirs).
+    undo.push(createPodCgroups(plan));
     return { undo: rollback };
   } catch (e) {
     rollback();

@@ -10,7 +10,10 @@ import { Paths, lastingPodDir, livePodDir } from '../util/paths';
 import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
 import { PodRecord, readPodRecord, writePodRecord } from '../state/pod-records';
 import { releaseUserNamespace } from '../state/userns';
+import { planCgroups } from '../plan/cgroup';
+import type { PlannedCgroup } from '../plan/types';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
+import { detectCgroups, removePodCgroup, thaw } from './cgroup';
 
 export interface SignalOps {
   pidfdOpen(pid: number): number;
@@ -91,9 +94,22 @@ export function graceDeadline(graceSeconds: number, now: number, maxSeconds = MA
   return now + seconds * 1000;
 }
 
-/** Stops every process of the pod. Call with the pod lock held. */
+/**
+ * The pod's cgroup: as its record says, else where this podrun puts it for that key (a pod
+ * whose CLI died before pod.json was written, or recorded by a podrun without cgroups).
+ */
+export function podCgroup(paths: Paths, key: string, record?: PodRecord): PlannedCgroup | undefined {
+  return record?.plan.cgroup ?? planCgroups(detectCgroups(), paths, key, []).pod;
+}
+
+/**
+ * Stops every process of the pod. Call with the pod lock held. A pod left frozen (by a commit
+ * that was SIGKILLed: the lock it held is free now) is thawed first, so its processes can handle
+ * their stop signal.
+ */
 export async function stopPod(record: PodRecord | undefined, pod: string, opts: StopOptions = {}): Promise<void> {
   const ops = opts.ops ?? defaultOps();
+  if (record?.plan.cgroup) thaw(record.plan.cgroup);
   const grace = opts.gracePeriodSeconds ?? record?.plan.terminationGracePeriodSeconds ?? 30;
   const { monitor, pause } = monitorProcesses(helper.readMonitorFile(record ? record.plan.dirs.lasting : pod));
   const liveContainers = (r: PodRecord) =>
@@ -174,7 +190,10 @@ export async function deletePodLocked(paths: Paths, key: string, opts: StopOptio
       /* the pod dir may be half gone; deleting goes on */
     }
   }
+  const cg = podCgroup(paths, key, record);
+  if (cg) thaw(cg);
   await stopPod(record, lastingPodDir(paths, key), opts);
+  if (cg) await removePodCgroup(cg, `pod/${key.slice(key.indexOf('_') + 1)}`);
   removePodDirs(paths, key, record);
   // Its processes are gone, and with them every file they could still write as those ids.
   if (!opts.keepUserNamespace) releaseUserNamespace(paths, key);

@@ -34,6 +34,11 @@ export interface PodrunNative {
   /** null when the attribute is absent (ENODATA). */
   lgetxattr(path: string, name: string): Buffer | null;
   llistxattr(path: string): string[];
+  /** The same on an open fd (not O_PATH): the attributes of exactly the object opened. */
+  fgetxattr(fd: number, name: string): Buffer | null;
+  flistxattr(fd: number): string[];
+  /** The target of the symlink an O_PATH|O_NOFOLLOW fd names (readlinkat(fd, "")). */
+  readlinkFd(fd: number): string;
   /** false when LOCK_NB was given and the lock is held elsewhere. */
   flock(fd: number, op: number): boolean;
   pidfdOpen(pid: number): number;

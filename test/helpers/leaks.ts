@@ -1,7 +1,11 @@
 // What a test may leak, as podrun's own objects only: mounts under the test's own directories,
-// podrun processes started since a snapshot, network namespaces. The rest of the host may
-// change while tests run (another program mounting something must not fail a test).
-import { readdirSync, readFileSync } from 'fs';
+// podrun processes started since a snapshot, network namespaces, the cgroups of the test root's
+// pods. The rest of the host may change while tests run (another program mounting something, or
+// another podrun root's pods, must not fail a test).
+import { readdirSync, readFileSync, rmdirSync } from 'fs';
+import { join } from 'path';
+import { CGROUP_PARENT, cgroupRootTag } from '../../src/plan/cgroup';
+import { parseMountinfo } from '../../src/runtime/cgroup/detect';
 
 export interface HostSnapshot {
   mounts: string[];
@@ -86,4 +90,40 @@ export function mountsDiff(before: HostSnapshot, dir: string): { added: string[]
     added: now.filter((m) => !before.mounts.includes(m)),
     removed: was.filter((m) => !now.includes(m)),
   };
+}
+
+/**
+ * The cgroup dirs of pods under podrun root `root` that exist now, in every cgroup v2 hierarchy
+ * and v1 freezer hierarchy of the host (whichever the pods used): `<mount>/podrun/<key>-<tag>`,
+ * the tag naming the root (src/plan/cgroup.ts).
+ */
+export function podrunCgroups(root: string): string[] {
+  const tag = `-${cgroupRootTag({ root })}`;
+  const mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .filter((m) => m.root === '/' && (m.fstype === 'cgroup2' || (m.fstype === 'cgroup' && m.superOptions.includes('freezer'))))
+    .map((m) => join(m.point, CGROUP_PARENT));
+  const out: string[] = [];
+  for (const m of mounts) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(m);
+    } catch {
+      continue; // no podrun cgroup in that hierarchy yet
+    }
+    for (const n of names) if (n.endsWith(tag)) out.push(join(m, n));
+  }
+  return out.sort();
+}
+
+/** rmdir of leaked cgroup dirs, children first, so a failed test leaves no cgroup on the host (best effort). */
+export function removeCgroups(dirs: string[]): void {
+  const rm = (d: string) => {
+    try {
+      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rm(join(d, e.name));
+      rmdirSync(d);
+    } catch {
+      /* busy or gone */
+    }
+  };
+  dirs.forEach(rm);
 }

@@ -90,7 +90,9 @@ describe('commit (integration)', function () {
   it('rejects bad input without changing anything', () => {
     expect(podrun(root, ['commit', 'cm/app']).code).to.equal(2);
     expect(podrun(root, ['commit', 'cm/app', 'Bad:Tag!']).code).to.equal(2);
-    expect(podrun(root, ['commit', '--pause', 'cm/app', 'x:1']).code).to.equal(2); // no --pause until containers have a freezer cgroup
+    const p = podrun(root, ['commit', '--pause=maybe', 'cm/app', 'x:1']);
+    expect(p.code).to.equal(2);
+    expect(p.stderr).to.match(/--pause is true or false, got "maybe"/);
     const n = podrun(root, ['commit', 'nopod/app', 'x:1']);
     expect(n.code).to.equal(1);
     expect(n.stderr).to.match(/pods "nopod" not found/);

@@ -3,12 +3,13 @@
 // (/proc/PID/ns, /proc/1/mountinfo) and from inside with `podrun-helper exec`.
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
 import { mountPoints } from '../helpers/leaks';
+import { detectCgroups } from '../../src/runtime/cgroup/detect';
 import { helperPath } from '../../src/runtime/helper/binary';
 import { encodeCapabilities, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
 import { DEFAULT_CAPABILITIES, defaultSecurity } from '../../src/plan/security';
@@ -306,6 +307,40 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(gone.code).to.equal(126);
     expect(gone.stderr).to.equal(`podrun-helper: seccomp: read ${join(sdir, 'missing.bpf')}: No such file or directory\n`);
     await stop(pod);
+  });
+
+  it('joins each `cgroup` dir first (the container) and --cgroup (exec); a dir that is no cgroup is refused (cgroup fstatfs EXDEV)', async function () {
+    const mount = detectCgroups(undefined, 'v2');
+    if (mount.driver !== 'v2') this.skip();
+    const cg = join(mount.mounts.unified, 'podrun', `helper-test-${process.pid}`);
+    for (const d of ['a', 'x']) mkdirSync(join(cg, d), { recursive: true });
+    try {
+      const self = ['sh', '-c', 'grep ^0:: /proc/self/cgroup; exec sleep 3600'];
+      const pod = await startPod({
+        containers: [
+          { name: 'in', args: self, extra: [['cgroup', join(cg, 'a')]] },
+          { name: 'notcg', args: SLEEP, extra: [['cgroup', base]] },
+          { name: 'nodir', args: SLEEP, extra: [['cgroup', join(cg, 'missing')]] },
+        ],
+      });
+      expect(pod.hs.failed.get('notcg')).to.equal(`cgroup fstatfs 18 ${base}`);
+      expect(pod.hs.failed.get('nodir')).to.equal(`cgroup open 2 ${join(cg, 'missing')}`);
+      await waitFor(() => pod.log('in').includes('0::'), 'the cgroup line');
+      expect(pod.log('in')).to.contain(`0::/podrun/helper-test-${process.pid}/a\n`);
+      const e = exec(pod, 'in', ['grep', '^0::', '/proc/self/cgroup'], ['--cgroup', join(cg, 'x')]);
+      expect(e.stdout).to.equal(`0::/podrun/helper-test-${process.pid}/x\n`);
+      const bad = exec(pod, 'in', ['true'], ['--cgroup', base]);
+      expect(bad.code).to.equal(126);
+      expect(bad.stderr).to.equal(`podrun-helper: cgroup: fstatfs ${base}: Invalid cross-device link\n`);
+      await stop(pod);
+    } finally {
+      for (const d of ['a', 'x', ''])
+        try {
+          rmdirSync(join(cg, d));
+        } catch {
+          /* a process is still in it: the test failed anyway */
+        }
+    }
   });
 
   it('gives each container its own PID namespace by default (the command is PID 1)', async () => {

@@ -140,6 +140,40 @@ describe('layerdiff', function () {
     expect(lstatSync(join(back, 'etc')).mtimeMs).to.equal(1500000000000);
   });
 
+  it('walks by fds: a symlink to a directory outside the tree is archived as itself and never followed; no fd is left open', async () => {
+    const src = join(root, 'src');
+    const outside = join(root, 'outside');
+    mkdirSync(join(src, 'x', 'dir'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'shadow'), 'host-secret\n');
+    writeFileSync(join(src, 'x', 'dir', 'shadow'), 'own\n');
+    symlinkSync(outside, join(src, 'x', 'link'));
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const got = await entries(await layerBytes(src));
+    expect(fds()).to.equal(before);
+    expect(got.map((e) => [e.h.name, e.h.type, e.h.linkname])).to.deep.equal([
+      ['x', 'dir', ''],
+      ['x/dir', 'dir', ''],
+      ['x/dir/shadow', 'file', ''],
+      ['x/link', 'symlink', outside],
+    ]);
+    expect(got.some((e) => e.body.includes('host-secret'))).to.equal(false);
+  });
+
+  it('refuses a file name that is not UTF-8, naming the file, and closes what it opened', async () => {
+    const src = join(root, 'src');
+    mkdirSync(join(src, 'd'), { recursive: true });
+    writeFileSync(Buffer.concat([Buffer.from(join(src, 'd', 'bad')), Buffer.from([0xff])]), 'x');
+    const before = readdirSync('/proc/self/fd').length;
+    const e = await layerBytes(src).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(e?.message).to.match(/d\/bad.*: the file name is not valid UTF-8/);
+    expect(readdirSync('/proc/self/fd').length).to.equal(before);
+  });
+
   it('refuses a file whose name would read as a whiteout', async () => {
     const src = join(root, 'src');
     mkdirSync(src);

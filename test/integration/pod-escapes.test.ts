@@ -9,6 +9,7 @@ import { haveBusybox } from '../helpers/busybox';
 import { isRoot, PODRUN } from '../helpers/cli';
 import { parseProbe } from '../helpers/probe';
 import { haveCompiler, staticProgram } from '../helpers/static-c';
+import { commitRace as runRace, exchangeTools, RaceSetup, raceSummary, racerManifest } from '../helpers/commit-race';
 import { logText, PodSuite, podManifest, setUpSuite, tearDownSuite, waitFor, waitStarted, writeManifest } from './pod-helpers';
 
 const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -20,6 +21,8 @@ const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
 
 /** Bounded here; bench/escapes/run.sh runs each race 100 times (PODRUN_RACE_TRIALS). */
 const TRIALS = Number(process.env.PODRUN_RACE_TRIALS ?? 30);
+/** Commits per commit race; bench/escapes/commit-race.sh runs 100. */
+const COMMITS = Number(process.env.PODRUN_RACE_TRIALS ?? 20);
 
 describe('containment: escapes found under attack (integration)', function () {
   this.timeout(600_000);
@@ -108,6 +111,58 @@ describe('containment: escapes found under attack (integration)', function () {
     expect(seen, 'B saw something other than D/real at its mountPath').to.deep.equal([]);
     // the race must have been run, not avoided: some applies did mount D/real
     expect(mounted).to.be.greaterThan(0);
+  });
+
+  describe("2. commit of a live container that swaps a directory for a symlink to the host's /etc", () => {
+    // test/helpers/commit-race.ts: PAIRS pairs /x/N/a (a directory holding the container's own
+    // `shadow`) and /x/N/b (a symlink to a host directory holding the host's `shadow`, a marker
+    // standing in for /etc/shadow), exchanged round and round while podrun commits.
+    const PAIRS = 16;
+    let race: RaceSetup | undefined;
+
+    before(function () {
+      if (!s) this.skip();
+      const hostEtc = join(host, 'hostetc');
+      const marker = `PODRUN-HOST-SECRET-${process.pid}-${Date.now()}`;
+      mkdirSync(hostEtc);
+      writeFileSync(join(hostEtc, 'shadow'), `root:${marker}:19000:0:99999:7:::\n`, { mode: 0o600 });
+      race = { root: s!.root, hostDir: host, targets: Array.from({ length: PAIRS }, () => hostEtc), secrets: [Buffer.from(marker)], run: (a) => s!.run(a) };
+    });
+
+    const startRacer = (pod: string): void => {
+      const f = writeManifest(join(s!.root, 'manifests'), `${pod}.yaml`, racerManifest(pod, exchangeTools(host), race!.targets));
+      const r = s!.run(['apply', '-f', f]);
+      expect(r.code, r.stderr).to.equal(0);
+      waitFor(() => s!.run(['exec', `${pod}/c`, '--', 'test', '-f', '/ready']).code === 0, 20_000, 'the racer to set up /x');
+    };
+    const commitRace = (pod: string, repo: string, flags: string[]) => runRace(race!, pod, repo, flags, COMMITS);
+    const summary = raceSummary;
+
+    it(`2a. --pause=false, the fd walk alone: no commit reads the host's file through the swapped symlink (${COMMITS} commits)`, async () => {
+      startRacer('racer');
+      const race = await commitRace('racer', 'race-nopause', ['--pause=false']);
+      expect(race.leaked, `commits whose layer holds the host's shadow (${summary(race)})`).to.deep.equal([]);
+      // a change the walk cannot archive is refused with a clear error (changed), nothing else fails
+      expect(race.other, `commits that failed otherwise (${summary(race)})`).to.deep.equal([]);
+      // the race was run, not avoided: without the freezer the layers mix moments of the swapping
+      expect(race.changed + new Set(race.inconsistent).size, `commits that saw the swap (${summary(race)})`).to.be.greaterThan(0);
+      expect(s!.run(['delete', 'pod', 'racer', '--now']).code).to.equal(0);
+    });
+
+    it(`2b. --pause (the default), the freezer alone: every layer is one consistent snapshot and the container runs on (${COMMITS} commits)`, async () => {
+      startRacer('racer-p');
+      const race = await commitRace('racer-p', 'race-pause', []);
+      expect(race.leaked, `commits whose layer holds the host's shadow (${summary(race)})`).to.deep.equal([]);
+      expect(race.other, `failed commits (${summary(race)})`).to.deep.equal([]);
+      expect(race.changed, 'commits that saw the container change').to.equal(0);
+      expect(race.inconsistent, 'commits whose layer is not one moment of the container').to.deep.equal([]);
+      expect(race.ok).to.equal(COMMITS);
+      // thawed after each commit: exec runs, and the swapping goes on
+      const r = s!.run(['exec', 'racer-p/c', '--', 'sh', '-c', 'a=$(ls -l /x/1); i=0; while [ "$(ls -l /x/1)" = "$a" ] && [ $i -lt 1000 ]; do i=$((i+1)); done; echo $i']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(Number(r.stdout.trim())).to.be.lessThan(1000);
+      expect(s!.run(['delete', 'pod', 'racer-p', '--now']).code).to.equal(0);
+    });
   });
 
   it('3. a device node planted in a hostPath is never usable: refused for type "" and Directory, nodev inside, usable only with type CharDevice', () => {

@@ -1,13 +1,13 @@
 // Shared set-up for the pod runtime integration suites: a private PODRUN_ROOT with busybox
 // imported, manifest writing, host-side views of container processes (/proc/PID/ns, /proc/PID/root),
-// and the leak check every suite runs after deleting its pods.
+// and the leak check every suite runs after deleting its pods (mounts, processes, cgroups).
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { makeBusyboxRootfs } from '../helpers/busybox';
 import { CliResult, podrun, PODRUN, tempRoot } from '../helpers/cli';
-import { mountsDiff, mountsUnder, newPodrunProcesses, snapshot, HostSnapshot } from '../helpers/leaks';
+import { mountsDiff, mountsUnder, newPodrunProcesses, podrunCgroups, removeCgroups, snapshot, HostSnapshot } from '../helpers/leaks';
 
 export interface PodSuite {
   root: string;
@@ -143,11 +143,14 @@ export function tearDownSuite(s: PodSuite | undefined, namespaces: string[] = ['
   })();
   const procs = newPodrunProcesses(s.baseline, s.root);
   const mounts = mountsUnder(s.root).filter((m) => !s.baseline.mounts.includes(m));
+  const cgroups = podrunCgroups(s.root);
+  removeCgroups(cgroups);
   s.cleanup();
   expect(errors, 'delete errors').to.deep.equal([]);
   expect(leftDirs, 'pod dirs left').to.deep.equal([]);
   expect(procs, 'processes left').to.deep.equal([]);
   expect(mounts, 'mounts left').to.deep.equal([]);
+  expect(cgroups, 'cgroups left').to.deep.equal([]);
 }
 
 /** Runs the CLI without blocking the event loop (for concurrent applies). */
@@ -179,17 +182,20 @@ export function deletePod(root: string, name: string): CliResult {
  * Teardown for suites that name their pods: deletes each of `pods` (with retries) and each of
  * `mayExist` (whose delete may fail: it need not have been created), removes the root, then
  * asserts every delete of `pods` succeeded, with `mayExist` non-empty that `get pods` listed
- * nothing after the deletes, and that no mount was added under the root and no podrun process
- * (helper, pause, or one mentioning the root) is left.
+ * nothing after the deletes, and that no mount was added under the root, no podrun process
+ * (helper, pause, or one mentioning the root) and no cgroup of the root's pods is left.
  */
 export function deletePodsAndCheckLeaks(s: PodSuite | undefined, pods: string[], mayExist: string[] = []): void {
   if (!s) return;
   const deletes = pods.map((name) => deletePod(s.root, name));
   for (const name of mayExist) deletePod(s.root, name);
   const rest = mayExist.length > 0 ? s.run(['get', 'pods', '-o', 'name']) : undefined;
+  const cgroups = podrunCgroups(s.root);
+  removeCgroups(cgroups);
   s.cleanup();
   for (const d of deletes) expect(d.code, d.stderr).to.equal(0);
   if (rest) expect(rest.stdout).to.equal('');
   expect(mountsDiff(s.baseline, s.root).added).to.deep.equal([]);
   expect(newPodrunProcesses(s.baseline, s.root)).to.deep.equal([]);
+  expect(cgroups, 'cgroups left').to.deep.equal([]);
 }

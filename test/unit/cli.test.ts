@@ -1,5 +1,6 @@
 // The CLI entry point: help is a result on stdout (exit 0), bad usage an error (exit 2).
 import { expect } from 'chai';
+import { parseArgs } from '../../src/cli/args';
 import { run } from '../../src/cli/main';
 import { podrun, tempRoot } from '../helpers/cli';
 
@@ -38,6 +39,20 @@ describe('cli entry point', () => {
     } finally {
       t.cleanup();
     }
+  });
+
+  it('a boolean option takes --NAME, --NAME=true and --NAME=false (docker style), the last one winning; another value is a usage error', () => {
+    const opts = { pause: { type: 'boolean' as const, short: 'p' }, m: { type: 'string' as const } };
+    const v = (args: string[]) => parseArgs(args, opts, 'u').values.pause;
+    expect(v([])).to.equal(undefined);
+    expect(v(['--pause'])).to.equal(true);
+    expect(v(['-p'])).to.equal(true);
+    expect(v(['--pause=true'])).to.equal(true);
+    expect(v(['--pause=false'])).to.equal(false);
+    expect(v(['--pause=false', '--pause'])).to.equal(true);
+    expect(v(['--pause', '--pause=false'])).to.equal(false);
+    expect(parseArgs(['--m=--pause=false', 'x'], opts, 'u').values).to.deep.equal({ m: '--pause=false' });
+    expect(() => parseArgs(['--pause=no'], opts, 'u')).to.throw(/--pause is true or false, got "no"/);
   });
 
   it('exits 2 for an unknown command or option', async () => {

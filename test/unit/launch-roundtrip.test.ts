@@ -52,10 +52,13 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
       ],
       stdin: true,
       tty: true,
+      cgroup: { driver: 'v2', path: '/podrun/default_all-1234abcd/a', dirs: { unified: '/sys/fs/cgroup/podrun/default_all-1234abcd/a' } },
       security: { ...defaultSecurity(), noNewPrivileges: true, seccomp: { profile: 'Localhost', localhostProfile: '/r/seccomp/audit.json' } },
     }),
     container('b', {
       user: { uid: 0, gid: 0, groups: [] },
+      // v1: one dir per hierarchy (the resources work adds more than the freezer)
+      cgroup: { driver: 'v1', path: '/podrun/default_all-1234abcd/b', dirs: { freezer: '/sys/fs/cgroup/freezer/podrun/default_all-1234abcd/b', pids: '/sys/fs/cgroup/pids/podrun/default_all-1234abcd/b' } },
       security: { ...defaultSecurity(), capabilities: [], devices: [{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }], readOnlyRootFilesystem: true, writableSysfs: true },
     }),
     container('c', { security: { ...defaultSecurity(), seccomp: { profile: 'Unconfined' } } }),

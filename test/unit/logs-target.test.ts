@@ -84,6 +84,15 @@ describe('exec: helper arguments (the plan\'s user, never resolved again)', () =
     expect(args).to.not.include('--no-new-privs');
   });
 
+  it("joins the command to the container's cgroup, in every hierarchy it is in (none in a record from before cgroups)", () => {
+    const cg = { driver: 'v1' as const, path: '/podrun/default_p-12345678/app', dirs: { freezer: '/sys/fs/cgroup/freezer/podrun/default_p-12345678/app', pids: '/sys/fs/cgroup/pids/podrun/default_p-12345678/app' } };
+    const c = container('app', { cgroup: cg });
+    expect(helperExecArgs(c, '/p', c.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] }).slice(-6)).to.deep.equal([
+      '--cgroup', cg.dirs.freezer, '--cgroup', cg.dirs.pids, '--', 'true',
+    ]);
+    expect(helperExecArgs(container('app'), '/p', c.user!, proc, { tty: false, stdin: false, env: [], command: ['true'] })).to.not.include('--cgroup');
+  });
+
   it('adds --tty/--stdin, TERM for a terminal, a default PATH, -w, and root when no user is planned', () => {
     const c = container('app', { env: [], user: { uid: 0, gid: 0, groups: [] }, workingDir: '' });
     const args = helperExecArgs(c, '/p', c.user!, proc, { tty: true, stdin: true, workdir: '/tmp', env: [], command: ['true'] });

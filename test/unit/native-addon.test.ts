@@ -2,7 +2,7 @@
 // surface as SyscallError with the errno code, and the non-throwing cases (flock would block,
 // absent xattr) return their documented values.
 import { expect } from 'chai';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { SyscallError } from '../../src/util/errors';
@@ -59,6 +59,26 @@ describe('native addon', () => {
     writeFileSync(f, '');
     expect(native().lgetxattr(f, 'user.podrun.none')).to.equal(null);
     expect(() => native().llistxattr(join(dir, 'missing'))).to.throw(SyscallError).with.property('code', 'ENOENT');
+  });
+
+  it('fd xattrs and readlinkFd: of the object opened; a bad fd is EBADF', () => {
+    const f = join(dir, 'fx');
+    writeFileSync(f, '');
+    const fd = openSync(f, 'r');
+    try {
+      expect(native().fgetxattr(fd, 'user.podrun.none')).to.equal(null);
+      expect(native().flistxattr(fd)).to.be.an('array');
+    } finally {
+      closeSync(fd);
+    }
+    symlinkSync('some/target', join(dir, 'lnk'));
+    const lfd = openSync(join(dir, 'lnk'), 0o10000000 /* O_PATH */ | constants.O_NOFOLLOW);
+    try {
+      expect(native().readlinkFd(lfd)).to.equal('some/target');
+    } finally {
+      closeSync(lfd);
+    }
+    expect(() => native().flistxattr(0x7ffffff0)).to.throw(SyscallError).with.property('code', 'EBADF');
   });
 
   it('spawnDetached: own session, stdio on /dev/null, fd 3 the pipe and nothing else, default signals', () => {

@@ -189,6 +189,7 @@ describe('seccomp: compiling at apply (runtime/seccomp.ts)', () => {
       images: {},
       imageAccounts: {},
       hostDevices: [],
+      cgroups: { driver: 'none', why: 'not needed here' },
       appArmor: false,
       pathKinds: {},
       hostResolvConf: '',

@@ -3,7 +3,7 @@
 // no winston, zod or js-yaml. The namespace work is podrun-helper's; Node only decides, then execs it.
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
-import { containerUser, pickContainer, requireRunningContainer } from '../../runtime/exec';
+import { containerUser, pickContainer, requireRunningContainer, thawLeftOverFreeze } from '../../runtime/exec';
 import { helper } from '../../runtime/helper';
 import { native } from '../../util/native';
 import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
@@ -41,6 +41,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     tty = false;
   }
   const proc = requireRunningContainer(rec.plan.name, container);
+  thawLeftOverFreeze(ctx.paths, rec, (m) => writeErr(`warning: ${m}\n`));
   const cmd = helper.execCommand(container, rec.plan.dirs.lasting, containerUser(container), proc, {
     tty,
     stdin,

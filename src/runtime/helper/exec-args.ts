@@ -35,7 +35,8 @@ export function execEnv(c: PlannedContainer, overrides: string[], tty: boolean):
 
 /**
  * `lastingDir` is the pod's, where apply wrote the container's seccomp program: exec runs under the
- * same filter and no_new_privs as the container. A record from before protocol 3 has neither.
+ * same filter and no_new_privs as the container, in its cgroup. A record from before protocol 3 has
+ * no filter settings, one from before protocol 4 no cgroup.
  */
 export function helperExecArgs(c: PlannedContainer, lastingDir: string, user: PlannedUser, proc: ProcessIdentity, o: ExecRequest): string[] {
   if (o.command.length === 0) throw new UsageError('no command given', 'put the command after --, e.g. podrun exec web -- sh');
@@ -50,6 +51,8 @@ export function helperExecArgs(c: PlannedContainer, lastingDir: string, user: Pl
   const program = c.security && seccompProgramFile(lastingDir, c.security);
   if (program) args.push('--seccomp', program);
   if (c.security?.noNewPrivileges) args.push('--no-new-privs');
+  // the container's cgroup, so commit's freeze and delete hold what exec runs too
+  for (const dir of Object.values(c.cgroup?.dirs ?? {})) args.push('--cgroup', dir);
   args.push('--', ...o.command);
   return args;
 }

@@ -44,6 +44,8 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   d.push(['lower', plan.dirs.init]);
   d.push(['upper', c.dirs.upper], ['work', c.dirs.work], ['rootfs', c.dirs.rootfs]);
   d.push(['log', containerLogFile(c.dirs.logDir)], ['state', c.dirs.stateFile]);
+  // joined first, so a freeze of the pod's cgroup holds the container from its first step
+  for (const dir of Object.values(c.cgroup?.dirs ?? {})) d.push(['cgroup', dir]);
   for (const m of c.mounts) {
     const v = volumes.get(m.volume);
     if (!v) throw new PodrunError(`internal: container ${c.name} mounts unknown volume ${m.volume}`);

@@ -29,8 +29,11 @@ export interface ContainerStateFile {
   error?: FailureRecord;
 }
 
-/** Versions this code reads: the current one, and 1 (no version field, same fields). */
-// 3: the same files, written before protocol 4 added the `userns` directive
+/**
+ * Versions this code reads: the current one, 1 (no version field, same fields) and 3 (protocol 4
+ * changed the launch file and exec's arguments, not these files: a pod started before an upgrade
+ * stays readable).
+ */
 const readable = (v: unknown) => v === undefined || v === 1 || v === 3 || v === NATIVE_PROTOCOL;
 
 function readVersioned<T extends { version?: number }>(path: string): T | undefined {

@@ -1,0 +1,49 @@
+/* Joining a cgroup: a write of "0" to its cgroup.procs moves the writer (cgroup v1 and v2 alike).
+   The directory is opened without following symlinks in its last component and checked to be
+   on a cgroup filesystem, so a launch file cannot make the helper write "0" somewhere else.  */
+#include "cgroup.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+int
+podrun_cgroup_open_procs (const char *dir, podrun_err_t *err)
+{
+  cleanup_close int dfd = -1;
+  struct statfs fs;
+  int fd;
+  dfd = open (dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    return podrun_fail (err, errno, "cgroup", "open", dir);
+  if (fstatfs (dfd, &fs) < 0)
+    return podrun_fail (err, errno, "cgroup", "fstatfs", dir);
+  if (fs.f_type != CGROUP2_SUPER_MAGIC && fs.f_type != CGROUP_SUPER_MAGIC)
+    return podrun_fail (err, EXDEV, "cgroup", "fstatfs", dir);
+  fd = openat (dfd, "cgroup.procs", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return podrun_fail (err, errno, "cgroup", "open", dir);
+  return fd;
+}
+
+int
+podrun_cgroup_join_fd (int procs_fd)
+{
+  ssize_t n;
+  do
+    n = write (procs_fd, "0", 1);
+  while (n < 0 && errno == EINTR);
+  return n == 1 ? 0 : -1;
+}
+
+int
+podrun_cgroup_join (const char *dir, podrun_err_t *err)
+{
+  cleanup_close int fd = podrun_cgroup_open_procs (dir, err);
+  if (fd < 0)
+    return -1;
+  if (podrun_cgroup_join_fd (fd) < 0)
+    return podrun_fail (err, errno, "cgroup", "write", dir);
+  return 0;
+}

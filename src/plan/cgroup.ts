@@ -1,0 +1,39 @@
+// Where a pod's cgroups go: `/podrun/<namespace>_<name>-<tag>` in every hierarchy the host
+// offers podrun (HostFacts.cgroups), and one directory per container below it (container names
+// are DNS labels: never a cgroup's own file name, which all have a dot). The tag is a hash of
+// podrun's root (PODRUN_ROOT), so pods of the same name in two roots on one host never share a
+// cgroup, and a leak check can tell one root's from another's. Pure.
+import { join } from 'path';
+import type { Paths } from '../util/paths';
+import { sha256Hex } from '../util/sha256';
+import type { HostCgroups, PlannedCgroup } from './types';
+
+/** The folder below each hierarchy's root that holds every podrun pod's cgroup. */
+export const CGROUP_PARENT = '/podrun';
+
+/** The 8 hex digits that name a podrun root in its pods' cgroup names. */
+export const cgroupRootTag = (paths: Pick<Paths, 'root'>) => sha256Hex(paths.root).slice(0, 8);
+
+function at(cgroups: Extract<HostCgroups, { mounts: unknown }>, path: string): PlannedCgroup {
+  const dirs: Record<string, string> = {};
+  for (const [name, mount] of Object.entries(cgroups.mounts)) dirs[name] = join(mount, path);
+  return { driver: cgroups.driver, path, dirs };
+}
+
+/** A directory name is at most 255 bytes (NAME_MAX); a key is up to 317: long ones end in a hash of the whole. */
+function cgroupName(key: string, tag: string): string {
+  const full = `${key}-${tag}`;
+  return full.length <= 255 ? full : `${key.slice(0, 237)}-${sha256Hex(key).slice(0, 8)}-${tag}`;
+}
+
+/** The pod's cgroup and each container's; none when the host has no hierarchy podrun can use. */
+export function planCgroups(
+  cgroups: HostCgroups,
+  paths: Pick<Paths, 'root'>,
+  key: string,
+  containers: readonly string[],
+): { pod?: PlannedCgroup; containers: Record<string, PlannedCgroup> } {
+  if (cgroups.driver === 'none') return { containers: {} };
+  const podPath = `${CGROUP_PARENT}/${cgroupName(key, cgroupRootTag(paths))}`;
+  return { pod: at(cgroups, podPath), containers: Object.fromEntries(containers.map((c) => [c, at(cgroups, `${podPath}/${c}`)])) };
+}
