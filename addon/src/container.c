@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "mounts.h"
 #include "seccomp.h"
+#include "userns.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -160,7 +161,7 @@ bind_console (int slave, int sync_fd)
 }
 
 static void __attribute__ ((noreturn)) container_child (const struct podrun_pod *pod, const struct podrun_container *c,
-                                                        int pause_pidfd, const struct child_fds *f)
+                                                        int pause_pidfd, int userns_fd, const struct child_fds *f)
 {
   podrun_err_t err;
   sigset_t none;
@@ -183,7 +184,14 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
   /* Not the session keyring of the CLI that started the pod (a login session's keys).  */
   if (podrun_new_session_keyring () < 0)
     fail (f->sync, errno, "keyring", "keyctl", NULL);
-  if (podrun_mount_container (pod, c, &err) < 0)
+  /* hostUsers: false: what is made in the root from here on is the pod root's (userns.h).  */
+  if (userns_fd >= 0)
+    {
+      if (podrun_userns_setup_creds (&err) < 0)
+        podrun_sync_fail (f->sync, &err);
+      podrun_userns_fsids (pod->userns_host);
+    }
+  if (podrun_mount_container (pod, c, userns_fd, &err) < 0)
     podrun_sync_fail (f->sync, &err);
 
   rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -217,6 +225,10 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
   if (f->tty && ioctl (0, TIOCSCTTY, 0) < 0)
     fail (f->sync, errno, "stdio", "ioctl", "TIOCSCTTY");
 
+  /* Every mount is made: give up the host's privileges.  Joining the user namespace gives a
+     full bounding set again, so it comes before the caps are limited.  */
+  if (userns_fd >= 0 && podrun_userns_join (userns_fd, "user", &err) < 0)
+    podrun_sync_fail (f->sync, &err);
   if (c->caps != ~0ULL && podrun_limit_caps (c->caps) < 0)
     fail (f->sync, errno, "caps", "prctl", NULL);
   /* Without no_new_privs the kernel installs a filter only for a process with CAP_SYS_ADMIN in
@@ -231,6 +243,8 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
     fail (f->sync, errno, "user", "setgid", NULL);
   if (setuid (c->uid) < 0)
     fail (f->sync, errno, "user", "setuid", NULL);
+  if (podrun_check_ids (c->uid, c->gid) < 0)
+    fail (f->sync, errno, "user", "getresuid", "(the ids did not change: does the seccomp profile fake setuid?)");
 
   /* The monitor blocks signals for its signalfd and ignores SIGPIPE; both survive execve.  */
   sigemptyset (&none);
@@ -390,7 +404,7 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
 
   pid = podrun_clone3 (clone_flags, &pidfd);
   if (pid == 0)
-    container_child (pod, c, ctx->pause_pidfd, &f);
+    container_child (pod, c, ctx->pause_pidfd, ctx->userns_fd, &f);
   if (pod->pid == PODRUN_NS_POD && setns (ctx->host_pidns, CLONE_NEWPID) < 0)
     podrun_log ("cannot return to the host PID namespace: errno %d", errno);
   if (pid < 0)

@@ -8,6 +8,7 @@ struct podrun_spawn_ctx
   int pause_pidfd; /* pins the pause process: its namespaces are joined through it */
   int host_pidns;  /* the monitor's own PID namespace, to return to after `ns pid pod` */
   int devnull;
+  int userns_fd; /* the pod's user namespace (hostUsers: false), else -1 */
 };
 
 /* What a started container's setup still holds until podrun_container_finish.  */

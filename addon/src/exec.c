@@ -19,6 +19,7 @@
 #include "container.h"
 #include "protocol.h"
 #include "seccomp.h"
+#include "userns.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -214,8 +215,8 @@ differing_namespaces (pid_t pid)
   {
     const char *name;
     int flag;
-  } all[] = { { "mnt", CLONE_NEWNS },  { "pid", CLONE_NEWPID }, { "net", CLONE_NEWNET },
-              { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP } };
+  } all[] = { { "mnt", CLONE_NEWNS },  { "pid", CLONE_NEWPID },       { "net", CLONE_NEWNET },  { "ipc", CLONE_NEWIPC },
+              { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP }, { "user", CLONE_NEWUSER } };
   int flags = 0;
   size_t i;
   for (i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -314,6 +315,8 @@ static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, in
     child_fail (sync_fd, errno, "user", "setgid", NULL);
   if (setuid (o->uid) < 0)
     child_fail (sync_fd, errno, "user", "setuid", NULL);
+  if (podrun_check_ids (o->uid, o->gid) < 0)
+    child_fail (sync_fd, errno, "user", "getresuid", "(the ids did not change: does the seccomp profile fake setuid?)");
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);
@@ -469,8 +472,13 @@ podrun_exec_main (int argc, char **argv)
   if (!(flags & CLONE_NEWNS))
     return podrun_fail (&err, EPERM, "exec", "setns", "(target shares the host mount namespace: not a container)"),
            die (&err);
-  if (setns (pidfd, flags) < 0)
+  /* The pod's user namespace (hostUsers: false) last: the container's mount and PID
+     namespaces are the host user namespace's, joined while this process still has its
+     privileges there.  */
+  if (setns (pidfd, flags & ~CLONE_NEWUSER) < 0)
     return podrun_fail (&err, errno, "exec", "setns", NULL), die (&err);
+  if ((flags & CLONE_NEWUSER) && podrun_userns_join (pidfd, "exec", &err) < 0)
+    return die (&err);
 
   if (o.tty)
     {

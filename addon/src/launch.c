@@ -237,6 +237,7 @@ static const struct directive
   { "hostbindsub", 6, 1 },
   { "nonewprivs", 1, 1 },
   { "seccomp", 1, 1 },
+  { "userns", 2, 0 },
   { "cgroup", 1, 1 },
 };
 
@@ -341,6 +342,17 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
       pod->sysctls[pod->n_sysctls].name = a[0];
       pod->sysctls[pod->n_sysctls++].value = a[1];
     }
+  else if (strcmp (d, "userns") == 0)
+    {
+      /* Host root (0) is never mapped, and the last id must stay below (uid_t) -1.  */
+      unsigned long long len;
+      if (podrun_parse_ull (a[0], 0xfffffffeULL, &v) < 0 || v == 0)
+        return invalid (err, d, a[0]);
+      if (podrun_parse_ull (a[1], 0xfffffffeULL, &len) < 0 || len == 0 || v + len > 0xffffffffULL)
+        return invalid (err, d, a[1]);
+      pod->userns_host = (unsigned long) v;
+      pod->userns_len = (unsigned long) len;
+    }
   else if (strcmp (d, "tmpfs") == 0)
     {
       unsigned long long g;
@@ -372,7 +384,7 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
     {
       if (!valid_abs_path (a[0]) || strchr (a[0], ':') || strchr (a[0], ','))
         return invalid (err, d, a[0]);
-      if (c->n_lowers >= 500 || grow ((void **) &c->lowers, c->n_lowers, sizeof *c->lowers) < 0)
+      if (c->n_lowers >= PODRUN_MAX_LOWERS || grow ((void **) &c->lowers, c->n_lowers, sizeof *c->lowers) < 0)
         return invalid (err, d, a[0]);
       c->lowers[c->n_lowers++] = a[0];
     }
@@ -617,6 +629,12 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
      runs, as the kubelet's does).  */
   if (!pod->key || !pod->poddir)
     return invalid (err, !pod->key ? "key" : "poddir", file);
+  /* The pod's user namespace owns its network, IPC and UTS namespaces: none may be the host's
+     (Kubernetes forbids hostNetwork, hostIPC and hostPID with hostUsers: false).  */
+  if (pod->userns_len
+      && (pod->net != PODRUN_NS_POD || pod->ipc != PODRUN_NS_POD || pod->uts != PODRUN_NS_POD
+          || pod->pid == PODRUN_NS_HOST))
+    return invalid (err, "userns", "(a host namespace with a user namespace)");
   if (!pod->hostname)
     pod->hostname = pod->key;
   return 0;
@@ -729,6 +747,12 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
   DUMP (d, "ns", "uts", ns_name (pod->uts));
   DUMP (d, "ns", "pid", ns_name (pod->pid));
   DUMP (d, "poddir", pod->poddir);
+  if (pod->userns_len)
+    {
+      podrun_fmt_ulong (a, pod->userns_host);
+      podrun_fmt_ulong (b, pod->userns_len);
+      DUMP (d, "userns", a, b);
+    }
   for (i = 0; i < pod->n_denied; i++)
     DUMP (d, "denyhostpath", pod->denied[i]);
   for (i = 0; i < pod->n_denied_devices; i++)

@@ -70,6 +70,9 @@ enum podrun_ctr_status
   PODRUN_CTR_START_ERROR
 };
 
+/* Image layers a container may stack (plus the init layer: `lower` directives).  */
+#define PODRUN_MAX_LOWERS 500
+
 struct podrun_container
 {
   const char *name, *upper, *work, *rootfs, *log, *state, *cwd;
@@ -127,6 +130,9 @@ struct podrun_pod
   const char *key, *hostname, *poddir, *shm_dir;
   unsigned long long shm_size;
   enum podrun_ns_mode net, ipc, uts, pid;
+  /* hostUsers: false: container ids 0..USERNS_LEN-1 are host ids USERNS_HOST.. (uids and gids
+     alike); USERNS_LEN 0 = the host user namespace.  */
+  unsigned long userns_host, userns_len;
   struct podrun_tmpfs *tmpfs;
   size_t n_tmpfs;
   /* A hostPath source whose real path is, is below or is above one of these is refused;

@@ -582,6 +582,7 @@ podrun_monitor_main (int argc, char **argv)
     }
   podrun_log ("monitor %d for pod %s", (int) getpid (), m.pod.key);
 
+  ctx.userns_fd = -1;
   ctx.devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   ctx.host_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   {
@@ -593,7 +594,7 @@ podrun_monitor_main (int argc, char **argv)
         handshake_error (&m, "error ", &err);
         return 1;
       }
-    if (podrun_pause_spawn (&m.pod, self_exe, &m.pause_pid, &m.pause_pidfd, &err) < 0)
+    if (podrun_pause_spawn (&m.pod, self_exe, &m.pause_pid, &m.pause_pidfd, &ctx.userns_fd, &err) < 0)
       {
         log_error ("pause", &err);
         handshake_error (&m, "error ", &err);

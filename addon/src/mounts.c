@@ -2,6 +2,7 @@
    target is an fd resolved inside the root with openat2, never a path string the container could
    race with a symlink (CVE-2021-30465).  */
 #include "mounts.h"
+#include "userns.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 
 #define MNT_NOSUID_NODEV_NOEXEC (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
@@ -215,13 +218,15 @@ podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err)
 }
 
 int
-podrun_enter_empty_root (podrun_err_t *err)
+podrun_empty_root (podrun_err_t *err)
 {
   const char *opts[] = { "mode", "0555", "size", "4k", "nr_inodes", "1", NULL };
-  cleanup_close int mfd
-      = create_fs ("tmpfs", opts, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "pause-root", "tmpfs", err);
-  if (mfd < 0)
-    return -1;
+  return create_fs ("tmpfs", opts, MNT_NOSUID_NODEV_NOEXEC | MOUNT_ATTR_RDONLY, "pause-root", "tmpfs", err);
+}
+
+int
+podrun_enter_root (int mfd, podrun_err_t *err)
+{
   if (fchdir (mfd) < 0)
     return podrun_fail (err, errno, "pause-root", "fchdir", "tmpfs");
   if (chroot (".") < 0)
@@ -229,26 +234,98 @@ podrun_enter_empty_root (podrun_err_t *err)
   return 0;
 }
 
+int
+podrun_enter_empty_root (podrun_err_t *err)
+{
+  cleanup_close int mfd = podrun_empty_root (err);
+  if (mfd < 0)
+    return -1;
+  return podrun_enter_root (mfd, err);
+}
+
+/* hostUsers: false: every layer is an idmapped copy of its dir, given to overlay by fd
+   (lowerdir+, upperdir and workdir take fds since Linux 6.13): the shared image layers stay as
+   they are on disk, their files show with their image owners inside the pod, and what the
+   container writes is stored in the upper dir with container ids too.  Upper and work must be
+   one mount, so their common parent (the container's dir) is idmapped once.  The detached
+   trees must stay open until the overlay is created (closing one unmounts it): HELD gets them,
+   HELD_MAX >= n_lowers + 1.  */
+static int
+overlay_idmapped_layers (int fsfd, const struct podrun_container *c, int userns_fd, int *held, size_t *n_held,
+                         podrun_err_t *err)
+{
+  char parent[PATH_MAX];
+  const char *slash = strrchr (c->upper, '/');
+  size_t i, plen = slash ? (size_t) (slash - c->upper) : 0;
+  cleanup_close int up = -1, wk = -1;
+  int tree;
+  for (i = c->n_lowers; i > 0; i--)
+    {
+      int layer = open_tree (AT_FDCWD, c->lowers[i - 1], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+      if (layer >= 0)
+        held[(*n_held)++] = layer;
+      if (layer < 0)
+        return podrun_fail (err, errno, "rootfs", "open_tree", c->lowers[i - 1]);
+      if (podrun_idmap_tree (layer, userns_fd, 0, "rootfs", c->lowers[i - 1], err) < 0)
+        return -1;
+      if (fsconfig (fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, layer) < 0)
+        return podrun_fail (err, errno, "rootfs", "fsconfig", c->lowers[i - 1]);
+    }
+  if (plen == 0 || plen >= sizeof parent || strncmp (c->work, c->upper, plen) != 0 || c->work[plen] != '/'
+      || strchr (c->work + plen + 1, '/') != NULL)
+    return podrun_fail (err, EINVAL, "rootfs", "fsconfig", c->work);
+  memcpy (parent, c->upper, plen);
+  parent[plen] = '\0';
+  tree = open_tree (AT_FDCWD, parent, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+  if (tree < 0)
+    return podrun_fail (err, errno, "rootfs", "open_tree", parent);
+  held[(*n_held)++] = tree;
+  if (podrun_idmap_tree (tree, userns_fd, 0, "rootfs", parent, err) < 0)
+    return -1;
+  up = openat (tree, c->upper + plen + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  wk = openat (tree, c->work + plen + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (up < 0 || wk < 0)
+    return podrun_fail (err, errno, "rootfs", "openat", up < 0 ? c->upper : c->work);
+  if (fsconfig (fsfd, FSCONFIG_SET_FD, "upperdir", NULL, up) < 0)
+    return podrun_fail (err, errno, "rootfs", "fsconfig", c->upper);
+  if (fsconfig (fsfd, FSCONFIG_SET_FD, "workdir", NULL, wk) < 0)
+    return podrun_fail (err, errno, "rootfs", "fsconfig", c->work);
+  return 0;
+}
+
 /* lowerdir+ takes one layer per call (Linux 6.8), top first, so neither the page-size limit of
    mount(2) data nor `:` in paths is a concern.  */
 static int
-mount_overlay (const struct podrun_container *c, podrun_err_t *err)
+mount_overlay (const struct podrun_container *c, int userns_fd, podrun_err_t *err)
 {
   cleanup_close int fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
   cleanup_close int target = -1;
-  int mfd;
-  size_t i;
+  int mfd, held[PODRUN_MAX_LOWERS + 1], ret;
+  size_t i, n_held = 0;
   if (fsfd < 0)
     return podrun_fail (err, errno, "rootfs", "fsopen", c->rootfs);
-  for (i = c->n_lowers; i > 0; i--)
-    if (fsconfig (fsfd, FSCONFIG_SET_STRING, "lowerdir+", c->lowers[i - 1], 0) < 0)
-      return podrun_fail (err, errno, "rootfs", "fsconfig", c->lowers[i - 1]);
-  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "upperdir", c->upper, 0) < 0)
-    return podrun_fail (err, errno, "rootfs", "fsconfig", c->upper);
-  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "workdir", c->work, 0) < 0)
-    return podrun_fail (err, errno, "rootfs", "fsconfig", c->work);
-  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return podrun_fail (err, errno, "rootfs", "fsconfig", c->rootfs);
+  if (userns_fd >= 0)
+    {
+      ret = overlay_idmapped_layers (fsfd, c, userns_fd, held, &n_held, err);
+      if (ret == 0 && fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        ret = podrun_fail (err, errno, "rootfs", "fsconfig", c->rootfs);
+      for (i = 0; i < n_held; i++)
+        close (held[i]);
+      if (ret < 0)
+        return -1;
+    }
+  else
+    {
+      for (i = c->n_lowers; i > 0; i--)
+        if (fsconfig (fsfd, FSCONFIG_SET_STRING, "lowerdir+", c->lowers[i - 1], 0) < 0)
+          return podrun_fail (err, errno, "rootfs", "fsconfig", c->lowers[i - 1]);
+      if (fsconfig (fsfd, FSCONFIG_SET_STRING, "upperdir", c->upper, 0) < 0)
+        return podrun_fail (err, errno, "rootfs", "fsconfig", c->upper);
+      if (fsconfig (fsfd, FSCONFIG_SET_STRING, "workdir", c->work, 0) < 0)
+        return podrun_fail (err, errno, "rootfs", "fsconfig", c->work);
+      if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return podrun_fail (err, errno, "rootfs", "fsconfig", c->rootfs);
+    }
   /* nodev: a device node shipped in an image layer must not open the host's disks (there is no
      device cgroup yet); the real devices are bound into /dev separately.  */
   mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
@@ -405,7 +482,7 @@ bind_device (int devfd, const struct podrun_device *dv, podrun_err_t *err)
 }
 
 static int
-mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int rootfd, podrun_err_t *err)
+mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int rootfd, int userns_fd, podrun_err_t *err)
 {
   static const char *const links[][2] = { { "pts/ptmx", "ptmx" },
                                           { "/proc/self/fd", "fd" },
@@ -457,6 +534,9 @@ mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int r
       if (src < 0)
         return podrun_fail (err, errno, "dev", "open", pod->shm_dir);
       shmfd = clone_tree (src, 0, "dev", pod->shm_dir, err);
+      /* made by the pause as host root: its root (1777) shows as the pod's root  */
+      if (shmfd >= 0 && userns_fd >= 0 && podrun_idmap_tree (shmfd, userns_fd, 0, "dev", pod->shm_dir, err) < 0)
+        return -1;
     }
   else if (pod->ipc == PODRUN_NS_HOST)
     {
@@ -483,6 +563,117 @@ path_overlaps (const char *real, const char *dir)
   if (r >= d && strncmp (real, dir, d) == 0 && (real[d] == '\0' || real[d] == '/'))
     return 1;
   return d > r && strncmp (dir, real, r) == 0 && dir[r] == '/';
+}
+
+/* Kernel filesystems that reach past the host's files: a procfs (every host process's root and
+   memory), sysfs, nsfs, bpffs, debugfs, tracefs, securityfs, efivarfs.  The deny list works on
+   paths; these are refused wherever they are mounted.  */
+static const struct
+{
+  const char *name;
+  long magic;
+} PSEUDO_FS[] = { { "proc", 0x9fa0 },           { "sysfs", 0x62656572 },          { "nsfs", 0x6e736673 },
+                  { "bpf", (long) 0xcafe4a11 }, { "debugfs", 0x64626720 },        { "tracefs", 0x74726163 },
+                  { "securityfs", 0x73636673 }, { "efivarfs", (long) 0xde5e81e4 } };
+
+static int
+pseudo_fs_magic (long magic)
+{
+  size_t i;
+  for (i = 0; i < sizeof PSEUDO_FS / sizeof PSEUDO_FS[0]; i++)
+    if ((magic & 0xffffffffL) == (PSEUDO_FS[i].magic & 0xffffffffL))
+      return 1;
+  return 0;
+}
+
+static int
+pseudo_fs_name (const char *name)
+{
+  size_t i;
+  for (i = 0; i < sizeof PSEUDO_FS / sizeof PSEUDO_FS[0]; i++)
+    if (strcmp (name, PSEUDO_FS[i].name) == 0)
+      return 1;
+  return 0;
+}
+
+/* Undoes mountinfo's octal escapes (\040 for a space) in place.  */
+static void
+mountinfo_unescape (char *s)
+{
+  char *out = s;
+  for (; *s; s++)
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
+      {
+        *out++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+        s += 3;
+      }
+    else
+      *out++ = *s;
+  *out = '\0';
+}
+
+/* One mountinfo line: fails when its mount point is below REAL and its type is a PSEUDO_FS.  */
+static int
+check_submount (char *line, const char *real, podrun_err_t *err)
+{
+  char *field[5], *dash, *type, *p = line;
+  size_t i, r = strlen (real);
+  for (i = 0; i < 5; i++)
+    {
+      field[i] = p;
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return 0;
+      *p++ = '\0';
+    }
+  dash = strstr (p, " - ");
+  if (dash == NULL)
+    return 0;
+  type = dash + 3;
+  if ((p = strchr (type, ' ')) != NULL)
+    *p = '\0';
+  mountinfo_unescape (field[4]);
+  if (!pseudo_fs_name (type))
+    return 0;
+  if (strcmp (real, "/") == 0 || (strncmp (field[4], real, r) == 0 && field[4][r] == '/'))
+    return podrun_fail (err, EACCES, "volume", "hostpath-submount", field[4]);
+  return 0;
+}
+
+/* The source is bound recursively, as Kubernetes binds a hostPath: no mount below it may be one
+   of the kernel filesystems refused above.  Host mounts only change by host root, so the
+   kernel's table read now is the table cloned next.  Streams the file with a fixed buffer
+   (child-safe: no allocation).  */
+static int
+check_submounts (const char *real, podrun_err_t *err)
+{
+  static char buf[65536];
+  size_t have = 0;
+  cleanup_close int fd = open ("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return podrun_fail (err, errno, "volume", "open", "/proc/self/mountinfo");
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + have, sizeof buf - 1 - have);
+      char *line = buf, *nl;
+      if (n < 0)
+        return podrun_fail (err, errno, "volume", "read", "/proc/self/mountinfo");
+      have += (size_t) n;
+      buf[have] = '\0';
+      while ((nl = strchr (line, '\n')) != NULL)
+        {
+          *nl = '\0';
+          if (check_submount (line, real, err) < 0)
+            return -1;
+          line = nl + 1;
+        }
+      have -= (size_t) (line - buf);
+      memmove (buf, line, have);
+      if (n == 0)
+        return have ? check_submount (buf, real, err) : 0;
+      if (have == sizeof buf - 1)
+        return podrun_fail (err, E2BIG, "volume", "read", "/proc/self/mountinfo");
+    }
 }
 
 static int
@@ -535,6 +726,15 @@ open_host_source (const struct podrun_pod *pod, const struct podrun_bind *b, str
   for (i = 0; i < n_denied; i++)
     if (path_overlaps (real, denied[i]))
       return podrun_fail (err, EACCES, "volume", "hostpath", real);
+  {
+    struct statfs fs;
+    if (fstatfs (fd, &fs) < 0)
+      return podrun_fail (err, errno, "volume", "fstatfs", b->source);
+    if (pseudo_fs_magic ((long) fs.f_type))
+      return podrun_fail (err, EACCES, "volume", "hostpath-fs", real);
+  }
+  if (check_submounts (real, err) < 0)
+    return -1;
   if (fstat (fd, st) < 0)
     return podrun_fail (err, errno, "volume", "fstat", b->source);
   if (!kind_matches (b->host, st->st_mode))
@@ -551,7 +751,7 @@ open_host_source (const struct podrun_pod *pod, const struct podrun_bind *b, str
 }
 
 static int
-mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind *b, podrun_err_t *err)
+mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind *b, int userns_fd, podrun_err_t *err)
 {
   cleanup_close int src = -1, vol = -1, target = -1, tree = -1;
   struct stat st;
@@ -576,7 +776,15 @@ mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind
          a directory, as the kubelet does.  */
       src = podrun_openat2 (vol, b->subpath, O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
       if (src < 0 && errno == ENOENT && !b->is_file)
-        src = podrun_mkdir_beneath (vol, b->subpath, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, "volume", err);
+        {
+          /* In the volume as it is on the host, which the pod sees through an idmapped mount:
+             made as host root, it shows as the pod's root.  */
+          if (userns_fd >= 0)
+            podrun_userns_fsids (0);
+          src = podrun_mkdir_beneath (vol, b->subpath, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, "volume", err);
+          if (userns_fd >= 0)
+            podrun_userns_fsids (pod->userns_host);
+        }
       else if (src < 0)
         return podrun_fail (err, errno, "volume", "openat2", b->subpath);
       if (src < 0)
@@ -605,24 +813,30 @@ mount_volume (const struct podrun_pod *pod, int rootfd, const struct podrun_bind
   /* nodev unless the plan asked for a device: a node planted inside a volume stays unusable.  */
   if (seal_volume (tree, !device, b->dest, err) < 0)
     return -1;
+  /* hostUsers: false: as Kubernetes does, the volume shows its files with their owners on the
+     host, and what the pod writes is stored with its container ids.  */
+  if (userns_fd >= 0 && podrun_idmap_tree (tree, userns_fd, 1, "volume", b->dest, err) < 0)
+    return -1;
   return attach (tree, target, "volume", b->dest, err);
 }
 
 int
-podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, podrun_err_t *err)
+podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, int userns_fd,
+                        podrun_err_t *err)
 {
   cleanup_close int rootfd = -1;
   size_t i;
 
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     return podrun_fail (err, errno, "mount-namespace", "mount", "/");
-  rootfd = mount_overlay (c, err);
+  rootfd = mount_overlay (c, userns_fd, err);
   if (rootfd < 0)
     return -1;
-  if (mount_proc (rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, err) < 0 || mount_sys (rootfd, c, err) < 0)
+  if (mount_proc (rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, userns_fd, err) < 0
+      || mount_sys (rootfd, c, err) < 0)
     return -1;
   for (i = 0; i < c->n_binds; i++)
-    if (mount_volume (pod, rootfd, &c->binds[i], err) < 0)
+    if (mount_volume (pod, rootfd, &c->binds[i], userns_fd, err) < 0)
       return -1;
 
   /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only

@@ -15,10 +15,17 @@ int podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err);
    there.  chroot, not pivot_root: the pod's mount namespace keeps its root for the containers
    that join it.  */
 int podrun_enter_empty_root (podrun_err_t *err);
+/* The same in two steps, for the pause of a pod with a user namespace: the tmpfs is made while
+   the process still has the host's privileges (the pod mount namespace is the host user
+   namespace's), entered (chroot) after it joined its own user namespace.  */
+int podrun_empty_root (podrun_err_t *err);
+int podrun_enter_root (int mfd, podrun_err_t *err);
 
 /* In a container child, inside its private copy of the pod mount namespace: overlay rootfs,
-   /proc, /dev, /sys, volumes, then pivot_root into it.  */
-int podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, podrun_err_t *err);
+   /proc, /dev, /sys, volumes, then pivot_root into it.  USERNS_FD (hostUsers: false, else -1):
+   layers and volumes are idmapped with it; the caller has made its fsuid the pod's root.  */
+int podrun_mount_container (const struct podrun_pod *pod, const struct podrun_container *c, int userns_fd,
+                            podrun_err_t *err);
 
 /* mkdir -p of PATH under DIRFD, resolved with RESOLVE (RESOLVE_IN_ROOT or RESOLVE_BENEATH, plus
    extra flags) so a symlink can never lead outside; the last component is created as a file

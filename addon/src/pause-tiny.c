@@ -12,6 +12,7 @@
 #define SIGCHLD 17
 #define WNOHANG 1
 #define PR_SET_NAME 15
+#define PR_SET_DUMPABLE 4
 
 static long
 sys4 (long n, long a, long b, long c, long d)
@@ -39,6 +40,9 @@ _start (void)
 {
   unsigned long all = ~0UL;
   long info[16];
+  /* Not dumpable: only CAP_SYS_PTRACE may look at or attach to it, not a container root that
+     took the pause's uid with CAP_SETUID (security.md, the pause process).  */
+  sys4 (__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0);
   sys4 (__NR_rt_sigprocmask, SIG_BLOCK, (long) &all, 0, sizeof all);
   sys4 (__NR_prctl, PR_SET_NAME, (long) "podrun-pause", 0, 0);
   for (;;)

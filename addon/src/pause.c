@@ -3,11 +3,13 @@
    `podrun-helper pause`, which only waits.  Modelled on kubernetes build/pause/linux/pause.c.  */
 #include "pause.h"
 #include "mounts.h"
+#include "userns.h"
 
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/sched.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -62,14 +64,14 @@ set_sysctls (const struct podrun_pod *pod, podrun_err_t *err)
    privilege: it only waits and reaps, and the monitor signals it as root.  */
 #define PAUSE_ID 65535
 static int
-seal_pause (podrun_err_t *err)
+seal_pause (int root_fd, podrun_err_t *err)
 {
   cleanup_close int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0)
     return podrun_fail (err, errno, "pause", "open", "/dev/null");
   if (dup2 (null, 0) < 0 || dup2 (null, 1) < 0 || dup2 (null, 2) < 0)
     return podrun_fail (err, errno, "pause", "dup2", "/dev/null");
-  if (podrun_enter_empty_root (err) < 0)
+  if ((root_fd >= 0 ? podrun_enter_root (root_fd, err) : podrun_enter_empty_root (err)) < 0)
     return -1;
   if (podrun_limit_caps (0) < 0)
     return podrun_fail (err, errno, "pause", "prctl", "PR_CAPBSET_DROP");
@@ -84,14 +86,44 @@ seal_pause (podrun_err_t *err)
   return 0;
 }
 
-static void __attribute__ ((noreturn)) pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd)
+/* hostUsers: false.  The pod mount namespace (and a pod PID namespace) were made by clone3 and
+   stay the host user namespace's, so only podrun, as host root, ever changes a mount in them.
+   Now the user namespace, with the network, IPC and UTS namespaces it owns (created first in
+   one unshare, so it owns the others): the monitor writes its maps (sync 0u), then this process
+   becomes the pod's root.  ROOT_FD: the empty root, made while it still could.  */
+static int
+enter_user_namespace (const int userns_sync[2], int *root_fd, podrun_err_t *err)
+{
+  char go = 0;
+  *root_fd = podrun_empty_root (err);
+  if (*root_fd < 0)
+    return -1;
+  if (unshare (CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+    return podrun_fail (err, errno, "userns", "unshare", NULL);
+  /* sync 0u. (pause) ask for the maps, wait for them  */
+  if (write (userns_sync[1], "u", 1) != 1)
+    return podrun_fail (err, errno, "userns", "write", NULL);
+  if (read (userns_sync[0], &go, 1) != 1 || go != 'g')
+    return podrun_fail (err, EPROTO, "userns", "read", NULL);
+  if (setresgid (0, 0, 0) < 0)
+    return podrun_fail (err, errno, "userns", "setresgid", NULL);
+  if (setresuid (0, 0, 0) < 0)
+    return podrun_fail (err, errno, "userns", "setresuid", NULL);
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd, const int userns_sync[2])
 {
   static char *const argv[] = { "podrun-helper", "pause", NULL };
   static char *const envp[] = { NULL };
   podrun_err_t err;
   sigset_t none;
+  int root_fd = -1;
 
   if (podrun_mount_pod (pod, &err) < 0)
+    podrun_sync_fail (sync_fd, &err);
+  if (pod->userns_len && enter_user_namespace (userns_sync, &root_fd, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   if (pod->uts == PODRUN_NS_POD && sethostname (pod->hostname, strlen (pod->hostname)) < 0)
     {
@@ -102,7 +134,7 @@ static void __attribute__ ((noreturn)) pause_child (const struct podrun_pod *pod
     podrun_sync_fail (sync_fd, &err);
   if (set_sysctls (pod, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
-  if (seal_pause (&err) < 0)
+  if (seal_pause (root_fd, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -113,18 +145,42 @@ static void __attribute__ ((noreturn)) pause_child (const struct podrun_pod *pod
   podrun_sync_fail (sync_fd, &err);
 }
 
+/* sync 0u. (monitor) The pause has unshared its user namespace: write the maps, let it go on.
+   EOF instead: it failed before (its record follows on the sync pipe).  */
+static int
+map_pause (pid_t pid, const struct podrun_pod *pod, int ready_rd, int go_wr, podrun_err_t *err)
+{
+  char c;
+  ssize_t n;
+  do
+    n = read (ready_rd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1)
+    return 1;
+  if (podrun_userns_write_maps (pid, pod, err) < 0)
+    return -1;
+  if (write (go_wr, "g", 1) != 1)
+    return podrun_fail (err, errno, "userns", "write", NULL);
+  return 0;
+}
+
 int
-podrun_pause_spawn (const struct podrun_pod *pod, int self_exe, pid_t *pid, int *pidfd, podrun_err_t *err)
+podrun_pause_spawn (const struct podrun_pod *pod, int self_exe, pid_t *pid, int *pidfd, int *userns_fd,
+                    podrun_err_t *err)
 {
   cleanup_close int rd = -1, wr = -1;
+  /* userns: [0] the monitor's ends (ready rd, go wr), [1] the pause's (go rd, ready wr)  */
+  int ready[2] = { -1, -1 }, go[2] = { -1, -1 }, child_ends[2], ret;
   uint64_t flags = CLONE_NEWNS;
   int fds[2];
 
-  if (pod->net == PODRUN_NS_POD)
+  *userns_fd = -1;
+  /* With a user namespace the pause unshares net/ipc/uts itself, owned by it.  */
+  if (pod->net == PODRUN_NS_POD && !pod->userns_len)
     flags |= CLONE_NEWNET;
-  if (pod->ipc == PODRUN_NS_POD)
+  if (pod->ipc == PODRUN_NS_POD && !pod->userns_len)
     flags |= CLONE_NEWIPC;
-  if (pod->uts == PODRUN_NS_POD)
+  if (pod->uts == PODRUN_NS_POD && !pod->userns_len)
     flags |= CLONE_NEWUTS;
   if (pod->pid == PODRUN_NS_POD)
     flags |= CLONE_NEWPID;
@@ -132,22 +188,70 @@ podrun_pause_spawn (const struct podrun_pod *pod, int self_exe, pid_t *pid, int 
     return podrun_fail (err, errno, "pause", "pipe2", NULL);
   rd = fds[0];
   wr = fds[1];
+  if (pod->userns_len && (pipe2 (ready, O_CLOEXEC) < 0 || pipe2 (go, O_CLOEXEC) < 0))
+    {
+      ret = podrun_fail (err, errno, "pause", "pipe2", NULL);
+      goto out;
+    }
+  child_ends[0] = go[0];
+  child_ends[1] = ready[1];
   *pid = podrun_clone3 (flags, pidfd);
   if (*pid < 0)
-    return podrun_fail (err, errno, "pause", "clone3", NULL);
+    {
+      ret = podrun_fail (err, errno, "pause", "clone3", NULL);
+      goto out;
+    }
   if (*pid == 0)
-    pause_child (pod, self_exe, wr);
+    {
+      /* Not the monitor's ends: its exit must show as EOF here.  */
+      if (pod->userns_len)
+        {
+          close (ready[0]);
+          close (go[1]);
+        }
+      pause_child (pod, self_exe, wr, child_ends);
+    }
   close (wr);
   wr = -1;
+  ret = 0;
+  if (pod->userns_len)
+    {
+      close (go[0]);
+      close (ready[1]);
+      go[0] = ready[1] = -1;
+      ret = map_pause (*pid, pod, ready[0], go[1], err);
+      close (go[1]);
+      go[1] = -1;
+      if (ret < 0)
+        kill (*pid, SIGKILL);
+    }
   /* sync 1. (monitor) */
-  if (podrun_sync_wait (rd, err) < 0)
+  if (ret < 0 || podrun_sync_wait (rd, err) < 0)
+    ret = -1;
+  if (ret == 0 && pod->userns_len)
+    {
+      *userns_fd = podrun_userns_open (*pid, *pidfd, err);
+      if (*userns_fd < 0)
+        {
+          kill (*pid, SIGKILL);
+          ret = -1;
+        }
+    }
+  if (ret < 0)
     {
       waitpid (*pid, NULL, 0);
       close (*pidfd);
       *pidfd = -1;
-      return -1;
     }
-  return 0;
+out:
+  {
+    int *all[] = { &ready[0], &ready[1], &go[0], &go[1] };
+    size_t i;
+    for (i = 0; i < 4; i++)
+      if (*all[i] >= 0)
+        close (*all[i]);
+  }
+  return ret < 0 ? -1 : 0;
 }
 
 static void
@@ -170,6 +274,7 @@ podrun_pause_main (void)
   sigaction (SIGCHLD, &sa, NULL);
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, NULL);
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0); /* as pause-tiny.c */
   prctl (PR_SET_NAME, "podrun-pause", 0, 0, 0);
   for (;;)
     {

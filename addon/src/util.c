@@ -473,3 +473,17 @@ podrun_new_session_keyring (void)
     return -1;
   return 0;
 }
+
+int
+podrun_check_ids (uid_t uid, gid_t gid)
+{
+  uid_t ru = (uid_t) -1, eu = (uid_t) -1, su = (uid_t) -1;
+  gid_t rg = (gid_t) -1, eg = (gid_t) -1, sg = (gid_t) -1;
+  if (getresuid (&ru, &eu, &su) < 0 || getresgid (&rg, &eg, &sg) < 0 || ru != uid || eu != uid || su != uid || rg != gid
+      || eg != gid || sg != gid)
+    {
+      errno = EPERM;
+      return -1;
+    }
+  return 0;
+}

@@ -98,6 +98,11 @@ size_t podrun_trim_text (void);
    of whoever started it (runc does the same).  A kernel without keyrings is fine.  Child-safe.  */
 int podrun_new_session_keyring (void);
 
+/* 0 when the real, effective and saved ids are UID and GID, else -1 (EPERM).  After setuid and
+   setgid: a seccomp profile that makes them fail with errno 0 (report success, do nothing) would
+   leave the process root; a faked getter leaves the sentinels and fails too.  Child-safe.  */
+int podrun_check_ids (uid_t uid, gid_t gid);
+
 /* Raw syscalls glibc 2.36 has no wrapper for.  */
 int podrun_pidfd_open (pid_t pid);
 int podrun_pidfd_send_signal (int pidfd, int sig);

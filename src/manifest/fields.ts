@@ -62,7 +62,6 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       runtimeClassName: {},
       activeDeadlineSeconds: {},
       setHostnameAsFQDN: { allow: (v) => v === false },
-      hostUsers: { hint: 'podrun runs pods in the host user namespace; remove the field', allow: (v) => v === true },
       os: { hint: 'podrun runs Linux pods only', allow: (v) => isEmpty(v) || (typeof v === 'object' && (v as { name?: unknown }).name === 'linux') },
       resourceClaims: { allow: (v) => Array.isArray(v) && v.length === 0 },
       resources: { hint: 'podrun does not enforce resource limits yet; remove the field', allow: isEmpty },

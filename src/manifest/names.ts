@@ -83,6 +83,7 @@ export function cleanAbsolutePath(v: string): Problem | undefined {
 }
 
 function cleanness(v: string): Problem | undefined {
+  if (/[\x00-\x1f\x7f]/.test(v)) return { detail: `path ${quoted(v)} contains a control character`, hint: 'write the path without newlines, tabs or other control characters' };
   const parts = v.split('/');
   if (parts.some((p) => p === '..')) return { detail: `path ${quoted(v)} must not contain ".."`, hint: 'write the path without ".." components' };
   if (v !== '/' && (parts.slice(1).some((p) => p === '' || p === '.') || v.endsWith('/')))

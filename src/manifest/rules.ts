@@ -246,4 +246,34 @@ function securityRules(spec: Obj, ctx: RuleContext): void {
     if (sc.procMount === 'Unmasked' && spec.hostUsers !== false)
       ctx.err(['spec', 'containers', i, 'securityContext', 'procMount'], 'procMount Unmasked needs `hostUsers: false`', 'an unmasked /proc is only given to a pod in its own user namespace, as Kubernetes requires');
   }
+  if (spec.hostUsers === false) userNamespaceRules(spec, psc, ctx);
+}
+
+/** How many ids a pod's user namespace maps (Kubernetes' 65536): container ids 0..65535. */
+export const USERNS_IDS_PER_POD = 65536;
+
+/**
+ * `hostUsers: false`: what Kubernetes forbids with it (validateHostUsers: the host's network, PID
+ * and IPC namespaces), ids outside the 65536 the pod's user namespace maps, and what podrun cannot
+ * give inside one (privileged: the host's devices and every capability over the host).
+ */
+function userNamespaceRules(spec: Obj, psc: Obj, ctx: RuleContext): void {
+  const why = 'when `hostUsers` is false';
+  for (const f of ['hostNetwork', 'hostPID', 'hostIPC'])
+    if (spec[f] === true) ctx.err(['spec', f], `${f} is forbidden ${why}`, `a pod in its own user namespace cannot share the host's ${f.slice(4)} namespace (Kubernetes forbids it too); remove ${f} or hostUsers`);
+  const idRule = (v: unknown, at: FieldPath) => {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= USERNS_IDS_PER_POD)
+      ctx.err(at, `${v} is outside the ids of the pod's user namespace (0-${USERNS_IDS_PER_POD - 1}) ${why}`, `use an id below ${USERNS_IDS_PER_POD}: the pod's ids 0-${USERNS_IDS_PER_POD - 1} are mapped to a range of host ids of its own`);
+  };
+  const ids = (sc: Obj, at: FieldPath) => {
+    for (const f of ['runAsUser', 'runAsGroup', 'fsGroup']) idRule(sc[f], [...at, f]);
+    if (Array.isArray(sc.supplementalGroups)) sc.supplementalGroups.forEach((g, j) => idRule(g, [...at, 'supplementalGroups', j]));
+  };
+  ids(psc, ['spec', 'securityContext']);
+  for (const [c, i] of objects(spec.containers)) {
+    const sc = isObj(c.securityContext) ? c.securityContext : {};
+    ids(sc, ['spec', 'containers', i, 'securityContext']);
+    if (sc.privileged === true)
+      ctx.err(['spec', 'containers', i, 'securityContext', 'privileged'], `privileged is not supported by podrun ${why}`, "a privileged container gets the host's devices and every capability over the host, which a user namespace takes away; remove privileged, or add the capabilities it needs (they apply inside the pod's user namespace)");
+  }
 }

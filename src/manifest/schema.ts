@@ -258,6 +258,8 @@ export const PodSpecSchema = z
     hostIPC: z.boolean().optional(),
     hostPID: z.boolean().optional(),
     shareProcessNamespace: z.boolean().optional(),
+    /** false: a user namespace of the pod's own (docs/security.md "User namespaces"). */
+    hostUsers: z.boolean().optional(),
     restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
     terminationGracePeriodSeconds: nonNegativeInt64('a grace period is a whole number of seconds, e.g. `terminationGracePeriodSeconds: 30` (0 kills at once)').default(30),
     securityContext: PodSecurityContextSchema.optional(),

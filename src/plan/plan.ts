@@ -44,6 +44,14 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     if (!facts.appArmor) fail(path, `appArmorProfile ${a.type} needs AppArmor, and this host's kernel has none`, 'use `type: Unconfined`, or run the pod on a host with AppArmor enabled');
     else fail(path, `appArmorProfile ${a.type} is not supported by podrun yet`, 'use `type: Unconfined`');
   });
+  let userNamespace: PodPlan['userNamespace'];
+  if (spec.hostUsers === false) {
+    const u = facts.userNamespace;
+    if (!u || 'unavailable' in u)
+      fail(['spec', 'hostUsers'], `no user namespace for the pod: ${u ? u.unavailable : 'no range of host ids was allocated'}`, 'delete a pod with `hostUsers: false` to free its range, or set the range podrun allocates from (docs/security.md, "User namespaces")');
+    else userNamespace = { hostId: u.hostId, length: u.length };
+  }
+  if (userNamespace) checkUserNamespaceIds(pod, containers, userNamespace.length, fail);
   const podTotal = execTotalProblem(
     containers.reduce((n, c) => n + containerExecBytes(c), 0),
     'pod',
@@ -66,6 +74,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
       uts: spec.hostNetwork ? 'host' : 'pod',
       pid: spec.hostPID ? 'host' : spec.shareProcessNamespace ? 'pod' : 'container',
     },
+    ...(userNamespace ? { userNamespace } : {}),
     shmSizeBytes: SHM_SIZE_BYTES,
     podIP: spec.hostNetwork ? facts.hostIP : facts.podIP,
     hostIP: facts.hostIP,
@@ -88,6 +97,23 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     manifestHash: manifestHash(m),
   };
   return { plan, errors: [] };
+}
+
+/**
+ * A user the image names (USER, its /etc/passwd and /etc/group) outside the ids the pod's user
+ * namespace maps cannot be set inside it; the manifest's own ids were checked by validation.
+ */
+function checkUserNamespaceIds(pod: LoadedPod, containers: PlannedContainer[], length: number, fail: Fail): void {
+  containers.forEach((c, i) => {
+    if (!c.user) return;
+    const out = [c.user.uid, c.user.gid, ...c.user.groups].filter((id) => id >= length);
+    if (out.length)
+      fail(
+        ['spec', 'containers', i, 'image'],
+        `container ${c.name}: the user ${c.user.uid}:${c.user.gid} (groups ${c.user.groups.join(',') || 'none'}) from image ${pod.manifest.spec.containers[i].image} has ids outside the pod's user namespace (0-${length - 1}): ${out.join(', ')}`,
+        'set securityContext.runAsUser/runAsGroup below 65536 (and supplementalGroupsPolicy: Strict to leave out the image\'s groups)',
+      );
+  });
 }
 
 /** The absolute host path a hostPath volume names: relative paths resolve against the manifest's folder. */

@@ -146,6 +146,16 @@ export interface PlannedContainer {
   dirs: { upper: string; work: string; rootfs: string; logDir: string; stateFile: string };
 }
 
+/**
+ * `hostUsers: false`: the pod's user namespace. Container uids and gids 0..length-1 are the host
+ * ids hostId..hostId+length-1 (one map for both, as the kubelet makes it); the image layers and
+ * the volumes are idmapped with it, so files show with the owners they have on disk.
+ */
+export interface PlannedUserNamespace {
+  hostId: number;
+  length: number;
+}
+
 export interface PodPlan {
   key: string;
   name: string;
@@ -159,6 +169,8 @@ export interface PodPlan {
    */
   dirs: { lasting: string; live: string; init: string; shm: string };
   namespaces: { net: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode; pid: 'container' | 'pod' | 'host' };
+  /** Absent: the host's user namespace (hostUsers true or unset). */
+  userNamespace?: PlannedUserNamespace;
   shmSizeBytes: number;
   /** The pod's address (status.podIP) and the host's (status.hostIP). */
   podIP: string;
@@ -220,4 +232,9 @@ export interface HostFacts {
   manifestDir: string;
   /** What `spec.nodeName` reads as through a fieldRef (the host's name); '' when not given. */
   nodeName: string;
+  /**
+   * hostUsers: false: the range of host ids allocated to the pod (apply), or the one it would get
+   * (dry run); `unavailable` says why there is none.
+   */
+  userNamespace?: PlannedUserNamespace | { unavailable: string };
 }

@@ -6,7 +6,7 @@
 // monitor.json).
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { ManifestErrors, PodrunError } from '../util/errors';
+import { ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
 import type { ResolvedImage, PullPolicy } from '../images/types';
 import { Paths, lastingPodDir, podKey, livePodDir } from '../util/paths';
@@ -18,7 +18,9 @@ import { native } from '../util/native';
 import { withPodLock } from '../state/lock';
 import { PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
 import { applyAction, type ApplyAction } from './apply-action';
-import { gatherFacts } from './facts';
+import { gatherFacts, userNamespacePool } from './facts';
+import { releaseUserNamespace, reserveUserNamespace } from '../state/userns';
+import type { HostFacts } from '../plan/types';
 import { helper, HelperFailure, type ContainerFailure } from './helper';
 import { prepareDirs } from './prepare';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
@@ -76,16 +78,38 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       // images reveal must leave it running.
       const images = await resolveImages(pod, opts.resolveImage ?? storeResolver(paths, opts.progress));
       const uid = existing?.uid ?? randomUuid(); // a re-applied pod keeps its uid
-      const planned = planPod(pod, gatherFacts(paths, pod, images, uid));
-      if (!planned.plan) throw new ManifestErrors(planned.errors);
-      // Localhost profiles are read and every profile compiled now: a bad one leaves the old pod.
-      const programs = compileSeccompPrograms(paths, pod, planned.plan, native().compileSeccomp);
+      // hostUsers: false: the pod's range of host ids, kept across a re-apply (docs/security.md).
+      let reserved: { fresh: boolean } | undefined;
+      let userNamespace: HostFacts['userNamespace'];
+      if (pod.manifest.spec.hostUsers === false) {
+        const r = reserveUserNamespace(paths, key, uid, userNamespacePool());
+        if ('unavailable' in r) userNamespace = r;
+        else [userNamespace, reserved] = [r.range, r];
+      }
+      let planned: ReturnType<typeof planPod>;
+      let programs: SeccompPrograms;
+      try {
+        planned = planPod(pod, gatherFacts(paths, pod, images, uid, userNamespace));
+        if (!planned.plan) throw new ManifestErrors(planned.errors);
+        // Localhost profiles are read and every profile compiled now: a bad one leaves the old pod.
+        programs = compileSeccompPrograms(paths, pod, planned.plan, native().compileSeccomp);
+      } catch (e) {
+        if (reserved?.fresh) releaseUserNamespace(paths, key);
+        throw e;
+      }
       let action: ApplyAction = 'created';
       if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {
-        await deletePodLocked(paths, key);
+        await deletePodLocked(paths, key, { keepUserNamespace: reserved !== undefined });
         if (existing) action = 'configured';
       }
-      const { record, failures } = await createPod(paths, pod, planned.plan, programs);
+      let created: Awaited<ReturnType<typeof createPod>>;
+      try {
+        created = await createPod(paths, pod, planned.plan, programs);
+      } catch (e) {
+        if (reserved) releaseUserNamespace(paths, key);
+        throw e;
+      }
+      const { record, failures } = created;
       return { namespace, name, action, record, failures };
     },
     { label: name },
@@ -151,7 +175,28 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
   const refused = plan.containers.flatMap((c) =>
     c.configError ? [new PodrunError(`pod/${plan.name}: container ${c.name}: ${c.configError.reason}: ${c.configError.message}`, `set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root; \`podrun describe pod ${plan.name}\` shows the container`)] : [],
   );
-  return { record, failures: [...refused, ...[...hs.failed.values()].map((f) => containerFailure(plan.name, f))] };
+  return { record, failures: [...refused, ...[...hs.failed.values()].map((f) => idmapFailure(pod, plan, f) ?? containerFailure(plan.name, f))] };
+}
+
+/**
+ * hostUsers: false needs every volume idmapped; a filesystem without idmapped mounts refuses it
+ * (`volume mount_setattr EINVAL <mountPath>`): said of the volume, at its field in the manifest.
+ */
+function idmapFailure(pod: LoadedPod, plan: PodPlan, f: ContainerFailure): PodrunError | undefined {
+  if (!plan.userNamespace || f.step !== 'volume' || f.syscall !== 'mount_setattr' || f.errno !== 22) return undefined;
+  const c = plan.containers.find((x) => x.name === f.name);
+  const mount = c?.mounts.find((m) => m.mountPath === f.path);
+  const index = (pod.manifest.spec.volumes ?? []).findIndex((v) => v.name === mount?.volume);
+  const v = plan.volumes.find((x) => x.name === mount?.volume);
+  if (!c || !mount || !v || index < 0) return undefined;
+  const path = ['spec', 'volumes', index, v.kind];
+  return new PlanError(
+    pod.file,
+    path,
+    `volume "${v.name}" (${v.kind} ${v.source}, mounted by container ${c.name} at ${mount.mountPath}): its filesystem does not support idmapped mounts, which \`hostUsers: false\` needs; the container was not started`,
+    `put the volume on a filesystem with idmapped mounts (ext4, xfs, btrfs, tmpfs, vfat, overlay), or run the pod with hostUsers: true; \`podrun delete pod ${plan.name}\` removes the pod`,
+    pod.lineOf?.(path) ?? pod.line,
+  );
 }
 
 /** `pod/NAME: container C: <step> <syscall> <path>: <code>` plus the hint for the usual causes. */

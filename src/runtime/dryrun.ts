@@ -10,7 +10,8 @@ import type { ManifestError } from '../util/errors';
 import { podKey, type Paths } from '../util/paths';
 import { randomUuid } from '../util/uuid';
 import { applyAction, type ApplyAction } from './apply-action';
-import { gatherFacts } from './facts';
+import { gatherFacts, userNamespacePool } from './facts';
+import { peekUserNamespace } from '../state/userns';
 
 export type DryRunResult = { action: ApplyAction; plan: PodPlan; unresolvedImages: string[] } | { plan?: undefined; errors: ManifestError[] };
 
@@ -37,8 +38,11 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod): Promise<DryRunRe
     images[c.image] = await lookupImage(paths, c.image);
     if (!images[c.image]) unresolved.push(c.image);
   }
-  const existing = readPodRecord(paths, podKey(m.metadata.namespace, m.metadata.name));
-  const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid()));
+  const key = podKey(m.metadata.namespace, m.metadata.name);
+  const existing = readPodRecord(paths, key);
+  // The range the pod has, or the one apply would give it now.
+  const userNamespace = m.spec.hostUsers === false ? peekUserNamespace(paths, key, userNamespacePool()) : undefined;
+  const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace));
   if (!r.plan) return r;
   return { action: applyAction(existing, manifestHash(m)), plan: r.plan, unresolvedImages: unresolved };
 }

@@ -10,6 +10,9 @@ import { hostPathSource } from '../plan/plan';
 import type { HostFacts, ImageAccounts, MountKind, PlannedDevice } from '../plan/types';
 import { parseGroup, parsePasswd } from '../plan/users';
 import type { Paths } from '../util/paths';
+import { PodrunError } from '../util/errors';
+import { USERNS_IDS_PER_POD } from '../manifest/rules';
+import type { UserNamespacePool } from '../state/userns';
 import { detectCgroups } from './cgroup/detect';
 
 /** The host's first non-loopback IPv4 address (what kubectl shows as the node's IP), else 127.0.0.1. */
@@ -155,13 +158,74 @@ export function hostHasAppArmor(): boolean {
   }
 }
 
+/** The kubelet's default: every id from 65536 on, in slots of 65536 (the last slot ends below 2^32 - 65536). */
+export const DEFAULT_USERNS_FIRST = USERNS_IDS_PER_POD;
+export const DEFAULT_USERNS_COUNT = 65534;
+
+function subidRanges(text: string): { user: string; start: number; length: number }[] {
+  const out: { user: string; start: number; length: number }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*([^:#\s]+):(\d+):(\d+)\s*$/.exec(line);
+    if (m) out.push({ user: m[1], start: Number(m[2]), length: Number(m[3]) });
+  }
+  return out;
+}
+
+function readOr(path: string, read: (p: string) => string): string {
+  try {
+    return read(path);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Where pods with `hostUsers: false` get their host ids (docs/security.md, "User namespaces"):
+ * `PODRUN_USERNS_RANGE=FIRST:LENGTH`; else the subordinate ids of a user named `podrun` when
+ * /etc/subuid and /etc/subgid give it the same range (the kubelet does this for a `kubelet`
+ * user); else the kubelet's default, every id from 65536 on, skipping the ranges /etc/subuid and
+ * /etc/subgid give other users (their rootless containers use them). FIRST and LENGTH must be
+ * multiples of 65536, and FIRST at least 65536: host root's ids are never a pod's.
+ */
+export function userNamespacePool(env: NodeJS.ProcessEnv = process.env, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): UserNamespacePool {
+  const L = USERNS_IDS_PER_POD;
+  const check = (first: number, length: number, source: string, hint: string): UserNamespacePool => {
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(length) || first % L !== 0 || length % L !== 0 || first < L || length < L || first + length > 2 ** 32 - L)
+      throw new PodrunError(`${source}: the range ${first}:${length} is not usable for user namespaces: FIRST and LENGTH must be multiples of ${L}, FIRST at least ${L}, and FIRST+LENGTH at most ${2 ** 32 - L}`, hint);
+    return { first, length: L, count: length / L, excluded: [], source };
+  };
+  const fromEnv = env.PODRUN_USERNS_RANGE;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const m = /^(\d+):(\d+)$/.exec(fromEnv.trim());
+    if (!m) throw new PodrunError(`PODRUN_USERNS_RANGE=${fromEnv}: expected FIRST:LENGTH, e.g. 1048576:6553600`, 'FIRST and LENGTH are host ids, multiples of 65536');
+    return check(Number(m[1]), Number(m[2]), 'PODRUN_USERNS_RANGE', 'e.g. PODRUN_USERNS_RANGE=1048576:6553600 (100 pods)');
+  }
+  const uids = subidRanges(readOr('/etc/subuid', read));
+  const gids = subidRanges(readOr('/etc/subgid', read));
+  const u = uids.find((r) => r.user === 'podrun');
+  const g = gids.find((r) => r.user === 'podrun');
+  if (u && g) {
+    if (u.start !== g.start || u.length !== g.length)
+      throw new PodrunError(`/etc/subuid and /etc/subgid give the user podrun different ranges (${u.start}:${u.length} and ${g.start}:${g.length})`, 'give it the same range in both: a pod maps its uids and gids alike');
+    return check(u.start, u.length, 'the podrun user in /etc/subuid and /etc/subgid', 'fix the podrun lines of /etc/subuid and /etc/subgid');
+  }
+  const excluded = [...uids, ...gids].filter((r) => r.user !== 'podrun').map((r) => ({ start: r.start, length: r.length }));
+  return { first: DEFAULT_USERNS_FIRST, length: L, count: DEFAULT_USERNS_COUNT, excluded, source: 'the default range' };
+}
+
 /** Folder a pod's relative hostPath paths resolve against: the manifest's, or the cwd for stdin. */
 export function manifestDirOf(pod: LoadedPod): string {
   return pod.file === '<stdin>' ? process.cwd() : dirname(pod.file);
 }
 
 /** Everything planPod needs to know about this host and the pod's images. */
-export function gatherFacts(paths: Paths, pod: LoadedPod, images: Record<string, ResolvedImage | undefined>, uid: string): HostFacts {
+export function gatherFacts(
+  paths: Paths,
+  pod: LoadedPod,
+  images: Record<string, ResolvedImage | undefined>,
+  uid: string,
+  userNamespace?: HostFacts['userNamespace'],
+): HostFacts {
   const hostIP = hostIPv4();
   const manifestDir = manifestDirOf(pod);
   const accounts: Record<string, ImageAccounts | undefined> = {};
@@ -180,5 +244,6 @@ export function gatherFacts(paths: Paths, pod: LoadedPod, images: Record<string,
     hostIP,
     podIP: podIPFor(pod.manifest.spec.hostNetwork === true, hostIP),
     manifestDir,
+    ...(userNamespace ? { userNamespace } : {}),
   };
 }

@@ -11,6 +11,7 @@ import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
 import { PodRecord, readPodRecord, writePodRecord } from '../state/pod-records';
 import { planCgroups } from '../plan/cgroup';
 import type { PlannedCgroup } from '../plan/types';
+import { releaseUserNamespace } from '../state/userns';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, removePodCgroup, thaw } from './cgroup';
 
@@ -77,6 +78,8 @@ export interface StopOptions {
   monitorTimeoutMs?: number;
   /** The longest grace period waited; default MAX_GRACE_SECONDS (a day). */
   maxGraceSeconds?: number;
+  /** deletePodLocked: keep the pod's user namespace range (a re-apply gives it to the new pod). */
+  keepUserNamespace?: boolean;
 }
 
 /**
@@ -192,4 +195,6 @@ export async function deletePodLocked(paths: Paths, key: string, opts: StopOptio
   await stopPod(record, lastingPodDir(paths, key), opts);
   if (cg) await removePodCgroup(cg, `pod/${key.slice(key.indexOf('_') + 1)}`);
   removePodDirs(paths, key, record);
+  // Its processes are gone, and with them every file they could still write as those ids.
+  if (!opts.keepUserNamespace) releaseUserNamespace(paths, key);
 }

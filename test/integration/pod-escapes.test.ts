@@ -265,6 +265,35 @@ describe('containment: escapes found under attack (integration)', function () {
     }
   });
 
+  it('8. a kernel filesystem at or below a hostPath (a procfs mounted elsewhere) is refused: its /proc/PID/root would be the host\'s', () => {
+    const top = join(host, 'procs');
+    const proc = join(top, 'hproc');
+    mkdirSync(proc, { recursive: true });
+    const m = spawnSync('mount', ['-t', 'proc', 'proc', proc], { encoding: 'utf8' });
+    expect(m.status, m.stderr).to.equal(0);
+    try {
+      for (const [name, path] of [
+        ['at', proc],
+        ['below', top],
+      ]) {
+        const f = writeManifest(
+          join(s!.root, 'manifests'),
+          `proc-${name}.yaml`,
+          podManifest(`proc-${name}`, {
+            volumes: [{ name: 'p', hostPath: { path, type: 'Directory' } }],
+            containers: [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'p', mountPath: '/p', readOnly: true }] }],
+          }),
+        );
+        const r = s!.run(['apply', '-f', f]);
+        expect(r.code, `${name}: ${r.stdout}`).to.not.equal(0);
+        expect(r.stderr).to.match(name === 'at' ? /kernel filesystem/ : /mounted below the hostPath/);
+        s!.run(['delete', 'pod', `proc-${name}`, '--now', '--ignore-not-found']);
+      }
+    } finally {
+      spawnSync('umount', [proc]);
+    }
+  });
+
   it('5. the pause process: a container that may ptrace it (SYS_PTRACE, shared PID namespace) finds an empty root, no host files open and no capabilities', () => {
     const f = writeManifest(
       join(s!.root, 'manifests'),
@@ -281,6 +310,8 @@ describe('containment: escapes found under attack (integration)', function () {
     expect(shell('pause-peek/plain', 'cat /proc/1/cmdline').stdout).to.match(/^podrun-helper\0pause/);
     // without the capability, refused as the kernel refuses a process with fewer capabilities
     expect(probeIn('pause-peek/plain', 'ptrace:1', 'proc-root:1')).to.deep.equal({ ptrace: 'EPERM', 'proc-root': 'EACCES' });
+    // nor after taking the pause's uid (CAP_SETUID is a default): the pause is not dumpable
+    expect(probeIn('pause-peek/plain', '--uid', '65535', 'ptrace:1', 'proc-root:1')).to.deep.equal({ ptrace: 'EPERM', 'proc-root': 'EACCES' });
     // with it, allowed exactly as asked, and there is nothing of the host behind it
     expect(probeIn('pause-peek/tracer', 'ptrace:1', 'proc-root:1')).to.deep.equal({ ptrace: 'ok', 'proc-root': 'ok' });
     const peek = shell('pause-peek/tracer', 'ls -A /proc/1/root/; echo --; ls -A /proc/1/root/../; echo --; ls -A /proc/1/cwd/; echo --; ls -l /proc/1/fd/ | sed -n "s/.* -> //p"; echo --; grep CapEff /proc/1/status; touch /proc/1/root/x && echo WROTE');

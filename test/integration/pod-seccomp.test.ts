@@ -53,7 +53,7 @@ describe('pod seccomp and no_new_privs (integration)', function () {
   });
 
   after(() => {
-    deletePodsAndCheckLeaks(s, ['sc', 'inherit', 'keep'], ['no-setgroups', 'missing', 'escape', 'broken', 'pod-missing']);
+    deletePodsAndCheckLeaks(s, ['sc', 'inherit', 'keep'], ['no-setgroups', 'missing', 'escape', 'broken', 'pod-missing', 'fake-setuid']);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -187,5 +187,16 @@ describe('pod seccomp and no_new_privs (integration)', function () {
     expect(a.code).to.equal(1);
     expect(a.stderr).to.contain('pod/no-setgroups: container c: user setgroups: EPERM');
     expect(a.stderr).to.contain('a Localhost seccomp profile must allow what podrun calls before the command starts');
+  });
+
+  it('a Localhost profile faking setuid (errno 0: success, nothing done) cannot leave a runAsUser container root: it fails at the check', () => {
+    const fake = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['setuid', 'setgid', 'setgroups'], action: 'SCMP_ACT_ERRNO', errnoRet: 0 }] };
+    writeFileSync(join(profiles(), 'fake-setuid.json'), JSON.stringify(fake));
+    const a = apply('fake-setuid', {
+      containers: [{ name: 'c', command: ['id'], securityContext: { runAsUser: 1000, runAsNonRoot: true, seccompProfile: { type: 'Localhost', localhostProfile: 'fake-setuid.json' } } }],
+    });
+    expect(a.code).to.equal(1);
+    expect(a.stderr).to.match(/pod\/fake-setuid: container c: user getresuid .*fake setuid.*: EPERM/);
+    expect(s!.run(['delete', 'pod', 'fake-setuid', '--now']).code).to.equal(0);
   });
 });

@@ -66,6 +66,12 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
   sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
 });
 
+/** hostUsers: false needs the pod's own network, IPC and UTS namespaces. */
+const USERNS_PLAN: PodPlan = testPlan('/r', 'userns', {
+  namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'container' },
+  userNamespace: { hostId: 196608, length: 65536 },
+});
+
 describe('launch file: TypeScript encoder -> C validator round trip', () => {
   let dir = '';
   before(function () {
@@ -78,18 +84,35 @@ describe('launch file: TypeScript encoder -> C validator round trip', () => {
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-  it('every directive the encoder writes is accepted and read back unchanged', () => {
-    const file = join(dir, 'launch');
-    writeFileSync(file, encodeLaunchFile(PLAN));
-    const r = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
-    expect(r.stderr).to.equal('');
-    expect(r.status).to.equal(0);
-    const expected = launchDirectives(PLAN).map((d) => [d[0], ...d.slice(1).map(escape)].join('\t'));
-    expect(r.stdout.split('\n').filter(Boolean)).to.deep.equal(expected);
+  for (const [what, plan] of [['a plan using most directives', PLAN], ['a pod with a user namespace', USERNS_PLAN]] as const)
+    it(`every directive the encoder writes is accepted and read back unchanged: ${what}`, () => {
+      const file = join(dir, 'launch');
+      writeFileSync(file, encodeLaunchFile(plan));
+      const r = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
+      expect(r.stderr).to.equal('');
+      expect(r.status).to.equal(0);
+      const expected = launchDirectives(plan).map((d) => [d[0], ...d.slice(1).map(escape)].join('\t'));
+      expect(r.stdout.split('\n').filter(Boolean)).to.deep.equal(expected);
+    });
+
+  it('userns: refused with a host namespace, host id 0, or a range past 2^32 - 1', () => {
+    const cases: [Partial<PodPlan>, string][] = [
+      [{ namespaces: { net: 'host', ipc: 'pod', uts: 'pod', pid: 'container' } }, 'error validate userns 22 (a host namespace with a user namespace)\n'],
+      [{ namespaces: { net: 'pod', ipc: 'pod', uts: 'pod', pid: 'host' } }, 'error validate userns 22 (a host namespace with a user namespace)\n'],
+      [{ userNamespace: { hostId: 0, length: 65536 } }, 'error validate userns 22 0\n'],
+      [{ userNamespace: { hostId: 4294901760, length: 65536 } }, 'error validate userns 22 65536\n'],
+    ];
+    for (const [over, stderr] of cases) {
+      const file = join(dir, 'userns');
+      writeFileSync(file, encodeLaunchFile({ ...USERNS_PLAN, ...over }));
+      const r = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
+      expect(r.stderr, JSON.stringify(over)).to.equal(stderr);
+      expect(r.status).to.equal(1);
+    }
   });
 
-  it('the plan above uses every directive the helper knows', () => {
-    const used = new Set(launchDirectives(PLAN).map((d) => d[0]));
+  it('the plans above use every directive the helper knows', () => {
+    const used = new Set([...launchDirectives(PLAN), ...launchDirectives(USERNS_PLAN)].map((d) => d[0]));
     for (const d of cDirectives()) expect(used.has(d), `directive ${d} is not covered`).to.equal(true);
     expect(cDirectives().length).to.be.greaterThan(20);
   });

@@ -282,3 +282,42 @@ describe('manifest: helpers', () => {
     expect(defaultPullPolicy('busybox@sha256:abc')).to.equal('IfNotPresent');
   });
 });
+
+describe('manifest: hostUsers (a user namespace per pod)', () => {
+  const doc = (spec: string, sc = '') =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${spec}  containers:\n  - name: a\n    image: b\n${sc ? `    securityContext: ${sc}\n` : ''}`;
+  // [spec lines, container securityContext, the errors as `path: detail` (prefixes)]
+  const table: [string, string, string[]][] = [
+    ['  hostUsers: false\n', '', []],
+    ['  hostUsers: true\n', '', []],
+    ['', '{procMount: Unmasked}', ['spec.containers[0].securityContext.procMount: procMount Unmasked needs `hostUsers: false`']],
+    ['  hostUsers: true\n', '{procMount: Unmasked}', ['spec.containers[0].securityContext.procMount: procMount Unmasked needs `hostUsers: false`']],
+    ['  hostUsers: false\n', '{procMount: Unmasked}', []],
+    ['  hostUsers: false\n  hostNetwork: true\n', '', ['spec.hostNetwork: hostNetwork is forbidden when `hostUsers` is false']],
+    ['  hostUsers: false\n  hostPID: true\n', '', ['spec.hostPID: hostPID is forbidden when `hostUsers` is false']],
+    ['  hostUsers: false\n  hostIPC: true\n', '', ['spec.hostIPC: hostIPC is forbidden when `hostUsers` is false']],
+    ['  hostNetwork: true\n  hostPID: true\n  hostIPC: true\n', '', []],
+    ['  hostUsers: false\n', '{privileged: true}', ['spec.containers[0].securityContext.privileged: privileged is not supported by podrun when `hostUsers` is false']],
+    ['  hostUsers: false\n', '{runAsUser: 65535, runAsGroup: 65535}', []],
+    ['  hostUsers: false\n', '{runAsUser: 65536}', ["spec.containers[0].securityContext.runAsUser: 65536 is outside the ids of the pod's user namespace (0-65535)"]],
+    ['  hostUsers: true\n', '{runAsUser: 65536}', []],
+    [
+      '  hostUsers: false\n  securityContext: {runAsGroup: 70000, fsGroup: 100000, supplementalGroups: [1, 65536]}\n',
+      '',
+      [
+        "spec.securityContext.runAsGroup: 70000 is outside the ids of the pod's user namespace",
+        "spec.securityContext.fsGroup: 100000 is outside the ids of the pod's user namespace",
+        "spec.securityContext.supplementalGroups[1]: 65536 is outside the ids of the pod's user namespace",
+      ],
+    ],
+    ['  hostUsers: "no"\n', '', ['spec.hostUsers: ']],
+  ];
+  for (const [spec, sc, errors] of table)
+    it(`${spec.trim().replace(/\n\s*/g, ', ') || '(no hostUsers)'}${sc ? ` + ${sc}` : ''}: ${errors.length ? errors.length + ' error(s)' : 'valid'}`, async () => {
+      const r = await loadManifests(['-'], { stdin: doc(spec, sc) });
+      const got = r.errors.map((e) => `${e.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1).replace(/\.\[/g, '[')}: ${e.detail}`);
+      expect(got, got.join('\n')).to.have.length(errors.length);
+      errors.forEach((want, i) => expect(got[i].startsWith(want), `${got[i]}\ndoes not start with\n${want}`).to.equal(true));
+      for (const e of r.errors) expect(e.hint, e.message).to.be.a('string').and.not.equal('');
+    });
+});

@@ -60,6 +60,7 @@ export function fakeFacts(over: Partial<HostFacts> = {}): HostFacts {
     hostIP: '192.168.1.20',
     manifestDir: '/home/dev/project/pods',
     nodeName: 'devbox',
+    userNamespace: { hostId: 131072, length: 65536 },
     ...over,
   };
 }
@@ -100,6 +101,31 @@ describe('plan: golden plans', () => {
 describe('plan: rules', () => {
   const pod = (containers: string, extra = '') =>
     loadText(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${extra}  containers:\n${containers}`);
+
+  it('hostUsers: false: the plan holds the range from the facts; without it, none', async () => {
+    const c = '  - {name: app, image: "busybox:1.36", command: [sh]}\n';
+    expect(planPod(await pod(c, '  hostUsers: false\n'), fakeFacts()).userNamespace).to.deep.equal({ hostId: 131072, length: 65536 });
+    expect(planPod(await pod(c, '  hostUsers: true\n'), fakeFacts()).userNamespace).to.equal(undefined);
+    expect(planPod(await pod(c), fakeFacts())).to.not.have.property('userNamespace');
+  });
+
+  it('hostUsers: false with no range left is an error at spec.hostUsers saying why', async () => {
+    const p = await pod('  - {name: app, image: "busybox:1.36", command: [sh]}\n', '  hostUsers: false\n');
+    const r = planOrErrors(p, fakeFacts({ userNamespace: { unavailable: 'all 2 ranges of 65536 host ids from 65536 (PODRUN_USERNS_RANGE) are taken: 2 by pods' } }));
+    expect(r.errors.map((e) => e.message)).to.deep.equal(['<stdin>:5: spec.hostUsers: no user namespace for the pod: all 2 ranges of 65536 host ids from 65536 (PODRUN_USERNS_RANGE) are taken: 2 by pods']);
+    expect(r.errors[0].hint).to.match(/delete a pod with `hostUsers: false`/);
+  });
+
+  it("hostUsers: false: an image user outside the pod's 65536 ids is an error naming the image", async () => {
+    const p = await pod('  - {name: app, image: "busybox:1.36", command: [sh]}\n', '  hostUsers: false\n');
+    const facts = fakeFacts({ images: { 'busybox:1.36': { ...BUSYBOX, config: { ...BUSYBOX.config, User: '70000:5' } } } });
+    const r = planOrErrors(p, facts);
+    expect(r.errors.map((e) => e.message)).to.deep.equal([
+      "<stdin>:7: spec.containers[0].image: container app: the user 70000:5 (groups none) from image busybox:1.36 has ids outside the pod's user namespace (0-65535): 70000",
+    ]);
+    // the same image in the host's user namespace is fine
+    expect(planOrErrors(await pod('  - {name: app, image: "busybox:1.36", command: [sh]}\n'), facts).errors).to.deep.equal([]);
+  });
 
   it('is pure: same input, same plan; facts untouched', async () => {
     const p = await loadOne(join(FIXTURES, 'plans', 'two-containers.yaml'));

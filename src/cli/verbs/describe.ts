@@ -93,6 +93,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`Status:           ${status.terminating ? 'Terminating' : status.phase}`);
     if (r.deletionTimestamp) L.push(`Termination Grace Period:  ${r.plan.terminationGracePeriodSeconds}s`);
     L.push(`IP:               ${r.plan.podIP}`);
+    const u = r.plan.userNamespace;
+    if (u) L.push(`User Namespace:   uids and gids 0-${u.length - 1} are host ${u.hostId}-${u.hostId + u.length - 1}`);
     L.push(`Containers:`);
     r.plan.containers.forEach((c, i) => {
       const cs = status.containers[i];

@@ -26,6 +26,11 @@ interface Hint {
 
 /** Known causes, most specific first (STYLE: known traps get translated, as bubblewrap does). */
 const HINTS: Hint[] = [
+  {
+    when: (r, c) => (r.step === 'volume' || r.step === 'rootfs' || r.step === 'dev') && r.syscall === 'mount_setattr' && c === 'EINVAL',
+    hint: "with hostUsers: false every layer and volume is an idmapped mount, and this filesystem does not support them: put it on one that does (ext4, xfs, btrfs, tmpfs, overlay), or set hostUsers: true",
+  },
+  { when: (r) => r.step === 'userns', hint: "the pod's user namespace could not be set up (hostUsers: false): see the pod's monitor.log; the kernel must allow user namespaces (user.max_user_namespaces)" },
   { when: (r) => r.step === 'validate', hint: 'podrun wrote a launch file its helper refused: this is a podrun bug; please report it with this message' },
   { when: (r, c) => r.syscall.startsWith('exec') && c === 'ENOENT', hint: "command not found: check the container's command/args and that the image has it in PATH" },
   { when: (r, c) => r.syscall.startsWith('exec') && c === 'EACCES', hint: 'the command is not executable: check command/args and file modes in the image' },
@@ -35,6 +40,8 @@ const HINTS: Hint[] = [
     hint: "overlay refused the layers: upper and work dirs must be on the same filesystem (not tmpfs or overlay) and the layer count within the kernel's limit",
   },
   { when: (r) => r.step === 'volume' && r.syscall === 'hostpath', hint: 'the hostPath leads (through a symlink) to a path podrun never gives a pod: /, /proc, /sys, /dev or podrun\'s own state' },
+  { when: (r) => r.step === 'volume' && r.syscall === 'hostpath-fs', hint: 'the hostPath is on a kernel filesystem (proc, sysfs, nsfs, bpf, debugfs, tracefs, securityfs, efivarfs), which reaches past the host\'s files; podrun never gives one to a pod' },
+  { when: (r) => r.step === 'volume' && r.syscall === 'hostpath-submount', hint: 'a kernel filesystem (proc, sysfs, nsfs, bpf, debugfs, tracefs, securityfs, efivarfs) is mounted below the hostPath, and a hostPath is bound with what is mounted below it; unmount it or choose another path' },
   { when: (r, c) => r.step === 'volume' && r.syscall === 'hosttype' && c === 'ENODEV', hint: 'the volume holds a device node where hostPath.type does not ask for one (CharDevice or BlockDevice)' },
   { when: (r) => r.step === 'volume' && r.syscall === 'hosttype', hint: 'the hostPath is not what its type says (Directory, File, Socket, CharDevice, BlockDevice)' },
   { when: (r, c) => r.step === 'volume' && r.syscall === 'openat2' && c === 'ELOOP' && !!r.path?.startsWith('/'), hint: 'the hostPath leads through a /proc magic link (such as /proc/PID/root), which podrun does not follow' },

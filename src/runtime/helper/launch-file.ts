@@ -89,6 +89,7 @@ export function launchDirectives(plan: PodPlan): string[][] {
   d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
   d.push(['ns', 'pid', plan.namespaces.pid]);
   d.push(['poddir', plan.dirs.lasting]);
+  if (plan.userNamespace) d.push(['userns', String(plan.userNamespace.hostId), String(plan.userNamespace.length)]);
   for (const p of plan.deniedHostPaths.all) d.push(['denyhostpath', p]);
   for (const p of plan.deniedHostPaths.devices) d.push(['denydevicepath', p]);
   // With hostIPC the containers share the host's /dev/shm (as on Kubernetes), so no pod tmpfs.
