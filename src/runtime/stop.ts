@@ -9,9 +9,9 @@ import { PodrunError } from '../util/errors';
 import { Paths, lastingPodDir, livePodDir } from '../util/paths';
 import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
 import { PodRecord, readPodRecord, writePodRecord } from '../state/pod-records';
-import { releaseUserNamespace } from '../state/userns';
 import { planCgroups } from '../plan/cgroup';
 import type { PlannedCgroup } from '../plan/types';
+import { releaseUserNamespace } from '../state/userns';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, removePodCgroup, thaw } from './cgroup';
 

@@ -107,6 +107,22 @@ for (const driver of ['v2', 'v1'] as const) {
       expect(podrunCgroups(s!.root)).to.deep.equal([]);
     });
 
+    it('with hostUsers: false too: the container and exec join their cgroups (from the host user namespace), commit freezes it', () => {
+      const f = writeManifest(join(s!.root, 'manifests'), 'un.yaml', podManifest('un', { hostUsers: false, containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
+      const r = s!.run(['apply', '-f', f]);
+      expect(r.code, r.stderr).to.equal(0);
+      const plan = readPlan(s!.root, 'un');
+      const v = waitStarted(s!.root, 'un');
+      expect(cgroupOf(v.pids.c, hierarchy)).to.equal(plan.containers[0].cgroup.path);
+      const e = s!.run(['exec', 'un/c', '--', 'cat', '/proc/self/cgroup', '/proc/self/uid_map']);
+      expect(e.code, e.stderr).to.equal(0);
+      expect(e.stdout).to.contain(`:${plan.containers[0].cgroup.path}\n`);
+      expect(e.stdout).to.not.match(/^\s+0\s+0\s+4294967295/m); // in the pod's user namespace
+      const c = s!.run(['commit', 'un/c', 'un:1']);
+      expect(c.code, c.stderr).to.equal(0);
+      expect(s!.run(['delete', 'pod', 'un', '--now']).code).to.equal(0);
+    });
+
     it('commit freezes the whole pod while it reads and thaws after; exec is refused while a commit holds it', async () => {
       const plan = apply('fz');
       // exec into a frozen pod would hang: refused while a commit holds the pod (frozen, and the
