@@ -12,13 +12,15 @@
                                                unshare(NEWNS), rootfs, pivot_root
                                                cwd
      sync 2a (tty 1): receive the pty master <-- open /dev/ptmx (the container's devpts), send it
-                                               caps, [seccomp], user, signals, close_range
+                                               caps, [seccomp], user, pdeathsig, signals,
+                                               close_range
                                                [no_new_privs, seccomp]
      sync 2: read record or EOF   <-------     execve (EOF) / record + _exit(1)
 */
 #include "container.h"
 #include "cgroup.h"
 #include "mounts.h"
+#include "pdeathsig.h"
 #include "seccomp.h"
 #include "userns.h"
 
@@ -233,8 +235,9 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
     fail (f->sync, errno, "caps", "prctl", NULL);
   /* Without no_new_privs the kernel installs a filter only for a process with CAP_SYS_ADMIN in
      its effective set, which setuid to another user clears: install it now, as runc does.  The
-     profile must then allow what follows (setgroups, setgid, setuid, rt_sigprocmask,
-     rt_sigaction, close_range, execve; write and exit_group to report a failure).  */
+     profile must then allow what follows (setgroups, setgid, setuid, getresuid, getresgid,
+     prctl, poll, rt_sigprocmask, rt_sigaction, close_range, execve; write and exit_group to
+     report a failure).  */
   if (!c->nonewprivs && c->seccomp && podrun_seccomp_install (&c->seccomp_prog) < 0)
     fail (f->sync, errno, "seccomp", "seccomp", c->seccomp);
   if (setgroups (c->n_groups, c->groups) < 0)
@@ -245,6 +248,11 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
     fail (f->sync, errno, "user", "setuid", NULL);
   if (podrun_check_ids (c->uid, c->gid) < 0)
     fail (f->sync, errno, "user", "getresuid", "(the ids did not change: does the seccomp profile fake setuid?)");
+  /* After the last credential change (which clears it): this process, PID 1 of the container's
+     PID namespace unless the pod shares one, dies with the monitor.  An entrypoint that is
+     set-user-ID, set-group-ID or has file capabilities loses it at execve (docs/runtime.md).  */
+  if (podrun_pdeathsig_set ("pdeathsig", &err) < 0)
+    podrun_sync_fail (f->sync, &err);
 
   /* The monitor blocks signals for its signalfd and ignores SIGPIPE; both survive execve.  */
   sigemptyset (&none);

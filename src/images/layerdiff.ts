@@ -157,8 +157,10 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
         let buf = Buffer.allocUnsafe(h.size);
         let got = 0;
         for (let n = 1; got < h.size && n > 0; got += n) n = readSync(fd, buf, got, h.size - got, null);
-        if (got < h.size) buf = buf.subarray(0, got); // shrank meanwhile: add() reports it
-        await writer.add(h, buf);
+        // Shrank while read (a live container, --pause=false): the entry is what was read, as a
+        // layer of such a commit is of several moments anyway; the header is not written yet.
+        if (got < h.size) buf = buf.subarray(0, got);
+        await writer.add({ ...h, size: got }, buf);
         return;
       }
       streaming = true;
