@@ -271,7 +271,7 @@ Napi::Value Execve(const Napi::CallbackInfo &info) {
 }
 
 // Starts `path argv...` detached: own session, stdin/stdout/stderr on /dev/null, the write end of
-// a new pipe as fd 3 and no other descriptor, every signal at its default and none blocked (Node
+// a new pipe as fd 3, `keepFd` (when given) as fd 4 and no other descriptor, every signal at its default and none blocked (Node
 // ignores SIGPIPE, glibc's posix_spawn leaves its internal signals ignored; a container would
 // inherit either through the monitor). Returns { pid, fd }, fd being the pipe's read end.
 // clone(CLONE_VM|CLONE_VFORK) costs well under a millisecond where child_process.spawn forks the
@@ -281,6 +281,7 @@ struct SpawnArgs {
   const char *path;
   char **argv;
   int pipe_w;
+  int keep_fd;  // -1: none
   int err;  // set by the child when it fails; the memory is shared until execve
   const char *step;
 };
@@ -298,11 +299,14 @@ int spawn_child(void *arg) {
   for (long sig = 1; sig <= 64; sig++)
     if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, &dfl, nullptr, 8);
   uint64_t none = 0;
-  long fd;
+  long fd, keep = -1;
   if (syscall(SYS_setsid) < 0) {
     a->step = "setsid";
     goto fail;
   }
+  // Out of the way of fd 3 first (the pipe may be about to land on it), then onto fd 4. The fd
+  // shares the parent's open file description: an flock on it is held by both.
+  if (a->keep_fd >= 0 && (keep = syscall(SYS_fcntl, a->keep_fd, F_DUPFD_CLOEXEC, 5)) < 0) goto fail_fd;
   if (a->pipe_w == 3) {
     if (syscall(SYS_fcntl, 3, F_SETFD, 0) < 0) goto fail_fd;
   } else if (syscall(SYS_dup3, a->pipe_w, 3, 0) < 0) {
@@ -312,7 +316,8 @@ int spawn_child(void *arg) {
   if (fd < 0) goto fail_fd;
   for (int i = 0; i <= 2; i++)
     if (syscall(SYS_dup3, fd, i, 0) < 0) goto fail_fd;
-  if (syscall(SYS_close_range, 4, ~0U, 0) < 0) goto fail_fd;
+  if (keep >= 0 && syscall(SYS_dup3, keep, 4, 0) < 0) goto fail_fd;
+  if (syscall(SYS_close_range, keep >= 0 ? 5 : 4, ~0U, 0) < 0) goto fail_fd;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, 8);
   syscall(SYS_execve, a->path, a->argv, environ);
   a->step = "execve";
@@ -329,6 +334,14 @@ Napi::Value SpawnDetached(const Napi::CallbackInfo &info) {
   ExecArgs ea;
   if (!arg_exec(info, "spawnDetached", ea)) return info.Env().Undefined();
   const std::string &path = ea.path;
+  int keep_fd = -1;
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsNumber() || info[2].As<Napi::Number>().Int32Value() < 0) {
+      type_error(info.Env(), "spawnDetached(path: string, argv: string[], keepFd?: number)");
+      return info.Env().Undefined();
+    }
+    keep_fd = info[2].As<Napi::Number>().Int32Value();
+  }
 
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) return throw_errno(info.Env(), errno, "pipe2");
@@ -340,7 +353,7 @@ Napi::Value SpawnDetached(const Napi::CallbackInfo &info) {
     close(p[1]);
     return throw_errno(info.Env(), e, "mmap");
   }
-  SpawnArgs a = {path.c_str(), ea.argv.data(), p[1], 0, ""};
+  SpawnArgs a = {path.c_str(), ea.argv.data(), p[1], keep_fd, 0, ""};
   // Blocked in this thread, no Node handler can run in the child on the shared memory; the child
   // resets every handler to default before it unblocks.
   sigset_t all, old;

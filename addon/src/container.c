@@ -12,13 +12,15 @@
                                                unshare(NEWNS), rootfs, pivot_root
                                                cwd
      sync 2a (tty 1): receive the pty master <-- open /dev/ptmx (the container's devpts), send it
-                                               caps, [seccomp], user, signals, close_range
+                                               caps, [seccomp], user, pdeathsig, signals,
+                                               close_range
                                                [no_new_privs, seccomp]
      sync 2: read record or EOF   <-------     execve (EOF) / record + _exit(1)
 */
 #include "container.h"
 #include "cgroup.h"
 #include "mounts.h"
+#include "pdeathsig.h"
 #include "seccomp.h"
 #include "userns.h"
 
@@ -245,6 +247,11 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
     fail (f->sync, errno, "user", "setuid", NULL);
   if (podrun_check_ids (c->uid, c->gid) < 0)
     fail (f->sync, errno, "user", "getresuid", "(the ids did not change: does the seccomp profile fake setuid?)");
+  /* After the last credential change (which clears it): this process, PID 1 of the container's
+     PID namespace unless the pod shares one, dies with the monitor.  An entrypoint that is
+     set-user-ID, set-group-ID or has file capabilities loses it at execve (docs/runtime.md).  */
+  if (podrun_pdeathsig_set ("pdeathsig", &err) < 0)
+    podrun_sync_fail (f->sync, &err);
 
   /* The monitor blocks signals for its signalfd and ignores SIGPIPE; both survive execve.  */
   sigemptyset (&none);

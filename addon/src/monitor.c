@@ -11,6 +11,7 @@
 #include "launch.h"
 #include "cri_log.h"
 #include "pause.h"
+#include "pdeathsig.h"
 #include "protocol.h"
 #include "seccomp.h"
 
@@ -27,14 +28,19 @@
 #include <sys/wait.h>
 
 #define HANDSHAKE_FD 3
+/* The pod lock the CLI holds, when it passes it: kept until monitor.json names this process.  */
+#define POD_LOCK_FD 4
 #define PAUSE_KILL_DELAY_MS 2000
 
 struct monitor
 {
   struct podrun_pod pod;
   int handshake; /* -1 once closed or broken */
+  int pod_lock;  /* POD_LOCK_FD while held, else -1 */
   int epfd, sigfd;
   pid_t pause_pid;
+  unsigned long long self_start, pause_start;
+  char stopped_at[PODRUN_TIME_LEN]; /* set once every process of the pod is gone after SIGTERM */
   int pause_pidfd;
   int pause_alive;
   int stopping;
@@ -78,21 +84,30 @@ log_error (const char *what, const podrun_err_t *err)
               err->path[0] ? err->path : "-");
 }
 
-static void
+/* Written before the monitor creates anything (no pause yet), again once the pause runs, and a
+   last time with stoppedAt when a SIGTERM stopped the pod: a monitor.json without stoppedAt whose
+   monitor is gone tells Node the monitor died (docs/protocol.md).  */
+static int
 write_monitor_json (struct monitor *m)
 {
-  char path[PATH_MAX], buf[256];
-  unsigned long long self_start = 0, pause_start = 0;
+  char path[PATH_MAX], buf[384];
   int n;
-  podrun_proc_start_time (getpid (), &self_start);
-  podrun_proc_start_time (m->pause_pid, &pause_start);
   snprintf (path, sizeof path, "%s/monitor.json", m->pod.poddir);
-  n = snprintf (buf, sizeof buf,
-                "{\"version\":%d,\"pid\":%d,\"startTime\":%llu,\"pausePid\":%d,\"pauseStartTime\":%llu}\n",
-                PODRUN_PROTOCOL, (int) getpid (), self_start, (int) m->pause_pid, pause_start);
+  n = snprintf (buf, sizeof buf, "{\"version\":%d,\"pid\":%d,\"startTime\":%llu", PODRUN_PROTOCOL, (int) getpid (),
+                m->self_start);
+  if (m->pause_pid > 0)
+    n += snprintf (buf + n, sizeof buf - (size_t) n, ",\"pausePid\":%d,\"pauseStartTime\":%llu", (int) m->pause_pid,
+                   m->pause_start);
+  if (m->stopped_at[0])
+    n += snprintf (buf + n, sizeof buf - (size_t) n, ",\"stoppedAt\":\"%s\"", m->stopped_at);
+  n += snprintf (buf + n, sizeof buf - (size_t) n, "}\n");
   /* Live pids only: meaningless after a machine crash, so no fsync (it costs ms per pod).  */
   if (podrun_atomic_write (path, buf, (size_t) n, 0) < 0)
-    podrun_log ("cannot write %s: errno %d", path, errno);
+    {
+      podrun_log ("cannot write %s: errno %d", path, errno);
+      return -1;
+    }
+  return 0;
 }
 
 static void
@@ -410,6 +425,8 @@ finish (struct monitor *m)
     }
   while (waitpid (-1, NULL, WNOHANG) > 0)
     ;
+  podrun_now (m->stopped_at);
+  write_monitor_json (m);
   podrun_log ("stopped");
 }
 
@@ -541,10 +558,11 @@ podrun_monitor_main (int argc, char **argv)
   struct podrun_spawn_ctx ctx;
   podrun_err_t err;
 
-  /* Only stdio and the handshake pipe are ours; anything else the spawner leaked must not reach
-     the pause process or the containers.  */
-  close_range (HANDSHAKE_FD + 1, ~0U, 0);
+  /* Only stdio, the handshake pipe and the pod lock are ours; anything else the spawner leaked
+     must not reach the pause process or the containers.  */
+  close_range (POD_LOCK_FD + 1, ~0U, 0);
   memset (&m, 0, sizeof m);
+  m.pod_lock = fcntl (POD_LOCK_FD, F_SETFD, FD_CLOEXEC) < 0 ? -1 : POD_LOCK_FD;
   m.pause_pidfd = m.epfd = m.sigfd = -1;
   m.handshake = fcntl (HANDSHAKE_FD, F_GETFD) < 0 ? -1 : HANDSHAKE_FD;
   if (m.handshake >= 0)
@@ -581,6 +599,19 @@ podrun_monitor_main (int argc, char **argv)
       return 1;
     }
   podrun_log ("monitor %d for pod %s", (int) getpid (), m.pod.key);
+  /* Recorded before anything is created, and only then the pod lock goes: a delete (or apply)
+     that gets the lock after a killed CLI always finds this monitor.  */
+  podrun_proc_start_time (getpid (), &m.self_start);
+  if (podrun_pdeathsig_prepare () < 0 || write_monitor_json (&m) < 0)
+    {
+      podrun_fail (&err, errno, "monitor", "setup", m.pod.poddir);
+      log_error ("monitor", &err);
+      handshake_error (&m, "error ", &err);
+      return 1;
+    }
+  if (m.pod_lock >= 0)
+    close (m.pod_lock);
+  m.pod_lock = -1;
 
   ctx.userns_fd = -1;
   ctx.devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
@@ -603,13 +634,10 @@ podrun_monitor_main (int argc, char **argv)
   }
   m.pause_alive = 1;
   ctx.pause_pidfd = m.pause_pidfd;
+  podrun_proc_start_time (m.pause_pid, &m.pause_start);
   write_monitor_json (&m);
-  {
-    unsigned long long st = 0;
-    podrun_proc_start_time (m.pause_pid, &st);
-    /* sync 1. */
-    handshake (&m, "pause %d %llu\n", (int) m.pause_pid, st);
-  }
+  /* sync 1. */
+  handshake (&m, "pause %d %llu\n", (int) m.pause_pid, m.pause_start);
   /* sync 2. (once per container, inside) */
   start_containers (&m, &ctx);
   /* sync 3. */

@@ -3,6 +3,7 @@
    `podrun-helper pause`, which only waits.  Modelled on kubernetes build/pause/linux/pause.c.  */
 #include "pause.h"
 #include "mounts.h"
+#include "pdeathsig.h"
 #include "userns.h"
 
 #include <fcntl.h>
@@ -135,6 +136,10 @@ pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd, const int 
   if (set_sysctls (pod, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   if (seal_pause (root_fd, &err) < 0)
+    podrun_sync_fail (sync_fd, &err);
+  /* After seal_pause's setresuid, which clears it; the pause program (sealed memfd, no_new_privs)
+     keeps it across execve: the pause dies with the monitor, and with it a pod PID namespace.  */
+  if (podrun_pdeathsig_set ("pause", &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);

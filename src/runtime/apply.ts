@@ -1,11 +1,12 @@
 // Carrying out one pod's plan: the only place in podrun where a pod comes into being.
 // Order matters: resolve images, plan and compile the seccomp profiles (everything that can fail
-// without effects) first, then create dirs (undone on failure), the seccomp programs and the
-// launch file, start the monitor, write pod.json while it starts the pod, then wait for its
-// handshake. A crash at any point leaves something `delete` finds by name (the pod dir,
-// monitor.json).
-import { existsSync } from 'fs';
-import { join } from 'path';
+// without effects) first, then write pod.json (before anything of the pod can run, so `get pods`
+// lists it and `delete` finds it whenever this process dies), create dirs (all undone on
+// failure), the seccomp programs and the launch file, start the monitor (handing it the pod lock
+// until its monitor.json names it), make pod.json durable while it starts the pod, then wait for
+// its handshake (docs/runtime.md, "apply, step by step").
+import { existsSync, mkdirSync, rmSync } from 'fs';
+import { dirname, join } from 'path';
 import { ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
 import type { ResolvedImage, PullPolicy } from '../images/types';
@@ -16,12 +17,13 @@ import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
 import { native } from '../util/native';
 import { withPodLock } from '../state/lock';
-import { PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
+import { fsyncPodRecord, PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
+import { readStartTime } from '../state/proc';
 import { applyAction, type ApplyAction } from './apply-action';
 import { gatherFacts, userNamespacePool } from './facts';
 import { releaseUserNamespace, reserveUserNamespace } from '../state/userns';
 import type { HostFacts } from '../plan/types';
-import { helper, HelperFailure, type ContainerFailure } from './helper';
+import { helper, HelperFailure, monitorRunning, type ContainerFailure } from './helper';
 import { prepareDirs } from './prepare';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { deletePodLocked, removePodDirs, stopPod } from './stop';
@@ -71,9 +73,12 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
   return withPodLock(
     paths,
     key,
-    async () => {
+    async (lock) => {
       const existing = readPodRecord(paths, key);
-      if (existing && applyAction(existing, hash) === 'unchanged') return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
+      // The same manifest again: nothing to do while its monitor runs; without one (it died, or
+      // an apply was interrupted) the pod is made again, leftovers removed first.
+      const again = existing && applyAction(existing, hash, monitorRunning(existing.plan.dirs.lasting));
+      if (existing && again === 'unchanged') return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
       // Resolve images and plan before touching the old pod: a pull failure or a problem the
       // images reveal must leave it running.
       const images = await resolveImages(pod, opts.resolveImage ?? storeResolver(paths, opts.progress));
@@ -100,11 +105,11 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       let action: ApplyAction = 'created';
       if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {
         await deletePodLocked(paths, key, { keepUserNamespace: reserved !== undefined });
-        if (existing) action = 'configured';
+        if (again) action = again;
       }
       let created: Awaited<ReturnType<typeof createPod>>;
       try {
-        created = await createPod(paths, pod, planned.plan, programs);
+        created = await createPod(paths, pod, planned.plan, programs, lock.fd);
       } catch (e) {
         if (reserved) releaseUserNamespace(paths, key);
         throw e;
@@ -122,12 +127,9 @@ async function resolveImages(pod: LoadedPod, resolve: ImageResolver): Promise<Re
   return images;
 }
 
-async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: SeccompPrograms): Promise<{ record: PodRecord; failures: PodrunError[] }> {
+async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: SeccompPrograms, lockFd: number): Promise<{ record: PodRecord; failures: PodrunError[] }> {
   if (plan.dirs.lasting !== lastingPodDir(paths, plan.key))
     throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.lasting}, not ${lastingPodDir(paths, plan.key)}`);
-  const volumeNames = (pod.manifest.spec.volumes ?? []).map((v) => v.name);
-  const prepared = prepareDirs(plan, { file: pod.file, volumeIndex: (n) => volumeNames.indexOf(n), stateDirs: stateDirs(paths) });
-
   const record: PodRecord = {
     apiVersion: POD_RECORD_VERSION,
     kind: 'PodRecord',
@@ -136,23 +138,44 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
     sourceFile: pod.file,
     manifest: pod.manifest,
     plan,
+    creator: { pid: process.pid, startTime: readStartTime(process.pid) ?? 0 },
   };
+  // The record comes first, before any process of the pod can exist: `get pods` lists the pod
+  // and `delete` finds it from here on, whenever this process is killed. Not fsynced yet (that
+  // overlaps with the monitor's start below); atomic already.
+  mkdirSync(dirname(plan.dirs.lasting), { recursive: true, mode: 0o700 });
+  mkdirSync(plan.dirs.lasting, { mode: 0o700 });
+  const unrecord = () => rmSync(plan.dirs.lasting, { recursive: true, force: true });
+  let prepared: ReturnType<typeof prepareDirs>;
+  try {
+    writePodRecord(paths, record, { durable: false });
+    const volumeNames = (pod.manifest.spec.volumes ?? []).map((v) => v.name);
+    prepared = prepareDirs(plan, { file: pod.file, volumeIndex: (n) => volumeNames.indexOf(n), stateDirs: stateDirs(paths) });
+  } catch (e) {
+    unrecord();
+    throw e;
+  }
+  const undo = () => {
+    prepared.undo();
+    unrecord();
+  };
+
   const launchFile = join(plan.dirs.lasting, 'launch');
   try {
     writeSeccompPrograms(programs);
     // Read by the monitor at once and by nothing after: no fsync.
     writeFileAtomic(launchFile, helper.encodeLaunchFile(plan), 0o600, { durable: false });
   } catch (e) {
-    prepared.undo();
+    undo();
     throw e;
   }
 
-  // The monitor starts the pod on the other core while this process writes the record (a durable
-  // write, ~3 ms). A pod without pod.json is still found and removed by name (monitor.json).
-  const handshake = helper.startMonitor(launchFile);
+  // The monitor gets the pod lock too and keeps it until its monitor.json names it; it starts the
+  // pod on the other core while this process makes the record durable (~3 ms).
+  const handshake = helper.startMonitor(launchFile, { lockFd });
   let failure: unknown;
   try {
-    writePodRecord(paths, record);
+    fsyncPodRecord(paths, plan.key);
   } catch (e) {
     failure = e;
   }
@@ -160,17 +183,20 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
     failure ??= e instanceof PodrunError ? e : new PodrunError(`pod/${plan.name}: could not start the pod monitor: ${(e as Error).message}`);
     return undefined;
   });
-  const podLevel = hs && (hs.error || (!hs.ready && hs.started.size === 0 && hs.failed.size === 0));
-  if (failure || !hs || podLevel) {
-    // The monitor may have got far enough to write monitor.json: stop whatever it started, then
+  // No `ready`: a pod-level error, or the monitor died while starting the pod.
+  if (failure || !hs || hs.error || !hs.ready) {
+    // The monitor may have got far enough to start processes: stop whatever it started, then
     // roll back (a pod-level failure makes the monitor clean up and exit; this makes sure).
     await stopPod(record, plan.dirs.lasting, { gracePeriodSeconds: 0 });
     if (plan.cgroup) await removePodCgroup(plan.cgroup, `pod/${plan.name}`).catch(() => undefined); // undo below tries again
     removePodDirs(paths, plan.key, record);
-    prepared.undo();
+    undo();
     if (failure) throw failure;
     if (hs?.error) throw new HelperFailure(`pod/${plan.name}`, hs.error, 'run with --log-level debug and see <root>/pods/<key>/monitor.log');
-    throw new PodrunError(`pod/${plan.name}: the monitor exited during start-up without a report`, 'see the pod monitor log with --log-level debug');
+    throw new PodrunError(
+      `pod/${plan.name}: the pod's monitor (pid ${hs?.monitorPid}) exited while starting the pod, without a report; nothing of the pod is left`,
+      'it was killed or crashed: run the apply again; with --log-level debug podrun says more',
+    );
   }
   const refused = plan.containers.flatMap((c) =>
     c.configError ? [new PodrunError(`pod/${plan.name}: container ${c.name}: ${c.configError.reason}: ${c.configError.message}`, `set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root; \`podrun describe pod ${plan.name}\` shows the container`)] : [],

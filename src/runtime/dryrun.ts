@@ -11,6 +11,7 @@ import { podKey, type Paths } from '../util/paths';
 import { randomUuid } from '../util/uuid';
 import { applyAction, type ApplyAction } from './apply-action';
 import { gatherFacts, userNamespacePool } from './facts';
+import { monitorRunning } from './helper';
 import { peekUserNamespace } from '../state/userns';
 
 export type DryRunResult = { action: ApplyAction; plan: PodPlan; unresolvedImages: string[] } | { plan?: undefined; errors: ManifestError[] };
@@ -44,5 +45,5 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod): Promise<DryRunRe
   const userNamespace = m.spec.hostUsers === false ? peekUserNamespace(paths, key, userNamespacePool()) : undefined;
   const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace));
   if (!r.plan) return r;
-  return { action: applyAction(existing, manifestHash(m)), plan: r.plan, unresolvedImages: unresolved };
+  return { action: applyAction(existing, manifestHash(m), !!existing && monitorRunning(existing.plan.dirs.lasting)), plan: r.plan, unresolvedImages: unresolved };
 }

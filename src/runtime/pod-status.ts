@@ -3,6 +3,7 @@
 // `get -o json` and kubectl-style tables come from one place.
 import type { PlannedContainer } from '../plan/types';
 import type { PodRecord } from '../state/pod-records';
+import { noticeMonitorLoss } from '../state/monitor-loss';
 import { isAlive, type ProcessIdentity } from '../state/proc';
 import { sha256Hex } from '../util/sha256';
 import { formatFailure, helper, monitorProcesses, type ContainerStateFile, type MonitorFile } from './helper';
@@ -13,17 +14,32 @@ export interface PodSnapshot {
   monitor?: MonitorFile;
   monitorAlive: boolean;
   pauseAlive: boolean;
+  /**
+   * The monitor is gone without having stopped the pod (no `stoppedAt`: SIGKILL, a crash, a
+   * reboot) and no delete is under way: when podrun first noticed (state/monitor-loss.ts).
+   */
+  monitorLost?: { noticedAt: string };
+  /** The apply that wrote the record still runs (it has not started the monitor, or is waiting for it). */
+  creatorAlive: boolean;
   containers: { plan: PlannedContainer; state?: ContainerStateFile; alive: boolean }[];
 }
 
+/**
+ * Reads the pod's files and checks its processes. The first look that finds the monitor lost
+ * records when (monitor-lost.json; the only write a look makes), so every later one says the same.
+ */
 export function snapshotPod(record: PodRecord): PodSnapshot {
   const monitor = helper.readMonitorFile(record.plan.dirs.lasting);
   const procs = monitorProcesses(monitor);
+  const monitorAlive = isAlive(procs.monitor);
+  const lost = procs.monitor && !monitorAlive && !monitor?.stoppedAt && !record.deletionTimestamp;
   return {
     record,
     monitor,
-    monitorAlive: isAlive(procs.monitor),
+    monitorAlive,
     pauseAlive: isAlive(procs.pause),
+    ...(lost ? { monitorLost: { noticedAt: noticeMonitorLoss(record.plan.dirs.lasting, procs.monitor!).noticedAt } } : {}),
+    creatorAlive: isAlive(record.creator),
     containers: record.plan.containers.map((plan) => {
       const state = helper.readContainerState(plan);
       const id: ProcessIdentity | undefined =
@@ -63,6 +79,9 @@ export interface ContainerStatus {
 
 export interface PodStatus {
   phase: PodPhase;
+  /** Pod-level reason and message, as Kubernetes' PodStatus has them: `MonitorDied` (docs/runtime.md). */
+  reason?: string;
+  message?: string;
   /** kubectl's STATUS column: Running, Completed, Error, ContainerCreating, StartError, Terminating, NotReady, ... */
   display: string;
   readyCount: number;
@@ -80,6 +99,12 @@ export function containerId(podUid: string, name: string): string {
   return sha256Hex(`${podUid}/${name}`);
 }
 
+/** `podrun apply -f FILE` for the pod's manifest, as the pod was applied. */
+export function reapplyCommand(record: PodRecord): string {
+  const ns = record.plan.namespace === 'default' ? '' : ` -n ${record.plan.namespace}`;
+  return record.sourceFile && record.sourceFile !== '-' ? `podrun apply -f ${record.sourceFile}` : `podrun apply -f <the manifest of pod ${record.plan.name}>${ns}`;
+}
+
 function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
   const { plan, state, alive } = snap.containers[i];
   const base = {
@@ -89,6 +114,8 @@ function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
     imageID: plan.image.imageId ?? '',
     containerID: `podrun://${containerId(snap.record.uid, plan.name)}`,
   };
+  const lost = snap.monitorLost;
+  const monitorPid = snap.monitor?.pid;
   let st: ContainerState;
   if (plan.configError) {
     // never started: the kubelet keeps such a container waiting with the reason
@@ -106,17 +133,36 @@ function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
     };
   } else if (state?.pid !== undefined && (alive || snap.monitorAlive)) {
     // Dead but the monitor lives: its exit record is on the way; report running until it lands.
+    // Alive without a monitor (lost): it runs unsupervised, said at the pod level.
     st = { kind: 'running', startedAt: state.startedAt ?? snap.record.createdAt };
+  } else if (state?.pid !== undefined && lost) {
+    // Killed with its monitor (the parent-death signal, docs/runtime.md).
+    st = {
+      kind: 'terminated',
+      exitCode: 137,
+      signal: 9,
+      reason: 'MonitorDied',
+      message: `the pod's monitor (pid ${monitorPid}) died; this container was stopped with it (SIGKILL)`,
+      startedAt: state.startedAt,
+      finishedAt: lost.noticedAt,
+    };
   } else if (state?.pid !== undefined) {
-    // Neither the process nor its monitor is there to say how it ended (e.g. after a reboot).
+    // Neither the process nor its monitor is there to say how it ended.
     st = { kind: 'terminated', exitCode: 137, reason: 'Unknown', message: 'the monitor is gone; exit status unknown', startedAt: state.startedAt, finishedAt: state.startedAt ?? snap.record.createdAt };
-  } else if (snap.monitorAlive || !snap.monitor) {
+  } else if (snap.monitorAlive || (!snap.monitor && snap.creatorAlive)) {
     st = { kind: 'waiting', reason: 'ContainerCreating' };
+  } else if (lost) {
+    st = { kind: 'terminated', exitCode: 128, reason: 'MonitorDied', message: `the pod's monitor (pid ${monitorPid}) died before starting this container`, finishedAt: lost.noticedAt };
+  } else if (!snap.monitor) {
+    // The record is written before the monitor starts; its apply died before starting it.
+    st = { kind: 'waiting', reason: 'ApplyInterrupted', message: `the podrun apply that created this pod exited before starting it; \`${reapplyCommand(snap.record)}\` creates it` };
   } else {
     st = { kind: 'terminated', exitCode: 128, reason: 'Unknown', message: 'the monitor exited before starting this container', finishedAt: snap.record.createdAt };
   }
   const running = st.kind === 'running';
-  return { ...base, state: st, ready: running, started: running, ...(running && alive ? { pid: state!.pid } : {}) };
+  // Without its monitor a running container is not supervised (its output is not logged): not ready.
+  const ready = running && !lost;
+  return { ...base, state: st, ready, started: running, ...(running && alive ? { pid: state!.pid } : {}) };
 }
 
 export function computePodStatus(snap: PodSnapshot): PodStatus {
@@ -142,12 +188,15 @@ export function computePodStatus(snap: PodSnapshot): PodStatus {
     else if (s.kind === 'running') hasRunning = true;
   }
   if (display === 'Completed' && hasRunning) display = readyCount === total ? 'Running' : 'NotReady';
+  const lost = monitorLostStatus(snap, containers);
+  if (lost) display = lost.reason;
   const terminating = !!snap.record.deletionTimestamp;
   if (terminating) display = 'Terminating';
 
   const startedTimes = containers.flatMap((c) => ('startedAt' in c.state && c.state.startedAt ? [c.state.startedAt] : []));
   return {
     phase,
+    ...(lost ?? {}),
     display,
     readyCount,
     total,
@@ -158,6 +207,25 @@ export function computePodStatus(snap: PodSnapshot): PodStatus {
     anyProcessAlive: snap.monitorAlive || snap.pauseAlive || snap.containers.some((c) => c.alive),
     containers,
   };
+}
+
+/**
+ * The pod-level reason when its monitor died while something of the pod ran or was still to
+ * start: which containers stopped with it and which (pdeathsig lost) still run unsupervised.
+ * Undefined when the monitor lives, stopped the pod itself, or died after every container ended.
+ */
+function monitorLostStatus(snap: PodSnapshot, containers: ContainerStatus[]): { reason: string; message: string } | undefined {
+  const lost = snap.monitorLost;
+  if (!lost) return undefined;
+  const stopped = containers.filter((c) => c.state.kind === 'terminated' && c.state.reason === 'MonitorDied').map((c) => c.name);
+  const unsupervised = containers.filter((c) => c.state.kind === 'running').map((c) => c.name);
+  if (!stopped.length && !unsupervised.length) return undefined;
+  const parts = [`the pod's monitor (pid ${snap.monitor?.pid}) died (noticed ${kubeTimestamp(lost.noticedAt)})`];
+  if (stopped.length) parts.push(`its containers were stopped with it (${stopped.join(', ')})`);
+  if (unsupervised.length)
+    parts.push(`still running without it, their output no longer logged and their exit not recorded: ${unsupervised.join(', ')} (an entrypoint that is set-user-ID, set-group-ID or has file capabilities keeps running)`);
+  const del = `podrun delete pod ${snap.record.plan.name}${snap.record.plan.namespace === 'default' ? '' : ` -n ${snap.record.plan.namespace}`}`;
+  return { reason: 'MonitorDied', message: `${parts.join('; ')}. \`${reapplyCommand(snap.record)}\` brings the pod back; \`${del}\` removes it` };
 }
 
 /** Kubernetes v1 ContainerStatus JSON. */
@@ -205,6 +273,7 @@ export function k8sPodStatus(s: PodStatus, snap: PodSnapshot): Record<string, un
   });
   return {
     phase: s.phase,
+    ...(s.reason ? { reason: s.reason, message: s.message } : {}),
     conditions: [
       cond('Initialized', true),
       cond('Ready', allReady, 'ContainersNotReady'),

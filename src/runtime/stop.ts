@@ -7,11 +7,12 @@ import { join } from 'path';
 import { MAX_GRACE_SECONDS } from '../manifest/schema';
 import { PodrunError } from '../util/errors';
 import { Paths, lastingPodDir, livePodDir } from '../util/paths';
-import { isAlive, ProcessIdentity, readStartTime } from '../state/proc';
+import { isAlive, processesWithMountsUnder, ProcessIdentity, readStartTime } from '../state/proc';
 import { PodRecord, readPodRecord, writePodRecord } from '../state/pod-records';
 import { planCgroups } from '../plan/cgroup';
 import type { PlannedCgroup } from '../plan/types';
 import { releaseUserNamespace } from '../state/userns';
+import { logEnabled, log } from '../util/diagnostics';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, removePodCgroup, thaw } from './cgroup';
 
@@ -142,6 +143,28 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
   }
   // A container the monitor never reported (it died mid-start) may still run: kill it too.
   if (record) for (const c of liveContainers(record)) signalProcess(c.id, constants.signals.SIGKILL, ops);
+  // Whatever no file names: found by the pod's mounts in its mount namespace (docs/runtime.md,
+  // "When the monitor dies").
+  await killLeftovers([...new Set([pod, ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])], ops);
+}
+
+/**
+ * SIGKILLs every process whose mount namespace holds a mount from the pod's dirs, until none is
+ * left: a container's first process whose parent-death signal an entrypoint with set-user-ID or
+ * file capabilities cleared, one the monitor had not recorded yet, or what a container in the
+ * host's PID namespace started and left behind when its monitor died. Each is named by pid +
+ * start time and signalled through a pidfd. Rounds, since one may fork while it is being killed.
+ */
+export async function killLeftovers(dirs: string[], ops: SignalOps = defaultOps(), rounds = 20): Promise<number> {
+  let killed = 0;
+  for (let i = 0; i < rounds; i++) {
+    const left = processesWithMountsUnder(dirs);
+    if (logEnabled('debug')) log().debug(`leftover processes of ${dirs.join(' ')}: ${left.map((p) => p.pid).join(' ') || 'none'}`);
+    if (left.length === 0) break;
+    for (const id of left) if (signalProcess(id, constants.signals.SIGKILL, ops)) killed++;
+    await waitGone(left, Date.now() + 5000);
+  }
+  return killed;
 }
 
 /** Mount points at or below `dir` in this mount namespace (there should be none). */
@@ -175,7 +198,8 @@ export function removePodDirs(paths: Paths, key: string, record?: PodRecord): vo
   for (const d of dirs) {
     if (!existsSync(d)) continue;
     for (const e of readdirSync(d)) if (e !== 'pod.json') rmSync(join(d, e), { recursive: true, force: true });
-    rmSync(d, { recursive: true, force: true });
+    // retried: a `get` may be writing monitor-lost.json into it just now
+    rmSync(d, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
   }
 }
 

@@ -30,8 +30,19 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o64
   if (durable) fsyncDir(dirname(path));
 }
 
-export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode);
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o644, opts: { durable?: boolean } = {}): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode, opts);
+}
+
+/** What `durable: true` would have done for a file written with `durable: false`: fsync it and its dir. */
+export function makeDurable(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  fsyncDir(dirname(path));
 }
 
 export function fsyncDir(dir: string): void {

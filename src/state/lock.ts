@@ -1,7 +1,10 @@
 // One lock per pod so two podrun commands never change the same pod at once. flock with
 // LOCK_NB: the loser fails at once with a ConflictError instead of queueing behind a long apply.
 // The lock file is removed on release (so no state is left behind); a locker that opened the
-// file before the unlink notices the inode changed and retries on the new file.
+// file before the unlink notices the inode changed and retries on the new file. apply passes the
+// locked fd to the pod's monitor, which holds it (the same open file description, so the same
+// flock) until its monitor.json is written: a CLI killed meanwhile leaves the pod locked until
+// the monitor can be found.
 import { closeSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'fs';
 import { join } from 'path';
 import { ConflictError } from '../util/errors';
@@ -20,8 +23,19 @@ function defaultOps(): FlockOps {
   return (require('../util/native') as typeof import('../util/native')).native();
 }
 
+/** A held pod lock: `fd` is the locked file, which apply hands to the pod's monitor (docs/runtime.md, "Locks"). */
+export interface PodLock {
+  fd: number;
+  release(): void;
+}
+
 /** Takes the lock or throws ConflictError; returns the release function. */
 export function lockPod(paths: Paths, key: string, label: string, ops: FlockOps = defaultOps()): () => void {
+  return acquirePodLock(paths, key, label, ops).release;
+}
+
+/** Takes the lock or throws ConflictError. */
+export function acquirePodLock(paths: Paths, key: string, label: string, ops: FlockOps = defaultOps()): PodLock {
   const path = podLockPath(paths, key);
   mkdirSync(join(paths.runRoot, 'locks'), { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -47,13 +61,16 @@ export function lockPod(paths: Paths, key: string, label: string, ops: FlockOps 
       same = false;
     }
     if (same) {
-      return () => {
-        try {
-          unlinkSync(path);
-        } catch {
-          /* already gone */
-        }
-        closeSync(fd);
+      return {
+        fd,
+        release: () => {
+          try {
+            unlinkSync(path);
+          } catch {
+            /* already gone */
+          }
+          closeSync(fd);
+        },
       };
     }
     closeSync(fd); // the previous holder removed it; lock the new file instead
@@ -64,13 +81,13 @@ export function lockPod(paths: Paths, key: string, label: string, ops: FlockOps 
 export async function withPodLock<T>(
   paths: Paths,
   key: string,
-  fn: () => Promise<T> | T,
+  fn: (lock: PodLock) => Promise<T> | T,
   opts: { label?: string; ops?: FlockOps } = {},
 ): Promise<T> {
-  const release = lockPod(paths, key, opts.label ?? key.slice(key.indexOf('_') + 1), opts.ops);
+  const lock = acquirePodLock(paths, key, opts.label ?? key.slice(key.indexOf('_') + 1), opts.ops);
   try {
-    return await fn();
+    return await fn(lock);
   } finally {
-    release();
+    lock.release();
   }
 }

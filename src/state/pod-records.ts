@@ -2,13 +2,14 @@
 // deletion timestamp). What the monitor writes beside it is the helper's contract
 // (runtime/helper/state-files.ts). A record holds the manifest as applied and the plan it was
 // carried out with, so later commands read what the pod really got.
-import { readdirSync } from 'fs';
+import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { NotFoundError } from '../util/errors';
 import { Paths, lastingPodDir, podKey } from '../util/paths';
 import type { PodManifest } from '../manifest/schema';
 import type { PodPlan } from '../plan/types';
-import { readJsonIfExists, writeJsonAtomic } from './atomic';
+import { makeDurable, readJsonIfExists, writeJsonAtomic } from './atomic';
+import type { ProcessIdentity } from './proc';
 
 export const POD_RECORD_VERSION = 'podrun/v2';
 
@@ -22,6 +23,12 @@ export interface PodRecord {
   plan: PodPlan;
   /** Set when `delete` starts: the pod shows as Terminating until it is gone. */
   deletionTimestamp?: string;
+  /**
+   * The `podrun apply` that wrote the record, which it does before it starts the pod's monitor:
+   * while it lives and no monitor.json exists yet the pod is being created; once it is gone, the
+   * apply was interrupted before the monitor started (runtime/pod-status.ts).
+   */
+  creator?: ProcessIdentity;
 }
 
 export const podRecordPath = (paths: Paths, key: string) => join(lastingPodDir(paths, key), 'pod.json');
@@ -97,8 +104,13 @@ export function readPodRecord(paths: Paths, key: string): PodRecord | undefined 
   return undefined;
 }
 
-export function writePodRecord(paths: Paths, record: PodRecord): void {
-  writeJsonAtomic(podRecordPath(paths, record.plan.key), record);
+/** `durable: false` for apply's first write, made durable (fsyncPodRecord) while the monitor starts. */
+export function writePodRecord(paths: Paths, record: PodRecord, opts: { durable?: boolean } = {}): void {
+  writeJsonAtomic(podRecordPath(paths, record.plan.key), record, 0o644, opts);
+}
+
+export function fsyncPodRecord(paths: Paths, key: string): void {
+  makeDurable(podRecordPath(paths, key));
 }
 
 /** Keys of every pod dir, including half-created ones without a readable pod.json. */
@@ -130,11 +142,24 @@ export function podNotFound(namespace: string, name: string): NotFoundError {
   );
 }
 
-/** The record of pod NAME in NAMESPACE, or a NotFoundError naming it. */
+/** The record of pod NAME in NAMESPACE, or a NotFoundError naming it (or saying it has no record). */
 export function findPod(paths: Paths, namespace: string, name: string): PodRecord {
-  const r = readPodRecord(paths, podKey(namespace, name));
+  const key = podKey(namespace, name);
+  const r = readPodRecord(paths, key);
+  if (!r && existsSync(lastingPodDir(paths, key)))
+    throw new NotFoundError(
+      `pod "${name}" has no readable record (${podRecordPath(paths, key)}): an apply was interrupted before writing it`,
+      `\`podrun delete pod ${name}${namespace === 'default' ? '' : ` -n ${namespace}`}\` removes what it left; \`podrun apply -f FILE\` creates the pod`,
+    );
   if (!r) throw podNotFound(namespace, name);
   return r;
+}
+
+/** Pods with a dir but no readable record (an apply killed while it made the dir), of one namespace or all. */
+export function podsWithoutRecord(paths: Paths, namespace?: string): { namespace: string; name: string; key: string }[] {
+  return listPodKeys(paths)
+    .map((key) => ({ key, namespace: key.slice(0, key.indexOf('_')), name: key.slice(key.indexOf('_') + 1) }))
+    .filter((p) => (namespace === undefined || p.namespace === namespace) && !readPodRecord(paths, p.key));
 }
 
 /** Image ids that pods use (their plans name them), each with the pods (`namespace/name`) using it. */

@@ -1,6 +1,6 @@
 // Process identity: a pid alone can be recycled, so podrun names a process by pid + start time
 // (field 22 of /proc/PID/stat, in clock ticks since boot), as crun's libcrun_check_pid_valid does.
-import { readFileSync } from 'fs';
+import { readdirSync, readFileSync, readlinkSync } from 'fs';
 
 export interface ProcessIdentity {
   pid: number;
@@ -48,4 +48,72 @@ export function isAlive(id: ProcessIdentity | undefined): boolean {
   if (!st) return false;
   if (st.startTime !== id.startTime) return false;
   return st.state !== 'Z' && st.state !== 'X' && st.state !== 'x';
+}
+
+/** A path as /proc/PID/mountinfo writes it (space, tab, newline and backslash in octal). */
+function mountinfoEscape(p: string): string {
+  return p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+/** Whether mountinfo `text` names a path strictly below one of `dirs` (as a mount point, a root or in an option). */
+export function mountinfoNames(text: string, dirs: string[]): boolean {
+  for (const d of dirs) {
+    const needle = `${mountinfoEscape(d.replace(/\/+$/, ''))}/`;
+    for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      // a whole path only: after a field separator, `upperdir=`, or lowerdir's `,` and `:`
+      if (i === 0 || ' =,:\n'.includes(text[i - 1])) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Every process, outside this process's mount namespace and PID 1's, whose mount namespace holds
+ * a mount from below one of `dirs` (a pod's dirs): a container's overlay root (`upperdir=`),
+ * its volumes. That finds a pod's processes whatever recorded them or not: a container's first
+ * process that outlived its monitor, and what it started, in the host's PID namespace too. The
+ * host's own mount namespaces are never judged by their mounts (a mount leaked there must not
+ * make every host process a pod's). One mountinfo read per mount namespace.
+ */
+export function processesWithMountsUnder(dirs: string[]): ProcessIdentity[] {
+  const nsOf = (pid: number | 'self') => {
+    try {
+      return readlinkSync(`/proc/${pid}/ns/mnt`);
+    } catch {
+      return undefined;
+    }
+  };
+  const skip = new Set([nsOf('self'), nsOf(1)].filter((n): n is string => !!n));
+  const byNs = new Map<string, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const pid = Number(e);
+    const ns = nsOf(pid);
+    if (!ns || skip.has(ns)) continue;
+    byNs.set(ns, [...(byNs.get(ns) ?? []), pid]);
+  }
+  const out: ProcessIdentity[] = [];
+  for (const pids of byNs.values()) {
+    let text: string | undefined;
+    for (const pid of pids) {
+      try {
+        text = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+        break;
+      } catch {
+        /* exited: try the next one */
+      }
+    }
+    if (text === undefined || !mountinfoNames(text, dirs)) continue;
+    for (const pid of pids) {
+      const st = readProcStat(pid);
+      if (st && st.state !== 'Z' && st.state !== 'X') out.push({ pid, startTime: st.startTime });
+    }
+  }
+  return out;
 }

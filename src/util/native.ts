@@ -47,9 +47,10 @@ export interface PodrunNative {
   execve(path: string, argv: string[]): never;
   /**
    * Starts a detached child (own session, stdio on /dev/null, default signals) whose fd 3 is the
-   * write end of a pipe; returns its pid and the read end.
+   * write end of a pipe, and `keepFd` (if given) its fd 4: the same open file description, so an
+   * flock on it is held by both. Returns the child's pid and the pipe's read end.
    */
-  spawnDetached(path: string, argv: string[]): { pid: number; fd: number };
+  spawnDetached(path: string, argv: string[], keepFd?: number): { pid: number; fd: number };
   /**
    * A seccomp profile (Docker/OCI JSON) compiled with libseccomp for a capability bounding set
    * (kernel names): the BPF program podrun-helper installs, and the syscall names libseccomp did

@@ -2,7 +2,8 @@
 // podrun processes started since a snapshot, network namespaces, the cgroups of the test root's
 // pods. The rest of the host may change while tests run (another program mounting something, or
 // another podrun root's pods, must not fail a test).
-import { readdirSync, readFileSync, rmdirSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { readdirSync, readFileSync, readlinkSync, rmdirSync } from 'fs';
 import { join } from 'path';
 import { CGROUP_PARENT, cgroupRootTag } from '../../src/plan/cgroup';
 import { parseMountinfo } from '../../src/runtime/cgroup/detect';
@@ -126,4 +127,63 @@ export function removeCgroups(dirs: string[]): void {
     }
   };
   dirs.forEach(rm);
+}
+
+/**
+ * Every process of podrun pods under `root` alive now, whatever it runs, with the pod key it
+ * belongs to: a monitor names its launch file `ROOT/pods/KEY/launch` on its command line; a
+ * container process lives in a mount namespace that holds its pod's mounts (its overlay has
+ * `upperdir=ROOT/pods/KEY/...`); a pause process (whose root is empty, so its mount table shows
+ * nothing) belongs to its parent monitor's pod or, once orphaned, to the pod `pauseKey` names
+ * from its hostname (read in its UTS namespace with nsenter). Processes in this process's mount
+ * namespace are judged by their command line only (the host's mount table is no evidence), and
+ * `exclude` (the test's own tools) not at all.
+ */
+export function podProcesses(root: string, opts: { exclude?: number[]; pauseKey?: (hostname: string) => string | undefined } = {}): { pid: number; key: string; cmd: string }[] {
+  const own = (() => {
+    try {
+      return readlinkSync('/proc/self/ns/mnt');
+    } catch {
+      return '';
+    }
+  })();
+  const keyIn = (text: string) => {
+    const i = text.indexOf(`${root}/pods/`);
+    if (i < 0) return undefined;
+    return text.slice(i + root.length + 6).split(/[/\s,]/)[0] || undefined;
+  };
+  /** null: not a monitor; undefined: a monitor of another root */
+  const monitorKey = (pid: number): string | undefined | null => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      return /podrun-helper monitor /.test(cmd) ? keyIn(cmd) : null;
+    } catch {
+      return null;
+    }
+  };
+  const out: { pid: number; key: string; cmd: string }[] = [];
+  for (const pid of pids()) {
+    if (pid === process.pid || opts.exclude?.includes(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state === 'Z' || state === 'X') continue;
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 4).split(' ')[0]);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (!cmd) continue; // kernel thread
+      let key = monitorKey(pid) ?? undefined;
+      if (!key && cmd === 'podrun-helper pause') {
+        const parent = monitorKey(ppid);
+        key = parent ?? undefined;
+        if (parent === null && opts.pauseKey) {
+          const h = spawnSync('nsenter', ['-u', '-t', String(pid), 'hostname'], { encoding: 'utf8' });
+          if (h.status === 0) key = opts.pauseKey(h.stdout.trim());
+        }
+      } else if (!key && readlinkSync(`/proc/${pid}/ns/mnt`) !== own) key = keyIn(readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
+      if (key) out.push({ pid, key, cmd });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
 }

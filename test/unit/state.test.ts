@@ -7,7 +7,9 @@ import { ConflictError, NotFoundError, UsageError } from '../../src/util/errors'
 import type { PodPlan } from '../../src/plan/types';
 import { writeFileSync } from 'fs';
 import { writeJsonAtomic } from '../../src/state/atomic';
-import { isAlive, parseProcStat, readStartTime } from '../../src/state/proc';
+import { isAlive, mountinfoNames, parseProcStat, readStartTime } from '../../src/state/proc';
+import { noticeMonitorLoss } from '../../src/state/monitor-loss';
+import { applyAction } from '../../src/runtime/apply-action';
 import { lockPod, withPodLock } from '../../src/state/lock';
 import { findPod, imagesInUse, listPodRecords, readPodRecord, writePodRecord, type PodRecord } from '../../src/state/pod-records';
 import { computePodStatus, k8sPod, type PodSnapshot } from '../../src/runtime/pod-status';
@@ -31,13 +33,18 @@ function record(p: PodPlan): PodRecord {
   };
 }
 
-function snap(states: (ContainerStateFile | undefined)[], opts: { alive?: boolean[]; monitorAlive?: boolean; monitor?: boolean } = {}): PodSnapshot {
+function snap(
+  states: (ContainerStateFile | undefined)[],
+  opts: { alive?: boolean[]; monitorAlive?: boolean; monitor?: boolean; lost?: string; creatorAlive?: boolean } = {},
+): PodSnapshot {
   const p = plan('/x', 'web', states.map((_, i) => `c${i}`));
   return {
-    record: record(p),
+    record: { ...record(p), sourceFile: '/pods/web.yaml' },
     monitor: opts.monitor === false ? undefined : { pid: 1, startTime: 1 },
-    monitorAlive: opts.monitorAlive ?? true,
-    pauseAlive: opts.monitorAlive ?? true,
+    monitorAlive: opts.monitorAlive ?? !opts.lost,
+    pauseAlive: opts.monitorAlive ?? !opts.lost,
+    ...(opts.lost ? { monitorLost: { noticedAt: opts.lost } } : {}),
+    creatorAlive: opts.creatorAlive ?? false,
     containers: p.containers.map((c, i) => ({ plan: c, state: states[i], alive: opts.alive?.[i] ?? false })),
   };
 }
@@ -119,6 +126,45 @@ describe('state: records and locks', () => {
   });
 });
 
+describe('state: monitor death', () => {
+  it('applying the same manifest again: unchanged while the monitor runs, recreated without one; another manifest configures', () => {
+    const r = record(plan('/x', 'web', ['c']));
+    const hash = r.plan.manifestHash;
+    expect(applyAction(undefined, hash, false)).to.equal('created');
+    expect(applyAction(r, hash, true)).to.equal('unchanged');
+    expect(applyAction(r, hash, false)).to.equal('recreated');
+    expect(applyAction(r, 'other', true)).to.equal('configured');
+    expect(applyAction({ ...r, deletionTimestamp: '2026-11-28T10:01:00Z' }, hash, true)).to.equal('configured');
+  });
+  it('the first notice of a lost monitor is kept: later looks get the same time; another monitor gets its own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podrun-loss-'));
+    try {
+      const m = { pid: 42, startTime: 7 };
+      const first = noticeMonitorLoss(dir, m, new Date('2026-11-28T10:05:00Z'));
+      expect(first.noticedAt).to.equal('2026-11-28T10:05:00.000Z');
+      expect(noticeMonitorLoss(dir, m, new Date('2026-11-28T11:00:00Z')).noticedAt).to.equal('2026-11-28T10:05:00.000Z');
+      expect(noticeMonitorLoss(dir, { pid: 42, startTime: 8 }, new Date('2026-11-28T12:00:00Z')).noticedAt).to.equal('2026-11-28T12:00:00.000Z');
+      expect(readdirSync(dir)).to.deep.equal(['monitor-lost.json']); // no temp file left
+      // a pod dir that is gone: an unrecorded notice, no error
+      expect(noticeMonitorLoss(join(dir, 'gone'), m).noticedAt).to.be.a('string');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("a mount table names a pod dir only as a whole path: a mount point, a root, upperdir= or a lowerdir's entry", () => {
+    const d = '/var/lib/podrun/pods/default_a';
+    const line = (f: string) => `36 25 0:44 / / rw - overlay overlay rw,${f}\n`;
+    expect(mountinfoNames(line(`lowerdir=/l1:${d}/init,upperdir=/u,workdir=/w`), [d])).to.equal(true);
+    expect(mountinfoNames(line(`lowerdir=/l1,upperdir=${d}/containers/c/upper,workdir=/w`), [d])).to.equal(true);
+    expect(mountinfoNames(`40 36 8:1 ${d}/volumes/v /v rw - ext4 /dev/sda1 rw\n`, [d])).to.equal(true);
+    expect(mountinfoNames(line(`upperdir=/var/lib/podrun/pods/default_ab/containers/c/upper`), [d])).to.equal(false);
+    expect(mountinfoNames(line(`upperdir=/x${d}/containers/c/upper`), [d])).to.equal(false);
+    // mountinfo writes a space in octal: the path is matched as it is written there
+    expect(mountinfoNames(line('upperdir=/r\\040oot/pods/p/u'), ['/r oot/pods/p'])).to.equal(true);
+    expect(mountinfoNames(line('upperdir=/r oot/pods/p/u'), ['/r oot/pods/p'])).to.equal(false);
+  });
+});
+
 describe('state: pod status', () => {
   it('all running: Running, ready 2/2, processes alive', () => {
     const s = computePodStatus(snap([running(), running()], { alive: [true, true] }));
@@ -158,6 +204,37 @@ describe('state: pod status', () => {
     const sn = snap([running()], { alive: [true] });
     sn.record.deletionTimestamp = '2026-11-28T10:01:00Z';
     expect(computePodStatus(sn).display).to.equal('Terminating');
+  });
+  it('a monitor that died: the containers it took along are MonitorDied (137, SIGKILL, when noticed), the pod says why and how to bring it back', () => {
+    const at = '2026-11-28T10:05:00.123Z';
+    const sn = snap([running(), exited(0), undefined], { lost: at });
+    const s = computePodStatus(sn);
+    expect([s.phase, s.display, s.readyCount, s.reason]).to.deep.equal(['Failed', 'MonitorDied', 0, 'MonitorDied']);
+    expect(s.containers[0].state).to.deep.include({ kind: 'terminated', exitCode: 137, signal: 9, reason: 'MonitorDied', finishedAt: at, startedAt: '2026-11-28T10:00:01Z' });
+    expect(s.containers[1].state).to.include({ kind: 'terminated', reason: 'Completed' }); // ended before: as recorded
+    expect(s.containers[2].state).to.include({ kind: 'terminated', exitCode: 128, reason: 'MonitorDied' });
+    expect(s.message).to.equal(
+      "the pod's monitor (pid 1) died (noticed 2026-11-28T10:05:00Z); its containers were stopped with it (c0, c2). `podrun apply -f /pods/web.yaml` brings the pod back; `podrun delete pod web` removes it",
+    );
+    const o = k8sPod(s, sn) as any;
+    expect(o.status).to.include({ phase: 'Failed', reason: 'MonitorDied' });
+    expect(o.status.containerStatuses[0].state.terminated.reason).to.equal('MonitorDied');
+  });
+  it('a container still alive after its monitor died runs unsupervised: running, not ready, named in the message', () => {
+    const s = computePodStatus(snap([running(), running(11)], { lost: '2026-11-28T10:05:00Z', alive: [true, false] }));
+    expect([s.phase, s.display, s.readyCount]).to.deep.equal(['Running', 'MonitorDied', 0]);
+    expect(s.containers[0].state.kind).to.equal('running');
+    expect(s.message).to.match(/stopped with it \(c1\); still running without it, .*: c0 \(an entrypoint that is set-user-ID/);
+  });
+  it('a monitor that died after every container ended changes nothing shown', () => {
+    const s = computePodStatus(snap([exited(0)], { lost: '2026-11-28T10:05:00Z' }));
+    expect([s.phase, s.display, s.reason]).to.deep.equal(['Succeeded', 'Completed', undefined]);
+  });
+  it('a record without monitor.json: ContainerCreating while its apply runs, ApplyInterrupted once it is gone', () => {
+    expect(computePodStatus(snap([undefined], { monitor: false, monitorAlive: false, creatorAlive: true })).display).to.equal('ContainerCreating');
+    const s = computePodStatus(snap([undefined], { monitor: false, monitorAlive: false, creatorAlive: false }));
+    expect([s.phase, s.display]).to.deep.equal(['Pending', 'ApplyInterrupted']);
+    expect((s.containers[0].state as { message: string }).message).to.include('`podrun apply -f /pods/web.yaml` creates it');
   });
   it('the v1 Pod object has uid, conditions and containerStatuses', () => {
     const sn = snap([running(), exited(1)], { alive: [true, false] });

@@ -5,7 +5,7 @@ import { MAX_GRACE_SECONDS } from '../../manifest/schema';
 import { ManifestErrors, UsageError } from '../../util/errors';
 import { lastingPodDir, podKey, livePodDir } from '../../util/paths';
 import { namespaceFrom, namespaceOptions, parsePodArgs, type PodAddress } from '../resources';
-import { listPodRecords, podNotFound, readPodRecord } from '../../state/pod-records';
+import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
 import { int, parseArgs } from '../args';
 import type { CliContext } from '../context';
 import { forEachItem } from '../render';
@@ -48,7 +48,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   } else if (values.all) {
     if (parsePodArgs('delete', positionals, ns, { required: false, usage: USAGE }).length)
       throw new UsageError('--all deletes every pod of the namespace; do not name pods with it');
-    targets = listPodRecords(ctx.paths, ns).map((r) => ({ namespace: ns, name: r.plan.name }));
+    // Pods without a readable record too (an apply killed while it made the pod's dir).
+    targets = [...listPodRecords(ctx.paths, ns).map((r) => ({ namespace: ns, name: r.plan.name })), ...podsWithoutRecord(ctx.paths, ns)];
   } else targets = parsePodArgs('delete', positionals, ns, { required: true, usage: USAGE });
 
   const { withPodLock } = await import('../../state/lock');

@@ -4,7 +4,7 @@ import { hostname } from 'os';
 import type { PlannedVolume } from '../../plan/types';
 import { namespaceFrom, namespaceOptions, parsePodArgs } from '../resources';
 import { findPod } from '../../state/pod-records';
-import type { ContainerStatus, PodStatus } from '../../runtime/pod-status';
+import type { ContainerStatus, PodSnapshot, PodStatus } from '../../runtime/pod-status';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
 import { forEachItem, formatTable, humanDuration, kubeTime } from '../render';
@@ -24,8 +24,11 @@ interface Event {
   message: string;
 }
 
-function events(status: PodStatus, createdAt: string, deletion: string | undefined): Event[] {
+function events(status: PodStatus, snap: PodSnapshot, createdAt: string, deletion: string | undefined): Event[] {
   const out: Event[] = [];
+  if (status.reason === 'MonitorDied' && snap.monitorLost) out.push({ type: 'Warning', reason: 'MonitorDied', at: snap.monitorLost.noticedAt, message: status.message ?? '' });
+  if (snap.monitor?.stoppedAt && !deletion)
+    out.push({ type: 'Normal', reason: 'Stopped', at: snap.monitor.stoppedAt, message: `The pod's monitor (pid ${snap.monitor.pid}) was sent SIGTERM and stopped every container` });
   for (const c of status.containers) {
     out.push({ type: 'Normal', reason: 'Created', at: createdAt, message: `Created container ${c.name}` });
     const s = c.state;
@@ -91,6 +94,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`Labels:           ${kv(m.metadata.labels, '                  ')}`);
     L.push(`Annotations:      ${kv(m.metadata.annotations, '                  ')}`);
     L.push(`Status:           ${status.terminating ? 'Terminating' : status.phase}`);
+    if (status.reason && !status.terminating) {
+      L.push(`Reason:           ${status.reason}`);
+      L.push(`Message:          ${status.message ?? ''}`);
+    }
     if (r.deletionTimestamp) L.push(`Termination Grace Period:  ${r.plan.terminationGracePeriodSeconds}s`);
     L.push(`IP:               ${r.plan.podIP}`);
     const u = r.plan.userNamespace;
@@ -133,7 +140,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`Volumes:${r.plan.volumes.length ? '' : '          <none>'}`);
     for (const v of r.plan.volumes) L.push(...volumeLines(v));
     L.push(`QoS Class:        BestEffort`);
-    const ev = events(status, r.createdAt, r.deletionTimestamp);
+    const ev = events(status, snap, r.createdAt, r.deletionTimestamp);
     if (!ev.length) L.push('Events:           <none>');
     else {
       L.push('Events:');

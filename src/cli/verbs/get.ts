@@ -3,11 +3,21 @@
 import { hostname } from 'os';
 import { UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parsePodArgs } from '../resources';
-import { findPod, listPodRecords, type PodRecord } from '../../state/pod-records';
+import { statSync } from 'fs';
+import { findPod, listPodRecords, podsWithoutRecord, type PodRecord } from '../../state/pod-records';
+import { lastingPodDir } from '../../util/paths';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { forEachItem, formatTable, humanDuration, printObjects } from '../render';
+
+const dirTime = (dir: string) => {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+};
 
 const USAGE = 'podrun get pods [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
@@ -39,18 +49,29 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     const snap = snapshotPod(r);
     return { r, snap, status: computePodStatus(snap) };
   });
+  // A pod dir without a readable record (an apply killed while it made it): listed, so that
+  // nothing on disk is hidden; `delete` removes it.
+  const bare = named ? [] : podsWithoutRecord(ctx.paths, all ? undefined : ns);
 
   if (output === 'json' || output === 'yaml') {
-    const objs = views.map((v) => k8sPod(v.status, v.snap));
+    const objs = [
+      ...views.map((v) => k8sPod(v.status, v.snap)),
+      ...bare.map((b) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: b.name, namespace: b.namespace },
+        status: { phase: 'Unknown', reason: 'NoRecord', message: 'the pod has a directory but no readable record: an apply was interrupted; `podrun delete pod` removes it' },
+      })),
+    ];
     if (named && addrs.length === 1 && objs.length === 0) return code;
     await printObjects(ctx, output, objs, { list: !(named && addrs.length === 1) });
     return code;
   }
   if (output === 'name') {
-    ctx.out(views.map((v) => `pod/${v.r.plan.name}\n`).join(''));
+    ctx.out([...views.map((v) => v.r.plan.name), ...bare.map((b) => b.name)].map((n) => `pod/${n}\n`).join(''));
     return code;
   }
-  if (views.length === 0) {
+  if (views.length === 0 && bare.length === 0) {
     if (!named) writeErr(all ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
     return code;
   }
@@ -67,6 +88,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     humanDuration(now - Date.parse(r.createdAt)),
     ...(wide ? [r.plan.podIP || '<none>', node, r.plan.containers.map((c) => c.name).join(',')] : []),
   ]);
+  for (const b of bare)
+    rows.push([...(all ? [b.namespace] : []), b.name, '0/0', 'Unknown', '0', humanDuration(now - dirTime(lastingPodDir(ctx.paths, b.key))), ...(wide ? ['<none>', node, '<none>'] : [])]);
   ctx.out(formatTable([head, ...rows]));
   return code;
 }

@@ -4,6 +4,7 @@
 import { existsSync } from 'fs';
 import { UsageError } from '../../util/errors';
 import { int, parseArgs, str } from '../args';
+import { writeErr } from '../output';
 import type { CliContext } from '../context';
 import { pickContainer } from '../../runtime/exec';
 import { containerLogFile, helper, monitorProcesses } from '../../runtime/helper';
@@ -59,14 +60,18 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const reader = openLogFile(file);
   try {
     // The monitor logs a container's last output before it writes the exit record (finishedAt),
-    // so finishedAt means the file is complete. Without a live monitor to write it, the
-    // container's own process decides; a pod whose dir is gone has been deleted.
+    // so finishedAt means the file is complete. Without a live monitor nothing more is written
+    // to it (a container that outlived its monitor writes into a closed pipe), so the file is
+    // complete too; a pod whose dir is gone has been deleted.
+    let orphaned = false;
     const ended = () => {
       if (!existsSync(rec.plan.dirs.lasting)) return true;
       const st = helper.readContainerState(container);
       if (st?.finishedAt !== undefined) return true;
-      if (isAlive(monitorProcesses(helper.readMonitorFile(rec.plan.dirs.lasting)).monitor)) return false;
-      return !st || st.pid === undefined || st.startTime === undefined || !isAlive({ pid: st.pid, startTime: st.startTime });
+      const mon = helper.readMonitorFile(rec.plan.dirs.lasting);
+      if (isAlive(monitorProcesses(mon).monitor)) return false;
+      orphaned = !!mon && !mon.stoppedAt && st?.pid !== undefined && st.startTime !== undefined && isAlive({ pid: st.pid, startTime: st.startTime });
+      return true;
     };
     let endedBefore = ended();
     const first = reader.read();
@@ -83,6 +88,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       if (endedBefore) {
         print(filterLines(reader.read(), { sinceNanos }));
         print(reader.flush());
+        if (orphaned) writeErr(`podrun: the monitor of pod ${rec.plan.name} died: what ${container.name} writes now is not logged (\`podrun describe pod ${rec.plan.name}\`)\n`);
         return 0;
       }
     }

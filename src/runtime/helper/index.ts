@@ -7,14 +7,14 @@ import { helperPath } from './binary';
 import { helperExecArgs, type ExecRequest } from './exec-args';
 import type { HandshakeResult } from './handshake';
 import { encodeLaunchFile } from './launch-file';
-import { startMonitor } from './start-monitor';
+import { startMonitor, type StartMonitorOptions } from './start-monitor';
 import { readContainerStateFile, readMonitorFile, type ContainerStateFile, type MonitorFile } from './state-files';
 
 export interface Helper {
   /** The bytes of the launch file for a plan (nothing is written). */
   encodeLaunchFile(plan: PodPlan): Buffer;
   /** Starts the pod's monitor on a written launch file; resolves at the end of its handshake. */
-  startMonitor(launchFile: string, opts?: { timeoutMs?: number; onUnknown?: (line: string) => void }): Promise<HandshakeResult>;
+  startMonitor(launchFile: string, opts?: StartMonitorOptions): Promise<HandshakeResult>;
   /** `podrun-helper` and its argv for `exec` into a running container's process (`lastingDir`: the pod's). */
   execCommand(c: PlannedContainer, lastingDir: string, user: PlannedUser, target: ProcessIdentity, req: ExecRequest): { path: string; argv: string[] };
   /** `<lasting pod dir>/monitor.json`; a dir is enough, for pods whose record is gone. */
@@ -37,5 +37,5 @@ export type { ContainerStateFile, MonitorFile } from './state-files';
 export type { ContainerFailure, HandshakeResult, PodFailure } from './handshake';
 export type { ExecRequest } from './exec-args';
 export { formatFailure, failureHint, HelperFailure, type FailureRecord } from './failures';
-export { liveContainerProcess, monitorProcesses } from './state-files';
+export { liveContainerProcess, monitorProcesses, monitorRunning } from './state-files';
 export { containerLogFile, seccompProgramFile } from './launch-file';

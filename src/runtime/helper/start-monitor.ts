@@ -1,5 +1,7 @@
 // Starting a pod's monitor (`podrun-helper monitor LAUNCH_FILE`) and reading its handshake on
 // fd 3 to EOF. The monitor is detached (own session, stdio on /dev/null): it outlives this CLI.
+// It also gets the pod lock as fd 4, so that a CLI killed before the monitor has recorded itself
+// leaves the pod locked rather than unfindable.
 // The addon starts it (clone with CLONE_VM|CLONE_VFORK) rather than child_process, whose fork of
 // the Node process and module loading cost ~20 ms of every apply.
 import { close, read } from 'fs';
@@ -7,12 +9,19 @@ import { native, staleBuildError, NATIVE_PROTOCOL } from '../../util/native';
 import { helperPath } from './binary';
 import { addHandshakeRecord, parseHandshakeLine, type HandshakeResult } from './handshake';
 
-export function startMonitor(launchFile: string, opts: { timeoutMs?: number; onUnknown?: (line: string) => void } = {}): Promise<HandshakeResult> {
+export interface StartMonitorOptions {
+  timeoutMs?: number;
+  onUnknown?: (line: string) => void;
+  /** The pod lock's fd: the monitor holds it too until its monitor.json is written (fd 4, docs/protocol.md). */
+  lockFd?: number;
+}
+
+export function startMonitor(launchFile: string, opts: StartMonitorOptions = {}): Promise<HandshakeResult> {
   return new Promise((resolve, reject) => {
     const helper = helperPath();
     let child: { pid: number; fd: number };
     try {
-      child = native().spawnDetached(helper, [helper, 'monitor', launchFile]);
+      child = native().spawnDetached(helper, [helper, 'monitor', launchFile], opts.lockFd);
     } catch (e) {
       reject(e);
       return;
@@ -42,7 +51,9 @@ export function startMonitor(launchFile: string, opts: { timeoutMs?: number; onU
           close(child.fd, () => undefined);
           if (!err && pending.length) take(pending.toString('utf8'));
           // A helper of another build: whatever else it said cannot be trusted to mean the same.
-          if (!err && result.protocol !== NATIVE_PROTOCOL) err = staleBuildError(`podrun-helper (${helper})`, result.protocol ?? 1);
+          // Nothing at all is a monitor that died before its first line (the caller says so).
+          const silent = result.protocol === undefined && result.records.length === 0;
+          if (!err && !silent && result.protocol !== NATIVE_PROTOCOL) err = staleBuildError(`podrun-helper (${helper})`, result.protocol ?? 1);
           done(err ?? undefined);
           return;
         }

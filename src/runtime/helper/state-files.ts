@@ -14,6 +14,8 @@ export interface MonitorFile {
   startTime: number;
   pausePid?: number;
   pauseStartTime?: number;
+  /** Set when a SIGTERM made the monitor stop the pod and exit; absent while it runs, and when it died. */
+  stoppedAt?: string;
 }
 
 export interface ContainerStateFile {
@@ -69,4 +71,9 @@ export function liveContainerProcess(state: ContainerStateFile | undefined): Pro
   if (!state || state.pid === undefined || state.startTime === undefined || state.finishedAt !== undefined) return undefined;
   const id = { pid: state.pid, startTime: state.startTime };
   return isAlive(id) ? id : undefined;
+}
+
+/** Whether the monitor that `<lastingDir>/monitor.json` names runs now (pid + start time checked). */
+export function monitorRunning(lastingDir: string): boolean {
+  return isAlive(monitorProcesses(readMonitorFile(lastingDir)).monitor);
 }
