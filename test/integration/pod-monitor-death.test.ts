@@ -60,12 +60,13 @@ describe('monitor and CLI death (integration)', function () {
     return new Set(r.stdout.split('\n').filter(Boolean).map((l) => `default_${l.replace(/^pod\//, '')}`));
   };
   /** The pod processes still there after `ms`: a process SIGKILLed with its monitor takes a moment to go. */
-  const settled = async (ms: number) => {
+  const settled = async (ms: number, prefix: string) => {
     const end = Date.now() + ms;
-    let left = procs();
+    const mine = () => procs().filter((p) => p.key.startsWith(prefix));
+    let left = mine();
     while (left.length && Date.now() < end) {
       await sleep(50);
-      left = procs();
+      left = mine();
     }
     return left;
   };
@@ -120,6 +121,7 @@ describe('monitor and CLI death (integration)', function () {
 
   it(`SIGKILL of the monitor in the first milliseconds of apply: every process left is in a listed pod, none after delete (${TRIALS} trials)`, async () => {
     const outcomes = { duringStart: 0, afterReady: 0 };
+    const trialsWith = { orphans: 0, invisible: 0 };
     const invisible = new Set<string>();
     const orphans = new Set<string>();
     const notes: string[] = [];
@@ -132,23 +134,26 @@ describe('monitor and CLI death (integration)', function () {
       // killed while starting the pod: apply says so (whatever the monitor managed to say first)
       if (apply.code !== 0 && !/^error: pod\/early\d+: the pod's monitor \(pid \d+\) exited while starting the pod, without a report; nothing of the pod is left$/m.test(apply.stderr))
         notes.push(`trial ${i} (${kill}): apply said: ${apply.stderr.trim()}`);
-      const left = await settled(2000);
+      const left = await settled(2000, 'default_early');
       const seen = listed();
       const hidden = fresh(left.filter((p) => !seen.has(p.key)), invisible);
       if (hidden.length) notes.push(`trial ${i} (${kill}): not in get pods: ${hidden.map((p) => `${p.pid} ${p.key} ${p.cmd}`).join('; ')}`);
+      if (hidden.length) trialsWith.invisible++;
       const d = s!.run(['delete', 'pods', '--all', '--grace-period', '0']);
       expect(d.code, d.stderr).to.equal(0);
-      const after = fresh(await settled(3000), orphans);
+      const after = fresh(await settled(3000, 'default_early'), orphans);
       if (after.length) notes.push(`trial ${i} (${kill}): after delete: ${after.map((p) => `${p.pid} ${p.key} ${p.cmd}`).join('; ')}`);
+      if (after.length) trialsWith.orphans++;
     }
     process.stderr.write(
-      `      monitor killed early: ${TRIALS} trials (${outcomes.duringStart} while starting the pod, ${outcomes.afterReady} just after), ${orphans.size} orphans, ${invisible.size} invisible processes\n`,
+      `      monitor killed early: ${TRIALS} trials (${outcomes.duringStart} while starting the pod, ${outcomes.afterReady} just after): ${orphans.size} orphans (in ${trialsWith.orphans} trials), ${invisible.size} invisible processes (in ${trialsWith.invisible} trials)\n`,
     );
     expect(notes, `${orphans.size} orphans, ${invisible.size} invisible`).to.deep.equal([]);
   });
 
   it(`SIGKILL of the apply CLI between starting the monitor and recording the pod: get pods lists the pod, delete --all removes it (${TRIALS} trials)`, async () => {
     const outcomes = { killed: 0, missed: 0 };
+    const trialsWith = { orphans: 0, invisible: 0 };
     let running = 0;
     const invisible = new Set<string>();
     const orphans = new Set<string>();
@@ -161,22 +166,24 @@ describe('monitor and CLI death (integration)', function () {
           ? await applyAndKill(name, twoContainers(name), 40_000 + Math.floor(Math.random() * 220_000), 'timer')
           : await applyAndKill(name, twoContainers(name), Math.floor(Math.random() * 4000), 'parent');
       outcomes[kill.startsWith('killed') || kill.includes(': killed') ? 'killed' : 'missed']++;
-      if ((await settled(0)).some((p) => p.key === `default_${name}`)) running++;
+      if (procs().some((p) => p.key === `default_${name}`)) running++;
       // the monitor carries on without the CLI: wait until it is done starting the pod
       await sleep(300);
-      const left = await settled(0);
+      const left = await settled(0, 'default_cli');
       const seen = listed();
       const hiddenPods = new Set(left.filter((p) => !seen.has(p.key)).map((p) => p.key));
       const newlyHidden = [...hiddenPods].filter((k) => !invisible.has(k));
       for (const k of newlyHidden) invisible.add(k);
       if (newlyHidden.length) notes.push(`trial ${i} (${kill}): not in get pods: ${newlyHidden.join(', ')}`);
+      if (newlyHidden.length) trialsWith.invisible++;
       const d = s!.run(['delete', 'pods', '--all', '--grace-period', '0']);
       expect(d.code, d.stderr).to.equal(0);
-      const after = fresh(await settled(3000), orphans);
+      const after = fresh(await settled(3000, 'default_cli'), orphans);
       if (after.length) notes.push(`trial ${i} (${kill}): after delete --all: ${after.map((p) => `${p.pid} ${p.key} ${p.cmd}`).join('; ')}`);
+      if (after.length) trialsWith.orphans++;
     }
     process.stderr.write(
-      `      CLI killed: ${TRIALS} trials (${outcomes.killed} CLIs killed, ${outcomes.missed} done first; ${running} pods ran on), ${orphans.size} orphans, ${invisible.size} invisible pods\n`,
+      `      CLI killed: ${TRIALS} trials (${outcomes.killed} CLIs killed, ${outcomes.missed} done first; ${running} pods ran on): ${orphans.size} orphans (in ${trialsWith.orphans} trials), ${invisible.size} invisible pods\n`,
     );
     expect(notes, `${orphans.size} orphans, ${invisible.size} invisible`).to.deep.equal([]);
   });
@@ -232,6 +239,6 @@ describe('monitor and CLI death (integration)', function () {
     expect(s!.run(['get', 'pods']).stdout).to.not.include('MonitorDied');
     const del = s!.run(['delete', 'pods', '--all', '--grace-period', '0']);
     expect(del.code, del.stderr).to.equal(0);
-    expect((await settled(3000)).filter((p) => p.key.startsWith('default_md-'))).to.deep.equal([]);
+    expect(await settled(3000, 'default_md-')).to.deep.equal([]);
   });
 });
