@@ -235,8 +235,9 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
     fail (f->sync, errno, "caps", "prctl", NULL);
   /* Without no_new_privs the kernel installs a filter only for a process with CAP_SYS_ADMIN in
      its effective set, which setuid to another user clears: install it now, as runc does.  The
-     profile must then allow what follows (setgroups, setgid, setuid, rt_sigprocmask,
-     rt_sigaction, close_range, execve; write and exit_group to report a failure).  */
+     profile must then allow what follows (setgroups, setgid, setuid, getresuid, getresgid,
+     prctl, poll, rt_sigprocmask, rt_sigaction, close_range, execve; write and exit_group to
+     report a failure).  */
   if (!c->nonewprivs && c->seccomp && podrun_seccomp_install (&c->seccomp_prog) < 0)
     fail (f->sync, errno, "seccomp", "seccomp", c->seccomp);
   if (setgroups (c->n_groups, c->groups) < 0)

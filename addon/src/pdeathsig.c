@@ -24,11 +24,16 @@ int
 podrun_pdeathsig_set (const char *step, podrun_err_t *err)
 {
   struct pollfd p = { .fd = monitor_pidfd, .events = POLLIN };
-  int n;
+  int n, sig = 0;
   if (monitor_pidfd < 0)
     return podrun_fail (err, EBADF, step, "pidfd_open", NULL);
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     return podrun_fail (err, errno, step, "prctl", "PR_SET_PDEATHSIG");
+  /* Read back: a seccomp profile answering prctl with 0 without running it must not leave the
+     container untied (SIG stays 0 when the get is faked too).  */
+  errno = 0;
+  if (prctl (PR_GET_PDEATHSIG, &sig, 0, 0, 0) < 0 || sig != SIGKILL)
+    return podrun_fail (err, errno ? errno : EPERM, step, "prctl", "PR_GET_PDEATHSIG");
   /* The exiting monitor reads its children's setting and then marks itself exited, under the
      tasklist lock (a full barrier); this store must be visible before the load of that mark, or
      both could miss each other (store buffering).  */

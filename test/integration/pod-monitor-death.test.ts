@@ -8,6 +8,7 @@
 // microseconds later. bench/escapes/monitor-kill.sh runs each scenario 100 times.
 import { expect } from 'chai';
 import { ChildProcess, spawn } from 'child_process';
+import { chmodSync, copyFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, PODRUN } from '../helpers/cli';
@@ -43,7 +44,12 @@ describe('monitor and CLI death (integration)', function () {
 
   before(function () {
     if (!isRoot() || !haveBusybox() || !haveCompiler()) this.skip();
-    s = setUpSuite('podrun-mdeath-');
+    // /opt/busybox: a set-user-ID copy (as root), whose execve clears the parent-death signal
+    s = setUpSuite('podrun-mdeath-', (rootfs) => {
+      mkdirSync(join(rootfs, 'opt'));
+      copyFileSync(join(rootfs, 'bin', 'busybox'), join(rootfs, 'opt', 'busybox'));
+      chmodSync(join(rootfs, 'opt', 'busybox'), 0o4755);
+    });
     killer = staticProgram('exec-kill');
   });
 
@@ -240,5 +246,40 @@ describe('monitor and CLI death (integration)', function () {
     const del = s!.run(['delete', 'pods', '--all', '--grace-period', '0']);
     expect(del.code, del.stderr).to.equal(0);
     expect(await settled(3000, 'default_md-')).to.deep.equal([]);
+  });
+
+  it('an entrypoint that is set-user-ID outlives its monitor: get and describe say it runs unsupervised, delete kills it; with allowPrivilegeEscalation: false it does not', async () => {
+    const file = writeManifest(
+      manifests(),
+      'md-suid.yaml',
+      podManifest('md-suid', {
+        securityContext: { runAsUser: 1000 },
+        containers: [
+          { name: 'suid', command: ['/opt/busybox', 'sleep', '3600'] },
+          { name: 'nnp', command: ['/opt/busybox', 'sleep', '3600'], securityContext: { allowPrivilegeEscalation: false } },
+        ],
+      }),
+    );
+    const a = s!.run(['apply', '-f', file]);
+    expect(a.code, a.stderr).to.equal(0);
+    const v = waitStarted(s!.root, 'md-suid');
+    const ids = Object.fromEntries(Object.entries(v.pids).map(([c, pid]) => [c, { pid, startTime: readStartTime(pid)! }]));
+    process.kill(v.monitorPid, 'SIGKILL');
+    await until(() => !isAlive(ids.nnp), 5000);
+    await sleep(200);
+    expect(isAlive(ids.suid), 'the set-user-ID entrypoint runs on').to.equal(true);
+
+    const g = s!.run(['get', 'pods', 'md-suid']);
+    expect(g.stdout).to.match(/^md-suid\s+0\/2\s+MonitorDied\s/m);
+    const j = viewPod(s!.root, 'md-suid').json;
+    const [suid, nnp] = j.status.containerStatuses;
+    expect(suid).to.deep.include({ ready: false });
+    expect(suid.state).to.have.property('running');
+    expect(nnp.state.terminated).to.include({ reason: 'MonitorDied', exitCode: 137 });
+    expect(j.status.message).to.include('its containers were stopped with it (nnp); still running without it, their output no longer logged and their exit not recorded: suid');
+    const d = s!.run(['delete', 'pod', 'md-suid', '--now']);
+    expect(d.code, d.stderr).to.equal(0);
+    expect(isAlive(ids.suid), 'killed by delete').to.equal(false);
+    expect(await settled(3000, 'default_md-suid')).to.deep.equal([]);
   });
 });

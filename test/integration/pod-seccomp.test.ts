@@ -189,6 +189,20 @@ describe('pod seccomp and no_new_privs (integration)', function () {
     expect(a.stderr).to.contain('a Localhost seccomp profile must allow what podrun calls before the command starts');
   });
 
+  it('a Localhost profile refusing prctl, or faking it, fails the container at the parent-death signal, with a hint', () => {
+    for (const [name, rule] of [
+      ['no-prctl', { names: ['prctl'], action: 'SCMP_ACT_ERRNO' }],
+      ['fake-prctl', { names: ['prctl'], action: 'SCMP_ACT_ERRNO', errnoRet: 0 }],
+    ] as const) {
+      writeFileSync(join(profiles(), `${name}.json`), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [rule] }));
+      const a = apply(name, { containers: [{ name: 'c', command: ['true'], securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: `${name}.json` } } }] });
+      expect(a.code, name).to.equal(1);
+      expect(a.stderr).to.match(new RegExp(`pod/${name}: container c: pdeathsig prctl PR_(SET|GET)_PDEATHSIG: EPERM`));
+      expect(a.stderr).to.contain('a Localhost seccomp profile must allow prctl and poll');
+      expect(s!.run(['delete', 'pod', name, '--now']).code).to.equal(0);
+    }
+  });
+
   it('a Localhost profile faking setuid (errno 0: success, nothing done) cannot leave a runAsUser container root: it fails at the check', () => {
     const fake = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['setuid', 'setgid', 'setgroups'], action: 'SCMP_ACT_ERRNO', errnoRet: 0 }] };
     writeFileSync(join(profiles(), 'fake-setuid.json'), JSON.stringify(fake));

@@ -56,6 +56,10 @@ const HINTS: Hint[] = [
     when: (r, c) => c === 'EPERM' && r.step === 'user',
     hint: 'a Localhost seccomp profile must allow what podrun calls before the command starts (setgroups, setgid, setuid, rt_sigprocmask, rt_sigaction, close_range, execve; docs/security.md); otherwise check runAsUser/runAsGroup',
   },
+  {
+    when: (r) => r.step === 'pdeathsig',
+    hint: 'the container could not be tied to its monitor (PR_SET_PDEATHSIG): a Localhost seccomp profile must allow prctl and poll, which podrun calls before the command starts (docs/security.md)',
+  },
   { when: (r) => r.step === 'user', hint: "check securityContext.runAsUser/runAsGroup and the image's USER" },
   { when: (r, c) => r.step === 'dev' && c === 'ENODEV', hint: "a device node on this host is not the device podrun expected: check the host's /dev" },
   { when: (r, c) => c === 'EPERM' && ['pause', 'namespaces', 'clone', 'mount-namespace'].includes(r.step), hint: 'podrun needs root (CAP_SYS_ADMIN) to create namespaces' },
