@@ -144,8 +144,13 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
   // A container the monitor never reported (it died mid-start) may still run: kill it too.
   if (record) for (const c of liveContainers(record)) signalProcess(c.id, constants.signals.SIGKILL, ops);
   // Whatever no file names: found by the pod's mounts in its mount namespace (docs/runtime.md,
-  // "When the monitor dies").
-  await killLeftovers([...new Set([pod, ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])], ops);
+  // "When the monitor dies"). A monitor that stopped the pod itself (stoppedAt) had every
+  // process of it in its tree, as their parent or subreaper, and killed them all; what is
+  // outside that tree is an `exec` into a container in the host's PID namespace.
+  const after = helper.readMonitorFile(record ? record.plan.dirs.lasting : pod);
+  const stoppedCleanly = !!monitor && after?.stoppedAt !== undefined && after.pid === monitor.pid && after.startTime === monitor.startTime;
+  if (!stoppedCleanly || !record || record.plan.namespaces?.pid === 'host')
+    await killLeftovers([...new Set([pod, ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])], ops);
 }
 
 /**

@@ -289,6 +289,21 @@ describe('monitor and CLI death (integration)', function () {
     expect(notes).to.deep.equal([]);
   });
 
+  it('a pod dir without a readable record (an apply killed right after its mkdir) is listed by get pods, explained by describe, removed by delete --all', () => {
+    mkdirSync(join(s!.root, 'pods', 'default_md-bare'), { recursive: true });
+    const g = s!.run(['get', 'pods']);
+    expect(g.stdout).to.match(/^md-bare\s+0\/0\s+Unknown\s+0\s/m);
+    expect(s!.run(['get', 'pods', '-o', 'name']).stdout).to.include('pod/md-bare\n');
+    const d = s!.run(['describe', 'pod', 'md-bare']);
+    expect(d.code).to.equal(1);
+    expect(d.stderr).to.include('error: pod "md-bare" has no readable record');
+    expect(d.stderr).to.include('podrun delete pod md-bare');
+    const del = s!.run(['delete', 'pods', '--all']);
+    expect(del.code, del.stderr).to.equal(0);
+    expect(del.stdout).to.include('pod "md-bare" deleted');
+    expect(s!.run(['get', 'pods', '-o', 'name']).stdout).to.not.include('md-bare');
+  });
+
   it('an entrypoint that is set-user-ID outlives its monitor: get and describe say it runs unsupervised, delete kills it; with allowPrivilegeEscalation: false it does not', async () => {
     const file = writeManifest(
       manifests(),
