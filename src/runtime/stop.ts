@@ -14,7 +14,7 @@ import type { PlannedCgroup } from '../plan/types';
 import { releaseUserNamespace } from '../state/userns';
 import { logEnabled, log } from '../util/diagnostics';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
-import { detectCgroups, removePodCgroup, thaw } from './cgroup';
+import { detectCgroups, killCgroup, removePodCgroup, thaw } from './cgroup';
 
 export interface SignalOps {
   pidfdOpen(pid: number): number;
@@ -144,8 +144,17 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
   // A container the monitor never reported (it died mid-start) may still run: kill it too.
   if (record) for (const c of liveContainers(record)) signalProcess(c.id, constants.signals.SIGKILL, ops);
   // Whatever no file names: found by the pod's mounts in its mount namespace (docs/runtime.md,
-  // "When the monitor dies").
-  await killLeftovers([...new Set([pod, ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])], ops);
+  // "When the monitor dies"). A monitor that stopped the pod itself (stoppedAt) had every
+  // process of it in its tree, as their parent or subreaper, and killed them all; what is
+  // outside that tree is an `exec` into a container in the host's PID namespace.
+  const after = helper.readMonitorFile(record ? record.plan.dirs.lasting : pod);
+  const stoppedCleanly = !!monitor && after?.stoppedAt !== undefined && after.pid === monitor.pid && after.startTime === monitor.startTime;
+  if (!stoppedCleanly || !record || record.plan.namespaces?.pid === 'host') {
+    // Exact where the pod has a cgroup (every container and exec process joins its own first);
+    // the mounts find the rest (no cgroups on the host, or a process that left its cgroup).
+    if (record?.plan.cgroup) killCgroup(record.plan.cgroup);
+    await killLeftovers([...new Set([pod, ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])], ops);
+  }
 }
 
 /**

@@ -248,6 +248,62 @@ describe('monitor and CLI death (integration)', function () {
     expect(await settled(3000, 'default_md-')).to.deep.equal([]);
   });
 
+  it(`SIGKILL of running pods' monitors at random moments: nothing of the pod outlives it unseen, get says MonitorDied, apply brings it back (${TRIALS} trials)`, async () => {
+    const variants: [string, Record<string, unknown>][] = [
+      ['own', {}],
+      ['shared', { shareProcessNamespace: true }],
+      ['host', { hostPID: true }],
+    ];
+    const notes: string[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const [kind, extra] = variants[i % 3];
+      const name = `run${i}-${kind}`;
+      const key = `default_${name}`;
+      const file = twoContainers(name, extra);
+      const a = s!.run(['apply', '-f', file]);
+      expect(a.code, a.stderr).to.equal(0);
+      const v = waitStarted(s!.root, name);
+      await sleep(Math.floor(Math.random() * 100));
+      process.kill(v.monitorPid, 'SIGKILL');
+      // the hostPID pod's background sleep is re-parented and runs on until delete or apply
+      const stray = (p: { cmd: string }) => kind === 'host' && p.cmd === 'sleep 3600';
+      await until(() => procs().filter((p) => p.key === key && !stray(p)).length === 0, 5000).catch(() => undefined);
+      const left = procs()
+        .filter((p) => p.key === key)
+        .map((p) => ({ ...p, startTime: readStartTime(p.pid) }));
+      if (left.some((p) => !stray(p))) notes.push(`trial ${i} (${kind}): outlived the monitor: ${left.map((p) => `${p.pid} ${p.cmd}`).join('; ')}`);
+      const g = s!.run(['get', 'pods', name]);
+      if (!new RegExp(`^${name}\\s+0/2\\s+MonitorDied\\s`, 'm').test(g.stdout)) notes.push(`trial ${i} (${kind}): get said ${g.stdout.trim()}`);
+      const r = s!.run(['apply', '-f', file]);
+      if (r.stdout !== `pod/${name} recreated\n`) notes.push(`trial ${i} (${kind}): apply said ${r.stdout.trim()} ${r.stderr.trim()}`);
+      const w = waitStarted(s!.root, name);
+      if (w.json.status.phase !== 'Running') notes.push(`trial ${i} (${kind}): after apply ${w.json.status.phase}`);
+      const old = left.filter((p) => alive(p.pid, p.startTime));
+      if (old.length) notes.push(`trial ${i} (${kind}): still there after the re-apply: ${old.map((p) => `${p.pid} ${p.cmd}`).join('; ')}`);
+      const d = s!.run(['delete', 'pod', name, '--now']);
+      expect(d.code, d.stderr).to.equal(0);
+      const after = await settled(3000, key);
+      if (after.length) notes.push(`trial ${i} (${kind}): after delete: ${after.map((p) => `${p.pid} ${p.cmd}`).join('; ')}`);
+    }
+    process.stderr.write(`      running pods' monitors killed: ${TRIALS} trials, ${notes.length} problems\n`);
+    expect(notes).to.deep.equal([]);
+  });
+
+  it('a pod dir without a readable record (an apply killed right after its mkdir) is listed by get pods, explained by describe, removed by delete --all', () => {
+    mkdirSync(join(s!.root, 'pods', 'default_md-bare'), { recursive: true });
+    const g = s!.run(['get', 'pods']);
+    expect(g.stdout).to.match(/^md-bare\s+0\/0\s+Unknown\s+0\s/m);
+    expect(s!.run(['get', 'pods', '-o', 'name']).stdout).to.include('pod/md-bare\n');
+    const d = s!.run(['describe', 'pod', 'md-bare']);
+    expect(d.code).to.equal(1);
+    expect(d.stderr).to.include('error: pod "md-bare" has no readable record');
+    expect(d.stderr).to.include('podrun delete pod md-bare');
+    const del = s!.run(['delete', 'pods', '--all']);
+    expect(del.code, del.stderr).to.equal(0);
+    expect(del.stdout).to.include('pod "md-bare" deleted');
+    expect(s!.run(['get', 'pods', '-o', 'name']).stdout).to.not.include('md-bare');
+  });
+
   it('an entrypoint that is set-user-ID outlives its monitor: get and describe say it runs unsupervised, delete kills it; with allowPrivilegeEscalation: false it does not', async () => {
     const file = writeManifest(
       manifests(),

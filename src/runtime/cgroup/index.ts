@@ -138,6 +138,22 @@ function killInCgroup(cg: PlannedCgroup): (pid: number) => void {
 }
 
 /**
+ * SIGKILLs every process in the cgroup and below now (`cgroup.kill` on v2; each pid through a
+ * pidfd, checked to be still inside, on v1); nothing to do when it is gone. For a pod whose
+ * monitor died: what outlived it is killed at once rather than after removePodCgroup's wait.
+ */
+export function killCgroup(cg: PlannedCgroup): void {
+  const driver = driverFor(cg);
+  if (!Object.values(cg.dirs).some((d) => existsSync(d))) return;
+  thaw(cg, driver);
+  try {
+    driver.killAll(cg, killInCgroup(cg));
+  } catch (e) {
+    if (!missing(e)) throw e;
+  }
+}
+
+/**
  * Removes the pod's cgroup dirs once no process is left in them, after the pod's processes
  * were stopped: it thaws first (a frozen v1 process cannot even die), waits for the last ones to
  * go, SIGKILLs any still there after half of `timeoutMs` (an exec'd process of a hostPID pod
