@@ -155,11 +155,15 @@ export function findPod(paths: Paths, namespace: string, name: string): PodRecor
   return r;
 }
 
-/** Pods with a dir but no readable record (an apply killed while it made the dir), of one namespace or all. */
-export function podsWithoutRecord(paths: Paths, namespace?: string): { namespace: string; name: string; key: string }[] {
+/**
+ * Pods with a dir but no readable record (an apply killed while it made the dir), of one
+ * namespace or all; `known`: records already read (not read again).
+ */
+export function podsWithoutRecord(paths: Paths, namespace?: string, known: PodRecord[] = []): { namespace: string; name: string; key: string }[] {
+  const have = new Set(known.map((r) => r.plan.key));
   return listPodKeys(paths)
     .map((key) => ({ key, namespace: key.slice(0, key.indexOf('_')), name: key.slice(key.indexOf('_') + 1) }))
-    .filter((p) => (namespace === undefined || p.namespace === namespace) && !readPodRecord(paths, p.key));
+    .filter((p) => (namespace === undefined || p.namespace === namespace) && !have.has(p.key) && !readPodRecord(paths, p.key));
 }
 
 /** Image ids that pods use (their plans name them), each with the pods (`namespace/name`) using it. */

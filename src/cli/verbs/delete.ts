@@ -49,7 +49,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (parsePodArgs('delete', positionals, ns, { required: false, usage: USAGE }).length)
       throw new UsageError('--all deletes every pod of the namespace; do not name pods with it');
     // Pods without a readable record too (an apply killed while it made the pod's dir).
-    targets = [...listPodRecords(ctx.paths, ns).map((r) => ({ namespace: ns, name: r.plan.name })), ...podsWithoutRecord(ctx.paths, ns)];
+    const records = listPodRecords(ctx.paths, ns);
+    targets = [...records.map((r) => ({ namespace: ns, name: r.plan.name })), ...podsWithoutRecord(ctx.paths, ns, records)];
   } else targets = parsePodArgs('delete', positionals, ns, { required: true, usage: USAGE });
 
   const { withPodLock } = await import('../../state/lock');

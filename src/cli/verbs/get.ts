@@ -51,7 +51,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   });
   // A pod dir without a readable record (an apply killed while it made it): listed, so that
   // nothing on disk is hidden; `delete` removes it.
-  const bare = named ? [] : podsWithoutRecord(ctx.paths, all ? undefined : ns);
+  const bare = named ? [] : podsWithoutRecord(ctx.paths, all ? undefined : ns, records);
 
   if (output === 'json' || output === 'yaml') {
     const objs = [
