@@ -28,6 +28,27 @@ podrun_cgroup_open_procs (const char *dir, podrun_err_t *err)
 }
 
 int
+podrun_cgroup_open_v2_dir (const char *dir, podrun_err_t *err)
+{
+  struct statfs fs;
+  int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    return podrun_fail (err, errno, "cgroup", "open", dir);
+  if (fstatfs (dfd, &fs) < 0)
+    {
+      podrun_fail (err, errno, "cgroup", "fstatfs", dir);
+      close (dfd);
+      return -1;
+    }
+  if (fs.f_type != CGROUP2_SUPER_MAGIC)
+    {
+      close (dfd);
+      return -2;
+    }
+  return dfd;
+}
+
+int
 podrun_cgroup_join_fd (int procs_fd)
 {
   ssize_t n;

@@ -10,6 +10,10 @@
    filesystem (v1 or v2); returns the fd (O_CLOEXEC) or -1 with ERR filled (step "cgroup").  */
 int podrun_cgroup_open_procs (const char *dir, podrun_err_t *err);
 
+/* Opens DIR for clone3's CLONE_INTO_CGROUP when it is a cgroup v2 directory; -2 when it is a
+   v1 one (joined by cgroup.procs instead), -1 with ERR filled on failure.  */
+int podrun_cgroup_open_v2_dir (const char *dir, podrun_err_t *err);
+
 /* Moves the calling process into the cgroup whose cgroup.procs PROCS_FD is.  Async-signal-safe:
    a write of "0" (the writer itself).  */
 int podrun_cgroup_join_fd (int procs_fd);

@@ -19,6 +19,7 @@
 */
 #include "container.h"
 #include "cgroup.h"
+#include "identity.h"
 #include "mounts.h"
 #include "pdeathsig.h"
 #include "seccomp.h"
@@ -47,6 +48,7 @@ struct child_fds
   int tty; /* 1: open a pty in the container's devpts, send the master over SYNC */
   unsigned ns_flags;
   const char *path_env;
+  size_t born_in; /* the cgroup dir clone3 placed the child in (CLONE_INTO_CGROUP); n: none */
 };
 
 void
@@ -166,14 +168,14 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
                                                         int pause_pidfd, int userns_fd, const struct child_fds *f)
 {
   podrun_err_t err;
-  sigset_t none;
+  struct podrun_identity id;
   int rootfd, cwdfd;
   size_t i;
 
   /* First, still in the host's mount namespace where the cgroup dirs are: whatever the child
      does next, a freeze of the pod's cgroup holds it.  */
   for (i = 0; i < c->n_cgroups; i++)
-    if (podrun_cgroup_join (c->cgroups[i], &err) < 0)
+    if (i != f->born_in && podrun_cgroup_join (c->cgroups[i], &err) < 0)
       podrun_sync_fail (f->sync, &err);
   if (setsid () < 0)
     fail (f->sync, errno, "session", "setsid", NULL);
@@ -231,43 +233,24 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
      full bounding set again, so it comes before the caps are limited.  */
   if (userns_fd >= 0 && podrun_userns_join (userns_fd, "user", &err) < 0)
     podrun_sync_fail (f->sync, &err);
-  if (c->caps != ~0ULL && podrun_limit_caps (c->caps) < 0)
-    fail (f->sync, errno, "caps", "prctl", NULL);
-  /* Without no_new_privs the kernel installs a filter only for a process with CAP_SYS_ADMIN in
-     its effective set, which setuid to another user clears: install it now, as runc does.  The
-     profile must then allow what follows (setgroups, setgid, setuid, getresuid, getresgid,
-     prctl, poll, rt_sigprocmask, rt_sigaction, close_range, execve; write and exit_group to
-     report a failure).  */
-  if (!c->nonewprivs && c->seccomp && podrun_seccomp_install (&c->seccomp_prog) < 0)
-    fail (f->sync, errno, "seccomp", "seccomp", c->seccomp);
-  if (setgroups (c->n_groups, c->groups) < 0)
-    fail (f->sync, errno, "user", "setgroups", NULL);
-  if (setgid (c->gid) < 0)
-    fail (f->sync, errno, "user", "setgid", NULL);
-  if (setuid (c->uid) < 0)
-    fail (f->sync, errno, "user", "setuid", NULL);
-  if (podrun_check_ids (c->uid, c->gid) < 0)
-    fail (f->sync, errno, "user", "getresuid", "(the ids did not change: does the seccomp profile fake setuid?)");
+  id.caps = c->caps;
+  id.uid = c->uid;
+  id.gid = c->gid;
+  id.groups = c->groups;
+  id.n_groups = c->n_groups;
+  id.nonewprivs = c->nonewprivs;
+  id.seccomp = c->seccomp ? &c->seccomp_prog : NULL;
+  id.seccomp_path = c->seccomp;
+  if (podrun_identity_take (&id, &err) < 0)
+    podrun_sync_fail (f->sync, &err);
   /* After the last credential change (which clears it): this process, PID 1 of the container's
      PID namespace unless the pod shares one, dies with the monitor.  An entrypoint that is
      set-user-ID, set-group-ID or has file capabilities loses it at execve (docs/runtime.md).  */
   if (podrun_pdeathsig_set ("pdeathsig", &err) < 0)
     podrun_sync_fail (f->sync, &err);
 
-  /* The monitor blocks signals for its signalfd and ignores SIGPIPE; both survive execve.  */
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  signal (SIGPIPE, SIG_DFL);
-  /* Nothing but stdio and the sync pipe (already CLOEXEC) may reach the container
-     (CVE-2024-21626).  */
-  if (close_range (3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    fail (f->sync, errno, "stdio", "close_range", NULL);
-  /* With no_new_privs (allowPrivilegeEscalation: false) no capability is needed: the filter
-     comes last, so it need allow nothing of podrun's own set-up but execve.  */
-  if (c->nonewprivs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    fail (f->sync, errno, "nonewprivs", "prctl", NULL);
-  if (c->nonewprivs && c->seccomp && podrun_seccomp_install (&c->seccomp_prog) < 0)
-    fail (f->sync, errno, "seccomp", "seccomp", c->seccomp);
+  if (podrun_identity_seal (&id, &err) < 0)
+    podrun_sync_fail (f->sync, &err);
 
   /* sync 2. (child) EOF on the sync pipe at execve.  */
   podrun_exec_path (f->path_env, c->argv, c->env);
@@ -353,7 +336,7 @@ int
 podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c, const struct podrun_spawn_ctx *ctx,
                         struct podrun_spawn_pending *pending, podrun_err_t *err)
 {
-  cleanup_close int sync_rd = -1, sync_wr = -1, log_fd = -1;
+  cleanup_close int sync_rd = -1, sync_wr = -1, log_fd = -1, cgroup_dir = -1;
   cleanup_close int out_rd = -1, out_wr = -1, err_rd = -1, err_wr = -1, in_rd = -1, in_wr = -1;
   struct child_fds f;
   uint64_t clone_flags = 0;
@@ -410,7 +393,14 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
   else if (pod->pid == PODRUN_NS_POD && setns (ctx->pause_pidfd, CLONE_NEWPID) < 0)
     return podrun_fail (err, errno, "namespaces", "setns", "pid");
 
-  pid = podrun_clone3 (clone_flags, &pidfd);
+  /* Born in its v2 cgroup, as crun does: no migration (and its wait) in the child.  */
+  f.born_in = c->n_cgroups;
+  for (size_t i = 0; i < c->n_cgroups && cgroup_dir < 0; i++)
+    if ((cgroup_dir = podrun_cgroup_open_v2_dir (c->cgroups[i], err)) >= 0)
+      f.born_in = i;
+    else if (cgroup_dir == -1)
+      return -1;
+  pid = podrun_clone3_into (clone_flags, &pidfd, cgroup_dir);
   if (pid == 0)
     container_child (pod, c, ctx->pause_pidfd, ctx->userns_fd, &f);
   if (pod->pid == PODRUN_NS_POD && setns (ctx->host_pidns, CLONE_NEWPID) < 0)

@@ -17,6 +17,7 @@
 #include "exec.h"
 #include "cgroup.h"
 #include "container.h"
+#include "identity.h"
 #include "protocol.h"
 #include "seccomp.h"
 #include "userns.h"
@@ -59,6 +60,8 @@ struct exec_opts
   struct sock_fprog seccomp_prog;
   const char *cgroups[MAX_CGROUPS]; /* the container's cgroup dirs: the command joins them */
   int cgroup_fds[MAX_CGROUPS];      /* their cgroup.procs, opened before setns */
+  int cgroup_dir;                   /* the v2 one, for clone3 CLONE_INTO_CGROUP; -1: none */
+  size_t born_in;                   /* its index (n_cgroups: none) */
   size_t n_cgroups;
 };
 
@@ -274,11 +277,12 @@ child_fail (int sync_fd, int e, const char *step, const char *syscall, const cha
 
 static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
 {
-  sigset_t none;
+  struct podrun_identity id;
+  podrun_err_t err;
   size_t i;
   /* First: a freeze of the container's cgroup holds the command from here on.  */
   for (i = 0; i < o->n_cgroups; i++)
-    if (podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
+    if (i != o->born_in && podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
       child_fail (sync_fd, errno, "cgroup", "write", o->cgroups[i]);
   if (o->tty)
     {
@@ -303,28 +307,17 @@ static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, in
   /* Not the session keyring of the user running `podrun exec`.  */
   if (podrun_new_session_keyring () < 0)
     child_fail (sync_fd, errno, "keyring", "keyctl", NULL);
-  if (podrun_limit_caps (o->caps) < 0)
-    child_fail (sync_fd, errno, "caps", "prctl", NULL);
-  /* The same order as a container's (container.c): without no_new_privs the filter needs
-     CAP_SYS_ADMIN, so it goes in before setuid; with it, last.  */
-  if (!o->nonewprivs && o->seccomp && podrun_seccomp_install (&o->seccomp_prog) < 0)
-    child_fail (sync_fd, errno, "seccomp", "seccomp", o->seccomp);
-  if (setgroups (o->n_groups, o->groups) < 0)
-    child_fail (sync_fd, errno, "user", "setgroups", NULL);
-  if (setgid (o->gid) < 0)
-    child_fail (sync_fd, errno, "user", "setgid", NULL);
-  if (setuid (o->uid) < 0)
-    child_fail (sync_fd, errno, "user", "setuid", NULL);
-  if (podrun_check_ids (o->uid, o->gid) < 0)
-    child_fail (sync_fd, errno, "user", "getresuid", "(the ids did not change: does the seccomp profile fake setuid?)");
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  signal (SIGPIPE, SIG_DFL);
-  close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (o->nonewprivs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    child_fail (sync_fd, errno, "nonewprivs", "prctl", NULL);
-  if (o->nonewprivs && o->seccomp && podrun_seccomp_install (&o->seccomp_prog) < 0)
-    child_fail (sync_fd, errno, "seccomp", "seccomp", o->seccomp);
+  id.caps = o->caps;
+  id.uid = o->uid;
+  id.gid = o->gid;
+  id.groups = o->groups;
+  id.n_groups = o->n_groups;
+  id.nonewprivs = o->nonewprivs;
+  id.seccomp = o->seccomp ? &o->seccomp_prog : NULL;
+  id.seccomp_path = o->seccomp;
+  /* The same steps as a container's first process (identity.h).  */
+  if (podrun_identity_take (&id, &err) < 0 || podrun_identity_seal (&id, &err) < 0)
+    podrun_sync_fail (sync_fd, &err);
   /* sync 4. (child) */
   podrun_exec_path (find_path_env (o), o->argv, o->env);
   child_fail (sync_fd, errno, "exec", "execve", o->argv[0]);
@@ -461,9 +454,28 @@ podrun_exec_main (int argc, char **argv)
   for (size_t i = 0; i < o.n_cgroups; i++)
     if ((o.cgroup_fds[i] = podrun_cgroup_open_procs (o.cgroups[i], &err)) < 0)
       return die (&err);
+  /* The command is born in the v2 one (no migration, whose wait is ~20 ms), as containers are.  */
+  o.cgroup_dir = -1;
+  o.born_in = o.n_cgroups;
+  for (size_t i = 0; i < o.n_cgroups && o.born_in == o.n_cgroups; i++)
+    {
+      int d = podrun_cgroup_open_v2_dir (o.cgroups[i], &err);
+      if (d == -1)
+        return die (&err);
+      if (d >= 0)
+        o.cgroup_dir = d, o.born_in = i;
+    }
   if (read_cap_bounding (o.pid, &o.caps) < 0)
     return podrun_fail (&err, errno, "exec", "open", "/proc/PID/status"), die (&err);
   flags = differing_namespaces (o.pid);
+  /* Joining a user namespace (hostUsers: false) leaves no right to place a child in a host
+     cgroup: the command then joins by the cgroup.procs fd opened above, as on v1.  */
+  if ((flags & CLONE_NEWUSER) && o.cgroup_dir >= 0)
+    {
+      close (o.cgroup_dir);
+      o.cgroup_dir = -1;
+      o.born_in = o.n_cgroups;
+    }
   /* The /proc reads above name the pid, not the pidfd: if the process died meanwhile they may
      describe a recycled pid.  Still alive now means they described it.  Every container has a
      mount namespace of its own, so sharing ours means this is not a container process.  */
@@ -515,9 +527,9 @@ podrun_exec_main (int argc, char **argv)
   sync_rd = fds[0];
   sync_wr = fds[1];
 
-  child = fork ();
+  child = o.cgroup_dir >= 0 ? podrun_clone3_into (0, NULL, o.cgroup_dir) : fork ();
   if (child < 0)
-    return podrun_fail (&err, errno, "exec", "fork", NULL), die (&err);
+    return podrun_fail (&err, errno, "exec", o.cgroup_dir >= 0 ? "clone3" : "fork", NULL), die (&err);
   if (child == 0)
     exec_child (&o, sync_wr, slave, devnull);
   close (sync_wr);

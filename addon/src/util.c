@@ -382,8 +382,19 @@ podrun_pivot_root (const char *new_root, const char *put_old)
 pid_t
 podrun_clone3 (uint64_t flags, int *pidfd)
 {
+  return podrun_clone3_into (flags, pidfd, -1);
+}
+
+pid_t
+podrun_clone3_into (uint64_t flags, int *pidfd, int cgroup_fd)
+{
   struct clone_args args;
   memset (&args, 0, sizeof args);
+  if (cgroup_fd >= 0)
+    {
+      flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (uint64_t) cgroup_fd;
+    }
   args.flags = flags | (pidfd ? CLONE_PIDFD : 0);
   args.pidfd = (uint64_t) (uintptr_t) pidfd;
   args.exit_signal = SIGCHLD;

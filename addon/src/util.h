@@ -111,6 +111,9 @@ int podrun_parse_ull (const char *s, unsigned long long max, unsigned long long 
 int podrun_openat2 (int dirfd, const char *path, int flags, uint64_t resolve);
 int podrun_pivot_root (const char *new_root, const char *put_old);
 pid_t podrun_clone3 (uint64_t flags, int *pidfd);
+/* The same, the child born in the cgroup v2 directory CGROUP_FD (-1: its parent's): no
+   migration afterwards, whose write to cgroup.procs waits for an RCU grace period (~20 ms).  */
+pid_t podrun_clone3_into (uint64_t flags, int *pidfd, int cgroup_fd);
 
 #endif
 

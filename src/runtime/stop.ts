@@ -13,6 +13,7 @@ import { planCgroups } from '../plan/cgroup';
 import type { PlannedCgroup } from '../plan/types';
 import { releaseUserNamespace } from '../state/userns';
 import { logEnabled, log } from '../util/diagnostics';
+import { parseMountinfo } from '../util/mountinfo';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, killCgroup, removePodCgroup, thaw } from './cgroup';
 
@@ -104,13 +105,12 @@ export function podCgroup(paths: Paths, key: string, record?: PodRecord): Planne
 }
 
 /**
- * Stops every process of the pod. Call with the pod lock held. A pod left frozen (by a commit
- * that was SIGKILLed: the lock it held is free now) is thawed first, so its processes can handle
- * their stop signal.
+ * Stops every process of the pod. Call with the pod lock held, and with the pod thawed (a freeze
+ * left by a SIGKILLed commit would keep its processes from handling their stop signal):
+ * deletePodLocked thaws it first.
  */
 export async function stopPod(record: PodRecord | undefined, pod: string, opts: StopOptions = {}): Promise<void> {
   const ops = opts.ops ?? defaultOps();
-  if (record?.plan.cgroup) thaw(record.plan.cgroup);
   const grace = opts.gracePeriodSeconds ?? record?.plan.terminationGracePeriodSeconds ?? 30;
   const { monitor, pause } = monitorProcesses(helper.readMonitorFile(record ? record.plan.dirs.lasting : pod));
   const liveContainers = (r: PodRecord) =>
@@ -178,15 +178,9 @@ export async function killLeftovers(dirs: string[], ops: SignalOps = defaultOps(
 
 /** Mount points at or below `dir` in this mount namespace (there should be none). */
 function mountsUnder(dir: string): string[] {
-  const text = readFileSync('/proc/self/mountinfo', 'utf8');
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (!mp) continue;
-    const p = mp.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (p === dir || p.startsWith(dir + '/')) out.push(p);
-  }
-  return out;
+  return parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .map((m) => m.point)
+    .filter((p) => p === dir || p.startsWith(dir + '/'));
 }
 
 /**
@@ -224,7 +218,7 @@ export async function deletePodLocked(paths: Paths, key: string, opts: StopOptio
     }
   }
   const cg = podCgroup(paths, key, record);
-  if (cg) thaw(cg);
+  if (cg) thaw(cg); // before the stop signals: a frozen process cannot handle one
   await stopPod(record, lastingPodDir(paths, key), opts);
   if (cg) await removePodCgroup(cg, `pod/${key.slice(key.indexOf('_') + 1)}`);
   removePodDirs(paths, key, record);

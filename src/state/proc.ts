@@ -1,6 +1,7 @@
 // Process identity: a pid alone can be recycled, so podrun names a process by pid + start time
 // (field 22 of /proc/PID/stat, in clock ticks since boot), as crun's libcrun_check_pid_valid does.
 import { readdirSync, readFileSync, readlinkSync } from 'fs';
+import { escapeMountinfo } from '../util/mountinfo';
 
 export interface ProcessIdentity {
   pid: number;
@@ -50,15 +51,10 @@ export function isAlive(id: ProcessIdentity | undefined): boolean {
   return st.state !== 'Z' && st.state !== 'X' && st.state !== 'x';
 }
 
-/** A path as /proc/PID/mountinfo writes it (space, tab, newline and backslash in octal). */
-function mountinfoEscape(p: string): string {
-  return p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-}
-
 /** Whether mountinfo `text` names a path strictly below one of `dirs` (as a mount point, a root or in an option). */
 export function mountinfoNames(text: string, dirs: string[]): boolean {
   for (const d of dirs) {
-    const needle = `${mountinfoEscape(d.replace(/\/+$/, ''))}/`;
+    const needle = `${escapeMountinfo(d.replace(/\/+$/, ''))}/`;
     for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
       // a whole path only: after a field separator, `upperdir=`, or lowerdir's `,` and `:`
       if (i === 0 || ' =,:\n'.includes(text[i - 1])) return true;

@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import { readdirSync, readFileSync, readlinkSync, rmdirSync } from 'fs';
 import { join } from 'path';
 import { CGROUP_PARENT, cgroupRootTag } from '../../src/plan/cgroup';
-import { parseMountinfo } from '../../src/runtime/cgroup/detect';
+import { parseMountinfo } from '../../src/util/mountinfo';
 
 export interface HostSnapshot {
   mounts: string[];
@@ -15,10 +15,8 @@ export interface HostSnapshot {
 }
 
 export function mountPoints(): string[] {
-  return readFileSync('/proc/1/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' ')[4])
+  return parseMountinfo(readFileSync('/proc/1/mountinfo', 'utf8'))
+    .map((m) => m.point)
     .sort();
 }
 

@@ -5,27 +5,8 @@
 // (for hosts where the choice must differ, and for tests of each backend).
 import { readFileSync } from 'fs';
 import type { HostCgroups } from '../../plan/types';
+import { parseMountinfo } from '../../util/mountinfo';
 
-interface Mount {
-  root: string;
-  point: string;
-  options: string[];
-  fstype: string;
-  superOptions: string[];
-}
-
-const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-
-export function parseMountinfo(text: string): Mount[] {
-  const out: Mount[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    const dash = f.indexOf('-');
-    if (dash < 6 || f.length < dash + 4) continue;
-    out.push({ root: unescape(f[3]), point: unescape(f[4]), options: f[5].split(','), fstype: f[dash + 1], superOptions: f[dash + 3].split(',') });
-  }
-  return out;
-}
 
 export function detectCgroups(mountinfo?: string, choice = process.env.PODRUN_CGROUP_DRIVER): HostCgroups {
   let text = mountinfo;
