@@ -7,13 +7,7 @@
 # `get pods`), which must be 0, and fails otherwise. Run as root from a built checkout:
 #   sudo bench/escapes/monitor-kill.sh
 set -eu
-cd "$(dirname "$0")/../.."
-if [ "$(id -u)" != 0 ]; then
-  echo "error: the trials create pods and must run as root" >&2
-  echo "  hint: sudo $0" >&2
-  exit 1
-fi
-export PODRUN_RACE_TRIALS="${PODRUN_RACE_TRIALS:-100}"
-[ -f dist/test/integration/pod-monitor-death.test.js ] && [ -x build/Release/podrun-helper ] || npm run build --silent
+. "$(dirname "$0")/lib.sh"
+prepare_trials dist/test/integration/pod-monitor-death.test.js
 echo "monitor kills: $PODRUN_RACE_TRIALS trials per scenario" >&2
 npx mocha --no-config --exit --timeout 3600000 dist/test/integration/pod-monitor-death.test.js

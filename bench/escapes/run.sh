@@ -5,17 +5,11 @@
 # kills), which read the same variable. Each prints how many trials got out (must be 0) and fails
 # when one did. Run as root from a built checkout:  sudo bench/escapes/run.sh
 set -eu
-cd "$(dirname "$0")/../.."
-if [ "$(id -u)" != 0 ]; then
-  echo "error: the trials create pods and must run as root" >&2
-  echo "  hint: sudo $0" >&2
-  exit 1
-fi
-export PODRUN_RACE_TRIALS="${PODRUN_RACE_TRIALS:-100}"
-[ -f dist/test/integration/pod-escapes.test.js ] && [ -x build/Release/podrun-helper ] || npm run build --silent
+. "$(dirname "$0")/lib.sh"
+prepare_trials dist/test/integration/pod-escapes.test.js
 echo "escapes: $PODRUN_RACE_TRIALS trials per race" >&2
 npx mocha --no-config --exit --timeout 3600000 dist/test/integration/pod-escapes.test.js
 for script in bench/escapes/*.sh; do
-  [ "$script" = bench/escapes/run.sh ] && continue
+  case "$script" in bench/escapes/run.sh | bench/escapes/lib.sh) continue ;; esac
   sh "$script"
 done
