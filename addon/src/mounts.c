@@ -566,15 +566,31 @@ path_overlaps (const char *real, const char *dir)
 }
 
 /* Kernel filesystems that reach past the host's files: a procfs (every host process's root and
-   memory), sysfs, nsfs, bpffs, debugfs, tracefs, securityfs, efivarfs.  The deny list works on
-   paths; these are refused wherever they are mounted.  */
+   memory), sysfs, nsfs, bpffs, debugfs, tracefs, securityfs, efivarfs, cgroup v1 and v2 (a way
+   out of the pod's cgroup, and to freeze or kill other pods), binfmt_misc (an interpreter that
+   runs as host root), configfs, pstore, selinuxfs, fusectl.  The deny list works on paths; these
+   are refused wherever they are mounted.  */
 static const struct
 {
   const char *name;
   long magic;
-} PSEUDO_FS[] = { { "proc", 0x9fa0 },           { "sysfs", 0x62656572 },          { "nsfs", 0x6e736673 },
-                  { "bpf", (long) 0xcafe4a11 }, { "debugfs", 0x64626720 },        { "tracefs", 0x74726163 },
-                  { "securityfs", 0x73636673 }, { "efivarfs", (long) 0xde5e81e4 } };
+} PSEUDO_FS[] = {
+  { "proc", 0x9fa0 },
+  { "sysfs", 0x62656572 },
+  { "nsfs", 0x6e736673 },
+  { "bpf", (long) 0xcafe4a11 },
+  { "debugfs", 0x64626720 },
+  { "tracefs", 0x74726163 },
+  { "securityfs", 0x73636673 },
+  { "efivarfs", (long) 0xde5e81e4 },
+  { "cgroup", 0x27e0eb },
+  { "cgroup2", 0x63677270 },
+  { "binfmt_misc", 0x42494e4d },
+  { "configfs", 0x62656570 },
+  { "pstore", 0x6165676c },
+  { "selinuxfs", (long) 0xf97cff8c },
+  { "fusectl", 0x65735543 },
+};
 
 static int
 pseudo_fs_magic (long magic)

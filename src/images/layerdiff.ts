@@ -21,7 +21,7 @@ import { BigIntStats, closeSync, constants as C, createReadStream, fstatSync, op
 import { PodrunError } from '../util/errors';
 import type { PodrunNative } from '../util/native';
 import { createTarWriter, TarHeader } from './tar';
-import { OVERLAY_OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './unpack';
+import { LIMIT_ENV, OVERLAY_OPAQUE_XATTR, resolveLimits, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './unpack';
 
 /** Linux's O_PATH (not in fs.constants): an fd naming an object without opening it. */
 const O_PATH = 0o10000000;
@@ -41,6 +41,8 @@ export interface LayerTarOptions {
   /** Container paths ('/etc/hosts') left out entirely, with everything below them. */
   exclude?: string[];
   native?: PodrunNative;
+  /** The most file bytes the layer may hold; default the unpack cap (PODRUN_LAYER_MAX_BYTES). */
+  maxBytes?: number;
 }
 
 /** What the layer diff needs of the addon. */
@@ -85,6 +87,9 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
   }
 
   const writer = createTarWriter(out);
+  // A layer podrun would not unpack is not worth writing: a sparse 1 TiB file would fill the disk.
+  const maxBytes = opts.maxBytes ?? resolveLimits().maxBytes;
+  let bytes = 0;
   const firstLink = new Map<string, string>(); // "dev:ino" -> first archived name
   /** The xattrs of an opened object (fd), or of NAME in an opened directory (symlinks, devices). */
   const xattrsOf = (at: { fd: number } | { dirFd: number; name: string }): Record<string, Buffer> => {
@@ -92,6 +97,8 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     const names = 'fd' in at ? nat().flistxattr(at.fd) : nat().llistxattr(fdPath(at.dirFd, at.name));
     for (const name of names.sort()) {
       if (skipXattr(name)) continue;
+      // a pax record is `SCHILY.xattr.NAME=VALUE\n`: NAME with `=` or a newline would read as another
+      if (/[=\n]/.test(name)) throw new PodrunError(`layer diff: ${dir}: an extended attribute named ${JSON.stringify(name)} cannot be written to a layer`, 'remove it (setfattr -x) before committing');
       const v = 'fd' in at ? nat().fgetxattr(at.fd, name) : nat().lgetxattr(fdPath(at.dirFd, at.name), name);
       if (v) o[name] = v;
     }
@@ -147,6 +154,12 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
       h.xattrs = xattrsOf({ fd });
       if (st.nlink > 1n) firstLink.set(key, rel);
       h.size = Number(now.size);
+      bytes += h.size;
+      if (bytes > maxBytes)
+        throw new PodrunError(
+          `layer diff: ${dir}/${rel}: the layer would hold more than ${maxBytes} bytes of files (this one is ${h.size}${now.blocks * 512n < now.size / 2n ? ', mostly holes' : ''})`,
+          `remove it before committing, or raise ${LIMIT_ENV.maxBytes}=<bytes> (the same cap unpacking a layer has)`,
+        );
       if (h.size === 0) {
         await writer.add(h);
         return;
@@ -186,15 +199,27 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed since the listing: as if before
         throw e;
       }
+      let below: number | undefined;
       try {
-        await entry(dirFd, relDir, name, rel, pathFd);
+        below = await entry(dirFd, relDir, name, rel, pathFd);
       } finally {
         closeSync(pathFd);
       }
+      // One fd per level of the tree: the O_PATH one is closed before going down.
+      if (below !== undefined)
+        try {
+          await walk(below, rel);
+        } finally {
+          closeSync(below);
+        }
     }
   }
 
-  async function entry(dirFd: number, relDir: string, name: string, rel: string, pathFd: number): Promise<void> {
+  /** Archives one entry; for a directory, returns the open fd to walk below it (the caller closes it). */
+  async function entry(dirFd: number, relDir: string, name: string, rel: string, pathFd: number): Promise<number | undefined> {
+    // Longer than PATH_MAX, no runtime could unpack the entry (and the walk would hold ever more fds).
+    if (Buffer.byteLength(rel) >= 4096)
+      throw new PodrunError(`layer diff: ${dir}/${rel.slice(0, 80)}...: a path of ${Buffer.byteLength(rel)} bytes, longer than a path may be (4095)`, 'remove or shorten that tree before committing');
     const st = fstatSync(pathFd, { bigint: true });
     const fmt = Number(st.mode) & C.S_IFMT;
 
@@ -210,7 +235,14 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     switch (fmt) {
       case C.S_IFDIR: {
         // A real fd on the same directory (O_PATH fds have no xattrs); the walk goes on below it.
-        const fd = openSync(fdPath(pathFd), C.O_RDONLY | C.O_DIRECTORY);
+        let fd: number;
+        try {
+          fd = openSync(fdPath(pathFd), C.O_RDONLY | C.O_DIRECTORY);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EMFILE')
+            throw new PodrunError(`layer diff: ${dir}/${rel.slice(0, 80)}...: the tree is too deep for this process's open-file limit`, 'raise `ulimit -n`, or remove that tree before committing');
+          throw e;
+        }
         try {
           if (!sameObject(fstatSync(fd, { bigint: true }), st)) throw new TreeChangedError(`${dir}/${rel}`);
           if (opts.overlayUpper && nat().fgetxattr(fd, 'trusted.overlay.redirect') !== null) throw overlayRefuse(rel, 'trusted.overlay.redirect');
@@ -218,11 +250,11 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
           h.xattrs = xattrsOf({ fd });
           await writer.add(h);
           if (opts.overlayUpper && nat().fgetxattr(fd, OVERLAY_OPAQUE_XATTR)?.toString() === 'y') await writer.add(marker(`${rel}/${WHITEOUT_OPAQUE}`, st));
-          await walk(fd, rel);
-        } finally {
+        } catch (e) {
           closeSync(fd);
+          throw e;
         }
-        break;
+        return fd;
       }
       case C.S_IFREG:
         await addRegular(h, st, pathFd, rel);

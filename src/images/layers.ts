@@ -1,8 +1,9 @@
 // Unpacking a layer blob once into layers/<chainID hex>/diff, shared by every image and container
 // that has the same layer on the same parents. Keyed by chain ID (not diff ID) because whiteouts
 // and opaque dirs only mean something relative to the layers below.
+import { removeTree } from '../util/remove-tree';
 import type * as Crypto from 'crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, renameSync } from 'fs';
 import { join } from 'path';
 import type * as Stream from 'stream';
 import type * as Zlib from 'zlib';
@@ -100,7 +101,7 @@ export async function ensureLayer(store: ImageStore, layer: LayerInfo, chainId: 
       renameSync(tmp, dir);
       return diff;
     } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
+      removeTree(tmp);
       throw e;
     }
   });

@@ -8,6 +8,7 @@
 //
 // Nothing unverified is ever visible under blobs/ or layers/, and index.json only ever names blobs
 // that are present, so a process killed at any moment leaves the store consistent.
+import { removeTree } from '../util/remove-tree';
 import type * as Crypto from 'crypto';
 import {
   createReadStream,
@@ -522,7 +523,7 @@ export class ImageStore {
       const doomed = this.tempPath('gc');
       renameSync(join(layersDir, hex), doomed);
       reclaimedBytes += duBytes(doomed);
-      rmSync(doomed, { recursive: true, force: true });
+      removeTree(doomed);
       removedLayers++;
     }
     if (temps) {
@@ -543,7 +544,7 @@ export class ImageStore {
         if (n.startsWith(`${selfId()}-`) && !n.includes('-gc-')) continue;
         if (writer.pid !== process.pid && isAlive(writer)) continue;
         reclaimedBytes += duBytes(join(tmp, n));
-        rmSync(join(tmp, n), { recursive: true, force: true });
+        removeTree(join(tmp, n));
         removedTemp++;
       }
     }

@@ -37,13 +37,17 @@ export const FIELD_REF_PATHS = [
   'spec.serviceAccountName',
 ];
 
+/** The longest `namespace_name`: 255 bytes of a file name less `pod-` and `.lock` (the pod's lock). */
+export const MAX_POD_KEY = 246;
+
 export function podRules(pod: Obj, ctx: RuleContext): void {
   const meta = isObj(pod.metadata) ? pod.metadata : {};
   const name = str(meta.name);
   const namespace = str(meta.namespace) ?? 'default';
-  // podrun keeps a pod under a directory named `namespace_name`, and a file name has 255 bytes.
-  if (name !== undefined && name.length <= 253 && namespace.length + 1 + name.length > 253)
-    ctx.err(['metadata', 'name'], `pod name is too long for podrun: "${namespace}_${name.slice(0, 20)}..." is over 253 characters`, 'shorten the name (or the namespace)');
+  // podrun keeps a pod under a directory named `namespace_name` and locks it with
+  // `pod-namespace_name.lock`: a file name has 255 bytes.
+  if (name !== undefined && name.length <= 253 && namespace.length + 1 + name.length > MAX_POD_KEY)
+    ctx.err(['metadata', 'name'], `pod name is too long for podrun: "${namespace}_${name.slice(0, 20)}..." is over ${MAX_POD_KEY} characters`, 'shorten the name (or the namespace)');
   const spec = isObj(pod.spec) ? pod.spec : undefined;
   if (!spec) {
     if (pod.spec === undefined) return; // zod reports it as Required

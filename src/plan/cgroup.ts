@@ -20,10 +20,14 @@ function at(cgroups: Extract<HostCgroups, { mounts: unknown }>, path: string): P
   return { driver: cgroups.driver, path, dirs };
 }
 
-/** A directory name is at most 255 bytes (NAME_MAX); a key is up to 317: long ones end in a hash of the whole. */
+/**
+ * A directory name is at most 255 bytes (NAME_MAX). Validation keeps keys to 246 bytes (the pod
+ * lock's file name), so this always fits; a longer key (from elsewhere) ends in 64 bits of a hash
+ * of the whole, too many to find a colliding pair by search.
+ */
 function cgroupName(key: string, tag: string): string {
   const full = `${key}-${tag}`;
-  return full.length <= 255 ? full : `${key.slice(0, 237)}-${sha256Hex(key).slice(0, 8)}-${tag}`;
+  return full.length <= 255 ? full : `${key.slice(0, 229)}-${sha256Hex(key).slice(0, 16)}-${tag}`;
 }
 
 /** The pod's cgroup and each container's; none when the host has no hierarchy podrun can use. */

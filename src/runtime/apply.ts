@@ -5,7 +5,8 @@
 // failure), the seccomp programs and the launch file, start the monitor (handing it the pod lock
 // until its monitor.json names it), make pod.json durable while it starts the pod, then wait for
 // its handshake (docs/runtime.md, "apply, step by step").
-import { existsSync, mkdirSync, rmSync } from 'fs';
+import { removeTree } from '../util/remove-tree';
+import { existsSync, mkdirSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
@@ -145,7 +146,7 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
   // overlaps with the monitor's start below); atomic already.
   mkdirSync(dirname(plan.dirs.lasting), { recursive: true, mode: 0o700 });
   mkdirSync(plan.dirs.lasting, { mode: 0o700 });
-  const unrecord = () => rmSync(plan.dirs.lasting, { recursive: true, force: true });
+  const unrecord = () => removeTree(plan.dirs.lasting);
   let prepared: ReturnType<typeof prepareDirs>;
   try {
     writePodRecord(paths, record, { durable: false });

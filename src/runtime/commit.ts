@@ -7,7 +7,7 @@
 // freezer, `--pause`, the default, as `docker commit` pauses) and walked by fds that never follow
 // a symlink (layerdiff.ts): a container swapping names under the walk cannot lead it out of the
 // tree, and with the freezer it cannot change the tree at all (docs/security.md, escape 2).
-import { createWriteStream, existsSync } from 'fs';
+import { createWriteStream, existsSync, rmSync } from 'fs';
 import { rm } from 'fs/promises';
 import { finished } from 'stream/promises';
 import { PodrunError } from '../util/errors';
@@ -82,7 +82,7 @@ export async function commitContainer(paths: Paths, rec: PodRecord, c: PlannedCo
           thaw(cg);
           opts.warn?.(`${pod} was left frozen by a podrun commit that did not finish; thawed it`);
         }
-        if (pause && cg) await whileFrozen(cg, pod, archive, { timeoutMs: opts.freezeTimeoutMs });
+        if (pause && cg) await whileFrozen(cg, pod, archive, { timeoutMs: opts.freezeTimeoutMs, onSignal: () => rmSync(tmp, { force: true }) });
         else await archive();
       },
       { label: rec.plan.name },

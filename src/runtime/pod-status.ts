@@ -223,7 +223,7 @@ function monitorLostStatus(snap: PodSnapshot, containers: ContainerStatus[]): { 
   const parts = [`the pod's monitor (pid ${snap.monitor?.pid}) died (noticed ${kubeTimestamp(lost.noticedAt)})`];
   if (stopped.length) parts.push(`its containers were stopped with it (${stopped.join(', ')})`);
   if (unsupervised.length)
-    parts.push(`still running without it, their output no longer logged and their exit not recorded: ${unsupervised.join(', ')} (an entrypoint that is set-user-ID, set-group-ID or has file capabilities keeps running)`);
+    parts.push(`still running without it, their output no longer logged and their exit not recorded: ${unsupervised.join(', ')} (their first process cleared its parent-death signal: it did so itself with prctl, or it is set-user-ID, set-group-ID or has file capabilities)`);
   const del = `podrun delete pod ${snap.record.plan.name}${snap.record.plan.namespace === 'default' ? '' : ` -n ${snap.record.plan.namespace}`}`;
   return { reason: 'MonitorDied', message: `${parts.join('; ')}. \`${reapplyCommand(snap.record)}\` brings the pod back; \`${del}\` removes it` };
 }

@@ -2,7 +2,8 @@
 // container's upper/work/rootfs/log dirs, emptyDirs, hostPath checks and the hostPaths that are
 // created (DirectoryOrCreate, FileOrCreate), and the pod's cgroups. Every creation is
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
-import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, realpathSync, rmdirSync, rmSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
+import { removeTree } from '../util/remove-tree';
+import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, realpathSync, rmdirSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestError } from '../util/errors';
 import { deniedHostPath } from '../manifest/rules';
@@ -35,7 +36,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
   const mkdirOwned = (p: string, mode = 0o755) => {
     // Pod-owned dirs: removed whole on undo if this call created their topmost missing ancestor.
     const first = mkdirSync(p, { recursive: true, mode });
-    if (first) undo.push(() => rmSync(first, { recursive: true, force: true }));
+    if (first) undo.push(() => removeTree(first));
     chmodSync(p, mode); // mkdir's mode is filtered by the umask; 0777/1777 must be exact
   };
   const rollback = () => {

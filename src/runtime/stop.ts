@@ -1,6 +1,7 @@
 // Stopping and removing a pod: stop signal via pidfd (after the start-time check), grace period,
 // SIGKILL, then the monitor, then the pod's dirs. Idempotent: whatever is already gone is skipped,
 // so it also cleans up half-created pods and pods whose monitor died.
+import { removeTree } from '../util/remove-tree';
 import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { constants } from 'os';
 import { join } from 'path';
@@ -200,9 +201,9 @@ export function removePodDirs(paths: Paths, key: string, record?: PodRecord): vo
   }
   for (const d of dirs) {
     if (!existsSync(d)) continue;
-    for (const e of readdirSync(d)) if (e !== 'pod.json') rmSync(join(d, e), { recursive: true, force: true });
+    for (const e of readdirSync(d)) if (e !== 'pod.json') removeTree(join(d, e));
     // retried: a `get` may be writing monitor-lost.json into it just now
-    rmSync(d, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+    rmSync(d, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 }); // pod.json (and a monitor-lost.json being written)
   }
 }
 

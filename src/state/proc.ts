@@ -81,6 +81,9 @@ export function processesWithMountsUnder(dirs: string[]): ProcessIdentity[] {
   };
   const skip = new Set([nsOf('self'), nsOf(1)].filter((n): n is string => !!n));
   const byNs = new Map<string, number[]>();
+  // Each pid's start time is read before its mount namespace: a pid recycled in between is then
+  // named by the old start time, which the pidfd check before any signal refuses.
+  const started = new Map<number, number>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -90,6 +93,9 @@ export function processesWithMountsUnder(dirs: string[]): ProcessIdentity[] {
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     const pid = Number(e);
+    const first = readProcStat(pid);
+    if (!first || first.state === 'Z' || first.state === 'X') continue;
+    started.set(pid, first.startTime);
     const ns = nsOf(pid);
     if (!ns || skip.has(ns)) continue;
     byNs.set(ns, [...(byNs.get(ns) ?? []), pid]);
@@ -106,10 +112,7 @@ export function processesWithMountsUnder(dirs: string[]): ProcessIdentity[] {
       }
     }
     if (text === undefined || !mountinfoNames(text, dirs)) continue;
-    for (const pid of pids) {
-      const st = readProcStat(pid);
-      if (st && st.state !== 'Z' && st.state !== 'X') out.push({ pid, startTime: st.startTime });
-    }
+    for (const pid of pids) out.push({ pid, startTime: started.get(pid)! });
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // the root (/var/lib/podrun); live state (locks, sockets) under the run root (/run/podrun), which
 // a reboot empties. PODRUN_ROOT / --root move both, so tests get a private store.
 import { existsSync } from 'fs';
-import { dirname, join } from 'path';
+import { dirname, join, resolve } from 'path';
 
 export interface Paths {
   root: string;
@@ -10,10 +10,11 @@ export interface Paths {
 }
 
 export function resolvePaths(opts: { root?: string; runRoot?: string } = {}): Paths {
-  const root = opts.root || process.env.PODRUN_ROOT || '/var/lib/podrun';
+  // Absolute and normal: two spellings of one root (`/tmp//x`, `./x`) must name the same pods,
+  // cgroups (their tag hashes the root) and mounts (the leftovers sweep looks for these paths).
+  const root = resolve(opts.root || process.env.PODRUN_ROOT || '/var/lib/podrun');
   const explicitRoot = Boolean(opts.root || process.env.PODRUN_ROOT);
-  const runRoot =
-    opts.runRoot || process.env.PODRUN_RUNROOT || (explicitRoot ? join(root, 'run') : '/run/podrun');
+  const runRoot = resolve(opts.runRoot || process.env.PODRUN_RUNROOT || (explicitRoot ? join(root, 'run') : '/run/podrun'));
   return { root, runRoot };
 }
 

@@ -26,6 +26,7 @@ import { writeLayerTar } from '../../src/images/layerdiff';
 import { readTar, TarHeader } from '../../src/images/tar';
 import { unpackLayer } from '../../src/images/unpack';
 import { native } from '../../src/util/native';
+import { removeTree } from '../../src/util/remove-tree';
 import { mountsUnder } from '../helpers/leaks';
 
 async function layerBytes(dir: string, opts?: Parameters<typeof writeLayerTar>[2]): Promise<Buffer> {
@@ -172,6 +173,37 @@ describe('layerdiff', function () {
     );
     expect(e?.message).to.match(/d\/bad.*: the file name is not valid UTF-8/);
     expect(readdirSync('/proc/self/fd').length).to.equal(before);
+  });
+
+  it('refuses a layer over its byte cap (a sparse file), a path longer than PATH_MAX and an xattr name a pax record cannot hold, naming each, with one fd per level', async () => {
+    const src = join(root, 'src');
+    mkdirSync(src);
+    const fail = (opts?: Parameters<typeof writeLayerTar>[2]) =>
+      layerBytes(src, opts).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+    execFileSync('truncate', ['-s', '1T', join(src, 'sparse')]);
+    expect((await fail({ maxBytes: 1024 ** 3 }))?.message).to.match(/sparse: the layer would hold more than 1073741824 bytes of files \(this one is 1099511627776, mostly holes\)/);
+    rmSync(join(src, 'sparse'));
+    // 1400 levels of `dd/`: 4200 bytes of path
+    const cwd = process.cwd();
+    try {
+      process.chdir(src);
+      for (let i = 0; i < 1400; i++) {
+        mkdirSync('dd');
+        process.chdir('dd');
+      }
+    } finally {
+      process.chdir(cwd);
+    }
+    const before = readdirSync('/proc/self/fd').length;
+    expect((await fail())?.message).to.match(/a path of 4\d{3} bytes, longer than a path may be/);
+    expect(readdirSync('/proc/self/fd').length).to.equal(before);
+    removeTree(join(src, 'dd'));
+    writeFileSync(join(src, 'x'), 'x');
+    native().lsetxattr(join(src, 'x'), 'user.a=b', Buffer.from('v'));
+    expect((await fail())?.message).to.match(/an extended attribute named "user.a=b" cannot be written/);
   });
 
   it('refuses a file whose name would read as a whiteout', async () => {

@@ -265,16 +265,22 @@ describe('containment: escapes found under attack (integration)', function () {
     }
   });
 
-  it('8. a kernel filesystem at or below a hostPath (a procfs mounted elsewhere) is refused: its /proc/PID/root would be the host\'s', () => {
+  it('8. a kernel filesystem at or below a hostPath (a procfs or cgroup2 mounted elsewhere) is refused: its /proc/PID/root would be the host\'s', () => {
     const top = join(host, 'procs');
     const proc = join(top, 'hproc');
     mkdirSync(proc, { recursive: true });
     const m = spawnSync('mount', ['-t', 'proc', 'proc', proc], { encoding: 'utf8' });
     expect(m.status, m.stderr).to.equal(0);
+    // a cgroup v2 hierarchy bound elsewhere: a way out of the pod's cgroup, and into other pods'
+    const cg = join(host, 'cg');
+    mkdirSync(cg);
+    const v2 = spawnSync('mount', ['-t', 'cgroup2', 'none', cg], { encoding: 'utf8' });
+    expect(v2.status, v2.stderr).to.equal(0);
     try {
       for (const [name, path] of [
         ['at', proc],
         ['below', top],
+        ['cgroup', cg],
       ]) {
         const f = writeManifest(
           join(s!.root, 'manifests'),
@@ -286,12 +292,37 @@ describe('containment: escapes found under attack (integration)', function () {
         );
         const r = s!.run(['apply', '-f', f]);
         expect(r.code, `${name}: ${r.stdout}`).to.not.equal(0);
-        expect(r.stderr).to.match(name === 'at' ? /kernel filesystem/ : /mounted below the hostPath/);
+        expect(r.stderr).to.match(name === 'below' ? /mounted below the hostPath/ : /is on a kernel filesystem/);
         s!.run(['delete', 'pod', `proc-${name}`, '--now', '--ignore-not-found']);
       }
     } finally {
       spawnSync('umount', [proc]);
+      spawnSync('umount', [cg]);
     }
+  });
+
+  it('9. a tree deeper than any recursion (20000 levels, in the root and an emptyDir) cannot make its pod undeletable', () => {
+    const tools = join(host, 'deeptools');
+    mkdirSync(tools);
+    copyFileSync(staticProgram('deep'), join(tools, 'deep'));
+    const f = writeManifest(
+      join(s!.root, 'manifests'),
+      'deep.yaml',
+      podManifest('deep', {
+        volumes: [
+          { name: 't', hostPath: { path: tools, type: 'Directory' } },
+          { name: 'e', emptyDir: {} },
+        ],
+        containers: [{ ...sleeper('c'), volumeMounts: [{ name: 't', mountPath: '/t', readOnly: true }, { name: 'e', mountPath: '/e' }] }],
+      }),
+    );
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code, r.stderr).to.equal(0);
+    waitStarted(s!.root, 'deep');
+    for (const dir of ['/tmp', '/e']) expect(shell('deep/c', `/t/deep ${dir} 20000`).stdout).to.equal('deep 20000\n');
+    const d = s!.run(['delete', 'pod', 'deep', '--now']);
+    expect(d.code, d.stderr).to.equal(0);
+    expect(s!.run(['get', 'pods']).stderr).to.match(/No resources found/);
   });
 
   it('5. the pause process: a container that may ptrace it (SYS_PTRACE, shared PID namespace) finds an empty root, no host files open and no capabilities', () => {

@@ -151,7 +151,11 @@ describe('manifest: good manifests', () => {
   it('refuses a pod whose namespace_name would not fit a file name', async () => {
     const text = `apiVersion: v1\nkind: Pod\nmetadata: {name: ${'a'.repeat(250)}}\nspec: {containers: [{name: a, image: b}]}\n`;
     const r = await loadManifests(['-'], { stdin: text });
-    expect(r.errors.map((e) => e.detail)).to.deep.equal(['pod name is too long for podrun: "default_aaaaaaaaaaaaaaaaaaaa..." is over 253 characters']);
+    expect(r.errors.map((e) => e.detail)).to.deep.equal(['pod name is too long for podrun: "default_aaaaaaaaaaaaaaaaaaaa..." is over 246 characters']);
+    // the pod's lock file, `pod-<key>.lock`, must fit a file name too: 246 is the longest key
+    const fits = async (n: number) => (await loadManifests(['-'], { stdin: text.replace('a'.repeat(250), 'a'.repeat(n)) })).errors.length === 0;
+    expect(await fits(238)).to.equal(true);
+    expect(await fits(239)).to.equal(false);
   });
 
   it('refuses a command, args or env string longer than the kernel takes (MAX_ARG_STRLEN), with its field path', async () => {

@@ -224,7 +224,7 @@ describe('state: pod status', () => {
     const s = computePodStatus(snap([running(), running(11)], { lost: '2026-11-28T10:05:00Z', alive: [true, false] }));
     expect([s.phase, s.display, s.readyCount]).to.deep.equal(['Running', 'MonitorDied', 0]);
     expect(s.containers[0].state.kind).to.equal('running');
-    expect(s.message).to.match(/stopped with it \(c1\); still running without it, .*: c0 \(an entrypoint that is set-user-ID/);
+    expect(s.message).to.match(/stopped with it \(c1\); still running without it, .*: c0 \(their first process cleared its parent-death signal: it did so itself with prctl, or it is set-user-ID/);
   });
   it('a monitor that died after every container ended changes nothing shown', () => {
     const s = computePodStatus(snap([exited(0)], { lost: '2026-11-28T10:05:00Z' }));

@@ -99,10 +99,20 @@ const THAW_ON: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * SIGKILL cannot be caught: the freeze then stays until the next delete, exec or commit of the
  * pod finds it while the pod lock is free, and thaws it.
  */
-export async function whileFrozen<T>(cg: PlannedCgroup, what: string, fn: () => Promise<T>, opts: { timeoutMs?: number; driver?: CgroupDriver } = {}): Promise<T> {
+export async function whileFrozen<T>(
+  cg: PlannedCgroup,
+  what: string,
+  fn: () => Promise<T>,
+  opts: { timeoutMs?: number; driver?: CgroupDriver; /** also run on those signals, before dying (remove a temp file) */ onSignal?: () => void } = {},
+): Promise<T> {
   const driver = opts.driver ?? driverFor(cg);
   const onSignal = (sig: NodeJS.Signals) => {
     thaw(cg, driver);
+    try {
+      opts.onSignal?.();
+    } catch {
+      /* dying anyway */
+    }
     for (const s of THAW_ON) process.removeListener(s, onSignal);
     process.kill(process.pid, sig);
   };
