@@ -2,7 +2,7 @@
 // as an attacker would do it, with real pods. Each test failed before its fix.
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -348,6 +348,44 @@ describe('containment: escapes found under attack (integration)', function () {
     const peek = shell('pause-peek/tracer', 'ls -A /proc/1/root/; echo --; ls -A /proc/1/root/../; echo --; ls -A /proc/1/cwd/; echo --; ls -l /proc/1/fd/ | sed -n "s/.* -> //p"; echo --; grep CapEff /proc/1/status; touch /proc/1/root/x && echo WROTE');
     expect(peek.stdout).to.equal('--\n--\n--\n/dev/null\n/dev/null\n/dev/null\n--\nCapEff:\t0000000000000000\n');
     expect(s!.run(['delete', 'pod', 'pause-peek', '--now']).code).to.equal(0);
+  });
+
+  it("5b. the pause process: a container that may ptrace it cannot make it run the calls its own profile refuses (the host's session keyring, a socket, io_uring)", function () {
+    if (process.arch !== 'x64') this.skip(); // inject.c speaks x86_64
+    const tools = join(host, 'injecttools');
+    mkdirSync(tools);
+    copyFileSync(staticProgram('inject'), join(tools, 'inject'));
+    copyFileSync(staticProgram('keys'), join(tools, 'keys'));
+    const desc = `podrun-pause-secret-${process.pid}`;
+    const f = writeManifest(
+      join(s!.root, 'manifests'),
+      'pause-inject.yaml',
+      podManifest('pause-inject', {
+        shareProcessNamespace: true,
+        volumes: [{ name: 't', hostPath: { path: tools, type: 'Directory' } }],
+        containers: [sleeper('tracer', { securityContext: { capabilities: { add: ['SYS_PTRACE'] } } })],
+      }),
+    );
+    // Whoever runs podrun has a key in its session keyring, as in test 4.
+    const r = spawnSync(join(tools, 'keys'), ['with-key', desc, 's3cret', '--', PODRUN, 'apply', '-f', f], { encoding: 'utf8', env: { ...process.env, PODRUN_ROOT: s!.root } });
+    expect(r.status, r.stderr).to.equal(0);
+    waitStarted(s!.root, 'pause-inject');
+    const inject = (...call: string[]) => shell('pause-inject/tracer', `/t/inject 1 ${call.join(' ')}`).stdout.trim();
+    // The injection itself works: a call the pause makes anyway (rt_sigprocmask) goes through.
+    expect(inject('14', '0', '0', 'b:8', '8')).to.match(/^ret 0/);
+    // keyctl(KEYCTL_SEARCH, @s, "user", DESC): the pause holds no keyring of the host's, and may not ask.
+    expect(inject('250', '10', '-3', 's:user', `s:${desc}`, '0')).to.equal('err EPERM');
+    // socket(AF_INET, SOCK_DGRAM): what the pause never does, refused (before its filter: an fd).
+    expect(inject('41', '2', '2', '0')).to.equal('err EPERM');
+    // io_uring_setup: refused to the container by its profile, and to the pause by its own.
+    expect(inject('425', '1', 'b:120')).to.equal('err EPERM');
+    // And the monitor, the pause's parent, holds a fresh session keyring: nothing it starts inherits the host's key.
+    const monitor = (JSON.parse(readFileSync(join(s!.root, 'pods', 'default_pause-inject', 'monitor.json'), 'utf8')) as { pid: number }).pid;
+    const atMonitor = spawnSync(join(tools, 'inject'), [String(monitor), '250', '10', '-3', 's:user', `s:${desc}`, '0'], { encoding: 'utf8' });
+    expect(atMonitor.stdout.trim(), atMonitor.stderr).to.equal('err ENOKEY');
+    expect(shell('pause-inject/tracer', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/1/status').stdout).to.equal('NoNewPrivs:\t1\nSeccomp:\t2\n');
+    // and the pause still does its job: the pod stops cleanly
+    expect(s!.run(['delete', 'pod', 'pause-inject', '--now']).code).to.equal(0);
   });
 
   it('6. mknod: refused by default; with CAP_MKNOD a node can be made but never opened, in the rootfs, /dev, /dev/shm or an emptyDir (all nodev)', () => {

@@ -89,6 +89,7 @@ describe('runtime: launch file', () => {
       ['shm', '/r/pods/default_web/shm', '65536'],
       ['tmpfs', '/r/pods/default_web/volumes/mem', '1024', '0777', '-'],
       ['sysctl', 'net.ipv4.tcp_syncookies', '1'],
+      ['pauseseccomp', '/r/pods/default_web/seccomp/pause.bpf'],
       ['container', 'app'],
       ['lower', '/l/0'],
       ['lower', '/l/1'],
