@@ -193,7 +193,8 @@ podrun_create_host_path (const char *path, int is_file, const char *const *denie
       cur = podrun_openat2 (AT_FDCWD, cut ? prefix : "/", O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
       if (cur >= 0)
         break;
-      if (errno != ENOENT || cut == 0)
+      /* ENOTDIR: something on the way is not a directory; found and named below */
+      if ((errno != ENOENT && errno != ENOTDIR) || cut == 0)
         return podrun_fail (err, errno, STEP, "openat2", cut ? prefix : "/");
       while (cut > 0 && prefix[cut - 1] != '/')
         cut--;
@@ -263,12 +264,14 @@ podrun_create_host_path (const char *path, int is_file, const char *const *denie
         }
       close (cur);
       cur = next;
-      /* the kubelet's modes (0755, 0644), exact whatever the umask of whoever runs podrun */
-      if (fstat (cur, &st) < 0 || (made && fchmod (cur, is_file && i + 1 == (size_t) n ? 0644 : 0755) < 0))
-        return podrun_fail (err, errno, STEP, "fchmod", path_upto (prefix, name, i, where));
+      if (fstat (cur, &st) < 0)
+        return podrun_fail (err, errno, STEP, "fstat", path_upto (prefix, name, i, where));
       set_id (&out->id[i], &st);
       out->made[i] = (unsigned char) made;
       out->reached = i + 1;
+      /* the kubelet's modes (0755, 0644), exact whatever the umask of whoever runs podrun */
+      if (made && fchmod (cur, is_file && i + 1 == (size_t) n ? 0644 : 0755) < 0)
+        return podrun_fail (err, errno, STEP, "fchmod", path_upto (prefix, name, i, where));
     }
   return n;
 }

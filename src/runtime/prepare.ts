@@ -140,7 +140,7 @@ function checkHostPath(v: PlannedVolume, denied: string[], where: Where, undo: (
 
 /**
  * The missing part of a DirectoryOrCreate or FileOrCreate path, made by the addon by fds from its
- * nearest existing ancestor, checked on that fd (docs/security.md, "hostPaths podrun creates"): a
+ * nearest existing ancestor, checked on that fd (docs/security.md, escape 9): a
  * symlink a pod plants or swaps into a hostPath it can write decides nothing about where host
  * root creates. Undo takes away only what this apply made, while it is still empty.
  */
@@ -179,7 +179,7 @@ function creationError(e: SyscallError, source: string, type: string, stateDirs:
       'remove the symlink or point hostPath.path at where it leads; if something keeps changing the path (a pod writing there), give this pod a path nothing else writes',
     ];
   if (e.code === 'ENOENT' && type === 'FileOrCreate')
-    return [`cannot create ${source}: its directory ${at} does not exist`, 'FileOrCreate creates the file but not its parent directory; create the directory first'];
+    return [`cannot create ${source}: its directory ${dirname(source)} does not exist`, 'FileOrCreate creates the file but not its parent directory; create the directory first'];
   if (e.code === 'ENOTDIR') return [`cannot create ${source}: ${at} is not a directory`, 'point hostPath.path at a path below a directory'];
   return [`cannot create ${source}: ${e.syscall} ${at}: ${e.code}`, 'check that podrun can write there (a read-only or full filesystem?)'];
 }

@@ -381,6 +381,7 @@ describe('runtime: prepareDirs', () => {
     fs.mkdirSync(state);
     fs.symlinkSync(state, join(host, 'tostate'));
     fs.symlinkSync(join(dir, 'nowhere'), join(host, 'dangling'));
+    fs.writeFileSync(join(host, 'afile'), '');
     const cases: [string, string, RegExp][] = [
       [join(host, 'tostate', 'new', 'deep'), 'DirectoryOrCreate', new RegExp(`does not exist, and creating it would make ${state}/new/deep \\(its existing part leads there through a symlink\\), which is not allowed: it holds podrun's own state`)],
       [join(host, 'tostate', 'file'), 'FileOrCreate', /which is not allowed: it holds podrun's own state/],
@@ -388,6 +389,7 @@ describe('runtime: prepareDirs', () => {
       [join(host, 'dangling'), 'DirectoryOrCreate', /dangling is a symbolic link \(one that leads nowhere/],
       [join(host, 'dangling'), 'FileOrCreate', /dangling is a symbolic link \(one that leads nowhere/],
       [join(host, 'missing', 'file'), 'FileOrCreate', /its directory .*missing does not exist/],
+      [join(host, 'afile', 'a', 'b'), 'DirectoryOrCreate', new RegExp(`cannot create .*: ${host}/afile is not a directory`)],
     ];
     for (const [source, type, why] of cases) {
       const p = { ...planIn(join(dir, 'root'), [{ name: 'v', kind: 'hostPath', source, hostPathType: type }], []), deniedHostPaths: { all: ['/proc', state], devices: [state] } };
@@ -397,7 +399,7 @@ describe('runtime: prepareDirs', () => {
         .that.matches(/^web\.yaml: spec\.volumes\[0\]\.hostPath\.path: /);
     }
     expect(fs.readdirSync(state)).to.deep.equal([]);
-    expect(fs.readdirSync(host).sort()).to.deep.equal(['dangling', 'tostate']);
+    expect(fs.readdirSync(host).sort()).to.deep.equal(['afile', 'dangling', 'tostate']);
     expect(fs.existsSync(join(dir, 'nowhere'))).to.equal(false);
     expect(fs.readdirSync(join(dir, 'root', 'pods'))).to.deep.equal([]);
   });
