@@ -430,4 +430,125 @@ describe('containment: escapes found under attack (integration)', function () {
     expect(shell('nosy/n', 'ls -d /proc/[0-9]* | wc -l').stdout.trim()).to.match(/^[1-4]$/);
     expect(s!.run(['delete', 'pod', 'victim', 'nosy', '--now']).code).to.equal(0);
   });
+
+  describe('10. DirectoryOrCreate and FileOrCreate through a symlink a pod planted in its hostPath: host root creates nothing where it points', () => {
+    // What B's apply creates, one kind per trial: a DirectoryOrCreate of three levels, a
+    // FileOrCreate, and a type "" on a missing path (which podrun treats as DirectoryOrCreate).
+    const kinds = [
+      { type: 'DirectoryOrCreate', name: (i: number) => `dir-${i}/a/b` },
+      { type: 'FileOrCreate', name: (i: number) => `file-${i}` },
+      { type: '', name: (i: number) => `any-${i}` },
+    ];
+    const victim = (dir: string, file: string, path: string, type: string) =>
+      writeManifest(
+        dir,
+        file,
+        podManifest('creator', {
+          volumes: [{ name: 'v', hostPath: { path, type } }],
+          containers: [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/m' }] }],
+        }),
+      );
+    /** Everything below `dir` (names relative to it), for "nothing was created there". */
+    const tree = (dir: string): string[] => {
+      const r = spawnSync('find', [dir, '-mindepth', '1'], { encoding: 'utf8' });
+      return r.stdout.split('\n').filter(Boolean).map((p) => p.slice(dir.length + 1));
+    };
+
+    it(`10a. a pod racing RENAME_EXCHANGE of a directory with a symlink to a protected host dir (${TRIALS} applies)`, () => {
+      const d = join(host, 'create-race');
+      mkdirSync(d);
+      // The protected place the symlink leads to: a directory of podrun's own state (deny-listed),
+      // standing for /etc. A target podrun does not protect would get B's files however podrun
+      // made them, as on Kubernetes: hostPaths follow symlinks, the deny list decides.
+      const outside = join(s!.root, 'protected');
+      mkdirSync(outside);
+      const dir = join(s!.root, 'manifests');
+      // Pod A: a writable hostPath D, exchanging D/x (a directory) with D/y (a symlink to outside).
+      const a = writeManifest(
+        dir,
+        'create-racer.yaml',
+        podManifest('create-racer', {
+          volumes: [
+            { name: 'd', hostPath: { path: d, type: 'Directory' } },
+            { name: 't', hostPath: { path: exchangeTools(host), type: 'Directory' } },
+          ],
+          containers: [
+            {
+              name: 'a',
+              command: ['sh', '-c', `mkdir /d/x && ln -s ${outside} /d/y && touch /d/ready && exec /t/exchange /d/x /d/y`],
+              volumeMounts: [{ name: 'd', mountPath: '/d' }, { name: 't', mountPath: '/t', readOnly: true }],
+            },
+          ],
+        }),
+      );
+      const ra = s!.run(['apply', '-f', a]);
+      expect(ra.code, ra.stderr).to.equal(0);
+      waitFor(() => existsSync(join(d, 'ready')), 20_000, 'the racer to set up D');
+      const leaked: string[] = [];
+      const bugs: string[] = [];
+      const other: string[] = [];
+      let ran = 0;
+      let refused = 0;
+      const summary = () => `${ran} ran, ${refused} refused at creation, ${other.length} refused at the mount`;
+      for (let i = 0; i < TRIALS; i++) {
+        const k = kinds[i % kinds.length];
+        const r = s!.run(['apply', '-f', victim(dir, 'creator.yaml', join(d, 'x', k.name(i)), k.type)]);
+        if (r.code === 0) ran++;
+        else if (/spec\.volumes\[0\]\.hostPath\.path: .*podrun's own state/.test(r.stderr)) refused++;
+        // the path was made in D/x, then the mount found D/x swapped: refused by the helper
+        else other.push(r.stderr.split('\n')[0]);
+        if (/podrun bug|    at /.test(r.stderr)) bugs.push(r.stderr);
+        expect(s!.run(['delete', 'pod', 'creator', '--now', '--ignore-not-found']).code).to.equal(0);
+        const found = tree(outside).filter((p) => !leaked.some((l) => l.endsWith(`: ${p}`)));
+        leaked.push(...found.map((p) => `trial ${i} (${k.type || '""'}): ${p}`));
+      }
+      expect(s!.run(['delete', 'pod', 'create-racer', '--now']).code).to.equal(0);
+      expect(leaked, `made where the swapped-in symlink pointed (${summary()})`).to.deep.equal([]);
+      expect(bugs, 'errors that are not clear errors').to.deep.equal([]);
+      // the race was run, not avoided: some applies found the directory, some the symlink
+      expect(ran, `applies that created and mounted their path (${summary()})`).to.be.greaterThan(0);
+      expect(refused, `applies refused because the path led into podrun's state (${summary()})`).to.be.greaterThan(0);
+    });
+
+    it('10b. a symlink that sits there, into podrun\'s state or a kernel filesystem: refused at the field, nothing made there', () => {
+      const d = join(host, 'create-static');
+      mkdirSync(d);
+      const state = join(s!.root, 'protected-static');
+      mkdirSync(state);
+      // a cgroup v2 hierarchy mounted elsewhere: a mkdir there is a new cgroup of the host
+      const cg = join(host, 'create-cg');
+      mkdirSync(cg);
+      const v2 = spawnSync('mount', ['-t', 'cgroup2', 'none', cg], { encoding: 'utf8' });
+      expect(v2.status, v2.stderr).to.equal(0);
+      // what a pod with the writable hostPath D could leave there
+      symlinkSync(state, join(d, 'state'));
+      symlinkSync(cg, join(d, 'cg'));
+      const made = `podrun-created-${process.pid}`;
+      const dir = join(s!.root, 'manifests');
+      try {
+        const before = tree(cg);
+        for (const [link, k, why] of [
+          ['state', kinds[0], /podrun's own state/],
+          ['state', kinds[1], /podrun's own state/],
+          ['state', kinds[2], /podrun's own state/],
+          ['cg', { type: 'DirectoryOrCreate', name: () => made }, /kernel filesystem/],
+          ['cg', { type: '', name: () => made }, /kernel filesystem/],
+        ] as const) {
+          const path = join(d, link, k.name(0));
+          const f = victim(dir, 'creator-static.yaml', path, k.type);
+          const r = s!.run(['apply', '-f', f]);
+          expect(r.code, `${path} (${k.type || '""'}): ${r.stderr}`).to.equal(2);
+          expect(r.stderr.split('\n')[0]).to.match(new RegExp(`^error: ${f}(:\\d+)?: spec\\.volumes\\[0\\]\\.hostPath\\.path: `));
+          expect(r.stderr).to.match(why);
+          expect(r.stderr).to.match(/\n {2}hint: /);
+          expect(s!.run(['get', 'pods']).stderr).to.match(/No resources found/);
+        }
+        expect(tree(state), 'made in podrun\'s state').to.deep.equal([]);
+        expect(tree(cg), 'cgroups made').to.deep.equal(before);
+      } finally {
+        spawnSync('rmdir', [join(cg, made)]);
+        spawnSync('umount', [cg]);
+      }
+    });
+  });
 });
