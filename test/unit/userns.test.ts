@@ -19,7 +19,8 @@ import {
   type UserNamespacePool,
 } from '../../src/state/userns';
 import { userNamespacePool } from '../../src/runtime/facts';
-import type { Paths } from '../../src/util/paths';
+import { resolvePaths, usernsHostDir, type Paths } from '../../src/util/paths';
+import { stateDirs } from '../../src/manifest/load';
 
 const L = 65536;
 const pool = (count: number, excluded: UserNamespacePool['excluded'] = [], first = L): UserNamespacePool => ({ first, length: L, count, excluded, source: 'test' });
@@ -333,6 +334,25 @@ describe('user namespaces: the host-wide registry', () => {
     expect(new Set(all).size).to.equal(80);
     const reg = JSON.parse(readFileSync(registry(), 'utf8'));
     expect(Object.keys(reg.roots)).to.have.length(4);
+  });
+});
+
+describe('user namespaces: where the registry is', () => {
+  it('/run/podrun/userns for every root (below /run/podrun: no hostPath reaches it); PODRUN_USERNS_DIR moves it, and no hostPath reaches that either', () => {
+    const saved = process.env.PODRUN_USERNS_DIR;
+    try {
+      delete process.env.PODRUN_USERNS_DIR;
+      expect(usernsHostDir(resolvePaths({ root: '/tmp/a' }))).to.equal('/run/podrun/userns');
+      expect(usernsHostDir(resolvePaths({ root: '/tmp/b' }))).to.equal('/run/podrun/userns');
+      expect(stateDirs(resolvePaths({ root: '/tmp/a' }))).to.include('/run/podrun');
+      process.env.PODRUN_USERNS_DIR = '/tmp/x/../reg';
+      const p = resolvePaths({ root: '/tmp/a' });
+      expect(usernsHostDir(p)).to.equal('/tmp/reg');
+      expect(stateDirs(p)).to.include('/tmp/reg');
+    } finally {
+      if (saved === undefined) delete process.env.PODRUN_USERNS_DIR;
+      else process.env.PODRUN_USERNS_DIR = saved;
+    }
   });
 });
 
