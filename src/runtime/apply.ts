@@ -1,8 +1,9 @@
 // Carrying out one pod's plan: the only place in podrun where a pod comes into being.
 // Order matters: resolve images, plan, compile the seccomp profiles and load podrun's AppArmor
-// profile when a container needs it (everything that can fail without touching a pod) first, then write pod.json (before anything of the pod can run, so `get pods`
-// lists it and `delete` finds it whenever this process dies), create dirs (all undone on
-// failure), the seccomp programs and the launch file, start the monitor (handing it the pod lock
+// profile when a container needs it (everything that can fail without touching a pod) first,
+// then write pod.json (before anything of the pod can run, so `get pods` lists it and `delete`
+// finds it whenever this process dies), create dirs (all undone on failure), the seccomp
+// programs and the launch file, start the monitor (handing it the pod lock
 // until its monitor.json names it), make pod.json durable while it starts the pod, then wait for
 // its handshake (docs/runtime.md, "apply, step by step").
 import { removeTree } from '../util/remove-tree';
