@@ -4,11 +4,14 @@
 #include <napi.h>
 
 extern "C" {
+#include "hostpath.h"
 #include "protocol.h"
 }
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -183,6 +186,100 @@ Napi::Value Flistxattr(const Napi::CallbackInfo &info) {
   int64_t fd;
   if (!arg_int(info, 0, fd) || fd < 0 || fd > INT32_MAX) return type_error(info.Env(), "flistxattr(fd: number)");
   return list_xattrs(info.Env(), "flistxattr", "", [&](char *buf, size_t len) { return flistxattr((int)fd, buf, len); });
+}
+
+// A podrun_err_t from the C side as the Error throw_errno makes, plus its `step`.
+Napi::Value throw_podrun_err(Napi::Env env, const podrun_err_t &err) {
+  std::string msg = std::string(err.step) + ": " + err.syscall + ": " + strerror(err.errno_);
+  if (err.path[0]) msg += std::string(" '") + err.path + "'";
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("errno", Napi::Number::New(env, err.errno_));
+  e.Set("syscall", Napi::String::New(env, err.syscall));
+  e.Set("step", Napi::String::New(env, err.step));
+  if (err.path[0]) e.Set("path", Napi::String::New(env, err.path));
+  e.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+std::string id_string(const podrun_host_id &id) { return std::to_string(id.dev) + ":" + std::to_string(id.ino); }
+
+bool parse_id(const Napi::Value &v, podrun_host_id &id) {
+  if (!v.IsString()) return false;
+  std::string s = v.As<Napi::String>().Utf8Value();
+  char *end = nullptr;
+  errno = 0;
+  id.dev = strtoull(s.c_str(), &end, 10);
+  if (errno || end == s.c_str() || *end != ':') return false;
+  const char *ino = end + 1;
+  id.ino = strtoull(ino, &end, 10);
+  return !errno && end != ino && *end == '\0';
+}
+
+// createHostPath(path, isFile, denied): DirectoryOrCreate / FileOrCreate by fds from the nearest
+// existing ancestor, checked against `denied` (hostpath.c podrun_create_host_path). null when the
+// path exists; else what was made, for removeCreatedHostPath. On failure nothing made is left.
+Napi::Value CreateHostPath(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  if (!arg_string(info, 0, path) || info.Length() < 3 || !info[1].IsBoolean() || !info[2].IsArray())
+    return type_error(env, "createHostPath(path: string, isFile: boolean, denied: string[])");
+  bool is_file = info[1].As<Napi::Boolean>().Value();
+  Napi::Array arr = info[2].As<Napi::Array>();
+  std::vector<std::string> denied_s;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsString()) return type_error(env, "createHostPath: denied entries must be strings");
+    denied_s.push_back(v.As<Napi::String>().Utf8Value());
+    if (denied_s.back().empty() || denied_s.back()[0] != '/' || denied_s.back().find('\0') != std::string::npos)
+      return type_error(env, "createHostPath: denied entries must be absolute paths");
+  }
+  std::vector<const char *> denied;
+  for (auto &d : denied_s) denied.push_back(d.c_str());
+  auto made = std::make_unique<podrun_created>();
+  podrun_err_t err{};
+  int n = podrun_create_host_path(path.c_str(), is_file, denied.data(), denied.size(), made.get(), &err);
+  if (n < 0) {
+    podrun_remove_created(made.get(), is_file);
+    return throw_podrun_err(env, err);
+  }
+  if (n == 0) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array ids = Napi::Array::New(env), flags = Napi::Array::New(env);
+  for (size_t i = 0; i < made->reached; i++) {
+    ids.Set((uint32_t)i, Napi::String::New(env, id_string(made->id[i])));
+    flags.Set((uint32_t)i, Napi::Boolean::New(env, made->made[i] != 0));
+  }
+  out.Set("top", Napi::String::New(env, made->top));
+  out.Set("topId", Napi::String::New(env, id_string(made->top_id)));
+  out.Set("rest", Napi::String::New(env, made->rest));
+  out.Set("ids", ids);
+  out.Set("made", flags);
+  return out;
+}
+
+// removeCreatedHostPath(created, isFile): undoes createHostPath, newest first, each only while it
+// is the object made and still empty (hostpath.c podrun_remove_created). The number removed.
+Napi::Value RemoveCreatedHostPath(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  const char *usage = "removeCreatedHostPath(created: {top, topId, rest, ids, made}, isFile: boolean)";
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsBoolean()) return type_error(env, usage);
+  Napi::Object o = info[0].As<Napi::Object>();
+  Napi::Value top = o.Get("top"), rest = o.Get("rest"), ids = o.Get("ids"), flags = o.Get("made");
+  if (!top.IsString() || !rest.IsString() || !ids.IsArray() || !flags.IsArray()) return type_error(env, usage);
+  auto c = std::make_unique<podrun_created>();
+  std::string top_s = top.As<Napi::String>().Utf8Value(), rest_s = rest.As<Napi::String>().Utf8Value();
+  Napi::Array id_arr = ids.As<Napi::Array>(), flag_arr = flags.As<Napi::Array>();
+  if (top_s.size() >= sizeof c->top || rest_s.size() >= sizeof c->rest || id_arr.Length() != flag_arr.Length() ||
+      id_arr.Length() > PODRUN_CREATE_MAX || !parse_id(o.Get("topId"), c->top_id))
+    return type_error(env, usage);
+  memcpy(c->top, top_s.c_str(), top_s.size() + 1);
+  memcpy(c->rest, rest_s.c_str(), rest_s.size() + 1);
+  c->reached = id_arr.Length();
+  for (uint32_t i = 0; i < id_arr.Length(); i++) {
+    if (!parse_id(id_arr.Get(i), c->id[i])) return type_error(env, usage);
+    c->made[i] = flag_arr.Get(i).ToBoolean().Value() ? 1 : 0;
+  }
+  return Napi::Number::New(env, (double)podrun_remove_created(c.get(), info[1].As<Napi::Boolean>().Value()));
 }
 
 // flock(fd, op): returns false instead of throwing when LOCK_NB would block.
@@ -385,6 +482,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fgetxattr", Napi::Function::New(env, Fgetxattr));
   exports.Set("flistxattr", Napi::Function::New(env, Flistxattr));
   exports.Set("readlinkFd", Napi::Function::New(env, ReadlinkFd));
+  exports.Set("createHostPath", Napi::Function::New(env, CreateHostPath));
+  exports.Set("removeCreatedHostPath", Napi::Function::New(env, RemoveCreatedHostPath));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));

@@ -240,6 +240,7 @@ static const struct directive
   { "seccomp", 1, 1 },
   { "userns", 2, 0 },
   { "cgroup", 1, 1 },
+  { "pauseseccomp", 1, 0 },
   { "apparmor", 1, 1 },
 };
 
@@ -310,6 +311,12 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
       if (!valid_abs_path (a[0]))
         return invalid (err, d, a[0]);
       pod->poddir = a[0];
+    }
+  else if (strcmp (d, "pauseseccomp") == 0)
+    {
+      if (!valid_abs_path (a[0]))
+        return invalid (err, d, a[0]);
+      pod->pause_seccomp = a[0];
     }
   else if (strcmp (d, "shm") == 0)
     {
@@ -635,8 +642,8 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
     return invalid (err, "end", file);
   /* No container at all is a pod whose every container was refused before start (the sandbox
      runs, as the kubelet's does).  */
-  if (!pod->key || !pod->poddir)
-    return invalid (err, !pod->key ? "key" : "poddir", file);
+  if (!pod->key || !pod->poddir || !pod->pause_seccomp)
+    return invalid (err, !pod->key ? "key" : !pod->poddir ? "poddir" : "pauseseccomp", file);
   /* The pod's user namespace owns its network, IPC and UTS namespaces: none may be the host's
      (Kubernetes forbids hostNetwork, hostIPC and hostPID with hostUsers: false).  */
   if (pod->userns_len
@@ -777,6 +784,7 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
     }
   for (i = 0; i < pod->n_sysctls; i++)
     DUMP (d, "sysctl", pod->sysctls[i].name, pod->sysctls[i].value);
+  DUMP (d, "pauseseccomp", pod->pause_seccomp);
   for (i = 0; i < pod->n_containers; i++)
     {
       const struct podrun_container *c = &pod->containers[i];

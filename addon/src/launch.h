@@ -148,6 +148,9 @@ struct podrun_pod
     const char *name, *value;
   } * sysctls;
   size_t n_sysctls;
+  /* The pause process's own seccomp program (a file, read by the monitor into PAUSE_PROG).  */
+  const char *pause_seccomp;
+  struct sock_fprog pause_prog;
   struct podrun_container *containers;
   size_t n_containers;
 };

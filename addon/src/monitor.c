@@ -577,8 +577,16 @@ podrun_monitor_main (int argc, char **argv)
       return 2;
     }
   signal (SIGPIPE, SIG_IGN);
-  /* Its own session even when not spawned detached: no terminal signal may reach the pod.  */
+  /* Its own session even when not spawned detached: no terminal signal may reach the pod.  And
+     its own session keyring: the pause process inherits it, and nothing the pod can reach may
+     hold the keys of whoever started it (security.md, escape 4).  */
   setsid ();
+  if (podrun_new_session_keyring () < 0)
+    {
+      podrun_fail (&err, errno, "keyring", "keyctl", NULL);
+      handshake_error (&m, "error ", &err);
+      return 1;
+    }
   if (podrun_launch_parse (argv[2], &m.pod, &err) < 0)
     {
       log_error ("launch file", &err);
@@ -628,13 +636,16 @@ podrun_monitor_main (int argc, char **argv)
         handshake_error (&m, "error ", &err);
         return 1;
       }
-    if (podrun_pause_spawn (&m.pod, self_exe, &m.pause_pid, &m.pause_pidfd, &ctx.userns_fd, &err) < 0)
+    if (podrun_seccomp_load (m.pod.pause_seccomp, &m.pod.pause_prog, &err) < 0
+        || podrun_pause_spawn (&m.pod, self_exe, &m.pause_pid, &m.pause_pidfd, &ctx.userns_fd, &err) < 0)
       {
         log_error ("pause", &err);
         handshake_error (&m, "error ", &err);
         return 1;
       }
   }
+  free (m.pod.pause_prog.filter);
+  m.pod.pause_prog.filter = NULL;
   m.pause_alive = 1;
   ctx.pause_pidfd = m.pause_pidfd;
   podrun_proc_start_time (m.pause_pid, &m.pause_start);

@@ -2,15 +2,14 @@
    target is an fd resolved inside the root with openat2, never a path string the container could
    race with a symlink (CVE-2021-30465).  */
 #include "mounts.h"
+#include "hostpath.h"
 #include "userns.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 #include <sys/sysmacros.h>
 
@@ -553,65 +552,6 @@ mount_dev (const struct podrun_pod *pod, const struct podrun_container *c, int r
   return attach (shmfd, shm, "dev", "/dev/shm", err);
 }
 
-/* REAL is DIR, lies below DIR, or is an ancestor of DIR (it would hold it).  */
-static int
-path_overlaps (const char *real, const char *dir)
-{
-  size_t r = strlen (real), d = strlen (dir);
-  if (strcmp (real, "/") == 0 || strcmp (dir, "/") == 0)
-    return 1;
-  if (r >= d && strncmp (real, dir, d) == 0 && (real[d] == '\0' || real[d] == '/'))
-    return 1;
-  return d > r && strncmp (dir, real, r) == 0 && dir[r] == '/';
-}
-
-/* Kernel filesystems that reach past the host's files: a procfs (every host process's root and
-   memory), sysfs, nsfs, bpffs, debugfs, tracefs, securityfs, efivarfs, cgroup v1 and v2 (a way
-   out of the pod's cgroup, and to freeze or kill other pods), binfmt_misc (an interpreter that
-   runs as host root), configfs, pstore, selinuxfs, fusectl.  The deny list works on paths; these
-   are refused wherever they are mounted.  */
-static const struct
-{
-  const char *name;
-  long magic;
-} PSEUDO_FS[] = {
-  { "proc", 0x9fa0 },
-  { "sysfs", 0x62656572 },
-  { "nsfs", 0x6e736673 },
-  { "bpf", (long) 0xcafe4a11 },
-  { "debugfs", 0x64626720 },
-  { "tracefs", 0x74726163 },
-  { "securityfs", 0x73636673 },
-  { "efivarfs", (long) 0xde5e81e4 },
-  { "cgroup", 0x27e0eb },
-  { "cgroup2", 0x63677270 },
-  { "binfmt_misc", 0x42494e4d },
-  { "configfs", 0x62656570 },
-  { "pstore", 0x6165676c },
-  { "selinuxfs", (long) 0xf97cff8c },
-  { "fusectl", 0x65735543 },
-};
-
-static int
-pseudo_fs_magic (long magic)
-{
-  size_t i;
-  for (i = 0; i < sizeof PSEUDO_FS / sizeof PSEUDO_FS[0]; i++)
-    if ((magic & 0xffffffffL) == (PSEUDO_FS[i].magic & 0xffffffffL))
-      return 1;
-  return 0;
-}
-
-static int
-pseudo_fs_name (const char *name)
-{
-  size_t i;
-  for (i = 0; i < sizeof PSEUDO_FS / sizeof PSEUDO_FS[0]; i++)
-    if (strcmp (name, PSEUDO_FS[i].name) == 0)
-      return 1;
-  return 0;
-}
-
 /* Undoes mountinfo's octal escapes (\040 for a space) in place.  */
 static void
 mountinfo_unescape (char *s)
@@ -628,7 +568,8 @@ mountinfo_unescape (char *s)
   *out = '\0';
 }
 
-/* One mountinfo line: fails when its mount point is below REAL and its type is a PSEUDO_FS.  */
+/* One mountinfo line: fails when its mount point is below REAL and its type is a kernel filesystem
+   (podrun_pseudo_fs_name, hostpath.c).  */
 static int
 check_submount (char *line, const char *real, podrun_err_t *err)
 {
@@ -649,7 +590,7 @@ check_submount (char *line, const char *real, podrun_err_t *err)
   if ((p = strchr (type, ' ')) != NULL)
     *p = '\0';
   mountinfo_unescape (field[4]);
-  if (!pseudo_fs_name (type))
+  if (!podrun_pseudo_fs_name (type))
     return 0;
   if (strcmp (real, "/") == 0 || (strncmp (field[4], real, r) == 0 && field[4][r] == '/'))
     return podrun_fail (err, EACCES, "volume", "hostpath-submount", field[4]);
@@ -657,7 +598,7 @@ check_submount (char *line, const char *real, podrun_err_t *err)
 }
 
 /* The source is bound recursively, as Kubernetes binds a hostPath: no mount below it may be one
-   of the kernel filesystems refused above.  Host mounts only change by host root, so the
+   of the kernel filesystems podrun_check_host_fd refuses.  Host mounts only change by host root, so the
    kernel's table read now is the table cloned next.  Streams the file with a fixed buffer
    (child-safe: no allocation).  */
 static int
@@ -721,34 +662,15 @@ kind_matches (enum podrun_host_type type, mode_t mode)
 static int
 open_host_source (const struct podrun_pod *pod, const struct podrun_bind *b, struct stat *st, podrun_err_t *err)
 {
-  char link[64], real[PATH_MAX];
-  ssize_t n;
-  size_t i, n_denied;
-  const char *const *denied;
+  char real[PATH_MAX];
   int dev = b->host == PODRUN_HOST_CHAR || b->host == PODRUN_HOST_BLOCK;
   cleanup_close int fd = podrun_openat2 (AT_FDCWD, b->source, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
   if (fd < 0)
     return podrun_fail (err, errno, "volume", "openat2", b->source);
-  snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
-  n = readlink (link, real, sizeof real - 1);
-  if (n < 0)
-    return podrun_fail (err, errno, "volume", "readlink", b->source);
-  real[n] = '\0';
-  /* a source removed meanwhile reads "PATH (deleted)": not a path to check, so not mounted */
-  if (real[0] != '/' || strstr (real, " (deleted)") != NULL)
-    return podrun_fail (err, ENOENT, "volume", "readlink", b->source);
-  denied = dev ? pod->denied_devices : pod->denied;
-  n_denied = dev ? pod->n_denied_devices : pod->n_denied;
-  for (i = 0; i < n_denied; i++)
-    if (path_overlaps (real, denied[i]))
-      return podrun_fail (err, EACCES, "volume", "hostpath", real);
-  {
-    struct statfs fs;
-    if (fstatfs (fd, &fs) < 0)
-      return podrun_fail (err, errno, "volume", "fstatfs", b->source);
-    if (pseudo_fs_magic ((long) fs.f_type))
-      return podrun_fail (err, EACCES, "volume", "hostpath-fs", real);
-  }
+  if (podrun_check_host_fd (fd, NULL, dev ? pod->denied_devices : pod->denied,
+                            dev ? pod->n_denied_devices : pod->n_denied, "volume", b->source, real, err)
+      < 0)
+    return -1;
   if (check_submounts (real, err) < 0)
     return -1;
   if (fstat (fd, st) < 0)

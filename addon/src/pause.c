@@ -4,6 +4,7 @@
 #include "pause.h"
 #include "mounts.h"
 #include "pdeathsig.h"
+#include "seccomp.h"
 #include "userns.h"
 
 #include <fcntl.h>
@@ -144,6 +145,13 @@ pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd, const int 
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);
+  /* Last: a container that may ptrace the pause can make it run any system call, so the pause
+     keeps only its own (plan/seccomp-pause.ts); no_new_privs is set (seal_pause).  */
+  if (podrun_seccomp_install (&pod->pause_prog) < 0)
+    {
+      podrun_fail (&err, errno, "seccomp", "seccomp", pod->pause_seccomp);
+      podrun_sync_fail (sync_fd, &err);
+    }
   /* sync 1. (child) exec closes SYNC_FD (CLOEXEC): EOF tells the monitor the pause is up.  */
   execveat (self_exe, "", argv, envp, AT_EMPTY_PATH);
   podrun_fail (&err, errno, "pause", "execveat", "/proc/self/exe");

@@ -156,5 +156,6 @@ function fromBuffer(display: string, abs: string, buf: Buffer): Source {
 
 /** podrun's own state directories, which no hostPath may expose to a pod. */
 export function stateDirs(paths: Paths = resolvePaths()): string[] {
-  return [resolve(paths.root), resolve(paths.runRoot), '/var/lib/podrun', '/run/podrun'];
+  // the user namespace registry's default dir is below /run/podrun
+  return [resolve(paths.root), resolve(paths.runRoot), '/var/lib/podrun', '/run/podrun', ...(paths.usernsDir ? [resolve(paths.usernsDir)] : [])];
 }

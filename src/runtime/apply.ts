@@ -22,7 +22,7 @@ import { withPodLock } from '../state/lock';
 import { fsyncPodRecord, PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
 import { readStartTime } from '../state/proc';
 import { applyAction, type ApplyAction } from './apply-action';
-import { gatherFacts, userNamespacePool } from './facts';
+import { gatherFacts, userNamespacePool, usernsHostOps } from './facts';
 import { releaseUserNamespace, reserveUserNamespace } from '../state/userns';
 import type { HostFacts } from '../plan/types';
 import { helper, HelperFailure, monitorRunning, type ContainerFailure } from './helper';
@@ -90,7 +90,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       let reserved: { fresh: boolean } | undefined;
       let userNamespace: HostFacts['userNamespace'];
       if (pod.manifest.spec.hostUsers === false) {
-        const r = reserveUserNamespace(paths, key, uid, userNamespacePool());
+        const r = reserveUserNamespace(paths, key, uid, userNamespacePool(), usernsHostOps);
         if ('unavailable' in r) userNamespace = r;
         else [userNamespace, reserved] = [r.range, r];
       }

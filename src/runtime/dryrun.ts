@@ -10,7 +10,7 @@ import type { ManifestError } from '../util/errors';
 import { podKey, type Paths } from '../util/paths';
 import { randomUuid } from '../util/uuid';
 import { applyAction, type ApplyAction } from './apply-action';
-import { gatherFacts, userNamespacePool } from './facts';
+import { gatherFacts, userNamespacePool, usernsHostOps } from './facts';
 import { monitorRunning } from './helper';
 import { peekUserNamespace } from '../state/userns';
 
@@ -42,7 +42,7 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod): Promise<DryRunRe
   const key = podKey(m.metadata.namespace, m.metadata.name);
   const existing = readPodRecord(paths, key);
   // The range the pod has, or the one apply would give it now.
-  const userNamespace = m.spec.hostUsers === false ? peekUserNamespace(paths, key, userNamespacePool()) : undefined;
+  const userNamespace = m.spec.hostUsers === false ? peekUserNamespace(paths, key, userNamespacePool(), usernsHostOps) : undefined;
   const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace));
   if (!r.plan) return r;
   return { action: applyAction(existing, manifestHash(m), !!existing && monitorRunning(existing.plan.dirs.lasting)), plan: r.plan, unresolvedImages: unresolved };

@@ -9,11 +9,13 @@ import type { LoadedPod } from '../manifest/load';
 import { hostPathSource } from '../plan/plan';
 import type { HostFacts, ImageAccounts, MountKind, PlannedDevice } from '../plan/types';
 import { parseGroup, parsePasswd } from '../plan/users';
-import type { Paths } from '../util/paths';
+import { lastingPodDir, type Paths } from '../util/paths';
 import { PodrunError } from '../util/errors';
 import { USERNS_IDS_PER_POD } from '../manifest/rules';
-import type { UserNamespacePool } from '../state/userns';
+import { isAlive } from '../state/proc';
+import type { UserNamespacePool, UsernsHostOps } from '../state/userns';
 import { detectCgroups } from './cgroup/detect';
+import { helper, monitorProcesses } from './helper';
 import { hostAppArmor } from './apparmor';
 
 /** The host's first non-loopback IPv4 address (what kubectl shows as the node's IP), else 127.0.0.1. */
@@ -204,6 +206,26 @@ export function userNamespacePool(env: NodeJS.ProcessEnv = process.env, read: (p
   const excluded = [...uids, ...gids].filter((r) => r.user !== 'podrun').map((r) => ({ start: r.start, length: r.length }));
   return { first: DEFAULT_USERNS_FIRST, length: L, count: DEFAULT_USERNS_COUNT, excluded, source: 'the default range' };
 }
+
+/**
+ * The inode of the user namespace pod `key`'s pause process is in, while it runs: how the
+ * allocation tells the pod's own live namespace (a re-apply, a rebuilt registry) from another one
+ * using its ids. Checked by pid and start time on both sides of the stat.
+ */
+export function podUserNamespace(paths: Paths, key: string): number | undefined {
+  const pause = monitorProcesses(helper.readMonitorFile(lastingPodDir(paths, key))).pause;
+  if (!isAlive(pause)) return undefined;
+  let ino: number;
+  try {
+    ino = statSync(`/proc/${pause!.pid}/ns/user`).ino;
+  } catch {
+    return undefined;
+  }
+  return isAlive(pause) ? ino : undefined;
+}
+
+/** What state/userns.ts asks the runtime: which live namespace is a pod's own. */
+export const usernsHostOps: UsernsHostOps = { podNamespace: podUserNamespace };
 
 /** Folder a pod's relative hostPath paths resolve against: the manifest's, or the cwd for stdin. */
 export function manifestDirOf(pod: LoadedPod): string {

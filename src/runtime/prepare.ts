@@ -3,9 +3,10 @@
 // created (DirectoryOrCreate, FileOrCreate), and the pod's cgroups. Every creation is
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
 import { removeTree } from '../util/remove-tree';
-import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, realpathSync, rmdirSync, Stats, statSync, unlinkSync, writeFileSync } from 'fs';
+import { chmodSync, chownSync, mkdirSync, realpathSync, Stats, statSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { ManifestError } from '../util/errors';
+import { ManifestError, SyscallError } from '../util/errors';
+import type { CreatedHostPath, PodrunNative } from '../util/native';
 import { deniedHostPath } from '../manifest/rules';
 import type { PlannedVolume, PodPlan } from '../plan/types';
 import { createPodCgroups } from './cgroup';
@@ -21,7 +22,14 @@ interface Where {
   volumeIndex: (name: string) => number;
   /** podrun's state dirs, refused as hostPaths also when a symlink leads there. */
   stateDirs?: string[];
+  /** What creates DirectoryOrCreate and FileOrCreate paths: the addon's, or a fake in unit tests. */
+  host?: HostPathCreator;
 }
+
+/** The addon's calls that create a hostPath by fds and take it away again. */
+export type HostPathCreator = Pick<PodrunNative, 'createHostPath' | 'removeCreatedHostPath'>;
+
+const nativeCreator = (): HostPathCreator => (require('../util/native') as typeof import('../util/native')).native();
 
 function statOrUndefined(p: string): Stats | undefined {
   try {
@@ -68,7 +76,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
         // fsGroup owned by that group and setgid (a Memory one gets the same as tmpfs options).
         mkdirOwned(v.source, v.mode ?? 0o777);
         if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
-      } else checkHostPath(v, where, undo);
+      } else checkHostPath(v, plan.deniedHostPaths.all, where, undo);
     }
     // Last: the cgroups (nothing of them is undone by removing the pod dirs).
     undo.push(createPodCgroups(plan));
@@ -87,9 +95,9 @@ const TYPE_TEST: Record<string, [(s: Stats) => boolean, string]> = {
   BlockDevice: [(s) => s.isBlockDevice(), 'a block device'],
 };
 
-function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): void {
+function checkHostPath(v: PlannedVolume, denied: string[], where: Where, undo: (() => void)[]): void {
   const type = v.hostPathType ?? '';
-  const fail = (detail: string, hint: string) => {
+  const fail = (detail: string, hint: string): never => {
     throw new ManifestError(where.file, ['spec', 'volumes', where.volumeIndex(v.name), 'hostPath', 'path'], detail, hint);
   };
   const st = statOrUndefined(v.source);
@@ -111,39 +119,12 @@ function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): vo
     fail(`${v.source} is a device node; a hostPath of type "" is never one`, 'to give a pod a device, set hostPath.type to CharDevice or BlockDevice');
   if (type === 'DirectoryOrCreate' || (type === '' && !st)) {
     if (st && !st.isDirectory()) fail(`${v.source} exists but is not a directory (type ${type || '""'})`, 'point hostPath.path at a directory, or change hostPath.type');
-    if (!st) {
-      const first = mkdirSync(v.source, { recursive: true, mode: 0o755 });
-      // Undo removes only what this apply created, and only while it is still empty.
-      if (first) {
-        const created: string[] = [];
-        for (let p = v.source; p.length >= first.length; p = dirname(p)) created.push(p);
-        undo.push(() => {
-          for (const p of created)
-            try {
-              rmdirSync(p);
-            } catch {
-              return;
-            }
-        });
-      }
-    }
+    if (!st) createHostPath(v.source, false, type, denied, where, undo, fail);
     return;
   }
   if (type === 'FileOrCreate') {
     if (st && !st.isFile()) fail(`${v.source} exists but is not a regular file (type FileOrCreate)`, 'point hostPath.path at a file, or change hostPath.type');
-    if (!st) {
-      let fd: number;
-      try {
-        fd = openSync(v.source, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-      } catch (e) {
-        fail(`cannot create ${v.source}: ${(e as NodeJS.ErrnoException).code}`, 'FileOrCreate creates the file but not its parent directory; create the directory first');
-        return;
-      }
-      closeSync(fd);
-      undo.push(() => {
-        if (statSync(v.source).size === 0) unlinkSync(v.source);
-      });
-    }
+    if (!st) createHostPath(v.source, true, type, denied, where, undo, fail);
     return;
   }
   if (type === '') return;
@@ -155,4 +136,50 @@ function checkHostPath(v: PlannedVolume, where: Where, undo: (() => void)[]): vo
       type === 'Directory' ? 'create it first, or use type DirectoryOrCreate' : type === 'File' ? 'create it first, or use type FileOrCreate' : `hostPath type ${type} needs an existing ${test[1]}`,
     );
   if (!test[0](st!)) fail(`${v.source} is not ${test[1]} (type ${type})`, 'point hostPath.path at the right thing, or change hostPath.type');
+}
+
+/**
+ * The missing part of a DirectoryOrCreate or FileOrCreate path, made by the addon by fds from its
+ * nearest existing ancestor, checked on that fd (docs/security.md, escape 9): a
+ * symlink a pod plants or swaps into a hostPath it can write decides nothing about where host
+ * root creates. Undo takes away only what this apply made, while it is still empty.
+ */
+function createHostPath(source: string, isFile: boolean, type: string, denied: string[], where: Where, undo: (() => void)[], fail: (detail: string, hint: string) => never): void {
+  const host = where.host ?? nativeCreator();
+  let made: CreatedHostPath | null;
+  try {
+    made = host.createHostPath(source, isFile, denied);
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e;
+    return fail(...creationError(e, source, type, where.stateDirs ?? []));
+  }
+  if (made && made.made.some(Boolean)) {
+    const m = made;
+    undo.push(() => host.removeCreatedHostPath(m, isFile));
+  }
+}
+
+function creationError(e: SyscallError, source: string, type: string, stateDirs: string[]): [string, string] {
+  const at = e.path ?? source;
+  if (e.syscall === 'hostpath') {
+    const d = deniedHostPath(at, stateDirs, type);
+    return [
+      `${source} does not exist, and creating it would make ${at}${at !== source ? ' (its existing part leads there through a symlink)' : ''}, which is not allowed: ${d?.why ?? 'podrun never gives a pod /, /proc, /sys, /dev or its own state'}`,
+      d?.hint ?? 'mount a specific directory, e.g. `./data` or `/srv/app`',
+    ];
+  }
+  if (e.syscall === 'hostpath-fs')
+    return [
+      `${source} does not exist, and it would be created in ${at}, which is on a kernel filesystem (procfs, sysfs, cgroup and the like): podrun creates nothing there`,
+      'point hostPath.path at a directory on an ordinary filesystem',
+    ];
+  if (e.code === 'ELOOP')
+    return [
+      `cannot create ${source}: ${at} is a symbolic link (one that leads nowhere, or one that appeared while podrun was creating the path), and podrun follows no symlink in the part of a hostPath it creates`,
+      'remove the symlink or point hostPath.path at where it leads; if something keeps changing the path (a pod writing there), give this pod a path nothing else writes',
+    ];
+  if (e.code === 'ENOENT' && type === 'FileOrCreate')
+    return [`cannot create ${source}: its directory ${dirname(source)} does not exist`, 'FileOrCreate creates the file but not its parent directory; create the directory first'];
+  if (e.code === 'ENOTDIR') return [`cannot create ${source}: ${at} is not a directory`, 'point hostPath.path at a path below a directory'];
+  return [`cannot create ${source}: ${e.syscall} ${at}: ${e.code}`, 'check that podrun can write there (a read-only or full filesystem?)'];
 }

@@ -2,12 +2,14 @@
 // per apply by the addon (libseccomp) and written to `<lasting>/seccomp/<sha256>.bpf`, the file
 // the launch file and every exec name (runtime/helper seccompProgramFile). RuntimeDefault is
 // podrun's own profile (plan/seccomp-default.ts) in the same JSON format as a Localhost profile,
-// so both take this one path. Compiling reads Localhost profiles and can fail, so apply does it
-// before it touches an old pod, and writes the programs once the new pod's dir exists.
+// so both take this one path, as does the pause process's own (plan/seccomp-pause.ts). Compiling
+// reads Localhost profiles and can fail, so apply does it before it touches an old pod, and writes
+// the programs once the new pod's dir exists.
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, realpathSync } from 'fs';
 import { dirname, sep } from 'path';
 import type { LoadedPod } from '../manifest/load';
 import { RUNTIME_DEFAULT_PROFILE } from '../plan/seccomp-default';
+import { PAUSE_SECCOMP_PROFILE } from '../plan/seccomp-pause';
 import { seccompProfileField } from '../plan/security';
 import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
@@ -15,7 +17,7 @@ import { logEnabled, log } from '../util/diagnostics';
 import { ManifestErrors, PlanError, PodrunError, SyscallError, type ManifestError } from '../util/errors';
 import type { PodrunNative } from '../util/native';
 import { seccompProfileDir, type Paths } from '../util/paths';
-import { seccompProgramFile } from './helper';
+import { pauseSeccompProgramFile, seccompProgramFile } from './helper';
 
 /** A Localhost profile larger than this is refused unread (moby's default is ~20 KiB). */
 export const MAX_PROFILE_BYTES = 1 << 20;
@@ -106,6 +108,8 @@ export function compileSeccompPrograms(paths: Paths, pod: LoadedPod, plan: PodPl
     }
   });
   if (errors.length) throw new ManifestErrors(errors);
+  // The pause process's, whatever the containers run under (podrun's own profile: no user input).
+  programs.set(pauseSeccompProgramFile(plan.dirs.lasting), compile(JSON.stringify(PAUSE_SECCOMP_PROFILE), []).program);
   return programs;
 }
 

@@ -9,7 +9,7 @@ import { errnoName } from './errno';
 import { installRoot } from './paths';
 
 /** The native contract this code speaks: `PODRUN_PROTOCOL` in addon/src/protocol.h. */
-export const NATIVE_PROTOCOL = 6;
+export const NATIVE_PROTOCOL = 7;
 
 /** Where the native build lives: build/Release from source, else the prebuilds. */
 export function nativeDirs(): string[] {
@@ -39,6 +39,20 @@ export interface PodrunNative {
   flistxattr(fd: number): string[];
   /** The target of the symlink an O_PATH|O_NOFOLLOW fd names (readlinkat(fd, "")). */
   readlinkFd(fd: number): string;
+  /**
+   * DirectoryOrCreate (`isFile` false) or FileOrCreate of the absolute `path`: from its nearest
+   * existing ancestor, opened once (symlinks followed, never /proc magic links) and checked on
+   * that fd (its real path plus what is to be made against `denied`, kernel filesystems refused),
+   * each missing component made relative to the open directory without following a symlink
+   * (0755 directories, a 0644 file). null when the path exists; else what was made, for
+   * removeCreatedHostPath. A failure leaves nothing made; its `step` is `hostpath-create`, its
+   * `syscall` `hostpath` (EACCES, denied; `path` the path that would be made), `hostpath-fs`
+   * (EACCES, a kernel filesystem; `path` the ancestor), `openat` (ELOOP: a symlink where a
+   * component is to be made; ENOENT: FileOrCreate's directory is missing) or the call that failed.
+   */
+  createHostPath(path: string, isFile: boolean, denied: string[]): CreatedHostPath | null;
+  /** Undoes createHostPath, newest first, each only while it is the object made and still empty; the number removed. */
+  removeCreatedHostPath(created: CreatedHostPath, isFile: boolean): number;
   /** false when LOCK_NB was given and the lock is held elsewhere. */
   flock(fd: number, op: number): boolean;
   pidfdOpen(pid: number): number;
@@ -57,6 +71,18 @@ export interface PodrunNative {
    * not know (skipped). A bad profile throws a TypeError whose `field` is the JSON path.
    */
   compileSeccomp(profile: string, capabilities: string[]): { program: Buffer; skipped: string[] };
+}
+
+/** What createHostPath made: opaque to TypeScript, handed back to removeCreatedHostPath. */
+export interface CreatedHostPath {
+  /** The real path of the nearest existing ancestor, and its (st_dev:st_ino). */
+  readonly top: string;
+  readonly topId: string;
+  /** The components made below it, `a/b/c`. */
+  readonly rest: string;
+  /** Of each component reached: its id, and whether this call made it. */
+  readonly ids: readonly string[];
+  readonly made: readonly boolean[];
 }
 
 export const LOCK_SH = 1;
@@ -78,8 +104,8 @@ function wrap<T extends object>(raw: T): T {
       try {
         return (fn as (...a: unknown[]) => unknown)(...args);
       } catch (e) {
-        const err = e as { errno?: number; syscall?: string; path?: string };
-        if (err && typeof err.errno === 'number') throw new SyscallError(errnoName(err.errno), err.errno, err.syscall ?? k, err.path);
+        const err = e as { errno?: number; syscall?: string; path?: string; step?: string };
+        if (err && typeof err.errno === 'number') throw new SyscallError(errnoName(err.errno), err.errno, err.syscall ?? k, err.path, err.step);
         throw e;
       }
     };

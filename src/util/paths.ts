@@ -7,7 +7,16 @@ import { dirname, join, resolve } from 'path';
 export interface Paths {
   root: string;
   runRoot: string;
+  /**
+   * The host-wide user namespace registry's dir (state/userns.ts): one for every root on the
+   * machine, /run/podrun/userns unless PODRUN_USERNS_DIR moves it (tests that must not share it).
+   */
+  usernsDir?: string;
 }
+
+export const DEFAULT_USERNS_DIR = '/run/podrun/userns';
+/** Where the user namespace ranges of every root's pods are registered (docs/security.md). */
+export const usernsHostDir = (p: Paths) => p.usernsDir ?? DEFAULT_USERNS_DIR;
 
 export function resolvePaths(opts: { root?: string; runRoot?: string } = {}): Paths {
   // Absolute and normal: two spellings of one root (`/tmp//x`, `./x`) must name the same pods,
@@ -15,7 +24,8 @@ export function resolvePaths(opts: { root?: string; runRoot?: string } = {}): Pa
   const root = resolve(opts.root || process.env.PODRUN_ROOT || '/var/lib/podrun');
   const explicitRoot = Boolean(opts.root || process.env.PODRUN_ROOT);
   const runRoot = resolve(opts.runRoot || process.env.PODRUN_RUNROOT || (explicitRoot ? join(root, 'run') : '/run/podrun'));
-  return { root, runRoot };
+  const usernsDir = process.env.PODRUN_USERNS_DIR;
+  return { root, runRoot, ...(usernsDir ? { usernsDir: resolve(usernsDir) } : {}) };
 }
 
 /** Where `seccompProfile: {type: Localhost}` profiles live (the kubelet's is <root-dir>/seccomp). */

@@ -14,6 +14,7 @@ import { helperPath } from '../../src/runtime/helper/binary';
 import { encodeCapabilities, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
 import { DEFAULT_CAPABILITIES, defaultSecurity } from '../../src/plan/security';
 import { RUNTIME_DEFAULT_PROFILE } from '../../src/plan/seccomp-default';
+import { PAUSE_SECCOMP_PROFILE } from '../../src/plan/seccomp-pause';
 import { native, NATIVE_PROTOCOL } from '../../src/util/native';
 
 /** The policy directives every container block carries: the plan's defaults. */
@@ -59,6 +60,8 @@ interface PodOpts {
   noShm?: boolean;
   containers: ContainerOpts[];
   tmpfs?: string[];
+  /** The pause's seccomp program; default: the real one, compiled into the pod dir. */
+  pauseSeccomp?: string;
 }
 
 interface Pod {
@@ -179,6 +182,12 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     const d: string[][] = [[LAUNCH_MAGIC], ['key', `default_pod${seq}`], ['hostname', `pod${seq}`]];
     d.push(['ns', 'net', 'pod'], ['ns', 'ipc', opts.ipc ?? 'pod'], ['ns', 'uts', 'pod'], ['ns', 'pid', opts.pid ?? 'container']);
     d.push(['poddir', dir]);
+    let pauseProgram = opts.pauseSeccomp;
+    if (pauseProgram === undefined) {
+      pauseProgram = join(dir, 'pause.bpf');
+      writeFileSync(pauseProgram, native().compileSeccomp(JSON.stringify(PAUSE_SECCOMP_PROFILE), []).program);
+    }
+    d.push(['pauseseccomp', pauseProgram]);
     if (!opts.noShm) d.push(['shm', join(dir, 'shm'), String(64 << 20)]);
     for (const t of opts.tmpfs ?? []) {
       mkdirSync(t, { recursive: true });
@@ -307,6 +316,17 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(gone.code).to.equal(126);
     expect(gone.stderr).to.equal(`podrun-helper: seccomp: read ${join(sdir, 'missing.bpf')}: No such file or directory\n`);
     await stop(pod);
+  });
+
+  it("runs the pause under its own seccomp program; a missing one fails the pod before anything starts (step seccomp)", async () => {
+    const pod = await startPod({ pid: 'pod', containers: [{ name: 'c', args: ['sh', '-c', 'grep ^Seccomp: /proc/1/status; exec sleep 3600'] }] });
+    await waitFor(() => pod.log('c').includes('Seccomp:'), 'the status line');
+    expect(pod.log('c')).to.match(/Seccomp:\t2\n/);
+    await stop(pod);
+    const missing = join(base, 'no-such-pause.bpf');
+    const bad = await startPod({ pauseSeccomp: missing, containers: [{ name: 'c', args: SLEEP }] });
+    expect(bad.hs.pause).to.equal(undefined);
+    expect(bad.hs.lines).to.deep.equal([`error seccomp read 2 ${missing}`]);
   });
 
   it('apparmor: the container and exec write "exec PROFILE" to their attr file before execve; a kernel that refuses it fails the start (step apparmor)', async () => {

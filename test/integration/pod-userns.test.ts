@@ -1,19 +1,35 @@
 // hostUsers: false with real pods: each pod's own user namespace (uid_map and gid_map, disjoint
-// ranges recorded in <root>/userns.json and freed on delete), image files with their image
+// ranges recorded in the host-wide registry and freed on delete, disjoint across podrun roots too,
+// also when the registry is lost while pods run), image files with their image
 // owners, volumes idmapped as Kubernetes does (what the pod writes is stored with its container
 // ids), capabilities that count only inside, procMount Unmasked, exec in the user namespace, and
 // the clear errors: no range left, a filesystem without idmapped mounts.
 import { expect } from 'chai';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
-import { isRoot, podrun } from '../helpers/cli';
+import { CliResult, isRoot, podrun, PODRUN } from '../helpers/cli';
 import { deletePod, deletePodsAndCheckLeaks, logText, PodSuite, podManifest, setUpSuite, viewPod, waitFor, waitStarted, writeManifest } from './pod-helpers';
 
 const procStatus = (pid: number, field: string) => new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].split(/\s+/) ?? [];
 const mapLine = (text: string) => text.trim().split(/\s+/).map(Number);
+/** The registry every podrun root on the host shares (state/userns.ts), unless PODRUN_USERNS_DIR moves it. */
+const HOST_REGISTRY = '/run/podrun/userns/allocations.json';
+/** The host ids a process's user namespace maps, as the kernel says: [start, length] of uid_map and of gid_map. */
+const hostMaps = (pid: number) => ['uid_map', 'gid_map'].map((f) => mapLine(readFileSync(`/proc/${pid}/${f}`, 'utf8')).slice(1));
+const disjoint = (a: number[], b: number[]) => a[0] + a[1] <= b[0] || b[0] + b[1] <= a[0];
+
+function podrunAsync(root: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const c = spawn(PODRUN, args, { env: { ...process.env, PODRUN_ROOT: root, ...env } });
+    let [stdout, stderr] = ['', ''];
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
 
 describe('pod hostUsers: false (integration)', function () {
   this.timeout(240_000);
@@ -38,9 +54,9 @@ describe('pod hostUsers: false (integration)', function () {
     }
   });
 
-  const allocations = () => {
+  const allocations = (file = HOST_REGISTRY, root = s!.root) => {
     try {
-      return JSON.parse(readFileSync(join(s!.root, 'userns.json'), 'utf8')).pods as Record<string, { hostId: number; length: number }>;
+      return (JSON.parse(readFileSync(file, 'utf8')).roots[root]?.pods ?? {}) as Record<string, { hostId: number; length: number }>;
     } catch {
       return {};
     }
@@ -194,6 +210,86 @@ describe('pod hostUsers: false (integration)', function () {
     // and a pod that turns hostUsers back on gives its range up
     expect(apply('two', { containers: [{ name: 'c', command: ['true'] }] }).code).to.equal(0);
     expect(allocations()).to.not.have.property('default_two');
+  });
+
+  it('pods of two podrun roots get disjoint ranges, also when both roots apply at the same instant (the kernel\'s uid_maps)', async () => {
+    const b = setUpSuite('podrun-userns-b-');
+    const bPods: string[] = [];
+    const manifest = (root: string, name: string) =>
+      writeManifest(join(root, 'm-race'), `${name}.yaml`, podManifest(name, { hostUsers: false, restartPolicy: 'Never', containers: [{ name: 'c', command: ['sleep', '1000'] }] }));
+    try {
+      // one pod of root A runs; root B's first pod once had the same lowest slot (the allocation was per root)
+      bPods.push('other');
+      const r = podrun(b.root, ['apply', '-f', manifest(b.root, 'other')]);
+      expect(r.code, r.stderr).to.equal(0);
+      const one = hostMaps(waitStarted(s!.root, 'one').pids.c);
+      const other = hostMaps(waitStarted(b.root, 'other').pids.c);
+      for (const i of [0, 1]) expect(disjoint(one[i], other[i]), `one ${one[i]} other ${other[i]}`).to.equal(true);
+      // both roots at once, two pods each: between a slot's reservation and its uid_map only the
+      // host-wide registry can keep the other root off it
+      for (const n of ['race-1', 'race-2']) {
+        manifest(s!.root, n);
+        manifest(b.root, n);
+        pods.push(n);
+        bPods.push(n);
+      }
+      const [ra, rb] = await Promise.all([podrunAsync(s!.root, ['apply', '-f', join(s!.root, 'm-race')]), podrunAsync(b.root, ['apply', '-f', join(b.root, 'm-race')])]);
+      expect(ra.code, ra.stderr).to.equal(0);
+      expect(rb.code, rb.stderr).to.equal(0);
+      const maps = [
+        ...['one', 'race-1', 'race-2'].map((n) => ({ n: `a/${n}`, m: hostMaps(waitStarted(s!.root, n).pids.c) })),
+        ...bPods.map((n) => ({ n: `b/${n}`, m: hostMaps(waitStarted(b.root, n).pids.c) })),
+      ];
+      for (const x of maps) for (const y of maps) if (x !== y) for (const i of [0, 1]) expect(disjoint(x.m[i], y.m[i]), `${x.n} ${x.m[i]} and ${y.n} ${y.m[i]}`).to.equal(true);
+      // and the registry says what the kernel says
+      expect(allocations(HOST_REGISTRY, b.root).default_other.hostId).to.equal(other[0][0]);
+      for (const n of ['race-1', 'race-2']) remove(n);
+    } finally {
+      deletePodsAndCheckLeaks(b, bPods);
+    }
+    expect(allocations(HOST_REGISTRY, b.root)).to.deep.equal({});
+  });
+
+  it('a registry lost or corrupted while pods run: the next pods get ranges no running pod has, with a warning; a running pod keeps its range', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podrun-userns-registry-')); // private: the other roots on this host keep the shared one
+    const env = { PODRUN_USERNS_DIR: dir };
+    const file = join(dir, 'allocations.json');
+    const names = ['keep', 'after-corrupt', 'after-loss'];
+    const sleeper = (name: string, cmd = 'sleep 1000') => apply(name, { hostUsers: false, containers: [{ name: 'c', command: ['sh', '-c', cmd] }] }, env);
+    try {
+      expect(sleeper('keep').code).to.equal(0);
+      const running = () => ['one', ...names].filter((n) => existsSync(join(s!.root, 'pods', `default_${n}`))).map((n) => ({ n, m: hostMaps(waitStarted(s!.root, n).pids.c) }));
+      const keep = hostMaps(waitStarted(s!.root, 'keep').pids.c);
+      const clear = (name: string) => {
+        const mine = hostMaps(waitStarted(s!.root, name).pids.c);
+        for (const o of running()) if (o.n !== name) for (const i of [0, 1]) expect(disjoint(mine[i], o.m[i]), `${name} ${mine[i]} and ${o.n} ${o.m[i]}`).to.equal(true);
+      };
+      writeFileSync(file, '{"version":1,"roots":');
+      const r1 = sleeper('after-corrupt');
+      expect(r1.code, r1.stderr).to.equal(0);
+      expect(r1.stderr).to.match(/podrun warn: .*allocations\.json could not be read \(not JSON[^\n]*\): rebuilt from the pod records of \S+ \(\d+ ranges\) and the user namespaces running on the host/);
+      clear('after-corrupt');
+      rmSync(file);
+      const r2 = sleeper('after-loss');
+      expect(r2.code, r2.stderr).to.equal(0);
+      expect(r2.stderr).to.match(/podrun warn: .*allocations\.json was missing: rebuilt from the pod records/);
+      clear('after-loss');
+      // the rebuilt registry has the running pods' ranges (their records, checked against their own namespaces)
+      expect(allocations(file).default_keep.hostId).to.equal(keep[0][0]);
+      expect(allocations(file).default_one.hostId).to.equal(allocations().default_one.hostId);
+      const again = sleeper('keep', 'echo again; sleep 1000');
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.match(/configured/);
+      expect(again.stderr).to.not.match(/warn/);
+      expect(hostMaps(waitStarted(s!.root, 'keep').pids.c)).to.deep.equal(keep);
+      for (const n of names) {
+        expect(podrun(s!.root, ['delete', 'pod', n, '--now'], { env }).code).to.equal(0);
+        pods.splice(pods.indexOf(n), 1);
+      }
+      for (const n of names) expect(allocations(file)).to.not.have.property(`default_${n}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('dry run shows the range the pod would get, reserving nothing', () => {

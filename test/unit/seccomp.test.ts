@@ -10,11 +10,12 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadManifests } from '../../src/manifest/load';
 import { RUNTIME_DEFAULT_PROFILE, type SeccompProfile, type SeccompRule } from '../../src/plan/seccomp-default';
+import { PAUSE_SECCOMP_PROFILE } from '../../src/plan/seccomp-pause';
 import { DEFAULT_CAPABILITIES } from '../../src/plan/security';
 import { planPod } from '../../src/plan/plan';
 import type { HostFacts, PodPlan } from '../../src/plan/types';
 import { failureHint } from '../../src/runtime/helper/failures';
-import { seccompProgramFile } from '../../src/runtime/helper/launch-file';
+import { pauseSeccompProgramFile, seccompProgramFile } from '../../src/runtime/helper/launch-file';
 import { compileSeccompPrograms, MAX_PROFILE_BYTES } from '../../src/runtime/seccomp';
 import { ManifestErrors } from '../../src/util/errors';
 import { native } from '../../src/util/native';
@@ -83,6 +84,14 @@ describe('seccomp: compiling a profile (addon, libseccomp)', () => {
     for (const n of r.skipped) expect(names.has(n), n).to.equal(true);
     expect(compile(RUNTIME_DEFAULT_PROFILE).program.equals(r.program), 'deterministic').to.equal(true);
     expect(compile(RUNTIME_DEFAULT_PROFILE, [...DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN']).program.equals(r.program)).to.equal(false);
+  });
+
+  it("compiles the pause process's profile: small, with no capability, every name known but the other architecture's", () => {
+    const r = compile(PAUSE_SECCOMP_PROFILE, []);
+    expect(r.program.length / 8).to.be.within(10, 200);
+    // arch_prctl and readlink exist on x86_64, not on arm64
+    if (process.arch === 'x64') expect(r.skipped).to.deep.equal([]);
+    else for (const n of r.skipped) expect(['arch_prctl', 'readlink']).to.include(n);
   });
 
   it("evaluates includes and excludes as moby does: capabilities in the bounding set, the host's architecture, the kernel", () => {
@@ -205,14 +214,16 @@ describe('seccomp: compiling at apply (runtime/seccomp.ts)', () => {
     planned(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${podSc}  containers:\n${containers}`);
   const c = (name: string, sc = '') => `  - name: ${name}\n    image: busybox:1.36\n${sc ? `    securityContext: ${sc}\n` : ''}`;
 
-  it('compiles each distinct profile and capability set once; Unconfined needs none', async () => {
+  it('compiles each distinct profile and capability set once, plus the pause process\'s own; Unconfined needs none', async () => {
     const { pod: p, plan } = await pod(
       c('a') + c('b') + c('c', '{seccompProfile: {type: Unconfined}}') + c('d', '{seccompProfile: {type: Localhost, localhostProfile: sub/ok.json}}') + c('e', '{seccompProfile: {type: Localhost, localhostProfile: sub/ok.json}}'),
     );
     counted.length = 0;
     const programs = compileSeccompPrograms({ root, runRoot: join(root, 'run') }, p, plan, fake);
-    expect(counted).to.have.length(2);
-    expect([...programs.keys()].sort()).to.deep.equal([seccompProgramFile(plan.dirs.lasting, plan.containers[0].security), seccompProgramFile(plan.dirs.lasting, plan.containers[3].security)].sort());
+    expect(counted).to.have.length(3);
+    expect([...programs.keys()].sort()).to.deep.equal(
+      [seccompProgramFile(plan.dirs.lasting, plan.containers[0].security), seccompProgramFile(plan.dirs.lasting, plan.containers[3].security), pauseSeccompProgramFile(plan.dirs.lasting)].sort(),
+    );
     expect(seccompProgramFile(plan.dirs.lasting, plan.containers[1].security)).to.equal(seccompProgramFile(plan.dirs.lasting, plan.containers[0].security));
     expect(seccompProgramFile(plan.dirs.lasting, plan.containers[2].security)).to.equal(undefined);
     for (const b of programs.values()) expect(b.length % 8).to.equal(0);

@@ -89,6 +89,7 @@ describe('runtime: launch file', () => {
       ['shm', '/r/pods/default_web/shm', '65536'],
       ['tmpfs', '/r/pods/default_web/volumes/mem', '1024', '0777', '-'],
       ['sysctl', 'net.ipv4.tcp_syncookies', '1'],
+      ['pauseseccomp', '/r/pods/default_web/seccomp/pause.bpf'],
       ['container', 'app'],
       ['lower', '/l/0'],
       ['lower', '/l/1'],
@@ -320,6 +321,87 @@ describe('runtime: prepareDirs', () => {
     expect(fs.existsSync(p.dirs.live)).to.equal(false);
     expect(fs.existsSync(join(host, 'new'))).to.equal(false);
     expect(fs.readdirSync(host)).to.deep.equal(['file']);
+    expect(fs.readdirSync(join(dir, 'root', 'pods'))).to.deep.equal([]);
+  });
+
+  it('DirectoryOrCreate and FileOrCreate: the kubelet\'s modes whatever the umask, through a symlink in the existing part; undo keeps what is no longer as made', () => {
+    const host = join(dir, 'host');
+    const elsewhere = join(dir, 'elsewhere');
+    fs.mkdirSync(host);
+    fs.mkdirSync(elsewhere);
+    // a symlink in the part that exists is followed, as Kubernetes follows it
+    fs.symlinkSync(elsewhere, join(host, 'link'));
+    const vols: PodPlan['volumes'] = [
+      { name: 'd', kind: 'hostPath', source: join(host, 'link', 'a', 'b'), hostPathType: 'DirectoryOrCreate' },
+      { name: 'f', kind: 'hostPath', source: join(host, 'link', 'file'), hostPathType: 'FileOrCreate' },
+      { name: 'u', kind: 'hostPath', source: join(host, 'untyped'), hostPathType: '' },
+      { name: 'k', kind: 'hostPath', source: join(host, 'kept', 'inner'), hostPathType: 'DirectoryOrCreate' },
+    ];
+    const old = process.umask(0o077);
+    let prep: ReturnType<typeof prepareDirs>;
+    try {
+      prep = prepareDirs(planIn(join(dir, 'root'), vols, []), { file: 'web.yaml', volumeIndex: (n) => vols.findIndex((v) => v.name === n) });
+    } finally {
+      process.umask(old);
+    }
+    const mode = (p: string) => fs.statSync(p).mode & 0o7777;
+    expect([mode(join(elsewhere, 'a')), mode(join(elsewhere, 'a', 'b')), mode(join(host, 'untyped')), mode(join(host, 'kept', 'inner'))]).to.deep.equal([0o755, 0o755, 0o755, 0o755]);
+    expect(fs.statSync(join(elsewhere, 'file')).isFile()).to.equal(true);
+    expect(mode(join(elsewhere, 'file'))).to.equal(0o644);
+    // what a container wrote meanwhile stays, and so does every directory holding it
+    fs.writeFileSync(join(host, 'kept', 'inner', 'data'), 'x');
+    prep.undo();
+    expect(fs.readdirSync(elsewhere)).to.deep.equal([]);
+    expect(fs.readdirSync(host).sort()).to.deep.equal(['kept', 'link']);
+    expect(fs.readdirSync(join(host, 'kept', 'inner'))).to.deep.equal(['data']);
+  });
+
+  it('undo leaves a created file that got content, and a path swapped since', () => {
+    const host = join(dir, 'host');
+    fs.mkdirSync(host);
+    const vols: PodPlan['volumes'] = [
+      { name: 'f', kind: 'hostPath', source: join(host, 'file'), hostPathType: 'FileOrCreate' },
+      { name: 'd', kind: 'hostPath', source: join(host, 'a', 'b'), hostPathType: 'DirectoryOrCreate' },
+    ];
+    const prep = prepareDirs(planIn(join(dir, 'root'), vols, []), { file: 'web.yaml', volumeIndex: (n) => vols.findIndex((v) => v.name === n) });
+    fs.writeFileSync(join(host, 'file'), 'written by the pod');
+    // a/b replaced by another empty directory of the same name: not the one apply made (made
+    // first, so that it cannot get the inode number of the one it replaces)
+    fs.mkdirSync(join(host, 'a', 'other'));
+    fs.rmdirSync(join(host, 'a', 'b'));
+    fs.renameSync(join(host, 'a', 'other'), join(host, 'a', 'b'));
+    prep.undo();
+    expect(fs.readFileSync(join(host, 'file'), 'utf8')).to.equal('written by the pod');
+    expect(fs.readdirSync(join(host, 'a'))).to.deep.equal(['b']);
+  });
+
+  it('creation refused at the field, nothing made: into podrun\'s state through a symlink, a symlink leading nowhere, FileOrCreate without its directory', () => {
+    const host = join(dir, 'host');
+    const state = join(dir, 'state');
+    fs.mkdirSync(host);
+    fs.mkdirSync(state);
+    fs.symlinkSync(state, join(host, 'tostate'));
+    fs.symlinkSync(join(dir, 'nowhere'), join(host, 'dangling'));
+    fs.writeFileSync(join(host, 'afile'), '');
+    const cases: [string, string, RegExp][] = [
+      [join(host, 'tostate', 'new', 'deep'), 'DirectoryOrCreate', new RegExp(`does not exist, and creating it would make ${state}/new/deep \\(its existing part leads there through a symlink\\), which is not allowed: it holds podrun's own state`)],
+      [join(host, 'tostate', 'file'), 'FileOrCreate', /which is not allowed: it holds podrun's own state/],
+      [join(host, 'tostate', 'any'), '', /which is not allowed: it holds podrun's own state/],
+      [join(host, 'dangling'), 'DirectoryOrCreate', /dangling is a symbolic link \(one that leads nowhere/],
+      [join(host, 'dangling'), 'FileOrCreate', /dangling is a symbolic link \(one that leads nowhere/],
+      [join(host, 'missing', 'file'), 'FileOrCreate', /its directory .*missing does not exist/],
+      [join(host, 'afile', 'a', 'b'), 'DirectoryOrCreate', new RegExp(`cannot create .*: ${host}/afile is not a directory`)],
+    ];
+    for (const [source, type, why] of cases) {
+      const p = { ...planIn(join(dir, 'root'), [{ name: 'v', kind: 'hostPath', source, hostPathType: type }], []), deniedHostPaths: { all: ['/proc', state], devices: [state] } };
+      expect(() => prepareDirs(p, { file: 'web.yaml', volumeIndex: () => 0, stateDirs: [state] }), `${source} ${type}`)
+        .to.throw(PodrunError, why)
+        .with.property('message')
+        .that.matches(/^web\.yaml: spec\.volumes\[0\]\.hostPath\.path: /);
+    }
+    expect(fs.readdirSync(state)).to.deep.equal([]);
+    expect(fs.readdirSync(host).sort()).to.deep.equal(['afile', 'dangling', 'tostate']);
+    expect(fs.existsSync(join(dir, 'nowhere'))).to.equal(false);
     expect(fs.readdirSync(join(dir, 'root', 'pods'))).to.deep.equal([]);
   });
 

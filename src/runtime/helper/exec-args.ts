@@ -37,7 +37,7 @@ export function execEnv(c: PlannedContainer, overrides: string[], tty: boolean):
  * `lastingDir` is the pod's, where apply wrote the container's seccomp program: exec runs under the
  * same filter, no_new_privs and AppArmor profile as the container, in its cgroup. A record from
  * before protocol 3 has no filter settings, one from before protocol 5 no cgroup, one from before
- * 6 no AppArmor profile (its containers ran unconfined).
+ * 7 no AppArmor profile (its containers ran unconfined).
  */
 export function helperExecArgs(c: PlannedContainer, lastingDir: string, user: PlannedUser, proc: ProcessIdentity, o: ExecRequest): string[] {
   if (o.command.length === 0) throw new UsageError('no command given', 'put the command after --, e.g. podrun exec web -- sh');

@@ -38,4 +38,4 @@ export type { ContainerFailure, HandshakeResult, PodFailure } from './handshake'
 export type { ExecRequest } from './exec-args';
 export { formatFailure, failureHint, HelperFailure, type FailureRecord } from './failures';
 export { liveContainerProcess, monitorProcesses, monitorRunning } from './state-files';
-export { containerLogFile, seccompProgramFile } from './launch-file';
+export { containerLogFile, pauseSeccompProgramFile, seccompProgramFile } from './launch-file';

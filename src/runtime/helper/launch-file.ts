@@ -25,6 +25,9 @@ export function seccompProgramFile(lastingDir: string, s: Pick<PlannedSecurity, 
   return join(lastingDir, 'seccomp', `${sha256Hex([sc.profile, sc.localhostProfile ?? '', caps.join(',')].join('\n'))}.bpf`);
 }
 
+/** The pause process's own program (plan/seccomp-pause.ts), one per pod. */
+export const pauseSeccompProgramFile = (lastingDir: string): string => join(lastingDir, 'seccomp', 'pause.bpf');
+
 /** `all`, `none` or the capability numbers, ascending. */
 export function encodeCapabilities(names: readonly string[]): string {
   const nums = [...new Set(names.map((n) => {
@@ -99,6 +102,7 @@ export function launchDirectives(plan: PodPlan): string[][] {
   for (const v of plan.volumes)
     if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes), (v.mode ?? 0o777).toString(8).padStart(4, '0'), v.fsGroup !== undefined ? String(v.fsGroup) : '-']);
   for (const x of plan.sysctls) d.push(['sysctl', x.name, x.value]);
+  d.push(['pauseseccomp', pauseSeccompProgramFile(plan.dirs.lasting)]);
   // A container the kubelet would refuse (configError) is not started at all.
   for (const c of plan.containers) if (!c.configError) containerDirectives(plan, c, d);
   return d;
