@@ -12,8 +12,8 @@
                                                unshare(NEWNS), rootfs, pivot_root
                                                cwd
      sync 2a (tty 1): receive the pty master <-- open /dev/ptmx (the container's devpts), send it
-                                               caps, [seccomp], user, pdeathsig, signals,
-                                               close_range
+                                               [apparmor], caps, [seccomp], user,
+                                               pdeathsig, signals, close_range
                                                [no_new_privs, seccomp]
      sync 2: read record or EOF   <-------     execve (EOF) / record + _exit(1)
 */
@@ -165,11 +165,11 @@ bind_console (int slave, int sync_fd)
 }
 
 static void __attribute__ ((noreturn)) container_child (const struct podrun_pod *pod, const struct podrun_container *c,
-                                                        int pause_pidfd, int userns_fd, const struct child_fds *f)
+                                                        const struct podrun_spawn_ctx *ctx, const struct child_fds *f)
 {
   podrun_err_t err;
   struct podrun_identity id;
-  int rootfd, cwdfd;
+  int rootfd, cwdfd, userns_fd = ctx->userns_fd;
   size_t i;
 
   /* First, still in the host's mount namespace where the cgroup dirs are: whatever the child
@@ -179,7 +179,7 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
       podrun_sync_fail (f->sync, &err);
   if (setsid () < 0)
     fail (f->sync, errno, "session", "setsid", NULL);
-  if (setns (pause_pidfd, (int) f->ns_flags) < 0)
+  if (setns (ctx->pause_pidfd, (int) f->ns_flags) < 0)
     fail (f->sync, errno, "namespaces", "setns", NULL);
   /* Our own copy of the pod mount namespace: it has the pod's shm and tmpfs mounts, and what we
      mount next is seen by no one else.  */
@@ -241,6 +241,8 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
   id.nonewprivs = c->nonewprivs;
   id.seccomp = c->seccomp ? &c->seccomp_prog : NULL;
   id.seccomp_path = c->seccomp;
+  id.apparmor = c->apparmor;
+  id.host_proc = ctx->host_proc;
   if (podrun_identity_take (&id, &err) < 0)
     podrun_sync_fail (f->sync, &err);
   /* After the last credential change (which clears it): this process, PID 1 of the container's
@@ -402,7 +404,7 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
       return -1;
   pid = podrun_clone3_into (clone_flags, &pidfd, cgroup_dir);
   if (pid == 0)
-    container_child (pod, c, ctx->pause_pidfd, ctx->userns_fd, &f);
+    container_child (pod, c, ctx, &f);
   if (pod->pid == PODRUN_NS_POD && setns (ctx->host_pidns, CLONE_NEWPID) < 0)
     podrun_log ("cannot return to the host PID namespace: errno %d", errno);
   if (pid < 0)

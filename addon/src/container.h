@@ -9,6 +9,7 @@ struct podrun_spawn_ctx
   int host_pidns;  /* the monitor's own PID namespace, to return to after `ns pid pod` */
   int devnull;
   int userns_fd; /* the pod's user namespace (hostUsers: false), else -1 */
+  int host_proc; /* O_PATH fd of the monitor's /proc: AppArmor's attr files (identity.h) */
 };
 
 /* What a started container's setup still holds until podrun_container_finish.  */

@@ -6,12 +6,13 @@
      helper                                   child
      ------                                   -----
      pidfd_open, start time check
+     [read the seccomp program, open the host's /proc]
      open each --cgroup's cgroup.procs
      setns(pidfd, every differing ns)
      [tty: posix_openpt, TIOCGPTPEER]
      fork                        ------->     join the cgroups, [tty: setsid, TIOCSCTTY]
-                                              cwd, caps, [seccomp], groups, gid, uid,
-                                              signals, [no_new_privs, seccomp]
+                                              cwd, [apparmor], caps, [seccomp], groups,
+                                              gid, uid, signals, [no_new_privs, seccomp]
      sync 4: read record or EOF  <-------     execve (EOF) / record + _exit
      relay / forward signals, wait, exit with the status  */
 #include "exec.h"
@@ -58,6 +59,8 @@ struct exec_opts
   int nonewprivs;
   const char *seccomp; /* the container's compiled program, read before setns */
   struct sock_fprog seccomp_prog;
+  const char *apparmor;             /* the container's AppArmor profile, entered at execve */
+  int host_proc;                    /* the host's /proc, opened before setns (identity.h) */
   const char *cgroups[MAX_CGROUPS]; /* the container's cgroup dirs: the command joins them */
   int cgroup_fds[MAX_CGROUPS];      /* their cgroup.procs, opened before setns */
   int cgroup_dir;                   /* the v2 one, for clone3 CLONE_INTO_CGROUP; -1: none */
@@ -78,7 +81,8 @@ usage (const char *msg)
 {
   dprintf (2,
            "podrun-helper exec: %s\nusage: podrun-helper exec --protocol N --pid PID --start-time T [--tty] [--stdin] "
-           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... [--seccomp FILE] [--no-new-privs] [--cgroup DIR]... -- "
+           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... [--seccomp FILE] [--no-new-privs] [--apparmor PROFILE] "
+           "[--cgroup DIR]... -- "
            "CMD ARGS...\n",
            msg);
   return 126;
@@ -177,6 +181,12 @@ parse_args (int argc, char **argv, struct exec_opts *o)
           o->seccomp = argv[++i];
           if (o->seccomp[0] != '/')
             return usage ("--seccomp must be absolute");
+        }
+      else if (strcmp (a, "--apparmor") == 0)
+        {
+          o->apparmor = argv[++i];
+          if (!podrun_valid_apparmor_profile (o->apparmor))
+            return usage ("bad --apparmor, expected a profile name");
         }
       else if (strcmp (a, "--cgroup") == 0)
         {
@@ -315,6 +325,8 @@ static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, in
   id.nonewprivs = o->nonewprivs;
   id.seccomp = o->seccomp ? &o->seccomp_prog : NULL;
   id.seccomp_path = o->seccomp;
+  id.apparmor = o->apparmor;
+  id.host_proc = o->host_proc;
   /* The same steps as a container's first process (identity.h).  */
   if (podrun_identity_take (&id, &err) < 0 || podrun_identity_seal (&id, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
@@ -450,6 +462,10 @@ podrun_exec_main (int argc, char **argv)
   /* A host path: read before joining the container's mount namespace.  */
   if (o.seccomp && podrun_seccomp_load (o.seccomp, &o.seccomp_prog, &err) < 0)
     return die (&err);
+  /* The host's /proc too: the container's could be anything its processes mounted there.  */
+  o.host_proc = -1;
+  if (o.apparmor && (o.host_proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return podrun_fail (&err, errno, "exec", "open", "/proc"), die (&err);
   /* Host paths too; the fds stay open in the helper (CLOEXEC) for the child to write to.  */
   for (size_t i = 0; i < o.n_cgroups; i++)
     if ((o.cgroup_fds[i] = podrun_cgroup_open_procs (o.cgroups[i], &err)) < 0)

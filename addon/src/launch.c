@@ -2,6 +2,7 @@
    anyway (bubblewrap's privileged_op does the same) so that a bug there becomes a clear
    `validate EINVAL` instead of a mount in the wrong place.  */
 #include "launch.h"
+#include "identity.h"
 #include "protocol.h"
 
 #include <stdio.h>
@@ -240,6 +241,7 @@ static const struct directive
   { "userns", 2, 0 },
   { "cgroup", 1, 1 },
   { "pauseseccomp", 1, 0 },
+  { "apparmor", 1, 1 },
 };
 
 static const char *const host_types[] = { "", "any", "Directory", "File", "Socket", "CharDevice", "BlockDevice" };
@@ -551,6 +553,12 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return invalid (err, d, a[0]);
       c->seccomp = a[0];
     }
+  else if (strcmp (d, "apparmor") == 0)
+    {
+      if (!podrun_valid_apparmor_profile (a[0]))
+        return invalid (err, d, a[0]);
+      c->apparmor = a[0];
+    }
   else if (strcmp (d, "cgroup") == 0)
     {
       if (!valid_abs_path (a[0]) || strcmp (a[0], "/") == 0 || c->n_cgroups >= 16
@@ -841,6 +849,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
       DUMP (d, "nonewprivs", c->nonewprivs ? "1" : "0");
       if (c->seccomp)
         DUMP (d, "seccomp", c->seccomp);
+      if (c->apparmor)
+        DUMP (d, "apparmor", c->apparmor);
       dump_line (d, "end", NULL, 0);
     }
   dump_flush (d);

@@ -104,6 +104,7 @@ struct podrun_container
   int writable_sysfs; /* privileged */
   int nonewprivs, have_nonewprivs;
   const char *seccomp;  /* the compiled program (absolute path); NULL: unconfined */
+  const char *apparmor; /* the AppArmor profile the process execs into; NULL: unconfined */
   const char **cgroups; /* cgroup dirs the child joins first (cgroup.procs), one per hierarchy */
   size_t n_cgroups;
 

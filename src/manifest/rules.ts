@@ -6,9 +6,14 @@ import type { FieldPath } from './yaml';
 import { execStringProblem } from './exec-limits';
 import { VOLUME_SOURCES } from './fields';
 import { suggest } from './suggest';
+import { annotationProfile, annotationValue, APPARMOR_ANNOTATION_PREFIX, effectiveAppArmor } from './apparmor';
+import { quoted } from './names';
+import { formatFieldPath } from '../util/errors';
 
 export interface RuleContext {
   err: (path: FieldPath, detail: string, hint?: string) => void;
+  /** A warning: the pod is run, and the user told. */
+  warn?: (path: FieldPath, message: string) => void;
   /** Folder a relative hostPath resolves against. */
   baseDir: string;
   /** podrun's own state directories. */
@@ -70,6 +75,8 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
   }
 
   seccompProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
+  appArmorProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
+  appArmorAnnotationRules(pod, spec, ctx);
   const hostNetwork = spec.hostNetwork === true;
   const containerNames = new Set<string>();
   for (const [c, i] of objects(spec.containers)) {
@@ -81,6 +88,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
     }
 
     seccompProfileRule(c.securityContext, at('securityContext'), ctx);
+    appArmorProfileRule(c.securityContext, at('securityContext'), ctx);
 
     const mountPaths = new Set<string>();
     for (const [vm, j] of objects(c.volumeMounts)) {
@@ -174,6 +182,65 @@ function seccompProfileRule(sc: unknown, path: FieldPath, ctx: RuleContext): voi
     ctx.err(at, 'must be set when the seccomp profile type is Localhost', "name a JSON profile in podrun's profile directory (<root>/seccomp), e.g. `localhostProfile: profiles/audit.json`");
   else if (typeof sp.type === 'string' && sp.type !== 'Localhost' && sp.localhostProfile !== undefined)
     ctx.err(at, `can only be set when the seccomp profile type is Localhost, not ${sp.type}`, 'remove localhostProfile, or set `type: Localhost`');
+}
+
+/** The longest localhostProfile Kubernetes takes (PATH_MAX - 1); the helper's limit too. */
+export const MAX_APPARMOR_PROFILE = 4095;
+
+const APPARMOR_LOADED_HINT = 'name a profile loaded on this host (`/sys/kernel/security/apparmor/profiles` lists them), e.g. `localhostProfile: k8s-apparmor-example-deny-write`';
+
+/** localhostProfile exactly with `type: Localhost`, a name without padding (Kubernetes' validateAppArmorProfileField). */
+function appArmorProfileRule(sc: unknown, path: FieldPath, ctx: RuleContext): void {
+  if (!isObj(sc) || !isObj(sc.appArmorProfile)) return;
+  const p = sc.appArmorProfile;
+  const at: FieldPath = [...path, 'appArmorProfile', 'localhostProfile'];
+  const lp = p.localhostProfile;
+  if (p.type === 'Localhost') {
+    if (lp === undefined || lp === '') ctx.err(at, 'must be set when the AppArmor profile type is Localhost', APPARMOR_LOADED_HINT);
+    else if (typeof lp !== 'string') return; // the schema reports it
+    else if (lp.trim() !== lp) ctx.err(at, `${quoted(lp)} must not be padded with whitespace`, 'write the profile name as it is loaded, without spaces around it');
+    else if (/[\u0000-\u001f\u007f]/.test(lp)) ctx.err(at, `${quoted(lp)} contains a control character`, APPARMOR_LOADED_HINT);
+    else if (Buffer.byteLength(lp) > MAX_APPARMOR_PROFILE) ctx.err(at, `must be at most ${MAX_APPARMOR_PROFILE} bytes`, APPARMOR_LOADED_HINT);
+  } else if (typeof p.type === 'string' && lp !== undefined)
+    ctx.err(at, `can only be set when the AppArmor profile type is Localhost, not ${p.type}`, 'remove localhostProfile, or set `type: Localhost`');
+}
+
+/**
+ * The deprecated `container.apparmor.security.beta.kubernetes.io/NAME` annotations, as the API
+ * server checks them (ValidateAppArmorPodAnnotations, and on create that an annotation and the
+ * field that applies to the container agree); one in use (no field applies) warns, as the API
+ * server does when it copies it into the field.
+ */
+function appArmorAnnotationRules(pod: Obj, spec: Obj, ctx: RuleContext): void {
+  const meta = isObj(pod.metadata) ? pod.metadata : {};
+  if (!isObj(meta.annotations)) return;
+  const names = objects(spec.containers).map(([c]) => str(c.name));
+  for (const [key, value] of Object.entries(meta.annotations)) {
+    if (!key.startsWith(APPARMOR_ANNOTATION_PREFIX) || typeof value !== 'string') continue;
+    const at: FieldPath = ['metadata', 'annotations', key];
+    const name = key.slice(APPARMOR_ANNOTATION_PREFIX.length);
+    const index = names.indexOf(name);
+    if (index < 0) {
+      const guess = suggest(name, names.filter((n): n is string => n !== undefined));
+      ctx.err(at, `the AppArmor annotation names container ${quoted(name)}, which the pod does not have`, guess ? `did you mean ${APPARMOR_ANNOTATION_PREFIX}${guess}?` : 'name one of the pod\'s containers after the /, or use the container\'s securityContext.appArmorProfile');
+      continue;
+    }
+    const p = annotationProfile(value);
+    if (!p) {
+      ctx.err(at, `invalid AppArmor profile ${quoted(value)}`, 'use runtime/default, localhost/PROFILE or unconfined; better, `securityContext.appArmorProfile`, which replaces this annotation');
+      continue;
+    }
+    // The field that applies to the container (its own, else the pod's) must say the same.
+    const eff = effectiveAppArmor({ metadata: {}, spec }, index);
+    if (eff && (eff.profile.type !== p.type || (p.type === 'Localhost' && eff.profile.localhostProfile !== p.localhostProfile)))
+      ctx.err(
+        at,
+        `the deprecated annotation says ${quoted(value)}, but ${formatFieldPath(eff.path)} says ${quoted(annotationValue(eff.profile))}: the annotation and the field must match`,
+        'remove the annotation: the appArmorProfile field replaces it (a Kubernetes API server refuses this pod too)',
+      );
+    // In use (no field applies to the container): the API server's warning.
+    else if (!eff) ctx.warn?.(at, 'deprecated since v1.30; use the "appArmorProfile" field instead');
+  }
 }
 
 function validFieldPath(fp: string): boolean {

@@ -83,7 +83,7 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
   // apiVersion and kind were reported above, with better words than zod's literal check.
   if (!parsed.success)
     for (const issue of parsed.error.issues) if (!(issue.path.length === 1 && (issue.path[0] === 'apiVersion' || issue.path[0] === 'kind'))) zodIssue(issue, err);
-  const ctx: RuleContext = { err, baseDir: opts.baseDir, stateDirs: opts.stateDirs };
+  const ctx: RuleContext = { err, warn, baseDir: opts.baseDir, stateDirs: opts.stateDirs };
   podRules(value, ctx);
   if (parsed.success && out.errors.length === before) out.manifests.push({ pod: parsed.data, line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
 }

@@ -16,8 +16,9 @@ import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
 import { planSecurity } from './security';
+import { planAppArmor } from './apparmor';
 import { parseImageUser, resolveUser, type UserRequest } from './users';
-import type { HostFacts, MountKind, PlannedContainer, PlannedEnv, PlannedUser, PlannedVolume, PodPlan } from './types';
+import type { HostFacts, MountKind, PlannedAppArmor, PlannedContainer, PlannedEnv, PlannedUser, PlannedVolume, PodPlan } from './types';
 import { sha256Hex } from '../util/sha256';
 
 export type { HostFacts } from './types';
@@ -34,16 +35,16 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   const pdir = lastingPodDir(facts.paths, key);
   const hostname = spec.hostname ?? truncateHostname(name);
   const errors: ManifestError[] = [];
-  const fail = (path: (string | number)[], detail: string, hint: string) => errors.push(new PlanError(pod.file, path, detail, hint, pod.lineOf?.(path) ?? pod.line));
+  const once = new Set<string>();
+  const fail: Fail = (path, detail, hint, sayOnce) => {
+    // A pod-level setting wrong for every container is said once.
+    const id = JSON.stringify([path, detail]);
+    if (sayOnce && once.has(id)) return;
+    if (sayOnce) once.add(id);
+    errors.push(new PlanError(pod.file, path, detail, hint, pod.lineOf?.(path) ?? pod.line));
+  };
   const volumes = (spec.volumes ?? []).map((v) => planVolume(v, pdir, facts.manifestDir, spec.securityContext?.fsGroup));
   const containers = spec.containers.map((_, i) => planContainer(pod, i, facts, pdir, volumes, fail));
-  const appArmor = [spec.securityContext?.appArmorProfile, ...spec.containers.map((c) => c.securityContext?.appArmorProfile)];
-  appArmor.forEach((a, i) => {
-    if (!a || a.type === 'Unconfined') return;
-    const path = i === 0 ? ['spec', 'securityContext', 'appArmorProfile', 'type'] : ['spec', 'containers', i - 1, 'securityContext', 'appArmorProfile', 'type'];
-    if (!facts.appArmor) fail(path, `appArmorProfile ${a.type} needs AppArmor, and this host's kernel has none`, 'use `type: Unconfined`, or run the pod on a host with AppArmor enabled');
-    else fail(path, `appArmorProfile ${a.type} is not supported by podrun yet`, 'use `type: Unconfined`');
-  });
   let userNamespace: PodPlan['userNamespace'];
   if (spec.hostUsers === false) {
     const u = facts.userNamespace;
@@ -139,7 +140,15 @@ function planVolume(v: NonNullable<PodManifest['spec']['volumes']>[number], pdir
   return out;
 }
 
-type Fail = (path: (string | number)[], detail: string, hint: string) => void;
+/** Reports a problem; `sayOnce`: only the first time this path and detail come up. */
+type Fail = (path: (string | number)[], detail: string, hint: string, sayOnce?: boolean) => void;
+
+function appArmorOf(m: PodManifest, index: number, facts: HostFacts, fail: Fail): PlannedAppArmor {
+  const r = planAppArmor(m, index, facts.appArmor);
+  if ('appArmor' in r) return r.appArmor;
+  fail(r.problem.path, r.problem.detail, r.problem.hint, true);
+  return { type: 'Unconfined' };
+}
 
 function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: string, volumes: PlannedVolume[], fail: Fail): PlannedContainer {
   const m = pod.manifest;
@@ -222,7 +231,7 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     stdin: c.stdin === true,
     tty: c.tty === true,
     stopSignal: normaliseSignal(config.StopSignal),
-    security: planSecurity(m, index, facts),
+    security: { ...planSecurity(m, index, facts), appArmor: appArmorOf(m, index, facts, fail) },
     dirs: { upper: join(cdir, 'upper'), work: join(cdir, 'work'), rootfs: join(cdir, 'rootfs'), logDir: join(pdir, 'logs', c.name), stateFile: join(cdir, 'state.json') },
   };
 }

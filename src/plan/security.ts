@@ -92,6 +92,7 @@ export function defaultSecurity(): PlannedSecurity {
     writableSysfs: false,
     seccomp: { profile: 'RuntimeDefault' },
     noNewPrivileges: false,
+    appArmor: { type: 'Unconfined' },
   };
 }
 

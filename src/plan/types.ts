@@ -64,6 +64,22 @@ export interface PlannedSeccomp {
   localhostProfile?: string;
 }
 
+/**
+ * The AppArmor profile a container's processes run under (securityContext.appArmorProfile, the
+ * container's over its deprecated annotation over the pod's; docs/security.md, "AppArmor").
+ */
+export interface PlannedAppArmor {
+  /**
+   * RuntimeDefault: podrun's profile (plan/apparmor-default.ts), also when nothing names one on a
+   * host with AppArmor, as containerd and podman do; Localhost: a profile loaded on the host;
+   * Unconfined: none (also every privileged container without a Localhost profile, and every
+   * container on a host without AppArmor when nothing names one).
+   */
+  type: 'RuntimeDefault' | 'Localhost' | 'Unconfined';
+  /** The loaded profile every process of the container execs into; absent with Unconfined. */
+  profile?: string;
+}
+
 /** Everything the runtime gives a container besides its image and volumes. */
 export interface PlannedSecurity {
   /** The capability bounding set, kernel names (`CAP_CHOWN`); root gets exactly these. */
@@ -83,6 +99,8 @@ export interface PlannedSecurity {
   seccomp: PlannedSeccomp;
   /** no_new_privs for the process and every exec: `allowPrivilegeEscalation: false`. */
   noNewPrivileges: boolean;
+  /** Set on the container's process and every exec before execve; absent in records from before AppArmor (unconfined). */
+  appArmor?: PlannedAppArmor;
 }
 
 /**
@@ -204,6 +222,15 @@ export interface ImageAccounts {
   group: { name: string; gid: number; members: string[] }[];
 }
 
+/**
+ * AppArmor as this host has it (runtime/facts.ts): not there (the kernel has no AppArmor, or its
+ * securityfs is not mounted), or enabled with the profiles loaded now and apparmor_parser, which
+ * loads podrun's own (absent when not installed).
+ */
+export type HostAppArmor =
+  | { enabled: false; why: 'kernel' | 'securityfs'; securityModules?: string }
+  | { enabled: true; loaded: Record<string, string>; parser?: string };
+
 /** Facts about this host and the pod's images: everything the pure planner needs to know. */
 export interface HostFacts {
   paths: Paths;
@@ -222,8 +249,8 @@ export interface HostFacts {
   cgroups: HostCgroups;
   /** The host's device nodes (for privileged containers; empty when no container is). */
   hostDevices: PlannedDevice[];
-  /** Whether the kernel has AppArmor enabled (appArmorProfile other than Unconfined needs it). */
-  appArmor: boolean;
+  /** AppArmor on this host: what an appArmorProfile other than Unconfined needs. */
+  appArmor: HostAppArmor;
   /** Contents of the host's /etc/resolv.conf, or ''. */
   hostResolvConf: string;
   podIP: string;

@@ -1,8 +1,9 @@
 // Carrying out one pod's plan: the only place in podrun where a pod comes into being.
-// Order matters: resolve images, plan and compile the seccomp profiles (everything that can fail
-// without effects) first, then write pod.json (before anything of the pod can run, so `get pods`
-// lists it and `delete` finds it whenever this process dies), create dirs (all undone on
-// failure), the seccomp programs and the launch file, start the monitor (handing it the pod lock
+// Order matters: resolve images, plan, compile the seccomp profiles and load podrun's AppArmor
+// profile when a container needs it (everything that can fail without touching a pod) first,
+// then write pod.json (before anything of the pod can run, so `get pods` lists it and `delete`
+// finds it whenever this process dies), create dirs (all undone on failure), the seccomp
+// programs and the launch file, start the monitor (handing it the pod lock
 // until its monitor.json names it), make pod.json durable while it starts the pod, then wait for
 // its handshake (docs/runtime.md, "apply, step by step").
 import { removeTree } from '../util/remove-tree';
@@ -26,6 +27,7 @@ import { releaseUserNamespace, reserveUserNamespace } from '../state/userns';
 import type { HostFacts } from '../plan/types';
 import { helper, HelperFailure, monitorRunning, type ContainerFailure } from './helper';
 import { prepareDirs } from './prepare';
+import { loadAppArmorProfiles } from './apparmor';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { deletePodLocked, removePodDirs, stopPod } from './stop';
 import { removePodCgroup } from './cgroup';
@@ -99,6 +101,8 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
         if (!planned.plan) throw new ManifestErrors(planned.errors);
         // Localhost profiles are read and every profile compiled now: a bad one leaves the old pod.
         programs = compileSeccompPrograms(paths, pod, planned.plan, native().compileSeccomp);
+        // podrun's AppArmor profile into the kernel when a container needs it and it is not there.
+        loadAppArmorProfiles(pod, planned.plan);
       } catch (e) {
         if (reserved?.fresh) releaseUserNamespace(paths, key);
         throw e;

@@ -16,6 +16,7 @@ import { isAlive } from '../state/proc';
 import type { UserNamespacePool, UsernsHostOps } from '../state/userns';
 import { detectCgroups } from './cgroup/detect';
 import { helper, monitorProcesses } from './helper';
+import { hostAppArmor } from './apparmor';
 
 /** The host's first non-loopback IPv4 address (what kubectl shows as the node's IP), else 127.0.0.1. */
 export function hostIPv4(): string {
@@ -151,15 +152,6 @@ export function hostDevices(dir = '/dev'): PlannedDevice[] {
   return out;
 }
 
-/** Whether AppArmor is enabled in this kernel. */
-export function hostHasAppArmor(): boolean {
-  try {
-    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
-  } catch {
-    return false;
-  }
-}
-
 /** The kubelet's default: every id from 65536 on, in slots of 65536 (the last slot ends below 2^32 - 65536). */
 export const DEFAULT_USERNS_FIRST = USERNS_IDS_PER_POD;
 export const DEFAULT_USERNS_COUNT = 65534;
@@ -260,7 +252,7 @@ export function gatherFacts(
     pathKinds: hostPathKinds(pod, manifestDir),
     cgroups: detectCgroups(),
     hostDevices: pod.manifest.spec.containers.some((c) => c.securityContext?.privileged) ? hostDevices() : [],
-    appArmor: hostHasAppArmor(),
+    appArmor: hostAppArmor(),
     hostResolvConf: hostResolvConf(),
     nodeName: hostname(),
     hostIP,

@@ -6,6 +6,7 @@ import type { PodRecord } from '../state/pod-records';
 import { noticeMonitorLoss } from '../state/monitor-loss';
 import { isAlive, type ProcessIdentity } from '../state/proc';
 import { sha256Hex } from '../util/sha256';
+import { specWithAnnotationFields } from '../manifest/apparmor';
 import { formatFailure, helper, monitorProcesses, type ContainerStateFile, type MonitorFile } from './helper';
 
 /** What is on disk and alive for one pod right now: the input of every status computation. */
@@ -307,7 +308,8 @@ export function k8sPod(s: PodStatus, snap: PodSnapshot): Record<string, unknown>
       creationTimestamp: kubeTimestamp(snap.record.createdAt),
       ...(snap.record.deletionTimestamp ? { deletionTimestamp: kubeTimestamp(snap.record.deletionTimestamp) } : {}),
     },
-    spec: m.spec,
+    // as the API server stores it: a deprecated AppArmor annotation shows as the container's field
+    spec: specWithAnnotationFields(m.spec, m.metadata.annotations),
     status: k8sPodStatus(s, snap),
   };
 }

@@ -329,6 +329,32 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     expect(bad.hs.lines).to.deep.equal([`error seccomp read 2 ${missing}`]);
   });
 
+  it('apparmor: the container and exec write "exec PROFILE" to their attr file before execve; a kernel that refuses it fails the start (step apparmor)', async () => {
+    // This host's kernel may have AppArmor or not: without it the write is refused with EINVAL
+    // (no security module takes the command), with it a profile that is not loaded with ENOENT.
+    const appArmor = existsSync('/sys/module/apparmor/parameters/enabled') && readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+    const errno = appArmor ? 2 : 22;
+    const absent = 'podrun-test-not-loaded';
+    const pod = await startPod({
+      containers: [
+        { name: 'root', args: SLEEP, extra: [['apparmor', absent]] },
+        // a non-root user and no_new_privs: the step comes first, while the child still is root
+        { name: 'user-nnp', args: SLEEP, user: ['1000', '1000', ''], extra: [['nonewprivs', '1'], ['apparmor', absent]] },
+        { name: 'none', args: SLEEP },
+      ],
+    });
+    expect(pod.hs.failed.get('root')).to.equal(`apparmor write ${errno} ${absent}`);
+    expect(pod.hs.failed.get('user-nnp')).to.equal(`apparmor write ${errno} ${absent}`);
+    expect(pod.state('root').error).to.deep.equal({ step: 'apparmor', syscall: 'write', errno, path: absent });
+    expect(pod.hs.started.has('none')).to.equal(true);
+    const ex = exec(pod, 'none', ['true'], ['--apparmor', absent]);
+    expect(ex.code).to.equal(126);
+    expect(ex.stderr).to.equal(`podrun-helper: apparmor: write ${absent}: ${appArmor ? 'No such file or directory' : 'Invalid argument'}\n`);
+    expect(exec(pod, 'none', ['true'], ['--apparmor', ' padded']).stderr).to.match(/bad --apparmor/);
+    expect(exec(pod, 'none', ['true']).code).to.equal(0);
+    await stop(pod);
+  });
+
   it('joins each `cgroup` dir first (the container) and --cgroup (exec); a dir that is no cgroup is refused (cgroup fstatfs EXDEV)', async function () {
     const mount = detectCgroups(undefined, 'v2');
     if (mount.driver !== 'v2') this.skip();

@@ -9,6 +9,7 @@ import { join, resolve } from 'path';
 import { helperPath } from '../../src/runtime/helper/binary';
 import { encodeLaunchFile, launchDirectives, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
 import { defaultSecurity } from '../../src/plan/security';
+import { APPARMOR_DEFAULT_PROFILE } from '../../src/plan/apparmor-default';
 import type { PlannedContainer, PodPlan } from '../../src/plan/types';
 import { testContainer, testPlan } from '../helpers/plans';
 
@@ -53,7 +54,12 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
       stdin: true,
       tty: true,
       cgroup: { driver: 'v2', path: '/podrun/default_all-1234abcd/a', dirs: { unified: '/sys/fs/cgroup/podrun/default_all-1234abcd/a' } },
-      security: { ...defaultSecurity(), noNewPrivileges: true, seccomp: { profile: 'Localhost', localhostProfile: '/r/seccomp/audit.json' } },
+      security: {
+        ...defaultSecurity(),
+        noNewPrivileges: true,
+        seccomp: { profile: 'Localhost', localhostProfile: '/r/seccomp/audit.json' },
+        appArmor: { type: 'Localhost', profile: 'k8s-apparmor-example-deny-write' },
+      },
     }),
     container('b', {
       user: { uid: 0, gid: 0, groups: [] },
@@ -61,7 +67,7 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
       cgroup: { driver: 'v1', path: '/podrun/default_all-1234abcd/b', dirs: { freezer: '/sys/fs/cgroup/freezer/podrun/default_all-1234abcd/b', pids: '/sys/fs/cgroup/pids/podrun/default_all-1234abcd/b' } },
       security: { ...defaultSecurity(), capabilities: [], devices: [{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }], readOnlyRootFilesystem: true, writableSysfs: true },
     }),
-    container('c', { security: { ...defaultSecurity(), seccomp: { profile: 'Unconfined' } } }),
+    container('c', { security: { ...defaultSecurity(), seccomp: { profile: 'Unconfined' }, appArmor: { type: 'RuntimeDefault', profile: APPARMOR_DEFAULT_PROFILE } } }),
   ],
   sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
 });
@@ -108,6 +114,26 @@ describe('launch file: TypeScript encoder -> C validator round trip', () => {
       const r = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
       expect(r.stderr, JSON.stringify(over)).to.equal(stderr);
       expect(r.status).to.equal(1);
+    }
+  });
+
+  it('apparmor: a profile name with a control character, a space at either end, or over 4095 bytes is refused', () => {
+    for (const bad of ['a\nb', ' x', 'x ', 'x\x7f', 'p'.repeat(4096)]) {
+      const plan = testPlan('/r', 'aa', { containers: [testContainer('/r/pods/default_aa', 'app', { security: { ...defaultSecurity(), appArmor: { type: 'Localhost', profile: bad } } })] });
+      const file = join(dir, 'aa');
+      writeFileSync(file, encodeLaunchFile(plan));
+      const r = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
+      expect(r.status, JSON.stringify(bad)).to.equal(1);
+      expect(r.stderr, JSON.stringify(bad)).to.match(bad.length > 4095 ? /^error validate apparmor 22 \(value longer than 4095 bytes\)\n$/ : /^error validate apparmor 22 /);
+    }
+    // names the kernel takes as they are: inner spaces, `//` children, namespaces
+    for (const good of ['with space', 'snap.x//hook', ':ns:profile', 'p'.repeat(4095)]) {
+      const plan = testPlan('/r', 'aa', { containers: [testContainer('/r/pods/default_aa', 'app', { security: { ...defaultSecurity(), appArmor: { type: 'Localhost', profile: good } } })] });
+      const file = join(dir, 'aa');
+      writeFileSync(file, encodeLaunchFile(plan));
+      const r = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
+      expect(r.stderr, good.slice(0, 20)).to.equal('');
+      expect(r.stdout).to.include(`apparmor\t${good}\n`);
     }
   });
 

@@ -54,7 +54,7 @@ export function fakeFacts(over: Partial<HostFacts> = {}): HostFacts {
     pathKinds: {},
     cgroups: { driver: 'v2', mounts: { unified: '/sys/fs/cgroup' } },
     hostDevices: [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }, { path: '/dev/sda', type: 'b', major: 8, minor: 0 }],
-    appArmor: false,
+    appArmor: { enabled: false, why: 'kernel' },
     hostResolvConf: 'nameserver 192.168.1.1\nsearch home.arpa\noptions timeout:2\n',
     podIP: '127.0.0.1',
     hostIP: '192.168.1.20',

@@ -199,7 +199,7 @@ describe('seccomp: compiling at apply (runtime/seccomp.ts)', () => {
       imageAccounts: {},
       hostDevices: [],
       cgroups: { driver: 'none', why: 'not needed here' },
-      appArmor: false,
+      appArmor: { enabled: false, why: 'kernel' },
       pathKinds: {},
       hostResolvConf: '',
       podIP: '127.0.0.1',

@@ -116,6 +116,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       L.push(`    Ready:          ${cs.ready ? 'True' : 'False'}`);
       L.push(`    Restart Count:  ${cs.restartCount}`);
       if (cs.pid !== undefined) L.push(`    Host PID:       ${cs.pid}`);
+      // what the kernel confines it with, as `cat /proc/1/attr/current` shows it inside
+      const aa = c.security?.appArmor;
+      if (aa) L.push(`    AppArmor:       ${aa.profile ? `${aa.profile} (${aa.type})` : 'unconfined'}`);
       const env = c.env.filter((e) => !(c.image.config?.Env ?? []).includes(`${e.name}=${e.value}`));
       L.push(`    Environment:${env.length ? '' : '    <none>'}`);
       for (const e of env) L.push(`      ${e.name}:  ${e.value}`);

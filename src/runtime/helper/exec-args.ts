@@ -1,6 +1,6 @@
 // podrun-helper's argv for `exec` (docs/protocol.md, "exec"): the target process by pid + start
-// time, and the user, cwd, environment, seccomp program and no_new_privs recorded in the plan
-// (never resolved again).
+// time, and the user, cwd, environment, seccomp program, no_new_privs and AppArmor profile
+// recorded in the plan (never resolved again).
 import { UsageError } from '../../util/errors';
 import { NATIVE_PROTOCOL } from '../../util/native';
 import type { PlannedContainer, PlannedUser } from '../../plan/types';
@@ -35,8 +35,9 @@ export function execEnv(c: PlannedContainer, overrides: string[], tty: boolean):
 
 /**
  * `lastingDir` is the pod's, where apply wrote the container's seccomp program: exec runs under the
- * same filter and no_new_privs as the container, in its cgroup. A record from before protocol 3 has
- * no filter settings, one from before protocol 5 no cgroup.
+ * same filter, no_new_privs and AppArmor profile as the container, in its cgroup. A record from
+ * before protocol 3 has no filter settings, one from before protocol 5 no cgroup, one from before
+ * 7 no AppArmor profile (its containers ran unconfined).
  */
 export function helperExecArgs(c: PlannedContainer, lastingDir: string, user: PlannedUser, proc: ProcessIdentity, o: ExecRequest): string[] {
   if (o.command.length === 0) throw new UsageError('no command given', 'put the command after --, e.g. podrun exec web -- sh');
@@ -51,6 +52,8 @@ export function helperExecArgs(c: PlannedContainer, lastingDir: string, user: Pl
   const program = c.security && seccompProgramFile(lastingDir, c.security);
   if (program) args.push('--seccomp', program);
   if (c.security?.noNewPrivileges) args.push('--no-new-privs');
+  // the container's AppArmor profile, entered at the command's execve (none in older records)
+  if (c.security?.appArmor?.profile) args.push('--apparmor', c.security.appArmor.profile);
   // the container's cgroup, so commit's freeze and delete hold what exec runs too
   for (const dir of Object.values(c.cgroup?.dirs ?? {})) args.push('--cgroup', dir);
   args.push('--', ...o.command);

@@ -48,6 +48,15 @@ const HINTS: Hint[] = [
   { when: (r, c) => r.step === 'volume' && (c === 'EXDEV' || c === 'ELOOP'), hint: 'the subPath leads out of its volume (a symlink)' },
   { when: (r) => r.step === 'volume', hint: "check the volume's source and the mountPath" },
   {
+    when: (r, c) => r.step === 'apparmor' && c === 'ENOENT' && r.syscall === 'write',
+    hint: 'the AppArmor profile is not loaded (any more): load it with apparmor_parser (podrun loads its own, podrun-default-*, at apply) and apply the pod again',
+  },
+  {
+    when: (r, c) => r.step === 'apparmor' && (c === 'EINVAL' || c === 'ENOENT'),
+    hint: "this host's kernel refused the AppArmor profile change: it has no AppArmor enabled (`/sys/module/apparmor/parameters/enabled`); use `appArmorProfile: {type: Unconfined}`",
+  },
+  { when: (r) => r.step === 'apparmor', hint: "the container's AppArmor profile could not be set (docs/security.md, \"AppArmor\")" },
+  {
     when: (r) => r.step === 'seccomp' && r.syscall === 'seccomp',
     hint: 'the kernel refused the compiled seccomp filter: check that this kernel has seccomp (CONFIG_SECCOMP_FILTER); with a Localhost profile, try RuntimeDefault',
   },

@@ -72,6 +72,8 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   d.push(['nonewprivs', s.noNewPrivileges ? '1' : '0']);
   const program = seccompProgramFile(plan.dirs.lasting, s);
   if (program) d.push(['seccomp', program]);
+  // the profile the container's process execs into (its process only: exec passes it again)
+  if (s.appArmor?.profile) d.push(['apparmor', s.appArmor.profile]);
   d.push(['end']);
 }
 

@@ -32,11 +32,12 @@ export interface ContainerStateFile {
 }
 
 /**
- * Versions this code reads: the current one, 1 (no version field, same fields), and 3, 4 and 5:
- * the same files, written before protocol 4 added the `userns` directive, 5 the `cgroup` one and
- * 6 `pauseseccomp` and the addon's createHostPath (a pod started before an upgrade stays readable).
+ * Versions this code reads: the current one, 1 (no version field, same fields), and 3 to 6: the
+ * same files, written before protocol 4 added the `userns` directive, 5 the `cgroup` one, 6
+ * `pauseseccomp` and the addon's createHostPath, and 7 the `apparmor` one (a pod started before
+ * an upgrade stays readable).
  */
-const readable = (v: unknown) => v === undefined || v === 1 || v === 3 || v === 4 || v === 5 || v === NATIVE_PROTOCOL;
+const readable = (v: unknown) => v === undefined || v === 1 || v === 3 || v === 4 || v === 5 || v === 6 || v === NATIVE_PROTOCOL;
 
 function readVersioned<T extends { version?: number }>(path: string): T | undefined {
   try {
