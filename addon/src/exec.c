@@ -1,20 +1,24 @@
-/* Running a command inside a running container: join all its namespaces at once through a
-   pidfd (so a recycled pid cannot redirect us), fork (the PID namespace applies to children),
-   and exec in the child.  With --tty the helper owns a pty from the container's devpts and relays
-   it to its own terminal.
+/* Running a command inside a running container: join its namespaces through a pidfd (so a
+   recycled pid cannot redirect us), set the command up in an intermediate process that the
+   container cannot see, and clone the command into the container's PID namespace only once it
+   is confined.  With --tty the helper owns a pty from the container's devpts and relays it to
+   its own terminal.
 
-     helper                                   child
-     ------                                   -----
+     helper (host PID ns)          intermediate (host PID ns)        command (container's)
+     ------                        ------------                      -------
      pidfd_open, start time check
      [read the seccomp program, open the host's /proc]
      open each --cgroup's cgroup.procs
-     setns(pidfd, every differing ns)
+     setns(pidfd, every differing ns but pid and user)
      [tty: posix_openpt, TIOCGPTPEER]
-     fork                        ------->     join the cgroups, [tty: setsid, TIOCSCTTY]
-                                              cwd, [apparmor], caps, [seccomp], groups,
-                                              gid, uid, signals, [no_new_privs, seccomp]
-     sync 4: read record or EOF  <-------     execve (EOF) / record + _exit
-     relay / forward signals, wait, exit with the status  */
+     fork/clone3 into the cgroup ->  join the cgroups, setns(pid),
+                                     [userns], cwd, keyring, [apparmor],
+                                     caps, [seccomp], groups, gid, uid,
+                                     signals, [no_new_privs, seccomp]
+                                     clone(CLONE_PARENT)      ------->  setsid, [tty: TIOCSCTTY]
+     read the command's pid   <----  write its pid, _exit                stdio
+     sync 4: read record or EOF  <------------------------------------  execve (EOF) / record
+     relay / forward signals, wait for the command, exit with its status  */
 #include "exec.h"
 #include "cgroup.h"
 #include "container.h"
@@ -35,6 +39,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -285,33 +290,53 @@ child_fail (int sync_fd, int e, const char *step, const char *syscall, const cha
   podrun_sync_fail (sync_fd, &err);
 }
 
-static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, int sync_fd, int slave, int devnull)
+/* The command itself, born in the container's PID namespace already confined (the intermediate
+   took the identity and installed the filter): only what a session and a terminal need, then
+   execve.  */
+static void __attribute__ ((noreturn)) exec_command (const struct exec_opts *o, int sync_fd, int slave, int devnull)
 {
-  struct podrun_identity id;
-  podrun_err_t err;
-  size_t i;
-  /* First: a freeze of the container's cgroup holds the command from here on.  */
-  for (i = 0; i < o->n_cgroups; i++)
-    if (i != o->born_in && podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
-      child_fail (sync_fd, errno, "cgroup", "write", o->cgroups[i]);
+  /* Without -t the command must not keep the user's terminal as its controlling tty either: it
+     could push input into the user's shell with TIOCSTI.  The helper forwards signals.  */
+  if (setsid () < 0)
+    child_fail (sync_fd, errno, "tty", "setsid", NULL);
   if (o->tty)
     {
-      if (setsid () < 0)
-        child_fail (sync_fd, errno, "tty", "setsid", NULL);
       if (ioctl (slave, TIOCSCTTY, 0) < 0)
         child_fail (sync_fd, errno, "tty", "ioctl", "TIOCSCTTY");
       if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
         child_fail (sync_fd, errno, "stdio", "dup2", NULL);
     }
-  else
-    {
-      /* Without -t the command must not keep the user's terminal as its controlling tty: it
-         could push input into the user's shell with TIOCSTI.  The helper forwards signals.  */
-      if (setsid () < 0)
-        child_fail (sync_fd, errno, "tty", "setsid", NULL);
-      if (!o->stdin_open && dup2 (devnull, 0) < 0)
-        child_fail (sync_fd, errno, "stdio", "dup2", "/dev/null");
-    }
+  else if (!o->stdin_open && dup2 (devnull, 0) < 0)
+    child_fail (sync_fd, errno, "stdio", "dup2", "/dev/null");
+  /* sync 4. (command) */
+  podrun_exec_path (find_path_env (o), o->argv, o->env);
+  child_fail (sync_fd, errno, "exec", "execve", o->argv[0]);
+}
+
+/* The intermediate: a child of the helper in the HOST's PID namespace, so that no process of the
+   container can see or ptrace it while it is still root with every capability, unconfined and in
+   the caller's keyring (a container given SYS_PTRACE attached to such a process and wrote host
+   files: docs/security.md, escape 10).  It joins the cgroups, sets the container's PID namespace
+   for its children, joins the user namespace, takes the identity, installs the filter, and only
+   then clones the command into the container's PID namespace as a child of the helper
+   (CLONE_PARENT): its pid goes to the helper on PID_FD, and it exits.  */
+static void __attribute__ ((noreturn))
+exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd, int pid_fd, int slave, int devnull)
+{
+  struct podrun_identity id;
+  podrun_err_t err;
+  size_t i;
+  long command;
+  /* First: a freeze of the container's cgroup holds the command from here on.  */
+  for (i = 0; i < o->n_cgroups; i++)
+    if (i != o->born_in && podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
+      child_fail (sync_fd, errno, "cgroup", "write", o->cgroups[i]);
+  if (setns (pidfd, CLONE_NEWPID) < 0)
+    child_fail (sync_fd, errno, "exec", "setns", "pid");
+  /* The pod's user namespace (hostUsers: false) last: the container's mount and PID namespaces
+     are the host user namespace's, joined while this process still has its privileges there.  */
+  if (userns && podrun_userns_join (pidfd, "exec", &err) < 0)
+    podrun_sync_fail (sync_fd, &err);
   if (chdir (o->cwd) < 0)
     child_fail (sync_fd, errno, "cwd", "chdir", o->cwd);
   /* Not the session keyring of the user running `podrun exec`.  */
@@ -330,9 +355,21 @@ static void __attribute__ ((noreturn)) exec_child (const struct exec_opts *o, in
   /* The same steps as a container's first process (identity.h).  */
   if (podrun_identity_take (&id, &err) < 0 || podrun_identity_seal (&id, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
-  /* sync 4. (child) */
-  podrun_exec_path (find_path_env (o), o->argv, o->env);
-  child_fail (sync_fd, errno, "exec", "execve", o->argv[0]);
+  /* A plain clone (no namespace flags) as every profile that lets a shell fork allows.  */
+  command = syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+  if (command < 0)
+    child_fail (sync_fd, errno, "exec", "clone", "CLONE_PARENT");
+  if (command == 0)
+    exec_command (o, sync_fd, slave, devnull);
+  {
+    int32_t v = (int32_t) command;
+    if (write (pid_fd, &v, sizeof v) != (ssize_t) sizeof v)
+      {
+        kill ((pid_t) command, SIGKILL);
+        child_fail (sync_fd, errno, "exec", "write", NULL);
+      }
+  }
+  _exit (0);
 }
 
 static int
@@ -437,13 +474,14 @@ int
 podrun_exec_main (int argc, char **argv)
 {
   static struct exec_opts o;
-  cleanup_close int pidfd = -1, master = -1, slave = -1, devnull = -1, sigfd = -1, sync_rd = -1, sync_wr = -1;
+  cleanup_close int pidfd = -1, master = -1, slave = -1, devnull = -1, sigfd = -1, sync_rd = -1, sync_wr = -1,
+                    pid_rd = -1, pid_wr = -1;
   unsigned long long start;
   podrun_err_t err;
   struct termios saved;
   int raw = 0, fds[2], ret, flags;
   sigset_t set;
-  pid_t child;
+  pid_t child, middle;
 
   if ((ret = parse_args (argc, argv, &o)) != 0)
     return ret;
@@ -503,10 +541,9 @@ podrun_exec_main (int argc, char **argv)
   /* The pod's user namespace (hostUsers: false) last: the container's mount and PID
      namespaces are the host user namespace's, joined while this process still has its
      privileges there.  */
-  if (setns (pidfd, flags & ~CLONE_NEWUSER) < 0)
+  /* Not the PID namespace: it would place the intermediate in it (exec_intermediate).  */
+  if (setns (pidfd, flags & ~(CLONE_NEWUSER | CLONE_NEWPID)) < 0)
     return podrun_fail (&err, errno, "exec", "setns", NULL), die (&err);
-  if ((flags & CLONE_NEWUSER) && podrun_userns_join (pidfd, "exec", &err) < 0)
-    return die (&err);
 
   if (o.tty)
     {
@@ -542,22 +579,41 @@ podrun_exec_main (int argc, char **argv)
     return podrun_fail (&err, errno, "exec", "pipe2", NULL), die (&err);
   sync_rd = fds[0];
   sync_wr = fds[1];
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return podrun_fail (&err, errno, "exec", "pipe2", NULL), die (&err);
+  pid_rd = fds[0];
+  pid_wr = fds[1];
 
-  child = o.cgroup_dir >= 0 ? podrun_clone3_into (0, NULL, o.cgroup_dir) : fork ();
-  if (child < 0)
+  middle = o.cgroup_dir >= 0 ? podrun_clone3_into (0, NULL, o.cgroup_dir) : fork ();
+  if (middle < 0)
     return podrun_fail (&err, errno, "exec", o.cgroup_dir >= 0 ? "clone3" : "fork", NULL), die (&err);
-  if (child == 0)
-    exec_child (&o, sync_wr, slave, devnull);
+  if (middle == 0)
+    exec_intermediate (&o, pidfd, (flags & CLONE_NEWUSER) != 0, sync_wr, pid_wr, slave, devnull);
   close (sync_wr);
   sync_wr = -1;
+  close (pid_wr);
+  pid_wr = -1;
   close (slave);
   slave = -1;
+  /* The command's pid, or EOF: the intermediate failed (its record is on the sync pipe).  */
+  {
+    int32_t v = 0;
+    ssize_t n;
+    do
+      n = read (pid_rd, &v, sizeof v);
+    while (n < 0 && errno == EINTR);
+    child = n == (ssize_t) sizeof v && v > 0 ? (pid_t) v : -1;
+  }
+  waitpid (middle, NULL, 0);
   /* sync 4. (helper) */
   if (podrun_sync_wait (sync_rd, &err) < 0)
     {
-      waitpid (child, NULL, 0);
+      if (child > 0)
+        waitpid (child, NULL, 0);
       return die (&err);
     }
+  if (child < 0)
+    return podrun_fail (&err, EPROTO, "exec", "read", "(no command pid)"), die (&err);
 
   if (!o.tty)
     return wait_forwarding (child, sigfd);

@@ -85,6 +85,9 @@ podrun_identity_take (const struct podrun_identity *id, podrun_err_t *err)
   if (podrun_check_ids (id->uid, id->gid) < 0)
     return podrun_fail (err, errno, "user", "getresuid",
                         "(the ids did not change: does the seccomp profile fake setuid?)");
+  /* From here on no more than the container's capabilities, also before execve.  */
+  if (id->caps != ~0ULL && podrun_limit_effective_caps (id->caps) < 0)
+    return podrun_fail (err, errno, "caps", "capset", NULL);
   return 0;
 }
 

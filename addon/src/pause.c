@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -65,6 +66,7 @@ set_sysctls (const struct podrun_pod *pod, podrun_err_t *err)
    so that only a container granted SYS_PTRACE may look at all.  The pause process needs no
    privilege: it only waits and reaps, and the monitor signals it as root.  */
 #define PAUSE_ID 65535
+#define PAUSE_MEMORY_LIMIT (32UL << 20)
 static int
 seal_pause (int root_fd, podrun_err_t *err)
 {
@@ -85,6 +87,24 @@ seal_pause (int root_fd, podrun_err_t *err)
     return podrun_fail (err, errno, "pause", "setresuid", NULL);
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return podrun_fail (err, errno, "pause", "prctl", "PR_SET_NO_NEW_PRIVS");
+  /* A container that may ptrace the pause can make it map memory (its filter allows mmap for
+     the static-glibc fallback), and the pause is outside the pod's cgroup: bound it.  Only
+     lowered, never above the hard limit.  */
+  {
+    static const int res[] = { RLIMIT_AS, RLIMIT_DATA };
+    size_t i;
+    for (i = 0; i < 2; i++)
+      {
+        struct rlimit rl;
+        if (getrlimit (res[i], &rl) < 0)
+          return podrun_fail (err, errno, "pause", "getrlimit", NULL);
+        if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > PAUSE_MEMORY_LIMIT)
+          rl.rlim_max = PAUSE_MEMORY_LIMIT;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit (res[i], &rl) < 0)
+          return podrun_fail (err, errno, "pause", "setrlimit", NULL);
+      }
+  }
   return 0;
 }
 

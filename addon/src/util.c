@@ -344,6 +344,23 @@ podrun_limit_caps (uint64_t keep)
 }
 
 int
+podrun_limit_effective_caps (uint64_t keep)
+{
+  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[2];
+  int i;
+  if (syscall (SYS_capget, &hdr, data) < 0)
+    return -1;
+  for (i = 0; i < 2; i++)
+    {
+      uint32_t k = (uint32_t) (keep >> (32 * i));
+      data[i].effective &= k;
+      data[i].permitted &= k;
+    }
+  return (int) syscall (SYS_capset, &hdr, data);
+}
+
+int
 podrun_parse_ull (const char *s, unsigned long long max, unsigned long long *out)
 {
   char *end;

@@ -87,6 +87,9 @@ void podrun_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Drops every capability not in KEEP from the bounding set and clears the ambient set, so
    that after execve root has exactly KEEP and anyone else nothing.  Child-safe.  */
 int podrun_limit_caps (uint64_t keep);
+/* Effective and permitted sets cut to KEEP (execve would do it for root; until then a process
+   being set up keeps every capability it was born with).  Child-safe.  */
+int podrun_limit_effective_caps (uint64_t keep);
 
 /* Unmaps this program's text and read-only data from the process (MADV_DONTNEED): what start-up
    ran (most of static glibc) stops counting, and what runs later is mapped again on its first

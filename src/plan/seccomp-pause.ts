@@ -4,7 +4,7 @@
 // run the calls the container's profile refuses (keyctl, bpf, io_uring, ...). So it allows the
 // pause program's calls (pause-tiny.c), what static glibc runs before main for the
 // `podrun-helper pause` fallback (pause.c), and the execveat that starts it; everything else
-// fails with EPERM. It covers the native architecture only: a call through another
+// fails with EPERM (the memory it may map is bounded by its rlimits, pause.c). It covers the native architecture only: a call through another
 // architecture's entry (int 0x80) kills the pause (libseccomp's bad-arch action).
 import type { SeccompProfile } from './seccomp-default';
 
@@ -26,10 +26,11 @@ export const PAUSE_SECCOMP_PROFILE: SeccompProfile = {
       action: 'SCMP_ACT_ALLOW',
       args: [
         { index: 0, value: PR_SET_DUMPABLE, op: 'SCMP_CMP_EQ' },
-        { index: 0, value: PR_SET_NAME, op: 'SCMP_CMP_EQ' },
+        { index: 1, value: 0, op: 'SCMP_CMP_EQ' },
       ],
-      comment: 'not dumpable, named podrun-pause',
+      comment: 'not dumpable (never dumpable again: that would let uid 65535 attach)',
     },
+    { names: ['prctl'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: PR_SET_NAME, op: 'SCMP_CMP_EQ' }], comment: 'named podrun-pause' },
     { names: ['execveat'], action: 'SCMP_ACT_ALLOW', args: [{ index: 4, value: AT_EMPTY_PATH, op: 'SCMP_CMP_EQ' }], comment: 'the exec of the sealed pause program by fd' },
     {
       names: ['arch_prctl', 'brk', 'getrandom', 'mmap', 'munmap', 'mprotect', 'readlink', 'readlinkat', 'rseq', 'set_robust_list', 'set_tid_address', 'fstat', 'newfstatat'],

@@ -1,7 +1,7 @@
 // The ways out of a container an adversarial test found (the Containment issue), each reproduced
 // as an attacker would do it, with real pods. Each test failed before its fix.
 import { expect } from 'chai';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -379,6 +379,10 @@ describe('containment: escapes found under attack (integration)', function () {
     expect(inject('41', '2', '2', '0')).to.equal('err EPERM');
     // io_uring_setup: refused to the container by its profile, and to the pause by its own.
     expect(inject('425', '1', 'b:120')).to.equal('err EPERM');
+    // prctl(PR_SET_DUMPABLE, 1) would let a root that took uid 65535 attach: refused (review finding).
+    expect(inject('157', '4', '1', '0', '0', '0')).to.equal('err EPERM');
+    // 64 MiB mapped through the pause, outside the pod's cgroup: beyond its rlimits.
+    expect(inject('9', '0', String(64 << 20), '3', '0x22', '-1', '0')).to.equal('err ENOMEM');
     // And the monitor, the pause's parent, holds a fresh session keyring: nothing it starts inherits the host's key.
     const monitor = (JSON.parse(readFileSync(join(s!.root, 'pods', 'default_pause-inject', 'monitor.json'), 'utf8')) as { pid: number }).pid;
     const atMonitor = spawnSync(join(tools, 'inject'), [String(monitor), '250', '10', '-3', 's:user', `s:${desc}`, '0'], { encoding: 'utf8' });
@@ -386,6 +390,34 @@ describe('containment: escapes found under attack (integration)', function () {
     expect(shell('pause-inject/tracer', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/1/status').stdout).to.equal('NoNewPrivs:\t1\nSeccomp:\t2\n');
     // and the pause still does its job: the pod stops cleanly
     expect(s!.run(['delete', 'pod', 'pause-inject', '--now']).code).to.equal(0);
+  });
+
+  it('11. podrun exec: the process it sets up is never visible in the container before it is confined (a SYS_PTRACE container attached to it while it was root with every capability)', () => {
+    const tools = join(host, 'watchtools');
+    mkdirSync(tools);
+    copyFileSync(staticProgram('watch'), join(tools, 'watch'));
+    const f = writeManifest(
+      join(s!.root, 'manifests'),
+      'exec-watch.yaml',
+      podManifest('exec-watch', { volumes: [{ name: 't', hostPath: { path: tools, type: 'Directory' } }], containers: [sleeper('c')] }),
+    );
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code, r.stderr).to.equal(0);
+    waitStarted(s!.root, 'exec-watch');
+    // The container watches its PID namespace for new processes while podrun execs into it.
+    const watcher = spawn(PODRUN, ['exec', 'exec-watch', '--', '/t/watch', '6'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
+    let out = '';
+    watcher.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const done = new Promise<number>((res) => watcher.on('exit', (code) => res(code ?? -1)));
+    return (async () => {
+      await new Promise((res) => setTimeout(res, 1000));
+      for (let i = 0; i < 10; i++) expect(s!.run(['exec', 'exec-watch', '--', 'true']).code).to.equal(0);
+      expect(await done).to.equal(0);
+      // Before the fix: 10 of 10 seen with Seccomp 0 and CapEff 1fffeffffff.
+      expect(out).to.match(/^seen (\d+)\n$/);
+      expect(Number(/^seen (\d+)/.exec(out)![1])).to.be.at.least(10);
+      expect(s!.run(['delete', 'pod', 'exec-watch', '--now']).code).to.equal(0);
+    })();
   });
 
   it('6. mknod: refused by default; with CAP_MKNOD a node can be made but never opened, in the rootfs, /dev, /dev/shm or an emptyDir (all nodev)', () => {
