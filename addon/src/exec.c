@@ -293,8 +293,11 @@ child_fail (int sync_fd, int e, const char *step, const char *syscall, const cha
 /* The command itself, born in the container's PID namespace already confined (the intermediate
    took the identity and installed the filter): only what a session and a terminal need, then
    execve.  */
-static void __attribute__ ((noreturn)) exec_command (const struct exec_opts *o, int sync_fd, int slave, int devnull)
+static void __attribute__ ((noreturn))
+exec_command (const struct exec_opts *o, int sync_fd, int pid_fd, int slave, int devnull)
 {
+  /* Only the intermediate tells the helper the command's pid.  */
+  close (pid_fd);
   /* Without -t the command must not keep the user's terminal as its controlling tty either: it
      could push input into the user's shell with TIOCSTI.  The helper forwards signals.  */
   if (setsid () < 0)
@@ -321,22 +324,31 @@ static void __attribute__ ((noreturn)) exec_command (const struct exec_opts *o, 
    then clones the command into the container's PID namespace as a child of the helper
    (CLONE_PARENT): its pid goes to the helper on PID_FD, and it exits.  */
 static void __attribute__ ((noreturn))
-exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd, int pid_fd, int slave, int devnull)
+exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd, int pid_fd, int slave, int devnull,
+                   const int *helper_only, size_t n_helper_only)
 {
   struct podrun_identity id;
   podrun_err_t err;
   size_t i;
   long command;
+  for (i = 0; i < n_helper_only; i++)
+    if (helper_only[i] >= 0)
+      close (helper_only[i]);
   /* First: a freeze of the container's cgroup holds the command from here on.  */
   for (i = 0; i < o->n_cgroups; i++)
     if (i != o->born_in && podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
       child_fail (sync_fd, errno, "cgroup", "write", o->cgroups[i]);
+  for (i = 0; i < o->n_cgroups; i++)
+    close (o->cgroup_fds[i]);
+  if (o->cgroup_dir >= 0)
+    close (o->cgroup_dir);
   if (setns (pidfd, CLONE_NEWPID) < 0)
     child_fail (sync_fd, errno, "exec", "setns", "pid");
   /* The pod's user namespace (hostUsers: false) last: the container's mount and PID namespaces
      are the host user namespace's, joined while this process still has its privileges there.  */
   if (userns && podrun_userns_join (pidfd, "exec", &err) < 0)
     podrun_sync_fail (sync_fd, &err);
+  close (pidfd);
   if (chdir (o->cwd) < 0)
     child_fail (sync_fd, errno, "cwd", "chdir", o->cwd);
   /* Not the session keyring of the user running `podrun exec`.  */
@@ -355,12 +367,14 @@ exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd
   /* The same steps as a container's first process (identity.h).  */
   if (podrun_identity_take (&id, &err) < 0 || podrun_identity_seal (&id, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
+  if (o->host_proc >= 0)
+    close (o->host_proc);
   /* A plain clone (no namespace flags) as every profile that lets a shell fork allows.  */
   command = syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
   if (command < 0)
     child_fail (sync_fd, errno, "exec", "clone", "CLONE_PARENT");
   if (command == 0)
-    exec_command (o, sync_fd, slave, devnull);
+    exec_command (o, sync_fd, pid_fd, slave, devnull);
   {
     int32_t v = (int32_t) command;
     if (write (pid_fd, &v, sizeof v) != (ssize_t) sizeof v)
@@ -440,7 +454,7 @@ relay_tty (const struct exec_opts *o, int master, pid_t child, int sigfd)
                   if (!exited && waitpid (child, &status, WNOHANG) == child)
                     exited = 1;
                 }
-              else
+              else if (!exited) /* once reaped, the pid may be another process's */
                 kill (child, (int) si.ssi_signo);
             }
         }
@@ -588,7 +602,10 @@ podrun_exec_main (int argc, char **argv)
   if (middle < 0)
     return podrun_fail (&err, errno, "exec", o.cgroup_dir >= 0 ? "clone3" : "fork", NULL), die (&err);
   if (middle == 0)
-    exec_intermediate (&o, pidfd, (flags & CLONE_NEWUSER) != 0, sync_wr, pid_wr, slave, devnull);
+    {
+      const int helper_only[] = { sigfd, master, sync_rd, pid_rd };
+      exec_intermediate (&o, pidfd, (flags & CLONE_NEWUSER) != 0, sync_wr, pid_wr, slave, devnull, helper_only, 4);
+    }
   close (sync_wr);
   sync_wr = -1;
   close (pid_wr);
@@ -604,7 +621,24 @@ podrun_exec_main (int argc, char **argv)
     while (n < 0 && errno == EINTR);
     child = n == (ssize_t) sizeof v && v > 0 ? (pid_t) v : -1;
   }
-  waitpid (middle, NULL, 0);
+  {
+    int mst = 0;
+    siginfo_t si;
+    waitpid (middle, &mst, 0);
+    /* Only a child of ours (CLONE_PARENT) is the command: not a pid something else wrote.  */
+    memset (&si, 0, sizeof si);
+    if (child > 0 && waitid (P_PID, (id_t) child, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+      child = -1;
+    if (child < 0 && WIFSIGNALED (mst))
+      {
+        dprintf (2, "podrun-helper: exec: the setup process was killed by signal %d%s\n", WTERMSIG (mst),
+                 WTERMSIG (mst) == SIGSYS
+                     ? " (the container's seccomp profile refused a call podrun exec needs: clone, "
+                       "setsid, capset, ioctl, dup2, write)"
+                     : "");
+        return WTERMSIG (mst) == SIGSYS ? 126 : 128 + WTERMSIG (mst);
+      }
+  }
   /* sync 4. (helper) */
   if (podrun_sync_wait (sync_rd, &err) < 0)
     {

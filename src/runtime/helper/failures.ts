@@ -66,6 +66,10 @@ const HINTS: Hint[] = [
     hint: 'a Localhost seccomp profile must allow what podrun calls before the command starts (setgroups, setgid, setuid, rt_sigprocmask, rt_sigaction, close_range, execve; docs/security.md); otherwise check runAsUser/runAsGroup',
   },
   {
+    when: (r, c) => c === 'EPERM' && r.step === 'caps' && r.syscall === 'capset',
+    hint: 'a Localhost seccomp profile must allow capset, which podrun calls before the command starts to cut its capabilities to the container\'s (docs/security.md, escape 10)',
+  },
+  {
     when: (r) => r.step === 'pdeathsig',
     hint: 'the container could not be tied to its monitor (PR_SET_PDEATHSIG): a Localhost seccomp profile must allow prctl and poll, which podrun calls before the command starts (docs/security.md)',
   },
