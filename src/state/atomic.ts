@@ -36,15 +36,11 @@ export function writeJsonAtomic(path: string, value: unknown, mode = 0o644, opts
 
 /** What `durable: true` would have done for a file written with `durable: false`: fsync it and its dir. */
 export function makeDurable(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  fsyncDir(path);
   fsyncDir(dirname(path));
 }
 
+/** fsync of a directory (or any file: opened read-only). */
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
