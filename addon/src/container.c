@@ -1,21 +1,26 @@
 /* Starting one container.  The monitor (single-threaded, host namespaces) clones a child that
    joins the pause process's namespaces through its pidfd, copies the pod mount namespace, sets
    up the root filesystem and execs.  The child does syscalls only; every failure goes back as a
-   `STEP SYSCALL ERRNO PATH` record over a CLOEXEC pipe, and EOF means execve succeeded.
+   `STEP SYSCALL ERRNO PATH` record over a CLOEXEC socket, and EOF means execve succeeded.
 
      monitor                                   child
      -------                                   -----
      socketpair (sync), pipes, log file
-     [pid pod: setns(pause, NEWPID)]
      clone3(CLONE_PIDFD [|NEWPID])  ------->   join the cgroups (cgroup.procs), setsid
-     [pid pod: setns(host pidns)]              setns(pause pidfd, NEWNS|NEWNET|NEWIPC|NEWUTS)
+                                               setns(pause pidfd, NEWNS|NEWNET|NEWIPC|NEWUTS
+                                                                  [|NEWPID: pod, children only])
                                                unshare(NEWNS), rootfs, pivot_root
                                                cwd
      sync 2a (tty 1): receive the pty master <-- open /dev/ptmx (the container's devpts), send it
-                                               [apparmor], caps, [seccomp], user,
-                                               pdeathsig, signals, close_range
+                                               [apparmor], caps, [seccomp], user
+       not pod PID ns:                         pdeathsig, signals, close_range
                                                [no_new_privs, seccomp]
      sync 2: read record or EOF   <-------     execve (EOF) / record + _exit(1)
+       pod PID ns (start_in_pod_pidns):        close all but stdio and sync, signals,
+                                               [no_new_privs, seccomp]
+                                               clone(CLONE_PARENT) ---> setsid, [TIOCSCTTY]
+     sync 2p: read `pid PID`      <-------     write `pid PID`, _exit(0)
+     sync 2: read record or EOF   <---------------------------------   execve (EOF) / record
 */
 #include "container.h"
 #include "cgroup.h"
@@ -37,6 +42,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -47,6 +53,7 @@ struct child_fds
   int sync, in, out, err;
   int tty; /* 1: open a pty in the container's devpts, send the master over SYNC */
   unsigned ns_flags;
+  int shared_pid; /* 1: a pod PID namespace; this child is the intermediate (start_in_pod_pidns) */
   const char *path_env;
   size_t born_in; /* the cgroup dir clone3 placed the child in (CLONE_INTO_CGROUP); n: none */
 };
@@ -164,6 +171,56 @@ bind_console (int slave, int sync_fd)
     fail (sync_fd, errno, "console", "move_mount", "/dev/console");
 }
 
+/* A pod PID namespace: siblings see every process in it, and one given SYS_PTRACE could attach
+   to this one while it is root with every capability, unconfined and holding the monitor's fds
+   (docs/security.md, escape 11).  So this process, the intermediate, was set up in the host's
+   PID namespace with only the pod's as its children's; now that it has the identity, it keeps
+   only stdio and the sync socket, installs the filter, and clones the container's process into
+   the pod's PID namespace as a child of the monitor (CLONE_PARENT).  Its pid goes to the monitor
+   on the sync socket (sync 2p); the process needs no parent-death signal: the monitor's death
+   kills the pause, and with it every process of its PID namespace.  */
+static void __attribute__ ((noreturn))
+start_in_pod_pidns (const struct podrun_container *c, const struct child_fds *f, const struct podrun_identity *id)
+{
+  podrun_err_t err;
+  char msg[32];
+  int sync_fd = f->sync;
+  long pid;
+  if (sync_fd != 3)
+    {
+      if (dup3 (sync_fd, 3, O_CLOEXEC) < 0)
+        fail (sync_fd, errno, "start", "dup3", NULL);
+      sync_fd = 3;
+    }
+  if (close_range (4, ~0U, 0) < 0)
+    fail (sync_fd, errno, "start", "close_range", NULL);
+  if (podrun_identity_seal (id, &err) < 0)
+    podrun_sync_fail (sync_fd, &err);
+  /* A plain clone (no namespace flags), as every profile that lets a shell fork allows.  */
+  pid = syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+  if (pid < 0)
+    fail (sync_fd, errno, "start", "clone", "CLONE_PARENT");
+  if (pid == 0)
+    {
+      if (setsid () < 0)
+        fail (sync_fd, errno, "session", "setsid", NULL);
+      if (f->tty && ioctl (0, TIOCSCTTY, 0) < 0)
+        fail (sync_fd, errno, "stdio", "ioctl", "TIOCSCTTY");
+      /* sync 2. (container) EOF on the sync socket at execve.  */
+      podrun_exec_path (f->path_env, c->argv, c->env);
+      fail (sync_fd, errno, "exec", "execve", c->argv[0]);
+    }
+  /* sync 2p. (intermediate) */
+  memcpy (msg, "pid ", 4);
+  msg[4 + podrun_fmt_ulong (msg + 4, (unsigned long long) pid)] = '\0';
+  if (write (sync_fd, msg, strlen (msg)) < 0)
+    {
+      kill ((pid_t) pid, SIGKILL);
+      fail (sync_fd, errno, "start", "write", NULL);
+    }
+  _exit (0);
+}
+
 static void __attribute__ ((noreturn)) container_child (const struct podrun_pod *pod, const struct podrun_container *c,
                                                         const struct podrun_spawn_ctx *ctx, const struct child_fds *f)
 {
@@ -226,7 +283,7 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
     }
   else if (dup2 (f->in, 0) < 0 || dup2 (f->out, 1) < 0 || dup2 (f->err, 2) < 0)
     fail (f->sync, errno, "stdio", "dup2", NULL);
-  if (f->tty && ioctl (0, TIOCSCTTY, 0) < 0)
+  if (f->tty && !f->shared_pid && ioctl (0, TIOCSCTTY, 0) < 0)
     fail (f->sync, errno, "stdio", "ioctl", "TIOCSCTTY");
 
   /* Every mount is made: give up the host's privileges.  Joining the user namespace gives a
@@ -245,9 +302,11 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
   id.host_proc = ctx->host_proc;
   if (podrun_identity_take (&id, &err) < 0)
     podrun_sync_fail (f->sync, &err);
+  if (f->shared_pid)
+    start_in_pod_pidns (c, f, &id);
   /* After the last credential change (which clears it): this process, PID 1 of the container's
-     PID namespace unless the pod shares one, dies with the monitor.  An entrypoint that is
-     set-user-ID, set-group-ID or has file capabilities loses it at execve (docs/runtime.md).  */
+     PID namespace (or in the host's), dies with the monitor.  An entrypoint that is set-user-ID,
+     set-group-ID or has file capabilities loses it at execve (docs/runtime.md).  */
   if (podrun_pdeathsig_set ("pdeathsig", &err) < 0)
     podrun_sync_fail (f->sync, &err);
 
@@ -281,12 +340,12 @@ new_stream (int fd, int log_fd, const char *name)
   return s;
 }
 
-/* sync 2a. (monitor) The pty master, or the child's failure record.  */
-static int
-recv_pty_master (int sock, int *master, podrun_err_t *err)
+/* One message of the sync socket: an fd (SCM_RIGHTS) into *FD, else its text into TEXT (NUL
+   ended, without the newline).  Returns the message's length (0: EOF), -1 with ERR set.  */
+static ssize_t
+recv_sync (int sock, int *fd, char *text, size_t cap, podrun_err_t *err)
 {
-  char data[PATH_MAX + 128];
-  struct iovec iov = { .iov_base = data, .iov_len = sizeof data - 1 };
+  struct iovec iov = { .iov_base = text, .iov_len = cap - 1 };
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];
@@ -295,6 +354,7 @@ recv_pty_master (int sock, int *master, podrun_err_t *err)
   struct msghdr msg;
   struct cmsghdr *cm;
   ssize_t n;
+  *fd = -1;
   memset (&msg, 0, sizeof msg);
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -304,21 +364,83 @@ recv_pty_master (int sock, int *master, podrun_err_t *err)
     n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return podrun_fail (err, errno, "tty", "recvmsg", NULL);
+    return podrun_fail (err, errno, "sync", "recvmsg", NULL);
   cm = CMSG_FIRSTHDR (&msg);
   if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+    memcpy (fd, CMSG_DATA (cm), sizeof *fd);
+  text[n] = '\0';
+  if (n > 0 && text[n - 1] == '\n')
+    text[n - 1] = '\0';
+  return n;
+}
+
+/* A failure record, or EPROTO for anything else.  */
+static int
+sync_record (const char *text, const char *step, podrun_err_t *err)
+{
+  if (text[0] == '\0' || podrun_err_parse (text, err) < 0)
+    return podrun_fail (err, EPROTO, step, "recvmsg", NULL);
+  return -1;
+}
+
+/* sync 2a. (monitor) The pty master, or the child's failure record.  */
+static int
+recv_pty_master (int sock, int *master, podrun_err_t *err)
+{
+  char text[PATH_MAX + 128];
+  ssize_t n = recv_sync (sock, master, text, sizeof text, err);
+  if (n < 0)
+    return -1;
+  if (*master >= 0)
+    return 0;
+  return sync_record (text, "tty", err);
+}
+
+/* sync 2p. (monitor) The container's pid from the intermediate (INTERMEDIATE): a child of ours,
+   its pidfd into *PIDFD; or the failure record; or how the intermediate died without one (a
+   seccomp profile refusing a call it makes after its filter: SIGSYS).  */
+static int
+recv_container_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, podrun_err_t *err)
+{
+  char text[PATH_MAX + 128], *end;
+  siginfo_t si;
+  int fd;
+  long v;
+  ssize_t n = recv_sync (sock, &fd, text, sizeof text, err);
+  if (n < 0)
+    return -1;
+  if (fd >= 0)
     {
-      memcpy (master, CMSG_DATA (cm), sizeof *master);
-      return 0;
+      close (fd);
+      return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
     }
   if (n == 0)
-    return podrun_fail (err, EPROTO, "tty", "recvmsg", NULL);
-  data[n] = '\0';
-  if (n > 0 && data[n - 1] == '\n')
-    data[n - 1] = '\0';
-  if (podrun_err_parse (data, err) < 0)
-    return podrun_fail (err, EPROTO, "tty", "recvmsg", NULL);
-  return -1;
+    {
+      memset (&si, 0, sizeof si);
+      if (waitid (P_PID, (id_t) intermediate, &si, WEXITED | WNOWAIT) == 0
+          && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
+        {
+          char sig[24] = "signal ";
+          sig[7 + podrun_fmt_ulong (sig + 7, (unsigned long long) si.si_status)] = '\0';
+          return podrun_fail (err, si.si_status == SIGSYS ? ENOSYS : EINTR, "start", "killed", sig);
+        }
+      return podrun_fail (err, EPROTO, "start", "recvmsg", "(no container pid)");
+    }
+  if (strncmp (text, "pid ", 4) != 0)
+    return sync_record (text, "start", err);
+  errno = 0;
+  v = strtol (text + 4, &end, 10);
+  if (errno || *end || v <= 0)
+    return podrun_fail (err, EPROTO, "start", "recvmsg", text);
+  /* Only a child of ours (CLONE_PARENT) is the container: unreaped, its pid cannot be reused.  */
+  memset (&si, 0, sizeof si);
+  if (waitid (P_PID, (id_t) v, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+    return podrun_fail (err, errno, "start", "waitid", text);
+  *pidfd = podrun_pidfd_open ((pid_t) v);
+  if (*pidfd < 0)
+    return podrun_fail (err, errno, "start", "pidfd_open", text);
+  *pid = (pid_t) v;
+  return 0;
 }
 
 void
@@ -389,11 +511,14 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
     f.ns_flags |= CLONE_NEWIPC;
   if (pod->uts == PODRUN_NS_POD)
     f.ns_flags |= CLONE_NEWUTS;
-
+  /* The pod's PID namespace for the intermediate's child only: it stays in the host's.  */
+  if (pod->pid == PODRUN_NS_POD)
+    {
+      f.ns_flags |= CLONE_NEWPID;
+      f.shared_pid = 1;
+    }
   if (pod->pid == PODRUN_NS_CONTAINER)
     clone_flags |= CLONE_NEWPID;
-  else if (pod->pid == PODRUN_NS_POD && setns (ctx->pause_pidfd, CLONE_NEWPID) < 0)
-    return podrun_fail (err, errno, "namespaces", "setns", "pid");
 
   /* Born in its v2 cgroup, as crun does: no migration (and its wait) in the child.  */
   f.born_in = c->n_cgroups;
@@ -405,8 +530,6 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
   pid = podrun_clone3_into (clone_flags, &pidfd, cgroup_dir);
   if (pid == 0)
     container_child (pod, c, ctx, &f);
-  if (pod->pid == PODRUN_NS_POD && setns (ctx->host_pidns, CLONE_NEWPID) < 0)
-    podrun_log ("cannot return to the host PID namespace: errno %d", errno);
   if (pid < 0)
     return podrun_fail (err, errno, "clone", "clone3", NULL);
 
@@ -427,7 +550,22 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
   pending->out_rd = out_rd;
   pending->err_rd = err_rd;
   pending->in_wr = in_wr;
+  pending->shared_pid = f.shared_pid;
   sync_rd = log_fd = out_rd = err_rd = in_wr = -1;
+  return 0;
+}
+
+/* C's pid and pidfd were the intermediate's: from here on they are the container's.  */
+static int
+take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
+{
+  pid_t pid;
+  int pidfd;
+  if (recv_container_pid (p->sync_rd, c->pid, &pid, &pidfd, err) < 0)
+    return -1;
+  close (c->pidfd);
+  c->pid = pid;
+  c->pidfd = pidfd;
   return 0;
 }
 
@@ -435,8 +573,9 @@ int
 podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   int ret = -1;
-  /* sync 2. (monitor) */
-  if ((c->tty && recv_pty_master (p->sync_rd, &p->out_rd, err) < 0) || podrun_sync_wait (p->sync_rd, err) < 0)
+  /* sync 2a, 2p, 2. (monitor) */
+  if ((c->tty && recv_pty_master (p->sync_rd, &p->out_rd, err) < 0)
+      || (p->shared_pid && take_container_pid (c, p, err) < 0) || podrun_sync_wait (p->sync_rd, err) < 0)
     {
       /* It never ran: its exit is reaped by pid like any child; the pidfd is not needed.  */
       c->status = PODRUN_CTR_START_ERROR;

@@ -6,7 +6,6 @@
 struct podrun_spawn_ctx
 {
   int pause_pidfd; /* pins the pause process: its namespaces are joined through it */
-  int host_pidns;  /* the monitor's own PID namespace, to return to after `ns pid pod` */
   int devnull;
   int userns_fd; /* the pod's user namespace (hostUsers: false), else -1 */
   int host_proc; /* O_PATH fd of the monitor's /proc: AppArmor's attr files (identity.h) */
@@ -16,6 +15,7 @@ struct podrun_spawn_ctx
 struct podrun_spawn_pending
 {
   int sync_rd, log_fd, out_rd, err_rd, in_wr;
+  int shared_pid; /* 1: the child is an intermediate; the container's pid comes on sync_rd */
 };
 
 /* Starting is split so that containers set themselves up in parallel: begin clones the child

@@ -2,7 +2,7 @@
    recycled pid cannot redirect us), set the command up in an intermediate process that the
    container cannot see, and clone the command into the container's PID namespace only once it
    is confined.  With --tty the helper owns a pty from the container's devpts and relays it to
-   its own terminal.
+   its own terminal; without, pipes (the command never holds the helper's own stdio).
 
      helper (host PID ns)          intermediate (host PID ns)        command (container's)
      ------                        ------------                      -------
@@ -10,15 +10,15 @@
      [read the seccomp program, open the host's /proc]
      open each --cgroup's cgroup.procs
      setns(pidfd, every differing ns but pid and user)
-     [tty: posix_openpt, TIOCGPTPEER]
-     fork/clone3 into the cgroup ->  join the cgroups, setns(pid),
+     [tty: posix_openpt, TIOCGPTPEER; else pipes]
+     fork/clone3 into the cgroup ->  stdio, join the cgroups, setns(pid),
                                      [userns], cwd, keyring, [apparmor],
                                      caps, [seccomp], groups, gid, uid,
                                      signals, [no_new_privs, seccomp]
                                      clone(CLONE_PARENT)      ------->  setsid, [tty: TIOCSCTTY]
-     read the command's pid   <----  write its pid, _exit                stdio
+     read the command's pid   <----  write its pid, _exit
      sync 4: read record or EOF  <------------------------------------  execve (EOF) / record
-     relay / forward signals, wait for the command, exit with its status  */
+     relay the pty or the pipes, forward signals, wait for the command, exit with its status  */
 #include "exec.h"
 #include "cgroup.h"
 #include "container.h"
@@ -291,26 +291,17 @@ child_fail (int sync_fd, int e, const char *step, const char *syscall, const cha
 }
 
 /* The command itself, born in the container's PID namespace already confined (the intermediate
-   took the identity and installed the filter): only what a session and a terminal need, then
-   execve.  */
-static void __attribute__ ((noreturn))
-exec_command (const struct exec_opts *o, int sync_fd, int pid_fd, int slave, int devnull)
+   took the identity, put its stdio in place and installed the filter): only what a session and
+   a terminal need, then execve.  */
+static void __attribute__ ((noreturn)) exec_command (const struct exec_opts *o, int sync_fd)
 {
-  /* Only the intermediate tells the helper the command's pid.  */
-  close (pid_fd);
-  /* Without -t the command must not keep the user's terminal as its controlling tty either: it
-     could push input into the user's shell with TIOCSTI.  The helper forwards signals.  */
+  /* Its own session: it must not keep the user's terminal (the helper's controlling tty) as its
+     controlling tty either, or it could push input into the user's shell with TIOCSTI.  The
+     helper forwards signals.  */
   if (setsid () < 0)
     child_fail (sync_fd, errno, "tty", "setsid", NULL);
-  if (o->tty)
-    {
-      if (ioctl (slave, TIOCSCTTY, 0) < 0)
-        child_fail (sync_fd, errno, "tty", "ioctl", "TIOCSCTTY");
-      if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
-        child_fail (sync_fd, errno, "stdio", "dup2", NULL);
-    }
-  else if (!o->stdin_open && dup2 (devnull, 0) < 0)
-    child_fail (sync_fd, errno, "stdio", "dup2", "/dev/null");
+  if (o->tty && ioctl (0, TIOCSCTTY, 0) < 0)
+    child_fail (sync_fd, errno, "tty", "ioctl", "TIOCSCTTY");
   /* sync 4. (command) */
   podrun_exec_path (find_path_env (o), o->argv, o->env);
   child_fail (sync_fd, errno, "exec", "execve", o->argv[0]);
@@ -322,9 +313,11 @@ exec_command (const struct exec_opts *o, int sync_fd, int pid_fd, int slave, int
    files: docs/security.md, escape 10).  It joins the cgroups, sets the container's PID namespace
    for its children, joins the user namespace, takes the identity, installs the filter, and only
    then clones the command into the container's PID namespace as a child of the helper
-   (CLONE_PARENT): its pid goes to the helper on PID_FD, and it exits.  */
+   (CLONE_PARENT): its pid goes to the helper on PID_FD, and it exits.  STDIO: the command's
+   0, 1 and 2 (the pty's slave, or pipes the helper relays: never the helper's own, which may
+   be the user's terminal).  */
 static void __attribute__ ((noreturn))
-exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd, int pid_fd, int slave, int devnull,
+exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd, int pid_fd, const int stdio[3],
                    const int *helper_only, size_t n_helper_only)
 {
   struct podrun_identity id;
@@ -334,6 +327,13 @@ exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd
   for (i = 0; i < n_helper_only; i++)
     if (helper_only[i] >= 0)
       close (helper_only[i]);
+  /* Here, out of the container's sight: the command never holds the helper's stdio.  */
+  for (i = 0; i < 3; i++)
+    if (dup2 (stdio[i], (int) i) < 0)
+      child_fail (sync_fd, errno, "stdio", "dup2", NULL);
+  for (i = 0; i < 3; i++)
+    if (stdio[i] > 2)
+      close (stdio[i]);
   /* First: a freeze of the container's cgroup holds the command from here on.  */
   for (i = 0; i < o->n_cgroups; i++)
     if (i != o->born_in && podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
@@ -374,7 +374,11 @@ exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd
   if (command < 0)
     child_fail (sync_fd, errno, "exec", "clone", "CLONE_PARENT");
   if (command == 0)
-    exec_command (o, sync_fd, pid_fd, slave, devnull);
+    {
+      /* Only the intermediate tells the helper the command's pid.  */
+      close (pid_fd);
+      exec_command (o, sync_fd);
+    }
   {
     int32_t v = (int32_t) command;
     if (write (pid_fd, &v, sizeof v) != (ssize_t) sizeof v)
@@ -464,24 +468,111 @@ relay_tty (const struct exec_opts *o, int master, pid_t child, int sigfd)
   return status_code (status);
 }
 
-static int
-wait_forwarding (pid_t child, int sigfd)
+/* Once the command is reaped, what is still readable is relayed for at most this long: a
+   process it left in the background could write for ever.  */
+#define DRAIN_AFTER_EXIT_MS 250
+
+static long
+ms_since (const struct timespec *t0)
 {
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Without a tty: the command's stdout and stderr are pipes relayed to the helper's 1 and 2, its
+   stdin (--stdin) a pipe fed from the helper's 0, so that the command never holds the helper's
+   own fds, which are the user's terminal when podrun exec runs in one (a command left in the
+   background could read what the user types next), as docker and kubectl relay.  Input is
+   written without blocking: a command that does not read its stdin must not stop its output.
+   Signals are forwarded as with a tty.  */
+static int
+relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
+{
+  static char buf[65536], in_buf[65536];
+  int from[2] = { out_rd, err_rd }, status = 0, exited = 0, in_open = in_wr >= 0;
+  size_t in_len = 0, in_off = 0;
+  struct timespec exited_at;
   for (;;)
     {
-      struct pollfd p = { .fd = sigfd, .events = POLLIN };
-      struct signalfd_siginfo si;
-      int status;
-      if (poll (&p, 1, -1) < 0 && errno != EINTR)
-        return 126;
-      while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+      struct pollfd p[5] = { { .fd = from[0], .events = POLLIN },
+                             { .fd = from[1], .events = POLLIN },
+                             { .fd = sigfd, .events = POLLIN },
+                             { .fd = in_open && in_len == 0 ? 0 : -1, .events = POLLIN },
+                             { .fd = in_wr >= 0 && in_len > 0 ? in_wr : -1, .events = POLLOUT } };
+      int n, i;
+      if (exited && ms_since (&exited_at) > DRAIN_AFTER_EXIT_MS)
+        break;
+      if (exited)
+        p[2].fd = p[3].fd = p[4].fd = -1; /* only the output left to drain */
+      n = poll (p, 5, exited ? 0 : -1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break; /* exited and nothing more to read */
+      for (i = 0; i < 2; i++)
+        if (p[i].revents)
+          {
+            ssize_t r = read (from[i], buf, sizeof buf);
+            if (r < 0 && (errno == EINTR || errno == EAGAIN))
+              continue;
+            /* EOF, or the user's side is gone (EPIPE): the command gets EPIPE or SIGPIPE.  */
+            if (r <= 0 || podrun_write_all (i + 1, buf, (size_t) r) < 0)
+              {
+                close (from[i]);
+                from[i] = -1;
+              }
+          }
+      if (p[3].revents)
         {
-          if (si.ssi_signo != SIGCHLD)
-            kill (child, (int) si.ssi_signo);
+          ssize_t r = read (0, in_buf, sizeof in_buf);
+          if (r > 0)
+            in_len = (size_t) r, in_off = 0;
+          else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+            in_open = 0;
         }
-      if (waitpid (child, &status, WNOHANG) == child)
-        return status_code (status);
+      if (p[4].revents & (POLLERR | POLLHUP))
+        in_len = 0, in_open = 0; /* the command closed its stdin */
+      else if (p[4].revents)
+        {
+          ssize_t w = write (in_wr, in_buf + in_off, in_len - in_off);
+          if (w > 0 && (in_off += (size_t) w) == in_len)
+            in_len = 0;
+          else if (w < 0 && errno != EINTR && errno != EAGAIN)
+            in_len = 0, in_open = 0;
+        }
+      /* stdin at its end, all of it written: the command sees EOF.  */
+      if (in_wr >= 0 && !in_open && in_len == 0)
+        {
+          close (in_wr);
+          in_wr = -1;
+        }
+      if (p[2].revents)
+        {
+          struct signalfd_siginfo si;
+          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+            {
+              if (si.ssi_signo == SIGCHLD)
+                {
+                  if (!exited && waitpid (child, &status, WNOHANG) == child)
+                    {
+                      exited = 1;
+                      clock_gettime (CLOCK_MONOTONIC, &exited_at);
+                    }
+                }
+              else if (!exited) /* once reaped, the pid may be another process's */
+                kill (child, (int) si.ssi_signo);
+            }
+        }
     }
+  for (int i = 0; i < 2; i++)
+    if (from[i] >= 0)
+      close (from[i]);
+  if (in_wr >= 0)
+    close (in_wr);
+  if (!exited && waitpid (child, &status, 0) < 0)
+    return 126;
+  return status_code (status);
 }
 
 int
@@ -489,7 +580,9 @@ podrun_exec_main (int argc, char **argv)
 {
   static struct exec_opts o;
   cleanup_close int pidfd = -1, master = -1, slave = -1, devnull = -1, sigfd = -1, sync_rd = -1, sync_wr = -1,
-                    pid_rd = -1, pid_wr = -1;
+                    pid_rd = -1, pid_wr = -1, out_rd = -1, out_wr = -1, err_rd = -1, err_wr = -1, in_rd = -1,
+                    in_wr = -1;
+  int stdio[3];
   unsigned long long start;
   podrun_err_t err;
   struct termios saved;
@@ -501,6 +594,10 @@ podrun_exec_main (int argc, char **argv)
     return ret;
   /* The container must not ptrace or open /proc/PID/exe of a helper in its namespaces.  */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* 0, 1 and 2 open, so that no fd made below takes their place.  */
+  for (int i = 0; i < 3; i++)
+    if (fcntl (i, F_GETFD) < 0 && open ("/dev/null", O_RDWR) != i)
+      return 126;
   devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0)
     return podrun_fail (&err, errno, "exec", "open", "/dev/null"), die (&err);
@@ -597,21 +694,44 @@ podrun_exec_main (int argc, char **argv)
     return podrun_fail (&err, errno, "exec", "pipe2", NULL), die (&err);
   pid_rd = fds[0];
   pid_wr = fds[1];
+  if (o.tty)
+    stdio[0] = stdio[1] = stdio[2] = slave;
+  else
+    {
+      int *ends[3][2] = { { &in_rd, &in_wr }, { &out_rd, &out_wr }, { &err_rd, &err_wr } };
+      for (int i = o.stdin_open ? 0 : 1; i < 3; i++)
+        {
+          if (pipe2 (fds, O_CLOEXEC) < 0)
+            return podrun_fail (&err, errno, "exec", "pipe2", NULL), die (&err);
+          *ends[i][0] = fds[0];
+          *ends[i][1] = fds[1];
+        }
+      /* The helper's ends never block it; the command's block as pipes do.  */
+      if (fcntl (out_rd, F_SETFL, O_NONBLOCK) < 0 || fcntl (err_rd, F_SETFL, O_NONBLOCK) < 0
+          || (in_wr >= 0 && fcntl (in_wr, F_SETFL, O_NONBLOCK) < 0))
+        return podrun_fail (&err, errno, "exec", "fcntl", NULL), die (&err);
+      stdio[0] = o.stdin_open ? in_rd : devnull;
+      stdio[1] = out_wr;
+      stdio[2] = err_wr;
+    }
 
   middle = o.cgroup_dir >= 0 ? podrun_clone3_into (0, NULL, o.cgroup_dir) : fork ();
   if (middle < 0)
     return podrun_fail (&err, errno, "exec", o.cgroup_dir >= 0 ? "clone3" : "fork", NULL), die (&err);
   if (middle == 0)
     {
-      const int helper_only[] = { sigfd, master, sync_rd, pid_rd };
-      exec_intermediate (&o, pidfd, (flags & CLONE_NEWUSER) != 0, sync_wr, pid_wr, slave, devnull, helper_only, 4);
+      const int helper_only[] = { sigfd, master, sync_rd, pid_rd, out_rd, err_rd, in_wr };
+      exec_intermediate (&o, pidfd, (flags & CLONE_NEWUSER) != 0, sync_wr, pid_wr, stdio, helper_only, 7);
     }
-  close (sync_wr);
-  sync_wr = -1;
-  close (pid_wr);
-  pid_wr = -1;
-  close (slave);
-  slave = -1;
+  {
+    int *command_only[] = { &sync_wr, &pid_wr, &slave, &out_wr, &err_wr, &in_rd };
+    for (size_t i = 0; i < sizeof command_only / sizeof command_only[0]; i++)
+      if (*command_only[i] >= 0)
+        {
+          close (*command_only[i]);
+          *command_only[i] = -1;
+        }
+  }
   /* The command's pid, or EOF: the intermediate failed (its record is on the sync pipe).  */
   {
     int32_t v = 0;
@@ -650,7 +770,11 @@ podrun_exec_main (int argc, char **argv)
     return podrun_fail (&err, EPROTO, "exec", "read", "(no command pid)"), die (&err);
 
   if (!o.tty)
-    return wait_forwarding (child, sigfd);
+    {
+      ret = relay_pipes (child, sigfd, out_rd, err_rd, in_wr);
+      out_rd = err_rd = in_wr = -1; /* closed by the relay */
+      return ret;
+    }
   if (o.stdin_open && isatty (0) && tcgetattr (0, &saved) == 0)
     {
       struct termios t = saved;

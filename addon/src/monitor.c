@@ -232,7 +232,7 @@ start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
     }
   for (i = 0; i < n; i++)
     {
-      pending[i] = (struct podrun_spawn_pending){ -1, -1, -1, -1, -1 };
+      pending[i] = (struct podrun_spawn_pending){ -1, -1, -1, -1, -1, 0 };
       seccomp_ok[i] = load_seccomp (&m->pod, &m->pod.containers[i]) == 0;
     }
   for (i = 0; i < n; i++)
@@ -623,13 +623,12 @@ podrun_monitor_main (int argc, char **argv)
 
   ctx.userns_fd = -1;
   ctx.devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  ctx.host_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   /* The containers write their AppArmor attr beneath it (identity.h); close-on-exec, so neither
      the pause nor a container process keeps it.  */
   ctx.host_proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   {
     cleanup_close int self_exe = open_pause_exe ();
-    if (ctx.devnull < 0 || ctx.host_pidns < 0 || ctx.host_proc < 0 || self_exe < 0)
+    if (ctx.devnull < 0 || ctx.host_proc < 0 || self_exe < 0)
       {
         podrun_fail (&err, errno, "monitor", "open", "/proc/self");
         log_error ("monitor", &err);

@@ -7,8 +7,10 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sys/sysmacros.h>
@@ -413,14 +415,67 @@ apply_path_policy (int fsfd, const struct podrun_container *c, const char *prefi
   return 0;
 }
 
+/* <poddir>/pod-proc: in the pod mount namespace only, the procfs of the pod's PID namespace.  */
 static int
-mount_proc (int rootfd, const struct podrun_container *c, podrun_err_t *err)
+pod_proc_path (const struct podrun_pod *pod, char *buf, size_t size)
+{
+  buf[0] = '\0';
+  return podrun_strlcat (buf, size, pod->poddir) < 0 || podrun_strlcat (buf, size, "/pod-proc") < 0 ? -1 : 0;
+}
+
+int
+podrun_mount_pod_proc (const struct podrun_pod *pod, podrun_err_t *err)
+{
+  char path[PATH_MAX];
+  cleanup_close int target = -1, mfd = -1;
+  if (pod_proc_path (pod, path, sizeof path) < 0)
+    return podrun_fail (err, ENAMETOOLONG, "proc", "mount", pod->poddir);
+  if (mkdir (path, 0700) < 0 && errno != EEXIST)
+    return podrun_fail (err, errno, "proc", "mkdir", path);
+  target = open (path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0)
+    return podrun_fail (err, errno, "proc", "open", path);
+  mfd = create_fs ("proc", NULL, MNT_NOSUID_NODEV_NOEXEC, "proc", path, err);
+  if (mfd < 0)
+    return -1;
+  return attach (mfd, target, "proc", path, err);
+}
+
+/* A new procfs of this process's PID namespace; in a shared pod PID namespace (the container is
+   set up from the host's, where no sibling can see it: container.c) a clone of the pause's.  */
+static int
+new_proc (const struct podrun_pod *pod, podrun_err_t *err)
+{
+  char path[PATH_MAX];
+  cleanup_close int src = -1;
+  struct statfs st;
+  int tree;
+  if (pod->pid != PODRUN_NS_POD)
+    return create_fs ("proc", NULL, MNT_NOSUID_NODEV_NOEXEC, "proc", "/proc", err);
+  if (pod_proc_path (pod, path, sizeof path) < 0)
+    return podrun_fail (err, ENAMETOOLONG, "proc", "open_tree", pod->poddir);
+  src = open (path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (src < 0)
+    return podrun_fail (err, errno, "proc", "open", path);
+  /* Never the host's /proc: the pause's mount must be there.  */
+  if (fstatfs (src, &st) < 0)
+    return podrun_fail (err, errno, "proc", "fstatfs", path);
+  if (st.f_type != PROC_SUPER_MAGIC)
+    return podrun_fail (err, ENODEV, "proc", "fstatfs", path);
+  tree = open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0)
+    return podrun_fail (err, errno, "proc", "open_tree", path);
+  return tree;
+}
+
+static int
+mount_proc (const struct podrun_pod *pod, int rootfd, const struct podrun_container *c, podrun_err_t *err)
 {
   cleanup_close int target = in_root (rootfd, "/proc", 0, RESOLVE_NO_SYMLINKS, "proc", err);
   cleanup_close int mfd = -1;
   if (target < 0)
     return -1;
-  mfd = create_fs ("proc", NULL, MNT_NOSUID_NODEV_NOEXEC, "proc", "/proc", err);
+  mfd = new_proc (pod, err);
   if (mfd < 0 || attach (mfd, target, "proc", "/proc", err) < 0)
     return -1;
   return apply_path_policy (mfd, c, "/proc/", "proc", err);
@@ -770,7 +825,7 @@ podrun_mount_container (const struct podrun_pod *pod, const struct podrun_contai
   rootfd = mount_overlay (c, userns_fd, err);
   if (rootfd < 0)
     return -1;
-  if (mount_proc (rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, userns_fd, err) < 0
+  if (mount_proc (pod, rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, userns_fd, err) < 0
       || mount_sys (rootfd, c, err) < 0)
     return -1;
   for (i = 0; i < c->n_binds; i++)

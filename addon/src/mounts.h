@@ -8,6 +8,11 @@
 /* In the pause child, inside its new mount namespace: make `/` a recursive slave (host mounts
    still propagate in, nothing propagates out), then mount the shm tmpfs and Memory emptyDirs.  */
 int podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err);
+/* Also in the pause child, for a pod PID namespace: the pause is its PID 1, and mounts a procfs
+   of it at <poddir>/pod-proc, seen only in the pod mount namespace.  A container set up from the
+   host's PID namespace (container.c) clones it for its /proc: a procfs shows the PID namespace
+   of the process that made it.  */
+int podrun_mount_pod_proc (const struct podrun_pod *pod, podrun_err_t *err);
 
 /* Makes this process's root and cwd an empty, read-only tmpfs that is attached nowhere: what
    /proc/PID/root and /proc/PID/cwd of the pause process show to a container allowed to look

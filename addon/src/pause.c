@@ -145,6 +145,8 @@ pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd, const int 
 
   if (podrun_mount_pod (pod, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
+  if (pod->pid == PODRUN_NS_POD && podrun_mount_pod_proc (pod, &err) < 0)
+    podrun_sync_fail (sync_fd, &err);
   if (pod->userns_len && enter_user_namespace (userns_sync, &root_fd, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   if (pod->uts == PODRUN_NS_POD && sethostname (pod->hostname, strlen (pod->hostname)) < 0)

@@ -79,7 +79,6 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
   const grace = isObject(value.spec) ? value.spec.terminationGracePeriodSeconds : undefined;
   if (typeof grace === 'number' && Number.isInteger(grace) && grace > MAX_GRACE_SECONDS && grace <= 2 ** 63)
     warn(['spec', 'terminationGracePeriodSeconds'], `podrun waits at most ${MAX_GRACE_SECONDS} seconds (24 h) for a pod to stop; after that its containers are killed`);
-  if (isObject(value.spec)) ptraceSharedPidWarning(value.spec, warn);
   const parsed = PodSchema.safeParse(value);
   // apiVersion and kind were reported above, with better words than zod's literal check.
   if (!parsed.success)
@@ -91,26 +90,6 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
 
 type Err = (path: FieldPath, detail: string, hint?: string) => void;
 type Warn = (path: FieldPath, message: string) => void;
-
-/**
- * SYS_PTRACE in a shared PID namespace of the host's user namespace reaches a sibling container
- * while podrun sets it up (docs/security.md, escape 10, still open): said at apply.
- */
-function ptraceSharedPidWarning(spec: Record<string, unknown>, warn: Warn): void {
-  if (spec.shareProcessNamespace !== true || spec.hostUsers === false) return;
-  for (const list of ['containers', 'initContainers'] as const) {
-    const cs = spec[list];
-    if (!Array.isArray(cs)) continue;
-    cs.forEach((c: unknown, i) => {
-      const add = isObject(c) && isObject(c.securityContext) && isObject(c.securityContext.capabilities) ? c.securityContext.capabilities.add : undefined;
-      if (Array.isArray(add) && add.some((a) => a === 'SYS_PTRACE' || a === 'CAP_SYS_PTRACE' || a === 'ALL'))
-        warn(
-          ['spec', list, i, 'securityContext', 'capabilities', 'add'],
-          'SYS_PTRACE in a shared PID namespace (shareProcessNamespace) without hostUsers: false can reach host root through another container of the pod while podrun starts it; set hostUsers: false, or do not add SYS_PTRACE',
-        );
-    });
-  }
-}
 
 /** Unwraps optional/default/effects wrappers down to the object, array or leaf schema. */
 function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {

@@ -157,6 +157,29 @@ describe('exec (integration)', function () {
     expect(Date.now() - t0).to.be.lessThan(15_000);
   });
 
+  it('without -t under a terminal the command gets pipes, never the terminal (a command left in the background could read what the user typed next)', function () {
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    const check = `for f in 0 1 2; do [ -t $f ] && echo "tty $f"; done; for f in 0 1 2; do readlink /proc/self/fd/$f; done; exit 3`;
+    for (const i of ['', '-i ']) {
+      const r = spawnSync('script', ['-qec', `${PODRUN} exec ${i}ex/app -- sh -c '${check}'`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PODRUN_ROOT: root } });
+      expect(r.status, r.stderr + r.stdout).to.equal(3);
+      // before the fix: "tty 1", "tty 2" and /dev/pts/N (with -i "tty 0" too): the user's terminal
+      expect(r.stdout.replace(/\r/g, ''), i).to.match(i ? /^pipe:\[\d+\]\npipe:\[\d+\]\npipe:\[\d+\]\n$/ : /^\/dev\/null\npipe:\[\d+\]\npipe:\[\d+\]\n$/);
+    }
+  });
+
+  it('relays stdout and stderr apart, and stdin to its end, through its pipes (5 MiB each way)', () => {
+    const big = Buffer.alloc(5 << 20, 'x');
+    const r = spawnSync(PODRUN, ['exec', '-i', 'ex/app', '--', 'sh', '-c', 'cat; echo err >&2'], { input: big, env: { ...process.env, PODRUN_ROOT: root }, maxBuffer: 64 << 20 });
+    expect(r.status, String(r.stderr)).to.equal(0);
+    expect(r.stdout.length).to.equal(big.length);
+    expect(String(r.stderr)).to.equal('err\n');
+    // a command that never reads its stdin still gets its output out and its exit status back
+    const w = spawnSync(PODRUN, ['exec', '-i', 'ex/app', '--', 'sh', '-c', 'head -c 3000000 /dev/zero; exit 5'], { input: big, env: { ...process.env, PODRUN_ROOT: root }, maxBuffer: 64 << 20 });
+    expect(w.status, String(w.stderr)).to.equal(5);
+    expect(w.stdout.length).to.equal(3000000);
+  });
+
   it('refuses clearly when the container is not running or does not exist', () => {
     const r = podrun(root, ['exec', 'ex/done', '--', 'true']);
     expect(r.code).to.equal(1);

@@ -10,7 +10,10 @@ import { isRoot, PODRUN } from '../helpers/cli';
 import { parseProbe } from '../helpers/probe';
 import { haveCompiler, staticProgram } from '../helpers/static-c';
 import { commitRace as runRace, exchangeTools, RaceSetup, raceSummary, racerManifest } from '../helpers/commit-race';
-import { logText, PodSuite, podManifest, setUpSuite, tearDownSuite, waitFor, waitStarted, writeManifest } from './pod-helpers';
+import { detectCgroups } from '../../src/runtime/cgroup/detect';
+import { driverFor, makeCgroupDirs } from '../../src/runtime/cgroup/driver';
+import { planCgroups } from '../../src/plan/cgroup';
+import { logText, PodSuite, podManifest, podrunAsync, setUpSuite, sleep, tearDownSuite, until, waitFor, waitStarted, writeManifest } from './pod-helpers';
 
 const sleeper = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -408,10 +411,64 @@ describe('containment: escapes found under attack (integration)', function () {
       // Before the fix: 10 of 10 seen with Seccomp 0 and CapEff 1fffeffffff; then, confined, still
       // holding the helper's host fds (a v2 cgroup dir, cgroup.procs, a pidfd, a signalfd: the
       // second review killed a host process through the cgroup dir's cgroup.kill).
-      expect(out).to.match(/^seen (\d+)\n$/);
-      expect(Number(/^seen (\d+)/.exec(out)![1])).to.be.at.least(10);
+      expect(out).to.match(/^watching\nseen (\d+)\n$/);
+      expect(Number(/seen (\d+)/.exec(out)![1])).to.be.at.least(10);
       expect(s!.run(['delete', 'pod', 'exec-watch', '--now']).code).to.equal(0);
     })();
+  });
+
+  it('12. a container starting in a shared PID namespace is never visible to its siblings before it is confined (a SYS_PTRACE sibling saw it root with every capability, no filter and the monitor\'s fds)', async () => {
+    const tools = toolsDir('watchtools', 'watch');
+    const cgroups = detectCgroups();
+    if (cgroups.driver === 'none') throw new Error('this test needs a cgroup hierarchy podrun can use (it holds the late container in its setup with a freeze)');
+    // The late container's cgroup is made and frozen before the apply: its setup stops at its
+    // first step (it is born in the cgroup, or joins it first), while the watcher is running.
+    const outDir = join(host, 'start-watch');
+    mkdirSync(outDir);
+    const report = () => (existsSync(join(outDir, 'report')) ? readFileSync(join(outDir, 'report'), 'utf8') : '');
+    const late = planCgroups(cgroups, { root: s!.root }, 'default_start-watch', ['watcher', 'late']).containers.late;
+    makeCgroupDirs(late);
+    driverFor(late).setFrozen(late, true);
+    const f = writeManifest(
+      join(s!.root, 'manifests'),
+      'start-watch.yaml',
+      podManifest('start-watch', {
+        shareProcessNamespace: true,
+        volumes: [
+          { name: 't', hostPath: { path: tools, type: 'Directory' } },
+          { name: 'out', hostPath: { path: outDir, type: 'Directory' } },
+        ],
+        containers: [
+          // SYS_PTRACE: the attacker's, and what listing another process's fds needs. Its report
+          // goes to a file: the monitor drains logs only once every container has started.
+          {
+            ...sleeper('watcher', { command: ['sh', '-c', '/t/watch 4 existing > /out/report; exec sleep 3600'], securityContext: { capabilities: { add: ['SYS_PTRACE'] } } }),
+            volumeMounts: [
+              { name: 't', mountPath: '/t', readOnly: true },
+              { name: 'out', mountPath: '/out' },
+            ],
+          },
+          sleeper('late'),
+        ],
+      }),
+    );
+    const apply = podrunAsync(s!.root, ['apply', '-f', f]);
+    try {
+      await until(() => report().includes('watching'), 60_000);
+      await sleep(1000); // the late one stays frozen in its setup meanwhile
+    } finally {
+      driverFor(late).setFrozen(late, false);
+    }
+    const r = await apply;
+    expect(r.code, r.stderr).to.equal(0);
+    await until(() => /seen \d+/.test(report()), 30_000);
+    const out = report();
+    // Before the fix: the late container's setup process, frozen in the pod's PID namespace,
+    // seen with Seccomp 0 and CapEff 1ffffffffff, holding the monitor's pidfds, host /proc and
+    // namespace fds. Now it is seen only once it runs the command (seen counts it, and the pause).
+    expect(out).to.not.match(/unconfined|hostfd/, out);
+    expect(Number(/seen (\d+)/.exec(out)![1]), out).to.be.at.least(2);
+    expect(s!.run(['delete', 'pod', 'start-watch', '--now']).code).to.equal(0);
   });
 
   it('6. mknod: refused by default; with CAP_MKNOD a node can be made but never opened, in the rootfs, /dev, /dev/shm or an emptyDir (all nodev)', () => {

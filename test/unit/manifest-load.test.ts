@@ -70,19 +70,6 @@ describe('manifest: good manifests', () => {
     for (const rp of ['  restartPolicy: Never\n', '']) expect((await loadManifests(['-'], { stdin: doc(rp) })).warnings).to.deep.equal([]);
   });
 
-  it('SYS_PTRACE in a shared PID namespace of the host user namespace warns (security.md escape 10); hostUsers: false or no sharing does not', async () => {
-    const doc = (spec: string, add = 'SYS_PTRACE') =>
-      `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${spec}  containers:\n  - {name: a, image: b}\n  - name: t\n    image: b\n    securityContext: {capabilities: {add: [${add}]}}\n`;
-    const warned = async (spec: string, add?: string) => (await loadManifests(['-'], { stdin: doc(spec, add) })).warnings.map(formatManifestWarning);
-    expect(await warned('  shareProcessNamespace: true\n')).to.deep.equal([
-      'warning: <stdin>:10: spec.containers[1].securityContext.capabilities.add: SYS_PTRACE in a shared PID namespace (shareProcessNamespace) without hostUsers: false can reach host root through another container of the pod while podrun starts it; set hostUsers: false, or do not add SYS_PTRACE',
-    ]);
-    expect(await warned('  shareProcessNamespace: true\n', 'ALL')).to.have.length(1);
-    expect(await warned('  shareProcessNamespace: true\n  hostUsers: false\n')).to.deep.equal([]);
-    expect(await warned('')).to.deep.equal([]);
-    expect(await warned('  shareProcessNamespace: true\n', 'NET_ADMIN')).to.deep.equal([]);
-  });
-
   it('a grace period over a day is valid Kubernetes, so it is accepted, with a warning that podrun waits a day at most', async () => {
     const doc = (g: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  terminationGracePeriodSeconds: ${g}\n  containers: [{name: a, image: b}]\n`;
     for (const g of ['86401', '9223372036854775807']) {
