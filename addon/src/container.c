@@ -34,6 +34,7 @@
 #include <grp.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -186,14 +187,12 @@ start_in_pod_pidns (const struct podrun_container *c, const struct child_fds *f,
   char msg[32];
   int sync_fd = f->sync;
   long pid;
-  if (sync_fd != 3)
-    {
-      if (dup3 (sync_fd, 3, O_CLOEXEC) < 0)
-        fail (sync_fd, errno, "start", "dup3", NULL);
-      sync_fd = 3;
-    }
-  if (close_range (4, ~0U, 0) < 0)
-    fail (sync_fd, errno, "start", "close_range", NULL);
+  if (podrun_keep_only_fds (&sync_fd, 1) < 0)
+    fail (f->sync, errno, "start", "close_range", NULL);
+  /* Until its execve the container's process is a copy of the monitor: only a tracer with
+     CAP_SYS_PTRACE over the host's user namespace may look at it (execve makes it dumpable).  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    fail (sync_fd, errno, "start", "prctl", "PR_SET_DUMPABLE");
   if (podrun_identity_seal (id, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   /* A plain clone (no namespace flags), as every profile that lets a shell fork allows.  */
@@ -202,10 +201,17 @@ start_in_pod_pidns (const struct podrun_container *c, const struct child_fds *f,
     fail (sync_fd, errno, "start", "clone", "CLONE_PARENT");
   if (pid == 0)
     {
+      char go = 0;
       if (setsid () < 0)
         fail (sync_fd, errno, "session", "setsid", NULL);
       if (f->tty && ioctl (0, TIOCSCTTY, 0) < 0)
         fail (sync_fd, errno, "stdio", "ioctl", "TIOCSCTTY");
+      /* sync 2g. (container) Only once the monitor holds this pid (else EOF: it gave up).  */
+      if (read (sync_fd, &go, 1) != 1 || go != 'g')
+        _exit (1);
+      /* sync 2e. Now only execve is left: EOF before this means the process died on the way.  */
+      if (write (sync_fd, "e", 1) != 1)
+        _exit (1);
       /* sync 2. (container) EOF on the sync socket at execve.  */
       podrun_exec_path (f->path_env, c->argv, c->env);
       fail (sync_fd, errno, "exec", "execve", c->argv[0]);
@@ -363,6 +369,9 @@ recv_sync (int sock, int *fd, char *text, size_t cap, podrun_err_t *err)
   do
     n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
+  /* A peer that exits with our message unread (the `g` of sync 2g) resets the socket: its end.  */
+  if (n < 0 && errno == ECONNRESET)
+    n = 0;
   if (n < 0)
     return podrun_fail (err, errno, "sync", "recvmsg", NULL);
   cm = CMSG_FIRSTHDR (&msg);
@@ -396,6 +405,16 @@ recv_pty_master (int sock, int *master, podrun_err_t *err)
   return sync_record (text, "tty", err);
 }
 
+/* A setup process killed by SIG before its execve: `start killed ERRNO signal SIG`, ENOSYS for
+   SIGSYS (a seccomp profile's kill).  */
+static int
+killed_record (int sig, podrun_err_t *err)
+{
+  char what[24] = "signal ";
+  what[7 + podrun_fmt_ulong (what + 7, (unsigned long long) sig)] = '\0';
+  return podrun_fail (err, sig == SIGSYS ? ENOSYS : EINTR, "start", "killed", what);
+}
+
 /* sync 2p. (monitor) The container's pid from the intermediate (INTERMEDIATE): a child of ours,
    its pidfd into *PIDFD; or the failure record; or how the intermediate died without one (a
    seccomp profile refusing a call it makes after its filter: SIGSYS).  */
@@ -419,11 +438,7 @@ recv_container_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, podrun
       memset (&si, 0, sizeof si);
       if (waitid (P_PID, (id_t) intermediate, &si, WEXITED | WNOWAIT) == 0
           && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
-        {
-          char sig[24] = "signal ";
-          sig[7 + podrun_fmt_ulong (sig + 7, (unsigned long long) si.si_status)] = '\0';
-          return podrun_fail (err, si.si_status == SIGSYS ? ENOSYS : EINTR, "start", "killed", sig);
-        }
+        return killed_record (si.si_status, err);
       return podrun_fail (err, EPROTO, "start", "recvmsg", "(no container pid)");
     }
   if (strncmp (text, "pid ", 4) != 0)
@@ -569,16 +584,75 @@ take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, 
   return 0;
 }
 
+/* How long a container process that holds its pid may take to reach execve (sync 2e and EOF):
+   it only reads a byte, writes one and execs.  A process that another held back (a tracer with
+   SYS_PTRACE) must not hold the monitor.  */
+#define EXEC_WAIT_MS 10000
+
+/* sync 2g, 2e, 2. (monitor) Lets the process of a pod PID namespace go on, then waits for its
+   execve: EOF after `e`, a record, or how it died before `e` (a seccomp profile refusing setsid
+   or ioctl: SIGSYS).  Past EXEC_WAIT_MS: started if it said `e`, else a failure.  */
+static int
+wait_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
+{
+  char text[PATH_MAX + 128];
+  int said_e = 0, fd;
+  if (write (p->sync_rd, "g", 1) != 1)
+    return podrun_fail (err, errno, "start", "write", NULL);
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = p->sync_rd, .events = POLLIN };
+      ssize_t n;
+      int r;
+      do
+        r = poll (&pfd, 1, EXEC_WAIT_MS);
+      while (r < 0 && errno == EINTR);
+      if (r == 0)
+        {
+          if (said_e)
+            return 0;
+          return podrun_fail (err, ETIMEDOUT, "start", "poll", "(the container's process did not reach execve)");
+        }
+      n = recv_sync (p->sync_rd, &fd, text, sizeof text, err);
+      if (n < 0)
+        return -1;
+      if (fd >= 0)
+        {
+          close (fd);
+          return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
+        }
+      if (n == 0)
+        break;
+      if (!said_e && strcmp (text, "e") == 0)
+        said_e = 1;
+      else
+        return sync_record (text, "exec", err);
+    }
+  if (!said_e)
+    {
+      siginfo_t si;
+      memset (&si, 0, sizeof si);
+      if (waitid (P_PIDFD, (id_t) c->pidfd, &si, WEXITED | WNOWAIT) == 0
+          && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
+        return killed_record (si.si_status, err);
+      return podrun_fail (err, EPROTO, "start", "recvmsg", "(the container's process ended before execve)");
+    }
+  return 0;
+}
+
 int
 podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   int ret = -1;
   /* sync 2a, 2p, 2. (monitor) */
   if ((c->tty && recv_pty_master (p->sync_rd, &p->out_rd, err) < 0)
-      || (p->shared_pid && take_container_pid (c, p, err) < 0) || podrun_sync_wait (p->sync_rd, err) < 0)
+      || (p->shared_pid ? take_container_pid (c, p, err) < 0 || wait_container_exec (c, p, err) < 0
+                        : podrun_sync_wait (p->sync_rd, err) < 0))
     {
-      /* It never ran: its exit is reaped by pid like any child; the pidfd is not needed.  */
+      /* It never ran, and nothing of it may: a process held back, or one whose start another
+         process faked a failure for, is killed.  Its exit is reaped by pid like any child.  */
       c->status = PODRUN_CTR_START_ERROR;
+      podrun_pidfd_send_signal (c->pidfd, SIGKILL);
       close (c->pidfd);
       c->pidfd = -1;
       goto out;

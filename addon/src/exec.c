@@ -365,10 +365,18 @@ exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd
   id.apparmor = o->apparmor;
   id.host_proc = o->host_proc;
   /* The same steps as a container's first process (identity.h).  */
-  if (podrun_identity_take (&id, &err) < 0 || podrun_identity_seal (&id, &err) < 0)
+  if (podrun_identity_take (&id, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
-  if (o->host_proc >= 0)
-    close (o->host_proc);
+  /* The command holds stdio and the sync pipe only, until its execve too.  */
+  {
+    int keep[2] = { sync_fd, pid_fd };
+    if (podrun_keep_only_fds (keep, 2) < 0)
+      child_fail (sync_fd, errno, "exec", "close_range", NULL);
+    sync_fd = keep[0];
+    pid_fd = keep[1];
+  }
+  if (podrun_identity_seal (&id, &err) < 0)
+    podrun_sync_fail (sync_fd, &err);
   /* A plain clone (no namespace flags) as every profile that lets a shell fork allows.  */
   command = syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
   if (command < 0)
@@ -468,8 +476,9 @@ relay_tty (const struct exec_opts *o, int master, pid_t child, int sigfd)
   return status_code (status);
 }
 
-/* Once the command is reaped, what is still readable is relayed for at most this long: a
-   process it left in the background could write for ever.  */
+/* Once the command is reaped, all it wrote is relayed (what its pipes held then, however slow
+   the reader of the helper's output), and what arrives after for at most this long: a process
+   it left in the background could write for ever.  */
 #define DRAIN_AFTER_EXIT_MS 250
 
 static long
@@ -491,7 +500,7 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
 {
   static char buf[65536], in_buf[65536];
   int from[2] = { out_rd, err_rd }, status = 0, exited = 0, in_open = in_wr >= 0;
-  size_t in_len = 0, in_off = 0;
+  size_t in_len = 0, in_off = 0, owed[2] = { 0, 0 }; /* bytes in each pipe when it exited */
   struct timespec exited_at;
   for (;;)
     {
@@ -501,11 +510,12 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
                              { .fd = in_open && in_len == 0 ? 0 : -1, .events = POLLIN },
                              { .fd = in_wr >= 0 && in_len > 0 ? in_wr : -1, .events = POLLOUT } };
       int n, i;
-      if (exited && ms_since (&exited_at) > DRAIN_AFTER_EXIT_MS)
+      int owing = owed[0] + owed[1] > 0;
+      if (exited && !owing && ms_since (&exited_at) > DRAIN_AFTER_EXIT_MS)
         break;
       if (exited)
         p[2].fd = p[3].fd = p[4].fd = -1; /* only the output left to drain */
-      n = poll (p, 5, exited ? 0 : -1);
+      n = poll (p, 5, exited && !owing ? 0 : -1);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
@@ -516,11 +526,13 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
             ssize_t r = read (from[i], buf, sizeof buf);
             if (r < 0 && (errno == EINTR || errno == EAGAIN))
               continue;
+            owed[i] = r > 0 && (size_t) r < owed[i] ? owed[i] - (size_t) r : 0;
             /* EOF, or the user's side is gone (EPIPE): the command gets EPIPE or SIGPIPE.  */
             if (r <= 0 || podrun_write_all (i + 1, buf, (size_t) r) < 0)
               {
                 close (from[i]);
                 from[i] = -1;
+                owed[i] = 0;
               }
           }
       if (p[3].revents)
@@ -558,6 +570,12 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
                     {
                       exited = 1;
                       clock_gettime (CLOCK_MONOTONIC, &exited_at);
+                      for (int k = 0; k < 2; k++)
+                        {
+                          int pending = 0;
+                          if (from[k] >= 0 && ioctl (from[k], FIONREAD, &pending) == 0 && pending > 0)
+                            owed[k] = (size_t) pending;
+                        }
                     }
                 }
               else if (!exited) /* once reaped, the pid may be another process's */
@@ -594,6 +612,8 @@ podrun_exec_main (int argc, char **argv)
     return ret;
   /* The container must not ptrace or open /proc/PID/exe of a helper in its namespaces.  */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Nothing the caller left open reaches the command (a shell's `3< secret`).  */
+  close_range (3, ~0U, 0);
   /* 0, 1 and 2 open, so that no fd made below takes their place.  */
   for (int i = 0; i < 3; i++)
     if (fcntl (i, F_GETFD) < 0 && open ("/dev/null", O_RDWR) != i)

@@ -515,3 +515,23 @@ podrun_check_ids (uid_t uid, gid_t gid)
     }
   return 0;
 }
+
+int
+podrun_keep_only_fds (int *fds, size_t n)
+{
+  int high[8];
+  size_t i;
+  if (n > 8)
+    return errno = EINVAL, -1;
+  /* Above every target first, so that moving one down never lands on another.  */
+  for (i = 0; i < n; i++)
+    if ((high[i] = fcntl (fds[i], F_DUPFD_CLOEXEC, 3 + (int) n)) < 0)
+      return -1;
+  for (i = 0; i < n; i++)
+    {
+      if (dup3 (high[i], 3 + (int) i, O_CLOEXEC) < 0)
+        return -1;
+      fds[i] = 3 + (int) i;
+    }
+  return (int) syscall (SYS_close_range, 3U + (unsigned) n, ~0U, 0U);
+}

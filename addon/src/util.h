@@ -108,6 +108,11 @@ int podrun_check_ids (uid_t uid, gid_t gid);
 
 /* Raw syscalls glibc 2.36 has no wrapper for.  */
 int podrun_pidfd_open (pid_t pid);
+
+/* Keeps only stdio and the N fds FDS (moved to 3, 4, ..., close-on-exec, FDS updated): every
+   other fd is closed, not only marked close-on-exec, since a process that may be traced before
+   its execve must hold nothing else (pidfd_getfd).  Child-safe; -1 with errno on failure.  */
+int podrun_keep_only_fds (int *fds, size_t n);
 int podrun_pidfd_send_signal (int pidfd, int sig);
 /* A decimal number in [0, MAX] with nothing around it; -1 otherwise.  */
 int podrun_parse_ull (const char *s, unsigned long long max, unsigned long long *out);
