@@ -383,6 +383,20 @@ recv_sync (int sock, int *fd, char *text, size_t cap, podrun_err_t *err)
   return n;
 }
 
+/* recv_sync where no fd may come: one is EPROTO.  */
+static ssize_t
+recv_sync_text (int sock, char *text, size_t cap, podrun_err_t *err)
+{
+  int fd;
+  ssize_t n = recv_sync (sock, &fd, text, cap, err);
+  if (n >= 0 && fd >= 0)
+    {
+      close (fd);
+      return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
+    }
+  return n;
+}
+
 /* A failure record, or EPROTO for anything else.  */
 static int
 sync_record (const char *text, const char *step, podrun_err_t *err)
@@ -423,16 +437,10 @@ recv_container_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, podrun
 {
   char text[PATH_MAX + 128], *end;
   siginfo_t si;
-  int fd;
   long v;
-  ssize_t n = recv_sync (sock, &fd, text, sizeof text, err);
+  ssize_t n = recv_sync_text (sock, text, sizeof text, err);
   if (n < 0)
     return -1;
-  if (fd >= 0)
-    {
-      close (fd);
-      return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
-    }
   if (n == 0)
     {
       memset (&si, 0, sizeof si);
@@ -596,7 +604,7 @@ static int
 wait_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   char text[PATH_MAX + 128];
-  int said_e = 0, fd;
+  int said_e = 0;
   if (write (p->sync_rd, "g", 1) != 1)
     return podrun_fail (err, errno, "start", "write", NULL);
   for (;;)
@@ -613,14 +621,9 @@ wait_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p,
             return 0;
           return podrun_fail (err, ETIMEDOUT, "start", "poll", "(the container's process did not reach execve)");
         }
-      n = recv_sync (p->sync_rd, &fd, text, sizeof text, err);
+      n = recv_sync_text (p->sync_rd, text, sizeof text, err);
       if (n < 0)
         return -1;
-      if (fd >= 0)
-        {
-          close (fd);
-          return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
-        }
       if (n == 0)
         break;
       if (!said_e && strcmp (text, "e") == 0)
