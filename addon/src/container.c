@@ -346,19 +346,27 @@ new_stream (int fd, int log_fd, const char *name)
   return s;
 }
 
-/* One message of the sync socket: an fd (SCM_RIGHTS) into *FD, else its text into TEXT (NUL
-   ended, without the newline).  Returns the message's length (0: EOF), -1 with ERR set.  */
+/* What next_sync returns besides a message's length (0: EOF) and -1 (ERR set).  */
+#define SYNC_TIMEOUT -3 /* nothing within the time given */
+#define SYNC_GONE -4    /* the watched process exited and nothing of it is queued */
+
+/* One message of the sync socket sent by FROM (its host pid, from the kernel's SCM_CREDENTIALS:
+   SO_PASSCRED is set on the monitor's end), without blocking: an fd (SCM_RIGHTS) into *FD,
+   else its text into TEXT (NUL ended, without the newline).  A message of another process (a
+   tracer holding a copy of the child's end) is dropped: it cannot fake a start or its failure.
+   Returns the length (0: EOF), -1 with ERR set, -2: nothing from FROM now.  */
 static ssize_t
-recv_sync (int sock, int *fd, char *text, size_t cap, podrun_err_t *err)
+recv_sync (int sock, pid_t from, int *fd, char *text, size_t cap, podrun_err_t *err)
 {
   struct iovec iov = { .iov_base = text, .iov_len = cap - 1 };
   union
   {
-    char buf[CMSG_SPACE (sizeof (int))];
+    char buf[CMSG_SPACE (sizeof (int)) + CMSG_SPACE (sizeof (struct ucred))];
     struct cmsghdr align;
   } u;
   struct msghdr msg;
   struct cmsghdr *cm;
+  pid_t sender = -1;
   ssize_t n;
   *fd = -1;
   memset (&msg, 0, sizeof msg);
@@ -367,28 +375,71 @@ recv_sync (int sock, int *fd, char *text, size_t cap, podrun_err_t *err)
   msg.msg_control = u.buf;
   msg.msg_controllen = sizeof u.buf;
   do
-    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EAGAIN)
+    return -2;
   /* A peer that exits with our message unread (the `g` of sync 2g) resets the socket: its end.  */
   if (n < 0 && errno == ECONNRESET)
     n = 0;
   if (n < 0)
     return podrun_fail (err, errno, "sync", "recvmsg", NULL);
-  cm = CMSG_FIRSTHDR (&msg);
-  if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-    memcpy (fd, CMSG_DATA (cm), sizeof *fd);
+  for (cm = CMSG_FIRSTHDR (&msg); cm; cm = CMSG_NXTHDR (&msg, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+      memcpy (fd, CMSG_DATA (cm), sizeof *fd);
+    else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+      {
+        struct ucred cr;
+        memcpy (&cr, CMSG_DATA (cm), sizeof cr);
+        sender = cr.pid;
+      }
+  if (n > 0 && sender != from)
+    {
+      if (*fd >= 0)
+        close (*fd);
+      *fd = -1;
+      podrun_log ("sync: a message from pid %d, not from %d: dropped", (int) sender, (int) from);
+      return -2;
+    }
   text[n] = '\0';
   if (n > 0 && text[n - 1] == '\n')
     text[n - 1] = '\0';
   return n;
 }
 
-/* recv_sync where no fd may come: one is EPROTO.  */
+/* The next message from FROM, waiting at most TIMEOUT_MS (-1: no limit) and, with WATCH (a
+   pidfd) >= 0, only while that process lives.  */
 static ssize_t
-recv_sync_text (int sock, char *text, size_t cap, podrun_err_t *err)
+next_sync (int sock, pid_t from, int watch, int timeout_ms, int *fd, char *text, size_t cap, podrun_err_t *err)
+{
+  for (;;)
+    {
+      struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = watch, .events = POLLIN } };
+      ssize_t n = recv_sync (sock, from, fd, text, cap, err);
+      int r;
+      if (n != -2)
+        return n;
+      do
+        r = poll (p, 2, timeout_ms);
+      while (r < 0 && errno == EINTR);
+      if (r < 0)
+        return podrun_fail (err, errno, "sync", "poll", NULL);
+      if (r == 0)
+        return SYNC_TIMEOUT;
+      if (!p[0].revents && p[1].revents)
+        {
+          n = recv_sync (sock, from, fd, text, cap, err);
+          return n == -2 ? SYNC_GONE : n;
+        }
+    }
+}
+
+/* next_sync where no fd may come: one is EPROTO.  */
+static ssize_t
+next_sync_text (int sock, pid_t from, int watch, int timeout_ms, char *text, size_t cap, podrun_err_t *err)
 {
   int fd;
-  ssize_t n = recv_sync (sock, &fd, text, cap, err);
+  ssize_t n = next_sync (sock, from, watch, timeout_ms, &fd, text, cap, err);
   if (n >= 0 && fd >= 0)
     {
       close (fd);
@@ -406,14 +457,16 @@ sync_record (const char *text, const char *step, podrun_err_t *err)
   return -1;
 }
 
-/* sync 2a. (monitor) The pty master, or the child's failure record.  */
+/* sync 2a. (monitor) The pty master from CHILD (PIDFD), or its failure record.  */
 static int
-recv_pty_master (int sock, int *master, podrun_err_t *err)
+recv_pty_master (int sock, pid_t child, int pidfd, int *master, podrun_err_t *err)
 {
   char text[PATH_MAX + 128];
-  ssize_t n = recv_sync (sock, master, text, sizeof text, err);
-  if (n < 0)
+  ssize_t n = next_sync (sock, child, pidfd, -1, master, text, sizeof text, err);
+  if (n == -1)
     return -1;
+  if (n == SYNC_GONE)
+    return podrun_fail (err, EPROTO, "tty", "recvmsg", "(the setup process ended)");
   if (*master >= 0)
     return 0;
   return sync_record (text, "tty", err);
@@ -433,18 +486,19 @@ killed_record (int sig, podrun_err_t *err)
    its pidfd into *PIDFD; or the failure record; or how the intermediate died without one (a
    seccomp profile refusing a call it makes after its filter: SIGSYS).  */
 static int
-recv_container_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, podrun_err_t *err)
+recv_container_pid (int sock, pid_t intermediate, int intermediate_fd, pid_t *pid, int *pidfd, podrun_err_t *err)
 {
   char text[PATH_MAX + 128], *end;
   siginfo_t si;
   long v;
-  ssize_t n = recv_sync_text (sock, text, sizeof text, err);
-  if (n < 0)
+  /* Watching the intermediate: its child holds the socket too, so its death is no EOF.  */
+  ssize_t n = next_sync_text (sock, intermediate, intermediate_fd, -1, text, sizeof text, err);
+  if (n == -1)
     return -1;
-  if (n == 0)
+  if (n == 0 || n == SYNC_GONE)
     {
       memset (&si, 0, sizeof si);
-      if (waitid (P_PID, (id_t) intermediate, &si, WEXITED | WNOWAIT) == 0
+      if (waitid (P_PIDFD, (id_t) intermediate_fd, &si, WEXITED | WNOWAIT) == 0
           && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
         return killed_record (si.si_status, err);
       return podrun_fail (err, EPROTO, "start", "recvmsg", "(no container pid)");
@@ -499,6 +553,12 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
     return podrun_fail (err, errno, "sync", "socketpair", NULL);
   sync_rd = fds[0];
   sync_wr = fds[1];
+  /* Each message says who sent it (recv_sync).  */
+  {
+    int on = 1;
+    if (setsockopt (sync_rd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
+      return podrun_fail (err, errno, "sync", "setsockopt", "SO_PASSCRED");
+  }
   if (c->tty)
     f.tty = 1;
   else
@@ -584,7 +644,7 @@ take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, 
 {
   pid_t pid;
   int pidfd;
-  if (recv_container_pid (p->sync_rd, c->pid, &pid, &pidfd, err) < 0)
+  if (recv_container_pid (p->sync_rd, c->pid, c->pidfd, &pid, &pidfd, err) < 0)
     return -1;
   close (c->pidfd);
   c->pid = pid;
@@ -609,22 +669,14 @@ wait_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p,
     return podrun_fail (err, errno, "start", "write", NULL);
   for (;;)
     {
-      struct pollfd pfd = { .fd = p->sync_rd, .events = POLLIN };
-      ssize_t n;
-      int r;
-      do
-        r = poll (&pfd, 1, EXEC_WAIT_MS);
-      while (r < 0 && errno == EINTR);
-      if (r == 0)
-        {
-          if (said_e)
-            return 0;
-          return podrun_fail (err, ETIMEDOUT, "start", "poll", "(the container's process did not reach execve)");
-        }
-      n = recv_sync_text (p->sync_rd, text, sizeof text, err);
-      if (n < 0)
+      ssize_t n = next_sync_text (p->sync_rd, c->pid, c->pidfd, EXEC_WAIT_MS, text, sizeof text, err);
+      if (n == -1)
         return -1;
-      if (n == 0)
+      if (n == SYNC_TIMEOUT && said_e)
+        return 0; /* it said `e`, another holds the socket on: started */
+      if (n == SYNC_TIMEOUT)
+        return podrun_fail (err, ETIMEDOUT, "start", "poll", "(the container's process did not reach execve)");
+      if (n == 0 || n == SYNC_GONE)
         break;
       if (!said_e && strcmp (text, "e") == 0)
         said_e = 1;
@@ -648,7 +700,7 @@ podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending
 {
   int ret = -1;
   /* sync 2a, 2p, 2. (monitor) */
-  if ((c->tty && recv_pty_master (p->sync_rd, &p->out_rd, err) < 0)
+  if ((c->tty && recv_pty_master (p->sync_rd, c->pid, c->pidfd, &p->out_rd, err) < 0)
       || (p->shared_pid ? take_container_pid (c, p, err) < 0 || wait_container_exec (c, p, err) < 0
                         : podrun_sync_wait (p->sync_rd, err) < 0))
     {

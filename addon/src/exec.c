@@ -377,6 +377,10 @@ exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd
   }
   if (podrun_identity_seal (&id, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
+  /* Not dumpable until its execve, whatever the credential changes above made of it
+     (fs.suid_dumpable): only CAP_SYS_PTRACE over the host's user namespace may look.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    child_fail (sync_fd, errno, "exec", "prctl", "PR_SET_DUMPABLE");
   /* A plain clone (no namespace flags) as every profile that lets a shell fork allows.  */
   command = syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
   if (command < 0)
@@ -593,6 +597,39 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
   return status_code (status);
 }
 
+/* How long the command may take from its clone to its execve before the helper relays anyway:
+   a process holding a copy of the sync pipe (a tracer with SYS_PTRACE) must not stop it.  */
+#define EXEC_WAIT_MS 10000
+
+/* sync 4. (helper) EOF at the command's execve, or its failure record (one write, atomic); never
+   blocks past EXEC_WAIT_MS, or on a pipe someone else keeps open after writing.  */
+static int
+await_exec (int sync_rd, podrun_err_t *err)
+{
+  char buf[PATH_MAX + 128];
+  struct pollfd p = { .fd = sync_rd, .events = POLLIN };
+  ssize_t n;
+  int r;
+  do
+    r = poll (&p, 1, EXEC_WAIT_MS);
+  while (r < 0 && errno == EINTR);
+  if (r == 0)
+    return 0; /* held open: the command runs, its exit tells the rest */
+  do
+    n = read (sync_rd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return podrun_fail (err, errno, "sync", "read", NULL);
+  if (n == 0)
+    return 0;
+  buf[n] = '\0';
+  if (buf[n - 1] == '\n')
+    buf[n - 1] = '\0';
+  if (podrun_err_parse (buf, err) < 0)
+    return podrun_fail (err, EPROTO, "sync", "read", NULL);
+  return -1;
+}
+
 int
 podrun_exec_main (int argc, char **argv)
 {
@@ -780,10 +817,14 @@ podrun_exec_main (int argc, char **argv)
       }
   }
   /* sync 4. (helper) */
-  if (podrun_sync_wait (sync_rd, &err) < 0)
+  if (await_exec (sync_rd, &err) < 0)
     {
+      /* Nothing of a command that failed (or whose failure another process faked) runs on.  */
       if (child > 0)
-        waitpid (child, NULL, 0);
+        {
+          kill (child, SIGKILL);
+          waitpid (child, NULL, 0);
+        }
       return die (&err);
     }
   if (child < 0)

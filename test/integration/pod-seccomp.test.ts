@@ -53,7 +53,7 @@ describe('pod seccomp and no_new_privs (integration)', function () {
   });
 
   after(() => {
-    deletePodsAndCheckLeaks(s, ['sc', 'inherit', 'keep'], ['no-setgroups', 'missing', 'escape', 'broken', 'pod-missing', 'fake-setuid', 'kill-setsid', 'kill-clone']);
+    deletePodsAndCheckLeaks(s, ['sc', 'inherit', 'keep'], ['no-setgroups', 'missing', 'escape', 'broken', 'pod-missing', 'fake-setuid', 'kill-setsid', 'kill-clone', 'kill-write']);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -203,10 +203,12 @@ describe('pod seccomp and no_new_privs (integration)', function () {
     }
   });
 
-  it('in a shared PID namespace, a Localhost profile killing what podrun calls after the filter (setsid, clone) fails the container at that step, with a hint, and nothing of it runs', () => {
+  it('in a shared PID namespace, a Localhost profile killing what podrun calls after the filter (setsid, clone, write) fails the container at that step, with a hint, and nothing of it runs', () => {
     for (const [name, call] of [
       ['kill-setsid', 'setsid'],
       ['kill-clone', 'clone'],
+      // the setup process killed at its `pid N` (review 12: the monitor waited for ever)
+      ['kill-write', 'write'],
     ] as const) {
       writeFileSync(join(profiles(), `${name}.json`), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [call], action: 'SCMP_ACT_KILL' }] }));
       const a = apply(name, { shareProcessNamespace: true, containers: [{ name: 'c', command: ['sleep', '3600'], securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: `${name}.json` } } }] });
