@@ -388,7 +388,7 @@ apply_supervision_directive (struct podrun_container *c, const char *d, char **a
       if (strcmp (a[1], "File") != 0 && strcmp (a[1], "FallbackToLogsOnError") != 0)
         return invalid (err, d, a[1]);
       c->termination_path = a[0];
-      c->termination_fallback = a[1][0] == 'F' && a[1][1] == 'a';
+      c->termination_fallback = strcmp (a[1], "FallbackToLogsOnError") == 0;
     }
   else if (strcmp (d, "probe") == 0)
     {
