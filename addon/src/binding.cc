@@ -36,6 +36,8 @@ static char *helper_env[] = {const_cast<char *>("PATH=/usr/local/sbin:/usr/local
 namespace podrun {
 // addon/src/seccomp_bpf.cc
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
+// addon/src/supervise_binding.cc (tests only)
+Napi::Value SuperviseRun(const Napi::CallbackInfo &info);
 }  // namespace podrun
 
 namespace {
@@ -493,6 +495,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("spawnDetached", Napi::Function::New(env, SpawnDetached));
   exports.Set("compileSeccomp", Napi::Function::New(env, podrun::CompileSeccomp));
+  exports.Set("superviseRun", Napi::Function::New(env, podrun::SuperviseRun));
   return exports;
 }
 

@@ -242,13 +242,298 @@ static const struct directive
   { "cgroup", 1, 1 },
   { "pauseseccomp", 1, 0 },
   { "apparmor", 1, 1 },
+  /* Supervision (protocol 8): the pod's, then each container's.  */
+  { "restartpolicy", 1, 0 },
+  { "grace", 1, 0 },
+  { "mingrace", 1, 0 },
+  { "backoff", 3, 0 },
+  { "kind", 1, 1 },
+  { "restart", 1, 1 },
+  { "stopsignal", 1, 1 },
+  { "termination", 2, 1 },
+  { "probe", 7, 1 },
+  { "execarg", 2, 1 },
+  { "httpget", 5, 1 },
+  { "httpheader", 3, 1 },
+  { "tcpsocket", 3, 1 },
+  { "grpc", 4, 1 },
+  { "sleep", 2, 1 },
 };
+
+/* The longest duration a supervision directive carries: 2^53 ms, what the plan's numbers hold.  */
+#define SV_MAX_MS (1ULL << 53)
+
+static const char *const policies[] = { "Always", "OnFailure", "Never" };
+static const char *const kinds[] = { "init", "sidecar", "app" };
+/* Handler owners, by podrun_handler index: the probes (enum sv_probe_kind), then the hooks.  */
+static const char *const owners[] = { "startup", "liveness", "readiness", "postStart", "preStop" };
+
+static int
+lookup (const char *const *table, size_t n, const char *s)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (strcmp (table[i], s) == 0)
+      return (int) i;
+  return -1;
+}
+
+#define LOOKUP(table, s) lookup (table, sizeof table / sizeof table[0], s)
+
+static int
+parse_ms (const char *s, sv_ms *out)
+{
+  unsigned long long v;
+  if (podrun_parse_ull (s, SV_MAX_MS, &v) < 0)
+    return -1;
+  *out = (sv_ms) v;
+  return 0;
+}
+
+/* A host the monitor connects to: an IPv4 or IPv6 address or a host name, nothing that could end a
+   request line.  */
+static int
+valid_host (const char *s)
+{
+  size_t n = strlen (s), i;
+  if (n == 0 || n > 253)
+    return 0;
+  for (i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'
+          || s[i] == '.' || s[i] == ':'))
+      return 0;
+  return 1;
+}
+
+/* A printable value on one line (a header value may hold tabs); SPACE: spaces allowed.  */
+static int
+valid_line (const char *s, int tab, int space)
+{
+  for (; *s; s++)
+    if (((unsigned char) *s < 0x20 && !(tab && *s == '\t')) || *s == 0x7f || (!space && *s == ' '))
+      return 0;
+  return 1;
+}
+
+static int
+valid_header_name (const char *s)
+{
+  if (!*s)
+    return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-'))
+      return 0;
+  return 1;
+}
+
+static int
+parse_port (const char *s, unsigned *out)
+{
+  unsigned long long v;
+  if (podrun_parse_ull (s, 65535, &v) < 0 || v == 0)
+    return -1;
+  *out = (unsigned) v;
+  return 0;
+}
+
+/* The handler of OWNER for a directive of TYPE: a probe's only after its `probe`, one type per
+   owner; NULL when the directive does not fit.  */
+static struct podrun_handler *
+handler_for (struct podrun_container *c, const char *owner, enum podrun_handler_type type)
+{
+  int o = LOOKUP (owners, owner);
+  struct podrun_handler *h;
+  if (o < 0 || (o < SV_N_PROBES && !c->sv.probes[o].present))
+    return NULL;
+  /* Probes have no sleep, hooks no grpc (Kubernetes' ProbeHandler and LifecycleHandler).  */
+  if ((type == PODRUN_HANDLER_SLEEP && o < SV_N_PROBES) || (type == PODRUN_HANDLER_GRPC && o >= SV_N_PROBES))
+    return NULL;
+  h = &c->handlers[o];
+  if (h->type != PODRUN_HANDLER_NONE && !(h->type == type && type == PODRUN_HANDLER_EXEC))
+    return NULL;
+  h->type = type;
+  return h;
+}
+
+static int
+apply_supervision_directive (struct podrun_container *c, const char *d, char **a, podrun_err_t *err)
+{
+  struct podrun_handler *h;
+  unsigned long long v;
+  int i;
+  if (strcmp (d, "kind") == 0)
+    {
+      if ((i = LOOKUP (kinds, a[0])) < 0 || c->have_kind)
+        return invalid (err, d, a[0]);
+      c->sv.kind = (enum sv_kind) i;
+      c->have_kind = 1;
+    }
+  else if (strcmp (d, "restart") == 0)
+    {
+      if ((i = LOOKUP (policies, a[0])) < 0 || c->have_restart)
+        return invalid (err, d, a[0]);
+      c->sv.restart = (enum sv_policy) i;
+      c->have_restart = 1;
+    }
+  else if (strcmp (d, "stopsignal") == 0)
+    {
+      if (podrun_parse_ull (a[0], 64, &v) < 0 || v == 0 || c->sv.stop_signal)
+        return invalid (err, d, a[0]);
+      c->sv.stop_signal = (int) v;
+    }
+  else if (strcmp (d, "termination") == 0)
+    {
+      if (!valid_dest (a[0]) || c->termination_path)
+        return invalid (err, d, a[0]);
+      if (strcmp (a[1], "File") != 0 && strcmp (a[1], "FallbackToLogsOnError") != 0)
+        return invalid (err, d, a[1]);
+      c->termination_path = a[0];
+      c->termination_fallback = strcmp (a[1], "FallbackToLogsOnError") == 0;
+    }
+  else if (strcmp (d, "probe") == 0)
+    {
+      /* KIND DELAY PERIOD TIMEOUT SUCCESS FAILURE GRACE (ms; thresholds counts; GRACE `-`: the pod's).
+         What the numbers may be is sv_init's to say.  */
+      struct sv_probe_config *p;
+      unsigned long long success, failure;
+      if ((i = LOOKUP (owners, a[0])) < 0 || i >= SV_N_PROBES || c->sv.probes[i].present)
+        return invalid (err, d, a[0]);
+      p = &c->sv.probes[i];
+      if (parse_ms (a[1], &p->delay) < 0 || parse_ms (a[2], &p->period) < 0 || parse_ms (a[3], &p->timeout) < 0)
+        return invalid (err, d, a[0]);
+      if (podrun_parse_ull (a[4], 0x7fffffff, &success) < 0 || podrun_parse_ull (a[5], 0x7fffffff, &failure) < 0)
+        return invalid (err, d, a[0]);
+      p->success = (int) success;
+      p->failure = (int) failure;
+      if (strcmp (a[6], "-") == 0)
+        p->grace = SV_NEVER;
+      else if (parse_ms (a[6], &p->grace) < 0)
+        return invalid (err, d, a[6]);
+      p->present = 1;
+    }
+  else if (strcmp (d, "execarg") == 0)
+    {
+      if ((h = handler_for (c, a[0], PODRUN_HANDLER_EXEC)) == NULL)
+        return invalid (err, d, a[0]);
+      if ((h->n_argv == 0 && a[1][0] == '\0') || strlen (a[1]) > 131071)
+        return invalid (err, d, a[1]);
+      if (grow ((void **) &h->argv, h->n_argv, sizeof *h->argv) < 0)
+        return podrun_fail (err, errno, "validate", "realloc", NULL);
+      h->argv[h->n_argv++] = a[1];
+    }
+  else if (strcmp (d, "httpget") == 0)
+    {
+      /* OWNER SCHEME HOST PORT PATH */
+      if ((h = handler_for (c, a[0], PODRUN_HANDLER_HTTP_GET)) == NULL)
+        return invalid (err, d, a[0]);
+      if (strcmp (a[1], "HTTP") != 0 && strcmp (a[1], "HTTPS") != 0)
+        return invalid (err, d, a[1]);
+      if (!valid_host (a[2]))
+        return invalid (err, d, a[2]);
+      if (parse_port (a[3], &h->port) < 0)
+        return invalid (err, d, a[3]);
+      if (a[4][0] != '/' || !valid_line (a[4], 0, 0))
+        return invalid (err, d, a[4]);
+      h->https = a[1][4] == 'S';
+      h->host = a[2];
+      h->path = a[4];
+    }
+  else if (strcmp (d, "httpheader") == 0)
+    {
+      int o = LOOKUP (owners, a[0]);
+      if (o < 0 || c->handlers[o].type != PODRUN_HANDLER_HTTP_GET)
+        return invalid (err, d, a[0]);
+      h = &c->handlers[o];
+      if (!valid_header_name (a[1]) || !valid_line (a[2], 1, 1) || h->n_headers >= 256)
+        return invalid (err, d, a[1]);
+      if (grow ((void **) &h->headers, h->n_headers, sizeof *h->headers) < 0)
+        return podrun_fail (err, errno, "validate", "realloc", NULL);
+      h->headers[h->n_headers].name = a[1];
+      h->headers[h->n_headers++].value = a[2];
+    }
+  else if (strcmp (d, "tcpsocket") == 0 || strcmp (d, "grpc") == 0)
+    {
+      /* OWNER HOST PORT [SERVICE] */
+      int grpc = d[0] == 'g';
+      if ((h = handler_for (c, a[0], grpc ? PODRUN_HANDLER_GRPC : PODRUN_HANDLER_TCP_SOCKET)) == NULL)
+        return invalid (err, d, a[0]);
+      if (!valid_host (a[1]))
+        return invalid (err, d, a[1]);
+      if (parse_port (a[2], &h->port) < 0)
+        return invalid (err, d, a[2]);
+      if (grpc && !valid_line (a[3], 0, 1))
+        return invalid (err, d, a[3]);
+      h->host = a[1];
+      h->service = grpc ? a[3] : NULL;
+    }
+  else if (strcmp (d, "sleep") == 0)
+    {
+      if ((h = handler_for (c, a[0], PODRUN_HANDLER_SLEEP)) == NULL)
+        return invalid (err, d, a[0]);
+      if (parse_ms (a[1], &h->sleep) < 0)
+        return invalid (err, d, a[1]);
+    }
+  else
+    return 1;
+  return 0;
+}
+
+/* After the whole file: a pod with supervision directives has all of them, every container its
+   own, and sv_init accepts the config they make (SV_CONTAINERS and MACHINE are built here); a
+   pod without has none.  */
+static int
+check_supervision (struct podrun_pod *pod, const char *file, podrun_err_t *err)
+{
+  size_t i, n = pod->n_containers;
+  const char *why;
+  if (!pod->supervise)
+    {
+      for (i = 0; i < n; i++)
+        {
+          const struct podrun_container *c = &pod->containers[i];
+          int k, any = c->have_kind || c->have_restart || c->sv.stop_signal || c->termination_path;
+          for (k = 0; k < PODRUN_N_HANDLERS; k++)
+            any |= c->handlers[k].type != PODRUN_HANDLER_NONE || (k < SV_N_PROBES && c->sv.probes[k].present);
+          if (any)
+            return invalid (err, "restartpolicy", file);
+        }
+      return pod->have_grace || pod->have_min_grace || pod->have_backoff ? invalid (err, "restartpolicy", file) : 0;
+    }
+  if (!pod->have_grace || !pod->have_min_grace || !pod->have_backoff)
+    return invalid (err, !pod->have_grace ? "grace" : !pod->have_min_grace ? "mingrace" : "backoff", file);
+  if (n == 0)
+    return 0; /* every container was refused before start: nothing to supervise */
+  pod->sv_containers = calloc (n, sizeof *pod->sv_containers);
+  pod->machine = malloc (sv_machine_size (n));
+  if (!pod->sv_containers || !pod->machine)
+    return podrun_fail (err, ENOMEM, "validate", "malloc", NULL);
+  for (i = 0; i < n; i++)
+    {
+      struct podrun_container *c = &pod->containers[i];
+      if (!c->have_kind || !c->have_restart || !c->sv.stop_signal || !c->termination_path)
+        return invalid (err,
+                        !c->have_kind        ? "kind"
+                        : !c->have_restart   ? "restart"
+                        : !c->sv.stop_signal ? "stopsignal"
+                                             : "termination",
+                        c->name);
+      c->sv.post_start = c->handlers[PODRUN_HANDLER_POST_START].type != PODRUN_HANDLER_NONE;
+      c->sv.pre_stop = c->handlers[PODRUN_HANDLER_PRE_STOP].type != PODRUN_HANDLER_NONE;
+      pod->sv_containers[i] = c->sv;
+    }
+  pod->sv.containers = pod->sv_containers;
+  pod->sv.n_containers = n;
+  if (sv_init (pod->machine, &pod->sv, &why) < 0)
+    return invalid (err, "supervise", why);
+  return 0;
+}
 
 static const char *const host_types[] = { "", "any", "Directory", "File", "Socket", "CharDevice", "BlockDevice" };
 
 static int
 check_container (struct podrun_container *c, podrun_err_t *err)
 {
+  int k;
   if (!c->n_lowers)
     return invalid (err, "lower", c->name);
   if (!c->upper || !c->work || !c->rootfs || !c->log || !c->state)
@@ -262,6 +547,17 @@ check_container (struct podrun_container *c, podrun_err_t *err)
     return invalid (err, "devsize", c->name);
   if (!c->have_nonewprivs)
     return invalid (err, "nonewprivs", c->name);
+  /* A probe needs its handler; an httpGet, tcpSocket or grpc one its host (an execarg-less exec
+     cannot be: the first one makes it).  */
+  for (k = 0; k < PODRUN_N_HANDLERS; k++)
+    {
+      const struct podrun_handler *h = &c->handlers[k];
+      if ((k < SV_N_PROBES && c->sv.probes[k].present && h->type == PODRUN_HANDLER_NONE)
+          || ((h->type == PODRUN_HANDLER_HTTP_GET || h->type == PODRUN_HANDLER_TCP_SOCKET
+               || h->type == PODRUN_HANDLER_GRPC)
+              && !h->host))
+        return invalid (err, k < SV_N_PROBES ? "probe" : "handler", owners[k]);
+    }
   if (!c->cwd)
     c->cwd = "/";
   return 0;
@@ -333,6 +629,30 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
       if (!valid_abs_path (a[0]) || *n >= 256 || grow ((void **) arr, *n, sizeof **arr) < 0)
         return invalid (err, d, a[0]);
       (*arr)[(*n)++] = a[0];
+    }
+  else if (strcmp (d, "restartpolicy") == 0)
+    {
+      int i = LOOKUP (policies, a[0]);
+      if (i < 0 || pod->supervise)
+        return invalid (err, d, a[0]);
+      pod->sv.restart = (enum sv_policy) i;
+      pod->supervise = 1;
+    }
+  else if (strcmp (d, "grace") == 0 || strcmp (d, "mingrace") == 0)
+    {
+      int min = d[0] == 'm';
+      if ((min ? pod->have_min_grace : pod->have_grace)
+          || parse_ms (a[0], min ? &pod->sv.min_grace : &pod->sv.grace) < 0)
+        return invalid (err, d, a[0]);
+      *(min ? &pod->have_min_grace : &pod->have_grace) = 1;
+    }
+  else if (strcmp (d, "backoff") == 0)
+    {
+      /* INITIAL MAX RESET, ms */
+      if (pod->have_backoff || parse_ms (a[0], &pod->sv.backoff_initial) < 0
+          || parse_ms (a[1], &pod->sv.backoff_max) < 0 || parse_ms (a[2], &pod->sv.backoff_reset) < 0)
+        return invalid (err, d, a[0]);
+      pod->have_backoff = 1;
     }
   else if (strcmp (d, "sysctl") == 0)
     {
@@ -606,7 +926,8 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
           args[k] = next_string (&cur);
           if (args[k] == NULL)
             return invalid (err, dir->name, file);
-          if (strlen (args[k]) > MAX_VALUE && strcmp (d, "env") != 0 && strcmp (d, "arg") != 0)
+          if (strlen (args[k]) > MAX_VALUE && strcmp (d, "env") != 0 && strcmp (d, "arg") != 0
+              && strcmp (d, "execarg") != 0)
             return invalid (err, dir->name, "(value longer than 4095 bytes)");
         }
       if (dir->in_container != (c != NULL) && strcmp (d, "container") != 0)
@@ -632,7 +953,8 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
         }
       else if (c)
         {
-          if (apply_container_directive (c, d, args, err) < 0)
+          int r = apply_supervision_directive (c, d, args, err);
+          if (r < 0 || (r > 0 && apply_container_directive (c, d, args, err) < 0))
             return -1;
         }
       else if (apply_pod_directive (pod, d, args, err) < 0)
@@ -650,6 +972,8 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
       && (pod->net != PODRUN_NS_POD || pod->ipc != PODRUN_NS_POD || pod->uts != PODRUN_NS_POD
           || pod->pid == PODRUN_NS_HOST))
     return invalid (err, "userns", "(a host namespace with a user namespace)");
+  if (check_supervision (pod, file, err) < 0)
+    return -1;
   if (!pod->hostname)
     pod->hostname = pod->key;
   return 0;
@@ -745,6 +1069,81 @@ format_caps (uint64_t caps, char *out, size_t cap)
       }
 }
 
+static void
+fmt_ms (char *out, sv_ms v)
+{
+  if (v == SV_NEVER)
+    {
+      out[0] = '-';
+      out[1] = '\0';
+    }
+  else
+    podrun_fmt_ulong (out, (unsigned long long) v);
+}
+
+static void
+dump_handler (struct dump *d, const char *owner, const struct podrun_handler *h)
+{
+  char a[32];
+  size_t i;
+  switch (h->type)
+    {
+    case PODRUN_HANDLER_EXEC:
+      for (i = 0; i < h->n_argv; i++)
+        DUMP (d, "execarg", owner, h->argv[i]);
+      break;
+    case PODRUN_HANDLER_HTTP_GET:
+      podrun_fmt_ulong (a, h->port);
+      DUMP (d, "httpget", owner, h->https ? "HTTPS" : "HTTP", h->host, a, h->path);
+      for (i = 0; i < h->n_headers; i++)
+        DUMP (d, "httpheader", owner, h->headers[i].name, h->headers[i].value);
+      break;
+    case PODRUN_HANDLER_TCP_SOCKET:
+      podrun_fmt_ulong (a, h->port);
+      DUMP (d, "tcpsocket", owner, h->host, a);
+      break;
+    case PODRUN_HANDLER_GRPC:
+      podrun_fmt_ulong (a, h->port);
+      DUMP (d, "grpc", owner, h->host, a, h->service);
+      break;
+    case PODRUN_HANDLER_SLEEP:
+      fmt_ms (a, h->sleep);
+      DUMP (d, "sleep", owner, a);
+      break;
+    case PODRUN_HANDLER_NONE:
+      break;
+    }
+}
+
+/* A container's supervision directives, in the encoder's order.  */
+static void
+dump_supervision (struct dump *d, const struct podrun_container *c)
+{
+  char n[6][32];
+  int k;
+  DUMP (d, "kind", kinds[c->sv.kind]);
+  DUMP (d, "restart", policies[c->sv.restart]);
+  podrun_fmt_ulong (n[0], (unsigned long long) c->sv.stop_signal);
+  DUMP (d, "stopsignal", n[0]);
+  DUMP (d, "termination", c->termination_path, c->termination_fallback ? "FallbackToLogsOnError" : "File");
+  for (k = 0; k < SV_N_PROBES; k++)
+    {
+      const struct sv_probe_config *p = &c->sv.probes[k];
+      if (!p->present)
+        continue;
+      fmt_ms (n[0], p->delay);
+      fmt_ms (n[1], p->period);
+      fmt_ms (n[2], p->timeout);
+      podrun_fmt_ulong (n[3], (unsigned long long) p->success);
+      podrun_fmt_ulong (n[4], (unsigned long long) p->failure);
+      fmt_ms (n[5], p->grace);
+      DUMP (d, "probe", owners[k], n[0], n[1], n[2], n[3], n[4], n[5]);
+      dump_handler (d, owners[k], &c->handlers[k]);
+    }
+  for (k = SV_N_PROBES; k < PODRUN_N_HANDLERS; k++)
+    dump_handler (d, owners[k], &c->handlers[k]);
+}
+
 void
 podrun_launch_dump (const struct podrun_pod *pod, int fd)
 {
@@ -785,6 +1184,19 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
   for (i = 0; i < pod->n_sysctls; i++)
     DUMP (d, "sysctl", pod->sysctls[i].name, pod->sysctls[i].value);
   DUMP (d, "pauseseccomp", pod->pause_seccomp);
+  if (pod->supervise)
+    {
+      char c1[32], c2[32];
+      DUMP (d, "restartpolicy", policies[pod->sv.restart]);
+      fmt_ms (a, pod->sv.grace);
+      DUMP (d, "grace", a);
+      fmt_ms (a, pod->sv.min_grace);
+      DUMP (d, "mingrace", a);
+      fmt_ms (a, pod->sv.backoff_initial);
+      fmt_ms (c1, pod->sv.backoff_max);
+      fmt_ms (c2, pod->sv.backoff_reset);
+      DUMP (d, "backoff", a, c1, c2);
+    }
   for (i = 0; i < pod->n_containers; i++)
     {
       const struct podrun_container *c = &pod->containers[i];
@@ -851,6 +1263,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
         DUMP (d, "seccomp", c->seccomp);
       if (c->apparmor)
         DUMP (d, "apparmor", c->apparmor);
+      if (pod->supervise)
+        dump_supervision (d, c);
       dump_line (d, "end", NULL, 0);
     }
   dump_flush (d);

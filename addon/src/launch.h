@@ -3,7 +3,9 @@
 #ifndef PODRUN_LAUNCH_H
 #define PODRUN_LAUNCH_H
 
-#include "util.h"
+#include "util.h" /* first: it defines _GNU_SOURCE */
+
+#include "supervise.h"
 
 #include <linux/filter.h>
 #include <sys/types.h>
@@ -70,6 +72,46 @@ enum podrun_ctr_status
   PODRUN_CTR_START_ERROR
 };
 
+/* What a probe or a lifecycle hook does (docs/supervision.md): the plan's handler, as data the
+   monitor runs.  */
+enum podrun_handler_type
+{
+  PODRUN_HANDLER_NONE = 0,
+  PODRUN_HANDLER_EXEC,
+  PODRUN_HANDLER_HTTP_GET,
+  PODRUN_HANDLER_TCP_SOCKET,
+  PODRUN_HANDLER_GRPC,
+  PODRUN_HANDLER_SLEEP
+};
+
+struct podrun_http_header
+{
+  const char *name, *value;
+};
+
+struct podrun_handler
+{
+  enum podrun_handler_type type;
+  char **argv; /* exec: NULL-terminated */
+  size_t n_argv;
+  int https;        /* httpGet: scheme HTTPS */
+  const char *host; /* httpGet, tcpSocket, grpc: an address or a name (the plan's: the pod IP by default) */
+  unsigned port;    /* httpGet, tcpSocket, grpc: 1..65535, named ports resolved */
+  const char *path; /* httpGet: the request target, from `/` */
+  struct podrun_http_header *headers;
+  size_t n_headers;
+  const char *service; /* grpc: the health service ("" the server's) */
+  sv_ms sleep;         /* sleep */
+};
+
+/* Whose handler: the three probes (enum sv_probe_kind), then the two hooks.  */
+enum
+{
+  PODRUN_HANDLER_POST_START = SV_N_PROBES,
+  PODRUN_HANDLER_PRE_STOP,
+  PODRUN_N_HANDLERS
+};
+
 /* Image layers a container may stack (plus the init layer: `lower` directives).  */
 #define PODRUN_MAX_LOWERS 500
 
@@ -107,6 +149,14 @@ struct podrun_container
   const char *apparmor; /* the AppArmor profile the process execs into; NULL: unconfined */
   const char **cgroups; /* cgroup dirs the child joins first (cgroup.procs), one per hierarchy */
   size_t n_cgroups;
+  /* Supervision (docs/supervision.md; the monitor does not act on it yet): the state machine's
+     config for this container, the probes' and hooks' handlers (by podrun_handler index; a probe
+     or hook is there when its handler's type is not NONE), the termination message file.  */
+  struct sv_container_config sv;
+  int have_kind, have_restart;
+  struct podrun_handler handlers[PODRUN_N_HANDLERS];
+  const char *termination_path; /* inside the container */
+  int termination_fallback;     /* FallbackToLogsOnError */
 
   /* Runtime, owned by the monitor.  */
   enum podrun_ctr_status status;
@@ -153,6 +203,13 @@ struct podrun_pod
   struct sock_fprog pause_prog;
   struct podrun_container *containers;
   size_t n_containers;
+  /* Supervision: SUPERVISE is set when the file has the pod's supervision directives; then SV is
+     the config (its containers the array SV_CONTAINERS, in container order) and MACHINE the
+     state machine sv_init accepted it into (NULL for a pod with no container to start).  */
+  int supervise, have_grace, have_min_grace, have_backoff;
+  struct sv_config sv;
+  struct sv_container_config *sv_containers;
+  struct sv_machine *machine;
 };
 
 /* Parses and validates FILE.  On failure ERR holds step "validate", the directive as syscall and

@@ -60,13 +60,14 @@ export function appArmorAnnotation(annotations: unknown, name: string): { key: s
  * The profile container `index` runs under as the manifest says it (before host defaults):
  * its field, else its annotation, else the pod's field; undefined when none names one.
  */
-export function effectiveAppArmor(pod: unknown, index: number): EffectiveAppArmor | undefined {
+export function effectiveAppArmor(pod: unknown, index: number, list: 'containers' | 'initContainers' = 'containers'): EffectiveAppArmor | undefined {
   const spec = isObj(pod) && isObj(pod.spec) ? pod.spec : {};
   const meta = isObj(pod) && isObj(pod.metadata) ? pod.metadata : {};
-  const c = Array.isArray(spec.containers) ? spec.containers[index] : undefined;
+  const items = spec[list];
+  const c = Array.isArray(items) ? items[index] : undefined;
   if (!isObj(c)) return undefined;
   const own = fieldProfile(c.securityContext);
-  if (own) return { profile: own, from: 'container', path: ['spec', 'containers', index, 'securityContext', 'appArmorProfile'] };
+  if (own) return { profile: own, from: 'container', path: ['spec', list, index, 'securityContext', 'appArmorProfile'] };
   const ann = typeof c.name === 'string' ? appArmorAnnotation(meta.annotations, c.name) : undefined;
   const fromAnn = ann && annotationProfile(ann.value);
   if (ann && fromAnn) return { profile: fromAnn, from: 'annotation', path: ['metadata', 'annotations', ann.key] };
@@ -80,17 +81,21 @@ export function effectiveAppArmor(pod: unknown, index: number): EffectiveAppArmo
  * annotation gets the annotation's profile as its field, unless that is the pod's profile already
  * (what `get -o yaml` shows). Returns the same object when nothing changes.
  */
-export function specWithAnnotationFields<S extends { containers: { name: string; securityContext?: object }[]; securityContext?: object }>(spec: S, annotations: Record<string, string> | undefined): S {
+type Named = { name: string; securityContext?: object };
+
+export function specWithAnnotationFields<S extends { containers: Named[]; initContainers?: Named[]; securityContext?: object }>(spec: S, annotations: Record<string, string> | undefined): S {
   if (!annotations) return spec;
   const podLevel = fieldProfile(spec.securityContext);
   let changed = false;
-  const containers = spec.containers.map((c) => {
+  const withField = <C extends Named>(c: C): C => {
     if (fieldProfile(c.securityContext)) return c;
     const ann = appArmorAnnotation(annotations, c.name);
     const p = ann && annotationProfile(ann.value);
     if (!p || (podLevel && podLevel.type === p.type && podLevel.localhostProfile === p.localhostProfile)) return c;
     changed = true;
     return { ...c, securityContext: { ...(c.securityContext ?? {}), appArmorProfile: p } };
-  });
-  return changed ? { ...spec, containers } : spec;
+  };
+  const containers = spec.containers.map(withField);
+  const initContainers = spec.initContainers?.map(withField);
+  return changed ? { ...spec, containers, ...(initContainers ? { initContainers } : {}) } : spec;
 }

@@ -2,6 +2,8 @@
 // scheduling-only fields warn (they have no meaning on one machine), fields that would change
 // what runs are errors, and a name that is not a Kubernetes field at all is an error with a
 // suggestion. `ignored` fields are what `kubectl get -o yaml` adds (uid, status, ...).
+// initContainers, the probes and lifecycle are refused here only while the SUPERVISION switch is
+// off (manifest/supervision.ts): with it on they are fields of the schema, which comes first.
 
 export interface UnsupportedField {
   hint?: string;
@@ -78,7 +80,11 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       envFrom: { hint: 'list the variables under env instead', allow: (v) => Array.isArray(v) && v.length === 0 },
       volumeDevices: { allow: (v) => Array.isArray(v) && v.length === 0 },
       resizePolicy: {},
-      restartPolicy: { hint: 'sidecar containers are not supported; set restartPolicy on the pod spec' },
+      // Kubernetes 1.35+ (ContainerRestartRules, KEP-5307): podrun follows the pod's policy only
+      // (kubelet-rules.md §13.10). With SUPERVISION, an init container's `restartPolicy: Always`
+      // (a sidecar) is a field of InitContainerSchema, so this is only ever a regular container's.
+      restartPolicy: { hint: "podrun restarts a container by the pod's restartPolicy; a container-level restartPolicy (Kubernetes 1.35+) is not supported yet: set restartPolicy on the pod spec" },
+      restartPolicyRules: { hint: "podrun restarts a container by the pod's restartPolicy; restartPolicyRules (Kubernetes 1.35+) are not supported yet: remove them", allow: (v) => Array.isArray(v) && v.length === 0 },
     },
   },
   SecurityContext: {

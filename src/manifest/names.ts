@@ -147,3 +147,18 @@ export function sysctlValue(v: string): Problem | undefined {
   if (v.length > 4096) return { detail: 'sysctl value is longer than 4096 characters', hint: 'a sysctl value is short' };
   return undefined;
 }
+
+const HOST_LABEL = '[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?';
+const HOST_NAME = new RegExp(`^${HOST_LABEL}(\\.${HOST_LABEL})*\\.?$`);
+
+/** A probe's or hook's `host`: an IP address, or a host name (letters, digits, "-" and "."; at most 253). */
+export function hostOrAddress(v: string): boolean {
+  return (require('net') as typeof Net).isIP(v) !== 0 || (v.length <= 253 && HOST_NAME.test(v));
+}
+
+/** An HTTP header name as Kubernetes validates it (IsHTTPHeaderName: `[-A-Za-z0-9]+`). */
+export function httpHeaderName(v: string): Problem | undefined {
+  if (!/^[-A-Za-z0-9]+$/.test(v))
+    return { detail: `header name ${quoted(v)} is not valid`, hint: "a header name is letters, digits and '-', e.g. `X-Probe`" };
+  return undefined;
+}

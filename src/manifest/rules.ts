@@ -9,6 +9,13 @@ import { suggest } from './suggest';
 import { annotationProfile, annotationValue, APPARMOR_ANNOTATION_PREFIX, effectiveAppArmor } from './apparmor';
 import { quoted } from './names';
 import { formatFieldPath } from '../util/errors';
+import { supervisionRules, type RuleContainer as SupervisedContainer } from './supervision';
+
+/** A container as the rules see it: its data, where it is written, what it is. */
+interface RuleContainer extends SupervisedContainer {
+  list: 'containers' | 'initContainers';
+  index: number;
+}
 
 export interface RuleContext {
   err: (path: FieldPath, detail: string, hint?: string) => void;
@@ -18,6 +25,8 @@ export interface RuleContext {
   baseDir: string;
   /** podrun's own state directories. */
   stateDirs: string[];
+  /** The SUPERVISION switch (manifest/supervision.ts): init containers, probes and hooks are fields. */
+  supervision?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -76,13 +85,14 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
 
   seccompProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
   appArmorProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
-  appArmorAnnotationRules(pod, spec, ctx);
+  appArmorAnnotationRules(pod, spec, ruleContainers(spec, ctx), ctx);
   const hostNetwork = spec.hostNetwork === true;
   const containerNames = new Set<string>();
-  for (const [c, i] of objects(spec.containers)) {
-    const at = (...p: FieldPath): FieldPath => ['spec', 'containers', i, ...p];
+  const containers = ruleContainers(spec, ctx);
+  for (const { c, at } of containers) {
     const name = str(c.name);
     if (name !== undefined) {
+      // Unique across containers and init containers (validateInitContainers' allNames).
       if (containerNames.has(name)) ctx.err(at('name'), `duplicate container name "${name}"`, 'give every container a unique name');
       containerNames.add(name);
     }
@@ -147,7 +157,8 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
     }
   }
 
-  securityRules(spec, ctx);
+  securityRules(spec, containers, ctx);
+  if (ctx.supervision) supervisionRules(pod, spec, containers, ctx);
   if (spec.hostPID === true && spec.shareProcessNamespace === true)
     ctx.err(['spec', 'shareProcessNamespace'], 'shareProcessNamespace and hostPID cannot both be true', 'keep one of them');
   if (spec.dnsPolicy === 'None') {
@@ -155,6 +166,17 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
     if (ns.length === 0) ctx.err(['spec', 'dnsConfig'], 'dnsPolicy None needs at least one dnsConfig.nameservers entry', 'add `dnsConfig: {nameservers: [1.1.1.1]}` or use another dnsPolicy');
   }
   if (isObj(spec.dnsConfig)) dnsConfigRules(spec.dnsConfig, ctx);
+}
+
+/**
+ * The containers the rules check, each with where it is written: `spec.containers`, then (with
+ * the SUPERVISION switch; without it the field is refused as a whole) `spec.initContainers`,
+ * which Kubernetes validates as containers too (validateContainerCommon).
+ */
+function ruleContainers(spec: Obj, ctx: RuleContext): RuleContainer[] {
+  const list = (key: 'containers' | 'initContainers', kind: (c: Obj) => RuleContainer['kind']): RuleContainer[] =>
+    objects(spec[key]).map(([c, i]) => ({ c, at: (...p: FieldPath): FieldPath => ['spec', key, i, ...p], kind: kind(c), list: key, index: i }));
+  return [...list('containers', () => 'app'), ...(ctx.supervision ? list('initContainers', (c) => (c.restartPolicy === 'Always' ? 'sidecar' : 'init')) : [])];
 }
 
 /** Kubernetes' limits (validation.go validatePodDNSConfig, from glibc's resolver): 3 servers, 32 search domains of 2048 characters. */
@@ -211,10 +233,10 @@ function appArmorProfileRule(sc: unknown, path: FieldPath, ctx: RuleContext): vo
  * field that applies to the container agree); one in use (no field applies) warns, as the API
  * server does when it copies it into the field.
  */
-function appArmorAnnotationRules(pod: Obj, spec: Obj, ctx: RuleContext): void {
+function appArmorAnnotationRules(pod: Obj, spec: Obj, containers: RuleContainer[], ctx: RuleContext): void {
   const meta = isObj(pod.metadata) ? pod.metadata : {};
   if (!isObj(meta.annotations)) return;
-  const names = objects(spec.containers).map(([c]) => str(c.name));
+  const names = containers.map(({ c }) => str(c.name));
   for (const [key, value] of Object.entries(meta.annotations)) {
     if (!key.startsWith(APPARMOR_ANNOTATION_PREFIX) || typeof value !== 'string') continue;
     const at: FieldPath = ['metadata', 'annotations', key];
@@ -231,7 +253,7 @@ function appArmorAnnotationRules(pod: Obj, spec: Obj, ctx: RuleContext): void {
       continue;
     }
     // The field that applies to the container (its own, else the pod's) must say the same.
-    const eff = effectiveAppArmor({ metadata: {}, spec }, index);
+    const eff = effectiveAppArmor({ metadata: {}, spec }, containers[index].index, containers[index].list);
     if (eff && (eff.profile.type !== p.type || (p.type === 'Localhost' && eff.profile.localhostProfile !== p.localhostProfile)))
       ctx.err(
         at,
@@ -294,7 +316,7 @@ export const SAFE_SYSCTLS = [
   'net.ipv4.tcp_wmem',
 ];
 
-function securityRules(spec: Obj, ctx: RuleContext): void {
+function securityRules(spec: Obj, containers: RuleContainer[], ctx: RuleContext): void {
   const psc = isObj(spec.securityContext) ? spec.securityContext : {};
   const seen = new Set<string>();
   for (const [x, i] of objects(psc.sysctls)) {
@@ -312,12 +334,12 @@ function securityRules(spec: Obj, ctx: RuleContext): void {
     else if (name.startsWith('kernel.shm') && spec.hostIPC === true)
       ctx.err(at, `sysctl "${raw}" would change the host's IPC namespace (hostIPC: true)`, 'remove the sysctl or hostIPC');
   }
-  for (const [c, i] of objects(spec.containers)) {
+  for (const { c, at } of containers) {
     const sc = isObj(c.securityContext) ? c.securityContext : {};
     if (sc.procMount === 'Unmasked' && spec.hostUsers !== false)
-      ctx.err(['spec', 'containers', i, 'securityContext', 'procMount'], 'procMount Unmasked needs `hostUsers: false`', 'an unmasked /proc is only given to a pod in its own user namespace, as Kubernetes requires');
+      ctx.err(at('securityContext', 'procMount'), 'procMount Unmasked needs `hostUsers: false`', 'an unmasked /proc is only given to a pod in its own user namespace, as Kubernetes requires');
   }
-  if (spec.hostUsers === false) userNamespaceRules(spec, psc, ctx);
+  if (spec.hostUsers === false) userNamespaceRules(spec, psc, containers, ctx);
 }
 
 /** How many ids a pod's user namespace maps (Kubernetes' 65536): container ids 0..65535. */
@@ -328,7 +350,7 @@ export const USERNS_IDS_PER_POD = 65536;
  * and IPC namespaces), ids outside the 65536 the pod's user namespace maps, and what podrun cannot
  * give inside one (privileged: the host's devices and every capability over the host).
  */
-function userNamespaceRules(spec: Obj, psc: Obj, ctx: RuleContext): void {
+function userNamespaceRules(spec: Obj, psc: Obj, containers: RuleContainer[], ctx: RuleContext): void {
   const why = 'when `hostUsers` is false';
   for (const f of ['hostNetwork', 'hostPID', 'hostIPC'])
     if (spec[f] === true) ctx.err(['spec', f], `${f} is forbidden ${why}`, `a pod in its own user namespace cannot share the host's ${f.slice(4)} namespace (Kubernetes forbids it too); remove ${f} or hostUsers`);
@@ -341,10 +363,10 @@ function userNamespaceRules(spec: Obj, psc: Obj, ctx: RuleContext): void {
     if (Array.isArray(sc.supplementalGroups)) sc.supplementalGroups.forEach((g, j) => idRule(g, [...at, 'supplementalGroups', j]));
   };
   ids(psc, ['spec', 'securityContext']);
-  for (const [c, i] of objects(spec.containers)) {
+  for (const { c, at } of containers) {
     const sc = isObj(c.securityContext) ? c.securityContext : {};
-    ids(sc, ['spec', 'containers', i, 'securityContext']);
+    ids(sc, at('securityContext'));
     if (sc.privileged === true)
-      ctx.err(['spec', 'containers', i, 'securityContext', 'privileged'], `privileged is not supported by podrun ${why}`, "a privileged container gets the host's devices and every capability over the host, which a user namespace takes away; remove privileged, or add the capabilities it needs (they apply inside the pod's user namespace)");
+      ctx.err(at('securityContext', 'privileged'), `privileged is not supported by podrun ${why}`, "a privileged container gets the host's devices and every capability over the host, which a user namespace takes away; remove privileged, or add the capabilities it needs (they apply inside the pod's user namespace)");
   }
 }

@@ -6,6 +6,8 @@ import * as names from './names';
 import { quoted } from './names';
 import { parseQuantity } from './quantity';
 import { capabilityName } from '../util/capabilities';
+import { suggest } from './suggest';
+import { LINUX_SIGNALS, stopSignalNumber } from './signals';
 
 type Check = (v: string) => names.Problem | undefined;
 
@@ -145,32 +147,189 @@ const SecurityContextSchema = z
 
 const stringList = z.array(str(names.noNul));
 
-export const ContainerSchema = z
+// ---- Probes and lifecycle hooks (docs/supervision.md), run only with the SUPERVISION switch ----
+
+const issue = (ctx: z.RefinementCtx, message: string, hint: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { hint } });
+
+/** An int32 seconds or threshold field: 0 is Kubernetes' "unset" (defaulted by the plan), negative is refused. */
+const int32NonNegative = (hint: string) =>
+  z.number().superRefine((v, ctx) => {
+    if (!Number.isInteger(v)) issue(ctx, `${v} is not a whole number`, hint);
+    else if (v < 0) issue(ctx, 'must be greater than or equal to 0', hint);
+    else if (v > 2 ** 31 - 1) issue(ctx, `${v} is out of range 0..2147483647 (int32)`, hint);
+  });
+
+/** A whole number that fits Kubernetes' int64 (what is allowed of it is a rule: rules in supervision.ts). */
+const int64 = (hint: string) =>
+  z.number().superRefine((v, ctx) => {
+    if (!Number.isInteger(v)) issue(ctx, `${v} is not a whole number`, hint);
+    else if (v < -(2 ** 63) || v > 2 ** 63) issue(ctx, `${v} is out of range (int64)`, hint);
+  });
+
+const PORT_HINT = "give the port by number or by the name of one of the container's ports, e.g. `port: 8080` or `port: http`";
+
+/** Kubernetes' IntOrString port: a number 1..65535 or an IANA port name (ValidatePortNumOrName). */
+const portNumberOrName = z
+  .any()
+  .superRefine((v, ctx) => {
+    if (v === undefined) issue(ctx, 'Required', PORT_HINT);
+    else if (typeof v === 'number') {
+      if (!Number.isInteger(v) || v < 1 || v > 65535) issue(ctx, `${v} is out of range 1..65535`, 'ports are 1..65535');
+    } else if (typeof v === 'string') {
+      if (/^[0-9]+$/.test(v)) issue(ctx, `port ${quoted(v)} is a string, and a port name needs a letter`, 'write the number without quotes, e.g. `port: 8080`');
+      else {
+        const p = names.portName(v);
+        if (p) issue(ctx, p.detail, p.hint ?? PORT_HINT);
+      }
+    } else issue(ctx, `expected a port number or name, got ${v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`}`, PORT_HINT);
+  })
+  .transform((v) => v as number | string);
+
+/** What podrun will write into a request or dial: a name or an address, never a second line. */
+const host = str((v) =>
+  names.hostOrAddress(v) ? undefined : { detail: `host ${quoted(v)} is not an IP address or a host name`, hint: "write an IP address such as 127.0.0.1, or leave host out: it defaults to the pod's IP" },
+);
+
+const ExecActionSchema = z.object({ command: z.array(str(names.noNul)).min(1, 'must not be empty') }).describe('ExecAction');
+
+const HTTPHeaderSchema = z
   .object({
-    name: str((v) => names.dns1123Label(v, 'container name')),
-    image: str((v) =>
-      v.trim() === ''
-        ? { detail: 'image must not be empty', hint: 'every container needs an image, e.g. `image: docker.io/library/busybox:1.36`' }
-        : names.hasWhitespace(v)
-          ? { detail: `image ${quoted(v)} contains whitespace`, hint: 'an image reference has no spaces, e.g. `docker.io/library/busybox:1.36`' }
-          : undefined,
-    ),
-    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
-    command: stringList.optional(),
-    args: stringList.optional(),
-    env: z.array(EnvVarSchema).optional(),
-    workingDir: str(names.cleanAbsolutePath).optional(),
-    volumeMounts: z.array(VolumeMountSchema).optional(),
-    ports: z.array(ContainerPortSchema).optional(),
-    stdin: z.boolean().optional(),
-    stdinOnce: z.boolean().optional(),
-    tty: z.boolean().optional(),
-    securityContext: SecurityContextSchema.optional(),
-    terminationMessagePath: str(names.cleanAbsolutePath).default('/dev/termination-log'),
-    terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).default('File'),
+    name: str(names.httpHeaderName),
+    value: str((v) =>
+      /[\x00-\x08\x0a-\x1f\x7f]/.test(v) ? { detail: `header value ${quoted(v)} contains a control character`, hint: 'write the value on one line: a newline would end the header (an HTTP client refuses it)' } : undefined,
+    ).default(''),
+  })
+  .describe('HTTPHeader');
+
+const HTTPGetActionSchema = z
+  .object({
+    // Kubernetes' default "/" (SetDefaults_HTTPGetAction), also for an empty path.
+    path: str((v) =>
+      /[\s\x00-\x1f\x7f]/.test(v) ? { detail: `path ${quoted(v)} contains whitespace or a control character`, hint: 'percent-encode it, e.g. `/health%20check`' } : undefined,
+    )
+      .optional()
+      .transform((v) => (v ? v : '/')),
+    port: portNumberOrName,
+    host: host.optional(),
+    scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP'),
+    httpHeaders: z.array(HTTPHeaderSchema).optional(),
+  })
+  .describe('HTTPGetAction');
+
+const TCPSocketActionSchema = z.object({ port: portNumberOrName, host: host.optional() }).describe('TCPSocketAction');
+
+const GRPCActionSchema = z
+  .object({
+    port: int(1, 65535, 'the gRPC port is a number 1..65535 (a name is not allowed here)'),
+    service: str((v) => (/[\x00-\x1f\x7f]/.test(v) ? { detail: `service ${quoted(v)} contains a control character`, hint: 'name the service as the server registers it, e.g. `grpc.health.v1.Health`, or leave it out' } : undefined)).default(''),
+  })
+  .describe('GRPCAction');
+
+const SleepActionSchema = z.object({ seconds: int64('a sleep is a whole number of seconds, e.g. `seconds: 5`') }).describe('SleepAction');
+
+const PROBE_SECONDS_HINT = 'a whole number of seconds, e.g. 10 (0 means the default)';
+const THRESHOLD_HINT = 'a whole number of consecutive results, e.g. 3 (0 means the default)';
+
+const ProbeSchema = z
+  .object({
+    exec: ExecActionSchema.optional(),
+    httpGet: HTTPGetActionSchema.optional(),
+    tcpSocket: TCPSocketActionSchema.optional(),
+    grpc: GRPCActionSchema.optional(),
+    initialDelaySeconds: int32NonNegative('a whole number of seconds, e.g. 5').optional(),
+    timeoutSeconds: int32NonNegative(PROBE_SECONDS_HINT).optional(),
+    periodSeconds: int32NonNegative(PROBE_SECONDS_HINT).optional(),
+    successThreshold: int32NonNegative(THRESHOLD_HINT).optional(),
+    failureThreshold: int32NonNegative(THRESHOLD_HINT).optional(),
+    terminationGracePeriodSeconds: int64('a grace period is a whole number of seconds above 0, e.g. 10').optional(),
+  })
+  .describe('Probe');
+
+const LifecycleHandlerSchema = z
+  .object({
+    exec: ExecActionSchema.optional(),
+    httpGet: HTTPGetActionSchema.optional(),
+    tcpSocket: TCPSocketActionSchema.optional(),
+    sleep: SleepActionSchema.optional(),
+  })
+  .describe('LifecycleHandler');
+
+const LifecycleSchema = z
+  .object({
+    postStart: LifecycleHandlerSchema.optional(),
+    preStop: LifecycleHandlerSchema.optional(),
+    stopSignal: str((v) => {
+      if (stopSignalNumber(v) !== undefined) return undefined;
+      const guess = suggest(v.toUpperCase().startsWith('SIG') ? v.toUpperCase() : `SIG${v.toUpperCase()}`, Object.keys(LINUX_SIGNALS));
+      return { detail: `unsupported value ${quoted(v)}`, hint: guess ? `did you mean ${guess}?` : 'use a Linux signal name as Kubernetes writes it, e.g. SIGTERM, SIGQUIT, SIGINT, SIGUSR1 or SIGRTMIN+1' };
+    }).optional(),
+  })
+  .describe('Lifecycle');
+
+const containerFields = {
+  name: str((v) => names.dns1123Label(v, 'container name')),
+  image: str((v) =>
+    v.trim() === ''
+      ? { detail: 'image must not be empty', hint: 'every container needs an image, e.g. `image: docker.io/library/busybox:1.36`' }
+      : names.hasWhitespace(v)
+        ? { detail: `image ${quoted(v)} contains whitespace`, hint: 'an image reference has no spaces, e.g. `docker.io/library/busybox:1.36`' }
+        : undefined,
+  ),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  command: stringList.optional(),
+  args: stringList.optional(),
+  env: z.array(EnvVarSchema).optional(),
+  workingDir: str(names.cleanAbsolutePath).optional(),
+  volumeMounts: z.array(VolumeMountSchema).optional(),
+  ports: z.array(ContainerPortSchema).optional(),
+  stdin: z.boolean().optional(),
+  stdinOnce: z.boolean().optional(),
+  tty: z.boolean().optional(),
+  securityContext: SecurityContextSchema.optional(),
+  terminationMessagePath: str(names.cleanAbsolutePath).default('/dev/termination-log'),
+  terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).default('File'),
+};
+
+const supervisionFields = {
+  livenessProbe: ProbeSchema.optional(),
+  readinessProbe: ProbeSchema.optional(),
+  startupProbe: ProbeSchema.optional(),
+  lifecycle: LifecycleSchema.optional(),
+};
+
+const withPullPolicy = <C extends { image: string; imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never' }>(c: C) => ({ ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) });
+
+/** A container as podrun runs it without the SUPERVISION switch: probes and hooks are refused (fields.ts). */
+const PlainContainerSchema = z.object(containerFields).describe('Container').transform(withPullPolicy);
+
+export const ContainerSchema = z
+  .object({ ...containerFields, ...supervisionFields })
+  .describe('Container')
+  .transform(withPullPolicy);
+
+/**
+ * An init container: a container with `restartPolicy: Always` (a native sidecar, the only value
+ * Kubernetes allows before 1.35's ContainerRestartRules) or none (a regular init container).
+ */
+export const InitContainerSchema = z
+  .object({
+    ...containerFields,
+    ...supervisionFields,
+    restartPolicy: str((v) =>
+      v === 'Always'
+        ? undefined
+        : v === 'OnFailure' || v === 'Never'
+          ? {
+              detail: `restartPolicy ${v} on an init container (Kubernetes 1.35+, ContainerRestartRules) is not supported by podrun yet`,
+              hint: "leave it out (a regular init container follows the pod's restartPolicy), or write `restartPolicy: Always` for a sidecar",
+            }
+          : { detail: `unsupported value ${quoted(v)}`, hint: 'use `restartPolicy: Always` (a sidecar), or leave it out' },
+    )
+      .optional()
+      .transform((v) => v as 'Always' | undefined),
   })
   .describe('Container')
-  .transform((c) => ({ ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) }));
+  .transform(withPullPolicy);
 
 /** Kubernetes' default: Always for `:latest` or no tag, else IfNotPresent (a digest counts as a tag). */
 export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
@@ -247,37 +406,69 @@ const DnsConfigSchema = z
   })
   .describe('PodDNSConfig');
 
+const podSpecFields = {
+  volumes: z.array(VolumeSchema).optional(),
+  hostname: str((v) => names.dns1123Label(v, 'hostname')).optional(),
+  subdomain: str((v) => names.dns1123Label(v, 'subdomain')).optional(),
+  hostAliases: z.array(HostAliasSchema).optional(),
+  hostNetwork: z.boolean().optional(),
+  hostIPC: z.boolean().optional(),
+  hostPID: z.boolean().optional(),
+  shareProcessNamespace: z.boolean().optional(),
+  /** false: a user namespace of the pod's own (docs/security.md "User namespaces"). */
+  hostUsers: z.boolean().optional(),
+  restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
+  terminationGracePeriodSeconds: nonNegativeInt64('a grace period is a whole number of seconds, e.g. `terminationGracePeriodSeconds: 30` (0 kills at once)').default(30),
+  securityContext: PodSecurityContextSchema.optional(),
+  dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).default('ClusterFirst'),
+  dnsConfig: DnsConfigSchema.optional(),
+};
+
+const NEEDS_A_CONTAINER = 'a pod needs at least one container';
+
 export const PodSpecSchema = z
   .object({
-    containers: z.array(ContainerSchema).min(1, 'a pod needs at least one container'),
-    volumes: z.array(VolumeSchema).optional(),
-    hostname: str((v) => names.dns1123Label(v, 'hostname')).optional(),
-    subdomain: str((v) => names.dns1123Label(v, 'subdomain')).optional(),
-    hostAliases: z.array(HostAliasSchema).optional(),
-    hostNetwork: z.boolean().optional(),
-    hostIPC: z.boolean().optional(),
-    hostPID: z.boolean().optional(),
-    shareProcessNamespace: z.boolean().optional(),
-    /** false: a user namespace of the pod's own (docs/security.md "User namespaces"). */
-    hostUsers: z.boolean().optional(),
-    restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
-    terminationGracePeriodSeconds: nonNegativeInt64('a grace period is a whole number of seconds, e.g. `terminationGracePeriodSeconds: 30` (0 kills at once)').default(30),
-    securityContext: PodSecurityContextSchema.optional(),
-    dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).default('ClusterFirst'),
-    dnsConfig: DnsConfigSchema.optional(),
+    containers: z.array(ContainerSchema).min(1, NEEDS_A_CONTAINER),
+    initContainers: z.array(InitContainerSchema).optional(),
+    ...podSpecFields,
   })
   .describe('PodSpec');
 
-export const PodSchema = z
-  .object({
-    apiVersion: z.literal('v1'),
-    kind: z.literal('Pod'),
-    metadata: MetadataSchema,
-    spec: PodSpecSchema,
-  })
-  .describe('Pod');
+const PlainPodSpecSchema = z
+  .object({ containers: z.array(PlainContainerSchema).min(1, NEEDS_A_CONTAINER), ...podSpecFields })
+  .describe('PodSpec');
+
+const pod = <S extends z.ZodTypeAny>(spec: S) =>
+  z
+    .object({
+      apiVersion: z.literal('v1'),
+      kind: z.literal('Pod'),
+      metadata: MetadataSchema,
+      spec,
+    })
+    .describe('Pod');
+
+export const PodSchema = pod(PodSpecSchema);
+const PlainPodSchema = pod(PlainPodSpecSchema);
+
+/**
+ * The schema validation runs: with the SUPERVISION switch (manifest/supervision.ts) init
+ * containers, probes and lifecycle hooks are fields of it; without, they are not, and fields.ts
+ * refuses them as not supported yet.
+ */
+export function podSchemaFor(supervision: boolean): typeof PodSchema | typeof PlainPodSchema {
+  return supervision ? PodSchema : PlainPodSchema;
+}
 
 /** A validated v1 Pod with Kubernetes defaults applied. */
 export type PodManifest = z.output<typeof PodSchema>;
 export type ContainerManifest = PodManifest['spec']['containers'][number];
+export type InitContainerManifest = NonNullable<PodManifest['spec']['initContainers']>[number];
+export type ProbeManifest = NonNullable<ContainerManifest['livenessProbe']>;
+export type LifecycleHandlerManifest = NonNullable<NonNullable<ContainerManifest['lifecycle']>['postStart']>;
+
+/** Every container of the pod in the kubelet's order: init containers (regular and sidecars), then the app containers. */
+export function allContainers(spec: Pick<PodManifest['spec'], 'containers' | 'initContainers'>): (ContainerManifest | InitContainerManifest)[] {
+  return [...(spec.initContainers ?? []), ...spec.containers];
+}
 export type VolumeManifest = NonNullable<PodManifest['spec']['volumes']>[number];

@@ -5,7 +5,8 @@
 //   3. rules across fields over the raw data (rules.ts).
 import { z } from 'zod';
 import { ManifestError } from '../util/errors';
-import { MAX_GRACE_SECONDS, PodSchema, type PodManifest } from './schema';
+import { MAX_GRACE_SECONDS, podSchemaFor, type PodManifest } from './schema';
+import { SUPERVISION } from './supervision';
 import { FIELD_POLICIES, knownNames } from './fields';
 import { suggest } from './suggest';
 import { podRules, type RuleContext } from './rules';
@@ -23,6 +24,8 @@ export interface ValidateOptions {
   baseDir: string;
   /** Directories hostPath may never name (podrun's own state). */
   stateDirs: string[];
+  /** Init containers, probes and lifecycle hooks are fields (default: the SUPERVISION switch). */
+  supervision?: boolean;
 }
 
 // Keys come from the user: never let `constructor` or `__proto__` match through the prototype.
@@ -72,20 +75,22 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
   if (value.apiVersion !== 'v1') {
     err(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
   }
-  walkFields(PodSchema, value, [], err, warn);
+  const supervision = opts.supervision ?? SUPERVISION;
+  const schema = podSchemaFor(supervision);
+  walkFields(schema, value, [], err, warn);
   const restart = isObject(value.spec) ? value.spec.restartPolicy : undefined;
-  if (restart === 'Always' || restart === 'OnFailure')
+  if (!supervision && (restart === 'Always' || restart === 'OnFailure'))
     warn(['spec', 'restartPolicy'], `podrun does not restart containers yet: with restartPolicy ${restart} a container that exits stays exited (as with Never) until the pod is applied again`);
   const grace = isObject(value.spec) ? value.spec.terminationGracePeriodSeconds : undefined;
   if (typeof grace === 'number' && Number.isInteger(grace) && grace > MAX_GRACE_SECONDS && grace <= 2 ** 63)
     warn(['spec', 'terminationGracePeriodSeconds'], `podrun waits at most ${MAX_GRACE_SECONDS} seconds (24 h) for a pod to stop; after that its containers are killed`);
-  const parsed = PodSchema.safeParse(value);
+  const parsed = schema.safeParse(value);
   // apiVersion and kind were reported above, with better words than zod's literal check.
   if (!parsed.success)
     for (const issue of parsed.error.issues) if (!(issue.path.length === 1 && (issue.path[0] === 'apiVersion' || issue.path[0] === 'kind'))) zodIssue(issue, err);
-  const ctx: RuleContext = { err, warn, baseDir: opts.baseDir, stateDirs: opts.stateDirs };
+  const ctx: RuleContext = { err, warn, baseDir: opts.baseDir, stateDirs: opts.stateDirs, supervision };
   podRules(value, ctx);
-  if (parsed.success && out.errors.length === before) out.manifests.push({ pod: parsed.data, line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
+  if (parsed.success && out.errors.length === before) out.manifests.push({ pod: parsed.data as PodManifest, line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
 }
 
 type Err = (path: FieldPath, detail: string, hint?: string) => void;
@@ -138,6 +143,8 @@ const REQUIRED_HINTS: Record<string, string> = {
   path: 'add the path on this machine, e.g. `path: ./data`',
   fieldPath: 'add the field to read, e.g. `fieldPath: metadata.name`',
   ip: 'add the IP address, e.g. `ip: 127.0.0.1`',
+  command: 'give the command to run, e.g. `command: [cat, /tmp/healthy]`',
+  seconds: 'add how long to sleep, e.g. `seconds: 5`',
 };
 
 function zodIssue(issue: z.ZodIssue, err: Err): void {

@@ -45,9 +45,10 @@ function noAppArmor(host: Extract<HostAppArmor, { enabled: false }>, what: strin
 }
 
 /** The profile of container `index`, or the problem with what the manifest asks for. */
-export function planAppArmor(m: PodManifest, index: number, host: HostAppArmor): { appArmor: PlannedAppArmor } | { problem: AppArmorProblem } {
-  const privileged = m.spec.containers[index].securityContext?.privileged === true;
-  const eff = effectiveAppArmor(m, index);
+export function planAppArmor(m: PodManifest, index: number, host: HostAppArmor, list: 'containers' | 'initContainers' = 'containers'): { appArmor: PlannedAppArmor } | { problem: AppArmorProblem } {
+  const c = list === 'containers' ? m.spec.containers[index] : (m.spec.initContainers ?? [])[index];
+  const privileged = c.securityContext?.privileged === true;
+  const eff = effectiveAppArmor(m, index, list);
   if (!eff) return { appArmor: !privileged && canUseDefaultProfile(host) ? { type: 'RuntimeDefault', profile: APPARMOR_DEFAULT_PROFILE } : { type: 'Unconfined' } };
   const { profile: p } = eff;
   if (p.type === 'Unconfined') return { appArmor: { type: 'Unconfined' } };

@@ -1,5 +1,5 @@
 // What a container inherits from its image config: argv, env, stop signal (the USER: users.ts).
-import { constants } from 'os';
+import { parseSignal, signalName } from '../manifest/signals';
 
 /** Kubernetes: command replaces Entrypoint (and drops Cmd); args replaces Cmd. */
 export function mergeArgv(command: string[] | undefined, args: string[] | undefined, entrypoint: string[] | null | undefined, cmd: string[] | null | undefined): string[] {
@@ -18,12 +18,8 @@ export function parseImageEnv(env: string[] | undefined): { name: string; value:
   });
 }
 
-/** `SIGTERM`, `TERM`, `15`, `sigquit` -> `SIGTERM`-style name; unknown -> SIGTERM. */
+/** An image's StopSignal (`SIGTERM`, `TERM`, `15`, `sigquit`, `RTMIN+1`) -> its `SIGTERM`-style name; unknown -> SIGTERM. */
 export function normaliseSignal(sig: string | undefined): string {
-  if (!sig) return 'SIGTERM';
-  const s = sig.trim().toUpperCase();
-  const signals = constants.signals as Record<string, number>;
-  if (/^[0-9]+$/.test(s)) return Object.keys(signals).find((k) => signals[k] === Number(s)) ?? 'SIGTERM';
-  const name = s.startsWith('SIG') ? s : `SIG${s}`;
-  return name in signals ? name : 'SIGTERM';
+  const n = sig ? parseSignal(sig) : undefined;
+  return (n !== undefined ? signalName(n) : undefined) ?? 'SIGTERM';
 }

@@ -7,6 +7,7 @@ import { isAbsolute, join, normalize, resolve } from 'path';
 import { lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { PlanError, type ManifestError } from '../util/errors';
 import type { LoadedPod, PodManifest } from '../manifest/load';
+import type { ContainerManifest, InitContainerManifest } from '../manifest/schema';
 import { execBytes, execStringProblem, execTotalProblem, MAX_ARG_STRLEN } from '../manifest/exec-limits';
 import { parseQuantity } from '../manifest/quantity';
 import { DENIED_DEVICE_PATHS, DENIED_HOST_PATHS } from '../manifest/rules';
@@ -17,8 +18,9 @@ import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
 import { planSecurity } from './security';
 import { planAppArmor } from './apparmor';
+import { planSupervision } from './supervision';
 import { parseImageUser, resolveUser, type UserRequest } from './users';
-import type { HostFacts, MountKind, PlannedAppArmor, PlannedContainer, PlannedEnv, PlannedUser, PlannedVolume, PodPlan } from './types';
+import type { HostFacts, MountKind, PlannedAppArmor, PlannedContainer, PlannedEnv, PlannedSupervisedContainer, PlannedUser, PlannedVolume, PodPlan } from './types';
 import { sha256Hex } from '../util/sha256';
 
 export type { HostFacts } from './types';
@@ -44,7 +46,9 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     errors.push(new PlanError(pod.file, path, detail, hint, pod.lineOf?.(path) ?? pod.line));
   };
   const volumes = (spec.volumes ?? []).map((v) => planVolume(v, pdir, facts.manifestDir, spec.securityContext?.fsGroup));
-  const containers = spec.containers.map((_, i) => planContainer(pod, i, facts, pdir, volumes, fail));
+  const containers = spec.containers.map((_, i) => planContainer(pod, { list: 'containers', index: i }, facts, pdir, volumes, fail));
+  const initContainers = (spec.initContainers ?? []).map((_, i) => planContainer(pod, { list: 'initContainers', index: i }, facts, pdir, volumes, fail));
+  const all = [...initContainers, ...containers];
   let userNamespace: PodPlan['userNamespace'];
   if (spec.hostUsers === false) {
     const u = facts.userNamespace;
@@ -52,15 +56,20 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
       fail(['spec', 'hostUsers'], `no user namespace for the pod: ${u ? u.unavailable : 'no range of host ids was allocated'}`, 'delete a pod with `hostUsers: false` to free its range, or set the range podrun allocates from (docs/security.md, "User namespaces")');
     else userNamespace = { hostId: u.hostId, length: u.length };
   }
-  if (userNamespace) checkUserNamespaceIds(pod, containers, userNamespace.length, fail);
+  if (userNamespace) checkUserNamespaceIds(pod, containers, userNamespace.length, fail, 'containers');
+  if (userNamespace) checkUserNamespaceIds(pod, initContainers, userNamespace.length, fail, 'initContainers');
+  const supervision = planSupervision(m, { podIP: spec.hostNetwork ? facts.hostIP : facts.podIP, imageConfig: (ref) => facts.images[ref]?.config });
+  checkHandlerExec(m, supervision.containers, all, fail);
+  // The launch file holds the exec probes' and hooks' commands too.
+  const handlerBytes = supervision.containers.reduce((n, c) => n + handlerExecBytes(c), 0);
   const podTotal = execTotalProblem(
-    containers.reduce((n, c) => n + containerExecBytes(c), 0),
+    all.reduce((n, c) => n + containerExecBytes(c), handlerBytes),
     'pod',
   );
   if (podTotal && !errors.length) fail(['spec', 'containers'], podTotal.detail, podTotal.hint ?? '');
   if (errors.length) return { errors };
-  const cgroups = planCgroups(facts.cgroups, facts.paths, key, containers.map((c) => c.name));
-  for (const c of containers) if (cgroups.containers[c.name]) c.cgroup = cgroups.containers[c.name];
+  const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name));
+  for (const c of all) if (cgroups.containers[c.name]) c.cgroup = cgroups.containers[c.name];
   const plan: PodPlan = {
     key,
     name,
@@ -90,11 +99,13 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     volumes,
     deniedHostPaths: { all: [...DENIED_HOST_PATHS, ...stateDirs(facts.paths)], devices: [...DENIED_DEVICE_PATHS, ...stateDirs(facts.paths)] },
     containers,
+    ...(initContainers.length ? { initContainers } : {}),
     ...(cgroups.pod ? { cgroup: cgroups.pod } : {}),
     // `/` separates like `.` (Kubernetes accepts both); the helper writes below /proc/sys
     sysctls: (spec.securityContext?.sysctls ?? []).map((x) => ({ name: x.name.replace(/\//g, '.'), value: x.value })),
     restartPolicy: spec.restartPolicy,
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+    supervision,
     manifestHash: manifestHash(m),
   };
   return { plan, errors: [] };
@@ -104,14 +115,14 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
  * A user the image names (USER, its /etc/passwd and /etc/group) outside the ids the pod's user
  * namespace maps cannot be set inside it; the manifest's own ids were checked by validation.
  */
-function checkUserNamespaceIds(pod: LoadedPod, containers: PlannedContainer[], length: number, fail: Fail): void {
+function checkUserNamespaceIds(pod: LoadedPod, containers: PlannedContainer[], length: number, fail: Fail, list: ContainerList): void {
   containers.forEach((c, i) => {
     if (!c.user) return;
     const out = [c.user.uid, c.user.gid, ...c.user.groups].filter((id) => id >= length);
     if (out.length)
       fail(
-        ['spec', 'containers', i, 'image'],
-        `container ${c.name}: the user ${c.user.uid}:${c.user.gid} (groups ${c.user.groups.join(',') || 'none'}) from image ${pod.manifest.spec.containers[i].image} has ids outside the pod's user namespace (0-${length - 1}): ${out.join(', ')}`,
+        ['spec', list, i, 'image'],
+        `container ${c.name}: the user ${c.user.uid}:${c.user.gid} (groups ${c.user.groups.join(',') || 'none'}) from image ${c.image.ref} has ids outside the pod's user namespace (0-${length - 1}): ${out.join(', ')}`,
         'set securityContext.runAsUser/runAsGroup below 65536 (and supplementalGroupsPolicy: Strict to leave out the image\'s groups)',
       );
   });
@@ -143,20 +154,31 @@ function planVolume(v: NonNullable<PodManifest['spec']['volumes']>[number], pdir
 /** Reports a problem; `sayOnce`: only the first time this path and detail come up. */
 type Fail = (path: (string | number)[], detail: string, hint: string, sayOnce?: boolean) => void;
 
-function appArmorOf(m: PodManifest, index: number, facts: HostFacts, fail: Fail): PlannedAppArmor {
-  const r = planAppArmor(m, index, facts.appArmor);
+type ContainerList = 'containers' | 'initContainers';
+/** Which container of the manifest: `spec.containers[i]` or `spec.initContainers[i]`. */
+interface ContainerRef {
+  list: ContainerList;
+  index: number;
+}
+
+function manifestContainer(m: PodManifest, ref: ContainerRef): ContainerManifest | InitContainerManifest {
+  return ref.list === 'containers' ? m.spec.containers[ref.index] : (m.spec.initContainers ?? [])[ref.index];
+}
+
+function appArmorOf(m: PodManifest, ref: ContainerRef, facts: HostFacts, fail: Fail): PlannedAppArmor {
+  const r = planAppArmor(m, ref.index, facts.appArmor, ref.list);
   if ('appArmor' in r) return r.appArmor;
   fail(r.problem.path, r.problem.detail, r.problem.hint, true);
   return { type: 'Unconfined' };
 }
 
-function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: string, volumes: PlannedVolume[], fail: Fail): PlannedContainer {
+function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir: string, volumes: PlannedVolume[], fail: Fail): PlannedContainer {
   const m = pod.manifest;
-  const c = m.spec.containers[index];
+  const c = manifestContainer(m, ref);
   const resolved = facts.images[c.image];
   const config = resolved?.config ?? {};
 
-  const at = (...p: (string | number)[]) => ['spec', 'containers', index, ...p];
+  const at = (...p: (string | number)[]) => ['spec', ref.list, ref.index, ...p];
   // What execve will get, counted while expanding: $(VAR) can make a value (and the whole) grow
   // past what the kernel and the launch file take (manifest/exec-limits.ts), and counting as we
   // go keeps the work bounded too. Past the container's limit nothing more is expanded.
@@ -213,7 +235,7 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     argv,
     env,
     workingDir: c.workingDir ?? (config.WorkingDir || '/'),
-    ...planUser(pod, index, config.User, facts, fail),
+    ...planUser(pod, ref, config.User, facts, fail),
     mounts: (c.volumeMounts ?? []).map((vm) => ({
       volume: vm.name,
       mountPath: vm.mountPath,
@@ -230,8 +252,8 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
     })),
     stdin: c.stdin === true,
     tty: c.tty === true,
-    stopSignal: normaliseSignal(config.StopSignal),
-    security: { ...planSecurity(m, index, facts), appArmor: appArmorOf(m, index, facts, fail) },
+    stopSignal: c.lifecycle?.stopSignal ?? normaliseSignal(config.StopSignal),
+    security: { ...planSecurity(m, ref.index, facts, ref.list), appArmor: appArmorOf(m, ref, facts, fail) },
     dirs: { upper: join(cdir, 'upper'), work: join(cdir, 'work'), rootfs: join(cdir, 'rootfs'), logDir: join(pdir, 'logs', c.name), stateFile: join(cdir, 'state.json') },
   };
 }
@@ -241,7 +263,7 @@ function planContainer(pod: LoadedPod, index: number, facts: HostFacts, pdir: st
  * the container keeps (the manifest's own were checked while expanding), then the whole.
  */
 function checkImageExec(
-  c: PodManifest['spec']['containers'][number],
+  c: ContainerManifest | InitContainerManifest,
   config: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] },
   specEnv: Map<string, string>,
   argv: string[],
@@ -259,6 +281,43 @@ function checkImageExec(
   for (const p of problems) if (p) fail(at('image'), fromImage + p.detail, p.hint ?? '');
   const total = execTotalProblem(containerExecBytes({ argv, env }), 'container');
   if (total) fail(at(), total.detail, total.hint ?? '');
+}
+
+/**
+ * An exec probe or hook runs its command in the container with the container's environment:
+ * each string (after the probe's $(VAR) expansion) and the whole have the container's limits.
+ */
+function checkHandlerExec(m: PodManifest, supervised: PlannedSupervisedContainer[], planned: PlannedContainer[], fail: Fail): void {
+  const nInit = (m.spec.initContainers ?? []).length;
+  supervised.forEach((sc, k) => {
+    const base = k < nInit ? ['spec', 'initContainers', k] : ['spec', 'containers', k - nInit];
+    const envBytes = planned[k].env.reduce((n, e) => n + execBytes(`${e.name}=${e.value}`), 0);
+    const handlers: [(string | number)[], PlannedSupervisedContainer['postStart']][] = [
+      [['startupProbe'], sc.probes.startup?.handler],
+      [['livenessProbe'], sc.probes.liveness?.handler],
+      [['readinessProbe'], sc.probes.readiness?.handler],
+      [['lifecycle', 'postStart'], sc.postStart],
+      [['lifecycle', 'preStop'], sc.preStop],
+    ];
+    for (const [field, h] of handlers) {
+      if (h?.type !== 'exec') continue;
+      const at = [...base, ...field, 'exec', 'command'];
+      let bytes = envBytes;
+      h.command.forEach((a, j) => {
+        const p = execStringProblem(a, 'argument', field[0] === 'lifecycle' ? '' : ' after $(VAR) expansion');
+        if (p) fail([...at, j], p.detail, p.hint ?? '');
+        bytes += execBytes(a);
+      });
+      const total = execTotalProblem(bytes, 'container');
+      if (total) fail(at, total.detail, total.hint ?? '');
+    }
+  });
+}
+
+/** What the exec probes' and hooks' commands of a container take in the launch file. */
+function handlerExecBytes(c: PlannedSupervisedContainer): number {
+  const handlers = [c.probes.startup?.handler, c.probes.liveness?.handler, c.probes.readiness?.handler, c.postStart, c.preStop];
+  return handlers.reduce((n, h) => n + (h?.type === 'exec' ? h.command.reduce((k, a) => k + execBytes(a), 0) : 0), 0);
 }
 
 /** What a container's argv and env cost execve (each string with its NUL). */
@@ -291,9 +350,9 @@ function mergeEnv(image: PlannedEnv[], spec: PlannedEnv[]): PlannedEnv[] {
   return out;
 }
 
-function planUser(pod: LoadedPod, index: number, imageUser: string | undefined, facts: HostFacts, fail: Fail): { user?: PlannedUser; configError?: PlannedContainer['configError'] } {
+function planUser(pod: LoadedPod, ref: ContainerRef, imageUser: string | undefined, facts: HostFacts, fail: Fail): { user?: PlannedUser; configError?: PlannedContainer['configError'] } {
   const m = pod.manifest;
-  const c = m.spec.containers[index];
+  const c = manifestContainer(m, ref);
   const csc = c.securityContext;
   const psc = m.spec.securityContext;
   const runAsUser = csc?.runAsUser ?? psc?.runAsUser;
@@ -325,7 +384,7 @@ function planUser(pod: LoadedPod, index: number, imageUser: string | undefined, 
   if ('missing' in r) {
     const file = r.missing.kind === 'user' ? '/etc/passwd' : '/etc/group';
     fail(
-      ['spec', 'containers', index, 'image'],
+      ['spec', ref.list, ref.index, 'image'],
       `container ${c.name}: ${r.missing.kind} "${r.missing.name}" (the image's USER ${JSON.stringify(imageUser ?? '')}) is not in the image's ${file} (${c.image})`,
       `set a numeric securityContext.runAs${r.missing.kind === 'user' ? 'User' : 'Group'}, or use an image that defines that ${r.missing.kind}`,
     );

@@ -96,9 +96,13 @@ export function defaultSecurity(): PlannedSecurity {
   };
 }
 
-/** The security settings of container `index`: the container's securityContext over the pod's. */
-export function planSecurity(m: PodManifest, index: number, facts: Pick<HostFacts, 'hostDevices' | 'paths'>): PlannedSecurity {
-  const sc = m.spec.containers[index].securityContext ?? {};
+type ContainerList = 'containers' | 'initContainers';
+
+const containerOf = (m: PodManifest, index: number, list: ContainerList) => (list === 'containers' ? m.spec.containers[index] : (m.spec.initContainers ?? [])[index]);
+
+/** The security settings of container `index` of `list`: the container's securityContext over the pod's. */
+export function planSecurity(m: PodManifest, index: number, facts: Pick<HostFacts, 'hostDevices' | 'paths'>, list: ContainerList = 'containers'): PlannedSecurity {
+  const sc = containerOf(m, index, list).securityContext ?? {};
   const privileged = sc.privileged === true;
   // Unmasked: /proc as the kernel shows it (Kubernetes allows it only with hostUsers: false)
   const unmasked = sc.procMount === 'Unmasked';
@@ -113,7 +117,7 @@ export function planSecurity(m: PodManifest, index: number, facts: Pick<HostFact
     readOnlyRootFilesystem: sc.readOnlyRootFilesystem === true,
     writableSysfs: privileged,
     // a privileged container runs without a filter, as the kubelet and podman run it
-    seccomp: privileged ? { profile: 'Unconfined' } : planSeccomp(m, index, facts.paths),
+    seccomp: privileged ? { profile: 'Unconfined' } : planSeccomp(m, index, facts.paths, list),
     // Kubernetes semantics: only an explicit `false` sets no_new_privs, so setuid programs work
     // otherwise (kubelet's AddNoNewPrivileges).
     noNewPrivileges: sc.allowPrivilegeEscalation === false,
@@ -121,14 +125,14 @@ export function planSecurity(m: PodManifest, index: number, facts: Pick<HostFact
 }
 
 /** The securityContext field a container's seccompProfile comes from: its own, else the pod's. */
-export function seccompProfileField(m: PodManifest, index: number): (string | number)[] {
-  return m.spec.containers[index].securityContext?.seccompProfile
-    ? ['spec', 'containers', index, 'securityContext', 'seccompProfile']
+export function seccompProfileField(m: PodManifest, index: number, list: ContainerList = 'containers'): (string | number)[] {
+  return containerOf(m, index, list).securityContext?.seccompProfile
+    ? ['spec', list, index, 'securityContext', 'seccompProfile']
     : ['spec', 'securityContext', 'seccompProfile'];
 }
 
-function planSeccomp(m: PodManifest, index: number, paths: Paths): PlannedSeccomp {
-  const sp = m.spec.containers[index].securityContext?.seccompProfile ?? m.spec.securityContext?.seccompProfile;
+function planSeccomp(m: PodManifest, index: number, paths: Paths, list: ContainerList): PlannedSeccomp {
+  const sp = containerOf(m, index, list).securityContext?.seccompProfile ?? m.spec.securityContext?.seccompProfile;
   // No profile named: RuntimeDefault, as podman does (the kubelet's --seccomp-default).
   if (!sp) return { profile: 'RuntimeDefault' };
   // Validation made localhostProfile relative and without `..` (manifest/rules.ts).

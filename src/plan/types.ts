@@ -151,7 +151,7 @@ export interface PlannedContainer {
   ports: { name?: string; containerPort: number; protocol: string; hostPort?: number; hostIP?: string }[];
   stdin: boolean;
   tty: boolean;
-  /** Signal name used to stop it (image StopSignal or SIGTERM). */
+  /** Signal name used to stop it (lifecycle.stopSignal, else the image's StopSignal, else SIGTERM). */
   stopSignal: string;
   security: PlannedSecurity;
   /**
@@ -172,6 +172,64 @@ export interface PlannedContainer {
 export interface PlannedUserNamespace {
   hostId: number;
   length: number;
+}
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/**
+ * A probe's or lifecycle hook's action as the monitor runs it: exec in the container (argv after
+ * the kubelet's $(VAR) expansion for probes), HTTP GET, a TCP connect and gRPC health check in
+ * the pod's network namespace (host and port resolved), or a sleep.
+ */
+export type PlannedHandler =
+  | { type: 'exec'; command: string[] }
+  | { type: 'httpGet'; scheme: 'HTTP' | 'HTTPS'; host: string; port: number; path: string; headers: { name: string; value: string }[] }
+  | { type: 'tcpSocket'; host: string; port: number }
+  | { type: 'grpc'; host: string; port: number; service: string }
+  | { type: 'sleep'; ms: number };
+
+/** A probe after Kubernetes' defaulting, in ms (addon/src/supervise.h `struct sv_probe_config`). */
+export interface PlannedProbe {
+  delayMs: number;
+  periodMs: number;
+  timeoutMs: number;
+  successThreshold: number;
+  failureThreshold: number;
+  /** The probe's terminationGracePeriodSeconds; absent: the pod's. */
+  graceMs?: number;
+  handler: PlannedHandler;
+}
+
+/** One container as the monitor's state machine sees it (`struct sv_container_config`). */
+export interface PlannedSupervisedContainer {
+  name: string;
+  /** init: a regular init container; sidecar: an init container with `restartPolicy: Always`; app: spec.containers. */
+  kind: 'init' | 'sidecar' | 'app';
+  /** After Kubernetes' defaulting (R2.2): apps the pod's, sidecars Always, init containers OnFailure under Always. */
+  restartPolicy: RestartPolicy;
+  /** The signal number: lifecycle.stopSignal, else the image's StopSignal, else SIGTERM (15). */
+  stopSignal: number;
+  probes: { startup?: PlannedProbe; liveness?: PlannedProbe; readiness?: PlannedProbe };
+  postStart?: PlannedHandler;
+  preStop?: PlannedHandler;
+  /** Where the container writes its termination message, and whether its log stands in for it. */
+  terminationMessage: { path: string; policy: 'File' | 'FallbackToLogsOnError' };
+}
+
+/**
+ * How the monitor supervises the pod (docs/supervision.md): every number of `struct sv_config`
+ * after Kubernetes' defaulting, in milliseconds.
+ */
+export interface PlannedSupervision {
+  restartPolicy: RestartPolicy;
+  /** spec.terminationGracePeriodSeconds (at most a day, as `delete` waits). */
+  graceMs: number;
+  /** The least time from the stop signal to SIGKILL: the kubelet's 2 s. */
+  minGraceMs: number;
+  /** CrashLoopBackOff: the kubelet's 10 s doubling to 300 s, reset after 600 s; `annotation`: the dev back-off that set it. */
+  backoff: { initialMs: number; maxMs: number; resetMs: number; annotation?: string };
+  /** In the machine's order: initContainers (regular and sidecars, spec order), then containers. */
+  containers: PlannedSupervisedContainer[];
 }
 
 export interface PodPlan {
@@ -203,6 +261,8 @@ export interface PodPlan {
    */
   deniedHostPaths: { all: string[]; devices: string[] };
   containers: PlannedContainer[];
+  /** spec.initContainers, regular and sidecars, in spec order; absent when the pod has none. */
+  initContainers?: PlannedContainer[];
   /**
    * The pod's cgroup: every container's is below it, and `commit` freezes it whole. Absent when
    * the host has no cgroup hierarchy podrun can use (then `commit` needs --pause=false).
@@ -210,8 +270,10 @@ export interface PodPlan {
   cgroup?: PlannedCgroup;
   /** securityContext.sysctls, written in the pod's own namespaces before any container starts. */
   sysctls: { name: string; value: string }[];
-  restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  restartPolicy: RestartPolicy;
   terminationGracePeriodSeconds: number;
+  /** What the monitor's state machine is given; absent in records from before supervision. */
+  supervision?: PlannedSupervision;
   /** Hash of the normalised manifest: equal hash => `pod/NAME unchanged`. */
   manifestHash: string;
 }

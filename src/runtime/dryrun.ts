@@ -3,6 +3,7 @@
 import { join } from 'path';
 import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
+import { allContainers } from '../manifest/schema';
 import { manifestHash, planPod } from '../plan/plan';
 import type { PodPlan } from '../plan/types';
 import { readPodRecord } from '../state/pod-records';
@@ -34,7 +35,7 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod): Promise<DryRunRe
   const m = pod.manifest;
   const images: Record<string, ResolvedImage | undefined> = {};
   const unresolved: string[] = [];
-  for (const c of m.spec.containers) {
+  for (const c of allContainers(m.spec)) {
     if (c.image in images) continue;
     images[c.image] = await lookupImage(paths, c.image);
     if (!images[c.image]) unresolved.push(c.image);

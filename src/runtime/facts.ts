@@ -6,6 +6,7 @@ import { hostname, networkInterfaces } from 'os';
 import { dirname, join } from 'path';
 import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
+import { allContainers } from '../manifest/schema';
 import { hostPathSource } from '../plan/plan';
 import type { HostFacts, ImageAccounts, MountKind, PlannedDevice } from '../plan/types';
 import { parseGroup, parsePasswd } from '../plan/users';
@@ -108,7 +109,7 @@ export function hostPathKinds(pod: LoadedPod, manifestDir: string): Record<strin
     const k = kindOf(src, true);
     if (k) out[src] = k;
   }
-  for (const c of pod.manifest.spec.containers)
+  for (const c of allContainers(pod.manifest.spec))
     for (const m of c.volumeMounts ?? []) {
       const src = sources.get(m.name);
       if (!src || !m.subPath) continue;
@@ -251,7 +252,7 @@ export function gatherFacts(
     imageAccounts: accounts,
     pathKinds: hostPathKinds(pod, manifestDir),
     cgroups: detectCgroups(),
-    hostDevices: pod.manifest.spec.containers.some((c) => c.securityContext?.privileged) ? hostDevices() : [],
+    hostDevices: allContainers(pod.manifest.spec).some((c) => c.securityContext?.privileged) ? hostDevices() : [],
     appArmor: hostAppArmor(),
     hostResolvConf: hostResolvConf(),
     nodeName: hostname(),

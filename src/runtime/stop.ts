@@ -6,6 +6,7 @@ import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { constants } from 'os';
 import { join } from 'path';
 import { MAX_GRACE_SECONDS } from '../manifest/schema';
+import { parseSignal } from '../manifest/signals';
 import { PodrunError } from '../util/errors';
 import { Paths, lastingPodDir, livePodDir } from '../util/paths';
 import { isAlive, processesWithMountsUnder, ProcessIdentity, readStartTime } from '../state/proc';
@@ -28,10 +29,8 @@ function defaultOps(): SignalOps {
 }
 
 export function signalNumber(name: string): number {
-  const n = (constants.signals as Record<string, number>)[name.startsWith('SIG') ? name : `SIG${name}`];
-  if (n) return n;
-  if (/^\d+$/.test(name)) return Number(name);
-  return constants.signals.SIGTERM;
+  // Kubernetes' names (SIGRTMIN+1 too) and numbers, as the plan writes them (manifest/signals.ts)
+  return parseSignal(name) ?? constants.signals.SIGTERM;
 }
 
 /**

@@ -9,7 +9,7 @@ import { errnoName } from './errno';
 import { installRoot } from './paths';
 
 /** The native contract this code speaks: `PODRUN_PROTOCOL` in addon/src/protocol.h. */
-export const NATIVE_PROTOCOL = 7;
+export const NATIVE_PROTOCOL = 8;
 
 /** Where the native build lives: build/Release from source, else the prebuilds. */
 export function nativeDirs(): string[] {
@@ -71,6 +71,51 @@ export interface PodrunNative {
    * not know (skipped). A bad profile throws a TypeError whose `field` is the JSON path.
    */
   compileSeccomp(profile: string, capabilities: string[]): { program: Buffer; skipped: string[] };
+  /**
+   * Tests only: the supervision state machine (addon/src/supervise.c) built from `configJson`
+   * and fed `events` in order; per event, the actions it emitted, its next deadline (-1: none)
+   * and a snapshot of the status (docs/supervision.md). test/helpers/supervise.ts drives it.
+   */
+  superviseRun(configJson: string, events: object[]): SuperviseStep[];
+}
+
+/** One event's outcome in superviseRun (shapes in addon/src/supervise_binding.cc). */
+export interface SuperviseStep {
+  actions: Array<Record<string, string | number | boolean> & { type: string }>;
+  nextDeadline: number;
+  status: {
+    pod: {
+      phase: string;
+      begun: boolean;
+      stopping: boolean;
+      deleting: boolean;
+      done: boolean;
+      conditions: Record<string, { status: 'True' | 'False'; reason: string; lastTransitionMs: number; listed: string[] }>;
+    };
+    containers: Record<string, SuperviseContainerStatus>;
+  };
+}
+
+export interface SuperviseTermination {
+  exitCode: number;
+  signal: number;
+  oom: boolean;
+  reason: string;
+  startedAt: number | null;
+  finishedAt: number;
+  instance: number;
+}
+
+export interface SuperviseContainerStatus {
+  state: 'waiting' | 'running' | 'terminated';
+  reason?: string;
+  backoffMs?: number;
+  startedAt?: number;
+  terminated?: SuperviseTermination;
+  lastState: SuperviseTermination | null;
+  restartCount: number;
+  started: boolean;
+  ready: boolean;
 }
 
 /** What createHostPath made: opaque to TypeScript, handed back to removeCreatedHostPath. */

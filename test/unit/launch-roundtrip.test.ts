@@ -10,8 +10,11 @@ import { helperPath } from '../../src/runtime/helper/binary';
 import { encodeLaunchFile, launchDirectives, LAUNCH_MAGIC } from '../../src/runtime/helper/launch-file';
 import { defaultSecurity } from '../../src/plan/security';
 import { APPARMOR_DEFAULT_PROFILE } from '../../src/plan/apparmor-default';
-import type { PlannedContainer, PodPlan } from '../../src/plan/types';
+import type { PlannedContainer, PlannedHandler, PlannedProbe, PlannedSupervisedContainer, PlannedSupervision, PodPlan } from '../../src/plan/types';
 import { testContainer, testPlan } from '../helpers/plans';
+import { loadManifests } from '../../src/manifest/load';
+import { planPod, type HostFacts } from '../../src/plan/plan';
+import type { ResolvedImage } from '../../src/images/types';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -34,6 +37,50 @@ const container = (name: string, over: Partial<PlannedContainer>) =>
     user: { uid: 1000, gid: 1000, groups: [10, 2000] },
     ...over,
   });
+
+const probe = (handler: PlannedHandler, over: Partial<PlannedProbe> = {}): PlannedProbe => ({ delayMs: 0, periodMs: 10_000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 3, handler, ...over });
+const supervised = (name: string, kind: PlannedSupervisedContainer['kind'], over: Partial<PlannedSupervisedContainer> = {}): PlannedSupervisedContainer => ({
+  name,
+  kind,
+  restartPolicy: kind === 'sidecar' ? 'Always' : 'OnFailure',
+  stopSignal: 15,
+  probes: {},
+  terminationMessage: { path: '/dev/termination-log', policy: 'File' },
+  ...over,
+});
+
+/** Init containers (a regular one and a sidecar), every probe kind and every handler type. */
+const SUPERVISION: PlannedSupervision = {
+  restartPolicy: 'OnFailure',
+  graceMs: 30_000,
+  minGraceMs: 2000,
+  backoff: { initialMs: 500, maxMs: 5000, resetMs: 600_000, annotation: '500ms-5s' },
+  containers: [
+    supervised('i', 'init', { stopSignal: 36 }),
+    supervised('s', 'sidecar', {
+      probes: {
+        startup: probe({ type: 'tcpSocket', host: '127.0.0.1', port: 9901 }, { periodMs: 1000, failureThreshold: 30 }),
+        readiness: probe({ type: 'grpc', host: '::1', port: 9090, service: '' }),
+      },
+      preStop: { type: 'sleep', ms: 3000 },
+    }),
+    supervised('a', 'app', {
+      stopSignal: 3,
+      probes: {
+        liveness: probe({ type: 'exec', command: ['sh', '-c', 'test -e /tmp/ok\tand\nmore \\ back'] }, { delayMs: 5000, graceMs: 7000 }),
+        readiness: probe(
+          { type: 'httpGet', scheme: 'HTTPS', host: 'localhost', port: 8443, path: '/healthz?full=1', headers: [{ name: 'X-Probe', value: 'a\tb c' }, { name: 'Accept', value: '' }] },
+          { successThreshold: 2 },
+        ),
+      },
+      postStart: { type: 'exec', command: ['touch', '/tmp/ok'] },
+      preStop: { type: 'httpGet', scheme: 'HTTP', host: '10.0.0.2', port: 80, path: '/drain', headers: [] },
+      terminationMessage: { path: '/tmp/msg', policy: 'FallbackToLogsOnError' },
+    }),
+    supervised('b', 'app', { probes: { startup: probe({ type: 'grpc', host: '127.0.0.1', port: 50051, service: 'shop.v1.Health' }) }, preStop: { type: 'tcpSocket', host: '127.0.0.1', port: 80 } }),
+    supervised('c', 'app'),
+  ],
+};
 
 const PLAN: PodPlan = testPlan('/r', 'all', {
   hostname: 'all-host',
@@ -70,7 +117,62 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
     container('c', { security: { ...defaultSecurity(), seccomp: { profile: 'Unconfined' }, appArmor: { type: 'RuntimeDefault', profile: APPARMOR_DEFAULT_PROFILE } } }),
   ],
   sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
+  initContainers: [container('i', { argv: ['sh', '-c', 'echo init'] }), container('s', {})],
+  restartPolicy: 'OnFailure',
+  supervision: SUPERVISION,
 });
+
+/** A pod for the plan -> launch file -> parser -> sv_init path (test/fixtures/plans/supervision.yaml's shape). */
+const SUPERVISED_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: shop
+  annotations: {podrun.dev/restart-backoff: 1s-10s}
+spec:
+  os: {name: linux}
+  initContainers:
+  - {name: setup, image: b, command: [sh, -c, "echo setup"]}
+  - name: proxy
+    image: b
+    restartPolicy: Always
+    ports: [{name: admin, containerPort: 9901}]
+    startupProbe: {httpGet: {port: admin, path: /ready}, periodSeconds: 1, failureThreshold: 30}
+    lifecycle: {preStop: {sleep: {seconds: 3}}}
+  - {name: warm, image: b}
+  containers:
+  - name: app
+    image: b
+    ports: [{name: http, containerPort: 8080}]
+    livenessProbe: {exec: {command: [cat, /tmp/ok]}, terminationGracePeriodSeconds: 5}
+    readinessProbe: {httpGet: {port: http, httpHeaders: [{name: X-A, value: b}]}, successThreshold: 2}
+    startupProbe: {grpc: {port: 9090}}
+    lifecycle:
+      postStart: {exec: {command: [touch, /tmp/ok]}}
+      preStop: {tcpSocket: {port: 8080}}
+      stopSignal: SIGQUIT
+  - name: worker
+    image: b
+    readinessProbe: {tcpSocket: {port: 6379}}
+`;
+
+function plannerFacts(): HostFacts {
+  const image: ResolvedImage = { ref: 'b', imageId: `sha256:${'b'.repeat(64)}`, manifestDigest: `sha256:${'c'.repeat(64)}`, config: { Cmd: ['sh'], Env: ['PATH=/bin'] }, layerDirs: ['/r/images/layers/1/diff'] };
+  return {
+    paths: { root: '/r', runRoot: '/r/run' },
+    uid: 'u1',
+    images: { b: image },
+    imageAccounts: {},
+    pathKinds: {},
+    cgroups: { driver: 'v2', mounts: { unified: '/sys/fs/cgroup' } },
+    hostDevices: [],
+    appArmor: { enabled: false, why: 'kernel' },
+    hostResolvConf: '',
+    podIP: '127.0.0.1',
+    hostIP: '192.0.2.1',
+    manifestDir: '/tmp',
+    nodeName: 'n',
+  };
+}
 
 /** hostUsers: false needs the pod's own network, IPC and UTS namespaces. */
 const USERNS_PLAN: PodPlan = testPlan('/r', 'userns', {
@@ -141,6 +243,96 @@ describe('launch file: TypeScript encoder -> C validator round trip', () => {
     const used = new Set([...launchDirectives(PLAN), ...launchDirectives(USERNS_PLAN)].map((d) => d[0]));
     for (const d of cDirectives()) expect(used.has(d), `directive ${d} is not covered`).to.equal(true);
     expect(cDirectives().length).to.be.greaterThan(20);
+  });
+
+  describe('supervision directives', () => {
+    const encode = (dirs: string[][]) => Buffer.from(dirs.flat().map((x) => `${x}\0`).join(''));
+    const check = (dirs: string[][]) => {
+      const file = join(dir, 'sv');
+      writeFileSync(file, encode(dirs));
+      return { file, ...spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' }) };
+    };
+    /** The directives of PLAN with EDIT applied to container NAME's block (before its `end`). */
+    const inBlock = (name: string, edit: (block: string[][]) => string[][]) => {
+      const d = launchDirectives(PLAN);
+      const start = d.findIndex((x) => x[0] === 'container' && x[1] === name);
+      const end = d.findIndex((x, i) => i > start && x[0] === 'end');
+      return [...d.slice(0, start + 1), ...edit(d.slice(start + 1, end)), ...d.slice(end)];
+    };
+    /** Replaces the DIRECTIVE of block NAME (the one for the same owner, for a probe or handler). */
+    const set = (name: string, directive: string, args: string[]) => inBlock(name, (b) => b.map((x) => (x[0] === directive && (!OWNED.includes(directive) || x[1] === args[0]) ? [directive, ...args] : x)));
+    const OWNED = ['probe', 'execarg', 'httpget', 'httpheader', 'tcpsocket', 'grpc', 'sleep'];
+    const add = (name: string, ...extra: string[][]) => inBlock(name, (b) => [...b, ...extra]);
+
+    it('the plan of a pod with init containers, a sidecar, probes and hooks goes through: sv_init takes what the parser builds', async () => {
+      const r = await loadManifests(['-'], { stdin: SUPERVISED_POD, supervision: true });
+      expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+      const planned = planPod(r.pods[0], plannerFacts());
+      expect(planned.errors.map((e) => e.message)).to.deep.equal([]);
+      const plan = planned.plan!;
+      expect(plan.supervision!.containers.map((c) => c.kind)).to.deep.equal(['init', 'sidecar', 'init', 'app', 'app']);
+      const file = join(dir, 'planned');
+      writeFileSync(file, encodeLaunchFile(plan));
+      const out = spawnSync(helperPath(), ['check-launch', file], { encoding: 'utf8' });
+      expect(out.stderr).to.equal('');
+      expect(out.status).to.equal(0);
+      expect(out.stdout.split('\n').filter(Boolean)).to.deep.equal(launchDirectives(plan).map((d) => [d[0], ...d.slice(1).map(escape)].join('\t')));
+      // the container blocks in the machine's order, each with its supervision
+      expect(launchDirectives(plan).filter((d) => d[0] === 'container' || d[0] === 'kind').map((d) => d[1])).to.deep.equal(['setup', 'init', 'proxy', 'sidecar', 'warm', 'init', 'app', 'app', 'worker', 'app']);
+    });
+
+    it('a file without them is read as before (no machine); a container part without the pod part is refused', () => {
+      const bare = launchDirectives({ ...PLAN, supervision: undefined, initContainers: undefined });
+      expect(bare.some((d) => ['restartpolicy', 'kind', 'probe'].includes(d[0]))).to.equal(false);
+      expect(check(bare).status).to.equal(0);
+      const r = check(launchDirectives(PLAN).filter((d) => d[0] !== 'restartpolicy'));
+      expect(r.stderr).to.equal(`error validate restartpolicy 22 ${r.file}\n`);
+    });
+
+    // What sv_init refuses (a file the encoder never writes): `validate supervise`, with its reason.
+    const refusedByMachine: [string, () => string[][], string][] = [
+      ['a regular init container with a probe (R2.4)', () => add('i', ['probe', 'readiness', '0', '1000', '1000', '1', '3', '-'], ['tcpsocket', 'readiness', '127.0.0.1', '80']), 'init container: no Always, lifecycle or probes (R2.4)'],
+      ['a regular init container with a hook', () => add('i', ['sleep', 'preStop', '1000']), 'init container: no Always, lifecycle or probes (R2.4)'],
+      ['a sidecar that is not Always', () => set('s', 'restart', ['OnFailure']), 'sidecar: restart policy must be Always'],
+      ['an init container after an app container', () => set('c', 'kind', ['init']), 'containers: init containers and sidecars come before the app containers'],
+      ['a probe period of 0', () => set('a', 'probe', ['liveness', '5000', '0', '1000', '1', '3', '7000']), 'probe: initial delay must be >= 0, period and timeout > 0'],
+      ['a liveness success threshold of 2', () => set('a', 'probe', ['liveness', '5000', '10000', '1000', '2', '3', '7000']), 'probe: liveness and startup success threshold must be 1'],
+      ['a failure threshold of 0', () => set('a', 'probe', ['liveness', '5000', '10000', '1000', '1', '0', '7000']), 'probe: thresholds must be >= 1'],
+      ['a readiness probe with a grace', () => inBlock('s', (b) => b.map((x) => (x[0] === 'probe' && x[1] === 'readiness' ? [...x.slice(0, 7), '1000'] : x))), 'probe: grace must be > 0, and is not for readiness'],
+    ];
+    for (const [what, dirs, why] of refusedByMachine)
+      it(`sv_init refuses, and so the parser: ${what}`, () => {
+        const r = check(dirs());
+        expect(r.stderr).to.equal(`error validate supervise 22 ${why}\n`);
+        expect(r.status).to.equal(1);
+      });
+
+    // What the parser refuses itself: the directive at fault and its value.
+    const refusedByParser: [string, () => string[][], string][] = [
+      ['a header before its httpGet', () => add('c', ['httpheader', 'readiness', 'X-A', 'b']), 'httpheader 22 readiness'],
+      ['a handler for a probe not declared', () => add('c', ['tcpsocket', 'liveness', '127.0.0.1', '80']), 'tcpsocket 22 liveness'],
+      ['a probe without a handler', () => add('c', ['probe', 'liveness', '0', '10000', '1000', '1', '3', '-']), 'probe 22 liveness'],
+      ['a second handler type for one probe', () => add('a', ['tcpsocket', 'liveness', '127.0.0.1', '80']), 'tcpsocket 22 liveness'],
+      ['a probe declared twice', () => add('a', ['probe', 'liveness', '0', '10000', '1000', '1', '3', '-']), 'probe 22 liveness'],
+      ['grpc as a hook', () => add('c', ['grpc', 'preStop', '127.0.0.1', '80', '']), 'grpc 22 preStop'],
+      ['sleep as a probe', () => add('c', ['probe', 'startup', '0', '10000', '1000', '1', '3', '-'], ['sleep', 'startup', '1000']), 'sleep 22 startup'],
+      ['an unknown owner', () => add('c', ['sleep', 'postStop', '1000']), 'sleep 22 postStop'],
+      ['a host with a space', () => set('a', 'httpget', ['preStop', 'HTTP', '10.0.0.2 x', '80', '/drain']), 'httpget 22 10.0.0.2 x'],
+      ['a path not from /', () => set('a', 'httpget', ['preStop', 'HTTP', '10.0.0.2', '80', 'drain']), 'httpget 22 drain'],
+      ['a path with a newline', () => set('a', 'httpget', ['preStop', 'HTTP', '10.0.0.2', '80', '/a\nb']), 'httpget 22 /a?b'], // the record's newlines are `?`
+      ['port 0', () => set('b', 'tcpsocket', ['preStop', '127.0.0.1', '0']), 'tcpsocket 22 0'],
+      ['a header value with a newline', () => inBlock('a', (b) => b.map((x) => (x[0] === 'httpheader' && x[2] === 'X-Probe' ? [...x.slice(0, 3), 'v\r\nX: y'] : x))), 'httpheader 22 X-Probe'],
+      ['stop signal 65', () => set('c', 'stopsignal', ['65']), 'stopsignal 22 65'],
+      ['a termination file in /proc', () => set('c', 'termination', ['/proc/x', 'File']), 'termination 22 /proc/x'],
+      ['an unknown kind', () => set('c', 'kind', ['ephemeral']), 'kind 22 ephemeral'],
+      ['a container without its kind', () => inBlock('c', (b) => b.filter((x) => x[0] !== 'kind')), 'kind 22 c'],
+    ];
+    for (const [what, dirs, record] of refusedByParser)
+      it(`the parser refuses ${what}`, () => {
+        const r = check(dirs());
+        expect(r.stderr).to.equal(`error validate ${record}\n`);
+        expect(r.status).to.equal(1);
+      });
   });
 
   it('check-launch reports a refused file as the validate record, exit 1', () => {

@@ -5,7 +5,7 @@ import { join } from 'path';
 import { PodrunError } from '../../util/errors';
 import { NATIVE_PROTOCOL } from '../../util/native';
 import { CAPABILITY_NUMBERS } from '../../plan/security';
-import type { PodPlan, PlannedContainer, PlannedSecurity } from '../../plan/types';
+import type { PlannedHandler, PlannedSupervisedContainer, PodPlan, PlannedContainer, PlannedSecurity } from '../../plan/types';
 import { sha256Hex } from '../../util/sha256';
 
 export const LAUNCH_MAGIC = `podrun-launch-v${NATIVE_PROTOCOL}`;
@@ -37,6 +37,44 @@ export function encodeCapabilities(names: readonly string[]): string {
   }))].sort((a, b) => a - b);
   if (nums.length === 0) return 'none';
   return nums.join(',');
+}
+
+/** Whose handler a directive is: the probe kinds, then the hooks (launch.c `owners`). */
+type Owner = 'startup' | 'liveness' | 'readiness' | 'postStart' | 'preStop';
+
+function handlerDirectives(owner: Owner, h: PlannedHandler, d: string[][]): void {
+  switch (h.type) {
+    case 'exec':
+      for (const a of h.command) d.push(['execarg', owner, a]);
+      return;
+    case 'httpGet':
+      d.push(['httpget', owner, h.scheme, h.host, String(h.port), h.path]);
+      for (const x of h.headers) d.push(['httpheader', owner, x.name, x.value]);
+      return;
+    case 'tcpSocket':
+      d.push(['tcpsocket', owner, h.host, String(h.port)]);
+      return;
+    case 'grpc':
+      d.push(['grpc', owner, h.host, String(h.port), h.service]);
+      return;
+    case 'sleep':
+      d.push(['sleep', owner, String(h.ms)]);
+      return;
+  }
+}
+
+/** A container's part of the plan's supervision, in the order the helper's dump prints it. */
+function supervisionDirectives(s: PlannedSupervisedContainer, d: string[][]): void {
+  d.push(['kind', s.kind], ['restart', s.restartPolicy], ['stopsignal', String(s.stopSignal)]);
+  d.push(['termination', s.terminationMessage.path, s.terminationMessage.policy]);
+  for (const k of ['startup', 'liveness', 'readiness'] as const) {
+    const p = s.probes[k];
+    if (!p) continue;
+    d.push(['probe', k, String(p.delayMs), String(p.periodMs), String(p.timeoutMs), String(p.successThreshold), String(p.failureThreshold), p.graceMs === undefined ? '-' : String(p.graceMs)]);
+    handlerDirectives(k, p.handler, d);
+  }
+  if (s.postStart) handlerDirectives('postStart', s.postStart, d);
+  if (s.preStop) handlerDirectives('preStop', s.preStop, d);
 }
 
 function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]): void {
@@ -74,6 +112,12 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   if (program) d.push(['seccomp', program]);
   // the profile the container's process execs into (its process only: exec passes it again)
   if (s.appArmor?.profile) d.push(['apparmor', s.appArmor.profile]);
+  // supervision (the monitor does not act on it yet: docs/supervision.md)
+  if (plan.supervision) {
+    const sv = plan.supervision.containers.find((x) => x.name === c.name);
+    if (!sv) throw new PodrunError(`internal: container ${c.name} has no supervision in the plan`);
+    supervisionDirectives(sv, d);
+  }
   d.push(['end']);
 }
 
@@ -103,8 +147,14 @@ export function launchDirectives(plan: PodPlan): string[][] {
     if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes), (v.mode ?? 0o777).toString(8).padStart(4, '0'), v.fsGroup !== undefined ? String(v.fsGroup) : '-']);
   for (const x of plan.sysctls) d.push(['sysctl', x.name, x.value]);
   d.push(['pauseseccomp', pauseSeccompProgramFile(plan.dirs.lasting)]);
-  // A container the kubelet would refuse (configError) is not started at all.
-  for (const c of plan.containers) if (!c.configError) containerDirectives(plan, c, d);
+  const sv = plan.supervision;
+  if (sv) {
+    const b = sv.backoff;
+    d.push(['restartpolicy', sv.restartPolicy], ['grace', String(sv.graceMs)], ['mingrace', String(sv.minGraceMs)], ['backoff', String(b.initialMs), String(b.maxMs), String(b.resetMs)]);
+  }
+  // Init containers first, as the state machine orders them. A container the kubelet would
+  // refuse (configError) is not started at all.
+  for (const c of [...(plan.initContainers ?? []), ...plan.containers]) if (!c.configError) containerDirectives(plan, c, d);
   return d;
 }
 
