@@ -472,14 +472,22 @@ recv_pty_master (int sock, pid_t child, int pidfd, int *master, podrun_err_t *er
   return sync_record (text, "tty", err);
 }
 
-/* A setup process killed by SIG before its execve: `start killed ERRNO signal SIG`, ENOSYS for
-   SIGSYS (a seccomp profile's kill).  */
+/* A setup process (PIDFD, our child) that ended before its execve without a record: `start
+   killed ERRNO signal SIG` when a signal killed it (ENOSYS for SIGSYS: a seccomp profile's kill),
+   else EPROTO with WHY.  */
 static int
-killed_record (int sig, podrun_err_t *err)
+died_record (int pidfd, const char *why, podrun_err_t *err)
 {
-  char what[24] = "signal ";
-  what[7 + podrun_fmt_ulong (what + 7, (unsigned long long) sig)] = '\0';
-  return podrun_fail (err, sig == SIGSYS ? ENOSYS : EINTR, "start", "killed", what);
+  siginfo_t si;
+  memset (&si, 0, sizeof si);
+  if (waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOWAIT) == 0
+      && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
+    {
+      char what[24] = "signal ";
+      what[7 + podrun_fmt_ulong (what + 7, (unsigned long long) si.si_status)] = '\0';
+      return podrun_fail (err, si.si_status == SIGSYS ? ENOSYS : EINTR, "start", "killed", what);
+    }
+  return podrun_fail (err, EPROTO, "start", "recvmsg", why);
 }
 
 /* sync 2p. (monitor) The container's pid from the intermediate (INTERMEDIATE): a child of ours,
@@ -497,11 +505,7 @@ recv_container_pid (int sock, pid_t intermediate, int intermediate_fd, pid_t *pi
     return -1;
   if (n == 0 || n == SYNC_GONE)
     {
-      memset (&si, 0, sizeof si);
-      if (waitid (P_PIDFD, (id_t) intermediate_fd, &si, WEXITED | WNOWAIT) == 0
-          && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
-        return killed_record (si.si_status, err);
-      return podrun_fail (err, EPROTO, "start", "recvmsg", "(no container pid)");
+      return died_record (intermediate_fd, "(no container pid)", err);
     }
   if (strncmp (text, "pid ", 4) != 0)
     return sync_record (text, "start", err);
@@ -683,16 +687,7 @@ wait_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p,
       else
         return sync_record (text, "exec", err);
     }
-  if (!said_e)
-    {
-      siginfo_t si;
-      memset (&si, 0, sizeof si);
-      if (waitid (P_PIDFD, (id_t) c->pidfd, &si, WEXITED | WNOWAIT) == 0
-          && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
-        return killed_record (si.si_status, err);
-      return podrun_fail (err, EPROTO, "start", "recvmsg", "(the container's process ended before execve)");
-    }
-  return 0;
+  return said_e ? 0 : died_record (c->pidfd, "(the container's process ended before execve)", err);
 }
 
 int

@@ -418,6 +418,27 @@ copy_winsize (int from, int to)
     ioctl (to, TIOCSWINSZ, &ws);
 }
 
+/* Reads the pending signals: SIGCHLD reaps CHILD (1 once it is, STATUS set), SIGWINCH passes
+   the window size on to MASTER (a pty; -1: none), any other is forwarded to CHILD.  Called only
+   until it returns 1: once reaped, the pid may be another process's.  */
+static int
+take_signals (int sigfd, pid_t child, int master, int *status)
+{
+  struct signalfd_siginfo si;
+  int exited = 0;
+  while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+    if (si.ssi_signo == SIGWINCH)
+      {
+        if (master >= 0)
+          copy_winsize (0, master);
+      }
+    else if (si.ssi_signo == SIGCHLD)
+      exited = exited || waitpid (child, status, WNOHANG) == child;
+    else if (!exited)
+      kill (child, (int) si.ssi_signo);
+  return exited;
+}
+
 /* Relays the pty until the child has exited and its output is drained.  */
 static int
 relay_tty (const struct exec_opts *o, int master, pid_t child, int sigfd)
@@ -458,22 +479,8 @@ relay_tty (const struct exec_opts *o, int master, pid_t child, int sigfd)
               in_open = 0;
             }
         }
-      if (p[1].revents)
-        {
-          struct signalfd_siginfo si;
-          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
-            {
-              if (si.ssi_signo == SIGWINCH)
-                copy_winsize (0, master);
-              else if (si.ssi_signo == SIGCHLD)
-                {
-                  if (!exited && waitpid (child, &status, WNOHANG) == child)
-                    exited = 1;
-                }
-              else if (!exited) /* once reaped, the pid may be another process's */
-                kill (child, (int) si.ssi_signo);
-            }
-        }
+      if (p[1].revents && !exited)
+        exited = take_signals (sigfd, child, master, &status);
     }
   if (!exited && waitpid (child, &status, 0) < 0)
     return 126;
@@ -563,27 +570,14 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
           close (in_wr);
           in_wr = -1;
         }
-      if (p[2].revents)
+      if (p[2].revents && !exited && (exited = take_signals (sigfd, child, -1, &status)))
         {
-          struct signalfd_siginfo si;
-          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+          clock_gettime (CLOCK_MONOTONIC, &exited_at);
+          for (int k = 0; k < 2; k++)
             {
-              if (si.ssi_signo == SIGCHLD)
-                {
-                  if (!exited && waitpid (child, &status, WNOHANG) == child)
-                    {
-                      exited = 1;
-                      clock_gettime (CLOCK_MONOTONIC, &exited_at);
-                      for (int k = 0; k < 2; k++)
-                        {
-                          int pending = 0;
-                          if (from[k] >= 0 && ioctl (from[k], FIONREAD, &pending) == 0 && pending > 0)
-                            owed[k] = (size_t) pending;
-                        }
-                    }
-                }
-              else if (!exited) /* once reaped, the pid may be another process's */
-                kill (child, (int) si.ssi_signo);
+              int pending = 0;
+              if (from[k] >= 0 && ioctl (from[k], FIONREAD, &pending) == 0 && pending > 0)
+                owed[k] = (size_t) pending;
             }
         }
     }
