@@ -149,122 +149,129 @@ const stringList = z.array(str(names.noNul));
 
 // ---- Probes and lifecycle hooks (docs/supervision.md), run only with the SUPERVISION switch ----
 
-const issue = (ctx: z.RefinementCtx, message: string, hint: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { hint } });
+/** Built on first use by a manifest that has a probe or hook: constructing schemas is part of every CLI's start-up. */
+function buildSupervisionSchemas() {
+  const issue = (ctx: z.RefinementCtx, message: string, hint: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { hint } });
 
-/** An int32 seconds or threshold field: 0 is Kubernetes' "unset" (defaulted by the plan), negative is refused. */
-const int32NonNegative = (hint: string) =>
-  z.number().superRefine((v, ctx) => {
-    if (!Number.isInteger(v)) issue(ctx, `${v} is not a whole number`, hint);
-    else if (v < 0) issue(ctx, 'must be greater than or equal to 0', hint);
-    else if (v > 2 ** 31 - 1) issue(ctx, `${v} is out of range 0..2147483647 (int32)`, hint);
-  });
+  /** An int32 seconds or threshold field: 0 is Kubernetes' "unset" (defaulted by the plan), negative is refused. */
+  const int32NonNegative = (hint: string) =>
+    z.number().superRefine((v, ctx) => {
+      if (!Number.isInteger(v)) issue(ctx, `${v} is not a whole number`, hint);
+      else if (v < 0) issue(ctx, 'must be greater than or equal to 0', hint);
+      else if (v > 2 ** 31 - 1) issue(ctx, `${v} is out of range 0..2147483647 (int32)`, hint);
+    });
 
-/** A whole number that fits Kubernetes' int64 (what is allowed of it is a rule: rules in supervision.ts). */
-const int64 = (hint: string) =>
-  z.number().superRefine((v, ctx) => {
-    if (!Number.isInteger(v)) issue(ctx, `${v} is not a whole number`, hint);
-    else if (v < -(2 ** 63) || v > 2 ** 63) issue(ctx, `${v} is out of range (int64)`, hint);
-  });
+  /** A whole number that fits Kubernetes' int64 (what is allowed of it is a rule: rules in supervision.ts). */
+  const int64 = (hint: string) =>
+    z.number().superRefine((v, ctx) => {
+      if (!Number.isInteger(v)) issue(ctx, `${v} is not a whole number`, hint);
+      else if (v < -(2 ** 63) || v > 2 ** 63) issue(ctx, `${v} is out of range (int64)`, hint);
+    });
 
-const PORT_HINT = "give the port by number or by the name of one of the container's ports, e.g. `port: 8080` or `port: http`";
+  const PORT_HINT = "give the port by number or by the name of one of the container's ports, e.g. `port: 8080` or `port: http`";
 
-/** Kubernetes' IntOrString port: a number 1..65535 or an IANA port name (ValidatePortNumOrName). */
-const portNumberOrName = z
-  .any()
-  .superRefine((v, ctx) => {
-    if (v === undefined) issue(ctx, 'Required', PORT_HINT);
-    else if (typeof v === 'number') {
-      if (!Number.isInteger(v) || v < 1 || v > 65535) issue(ctx, `${v} is out of range 1..65535`, 'ports are 1..65535');
-    } else if (typeof v === 'string') {
-      if (/^[0-9]+$/.test(v)) issue(ctx, `port ${quoted(v)} is a string, and a port name needs a letter`, 'write the number without quotes, e.g. `port: 8080`');
-      else {
-        const p = names.portName(v);
-        if (p) issue(ctx, p.detail, p.hint ?? PORT_HINT);
-      }
-    } else issue(ctx, `expected a port number or name, got ${v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`}`, PORT_HINT);
-  })
-  .transform((v) => v as number | string);
+  /** Kubernetes' IntOrString port: a number 1..65535 or an IANA port name (ValidatePortNumOrName). */
+  const portNumberOrName = z
+    .any()
+    .superRefine((v, ctx) => {
+      if (v === undefined) issue(ctx, 'Required', PORT_HINT);
+      else if (typeof v === 'number') {
+        if (!Number.isInteger(v) || v < 1 || v > 65535) issue(ctx, `${v} is out of range 1..65535`, 'ports are 1..65535');
+      } else if (typeof v === 'string') {
+        if (/^[0-9]+$/.test(v)) issue(ctx, `port ${quoted(v)} is a string, and a port name needs a letter`, 'write the number without quotes, e.g. `port: 8080`');
+        else {
+          const p = names.portName(v);
+          if (p) issue(ctx, p.detail, p.hint ?? PORT_HINT);
+        }
+      } else issue(ctx, `expected a port number or name, got ${v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`}`, PORT_HINT);
+    })
+    .transform((v) => v as number | string);
 
-/** What podrun will write into a request or dial: a name or an address, never a second line. */
-const host = str((v) =>
-  names.hostOrAddress(v) ? undefined : { detail: `host ${quoted(v)} is not an IP address or a host name`, hint: "write an IP address such as 127.0.0.1, or leave host out: it defaults to the pod's IP" },
-);
+  /** What podrun will write into a request or dial: a name or an address, never a second line. */
+  const host = str((v) =>
+    names.hostOrAddress(v) ? undefined : { detail: `host ${quoted(v)} is not an IP address or a host name`, hint: "write an IP address such as 127.0.0.1, or leave host out: it defaults to the pod's IP" },
+  );
 
-const ExecActionSchema = z.object({ command: z.array(str(names.noNul)).min(1, 'must not be empty') }).describe('ExecAction');
+  const ExecActionSchema = z.object({ command: z.array(str(names.noNul)).min(1, 'must not be empty') }).describe('ExecAction');
 
-const HTTPHeaderSchema = z
-  .object({
-    name: str(names.httpHeaderName),
-    value: str((v) =>
-      /[\x00-\x08\x0a-\x1f\x7f]/.test(v) ? { detail: `header value ${quoted(v)} contains a control character`, hint: 'write the value on one line: a newline would end the header (an HTTP client refuses it)' } : undefined,
-    ).default(''),
-  })
-  .describe('HTTPHeader');
+  const HTTPHeaderSchema = z
+    .object({
+      name: str(names.httpHeaderName),
+      value: str((v) =>
+        /[\x00-\x08\x0a-\x1f\x7f]/.test(v) ? { detail: `header value ${quoted(v)} contains a control character`, hint: 'write the value on one line: a newline would end the header (an HTTP client refuses it)' } : undefined,
+      ).default(''),
+    })
+    .describe('HTTPHeader');
 
-const HTTPGetActionSchema = z
-  .object({
-    // Kubernetes' default "/" (SetDefaults_HTTPGetAction), also for an empty path.
-    path: str((v) =>
-      /[\s\x00-\x1f\x7f]/.test(v) ? { detail: `path ${quoted(v)} contains whitespace or a control character`, hint: 'percent-encode it, e.g. `/health%20check`' } : undefined,
-    )
-      .optional()
-      .transform((v) => (v ? v : '/')),
-    port: portNumberOrName,
-    host: host.optional(),
-    scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP'),
-    httpHeaders: z.array(HTTPHeaderSchema).optional(),
-  })
-  .describe('HTTPGetAction');
+  const HTTPGetActionSchema = z
+    .object({
+      // Kubernetes' default "/" (SetDefaults_HTTPGetAction), also for an empty path.
+      path: str((v) =>
+        /[\s\x00-\x1f\x7f]/.test(v) ? { detail: `path ${quoted(v)} contains whitespace or a control character`, hint: 'percent-encode it, e.g. `/health%20check`' } : undefined,
+      )
+        .optional()
+        .transform((v) => (v ? v : '/')),
+      port: portNumberOrName,
+      host: host.optional(),
+      scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP'),
+      httpHeaders: z.array(HTTPHeaderSchema).optional(),
+    })
+    .describe('HTTPGetAction');
 
-const TCPSocketActionSchema = z.object({ port: portNumberOrName, host: host.optional() }).describe('TCPSocketAction');
+  const TCPSocketActionSchema = z.object({ port: portNumberOrName, host: host.optional() }).describe('TCPSocketAction');
 
-const GRPCActionSchema = z
-  .object({
-    port: int(1, 65535, 'the gRPC port is a number 1..65535 (a name is not allowed here)'),
-    service: str((v) => (/[\x00-\x1f\x7f]/.test(v) ? { detail: `service ${quoted(v)} contains a control character`, hint: 'name the service as the server registers it, e.g. `grpc.health.v1.Health`, or leave it out' } : undefined)).default(''),
-  })
-  .describe('GRPCAction');
+  const GRPCActionSchema = z
+    .object({
+      port: int(1, 65535, 'the gRPC port is a number 1..65535 (a name is not allowed here)'),
+      service: str((v) => (/[\x00-\x1f\x7f]/.test(v) ? { detail: `service ${quoted(v)} contains a control character`, hint: 'name the service as the server registers it, e.g. `grpc.health.v1.Health`, or leave it out' } : undefined)).default(''),
+    })
+    .describe('GRPCAction');
 
-const SleepActionSchema = z.object({ seconds: int64('a sleep is a whole number of seconds, e.g. `seconds: 5`') }).describe('SleepAction');
+  const SleepActionSchema = z.object({ seconds: int64('a sleep is a whole number of seconds, e.g. `seconds: 5`') }).describe('SleepAction');
 
-const PROBE_SECONDS_HINT = 'a whole number of seconds, e.g. 10 (0 means the default)';
-const THRESHOLD_HINT = 'a whole number of consecutive results, e.g. 3 (0 means the default)';
+  const PROBE_SECONDS_HINT = 'a whole number of seconds, e.g. 10 (0 means the default)';
+  const THRESHOLD_HINT = 'a whole number of consecutive results, e.g. 3 (0 means the default)';
 
-const ProbeSchema = z
-  .object({
-    exec: ExecActionSchema.optional(),
-    httpGet: HTTPGetActionSchema.optional(),
-    tcpSocket: TCPSocketActionSchema.optional(),
-    grpc: GRPCActionSchema.optional(),
-    initialDelaySeconds: int32NonNegative('a whole number of seconds, e.g. 5').optional(),
-    timeoutSeconds: int32NonNegative(PROBE_SECONDS_HINT).optional(),
-    periodSeconds: int32NonNegative(PROBE_SECONDS_HINT).optional(),
-    successThreshold: int32NonNegative(THRESHOLD_HINT).optional(),
-    failureThreshold: int32NonNegative(THRESHOLD_HINT).optional(),
-    terminationGracePeriodSeconds: int64('a grace period is a whole number of seconds above 0, e.g. 10').optional(),
-  })
-  .describe('Probe');
+  const ProbeSchema = z
+    .object({
+      exec: ExecActionSchema.optional(),
+      httpGet: HTTPGetActionSchema.optional(),
+      tcpSocket: TCPSocketActionSchema.optional(),
+      grpc: GRPCActionSchema.optional(),
+      initialDelaySeconds: int32NonNegative('a whole number of seconds, e.g. 5').optional(),
+      timeoutSeconds: int32NonNegative(PROBE_SECONDS_HINT).optional(),
+      periodSeconds: int32NonNegative(PROBE_SECONDS_HINT).optional(),
+      successThreshold: int32NonNegative(THRESHOLD_HINT).optional(),
+      failureThreshold: int32NonNegative(THRESHOLD_HINT).optional(),
+      terminationGracePeriodSeconds: int64('a grace period is a whole number of seconds above 0, e.g. 10').optional(),
+    })
+    .describe('Probe');
 
-const LifecycleHandlerSchema = z
-  .object({
-    exec: ExecActionSchema.optional(),
-    httpGet: HTTPGetActionSchema.optional(),
-    tcpSocket: TCPSocketActionSchema.optional(),
-    sleep: SleepActionSchema.optional(),
-  })
-  .describe('LifecycleHandler');
+  const LifecycleHandlerSchema = z
+    .object({
+      exec: ExecActionSchema.optional(),
+      httpGet: HTTPGetActionSchema.optional(),
+      tcpSocket: TCPSocketActionSchema.optional(),
+      sleep: SleepActionSchema.optional(),
+    })
+    .describe('LifecycleHandler');
 
-const LifecycleSchema = z
-  .object({
-    postStart: LifecycleHandlerSchema.optional(),
-    preStop: LifecycleHandlerSchema.optional(),
-    stopSignal: str((v) => {
-      if (stopSignalNumber(v) !== undefined) return undefined;
-      const guess = suggest(v.toUpperCase().startsWith('SIG') ? v.toUpperCase() : `SIG${v.toUpperCase()}`, Object.keys(LINUX_SIGNALS));
-      return { detail: `unsupported value ${quoted(v)}`, hint: guess ? `did you mean ${guess}?` : 'use a Linux signal name as Kubernetes writes it, e.g. SIGTERM, SIGQUIT, SIGINT, SIGUSR1 or SIGRTMIN+1' };
-    }).optional(),
-  })
-  .describe('Lifecycle');
+  const LifecycleSchema = z
+    .object({
+      postStart: LifecycleHandlerSchema.optional(),
+      preStop: LifecycleHandlerSchema.optional(),
+      stopSignal: str((v) => {
+        if (stopSignalNumber(v) !== undefined) return undefined;
+        const guess = suggest(v.toUpperCase().startsWith('SIG') ? v.toUpperCase() : `SIG${v.toUpperCase()}`, Object.keys(LINUX_SIGNALS));
+        return { detail: `unsupported value ${quoted(v)}`, hint: guess ? `did you mean ${guess}?` : 'use a Linux signal name as Kubernetes writes it, e.g. SIGTERM, SIGQUIT, SIGINT, SIGUSR1 or SIGRTMIN+1' };
+      }).optional(),
+    })
+    .describe('Lifecycle');
+  return { ProbeSchema, LifecycleSchema };
+}
+
+let supervisionSchemas: ReturnType<typeof buildSupervisionSchemas> | undefined;
+const supervisionSchema = () => (supervisionSchemas ??= buildSupervisionSchemas());
 
 const containerFields = {
   name: str((v) => names.dns1123Label(v, 'container name')),
@@ -290,46 +297,49 @@ const containerFields = {
   terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).default('File'),
 };
 
+const probe = z.lazy(() => supervisionSchema().ProbeSchema);
 const supervisionFields = {
-  livenessProbe: ProbeSchema.optional(),
-  readinessProbe: ProbeSchema.optional(),
-  startupProbe: ProbeSchema.optional(),
-  lifecycle: LifecycleSchema.optional(),
+  livenessProbe: probe.optional(),
+  readinessProbe: probe.optional(),
+  startupProbe: probe.optional(),
+  lifecycle: z.lazy(() => supervisionSchema().LifecycleSchema).optional(),
 };
 
 const withPullPolicy = <C extends { image: string; imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never' }>(c: C) => ({ ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) });
 
 /** A container as podrun runs it without the SUPERVISION switch: probes and hooks are refused (fields.ts). */
-const PlainContainerSchema = z.object(containerFields).describe('Container').transform(withPullPolicy);
+const plainContainerSchema = () => z.object(containerFields).describe('Container').transform(withPullPolicy);
 
-export const ContainerSchema = z
-  .object({ ...containerFields, ...supervisionFields })
-  .describe('Container')
-  .transform(withPullPolicy);
+const containerSchema = () =>
+  z
+    .object({ ...containerFields, ...supervisionFields })
+    .describe('Container')
+    .transform(withPullPolicy);
 
 /**
  * An init container: a container with `restartPolicy: Always` (a native sidecar, the only value
  * Kubernetes allows before 1.35's ContainerRestartRules) or none (a regular init container).
  */
-export const InitContainerSchema = z
-  .object({
-    ...containerFields,
-    ...supervisionFields,
-    restartPolicy: str((v) =>
-      v === 'Always'
-        ? undefined
-        : v === 'OnFailure' || v === 'Never'
-          ? {
-              detail: `restartPolicy ${v} on an init container (Kubernetes 1.35+, ContainerRestartRules) is not supported by podrun yet`,
-              hint: "leave it out (a regular init container follows the pod's restartPolicy), or write `restartPolicy: Always` for a sidecar",
-            }
-          : { detail: `unsupported value ${quoted(v)}`, hint: 'use `restartPolicy: Always` (a sidecar), or leave it out' },
-    )
-      .optional()
-      .transform((v) => v as 'Always' | undefined),
-  })
-  .describe('Container')
-  .transform(withPullPolicy);
+const initContainerSchema = () =>
+  z
+    .object({
+      ...containerFields,
+      ...supervisionFields,
+      restartPolicy: str((v) =>
+        v === 'Always'
+          ? undefined
+          : v === 'OnFailure' || v === 'Never'
+            ? {
+                detail: `restartPolicy ${v} on an init container (Kubernetes 1.35+, ContainerRestartRules) is not supported by podrun yet`,
+                hint: "leave it out (a regular init container follows the pod's restartPolicy), or write `restartPolicy: Always` for a sidecar",
+              }
+            : { detail: `unsupported value ${quoted(v)}`, hint: 'use `restartPolicy: Always` (a sidecar), or leave it out' },
+      )
+        .optional()
+        .transform((v) => v as 'Always' | undefined),
+    })
+    .describe('Container')
+    .transform(withPullPolicy);
 
 /** Kubernetes' default: Always for `:latest` or no tag, else IfNotPresent (a digest counts as a tag). */
 export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
@@ -426,17 +436,19 @@ const podSpecFields = {
 
 const NEEDS_A_CONTAINER = 'a pod needs at least one container';
 
-export const PodSpecSchema = z
-  .object({
-    containers: z.array(ContainerSchema).min(1, NEEDS_A_CONTAINER),
-    initContainers: z.array(InitContainerSchema).optional(),
-    ...podSpecFields,
-  })
-  .describe('PodSpec');
+const podSpecSchema = () =>
+  z
+    .object({
+      containers: z.array(containerSchema()).min(1, NEEDS_A_CONTAINER),
+      initContainers: z.array(initContainerSchema()).optional(),
+      ...podSpecFields,
+    })
+    .describe('PodSpec');
 
-const PlainPodSpecSchema = z
-  .object({ containers: z.array(PlainContainerSchema).min(1, NEEDS_A_CONTAINER), ...podSpecFields })
-  .describe('PodSpec');
+const plainPodSpecSchema = () =>
+  z
+    .object({ containers: z.array(plainContainerSchema()).min(1, NEEDS_A_CONTAINER), ...podSpecFields })
+    .describe('PodSpec');
 
 const pod = <S extends z.ZodTypeAny>(spec: S) =>
   z
@@ -448,20 +460,22 @@ const pod = <S extends z.ZodTypeAny>(spec: S) =>
     })
     .describe('Pod');
 
-export const PodSchema = pod(PodSpecSchema);
-const PlainPodSchema = pod(PlainPodSpecSchema);
+const podSchema = () => pod(podSpecSchema());
+const plainPodSchema = () => pod(plainPodSpecSchema());
+const built: { full?: ReturnType<typeof podSchema>; plain?: ReturnType<typeof plainPodSchema> } = {};
 
 /**
- * The schema validation runs: with the SUPERVISION switch (manifest/supervision.ts) init
- * containers, probes and lifecycle hooks are fields of it; without, they are not, and fields.ts
- * refuses them as not supported yet.
+ * The schema validation runs, built on first use (only the one needed: construction is part of
+ * every CLI's start-up): with the SUPERVISION switch (manifest/supervision.ts) init containers,
+ * probes and lifecycle hooks are fields of it; without, they are not, and fields.ts refuses them
+ * as not supported yet.
  */
-export function podSchemaFor(supervision: boolean): typeof PodSchema | typeof PlainPodSchema {
-  return supervision ? PodSchema : PlainPodSchema;
+export function podSchemaFor(supervision: boolean): ReturnType<typeof podSchema> | ReturnType<typeof plainPodSchema> {
+  return supervision ? (built.full ??= podSchema()) : (built.plain ??= plainPodSchema());
 }
 
 /** A validated v1 Pod with Kubernetes defaults applied. */
-export type PodManifest = z.output<typeof PodSchema>;
+export type PodManifest = z.output<ReturnType<typeof podSchema>>;
 export type ContainerManifest = PodManifest['spec']['containers'][number];
 export type InitContainerManifest = NonNullable<PodManifest['spec']['initContainers']>[number];
 export type ProbeManifest = NonNullable<ContainerManifest['livenessProbe']>;

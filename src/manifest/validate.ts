@@ -102,6 +102,7 @@ function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {
     if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
     else if (s instanceof z.ZodDefault) s = s.removeDefault();
     else if (s instanceof z.ZodEffects) s = s.innerType();
+    else if (s instanceof z.ZodLazy) s = s.schema;
     else return s;
   }
 }
