@@ -361,7 +361,7 @@ recv_sync (int sock, int *fd, char *text, size_t cap, podrun_err_t *err)
   msg.msg_control = u.buf;
   msg.msg_controllen = sizeof u.buf;
   do
-    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return podrun_fail (err, errno, "sync", "recvmsg", NULL);
@@ -551,11 +551,16 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
   pending->err_rd = err_rd;
   pending->in_wr = in_wr;
   pending->shared_pid = f.shared_pid;
+  pending->intermediate = 0;
+  /* The monitor reads each sync message as it arrives (podrun_container_step), never blocking.  */
+  if (fcntl (sync_rd, F_SETFL, O_NONBLOCK) < 0)
+    podrun_log ("fcntl O_NONBLOCK on a sync socket: errno %d", errno);
   sync_rd = log_fd = out_rd = err_rd = in_wr = -1;
   return 0;
 }
 
-/* C's pid and pidfd were the intermediate's: from here on they are the container's.  */
+/* C's pid and pidfd were the intermediate's: from here on they are the container's, and the
+   intermediate's pid goes to *INTERMEDIATE (the caller reaps it by pid).  */
 static int
 take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
@@ -564,24 +569,55 @@ take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, 
   if (recv_container_pid (p->sync_rd, c->pid, &pid, &pidfd, err) < 0)
     return -1;
   close (c->pidfd);
+  p->intermediate = c->pid;
   c->pid = pid;
   c->pidfd = pidfd;
+  p->shared_pid = 0; /* sync 2p is done */
   return 0;
 }
 
+/* sync 2. (monitor) EOF: execve succeeded; a message: the child's failure record.  */
+static int
+recv_exec (int sock, podrun_err_t *err)
+{
+  char text[PATH_MAX + 128];
+  int fd;
+  ssize_t n = recv_sync (sock, &fd, text, sizeof text, err);
+  if (fd >= 0)
+    close (fd);
+  if (n <= 0)
+    return (int) n;
+  return sync_record (text, "sync", err);
+}
+
+static int
+would_block (const podrun_err_t *err)
+{
+  return err->errno_ == EAGAIN && strcmp (err->syscall, "recvmsg") == 0;
+}
+
 int
-podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
+podrun_container_step (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   int ret = -1;
-  /* sync 2a, 2p, 2. (monitor) */
-  if ((c->tty && recv_pty_master (p->sync_rd, &p->out_rd, err) < 0)
-      || (p->shared_pid && take_container_pid (c, p, err) < 0) || podrun_sync_wait (p->sync_rd, err) < 0)
+  /* sync 2a, 2p, 2. (monitor): each stage once its message is there, never waiting for one.  */
+  if (c->tty && p->out_rd < 0 && recv_pty_master (p->sync_rd, &p->out_rd, err) < 0)
     {
-      /* It never ran: its exit is reaped by pid like any child; the pidfd is not needed.  */
-      c->status = PODRUN_CTR_START_ERROR;
-      close (c->pidfd);
-      c->pidfd = -1;
-      goto out;
+      if (would_block (err))
+        return 0;
+      goto failed;
+    }
+  if (p->shared_pid && take_container_pid (c, p, err) < 0)
+    {
+      if (would_block (err))
+        return 0;
+      goto failed;
+    }
+  if (recv_exec (p->sync_rd, err) < 0)
+    {
+      if (would_block (err))
+        return 0;
+      goto failed;
     }
   if (fcntl (p->out_rd, F_SETFL, O_NONBLOCK) < 0 || (p->err_rd >= 0 && fcntl (p->err_rd, F_SETFL, O_NONBLOCK) < 0))
     {
@@ -599,7 +635,13 @@ podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending
   c->stdin_fd = p->in_wr;
   p->in_wr = -1;
   c->status = PODRUN_CTR_RUNNING;
-  ret = 0;
+  ret = 1;
+  goto out;
+failed:
+  /* It never ran: its exit is reaped by pid like any child; the pidfd is not needed.  */
+  c->status = PODRUN_CTR_START_ERROR;
+  close (c->pidfd);
+  c->pidfd = -1;
 out:
   podrun_spawn_pending_close (p);
   return ret;
