@@ -69,7 +69,7 @@ interface Pod {
   hs: Handshake;
   state(name: string): any;
   log(name: string): string;
-  monitor(): { pid: number; startTime: number; pausePid: number; pauseStartTime: number };
+  monitor(): { pid: number; startTime: number; pausePid: number; pauseStartTime: number; stoppedAt?: string };
 }
 
 const PATH_ENV = 'PATH=/bin';
