@@ -28,7 +28,10 @@ extern "C" {
 #include <pthread.h>
 #include <unistd.h>
 
-extern char **environ;
+// What podrun-helper runs with, never the caller's environment: a starting container (or an
+// exec'd command) is briefly a copy of the monitor or the helper, whose /proc/PID/environ a
+// sibling could read (security.md, escape 11), and the helper needs none of it.
+static char *helper_env[] = {const_cast<char *>("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), nullptr};
 
 namespace podrun {
 // addon/src/seccomp_bpf.cc
@@ -365,7 +368,7 @@ Napi::Value Execve(const Napi::CallbackInfo &info) {
   sigemptyset(&none);
   pthread_sigmask(SIG_SETMASK, &none, nullptr);
   signal(SIGPIPE, SIG_DFL);
-  execve(path.c_str(), ea.argv.data(), environ);
+  execve(path.c_str(), ea.argv.data(), helper_env);
   return throw_errno(info.Env(), errno, "execve", path);
 }
 
@@ -418,7 +421,7 @@ int spawn_child(void *arg) {
   if (keep >= 0 && syscall(SYS_dup3, keep, 4, 0) < 0) goto fail_fd;
   if (syscall(SYS_close_range, keep >= 0 ? 5 : 4, ~0U, 0) < 0) goto fail_fd;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, 8);
-  syscall(SYS_execve, a->path, a->argv, environ);
+  syscall(SYS_execve, a->path, a->argv, helper_env);
   a->step = "execve";
   goto fail;
 fail_fd:

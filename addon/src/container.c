@@ -34,6 +34,7 @@
 #include <grp.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -186,14 +187,12 @@ start_in_pod_pidns (const struct podrun_container *c, const struct child_fds *f,
   char msg[32];
   int sync_fd = f->sync;
   long pid;
-  if (sync_fd != 3)
-    {
-      if (dup3 (sync_fd, 3, O_CLOEXEC) < 0)
-        fail (sync_fd, errno, "start", "dup3", NULL);
-      sync_fd = 3;
-    }
-  if (close_range (4, ~0U, 0) < 0)
-    fail (sync_fd, errno, "start", "close_range", NULL);
+  if (podrun_keep_only_fds (&sync_fd, 1) < 0)
+    fail (f->sync, errno, "start", "close_range", NULL);
+  /* Until its execve the container's process is a copy of the monitor: only a tracer with
+     CAP_SYS_PTRACE over the host's user namespace may look at it (execve makes it dumpable).  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    fail (sync_fd, errno, "start", "prctl", "PR_SET_DUMPABLE");
   if (podrun_identity_seal (id, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   /* A plain clone (no namespace flags), as every profile that lets a shell fork allows.  */
@@ -202,10 +201,17 @@ start_in_pod_pidns (const struct podrun_container *c, const struct child_fds *f,
     fail (sync_fd, errno, "start", "clone", "CLONE_PARENT");
   if (pid == 0)
     {
+      char go = 0;
       if (setsid () < 0)
         fail (sync_fd, errno, "session", "setsid", NULL);
       if (f->tty && ioctl (0, TIOCSCTTY, 0) < 0)
         fail (sync_fd, errno, "stdio", "ioctl", "TIOCSCTTY");
+      /* sync 2g. (container) Only once the monitor holds this pid (else EOF: it gave up).  */
+      if (read (sync_fd, &go, 1) != 1 || go != 'g')
+        _exit (1);
+      /* sync 2e. Now only execve is left: EOF before this means the process died on the way.  */
+      if (write (sync_fd, "e", 1) != 1)
+        _exit (1);
       /* sync 2. (container) EOF on the sync socket at execve.  */
       podrun_exec_path (f->path_env, c->argv, c->env);
       fail (sync_fd, errno, "exec", "execve", c->argv[0]);
@@ -340,37 +346,104 @@ new_stream (int fd, int log_fd, const char *name)
   return s;
 }
 
-/* One message of the sync socket: an fd (SCM_RIGHTS) into *FD, else its text into TEXT (NUL
-   ended, without the newline).  Returns the message's length (0: EOF), -1 with ERR set.  */
+/* What recv_sync and take_sync return besides a message's length (0: EOF) and -1 (ERR set).  */
+#define SYNC_NONE -2 /* nothing from the sender now: step again when the socket or the process says so */
+#define SYNC_GONE -4 /* the watched process exited and nothing of it is queued */
+
+/* One message of the sync socket sent by FROM (its host pid, from the kernel's SCM_CREDENTIALS:
+   SO_PASSCRED is set on the monitor's end), without blocking: an fd (SCM_RIGHTS) into *FD,
+   else its text into TEXT (NUL ended, without the newline).  A message of another process (a
+   tracer holding a copy of the child's end) is dropped: it cannot fake a start or its failure;
+   past MAX_DROPPED of them in one call, SYNC_NONE (a flood does not hold the monitor; the start
+   is stepped again by its next message, a SIGCHLD or a deadline).  */
+#define MAX_DROPPED 64
 static ssize_t
-recv_sync (int sock, int *fd, char *text, size_t cap, podrun_err_t *err)
+recv_sync (int sock, pid_t from, int *fd, char *text, size_t cap, podrun_err_t *err)
 {
-  struct iovec iov = { .iov_base = text, .iov_len = cap - 1 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg;
-  struct cmsghdr *cm;
-  ssize_t n;
-  *fd = -1;
-  memset (&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  do
-    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return podrun_fail (err, errno, "sync", "recvmsg", NULL);
-  cm = CMSG_FIRSTHDR (&msg);
-  if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-    memcpy (fd, CMSG_DATA (cm), sizeof *fd);
-  text[n] = '\0';
-  if (n > 0 && text[n - 1] == '\n')
-    text[n - 1] = '\0';
+  int dropped;
+  for (dropped = 0; dropped < MAX_DROPPED; dropped++)
+    {
+      struct iovec iov = { .iov_base = text, .iov_len = cap - 1 };
+      union
+      {
+        char buf[CMSG_SPACE (sizeof (int)) + CMSG_SPACE (sizeof (struct ucred))];
+        struct cmsghdr align;
+      } u;
+      struct msghdr msg;
+      struct cmsghdr *cm;
+      pid_t sender = -1;
+      ssize_t n;
+      *fd = -1;
+      memset (&msg, 0, sizeof msg);
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = u.buf;
+      msg.msg_controllen = sizeof u.buf;
+      do
+        n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+      while (n < 0 && errno == EINTR);
+      if (n < 0 && errno == EAGAIN)
+        return SYNC_NONE;
+      /* A peer that exits with our message unread (the `g` of sync 2g) resets the socket: its end.  */
+      if (n < 0 && errno == ECONNRESET)
+        n = 0;
+      if (n < 0)
+        return podrun_fail (err, errno, "sync", "recvmsg", NULL);
+      for (cm = CMSG_FIRSTHDR (&msg); cm; cm = CMSG_NXTHDR (&msg, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+          memcpy (fd, CMSG_DATA (cm), sizeof *fd);
+        else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+          {
+            struct ucred cr;
+            memcpy (&cr, CMSG_DATA (cm), sizeof cr);
+            sender = cr.pid;
+          }
+      if (n > 0 && sender != from)
+        {
+          if (*fd >= 0)
+            close (*fd);
+          if (dropped == 0)
+            podrun_log ("sync: a message from pid %d, not from %d: dropped", (int) sender, (int) from);
+          continue;
+        }
+      text[n] = '\0';
+      if (n > 0 && text[n - 1] == '\n')
+        text[n - 1] = '\0';
+      return n;
+    }
+  return SYNC_NONE;
+}
+
+/* Whether the process of PIDFD has ended (its pidfd is readable then).  */
+static int
+process_ended (int pidfd)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  return poll (&p, 1, 0) > 0;
+}
+
+/* The next message from FROM if there is one, never waiting: while WATCH (FROM's pidfd, or a
+   process that must live while FROM's message is due) lives, SYNC_NONE; once it ended, what it
+   sent before (a message is queued before its sender's exit is seen) or SYNC_GONE.  With FD
+   NULL no fd may come: one is EPROTO.  */
+static ssize_t
+take_sync (int sock, pid_t from, int watch, int *fd, char *text, size_t cap, podrun_err_t *err)
+{
+  int got_fd = -1;
+  ssize_t n = recv_sync (sock, from, &got_fd, text, cap, err);
+  if (n == SYNC_NONE && process_ended (watch))
+    {
+      n = recv_sync (sock, from, &got_fd, text, cap, err);
+      if (n == SYNC_NONE)
+        n = SYNC_GONE;
+    }
+  if (fd)
+    *fd = got_fd;
+  else if (got_fd >= 0)
+    {
+      close (got_fd);
+      return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
+    }
   return n;
 }
 
@@ -383,49 +456,69 @@ sync_record (const char *text, const char *step, podrun_err_t *err)
   return -1;
 }
 
-/* sync 2a. (monitor) The pty master, or the child's failure record.  */
+/* sync 2a. (monitor) The pty master from CHILD (PIDFD), or its failure record.  Like every stage
+   of a start: 1 done, 0 while its message is still to come, -1 failed (ERR set).  */
 static int
-recv_pty_master (int sock, int *master, podrun_err_t *err)
+recv_pty_master (int sock, pid_t child, int pidfd, int *master, podrun_err_t *err)
 {
   char text[PATH_MAX + 128];
-  ssize_t n = recv_sync (sock, master, text, sizeof text, err);
-  if (n < 0)
-    return -1;
-  if (*master >= 0)
+  ssize_t n = take_sync (sock, child, pidfd, master, text, sizeof text, err);
+  if (n == SYNC_NONE)
     return 0;
+  if (n == -1)
+    return -1;
+  if (n == SYNC_GONE)
+    return podrun_fail (err, EPROTO, "tty", "recvmsg", "(the setup process ended)");
+  if (*master >= 0)
+    return 1;
   return sync_record (text, "tty", err);
+}
+
+/* A setup process (PIDFD, our child) that ended before its execve without a record: `start
+   killed ERRNO signal SIG` when a signal killed it (ENOSYS for SIGSYS: a seccomp profile's kill),
+   else EPROTO with WHY.  */
+static int
+died_record (int pidfd, const char *why, podrun_err_t *err)
+{
+  siginfo_t si;
+  memset (&si, 0, sizeof si);
+  if (waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0
+      && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
+    {
+      char what[24] = "signal ";
+      what[7 + podrun_fmt_ulong (what + 7, (unsigned long long) si.si_status)] = '\0';
+      return podrun_fail (err, si.si_status == SIGSYS ? ENOSYS : EINTR, "start", "killed", what);
+    }
+  return podrun_fail (err, EPROTO, "start", "recvmsg", why);
+}
+
+/* EOF or SYNC_GONE (N) where a message was due: how the process of PIDFD ended, once it has
+   (0 until then: its fds close just before it can be waited for; its SIGCHLD steps again).  */
+static int
+ended_early (ssize_t n, int pidfd, const char *why, podrun_err_t *err)
+{
+  if (n == 0 && !process_ended (pidfd))
+    return 0;
+  return died_record (pidfd, why, err);
 }
 
 /* sync 2p. (monitor) The container's pid from the intermediate (INTERMEDIATE): a child of ours,
    its pidfd into *PIDFD; or the failure record; or how the intermediate died without one (a
    seccomp profile refusing a call it makes after its filter: SIGSYS).  */
 static int
-recv_container_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, podrun_err_t *err)
+recv_container_pid (int sock, pid_t intermediate, int intermediate_fd, pid_t *pid, int *pidfd, podrun_err_t *err)
 {
   char text[PATH_MAX + 128], *end;
   siginfo_t si;
-  int fd;
   long v;
-  ssize_t n = recv_sync (sock, &fd, text, sizeof text, err);
-  if (n < 0)
+  /* Watching the intermediate: its child holds the socket too, so its death is no EOF.  */
+  ssize_t n = take_sync (sock, intermediate, intermediate_fd, NULL, text, sizeof text, err);
+  if (n == SYNC_NONE)
+    return 0;
+  if (n == -1)
     return -1;
-  if (fd >= 0)
-    {
-      close (fd);
-      return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
-    }
-  if (n == 0)
-    {
-      memset (&si, 0, sizeof si);
-      if (waitid (P_PID, (id_t) intermediate, &si, WEXITED | WNOWAIT) == 0
-          && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
-        {
-          char sig[24] = "signal ";
-          sig[7 + podrun_fmt_ulong (sig + 7, (unsigned long long) si.si_status)] = '\0';
-          return podrun_fail (err, si.si_status == SIGSYS ? ENOSYS : EINTR, "start", "killed", sig);
-        }
-      return podrun_fail (err, EPROTO, "start", "recvmsg", "(no container pid)");
-    }
+  if (n == 0 || n == SYNC_GONE)
+    return ended_early (n, intermediate_fd, "(no container pid)", err);
   if (strncmp (text, "pid ", 4) != 0)
     return sync_record (text, "start", err);
   errno = 0;
@@ -440,7 +533,7 @@ recv_container_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, podrun
   if (*pidfd < 0)
     return podrun_fail (err, errno, "start", "pidfd_open", text);
   *pid = (pid_t) v;
-  return 0;
+  return 1;
 }
 
 void
@@ -476,6 +569,12 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
     return podrun_fail (err, errno, "sync", "socketpair", NULL);
   sync_rd = fds[0];
   sync_wr = fds[1];
+  /* Each message says who sent it (recv_sync).  */
+  {
+    int on = 1;
+    if (setsockopt (sync_rd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
+      return podrun_fail (err, errno, "sync", "setsockopt", "SO_PASSCRED");
+  }
   if (c->tty)
     f.tty = 1;
   else
@@ -552,6 +651,8 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
   pending->in_wr = in_wr;
   pending->shared_pid = f.shared_pid;
   pending->intermediate = 0;
+  pending->exec_deadline = 0;
+  pending->said_e = 0;
   /* The monitor reads each sync message as it arrives (podrun_container_step), never blocking.  */
   if (fcntl (sync_rd, F_SETFL, O_NONBLOCK) < 0)
     podrun_log ("fcntl O_NONBLOCK on a sync socket: errno %d", errno);
@@ -560,89 +661,123 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
 }
 
 /* C's pid and pidfd were the intermediate's: from here on they are the container's, and the
-   intermediate's pid goes to *INTERMEDIATE (the caller reaps it by pid).  */
+   intermediate's pid goes to P->intermediate (the caller reaps it by pid).  */
 static int
 take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   pid_t pid;
   int pidfd;
-  if (recv_container_pid (p->sync_rd, c->pid, &pid, &pidfd, err) < 0)
-    return -1;
+  int rc = recv_container_pid (p->sync_rd, c->pid, c->pidfd, &pid, &pidfd, err);
+  if (rc <= 0)
+    return rc;
   close (c->pidfd);
   p->intermediate = c->pid;
   c->pid = pid;
   c->pidfd = pidfd;
   p->shared_pid = 0; /* sync 2p is done */
-  return 0;
+  return 1;
 }
 
-/* sync 2. (monitor) EOF: execve succeeded; a message: the child's failure record.  */
+/* How long a container process that holds its pid may take to reach execve (sync 2e and EOF):
+   it only reads a byte, writes one and execs.  A process that another held back (a tracer with
+   SYS_PTRACE) must not hold the monitor.  */
+#define EXEC_WAIT_MS 10000
+
+/* sync 2e, 2. (monitor) After the `g` (sync 2g): EOF after `e` is its execve; a record, how it
+   died before `e` (a seccomp profile refusing setsid or ioctl: SIGSYS), or no `e` within
+   EXEC_WAIT_MS is a failure.  `e` and the deadline passed: started (another holds the socket).  */
 static int
-recv_exec (int sock, podrun_err_t *err)
+step_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   char text[PATH_MAX + 128];
-  int fd;
-  ssize_t n = recv_sync (sock, &fd, text, sizeof text, err);
-  if (fd >= 0)
-    close (fd);
-  if (n <= 0)
-    return (int) n;
-  return sync_record (text, "sync", err);
+  for (;;)
+    {
+      ssize_t n = take_sync (p->sync_rd, c->pid, c->pidfd, NULL, text, sizeof text, err);
+      if (n == -1)
+        return -1;
+      if (n == SYNC_NONE && podrun_mono_ms () < p->exec_deadline)
+        return 0;
+      if (n == SYNC_NONE && !p->said_e)
+        return podrun_fail (err, ETIMEDOUT, "start", "poll", "(the container's process did not reach execve)");
+      if (n == SYNC_NONE || ((n == 0 || n == SYNC_GONE) && p->said_e))
+        return 1;
+      if (n == 0 || n == SYNC_GONE)
+        return ended_early (n, c->pidfd, "(the container's process ended before execve)", err);
+      if (p->said_e || strcmp (text, "e") != 0)
+        return sync_record (text, "exec", err);
+      p->said_e = 1;
+    }
 }
 
+/* sync 2. (monitor) A process that is the container's from its clone: EOF is its execve (or its
+   end before one, reaped as its exit), a message its failure record.  */
 static int
-would_block (const podrun_err_t *err)
+step_container_eof (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
-  return err->errno_ == EAGAIN && strcmp (err->syscall, "recvmsg") == 0;
+  char text[PATH_MAX + 128];
+  ssize_t n = take_sync (p->sync_rd, c->pid, c->pidfd, NULL, text, sizeof text, err);
+  if (n == SYNC_NONE)
+    return 0;
+  if (n == -1)
+    return -1;
+  if (n == 0 || n == SYNC_GONE)
+    return 1;
+  return sync_record (text, "sync", err);
 }
 
 int
 podrun_container_step (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
-  int ret = -1;
-  /* sync 2a, 2p, 2. (monitor): each stage once its message is there, never waiting for one.  */
-  if (c->tty && p->out_rd < 0 && recv_pty_master (p->sync_rd, &p->out_rd, err) < 0)
+  int rc;
+  /* sync 2a, 2p, 2g, 2e, 2. (monitor): each stage once its message is there, never waiting for
+     one; a stage that returns 0 has read the socket empty (the caller's epoll may be edge
+     triggered) or waits for a process's end (its SIGCHLD) or the exec deadline.  */
+  if (c->tty && p->out_rd < 0 && (rc = recv_pty_master (p->sync_rd, c->pid, c->pidfd, &p->out_rd, err)) <= 0)
+    goto unfinished;
+  if (p->shared_pid)
     {
-      if (would_block (err))
-        return 0;
-      goto failed;
+      if ((rc = take_container_pid (c, p, err)) <= 0)
+        goto unfinished;
+      if (write (p->sync_rd, "g", 1) != 1)
+        {
+          rc = podrun_fail (err, errno, "start", "write", NULL);
+          goto unfinished;
+        }
+      p->exec_deadline = podrun_mono_ms () + EXEC_WAIT_MS;
     }
-  if (p->shared_pid && take_container_pid (c, p, err) < 0)
-    {
-      if (would_block (err))
-        return 0;
-      goto failed;
-    }
-  if (recv_exec (p->sync_rd, err) < 0)
-    {
-      if (would_block (err))
-        return 0;
-      goto failed;
-    }
+  rc = p->exec_deadline ? step_container_exec (c, p, err) : step_container_eof (c, p, err);
+  if (rc <= 0)
+    goto unfinished;
   if (fcntl (p->out_rd, F_SETFL, O_NONBLOCK) < 0 || (p->err_rd >= 0 && fcntl (p->err_rd, F_SETFL, O_NONBLOCK) < 0))
     {
-      podrun_fail (err, errno, "stdio", "fcntl", NULL);
-      goto out;
+      rc = podrun_fail (err, errno, "stdio", "fcntl", NULL);
+      goto unfinished;
     }
   c->out = new_stream (p->out_rd, p->log_fd, "stdout");
   c->err = p->err_rd >= 0 ? new_stream (p->err_rd, p->log_fd, "stderr") : NULL;
   if (c->out == NULL || (p->err_rd >= 0 && c->err == NULL))
     {
-      podrun_fail (err, ENOMEM, "log", "calloc", NULL);
-      goto out;
+      free (c->out); /* the fds stay P's: closed below */
+      free (c->err);
+      c->out = c->err = NULL;
+      rc = podrun_fail (err, ENOMEM, "log", "calloc", NULL);
+      goto unfinished;
     }
   p->out_rd = p->err_rd = p->log_fd = -1; /* owned by the streams now */
   c->stdin_fd = p->in_wr;
   p->in_wr = -1;
   c->status = PODRUN_CTR_RUNNING;
-  ret = 1;
-  goto out;
-failed:
-  /* It never ran: its exit is reaped by pid like any child; the pidfd is not needed.  */
+  podrun_spawn_pending_close (p);
+  return 1;
+unfinished:
+  if (rc == 0)
+    return 0;
+  /* It never ran, and nothing of it may: a process held back, or one whose start another
+     process faked a failure for, is killed.  Its exit is reaped by pid like any child.  */
   c->status = PODRUN_CTR_START_ERROR;
+  podrun_pidfd_send_signal (c->pidfd, SIGKILL);
   close (c->pidfd);
   c->pidfd = -1;
-out:
   podrun_spawn_pending_close (p);
-  return ret;
+  return -1;
 }

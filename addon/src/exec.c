@@ -365,10 +365,22 @@ exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd
   id.apparmor = o->apparmor;
   id.host_proc = o->host_proc;
   /* The same steps as a container's first process (identity.h).  */
-  if (podrun_identity_take (&id, &err) < 0 || podrun_identity_seal (&id, &err) < 0)
+  if (podrun_identity_take (&id, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
-  if (o->host_proc >= 0)
-    close (o->host_proc);
+  /* The command holds stdio and the sync pipe only, until its execve too.  */
+  {
+    int keep[2] = { sync_fd, pid_fd };
+    if (podrun_keep_only_fds (keep, 2) < 0)
+      child_fail (sync_fd, errno, "exec", "close_range", NULL);
+    sync_fd = keep[0];
+    pid_fd = keep[1];
+  }
+  if (podrun_identity_seal (&id, &err) < 0)
+    podrun_sync_fail (sync_fd, &err);
+  /* Not dumpable until its execve, whatever the credential changes above made of it
+     (fs.suid_dumpable): only CAP_SYS_PTRACE over the host's user namespace may look.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    child_fail (sync_fd, errno, "exec", "prctl", "PR_SET_DUMPABLE");
   /* A plain clone (no namespace flags) as every profile that lets a shell fork allows.  */
   command = syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
   if (command < 0)
@@ -404,6 +416,27 @@ copy_winsize (int from, int to)
   struct winsize ws;
   if (ioctl (from, TIOCGWINSZ, &ws) == 0)
     ioctl (to, TIOCSWINSZ, &ws);
+}
+
+/* Reads the pending signals: SIGCHLD reaps CHILD (1 once it is, STATUS set), SIGWINCH passes
+   the window size on to MASTER (a pty; -1: none), any other is forwarded to CHILD.  Called only
+   until it returns 1: once reaped, the pid may be another process's.  */
+static int
+take_signals (int sigfd, pid_t child, int master, int *status)
+{
+  struct signalfd_siginfo si;
+  int exited = 0;
+  while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+    if (si.ssi_signo == SIGWINCH)
+      {
+        if (master >= 0)
+          copy_winsize (0, master);
+      }
+    else if (si.ssi_signo == SIGCHLD)
+      exited = exited || waitpid (child, status, WNOHANG) == child;
+    else if (!exited)
+      kill (child, (int) si.ssi_signo);
+  return exited;
 }
 
 /* Relays the pty until the child has exited and its output is drained.  */
@@ -446,30 +479,17 @@ relay_tty (const struct exec_opts *o, int master, pid_t child, int sigfd)
               in_open = 0;
             }
         }
-      if (p[1].revents)
-        {
-          struct signalfd_siginfo si;
-          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
-            {
-              if (si.ssi_signo == SIGWINCH)
-                copy_winsize (0, master);
-              else if (si.ssi_signo == SIGCHLD)
-                {
-                  if (!exited && waitpid (child, &status, WNOHANG) == child)
-                    exited = 1;
-                }
-              else if (!exited) /* once reaped, the pid may be another process's */
-                kill (child, (int) si.ssi_signo);
-            }
-        }
+      if (p[1].revents && !exited)
+        exited = take_signals (sigfd, child, master, &status);
     }
   if (!exited && waitpid (child, &status, 0) < 0)
     return 126;
   return status_code (status);
 }
 
-/* Once the command is reaped, what is still readable is relayed for at most this long: a
-   process it left in the background could write for ever.  */
+/* Once the command is reaped, all it wrote is relayed (what its pipes held then, however slow
+   the reader of the helper's output), and what arrives after for at most this long: a process
+   it left in the background could write for ever.  */
 #define DRAIN_AFTER_EXIT_MS 250
 
 static long
@@ -491,7 +511,7 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
 {
   static char buf[65536], in_buf[65536];
   int from[2] = { out_rd, err_rd }, status = 0, exited = 0, in_open = in_wr >= 0;
-  size_t in_len = 0, in_off = 0;
+  size_t in_len = 0, in_off = 0, owed[2] = { 0, 0 }; /* bytes in each pipe when it exited */
   struct timespec exited_at;
   for (;;)
     {
@@ -501,11 +521,12 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
                              { .fd = in_open && in_len == 0 ? 0 : -1, .events = POLLIN },
                              { .fd = in_wr >= 0 && in_len > 0 ? in_wr : -1, .events = POLLOUT } };
       int n, i;
-      if (exited && ms_since (&exited_at) > DRAIN_AFTER_EXIT_MS)
+      int owing = owed[0] + owed[1] > 0;
+      if (exited && !owing && ms_since (&exited_at) > DRAIN_AFTER_EXIT_MS)
         break;
       if (exited)
         p[2].fd = p[3].fd = p[4].fd = -1; /* only the output left to drain */
-      n = poll (p, 5, exited ? 0 : -1);
+      n = poll (p, 5, exited && !owing ? 0 : -1);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
@@ -516,11 +537,13 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
             ssize_t r = read (from[i], buf, sizeof buf);
             if (r < 0 && (errno == EINTR || errno == EAGAIN))
               continue;
+            owed[i] = r > 0 && (size_t) r < owed[i] ? owed[i] - (size_t) r : 0;
             /* EOF, or the user's side is gone (EPIPE): the command gets EPIPE or SIGPIPE.  */
             if (r <= 0 || podrun_write_all (i + 1, buf, (size_t) r) < 0)
               {
                 close (from[i]);
                 from[i] = -1;
+                owed[i] = 0;
               }
           }
       if (p[3].revents)
@@ -547,21 +570,14 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
           close (in_wr);
           in_wr = -1;
         }
-      if (p[2].revents)
+      if (p[2].revents && !exited && (exited = take_signals (sigfd, child, -1, &status)))
         {
-          struct signalfd_siginfo si;
-          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+          clock_gettime (CLOCK_MONOTONIC, &exited_at);
+          for (int k = 0; k < 2; k++)
             {
-              if (si.ssi_signo == SIGCHLD)
-                {
-                  if (!exited && waitpid (child, &status, WNOHANG) == child)
-                    {
-                      exited = 1;
-                      clock_gettime (CLOCK_MONOTONIC, &exited_at);
-                    }
-                }
-              else if (!exited) /* once reaped, the pid may be another process's */
-                kill (child, (int) si.ssi_signo);
+              int pending = 0;
+              if (from[k] >= 0 && ioctl (from[k], FIONREAD, &pending) == 0 && pending > 0)
+                owed[k] = (size_t) pending;
             }
         }
     }
@@ -573,6 +589,39 @@ relay_pipes (pid_t child, int sigfd, int out_rd, int err_rd, int in_wr)
   if (!exited && waitpid (child, &status, 0) < 0)
     return 126;
   return status_code (status);
+}
+
+/* How long the command may take from its clone to its execve before the helper relays anyway:
+   a process holding a copy of the sync pipe (a tracer with SYS_PTRACE) must not stop it.  */
+#define EXEC_WAIT_MS 10000
+
+/* sync 4. (helper) EOF at the command's execve, or its failure record (one write, atomic); never
+   blocks past EXEC_WAIT_MS, or on a pipe someone else keeps open after writing.  */
+static int
+await_exec (int sync_rd, podrun_err_t *err)
+{
+  char buf[PATH_MAX + 128];
+  struct pollfd p = { .fd = sync_rd, .events = POLLIN };
+  ssize_t n;
+  int r;
+  do
+    r = poll (&p, 1, EXEC_WAIT_MS);
+  while (r < 0 && errno == EINTR);
+  if (r == 0)
+    return 0; /* held open: the command runs, its exit tells the rest */
+  do
+    n = read (sync_rd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return podrun_fail (err, errno, "sync", "read", NULL);
+  if (n == 0)
+    return 0;
+  buf[n] = '\0';
+  if (buf[n - 1] == '\n')
+    buf[n - 1] = '\0';
+  if (podrun_err_parse (buf, err) < 0)
+    return podrun_fail (err, EPROTO, "sync", "read", NULL);
+  return -1;
 }
 
 int
@@ -594,6 +643,8 @@ podrun_exec_main (int argc, char **argv)
     return ret;
   /* The container must not ptrace or open /proc/PID/exe of a helper in its namespaces.  */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Nothing the caller left open reaches the command (a shell's `3< secret`).  */
+  close_range (3, ~0U, 0);
   /* 0, 1 and 2 open, so that no fd made below takes their place.  */
   for (int i = 0; i < 3; i++)
     if (fcntl (i, F_GETFD) < 0 && open ("/dev/null", O_RDWR) != i)
@@ -760,10 +811,14 @@ podrun_exec_main (int argc, char **argv)
       }
   }
   /* sync 4. (helper) */
-  if (podrun_sync_wait (sync_rd, &err) < 0)
+  if (await_exec (sync_rd, &err) < 0)
     {
+      /* Nothing of a command that failed (or whose failure another process faked) runs on.  */
       if (child > 0)
-        waitpid (child, NULL, 0);
+        {
+          kill (child, SIGKILL);
+          waitpid (child, NULL, 0);
+        }
       return die (&err);
     }
   if (child < 0)

@@ -81,7 +81,7 @@ struct ctr_rt
   sv_ms start_deadline; /* when it fails with ETIMEDOUT */
   int instance;         /* the restartCount of the instance started last */
   int hs_wait;          /* its start result goes to the handshake (sync 2) */
-  int exit_seen;        /* reaped (while starting: reported once the start resolved) */
+  int exit_seen;        /* reaped (never while starting: podrun_container_step may wait for it) */
   int exit_code, exit_signal;
   sv_ms exit_at;
   podrun_err_t last_error; /* the last start failure (RunContainerError's message) */
@@ -197,15 +197,6 @@ write_monitor_json (struct monitor *m)
   return 0;
 }
 
-/* Milliseconds on the monotonic clock the machine's times are on (docs/supervision.md).  */
-static sv_ms
-mono_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (sv_ms) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* T on the monotonic clock as RFC 3339 UTC with nanoseconds (as podrun_now writes them).  */
 static void
 format_mono (sv_ms t, char *buf)
@@ -213,7 +204,7 @@ format_mono (sv_ms t, char *buf)
   struct timespec real;
   sv_ms wall;
   clock_gettime (CLOCK_REALTIME, &real);
-  wall = (sv_ms) real.tv_sec * 1000 + real.tv_nsec / 1000000 - (mono_ms () - t);
+  wall = (sv_ms) real.tv_sec * 1000 + real.tv_nsec / 1000000 - (podrun_mono_ms () - t);
   real.tv_sec = (time_t) (wall / 1000);
   real.tv_nsec = (long) (wall % 1000) * 1000000;
   podrun_format_time (&real, buf);
@@ -274,7 +265,8 @@ jerror (struct jbuf *j, const podrun_err_t *e)
 static void
 watch (struct monitor *m, int fd, enum tag tag, size_t idx)
 {
-  struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_DATA (tag, idx) };
+  /* A start sync stays readable at EOF while its stage waits for the process's end (SIGCHLD).  */
+  struct epoll_event ev = { .events = EPOLLIN | (tag == TAG_SYNC ? EPOLLET : 0), .data.u64 = TAG_DATA (tag, idx) };
   if (fd >= 0 && epoll_ctl (m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
     podrun_log ("epoll_ctl: errno %d", errno);
 }
@@ -493,7 +485,7 @@ record_event (struct monitor *m, size_t i, const char *reason, int warning, cons
 {
   struct event *e = NULL;
   size_t k, oldest = 0;
-  sv_ms now = mono_ms ();
+  sv_ms now = podrun_mono_ms ();
   for (k = 0; k < m->n_events; k++)
     {
       struct event *o = &m->events[k];
@@ -583,7 +575,7 @@ start_failed (struct monitor *m, size_t i, const podrun_err_t *err)
   snprintf (msg, sizeof msg, "Error: %s", rec);
   record_event (m, i, "Failed", 1, msg, SV_NEVER);
   handshake_started (m, i, 0);
-  post (m, (struct sv_event){ .type = SV_EV_START_FAILED, .now = mono_ms (), .container = i });
+  post (m, (struct sv_event){ .type = SV_EV_START_FAILED, .now = podrun_mono_ms (), .container = i });
 }
 
 /* Each compiled seccomp program is read once, before its first container is cloned (a child
@@ -701,7 +693,7 @@ do_start (struct monitor *m, size_t i)
   c->pid = 0;
   c->pidfd = -1;
   r->exit_seen = 0;
-  r->pending = (struct podrun_spawn_pending){ -1, -1, -1, -1, -1, 0, 0 };
+  r->pending = (struct podrun_spawn_pending){ .sync_rd = -1, .log_fd = -1, .out_rd = -1, .err_rd = -1, .in_wr = -1 };
   if (prepare_attempt (m, i, &err) < 0 || load_seccomp (&m->pod, c, &err) < 0
       || podrun_container_begin (&m->pod, c, &m->ctx, &r->pending, &err) < 0)
     {
@@ -710,7 +702,7 @@ do_start (struct monitor *m, size_t i)
       return;
     }
   r->starting = 1;
-  r->start_deadline = mono_ms () + START_TIMEOUT_MS;
+  r->start_deadline = podrun_mono_ms () + START_TIMEOUT_MS;
   record_event (m, i, "Created", 0, "Container created", SV_NEVER);
   watch (m, r->pending.sync_rd, TAG_SYNC, i);
 }
@@ -730,15 +722,13 @@ container_exited (struct monitor *m, size_t i, int status)
 {
   struct podrun_container *c = &m->pod.containers[i];
   struct ctr_rt *r = &m->rt[i];
-  r->exit_at = mono_ms ();
+  r->exit_at = podrun_mono_ms ();
   r->exit_signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
   r->exit_code = WIFSIGNALED (status) ? 128 + r->exit_signal : WEXITSTATUS (status);
   r->exit_seen = 1;
   if (c->pidfd >= 0)
     close (c->pidfd);
   c->pidfd = -1;
-  if (r->starting)
-    return; /* its start resolves first (sync_progress): started then exited, or start failed */
   /* Whatever the process wrote before exiting is in the pipe: logged before the exit record so
      that `logs` after an exit is complete.  */
   close_streams (m, c);
@@ -750,7 +740,8 @@ container_exited (struct monitor *m, size_t i, int status)
   feed_exit (m, i);
 }
 
-/* The sync socket of container I's start has something (or its deadline passed: TIMED_OUT).  */
+/* Container I's start may have moved on (its sync socket, a SIGCHLD, a deadline); TIMED_OUT: its
+   START_TIMEOUT_MS passed.  */
 static void
 sync_progress (struct monitor *m, size_t i, int timed_out)
 {
@@ -790,17 +781,9 @@ sync_progress (struct monitor *m, size_t i, int timed_out)
   podrun_log ("container %s started: pid %d (attempt %d)", c->name, (int) c->pid, r->instance);
   record_event (m, i, "Started", 0, "Container started", SV_NEVER);
   handshake_started (m, i, 1);
-  post (m, (struct sv_event){ .type = SV_EV_STARTED, .now = mono_ms (), .container = i });
-  if (r->exit_seen)
-    {
-      /* It exited before its start was read: reported in order.  */
-      close_streams (m, c);
-      c->status = PODRUN_CTR_EXITED;
-      feed_exit (m, i);
-    }
-  else
-    /* Its pid came with this step (sync 2p): it may have exited before being known.  */
-    m->reap_again = 1;
+  post (m, (struct sv_event){ .type = SV_EV_STARTED, .now = podrun_mono_ms (), .container = i });
+  /* Not reaped while starting: it may have exited already, its SIGCHLD taken.  */
+  m->reap_again = 1;
 }
 
 static void begin_teardown (struct monitor *m);
@@ -913,7 +896,7 @@ reaped (struct monitor *m, pid_t pid, int status)
     {
       struct podrun_container *c = &m->pod.containers[i];
       struct ctr_rt *r = &m->rt[i];
-      if (c->pid == pid && !r->exit_seen && (c->status == PODRUN_CTR_RUNNING || r->starting))
+      if (c->pid == pid && !r->exit_seen && c->status == PODRUN_CTR_RUNNING && !r->starting)
         {
           container_exited (m, i, status);
           return;
@@ -922,14 +905,14 @@ reaped (struct monitor *m, pid_t pid, int status)
   /* An orphan re-parented to us (subreaper): nothing to report.  */
 }
 
-/* Whether a start awaits its container's pid (sync 2p): that pid is a child of ours not known
-   yet, which only a reap by pid may take.  */
+/* Whether a start is unresolved: its process (or the container's pid, still to come from an
+   intermediate, sync 2p) is a child of ours that no reap may take yet.  */
 static int
-pid_unknown (struct monitor *m)
+start_unresolved (struct monitor *m)
 {
   size_t i;
   for (i = 0; i < m->pod.n_containers; i++)
-    if (m->rt[i].starting && m->rt[i].pending.shared_pid)
+    if (m->rt[i].starting)
       return 1;
   return 0;
 }
@@ -942,13 +925,16 @@ try_reap (struct monitor *m, pid_t pid)
     reaped (m, pid, status);
 }
 
-/* Known pids by pid; the rest (orphans) only when no start awaits its pid.  An intermediate is
-   not reaped before its start resolved (its death is how a failed start is told).  */
+/* A SIGCHLD came.  Starts first: a stage may wait for its process's end, which it reads from
+   the unreaped process (podrun_container_step).  Then known pids by pid; the rest (orphans) only
+   when no start is unresolved.  */
 static void
 reap (struct monitor *m)
 {
   size_t i;
   m->reap_again = 0;
+  for (i = 0; i < m->pod.n_containers; i++)
+    sync_progress (m, i, 0);
   if (m->pause_alive)
     try_reap (m, m->pause_pid);
   for (i = 0; i < MAX_DISCARD; i++)
@@ -957,10 +943,10 @@ reap (struct monitor *m)
     {
       struct ctr_rt *r = &m->rt[i];
       struct podrun_container *c = &m->pod.containers[i];
-      if (c->pid > 0 && !r->exit_seen && !(r->starting && r->pending.shared_pid))
+      if (c->pid > 0 && !r->exit_seen && !r->starting)
         try_reap (m, c->pid);
     }
-  if (pid_unknown (m))
+  if (start_unresolved (m))
     return;
   for (;;)
     {
@@ -1015,7 +1001,7 @@ begin_teardown (struct monitor *m)
   kill_children (m, 0);
   if (m->pause_alive)
     podrun_pidfd_send_signal (m->pause_pidfd, SIGTERM);
-  m->pause_deadline = mono_ms () + PAUSE_KILL_DELAY_MS;
+  m->pause_deadline = podrun_mono_ms () + PAUSE_KILL_DELAY_MS;
 }
 
 static int
@@ -1123,7 +1109,8 @@ client_request (struct monitor *m, size_t k, const char *line)
       podrun_log ("stop requested (grace %lld ms)", g);
       if (m->pod.machine)
         {
-          post (m, (struct sv_event){ .type = SV_EV_STOP, .now = mono_ms (), .grace = g < 0 ? SV_NEVER : (sv_ms) g });
+          post (m, (struct sv_event){
+                       .type = SV_EV_STOP, .now = podrun_mono_ms (), .grace = g < 0 ? SV_NEVER : (sv_ms) g });
           drain (m);
         }
       else
@@ -1207,7 +1194,7 @@ control_accept (struct monitor *m)
           continue;
         }
       m->clients[k].fd = fd;
-      m->clients[k].deadline = mono_ms () + CLIENT_TIMEOUT_MS;
+      m->clients[k].deadline = podrun_mono_ms () + CLIENT_TIMEOUT_MS;
       if (send (fd, CONTROL_HELLO "\n", strlen (CONTROL_HELLO "\n"), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
         {
           client_close (m, k);
@@ -1295,7 +1282,10 @@ arm_timer (struct monitor *m)
   while (0)
   for (i = 0; i < m->pod.n_containers; i++)
     if (m->rt[i].starting)
-      EARLIER (m->rt[i].start_deadline);
+      {
+        EARLIER (m->rt[i].start_deadline);
+        EARLIER (m->rt[i].pending.exec_deadline ? m->rt[i].pending.exec_deadline : SV_NEVER);
+      }
   for (i = 0; i < MAX_CLIENTS; i++)
     if (m->clients[i].fd >= 0)
       EARLIER (m->clients[i].deadline);
@@ -1318,13 +1308,13 @@ static void
 timer_fired (struct monitor *m)
 {
   uint64_t n;
-  sv_ms now = mono_ms (), t;
+  sv_ms now = podrun_mono_ms (), t;
   size_t i;
   while (read (m->timerfd, &n, sizeof n) == (ssize_t) sizeof n)
     ;
   for (i = 0; i < m->pod.n_containers; i++)
-    if (m->rt[i].starting && m->rt[i].start_deadline <= now)
-      sync_progress (m, i, 1);
+    if (m->rt[i].starting)
+      sync_progress (m, i, m->rt[i].start_deadline <= now); /* the exec deadline is the step's */
   for (i = 0; i < MAX_CLIENTS; i++)
     if (m->clients[i].fd >= 0 && m->clients[i].deadline != SV_NEVER && m->clients[i].deadline <= now)
       client_close (m, i);
@@ -1340,7 +1330,7 @@ signal_stop (struct monitor *m)
 {
   podrun_log ("SIGTERM: stopping with the pod's grace period");
   if (m->pod.machine)
-    post (m, (struct sv_event){ .type = SV_EV_STOP, .now = mono_ms (), .grace = SV_NEVER });
+    post (m, (struct sv_event){ .type = SV_EV_STOP, .now = podrun_mono_ms (), .grace = SV_NEVER });
   else
     begin_teardown (m);
 }
@@ -1654,7 +1644,7 @@ podrun_monitor_main (int argc, char **argv)
   m.ctx = ctx;
   /* sync 2. and 3. as the machine's first step starts containers and their starts resolve.  */
   m.in_begin = 1;
-  post (&m, (struct sv_event){ .type = SV_EV_BEGIN, .now = mono_ms () });
+  post (&m, (struct sv_event){ .type = SV_EV_BEGIN, .now = podrun_mono_ms () });
   drain (&m);
   m.in_begin = 0;
   /* From here on the monitor runs for the pod's life: keep only the code the loop needs.  */

@@ -264,6 +264,14 @@ podrun_now (char *buf)
   podrun_format_time (&ts, buf);
 }
 
+int64_t
+podrun_mono_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 ssize_t
 podrun_json_string (char *out, size_t cap, size_t pos, const char *s)
 {
@@ -514,4 +522,24 @@ podrun_check_ids (uid_t uid, gid_t gid)
       return -1;
     }
   return 0;
+}
+
+int
+podrun_keep_only_fds (int *fds, size_t n)
+{
+  int high[8];
+  size_t i;
+  if (n > 8)
+    return errno = EINVAL, -1;
+  /* Above every target first, so that moving one down never lands on another.  */
+  for (i = 0; i < n; i++)
+    if ((high[i] = fcntl (fds[i], F_DUPFD_CLOEXEC, 3 + (int) n)) < 0)
+      return -1;
+  for (i = 0; i < n; i++)
+    {
+      if (dup3 (high[i], 3 + (int) i, O_CLOEXEC) < 0)
+        return -1;
+      fds[i] = 3 + (int) i;
+    }
+  return (int) syscall (SYS_close_range, 3U + (unsigned) n, ~0U, 0U);
 }

@@ -77,6 +77,8 @@ int podrun_proc_start_time (pid_t pid, unsigned long long *out);
 #define PODRUN_TIME_LEN 40
 void podrun_format_time (const struct timespec *ts, char *buf);
 void podrun_now (char *buf);
+/* Milliseconds on CLOCK_MONOTONIC.  */
+int64_t podrun_mono_ms (void);
 
 /* Appends S to OUT as a JSON string (with quotes); -1 when it does not fit.  */
 ssize_t podrun_json_string (char *out, size_t cap, size_t pos, const char *s);
@@ -108,6 +110,11 @@ int podrun_check_ids (uid_t uid, gid_t gid);
 
 /* Raw syscalls glibc 2.36 has no wrapper for.  */
 int podrun_pidfd_open (pid_t pid);
+
+/* Keeps only stdio and the N fds FDS (moved to 3, 4, ..., close-on-exec, FDS updated): every
+   other fd is closed, not only marked close-on-exec, since a process that may be traced before
+   its execve must hold nothing else (pidfd_getfd).  Child-safe; -1 with errno on failure.  */
+int podrun_keep_only_fds (int *fds, size_t n);
 int podrun_pidfd_send_signal (int pidfd, int sig);
 /* A decimal number in [0, MAX] with nothing around it; -1 otherwise.  */
 int podrun_parse_ull (const char *s, unsigned long long max, unsigned long long *out);

@@ -2,11 +2,13 @@
 // returns the command's exit status, with and without a terminal. Real pods, as root.
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, podrun, PODRUN } from '../helpers/cli';
-import { deletePodsAndCheckLeaks, PodSuite, setUpSuite, waitFor } from './pod-helpers';
+import { deletePodsAndCheckLeaks, PodSuite, setUpSuite, until, waitFor } from './pod-helpers';
+
+const waitForAsync = (ok: () => boolean) => until(ok, 30_000);
 
 const MARKER = 'only-in-the-image-6f1c';
 
@@ -178,6 +180,34 @@ describe('exec (integration)', function () {
     const w = spawnSync(PODRUN, ['exec', '-i', 'ex/app', '--', 'sh', '-c', 'head -c 3000000 /dev/zero; exit 5'], { input: big, env: { ...process.env, PODRUN_ROOT: root }, maxBuffer: 64 << 20 });
     expect(w.status, String(w.stderr)).to.equal(5);
     expect(w.stdout.length).to.equal(3000000);
+  });
+
+  it("holds none of the caller's fds or environment, nor does the pod's monitor (a SYS_PTRACE container read them from the command before its execve)", async () => {
+    const secretFile = join(root, 'caller-secret');
+    writeFileSync(secretFile, 'caller-secret\n');
+    const fd = openSync(secretFile, 'r');
+    try {
+      const child = spawn(PODRUN, ['exec', 'ex/app', '--', 'sh', '-c', 'readlink /proc/$$/fd/3 || echo none; sleep 1'], {
+        stdio: ['ignore', 'pipe', 'pipe', fd],
+        env: { ...process.env, PODRUN_ROOT: root, CALLER_TOKEN: 'caller-token-9d2' },
+      });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+      await waitForAsync(() => out.length > 0);
+      // the CLI became podrun-helper (execve): its environment and fds, while the command runs
+      const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0').filter(Boolean);
+      const fds = readdirSync(`/proc/${child.pid}/fd`).map((n) => readlinkSync(`/proc/${child.pid}/fd/${n}`));
+      expect(await done).to.equal(0);
+      expect(out).to.equal('none\n'); // before: the caller's file
+      expect(environ.every((e) => e.startsWith('PATH=')), environ.join(' ')).to.equal(true); // before: CALLER_TOKEN=...
+      expect(fds).to.not.include(secretFile);
+    } finally {
+      closeSync(fd);
+    }
+    const monitor = JSON.parse(readFileSync(join(root, 'pods', 'default_ex', 'monitor.json'), 'utf8')).pid;
+    const menv = readFileSync(`/proc/${monitor}/environ`, 'utf8').split('\0').filter(Boolean);
+    expect(menv.every((e) => e.startsWith('PATH=')), menv.join(' ')).to.equal(true); // before: the environment of apply's caller
   });
 
   it('refuses clearly when the container is not running or does not exist', () => {

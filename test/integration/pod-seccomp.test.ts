@@ -53,7 +53,7 @@ describe('pod seccomp and no_new_privs (integration)', function () {
   });
 
   after(() => {
-    deletePodsAndCheckLeaks(s, ['sc', 'inherit', 'keep'], ['no-setgroups', 'missing', 'escape', 'broken', 'pod-missing', 'fake-setuid']);
+    deletePodsAndCheckLeaks(s, ['sc', 'inherit', 'keep'], ['no-setgroups', 'missing', 'escape', 'broken', 'pod-missing', 'fake-setuid', 'kill-setsid', 'kill-clone', 'kill-write']);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -199,6 +199,23 @@ describe('pod seccomp and no_new_privs (integration)', function () {
       expect(a.code, name).to.equal(1);
       expect(a.stderr).to.match(new RegExp(`pod/${name}: container c: pdeathsig prctl PR_(SET|GET)_PDEATHSIG: EPERM`));
       expect(a.stderr).to.contain('a Localhost seccomp profile must allow prctl and poll');
+      expect(s!.run(['delete', 'pod', name, '--now']).code).to.equal(0);
+    }
+  });
+
+  it('in a shared PID namespace, a Localhost profile killing what podrun calls after the filter (setsid, clone, write) fails the container at that step, with a hint, and nothing of it runs', () => {
+    for (const [name, call] of [
+      ['kill-setsid', 'setsid'],
+      ['kill-clone', 'clone'],
+      // the setup process killed at its `pid N` (review 12: the monitor waited for ever)
+      ['kill-write', 'write'],
+    ] as const) {
+      writeFileSync(join(profiles(), `${name}.json`), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [call], action: 'SCMP_ACT_KILL' }] }));
+      const a = apply(name, { shareProcessNamespace: true, containers: [{ name: 'c', command: ['sleep', '3600'], securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: `${name}.json` } } }] });
+      expect(a.code, name).to.equal(1);
+      // before: with setsid killed, the container was reported as run and terminated by signal 31
+      expect(a.stderr, a.stderr).to.contain(`pod/${name}: container c: start killed signal 31: ENOSYS`);
+      expect(a.stderr).to.contain("the container's seccomp profile killed the process podrun was starting");
       expect(s!.run(['delete', 'pod', name, '--now']).code).to.equal(0);
     }
   });

@@ -73,6 +73,11 @@ const HINTS: Hint[] = [
     when: (r) => r.step === 'pdeathsig',
     hint: 'the container could not be tied to its monitor (PR_SET_PDEATHSIG): a Localhost seccomp profile must allow prctl and poll, which podrun calls before the command starts (docs/security.md)',
   },
+  {
+    when: (r, c) => r.step === 'start' && r.syscall === 'killed' && c === 'ENOSYS',
+    hint: "the container's seccomp profile killed the process podrun was starting (a Localhost profile must allow, for a container sharing the pod's PID namespace: dup3, close_range, prctl, clone without namespace flags, read, write, setsid and, with a tty, ioctl; docs/security.md, escape 11)",
+  },
+  { when: (r) => r.step === 'start' && r.syscall === 'killed', hint: "the process podrun was starting was killed before it ran the container's command: see the pod's monitor.log" },
   { when: (r) => r.step === 'user', hint: "check securityContext.runAsUser/runAsGroup and the image's USER" },
   { when: (r, c) => r.step === 'dev' && c === 'ENODEV', hint: "a device node on this host is not the device podrun expected: check the host's /dev" },
   { when: (r, c) => c === 'EPERM' && ['pause', 'namespaces', 'clone', 'mount-namespace'].includes(r.step), hint: 'podrun needs root (CAP_SYS_ADMIN) to create namespaces' },
