@@ -346,103 +346,102 @@ new_stream (int fd, int log_fd, const char *name)
   return s;
 }
 
-/* What next_sync returns besides a message's length (0: EOF) and -1 (ERR set).  */
-#define SYNC_TIMEOUT -3 /* nothing within the time given */
-#define SYNC_GONE -4    /* the watched process exited and nothing of it is queued */
+/* What recv_sync and take_sync return besides a message's length (0: EOF) and -1 (ERR set).  */
+#define SYNC_NONE -2 /* nothing from the sender now: step again when the socket or the process says so */
+#define SYNC_GONE -4 /* the watched process exited and nothing of it is queued */
 
 /* One message of the sync socket sent by FROM (its host pid, from the kernel's SCM_CREDENTIALS:
    SO_PASSCRED is set on the monitor's end), without blocking: an fd (SCM_RIGHTS) into *FD,
    else its text into TEXT (NUL ended, without the newline).  A message of another process (a
-   tracer holding a copy of the child's end) is dropped: it cannot fake a start or its failure.
-   Returns the length (0: EOF), -1 with ERR set, -2: nothing from FROM now.  */
+   tracer holding a copy of the child's end) is dropped: it cannot fake a start or its failure;
+   past MAX_DROPPED of them in one call, SYNC_NONE (a flood does not hold the monitor; the start
+   is stepped again by its next message, a SIGCHLD or a deadline).  */
+#define MAX_DROPPED 64
 static ssize_t
 recv_sync (int sock, pid_t from, int *fd, char *text, size_t cap, podrun_err_t *err)
 {
-  struct iovec iov = { .iov_base = text, .iov_len = cap - 1 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int)) + CMSG_SPACE (sizeof (struct ucred))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg;
-  struct cmsghdr *cm;
-  pid_t sender = -1;
-  ssize_t n;
-  *fd = -1;
-  memset (&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  do
-    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
-  if (n < 0 && errno == EAGAIN)
-    return -2;
-  /* A peer that exits with our message unread (the `g` of sync 2g) resets the socket: its end.  */
-  if (n < 0 && errno == ECONNRESET)
-    n = 0;
-  if (n < 0)
-    return podrun_fail (err, errno, "sync", "recvmsg", NULL);
-  for (cm = CMSG_FIRSTHDR (&msg); cm; cm = CMSG_NXTHDR (&msg, cm))
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-      memcpy (fd, CMSG_DATA (cm), sizeof *fd);
-    else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+  int dropped;
+  for (dropped = 0; dropped < MAX_DROPPED; dropped++)
+    {
+      struct iovec iov = { .iov_base = text, .iov_len = cap - 1 };
+      union
       {
-        struct ucred cr;
-        memcpy (&cr, CMSG_DATA (cm), sizeof cr);
-        sender = cr.pid;
-      }
-  if (n > 0 && sender != from)
-    {
-      if (*fd >= 0)
-        close (*fd);
+        char buf[CMSG_SPACE (sizeof (int)) + CMSG_SPACE (sizeof (struct ucred))];
+        struct cmsghdr align;
+      } u;
+      struct msghdr msg;
+      struct cmsghdr *cm;
+      pid_t sender = -1;
+      ssize_t n;
       *fd = -1;
-      podrun_log ("sync: a message from pid %d, not from %d: dropped", (int) sender, (int) from);
-      return -2;
-    }
-  text[n] = '\0';
-  if (n > 0 && text[n - 1] == '\n')
-    text[n - 1] = '\0';
-  return n;
-}
-
-/* The next message from FROM, waiting at most TIMEOUT_MS (-1: no limit) and, with WATCH (a
-   pidfd) >= 0, only while that process lives.  */
-static ssize_t
-next_sync (int sock, pid_t from, int watch, int timeout_ms, int *fd, char *text, size_t cap, podrun_err_t *err)
-{
-  for (;;)
-    {
-      struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = watch, .events = POLLIN } };
-      ssize_t n = recv_sync (sock, from, fd, text, cap, err);
-      int r;
-      if (n != -2)
-        return n;
+      memset (&msg, 0, sizeof msg);
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = u.buf;
+      msg.msg_controllen = sizeof u.buf;
       do
-        r = poll (p, 2, timeout_ms);
-      while (r < 0 && errno == EINTR);
-      if (r < 0)
-        return podrun_fail (err, errno, "sync", "poll", NULL);
-      if (r == 0)
-        return SYNC_TIMEOUT;
-      if (!p[0].revents && p[1].revents)
+        n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+      while (n < 0 && errno == EINTR);
+      if (n < 0 && errno == EAGAIN)
+        return SYNC_NONE;
+      /* A peer that exits with our message unread (the `g` of sync 2g) resets the socket: its end.  */
+      if (n < 0 && errno == ECONNRESET)
+        n = 0;
+      if (n < 0)
+        return podrun_fail (err, errno, "sync", "recvmsg", NULL);
+      for (cm = CMSG_FIRSTHDR (&msg); cm; cm = CMSG_NXTHDR (&msg, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+          memcpy (fd, CMSG_DATA (cm), sizeof *fd);
+        else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+          {
+            struct ucred cr;
+            memcpy (&cr, CMSG_DATA (cm), sizeof cr);
+            sender = cr.pid;
+          }
+      if (n > 0 && sender != from)
         {
-          n = recv_sync (sock, from, fd, text, cap, err);
-          return n == -2 ? SYNC_GONE : n;
+          if (*fd >= 0)
+            close (*fd);
+          if (dropped == 0)
+            podrun_log ("sync: a message from pid %d, not from %d: dropped", (int) sender, (int) from);
+          continue;
         }
+      text[n] = '\0';
+      if (n > 0 && text[n - 1] == '\n')
+        text[n - 1] = '\0';
+      return n;
     }
+  return SYNC_NONE;
 }
 
-/* next_sync where no fd may come: one is EPROTO.  */
-static ssize_t
-next_sync_text (int sock, pid_t from, int watch, int timeout_ms, char *text, size_t cap, podrun_err_t *err)
+/* Whether the process of PIDFD has ended (its pidfd is readable then).  */
+static int
+process_ended (int pidfd)
 {
-  int fd;
-  ssize_t n = next_sync (sock, from, watch, timeout_ms, &fd, text, cap, err);
-  if (n >= 0 && fd >= 0)
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  return poll (&p, 1, 0) > 0;
+}
+
+/* The next message from FROM if there is one, never waiting: while WATCH (FROM's pidfd, or a
+   process that must live while FROM's message is due) lives, SYNC_NONE; once it ended, what it
+   sent before (a message is queued before its sender's exit is seen) or SYNC_GONE.  With FD
+   NULL no fd may come: one is EPROTO.  */
+static ssize_t
+take_sync (int sock, pid_t from, int watch, int *fd, char *text, size_t cap, podrun_err_t *err)
+{
+  int got_fd = -1;
+  ssize_t n = recv_sync (sock, from, &got_fd, text, cap, err);
+  if (n == SYNC_NONE && process_ended (watch))
     {
-      close (fd);
+      n = recv_sync (sock, from, &got_fd, text, cap, err);
+      if (n == SYNC_NONE)
+        n = SYNC_GONE;
+    }
+  if (fd)
+    *fd = got_fd;
+  else if (got_fd >= 0)
+    {
+      close (got_fd);
       return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
     }
   return n;
@@ -457,18 +456,21 @@ sync_record (const char *text, const char *step, podrun_err_t *err)
   return -1;
 }
 
-/* sync 2a. (monitor) The pty master from CHILD (PIDFD), or its failure record.  */
+/* sync 2a. (monitor) The pty master from CHILD (PIDFD), or its failure record.  Like every stage
+   of a start: 1 done, 0 while its message is still to come, -1 failed (ERR set).  */
 static int
 recv_pty_master (int sock, pid_t child, int pidfd, int *master, podrun_err_t *err)
 {
   char text[PATH_MAX + 128];
-  ssize_t n = next_sync (sock, child, pidfd, -1, master, text, sizeof text, err);
+  ssize_t n = take_sync (sock, child, pidfd, master, text, sizeof text, err);
+  if (n == SYNC_NONE)
+    return 0;
   if (n == -1)
     return -1;
   if (n == SYNC_GONE)
     return podrun_fail (err, EPROTO, "tty", "recvmsg", "(the setup process ended)");
   if (*master >= 0)
-    return 0;
+    return 1;
   return sync_record (text, "tty", err);
 }
 
@@ -480,7 +482,7 @@ died_record (int pidfd, const char *why, podrun_err_t *err)
 {
   siginfo_t si;
   memset (&si, 0, sizeof si);
-  if (waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOWAIT) == 0
+  if (waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0
       && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
     {
       char what[24] = "signal ";
@@ -488,6 +490,16 @@ died_record (int pidfd, const char *why, podrun_err_t *err)
       return podrun_fail (err, si.si_status == SIGSYS ? ENOSYS : EINTR, "start", "killed", what);
     }
   return podrun_fail (err, EPROTO, "start", "recvmsg", why);
+}
+
+/* EOF or SYNC_GONE (N) where a message was due: how the process of PIDFD ended, once it has
+   (0 until then: its fds close just before it can be waited for; its SIGCHLD steps again).  */
+static int
+ended_early (ssize_t n, int pidfd, const char *why, podrun_err_t *err)
+{
+  if (n == 0 && !process_ended (pidfd))
+    return 0;
+  return died_record (pidfd, why, err);
 }
 
 /* sync 2p. (monitor) The container's pid from the intermediate (INTERMEDIATE): a child of ours,
@@ -500,13 +512,13 @@ recv_container_pid (int sock, pid_t intermediate, int intermediate_fd, pid_t *pi
   siginfo_t si;
   long v;
   /* Watching the intermediate: its child holds the socket too, so its death is no EOF.  */
-  ssize_t n = next_sync_text (sock, intermediate, intermediate_fd, -1, text, sizeof text, err);
+  ssize_t n = take_sync (sock, intermediate, intermediate_fd, NULL, text, sizeof text, err);
+  if (n == SYNC_NONE)
+    return 0;
   if (n == -1)
     return -1;
   if (n == 0 || n == SYNC_GONE)
-    {
-      return died_record (intermediate_fd, "(no container pid)", err);
-    }
+    return ended_early (n, intermediate_fd, "(no container pid)", err);
   if (strncmp (text, "pid ", 4) != 0)
     return sync_record (text, "start", err);
   errno = 0;
@@ -521,7 +533,7 @@ recv_container_pid (int sock, pid_t intermediate, int intermediate_fd, pid_t *pi
   if (*pidfd < 0)
     return podrun_fail (err, errno, "start", "pidfd_open", text);
   *pid = (pid_t) v;
-  return 0;
+  return 1;
 }
 
 void
@@ -638,22 +650,32 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
   pending->err_rd = err_rd;
   pending->in_wr = in_wr;
   pending->shared_pid = f.shared_pid;
+  pending->intermediate = 0;
+  pending->exec_deadline = 0;
+  pending->said_e = 0;
+  /* The monitor reads each sync message as it arrives (podrun_container_step), never blocking.  */
+  if (fcntl (sync_rd, F_SETFL, O_NONBLOCK) < 0)
+    podrun_log ("fcntl O_NONBLOCK on a sync socket: errno %d", errno);
   sync_rd = log_fd = out_rd = err_rd = in_wr = -1;
   return 0;
 }
 
-/* C's pid and pidfd were the intermediate's: from here on they are the container's.  */
+/* C's pid and pidfd were the intermediate's: from here on they are the container's, and the
+   intermediate's pid goes to P->intermediate (the caller reaps it by pid).  */
 static int
 take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   pid_t pid;
   int pidfd;
-  if (recv_container_pid (p->sync_rd, c->pid, c->pidfd, &pid, &pidfd, err) < 0)
-    return -1;
+  int rc = recv_container_pid (p->sync_rd, c->pid, c->pidfd, &pid, &pidfd, err);
+  if (rc <= 0)
+    return rc;
   close (c->pidfd);
+  p->intermediate = c->pid;
   c->pid = pid;
   c->pidfd = pidfd;
-  return 0;
+  p->shared_pid = 0; /* sync 2p is done */
+  return 1;
 }
 
 /* How long a container process that holds its pid may take to reach execve (sync 2e and EOF):
@@ -661,70 +683,101 @@ take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, 
    SYS_PTRACE) must not hold the monitor.  */
 #define EXEC_WAIT_MS 10000
 
-/* sync 2g, 2e, 2. (monitor) Lets the process of a pod PID namespace go on, then waits for its
-   execve: EOF after `e`, a record, or how it died before `e` (a seccomp profile refusing setsid
-   or ioctl: SIGSYS).  Past EXEC_WAIT_MS: started if it said `e`, else a failure.  */
+/* sync 2e, 2. (monitor) After the `g` (sync 2g): EOF after `e` is its execve; a record, how it
+   died before `e` (a seccomp profile refusing setsid or ioctl: SIGSYS), or no `e` within
+   EXEC_WAIT_MS is a failure.  `e` and the deadline passed: started (another holds the socket).  */
 static int
-wait_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
+step_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   char text[PATH_MAX + 128];
-  int said_e = 0;
-  if (write (p->sync_rd, "g", 1) != 1)
-    return podrun_fail (err, errno, "start", "write", NULL);
   for (;;)
     {
-      ssize_t n = next_sync_text (p->sync_rd, c->pid, c->pidfd, EXEC_WAIT_MS, text, sizeof text, err);
+      ssize_t n = take_sync (p->sync_rd, c->pid, c->pidfd, NULL, text, sizeof text, err);
       if (n == -1)
         return -1;
-      if (n == SYNC_TIMEOUT && said_e)
-        return 0; /* it said `e`, another holds the socket on: started */
-      if (n == SYNC_TIMEOUT)
+      if (n == SYNC_NONE && podrun_mono_ms () < p->exec_deadline)
+        return 0;
+      if (n == SYNC_NONE && !p->said_e)
         return podrun_fail (err, ETIMEDOUT, "start", "poll", "(the container's process did not reach execve)");
+      if (n == SYNC_NONE || ((n == 0 || n == SYNC_GONE) && p->said_e))
+        return 1;
       if (n == 0 || n == SYNC_GONE)
-        break;
-      if (!said_e && strcmp (text, "e") == 0)
-        said_e = 1;
-      else
+        return ended_early (n, c->pidfd, "(the container's process ended before execve)", err);
+      if (p->said_e || strcmp (text, "e") != 0)
         return sync_record (text, "exec", err);
+      p->said_e = 1;
     }
-  return said_e ? 0 : died_record (c->pidfd, "(the container's process ended before execve)", err);
+}
+
+/* sync 2. (monitor) A process that is the container's from its clone: EOF is its execve (or its
+   end before one, reaped as its exit), a message its failure record.  */
+static int
+step_container_eof (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
+{
+  char text[PATH_MAX + 128];
+  ssize_t n = take_sync (p->sync_rd, c->pid, c->pidfd, NULL, text, sizeof text, err);
+  if (n == SYNC_NONE)
+    return 0;
+  if (n == -1)
+    return -1;
+  if (n == 0 || n == SYNC_GONE)
+    return 1;
+  return sync_record (text, "sync", err);
 }
 
 int
-podrun_container_finish (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
+podrun_container_step (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
-  int ret = -1;
-  /* sync 2a, 2p, 2. (monitor) */
-  if ((c->tty && recv_pty_master (p->sync_rd, c->pid, c->pidfd, &p->out_rd, err) < 0)
-      || (p->shared_pid ? take_container_pid (c, p, err) < 0 || wait_container_exec (c, p, err) < 0
-                        : podrun_sync_wait (p->sync_rd, err) < 0))
+  int rc;
+  /* sync 2a, 2p, 2g, 2e, 2. (monitor): each stage once its message is there, never waiting for
+     one; a stage that returns 0 has read the socket empty (the caller's epoll may be edge
+     triggered) or waits for a process's end (its SIGCHLD) or the exec deadline.  */
+  if (c->tty && p->out_rd < 0 && (rc = recv_pty_master (p->sync_rd, c->pid, c->pidfd, &p->out_rd, err)) <= 0)
+    goto unfinished;
+  if (p->shared_pid)
     {
-      /* It never ran, and nothing of it may: a process held back, or one whose start another
-         process faked a failure for, is killed.  Its exit is reaped by pid like any child.  */
-      c->status = PODRUN_CTR_START_ERROR;
-      podrun_pidfd_send_signal (c->pidfd, SIGKILL);
-      close (c->pidfd);
-      c->pidfd = -1;
-      goto out;
+      if ((rc = take_container_pid (c, p, err)) <= 0)
+        goto unfinished;
+      if (write (p->sync_rd, "g", 1) != 1)
+        {
+          rc = podrun_fail (err, errno, "start", "write", NULL);
+          goto unfinished;
+        }
+      p->exec_deadline = podrun_mono_ms () + EXEC_WAIT_MS;
     }
+  rc = p->exec_deadline ? step_container_exec (c, p, err) : step_container_eof (c, p, err);
+  if (rc <= 0)
+    goto unfinished;
   if (fcntl (p->out_rd, F_SETFL, O_NONBLOCK) < 0 || (p->err_rd >= 0 && fcntl (p->err_rd, F_SETFL, O_NONBLOCK) < 0))
     {
-      podrun_fail (err, errno, "stdio", "fcntl", NULL);
-      goto out;
+      rc = podrun_fail (err, errno, "stdio", "fcntl", NULL);
+      goto unfinished;
     }
   c->out = new_stream (p->out_rd, p->log_fd, "stdout");
   c->err = p->err_rd >= 0 ? new_stream (p->err_rd, p->log_fd, "stderr") : NULL;
   if (c->out == NULL || (p->err_rd >= 0 && c->err == NULL))
     {
-      podrun_fail (err, ENOMEM, "log", "calloc", NULL);
-      goto out;
+      free (c->out); /* the fds stay P's: closed below */
+      free (c->err);
+      c->out = c->err = NULL;
+      rc = podrun_fail (err, ENOMEM, "log", "calloc", NULL);
+      goto unfinished;
     }
   p->out_rd = p->err_rd = p->log_fd = -1; /* owned by the streams now */
   c->stdin_fd = p->in_wr;
   p->in_wr = -1;
   c->status = PODRUN_CTR_RUNNING;
-  ret = 0;
-out:
   podrun_spawn_pending_close (p);
-  return ret;
+  return 1;
+unfinished:
+  if (rc == 0)
+    return 0;
+  /* It never ran, and nothing of it may: a process held back, or one whose start another
+     process faked a failure for, is killed.  Its exit is reaped by pid like any child.  */
+  c->status = PODRUN_CTR_START_ERROR;
+  podrun_pidfd_send_signal (c->pidfd, SIGKILL);
+  close (c->pidfd);
+  c->pidfd = -1;
+  podrun_spawn_pending_close (p);
+  return -1;
 }

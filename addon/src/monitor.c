@@ -1,11 +1,17 @@
 /* The per-pod monitor: parent and child subreaper of the pod's processes, writer of their logs
-   and exit records.  Single-threaded; one epoll loop over a signalfd and the containers' output.
+   and status, runner of the pod's supervision (supervise.h: the pure state machine; this file is
+   its mechanism, docs/supervision.md).  Single-threaded; one epoll loop over tagged sources: the
+   signalfd, one timerfd armed to the earliest deadline, the containers' output, their start syncs
+   (a start never blocks: each sync message is handled as it arrives), the control socket and its
+   clients.
 
    Start-up handshake on fd 3 (docs/protocol.md), numbered as the sync points:
      sync 0.  `podrun-helper PROTOCOL`                      (always the first line)
      sync 1.  `pause PID STARTTIME`                         (or `error STEP SYSCALL ERRNO PATH`)
-     sync 2.  `started NAME PID STARTTIME` per container    (or `failed NAME STEP SYSCALL ERRNO PATH`)
-     sync 3.  `ready`, then fd 3 is closed.  */
+     sync 2.  `started NAME PID STARTTIME` per container the pod's first step starts (init
+              containers start one by one: only the first), as each start resolves
+              (or `failed NAME STEP SYSCALL ERRNO PATH`)
+     sync 3.  `ready` once every one of them has its record, then fd 3 is closed.  */
 #include "monitor.h"
 #include "container.h"
 #include "launch.h"
@@ -16,6 +22,7 @@
 #include "seccomp.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,27 +31,107 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #define HANDSHAKE_FD 3
 /* The pod lock the CLI holds, when it passes it: kept until monitor.json names this process.  */
 #define POD_LOCK_FD 4
 #define PAUSE_KILL_DELAY_MS 2000
+/* How long a container's setup may take from clone to execve (the kubelet's runtime request
+   timeout is 2 min): past it the start fails with ETIMEDOUT and the child is killed.  */
+#define START_TIMEOUT_MS 120000
+/* A control client has this long to send its request.  */
+#define CLIENT_TIMEOUT_MS 5000
+#define MAX_CLIENTS 8
+#define MAX_EVENTS 64
+#define MAX_QUEUED 256
+#define MAX_DISCARD 64
+#define CONTROL_HELLO "podrun-control 1"
+
+/* What an epoll event is about: the tag in the high 32 bits, an index in the low ones.  */
+enum tag
+{
+  TAG_SIGNAL = 1,
+  TAG_TIMER,
+  TAG_LOG,  /* index: container * 2 + (stderr) */
+  TAG_SYNC, /* index: container */
+  TAG_CONTROL,
+  TAG_CLIENT /* index: client slot */
+};
+#define TAG_DATA(tag, idx) (((uint64_t) (tag) << 32) | (uint32_t) (idx))
+
+/* One instance of a container, by restartCount (the current and the previous are kept).  */
+struct attempt
+{
+  int instance;
+  pid_t pid;
+  unsigned long long start_time;
+  podrun_err_t error; /* a start error's record */
+};
+
+/* The monitor's side of one container: what the machine does not hold.  */
+struct ctr_rt
+{
+  struct podrun_spawn_pending pending;
+  int starting;         /* a start is in progress (its sync socket in the loop) */
+  sv_ms start_deadline; /* when it fails with ETIMEDOUT */
+  int instance;         /* the restartCount of the instance started last */
+  int hs_wait;          /* its start result goes to the handshake (sync 2) */
+  int exit_seen;        /* reaped (never while starting: podrun_container_step may wait for it) */
+  int exit_code, exit_signal;
+  sv_ms exit_at;
+  podrun_err_t last_error; /* the last start failure (RunContainerError's message) */
+  struct attempt attempts[2];
+  char logdir[PATH_MAX];
+  char log[PATH_MAX + 32];
+};
+
+struct event
+{
+  size_t container;
+  char reason[32];
+  char message[PATH_MAX + 200];
+  int warning, count;
+  sv_ms first, last, backoff;
+};
+
+struct client
+{
+  int fd; /* -1: free */
+  int hello, waits_stop;
+  sv_ms deadline;
+  size_t len;
+  char buf[256];
+};
 
 struct monitor
 {
   struct podrun_pod pod;
+  struct podrun_spawn_ctx ctx;
   int handshake; /* -1 once closed or broken */
   int pod_lock;  /* POD_LOCK_FD while held, else -1 */
-  int epfd, sigfd;
+  int epfd, sigfd, timerfd, control;
   pid_t pause_pid;
   unsigned long long self_start, pause_start;
-  char stopped_at[PODRUN_TIME_LEN]; /* set once every process of the pod is gone after SIGTERM */
+  char stopped_at[PODRUN_TIME_LEN]; /* set once every process of the pod is gone after a stop */
   int pause_pidfd;
   int pause_alive;
-  int stopping;
-  struct timespec pause_deadline;
+  int tearing_down; /* the machine is done: the pause and leftovers are being killed */
+  sv_ms pause_deadline;
+  struct ctr_rt *rt;
+  struct sv_action *actions;
+  size_t n_actions;
+  struct sv_event queue[MAX_QUEUED];
+  size_t queue_head, n_queued;
+  int in_begin, hs_pending, reap_again, pod_status_dirty, events_dirty;
+  pid_t discard[MAX_DISCARD];
+  struct event events[MAX_EVENTS];
+  size_t n_events;
+  struct client clients[MAX_CLIENTS];
 };
 
 static void
@@ -110,59 +197,77 @@ write_monitor_json (struct monitor *m)
   return 0;
 }
 
+/* T on the monotonic clock as RFC 3339 UTC with nanoseconds (as podrun_now writes them).  */
 static void
-write_state (struct podrun_container *c)
+format_mono (sv_ms t, char *buf)
 {
-  char buf[PATH_MAX * 2 + 1024];
-  ssize_t pos = 0;
-  size_t cap = sizeof buf;
+  struct timespec real;
+  sv_ms wall;
+  clock_gettime (CLOCK_REALTIME, &real);
+  wall = (sv_ms) real.tv_sec * 1000 + real.tv_nsec / 1000000 - (podrun_mono_ms () - t);
+  real.tv_sec = (time_t) (wall / 1000);
+  real.tv_nsec = (long) (wall % 1000) * 1000000;
+  podrun_format_time (&real, buf);
+}
 
-#define ADD(...) pos += snprintf (buf + pos, cap - (size_t) pos, __VA_ARGS__)
-  if (c->status == PODRUN_CTR_START_ERROR)
-    {
-      ADD ("{\"version\":%d,\"exitCode\":128,\"signal\":null,\"finishedAt\":\"%s\",\"reason\":\"StartError\",\"error\":"
-           "{\"step\":",
-           PODRUN_PROTOCOL, c->finished_at);
-      pos = podrun_json_string (buf, cap, (size_t) pos, c->start_error.step);
-      ADD (",\"syscall\":");
-      pos = pos < 0 ? pos : podrun_json_string (buf, cap, (size_t) pos, c->start_error.syscall);
-      if (pos < 0)
-        return;
-      ADD (",\"errno\":%d,\"path\":", c->start_error.errno_);
-      pos = podrun_json_string (buf, cap, (size_t) pos, c->start_error.path);
-      if (pos < 0)
-        return;
-      ADD ("}}\n");
-    }
-  else
-    {
-      ADD ("{\"version\":%d,\"pid\":%d,\"startTime\":%llu,\"startedAt\":\"%s\"", PODRUN_PROTOCOL, (int) c->pid,
-           c->start_time, c->started_at);
-      if (c->status == PODRUN_CTR_EXITED)
-        {
-          ADD (",\"exitCode\":%d,", c->exit_code);
-          if (c->signal)
-            ADD ("\"signal\":%d,", c->signal);
-          else
-            ADD ("\"signal\":null,");
-          ADD ("\"finishedAt\":\"%s\",\"reason\":\"%s\"", c->finished_at, c->exit_code == 0 ? "Completed" : "Error");
-        }
-      ADD ("}\n");
-    }
-#undef ADD
-  if (pos < 0 || (size_t) pos >= cap)
+/* A JSON document being written into a fixed buffer; POS -1 once it overflowed.  */
+struct jbuf
+{
+  char *buf;
+  size_t cap;
+  ssize_t pos;
+};
+
+static void __attribute__ ((format (printf, 2, 3))) jadd (struct jbuf *j, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+  if (j->pos < 0)
     return;
-  /* Durable once it records how the container ended; a running record needs no fsync (ms on
-     every start, serialized in the monitor).  */
-  if (podrun_atomic_write (c->state, buf, (size_t) pos, c->status != PODRUN_CTR_RUNNING) < 0)
-    podrun_log ("cannot write %s: errno %d", c->state, errno);
+  va_start (ap, fmt);
+  n = vsnprintf (j->buf + j->pos, j->cap - (size_t) j->pos, fmt, ap);
+  va_end (ap);
+  if (n < 0 || (size_t) n >= j->cap - (size_t) j->pos)
+    j->pos = -1;
+  else
+    j->pos += n;
 }
 
 static void
-watch_stream (struct monitor *m, struct podrun_log_stream *s)
+jstr (struct jbuf *j, const char *s)
 {
-  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = s };
-  if (s && epoll_ctl (m->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0)
+  if (j->pos >= 0)
+    j->pos = podrun_json_string (j->buf, j->cap, (size_t) j->pos, s);
+}
+
+static void
+jtime (struct jbuf *j, const char *key, sv_ms t)
+{
+  char ts[PODRUN_TIME_LEN];
+  if (t == SV_NEVER)
+    return;
+  format_mono (t, ts);
+  jadd (j, ",\"%s\":\"%s\"", key, ts);
+}
+
+static void
+jerror (struct jbuf *j, const podrun_err_t *e)
+{
+  jadd (j, ",\"error\":{\"step\":");
+  jstr (j, e->step);
+  jadd (j, ",\"syscall\":");
+  jstr (j, e->syscall);
+  jadd (j, ",\"errno\":%d,\"path\":", e->errno_);
+  jstr (j, e->path);
+  jadd (j, "}");
+}
+
+static void
+watch (struct monitor *m, int fd, enum tag tag, size_t idx)
+{
+  /* A start sync stays readable at EOF while its stage waits for the process's end (SIGCHLD).  */
+  struct epoll_event ev = { .events = EPOLLIN | (tag == TAG_SYNC ? EPOLLET : 0), .data.u64 = TAG_DATA (tag, idx) };
+  if (fd >= 0 && epoll_ctl (m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
     podrun_log ("epoll_ctl: errno %d", errno);
 }
 
@@ -176,151 +281,680 @@ read_stream (struct monitor *m, struct podrun_log_stream *s, int bounded)
     epoll_ctl (m->epfd, EPOLL_CTL_DEL, fd, NULL); /* already closed: harmless */
 }
 
+/* The attempt's output read to what is there, its partial line flushed, the pipes and the log
+   closed: a new attempt writes a new log, and what an orphan of this one writes is dropped.  */
 static void
-start_failed (struct monitor *m, struct podrun_container *c)
+close_streams (struct monitor *m, struct podrun_container *c)
 {
-  char prefix[300];
-  c->status = PODRUN_CTR_START_ERROR;
-  podrun_now (c->finished_at);
-  log_error (c->name, &c->start_error);
-  write_state (c);
-  snprintf (prefix, sizeof prefix, "failed %s ", c->name);
-  handshake_error (m, prefix, &c->start_error);
+  struct podrun_log_stream *streams[2] = { c->out, c->err };
+  int k, log_fd = -1;
+  for (k = 0; k < 2; k++)
+    if (streams[k])
+      {
+        read_stream (m, streams[k], 0);
+        podrun_log_stream_flush (streams[k]);
+        if (streams[k]->fd >= 0)
+          {
+            epoll_ctl (m->epfd, EPOLL_CTL_DEL, streams[k]->fd, NULL);
+            close (streams[k]->fd);
+          }
+        log_fd = streams[k]->log_fd;
+        free (streams[k]);
+      }
+  if (log_fd >= 0)
+    close (log_fd);
+  c->out = c->err = NULL;
 }
 
-/* Each compiled seccomp program is read once, before any container is cloned (a child only
-   installs it); containers naming the same file share the buffer.  -1 with C's start_error set
-   when it cannot be read.  */
+/* A pid reaped by pid when it exits, with nothing to report: an intermediate, a child whose
+   start failed or timed out, a remover of an old layer.  */
+static void
+reap_later (struct monitor *m, pid_t pid)
+{
+  size_t i;
+  if (pid <= 0)
+    return;
+  for (i = 0; i < MAX_DISCARD; i++)
+    if (m->discard[i] == 0)
+      {
+        m->discard[i] = pid;
+        return;
+      }
+  /* Full (cannot happen with a bounded number of containers): reaped by the orphan sweep.  */
+}
+
+/* ---- state files ---- */
+
+static void
+term_fields (struct jbuf *j, const struct monitor *m, size_t i, const struct sv_termination *t)
+{
+  const struct ctr_rt *r = &m->rt[i];
+  const struct attempt *a = &r->attempts[t->instance % 2];
+  jadd (j, "\"exitCode\":%d,", t->exit_code);
+  if (t->signal)
+    jadd (j, "\"signal\":%d,", t->signal);
+  else
+    jadd (j, "\"signal\":null,");
+  jadd (j, "\"reason\":\"%s\",\"restartCount\":%d", sv_term_reason_name (t->reason), t->instance);
+  jtime (j, "startedAt", t->started_at);
+  jtime (j, "finishedAt", t->finished_at);
+  if (a->instance == t->instance && a->pid > 0 && t->reason != SV_TERM_START_ERROR)
+    jadd (j, ",\"pid\":%d,\"startTime\":%llu", (int) a->pid, a->start_time);
+  if (a->instance == t->instance && t->reason == SV_TERM_START_ERROR)
+    jerror (j, &a->error);
+}
+
+/* state.json (docs/protocol.md): the kubelet's container status, with the top-level fields of
+   protocol 8 (pid, startTime, startedAt; exitCode, signal, finishedAt, reason, error) kept for
+   the current instance so an older reader still understands it.  */
+static void
+write_state (struct monitor *m, size_t i)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  struct sv_container_status st;
+  char buf[PATH_MAX * 3 + 2048];
+  struct jbuf j = { buf, sizeof buf, 0 };
+  static const char *const names[] = { "waiting", "running", "terminated" };
+
+  sv_get_container_status (m->pod.machine, i, &st);
+  jadd (&j, "{\"version\":%d,\"state\":\"%s\",\"restartCount\":%d,\"started\":%s,\"ready\":%s", PODRUN_PROTOCOL,
+        names[st.state], st.restart_count, st.started ? "true" : "false", st.ready ? "true" : "false");
+  if (st.state == SV_STATE_RUNNING)
+    {
+      const struct attempt *a = &r->attempts[st.restart_count % 2];
+      jadd (&j, ",\"pid\":%d,\"startTime\":%llu", (int) a->pid, a->start_time);
+      jtime (&j, "startedAt", st.started_at);
+    }
+  else if (st.state == SV_STATE_TERMINATED)
+    {
+      jadd (&j, ",");
+      term_fields (&j, m, i, &st.terminated);
+    }
+  else
+    {
+      jadd (&j, ",\"waiting\":{\"reason\":\"%s\"", sv_waiting_name (st.waiting));
+      if (st.waiting == SV_WAITING_CRASH_LOOP_BACK_OFF)
+        jadd (&j, ",\"backoffMs\":%lld", (long long) st.backoff);
+      if (st.waiting == SV_WAITING_RUN_CONTAINER_ERROR)
+        jerror (&j, &r->last_error);
+      jadd (&j, "}");
+    }
+  if (st.last.has)
+    {
+      jadd (&j, ",\"lastState\":{");
+      term_fields (&j, m, i, &st.last);
+      jadd (&j, "}");
+    }
+  jadd (&j, "}\n");
+  if (j.pos < 0)
+    {
+      podrun_log ("state of %s too long", c->name);
+      return;
+    }
+  /* Durable once it records how the container ended; a running record needs no fsync (ms on
+     every start, serialized in the monitor).  */
+  if (podrun_atomic_write (c->state, buf, (size_t) j.pos, st.state == SV_STATE_TERMINATED) < 0)
+    podrun_log ("cannot write %s: errno %d", c->state, errno);
+}
+
+/* status.json: the pod's phase and conditions as the machine has them.  */
+static void
+write_pod_status (struct monitor *m)
+{
+  struct sv_pod_status ps;
+  char path[PATH_MAX], *buf;
+  size_t cap = 4096 + m->pod.n_containers * 3 * 260, i;
+  struct jbuf j;
+  int c;
+  if (!m->pod.machine)
+    return;
+  buf = malloc (cap);
+  if (!buf)
+    return;
+  j = (struct jbuf){ buf, cap, 0 };
+  sv_get_pod_status (m->pod.machine, &ps);
+  jadd (&j, "{\"version\":%d,\"phase\":\"%s\",\"stopping\":%s,\"deleting\":%s,\"done\":%s,\"conditions\":[",
+        PODRUN_PROTOCOL, sv_phase_name (ps.phase), ps.stopping ? "true" : "false", ps.deleting ? "true" : "false",
+        ps.done ? "true" : "false");
+  for (c = 0; c < SV_N_CONDITIONS; c++)
+    {
+      const struct sv_condition *k = &ps.conditions[c];
+      jadd (&j, "%s{\"type\":\"%s\",\"status\":\"%s\"", c ? "," : "", sv_condition_name ((enum sv_condition_type) c),
+            k->status ? "True" : "False");
+      if (k->reason != SV_COND_REASON_NONE)
+        {
+          int first = 1;
+          jadd (&j, ",\"reason\":\"%s\",\"containers\":[", sv_condition_reason_name (k->reason));
+          for (i = 0; i < m->pod.n_containers; i++)
+            if (sv_condition_lists (m->pod.machine, (enum sv_condition_type) c, i))
+              {
+                jadd (&j, first ? "" : ",");
+                jstr (&j, m->pod.containers[i].name);
+                first = 0;
+              }
+          jadd (&j, "]");
+        }
+      jtime (&j, "lastTransitionTime", k->transition);
+      jadd (&j, "}");
+    }
+  jadd (&j, "]}\n");
+  snprintf (path, sizeof path, "%s/status.json", m->pod.poddir);
+  if (j.pos >= 0 && podrun_atomic_write (path, buf, (size_t) j.pos, ps.done) < 0)
+    podrun_log ("cannot write %s: errno %d", path, errno);
+  free (buf);
+}
+
+/* Events (§10): kept in memory with the kubelet's dedup (container, reason, message: count and
+   times), at most MAX_EVENTS (the oldest by last time goes), written whole to events.json.  */
+static void
+write_events (struct monitor *m)
+{
+  char path[PATH_MAX], *buf;
+  size_t cap = 1024 + MAX_EVENTS * (PATH_MAX + 512), i;
+  struct jbuf j;
+  buf = malloc (cap);
+  if (!buf)
+    return;
+  j = (struct jbuf){ buf, cap, 0 };
+  jadd (&j, "{\"version\":%d,\"events\":[", PODRUN_PROTOCOL);
+  for (i = 0; i < m->n_events; i++)
+    {
+      const struct event *e = &m->events[i];
+      jadd (&j, "%s{\"type\":\"%s\",\"reason\":\"%s\",\"container\":", i ? "," : "", e->warning ? "Warning" : "Normal",
+            e->reason);
+      jstr (&j, m->pod.containers[e->container].name);
+      jadd (&j, ",\"message\":");
+      jstr (&j, e->message);
+      if (e->backoff != SV_NEVER)
+        jadd (&j, ",\"backoffMs\":%lld", (long long) e->backoff);
+      jadd (&j, ",\"count\":%d", e->count);
+      jtime (&j, "firstTimestamp", e->first);
+      jtime (&j, "lastTimestamp", e->last);
+      jadd (&j, "}");
+    }
+  jadd (&j, "]}\n");
+  snprintf (path, sizeof path, "%s/events.json", m->pod.poddir);
+  if (j.pos >= 0 && podrun_atomic_write (path, buf, (size_t) j.pos, 0) < 0)
+    podrun_log ("cannot write %s: errno %d", path, errno);
+  free (buf);
+}
+
+static void
+record_event (struct monitor *m, size_t i, const char *reason, int warning, const char *message, sv_ms backoff)
+{
+  struct event *e = NULL;
+  size_t k, oldest = 0;
+  sv_ms now = podrun_mono_ms ();
+  for (k = 0; k < m->n_events; k++)
+    {
+      struct event *o = &m->events[k];
+      if (o->container == i && strcmp (o->reason, reason) == 0 && strcmp (o->message, message) == 0)
+        e = o;
+      if (o->last < m->events[oldest].last)
+        oldest = k;
+    }
+  if (e)
+    {
+      e->count++;
+      e->last = now;
+      e->backoff = backoff;
+    }
+  else
+    {
+      if (m->n_events == MAX_EVENTS)
+        {
+          memmove (&m->events[oldest], &m->events[oldest + 1], (m->n_events - oldest - 1) * sizeof *m->events);
+          m->n_events--;
+        }
+      e = &m->events[m->n_events++];
+      memset (e, 0, sizeof *e);
+      e->container = i;
+      snprintf (e->reason, sizeof e->reason, "%s", reason);
+      snprintf (e->message, sizeof e->message, "%s", message);
+      e->warning = warning;
+      e->count = 1;
+      e->first = e->last = now;
+      e->backoff = backoff;
+    }
+  m->events_dirty = 1;
+}
+
+/* ---- the machine ---- */
+
+static void
+post (struct monitor *m, struct sv_event ev)
+{
+  if (!m->pod.machine)
+    return;
+  if (m->n_queued == MAX_QUEUED)
+    {
+      podrun_log ("event queue full: event %d of container %zu dropped", (int) ev.type, ev.container);
+      return;
+    }
+  m->queue[(m->queue_head + m->n_queued++) % MAX_QUEUED] = ev;
+}
+
+static void
+handshake_started (struct monitor *m, size_t i, int ok)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  char prefix[300];
+  if (!r->hs_wait)
+    return;
+  r->hs_wait = 0;
+  m->hs_pending--;
+  if (ok)
+    handshake (m, "started %s %d %llu\n", c->name, (int) c->pid, r->attempts[r->instance % 2].start_time);
+  else
+    {
+      snprintf (prefix, sizeof prefix, "failed %s ", c->name);
+      handshake_error (m, prefix, &r->last_error);
+    }
+}
+
+static void
+start_failed (struct monitor *m, size_t i, const podrun_err_t *err)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  char rec[PATH_MAX + 160], msg[PATH_MAX + 200];
+  r->last_error = *err;
+  r->attempts[r->instance % 2].error = *err;
+  r->attempts[r->instance % 2].pid = 0;
+  c->status = PODRUN_CTR_START_ERROR;
+  if (c->pidfd >= 0)
+    close (c->pidfd);
+  c->pidfd = -1;
+  if (!r->exit_seen)
+    reap_later (m, c->pid);
+  c->pid = 0;
+  log_error (c->name, err);
+  podrun_err_format (err, rec, sizeof rec);
+  snprintf (msg, sizeof msg, "Error: %s", rec);
+  record_event (m, i, "Failed", 1, msg, SV_NEVER);
+  handshake_started (m, i, 0);
+  post (m, (struct sv_event){ .type = SV_EV_START_FAILED, .now = podrun_mono_ms (), .container = i });
+}
+
+/* Each compiled seccomp program is read once, before its first container is cloned (a child
+   only installs it), and kept for the restarts; containers naming the same file share it.  */
 static int
-load_seccomp (struct podrun_pod *pod, struct podrun_container *c)
+load_seccomp (struct podrun_pod *pod, struct podrun_container *c, podrun_err_t *err)
 {
   struct podrun_container *o;
-  if (!c->seccomp)
+  if (!c->seccomp || c->seccomp_prog.filter)
     return 0;
-  for (o = pod->containers; o < c; o++)
-    if (o->seccomp_prog.filter && strcmp (o->seccomp, c->seccomp) == 0)
+  for (o = pod->containers; o < pod->containers + pod->n_containers; o++)
+    if (o != c && o->seccomp_prog.filter && strcmp (o->seccomp, c->seccomp) == 0)
       {
         c->seccomp_prog = o->seccomp_prog;
         return 0;
       }
-  if (podrun_seccomp_load (c->seccomp, &c->seccomp_prog, &c->start_error) < 0)
+  if (podrun_seccomp_load (c->seccomp, &c->seccomp_prog, err) < 0)
     return -1;
   c->seccomp_owner = 1;
   return 0;
 }
 
-/* All children are cloned first and set themselves up in parallel; then each is awaited, and
-   reported, in spec order.  */
-static void
-start_containers (struct monitor *m, const struct podrun_spawn_ctx *ctx)
+/* The remover of an old writable layer: a child of the monitor (single-threaded, so anything
+   goes after fork), reaped by pid; the loop never waits for a tree to be deleted.  */
+static int
+rm_entry (const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-  struct podrun_spawn_pending *pending;
-  int *seccomp_ok;
-  size_t i, n = m->pod.n_containers;
-  pending = calloc (n ? n : 1, sizeof *pending);
-  seccomp_ok = calloc (n ? n : 1, sizeof *seccomp_ok);
-  if (pending == NULL || seccomp_ok == NULL)
-    {
-      free (pending);
-      free (seccomp_ok);
-      for (i = 0; i < n; i++)
-        {
-          podrun_fail (&m->pod.containers[i].start_error, ENOMEM, "start", "calloc", NULL);
-          start_failed (m, &m->pod.containers[i]);
-        }
-      return;
-    }
-  for (i = 0; i < n; i++)
-    {
-      pending[i] = (struct podrun_spawn_pending){ -1, -1, -1, -1, -1, 0 };
-      seccomp_ok[i] = load_seccomp (&m->pod, &m->pod.containers[i]) == 0;
-    }
-  for (i = 0; i < n; i++)
-    {
-      struct podrun_container *c = &m->pod.containers[i];
-      /* A failed begin leaves pending[i].sync_rd at -1: nothing to finish.  */
-      if (seccomp_ok[i])
-        podrun_container_begin (&m->pod, c, ctx, &pending[i], &c->start_error);
-    }
-  for (i = 0; i < n; i++)
-    {
-      struct podrun_container *c = &m->pod.containers[i];
-      if (pending[i].sync_rd < 0 || podrun_container_finish (c, &pending[i], &c->start_error) < 0)
-        {
-          start_failed (m, c);
-          continue;
-        }
-      podrun_now (c->started_at);
-      podrun_proc_start_time (c->pid, &c->start_time);
-      write_state (c);
-      watch_stream (m, c->out);
-      watch_stream (m, c->err);
-      podrun_log ("container %s started: pid %d", c->name, (int) c->pid);
-      handshake (m, "started %s %d %llu\n", c->name, (int) c->pid, c->start_time);
-    }
-  /* Every child has its copy: the monitor keeps nothing it no longer needs.  */
-  for (i = 0; i < n; i++)
-    {
-      struct podrun_container *c = &m->pod.containers[i];
-      if (c->seccomp_owner)
-        free (c->seccomp_prog.filter);
-      c->seccomp_prog.filter = NULL;
-      c->seccomp_owner = 0;
-    }
-  free (seccomp_ok);
-  free (pending);
+  (void) st;
+  (void) ftw;
+  if (type == FTW_DP)
+    rmdir (path);
+  else
+    unlink (path);
+  return 0;
 }
 
 static void
-container_exited (struct monitor *m, struct podrun_container *c, int status)
+remove_tree_async (struct monitor *m, const char *a, const char *b)
 {
-  /* Whatever the process wrote before exiting is in the pipe: log it before the exit record so
-     that `logs` after an exit is complete.  */
-  read_stream (m, c->out, 0);
-  read_stream (m, c->err, 0);
-  c->status = PODRUN_CTR_EXITED;
-  podrun_now (c->finished_at);
-  if (WIFSIGNALED (status))
+  pid_t pid = fork ();
+  if (pid == 0)
     {
-      c->signal = WTERMSIG (status);
-      c->exit_code = 128 + c->signal;
+      nftw (a, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+      nftw (b, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+      _exit (0);
     }
+  if (pid < 0)
+    podrun_log ("fork (remove %s): errno %d", a, errno);
   else
-    c->exit_code = WEXITSTATUS (status);
+    reap_later (m, pid);
+}
+
+/* A fresh DIR for attempt K: the old one renamed to DIR.dead-K (at once) and removed in the
+   background; the new one with the old one's owner and mode (the container's root inode).  */
+static int
+fresh_dir (const char *dir, int k, char *dead, size_t cap, podrun_err_t *err)
+{
+  struct stat st;
+  if (lstat (dir, &st) < 0 || !S_ISDIR (st.st_mode))
+    return podrun_fail (err, errno ? errno : ENOTDIR, "layer", "lstat", dir);
+  snprintf (dead, cap, "%s.dead-%d", dir, k);
+  if (rename (dir, dead) < 0)
+    return podrun_fail (err, errno, "layer", "rename", dir);
+  if (mkdir (dir, st.st_mode & 07777) < 0 || chown (dir, st.st_uid, st.st_gid) < 0
+      || chmod (dir, st.st_mode & 07777) < 0)
+    return podrun_fail (err, errno, "layer", "mkdir", dir);
+  return 0;
+}
+
+/* What attempt K of container I starts from (docs/supervision.md, "Attempts"): attempt 0 the
+   dirs apply prepared; a later one a fresh writable layer (the previous one removed, as the
+   kubelet's new container has a new one) and its own log, logs/<c>/<K>.log, the log of attempt
+   K-2 removed (the current and the previous attempt's are kept, for `logs` and `logs -p`).  */
+static int
+prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  char dead_upper[PATH_MAX + 32], dead_work[PATH_MAX + 32], old[PATH_MAX + 32];
+  int k = r->instance;
+  size_t dl = strlen (r->logdir);
+  snprintf (r->log, sizeof r->log, "%.*s/%d.log", (int) dl, r->logdir, k);
+  c->log = r->log;
+  if (k >= 2)
+    {
+      snprintf (old, sizeof old, "%.*s/%d.log", (int) dl, r->logdir, k - 2);
+      unlink (old);
+    }
+  if (k == 0)
+    return 0;
+  if (fresh_dir (c->upper, k, dead_upper, sizeof dead_upper, err) < 0
+      || fresh_dir (c->work, k, dead_work, sizeof dead_work, err) < 0)
+    return -1;
+  remove_tree_async (m, dead_upper, dead_work);
+  return 0;
+}
+
+static void
+do_start (struct monitor *m, size_t i)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  struct sv_container_status st;
+  podrun_err_t err;
+  sv_get_container_status (m->pod.machine, i, &st);
+  r->instance = st.restart_count; /* the machine counted this instance when it asked for it */
+  memset (&r->attempts[r->instance % 2], 0, sizeof r->attempts[0]);
+  r->attempts[r->instance % 2].instance = r->instance;
+  if (m->in_begin)
+    {
+      r->hs_wait = 1;
+      m->hs_pending++;
+    }
+  c->status = PODRUN_CTR_NEW;
+  c->pid = 0;
+  c->pidfd = -1;
+  r->exit_seen = 0;
+  r->pending = (struct podrun_spawn_pending){ .sync_rd = -1, .log_fd = -1, .out_rd = -1, .err_rd = -1, .in_wr = -1 };
+  if (prepare_attempt (m, i, &err) < 0 || load_seccomp (&m->pod, c, &err) < 0
+      || podrun_container_begin (&m->pod, c, &m->ctx, &r->pending, &err) < 0)
+    {
+      podrun_spawn_pending_close (&r->pending);
+      start_failed (m, i, &err);
+      return;
+    }
+  r->starting = 1;
+  r->start_deadline = podrun_mono_ms () + START_TIMEOUT_MS;
+  record_event (m, i, "Created", 0, "Container created", SV_NEVER);
+  watch (m, r->pending.sync_rd, TAG_SYNC, i);
+}
+
+static void
+feed_exit (struct monitor *m, size_t i)
+{
+  struct ctr_rt *r = &m->rt[i];
+  post (m,
+        (struct sv_event){
+            .type = SV_EV_EXITED, .now = r->exit_at, .container = i, .code = r->exit_code, .signal = r->exit_signal });
+}
+
+/* Container I's process ended with STATUS (reaped).  */
+static void
+container_exited (struct monitor *m, size_t i, int status)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  r->exit_at = podrun_mono_ms ();
+  r->exit_signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
+  r->exit_code = WIFSIGNALED (status) ? 128 + r->exit_signal : WEXITSTATUS (status);
+  r->exit_seen = 1;
   if (c->pidfd >= 0)
     close (c->pidfd);
   c->pidfd = -1;
+  /* Whatever the process wrote before exiting is in the pipe: logged before the exit record so
+     that `logs` after an exit is complete.  */
+  close_streams (m, c);
   if (c->stdin_fd >= 0)
     close (c->stdin_fd); /* nothing can write to an exited container's stdin */
   c->stdin_fd = -1;
-  write_state (c);
-  podrun_log ("container %s exited: code %d signal %d", c->name, c->exit_code, c->signal);
+  c->status = PODRUN_CTR_EXITED;
+  podrun_log ("container %s exited: code %d signal %d", c->name, r->exit_code, r->exit_signal);
+  feed_exit (m, i);
+}
+
+/* Container I's start may have moved on (its sync socket, a SIGCHLD, a deadline); TIMED_OUT: its
+   START_TIMEOUT_MS passed.  */
+static void
+sync_progress (struct monitor *m, size_t i, int timed_out)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  struct attempt *a = &r->attempts[r->instance % 2];
+  podrun_err_t err;
+  int rc;
+  if (!r->starting)
+    return;
+  if (timed_out)
+    {
+      podrun_fail (&err, ETIMEDOUT, "start", "deadline", NULL);
+      if (c->pidfd >= 0)
+        podrun_pidfd_send_signal (c->pidfd, SIGKILL);
+      rc = -1;
+    }
+  else
+    rc = podrun_container_step (c, &r->pending, &err);
+  /* The intermediate's pid came (sync 2p): reaped by pid from now on, before any orphan sweep.  */
+  reap_later (m, r->pending.intermediate);
+  r->pending.intermediate = 0;
+  if (rc == 0)
+    return;
+  r->starting = 0;
+  epoll_ctl (m->epfd, EPOLL_CTL_DEL, r->pending.sync_rd, NULL); /* closed by step; harmless */
+  podrun_spawn_pending_close (&r->pending);
+  if (rc < 0)
+    {
+      start_failed (m, i, &err);
+      return;
+    }
+  a->pid = c->pid;
+  podrun_proc_start_time (c->pid, &a->start_time);
+  watch (m, c->out ? c->out->fd : -1, TAG_LOG, i * 2);
+  watch (m, c->err ? c->err->fd : -1, TAG_LOG, i * 2 + 1);
+  podrun_log ("container %s started: pid %d (attempt %d)", c->name, (int) c->pid, r->instance);
+  record_event (m, i, "Started", 0, "Container started", SV_NEVER);
+  handshake_started (m, i, 1);
+  post (m, (struct sv_event){ .type = SV_EV_STARTED, .now = podrun_mono_ms (), .container = i });
+  /* Not reaped while starting: it may have exited already, its SIGCHLD taken.  */
+  m->reap_again = 1;
+}
+
+static void begin_teardown (struct monitor *m);
+
+static void
+do_action (struct monitor *m, const struct sv_action *a)
+{
+  struct podrun_container *c
+      = a->type == SV_ACT_POD_STATUS || a->type == SV_ACT_DONE ? NULL : &m->pod.containers[a->container];
+  char msg[512];
+  switch (a->type)
+    {
+    case SV_ACT_START:
+      do_start (m, a->container);
+      break;
+    case SV_ACT_SIGNAL:
+      if (c->status == PODRUN_CTR_RUNNING && c->pidfd >= 0 && podrun_pidfd_send_signal (c->pidfd, a->signal) < 0
+          && errno != ESRCH)
+        podrun_log ("signal %d to %s: errno %d", a->signal, c->name, errno);
+      break;
+    case SV_ACT_STATUS:
+      write_state (m, a->container);
+      break;
+    case SV_ACT_POD_STATUS:
+      m->pod_status_dirty = 1;
+      break;
+    case SV_ACT_EVENT:
+      switch (a->reason)
+        {
+        case SV_REASON_KILLING:
+          snprintf (msg, sizeof msg, "Stopping container %s", c->name);
+          record_event (m, a->container, "Killing", 0, msg, SV_NEVER);
+          break;
+        case SV_REASON_BACK_OFF:
+          /* The message names the pod (format.Pod: NAME_NAMESPACE(UID)), which Node writes.  */
+          record_event (m, a->container, "BackOff", 1, "", a->backoff);
+          break;
+        default:
+          break; /* Started and Failed are recorded with what the mechanism saw */
+        }
+      break;
+    case SV_ACT_DONE:
+      begin_teardown (m);
+      break;
+    case SV_ACT_PROBE:
+    case SV_ACT_CANCEL_PROBE:
+    case SV_ACT_HOOK:
+    case SV_ACT_CANCEL_HOOK:
+      /* Refused at start (podrun_monitor_main): a launch file with probes or hooks never runs.  */
+      podrun_log ("internal: action %d for %s without a mechanism", (int) a->type, c->name);
+      break;
+    }
+}
+
+/* Feeds every queued event to the machine and does its actions (which may queue more).  */
+static void
+drain (struct monitor *m)
+{
+  while (m->n_queued)
+    {
+      struct sv_event ev = m->queue[m->queue_head];
+      int n, k;
+      m->queue_head = (m->queue_head + 1) % MAX_QUEUED;
+      m->n_queued--;
+      n = sv_step (m->pod.machine, &ev, m->actions, m->n_actions);
+      if (n < 0)
+        {
+          podrun_log ("internal: the machine refused event %d of container %zu", (int) ev.type, ev.container);
+          continue;
+        }
+      for (k = 0; k < n; k++)
+        do_action (m, &m->actions[k]);
+    }
+  if (m->pod_status_dirty)
+    write_pod_status (m);
+  m->pod_status_dirty = 0;
+  if (m->events_dirty)
+    write_events (m);
+  m->events_dirty = 0;
+  if (m->in_begin == 0 && m->hs_pending == 0 && m->handshake >= 0)
+    {
+      /* sync 3. Every container the pod's first step started has its record.  */
+      handshake (m, "ready\n");
+      if (m->handshake >= 0)
+        close (m->handshake);
+      m->handshake = -1;
+    }
+}
+
+/* ---- reaping ---- */
+
+static void
+reaped (struct monitor *m, pid_t pid, int status)
+{
+  size_t i;
+  if (pid == m->pause_pid)
+    {
+      m->pause_alive = 0;
+      if (!m->tearing_down)
+        podrun_log ("pause process %d exited unexpectedly (status %d)", (int) pid, status);
+      return;
+    }
+  for (i = 0; i < MAX_DISCARD; i++)
+    if (m->discard[i] == pid)
+      {
+        m->discard[i] = 0;
+        return;
+      }
+  for (i = 0; i < m->pod.n_containers; i++)
+    {
+      struct podrun_container *c = &m->pod.containers[i];
+      struct ctr_rt *r = &m->rt[i];
+      if (c->pid == pid && !r->exit_seen && c->status == PODRUN_CTR_RUNNING && !r->starting)
+        {
+          container_exited (m, i, status);
+          return;
+        }
+    }
+  /* An orphan re-parented to us (subreaper): nothing to report.  */
+}
+
+/* Whether a start is unresolved: its process (or the container's pid, still to come from an
+   intermediate, sync 2p) is a child of ours that no reap may take yet.  */
+static int
+start_unresolved (struct monitor *m)
+{
+  size_t i;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting)
+      return 1;
+  return 0;
 }
 
 static void
+try_reap (struct monitor *m, pid_t pid)
+{
+  int status;
+  if (pid > 0 && waitpid (pid, &status, WNOHANG) == pid)
+    reaped (m, pid, status);
+}
+
+/* A SIGCHLD came.  Starts first: a stage may wait for its process's end, which it reads from
+   the unreaped process (podrun_container_step).  Then known pids by pid; the rest (orphans) only
+   when no start is unresolved.  */
+static void
 reap (struct monitor *m)
 {
+  size_t i;
+  m->reap_again = 0;
+  for (i = 0; i < m->pod.n_containers; i++)
+    sync_progress (m, i, 0);
+  if (m->pause_alive)
+    try_reap (m, m->pause_pid);
+  for (i = 0; i < MAX_DISCARD; i++)
+    try_reap (m, m->discard[i]);
+  for (i = 0; i < m->pod.n_containers; i++)
+    {
+      struct ctr_rt *r = &m->rt[i];
+      struct podrun_container *c = &m->pod.containers[i];
+      if (c->pid > 0 && !r->exit_seen && !r->starting)
+        try_reap (m, c->pid);
+    }
+  if (start_unresolved (m))
+    return;
   for (;;)
     {
       int status;
-      size_t i;
       pid_t pid = waitpid (-1, &status, WNOHANG);
       if (pid <= 0)
         return;
-      if (pid == m->pause_pid)
-        {
-          m->pause_alive = 0;
-          if (!m->stopping)
-            podrun_log ("pause process %d exited unexpectedly (status %d)", (int) pid, status);
-          continue;
-        }
-      for (i = 0; i < m->pod.n_containers; i++)
-        {
-          struct podrun_container *c = &m->pod.containers[i];
-          if (c->pid == pid && c->status == PODRUN_CTR_RUNNING)
-            container_exited (m, c, status);
-        }
-      /* Anything else is a start-failed child or an orphan re-parented to us: reaped.  */
+      reaped (m, pid, status);
     }
 }
 
@@ -331,7 +965,7 @@ static int
 kill_children (struct monitor *m, int include_pause)
 {
   char path[64], *buf = NULL, *p;
-  size_t len;
+  size_t len, i;
   int n = 0;
   snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
   if (podrun_read_file (path, 1 << 20, &buf, &len) < 0)
@@ -340,9 +974,12 @@ kill_children (struct monitor *m, int include_pause)
     {
       char *end;
       long pid = strtol (p, &end, 10);
+      int skip = 0;
       if (end == p)
         break;
-      if (pid > 0 && (include_pause || pid != m->pause_pid))
+      for (i = 0; i < MAX_DISCARD; i++)
+        skip |= m->discard[i] == pid; /* removers of old layers finish their work */
+      if (pid > 0 && !skip && (include_pause || pid != m->pause_pid))
         {
           kill ((pid_t) pid, SIGKILL);
           n++;
@@ -353,25 +990,18 @@ kill_children (struct monitor *m, int include_pause)
   return n;
 }
 
+/* Every container is done (the machine's `done`, or no machine): the pause and what is left go.  */
 static void
-begin_stop (struct monitor *m)
+begin_teardown (struct monitor *m)
 {
-  size_t i;
-  if (m->stopping)
+  if (m->tearing_down)
     return;
-  m->stopping = 1;
+  m->tearing_down = 1;
   podrun_log ("stopping");
-  for (i = 0; i < m->pod.n_containers; i++)
-    {
-      struct podrun_container *c = &m->pod.containers[i];
-      if (c->status == PODRUN_CTR_RUNNING && c->pidfd >= 0)
-        podrun_pidfd_send_signal (c->pidfd, SIGKILL);
-    }
   kill_children (m, 0);
   if (m->pause_alive)
     podrun_pidfd_send_signal (m->pause_pidfd, SIGTERM);
-  clock_gettime (CLOCK_MONOTONIC, &m->pause_deadline);
-  m->pause_deadline.tv_sec += PAUSE_KILL_DELAY_MS / 1000;
+  m->pause_deadline = podrun_mono_ms () + PAUSE_KILL_DELAY_MS;
 }
 
 static int
@@ -381,53 +1011,328 @@ all_gone (struct monitor *m)
   if (m->pause_alive)
     return 0;
   for (i = 0; i < m->pod.n_containers; i++)
-    if (m->pod.containers[i].status == PODRUN_CTR_RUNNING)
+    if (m->pod.containers[i].status == PODRUN_CTR_RUNNING || m->rt[i].starting)
       return 0;
-  /* Adopted orphans, started after begin_stop's sweep: kill them and wait for their SIGCHLD.  */
+  for (i = 0; i < MAX_DISCARD; i++)
+    if (m->discard[i])
+      return 0;
+  /* Adopted orphans, started after begin_teardown's sweep: kill them and wait for their SIGCHLD.  */
   if (kill_children (m, 1) > 0)
     return 0;
   return 1;
 }
 
-static int
-stop_timeout_ms (struct monitor *m)
+/* ---- the control socket (docs/protocol.md, "The control socket") ---- */
+
+static void
+client_close (struct monitor *m, size_t k)
 {
-  struct timespec now;
-  long ms;
-  if (!m->stopping)
-    return -1;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  ms = (m->pause_deadline.tv_sec - now.tv_sec) * 1000 + (m->pause_deadline.tv_nsec - now.tv_nsec) / 1000000;
-  if (ms <= 0)
+  struct client *cl = &m->clients[k];
+  if (cl->fd >= 0)
     {
-      if (m->pause_alive)
-        podrun_pidfd_send_signal (m->pause_pidfd, SIGKILL);
-      return 100;
+      epoll_ctl (m->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+      close (cl->fd);
     }
-  return (int) ms;
+  memset (cl, 0, sizeof *cl);
+  cl->fd = -1;
 }
+
+/* One reply, never waiting: a client that does not read is dropped.  */
+static void
+client_reply (struct monitor *m, size_t k, const char *text, size_t len)
+{
+  struct client *cl = &m->clients[k];
+  if (send (cl->fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t) len)
+    podrun_log ("control client: reply not sent (errno %d)", errno);
+  client_close (m, k);
+}
+
+static void
+reply_status (struct monitor *m, size_t k)
+{
+  size_t cap = 4096 + m->pod.n_containers * (PATH_MAX + 512), i;
+  char *buf = malloc (cap);
+  struct jbuf j = { buf, cap, 0 };
+  struct sv_pod_status ps;
+  if (!buf)
+    {
+      client_reply (m, k, "error ENOMEM\n", 13);
+      return;
+    }
+  memset (&ps, 0, sizeof ps);
+  if (m->pod.machine)
+    sv_get_pod_status (m->pod.machine, &ps);
+  jadd (&j, "ok {\"version\":%d,\"pid\":%d,\"phase\":\"%s\",\"stopping\":%s,\"deleting\":%s,\"containers\":[",
+        PODRUN_PROTOCOL, (int) getpid (), sv_phase_name (ps.phase), ps.stopping ? "true" : "false",
+        ps.deleting ? "true" : "false");
+  for (i = 0; i < m->pod.n_containers && m->pod.machine; i++)
+    {
+      struct sv_container_status st;
+      static const char *const names[] = { "waiting", "running", "terminated" };
+      sv_get_container_status (m->pod.machine, i, &st);
+      jadd (&j, "%s{\"name\":", i ? "," : "");
+      jstr (&j, m->pod.containers[i].name);
+      jadd (&j, ",\"state\":\"%s\",\"restartCount\":%d,\"pid\":%d}", names[st.state], st.restart_count,
+            st.state == SV_STATE_RUNNING ? (int) m->pod.containers[i].pid : 0);
+    }
+  jadd (&j, "]}\n");
+  if (j.pos < 0)
+    client_reply (m, k, "error E2BIG\n", 12);
+  else
+    client_reply (m, k, buf, (size_t) j.pos);
+  free (buf);
+}
+
+/* A complete request line from client K: `status` or `stop GRACE` (ms, `-`: the pod's).  */
+static void
+client_request (struct monitor *m, size_t k, const char *line)
+{
+  struct client *cl = &m->clients[k];
+  if (strcmp (line, "status") == 0)
+    reply_status (m, k);
+  else if (strncmp (line, "stop ", 5) == 0)
+    {
+      char *end;
+      long long g = -1;
+      if (strcmp (line + 5, "-") != 0)
+        {
+          errno = 0;
+          g = strtoll (line + 5, &end, 10);
+          if (errno || *end || g < 0 || line[5] == '\0')
+            {
+              client_reply (m, k, "error EINVAL stop GRACE: milliseconds or -\n", 43);
+              return;
+            }
+        }
+      cl->waits_stop = 1;
+      cl->deadline = SV_NEVER;
+      podrun_log ("stop requested (grace %lld ms)", g);
+      if (m->pod.machine)
+        {
+          post (m, (struct sv_event){
+                       .type = SV_EV_STOP, .now = podrun_mono_ms (), .grace = g < 0 ? SV_NEVER : (sv_ms) g });
+          drain (m);
+        }
+      else
+        begin_teardown (m);
+    }
+  else
+    client_reply (m, k, "error EINVAL unknown request\n", 29);
+}
+
+static void
+client_readable (struct monitor *m, size_t k)
+{
+  struct client *cl = &m->clients[k];
+  ssize_t n;
+  char *nl;
+  if (cl->waits_stop)
+    {
+      /* Nothing more is read from a waiter; its hangup closes it.  */
+      char c;
+      if (recv (cl->fd, &c, 1, MSG_DONTWAIT) == 0)
+        client_close (m, k);
+      return;
+    }
+  n = recv (cl->fd, cl->buf + cl->len, sizeof cl->buf - 1 - cl->len, MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return;
+  if (n <= 0)
+    {
+      client_close (m, k);
+      return;
+    }
+  cl->len += (size_t) n;
+  cl->buf[cl->len] = '\0';
+  while ((nl = strchr (cl->buf, '\n')))
+    {
+      size_t used = (size_t) (nl - cl->buf) + 1;
+      *nl = '\0';
+      if (!cl->hello)
+        {
+          if (strcmp (cl->buf, CONTROL_HELLO) != 0)
+            {
+              client_reply (m, k, "error EPROTO this monitor speaks " CONTROL_HELLO "\n",
+                            strlen ("error EPROTO this monitor speaks " CONTROL_HELLO "\n"));
+              return;
+            }
+          cl->hello = 1;
+          memmove (cl->buf, cl->buf + used, cl->len - used + 1);
+          cl->len -= used;
+          continue;
+        }
+      client_request (m, k, cl->buf);
+      return; /* one request per connection */
+    }
+  if (cl->len == sizeof cl->buf - 1)
+    client_reply (m, k, "error E2BIG\n", 12);
+}
+
+static void
+control_accept (struct monitor *m)
+{
+  for (;;)
+    {
+      struct ucred cred;
+      socklen_t len = sizeof cred;
+      size_t k;
+      int fd = accept4 (m->control, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0)
+        return;
+      if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || (cred.uid != 0 && cred.uid != getuid ()))
+        {
+          podrun_log ("control: refused a client of uid %d", (int) cred.uid);
+          close (fd);
+          continue;
+        }
+      for (k = 0; k < MAX_CLIENTS && m->clients[k].fd >= 0; k++)
+        ;
+      if (k == MAX_CLIENTS)
+        {
+          send (fd, "error EBUSY\n", 12, MSG_DONTWAIT | MSG_NOSIGNAL);
+          close (fd);
+          continue;
+        }
+      m->clients[k].fd = fd;
+      m->clients[k].deadline = podrun_mono_ms () + CLIENT_TIMEOUT_MS;
+      if (send (fd, CONTROL_HELLO "\n", strlen (CONTROL_HELLO "\n"), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        {
+          client_close (m, k);
+          continue;
+        }
+      watch (m, fd, TAG_CLIENT, k);
+    }
+}
+
+/* <poddir>/control.sock, 0600 (bound under a umask of 077: never reachable by others, even for
+   a moment), through the directory's fd so a long poddir still fits sun_path.  */
+static int
+control_open (struct monitor *m)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  char path[PATH_MAX];
+  cleanup_close int dir = open (m->pod.poddir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  mode_t old;
+  int fd, rc;
+  if (dir < 0)
+    return -1;
+  snprintf (sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/control.sock", dir);
+  snprintf (path, sizeof path, "%s/control.sock", m->pod.poddir);
+  unlink (path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return -1;
+  old = umask (077);
+  rc = bind (fd, (struct sockaddr *) &sa, sizeof sa);
+  umask (old);
+  if (rc < 0 || listen (fd, 8) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  m->control = fd;
+  watch (m, fd, TAG_CONTROL, 0);
+  return 0;
+}
+
+/* ---- the loop ---- */
 
 static void
 finish (struct monitor *m)
 {
   size_t i;
+  char path[PATH_MAX];
   for (i = 0; i < m->pod.n_containers; i++)
-    {
-      struct podrun_container *c = &m->pod.containers[i];
-      struct podrun_log_stream *streams[2] = { c->out, c->err };
-      int k;
-      for (k = 0; k < 2; k++)
-        if (streams[k])
-          {
-            read_stream (m, streams[k], 0);
-            podrun_log_stream_flush (streams[k]);
-          }
-    }
+    close_streams (m, &m->pod.containers[i]);
   while (waitpid (-1, NULL, WNOHANG) > 0)
     ;
   podrun_now (m->stopped_at);
   write_monitor_json (m);
+  if (m->control >= 0)
+    {
+      snprintf (path, sizeof path, "%s/control.sock", m->pod.poddir);
+      unlink (path);
+    }
+  for (i = 0; i < MAX_CLIENTS; i++)
+    if (m->clients[i].fd >= 0)
+      {
+        if (m->clients[i].waits_stop)
+          client_reply (m, i, "ok stopped\n", 11);
+        else
+          client_close (m, i);
+      }
   podrun_log ("stopped");
+}
+
+/* The timerfd armed to the earliest of: the machine's deadline, a start's deadline, a control
+   client's, the pause's SIGKILL.  */
+static void
+arm_timer (struct monitor *m)
+{
+  sv_ms t = m->pod.machine ? sv_next_deadline (m->pod.machine) : SV_NEVER;
+  struct itimerspec its;
+  size_t i;
+#define EARLIER(x)                                     \
+  do                                                   \
+    {                                                  \
+      sv_ms x_ = (x);                                  \
+      if (x_ != SV_NEVER && (t == SV_NEVER || x_ < t)) \
+        t = x_;                                        \
+    }                                                  \
+  while (0)
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting)
+      {
+        EARLIER (m->rt[i].start_deadline);
+        EARLIER (m->rt[i].pending.exec_deadline ? m->rt[i].pending.exec_deadline : SV_NEVER);
+      }
+  for (i = 0; i < MAX_CLIENTS; i++)
+    if (m->clients[i].fd >= 0)
+      EARLIER (m->clients[i].deadline);
+  if (m->tearing_down && m->pause_alive)
+    EARLIER (m->pause_deadline);
+#undef EARLIER
+  memset (&its, 0, sizeof its);
+  if (t != SV_NEVER)
+    {
+      if (t <= 0)
+        t = 1;
+      its.it_value.tv_sec = (time_t) (t / 1000);
+      its.it_value.tv_nsec = (long) (t % 1000) * 1000000;
+    }
+  if (timerfd_settime (m->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+    podrun_log ("timerfd_settime: errno %d", errno);
+}
+
+static void
+timer_fired (struct monitor *m)
+{
+  uint64_t n;
+  sv_ms now = podrun_mono_ms (), t;
+  size_t i;
+  while (read (m->timerfd, &n, sizeof n) == (ssize_t) sizeof n)
+    ;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting)
+      sync_progress (m, i, m->rt[i].start_deadline <= now); /* the exec deadline is the step's */
+  for (i = 0; i < MAX_CLIENTS; i++)
+    if (m->clients[i].fd >= 0 && m->clients[i].deadline != SV_NEVER && m->clients[i].deadline <= now)
+      client_close (m, i);
+  if (m->tearing_down && m->pause_alive && m->pause_deadline <= now)
+    podrun_pidfd_send_signal (m->pause_pidfd, SIGKILL);
+  t = m->pod.machine ? sv_next_deadline (m->pod.machine) : SV_NEVER;
+  if (t != SV_NEVER && t <= now)
+    post (m, (struct sv_event){ .type = SV_EV_TIMER, .now = now });
+}
+
+static void
+signal_stop (struct monitor *m)
+{
+  podrun_log ("SIGTERM: stopping with the pod's grace period");
+  if (m->pod.machine)
+    post (m, (struct sv_event){ .type = SV_EV_STOP, .now = podrun_mono_ms (), .grace = SV_NEVER });
+  else
+    begin_teardown (m);
 }
 
 static int
@@ -437,12 +1342,16 @@ loop (struct monitor *m)
     {
       struct epoll_event evs[16];
       int n, i;
-      if (m->stopping && all_gone (m))
+      if (m->reap_again)
+        reap (m);
+      drain (m);
+      if (m->tearing_down && all_gone (m))
         {
           finish (m);
           return 0;
         }
-      n = epoll_wait (m->epfd, evs, 16, stop_timeout_ms (m));
+      arm_timer (m);
+      n = epoll_wait (m->epfd, evs, 16, -1);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -452,20 +1361,45 @@ loop (struct monitor *m)
         }
       for (i = 0; i < n; i++)
         {
-          if (evs[i].data.ptr == NULL)
+          uint64_t d = evs[i].data.u64;
+          size_t idx = (size_t) (uint32_t) d;
+          switch ((enum tag) (d >> 32))
             {
-              struct signalfd_siginfo si;
-              while (read (m->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
-                {
-                  if (si.ssi_signo == SIGCHLD)
-                    reap (m);
-                  else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
-                    begin_stop (m);
-                }
+            case TAG_SIGNAL:
+              {
+                struct signalfd_siginfo si;
+                while (read (m->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+                  {
+                    if (si.ssi_signo == SIGCHLD)
+                      m->reap_again = 1;
+                    else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+                      signal_stop (m);
+                  }
+                break;
+              }
+            case TAG_TIMER:
+              timer_fired (m);
+              break;
+            case TAG_LOG:
+              {
+                struct podrun_container *c = &m->pod.containers[idx / 2];
+                read_stream (m, idx % 2 ? c->err : c->out, 1);
+                break;
+              }
+            case TAG_SYNC:
+              sync_progress (m, idx, 0);
+              break;
+            case TAG_CONTROL:
+              control_accept (m);
+              break;
+            case TAG_CLIENT:
+              client_readable (m, idx);
+              break;
             }
-          else
-            read_stream (m, evs[i].data.ptr, 1);
         }
+      /* Exits after every start sync of this round: a start reads before its exit (sync_progress).  */
+      if (m->reap_again)
+        reap (m);
     }
 }
 
@@ -473,7 +1407,6 @@ static int
 setup_signals (struct monitor *m)
 {
   sigset_t set;
-  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
   signal (SIGPIPE, SIG_IGN);
   sigemptyset (&set);
   sigaddset (&set, SIGCHLD);
@@ -487,9 +1420,53 @@ setup_signals (struct monitor *m)
   if (m->sigfd < 0)
     return -1;
   m->epfd = epoll_create1 (EPOLL_CLOEXEC);
-  if (m->epfd < 0)
+  m->timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (m->epfd < 0 || m->timerfd < 0)
     return -1;
-  return epoll_ctl (m->epfd, EPOLL_CTL_ADD, m->sigfd, &ev);
+  watch (m, m->sigfd, TAG_SIGNAL, 0);
+  watch (m, m->timerfd, TAG_TIMER, 0);
+  return 0;
+}
+
+/* Probes and hooks have no mechanism yet (docs/supervision.md): apply refuses them, and a
+   launch file that has one anyway is refused here rather than run without it.  */
+static int
+check_mechanisms (const struct podrun_pod *pod, podrun_err_t *err)
+{
+  size_t i;
+  int k;
+  for (i = 0; i < pod->n_containers; i++)
+    for (k = 0; k < PODRUN_N_HANDLERS; k++)
+      if (pod->containers[i].handlers[k].type != PODRUN_HANDLER_NONE
+          || (k < SV_N_PROBES && pod->containers[i].sv.probes[k].present))
+        return podrun_fail (err, ENOTSUP, "validate", k < SV_N_PROBES ? "probe" : "hook", pod->containers[i].name);
+  return 0;
+}
+
+static int
+init_runtime (struct monitor *m, podrun_err_t *err)
+{
+  size_t i, n = m->pod.n_containers;
+  m->rt = calloc (n ? n : 1, sizeof *m->rt);
+  m->n_actions = m->pod.machine ? sv_actions_max (m->pod.machine) : 0;
+  m->actions = calloc (m->n_actions ? m->n_actions : 1, sizeof *m->actions);
+  if (!m->rt || !m->actions)
+    return podrun_fail (err, ENOMEM, "monitor", "calloc", NULL);
+  for (i = 0; i < n; i++)
+    {
+      struct podrun_container *c = &m->pod.containers[i];
+      const char *slash = strrchr (c->log, '/');
+      size_t len = slash ? (size_t) (slash - c->log) : 0;
+      if (!slash || len >= sizeof m->rt[i].logdir)
+        return podrun_fail (err, EINVAL, "validate", "log", c->log);
+      memcpy (m->rt[i].logdir, c->log, len);
+      m->rt[i].logdir[len] = '\0';
+      c->pidfd = -1;
+      c->stdin_fd = -1;
+    }
+  for (i = 0; i < MAX_CLIENTS; i++)
+    m->clients[i].fd = -1;
+  return 0;
 }
 
 /* The pause binary (podrun-pause, beside this one) copied into a sealed memfd: the pause is
@@ -554,7 +1531,7 @@ open_own_log (const struct podrun_pod *pod)
 int
 podrun_monitor_main (int argc, char **argv)
 {
-  struct monitor m;
+  static struct monitor m; /* its tables are large: not on the stack */
   struct podrun_spawn_ctx ctx;
   podrun_err_t err;
 
@@ -563,7 +1540,7 @@ podrun_monitor_main (int argc, char **argv)
   close_range (POD_LOCK_FD + 1, ~0U, 0);
   memset (&m, 0, sizeof m);
   m.pod_lock = fcntl (POD_LOCK_FD, F_SETFD, FD_CLOEXEC) < 0 ? -1 : POD_LOCK_FD;
-  m.pause_pidfd = m.epfd = m.sigfd = -1;
+  m.pause_pidfd = m.epfd = m.sigfd = m.timerfd = m.control = -1;
   m.handshake = fcntl (HANDSHAKE_FD, F_GETFD) < 0 ? -1 : HANDSHAKE_FD;
   if (m.handshake >= 0)
     fcntl (m.handshake, F_SETFD, FD_CLOEXEC);
@@ -593,6 +1570,12 @@ podrun_monitor_main (int argc, char **argv)
       handshake_error (&m, "error ", &err);
       return 1;
     }
+  if (check_mechanisms (&m.pod, &err) < 0 || init_runtime (&m, &err) < 0)
+    {
+      log_error ("launch file", &err);
+      handshake_error (&m, "error ", &err);
+      return 1;
+    }
   if (open_own_log (&m.pod) < 0)
     {
       podrun_fail (&err, errno, "monitor", "open", m.pod.poddir);
@@ -607,6 +1590,13 @@ podrun_monitor_main (int argc, char **argv)
       return 1;
     }
   podrun_log ("monitor %d for pod %s", (int) getpid (), m.pod.key);
+  if (control_open (&m) < 0)
+    {
+      podrun_fail (&err, errno, "control", "bind", m.pod.poddir);
+      log_error ("monitor", &err);
+      handshake_error (&m, "error ", &err);
+      return 1;
+    }
   /* Recorded before anything is created, and only then the pod lock goes: a delete (or apply)
      that gets the lock after a killed CLI always finds this monitor.  */
   podrun_proc_start_time (getpid (), &m.self_start);
@@ -651,13 +1641,12 @@ podrun_monitor_main (int argc, char **argv)
   write_monitor_json (&m);
   /* sync 1. */
   handshake (&m, "pause %d %llu\n", (int) m.pause_pid, m.pause_start);
-  /* sync 2. (once per container, inside) */
-  start_containers (&m, &ctx);
-  /* sync 3. */
-  handshake (&m, "ready\n");
-  if (m.handshake >= 0)
-    close (m.handshake);
-  m.handshake = -1;
+  m.ctx = ctx;
+  /* sync 2. and 3. as the machine's first step starts containers and their starts resolve.  */
+  m.in_begin = 1;
+  post (&m, (struct sv_event){ .type = SV_EV_BEGIN, .now = podrun_mono_ms () });
+  drain (&m);
+  m.in_begin = 0;
   /* From here on the monitor runs for the pod's life: keep only the code the loop needs.  */
   podrun_trim_text ();
   return loop (&m);

@@ -264,6 +264,14 @@ podrun_now (char *buf)
   podrun_format_time (&ts, buf);
 }
 
+int64_t
+podrun_mono_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 ssize_t
 podrun_json_string (char *out, size_t cap, size_t pos, const char *s)
 {

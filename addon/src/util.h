@@ -77,6 +77,8 @@ int podrun_proc_start_time (pid_t pid, unsigned long long *out);
 #define PODRUN_TIME_LEN 40
 void podrun_format_time (const struct timespec *ts, char *buf);
 void podrun_now (char *buf);
+/* Milliseconds on CLOCK_MONOTONIC.  */
+int64_t podrun_mono_ms (void);
 
 /* Appends S to OUT as a JSON string (with quotes); -1 when it does not fit.  */
 ssize_t podrun_json_string (char *out, size_t cap, size_t pos, const char *s);

@@ -78,9 +78,6 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
   const supervision = opts.supervision ?? SUPERVISION;
   const schema = podSchemaFor(supervision);
   walkFields(schema, value, [], err, warn);
-  const restart = isObject(value.spec) ? value.spec.restartPolicy : undefined;
-  if (!supervision && (restart === 'Always' || restart === 'OnFailure'))
-    warn(['spec', 'restartPolicy'], `podrun does not restart containers yet: with restartPolicy ${restart} a container that exits stays exited (as with Never) until the pod is applied again`);
   const grace = isObject(value.spec) ? value.spec.terminationGracePeriodSeconds : undefined;
   if (typeof grace === 'number' && Number.isInteger(grace) && grace > MAX_GRACE_SECONDS && grace <= 2 ** 63)
     warn(['spec', 'terminationGracePeriodSeconds'], `podrun waits at most ${MAX_GRACE_SECONDS} seconds (24 h) for a pod to stop; after that its containers are killed`);

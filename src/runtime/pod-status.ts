@@ -7,12 +7,14 @@ import { noticeMonitorLoss } from '../state/monitor-loss';
 import { isAlive, type ProcessIdentity } from '../state/proc';
 import { sha256Hex } from '../util/sha256';
 import { specWithAnnotationFields } from '../manifest/apparmor';
-import { formatFailure, helper, monitorProcesses, type ContainerStateFile, type MonitorFile } from './helper';
+import { formatFailure, helper, monitorProcesses, readPodStatusFile, type ContainerStateFile, type MonitorFile, type PodStatusFile, type TerminationRecord } from './helper';
 
 /** What is on disk and alive for one pod right now: the input of every status computation. */
 export interface PodSnapshot {
   record: PodRecord;
   monitor?: MonitorFile;
+  /** The monitor's status.json (protocol 8): the phase and conditions its state machine computed. */
+  podStatus?: PodStatusFile;
   monitorAlive: boolean;
   pauseAlive: boolean;
   /**
@@ -37,6 +39,7 @@ export function snapshotPod(record: PodRecord): PodSnapshot {
   return {
     record,
     monitor,
+    podStatus: readPodStatusFile(record.plan.dirs.lasting),
     monitorAlive,
     pauseAlive: isAlive(procs.pause),
     ...(lost ? { monitorLost: { noticedAt: noticeMonitorLoss(record.plan.dirs.lasting, procs.monitor!).noticedAt } } : {}),
@@ -65,9 +68,13 @@ export type ContainerState =
       finishedAt: string;
     };
 
+export type TerminatedState = Extract<ContainerState, { kind: 'terminated' }>;
+
 export interface ContainerStatus {
   name: string;
   state: ContainerState;
+  /** The instance before this one, when it ended (Kubernetes' lastState.terminated). */
+  lastState?: TerminatedState;
   ready: boolean;
   started: boolean;
   restartCount: number;
@@ -88,6 +95,8 @@ export interface PodStatus {
   readyCount: number;
   total: number;
   restarts: number;
+  /** When the newest lastState ended: kubectl's RESTARTS `3 (42s ago)`. */
+  lastRestartAt?: string;
   startTime?: string;
   terminating: boolean;
   monitorAlive: boolean;
@@ -106,11 +115,52 @@ export function reapplyCommand(record: PodRecord): string {
   return record.sourceFile && record.sourceFile !== '-' ? `podrun apply -f ${record.sourceFile}` : `podrun apply -f <the manifest of pod ${record.plan.name}>${ns}`;
 }
 
+/** Go's time.Duration String() for whole milliseconds: 10s, 1m20s, 5m0s, 500ms, 1.5s. */
+export function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  const sec = `${Number.isInteger(s) ? s : s.toString()}s`;
+  return h ? `${h}h${m}m${sec}` : m ? `${m}m${sec}` : sec;
+}
+
+/** format.Pod: NAME_NAMESPACE(UID), as the kubelet names a pod in messages. */
+export const formatPod = (snap: PodSnapshot) => `${snap.record.plan.name}_${snap.record.plan.namespace}(${snap.record.uid})`;
+
+function terminatedFrom(t: TerminationRecord, fallbackAt: string): TerminatedState {
+  const msg = t.error ? formatFailure(t.error) : undefined;
+  return {
+    kind: 'terminated',
+    exitCode: t.exitCode ?? (t.reason === 'StartError' ? 128 : 0),
+    ...(t.signal ? { signal: t.signal } : {}),
+    reason: t.reason ?? (t.exitCode === 0 ? 'Completed' : 'Error'),
+    ...(msg ? { message: msg } : {}),
+    ...(t.startedAt && t.reason !== 'StartError' ? { startedAt: t.startedAt } : {}),
+    finishedAt: t.finishedAt ?? t.startedAt ?? fallbackAt,
+  };
+}
+
+/** The state a supervising monitor (protocol 8) wrote, while it runs or after it stopped the pod itself. */
+function supervisedState(snap: PodSnapshot, name: string, state: ContainerStateFile): ContainerState {
+  if (state.state === 'running') return { kind: 'running', startedAt: state.startedAt ?? snap.record.createdAt };
+  if (state.state === 'terminated') return terminatedFrom(state, snap.record.createdAt);
+  const w = state.waiting ?? { reason: 'ContainerCreating' };
+  const message =
+    w.reason === 'CrashLoopBackOff' && w.backoffMs !== undefined
+      ? `back-off ${goDuration(w.backoffMs)} restarting failed container=${name} pod=${formatPod(snap)}`
+      : w.error
+        ? formatFailure(w.error)
+        : undefined;
+  return { kind: 'waiting', reason: w.reason, ...(message ? { message } : {}) };
+}
+
 function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
   const { plan, state, alive } = snap.containers[i];
   const base = {
     name: plan.name,
-    restartCount: 0,
+    restartCount: state?.restartCount ?? 0,
     image: plan.image.ref,
     imageID: plan.image.imageId ?? '',
     containerID: `podrun://${containerId(snap.record.uid, plan.name)}`,
@@ -118,9 +168,14 @@ function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
   const lost = snap.monitorLost;
   const monitorPid = snap.monitor?.pid;
   let st: ContainerState;
+  const lastState = state?.lastState ? { lastState: terminatedFrom(state.lastState, snap.record.createdAt) } : {};
   if (plan.configError) {
     // never started: the kubelet keeps such a container waiting with the reason
     st = { kind: 'waiting', reason: plan.configError.reason, message: plan.configError.message };
+  } else if (state?.state !== undefined && !lost && (snap.monitorAlive || snap.monitor?.stoppedAt)) {
+    st = supervisedState(snap, plan.name, state);
+    const running = st.kind === 'running';
+    return { ...base, ...lastState, state: st, ready: running && state.ready !== false, started: running && state.started !== false, ...(running && alive ? { pid: state.pid } : {}) };
   } else if (state?.finishedAt !== undefined || state?.reason !== undefined) {
     const msg = state.error ? formatFailure(state.error) : undefined;
     st = {
@@ -163,7 +218,7 @@ function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
   const running = st.kind === 'running';
   // Without its monitor a running container is not supervised (its output is not logged): not ready.
   const ready = running && !lost;
-  return { ...base, state: st, ready, started: running, ...(running && alive ? { pid: state!.pid } : {}) };
+  return { ...base, ...lastState, state: st, ready, started: running, ...(running && alive ? { pid: state!.pid } : {}) };
 }
 
 export function computePodStatus(snap: PodSnapshot): PodStatus {
@@ -172,7 +227,9 @@ export function computePodStatus(snap: PodSnapshot): PodStatus {
   const readyCount = containers.filter((c) => c.ready).length;
   const terminated = containers.filter((c) => c.state.kind === 'terminated');
   let phase: PodPhase;
-  if (containers.some((c) => c.state.kind === 'waiting')) phase = 'Pending';
+  const fromMonitor = snap.podStatus && !snap.monitorLost && (snap.monitorAlive || snap.monitor?.stoppedAt) ? snap.podStatus.phase : undefined;
+  if (fromMonitor) phase = fromMonitor;
+  else if (containers.some((c) => c.state.kind === 'waiting')) phase = 'Pending';
   else if (containers.some((c) => c.state.kind === 'running')) phase = 'Running';
   else if (terminated.every((c) => c.state.kind === 'terminated' && c.state.exitCode === 0)) phase = 'Succeeded';
   else phase = 'Failed';
@@ -201,13 +258,19 @@ export function computePodStatus(snap: PodSnapshot): PodStatus {
     display,
     readyCount,
     total,
-    restarts: 0,
+    restarts: containers.reduce((n, c) => n + c.restartCount, 0),
+    ...lastRestart(containers),
     startTime: snap.record.createdAt ?? startedTimes.sort()[0],
     terminating,
     monitorAlive: snap.monitorAlive,
     anyProcessAlive: snap.monitorAlive || snap.pauseAlive || snap.containers.some((c) => c.alive),
     containers,
   };
+}
+
+function lastRestart(containers: ContainerStatus[]): { lastRestartAt?: string } {
+  const at = containers.flatMap((c) => (c.lastState ? [c.lastState.finishedAt] : [])).sort();
+  return at.length ? { lastRestartAt: at[at.length - 1] } : {};
 }
 
 /**
@@ -248,10 +311,23 @@ export function k8sContainerStatus(c: ContainerStatus): Record<string, unknown> 
               containerID: c.containerID,
             },
           };
+  const last = c.lastState;
   return {
     name: c.name,
     state,
-    lastState: {},
+    lastState: last
+      ? {
+          terminated: {
+            exitCode: last.exitCode,
+            ...(last.signal ? { signal: last.signal } : {}),
+            reason: last.reason,
+            ...(last.message ? { message: last.message } : {}),
+            ...(last.startedAt ? { startedAt: last.startedAt } : {}),
+            finishedAt: last.finishedAt,
+            containerID: c.containerID,
+          },
+        }
+      : {},
     ready: c.ready,
     restartCount: c.restartCount,
     image: c.image,
@@ -272,15 +348,22 @@ export function k8sPodStatus(s: PodStatus, snap: PodSnapshot): Record<string, un
     lastTransitionTime: kubeTimestamp(at),
     ...(ok || !reason ? {} : { reason }),
   });
+  const ps = snap.podStatus && !snap.monitorLost && (snap.monitorAlive || snap.monitor?.stoppedAt) ? snap.podStatus : undefined;
+  const listed = (reason: string | undefined) => (reason === 'ContainersNotInitialized' ? 'containers with incomplete status' : 'containers with unready status');
+  const conditions = ps
+    ? ps.conditions.map((c) => ({
+        type: c.type,
+        status: c.status,
+        lastProbeTime: null,
+        lastTransitionTime: c.lastTransitionTime ? kubeTimestamp(c.lastTransitionTime) : kubeTimestamp(at),
+        ...(c.reason ? { reason: c.reason } : {}),
+        ...(c.containers ? { message: `${listed(c.reason)}: [${c.containers.join(' ')}]` } : {}),
+      }))
+    : [cond('Initialized', true), cond('Ready', allReady, 'ContainersNotReady'), cond('ContainersReady', allReady, 'ContainersNotReady'), cond('PodScheduled', true)];
   return {
     phase: s.phase,
     ...(s.reason ? { reason: s.reason, message: s.message } : {}),
-    conditions: [
-      cond('Initialized', true),
-      cond('Ready', allReady, 'ContainersNotReady'),
-      cond('ContainersReady', allReady, 'ContainersNotReady'),
-      cond('PodScheduled', true),
-    ],
+    conditions,
     hostIP: snap.record.plan.hostIP,
     podIP: snap.record.plan.podIP,
     ...(snap.record.plan.podIP ? { podIPs: [{ ip: snap.record.plan.podIP }] } : {}),

@@ -69,7 +69,7 @@ interface Pod {
   hs: Handshake;
   state(name: string): any;
   log(name: string): string;
-  monitor(): { pid: number; startTime: number; pausePid: number; pauseStartTime: number };
+  monitor(): { pid: number; startTime: number; pausePid: number; pauseStartTime: number; stoppedAt?: string };
 }
 
 const PATH_ENV = 'PATH=/bin';
@@ -193,6 +193,8 @@ describe('podrun-helper (monitor, pause, exec)', function () {
       mkdirSync(t, { recursive: true });
       d.push(['tmpfs', t, String(8 << 20), '0777', '-']);
     }
+    // Supervision as the plan writes it for a pod under Never with a short grace: no restarts.
+    d.push(['restartpolicy', 'Never'], ['grace', '1000'], ['mingrace', '2000'], ['backoff', '10000', '300000', '600000']);
     for (const c of opts.containers) {
       const cd = join(dir, 'c', c.name);
       for (const s of ['upper', 'work', 'rootfs']) mkdirSync(join(cd, s), { recursive: true });
@@ -204,7 +206,8 @@ describe('podrun-helper (monitor, pause, exec)', function () {
       d.push(['cwd', c.cwd ?? '/'], ['user', ...(c.user ?? ['0', '0', ''])]);
       for (const e of [PATH_ENV, ...(c.env ?? [])]) d.push(['env', e]);
       for (const a of c.args) d.push(['arg', a]);
-      d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0'], ...policyDirectives(), ...(c.extra ?? []), ['end']);
+      d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0'], ...policyDirectives(), ...(c.extra ?? []));
+      d.push(['kind', 'app'], ['restart', 'Never'], ['stopsignal', '15'], ['termination', '/dev/termination-log', 'File'], ['end']);
     }
     const launch = join(dir, 'launch');
     writeFileSync(launch, encode(d));
@@ -276,7 +279,8 @@ describe('podrun-helper (monitor, pause, exec)', function () {
 
     await stop(pod);
     expect(alive(pause) || alive(a) || alive(b)).to.equal(false);
-    expect(pod.state('a')).to.include({ exitCode: 137, signal: 9, reason: 'Error' });
+    // SIGTERM to the monitor is a graceful stop: the stop signal ends `sleep` (not PID 1 here).
+    expect(pod.state('a')).to.include({ exitCode: 143, signal: 15, reason: 'Error' });
     expect(pod.state('b').finishedAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
   });
 
@@ -438,11 +442,12 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     const out = parsed.filter((p) => p.stream === 'stdout');
     expect(out[out.length - 1]).to.include({ tag: 'P', text: 'tail' });
 
-    // The monitor outlives its containers: the pause holds the sandbox until SIGTERM.
-    expect(alive(pod.monitor().pid)).to.equal(true);
-    expect(alive(pod.monitor().pausePid)).to.equal(true);
-    await stop(pod);
+    // Under Never, once every container has ended nothing will start (the machine's `done`): the
+    // monitor tears the sandbox down itself, records stoppedAt and exits.
+    await waitFor(() => pod.monitor().stoppedAt, 'stoppedAt');
+    await waitFor(() => !alive(pod.monitor().pid) || undefined, 'the monitor to exit');
     expect(alive(pod.monitor().pausePid)).to.equal(false);
+    await stop(pod);
   });
 
   it('gives a tty container a pty from its own devpts, bound at /dev/console, and keeps stdin open with stdin 1', async () => {
@@ -601,7 +606,7 @@ describe('podrun-helper (monitor, pause, exec)', function () {
     const pids = [m.pid, m.pausePid, pod.hs.started.get('p1')!.pid, pod.hs.started.get('p2')!.pid];
     await stop(pod);
     for (const p of pids) expect(alive(p), `pid ${p}`).to.equal(false);
-    for (const n of ['p1', 'p2']) expect(pod.state(n)).to.include({ exitCode: 137, reason: 'Error' });
+    for (const n of ['p1', 'p2']) expect(pod.state(n)).to.include({ exitCode: 143, reason: 'Error' }); // the stop signal
     expect(readFileSync(join(pod.dir, 'monitor.log'), 'utf8')).to.match(/stopped\n$/);
     expect(mountPoints().filter((x) => x.startsWith(base))).to.deep.equal([]);
   });

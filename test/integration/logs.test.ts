@@ -125,12 +125,12 @@ describe('logs (integration)', function () {
     expect(Date.now() - t0).to.be.lessThan(15_000);
   });
 
-  it('asks which container when the pod has several; -p is not supported yet', () => {
+  it('asks which container when the pod has several; -p of a container never restarted says there is no previous one', () => {
     const r = podrun(root, ['logs', 'lg']);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.contain('pod "lg" has several containers: ticker, short');
     const p = podrun(root, ['logs', '-p', 'lg/ticker']);
     expect(p.code).to.equal(2);
-    expect(p.stderr).to.contain('--previous is not supported yet');
+    expect(p.stderr).to.contain('previous terminated container "ticker" in pod "lg" not found');
   });
 });

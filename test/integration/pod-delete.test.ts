@@ -143,7 +143,9 @@ describe('pod delete (integration)', function () {
     const m = writeManifest(
       join(s!.root, 'manifests'),
       'broken.yaml',
+      // Never: the failed start stays StartError (under Always it is retried with back-off)
       podManifest('broken', {
+        restartPolicy: 'Never',
         containers: [
           { name: 'ok', command: ['sleep', '3600'] },
           { name: 'bad', command: ['no-such-command'] },

@@ -111,7 +111,9 @@ describe('pod hostPath volumes (integration)', function () {
     const m = writeManifest(
       manifestDir,
       'escape.yaml',
+      // Never: the refused start stays StartError (under Always it is retried with back-off)
       podManifest('escape', {
+        restartPolicy: 'Never',
         volumes: [{ name: 'v', hostPath: { path: vol, type: 'Directory' } }],
         containers: [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'v', mountPath: '/x', subPath: 'link' }] }],
       }),

@@ -58,16 +58,13 @@ describe('manifest: good manifests', () => {
     expect(m.spec.volumes?.[1].hostPath).to.deep.equal({ path: './data', type: '' });
   });
 
-  it('restartPolicy Always or OnFailure warns that nothing restarts yet; Never and the default do not', async () => {
+  it('restartPolicy Always, OnFailure, Never and the default load without a warning (the monitor restarts containers)', async () => {
     const doc = (rp: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n${rp}  containers: [{name: a, image: b}]\n`;
-    for (const rp of ['Always', 'OnFailure']) {
-      const r = await loadManifests(['-'], { stdin: doc(`  restartPolicy: ${rp}\n`) });
+    for (const rp of ['  restartPolicy: Always\n', '  restartPolicy: OnFailure\n', '  restartPolicy: Never\n', '']) {
+      const r = await loadManifests(['-'], { stdin: doc(rp) });
       expect(r.errors).to.deep.equal([]);
-      expect(r.warnings.map(formatManifestWarning)).to.deep.equal([
-        `warning: <stdin>:5: spec.restartPolicy: podrun does not restart containers yet: with restartPolicy ${rp} a container that exits stays exited (as with Never) until the pod is applied again`,
-      ]);
+      expect(r.warnings).to.deep.equal([]);
     }
-    for (const rp of ['  restartPolicy: Never\n', '']) expect((await loadManifests(['-'], { stdin: doc(rp) })).warnings).to.deep.equal([]);
   });
 
   it('a grace period over a day is valid Kubernetes, so it is accepted, with a warning that podrun waits a day at most', async () => {
@@ -93,7 +90,6 @@ describe('manifest: good manifests', () => {
       '28 spec.nodeName',
       '29 spec.preemptionPolicy',
       '30 spec.priority',
-      '31 spec.restartPolicy',
       '32 spec.schedulerName',
       '34 spec.serviceAccount',
       '35 spec.serviceAccountName',

@@ -84,7 +84,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     r.plan.name,
     `${status.readyCount}/${status.total}`,
     status.display,
-    String(status.restarts),
+    status.lastRestartAt ? `${status.restarts} (${humanDuration(now - Date.parse(status.lastRestartAt))} ago)` : String(status.restarts),
     humanDuration(now - Date.parse(r.createdAt)),
     ...(wide ? [r.plan.podIP || '<none>', node, r.plan.containers.map((c) => c.name).join(',')] : []),
   ]);

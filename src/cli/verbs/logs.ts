@@ -1,4 +1,4 @@
-// podrun logs POD[/CONTAINER] [-c C] [-n NS] [-f] [--timestamps] [--tail N] [--since DURATION]
+// podrun logs POD[/CONTAINER] [-c C] [-n NS] [-f] [-p] [--timestamps] [--tail N] [--since DURATION]
 // Reads the CRI log file the pod's monitor writes; both streams go to stdout in file order, as
 // kubectl does. -f keeps reading until the container has ended and the file is drained.
 import { existsSync } from 'fs';
@@ -14,7 +14,7 @@ import { isAlive } from '../../state/proc';
 import { filterLines, formatLine, LogLine, openLogFile, parseDuration, waitForChange } from '../../runtime/cri-log-reader';
 
 const USAGE =
-  'podrun logs POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-f] [--timestamps] [--tail N] [--since DURATION]';
+  'podrun logs POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-f] [-p] [--timestamps] [--tail N] [--since DURATION]';
 
 /** How often -f re-checks whether the container ended when the file is quiet. */
 const FOLLOW_POLL_MS = 250;
@@ -34,8 +34,6 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     USAGE,
   );
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, `usage: ${USAGE}`);
-  if (values.previous)
-    throw new UsageError('--previous is not supported yet: podrun does not restart containers', 'drop -p to see the current logs');
   const tail = int(values.tail, 'tail');
   if (tail !== undefined && tail < -1) throw new UsageError('--tail: expected a number >= 0 (or -1 for all)');
   const sinceStr = str(values.since);
@@ -44,7 +42,15 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const addr = containerAddress(positionals[0], str(values.container), namespaceFrom(values), USAGE);
   const rec = findPod(ctx.paths, addr.namespace, addr.name);
   const { container } = pickContainer(rec, addr.container, false);
-  const file = containerLogFile(container.dirs.logDir);
+  // The current instance is the running one, else the last that ended (a container waiting in
+  // CrashLoopBackOff shows its last run, as kubectl does); -p the one before it.
+  const st0 = helper.readContainerState(container);
+  const current = st0?.state === 'waiting' ? (st0.lastState?.restartCount ?? 0) : (st0?.restartCount ?? 0);
+  const instance = values.previous ? current - 1 : current;
+  const file = containerLogFile(container.dirs.logDir, Math.max(instance, 0));
+  if (values.previous && (instance < 0 || !existsSync(file) || (st0?.state === 'waiting' && !st0.lastState)))
+    throw new UsageError(`previous terminated container "${container.name}" in pod "${rec.plan.name}" not found`);
+  if (values.previous) values.follow = false; // an ended instance's log is complete
   const timestamps = values.timestamps === true;
   const print = (lines: LogLine[]) => {
     if (lines.length) ctx.out(lines.map((l) => formatLine(l, timestamps)).join(''));
@@ -68,6 +74,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       if (!existsSync(rec.plan.dirs.lasting)) return true;
       const st = helper.readContainerState(container);
       if (st?.finishedAt !== undefined) return true;
+      // A newer instance started (or this one ended and waits to restart): this file is complete.
+      if (st?.restartCount !== undefined && (st.restartCount !== instance || st.state === 'waiting')) return true;
       const mon = helper.readMonitorFile(rec.plan.dirs.lasting);
       if (isAlive(monitorProcesses(mon).monitor)) return false;
       orphaned = !!mon && !mon.stoppedAt && st?.pid !== undefined && st.startTime !== undefined && isAlive({ pid: st.pid, startTime: st.startTime });

@@ -33,9 +33,9 @@ export const helper: Helper = {
   readContainerState: (c) => readContainerStateFile(c.dirs.stateFile),
 };
 
-export type { ContainerStateFile, MonitorFile } from './state-files';
+export type { ContainerStateFile, EventsFile, MonitorFile, PodStatusFile, TerminationRecord } from './state-files';
 export type { ContainerFailure, HandshakeResult, PodFailure } from './handshake';
 export type { ExecRequest } from './exec-args';
 export { formatFailure, failureHint, HelperFailure, type FailureRecord } from './failures';
-export { liveContainerProcess, monitorProcesses, monitorRunning } from './state-files';
+export { controlSocketPath, liveContainerProcess, monitorProcesses, monitorRunning, readEventsFile, readPodStatusFile } from './state-files';
 export { containerLogFile, pauseSeccompProgramFile, seccompProgramFile } from './launch-file';

@@ -10,8 +10,12 @@ import { sha256Hex } from '../../util/sha256';
 
 export const LAUNCH_MAGIC = `podrun-launch-v${NATIVE_PROTOCOL}`;
 
-/** Where a container's CRI log goes (`logs` reads the same file). */
-export const containerLogFile = (logDir: string) => join(logDir, '0.log');
+/**
+ * Where an instance of a container writes its CRI log: `<logDir>/<restartCount>.log`, as the
+ * kubelet names them; the launch file gives instance 0's, the monitor derives the others (it
+ * keeps the current and the previous instance's, docs/protocol.md).
+ */
+export const containerLogFile = (logDir: string, restartCount = 0) => join(logDir, `${restartCount}.log`);
 
 /**
  * The compiled seccomp program a container runs under: `<lasting>/seccomp/<sha256>.bpf`, one per

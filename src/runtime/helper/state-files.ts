@@ -18,17 +18,48 @@ export interface MonitorFile {
   stoppedAt?: string;
 }
 
-export interface ContainerStateFile {
-  version?: number;
+/** One ended instance of a container (protocol 8's `lastState`, and the terminated state). */
+export interface TerminationRecord {
+  exitCode?: number;
+  signal?: number | null;
+  /** Completed, Error, OOMKilled, or StartError (never ran: see `error`). */
+  reason?: string;
+  /** Which instance it was: its log is `logs/<c>/<restartCount>.log`. */
+  restartCount?: number;
   pid?: number;
   startTime?: number;
   startedAt?: string;
-  exitCode?: number;
-  signal?: number | null;
   finishedAt?: string;
-  /** Completed, Error, or StartError (never ran: see `error`). */
-  reason?: string;
   error?: FailureRecord;
+}
+
+export interface ContainerStateFile extends TerminationRecord {
+  version?: number;
+  /** Protocol 8 (the supervising monitor): the kubelet's container state; absent before. */
+  state?: 'waiting' | 'running' | 'terminated';
+  /** Instances started - 1; the current instance's log is `<restartCount>.log`. */
+  restartCount?: number;
+  started?: boolean;
+  ready?: boolean;
+  /** state waiting: the kubelet's reason (ContainerCreating, PodInitializing, CrashLoopBackOff, RunContainerError, ...). */
+  waiting?: { reason: string; backoffMs?: number; error?: FailureRecord };
+  lastState?: TerminationRecord;
+}
+
+/** `<lasting>/status.json` (protocol 8): the pod's phase and conditions as the monitor's machine has them. */
+export interface PodStatusFile {
+  version?: number;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  stopping?: boolean;
+  deleting?: boolean;
+  done?: boolean;
+  conditions: { type: string; status: 'True' | 'False'; reason?: string; containers?: string[]; lastTransitionTime?: string }[];
+}
+
+/** `<lasting>/events.json` (protocol 8): the monitor's events, deduplicated with counts (bounded). */
+export interface EventsFile {
+  version?: number;
+  events: { type: 'Normal' | 'Warning'; reason: string; container: string; message: string; backoffMs?: number; count: number; firstTimestamp: string; lastTimestamp: string }[];
 }
 
 /**
@@ -58,6 +89,17 @@ export function readContainerStateFile(path: string): ContainerStateFile | undef
   return readVersioned<ContainerStateFile>(path);
 }
 
+export function readPodStatusFile(lastingDir: string): PodStatusFile | undefined {
+  return readVersioned<PodStatusFile>(join(lastingDir, 'status.json'));
+}
+
+export function readEventsFile(lastingDir: string): EventsFile | undefined {
+  return readVersioned<EventsFile>(join(lastingDir, 'events.json'));
+}
+
+/** The control socket of the pod's monitor (protocol 8). */
+export const controlSocketPath = (lastingDir: string) => join(lastingDir, 'control.sock');
+
 /** The monitor's and the pause process's identities, as far as the file names them. */
 export function monitorProcesses(m: MonitorFile | undefined): { monitor?: ProcessIdentity; pause?: ProcessIdentity } {
   if (!m) return {};
@@ -70,6 +112,7 @@ export function monitorProcesses(m: MonitorFile | undefined): { monitor?: Proces
 /** The identity of a container's process if it is running now (pid + start time checked). */
 export function liveContainerProcess(state: ContainerStateFile | undefined): ProcessIdentity | undefined {
   if (!state || state.pid === undefined || state.startTime === undefined || state.finishedAt !== undefined) return undefined;
+  if (state.state !== undefined && state.state !== 'running') return undefined;
   const id = { pid: state.pid, startTime: state.startTime };
   return isAlive(id) ? id : undefined;
 }
