@@ -451,7 +451,7 @@ static void
 write_events (struct monitor *m)
 {
   char path[PATH_MAX], *buf;
-  size_t cap = 1024 + MAX_EVENTS * (PATH_MAX + 512), i;
+  size_t cap = 1024 + m->n_events * (PATH_MAX + 512), i;
   struct jbuf j;
   buf = malloc (cap);
   if (!buf)
@@ -1272,26 +1272,17 @@ arm_timer (struct monitor *m)
   sv_ms t = m->pod.machine ? sv_next_deadline (m->pod.machine) : SV_NEVER;
   struct itimerspec its;
   size_t i;
-#define EARLIER(x)                                     \
-  do                                                   \
-    {                                                  \
-      sv_ms x_ = (x);                                  \
-      if (x_ != SV_NEVER && (t == SV_NEVER || x_ < t)) \
-        t = x_;                                        \
-    }                                                  \
-  while (0)
   for (i = 0; i < m->pod.n_containers; i++)
     if (m->rt[i].starting)
       {
-        EARLIER (m->rt[i].start_deadline);
-        EARLIER (m->rt[i].pending.exec_deadline ? m->rt[i].pending.exec_deadline : SV_NEVER);
+        t = sv_earlier (t, m->rt[i].start_deadline);
+        t = sv_earlier (t, m->rt[i].pending.exec_deadline ? m->rt[i].pending.exec_deadline : SV_NEVER);
       }
   for (i = 0; i < MAX_CLIENTS; i++)
     if (m->clients[i].fd >= 0)
-      EARLIER (m->clients[i].deadline);
+      t = sv_earlier (t, m->clients[i].deadline);
   if (m->tearing_down && m->pause_alive)
-    EARLIER (m->pause_deadline);
-#undef EARLIER
+    t = sv_earlier (t, m->pause_deadline);
   memset (&its, 0, sizeof its);
   if (t != SV_NEVER)
     {
@@ -1531,14 +1522,15 @@ open_own_log (const struct podrun_pod *pod)
 int
 podrun_monitor_main (int argc, char **argv)
 {
-  static struct monitor m; /* its tables are large: not on the stack */
+  /* Its tables are large: not on the stack, and zero as a static is (never memset: that would
+     make every page of them resident, ~300 KiB per pod, docs/performance.md).  */
+  static struct monitor m;
   struct podrun_spawn_ctx ctx;
   podrun_err_t err;
 
   /* Only stdio, the handshake pipe and the pod lock are ours; anything else the spawner leaked
      must not reach the pause process or the containers.  */
   close_range (POD_LOCK_FD + 1, ~0U, 0);
-  memset (&m, 0, sizeof m);
   m.pod_lock = fcntl (POD_LOCK_FD, F_SETFD, FD_CLOEXEC) < 0 ? -1 : POD_LOCK_FD;
   m.pause_pidfd = m.epfd = m.sigfd = m.timerfd = m.control = -1;
   m.handshake = fcntl (HANDSHAKE_FD, F_GETFD) < 0 ? -1 : HANDSHAKE_FD;

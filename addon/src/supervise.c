@@ -1245,27 +1245,19 @@ sv_next_deadline (const struct sv_machine *m)
   sv_ms d = SV_NEVER;
   size_t i;
   enum sv_probe_kind k;
-#define CONSIDER(t)                                    \
-  do                                                   \
-    {                                                  \
-      sv_ms t_ = (t);                                  \
-      if (t_ != SV_NEVER && (d == SV_NEVER || t_ < d)) \
-        d = t_;                                        \
-    }                                                  \
-  while (0)
   if (m->done)
     return SV_NEVER;
   for (i = 0; i < m->n; i++)
     {
       const struct ctr *c = &m->c[i];
       if (c->st == ST_EXITED && c->restart_pending)
-        CONSIDER (c->restart_at);
+        d = sv_earlier (d, c->restart_at);
       if (c->kill != SV_KILL_NONE && is_live (c) && c->st != ST_STARTING)
         {
           if (!c->signalled)
-            CONSIDER (c->budget_end);
+            d = sv_earlier (d, c->budget_end);
           else if (!c->sigkilled)
-            CONSIDER (c->sigkill_at);
+            d = sv_earlier (d, c->sigkill_at);
         }
       for (k = 0; k < SV_N_PROBES; k++)
         {
@@ -1273,12 +1265,11 @@ sv_next_deadline (const struct sv_machine *m)
           if (!w->active)
             continue;
           if (w->since != SV_NEVER)
-            CONSIDER (w->since + c->cfg.probes[k].timeout);
+            d = sv_earlier (d, w->since + c->cfg.probes[k].timeout);
           if (!w->gated)
-            CONSIDER (w->next);
+            d = sv_earlier (d, w->next);
         }
     }
-#undef CONSIDER
   return d;
 }
 

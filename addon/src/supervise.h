@@ -13,6 +13,13 @@
 typedef int64_t sv_ms;
 #define SV_NEVER ((sv_ms) -1)
 
+/* The earlier of two deadlines, SV_NEVER being none.  */
+static inline sv_ms
+sv_earlier (sv_ms a, sv_ms b)
+{
+  return b != SV_NEVER && (a == SV_NEVER || b < a) ? b : a;
+}
+
 enum sv_kind
 {
   SV_KIND_INIT = 0, /* a regular init container */

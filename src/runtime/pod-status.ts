@@ -292,6 +292,19 @@ function monitorLostStatus(snap: PodSnapshot, containers: ContainerStatus[]): { 
   return { reason: 'MonitorDied', message: `${parts.join('; ')}. \`${reapplyCommand(snap.record)}\` brings the pod back; \`${del}\` removes it` };
 }
 
+/** Kubernetes v1 ContainerStateTerminated JSON. */
+function terminatedJson(t: TerminatedState, containerID: string): Record<string, unknown> {
+  return {
+    exitCode: t.exitCode,
+    ...(t.signal ? { signal: t.signal } : {}),
+    reason: t.reason,
+    ...(t.message ? { message: t.message } : {}),
+    ...(t.startedAt ? { startedAt: t.startedAt } : {}),
+    finishedAt: t.finishedAt,
+    containerID,
+  };
+}
+
 /** Kubernetes v1 ContainerStatus JSON. */
 export function k8sContainerStatus(c: ContainerStatus): Record<string, unknown> {
   const s = c.state;
@@ -300,34 +313,11 @@ export function k8sContainerStatus(c: ContainerStatus): Record<string, unknown> 
       ? { waiting: { reason: s.reason, ...(s.message ? { message: s.message } : {}) } }
       : s.kind === 'running'
         ? { running: { startedAt: s.startedAt } }
-        : {
-            terminated: {
-              exitCode: s.exitCode,
-              ...(s.signal ? { signal: s.signal } : {}),
-              reason: s.reason,
-              ...(s.message ? { message: s.message } : {}),
-              ...(s.startedAt ? { startedAt: s.startedAt } : {}),
-              finishedAt: s.finishedAt,
-              containerID: c.containerID,
-            },
-          };
-  const last = c.lastState;
+        : { terminated: terminatedJson(s, c.containerID) };
   return {
     name: c.name,
     state,
-    lastState: last
-      ? {
-          terminated: {
-            exitCode: last.exitCode,
-            ...(last.signal ? { signal: last.signal } : {}),
-            reason: last.reason,
-            ...(last.message ? { message: last.message } : {}),
-            ...(last.startedAt ? { startedAt: last.startedAt } : {}),
-            finishedAt: last.finishedAt,
-            containerID: c.containerID,
-          },
-        }
-      : {},
+    lastState: c.lastState ? { terminated: terminatedJson(c.lastState, c.containerID) } : {},
     ready: c.ready,
     restartCount: c.restartCount,
     image: c.image,
