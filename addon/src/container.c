@@ -738,7 +738,9 @@ podrun_container_step (struct podrun_container *c, struct podrun_spawn_pending *
     {
       if ((rc = take_container_pid (c, p, err)) <= 0)
         goto unfinished;
-      if (write (p->sync_rd, "g", 1) != 1)
+      /* sync 2g.  A process already gone (EPIPE: a profile killed it before it waited) is told
+         by the next stage, from how it ended.  */
+      if (send (p->sync_rd, "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE && errno != ECONNRESET)
         {
           rc = podrun_fail (err, errno, "start", "write", NULL);
           goto unfinished;
