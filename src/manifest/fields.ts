@@ -2,8 +2,8 @@
 // scheduling-only fields warn (they have no meaning on one machine), fields that would change
 // what runs are errors, and a name that is not a Kubernetes field at all is an error with a
 // suggestion. `ignored` fields are what `kubectl get -o yaml` adds (uid, status, ...).
-// initContainers, the probes and lifecycle are refused here only while the SUPERVISION switch is
-// off (manifest/supervision.ts): with it on they are fields of the schema, which comes first.
+// Probes and the postStart/preStop hooks are fields of the schema, refused while the monitor does
+// not run them by the PROBES_AND_HOOKS switch (manifest/supervision.ts), not here.
 
 export interface UnsupportedField {
   hint?: string;
@@ -59,7 +59,6 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       imagePullSecrets: 'ignored: podrun pulls with the credentials saved by `podrun login`',
     },
     unsupported: {
-      initContainers: { hint: 'run the init step as part of the container command for now', allow: (v) => Array.isArray(v) && v.length === 0 },
       ephemeralContainers: { allow: (v) => Array.isArray(v) && v.length === 0 },
       runtimeClassName: {},
       activeDeadlineSeconds: {},
@@ -73,15 +72,11 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   Container: {
     unsupported: {
       resources: { hint: 'podrun does not enforce resource requests or limits yet; remove the field', allow: isEmpty },
-      livenessProbe: { hint: 'podrun does not run probes yet; remove the probe' },
-      readinessProbe: { hint: 'podrun does not run probes yet; remove the probe' },
-      startupProbe: { hint: 'podrun does not run probes yet; remove the probe' },
-      lifecycle: { hint: 'podrun does not run lifecycle hooks yet; remove the field', allow: isEmpty },
       envFrom: { hint: 'list the variables under env instead', allow: (v) => Array.isArray(v) && v.length === 0 },
       volumeDevices: { allow: (v) => Array.isArray(v) && v.length === 0 },
       resizePolicy: {},
       // Kubernetes 1.35+ (ContainerRestartRules, KEP-5307): podrun follows the pod's policy only
-      // (kubelet-rules.md §13.10). With SUPERVISION, an init container's `restartPolicy: Always`
+      // (kubelet-rules.md §13.10). An init container's `restartPolicy: Always`
       // (a sidecar) is a field of InitContainerSchema, so this is only ever a regular container's.
       restartPolicy: { hint: "podrun restarts a container by the pod's restartPolicy; a container-level restartPolicy (Kubernetes 1.35+) is not supported yet: set restartPolicy on the pod spec" },
       restartPolicyRules: { hint: "podrun restarts a container by the pod's restartPolicy; restartPolicyRules (Kubernetes 1.35+) are not supported yet: remove them", allow: (v) => Array.isArray(v) && v.length === 0 },

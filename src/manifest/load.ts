@@ -58,7 +58,7 @@ interface Source {
  * stdin). Never throws for bad manifests: collects ALL problems. Error and warning `file`s are the
  * paths as given (so messages match what the user typed); LoadedPod.file is absolute.
  */
-export async function loadManifests(inputs: string[], opts: { stdin?: string; paths?: Paths; supervision?: boolean } = {}): Promise<LoadResult> {
+export async function loadManifests(inputs: string[], opts: { stdin?: string; paths?: Paths; probesAndHooks?: boolean } = {}): Promise<LoadResult> {
   const errors: ManifestError[] = [];
   const warnings: ManifestWarning[] = [];
   const pods: LoadedPod[] = [];
@@ -76,7 +76,7 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
     }
     for (const doc of docs) {
       if (doc.value === null || doc.value === undefined) continue; // empty document, e.g. a trailing `---`
-      const r = validateDocument(doc, src.display, { baseDir: src.abs === "<stdin>" ? process.cwd() : dirname(src.abs), stateDirs: stateDirs(opts.paths), supervision: opts.supervision });
+      const r = validateDocument(doc, src.display, { baseDir: src.abs === "<stdin>" ? process.cwd() : dirname(src.abs), stateDirs: stateDirs(opts.paths), probesAndHooks: opts.probesAndHooks });
       warnings.push(...r.warnings);
       errors.push(...r.errors);
       for (const manifest of r.manifests) {

@@ -25,8 +25,6 @@ export interface RuleContext {
   baseDir: string;
   /** podrun's own state directories. */
   stateDirs: string[];
-  /** The SUPERVISION switch (manifest/supervision.ts): init containers, probes and hooks are fields. */
-  supervision?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -85,10 +83,10 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
 
   seccompProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
   appArmorProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
-  appArmorAnnotationRules(pod, spec, ruleContainers(spec, ctx), ctx);
+  appArmorAnnotationRules(pod, spec, ruleContainers(spec), ctx);
   const hostNetwork = spec.hostNetwork === true;
   const containerNames = new Set<string>();
-  const containers = ruleContainers(spec, ctx);
+  const containers = ruleContainers(spec);
   for (const { c, at } of containers) {
     const name = str(c.name);
     if (name !== undefined) {
@@ -158,7 +156,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
   }
 
   securityRules(spec, containers, ctx);
-  if (ctx.supervision) supervisionRules(pod, spec, containers, ctx);
+  supervisionRules(pod, spec, containers, ctx);
   if (spec.hostPID === true && spec.shareProcessNamespace === true)
     ctx.err(['spec', 'shareProcessNamespace'], 'shareProcessNamespace and hostPID cannot both be true', 'keep one of them');
   if (spec.dnsPolicy === 'None') {
@@ -169,14 +167,13 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
 }
 
 /**
- * The containers the rules check, each with where it is written: `spec.containers`, then (with
- * the SUPERVISION switch; without it the field is refused as a whole) `spec.initContainers`,
- * which Kubernetes validates as containers too (validateContainerCommon).
+ * The containers the rules check, each with where it is written: `spec.containers`, then
+ * `spec.initContainers`, which Kubernetes validates as containers too (validateContainerCommon).
  */
-function ruleContainers(spec: Obj, ctx: RuleContext): RuleContainer[] {
+function ruleContainers(spec: Obj): RuleContainer[] {
   const list = (key: 'containers' | 'initContainers', kind: (c: Obj) => RuleContainer['kind']): RuleContainer[] =>
     objects(spec[key]).map(([c, i]) => ({ c, at: (...p: FieldPath): FieldPath => ['spec', key, i, ...p], kind: kind(c), list: key, index: i }));
-  return [...list('containers', () => 'app'), ...(ctx.supervision ? list('initContainers', (c) => (c.restartPolicy === 'Always' ? 'sidecar' : 'init')) : [])];
+  return [...list('containers', () => 'app'), ...list('initContainers', (c) => (c.restartPolicy === 'Always' ? 'sidecar' : 'init'))];
 }
 
 /** Kubernetes' limits (validation.go validatePodDNSConfig, from glibc's resolver): 3 servers, 32 search domains of 2048 characters. */

@@ -147,7 +147,7 @@ const SecurityContextSchema = z
 
 const stringList = z.array(str(names.noNul));
 
-// ---- Probes and lifecycle hooks (docs/supervision.md), run only with the SUPERVISION switch ----
+// ---- Probes and lifecycle hooks (docs/supervision.md); the PROBES_AND_HOOKS switch refuses them until they run ----
 
 /** Built on first use by a manifest that has a probe or hook: constructing schemas is part of every CLI's start-up. */
 function buildSupervisionSchemas() {
@@ -307,9 +307,6 @@ const supervisionFields = {
 
 const withPullPolicy = <C extends { image: string; imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never' }>(c: C) => ({ ...c, imagePullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image) });
 
-/** A container as podrun runs it without the SUPERVISION switch: probes and hooks are refused (fields.ts). */
-const plainContainerSchema = () => z.object(containerFields).describe('Container').transform(withPullPolicy);
-
 const containerSchema = () =>
   z
     .object({ ...containerFields, ...supervisionFields })
@@ -445,11 +442,6 @@ const podSpecSchema = () =>
     })
     .describe('PodSpec');
 
-const plainPodSpecSchema = () =>
-  z
-    .object({ containers: z.array(plainContainerSchema()).min(1, NEEDS_A_CONTAINER), ...podSpecFields })
-    .describe('PodSpec');
-
 const pod = <S extends z.ZodTypeAny>(spec: S) =>
   z
     .object({
@@ -460,22 +452,16 @@ const pod = <S extends z.ZodTypeAny>(spec: S) =>
     })
     .describe('Pod');
 
-const podSchema = () => pod(podSpecSchema());
-const plainPodSchema = () => pod(plainPodSpecSchema());
-const built: { full?: ReturnType<typeof podSchema>; plain?: ReturnType<typeof plainPodSchema> } = {};
+const buildPodSchema = () => pod(podSpecSchema());
+let built: ReturnType<typeof buildPodSchema> | undefined;
 
-/**
- * The schema validation runs, built on first use (only the one needed: construction is part of
- * every CLI's start-up): with the SUPERVISION switch (manifest/supervision.ts) init containers,
- * probes and lifecycle hooks are fields of it; without, they are not, and fields.ts refuses them
- * as not supported yet.
- */
-export function podSchemaFor(supervision: boolean): ReturnType<typeof podSchema> | ReturnType<typeof plainPodSchema> {
-  return supervision ? (built.full ??= podSchema()) : (built.plain ??= plainPodSchema());
+/** The schema validation runs, built on first use (construction is part of every CLI's start-up). */
+export function podSchema(): ReturnType<typeof buildPodSchema> {
+  return (built ??= buildPodSchema());
 }
 
 /** A validated v1 Pod with Kubernetes defaults applied. */
-export type PodManifest = z.output<ReturnType<typeof podSchema>>;
+export type PodManifest = z.output<ReturnType<typeof buildPodSchema>>;
 export type ContainerManifest = PodManifest['spec']['containers'][number];
 export type InitContainerManifest = NonNullable<PodManifest['spec']['initContainers']>[number];
 export type ProbeManifest = NonNullable<ContainerManifest['livenessProbe']>;

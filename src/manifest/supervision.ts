@@ -13,12 +13,35 @@ import { suggest } from './suggest';
 import { execStringProblem } from './exec-limits';
 
 /**
- * The switch: whether podrun runs init containers, probes and lifecycle hooks. Off until the
- * monitor runs the state machine (the wiring round of the Supervision issue, which flips it); while
- * off, validation refuses these fields as "not supported by podrun yet", as before. Validation
- * takes it as an option (ValidateOptions.supervision), so tests run both ways.
+ * The switch: whether podrun runs probes and the postStart/preStop hooks. Init containers, native
+ * sidecars, restarts and `lifecycle.stopSignal` always run (the monitor's state machine); until
+ * the monitor runs probe and hook handlers, validation refuses those fields as "not supported by
+ * podrun yet" (refusedHandlers). Validation takes it as an option (ValidateOptions.probesAndHooks),
+ * so tests run both ways.
  */
-export const SUPERVISION = false;
+export const PROBES_AND_HOOKS = false;
+
+const PROBE_HINT = 'podrun does not run probes yet; remove the probe';
+const HOOK_HINT = 'podrun does not run postStart and preStop hooks yet; remove the hook (lifecycle.stopSignal is supported)';
+
+/**
+ * What the switch refuses, over the raw manifest: every probe and every postStart/preStop hook of
+ * a container or init container, with the hint to print. Validation reports each once and nothing
+ * about its insides.
+ */
+export function refusedHandlers(pod: unknown): { path: FieldPath; hint: string }[] {
+  const spec = isObj(pod) && isObj(pod.spec) ? pod.spec : {};
+  const out: { path: FieldPath; hint: string }[] = [];
+  for (const list of ['initContainers', 'containers'] as const) {
+    if (!Array.isArray(spec[list])) continue;
+    (spec[list] as unknown[]).forEach((c, i) => {
+      if (!isObj(c)) return;
+      for (const f of PROBE_FIELDS) if (has(c, f)) out.push({ path: ['spec', list, i, f], hint: PROBE_HINT });
+      if (isObj(c.lifecycle)) for (const h of ['postStart', 'preStop']) if (has(c.lifecycle, h)) out.push({ path: ['spec', list, i, 'lifecycle', h], hint: HOOK_HINT });
+    });
+  }
+  return out;
+}
 
 /**
  * podrun's dev back-off: `podrun.dev/restart-backoff: "1s-10s"` makes the pod's restarts wait

@@ -5,8 +5,8 @@
 //   3. rules across fields over the raw data (rules.ts).
 import { z } from 'zod';
 import { ManifestError } from '../util/errors';
-import { MAX_GRACE_SECONDS, podSchemaFor, type PodManifest } from './schema';
-import { SUPERVISION } from './supervision';
+import { MAX_GRACE_SECONDS, podSchema, type PodManifest } from './schema';
+import { PROBES_AND_HOOKS, refusedHandlers } from './supervision';
 import { FIELD_POLICIES, knownNames } from './fields';
 import { suggest } from './suggest';
 import { podRules, type RuleContext } from './rules';
@@ -24,8 +24,8 @@ export interface ValidateOptions {
   baseDir: string;
   /** Directories hostPath may never name (podrun's own state). */
   stateDirs: string[];
-  /** Init containers, probes and lifecycle hooks are fields (default: the SUPERVISION switch). */
-  supervision?: boolean;
+  /** Probes and postStart/preStop hooks run (default: the PROBES_AND_HOOKS switch). */
+  probesAndHooks?: boolean;
 }
 
 // Keys come from the user: never let `constructor` or `__proto__` match through the prototype.
@@ -55,28 +55,37 @@ export function validateDocument(doc: YamlDocument, file: string, opts: Validate
 
 function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlDocument, opts: ValidateOptions, out: ValidatedDocument): void {
   const before = out.errors.length;
-  const err = (path: FieldPath, detail: string, hint?: string) => {
+  const reportErr = (path: FieldPath, detail: string, hint?: string) => {
     const full = [...prefix, ...path];
     out.errors.push(new ManifestError(file, full, detail, hint, doc.lineOf(full)));
   };
-  const warn = (path: FieldPath, message: string) => {
+  const reportWarn = (path: FieldPath, message: string) => {
     const full = [...prefix, ...path];
     out.warnings.push({ file, line: doc.lineOf(full), path: full, message });
   };
   if (!isObject(value)) {
-    err([], `a manifest must be a mapping, not ${describe(value)}`, 'start the document with `apiVersion: v1` and `kind: Pod`');
+    reportErr([], `a manifest must be a mapping, not ${describe(value)}`, 'start the document with `apiVersion: v1` and `kind: Pod`');
     return;
   }
   if (value.kind !== 'Pod') {
-    if (value.kind === undefined) err(['kind'], 'Required', 'add `kind: Pod`');
-    else err(['kind'], `podrun runs Pods only, not ${String(value.kind)}`, typeof value.kind === 'string' && /Deployment|StatefulSet|DaemonSet|Job|ReplicaSet|CronJob/.test(value.kind) ? 'write the pod template (spec.template) as a `kind: Pod` manifest' : 'write the workload as `apiVersion: v1`, `kind: Pod`');
+    if (value.kind === undefined) reportErr(['kind'], 'Required', 'add `kind: Pod`');
+    else reportErr(['kind'], `podrun runs Pods only, not ${String(value.kind)}`, typeof value.kind === 'string' && /Deployment|StatefulSet|DaemonSet|Job|ReplicaSet|CronJob/.test(value.kind) ? 'write the pod template (spec.template) as a `kind: Pod` manifest' : 'write the workload as `apiVersion: v1`, `kind: Pod`');
     return;
   }
   if (value.apiVersion !== 'v1') {
-    err(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
+    reportErr(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
   }
-  const supervision = opts.supervision ?? SUPERVISION;
-  const schema = podSchemaFor(supervision);
+  const schema = podSchema();
+  // Without the switch, each probe and hook is one error and nothing under it is reported.
+  const refused = (opts.probesAndHooks ?? PROBES_AND_HOOKS) ? [] : refusedHandlers(value);
+  for (const r of refused) reportErr(r.path, 'not supported by podrun yet', r.hint);
+  const under = (path: FieldPath) => refused.some((r) => r.path.length <= path.length && r.path.every((k, i) => k === path[i]));
+  const err = (path: FieldPath, detail: string, hint?: string) => {
+    if (!under(path)) reportErr(path, detail, hint);
+  };
+  const warn = (path: FieldPath, message: string) => {
+    if (!under(path)) reportWarn(path, message);
+  };
   walkFields(schema, value, [], err, warn);
   const grace = isObject(value.spec) ? value.spec.terminationGracePeriodSeconds : undefined;
   if (typeof grace === 'number' && Number.isInteger(grace) && grace > MAX_GRACE_SECONDS && grace <= 2 ** 63)
@@ -85,7 +94,7 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
   // apiVersion and kind were reported above, with better words than zod's literal check.
   if (!parsed.success)
     for (const issue of parsed.error.issues) if (!(issue.path.length === 1 && (issue.path[0] === 'apiVersion' || issue.path[0] === 'kind'))) zodIssue(issue, err);
-  const ctx: RuleContext = { err, warn, baseDir: opts.baseDir, stateDirs: opts.stateDirs, supervision };
+  const ctx: RuleContext = { err, warn, baseDir: opts.baseDir, stateDirs: opts.stateDirs };
   podRules(value, ctx);
   if (parsed.success && out.errors.length === before) out.manifests.push({ pod: parsed.data as PodManifest, line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
 }

@@ -265,7 +265,7 @@ describe('launch file: TypeScript encoder -> C validator round trip', () => {
     const add = (name: string, ...extra: string[][]) => inBlock(name, (b) => [...b, ...extra]);
 
     it('the plan of a pod with init containers, a sidecar, probes and hooks goes through: sv_init takes what the parser builds', async () => {
-      const r = await loadManifests(['-'], { stdin: SUPERVISED_POD, supervision: true });
+      const r = await loadManifests(['-'], { stdin: SUPERVISED_POD, probesAndHooks: true });
       expect(r.errors.map((e) => e.message)).to.deep.equal([]);
       const planned = planPod(r.pods[0], plannerFacts());
       expect(planned.errors.map((e) => e.message)).to.deep.equal([]);

@@ -74,7 +74,7 @@ function planPod(pod: LoadedPod, facts: HostFacts): PodPlan {
 
 async function loadOne(file: string): Promise<LoadedPod> {
   // with the SUPERVISION switch on: supervision.yaml has init containers, probes and hooks
-  const r = await loadManifests([file], { supervision: true });
+  const r = await loadManifests([file], { probesAndHooks: true });
   expect(r.errors.map((e) => e.message)).to.deep.equal([]);
   expect(r.pods).to.have.length(1);
   return r.pods[0];

@@ -1,12 +1,12 @@
 // Validation of the supervision fields (init containers, native sidecars, probes, lifecycle
 // hooks, the stop signal, the dev back-off annotation) as the API server checks them, with the
-// SUPERVISION switch on, passed as an option; and, with it off, the same fields refused exactly
-// as before. Each row is a manifest and every line validation prints for it (file:line, field
+// PROBES_AND_HOOKS switch on, passed as an option; and, with it off, probes and hooks refused,
+// one error each. Each row is a manifest and every line validation prints for it (file:line, field
 // path, message, hint), all at once.
 import { expect } from 'chai';
 import { formatManifestWarning, loadManifests } from '../../src/manifest/load';
 import { renderError } from '../../src/cli/render';
-import { parseBackoff, parseDuration, SUPERVISION } from '../../src/manifest/supervision';
+import { parseBackoff, parseDuration, PROBES_AND_HOOKS } from '../../src/manifest/supervision';
 import { LINUX_SIGNALS, parseSignal, signalName } from '../../src/manifest/signals';
 
 const doc = (spec: string, meta = '') => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n${meta}spec:\n${spec}`;
@@ -14,45 +14,54 @@ const APP = '  containers:\n  - name: app\n    image: busybox:1.36\n';
 
 /** Every line validation prints (warnings first, then errors with their hints). */
 async function lines(text: string, supervision = true): Promise<string[]> {
-  const r = await loadManifests(['-'], { stdin: text, supervision });
+  const r = await loadManifests(['-'], { stdin: text, probesAndHooks: supervision });
   return [...r.warnings.map(formatManifestWarning), ...r.errors.map((e) => renderError(e).trimEnd())];
 }
 
 async function accepted(text: string) {
-  const r = await loadManifests(['-'], { stdin: text, supervision: true });
+  const r = await loadManifests(['-'], { stdin: text, probesAndHooks: true });
   expect(r.errors.map((e) => e.message)).to.deep.equal([]);
   return r;
 }
 
 describe('supervision manifests: the switch', () => {
-  it('is off by default: loading without the option is loading with SUPERVISION', async () => {
-    const text = doc(`  initContainers: [{name: i, image: busybox:1.36}]\n${APP}`);
-    expect(await lines(text, SUPERVISION)).to.deep.equal((await loadManifests(['-'], { stdin: text })).errors.map((e) => renderError(e).trimEnd()));
-    expect(SUPERVISION).to.equal(false);
+  it('is off by default: loading without the option is loading with PROBES_AND_HOOKS', async () => {
+    const text = doc(`  containers: [{name: a, image: b, livenessProbe: {exec: {command: [true]}}}]\n`);
+    expect(await lines(text, PROBES_AND_HOOKS)).to.deep.equal((await loadManifests(['-'], { stdin: text })).errors.map((e) => renderError(e).trimEnd()));
+    expect(PROBES_AND_HOOKS).to.equal(false);
   });
 
-  it('off: initContainers, probes and lifecycle are refused as before, one error each and nothing about their insides', async () => {
-    const text = doc(`  initContainers:
+  it('off: probes and postStart/preStop are refused, one error each and nothing about their insides; init containers, sidecars and stopSignal are accepted', async () => {
+    const text = doc(`  os: {name: linux}
+  initContainers:
   - name: i
     image: busybox:1.36
+  - name: side
+    image: busybox:1.36
+    restartPolicy: Always
     livenessProbe: {}
   containers:
   - name: app
     image: busybox:1.36
     livenessProbe: {httpGet: {port: nope}, successThreshold: 5}
     readinessProbe: {}
-    startupProbe: {exec: {command: []}}
-    lifecycle: {preStop: {sleep: {seconds: -1}}, stopSignal: SIGNOPE}
+    startupProbe: {exec: {command: []}, bogus: 1}
+    lifecycle: {preStop: {sleep: {seconds: -1}}, postStart: {tcpSocket: {port: 1}}, stopSignal: SIGQUIT}
 `);
+    const hook = '  hint: podrun does not run postStart and preStop hooks yet; remove the hook (lifecycle.stopSignal is supported)';
+    const probe = '  hint: podrun does not run probes yet; remove the probe';
     expect(await lines(text, false)).to.deep.equal([
-      'error: <stdin>:6: spec.initContainers: not supported by podrun yet\n  hint: run the init step as part of the container command for now',
-      'error: <stdin>:13: spec.containers[0].livenessProbe: not supported by podrun yet\n  hint: podrun does not run probes yet; remove the probe',
-      'error: <stdin>:14: spec.containers[0].readinessProbe: not supported by podrun yet\n  hint: podrun does not run probes yet; remove the probe',
-      'error: <stdin>:15: spec.containers[0].startupProbe: not supported by podrun yet\n  hint: podrun does not run probes yet; remove the probe',
-      'error: <stdin>:16: spec.containers[0].lifecycle: not supported by podrun yet\n  hint: podrun does not run lifecycle hooks yet; remove the field',
+      `error: <stdin>:13: spec.initContainers[1].livenessProbe: not supported by podrun yet\n${probe}`,
+      `error: <stdin>:17: spec.containers[0].livenessProbe: not supported by podrun yet\n${probe}`,
+      `error: <stdin>:18: spec.containers[0].readinessProbe: not supported by podrun yet\n${probe}`,
+      `error: <stdin>:19: spec.containers[0].startupProbe: not supported by podrun yet\n${probe}`,
+      `error: <stdin>:20: spec.containers[0].lifecycle.postStart: not supported by podrun yet\n${hook}`,
+      `error: <stdin>:20: spec.containers[0].lifecycle.preStop: not supported by podrun yet\n${hook}`,
     ]);
-    // an empty list and an empty lifecycle change nothing, as before
-    await loadManifests(['-'], { stdin: doc(`  initContainers: []\n  containers: [{name: a, image: b, lifecycle: {}}]\n`), supervision: false }).then((r) => expect(r.errors).to.deep.equal([]));
+    const ok = await loadManifests(['-'], { stdin: doc(`  os: {name: linux}\n  initContainers: [{name: i, image: b}, {name: s, image: b, restartPolicy: Always}]\n  containers: [{name: a, image: b, lifecycle: {stopSignal: SIGQUIT}}]\n`), probesAndHooks: false });
+    expect(ok.errors).to.deep.equal([]);
+    expect(ok.pods[0].manifest.spec.initContainers?.map((c) => [c.name, c.restartPolicy])).to.deep.equal([['i', undefined], ['s', 'Always']]);
+    expect(ok.pods[0].manifest.spec.containers[0].lifecycle?.stopSignal).to.equal('SIGQUIT');
   });
 
   it('restartPolicy Always warns of nothing either way: the monitor restarts containers', async () => {

@@ -32,7 +32,7 @@ function facts(over: Partial<HostFacts> = {}): HostFacts {
 }
 
 async function load(spec: string, meta = ''): Promise<LoadedPod> {
-  const r = await loadManifests(['-'], { stdin: `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n${meta}spec:\n${spec}`, supervision: true });
+  const r = await loadManifests(['-'], { stdin: `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n${meta}spec:\n${spec}`, probesAndHooks: true });
   expect(r.errors.map((e) => e.message)).to.deep.equal([]);
   return r.pods[0];
 }
@@ -160,7 +160,7 @@ describe('supervision plan: containers', () => {
   });
 
   it("an init container's problems are reported at its own field path", async () => {
-    const r = await loadManifests(['-'], { stdin: `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostUsers: false\n  initContainers:\n  - {name: setup, image: b, securityContext: {runAsUser: 70000}}\n  containers:\n  - {name: app, image: b}\n`, supervision: true });
+    const r = await loadManifests(['-'], { stdin: `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostUsers: false\n  initContainers:\n  - {name: setup, image: b, securityContext: {runAsUser: 70000}}\n  containers:\n  - {name: app, image: b}\n`, probesAndHooks: true });
     expect(r.errors.map((e) => e.message)).to.deep.equal(["<stdin>:7: spec.initContainers[0].securityContext.runAsUser: 70000 is outside the ids of the pod's user namespace (0-65535) when `hostUsers` is false"]);
     const r2 = planPod(await load(`  initContainers:\n  - {name: setup, image: nope}\n  containers:\n  - {name: app, image: b}\n`), facts({ images: { b: image('b', { Cmd: ['sh'] }), nope: image('nope', {}) } }));
     expect(r2.errors.map((e) => e.message)).to.deep.equal(['<stdin>:7: spec.initContainers[0].command: container setup has no command: neither the manifest nor image nope sets one']);
