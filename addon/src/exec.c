@@ -53,6 +53,7 @@ struct exec_opts
   pid_t pid;
   unsigned long long start_time;
   int tty, stdin_open;
+  int kill_on_term; /* a probe or hook run by the monitor: SIGTERM kills the command's group */
   const char *cwd;
   uid_t uid;
   gid_t gid;
@@ -87,7 +88,7 @@ usage (const char *msg)
   dprintf (2,
            "podrun-helper exec: %s\nusage: podrun-helper exec --protocol N --pid PID --start-time T [--tty] [--stdin] "
            "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... [--seccomp FILE] [--no-new-privs] [--apparmor PROFILE] "
-           "[--cgroup DIR]... -- "
+           "[--cgroup DIR]... [--kill-on-term] -- "
            "CMD ARGS...\n",
            msg);
   return 126;
@@ -160,6 +161,8 @@ parse_args (int argc, char **argv, struct exec_opts *o)
         o->stdin_open = 1;
       else if (strcmp (a, "--no-new-privs") == 0)
         o->nonewprivs = 1;
+      else if (strcmp (a, "--kill-on-term") == 0)
+        o->kill_on_term = 1;
       else if (i + 1 >= argc)
         return usage ("missing value");
       else if (strcmp (a, "--pid") == 0)
@@ -418,6 +421,11 @@ copy_winsize (int from, int to)
     ioctl (to, TIOCSWINSZ, &ws);
 }
 
+/* --kill-on-term (the monitor's probes and hooks): a SIGTERM is the monitor cancelling the run
+   (a probe's timeout), and the command and its process group (its own: it called setsid) are
+   SIGKILLed, as containerd kills an ExecSync past its timeout.  */
+static int kill_on_term;
+
 /* Reads the pending signals: SIGCHLD reaps CHILD (1 once it is, STATUS set), SIGWINCH passes
    the window size on to MASTER (a pty; -1: none), any other is forwarded to CHILD.  Called only
    until it returns 1: once reaped, the pid may be another process's.  */
@@ -434,6 +442,11 @@ take_signals (int sigfd, pid_t child, int master, int *status)
       }
     else if (si.ssi_signo == SIGCHLD)
       exited = exited || waitpid (child, status, WNOHANG) == child;
+    else if (!exited && kill_on_term && si.ssi_signo == SIGTERM)
+      {
+        kill (-child, SIGKILL);
+        kill (child, SIGKILL);
+      }
     else if (!exited)
       kill (child, (int) si.ssi_signo);
   return exited;
@@ -641,6 +654,7 @@ podrun_exec_main (int argc, char **argv)
 
   if ((ret = parse_args (argc, argv, &o)) != 0)
     return ret;
+  kill_on_term = o.kill_on_term;
   /* The container must not ptrace or open /proc/PID/exe of a helper in its namespaces.  */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* Nothing the caller left open reaches the command (a shell's `3< secret`).  */

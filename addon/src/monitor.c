@@ -18,6 +18,7 @@
 #include "cri_log.h"
 #include "pause.h"
 #include "pdeathsig.h"
+#include "probe.h"
 #include "protocol.h"
 #include "seccomp.h"
 
@@ -60,7 +61,8 @@ enum tag
   TAG_LOG,  /* index: container * 2 + (stderr) */
   TAG_SYNC, /* index: container */
   TAG_CONTROL,
-  TAG_CLIENT /* index: client slot */
+  TAG_CLIENT, /* index: client slot */
+  TAG_PROBE   /* index: the runner's slot (probe.h) */
 };
 #define TAG_DATA(tag, idx) (((uint64_t) (tag) << 32) | (uint32_t) (idx))
 
@@ -123,6 +125,7 @@ struct monitor
   int tearing_down; /* the machine is done: the pause and leftovers are being killed */
   sv_ms pause_deadline;
   struct ctr_rt *rt;
+  struct podrun_probes *probes; /* probe.h: the handlers' runs */
   struct sv_action *actions;
   size_t n_actions;
   struct sv_event queue[MAX_QUEUED];
@@ -788,6 +791,110 @@ sync_progress (struct monitor *m, size_t i, int timed_out)
 
 static void begin_teardown (struct monitor *m);
 
+/* ---- probes and hooks (probe.h runs them) ---- */
+
+/* A run finished: its result to the machine.  */
+static void
+handler_done (struct monitor *m, const struct podrun_probe_result *r)
+{
+  sv_ms now = podrun_mono_ms ();
+  if (r->handler < SV_N_PROBES)
+    post (m, (struct sv_event){ .type = SV_EV_PROBE,
+                                .now = now,
+                                .container = r->container,
+                                .probe = (enum sv_probe_kind) r->handler,
+                                .result = r->result });
+  else
+    post (m, (struct sv_event){ .type = SV_EV_HOOK,
+                                .now = now,
+                                .container = r->container,
+                                .hook = r->handler == PODRUN_HANDLER_POST_START ? SV_HOOK_POST_START : SV_HOOK_PRE_STOP,
+                                .ok = r->ok });
+}
+
+static void
+run_handler (struct monitor *m, size_t i, int h)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  struct podrun_probe_result res;
+  pid_t pid = c->status == PODRUN_CTR_RUNNING && !r->exit_seen ? c->pid : 0;
+  int net = m->pod.net == PODRUN_NS_HOST ? -1 : m->pause_pidfd;
+  if (!m->probes)
+    return;
+  if (podrun_probe_run (m->probes, i, h, pid, r->attempts[r->instance % 2].start_time, net, &res))
+    handler_done (m, &res);
+}
+
+/* The Killing event's message (kubelet-rules.md §4.4, §5.1, §10.1).  */
+static void
+killing_message (struct monitor *m, const struct sv_action *a, char *msg, size_t cap)
+{
+  const struct podrun_container *c = &m->pod.containers[a->container];
+  const char *who = c->sv.kind == SV_KIND_APP ? "Container" : "Init container";
+  switch (a->kill)
+    {
+    case SV_KILL_LIVENESS:
+    case SV_KILL_STARTUP:
+      snprintf (msg, cap, "%s %s failed %s probe%s", who, c->name, a->kill == SV_KILL_LIVENESS ? "liveness" : "startup",
+                a->will_restart ? ", will be restarted" : "");
+      break;
+    case SV_KILL_POST_START:
+      snprintf (msg, cap, "FailedPostStartHook");
+      break;
+    default:
+      snprintf (msg, cap, "Stopping container %s", c->name);
+      break;
+    }
+}
+
+/* Unhealthy, ProbeWarning, FailedPostStartHook, FailedPreStopHook (§4.8, §5).  */
+static void
+handler_event (struct monitor *m, const struct sv_action *a)
+{
+  const struct podrun_container *c = &m->pod.containers[a->container];
+  char msg[PATH_MAX + 200], d[32];
+  const char *kind = sv_probe_name (a->probe), *out = podrun_probe_message (m->probes, a->container, (int) a->probe);
+  switch (a->reason)
+    {
+    case SV_REASON_UNHEALTHY:
+      if (a->result == SV_RESULT_ERROR)
+        snprintf (msg, sizeof msg, "%s probe errored and resulted in unknown state: %s", kind, out);
+      else if (a->timeout != SV_NEVER)
+        {
+          const struct podrun_handler *hd = &c->handlers[a->probe];
+          size_t k, n = 0;
+          char cmd[1024] = "";
+          podrun_go_duration (a->timeout, d, sizeof d);
+          for (k = 0; hd->type == PODRUN_HANDLER_EXEC && k < hd->n_argv && n < sizeof cmd; k++)
+            n += (size_t) snprintf (cmd + n, sizeof cmd - n, "%s%s", k ? " " : "", hd->argv[k]);
+          if (hd->type == PODRUN_HANDLER_EXEC)
+            snprintf (msg, sizeof msg, "%s probe failed: command timed out: \"%s\" timed out after %s", kind, cmd, d);
+          else if (hd->type == PODRUN_HANDLER_HTTP_GET)
+            snprintf (msg, sizeof msg,
+                      "%s probe failed: Get \"http://%s:%u%s\": context deadline exceeded (Client.Timeout exceeded "
+                      "while awaiting headers)",
+                      kind, hd->host, hd->port, hd->path ? hd->path : "/");
+          else
+            snprintf (msg, sizeof msg, "%s probe failed: dial tcp %s:%u: i/o timeout", kind, hd->host, hd->port);
+        }
+      else
+        snprintf (msg, sizeof msg, "%s probe failed: %s", kind, out);
+      record_event (m, a->container, "Unhealthy", 1, msg, SV_NEVER);
+      break;
+    case SV_REASON_PROBE_WARNING:
+      snprintf (msg, sizeof msg, "%s probe warning: %s", kind, out);
+      record_event (m, a->container, "ProbeWarning", 1, msg, SV_NEVER);
+      break;
+    case SV_REASON_FAILED_POST_START:
+      record_event (m, a->container, "FailedPostStartHook", 1, "PostStartHook failed", SV_NEVER);
+      break;
+    default:
+      record_event (m, a->container, "FailedPreStopHook", 1, "PreStopHook failed", SV_NEVER);
+      break;
+    }
+}
+
 static void
 do_action (struct monitor *m, const struct sv_action *a)
 {
@@ -814,8 +921,14 @@ do_action (struct monitor *m, const struct sv_action *a)
       switch (a->reason)
         {
         case SV_REASON_KILLING:
-          snprintf (msg, sizeof msg, "Stopping container %s", c->name);
+          killing_message (m, a, msg, sizeof msg);
           record_event (m, a->container, "Killing", 0, msg, SV_NEVER);
+          break;
+        case SV_REASON_UNHEALTHY:
+        case SV_REASON_PROBE_WARNING:
+        case SV_REASON_FAILED_POST_START:
+        case SV_REASON_FAILED_PRE_STOP:
+          handler_event (m, a);
           break;
         case SV_REASON_BACK_OFF:
           /* The message names the pod (format.Pod: NAME_NAMESPACE(UID)), which Node writes.  */
@@ -829,11 +942,18 @@ do_action (struct monitor *m, const struct sv_action *a)
       begin_teardown (m);
       break;
     case SV_ACT_PROBE:
+      run_handler (m, a->container, (int) a->probe);
+      break;
     case SV_ACT_CANCEL_PROBE:
+      podrun_probe_cancel (m->probes, a->container, (int) a->probe);
+      break;
     case SV_ACT_HOOK:
+      run_handler (m, a->container,
+                   a->hook == SV_HOOK_POST_START ? PODRUN_HANDLER_POST_START : PODRUN_HANDLER_PRE_STOP);
+      break;
     case SV_ACT_CANCEL_HOOK:
-      /* Refused at start (podrun_monitor_main): a launch file with probes or hooks never runs.  */
-      podrun_log ("internal: action %d for %s without a mechanism", (int) a->type, c->name);
+      podrun_probe_cancel (m->probes, a->container, PODRUN_HANDLER_POST_START);
+      podrun_probe_cancel (m->probes, a->container, PODRUN_HANDLER_PRE_STOP);
       break;
     }
 }
@@ -892,6 +1012,14 @@ reaped (struct monitor *m, pid_t pid, int status)
         m->discard[i] = 0;
         return;
       }
+  {
+    struct podrun_probe_result res;
+    int rc = podrun_probe_reaped (m->probes, pid, status, &res);
+    if (rc == 1)
+      handler_done (m, &res);
+    if (rc >= 0)
+      return;
+  }
   for (i = 0; i < m->pod.n_containers; i++)
     {
       struct podrun_container *c = &m->pod.containers[i];
@@ -939,6 +1067,14 @@ reap (struct monitor *m)
     try_reap (m, m->pause_pid);
   for (i = 0; i < MAX_DISCARD; i++)
     try_reap (m, m->discard[i]);
+  {
+    /* The runs' helpers: children of the monitor, known by pid from their fork.  */
+    struct podrun_probe_result res[8];
+    size_t n, k;
+    while ((n = podrun_probe_reap (m->probes, res, 8)) > 0)
+      for (k = 0; k < n; k++)
+        handler_done (m, &res[k]);
+  }
   for (i = 0; i < m->pod.n_containers; i++)
     {
       struct ctr_rt *r = &m->rt[i];
@@ -1016,6 +1152,8 @@ all_gone (struct monitor *m)
   for (i = 0; i < MAX_DISCARD; i++)
     if (m->discard[i])
       return 0;
+  if (podrun_probe_busy (m->probes))
+    return 0;
   /* Adopted orphans, started after begin_teardown's sweep: kill them and wait for their SIGCHLD.  */
   if (kill_children (m, 1) > 0)
     return 0;
@@ -1283,6 +1421,7 @@ arm_timer (struct monitor *m)
       t = sv_earlier (t, m->clients[i].deadline);
   if (m->tearing_down && m->pause_alive)
     t = sv_earlier (t, m->pause_deadline);
+  t = sv_earlier (t, podrun_probe_deadline (m->probes));
   memset (&its, 0, sizeof its);
   if (t != SV_NEVER)
     {
@@ -1311,6 +1450,13 @@ timer_fired (struct monitor *m)
       client_close (m, i);
   if (m->tearing_down && m->pause_alive && m->pause_deadline <= now)
     podrun_pidfd_send_signal (m->pause_pidfd, SIGKILL);
+  {
+    struct podrun_probe_result res[8];
+    size_t n, k;
+    while ((n = podrun_probe_timer (m->probes, now, res, 8)) > 0)
+      for (k = 0; k < n; k++)
+        handler_done (m, &res[k]);
+  }
   t = m->pod.machine ? sv_next_deadline (m->pod.machine) : SV_NEVER;
   if (t != SV_NEVER && t <= now)
     post (m, (struct sv_event){ .type = SV_EV_TIMER, .now = now });
@@ -1386,6 +1532,13 @@ loop (struct monitor *m)
             case TAG_CLIENT:
               client_readable (m, idx);
               break;
+            case TAG_PROBE:
+              {
+                struct podrun_probe_result res;
+                if (podrun_probe_io (m->probes, (uint32_t) idx, evs[i].events, &res))
+                  handler_done (m, &res);
+                break;
+              }
             }
         }
       /* Exits after every start sync of this round: a start reads before its exit (sync_progress).  */
@@ -1419,7 +1572,7 @@ setup_signals (struct monitor *m)
   return 0;
 }
 
-/* Probes and hooks have no mechanism yet (docs/supervision.md): apply refuses them, and a
+/* The handlers probe.c has no mechanism for (gRPC probes, HTTPS): apply refuses them, and a
    launch file that has one anyway is refused here rather than run without it.  */
 static int
 check_mechanisms (const struct podrun_pod *pod, podrun_err_t *err)
@@ -1428,9 +1581,11 @@ check_mechanisms (const struct podrun_pod *pod, podrun_err_t *err)
   int k;
   for (i = 0; i < pod->n_containers; i++)
     for (k = 0; k < PODRUN_N_HANDLERS; k++)
-      if (pod->containers[i].handlers[k].type != PODRUN_HANDLER_NONE
-          || (k < SV_N_PROBES && pod->containers[i].sv.probes[k].present))
-        return podrun_fail (err, ENOTSUP, "validate", k < SV_N_PROBES ? "probe" : "hook", pod->containers[i].name);
+      {
+        const struct podrun_handler *hd = &pod->containers[i].handlers[k];
+        if (hd->type == PODRUN_HANDLER_GRPC || (hd->type == PODRUN_HANDLER_HTTP_GET && hd->https))
+          return podrun_fail (err, ENOTSUP, "validate", k < SV_N_PROBES ? "probe" : "hook", pod->containers[i].name);
+      }
   return 0;
 }
 
@@ -1458,6 +1613,14 @@ init_runtime (struct monitor *m, podrun_err_t *err)
   for (i = 0; i < MAX_CLIENTS; i++)
     m->clients[i].fd = -1;
   return 0;
+}
+
+/* After setup_signals (the runner watches its fds on the loop).  */
+static int
+init_probes (struct monitor *m, podrun_err_t *err)
+{
+  m->probes = podrun_probes_new (&m->pod, m->epfd, TAG_PROBE, err);
+  return m->probes ? 0 : -1;
 }
 
 /* The pause binary (podrun-pause, beside this one) copied into a sealed memfd: the pause is
@@ -1574,7 +1737,8 @@ podrun_monitor_main (int argc, char **argv)
       handshake_error (&m, "error ", &err);
       return 1;
     }
-  if (chdir ("/") < 0 || prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 || setup_signals (&m) < 0)
+  if (chdir ("/") < 0 || prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 || setup_signals (&m) < 0
+      || init_probes (&m, &err) < 0)
     {
       podrun_fail (&err, errno, "monitor", "setup", NULL);
       log_error ("monitor", &err);

@@ -14,30 +14,59 @@ import { execStringProblem } from './exec-limits';
 
 /**
  * The switch: whether podrun runs probes and the postStart/preStop hooks. Init containers, native
- * sidecars, restarts and `lifecycle.stopSignal` always run (the monitor's state machine); until
- * the monitor runs probe and hook handlers, validation refuses those fields as "not supported by
- * podrun yet" (refusedHandlers). Validation takes it as an option (ValidateOptions.probesAndHooks),
- * so tests run both ways.
+ * sidecars, restarts and `lifecycle.stopSignal` always run (the monitor's state machine). With it
+ * on, the monitor runs exec, tcpSocket, httpGet (scheme HTTP) and sleep handlers (addon/src/probe.c)
+ * and validation refuses only what it has no mechanism for: gRPC probes, HTTPS and a host that is
+ * not an IP address (refusedHandlers). Off, every probe and hook is refused as "not supported by
+ * podrun yet". Validation takes it as an option (ValidateOptions.probesAndHooks), so tests run
+ * both ways.
  */
-export const PROBES_AND_HOOKS = false;
+export const PROBES_AND_HOOKS = true;
 
 const PROBE_HINT = 'podrun does not run probes yet; remove the probe';
 const HOOK_HINT = 'podrun does not run postStart and preStop hooks yet; remove the hook (lifecycle.stopSignal is supported)';
+const GRPC_HINT = 'podrun does not run gRPC probes yet; probe the port with `tcpSocket`, or run a health command with `exec`';
+const HTTPS_HINT = 'podrun does not run HTTPS probes or hooks yet; probe an HTTP port, or use `tcpSocket` on the HTTPS port';
+const HOST_HINT = 'podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address';
+
+/** An IPv4 or IPv6 literal, or localhost: what the monitor connects to without a resolver. */
+function probeHostOk(h: unknown): boolean {
+  if (typeof h !== 'string') return true; // the schema reports it
+  if (h === 'localhost') return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  if (v4) return v4.slice(1).every((x) => Number(x) <= 255);
+  return h.includes(':') && /^\[?[0-9A-Fa-f:.]+\]?$/.test(h);
+}
 
 /**
- * What the switch refuses, over the raw manifest: every probe and every postStart/preStop hook of
- * a container or init container, with the hint to print. Validation reports each once and nothing
- * about its insides.
+ * What validation refuses, over the raw manifest. With the switch off: every probe and every
+ * postStart/preStop hook of a container or init container, each once and nothing about its
+ * insides. On: the handler kinds podrun has no mechanism for (a probe's `grpc`, an `httpGet`'s
+ * `scheme: HTTPS`, a `host` that is not an address), each with its hint.
  */
-export function refusedHandlers(pod: unknown): { path: FieldPath; hint: string }[] {
+export function refusedHandlers(pod: unknown, on = PROBES_AND_HOOKS): { path: FieldPath; hint: string }[] {
   const spec = isObj(pod) && isObj(pod.spec) ? pod.spec : {};
   const out: { path: FieldPath; hint: string }[] = [];
+  const inside = (h: unknown, path: FieldPath) => {
+    if (!isObj(h)) return;
+    if (has(h, 'grpc')) out.push({ path: [...path, 'grpc'], hint: GRPC_HINT });
+    for (const k of ['httpGet', 'tcpSocket'] as const) {
+      const a = h[k];
+      if (!isObj(a)) continue;
+      if (k === 'httpGet' && typeof a.scheme === 'string' && a.scheme.toUpperCase() === 'HTTPS') out.push({ path: [...path, k, 'scheme'], hint: HTTPS_HINT });
+      if (has(a, 'host') && a.host !== '' && !probeHostOk(a.host)) out.push({ path: [...path, k, 'host'], hint: HOST_HINT });
+    }
+  };
   for (const list of ['initContainers', 'containers'] as const) {
     if (!Array.isArray(spec[list])) continue;
     (spec[list] as unknown[]).forEach((c, i) => {
       if (!isObj(c)) return;
-      for (const f of PROBE_FIELDS) if (has(c, f)) out.push({ path: ['spec', list, i, f], hint: PROBE_HINT });
-      if (isObj(c.lifecycle)) for (const h of ['postStart', 'preStop']) if (has(c.lifecycle, h)) out.push({ path: ['spec', list, i, 'lifecycle', h], hint: HOOK_HINT });
+      const handler = (h: unknown, path: FieldPath, hint: string) => {
+        if (on) inside(h, path);
+        else out.push({ path, hint });
+      };
+      for (const f of PROBE_FIELDS) if (has(c, f)) handler(c[f], ['spec', list, i, f], PROBE_HINT);
+      if (isObj(c.lifecycle)) for (const h of ['postStart', 'preStop']) if (has(c.lifecycle, h)) handler(c.lifecycle[h], ['spec', list, i, 'lifecycle', h], HOOK_HINT);
     });
   }
   return out;

@@ -24,7 +24,11 @@ export interface ValidateOptions {
   baseDir: string;
   /** Directories hostPath may never name (podrun's own state). */
   stateDirs: string[];
-  /** Probes and postStart/preStop hooks run (default: the PROBES_AND_HOOKS switch). */
+  /**
+   * Probes and postStart/preStop hooks: false refuses them all, true takes every handler kind
+   * (also those the monitor has no mechanism for: validation's and the plan's tests), absent is
+   * the PROBES_AND_HOOKS switch (on: refusing only gRPC, HTTPS and host names, refusedHandlers).
+   */
   probesAndHooks?: boolean;
 }
 
@@ -76,8 +80,10 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
     reportErr(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
   }
   const schema = podSchema();
-  // Without the switch, each probe and hook is one error and nothing under it is reported.
-  const refused = (opts.probesAndHooks ?? PROBES_AND_HOOKS) ? [] : refusedHandlers(value);
+  // Off, each probe and hook is one error and nothing under it is reported; on (the default),
+  // only the handler kinds the monitor cannot run (gRPC, HTTPS, a host name), each once; the
+  // option true takes every kind (validation's and the plan's own tests).
+  const refused = opts.probesAndHooks === true ? [] : refusedHandlers(value, opts.probesAndHooks ?? PROBES_AND_HOOKS);
   for (const r of refused) reportErr(r.path, 'not supported by podrun yet', r.hint);
   const under = (path: FieldPath) => refused.some((r) => r.path.length <= path.length && r.path.every((k, i) => k === path[i]));
   const err = (path: FieldPath, detail: string, hint?: string) => {

@@ -1,10 +1,12 @@
-// podrun describe pod NAME [-n NS]: kubectl-style detail, with events derived from the state files
-// (podrun keeps no event log: Created/Started/Failed/Killing come from pod.json and state.json).
+// podrun describe pod NAME [-n NS]: kubectl-style detail, with the events the pod's monitor keeps
+// (events.json, protocol 8: deduplicated with counts), or for a pod without that file events
+// derived from the state files (Created/Started/Failed/Killing from pod.json and state.json).
 import { hostname } from 'os';
 import type { PlannedVolume } from '../../plan/types';
 import { namespaceFrom, namespaceOptions, parsePodArgs } from '../resources';
 import { findPod } from '../../state/pod-records';
 import type { ContainerStatus, PodSnapshot, PodStatus } from '../../runtime/pod-status';
+import type { EventsFile } from '../../runtime/helper';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
 import { forEachItem, formatTable, humanDuration, kubeTime } from '../render';
@@ -22,14 +24,30 @@ interface Event {
   reason: string;
   at: string;
   message: string;
+  /** The monitor's: how many times, since when (kubectl's `10s (x3 over 1m)`). */
+  count?: number;
+  first?: string;
 }
 
-function events(status: PodStatus, snap: PodSnapshot, createdAt: string, deletion: string | undefined): Event[] {
+/** The monitor's events (events.json); BackOff's message names the pod, which only Node knows. */
+function monitorEvents(file: EventsFile, pod: string): Event[] {
+  return file.events.map((e) => ({
+    type: e.type,
+    reason: e.reason,
+    at: e.lastTimestamp,
+    first: e.firstTimestamp,
+    count: e.count,
+    message: e.reason === 'BackOff' && !e.message ? `Back-off restarting failed container ${e.container} in pod ${pod}` : e.message,
+  }));
+}
+
+function events(status: PodStatus, snap: PodSnapshot, createdAt: string, deletion: string | undefined, file: EventsFile | undefined, pod: string): Event[] {
   const out: Event[] = [];
+  if (file) out.push(...monitorEvents(file, pod));
   if (status.reason === 'MonitorDied' && snap.monitorLost) out.push({ type: 'Warning', reason: 'MonitorDied', at: snap.monitorLost.noticedAt, message: status.message ?? '' });
   if (snap.monitor?.stoppedAt && !deletion)
     out.push({ type: 'Normal', reason: 'Stopped', at: snap.monitor.stoppedAt, message: `The pod's monitor (pid ${snap.monitor.pid}) was sent SIGTERM and stopped every container` });
-  for (const c of status.containers) {
+  for (const c of file ? [] : status.containers) {
     out.push({ type: 'Normal', reason: 'Created', at: createdAt, message: `Created container ${c.name}` });
     const s = c.state;
     if (s.kind === 'terminated' && s.reason === 'StartError')
@@ -78,7 +96,8 @@ function volumeLines(v: PlannedVolume): string[] {
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, { ...namespaceOptions }, USAGE);
   const addrs = parsePodArgs('describe', positionals, namespaceFrom(values), { required: true, usage: USAGE });
-  const { computePodStatus, snapshotPod } = await import('../../runtime/pod-status');
+  const { computePodStatus, snapshotPod, formatPod } = await import('../../runtime/pod-status');
+  const { readEventsFile } = await import('../../runtime/helper');
   const blocks: string[] = [];
   const code = await forEachItem(addrs, (addr) => {
     const r = findPod(ctx.paths, addr.namespace, addr.name);
@@ -143,7 +162,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`Volumes:${r.plan.volumes.length ? '' : '          <none>'}`);
     for (const v of r.plan.volumes) L.push(...volumeLines(v));
     L.push(`QoS Class:        BestEffort`);
-    const ev = events(status, snap, r.createdAt, r.deletionTimestamp);
+    const ev = events(status, snap, r.createdAt, r.deletionTimestamp, readEventsFile(r.plan.dirs.lasting), formatPod(snap));
     if (!ev.length) L.push('Events:           <none>');
     else {
       L.push('Events:');
@@ -151,7 +170,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       const t = formatTable([
         ['Type', 'Reason', 'Age', 'From', 'Message'],
         ['----', '------', '----', '----', '-------'],
-        ...ev.map((e) => [e.type, e.reason, humanDuration(now - Date.parse(e.at)), 'podrun', e.message]),
+        ...ev.map((e) => [
+          e.type,
+          e.reason,
+          e.count && e.count > 1 && e.first ? `${humanDuration(now - Date.parse(e.at))} (x${e.count} over ${humanDuration(now - Date.parse(e.first))})` : humanDuration(now - Date.parse(e.at)),
+          'podrun',
+          e.message.replace(/\n$/, ''),
+        ]),
       ]);
       L.push(...t.trimEnd().split('\n').map((l) => `  ${l}`));
     }

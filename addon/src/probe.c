@@ -1,0 +1,1102 @@
+/* Probes and lifecycle hooks, run for the monitor (probe.h; docs/supervision.md, "Probes and
+   hooks").  The rules are the kubelet's (docs/reference/kubelet-rules.md §4.5-§4.7, §5.3): exec
+   output is stdout and stderr, a non-zero exit a failure with it as the message; tcpSocket passes
+   on a connect; httpGet passes on 200-399, follows same-host redirects (at most 10) and warns on
+   an unfollowed one; a hook's httpGet fails only on a transport error; tcpSocket on a hook fails
+   when it runs.  */
+#include "probe.h"
+#include "protocol.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+/* The kubelet version whose behaviour podrun follows (User-Agent kube-probe/1.36).  */
+#define KUBE_MINOR "1.36"
+#define MAX_REDIRECTS 10
+/* A cancelled helper has this long to kill its command and exit before it is SIGKILLed.  */
+#define CANCEL_KILL_MS 5000
+/* What an HTTP response may take in memory: its head and the kubelet's 10 KiB of body are more
+   than the messages use; the rest is read and dropped.  */
+#define RESPONSE_MAX (PODRUN_PROBE_OUTPUT + 4096)
+
+enum phase
+{
+  PH_IDLE = 0,
+  PH_EXEC,    /* the helper runs: fd is its output */
+  PH_CONNECT, /* tcp/http: connect in progress */
+  PH_SEND,    /* http: the request is being written */
+  PH_RECV,    /* http: the response is being read */
+  PH_SLEEP
+};
+
+struct slot
+{
+  enum phase phase;
+  pid_t pid;   /* the exec helper, until reaped */
+  pid_t dying; /* a cancelled helper still to reap */
+  sv_ms kill_at;
+  int fd;
+  int reaped, status, eof;
+  sv_ms until; /* sleep */
+  char *buf;   /* output / request then response, malloc'd for the run */
+  size_t len, sent, req_len;
+  int redirects;
+  int net_pidfd; /* tcp/http: whose network namespace (not owned; -1: the monitor's) */
+  unsigned port; /* http: the current target (redirects may change it) */
+  char *path;    /* http: the current target's path, malloc'd */
+  char *msg;     /* the last finished run's message, malloc'd */
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+};
+
+struct podrun_probes
+{
+  const struct podrun_pod *pod;
+  int epfd;
+  uint32_t tag;
+  int helper;  /* podrun-helper, for `exec` (O_PATH would do for execveat; O_RDONLY is simpler) */
+  int own_net; /* the monitor's network namespace, to return to */
+  int devnull;
+  size_t n;
+  struct slot slots[];
+};
+
+static struct slot *
+slot_of (struct podrun_probes *p, size_t i, int h)
+{
+  return &p->slots[i * PODRUN_N_HANDLERS + (size_t) h];
+}
+
+static const struct podrun_handler *
+handler_of (const struct podrun_probes *p, size_t idx)
+{
+  return &p->pod->containers[idx / PODRUN_N_HANDLERS].handlers[idx % PODRUN_N_HANDLERS];
+}
+
+static int
+is_hook (int h)
+{
+  return h >= PODRUN_HANDLER_POST_START;
+}
+
+void
+podrun_go_duration (sv_ms ms, char *buf, size_t cap)
+{
+  sv_ms h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
+  int n = 0;
+  if (ms == 0)
+    {
+      snprintf (buf, cap, "0s");
+      return;
+    }
+  if (ms < 1000)
+    {
+      snprintf (buf, cap, "%lldms", (long long) ms);
+      return;
+    }
+  if (h)
+    n += snprintf (buf + n, cap - (size_t) n, "%lldh", (long long) h);
+  if (h || m)
+    n += snprintf (buf + n, cap - (size_t) n, "%lldm", (long long) m);
+  if (frac)
+    {
+      char f[8];
+      int k;
+      snprintf (f, sizeof f, "%03lld", (long long) frac);
+      for (k = 2; k > 0 && f[k] == '0'; k--)
+        f[k] = '\0';
+      snprintf (buf + n, cap - (size_t) n, "%lld.%ss", (long long) s, f);
+    }
+  else
+    snprintf (buf + n, cap - (size_t) n, "%llds", (long long) s);
+}
+
+static void set_msg (struct slot *s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+set_msg (struct slot *s, const char *fmt, ...)
+{
+  va_list ap;
+  char *t = NULL;
+  va_start (ap, fmt);
+  if (vasprintf (&t, fmt, ap) < 0)
+    t = NULL;
+  va_end (ap);
+  free (s->msg);
+  s->msg = t;
+}
+
+static void
+unwatch (struct podrun_probes *p, struct slot *s)
+{
+  if (s->fd >= 0)
+    {
+      epoll_ctl (p->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+      close (s->fd);
+    }
+  s->fd = -1;
+}
+
+static int
+watch (struct podrun_probes *p, struct slot *s, uint32_t events, int op)
+{
+  struct epoll_event ev = { .events = events, .data.u64 = ((uint64_t) p->tag << 32) | (uint32_t) (s - p->slots) };
+  return epoll_ctl (p->epfd, op, s->fd, &ev);
+}
+
+/* The run's resources go; its message stays.  */
+static void
+end_run (struct podrun_probes *p, struct slot *s)
+{
+  unwatch (p, s);
+  free (s->buf);
+  free (s->path);
+  s->buf = s->path = NULL;
+  s->len = s->sent = s->req_len = 0;
+  s->phase = PH_IDLE;
+}
+
+static int
+finish (struct podrun_probes *p, struct slot *s, enum sv_probe_result r, struct podrun_probe_result *out)
+{
+  size_t idx = (size_t) (s - p->slots);
+  end_run (p, s);
+  out->container = idx / PODRUN_N_HANDLERS;
+  out->handler = (int) (idx % PODRUN_N_HANDLERS);
+  out->result = r;
+  out->ok = r == SV_RESULT_SUCCESS || r == SV_RESULT_WARNING;
+  return 1;
+}
+
+struct podrun_probes *
+podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_err_t *err)
+{
+  size_t n = pod->n_containers * PODRUN_N_HANDLERS, i;
+  struct podrun_probes *p = calloc (1, sizeof *p + n * sizeof (struct slot));
+  char self[PATH_MAX], path[PATH_MAX + 32], *slash;
+  ssize_t len;
+  if (!p)
+    {
+      podrun_fail (err, ENOMEM, "probe", "calloc", NULL);
+      return NULL;
+    }
+  p->pod = pod;
+  p->epfd = epfd;
+  p->tag = tag;
+  p->n = n;
+  p->helper = p->own_net = p->devnull = -1;
+  for (i = 0; i < n; i++)
+    p->slots[i].fd = -1;
+  /* Nothing to open for a pod without exec or network handlers.  */
+  for (i = 0; i < n; i++)
+    if (handler_of (p, i)->type != PODRUN_HANDLER_NONE && handler_of (p, i)->type != PODRUN_HANDLER_SLEEP)
+      break;
+  if (i == n)
+    return p;
+  /* podrun-helper beside this program (the monitor may be a build of its own), else this one.  */
+  len = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (len > 0)
+    {
+      self[len] = '\0';
+      slash = strrchr (self, '/');
+      if (slash)
+        {
+          *slash = '\0';
+          snprintf (path, sizeof path, "%s/podrun-helper", self);
+          p->helper = open (path, O_RDONLY | O_CLOEXEC);
+        }
+    }
+  if (p->helper < 0)
+    p->helper = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  p->own_net = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  p->devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (p->helper < 0 || p->own_net < 0 || p->devnull < 0)
+    {
+      podrun_fail (err, errno, "probe", "open", "/proc/self");
+      free (p);
+      return NULL;
+    }
+  return p;
+}
+
+/* ---- exec ---- */
+
+/* In the forked child: exec `podrun-helper exec` for container C's command ARGV.  Nothing here
+   returns; a failure exits 126 with its reason on stderr (the run's output).  */
+static void __attribute__ ((noreturn))
+exec_child (struct podrun_probes *p, const struct podrun_container *c, char *const *cmd, size_t n_cmd, pid_t pid,
+            unsigned long long start_time, int out_wr)
+{
+  size_t max = 32 + 2 * (c->n_env + c->n_cgroups) + n_cmd, k = 0, i;
+  char **argv = calloc (max + 1, sizeof *argv);
+  char proto[16], spid[24], sstart[32], *user, *empty[] = { NULL };
+  int has_path = 0;
+  sigset_t none;
+  if (dup2 (p->devnull, 0) < 0 || dup2 (out_wr, 1) < 0 || dup2 (out_wr, 2) < 0 || !argv)
+    _exit (126);
+  /* The helper keeps the monitor's blocked SIGTERM pending until its signalfd reads it (a
+     cancel before it is ready is not lost); the rest of the mask is its own to set.  */
+  sigemptyset (&none);
+  sigaddset (&none, SIGTERM);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  /* It dies with the monitor, as the monitor's other children do.  */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  snprintf (proto, sizeof proto, "%d", PODRUN_PROTOCOL);
+  snprintf (spid, sizeof spid, "%d", (int) pid);
+  snprintf (sstart, sizeof sstart, "%llu", start_time);
+  argv[k++] = (char *) "podrun-helper";
+  argv[k++] = (char *) "exec";
+  argv[k++] = (char *) "--protocol";
+  argv[k++] = proto;
+  argv[k++] = (char *) "--pid";
+  argv[k++] = spid;
+  argv[k++] = (char *) "--start-time";
+  argv[k++] = sstart;
+  argv[k++] = (char *) "--cwd";
+  argv[k++] = (char *) (c->cwd && c->cwd[0] == '/' ? c->cwd : "/");
+  {
+    size_t cap = 64 + c->n_groups * 12, n;
+    user = malloc (cap);
+    if (!user)
+      _exit (126);
+    n = (size_t) snprintf (user, cap, "%u:%u", (unsigned) c->uid, (unsigned) c->gid);
+    for (i = 0; i < c->n_groups; i++)
+      n += (size_t) snprintf (user + n, cap - n, "%s%u", i ? "," : ":", (unsigned) c->groups[i]);
+    argv[k++] = (char *) "--user";
+    argv[k++] = user;
+  }
+  /* The container's environment (ExecSync runs with the container's process env), with a PATH
+     when it has none, as `podrun exec` gives one.  */
+  for (i = 0; i < c->n_env; i++)
+    {
+      argv[k++] = (char *) "--env";
+      argv[k++] = c->env[i];
+      has_path |= strncmp (c->env[i], "PATH=", 5) == 0;
+    }
+  if (!has_path)
+    {
+      argv[k++] = (char *) "--env";
+      argv[k++] = (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    }
+  if (c->seccomp)
+    {
+      argv[k++] = (char *) "--seccomp";
+      argv[k++] = (char *) c->seccomp;
+    }
+  if (c->nonewprivs)
+    argv[k++] = (char *) "--no-new-privs";
+  if (c->apparmor)
+    {
+      argv[k++] = (char *) "--apparmor";
+      argv[k++] = (char *) c->apparmor;
+    }
+  for (i = 0; i < c->n_cgroups; i++)
+    {
+      argv[k++] = (char *) "--cgroup";
+      argv[k++] = (char *) c->cgroups[i];
+    }
+  argv[k++] = (char *) "--kill-on-term";
+  argv[k++] = (char *) "--";
+  for (i = 0; i < n_cmd; i++)
+    argv[k++] = cmd[i];
+  argv[k] = NULL;
+  syscall (SYS_execveat, p->helper, "", argv, empty, AT_EMPTY_PATH);
+  dprintf (2, "podrun-helper: probe: execveat: %s\n", strerror (errno));
+  _exit (126);
+}
+
+static int
+start_exec (struct podrun_probes *p, struct slot *s, size_t i, const struct podrun_handler *hd, pid_t pid,
+            unsigned long long start_time)
+{
+  int fds[2];
+  pid_t child;
+  if (p->helper < 0 || pipe2 (fds, O_CLOEXEC) < 0)
+    {
+      set_msg (s, "cannot run the command: %s", strerror (errno ? errno : EBADF));
+      return -1;
+    }
+  child = fork ();
+  if (child == 0)
+    exec_child (p, &p->pod->containers[i], hd->argv, hd->n_argv, pid, start_time, fds[1]);
+  close (fds[1]);
+  if (child < 0)
+    {
+      set_msg (s, "cannot run the command: fork: %s", strerror (errno));
+      close (fds[0]);
+      return -1;
+    }
+  fcntl (fds[0], F_SETFL, O_NONBLOCK);
+  s->pid = child;
+  s->reaped = s->eof = 0;
+  s->fd = fds[0];
+  s->buf = malloc (PODRUN_PROBE_OUTPUT + 1);
+  s->len = 0;
+  s->phase = PH_EXEC;
+  if (s->buf)
+    s->buf[0] = '\0';
+  watch (p, s, EPOLLIN, EPOLL_CTL_ADD);
+  return 0;
+}
+
+/* What the pipe holds now; EOF noted.  The output past PODRUN_PROBE_OUTPUT is read and dropped
+   (the command must not block on a full pipe).  */
+static void
+read_output (struct podrun_probes *p, struct slot *s)
+{
+  char drop[4096];
+  (void) p;
+  while (s->fd >= 0 && !s->eof)
+    {
+      size_t room = s->buf && s->len < PODRUN_PROBE_OUTPUT ? PODRUN_PROBE_OUTPUT - s->len : 0;
+      ssize_t n = room ? read (s->fd, s->buf + s->len, room) : read (s->fd, drop, sizeof drop);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return; /* EAGAIN */
+      if (n == 0)
+        {
+          s->eof = 1;
+          return;
+        }
+      if (room)
+        {
+          s->len += (size_t) n;
+          s->buf[s->len] = '\0';
+        }
+    }
+}
+
+/* The helper was reaped and its output read: the result.  */
+static int
+exec_done (struct podrun_probes *p, struct slot *s, struct podrun_probe_result *out)
+{
+  int h = (int) ((size_t) (s - p->slots) % PODRUN_N_HANDLERS), code;
+  read_output (p, s);
+  code = WIFEXITED (s->status) ? WEXITSTATUS (s->status) : 128 + WTERMSIG (s->status);
+  if (code == 0)
+    set_msg (s, "%s", s->buf ? s->buf : "");
+  else if (is_hook (h))
+    set_msg (s, "command exited with %d: %s", code, s->buf ? s->buf : "");
+  else
+    set_msg (s, "%s", s->buf ? s->buf : "");
+  return finish (p, s, code == 0 ? SV_RESULT_SUCCESS : SV_RESULT_FAILURE, out);
+}
+
+/* ---- tcpSocket and httpGet ---- */
+
+static int
+parse_addr (const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
+{
+  struct sockaddr_in *v4 = (struct sockaddr_in *) ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) ss;
+  char h[64];
+  size_t n = strlen (host);
+  memset (ss, 0, sizeof *ss);
+  if (strcmp (host, "localhost") == 0)
+    host = "127.0.0.1";
+  if (inet_pton (AF_INET, host, &v4->sin_addr) == 1)
+    {
+      v4->sin_family = AF_INET;
+      v4->sin_port = htons ((uint16_t) port);
+      *len = sizeof *v4;
+      return 0;
+    }
+  if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof h)
+    {
+      memcpy (h, host + 1, n - 2);
+      h[n - 2] = '\0';
+      host = h;
+    }
+  if (inet_pton (AF_INET6, host, &v6->sin6_addr) == 1)
+    {
+      v6->sin6_family = AF_INET6;
+      v6->sin6_port = htons ((uint16_t) port);
+      *len = sizeof *v6;
+      return 0;
+    }
+  return -1;
+}
+
+/* HOST:PORT as Go's net.JoinHostPort writes it.  */
+static void
+host_port (const char *host, unsigned port, char *buf, size_t cap)
+{
+  if (strchr (host, ':') && host[0] != '[')
+    snprintf (buf, cap, "[%s]:%u", host, port);
+  else
+    snprintf (buf, cap, "%s:%u", host, port);
+}
+
+/* Go's error strings are lower-case.  */
+static void
+go_errno (int e, char *buf, size_t cap)
+{
+  snprintf (buf, cap, "%s", strerror (e));
+  if (buf[0] >= 'A' && buf[0] <= 'Z')
+    buf[0] = (char) (buf[0] - 'A' + 'a');
+}
+
+/* A socket in the pod's network namespace, connecting to S's address.  */
+static int
+net_connect (struct podrun_probes *p, struct slot *s, const char *host, int net_pidfd)
+{
+  char hp[300], e[128];
+  int fd, rc, saved;
+  host_port (host, s->port, hp, sizeof hp);
+  if (parse_addr (host, s->port, &s->addr, &s->addr_len) < 0)
+    {
+      set_msg (s, "dial tcp: lookup %s: podrun probes take an IP address or localhost", host);
+      return -1;
+    }
+  if (net_pidfd >= 0 && setns (net_pidfd, CLONE_NEWNET) < 0)
+    {
+      go_errno (errno, e, sizeof e);
+      set_msg (s, "dial tcp %s: setns: %s", hp, e);
+      return -1;
+    }
+  fd = socket (s->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  saved = errno;
+  if (net_pidfd >= 0 && setns (p->own_net, CLONE_NEWNET) < 0)
+    {
+      /* Cannot happen (our own namespace); never keep running in the pod's.  */
+      podrun_log ("probe: cannot return to the monitor's network namespace: errno %d", errno);
+      abort ();
+    }
+  if (fd < 0)
+    {
+      go_errno (saved, e, sizeof e);
+      set_msg (s, "dial tcp %s: socket: %s", hp, e);
+      return -1;
+    }
+  s->fd = fd;
+  rc = connect (fd, (struct sockaddr *) &s->addr, s->addr_len);
+  if (rc < 0 && errno != EINPROGRESS)
+    {
+      go_errno (errno, e, sizeof e);
+      set_msg (s, "dial tcp %s: connect: %s", hp, e);
+      close (fd);
+      s->fd = -1;
+      return -1;
+    }
+  s->phase = PH_CONNECT;
+  watch (p, s, EPOLLOUT, EPOLL_CTL_ADD);
+  return 0;
+}
+
+/* Header names as Go's Header.Add canonicalises them.  */
+static void
+canonical (const char *in, char *out, size_t cap)
+{
+  size_t k;
+  int up = 1;
+  for (k = 0; in[k] && k + 1 < cap; k++)
+    {
+      char ch = in[k];
+      if (up && ch >= 'a' && ch <= 'z')
+        ch = (char) (ch - 'a' + 'A');
+      else if (!up && ch >= 'A' && ch <= 'Z')
+        ch = (char) (ch - 'A' + 'a');
+      out[k] = ch;
+      up = ch == '-';
+    }
+  out[k] = '\0';
+}
+
+/* The request for S's current target (request.go: User-Agent, Accept, the httpHeaders, a Host
+   of theirs; Connection: close as with DisableKeepAlives).  */
+static int
+build_request (struct slot *s, const struct podrun_handler *hd, int hook)
+{
+  size_t cap = 512 + strlen (s->path) + strlen (hd->host), k, n = 0;
+  const char *host_hdr = NULL, *ua = NULL, *accept = NULL;
+  char hp[300], name[128];
+  for (k = 0; k < hd->n_headers; k++)
+    cap += strlen (hd->headers[k].name) + strlen (hd->headers[k].value) + 4;
+  free (s->buf);
+  s->buf = malloc (cap);
+  if (!s->buf)
+    return -1;
+  for (k = 0; k < hd->n_headers; k++)
+    {
+      canonical (hd->headers[k].name, name, sizeof name);
+      if (strcmp (name, "Host") == 0 && !host_hdr)
+        host_hdr = hd->headers[k].value;
+      else if (strcmp (name, "User-Agent") == 0 && !ua)
+        ua = hd->headers[k].value;
+      else if (strcmp (name, "Accept") == 0 && !accept)
+        accept = hd->headers[k].value;
+    }
+  host_port (hd->host, s->port, hp, sizeof hp);
+  n += (size_t) snprintf (s->buf + n, cap - n, "GET %s HTTP/1.1\r\nHost: %s\r\n", s->path, host_hdr ? host_hdr : hp);
+  if (!ua)
+    n += (size_t) snprintf (s->buf + n, cap - n, "User-Agent: %s/" KUBE_MINOR "\r\n",
+                            hook ? "kube-lifecycle" : "kube-probe");
+  if (!accept)
+    n += (size_t) snprintf (s->buf + n, cap - n, "Accept: */*\r\n");
+  for (k = 0; k < hd->n_headers; k++)
+    {
+      canonical (hd->headers[k].name, name, sizeof name);
+      /* Go writes no Host line of the headers (it is the request's), and an empty User-Agent
+         or Accept is no line at all.  */
+      if (strcmp (name, "Host") == 0
+          || ((strcmp (name, "User-Agent") == 0 || strcmp (name, "Accept") == 0) && !hd->headers[k].value[0]))
+        continue;
+      n += (size_t) snprintf (s->buf + n, cap - n, "%s: %s\r\n", name, hd->headers[k].value);
+    }
+  n += (size_t) snprintf (s->buf + n, cap - n, "Connection: close\r\n\r\n");
+  s->req_len = n < cap ? n : cap - 1;
+  s->sent = 0;
+  return 0;
+}
+
+static void
+url_of (const struct podrun_handler *hd, const struct slot *s, char *buf, size_t cap)
+{
+  char hp[300];
+  host_port (hd->host, s->port, hp, sizeof hp);
+  snprintf (buf, cap, "http://%s%s", hp, s->path);
+}
+
+static int
+start_net (struct podrun_probes *p, struct slot *s, const struct podrun_handler *hd, int net_pidfd, int hook)
+{
+  if (hd->type == PODRUN_HANDLER_HTTP_GET && !s->path)
+    {
+      s->path = strdup (hd->path && hd->path[0] ? hd->path : "/");
+      if (!s->path)
+        return -1;
+    }
+  if (net_connect (p, s, hd->host, net_pidfd) < 0)
+    return -1;
+  if (hd->type == PODRUN_HANDLER_HTTP_GET && build_request (s, hd, hook) < 0)
+    {
+      set_msg (s, "out of memory");
+      return -1;
+    }
+  return 0;
+}
+
+/* A Location of a same-host redirect, made S's next target (1), or 0 when it is not followed
+   (another host, another scheme).  */
+static int
+take_redirect (struct slot *s, const struct podrun_handler *hd, const char *loc, size_t len)
+{
+  char target[2048], host[300];
+  const char *path;
+  unsigned port = s->port;
+  if (len >= sizeof target)
+    return 0;
+  memcpy (target, loc, len);
+  target[len] = '\0';
+  if (strncmp (target, "http://", 7) == 0)
+    {
+      const char *h = target + 7, *end = h + strcspn (h, "/?#"), *colon;
+      size_t hl;
+      const char *hend = end;
+      if (*h == '[')
+        {
+          const char *rb = memchr (h, ']', (size_t) (end - h));
+          colon = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+          if (rb)
+            hend = colon ? colon : rb + 1;
+        }
+      else
+        {
+          colon = memchr (h, ':', (size_t) (end - h));
+          if (colon)
+            hend = colon;
+        }
+      hl = (size_t) (hend - h);
+      if (hl >= sizeof host)
+        return 0;
+      memcpy (host, h, hl);
+      host[hl] = '\0';
+      if (colon)
+        port = (unsigned) strtoul (colon + 1, NULL, 10);
+      else
+        port = 80;
+      {
+        /* Hostname only, as the kubelet's redirect checker compares (URL.Hostname).  */
+        char mine[300];
+        snprintf (mine, sizeof mine, "%s", hd->host);
+        if (mine[0] == '[')
+          {
+            memmove (mine, mine + 1, strlen (mine));
+            mine[strcspn (mine, "]")] = '\0';
+          }
+        if (host[0] == '[')
+          {
+            memmove (host, host + 1, strlen (host));
+            host[strcspn (host, "]")] = '\0';
+          }
+        if (strcasecmp (host, mine) != 0 || port == 0 || port > 65535)
+          return 0;
+      }
+      path = *end ? end : "/";
+    }
+  else if (strstr (target, "://") || strncmp (target, "//", 2) == 0)
+    return 0; /* another scheme or a network-path reference: not followed here */
+  else if (target[0] == '/')
+    path = target;
+  else
+    {
+      /* Relative to the current path's directory.  */
+      char *dir = strdup (s->path), *q;
+      char *joined;
+      if (!dir)
+        return 0;
+      q = strrchr (dir, '/');
+      if (q)
+        q[1] = '\0';
+      if (asprintf (&joined, "%s%s", dir, target) < 0)
+        {
+          free (dir);
+          return 0;
+        }
+      free (dir);
+      free (s->path);
+      s->path = joined;
+      return 1;
+    }
+  {
+    char *np = strdup (path);
+    if (!np)
+      return 0;
+    free (s->path);
+    s->path = np;
+    s->port = port;
+  }
+  return 1;
+}
+
+/* The header FIELD of the response head HEAD (ending at END), or NULL; *LEN its value's length.  */
+static const char *
+header_value (const char *head, const char *end, const char *field, size_t *len)
+{
+  size_t fl = strlen (field);
+  const char *line = strstr (head, "\r\n");
+  while (line && line + 2 < end)
+    {
+      const char *l = line + 2, *eol = strstr (l, "\r\n");
+      if (!eol || eol > end)
+        break;
+      if ((size_t) (eol - l) > fl && strncasecmp (l, field, fl) == 0 && l[fl] == ':')
+        {
+          const char *v = l + fl + 1;
+          while (*v == ' ' || *v == '\t')
+            v++;
+          *len = (size_t) (eol - v);
+          while (*len && (v[*len - 1] == ' ' || v[*len - 1] == '\t'))
+            (*len)--;
+          return v;
+        }
+      line = eol;
+    }
+  return NULL;
+}
+
+/* The response so far in S->buf (EOF: the server closed).  1 with the result once decided.  */
+static int
+http_response (struct podrun_probes *p, struct slot *s, int eof, int net_pidfd, struct podrun_probe_result *out)
+{
+  size_t idx = (size_t) (s - p->slots);
+  const struct podrun_handler *hd = handler_of (p, idx);
+  int hook = is_hook ((int) (idx % PODRUN_N_HANDLERS)), code;
+  char url[2400], *head_end = s->buf ? strstr (s->buf, "\r\n\r\n") : NULL;
+  const char *body;
+  size_t body_len, loc_len = 0, cl_len = 0;
+  const char *loc, *clv;
+  if (!head_end)
+    {
+      if (!eof && s->len < RESPONSE_MAX)
+        return 0;
+      url_of (hd, s, url, sizeof url);
+      set_msg (s, "Get \"%s\": %s", url, eof ? "EOF" : "net/http: response head too long");
+      return finish (p, s, SV_RESULT_FAILURE, out);
+    }
+  if (sscanf (s->buf, "HTTP/%*u.%*u %3d", &code) != 1 || code < 100)
+    {
+      url_of (hd, s, url, sizeof url);
+      set_msg (s, "Get \"%s\": net/http: malformed HTTP response", url);
+      return finish (p, s, SV_RESULT_FAILURE, out);
+    }
+  body = head_end + 4;
+  body_len = s->len - (size_t) (body - s->buf);
+  loc = header_value (s->buf, head_end + 2, "Location", &loc_len);
+  /* A same-host redirect is followed (as Go's client does: 301, 302, 303, 307, 308 with a
+     Location), at most 10; then it is the request's error.  */
+  if ((code == 301 || code == 302 || code == 303 || code == 307 || code == 308) && loc)
+    {
+      char saved_loc[2048];
+      size_t l = loc_len < sizeof saved_loc ? loc_len : sizeof saved_loc - 1;
+      memcpy (saved_loc, loc, l);
+      saved_loc[l] = '\0';
+      if (take_redirect (s, hd, saved_loc, l))
+        {
+          if (++s->redirects > MAX_REDIRECTS)
+            {
+              url_of (hd, s, url, sizeof url);
+              set_msg (s, "Get \"%s\": stopped after %d redirects", url, MAX_REDIRECTS);
+              return finish (p, s, SV_RESULT_FAILURE, out);
+            }
+          unwatch (p, s);
+          s->len = 0;
+          if (start_net (p, s, hd, net_pidfd, hook) < 0)
+            return finish (p, s, SV_RESULT_FAILURE, out);
+          return 0;
+        }
+    }
+  if (hook)
+    {
+      /* A hook's status code is not looked at (handlers.go): only a transport error fails it.  */
+      set_msg (s, "%s", "");
+      return finish (p, s, SV_RESULT_SUCCESS, out);
+    }
+  if (code >= 200 && code < 300)
+    {
+      set_msg (s, "%s", "");
+      return finish (p, s, SV_RESULT_SUCCESS, out);
+    }
+  if (code < 200 || code >= 400)
+    {
+      set_msg (s, "HTTP probe failed with statuscode: %d", code);
+      return finish (p, s, SV_RESULT_FAILURE, out);
+    }
+  /* 3xx not followed: a success with a warning whose message has the body (up to what is kept),
+     so the body is read to its end: Content-Length, the server's close, or the cap.  */
+  clv = header_value (s->buf, head_end + 2, "Content-Length", &cl_len);
+  if (!eof && s->len < RESPONSE_MAX && !(clv && body_len >= (size_t) strtoul (clv, NULL, 10)))
+    return 0;
+  if (body_len > PODRUN_PROBE_OUTPUT)
+    body_len = PODRUN_PROBE_OUTPUT;
+  set_msg (s, "Probe terminated redirects, Response body: %.*s", (int) body_len, body);
+  return finish (p, s, SV_RESULT_WARNING, out);
+}
+
+/* ---- the interface ---- */
+
+static int
+failed_at_once (struct podrun_probes *p, struct slot *s, enum sv_probe_result r, struct podrun_probe_result *out)
+{
+  return finish (p, s, r, out);
+}
+
+int
+podrun_probe_run (struct podrun_probes *p, size_t i, int h, pid_t pid, unsigned long long start_time, int net_pidfd,
+                  struct podrun_probe_result *out)
+{
+  struct slot *s = slot_of (p, i, h);
+  const struct podrun_handler *hd = &p->pod->containers[i].handlers[h];
+  char hp[300];
+  if (s->phase != PH_IDLE)
+    podrun_probe_cancel (p, i, h); /* the machine never asks twice; a run left over goes */
+  s->redirects = 0;
+  s->port = hd->port;
+  s->net_pidfd = net_pidfd;
+  switch (hd->type)
+    {
+    case PODRUN_HANDLER_EXEC:
+      if (pid <= 0)
+        {
+          set_msg (s, "container is not running");
+          return failed_at_once (p, s, SV_RESULT_ERROR, out);
+        }
+      if (start_exec (p, s, i, hd, pid, start_time) < 0)
+        return failed_at_once (p, s, SV_RESULT_ERROR, out);
+      return 0;
+    case PODRUN_HANDLER_TCP_SOCKET:
+      if (is_hook (h))
+        {
+          /* The API takes it; the kubelet fails the hook when it runs (handlers.go).  */
+          host_port (hd->host, hd->port, hp, sizeof hp);
+          set_msg (s, "Cannot run handler: invalid handler: tcpSocket %s", hp);
+          return failed_at_once (p, s, SV_RESULT_FAILURE, out);
+        }
+      /* fall through */
+    case PODRUN_HANDLER_HTTP_GET:
+      if (hd->https)
+        {
+          set_msg (s, "podrun does not run HTTPS probes yet");
+          return failed_at_once (p, s, SV_RESULT_ERROR, out);
+        }
+      if (start_net (p, s, hd, net_pidfd, is_hook (h)) < 0)
+        return failed_at_once (p, s, SV_RESULT_FAILURE, out);
+      return 0;
+    case PODRUN_HANDLER_SLEEP:
+      s->phase = PH_SLEEP;
+      s->until = podrun_mono_ms () + hd->sleep;
+      set_msg (s, "%s", "");
+      if (hd->sleep <= 0)
+        return finish (p, s, SV_RESULT_SUCCESS, out);
+      return 0;
+    case PODRUN_HANDLER_GRPC:
+      set_msg (s, "podrun does not run gRPC probes yet");
+      return failed_at_once (p, s, SV_RESULT_ERROR, out);
+    case PODRUN_HANDLER_NONE:
+      break;
+    }
+  set_msg (s, "no handler");
+  return failed_at_once (p, s, SV_RESULT_ERROR, out);
+}
+
+void
+podrun_probe_cancel (struct podrun_probes *p, size_t i, int h)
+{
+  struct slot *s = slot_of (p, i, h);
+  if (s->phase == PH_EXEC && !s->reaped && s->pid > 0)
+    {
+      /* The helper SIGKILLs the command's group and exits; it is reaped by pid.  An older
+         cancelled one still dying is SIGKILLed and left to the orphan sweep.  */
+      kill (s->pid, SIGTERM);
+      if (s->dying > 0)
+        kill (s->dying, SIGKILL);
+      s->dying = s->pid;
+      s->kill_at = podrun_mono_ms () + CANCEL_KILL_MS;
+    }
+  s->pid = 0;
+  if (s->phase != PH_IDLE)
+    end_run (p, s);
+}
+
+int
+podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct podrun_probe_result *out)
+{
+  struct slot *s;
+  const struct podrun_handler *hd;
+  int net_pidfd;
+  if (idx >= p->n)
+    return 0;
+  s = &p->slots[idx];
+  hd = handler_of (p, idx);
+  net_pidfd = s->net_pidfd;
+  switch (s->phase)
+    {
+    case PH_EXEC:
+      read_output (p, s);
+      if (s->eof)
+        {
+          /* The helper's output is at its end; its exit is reaped by pid (SIGCHLD).  */
+          epoll_ctl (p->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+          if (s->reaped)
+            return exec_done (p, s, out);
+        }
+      return 0;
+    case PH_CONNECT:
+      {
+        int e = 0;
+        socklen_t l = sizeof e;
+        char hp[300], es[128];
+        if (getsockopt (s->fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
+          e = errno;
+        if (e == 0 && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+          return 0;
+        if (e)
+          {
+            host_port (hd->host, s->port, hp, sizeof hp);
+            go_errno (e, es, sizeof es);
+            set_msg (s, "dial tcp %s: connect: %s", hp, es);
+            if (hd->type == PODRUN_HANDLER_HTTP_GET)
+              {
+                char url[2400], *m = s->msg ? strdup (s->msg) : NULL;
+                url_of (hd, s, url, sizeof url);
+                set_msg (s, "Get \"%s\": %s", url, m ? m : "");
+                free (m);
+              }
+            return finish (p, s, SV_RESULT_FAILURE, out);
+          }
+        if (hd->type == PODRUN_HANDLER_TCP_SOCKET)
+          {
+            set_msg (s, "%s", "");
+            return finish (p, s, SV_RESULT_SUCCESS, out);
+          }
+        s->phase = PH_SEND;
+      }
+      /* fall through */
+    case PH_SEND:
+      while (s->sent < s->req_len)
+        {
+          ssize_t n = send (s->fd, s->buf + s->sent, s->req_len - s->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0 && errno == EAGAIN)
+            {
+              watch (p, s, EPOLLOUT, EPOLL_CTL_MOD);
+              return 0;
+            }
+          if (n < 0)
+            {
+              char url[2400], es[128];
+              url_of (hd, s, url, sizeof url);
+              go_errno (errno, es, sizeof es);
+              set_msg (s, "Get \"%s\": write: %s", url, es);
+              return finish (p, s, SV_RESULT_FAILURE, out);
+            }
+          s->sent += (size_t) n;
+        }
+      free (s->buf);
+      s->buf = malloc (RESPONSE_MAX + 1);
+      s->len = 0;
+      if (!s->buf)
+        {
+          set_msg (s, "out of memory");
+          return finish (p, s, SV_RESULT_ERROR, out);
+        }
+      s->buf[0] = '\0';
+      s->phase = PH_RECV;
+      watch (p, s, EPOLLIN, EPOLL_CTL_MOD);
+      return 0;
+    case PH_RECV:
+      for (;;)
+        {
+          char drop[2048];
+          size_t room = RESPONSE_MAX - s->len;
+          ssize_t n = room ? recv (s->fd, s->buf + s->len, room, MSG_DONTWAIT)
+                           : recv (s->fd, drop, sizeof drop, MSG_DONTWAIT);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0 && errno == EAGAIN)
+            return http_response (p, s, 0, net_pidfd, out);
+          if (n < 0)
+            {
+              char url[2400], es[128];
+              url_of (hd, s, url, sizeof url);
+              go_errno (errno, es, sizeof es);
+              set_msg (s, "Get \"%s\": read: %s", url, es);
+              return finish (p, s, SV_RESULT_FAILURE, out);
+            }
+          if (n == 0)
+            return http_response (p, s, 1, net_pidfd, out);
+          if (room)
+            {
+              s->len += (size_t) n;
+              s->buf[s->len] = '\0';
+            }
+          if (http_response (p, s, 0, net_pidfd, out))
+            return 1;
+          if (s->phase != PH_RECV)
+            return 0; /* a redirect: a new connection */
+        }
+    default:
+      return 0;
+    }
+}
+
+int
+podrun_probe_reaped (struct podrun_probes *p, pid_t pid, int status, struct podrun_probe_result *out)
+{
+  size_t k;
+  if (!p || pid <= 0)
+    return -1;
+  for (k = 0; k < p->n; k++)
+    {
+      struct slot *s = &p->slots[k];
+      if (s->dying == pid)
+        {
+          s->dying = 0;
+          return 0;
+        }
+      if (s->phase == PH_EXEC && s->pid == pid && !s->reaped)
+        {
+          s->reaped = 1;
+          s->status = status;
+          s->pid = 0;
+          read_output (p, s);
+          /* Output a background process of the command still holds open is not waited for:
+             the helper relayed what the command wrote before its exit.  */
+          return exec_done (p, s, out);
+        }
+    }
+  return -1;
+}
+
+size_t
+podrun_probe_reap (struct podrun_probes *p, struct podrun_probe_result *out, size_t max)
+{
+  size_t k, n = 0;
+  if (!p)
+    return 0;
+  for (k = 0; k < p->n && n < max; k++)
+    {
+      struct slot *s = &p->slots[k];
+      int status;
+      if (s->dying > 0 && waitpid (s->dying, &status, WNOHANG) == s->dying)
+        s->dying = 0;
+      if (s->phase == PH_EXEC && s->pid > 0 && waitpid (s->pid, &status, WNOHANG) == s->pid)
+        n += (size_t) (podrun_probe_reaped (p, s->pid, status, &out[n]) == 1);
+    }
+  return n;
+}
+
+sv_ms
+podrun_probe_deadline (const struct podrun_probes *p)
+{
+  sv_ms t = SV_NEVER;
+  size_t k;
+  if (!p)
+    return t;
+  for (k = 0; k < p->n; k++)
+    {
+      const struct slot *s = &p->slots[k];
+      if (s->phase == PH_SLEEP)
+        t = sv_earlier (t, s->until);
+      if (s->dying > 0)
+        t = sv_earlier (t, s->kill_at);
+    }
+  return t;
+}
+
+size_t
+podrun_probe_timer (struct podrun_probes *p, sv_ms now, struct podrun_probe_result *out, size_t max)
+{
+  size_t k, n = 0;
+  if (!p)
+    return 0;
+  for (k = 0; k < p->n && n < max; k++)
+    {
+      struct slot *s = &p->slots[k];
+      if (s->phase == PH_SLEEP && s->until <= now)
+        n += (size_t) finish (p, s, SV_RESULT_SUCCESS, &out[n]);
+      if (s->dying > 0 && s->kill_at <= now)
+        {
+          kill (s->dying, SIGKILL);
+          s->kill_at = SV_NEVER;
+        }
+    }
+  return n;
+}
+
+const char *
+podrun_probe_message (const struct podrun_probes *p, size_t i, int h)
+{
+  const struct slot *s;
+  if (!p)
+    return "";
+  s = &p->slots[i * PODRUN_N_HANDLERS + (size_t) h];
+  return s->msg ? s->msg : "";
+}
+
+int
+podrun_probe_busy (const struct podrun_probes *p)
+{
+  size_t k;
+  if (!p)
+    return 0;
+  for (k = 0; k < p->n; k++)
+    if (p->slots[k].dying > 0 || (p->slots[k].phase == PH_EXEC && p->slots[k].pid > 0))
+      return 1;
+  return 0;
+}

@@ -1,0 +1,71 @@
+/* The mechanism of probes and lifecycle hooks (docs/supervision.md, "Probes and hooks"): the
+   monitor's state machine decides when a handler runs and what its result means; this runs it,
+   never blocking the monitor's loop.
+
+   - exec: `podrun-helper exec --kill-on-term` forked by the monitor, so the command runs as
+     `podrun exec` runs one (the container's namespaces, root, cgroups, user, capabilities,
+     seccomp, AppArmor and no_new_privs); its stdout and stderr in one pipe on the loop, the first
+     PODRUN_PROBE_OUTPUT bytes kept; the helper is reaped by pid; a cancel (the probe's timeout)
+     SIGTERMs it, which SIGKILLs the command and its process group.
+   - tcpSocket, httpGet: a non-blocking socket created in the pod's network namespace (the
+     monitor enters it for the socket() call only) and driven on the loop.
+   - sleep: a deadline.
+   Results come back as podrun_probe_result, which the monitor feeds to the machine.  */
+#ifndef PODRUN_PROBE_H
+#define PODRUN_PROBE_H
+
+#include "launch.h"
+
+/* The most of a run's output (exec) or response body (httpGet) kept for its messages: the
+   kubelet keeps 10 KiB of each, and an event's message holds less.  */
+#define PODRUN_PROBE_OUTPUT 4096
+
+struct podrun_probes;
+
+struct podrun_probe_result
+{
+  size_t container;
+  int handler;                 /* enum sv_probe_kind, or PODRUN_HANDLER_POST_START / _PRE_STOP */
+  enum sv_probe_result result; /* a probe's */
+  int ok;                      /* a hook's */
+};
+
+/* The runner for POD's handlers; its fds are watched on EPFD with data (TAG << 32 | slot).  NULL
+   with ERR set on failure.  */
+struct podrun_probes *podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_err_t *err);
+
+/* Runs container I's handler H once, against its process PID (started at START_TIME) and in
+   the network namespace of NET_PIDFD's process (-1: the monitor's own).  1 when it finished at
+   once (*OUT set), else 0.  */
+int podrun_probe_run (struct podrun_probes *p, size_t i, int h, pid_t pid, unsigned long long start_time, int net_pidfd,
+                      struct podrun_probe_result *out);
+
+/* Stops container I's run of handler H, if any: no result will come.  */
+void podrun_probe_cancel (struct podrun_probes *p, size_t i, int h);
+
+/* The loop saw EVENTS on slot IDX's fd.  1 when the run finished (*OUT set).  */
+int podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct podrun_probe_result *out);
+
+/* PID was reaped with STATUS: -1 when it is none of ours, 1 when a run finished (*OUT set), else
+   0.  */
+int podrun_probe_reaped (struct podrun_probes *p, pid_t pid, int status, struct podrun_probe_result *out);
+
+/* Reaps, by pid, the runs' processes that have exited; up to MAX finished runs in OUT.  */
+size_t podrun_probe_reap (struct podrun_probes *p, struct podrun_probe_result *out, size_t max);
+
+/* The earliest deadline of the runner (sleep hooks, a cancelled helper's SIGKILL); SV_NEVER.  */
+sv_ms podrun_probe_deadline (const struct podrun_probes *p);
+
+/* Does what is due at NOW; up to MAX finished runs in OUT.  */
+size_t podrun_probe_timer (struct podrun_probes *p, sv_ms now, struct podrun_probe_result *out, size_t max);
+
+/* The last finished run's message of container I's handler H (its output, or what failed), "".  */
+const char *podrun_probe_message (const struct podrun_probes *p, size_t i, int h);
+
+/* Whether a process of the runner is still alive (the monitor waits for them before it ends).  */
+int podrun_probe_busy (const struct podrun_probes *p);
+
+/* Go's time.Duration.String of MS (1s, 1.5s, 500ms, 1m30s), as the kubelet's messages write it.  */
+void podrun_go_duration (sv_ms ms, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,236 @@
+// Issue 9: the monitor runs probes and lifecycle hooks (addon/src/probe.c, docs/supervision.md
+// "Probes and hooks"). Real pods, busybox: exec probes in the container (passing, failing, timing
+// out, their output in Unhealthy), readiness toggling READY, startup gating liveness, liveness
+// restarting, tcpSocket and httpGet against servers in the pod (busybox httpd and nc), postStart
+// exec and sleep, a failing postStart, preStop before the stop signal. The dev back-off keeps
+// restarts short.
+import { expect } from 'chai';
+import { createConnection } from 'net';
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot } from '../helpers/cli';
+import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, writeManifest } from './pod-helpers';
+
+describe('probes and hooks (integration)', function () {
+  this.timeout(180_000);
+  let s: PodSuite | undefined;
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'hdr', 'post', 'postfail', 'prestop'];
+
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    s = setUpSuite('podrun-probe-');
+  });
+  after(() => deletePodsAndCheckLeaks(s, [], pods));
+
+  const apply = (name: string, spec: Record<string, unknown>, backoff = '200ms-1s') => {
+    const file = writeManifest(s!.root, `${name}.yaml`, podManifest(name, spec, { annotations: { 'podrun.dev/restart-backoff': backoff } }));
+    const r = s!.run(['apply', '-f', file]);
+    expect(r.code, r.stderr).to.equal(0);
+  };
+  const dir = (name: string) => join(s!.root, 'pods', `default_${name}`);
+  const state = (name: string, c = 'app') => JSON.parse(readFileSync(join(dir(name), 'containers', c, 'state.json'), 'utf8'));
+  const events = (name: string): any[] => {
+    try {
+      return JSON.parse(readFileSync(join(dir(name), 'events.json'), 'utf8')).events;
+    } catch {
+      return [];
+    }
+  };
+  const event = (name: string, reason: string, re?: RegExp) => events(name).find((e) => e.reason === reason && (!re || re.test(e.message)));
+  const exec = (name: string, cmd: string) => {
+    const r = s!.run(['exec', name, '--', 'sh', '-c', cmd]);
+    expect(r.code, r.stderr).to.equal(0);
+    return r.stdout;
+  };
+  const readyColumn = (name: string) => (s!.run(['get', 'pods']).stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '').split(/\s+/)[1];
+  const probe = (handler: Record<string, unknown>, more: Record<string, unknown> = {}) => ({ periodSeconds: 1, timeoutSeconds: 1, ...handler, ...more });
+  const serve = 'mkdir -p /www && echo ok > /www/healthz && httpd -f -p 8080 -h /www';
+
+  it('exec readiness toggles ready, READY and the conditions; a failure records Unhealthy with the output', () => {
+    apply('ready', { containers: [{ name: 'app', command: ['sleep', '3600'], readinessProbe: probe({ exec: { command: ['sh', '-c', 'test -e /tmp/ready || { echo not-yet; exit 1; }'] } }) }] });
+    waitFor(() => event('ready', 'Unhealthy', /^Readiness probe failed: not-yet/), 30_000, 'Unhealthy with the output');
+    expect(state('ready').ready).to.equal(false);
+    expect(readyColumn('ready')).to.equal('0/1');
+    exec('ready', 'touch /tmp/ready');
+    waitFor(() => state('ready').ready, 30_000, 'ready');
+    expect(readyColumn('ready')).to.equal('1/1');
+    const st = JSON.parse(s!.run(['get', 'pod', 'ready', '-o', 'json']).stdout).status;
+    expect(st.conditions.find((c: any) => c.type === 'Ready').status).to.equal('True');
+    expect(st.conditions.find((c: any) => c.type === 'ContainersReady').status).to.equal('True');
+    expect(st.containerStatuses[0].ready).to.equal(true);
+    const d = s!.run(['describe', 'pod', 'ready']);
+    expect(d.stdout).to.match(/Readiness probe failed: not-yet/);
+    exec('ready', 'rm /tmp/ready');
+    waitFor(() => !state('ready').ready, 30_000, 'unready again');
+    expect(readyColumn('ready')).to.equal('0/1');
+    expect(state('ready').restartCount).to.equal(0); // readiness never kills
+  });
+
+  it('exec liveness failure restarts the container with Killing and Unhealthy', () => {
+    apply('live', { containers: [{ name: 'app', command: ['sleep', '3600'], livenessProbe: probe({ exec: { command: ['sh', '-c', 'echo sick >&2; exit 1'] } }, { failureThreshold: 2 }) }] });
+    waitFor(() => state('live').restartCount >= 1, 60_000, 'a liveness restart');
+    expect(event('live', 'Unhealthy').message).to.equal('Liveness probe failed: sick\n');
+    expect(event('live', 'Killing', /failed liveness probe/).message).to.equal('Container app failed liveness probe, will be restarted');
+    expect(state('live').lastState).to.include({ exitCode: 137 });
+  });
+
+  it('an exec probe past its timeout is killed (no process left) and fails with the timeout message', () => {
+    apply('slow', { containers: [{ name: 'app', command: ['sleep', '3600'], readinessProbe: probe({ exec: { command: ['sleep', '7'] } }, { periodSeconds: 3 }) }] });
+    const ev = waitFor(() => event('slow', 'Unhealthy'), 30_000, 'a timed-out run');
+    expect(ev.message).to.equal('Readiness probe failed: command timed out: "sleep 7" timed out after 1s');
+    // The command was SIGKILLed: no `sleep 7` lives 2 s after its timeout.
+    const sleeper = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .some((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u00007\u0000';
+          } catch {
+            return false;
+          }
+        });
+    const t0 = Date.now();
+    waitFor(() => Date.now() - t0 > 1500, 5000, 'a moment');
+    // A new run may have started meanwhile (period 3 s): wait for a moment without one.
+    waitFor(() => !sleeper(), 10_000, 'the timed-out command gone');
+    // The monitor reaped its helpers: none of its children is a zombie.
+    const mon = JSON.parse(readFileSync(join(dir('slow'), 'monitor.json'), 'utf8')).pid;
+    const kids = readFileSync(`/proc/${mon}/task/${mon}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    for (const k of kids) expect(readFileSync(`/proc/${k}/stat`, 'utf8').split(') ')[1][0], `child ${k}`).to.not.equal('Z');
+  });
+
+  it('startup gates liveness: no liveness run until the startup probe passes, then liveness kills', () => {
+    apply('gate', {
+      containers: [
+        {
+          name: 'app',
+          command: ['sleep', '3600'],
+          startupProbe: probe({ exec: { command: ['test', '-e', '/tmp/up'] } }, { failureThreshold: 1000 }),
+          livenessProbe: probe({ exec: { command: ['sh', '-c', 'echo dead; exit 1'] } }, { failureThreshold: 1 }),
+        },
+      ],
+    });
+    waitFor(() => event('gate', 'Unhealthy', /^Startup probe failed/), 30_000, 'startup failing');
+    const t0 = Date.now();
+    waitFor(() => Date.now() - t0 > 3000, 5000, '3 s');
+    expect(state('gate').started).to.equal(false);
+    expect(state('gate').restartCount).to.equal(0);
+    expect(event('gate', 'Unhealthy', /^Liveness/)).to.equal(undefined);
+    exec('gate', 'touch /tmp/up');
+    waitFor(() => event('gate', 'Unhealthy', /^Liveness probe failed: dead/), 30_000, 'liveness runs once started');
+    waitFor(() => state('gate').restartCount >= 1, 30_000, 'liveness restart');
+  });
+
+  it('tcpSocket: passes once a listener is up, fails on a closed port with the dial error', () => {
+    apply('tcp', {
+      containers: [
+        {
+          name: 'app',
+          command: ['sh', '-c', `sleep 2; ${serve}`],
+          readinessProbe: probe({ tcpSocket: { port: 8080 } }),
+          livenessProbe: probe({ tcpSocket: { port: 'web' } }, { initialDelaySeconds: 4, failureThreshold: 100 }),
+          ports: [{ name: 'web', containerPort: 8080 }],
+        },
+        { name: 'closed', command: ['sleep', '3600'], readinessProbe: probe({ tcpSocket: { port: 8081 } }) },
+      ],
+    });
+    waitFor(() => event('tcp', 'Unhealthy', /^Readiness probe failed: dial tcp 127\.0\.0\.1:8081: connect: connection refused$/), 30_000, 'refused');
+    waitFor(() => state('tcp').ready, 30_000, 'app ready over tcp');
+    expect(state('tcp', 'closed').ready).to.equal(false);
+    expect(readyColumn('tcp')).to.equal('1/2');
+    expect(state('tcp').restartCount).to.equal(0);
+  });
+
+  it('httpGet: 200 passes, 404 fails with the status code and restarts on liveness', () => {
+    apply('http', {
+      containers: [
+        {
+          name: 'app',
+          command: ['sh', '-c', serve],
+          readinessProbe: probe({ httpGet: { path: '/healthz', port: 8080 } }),
+          livenessProbe: probe({ httpGet: { path: '/missing', port: 8080 } }, { initialDelaySeconds: 1, failureThreshold: 2 }),
+        },
+      ],
+    });
+    waitFor(() => event('http', 'Unhealthy', /^Liveness probe failed: HTTP probe failed with statuscode: 404$/), 30_000, '404');
+    waitFor(() => state('http').restartCount >= 1, 30_000, 'liveness restart');
+    waitFor(() => state('http').ready, 30_000, 'ready on 200');
+  });
+
+  it('httpGet sends the kubelet headers and httpHeaders; an unfollowed redirect is a ProbeWarning with the body', () => {
+    // nc answers each request once, saving it; the answer redirects to another host.
+    const reply = 'HTTP/1.0 302 Found\\r\\nLocation: http://10.9.9.9/x\\r\\nContent-Length: 5\\r\\n\\r\\nmoved';
+    apply('hdr', {
+      containers: [
+        {
+          name: 'app',
+          command: ['sh', '-c', `while true; do printf '${reply}' | nc -l -p 9090 > /tmp/req.new; mv /tmp/req.new /tmp/req; done`],
+          readinessProbe: probe({ httpGet: { path: '/p?q=1', port: 9090, httpHeaders: [{ name: 'x-custom', value: 'v1' }] } }),
+        },
+      ],
+    });
+    waitFor(() => event('hdr', 'ProbeWarning'), 30_000, 'ProbeWarning');
+    expect(event('hdr', 'ProbeWarning').message).to.equal('Readiness probe warning: Probe terminated redirects, Response body: moved');
+    waitFor(() => state('hdr').ready, 30_000, 'a warning is a success');
+    const req = exec('hdr', 'cat /tmp/req');
+    expect(req).to.match(/^GET \/p\?q=1 HTTP\/1\.1\r\n/);
+    expect(req).to.contain('Host: 127.0.0.1:9090\r\n');
+    expect(req).to.contain('User-Agent: kube-probe/1.36\r\n');
+    expect(req).to.contain('Accept: */*\r\n');
+    expect(req).to.contain('X-Custom: v1\r\n');
+    expect(req).to.contain('Connection: close\r\n');
+  });
+
+  it('postStart exec runs in the container and sleep holds the container from running until it returns', () => {
+    const t0 = Date.now();
+    apply('post', {
+      terminationGracePeriodSeconds: 5,
+      containers: [
+        { name: 'app', command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hooked > /tmp/hook'] } } } },
+        { name: 'late', command: ['sleep', '3600'], lifecycle: { postStart: { sleep: { seconds: 2 } } } },
+      ],
+    });
+    waitFor(() => state('post').state === 'running', 30_000, 'app running');
+    expect(exec('post', 'cat /tmp/hook')).to.equal('hooked\n');
+    const late = waitFor(() => { const x = state('post', 'late'); return x.state === 'running' ? x : undefined; }, 30_000, 'late running');
+    expect(Date.now() - t0).to.be.at.least(2000);
+    expect(late.restartCount).to.equal(0);
+    expect(event('post', 'FailedPostStartHook')).to.equal(undefined);
+  });
+
+  it('a failing postStart kills the container: FailedPostStartHook, Killing, a restart', () => {
+    apply('postfail', { containers: [{ name: 'app', command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'exit 3'] } } } }] });
+    waitFor(() => event('postfail', 'FailedPostStartHook'), 30_000, 'FailedPostStartHook');
+    expect(event('postfail', 'FailedPostStartHook').message).to.equal('PostStartHook failed');
+    expect(event('postfail', 'Killing', /^FailedPostStartHook$/)).to.not.equal(undefined);
+    waitFor(() => state('postfail').restartCount >= 1, 30_000, 'restarted');
+  });
+
+  it('preStop runs before the stop signal (control socket stop)', async () => {
+    apply('prestop', {
+      terminationGracePeriodSeconds: 10,
+      containers: [
+        {
+          name: 'app',
+          command: ['sh', '-c', 'trap "echo got-term; exit 0" TERM; echo up; while true; do sleep 0.1; done'],
+          lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo pre-stop > /proc/1/fd/1; sleep 1'] } } },
+        },
+      ],
+    });
+    waitFor(() => state('prestop').state === 'running', 30_000, 'running');
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = createConnection(join(dir('prestop'), 'control.sock'));
+      let got = '';
+      c.on('data', (d) => (got += d));
+      c.on('error', reject);
+      c.on('close', () => resolve(got));
+      c.write('podrun-control 1\nstop -\n');
+    });
+    expect(reply).to.contain('ok stopped');
+    const log = readFileSync(join(dir('prestop'), 'logs', 'app', '0.log'), 'utf8');
+    const lines = log.split('\n').map((l) => l.split(' ').slice(3).join(' '));
+    expect(lines.filter((l) => l === 'pre-stop' || l === 'got-term')).to.deep.equal(['pre-stop', 'got-term']);
+    expect(state('prestop')).to.include({ state: 'terminated', exitCode: 0 });
+  });
+});
