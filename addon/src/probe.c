@@ -5,6 +5,7 @@
    an unfollowed one; a hook's httpGet fails only on a transport error; tcpSocket on a hook fails
    when it runs.  */
 #include "probe.h"
+#include "exec.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -66,7 +67,6 @@ struct podrun_probes
   const struct podrun_pod *pod;
   int epfd;
   uint32_t tag;
-  int helper;  /* podrun-helper, for `exec` (O_PATH would do for execveat; O_RDONLY is simpler) */
   int own_net; /* the monitor's network namespace, to return to */
   int devnull;
   size_t n;
@@ -185,8 +185,6 @@ podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_
 {
   size_t n = pod->n_containers * PODRUN_N_HANDLERS, i;
   struct podrun_probes *p = calloc (1, sizeof *p + n * sizeof (struct slot));
-  char self[PATH_MAX], path[PATH_MAX + 32], *slash;
-  ssize_t len;
   if (!p)
     {
       podrun_fail (err, ENOMEM, "probe", "calloc", NULL);
@@ -196,7 +194,7 @@ podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_
   p->epfd = epfd;
   p->tag = tag;
   p->n = n;
-  p->helper = p->own_net = p->devnull = -1;
+  p->own_net = p->devnull = -1;
   for (i = 0; i < n; i++)
     p->slots[i].fd = -1;
   /* Nothing to open for a pod without exec or network handlers.  */
@@ -205,24 +203,9 @@ podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_
       break;
   if (i == n)
     return p;
-  /* podrun-helper beside this program (the monitor may be a build of its own), else this one.  */
-  len = readlink ("/proc/self/exe", self, sizeof self - 1);
-  if (len > 0)
-    {
-      self[len] = '\0';
-      slash = strrchr (self, '/');
-      if (slash)
-        {
-          *slash = '\0';
-          snprintf (path, sizeof path, "%s/podrun-helper", self);
-          p->helper = open (path, O_RDONLY | O_CLOEXEC);
-        }
-    }
-  if (p->helper < 0)
-    p->helper = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   p->own_net = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   p->devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  if (p->helper < 0 || p->own_net < 0 || p->devnull < 0)
+  if (p->own_net < 0 || p->devnull < 0)
     {
       podrun_fail (err, errno, "probe", "open", "/proc/self");
       free (p);
@@ -233,15 +216,17 @@ podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_
 
 /* ---- exec ---- */
 
-/* In the forked child: exec `podrun-helper exec` for container C's command ARGV.  Nothing here
-   returns; a failure exits 126 with its reason on stderr (the run's output).  */
+/* In the forked child: `podrun-helper exec` for container C's command ARGV, run in this copy of
+   the monitor (no execve of the helper: a static binary's start-up is most of an exec probe's
+   overhead), with the arguments `podrun exec` would give it.  Nothing here returns; a failure
+   exits 126 with its reason on stderr (the run's output).  */
 static void __attribute__ ((noreturn))
 exec_child (struct podrun_probes *p, const struct podrun_container *c, char *const *cmd, size_t n_cmd, pid_t pid,
             unsigned long long start_time, int out_wr)
 {
   size_t max = 32 + 2 * (c->n_env + c->n_cgroups) + n_cmd, k = 0, i;
   char **argv = calloc (max + 1, sizeof *argv);
-  char proto[16], spid[24], sstart[32], *user, *empty[] = { NULL };
+  char proto[16], spid[24], sstart[32], *user;
   int has_path = 0;
   sigset_t none;
   if (dup2 (p->devnull, 0) < 0 || dup2 (out_wr, 1) < 0 || dup2 (out_wr, 2) < 0 || !argv)
@@ -313,9 +298,7 @@ exec_child (struct podrun_probes *p, const struct podrun_container *c, char *con
   for (i = 0; i < n_cmd; i++)
     argv[k++] = cmd[i];
   argv[k] = NULL;
-  syscall (SYS_execveat, p->helper, "", argv, empty, AT_EMPTY_PATH);
-  dprintf (2, "podrun-helper: probe: execveat: %s\n", strerror (errno));
-  _exit (126);
+  _exit (podrun_exec_main ((int) k, argv));
 }
 
 static int
@@ -324,7 +307,7 @@ start_exec (struct podrun_probes *p, struct slot *s, size_t i, const struct podr
 {
   int fds[2];
   pid_t child;
-  if (p->helper < 0 || pipe2 (fds, O_CLOEXEC) < 0)
+  if (pipe2 (fds, O_CLOEXEC) < 0)
     {
       set_msg (s, "cannot run the command: %s", strerror (errno ? errno : EBADF));
       return -1;
