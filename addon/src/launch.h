@@ -149,7 +149,7 @@ struct podrun_container
   const char *apparmor; /* the AppArmor profile the process execs into; NULL: unconfined */
   const char **cgroups; /* cgroup dirs the child joins first (cgroup.procs), one per hierarchy */
   size_t n_cgroups;
-  /* Supervision (docs/supervision.md; the monitor does not act on it yet): the state machine's
+  /* Supervision (docs/supervision.md; probe.c runs the handlers): the state machine's
      config for this container, the probes' and hooks' handlers (by podrun_handler index; a probe
      or hook is there when its handler's type is not NONE), the termination message file.  */
   struct sv_container_config sv;

@@ -573,18 +573,24 @@ start_net (struct podrun_probes *p, struct slot *s, const struct podrun_handler 
   return 0;
 }
 
-/* A Location of a same-host redirect, made S's next target (1), or 0 when it is not followed
-   (another host, another scheme).  */
+/* A Location of a same-host redirect, made S's next target (1), 0 when it is not followed
+   (another host, another scheme), -1 when it holds a space or a control character.  */
 static int
 take_redirect (struct slot *s, const struct podrun_handler *hd, const char *loc, size_t len)
 {
   char target[2048], host[300];
   const char *path;
   unsigned port = s->port;
+  size_t k;
   if (len >= sizeof target)
     return 0;
   memcpy (target, loc, len);
   target[len] = '\0';
+  /* What would be a second request line, or no URL at all: an error, as Go's url.Parse makes a
+     control character one (the request line is never written with it).  */
+  for (k = 0; k < len; k++)
+    if ((unsigned char) target[k] <= 0x20 || target[k] == 0x7f)
+      return -1;
   if (strncmp (target, "http://", 7) == 0)
     {
       const char *h = target + 7, *end = h + strcspn (h, "/?#"), *colon;
@@ -728,7 +734,14 @@ http_response (struct podrun_probes *p, struct slot *s, int eof, int net_pidfd, 
       size_t l = loc_len < sizeof saved_loc ? loc_len : sizeof saved_loc - 1;
       memcpy (saved_loc, loc, l);
       saved_loc[l] = '\0';
-      if (take_redirect (s, hd, saved_loc, l))
+      int tr = take_redirect (s, hd, saved_loc, l);
+      if (tr < 0)
+        {
+          url_of (hd, s, url, sizeof url);
+          set_msg (s, "Get \"%s\": net/url: invalid control character in URL", url);
+          return finish (p, s, SV_RESULT_FAILURE, out);
+        }
+      if (tr)
         {
           if (++s->redirects > MAX_REDIRECTS)
             {

@@ -28,13 +28,14 @@ function podrun(args: string[]): string {
   return r.stdout;
 }
 
-function podYaml(name: string, probes: boolean): string {
+function podYaml(name: string, probes: boolean, unconfined = false): string {
   const c: Record<string, unknown> = { name: 'web', image: IMAGE, imagePullPolicy: 'Never', command: ['/bin/httpd', '-f', '-p', '8080', '-h', '/www'] };
   if (probes) {
     c.livenessProbe = { exec: { command: ['/bin/true'] }, periodSeconds: 1 };
     c.readinessProbe = { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 };
   }
-  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 1, containers: [c] } });
+  const sc = unconfined ? { securityContext: { seccompProfile: { type: 'Unconfined' } } } : {};
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 1, ...sc, containers: [c] } });
 }
 
 const monitorOf = (name: string) => JSON.parse(readFileSync(join(root, 'pods', `default_${name}`, 'monitor.json'), 'utf8')) as { pid: number; pausePid: number };
@@ -80,6 +81,7 @@ function main(): void {
   };
   say(`# podrun probe benchmark, ${new Date().toISOString()}: ${N} pods, ${WINDOW_S} s window, ${require('os').cpus().length} CPUs`);
   const names = Array.from({ length: N }, (_, i) => `probe-${i}`);
+  const open = Array.from({ length: N }, (_, i) => `open-${i}`);
   const quiet = Array.from({ length: N }, (_, i) => `quiet-${i}`);
   try {
     // The same pods without probes first: what an idle monitor costs.
@@ -95,11 +97,6 @@ function main(): void {
     }
     sleepS(3);
     const busy = measure(names);
-    // The probe command alone: busybox `true` forked and exec'd 500 times by one shell.
-    const t = spawnSync('bash', ['-c', `TIMEFORMAT=%U+%S; time (for i in $(seq 500); do ${join(rootfs, 'bin', 'true')}; done)`], { encoding: 'utf8' });
-    const [u, s] = t.stderr.trim().split('\n').pop()!.split('+').map(Number);
-    const perCommand = (u + s) / 500;
-    const commands = N * perCommand; // one exec probe per pod per second
     let rss = 0;
     let pss = 0;
     for (const n of names) {
@@ -110,6 +107,20 @@ function main(): void {
       }
     }
     const ready = names.filter((n) => /\s1\/1\s/.test(podrun(['get', 'pod', n]))).length;
+    for (const n of names) podrun(['delete', 'pod', n, '--now']);
+    // The same with seccomp Unconfined: what installing the container's filter in every exec
+    // probe's command costs (the kernel converts, JITs and pre-evaluates it per install).
+    for (const n of open) {
+      writeFileSync(join(work, `${n}.yaml`), podYaml(n, true, true));
+      podrun(['apply', '-f', join(work, `${n}.yaml`)]);
+    }
+    sleepS(3);
+    const unconfined = measure(open);
+    // The probe command alone: busybox `true` forked and exec'd 500 times by one shell.
+    const t = spawnSync('bash', ['-c', `TIMEFORMAT=%U+%S; time (for i in $(seq 500); do ${join(rootfs, 'bin', 'true')}; done)`], { encoding: 'utf8' });
+    const [u, s] = t.stderr.trim().split('\n').pop()!.split('+').map(Number);
+    const perCommand = (u + s) / 500;
+    const commands = N * perCommand; // one exec probe per pod per second
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
     say(`| figure | value |`);
     say(`|---|---|`);
@@ -118,11 +129,13 @@ function main(): void {
     say(`| reaped: podrun-helper exec + setup + command, all ${N} | ${pct(busy.children)} of one core |`);
     say(`| the probe commands alone (${(perCommand * 1000).toFixed(2)} ms each, ${N}/s) | ${pct(commands)} of one core |`);
     say(`| **podrun beyond the probe commands** | **${pct(busy.self + busy.children - commands)}** of one core (target < 5%) |`);
+    say(`| the same pods with seccomp Unconfined: monitors' own, reaped | ${pct(unconfined.self)}, ${pct(unconfined.children)} of one core |`);
+    say(`| podrun beyond the probe commands, Unconfined | ${pct(unconfined.self + unconfined.children - commands)} of one core |`);
     say(`| RSS per pod (monitor + pause) while probing | ${(rss / N / 1024).toFixed(2)} MiB (target <= 1 MiB) |`);
     say(`| PSS per pod | ${(pss / N / 1024).toFixed(2)} MiB |`);
     say(`| pods ready (httpGet passing) at the end | ${ready}/${N} |`);
   } finally {
-    for (const n of [...names, ...quiet]) spawnSync(PODRUN, ['delete', 'pod', n, '--now'], { env });
+    for (const n of [...names, ...quiet, ...open]) spawnSync(PODRUN, ['delete', 'pod', n, '--now'], { env });
     rmSync(work, { recursive: true, force: true });
   }
 }

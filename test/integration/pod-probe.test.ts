@@ -15,7 +15,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'hdr', 'post', 'postfail', 'prestop'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -158,6 +158,15 @@ describe('probes and hooks (integration)', function () {
     waitFor(() => state('http').ready, 30_000, 'ready on 200');
   });
 
+  it('httpGet follows a same-host redirect (httpd: /sub -> /sub/) and passes without a warning', () => {
+    apply('redir', { containers: [{ name: 'app', command: ['sh', '-c', 'mkdir -p /www/sub && echo ok > /www/sub/index.html && httpd -f -vv -p 8080 -h /www'], readinessProbe: probe({ httpGet: { path: '/sub', port: 8080 } }) }] });
+    waitFor(() => state('redir').ready, 30_000, 'ready through the redirect');
+    expect(event('redir', 'ProbeWarning')).to.equal(undefined);
+    // httpd's log: the probe asked for /sub, got the 302 and asked for /sub/
+    const log = readFileSync(join(dir('redir'), 'logs', 'app', '0.log'), 'utf8');
+    expect(log).to.match(/url:\/sub\n[^]*response:302\n[^]*url:\/sub\/\n[^]*response:200/);
+  });
+
   it('httpGet sends the kubelet headers and httpHeaders; an unfollowed redirect is a ProbeWarning with the body', () => {
     // nc answers each request once, saving it; the answer redirects to another host.
     const reply = 'HTTP/1.0 302 Found\\r\\nLocation: http://10.9.9.9/x\\r\\nContent-Length: 5\\r\\n\\r\\nmoved';
@@ -205,6 +214,25 @@ describe('probes and hooks (integration)', function () {
     expect(event('postfail', 'FailedPostStartHook').message).to.equal('PostStartHook failed');
     expect(event('postfail', 'Killing', /^FailedPostStartHook$/)).to.not.equal(undefined);
     waitFor(() => state('postfail').restartCount >= 1, 30_000, 'restarted');
+  });
+
+  it('a postStart httpGet fails only on a transport error; a tcpSocket hook fails as the kubelet fails it', () => {
+    apply('hookhttp', {
+      terminationGracePeriodSeconds: 2,
+      containers: [
+        { name: 'app', command: ['sleep', '3600'], lifecycle: { postStart: { httpGet: { path: '/', port: 8099 } } } },
+        { name: 'tcp', command: ['sleep', '3600'], lifecycle: { postStart: { tcpSocket: { port: 8099 } } } },
+        // web's postStart holds the next container's start until httpd has had a second
+        { name: 'web', command: ['sh', '-c', serve], lifecycle: { postStart: { sleep: { seconds: 1 } } } },
+        // a 404 is no failure of a hook: any answer will do
+        { name: 'ok', command: ['sleep', '3600'], lifecycle: { postStart: { httpGet: { path: '/missing', port: 8080 } } } },
+      ],
+    });
+    waitFor(() => events('hookhttp').filter((e) => e.reason === 'FailedPostStartHook').map((e) => e.container).sort().join() === 'app,tcp', 30_000, 'both fail');
+    waitFor(() => state('hookhttp', 'app').restartCount >= 1 && state('hookhttp', 'tcp').restartCount >= 1, 30_000, 'both restarted');
+    const ok = waitFor(() => { const x = state('hookhttp', 'ok'); return x.state === 'running' ? x : undefined; }, 30_000, 'ok running');
+    expect(ok.restartCount).to.equal(0);
+    expect(events('hookhttp').filter((e) => e.reason === 'FailedPostStartHook' && (e.container === 'ok' || e.container === 'web'))).to.deep.equal([]);
   });
 
   it('preStop runs before the stop signal (control socket stop)', async () => {
