@@ -381,6 +381,12 @@ write_state (struct monitor *m, size_t i)
         jadd (&j, ",\"backoffMs\":%lld", (long long) st.backoff);
       if (st.waiting == SV_WAITING_RUN_CONTAINER_ERROR)
         jerror (&j, &r->last_error);
+      if (st.waiting == SV_WAITING_POST_START_HOOK_ERROR)
+        {
+          /* What failed (Node words the kubelet's message around it).  */
+          jadd (&j, ",\"hookError\":");
+          jstr (&j, podrun_probe_message (m->probes, i, PODRUN_HANDLER_POST_START));
+        }
       jadd (&j, "}");
     }
   if (st.last.has)

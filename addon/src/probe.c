@@ -373,7 +373,16 @@ exec_done (struct podrun_probes *p, struct slot *s, struct podrun_probe_result *
   if (code == 0)
     set_msg (s, "%s", s->buf ? s->buf : "");
   else if (is_hook (h))
-    set_msg (s, "command exited with %d: %s", code, s->buf ? s->buf : "");
+    {
+      /* The CRI's error for a hook's exit (remote_runtime.go): command 'ARGV' exited with N.  */
+      const struct podrun_handler *hd = handler_of (p, (size_t) (s - p->slots));
+      char cmd[1024];
+      size_t k, n = 0;
+      cmd[0] = '\0';
+      for (k = 0; k < hd->n_argv && n < sizeof cmd; k++)
+        n += (size_t) snprintf (cmd + n, sizeof cmd - n, "%s%s", k ? " " : "", hd->argv[k]);
+      set_msg (s, "command '%s' exited with %d: %s", cmd, code, s->buf ? s->buf : "");
+    }
   else
     set_msg (s, "%s", s->buf ? s->buf : "");
   return finish (p, s, code == 0 ? SV_RESULT_SUCCESS : SV_RESULT_FAILURE, out);

@@ -142,6 +142,19 @@ function terminatedFrom(t: TerminationRecord, fallbackAt: string): TerminatedSta
   };
 }
 
+/**
+ * PostStartHookError's message as the kubelet words it (lifecycle/handlers.go, kubelet-rules.md
+ * §5.3) around what the monitor says failed: `Exec lifecycle hook ([sh -c exit 3]) for Container
+ * "app" in Pod "p_default(uid)" failed - error: command 'sh -c exit 3' exited with 3: <output>`.
+ */
+function postStartMessage(snap: PodSnapshot, name: string, detail: string): string {
+  const h = snap.record.plan.supervision?.containers.find((c) => c.name === name)?.postStart;
+  const who = `for Container ${JSON.stringify(name)} in Pod ${JSON.stringify(formatPod(snap))}`;
+  if (h?.type === 'exec') return `Exec lifecycle hook ([${h.command.join(' ')}]) ${who} failed - error: ${detail.replace(/\n$/, '')}`;
+  if (h?.type === 'httpGet') return `HTTP lifecycle hook (${h.path}) ${who} failed - error: ${detail}`;
+  return detail;
+}
+
 /** The state a supervising monitor (protocol 8) wrote, while it runs or after it stopped the pod itself. */
 function supervisedState(snap: PodSnapshot, name: string, state: ContainerStateFile): ContainerState {
   if (state.state === 'running') return { kind: 'running', startedAt: state.startedAt ?? snap.record.createdAt };
@@ -150,9 +163,11 @@ function supervisedState(snap: PodSnapshot, name: string, state: ContainerStateF
   const message =
     w.reason === 'CrashLoopBackOff' && w.backoffMs !== undefined
       ? `back-off ${goDuration(w.backoffMs)} restarting failed container=${name} pod=${formatPod(snap)}`
-      : w.error
-        ? formatFailure(w.error)
-        : undefined;
+      : w.reason === 'PostStartHookError' && w.hookError !== undefined
+        ? postStartMessage(snap, name, w.hookError)
+        : w.error
+          ? formatFailure(w.error)
+          : undefined;
   return { kind: 'waiting', reason: w.reason, ...(message ? { message } : {}) };
 }
 

@@ -15,7 +15,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -73,6 +73,15 @@ describe('probes and hooks (integration)', function () {
     expect(event('live', 'Unhealthy').message).to.equal('Liveness probe failed: sick\n');
     expect(event('live', 'Killing', /failed liveness probe/).message).to.equal('Container app failed liveness probe, will be restarted');
     expect(state('live').lastState).to.include({ exitCode: 137 });
+  });
+
+  it('an exec probe runs as the container: its user, its user namespace (hostUsers: false), its root, no more capabilities', () => {
+    // Passes only as uid 1000 in a user namespace that is not the host's, seeing the container's
+    // own files, with an empty effective capability set.
+    const check = '[ "$(id -u)" = 1000 ] && ! grep -qE "^ +0 +0 " /proc/self/uid_map && [ -e /www ] && grep -q "^CapEff:\\s*0*$" /proc/self/status';
+    apply('userns', { hostUsers: false, containers: [{ name: 'app', command: ['sleep', '3600'], securityContext: { runAsUser: 1000, runAsGroup: 1000 }, readinessProbe: probe({ exec: { command: ['sh', '-c', check] } }) }] });
+    waitFor(() => state('userns').ready, 30_000, 'ready as the container');
+    expect(event('userns', 'Unhealthy')).to.equal(undefined);
   });
 
   it('an exec probe past its timeout is killed (no process left) and fails with the timeout message', () => {
@@ -209,11 +218,14 @@ describe('probes and hooks (integration)', function () {
   });
 
   it('a failing postStart kills the container: FailedPostStartHook, Killing, a restart', () => {
-    apply('postfail', { containers: [{ name: 'app', command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'exit 3'] } } } }] });
+    apply('postfail', { containers: [{ name: 'app', command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hook-out; exit 3'] } } } }] }, '2s-2s');
     waitFor(() => event('postfail', 'FailedPostStartHook'), 30_000, 'FailedPostStartHook');
     expect(event('postfail', 'FailedPostStartHook').message).to.equal('PostStartHook failed');
     expect(event('postfail', 'Killing', /^FailedPostStartHook$/)).to.not.equal(undefined);
     waitFor(() => state('postfail').restartCount >= 1, 30_000, 'restarted');
+    // While it waits to be restarted: PostStartHookError with the kubelet's message.
+    const w = waitFor(() => { const c = JSON.parse(s!.run(['get', 'pod', 'postfail', '-o', 'json']).stdout).status.containerStatuses[0]; return c.state.waiting?.reason === 'PostStartHookError' ? c.state.waiting : undefined; }, 30_000, 'PostStartHookError');
+    expect(w.message).to.match(/^Exec lifecycle hook \(\[sh -c echo hook-out; exit 3\]\) for Container "app" in Pod "postfail_default\([^)]+\)" failed - error: command 'sh -c echo hook-out; exit 3' exited with 3: hook-out$/);
   });
 
   it('a postStart httpGet fails only on a transport error; a tcpSocket hook fails as the kubelet fails it', () => {

@@ -42,7 +42,8 @@ export interface ContainerStateFile extends TerminationRecord {
   started?: boolean;
   ready?: boolean;
   /** state waiting: the kubelet's reason (ContainerCreating, PodInitializing, CrashLoopBackOff, RunContainerError, ...). */
-  waiting?: { reason: string; backoffMs?: number; error?: FailureRecord };
+  /** hookError: with PostStartHookError, what the postStart handler's run ended with. */
+  waiting?: { reason: string; backoffMs?: number; error?: FailureRecord; hookError?: string };
   lastState?: TerminationRecord;
 }
 
