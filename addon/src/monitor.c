@@ -1204,8 +1204,8 @@ control_accept (struct monitor *m)
     }
 }
 
-/* <poddir>/control.sock, 0600 (bound under a umask of 077: never reachable by others, even for
-   a moment), through the directory's fd so a long poddir still fits sun_path.  */
+/* <poddir>/control.sock, 0600 (bound under a umask of 0177: never reachable by others, even for
+   a moment; connecting needs only write permission), through the directory's fd so a long poddir still fits sun_path.  */
 static int
 control_open (struct monitor *m)
 {
@@ -1222,7 +1222,7 @@ control_open (struct monitor *m)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return -1;
-  old = umask (077);
+  old = umask (0177);
   rc = bind (fd, (struct sockaddr *) &sa, sizeof sa);
   umask (old);
   if (rc < 0 || listen (fd, 8) < 0)
