@@ -157,6 +157,9 @@ struct podrun_container
   struct podrun_handler handlers[PODRUN_N_HANDLERS];
   const char *termination_path; /* inside the container */
   int termination_fallback;     /* FallbackToLogsOnError */
+  /* The host file bound at termination_path: a fresh one per attempt, made by the monitor
+     (NULL: no termination message file, as for an unsupervised launch).  */
+  const char *termination_file;
 
   /* Runtime, owned by the monitor.  */
   enum podrun_ctr_status status;

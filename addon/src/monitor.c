@@ -88,6 +88,7 @@ struct ctr_rt
   struct attempt attempts[2];
   char logdir[PATH_MAX];
   char log[PATH_MAX + 32];
+  char term[PATH_MAX + 32]; /* the attempt's termination message file */
 };
 
 struct event
@@ -645,6 +646,36 @@ fresh_dir (const char *dir, int k, char *dead, size_t cap, podrun_err_t *err)
   return 0;
 }
 
+/* The termination message file of attempt K, <container dir>/termination-<K> (kubelet-rules.md
+   §7: a fresh empty file per instance, mode 0666 whatever the umask, so any user of the
+   container can write it), bound at terminationMessagePath; K-2's is removed, as its log is.
+   Node reads it (the last 4096 bytes) for terminated.message.  */
+static int
+fresh_termination_file (struct podrun_container *c, struct ctr_rt *r, int k, podrun_err_t *err)
+{
+  const char *slash = strrchr (c->state, '/');
+  int dl = slash ? (int) (slash - c->state) : 0, fd;
+  char old[PATH_MAX + 32];
+  if (k >= 2)
+    {
+      snprintf (old, sizeof old, "%.*s/termination-%d", dl, c->state, k - 2);
+      unlink (old);
+    }
+  snprintf (r->term, sizeof r->term, "%.*s/termination-%d", dl, c->state, k);
+  unlink (r->term); /* a leftover of a monitor that died at this attempt */
+  fd = open (r->term, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return podrun_fail (err, errno, "termination", "open", r->term);
+  if (fchmod (fd, 0666) < 0)
+    {
+      close (fd);
+      return podrun_fail (err, errno, "termination", "fchmod", r->term);
+    }
+  close (fd);
+  c->termination_file = r->term;
+  return 0;
+}
+
 /* What attempt K of container I starts from (docs/supervision.md, "Attempts"): attempt 0 the
    dirs apply prepared; a later one a fresh writable layer (the previous one removed, as the
    kubelet's new container has a new one) and its own log, logs/<c>/<K>.log, the log of attempt
@@ -664,6 +695,8 @@ prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
       snprintf (old, sizeof old, "%.*s/%d.log", (int) dl, r->logdir, k - 2);
       unlink (old);
     }
+  if (c->termination_path && fresh_termination_file (c, r, k, err) < 0)
+    return -1;
   if (k == 0)
     return 0;
   if (fresh_dir (c->upper, k, dead_upper, sizeof dead_upper, err) < 0

@@ -6,6 +6,7 @@ import type { PodRecord } from '../state/pod-records';
 import { noticeMonitorLoss } from '../state/monitor-loss';
 import { isAlive, type ProcessIdentity } from '../state/proc';
 import { sha256Hex } from '../util/sha256';
+import { terminationMessage } from './termination-message';
 import { specWithAnnotationFields } from '../manifest/apparmor';
 import { formatFailure, helper, monitorProcesses, readPodStatusFile, type ContainerStateFile, type MonitorFile, type PodStatusFile, type TerminationRecord } from './helper';
 
@@ -154,8 +155,12 @@ export function goDuration(ms: number): string {
 /** format.Pod: NAME_NAMESPACE(UID), as the kubelet names a pod in messages. */
 export const formatPod = (snap: PodSnapshot) => `${snap.record.plan.name}_${snap.record.plan.namespace}(${snap.record.uid})`;
 
-function terminatedFrom(t: TerminationRecord, fallbackAt: string): TerminatedState {
-  const msg = t.error ? formatFailure(t.error) : undefined;
+/**
+ * The terminated state of an instance; `message` (terminated.message: the start error and the
+ * termination message, termination-message.ts) when the caller knows the container's files.
+ */
+function terminatedFrom(t: TerminationRecord, fallbackAt: string, message?: (t: TerminationRecord) => string | undefined): TerminatedState {
+  const msg = message ? message(t) : t.error ? formatFailure(t.error) : undefined;
   return {
     kind: 'terminated',
     exitCode: t.exitCode ?? (t.reason === 'StartError' ? 128 : 0),
@@ -167,10 +172,23 @@ function terminatedFrom(t: TerminationRecord, fallbackAt: string): TerminatedSta
   };
 }
 
+/** terminated.message of an instance of the container: the start error and what the container left (§7). */
+function messageOf(snap: PodSnapshot, plan: PlannedContainer): (t: TerminationRecord) => string | undefined {
+  const sv = snap.record.plan.supervision?.containers.find((c) => c.name === plan.name);
+  const containers = snap.containers.length + snap.initContainers.length;
+  return (t) => {
+    const runtimeMessage = t.error ? formatFailure(t.error) : undefined;
+    if (!sv || t.restartCount === undefined) return runtimeMessage;
+    const exitCode = t.exitCode ?? (t.reason === 'StartError' ? 128 : 0);
+    return terminationMessage({ stateFile: plan.dirs.stateFile, logDir: plan.dirs.logDir, policy: sv.terminationMessage.policy, instance: t.restartCount, exitCode, runtimeMessage, startError: t.reason === 'StartError', containers });
+  };
+}
+
 /** The state a supervising monitor (protocol 8) wrote, while it runs or after it stopped the pod itself. */
-function supervisedState(snap: PodSnapshot, name: string, state: ContainerStateFile): ContainerState {
+function supervisedState(snap: PodSnapshot, plan: PlannedContainer, state: ContainerStateFile): ContainerState {
+  const name = plan.name;
   if (state.state === 'running') return { kind: 'running', startedAt: state.startedAt ?? snap.record.createdAt };
-  if (state.state === 'terminated') return terminatedFrom(state, snap.record.createdAt);
+  if (state.state === 'terminated') return terminatedFrom(state, snap.record.createdAt, messageOf(snap, plan));
   const w = state.waiting ?? { reason: 'ContainerCreating' };
   const message =
     w.reason === 'CrashLoopBackOff' && w.backoffMs !== undefined
@@ -197,12 +215,12 @@ function containerStatus(snap: PodSnapshot, cs: ContainerSnapshot): ContainerSta
   const monitorPid = snap.monitor?.pid;
   let st: ContainerState;
   const last = state?.lastState;
-  const lastState = last ? { lastState: { ...terminatedFrom(last, snap.record.createdAt), containerID: idOf(last.restartCount ?? Math.max(0, restartCount - 1)) } } : {};
+  const lastState = last ? { lastState: { ...terminatedFrom(last, snap.record.createdAt, messageOf(snap, plan)), containerID: idOf(last.restartCount ?? Math.max(0, restartCount - 1)) } } : {};
   if (plan.configError) {
     // never started: the kubelet keeps such a container waiting with the reason
     st = { kind: 'waiting', reason: plan.configError.reason, message: plan.configError.message };
   } else if (state?.state !== undefined && !lost && (snap.monitorAlive || snap.monitor?.stoppedAt)) {
-    st = supervisedState(snap, plan.name, state);
+    st = supervisedState(snap, plan, state);
     const running = st.kind === 'running';
     return { ...base, ...lastState, state: st, ready: running && state.ready !== false, started: running && state.started !== false, ...(running && alive ? { pid: state.pid } : {}) };
   } else if (state?.finishedAt !== undefined || state?.reason !== undefined) {
