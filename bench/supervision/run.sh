@@ -5,11 +5,6 @@
 # Writes the "Supervision" section of docs/performance.md. Uses a private PODRUN_ROOT under
 # /var/tmp and removes it (and every pod it started) at the end.
 set -eu
-cd "$(dirname "$0")/../.."
-if [ "$(id -u)" != 0 ]; then
-  echo "error: the benchmark creates pods and must run as root" >&2
-  echo "  hint: sudo $0" >&2
-  exit 1
-fi
-[ -f dist/bench/supervision/bench.js ] && [ -x build/Release/podrun-helper ] || npm run build --silent || true
+. "$(dirname "$0")/../lib/prepare.sh"
+prepare_bench dist/bench/supervision/bench.js
 exec node dist/bench/supervision/bench.js
