@@ -147,6 +147,9 @@ struct podrun_container
   int nonewprivs, have_nonewprivs;
   const char *seccomp;  /* the compiled program (absolute path); NULL: unconfined */
   const char *apparmor; /* the AppArmor profile the process execs into; NULL: unconfined */
+  /* The kubelet refuses to create it (CreateContainerConfigError, e.g. runAsNonRoot with a root
+     user): every start fails with this message, retried with back-off.  NULL: none.  */
+  const char *config_error;
   const char **cgroups; /* cgroup dirs the child joins first (cgroup.procs), one per hierarchy */
   size_t n_cgroups;
   /* Supervision (docs/supervision.md; the monitor does not act on it yet): the state machine's

@@ -573,7 +573,8 @@ start_failed (struct monitor *m, size_t i, const podrun_err_t *err)
   c->pid = 0;
   log_error (c->name, err);
   podrun_err_format (err, rec, sizeof rec);
-  snprintf (msg, sizeof msg, "Error: %s", rec);
+  /* The kubelet's Failed event says the config error itself.  */
+  snprintf (msg, sizeof msg, "Error: %s", c->config_error ? c->config_error : rec);
   record_event (m, i, "Failed", 1, msg, SV_NEVER);
   handshake_started (m, i, 0);
   post (m, (struct sv_event){ .type = SV_EV_START_FAILED, .now = podrun_mono_ms (), .container = i });
@@ -727,6 +728,13 @@ do_start (struct monitor *m, size_t i)
   c->pidfd = -1;
   r->exit_seen = 0;
   r->pending = (struct podrun_spawn_pending){ .sync_rd = -1, .log_fd = -1, .out_rd = -1, .err_rd = -1, .in_wr = -1 };
+  if (c->config_error)
+    {
+      /* Never created, as the kubelet's CreateContainerConfigError: the machine backs off.  */
+      podrun_fail (&err, EPERM, "config", "create", c->config_error);
+      start_failed (m, i, &err);
+      return;
+    }
   if (prepare_attempt (m, i, &err) < 0 || load_seccomp (&m->pod, c, &err) < 0
       || podrun_container_begin (&m->pod, c, &m->ctx, &r->pending, &err) < 0)
     {

@@ -208,7 +208,9 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
   const refused = everyContainer(plan).flatMap(({ c }) =>
     c.configError ? [new PodrunError(`pod/${plan.name}: container ${c.name}: ${c.configError.reason}: ${c.configError.message}`, `set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root; \`podrun describe pod ${plan.name}\` shows the container`)] : [],
   );
-  return { record, failures: [...refused, ...[...hs.failed.values()].map((f) => idmapFailure(pod, plan, f) ?? containerFailure(plan.name, f))] };
+  // A configError container's start fails by design (said above, once).
+  const failed = [...hs.failed.values()].filter((f) => !findContainer(plan, f.name)?.c.configError);
+  return { record, failures: [...refused, ...failed.map((f) => idmapFailure(pod, plan, f) ?? containerFailure(plan.name, f))] };
 }
 
 /**

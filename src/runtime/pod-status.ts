@@ -217,8 +217,8 @@ function containerStatus(snap: PodSnapshot, cs: ContainerSnapshot): ContainerSta
   const last = state?.lastState;
   const lastState = last ? { lastState: { ...terminatedFrom(last, snap.record.createdAt, messageOf(snap, plan)), containerID: idOf(last.restartCount ?? Math.max(0, restartCount - 1)) } } : {};
   if (plan.configError) {
-    // never started: the kubelet keeps such a container waiting with the reason
-    st = { kind: 'waiting', reason: plan.configError.reason, message: plan.configError.message };
+    // never created: the kubelet keeps such a container waiting with the reason, never restarted
+    return { ...base, restartCount: 0, containerID: '', state: { kind: 'waiting', reason: plan.configError.reason, message: plan.configError.message }, ready: false, started: false };
   } else if (state?.state !== undefined && !lost && (snap.monitorAlive || snap.monitor?.stoppedAt)) {
     st = supervisedState(snap, plan, state);
     const running = st.kind === 'running';

@@ -9,7 +9,7 @@ import { errnoName } from './errno';
 import { installRoot } from './paths';
 
 /** The native contract this code speaks: `PODRUN_PROTOCOL` in addon/src/protocol.h. */
-export const NATIVE_PROTOCOL = 8;
+export const NATIVE_PROTOCOL = 9;
 
 /** Where the native build lives: build/Release from source, else the prebuilds. */
 export function nativeDirs(): string[] {

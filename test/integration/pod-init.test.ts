@@ -30,7 +30,7 @@ function control(sock: string, lines: string[]): Promise<string[]> {
 describe('init containers, sidecars and stopping through the monitor (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ordered', 'initfail', 'initnever', 'side', 'backoff', 'ctl', 'kubelet'];
+  const pods = ['ordered', 'initfail', 'initnever', 'side', 'backoff', 'ctl', 'kubelet', 'cfgerr'];
   let out = '';
 
   before(function () {
@@ -181,5 +181,26 @@ describe('init containers, sidecars and stopping through the monitor (integratio
     const [a, b, c] = lines('kubelet').map((x) => Math.round(Number(x) * 1000));
     expect(b - a, 'kubelet-rules.md R1.3: 0, 10 s, 20 s, ...').to.be.below(2_000);
     expect(c - b).to.be.within(9_900, 12_500);
+  });
+
+  it('a container the kubelet refuses to create (runAsNonRoot as root) beside a sidecar: waiting CreateContainerConfigError, the sidecar runs', () => {
+    const file = writeManifest(
+      s!.root,
+      'cfgerr.yaml',
+      podManifest('cfgerr', {
+        initContainers: [{ name: 'side', restartPolicy: 'Always', command: ['sleep', '1000'] }],
+        containers: [{ name: 'app', securityContext: { runAsNonRoot: true }, command: ['sleep', '1000'] }],
+      }),
+    );
+    const r = s!.run(['apply', '-f', file]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain('container app: CreateContainerConfigError: container has runAsNonRoot and image will run as root');
+    expect(r.stderr).to.not.contain('podrun bug');
+    const st = waitFor(() => { const x = status('cfgerr'); return x.initContainerStatuses[0].state.running ? x : undefined; }, 20_000, 'the sidecar running');
+    expect(st.containerStatuses[0].state.waiting.reason).to.equal('CreateContainerConfigError');
+    expect(st.containerStatuses[0].restartCount).to.equal(0);
+    expect(column('cfgerr').slice(1, 4)).to.deep.equal(['1/2', 'CreateContainerConfigError', '0']);
+    const d = s!.run(['describe', 'pod', 'cfgerr']).stdout;
+    expect(d).to.match(/Warning\s+Failed\s+.*Error: container has runAsNonRoot and image will run as root/);
   });
 });

@@ -33,13 +33,15 @@ interface Event {
  * and times), plus what only podrun can tell (the monitor died, or was stopped by a signal). A
  * pod from before the supervising monitor gets events derived from its state files.
  */
-function events(status: PodStatus, snap: PodSnapshot, recorded: EventsFile | undefined, createdAt: string, deletion: string | undefined): Event[] {
+function events(status: PodStatus, snap: PodSnapshot, recorded: EventsFile | undefined, podRef: string, createdAt: string, deletion: string | undefined): Event[] {
   const out: Event[] = [];
   if (status.reason === 'MonitorDied' && snap.monitorLost) out.push({ type: 'Warning', reason: 'MonitorDied', at: snap.monitorLost.noticedAt, message: status.message ?? '' });
   if (snap.monitor?.stoppedAt && !deletion && !recorded)
     out.push({ type: 'Normal', reason: 'Stopped', at: snap.monitor.stoppedAt, message: `The pod's monitor (pid ${snap.monitor.pid}) was sent SIGTERM and stopped every container` });
   if (recorded) {
-    for (const e of recorded.events) out.push({ type: e.type, reason: e.reason, at: e.lastTimestamp, count: e.count, firstAt: e.firstTimestamp, message: e.message });
+    // BackOff's message names the pod as the kubelet formats it, which the monitor leaves to Node.
+    const message = (e: EventsFile['events'][number]) => (e.reason === 'BackOff' && !e.message ? `Back-off restarting failed container ${e.container} in pod ${podRef}` : e.message);
+    for (const e of recorded.events) out.push({ type: e.type, reason: e.reason, at: e.lastTimestamp, count: e.count, firstAt: e.firstTimestamp, message: message(e) });
     return out.sort((a, b) => a.at.localeCompare(b.at));
   }
   for (const c of status.containers) {
@@ -121,7 +123,7 @@ function volumeLines(v: PlannedVolume): string[] {
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, { ...namespaceOptions }, USAGE);
   const addrs = parsePodArgs('describe', positionals, namespaceFrom(values), { required: true, usage: USAGE });
-  const { computePodStatus, k8sPodStatus, snapshotPod } = await import('../../runtime/pod-status');
+  const { computePodStatus, formatPod, k8sPodStatus, snapshotPod } = await import('../../runtime/pod-status');
   const { readEventsFile } = await import('../../runtime/helper');
   const blocks: string[] = [];
   const code = await forEachItem(addrs, (addr) => {
@@ -165,7 +167,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`Volumes:${r.plan.volumes.length ? '' : '          <none>'}`);
     for (const v of r.plan.volumes) L.push(...volumeLines(v));
     L.push(`QoS Class:        BestEffort`);
-    const ev = events(status, snap, readEventsFile(r.plan.dirs.lasting), r.createdAt, r.deletionTimestamp);
+    const ev = events(status, snap, readEventsFile(r.plan.dirs.lasting), formatPod(snap), r.createdAt, r.deletionTimestamp);
     if (!ev.length) L.push('Events:           <none>');
     else {
       L.push('Events:');
