@@ -127,7 +127,7 @@ struct monitor
   size_t n_actions;
   struct sv_event queue[MAX_QUEUED];
   size_t queue_head, n_queued;
-  int in_begin, hs_pending, reap_again, pod_status_dirty, events_dirty;
+  int in_begin, hs_pending, reap_again, sync_again, pod_status_dirty, events_dirty;
   pid_t discard[MAX_DISCARD];
   struct event events[MAX_EVENTS];
   size_t n_events;
@@ -764,6 +764,9 @@ sync_progress (struct monitor *m, size_t i, int timed_out)
   /* The intermediate's pid came (sync 2p): reaped by pid from now on, before any orphan sweep.  */
   reap_later (m, r->pending.intermediate);
   r->pending.intermediate = 0;
+  /* Foreign messages cut the step short: no edge may come for what is left (EPOLLET).  */
+  if (rc == 0 && r->pending.again)
+    m->sync_again = 1;
   if (rc == 0)
     return;
   r->starting = 0;
@@ -1326,6 +1329,18 @@ signal_stop (struct monitor *m)
     begin_teardown (m);
 }
 
+/* The starts whose last step was cut short by foreign messages, once per round: the other
+   sources are served in between.  */
+static void
+step_cut_starts (struct monitor *m)
+{
+  size_t i;
+  m->sync_again = 0;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting && m->rt[i].pending.again)
+      sync_progress (m, i, 0);
+}
+
 static int
 loop (struct monitor *m)
 {
@@ -1333,6 +1348,8 @@ loop (struct monitor *m)
     {
       struct epoll_event evs[16];
       int n, i;
+      if (m->sync_again)
+        step_cut_starts (m);
       if (m->reap_again)
         reap (m);
       drain (m);
@@ -1342,7 +1359,7 @@ loop (struct monitor *m)
           return 0;
         }
       arm_timer (m);
-      n = epoll_wait (m->epfd, evs, 16, -1);
+      n = epoll_wait (m->epfd, evs, 16, m->sync_again ? 0 : -1);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
