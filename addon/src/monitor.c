@@ -928,6 +928,36 @@ try_reap (struct monitor *m, pid_t pid)
     reaped (m, pid, status);
 }
 
+/* While starts are unresolved: every child but their processes, by pid from the children list
+   (orphans of a hostPID container come to us, and piled up as zombies for as long as a start
+   was held); nothing while a start awaits its container's pid (sync 2p: any child may be it).  */
+static void
+reap_orphans (struct monitor *m)
+{
+  char path[64], *buf = NULL, *p;
+  size_t len, i;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting && m->rt[i].pending.shared_pid)
+      return;
+  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  if (podrun_read_file (path, 1 << 20, &buf, &len) < 0)
+    return;
+  for (p = buf; *p;)
+    {
+      char *end;
+      long pid = strtol (p, &end, 10);
+      int starting = 0;
+      if (end == p)
+        break;
+      for (i = 0; i < m->pod.n_containers; i++)
+        starting |= m->rt[i].starting && m->pod.containers[i].pid == pid;
+      if (pid > 0 && !starting)
+        try_reap (m, (pid_t) pid);
+      p = end;
+    }
+  free (buf);
+}
+
 /* A SIGCHLD came.  Starts first: a stage may wait for its process's end, which it reads from
    the unreaped process (podrun_container_step).  Then known pids by pid; the rest (orphans) only
    when no start is unresolved.  */
@@ -950,7 +980,10 @@ reap (struct monitor *m)
         try_reap (m, c->pid);
     }
   if (start_unresolved (m))
-    return;
+    {
+      reap_orphans (m);
+      return;
+    }
   for (;;)
     {
       int status;
