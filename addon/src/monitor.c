@@ -51,6 +51,9 @@
 #define MAX_QUEUED 256
 #define MAX_DISCARD 64
 #define CONTROL_HELLO "podrun-control 1"
+/* The longest grace a stop may ask for, as apply caps terminationGracePeriodSeconds (24 h): the
+   machine adds it to the clock.  */
+#define MAX_GRACE_MS 86400000LL
 
 /* What an epoll event is about: the tag in the high 32 bits, an index in the low ones.  */
 enum tag
@@ -1139,6 +1142,8 @@ client_request (struct monitor *m, size_t k, const char *line)
               client_reply (m, k, "error EINVAL stop GRACE: milliseconds or -\n", 43);
               return;
             }
+          if (g > MAX_GRACE_MS)
+            g = MAX_GRACE_MS;
         }
       cl->waits_stop = 1;
       cl->deadline = SV_NEVER;
