@@ -51,6 +51,9 @@
 #define MAX_QUEUED 256
 #define MAX_DISCARD 64
 #define CONTROL_HELLO "podrun-control 1"
+/* The longest grace a stop may ask for, as apply caps terminationGracePeriodSeconds (24 h): the
+   machine adds it to the clock.  */
+#define MAX_GRACE_MS 86400000LL
 
 /* What an epoll event is about: the tag in the high 32 bits, an index in the low ones.  */
 enum tag
@@ -128,7 +131,7 @@ struct monitor
   size_t n_actions;
   struct sv_event queue[MAX_QUEUED];
   size_t queue_head, n_queued;
-  int in_begin, hs_pending, reap_again, pod_status_dirty, events_dirty;
+  int in_begin, hs_pending, reap_again, sync_again, pod_status_dirty, events_dirty;
   pid_t discard[MAX_DISCARD];
   struct event events[MAX_EVENTS];
   size_t n_events;
@@ -805,6 +808,9 @@ sync_progress (struct monitor *m, size_t i, int timed_out)
   /* The intermediate's pid came (sync 2p): reaped by pid from now on, before any orphan sweep.  */
   reap_later (m, r->pending.intermediate);
   r->pending.intermediate = 0;
+  /* Foreign messages cut the step short: no edge may come for what is left (EPOLLET).  */
+  if (rc == 0 && r->pending.again)
+    m->sync_again = 1;
   if (rc == 0)
     return;
   r->starting = 0;
@@ -966,6 +972,36 @@ try_reap (struct monitor *m, pid_t pid)
     reaped (m, pid, status);
 }
 
+/* While starts are unresolved: every child but their processes, by pid from the children list
+   (orphans of a hostPID container come to us, and piled up as zombies for as long as a start
+   was held); nothing while a start awaits its container's pid (sync 2p: any child may be it).  */
+static void
+reap_orphans (struct monitor *m)
+{
+  char path[64], *buf = NULL, *p;
+  size_t len, i;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting && m->rt[i].pending.shared_pid)
+      return;
+  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  if (podrun_read_file (path, 1 << 20, &buf, &len) < 0)
+    return;
+  for (p = buf; *p;)
+    {
+      char *end;
+      long pid = strtol (p, &end, 10);
+      int starting = 0;
+      if (end == p)
+        break;
+      for (i = 0; i < m->pod.n_containers; i++)
+        starting |= m->rt[i].starting && m->pod.containers[i].pid == pid;
+      if (pid > 0 && !starting)
+        try_reap (m, (pid_t) pid);
+      p = end;
+    }
+  free (buf);
+}
+
 /* A SIGCHLD came.  Starts first: a stage may wait for its process's end, which it reads from
    the unreaped process (podrun_container_step).  Then known pids by pid; the rest (orphans) only
    when no start is unresolved.  */
@@ -988,7 +1024,10 @@ reap (struct monitor *m)
         try_reap (m, c->pid);
     }
   if (start_unresolved (m))
-    return;
+    {
+      reap_orphans (m);
+      return;
+    }
   for (;;)
     {
       int status;
@@ -1144,6 +1183,8 @@ client_request (struct monitor *m, size_t k, const char *line)
               client_reply (m, k, "error EINVAL stop GRACE: milliseconds or -\n", 43);
               return;
             }
+          if (g > MAX_GRACE_MS)
+            g = MAX_GRACE_MS;
         }
       cl->waits_stop = 1;
       cl->deadline = SV_NEVER;
@@ -1367,6 +1408,18 @@ signal_stop (struct monitor *m)
     begin_teardown (m);
 }
 
+/* The starts whose last step was cut short by foreign messages, once per round: the other
+   sources are served in between.  */
+static void
+step_cut_starts (struct monitor *m)
+{
+  size_t i;
+  m->sync_again = 0;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting && m->rt[i].pending.again)
+      sync_progress (m, i, 0);
+}
+
 static int
 loop (struct monitor *m)
 {
@@ -1374,6 +1427,8 @@ loop (struct monitor *m)
     {
       struct epoll_event evs[16];
       int n, i;
+      if (m->sync_again)
+        step_cut_starts (m);
       if (m->reap_again)
         reap (m);
       drain (m);
@@ -1383,7 +1438,7 @@ loop (struct monitor *m)
           return 0;
         }
       arm_timer (m);
-      n = epoll_wait (m->epfd, evs, 16, -1);
+      n = epoll_wait (m->epfd, evs, 16, m->sync_again ? 0 : -1);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
