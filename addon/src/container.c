@@ -32,6 +32,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -337,9 +338,11 @@ find_path_env (const struct podrun_container *c)
 static struct podrun_log_stream *
 new_stream (int fd, int log_fd, const char *name)
 {
-  struct podrun_log_stream *s = calloc (1, sizeof *s);
+  /* Not calloc: its 16 KiB buffer stays untouched (not resident) until output comes.  */
+  struct podrun_log_stream *s = malloc (sizeof *s);
   if (s == NULL)
     return NULL;
+  s->len = 0;
   s->fd = fd;
   s->log_fd = log_fd;
   s->name = name;
@@ -545,7 +548,9 @@ static int
 recv_container_pid (struct podrun_spawn_pending *p, pid_t intermediate, int intermediate_fd, pid_t *pid, int *pidfd,
                     podrun_err_t *err)
 {
-  char text[PATH_MAX + 128], *end;
+  char text[PATH_MAX + 128];
+  const char *end;
+  unsigned long long num;
   siginfo_t si;
   long v;
   /* Watching the intermediate: its child holds the socket too, so its death is no EOF.  */
@@ -558,10 +563,10 @@ recv_container_pid (struct podrun_spawn_pending *p, pid_t intermediate, int inte
     return ended_early (n, intermediate_fd, "(no container pid)", err);
   if (strncmp (text, "pid ", 4) != 0)
     return sync_record (text, "start", err);
-  errno = 0;
-  v = strtol (text + 4, &end, 10);
-  if (errno || *end || v <= 0)
+  end = podrun_scan_ull (text + 4, &num);
+  if (end == NULL || *end || num == 0 || num > INT_MAX)
     return podrun_fail (err, EPROTO, "start", "recvmsg", text);
+  v = (long) num;
   /* Only a child of ours (CLONE_PARENT) is the container: unreaped, its pid cannot be reused.  */
   memset (&si, 0, sizeof si);
   if (waitid (P_PID, (id_t) v, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
