@@ -5,6 +5,7 @@
    the trailers' grpc-status.  */
 #include "grpc_health.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum
@@ -494,6 +495,8 @@ podrun_grpc_feed (struct podrun_grpc_reader *r, const uint8_t *p, size_t n, uint
           r->kept = 0;
           r->pad = 0;
           r->pad_read = !((r->type == F_DATA || r->type == F_HEADERS) && (r->flags & FL_PADDED));
+          if (memcmp (r->head, "HTTP/", 5) == 0)
+            return fail (r, "the server answered in HTTP/1, not HTTP/2");
           if (r->left > MAX_FRAME)
             return fail (r, "a frame larger than SETTINGS_MAX_FRAME_SIZE");
           if (r->type == F_HEADERS && r->stream == 1 && !(r->flags & FL_END_HEADERS))
@@ -541,4 +544,39 @@ podrun_grpc_feed (struct podrun_grpc_reader *r, const uint8_t *p, size_t n, uint
     }
   *reply_len = o.len;
   return (enum podrun_grpc_result) r->result;
+}
+
+/* gRPC's status codes by number, as grpc-go names them in an `rpc error: code = ...`.  */
+static const char *const CODES[]
+    = { "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+        "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+        "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+        "DataLoss", "Unauthenticated" };
+
+void
+podrun_grpc_output (const struct podrun_grpc_reader *r, char *buf, size_t cap)
+{
+  char code[48];
+  if (r->result == PODRUN_GRPC_SERVING)
+    snprintf (buf, cap, "service healthy");
+  else if (r->result == PODRUN_GRPC_NOT_SERVING)
+    snprintf (buf, cap, "service unhealthy (responded with \"%s\")", podrun_grpc_status_name (r->status));
+  else if (r->result == PODRUN_GRPC_PROTOCOL)
+    snprintf (buf, cap, "error: health rpc probe failed: %s", r->why ? r->why : "not an HTTP/2 gRPC server");
+  else
+    {
+      if (r->grpc_status >= 0 && (size_t) r->grpc_status < sizeof CODES / sizeof *CODES)
+        snprintf (code, sizeof code, "code = %s", CODES[r->grpc_status]);
+      else if (r->grpc_status >= 0)
+        snprintf (code, sizeof code, "code = Code(%d)", r->grpc_status);
+      else
+        snprintf (code, sizeof code, "the call ended without a response");
+      if (r->grpc_status == PODRUN_GRPC_UNIMPLEMENTED)
+        snprintf (
+            buf, cap,
+            "error: this server does not implement the grpc health protocol (grpc.health.v1.Health): rpc error: %s",
+            code);
+      else
+        snprintf (buf, cap, "error: health rpc probe failed: rpc error: %s", code);
+    }
 }

@@ -77,4 +77,10 @@ enum podrun_grpc_result podrun_grpc_feed (struct podrun_grpc_reader *r, const ui
 /* "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN", "UNKNOWN" (any other number).  */
 const char *podrun_grpc_status_name (int status);
 
+/* The probe's output for a finished call, in the kubelet's words (kubelet-rules.md §4.7):
+   `service healthy`, `service unhealthy (responded with "NOT_SERVING")`, `error: this server
+   does not implement the grpc health protocol (grpc.health.v1.Health): rpc error: code =
+   Unimplemented`, `error: health rpc probe failed: rpc error: code = NotFound`, ...  */
+void podrun_grpc_output (const struct podrun_grpc_reader *r, char *buf, size_t cap);
+
 #endif

@@ -56,6 +56,9 @@ Napi::Value GrpcHealthDecode(const Napi::CallbackInfo &info) {
   o.Set("grpcStatus", r.grpc_status < 0 ? env.Null() : Napi::Number::New(env, r.grpc_status));
   o.Set("why", r.why ? Napi::String::New(env, r.why) : env.Null());
   o.Set("replies", Napi::Buffer<uint8_t>::Copy(env, replies.data(), replies.size()));
+  char out[512];
+  podrun_grpc_output(&r, out, sizeof out);
+  o.Set("output", res == PODRUN_GRPC_MORE ? env.Null() : Napi::String::New(env, out));
   return o;
 }
 

@@ -80,7 +80,7 @@ export interface PodrunNative {
   /** Tests only: the bytes the monitor's gRPC health client sends (addon/src/grpc_health.c); null: too long. */
   grpcHealthRequest(authority: string, service: string, userAgent: string): Buffer | null;
   /** Tests only: the client's reading of a server's bytes, fed chunk by chunk. */
-  grpcHealthDecode(chunks: Buffer[]): { result: 'more' | 'serving' | 'not_serving' | 'rpc_error' | 'protocol'; status: string | null; grpcStatus: number | null; why: string | null; replies: Buffer };
+  grpcHealthDecode(chunks: Buffer[]): { result: 'more' | 'serving' | 'not_serving' | 'rpc_error' | 'protocol'; status: string | null; grpcStatus: number | null; why: string | null; replies: Buffer; output: string | null };
 }
 
 /** One event's outcome in superviseRun (shapes in addon/src/supervise_binding.cc). */

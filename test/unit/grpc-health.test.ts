@@ -62,13 +62,13 @@ const bytewise = (b: Buffer) => [...b].map((x) => Buffer.from([x]));
 
 describe('gRPC health client (h2c, grpc.health.v1.Health/Check)', () => {
   const cases: [Mode, string, Record<string, unknown>][] = [
-    ['serving', 'the server says SERVING', { result: 'serving', status: 'SERVING' }],
-    ['not_serving', 'NOT_SERVING', { result: 'not_serving', status: 'NOT_SERVING' }],
-    ['unimplemented', 'a server without the health service: trailers-only grpc-status 12', { result: 'rpc_error', grpcStatus: 12 }],
-    ['unknown_service', 'an unknown service: grpc-status 5 (NOT_FOUND)', { result: 'rpc_error', grpcStatus: 5 }],
-    ['trailers_huffman', 'a two-digit status', { result: 'rpc_error', grpcStatus: 14 }],
-    ['reset', 'the stream reset', { result: 'rpc_error', grpcStatus: null }],
-    ['http1', 'an HTTP/1.1 server', { result: 'protocol' }],
+    ['serving', 'the server says SERVING', { result: 'serving', status: 'SERVING', output: 'service healthy' }],
+    ['not_serving', 'NOT_SERVING', { result: 'not_serving', status: 'NOT_SERVING', output: 'service unhealthy (responded with "NOT_SERVING")' }],
+    ['unimplemented', 'a server without the health service: trailers-only grpc-status 12', { result: 'rpc_error', grpcStatus: 12, output: 'error: this server does not implement the grpc health protocol (grpc.health.v1.Health): rpc error: code = Unimplemented' }],
+    ['unknown_service', 'an unknown service: grpc-status 5 (NOT_FOUND)', { result: 'rpc_error', grpcStatus: 5, output: 'error: health rpc probe failed: rpc error: code = NotFound' }],
+    ['trailers_huffman', 'a two-digit status', { result: 'rpc_error', grpcStatus: 14, output: 'error: health rpc probe failed: rpc error: code = Unavailable' }],
+    ['reset', 'the stream reset', { result: 'rpc_error', grpcStatus: null, output: 'error: health rpc probe failed: rpc error: the call ended without a response' }],
+    ['http1', 'an HTTP/1.1 server', { result: 'protocol', output: 'error: health rpc probe failed: the server answered in HTTP/1, not HTTP/2' }],
   ];
   for (const [mode, what, want] of cases)
     it(what, async () => {
