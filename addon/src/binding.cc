@@ -38,6 +38,9 @@ namespace podrun {
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
 // addon/src/supervise_binding.cc (tests only)
 Napi::Value SuperviseRun(const Napi::CallbackInfo &info);
+// addon/src/grpc_health_binding.cc (tests only)
+Napi::Value GrpcHealthRequest(const Napi::CallbackInfo &info);
+Napi::Value GrpcHealthDecode(const Napi::CallbackInfo &info);
 }  // namespace podrun
 
 namespace {
@@ -496,6 +499,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnDetached", Napi::Function::New(env, SpawnDetached));
   exports.Set("compileSeccomp", Napi::Function::New(env, podrun::CompileSeccomp));
   exports.Set("superviseRun", Napi::Function::New(env, podrun::SuperviseRun));
+  exports.Set("grpcHealthRequest", Napi::Function::New(env, podrun::GrpcHealthRequest));
+  exports.Set("grpcHealthDecode", Napi::Function::New(env, podrun::GrpcHealthDecode));
   return exports;
 }
 

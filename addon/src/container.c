@@ -32,6 +32,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -337,9 +338,11 @@ find_path_env (const struct podrun_container *c)
 static struct podrun_log_stream *
 new_stream (int fd, int log_fd, const char *name)
 {
-  struct podrun_log_stream *s = calloc (1, sizeof *s);
+  /* Not calloc: its 16 KiB buffer stays untouched (not resident) until output comes.  */
+  struct podrun_log_stream *s = malloc (sizeof *s);
   if (s == NULL)
     return NULL;
+  s->len = 0;
   s->fd = fd;
   s->log_fd = log_fd;
   s->name = name;
@@ -348,19 +351,45 @@ new_stream (int fd, int log_fd, const char *name)
 
 /* What recv_sync and take_sync return besides a message's length (0: EOF) and -1 (ERR set).  */
 #define SYNC_NONE -2 /* nothing from the sender now: step again when the socket or the process says so */
+#define SYNC_MORE -3 /* MAX_DROPPED foreign messages dropped, more may be queued (recv_sync only) */
 #define SYNC_GONE -4 /* the watched process exited and nothing of it is queued */
+
+/* An fd that came with a dropped message.  Its last close may be ours, and a TCP socket that
+   lingers (SO_LINGER, a peer that does not read) would hold the monitor in close(): no linger.
+   None comes once the socket refuses fds (refuse_fds; not before Linux 6.16).  */
+static void
+drop_fd (int fd)
+{
+  struct linger off = { 0, 0 };
+  setsockopt (fd, SOL_SOCKET, SO_LINGER, &off, sizeof off); /* ENOTSOCK for the others */
+  close (fd);
+}
+
+/* The sync socket takes no more fds (SCM_RIGHTS): a sender's sendmsg with one fails (EPERM).  */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83 /* Linux 6.16 */
+#endif
+static void
+refuse_fds (int sock)
+{
+  int off = 0;
+  if (setsockopt (sock, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof off) < 0 && errno != ENOPROTOOPT && errno != EINVAL)
+    podrun_log ("setsockopt SO_PASSRIGHTS on a sync socket: errno %d", errno);
+}
 
 /* One message of the sync socket sent by FROM (its host pid, from the kernel's SCM_CREDENTIALS:
    SO_PASSCRED is set on the monitor's end), without blocking: an fd (SCM_RIGHTS) into *FD,
-   else its text into TEXT (NUL ended, without the newline).  A message of another process (a
-   tracer holding a copy of the child's end) is dropped: it cannot fake a start or its failure;
-   past MAX_DROPPED of them in one call, SYNC_NONE (a flood does not hold the monitor; the start
-   is stepped again by its next message, a SIGCHLD or a deadline).  */
+   else its text into TEXT (NUL ended, without the newline); 0 is EOF, which carries no sender.
+   A message of another process (a tracer holding a copy of the child's end) is dropped, a
+   zero-length one too (recvmsg returns 0 for it as for EOF): it cannot fake a start, its
+   failure or the end of its sender; past MAX_DROPPED of them in one call, SYNC_MORE (a flood
+   does not hold the monitor, which steps the start again before it waits).  P->dropped counts
+   them (logged once per start).  */
 #define MAX_DROPPED 64
 static ssize_t
-recv_sync (int sock, pid_t from, int *fd, char *text, size_t cap, podrun_err_t *err)
+recv_sync (struct podrun_spawn_pending *p, pid_t from, int *fd, char *text, size_t cap, podrun_err_t *err)
 {
-  int dropped;
+  int sock = p->sync_rd, dropped;
   for (dropped = 0; dropped < MAX_DROPPED; dropped++)
     {
       struct iovec iov = { .iov_base = text, .iov_len = cap - 1 };
@@ -398,12 +427,13 @@ recv_sync (int sock, pid_t from, int *fd, char *text, size_t cap, podrun_err_t *
             memcpy (&cr, CMSG_DATA (cm), sizeof cr);
             sender = cr.pid;
           }
-      if (n > 0 && sender != from)
+      if (n > 0 ? sender != from : sender != -1)
         {
           if (*fd >= 0)
-            close (*fd);
-          if (dropped == 0)
-            podrun_log ("sync: a message from pid %d, not from %d: dropped", (int) sender, (int) from);
+            drop_fd (*fd);
+          *fd = -1;
+          if (p->dropped++ == 0)
+            podrun_log ("sync: a message (%zd bytes) from pid %d, not from %d: dropped", n, (int) sender, (int) from);
           continue;
         }
       text[n] = '\0';
@@ -411,7 +441,7 @@ recv_sync (int sock, pid_t from, int *fd, char *text, size_t cap, podrun_err_t *
         text[n - 1] = '\0';
       return n;
     }
-  return SYNC_NONE;
+  return SYNC_MORE;
 }
 
 /* Whether the process of PIDFD has ended (its pidfd is readable then).  */
@@ -424,24 +454,30 @@ process_ended (int pidfd)
 
 /* The next message from FROM if there is one, never waiting: while WATCH (FROM's pidfd, or a
    process that must live while FROM's message is due) lives, SYNC_NONE; once it ended, what it
-   sent before (a message is queued before its sender's exit is seen) or SYNC_GONE.  With FD
-   NULL no fd may come: one is EPROTO.  */
+   sent before (a message is queued before its sender's exit is seen) or SYNC_GONE, only once
+   the socket was read empty.  SYNC_NONE with P->again set: foreign messages may still hide
+   FROM's, step again at once.  With FD NULL no fd may come: one is EPROTO.  */
 static ssize_t
-take_sync (int sock, pid_t from, int watch, int *fd, char *text, size_t cap, podrun_err_t *err)
+take_sync (struct podrun_spawn_pending *p, pid_t from, int watch, int *fd, char *text, size_t cap, podrun_err_t *err)
 {
   int got_fd = -1;
-  ssize_t n = recv_sync (sock, from, &got_fd, text, cap, err);
+  ssize_t n = recv_sync (p, from, &got_fd, text, cap, err);
   if (n == SYNC_NONE && process_ended (watch))
     {
-      n = recv_sync (sock, from, &got_fd, text, cap, err);
+      n = recv_sync (p, from, &got_fd, text, cap, err);
       if (n == SYNC_NONE)
         n = SYNC_GONE;
+    }
+  if (n == SYNC_MORE)
+    {
+      p->again = 1;
+      n = SYNC_NONE;
     }
   if (fd)
     *fd = got_fd;
   else if (got_fd >= 0)
     {
-      close (got_fd);
+      drop_fd (got_fd);
       return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
     }
   return n;
@@ -459,10 +495,10 @@ sync_record (const char *text, const char *step, podrun_err_t *err)
 /* sync 2a. (monitor) The pty master from CHILD (PIDFD), or its failure record.  Like every stage
    of a start: 1 done, 0 while its message is still to come, -1 failed (ERR set).  */
 static int
-recv_pty_master (int sock, pid_t child, int pidfd, int *master, podrun_err_t *err)
+recv_pty_master (struct podrun_spawn_pending *p, pid_t child, int pidfd, int *master, podrun_err_t *err)
 {
   char text[PATH_MAX + 128];
-  ssize_t n = take_sync (sock, child, pidfd, master, text, sizeof text, err);
+  ssize_t n = take_sync (p, child, pidfd, master, text, sizeof text, err);
   if (n == SYNC_NONE)
     return 0;
   if (n == -1)
@@ -470,7 +506,10 @@ recv_pty_master (int sock, pid_t child, int pidfd, int *master, podrun_err_t *er
   if (n == SYNC_GONE)
     return podrun_fail (err, EPROTO, "tty", "recvmsg", "(the setup process ended)");
   if (*master >= 0)
-    return 1;
+    {
+      refuse_fds (p->sync_rd); /* the last fd of the start */
+      return 1;
+    }
   return sync_record (text, "tty", err);
 }
 
@@ -506,13 +545,16 @@ ended_early (ssize_t n, int pidfd, const char *why, podrun_err_t *err)
    its pidfd into *PIDFD; or the failure record; or how the intermediate died without one (a
    seccomp profile refusing a call it makes after its filter: SIGSYS).  */
 static int
-recv_container_pid (int sock, pid_t intermediate, int intermediate_fd, pid_t *pid, int *pidfd, podrun_err_t *err)
+recv_container_pid (struct podrun_spawn_pending *p, pid_t intermediate, int intermediate_fd, pid_t *pid, int *pidfd,
+                    podrun_err_t *err)
 {
-  char text[PATH_MAX + 128], *end;
+  char text[PATH_MAX + 128];
+  const char *end;
+  unsigned long long num;
   siginfo_t si;
   long v;
   /* Watching the intermediate: its child holds the socket too, so its death is no EOF.  */
-  ssize_t n = take_sync (sock, intermediate, intermediate_fd, NULL, text, sizeof text, err);
+  ssize_t n = take_sync (p, intermediate, intermediate_fd, NULL, text, sizeof text, err);
   if (n == SYNC_NONE)
     return 0;
   if (n == -1)
@@ -521,10 +563,10 @@ recv_container_pid (int sock, pid_t intermediate, int intermediate_fd, pid_t *pi
     return ended_early (n, intermediate_fd, "(no container pid)", err);
   if (strncmp (text, "pid ", 4) != 0)
     return sync_record (text, "start", err);
-  errno = 0;
-  v = strtol (text + 4, &end, 10);
-  if (errno || *end || v <= 0)
+  end = podrun_scan_ull (text + 4, &num);
+  if (end == NULL || *end || num == 0 || num > INT_MAX)
     return podrun_fail (err, EPROTO, "start", "recvmsg", text);
+  v = (long) num;
   /* Only a child of ours (CLONE_PARENT) is the container: unreaped, its pid cannot be reused.  */
   memset (&si, 0, sizeof si);
   if (waitid (P_PID, (id_t) v, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
@@ -579,6 +621,8 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
     f.tty = 1;
   else
     {
+      /* No fd is due on it (a tty's pty master is: refused once it came, recv_pty_master).  */
+      refuse_fds (sync_rd);
       if (pipe2 (fds, O_CLOEXEC) < 0)
         return podrun_fail (err, errno, "stdio", "pipe2", NULL);
       out_rd = fds[0];
@@ -653,6 +697,8 @@ podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c
   pending->intermediate = 0;
   pending->exec_deadline = 0;
   pending->said_e = 0;
+  pending->again = 0;
+  pending->dropped = 0;
   /* The monitor reads each sync message as it arrives (podrun_container_step), never blocking.  */
   if (fcntl (sync_rd, F_SETFL, O_NONBLOCK) < 0)
     podrun_log ("fcntl O_NONBLOCK on a sync socket: errno %d", errno);
@@ -667,7 +713,7 @@ take_container_pid (struct podrun_container *c, struct podrun_spawn_pending *p, 
 {
   pid_t pid;
   int pidfd;
-  int rc = recv_container_pid (p->sync_rd, c->pid, c->pidfd, &pid, &pidfd, err);
+  int rc = recv_container_pid (p, c->pid, c->pidfd, &pid, &pidfd, err);
   if (rc <= 0)
     return rc;
   close (c->pidfd);
@@ -692,7 +738,7 @@ step_container_exec (struct podrun_container *c, struct podrun_spawn_pending *p,
   char text[PATH_MAX + 128];
   for (;;)
     {
-      ssize_t n = take_sync (p->sync_rd, c->pid, c->pidfd, NULL, text, sizeof text, err);
+      ssize_t n = take_sync (p, c->pid, c->pidfd, NULL, text, sizeof text, err);
       if (n == -1)
         return -1;
       if (n == SYNC_NONE && podrun_mono_ms () < p->exec_deadline)
@@ -715,7 +761,7 @@ static int
 step_container_eof (struct podrun_container *c, struct podrun_spawn_pending *p, podrun_err_t *err)
 {
   char text[PATH_MAX + 128];
-  ssize_t n = take_sync (p->sync_rd, c->pid, c->pidfd, NULL, text, sizeof text, err);
+  ssize_t n = take_sync (p, c->pid, c->pidfd, NULL, text, sizeof text, err);
   if (n == SYNC_NONE)
     return 0;
   if (n == -1)
@@ -731,8 +777,10 @@ podrun_container_step (struct podrun_container *c, struct podrun_spawn_pending *
   int rc;
   /* sync 2a, 2p, 2g, 2e, 2. (monitor): each stage once its message is there, never waiting for
      one; a stage that returns 0 has read the socket empty (the caller's epoll may be edge
-     triggered) or waits for a process's end (its SIGCHLD) or the exec deadline.  */
-  if (c->tty && p->out_rd < 0 && (rc = recv_pty_master (p->sync_rd, c->pid, c->pidfd, &p->out_rd, err)) <= 0)
+     triggered) or waits for a process's end (its SIGCHLD) or the exec deadline, unless it sets
+     P->again (foreign messages still queued).  */
+  p->again = 0;
+  if (c->tty && p->out_rd < 0 && (rc = recv_pty_master (p, c->pid, c->pidfd, &p->out_rd, err)) <= 0)
     goto unfinished;
   if (p->shared_pid)
     {

@@ -19,6 +19,8 @@ struct podrun_spawn_pending
   pid_t intermediate;    /* once the container's pid came (sync 2p): the intermediate's, to reap by pid */
   int64_t exec_deadline; /* after sync 2g: when the wait for the execve ends (podrun_mono_ms); 0 before */
   int said_e;            /* sync 2e came */
+  int again;             /* step returned 0 with foreign messages maybe still queued: step again before waiting */
+  unsigned dropped;      /* foreign messages dropped (recv_sync) */
 };
 
 /* Starting never blocks the monitor: begin clones the child (which then joins the namespaces,
@@ -28,8 +30,9 @@ struct podrun_spawn_pending
    its stdio fds and log open, -1 with ERR holding the record when the start failed (its process
    is killed then).  Step consumes PENDING once it returns 1 or -1; after a failed begin there is
    nothing to step.  The caller steps again when the sync socket is readable (edge triggered is
-   enough: 0 means the socket was read empty), on every SIGCHLD (a stage may wait for a process's
-   end) and at PENDING->exec_deadline.  Until the start is resolved, C's process (at first the
+   enough: 0 means the socket was read empty, or PENDING->again is set: a flood of foreign
+   messages was cut short, step again before waiting), on every SIGCHLD (a stage may wait for a
+   process's end) and at PENDING->exec_deadline.  Until the start is resolved, C's process (at first the
    intermediate of a pod PID namespace) must not be reaped and, while PENDING->shared_pid is set,
    neither may unknown children (waitpid(-1)): the container's pid is not known yet.  */
 int podrun_container_begin (const struct podrun_pod *pod, struct podrun_container *c,

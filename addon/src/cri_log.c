@@ -56,30 +56,35 @@ drain_lines (struct podrun_log_stream *s, struct out_buf *o, const char *ts)
   s->len -= start;
 }
 
+/* The records of one read or flush before they are written: 33 KiB, static (zero pages until a
+   line that long comes; on the stack, every flush made it resident for the pod's life).  Empty
+   between calls: each call writes what it built.  */
+static struct out_buf out;
+
 void
 podrun_log_stream_flush (struct podrun_log_stream *s)
 {
-  struct out_buf o;
+  struct out_buf *o = &out;
   char ts[PODRUN_TIME_LEN];
   if (s->len == 0)
     return;
-  o.len = 0;
+  o->len = 0;
   podrun_now (ts);
-  emit (s, &o, ts, 'P', s->buf, s->len);
+  emit (s, o, ts, 'P', s->buf, s->len);
   s->len = 0;
-  out_flush (s, &o);
+  out_flush (s, o);
 }
 
 int
 podrun_log_stream_read (struct podrun_log_stream *s, int bounded)
 {
-  static struct out_buf o;
+  struct out_buf *o = &out;
   char ts[PODRUN_TIME_LEN];
   int eof = 0, rounds;
 
   if (s->fd < 0)
     return 1;
-  o.len = 0;
+  o->len = 0;
   podrun_now (ts);
   /* A bounded number of reads per event: a container that floods its stdout must not keep the
      monitor from its signals and the other streams.  epoll is level-triggered, so the rest comes
@@ -98,9 +103,9 @@ podrun_log_stream_read (struct podrun_log_stream *s, int bounded)
           break;
         }
       s->len += (size_t) n;
-      drain_lines (s, &o, ts);
+      drain_lines (s, o, ts);
     }
-  out_flush (s, &o);
+  out_flush (s, o);
   if (eof)
     {
       podrun_log_stream_flush (s);

@@ -242,6 +242,7 @@ static const struct directive
   { "cgroup", 1, 1 },
   { "pauseseccomp", 1, 0 },
   { "apparmor", 1, 1 },
+  { "configerror", 1, 1 },
   /* Supervision (protocol 8): the pod's, then each container's.  */
   { "restartpolicy", 1, 0 },
   { "grace", 1, 0 },
@@ -879,6 +880,12 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return invalid (err, d, a[0]);
       c->apparmor = a[0];
     }
+  else if (strcmp (d, "configerror") == 0)
+    {
+      if (c->config_error || !a[0][0] || strlen (a[0]) > 1024 || strpbrk (a[0], "\n\r"))
+        return invalid (err, d, a[0]);
+      c->config_error = a[0];
+    }
   else if (strcmp (d, "cgroup") == 0)
     {
       if (!valid_abs_path (a[0]) || strcmp (a[0], "/") == 0 || c->n_cgroups >= 16
@@ -1263,6 +1270,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
         DUMP (d, "seccomp", c->seccomp);
       if (c->apparmor)
         DUMP (d, "apparmor", c->apparmor);
+      if (c->config_error)
+        DUMP (d, "configerror", c->config_error);
       if (pod->supervise)
         dump_supervision (d, c);
       dump_line (d, "end", NULL, 0);

@@ -147,6 +147,9 @@ struct podrun_container
   int nonewprivs, have_nonewprivs;
   const char *seccomp;  /* the compiled program (absolute path); NULL: unconfined */
   const char *apparmor; /* the AppArmor profile the process execs into; NULL: unconfined */
+  /* The kubelet refuses to create it (CreateContainerConfigError, e.g. runAsNonRoot with a root
+     user): every start fails with this message, retried with back-off.  NULL: none.  */
+  const char *config_error;
   const char **cgroups; /* cgroup dirs the child joins first (cgroup.procs), one per hierarchy */
   size_t n_cgroups;
   /* Supervision (docs/supervision.md; probe.c runs the handlers): the state machine's
@@ -157,6 +160,9 @@ struct podrun_container
   struct podrun_handler handlers[PODRUN_N_HANDLERS];
   const char *termination_path; /* inside the container */
   int termination_fallback;     /* FallbackToLogsOnError */
+  /* The host file bound at termination_path: a fresh one per attempt, made by the monitor
+     (NULL: no termination message file, as for an unsupervised launch).  */
+  const char *termination_file;
 
   /* Runtime, owned by the monitor.  */
   enum podrun_ctr_status status;

@@ -52,6 +52,9 @@
 #define MAX_QUEUED 256
 #define MAX_DISCARD 64
 #define CONTROL_HELLO "podrun-control 1"
+/* The longest grace a stop may ask for, as apply caps terminationGracePeriodSeconds (24 h): the
+   machine adds it to the clock.  */
+#define MAX_GRACE_MS 86400000LL
 
 /* What an epoll event is about: the tag in the high 32 bits, an index in the low ones.  */
 enum tag
@@ -90,6 +93,7 @@ struct ctr_rt
   struct attempt attempts[2];
   char logdir[PATH_MAX];
   char log[PATH_MAX + 32];
+  char term[PATH_MAX + 32]; /* the attempt's termination message file */
 };
 
 struct event
@@ -130,7 +134,7 @@ struct monitor
   size_t n_actions;
   struct sv_event queue[MAX_QUEUED];
   size_t queue_head, n_queued;
-  int in_begin, hs_pending, reap_again, pod_status_dirty, events_dirty;
+  int in_begin, hs_pending, reap_again, sync_again, pod_status_dirty, events_dirty;
   pid_t discard[MAX_DISCARD];
   struct event events[MAX_EVENTS];
   size_t n_events;
@@ -581,7 +585,8 @@ start_failed (struct monitor *m, size_t i, const podrun_err_t *err)
   c->pid = 0;
   log_error (c->name, err);
   podrun_err_format (err, rec, sizeof rec);
-  snprintf (msg, sizeof msg, "Error: %s", rec);
+  /* The kubelet's Failed event says the config error itself.  */
+  snprintf (msg, sizeof msg, "Error: %s", c->config_error ? c->config_error : rec);
   record_event (m, i, "Failed", 1, msg, SV_NEVER);
   handshake_started (m, i, 0);
   post (m, (struct sv_event){ .type = SV_EV_START_FAILED, .now = podrun_mono_ms (), .container = i });
@@ -654,6 +659,36 @@ fresh_dir (const char *dir, int k, char *dead, size_t cap, podrun_err_t *err)
   return 0;
 }
 
+/* The termination message file of attempt K, <container dir>/termination-<K> (kubelet-rules.md
+   §7: a fresh empty file per instance, mode 0666 whatever the umask, so any user of the
+   container can write it), bound at terminationMessagePath; K-2's is removed, as its log is.
+   Node reads it (the last 4096 bytes) for terminated.message.  */
+static int
+fresh_termination_file (struct podrun_container *c, struct ctr_rt *r, int k, podrun_err_t *err)
+{
+  const char *slash = strrchr (c->state, '/');
+  int dl = slash ? (int) (slash - c->state) : 0, fd;
+  char old[PATH_MAX + 32];
+  if (k >= 2)
+    {
+      snprintf (old, sizeof old, "%.*s/termination-%d", dl, c->state, k - 2);
+      unlink (old);
+    }
+  snprintf (r->term, sizeof r->term, "%.*s/termination-%d", dl, c->state, k);
+  unlink (r->term); /* a leftover of a monitor that died at this attempt */
+  fd = open (r->term, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return podrun_fail (err, errno, "termination", "open", r->term);
+  if (fchmod (fd, 0666) < 0)
+    {
+      close (fd);
+      return podrun_fail (err, errno, "termination", "fchmod", r->term);
+    }
+  close (fd);
+  c->termination_file = r->term;
+  return 0;
+}
+
 /* What attempt K of container I starts from (docs/supervision.md, "Attempts"): attempt 0 the
    dirs apply prepared; a later one a fresh writable layer (the previous one removed, as the
    kubelet's new container has a new one) and its own log, logs/<c>/<K>.log, the log of attempt
@@ -673,6 +708,8 @@ prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
       snprintf (old, sizeof old, "%.*s/%d.log", (int) dl, r->logdir, k - 2);
       unlink (old);
     }
+  if (c->termination_path && fresh_termination_file (c, r, k, err) < 0)
+    return -1;
   if (k == 0)
     return 0;
   if (fresh_dir (c->upper, k, dead_upper, sizeof dead_upper, err) < 0
@@ -703,6 +740,13 @@ do_start (struct monitor *m, size_t i)
   c->pidfd = -1;
   r->exit_seen = 0;
   r->pending = (struct podrun_spawn_pending){ .sync_rd = -1, .log_fd = -1, .out_rd = -1, .err_rd = -1, .in_wr = -1 };
+  if (c->config_error)
+    {
+      /* Never created, as the kubelet's CreateContainerConfigError: the machine backs off.  */
+      podrun_fail (&err, EPERM, "config", "create", c->config_error);
+      start_failed (m, i, &err);
+      return;
+    }
   if (prepare_attempt (m, i, &err) < 0 || load_seccomp (&m->pod, c, &err) < 0
       || podrun_container_begin (&m->pod, c, &m->ctx, &r->pending, &err) < 0)
     {
@@ -773,6 +817,9 @@ sync_progress (struct monitor *m, size_t i, int timed_out)
   /* The intermediate's pid came (sync 2p): reaped by pid from now on, before any orphan sweep.  */
   reap_later (m, r->pending.intermediate);
   r->pending.intermediate = 0;
+  /* Foreign messages cut the step short: no edge may come for what is left (EPOLLET).  */
+  if (rc == 0 && r->pending.again)
+    m->sync_again = 1;
   if (rc == 0)
     return;
   r->starting = 0;
@@ -1059,6 +1106,36 @@ try_reap (struct monitor *m, pid_t pid)
     reaped (m, pid, status);
 }
 
+/* While starts are unresolved: every child but their processes, by pid from the children list
+   (orphans of a hostPID container come to us, and piled up as zombies for as long as a start
+   was held); nothing while a start awaits its container's pid (sync 2p: any child may be it).  */
+static void
+reap_orphans (struct monitor *m)
+{
+  char path[64], *buf = NULL, *p;
+  size_t len, i;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting && m->rt[i].pending.shared_pid)
+      return;
+  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  if (podrun_read_file (path, 1 << 20, &buf, &len) < 0)
+    return;
+  for (p = buf; *p;)
+    {
+      char *end;
+      long pid = strtol (p, &end, 10);
+      int starting = 0;
+      if (end == p)
+        break;
+      for (i = 0; i < m->pod.n_containers; i++)
+        starting |= m->rt[i].starting && m->pod.containers[i].pid == pid;
+      if (pid > 0 && !starting)
+        try_reap (m, (pid_t) pid);
+      p = end;
+    }
+  free (buf);
+}
+
 /* A SIGCHLD came.  Starts first: a stage may wait for its process's end, which it reads from
    the unreaped process (podrun_container_step).  Then known pids by pid; the rest (orphans) only
    when no start is unresolved.  */
@@ -1089,7 +1166,10 @@ reap (struct monitor *m)
         try_reap (m, c->pid);
     }
   if (start_unresolved (m))
-    return;
+    {
+      reap_orphans (m);
+      return;
+    }
   for (;;)
     {
       int status;
@@ -1247,6 +1327,8 @@ client_request (struct monitor *m, size_t k, const char *line)
               client_reply (m, k, "error EINVAL stop GRACE: milliseconds or -\n", 43);
               return;
             }
+          if (g > MAX_GRACE_MS)
+            g = MAX_GRACE_MS;
         }
       cl->waits_stop = 1;
       cl->deadline = SV_NEVER;
@@ -1348,8 +1430,8 @@ control_accept (struct monitor *m)
     }
 }
 
-/* <poddir>/control.sock, 0600 (bound under a umask of 077: never reachable by others, even for
-   a moment), through the directory's fd so a long poddir still fits sun_path.  */
+/* <poddir>/control.sock, 0600 (bound under a umask of 0177: never reachable by others, even for
+   a moment; connecting needs only write permission), through the directory's fd so a long poddir still fits sun_path.  */
 static int
 control_open (struct monitor *m)
 {
@@ -1366,7 +1448,7 @@ control_open (struct monitor *m)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return -1;
-  old = umask (077);
+  old = umask (0177);
   rc = bind (fd, (struct sockaddr *) &sa, sizeof sa);
   umask (old);
   if (rc < 0 || listen (fd, 8) < 0)
@@ -1478,6 +1560,18 @@ signal_stop (struct monitor *m)
     begin_teardown (m);
 }
 
+/* The starts whose last step was cut short by foreign messages, once per round: the other
+   sources are served in between.  */
+static void
+step_cut_starts (struct monitor *m)
+{
+  size_t i;
+  m->sync_again = 0;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].starting && m->rt[i].pending.again)
+      sync_progress (m, i, 0);
+}
+
 static int
 loop (struct monitor *m)
 {
@@ -1485,6 +1579,8 @@ loop (struct monitor *m)
     {
       struct epoll_event evs[16];
       int n, i;
+      if (m->sync_again)
+        step_cut_starts (m);
       if (m->reap_again)
         reap (m);
       drain (m);
@@ -1494,7 +1590,7 @@ loop (struct monitor *m)
           return 0;
         }
       arm_timer (m);
-      n = epoll_wait (m->epfd, evs, 16, -1);
+      n = epoll_wait (m->epfd, evs, 16, m->sync_again ? 0 : -1);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)

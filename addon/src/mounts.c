@@ -831,6 +831,13 @@ podrun_mount_container (const struct podrun_pod *pod, const struct podrun_contai
   for (i = 0; i < c->n_binds; i++)
     if (mount_volume (pod, rootfd, &c->binds[i], userns_fd, err) < 0)
       return -1;
+  /* Last, as the kubelet's makeMounts: the attempt's termination message file (§7).  */
+  if (c->termination_path && c->termination_file)
+    {
+      struct podrun_bind t = { .source = c->termination_file, .dest = c->termination_path, .is_file = 1 };
+      if (mount_volume (pod, rootfd, &t, userns_fd, err) < 0)
+        return -1;
+    }
 
   /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only
      the container's tree in this mount namespace (runc's pivotRoot).  */

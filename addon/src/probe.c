@@ -128,14 +128,40 @@ static void set_msg (struct slot *s, const char *fmt, ...) __attribute__ ((forma
 static void
 set_msg (struct slot *s, const char *fmt, ...)
 {
-  va_list ap;
-  char *t = NULL;
+  va_list ap, again;
+  char *t;
+  int n;
+  /* vsnprintf twice rather than vasprintf: the loop's printf is the one already resident
+     (helper-layout.ld).  */
   va_start (ap, fmt);
-  if (vasprintf (&t, fmt, ap) < 0)
-    t = NULL;
+  va_copy (again, ap);
+  n = vsnprintf (NULL, 0, fmt, ap);
   va_end (ap);
+  t = n >= 0 ? malloc ((size_t) n + 1) : NULL;
+  if (t)
+    vsnprintf (t, (size_t) n + 1, fmt, again);
+  va_end (again);
   free (s->msg);
   s->msg = t;
+}
+
+/* The decimal number at S (digits only, at most MAX), or -1.  */
+static long
+parse_num (const char *s, size_t len, long max)
+{
+  long v = 0;
+  size_t k;
+  if (len == 0)
+    return -1;
+  for (k = 0; k < len; k++)
+    {
+      if (s[k] < '0' || s[k] > '9')
+        return -1;
+      v = v * 10 + (s[k] - '0');
+      if (v > max)
+        return -1;
+    }
+  return v;
 }
 
 static void
@@ -624,7 +650,10 @@ take_redirect (struct slot *s, const struct podrun_handler *hd, const char *loc,
       memcpy (host, h, hl);
       host[hl] = '\0';
       if (colon)
-        port = (unsigned) strtoul (colon + 1, NULL, 10);
+        {
+          long v = parse_num (colon + 1, (size_t) (end - colon - 1), 65535);
+          port = v > 0 ? (unsigned) v : 0;
+        }
       else
         port = 80;
       {
@@ -653,19 +682,13 @@ take_redirect (struct slot *s, const struct podrun_handler *hd, const char *loc,
   else
     {
       /* Relative to the current path's directory.  */
-      char *dir = strdup (s->path), *q;
-      char *joined;
-      if (!dir)
+      const char *q = strrchr (s->path, '/');
+      size_t dl = q ? (size_t) (q - s->path) + 1 : 0, tl = strlen (target);
+      char *joined = malloc (dl + tl + 1);
+      if (!joined)
         return 0;
-      q = strrchr (dir, '/');
-      if (q)
-        q[1] = '\0';
-      if (asprintf (&joined, "%s%s", dir, target) < 0)
-        {
-          free (dir);
-          return 0;
-        }
-      free (dir);
+      memcpy (joined, s->path, dl);
+      memcpy (joined + dl, target, tl + 1);
       free (s->path);
       s->path = joined;
       return 1;
@@ -726,7 +749,12 @@ http_response (struct podrun_probes *p, struct slot *s, int eof, int net_pidfd, 
       set_msg (s, "Get \"%s\": %s", url, eof ? "EOF" : "net/http: response head too long");
       return finish (p, s, SV_RESULT_FAILURE, out);
     }
-  if (sscanf (s->buf, "HTTP/%*u.%*u %3d", &code) != 1 || code < 100)
+  /* The status line: HTTP/D.D NNN  */
+  code = strncmp (s->buf, "HTTP/", 5) == 0 && s->buf[5] >= '0' && s->buf[5] <= '9' && s->buf[6] == '.'
+                 && s->buf[7] >= '0' && s->buf[7] <= '9' && s->buf[8] == ' '
+             ? (int) parse_num (s->buf + 9, 3, 999)
+             : -1;
+  if (code < 100 || (s->buf[12] != ' ' && s->buf[12] != '\r'))
     {
       url_of (hd, s, url, sizeof url);
       set_msg (s, "Get \"%s\": net/http: malformed HTTP response", url);
@@ -784,7 +812,8 @@ http_response (struct podrun_probes *p, struct slot *s, int eof, int net_pidfd, 
   /* 3xx not followed: a success with a warning whose message has the body (up to what is kept),
      so the body is read to its end: Content-Length, the server's close, or the cap.  */
   clv = header_value (s->buf, head_end + 2, "Content-Length", &cl_len);
-  if (!eof && s->len < RESPONSE_MAX && !(clv && body_len >= (size_t) strtoul (clv, NULL, 10)))
+  if (!eof && s->len < RESPONSE_MAX
+      && !(clv && parse_num (clv, cl_len, 1L << 30) >= 0 && body_len >= (size_t) parse_num (clv, cl_len, 1L << 30)))
     return 0;
   if (body_len > PODRUN_PROBE_OUTPUT)
     body_len = PODRUN_PROBE_OUTPUT;

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
@@ -100,14 +101,57 @@ podrun_err_format (const podrun_err_t *err, char *buf, size_t len)
   return pos;
 }
 
+static int
+is_space (char c)
+{
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static const char *
+skip_space (const char *p)
+{
+  while (is_space (*p))
+    p++;
+  return p;
+}
+
+/* One word of at most CAP - 1 characters after spaces, or NULL.  */
+static const char *
+take_word (const char *p, char *out, size_t cap)
+{
+  size_t k = 0;
+  for (p = skip_space (p); *p && !is_space (*p); p++)
+    {
+      if (k + 1 >= cap)
+        return NULL;
+      out[k++] = *p;
+    }
+  out[k] = '\0';
+  return k ? p : NULL;
+}
+
+/* `STEP SYSCALL ERRNO PATH`, as podrun_err_format writes it.  Parsed by hand, not with sscanf:
+   the monitor's loop parses these, and its text is kept small (helper-layout.ld).  */
 int
 podrun_err_parse (const char *line, podrun_err_t *err)
 {
   char step[32], sys[32];
-  int e, n = 0;
-  if (sscanf (line, "%31s %31s %d %n", step, sys, &e, &n) != 3 || n == 0)
+  long e = 0;
+  int neg;
+  const char *p = take_word (line, step, sizeof step);
+  if (p == NULL || (p = take_word (p, sys, sizeof sys)) == NULL)
     return -1;
-  podrun_fail (err, e, step, sys, strcmp (line + n, "-") == 0 ? NULL : line + n);
+  p = skip_space (p);
+  neg = *p == '-';
+  if (*p == '-' || *p == '+')
+    p++;
+  if (*p < '0' || *p > '9')
+    return -1;
+  for (; *p >= '0' && *p <= '9'; p++)
+    if ((e = e * 10 + (*p - '0')) > INT_MAX)
+      return -1;
+  p = skip_space (p);
+  podrun_fail (err, (int) (neg ? -e : e), step, sys, strcmp (p, "-") == 0 ? NULL : p);
   return 0;
 }
 
@@ -239,19 +283,38 @@ podrun_proc_start_time (pid_t pid, unsigned long long *out)
       errno = EINVAL;
       return -1;
     }
-  *out = strtoull (p + 1, NULL, 10);
+  if (podrun_scan_ull (p + 1, out) == NULL)
+    {
+      errno = EINVAL;
+      return -1;
+    }
   return 0;
 }
 
 void
 podrun_format_time (const struct timespec *ts, char *buf)
 {
-  struct tm tm;
-  time_t t = ts->tv_sec;
-  gmtime_r (&t, &tm);
+  /* UTC by hand, not gmtime_r (glibc's time zone code is not kept in the monitor's text): days
+     since 1970-01-01 to a civil date with Howard Hinnant's days_from_civil inverse
+     (https://howardhinnant.github.io/date_algorithms.html, civil_from_days).  */
+  int64_t t = ts->tv_sec, days = t / 86400, secs = t % 86400;
+  if (secs < 0)
+    {
+      secs += 86400;
+      days--;
+    }
+  days += 719468;
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  int64_t doe = days - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int mday = (int) (doy - (153 * mp + 2) / 5 + 1);
+  int mon = (int) (mp < 10 ? mp + 3 : mp - 9);
+  int year = (int) (yoe + era * 400 + (mon <= 2));
   char tmp[96];
-  snprintf (tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-            (int) (tm.tm_mday % 32), tm.tm_hour, tm.tm_min, tm.tm_sec, (long) (ts->tv_nsec % 1000000000L));
+  snprintf (tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", year, mon, mday % 32, (int) (secs / 3600),
+            (int) (secs / 60 % 60), (int) (secs % 60), (long) (ts->tv_nsec % 1000000000L));
   memcpy (buf, tmp, PODRUN_TIME_LEN - 1);
   buf[PODRUN_TIME_LEN - 1] = '\0';
 }
@@ -320,7 +383,11 @@ podrun_log (const char *fmt, ...)
   va_end (ap);
   if (n < 0)
     return;
-  dprintf (2, "%s %s\n", ts, msg);
+  /* One write, without dprintf's FILE machinery (the monitor's text is kept small).  */
+  char line[sizeof ts + sizeof msg + 2];
+  n = snprintf (line, sizeof line, "%s %s\n", ts, msg);
+  if (n > 0)
+    podrun_write_all (2, line, (size_t) n < sizeof line ? (size_t) n : sizeof line - 1);
 }
 
 int
@@ -366,6 +433,24 @@ podrun_limit_effective_caps (uint64_t keep)
       data[i].permitted &= k;
     }
   return (int) syscall (SYS_capset, &hdr, data);
+}
+
+const char *
+podrun_scan_ull (const char *s, unsigned long long *out)
+{
+  unsigned long long v = 0;
+  const char *p;
+  for (p = s; *p >= '0' && *p <= '9'; p++)
+    {
+      unsigned d = (unsigned) (*p - '0');
+      if (v > (~0ULL - d) / 10)
+        return NULL;
+      v = v * 10 + d;
+    }
+  if (p == s)
+    return NULL;
+  *out = v;
+  return p;
 }
 
 int
@@ -463,6 +548,26 @@ podrun_sync_wait (int fd, podrun_err_t *err)
   return -1;
 }
 
+/* A hexadecimal number at *P, advanced past it; 0 digits: -1.  */
+static int
+take_hex (const char **p, unsigned long *out)
+{
+  const char *q = *p;
+  unsigned long v = 0;
+  for (;; q++)
+    {
+      int d = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 : -1;
+      if (d < 0)
+        break;
+      v = v * 16 + (unsigned long) d;
+    }
+  if (q == *p)
+    return -1;
+  *p = q;
+  *out = v;
+  return 0;
+}
+
 size_t
 podrun_trim_text (void)
 {
@@ -472,28 +577,39 @@ podrun_trim_text (void)
   int candidate = 0;
   if (podrun_read_file ("/proc/self/smaps", 4 << 20, &buf, &len) < 0)
     return 0;
+  /* Parsed by hand: sscanf would bring glibc's scanf back into the text just dropped.  */
   for (line = buf; line && *line; line = next)
     {
-      char perms[8];
-      int path_at = 0;
-      unsigned long anon, s, e;
+      const char *p = line;
+      unsigned long s, e;
       next = strchr (line, '\n');
       if (next)
         *next++ = '\0';
       /* A mapping's header: START-END PERMS OFFSET DEV INODE PATH.  Only private, read-only,
          file-backed mappings of the program qualify ...  */
-      if (sscanf (line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &path_at) >= 3 && path_at > 0)
+      if (take_hex (&p, &s) == 0 && *p == '-' && (p++, take_hex (&p, &e)) == 0 && *p == ' ')
         {
+          int field;
+          p++;
           start = s;
           end = e;
-          candidate = (strcmp (perms, "r-xp") == 0 || strcmp (perms, "r--p") == 0) && line[path_at] == '/';
+          candidate = strncmp (p, "r-xp ", 5) == 0 || strncmp (p, "r--p ", 5) == 0;
+          /* PERMS, OFFSET, DEV, INODE, then the path  */
+          for (field = 0; field < 4 && *p; field++)
+            {
+              while (*p && !is_space (*p))
+                p++;
+              p = skip_space (p);
+            }
+          candidate = candidate && *p == '/';
         }
       /* ... and only when no page of it was written (relocated relro data is): the file then
          holds exactly what is mapped.  */
-      else if (candidate && sscanf (line, "Anonymous: %lu kB", &anon) == 1)
+      else if (candidate && strncmp (line, "Anonymous:", 10) == 0)
         {
+          p = skip_space (line + 10);
           candidate = 0;
-          if (anon == 0 && madvise ((void *) start, end - start, MADV_DONTNEED) == 0)
+          if (p[0] == '0' && p[1] == ' ' && madvise ((void *) start, end - start, MADV_DONTNEED) == 0)
             dropped += end - start;
         }
     }

@@ -117,6 +117,9 @@ int podrun_pidfd_open (pid_t pid);
 int podrun_keep_only_fds (int *fds, size_t n);
 int podrun_pidfd_send_signal (int pidfd, int sig);
 /* A decimal number in [0, MAX] with nothing around it; -1 otherwise.  */
+/* Decimal digits at S (no sign, no spaces) into *OUT: the end of them, or NULL for none or an
+   overflow.  Without strtoull, whose locale tables the monitor's loop would keep resident.  */
+const char *podrun_scan_ull (const char *s, unsigned long long *out);
 int podrun_parse_ull (const char *s, unsigned long long max, unsigned long long *out);
 int podrun_openat2 (int dirfd, const char *path, int flags, uint64_t resolve);
 int podrun_pivot_root (const char *new_root, const char *put_old);

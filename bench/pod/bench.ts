@@ -7,8 +7,8 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { makeBusyboxRootfs } from '../../test/helpers/busybox';
+import { median, ms, ratio, REPO, writePerformanceSection } from '../lib/report';
 
-const REPO = join(__dirname, '..', '..', '..');
 const PODRUN = join(REPO, 'bin', 'podrun');
 const RUNS = Number(process.env.RUNS ?? 7);
 const COUNTS = (process.env.POD_COUNTS ?? '1,10,50').split(',').map(Number);
@@ -44,13 +44,6 @@ function timed(cmd: string, args: string[], runEnv?: NodeJS.ProcessEnv): number 
   run(cmd, args, { env: runEnv });
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const ms = (x: number) => `${x.toFixed(1)} ms`;
-const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 
 function podYaml(name: string, securityContext?: Record<string, unknown>): string {
   // Idle containers that end promptly on SIGTERM: a PID 1 without a handler would ignore it and
@@ -90,19 +83,6 @@ function keptMemory(name: string): { rss: number; pss: number; procs: number } {
     pss += kib(p, 'smaps_rollup', 'Pss');
   }
   return { rss, pss, procs: pids.size };
-}
-
-function writeDocs(section: string): void {
-  const file = join(REPO, 'docs', 'performance.md');
-  const start = '<!-- bench/pod:start -->';
-  const end = '<!-- bench/pod:end -->';
-  const block = `${start}\n${section}\n${end}\n`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length + 1);
-  else text = text.replace(/\n*$/, '\n\n') + block;
-  writeFileSync(file, text);
 }
 
 function main(): void {
@@ -269,7 +249,7 @@ function main(): void {
   say('');
   for (const l of out) say(l);
   if (process.env.BENCH_NO_DOCS) return;
-  writeDocs(out.join('\n'));
+  writePerformanceSection('pod', out.join('\n'));
   say('');
   say(`written to ${join(REPO, 'docs', 'performance.md')}`);
 }

@@ -6,17 +6,12 @@
 # into docs/performance.md ("Pods" section). Uses a private PODRUN_ROOT under /var/tmp and
 # removes it (and every pod it started) at the end.
 set -eu
-cd "$(dirname "$0")/../.."
-if [ "$(id -u)" != 0 ]; then
-  echo "error: the benchmark creates pods and must run as root" >&2
-  echo "  hint: sudo $0" >&2
-  exit 1
-fi
+. "$(dirname "$0")/../lib/prepare.sh"
+prepare_bench dist/bench/pod/bench.js
 if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
   echo "bench: installing podman from Debian" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman catatonit runc >/dev/null ||
     echo "bench: could not install podman; podrun's figures only" >&2
 fi
 command -v nsenter >/dev/null || { echo "error: nsenter (util-linux) is needed for the exec floor" >&2; exit 1; }
-[ -f dist/bench/pod/bench.js ] && [ -x build/Release/podrun-helper ] || npm run build --silent || true
 exec node dist/bench/pod/bench.js

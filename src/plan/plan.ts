@@ -58,7 +58,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   }
   if (userNamespace) checkUserNamespaceIds(pod, containers, userNamespace.length, fail, 'containers');
   if (userNamespace) checkUserNamespaceIds(pod, initContainers, userNamespace.length, fail, 'initContainers');
-  const supervision = planSupervision(m, { podIP: spec.hostNetwork ? facts.hostIP : facts.podIP, imageConfig: (ref) => facts.images[ref]?.config });
+  const supervision = planSupervision(m, { podIP: spec.hostNetwork ? facts.hostIP : facts.podIP, imageConfig: (ref) => facts.images[ref]?.config, globalBackoff: facts.restartBackoff });
   checkHandlerExec(m, supervision.containers, all, fail);
   // The launch file holds the exec probes' and hooks' commands too.
   const handlerBytes = supervision.containers.reduce((n, c) => n + handlerExecBytes(c), 0);

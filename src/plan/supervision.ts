@@ -27,6 +27,8 @@ export interface SupervisionInputs {
   podIP: string;
   /** The image config of each container, by image reference as written. */
   imageConfig: (image: string) => ImageConfig | undefined;
+  /** The dev back-off for every pod (PODRUN_RESTART_BACKOFF); the pod's annotation wins. */
+  globalBackoff?: string;
 }
 
 /**
@@ -116,12 +118,17 @@ function supervised(c: AnyContainer, kind: PlannedSupervisedContainer['kind'], p
   };
 }
 
-/** The back-off: the kubelet's, or the dev back-off of the pod's `podrun.dev/restart-backoff` annotation. */
-export function planBackoff(m: PodManifest): PlannedSupervision['backoff'] {
+/**
+ * The back-off: the dev back-off of the pod's `podrun.dev/restart-backoff` annotation, else the
+ * global one (PODRUN_RESTART_BACKOFF), else the kubelet's.
+ */
+export function planBackoff(m: PodManifest, global?: string): PlannedSupervision['backoff'] {
   const raw = m.metadata.annotations?.[RESTART_BACKOFF_ANNOTATION];
-  const dev = raw !== undefined ? parseBackoff(raw) : undefined;
-  if (!dev || 'problem' in dev) return { ...KUBELET_BACKOFF };
-  return { initialMs: dev.initialMs, maxMs: dev.maxMs, resetMs: dev.resetMs ?? KUBELET_BACKOFF.resetMs, annotation: raw };
+  for (const [v, from] of [[raw, 'annotation'], [global, 'global']] as const) {
+    const dev = v !== undefined ? parseBackoff(v) : undefined;
+    if (dev && !('problem' in dev)) return { initialMs: dev.initialMs, maxMs: dev.maxMs, resetMs: dev.resetMs ?? KUBELET_BACKOFF.resetMs, [from]: v };
+  }
+  return { ...KUBELET_BACKOFF };
 }
 
 /** The supervision section of the plan: containers in the machine's order, init containers first. */
@@ -131,7 +138,7 @@ export function planSupervision(m: PodManifest, inputs: SupervisionInputs): Plan
     restartPolicy: pod,
     graceMs: graceMs(m.spec.terminationGracePeriodSeconds),
     minGraceMs: MIN_GRACE_MS,
-    backoff: planBackoff(m),
+    backoff: planBackoff(m, inputs.globalBackoff),
     containers: [
       ...(m.spec.initContainers ?? []).map((c) => supervised(c, c.restartPolicy === 'Always' ? 'sidecar' : 'init', pod, inputs)),
       ...m.spec.containers.map((c) => supervised(c, 'app', pod, inputs)),

@@ -226,8 +226,11 @@ export interface PlannedSupervision {
   graceMs: number;
   /** The least time from the stop signal to SIGKILL: the kubelet's 2 s. */
   minGraceMs: number;
-  /** CrashLoopBackOff: the kubelet's 10 s doubling to 300 s, reset after 600 s; `annotation`: the dev back-off that set it. */
-  backoff: { initialMs: number; maxMs: number; resetMs: number; annotation?: string };
+  /**
+   * CrashLoopBackOff: the kubelet's 10 s doubling to 300 s, reset after 600 s; `annotation`: the
+   * pod's dev back-off that set it, else `global`: PODRUN_RESTART_BACKOFF's.
+   */
+  backoff: { initialMs: number; maxMs: number; resetMs: number; annotation?: string; global?: string };
   /** In the machine's order: initContainers (regular and sidecars, spec order), then containers. */
   containers: PlannedSupervisedContainer[];
 }
@@ -317,6 +320,8 @@ export interface HostFacts {
   hostResolvConf: string;
   podIP: string;
   hostIP: string;
+  /** PODRUN_RESTART_BACKOFF (checked by apply): the dev back-off of pods without the annotation. */
+  restartBackoff?: string;
   /** Folder of the manifest: relative hostPath paths resolve against it. */
   manifestDir: string;
   /** What `spec.nodeName` reads as through a fieldRef (the host's name); '' when not given. */

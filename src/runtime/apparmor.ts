@@ -5,6 +5,7 @@
 // (/sys/kernel/security/apparmor/profiles: `NAME (MODE)` per line), and the load is podman's and
 // moby's: `apparmor_parser -Kr` (replace, and write no cache: /etc may be read-only) with the
 // profile on stdin (docs/security.md, "AppArmor").
+import { everyContainer } from '../plan/containers';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'fs';
 import { spawnSync } from 'child_process';
 import { delimiter, join } from 'path';
@@ -88,7 +89,7 @@ export interface AppArmorLoadOptions {
  * field (or the container, when the profile is podrun's default), and changes nothing.
  */
 export function loadAppArmorProfiles(pod: LoadedPod, plan: PodPlan, opts: AppArmorLoadOptions = {}): void {
-  const users = plan.containers.map((c, i) => [c, i] as const).filter(([c]) => c.security.appArmor?.profile === APPARMOR_DEFAULT_PROFILE);
+  const users = everyContainer(plan).filter(({ c }) => c.security.appArmor?.profile === APPARMOR_DEFAULT_PROFILE);
   if (!users.length) return;
   const loaded = opts.loaded ?? parseLoadedProfiles(read(APPARMOR_PROFILES_FILE) ?? '');
   if (Object.prototype.hasOwnProperty.call(loaded, APPARMOR_DEFAULT_PROFILE)) return;
@@ -97,9 +98,9 @@ export function loadAppArmorProfiles(pod: LoadedPod, plan: PodPlan, opts: AppArm
   if (!problem) return;
   const seen = new Set<string>();
   const errors: PlanError[] = [];
-  for (const [c, i] of users) {
-    const eff = effectiveAppArmor(pod.manifest, i);
-    const path = eff ? (eff.from === 'annotation' ? eff.path : [...eff.path, 'type']) : ['spec', 'containers', i, 'securityContext', 'appArmorProfile'];
+  for (const { c, list, index } of users) {
+    const eff = effectiveAppArmor(pod.manifest, index, list);
+    const path = eff ? (eff.from === 'annotation' ? eff.path : [...eff.path, 'type']) : ['spec', list, index, 'securityContext', 'appArmorProfile'];
     const key = JSON.stringify(path);
     if (seen.has(key)) continue;
     seen.add(key);

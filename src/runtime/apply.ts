@@ -6,6 +6,7 @@
 // programs and the launch file, start the monitor (handing it the pod lock
 // until its monitor.json names it), make pod.json durable while it starts the pod, then wait for
 // its handshake (docs/runtime.md, "apply, step by step").
+import { everyContainer, findContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
 import { existsSync, mkdirSync } from 'fs';
 import { dirname, join } from 'path';
@@ -204,10 +205,12 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
       'it was killed or crashed: run the apply again; with --log-level debug podrun says more',
     );
   }
-  const refused = plan.containers.flatMap((c) =>
+  const refused = everyContainer(plan).flatMap(({ c }) =>
     c.configError ? [new PodrunError(`pod/${plan.name}: container ${c.name}: ${c.configError.reason}: ${c.configError.message}`, `set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root; \`podrun describe pod ${plan.name}\` shows the container`)] : [],
   );
-  return { record, failures: [...refused, ...[...hs.failed.values()].map((f) => idmapFailure(pod, plan, f) ?? containerFailure(plan.name, f))] };
+  // A configError container's start fails by design (said above, once).
+  const failed = [...hs.failed.values()].filter((f) => !findContainer(plan, f.name)?.c.configError);
+  return { record, failures: [...refused, ...failed.map((f) => idmapFailure(pod, plan, f) ?? containerFailure(plan.name, f))] };
 }
 
 /**
@@ -216,7 +219,7 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
  */
 function idmapFailure(pod: LoadedPod, plan: PodPlan, f: ContainerFailure): PodrunError | undefined {
   if (!plan.userNamespace || f.step !== 'volume' || f.syscall !== 'mount_setattr' || f.errno !== 22) return undefined;
-  const c = plan.containers.find((x) => x.name === f.name);
+  const c = findContainer(plan, f.name)?.c;
   const mount = c?.mounts.find((m) => m.mountPath === f.path);
   const index = (pod.manifest.spec.volumes ?? []).findIndex((v) => v.name === mount?.volume);
   const v = plan.volumes.find((x) => x.name === mount?.volume);

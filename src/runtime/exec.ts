@@ -2,6 +2,7 @@
 // default-container annotation, or the first), its process if it runs now (pid + start time),
 // and the user it runs as, as recorded in the plan.
 // Kept free of heavy imports: `exec` is on the benchmark's hot path (node start + this + helper).
+import { findContainer } from '../plan/containers';
 import { ConflictError, NotFoundError, UsageError } from '../util/errors';
 import type { PlannedContainer, PlannedUser } from '../plan/types';
 import type { PodRecord } from '../state/pod-records';
@@ -25,8 +26,10 @@ export function pickContainer(
   const names = cs.map((c) => c.name);
   const podName = rec.plan.name;
   if (name) {
-    const c = cs.find((x) => x.name === name);
-    if (!c) throw new NotFoundError(`container "${name}" is not in pod "${podName}"`, `choose one of: ${names.join(', ')}`);
+    // As kubectl: -c may name an init container too; a name alone never picks one.
+    const c = findContainer(rec.plan, name)?.c;
+    const inits = (rec.plan.initContainers ?? []).map((x) => x.name);
+    if (!c) throw new NotFoundError(`container "${name}" is not in pod "${podName}"`, `choose one of: ${names.join(', ')}${inits.length ? ` or one of the init containers: ${inits.join(', ')}` : ''}`);
     return { container: c };
   }
   const ann = rec.manifest.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];

@@ -11,13 +11,14 @@ import { hostPathSource } from '../plan/plan';
 import type { HostFacts, ImageAccounts, MountKind, PlannedDevice } from '../plan/types';
 import { parseGroup, parsePasswd } from '../plan/users';
 import { lastingPodDir, type Paths } from '../util/paths';
-import { PodrunError } from '../util/errors';
+import { PodrunError, UsageError } from '../util/errors';
 import { USERNS_IDS_PER_POD } from '../manifest/rules';
 import { isAlive } from '../state/proc';
 import type { UserNamespacePool, UsernsHostOps } from '../state/userns';
 import { detectCgroups } from './cgroup/detect';
 import { helper, monitorProcesses } from './helper';
 import { hostAppArmor } from './apparmor';
+import { parseBackoff, RESTART_BACKOFF_ANNOTATION } from '../manifest/supervision';
 
 /** The host's first non-loopback IPv4 address (what kubectl shows as the node's IP), else 127.0.0.1. */
 export function hostIPv4(): string {
@@ -258,7 +259,20 @@ export function gatherFacts(
     nodeName: hostname(),
     hostIP,
     podIP: podIPFor(pod.manifest.spec.hostNetwork === true, hostIP),
+    ...restartBackoff(),
     manifestDir,
     ...(userNamespace ? { userNamespace } : {}),
   };
+}
+
+/**
+ * PODRUN_RESTART_BACKOFF: the dev back-off for every pod this apply creates (a pod's own
+ * annotation wins), in the annotation's syntax. A bad value stops the apply before anything is
+ * made, naming the variable.
+ */
+export function restartBackoff(v = process.env.PODRUN_RESTART_BACKOFF): { restartBackoff?: string } {
+  if (v === undefined || v === '') return {};
+  const b = parseBackoff(v);
+  if ('problem' in b) throw new UsageError(`PODRUN_RESTART_BACKOFF=${JSON.stringify(v)}: ${b.problem.detail}`, b.problem.hint.replace(`\`${RESTART_BACKOFF_ANNOTATION}: "INITIAL-MAX"\``, 'PODRUN_RESTART_BACKOFF=INITIAL-MAX'));
+  return { restartBackoff: v };
 }

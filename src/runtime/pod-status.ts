@@ -6,6 +6,7 @@ import type { PodRecord } from '../state/pod-records';
 import { noticeMonitorLoss } from '../state/monitor-loss';
 import { isAlive, type ProcessIdentity } from '../state/proc';
 import { sha256Hex } from '../util/sha256';
+import { terminationMessage } from './termination-message';
 import { specWithAnnotationFields } from '../manifest/apparmor';
 import { formatFailure, helper, monitorProcesses, readPodStatusFile, type ContainerStateFile, type MonitorFile, type PodStatusFile, type TerminationRecord } from './helper';
 
@@ -24,7 +25,23 @@ export interface PodSnapshot {
   monitorLost?: { noticedAt: string };
   /** The apply that wrote the record still runs (it has not started the monitor, or is waiting for it). */
   creatorAlive: boolean;
-  containers: { plan: PlannedContainer; state?: ContainerStateFile; alive: boolean }[];
+  containers: ContainerSnapshot[];
+  /** spec.initContainers (regular and sidecars), in spec order. */
+  initContainers: ContainerSnapshot[];
+}
+
+export interface ContainerSnapshot {
+  plan: PlannedContainer;
+  state?: ContainerStateFile;
+  alive: boolean;
+  /** An init container with `restartPolicy: Always`. */
+  sidecar?: boolean;
+}
+
+function snapshotContainer(plan: PlannedContainer, sidecar: boolean): ContainerSnapshot {
+  const state = helper.readContainerState(plan);
+  const id: ProcessIdentity | undefined = state && state.pid !== undefined && state.startTime !== undefined && state.finishedAt === undefined ? { pid: state.pid, startTime: state.startTime } : undefined;
+  return { plan, state, alive: isAlive(id), ...(sidecar ? { sidecar } : {}) };
 }
 
 /**
@@ -44,13 +61,14 @@ export function snapshotPod(record: PodRecord): PodSnapshot {
     pauseAlive: isAlive(procs.pause),
     ...(lost ? { monitorLost: { noticedAt: noticeMonitorLoss(record.plan.dirs.lasting, procs.monitor!).noticedAt } } : {}),
     creatorAlive: isAlive(record.creator),
-    containers: record.plan.containers.map((plan) => {
-      const state = helper.readContainerState(plan);
-      const id: ProcessIdentity | undefined =
-        state && state.pid !== undefined && state.startTime !== undefined && state.finishedAt === undefined ? { pid: state.pid, startTime: state.startTime } : undefined;
-      return { plan, state, alive: isAlive(id) };
-    }),
+    containers: record.plan.containers.map((plan) => snapshotContainer(plan, false)),
+    initContainers: (record.plan.initContainers ?? []).map((plan) => snapshotContainer(plan, sidecarNames(record).has(plan.name))),
   };
+}
+
+/** The pod's native sidecars: init containers with `restartPolicy: Always`. */
+function sidecarNames(record: PodRecord): Set<string> {
+  return new Set((record.manifest.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
 }
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -74,9 +92,11 @@ export interface ContainerStatus {
   name: string;
   state: ContainerState;
   /** The instance before this one, when it ended (Kubernetes' lastState.terminated). */
-  lastState?: TerminatedState;
+  lastState?: TerminatedState & { containerID: string };
   ready: boolean;
   started: boolean;
+  /** An init container with `restartPolicy: Always`. */
+  sidecar?: boolean;
   restartCount: number;
   image: string;
   imageID: string;
@@ -103,10 +123,16 @@ export interface PodStatus {
   /** Any container process, the pause process or the monitor still alive. */
   anyProcessAlive: boolean;
   containers: ContainerStatus[];
+  initContainers: ContainerStatus[];
 }
 
-export function containerId(podUid: string, name: string): string {
-  return sha256Hex(`${podUid}/${name}`);
+/**
+ * The id of one instance of a container: each restart is a new container, as the kubelet's are
+ * (its lastState.terminated.containerID names the instance that ended). Instance 0 keeps the id
+ * podrun gave before restarts existed.
+ */
+export function containerId(podUid: string, name: string, restartCount = 0): string {
+  return sha256Hex(restartCount ? `${podUid}/${name}/${restartCount}` : `${podUid}/${name}`);
 }
 
 /** `podrun apply -f FILE` for the pod's manifest, as the pod was applied. */
@@ -129,8 +155,12 @@ export function goDuration(ms: number): string {
 /** format.Pod: NAME_NAMESPACE(UID), as the kubelet names a pod in messages. */
 export const formatPod = (snap: PodSnapshot) => `${snap.record.plan.name}_${snap.record.plan.namespace}(${snap.record.uid})`;
 
-function terminatedFrom(t: TerminationRecord, fallbackAt: string): TerminatedState {
-  const msg = t.error ? formatFailure(t.error) : undefined;
+/**
+ * The terminated state of an instance; `message` (terminated.message: the start error and the
+ * termination message, termination-message.ts) when the caller knows the container's files.
+ */
+function terminatedFrom(t: TerminationRecord, fallbackAt: string, message?: (t: TerminationRecord) => string | undefined): TerminatedState {
+  const msg = message ? message(t) : t.error ? formatFailure(t.error) : undefined;
   return {
     kind: 'terminated',
     exitCode: t.exitCode ?? (t.reason === 'StartError' ? 128 : 0),
@@ -139,6 +169,18 @@ function terminatedFrom(t: TerminationRecord, fallbackAt: string): TerminatedSta
     ...(msg ? { message: msg } : {}),
     ...(t.startedAt && t.reason !== 'StartError' ? { startedAt: t.startedAt } : {}),
     finishedAt: t.finishedAt ?? t.startedAt ?? fallbackAt,
+  };
+}
+
+/** terminated.message of an instance of the container: the start error and what the container left (§7). */
+function messageOf(snap: PodSnapshot, plan: PlannedContainer): (t: TerminationRecord) => string | undefined {
+  const sv = snap.record.plan.supervision?.containers.find((c) => c.name === plan.name);
+  const containers = snap.containers.length + snap.initContainers.length;
+  return (t) => {
+    const runtimeMessage = t.error ? formatFailure(t.error) : undefined;
+    if (!sv || t.restartCount === undefined) return runtimeMessage;
+    const exitCode = t.exitCode ?? (t.reason === 'StartError' ? 128 : 0);
+    return terminationMessage({ stateFile: plan.dirs.stateFile, logDir: plan.dirs.logDir, policy: sv.terminationMessage.policy, instance: t.restartCount, exitCode, runtimeMessage, startError: t.reason === 'StartError', containers });
   };
 }
 
@@ -156,9 +198,10 @@ function postStartMessage(snap: PodSnapshot, name: string, detail: string): stri
 }
 
 /** The state a supervising monitor (protocol 8) wrote, while it runs or after it stopped the pod itself. */
-function supervisedState(snap: PodSnapshot, name: string, state: ContainerStateFile): ContainerState {
+function supervisedState(snap: PodSnapshot, plan: PlannedContainer, state: ContainerStateFile): ContainerState {
+  const name = plan.name;
   if (state.state === 'running') return { kind: 'running', startedAt: state.startedAt ?? snap.record.createdAt };
-  if (state.state === 'terminated') return terminatedFrom(state, snap.record.createdAt);
+  if (state.state === 'terminated') return terminatedFrom(state, snap.record.createdAt, messageOf(snap, plan));
   const w = state.waiting ?? { reason: 'ContainerCreating' };
   const message =
     w.reason === 'CrashLoopBackOff' && w.backoffMs !== undefined
@@ -171,24 +214,28 @@ function supervisedState(snap: PodSnapshot, name: string, state: ContainerStateF
   return { kind: 'waiting', reason: w.reason, ...(message ? { message } : {}) };
 }
 
-function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
-  const { plan, state, alive } = snap.containers[i];
+function containerStatus(snap: PodSnapshot, cs: ContainerSnapshot): ContainerStatus {
+  const { plan, state, alive } = cs;
+  const idOf = (n: number) => `podrun://${containerId(snap.record.uid, plan.name, n)}`;
+  const restartCount = state?.restartCount ?? 0;
   const base = {
     name: plan.name,
-    restartCount: state?.restartCount ?? 0,
+    ...(cs.sidecar ? { sidecar: true } : {}),
+    restartCount,
     image: plan.image.ref,
     imageID: plan.image.imageId ?? '',
-    containerID: `podrun://${containerId(snap.record.uid, plan.name)}`,
+    containerID: idOf(restartCount),
   };
   const lost = snap.monitorLost;
   const monitorPid = snap.monitor?.pid;
   let st: ContainerState;
-  const lastState = state?.lastState ? { lastState: terminatedFrom(state.lastState, snap.record.createdAt) } : {};
+  const last = state?.lastState;
+  const lastState = last ? { lastState: { ...terminatedFrom(last, snap.record.createdAt, messageOf(snap, plan)), containerID: idOf(last.restartCount ?? Math.max(0, restartCount - 1)) } } : {};
   if (plan.configError) {
-    // never started: the kubelet keeps such a container waiting with the reason
-    st = { kind: 'waiting', reason: plan.configError.reason, message: plan.configError.message };
+    // never created: the kubelet keeps such a container waiting with the reason, never restarted
+    return { ...base, restartCount: 0, containerID: '', state: { kind: 'waiting', reason: plan.configError.reason, message: plan.configError.message }, ready: false, started: false };
   } else if (state?.state !== undefined && !lost && (snap.monitorAlive || snap.monitor?.stoppedAt)) {
-    st = supervisedState(snap, plan.name, state);
+    st = supervisedState(snap, plan, state);
     const running = st.kind === 'running';
     return { ...base, ...lastState, state: st, ready: running && state.ready !== false, started: running && state.started !== false, ...(running && alive ? { pid: state.pid } : {}) };
   } else if (state?.finishedAt !== undefined || state?.reason !== undefined) {
@@ -237,50 +284,79 @@ function containerStatus(snap: PodSnapshot, i: number): ContainerStatus {
 }
 
 export function computePodStatus(snap: PodSnapshot): PodStatus {
-  const containers = snap.containers.map((_, i) => containerStatus(snap, i));
-  const total = containers.length;
-  const readyCount = containers.filter((c) => c.ready).length;
+  const containers = snap.containers.map((c) => containerStatus(snap, c));
+  const initContainers = snap.initContainers.map((c) => containerStatus(snap, c));
+  const sidecars = initContainers.filter((c) => c.sidecar);
+  const all = [...initContainers, ...containers];
   const terminated = containers.filter((c) => c.state.kind === 'terminated');
   let phase: PodPhase;
   const fromMonitor = snap.podStatus && !snap.monitorLost && (snap.monitorAlive || snap.monitor?.stoppedAt) ? snap.podStatus.phase : undefined;
   if (fromMonitor) phase = fromMonitor;
-  else if (containers.some((c) => c.state.kind === 'waiting')) phase = 'Pending';
+  else if (all.some((c) => c.state.kind === 'waiting')) phase = 'Pending';
   else if (containers.some((c) => c.state.kind === 'running')) phase = 'Running';
   else if (terminated.every((c) => c.state.kind === 'terminated' && c.state.exitCode === 0)) phase = 'Succeeded';
   else phase = 'Failed';
 
-  // kubectl's printPod: the last container with a waiting/terminated reason names the status.
+  const ready = containers.filter((c) => c.ready).length + sidecars.filter((c) => c.started && c.ready).length;
+  const total = containers.length + sidecars.length;
   let display: string = phase;
-  let hasRunning = false;
-  for (let i = containers.length - 1; i >= 0; i--) {
-    const s = containers[i].state;
-    if (s.kind === 'waiting' && s.reason) display = s.reason;
-    // Unlike kubectl, a failure shown by a later container is not hidden by an earlier Completed.
-    else if (s.kind === 'terminated' && s.reason) display = s.reason === 'Completed' && display !== phase ? display : s.reason;
-    else if (s.kind === 'terminated') display = s.signal ? `Signal:${s.signal}` : `ExitCode:${s.exitCode}`;
-    else if (s.kind === 'running') hasRunning = true;
+  const init = initStatus(initContainers);
+  const initialized = snap.podStatus?.conditions.find((c) => c.type === 'Initialized')?.status === 'True';
+  // kubectl's printPod (kubelet-rules.md §9): the init containers' loop, then, once initialized,
+  // the containers' from the last to the first, whose waiting/terminated reason names the status.
+  if (init) display = init;
+  if (!init || initialized) {
+    let hasRunning = false;
+    for (let i = containers.length - 1; i >= 0; i--) {
+      const s = containers[i].state;
+      if (s.kind === 'waiting' && s.reason) display = s.reason;
+      // Unlike kubectl, a failure shown by a later container is not hidden by an earlier Completed.
+      else if (s.kind === 'terminated' && s.reason) display = s.reason === 'Completed' && display !== phase ? display : s.reason;
+      else if (s.kind === 'terminated') display = s.signal ? `Signal:${s.signal}` : `ExitCode:${s.exitCode}`;
+      else if (s.kind === 'running') hasRunning = true;
+    }
+    if (display === 'Completed' && hasRunning) display = ready === total ? 'Running' : 'NotReady';
   }
-  if (display === 'Completed' && hasRunning) display = readyCount === total ? 'Running' : 'NotReady';
-  const lost = monitorLostStatus(snap, containers);
+  const lost = monitorLostStatus(snap, all);
   if (lost) display = lost.reason;
   const terminating = !!snap.record.deletionTimestamp;
   if (terminating) display = 'Terminating';
 
-  const startedTimes = containers.flatMap((c) => ('startedAt' in c.state && c.state.startedAt ? [c.state.startedAt] : []));
+  // RESTARTS: before initialization the init containers'; after it, the sidecars' and the apps'.
+  const counted = init && !initialized ? initContainers : [...sidecars, ...containers];
+  const startedTimes = all.flatMap((c) => ('startedAt' in c.state && c.state.startedAt ? [c.state.startedAt] : []));
   return {
     phase,
     ...(lost ?? {}),
     display,
-    readyCount,
+    readyCount: ready,
     total,
-    restarts: containers.reduce((n, c) => n + c.restartCount, 0),
-    ...lastRestart(containers),
+    restarts: counted.reduce((n, c) => n + c.restartCount, 0),
+    ...lastRestart(counted),
     startTime: snap.record.createdAt ?? startedTimes.sort()[0],
     terminating,
     monitorAlive: snap.monitorAlive,
-    anyProcessAlive: snap.monitorAlive || snap.pauseAlive || snap.containers.some((c) => c.alive),
+    anyProcessAlive: snap.monitorAlive || snap.pauseAlive || [...snap.initContainers, ...snap.containers].some((c) => c.alive),
     containers,
+    initContainers,
   };
+}
+
+/**
+ * printPod's loop over the init containers: `Init:N/M`, `Init:<reason>`, or undefined once each
+ * has completed (a sidecar: started).
+ */
+function initStatus(inits: ContainerStatus[]): string | undefined {
+  for (let i = 0; i < inits.length; i++) {
+    const c = inits[i];
+    const s = c.state;
+    if (s.kind === 'terminated' && s.exitCode === 0) continue;
+    if (c.sidecar && c.started) continue;
+    if (s.kind === 'terminated') return s.reason ? `Init:${s.reason}` : s.signal ? `Init:Signal:${s.signal}` : `Init:ExitCode:${s.exitCode}`;
+    if (s.kind === 'waiting' && s.reason && s.reason !== 'PodInitializing') return `Init:${s.reason}`;
+    return `Init:${i}/${inits.length}`;
+  }
+  return undefined;
 }
 
 function lastRestart(containers: ContainerStatus[]): { lastRestartAt?: string } {
@@ -314,8 +390,8 @@ function terminatedJson(t: TerminatedState, containerID: string): Record<string,
     ...(t.signal ? { signal: t.signal } : {}),
     reason: t.reason,
     ...(t.message ? { message: t.message } : {}),
-    ...(t.startedAt ? { startedAt: t.startedAt } : {}),
-    finishedAt: t.finishedAt,
+    ...(t.startedAt ? { startedAt: kubeTimestamp(t.startedAt) } : {}),
+    finishedAt: kubeTimestamp(t.finishedAt),
     containerID,
   };
 }
@@ -327,12 +403,12 @@ export function k8sContainerStatus(c: ContainerStatus): Record<string, unknown> 
     s.kind === 'waiting'
       ? { waiting: { reason: s.reason, ...(s.message ? { message: s.message } : {}) } }
       : s.kind === 'running'
-        ? { running: { startedAt: s.startedAt } }
+        ? { running: { startedAt: kubeTimestamp(s.startedAt) } }
         : { terminated: terminatedJson(s, c.containerID) };
   return {
     name: c.name,
     state,
-    lastState: c.lastState ? { terminated: terminatedJson(c.lastState, c.containerID) } : {},
+    lastState: c.lastState ? { terminated: terminatedJson(c.lastState, c.lastState.containerID) } : {},
     ready: c.ready,
     restartCount: c.restartCount,
     image: c.image,
@@ -373,6 +449,7 @@ export function k8sPodStatus(s: PodStatus, snap: PodSnapshot): Record<string, un
     podIP: snap.record.plan.podIP,
     ...(snap.record.plan.podIP ? { podIPs: [{ ip: snap.record.plan.podIP }] } : {}),
     startTime: s.startTime && kubeTimestamp(s.startTime),
+    ...(s.initContainers.length ? { initContainerStatuses: s.initContainers.map(k8sContainerStatus) } : {}),
     containerStatuses: s.containers.map(k8sContainerStatus),
     qosClass: 'BestEffort',
   };

@@ -2,6 +2,7 @@
 // container's upper/work/rootfs/log dirs, emptyDirs, hostPath checks and the hostPaths that are
 // created (DirectoryOrCreate, FileOrCreate), and the pod's cgroups. Every creation is
 // recorded so a failure before the monitor starts can undo exactly what this apply made.
+import { everyContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
 import { chmodSync, chownSync, mkdirSync, realpathSync, Stats, statSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
@@ -67,7 +68,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
     writeFileSync(join(etc, 'hostname'), plan.hostname + '\n', { mode: 0o644 });
     writeFileSync(join(etc, 'resolv.conf'), plan.resolvConf, { mode: 0o644 });
     mkdirOwned(plan.dirs.shm, 0o1777);
-    for (const c of plan.containers) {
+    for (const { c } of everyContainer(plan)) {
       for (const d of [c.dirs.upper, c.dirs.work, c.dirs.rootfs, c.dirs.logDir, dirname(c.dirs.stateFile)]) mkdirOwned(d);
     }
     for (const v of plan.volumes) {

@@ -5,6 +5,7 @@
 // so both take this one path, as does the pause process's own (plan/seccomp-pause.ts). Compiling
 // reads Localhost profiles and can fail, so apply does it before it touches an old pod, and writes
 // the programs once the new pod's dir exists.
+import { everyContainer } from '../plan/containers';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, realpathSync } from 'fs';
 import { dirname, sep } from 'path';
 import type { LoadedPod } from '../manifest/load';
@@ -83,12 +84,12 @@ export function compileSeccompPrograms(paths: Paths, pod: LoadedPod, plan: PodPl
   const texts = new Map<string, string>();
   const errors: ManifestError[] = [];
   const dir = seccompProfileDir(paths);
-  plan.containers.forEach((c, i) => {
+  everyContainer(plan).forEach(({ c, list, index }) => {
     const file = seccompProgramFile(plan.dirs.lasting, c.security);
     if (!file || programs.has(file)) return;
     const sc = c.security.seccomp;
     const where = sc.profile === 'Localhost' ? (sc.localhostProfile ?? '') : 'RuntimeDefault';
-    const field = [...seccompProfileField(pod.manifest, i), ...(sc.profile === 'Localhost' ? ['localhostProfile'] : [])];
+    const field = [...seccompProfileField(pod.manifest, index, list), ...(sc.profile === 'Localhost' ? ['localhostProfile'] : [])];
     try {
       let text = texts.get(where);
       if (text === undefined) texts.set(where, (text = sc.profile === 'Localhost' ? readProfile(where, dir) : JSON.stringify(RUNTIME_DEFAULT_PROFILE)));

@@ -1,6 +1,9 @@
-// Stopping and removing a pod: stop signal via pidfd (after the start-time check), grace period,
-// SIGKILL, then the monitor, then the pod's dirs. Idempotent: whatever is already gone is skipped,
-// so it also cleans up half-created pods and pods whose monitor died.
+// Stopping and removing a pod: a live monitor is asked to stop it over its control socket (in
+// Kubernetes' order: control.ts); without one, the stop signal via pidfd (after the start-time
+// check), grace period, SIGKILL from here; then the monitor, the pause, leftovers, the pod's dirs.
+// Idempotent: whatever is already gone is skipped, so it also cleans up half-created pods and
+// pods whose monitor died.
+import { everyContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
 import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { constants } from 'os';
@@ -104,6 +107,35 @@ export function podCgroup(paths: Paths, key: string, record?: PodRecord): Planne
   return record?.plan.cgroup ?? planCgroups(detectCgroups(), paths, key, []).pod;
 }
 
+/** How long after the grace period a stop through the monitor may take before Node takes over. */
+export const MONITOR_STOP_MARGIN_MS = 15_000;
+
+/**
+ * Asks the pod's monitor to stop the pod (`stop GRACE` on its control socket) and waits for its
+ * `ok stopped`: true when it said so. Grace 0 kills at once, as podrun's `--grace-period 0` always
+ * has (the kubelet's machine would still wait its minimum 2 s): once the monitor is stopping (so
+ * nothing restarts), the containers are SIGKILLed from here.
+ */
+async function stopThroughMonitor(
+  record: PodRecord,
+  graceSeconds: number,
+  live: (r: PodRecord) => { id: ProcessIdentity }[],
+  opts: StopOptions,
+  ops: SignalOps,
+): Promise<boolean> {
+  const { controlRequest, controlStatus } = await import('./control');
+  const lasting = record.plan.dirs.lasting;
+  const graceMs = graceDeadline(graceSeconds, 0, opts.maxGraceSeconds);
+  const reply = controlRequest(lasting, `stop ${graceMs}`, graceMs + (record.plan.supervision?.minGraceMs ?? 2000) + MONITOR_STOP_MARGIN_MS);
+  if (graceMs === 0) {
+    for (let i = 0; i < 100 && !(await controlStatus(lasting))?.stopping; i++) await sleep(10);
+    for (const c of live(record)) signalProcess(c.id, constants.signals.SIGKILL, ops);
+  }
+  const r = await reply;
+  if (!r.ok && logEnabled('debug')) log().debug(`stop through the monitor of ${record.plan.name}: ${r.why}; stopping it from here`);
+  return r.ok;
+}
+
 /**
  * Stops every process of the pod. Call with the pod lock held, and with the pod thawed (a freeze
  * left by a SIGKILLed commit would keep its processes from handling their stop signal):
@@ -114,12 +146,15 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
   const grace = opts.gracePeriodSeconds ?? record?.plan.terminationGracePeriodSeconds ?? 30;
   const { monitor, pause } = monitorProcesses(helper.readMonitorFile(record ? record.plan.dirs.lasting : pod));
   const liveContainers = (r: PodRecord) =>
-    r.plan.containers.flatMap((c) => {
+    everyContainer(r.plan).flatMap(({ c }) => {
       const id = liveContainerProcess(helper.readContainerState(c));
       return id ? [{ id, stopSignal: c.stopSignal }] : [];
     });
 
-  if (record) {
+  // A live monitor stops the pod itself, in Kubernetes' order; Node's stop is the fallback.
+  const byMonitor = !!record && !!monitor && isAlive(monitor) && (await stopThroughMonitor(record, grace, liveContainers, opts, ops));
+  if (byMonitor) await waitGone([monitor!], Date.now() + (opts.monitorTimeoutMs ?? 10_000));
+  else if (record) {
     const running = liveContainers(record).map((c) => ({ id: c.id, sig: grace > 0 ? signalNumber(c.stopSignal) : constants.signals.SIGKILL }));
     for (const r of running) signalProcess(r.id, r.sig, ops);
     const left = await waitGone(

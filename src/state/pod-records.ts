@@ -171,7 +171,7 @@ export function imagesInUse(paths: Paths): Map<string, string[]> {
   const used = new Map<string, string[]>();
   for (const key of listPodKeys(paths)) {
     const r = readPodRecord(paths, key);
-    for (const c of r?.plan.containers ?? []) {
+    for (const c of r ? [...(r.plan.initContainers ?? []), ...r.plan.containers] : []) {
       const id = c.image?.imageId;
       if (typeof id === 'string') used.set(id, [...(used.get(id) ?? []), key.replace('_', '/')]);
     }

@@ -9,7 +9,7 @@ import { errnoName } from './errno';
 import { installRoot } from './paths';
 
 /** The native contract this code speaks: `PODRUN_PROTOCOL` in addon/src/protocol.h. */
-export const NATIVE_PROTOCOL = 8;
+export const NATIVE_PROTOCOL = 9;
 
 /** Where the native build lives: build/Release from source, else the prebuilds. */
 export function nativeDirs(): string[] {
@@ -77,6 +77,10 @@ export interface PodrunNative {
    * and a snapshot of the status (docs/supervision.md). test/helpers/supervise.ts drives it.
    */
   superviseRun(configJson: string, events: object[]): SuperviseStep[];
+  /** Tests only: the bytes the monitor's gRPC health client sends (addon/src/grpc_health.c); null: too long. */
+  grpcHealthRequest(authority: string, service: string, userAgent: string): Buffer | null;
+  /** Tests only: the client's reading of a server's bytes, fed chunk by chunk. */
+  grpcHealthDecode(chunks: Buffer[]): { result: 'more' | 'serving' | 'not_serving' | 'rpc_error' | 'protocol'; status: string | null; grpcStatus: number | null; why: string | null; replies: Buffer; output: string | null };
 }
 
 /** One event's outcome in superviseRun (shapes in addon/src/supervise_binding.cc). */

@@ -62,10 +62,11 @@ export function waitFor<T>(fn: () => T | undefined | false, timeoutMs: number, w
   }
 }
 
-/** A v1 Pod as JSON text (valid YAML), busybox containers with imagePullPolicy Never. */
+/** A v1 Pod as JSON text (valid YAML), busybox containers and init containers with imagePullPolicy Never. */
 export function podManifest(name: string, spec: Record<string, unknown>, meta: Record<string, unknown> = {}): string {
-  const containers = (spec.containers as Record<string, unknown>[]).map((c) => ({ image: 'busybox:test', imagePullPolicy: 'Never', ...c }));
-  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, ...meta }, spec: { terminationGracePeriodSeconds: 1, ...spec, containers } }, null, 2);
+  const local = (list: unknown) => (list as Record<string, unknown>[]).map((c) => ({ image: 'busybox:test', imagePullPolicy: 'Never', ...c }));
+  const inits = spec.initContainers ? { initContainers: local(spec.initContainers) } : {};
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, ...meta }, spec: { terminationGracePeriodSeconds: 1, ...spec, containers: local(spec.containers), ...inits } }, null, 2);
 }
 
 export function writeManifest(dir: string, file: string, text: string): string {

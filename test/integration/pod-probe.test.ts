@@ -6,7 +6,7 @@
 // restarts short.
 import { expect } from 'chai';
 import { createConnection } from 'net';
-import { readdirSync, readFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
@@ -15,7 +15,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -245,6 +245,31 @@ describe('probes and hooks (integration)', function () {
     const ok = waitFor(() => { const x = state('hookhttp', 'ok'); return x.state === 'running' ? x : undefined; }, 30_000, 'ok running');
     expect(ok.restartCount).to.equal(0);
     expect(events('hookhttp').filter((e) => e.reason === 'FailedPostStartHook' && (e.container === 'ok' || e.container === 'web'))).to.deep.equal([]);
+  });
+
+  it('delete runs preStop before the stop signal (through the monitor)', () => {
+    // A host directory outlives the pod: the hook and the signal handler append to one file.
+    const mark = mkdtempSync('/tmp/podrun-probe-mark-');
+    try {
+      apply('predel', {
+        terminationGracePeriodSeconds: 10,
+        volumes: [{ name: 'mark', hostPath: { path: mark, type: 'Directory' } }],
+        containers: [
+          {
+            name: 'app',
+            command: ['sh', '-c', 'trap "echo term >> /mark/log; exit 0" TERM; while true; do sleep 0.1; done'],
+            volumeMounts: [{ name: 'mark', mountPath: '/mark' }],
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo pre-stop >> /mark/log; sleep 1'] } } },
+          },
+        ],
+      });
+      waitFor(() => state('predel').state === 'running', 30_000, 'running');
+      const d = s!.run(['delete', 'pod', 'predel']);
+      expect(d.code, d.stderr).to.equal(0);
+      expect(readFileSync(join(mark, 'log'), 'utf8')).to.equal('pre-stop\nterm\n');
+    } finally {
+      rmSync(mark, { recursive: true, force: true });
+    }
   });
 
   it('preStop runs before the stop signal (control socket stop)', async () => {

@@ -12,7 +12,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('restarts (integration)', function () {
   this.timeout(120_000);
   let s: PodSuite | undefined;
-  const pods = ['crash', 'onfail', 'never'];
+  const pods = ['crash', 'onfail', 'never', 'term'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -72,5 +72,33 @@ describe('restarts (integration)', function () {
     // Done: the monitor tore the pod down and recorded it.
     waitFor(() => JSON.parse(readFileSync(join(s!.root, 'pods', 'default_never', 'monitor.json'), 'utf8')).stoppedAt, 30_000, 'stoppedAt');
     expect(existsSync(join(s!.root, 'pods', 'default_never', 'control.sock'))).to.equal(false);
+  });
+
+  it('terminated.message: the termination file (any user, a read-only root, a path of its own), a fresh one per attempt, FallbackToLogsOnError', () => {
+    const msg = (c: any) => c.state.terminated?.message;
+    apply(
+      'term',
+      {
+        restartPolicy: 'OnFailure',
+        containers: [
+          // each attempt says whether it found the last one's message: a fresh file each time
+          { name: 'file', command: ['sh', '-c', 'test -s /dev/termination-log && echo stale >> /dev/termination-log; echo "bye from $(id -u)" >> /dev/termination-log; test -e /tmp/again && exit 0; touch /tmp/again; exit 1'] },
+          { name: 'user', securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true }, terminationMessagePath: '/var/run/msg', command: ['sh', '-c', 'echo custom > /var/run/msg'] },
+          { name: 'logs', terminationMessagePolicy: 'FallbackToLogsOnError', command: ['sh', '-c', 'i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo line $i; done; exit 2'] },
+          { name: 'quiet', terminationMessagePolicy: 'FallbackToLogsOnError', command: ['sh', '-c', 'echo not a message; exit 0'] },
+        ],
+      },
+      '100ms-200ms',
+    );
+    const cs = waitFor(() => { const x = status('term').containerStatuses; return x[0].lastState.terminated?.message && msg(x[1]) && x[2].lastState.terminated && x[3].state.terminated ? x : undefined; }, 30_000, 'messages');
+    // /tmp is in the writable layer, which is fresh too: so `file` fails every time, and never
+    // finds the last attempt's message (it would say "stale")
+    expect(cs[0].lastState.terminated.message).to.equal('bye from 0\n');
+    expect(msg(cs[1])).to.equal('custom\n');
+    const fallback = (cs[2].state.terminated ?? cs[2].lastState.terminated).message as string;
+    expect(fallback.split('\n').slice(0, -1)).to.deep.equal(Array.from({ length: 80 }, (_, k) => `line ${k + 21}`));
+    expect(msg(cs[3]), 'exit 0: the log is never used').to.equal(undefined);
+    const table = s!.run(['describe', 'pod', 'term']).stdout;
+    expect(table).to.contain('Message:      custom');
   });
 });

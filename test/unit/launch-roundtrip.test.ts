@@ -79,6 +79,7 @@ const SUPERVISION: PlannedSupervision = {
     }),
     supervised('b', 'app', { probes: { startup: probe({ type: 'grpc', host: '127.0.0.1', port: 50051, service: 'shop.v1.Health' }) }, preStop: { type: 'tcpSocket', host: '127.0.0.1', port: 80 } }),
     supervised('c', 'app'),
+    supervised('d', 'app'),
   ],
 };
 
@@ -115,6 +116,8 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
       security: { ...defaultSecurity(), capabilities: [], devices: [{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }], readOnlyRootFilesystem: true, writableSysfs: true },
     }),
     container('c', { security: { ...defaultSecurity(), seccomp: { profile: 'Unconfined' }, appArmor: { type: 'RuntimeDefault', profile: APPARMOR_DEFAULT_PROFILE } } }),
+    // refused at create, as the kubelet: in the file with the message its starts fail with
+    container('d', { configError: { reason: 'CreateContainerConfigError', message: 'container has runAsNonRoot and image will run as root (pod: "all_default(u)", container: d)' } }),
   ],
   sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }],
   initContainers: [container('i', { argv: ['sh', '-c', 'echo init'] }), container('s', {})],

@@ -46,6 +46,7 @@ function snap(
     ...(opts.lost ? { monitorLost: { noticedAt: opts.lost } } : {}),
     creatorAlive: opts.creatorAlive ?? false,
     containers: p.containers.map((c, i) => ({ plan: c, state: states[i], alive: opts.alive?.[i] ?? false })),
+    initContainers: [],
   };
 }
 

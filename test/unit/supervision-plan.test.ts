@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { loadManifests, type LoadedPod } from '../../src/manifest/load';
 import { planPod, type HostFacts } from '../../src/plan/plan';
 import { containerRestartPolicy, KUBELET_BACKOFF, MIN_GRACE_MS, planSupervision } from '../../src/plan/supervision';
+import { restartBackoff } from '../../src/runtime/facts';
+import { UsageError } from '../../src/util/errors';
 import type { PlannedSupervision, PodPlan, RestartPolicy } from '../../src/plan/types';
 import type { ImageConfig, ResolvedImage } from '../../src/images/types';
 
@@ -88,6 +90,16 @@ describe('supervision plan: numbers after Kubernetes defaulting, in ms', () => {
       ['100ms-1s-30s', { initialMs: 100, maxMs: 1000, resetMs: 30_000, annotation: '100ms-1s-30s' }],
     ];
     for (const [v, want] of rows) expect((await sv(one(''), `  annotations: {podrun.dev/restart-backoff: "${v}"}\n`)).backoff, v).to.deep.equal(want);
+  });
+
+  it('back-off set globally (PODRUN_RESTART_BACKOFF, a fact of the apply): for pods without the annotation, which wins', async () => {
+    const global = facts({ restartBackoff: '500ms-2s' });
+    expect((await plan(one(''), '', global)).supervision!.backoff).to.deep.equal({ initialMs: 500, maxMs: 2000, resetMs: 600_000, global: '500ms-2s' });
+    expect((await plan(one(''), '  annotations: {podrun.dev/restart-backoff: "1s"}\n', global)).supervision!.backoff).to.deep.equal({ initialMs: 1000, maxMs: 1000, resetMs: 600_000, annotation: '1s' });
+    expect(restartBackoff(undefined)).to.deep.equal({});
+    expect(restartBackoff('')).to.deep.equal({});
+    expect(restartBackoff('0')).to.deep.equal({ restartBackoff: '0' });
+    expect(() => restartBackoff('fast')).to.throw(UsageError, /PODRUN_RESTART_BACKOFF="fast": "fast" in "fast" is not a duration/);
   });
 });
 

@@ -1,11 +1,10 @@
-// podrun describe pod NAME [-n NS]: kubectl-style detail, with the events the pod's monitor keeps
-// (events.json, protocol 8: deduplicated with counts), or for a pod without that file events
-// derived from the state files (Created/Started/Failed/Killing from pod.json and state.json).
+// podrun describe pod NAME [-n NS]: kubectl-style detail: init containers and containers with
+// their state and last state, the conditions, and the events the pod's monitor recorded.
 import { hostname } from 'os';
-import type { PlannedVolume } from '../../plan/types';
+import type { PlannedContainer, PlannedVolume } from '../../plan/types';
 import { namespaceFrom, namespaceOptions, parsePodArgs } from '../resources';
 import { findPod } from '../../state/pod-records';
-import type { ContainerStatus, PodSnapshot, PodStatus } from '../../runtime/pod-status';
+import type { ContainerState, ContainerStatus, PodSnapshot, PodStatus } from '../../runtime/pod-status';
 import type { EventsFile } from '../../runtime/helper';
 import { parseArgs } from '../args';
 import type { CliContext } from '../context';
@@ -23,31 +22,29 @@ interface Event {
   type: 'Normal' | 'Warning';
   reason: string;
   at: string;
-  message: string;
-  /** The monitor's: how many times, since when (kubectl's `10s (x3 over 1m)`). */
+  /** kubectl's `(xN over AGE)`: how often the monitor saw it, since when. */
   count?: number;
-  first?: string;
+  firstAt?: string;
+  message: string;
 }
 
-/** The monitor's events (events.json); BackOff's message names the pod, which only Node knows. */
-function monitorEvents(file: EventsFile, pod: string): Event[] {
-  return file.events.map((e) => ({
-    type: e.type,
-    reason: e.reason,
-    at: e.lastTimestamp,
-    first: e.firstTimestamp,
-    count: e.count,
-    message: e.reason === 'BackOff' && !e.message ? `Back-off restarting failed container ${e.container} in pod ${pod}` : e.message,
-  }));
-}
-
-function events(status: PodStatus, snap: PodSnapshot, createdAt: string, deletion: string | undefined, file: EventsFile | undefined, pod: string): Event[] {
+/**
+ * The pod's events: those its monitor recorded (events.json, with the kubelet's reasons, counts
+ * and times), plus what only podrun can tell (the monitor died, or was stopped by a signal). A
+ * pod from before the supervising monitor gets events derived from its state files.
+ */
+function events(status: PodStatus, snap: PodSnapshot, recorded: EventsFile | undefined, podRef: string, createdAt: string, deletion: string | undefined): Event[] {
   const out: Event[] = [];
-  if (file) out.push(...monitorEvents(file, pod));
   if (status.reason === 'MonitorDied' && snap.monitorLost) out.push({ type: 'Warning', reason: 'MonitorDied', at: snap.monitorLost.noticedAt, message: status.message ?? '' });
-  if (snap.monitor?.stoppedAt && !deletion)
+  if (snap.monitor?.stoppedAt && !deletion && !recorded)
     out.push({ type: 'Normal', reason: 'Stopped', at: snap.monitor.stoppedAt, message: `The pod's monitor (pid ${snap.monitor.pid}) was sent SIGTERM and stopped every container` });
-  for (const c of file ? [] : status.containers) {
+  if (recorded) {
+    // BackOff's message names the pod as the kubelet formats it, which the monitor leaves to Node.
+    const message = (e: EventsFile['events'][number]) => (e.reason === 'BackOff' && !e.message ? `Back-off restarting failed container ${e.container} in pod ${podRef}` : e.message);
+    for (const e of recorded.events) out.push({ type: e.type, reason: e.reason, at: e.lastTimestamp, count: e.count, firstAt: e.firstTimestamp, message: message(e) });
+    return out.sort((a, b) => a.at.localeCompare(b.at));
+  }
+  for (const c of status.containers) {
     out.push({ type: 'Normal', reason: 'Created', at: createdAt, message: `Created container ${c.name}` });
     const s = c.state;
     if (s.kind === 'terminated' && s.reason === 'StartError')
@@ -62,12 +59,19 @@ function events(status: PodStatus, snap: PodSnapshot, createdAt: string, deletio
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-function stateLines(c: ContainerStatus, pad: string): string[] {
-  const s = c.state;
-  if (s.kind === 'running') return [`${pad}State:          Running`, `${pad}  Started:      ${kubeTime(s.startedAt)}`];
-  if (s.kind === 'waiting') return [`${pad}State:          Waiting`, `${pad}  Reason:       ${s.reason}`, ...(s.message ? [`${pad}  Message:      ${s.message}`] : [])];
+/** kubectl's Age column of an event: `42s`, or `5s (x3 over 2m)`. */
+function eventAge(e: Event, now: number): string {
+  const last = humanDuration(now - Date.parse(e.at));
+  return e.count && e.count > 1 && e.firstAt ? `${last} (x${e.count} over ${humanDuration(now - Date.parse(e.firstAt))})` : last;
+}
+
+/** kubectl's State: / Last State: lines. */
+function stateLines(s: ContainerState, pad: string, label: string): string[] {
+  const head = `${pad}${label.padEnd(16)}`;
+  if (s.kind === 'running') return [`${head}Running`, `${pad}  Started:      ${kubeTime(s.startedAt)}`];
+  if (s.kind === 'waiting') return [`${head}Waiting`, `${pad}  Reason:       ${s.reason}`, ...(s.message ? [`${pad}  Message:      ${s.message}`] : [])];
   return [
-    `${pad}State:          Terminated`,
+    `${head}Terminated`,
     `${pad}  Reason:       ${s.reason}`,
     ...(s.message ? [`${pad}  Message:      ${s.message}`] : []),
     `${pad}  Exit Code:    ${s.exitCode}`,
@@ -75,6 +79,29 @@ function stateLines(c: ContainerStatus, pad: string): string[] {
     ...(s.startedAt ? [`${pad}  Started:      ${kubeTime(s.startedAt)}`] : []),
     `${pad}  Finished:     ${kubeTime(s.finishedAt)}`,
   ];
+}
+
+function containerLines(c: PlannedContainer, cs: ContainerStatus, L: string[]): void {
+  L.push(`  ${c.name}:`);
+  L.push(`    Container ID:   ${cs.containerID}`);
+  L.push(`    Image:          ${c.image.ref}`);
+  L.push(`    Image ID:       ${c.image.imageId ?? ''}`);
+  if (c.ports.length) L.push(`    Ports:          ${c.ports.map((p) => `${p.containerPort}/${p.protocol}`).join(', ')}`);
+  L.push(`    Command:`);
+  for (const a of c.argv) L.push(`      ${a}`);
+  L.push(...stateLines(cs.state, '    ', 'State:'));
+  if (cs.lastState) L.push(...stateLines(cs.lastState, '    ', 'Last State:'));
+  L.push(`    Ready:          ${cs.ready ? 'True' : 'False'}`);
+  L.push(`    Restart Count:  ${cs.restartCount}`);
+  if (cs.pid !== undefined) L.push(`    Host PID:       ${cs.pid}`);
+  // what the kernel confines it with, as `cat /proc/1/attr/current` shows it inside
+  const aa = c.security?.appArmor;
+  if (aa) L.push(`    AppArmor:       ${aa.profile ? `${aa.profile} (${aa.type})` : 'unconfined'}`);
+  const env = c.env.filter((e) => !(c.image.config?.Env ?? []).includes(`${e.name}=${e.value}`));
+  L.push(`    Environment:${env.length ? '' : '    <none>'}`);
+  for (const e of env) L.push(`      ${e.name}:  ${e.value}`);
+  L.push(`    Mounts:${c.mounts.length ? '' : '         <none>'}`);
+  for (const mt of c.mounts) L.push(`      ${mt.mountPath} from ${mt.volume} (${mt.readOnly ? 'ro' : 'rw'}${mt.subPath ? `,path="${mt.subPath}"` : ''})`);
 }
 
 function volumeLines(v: PlannedVolume): string[] {
@@ -96,7 +123,7 @@ function volumeLines(v: PlannedVolume): string[] {
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, { ...namespaceOptions }, USAGE);
   const addrs = parsePodArgs('describe', positionals, namespaceFrom(values), { required: true, usage: USAGE });
-  const { computePodStatus, snapshotPod, formatPod } = await import('../../runtime/pod-status');
+  const { computePodStatus, formatPod, k8sPodStatus, snapshotPod } = await import('../../runtime/pod-status');
   const { readEventsFile } = await import('../../runtime/helper');
   const blocks: string[] = [];
   const code = await forEachItem(addrs, (addr) => {
@@ -121,39 +148,17 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`IP:               ${r.plan.podIP}`);
     const u = r.plan.userNamespace;
     if (u) L.push(`User Namespace:   uids and gids 0-${u.length - 1} are host ${u.hostId}-${u.hostId + u.length - 1}`);
+    const block = (c: PlannedContainer, cs: ContainerStatus) => containerLines(c, cs, L);
+    if (r.plan.initContainers?.length) {
+      L.push(`Init Containers:`);
+      r.plan.initContainers.forEach((c, i) => block(c, status.initContainers[i]));
+    }
     L.push(`Containers:`);
-    r.plan.containers.forEach((c, i) => {
-      const cs = status.containers[i];
-      L.push(`  ${c.name}:`);
-      L.push(`    Container ID:   ${cs.containerID}`);
-      L.push(`    Image:          ${c.image.ref}`);
-      L.push(`    Image ID:       ${c.image.imageId ?? ''}`);
-      if (c.ports.length) L.push(`    Ports:          ${c.ports.map((p) => `${p.containerPort}/${p.protocol}`).join(', ')}`);
-      L.push(`    Command:`);
-      for (const a2 of c.argv) L.push(`      ${a2}`);
-      L.push(...stateLines(cs, '    '));
-      L.push(`    Ready:          ${cs.ready ? 'True' : 'False'}`);
-      L.push(`    Restart Count:  ${cs.restartCount}`);
-      if (cs.pid !== undefined) L.push(`    Host PID:       ${cs.pid}`);
-      // what the kernel confines it with, as `cat /proc/1/attr/current` shows it inside
-      const aa = c.security?.appArmor;
-      if (aa) L.push(`    AppArmor:       ${aa.profile ? `${aa.profile} (${aa.type})` : 'unconfined'}`);
-      const env = c.env.filter((e) => !(c.image.config?.Env ?? []).includes(`${e.name}=${e.value}`));
-      L.push(`    Environment:${env.length ? '' : '    <none>'}`);
-      for (const e of env) L.push(`      ${e.name}:  ${e.value}`);
-      L.push(`    Mounts:${c.mounts.length ? '' : '         <none>'}`);
-      for (const mt of c.mounts) L.push(`      ${mt.mountPath} from ${mt.volume} (${mt.readOnly ? 'ro' : 'rw'}${mt.subPath ? `,path="${mt.subPath}"` : ''})`);
-    });
-    const ready = status.readyCount === status.total ? 'True' : 'False';
+    r.plan.containers.forEach((c, i) => block(c, status.containers[i]));
+    const conditions = k8sPodStatus(status, snap).conditions as { type: string; status: string }[];
     L.push(`Conditions:`);
     L.push(
-      formatTable([
-        ['Type', 'Status'],
-        ['Initialized', 'True'],
-        ['Ready', ready],
-        ['ContainersReady', ready],
-        ['PodScheduled', 'True'],
-      ])
+      formatTable([['Type', 'Status'], ...conditions.map((c) => [c.type, c.status])])
         .trimEnd()
         .split('\n')
         .map((l) => `  ${l}`)
@@ -162,7 +167,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`Volumes:${r.plan.volumes.length ? '' : '          <none>'}`);
     for (const v of r.plan.volumes) L.push(...volumeLines(v));
     L.push(`QoS Class:        BestEffort`);
-    const ev = events(status, snap, r.createdAt, r.deletionTimestamp, readEventsFile(r.plan.dirs.lasting), formatPod(snap));
+    const ev = events(status, snap, readEventsFile(r.plan.dirs.lasting), formatPod(snap), r.createdAt, r.deletionTimestamp);
     if (!ev.length) L.push('Events:           <none>');
     else {
       L.push('Events:');
@@ -170,13 +175,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       const t = formatTable([
         ['Type', 'Reason', 'Age', 'From', 'Message'],
         ['----', '------', '----', '----', '-------'],
-        ...ev.map((e) => [
-          e.type,
-          e.reason,
-          e.count && e.count > 1 && e.first ? `${humanDuration(now - Date.parse(e.at))} (x${e.count} over ${humanDuration(now - Date.parse(e.first))})` : humanDuration(now - Date.parse(e.at)),
-          'podrun',
-          e.message.replace(/\n$/, ''),
-        ]),
+        ...ev.map((e) => [e.type, e.reason, eventAge(e, now), 'podrun', e.message]),
       ]);
       L.push(...t.trimEnd().split('\n').map((l) => `  ${l}`));
     }

@@ -2,6 +2,7 @@
 // container and exec process (the `cgroup` launch directive, exec's --cgroup), frozen whole by
 // `commit`, thawed and removed by delete. The backend (cgroup v2 or the v1 freezer, driver.ts)
 // follows from the plan; nothing here branches on it.
+import { everyContainer } from '../../plan/containers';
 import { closeSync, existsSync, readFileSync } from 'fs';
 import { PodrunError } from '../../util/errors';
 import type { PlannedCgroup, PodPlan } from '../../plan/types';
@@ -27,7 +28,7 @@ export function createPodCgroups(plan: PodPlan): () => void {
   if (!cg) return () => undefined;
   try {
     makeCgroupDirs(cg);
-    for (const c of plan.containers) if (c.cgroup && !c.configError) makeCgroupDirs(c.cgroup);
+    for (const { c } of everyContainer(plan)) if (c.cgroup && !c.configError) makeCgroupDirs(c.cgroup);
     driverFor(cg).setFrozen(cg, false);
   } catch (e) {
     try {

@@ -116,6 +116,8 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   if (program) d.push(['seccomp', program]);
   // the profile the container's process execs into (its process only: exec passes it again)
   if (s.appArmor?.profile) d.push(['apparmor', s.appArmor.profile]);
+  // the kubelet never creates it: the monitor fails each start, with back-off (protocol 9)
+  if (c.configError) d.push(['configerror', c.configError.message.replace(/[\r\n]+/g, ' ').slice(0, 1024)]);
   // supervision (the monitor does not act on it yet: docs/supervision.md)
   if (plan.supervision) {
     const sv = plan.supervision.containers.find((x) => x.name === c.name);
@@ -156,9 +158,9 @@ export function launchDirectives(plan: PodPlan): string[][] {
     const b = sv.backoff;
     d.push(['restartpolicy', sv.restartPolicy], ['grace', String(sv.graceMs)], ['mingrace', String(sv.minGraceMs)], ['backoff', String(b.initialMs), String(b.maxMs), String(b.resetMs)]);
   }
-  // Init containers first, as the state machine orders them. A container the kubelet would
-  // refuse (configError) is not started at all.
-  for (const c of [...(plan.initContainers ?? []), ...plan.containers]) if (!c.configError) containerDirectives(plan, c, d);
+  // Init containers first, as the state machine orders them. One the kubelet would refuse to
+  // create (configError) is there too, with `configerror`: its every start fails, backed off.
+  for (const c of [...(plan.initContainers ?? []), ...plan.containers]) containerDirectives(plan, c, d);
   return d;
 }
 
