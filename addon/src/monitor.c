@@ -923,6 +923,8 @@ handler_event (struct monitor *m, const struct sv_action *a)
             n += (size_t) snprintf (cmd + n, sizeof cmd - n, "%s%s", k ? " " : "", hd->argv[k]);
           if (hd->type == PODRUN_HANDLER_EXEC)
             snprintf (msg, sizeof msg, "%s probe failed: command timed out: \"%s\" timed out after %s", kind, cmd, d);
+          else if (hd->type == PODRUN_HANDLER_GRPC)
+            snprintf (msg, sizeof msg, "%s probe failed: timeout: health rpc did not complete within %s", kind, d);
           else if (hd->type == PODRUN_HANDLER_HTTP_GET)
             snprintf (msg, sizeof msg,
                       "%s probe failed: Get \"http://%s:%u%s\": context deadline exceeded (Client.Timeout exceeded "
@@ -1674,7 +1676,7 @@ setup_signals (struct monitor *m)
   return 0;
 }
 
-/* The handlers probe.c has no mechanism for (gRPC probes, HTTPS): apply refuses them, and a
+/* The handlers probe.c has no mechanism for (HTTPS): apply refuses them, and a
    launch file that has one anyway is refused here rather than run without it.  */
 static int
 check_mechanisms (const struct podrun_pod *pod, podrun_err_t *err)
@@ -1685,7 +1687,7 @@ check_mechanisms (const struct podrun_pod *pod, podrun_err_t *err)
     for (k = 0; k < PODRUN_N_HANDLERS; k++)
       {
         const struct podrun_handler *hd = &pod->containers[i].handlers[k];
-        if (hd->type == PODRUN_HANDLER_GRPC || (hd->type == PODRUN_HANDLER_HTTP_GET && hd->https))
+        if (hd->type == PODRUN_HANDLER_HTTP_GET && hd->https)
           return podrun_fail (err, ENOTSUP, "validate", k < SV_N_PROBES ? "probe" : "hook", pod->containers[i].name);
       }
   return 0;

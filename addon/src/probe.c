@@ -6,6 +6,7 @@
    when it runs.  */
 #include "probe.h"
 #include "exec.h"
+#include "grpc_health.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -54,10 +55,11 @@ struct slot
   char *buf;   /* output / request then response, malloc'd for the run */
   size_t len, sent, req_len;
   int redirects;
-  int net_pidfd; /* tcp/http: whose network namespace (not owned; -1: the monitor's) */
-  unsigned port; /* http: the current target (redirects may change it) */
-  char *path;    /* http: the current target's path, malloc'd */
-  char *msg;     /* the last finished run's message, malloc'd */
+  int net_pidfd;                   /* tcp/http: whose network namespace (not owned; -1: the monitor's) */
+  unsigned port;                   /* http: the current target (redirects may change it) */
+  char *path;                      /* http: the current target's path, malloc'd */
+  char *msg;                       /* the last finished run's message, malloc'd */
+  struct podrun_grpc_reader *grpc; /* grpc: the answer's reader, malloc'd for the run */
   struct sockaddr_storage addr;
   socklen_t addr_len;
 };
@@ -189,7 +191,9 @@ end_run (struct podrun_probes *p, struct slot *s)
   unwatch (p, s);
   free (s->buf);
   free (s->path);
+  free (s->grpc);
   s->buf = s->path = NULL;
+  s->grpc = NULL;
   s->len = s->sent = s->req_len = 0;
   s->phase = PH_IDLE;
 }
@@ -605,7 +609,49 @@ start_net (struct podrun_probes *p, struct slot *s, const struct podrun_handler 
       set_msg (s, "out of memory");
       return -1;
     }
+  if (hd->type == PODRUN_HANDLER_GRPC)
+    {
+      /* The h2c call (grpc_health.c): authority HOST:PORT, the kubelet's user agent.  */
+      char hp[300];
+      ssize_t n;
+      host_port (hd->host, s->port, hp, sizeof hp);
+      s->buf = malloc (PODRUN_GRPC_REQUEST_MAX);
+      n = s->buf ? podrun_grpc_request ((uint8_t *) s->buf, PODRUN_GRPC_REQUEST_MAX, hp, hd->service ? hd->service : "",
+                                        "kube-probe/" KUBE_MINOR)
+                 : -1;
+      if (n < 0)
+        {
+          set_msg (s, "error: health rpc probe failed: the request does not fit");
+          return -1;
+        }
+      s->req_len = (size_t) n;
+      s->sent = 0;
+    }
   return 0;
+}
+
+/* The h2c answer as it comes: 1 with the result once the call ended.  */
+static int
+grpc_input (struct podrun_probes *p, struct slot *s, const uint8_t *data, size_t n, int eof,
+            struct podrun_probe_result *out)
+{
+  uint8_t reply[256];
+  size_t reply_len = 0;
+  char text[600];
+  enum podrun_grpc_result r = eof ? (enum podrun_grpc_result) s->grpc->result
+                                  : podrun_grpc_feed (s->grpc, data, n, reply, sizeof reply, &reply_len);
+  if (reply_len)
+    send (s->fd, reply, reply_len, MSG_NOSIGNAL | MSG_DONTWAIT); /* acknowledgements: a lost one ends the call */
+  if (r == PODRUN_GRPC_MORE && !eof)
+    return 0;
+  if (r == PODRUN_GRPC_MORE)
+    {
+      set_msg (s, "error: health rpc probe failed: rpc error: code = Unavailable desc = connection closed");
+      return finish (p, s, SV_RESULT_FAILURE, out);
+    }
+  podrun_grpc_output (s->grpc, text, sizeof text);
+  set_msg (s, "%s", text);
+  return finish (p, s, r == PODRUN_GRPC_SERVING ? SV_RESULT_SUCCESS : SV_RESULT_FAILURE, out);
 }
 
 /* A Location of a same-host redirect, made S's next target (1), 0 when it is not followed
@@ -878,8 +924,9 @@ podrun_probe_run (struct podrun_probes *p, size_t i, int h, pid_t pid, unsigned 
         return finish (p, s, SV_RESULT_SUCCESS, out);
       return 0;
     case PODRUN_HANDLER_GRPC:
-      set_msg (s, "podrun does not run gRPC probes yet");
-      return failed_at_once (p, s, SV_RESULT_ERROR, out);
+      if (start_net (p, s, hd, net_pidfd, 0) < 0)
+        return failed_at_once (p, s, SV_RESULT_FAILURE, out);
+      return 0;
     case PODRUN_HANDLER_NONE:
       break;
     }
@@ -950,6 +997,8 @@ podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct 
                 set_msg (s, "Get \"%s\": %s", url, m ? m : "");
                 free (m);
               }
+            else if (hd->type == PODRUN_HANDLER_GRPC)
+              set_msg (s, "error: failed to connect service at \"%s\": dial tcp %s: connect: %s", hp, hp, es);
             return finish (p, s, SV_RESULT_FAILURE, out);
           }
         if (hd->type == PODRUN_HANDLER_TCP_SOCKET)
@@ -982,18 +1031,40 @@ podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct 
           s->sent += (size_t) n;
         }
       free (s->buf);
-      s->buf = malloc (RESPONSE_MAX + 1);
+      s->buf = NULL;
       s->len = 0;
-      if (!s->buf)
+      if (hd->type == PODRUN_HANDLER_GRPC)
+        {
+          s->grpc = malloc (sizeof *s->grpc);
+          if (s->grpc)
+            podrun_grpc_reader_init (s->grpc);
+        }
+      else
+        s->buf = malloc (RESPONSE_MAX + 1);
+      if (!s->buf && !s->grpc)
         {
           set_msg (s, "out of memory");
           return finish (p, s, SV_RESULT_ERROR, out);
         }
-      s->buf[0] = '\0';
+      if (s->buf)
+        s->buf[0] = '\0';
       s->phase = PH_RECV;
       watch (p, s, EPOLLIN, EPOLL_CTL_MOD);
       return 0;
     case PH_RECV:
+      while (s->grpc)
+        {
+          uint8_t in[2048];
+          ssize_t n = recv (s->fd, in, sizeof in, MSG_DONTWAIT);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0 && errno == EAGAIN)
+            return 0;
+          if (n <= 0)
+            return grpc_input (p, s, in, 0, 1, out);
+          if (grpc_input (p, s, in, (size_t) n, 0, out))
+            return 1;
+        }
       for (;;)
         {
           char drop[2048];

@@ -5,8 +5,9 @@
 // exec and sleep, a failing postStart, preStop before the stop signal. The dev back-off keeps
 // restarts short.
 import { expect } from 'chai';
+import { spawn } from 'child_process';
 import { createConnection } from 'net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
@@ -15,7 +16,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -198,6 +199,36 @@ describe('probes and hooks (integration)', function () {
     expect(req).to.contain('Accept: */*\r\n');
     expect(req).to.contain('X-Custom: v1\r\n');
     expect(req).to.contain('Connection: close\r\n');
+  });
+
+  it('grpc: grpc.health.v1.Health/Check over h2c; SERVING passes, NOT_SERVING and Unimplemented fail in the kubelet\'s words', async () => {
+    // The health server (Node's HTTP/2, test/fixtures/grpc) on the host; a hostNetwork pod's IP is
+    // the host's, where the probe goes.
+    const dirs = mkdtempSync('/tmp/podrun-probe-grpc-');
+    const stateFile = join(dirs, 'state');
+    writeFileSync(stateFile, 'SERVING\n');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const server = spawn(process.execPath, [join(__dirname, '..', '..', '..', 'test', 'fixtures', 'grpc', 'health-server.js'), String(port), stateFile, '0.0.0.0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.stdout!.on('data', (d) => String(d).includes('listening') && resolve());
+        server.on('exit', () => reject(new Error('health server exited')));
+      });
+      apply('grpc', { hostNetwork: true, containers: [{ name: 'app', command: ['sleep', '3600'], readinessProbe: probe({ grpc: { port, service: 'web' } }) }] });
+      waitFor(() => state('grpc').ready, 30_000, 'ready on SERVING');
+      expect(readFileSync(`${stateFile}.calls`, 'utf8').split('\n')[0]).to.equal('/grpc.health.v1.Health/Check web');
+      writeFileSync(stateFile, 'NOT_SERVING\n');
+      waitFor(() => !state('grpc').ready, 30_000, 'unready on NOT_SERVING');
+      expect(event('grpc', 'Unhealthy', /NOT_SERVING/).message).to.equal('Readiness probe failed: service unhealthy (responded with "NOT_SERVING")');
+      writeFileSync(stateFile, 'UNIMPLEMENTED\n');
+      waitFor(() => event('grpc', 'Unhealthy', /does not implement/), 30_000, 'Unimplemented');
+      expect(event('grpc', 'Unhealthy', /does not implement/).message).to.match(/^Readiness probe failed: error: this server does not implement the grpc health protocol \(grpc\.health\.v1\.Health\)/);
+      writeFileSync(stateFile, 'SERVING\n');
+      waitFor(() => state('grpc').ready, 30_000, 'ready again');
+    } finally {
+      server.kill('SIGTERM');
+      if (existsSync(dirs)) rmSync(dirs, { recursive: true, force: true });
+    }
   });
 
   it('postStart exec runs in the container and sleep holds the container from running until it returns', () => {

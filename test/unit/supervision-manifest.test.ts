@@ -25,7 +25,7 @@ async function accepted(text: string) {
 }
 
 describe('supervision manifests: the switch', () => {
-  it('is on by default: exec, tcpSocket, httpGet (HTTP) and sleep are taken; gRPC, HTTPS and host names refused, each once with its hint', async () => {
+  it('is on by default: exec, tcpSocket, httpGet (HTTP), grpc and sleep are taken; HTTPS and host names refused, each once with its hint', async () => {
     expect(PROBES_AND_HOOKS).to.equal(true);
     const ok = doc(`  containers:
   - name: a
@@ -34,6 +34,9 @@ describe('supervision manifests: the switch', () => {
     livenessProbe: {exec: {command: ["true"]}}
     readinessProbe: {httpGet: {port: web, path: /h, host: 127.0.0.1, httpHeaders: [{name: X, value: y}]}}
     startupProbe: {tcpSocket: {port: 8080, host: "::1"}}
+  - name: g
+    image: b
+    livenessProbe: {grpc: {port: 9090, service: svc}}
     lifecycle: {postStart: {sleep: {seconds: 1}}, preStop: {httpGet: {port: 8080, host: localhost}}}
 `);
     expect((await loadManifests(['-'], { stdin: ok })).errors.map((e) => renderError(e).trimEnd())).to.deep.equal([]);
@@ -46,7 +49,6 @@ describe('supervision manifests: the switch', () => {
     lifecycle: {preStop: {httpGet: {port: 80, host: web.local, path: /stop}}}
 `);
     expect((await loadManifests(['-'], { stdin: bad })).errors.map((e) => renderError(e).trimEnd())).to.deep.equal([
-      'error: <stdin>:9: spec.containers[0].livenessProbe.grpc: not supported by podrun yet\n  hint: podrun does not run gRPC probes yet; probe the port with `tcpSocket`, or run a health command with `exec`',
       'error: <stdin>:10: spec.containers[0].readinessProbe.httpGet.scheme: not supported by podrun yet\n  hint: podrun does not run HTTPS probes or hooks yet; probe an HTTP port, or use `tcpSocket` on the HTTPS port',
       'error: <stdin>:11: spec.containers[0].startupProbe.tcpSocket.host: not supported by podrun yet\n  hint: podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address',
       'error: <stdin>:12: spec.containers[0].lifecycle.preStop.httpGet.host: not supported by podrun yet\n  hint: podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address',
