@@ -305,6 +305,10 @@ podrun_tls_init (struct podrun_tls_client *t, const char *host, const uint8_t *s
   br_ssl_engine_set_x509 (eng, &t->x509.vtable);
   br_ssl_engine_set_buffer (eng, t->iobuf, sizeof t->iobuf, 0);
   br_ssl_engine_inject_entropy (eng, seed, seed_len);
+  /* seeded: the engine's own try at the OS's source (RDRAND, else open and read /dev/urandom)
+     is skipped, as bearssl_ssl.h's rng_os_rand_done says ("seeding from the OS or hardware has
+     been attempted"), so that no system call is made here */
+  eng->rng_os_rand_done = 1;
   if (!br_ssl_client_reset (cc, n > 0 && !is_ip (name, n) ? name : NULL, 0))
     {
       explain (t, br_ssl_engine_last_error (eng));
