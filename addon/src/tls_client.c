@@ -286,6 +286,9 @@ podrun_tls_init (struct podrun_tls_client *t, const char *host, const uint8_t *s
   br_ssl_engine_context *eng = &cc->eng;
   br_ssl_client_zero (cc);
   br_ssl_engine_set_versions (eng, BR_TLS12, BR_TLS12);
+  /* a server's HelloRequest is declined (Go's client: RenegotiateNever); no ALPN is offered, so
+     the server speaks HTTP/1.1 (supervision.md "HTTPS probes": the kubelet's offers h2) */
+  br_ssl_engine_add_flags (eng, BR_OPT_NO_RENEGOTIATION);
   br_ssl_engine_set_suites (eng, SUITES, sizeof SUITES / sizeof SUITES[0]);
   /* the transcript and the signatures: SHA-1 for the CBC suites' HMAC and old signatures */
   br_ssl_engine_set_hash (eng, br_sha1_ID, &br_sha1_vtable);
