@@ -12,11 +12,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # build-essential + python3: the native addon and podrun-helper (node-gyp); libseccomp-dev: the addon compiles seccomp
-# profiles with libseccomp; clang-format: npm test checks the C style
+# profiles with libseccomp; libbearssl-dev: the HTTPS probes' TLS client (addon/src/tls_client.c, linked from its
+# static libbearssl.a); openssl: the TLS tests make their certificates with its CLI; clang-format: npm test checks the C style
 # busybox-static: the offline busybox image for the example pod and the tests
 # docker-registry, skopeo, umoci, apache2-utils: the registry tests (a local registry with htpasswd auth)
 # iproute2, util-linux: tests observe namespaces with ip/nsenter/unshare and run `exec -t` under script(1)
-PACKAGES="build-essential python3 libseccomp-dev clang-format busybox-static docker-registry skopeo umoci apache2-utils iproute2 util-linux ca-certificates"
+PACKAGES="build-essential python3 libseccomp-dev libbearssl-dev openssl clang-format busybox-static docker-registry skopeo umoci apache2-utils iproute2 util-linux ca-certificates"
 # apparmor (apparmor_parser): loads podrun's AppArmor profile where the kernel has AppArmor; the
 # tests compile the profile with it on every host (harmless where the kernel has none)
 PACKAGES="$PACKAGES apparmor"

@@ -41,6 +41,10 @@ Napi::Value SuperviseRun(const Napi::CallbackInfo &info);
 // addon/src/grpc_health_binding.cc (tests only)
 Napi::Value GrpcHealthRequest(const Napi::CallbackInfo &info);
 Napi::Value GrpcHealthDecode(const Napi::CallbackInfo &info);
+// addon/src/tls_client_binding.cc (tests only)
+Napi::Value TlsClientNew(const Napi::CallbackInfo &info);
+Napi::Value TlsClientStep(const Napi::CallbackInfo &info);
+Napi::Value TlsClientSize(const Napi::CallbackInfo &info);
 }  // namespace podrun
 
 namespace {
@@ -501,6 +505,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("superviseRun", Napi::Function::New(env, podrun::SuperviseRun));
   exports.Set("grpcHealthRequest", Napi::Function::New(env, podrun::GrpcHealthRequest));
   exports.Set("grpcHealthDecode", Napi::Function::New(env, podrun::GrpcHealthDecode));
+  exports.Set("tlsClientNew", Napi::Function::New(env, podrun::TlsClientNew));
+  exports.Set("tlsClientStep", Napi::Function::New(env, podrun::TlsClientStep));
+  exports.Set("tlsClientSize", Napi::Function::New(env, podrun::TlsClientSize));
   return exports;
 }
 

@@ -81,6 +81,33 @@ export interface PodrunNative {
   grpcHealthRequest(authority: string, service: string, userAgent: string): Buffer | null;
   /** Tests only: the client's reading of a server's bytes, fed chunk by chunk. */
   grpcHealthDecode(chunks: Buffer[]): { result: 'more' | 'serving' | 'not_serving' | 'rpc_error' | 'protocol'; status: string | null; grpcStatus: number | null; why: string | null; replies: Buffer; output: string | null };
+  /**
+   * Tests only: a TLS client of an HTTPS probe (addon/src/tls_client.c) for `host` (SNI unless an
+   * IP address), seeded with `seed`; throws with the client's message if it cannot start.
+   */
+  tlsClientNew(host: string | null, seed: Buffer): TlsClientHandle;
+  /** Tests only: one turn of the loop around it: feed `input` (or the end, `eof`), write `plaintext` once open. */
+  tlsClientStep(client: TlsClientHandle, input: Buffer | null, eof: boolean, plaintext: Buffer | null): TlsClientStepResult;
+  /** Tests only: the bytes one client holds. */
+  tlsClientSize(): number;
+}
+
+/** An opaque native TLS client (tests only). */
+export type TlsClientHandle = { readonly __tlsClient: unique symbol };
+
+/** What one tlsClientStep moved and where the connection stands (addon/src/tls_client_binding.cc). */
+export interface TlsClientStepResult {
+  took: number;
+  wrote: number;
+  out: Buffer;
+  plain: Buffer;
+  state: 'handshake' | 'open' | 'closed' | 'failed';
+  error: string | null;
+  cleanly: boolean;
+  /** The server answered in plain HTTP (a lifecycle hook retries with http). */
+  gotHttp: boolean;
+  wantsSend: boolean;
+  wantsRecv: boolean;
 }
 
 /** One event's outcome in superviseRun (shapes in addon/src/supervise_binding.cc). */
