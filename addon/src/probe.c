@@ -125,6 +125,8 @@ podrun_go_duration (sv_ms ms, char *buf, size_t cap)
     snprintf (buf + n, cap - (size_t) n, "%llds", (long long) s);
 }
 
+static void go_errno (int e, char *buf, size_t cap);
+
 static void set_msg (struct slot *s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 static void
@@ -145,6 +147,54 @@ set_msg (struct slot *s, const char *fmt, ...)
   va_end (again);
   free (s->msg);
   s->msg = t;
+}
+
+/* Small string helpers of our own rather than glibc's strstr, strcasecmp, strcspn and strdup:
+   their variants live outside the loop's layout (helper-layout.ld), and each one the loop
+   touched would keep another 64 KiB of text resident in every pod probed.  */
+static const char *
+find (const char *s, const char *needle)
+{
+  size_t n = strlen (needle);
+  for (; *s; s++)
+    if (strncmp (s, needle, n) == 0)
+      return s;
+  return NULL;
+}
+
+static int
+lower (int c)
+{
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int
+same_ci (const char *a, const char *b, size_t n)
+{
+  size_t k;
+  for (k = 0; k < n; k++)
+    if (lower ((unsigned char) a[k]) != lower ((unsigned char) b[k]) || !a[k])
+      return a[k] == b[k];
+  return 1;
+}
+
+static size_t
+span_until (const char *s, const char *stop)
+{
+  size_t k = 0;
+  while (s[k] && !strchr (stop, s[k]))
+    k++;
+  return k;
+}
+
+static char *
+dup_str (const char *s)
+{
+  size_t n = strlen (s) + 1;
+  char *d = malloc (n);
+  if (d)
+    memcpy (d, s, n);
+  return d;
 }
 
 /* The decimal number at S (digits only, at most MAX), or -1.  */
@@ -339,7 +389,9 @@ start_exec (struct podrun_probes *p, struct slot *s, size_t i, const struct podr
   pid_t child;
   if (pipe2 (fds, O_CLOEXEC) < 0)
     {
-      set_msg (s, "cannot run the command: %s", strerror (errno ? errno : EBADF));
+      char e[64];
+      go_errno (errno, e, sizeof e);
+      set_msg (s, "cannot run the command: pipe2: %s", e);
       return -1;
     }
   child = fork ();
@@ -348,7 +400,9 @@ start_exec (struct podrun_probes *p, struct slot *s, size_t i, const struct podr
   close (fds[1]);
   if (child < 0)
     {
-      set_msg (s, "cannot run the command: fork: %s", strerror (errno));
+      char e[64];
+      go_errno (errno, e, sizeof e);
+      set_msg (s, "cannot run the command: fork: %s", e);
       close (fds[0]);
       return -1;
     }
@@ -463,13 +517,37 @@ host_port (const char *host, unsigned port, char *buf, size_t cap)
     snprintf (buf, cap, "%s:%u", host, port);
 }
 
-/* Go's error strings are lower-case.  */
+/* Go's text for an errno (syscall.Errno.Error: the C library's words, lower-case), from a table
+   of what a probe's connection meets: strerror would pull gettext's locale code into the loop
+   (and keep its pages resident in every pod).  */
 static void
 go_errno (int e, char *buf, size_t cap)
 {
-  snprintf (buf, cap, "%s", strerror (e));
-  if (buf[0] >= 'A' && buf[0] <= 'Z')
-    buf[0] = (char) (buf[0] - 'A' + 'a');
+  static const struct
+  {
+    int e;
+    const char *text;
+  } known[] = { { ECONNREFUSED, "connection refused" },
+                { ETIMEDOUT, "connection timed out" },
+                { ECONNRESET, "connection reset by peer" },
+                { EHOSTUNREACH, "no route to host" },
+                { ENETUNREACH, "network is unreachable" },
+                { EADDRNOTAVAIL, "cannot assign requested address" },
+                { EPIPE, "broken pipe" },
+                { EACCES, "permission denied" },
+                { EPERM, "operation not permitted" },
+                { EINVAL, "invalid argument" },
+                { EMFILE, "too many open files" },
+                { ENOMEM, "cannot allocate memory" },
+                { EAGAIN, "resource temporarily unavailable" } };
+  size_t k;
+  for (k = 0; k < sizeof known / sizeof known[0]; k++)
+    if (known[k].e == e)
+      {
+        snprintf (buf, cap, "%s", known[k].text);
+        return;
+      }
+  snprintf (buf, cap, "errno %d", e);
 }
 
 /* A socket in the pod's network namespace, connecting to S's address.  */
@@ -598,7 +676,7 @@ start_net (struct podrun_probes *p, struct slot *s, const struct podrun_handler 
 {
   if (hd->type == PODRUN_HANDLER_HTTP_GET && !s->path)
     {
-      s->path = strdup (hd->path && hd->path[0] ? hd->path : "/");
+      s->path = dup_str (hd->path && hd->path[0] ? hd->path : "/");
       if (!s->path)
         return -1;
     }
@@ -674,7 +752,7 @@ take_redirect (struct slot *s, const struct podrun_handler *hd, const char *loc,
       return -1;
   if (strncmp (target, "http://", 7) == 0)
     {
-      const char *h = target + 7, *end = h + strcspn (h, "/?#"), *colon;
+      const char *h = target + 7, *end = h + span_until (h, "/?#"), *colon;
       size_t hl;
       const char *hend = end;
       if (*h == '[')
@@ -709,19 +787,19 @@ take_redirect (struct slot *s, const struct podrun_handler *hd, const char *loc,
         if (mine[0] == '[')
           {
             memmove (mine, mine + 1, strlen (mine));
-            mine[strcspn (mine, "]")] = '\0';
+            mine[span_until (mine, "]")] = '\0';
           }
         if (host[0] == '[')
           {
             memmove (host, host + 1, strlen (host));
-            host[strcspn (host, "]")] = '\0';
+            host[span_until (host, "]")] = '\0';
           }
-        if (strcasecmp (host, mine) != 0 || port == 0 || port > 65535)
+        if (strlen (host) != strlen (mine) || !same_ci (host, mine, strlen (host)) || port == 0 || port > 65535)
           return 0;
       }
       path = *end ? end : "/";
     }
-  else if (strstr (target, "://") || strncmp (target, "//", 2) == 0)
+  else if (find (target, "://") || strncmp (target, "//", 2) == 0)
     return 0; /* another scheme or a network-path reference: not followed here */
   else if (target[0] == '/')
     path = target;
@@ -740,7 +818,7 @@ take_redirect (struct slot *s, const struct podrun_handler *hd, const char *loc,
       return 1;
     }
   {
-    char *np = strdup (path);
+    char *np = dup_str (path);
     if (!np)
       return 0;
     free (s->path);
@@ -755,13 +833,13 @@ static const char *
 header_value (const char *head, const char *end, const char *field, size_t *len)
 {
   size_t fl = strlen (field);
-  const char *line = strstr (head, "\r\n");
+  const char *line = find (head, "\r\n");
   while (line && line + 2 < end)
     {
-      const char *l = line + 2, *eol = strstr (l, "\r\n");
+      const char *l = line + 2, *eol = find (l, "\r\n");
       if (!eol || eol > end)
         break;
-      if ((size_t) (eol - l) > fl && strncasecmp (l, field, fl) == 0 && l[fl] == ':')
+      if ((size_t) (eol - l) > fl && same_ci (l, field, fl) && l[fl] == ':')
         {
           const char *v = l + fl + 1;
           while (*v == ' ' || *v == '\t')
@@ -783,7 +861,7 @@ http_response (struct podrun_probes *p, struct slot *s, int eof, int net_pidfd, 
   size_t idx = (size_t) (s - p->slots);
   const struct podrun_handler *hd = handler_of (p, idx);
   int hook = is_hook ((int) (idx % PODRUN_N_HANDLERS)), code;
-  char url[2400], *head_end = s->buf ? strstr (s->buf, "\r\n\r\n") : NULL;
+  char url[2400], *head_end = s->buf ? (char *) find (s->buf, "\r\n\r\n") : NULL;
   const char *body;
   size_t body_len, loc_len = 0, cl_len = 0;
   const char *loc, *clv;
@@ -992,7 +1070,7 @@ podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct 
             set_msg (s, "dial tcp %s: connect: %s", hp, es);
             if (hd->type == PODRUN_HANDLER_HTTP_GET)
               {
-                char url[2400], *m = s->msg ? strdup (s->msg) : NULL;
+                char url[2400], *m = s->msg ? dup_str (s->msg) : NULL;
                 url_of (hd, s, url, sizeof url);
                 set_msg (s, "Get \"%s\": %s", url, m ? m : "");
                 free (m);
