@@ -1676,23 +1676,6 @@ setup_signals (struct monitor *m)
   return 0;
 }
 
-/* The handlers probe.c has no mechanism for (HTTPS): apply refuses them, and a
-   launch file that has one anyway is refused here rather than run without it.  */
-static int
-check_mechanisms (const struct podrun_pod *pod, podrun_err_t *err)
-{
-  size_t i;
-  int k;
-  for (i = 0; i < pod->n_containers; i++)
-    for (k = 0; k < PODRUN_N_HANDLERS; k++)
-      {
-        const struct podrun_handler *hd = &pod->containers[i].handlers[k];
-        if (hd->type == PODRUN_HANDLER_HTTP_GET && hd->https)
-          return podrun_fail (err, ENOTSUP, "validate", k < SV_N_PROBES ? "probe" : "hook", pod->containers[i].name);
-      }
-  return 0;
-}
-
 static int
 init_runtime (struct monitor *m, podrun_err_t *err)
 {
@@ -1829,7 +1812,7 @@ podrun_monitor_main (int argc, char **argv)
       handshake_error (&m, "error ", &err);
       return 1;
     }
-  if (check_mechanisms (&m.pod, &err) < 0 || init_runtime (&m, &err) < 0)
+  if (init_runtime (&m, &err) < 0)
     {
       log_error ("launch file", &err);
       handshake_error (&m, "error ", &err);

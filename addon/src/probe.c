@@ -5,6 +5,7 @@
    an unfollowed one; a hook's httpGet fails only on a transport error; tcpSocket on a hook fails
    when it runs.  */
 #include "probe.h"
+#include "tls_client.h"
 #include "exec.h"
 #include "grpc_health.h"
 #include "protocol.h"
@@ -22,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 
 /* The kubelet version whose behaviour podrun follows (User-Agent kube-probe/1.36).  */
@@ -60,6 +62,8 @@ struct slot
   char *path;                      /* http: the current target's path, malloc'd */
   char *msg;                       /* the last finished run's message, malloc'd */
   struct podrun_grpc_reader *grpc; /* grpc: the answer's reader, malloc'd for the run */
+  struct podrun_tls_client *tls;   /* httpGet HTTPS: the connection's TLS client, malloc'd for it */
+  int tls_eof;                     /* the socket's end was given to it */
   struct sockaddr_storage addr;
   socklen_t addr_len;
 };
@@ -242,8 +246,10 @@ end_run (struct podrun_probes *p, struct slot *s)
   free (s->buf);
   free (s->path);
   free (s->grpc);
+  free (s->tls);
   s->buf = s->path = NULL;
   s->grpc = NULL;
+  s->tls = NULL;
   s->len = s->sent = s->req_len = 0;
   s->phase = PH_IDLE;
 }
@@ -668,7 +674,7 @@ url_of (const struct podrun_handler *hd, const struct slot *s, char *buf, size_t
 {
   char hp[300];
   host_port (hd->host, s->port, hp, sizeof hp);
-  snprintf (buf, cap, "http://%s%s", hp, s->path);
+  snprintf (buf, cap, "%s://%s%s", hd->https ? "https" : "http", hp, s->path);
 }
 
 static int
@@ -680,6 +686,9 @@ start_net (struct podrun_probes *p, struct slot *s, const struct podrun_handler 
       if (!s->path)
         return -1;
     }
+  /* A new connection (a redirect's too) gets a new TLS client once it connects.  */
+  free (s->tls);
+  s->tls = NULL;
   if (net_connect (p, s, hd->host, net_pidfd) < 0)
     return -1;
   if (hd->type == PODRUN_HANDLER_HTTP_GET && build_request (s, hd, hook) < 0)
@@ -986,11 +995,6 @@ podrun_probe_run (struct podrun_probes *p, size_t i, int h, pid_t pid, unsigned 
         }
       /* fall through */
     case PODRUN_HANDLER_HTTP_GET:
-      if (hd->https)
-        {
-          set_msg (s, "podrun does not run HTTPS probes yet");
-          return failed_at_once (p, s, SV_RESULT_ERROR, out);
-        }
       if (start_net (p, s, hd, net_pidfd, is_hook (h)) < 0)
         return failed_at_once (p, s, SV_RESULT_FAILURE, out);
       return 0;
@@ -1029,6 +1033,172 @@ podrun_probe_cancel (struct podrun_probes *p, size_t i, int h)
   s->pid = 0;
   if (s->phase != PH_IDLE)
     end_run (p, s);
+}
+
+/* HTTPS (tls_client.c): a TLS client for the connection, as the kubelet's transport has one:
+   no certificate verification, SNI the probe's host (none for an address), seeded from
+   getrandom.  */
+static int
+tls_start (struct slot *s, const struct podrun_handler *hd)
+{
+  uint8_t seed[32];
+  s->tls = malloc (sizeof *s->tls);
+  s->tls_eof = 0;
+  if (!s->tls || getrandom (seed, sizeof seed, GRND_NONBLOCK) != (ssize_t) sizeof seed
+      || podrun_tls_init (s->tls, hd->host, seed, sizeof seed) < 0)
+    {
+      set_msg (s, "tls: %s", s->tls ? podrun_tls_error (s->tls) : "out of memory");
+      return -1;
+    }
+  return 0;
+}
+
+/* Moves ciphertext both ways as far as the socket lets it; the epoll events the client waits
+   for in *WANT.  -1: the socket failed (errno).  */
+static int
+tls_pump (struct slot *s, uint32_t *want)
+{
+  for (;;)
+    {
+      const uint8_t *o;
+      uint8_t *in;
+      size_t len, cap;
+      int moved = 0;
+      enum podrun_tls_state st;
+      while ((o = podrun_tls_out (s->tls, &len)))
+        {
+          ssize_t n = send (s->fd, o, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0 && errno == EAGAIN)
+            break;
+          if (n < 0)
+            return -1;
+          podrun_tls_sent (s->tls, (size_t) n);
+          moved = 1;
+        }
+      if (!s->tls_eof && (in = podrun_tls_in (s->tls, &cap)))
+        {
+          ssize_t n = recv (s->fd, in, cap, MSG_DONTWAIT);
+          if (n > 0)
+            podrun_tls_received (s->tls, (size_t) n);
+          else if (n == 0)
+            {
+              podrun_tls_eof (s->tls);
+              s->tls_eof = 1;
+            }
+          else if (errno != EAGAIN && errno != EINTR)
+            return -1;
+          moved |= n >= 0 || errno == EINTR;
+        }
+      st = podrun_tls_state (s->tls);
+      if (!moved || st == PODRUN_TLS_FAILED || st == PODRUN_TLS_CLOSED)
+        break;
+    }
+  {
+    unsigned w = podrun_tls_wants (s->tls);
+    *want = (w & PODRUN_TLS_WANT_SEND ? EPOLLOUT : 0) | (w & PODRUN_TLS_WANT_RECV ? EPOLLIN : 0);
+    if (!*want)
+      *want = EPOLLIN;
+  }
+  return 0;
+}
+
+/* The transport error of an HTTPS run, in Go's words where it has them.  */
+static int
+tls_failed (struct podrun_probes *p, struct slot *s, const struct podrun_handler *hd, const char *op, int e,
+            struct podrun_probe_result *out)
+{
+  char url[2400], es[128];
+  url_of (hd, s, url, sizeof url);
+  if (e)
+    {
+      go_errno (e, es, sizeof es);
+      set_msg (s, "Get \"%s\": %s: %s", url, op, es);
+    }
+  else
+    set_msg (s, "Get \"%s\": %s", url, podrun_tls_error (s->tls));
+  return finish (p, s, SV_RESULT_FAILURE, out);
+}
+
+/* PH_SEND over TLS: the handshake, then the request; 1 with the result on a failure, 0 while
+   it goes on, 2 once the request is all in the client (its records may still be leaving).  */
+static int
+tls_send (struct podrun_probes *p, struct slot *s, const struct podrun_handler *hd, struct podrun_probe_result *out)
+{
+  for (;;)
+    {
+      uint32_t want;
+      enum podrun_tls_state st;
+      if (tls_pump (s, &want) < 0)
+        return tls_failed (p, s, hd, "write", errno, out);
+      st = podrun_tls_state (s->tls);
+      if (st == PODRUN_TLS_FAILED)
+        return tls_failed (p, s, hd, NULL, 0, out);
+      if (st == PODRUN_TLS_CLOSED)
+        {
+          char url[2400];
+          url_of (hd, s, url, sizeof url);
+          set_msg (s, "Get \"%s\": EOF", url);
+          return finish (p, s, SV_RESULT_FAILURE, out);
+        }
+      if (st == PODRUN_TLS_OPEN && s->sent < s->req_len)
+        {
+          size_t w = podrun_tls_write (s->tls, (const uint8_t *) s->buf + s->sent, s->req_len - s->sent);
+          s->sent += w;
+          if (s->sent == s->req_len)
+            podrun_tls_flush (s->tls);
+          if (w)
+            continue;
+        }
+      if (s->sent == s->req_len)
+        {
+          /* push the last records out as far as the socket takes them now */
+          if (tls_pump (s, &want) < 0)
+            return tls_failed (p, s, hd, "write", errno, out);
+          return 2;
+        }
+      watch (p, s, want, EPOLL_CTL_MOD);
+      return 0;
+    }
+}
+
+/* PH_RECV over TLS: plaintext into the response buffer, read as http_response reads it.  */
+static int
+tls_recv (struct podrun_probes *p, struct slot *s, const struct podrun_handler *hd, int net_pidfd,
+          struct podrun_probe_result *out)
+{
+  for (;;)
+    {
+      uint32_t want;
+      size_t n, room = RESPONSE_MAX - s->len;
+      char drop[2048];
+      enum podrun_tls_state st;
+      if (tls_pump (s, &want) < 0)
+        return tls_failed (p, s, hd, "read", errno, out);
+      n = room ? podrun_tls_read (s->tls, (uint8_t *) s->buf + s->len, room)
+               : podrun_tls_read (s->tls, (uint8_t *) drop, sizeof drop);
+      if (n)
+        {
+          if (room)
+            {
+              s->len += n;
+              s->buf[s->len] = '\0';
+            }
+          if (http_response (p, s, 0, net_pidfd, out))
+            return 1;
+          if (s->phase != PH_RECV)
+            return 0; /* a redirect: a new connection */
+          continue;
+        }
+      st = podrun_tls_state (s->tls);
+      if (st == PODRUN_TLS_FAILED)
+        return tls_failed (p, s, hd, NULL, 0, out);
+      if (st == PODRUN_TLS_CLOSED)
+        return http_response (p, s, 1, net_pidfd, out);
+      watch (p, s, want, EPOLL_CTL_MOD);
+      return 0;
+    }
 }
 
 int
@@ -1085,9 +1255,17 @@ podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct 
             return finish (p, s, SV_RESULT_SUCCESS, out);
           }
         s->phase = PH_SEND;
+        if (hd->https && tls_start (s, hd) < 0)
+          return finish (p, s, SV_RESULT_FAILURE, out);
       }
       /* fall through */
     case PH_SEND:
+      if (s->tls)
+        {
+          int r = tls_send (p, s, hd, out);
+          if (r != 2)
+            return r;
+        }
       while (s->sent < s->req_len)
         {
           ssize_t n = send (s->fd, s->buf + s->sent, s->req_len - s->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -1127,9 +1305,13 @@ podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct 
       if (s->buf)
         s->buf[0] = '\0';
       s->phase = PH_RECV;
+      if (s->tls)
+        return tls_recv (p, s, hd, net_pidfd, out); /* its last records may still be leaving */
       watch (p, s, EPOLLIN, EPOLL_CTL_MOD);
       return 0;
     case PH_RECV:
+      if (s->tls)
+        return tls_recv (p, s, hd, net_pidfd, out);
       while (s->grpc)
         {
           uint8_t in[2048];

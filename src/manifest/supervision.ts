@@ -15,9 +15,9 @@ import { execStringProblem } from './exec-limits';
 /**
  * The switch: whether podrun runs probes and the postStart/preStop hooks. Init containers, native
  * sidecars, restarts and `lifecycle.stopSignal` always run (the monitor's state machine). With it
- * on, the monitor runs exec, tcpSocket, httpGet (scheme HTTP), gRPC and sleep handlers
- * (addon/src/probe.c) and validation refuses only what it has no mechanism for: HTTPS and a host
- * that is not an IP address (refusedHandlers). Off, every probe and hook is refused as "not supported by
+ * on, the monitor runs exec, tcpSocket, httpGet (HTTP and HTTPS), gRPC and sleep handlers
+ * (addon/src/probe.c) and validation refuses only what it has no mechanism for: a host that is
+ * not an IP address (refusedHandlers). Off, every probe and hook is refused as "not supported by
  * podrun yet". Validation takes it as an option (ValidateOptions.probesAndHooks), so tests run
  * both ways.
  */
@@ -25,7 +25,6 @@ export const PROBES_AND_HOOKS = true;
 
 const PROBE_HINT = 'podrun does not run probes yet; remove the probe';
 const HOOK_HINT = 'podrun does not run postStart and preStop hooks yet; remove the hook (lifecycle.stopSignal is supported)';
-const HTTPS_HINT = 'podrun does not run HTTPS probes or hooks yet; probe an HTTP port, or use `tcpSocket` on the HTTPS port';
 const HOST_HINT = 'podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address';
 
 /** An IPv4 or IPv6 literal, or localhost: what the monitor connects to without a resolver. */
@@ -40,8 +39,8 @@ function probeHostOk(h: unknown): boolean {
 /**
  * What validation refuses, over the raw manifest. With the switch off: every probe and every
  * postStart/preStop hook of a container or init container, each once and nothing about its
- * insides. On: the handler kinds podrun has no mechanism for (an `httpGet`'s
- * `scheme: HTTPS`, a `host` that is not an address), each with its hint.
+ * insides. On: what podrun has no mechanism for (a `host` that is not an address: the monitor's
+ * loop does not resolve names), with its hint.
  */
 export function refusedHandlers(pod: unknown, on = PROBES_AND_HOOKS): { path: FieldPath; hint: string }[] {
   const spec = isObj(pod) && isObj(pod.spec) ? pod.spec : {};
@@ -51,7 +50,6 @@ export function refusedHandlers(pod: unknown, on = PROBES_AND_HOOKS): { path: Fi
     for (const k of ['httpGet', 'tcpSocket'] as const) {
       const a = h[k];
       if (!isObj(a)) continue;
-      if (k === 'httpGet' && typeof a.scheme === 'string' && a.scheme.toUpperCase() === 'HTTPS') out.push({ path: [...path, k, 'scheme'], hint: HTTPS_HINT });
       if (has(a, 'host') && a.host !== '' && !probeHostOk(a.host)) out.push({ path: [...path, k, 'host'], hint: HOST_HINT });
     }
   };

@@ -5,7 +5,7 @@
 // exec and sleep, a failing postStart, preStop before the stop signal. The dev back-off keeps
 // restarts short.
 import { expect } from 'chai';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { createConnection } from 'net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -16,7 +16,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -201,20 +201,30 @@ describe('probes and hooks (integration)', function () {
     expect(req).to.contain('Connection: close\r\n');
   });
 
-  it('grpc: grpc.health.v1.Health/Check over h2c; SERVING passes, NOT_SERVING and Unimplemented fail in the kubelet\'s words', async () => {
-    // The health server (Node's HTTP/2, test/fixtures/grpc) on the host; a hostNetwork pod's IP is
-    // the host's, where the probe goes.
+  /**
+   * A Node server in the pod's own network namespace (nsenter into its pause's), listening on the
+   * pod's loopback, where probes go (the pod IP is 127.0.0.1): nothing of it is on the host's
+   * network. Resolves once it says `listening`; the caller kills it by pid.
+   */
+  const serveInPod = async (name: string, script: string, args: string[]) => {
+    const pause = JSON.parse(readFileSync(join(dir(name), 'monitor.json'), 'utf8')).pausePid;
+    const server = spawn('nsenter', [`--net=/proc/${pause}/ns/net`, '--', process.execPath, join(__dirname, '..', '..', '..', 'test', 'fixtures', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.on('data', (d) => String(d).includes('listening') && resolve());
+      server.on('exit', () => reject(new Error(`${script} exited`)));
+    });
+    return server;
+  };
+
+  it("grpc: grpc.health.v1.Health/Check over h2c; SERVING passes, NOT_SERVING and Unimplemented fail in the kubelet's words", async () => {
     const dirs = mkdtempSync('/tmp/podrun-probe-grpc-');
     const stateFile = join(dirs, 'state');
     writeFileSync(stateFile, 'SERVING\n');
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const server = spawn(process.execPath, [join(__dirname, '..', '..', '..', 'test', 'fixtures', 'grpc', 'health-server.js'), String(port), stateFile, '0.0.0.0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let server: ReturnType<typeof spawn> | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.stdout!.on('data', (d) => String(d).includes('listening') && resolve());
-        server.on('exit', () => reject(new Error('health server exited')));
-      });
-      apply('grpc', { hostNetwork: true, containers: [{ name: 'app', command: ['sleep', '3600'], readinessProbe: probe({ grpc: { port, service: 'web' } }) }] });
+      apply('grpc', { containers: [{ name: 'app', command: ['sleep', '3600'], readinessProbe: probe({ grpc: { port: 9090, service: 'web' } }) }] });
+      waitFor(() => existsSync(join(dir('grpc'), 'monitor.json')) && JSON.parse(readFileSync(join(dir('grpc'), 'monitor.json'), 'utf8')).pausePid, 20_000, 'the pause');
+      server = await serveInPod('grpc', join('grpc', 'health-server.js'), ['9090', stateFile, '127.0.0.1']);
       waitFor(() => state('grpc').ready, 30_000, 'ready on SERVING');
       expect(readFileSync(`${stateFile}.calls`, 'utf8').split('\n')[0]).to.equal('/grpc.health.v1.Health/Check web');
       writeFileSync(stateFile, 'NOT_SERVING\n');
@@ -226,7 +236,47 @@ describe('probes and hooks (integration)', function () {
       writeFileSync(stateFile, 'SERVING\n');
       waitFor(() => state('grpc').ready, 30_000, 'ready again');
     } finally {
-      server.kill('SIGTERM');
+      server?.kill('SIGTERM');
+      if (existsSync(dirs)) rmSync(dirs, { recursive: true, force: true });
+    }
+  });
+
+  it('httpGet HTTPS: TLS without certificate checks (self-signed, for another name), 200-399 passes, 500 fails; plain HTTP on the port fails as Go says it', async () => {
+    const dirs = mkdtempSync('/tmp/podrun-probe-https-');
+    const stateFile = join(dirs, 'state');
+    writeFileSync(stateFile, '200\n');
+    const cert = join(dirs, 'cert.pem');
+    const key = join(dirs, 'key.pem');
+    // self-signed, for another name (and expired where openssl can say so): the kubelet
+    // (InsecureSkipVerify) takes it, and so does podrun; test/unit/tls-client.test.ts has the rest
+    const ossl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=not-this-host.example', '-not_after', '20200101000000Z'], { encoding: 'utf8' });
+    if (ossl.status !== 0) {
+      // openssl < 3.2 has no -not_after: a cert valid for a day is as unverifiable here (another name, self-signed)
+      const again = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=not-this-host.example'], { encoding: 'utf8' });
+      expect(again.status, again.stderr).to.equal(0);
+    }
+    let server: ReturnType<typeof spawn> | undefined;
+    try {
+      apply('https', {
+        containers: [
+          { name: 'app', command: ['sleep', '3600'], readinessProbe: probe({ httpGet: { scheme: 'HTTPS', port: 8443, path: '/ready' } }) },
+          // busybox httpd answers in plain HTTP on the port an HTTPS probe dials
+          { name: 'plain', command: ['sh', '-c', serve.replace('8080', '8444')], readinessProbe: probe({ httpGet: { scheme: 'HTTPS', port: 8444, path: '/healthz' } }) },
+        ],
+      });
+      waitFor(() => existsSync(join(dir('https'), 'monitor.json')) && JSON.parse(readFileSync(join(dir('https'), 'monitor.json'), 'utf8')).pausePid, 20_000, 'the pause');
+      server = await serveInPod('https', 'https-server.js', ['8443', cert, key, stateFile]);
+      waitFor(() => state('https').ready, 30_000, 'ready over HTTPS');
+      // no SNI for an address, the kubelet's user agent
+      expect(readFileSync(`${stateFile}.calls`, 'utf8').split('\n')[0]).to.equal('GET /ready sni=- ua=kube-probe/1.36');
+      writeFileSync(stateFile, '500\n');
+      waitFor(() => !state('https').ready, 30_000, 'unready on 500');
+      expect(event('https', 'Unhealthy', /statuscode: 500/).message).to.equal('Readiness probe failed: HTTP probe failed with statuscode: 500');
+      waitFor(() => event('https', 'Unhealthy', /HTTP response to HTTPS client/), 30_000, 'the plain HTTP server refused');
+      expect(event('https', 'Unhealthy', /HTTP response to HTTPS client/).message).to.equal('Readiness probe failed: Get "https://127.0.0.1:8444/healthz": http: server gave HTTP response to HTTPS client');
+      expect(state('https', 'plain').ready).to.equal(false);
+    } finally {
+      server?.kill('SIGTERM');
       if (existsSync(dirs)) rmSync(dirs, { recursive: true, force: true });
     }
   });

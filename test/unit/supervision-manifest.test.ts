@@ -25,14 +25,14 @@ async function accepted(text: string) {
 }
 
 describe('supervision manifests: the switch', () => {
-  it('is on by default: exec, tcpSocket, httpGet (HTTP), grpc and sleep are taken; HTTPS and host names refused, each once with its hint', async () => {
+  it('is on by default: exec, tcpSocket, httpGet (HTTP and HTTPS), grpc and sleep are taken; host names refused, each once with its hint', async () => {
     expect(PROBES_AND_HOOKS).to.equal(true);
     const ok = doc(`  containers:
   - name: a
     image: b
     ports: [{name: web, containerPort: 8080}]
     livenessProbe: {exec: {command: ["true"]}}
-    readinessProbe: {httpGet: {port: web, path: /h, host: 127.0.0.1, httpHeaders: [{name: X, value: y}]}}
+    readinessProbe: {httpGet: {port: web, path: /h, host: 127.0.0.1, scheme: HTTPS, httpHeaders: [{name: X, value: y}]}}
     startupProbe: {tcpSocket: {port: 8080, host: "::1"}}
   - name: g
     image: b
@@ -44,12 +44,12 @@ describe('supervision manifests: the switch', () => {
   - name: a
     image: b
     livenessProbe: {grpc: {port: 9090}}
-    readinessProbe: {httpGet: {port: 8443, scheme: HTTPS}}
+    readinessProbe: {httpGet: {port: 8443, scheme: HTTPS, host: api.example}}
     startupProbe: {tcpSocket: {port: 80, host: db.example}}
     lifecycle: {preStop: {httpGet: {port: 80, host: web.local, path: /stop}}}
 `);
     expect((await loadManifests(['-'], { stdin: bad })).errors.map((e) => renderError(e).trimEnd())).to.deep.equal([
-      'error: <stdin>:10: spec.containers[0].readinessProbe.httpGet.scheme: not supported by podrun yet\n  hint: podrun does not run HTTPS probes or hooks yet; probe an HTTP port, or use `tcpSocket` on the HTTPS port',
+      'error: <stdin>:10: spec.containers[0].readinessProbe.httpGet.host: not supported by podrun yet\n  hint: podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address',
       'error: <stdin>:11: spec.containers[0].startupProbe.tcpSocket.host: not supported by podrun yet\n  hint: podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address',
       'error: <stdin>:12: spec.containers[0].lifecycle.preStop.httpGet.host: not supported by podrun yet\n  hint: podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address',
     ]);
