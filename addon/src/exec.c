@@ -38,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -131,7 +132,7 @@ parse_user (const char *s, struct exec_opts *o)
 }
 
 static int
-parse_args (int argc, char **argv, struct exec_opts *o)
+parse_args (int argc, char **argv, struct exec_opts *o, int serve)
 {
   int i, have_pid = 0, have_start = 0;
   unsigned long long v;
@@ -220,8 +221,8 @@ parse_args (int argc, char **argv, struct exec_opts *o)
     }
   if (!have_pid || !have_start)
     return usage ("--pid and --start-time are required");
-  if (i >= argc)
-    return usage ("missing command");
+  if (serve != (i >= argc))
+    return usage (serve ? "a probe server takes no command" : "missing command");
   o->argv = argv + i;
   o->env[o->n_env] = NULL;
   return 0;
@@ -310,6 +311,53 @@ static void __attribute__ ((noreturn)) exec_command (const struct exec_opts *o, 
   child_fail (sync_fd, errno, "exec", "execve", o->argv[0]);
 }
 
+static void
+identity_of (const struct exec_opts *o, struct podrun_identity *id)
+{
+  id->caps = o->caps;
+  id->uid = o->uid;
+  id->gid = o->gid;
+  id->groups = o->groups;
+  id->n_groups = o->n_groups;
+  id->nonewprivs = o->nonewprivs;
+  id->seccomp = o->seccomp ? &o->seccomp_prog : NULL;
+  id->seccomp_path = o->seccomp;
+  id->apparmor = o->apparmor;
+  id->host_proc = o->host_proc;
+}
+
+/* The steps the intermediate and the probe server (podrun_exec_serve) take, in this order, after
+   stdio is in place: the cgroups (first: a freeze of the container's cgroup holds the process
+   from here on), the container's PID namespace for its children, the pod's user namespace
+   (hostUsers: false) last of the namespaces (the container's mount and PID namespaces are the
+   host user namespace's, joined while this process still has its privileges there), the cwd, a
+   keyring of its own, and the identity (identity.h).  Child-safe.  */
+static int
+confine (const struct exec_opts *o, int pidfd, int userns, podrun_err_t *err)
+{
+  struct podrun_identity id;
+  size_t i;
+  for (i = 0; i < o->n_cgroups; i++)
+    if (i != o->born_in && podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
+      return podrun_fail (err, errno, "cgroup", "write", o->cgroups[i]);
+  for (i = 0; i < o->n_cgroups; i++)
+    close (o->cgroup_fds[i]);
+  if (o->cgroup_dir >= 0)
+    close (o->cgroup_dir);
+  if (setns (pidfd, CLONE_NEWPID) < 0)
+    return podrun_fail (err, errno, "exec", "setns", "pid");
+  if (userns && podrun_userns_join (pidfd, "exec", err) < 0)
+    return -1;
+  if (chdir (o->cwd) < 0)
+    return podrun_fail (err, errno, "cwd", "chdir", o->cwd);
+  /* Not the session keyring of the user running `podrun exec`.  */
+  if (podrun_new_session_keyring () < 0)
+    return podrun_fail (err, errno, "keyring", "keyctl", NULL);
+  identity_of (o, &id);
+  /* The same steps as a container's first process (identity.h).  */
+  return podrun_identity_take (&id, err);
+}
+
 /* The intermediate: a child of the helper in the HOST's PID namespace, so that no process of the
    container can see or ptrace it while it is still root with every capability, unconfined and in
    the caller's keyring (a container given SYS_PTRACE attached to such a process and wrote host
@@ -337,39 +385,10 @@ exec_intermediate (const struct exec_opts *o, int pidfd, int userns, int sync_fd
   for (i = 0; i < 3; i++)
     if (stdio[i] > 2)
       close (stdio[i]);
-  /* First: a freeze of the container's cgroup holds the command from here on.  */
-  for (i = 0; i < o->n_cgroups; i++)
-    if (i != o->born_in && podrun_cgroup_join_fd (o->cgroup_fds[i]) < 0)
-      child_fail (sync_fd, errno, "cgroup", "write", o->cgroups[i]);
-  for (i = 0; i < o->n_cgroups; i++)
-    close (o->cgroup_fds[i]);
-  if (o->cgroup_dir >= 0)
-    close (o->cgroup_dir);
-  if (setns (pidfd, CLONE_NEWPID) < 0)
-    child_fail (sync_fd, errno, "exec", "setns", "pid");
-  /* The pod's user namespace (hostUsers: false) last: the container's mount and PID namespaces
-     are the host user namespace's, joined while this process still has its privileges there.  */
-  if (userns && podrun_userns_join (pidfd, "exec", &err) < 0)
+  if (confine (o, pidfd, userns, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   close (pidfd);
-  if (chdir (o->cwd) < 0)
-    child_fail (sync_fd, errno, "cwd", "chdir", o->cwd);
-  /* Not the session keyring of the user running `podrun exec`.  */
-  if (podrun_new_session_keyring () < 0)
-    child_fail (sync_fd, errno, "keyring", "keyctl", NULL);
-  id.caps = o->caps;
-  id.uid = o->uid;
-  id.gid = o->gid;
-  id.groups = o->groups;
-  id.n_groups = o->n_groups;
-  id.nonewprivs = o->nonewprivs;
-  id.seccomp = o->seccomp ? &o->seccomp_prog : NULL;
-  id.seccomp_path = o->seccomp;
-  id.apparmor = o->apparmor;
-  id.host_proc = o->host_proc;
-  /* The same steps as a container's first process (identity.h).  */
-  if (podrun_identity_take (&id, &err) < 0)
-    podrun_sync_fail (sync_fd, &err);
+  identity_of (o, &id);
   /* The command holds stdio and the sync pipe only, until its execve too.  */
   {
     int keep[2] = { sync_fd, pid_fd };
@@ -637,6 +656,69 @@ await_exec (int sync_rd, podrun_err_t *err)
   return -1;
 }
 
+/* Before the setup process: the container's process by pidfd (its start time checked), the
+   host paths read while still in the host's mount namespace (the seccomp program, /proc, every
+   cgroup's cgroup.procs), its capability bounding set, and then every namespace of it that
+   differs from ours but PID and user (*FLAGS says which differ).  */
+static int
+enter_container (struct exec_opts *o, int *pidfd, int *flags, podrun_err_t *err)
+{
+  unsigned long long start;
+  *pidfd = podrun_pidfd_open (o->pid);
+  if (*pidfd < 0)
+    return podrun_fail (err, errno, "exec", "pidfd_open", NULL);
+  /* The pidfd pins the process; a start time that differs means the pid was recycled.  */
+  if (podrun_proc_start_time (o->pid, &start) < 0 || start != o->start_time)
+    return podrun_fail (err, ESRCH, "exec", "pidfd_open", "(process start time differs: container gone)");
+  /* A host path: read before joining the container's mount namespace.  */
+  if (o->seccomp && podrun_seccomp_load (o->seccomp, &o->seccomp_prog, err) < 0)
+    return -1;
+  /* The host's /proc too: the container's could be anything its processes mounted there.  */
+  o->host_proc = -1;
+  if (o->apparmor && (o->host_proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return podrun_fail (err, errno, "exec", "open", "/proc");
+  /* Host paths too; the fds stay open in the helper (CLOEXEC) for the child to write to.  */
+  for (size_t i = 0; i < o->n_cgroups; i++)
+    if ((o->cgroup_fds[i] = podrun_cgroup_open_procs (o->cgroups[i], err)) < 0)
+      return -1;
+  /* The command is born in the v2 one (no migration, whose wait is ~20 ms), as containers are.  */
+  o->cgroup_dir = -1;
+  o->born_in = o->n_cgroups;
+  for (size_t i = 0; i < o->n_cgroups && o->born_in == o->n_cgroups; i++)
+    {
+      int d = podrun_cgroup_open_v2_dir (o->cgroups[i], err);
+      if (d == -1)
+        return -1;
+      if (d >= 0)
+        o->cgroup_dir = d, o->born_in = i;
+    }
+  if (read_cap_bounding (o->pid, &o->caps) < 0)
+    return podrun_fail (err, errno, "exec", "open", "/proc/PID/status");
+  *flags = differing_namespaces (o->pid);
+  /* Joining a user namespace (hostUsers: false) leaves no right to place a child in a host
+     cgroup: the command then joins by the cgroup.procs fd opened above, as on v1.  */
+  if ((*flags & CLONE_NEWUSER) && o->cgroup_dir >= 0)
+    {
+      close (o->cgroup_dir);
+      o->cgroup_dir = -1;
+      o->born_in = o->n_cgroups;
+    }
+  /* The /proc reads above name the pid, not the pidfd: if the process died meanwhile they may
+     describe a recycled pid.  Still alive now means they described it.  Every container has a
+     mount namespace of its own, so sharing ours means this is not a container process.  */
+  if (podrun_pidfd_send_signal (*pidfd, 0) < 0)
+    return podrun_fail (err, ESRCH, "exec", "pidfd_send_signal", "(the container exited)");
+  if (!(*flags & CLONE_NEWNS))
+    return podrun_fail (err, EPERM, "exec", "setns", "(target shares the host mount namespace: not a container)");
+  /* The pod's user namespace (hostUsers: false) last: the container's mount and PID
+     namespaces are the host user namespace's, joined while this process still has its
+     privileges there.  */
+  /* Not the PID namespace: it would place the intermediate in it (exec_intermediate).  */
+  if (setns (*pidfd, *flags & ~(CLONE_NEWUSER | CLONE_NEWPID)) < 0)
+    return podrun_fail (err, errno, "exec", "setns", NULL);
+  return 0;
+}
+
 int
 podrun_exec_main (int argc, char **argv)
 {
@@ -645,14 +727,13 @@ podrun_exec_main (int argc, char **argv)
                     pid_rd = -1, pid_wr = -1, out_rd = -1, out_wr = -1, err_rd = -1, err_wr = -1, in_rd = -1,
                     in_wr = -1;
   int stdio[3];
-  unsigned long long start;
   podrun_err_t err;
   struct termios saved;
   int raw = 0, fds[2], ret, flags;
   sigset_t set;
   pid_t child, middle;
 
-  if ((ret = parse_args (argc, argv, &o)) != 0)
+  if ((ret = parse_args (argc, argv, &o, 0)) != 0)
     return ret;
   kill_on_term = o.kill_on_term;
   /* The container must not ptrace or open /proc/PID/exe of a helper in its namespaces.  */
@@ -667,59 +748,8 @@ podrun_exec_main (int argc, char **argv)
   if (devnull < 0)
     return podrun_fail (&err, errno, "exec", "open", "/dev/null"), die (&err);
 
-  pidfd = podrun_pidfd_open (o.pid);
-  if (pidfd < 0)
-    return podrun_fail (&err, errno, "exec", "pidfd_open", NULL), die (&err);
-  /* The pidfd pins the process; a start time that differs means the pid was recycled.  */
-  if (podrun_proc_start_time (o.pid, &start) < 0 || start != o.start_time)
-    return podrun_fail (&err, ESRCH, "exec", "pidfd_open", "(process start time differs: container gone)"), die (&err);
-  /* A host path: read before joining the container's mount namespace.  */
-  if (o.seccomp && podrun_seccomp_load (o.seccomp, &o.seccomp_prog, &err) < 0)
+  if (enter_container (&o, &pidfd, &flags, &err) < 0)
     return die (&err);
-  /* The host's /proc too: the container's could be anything its processes mounted there.  */
-  o.host_proc = -1;
-  if (o.apparmor && (o.host_proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-    return podrun_fail (&err, errno, "exec", "open", "/proc"), die (&err);
-  /* Host paths too; the fds stay open in the helper (CLOEXEC) for the child to write to.  */
-  for (size_t i = 0; i < o.n_cgroups; i++)
-    if ((o.cgroup_fds[i] = podrun_cgroup_open_procs (o.cgroups[i], &err)) < 0)
-      return die (&err);
-  /* The command is born in the v2 one (no migration, whose wait is ~20 ms), as containers are.  */
-  o.cgroup_dir = -1;
-  o.born_in = o.n_cgroups;
-  for (size_t i = 0; i < o.n_cgroups && o.born_in == o.n_cgroups; i++)
-    {
-      int d = podrun_cgroup_open_v2_dir (o.cgroups[i], &err);
-      if (d == -1)
-        return die (&err);
-      if (d >= 0)
-        o.cgroup_dir = d, o.born_in = i;
-    }
-  if (read_cap_bounding (o.pid, &o.caps) < 0)
-    return podrun_fail (&err, errno, "exec", "open", "/proc/PID/status"), die (&err);
-  flags = differing_namespaces (o.pid);
-  /* Joining a user namespace (hostUsers: false) leaves no right to place a child in a host
-     cgroup: the command then joins by the cgroup.procs fd opened above, as on v1.  */
-  if ((flags & CLONE_NEWUSER) && o.cgroup_dir >= 0)
-    {
-      close (o.cgroup_dir);
-      o.cgroup_dir = -1;
-      o.born_in = o.n_cgroups;
-    }
-  /* The /proc reads above name the pid, not the pidfd: if the process died meanwhile they may
-     describe a recycled pid.  Still alive now means they described it.  Every container has a
-     mount namespace of its own, so sharing ours means this is not a container process.  */
-  if (podrun_pidfd_send_signal (pidfd, 0) < 0)
-    return podrun_fail (&err, ESRCH, "exec", "pidfd_send_signal", "(the container exited)"), die (&err);
-  if (!(flags & CLONE_NEWNS))
-    return podrun_fail (&err, EPERM, "exec", "setns", "(target shares the host mount namespace: not a container)"),
-           die (&err);
-  /* The pod's user namespace (hostUsers: false) last: the container's mount and PID
-     namespaces are the host user namespace's, joined while this process still has its
-     privileges there.  */
-  /* Not the PID namespace: it would place the intermediate in it (exec_intermediate).  */
-  if (setns (pidfd, flags & ~(CLONE_NEWUSER | CLONE_NEWPID)) < 0)
-    return podrun_fail (&err, errno, "exec", "setns", NULL), die (&err);
 
   if (o.tty)
     {
@@ -854,4 +884,237 @@ podrun_exec_main (int argc, char **argv)
   if (raw)
     tcsetattr (0, TCSANOW, &saved);
   return ret;
+}
+
+/* ---- the probe server (exec.h) ---- */
+
+struct served
+{
+  pid_t pid; /* 0: a free entry */
+  uint32_t seq;
+};
+
+static void
+serve_reply (int sock, uint32_t seq, int status)
+{
+  struct podrun_serve_msg m = { .op = PODRUN_SERVE_EXITED, .seq = seq, .status = status };
+  /* A monitor gone or not reading: nothing to tell.  */
+  (void) send (sock, &m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* The command, forked by the server in the container's PID namespace: the server's identity
+   and filter are its already; its own session (the server's group is never signalled), stdout
+   and stderr the run's pipe, the signals as a program expects them, then execve.  Failures say
+   what `podrun-helper exec` says (die).  */
+static void __attribute__ ((noreturn))
+serve_command (const struct exec_opts *o, char *const *argv, int out, int devnull)
+{
+  sigset_t none;
+  if (setsid () < 0 || dup2 (devnull, 0) < 0 || dup2 (out, 1) < 0 || dup2 (out, 2) < 0)
+    _exit (126);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  podrun_exec_path (find_path_env (o), argv, o->env);
+  dprintf (2, "podrun-helper: exec: execve %s: %s\n", argv[0], strerror (errno));
+  _exit (errno == ENOENT ? 127 : 126);
+}
+
+/* RUN: the command in ARGS (LEN bytes, M->argc strings), its output to OUT (closed here).  */
+static void
+serve_run (const struct exec_opts *o, int sock, const struct podrun_serve_msg *m, char *args, size_t len, int out,
+           int devnull, struct served *runs)
+{
+  char *argv[256];
+  size_t k, off = 0, free_at = PODRUN_SERVE_RUNS;
+  pid_t pid;
+  for (k = 0; k < m->argc && k < 255 && off < len; k++)
+    {
+      char *end = memchr (args + off, '\0', len - off);
+      if (!end)
+        break;
+      argv[k] = args + off;
+      off = (size_t) (end - args) + 1;
+    }
+  argv[k] = NULL;
+  for (size_t i = 0; i < PODRUN_SERVE_RUNS; i++)
+    if (runs[i].pid == 0)
+      free_at = i;
+  if (k == 0 || k != m->argc || free_at == PODRUN_SERVE_RUNS)
+    {
+      dprintf (out, "podrun-helper: exec: %s\n", k == 0 || k != m->argc ? "bad request" : "too many runs at once");
+      close (out);
+      serve_reply (sock, m->seq, 126 << 8);
+      return;
+    }
+  /* The bare system call, not glibc's fork: its at-fork handlers (malloc's and stdio's locks) are
+     nothing a single-threaded server needs, and their code would stay mapped in it.  */
+  pid = (pid_t) syscall (SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+  if (pid == 0)
+    serve_command (o, argv, out, devnull);
+  if (pid < 0)
+    {
+      dprintf (out, "podrun-helper: exec: fork: %s\n", strerror (errno));
+      close (out);
+      serve_reply (sock, m->seq, 126 << 8);
+      return;
+    }
+  close (out);
+  runs[free_at].pid = pid;
+  runs[free_at].seq = m->seq;
+}
+
+/* One message from the monitor; 0 once SOCK is at its end.  */
+static int
+serve_message (const struct exec_opts *o, int sock, int devnull, struct served *runs)
+{
+  static char buf[PODRUN_SERVE_MAX];
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct podrun_serve_msg m;
+  struct cmsghdr *c;
+  int fd = -1;
+  ssize_t n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  if (n < 0)
+    return errno == EINTR || errno == EAGAIN;
+  if (n == 0)
+    return 0;
+  for (c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN (sizeof (int)) && fd < 0)
+      memcpy (&fd, CMSG_DATA (c), sizeof fd);
+  if ((size_t) n < sizeof m || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+    {
+      if (fd >= 0)
+        close (fd);
+      return 1;
+    }
+  memcpy (&m, buf, sizeof m);
+  if (m.op == PODRUN_SERVE_RUN && fd >= 0)
+    serve_run (o, sock, &m, buf + sizeof m, (size_t) n - sizeof m, fd, devnull, runs);
+  else
+    {
+      if (fd >= 0)
+        close (fd);
+      for (size_t i = 0; m.op == PODRUN_SERVE_KILL && i < PODRUN_SERVE_RUNS; i++)
+        if (runs[i].pid > 0 && runs[i].seq == m.seq)
+          {
+            kill (-runs[i].pid, SIGKILL);
+            kill (runs[i].pid, SIGKILL);
+          }
+    }
+  return 1;
+}
+
+int
+podrun_exec_serve (int argc, char **argv, int sock)
+{
+  static struct exec_opts o;
+  struct served runs[PODRUN_SERVE_RUNS];
+  struct podrun_identity id;
+  podrun_err_t err;
+  int pidfd = -1, flags, devnull, sigfd, smaps, i;
+  int keep[4];
+  pid_t parent = getppid ();
+  sigset_t set;
+
+  memset (runs, 0, sizeof runs);
+  if (parse_args (argc, argv, &o, 1) != 0 || o.tty || o.stdin_open || o.apparmor)
+    return 126; /* AppArmor's profile is entered at an execve of the process that asked: classic only */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* What ps and the probe benchmark know it by (its command line is the monitor's).  */
+  prctl (PR_SET_NAME, "podrun-probes", 0, 0, 0);
+  /* Only the socket, at 3; stdio /dev/null.  A failure below ends it: the monitor runs the
+     command as `podrun-helper exec` then, which reports what failed.  */
+  if (dup2 (sock, 3) < 0)
+    return 126;
+  sock = 3;
+  close_range (4, ~0U, 0);
+  devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  for (i = 0; i < 3; i++)
+    if (devnull < 0 || dup2 (devnull, i) < 0)
+      return 126;
+  /* The host's smaps of this process, for the trim below (the container's /proc could show
+     anything).  */
+  smaps = open ("/proc/self/smaps", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (enter_container (&o, &pidfd, &flags, &err) < 0)
+    return 126;
+  /* It joins the cgroups itself, so that every command it forks is born in them.  */
+  if (o.cgroup_dir >= 0)
+    close (o.cgroup_dir);
+  o.cgroup_dir = -1;
+  o.born_in = o.n_cgroups;
+  if (confine (&o, pidfd, (flags & CLONE_NEWUSER) != 0, &err) < 0)
+    return 126;
+  /* The container's pidfd stays: its exit ends the server.  */
+  keep[0] = sock;
+  keep[1] = pidfd;
+  keep[2] = devnull;
+  keep[3] = smaps >= 0 ? smaps : devnull;
+  if (podrun_keep_only_fds (keep, 4) < 0)
+    return 126;
+  sock = keep[0];
+  pidfd = keep[1];
+  devnull = keep[2];
+  smaps = smaps >= 0 ? keep[3] : -1;
+  identity_of (&o, &id);
+  if (podrun_identity_seal (&id, &err) < 0)
+    return 126;
+  /* Not dumpable, whatever the credential changes made of it; and dying with the monitor (a
+     credential change clears the parent-death signal), checked against a monitor already gone.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid () != parent)
+    return 126;
+  /* The run's pipe may close before the server writes a failure into it.  */
+  signal (SIGPIPE, SIG_IGN);
+  sigemptyset (&set);
+  sigaddset (&set, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sigfd < 0)
+    return 126;
+  /* The set-up's text (most of what it ran) no longer counts in its memory; the loop's comes
+     back on its first run, as the monitor's does (util.h).  */
+  podrun_trim_text_fd (smaps);
+  if (smaps >= 0)
+    close (smaps);
+  for (;;)
+    {
+      struct pollfd p[3]
+          = { { .fd = sock, .events = POLLIN }, { .fd = sigfd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+      if (poll (p, 3, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (p[1].revents)
+        {
+          struct signalfd_siginfo si;
+          pid_t pid;
+          int status;
+          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+            ;
+          while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+            for (size_t k = 0; k < PODRUN_SERVE_RUNS; k++)
+              if (runs[k].pid == pid)
+                {
+                  serve_reply (sock, runs[k].seq, status);
+                  runs[k].pid = 0;
+                }
+        }
+      /* The container's process has exited: this instance is over.  */
+      if (p[2].revents)
+        break;
+      if ((p[0].revents & POLLIN) && !serve_message (&o, sock, devnull, runs))
+        break;
+      if (!(p[0].revents & POLLIN) && (p[0].revents & (POLLHUP | POLLERR)))
+        break;
+    }
+  for (size_t k = 0; k < PODRUN_SERVE_RUNS; k++)
+    if (runs[k].pid > 0)
+      {
+        kill (-runs[k].pid, SIGKILL);
+        kill (runs[k].pid, SIGKILL);
+      }
+  return 0;
 }

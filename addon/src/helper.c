@@ -36,6 +36,9 @@ main (int argc, char **argv)
     return podrun_pause_main ();
   if (argc >= 2 && strcmp (argv[1], "exec") == 0)
     return podrun_exec_main (argc, argv);
+  /* A container's probe server, started by its monitor with the socket at fd 3 (exec.h).  */
+  if (argc >= 2 && strcmp (argv[1], "exec-serve") == 0)
+    return podrun_exec_serve (argc, argv, 3);
   if (argc == 3 && strcmp (argv[1], "check-launch") == 0)
     return check_launch (argv[2]);
   fprintf (stderr, "usage: podrun-helper monitor LAUNCH_FILE | pause | exec --protocol N --pid PID --start-time T "

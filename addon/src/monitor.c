@@ -789,6 +789,7 @@ container_exited (struct monitor *m, size_t i, int status)
     close (c->stdin_fd); /* nothing can write to an exited container's stdin */
   c->stdin_fd = -1;
   c->status = PODRUN_CTR_EXITED;
+  podrun_probe_container_ended (m->probes, i);
   podrun_log ("container %s exited: code %d signal %d", c->name, r->exit_code, r->exit_signal);
   feed_exit (m, i);
 }

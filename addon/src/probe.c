@@ -42,7 +42,8 @@ enum phase
   PH_CONNECT, /* tcp/http: connect in progress */
   PH_SEND,    /* http: the request is being written */
   PH_RECV,    /* http: the response is being read */
-  PH_SLEEP
+  PH_SLEEP,
+  PH_DUE /* finished, reported at the next timer (a run that could not be handed back) */
 };
 
 struct slot
@@ -66,6 +67,25 @@ struct slot
   int tls_eof;                     /* the socket's end was given to it */
   struct sockaddr_storage addr;
   socklen_t addr_len;
+  int served; /* exec: run by the container's probe server, as run SEQ */
+  uint32_t seq;
+  pid_t run_pid; /* exec: the container process it runs against */
+  unsigned long long run_start;
+  enum sv_probe_result due; /* PH_DUE: the result */
+};
+
+/* Container I's probe server (exec.h podrun_exec_serve): its exec probes are forked by a process
+   already inside the container and confined, rather than each by a `podrun-helper exec` of its
+   own, whose setup (a fork of the monitor, entering, the filter's install, an intermediate, the
+   relay) costs several times the command.  Hooks, which run once per start, keep that path.  */
+struct server
+{
+  pid_t pid;     /* until reaped; 0: none */
+  pid_t old;     /* one killed, still to reap */
+  int sock;      /* -1: none (gone, or never started) */
+  pid_t for_pid; /* the container process it serves, and that process's start time */
+  unsigned long long for_start;
+  int failed; /* it ended on its own while serving for_pid: that instance takes the helper path */
 };
 
 struct podrun_probes
@@ -75,6 +95,8 @@ struct podrun_probes
   uint32_t tag;
   int own_net; /* the monitor's network namespace, to return to */
   int devnull;
+  uint32_t seq;           /* the last served run's */
+  struct server *servers; /* one per container */
   size_t n;
   struct slot slots[];
 };
@@ -220,15 +242,22 @@ parse_num (const char *s, size_t len, long max)
   return v;
 }
 
+/* *FD off the loop and closed.  */
+static void
+unwatch_fd (struct podrun_probes *p, int *fd)
+{
+  if (*fd >= 0)
+    {
+      epoll_ctl (p->epfd, EPOLL_CTL_DEL, *fd, NULL);
+      close (*fd);
+    }
+  *fd = -1;
+}
+
 static void
 unwatch (struct podrun_probes *p, struct slot *s)
 {
-  if (s->fd >= 0)
-    {
-      epoll_ctl (p->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-      close (s->fd);
-    }
-  s->fd = -1;
+  unwatch_fd (p, &s->fd);
 }
 
 static int
@@ -281,6 +310,15 @@ podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_
   p->tag = tag;
   p->n = n;
   p->own_net = p->devnull = -1;
+  p->servers = calloc (pod->n_containers ? pod->n_containers : 1, sizeof *p->servers);
+  if (!p->servers)
+    {
+      podrun_fail (err, ENOMEM, "probe", "calloc", NULL);
+      free (p);
+      return NULL;
+    }
+  for (i = 0; i < pod->n_containers; i++)
+    p->servers[i].sock = -1;
   for (i = 0; i < n; i++)
     p->slots[i].fd = -1;
   /* Nothing to open for a pod without exec or network handlers.  */
@@ -294,6 +332,7 @@ podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_
   if (p->own_net < 0 || p->devnull < 0)
     {
       podrun_fail (err, errno, "probe", "open", "/proc/self");
+      free (p->servers);
       free (p);
       return NULL;
     }
@@ -302,34 +341,34 @@ podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_
 
 /* ---- exec ---- */
 
-/* In the forked child: `podrun-helper exec` for container C's command ARGV, run in this copy of
-   the monitor (no execve of the helper: a static binary's start-up is most of an exec probe's
-   overhead), with the arguments `podrun exec` would give it.  Nothing here returns; a failure
-   exits 126 with its reason on stderr (the run's output).  */
-static void __attribute__ ((noreturn))
-exec_child (struct podrun_probes *p, const struct podrun_container *c, char *const *cmd, size_t n_cmd, pid_t pid,
-            unsigned long long start_time, int out_wr)
+static int
+argv_len (char **argv)
+{
+  int n = 0;
+  while (argv[n])
+    n++;
+  return n;
+}
+
+/* The arguments `podrun exec` would give `podrun-helper exec` for container C's command CMD
+   against its process PID (started at START_TIME); for its probe server (SERVE), `exec-serve`
+   with no command.  calloc'd (in a child, which execs or exits); NULL without memory.  */
+static char **
+exec_argv (const struct podrun_container *c, char *const *cmd, size_t n_cmd, pid_t pid, unsigned long long start_time,
+           int serve)
 {
   size_t max = 32 + 2 * (c->n_env + c->n_cgroups) + n_cmd, k = 0, i;
   char **argv = calloc (max + 1, sizeof *argv);
-  char proto[16], spid[24], sstart[32], *user;
+  static char proto[16], spid[24], sstart[32];
+  char *user;
   int has_path = 0;
-  sigset_t none;
-  if (dup2 (p->devnull, 0) < 0 || dup2 (out_wr, 1) < 0 || dup2 (out_wr, 2) < 0 || !argv)
-    _exit (126);
-  /* The helper keeps the monitor's blocked SIGTERM pending until its signalfd reads it (a
-     cancel before it is ready is not lost); the rest of the mask is its own to set.  */
-  sigemptyset (&none);
-  sigaddset (&none, SIGTERM);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  signal (SIGPIPE, SIG_DFL);
-  /* It dies with the monitor, as the monitor's other children do.  */
-  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (!argv)
+    return NULL;
   snprintf (proto, sizeof proto, "%d", PODRUN_PROTOCOL);
   snprintf (spid, sizeof spid, "%d", (int) pid);
   snprintf (sstart, sizeof sstart, "%llu", start_time);
   argv[k++] = (char *) "podrun-helper";
-  argv[k++] = (char *) "exec";
+  argv[k++] = (char *) (serve ? "exec-serve" : "exec");
   argv[k++] = (char *) "--protocol";
   argv[k++] = proto;
   argv[k++] = (char *) "--pid";
@@ -342,7 +381,7 @@ exec_child (struct podrun_probes *p, const struct podrun_container *c, char *con
     size_t cap = 64 + c->n_groups * 12, n;
     user = malloc (cap);
     if (!user)
-      _exit (126);
+      return NULL;
     n = (size_t) snprintf (user, cap, "%u:%u", (unsigned) c->uid, (unsigned) c->gid);
     for (i = 0; i < c->n_groups; i++)
       n += (size_t) snprintf (user + n, cap - n, "%s%u", i ? "," : ":", (unsigned) c->groups[i]);
@@ -379,17 +418,83 @@ exec_child (struct podrun_probes *p, const struct podrun_container *c, char *con
       argv[k++] = (char *) "--cgroup";
       argv[k++] = (char *) c->cgroups[i];
     }
-  argv[k++] = (char *) "--kill-on-term";
+  if (!serve)
+    argv[k++] = (char *) "--kill-on-term";
   argv[k++] = (char *) "--";
   for (i = 0; i < n_cmd; i++)
     argv[k++] = cmd[i];
   argv[k] = NULL;
-  _exit (podrun_exec_main ((int) k, argv));
+  return argv;
+}
+
+/* In the forked child: `podrun-helper exec` for container C's command, run in this copy of the
+   monitor (no execve of the helper: a static binary's start-up is most of an exec probe's
+   overhead).  Nothing here returns; a failure exits 126 with its reason on stderr (the run's
+   output).  */
+static void __attribute__ ((noreturn))
+exec_child (struct podrun_probes *p, const struct podrun_container *c, char *const *cmd, size_t n_cmd, pid_t pid,
+            unsigned long long start_time, int out_wr)
+{
+  char **argv;
+  sigset_t none;
+  if (dup2 (p->devnull, 0) < 0 || dup2 (out_wr, 1) < 0 || dup2 (out_wr, 2) < 0)
+    _exit (126);
+  /* The helper keeps the monitor's blocked SIGTERM pending until its signalfd reads it (a
+     cancel before it is ready is not lost); the rest of the mask is its own to set.  */
+  sigemptyset (&none);
+  sigaddset (&none, SIGTERM);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  /* It dies with the monitor, as the monitor's other children do.  */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  argv = exec_argv (c, cmd, n_cmd, pid, start_time, 0);
+  if (!argv)
+    _exit (126);
+  _exit (podrun_exec_main (argv_len (argv), argv));
+}
+
+/* In the forked child: container C's probe server, a new program (`podrun-helper exec-serve`,
+   this monitor's own binary) rather than this copy of the monitor, so that it holds none of the
+   monitor's memory for the container's life; SOCK becomes its fd 3.  */
+static void __attribute__ ((noreturn)) server_child (struct podrun_probes *p, const struct podrun_container *c,
+                                                     pid_t pid, unsigned long long start_time, int sock)
+{
+  static char *const no_env[] = { NULL };
+  char **argv = exec_argv (c, NULL, 0, pid, start_time, 1);
+  sigset_t none;
+  if (!argv || dup2 (sock, 3) < 0 || dup2 (p->devnull, 0) < 0 || dup2 (p->devnull, 1) < 0 || dup2 (p->devnull, 2) < 0)
+    _exit (126);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* The host's /proc still: the binary the monitor runs, even if a rebuild replaced the file.  */
+  execve ("/proc/self/exe", argv, no_env);
+  _exit (126);
+}
+
+/* The run's output pipe OUT on the loop: the helper CHILD's (reaped by pid), or, with SEQ, the
+   server's run SEQ.  */
+static void
+begin_exec (struct podrun_probes *p, struct slot *s, int out, pid_t child, uint32_t seq)
+{
+  fcntl (out, F_SETFL, O_NONBLOCK);
+  s->pid = child;
+  s->served = seq != 0;
+  s->seq = seq;
+  s->reaped = s->eof = 0;
+  s->fd = out;
+  s->buf = malloc (PODRUN_PROBE_OUTPUT + 1);
+  s->len = 0;
+  s->phase = PH_EXEC;
+  if (s->buf)
+    s->buf[0] = '\0';
+  watch (p, s, EPOLLIN, EPOLL_CTL_ADD);
 }
 
 static int
-start_exec (struct podrun_probes *p, struct slot *s, size_t i, const struct podrun_handler *hd, pid_t pid,
-            unsigned long long start_time)
+start_helper (struct podrun_probes *p, struct slot *s, size_t i, const struct podrun_handler *hd, pid_t pid,
+              unsigned long long start_time)
 {
   int fds[2];
   pid_t child;
@@ -412,16 +517,7 @@ start_exec (struct podrun_probes *p, struct slot *s, size_t i, const struct podr
       close (fds[0]);
       return -1;
     }
-  fcntl (fds[0], F_SETFL, O_NONBLOCK);
-  s->pid = child;
-  s->reaped = s->eof = 0;
-  s->fd = fds[0];
-  s->buf = malloc (PODRUN_PROBE_OUTPUT + 1);
-  s->len = 0;
-  s->phase = PH_EXEC;
-  if (s->buf)
-    s->buf[0] = '\0';
-  watch (p, s, EPOLLIN, EPOLL_CTL_ADD);
+  begin_exec (p, s, fds[0], child, 0);
   return 0;
 }
 
@@ -476,6 +572,186 @@ exec_done (struct podrun_probes *p, struct slot *s, struct podrun_probe_result *
   else
     set_msg (s, "%s", s->buf ? s->buf : "");
   return finish (p, s, code == 0 ? SV_RESULT_SUCCESS : SV_RESULT_FAILURE, out);
+}
+
+/* ---- the probe server (struct server) ---- */
+
+/* Ends container I's server (SIGKILL; reaped by pid later).  */
+static void
+server_kill (struct podrun_probes *p, size_t i)
+{
+  struct server *sv = &p->servers[i];
+  unwatch_fd (p, &sv->sock);
+  if (sv->pid > 0)
+    {
+      kill (sv->pid, SIGKILL);
+      /* An older one not reaped yet is left to the orphan sweep.  */
+      sv->old = sv->pid;
+      sv->pid = 0;
+    }
+}
+
+/* Container I's server for its process PID started at START: the one running, or a new one
+   (any other is killed).  Its socket, or -1: the helper path.  */
+static int
+server_for (struct podrun_probes *p, size_t i, pid_t pid, unsigned long long start)
+{
+  struct server *sv = &p->servers[i];
+  struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ((uint64_t) p->tag << 32) | (uint32_t) (p->n + i) };
+  int sp[2];
+  pid_t child;
+  int same = sv->for_pid == pid && sv->for_start == start;
+  if (same && sv->sock >= 0)
+    return sv->sock;
+  if (same && sv->failed)
+    return -1;
+  server_kill (p, i);
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    return -1;
+  child = fork ();
+  if (child == 0)
+    {
+      close (sp[0]);
+      server_child (p, &p->pod->containers[i], pid, start, sp[1]);
+    }
+  close (sp[1]);
+  if (child < 0 || fcntl (sp[0], F_SETFL, O_NONBLOCK) < 0 || epoll_ctl (p->epfd, EPOLL_CTL_ADD, sp[0], &ev) < 0)
+    {
+      if (child > 0)
+        {
+          kill (child, SIGKILL);
+          sv->old = child;
+        }
+      close (sp[0]);
+      return -1;
+    }
+  sv->pid = child;
+  sv->sock = sp[0];
+  sv->for_pid = pid;
+  sv->for_start = start;
+  sv->failed = 0;
+  return sv->sock;
+}
+
+/* Hands the run to container I's server: 0, or -1 for the helper path.  */
+static int
+start_served (struct podrun_probes *p, struct slot *s, size_t i, const struct podrun_handler *hd, pid_t pid,
+              unsigned long long start_time)
+{
+  static char msg[PODRUN_SERVE_MAX];
+  struct podrun_serve_msg m = { .op = PODRUN_SERVE_RUN, .argc = (uint32_t) hd->n_argv };
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = msg };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *c;
+  size_t len = sizeof m, k;
+  int sock, fds[2];
+  ssize_t sent;
+  if (p->pod->containers[i].apparmor || hd->n_argv == 0)
+    return -1;
+  for (k = 0; k < hd->n_argv; k++)
+    {
+      size_t n = strlen (hd->argv[k]) + 1;
+      if (n > sizeof msg - len)
+        return -1;
+      memcpy (msg + len, hd->argv[k], n);
+      len += n;
+    }
+  if ((sock = server_for (p, i, pid, start_time)) < 0)
+    return -1;
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return -1;
+  if (++p->seq == 0)
+    p->seq = 1; /* 0 is the helper's */
+  m.seq = p->seq;
+  memcpy (msg, &m, sizeof m);
+  iov.iov_len = len;
+  memset (cbuf, 0, sizeof cbuf);
+  c = CMSG_FIRSTHDR (&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fds[1], sizeof (int));
+  sent = sendmsg (sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+  close (fds[1]);
+  if (sent != (ssize_t) len)
+    {
+      close (fds[0]);
+      return -1;
+    }
+  begin_exec (p, s, fds[0], 0, m.seq);
+  return 0;
+}
+
+static int
+start_exec (struct podrun_probes *p, struct slot *s, size_t i, int h, const struct podrun_handler *hd, pid_t pid,
+            unsigned long long start_time)
+{
+  s->run_pid = pid;
+  s->run_start = start_time;
+  if (!is_hook (h) && start_served (p, s, i, hd, pid, start_time) == 0)
+    return 0;
+  return start_helper (p, s, i, hd, pid, start_time);
+}
+
+/* Container I's server ended on its own (EOF, or reaped): its runs go to the helper path, each reported as it finishes (or at the next timer when it cannot start).  */
+static void
+server_gone (struct podrun_probes *p, size_t i)
+{
+  struct server *sv = &p->servers[i];
+  size_t h;
+  if (sv->sock < 0)
+    return;
+  unwatch_fd (p, &sv->sock);
+  sv->failed = 1;
+  for (h = 0; h < PODRUN_N_HANDLERS; h++)
+    {
+      struct slot *s = slot_of (p, i, (int) h);
+      if (s->phase != PH_EXEC || !s->served)
+        continue;
+      end_run (p, s);
+      if (start_helper (p, s, i, &p->pod->containers[i].handlers[h], s->run_pid, s->run_start) < 0)
+        {
+          s->phase = PH_DUE;
+          s->due = SV_RESULT_ERROR;
+        }
+    }
+}
+
+/* A message on container I's server socket: 1 when a run finished (*OUT set).  */
+static int
+server_input (struct podrun_probes *p, size_t i, struct podrun_probe_result *out)
+{
+  struct server *sv = &p->servers[i];
+  struct podrun_serve_msg m;
+  ssize_t n;
+  size_t h;
+  if (sv->sock < 0)
+    return 0;
+  n = recv (sv->sock, &m, sizeof m, MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return 0;
+  if (n != (ssize_t) sizeof m)
+    {
+      /* Its end (it exits with its container, or failed to get in), or not a message of it.  */
+      server_gone (p, i);
+      return 0;
+    }
+  if (m.op != PODRUN_SERVE_EXITED)
+    return 0;
+  for (h = 0; h < PODRUN_N_HANDLERS; h++)
+    {
+      struct slot *s = slot_of (p, i, (int) h);
+      if (s->phase == PH_EXEC && s->served && s->seq == m.seq)
+        {
+          s->reaped = 1;
+          s->status = m.status;
+          /* Everything the command wrote before its exit is in the pipe; a background process
+             of it holding the pipe open is not waited for.  */
+          return exec_done (p, s, out);
+        }
+    }
+  return 0; /* a run cancelled meanwhile */
 }
 
 /* ---- tcpSocket and httpGet ---- */
@@ -982,7 +1258,7 @@ podrun_probe_run (struct podrun_probes *p, size_t i, int h, pid_t pid, unsigned 
           set_msg (s, "container is not running");
           return failed_at_once (p, s, SV_RESULT_ERROR, out);
         }
-      if (start_exec (p, s, i, hd, pid, start_time) < 0)
+      if (start_exec (p, s, i, h, hd, pid, start_time) < 0)
         return failed_at_once (p, s, SV_RESULT_ERROR, out);
       return 0;
     case PODRUN_HANDLER_TCP_SOCKET:
@@ -1030,7 +1306,16 @@ podrun_probe_cancel (struct podrun_probes *p, size_t i, int h)
       s->dying = s->pid;
       s->kill_at = podrun_mono_ms () + CANCEL_KILL_MS;
     }
+  if (s->phase == PH_EXEC && s->served)
+    {
+      struct server *sv = &p->servers[i];
+      struct podrun_serve_msg m = { .op = PODRUN_SERVE_KILL, .seq = s->seq };
+      /* A server not reading would be killed with its container; its result is ignored.  */
+      if (sv->sock >= 0)
+        (void) send (sv->sock, &m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
   s->pid = 0;
+  s->served = 0;
   if (s->phase != PH_IDLE)
     end_run (p, s);
 }
@@ -1208,7 +1493,7 @@ podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct 
   const struct podrun_handler *hd;
   int net_pidfd;
   if (idx >= p->n)
-    return 0;
+    return idx - p->n < p->pod->n_containers ? server_input (p, idx - p->n, out) : 0;
   s = &p->slots[idx];
   hd = handler_of (p, idx);
   net_pidfd = s->net_pidfd;
@@ -1366,6 +1651,21 @@ podrun_probe_reaped (struct podrun_probes *p, pid_t pid, int status, struct podr
   size_t k;
   if (!p || pid <= 0)
     return -1;
+  for (k = 0; k < p->pod->n_containers; k++)
+    {
+      struct server *sv = &p->servers[k];
+      if (sv->old == pid)
+        {
+          sv->old = 0;
+          return 0;
+        }
+      if (sv->pid == pid)
+        {
+          sv->pid = 0;
+          server_gone (p, k);
+          return 0;
+        }
+    }
   for (k = 0; k < p->n; k++)
     {
       struct slot *s = &p->slots[k];
@@ -1394,6 +1694,15 @@ podrun_probe_reap (struct podrun_probes *p, struct podrun_probe_result *out, siz
   size_t k, n = 0;
   if (!p)
     return 0;
+  for (k = 0; k < p->pod->n_containers; k++)
+    {
+      struct server *sv = &p->servers[k];
+      int status;
+      if (sv->old > 0 && waitpid (sv->old, &status, WNOHANG) == sv->old)
+        sv->old = 0;
+      if (sv->pid > 0 && waitpid (sv->pid, &status, WNOHANG) == sv->pid)
+        podrun_probe_reaped (p, sv->pid, status, NULL);
+    }
   for (k = 0; k < p->n && n < max; k++)
     {
       struct slot *s = &p->slots[k];
@@ -1418,6 +1727,8 @@ podrun_probe_deadline (const struct podrun_probes *p)
       const struct slot *s = &p->slots[k];
       if (s->phase == PH_SLEEP)
         t = sv_earlier (t, s->until);
+      if (s->phase == PH_DUE)
+        t = 0;
       if (s->dying > 0)
         t = sv_earlier (t, s->kill_at);
     }
@@ -1435,6 +1746,8 @@ podrun_probe_timer (struct podrun_probes *p, sv_ms now, struct podrun_probe_resu
       struct slot *s = &p->slots[k];
       if (s->phase == PH_SLEEP && s->until <= now)
         n += (size_t) finish (p, s, SV_RESULT_SUCCESS, &out[n]);
+      else if (s->phase == PH_DUE)
+        n += (size_t) finish (p, s, s->due, &out[n]);
       if (s->dying > 0 && s->kill_at <= now)
         {
           kill (s->dying, SIGKILL);
@@ -1463,5 +1776,15 @@ podrun_probe_busy (const struct podrun_probes *p)
   for (k = 0; k < p->n; k++)
     if (p->slots[k].dying > 0 || (p->slots[k].phase == PH_EXEC && p->slots[k].pid > 0))
       return 1;
+  for (k = 0; k < p->pod->n_containers; k++)
+    if (p->servers[k].pid > 0 || p->servers[k].old > 0)
+      return 1;
   return 0;
+}
+
+void
+podrun_probe_container_ended (struct podrun_probes *p, size_t i)
+{
+  if (p && i < p->pod->n_containers)
+    server_kill (p, i);
 }

@@ -2,11 +2,15 @@
    monitor's state machine decides when a handler runs and what its result means; this runs it,
    never blocking the monitor's loop.
 
-   - exec: `podrun-helper exec --kill-on-term` forked by the monitor, so the command runs as
-     `podrun exec` runs one (the container's namespaces, root, cgroups, user, capabilities,
-     seccomp, AppArmor and no_new_privs); its stdout and stderr in one pipe on the loop, the first
-     PODRUN_PROBE_OUTPUT bytes kept; the helper is reaped by pid; a cancel (the probe's timeout)
-     SIGTERMs it, which SIGKILLs the command and its process group.
+   - exec: the command runs as `podrun exec` runs one (the container's namespaces, root, cgroups,
+     user, capabilities, seccomp, AppArmor and no_new_privs); its stdout and stderr in one pipe on
+     the loop, the first PODRUN_PROBE_OUTPUT bytes kept.  A probe's command is forked by the
+     container's probe server (exec.h podrun_exec_serve: one per container instance, started at
+     its first exec probe, ended with it), which reports its exit; a cancel (the probe's timeout)
+     asks the server to SIGKILL the command's process group.  A hook's command (once per start),
+     a container with an AppArmor profile, and an instance whose server could not start or died
+     take `podrun-helper exec --kill-on-term` forked by the monitor, reaped by pid, SIGTERMed on
+     cancel (it then SIGKILLs the command and its process group).
    - tcpSocket, httpGet: a non-blocking socket created in the pod's network namespace (the
      monitor enters it for the socket() call only) and driven on the loop.
    - sleep: a deadline.
@@ -62,6 +66,8 @@ size_t podrun_probe_timer (struct podrun_probes *p, sv_ms now, struct podrun_pro
 /* The last finished run's message of container I's handler H (its output, or what failed), "".  */
 const char *podrun_probe_message (const struct podrun_probes *p, size_t i, int h);
 
+/* Container I's process has exited: its probe server goes (SIGKILL, reaped by pid).  */
+void podrun_probe_container_ended (struct podrun_probes *p, size_t i);
 /* Whether a process of the runner is still alive (the monitor waits for them before it ends).  */
 int podrun_probe_busy (const struct podrun_probes *p);
 

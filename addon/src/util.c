@@ -178,6 +178,12 @@ int
 podrun_read_file (const char *path, size_t max, char **out, size_t *len)
 {
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  return podrun_read_fd (fd, max, out, len);
+}
+
+int
+podrun_read_fd (int fd, size_t max, char **out, size_t *len)
+{
   cleanup_free char *buf = NULL;
   size_t used = 0, cap = 4096;
   if (fd < 0)
@@ -571,11 +577,18 @@ take_hex (const char **p, unsigned long *out)
 size_t
 podrun_trim_text (void)
 {
+  cleanup_close int fd = open ("/proc/self/smaps", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  return podrun_trim_text_fd (fd);
+}
+
+size_t
+podrun_trim_text_fd (int smaps_fd)
+{
   char *buf = NULL, *line, *next;
-  size_t len, dropped = 0;
-  unsigned long start = 0, end = 0;
+  size_t len, dropped = 0, n_drop = 0, i;
+  unsigned long start = 0, end = 0, drop[16][2];
   int candidate = 0;
-  if (podrun_read_file ("/proc/self/smaps", 4 << 20, &buf, &len) < 0)
+  if (smaps_fd < 0 || podrun_read_fd (smaps_fd, 4 << 20, &buf, &len) < 0)
     return 0;
   /* Parsed by hand: sscanf would bring glibc's scanf back into the text just dropped.  */
   for (line = buf; line && *line; line = next)
@@ -609,11 +622,19 @@ podrun_trim_text (void)
         {
           p = skip_space (line + 10);
           candidate = 0;
-          if (p[0] == '0' && p[1] == ' ' && madvise ((void *) start, end - start, MADV_DONTNEED) == 0)
-            dropped += end - start;
+          if (p[0] == '0' && p[1] == ' ' && n_drop < sizeof drop / sizeof drop[0])
+            {
+              drop[n_drop][0] = start;
+              drop[n_drop++][1] = end;
+            }
         }
     }
   free (buf);
+  /* All at the end, by the bare system call: nothing of the parse above (nor of free, nor of a
+     wrapper elsewhere in the text) runs again once its pages are gone, to fault them back.  */
+  for (i = 0; i < n_drop; i++)
+    if (syscall (SYS_madvise, drop[i][0], drop[i][1] - drop[i][0], MADV_DONTNEED) == 0)
+      dropped += drop[i][1] - drop[i][0];
   return dropped;
 }
 

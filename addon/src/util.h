@@ -65,6 +65,8 @@ size_t podrun_fmt_ulong (char *buf, unsigned long long v);
 
 int podrun_write_all (int fd, const void *buf, size_t len);
 int podrun_read_file (const char *path, size_t max, char **out, size_t *len);
+/* The same from an open fd (read from where it is, to its end; -1 for FD < 0).  */
+int podrun_read_fd (int fd, size_t max, char **out, size_t *len);
 /* Writes PATH.tmp and renames it over PATH: a reader or a killed process sees the old file or the
    new one.  DURABLE adds an fsync first, for records that must outlive a machine crash (exit
    codes); a record of live processes needs none, since a crash ends the processes too.  */
@@ -98,6 +100,8 @@ int podrun_limit_effective_caps (uint64_t keep);
    fault, with the kernel's fault-around, from the page cache.  Only mappings no page of which was
    ever written are touched, so nothing is lost.  Best effort; returns the bytes unmapped.  */
 size_t podrun_trim_text (void);
+/* The same, reading the process's smaps from SMAPS_FD (opened while /proc was the host's).  */
+size_t podrun_trim_text_fd (int smaps_fd);
 
 /* Joins a new, empty session keyring, so that the process does not inherit the session keyring
    of whoever started it (runc does the same).  A kernel without keyrings is fine.  Child-safe.  */

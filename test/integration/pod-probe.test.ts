@@ -7,16 +7,17 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
 import { createConnection } from 'net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
+import { RUNTIME_DEFAULT_PROFILE } from '../../src/plan/seccomp-default';
 import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, writeManifest } from './pod-helpers';
 
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https', 'server', 'fallback'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -83,6 +84,53 @@ describe('probes and hooks (integration)', function () {
     apply('userns', { hostUsers: false, containers: [{ name: 'app', command: ['sleep', '3600'], securityContext: { runAsUser: 1000, runAsGroup: 1000 }, readinessProbe: probe({ exec: { command: ['sh', '-c', check] } }) }] });
     waitFor(() => state('userns').ready, 30_000, 'ready as the container');
     expect(event('userns', 'Unhealthy')).to.equal(undefined);
+  });
+
+  // The probe servers (exec.h podrun_exec_serve) among the monitor's children: comm podrun-probes.
+  const servers = (name: string): number[] => {
+    const mon = JSON.parse(readFileSync(join(dir(name), 'monitor.json'), 'utf8')).pid;
+    return readFileSync(`/proc/${mon}/task/${mon}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'podrun-probes';
+        } catch {
+          return false;
+        }
+      });
+  };
+
+  it("exec probes run from one probe server per container instance: what `podrun exec` sees, a new server for the restarted container's new root", () => {
+    // The instance's id in its writable layer, its identity, filter, capabilities and cgroups.
+    const report = 'echo "$(cat /tmp/instance) uid=$(id -u) $(grep -E "^(Seccomp|CapEff):" /proc/self/status | tr -s "\\t\\n" "  ")$(tr "\\n" " " < /proc/self/cgroup)"';
+    apply('server', { containers: [{ name: 'app', command: ['sh', '-c', 'cat /proc/sys/kernel/random/uuid > /tmp/instance; exec sleep 3600'], readinessProbe: probe({ exec: { command: ['sh', '-c', `${report}; exit 1`] } }) }] });
+    const first = waitFor(() => event('server', 'Unhealthy'), 30_000, 'a failed run').message as string;
+    expect(first).to.equal(`Readiness probe failed: ${exec('server', report)}`);
+    expect(first, first).to.match(/^Readiness probe failed: [0-9a-f-]{36} uid=0 CapEff: [0-9a-f]{16} Seccomp: 2 .*\n$/);
+    const before = servers('server');
+    expect(before, 'one server').to.have.length(1);
+    // The container's process killed: its restart has a new root, whose runs a new server makes.
+    process.kill(state('server').pid, 'SIGKILL');
+    const second = waitFor(() => events('server').find((e) => e.reason === 'Unhealthy' && e.message !== first), 30_000, 'a run in the new instance').message as string;
+    expect(state('server').restartCount).to.equal(1);
+    expect(second).to.equal(`Readiness probe failed: ${exec('server', report)}`);
+    waitFor(() => servers('server').length === 1 && servers('server')[0] !== before[0], 10_000, 'the new server alone');
+    expect(existsSync(`/proc/${before[0]}`) && readFileSync(`/proc/${before[0]}/comm`, 'utf8').trim() === 'podrun-probes', 'the old server gone').to.equal(false);
+  });
+
+  it('a container whose seccomp profile stops its probe server (signalfd refused) has its exec probes run by `podrun-helper exec`', () => {
+    // The default profile without signalfd: the server, confined, cannot make its loop's; the
+    // container's start, the helper (unconfined until its intermediate) and the command never call it.
+    const noPoll = { ...RUNTIME_DEFAULT_PROFILE, syscalls: RUNTIME_DEFAULT_PROFILE.syscalls.map((r: any) => ({ ...r, names: r.names.filter((n: string) => !/^signalfd/.test(n)) })).filter((r: any) => r.names.length) };
+    mkdirSync(join(s!.root, 'seccomp'), { recursive: true });
+    writeFileSync(join(s!.root, 'seccomp', 'no-signalfd.json'), JSON.stringify(noPoll));
+    apply('fallback', { containers: [{ name: 'app', command: ['sleep', '3600'], securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'no-signalfd.json' } }, readinessProbe: probe({ exec: { command: ['sh', '-c', 'echo ran'] } }) }] });
+    waitFor(() => state('fallback').ready, 30_000, 'ready through the helper');
+    expect(event('fallback', 'Unhealthy')).to.equal(undefined);
+    expect(servers('fallback')).to.deep.equal([]);
   });
 
   it('an exec probe past its timeout is killed (no process left) and fails with the timeout message', () => {
