@@ -1310,13 +1310,37 @@ reply_status (struct monitor *m, size_t k)
   free (buf);
 }
 
-/* A complete request line from client K: `status` or `stop GRACE` (ms, `-`: the pod's).  */
+/* Client K waits for the pod to be down: the machine's stop event (GRACE ms, < 0: the pod's; FORCE:
+   SIGKILL at once, no preStop).  */
+static void
+request_stop (struct monitor *m, size_t k, long long g, int force)
+{
+  struct client *cl = &m->clients[k];
+  cl->waits_stop = 1;
+  cl->deadline = SV_NEVER;
+  if (force)
+    podrun_log ("kill requested");
+  else
+    podrun_log ("stop requested (grace %lld ms)", g);
+  if (m->pod.machine)
+    {
+      post (m,
+            (struct sv_event){
+                .type = SV_EV_STOP, .now = podrun_mono_ms (), .grace = g < 0 ? SV_NEVER : (sv_ms) g, .force = force });
+      drain (m);
+    }
+  else
+    begin_teardown (m);
+}
+
+/* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's) or `kill`.  */
 static void
 client_request (struct monitor *m, size_t k, const char *line)
 {
-  struct client *cl = &m->clients[k];
   if (strcmp (line, "status") == 0)
     reply_status (m, k);
+  else if (strcmp (line, "kill") == 0)
+    request_stop (m, k, 0, 1);
   else if (strncmp (line, "stop ", 5) == 0)
     {
       char *end;
@@ -1333,17 +1357,7 @@ client_request (struct monitor *m, size_t k, const char *line)
           if (g > MAX_GRACE_MS)
             g = MAX_GRACE_MS;
         }
-      cl->waits_stop = 1;
-      cl->deadline = SV_NEVER;
-      podrun_log ("stop requested (grace %lld ms)", g);
-      if (m->pod.machine)
-        {
-          post (m, (struct sv_event){
-                       .type = SV_EV_STOP, .now = podrun_mono_ms (), .grace = g < 0 ? SV_NEVER : (sv_ms) g });
-          drain (m);
-        }
-      else
-        begin_teardown (m);
+      request_stop (m, k, g, 0);
     }
   else
     client_reply (m, k, "error EINVAL unknown request\n", 29);

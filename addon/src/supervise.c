@@ -89,6 +89,7 @@ struct sv_machine
   int has_sidecars;
   int begun, done, shown_once;
   enum stop_cause stop;
+  int forced;       /* a stop with no budget and no minimum: SIGKILL at once */
   size_t init_next; /* the init container or sidecar the pod waits for */
   size_t app_next;  /* the next app container to start */
   size_t gate;      /* an app whose postStart the later ones wait for; n: none */
@@ -687,12 +688,13 @@ static void
 send_stop_signal (struct sv_machine *m, size_t i, sv_ms now)
 {
   struct ctr *c = &m->c[i];
-  push_signal (m, i, c->cfg.stop_signal);
+  int sig = m->forced ? SIGKILL : c->cfg.stop_signal;
+  push_signal (m, i, sig);
   c->signalled = 1;
   c->signal_at = now;
   /* SIGKILL at the end of the container's budget, at least min_grace after the signal (§6.2).  */
   c->sigkill_at = max_ms (c->budget_end, now + m->cfg.min_grace);
-  if (c->cfg.stop_signal == SIGKILL)
+  if (sig == SIGKILL)
     c->sigkilled = 1;
 }
 
@@ -792,7 +794,8 @@ pod_stop (struct sv_machine *m, enum stop_cause cause, sv_ms budget_end, sv_ms n
           c->kill_restart = 0;
           c->budget_end = min_ms (c->budget_end, budget_end);
           if (c->signalled)
-            c->sigkill_at = min_ms (c->sigkill_at, max_ms (c->budget_end, c->signal_at + m->cfg.min_grace));
+            c->sigkill_at
+                = m->forced ? now : min_ms (c->sigkill_at, max_ms (c->budget_end, c->signal_at + m->cfg.min_grace));
           kill_due (m, i, now);
         }
     }
@@ -1231,7 +1234,11 @@ sv_step (struct sv_machine *m, const struct sv_event *ev, struct sv_action *out,
       on_timer (m, now);
       break;
     case SV_EV_STOP:
-      pod_stop (m, STOP_REQUEST, now + (ev->grace == SV_NEVER ? m->cfg.grace : ev->grace), now);
+      /* A forced stop (podrun's `--grace-period 0`, as `podman rm -f -t 0`) has no budget and no
+         minimum: no preStop, SIGKILL at once, to running and to later-started instances alike.  */
+      if (ev->force)
+        m->forced = 1;
+      pod_stop (m, STOP_REQUEST, m->forced ? now : now + (ev->grace == SV_NEVER ? m->cfg.grace : ev->grace), now);
       break;
     }
   advance (m);

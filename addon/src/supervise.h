@@ -83,7 +83,7 @@ enum sv_event_type
   SV_EV_PROBE,        /* probe, result */
   SV_EV_HOOK,         /* hook, ok */
   SV_EV_TIMER,        /* at sv_next_deadline or later */
-  SV_EV_STOP          /* grace (SV_NEVER: the pod's) */
+  SV_EV_STOP          /* grace (SV_NEVER: the pod's), force */
 };
 
 enum sv_probe_result
@@ -112,6 +112,7 @@ struct sv_event
   enum sv_hook hook;           /* hook */
   int ok;                      /* hook */
   sv_ms grace;                 /* stop */
+  int force;                   /* stop: SIGKILL at once, no preStop (podrun's --grace-period 0) */
 };
 
 /* Actions, in the order they are to be done.  */

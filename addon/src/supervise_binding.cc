@@ -151,6 +151,7 @@ sv_event parse_event(Err &err, const Napi::Object &e, const std::vector<std::str
       break;
     case SV_EV_STOP:
       ev.grace = num(err, e, "graceMs", path, true, SV_NEVER);
+      ev.force = flag(err, e, "force", path);
       break;
     default:
       ev.container = container_index(err, names, str(err, e, "c", path), path + ".c");

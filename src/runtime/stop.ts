@@ -111,10 +111,11 @@ export function podCgroup(paths: Paths, key: string, record?: PodRecord): Planne
 export const MONITOR_STOP_MARGIN_MS = 15_000;
 
 /**
- * Asks the pod's monitor to stop the pod (`stop GRACE` on its control socket) and waits for its
- * `ok stopped`: true when it said so. Grace 0 kills at once, as podrun's `--grace-period 0` always
- * has (the kubelet's machine would still wait its minimum 2 s): once the monitor is stopping (so
- * nothing restarts), the containers are SIGKILLed from here.
+ * Asks the pod's monitor to stop the pod and waits for its `ok stopped`: true when it said so.
+ * Grace 0 kills at once, as podrun's `--grace-period 0` always has (the kubelet's machine would
+ * still wait its minimum 2 s): the monitor's `kill` request (SIGKILL, no preStop). A monitor that
+ * does not know `kill` (an older podrun's) gets `stop 0`, and once it is stopping (so nothing
+ * restarts) the containers are SIGKILLed from here.
  */
 async function stopThroughMonitor(
   record: PodRecord,
@@ -126,12 +127,16 @@ async function stopThroughMonitor(
   const { controlRequest, controlStatus } = await import('./control');
   const lasting = record.plan.dirs.lasting;
   const graceMs = graceDeadline(graceSeconds, 0, opts.maxGraceSeconds);
-  const reply = controlRequest(lasting, `stop ${graceMs}`, graceMs + (record.plan.supervision?.minGraceMs ?? 2000) + MONITOR_STOP_MARGIN_MS);
-  if (graceMs === 0) {
-    for (let i = 0; i < 100 && !(await controlStatus(lasting))?.stopping; i++) await sleep(10);
-    for (const c of live(record)) signalProcess(c.id, constants.signals.SIGKILL, ops);
+  const timeoutMs = graceMs + (record.plan.supervision?.minGraceMs ?? 2000) + MONITOR_STOP_MARGIN_MS;
+  let r = graceMs === 0 ? await controlRequest(lasting, 'kill', timeoutMs) : undefined;
+  if (!r || (!r.ok && r.why.startsWith('error EINVAL unknown request'))) {
+    const reply = controlRequest(lasting, `stop ${graceMs}`, timeoutMs);
+    if (graceMs === 0) {
+      for (let i = 0; i < 100 && !(await controlStatus(lasting))?.stopping; i++) await sleep(10);
+      for (const c of live(record)) signalProcess(c.id, constants.signals.SIGKILL, ops);
+    }
+    r = await reply;
   }
-  const r = await reply;
   if (!r.ok && logEnabled('debug')) log().debug(`stop through the monitor of ${record.plan.name}: ${r.why}; stopping it from here`);
   return r.ok;
 }

@@ -91,6 +91,8 @@ function parseEvent(line: string, lastDeadline: number): object {
       return { type, t };
     case 'stop':
       return w[2] === undefined ? { type, t } : { type, t, graceMs: Number(w[2]) };
+    case 'kill': // the control socket's `kill`: a stop with no budget and no minimum
+      return { type: 'stop', t, graceMs: 0, force: true };
     case 'started':
     case 'start_failed':
       return { type, t, c: w[2] };

@@ -10,14 +10,14 @@ import { createConnection } from 'net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
-import { isRoot } from '../helpers/cli';
+import { isRoot, podrun } from '../helpers/cli';
 import { RUNTIME_DEFAULT_PROFILE } from '../../src/plan/seccomp-default';
 import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, writeManifest } from './pod-helpers';
 
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https', 'server', 'fallback'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https', 'server', 'fallback', 'prekill'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -396,6 +396,31 @@ describe('probes and hooks (integration)', function () {
       const d = s!.run(['delete', 'pod', 'predel']);
       expect(d.code, d.stderr).to.equal(0);
       expect(readFileSync(join(mark, 'log'), 'utf8')).to.equal('pre-stop\nterm\n');
+    } finally {
+      rmSync(mark, { recursive: true, force: true });
+    }
+  });
+
+  it('delete --grace-period 0 asks the monitor to kill: no preStop, SIGKILL at once, by the monitor', () => {
+    const mark = mkdtempSync('/tmp/podrun-probe-mark-');
+    try {
+      apply('prekill', {
+        terminationGracePeriodSeconds: 30,
+        volumes: [{ name: 'mark', hostPath: { path: mark, type: 'Directory' } }],
+        containers: [
+          {
+            name: 'app',
+            command: ['sh', '-c', 'trap "echo term >> /mark/log; exit 0" TERM; while true; do sleep 0.1; done'],
+            volumeMounts: [{ name: 'mark', mountPath: '/mark' }],
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo pre-stop >> /mark/log; sleep 20'] } } },
+          },
+        ],
+      });
+      waitFor(() => state('prekill').state === 'running', 30_000, 'running');
+      const d = podrun(s!.root, ['delete', 'pod', 'prekill', '--grace-period', '0'], { env: { PODRUN_LOG_LEVEL: 'debug' } });
+      expect(d.code, d.stderr).to.equal(0);
+      expect(d.stderr, 'the monitor said ok stopped').to.not.match(/stop through the monitor/);
+      expect(existsSync(join(mark, 'log')), 'neither the preStop nor the TERM trap ran').to.equal(false);
     } finally {
       rmSync(mark, { recursive: true, force: true });
     }

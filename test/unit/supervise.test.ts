@@ -735,6 +735,35 @@ describe('supervise: lifecycle hooks (§5)', () => {
     expect(steps[2].nextDeadline).to.equal(3000);
   });
 
+  it("kill (podrun's --grace-period 0): no preStop, SIGKILL at once to every container, sidecars too; nothing left to wait for", () => {
+    const steps = timeline(pod('Always', sidecar('s'), app('a', { preStop: true }), app('b')), [
+      ['0 begin', ['start s']],
+      ['0 started s', ['event Started s', 'start a', 'start b']],
+      ['0 started a', ['event Started a']],
+      ['0 started b', ['event Started b']],
+      ['1000 kill', ['event Killing s stop', 'signal s 9', 'event Killing a stop', 'signal a 9', 'event Killing b stop', 'signal b 9']],
+    ]);
+    expect(steps[4].nextDeadline).to.equal(-1);
+  });
+
+  it('kill during a stop: the running preStop is cancelled and every container SIGKILLed at once', () => {
+    timeline(pod('Always', app('a', { preStop: true }), app('b')), [
+      ['0 begin', ['start a', 'start b']],
+      ['0 started a', ['event Started a']],
+      ['0 started b', ['event Started b']],
+      ['1000 stop 30000', ['event Killing a stop', 'hook a preStop', 'event Killing b stop', 'signal b 15']],
+      ['1500 kill', ['cancel_hook a preStop', 'signal a 9', 'signal b 9']],
+    ]);
+  });
+
+  it('kill while a container is starting: it gets SIGKILL once it has started', () => {
+    timeline(pod('Always', app('a', { preStop: true })), [
+      ['0 begin', ['start a']],
+      ['500 kill', []],
+      ['600 started a', ['event Started a', 'event Killing a stop', 'signal a 9']],
+    ]);
+  });
+
   it('a stop signal from the config (lifecycle.stopSignal or the image), SIGKILL only once after it', () => {
     timeline(pod('Always', app('a', { stopSignal: 3 }), app('b', { stopSignal: 9 })), [
       ['0 begin', ['start a', 'start b']],
