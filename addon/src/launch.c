@@ -240,6 +240,7 @@ static const struct directive
   { "seccomp", 1, 1 },
   { "userns", 2, 0 },
   { "cgroup", 1, 1 },
+  { "oomevents", 1, 1 },
   { "pauseseccomp", 1, 0 },
   { "apparmor", 1, 1 },
   { "configerror", 1, 1 },
@@ -893,6 +894,12 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return invalid (err, d, a[0]);
       c->cgroups[c->n_cgroups++] = a[0];
     }
+  else if (strcmp (d, "oomevents") == 0)
+    {
+      if (c->oom_events || !valid_abs_path (a[0]))
+        return invalid (err, d, a[0]);
+      c->oom_events = a[0];
+    }
   return 0;
 }
 
@@ -1217,6 +1224,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
       DUMP (d, "state", c->state);
       for (j = 0; j < c->n_cgroups; j++)
         DUMP (d, "cgroup", c->cgroups[j]);
+      if (c->oom_events)
+        DUMP (d, "oomevents", c->oom_events);
       for (j = 0; j < c->n_binds; j++)
         {
           const struct podrun_bind *bd = &c->binds[j];

@@ -152,6 +152,9 @@ struct podrun_container
   const char *config_error;
   const char **cgroups; /* cgroup dirs the child joins first (cgroup.procs), one per hierarchy */
   size_t n_cgroups;
+  /* The memory cgroup's OOM kill counter (v2 memory.events, v1 memory.oom_control: an
+     `oom_kill N` line); NULL: no memory cgroup, no OOMKilled.  */
+  const char *oom_events;
   /* Supervision (docs/supervision.md; probe.c runs the handlers): the state machine's
      config for this container, the probes' and hooks' handlers (by podrun_handler index; a probe
      or hook is there when its handler's type is not NONE), the termination message file.  */

@@ -88,6 +88,7 @@ struct ctr_rt
   int hs_wait;          /* its start result goes to the handshake (sync 2) */
   int exit_seen;        /* reaped (never while starting: podrun_container_step may wait for it) */
   int exit_code, exit_signal;
+  long long oom_base; /* the cgroup's OOM kills when the instance started; -1: unknown */
   sv_ms exit_at;
   podrun_err_t last_error; /* the last start failure (RunContainerError's message) */
   struct attempt attempts[2];
@@ -693,6 +694,36 @@ fresh_termination_file (struct podrun_container *c, struct ctr_rt *r, int k, pod
    dirs apply prepared; a later one a fresh writable layer (the previous one removed, as the
    kubelet's new container has a new one) and its own log, logs/<c>/<K>.log, the log of attempt
    K-2 removed (the current and the previous attempt's are kept, for `logs` and `logs -p`).  */
+/* The `oom_kill N` count of a memory cgroup's events file (kubelet-resources.md O5.1, O5.3: the
+   kills, not `oom`, which counts reclaim failures); -1 when it cannot be read.  */
+static long long
+oom_kills (const char *file)
+{
+  char buf[1024];
+  const char *at;
+  ssize_t n;
+  size_t got = 0;
+  int fd;
+  if (!file)
+    return -1;
+  fd = open (file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  /* A cgroup file is read in one go: its text is made at the read.  */
+  do
+    n = read (fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  close (fd);
+  if (n <= 0)
+    return -1;
+  got = (size_t) n;
+  buf[got] = '\0';
+  for (at = buf; at; at = strchr (at, '\n') ? strchr (at, '\n') + 1 : NULL)
+    if (strncmp (at, "oom_kill ", 9) == 0)
+      return strtoll (at + 9, NULL, 10);
+  return -1;
+}
+
 static int
 prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
 {
@@ -703,6 +734,7 @@ prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
   size_t dl = strlen (r->logdir);
   snprintf (r->log, sizeof r->log, "%.*s/%d.log", (int) dl, r->logdir, k);
   c->log = r->log;
+  r->oom_base = oom_kills (c->oom_events); /* the cgroup outlives instances: count from here */
   if (k >= 2)
     {
       snprintf (old, sizeof old, "%.*s/%d.log", (int) dl, r->logdir, k - 2);
@@ -760,13 +792,30 @@ do_start (struct monitor *m, size_t i)
   watch (m, r->pending.sync_rd, TAG_SYNC, i);
 }
 
+/* The instance's exit to the machine. OOMKilled (O5.7) when its first process died of SIGKILL
+   and the cgroup counted an OOM kill since it started; a kill that left it running (a child,
+   or an exec process) is a Warning event, as the kubelet has no container event for it.  */
 static void
 feed_exit (struct monitor *m, size_t i)
 {
+  struct podrun_container *c = &m->pod.containers[i];
   struct ctr_rt *r = &m->rt[i];
-  post (m,
-        (struct sv_event){
-            .type = SV_EV_EXITED, .now = r->exit_at, .container = i, .code = r->exit_code, .signal = r->exit_signal });
+  long long now = oom_kills (c->oom_events);
+  int oom = r->oom_base >= 0 && now > r->oom_base;
+  if (oom && r->exit_signal != SIGKILL)
+    {
+      char msg[160];
+      snprintf (msg, sizeof msg, "Memory cgroup out of memory: %lld process(es) of container %s killed while it ran",
+                now - r->oom_base, c->name);
+      record_event (m, i, "OOMKilling", 1, msg, SV_NEVER);
+      oom = 0;
+    }
+  post (m, (struct sv_event){ .type = SV_EV_EXITED,
+                              .now = r->exit_at,
+                              .container = i,
+                              .code = r->exit_code,
+                              .signal = r->exit_signal,
+                              .oom = oom });
 }
 
 /* Container I's process ended with STATUS (reaped).  */

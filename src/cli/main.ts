@@ -25,6 +25,8 @@ const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
   save: { load: () => require('./verbs/save'), summary: 'save an image to an OCI archive (-o FILE)' },
   import: { load: () => require('./verbs/import'), summary: 'make a one-layer image from a directory or tar' },
   login: { load: () => require('./verbs/login'), summary: 'store registry credentials' },
+  top: { load: () => require('./verbs/top'), summary: 'show CPU and memory of pods and containers (kubectl top pod)' },
+  info: { load: () => require('./verbs/info'), summary: 'show what podrun uses on this host (cgroups, AppArmor, folders)' },
   version: { load: () => require('./verbs/version'), summary: 'print versions' },
 };
 

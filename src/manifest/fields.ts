@@ -65,13 +65,12 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       setHostnameAsFQDN: { allow: (v) => v === false },
       os: { hint: 'podrun runs Linux pods only', allow: (v) => isEmpty(v) || (typeof v === 'object' && (v as { name?: unknown }).name === 'linux') },
       resourceClaims: { allow: (v) => Array.isArray(v) && v.length === 0 },
-      resources: { hint: 'podrun does not enforce resource limits yet; remove the field', allow: isEmpty },
+      resources: { hint: 'podrun does not take pod-level resources (Kubernetes 1.32+) yet; set resources on each container', allow: isEmpty },
       hostnameOverride: {},
     },
   },
   Container: {
     unsupported: {
-      resources: { hint: 'podrun does not enforce resource requests or limits yet; remove the field', allow: isEmpty },
       envFrom: { hint: 'list the variables under env instead', allow: (v) => Array.isArray(v) && v.length === 0 },
       volumeDevices: { allow: (v) => Array.isArray(v) && v.length === 0 },
       resizePolicy: {},

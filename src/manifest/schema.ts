@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import * as names from './names';
 import { quoted } from './names';
-import { parseQuantity } from './quantity';
+import { formatQuantity, parseQuantity, parseQuantityExact, type Quantity } from './quantity';
 import { capabilityName } from '../util/capabilities';
 import { suggest } from './suggest';
 import { LINUX_SIGNALS, stopSignalNumber } from './signals';
@@ -49,8 +49,65 @@ export const MAX_GRACE_SECONDS = 24 * 60 * 60;
 
 const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   const q = parseQuantity(v);
-  if (!q.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: q.reason, params: { hint: 'write a quantity such as `64Mi`, `1Gi` or `500M`' } });
+  if (!q.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid value ${JSON.stringify(String(v))}: ${q.reason}`, params: { hint: 'write a quantity such as `64Mi`, `1Gi` or `500M`' } });
 });
+
+/** The resources podrun enforces for a container now (kubelet-resources.md R1.1 names the rest). */
+export const CONTAINER_RESOURCES = ['cpu', 'memory'] as const;
+
+/** Why a valid Kubernetes resource name is not taken yet, with what to do; undefined: taken. */
+function resourceNameProblem(name: string): names.Problem | undefined {
+  if ((CONTAINER_RESOURCES as readonly string[]).includes(name)) return undefined;
+  if (name === 'ephemeral-storage' || name.startsWith('hugepages-') || name.includes('/'))
+    return { detail: `podrun does not enforce ${quoted(name)} yet (it enforces cpu and memory)`, hint: `remove ${name} from requests and limits` };
+  const guess = suggest(name, [...CONTAINER_RESOURCES, 'ephemeral-storage']);
+  return { detail: `${quoted(name)} must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or fully qualified`, hint: guess ? `did you mean ${guess}?` : 'write cpu or memory' };
+}
+
+/** A ResourceList: names checked here, values parsed exactly and never negative (R1.4). */
+const ResourceListSchema = z.record(z.string(), z.union([z.string(), z.number()])).superRefine((list, ctx) => {
+  for (const name of Object.keys(list).sort()) {
+    const bad = resourceNameProblem(name);
+    if (bad) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message: bad.detail, params: { hint: bad.hint } });
+      continue;
+    }
+    const p = parseQuantityExact(list[name]);
+    const message = !p.ok ? `invalid value ${JSON.stringify(String(list[name]))}: ${p.reason}` : p.q.nanos < 0n ? `invalid value ${JSON.stringify(String(list[name]))}: must be greater than or equal to 0` : undefined;
+    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message, params: { hint: name === 'cpu' ? 'write cores, e.g. `500m` or `1`' : 'write bytes, e.g. `128Mi` or `1Gi`' } });
+  }
+});
+
+const parsedOrUndefined = (v: string | number | undefined): Quantity | undefined => {
+  if (v === undefined) return undefined;
+  const p = parseQuantityExact(v);
+  return p.ok ? p.q : undefined;
+};
+
+/**
+ * A container's `resources` (ResourceRequirements): requests at most their limits (R1.5, at
+ * `resources.requests` without the key, as Kubernetes reports it). `claims` (DRA) is refused.
+ */
+export const ResourceRequirementsSchema = z
+  .object({
+    limits: ResourceListSchema.optional(),
+    requests: ResourceListSchema.optional(),
+    claims: z.array(z.unknown()).max(0, { message: 'podrun has no dynamic resource allocation (resourceClaims)' }).optional(),
+  })
+  .describe('ResourceRequirements')
+  .superRefine((r, ctx) => {
+    for (const name of CONTAINER_RESOURCES) {
+      const req = parsedOrUndefined(r.requests?.[name]);
+      const lim = parsedOrUndefined(r.limits?.[name]);
+      if (req && lim && req.nanos > lim.nanos)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['requests'],
+          message: `invalid value "${formatQuantity(req)}": must be less than or equal to ${name} limit of ${formatQuantity(lim)}`,
+          params: { hint: `lower requests.${name} or raise limits.${name}` },
+        });
+    }
+  });
 
 export const MetadataSchema = z
   .object({
@@ -293,6 +350,7 @@ const containerFields = {
   stdinOnce: z.boolean().optional(),
   tty: z.boolean().optional(),
   securityContext: SecurityContextSchema.optional(),
+  resources: ResourceRequirementsSchema.optional(),
   terminationMessagePath: str(names.cleanAbsolutePath).default('/dev/termination-log'),
   terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).default('File'),
 };

@@ -6,7 +6,7 @@
 import { join } from 'path';
 import type { Paths } from '../util/paths';
 import { sha256Hex } from '../util/sha256';
-import type { HostCgroups, PlannedCgroup } from './types';
+import type { CgroupLimits, HostCgroups, PlannedCgroup } from './types';
 
 /** The folder below each hierarchy's root that holds every podrun pod's cgroup. */
 export const CGROUP_PARENT = '/podrun';
@@ -14,10 +14,10 @@ export const CGROUP_PARENT = '/podrun';
 /** The 8 hex digits that name a podrun root in its pods' cgroup names. */
 export const cgroupRootTag = (paths: Pick<Paths, 'root'>) => sha256Hex(paths.root).slice(0, 8);
 
-function at(cgroups: Extract<HostCgroups, { mounts: unknown }>, path: string): PlannedCgroup {
+function at(cgroups: Extract<HostCgroups, { mounts: unknown }>, path: string, limits?: CgroupLimits): PlannedCgroup {
   const dirs: Record<string, string> = {};
   for (const [name, mount] of Object.entries(cgroups.mounts)) dirs[name] = join(mount, path);
-  return { driver: cgroups.driver, path, dirs };
+  return { driver: cgroups.driver, path, dirs, ...(cgroups.controllers ? { controllers: cgroups.controllers } : {}), ...(limits ? { limits } : {}) };
 }
 
 /**
@@ -30,14 +30,21 @@ function cgroupName(key: string, tag: string): string {
   return full.length <= 255 ? full : `${key.slice(0, 229)}-${sha256Hex(key).slice(0, 16)}-${tag}`;
 }
 
-/** The pod's cgroup and each container's; none when the host has no hierarchy podrun can use. */
+/**
+ * The pod's cgroup and each container's, with the limits to write (plan/resources.ts); none when
+ * the host has no hierarchy podrun can use.
+ */
 export function planCgroups(
   cgroups: HostCgroups,
   paths: Pick<Paths, 'root'>,
   key: string,
   containers: readonly string[],
+  limits: { pod?: CgroupLimits; containers?: Record<string, CgroupLimits> } = {},
 ): { pod?: PlannedCgroup; containers: Record<string, PlannedCgroup> } {
   if (cgroups.driver === 'none') return { containers: {} };
   const podPath = `${CGROUP_PARENT}/${cgroupName(key, cgroupRootTag(paths))}`;
-  return { pod: at(cgroups, podPath), containers: Object.fromEntries(containers.map((c) => [c, at(cgroups, `${podPath}/${c}`)])) };
+  return {
+    pod: at(cgroups, podPath, limits.pod),
+    containers: Object.fromEntries(containers.map((c) => [c, at(cgroups, `${podPath}/${c}`, limits.containers?.[c])])),
+  };
 }

@@ -16,6 +16,7 @@ import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
+import { planResources, shownResources } from './resources';
 import { planSecurity } from './security';
 import { planAppArmor } from './apparmor';
 import { planSupervision } from './supervision';
@@ -67,8 +68,13 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     'pod',
   );
   if (podTotal && !errors.length) fail(['spec', 'containers'], podTotal.detail, podTotal.hint ?? '');
+  const resources = planResources(spec, facts, fail);
   if (errors.length) return { errors };
-  const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name));
+  const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name), resources.limits);
+  for (const [c, m] of all.map((c, i) => [c, i < initContainers.length ? spec.initContainers![i] : spec.containers[i - initContainers.length]] as const)) {
+    const shown = shownResources(m);
+    if (shown) c.resources = shown;
+  }
   for (const c of all) if (cgroups.containers[c.name]) c.cgroup = cgroups.containers[c.name];
   const plan: PodPlan = {
     key,
@@ -101,6 +107,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     containers,
     ...(initContainers.length ? { initContainers } : {}),
     ...(cgroups.pod ? { cgroup: cgroups.pod } : {}),
+    qosClass: resources.qosClass,
     // `/` separates like `.` (Kubernetes accepts both); the helper writes below /proc/sys
     sysctls: (spec.securityContext?.sysctls ?? []).map((x) => ({ name: x.name.replace(/\//g, '.'), value: x.value })),
     restartPolicy: spec.restartPolicy,
@@ -152,7 +159,7 @@ function planVolume(v: NonNullable<PodManifest['spec']['volumes']>[number], pdir
 }
 
 /** Reports a problem; `sayOnce`: only the first time this path and detail come up. */
-type Fail = (path: (string | number)[], detail: string, hint: string, sayOnce?: boolean) => void;
+export type Fail = (path: (string | number)[], detail: string, hint: string, sayOnce?: boolean) => void;
 
 type ContainerList = 'containers' | 'initContainers';
 /** Which container of the manifest: `spec.containers[i]` or `spec.initContainers[i]`. */

@@ -103,26 +103,58 @@ export interface PlannedSecurity {
   appArmor?: PlannedAppArmor;
 }
 
+/** The resource controllers podrun sets limits with (kubelet-resources.md §3), and v1's cpuacct (cpu usage: v2 has it in cpu.stat). */
+export type CgroupController = 'memory' | 'cpu' | 'pids' | 'cpuacct';
+
+/**
+ * What a cgroup is limited to, as the kubelet maps a pod's or a container's resources
+ * (kubelet-resources.md §3); the driver writes each in its hierarchy's own file.
+ */
+export interface CgroupLimits {
+  /** v1 cpu.shares; on v2 cpu.weight from it (C3.3: `container` = runc's formula, `pod` = the kubelet's linear one). */
+  cpuShares?: number;
+  weightFormula?: 'container' | 'pod';
+  /** CFS quota and period in µs (C3.6): v1 cpu.cfs_quota_us / cfs_period_us, v2 cpu.max. */
+  cpuQuotaUs?: number;
+  cpuPeriodUs?: number;
+  /** memory.limit_in_bytes / memory.max. */
+  memoryBytes?: number;
+  /** No swap (C3.10): v1 memsw = memory (when there is a limit), v2 memory.swap.max 0. */
+  noSwap?: boolean;
+  /** v2 memory.oom.group 1 (C3.11): an OOM kill takes the whole container. */
+  oomGroup?: boolean;
+  /** pids.max. */
+  pidsMax?: number;
+}
+
 /**
  * A cgroup podrun makes (cgroupfs, as docker's `cgroupfs` driver): the pod's, and one per
  * container below it. Which backend runs it is the host's (HostFacts.cgroups); the caller never
  * branches on it (runtime/cgroup).
  */
 export interface PlannedCgroup {
-  /** `v2`: the unified hierarchy (pure v2, or hybrid's /sys/fs/cgroup/unified); `v1`: one hierarchy per controller. */
+  /** The freezer's kind: `v2` the unified hierarchy (pure v2, or hybrid's /sys/fs/cgroup/unified); `v1` the freezer hierarchy. */
   driver: 'v2' | 'v1';
   /** Relative to each hierarchy's root: `/podrun/<namespace>_<name>-<tag>[/<container>]`. */
   path: string;
   /**
-   * The directory in each hierarchy, by name: `unified` for v2; the controller for v1 (`freezer`
-   * now; the resources work adds cpu, memory, pids). A container's process joins every one.
+   * The directory in each hierarchy, by name: `unified` for v2; for a v1 hierarchy its
+   * controllers (`freezer`, `memory`, `cpu,cpuacct`, ...). A container's process joins every one.
    */
   dirs: Record<string, string>;
+  /** Which of `dirs` drives each controller (`unified`: v2 files; any other: v1); absent in records from before resources. */
+  controllers?: Partial<Record<CgroupController, string>>;
+  /** Written when the cgroup is made; absent: no limit. */
+  limits?: CgroupLimits;
 }
 
-/** The cgroup hierarchies of this host that podrun can use, found in /proc/self/mountinfo. */
+/**
+ * The cgroup hierarchies of this host that podrun can use, found in /proc/self/mountinfo: the
+ * freezer's kind (`driver`), every hierarchy's mount point, and which drives each controller
+ * (a controller the v2 root offers is driven on v2, else on its v1 hierarchy: hybrid hosts).
+ */
 export type HostCgroups =
-  | { driver: 'v2' | 'v1'; mounts: Record<string, string> }
+  | { driver: 'v2' | 'v1'; mounts: Record<string, string>; controllers?: Partial<Record<CgroupController, string>> }
   | { driver: 'none'; why: string };
 
 export interface PlannedContainer {
@@ -159,6 +191,8 @@ export interface PlannedContainer {
    * root user): it is left out of the launch file and shows as waiting with this reason.
    */
   configError?: { reason: 'CreateContainerConfigError'; message: string };
+  /** requests (defaulted from limits) and limits as the API server keeps them (canonical quantities); absent: none. */
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   /** The container's cgroup (below the pod's), joined before anything else; absent without cgroups (or in a record from before them). */
   cgroup?: PlannedCgroup;
   dirs: { upper: string; work: string; rootfs: string; logDir: string; stateFile: string };
@@ -271,6 +305,8 @@ export interface PodPlan {
    * the host has no cgroup hierarchy podrun can use (then `commit` needs --pause=false).
    */
   cgroup?: PlannedCgroup;
+  /** status.qosClass (kubelet-resources.md §2.2); absent in records from before resources. */
+  qosClass?: 'Guaranteed' | 'Burstable' | 'BestEffort';
   /** securityContext.sysctls, written in the pod's own namespaces before any container starts. */
   sysctls: { name: string; value: string }[];
   restartPolicy: RestartPolicy;
@@ -320,6 +356,8 @@ export interface HostFacts {
   hostResolvConf: string;
   podIP: string;
   hostIP: string;
+  /** PODRUN_POD_PIDS_LIMIT: pids.max of every pod's cgroup (default 2048; 0 or less: none). */
+  podPidsLimit?: number;
   /** PODRUN_RESTART_BACKOFF (checked by apply): the dev back-off of pods without the annotation. */
   restartBackoff?: string;
   /** Folder of the manifest: relative hostPath paths resolve against it. */

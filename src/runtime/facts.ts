@@ -260,9 +260,21 @@ export function gatherFacts(
     hostIP,
     podIP: podIPFor(pod.manifest.spec.hostNetwork === true, hostIP),
     ...restartBackoff(),
+    ...podPidsLimit(),
     manifestDir,
     ...(userNamespace ? { userNamespace } : {}),
   };
+}
+
+/**
+ * PODRUN_POD_PIDS_LIMIT: pids.max of each pod this apply creates (default 2048, podman's; 0 or
+ * a negative number: no limit, as a Kubernetes node's default). A bad value stops the apply.
+ */
+export function podPidsLimit(v = process.env.PODRUN_POD_PIDS_LIMIT): { podPidsLimit?: number } {
+  if (v === undefined || v === '') return {};
+  if (!/^-?[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new UsageError(`PODRUN_POD_PIDS_LIMIT=${JSON.stringify(v)} is not a whole number`, 'set it to the most processes a pod may have, e.g. 4096, or 0 for no limit');
+  return { podPidsLimit: Number(v) };
 }
 
 /**

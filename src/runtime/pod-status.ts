@@ -451,7 +451,7 @@ export function k8sPodStatus(s: PodStatus, snap: PodSnapshot): Record<string, un
     startTime: s.startTime && kubeTimestamp(s.startTime),
     ...(s.initContainers.length ? { initContainerStatuses: s.initContainers.map(k8sContainerStatus) } : {}),
     containerStatuses: s.containers.map(k8sContainerStatus),
-    qosClass: 'BestEffort',
+    qosClass: snap.record.plan.qosClass ?? 'BestEffort',
   };
 }
 

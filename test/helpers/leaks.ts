@@ -99,7 +99,7 @@ export function mountsDiff(before: HostSnapshot, dir: string): { added: string[]
 export function podrunCgroups(root: string): string[] {
   const tag = `-${cgroupRootTag({ root })}`;
   const mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
-    .filter((m) => m.root === '/' && (m.fstype === 'cgroup2' || (m.fstype === 'cgroup' && m.superOptions.includes('freezer'))))
+    .filter((m) => m.root === '/' && (m.fstype === 'cgroup2' || m.fstype === 'cgroup'))
     .map((m) => join(m.point, CGROUP_PARENT));
   const out: string[] = [];
   for (const m of mounts) {

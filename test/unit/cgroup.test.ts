@@ -5,7 +5,10 @@ import { expect } from 'chai';
 import { cgroupRootTag, planCgroups } from '../../src/plan/cgroup';
 import type { PlannedCgroup } from '../../src/plan/types';
 import { detectCgroups } from '../../src/runtime/cgroup/detect';
-import type { CgroupDriver, FreezeState } from '../../src/runtime/cgroup/driver';
+import { makeCgroupDirs, oomEventsFile, writeCgroupLimits, type CgroupDriver, type FreezeState } from '../../src/runtime/cgroup/driver';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { freeze, isFrozen, whileFrozen } from '../../src/runtime/cgroup';
 
 const PURE_V2 = [
@@ -22,10 +25,28 @@ const V1_ONLY = ['41 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgrou
 
 describe('cgroups: plan and host detection', () => {
   it('finds cgroup v2 on pure and hybrid hosts, the v1 freezer otherwise, and says why when neither', () => {
-    expect(detectCgroups(PURE_V2, '')).to.deep.equal({ driver: 'v2', mounts: { unified: '/sys/fs/cgroup' } });
-    expect(detectCgroups(HYBRID, '')).to.deep.equal({ driver: 'v2', mounts: { unified: '/sys/fs/cgroup/unified' } });
-    expect(detectCgroups(HYBRID, 'v1')).to.deep.equal({ driver: 'v1', mounts: { freezer: '/sys/fs/cgroup/freezer' } });
-    expect(detectCgroups(V1_ONLY, '')).to.deep.equal({ driver: 'v1', mounts: { freezer: '/sys/fs/cgroup/freezer' } });
+    const none = () => [];
+    expect(detectCgroups(PURE_V2, '', none)).to.deep.equal({ driver: 'v2', mounts: { unified: '/sys/fs/cgroup' }, controllers: {} });
+    expect(detectCgroups(HYBRID, '', none)).to.deep.equal({
+      driver: 'v2',
+      mounts: { unified: '/sys/fs/cgroup/unified', memory: '/sys/fs/cgroup/memory' },
+      controllers: { memory: 'memory' },
+    });
+    expect(detectCgroups(HYBRID, 'v1', none)).to.deep.equal({ driver: 'v1', mounts: { freezer: '/sys/fs/cgroup/freezer', memory: '/sys/fs/cgroup/memory' }, controllers: { memory: 'memory' } });
+    expect(detectCgroups(HYBRID, 'v2', none)).to.deep.equal({ driver: 'v2', mounts: { unified: '/sys/fs/cgroup/unified' }, controllers: {} });
+    expect(detectCgroups(V1_ONLY, '', none)).to.deep.equal({ driver: 'v1', mounts: { freezer: '/sys/fs/cgroup/freezer', cpu: '/sys/fs/cgroup/cpu x' }, controllers: { cpu: 'cpu' } });
+  });
+
+  it('drives each controller where the v2 root offers it, else on its v1 hierarchy (co-mounted ones by their joint name)', () => {
+    const all = (point: string) => (point === '/sys/fs/cgroup' ? ['cpuset', 'cpu', 'io', 'memory', 'pids'] : []);
+    expect(detectCgroups(PURE_V2, '', all)).to.deep.equal({ driver: 'v2', mounts: { unified: '/sys/fs/cgroup' }, controllers: { memory: 'unified', cpu: 'unified', pids: 'unified' } });
+    const comounted = [HYBRID, '44 31 0:37 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct', '45 31 0:38 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids'].join('\n');
+    const onlyPids = (point: string) => (point === '/sys/fs/cgroup/unified' ? ['pids'] : []);
+    expect(detectCgroups(comounted, '', onlyPids)).to.deep.equal({
+      driver: 'v2',
+      mounts: { unified: '/sys/fs/cgroup/unified', memory: '/sys/fs/cgroup/memory', 'cpu,cpuacct': '/sys/fs/cgroup/cpu,cpuacct' },
+      controllers: { memory: 'memory', cpu: 'cpu,cpuacct', pids: 'unified', cpuacct: 'cpu,cpuacct' },
+    });
     expect(detectCgroups(V1_ONLY, 'v2')).to.deep.include({ driver: 'none' });
     expect(detectCgroups(HYBRID, 'none')).to.deep.include({ driver: 'none' });
     expect(detectCgroups(HYBRID, 'v3')).to.deep.equal({ driver: 'none', why: 'PODRUN_CGROUP_DRIVER=v3 is not v2, v1 or none' });
@@ -50,6 +71,95 @@ describe('cgroups: plan and host detection', () => {
     expect(a.length).to.equal(255);
     expect(a).to.not.equal(b);
     expect(a.endsWith(`-${tag}`)).to.equal(true);
+  });
+});
+
+/**
+ * A recorded cgroup tree in a temporary folder: the interface files each level has (as the
+ * kernel makes them), so a write to any other file fails, and every file's content after.
+ */
+function fakeTree(levels: string[], files: string[]): { root: string; contents: () => Record<string, string>; done: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'podrun-fake-cgroup-'));
+  for (const l of levels) {
+    mkdirSync(join(root, l), { recursive: true });
+    for (const f of files) writeFileSync(join(root, l, f), f === 'memory.max' || f === 'cpu.max' ? 'max\n' : '');
+  }
+  const contents = () => {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        if (statSync(p).isDirectory()) walk(p);
+        else out[p.slice(root.length)] = readFileSync(p, 'utf8');
+      }
+    };
+    walk(root);
+    return out;
+  };
+  return { root, contents, done: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+describe('cgroups: writing limits (a recorded v2 tree; the v1 files run for real in pod-resources)', () => {
+  it('v2: enables the controllers down to the pod, and writes memory.max, swap 0, oom.group, cpu.weight, cpu.max, pids.max', () => {
+    const files = ['cgroup.subtree_control', 'memory.max', 'memory.swap.max', 'memory.oom.group', 'memory.events', 'cpu.weight', 'cpu.max', 'pids.max'];
+    const t = fakeTree(['', 'podrun', 'podrun/p', 'podrun/p/app'], files);
+    try {
+      const controllers = { memory: 'unified', cpu: 'unified', pids: 'unified' } as const;
+      const pod: PlannedCgroup = { driver: 'v2', path: '/podrun/p', dirs: { unified: join(t.root, 'podrun/p') }, controllers, limits: { cpuShares: 2048, weightFormula: 'pod', cpuQuotaUs: 200000, cpuPeriodUs: 100000, memoryBytes: 2 ** 31, pidsMax: 2048 } };
+      const app: PlannedCgroup = { driver: 'v2', path: '/podrun/p/app', dirs: { unified: join(t.root, 'podrun/p/app') }, controllers, limits: { cpuShares: 1024, weightFormula: 'container', cpuQuotaUs: 100000, cpuPeriodUs: 100000, memoryBytes: 2 ** 30, noSwap: true, oomGroup: true } };
+      const before = t.contents();
+      makeCgroupDirs(pod, { parentOfMore: true });
+      writeCgroupLimits(pod);
+      makeCgroupDirs(app);
+      writeCgroupLimits(app);
+      const after = t.contents();
+      const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => before[k] !== v));
+      expect(changed).to.deep.equal({
+        '/cgroup.subtree_control': '+memory +cpu +pids',
+        '/podrun/cgroup.subtree_control': '+memory +cpu +pids',
+        '/podrun/p/cgroup.subtree_control': '+memory +cpu +pids',
+        '/podrun/p/memory.max': String(2 ** 31),
+        '/podrun/p/cpu.weight': '79',
+        '/podrun/p/cpu.max': '200000 100000',
+        '/podrun/p/pids.max': '2048',
+        '/podrun/p/app/memory.max': String(2 ** 30),
+        '/podrun/p/app/memory.swap.max': '0',
+        '/podrun/p/app/memory.oom.group': '1',
+        '/podrun/p/app/cpu.weight': '100',
+        '/podrun/p/app/cpu.max': '100000 100000',
+      });
+      expect(oomEventsFile(app)).to.equal(join(t.root, 'podrun/p/app/memory.events'));
+      // a level that already has them is not written again
+      writeFileSync(join(t.root, 'podrun/cgroup.subtree_control'), 'cpu memory pids');
+      writeFileSync(join(t.root, 'podrun/p/cgroup.subtree_control'), 'memory');
+      makeCgroupDirs(pod, { parentOfMore: true });
+      expect(readFileSync(join(t.root, 'podrun/cgroup.subtree_control'), 'utf8')).to.equal('cpu memory pids');
+      expect(readFileSync(join(t.root, 'podrun/p/cgroup.subtree_control'), 'utf8')).to.equal('+cpu +pids');
+    } finally {
+      t.done();
+    }
+  });
+
+  it('v1: each limit in its hierarchy, memsw equal to memory (no swap), the quota after its period; the OOM count in memory.oom_control', () => {
+    const t = fakeTree(['memory/podrun/p/app', 'cpu,cpuacct/podrun/p/app', 'pids/podrun/p/app'], ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'memory.oom_control', 'cpu.shares', 'cpu.cfs_period_us', 'cpu.cfs_quota_us', 'pids.max']);
+    try {
+      const dirs = { memory: join(t.root, 'memory/podrun/p/app'), 'cpu,cpuacct': join(t.root, 'cpu,cpuacct/podrun/p/app'), pids: join(t.root, 'pids/podrun/p/app') };
+      const app: PlannedCgroup = { driver: 'v1', path: '/podrun/p/app', dirs, controllers: { memory: 'memory', cpu: 'cpu,cpuacct', cpuacct: 'cpu,cpuacct', pids: 'pids' }, limits: { cpuShares: 512, weightFormula: 'container', cpuQuotaUs: 50000, cpuPeriodUs: 100000, memoryBytes: 64 * 2 ** 20, noSwap: true, oomGroup: true } };
+      const before = t.contents();
+      makeCgroupDirs(app);
+      writeCgroupLimits(app);
+      const changed = Object.fromEntries(Object.entries(t.contents()).filter(([k, v]) => before[k] !== v));
+      expect(changed).to.deep.equal({
+        '/memory/podrun/p/app/memory.limit_in_bytes': String(64 * 2 ** 20),
+        '/memory/podrun/p/app/memory.memsw.limit_in_bytes': String(64 * 2 ** 20),
+        '/cpu,cpuacct/podrun/p/app/cpu.shares': '512',
+        '/cpu,cpuacct/podrun/p/app/cpu.cfs_period_us': '100000',
+        '/cpu,cpuacct/podrun/p/app/cpu.cfs_quota_us': '50000',
+      });
+      expect(oomEventsFile(app)).to.equal(join(dirs.memory, 'memory.oom_control'));
+    } finally {
+      t.done();
+    }
   });
 });
 

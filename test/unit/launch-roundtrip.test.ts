@@ -112,7 +112,12 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
     container('b', {
       user: { uid: 0, gid: 0, groups: [] },
       // v1: one dir per hierarchy (the resources work adds more than the freezer)
-      cgroup: { driver: 'v1', path: '/podrun/default_all-1234abcd/b', dirs: { freezer: '/sys/fs/cgroup/freezer/podrun/default_all-1234abcd/b', pids: '/sys/fs/cgroup/pids/podrun/default_all-1234abcd/b' } },
+      cgroup: {
+        driver: 'v1',
+        path: '/podrun/default_all-1234abcd/b',
+        dirs: { freezer: '/sys/fs/cgroup/freezer/podrun/default_all-1234abcd/b', pids: '/sys/fs/cgroup/pids/podrun/default_all-1234abcd/b', memory: '/sys/fs/cgroup/memory/podrun/default_all-1234abcd/b' },
+        controllers: { pids: 'pids', memory: 'memory' },
+      },
       security: { ...defaultSecurity(), capabilities: [], devices: [{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }], readOnlyRootFilesystem: true, writableSysfs: true },
     }),
     container('c', { security: { ...defaultSecurity(), seccomp: { profile: 'Unconfined' }, appArmor: { type: 'RuntimeDefault', profile: APPARMOR_DEFAULT_PROFILE } } }),
@@ -166,7 +171,7 @@ function plannerFacts(): HostFacts {
     images: { b: image },
     imageAccounts: {},
     pathKinds: {},
-    cgroups: { driver: 'v2', mounts: { unified: '/sys/fs/cgroup' } },
+    cgroups: { driver: 'v2', mounts: { unified: '/sys/fs/cgroup' }, controllers: { memory: 'unified', cpu: 'unified', pids: 'unified' } },
     hostDevices: [],
     appArmor: { enabled: false, why: 'kernel' },
     hostResolvConf: '',

@@ -269,9 +269,9 @@ describe('manifest: helpers', () => {
     expect(v('500m')).to.equal(1);
     expect(v(128)).to.equal(128);
     expect(v('0')).to.equal(0);
-    expect(v('-1')).to.equal('must not be negative');
-    expect(v('10XB')).to.equal('"10XB" is not a quantity');
-    expect(v('1Qi')).to.equal('"1Qi" is not a quantity');
+    expect(v('-1')).to.equal('must be greater than or equal to 0');
+    expect(v('10XB')).to.match(/^quantities must match the regular expression/);
+    expect(v('1Qi')).to.match(/^quantities must match the regular expression/);
   });
 
   it('defaults imagePullPolicy by tag', () => {

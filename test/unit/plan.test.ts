@@ -52,7 +52,7 @@ export function fakeFacts(over: Partial<HostFacts> = {}): HostFacts {
     images: { 'busybox:1.36': BUSYBOX, 'registry.local:5000/tools/nginx:1.27': NGINX },
     imageAccounts: { 'busybox:1.36': { passwd: parsePasswd('root:x:0:0::/root:/bin/sh\n'), group: [] }, 'registry.local:5000/tools/nginx:1.27': NGINX_ACCOUNTS },
     pathKinds: {},
-    cgroups: { driver: 'v2', mounts: { unified: '/sys/fs/cgroup' } },
+    cgroups: { driver: 'v2', mounts: { unified: '/sys/fs/cgroup' }, controllers: { memory: 'unified', cpu: 'unified', pids: 'unified' } },
     hostDevices: [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }, { path: '/dev/sda', type: 'b', major: 8, minor: 0 }],
     appArmor: { enabled: false, why: 'kernel' },
     hostResolvConf: 'nameserver 192.168.1.1\nsearch home.arpa\noptions timeout:2\n',

@@ -21,7 +21,7 @@ function facts(over: Partial<HostFacts> = {}): HostFacts {
     images: { b: image('b', { Cmd: ['sh'] }), quit: image('quit', { Cmd: ['sh'], StopSignal: 'SIGQUIT' }), rt: image('rt', { Cmd: ['sh'], StopSignal: 'RTMIN+2' }), bad: image('bad', { Cmd: ['sh'], StopSignal: 'NOPE' }), num: image('num', { Cmd: ['sh'], StopSignal: '9' }) },
     imageAccounts: {},
     pathKinds: {},
-    cgroups: { driver: 'v2', mounts: { unified: '/sys/fs/cgroup' } },
+    cgroups: { driver: 'v2', mounts: { unified: '/sys/fs/cgroup' }, controllers: { memory: 'unified', cpu: 'unified', pids: 'unified' } },
     hostDevices: [],
     appArmor: { enabled: false, why: 'kernel' },
     hostResolvConf: '',

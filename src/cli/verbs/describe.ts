@@ -93,6 +93,14 @@ function containerLines(c: PlannedContainer, cs: ContainerStatus, L: string[]): 
   if (cs.lastState) L.push(...stateLines(cs.lastState, '    ', 'Last State:'));
   L.push(`    Ready:          ${cs.ready ? 'True' : 'False'}`);
   L.push(`    Restart Count:  ${cs.restartCount}`);
+  // kubectl's describe: each list, its names sorted, values in canonical form
+  for (const [title, list] of [['Limits', c.resources?.limits], ['Requests', c.resources?.requests]] as const) {
+    const names = Object.keys(list ?? {}).sort();
+    if (!names.length) continue;
+    L.push(`    ${title}:`);
+    const w = Math.max(...names.map((n) => n.length)) + 2;
+    for (const n of names) L.push(`      ${`${n}:`.padEnd(w)}${list![n]}`);
+  }
   if (cs.pid !== undefined) L.push(`    Host PID:       ${cs.pid}`);
   // what the kernel confines it with, as `cat /proc/1/attr/current` shows it inside
   const aa = c.security?.appArmor;
@@ -166,7 +174,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     );
     L.push(`Volumes:${r.plan.volumes.length ? '' : '          <none>'}`);
     for (const v of r.plan.volumes) L.push(...volumeLines(v));
-    L.push(`QoS Class:        BestEffort`);
+    L.push(`QoS Class:        ${r.plan.qosClass ?? 'BestEffort'}`);
     const ev = events(status, snap, readEventsFile(r.plan.dirs.lasting), formatPod(snap), r.createdAt, r.deletionTimestamp);
     if (!ev.length) L.push('Events:           <none>');
     else {

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import type { PlannedCgroup } from '../../plan/types';
+import { sharesToWeight } from '../../plan/resources';
 
 export type FreezeState = 'thawed' | 'freezing' | 'frozen';
 
@@ -84,9 +85,80 @@ export function driverFor(cg: PlannedCgroup): CgroupDriver {
   return cg.driver === 'v2' ? v2 : v1;
 }
 
-/** Makes the cgroup's directories (and missing parents). */
-export function makeCgroupDirs(cg: PlannedCgroup): void {
+/**
+ * Makes the cgroup's directories (and missing parents). On v2 the controllers podrun drives
+ * there are enabled for the children of every level from the hierarchy's root down to this
+ * cgroup (cgroup.subtree_control, kubelet-resources.md H4.4), so its own files and a child's
+ * exist; none of those levels holds a process (the no-internal-processes rule, H4.5).
+ */
+export function makeCgroupDirs(cg: PlannedCgroup, opts: { parentOfMore?: boolean } = {}): void {
   for (const d of Object.values(cg.dirs)) mkdirSync(d, { recursive: true, mode: 0o755 });
+  const v2 = Object.entries(cg.controllers ?? {}).filter(([, h]) => h === 'unified').map(([c]) => c);
+  const dir = cg.dirs.unified;
+  if (!v2.length || dir === undefined) return;
+  const root = dir.slice(0, dir.length - cg.path.length);
+  const levels = [root];
+  for (const part of cg.path.split('/').filter(Boolean)) levels.push(join(levels[levels.length - 1], part));
+  if (!opts.parentOfMore) levels.pop(); // a leaf enables nothing below it
+  for (const level of levels) {
+    const have = read(join(level, 'cgroup.subtree_control')).split(/\s+/);
+    const missing = v2.filter((c) => !have.includes(c));
+    if (missing.length) writeFileSync(join(level, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
+  }
+}
+
+/** A write to a cgroup file, failing with the file's name and what was written. */
+function put(dir: string, file: string, value: string | number): void {
+  try {
+    writeFileSync(join(dir, file), String(value));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw Object.assign(new Error(`cannot write ${value} to ${join(dir, file)}: ${code}`), { code });
+  }
+}
+
+/**
+ * Writes the cgroup's limits, each in the file of the hierarchy that drives its controller
+ * (cgroup v1 or v2, kubelet-resources.md §3.1-3.3, C3.17). Nothing for a controller the host
+ * does not have: planning refused the limits it asked for there.
+ */
+export function writeCgroupLimits(cg: PlannedCgroup): void {
+  const l = cg.limits;
+  if (!l) return;
+  const where = (c: 'memory' | 'cpu' | 'pids') => {
+    const h = cg.controllers?.[c];
+    return h && cg.dirs[h] !== undefined ? { dir: cg.dirs[h], v2: h === 'unified' } : undefined;
+  };
+  const pids = where('pids');
+  if (pids && l.pidsMax !== undefined) put(pids.dir, 'pids.max', l.pidsMax);
+  const mem = where('memory');
+  if (mem && mem.v2) {
+    if (l.memoryBytes !== undefined) put(mem.dir, 'memory.max', l.memoryBytes);
+    if (l.noSwap && existsSync(join(mem.dir, 'memory.swap.max'))) put(mem.dir, 'memory.swap.max', 0);
+    if (l.oomGroup && existsSync(join(mem.dir, 'memory.oom.group'))) put(mem.dir, 'memory.oom.group', 1);
+  } else if (mem && l.memoryBytes !== undefined) {
+    put(mem.dir, 'memory.limit_in_bytes', l.memoryBytes);
+    // memsw = memory: no swap (C3.10); the file exists only where the kernel accounts swap
+    if (l.noSwap && existsSync(join(mem.dir, 'memory.memsw.limit_in_bytes'))) put(mem.dir, 'memory.memsw.limit_in_bytes', l.memoryBytes);
+  }
+  const cpu = where('cpu');
+  if (cpu && cpu.v2) {
+    if (l.cpuShares !== undefined) put(cpu.dir, 'cpu.weight', sharesToWeight(l.cpuShares, l.weightFormula ?? 'container'));
+    if (l.cpuQuotaUs !== undefined) put(cpu.dir, 'cpu.max', `${l.cpuQuotaUs} ${l.cpuPeriodUs ?? 100000}`);
+  } else if (cpu) {
+    if (l.cpuShares !== undefined) put(cpu.dir, 'cpu.shares', l.cpuShares);
+    if (l.cpuQuotaUs !== undefined) {
+      put(cpu.dir, 'cpu.cfs_period_us', l.cpuPeriodUs ?? 100000);
+      put(cpu.dir, 'cpu.cfs_quota_us', l.cpuQuotaUs);
+    }
+  }
+}
+
+/** The file whose `oom_kill N` line counts the OOM kills in the cgroup (v2 memory.events, v1 memory.oom_control). */
+export function oomEventsFile(cg: PlannedCgroup): string | undefined {
+  const h = cg.controllers?.memory;
+  if (!h || cg.dirs[h] === undefined) return undefined;
+  return join(cg.dirs[h], h === 'unified' ? 'memory.events' : 'memory.oom_control');
 }
 
 /** rmdir of the cgroup and everything below, deepest first; ENOENT is fine, EBUSY is thrown. */

@@ -6,7 +6,8 @@ import { everyContainer } from '../../plan/containers';
 import { closeSync, existsSync, readFileSync } from 'fs';
 import { PodrunError } from '../../util/errors';
 import type { PlannedCgroup, PodPlan } from '../../plan/types';
-import { cgroupPids, driverFor, makeCgroupDirs, removeCgroupDirs, type CgroupDriver } from './driver';
+import { cgroupPids, driverFor, makeCgroupDirs, removeCgroupDirs, writeCgroupLimits, type CgroupDriver } from './driver';
+export { oomEventsFile } from './driver';
 
 export { detectCgroups } from './detect';
 
@@ -27,8 +28,13 @@ export function createPodCgroups(plan: PodPlan): () => void {
   const cg = plan.cgroup;
   if (!cg) return () => undefined;
   try {
-    makeCgroupDirs(cg);
-    for (const { c } of everyContainer(plan)) if (c.cgroup && !c.configError) makeCgroupDirs(c.cgroup);
+    makeCgroupDirs(cg, { parentOfMore: true });
+    writeCgroupLimits(cg);
+    for (const { c } of everyContainer(plan))
+      if (c.cgroup && !c.configError) {
+        makeCgroupDirs(c.cgroup);
+        writeCgroupLimits(c.cgroup);
+      }
     driverFor(cg).setFrozen(cg, false);
   } catch (e) {
     try {
@@ -36,7 +42,8 @@ export function createPodCgroups(plan: PodPlan): () => void {
     } catch {
       /* the first error is the one to report */
     }
-    throw new PodrunError(`pod/${plan.name}: cannot make its cgroup ${Object.values(cg.dirs).join(', ')}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'podrun makes cgroups as root; PODRUN_CGROUP_DRIVER=none runs pods without them (commit then needs --pause=false)');
+    const why = (e as Error).message?.startsWith('cannot write') ? (e as Error).message : ((e as NodeJS.ErrnoException).code ?? String(e));
+    throw new PodrunError(`pod/${plan.name}: cannot make its cgroup ${Object.values(cg.dirs).join(', ')}: ${why}`, 'podrun makes cgroups as root; PODRUN_CGROUP_DRIVER=none runs pods without them (commit then needs --pause=false)');
   }
   return () => removeCgroupDirs(cg);
 }

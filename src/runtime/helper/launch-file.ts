@@ -7,6 +7,7 @@ import { NATIVE_PROTOCOL } from '../../util/native';
 import { CAPABILITY_NUMBERS } from '../../plan/security';
 import type { PlannedHandler, PlannedSupervisedContainer, PodPlan, PlannedContainer, PlannedSecurity } from '../../plan/types';
 import { sha256Hex } from '../../util/sha256';
+import { oomEventsFile } from '../cgroup/driver';
 
 export const LAUNCH_MAGIC = `podrun-launch-v${NATIVE_PROTOCOL}`;
 
@@ -91,6 +92,8 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   d.push(['log', containerLogFile(c.dirs.logDir)], ['state', c.dirs.stateFile]);
   // joined first, so a freeze of the pod's cgroup holds the container from its first step
   for (const dir of Object.values(c.cgroup?.dirs ?? {})) d.push(['cgroup', dir]);
+  const oom = c.cgroup ? oomEventsFile(c.cgroup) : undefined;
+  if (oom) d.push(['oomevents', oom]);
   for (const m of c.mounts) {
     const v = volumes.get(m.volume);
     if (!v) throw new PodrunError(`internal: container ${c.name} mounts unknown volume ${m.volume}`);

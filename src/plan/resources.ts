@@ -1,0 +1,195 @@
+// Containers' resources as the kubelet maps them (docs/reference/kubelet-resources.md): requests
+// defaulted from limits (D2.1), the pod's QoS class (§2.2), its effective requests and limits
+// with init containers and sidecars (§2.3), and the cgroup values of each container (§3.1-3.3)
+// and of the pod (§3.5), plus podrun's pids limit per pod (C3.17). Pure.
+import { formatQuantity, parseQuantityExact, quantityMilli, quantityValue } from '../manifest/quantity';
+import type { Fail } from './plan';
+import type { CgroupLimits, HostFacts } from './types';
+
+export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+/** cpu in millicores and memory in bytes, each only where given. */
+export interface ResourceAmounts {
+  cpu?: number;
+  memory?: number;
+}
+
+export interface ContainerResources {
+  requests: ResourceAmounts;
+  limits: ResourceAmounts;
+}
+
+interface ResourcesInput {
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  restartPolicy?: string;
+}
+
+/** kubelet constants (pkg/kubelet/cm/helpers_linux.go). */
+export const MIN_SHARES = 2;
+export const MAX_SHARES = 262144;
+export const QUOTA_PERIOD_US = 100000;
+export const MIN_QUOTA_US = 1000;
+/** podrun's pids.max per pod (podman's 2048; a default Kubernetes node has none: C3.17). */
+export const DEFAULT_POD_PIDS_LIMIT = 2048;
+
+function amounts(list: Record<string, string | number> | undefined): ResourceAmounts {
+  const out: ResourceAmounts = {};
+  for (const name of ['cpu', 'memory'] as const) {
+    const v = list?.[name];
+    if (v === undefined) continue;
+    const p = parseQuantityExact(v);
+    if (!p.ok) continue; // validation reported it
+    out[name] = Number(name === 'cpu' ? quantityMilli(p.q) : quantityValue(p.q));
+  }
+  return out;
+}
+
+/** The container's requests and limits, requests defaulted from limits (D2.1). */
+export function containerResources(c: ResourcesInput): ContainerResources {
+  const limits = amounts(c.resources?.limits);
+  const requests = { ...limits, ...amounts(c.resources?.requests) };
+  return { requests, limits };
+}
+
+/** ComputePodQOS (§2.2) over the defaulted containers: only cpu and memory, only values > 0. */
+export function qosClass(all: ContainerResources[]): QosClass {
+  let any = false;
+  let guaranteed = true;
+  for (const c of all) {
+    for (const r of ['cpu', 'memory'] as const) {
+      if ((c.requests[r] ?? 0) > 0 || (c.limits[r] ?? 0) > 0) any = true;
+      if (!((c.limits[r] ?? 0) > 0)) guaranteed = false;
+      // per-container equality is equivalent to equal sums, since requests <= limits (D2.4)
+      else if ((c.requests[r] ?? 0) !== c.limits[r]) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/** MilliCPUToShares (C3.1). */
+export function milliCpuToShares(milli: number): number {
+  if (milli === 0) return MIN_SHARES;
+  return Math.min(MAX_SHARES, Math.max(MIN_SHARES, Math.floor((milli * 1024) / 1000)));
+}
+
+/** MilliCPUToQuota (C3.6): 0 = no quota. */
+export function milliCpuToQuota(milli: number, period = QUOTA_PERIOD_US): number {
+  if (milli === 0) return 0;
+  return Math.max(MIN_QUOTA_US, Math.floor((milli * period) / 1000));
+}
+
+/** cpu.weight from shares (C3.3): runc/crun's formula for containers, the kubelet's linear one for the pod. */
+export function sharesToWeight(shares: number, formula: 'container' | 'pod'): number {
+  if (formula === 'pod') return shares >= MAX_SHARES ? 10000 : 1 + Math.floor(((shares - 2) * 9999) / 262142);
+  if (shares <= 2) return 1;
+  if (shares >= MAX_SHARES) return 10000;
+  const l = Math.log2(shares);
+  return Math.ceil(10 ** ((l * l + 125 * l) / 612 - 7 / 34));
+}
+
+/** A container's cgroup values (C3.1-C3.11). */
+export function containerCgroupLimits(r: ContainerResources): CgroupLimits {
+  const quota = milliCpuToQuota(r.limits.cpu ?? 0);
+  return {
+    cpuShares: milliCpuToShares(r.requests.cpu ?? 0),
+    weightFormula: 'container',
+    ...(quota ? { cpuQuotaUs: quota, cpuPeriodUs: QUOTA_PERIOD_US } : {}),
+    ...(r.limits.memory ? { memoryBytes: r.limits.memory } : {}),
+    noSwap: true,
+    oomGroup: true,
+  };
+}
+
+type Kind = 'app' | 'init' | 'sidecar';
+
+/** PodRequests / PodLimits (§2.3) of one resource: max(Σ regular + sidecars, each init step). */
+function effective(list: { kind: Kind; v: number }[]): number {
+  let sum = 0;
+  let side = 0;
+  let initMax = 0;
+  for (const c of list) {
+    if (c.kind === 'app') sum += c.v;
+    else if (c.kind === 'sidecar') {
+      sum += c.v;
+      side += c.v;
+      initMax = Math.max(initMax, side);
+    } else initMax = Math.max(initMax, c.v + side);
+  }
+  return Math.max(sum, initMax);
+}
+
+/**
+ * The pod cgroup's values (ResourceConfigForPod, §3.5): shares from its effective cpu request;
+ * a cpu quota and a memory limit only where every container declares one (Burstable), always
+ * for Guaranteed; BestEffort gets the minimum shares. Init containers come first in `all`.
+ */
+export function podCgroupLimits(all: { kind: Kind; r: ContainerResources }[], pidsLimit: number): CgroupLimits {
+  const qos = qosClass(all.map((c) => c.r));
+  const req = (k: 'cpu' | 'memory') => effective(all.map((c) => ({ kind: c.kind, v: c.r.requests[k] ?? 0 })));
+  const lim = (k: 'cpu' | 'memory') => effective(all.map((c) => ({ kind: c.kind, v: c.r.limits[k] ?? 0 })));
+  const declared = (k: 'cpu' | 'memory') => all.every((c) => (c.r.limits[k] ?? 0) > 0);
+  const out: CgroupLimits = { cpuShares: qos === 'BestEffort' ? MIN_SHARES : milliCpuToShares(req('cpu')), weightFormula: 'pod' };
+  if (qos !== 'BestEffort' && declared('cpu')) {
+    out.cpuQuotaUs = milliCpuToQuota(lim('cpu'));
+    out.cpuPeriodUs = QUOTA_PERIOD_US;
+  }
+  if (qos !== 'BestEffort' && declared('memory')) out.memoryBytes = lim('memory');
+  if (pidsLimit > 0) out.pidsMax = pidsLimit;
+  return out;
+}
+
+interface SpecInput {
+  containers: (ResourcesInput & { name: string })[];
+  initContainers?: (ResourcesInput & { name: string })[];
+}
+
+/**
+ * The pod's QoS class and the limits of its cgroups. A limit or request this host has no
+ * controller for is an error at its field (never dropped); the pids limit is podrun's own
+ * default and is only written where the pids controller is.
+ */
+export function planResources(
+  spec: SpecInput,
+  facts: Pick<HostFacts, 'cgroups' | 'podPidsLimit'>,
+  fail: Fail,
+): { qosClass: QosClass; limits: { pod?: CgroupLimits; containers?: Record<string, CgroupLimits> } } {
+  const list = [
+    ...(spec.initContainers ?? []).map((c, i) => ({ c, kind: (c.restartPolicy === 'Always' ? 'sidecar' : 'init') as Kind, at: ['spec', 'initContainers', i] as (string | number)[] })),
+    ...spec.containers.map((c, i) => ({ c, kind: 'app' as Kind, at: ['spec', 'containers', i] as (string | number)[] })),
+  ];
+  const all = list.map((x) => ({ ...x, r: containerResources(x.c) }));
+  const cg = facts.cgroups;
+  for (const { c, at } of all)
+    for (const side of ['limits', 'requests'] as const)
+      for (const name of ['cpu', 'memory'] as const) {
+        if (c.resources?.[side]?.[name] === undefined) continue;
+        if (cg.driver === 'none')
+          fail([...at, 'resources', side, name], `podrun cannot enforce ${side}.${name}: no cgroups (${cg.why})`, 'run podrun where a cgroup hierarchy is mounted writable, or remove the field');
+        else if (!cg.controllers?.[name])
+          fail([...at, 'resources', side, name], `podrun cannot enforce ${side}.${name}: this host has no ${name} cgroup controller podrun can use`, `mount the ${name} controller (cgroup v2, or a v1 hierarchy), or remove the field`);
+      }
+  const qos = qosClass(all.map((x) => x.r));
+  if (cg.driver === 'none') return { qosClass: qos, limits: {} };
+  const pids = facts.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
+  return {
+    qosClass: qos,
+    limits: { pod: podCgroupLimits(all, pids), containers: Object.fromEntries(all.map((x) => [x.c.name, containerCgroupLimits(x.r)])) },
+  };
+}
+
+/** The lists as the API server keeps them after defaulting (D2.1, Q1.6): canonical quantities. */
+export function shownResources(c: ResourcesInput): { requests?: Record<string, string>; limits?: Record<string, string> } | undefined {
+  const canon = (list: Record<string, string | number> | undefined) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(list ?? {})) {
+      const p = parseQuantityExact(v);
+      if (p.ok) out[k] = formatQuantity({ ...p.q, nanos: ((p.q.nanos + 999_999n) / 1_000_000n) * 1_000_000n }); // rounded up to milli (Q1.6)
+    }
+    return out;
+  };
+  const limits = canon(c.resources?.limits);
+  const requests = { ...limits, ...canon(c.resources?.requests) };
+  if (!Object.keys(limits).length && !Object.keys(requests).length) return undefined;
+  return { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
+}

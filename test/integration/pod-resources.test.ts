@@ -1,0 +1,140 @@
+// Resources on this host's real cgroups (v1 controllers here, the v2 freezer): limits land in the
+// cgroup files, a container over its memory limit is OOMKilled (137, the reason from the cgroup's
+// OOM count), one within it keeps running, an OOM kill of another process is an event, cpu is
+// capped by the quota, a fork bomb stops at the pod's pids limit, and delete removes it all.
+import { expect } from 'chai';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot, podrun } from '../helpers/cli';
+import { detectCgroups } from '../../src/runtime/cgroup/detect';
+import type { PlannedCgroup } from '../../src/plan/types';
+import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, writeManifest } from './pod-helpers';
+
+describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
+  this.timeout(180_000);
+  let s: PodSuite | undefined;
+  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top'];
+  const host = detectCgroups();
+
+  before(function () {
+    if (!isRoot() || !haveBusybox() || host.driver === 'none' || !host.controllers?.memory || !host.controllers?.cpu || !host.controllers?.pids) this.skip();
+    s = setUpSuite('podrun-resources-');
+  });
+  after(() => deletePodsAndCheckLeaks(s, [], pods));
+
+  const apply = (name: string, spec: Record<string, unknown>, env: Record<string, string> = {}) => {
+    const file = writeManifest(s!.root, `${name}.yaml`, podManifest(name, spec));
+    const r = podrun(s!.root, ['apply', '-f', file], { env });
+    expect(r.code, r.stderr).to.equal(0);
+  };
+  const dir = (name: string) => join(s!.root, 'pods', `default_${name}`);
+  const plan = (name: string) => JSON.parse(readFileSync(join(dir(name), 'pod.json'), 'utf8')).plan;
+  const state = (name: string, c = 'app') => JSON.parse(readFileSync(join(dir(name), 'containers', c, 'state.json'), 'utf8'));
+  const events = (name: string): { reason: string; message: string }[] => JSON.parse(readFileSync(join(dir(name), 'events.json'), 'utf8')).events;
+  const file = (cg: PlannedCgroup, controller: 'memory' | 'cpu' | 'pids' | 'cpuacct', name: string) => readFileSync(join(cg.dirs[cg.controllers![controller]!], name), 'utf8').trim();
+  const v2 = (c: 'memory' | 'cpu' | 'pids') => host.driver !== 'none' && host.controllers?.[c] === 'unified';
+  const del = (name: string) => {
+    const d = podrun(s!.root, ['delete', 'pod', name, '--grace-period', '0']);
+    expect(d.code, d.stderr).to.equal(0);
+  };
+
+  it('writes the limits as the kubelet maps them: the container its own, the pod the sums, pids.max 2048; QoS Guaranteed', () => {
+    apply('lim', { containers: [{ name: 'app', command: ['sleep', '1000'], resources: { limits: { cpu: '500m', memory: '64Mi' } } }] });
+    waitFor(() => state('lim').state === 'running', 30_000, 'running');
+    const p = plan('lim');
+    const ctr: PlannedCgroup = p.containers[0].cgroup;
+    expect(file(ctr, 'memory', v2('memory') ? 'memory.max' : 'memory.limit_in_bytes')).to.equal(String(64 * 2 ** 20));
+    if (!v2('memory')) expect(file(ctr, 'memory', 'memory.memsw.limit_in_bytes')).to.equal(String(64 * 2 ** 20)); // no swap
+    expect(v2('cpu') ? file(ctr, 'cpu', 'cpu.max') : file(ctr, 'cpu', 'cpu.cfs_quota_us')).to.equal(v2('cpu') ? '50000 100000' : '50000');
+    expect(file(ctr, 'cpu', v2('cpu') ? 'cpu.weight' : 'cpu.shares')).to.equal(v2('cpu') ? '59' : '512');
+    expect(file(p.cgroup, 'pids', 'pids.max')).to.equal('2048');
+    expect(file(p.cgroup, 'memory', v2('memory') ? 'memory.max' : 'memory.limit_in_bytes')).to.equal(String(64 * 2 ** 20));
+    // the container's process is in every hierarchy's container cgroup
+    const pid = state('lim').pid;
+    const own = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    for (const c of ['memory', 'cpu', 'pids'] as const) if (!v2(c)) expect(own).to.match(new RegExp(`:${c}(,[a-z_]+)*:${ctr.path}$`, 'm'));
+    const d = podrun(s!.root, ['describe', 'pod', 'lim']);
+    expect(d.stdout).to.match(/QoS Class: +Guaranteed/);
+    expect(d.stdout).to.match(/Limits:\n +cpu: +500m\n +memory: +64Mi\n +Requests:\n +cpu: +500m\n +memory: +64Mi/);
+    const y = podrun(s!.root, ['get', 'pod', 'lim', '-o', 'json']);
+    expect(JSON.parse(y.stdout).status.qosClass).to.equal('Guaranteed');
+    del('lim');
+  });
+
+  it('a container over its memory limit is OOMKilled: exit 137, reason from the cgroup; one within it keeps running', () => {
+    apply('oom', { restartPolicy: 'Never', containers: [{ name: 'app', command: ['sh', '-c', 'exec tail /dev/zero'], resources: { limits: { memory: '32Mi' } } }] });
+    apply('fits', { containers: [{ name: 'app', command: ['sh', '-c', 'head -c 8m /dev/zero | tail > /dev/null; echo fine; exec sleep 1000'], resources: { limits: { memory: '64Mi' } } }] });
+    waitFor(() => state('oom').state === 'terminated', 30_000, 'the OOM kill');
+    expect(state('oom')).to.include({ reason: 'OOMKilled', exitCode: 137 });
+    expect(podrun(s!.root, ['get', 'pods', 'oom']).stdout).to.match(/oom +0\/1 +OOMKilled/);
+    waitFor(() => podrun(s!.root, ['logs', 'fits']).stdout.includes('fine'), 30_000, 'fits');
+    expect(state('fits')).to.include({ state: 'running', restartCount: 0 });
+    del('oom');
+    del('fits');
+  });
+
+  it('an OOM kill of a process other than the first is a Warning event, and the container goes on', () => {
+    apply('child', { restartPolicy: 'Never', containers: [{ name: 'app', command: ['sh', '-c', 'tail /dev/zero; echo survived; exit 3'], resources: { limits: { memory: '32Mi' } } }] });
+    waitFor(() => state('child').state === 'terminated', 30_000, 'the exit');
+    expect(state('child')).to.include({ reason: 'Error', exitCode: 3 });
+    expect(podrun(s!.root, ['logs', 'child']).stdout).to.contain('survived');
+    expect(events('child').find((e) => e.reason === 'OOMKilling')?.message).to.match(/^Memory cgroup out of memory: 1 process\(es\) of container app killed/);
+    del('child');
+  });
+
+  it('limits.cpu 1 holds two busy loops to about one CPU (from the cgroup usage)', async () => {
+    apply('cpu', { containers: [{ name: 'app', command: ['sh', '-c', 'while :; do :; done & while :; do :; done'], resources: { limits: { cpu: '1' } } }] });
+    waitFor(() => state('cpu').state === 'running', 30_000, 'running');
+    const ctr: PlannedCgroup = plan('cpu').containers[0].cgroup;
+    const usageNs = () => (v2('cpu') ? Number(/^usage_usec (\d+)$/m.exec(file(ctr, 'cpu', 'cpu.stat'))![1]) * 1000 : Number(file(ctr, 'cpuacct', 'cpuacct.usage')));
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = process.hrtime.bigint();
+    const u0 = usageNs();
+    await new Promise((r) => setTimeout(r, 2000));
+    const cpus = (usageNs() - u0) / Number(process.hrtime.bigint() - t0);
+    expect(cpus, `CPUs used: ${cpus.toFixed(2)}`).to.be.within(0.6, 1.15);
+    del('cpu');
+  });
+
+  it("top: each container's CPU over the window and working set from its cgroup files, the pod's the sum, as kubectl top prints them", () => {
+    apply('top', {
+      containers: [
+        { name: 'busy', command: ['sh', '-c', 'while :; do :; done'], resources: { limits: { cpu: '500m' } } },
+        { name: 'mem', command: ['sh', '-c', 'head -c 20m /dev/zero | tail > /dev/null & exec sleep 1000'] },
+      ],
+    });
+    waitFor(() => state('top', 'busy').state === 'running' && state('top', 'mem').state === 'running', 30_000, 'running');
+    const t = podrun(s!.root, ['top', 'pod', 'top', '--containers', '-o', 'json', '--window', '1000']);
+    expect(t.code, t.stderr).to.equal(0);
+    const items: { container: string; cpuNanocores: number; memoryWorkingSetBytes: number }[] = JSON.parse(t.stdout).items;
+    expect(items.map((i) => i.container)).to.deep.equal(['busy', 'mem']);
+    expect(items[0].cpuNanocores / 1e6, 'busy: millicores at its 500m limit').to.be.within(350, 560);
+    // the working set as the kubelet computes it, read here from the same files
+    const cg: PlannedCgroup = plan('top').containers[1].cgroup;
+    const v2m = v2('memory');
+    const usage = Number(file(cg, 'memory', v2m ? 'memory.current' : 'memory.usage_in_bytes'));
+    const inactive = Number(new RegExp(`^${v2m ? 'inactive_file' : 'total_inactive_file'} (\\d+)$`, 'm').exec(file(cg, 'memory', 'memory.stat'))![1]);
+    expect(Math.abs(items[1].memoryWorkingSetBytes - Math.max(0, usage - inactive)), 'working set').to.be.lessThan(4 * 2 ** 20);
+    const table = podrun(s!.root, ['top', 'pod', 'top']);
+    expect(table.code, table.stderr).to.equal(0);
+    const [head, row] = table.stdout.split('\n');
+    expect(head).to.equal('NAME   CPU(cores)   MEMORY(bytes)   ');
+    expect(row).to.match(/^top    \d+m +\d+Mi +$/);
+    del('top');
+  });
+
+  it("a fork bomb stops at the pod's pids limit (PODRUN_POD_PIDS_LIMIT), the host is fine, and delete removes everything", () => {
+    // the shell's children sleep on; the shell itself dies of its failed fork
+    apply('bomb', { restartPolicy: 'Never', containers: [{ name: 'app', command: ['sh', '-c', 'while :; do sleep 1000 & done'] }] }, { PODRUN_POD_PIDS_LIMIT: '64' });
+    waitFor(() => /can't fork/.test(podrun(s!.root, ['logs', 'bomb']).stdout), 60_000, 'the failed fork');
+    const p = plan('bomb');
+    expect(file(p.cgroup, 'pids', 'pids.max')).to.equal('64');
+    // the kernel counts the forks it refused at the limit where they were tried (its children die with the shell, PID 1)
+    const refused = (cg: PlannedCgroup) => Number(/^max (\d+)$/m.exec(file(cg, 'pids', 'pids.events'))![1]);
+    expect(refused(p.cgroup) + refused(p.containers[0].cgroup)).to.be.greaterThan(0);
+    expect(Number(file(p.cgroup, 'pids', 'pids.current'))).to.be.at.most(64);
+    expect(podrun(s!.root, ['get', 'pods']).code, 'podrun itself still forks').to.equal(0);
+    del('bomb');
+  });
+});

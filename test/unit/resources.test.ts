@@ -1,0 +1,104 @@
+// Resources as the kubelet maps them (docs/reference/kubelet-resources.md §2-3): tables.
+import { expect } from 'chai';
+import {
+  containerCgroupLimits,
+  containerResources,
+  milliCpuToQuota,
+  milliCpuToShares,
+  planResources,
+  podCgroupLimits,
+  qosClass,
+  sharesToWeight,
+  shownResources,
+} from '../../src/plan/resources';
+
+const c = (limits?: Record<string, string | number>, requests?: Record<string, string | number>, restartPolicy?: string) => ({
+  resources: { ...(limits ? { limits } : {}), ...(requests ? { requests } : {}) },
+  ...(restartPolicy ? { restartPolicy } : {}),
+});
+
+describe('resources: defaulting, QoS and cgroup values (kubelet)', () => {
+  it('defaults requests from limits, an explicit request (even 0) kept (D2.1); cpu in millicores rounded up, memory in bytes', () => {
+    expect(containerResources(c({ cpu: '500m', memory: '64Mi' }))).to.deep.equal({ requests: { cpu: 500, memory: 67108864 }, limits: { cpu: 500, memory: 67108864 } });
+    expect(containerResources(c({ cpu: 1 }, { cpu: 0 }))).to.deep.equal({ requests: { cpu: 0 }, limits: { cpu: 1000 } });
+    expect(containerResources(c(undefined, { cpu: '100u', memory: '1.5' }))).to.deep.equal({ requests: { cpu: 1, memory: 2 }, limits: {} });
+    expect(containerResources({})).to.deep.equal({ requests: {}, limits: {} });
+  });
+
+  it('computes the QoS class as ComputePodQOS does (§2.2)', () => {
+    const q = (...cs: ReturnType<typeof c>[]) => qosClass(cs.map(containerResources));
+    const rows: [string, ReturnType<typeof c>[], string][] = [
+      ['no resources anywhere', [c()], 'BestEffort'],
+      ['every container limits cpu and memory (requests defaulted)', [c({ cpu: 1, memory: '1Gi' }), c({ cpu: '100m', memory: '1Mi' })], 'Guaranteed'],
+      ['one container without limits', [c({ cpu: 1, memory: '1Gi' }), c()], 'Burstable'],
+      ['a request below its limit', [c({ cpu: 1, memory: '1Gi' }, { cpu: '500m' })], 'Burstable'],
+      ['only zero requests', [c(undefined, { cpu: 0, memory: 0 })], 'BestEffort'],
+      ['only a memory limit', [c({ memory: '1Gi' })], 'Burstable'],
+    ];
+    for (const [what, cs, qos] of rows) expect(q(...cs), what).to.equal(qos);
+  });
+
+  it('maps cpu to shares, quota and weight with the kubelet and runc numbers (C3.1, C3.3, C3.6)', () => {
+    const shares: [number, number][] = [[0, 2], [1, 2], [10, 10], [100, 102], [250, 256], [1000, 1024], [2000, 2048], [300000, 262144]];
+    for (const [m, s] of shares) expect(milliCpuToShares(m), `${m}m`).to.equal(s);
+    const quota: [number, number][] = [[0, 0], [1, 1000], [10, 1000], [100, 10000], [1000, 100000], [1500, 150000]];
+    for (const [m, q] of quota) expect(milliCpuToQuota(m), `${m}m`).to.equal(q);
+    const weight: [number, number, number][] = [[2, 1, 1], [10, 4, 1], [102, 17, 4], [256, 35, 10], [512, 59, 20], [1024, 100, 39], [2048, 174, 79], [4096, 303, 157], [262144, 10000, 10000]];
+    for (const [s, container, pod] of weight) {
+      expect(sharesToWeight(s, 'container'), `container ${s}`).to.equal(container);
+      expect(sharesToWeight(s, 'pod'), `pod ${s}`).to.equal(pod);
+    }
+  });
+
+  it("gives a container its limits, no swap and the OOM group; the pod the kubelet's sums (§3.5)", () => {
+    expect(containerCgroupLimits(containerResources(c({ cpu: '500m', memory: '64Mi' })))).to.deep.equal({
+      cpuShares: 512,
+      weightFormula: 'container',
+      cpuQuotaUs: 50000,
+      cpuPeriodUs: 100000,
+      memoryBytes: 67108864,
+      noSwap: true,
+      oomGroup: true,
+    });
+    const pod = (...cs: [ReturnType<typeof c>, 'app' | 'init' | 'sidecar'][]) => podCgroupLimits(cs.map(([x, kind]) => ({ kind, r: containerResources(x) })), 2048);
+    // Burstable: one container without a memory limit means no pod memory limit (C3.15)
+    expect(pod([c({ memory: '1Gi' }), 'app'], [c(), 'app'])).to.deep.equal({ cpuShares: 2, weightFormula: 'pod', pidsMax: 2048 });
+    // two limited containers: the pod's limit is their sum
+    expect(pod([c({ cpu: 1, memory: '1Gi' }), 'app'], [c({ cpu: 1, memory: '1Gi' }), 'app'])).to.deep.equal({
+      cpuShares: 2048,
+      weightFormula: 'pod',
+      cpuQuotaUs: 200000,
+      cpuPeriodUs: 100000,
+      memoryBytes: 2 * 2 ** 30,
+      pidsMax: 2048,
+    });
+    // init containers and sidecars (§2.3): app 100m, sidecar 50m, init 200m -> 250m
+    expect(pod([c(undefined, { cpu: '50m' }, 'Always'), 'sidecar'], [c(undefined, { cpu: '200m' }), 'init'], [c(undefined, { cpu: '100m' }), 'app']).cpuShares).to.equal(milliCpuToShares(250));
+    expect(pod([c(), 'app'])).to.deep.equal({ cpuShares: 2, weightFormula: 'pod', pidsMax: 2048 });
+    expect(podCgroupLimits([{ kind: 'app', r: containerResources(c()) }], 0)).to.deep.equal({ cpuShares: 2, weightFormula: 'pod' });
+  });
+
+  it('refuses a limit this host has no controller for, at its field; shows the lists as the API server keeps them', () => {
+    const errors: string[] = [];
+    const fail = (path: (string | number)[], detail: string) => errors.push(`${path.join('.')}: ${detail}`);
+    const spec = { containers: [{ name: 'a', ...c({ memory: '64Mi' }, { cpu: '1' }) }] };
+    planResources(spec, { cgroups: { driver: 'v2', mounts: { unified: '/c' }, controllers: { cpu: 'unified' } } }, fail);
+    expect(errors).to.deep.equal(['spec.containers.0.resources.limits.memory: podrun cannot enforce limits.memory: this host has no memory cgroup controller podrun can use']);
+    errors.length = 0;
+    const r = planResources(spec, { cgroups: { driver: 'none', why: 'PODRUN_CGROUP_DRIVER=none' } }, fail);
+    expect(errors).to.have.length(2);
+    expect(r).to.deep.equal({ qosClass: 'Burstable', limits: {} });
+    expect(shownResources(c({ cpu: '0.5', memory: '1024Mi' }))).to.deep.equal({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } });
+    expect(shownResources(c(undefined, { cpu: '100u' }))).to.deep.equal({ requests: { cpu: '1m' } });
+    expect(shownResources({})).to.equal(undefined);
+  });
+});
+
+describe('top: cells and layout as kubectl prints them (T8.4, T8.6)', () => {
+  it('rounds CPU up to the millicore and memory down to the MiB; pads each column to its widest + 3, at least 6', async () => {
+    const { cpuCell, memoryCell, topTable } = await import('../../src/cli/verbs/top');
+    expect([cpuCell(0), cpuCell(1_200_000), cpuCell(1_000_000), cpuCell(2_500_000_000)]).to.deep.equal(['0m', '2m', '1m', '2500m']);
+    expect([memoryCell(0), memoryCell(12.9 * 1048576), memoryCell(1048576)]).to.deep.equal(['0Mi', '12Mi', '1Mi']);
+    expect(topTable([['NAME', 'CPU(cores)', 'MEMORY(bytes)'], ['a', '1m', '5Mi']])).to.equal('NAME   CPU(cores)   MEMORY(bytes)   \na      1m           5Mi             \n');
+  });
+});
