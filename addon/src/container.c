@@ -354,26 +354,13 @@ new_stream (int fd, int log_fd, const char *name)
 #define SYNC_MORE -3 /* MAX_DROPPED foreign messages dropped, more may be queued (recv_sync only) */
 #define SYNC_GONE -4 /* the watched process exited and nothing of it is queued */
 
-/* An fd that came with a dropped message.  Its last close may be ours, and a TCP socket that
-   lingers (SO_LINGER, a peer that does not read) would hold the monitor in close(): no linger.
-   None comes once the socket refuses fds (refuse_fds; not before Linux 6.16).  */
-static void
-drop_fd (int fd)
-{
-  struct linger off = { 0, 0 };
-  setsockopt (fd, SOL_SOCKET, SO_LINGER, &off, sizeof off); /* ENOTSOCK for the others */
-  close (fd);
-}
-
-/* The sync socket takes no more fds (SCM_RIGHTS): a sender's sendmsg with one fails (EPERM).  */
-#ifndef SO_PASSRIGHTS
-#define SO_PASSRIGHTS 83 /* Linux 6.16 */
-#endif
+/* The sync socket takes no more fds once the last fd of the start came (util.h; an fd that
+   comes with a dropped message before that, or on a kernel before Linux 6.16, is dropped with
+   podrun_drop_fd).  */
 static void
 refuse_fds (int sock)
 {
-  int off = 0;
-  if (setsockopt (sock, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof off) < 0 && errno != ENOPROTOOPT && errno != EINVAL)
+  if (podrun_refuse_fds (sock) < 0)
     podrun_log ("setsockopt SO_PASSRIGHTS on a sync socket: errno %d", errno);
 }
 
@@ -430,7 +417,7 @@ recv_sync (struct podrun_spawn_pending *p, pid_t from, int *fd, char *text, size
       if (n > 0 ? sender != from : sender != -1)
         {
           if (*fd >= 0)
-            drop_fd (*fd);
+            podrun_drop_fd (*fd);
           *fd = -1;
           if (p->dropped++ == 0)
             podrun_log ("sync: a message (%zd bytes) from pid %d, not from %d: dropped", n, (int) sender, (int) from);
@@ -477,7 +464,7 @@ take_sync (struct podrun_spawn_pending *p, pid_t from, int watch, int *fd, char 
     *fd = got_fd;
   else if (got_fd >= 0)
     {
-      drop_fd (got_fd);
+      podrun_drop_fd (got_fd);
       return podrun_fail (err, EPROTO, "start", "recvmsg", NULL);
     }
   return n;

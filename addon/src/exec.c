@@ -902,6 +902,10 @@ serve_reply (int sock, uint32_t seq, int status)
   (void) send (sock, &m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* The server's own fds (its socket, the container process's pidfd, its signalfd): close-on-exec,
+   and closed first thing in each command it forks (serve_command).  */
+static int serve_own[3] = { -1, -1, -1 };
+
 /* The command, forked by the server in the container's PID namespace: the server's identity
    and filter are its already; its own session (the server's group is never signalled), stdout
    and stderr the run's pipe, the signals as a program expects them, then execve.  Failures say
@@ -910,8 +914,16 @@ static void __attribute__ ((noreturn))
 serve_command (const struct exec_opts *o, char *const *argv, int out, int devnull)
 {
   sigset_t none;
+  /* Before anything: from its clone to its execve a container that may ptrace can take its fds
+     (pidfd_getfd), and the server's socket is the monitor's ear.  close, not close_range: a
+     profile that lets a shell run allows it.  */
+  for (size_t i = 0; i < sizeof serve_own / sizeof serve_own[0]; i++)
+    if (serve_own[i] >= 0)
+      close (serve_own[i]);
   if (setsid () < 0 || dup2 (devnull, 0) < 0 || dup2 (out, 1) < 0 || dup2 (out, 2) < 0)
     _exit (126);
+  close (devnull);
+  close (out);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);
@@ -1072,6 +1084,9 @@ podrun_exec_serve (int argc, char **argv, int sock)
   sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sigfd < 0)
     return 126;
+  serve_own[0] = sock;
+  serve_own[1] = pidfd;
+  serve_own[2] = sigfd;
   /* The set-up's text (most of what it ran) no longer counts in its memory; the loop's comes
      back on its first run, as the monitor's does (util.h).  */
   podrun_trim_text_fd (smaps);

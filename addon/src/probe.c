@@ -598,7 +598,7 @@ server_for (struct podrun_probes *p, size_t i, pid_t pid, unsigned long long sta
 {
   struct server *sv = &p->servers[i];
   struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ((uint64_t) p->tag << 32) | (uint32_t) (p->n + i) };
-  int sp[2];
+  int sp[2], on = 1;
   pid_t child;
   int same = sv->for_pid == pid && sv->for_start == start;
   if (same && sv->sock >= 0)
@@ -608,6 +608,15 @@ server_for (struct podrun_probes *p, size_t i, pid_t pid, unsigned long long sta
   server_kill (p, i);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
     return -1;
+  /* The server's end is also in each command it forks until its execve, where a container that
+     may ptrace could take it (pidfd_getfd): the monitor's end takes no fds (util.h), and every
+     message says who sent it (server_input).  */
+  if (podrun_refuse_fds (sp[0]) < 0 || setsockopt (sp[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
+    {
+      close (sp[0]);
+      close (sp[1]);
+      return -1;
+    }
   child = fork ();
   if (child == 0)
     {
@@ -718,20 +727,51 @@ server_gone (struct podrun_probes *p, size_t i)
     }
 }
 
-/* A message on container I's server socket: 1 when a run finished (*OUT set).  */
+/* A message on container I's server socket: 1 when a run finished (*OUT set).  Only the server's
+   own count (SCM_CREDENTIALS): another process holding a copy of its end (a command of it
+   traced before its execve) is ignored, whatever it sends, and an fd that comes is dropped.  */
 static int
 server_input (struct podrun_probes *p, size_t i, struct podrun_probe_result *out)
 {
   struct server *sv = &p->servers[i];
   struct podrun_serve_msg m;
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (struct ucred)) + CMSG_SPACE (16 * sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  struct cmsghdr *c;
+  pid_t sender = -1;
   ssize_t n;
   size_t h;
   if (sv->sock < 0)
     return 0;
-  n = recv (sv->sock, &m, sizeof m, MSG_DONTWAIT);
+  n = recvmsg (sv->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
     return 0;
-  if (n != (ssize_t) sizeof m)
+  for (c = n >= 0 ? CMSG_FIRSTHDR (&mh) : NULL; c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        size_t k, nfd = (c->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+        for (k = 0; k < nfd; k++)
+          {
+            int fd;
+            memcpy (&fd, CMSG_DATA (c) + k * sizeof fd, sizeof fd);
+            podrun_drop_fd (fd);
+          }
+      }
+    else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+      {
+        struct ucred cr;
+        memcpy (&cr, CMSG_DATA (c), sizeof cr);
+        sender = cr.pid;
+      }
+  /* EOF carries no sender; a message (a zero-length one too) of another process is dropped.  */
+  if (n >= 0 && sender != -1 && sender != sv->pid)
+    return 0;
+  if (n != (ssize_t) sizeof m || sender == -1)
     {
       /* Its end (it exits with its container, or failed to get in), or not a message of it.  */
       server_gone (p, i);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -679,4 +680,25 @@ podrun_keep_only_fds (int *fds, size_t n)
       fds[i] = 3 + (int) i;
     }
   return (int) syscall (SYS_close_range, 3U + (unsigned) n, ~0U, 0U);
+}
+
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83 /* Linux 6.16 */
+#endif
+
+int
+podrun_refuse_fds (int sock)
+{
+  int off = 0;
+  if (setsockopt (sock, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof off) < 0 && errno != ENOPROTOOPT && errno != EINVAL)
+    return -1;
+  return 0;
+}
+
+void
+podrun_drop_fd (int fd)
+{
+  struct linger off = { 0, 0 };
+  setsockopt (fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+  close (fd);
 }

@@ -120,6 +120,18 @@ int podrun_pidfd_open (pid_t pid);
    its execve must hold nothing else (pidfd_getfd).  Child-safe; -1 with errno on failure.  */
 int podrun_keep_only_fds (int *fds, size_t n);
 int podrun_pidfd_send_signal (int pidfd, int sig);
+
+/* A Unix socket of the monitor's that a process it does not trust can write to (a sync socket, a
+   probe server's) takes no fds: a sendmsg with SCM_RIGHTS to it fails (EPERM).  Once closed by
+   the monitor, an fd sent in can hold it: a TCP socket with SO_LINGER whose peer does not read
+   keeps its last close waiting as long as its linger, and the monitor's loop with it.  0, or on a
+   kernel without SO_PASSRIGHTS (before Linux 6.16) 0 too, the fds that still come then dropped
+   with podrun_drop_fd; -1 with errno on another failure.  */
+int podrun_refuse_fds (int sock);
+/* Closes FD, an fd that came in SCM_RIGHTS, without lingering (SO_LINGER off; ENOTSOCK for the
+   others).  An fd that came inside it (a Unix socket holding one in its queue) may still linger:
+   only podrun_refuse_fds keeps them all out.  */
+void podrun_drop_fd (int fd);
 /* A decimal number in [0, MAX] with nothing around it; -1 otherwise.  */
 /* Decimal digits at S (no sign, no spaces) into *OUT: the end of them, or NULL for none or an
    overflow.  Without strtoull, whose locale tables the monitor's loop would keep resident.  */

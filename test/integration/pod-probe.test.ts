@@ -7,17 +7,19 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
 import { createConnection } from 'net';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { release, tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
-import { isRoot, podrun } from '../helpers/cli';
+import { isRoot, podrun, PODRUN } from '../helpers/cli';
+import { haveCompiler, staticProgram } from '../helpers/static-c';
 import { RUNTIME_DEFAULT_PROFILE } from '../../src/plan/seccomp-default';
-import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, writeManifest } from './pod-helpers';
+import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, sleep, waitFor, writeManifest } from './pod-helpers';
 
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https', 'server', 'fallback', 'prekill'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https', 'server', 'fallback', 'prekill', 'thief'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -131,6 +133,57 @@ describe('probes and hooks (integration)', function () {
     waitFor(() => state('fallback').ready, 30_000, 'ready through the helper');
     expect(event('fallback', 'Unhealthy')).to.equal(undefined);
     expect(servers('fallback')).to.deep.equal([]);
+  });
+
+  it("a container that may ptrace takes its probe server's socket from a command before its execve, and still cannot hold or fool the monitor (a lingering TCP socket sent in held the pod's loop)", async function () {
+    // SO_PASSRIGHTS (Linux 6.16) is what refuses the fd: podrun_drop_fd cannot reach one nested in a Unix socket.
+    const [major, minor] = release().split('.').map(Number);
+    if (!haveCompiler() || major < 6 || (major === 6 && minor < 16)) this.skip();
+    const tools = mkdtempSync(join(tmpdir(), 'podrun-thief-'));
+    try {
+      copyFileSync(staticProgram('serve-thief'), join(tools, 'serve-thief'));
+      // A PATH of 3000 missing directories: each command of the server searches it between its
+      // clone and its execve, long enough for the thief to find it named podrun-probes.
+      const path = `${Array.from({ length: 3000 }, (_, i) => `/nx/d${i}`).join(':')}:/bin`;
+      apply('thief', {
+        volumes: [{ name: 't', hostPath: { path: tools, type: 'Directory' } }],
+        containers: [
+          {
+            name: 'app',
+            command: ['sleep', '3600'],
+            env: [{ name: 'PATH', value: path }],
+            securityContext: { capabilities: { add: ['SYS_PTRACE'] } },
+            volumeMounts: [{ name: 't', mountPath: '/t', readOnly: true }],
+            readinessProbe: probe({ exec: { command: ['sh', '-c', 'exit 1'] } }),
+          },
+        ],
+      });
+      waitFor(() => servers('thief').length === 1, 30_000, 'its probe server');
+      const runs = () => event('thief', 'Unhealthy')?.count ?? 0;
+      const thief = spawn(PODRUN, ['exec', 'thief', '--', '/t/serve-thief', 'hunt', '8'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
+      let out = '';
+      thief.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      const done = new Promise<number>((res) => thief.on('exit', (code) => res(code ?? -1)));
+      // While the thief holds its listener (until it exits), the monitor goes on running the probe.
+      await sleep(4000);
+      const before = runs();
+      await sleep(3000);
+      const after = runs();
+      expect(await done, out).to.equal(0);
+      expect(out, out).to.match(/^watching\n(stole \d+\n(refused EPERM|setup failed .*)\n)*seen [1-9]\d*\n$/);
+      expect(after, `runs while the thief held on: ${before} -> ${after}\n${out}`).to.be.at.least(before + 2);
+      // What another process sends on the server's socket (here root on the host, through its fd 3):
+      // an fd refused, a message of the wrong size ignored (from the server it would end it as one).
+      const [server] = servers('thief');
+      const r = spawnSync(staticProgram('serve-thief'), ['send', String(server)], { encoding: 'utf8' });
+      expect(r.stdout, r.stderr).to.equal('fd refused EPERM\nshort sent\n');
+      const n = runs();
+      waitFor(() => runs() >= n + 2, 10_000, 'two more runs');
+      expect(servers('thief'), 'the same server, still serving').to.deep.equal([server]);
+      expect(s!.run(['delete', 'pod', 'thief', '--now']).code).to.equal(0);
+    } finally {
+      rmSync(tools, { recursive: true, force: true });
+    }
   });
 
   it('an exec probe past its timeout is killed (no process left) and fails with the timeout message', () => {
