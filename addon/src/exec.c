@@ -212,6 +212,8 @@ parse_args (int argc, char **argv, struct exec_opts *o, int serve)
       else if (strcmp (a, "--env") == 0)
         {
           char *kv = argv[++i];
+          if (serve)
+            return usage ("a probe server takes its environment on fd 4, not --env");
           if (strchr (kv, '=') == NULL || kv[0] == '=' || o->n_env >= MAX_ENV)
             return usage ("bad --env, expected K=V");
           o->env[o->n_env++] = kv;
@@ -888,6 +890,31 @@ podrun_exec_main (int argc, char **argv)
 
 /* ---- the probe server (exec.h) ---- */
 
+/* The environment of the server's commands, from FD (K=V strings, each NUL-terminated, to its
+   end: probe.c server_env), after the --env of O (none).  The buffer stays: O->env points into
+   it.  */
+static int
+serve_read_env (int fd, struct exec_opts *o)
+{
+  char *buf;
+  size_t len, off = 0;
+  if (podrun_read_fd (fd, 4 << 20, &buf, &len) < 0)
+    return -1;
+  if (len > 0 && buf[len - 1] != '\0')
+    return free (buf), -1;
+  while (off < len)
+    {
+      char *kv = buf + off;
+      size_t n = strlen (kv);
+      if (kv[0] == '=' || strchr (kv, '=') == NULL || o->n_env >= MAX_ENV)
+        return free (buf), -1;
+      o->env[o->n_env++] = kv;
+      off += n + 1;
+    }
+  o->env[o->n_env] = NULL;
+  return 0;
+}
+
 struct served
 {
   pid_t pid; /* 0: a free entry */
@@ -1041,6 +1068,10 @@ podrun_exec_serve (int argc, char **argv, int sock)
   if (dup2 (sock, 3) < 0)
     return 126;
   sock = 3;
+  /* Its commands' environment on fd 4 (probe.c server_env), read before anything else is
+     opened.  */
+  if (serve_read_env (4, &o) < 0)
+    return 126;
   close_range (4, ~0U, 0);
   devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   for (i = 0; i < 3; i++)

@@ -7,8 +7,9 @@
 int podrun_exec_main (int argc, char **argv);
 
 /* The probe server of one container instance (`podrun-helper exec-serve`, which its monitor
-   starts with SOCK at fd 3: probe.c; docs/supervision.md, "Exec
-   probes"): the same arguments as podrun_exec_main without a command, the same steps into the
+   starts with SOCK at fd 3 and its commands' environment at fd 4, K=V strings each
+   NUL-terminated: probe.c; docs/supervision.md, "Exec probes"): the same arguments as
+   podrun_exec_main without a command and without --env, the same steps into the
    container as the intermediate takes, then, confined, it forks each command it is sent straight
    into the container's PID namespace, until the container's process exits or SOCK closes.  The
    messages on SOCK (SOCK_SEQPACKET, one per packet, a struct podrun_serve_msg first):

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -350,9 +351,13 @@ argv_len (char **argv)
   return n;
 }
 
+/* A command's PATH when the container's environment has none, as `podrun exec` gives one.  */
+static const char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /* The arguments `podrun exec` would give `podrun-helper exec` for container C's command CMD
    against its process PID (started at START_TIME); for its probe server (SERVE), `exec-serve`
-   with no command.  calloc'd (in a child, which execs or exits); NULL without memory.  */
+   with no command and no environment (server_env).  calloc'd (in a child, which execs or exits);
+   NULL without memory.  */
 static char **
 exec_argv (const struct podrun_container *c, char *const *cmd, size_t n_cmd, pid_t pid, unsigned long long start_time,
            int serve)
@@ -390,16 +395,16 @@ exec_argv (const struct podrun_container *c, char *const *cmd, size_t n_cmd, pid
   }
   /* The container's environment (ExecSync runs with the container's process env), with a PATH
      when it has none, as `podrun exec` gives one.  */
-  for (i = 0; i < c->n_env; i++)
+  for (i = 0; i < c->n_env && !serve; i++)
     {
       argv[k++] = (char *) "--env";
       argv[k++] = c->env[i];
       has_path |= strncmp (c->env[i], "PATH=", 5) == 0;
     }
-  if (!has_path)
+  if (!has_path && !serve)
     {
       argv[k++] = (char *) "--env";
-      argv[k++] = (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+      argv[k++] = (char *) default_path;
     }
   if (c->seccomp)
     {
@@ -453,16 +458,42 @@ exec_child (struct podrun_probes *p, const struct podrun_container *c, char *con
   _exit (podrun_exec_main (argv_len (argv), argv));
 }
 
+/* Container C's environment for its probe server's commands (with a PATH when it has none), each
+   K=V NUL-terminated, in a memfd read from its start: not on the server's command line, which
+   every host user may read in /proc/PID/cmdline for as long as the container runs, nor in its
+   environment, which its static C library reads at start-up while it is root on the host.  -1
+   on failure.  */
+static int
+server_env (const struct podrun_container *c)
+{
+  int fd = memfd_create ("podrun-env", MFD_CLOEXEC), has_path = 0;
+  size_t i;
+  if (fd < 0)
+    return -1;
+  for (i = 0; i < c->n_env; i++)
+    {
+      if (podrun_write_all (fd, c->env[i], strlen (c->env[i]) + 1) < 0)
+        return close (fd), -1;
+      has_path |= strncmp (c->env[i], "PATH=", 5) == 0;
+    }
+  if ((!has_path && podrun_write_all (fd, default_path, sizeof default_path) < 0) || lseek (fd, 0, SEEK_SET) < 0)
+    return close (fd), -1;
+  return fd;
+}
+
 /* In the forked child: container C's probe server, a new program (`podrun-helper exec-serve`,
    this monitor's own binary) rather than this copy of the monitor, so that it holds none of the
-   monitor's memory for the container's life; SOCK becomes its fd 3.  */
+   monitor's memory for the container's life; SOCK becomes its fd 3, the environment of its
+   commands (server_env) its fd 4, and nothing else of the monitor's stays open.  */
 static void __attribute__ ((noreturn)) server_child (struct podrun_probes *p, const struct podrun_container *c,
                                                      pid_t pid, unsigned long long start_time, int sock)
 {
   static char *const no_env[] = { NULL };
   char **argv = exec_argv (c, NULL, 0, pid, start_time, 1);
+  int fds[2] = { sock, server_env (c) };
   sigset_t none;
-  if (!argv || dup2 (sock, 3) < 0 || dup2 (p->devnull, 0) < 0 || dup2 (p->devnull, 1) < 0 || dup2 (p->devnull, 2) < 0)
+  if (!argv || fds[1] < 0 || dup2 (p->devnull, 0) < 0 || dup2 (p->devnull, 1) < 0 || dup2 (p->devnull, 2) < 0
+      || podrun_keep_only_fds (fds, 2) < 0 || fcntl (3, F_SETFD, 0) < 0 || fcntl (4, F_SETFD, 0) < 0)
     _exit (126);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);

@@ -19,7 +19,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, sleep, wait
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https', 'server', 'fallback', 'prekill', 'thief'];
+  const pods = ['ready', 'live', 'slow', 'gate', 'tcp', 'http', 'redir', 'hdr', 'post', 'postfail', 'hookhttp', 'prestop', 'userns', 'predel', 'grpc', 'https', 'server', 'fallback', 'prekill', 'thief', 'secret'];
 
   before(function () {
     if (!isRoot() || !haveBusybox()) this.skip();
@@ -121,6 +121,27 @@ describe('probes and hooks (integration)', function () {
     expect(second).to.equal(`Readiness probe failed: ${exec('server', report)}`);
     waitFor(() => servers('server').length === 1 && servers('server')[0] !== before[0], 10_000, 'the new server alone');
     expect(existsSync(`/proc/${before[0]}`) && readFileSync(`/proc/${before[0]}/comm`, 'utf8').trim() === 'podrun-probes', 'the old server gone').to.equal(false);
+  });
+
+  it("a probe server's command line does not carry the container's environment (every host user reads /proc/PID/cmdline), its commands still get it", () => {
+    const secret = `s3cret-${process.pid}-${Date.now()}`;
+    apply('secret', { containers: [{ name: 'app', command: ['sleep', '3600'], env: [{ name: 'TOKEN', value: secret }], readinessProbe: probe({ exec: { command: ['sh', '-c', 'echo "$TOKEN $PATH"; exit 1'] } }) }] });
+    const ev = waitFor(() => event('secret', 'Unhealthy'), 30_000, 'a failed run');
+    expect(ev.message).to.equal(`Readiness probe failed: ${secret} /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n`);
+    const [server] = servers('secret');
+    expect(server, 'its probe server').to.be.a('number');
+    expect(readFileSync(`/proc/${server}/cmdline`, 'utf8')).to.not.include(secret);
+    // nor any other process's: before, the server's, for as long as the container ran
+    const holders = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(secret);
+        } catch {
+          return false;
+        }
+      });
+    expect(holders).to.deep.equal([]);
   });
 
   it('a container whose seccomp profile stops its probe server (signalfd refused) has its exec probes run by `podrun-helper exec`', () => {
