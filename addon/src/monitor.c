@@ -1784,9 +1784,13 @@ open_pause_exe (void)
   char self[PATH_MAX], path[PATH_MAX + 32], *slash;
   cleanup_close int src = -1;
   int mfd = -1;
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  /* The folder this program came from: the real one (helper.c runs it from a detached mount of it) */
+  const char *dir = getenv ("PODRUN_HELPER_DIR");
+  ssize_t n = dir ? -1 : readlink ("/proc/self/exe", self, sizeof self - 1);
   struct stat st;
-  if (n > 0)
+  if (dir && strlen (dir) < sizeof self)
+    snprintf (path, sizeof path, "%s/podrun-pause", dir);
+  else if (n > 0)
     {
       self[n] = '\0';
       slash = strrchr (self, '/');
@@ -1794,9 +1798,14 @@ open_pause_exe (void)
         {
           *slash = '\0';
           snprintf (path, sizeof path, "%s/podrun-pause", self);
-          src = open (path, O_RDONLY | O_CLOEXEC);
         }
+      else
+        path[0] = '\0';
     }
+  else
+    path[0] = '\0';
+  if (path[0])
+    src = open (path, O_RDONLY | O_CLOEXEC);
   if (src >= 0 && fstat (src, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0 && st.st_size < (1 << 20))
     {
       /* MFD_EXEC (Linux 6.3) keeps it executable under vm.memfd_noexec=1.  */

@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { dirname, join } from 'path';
+import { helperPath } from '../../src/runtime/helper/binary';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, podrun, PODRUN } from '../helpers/cli';
 import { deletePodsAndCheckLeaks, PodSuite, setUpSuite, until, waitFor } from './pod-helpers';
@@ -200,14 +201,16 @@ describe('exec (integration)', function () {
       const fds = readdirSync(`/proc/${child.pid}/fd`).map((n) => readlinkSync(`/proc/${child.pid}/fd/${n}`));
       expect(await done).to.equal(0);
       expect(out).to.equal('none\n'); // before: the caller's file
-      expect(environ.every((e) => e.startsWith('PATH=')), environ.join(' ')).to.equal(true); // before: CALLER_TOKEN=...
+      // PATH, and the helper's own folder (helper.c: it runs from a read-only mount of it)
+      const own = (e: string) => e.startsWith('PATH=') || e === `PODRUN_HELPER_DIR=${dirname(helperPath())}`;
+      expect(environ.every(own), environ.join(' ')).to.equal(true); // before: CALLER_TOKEN=...
       expect(fds).to.not.include(secretFile);
     } finally {
       closeSync(fd);
     }
     const monitor = JSON.parse(readFileSync(join(root, 'pods', 'default_ex', 'monitor.json'), 'utf8')).pid;
     const menv = readFileSync(`/proc/${monitor}/environ`, 'utf8').split('\0').filter(Boolean);
-    expect(menv.every((e) => e.startsWith('PATH=')), menv.join(' ')).to.equal(true); // before: the environment of apply's caller
+    expect(menv.every((e) => e.startsWith('PATH=') || e === `PODRUN_HELPER_DIR=${dirname(helperPath())}`), menv.join(' ')).to.equal(true); // before: the environment of apply's caller
   });
 
   it('refuses clearly when the container is not running or does not exist', () => {

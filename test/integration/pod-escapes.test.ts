@@ -2,7 +2,7 @@
 // as an attacker would do it, with real pods. Each test failed before its fix.
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -413,6 +413,26 @@ describe('containment: escapes found under attack (integration)', function () {
       // second review killed a host process through the cgroup dir's cgroup.kill).
       expect(out).to.match(/^watching\nseen (\d+)\n$/);
       expect(Number(/seen (\d+)/.exec(out)![1])).to.be.at.least(10);
+      // Every podrun-helper process that forks into containers runs from a read-only mount of its
+      // program (review 15: before its execve a command is podrun-helper, and a SYS_PTRACE container
+      // chmod'ed the host's file through /proc/PID/exe; `hostexe` lines above, from inside): the
+      // monitor, and an exec's helper, refuse a chmod through their exe link from the host too.
+      const monitor = JSON.parse(readFileSync(join(s!.root, 'pods', 'default_exec-watch', 'monitor.json'), 'utf8')).pid;
+      const held = spawn(PODRUN, ['exec', 'exec-watch', '--', 'sleep', '3'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
+      await new Promise((res) => setTimeout(res, 800));
+      // (the CLI becomes the helper: Node execs it in place)
+      expect(readlinkSync(`/proc/${held.pid}/exe`)).to.match(/\/podrun-helper$/);
+      for (const pid of [monitor, held.pid!]) {
+        const exe = `/proc/${pid}/exe`;
+        let code = 'ok';
+        try {
+          chmodSync(exe, statSync(exe).mode & 0o7777);
+        } catch (e) {
+          code = (e as NodeJS.ErrnoException).code ?? String(e);
+        }
+        expect(code, `chmod ${exe} (${readlinkSync(exe)})`).to.equal('EROFS');
+      }
+      await new Promise((res) => held.on('exit', res));
       expect(s!.run(['delete', 'pod', 'exec-watch', '--now']).code).to.equal(0);
     })();
   });
