@@ -99,16 +99,28 @@ function main(): void {
   const unconfinedYaml = join(work, 'bench-unconfined.yaml');
   writeFileSync(unconfinedYaml, podYaml('bench-unconfined', { seccompProfile: { type: 'Unconfined' } }));
 
+  // The same pod with no cgroups (PODRUN_CGROUP_DRIVER=none), in the same rounds: what making,
+  // limiting, joining and removing its cgroups in every hierarchy costs (issue 10).
+  const noCgroupEnv = { ...env, PODRUN_CGROUP_DRIVER: 'none' };
+
   // ---- apply / delete ----
   const applyT: number[] = [];
   const applyUnconfinedT: number[] = [];
   const deleteT: number[] = [];
   const applyNodeT: number[] = [];
+  const applyNoCgroupT: number[] = [];
+  const deleteNoCgroupT: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
     const a = timed(PODRUN, ['apply', '-f', yaml]);
     const d = timed(PODRUN, ['delete', 'pod', 'bench']);
     const u = timed(PODRUN, ['apply', '-f', unconfinedYaml]);
     timed(PODRUN, ['delete', 'pod', 'bench-unconfined']);
+    const an = timed(PODRUN, ['apply', '-f', yaml], noCgroupEnv);
+    const dn = timed(PODRUN, ['delete', 'pod', 'bench'], noCgroupEnv);
+    if (i > 0) {
+      applyNoCgroupT.push(an);
+      deleteNoCgroupT.push(dn);
+    }
     // Node's own start-up, measured in the same rounds: what apply spends beyond it is podrun's.
     const n = timed(process.execPath, ['-e', '0'], nodeFloorEnv);
     if (i > 0) {
@@ -228,6 +240,13 @@ function main(): void {
   o(`| \`exec POD/C -- true\` (\`podman exec C true\`) | ${ms(median(execT))} | ${podman ? ms(podman.exec) : 'n/a'} | ${podman ? ratio(median(execT), podman.exec) : 'n/a'} | <= 0.5x |`);
   o(`| \`exec\` vs floor: \`node -e 0\` (${ms(median(nodeT))}) + \`nsenter -a -t PID true\` (${ms(median(nsenterT))}) | ${ms(median(execT))} | floor ${ms(floor)} | ${ratio(median(execT), floor)} | <= 1.2x |`);
   o('');
+  {
+    const { detectCgroups } = require('../../src/runtime/cgroup/detect') as typeof import('../../src/runtime/cgroup/detect');
+    const host = detectCgroups();
+    const where = host.driver === 'none' ? 'none' : Object.entries(host.mounts).map(([k, m]) => `${k === 'unified' ? 'v2' : 'v1'} ${m}`).join(', ');
+    o(`cgroups (a pod cgroup and one per container in each hierarchy: ${where}; limits written, joined by each container): apply costs ${ms(median(applyT) - median(applyNoCgroupT))} more than with \`PODRUN_CGROUP_DRIVER=none\` (${ms(median(applyNoCgroupT))}), delete ${ms(median(deleteT) - median(deleteNoCgroupT))} more (${ms(median(deleteNoCgroupT))}), same rounds.`);
+    o('');
+  }
   const seccompCost = median(applyT) - median(applyUnconfinedT);
   o(`seccomp (RuntimeDefault, the default): apply costs ${ms(seccompCost)} more than with Unconfined, ${ms(seccompCost / 2)} per container of this 2-container pod; compiling the profile with libseccomp (once per pod and capability set, shared by its containers) takes ${ms(median(compileT))} of it (${programInsns} BPF instructions for x86_64, i386 and x32), the rest is writing the program, the monitor reading it once and each container installing it.`);
   o('');

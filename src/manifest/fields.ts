@@ -99,7 +99,6 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
     unsupported: {
       secretKeyRef: { hint: 'podrun has no Secrets; use value, or fieldRef' },
       configMapKeyRef: { hint: 'podrun has no ConfigMaps; use value, or fieldRef' },
-      resourceFieldRef: { hint: 'podrun does not manage resources; use value' },
       fileKeyRef: { hint: 'use value' },
     },
   },

@@ -143,7 +143,15 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
         ctx.err(at('env', j, 'valueFrom'), 'may not be set together with value', 'keep either value or valueFrom');
       if (isObj(e.valueFrom)) {
         const vf = e.valueFrom;
-        if (Object.keys(vf).length === 0) ctx.err(at('env', j, 'valueFrom'), 'valueFrom needs fieldRef', 'e.g. `valueFrom: {fieldRef: {fieldPath: metadata.name}}`');
+        if (Object.keys(vf).length === 0) ctx.err(at('env', j, 'valueFrom'), 'valueFrom needs fieldRef or resourceFieldRef', 'e.g. `valueFrom: {fieldRef: {fieldPath: metadata.name}}`');
+        else if (isObj(vf.fieldRef) && isObj(vf.resourceFieldRef)) ctx.err(at('env', j, 'valueFrom'), 'may not have more than one field specified at a time', 'keep either fieldRef or resourceFieldRef');
+        if (isObj(vf.resourceFieldRef) && typeof vf.resourceFieldRef.containerName === 'string') {
+          const names = [...objects(spec.containers), ...objects(spec.initContainers)].map(([x]) => x.name);
+          const target = vf.resourceFieldRef.containerName;
+          // The kubelet fails the container's every start (CreateContainerConfigError); podrun knows at apply.
+          if (!names.includes(target))
+            ctx.err(at('env', j, 'valueFrom', 'resourceFieldRef', 'containerName'), `container ${JSON.stringify(target)} not found in the pod`, names.length ? `name one of: ${names.join(', ')}` : 'name a container of the pod');
+        }
         if (isObj(vf.fieldRef)) {
           const fp = str(vf.fieldRef.fieldPath);
           if (fp !== undefined && !validFieldPath(fp))

@@ -122,7 +122,41 @@ const FieldRefSchema = z
   .object({ fieldPath: z.string(), apiVersion: z.string().optional() })
   .describe('ObjectFieldSelector');
 
-const EnvVarSourceSchema = z.object({ fieldRef: FieldRefSchema.optional() }).describe('EnvVarSource');
+/** The downward API's resources (kubelet-resources.md W7.1); hugepages are not taken yet. */
+export const RESOURCE_FIELD_RESOURCES = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'] as const;
+const CPU_DIVISORS = ['1m', '1'];
+const BYTE_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
+
+/** A resourceFieldRef: the resource one of W7.1's, the divisor (by its canonical form) W7.2's. */
+const ResourceFieldRefSchema = z
+  .object({ containerName: str((v) => names.dns1123Label(v, 'container name')).optional(), resource: z.string(), divisor: z.union([z.string(), z.number()]).optional() })
+  .describe('ResourceFieldSelector')
+  .superRefine((r, ctx) => {
+    if (r.resource.startsWith('requests.hugepages-') || r.resource.startsWith('limits.hugepages-'))
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['resource'], message: `podrun does not enforce hugepages yet, so ${quoted(r.resource)} has no value`, params: { hint: 'use requests/limits of cpu or memory' } });
+    else if (!(RESOURCE_FIELD_RESOURCES as readonly string[]).includes(r.resource))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['resource'],
+        message: r.resource === '' ? 'Required value' : `Unsupported value: ${quoted(r.resource)}: supported values: ${RESOURCE_FIELD_RESOURCES.map((x) => `"${x}"`).join(', ')}`,
+        params: { hint: `e.g. \`resource: limits.memory\`${suggest(r.resource, [...RESOURCE_FIELD_RESOURCES]) ? `; did you mean ${suggest(r.resource, [...RESOURCE_FIELD_RESOURCES])}?` : ''}` },
+      });
+    if (r.divisor === undefined) return;
+    const p = parseQuantityExact(r.divisor);
+    if (!p.ok) return ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['divisor'], message: `invalid value ${JSON.stringify(String(r.divisor))}: ${p.reason}`, params: { hint: 'e.g. `divisor: 1Mi`' } });
+    if (p.q.nanos === 0n) return; // zero is 1
+    const cpu = r.resource.endsWith('.cpu');
+    const allowed = cpu ? CPU_DIVISORS : BYTE_DIVISORS;
+    if (!allowed.includes(formatQuantity(p.q)))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['divisor'],
+        message: `only divisor's values ${allowed.join(', ')} are supported with the ${cpu ? 'cpu' : r.resource.endsWith('.memory') ? 'memory' : 'local ephemeral storage'} resource`,
+        params: { hint: cpu ? 'use `divisor: 1m` for millicores or `1` for cores' : 'e.g. `divisor: 1Mi`' },
+      });
+  });
+
+const EnvVarSourceSchema = z.object({ fieldRef: FieldRefSchema.optional(), resourceFieldRef: ResourceFieldRefSchema.optional() }).describe('EnvVarSource');
 
 const EnvVarSchema = z
   .object({

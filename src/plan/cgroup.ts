@@ -8,7 +8,7 @@ import type { Paths } from '../util/paths';
 import { sha256Hex } from '../util/sha256';
 import type { CgroupLimits, HostCgroups, PlannedCgroup } from './types';
 
-/** The folder below each hierarchy's root that holds every podrun pod's cgroup. */
+/** The folder below each hierarchy's root that holds every podrun pod's cgroup (PODRUN_CGROUP_PARENT changes it). */
 export const CGROUP_PARENT = '/podrun';
 
 /** The 8 hex digits that name a podrun root in its pods' cgroup names. */
@@ -40,9 +40,10 @@ export function planCgroups(
   key: string,
   containers: readonly string[],
   limits: { pod?: CgroupLimits; containers?: Record<string, CgroupLimits> } = {},
+  parent = CGROUP_PARENT,
 ): { pod?: PlannedCgroup; containers: Record<string, PlannedCgroup> } {
   if (cgroups.driver === 'none') return { containers: {} };
-  const podPath = `${CGROUP_PARENT}/${cgroupName(key, cgroupRootTag(paths))}`;
+  const podPath = `${parent}/${cgroupName(key, cgroupRootTag(paths))}`;
   return {
     pod: at(cgroups, podPath, limits.pod),
     containers: Object.fromEntries(containers.map((c) => [c, at(cgroups, `${podPath}/${c}`, limits.containers?.[c])])),

@@ -16,7 +16,7 @@ import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
-import { planResources, shownResources } from './resources';
+import { planResources, resourceFieldValue, shownResources } from './resources';
 import { planSecurity } from './security';
 import { planAppArmor } from './apparmor';
 import { planSupervision } from './supervision';
@@ -70,7 +70,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   if (podTotal && !errors.length) fail(['spec', 'containers'], podTotal.detail, podTotal.hint ?? '');
   const resources = planResources(spec, facts, fail);
   if (errors.length) return { errors };
-  const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name), resources.limits);
+  const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name), resources.limits, facts.cgroupParent);
   for (const [c, m] of all.map((c, i) => [c, i < initContainers.length ? spec.initContainers![i] : spec.containers[i - initContainers.length]] as const)) {
     const shown = shownResources(m);
     if (shown) c.resources = shown;
@@ -207,7 +207,11 @@ function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir
   const specEnv = new Map<string, string>();
   (c.env ?? []).forEach((e, j) => {
     if (overTotal) return;
-    const value = e.valueFrom?.fieldRef ? fieldRefValue(e.valueFrom.fieldRef.fieldPath, m, facts) : expand(e.value ?? '', (n) => specEnv.get(n), MAX_ARG_STRLEN);
+    const value = e.valueFrom?.fieldRef
+      ? fieldRefValue(e.valueFrom.fieldRef.fieldPath, m, facts)
+      : e.valueFrom?.resourceFieldRef
+        ? resourceFieldValue(e.valueFrom.resourceFieldRef, c.name, m.spec, facts)
+        : expand(e.value ?? '', (n) => specEnv.get(n), MAX_ARG_STRLEN);
     const p = execStringProblem(`${e.name}=${value}`, 'environment variable', note(e.value, value));
     if (p) return fail(at('env', j, e.valueFrom ? 'valueFrom' : 'value'), p.detail, p.hint ?? '');
     counted(`${e.name}=${value}`);

@@ -193,3 +193,33 @@ export function shownResources(c: ResourcesInput): { requests?: Record<string, s
   if (!Object.keys(limits).length && !Object.keys(requests).length) return undefined;
   return { ...(Object.keys(requests).length ? { requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
 }
+
+/**
+ * A resourceFieldRef's value (W7.3, W7.4): the container's request or limit (`containerName`,
+ * else its own), an absent limit of a regular container being the node's allocatable
+ * (`facts.allocatable`: this machine's CPUs, MemTotal, the size of podrun's filesystem), an
+ * absent request 0; divided by the divisor and rounded up, exactly (the kubelet uses float64).
+ */
+export function resourceFieldValue(
+  ref: { containerName?: string; resource: string; divisor?: string | number },
+  self: string,
+  spec: SpecInput,
+  facts: Pick<HostFacts, 'allocatable'>,
+): string {
+  const name = ref.containerName || self;
+  const app = spec.containers.find((c) => c.name === name);
+  const c: ResourcesInput = app ?? spec.initContainers?.find((x) => x.name === name) ?? {};
+  const [side, what] = ref.resource.split('.') as ['requests' | 'limits', 'cpu' | 'memory' | 'ephemeral-storage'];
+  const raw = c.resources?.[side]?.[what] ?? (side === 'requests' ? c.resources?.limits?.[what] : undefined); // D2.1
+  const parsed = raw === undefined ? undefined : parseQuantityExact(raw);
+  let amount = parsed?.ok ? (what === 'cpu' ? quantityMilli(parsed.q) : quantityValue(parsed.q)) : 0n;
+  // only the pod's regular containers get the node's allocatable for a missing limit (W7.4)
+  if (side === 'limits' && amount === 0n && app) {
+    const a = facts.allocatable ?? { cpuMilli: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
+    amount = BigInt(what === 'cpu' ? a.cpuMilli : what === 'memory' ? a.memoryBytes : a.ephemeralStorageBytes);
+  }
+  const d = ref.divisor === undefined ? undefined : parseQuantityExact(ref.divisor);
+  let divisor = d?.ok ? (what === 'cpu' ? quantityMilli(d.q) : quantityValue(d.q)) : 0n;
+  if (divisor === 0n) divisor = what === 'cpu' ? 1000n : 1n; // unset or zero: 1
+  return String((amount + divisor - 1n) / divisor);
+}

@@ -103,6 +103,13 @@ export interface PlannedSecurity {
   appArmor?: PlannedAppArmor;
 }
 
+/** What a node offers pods: this machine's CPUs (x 1000), MemTotal, the size of the filesystem holding podrun's root. */
+export interface NodeAllocatable {
+  cpuMilli: number;
+  memoryBytes: number;
+  ephemeralStorageBytes: number;
+}
+
 /** The resource controllers podrun sets limits with (kubelet-resources.md §3), and v1's cpuacct (cpu usage: v2 has it in cpu.stat). */
 export type CgroupController = 'memory' | 'cpu' | 'pids' | 'cpuacct';
 
@@ -356,6 +363,10 @@ export interface HostFacts {
   hostResolvConf: string;
   podIP: string;
   hostIP: string;
+  /** The node's allocatable for the downward API's missing limits (W7.6); absent: 0. */
+  allocatable?: NodeAllocatable;
+  /** PODRUN_CGROUP_PARENT: the folder below each hierarchy's root for pods' cgroups (default /podrun). */
+  cgroupParent?: string;
   /** PODRUN_POD_PIDS_LIMIT: pids.max of every pod's cgroup (default 2048; 0 or less: none). */
   podPidsLimit?: number;
   /** PODRUN_RESTART_BACKOFF (checked by apply): the dev back-off of pods without the annotation. */

@@ -8,7 +8,7 @@ import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
 import { allContainers } from '../manifest/schema';
 import { hostPathSource } from '../plan/plan';
-import type { HostFacts, ImageAccounts, MountKind, PlannedDevice } from '../plan/types';
+import type { HostFacts, ImageAccounts, MountKind, NodeAllocatable, PlannedDevice } from '../plan/types';
 import { parseGroup, parsePasswd } from '../plan/users';
 import { lastingPodDir, type Paths } from '../util/paths';
 import { PodrunError, UsageError } from '../util/errors';
@@ -261,9 +261,38 @@ export function gatherFacts(
     podIP: podIPFor(pod.manifest.spec.hostNetwork === true, hostIP),
     ...restartBackoff(),
     ...podPidsLimit(),
+    ...cgroupParent(),
+    ...(allContainers(pod.manifest.spec).some((c) => c.env?.some((e) => e.valueFrom?.resourceFieldRef)) ? { allocatable: nodeAllocatable(paths.root) } : {}),
     manifestDir,
     ...(userNamespace ? { userNamespace } : {}),
   };
+}
+
+/** The node's allocatable as podrun counts it (kubelet-resources.md W7.6): no reservations. */
+export function nodeAllocatable(root: string): NodeAllocatable {
+  const { availableParallelism } = require('os') as typeof import('os');
+  const { readFileSync, statfsSync } = require('fs') as typeof import('fs');
+  const mem = /^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  let disk = 0;
+  try {
+    const st = statfsSync(root);
+    disk = st.blocks * st.bsize;
+  } catch {
+    /* not made yet: 0 */
+  }
+  return { cpuMilli: availableParallelism() * 1000, memoryBytes: mem ? Number(mem[1]) * 1024 : 0, ephemeralStorageBytes: disk };
+}
+
+/**
+ * PODRUN_CGROUP_PARENT: where below each cgroup hierarchy's root the pods' cgroups go (default
+ * /podrun): a delegated subtree on a systemd host, say. A clean absolute path of plain names.
+ */
+export function cgroupParent(v = process.env.PODRUN_CGROUP_PARENT): { cgroupParent?: string } {
+  if (v === undefined || v === '') return {};
+  const parts = v.split('/').slice(1);
+  if (!v.startsWith('/') || v.length > 512 || parts.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..' || !/^[A-Za-z0-9_@:+-][A-Za-z0-9_@:+.-]*$/.test(p)))
+    throw new UsageError(`PODRUN_CGROUP_PARENT=${JSON.stringify(v)} is not a cgroup folder podrun can use`, 'give an absolute path of plain names, e.g. /podrun, or a delegated subtree such as /system.slice/podrun.service/pods');
+  return { cgroupParent: v };
 }
 
 /**

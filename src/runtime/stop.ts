@@ -104,7 +104,8 @@ export function graceDeadline(graceSeconds: number, now: number, maxSeconds = MA
  * whose CLI died before pod.json was written, or recorded by a podrun without cgroups).
  */
 export function podCgroup(paths: Paths, key: string, record?: PodRecord): PlannedCgroup | undefined {
-  return record?.plan.cgroup ?? planCgroups(detectCgroups(), paths, key, []).pod;
+  const parent = process.env.PODRUN_CGROUP_PARENT; // as apply took it (facts.ts checks it there)
+  return record?.plan.cgroup ?? planCgroups(detectCgroups(), paths, key, [], {}, parent?.startsWith('/') ? parent : undefined).pod;
 }
 
 /** How long after the grace period a stop through the monitor may take before Node takes over. */

@@ -4,6 +4,7 @@
 // capped by the quota, a fork bomb stops at the pod's pids limit, and delete removes it all.
 import { expect } from 'chai';
 import { readFileSync } from 'fs';
+import { availableParallelism } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, podrun } from '../helpers/cli';
@@ -39,8 +40,20 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     expect(d.code, d.stderr).to.equal(0);
   };
 
-  it('writes the limits as the kubelet maps them: the container its own, the pod the sums, pids.max 2048; QoS Guaranteed', () => {
-    apply('lim', { containers: [{ name: 'app', command: ['sleep', '1000'], resources: { limits: { cpu: '500m', memory: '64Mi' } } }] });
+  it('writes the limits as the kubelet maps them: the container its own, the pod the sums, pids.max 2048; QoS; the downward API', () => {
+    const env = (name: string, resource: string, divisor?: string, containerName?: string) => ({ name, valueFrom: { resourceFieldRef: { resource, ...(divisor ? { divisor } : {}), ...(containerName ? { containerName } : {}) } } });
+    apply('lim', {
+      containers: [
+        {
+          name: 'app',
+          command: ['sleep', '1000'],
+          resources: { limits: { cpu: '500m', memory: '64Mi' } },
+          // the downward API (W7.3-W7.4): a limit, a defaulted request, and the node's for a container without a limit
+          env: [env('MEM_MI', 'limits.memory', '1Mi'), env('CPU_M', 'requests.cpu', '1m'), env('CPU', 'limits.cpu'), env('SIDE_CPU_M', 'limits.cpu', '1m', 'side')],
+        },
+        { name: 'side', command: ['sleep', '1000'] },
+      ],
+    });
     waitFor(() => state('lim').state === 'running', 30_000, 'running');
     const p = plan('lim');
     const ctr: PlannedCgroup = p.containers[0].cgroup;
@@ -49,16 +62,19 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     expect(v2('cpu') ? file(ctr, 'cpu', 'cpu.max') : file(ctr, 'cpu', 'cpu.cfs_quota_us')).to.equal(v2('cpu') ? '50000 100000' : '50000');
     expect(file(ctr, 'cpu', v2('cpu') ? 'cpu.weight' : 'cpu.shares')).to.equal(v2('cpu') ? '59' : '512');
     expect(file(p.cgroup, 'pids', 'pids.max')).to.equal('2048');
-    expect(file(p.cgroup, 'memory', v2('memory') ? 'memory.max' : 'memory.limit_in_bytes')).to.equal(String(64 * 2 ** 20));
+    // one container without a memory limit: the pod has none (C3.15)
+    expect(file(p.cgroup, 'memory', v2('memory') ? 'memory.max' : 'memory.limit_in_bytes')).to.match(/^(max|922337203685\d+)$/);
     // the container's process is in every hierarchy's container cgroup
     const pid = state('lim').pid;
     const own = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
     for (const c of ['memory', 'cpu', 'pids'] as const) if (!v2(c)) expect(own).to.match(new RegExp(`:${c}(,[a-z_]+)*:${ctr.path}$`, 'm'));
+    const e = podrun(s!.root, ['exec', 'lim/app', '--', 'env']);
+    expect(e.stdout.split('\n').filter((l) => /^(MEM_MI|CPU_M|CPU|SIDE_CPU_M)=/.test(l)).sort()).to.deep.equal(['CPU=1', 'CPU_M=500', 'MEM_MI=64', `SIDE_CPU_M=${availableParallelism() * 1000}`]);
     const d = podrun(s!.root, ['describe', 'pod', 'lim']);
-    expect(d.stdout).to.match(/QoS Class: +Guaranteed/);
+    expect(d.stdout).to.match(/QoS Class: +Burstable/); // side has no limits
     expect(d.stdout).to.match(/Limits:\n +cpu: +500m\n +memory: +64Mi\n +Requests:\n +cpu: +500m\n +memory: +64Mi/);
     const y = podrun(s!.root, ['get', 'pod', 'lim', '-o', 'json']);
-    expect(JSON.parse(y.stdout).status.qosClass).to.equal('Guaranteed');
+    expect(JSON.parse(y.stdout).status.qosClass).to.equal('Burstable');
     del('lim');
   });
 

@@ -55,6 +55,16 @@ describe('cgroups: plan and host detection', () => {
     expect(detectCgroups('28 24 0:26 /user.slice /sys/fs/cgroup rw - cgroup2 cgroup2 rw', '')).to.deep.include({ driver: 'none' });
   });
 
+  it('PODRUN_CGROUP_PARENT moves the pods below another folder (a delegated subtree); a bad one is a usage error', async () => {
+    const { cgroupParent } = await import('../../src/runtime/facts');
+    expect(cgroupParent('/system.slice/podrun.service/pods')).to.deep.equal({ cgroupParent: '/system.slice/podrun.service/pods' });
+    expect(cgroupParent(undefined)).to.deep.equal({});
+    for (const bad of ['podrun', '/', '/a/../b', '/a//b', '/a/', '/a b']) expect(() => cgroupParent(bad), bad).to.throw(/PODRUN_CGROUP_PARENT=/);
+    const cg = planCgroups({ driver: 'v2', mounts: { unified: '/sys/fs/cgroup' } }, { root: '/r' }, 'default_web', ['app'], {}, '/delegated/pods');
+    expect(cg.pod!.path).to.equal(`/delegated/pods/default_web-${cgroupRootTag({ root: '/r' })}`);
+    expect(cg.containers.app.dirs.unified).to.equal(`/sys/fs/cgroup/delegated/pods/default_web-${cgroupRootTag({ root: '/r' })}/app`);
+  });
+
   it('puts the pod at /podrun/KEY-TAG and each container below it, in every hierarchy; nothing without one', () => {
     const paths = { root: '/var/lib/podrun' };
     const tag = cgroupRootTag(paths);

@@ -102,3 +102,30 @@ describe('top: cells and layout as kubectl prints them (T8.4, T8.6)', () => {
     expect(topTable([['NAME', 'CPU(cores)', 'MEMORY(bytes)'], ['a', '1m', '5Mi']])).to.equal('NAME   CPU(cores)   MEMORY(bytes)   \na      1m           5Mi             \n');
   });
 });
+
+describe('downward API: resourceFieldRef (W7.3, W7.4)', () => {
+  it('divides the request or limit, rounding up; a missing limit of a regular container is the allocatable, a missing request 0', async () => {
+    const { resourceFieldValue } = await import('../../src/plan/resources');
+    const spec = {
+      containers: [
+        { name: 'app', resources: { limits: { cpu: '1500m', memory: '128Mi' }, requests: { cpu: '250m' } } },
+        { name: 'free' },
+      ],
+      initContainers: [{ name: 'init' }],
+    };
+    const facts = { allocatable: { cpuMilli: 2000, memoryBytes: 24 * 2 ** 30, ephemeralStorageBytes: 10 ** 11 } };
+    const v = (resource: string, divisor?: string, containerName?: string, self = 'app') => resourceFieldValue({ resource, ...(divisor ? { divisor } : {}), ...(containerName ? { containerName } : {}) }, self, spec, facts);
+    expect(v('requests.cpu')).to.equal('1'); // 250m / 1 rounded up
+    expect(v('requests.cpu', '1m')).to.equal('250');
+    expect(v('limits.cpu')).to.equal('2');
+    expect(v('limits.memory', '1Mi')).to.equal('128');
+    expect(v('limits.memory', '1M')).to.equal('135');
+    expect(v('requests.memory')).to.equal(String(128 * 2 ** 20)); // defaulted from the limit (D2.1)
+    expect(v('limits.cpu', '1m', 'free')).to.equal('2000'); // the node's
+    expect(v('limits.memory', '1Gi', 'free')).to.equal('24');
+    expect(v('requests.cpu', '1m', 'free')).to.equal('0');
+    expect(v('limits.ephemeral-storage', '1G', 'free')).to.equal('100');
+    expect(v('limits.memory', undefined, 'init')).to.equal('0'); // init containers are not merged (upstream)
+    expect(v('limits.cpu', '0', undefined, 'free')).to.equal('2'); // a zero divisor is 1
+  });
+});

@@ -14,7 +14,7 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: expected 'table' or 'json'`, `usage: ${usage}`);
   if (positionals.length) throw new UsageError('info takes no arguments', `usage: ${usage}`);
   const { detectCgroups } = await import('../../runtime/cgroup/detect');
-  const { podPidsLimit } = await import('../../runtime/facts');
+  const { cgroupParent, podPidsLimit } = await import('../../runtime/facts');
   const { hostAppArmor } = await import('../../runtime/apparmor');
   const { CGROUP_PARENT } = await import('../../plan/cgroup');
   const { DEFAULT_POD_PIDS_LIMIT } = await import('../../plan/resources');
@@ -28,7 +28,7 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
       ? { driver: 'none', why: cg.why }
       : {
           driver: cg.driver,
-          parent: CGROUP_PARENT,
+          parent: cgroupParent().cgroupParent ?? CGROUP_PARENT,
           freezer: hierarchy(cg.driver === 'v2' ? 'unified' : 'freezer'),
           controllers: Object.fromEntries((['memory', 'cpu', 'pids', 'cpuacct'] as const).map((c): [string, Hierarchy] => [c, cg.controllers?.[c] ? hierarchy(cg.controllers[c]!) : null])),
           podPidsLimit: pids > 0 ? pids : null,
