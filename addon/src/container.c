@@ -249,6 +249,9 @@ static void __attribute__ ((noreturn)) container_child (const struct podrun_pod 
      mount next is seen by no one else.  */
   if (unshare (CLONE_NEWNS) < 0)
     fail (f->sync, errno, "mount-namespace", "unshare", NULL);
+  /* Its own cgroup namespace, rooted at the cgroups it joined first (launch.h cgroupns).  */
+  if (c->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    fail (f->sync, errno, "cgroup-namespace", "unshare", NULL);
   /* Not the session keyring of the CLI that started the pod (a login session's keys).  */
   if (podrun_new_session_keyring () < 0)
     fail (f->sync, errno, "keyring", "keyctl", NULL);

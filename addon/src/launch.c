@@ -241,6 +241,8 @@ static const struct directive
   { "userns", 2, 0 },
   { "cgroup", 1, 1 },
   { "oomevents", 1, 1 },
+  { "cgroupns", 0, 1 },
+  { "cgroupview", 2, 1 },
   { "pauseseccomp", 1, 0 },
   { "apparmor", 1, 1 },
   { "configerror", 1, 1 },
@@ -894,6 +896,25 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return invalid (err, d, a[0]);
       c->cgroups[c->n_cgroups++] = a[0];
     }
+  else if (strcmp (d, "cgroupns") == 0)
+    {
+      if (c->cgroupns)
+        return invalid (err, d, "");
+      c->cgroupns = 1;
+    }
+  else if (strcmp (d, "cgroupview") == 0)
+    {
+      /* NAME is one path component ("" for the v2 root), DIR "-" for a cgroup2 mount or an
+         absolute cgroup dir to bind; a v2 view at the root comes alone.  */
+      int root = a[0][0] == '\0';
+      if ((!root && (strchr (a[0], '/') || strcmp (a[0], ".") == 0 || strcmp (a[0], "..") == 0 || strlen (a[0]) > 64))
+          || (strcmp (a[1], "-") != 0 && !valid_abs_path (a[1])) || (root && strcmp (a[1], "-") != 0)
+          || c->n_cgroup_views >= 16 || (c->n_cgroup_views && (root || c->cgroup_views[0].name[0] == '\0'))
+          || grow ((void **) &c->cgroup_views, c->n_cgroup_views, sizeof *c->cgroup_views) < 0)
+        return invalid (err, d, a[0]);
+      c->cgroup_views[c->n_cgroup_views].name = a[0];
+      c->cgroup_views[c->n_cgroup_views++].dir = strcmp (a[1], "-") == 0 ? NULL : a[1];
+    }
   else if (strcmp (d, "oomevents") == 0)
     {
       if (c->oom_events || !valid_abs_path (a[0]))
@@ -1226,6 +1247,10 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
         DUMP (d, "cgroup", c->cgroups[j]);
       if (c->oom_events)
         DUMP (d, "oomevents", c->oom_events);
+      if (c->cgroupns)
+        dump_line (d, "cgroupns", NULL, 0);
+      for (j = 0; j < c->n_cgroup_views; j++)
+        DUMP (d, "cgroupview", c->cgroup_views[j].name, c->cgroup_views[j].dir ? c->cgroup_views[j].dir : "-");
       for (j = 0; j < c->n_binds; j++)
         {
           const struct podrun_bind *bd = &c->binds[j];

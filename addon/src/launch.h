@@ -152,6 +152,16 @@ struct podrun_container
   const char *config_error;
   const char **cgroups; /* cgroup dirs the child joins first (cgroup.procs), one per hierarchy */
   size_t n_cgroups;
+  /* Its own cgroup namespace (unshared once it is in its cgroups: their dirs are its roots) and
+     the view of them mounted at /sys/fs/cgroup, read-only unless writable_sysfs: a fresh cgroup2
+     mount (NAME "": at /sys/fs/cgroup itself, pure v2; else at /sys/fs/cgroup/NAME) or a bind of
+     a v1 hierarchy's container dir DIR at /sys/fs/cgroup/NAME on a tmpfs.  */
+  int cgroupns;
+  struct podrun_cgroup_view
+  {
+    const char *name, *dir; /* dir NULL: a cgroup2 mount */
+  } * cgroup_views;
+  size_t n_cgroup_views;
   /* The memory cgroup's OOM kill counter (v2 memory.events, v1 memory.oom_control: an
      `oom_kill N` line); NULL: no memory cgroup, no OOMKilled.  */
   const char *oom_events;

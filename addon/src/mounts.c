@@ -10,6 +10,7 @@
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <stdio.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -512,6 +513,84 @@ mount_sys (int rootfd, const struct podrun_container *c, podrun_err_t *err)
   return apply_path_policy (mfd, c, "/sys/", "sys", err);
 }
 
+/* The container's own cgroups at /sys/fs/cgroup (launch.h cgroup_views), as runc mounts them
+   (kubelet-resources.md H4.14): in its cgroup namespace a fresh cgroup2 mount shows its cgroup as
+   the root; a v1 hierarchy is its container dir bound on a tmpfs, with a link per controller of a
+   co-mounted one (cpu -> cpu,cpuacct).  Read-only unless privileged (writable_sysfs).  */
+static int
+mount_cgroup_views (int rootfd, const struct podrun_container *c, podrun_err_t *err)
+{
+  static const char *const tmp_opts[] = { "mode", "755", "size", "64k", NULL };
+  unsigned ro = c->writable_sysfs ? 0 : MOUNT_ATTR_RDONLY;
+  cleanup_close int target = -1, tmp = -1;
+  struct mount_attr attr;
+  size_t i;
+  if (c->n_cgroup_views == 0)
+    return 0;
+  target = in_root (rootfd, "/sys/fs/cgroup", 0, RESOLVE_NO_SYMLINKS, "cgroup", err);
+  if (target < 0)
+    return -1;
+  if (c->cgroup_views[0].name[0] == '\0')
+    {
+      cleanup_close int mfd
+          = create_fs ("cgroup2", NULL, MNT_NOSUID_NODEV_NOEXEC | ro, "cgroup", "/sys/fs/cgroup", err);
+      return mfd < 0 ? -1 : attach (mfd, target, "cgroup", "/sys/fs/cgroup", err);
+    }
+  tmp = create_fs ("tmpfs", tmp_opts, MNT_NOSUID_NODEV_NOEXEC, "cgroup", "/sys/fs/cgroup", err);
+  if (tmp < 0 || attach (tmp, target, "cgroup", "/sys/fs/cgroup", err) < 0)
+    return -1;
+  close (target);
+  target = in_root (rootfd, "/sys/fs/cgroup", 0, RESOLVE_NO_SYMLINKS, "cgroup", err); /* the tmpfs now */
+  if (target < 0)
+    return -1;
+  for (i = 0; i < c->n_cgroup_views; i++)
+    {
+      const struct podrun_cgroup_view *v = &c->cgroup_views[i];
+      cleanup_close int sub = -1, mfd = -1;
+      if (mkdirat (target, v->name, 0755) < 0 && errno != EEXIST)
+        return podrun_fail (err, errno, "cgroup", "mkdirat", v->name);
+      sub = openat (target, v->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0)
+        return podrun_fail (err, errno, "cgroup", "openat", v->name);
+      if (v->dir == NULL)
+        mfd = create_fs ("cgroup2", NULL, MNT_NOSUID_NODEV_NOEXEC | ro, "cgroup", v->name, err);
+      else
+        {
+          struct statfs fs;
+          cleanup_close int src = open (v->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (src < 0 || fstatfs (src, &fs) < 0)
+            return podrun_fail (err, errno, "cgroup", "open", v->dir);
+          if (fs.f_type != CGROUP_SUPER_MAGIC && fs.f_type != CGROUP2_SUPER_MAGIC)
+            return podrun_fail (err, EXDEV, "cgroup", "fstatfs", v->dir);
+          mfd = open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+          if (mfd < 0)
+            return podrun_fail (err, errno, "cgroup", "open_tree", v->dir);
+          memset (&attr, 0, sizeof attr);
+          attr.attr_set = MNT_NOSUID_NODEV_NOEXEC | ro;
+          if (mount_setattr (mfd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+            return podrun_fail (err, errno, "cgroup", "mount_setattr", v->dir);
+        }
+      if (mfd < 0 || attach (mfd, sub, "cgroup", v->name, err) < 0)
+        return -1;
+      /* cpu,cpuacct: cpu and cpuacct lead to it */
+      if (strchr (v->name, ','))
+        {
+          char names[80], *save = NULL, *one;
+          snprintf (names, sizeof names, "%s", v->name);
+          for (one = strtok_r (names, ",", &save); one; one = strtok_r (NULL, ",", &save))
+            if (symlinkat (v->name, target, one) < 0 && errno != EEXIST)
+              return podrun_fail (err, errno, "cgroup", "symlinkat", one);
+        }
+    }
+  if (!ro)
+    return 0;
+  memset (&attr, 0, sizeof attr);
+  attr.attr_set = MOUNT_ATTR_RDONLY;
+  if (mount_setattr (target, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return podrun_fail (err, errno, "cgroup", "mount_setattr", "/sys/fs/cgroup");
+  return 0;
+}
+
 /* The host's node at the same path, checked to be the character device the plan names, bound
    over a file made beneath the container's /dev tmpfs.  */
 static int
@@ -826,7 +905,7 @@ podrun_mount_container (const struct podrun_pod *pod, const struct podrun_contai
   if (rootfd < 0)
     return -1;
   if (mount_proc (pod, rootfd, c, err) < 0 || mount_dev (pod, c, rootfd, userns_fd, err) < 0
-      || mount_sys (rootfd, c, err) < 0)
+      || mount_sys (rootfd, c, err) < 0 || mount_cgroup_views (rootfd, c, err) < 0)
     return -1;
   for (i = 0; i < c->n_binds; i++)
     if (mount_volume (pod, rootfd, &c->binds[i], userns_fd, err) < 0)

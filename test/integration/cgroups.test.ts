@@ -68,6 +68,10 @@ for (const driver of ['v2', 'v1'] as const) {
       tearDownSuite(s);
     });
 
+    // Where the container sees its cgroup of the freezer's hierarchy: /sys/fs/cgroup itself on a
+    // pure v2 host, else /sys/fs/cgroup/<hierarchy>.
+    const viewDir = (plan: { cgroup: PlannedCgroup }) => (Object.keys(plan.cgroup.dirs).length === 1 && hierarchy === 'unified' ? '/sys/fs/cgroup' : `/sys/fs/cgroup/${hierarchy}`);
+
     // A container with many files in its upper dir, so that a commit is frozen long enough to
     // catch it there; and a second one, which the pod-wide freeze holds too.
     const apply = (pod: string) => {
@@ -102,9 +106,12 @@ for (const driver of ['v2', 'v1'] as const) {
       }
       // the pause process and the monitor are podrun's own: not in the pod's cgroup
       expect(cgroupOf(v.pausePid, hierarchy)).to.not.match(/^\/podrun\//);
-      const e = s!.run(['exec', 'cg/ticker', '--', 'cat', '/proc/self/cgroup']);
+      // inside, its own cgroup namespace: /proc/self/cgroup says `/`; its cgroups at /sys/fs/cgroup
+      // (read-only) list the exec'd process
+      const e = s!.run(['exec', 'cg/ticker', '--', 'sh', '-c', `cat /proc/self/cgroup; grep -qx $$ ${viewDir(plan)}/cgroup.procs && echo member; touch ${viewDir(plan)}/x 2>&1; true`]);
       expect(e.code, e.stderr).to.equal(0);
-      expect(e.stdout).to.contain(`:${plan.containers[1].cgroup.path}\n`);
+      expect(e.stdout.split('\n').filter((l) => /^\d+:/.test(l)).every((l) => l.endsWith(':/')), e.stdout).to.equal(true);
+      expect(e.stdout).to.match(/\nmember\n.*Read-only file system/s);
       expect(podrunCgroups(s!.root)).to.deep.equal(Object.values(plan.cgroup.dirs).sort());
       expect(s!.run(['delete', 'pod', 'cg', '--now']).code).to.equal(0);
       expect(podrunCgroups(s!.root)).to.deep.equal([]);
@@ -117,9 +124,9 @@ for (const driver of ['v2', 'v1'] as const) {
       const plan = readPlan(s!.root, 'un');
       const v = waitStarted(s!.root, 'un');
       expect(cgroupOf(v.pids.c, hierarchy)).to.equal(plan.containers[0].cgroup.path);
-      const e = s!.run(['exec', 'un/c', '--', 'cat', '/proc/self/cgroup', '/proc/self/uid_map']);
+      const e = s!.run(['exec', 'un/c', '--', 'sh', '-c', `cat /proc/self/uid_map; grep -qx $$ ${viewDir(plan)}/cgroup.procs && echo member`]);
       expect(e.code, e.stderr).to.equal(0);
-      expect(e.stdout).to.contain(`:${plan.containers[0].cgroup.path}\n`);
+      expect(e.stdout).to.contain('member\n');
       expect(e.stdout).to.not.match(/^\s+0\s+0\s+4294967295/m); // in the pod's user namespace
       const c = s!.run(['commit', 'un/c', 'un:1']);
       expect(c.code, c.stderr).to.equal(0);

@@ -15,7 +15,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top'];
+  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view'];
   const host = detectCgroups();
 
   before(function () {
@@ -76,6 +76,28 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     const y = podrun(s!.root, ['get', 'pod', 'lim', '-o', 'json']);
     expect(JSON.parse(y.stdout).status.qosClass).to.equal('Burstable');
     del('lim');
+  });
+
+  it('each container has its own cgroup namespace and sees only its cgroups at /sys/fs/cgroup, read-only unless privileged', () => {
+    apply('view', {
+      containers: [
+        { name: 'app', command: ['sleep', '1000'], resources: { limits: { memory: '48Mi' } } },
+        { name: 'priv', command: ['sleep', '1000'], securityContext: { privileged: true }, resources: { limits: { memory: '48Mi' } } },
+      ],
+    });
+    waitFor(() => state('view', 'app').state === 'running' && state('view', 'priv').state === 'running', 30_000, 'running');
+    const memFile = v2('memory') ? '/sys/fs/cgroup/memory.max' : `/sys/fs/cgroup/${host.driver !== 'none' ? host.controllers!.memory : ''}/memory.limit_in_bytes`;
+    const look = (c: string, cmd: string) => podrun(s!.root, ['exec', `view/${c}`, '--', 'sh', '-c', cmd]);
+    const a = look('app', `cat /proc/self/cgroup; cat ${memFile}; echo 1 > ${memFile} 2>&1 || echo refused; ls /sys/fs/cgroup`);
+    expect(a.stdout.split('\n').filter((l) => /^\d+:/.test(l)).every((l) => l.endsWith(':/')), a.stdout).to.equal(true);
+    expect(a.stdout).to.contain(`${48 * 2 ** 20}\n`);
+    expect(a.stdout + a.stderr).to.match(/Read-only file system|refused/);
+    // nothing of the pod's other containers, nor of the host's, below it
+    expect(a.stdout).to.not.match(/priv|podrun/);
+    const p = look('priv', `echo ${32 * 2 ** 20} > ${memFile} && cat ${memFile}`); // lower: v1 keeps memory <= memsw
+    expect(p.code, p.stderr).to.equal(0);
+    expect(p.stdout).to.equal(`${32 * 2 ** 20}\n`);
+    del('view');
   });
 
   it('a container over its memory limit is OOMKilled: exit 137, reason from the cgroup; one within it keeps running', () => {

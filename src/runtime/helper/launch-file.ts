@@ -94,6 +94,13 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   for (const dir of Object.values(c.cgroup?.dirs ?? {})) d.push(['cgroup', dir]);
   const oom = c.cgroup ? oomEventsFile(c.cgroup) : undefined;
   if (oom) d.push(['oomevents', oom]);
+  // Its own cgroup namespace and its cgroups at /sys/fs/cgroup (docs/runtime.md, "Resources")
+  if (c.cgroup?.controllers) {
+    d.push(['cgroupns']);
+    const dirs = Object.entries(c.cgroup.dirs);
+    if (dirs.length === 1 && dirs[0][0] === 'unified') d.push(['cgroupview', '', '-']);
+    else for (const [name, dir] of dirs) d.push(['cgroupview', name, name === 'unified' ? '-' : dir]);
+  }
   for (const m of c.mounts) {
     const v = volumes.get(m.volume);
     if (!v) throw new PodrunError(`internal: container ${c.name} mounts unknown volume ${m.volume}`);
