@@ -65,7 +65,6 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       setHostnameAsFQDN: { allow: (v) => v === false },
       os: { hint: 'podrun runs Linux pods only', allow: (v) => isEmpty(v) || (typeof v === 'object' && (v as { name?: unknown }).name === 'linux') },
       resourceClaims: { allow: (v) => Array.isArray(v) && v.length === 0 },
-      resources: { hint: 'podrun does not take pod-level resources (Kubernetes 1.32+) yet; set resources on each container', allow: isEmpty },
       hostnameOverride: {},
     },
   },

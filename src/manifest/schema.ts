@@ -109,6 +109,41 @@ export const ResourceRequirementsSchema = z
     }
   });
 
+/** Pod-level resource names (R1.2): cpu and memory (hugepages not taken yet). */
+function podResourceNameProblem(name: string): names.Problem | undefined {
+  if (name === 'cpu' || name === 'memory') return undefined;
+  if (name.startsWith('hugepages-')) return { detail: `podrun does not enforce ${quoted(name)} yet (it enforces cpu and memory)`, hint: `remove ${name}` };
+  return { detail: `Unsupported value: ${quoted(name)}: supported values: "cpu", "hugepages-", "memory"`, hint: 'pod-level resources are cpu and memory; set other resources on the containers' };
+}
+
+/**
+ * The pod's own `resources` (Kubernetes 1.32+, beta and on since 1.34): cpu and memory, each
+ * request at most its limit; `claims` may not be set (R1.2, R1.8). The rules against the
+ * containers' are plan/resources.ts's (R1.9, R1.11).
+ */
+const PodResourcesSchema = z
+  .object({
+    limits: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    requests: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    claims: z.array(z.unknown()).max(0, { message: 'claims may not be set for Resources at pod-level' }).optional(),
+  })
+  .describe('PodResourceRequirements')
+  .superRefine((r, ctx) => {
+    for (const side of ['limits', 'requests'] as const)
+      for (const name of Object.keys(r[side] ?? {}).sort()) {
+        const bad = podResourceNameProblem(name);
+        const p = parseQuantityExact(r[side]![name]);
+        const message = bad ? bad.detail : !p.ok ? `invalid value ${JSON.stringify(String(r[side]![name]))}: ${p.reason}` : p.q.nanos < 0n ? `invalid value ${JSON.stringify(String(r[side]![name]))}: must be greater than or equal to 0` : undefined;
+        if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [side, name], message, params: { hint: bad?.hint ?? 'e.g. `cpu: 500m` or `memory: 1Gi`' } });
+      }
+    for (const name of CONTAINER_RESOURCES) {
+      const req = parsedOrUndefined(r.requests?.[name]);
+      const lim = parsedOrUndefined(r.limits?.[name]);
+      if (req && lim && req.nanos > lim.nanos)
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['requests'], message: `invalid value "${formatQuantity(req)}": must be less than or equal to ${name} limit of ${formatQuantity(lim)}`, params: { hint: `lower requests.${name} or raise limits.${name}` } });
+    }
+  });
+
 export const MetadataSchema = z
   .object({
     name: str((v) => names.dns1123Subdomain(v, 'pod name')),
@@ -516,6 +551,7 @@ const podSpecFields = {
   shareProcessNamespace: z.boolean().optional(),
   /** false: a user namespace of the pod's own (docs/security.md "User namespaces"). */
   hostUsers: z.boolean().optional(),
+  resources: PodResourcesSchema.optional(),
   restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
   terminationGracePeriodSeconds: nonNegativeInt64('a grace period is a whole number of seconds, e.g. `terminationGracePeriodSeconds: 30` (0 kills at once)').default(30),
   securityContext: PodSecurityContextSchema.optional(),

@@ -88,14 +88,15 @@ export function sharesToWeight(shares: number, formula: 'container' | 'pod'): nu
   return Math.ceil(10 ** ((l * l + 125 * l) / 612 - 7 / 34));
 }
 
-/** A container's cgroup values (C3.1-C3.11). */
-export function containerCgroupLimits(r: ContainerResources): CgroupLimits {
-  const quota = milliCpuToQuota(r.limits.cpu ?? 0);
+/** A container's cgroup values (C3.1-C3.11); a limit it lacks is the pod-level one (C3.9). */
+export function containerCgroupLimits(r: ContainerResources, podLimits: ResourceAmounts = {}): CgroupLimits {
+  const quota = milliCpuToQuota(r.limits.cpu || podLimits.cpu || 0);
+  const memory = r.limits.memory || podLimits.memory;
   return {
     cpuShares: milliCpuToShares(r.requests.cpu ?? 0),
     weightFormula: 'container',
     ...(quota ? { cpuQuotaUs: quota, cpuPeriodUs: QUOTA_PERIOD_US } : {}),
-    ...(r.limits.memory ? { memoryBytes: r.limits.memory } : {}),
+    ...(memory ? { memoryBytes: memory } : {}),
     noSwap: true,
     oomGroup: true,
   };
@@ -119,16 +120,45 @@ function effective(list: { kind: Kind; v: number }[]): number {
   return Math.max(sum, initMax);
 }
 
+/** ComputePodQOS's pod-level branch (§2.2): the pod's own cpu and memory, the containers' ignored. */
+export function podLevelQos(pod: ContainerResources): QosClass {
+  const pos = (a: ResourceAmounts) => (['cpu', 'memory'] as const).filter((k) => (a[k] ?? 0) > 0);
+  const req = pos(pod.requests);
+  const lim = pos(pod.limits);
+  if (!req.length && !lim.length) return 'BestEffort';
+  const guaranteed = lim.length === 2 && req.length === lim.length && req.every((k) => pod.requests[k] === pod.limits[k]);
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/**
+ * The pod-level resources (Kubernetes 1.32+), defaulted as the API server does (D2.3: with
+ * pod-level limits, a request the pod lacks is the containers' aggregate, else its limit); an
+ * empty `spec.resources` counts as none (podrun's choice over the upstream quirk, §2.2).
+ */
+export function podLevelResources(spec: { resources?: ResourcesInput['resources'] }, all: { kind: Kind; r: ContainerResources }[]): ContainerResources | undefined {
+  const limits = amounts(spec.resources?.limits);
+  const requests = amounts(spec.resources?.requests);
+  if (!Object.keys(limits).length && !Object.keys(requests).length) return undefined;
+  if (Object.keys(limits).length)
+    for (const k of ['cpu', 'memory'] as const) {
+      const agg = effective(all.map((c) => ({ kind: c.kind, v: c.r.requests[k] ?? 0 })));
+      if (requests[k] === undefined && agg > 0) requests[k] = agg;
+      if (requests[k] === undefined && limits[k] !== undefined) requests[k] = limits[k];
+    }
+  return { requests, limits };
+}
+
 /**
  * The pod cgroup's values (ResourceConfigForPod, §3.5): shares from its effective cpu request;
  * a cpu quota and a memory limit only where every container declares one (Burstable), always
  * for Guaranteed; BestEffort gets the minimum shares. Init containers come first in `all`.
  */
-export function podCgroupLimits(all: { kind: Kind; r: ContainerResources }[], pidsLimit: number): CgroupLimits {
-  const qos = qosClass(all.map((c) => c.r));
-  const req = (k: 'cpu' | 'memory') => effective(all.map((c) => ({ kind: c.kind, v: c.r.requests[k] ?? 0 })));
-  const lim = (k: 'cpu' | 'memory') => effective(all.map((c) => ({ kind: c.kind, v: c.r.limits[k] ?? 0 })));
-  const declared = (k: 'cpu' | 'memory') => all.every((c) => (c.r.limits[k] ?? 0) > 0);
+export function podCgroupLimits(all: { kind: Kind; r: ContainerResources }[], pidsLimit: number, pod?: ContainerResources): CgroupLimits {
+  const qos = pod ? podLevelQos(pod) : qosClass(all.map((c) => c.r));
+  // pod-level values replace the aggregates; a pod-level limit declares it (§3.5)
+  const req = (k: 'cpu' | 'memory') => pod?.requests[k] ?? effective(all.map((c) => ({ kind: c.kind, v: c.r.requests[k] ?? 0 })));
+  const lim = (k: 'cpu' | 'memory') => pod?.limits[k] || effective(all.map((c) => ({ kind: c.kind, v: c.r.limits[k] ?? 0 })));
+  const declared = (k: 'cpu' | 'memory') => (pod?.limits[k] ?? 0) > 0 || all.every((c) => (c.r.limits[k] ?? 0) > 0);
   const out: CgroupLimits = { cpuShares: qos === 'BestEffort' ? MIN_SHARES : milliCpuToShares(req('cpu')), weightFormula: 'pod' };
   if (qos !== 'BestEffort' && declared('cpu')) {
     out.cpuQuotaUs = milliCpuToQuota(lim('cpu'));
@@ -142,6 +172,7 @@ export function podCgroupLimits(all: { kind: Kind; r: ContainerResources }[], pi
 interface SpecInput {
   containers: (ResourcesInput & { name: string })[];
   initContainers?: (ResourcesInput & { name: string })[];
+  resources?: ResourcesInput['resources'];
 }
 
 /**
@@ -169,13 +200,39 @@ export function planResources(
         else if (!cg.controllers?.[name])
           fail([...at, 'resources', side, name], `podrun cannot enforce ${side}.${name}: this host has no ${name} cgroup controller podrun can use`, `mount the ${name} controller (cgroup v2, or a v1 hierarchy), or remove the field`);
       }
-  const qos = qosClass(all.map((x) => x.r));
+  const pod = podLevelResources(spec, all);
+  if (pod) podLevelRules(spec, pod, all, cg, fail);
+  const qos = pod ? podLevelQos(pod) : qosClass(all.map((x) => x.r));
   if (cg.driver === 'none') return { qosClass: qos, limits: {} };
   const pids = facts.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
   return {
     qosClass: qos,
-    limits: { pod: podCgroupLimits(all, pids), containers: Object.fromEntries(all.map((x) => [x.c.name, containerCgroupLimits(x.r)])) },
+    limits: { pod: podCgroupLimits(all, pids, pod), containers: Object.fromEntries(all.map((x) => [x.c.name, containerCgroupLimits(x.r, pod?.limits)])) },
   };
+}
+
+const showAmount = (k: 'cpu' | 'memory', v: number) => (k === 'cpu' ? formatQuantity({ nanos: BigInt(v) * 1_000_000n, format: 'DecimalSI' }) : formatQuantity({ nanos: BigInt(v) * 1_000_000_000n, format: 'BinarySI' }));
+
+/**
+ * validatePodResourceConsistency (R1.9, R1.11): the pod's request at least its containers'
+ * aggregate, each regular container's limit at most the pod's; and, as for containers, the
+ * controllers to enforce it.
+ */
+function podLevelRules(spec: SpecInput, pod: ContainerResources, all: { kind: Kind; r: ContainerResources; at: (string | number)[] }[], cg: HostFacts['cgroups'], fail: Fail): void {
+  for (const k of ['cpu', 'memory'] as const) {
+    for (const side of ['limits', 'requests'] as const)
+      if (spec.resources?.[side]?.[k] !== undefined && (cg.driver === 'none' || !cg.controllers?.[k]))
+        fail(['spec', 'resources', side, k], `podrun cannot enforce ${side}.${k}: ${cg.driver === 'none' ? `no cgroups (${cg.why})` : `this host has no ${k} cgroup controller podrun can use`}`, 'remove the field, or run podrun where the controller is mounted');
+    const agg = effective(all.map((c) => ({ kind: c.kind, v: c.r.requests[k] ?? 0 })));
+    const req = pod.requests[k];
+    if (req !== undefined && spec.resources?.requests?.[k] !== undefined && req < agg)
+      fail(['spec', 'resources', 'requests', k], `invalid value "${showAmount(k, req)}": must be greater than or equal to aggregate container requests of ${showAmount(k, agg)}`, `raise the pod's requests.${k}, or lower the containers'`);
+    const lim = pod.limits[k];
+    if (lim !== undefined)
+      for (const c of all)
+        if (c.kind === 'app' && (c.r.limits[k] ?? 0) > lim)
+          fail([...c.at, 'resources', 'limits', k], `invalid value "${showAmount(k, c.r.limits[k]!)}": must be less than or equal to pod limits of ${showAmount(k, lim)}`, `lower the container's limits.${k} or raise the pod's`);
+  }
 }
 
 /** The lists as the API server keeps them after defaulting (D2.1, Q1.6): canonical quantities. */
@@ -196,7 +253,7 @@ export function shownResources(c: ResourcesInput): { requests?: Record<string, s
 
 /**
  * A resourceFieldRef's value (W7.3, W7.4): the container's request or limit (`containerName`,
- * else its own), an absent limit of a regular container being the node's allocatable
+ * else its own), an absent limit of a regular container being the pod-level limit, else the node's allocatable
  * (`facts.allocatable`: this machine's CPUs, MemTotal, the size of podrun's filesystem), an
  * absent request 0; divided by the divisor and rounded up, exactly (the kubelet uses float64).
  */
@@ -216,7 +273,8 @@ export function resourceFieldValue(
   // only the pod's regular containers get the node's allocatable for a missing limit (W7.4)
   if (side === 'limits' && amount === 0n && app) {
     const a = facts.allocatable ?? { cpuMilli: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
-    amount = BigInt(what === 'cpu' ? a.cpuMilli : what === 'memory' ? a.memoryBytes : a.ephemeralStorageBytes);
+    const podLimit = what === 'ephemeral-storage' ? undefined : amounts(spec.resources?.limits)[what];
+    amount = BigInt(podLimit || (what === 'cpu' ? a.cpuMilli : what === 'memory' ? a.memoryBytes : a.ephemeralStorageBytes));
   }
   const d = ref.divisor === undefined ? undefined : parseQuantityExact(ref.divisor);
   let divisor = d?.ok ? (what === 'cpu' ? quantityMilli(d.q) : quantityValue(d.q)) : 0n;

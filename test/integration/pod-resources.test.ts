@@ -15,7 +15,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view'];
+  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel'];
   const host = detectCgroups();
 
   before(function () {
@@ -76,6 +76,26 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     const y = podrun(s!.root, ['get', 'pod', 'lim', '-o', 'json']);
     expect(JSON.parse(y.stdout).status.qosClass).to.equal('Burstable');
     del('lim');
+  });
+
+  it('pod-level resources (Kubernetes 1.32+): the pod cgroup takes them, a container without its own limit gets the pod limit, QoS from them', () => {
+    apply('podlevel', {
+      resources: { limits: { cpu: '1', memory: '96Mi' } },
+      containers: [
+        { name: 'app', command: ['sleep', '1000'] },
+        { name: 'small', command: ['sleep', '1000'], resources: { limits: { memory: '32Mi' } } },
+      ],
+    });
+    waitFor(() => state('podlevel', 'app').state === 'running', 30_000, 'running');
+    const p = plan('podlevel');
+    const mem = v2('memory') ? 'memory.max' : 'memory.limit_in_bytes';
+    expect(file(p.cgroup, 'memory', mem)).to.equal(String(96 * 2 ** 20));
+    expect(file(p.containers[0].cgroup, 'memory', mem)).to.equal(String(96 * 2 ** 20));
+    expect(file(p.containers[1].cgroup, 'memory', mem)).to.equal(String(32 * 2 ** 20));
+    expect(v2('cpu') ? file(p.cgroup, 'cpu', 'cpu.max') : file(p.cgroup, 'cpu', 'cpu.cfs_quota_us')).to.equal(v2('cpu') ? '100000 100000' : '100000');
+    // the pod's memory request defaults to the containers' aggregate (small's 32Mi), below its limit (D2.3)
+    expect(JSON.parse(podrun(s!.root, ['get', 'pod', 'podlevel', '-o', 'json']).stdout).status.qosClass).to.equal('Burstable');
+    del('podlevel');
   });
 
   it('each container has its own cgroup namespace and sees only its cgroups at /sys/fs/cgroup, read-only unless privileged', () => {

@@ -129,3 +129,35 @@ describe('downward API: resourceFieldRef (W7.3, W7.4)', () => {
     expect(v('limits.cpu', '0', undefined, 'free')).to.equal('2'); // a zero divisor is 1
   });
 });
+
+describe('pod-level resources (Kubernetes 1.32+: D2.3, §2.2, §3.5, R1.9, R1.11)', () => {
+  const run = async (spec: Record<string, unknown>) => {
+    const { planResources } = await import('../../src/plan/resources');
+    const errors: string[] = [];
+    const r = planResources(spec as never, { cgroups: { driver: 'v2', mounts: { unified: '/c' }, controllers: { memory: 'unified', cpu: 'unified', pids: 'unified' } } }, (path, detail) => errors.push(`${path.join('.')}: ${detail}`));
+    return { ...r, errors };
+  };
+
+  it('QoS from the pod-level values alone; pod limits defaulted into requests', async () => {
+    expect((await run({ resources: { limits: { cpu: 1, memory: '1Gi' } }, containers: [{ name: 'a' }] })).qosClass).to.equal('Guaranteed');
+    expect((await run({ resources: { requests: { cpu: 1 } }, containers: [{ name: 'a', resources: { limits: { cpu: 1, memory: '1Gi' } } }] })).qosClass).to.equal('Burstable');
+    expect((await run({ resources: {}, containers: [{ name: 'a', resources: { limits: { cpu: 1, memory: '1Gi' } } }] })).qosClass, 'empty: as none').to.equal('Guaranteed');
+  });
+
+  it('the pod cgroup takes the pod-level values; a container without a limit gets the pod-level one', async () => {
+    const r = await run({ resources: { limits: { cpu: 2, memory: '1Gi' } }, containers: [{ name: 'a', resources: { requests: { cpu: '250m' } } }, { name: 'b', resources: { limits: { memory: '256Mi' } } }] });
+    expect(r.errors).to.deep.equal([]);
+    // the pod's cpu request defaults to the containers' aggregate (250m), not to its limit (D2.3)
+    expect(r.limits.pod).to.include({ cpuShares: 256, cpuQuotaUs: 200000, memoryBytes: 2 ** 30 });
+    expect(r.limits.containers!.a).to.include({ cpuShares: 256, cpuQuotaUs: 200000, memoryBytes: 2 ** 30 });
+    expect(r.limits.containers!.b).to.include({ memoryBytes: 256 * 2 ** 20 });
+  });
+
+  it('refuses a pod request below the aggregate and a container limit above the pod limit, at their fields', async () => {
+    const r = await run({ resources: { requests: { memory: '100Mi' }, limits: { cpu: 1 } }, containers: [{ name: 'a', resources: { requests: { memory: '200Mi' }, limits: { cpu: 2 } } }] });
+    expect(r.errors).to.deep.equal([
+      'spec.containers.0.resources.limits.cpu: invalid value "2": must be less than or equal to pod limits of 1',
+      'spec.resources.requests.memory: invalid value "100Mi": must be greater than or equal to aggregate container requests of 200Mi',
+    ]);
+  });
+});
