@@ -1,36 +1,10 @@
 // Review 13: the pod monitor's control socket (docs/protocol.md, "The control socket") under
 // requests a client may send. Each test failed before its fix.
 import { expect } from 'chai';
-import { connect } from 'net';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
-import { PodSuite, podManifest, setUpSuite, sleep, tearDownSuite, waitStarted, writeManifest } from './pod-helpers';
-
-/** Sends REQUEST after the hello; resolves with the reply, or `timeout` after MS (the connection is kept open meanwhile). */
-function control(sock: string, request: string, ms: number): Promise<string> {
-  return new Promise((resolve) => {
-    const c = connect(sock);
-    let buf = '';
-    const t = setTimeout(() => {
-      c.destroy();
-      resolve('timeout');
-    }, ms);
-    c.on('data', (d) => {
-      buf += d.toString();
-      if (buf === 'podrun-control 1\n') c.write(`podrun-control 1\n${request}\n`);
-      else if (buf.startsWith('podrun-control 1\n') && buf.endsWith('\n')) {
-        clearTimeout(t);
-        c.destroy();
-        resolve(buf.slice('podrun-control 1\n'.length));
-      }
-    });
-    c.on('error', (e) => {
-      clearTimeout(t);
-      resolve(`error ${e.message}`);
-    });
-  });
-}
+import { control, PodSuite, podManifest, setUpSuite, sleep, tearDownSuite, waitStarted, writeManifest } from './pod-helpers';
 
 describe('the control socket (integration)', function () {
   this.timeout(300_000);

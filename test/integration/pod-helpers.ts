@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
+import { connect } from 'net';
 import { makeBusyboxRootfs } from '../helpers/busybox';
 import { CliResult, podrun, PODRUN, tempRoot } from '../helpers/cli';
 import { mountsDiff, mountsUnder, newPodrunProcesses, podrunCgroups, removeCgroups, snapshot, HostSnapshot } from '../helpers/leaks';
@@ -199,4 +200,29 @@ export function deletePodsAndCheckLeaks(s: PodSuite | undefined, pods: string[],
   expect(mountsDiff(s.baseline, s.root).added).to.deep.equal([]);
   expect(newPodrunProcesses(s.baseline, s.root)).to.deep.equal([]);
   expect(cgroups, 'cgroups left').to.deep.equal([]);
+}
+
+/** Sends REQUEST after the hello; resolves with the reply, or `timeout` after MS (the connection is kept open meanwhile). */
+export function control(sock: string, request: string, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const c = connect(sock);
+    let buf = '';
+    const t = setTimeout(() => {
+      c.destroy();
+      resolve('timeout');
+    }, ms);
+    c.on('data', (d) => {
+      buf += d.toString();
+      if (buf === 'podrun-control 1\n') c.write(`podrun-control 1\n${request}\n`);
+      else if (buf.startsWith('podrun-control 1\n') && buf.endsWith('\n')) {
+        clearTimeout(t);
+        c.destroy();
+        resolve(buf.slice('podrun-control 1\n'.length));
+      }
+    });
+    c.on('error', (e) => {
+      clearTimeout(t);
+      resolve(`error ${e.message}`);
+    });
+  });
 }

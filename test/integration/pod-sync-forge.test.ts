@@ -9,7 +9,6 @@
 import { expect } from 'chai';
 import { spawn } from 'child_process';
 import { readFileSync } from 'fs';
-import { connect } from 'net';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
@@ -17,32 +16,7 @@ import { haveCompiler, staticProgram } from '../helpers/static-c';
 import { detectCgroups } from '../../src/runtime/cgroup/detect';
 import { driverFor, makeCgroupDirs } from '../../src/runtime/cgroup/driver';
 import { planCgroups } from '../../src/plan/cgroup';
-import { PodSuite, podManifest, podrunAsync, setUpSuite, tearDownSuite, until, viewPod, writeManifest } from './pod-helpers';
-
-/** One request on the pod's control socket (docs/protocol.md): its reply, or `timeout` after MS. */
-function control(sock: string, request: string, ms: number): Promise<string> {
-  return new Promise((resolve) => {
-    const c = connect(sock);
-    let buf = '';
-    const t = setTimeout(() => {
-      c.destroy();
-      resolve('timeout');
-    }, ms);
-    c.on('data', (d) => {
-      buf += d.toString();
-      if (buf === 'podrun-control 1\n') c.write(`podrun-control 1\n${request}\n`);
-      else if (buf.startsWith('podrun-control 1\n') && buf.endsWith('\n')) {
-        clearTimeout(t);
-        c.destroy();
-        resolve(buf.slice('podrun-control 1\n'.length));
-      }
-    });
-    c.on('error', (e) => {
-      clearTimeout(t);
-      resolve(`error ${e.message}`);
-    });
-  });
-}
+import { control, PodSuite, podManifest, podrunAsync, setUpSuite, tearDownSuite, until, viewPod, writeManifest } from './pod-helpers';
 
 describe('the start sync under forged messages (integration)', function () {
   this.timeout(600_000);
