@@ -242,6 +242,10 @@ static const struct directive
   { "cgroup", 1, 1 },
   { "oomevents", 1, 1 },
   { "cgroupns", 0, 1 },
+  { "storagelimit", 2, 1 },
+  { "storagecheck", 1, 0 },
+  { "emptydir", 4, 0 },
+  { "podstoragelimit", 2, 0 },
   { "cgroupview", 2, 1 },
   { "pauseseccomp", 1, 0 },
   { "apparmor", 1, 1 },
@@ -283,6 +287,18 @@ lookup (const char *const *table, size_t n, const char *s)
 }
 
 #define LOOKUP(table, s) lookup (table, sizeof table / sizeof table[0], s)
+
+/* BYTES TEXT of an ephemeral storage limit (storage.h): once, positive, its text short.  */
+static int
+parse_storage_limit (char **a, unsigned long long *bytes, const char **text)
+{
+  unsigned long long v;
+  if (*bytes || podrun_parse_ull (a[0], ~0ULL >> 1, &v) < 0 || v == 0 || !a[1][0] || strlen (a[1]) > 64)
+    return -1;
+  *bytes = v;
+  *text = a[1];
+  return 0;
+}
 
 static int
 parse_ms (const char *s, sv_ms *out)
@@ -658,6 +674,31 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
         return invalid (err, d, a[0]);
       pod->have_backoff = 1;
     }
+  else if (strcmp (d, "storagecheck") == 0)
+    {
+      if (pod->storage_check || parse_ms (a[0], &pod->storage_check) < 0 || pod->storage_check == 0)
+        return invalid (err, d, a[0]);
+    }
+  else if (strcmp (d, "emptydir") == 0)
+    {
+      /* NAME DIR LIMIT TEXT (LIMIT 0: none) */
+      unsigned long long v;
+      struct podrun_emptydir_limit *e;
+      if (!valid_name (a[0]) || !valid_abs_path (a[1]) || podrun_parse_ull (a[2], ~0ULL >> 1, &v) < 0
+          || strlen (a[3]) > 64 || pod->n_emptydirs >= PODRUN_STORAGE_MAX_DIRS
+          || grow ((void **) &pod->emptydirs, pod->n_emptydirs, sizeof *pod->emptydirs) < 0)
+        return invalid (err, d, a[0]);
+      e = &pod->emptydirs[pod->n_emptydirs++];
+      e->name = a[0];
+      e->dir = a[1];
+      e->limit = v;
+      e->text = a[3];
+    }
+  else if (strcmp (d, "podstoragelimit") == 0)
+    {
+      if (parse_storage_limit (a, &pod->storage_limit, &pod->storage_limit_text) < 0)
+        return invalid (err, d, a[0]);
+    }
   else if (strcmp (d, "sysctl") == 0)
     {
       /* net.ipv4.ip_local_port_range -> a path below /proc/sys; the value is one line  */
@@ -895,6 +936,11 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
           || grow ((void **) &c->cgroups, c->n_cgroups, sizeof *c->cgroups) < 0)
         return invalid (err, d, a[0]);
       c->cgroups[c->n_cgroups++] = a[0];
+    }
+  else if (strcmp (d, "storagelimit") == 0)
+    {
+      if (parse_storage_limit (a, &c->storage_limit, &c->storage_limit_text) < 0)
+        return invalid (err, d, a[0]);
     }
   else if (strcmp (d, "cgroupns") == 0)
     {
@@ -1232,6 +1278,21 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
       fmt_ms (c2, pod->sv.backoff_reset);
       DUMP (d, "backoff", a, c1, c2);
     }
+  if (pod->storage_check)
+    {
+      fmt_ms (a, pod->storage_check);
+      DUMP (d, "storagecheck", a);
+    }
+  for (i = 0; i < pod->n_emptydirs; i++)
+    {
+      podrun_fmt_ulong (a, pod->emptydirs[i].limit);
+      DUMP (d, "emptydir", pod->emptydirs[i].name, pod->emptydirs[i].dir, a, pod->emptydirs[i].text);
+    }
+  if (pod->storage_limit)
+    {
+      podrun_fmt_ulong (a, pod->storage_limit);
+      DUMP (d, "podstoragelimit", a, pod->storage_limit_text);
+    }
   for (i = 0; i < pod->n_containers; i++)
     {
       const struct podrun_container *c = &pod->containers[i];
@@ -1247,6 +1308,11 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
         DUMP (d, "cgroup", c->cgroups[j]);
       if (c->oom_events)
         DUMP (d, "oomevents", c->oom_events);
+      if (c->storage_limit)
+        {
+          podrun_fmt_ulong (a, c->storage_limit);
+          DUMP (d, "storagelimit", a, c->storage_limit_text);
+        }
       if (c->cgroupns)
         dump_line (d, "cgroupns", NULL, 0);
       for (j = 0; j < c->n_cgroup_views; j++)

@@ -5,6 +5,7 @@
 
 #include "util.h" /* first: it defines _GNU_SOURCE */
 
+#include "storage.h"
 #include "supervise.h"
 
 #include <linux/filter.h>
@@ -162,6 +163,9 @@ struct podrun_container
     const char *name, *dir; /* dir NULL: a cgroup2 mount */
   } * cgroup_views;
   size_t n_cgroup_views;
+  /* limits.ephemeral-storage (bytes, 0: none) and as the API prints it, for the eviction message.  */
+  unsigned long long storage_limit;
+  const char *storage_limit_text;
   /* The memory cgroup's OOM kill counter (v2 memory.events, v1 memory.oom_control: an
      `oom_kill N` line); NULL: no memory cgroup, no OOMKilled.  */
   const char *oom_events;
@@ -222,6 +226,13 @@ struct podrun_pod
   struct sock_fprog pause_prog;
   struct podrun_container *containers;
   size_t n_containers;
+  /* Ephemeral storage (storage.h): checked every STORAGE_CHECK ms (0: never); the pod's disk
+     emptyDirs, with their sizeLimit; the sum of its containers' limits (0: none).  */
+  sv_ms storage_check;
+  struct podrun_emptydir_limit *emptydirs;
+  size_t n_emptydirs;
+  unsigned long long storage_limit;
+  const char *storage_limit_text;
   /* Supervision: SUPERVISE is set when the file has the pod's supervision directives; then SV is
      the config (its containers the array SV_CONTAINERS, in container order) and MACHINE the
      state machine sv_init accepted it into (NULL for a pod with no container to start).  */

@@ -65,7 +65,8 @@ enum tag
   TAG_SYNC, /* index: container */
   TAG_CONTROL,
   TAG_CLIENT, /* index: client slot */
-  TAG_PROBE   /* index: the runner's slot (probe.h) */
+  TAG_PROBE,  /* index: the runner's slot (probe.h) */
+  TAG_STORAGE /* the storage check's result pipe */
 };
 #define TAG_DATA(tag, idx) (((uint64_t) (tag) << 32) | (uint32_t) (idx))
 
@@ -140,6 +141,11 @@ struct monitor
   struct event events[MAX_EVENTS];
   size_t n_events;
   struct client clients[MAX_CLIENTS];
+  /* Ephemeral storage (storage.h): the next check, the measuring child's pipe (-1: none running),
+     and once evicted the kubelet's message (the pod is Failed, reason Evicted).  */
+  sv_ms storage_next;
+  int storage_fd, evicted;
+  char evict_msg[PATH_MAX];
 };
 
 static void
@@ -428,9 +434,16 @@ write_pod_status (struct monitor *m)
     return;
   j = (struct jbuf){ buf, cap, 0 };
   sv_get_pod_status (m->pod.machine, &ps);
-  jadd (&j, "{\"version\":%d,\"phase\":\"%s\",\"stopping\":%s,\"deleting\":%s,\"done\":%s,\"conditions\":[",
-        PODRUN_PROTOCOL, sv_phase_name (ps.phase), ps.stopping ? "true" : "false", ps.deleting ? "true" : "false",
-        ps.done ? "true" : "false");
+  jadd (&j, "{\"version\":%d,\"phase\":\"%s\",\"stopping\":%s,\"deleting\":%s,\"done\":%s,", PODRUN_PROTOCOL,
+        m->evicted ? "Failed" : sv_phase_name (ps.phase), ps.stopping ? "true" : "false",
+        ps.deleting ? "true" : "false", ps.done ? "true" : "false");
+  if (m->evicted)
+    {
+      jadd (&j, "\"reason\":\"Evicted\",\"message\":");
+      jstr (&j, m->evict_msg);
+      jadd (&j, ",");
+    }
+  jadd (&j, "\"conditions\":[");
   for (c = 0; c < SV_N_CONDITIONS; c++)
     {
       const struct sv_condition *k = &ps.conditions[c];
@@ -477,7 +490,7 @@ write_events (struct monitor *m)
       const struct event *e = &m->events[i];
       jadd (&j, "%s{\"type\":\"%s\",\"reason\":\"%s\",\"container\":", i ? "," : "", e->warning ? "Warning" : "Normal",
             e->reason);
-      jstr (&j, m->pod.containers[e->container].name);
+      jstr (&j, e->container < m->pod.n_containers ? m->pod.containers[e->container].name : ""); /* "": the pod's */
       jadd (&j, ",\"message\":");
       jstr (&j, e->message);
       if (e->backoff != SV_NEVER)
@@ -1556,6 +1569,74 @@ finish (struct monitor *m)
   podrun_log ("stopped");
 }
 
+/* ---- ephemeral storage (storage.h) ---- */
+
+/* Forks the child that measures the pod's emptyDirs and each container's layer and logs; its
+   numbers come on a pipe watched as TAG_STORAGE.  */
+static void
+storage_start (struct monitor *m, sv_ms now)
+{
+  const char *uppers[PODRUN_STORAGE_MAX_DIRS], *logdirs[PODRUN_STORAGE_MAX_DIRS];
+  size_t i, n = m->pod.n_containers < PODRUN_STORAGE_MAX_DIRS ? m->pod.n_containers : PODRUN_STORAGE_MAX_DIRS;
+  int p[2];
+  pid_t child;
+  m->storage_next = now + m->pod.storage_check;
+  for (i = 0; i < n; i++)
+    {
+      uppers[i] = m->pod.containers[i].upper;
+      logdirs[i] = m->rt[i].logdir;
+    }
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return;
+  child = fork ();
+  if (child == 0)
+    {
+      close (p[0]);
+      _exit (podrun_storage_measure (&m->pod, uppers, logdirs, n, p[1]) < 0 ? 1 : 0);
+    }
+  close (p[1]);
+  if (child < 0)
+    {
+      close (p[0]);
+      return;
+    }
+  reap_later (m, child);
+  m->storage_fd = p[0];
+  watch (m, p[0], TAG_STORAGE, 0);
+}
+
+/* The child's numbers, whole once it has exited (EOF): the kubelet's checks; the first that
+   fails evicts the pod (E6.4): a Warning `Evicted` event, the pod stopped with a 1 s grace, then
+   Failed with reason Evicted, never restarted.  */
+static void
+storage_result (struct monitor *m)
+{
+  uint64_t usage[PODRUN_STORAGE_MAX_DIRS * 2];
+  size_t got = 0;
+  ssize_t n;
+  for (;;)
+    {
+      n = read (m->storage_fd, (char *) usage + got, sizeof usage - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || (got += (size_t) n) == sizeof usage)
+        break;
+    }
+  if (n < 0 && errno == EAGAIN)
+    return;
+  epoll_ctl (m->epfd, EPOLL_CTL_DEL, m->storage_fd, NULL);
+  close (m->storage_fd);
+  m->storage_fd = -1;
+  if (m->evicted || m->tearing_down
+      || !podrun_storage_verdict (&m->pod, usage, got / sizeof usage[0], m->evict_msg, sizeof m->evict_msg))
+    return;
+  m->evicted = 1;
+  podrun_log ("evicted: %s", m->evict_msg);
+  record_event (m, m->pod.n_containers, "Evicted", 1, m->evict_msg, SV_NEVER);
+  m->events_dirty = m->pod_status_dirty = 1;
+  post (m, (struct sv_event){ .type = SV_EV_STOP, .now = podrun_mono_ms (), .grace = 1000 });
+}
+
 /* The timerfd armed to the earliest of: the machine's deadline, a start's deadline, a control
    client's, the pause's SIGKILL.  */
 static void
@@ -1576,6 +1657,8 @@ arm_timer (struct monitor *m)
   if (m->tearing_down && m->pause_alive)
     t = sv_earlier (t, m->pause_deadline);
   t = sv_earlier (t, podrun_probe_deadline (m->probes));
+  if (m->pod.storage_check && !m->evicted && !m->tearing_down && m->storage_fd < 0)
+    t = sv_earlier (t, m->storage_next);
   memset (&its, 0, sizeof its);
   if (t != SV_NEVER)
     {
@@ -1611,6 +1694,8 @@ timer_fired (struct monitor *m)
       for (k = 0; k < n; k++)
         handler_done (m, &res[k]);
   }
+  if (m->pod.storage_check && !m->evicted && !m->tearing_down && m->storage_fd < 0 && m->storage_next <= now)
+    storage_start (m, now);
   t = m->pod.machine ? sv_next_deadline (m->pod.machine) : SV_NEVER;
   if (t != SV_NEVER && t <= now)
     post (m, (struct sv_event){ .type = SV_EV_TIMER, .now = now });
@@ -1700,6 +1785,9 @@ loop (struct monitor *m)
             case TAG_CLIENT:
               client_readable (m, idx);
               break;
+            case TAG_STORAGE:
+              storage_result (m);
+              break;
             case TAG_PROBE:
               {
                 struct podrun_probe_result res;
@@ -1763,6 +1851,8 @@ init_runtime (struct monitor *m, podrun_err_t *err)
     }
   for (i = 0; i < MAX_CLIENTS; i++)
     m->clients[i].fd = -1;
+  m->storage_fd = -1;
+  m->storage_next = podrun_mono_ms () + m->pod.storage_check;
   return 0;
 }
 
@@ -1855,7 +1945,7 @@ podrun_monitor_main (int argc, char **argv)
      must not reach the pause process or the containers.  */
   close_range (POD_LOCK_FD + 1, ~0U, 0);
   m.pod_lock = fcntl (POD_LOCK_FD, F_SETFD, FD_CLOEXEC) < 0 ? -1 : POD_LOCK_FD;
-  m.pause_pidfd = m.epfd = m.sigfd = m.timerfd = m.control = -1;
+  m.pause_pidfd = m.epfd = m.sigfd = m.timerfd = m.control = m.storage_fd = -1;
   m.handshake = fcntl (HANDSHAKE_FD, F_GETFD) < 0 ? -1 : HANDSHAKE_FD;
   if (m.handshake >= 0)
     fcntl (m.handshake, F_SETFD, FD_CLOEXEC);

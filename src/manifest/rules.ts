@@ -73,10 +73,6 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
       if (volumeNames.has(name)) ctx.err(['spec', 'volumes', i, 'name'], `duplicate volume name "${name}"`, 'give every volume a unique name');
       volumeNames.add(name);
     }
-    // Never dropped silently: the kubelet evicts a pod whose disk emptyDir holds more (kubelet-resources.md E6.3)
-    const ed = isObj(v.emptyDir) ? v.emptyDir : undefined;
-    if (ed && (ed.medium === undefined || ed.medium === '') && ed.sizeLimit !== undefined && ed.sizeLimit !== 0 && ed.sizeLimit !== '0')
-      ctx.warn?.(['spec', 'volumes', i, 'emptyDir', 'sizeLimit'], 'not enforced by podrun yet for a disk emptyDir (the kubelet evicts the pod once the volume holds more); `medium: Memory` makes it a tmpfs of that size');
     const sources = VOLUME_SOURCES.filter((s) => Object.prototype.hasOwnProperty.call(v, s));
     if (sources.length === 0)
       ctx.err(['spec', 'volumes', i], `volume ${name ? `"${name}" ` : ''}has no source`, 'add `emptyDir: {}` or `hostPath: {path: ...}`');

@@ -57,9 +57,9 @@ export const CONTAINER_RESOURCES = ['cpu', 'memory'] as const;
 
 /** Why a valid Kubernetes resource name is not taken yet, with what to do; undefined: taken. */
 function resourceNameProblem(name: string): names.Problem | undefined {
-  if ((CONTAINER_RESOURCES as readonly string[]).includes(name)) return undefined;
-  if (name === 'ephemeral-storage' || name.startsWith('hugepages-') || name.includes('/'))
-    return { detail: `podrun does not enforce ${quoted(name)} yet (it enforces cpu and memory)`, hint: `remove ${name} from requests and limits` };
+  if ((CONTAINER_RESOURCES as readonly string[]).includes(name) || name === 'ephemeral-storage') return undefined;
+  if (name.startsWith('hugepages-') || name.includes('/'))
+    return { detail: `podrun does not enforce ${quoted(name)} yet (it enforces cpu, memory and ephemeral-storage)`, hint: `remove ${name} from requests and limits` };
   const guess = suggest(name, [...CONTAINER_RESOURCES, 'ephemeral-storage']);
   return { detail: `${quoted(name)} must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or fully qualified`, hint: guess ? `did you mean ${guess}?` : 'write cpu or memory' };
 }
@@ -96,7 +96,7 @@ export const ResourceRequirementsSchema = z
   })
   .describe('ResourceRequirements')
   .superRefine((r, ctx) => {
-    for (const name of CONTAINER_RESOURCES) {
+    for (const name of [...CONTAINER_RESOURCES, 'ephemeral-storage']) {
       const req = parsedOrUndefined(r.requests?.[name]);
       const lim = parsedOrUndefined(r.limits?.[name]);
       if (req && lim && req.nanos > lim.nanos)

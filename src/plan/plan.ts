@@ -16,7 +16,7 @@ import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
-import { planResources, resourceFieldValue, shownResources } from './resources';
+import { planResources, planStorage, resourceFieldValue, shownResources } from './resources';
 import { planSecurity } from './security';
 import { planAppArmor } from './apparmor';
 import { planSupervision } from './supervision';
@@ -71,9 +71,11 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   const resources = planResources(spec, facts, fail);
   if (errors.length) return { errors };
   const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name), resources.limits, facts.cgroupParent);
+  const storage = planStorage(spec, volumes.some((v) => v.kind === 'emptyDir' && !v.tmpfs && (v.sizeLimitBytes ?? 0) > 0), facts.storageCheckMs);
   for (const [c, m] of all.map((c, i) => [c, i < initContainers.length ? spec.initContainers![i] : spec.containers[i - initContainers.length]] as const)) {
     const shown = shownResources(m);
     if (shown) c.resources = shown;
+    if (storage.containers[c.name]) c.storageLimit = storage.containers[c.name];
   }
   for (const c of all) if (cgroups.containers[c.name]) c.cgroup = cgroups.containers[c.name];
   const plan: PodPlan = {
@@ -108,6 +110,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     ...(initContainers.length ? { initContainers } : {}),
     ...(cgroups.pod ? { cgroup: cgroups.pod } : {}),
     qosClass: resources.qosClass,
+    ...(storage.storage ? { storage: storage.storage } : {}),
     // `/` separates like `.` (Kubernetes accepts both); the helper writes below /proc/sys
     sysctls: (spec.securityContext?.sysctls ?? []).map((x) => ({ name: x.name.replace(/\//g, '.'), value: x.value })),
     restartPolicy: spec.restartPolicy,

@@ -281,3 +281,36 @@ export function resourceFieldValue(
   if (divisor === 0n) divisor = what === 'cpu' ? 1000n : 1n; // unset or zero: 1
   return String((amount + divisor - 1n) / divisor);
 }
+
+/** The kubelet's eviction manager period (E6.1). */
+export const STORAGE_CHECK_MS = 10_000;
+
+/**
+ * Local storage limits (E6.3): each container's limits.ephemeral-storage, the pod's total (the
+ * §2.3 sum, when any container sets one), and whether the monitor must check at all (a disk
+ * emptyDir with a sizeLimit, or any of those).
+ */
+export function planStorage(
+  spec: SpecInput,
+  hasEmptyDirLimit: boolean,
+  checkMs = STORAGE_CHECK_MS,
+): { storage?: { checkMs: number; podLimit?: { bytes: number; text: string } }; containers: Record<string, { bytes: number; text: string }> } {
+  const bytes = (c: ResourcesInput) => {
+    const v = c.resources?.limits?.['ephemeral-storage'];
+    const p = v === undefined ? undefined : parseQuantityExact(v);
+    return p?.ok ? Number(quantityValue(p.q)) : 0;
+  };
+  const list = [
+    ...(spec.initContainers ?? []).map((c) => ({ c, kind: (c.restartPolicy === 'Always' ? 'sidecar' : 'init') as Kind })),
+    ...spec.containers.map((c) => ({ c, kind: 'app' as Kind })),
+  ];
+  const containers: Record<string, { bytes: number; text: string }> = {};
+  for (const { c } of list) if (bytes(c) > 0) containers[c.name] = { bytes: bytes(c), text: bytesText(bytes(c)) };
+  const any = Object.keys(containers).length > 0;
+  const total = any ? effective(list.map((x) => ({ kind: x.kind, v: bytes(x.c) }))) : 0;
+  if (!any && !hasEmptyDirLimit) return { containers };
+  return { storage: { checkMs, ...(total > 0 ? { podLimit: { bytes: total, text: bytesText(total) } } : {}) }, containers };
+}
+
+/** A byte count as the API prints a quantity (Q1.8, binary when it divides). */
+export const bytesText = (n: number) => formatQuantity({ nanos: BigInt(n) * 1_000_000_000n, format: 'BinarySI' });

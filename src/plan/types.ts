@@ -22,7 +22,7 @@ export interface PlannedVolume {
    */
   mode?: number;
   fsGroup?: number;
-  /** emptyDir sizeLimit on disk (recorded; enforcement comes with the resources work). */
+  /** emptyDir sizeLimit on disk: the monitor evicts the pod once the volume holds more (E6.3). */
   sizeLimitBytes?: number;
   /** hostPath type: '', Directory, DirectoryOrCreate, File, FileOrCreate, Socket, ... */
   hostPathType?: string;
@@ -198,6 +198,8 @@ export interface PlannedContainer {
    * root user): it is left out of the launch file and shows as waiting with this reason.
    */
   configError?: { reason: 'CreateContainerConfigError'; message: string };
+  /** limits.ephemeral-storage: the pod is evicted when the container's writable layer and logs take more (kubelet-resources.md E6.3). */
+  storageLimit?: { bytes: number; text: string };
   /** requests (defaulted from limits) and limits as the API server keeps them (canonical quantities); absent: none. */
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   /** The container's cgroup (below the pod's), joined before anything else; absent without cgroups (or in a record from before them). */
@@ -312,6 +314,11 @@ export interface PodPlan {
    * the host has no cgroup hierarchy podrun can use (then `commit` needs --pause=false).
    */
   cgroup?: PlannedCgroup;
+  /**
+   * The eviction manager's local storage checks (E6.1-E6.4), run by the monitor every `checkMs`:
+   * present when an emptyDir on disk has a sizeLimit or a container limits ephemeral-storage.
+   */
+  storage?: { checkMs: number; podLimit?: { bytes: number; text: string } };
   /** status.qosClass (kubelet-resources.md §2.2); absent in records from before resources. */
   qosClass?: 'Guaranteed' | 'Burstable' | 'BestEffort';
   /** securityContext.sysctls, written in the pod's own namespaces before any container starts. */
@@ -367,6 +374,8 @@ export interface HostFacts {
   allocatable?: NodeAllocatable;
   /** PODRUN_CGROUP_PARENT: the folder below each hierarchy's root for pods' cgroups (default /podrun). */
   cgroupParent?: string;
+  /** PODRUN_STORAGE_CHECK_MS: how often the monitor checks local storage (default 10 s, the kubelet's). */
+  storageCheckMs?: number;
   /** PODRUN_POD_PIDS_LIMIT: pids.max of every pod's cgroup (default 2048; 0 or less: none). */
   podPidsLimit?: number;
   /** PODRUN_RESTART_BACKOFF (checked by apply): the dev back-off of pods without the annotation. */

@@ -262,6 +262,7 @@ export function gatherFacts(
     ...restartBackoff(),
     ...podPidsLimit(),
     ...cgroupParent(),
+    ...storageCheckMs(),
     ...(allContainers(pod.manifest.spec).some((c) => c.env?.some((e) => e.valueFrom?.resourceFieldRef)) ? { allocatable: nodeAllocatable(paths.root) } : {}),
     manifestDir,
     ...(userNamespace ? { userNamespace } : {}),
@@ -281,6 +282,14 @@ export function nodeAllocatable(root: string): NodeAllocatable {
     /* not made yet: 0 */
   }
   return { cpuMilli: availableParallelism() * 1000, memoryBytes: mem ? Number(mem[1]) * 1024 : 0, ephemeralStorageBytes: disk };
+}
+
+/** PODRUN_STORAGE_CHECK_MS: the local storage check period (default the kubelet's 10 s; tests shorten it). */
+export function storageCheckMs(v = process.env.PODRUN_STORAGE_CHECK_MS): { storageCheckMs?: number } {
+  if (v === undefined || v === '') return {};
+  if (!/^[0-9]+$/.test(v) || Number(v) < 100 || Number(v) > 86_400_000)
+    throw new UsageError(`PODRUN_STORAGE_CHECK_MS=${JSON.stringify(v)} is not a period podrun takes`, 'give milliseconds from 100 to 86400000, e.g. 10000 (the kubelet\'s)');
+  return { storageCheckMs: Number(v) };
 }
 
 /**

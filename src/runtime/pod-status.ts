@@ -317,6 +317,9 @@ export function computePodStatus(snap: PodSnapshot): PodStatus {
     }
     if (display === 'Completed' && hasRunning) display = ready === total ? 'Running' : 'NotReady';
   }
+  // kubectl shows the pod's reason when it has one (Evicted), over the containers'
+  const evicted = snap.podStatus?.reason === 'Evicted' ? { reason: 'Evicted', message: snap.podStatus.message ?? '' } : undefined;
+  if (evicted) display = evicted.reason;
   const lost = monitorLostStatus(snap, all);
   if (lost) display = lost.reason;
   const terminating = !!snap.record.deletionTimestamp;
@@ -327,6 +330,7 @@ export function computePodStatus(snap: PodSnapshot): PodStatus {
   const startedTimes = all.flatMap((c) => ('startedAt' in c.state && c.state.startedAt ? [c.state.startedAt] : []));
   return {
     phase,
+    ...(evicted ?? {}),
     ...(lost ?? {}),
     display,
     readyCount: ready,

@@ -15,7 +15,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel'];
+  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok'];
   const host = detectCgroups();
 
   before(function () {
@@ -180,6 +180,44 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     expect(head).to.equal('NAME   CPU(cores)   MEMORY(bytes)   ');
     expect(row).to.match(/^top    \d+m +\d+Mi +$/);
     del('top');
+  });
+
+  // The eviction manager's local storage checks (E6.3), every 300 ms here (PODRUN_STORAGE_CHECK_MS).
+  const evicted = (name: string) => {
+    waitFor(() => JSON.parse(podrun(s!.root, ['get', 'pod', name, '-o', 'json']).stdout).status.reason === 'Evicted', 30_000, `${name} evicted`);
+    const st = JSON.parse(podrun(s!.root, ['get', 'pod', name, '-o', 'json']).stdout).status;
+    expect(st.phase).to.equal('Failed');
+    expect(podrun(s!.root, ['get', 'pods', name]).stdout).to.match(new RegExp(`${name} +\\d/\\d +Evicted`));
+    expect(events(name).filter((e) => e.reason === 'Evicted').map((e) => e.message)).to.deep.equal([st.message]);
+    return st.message as string;
+  };
+  const storageEnv = { PODRUN_STORAGE_CHECK_MS: '300' };
+
+  it('a disk emptyDir past its sizeLimit evicts the pod: Failed, reason Evicted, the kubelet\'s message, a Warning event, no restart', () => {
+    apply('evdir', { volumes: [{ name: 'data', emptyDir: { sizeLimit: '1Mi' } }], containers: [{ name: 'app', command: ['sh', '-c', 'head -c 3m /dev/zero > /data/big; exec sleep 1000'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }] }, storageEnv);
+    expect(evicted('evdir')).to.equal('Usage of EmptyDir volume "data" exceeds the limit "1Mi". ');
+    waitFor(() => state('evdir').state === 'terminated', 30_000, 'stopped');
+    expect(state('evdir').restartCount).to.equal(0);
+    del('evdir');
+  });
+
+  it("a container past its limits.ephemeral-storage (its layer and logs) evicts the pod; the pod's total comes first", () => {
+    apply('evctr', {
+      containers: [
+        { name: 'app', command: ['sh', '-c', 'head -c 3m /dev/zero > /big; exec sleep 1000'], resources: { limits: { 'ephemeral-storage': '2Mi' } } },
+        { name: 'roomy', command: ['sleep', '1000'], resources: { limits: { 'ephemeral-storage': '100Mi' } } },
+      ],
+    }, storageEnv);
+    expect(evicted('evctr')).to.equal('Container app exceeded its local ephemeral storage limit "2Mi". ');
+    del('evctr');
+  });
+
+  it('a pod within its storage limits runs on', async () => {
+    apply('evok', { volumes: [{ name: 'data', emptyDir: { sizeLimit: '8Mi' } }], containers: [{ name: 'app', command: ['sh', '-c', 'head -c 1m /dev/zero > /data/small; exec sleep 1000'], volumeMounts: [{ name: 'data', mountPath: '/data' }], resources: { limits: { 'ephemeral-storage': '8Mi' } } }] }, storageEnv);
+    waitFor(() => state('evok').state === 'running', 30_000, 'running');
+    await new Promise((r) => setTimeout(r, 1500)); // several checks
+    expect(JSON.parse(podrun(s!.root, ['get', 'pod', 'evok', '-o', 'json']).stdout).status.phase).to.equal('Running');
+    del('evok');
   });
 
   it("a fork bomb stops at the pod's pids limit (PODRUN_POD_PIDS_LIMIT), the host is fine, and delete removes everything", () => {

@@ -90,9 +90,12 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
   volumes: [
     { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_all/volumes/mem', tmpfs: { sizeBytes: 1 << 20 }, mode: 0o2777, fsGroup: 2000 },
     { name: 'host', kind: 'hostPath', source: '/srv/data', hostPathType: 'Directory' },
+    { name: 'scratch', kind: 'emptyDir', source: '/r/pods/default_all/volumes/scratch', sizeLimitBytes: 1 << 20 },
   ],
+  storage: { checkMs: 10000, podLimit: { bytes: 2 << 20, text: '2Mi' } },
   containers: [
     container('a', {
+      storageLimit: { bytes: 2 << 20, text: '2Mi' },
       mounts: [
         { volume: 'mem', mountPath: '/mem', readOnly: false, kind: 'dir' },
         { volume: 'mem', mountPath: '/mem-sub', readOnly: true, subPath: 'a/b', kind: 'dir' },

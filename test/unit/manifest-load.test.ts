@@ -79,16 +79,6 @@ describe('manifest: good manifests', () => {
     for (const g of ['0', '86400']) expect((await loadManifests(['-'], { stdin: doc(g) })).warnings).to.deep.equal([]);
   });
 
-  it("a disk emptyDir's sizeLimit is accepted with a warning that podrun does not enforce it yet; a Memory one is the tmpfs size", async () => {
-    const doc = (ed: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: b}]\n  volumes: [{name: v, emptyDir: ${ed}}]\n`;
-    const r = await loadManifests(['-'], { stdin: doc('{sizeLimit: 1Gi}') });
-    expect(r.errors).to.deep.equal([]);
-    expect(r.warnings.map(formatManifestWarning)).to.deep.equal([
-      'warning: <stdin>:6: spec.volumes[0].emptyDir.sizeLimit: not enforced by podrun yet for a disk emptyDir (the kubelet evicts the pod once the volume holds more); `medium: Memory` makes it a tmpfs of that size',
-    ]);
-    for (const ed of ['{medium: Memory, sizeLimit: 1Gi}', '{}', '{sizeLimit: 0}']) expect((await loadManifests(['-'], { stdin: doc(ed) })).warnings, ed).to.deep.equal([]);
-  });
-
   it('accepts kubectl -o yaml output: server fields silently, scheduling fields with a warning each', async () => {
     const file = join(FIXTURES, 'good', 'kubectl-output.yaml');
     const r = await loadManifests([file]);

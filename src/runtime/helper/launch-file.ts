@@ -8,6 +8,7 @@ import { CAPABILITY_NUMBERS } from '../../plan/security';
 import type { PlannedHandler, PlannedSupervisedContainer, PodPlan, PlannedContainer, PlannedSecurity } from '../../plan/types';
 import { sha256Hex } from '../../util/sha256';
 import { oomEventsFile } from '../cgroup/driver';
+import { bytesText } from '../../plan/resources';
 
 export const LAUNCH_MAGIC = `podrun-launch-v${NATIVE_PROTOCOL}`;
 
@@ -92,6 +93,7 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   d.push(['log', containerLogFile(c.dirs.logDir)], ['state', c.dirs.stateFile]);
   // joined first, so a freeze of the pod's cgroup holds the container from its first step
   for (const dir of Object.values(c.cgroup?.dirs ?? {})) d.push(['cgroup', dir]);
+  if (c.storageLimit) d.push(['storagelimit', String(c.storageLimit.bytes), c.storageLimit.text]);
   const oom = c.cgroup ? oomEventsFile(c.cgroup) : undefined;
   if (oom) d.push(['oomevents', oom]);
   // Its own cgroup namespace and its cgroups at /sys/fs/cgroup (docs/runtime.md, "Resources")
@@ -167,6 +169,13 @@ export function launchDirectives(plan: PodPlan): string[][] {
   if (sv) {
     const b = sv.backoff;
     d.push(['restartpolicy', sv.restartPolicy], ['grace', String(sv.graceMs)], ['mingrace', String(sv.minGraceMs)], ['backoff', String(b.initialMs), String(b.maxMs), String(b.resetMs)]);
+  }
+  // The local storage checks (E6.3): every disk emptyDir (its usage counts in the pod's), with its sizeLimit
+  if (plan.storage) {
+    d.push(['storagecheck', String(plan.storage.checkMs)]);
+    for (const v of plan.volumes)
+      if (v.kind === 'emptyDir' && !v.tmpfs) d.push(['emptydir', v.name, v.source, String(v.sizeLimitBytes ?? 0), v.sizeLimitBytes ? bytesText(v.sizeLimitBytes) : '-']);
+    if (plan.storage.podLimit) d.push(['podstoragelimit', String(plan.storage.podLimit.bytes), plan.storage.podLimit.text]);
   }
   // Init containers first, as the state machine orders them. One the kubelet would refuse to
   // create (configError) is there too, with `configerror`: its every start fails, backed off.

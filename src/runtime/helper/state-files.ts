@@ -54,6 +54,9 @@ export interface PodStatusFile {
   stopping?: boolean;
   deleting?: boolean;
   done?: boolean;
+  /** The pod's own reason and message: `Evicted` by the local storage checks (docs/runtime.md). */
+  reason?: string;
+  message?: string;
   conditions: { type: string; status: 'True' | 'False'; reason?: string; containers?: string[]; lastTransitionTime?: string }[];
 }
 
