@@ -295,6 +295,41 @@ read_stream (struct monitor *m, struct podrun_log_stream *s, int bounded)
     epoll_ctl (m->epfd, EPOLL_CTL_DEL, fd, NULL); /* already closed: harmless */
 }
 
+/* The kubelet's log rotation (containerLogMaxSize 10 MiB, containerLogMaxFiles 5): once the
+   attempt's log has passed the size, it becomes K.log.1 (the older ones move up one, the fifth
+   goes) and a new K.log takes its place on the same fd, which both streams write.  `podrun logs`
+   reads K.log, as `kubectl logs` reads only the current file.  */
+#define LOG_MAX_BYTES (10 << 20)
+#define LOG_MAX_FILES 5
+
+static void
+rotate_log (struct monitor *m, size_t i)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  struct podrun_log_stream *s = c->out ? c->out : c->err;
+  char from[PATH_MAX + 48], to[PATH_MAX + 48];
+  struct stat st;
+  int k, fd;
+  if (!s || s->log_fd < 0 || fstat (s->log_fd, &st) < 0 || st.st_size < LOG_MAX_BYTES)
+    return;
+  for (k = LOG_MAX_FILES - 1; k >= 1; k--)
+    {
+      snprintf (to, sizeof to, "%s.%d", r->log, k);
+      if (k == 1)
+        snprintf (from, sizeof from, "%s", r->log);
+      else
+        snprintf (from, sizeof from, "%s.%d", r->log, k - 1);
+      if (rename (from, to) < 0 && errno != ENOENT)
+        podrun_log ("log rotation: rename %s: errno %d", from, errno);
+    }
+  fd = open (r->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (fd < 0 || dup3 (fd, s->log_fd, O_CLOEXEC) < 0)
+    podrun_log ("log rotation: reopen %s: errno %d", r->log, errno);
+  if (fd >= 0)
+    close (fd);
+}
+
 /* The attempt's output read to what is there, its partial line flushed, the pipes and the log
    closed: a new attempt writes a new log, and what an orphan of this one writes is dropped.  */
 static void
@@ -750,8 +785,14 @@ prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
   r->oom_base = oom_kills (c->oom_events); /* the cgroup outlives instances: count from here */
   if (k >= 2)
     {
+      int j;
       snprintf (old, sizeof old, "%.*s/%d.log", (int) dl, r->logdir, k - 2);
       unlink (old);
+      for (j = 1; j < LOG_MAX_FILES; j++)
+        {
+          snprintf (old, sizeof old, "%.*s/%d.log.%d", (int) dl, r->logdir, k - 2, j);
+          unlink (old);
+        }
     }
   if (c->termination_path && fresh_termination_file (c, r, k, err) < 0)
     return -1;
@@ -1774,6 +1815,7 @@ loop (struct monitor *m)
               {
                 struct podrun_container *c = &m->pod.containers[idx / 2];
                 read_stream (m, idx % 2 ? c->err : c->out, 1);
+                rotate_log (m, idx / 2);
                 break;
               }
             case TAG_SYNC:

@@ -399,14 +399,15 @@ describe('containment: escapes found under attack (integration)', function () {
     expect(r.code, r.stderr).to.equal(0);
     waitStarted(s!.root, 'exec-watch');
     // The container watches its PID namespace for new processes while podrun execs into it.
-    const watcher = spawn(PODRUN, ['exec', 'exec-watch', '--', '/t/watch', '6'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
+    const watcher = spawn(PODRUN, ['exec', 'exec-watch', '--', '/t/watch', '12'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
     let out = '';
     watcher.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const done = new Promise<number>((res) => watcher.on('exit', (code) => res(code ?? -1)));
     return (async () => {
+      try {
       await new Promise((res) => setTimeout(res, 1000));
       // (each lives a moment, so the watcher samples it even on a loaded machine)
-      for (let i = 0; i < 10; i++) expect(s!.run(['exec', 'exec-watch', '--', 'sleep', '0.2']).code).to.equal(0);
+      for (let i = 0; i < 10; i++) expect(s!.run(['exec', 'exec-watch', '--', 'sleep', '0.5']).code).to.equal(0);
       expect(await done).to.equal(0);
       // Before the fix: 10 of 10 seen with Seccomp 0 and CapEff 1fffeffffff; then, confined, still
       // holding the helper's host fds (a v2 cgroup dir, cgroup.procs, a pidfd, a signalfd: the
@@ -433,7 +434,10 @@ describe('containment: escapes found under attack (integration)', function () {
         expect(code, `chmod ${exe} (${readlinkSync(exe)})`).to.equal('EROFS');
       }
       await new Promise((res) => held.on('exit', res));
-      expect(s!.run(['delete', 'pod', 'exec-watch', '--now']).code).to.equal(0);
+      } finally {
+        // a failed check must not leave the pod to the next tests
+        expect(s!.run(['delete', 'pod', 'exec-watch', '--now']).code).to.equal(0);
+      }
     })();
   });
 

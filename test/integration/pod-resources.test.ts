@@ -3,7 +3,7 @@
 // OOM count), one within it keeps running, an OOM kill of another process is an event, cpu is
 // capped by the quota, a fork bomb stops at the pod's pids limit, and delete removes it all.
 import { expect } from 'chai';
-import { readFileSync } from 'fs';
+import { readdirSync, readFileSync, statSync } from 'fs';
 import { availableParallelism } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -15,7 +15,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok'];
+  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'flood'];
   const host = detectCgroups();
 
   before(function () {
@@ -218,6 +218,16 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     await new Promise((r) => setTimeout(r, 1500)); // several checks
     expect(JSON.parse(podrun(s!.root, ['get', 'pod', 'evok', '-o', 'json']).stdout).status.phase).to.equal('Running');
     del('evok');
+  });
+
+  it("a container flooding its output: its log rotates at 10 MiB and keeps 5 files, as the kubelet's (review 16)", () => {
+    apply('flood', { containers: [{ name: 'app', command: ['sh', '-c', 'yes 0123456789012345678901234567890123456789 | head -c 60000000; echo last line; exec sleep 1000'] }] });
+    waitFor(() => podrun(s!.root, ['logs', 'flood', '--tail', '1']).stdout.endsWith('last line\n'), 60_000, 'the flood written');
+    const logs = join(dir('flood'), 'logs', 'app');
+    const files = readdirSync(logs).sort();
+    expect(files).to.deep.equal(['0.log', '0.log.1', '0.log.2', '0.log.3', '0.log.4']);
+    for (const f of files) expect(statSync(join(logs, f)).size, f).to.be.at.most(10 * 2 ** 20 + 256 * 1024);
+    del('flood');
   });
 
   it("a fork bomb stops at the pod's pids limit (PODRUN_POD_PIDS_LIMIT), the host is fine, and delete removes everything", () => {
