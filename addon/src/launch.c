@@ -248,6 +248,7 @@ static const struct directive
   { "podstoragelimit", 2, 0 },
   { "cgroupview", 2, 1 },
   { "pauseseccomp", 1, 0 },
+  { "pausecgroup", 1, 0 },
   { "apparmor", 1, 1 },
   { "configerror", 1, 1 },
   /* Supervision (protocol 8): the pod's, then each container's.  */
@@ -633,6 +634,13 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
       if (!valid_abs_path (a[0]))
         return invalid (err, d, a[0]);
       pod->pause_seccomp = a[0];
+    }
+  else if (strcmp (d, "pausecgroup") == 0)
+    {
+      if (!valid_abs_path (a[0]) || strcmp (a[0], "/") == 0 || pod->n_pause_cgroups >= 16
+          || grow ((void **) &pod->pause_cgroups, pod->n_pause_cgroups, sizeof *pod->pause_cgroups) < 0)
+        return invalid (err, d, a[0]);
+      pod->pause_cgroups[pod->n_pause_cgroups++] = a[0];
     }
   else if (strcmp (d, "shm") == 0)
     {
@@ -1265,6 +1273,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
   for (i = 0; i < pod->n_sysctls; i++)
     DUMP (d, "sysctl", pod->sysctls[i].name, pod->sysctls[i].value);
   DUMP (d, "pauseseccomp", pod->pause_seccomp);
+  for (i = 0; i < pod->n_pause_cgroups; i++)
+    DUMP (d, "pausecgroup", pod->pause_cgroups[i]);
   if (pod->supervise)
     {
       char c1[32], c2[32];

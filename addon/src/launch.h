@@ -224,6 +224,10 @@ struct podrun_pod
   /* The pause process's own seccomp program (a file, read by the monitor into PAUSE_PROG).  */
   const char *pause_seccomp;
   struct sock_fprog pause_prog;
+  /* The cgroup dirs the pause process joins first (cgroup.procs), one per hierarchy: its leaf
+     below the pod's cgroup.  */
+  const char **pause_cgroups;
+  size_t n_pause_cgroups;
   struct podrun_container *containers;
   size_t n_containers;
   /* Ephemeral storage (storage.h): checked every STORAGE_CHECK ms (0: never); the pod's disk

@@ -2,6 +2,7 @@
    them (pod mount namespace, hostname, lo) and then re-executes this binary as
    `podrun-helper pause`, which only waits.  Modelled on kubernetes build/pause/linux/pause.c.  */
 #include "pause.h"
+#include "cgroup.h"
 #include "mounts.h"
 #include "pdeathsig.h"
 #include "seccomp.h"
@@ -142,7 +143,14 @@ pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd, const int 
   podrun_err_t err;
   sigset_t none;
   int root_fd = -1;
+  size_t i;
 
+  /* First, while the host's cgroup mounts are in sight: its leaf below the pod's cgroup.  A
+     container that may ptrace the pause can make it run anything its filter allows, a busy loop
+     to begin with; in the monitor's cgroups that ran past the pod's cpu limit (review 16).  */
+  for (i = 0; i < pod->n_pause_cgroups; i++)
+    if (podrun_cgroup_join (pod->pause_cgroups[i], &err) < 0)
+      podrun_sync_fail (sync_fd, &err);
   if (podrun_mount_pod (pod, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
   if (pod->pid == PODRUN_NS_POD && podrun_mount_pod_proc (pod, &err) < 0)

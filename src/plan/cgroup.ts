@@ -11,6 +11,21 @@ import type { CgroupLimits, HostCgroups, PlannedCgroup } from './types';
 /** The folder below each hierarchy's root that holds every podrun pod's cgroup (PODRUN_CGROUP_PARENT changes it). */
 export const CGROUP_PARENT = '/podrun';
 
+/**
+ * The pause process's cgroup below the pod's: a leaf of its own (cgroup v2 keeps processes out of
+ * a cgroup that enables controllers for its children) with no limits but the pod's, as the
+ * kubelet's pause container sits in the pod's cgroup. Not a DNS label (`_`), so never a
+ * container's name, and no dot, so never a cgroup's own file.
+ */
+export const PAUSE_CGROUP = '_pause';
+
+/** The pause process's cgroup (PAUSE_CGROUP) below the pod's cgroup POD. */
+export function pauseCgroup(pod: PlannedCgroup): PlannedCgroup {
+  const dirs: Record<string, string> = {};
+  for (const [name, dir] of Object.entries(pod.dirs)) dirs[name] = join(dir, PAUSE_CGROUP);
+  return { driver: pod.driver, path: `${pod.path}/${PAUSE_CGROUP}`, dirs, ...(pod.controllers ? { controllers: pod.controllers } : {}) };
+}
+
 /** The 8 hex digits that name a podrun root in its pods' cgroup names. */
 export const cgroupRootTag = (paths: Pick<Paths, 'root'>) => sha256Hex(paths.root).slice(0, 8);
 

@@ -104,8 +104,10 @@ for (const driver of ['v2', 'v1'] as const) {
         expect(existsSync(c.cgroup.dirs[hierarchy])).to.equal(true);
         expect(cgroupOf(v.pids[c.name], hierarchy), c.name).to.equal(c.cgroup.path);
       }
-      // the pause process and the monitor are podrun's own: not in the pod's cgroup
-      expect(cgroupOf(v.pausePid, hierarchy)).to.not.match(/^\/podrun\//);
+      // the pause process in a leaf of its own below the pod's cgroup, within the pod's limits
+      // (review 16: in the monitor's, a container that may ptrace it ran it past them)
+      expect(cgroupOf(v.pausePid, hierarchy)).to.equal(`${plan.cgroup.path}/_pause`);
+      expect(cgroupOf(v.monitorPid, hierarchy)).to.not.match(/^\/podrun\//);
       // inside, its own cgroup namespace: /proc/self/cgroup says `/`; its cgroups at /sys/fs/cgroup
       // (read-only) list the exec'd process
       const e = s!.run(['exec', 'cg/ticker', '--', 'sh', '-c', `cat /proc/self/cgroup; grep -qx $$ ${viewDir(plan)}/cgroup.procs && echo member; touch ${viewDir(plan)}/x 2>&1; true`]);

@@ -3,11 +3,12 @@
 // OOM count), one within it keeps running, an OOM kill of another process is an event, cpu is
 // capped by the quota, a fork bomb stops at the pod's pids limit, and delete removes it all.
 import { expect } from 'chai';
-import { readdirSync, readFileSync, statSync } from 'fs';
-import { availableParallelism } from 'os';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'fs';
+import { availableParallelism, tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, podrun } from '../helpers/cli';
+import { haveCompiler, staticProgram } from '../helpers/static-c';
 import { detectCgroups } from '../../src/runtime/cgroup/detect';
 import type { PlannedCgroup } from '../../src/plan/types';
 import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, writeManifest } from './pod-helpers';
@@ -15,7 +16,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'flood'];
+  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'flood', 'spin'];
   const host = detectCgroups();
 
   before(function () {
@@ -242,5 +243,52 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     expect(Number(file(p.cgroup, 'pids', 'pids.current'))).to.be.at.most(64);
     expect(podrun(s!.root, ['get', 'pods']).code, 'podrun itself still forks').to.equal(0);
     del('bomb');
+  });
+
+  it("the pause process is in the pod's cgroups: a SYS_PTRACE container that makes it spin stays within the pod's cpu limit", async function () {
+    // review 16: the pause ran in the monitor's cgroups, so a container allowed to ptrace it
+    // (shareProcessNamespace) turned it into a busy loop and used a whole CPU past its 100m
+    if (process.arch !== 'x64' || !haveCompiler()) this.skip(); // inject.c speaks x86_64
+    const tools = mkdtempSync(join(tmpdir(), 'podrun-resources-tools-'));
+    try {
+      copyFileSync(staticProgram('inject'), join(tools, 'inject'));
+      apply('spin', {
+        shareProcessNamespace: true,
+        volumes: [{ name: 't', hostPath: { path: tools, type: 'Directory' } }],
+        containers: [
+          {
+            name: 'app',
+            command: ['sleep', '1000'],
+            volumeMounts: [{ name: 't', mountPath: '/t', readOnly: true }],
+            securityContext: { capabilities: { add: ['SYS_PTRACE'] } },
+            resources: { limits: { cpu: '100m', memory: '64Mi' } },
+          },
+        ],
+      });
+      waitFor(() => state('spin').state === 'running', 30_000, 'running');
+      const p = plan('spin');
+      const monitor = JSON.parse(readFileSync(join(dir('spin'), 'monitor.json'), 'utf8')).pid;
+      const pause = readFileSync(`/proc/${monitor}/task/${monitor}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number)
+        .find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'podrun-pause')!;
+      expect(pause, 'the pause').to.be.a('number');
+      // in every hierarchy of the pod (a leaf of its own below the pod's cgroup)
+      const own = readFileSync(`/proc/${pause}/cgroup`, 'utf8');
+      for (const c of ['memory', 'cpu', 'pids'] as const) if (!v2(c)) expect(own, own).to.match(new RegExp(`:${c}(,[a-z_]+)*:${p.cgroup.path}/[^/\\n]+$`, 'm'));
+      const e = podrun(s!.root, ['exec', 'spin/app', '--', '/t/inject', '1', 'spin']);
+      expect(e.stdout, e.stderr).to.equal('spinning\n');
+      const ranNs = () => Number(readFileSync(`/proc/${pause}/schedstat`, 'utf8').split(' ')[0]);
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = process.hrtime.bigint();
+      const r0 = ranNs();
+      await new Promise((r) => setTimeout(r, 2000));
+      const cpus = (ranNs() - r0) / Number(process.hrtime.bigint() - t0);
+      expect(cpus, `CPUs the spinning pause used: ${cpus.toFixed(2)}`).to.be.below(0.2); // before: 1.00
+      del('spin');
+    } finally {
+      rmSync(tools, { recursive: true, force: true });
+    }
   });
 });

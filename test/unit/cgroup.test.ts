@@ -2,7 +2,7 @@
 // backend a host's mount table gives, and the freeze wait against a fake backend (bounded, and
 // thawed again on time-out).
 import { expect } from 'chai';
-import { cgroupRootTag, planCgroups } from '../../src/plan/cgroup';
+import { cgroupRootTag, PAUSE_CGROUP, pauseCgroup, planCgroups } from '../../src/plan/cgroup';
 import type { PlannedCgroup } from '../../src/plan/types';
 import { detectCgroups } from '../../src/runtime/cgroup/detect';
 import { makeCgroupDirs, oomEventsFile, writeCgroupLimits, type CgroupDriver, type FreezeState } from '../../src/runtime/cgroup/driver';
@@ -73,6 +73,9 @@ describe('cgroups: plan and host detection', () => {
     const v1 = planCgroups({ driver: 'v1', mounts: { freezer: '/sys/fs/cgroup/freezer' } }, paths, 'default_web', ['app']);
     expect(v1.pod).to.deep.equal({ driver: 'v1', path: `/podrun/default_web-${tag}`, dirs: { freezer: `/sys/fs/cgroup/freezer/podrun/default_web-${tag}` } });
     expect(v1.containers.app.dirs).to.deep.equal({ freezer: `/sys/fs/cgroup/freezer/podrun/default_web-${tag}/app` });
+    // the pause's leaf below the pod, no limits of its own, a name no container (a DNS label) and no cgroup file (a dot) has
+    expect(pauseCgroup({ ...v1.pod!, limits: { pidsMax: 64 } })).to.deep.equal({ driver: 'v1', path: `/podrun/default_web-${tag}/_pause`, dirs: { freezer: `/sys/fs/cgroup/freezer/podrun/default_web-${tag}/_pause` } });
+    expect(PAUSE_CGROUP).to.not.match(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$|\./);
     expect(planCgroups({ driver: 'none', why: 'x' }, paths, 'default_web', ['app'])).to.deep.equal({ containers: {} });
     // a 253-character pod name still makes a directory name of at most 255 bytes, unique and ending in the tag
     const long = (n: string) => planCgroups({ driver: 'v2', mounts: { unified: '/c' } }, paths, `default_${n}`, []).pod!.path.split('/')[2];

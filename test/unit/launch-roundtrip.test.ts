@@ -87,6 +87,8 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
   hostname: 'all-host',
   namespaces: { net: 'pod', ipc: 'pod', uts: 'host', pid: 'pod' },
   shmSizeBytes: 65536,
+  // the pod's cgroup: the pause's leaf below it (pausecgroup), one dir per hierarchy
+  cgroup: { driver: 'v1', path: '/podrun/default_all-1234abcd', dirs: { freezer: '/sys/fs/cgroup/freezer/podrun/default_all-1234abcd', pids: '/sys/fs/cgroup/pids/podrun/default_all-1234abcd' } },
   volumes: [
     { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_all/volumes/mem', tmpfs: { sizeBytes: 1 << 20 }, mode: 0o2777, fsGroup: 2000 },
     { name: 'host', kind: 'hostPath', source: '/srv/data', hostPathType: 'Directory' },

@@ -6,6 +6,7 @@ import { everyContainer } from '../../plan/containers';
 import { closeSync, existsSync, readFileSync } from 'fs';
 import { PodrunError } from '../../util/errors';
 import type { PlannedCgroup, PodPlan } from '../../plan/types';
+import { pauseCgroup } from '../../plan/cgroup';
 import { cgroupPids, driverFor, makeCgroupDirs, removeCgroupDirs, writeCgroupLimits, type CgroupDriver } from './driver';
 export { oomEventsFile } from './driver';
 
@@ -21,8 +22,10 @@ export function freezeTimeoutMs(): number {
 }
 
 /**
- * Makes the pod's cgroup and each container's, and thaws the pod's: a freeze left behind by a
- * commit that was SIGKILLed must not hold the new containers. Returns the undo.
+ * Makes the pod's cgroup, the pause process's below it (within the pod's limits: a container
+ * that may ptrace the pause must not run code outside them) and each container's, and thaws the
+ * pod's: a freeze left behind by a commit that was SIGKILLed must not hold the new containers.
+ * Returns the undo.
  */
 export function createPodCgroups(plan: PodPlan): () => void {
   const cg = plan.cgroup;
@@ -30,6 +33,7 @@ export function createPodCgroups(plan: PodPlan): () => void {
   try {
     makeCgroupDirs(cg, { parentOfMore: true });
     writeCgroupLimits(cg);
+    makeCgroupDirs(pauseCgroup(cg));
     for (const { c } of everyContainer(plan))
       if (c.cgroup && !c.configError) {
         makeCgroupDirs(c.cgroup);

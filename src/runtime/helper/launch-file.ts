@@ -9,6 +9,7 @@ import type { PlannedHandler, PlannedSupervisedContainer, PodPlan, PlannedContai
 import { sha256Hex } from '../../util/sha256';
 import { oomEventsFile } from '../cgroup/driver';
 import { bytesText } from '../../plan/resources';
+import { pauseCgroup } from '../../plan/cgroup';
 
 export const LAUNCH_MAGIC = `podrun-launch-v${NATIVE_PROTOCOL}`;
 
@@ -165,6 +166,8 @@ export function launchDirectives(plan: PodPlan): string[][] {
     if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes), (v.mode ?? 0o777).toString(8).padStart(4, '0'), v.fsGroup !== undefined ? String(v.fsGroup) : '-']);
   for (const x of plan.sysctls) d.push(['sysctl', x.name, x.value]);
   d.push(['pauseseccomp', pauseSeccompProgramFile(plan.dirs.lasting)]);
+  // joined first by the pause, so that what a container that may ptrace it makes it run is the pod's to bear
+  if (plan.cgroup) for (const dir of Object.values(pauseCgroup(plan.cgroup).dirs)) d.push(['pausecgroup', dir]);
   const sv = plan.supervision;
   if (sv) {
     const b = sv.backoff;
