@@ -346,6 +346,7 @@ new_stream (int fd, int log_fd, const char *name)
   if (s == NULL)
     return NULL;
   s->len = 0;
+  s->written = 0;
   s->fd = fd;
   s->log_fd = log_fd;
   s->name = name;

@@ -18,6 +18,8 @@ out_flush (struct podrun_log_stream *s, struct out_buf *o)
 {
   if (o->len && podrun_write_all (s->log_fd, o->data, o->len) < 0)
     podrun_log ("cannot write container log: errno %d", errno);
+  else
+    s->written += o->len;
   o->len = 0;
 }
 

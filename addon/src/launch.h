@@ -58,9 +58,10 @@ struct podrun_tmpfs
 
 struct podrun_log_stream
 {
-  int fd;           /* read end in the monitor, -1 once at EOF */
-  int log_fd;       /* the container's CRI log */
-  const char *name; /* "stdout" / "stderr" */
+  int fd;                     /* read end in the monitor, -1 once at EOF */
+  int log_fd;                 /* the container's CRI log */
+  const char *name;           /* "stdout" / "stderr" */
+  unsigned long long written; /* bytes this stream put in the log file now open (rotation) */
   size_t len;
   char buf[16384];
 };

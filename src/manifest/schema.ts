@@ -64,19 +64,17 @@ function resourceNameProblem(name: string): names.Problem | undefined {
   return { detail: `${quoted(name)} must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or fully qualified`, hint: guess ? `did you mean ${guess}?` : 'write cpu or memory' };
 }
 
-/** A ResourceList: names checked here, values parsed exactly and never negative (R1.4). */
-const ResourceListSchema = z.record(z.string(), z.union([z.string(), z.number()])).superRefine((list, ctx) => {
-  for (const name of Object.keys(list).sort()) {
-    const bad = resourceNameProblem(name);
-    if (bad) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message: bad.detail, params: { hint: bad.hint } });
-      continue;
+/** A ResourceList whose names NAMES checks: values parsed exactly and never negative (R1.4). */
+const resourceList = (nameProblem: (name: string) => names.Problem | undefined) =>
+  z.record(z.string(), z.union([z.string(), z.number()])).superRefine((list, ctx) => {
+    for (const name of Object.keys(list).sort()) {
+      const bad = nameProblem(name);
+      const p = parseQuantityExact(list[name]);
+      const value = JSON.stringify(String(list[name]));
+      const message = bad ? bad.detail : !p.ok ? `invalid value ${value}: ${p.reason}` : p.q.nanos < 0n ? `invalid value ${value}: must be greater than or equal to 0` : undefined;
+      if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message, params: { hint: bad ? bad.hint : name === 'cpu' ? 'write cores, e.g. `500m` or `1`' : 'write bytes, e.g. `128Mi` or `1Gi`' } });
     }
-    const p = parseQuantityExact(list[name]);
-    const message = !p.ok ? `invalid value ${JSON.stringify(String(list[name]))}: ${p.reason}` : p.q.nanos < 0n ? `invalid value ${JSON.stringify(String(list[name]))}: must be greater than or equal to 0` : undefined;
-    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message, params: { hint: name === 'cpu' ? 'write cores, e.g. `500m` or `1`' : 'write bytes, e.g. `128Mi` or `1Gi`' } });
-  }
-});
+  });
 
 const parsedOrUndefined = (v: string | number | undefined): Quantity | undefined => {
   if (v === undefined) return undefined;
@@ -85,29 +83,29 @@ const parsedOrUndefined = (v: string | number | undefined): Quantity | undefined
 };
 
 /**
- * A container's `resources` (ResourceRequirements): requests at most their limits (R1.5, at
- * `resources.requests` without the key, as Kubernetes reports it). `claims` (DRA) is refused.
+ * Requirements (container or pod): each request of NAMES at most its limit (R1.5, at
+ * `resources.requests` without the key, as Kubernetes reports it); `claims` refused with CLAIMS.
  */
-export const ResourceRequirementsSchema = z
-  .object({
-    limits: ResourceListSchema.optional(),
-    requests: ResourceListSchema.optional(),
-    claims: z.array(z.unknown()).max(0, { message: 'podrun has no dynamic resource allocation (resourceClaims)' }).optional(),
-  })
-  .describe('ResourceRequirements')
-  .superRefine((r, ctx) => {
-    for (const name of [...CONTAINER_RESOURCES, 'ephemeral-storage']) {
-      const req = parsedOrUndefined(r.requests?.[name]);
-      const lim = parsedOrUndefined(r.limits?.[name]);
-      if (req && lim && req.nanos > lim.nanos)
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['requests'],
-          message: `invalid value "${formatQuantity(req)}": must be less than or equal to ${name} limit of ${formatQuantity(lim)}`,
-          params: { hint: `lower requests.${name} or raise limits.${name}` },
-        });
-    }
-  });
+const requirements = (describe: string, list: ReturnType<typeof resourceList>, names: readonly string[], claims: string) =>
+  z
+    .object({ limits: list.optional(), requests: list.optional(), claims: z.array(z.unknown()).max(0, { message: claims }).optional() })
+    .describe(describe)
+    .superRefine((r, ctx) => {
+      for (const name of names) {
+        const req = parsedOrUndefined(r.requests?.[name]);
+        const lim = parsedOrUndefined(r.limits?.[name]);
+        if (req && lim && req.nanos > lim.nanos)
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['requests'],
+            message: `invalid value "${formatQuantity(req)}": must be less than or equal to ${name} limit of ${formatQuantity(lim)}`,
+            params: { hint: `lower requests.${name} or raise limits.${name}` },
+          });
+      }
+    });
+
+/** A container's `resources` (ResourceRequirements); `claims` (DRA) is refused. */
+export const ResourceRequirementsSchema = requirements('ResourceRequirements', resourceList(resourceNameProblem), [...CONTAINER_RESOURCES, 'ephemeral-storage'], 'podrun has no dynamic resource allocation (resourceClaims)');
 
 /** Pod-level resource names (R1.2): cpu and memory (hugepages not taken yet). */
 function podResourceNameProblem(name: string): names.Problem | undefined {
@@ -117,32 +115,11 @@ function podResourceNameProblem(name: string): names.Problem | undefined {
 }
 
 /**
- * The pod's own `resources` (Kubernetes 1.32+, beta and on since 1.34): cpu and memory, each
- * request at most its limit; `claims` may not be set (R1.2, R1.8). The rules against the
- * containers' are plan/resources.ts's (R1.9, R1.11).
+ * The pod's own `resources` (Kubernetes 1.32+, beta and on since 1.34): cpu and memory;
+ * `claims` may not be set (R1.2, R1.8). The rules against the containers' are
+ * plan/resources.ts's (R1.9, R1.11).
  */
-const PodResourcesSchema = z
-  .object({
-    limits: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-    requests: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-    claims: z.array(z.unknown()).max(0, { message: 'claims may not be set for Resources at pod-level' }).optional(),
-  })
-  .describe('PodResourceRequirements')
-  .superRefine((r, ctx) => {
-    for (const side of ['limits', 'requests'] as const)
-      for (const name of Object.keys(r[side] ?? {}).sort()) {
-        const bad = podResourceNameProblem(name);
-        const p = parseQuantityExact(r[side]![name]);
-        const message = bad ? bad.detail : !p.ok ? `invalid value ${JSON.stringify(String(r[side]![name]))}: ${p.reason}` : p.q.nanos < 0n ? `invalid value ${JSON.stringify(String(r[side]![name]))}: must be greater than or equal to 0` : undefined;
-        if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [side, name], message, params: { hint: bad?.hint ?? 'e.g. `cpu: 500m` or `memory: 1Gi`' } });
-      }
-    for (const name of CONTAINER_RESOURCES) {
-      const req = parsedOrUndefined(r.requests?.[name]);
-      const lim = parsedOrUndefined(r.limits?.[name]);
-      if (req && lim && req.nanos > lim.nanos)
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['requests'], message: `invalid value "${formatQuantity(req)}": must be less than or equal to ${name} limit of ${formatQuantity(lim)}`, params: { hint: `lower requests.${name} or raise limits.${name}` } });
-    }
-  });
+const PodResourcesSchema = requirements('PodResourceRequirements', resourceList(podResourceNameProblem), CONTAINER_RESOURCES, 'claims may not be set for Resources at pod-level');
 
 export const MetadataSchema = z
   .object({

@@ -120,6 +120,25 @@ function effective(list: { kind: Kind; v: number }[]): number {
   return Math.max(sum, initMax);
 }
 
+/** The containers' effective request or limit of K (§2.3). */
+const aggregate = (all: { kind: Kind; r: ContainerResources }[], side: 'requests' | 'limits', k: 'cpu' | 'memory') => effective(all.map((c) => ({ kind: c.kind, v: c.r[side][k] ?? 0 })));
+
+/** The spec's containers in the machine's order (init containers and sidecars first), each with its kind and field path. */
+function withKinds<C extends ResourcesInput>(spec: { containers: C[]; initContainers?: C[] }): { c: C; kind: Kind; at: (string | number)[] }[] {
+  return [
+    ...(spec.initContainers ?? []).map((c, i) => ({ c, kind: (c.restartPolicy === 'Always' ? 'sidecar' : 'init') as Kind, at: ['spec', 'initContainers', i] })),
+    ...spec.containers.map((c, i) => ({ c, kind: 'app' as Kind, at: ['spec', 'containers', i] })),
+  ];
+}
+
+/** Why the host cannot enforce K (no cgroups, or no such controller); undefined: it can. */
+function controllerProblem(cg: HostFacts['cgroups'], side: string, k: 'cpu' | 'memory'): string | undefined {
+  if (cg.driver === 'none') return `podrun cannot enforce ${side}.${k}: no cgroups (${cg.why})`;
+  if (!cg.controllers?.[k]) return `podrun cannot enforce ${side}.${k}: this host has no ${k} cgroup controller podrun can use`;
+  return undefined;
+}
+const CONTROLLER_HINT = 'run podrun where the controller is mounted writable (cgroup v2, or a v1 hierarchy), or remove the field';
+
 /** ComputePodQOS's pod-level branch (§2.2): the pod's own cpu and memory, the containers' ignored. */
 export function podLevelQos(pod: ContainerResources): QosClass {
   const pos = (a: ResourceAmounts) => (['cpu', 'memory'] as const).filter((k) => (a[k] ?? 0) > 0);
@@ -141,7 +160,7 @@ export function podLevelResources(spec: { resources?: ResourcesInput['resources'
   if (!Object.keys(limits).length && !Object.keys(requests).length) return undefined;
   if (Object.keys(limits).length)
     for (const k of ['cpu', 'memory'] as const) {
-      const agg = effective(all.map((c) => ({ kind: c.kind, v: c.r.requests[k] ?? 0 })));
+      const agg = aggregate(all, 'requests', k);
       if (requests[k] === undefined && agg > 0) requests[k] = agg;
       if (requests[k] === undefined && limits[k] !== undefined) requests[k] = limits[k];
     }
@@ -156,8 +175,8 @@ export function podLevelResources(spec: { resources?: ResourcesInput['resources'
 export function podCgroupLimits(all: { kind: Kind; r: ContainerResources }[], pidsLimit: number, pod?: ContainerResources): CgroupLimits {
   const qos = pod ? podLevelQos(pod) : qosClass(all.map((c) => c.r));
   // pod-level values replace the aggregates; a pod-level limit declares it (§3.5)
-  const req = (k: 'cpu' | 'memory') => pod?.requests[k] ?? effective(all.map((c) => ({ kind: c.kind, v: c.r.requests[k] ?? 0 })));
-  const lim = (k: 'cpu' | 'memory') => pod?.limits[k] || effective(all.map((c) => ({ kind: c.kind, v: c.r.limits[k] ?? 0 })));
+  const req = (k: 'cpu' | 'memory') => pod?.requests[k] ?? aggregate(all, 'requests', k);
+  const lim = (k: 'cpu' | 'memory') => pod?.limits[k] || aggregate(all, 'limits', k);
   const declared = (k: 'cpu' | 'memory') => (pod?.limits[k] ?? 0) > 0 || all.every((c) => (c.r.limits[k] ?? 0) > 0);
   const out: CgroupLimits = { cpuShares: qos === 'BestEffort' ? MIN_SHARES : milliCpuToShares(req('cpu')), weightFormula: 'pod' };
   if (qos !== 'BestEffort' && declared('cpu')) {
@@ -185,20 +204,13 @@ export function planResources(
   facts: Pick<HostFacts, 'cgroups' | 'podPidsLimit'>,
   fail: Fail,
 ): { qosClass: QosClass; limits: { pod?: CgroupLimits; containers?: Record<string, CgroupLimits> } } {
-  const list = [
-    ...(spec.initContainers ?? []).map((c, i) => ({ c, kind: (c.restartPolicy === 'Always' ? 'sidecar' : 'init') as Kind, at: ['spec', 'initContainers', i] as (string | number)[] })),
-    ...spec.containers.map((c, i) => ({ c, kind: 'app' as Kind, at: ['spec', 'containers', i] as (string | number)[] })),
-  ];
-  const all = list.map((x) => ({ ...x, r: containerResources(x.c) }));
+  const all = withKinds(spec).map((x) => ({ ...x, r: containerResources(x.c) }));
   const cg = facts.cgroups;
   for (const { c, at } of all)
     for (const side of ['limits', 'requests'] as const)
       for (const name of ['cpu', 'memory'] as const) {
-        if (c.resources?.[side]?.[name] === undefined) continue;
-        if (cg.driver === 'none')
-          fail([...at, 'resources', side, name], `podrun cannot enforce ${side}.${name}: no cgroups (${cg.why})`, 'run podrun where a cgroup hierarchy is mounted writable, or remove the field');
-        else if (!cg.controllers?.[name])
-          fail([...at, 'resources', side, name], `podrun cannot enforce ${side}.${name}: this host has no ${name} cgroup controller podrun can use`, `mount the ${name} controller (cgroup v2, or a v1 hierarchy), or remove the field`);
+        const problem = c.resources?.[side]?.[name] === undefined ? undefined : controllerProblem(cg, side, name);
+        if (problem) fail([...at, 'resources', side, name], problem, CONTROLLER_HINT);
       }
   const pod = podLevelResources(spec, all);
   if (pod) podLevelRules(spec, pod, all, cg, fail);
@@ -211,7 +223,7 @@ export function planResources(
   };
 }
 
-const showAmount = (k: 'cpu' | 'memory', v: number) => (k === 'cpu' ? formatQuantity({ nanos: BigInt(v) * 1_000_000n, format: 'DecimalSI' }) : formatQuantity({ nanos: BigInt(v) * 1_000_000_000n, format: 'BinarySI' }));
+const showAmount = (k: 'cpu' | 'memory', v: number) => (k === 'cpu' ? formatQuantity({ nanos: BigInt(v) * 1_000_000n, format: 'DecimalSI' }) : bytesText(v));
 
 /**
  * validatePodResourceConsistency (R1.9, R1.11): the pod's request at least its containers'
@@ -220,10 +232,11 @@ const showAmount = (k: 'cpu' | 'memory', v: number) => (k === 'cpu' ? formatQuan
  */
 function podLevelRules(spec: SpecInput, pod: ContainerResources, all: { kind: Kind; r: ContainerResources; at: (string | number)[] }[], cg: HostFacts['cgroups'], fail: Fail): void {
   for (const k of ['cpu', 'memory'] as const) {
-    for (const side of ['limits', 'requests'] as const)
-      if (spec.resources?.[side]?.[k] !== undefined && (cg.driver === 'none' || !cg.controllers?.[k]))
-        fail(['spec', 'resources', side, k], `podrun cannot enforce ${side}.${k}: ${cg.driver === 'none' ? `no cgroups (${cg.why})` : `this host has no ${k} cgroup controller podrun can use`}`, 'remove the field, or run podrun where the controller is mounted');
-    const agg = effective(all.map((c) => ({ kind: c.kind, v: c.r.requests[k] ?? 0 })));
+    for (const side of ['limits', 'requests'] as const) {
+      const problem = spec.resources?.[side]?.[k] === undefined ? undefined : controllerProblem(cg, side, k);
+      if (problem) fail(['spec', 'resources', side, k], problem, CONTROLLER_HINT);
+    }
+    const agg = aggregate(all, 'requests', k);
     const req = pod.requests[k];
     if (req !== undefined && spec.resources?.requests?.[k] !== undefined && req < agg)
       fail(['spec', 'resources', 'requests', k], `invalid value "${showAmount(k, req)}": must be greater than or equal to aggregate container requests of ${showAmount(k, agg)}`, `raise the pod's requests.${k}, or lower the containers'`);
@@ -300,10 +313,7 @@ export function planStorage(
     const p = v === undefined ? undefined : parseQuantityExact(v);
     return p?.ok ? Number(quantityValue(p.q)) : 0;
   };
-  const list = [
-    ...(spec.initContainers ?? []).map((c) => ({ c, kind: (c.restartPolicy === 'Always' ? 'sidecar' : 'init') as Kind })),
-    ...spec.containers.map((c) => ({ c, kind: 'app' as Kind })),
-  ];
+  const list = withKinds(spec);
   const containers: Record<string, { bytes: number; text: string }> = {};
   for (const { c } of list) if (bytes(c) > 0) containers[c.name] = { bytes: bytes(c), text: bytesText(bytes(c)) };
   const any = Object.keys(containers).length > 0;

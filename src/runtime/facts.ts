@@ -1,8 +1,8 @@
 // Facts for the pure planner: the only host reads that planning depends on, gathered in one
 // step before it (read-only, so `apply --dry-run` gathers them too). What is learned here is
 // recorded in the plan, so later commands (exec, describe) never look it up again.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync } from 'fs';
-import { hostname, networkInterfaces } from 'os';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statfsSync, statSync } from 'fs';
+import { availableParallelism, hostname, networkInterfaces } from 'os';
 import { dirname, join } from 'path';
 import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
@@ -15,7 +15,7 @@ import { PodrunError, UsageError } from '../util/errors';
 import { USERNS_IDS_PER_POD } from '../manifest/rules';
 import { isAlive } from '../state/proc';
 import type { UserNamespacePool, UsernsHostOps } from '../state/userns';
-import { detectCgroups } from './cgroup/detect';
+import { cgroupParent, detectCgroups } from './cgroup/detect';
 import { helper, monitorProcesses } from './helper';
 import { hostAppArmor } from './apparmor';
 import { parseBackoff, RESTART_BACKOFF_ANNOTATION } from '../manifest/supervision';
@@ -271,8 +271,6 @@ export function gatherFacts(
 
 /** The node's allocatable as podrun counts it (kubelet-resources.md W7.6): no reservations. */
 export function nodeAllocatable(root: string): NodeAllocatable {
-  const { availableParallelism } = require('os') as typeof import('os');
-  const { readFileSync, statfsSync } = require('fs') as typeof import('fs');
   const mem = /^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
   let disk = 0;
   try {
@@ -290,18 +288,6 @@ export function storageCheckMs(v = process.env.PODRUN_STORAGE_CHECK_MS): { stora
   if (!/^[0-9]+$/.test(v) || Number(v) < 100 || Number(v) > 86_400_000)
     throw new UsageError(`PODRUN_STORAGE_CHECK_MS=${JSON.stringify(v)} is not a period podrun takes`, 'give milliseconds from 100 to 86400000, e.g. 10000 (the kubelet\'s)');
   return { storageCheckMs: Number(v) };
-}
-
-/**
- * PODRUN_CGROUP_PARENT: where below each cgroup hierarchy's root the pods' cgroups go (default
- * /podrun): a delegated subtree on a systemd host, say. A clean absolute path of plain names.
- */
-export function cgroupParent(v = process.env.PODRUN_CGROUP_PARENT): { cgroupParent?: string } {
-  if (v === undefined || v === '') return {};
-  const parts = v.split('/').slice(1);
-  if (!v.startsWith('/') || v.length > 512 || parts.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..' || !/^[A-Za-z0-9_@:+-][A-Za-z0-9_@:+.-]*$/.test(p)))
-    throw new UsageError(`PODRUN_CGROUP_PARENT=${JSON.stringify(v)} is not a cgroup folder podrun can use`, 'give an absolute path of plain names, e.g. /podrun, or a delegated subtree such as /system.slice/podrun.service/pods');
-  return { cgroupParent: v };
 }
 
 /**

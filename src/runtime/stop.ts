@@ -21,6 +21,7 @@ import { logEnabled, log } from '../util/diagnostics';
 import { parseMountinfo } from '../util/mountinfo';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, killCgroup, removePodCgroup, thaw } from './cgroup';
+import { cgroupParent } from './cgroup/detect';
 
 export interface SignalOps {
   pidfdOpen(pid: number): number;
@@ -104,8 +105,7 @@ export function graceDeadline(graceSeconds: number, now: number, maxSeconds = MA
  * whose CLI died before pod.json was written, or recorded by a podrun without cgroups).
  */
 export function podCgroup(paths: Paths, key: string, record?: PodRecord): PlannedCgroup | undefined {
-  const parent = process.env.PODRUN_CGROUP_PARENT; // as apply took it (facts.ts checks it there)
-  return record?.plan.cgroup ?? planCgroups(detectCgroups(), paths, key, [], {}, parent?.startsWith('/') ? parent : undefined).pod;
+  return record?.plan.cgroup ?? planCgroups(detectCgroups(), paths, key, [], {}, cgroupParent().cgroupParent).pod;
 }
 
 /** How long after the grace period a stop through the monitor may take before Node takes over. */

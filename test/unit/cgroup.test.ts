@@ -56,7 +56,7 @@ describe('cgroups: plan and host detection', () => {
   });
 
   it('PODRUN_CGROUP_PARENT moves the pods below another folder (a delegated subtree); a bad one is a usage error', async () => {
-    const { cgroupParent } = await import('../../src/runtime/facts');
+    const { cgroupParent } = await import('../../src/runtime/cgroup/detect');
     expect(cgroupParent('/system.slice/podrun.service/pods')).to.deep.equal({ cgroupParent: '/system.slice/podrun.service/pods' });
     expect(cgroupParent(undefined)).to.deep.equal({});
     for (const bad of ['podrun', '/', '/a/../b', '/a//b', '/a/', '/a b']) expect(() => cgroupParent(bad), bad).to.throw(/PODRUN_CGROUP_PARENT=/);

@@ -13,8 +13,8 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   const output = str(values.output);
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: expected 'table' or 'json'`, `usage: ${usage}`);
   if (positionals.length) throw new UsageError('info takes no arguments', `usage: ${usage}`);
-  const { detectCgroups } = await import('../../runtime/cgroup/detect');
-  const { cgroupParent, podPidsLimit } = await import('../../runtime/facts');
+  const { CONTROLLERS, cgroupParent, detectCgroups } = await import('../../runtime/cgroup/detect');
+  const { podPidsLimit } = await import('../../runtime/facts');
   const { hostAppArmor } = await import('../../runtime/apparmor');
   const { CGROUP_PARENT } = await import('../../plan/cgroup');
   const { DEFAULT_POD_PIDS_LIMIT } = await import('../../plan/resources');
@@ -30,7 +30,7 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
           driver: cg.driver,
           parent: cgroupParent().cgroupParent ?? CGROUP_PARENT,
           freezer: hierarchy(cg.driver === 'v2' ? 'unified' : 'freezer'),
-          controllers: Object.fromEntries((['memory', 'cpu', 'pids', 'cpuacct'] as const).map((c): [string, Hierarchy] => [c, cg.controllers?.[c] ? hierarchy(cg.controllers[c]!) : null])),
+          controllers: Object.fromEntries(CONTROLLERS.map((c): [string, Hierarchy] => [c, cg.controllers?.[c] ? hierarchy(cg.controllers[c]!) : null])),
           podPidsLimit: pids > 0 ? pids : null,
         };
   const info = {

@@ -7,11 +7,13 @@
 // must differ, and for tests of each backend).
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { UsageError } from '../../util/errors';
 import type { CgroupController, HostCgroups } from '../../plan/types';
 import { parseMountinfo } from '../../util/mountinfo';
 
 
-const CONTROLLERS: readonly CgroupController[] = ['memory', 'cpu', 'pids', 'cpuacct'];
+/** The resource controllers podrun looks for, in the order `podrun info` shows them. */
+export const CONTROLLERS: readonly CgroupController[] = ['memory', 'cpu', 'pids', 'cpuacct'];
 
 /** The controllers a v2 root offers (its cgroup.controllers); none when it cannot be read. */
 function v2ControllersOf(point: string): string[] {
@@ -73,4 +75,16 @@ export function detectCgroups(mountinfo?: string, choice = process.env.PODRUN_CG
 /** The usual places first: pure v2, then hybrid's unified. */
 function rank(point: string): number {
   return point === '/sys/fs/cgroup' ? 0 : point === '/sys/fs/cgroup/unified' ? 1 : 2;
+}
+
+/**
+ * PODRUN_CGROUP_PARENT: where below each cgroup hierarchy's root the pods' cgroups go (default
+ * /podrun): a delegated subtree on a systemd host, say. A clean absolute path of plain names.
+ */
+export function cgroupParent(v = process.env.PODRUN_CGROUP_PARENT): { cgroupParent?: string } {
+  if (v === undefined || v === '') return {};
+  const parts = v.split('/').slice(1);
+  if (!v.startsWith('/') || v.length > 512 || parts.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..' || !/^[A-Za-z0-9_@:+-][A-Za-z0-9_@:+.-]*$/.test(p)))
+    throw new UsageError(`PODRUN_CGROUP_PARENT=${JSON.stringify(v)} is not a cgroup folder podrun can use`, 'give an absolute path of plain names, e.g. /podrun, or a delegated subtree such as /system.slice/podrun.service/pods');
+  return { cgroupParent: v };
 }

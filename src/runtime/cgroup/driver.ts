@@ -107,13 +107,22 @@ export function makeCgroupDirs(cg: PlannedCgroup, opts: { parentOfMore?: boolean
   }
 }
 
-/** A write to a cgroup file, failing with the file's name and what was written. */
+/** A cgroup file the kernel refused a value for: its message names the file and the value. */
+export class CgroupWriteError extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    value: string | number,
+  ) {
+    super(`cannot write ${value} to ${file}: ${code}`);
+  }
+}
+
 function put(dir: string, file: string, value: string | number): void {
   try {
     writeFileSync(join(dir, file), String(value));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw Object.assign(new Error(`cannot write ${value} to ${join(dir, file)}: ${code}`), { code });
+    throw new CgroupWriteError(join(dir, file), (e as NodeJS.ErrnoException).code ?? String(e), value);
   }
 }
 

@@ -7,7 +7,7 @@ import { closeSync, existsSync, readFileSync } from 'fs';
 import { PodrunError } from '../../util/errors';
 import type { PlannedCgroup, PodPlan } from '../../plan/types';
 import { pauseCgroup } from '../../plan/cgroup';
-import { cgroupPids, driverFor, makeCgroupDirs, removeCgroupDirs, writeCgroupLimits, type CgroupDriver } from './driver';
+import { CgroupWriteError, cgroupPids, driverFor, makeCgroupDirs, removeCgroupDirs, writeCgroupLimits, type CgroupDriver } from './driver';
 export { oomEventsFile } from './driver';
 
 export { detectCgroups } from './detect';
@@ -46,7 +46,7 @@ export function createPodCgroups(plan: PodPlan): () => void {
     } catch {
       /* the first error is the one to report */
     }
-    const why = (e as Error).message?.startsWith('cannot write') ? (e as Error).message : ((e as NodeJS.ErrnoException).code ?? String(e));
+    const why = e instanceof CgroupWriteError ? e.message : ((e as NodeJS.ErrnoException).code ?? String(e));
     throw new PodrunError(`pod/${plan.name}: cannot make its cgroup ${Object.values(cg.dirs).join(', ')}: ${why}`, 'podrun makes cgroups as root; PODRUN_CGROUP_DRIVER=none runs pods without them (commit then needs --pause=false)');
   }
   return () => removeCgroupDirs(cg);

@@ -38,9 +38,9 @@ export function sampleUsage(cg: PlannedCgroup): UsageSample {
   if (c.memory) {
     const dir = cg.dirs[c.memory];
     const v2 = c.memory === 'unified';
-    const usage = Number((read(join(dir, v2 ? 'memory.current' : 'memory.usage_in_bytes')) ?? '').trim());
+    const usage = read(join(dir, v2 ? 'memory.current' : 'memory.usage_in_bytes'))?.trim();
     const inactive = stat(read(join(dir, 'memory.stat')), v2 ? 'inactive_file' : 'total_inactive_file') ?? 0;
-    if (Number.isFinite(usage) && (read(join(dir, v2 ? 'memory.current' : 'memory.usage_in_bytes')) ?? '') !== '') out.memoryBytes = Math.max(0, usage - inactive);
+    if (usage && /^\d+$/.test(usage)) out.memoryBytes = Math.max(0, Number(usage) - inactive);
   }
   return out;
 }
