@@ -754,7 +754,6 @@ oom_kills (const char *file)
   char buf[1024];
   const char *at;
   ssize_t n;
-  size_t got = 0;
   int fd;
   if (!file)
     return -1;
@@ -768,8 +767,7 @@ oom_kills (const char *file)
   close (fd);
   if (n <= 0)
     return -1;
-  got = (size_t) n;
-  buf[got] = '\0';
+  buf[n] = '\0';
   for (at = buf; at; at = strchr (at, '\n') ? strchr (at, '\n') + 1 : NULL)
     if (strncmp (at, "oom_kill ", 9) == 0)
       return strtoll (at + 9, NULL, 10);
@@ -1678,7 +1676,7 @@ storage_result (struct monitor *m)
   m->evicted = 1;
   podrun_log ("evicted: %s", m->evict_msg);
   record_event (m, m->pod.n_containers, "Evicted", 1, m->evict_msg, SV_NEVER);
-  m->events_dirty = m->pod_status_dirty = 1;
+  m->pod_status_dirty = 1;
   post (m, (struct sv_event){ .type = SV_EV_STOP, .now = podrun_mono_ms (), .grace = 1000 });
 }
 

@@ -72,8 +72,9 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   if (errors.length) return { errors };
   const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name), resources.limits, facts.cgroupParent);
   const storage = planStorage(spec, volumes.some((v) => v.kind === 'emptyDir' && !v.tmpfs && (v.sizeLimitBytes ?? 0) > 0), facts.storageCheckMs);
-  for (const [c, m] of all.map((c, i) => [c, i < initContainers.length ? spec.initContainers![i] : spec.containers[i - initContainers.length]] as const)) {
-    const shown = shownResources(m);
+  const specOf = new Map([...(spec.initContainers ?? []), ...spec.containers].map((x) => [x.name, x]));
+  for (const c of all) {
+    const shown = shownResources(specOf.get(c.name)!);
     if (shown) c.resources = shown;
     if (storage.containers[c.name]) c.storageLimit = storage.containers[c.name];
   }
