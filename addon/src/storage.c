@@ -53,57 +53,197 @@ seen_add (struct seen *s, dev_t dev, ino_t ino)
   return 1;
 }
 
-/* The tree below DFD (closed here), on device DEV; depth-bounded so a hostile tree cannot
-   exhaust the stack or the fds.  */
-static unsigned long long
-walk (int dfd, dev_t dev, struct seen *s, int depth)
+/* A directory on the walk's stack: its inode, its fd while it is one of the KEEP_FDS shallowest
+   (deeper ones are reached again by ".." and checked to be the same inode), and the names of its
+   subdirectories still to visit, read whole before any is entered.  */
+struct frame
 {
-  unsigned long long total = 0;
+  ino_t ino;
+  int fd;
+  char *names;
+  size_t off, len;
+};
+
+#define KEEP_FDS 64
+
+/* Reads the directory open at FD: adds the blocks of each entry on device DEV to *TOTAL (a
+   subdirectory's own included) and collects the subdirectories' names in F.  */
+static int
+scan (int fd, dev_t dev, struct seen *s, unsigned long long *total, struct frame *f)
+{
   struct dirent *e;
-  DIR *d = fdopendir (dfd);
+  size_t cap = 0;
+  int d2 = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  DIR *d = d2 < 0 ? NULL : fdopendir (d2);
+  f->names = NULL;
+  f->off = f->len = 0;
   if (!d)
     {
-      close (dfd);
-      return 0;
+      if (d2 >= 0)
+        close (d2);
+      return -1;
     }
   while ((e = readdir (d)) != NULL)
     {
       struct stat st;
+      size_t l;
       if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
         continue;
-      if (fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+      if (fstatat (fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
         continue;
       if (st.st_nlink > 1 && !S_ISDIR (st.st_mode) && !seen_add (s, st.st_dev, st.st_ino))
         continue;
-      total += (unsigned long long) st.st_blocks * 512ULL;
-      if (S_ISDIR (st.st_mode) && depth < 4096)
+      *total += (unsigned long long) st.st_blocks * 512ULL;
+      if (!S_ISDIR (st.st_mode))
+        continue;
+      l = strlen (e->d_name) + 1;
+      if (f->len + l > cap)
         {
-          int sub = openat (dirfd (d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          if (sub >= 0)
-            total += walk (sub, dev, s, depth + 1);
+          size_t ncap = cap ? cap * 2 : 256;
+          char *n;
+          while (ncap < f->len + l)
+            ncap *= 2;
+          n = realloc (f->names, ncap);
+          if (!n)
+            break; /* out of memory: the rest of this directory's subtrees go uncounted */
+          f->names = n;
+          cap = ncap;
         }
+      memcpy (f->names + f->len, e->d_name, l);
+      f->len += l;
     }
   closedir (d);
+  return 0;
+}
+
+/* The tree below ROOT (an fd, closed here), on device DEV, however deep, without recursion and
+   with at most KEEP_FDS + 2 fds open: a hostile container's tree deeper than the fd limit or the
+   stack must not hide what is at its bottom (review 17).  Each subdirectory is entered with
+   O_NOFOLLOW and checked to be on DEV; a deep one's parent is reopened by ".." and must be the
+   inode it left, else (a rename raced the walk) *INCOMPLETE is set and the walk stops.  */
+static unsigned long long
+walk (int root, dev_t dev, struct seen *s, int *incomplete)
+{
+  struct frame *st = NULL;
+  size_t n = 0, cap = 0;
+  unsigned long long total = 0;
+  int cur = root; /* the fd of the top frame */
+  struct stat sb;
+  if (fstat (root, &sb) < 0)
+    {
+      close (root);
+      return 0;
+    }
+  for (;;)
+    {
+      struct frame *f;
+      if (cur >= 0)
+        {
+          /* a new top frame at CUR */
+          if (n == cap)
+            {
+              size_t ncap = cap ? cap * 2 : 64;
+              struct frame *ns = realloc (st, ncap * sizeof *ns);
+              if (!ns)
+                {
+                  *incomplete = 1;
+                  close (cur);
+                  break;
+                }
+              st = ns;
+              cap = ncap;
+            }
+          f = &st[n++];
+          f->ino = sb.st_ino;
+          f->fd = cur;
+          scan (cur, dev, s, &total, f);
+          cur = -1;
+        }
+      f = &st[n - 1];
+      if (f->off < f->len)
+        {
+          const char *name = f->names + f->off;
+          int sub;
+          f->off += strlen (name) + 1;
+          sub = openat (f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (sub < 0)
+            continue;
+          if (fstat (sub, &sb) < 0 || sb.st_dev != dev)
+            {
+              close (sub);
+              continue;
+            }
+          if (n > KEEP_FDS)
+            {
+              close (f->fd); /* reached again by ".." */
+              f->fd = -1;
+            }
+          cur = sub;
+          continue;
+        }
+      /* this directory done: back to its parent */
+      free (f->names);
+      if (n == 1)
+        {
+          close (f->fd);
+          n = 0;
+          break;
+        }
+      if (st[n - 2].fd < 0)
+        {
+          int up = openat (f->fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (up < 0 || fstat (up, &sb) < 0 || sb.st_dev != dev || sb.st_ino != st[n - 2].ino)
+            {
+              if (up >= 0)
+                close (up);
+              close (f->fd);
+              n--;
+              *incomplete = 1;
+              break;
+            }
+          st[n - 2].fd = up;
+        }
+      close (f->fd);
+      n--;
+    }
+  while (n > 0)
+    {
+      n--;
+      free (st[n].names);
+      if (st[n].fd >= 0)
+        close (st[n].fd);
+    }
+  free (st);
   return total;
 }
 
+/* The blocks used by the tree at DIR (its top not followed if a link), on its filesystem; a walk
+   a rename cut short is tried again, and the largest of the tries counts.  */
 unsigned long long
 podrun_du (const char *dir)
 {
-  struct seen s = { 0 };
-  struct stat st;
-  unsigned long long total;
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  if (fstat (fd, &st) < 0)
+  unsigned long long best = 0;
+  int tries;
+  for (tries = 0; tries < 3; tries++)
     {
-      close (fd);
-      return 0;
+      struct seen s = { 0 };
+      struct stat st;
+      unsigned long long total;
+      int incomplete = 0, fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || fstat (fd, &st) < 0)
+        {
+          if (fd >= 0)
+            close (fd);
+          return best;
+        }
+      total = (unsigned long long) st.st_blocks * 512ULL + walk (fd, st.st_dev, &s, &incomplete);
+      free (s.keys);
+      if (total > best)
+        best = total;
+      if (!incomplete)
+        break;
     }
-  total = (unsigned long long) st.st_blocks * 512ULL + walk (fd, st.st_dev, &s, 0);
-  free (s.keys);
-  return total;
+  return best;
 }
 
 int

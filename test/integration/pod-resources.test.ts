@@ -16,7 +16,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'flood', 'spin'];
+  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'evdeep', 'flood', 'spin'];
   const host = detectCgroups();
 
   before(function () {
@@ -211,6 +211,15 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     }, storageEnv);
     expect(evicted('evctr')).to.equal('Container app exceeded its local ephemeral storage limit "2Mi". ');
     del('evctr');
+  });
+
+  it('a tree nested deeper than the walk once went (4096 levels) hides nothing at its bottom (review 17)', () => {
+    // built bottom-up so every path stays short; the file, open on fd 3, is filled once it is deep;
+    // the 4200 directories alone (16.4 MiB) stay within the limit
+    const nest = 'cd /data; mkdir a; exec 3>a/big; i=0; while [ $i -lt 4200 ]; do mkdir n; mv a n/a; mv n a; i=$((i+1)); done; head -c 60m /dev/zero >&3; echo deep; exec sleep 1000';
+    apply('evdeep', { volumes: [{ name: 'data', emptyDir: { sizeLimit: '24Mi' } }], containers: [{ name: 'app', command: ['sh', '-c', nest], volumeMounts: [{ name: 'data', mountPath: '/data' }] }] }, storageEnv);
+    expect(evicted('evdeep')).to.equal('Usage of EmptyDir volume "data" exceeds the limit "24Mi". ');
+    del('evdeep');
   });
 
   it('a pod within its storage limits runs on', async () => {
