@@ -133,8 +133,9 @@ export function formatLine(l: LogLine, timestamps: boolean): string {
 
 /**
  * Incremental reader of one log file: each `read()` returns the complete lines appended since the
- * last call. It notices truncation (size below what was read) and replacement (new inode) and
- * starts over from the beginning of the new content.
+ * last call. It notices truncation (size below what was read) and starts over; on a rotation or
+ * replacement (a new inode at the path) it reads the old file and the rotated ones to their end,
+ * then the new one from its beginning.
  */
 export interface LogFileReader {
   read(): LogLine[];
@@ -156,48 +157,81 @@ export function openLogFile(path: string): LogFileReader {
     rest = Buffer.alloc(0);
     joiner = createLineJoiner();
   };
-  const ensureOpen = (): boolean => {
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      return fd >= 0; // removed: keep reading what the open fd still has
-    }
-    if (fd >= 0 && st.ino !== ino) {
-      closeSync(fd);
-      fd = -1;
-    }
-    if (fd < 0) {
-      try {
-        fd = openSync(path, 'r');
-      } catch {
-        return false;
+  // Complete lines from `fd` at `offset` to its end, appended to `out`.
+  const drain = (out: LogLine[]) => {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, offset);
+      if (n <= 0) break;
+      offset += n;
+      const chunk = rest.length ? Buffer.concat([rest, buf.subarray(0, n)]) : buf.subarray(0, n);
+      let start = 0;
+      for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
+        const r = parseCriLine(chunk.toString('utf8', start, nl));
+        const l = r && joiner.push(r);
+        if (l) out.push(l);
+        start = nl + 1;
       }
-      ino = fstatSync(fd).ino;
-      reset();
+      rest = Buffer.from(chunk.subarray(start)); // copy: `buf` is reused
     }
-    return true;
+  };
+  const openIno = (p: string): { fd: number; ino: number } | undefined => {
+    try {
+      const f = openSync(p, 'r');
+      return { fd: f, ino: fstatSync(f).ino };
+    } catch {
+      return undefined;
+    }
+  };
+  // The file at `path` is another than the one open: rotated (renamed to path.1, the older ones
+  // moved up, as the monitor's rotate_log does) or replaced. The open one is read to its end
+  // first, then the rotated files written after it (path.N-1 ... path.1, found by inode: each is
+  // opened before any is read, so a rotation meanwhile neither skips nor repeats one), then the
+  // new file; the line joiner carries on, as a long line may span a rotation (review 17).
+  const rotate = (out: LogLine[]) => {
+    drain(out);
+    const cur = openIno(path);
+    if (!cur) return;
+    const rotated: { fd: number; ino: number }[] = [];
+    for (let j = 1; j <= 9; j++) {
+      const r = openIno(`${path}.${j}`);
+      if (!r) break;
+      rotated.push(r);
+    }
+    const at = rotated.findIndex((r) => r.ino === ino);
+    const newer = at < 0 ? [] : rotated.slice(0, at).reverse().filter((r) => r.ino !== cur.ino);
+    for (const r of rotated) if (!newer.includes(r)) closeSync(r.fd);
+    closeSync(fd);
+    for (const r of [...newer, cur]) {
+      fd = r.fd;
+      ino = r.ino;
+      offset = 0;
+      rest = Buffer.alloc(0);
+      if (r !== cur) {
+        drain(out);
+        closeSync(fd);
+      }
+    }
   };
 
   return {
     read() {
-      if (!ensureOpen()) return [];
-      if (fstatSync(fd).size < offset) reset(); // truncated
       const out: LogLine[] = [];
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, offset);
-        if (n <= 0) break;
-        offset += n;
-        const chunk = rest.length ? Buffer.concat([rest, buf.subarray(0, n)]) : buf.subarray(0, n);
-        let start = 0;
-        for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
-          const r = parseCriLine(chunk.toString('utf8', start, nl));
-          const l = r && joiner.push(r);
-          if (l) out.push(l);
-          start = nl + 1;
-        }
-        rest = Buffer.from(chunk.subarray(start)); // copy: `buf` is reused
+      let st;
+      try {
+        st = statSync(path);
+      } catch {
+        st = undefined; // removed, or between a rotation's rename and its new file
       }
+      if (fd < 0) {
+        if (!st) return out;
+        const r = openIno(path);
+        if (!r) return out;
+        fd = r.fd;
+        ino = r.ino;
+        reset();
+      } else if (st && st.ino !== ino) rotate(out);
+      if (fstatSync(fd).size < offset) reset(); // truncated
+      drain(out);
       return out;
     },
     flush() {

@@ -16,7 +16,7 @@ import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, wr
 describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'evdeep', 'flood', 'spin'];
+  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'evdeep', 'flood', 'follow', 'spin'];
   const host = detectCgroups();
 
   before(function () {
@@ -238,6 +238,19 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     expect(files).to.deep.equal(['0.log', '0.log.1', '0.log.2', '0.log.3', '0.log.4']);
     for (const f of files) expect(statSync(join(logs, f)).size, f).to.be.at.most(10 * 2 ** 20 + 256 * 1024);
     del('flood');
+  });
+
+  it('`logs -f` across rotations loses no line: the old file read to its end, then the rotated ones, then the new (review 17)', () => {
+    // ~47 MB of CRI lines: four rotations, several within one of the follower's waits
+    apply('follow', { restartPolicy: 'Never', containers: [{ name: 'app', command: ['sh', '-c', 'sleep 3; seq 1 1000000; echo end'] }] });
+    const r = podrun(s!.root, ['logs', '-f', 'follow'], { maxBuffer: 64 * 2 ** 20 });
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.length).to.equal(1_000_002);
+    expect(lines.slice(-2)).to.deep.equal(['end', '']);
+    const gap = lines.slice(0, 1_000_000).findIndex((l, i) => l !== String(i + 1));
+    expect(gap, `line ${gap + 1}: ${lines[gap]}`).to.equal(-1);
+    del('follow');
   });
 
   it("a fork bomb stops at the pod's pids limit (PODRUN_POD_PIDS_LIMIT), the host is fine, and delete removes everything", () => {
