@@ -208,6 +208,7 @@ static const struct directive
   { "poddir", 1, 0 },
   { "shm", 2, 0 },
   { "tmpfs", 4, 0 },
+  { "hugetlbfs", 4, 0 },
   { "container", 1, 0 },
   { "lower", 1, 1 },
   { "upper", 1, 1 },
@@ -735,11 +736,14 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
       pod->userns_host = (unsigned long) v;
       pod->userns_len = (unsigned long) len;
     }
-  else if (strcmp (d, "tmpfs") == 0)
+  else if (strcmp (d, "tmpfs") == 0 || strcmp (d, "hugetlbfs") == 0)
     {
       unsigned long long g;
       const char *m;
-      if (!valid_abs_path (a[0]) || podrun_parse_ull (a[1], MAX_TMPFS_SIZE, &v) < 0)
+      int huge = d[0] == 'h';
+      /* hugetlbfs: the page size, a power of two of at least 64 KiB (and at most 16 GiB).  */
+      if (!valid_abs_path (a[0]) || podrun_parse_ull (a[1], huge ? 1ULL << 34 : MAX_TMPFS_SIZE, &v) < 0
+          || (huge && (v < 65536 || (v & (v - 1)) != 0)))
         return invalid (err, d, a[0]);
       for (m = a[2]; *m >= '0' && *m <= '7'; m++)
         ;
@@ -752,7 +756,8 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
       pod->tmpfs[pod->n_tmpfs].dir = a[0];
       pod->tmpfs[pod->n_tmpfs].mode = a[2];
       pod->tmpfs[pod->n_tmpfs].gid = strcmp (a[3], "-") == 0 ? NULL : a[3];
-      pod->tmpfs[pod->n_tmpfs++].size = v;
+      pod->tmpfs[pod->n_tmpfs].size = huge ? 0 : v;
+      pod->tmpfs[pod->n_tmpfs++].pagesize = huge ? v : 0;
     }
   return 0;
 }
@@ -1267,8 +1272,9 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
     }
   for (i = 0; i < pod->n_tmpfs; i++)
     {
-      podrun_fmt_ulong (a, pod->tmpfs[i].size);
-      DUMP (d, "tmpfs", pod->tmpfs[i].dir, a, pod->tmpfs[i].mode, pod->tmpfs[i].gid ? pod->tmpfs[i].gid : "-");
+      podrun_fmt_ulong (a, pod->tmpfs[i].pagesize ? pod->tmpfs[i].pagesize : pod->tmpfs[i].size);
+      DUMP (d, pod->tmpfs[i].pagesize ? "hugetlbfs" : "tmpfs", pod->tmpfs[i].dir, a, pod->tmpfs[i].mode,
+            pod->tmpfs[i].gid ? pod->tmpfs[i].gid : "-");
     }
   for (i = 0; i < pod->n_sysctls; i++)
     DUMP (d, "sysctl", pod->sysctls[i].name, pod->sysctls[i].value);

@@ -52,8 +52,9 @@ struct podrun_tmpfs
 {
   const char *dir;
   unsigned long long size;
-  const char *mode; /* octal, e.g. 0777 */
-  const char *gid;  /* NULL: root's */
+  const char *mode;            /* octal, e.g. 0777 */
+  const char *gid;             /* NULL: root's */
+  unsigned long long pagesize; /* hugetlbfs of this page size; 0: tmpfs */
 };
 
 struct podrun_log_stream

@@ -195,25 +195,27 @@ podrun_mount_pod (const struct podrun_pod *pod, podrun_err_t *err)
     {
       const struct podrun_tmpfs *t = &pod->tmpfs[i];
       const char *opts[7] = { "mode", t->mode, NULL };
+      const char *fs = t->pagesize ? "hugetlbfs" : "tmpfs";
       size_t o = 2;
       cleanup_close int target = open (t->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       cleanup_close int mfd = -1;
       if (target < 0)
-        return podrun_fail (err, errno, "tmpfs", "open", t->dir);
-      size_option (size, t->size);
+        return podrun_fail (err, errno, fs, "open", t->dir);
+      size_option (size, t->pagesize ? t->pagesize : t->size);
       if (t->gid)
         {
           opts[o++] = "gid";
           opts[o++] = t->gid;
         }
-      if (t->size)
+      if (t->size || t->pagesize)
         {
-          opts[o++] = "size";
+          /* hugetlbfs takes no size: what it holds is the pod's hugetlb limit (as the kubelet's) */
+          opts[o++] = t->pagesize ? "pagesize" : "size";
           opts[o++] = size;
         }
       opts[o] = NULL;
-      mfd = create_fs ("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "tmpfs", t->dir, err);
-      if (mfd < 0 || attach (mfd, target, "tmpfs", t->dir, err) < 0)
+      mfd = create_fs (fs, opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, fs, t->dir, err);
+      if (mfd < 0 || attach (mfd, target, fs, t->dir, err) < 0)
         return -1;
     }
   return 0;

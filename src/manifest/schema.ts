@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import * as names from './names';
 import { quoted } from './names';
-import { formatQuantity, parseQuantity, parseQuantityExact, type Quantity } from './quantity';
+import { formatQuantity, parseQuantity, parseQuantityExact, quantityValue, type Quantity } from './quantity';
+import { HUGEPAGES_MEDIUM, hugePageSize, hugePagesName, isHugePages } from './hugepages';
 import { capabilityName } from '../util/capabilities';
 import { suggest } from './suggest';
 import { LINUX_SIGNALS, stopSignalNumber } from './signals';
@@ -55,11 +56,21 @@ const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
 /** The resources podrun enforces for a container now (kubelet-resources.md R1.1 names the rest). */
 export const CONTAINER_RESOURCES = ['cpu', 'memory'] as const;
 
+/** A `hugepages-<size>` name's problem: a size that is not a quantity, or not written as a node names it. */
+function hugePagesNameProblem(name: string): names.Problem | undefined {
+  const size = hugePageSize(name);
+  if (size === undefined || (size & (size - 1n)) !== 0n)
+    return { detail: `${quoted(name)} does not name a page size${size === undefined ? '' : ` (${size} bytes is not a power of two)`}`, hint: 'page sizes are binary quantities: write hugepages-2Mi or hugepages-1Gi' };
+  if (hugePagesName(size) !== name) return { detail: `${quoted(name)} is not how a node names its ${hugePagesName(size).slice(10)} pages, so no node offers it`, hint: `write ${hugePagesName(size)}` };
+  return undefined;
+}
+
 /** Why a valid Kubernetes resource name is not taken yet, with what to do; undefined: taken. */
 function resourceNameProblem(name: string): names.Problem | undefined {
   if ((CONTAINER_RESOURCES as readonly string[]).includes(name) || name === 'ephemeral-storage') return undefined;
-  if (name.startsWith('hugepages-') || name.includes('/'))
-    return { detail: `podrun does not enforce ${quoted(name)} yet (it enforces cpu, memory and ephemeral-storage)`, hint: `remove ${name} from requests and limits` };
+  if (isHugePages(name)) return hugePagesNameProblem(name);
+  if (name.includes('/'))
+    return { detail: `podrun does not enforce ${quoted(name)} yet (it enforces cpu, memory, ephemeral-storage and hugepages)`, hint: `remove ${name} from requests and limits` };
   const guess = suggest(name, [...CONTAINER_RESOURCES, 'ephemeral-storage']);
   return { detail: `${quoted(name)} must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or fully qualified`, hint: guess ? `did you mean ${guess}?` : 'write cpu or memory' };
 }
@@ -84,7 +95,9 @@ const parsedOrUndefined = (v: string | number | undefined): Quantity | undefined
 
 /**
  * Requirements (container or pod): each request of NAMES at most its limit (R1.5, at
- * `resources.requests` without the key, as Kubernetes reports it); `claims` refused with CLAIMS.
+ * `resources.requests` without the key, as Kubernetes reports it); huge pages as R1.5-R1.6
+ * (not overcommittable: a limit, equal to the request, a whole number of pages, beside cpu or
+ * memory); `claims` refused with CLAIMS.
  */
 const requirements = (describe: string, list: ReturnType<typeof resourceList>, names: readonly string[], claims: string) =>
   z
@@ -102,20 +115,40 @@ const requirements = (describe: string, list: ReturnType<typeof resourceList>, n
             params: { hint: `lower requests.${name} or raise limits.${name}` },
           });
       }
+      hugePagesRules(r, ctx);
     });
+
+/** R1.5-R1.6 for the huge page names of a requirements object. */
+function hugePagesRules(r: { limits?: Record<string, string | number>; requests?: Record<string, string | number> }, ctx: z.RefinementCtx): void {
+  const pages = [...new Set([...Object.keys(r.limits ?? {}), ...Object.keys(r.requests ?? {})])].filter(isHugePages).sort();
+  if (!pages.length) return;
+  const issue = (path: (string | number)[], message: string, hint: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message, params: { hint } });
+  for (const name of pages) {
+    const size = hugePageSize(name);
+    const req = parsedOrUndefined(r.requests?.[name]);
+    const lim = parsedOrUndefined(r.limits?.[name]);
+    for (const [side, q] of [['limits', lim], ['requests', req]] as const)
+      if (size !== undefined && q && q.nanos >= 0n && quantityValue(q) % size !== 0n)
+        issue([side, name], `invalid value "${formatQuantity(q)}": ${formatQuantity(q)} is not positive integer multiple of ${name}`, `give a whole number of ${name.slice(10)} pages, e.g. ${formatQuantity({ nanos: size * 2_000_000_000n, format: 'BinarySI' })}`);
+    if (req && !lim) issue(['limits'], `Required value: Limit must be set for non overcommitable resources (${name})`, `set limits.${name} to ${formatQuantity(req)}, as the request`);
+    else if (req && lim && req.nanos !== lim.nanos) issue(['requests'], `invalid value "${formatQuantity(req)}": must be equal to ${name} limit of ${formatQuantity(lim)}`, `huge pages are not overcommitted: give requests.${name} the limit's value, or leave the request out`);
+  }
+  const cpuOrMemory = ['cpu', 'memory'].some((k) => r.limits?.[k] !== undefined || r.requests?.[k] !== undefined);
+  if (!cpuOrMemory) issue([], 'Forbidden: HugePages require cpu or memory', 'add requests or limits of cpu or memory beside the huge pages');
+}
 
 /** A container's `resources` (ResourceRequirements); `claims` (DRA) is refused. */
 export const ResourceRequirementsSchema = requirements('ResourceRequirements', resourceList(resourceNameProblem), [...CONTAINER_RESOURCES, 'ephemeral-storage'], 'podrun has no dynamic resource allocation (resourceClaims)');
 
-/** Pod-level resource names (R1.2): cpu and memory (hugepages not taken yet). */
+/** Pod-level resource names (R1.2): cpu, memory and hugepages. */
 function podResourceNameProblem(name: string): names.Problem | undefined {
   if (name === 'cpu' || name === 'memory') return undefined;
-  if (name.startsWith('hugepages-')) return { detail: `podrun does not enforce ${quoted(name)} yet (it enforces cpu and memory)`, hint: `remove ${name}` };
-  return { detail: `Unsupported value: ${quoted(name)}: supported values: "cpu", "hugepages-", "memory"`, hint: 'pod-level resources are cpu and memory; set other resources on the containers' };
+  if (isHugePages(name)) return hugePagesNameProblem(name);
+  return { detail: `Unsupported value: ${quoted(name)}: supported values: "cpu", "hugepages-", "memory"`, hint: 'pod-level resources are cpu, memory and hugepages; set other resources on the containers' };
 }
 
 /**
- * The pod's own `resources` (Kubernetes 1.32+, beta and on since 1.34): cpu and memory;
+ * The pod's own `resources` (Kubernetes 1.32+, beta and on since 1.34): cpu, memory, hugepages;
  * `claims` may not be set (R1.2, R1.8). The rules against the containers' are
  * plan/resources.ts's (R1.9, R1.11).
  */
@@ -134,7 +167,7 @@ const FieldRefSchema = z
   .object({ fieldPath: z.string(), apiVersion: z.string().optional() })
   .describe('ObjectFieldSelector');
 
-/** The downward API's resources (kubelet-resources.md W7.1); hugepages are not taken yet. */
+/** The downward API's resources (kubelet-resources.md W7.1), besides `requests.hugepages-<size>` and `limits.hugepages-<size>`. */
 export const RESOURCE_FIELD_RESOURCES = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'] as const;
 const CPU_DIVISORS = ['1m', '1'];
 const BYTE_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
@@ -144,9 +177,10 @@ const ResourceFieldRefSchema = z
   .object({ containerName: str((v) => names.dns1123Label(v, 'container name')).optional(), resource: z.string(), divisor: z.union([z.string(), z.number()]).optional() })
   .describe('ResourceFieldSelector')
   .superRefine((r, ctx) => {
-    if (r.resource.startsWith('requests.hugepages-') || r.resource.startsWith('limits.hugepages-'))
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['resource'], message: `podrun does not enforce hugepages yet, so ${quoted(r.resource)} has no value`, params: { hint: 'use requests/limits of cpu or memory' } });
-    else if (!(RESOURCE_FIELD_RESOURCES as readonly string[]).includes(r.resource))
+    const pages = /^(requests|limits)\.(hugepages-.*)$/.exec(r.resource)?.[2];
+    const pagesProblem = pages === undefined ? undefined : hugePagesNameProblem(pages);
+    if (pagesProblem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['resource'], message: pagesProblem.detail, params: { hint: pagesProblem.hint } });
+    else if (pages === undefined && !(RESOURCE_FIELD_RESOURCES as readonly string[]).includes(r.resource))
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['resource'],
@@ -163,7 +197,7 @@ const ResourceFieldRefSchema = z
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['divisor'],
-        message: `only divisor's values ${allowed.join(', ')} are supported with the ${cpu ? 'cpu' : r.resource.endsWith('.memory') ? 'memory' : 'local ephemeral storage'} resource`,
+        message: `only divisor's values ${allowed.join(', ')} are supported with the ${cpu ? 'cpu' : r.resource.endsWith('.memory') ? 'memory' : pages !== undefined ? 'hugepages' : 'local ephemeral storage'} resource`,
         params: { hint: cpu ? 'use `divisor: 1m` for millicores or `1` for cores' : 'e.g. `divisor: 1Mi`' },
       });
   });
@@ -453,7 +487,19 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
 
 const EmptyDirSchema = z
   .object({
-    medium: z.enum(['', 'Memory']).default(''),
+    medium: z
+      .string()
+      .default('')
+      .superRefine((m, ctx) => {
+        if (m === '' || m === 'Memory' || m === HUGEPAGES_MEDIUM) return;
+        const size = m.startsWith(`${HUGEPAGES_MEDIUM}-`) ? hugePageSize(m, `${HUGEPAGES_MEDIUM}-`) : undefined;
+        if (size !== undefined && `${HUGEPAGES_MEDIUM}-${hugePagesName(size).slice(10)}` === m) return;
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: size !== undefined ? `${quoted(m)} is not how a node names its huge page medium` : `Unsupported value: ${quoted(m)}: supported values: "", "Memory", "HugePages", "HugePages-<size>"`,
+          params: { hint: size !== undefined ? `write HugePages-${hugePagesName(size).slice(10)}` : 'leave medium out for a directory on disk, or write Memory for a tmpfs' },
+        });
+      }),
     sizeLimit: quantity.optional(),
   })
   .describe('EmptyDirVolumeSource');

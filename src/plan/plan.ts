@@ -17,6 +17,8 @@ import { hostsFile, resolvConf } from './etc';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
 import { planResources, planStorage, resourceFieldValue, shownResources } from './resources';
+import { hugePagesMediumSize } from './hugepages';
+import { HUGEPAGES_MEDIUM } from '../manifest/hugepages';
 import { planSecurity } from './security';
 import { planAppArmor } from './apparmor';
 import { planSupervision } from './supervision';
@@ -47,6 +49,13 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     errors.push(new PlanError(pod.file, path, detail, hint, pod.lineOf?.(path) ?? pod.line));
   };
   const volumes = (spec.volumes ?? []).map((v) => planVolume(v, pdir, facts.manifestDir, spec.securityContext?.fsGroup));
+  (spec.volumes ?? []).forEach((v, i) => {
+    const medium = v.emptyDir?.medium ?? '';
+    if (!medium.startsWith(HUGEPAGES_MEDIUM)) return;
+    const size = hugePagesMediumSize(spec, medium);
+    if ('problem' in size) fail(['spec', 'volumes', i, 'emptyDir', 'medium'], size.problem, size.hint);
+    else volumes[i].hugetlbfs = { pageSizeBytes: size.bytes, medium };
+  });
   const containers = spec.containers.map((_, i) => planContainer(pod, { list: 'containers', index: i }, facts, pdir, volumes, fail));
   const initContainers = (spec.initContainers ?? []).map((_, i) => planContainer(pod, { list: 'initContainers', index: i }, facts, pdir, volumes, fail));
   const all = [...initContainers, ...containers];
@@ -71,7 +80,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   const resources = planResources(spec, facts, fail);
   if (errors.length) return { errors };
   const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name), resources.limits, facts.cgroupParent);
-  const storage = planStorage(spec, volumes.some((v) => v.kind === 'emptyDir' && !v.tmpfs && (v.sizeLimitBytes ?? 0) > 0), facts.storageCheckMs);
+  const storage = planStorage(spec, volumes.some((v) => v.kind === 'emptyDir' && !v.tmpfs && !v.hugetlbfs && (v.sizeLimitBytes ?? 0) > 0), facts.storageCheckMs);
   const specOf = new Map([...(spec.initContainers ?? []), ...spec.containers].map((x) => [x.name, x]));
   for (const c of all) {
     const shown = shownResources(specOf.get(c.name)!);

@@ -4,6 +4,10 @@
 // and of the pod (§3.5), plus podrun's pids limit per pod (C3.17). Pure.
 import { formatQuantity, parseQuantityExact, quantityMilli, quantityValue } from '../manifest/quantity';
 import type { Fail } from './plan';
+import { planHugePages } from './hugepages';
+import { bytesText, effective, withKinds, type Kind } from './effective';
+export { bytesText } from './effective';
+import { isHugePages } from '../manifest/hugepages';
 import type { CgroupLimits, HostFacts } from './types';
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
@@ -102,34 +106,8 @@ export function containerCgroupLimits(r: ContainerResources, podLimits: Resource
   };
 }
 
-type Kind = 'app' | 'init' | 'sidecar';
-
-/** PodRequests / PodLimits (§2.3) of one resource: max(Σ regular + sidecars, each init step). */
-function effective(list: { kind: Kind; v: number }[]): number {
-  let sum = 0;
-  let side = 0;
-  let initMax = 0;
-  for (const c of list) {
-    if (c.kind === 'app') sum += c.v;
-    else if (c.kind === 'sidecar') {
-      sum += c.v;
-      side += c.v;
-      initMax = Math.max(initMax, side);
-    } else initMax = Math.max(initMax, c.v + side);
-  }
-  return Math.max(sum, initMax);
-}
-
 /** The containers' effective request or limit of K (§2.3). */
 const aggregate = (all: { kind: Kind; r: ContainerResources }[], side: 'requests' | 'limits', k: 'cpu' | 'memory') => effective(all.map((c) => ({ kind: c.kind, v: c.r[side][k] ?? 0 })));
-
-/** The spec's containers in the machine's order (init containers and sidecars first), each with its kind and field path. */
-function withKinds<C extends ResourcesInput>(spec: { containers: C[]; initContainers?: C[] }): { c: C; kind: Kind; at: (string | number)[] }[] {
-  return [
-    ...(spec.initContainers ?? []).map((c, i) => ({ c, kind: (c.restartPolicy === 'Always' ? 'sidecar' : 'init') as Kind, at: ['spec', 'initContainers', i] })),
-    ...spec.containers.map((c, i) => ({ c, kind: 'app' as Kind, at: ['spec', 'containers', i] })),
-  ];
-}
 
 /** Why the host cannot enforce K (no cgroups, or no such controller); undefined: it can. */
 function controllerProblem(cg: HostFacts['cgroups'], side: string, k: 'cpu' | 'memory'): string | undefined {
@@ -201,7 +179,7 @@ interface SpecInput {
  */
 export function planResources(
   spec: SpecInput,
-  facts: Pick<HostFacts, 'cgroups' | 'podPidsLimit'>,
+  facts: Pick<HostFacts, 'cgroups' | 'podPidsLimit' | 'hugePages' | 'hugePagesUsed'>,
   fail: Fail,
 ): { qosClass: QosClass; limits: { pod?: CgroupLimits; containers?: Record<string, CgroupLimits> } } {
   const all = withKinds(spec).map((x) => ({ ...x, r: containerResources(x.c) }));
@@ -215,11 +193,16 @@ export function planResources(
   const pod = podLevelResources(spec, all);
   if (pod) podLevelRules(spec, pod, all, cg, fail);
   const qos = pod ? podLevelQos(pod) : qosClass(all.map((x) => x.r));
+  const pages = planHugePages(spec, facts, fail);
   if (cg.driver === 'none') return { qosClass: qos, limits: {} };
   const pids = facts.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
+  const withPages = (l: CgroupLimits, h: Record<string, number> | undefined) => (h ? { ...l, hugetlb: h } : l);
   return {
     qosClass: qos,
-    limits: { pod: podCgroupLimits(all, pids, pod), containers: Object.fromEntries(all.map((x) => [x.c.name, containerCgroupLimits(x.r, pod?.limits)])) },
+    limits: {
+      pod: withPages(podCgroupLimits(all, pids, pod), pages?.pod),
+      containers: Object.fromEntries(all.map((x) => [x.c.name, withPages(containerCgroupLimits(x.r, pod?.limits), pages?.containers[x.c.name])])),
+    },
   };
 }
 
@@ -279,12 +262,12 @@ export function resourceFieldValue(
   const name = ref.containerName || self;
   const app = spec.containers.find((c) => c.name === name);
   const c: ResourcesInput = app ?? spec.initContainers?.find((x) => x.name === name) ?? {};
-  const [side, what] = ref.resource.split('.') as ['requests' | 'limits', 'cpu' | 'memory' | 'ephemeral-storage'];
+  const [side, what] = ref.resource.split('.') as ['requests' | 'limits', 'cpu' | 'memory' | 'ephemeral-storage' | `hugepages-${string}`];
   const raw = c.resources?.[side]?.[what] ?? (side === 'requests' ? c.resources?.limits?.[what] : undefined); // D2.1
   const parsed = raw === undefined ? undefined : parseQuantityExact(raw);
   let amount = parsed?.ok ? (what === 'cpu' ? quantityMilli(parsed.q) : quantityValue(parsed.q)) : 0n;
   // only the pod's regular containers get the node's allocatable for a missing limit (W7.4)
-  if (side === 'limits' && amount === 0n && app) {
+  if (side === 'limits' && amount === 0n && app && !isHugePages(what)) {
     const a = facts.allocatable ?? { cpuMilli: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
     const podLimit = what === 'ephemeral-storage' ? undefined : amounts(spec.resources?.limits)[what];
     amount = BigInt(podLimit || (what === 'cpu' ? a.cpuMilli : what === 'memory' ? a.memoryBytes : a.ephemeralStorageBytes));
@@ -322,5 +305,3 @@ export function planStorage(
   return { storage: { checkMs, ...(total > 0 ? { podLimit: { bytes: total, text: bytesText(total) } } : {}) }, containers };
 }
 
-/** A byte count as the API prints a quantity (Q1.8, binary when it divides). */
-export const bytesText = (n: number) => formatQuantity({ nanos: BigInt(n) * 1_000_000_000n, format: 'BinarySI' });

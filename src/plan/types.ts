@@ -16,6 +16,8 @@ export interface PlannedVolume {
   kind: 'emptyDir' | 'hostPath';
   /** emptyDir medium Memory: a tmpfs mounted in the pod's mount namespace at `source`. */
   tmpfs?: { sizeBytes: number };
+  /** emptyDir medium HugePages[-<size>]: hugetlbfs of that page size mounted in the pod's mount namespace at `source`. */
+  hugetlbfs?: { pageSizeBytes: number; medium: string };
   /**
    * An emptyDir's mode and group, as the kubelet sets them: 0777 (any user of the pod may write),
    * or with the pod's fsGroup that group and 02777 (setgid: what is made in it gets the group).
@@ -111,7 +113,18 @@ export interface NodeAllocatable {
 }
 
 /** The resource controllers podrun sets limits with (kubelet-resources.md §3), and v1's cpuacct (cpu usage: v2 has it in cpu.stat). */
-export type CgroupController = 'memory' | 'cpu' | 'pids' | 'cpuacct';
+export type CgroupController = 'memory' | 'cpu' | 'pids' | 'cpuacct' | 'hugetlb';
+
+/** A huge page size of this host (/sys/kernel/mm/hugepages/hugepages-<N>kB) and how many pages it has reserved. */
+export interface HostHugePageSize {
+  /** The resource name a node advertises: `hugepages-2Mi`. */
+  name: string;
+  bytes: number;
+  /** The size in cgroup file names: `2MB`. */
+  kernelName: string;
+  /** nr_hugepages: the pages reserved for this size. */
+  pages: number;
+}
 
 /**
  * What a cgroup is limited to, as the kubelet maps a pod's or a container's resources
@@ -130,6 +143,8 @@ export interface CgroupLimits {
   noSwap?: boolean;
   /** v2 memory.oom.group 1 (C3.11): an OOM kill takes the whole container. */
   oomGroup?: boolean;
+  /** hugetlb limits in bytes by the kernel's page size name (`2MB`): every size of the host, 0 unless asked for (C3.16). */
+  hugetlb?: Record<string, number>;
   /** pids.max. */
   pidsMax?: number;
 }
@@ -372,6 +387,10 @@ export interface HostFacts {
   hostIP: string;
   /** The node's allocatable for the downward API's missing limits (W7.6); absent: 0. */
   allocatable?: NodeAllocatable;
+  /** The host's huge page sizes (absent: none, or not looked up: the pod asks for none and there is no hugetlb controller). */
+  hugePages?: HostHugePageSize[];
+  /** The huge pages the host's other podrun pods hold, by resource name (what the kubelet's admission counts as used). */
+  hugePagesUsed?: Record<string, number>;
   /** PODRUN_CGROUP_PARENT: the folder below each hierarchy's root for pods' cgroups (default /podrun). */
   cgroupParent?: string;
   /** PODRUN_STORAGE_CHECK_MS: how often the monitor checks local storage (default 10 s, the kubelet's). */

@@ -8,9 +8,11 @@ import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
 import { allContainers } from '../manifest/schema';
 import { hostPathSource } from '../plan/plan';
-import type { HostFacts, ImageAccounts, MountKind, NodeAllocatable, PlannedDevice } from '../plan/types';
+import type { HostFacts, HostHugePageSize, ImageAccounts, MountKind, NodeAllocatable, PlannedDevice } from '../plan/types';
+import { hugePagesName, isHugePages, kernelPageSizeName } from '../manifest/hugepages';
+import { listPodRecords } from '../state/pod-records';
 import { parseGroup, parsePasswd } from '../plan/users';
-import { lastingPodDir, type Paths } from '../util/paths';
+import { lastingPodDir, podKey, type Paths } from '../util/paths';
 import { PodrunError, UsageError } from '../util/errors';
 import { USERNS_IDS_PER_POD } from '../manifest/rules';
 import { isAlive } from '../state/proc';
@@ -264,9 +266,55 @@ export function gatherFacts(
     ...cgroupParent(),
     ...storageCheckMs(),
     ...(allContainers(pod.manifest.spec).some((c) => c.env?.some((e) => e.valueFrom?.resourceFieldRef)) ? { allocatable: nodeAllocatable(paths.root) } : {}),
+    ...hugePageFacts(paths, pod),
     manifestDir,
     ...(userNamespace ? { userNamespace } : {}),
   };
+}
+
+/** The host's huge page sizes and reserved pages (/sys/kernel/mm/hugepages/hugepages-<N>kB), smallest first. */
+export function hostHugePages(dir = '/sys/kernel/mm/hugepages'): HostHugePageSize[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return []; // no hugetlb in this kernel
+  }
+  const out: HostHugePageSize[] = [];
+  for (const n of names) {
+    const kb = /^hugepages-(\d+)kB$/.exec(n)?.[1];
+    if (!kb) continue;
+    const bytes = BigInt(kb) * 1024n;
+    let pages = 0;
+    try {
+      pages = Number(readFileSync(join(dir, n, 'nr_hugepages'), 'utf8').trim()) || 0;
+    } catch {
+      /* unreadable: none */
+    }
+    out.push({ name: hugePagesName(bytes), bytes: Number(bytes), kernelName: kernelPageSizeName(bytes), pages });
+  }
+  return out.sort((a, b) => a.bytes - b.bytes);
+}
+
+/**
+ * The host's page sizes (every pod's cgroups get a hugetlb limit for each), and when the pod asks
+ * for huge pages, what the other pods podrun has hold (their pod cgroups' limits).
+ */
+function hugePageFacts(paths: Paths, pod: LoadedPod): Pick<HostFacts, 'hugePages' | 'hugePagesUsed'> {
+  const hugePages = hostHugePages();
+  const spec = pod.manifest.spec;
+  const asks = [spec, ...allContainers(spec)].some((c) => Object.keys({ ...c.resources?.limits, ...c.resources?.requests }).some(isHugePages));
+  if (!asks) return { hugePages };
+  const key = podKey(pod.manifest.metadata.namespace, pod.manifest.metadata.name);
+  const used: Record<string, number> = {};
+  for (const r of listPodRecords(paths)) {
+    if (r.plan.key === key) continue; // its own pages come back with the re-apply
+    for (const [kernel, bytes] of Object.entries(r.plan.cgroup?.limits?.hugetlb ?? {})) {
+      const size = hugePages.find((s) => s.kernelName === kernel);
+      if (size && bytes > 0) used[size.name] = (used[size.name] ?? 0) + bytes;
+    }
+  }
+  return { hugePages, hugePagesUsed: used };
 }
 
 /** The node's allocatable as podrun counts it (kubelet-resources.md W7.6): no reservations. */

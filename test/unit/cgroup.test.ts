@@ -113,13 +113,14 @@ function fakeTree(levels: string[], files: string[]): { root: string; contents: 
 }
 
 describe('cgroups: writing limits (a recorded v2 tree; the v1 files run for real in pod-resources)', () => {
-  it('v2: enables the controllers down to the pod, and writes memory.max, swap 0, oom.group, cpu.weight, cpu.max, pids.max', () => {
-    const files = ['cgroup.subtree_control', 'memory.max', 'memory.swap.max', 'memory.oom.group', 'memory.events', 'cpu.weight', 'cpu.max', 'pids.max'];
+  it('v2: enables the controllers down to the pod, and writes memory.max, swap 0, oom.group, cpu.weight, cpu.max, pids.max, hugetlb (with its reservations)', () => {
+    const files = ['cgroup.subtree_control', 'memory.max', 'memory.swap.max', 'memory.oom.group', 'memory.events', 'cpu.weight', 'cpu.max', 'pids.max', 'hugetlb.2MB.max', 'hugetlb.2MB.rsvd.max', 'hugetlb.1GB.max', 'hugetlb.1GB.rsvd.max'];
     const t = fakeTree(['', 'podrun', 'podrun/p', 'podrun/p/app'], files);
     try {
-      const controllers = { memory: 'unified', cpu: 'unified', pids: 'unified' } as const;
-      const pod: PlannedCgroup = { driver: 'v2', path: '/podrun/p', dirs: { unified: join(t.root, 'podrun/p') }, controllers, limits: { cpuShares: 2048, weightFormula: 'pod', cpuQuotaUs: 200000, cpuPeriodUs: 100000, memoryBytes: 2 ** 31, pidsMax: 2048 } };
-      const app: PlannedCgroup = { driver: 'v2', path: '/podrun/p/app', dirs: { unified: join(t.root, 'podrun/p/app') }, controllers, limits: { cpuShares: 1024, weightFormula: 'container', cpuQuotaUs: 100000, cpuPeriodUs: 100000, memoryBytes: 2 ** 30, noSwap: true, oomGroup: true } };
+      const controllers = { memory: 'unified', cpu: 'unified', pids: 'unified', hugetlb: 'unified' } as const;
+      const hugetlb = { '2MB': 4 * 2 ** 20, '1GB': 0 };
+      const pod: PlannedCgroup = { driver: 'v2', path: '/podrun/p', dirs: { unified: join(t.root, 'podrun/p') }, controllers, limits: { cpuShares: 2048, weightFormula: 'pod', cpuQuotaUs: 200000, cpuPeriodUs: 100000, memoryBytes: 2 ** 31, pidsMax: 2048, hugetlb } };
+      const app: PlannedCgroup = { driver: 'v2', path: '/podrun/p/app', dirs: { unified: join(t.root, 'podrun/p/app') }, controllers, limits: { cpuShares: 1024, weightFormula: 'container', cpuQuotaUs: 100000, cpuPeriodUs: 100000, memoryBytes: 2 ** 30, noSwap: true, oomGroup: true, hugetlb } };
       const before = t.contents();
       makeCgroupDirs(pod, { parentOfMore: true });
       writeCgroupLimits(pod);
@@ -128,36 +129,46 @@ describe('cgroups: writing limits (a recorded v2 tree; the v1 files run for real
       const after = t.contents();
       const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => before[k] !== v));
       expect(changed).to.deep.equal({
-        '/cgroup.subtree_control': '+memory +cpu +pids',
-        '/podrun/cgroup.subtree_control': '+memory +cpu +pids',
-        '/podrun/p/cgroup.subtree_control': '+memory +cpu +pids',
+        '/cgroup.subtree_control': '+memory +cpu +pids +hugetlb',
+        '/podrun/cgroup.subtree_control': '+memory +cpu +pids +hugetlb',
+        '/podrun/p/cgroup.subtree_control': '+memory +cpu +pids +hugetlb',
         '/podrun/p/memory.max': String(2 ** 31),
         '/podrun/p/cpu.weight': '79',
         '/podrun/p/cpu.max': '200000 100000',
         '/podrun/p/pids.max': '2048',
+        '/podrun/p/hugetlb.2MB.max': '4194304',
+        '/podrun/p/hugetlb.2MB.rsvd.max': '4194304',
+        '/podrun/p/hugetlb.1GB.max': '0',
+        '/podrun/p/hugetlb.1GB.rsvd.max': '0',
         '/podrun/p/app/memory.max': String(2 ** 30),
         '/podrun/p/app/memory.swap.max': '0',
         '/podrun/p/app/memory.oom.group': '1',
         '/podrun/p/app/cpu.weight': '100',
         '/podrun/p/app/cpu.max': '100000 100000',
+        '/podrun/p/app/hugetlb.2MB.max': '4194304',
+        '/podrun/p/app/hugetlb.2MB.rsvd.max': '4194304',
+        '/podrun/p/app/hugetlb.1GB.max': '0',
+        '/podrun/p/app/hugetlb.1GB.rsvd.max': '0',
       });
       expect(oomEventsFile(app)).to.equal(join(t.root, 'podrun/p/app/memory.events'));
       // a level that already has them is not written again
       writeFileSync(join(t.root, 'podrun/cgroup.subtree_control'), 'cpu memory pids');
+      writeFileSync(join(t.root, 'podrun/cgroup.subtree_control'), 'cpu memory pids hugetlb');
       writeFileSync(join(t.root, 'podrun/p/cgroup.subtree_control'), 'memory');
       makeCgroupDirs(pod, { parentOfMore: true });
-      expect(readFileSync(join(t.root, 'podrun/cgroup.subtree_control'), 'utf8')).to.equal('cpu memory pids');
-      expect(readFileSync(join(t.root, 'podrun/p/cgroup.subtree_control'), 'utf8')).to.equal('+cpu +pids');
+      expect(readFileSync(join(t.root, 'podrun/cgroup.subtree_control'), 'utf8')).to.equal('cpu memory pids hugetlb');
+      expect(readFileSync(join(t.root, 'podrun/p/cgroup.subtree_control'), 'utf8')).to.equal('+cpu +pids +hugetlb');
     } finally {
       t.done();
     }
   });
 
   it('v1: each limit in its hierarchy, memsw equal to memory (no swap), the quota after its period; the OOM count in memory.oom_control', () => {
-    const t = fakeTree(['memory/podrun/p/app', 'cpu,cpuacct/podrun/p/app', 'pids/podrun/p/app'], ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'memory.oom_control', 'cpu.shares', 'cpu.cfs_period_us', 'cpu.cfs_quota_us', 'pids.max']);
+    // an older kernel's hugetlb: no reservation files, and only they may be missing
+    const t = fakeTree(['memory/podrun/p/app', 'cpu,cpuacct/podrun/p/app', 'pids/podrun/p/app', 'hugetlb/podrun/p/app'], ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'memory.oom_control', 'cpu.shares', 'cpu.cfs_period_us', 'cpu.cfs_quota_us', 'pids.max', 'hugetlb.2MB.limit_in_bytes']);
     try {
-      const dirs = { memory: join(t.root, 'memory/podrun/p/app'), 'cpu,cpuacct': join(t.root, 'cpu,cpuacct/podrun/p/app'), pids: join(t.root, 'pids/podrun/p/app') };
-      const app: PlannedCgroup = { driver: 'v1', path: '/podrun/p/app', dirs, controllers: { memory: 'memory', cpu: 'cpu,cpuacct', cpuacct: 'cpu,cpuacct', pids: 'pids' }, limits: { cpuShares: 512, weightFormula: 'container', cpuQuotaUs: 50000, cpuPeriodUs: 100000, memoryBytes: 64 * 2 ** 20, noSwap: true, oomGroup: true } };
+      const dirs = { memory: join(t.root, 'memory/podrun/p/app'), 'cpu,cpuacct': join(t.root, 'cpu,cpuacct/podrun/p/app'), pids: join(t.root, 'pids/podrun/p/app'), hugetlb: join(t.root, 'hugetlb/podrun/p/app') };
+      const app: PlannedCgroup = { driver: 'v1', path: '/podrun/p/app', dirs, controllers: { memory: 'memory', cpu: 'cpu,cpuacct', cpuacct: 'cpu,cpuacct', pids: 'pids', hugetlb: 'hugetlb' }, limits: { cpuShares: 512, weightFormula: 'container', cpuQuotaUs: 50000, cpuPeriodUs: 100000, memoryBytes: 64 * 2 ** 20, noSwap: true, oomGroup: true, hugetlb: { '2MB': 2 ** 21 } } };
       const before = t.contents();
       makeCgroupDirs(app);
       writeCgroupLimits(app);
@@ -168,6 +179,7 @@ describe('cgroups: writing limits (a recorded v2 tree; the v1 files run for real
         '/cpu,cpuacct/podrun/p/app/cpu.shares': '512',
         '/cpu,cpuacct/podrun/p/app/cpu.cfs_period_us': '100000',
         '/cpu,cpuacct/podrun/p/app/cpu.cfs_quota_us': '50000',
+        '/hugetlb/podrun/p/app/hugetlb.2MB.limit_in_bytes': '2097152',
       });
       expect(oomEventsFile(app)).to.equal(join(dirs.memory, 'memory.oom_control'));
     } finally {

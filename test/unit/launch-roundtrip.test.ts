@@ -91,6 +91,7 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
   cgroup: { driver: 'v1', path: '/podrun/default_all-1234abcd', dirs: { freezer: '/sys/fs/cgroup/freezer/podrun/default_all-1234abcd', pids: '/sys/fs/cgroup/pids/podrun/default_all-1234abcd' } },
   volumes: [
     { name: 'mem', kind: 'emptyDir', source: '/r/pods/default_all/volumes/mem', tmpfs: { sizeBytes: 1 << 20 }, mode: 0o2777, fsGroup: 2000 },
+    { name: 'huge', kind: 'emptyDir', source: '/r/pods/default_all/volumes/huge', hugetlbfs: { pageSizeBytes: 2 << 20, medium: 'HugePages' }, mode: 0o777 },
     { name: 'host', kind: 'hostPath', source: '/srv/data', hostPathType: 'Directory' },
     { name: 'scratch', kind: 'emptyDir', source: '/r/pods/default_all/volumes/scratch', sizeLimitBytes: 1 << 20 },
   ],

@@ -161,3 +161,74 @@ describe('pod-level resources (Kubernetes 1.32+: D2.3, §2.2, §3.5, R1.9, R1.11
     ]);
   });
 });
+
+describe('huge pages (R1.10, C3.16, D2.3; the emptyDir medium)', () => {
+  const SIZES = [
+    { name: 'hugepages-2Mi', bytes: 2 ** 21, kernelName: '2MB', pages: 8 },
+    { name: 'hugepages-1Gi', bytes: 2 ** 30, kernelName: '1GB', pages: 0 },
+  ];
+  const V2 = { driver: 'v2', mounts: { unified: '/c' }, controllers: { memory: 'unified', hugetlb: 'unified' } } as const;
+  const run = async (spec: Record<string, unknown>, facts: Record<string, unknown> = {}) => {
+    const { planResources } = await import('../../src/plan/resources');
+    const errors: string[] = [];
+    const r = planResources(spec as never, { cgroups: V2, hugePages: SIZES, ...facts } as never, (path, detail) => errors.push(`${path.join('.')}: ${detail}`));
+    return { ...r, errors };
+  };
+  const mem = (extra: Record<string, string>) => ({ resources: { limits: { memory: '64Mi', ...extra } } });
+
+  it('writes every page size of the host, 0 unless asked for; the pod the effective total (init steps as §2.3)', async () => {
+    const r = await run({
+      initContainers: [{ name: 'i', ...mem({ 'hugepages-2Mi': '8Mi' }) }],
+      containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '4Mi' }) }, { name: 'b', ...mem({ 'hugepages-2Mi': '2Mi' }) }, { name: 'c' }],
+    });
+    expect(r.errors).to.deep.equal([]);
+    expect(r.limits.pod!.hugetlb).to.deep.equal({ '2MB': 8 * 2 ** 20, '1GB': 0 });
+    expect(r.limits.containers!.a.hugetlb).to.deep.equal({ '2MB': 4 * 2 ** 20, '1GB': 0 });
+    expect(r.limits.containers!.c.hugetlb, 'a container that asked for none can fault none in').to.deep.equal({ '2MB': 0, '1GB': 0 });
+    expect(r.qosClass, 'huge pages do not count for QoS').to.equal('Burstable');
+    const none = await run({ containers: [{ name: 'a' }] });
+    expect(none.limits.pod!.hugetlb, 'a pod that asked for none').to.deep.equal({ '2MB': 0, '1GB': 0 });
+  });
+
+  it('takes the pod-level limit, never below the containers\' aggregate', async () => {
+    const ok = await run({ resources: { limits: { 'hugepages-2Mi': '8Mi', memory: '1Gi' } }, containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '4Mi' }) }] });
+    expect(ok.errors).to.deep.equal([]);
+    expect(ok.limits.pod!.hugetlb).to.deep.equal({ '2MB': 8 * 2 ** 20, '1GB': 0 });
+    const low = await run({ resources: { limits: { 'hugepages-2Mi': '2Mi', memory: '1Gi' } }, containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '4Mi' }) }] });
+    expect(low.errors).to.deep.equal(['spec.resources.limits.hugepages-2Mi: invalid value "2Mi": must be greater than or equal to aggregate container limits of 4Mi']);
+  });
+
+  it('refuses a size the host lacks, more than it has reserved (with what other pods hold), and no hugetlb controller, at the field', async () => {
+    const lacks = await run({ containers: [{ name: 'a', ...mem({ 'hugepages-16Gi': '16Gi' }) }] });
+    expect(lacks.errors).to.deep.equal(['spec.containers.0.resources.limits.hugepages-16Gi: this machine has no 16Gi huge pages (it has hugepages-2Mi, hugepages-1Gi)']);
+    const over = await run({ containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '14Mi' }) }] }, { hugePagesUsed: { 'hugepages-2Mi': 2 ** 22 } });
+    expect(over.errors).to.deep.equal(['spec.containers.0.resources.limits.hugepages-2Mi: Node didn\'t have enough resource: hugepages-2Mi, requested: 14680064, used: 4194304, capacity: 16777216']);
+    expect((await run({ containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '12Mi' }) }] })).errors).to.deep.equal([]);
+    const noController = await run({ containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '2Mi' }) }] }, { cgroups: { driver: 'v2', mounts: { unified: '/c' }, controllers: { memory: 'unified' } } });
+    expect(noController.errors).to.deep.equal(['spec.containers.0.resources.limits.hugepages-2Mi: podrun cannot enforce hugepages-2Mi: this host has no hugetlb cgroup controller podrun can use']);
+    const quiet = await run({ containers: [{ name: 'a' }] }, { cgroups: { driver: 'v2', mounts: { unified: '/c' }, controllers: { memory: 'unified' } } });
+    expect(quiet.errors).to.deep.equal([]);
+    expect(quiet.limits.pod!.hugetlb, 'nothing to write without the controller').to.equal(undefined);
+  });
+
+  it('a HugePages emptyDir takes the one size asked for; HugePages-<size> needs a request of it', async () => {
+    const { hugePagesMediumSize } = await import('../../src/plan/hugepages');
+    const one = { containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '2Mi' }) }] };
+    const two = { containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '2Mi', 'hugepages-1Gi': '1Gi' }) }] };
+    expect(hugePagesMediumSize(one, 'HugePages')).to.deep.equal({ bytes: 2 ** 21 });
+    expect(hugePagesMediumSize(two, 'HugePages-1Gi')).to.deep.equal({ bytes: 2 ** 30 });
+    expect(hugePagesMediumSize(two, 'HugePages')).to.include({ problem: 'multiple pageSizes for huge pages in a single PodSpec' });
+    expect(hugePagesMediumSize(one, 'HugePages-1Gi')).to.include({ problem: 'hugePages storage requested, but there is no resource request for hugepages-1Gi' });
+    expect(hugePagesMediumSize({ containers: [{ name: 'a' }] }, 'HugePages')).to.include({ problem: 'hugePages storage requested, but there is no resource request for huge pages' });
+  });
+
+  it('names sizes as a node and the kernel do', async () => {
+    const { hugePagesName, hugePageSize, kernelPageSizeName } = await import('../../src/manifest/hugepages');
+    expect(hugePagesName(2n ** 21n)).to.equal('hugepages-2Mi');
+    expect(hugePagesName(2n ** 30n)).to.equal('hugepages-1Gi');
+    expect(hugePageSize('hugepages-2048Ki')).to.equal(2n ** 21n);
+    expect(hugePageSize('hugepages-x')).to.equal(undefined);
+    expect(hugePageSize('HugePages-1Gi', 'HugePages-')).to.equal(2n ** 30n);
+    expect([2n ** 16n, 2n ** 21n, 2n ** 30n, 2n ** 34n].map(kernelPageSizeName)).to.deep.equal(['64KB', '2MB', '1GB', '16GB']);
+  });
+});

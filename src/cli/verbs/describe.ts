@@ -117,7 +117,7 @@ function volumeLines(v: PlannedVolume): string[] {
     return [
       `  ${v.name}:`,
       `    Type:       EmptyDir (a temporary directory that shares a pod's lifetime)`,
-      `    Medium:     ${v.tmpfs ? 'Memory' : ''}`,
+      `    Medium:     ${v.tmpfs ? 'Memory' : (v.hugetlbfs?.medium ?? '')}`,
       `    SizeLimit:  ${v.tmpfs?.sizeBytes ?? v.sizeLimitBytes ?? '<unset>'}`,
     ];
   return [

@@ -1,6 +1,6 @@
 // podrun info [-o table|json]: what podrun found on this host and will use: its folders, the
 // cgroup hierarchy that drives the freezer and each resource controller (docs/runtime.md,
-// "Resources"), the pids limit per pod, AppArmor. Read-only, like a dry run's facts.
+// "Resources"), the pids limit per pod, AppArmor, the huge pages reserved. Read-only, like a dry run's facts.
 import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
@@ -17,7 +17,8 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   const { podPidsLimit } = await import('../../runtime/facts');
   const { hostAppArmor } = await import('../../runtime/apparmor');
   const { CGROUP_PARENT } = await import('../../plan/cgroup');
-  const { DEFAULT_POD_PIDS_LIMIT } = await import('../../plan/resources');
+  const { DEFAULT_POD_PIDS_LIMIT, bytesText } = await import('../../plan/resources');
+  const { hostHugePages } = await import('../../runtime/facts');
   const cg = detectCgroups();
   const pids = podPidsLimit().podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
   const aa = hostAppArmor();
@@ -40,6 +41,8 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
     runRoot: ctx.paths.runRoot,
     cgroups,
     appArmor: aa.enabled ? { enabled: true } : { enabled: false, why: aa.why },
+    // what the node would advertise as capacity, by resource name (kubectl describe node)
+    hugePages: Object.fromEntries(hostHugePages().map((s) => [s.name, { pages: s.pages, capacity: bytesText(s.pages * s.bytes) }])),
   };
   if (output === 'json') {
     ctx.out(JSON.stringify(info, null, 2) + '\n');
@@ -55,6 +58,8 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
     L.push(`  pids.max: ${cgroups.podPidsLimit ?? 'none'} per pod (PODRUN_POD_PIDS_LIMIT)`);
   }
   L.push(`apparmor:   ${aa.enabled ? 'enabled' : `not available (${aa.why})`}`);
+  const pages = Object.entries(info.hugePages);
+  L.push(`hugepages:  ${pages.length ? pages.map(([n, h]) => `${n} ${h.capacity} (${h.pages} pages)`).join(', ') : 'none (this kernel has no hugetlb)'}`);
   ctx.out(L.join('\n') + '\n');
   return 0;
 }

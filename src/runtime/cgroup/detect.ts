@@ -2,7 +2,7 @@
 // root's cgroup.controllers (read-only: dry runs gather it too). The freezer is cgroup v2's
 // wherever a v2 hierarchy is mounted (pure v2 at /sys/fs/cgroup, or hybrid's
 // /sys/fs/cgroup/unified: cgroup.freeze works there even with no controller enabled), else the
-// v1 freezer hierarchy; memory, cpu and pids each on v2 where the root offers them, else on
+// v1 freezer hierarchy; memory, cpu, pids and hugetlb each on v2 where the root offers them, else on
 // their v1 hierarchy. PODRUN_CGROUP_DRIVER=v2|v1|none picks one kind (for hosts where the choice
 // must differ, and for tests of each backend).
 import { readFileSync } from 'fs';
@@ -13,7 +13,7 @@ import { parseMountinfo } from '../../util/mountinfo';
 
 
 /** The resource controllers podrun looks for, in the order `podrun info` shows them. */
-export const CONTROLLERS: readonly CgroupController[] = ['memory', 'cpu', 'pids', 'cpuacct'];
+export const CONTROLLERS: readonly CgroupController[] = ['memory', 'cpu', 'pids', 'cpuacct', 'hugetlb'];
 
 /** The controllers a v2 root offers (its cgroup.controllers); none when it cannot be read. */
 function v2ControllersOf(point: string): string[] {

@@ -134,7 +134,7 @@ function put(dir: string, file: string, value: string | number): void {
 export function writeCgroupLimits(cg: PlannedCgroup): void {
   const l = cg.limits;
   if (!l) return;
-  const where = (c: 'memory' | 'cpu' | 'pids') => {
+  const where = (c: 'memory' | 'cpu' | 'pids' | 'hugetlb') => {
     const h = cg.controllers?.[c];
     return h && cg.dirs[h] !== undefined ? { dir: cg.dirs[h], v2: h === 'unified' } : undefined;
   };
@@ -150,6 +150,13 @@ export function writeCgroupLimits(cg: PlannedCgroup): void {
     // memsw = memory: no swap (C3.10); the file exists only where the kernel accounts swap
     if (l.noSwap && existsSync(join(mem.dir, 'memory.memsw.limit_in_bytes'))) put(mem.dir, 'memory.memsw.limit_in_bytes', l.memoryBytes);
   }
+  const huge = where('hugetlb');
+  // every page size (C3.16), and its reservation limit where the kernel has one (5.7+): with it a
+  // mmap past the limit fails with ENOMEM instead of a SIGBUS at the fault
+  if (huge)
+    for (const [size, bytes] of Object.entries(l.hugetlb ?? {}))
+      for (const file of huge.v2 ? [`hugetlb.${size}.max`, `hugetlb.${size}.rsvd.max`] : [`hugetlb.${size}.limit_in_bytes`, `hugetlb.${size}.rsvd.limit_in_bytes`])
+        if (!file.includes('.rsvd.') || existsSync(join(huge.dir, file))) put(huge.dir, file, bytes);
   const cpu = where('cpu');
   if (cpu && cpu.v2) {
     if (l.cpuShares !== undefined) put(cpu.dir, 'cpu.weight', sharesToWeight(l.cpuShares, l.weightFormula ?? 'container'));

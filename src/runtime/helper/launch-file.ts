@@ -163,7 +163,8 @@ export function launchDirectives(plan: PodPlan): string[][] {
   // With hostIPC the containers share the host's /dev/shm (as on Kubernetes), so no pod tmpfs.
   if (plan.namespaces.ipc === 'pod') d.push(['shm', plan.dirs.shm, String(plan.shmSizeBytes)]);
   for (const v of plan.volumes)
-    if (v.kind === 'emptyDir' && v.tmpfs) d.push(['tmpfs', v.source, String(v.tmpfs.sizeBytes), (v.mode ?? 0o777).toString(8).padStart(4, '0'), v.fsGroup !== undefined ? String(v.fsGroup) : '-']);
+    if (v.kind === 'emptyDir' && (v.tmpfs || v.hugetlbfs))
+      d.push([v.hugetlbfs ? 'hugetlbfs' : 'tmpfs', v.source, String(v.hugetlbfs ? v.hugetlbfs.pageSizeBytes : v.tmpfs!.sizeBytes), (v.mode ?? 0o777).toString(8).padStart(4, '0'), v.fsGroup !== undefined ? String(v.fsGroup) : '-']);
   for (const x of plan.sysctls) d.push(['sysctl', x.name, x.value]);
   d.push(['pauseseccomp', pauseSeccompProgramFile(plan.dirs.lasting)]);
   // joined first by the pause, so that what a container that may ptrace it makes it run is the pod's to bear
@@ -177,7 +178,7 @@ export function launchDirectives(plan: PodPlan): string[][] {
   if (plan.storage) {
     d.push(['storagecheck', String(plan.storage.checkMs)]);
     for (const v of plan.volumes)
-      if (v.kind === 'emptyDir' && !v.tmpfs) d.push(['emptydir', v.name, v.source, String(v.sizeLimitBytes ?? 0), v.sizeLimitBytes ? bytesText(v.sizeLimitBytes) : '-']);
+      if (v.kind === 'emptyDir' && !v.tmpfs && !v.hugetlbfs) d.push(['emptydir', v.name, v.source, String(v.sizeLimitBytes ?? 0), v.sizeLimitBytes ? bytesText(v.sizeLimitBytes) : '-']);
     if (plan.storage.podLimit) d.push(['podstoragelimit', String(plan.storage.podLimit.bytes), plan.storage.podLimit.text]);
   }
   // Init containers first, as the state machine orders them. One the kubelet would refuse to
