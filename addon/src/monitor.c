@@ -1001,6 +1001,9 @@ killing_message (struct monitor *m, const struct sv_action *a, char *msg, size_t
     case SV_KILL_POST_START:
       snprintf (msg, cap, "FailedPostStartHook");
       break;
+    case SV_KILL_RESIZE:
+      snprintf (msg, cap, "Container %s resize requires restart", c->name);
+      break;
     default:
       snprintf (msg, cap, "Stopping container %s", c->name);
       break;
@@ -1438,12 +1441,40 @@ request_stop (struct monitor *m, size_t k, long long g, int force)
     begin_teardown (m);
 }
 
-/* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's) or `kill`.  */
+/* `restart NAME`: the machine kills container NAME and starts it again at once (a resize whose
+   policy says RestartContainer); the reply comes at once, the restart follows in the loop.  */
+static void
+request_restart (struct monitor *m, size_t k, const char *name)
+{
+  size_t i;
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (strcmp (m->pod.containers[i].name, name) == 0)
+      break;
+  if (i == m->pod.n_containers || !m->pod.machine)
+    {
+      client_reply (m, k, "error ENOENT no such container\n", 31);
+      return;
+    }
+  if (m->pod.containers[i].sv.kind == SV_KIND_INIT)
+    {
+      client_reply (m, k, "error EINVAL an init container is not restarted\n", 48);
+      return;
+    }
+  podrun_log ("restart of %s requested", m->pod.containers[i].name);
+  post (m, (struct sv_event){ .type = SV_EV_RESTART, .now = podrun_mono_ms (), .container = i });
+  drain (m);
+  client_reply (m, k, "ok\n", 3);
+}
+
+/* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's), `kill` or
+   `restart NAME`.  */
 static void
 client_request (struct monitor *m, size_t k, const char *line)
 {
   if (strcmp (line, "status") == 0)
     reply_status (m, k);
+  else if (strncmp (line, "restart ", 8) == 0)
+    request_restart (m, k, line + 8);
   else if (strcmp (line, "kill") == 0)
     request_stop (m, k, 0, 1);
   else if (strncmp (line, "stop ", 5) == 0)

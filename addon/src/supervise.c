@@ -474,6 +474,21 @@ probe_kill (struct sv_machine *m, size_t i, enum sv_probe_kind k, sv_ms now)
   kill_ctr (m, i, k == SV_PROBE_LIVENESS ? SV_KILL_LIVENESS : SV_KILL_STARTUP, now + grace, now, 0);
 }
 
+/* A resize whose policy restarts the container (kubelet-resources.md Z9.4): a running instance
+   is killed as killContainer does, with the pod's grace, and started again once it has exited,
+   at once (the kubelet starts it in the same sync: no back-off). Not an init container (the API
+   server refuses their resize), nothing while the pod stops, starts or the container is not
+   running: its next instance runs in the resized cgroup anyway.  */
+static void
+on_restart (struct sv_machine *m, size_t i, sv_ms now)
+{
+  struct ctr *c = &m->c[i];
+  if (m->stop || c->cfg.kind == SV_KIND_INIT || c->st != ST_RUNNING || c->kill != SV_KILL_NONE)
+    return;
+  c->kill_restart = 1;
+  kill_ctr (m, i, SV_KILL_RESIZE, now + m->cfg.grace, now, 0);
+}
+
 /* A result published (its run reached the threshold, R4.3 step 4).  */
 static void
 publish (struct sv_machine *m, size_t i, enum sv_probe_kind k, enum probe_value v, sv_ms now)
@@ -823,6 +838,11 @@ after_exit (struct sv_machine *m, size_t i, sv_ms now)
     m->gate = m->n;
   if (m->stop)
     return;
+  if (c->kill == SV_KILL_RESIZE && c->kill_restart)
+    {
+      start_ctr (m, i);
+      return;
+    }
   switch (c->cfg.kind)
     {
     case SV_KIND_INIT:
@@ -1191,6 +1211,7 @@ sv_step (struct sv_machine *m, const struct sv_event *ev, struct sv_action *out,
     case SV_EV_EXITED:
     case SV_EV_PROBE:
     case SV_EV_HOOK:
+    case SV_EV_RESTART:
       if (ev->container >= m->n)
         return -1;
       if (ev->type == SV_EV_PROBE && ((int) ev->probe < 0 || (int) ev->probe >= SV_N_PROBES))
@@ -1239,6 +1260,9 @@ sv_step (struct sv_machine *m, const struct sv_event *ev, struct sv_action *out,
       if (ev->force)
         m->forced = 1;
       pod_stop (m, STOP_REQUEST, m->forced ? now : now + (ev->grace == SV_NEVER ? m->cfg.grace : ev->grace), now);
+      break;
+    case SV_EV_RESTART:
+      on_restart (m, ev->container, now);
       break;
     }
   advance (m);

@@ -83,7 +83,8 @@ enum sv_event_type
   SV_EV_PROBE,        /* probe, result */
   SV_EV_HOOK,         /* hook, ok */
   SV_EV_TIMER,        /* at sv_next_deadline or later */
-  SV_EV_STOP          /* grace (SV_NEVER: the pod's), force */
+  SV_EV_STOP,         /* grace (SV_NEVER: the pod's), force */
+  SV_EV_RESTART       /* container: kill and start it again at once (a resize with RestartContainer) */
 };
 
 enum sv_probe_result
@@ -147,10 +148,11 @@ enum sv_reason
 enum sv_kill
 {
   SV_KILL_NONE = 0,
-  SV_KILL_STOP,      /* "Stopping container NAME": the pod is stopped (delete, R3.6, R2.2 Never) */
-  SV_KILL_LIVENESS,  /* "Container NAME failed liveness probe[, will be restarted]" (sidecars: "Init container ...") */
-  SV_KILL_STARTUP,   /* the same with "startup" */
-  SV_KILL_POST_START /* "FailedPostStartHook" */
+  SV_KILL_STOP,       /* "Stopping container NAME": the pod is stopped (delete, R3.6, R2.2 Never) */
+  SV_KILL_LIVENESS,   /* "Container NAME failed liveness probe[, will be restarted]" (sidecars: "Init container ...") */
+  SV_KILL_STARTUP,    /* the same with "startup" */
+  SV_KILL_POST_START, /* "FailedPostStartHook" */
+  SV_KILL_RESIZE      /* "Container NAME resize requires restart": started again at once, no back-off */
 };
 
 struct sv_action

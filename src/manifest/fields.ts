@@ -72,7 +72,6 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
     unsupported: {
       envFrom: { hint: 'list the variables under env instead', allow: (v) => Array.isArray(v) && v.length === 0 },
       volumeDevices: { allow: (v) => Array.isArray(v) && v.length === 0 },
-      resizePolicy: {},
       // Kubernetes 1.35+ (ContainerRestartRules, KEP-5307): podrun follows the pod's policy only
       // (kubelet-rules.md §13.10). An init container's `restartPolicy: Always`
       // (a sidecar) is a field of InitContainerSchema, so this is only ever a regular container's.

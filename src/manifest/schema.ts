@@ -154,6 +154,23 @@ function podResourceNameProblem(name: string): names.Problem | undefined {
  */
 const PodResourcesSchema = requirements('PodResourceRequirements', resourceList(podResourceNameProblem), CONTAINER_RESOURCES, 'claims may not be set for Resources at pod-level');
 
+/**
+ * A container's resize policy (Kubernetes 1.33+, in-place resize): per resource, whether a change
+ * on re-apply restarts the container (docs/runtime.md "In-place resize"). Unique names.
+ */
+const ResizePolicySchema = z
+  .object({
+    resourceName: z.string().superRefine((v, ctx) => {
+      if (v !== 'cpu' && v !== 'memory')
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: v === '' ? 'Required value' : `Unsupported value: ${quoted(v)}: supported values: "cpu", "memory"`, params: { hint: 'a resize policy is for cpu or memory' } });
+    }),
+    restartPolicy: z.string().superRefine((v, ctx) => {
+      if (v !== 'NotRequired' && v !== 'RestartContainer')
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: v === '' ? 'Required value' : `Unsupported value: ${quoted(v)}: supported values: "NotRequired", "RestartContainer"`, params: { hint: 'write NotRequired (the default) or RestartContainer' } });
+    }),
+  })
+  .describe('ContainerResizePolicy');
+
 export const MetadataSchema = z
   .object({
     name: str((v) => names.dns1123Subdomain(v, 'pod name')),
@@ -431,6 +448,15 @@ const containerFields = {
   tty: z.boolean().optional(),
   securityContext: SecurityContextSchema.optional(),
   resources: ResourceRequirementsSchema.optional(),
+  resizePolicy: z
+    .array(ResizePolicySchema)
+    .superRefine((list, ctx) =>
+      list.forEach((p, i) => {
+        if (list.findIndex((q) => q.resourceName === p.resourceName) < i)
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'resourceName'], message: `Duplicate value: ${quoted(p.resourceName)}`, params: { hint: 'give each resource one policy' } });
+      }),
+    )
+    .optional(),
   terminationMessagePath: str(names.cleanAbsolutePath).default('/dev/termination-log'),
   terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).default('File'),
 };
@@ -474,6 +500,14 @@ const initContainerSchema = () =>
         .transform((v) => v as 'Always' | undefined),
     })
     .describe('Container')
+    .superRefine((c, ctx) => {
+      // only a sidecar is restarted by a resize (kubelet-resources.md Z9.1)
+      if (c.restartPolicy !== 'Always')
+        (c.resizePolicy ?? []).forEach((p, j) => {
+          if (p.restartPolicy === 'RestartContainer')
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['resizePolicy', j, 'restartPolicy'], message: "Invalid value: \"RestartContainer\": must not be set to 'RestartContainer' for non-sidecar initContainers", params: { hint: 'write NotRequired: an init container that is not a sidecar is never resized' } });
+        });
+    })
     .transform(withPullPolicy);
 
 /** Kubernetes' default: Always for `:latest` or no tag, else IfNotPresent (a digest counts as a tag). */

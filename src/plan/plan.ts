@@ -18,6 +18,7 @@ import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
 import { planResources, planStorage, resourceFieldValue, shownResources } from './resources';
 import { hugePagesMediumSize } from './hugepages';
+import { resizePolicyRules } from './resize';
 import { HUGEPAGES_MEDIUM } from '../manifest/hugepages';
 import { planSecurity } from './security';
 import { planAppArmor } from './apparmor';
@@ -78,6 +79,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   );
   if (podTotal && !errors.length) fail(['spec', 'containers'], podTotal.detail, podTotal.hint ?? '');
   const resources = planResources(spec, facts, fail);
+  resizePolicyRules(spec, fail);
   if (errors.length) return { errors };
   const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name), resources.limits, facts.cgroupParent);
   const storage = planStorage(spec, volumes.some((v) => v.kind === 'emptyDir' && !v.tmpfs && !v.hugetlbfs && (v.sizeLimitBytes ?? 0) > 0), facts.storageCheckMs);

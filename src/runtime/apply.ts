@@ -33,6 +33,8 @@ import { loadAppArmorProfiles } from './apparmor';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { deletePodLocked, removePodDirs, stopPod } from './stop';
 import { removePodCgroup } from './cgroup';
+import { planResize } from '../plan/resize';
+import { resizePod } from './resize';
 
 
 export interface ApplyOutcome {
@@ -108,6 +110,15 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       } catch (e) {
         if (reserved?.fresh) releaseUserNamespace(paths, key);
         throw e;
+      }
+      // Only cpu and memory changed on a running pod: resized in place, as the kubelet does.
+      if (existing && again === 'configured' && !existing.deletionTimestamp && monitorRunning(existing.plan.dirs.lasting)) {
+        const resize = planResize(existing, { manifest: pod.manifest, plan: planned.plan });
+        if (resize.inPlace) {
+          const record = await resizePod(paths, existing, pod, planned.plan, resize.containers);
+          return { namespace, name, action: 'resized' as const, record, failures: [] };
+        }
+        if (resize.why) opts.progress?.(`pod/${name}: not resized in place (${resize.why}): re-created`);
       }
       let action: ApplyAction = 'created';
       if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {

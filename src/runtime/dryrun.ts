@@ -11,6 +11,7 @@ import type { ManifestError } from '../util/errors';
 import { podKey, type Paths } from '../util/paths';
 import { randomUuid } from '../util/uuid';
 import { applyAction, type ApplyAction } from './apply-action';
+import { planResize } from '../plan/resize';
 import { gatherFacts, userNamespacePool, usernsHostOps } from './facts';
 import { monitorRunning } from './helper';
 import { peekUserNamespace } from '../state/userns';
@@ -46,5 +47,8 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod): Promise<DryRunRe
   const userNamespace = m.spec.hostUsers === false ? peekUserNamespace(paths, key, userNamespacePool(), usernsHostOps) : undefined;
   const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace));
   if (!r.plan) return r;
-  return { action: applyAction(existing, manifestHash(m), !!existing && monitorRunning(existing.plan.dirs.lasting)), plan: r.plan, unresolvedImages: unresolved };
+  const running = !!existing && monitorRunning(existing.plan.dirs.lasting);
+  let action = applyAction(existing, manifestHash(m), running);
+  if (existing && running && action === 'configured' && !existing.deletionTimestamp && planResize(existing, { manifest: m, plan: r.plan }).inPlace) action = 'resized';
+  return { action, plan: r.plan, unresolvedImages: unresolved };
 }

@@ -217,6 +217,46 @@ describe('supervise: CrashLoopBackOff (R1.3)', () => {
   });
 });
 
+describe('supervise: restart for a resize (control `restart C`, kubelet-resources.md Z9.4)', () => {
+  it('kills with the stop signal and the pod grace, and starts again at once, with no back-off, even right after a crash restart', () => {
+    const steps = timeline(pod('Always', app('a'), app('b')), [
+      ['0 begin', ['start a', 'start b']],
+      ['0 started a', ['event Started a']],
+      ['0 started b', ['event Started b']],
+      ['100 exited a 1', ['start a']],
+      ['100 started a', ['event Started a']],
+      ['200 restart a', ['event Killing a resize', 'signal a 15']],
+      ['300 exited a 143 sig=15', ['start a']],
+      ['300 started a', ['event Started a']],
+    ]);
+    expect(steps[5].nextDeadline).to.equal(30200); // SIGKILL at the pod's grace
+  });
+
+  it('ignores a container not running, an init container, and a pod that stops', () => {
+    timeline(pod('Always', init('i'), app('a')), [
+      ['0 begin', ['start i']],
+      ['0 restart a', []],
+      ['0 restart i', []],
+    ]);
+    timeline(pod('Always', app('a')), [
+      ['0 begin', ['start a']],
+      ['0 started a', ['event Started a']],
+      ['10 stop', ['event Killing a stop', 'signal a 15']],
+      ['20 restart a', []],
+    ]);
+  });
+
+  it('a sidecar is restarted as an app container is', () => {
+    timeline(pod('Never', sidecar('s'), app('a')), [
+      ['0 begin', ['start s']],
+      ['0 started s', ['event Started s', 'start a']],
+      ['0 started a', ['event Started a']],
+      ['100 restart s', ['event Killing s resize', 'signal s 15']],
+      ['150 exited s 143 sig=15', ['start s']],
+    ]);
+  });
+});
+
 describe('supervise: liveness and startup kills and the back-off (R1.4, R4.4)', () => {
   const live = { livenessProbe: { failureThreshold: 1 } };
 

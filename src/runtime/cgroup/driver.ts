@@ -146,9 +146,13 @@ export function writeCgroupLimits(cg: PlannedCgroup): void {
     if (l.noSwap && existsSync(join(mem.dir, 'memory.swap.max'))) put(mem.dir, 'memory.swap.max', 0);
     if (l.oomGroup && existsSync(join(mem.dir, 'memory.oom.group'))) put(mem.dir, 'memory.oom.group', 1);
   } else if (mem && l.memoryBytes !== undefined) {
+    // memsw = memory: no swap (C3.10); the file exists only where the kernel accounts swap. The
+    // kernel keeps memory <= memsw: a limit raised (a resize) raises memsw first.
+    const memsw = l.noSwap && existsSync(join(mem.dir, 'memory.memsw.limit_in_bytes'));
+    const raised = memsw && l.memoryBytes > Number(read(join(mem.dir, 'memory.limit_in_bytes')));
+    if (raised) put(mem.dir, 'memory.memsw.limit_in_bytes', l.memoryBytes);
     put(mem.dir, 'memory.limit_in_bytes', l.memoryBytes);
-    // memsw = memory: no swap (C3.10); the file exists only where the kernel accounts swap
-    if (l.noSwap && existsSync(join(mem.dir, 'memory.memsw.limit_in_bytes'))) put(mem.dir, 'memory.memsw.limit_in_bytes', l.memoryBytes);
+    if (memsw && !raised) put(mem.dir, 'memory.memsw.limit_in_bytes', l.memoryBytes);
   }
   const huge = where('hugetlb');
   // every page size (C3.16), and its reservation limit where the kernel has one (5.7+): with it a
