@@ -5,6 +5,9 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -67,4 +70,50 @@ podrun_cgroup_join (const char *dir, podrun_err_t *err)
   if (podrun_cgroup_join_fd (fd) < 0)
     return podrun_fail (err, errno, "cgroup", "write", dir);
   return 0;
+}
+
+int
+podrun_cgroup_oom_notify (const char *file, podrun_err_t *err)
+{
+  const char *slash = file ? strrchr (file, '/') : NULL;
+  char dir[PATH_MAX], line[32];
+  cleanup_close int dfd = -1, cfd = -1, ctl = -1;
+  struct statfs fs;
+  int efd, n;
+  if (!slash || slash == file || slash[1] == '\0' || (size_t) (slash - file) >= sizeof dir)
+    return podrun_fail (err, EINVAL, "oomevents", "open", file);
+  memcpy (dir, file, (size_t) (slash - file));
+  dir[slash - file] = '\0';
+  dfd = open (dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    return podrun_fail (err, errno, "oomevents", "open", dir);
+  if (fstatfs (dfd, &fs) < 0)
+    return podrun_fail (err, errno, "oomevents", "fstatfs", dir);
+  if (fs.f_type != CGROUP2_SUPER_MAGIC && fs.f_type != CGROUP_SUPER_MAGIC)
+    return podrun_fail (err, EXDEV, "oomevents", "fstatfs", dir);
+  cfd = openat (dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (cfd < 0)
+    return podrun_fail (err, errno, "oomevents", "open", file);
+  if (fs.f_type == CGROUP2_SUPER_MAGIC)
+    {
+      /* kernfs wakes the file's pollers on each change (cgroup_file_notify): the fd is the watch */
+      n = cfd;
+      cfd = -1;
+      return n;
+    }
+  ctl = openat (dfd, "cgroup.event_control", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (ctl < 0)
+    return podrun_fail (err, errno, "oomevents", "open", dir);
+  efd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (efd < 0)
+    return podrun_fail (err, errno, "oomevents", "eventfd", NULL);
+  /* "<event_fd> <fd of memory.oom_control>": the registration holds the eventfd, not CFD */
+  n = snprintf (line, sizeof line, "%d %d", efd, cfd);
+  if (write (ctl, line, (size_t) n) != n)
+    {
+      podrun_fail (err, errno, "oomevents", "write", dir);
+      close (efd);
+      return -1;
+    }
+  return efd;
 }

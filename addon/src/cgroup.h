@@ -1,6 +1,7 @@
 /* Joining the cgroups the plan names (docs/protocol.md, the `cgroup` directive and exec's
-   --cgroup).  Where they are, which hierarchies and what they limit is the plan's: the helper
-   only moves a process into each directory it is given.  */
+   --cgroup), and watching a container's memory cgroup for OOM kills (the `oomevents` one).
+   Where they are, which hierarchies and what they limit is the plan's: the helper only moves a
+   process into each directory it is given.  */
 #ifndef PODRUN_CGROUP_H
 #define PODRUN_CGROUP_H
 
@@ -20,5 +21,14 @@ int podrun_cgroup_join_fd (int procs_fd);
 
 /* Both, by path: what the container child does first, still in the host's mount namespace.  */
 int podrun_cgroup_join (const char *dir, podrun_err_t *err);
+
+/* The OOM notification of the memory cgroup whose `oom_kill N` file FILE is (the `oomevents`
+   directive: v1 DIR/memory.oom_control, v2 DIR/memory.events), DIR opened without following
+   symlinks and checked to be on a cgroup filesystem, FILE by openat beneath it.  v1: an eventfd
+   registered in DIR/cgroup.event_control, readable on each OOM of the cgroup (before its kill,
+   if any) and once more when the cgroup is removed; v2: FILE's fd, whose poll wakes (EPOLLET)
+   at each change of it.  Either way O_CLOEXEC and non-blocking, and what it says is only that
+   FILE may have changed.  Returns the fd or -1 with ERR filled (step "oomevents").  */
+int podrun_cgroup_oom_notify (const char *file, podrun_err_t *err);
 
 #endif

@@ -2,8 +2,8 @@
    and status, runner of the pod's supervision (supervise.h: the pure state machine; this file is
    its mechanism, docs/supervision.md).  Single-threaded; one epoll loop over tagged sources: the
    signalfd, one timerfd armed to the earliest deadline, the containers' output, their start syncs
-   (a start never blocks: each sync message is handled as it arrives), the control socket and its
-   clients.
+   (a start never blocks: each sync message is handled as it arrives), their memory cgroups' OOM
+   notifications, the control socket and its clients.
 
    Start-up handshake on fd 3 (docs/protocol.md), numbered as the sync points:
      sync 0.  `podrun-helper PROTOCOL`                      (always the first line)
@@ -13,6 +13,7 @@
               (or `failed NAME STEP SYSCALL ERRNO PATH`)
      sync 3.  `ready` once every one of them has its record, then fd 3 is closed.  */
 #include "monitor.h"
+#include "cgroup.h"
 #include "container.h"
 #include "launch.h"
 #include "cri_log.h"
@@ -55,6 +56,11 @@
 /* The longest grace a stop may ask for, as apply caps terminationGracePeriodSeconds (24 h): the
    machine adds it to the clock.  */
 #define MAX_GRACE_MS 86400000LL
+/* An OOM notification is acted on this long after it came: v1 tells of the OOM before its kill,
+   v2 counts the kill before the victim's SIGKILL is sent, and by then the kill is counted and a
+   first process it chose is seen dying.  A look that finds no kill looks once more at RETRY.  */
+#define OOM_SETTLE_MS 100
+#define OOM_RETRY_MS 1000
 
 /* What an epoll event is about: the tag in the high 32 bits, an index in the low ones.  */
 enum tag
@@ -64,9 +70,10 @@ enum tag
   TAG_LOG,  /* index: container * 2 + (stderr) */
   TAG_SYNC, /* index: container */
   TAG_CONTROL,
-  TAG_CLIENT, /* index: client slot */
-  TAG_PROBE,  /* index: the runner's slot (probe.h) */
-  TAG_STORAGE /* the storage check's result pipe */
+  TAG_CLIENT,  /* index: client slot */
+  TAG_PROBE,   /* index: the runner's slot (probe.h) */
+  TAG_STORAGE, /* the storage check's result pipe */
+  TAG_OOM      /* index: container (its memory cgroup's OOM notification) */
 };
 #define TAG_DATA(tag, idx) (((uint64_t) (tag) << 32) | (uint32_t) (idx))
 
@@ -89,7 +96,12 @@ struct ctr_rt
   int hs_wait;          /* its start result goes to the handshake (sync 2) */
   int exit_seen;        /* reaped (never while starting: podrun_container_step may wait for it) */
   int exit_code, exit_signal;
-  long long oom_base; /* the cgroup's OOM kills when the instance started; -1: unknown */
+  /* The cgroup's OOM kills already accounted for: those before the instance started and those
+     reported while it ran; -1: unknown.  */
+  long long oom_seen;
+  int oom_fd;      /* the cgroup's OOM notification (cgroup.h), -1: none */
+  int oom_retry;   /* the look at OOM_CHECK may look once more */
+  sv_ms oom_check; /* when the kills are looked at, after a notification */
   sv_ms exit_at;
   podrun_err_t last_error; /* the last start failure (RunContainerError's message) */
   struct attempt attempts[2];
@@ -279,8 +291,13 @@ jerror (struct jbuf *j, const podrun_err_t *e)
 static void
 watch (struct monitor *m, int fd, enum tag tag, size_t idx)
 {
-  /* A start sync stays readable at EOF while its stage waits for the process's end (SIGCHLD).  */
-  struct epoll_event ev = { .events = EPOLLIN | (tag == TAG_SYNC ? EPOLLET : 0), .data.u64 = TAG_DATA (tag, idx) };
+  /* A start sync stays readable at EOF while its stage waits for the process's end (SIGCHLD).  An
+     OOM notification is an edge: a v1 eventfd is never read, a v2 memory.events always polls
+     readable (EPOLLPRI while changed and unread) and each change wakes it once.  */
+  struct epoll_event ev = { .events = tag == TAG_OOM    ? EPOLLIN | EPOLLPRI | EPOLLET
+                                      : tag == TAG_SYNC ? EPOLLIN | EPOLLET
+                                                        : EPOLLIN,
+                            .data.u64 = TAG_DATA (tag, idx) };
   if (fd >= 0 && epoll_ctl (m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
     podrun_log ("epoll_ctl: errno %d", errno);
 }
@@ -742,10 +759,6 @@ fresh_termination_file (struct podrun_container *c, struct ctr_rt *r, int k, pod
   return 0;
 }
 
-/* What attempt K of container I starts from (docs/supervision.md, "Attempts"): attempt 0 the
-   dirs apply prepared; a later one a fresh writable layer (the previous one removed, as the
-   kubelet's new container has a new one) and its own log, logs/<c>/<K>.log, the log of attempt
-   K-2 removed (the current and the previous attempt's are kept, for `logs` and `logs -p`).  */
 /* The `oom_kill N` count of a memory cgroup's events file (kubelet-resources.md O5.1, O5.3: the
    kills, not `oom`, which counts reclaim failures); -1 when it cannot be read.  */
 static long long
@@ -774,6 +787,101 @@ oom_kills (const char *file)
   return -1;
 }
 
+/* Container I's cgroup OOM notification on the loop, from its first instance on (the cgroup
+   outlives them; one that could not be watched is tried again at the next).  */
+static void
+oom_watch (struct monitor *m, size_t i)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  podrun_err_t err;
+  if (r->oom_fd >= 0 || !c->oom_events)
+    return;
+  r->oom_fd = podrun_cgroup_oom_notify (c->oom_events, &err);
+  if (r->oom_fd < 0)
+    log_error ("OOM notification (OOM kills reported at exit only)", &err);
+  watch (m, r->oom_fd, TAG_OOM, i);
+}
+
+static void
+oom_unwatch (struct monitor *m, size_t i)
+{
+  struct ctr_rt *r = &m->rt[i];
+  if (r->oom_fd < 0)
+    return;
+  epoll_ctl (m->epfd, EPOLL_CTL_DEL, r->oom_fd, NULL);
+  close (r->oom_fd);
+  r->oom_fd = -1;
+  r->oom_check = SV_NEVER;
+}
+
+/* The Warning event of N OOM kills in container I that left its first process running: one
+   event the kubelet's way (its count is the kills), as the kernel words its memcg kill
+   ("Memory cgroup out of memory: Killed process PID (COMM)"), without the victim, which only
+   the kernel log names.  */
+static void
+oom_killing (struct monitor *m, size_t i, long long n)
+{
+  char msg[160];
+  snprintf (msg, sizeof msg, "Memory cgroup out of memory: Killed a process of container %s",
+            m->pod.containers[i].name);
+  for (; n > 0; n--)
+    record_event (m, i, "OOMKilling", 1, msg, SV_NEVER);
+}
+
+/* A notification came: the kills are looked at once it settled (OOM_SETTLE_MS).  */
+static void
+oom_notified (struct monitor *m, size_t i)
+{
+  struct ctr_rt *r = &m->rt[i];
+  if (r->oom_check == SV_NEVER)
+    r->oom_check = podrun_mono_ms () + OOM_SETTLE_MS;
+  r->oom_retry = 1;
+}
+
+/* Container I's kills, after a notification: those of another process than its first while it
+   runs are its OOMKilling event now; while its first process is dying they are left to its exit
+   (feed_exit: OOMKilled).  A count that cannot be read any more is a cgroup gone: unwatched.  */
+static void
+oom_look (struct monitor *m, size_t i, sv_ms now)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  long long n;
+  r->oom_check = SV_NEVER;
+  if (r->starting)
+    {
+      r->oom_check = now + OOM_SETTLE_MS; /* its process is not the machine's yet */
+      return;
+    }
+  n = oom_kills (c->oom_events);
+  if (n < 0)
+    {
+      podrun_log ("container %s: %s unreadable, OOM notification closed", c->name, c->oom_events);
+      oom_unwatch (m, i);
+      return;
+    }
+  if (c->status != PODRUN_CTR_RUNNING || r->exit_seen)
+    return; /* an exit counted them; the next instance counts from its start */
+  if (r->oom_seen < 0)
+    r->oom_seen = n;
+  if (n > r->oom_seen && !podrun_proc_dying (c->pid))
+    {
+      podrun_log ("container %s: %lld OOM kill(s), its first process running", c->name, n - r->oom_seen);
+      oom_killing (m, i, n - r->oom_seen);
+      r->oom_seen = n;
+    }
+  else if (n <= r->oom_seen && r->oom_retry)
+    {
+      r->oom_retry = 0;
+      r->oom_check = now + OOM_RETRY_MS;
+    }
+}
+
+/* What attempt K of container I starts from (docs/supervision.md, "Attempts"): attempt 0 the
+   dirs apply prepared; a later one a fresh writable layer (the previous one removed, as the
+   kubelet's new container has a new one) and its own log, logs/<c>/<K>.log, the log of attempt
+   K-2 removed (the current and the previous attempt's are kept, for `logs` and `logs -p`).  */
 static int
 prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
 {
@@ -784,7 +892,9 @@ prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
   size_t dl = strlen (r->logdir);
   snprintf (r->log, sizeof r->log, "%.*s/%d.log", (int) dl, r->logdir, k);
   c->log = r->log;
-  r->oom_base = oom_kills (c->oom_events); /* the cgroup outlives instances: count from here */
+  r->oom_seen = oom_kills (c->oom_events); /* the cgroup outlives instances: count from here */
+  r->oom_check = SV_NEVER;
+  oom_watch (m, i);
   if (k >= 2)
     {
       int j;
@@ -849,23 +959,21 @@ do_start (struct monitor *m, size_t i)
 }
 
 /* The instance's exit to the machine. OOMKilled (O5.7) when its first process died of SIGKILL
-   and the cgroup counted an OOM kill since it started; a kill that left it running (a child,
-   or an exec process) is a Warning event, as the kubelet has no container event for it.  */
+   and the cgroup counted an OOM kill not yet reported (oom_look reports, while the instance
+   runs, those that left its first process running); kills not yet reported when it exited
+   otherwise are the OOMKilling event they would have been.  */
 static void
 feed_exit (struct monitor *m, size_t i)
 {
   struct podrun_container *c = &m->pod.containers[i];
   struct ctr_rt *r = &m->rt[i];
-  long long now = oom_kills (c->oom_events);
-  int oom = r->oom_base >= 0 && now > r->oom_base;
-  if (oom && r->exit_signal != SIGKILL)
-    {
-      char msg[160];
-      snprintf (msg, sizeof msg, "Memory cgroup out of memory: %lld process(es) of container %s killed while it ran",
-                now - r->oom_base, c->name);
-      record_event (m, i, "OOMKilling", 1, msg, SV_NEVER);
-      oom = 0;
-    }
+  long long now = oom_kills (c->oom_events), n = r->oom_seen >= 0 && now > r->oom_seen ? now - r->oom_seen : 0;
+  int oom = n > 0 && r->exit_signal == SIGKILL;
+  if (n > 0 && !oom)
+    oom_killing (m, i, n);
+  if (n > 0)
+    r->oom_seen = now;
+  r->oom_check = SV_NEVER;
   post (m, (struct sv_event){ .type = SV_EV_EXITED,
                               .now = r->exit_at,
                               .container = i,
@@ -1720,6 +1828,8 @@ arm_timer (struct monitor *m)
   struct itimerspec its;
   size_t i;
   for (i = 0; i < m->pod.n_containers; i++)
+    t = sv_earlier (t, m->rt[i].oom_check);
+  for (i = 0; i < m->pod.n_containers; i++)
     if (m->rt[i].starting)
       {
         t = sv_earlier (t, m->rt[i].start_deadline);
@@ -1756,6 +1866,9 @@ timer_fired (struct monitor *m)
   for (i = 0; i < m->pod.n_containers; i++)
     if (m->rt[i].starting)
       sync_progress (m, i, m->rt[i].start_deadline <= now); /* the exec deadline is the step's */
+  for (i = 0; i < m->pod.n_containers; i++)
+    if (m->rt[i].oom_check != SV_NEVER && m->rt[i].oom_check <= now)
+      oom_look (m, i, now);
   for (i = 0; i < MAX_CLIENTS; i++)
     if (m->clients[i].fd >= 0 && m->clients[i].deadline != SV_NEVER && m->clients[i].deadline <= now)
       client_close (m, i);
@@ -1863,6 +1976,9 @@ loop (struct monitor *m)
             case TAG_STORAGE:
               storage_result (m);
               break;
+            case TAG_OOM:
+              oom_notified (m, idx);
+              break;
             case TAG_PROBE:
               {
                 struct podrun_probe_result res;
@@ -1923,6 +2039,8 @@ init_runtime (struct monitor *m, podrun_err_t *err)
       m->rt[i].logdir[len] = '\0';
       c->pidfd = -1;
       c->stdin_fd = -1;
+      m->rt[i].oom_fd = -1;
+      m->rt[i].oom_check = SV_NEVER;
     }
   for (i = 0; i < MAX_CLIENTS; i++)
     m->clients[i].fd = -1;

@@ -260,42 +260,68 @@ podrun_atomic_write (const char *path, const char *data, size_t len, int durable
   return 0;
 }
 
-int
-podrun_proc_start_time (pid_t pid, unsigned long long *out)
+/* /proc/PID/stat read into BUF; returns where its field 3 (the state) begins: comm may hold
+   spaces and parens, the fields restart after the last ')'.  NULL with errno set when it cannot
+   be read.  */
+static const char *
+proc_stat (pid_t pid, char *buf, size_t cap)
 {
-  char path[64], buf[1024], *p;
+  char path[64], *p;
   cleanup_close int fd = -1;
   ssize_t n;
-  int field;
   snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return -1;
-  n = read (fd, buf, sizeof buf - 1);
+    return NULL;
+  n = read (fd, buf, cap - 1);
   if (n < 0)
-    return -1;
+    return NULL;
   buf[n] = '\0';
-  /* comm may hold spaces and parens: fields restart after the last ')'.  */
   p = strrchr (buf, ')');
-  if (p == NULL)
+  if (p == NULL || p[1] != ' ' || p[2] == '\0')
     {
       errno = EINVAL;
-      return -1;
+      return NULL;
     }
-  p++;
-  for (field = 2; field < 21 && p; field++)
-    p = strchr (p + 1, ' ');
-  if (p == NULL)
-    {
-      errno = EINVAL;
-      return -1;
-    }
-  if (podrun_scan_ull (p + 1, out) == NULL)
+  return p + 2;
+}
+
+/* Field N (> 3) of a stat whose state (field 3) is at S, as an unsigned number; -1: malformed.  */
+static int
+stat_field (const char *s, int n, unsigned long long *out)
+{
+  int field;
+  for (field = 3; field < n && s; field++)
+    s = strchr (s, ' ') ? strchr (s, ' ') + 1 : NULL;
+  if (s == NULL || podrun_scan_ull (s, out) == NULL)
     {
       errno = EINVAL;
       return -1;
     }
   return 0;
+}
+
+int
+podrun_proc_start_time (pid_t pid, unsigned long long *out)
+{
+  char buf[1024];
+  const char *s = proc_stat (pid, buf, sizeof buf);
+  return s ? stat_field (s, 22, out) : -1;
+}
+
+int
+podrun_proc_dying (pid_t pid)
+{
+  char buf[1024];
+  const char *s = proc_stat (pid, buf, sizeof buf);
+  unsigned long long flags, pending;
+  if (!s || *s == 'Z' || *s == 'X')
+    return 1;
+  if (stat_field (s, 9, &flags) < 0 || stat_field (s, 31, &pending) < 0)
+    return 0;
+  /* PF_EXITING (include/linux/sched.h), set as do_exit begins; SIGKILL pending, as a group kill
+     (the OOM killer's do_send_sig_info) puts it in each thread's set at once  */
+  return (flags & 0x4) != 0 || (pending & (1ULL << (SIGKILL - 1))) != 0;
 }
 
 void

@@ -75,6 +75,10 @@ int podrun_atomic_write (const char *path, const char *data, size_t len, int dur
 /* Field 22 of /proc/PID/stat: start time in clock ticks since boot.  */
 int podrun_proc_start_time (pid_t pid, unsigned long long *out);
 
+/* Whether PID is on its way out: gone, a zombie, exiting (PF_EXITING) or with SIGKILL pending,
+   from one read of /proc/PID/stat (its fields 3, 9 and 31).  */
+int podrun_proc_dying (pid_t pid);
+
 /* RFC 3339 with nanoseconds in UTC: 2026-11-28T10:00:00.123456789Z (31 bytes + NUL).  */
 #define PODRUN_TIME_LEN 40
 void podrun_format_time (const struct timespec *ts, char *buf);

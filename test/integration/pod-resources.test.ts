@@ -1,6 +1,7 @@
 // Resources on this host's real cgroups (v1 controllers here, the v2 freezer): limits land in the
 // cgroup files, a container over its memory limit is OOMKilled (137, the reason from the cgroup's
-// OOM count), one within it keeps running, an OOM kill of another process is an event, cpu is
+// OOM count), one within it keeps running, an OOM kill of another process is an event as it
+// happens (the cgroup's OOM notification) while the container runs on, cpu is
 // capped by the quota, a fork bomb stops at the pod's pids limit, and delete removes it all.
 import { expect } from 'chai';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'fs';
@@ -11,12 +12,12 @@ import { isRoot, podrun } from '../helpers/cli';
 import { haveCompiler, staticProgram } from '../helpers/static-c';
 import { detectCgroups } from '../../src/runtime/cgroup/detect';
 import type { PlannedCgroup } from '../../src/plan/types';
-import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, waitFor, writeManifest } from './pod-helpers';
+import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, sleep, until, waitFor, writeManifest } from './pod-helpers';
 
 describe('resources: cgroup limits, OOMKilled, pids (integration)', function () {
   this.timeout(180_000);
   let s: PodSuite | undefined;
-  const pods = ['lim', 'oom', 'fits', 'child', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'evdeep', 'flood', 'follow', 'spin'];
+  const pods = ['lim', 'oom', 'fits', 'child', 'live', 'cpu', 'bomb', 'top', 'view', 'podlevel', 'evdir', 'evctr', 'evok', 'evdeep', 'flood', 'follow', 'spin'];
   const host = detectCgroups();
 
   before(function () {
@@ -33,7 +34,7 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
   const dir = (name: string) => join(s!.root, 'pods', `default_${name}`);
   const plan = (name: string) => JSON.parse(readFileSync(join(dir(name), 'pod.json'), 'utf8')).plan;
   const state = (name: string, c = 'app') => JSON.parse(readFileSync(join(dir(name), 'containers', c, 'state.json'), 'utf8'));
-  const events = (name: string): { reason: string; message: string }[] => JSON.parse(readFileSync(join(dir(name), 'events.json'), 'utf8')).events;
+  const events = (name: string): { reason: string; message: string; count: number }[] => JSON.parse(readFileSync(join(dir(name), 'events.json'), 'utf8')).events;
   const file = (cg: PlannedCgroup, controller: 'memory' | 'cpu' | 'pids' | 'cpuacct', name: string) => readFileSync(join(cg.dirs[cg.controllers![controller]!], name), 'utf8').trim();
   const v2 = (c: 'memory' | 'cpu' | 'pids') => host.driver !== 'none' && host.controllers?.[c] === 'unified';
   const del = (name: string) => {
@@ -127,6 +128,8 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     waitFor(() => state('oom').state === 'terminated', 30_000, 'the OOM kill');
     expect(state('oom')).to.include({ reason: 'OOMKilled', exitCode: 137 });
     expect(podrun(s!.root, ['get', 'pods', 'oom']).stdout).to.match(/oom +0\/1 +OOMKilled/);
+    // its first process was the victim: OOMKilled says it all, no OOMKilling event for the same kill
+    expect(events('oom').map((e) => e.reason)).to.not.include('OOMKilling');
     waitFor(() => podrun(s!.root, ['logs', 'fits']).stdout.includes('fine'), 30_000, 'fits');
     expect(state('fits')).to.include({ state: 'running', restartCount: 0 });
     del('oom');
@@ -138,8 +141,29 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     waitFor(() => state('child').state === 'terminated', 30_000, 'the exit');
     expect(state('child')).to.include({ reason: 'Error', exitCode: 3 });
     expect(podrun(s!.root, ['logs', 'child']).stdout).to.contain('survived');
-    expect(events('child').find((e) => e.reason === 'OOMKilling')?.message).to.match(/^Memory cgroup out of memory: 1 process\(es\) of container app killed/);
+    // reported as it happened, and not again at the exit
+    const ev = events('child').filter((e) => e.reason === 'OOMKilling');
+    expect(ev.map((e) => [e.message, e.count])).to.deep.equal([['Memory cgroup out of memory: Killed a process of container app', 1]]);
     del('child');
+  });
+
+  it('the OOMKilling event comes as the kill happens, while the container runs on, once per kill', async () => {
+    // sh (the first process) runs two children over the limit, one after the other, and stays
+    apply('live', { containers: [{ name: 'app', command: ['sh', '-c', 'tail /dev/zero; echo one; sleep 2; tail /dev/zero; echo two; exec sleep 1000'], resources: { limits: { memory: '32Mi' } } }] });
+    const oomKilling = () => events('live').filter((e) => e.reason === 'OOMKilling');
+    waitFor(() => state('live').state === 'running', 30_000, 'running');
+    await until(() => oomKilling().length > 0, 5_000);
+    expect(state('live')).to.include({ state: 'running', restartCount: 0 });
+    expect(oomKilling().map((e) => [e.message, e.count])).to.deep.equal([['Memory cgroup out of memory: Killed a process of container app', 1]]);
+    const d = podrun(s!.root, ['describe', 'pod', 'live']);
+    expect(d.stdout).to.match(/Warning +OOMKilling +\S+ +podrun +Memory cgroup out of memory: Killed a process of container app\n/);
+    // the second kill: the same event, counted (the kubelet's dedup), the container still running
+    await until(() => oomKilling()[0]?.count === 2, 8_000);
+    await sleep(500);
+    expect(oomKilling().map((e) => e.count)).to.deep.equal([2]);
+    expect(state('live')).to.include({ state: 'running', restartCount: 0 });
+    expect(podrun(s!.root, ['logs', 'live']).stdout).to.match(/one\n(.|\n)*two\n/); // sh's `Killed` between
+    del('live');
   });
 
   it('limits.cpu 1 holds two busy loops to about one CPU (from the cgroup usage)', async () => {
