@@ -11,19 +11,35 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+/* DIR (O_PATH) once it is a directory of a cgroup filesystem, v1 or v2 (*FS says which); -1 with
+   ERR filled (STEP) otherwise.  */
+static int
+open_cgroup_dir (const char *dir, const char *step, struct statfs *fs, podrun_err_t *err)
+{
+  int dfd = open (dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e = 0;
+  if (dfd < 0)
+    return podrun_fail (err, errno, step, "open", dir);
+  if (fstatfs (dfd, fs) < 0)
+    e = errno;
+  else if (fs->f_type != CGROUP2_SUPER_MAGIC && fs->f_type != CGROUP_SUPER_MAGIC)
+    e = EXDEV;
+  if (e)
+    {
+      close (dfd);
+      return podrun_fail (err, e, step, "fstatfs", dir);
+    }
+  return dfd;
+}
+
 int
 podrun_cgroup_open_procs (const char *dir, podrun_err_t *err)
 {
   cleanup_close int dfd = -1;
   struct statfs fs;
   int fd;
-  dfd = open (dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  dfd = open_cgroup_dir (dir, "cgroup", &fs, err);
   if (dfd < 0)
-    return podrun_fail (err, errno, "cgroup", "open", dir);
-  if (fstatfs (dfd, &fs) < 0)
-    return podrun_fail (err, errno, "cgroup", "fstatfs", dir);
-  if (fs.f_type != CGROUP2_SUPER_MAGIC && fs.f_type != CGROUP_SUPER_MAGIC)
-    return podrun_fail (err, EXDEV, "cgroup", "fstatfs", dir);
+    return -1;
   fd = openat (dfd, "cgroup.procs", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return podrun_fail (err, errno, "cgroup", "open", dir);
@@ -84,13 +100,9 @@ podrun_cgroup_oom_notify (const char *file, podrun_err_t *err)
     return podrun_fail (err, EINVAL, "oomevents", "open", file);
   memcpy (dir, file, (size_t) (slash - file));
   dir[slash - file] = '\0';
-  dfd = open (dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  dfd = open_cgroup_dir (dir, "oomevents", &fs, err);
   if (dfd < 0)
-    return podrun_fail (err, errno, "oomevents", "open", dir);
-  if (fstatfs (dfd, &fs) < 0)
-    return podrun_fail (err, errno, "oomevents", "fstatfs", dir);
-  if (fs.f_type != CGROUP2_SUPER_MAGIC && fs.f_type != CGROUP_SUPER_MAGIC)
-    return podrun_fail (err, EXDEV, "oomevents", "fstatfs", dir);
+    return -1;
   cfd = openat (dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (cfd < 0)
     return podrun_fail (err, errno, "oomevents", "open", file);
