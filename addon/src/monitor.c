@@ -100,7 +100,7 @@ struct ctr_rt
      reported while it ran; -1: unknown.  */
   long long oom_seen;
   int oom_fd;      /* the cgroup's OOM notification (cgroup.h), -1: none */
-  int oom_retry;   /* the look at OOM_CHECK may look once more */
+  int oom_retry;   /* a look that finds no kill looks again (OOM_RETRY_MS) */
   sv_ms oom_check; /* when the kills are looked at, after a notification */
   sv_ms exit_at;
   podrun_err_t last_error; /* the last start failure (RunContainerError's message) */
