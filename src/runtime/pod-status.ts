@@ -103,6 +103,8 @@ export interface ContainerStatus {
   containerID: string;
   /** Host pid while running (pid + start time verified). */
   pid?: number;
+  /** A running container's cpu and memory as its cgroups have them (after an in-place resize too: kubelet-resources.md Z9.5). */
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
 }
 
 export interface PodStatus {
@@ -214,6 +216,17 @@ function supervisedState(snap: PodSnapshot, plan: PlannedContainer, state: Conta
   return { kind: 'waiting', reason: w.reason, ...(message ? { message } : {}) };
 }
 
+/** The cpu and memory of a container's requests and limits, as its cgroups were last given them. */
+function actuated(plan: PlannedContainer): Pick<ContainerStatus, 'resources'> {
+  const pick = (list: Record<string, string> | undefined) => {
+    const out = Object.fromEntries(Object.entries(list ?? {}).filter(([k]) => k === 'cpu' || k === 'memory'));
+    return Object.keys(out).length ? out : undefined;
+  };
+  const requests = pick(plan.resources?.requests);
+  const limits = pick(plan.resources?.limits);
+  return requests || limits ? { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } } : {};
+}
+
 function containerStatus(snap: PodSnapshot, cs: ContainerSnapshot): ContainerStatus {
   const { plan, state, alive } = cs;
   const idOf = (n: number) => `podrun://${containerId(snap.record.uid, plan.name, n)}`;
@@ -237,7 +250,15 @@ function containerStatus(snap: PodSnapshot, cs: ContainerSnapshot): ContainerSta
   } else if (state?.state !== undefined && !lost && (snap.monitorAlive || snap.monitor?.stoppedAt)) {
     st = supervisedState(snap, plan, state);
     const running = st.kind === 'running';
-    return { ...base, ...lastState, state: st, ready: running && state.ready !== false, started: running && state.started !== false, ...(running && alive ? { pid: state.pid } : {}) };
+    return {
+      ...base,
+      ...lastState,
+      state: st,
+      ready: running && state.ready !== false,
+      started: running && state.started !== false,
+      ...(running && alive ? { pid: state.pid } : {}),
+      ...(running ? actuated(plan) : {}),
+    };
   } else if (state?.finishedAt !== undefined || state?.reason !== undefined) {
     const msg = state.error ? formatFailure(state.error) : undefined;
     st = {
@@ -419,6 +440,7 @@ export function k8sContainerStatus(c: ContainerStatus): Record<string, unknown> 
     imageID: c.imageID,
     containerID: c.containerID,
     started: c.started,
+    ...(c.resources ? { allocatedResources: c.resources.requests ?? {}, resources: c.resources } : {}),
   };
 }
 

@@ -80,6 +80,9 @@ describe('resources: in-place resize (integration)', function () {
     expect(d).to.match(/Limits:\n +cpu: +1\n +memory: +128Mi\n +Requests:\n +cpu: +200m\n +memory: +32Mi/);
     const g = JSON.parse(podrun(s!.root, ['get', 'pod', 'rs', '-o', 'json']).stdout);
     expect(g.status.containerStatuses[0].restartCount).to.equal(0);
+    // what the cgroups have now (Z9.5)
+    expect(g.status.containerStatuses[0].resources).to.deep.equal({ requests: { cpu: '200m', memory: '32Mi' }, limits: { cpu: '1', memory: '128Mi' } });
+    expect(g.status.containerStatuses[0].allocatedResources).to.deep.equal({ cpu: '200m', memory: '32Mi' });
     expect(apply(BIGGER).stdout, 'the same manifest again').to.equal('pod/rs unchanged\n');
   });
 
