@@ -1147,6 +1147,9 @@ handler_event (struct monitor *m, const struct sv_action *a)
                       "%s probe failed: Get \"http://%s:%u%s\": context deadline exceeded (Client.Timeout exceeded "
                       "while awaiting headers)",
                       kind, hd->host, hd->port, hd->path ? hd->path : "/");
+          else if (podrun_probe_cut_dial (m->probes, a->container, (int) a->probe))
+            snprintf (msg, sizeof msg, "%s probe failed: %s: i/o timeout", kind,
+                      podrun_probe_cut_dial (m->probes, a->container, (int) a->probe));
           else
             snprintf (msg, sizeof msg, "%s probe failed: dial tcp %s:%u: i/o timeout", kind, hd->host, hd->port);
         }

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/random.h>
 #include <sys/wait.h>
+#include <netdb.h>
 
 /* The kubelet version whose behaviour podrun follows (User-Agent kube-probe/1.36).  */
 #define KUBE_MINOR "1.36"
@@ -35,11 +36,30 @@
 /* What an HTTP response may take in memory: its head and the kubelet's 10 KiB of body are more
    than the messages use; the rest is read and dropped.  */
 #define RESPONSE_MAX (PODRUN_PROBE_OUTPUT + 4096)
+/* A host name's resolution: the most addresses kept (dialled in turn, as Go's dialSerial), and
+   the time a hook's may take (a probe's has the probe's timeoutSeconds).  */
+#define MAX_ADDRS 8
+#define RESOLVE_HOOK_MS 30000
+
+/* What the resolver child writes back, in one write (smaller than PIPE_BUF: all or nothing).  */
+struct resolve_addr
+{
+  uint16_t family; /* AF_INET (addr's first 4 bytes), AF_INET6 */
+  uint32_t scope;
+  uint8_t addr[16];
+};
+struct resolve_reply
+{
+  uint32_t n;    /* addresses; 0: err says why */
+  char err[116]; /* Go's DNSError.Err */
+  struct resolve_addr a[MAX_ADDRS];
+};
 
 enum phase
 {
   PH_IDLE = 0,
   PH_EXEC,    /* the helper runs: fd is its output */
+  PH_RESOLVE, /* tcp/http: a host name is being resolved: fd is the resolver child's pipe */
   PH_CONNECT, /* tcp/http: connect in progress */
   PH_SEND,    /* http: the request is being written */
   PH_RECV,    /* http: the response is being read */
@@ -68,6 +88,12 @@ struct slot
   int tls_eof;                     /* the socket's end was given to it */
   struct sockaddr_storage addr;
   socklen_t addr_len;
+  pid_t resolver;               /* the resolver child (resolve_child), until reaped */
+  sv_ms resolve_until;          /* PH_RESOLVE: its time limit */
+  struct resolve_reply *addrs;  /* a host name's addresses, malloc'd for the run; NULL: an address */
+  uint32_t next_addr;           /* the next of them to dial */
+  char *dial_err;               /* the first of their dials' errors, malloc'd for the run */
+  int cut;                      /* the last cancel cut a host name's dial short: msg names it */
   int served; /* exec: run by the container's probe server, as run SEQ */
   uint32_t seq;
   pid_t run_pid; /* exec: the container process it runs against */
@@ -153,6 +179,7 @@ podrun_go_duration (sv_ms ms, char *buf, size_t cap)
 }
 
 static void go_errno (int e, char *buf, size_t cap);
+static void url_of (const struct podrun_handler *hd, const struct slot *s, char *buf, size_t cap);
 
 static void set_msg (struct slot *s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
@@ -273,13 +300,19 @@ static void
 end_run (struct podrun_probes *p, struct slot *s)
 {
   unwatch (p, s);
+  /* A resolver still at work goes (it is reaped by pid); one that answered is exiting.  */
+  if (s->phase == PH_RESOLVE && s->resolver > 0)
+    kill (s->resolver, SIGKILL);
   free (s->buf);
   free (s->path);
   free (s->grpc);
   free (s->tls);
-  s->buf = s->path = NULL;
+  free (s->addrs);
+  free (s->dial_err);
+  s->buf = s->path = s->dial_err = NULL;
   s->grpc = NULL;
   s->tls = NULL;
+  s->addrs = NULL;
   s->len = s->sent = s->req_len = 0;
   s->phase = PH_IDLE;
 }
@@ -903,27 +936,61 @@ go_errno (int e, char *buf, size_t cap)
   snprintf (buf, cap, "errno %d", e);
 }
 
-/* A socket in the pod's network namespace, connecting to S's address.  */
+/* What S dials, as Go's OpError names it: HOST:PORT for an address as written, the address
+   a host name resolved to for a name.  */
+static void
+dial_target (const struct slot *s, const char *host, char *buf, size_t cap)
+{
+  char a[INET6_ADDRSTRLEN];
+  if (!s->addrs)
+    {
+      host_port (host, s->port, buf, cap);
+      return;
+    }
+  if (s->addr.ss_family == AF_INET6)
+    inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) &s->addr)->sin6_addr, a, sizeof a);
+  else
+    inet_ntop (AF_INET, &((const struct sockaddr_in *) &s->addr)->sin_addr, a, sizeof a);
+  host_port (a, s->port, buf, cap);
+}
+
+/* A dial's error DIAL ("dial tcp ...") as the handler's client reports it: net.DialTimeout's
+   own for tcpSocket, http.Client's `Get "URL": ...` for httpGet, grpc-go's for grpc.  */
+static void
+dial_failed (struct slot *s, const struct podrun_handler *hd, const char *dial)
+{
+  char url[2400], hp[300];
+  if (hd->type == PODRUN_HANDLER_HTTP_GET)
+    {
+      url_of (hd, s, url, sizeof url);
+      set_msg (s, "Get \"%s\": %s", url, dial);
+    }
+  else if (hd->type == PODRUN_HANDLER_GRPC)
+    {
+      host_port (hd->host, s->port, hp, sizeof hp);
+      set_msg (s, "error: failed to connect service at \"%s\": %s", hp, dial);
+    }
+  else
+    set_msg (s, "%s", dial);
+}
+
+/* A socket in the pod's network namespace, connecting to S->addr: 0, or -1 with the dial's
+   error in ERR.  */
 static int
-net_connect (struct podrun_probes *p, struct slot *s, const char *host, int net_pidfd)
+open_conn (struct podrun_probes *p, struct slot *s, const char *host, char *err, size_t cap)
 {
   char hp[300], e[128];
   int fd, rc, saved;
-  host_port (host, s->port, hp, sizeof hp);
-  if (parse_addr (host, s->port, &s->addr, &s->addr_len) < 0)
-    {
-      set_msg (s, "dial tcp: lookup %s: podrun probes take an IP address or localhost", host);
-      return -1;
-    }
-  if (net_pidfd >= 0 && setns (net_pidfd, CLONE_NEWNET) < 0)
+  dial_target (s, host, hp, sizeof hp);
+  if (s->net_pidfd >= 0 && setns (s->net_pidfd, CLONE_NEWNET) < 0)
     {
       go_errno (errno, e, sizeof e);
-      set_msg (s, "dial tcp %s: setns: %s", hp, e);
+      snprintf (err, cap, "dial tcp %s: setns: %s", hp, e);
       return -1;
     }
   fd = socket (s->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   saved = errno;
-  if (net_pidfd >= 0 && setns (p->own_net, CLONE_NEWNET) < 0)
+  if (s->net_pidfd >= 0 && setns (p->own_net, CLONE_NEWNET) < 0)
     {
       /* Cannot happen (our own namespace); never keep running in the pod's.  */
       podrun_log ("probe: cannot return to the monitor's network namespace: errno %d", errno);
@@ -932,7 +999,7 @@ net_connect (struct podrun_probes *p, struct slot *s, const char *host, int net_
   if (fd < 0)
     {
       go_errno (saved, e, sizeof e);
-      set_msg (s, "dial tcp %s: socket: %s", hp, e);
+      snprintf (err, cap, "dial tcp %s: socket: %s", hp, e);
       return -1;
     }
   s->fd = fd;
@@ -940,7 +1007,7 @@ net_connect (struct podrun_probes *p, struct slot *s, const char *host, int net_
   if (rc < 0 && errno != EINPROGRESS)
     {
       go_errno (errno, e, sizeof e);
-      set_msg (s, "dial tcp %s: connect: %s", hp, e);
+      snprintf (err, cap, "dial tcp %s: connect: %s", hp, e);
       close (fd);
       s->fd = -1;
       return -1;
@@ -948,6 +1015,192 @@ net_connect (struct podrun_probes *p, struct slot *s, const char *host, int net_
   s->phase = PH_CONNECT;
   watch (p, s, EPOLLOUT, EPOLL_CTL_ADD);
   return 0;
+}
+
+/* ---- host names ----
+
+   A handler's host that is not an address is resolved at each run, as the kubelet's dialer
+   resolves it: by the C library's getaddrinfo (/etc/hosts, then DNS, as /etc/nsswitch.conf
+   says), in the monitor's own network and mount namespaces (the host's view, the kubelet's),
+   never in the pod's.  getaddrinfo blocks, so it runs in a child forked for the run
+   (resolve_child) that writes the addresses back over a pipe the loop watches; the child is
+   SIGKILLed when the run is cancelled (a probe's timeoutSeconds) or its own limit passes (a
+   hook's, RESOLVE_HOOK_MS), and reaped by pid.  The resolver's code and data are touched in the
+   child only: the monitor's own pages stay what they were (docs/supervision.md).  */
+
+/* In the forked child: HOST's addresses, or Go's words for why there are none (cgo_unix.go
+   cgoLookupIPCNAME: EAI_NONAME is "no such host", EAI_SYSTEM the errno, any other the C
+   library's gai_strerror), written to WR; nothing here returns.  */
+static void __attribute__ ((noreturn)) resolve_child (struct podrun_probes *p, const char *host, int wr)
+{
+  struct resolve_reply r;
+  struct addrinfo hints, *res = NULL, *ai;
+  int rc;
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (dup2 (p->devnull, 0) < 0 || dup2 (p->devnull, 1) < 0 || dup2 (p->devnull, 2) < 0
+      || podrun_keep_only_fds (&wr, 1) < 0)
+    _exit (1);
+  memset (&r, 0, sizeof r);
+  memset (&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  errno = 0;
+  rc = getaddrinfo (host, NULL, &hints, &res);
+  if (rc == EAI_NONAME)
+    snprintf (r.err, sizeof r.err, "no such host");
+  else if (rc == EAI_SYSTEM)
+    go_errno (errno ? errno : EMFILE, r.err, sizeof r.err);
+  else if (rc)
+    snprintf (r.err, sizeof r.err, "%s", gai_strerror (rc));
+  for (ai = rc ? NULL : res; ai && r.n < MAX_ADDRS; ai = ai->ai_next)
+    if (ai->ai_family == AF_INET && ai->ai_socktype == SOCK_STREAM)
+      {
+        r.a[r.n].family = AF_INET;
+        memcpy (r.a[r.n++].addr, &((struct sockaddr_in *) ai->ai_addr)->sin_addr, 4);
+      }
+    else if (ai->ai_family == AF_INET6 && ai->ai_socktype == SOCK_STREAM)
+      {
+        r.a[r.n].family = AF_INET6;
+        r.a[r.n].scope = ((struct sockaddr_in6 *) ai->ai_addr)->sin6_scope_id;
+        memcpy (r.a[r.n++].addr, &((struct sockaddr_in6 *) ai->ai_addr)->sin6_addr, 16);
+      }
+  if (!rc && !r.n)
+    snprintf (r.err, sizeof r.err, "no such host");
+  _exit (write (wr, &r, sizeof r) == (ssize_t) sizeof r ? 0 : 1);
+}
+
+/* S's host name to resolve, off the loop: 0 (PH_RESOLVE), or -1 with the dial's error in ERR.  */
+static int
+start_resolve (struct podrun_probes *p, struct slot *s, int h, const char *host, char *err, size_t cap)
+{
+  int fds[2], status;
+  pid_t child;
+  char e[64];
+  /* One of an earlier run not reaped yet: SIGKILLed, left to the orphan sweep.  */
+  if (s->resolver > 0 && waitpid (s->resolver, &status, WNOHANG) == 0)
+    kill (s->resolver, SIGKILL);
+  s->resolver = 0;
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    {
+      go_errno (errno, e, sizeof e);
+      snprintf (err, cap, "dial tcp: lookup %s: pipe2: %s", host, e);
+      return -1;
+    }
+  child = fork ();
+  if (child == 0)
+    {
+      close (fds[0]);
+      resolve_child (p, host, fds[1]);
+    }
+  close (fds[1]);
+  if (child < 0)
+    {
+      go_errno (errno, e, sizeof e);
+      snprintf (err, cap, "dial tcp: lookup %s: fork: %s", host, e);
+      close (fds[0]);
+      return -1;
+    }
+  s->resolver = child;
+  s->resolve_until = is_hook (h) ? podrun_mono_ms () + RESOLVE_HOOK_MS : SV_NEVER; /* a probe's: its cancel */
+  fcntl (fds[0], F_SETFL, O_NONBLOCK);
+  s->fd = fds[0];
+  s->phase = PH_RESOLVE;
+  watch (p, s, EPOLLIN, EPOLL_CTL_ADD);
+  return 0;
+}
+
+/* Dials S's next address of its host name, as Go's dialSerial tries them in turn: 0
+   (connecting), or -1 with the first dial's error (dial_failed) when none is left.  */
+static int
+dial_next (struct podrun_probes *p, struct slot *s, const struct podrun_handler *hd)
+{
+  char e[512];
+  while (s->next_addr < s->addrs->n)
+    {
+      const struct resolve_addr *a = &s->addrs->a[s->next_addr++];
+      memset (&s->addr, 0, sizeof s->addr);
+      if (a->family == AF_INET6)
+        {
+          struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) &s->addr;
+          v6->sin6_family = AF_INET6;
+          v6->sin6_port = htons ((uint16_t) s->port);
+          v6->sin6_scope_id = a->scope;
+          memcpy (&v6->sin6_addr, a->addr, 16);
+          s->addr_len = sizeof *v6;
+        }
+      else
+        {
+          struct sockaddr_in *v4 = (struct sockaddr_in *) &s->addr;
+          v4->sin_family = AF_INET;
+          v4->sin_port = htons ((uint16_t) s->port);
+          memcpy (&v4->sin_addr, a->addr, 4);
+          s->addr_len = sizeof *v4;
+        }
+      if (open_conn (p, s, hd->host, e, sizeof e) == 0)
+        return 0;
+      if (!s->dial_err)
+        s->dial_err = dup_str (e);
+    }
+  dial_failed (s, hd, s->dial_err ? s->dial_err : "dial tcp: no suitable address found");
+  return -1;
+}
+
+/* The resolver's answer on S's pipe: 1 with the result when the run ended, else 0.  */
+static int
+resolve_input (struct podrun_probes *p, struct slot *s, const struct podrun_handler *hd,
+               struct podrun_probe_result *out)
+{
+  struct resolve_reply r;
+  char e[512];
+  ssize_t n = read (s->fd, &r, sizeof r);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return 0;
+  unwatch (p, s);
+  if (n == (ssize_t) sizeof r && r.n > 0)
+    {
+      s->addrs = malloc (sizeof *s->addrs);
+      if (!s->addrs)
+        {
+          set_msg (s, "out of memory");
+          return finish (p, s, SV_RESULT_ERROR, out);
+        }
+      memcpy (s->addrs, &r, sizeof r);
+      if (s->addrs->n > MAX_ADDRS)
+        s->addrs->n = MAX_ADDRS;
+      s->next_addr = 0;
+      return dial_next (p, s, hd) < 0 ? finish (p, s, SV_RESULT_FAILURE, out) : 0;
+    }
+  if (n == (ssize_t) sizeof r)
+    {
+      r.err[sizeof r.err - 1] = '\0';
+      snprintf (e, sizeof e, "dial tcp: lookup %s: %s", hd->host, r.err);
+    }
+  else
+    snprintf (e, sizeof e, "dial tcp: lookup %s: the resolver ended without an answer", hd->host);
+  dial_failed (s, hd, e);
+  return finish (p, s, SV_RESULT_FAILURE, out);
+}
+
+/* S's dial of HD's host: an address at once, a host name once it is resolved.  0, or -1 with
+   the message set.  */
+static int
+dial (struct podrun_probes *p, struct slot *s, const struct podrun_handler *hd)
+{
+  char e[512];
+  size_t idx = (size_t) (s - p->slots);
+  free (s->addrs);
+  free (s->dial_err);
+  s->addrs = NULL;
+  s->dial_err = NULL;
+  if (parse_addr (hd->host, s->port, &s->addr, &s->addr_len) == 0)
+    {
+      if (open_conn (p, s, hd->host, e, sizeof e) == 0)
+        return 0;
+    }
+  else if (start_resolve (p, s, (int) (idx % PODRUN_N_HANDLERS), hd->host, e, sizeof e) == 0)
+    return 0;
+  dial_failed (s, hd, e);
+  return -1;
 }
 
 /* Header names as Go's Header.Add canonicalises them.  */
@@ -1036,8 +1289,8 @@ start_net (struct podrun_probes *p, struct slot *s, const struct podrun_handler 
   /* A new connection (a redirect's too) gets a new TLS client once it connects.  */
   free (s->tls);
   s->tls = NULL;
-  if (net_connect (p, s, hd->host, net_pidfd) < 0)
-    return -1;
+  s->net_pidfd = net_pidfd;
+  /* The request first: a host name's dial goes on after this returns.  */
   if (hd->type == PODRUN_HANDLER_HTTP_GET && build_request (s, hd, hook) < 0)
     {
       set_msg (s, "out of memory");
@@ -1061,7 +1314,7 @@ start_net (struct podrun_probes *p, struct slot *s, const struct podrun_handler 
       s->req_len = (size_t) n;
       s->sent = 0;
     }
-  return 0;
+  return dial (p, s, hd);
 }
 
 /* The h2c answer as it comes: 1 with the result once the call ended.  */
@@ -1321,6 +1574,7 @@ podrun_probe_run (struct podrun_probes *p, size_t i, int h, pid_t pid, unsigned 
   s->redirects = 0;
   s->port = hd->port;
   s->net_pidfd = net_pidfd;
+  s->cut = 0;
   switch (hd->type)
     {
     case PODRUN_HANDLER_EXEC:
@@ -1385,10 +1639,32 @@ podrun_probe_cancel (struct podrun_probes *p, size_t i, int h)
       if (sv->sock >= 0)
         (void) send (sv->sock, &m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT);
     }
+  /* A host name's dial cut short (the probe's timeout): what Go's i/o timeout would name.  */
+  if (s->phase == PH_RESOLVE || (s->phase == PH_CONNECT && s->addrs))
+    {
+      const struct podrun_handler *hd = handler_of (p, (size_t) (s - p->slots));
+      char hp[300];
+      dial_target (s, hd->host, hp, sizeof hp);
+      if (s->phase == PH_RESOLVE)
+        set_msg (s, "dial tcp: lookup %s", hd->host);
+      else
+        set_msg (s, "dial tcp %s", hp);
+      s->cut = 1;
+    }
   s->pid = 0;
   s->served = 0;
   if (s->phase != PH_IDLE)
     end_run (p, s);
+}
+
+const char *
+podrun_probe_cut_dial (const struct podrun_probes *p, size_t i, int h)
+{
+  const struct slot *s;
+  if (!p)
+    return NULL;
+  s = &p->slots[i * PODRUN_N_HANDLERS + (size_t) h];
+  return s->cut && s->msg ? s->msg : NULL;
 }
 
 /* HTTPS (tls_client.c): a TLS client for the connection, as the kubelet's transport has one:
@@ -1580,6 +1856,8 @@ podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct 
             return exec_done (p, s, out);
         }
       return 0;
+    case PH_RESOLVE:
+      return resolve_input (p, s, hd, out);
     case PH_CONNECT:
       {
         int e = 0;
@@ -1591,19 +1869,20 @@ podrun_probe_io (struct podrun_probes *p, uint32_t idx, uint32_t events, struct 
           return 0;
         if (e)
           {
-            host_port (hd->host, s->port, hp, sizeof hp);
+            char dialed[512];
+            dial_target (s, hd->host, hp, sizeof hp);
             go_errno (e, es, sizeof es);
-            set_msg (s, "dial tcp %s: connect: %s", hp, es);
-            if (hd->type == PODRUN_HANDLER_HTTP_GET)
+            snprintf (dialed, sizeof dialed, "dial tcp %s: connect: %s", hp, es);
+            if (!s->addrs)
               {
-                char url[2400], *m = s->msg ? dup_str (s->msg) : NULL;
-                url_of (hd, s, url, sizeof url);
-                set_msg (s, "Get \"%s\": %s", url, m ? m : "");
-                free (m);
+                dial_failed (s, hd, dialed);
+                return finish (p, s, SV_RESULT_FAILURE, out);
               }
-            else if (hd->type == PODRUN_HANDLER_GRPC)
-              set_msg (s, "error: failed to connect service at \"%s\": dial tcp %s: connect: %s", hp, hp, es);
-            return finish (p, s, SV_RESULT_FAILURE, out);
+            /* A host name's: its next address, the first error once none is left.  */
+            unwatch (p, s);
+            if (!s->dial_err)
+              s->dial_err = dup_str (dialed);
+            return dial_next (p, s, hd) < 0 ? finish (p, s, SV_RESULT_FAILURE, out) : 0;
           }
         if (hd->type == PODRUN_HANDLER_TCP_SOCKET)
           {
@@ -1745,6 +2024,12 @@ podrun_probe_reaped (struct podrun_probes *p, pid_t pid, int status, struct podr
           s->dying = 0;
           return 0;
         }
+      if (s->resolver == pid)
+        {
+          /* Its answer (or none: EOF) comes on its pipe.  */
+          s->resolver = 0;
+          return 0;
+        }
       if (s->phase == PH_EXEC && s->pid == pid && !s->reaped)
         {
           s->reaped = 1;
@@ -1780,6 +2065,8 @@ podrun_probe_reap (struct podrun_probes *p, struct podrun_probe_result *out, siz
       int status;
       if (s->dying > 0 && waitpid (s->dying, &status, WNOHANG) == s->dying)
         s->dying = 0;
+      if (s->resolver > 0 && waitpid (s->resolver, &status, WNOHANG) == s->resolver)
+        s->resolver = 0;
       if (s->phase == PH_EXEC && s->pid > 0 && waitpid (s->pid, &status, WNOHANG) == s->pid)
         n += (size_t) (podrun_probe_reaped (p, s->pid, status, &out[n]) == 1);
     }
@@ -1800,6 +2087,8 @@ podrun_probe_deadline (const struct podrun_probes *p)
         t = sv_earlier (t, s->until);
       if (s->phase == PH_DUE)
         t = 0;
+      if (s->phase == PH_RESOLVE)
+        t = sv_earlier (t, s->resolve_until);
       if (s->dying > 0)
         t = sv_earlier (t, s->kill_at);
     }
@@ -1819,6 +2108,14 @@ podrun_probe_timer (struct podrun_probes *p, sv_ms now, struct podrun_probe_resu
         n += (size_t) finish (p, s, SV_RESULT_SUCCESS, &out[n]);
       else if (s->phase == PH_DUE)
         n += (size_t) finish (p, s, s->due, &out[n]);
+      else if (s->phase == PH_RESOLVE && s->resolve_until <= now)
+        {
+          /* A hook's resolver past its limit (end_run SIGKILLs it): Go's lookup timeout.  */
+          char e[512];
+          snprintf (e, sizeof e, "dial tcp: lookup %s: i/o timeout", handler_of (p, k)->host);
+          dial_failed (s, handler_of (p, k), e);
+          n += (size_t) finish (p, s, SV_RESULT_FAILURE, &out[n]);
+        }
       if (s->dying > 0 && s->kill_at <= now)
         {
           kill (s->dying, SIGKILL);
@@ -1845,7 +2142,7 @@ podrun_probe_busy (const struct podrun_probes *p)
   if (!p)
     return 0;
   for (k = 0; k < p->n; k++)
-    if (p->slots[k].dying > 0 || (p->slots[k].phase == PH_EXEC && p->slots[k].pid > 0))
+    if (p->slots[k].dying > 0 || p->slots[k].resolver > 0 || (p->slots[k].phase == PH_EXEC && p->slots[k].pid > 0))
       return 1;
   for (k = 0; k < p->pod->n_containers; k++)
     if (p->servers[k].pid > 0 || p->servers[k].old > 0)

@@ -12,7 +12,10 @@
      take `podrun-helper exec --kill-on-term` forked by the monitor, reaped by pid, SIGTERMed on
      cancel (it then SIGKILLs the command and its process group).
    - tcpSocket, httpGet: a non-blocking socket created in the pod's network namespace (the
-     monitor enters it for the socket() call only) and driven on the loop.
+     monitor enters it for the socket() call only) and driven on the loop.  A host name is
+     resolved at each run, as the kubelet's dialer resolves it, by getaddrinfo in a short-lived
+     child forked for the run (the monitor's own namespaces: the host's /etc/hosts and DNS),
+     whose answer comes back on a pipe the loop watches; its addresses are dialled in turn.
    - sleep: a deadline.
    Results come back as podrun_probe_result, which the monitor feeds to the machine.  */
 #ifndef PODRUN_PROBE_H
@@ -65,6 +68,11 @@ size_t podrun_probe_timer (struct podrun_probes *p, sv_ms now, struct podrun_pro
 
 /* The last finished run's message of container I's handler H (its output, or what failed), "".  */
 const char *podrun_probe_message (const struct podrun_probes *p, size_t i, int h);
+
+/* What the last cancel of container I's handler H cut short when it was dialling a host name,
+   as Go's dial error names it ("dial tcp: lookup NAME" while resolving, "dial tcp ADDR:PORT"
+   while connecting to an address of it); NULL otherwise.  */
+const char *podrun_probe_cut_dial (const struct podrun_probes *p, size_t i, int h);
 
 /* Container I's process has exited: its probe server goes (SIGKILL, reaped by pid).  */
 void podrun_probe_container_ended (struct podrun_probes *p, size_t i);

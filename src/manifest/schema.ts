@@ -343,7 +343,7 @@ function buildSupervisionSchemas() {
 
   /** What podrun will write into a request or dial: a name or an address, never a second line. */
   const host = str((v) =>
-    names.hostOrAddress(v) ? undefined : { detail: `host ${quoted(v)} is not an IP address or a host name`, hint: "write an IP address such as 127.0.0.1, or leave host out: it defaults to the pod's IP" },
+    names.hostOrAddress(v) ? undefined : { detail: `host ${quoted(v)} is not an IP address or a host name`, hint: "write an IP address such as 127.0.0.1 or a host name such as db.local, or leave host out: it defaults to the pod's IP" },
   );
 
   const ExecActionSchema = z.object({ command: z.array(str(names.noNul)).min(1, 'must not be empty') }).describe('ExecAction');

@@ -16,53 +16,32 @@ import { execStringProblem } from './exec-limits';
  * The switch: whether podrun runs probes and the postStart/preStop hooks. Init containers, native
  * sidecars, restarts and `lifecycle.stopSignal` always run (the monitor's state machine). With it
  * on, the monitor runs exec, tcpSocket, httpGet (HTTP and HTTPS), gRPC and sleep handlers
- * (addon/src/probe.c) and validation refuses only what it has no mechanism for: a host that is
- * not an IP address (refusedHandlers). Off, every probe and hook is refused as "not supported by
- * podrun yet". Validation takes it as an option (ValidateOptions.probesAndHooks), so tests run
- * both ways.
+ * (addon/src/probe.c), a `host` that is a host name too (resolved at each run, as the kubelet's
+ * dialer resolves it), and validation refuses none of them. Off, every probe and hook is refused
+ * as "not supported by podrun yet" (refusedHandlers). Validation takes it as an option
+ * (ValidateOptions.probesAndHooks), so tests run both ways.
  */
 export const PROBES_AND_HOOKS = true;
 
 const PROBE_HINT = 'podrun does not run probes yet; remove the probe';
 const HOOK_HINT = 'podrun does not run postStart and preStop hooks yet; remove the hook (lifecycle.stopSignal is supported)';
-const HOST_HINT = 'podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address';
-
-/** An IPv4 or IPv6 literal, or localhost: what the monitor connects to without a resolver. */
-function probeHostOk(h: unknown): boolean {
-  if (typeof h !== 'string') return true; // the schema reports it
-  if (h === 'localhost') return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  if (v4) return v4.slice(1).every((x) => Number(x) <= 255);
-  return h.includes(':') && /^\[?[0-9A-Fa-f:.]+\]?$/.test(h);
-}
 
 /**
  * What validation refuses, over the raw manifest. With the switch off: every probe and every
  * postStart/preStop hook of a container or init container, each once and nothing about its
- * insides. On: what podrun has no mechanism for (a `host` that is not an address: the monitor's
- * loop does not resolve names), with its hint.
+ * insides. On: nothing (every handler kind runs; a `host`'s syntax is the schema's,
+ * names.hostOrAddress).
  */
 export function refusedHandlers(pod: unknown, on = PROBES_AND_HOOKS): { path: FieldPath; hint: string }[] {
   const spec = isObj(pod) && isObj(pod.spec) ? pod.spec : {};
   const out: { path: FieldPath; hint: string }[] = [];
-  const inside = (h: unknown, path: FieldPath) => {
-    if (!isObj(h)) return;
-    for (const k of ['httpGet', 'tcpSocket'] as const) {
-      const a = h[k];
-      if (!isObj(a)) continue;
-      if (has(a, 'host') && a.host !== '' && !probeHostOk(a.host)) out.push({ path: [...path, k, 'host'], hint: HOST_HINT });
-    }
-  };
+  if (on) return out;
   for (const list of ['initContainers', 'containers'] as const) {
     if (!Array.isArray(spec[list])) continue;
     (spec[list] as unknown[]).forEach((c, i) => {
       if (!isObj(c)) return;
-      const handler = (h: unknown, path: FieldPath, hint: string) => {
-        if (on) inside(h, path);
-        else out.push({ path, hint });
-      };
-      for (const f of PROBE_FIELDS) if (has(c, f)) handler(c[f], ['spec', list, i, f], PROBE_HINT);
-      if (isObj(c.lifecycle)) for (const h of ['postStart', 'preStop']) if (has(c.lifecycle, h)) handler(c.lifecycle[h], ['spec', list, i, 'lifecycle', h], HOOK_HINT);
+      for (const f of PROBE_FIELDS) if (has(c, f)) out.push({ path: ['spec', list, i, f], hint: PROBE_HINT });
+      if (isObj(c.lifecycle)) for (const h of ['postStart', 'preStop']) if (has(c.lifecycle, h)) out.push({ path: ['spec', list, i, 'lifecycle', h], hint: HOOK_HINT });
     });
   }
   return out;

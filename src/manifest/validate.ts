@@ -27,7 +27,7 @@ export interface ValidateOptions {
   /**
    * Probes and postStart/preStop hooks: false refuses them all, true takes every handler kind
    * (also those the monitor has no mechanism for: validation's and the plan's tests), absent is
-   * the PROBES_AND_HOOKS switch (on: refusing only HTTPS and host names, refusedHandlers).
+   * the PROBES_AND_HOOKS switch (on: refusing none, refusedHandlers).
    */
   probesAndHooks?: boolean;
 }
@@ -80,9 +80,8 @@ function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlD
     reportErr(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
   }
   const schema = podSchema();
-  // Off, each probe and hook is one error and nothing under it is reported; on (the default),
-  // only the handler kinds the monitor cannot run (HTTPS, a host name), each once; the
-  // option true takes every kind (validation's and the plan's own tests).
+  // Off, each probe and hook is one error and nothing under it is reported; on (the default)
+  // and with the option true, none (every handler kind runs, a host name too).
   const refused = opts.probesAndHooks === true ? [] : refusedHandlers(value, opts.probesAndHooks ?? PROBES_AND_HOOKS);
   for (const r of refused) reportErr(r.path, 'not supported by podrun yet', r.hint);
   const under = (path: FieldPath) => refused.some((r) => r.path.length <= path.length && r.path.every((k, i) => k === path[i]));

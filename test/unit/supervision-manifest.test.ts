@@ -25,7 +25,7 @@ async function accepted(text: string) {
 }
 
 describe('supervision manifests: the switch', () => {
-  it('is on by default: exec, tcpSocket, httpGet (HTTP and HTTPS), grpc and sleep are taken; host names refused, each once with its hint', async () => {
+  it('is on by default: exec, tcpSocket, httpGet (HTTP and HTTPS), grpc and sleep are taken; host names too (resolved at each run); the syntax of a host still checked', async () => {
     expect(PROBES_AND_HOOKS).to.equal(true);
     const ok = doc(`  containers:
   - name: a
@@ -40,18 +40,24 @@ describe('supervision manifests: the switch', () => {
     lifecycle: {postStart: {sleep: {seconds: 1}}, preStop: {httpGet: {port: 8080, host: localhost}}}
 `);
     expect((await loadManifests(['-'], { stdin: ok })).errors.map((e) => renderError(e).trimEnd())).to.deep.equal([]);
-    const bad = doc(`  containers:
+    const names = doc(`  containers:
   - name: a
     image: b
     livenessProbe: {grpc: {port: 9090}}
     readinessProbe: {httpGet: {port: 8443, scheme: HTTPS, host: api.example}}
-    startupProbe: {tcpSocket: {port: 80, host: db.example}}
-    lifecycle: {preStop: {httpGet: {port: 80, host: web.local, path: /stop}}}
+    startupProbe: {tcpSocket: {port: 80, host: db.example.}}
+    lifecycle: {preStop: {httpGet: {port: 80, host: web.local, path: /stop}}, postStart: {tcpSocket: {port: 80, host: vm}}}
+`);
+    expect((await loadManifests(['-'], { stdin: names })).errors.map((e) => renderError(e).trimEnd())).to.deep.equal([]);
+    const bad = doc(`  containers:
+  - name: a
+    image: b
+    readinessProbe: {httpGet: {port: 80, host: "web_1.example"}}
+    startupProbe: {tcpSocket: {port: 80, host: "-db.example"}}
 `);
     expect((await loadManifests(['-'], { stdin: bad })).errors.map((e) => renderError(e).trimEnd())).to.deep.equal([
-      'error: <stdin>:10: spec.containers[0].readinessProbe.httpGet.host: not supported by podrun yet\n  hint: podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address',
-      'error: <stdin>:11: spec.containers[0].startupProbe.tcpSocket.host: not supported by podrun yet\n  hint: podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address',
-      'error: <stdin>:12: spec.containers[0].lifecycle.preStop.httpGet.host: not supported by podrun yet\n  hint: podrun probes and hooks connect to an IP address (the default, the pod IP, is 127.0.0.1) or localhost, not a host name; remove `host` or write an address',
+      'error: <stdin>:9: spec.containers[0].readinessProbe.httpGet.host: host "web_1.example" is not an IP address or a host name\n  hint: write an IP address such as 127.0.0.1 or a host name such as db.local, or leave host out: it defaults to the pod\'s IP',
+      'error: <stdin>:10: spec.containers[0].startupProbe.tcpSocket.host: host "-db.example" is not an IP address or a host name\n  hint: write an IP address such as 127.0.0.1 or a host name such as db.local, or leave host out: it defaults to the pod\'s IP',
     ]);
   });
 
@@ -233,7 +239,7 @@ describe('supervision manifests: refused, as the API server refuses them', () =>
       `  containers:\n  - name: app\n    image: b\n    readinessProbe: {httpGet: {port: 80, host: "a\\r\\nb", path: "/a b", httpHeaders: [{name: "X:Y", value: "v\\r\\nInjected: 1"}, {value: v}]}}\n`,
       [
         'error: <stdin>:9: spec.containers[0].readinessProbe.httpGet.path: path "/a b" contains whitespace or a control character\n  hint: percent-encode it, e.g. `/health%20check`',
-        "error: <stdin>:9: spec.containers[0].readinessProbe.httpGet.host: host \"a\\r\\nb\" is not an IP address or a host name\n  hint: write an IP address such as 127.0.0.1, or leave host out: it defaults to the pod's IP",
+        "error: <stdin>:9: spec.containers[0].readinessProbe.httpGet.host: host \"a\\r\\nb\" is not an IP address or a host name\n  hint: write an IP address such as 127.0.0.1 or a host name such as db.local, or leave host out: it defaults to the pod's IP",
         'error: <stdin>:9: spec.containers[0].readinessProbe.httpGet.httpHeaders[0].name: header name "X:Y" is not valid\n  hint: a header name is letters, digits and \'-\', e.g. `X-Probe`',
         'error: <stdin>:9: spec.containers[0].readinessProbe.httpGet.httpHeaders[0].value: header value "v\\r\\nInjected: 1" contains a control character\n  hint: write the value on one line: a newline would end the header (an HTTP client refuses it)',
         'error: <stdin>:9: spec.containers[0].readinessProbe.httpGet.httpHeaders[1].name: Required\n  hint: add a name: lower-case letters, digits and "-", e.g. `name: web`',
