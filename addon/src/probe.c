@@ -936,21 +936,63 @@ go_errno (int e, char *buf, size_t cap)
   snprintf (buf, cap, "errno %d", e);
 }
 
+/* ADDR as Go's IP.String writes it (RFC 5952: the longest run of two or more zero groups, the
+   first of equal ones, as "::"; an IPv4-mapped one dotted).  Not inet_ntop: its sprintf and
+   strcpy live outside the loop's layout (helper-layout.ld), and a failing probe's every run
+   would keep their pages resident.  */
+static void
+ip_text (const struct sockaddr_storage *addr, char *buf, size_t cap)
+{
+  const uint8_t *b;
+  int k, run = 0, best = -1, best_len = 1, n = 0;
+  static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  if (addr->ss_family != AF_INET6)
+    {
+      b = (const uint8_t *) &((const struct sockaddr_in *) addr)->sin_addr;
+      snprintf (buf, cap, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+      return;
+    }
+  b = ((const struct sockaddr_in6 *) addr)->sin6_addr.s6_addr;
+  if (memcmp (b, mapped, sizeof mapped) == 0)
+    {
+      snprintf (buf, cap, "%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+      return;
+    }
+  for (k = 0; k < 8; k++)
+    {
+      run = b[2 * k] == 0 && b[2 * k + 1] == 0 ? run + 1 : 0;
+      if (run > best_len)
+        {
+          best_len = run;
+          best = k - run + 1;
+        }
+    }
+  buf[0] = '\0';
+  for (k = 0; k < 8 && n >= 0 && (size_t) n < cap; k++)
+    {
+      if (k == best)
+        {
+          n += snprintf (buf + n, cap - (size_t) n, "::");
+          k += best_len - 1;
+          continue;
+        }
+      n += snprintf (buf + n, cap - (size_t) n, "%s%x", k && k != best + best_len ? ":" : "",
+                     (unsigned) (b[2 * k] << 8 | b[2 * k + 1]));
+    }
+}
+
 /* What S dials, as Go's OpError names it: HOST:PORT for an address as written, the address
    a host name resolved to for a name.  */
 static void
 dial_target (const struct slot *s, const char *host, char *buf, size_t cap)
 {
-  char a[INET6_ADDRSTRLEN];
+  char a[64];
   if (!s->addrs)
     {
       host_port (host, s->port, buf, cap);
       return;
     }
-  if (s->addr.ss_family == AF_INET6)
-    inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) &s->addr)->sin6_addr, a, sizeof a);
-  else
-    inet_ntop (AF_INET, &((const struct sockaddr_in *) &s->addr)->sin_addr, a, sizeof a);
+  ip_text (&s->addr, a, sizeof a);
   host_port (a, s->port, buf, cap);
 }
 
@@ -981,10 +1023,10 @@ open_conn (struct podrun_probes *p, struct slot *s, const char *host, char *err,
 {
   char hp[300], e[128];
   int fd, rc, saved;
-  dial_target (s, host, hp, sizeof hp);
   if (s->net_pidfd >= 0 && setns (s->net_pidfd, CLONE_NEWNET) < 0)
     {
       go_errno (errno, e, sizeof e);
+      dial_target (s, host, hp, sizeof hp);
       snprintf (err, cap, "dial tcp %s: setns: %s", hp, e);
       return -1;
     }
@@ -999,6 +1041,7 @@ open_conn (struct podrun_probes *p, struct slot *s, const char *host, char *err,
   if (fd < 0)
     {
       go_errno (saved, e, sizeof e);
+      dial_target (s, host, hp, sizeof hp);
       snprintf (err, cap, "dial tcp %s: socket: %s", hp, e);
       return -1;
     }
@@ -1007,6 +1050,7 @@ open_conn (struct podrun_probes *p, struct slot *s, const char *host, char *err,
   if (rc < 0 && errno != EINPROGRESS)
     {
       go_errno (errno, e, sizeof e);
+      dial_target (s, host, hp, sizeof hp);
       snprintf (err, cap, "dial tcp %s: connect: %s", hp, e);
       close (fd);
       s->fd = -1;
@@ -1086,7 +1130,10 @@ start_resolve (struct podrun_probes *p, struct slot *s, int h, const char *host,
       snprintf (err, cap, "dial tcp: lookup %s: pipe2: %s", host, e);
       return -1;
     }
-  child = fork ();
+  /* _Fork, not fork: fork's handlers (malloc's, stdio's, the NSS database's) would run in the
+     loop at every run and keep their pages resident; the monitor is single-threaded, so no
+     lock of theirs is held here.  */
+  child = _Fork ();
   if (child == 0)
     {
       close (fds[0]);
