@@ -88,13 +88,13 @@ struct slot
   int tls_eof;                     /* the socket's end was given to it */
   struct sockaddr_storage addr;
   socklen_t addr_len;
-  pid_t resolver;               /* the resolver child (resolve_child), until reaped */
-  sv_ms resolve_until;          /* PH_RESOLVE: its time limit */
-  struct resolve_reply *addrs;  /* a host name's addresses, malloc'd for the run; NULL: an address */
-  uint32_t next_addr;           /* the next of them to dial */
-  char *dial_err;               /* the first of their dials' errors, malloc'd for the run */
-  int cut;                      /* the last cancel cut a host name's dial short: msg names it */
-  int served; /* exec: run by the container's probe server, as run SEQ */
+  pid_t resolver;              /* the resolver child (resolve_child), until reaped */
+  sv_ms resolve_until;         /* PH_RESOLVE: its time limit */
+  struct resolve_reply *addrs; /* a host name's addresses, malloc'd for the run; NULL: an address */
+  uint32_t next_addr;          /* the next of them to dial */
+  char *dial_err;              /* the first of their dials' errors, malloc'd for the run */
+  int cut;                     /* the last cancel cut a host name's dial short: msg names it */
+  int served;                  /* exec: run by the container's probe server, as run SEQ */
   uint32_t seq;
   pid_t run_pid; /* exec: the container process it runs against */
   unsigned long long run_start;

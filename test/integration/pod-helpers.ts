@@ -42,6 +42,25 @@ export function setUpSuite(prefix: string, prepare: (rootfs: string) => void = p
   return { root, baseline, cleanup, run: (args, input) => podrun(root, args, input !== undefined ? { input } : {}) };
 }
 
+/**
+ * Readers of a pod's files under ROOT (a suite's root, read when called): its folder, a
+ * container's state.json, its events (none before events.json is written) and the first event
+ * of a reason whose message matches.
+ */
+export function podFiles(root: () => string) {
+  const dir = (name: string) => join(root(), 'pods', `default_${name}`);
+  const state = (name: string, c = 'app') => JSON.parse(readFileSync(join(dir(name), 'containers', c, 'state.json'), 'utf8'));
+  const events = (name: string): any[] => {
+    try {
+      return JSON.parse(readFileSync(join(dir(name), 'events.json'), 'utf8')).events;
+    } catch {
+      return [];
+    }
+  };
+  const event = (name: string, reason: string, re?: RegExp) => events(name).find((e) => e.reason === reason && (!re || re.test(e.message)));
+  return { dir, state, events, event };
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `ok` every 50 ms without blocking the event loop; rejects after `ms`. */

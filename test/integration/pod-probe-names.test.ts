@@ -18,7 +18,7 @@ import { existsSync, readFileSync, readlinkSync, rmSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, PODRUN } from '../helpers/cli';
-import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, sleep, waitFor, writeManifest } from './pod-helpers';
+import { deletePodsAndCheckLeaks, podFiles, podManifest, PodSuite, setUpSuite, sleep, waitFor, writeManifest } from './pod-helpers';
 
 /** A name /etc/hosts maps to 127.0.0.1 (the pod's loopback, where its servers listen) other than localhost (an address to podrun, as to the kubelet's dialer). */
 export function loopbackName(hosts: string): string | undefined {
@@ -61,16 +61,7 @@ describe('probes with host names (integration)', function () {
     deletePodsAndCheckLeaks(s, [], pods);
   });
 
-  const dir = (name: string) => join(s!.root, 'pods', `default_${name}`);
-  const state = (name: string, c = 'app') => JSON.parse(readFileSync(join(dir(name), 'containers', c, 'state.json'), 'utf8'));
-  const events = (name: string): any[] => {
-    try {
-      return JSON.parse(readFileSync(join(dir(name), 'events.json'), 'utf8')).events;
-    } catch {
-      return [];
-    }
-  };
-  const event = (name: string, reason: string, re?: RegExp) => events(name).find((e) => e.reason === reason && (!re || re.test(e.message)));
+  const { dir, state, event } = podFiles(() => s!.root);
   const probe = (handler: Record<string, unknown>, more: Record<string, unknown> = {}) => ({ periodSeconds: 1, timeoutSeconds: 1, ...handler, ...more });
   const monitorPid = (name: string): number => waitFor(() => existsSync(join(dir(name), 'monitor.json')) && JSON.parse(readFileSync(join(dir(name), 'monitor.json'), 'utf8')).pid, 20_000, 'the monitor');
   const manifest = (name: string, spec: Record<string, unknown>) => writeManifest(s!.root, `${name}.yaml`, podManifest(name, spec, { annotations: { 'podrun.dev/restart-backoff': '200ms-1s' } }));

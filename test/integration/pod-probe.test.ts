@@ -14,7 +14,7 @@ import { haveBusybox } from '../helpers/busybox';
 import { isRoot, podrun, PODRUN } from '../helpers/cli';
 import { haveCompiler, staticProgram } from '../helpers/static-c';
 import { RUNTIME_DEFAULT_PROFILE } from '../../src/plan/seccomp-default';
-import { deletePodsAndCheckLeaks, podManifest, PodSuite, setUpSuite, sleep, waitFor, writeManifest } from './pod-helpers';
+import { deletePodsAndCheckLeaks, podFiles, podManifest, PodSuite, setUpSuite, sleep, waitFor, writeManifest } from './pod-helpers';
 
 describe('probes and hooks (integration)', function () {
   this.timeout(180_000);
@@ -32,16 +32,7 @@ describe('probes and hooks (integration)', function () {
     const r = s!.run(['apply', '-f', file]);
     expect(r.code, r.stderr).to.equal(0);
   };
-  const dir = (name: string) => join(s!.root, 'pods', `default_${name}`);
-  const state = (name: string, c = 'app') => JSON.parse(readFileSync(join(dir(name), 'containers', c, 'state.json'), 'utf8'));
-  const events = (name: string): any[] => {
-    try {
-      return JSON.parse(readFileSync(join(dir(name), 'events.json'), 'utf8')).events;
-    } catch {
-      return [];
-    }
-  };
-  const event = (name: string, reason: string, re?: RegExp) => events(name).find((e) => e.reason === reason && (!re || re.test(e.message)));
+  const { dir, state, events, event } = podFiles(() => s!.root);
   const exec = (name: string, cmd: string) => {
     const r = s!.run(['exec', name, '--', 'sh', '-c', cmd]);
     expect(r.code, r.stderr).to.equal(0);
