@@ -102,6 +102,11 @@ function main(): void {
   // The same pod with no cgroups (PODRUN_CGROUP_DRIVER=none), in the same rounds: what making,
   // limiting, joining and removing its cgroups in every hierarchy costs (issue 10).
   const noCgroupEnv = { ...env, PODRUN_CGROUP_DRIVER: 'none' };
+  // And with the v2 hierarchy alone (PODRUN_CGROUP_DRIVER=v2): every process born in its cgroup
+  // (clone3 CLONE_INTO_CGROUP), no v1 migration and its RCU grace period: what a pure v2 host pays.
+  const v2Env = { ...env, PODRUN_CGROUP_DRIVER: 'v2' };
+  const v2Yaml = join(work, 'bench-v2.yaml');
+  writeFileSync(v2Yaml, podYaml('bench-v2'));
 
   // ---- apply / delete ----
   const applyT: number[] = [];
@@ -110,6 +115,7 @@ function main(): void {
   const applyNodeT: number[] = [];
   const applyNoCgroupT: number[] = [];
   const deleteNoCgroupT: number[] = [];
+  const applyV2T: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
     const a = timed(PODRUN, ['apply', '-f', yaml]);
     const d = timed(PODRUN, ['delete', 'pod', 'bench']);
@@ -117,9 +123,12 @@ function main(): void {
     timed(PODRUN, ['delete', 'pod', 'bench-unconfined']);
     const an = timed(PODRUN, ['apply', '-f', yaml], noCgroupEnv);
     const dn = timed(PODRUN, ['delete', 'pod', 'bench'], noCgroupEnv);
+    const av = timed(PODRUN, ['apply', '-f', v2Yaml], v2Env);
+    timed(PODRUN, ['delete', 'pod', 'bench-v2'], v2Env);
     if (i > 0) {
       applyNoCgroupT.push(an);
       deleteNoCgroupT.push(dn);
+      applyV2T.push(av);
     }
     // Node's own start-up, measured in the same rounds: what apply spends beyond it is podrun's.
     const n = timed(process.execPath, ['-e', '0'], nodeFloorEnv);
@@ -182,8 +191,10 @@ function main(): void {
 
   // ---- exec ----
   podrun(['apply', '-f', yaml]);
+  run(PODRUN, ['apply', '-f', v2Yaml], { env: v2Env });
   const st = JSON.parse(readFileSync(podRecord('bench').plan.containers[0].dirs.stateFile, 'utf8')) as { pid: number };
   const execT: number[] = [];
+  const execV2T: number[] = [];
   const nodeT: number[] = [];
   const nsenterT: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
@@ -192,13 +203,16 @@ function main(): void {
     // start-up (~40 ms here when it is set): the stricter comparison.
     const n = timed(process.execPath, ['-e', '0'], nodeFloorEnv);
     const s = timed('nsenter', ['-a', '-t', String(st.pid), '/bin/true']);
+    const ev = timed(PODRUN, ['exec', 'bench-v2/a', '--', '/bin/true']);
     if (i > 0) {
+      execV2T.push(ev);
       execT.push(e);
       nodeT.push(n);
       nsenterT.push(s);
     }
   }
   podrun(['delete', 'pod', 'bench']);
+  run(PODRUN, ['delete', 'pod', 'bench-v2'], { env: v2Env });
   const floor = median(nodeT) + median(nsenterT);
 
   // ---- memory and scaling ----
@@ -245,6 +259,8 @@ function main(): void {
     const host = detectCgroups();
     const where = host.driver === 'none' ? 'none' : Object.entries(host.mounts).map(([k, m]) => `${k === 'unified' ? 'v2' : 'v1'} ${m}`).join(', ');
     o(`cgroups (a pod cgroup and one per container in each hierarchy: ${where}; limits written, joined by each container): apply costs ${ms(median(applyT) - median(applyNoCgroupT))} more than with \`PODRUN_CGROUP_DRIVER=none\` (${ms(median(applyNoCgroupT))}), delete ${ms(median(deleteT) - median(deleteNoCgroupT))} more (${ms(median(deleteNoCgroupT))}), same rounds.`);
+    o('');
+    o(`With the v2 hierarchy alone (\`PODRUN_CGROUP_DRIVER=v2\`: every process born in its cgroup, no v1 migration, as on a pure v2 host), same rounds: apply ${ms(median(applyV2T))}${podman ? ` (${ratio(median(applyV2T), podman.play)} of podman, target <= 0.3x)` : ''}, exec ${ms(median(execV2T))} (${ratio(median(execV2T), floor)} of the floor, target <= 1.2x).`);
     o('');
   }
   const seccompCost = median(applyT) - median(applyUnconfinedT);

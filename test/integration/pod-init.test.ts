@@ -165,7 +165,8 @@ describe('init containers, sidecars and stopping through the monitor (integratio
     expect(st.containers[0]).to.include({ name: 'app', state: 'running', restartCount: 0 });
     expect((await control(sock, ['podrun-control 2', 'status']))[1]).to.match(/^error EPROTO/);
     expect((await control(sock, ['podrun-control 1', 'stop soon']))[1]).to.match(/^error EINVAL/);
-    expect((await control(sock, ['podrun-control 1', 'restart everything']))[1]).to.match(/^error EINVAL/);
+    expect((await control(sock, ['podrun-control 1', 'restart everything']))[1]).to.equal('error ENOENT no such container');
+    expect((await control(sock, ['podrun-control 1', 'frobnicate']))[1]).to.match(/^error EINVAL unknown request/);
     // another user cannot even connect (the socket is 0600 in a 0700 dir)
     const js = `require('net').createConnection(${JSON.stringify(sock)}).on('error', (e) => console.log(e.code)).on('data', (d) => console.log('got ' + d))`;
     const other = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, '-e', js], { encoding: 'utf8', timeout: 10_000 });
