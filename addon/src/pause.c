@@ -136,7 +136,7 @@ enter_user_namespace (const int userns_sync[2], int *root_fd, podrun_err_t *err)
 }
 
 static void __attribute__ ((noreturn))
-pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd, const int userns_sync[2])
+pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd, const int userns_sync[2], size_t born_in)
 {
   static char *const argv[] = { "podrun-helper", "pause", NULL };
   static char *const envp[] = { NULL };
@@ -149,7 +149,7 @@ pause_child (const struct podrun_pod *pod, int self_exe, int sync_fd, const int 
      container that may ptrace the pause can make it run anything its filter allows, a busy loop
      to begin with; in the monitor's cgroups that ran past the pod's cpu limit (review 16).  */
   for (i = 0; i < pod->n_pause_cgroups; i++)
-    if (podrun_cgroup_join (pod->pause_cgroups[i], &err) < 0)
+    if (i != born_in && podrun_cgroup_join (pod->pause_cgroups[i], &err) < 0)
       podrun_sync_fail (sync_fd, &err);
   if (podrun_mount_pod (pod, &err) < 0)
     podrun_sync_fail (sync_fd, &err);
@@ -214,6 +214,8 @@ podrun_pause_spawn (const struct podrun_pod *pod, int self_exe, pid_t *pid, int 
   cleanup_close int rd = -1, wr = -1;
   /* userns: [0] the monitor's ends (ready rd, go wr), [1] the pause's (go rd, ready wr)  */
   int ready[2] = { -1, -1 }, go[2] = { -1, -1 }, child_ends[2], ret;
+  cleanup_close int cgroup_dir = -1;
+  size_t born_in = 0;
   uint64_t flags = CLONE_NEWNS;
   int fds[2];
 
@@ -238,7 +240,20 @@ podrun_pause_spawn (const struct podrun_pod *pod, int self_exe, pid_t *pid, int 
     }
   child_ends[0] = go[0];
   child_ends[1] = ready[1];
-  *pid = podrun_clone3 (flags, pidfd);
+  /* Born in its v2 leaf (CLONE_INTO_CGROUP): a migration there waits an RCU grace period, ~10 ms
+     of every apply on a pure v2 host; only the v1 ones are joined by writing.  */
+  for (born_in = 0; born_in < pod->n_pause_cgroups; born_in++)
+    {
+      cgroup_dir = podrun_cgroup_open_v2_dir (pod->pause_cgroups[born_in], err);
+      if (cgroup_dir == -1)
+        {
+          ret = -1;
+          goto out;
+        }
+      if (cgroup_dir >= 0)
+        break;
+    }
+  *pid = podrun_clone3_into (flags, pidfd, cgroup_dir);
   if (*pid < 0)
     {
       ret = podrun_fail (err, errno, "pause", "clone3", NULL);
@@ -252,7 +267,7 @@ podrun_pause_spawn (const struct podrun_pod *pod, int self_exe, pid_t *pid, int 
           close (ready[0]);
           close (go[1]);
         }
-      pause_child (pod, self_exe, wr, child_ends);
+      pause_child (pod, self_exe, wr, child_ends, born_in);
     }
   close (wr);
   wr = -1;
