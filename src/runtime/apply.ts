@@ -31,6 +31,7 @@ import { helper, HelperFailure, monitorRunning, type ContainerFailure } from './
 import { prepareDirs } from './prepare';
 import { loadAppArmorProfiles } from './apparmor';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
+import { cachedCompile } from './seccomp-cache';
 import { deletePodLocked, removePodDirs, stopPod } from './stop';
 import { removePodCgroup } from './cgroup';
 import { planResize } from '../plan/resize';
@@ -104,7 +105,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
         planned = planPod(pod, gatherFacts(paths, pod, images, uid, userNamespace));
         if (!planned.plan) throw new ManifestErrors(planned.errors);
         // Localhost profiles are read and every profile compiled now: a bad one leaves the old pod.
-        programs = compileSeccompPrograms(paths, pod, planned.plan, native().compileSeccomp);
+        programs = compileSeccompPrograms(paths, pod, planned.plan, cachedCompile(paths, native().compileSeccomp));
         // podrun's AppArmor profile into the kernel when a container needs it and it is not there.
         loadAppArmorProfiles(pod, planned.plan);
       } catch (e) {

@@ -266,3 +266,34 @@ describe('seccomp: compiling at apply (runtime/seccomp.ts)', () => {
     expect(failureHint({ step: 'user', syscall: 'setuid', errno: 22 })).to.match(/^check securityContext.runAsUser/);
   });
 });
+
+describe('seccomp: compiled programs kept (runtime/seccomp-cache.ts)', () => {
+  it('compiles each profile and capability set once, again after a corrupt file; at most 64 kept', async () => {
+    const { cachedCompile, seccompCacheDir } = await import('../../src/runtime/seccomp-cache');
+    const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('fs');
+    const { tmpdir } = await import('os');
+    const { join } = await import('path');
+    const root = mkdtempSync(join(tmpdir(), 'podrun-seccomp-cache-'));
+    try {
+      const calls: string[] = [];
+      const compile = (text: string, caps: string[]) => {
+        calls.push(`${text}|${caps.join(',')}`);
+        return { program: Buffer.alloc(16, text.length), skipped: ['x'] };
+      };
+      const c = cachedCompile({ root }, compile);
+      const a = c('{"a":1}', ['CHOWN']);
+      expect(c('{"a":1}', ['CHOWN'])).to.deep.equal(a);
+      expect(a).to.deep.equal({ program: Buffer.alloc(16, 7), skipped: ['x'] });
+      c('{"a":1}', ['CHOWN', 'KILL']);
+      expect(calls).to.deep.equal(['{"a":1}|CHOWN', '{"a":1}|CHOWN,KILL']);
+      const dir = seccompCacheDir({ root });
+      for (const f of readdirSync(dir)) writeFileSync(join(dir, f), '{"program":"AAA=","skipped":[]}'); // 2 bytes: no program
+      c('{"a":1}', ['CHOWN']);
+      expect(calls).to.have.length(3);
+      for (let i = 0; i < 70; i++) c(`{"n":${i}}`, []);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.json')).length).to.equal(64);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
