@@ -1,6 +1,7 @@
 // podrun info [-o table|json]: what podrun found on this host and will use: its folders, the
 // cgroup hierarchy that drives the freezer and each resource controller (docs/runtime.md,
 // "Resources"), the pids limit per pod, AppArmor, the huge pages reserved. Read-only, like a dry run's facts.
+import { readFileSync } from 'fs';
 import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
@@ -20,11 +21,17 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   const { DEFAULT_POD_PIDS_LIMIT, bytesText } = await import('../../plan/resources');
   const { hostHugePages } = await import('../../runtime/facts');
   const cg = detectCgroups();
+  // v1 hierarchies in use: a process's first move into one waits an RCU grace period, unless a
+  // hierarchy is mounted with favordynmods (docs/performance.md)
+  const { parseMountinfo } = await import('../../util/mountinfo');
+  const mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2');
+  const favorDynmods = mounts.some((m) => m.superOptions.includes('favordynmods'));
+  const usesV1 = cg.driver !== 'none' && Object.keys(cg.mounts).some((k) => k !== 'unified');
   const pids = podPidsLimit().podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
   const aa = hostAppArmor();
   type Hierarchy = { version: string; mount: string } | null;
   const hierarchy = (key: string): Hierarchy => (cg.driver === 'none' ? null : { version: key === 'unified' ? 'v2' : 'v1', mount: cg.mounts[key] });
-  const cgroups: { driver: 'none'; why: string } | { driver: 'v2' | 'v1'; parent: string; freezer: Hierarchy; controllers: Record<string, Hierarchy>; podPidsLimit: number | null } =
+  const cgroups: { driver: 'none'; why: string } | { driver: 'v2' | 'v1'; parent: string; freezer: Hierarchy; controllers: Record<string, Hierarchy>; podPidsLimit: number | null; favorDynmods: boolean } =
     cg.driver === 'none'
       ? { driver: 'none', why: cg.why }
       : {
@@ -33,6 +40,7 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
           freezer: hierarchy(cg.driver === 'v2' ? 'unified' : 'freezer'),
           controllers: Object.fromEntries(CONTROLLERS.map((c): [string, Hierarchy] => [c, cg.controllers?.[c] ? hierarchy(cg.controllers[c]!) : null])),
           podPidsLimit: pids > 0 ? pids : null,
+          favorDynmods,
         };
   const info = {
     version: podrunVersion(),
@@ -56,6 +64,8 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
     L.push(`  freezer:  ${show(cgroups.freezer)}`);
     for (const [c, h] of Object.entries(cgroups.controllers)) L.push(`  ${`${c}:`.padEnd(9)} ${show(h)}`);
     L.push(`  pids.max: ${cgroups.podPidsLimit ?? 'none'} per pod (PODRUN_POD_PIDS_LIMIT)`);
+    if (usesV1)
+      L.push(`  favordynmods: ${favorDynmods ? 'on (joining a v1 cgroup does not wait)' : 'off (each exec and apply waits ~10 ms joining the v1 hierarchies; docs/performance.md)'}`);
   }
   L.push(`apparmor:   ${aa.enabled ? 'enabled' : `not available (${aa.why})`}`);
   const pages = Object.entries(info.hugePages);
