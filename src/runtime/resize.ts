@@ -112,9 +112,14 @@ export async function resizePod(paths: Paths, existing: PodRecord, pod: LoadedPo
   write(plan.cgroup, podLater ? keepMemory(podNext, podOld) : podNext);
   for (const s of restarting) {
     await restartContainer(existing, s.name);
+    // the cgroup outlives the instance: what the old one charged (a Memory emptyDir's pages, page cache) may still be there
+    checkMemoryFits(`pod/${plan.name}`, `container "${s.name}"`, cgOf.get(s.name), s.old, s.next);
     write(cgOf.get(s.name), s.next);
   }
-  if (podLater) write(plan.cgroup, podNext);
+  if (podLater) {
+    checkMemoryFits(`pod/${plan.name}`, 'pod', plan.cgroup, podOld, podNext);
+    write(plan.cgroup, podNext);
+  }
   // last: a resize cut short (this process killed, a restart failed) is done again by the next apply
   const record: PodRecord = { ...existing, manifest: pod.manifest, sourceFile: pod.file, plan: resizedPlan(plan, next) };
   writePodRecord(paths, record);
