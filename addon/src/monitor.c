@@ -1571,6 +1571,19 @@ request_restart (struct monitor *m, size_t k, const char *name)
       client_reply (m, k, "error EINVAL an init container is not restarted\n", 48);
       return;
     }
+  /* What the machine would ignore is said so: a container not running (its next instance has
+     the new limits anyway), or a pod that stops.  */
+  {
+    struct sv_container_status st;
+    struct sv_pod_status ps;
+    sv_get_container_status (m->pod.machine, i, &st);
+    sv_get_pod_status (m->pod.machine, &ps);
+    if (st.state != SV_STATE_RUNNING || ps.stopping)
+      {
+        client_reply (m, k, "error EBUSY not running\n", 24);
+        return;
+      }
+  }
   podrun_log ("restart of %s requested", m->pod.containers[i].name);
   post (m, (struct sv_event){ .type = SV_EV_RESTART, .now = podrun_mono_ms (), .container = i });
   drain (m);

@@ -17,6 +17,12 @@ export function hugePageSize(name: string, prefix = HUGEPAGES_PREFIX): bigint | 
 /** The canonical name of a page size (`hugepages-2Mi`, `hugepages-1Gi`), as a node advertises it. */
 export const hugePagesName = (bytes: bigint): string => `${HUGEPAGES_PREFIX}${formatQuantity({ nanos: bytes * 1_000_000_000n, format: 'BinarySI' })}`;
 
+/** The page size part of a resource name: `hugepages-2Mi` -> `2Mi`. */
+export const pageSizeText = (name: string): string => name.slice(HUGEPAGES_PREFIX.length);
+
+/** The emptyDir medium of a page size: `HugePages-2Mi`. */
+export const hugePagesMedium = (bytes: bigint): string => `${HUGEPAGES_MEDIUM}-${pageSizeText(hugePagesName(bytes))}`;
+
 /** Whether a resource name is a huge page one (`hugepages-` and anything after). */
 export const isHugePages = (name: string): name is `hugepages-${string}` => name.startsWith(HUGEPAGES_PREFIX);
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import * as names from './names';
 import { quoted } from './names';
 import { formatQuantity, parseQuantity, parseQuantityExact, quantityValue, type Quantity } from './quantity';
-import { HUGEPAGES_MEDIUM, hugePageSize, hugePagesName, isHugePages } from './hugepages';
+import { HUGEPAGES_MEDIUM, hugePageSize, hugePagesMedium, hugePagesName, isHugePages, pageSizeText } from './hugepages';
 import { capabilityName } from '../util/capabilities';
 import { suggest } from './suggest';
 import { LINUX_SIGNALS, stopSignalNumber } from './signals';
@@ -61,7 +61,7 @@ function hugePagesNameProblem(name: string): names.Problem | undefined {
   const size = hugePageSize(name);
   if (size === undefined || (size & (size - 1n)) !== 0n)
     return { detail: `${quoted(name)} does not name a page size${size === undefined ? '' : ` (${size} bytes is not a power of two)`}`, hint: 'page sizes are binary quantities: write hugepages-2Mi or hugepages-1Gi' };
-  if (hugePagesName(size) !== name) return { detail: `${quoted(name)} is not how a node names its ${hugePagesName(size).slice(10)} pages, so no node offers it`, hint: `write ${hugePagesName(size)}` };
+  if (hugePagesName(size) !== name) return { detail: `${quoted(name)} is not how a node names its ${pageSizeText(hugePagesName(size))} pages, so no node offers it`, hint: `write ${hugePagesName(size)}` };
   return undefined;
 }
 
@@ -129,7 +129,7 @@ function hugePagesRules(r: { limits?: Record<string, string | number>; requests?
     const lim = parsedOrUndefined(r.limits?.[name]);
     for (const [side, q] of [['limits', lim], ['requests', req]] as const)
       if (size !== undefined && q && q.nanos >= 0n && quantityValue(q) % size !== 0n)
-        issue([side, name], `invalid value "${formatQuantity(q)}": ${formatQuantity(q)} is not positive integer multiple of ${name}`, `give a whole number of ${name.slice(10)} pages, e.g. ${formatQuantity({ nanos: size * 2_000_000_000n, format: 'BinarySI' })}`);
+        issue([side, name], `invalid value "${formatQuantity(q)}": ${formatQuantity(q)} is not positive integer multiple of ${name}`, `give a whole number of ${pageSizeText(name)} pages, e.g. ${formatQuantity({ nanos: size * 2_000_000_000n, format: 'BinarySI' })}`);
     if (req && !lim) issue(['limits'], `Required value: Limit must be set for non overcommitable resources (${name})`, `set limits.${name} to ${formatQuantity(req)}, as the request`);
     else if (req && lim && req.nanos !== lim.nanos) issue(['requests'], `invalid value "${formatQuantity(req)}": must be equal to ${name} limit of ${formatQuantity(lim)}`, `huge pages are not overcommitted: give requests.${name} the limit's value, or leave the request out`);
   }
@@ -527,11 +527,11 @@ const EmptyDirSchema = z
       .superRefine((m, ctx) => {
         if (m === '' || m === 'Memory' || m === HUGEPAGES_MEDIUM) return;
         const size = m.startsWith(`${HUGEPAGES_MEDIUM}-`) ? hugePageSize(m, `${HUGEPAGES_MEDIUM}-`) : undefined;
-        if (size !== undefined && `${HUGEPAGES_MEDIUM}-${hugePagesName(size).slice(10)}` === m) return;
+        if (size !== undefined && hugePagesMedium(size) === m) return;
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           message: size !== undefined ? `${quoted(m)} is not how a node names its huge page medium` : `Unsupported value: ${quoted(m)}: supported values: "", "Memory", "HugePages", "HugePages-<size>"`,
-          params: { hint: size !== undefined ? `write HugePages-${hugePagesName(size).slice(10)}` : 'leave medium out for a directory on disk, or write Memory for a tmpfs' },
+          params: { hint: size !== undefined ? `write ${hugePagesMedium(size)}` : 'leave medium out for a directory on disk, or write Memory for a tmpfs' },
         });
       }),
     sizeLimit: quantity.optional(),

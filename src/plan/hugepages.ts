@@ -5,7 +5,7 @@
 // error at the field, as the scheduler and the kubelet's admission would refuse the pod. The
 // emptyDir media HugePages and HugePages-<size> mount hugetlbfs of the size the pod asked for
 // (the emptyDir plugin's getPageSizeMountOption). Pure.
-import { HUGEPAGES_MEDIUM, hugePageSize, hugePagesName, isHugePages } from '../manifest/hugepages';
+import { HUGEPAGES_MEDIUM, hugePageSize, hugePagesName, isHugePages, pageSizeText } from '../manifest/hugepages';
 import { parseQuantityExact, quantityValue } from '../manifest/quantity';
 import type { Fail } from './plan';
 import { bytesText, effective, withKinds } from './effective';
@@ -67,7 +67,7 @@ export function planHugePages(spec: SpecInput, facts: Pick<HostFacts, 'cgroups' 
   for (const [name, at] of asked) {
     const size = sizes.find((s) => s.name === name);
     if (!size) {
-      fail(at, `this machine has no ${name.slice(10)} huge pages (it has ${sizes.length ? sizes.map((s) => s.name).join(', ') : 'no huge page sizes'})`, sizes.length ? `ask for ${sizes.map((s) => s.name).join(' or ')}` : 'this kernel offers no huge pages; remove the field');
+      fail(at, `this machine has no ${pageSizeText(name)} huge pages (it has ${sizes.length ? sizes.map((s) => s.name).join(', ') : 'no huge page sizes'})`, sizes.length ? `ask for ${sizes.map((s) => s.name).join(' or ')}` : 'this kernel offers no huge pages; remove the field');
       continue;
     }
     if (!controller) {
@@ -110,5 +110,5 @@ export function hugePagesMediumSize(spec: SpecInput, medium: string): { bytes: n
   }
   if (asked.size === 1) return { bytes: Number(hugePageSize([...asked][0])!) };
   if (asked.size === 0) return { problem: 'hugePages storage requested, but there is no resource request for huge pages', hint: 'add hugepages-<size> to a container\'s resources' };
-  return { problem: 'multiple pageSizes for huge pages in a single PodSpec', hint: `name the size in the medium, e.g. ${HUGEPAGES_MEDIUM}-${[...asked].sort()[0].slice(10)}` };
+  return { problem: 'multiple pageSizes for huge pages in a single PodSpec', hint: `name the size in the medium, e.g. ${HUGEPAGES_MEDIUM}-${pageSizeText([...asked].sort()[0])}` };
 }

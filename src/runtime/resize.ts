@@ -73,6 +73,7 @@ async function restartContainer(record: PodRecord, name: string): Promise<void> 
   const dir = record.plan.dirs.lasting;
   const before = await restartCount(dir, name);
   const r = await controlRequest(dir, `restart ${name}`, 5000);
+  if (!r.ok && r.why.startsWith('error EBUSY')) return; // not running: its next start has the new limits
   if (!r.ok)
     throw new PodrunError(
       `pod/${record.plan.name}: its monitor did not restart container ${name} for the resize (${r.why.includes('unknown request') ? 'a monitor of an older podrun cannot' : r.why})`,

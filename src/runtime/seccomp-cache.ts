@@ -50,7 +50,7 @@ function read(file: string): Compiled | undefined {
     const program = Buffer.from(j.program, 'base64');
     // a sock_filter is 8 bytes; the kernel takes at most 4096 of them
     if (program.length === 0 || program.length % 8 !== 0 || program.length > 4096 * 8) return undefined;
-    return { program, skipped: j.skipped as string[] } as Compiled;
+    return { program, skipped: j.skipped as string[] };
   } catch {
     return undefined;
   }

@@ -1,7 +1,6 @@
 // podrun info [-o table|json]: what podrun found on this host and will use: its folders, the
 // cgroup hierarchy that drives the freezer and each resource controller (docs/runtime.md,
 // "Resources"), the pids limit per pod, AppArmor, the huge pages reserved. Read-only, like a dry run's facts.
-import { readFileSync } from 'fs';
 import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
@@ -15,17 +14,14 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: expected 'table' or 'json'`, `usage: ${usage}`);
   if (positionals.length) throw new UsageError('info takes no arguments', `usage: ${usage}`);
   const { CONTROLLERS, cgroupParent, detectCgroups } = await import('../../runtime/cgroup/detect');
-  const { podPidsLimit } = await import('../../runtime/facts');
+  const { hostHugePages, podPidsLimit } = await import('../../runtime/facts');
   const { hostAppArmor } = await import('../../runtime/apparmor');
   const { CGROUP_PARENT } = await import('../../plan/cgroup');
   const { DEFAULT_POD_PIDS_LIMIT, bytesText } = await import('../../plan/resources');
-  const { hostHugePages } = await import('../../runtime/facts');
   const cg = detectCgroups();
   // v1 hierarchies in use: a process's first move into one waits an RCU grace period, unless a
   // hierarchy is mounted with favordynmods (docs/performance.md)
-  const { parseMountinfo } = await import('../../util/mountinfo');
-  const mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2');
-  const favorDynmods = mounts.some((m) => m.superOptions.includes('favordynmods'));
+  const favorDynmods = cg.driver !== 'none' && cg.favorDynmods === true;
   const usesV1 = cg.driver !== 'none' && Object.keys(cg.mounts).some((k) => k !== 'unified');
   const pids = podPidsLimit().podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
   const aa = hostAppArmor();
