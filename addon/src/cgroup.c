@@ -129,3 +129,14 @@ podrun_cgroup_oom_notify (const char *file, podrun_err_t *err)
     }
   return efd;
 }
+
+void
+podrun_cgroup_oom_drain (int fd)
+{
+  char buf[512];
+  /* v2: reading the watched file itself is what clears its "changed" state (kernfs keeps the
+     event count it last showed per open file); v1: reading the eventfd zeroes its counter.  */
+  if (pread (fd, buf, sizeof buf, 0) < 0 && errno == ESPIPE)
+    while (read (fd, buf, sizeof buf) > 0)
+      ;
+}

@@ -30,5 +30,7 @@ int podrun_cgroup_join (const char *dir, podrun_err_t *err);
    at each change of it.  Either way O_CLOEXEC and non-blocking, and what it says is only that
    FILE may have changed.  Returns the fd or -1 with ERR filled (step "oomevents").  */
 int podrun_cgroup_oom_notify (const char *file, podrun_err_t *err);
+/* Clear FD's pending notification (before re-arming a one-shot watch of it).  */
+void podrun_cgroup_oom_drain (int fd);
 
 #endif

@@ -288,13 +288,17 @@ jerror (struct jbuf *j, const podrun_err_t *e)
   jadd (j, "}");
 }
 
+/* An OOM notification wakes the loop once and is then off until its look (oom_rearm): a
+   container under constant memory pressure is at most one look per OOM_SETTLE_MS, not a wake
+   per kill.  */
+#define OOM_EVENTS (EPOLLIN | EPOLLPRI | EPOLLET | EPOLLONESHOT)
+
 static void
 watch (struct monitor *m, int fd, enum tag tag, size_t idx)
 {
   /* A start sync stays readable at EOF while its stage waits for the process's end (SIGCHLD).  An
-     OOM notification is an edge: a v1 eventfd is never read, a v2 memory.events always polls
-     readable (EPOLLPRI while changed and unread) and each change wakes it once.  */
-  struct epoll_event ev = { .events = tag == TAG_OOM    ? EPOLLIN | EPOLLPRI | EPOLLET
+     OOM notification is an edge, one-shot: oom_rearm clears it and turns it on again.  */
+  struct epoll_event ev = { .events = tag == TAG_OOM    ? OOM_EVENTS
                                       : tag == TAG_SYNC ? EPOLLIN | EPOLLET
                                                         : EPOLLIN,
                             .data.u64 = TAG_DATA (tag, idx) };
@@ -815,6 +819,20 @@ oom_unwatch (struct monitor *m, size_t i)
   r->oom_check = SV_NEVER;
 }
 
+/* Container I's OOM notification cleared and on again, before its count is read: a kill after
+   the clearing wakes the loop again.  */
+static void
+oom_rearm (struct monitor *m, size_t i)
+{
+  struct ctr_rt *r = &m->rt[i];
+  struct epoll_event ev = { .events = OOM_EVENTS, .data.u64 = TAG_DATA (TAG_OOM, i) };
+  if (r->oom_fd < 0)
+    return;
+  podrun_cgroup_oom_drain (r->oom_fd);
+  if (epoll_ctl (m->epfd, EPOLL_CTL_MOD, r->oom_fd, &ev) < 0)
+    podrun_log ("epoll_ctl: errno %d", errno);
+}
+
 /* The Warning event of N OOM kills in container I that left its first process running: one
    event the kubelet's way (its count is the kills), as the kernel words its memcg kill
    ("Memory cgroup out of memory: Killed process PID (COMM)"), without the victim, which only
@@ -854,6 +872,7 @@ oom_look (struct monitor *m, size_t i, sv_ms now)
       r->oom_check = now + OOM_SETTLE_MS; /* its process is not the machine's yet */
       return;
     }
+  oom_rearm (m, i);
   n = oom_kills (c->oom_events);
   if (n < 0)
     {
@@ -895,6 +914,7 @@ prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
   r->oom_seen = oom_kills (c->oom_events); /* the cgroup outlives instances: count from here */
   r->oom_check = SV_NEVER;
   oom_watch (m, i);
+  oom_rearm (m, i);
   if (k >= 2)
     {
       int j;
@@ -974,6 +994,7 @@ feed_exit (struct monitor *m, size_t i)
   if (n > 0)
     r->oom_seen = now;
   r->oom_check = SV_NEVER;
+  oom_rearm (m, i);
   post (m, (struct sv_event){ .type = SV_EV_EXITED,
                               .now = r->exit_at,
                               .container = i,
@@ -1571,19 +1592,13 @@ request_restart (struct monitor *m, size_t k, const char *name)
       client_reply (m, k, "error EINVAL an init container is not restarted\n", 48);
       return;
     }
-  /* What the machine would ignore is said so: a container not running (its next instance has
-     the new limits anyway), or a pod that stops.  */
-  {
-    struct sv_container_status st;
-    struct sv_pod_status ps;
-    sv_get_container_status (m->pod.machine, i, &st);
-    sv_get_pod_status (m->pod.machine, &ps);
-    if (st.state != SV_STATE_RUNNING || ps.stopping)
-      {
-        client_reply (m, k, "error EBUSY not running\n", 24);
-        return;
-      }
-  }
+  /* What the machine would ignore is said so: a container not running or being killed (its
+     next instance has the new limits anyway), or a pod that stops.  */
+  if (!sv_can_restart (m->pod.machine, i))
+    {
+      client_reply (m, k, "error EBUSY not running\n", 24);
+      return;
+    }
   podrun_log ("restart of %s requested", m->pod.containers[i].name);
   post (m, (struct sv_event){ .type = SV_EV_RESTART, .now = podrun_mono_ms (), .container = i });
   drain (m);

@@ -479,11 +479,18 @@ probe_kill (struct sv_machine *m, size_t i, enum sv_probe_kind k, sv_ms now)
    at once (the kubelet starts it in the same sync: no back-off). Not an init container (the API
    server refuses their resize), nothing while the pod stops, starts or the container is not
    running: its next instance runs in the resized cgroup anyway.  */
+int
+sv_can_restart (const struct sv_machine *m, size_t i)
+{
+  const struct ctr *c = i < m->n ? &m->c[i] : NULL;
+  return c && !m->done && !m->stop && c->cfg.kind != SV_KIND_INIT && c->st == ST_RUNNING && c->kill == SV_KILL_NONE;
+}
+
 static void
 on_restart (struct sv_machine *m, size_t i, sv_ms now)
 {
   struct ctr *c = &m->c[i];
-  if (m->stop || c->cfg.kind == SV_KIND_INIT || c->st != ST_RUNNING || c->kill != SV_KILL_NONE)
+  if (!sv_can_restart (m, i))
     return;
   c->kill_restart = 1;
   kill_ctr (m, i, SV_KILL_RESIZE, now + m->cfg.grace, now, 0);

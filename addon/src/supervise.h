@@ -283,6 +283,10 @@ int sv_step (struct sv_machine *m, const struct sv_event *ev, struct sv_action *
 sv_ms sv_next_deadline (const struct sv_machine *m);
 
 void sv_get_container_status (const struct sv_machine *m, size_t i, struct sv_container_status *out);
+/* Whether SV_EV_RESTART of container I would kill and start it again: a running instance of a
+   regular container or sidecar, no kill of it under way (a probe's, a resize's), the pod not
+   stopping.  */
+int sv_can_restart (const struct sv_machine *m, size_t i);
 void sv_get_pod_status (const struct sv_machine *m, struct sv_pod_status *out);
 
 /* Whether container I is named in the message of condition COND while it is False:

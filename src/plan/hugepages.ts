@@ -1,7 +1,8 @@
 // Huge pages as the kubelet gives them (kubelet-resources.md R1.10, C3.16, §2.3): each container
 // and the pod get a hugetlb limit for every page size the host has, 0 unless asked for (a pod
 // that did not ask cannot fault one in); the pod's is its pod-level limit, else the containers'
-// effective total. A size the host does not have, or more pages than it has left for pods, is an
+// effective total; a container that asks none of a size the pod-level resources give is bounded
+// by the pod's limit (its own limit, where it has one, wins). A size the host does not have, or more pages than it has left for pods, is an
 // error at the field, as the scheduler and the kubelet's admission would refuse the pod. The
 // emptyDir media HugePages and HugePages-<size> mount hugetlbfs of the size the pod asked for
 // (the emptyDir plugin's getPageSizeMountOption). Pure.
@@ -36,6 +37,8 @@ function pagesOf(list: Record<string, string | number> | undefined): Map<string,
 
 /** A container's huge pages: its limits, else its requests (they are equal, R1.5). */
 const containerPages = (c: Input) => new Map([...pagesOf(c.resources?.requests), ...pagesOf(c.resources?.limits)]);
+/** The pod-level huge pages, the same way. */
+const podPages = (spec: SpecInput) => containerPages({ name: '', resources: spec.resources });
 
 /** hugetlb values by the kernel's size name: every size of the host, 0 unless in PAGES. */
 function hugetlbValues(sizes: readonly HostHugePageSize[], pages: Map<string, number>): Record<string, number> {
@@ -90,9 +93,10 @@ export function planHugePages(spec: SpecInput, facts: Pick<HostFacts, 'cgroups' 
       );
   }
   if (!controller) return undefined;
+  const podLevel = podPages(spec);
   return {
     pod: hugetlbValues(sizes, total),
-    containers: Object.fromEntries(list.map((x) => [x.c.name, hugetlbValues(sizes, x.pages)])),
+    containers: Object.fromEntries(list.map((x) => [x.c.name, hugetlbValues(sizes, new Map([...podLevel, ...x.pages]))])),
   };
 }
 
@@ -101,7 +105,7 @@ export function planHugePages(spec: SpecInput, facts: Pick<HostFacts, 'cgroups' 
  * needs a request of that size; HugePages the one size the pod asks for. Else a problem.
  */
 export function hugePagesMediumSize(spec: SpecInput, medium: string): { bytes: number } | { problem: string; hint: string } {
-  const asked = new Set<string>();
+  const asked = new Set<string>(podPages(spec).keys());
   for (const { c } of withKinds(spec)) for (const name of containerPages(c).keys()) asked.add(name);
   if (medium !== HUGEPAGES_MEDIUM) {
     const size = hugePageSize(medium, `${HUGEPAGES_MEDIUM}-`)!;

@@ -51,6 +51,7 @@ describe('resources: in-place resize (integration)', function () {
               command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'],
               resizePolicy: [{ resourceName: 'memory', restartPolicy: 'RestartContainer' }],
               resources: { limits: { memory: sideMemory, ...(sideCpu ? { cpu: sideCpu } : {}) } },
+              volumeMounts: [{ name: 'mem', mountPath: '/mem' }],
             },
           ],
           containers: [{ name: 'app', command: ['sleep', '3600'], resources: app, volumeMounts: [{ name: 'mem', mountPath: '/mem' }] }],
@@ -115,6 +116,22 @@ describe('resources: in-place resize (integration)', function () {
     expect(cpuQuota(cgOf('app')), 'the cpu change waits too').to.equal('100000');
     expect(readFileSync(join(dir(), 'pod.json'), 'utf8')).to.equal(before);
     expect(podrun(s!.root, ['exec', 'rs/app', '--', 'rm', '/mem/f']).code).to.equal(0);
+  });
+
+  it('a restarted container\'s lower limit is checked again after the restart: its cgroup still holds the old instance\'s Memory emptyDir pages (review 18)', () => {
+    const up = apply(BIGGER, '128Mi');
+    expect(up.code, up.stderr).to.equal(0);
+    const w = podrun(s!.root, ['exec', 'rs/side', '--', 'dd', 'if=/dev/zero', 'of=/mem/side', 'bs=1M', 'count=80']);
+    expect(w.code, w.stderr).to.equal(0);
+    const r = apply(BIGGER, '48Mi');
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.match(/^error: pod\/rs: cannot decrease memory limits: attempting to set container "side" memory limit \(48Mi\) below current usage \(\S+\)/);
+    expect(memLimit(cgOf('side')), 'the old limit kept').to.equal(String(128 * MI));
+    expect(state('side').state, 'the new instance runs').to.equal('running');
+    expect(podrun(s!.root, ['exec', 'rs/side', '--', 'rm', '/mem/side']).code).to.equal(0);
+    const again = apply(BIGGER, '48Mi');
+    expect(again.code, again.stderr).to.equal(0);
+    expect(memLimit(cgOf('side'))).to.equal(String(48 * MI));
   });
 
   it('a change of QoS class is not a resize: the pod is re-created, and apply says why', () => {

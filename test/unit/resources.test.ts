@@ -190,10 +190,14 @@ describe('huge pages (R1.10, C3.16, D2.3; the emptyDir medium)', () => {
     expect(none.limits.pod!.hugetlb, 'a pod that asked for none').to.deep.equal({ '2MB': 0, '1GB': 0 });
   });
 
-  it('takes the pod-level limit, never below the containers\' aggregate', async () => {
-    const ok = await run({ resources: { limits: { 'hugepages-2Mi': '8Mi', memory: '1Gi' } }, containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '4Mi' }) }] });
+  it('takes the pod-level limit, never below the containers\' aggregate; a container asking none is bounded by the pod\'s', async () => {
+    const ok = await run({ resources: { limits: { 'hugepages-2Mi': '8Mi', memory: '1Gi' } }, containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '4Mi' }) }, { name: 'b' }] });
     expect(ok.errors).to.deep.equal([]);
     expect(ok.limits.pod!.hugetlb).to.deep.equal({ '2MB': 8 * 2 ** 20, '1GB': 0 });
+    expect(ok.limits.containers!.a.hugetlb, 'its own limit wins').to.deep.equal({ '2MB': 4 * 2 ** 20, '1GB': 0 });
+    expect(ok.limits.containers!.b.hugetlb, 'the pod-level limit').to.deep.equal({ '2MB': 8 * 2 ** 20, '1GB': 0 });
+    const { hugePagesMediumSize } = await import('../../src/plan/hugepages');
+    expect(hugePagesMediumSize({ resources: { limits: { 'hugepages-2Mi': '8Mi' } }, containers: [{ name: 'b' }] }, 'HugePages')).to.deep.equal({ bytes: 2 ** 21 });
     const low = await run({ resources: { limits: { 'hugepages-2Mi': '2Mi', memory: '1Gi' } }, containers: [{ name: 'a', ...mem({ 'hugepages-2Mi': '4Mi' }) }] });
     expect(low.errors).to.deep.equal(['spec.resources.limits.hugepages-2Mi: invalid value "2Mi": must be greater than or equal to aggregate container limits of 4Mi']);
   });

@@ -246,6 +246,27 @@ describe('supervise: restart for a resize (control `restart C`, kubelet-resource
     ]);
   });
 
+  it('starts the container again whatever its exit and the restart policy (the kubelet\'s ContainersToStart): OnFailure exiting 0, Never', () => {
+    for (const policy of ['OnFailure', 'Never'] as const)
+      timeline(pod(policy, app('a')), [
+        ['0 begin', ['start a']],
+        ['0 started a', ['event Started a']],
+        ['100 restart a', ['event Killing a resize', 'signal a 15']],
+        ['150 exited a 0', ['start a']],
+        ['150 started a', ['event Started a']],
+      ]);
+  });
+
+  it('ignores a container being killed by its liveness probe: the kill decides what follows', () => {
+    timeline(pod('Never', app('a', { livenessProbe: { failureThreshold: 1 } })), [
+      ['0 begin', ['start a']],
+      ['0 started a', ['event Started a', 'probe a liveness 1000']],
+      ['500 probe a liveness failure', ['event Unhealthy a Liveness failure', 'event Killing a liveness', 'signal a 15']],
+      ['600 restart a', []],
+      ['700 exited a 143 sig=15', ['done']],
+    ]);
+  });
+
   it('a sidecar is restarted as an app container is', () => {
     timeline(pod('Never', sidecar('s'), app('a')), [
       ['0 begin', ['start s']],
