@@ -6,6 +6,7 @@
 extern "C" {
 #include "hostpath.h"
 #include "protocol.h"
+#include <bearssl.h>
 }
 
 #include <cerrno>
@@ -77,6 +78,32 @@ bool arg_int(const Napi::CallbackInfo &info, size_t i, int64_t &out) {
   if (info.Length() <= i || !info[i].IsNumber()) return false;
   out = info[i].As<Napi::Number>().Int64Value();
   return true;
+}
+
+// SHA-256 of a string's UTF-8 bytes or of a Buffer, hex: what the seccomp cache keys a
+// profile's text by (12 KiB for the default profile: ~7 ms in cold JavaScript, µs here).
+Napi::Value Sha256(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  br_sha256_context ctx;
+  unsigned char out[br_sha256_SIZE];
+  char hex[2 * br_sha256_SIZE];
+  static const char digits[] = "0123456789abcdef";
+  br_sha256_init(&ctx);
+  if (info.Length() == 1 && info[0].IsBuffer()) {
+    auto b = info[0].As<Napi::Buffer<uint8_t>>();
+    br_sha256_update(&ctx, b.Data(), b.Length());
+  } else if (info.Length() == 1 && info[0].IsString()) {
+    std::string text = info[0].As<Napi::String>().Utf8Value();
+    br_sha256_update(&ctx, text.data(), text.size());
+  } else {
+    return type_error(env, "sha256(data): data must be a string or a Buffer");
+  }
+  br_sha256_out(&ctx, out);
+  for (size_t i = 0; i < sizeof out; i++) {
+    hex[2 * i] = digits[out[i] >> 4];
+    hex[2 * i + 1] = digits[out[i] & 15];
+  }
+  return Napi::String::New(env, hex, sizeof hex);
 }
 
 Napi::Value Mknod(const Napi::CallbackInfo &info) {
@@ -486,6 +513,7 @@ Napi::Value SpawnDetached(const Napi::CallbackInfo &info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("protocolVersion", Napi::Number::New(env, PODRUN_PROTOCOL));
+  exports.Set("sha256", Napi::Function::New(env, Sha256));
   exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("makedev", Napi::Function::New(env, Makedev));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));

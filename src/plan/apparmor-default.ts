@@ -7,12 +7,10 @@
 // processes' own entries, no writes to /sys outside the cgroup tree, and nothing at all of
 // /sys/firmware, the RAPL energy counters or securityfs (where AppArmor policy is loaded).
 //
-// The name carries a hash of this template, as containers-default carries podman's version:
+// The name carries a hash of this template (written out, checked by a test), as containers-default carries podman's version:
 // apply loads the profile (`apparmor_parser -Kr`) only when no profile of that name is loaded,
 // so a podrun with another profile loads its own beside the old one, and a pod that runs keeps
 // the profile it started with. Pure data: runtime/apparmor.ts decides the includes and loads it.
-import { sha256Hex } from '../util/sha256';
-
 /** What the host's /etc/apparmor.d offers: each is used when there, as moby and podman do. */
 export interface AppArmorIncludes {
   /** `abi/3.0`: pins the rule meanings of AppArmor 3 (with the 4.x parser `network,` no longer covers unix sockets). */
@@ -77,8 +75,15 @@ profile {{name}} flags=(attach_disconnected,mediate_deleted) {
 }
 `;
 
-/** The name of podrun's profile: `podrun-default-` and 12 hex digits of the template's hash. */
-export const APPARMOR_DEFAULT_PROFILE = `podrun-default-${sha256Hex(TEMPLATE).slice(0, 12)}`;
+/**
+ * The name of podrun's profile: `podrun-default-` and the first 12 hex digits of the template's
+ * SHA-256, written out (hashing 3 KiB in cold JavaScript cost every apply a millisecond);
+ * test/unit/apparmor.test.ts fails when the template changes and the name does not.
+ */
+export const APPARMOR_DEFAULT_PROFILE = 'podrun-default-6d49fc6e45f7';
+
+/** The template, for the test that checks the name. */
+export const APPARMOR_DEFAULT_TEMPLATE = TEMPLATE;
 
 /** The profile text apparmor_parser loads, for the includes this host has. */
 export function renderAppArmorDefault(includes: AppArmorIncludes, name = APPARMOR_DEFAULT_PROFILE): string {

@@ -7,9 +7,8 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'fs';
 import { join } from 'path';
 import { writeFileAtomic } from '../state/atomic';
-import { nativeDirs, NATIVE_PROTOCOL, type PodrunNative } from '../util/native';
+import { native, nativeDirs, NATIVE_PROTOCOL, type PodrunNative } from '../util/native';
 import type { Paths } from '../util/paths';
-import { sha256Hex } from '../util/sha256';
 
 type Compile = PodrunNative['compileSeccomp'];
 type Compiled = ReturnType<Compile>;
@@ -73,11 +72,11 @@ function prune(dir: string): void {
     }
 }
 
-/** COMPILE, with its results kept under PATHS' root. */
-export function cachedCompile(paths: Pick<Paths, 'root'>, compile: Compile): Compile {
+/** COMPILE, with its results kept under PATHS' root (keyed by the addon's SHA-256: a profile's text is KiBs, cold JavaScript hashes them in ms). */
+export function cachedCompile(paths: Pick<Paths, 'root'>, compile: Compile, hash: (text: string) => string = (t) => native().sha256(t)): Compile {
   return (text, capabilities) => {
     const dir = seccompCacheDir(paths);
-    const file = join(dir, `${sha256Hex(JSON.stringify([text, capabilities, compilerIdentity()]))}.json`);
+    const file = join(dir, `${hash(JSON.stringify([text, capabilities, compilerIdentity()]))}.json`);
     const kept = read(file);
     if (kept) return kept;
     const r = compile(text, capabilities);

@@ -28,6 +28,8 @@ export function staleBuildError(what: string, found: number | string): PodrunErr
 export interface PodrunNative {
   /** PODRUN_PROTOCOL of the build. */
   readonly protocolVersion: number;
+  /** Lower-case hex SHA-256 of a string's UTF-8 bytes or of a Buffer (for large inputs: util/sha256 is faster for a few hundred bytes, without the addon). */
+  sha256(data: string | Buffer): string;
   mknod(path: string, mode: number, dev: number): void;
   makedev(major: number, minor: number): number;
   lsetxattr(path: string, name: string, value: Buffer): void;

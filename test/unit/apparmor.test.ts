@@ -12,7 +12,8 @@ import { join } from 'path';
 import { formatManifestWarning, loadManifests, type LoadedPod } from '../../src/manifest/load';
 import { specWithAnnotationFields } from '../../src/manifest/apparmor';
 import { planPod } from '../../src/plan/plan';
-import { APPARMOR_DEFAULT_PROFILE, renderAppArmorDefault } from '../../src/plan/apparmor-default';
+import { APPARMOR_DEFAULT_PROFILE, APPARMOR_DEFAULT_TEMPLATE, renderAppArmorDefault } from '../../src/plan/apparmor-default';
+import { sha256Hex } from '../../src/util/sha256';
 import type { HostAppArmor, PlannedAppArmor, PodPlan } from '../../src/plan/types';
 import { findAppArmorParser, hostIncludes, loadAppArmorProfiles, parseLoadedProfiles } from '../../src/runtime/apparmor';
 import { helperExecArgs } from '../../src/runtime/helper/exec-args';
@@ -318,6 +319,7 @@ describe("apparmor: loading podrun's profile (runtime/apparmor.ts)", () => {
     writeFileSync(join(inc, 'abi', '3.0'), '');
     writeFileSync(join(inc, 'tunables', 'global'), '');
     expect(hostIncludes(inc)).to.deep.equal({ abi3: true, tunables: true, base: false });
+    expect(APPARMOR_DEFAULT_PROFILE, 'the template changed: the name is podrun-default- and the first 12 hex digits of its SHA-256').to.equal(`podrun-default-${sha256Hex(APPARMOR_DEFAULT_TEMPLATE).slice(0, 12)}`);
     const all = renderAppArmorDefault({ abi3: true, tunables: true, base: true });
     expect(all).to.match(/^abi <abi\/3\.0>,$/m).and.match(/^#include <tunables\/global>$/m).and.match(/^ {2}#include <abstractions\/base>$/m);
     expect(all).to.not.include('@{PROC}=');

@@ -21,6 +21,19 @@ describe('util: sha256Hex', () => {
   });
 });
 
+describe('native sha256 (the addon\'s, for large inputs)', () => {
+  it('agrees with node:crypto for strings (UTF-8) and Buffers, short and long; refuses anything else', async () => {
+    const { native } = await import('../../src/util/native');
+    for (const n of [0, 1, 55, 56, 64, 1000, 12_000, 100_000]) {
+      const b = randomBytes(n);
+      expect(native().sha256(b), `length ${n}`).to.equal(createHash('sha256').update(b).digest('hex'));
+    }
+    const s = 'pod ✓ ünïcödé 🚀 '.repeat(800);
+    expect(native().sha256(s)).to.equal(createHash('sha256').update(s, 'utf8').digest('hex'));
+    expect(() => native().sha256(42 as unknown as string)).to.throw(TypeError, /string or a Buffer/);
+  });
+});
+
 describe('util: randomUuid', () => {
   it('gives distinct version 4 UUIDs', () => {
     const a = randomUuid();
