@@ -1,4 +1,10 @@
-/* Joining a cgroup: a write of "0" to its cgroup.procs moves the writer (cgroup v1 and v2 alike).
+/* Joining a cgroup: a write of "0" moves the writer.  On v2 to cgroup.procs (cgroup.threads
+   works only in threaded subtrees); on v1 to `tasks`, which moves the calling thread alone: the
+   kernel then skips the global threadgroup lock that a cgroup.procs write takes, whose RCU grace
+   period costs each join ~6-14 ms on a host without favordynmods (cgroup_procs_write_start: "If
+   we migrate a single thread ... we can skip the global lock"; measured in docs/performance.md).
+   Every caller is a single-threaded process (a forked child of the helper or a container's
+   first process), so moving its thread is moving the process.
    The directory is opened without following symlinks in its last component and checked to be
    on a cgroup filesystem, so a launch file cannot make the helper write "0" somewhere else.  */
 #include "cgroup.h"
@@ -40,7 +46,7 @@ podrun_cgroup_open_procs (const char *dir, podrun_err_t *err)
   dfd = open_cgroup_dir (dir, "cgroup", &fs, err);
   if (dfd < 0)
     return -1;
-  fd = openat (dfd, "cgroup.procs", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  fd = openat (dfd, fs.f_type == CGROUP2_SUPER_MAGIC ? "cgroup.procs" : "tasks", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return podrun_fail (err, errno, "cgroup", "open", dir);
   return fd;

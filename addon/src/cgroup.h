@@ -7,15 +7,16 @@
 
 #include "util.h"
 
-/* Opens DIR/cgroup.procs for writing, after checking that DIR is a directory of a cgroup
-   filesystem (v1 or v2); returns the fd (O_CLOEXEC) or -1 with ERR filled (step "cgroup").  */
+/* Opens DIR's join file for writing (v2: cgroup.procs; v1: tasks, cgroup.c says why: only a
+   single-threaded process may join by it), after checking that DIR is a directory of a cgroup
+   filesystem; returns the fd (O_CLOEXEC) or -1 with ERR filled (step "cgroup").  */
 int podrun_cgroup_open_procs (const char *dir, podrun_err_t *err);
 
 /* Opens DIR for clone3's CLONE_INTO_CGROUP when it is a cgroup v2 directory; -2 when it is a
    v1 one (joined by cgroup.procs instead), -1 with ERR filled on failure.  */
 int podrun_cgroup_open_v2_dir (const char *dir, podrun_err_t *err);
 
-/* Moves the calling process into the cgroup whose cgroup.procs PROCS_FD is.  Async-signal-safe:
+/* Moves the calling (single-threaded) process into the cgroup whose join file PROCS_FD is.  Async-signal-safe:
    a write of "0" (the writer itself).  */
 int podrun_cgroup_join_fd (int procs_fd);
 

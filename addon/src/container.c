@@ -6,7 +6,7 @@
      monitor                                   child
      -------                                   -----
      socketpair (sync), pipes, log file
-     clone3(CLONE_PIDFD [|NEWPID])  ------->   join the cgroups (cgroup.procs), setsid
+     clone3(CLONE_PIDFD [|NEWPID])  ------->   join the cgroups (v1 tasks), setsid
                                                setns(pause pidfd, NEWNS|NEWNET|NEWIPC|NEWUTS
                                                                   [|NEWPID: pod, children only])
                                                unshare(NEWNS), rootfs, pivot_root

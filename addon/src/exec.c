@@ -8,7 +8,7 @@
      ------                        ------------                      -------
      pidfd_open, start time check
      [read the seccomp program, open the host's /proc]
-     open each --cgroup's cgroup.procs
+     open each --cgroup's join file (v1 tasks)
      setns(pidfd, every differing ns but pid and user)
      [tty: posix_openpt, TIOCGPTPEER; else pipes]
      fork/clone3 into the cgroup ->  stdio, join the cgroups, setns(pid),
@@ -69,7 +69,7 @@ struct exec_opts
   const char *apparmor;             /* the container's AppArmor profile, entered at execve */
   int host_proc;                    /* the host's /proc, opened before setns (identity.h) */
   const char *cgroups[MAX_CGROUPS]; /* the container's cgroup dirs: the command joins them */
-  int cgroup_fds[MAX_CGROUPS];      /* their cgroup.procs, opened before setns */
+  int cgroup_fds[MAX_CGROUPS];      /* their join files (cgroup.h), opened before setns */
   int cgroup_dir;                   /* the v2 one, for clone3 CLONE_INTO_CGROUP; -1: none */
   size_t born_in;                   /* its index (n_cgroups: none) */
   size_t n_cgroups;
@@ -660,7 +660,7 @@ await_exec (int sync_rd, podrun_err_t *err)
 
 /* Before the setup process: the container's process by pidfd (its start time checked), the
    host paths read while still in the host's mount namespace (the seccomp program, /proc, every
-   cgroup's cgroup.procs), its capability bounding set, and then every namespace of it that
+   cgroup's join file), its capability bounding set, and then every namespace of it that
    differs from ours but PID and user (*FLAGS says which differ).  */
 static int
 enter_container (struct exec_opts *o, int *pidfd, int *flags, podrun_err_t *err)
@@ -698,7 +698,7 @@ enter_container (struct exec_opts *o, int *pidfd, int *flags, podrun_err_t *err)
     return podrun_fail (err, errno, "exec", "open", "/proc/PID/status");
   *flags = differing_namespaces (o->pid);
   /* Joining a user namespace (hostUsers: false) leaves no right to place a child in a host
-     cgroup: the command then joins by the cgroup.procs fd opened above, as on v1.  */
+     cgroup: the command then joins by the join file opened above, as on v1.  */
   if ((*flags & CLONE_NEWUSER) && o->cgroup_dir >= 0)
     {
       close (o->cgroup_dir);

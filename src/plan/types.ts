@@ -176,7 +176,7 @@ export interface PlannedCgroup {
  * (a controller the v2 root offers is driven on v2, else on its v1 hierarchy: hybrid hosts).
  */
 export type HostCgroups =
-  | { driver: 'v2' | 'v1'; mounts: Record<string, string>; controllers?: Partial<Record<CgroupController, string>>; /** a cgroup hierarchy is mounted with favordynmods */ favorDynmods?: boolean }
+  | { driver: 'v2' | 'v1'; mounts: Record<string, string>; controllers?: Partial<Record<CgroupController, string>> }
   | { driver: 'none'; why: string };
 
 export interface PlannedContainer {

@@ -37,12 +37,6 @@ describe('cgroups: plan and host detection', () => {
     expect(detectCgroups(V1_ONLY, '', none)).to.deep.equal({ driver: 'v1', mounts: { freezer: '/sys/fs/cgroup/freezer', cpu: '/sys/fs/cgroup/cpu x' }, controllers: { cpu: 'cpu' } });
   });
 
-  it('says when a hierarchy is mounted with favordynmods (the migration wait podrun info explains)', () => {
-    const none = () => [];
-    expect(detectCgroups(HYBRID, '', none)).to.not.have.property('favorDynmods');
-    expect(detectCgroups(HYBRID.replace('cgroup2 cgroup2 rw', 'cgroup2 cgroup2 rw,favordynmods'), '', none)).to.include({ favorDynmods: true });
-  });
-
   it('drives each controller where the v2 root offers it, else on its v1 hierarchy (co-mounted ones by their joint name)', () => {
     const all = (point: string) => (point === '/sys/fs/cgroup' ? ['cpuset', 'cpu', 'io', 'memory', 'pids'] : []);
     expect(detectCgroups(PURE_V2, '', all)).to.deep.equal({ driver: 'v2', mounts: { unified: '/sys/fs/cgroup' }, controllers: { memory: 'unified', cpu: 'unified', pids: 'unified' } });

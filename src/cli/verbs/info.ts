@@ -19,15 +19,11 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
   const { CGROUP_PARENT } = await import('../../plan/cgroup');
   const { DEFAULT_POD_PIDS_LIMIT, bytesText } = await import('../../plan/resources');
   const cg = detectCgroups();
-  // v1 hierarchies in use: a process's first move into one waits an RCU grace period, unless a
-  // hierarchy is mounted with favordynmods (docs/performance.md)
-  const favorDynmods = cg.driver !== 'none' && cg.favorDynmods === true;
-  const usesV1 = cg.driver !== 'none' && Object.keys(cg.mounts).some((k) => k !== 'unified');
   const pids = podPidsLimit().podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT;
   const aa = hostAppArmor();
   type Hierarchy = { version: string; mount: string } | null;
   const hierarchy = (key: string): Hierarchy => (cg.driver === 'none' ? null : { version: key === 'unified' ? 'v2' : 'v1', mount: cg.mounts[key] });
-  const cgroups: { driver: 'none'; why: string } | { driver: 'v2' | 'v1'; parent: string; freezer: Hierarchy; controllers: Record<string, Hierarchy>; podPidsLimit: number | null; favorDynmods: boolean } =
+  const cgroups: { driver: 'none'; why: string } | { driver: 'v2' | 'v1'; parent: string; freezer: Hierarchy; controllers: Record<string, Hierarchy>; podPidsLimit: number | null } =
     cg.driver === 'none'
       ? { driver: 'none', why: cg.why }
       : {
@@ -36,7 +32,6 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
           freezer: hierarchy(cg.driver === 'v2' ? 'unified' : 'freezer'),
           controllers: Object.fromEntries(CONTROLLERS.map((c): [string, Hierarchy] => [c, cg.controllers?.[c] ? hierarchy(cg.controllers[c]!) : null])),
           podPidsLimit: pids > 0 ? pids : null,
-          favorDynmods,
         };
   const info = {
     version: podrunVersion(),
@@ -60,8 +55,6 @@ export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promi
     L.push(`  freezer:  ${show(cgroups.freezer)}`);
     for (const [c, h] of Object.entries(cgroups.controllers)) L.push(`  ${`${c}:`.padEnd(9)} ${show(h)}`);
     L.push(`  pids.max: ${cgroups.podPidsLimit ?? 'none'} per pod (PODRUN_POD_PIDS_LIMIT)`);
-    if (usesV1)
-      L.push(`  favordynmods: ${favorDynmods ? 'on (joining a v1 cgroup does not wait)' : 'off (each exec and apply waits ~10 ms joining the v1 hierarchies; docs/performance.md)'}`);
   }
   L.push(`apparmor:   ${aa.enabled ? 'enabled' : `not available (${aa.why})`}`);
   const pages = Object.entries(info.hugePages);

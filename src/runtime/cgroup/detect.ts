@@ -69,9 +69,7 @@ export function detectCgroups(mountinfo?: string, choice = process.env.PODRUN_CG
     mounts[key] = m.point;
     controllers[c] = key;
   }
-  // favordynmods on any cgroup mount keeps the kernel's migration lock cheap for all (docs/performance.md)
-  const favor = [...v1, ...(v2 ? [v2] : [])].some((m) => m.superOptions.includes('favordynmods'));
-  return { driver, mounts, controllers, ...(favor ? { favorDynmods: true } : {}) };
+  return { driver, mounts, controllers };
 }
 
 /** The usual places first: pure v2, then hybrid's unified. */
