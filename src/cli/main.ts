@@ -9,12 +9,13 @@ import { renderError } from './render';
 
 // Each verb's module is required only when it runs (start-up pays for the verb used).
 const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
-  apply: { load: () => require('./verbs/apply'), summary: 'create or update pods from manifests (-f FILE|DIR|-)' },
-  get: { load: () => require('./verbs/get'), summary: 'list pods (get pods, get pod NAME)' },
-  describe: { load: () => require('./verbs/describe'), summary: 'show a pod in detail (describe pod NAME)' },
+  apply: { load: () => require('./verbs/apply'), summary: 'create or update pods, ConfigMaps, Secrets and PVCs from manifests (-f FILE|DIR|-)' },
+  create: { load: () => require('./verbs/create'), summary: 'create a ConfigMap or Secret from literals and files' },
+  get: { load: () => require('./verbs/get'), summary: 'list pods, configmaps, secrets, pvc (get pods, get cm NAME)' },
+  describe: { load: () => require('./verbs/describe'), summary: 'show a pod or object in detail (describe pod NAME)' },
   logs: { load: () => require('./verbs/logs'), summary: "print a container's logs" },
   exec: { load: () => require('./verbs/exec'), summary: 'run a command in a running container' },
-  delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods' },
+  delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods; remove configmaps, secrets, pvc' },
   commit: { load: () => require('./verbs/commit'), summary: "make an image from a container's changes" },
   pull: { load: () => require('./verbs/pull'), summary: 'pull an image from a registry' },
   push: { load: () => require('./verbs/push'), summary: 'push an image to a registry' },

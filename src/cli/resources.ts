@@ -4,6 +4,7 @@
 // (default "default").
 import { UsageError } from '../util/errors';
 import type { OptionSpec } from './args';
+import { OBJECT_KINDS, type ObjectKind } from '../util/kinds';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -79,4 +80,60 @@ export function containerAddress(arg: string | undefined, cFlag: string | undefi
   if (cFlag !== undefined && a.container !== undefined && cFlag !== a.container)
     throw new UsageError(`'${arg}' and -c ${cFlag} name different containers`, 'name the container once');
   return cFlag !== undefined ? { ...a, container: cFlag } : a;
+}
+
+/** What a verb acts on: a pod or a stored object (ConfigMap, Secret, PersistentVolumeClaim). */
+export type ResourceKind = 'Pod' | ObjectKind;
+
+/** kubectl's words for each kind: singular, plural, short name, and the Kind itself in lower case. */
+const TYPE_WORDS: Record<string, ResourceKind> = (() => {
+  const m: Record<string, ResourceKind> = Object.fromEntries(POD_TYPE_WORDS.map((w) => [w, 'Pod' as const]));
+  for (const [kind, n] of Object.entries(OBJECT_KINDS)) for (const w of [n.singular, n.plural, n.short, kind.toLowerCase()]) if (w) m[w] = kind as ObjectKind;
+  return m;
+})();
+
+export const resourceKind = (word: string): ResourceKind | undefined => (Object.prototype.hasOwnProperty.call(TYPE_WORDS, word) ? TYPE_WORDS[word] : TYPE_WORDS[word.toLowerCase()]);
+
+export interface ResourceAddress {
+  kind: ResourceKind;
+  namespace: string;
+  name: string;
+}
+
+const KNOWN_TYPES = 'pods (po), configmaps (cm), secrets, persistentvolumeclaims (pvc)';
+
+function unknownType(verb: string, word: string): UsageError {
+  return new UsageError(`podrun ${verb}: unknown resource type '${word}'`, `podrun knows ${KNOWN_TYPES}: e.g. 'podrun ${verb} pod NAME' or 'podrun ${verb} cm/NAME'`);
+}
+
+function checkName(kind: ResourceKind, name: string): string {
+  if (kind === 'Pod') return parsePodAddress(name, DEFAULT_NAMESPACE).name;
+  if (!DNS_SUBDOMAIN.test(name) || name.length > 253)
+    throw new UsageError(`'${name}' is not a valid ${kind} name`, 'names are lower-case letters, digits, - and ., starting and ending with a letter or digit');
+  return name;
+}
+
+/**
+ * `TYPE [NAME...]` or `TYPE/NAME...` (kinds may mix in the slash form, as in kubectl). Returns
+ * the kind the command names (for `get TYPE` without names) and the addresses.
+ */
+export function parseResourceArgs(verb: string, args: string[], namespace: string, opts: { required: boolean; usage: string }): { kind: ResourceKind; addrs: ResourceAddress[] } {
+  if (!args.length) throw new UsageError(`name what to ${verb}: ${KNOWN_TYPES}`, `usage: ${opts.usage}`);
+  const first = args[0];
+  if (!first.includes('/')) {
+    const kind = resourceKind(first);
+    if (!kind) throw unknownType(verb, first);
+    const names = args.slice(1);
+    for (const n of names) if (n.includes('/')) throw new UsageError(`'${n}': there is no need to specify a resource type as a separate argument when passing arguments in resource/name form`, `write '${verb} ${n}' alone, or '${verb} ${first} ${n.slice(n.indexOf('/') + 1)}'`);
+    if (opts.required && !names.length) throw new UsageError(`name at least one ${kind === 'Pod' ? 'pod' : kind}`, `usage: ${opts.usage}`);
+    return { kind, addrs: names.map((n) => ({ kind, namespace, name: checkName(kind, n) })) };
+  }
+  const addrs = args.map((a) => {
+    const slash = a.indexOf('/');
+    if (slash < 0) throw new UsageError(`'${a}': every argument must be TYPE/NAME when the first one is`, `e.g. '${verb} cm/${a}'`);
+    const kind = resourceKind(a.slice(0, slash));
+    if (!kind) throw unknownType(verb, a.slice(0, slash));
+    return { kind, namespace, name: checkName(kind, a.slice(slash + 1)) };
+  });
+  return { kind: addrs[0].kind, addrs };
 }

@@ -32,8 +32,14 @@ const UNSUPPORTED_VOLUME_TYPES = [
 
 export const VOLUME_SOURCES = ['emptyDir', 'hostPath', ...UNSUPPORTED_VOLUME_TYPES];
 
+const CLAIM_HINT = 'podrun gives every claim a directory of its own; remove the field';
+
 export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   Pod: { ignored: ['status'] },
+  PersistentVolumeClaim: { ignored: ['status'] },
+  PersistentVolumeClaimSpec: {
+    unsupported: Object.fromEntries(['selector', 'volumeName', 'dataSource', 'dataSourceRef', 'volumeAttributesClassName'].map((k) => [k, { hint: CLAIM_HINT, allow: (v: unknown) => isEmpty(v) || v === '' }])),
+  },
   ObjectMeta: {
     ignored: ['uid', 'creationTimestamp', 'resourceVersion', 'generation', 'managedFields', 'selfLink', 'ownerReferences', 'finalizers', 'deletionTimestamp', 'deletionGracePeriodSeconds'],
     unsupported: { generateName: { hint: 'podrun needs a fixed name: set metadata.name instead' } },

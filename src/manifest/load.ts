@@ -3,11 +3,12 @@
 import { readdirSync, statSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import { resolvePaths, type Paths } from '../util/paths';
-import { ManifestError } from '../util/errors';
+import { formatFieldPath, ManifestError } from '../util/errors';
 import { InputFileError, readBounded, readUserFile } from '../util/input';
 import { decodeUtf8, readYaml, MAX_FILE_BYTES } from './yaml';
 import { validateDocument } from './validate';
 import type { PodManifest } from './schema';
+import type { ConfigObject } from './objects';
 
 export type { PodManifest, ContainerManifest, VolumeManifest } from './schema';
 
@@ -22,6 +23,15 @@ export interface LoadedPod {
   manifest: PodManifest;
 }
 
+/** A ConfigMap, Secret or PersistentVolumeClaim from the files, as it will be stored. */
+export interface LoadedObject {
+  file: string;
+  line: number;
+  /** The line a field of this object is written on (as LoadedPod.lineOf). */
+  lineOf?: (path: (string | number)[]) => number;
+  object: ConfigObject;
+}
+
 export interface ManifestWarning {
   file: string;
   line?: number;
@@ -31,18 +41,17 @@ export interface ManifestWarning {
 
 export interface LoadResult {
   pods: LoadedPod[];
+  /** In file order; apply stores them before it starts any pod. */
+  objects: LoadedObject[];
   warnings: ManifestWarning[];
   errors: ManifestError[];
 }
 
 /** `warning: FILE:LINE: path: message` */
 export function formatManifestWarning(w: ManifestWarning): string {
-  return `warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.path.length ? pathText(w.path) : '(document)'}: ${w.message}`;
+  return `warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.path.length ? formatFieldPath(w.path) : '(document)'}: ${w.message}`;
 }
 
-function pathText(path: (string | number)[]): string {
-  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${p}` : p), '');
-}
 
 interface Source {
   /** As shown in messages: the path as the user wrote it (joined with the entry for directories). */
@@ -62,7 +71,18 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
   const errors: ManifestError[] = [];
   const warnings: ManifestWarning[] = [];
   const pods: LoadedPod[] = [];
+  const objects: LoadedObject[] = [];
   const seen = new Map<string, { file: string; line: number }>();
+  const once = (kind: string, ns: string, name: string, file: string, line: number): boolean => {
+    const key = `${kind}:${ns}/${name}`;
+    const before = seen.get(key);
+    if (before) {
+      errors.push(new ManifestError(file, ['metadata', 'name'], `${kind === 'Pod' ? 'pod' : kind} ${ns}/${name} is also defined at ${before.file}:${before.line}`, `give each ${kind === 'Pod' ? 'pod' : kind} a unique name (or namespace)`, line));
+      return false;
+    }
+    seen.set(key, { file, line });
+    return true;
+  };
 
   for (const src of listSources(inputs, opts)) {
     if (src.problem) {
@@ -79,21 +99,14 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
       const r = validateDocument(doc, src.display, { baseDir: src.abs === "<stdin>" ? process.cwd() : dirname(src.abs), stateDirs: stateDirs(opts.paths), probesAndHooks: opts.probesAndHooks });
       warnings.push(...r.warnings);
       errors.push(...r.errors);
-      for (const manifest of r.manifests) {
-        const key = `${manifest.pod.metadata.namespace}/${manifest.pod.metadata.name}`;
-        const before = seen.get(key);
-        if (before) {
-          errors.push(
-            new ManifestError(src.display, ['metadata', 'name'], `pod ${key} is also defined at ${before.file}:${before.line}`, 'give each pod a unique name (or namespace)', manifest.line),
-          );
-          continue;
-        }
-        seen.set(key, { file: src.display, line: manifest.line });
-        pods.push({ file: src.abs, line: manifest.line, lineOf: manifest.lineOf, manifest: manifest.pod });
-      }
+      for (const manifest of r.manifests)
+        if (once('Pod', manifest.pod.metadata.namespace, manifest.pod.metadata.name, src.display, manifest.line))
+          pods.push({ file: src.abs, line: manifest.line, lineOf: manifest.lineOf, manifest: manifest.pod });
+      for (const o of r.objects)
+        if (once(o.object.kind, o.object.metadata.namespace, o.object.metadata.name, src.display, o.line)) objects.push({ file: src.abs, line: o.line, lineOf: o.lineOf, object: o.object });
     }
   }
-  return { pods, warnings, errors };
+  return { pods, objects, warnings, errors };
 }
 
 function listSources(inputs: string[], opts: { stdin?: string }): Source[] {

@@ -13,7 +13,7 @@ import { LINUX_SIGNALS, stopSignalNumber } from './signals';
 type Check = (v: string) => names.Problem | undefined;
 
 /** A string with a format check whose problem becomes a zod issue carrying the hint. */
-const str = (...checks: Check[]) =>
+export const str = (...checks: Check[]) =>
   z.string().superRefine((v, ctx) => {
     for (const check of checks) {
       const p = check(v);
@@ -48,7 +48,8 @@ const nonNegativeInt64 = (hint: string) =>
  */
 export const MAX_GRACE_SECONDS = 24 * 60 * 60;
 
-const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+/** A Kubernetes quantity (`100m`, `1Gi`, `1e3`), parsed exactly as the API server does. */
+export const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   const q = parseQuantity(v);
   if (!q.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid value ${JSON.stringify(String(v))}: ${q.reason}`, params: { hint: 'write a quantity such as `64Mi`, `1Gi` or `500M`' } });
 });

@@ -1,4 +1,5 @@
-// One YAML document -> validated Pods (a `kind: List` holds several) plus warnings and errors.
+// One YAML document -> validated Pods and the objects beside them (ConfigMap, Secret,
+// PersistentVolumeClaim; a `kind: List` holds several) plus warnings and errors.
 // Three passes, all always run so every problem is reported at once:
 //   1. field policy walk: unknown, unsupported and scheduling-only fields (fields.ts);
 //   2. zod: types, enums, formats, defaults (schema.ts);
@@ -10,11 +11,13 @@ import { PROBES_AND_HOOKS, refusedHandlers } from './supervision';
 import { FIELD_POLICIES, knownNames } from './fields';
 import { suggest } from './suggest';
 import { podRules, type RuleContext } from './rules';
+import { isObjectKind, normalizeObject, objectRules, objectSchema, type ConfigObject, type ObjectKind } from './objects';
 import type { ManifestWarning } from './load';
 import type { FieldPath, YamlDocument } from './yaml';
 
 export interface ValidatedDocument {
   manifests: { pod: PodManifest; line: number; lineOf: (path: FieldPath) => number }[];
+  objects: { object: ConfigObject; line: number; lineOf: (path: FieldPath) => number }[];
   warnings: ManifestWarning[];
   errors: ManifestError[];
 }
@@ -37,7 +40,7 @@ const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function validateDocument(doc: YamlDocument, file: string, opts: ValidateOptions): ValidatedDocument {
-  const out: ValidatedDocument = { manifests: [], warnings: [], errors: [] };
+  const out: ValidatedDocument = { manifests: [], objects: [], warnings: [], errors: [] };
   const err = (path: FieldPath, detail: string, hint?: string) => out.errors.push(new ManifestError(file, path, detail, hint, doc.lineOf(path)));
   const value = doc.value;
   if (!isObject(value)) {
@@ -49,33 +52,65 @@ export function validateDocument(doc: YamlDocument, file: string, opts: Validate
       err(['items'], 'a List needs an items array', 'put the pods under `items:`');
       return out;
     }
-    value.items.forEach((item, i) => validatePod(item, ['items', i], file, doc, opts, out));
-  } else validatePod(value, [], file, doc, opts, out);
+    value.items.forEach((item, i) => validateItem(item, ['items', i], file, doc, opts, out));
+  } else validateItem(value, [], file, doc, opts, out);
   // Report in file order; the sort is stable, so problems on one line keep their pass order.
   out.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   out.warnings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return out;
 }
 
-function validatePod(value: unknown, prefix: FieldPath, file: string, doc: YamlDocument, opts: ValidateOptions, out: ValidatedDocument): void {
-  const before = out.errors.length;
-  const reportErr = (path: FieldPath, detail: string, hint?: string) => {
-    const full = [...prefix, ...path];
-    out.errors.push(new ManifestError(file, full, detail, hint, doc.lineOf(full)));
+const KINDS_TEXT = 'Pods, ConfigMaps, Secrets and PersistentVolumeClaims';
+
+/** Reporting of problems at paths below PREFIX (an item of a List, or the document). */
+function reporters(prefix: FieldPath, file: string, doc: YamlDocument, out: ValidatedDocument): { err: Err; warn: Warn } {
+  return {
+    err: (path, detail, hint) => {
+      const full = [...prefix, ...path];
+      out.errors.push(new ManifestError(file, full, detail, hint, doc.lineOf(full)));
+    },
+    warn: (path, message) => {
+      const full = [...prefix, ...path];
+      out.warnings.push({ file, line: doc.lineOf(full), path: full, message });
+    },
   };
-  const reportWarn = (path: FieldPath, message: string) => {
-    const full = [...prefix, ...path];
-    out.warnings.push({ file, line: doc.lineOf(full), path: full, message });
-  };
+}
+
+/** One object of a document (or of a List's items), by its kind. */
+function validateItem(value: unknown, prefix: FieldPath, file: string, doc: YamlDocument, opts: ValidateOptions, out: ValidatedDocument): void {
+  const reportErr = reporters(prefix, file, doc, out).err;
   if (!isObject(value)) {
     reportErr([], `a manifest must be a mapping, not ${describe(value)}`, 'start the document with `apiVersion: v1` and `kind: Pod`');
     return;
   }
-  if (value.kind !== 'Pod') {
-    if (value.kind === undefined) reportErr(['kind'], 'Required', 'add `kind: Pod`');
-    else reportErr(['kind'], `podrun runs Pods only, not ${String(value.kind)}`, typeof value.kind === 'string' && /Deployment|StatefulSet|DaemonSet|Job|ReplicaSet|CronJob/.test(value.kind) ? 'write the pod template (spec.template) as a `kind: Pod` manifest' : 'write the workload as `apiVersion: v1`, `kind: Pod`');
-    return;
-  }
+  if (value.kind === 'Pod') return validatePod(value, prefix, file, doc, opts, out);
+  if (isObjectKind(value.kind)) return validateObject(value.kind, value, prefix, file, doc, out);
+  if (value.kind === undefined) reportErr(['kind'], 'Required', 'add `kind: Pod` (or ConfigMap, Secret, PersistentVolumeClaim)');
+  else
+    reportErr(
+      ['kind'],
+      `podrun runs ${KINDS_TEXT}, not ${String(value.kind)}`,
+      typeof value.kind === 'string' && /Deployment|StatefulSet|DaemonSet|Job|ReplicaSet|CronJob/.test(value.kind) ? 'write the pod template (spec.template) as a `kind: Pod` manifest' : 'write the workload as `apiVersion: v1`, `kind: Pod`',
+    );
+}
+
+/** A ConfigMap, Secret or PersistentVolumeClaim: the same three passes as a pod's. */
+function validateObject(kind: ObjectKind, value: Record<string, unknown>, prefix: FieldPath, file: string, doc: YamlDocument, out: ValidatedDocument): void {
+  const before = out.errors.length;
+  const { err, warn } = reporters(prefix, file, doc, out);
+  if (value.apiVersion !== 'v1') err(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a ${kind}`, 'use `apiVersion: v1`');
+  const schema = objectSchema(kind);
+  walkFields(schema, value, [], err, warn);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) if (!(issue.path.length === 1 && (issue.path[0] === 'apiVersion' || issue.path[0] === 'kind'))) zodIssue(issue, err);
+  objectRules(kind, value, err, warn);
+  if (parsed.success && out.errors.length === before) out.objects.push({ object: normalizeObject(parsed.data as Record<string, unknown>), line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
+}
+
+function validatePod(value: Record<string, unknown>, prefix: FieldPath, file: string, doc: YamlDocument, opts: ValidateOptions, out: ValidatedDocument): void {
+  const before = out.errors.length;
+  const { err: reportErr, warn: reportWarn } = reporters(prefix, file, doc, out);
   if (value.apiVersion !== 'v1') {
     reportErr(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
   }
@@ -157,6 +192,10 @@ const REQUIRED_HINTS: Record<string, string> = {
   ip: 'add the IP address, e.g. `ip: 127.0.0.1`',
   command: 'give the command to run, e.g. `command: [cat, /tmp/healthy]`',
   seconds: 'add how long to sleep, e.g. `seconds: 5`',
+  accessModes: 'add how pods may mount the claim, e.g. `accessModes: [ReadWriteOnce]`',
+  requests: 'add the size the claim asks for, e.g. `requests: {storage: 1Gi}`',
+  storage: 'add the size the claim asks for, e.g. `storage: 1Gi`',
+  resources: 'add the size the claim asks for, e.g. `resources: {requests: {storage: 1Gi}}`',
 };
 
 function zodIssue(issue: z.ZodIssue, err: Err): void {

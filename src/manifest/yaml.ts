@@ -5,7 +5,8 @@
 // alias can expand (tags outside the core schema fail as unknown); that stops the billion-laughs class (cf. Kubernetes CVE-2019-11253).
 import * as yaml from 'js-yaml';
 
-export const MAX_FILE_BYTES = 1024 * 1024;
+/** The API server's limit on a request body (3 MiB): a 1 MiB Secret in base64 fits, with room. */
+export const MAX_FILE_BYTES = 3 * 1024 * 1024;
 export const MAX_DEPTH = 40;
 
 export type FieldPath = (string | number)[];
@@ -51,7 +52,7 @@ const pathKey = (path: readonly (string | number)[]) => JSON.stringify(path);
 /** Decodes bytes as UTF-8, refusing invalid sequences; strips a BOM. */
 export function decodeUtf8(buf: Buffer): { text: string } | { problem: YamlProblem } {
   if (buf.length > MAX_FILE_BYTES)
-    return { problem: { path: [], detail: `file is ${buf.length} bytes, over the ${MAX_FILE_BYTES}-byte limit`, hint: 'a pod manifest is a few KiB; split the file or check that it is the right one' } };
+    return { problem: { path: [], detail: `file is ${buf.length} bytes, over the ${MAX_FILE_BYTES}-byte limit`, hint: 'a manifest is a few KiB (a ConfigMap or Secret at most 1 MiB of data); split the file or check that it is the right one' } };
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
     return { text: text.startsWith('\ufeff') ? text.slice(1) : text };

@@ -70,11 +70,15 @@ export class NotFoundError extends PodrunError {}
 /** The operation conflicts with current state (pod locked, image in use). */
 export class ConflictError extends PodrunError {}
 
-/** `spec.containers[1].image` from ['spec', 'containers', 1, 'image']. */
+/**
+ * `spec.containers[1].image` from ['spec', 'containers', 1, 'image']; a map key that is not a
+ * plain name is written as Kubernetes does (field.Path.Key): `data[app.properties]`,
+ * `limits[example.com/gpu]`, so the dots inside it do not read as nesting.
+ */
 export function formatFieldPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
+    if (typeof p === 'number' || (out && !/^[A-Za-z0-9_-]+$/.test(p))) out += `[${p}]`;
     else out += out ? `.${p}` : p;
   }
   return out;

@@ -42,7 +42,7 @@ describe('apply (CLI)', function () {
       {
         name: 'a good pod next to a Deployment: nothing is applied',
         yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: apps/v1\nkind: Deployment\n',
-        first: (f) => `error: ${f}:8: kind: podrun runs Pods only, not Deployment`,
+        first: (f) => `error: ${f}:8: kind: podrun runs Pods, ConfigMaps, Secrets and PersistentVolumeClaims, not Deployment`,
         count: 1,
       },
     ];

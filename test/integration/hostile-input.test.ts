@@ -75,7 +75,7 @@ describe('hostile input files (CLI)', function () {
   describe('apply -f', () => {
     it('/dev/zero is refused as a character device, without reading it', () => {
       const r = run(root(), ['apply', '-f', '/dev/zero']);
-      expectRefused(r, 'error: /dev/zero: (document): not a regular file (a character device); podrun reads a manifest of at most 1048576 bytes from a regular file, or from - (standard input)');
+      expectRefused(r, 'error: /dev/zero: (document): not a regular file (a character device); podrun reads a manifest of at most 3145728 bytes from a regular file, or from - (standard input)');
       expect(r.code).to.equal(2);
       nothingStored();
     });
@@ -84,7 +84,7 @@ describe('hostile input files (CLI)', function () {
       const fifo = join(t.root, 'pod.yaml');
       writers.push(fifoWithWriter(fifo));
       const r = run(root(), ['apply', '-f', fifo]);
-      expectRefused(r, `error: ${fifo}: (document): not a regular file (a FIFO); podrun reads a manifest of at most 1048576 bytes from a regular file, or from - (standard input)`);
+      expectRefused(r, `error: ${fifo}: (document): not a regular file (a FIFO); podrun reads a manifest of at most 3145728 bytes from a regular file, or from - (standard input)`);
       nothingStored();
     });
 
@@ -93,7 +93,7 @@ describe('hostile input files (CLI)', function () {
       mkdirSync(dir);
       symlinkSync('/dev/zero', join(dir, 'x.yaml'));
       const r = run(root(), ['apply', '-f', dir]);
-      expectRefused(r, `error: ${join(dir, 'x.yaml')}: (document): not a regular file (a character device); podrun reads a manifest of at most 1048576 bytes from a regular file, or from - (standard input)`);
+      expectRefused(r, `error: ${join(dir, 'x.yaml')}: (document): not a regular file (a character device); podrun reads a manifest of at most 3145728 bytes from a regular file, or from - (standard input)`);
       nothingStored();
     });
 
@@ -103,7 +103,7 @@ describe('hostile input files (CLI)', function () {
         env: { ...process.env, PODRUN_ROOT: root() },
       });
       expect(r.status).to.equal(2);
-      expect(r.stderr).to.match(/^error: <stdin>: \(document\): file is \d+ bytes, over the 1048576-byte limit\n/);
+      expect(r.stderr).to.match(/^error: <stdin>: \(document\): file is \d+ bytes, over the 3145728-byte limit\n/);
       expect(Number(/maxrss=(\d+)/.exec(r.stderr)?.[1])).to.be.below(200 * 1024);
     });
   });

@@ -50,7 +50,7 @@ describe('pod AppArmor (integration)', function () {
         { annotations: { [`${ANNOTATION}annotated`]: 'unconfined' } },
       );
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stderr).to.match(/warning: .*aa-view\.yaml:\d+: metadata\.annotations\.container\.apparmor\.security\.beta\.kubernetes\.io\/annotated: deprecated since v1\.30; use the "appArmorProfile" field instead/);
+      expect(r.stderr).to.match(/warning: .*aa-view\.yaml:\d+: metadata\.annotations\[container\.apparmor\.security\.beta\.kubernetes\.io\/annotated\]: deprecated since v1\.30; use the "appArmorProfile" field instead/);
       const y = s!.run(['get', 'pod', 'aa-view', '-o', 'json']);
       expect(y.code, y.stderr).to.equal(0);
       const spec = JSON.parse(y.stdout).spec;
@@ -73,7 +73,7 @@ describe('pod AppArmor (integration)', function () {
         { annotations: { [`${ANNOTATION}c`]: 'unconfined' } },
       );
       expect(r.code).to.equal(2);
-      expect(r.stderr).to.match(/metadata\.annotations\.container\.apparmor\.security\.beta\.kubernetes\.io\/c: the deprecated annotation says "unconfined", but spec\.containers\[0\]\.securityContext\.appArmorProfile says "runtime\/default"/);
+      expect(r.stderr).to.match(/metadata\.annotations\[container\.apparmor\.security\.beta\.kubernetes\.io\/c\]: the deprecated annotation says "unconfined", but spec\.containers\[0\]\.securityContext\.appArmorProfile says "runtime\/default"/);
       expect(s!.run(['get', 'pods', '-o', 'name']).stdout).to.not.include('aa-conflict');
     });
 

@@ -112,7 +112,7 @@ describe('apparmor: validation (manifest/rules.ts, as the API server validates)'
         [k('a2')]: 'docker-default',
       }),
     );
-    const at = (c: string, line: number) => `<stdin>:${line}: metadata.annotations.${k(c)}`;
+    const at = (c: string, line: number) => `<stdin>:${line}: metadata.annotations[${k(c)}]`;
     expect(r.errors).to.deep.equal([
       `${at('a', 6)}: the deprecated annotation says "localhost/other", but spec.containers[0].securityContext.appArmorProfile says "localhost/k8s-deny-write": the annotation and the field must match`,
       `${at('b', 7)}: the deprecated annotation says "unconfined", but spec.securityContext.appArmorProfile says "runtime/default": the annotation and the field must match`,
@@ -127,7 +127,7 @@ describe('apparmor: validation (manifest/rules.ts, as the API server validates)'
     const k = 'container.apparmor.security.beta.kubernetes.io/a';
     const used = await load(manifest([['a']], '', { [k]: 'localhost/k8s-deny-write' }));
     expect(used.errors).to.deep.equal([]);
-    expect(used.warnings).to.deep.equal([`warning: <stdin>:6: metadata.annotations.${k}: deprecated since v1.30; use the "appArmorProfile" field instead`]);
+    expect(used.warnings).to.deep.equal([`warning: <stdin>:6: metadata.annotations[${k}]: deprecated since v1.30; use the "appArmorProfile" field instead`]);
     const matching = await load(manifest([['a', '{appArmorProfile: {type: RuntimeDefault}}']], '', { [k]: 'runtime/default' }));
     expect(matching.errors).to.deep.equal([]);
     expect(matching.warnings).to.deep.equal([]);
@@ -205,7 +205,7 @@ describe('apparmor: the plan (pure, from the host facts)', () => {
     expect(r.errors).to.deep.equal([
       `<stdin>:13: spec.containers[0].securityContext.appArmorProfile.type: appArmorProfile Localhost ${none}`,
       `<stdin>:8: spec.securityContext.appArmorProfile.type: appArmorProfile RuntimeDefault ${none}`,
-      `<stdin>:6: metadata.annotations.container.apparmor.security.beta.kubernetes.io/c: the AppArmor annotation runtime/default ${none}`,
+      `<stdin>:6: metadata.annotations[container.apparmor.security.beta.kubernetes.io/c]: the AppArmor annotation runtime/default ${none}`,
     ]);
     expect(r.hints[0]).to.match(/use `type: Unconfined`, or run the pod on a host with AppArmor enabled/);
     const fs = await plan(manifest([['a', '{appArmorProfile: {type: RuntimeDefault}}']]), NO_SECURITYFS);

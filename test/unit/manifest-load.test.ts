@@ -210,12 +210,12 @@ describe('manifest: hostile YAML is refused fast', () => {
     expect(ms).to.be.below(1000);
   });
 
-  it('a file over 1 MiB', async () => {
+  it('a file over 3 MiB (the API server\'s request limit)', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'podrun-spec-'));
     try {
-      writeFileSync(join(tmp, 'big.yaml'), `a: "${'x'.repeat(2 * 1024 * 1024)}"\n`);
+      writeFileSync(join(tmp, 'big.yaml'), `a: "${'x'.repeat(4 * 1024 * 1024)}"\n`);
       const r = await loadManifests([join(tmp, 'big.yaml')]);
-      expect(r.errors.map((e) => e.detail)).to.deep.equal([`file is ${2 * 1024 * 1024 + 6} bytes, over the 1048576-byte limit`]);
+      expect(r.errors.map((e) => e.detail)).to.deep.equal([`file is ${4 * 1024 * 1024 + 6} bytes, over the 3145728-byte limit`]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -224,8 +224,8 @@ describe('manifest: hostile YAML is refused fast', () => {
   it('standard input is read only up to the limit', () => {
     const script = `require(${JSON.stringify(resolve(__dirname, '..', '..', 'src', 'manifest', 'load'))}).loadManifests(['-']).then((r) => console.log(r.errors.map((e) => e.detail).join()))`;
     const r = spawnSync(process.execPath, ['-e', script], { input: Buffer.alloc(8 * 1024 * 1024, 0x61), encoding: 'utf8' });
-    expect(r.stdout.trim()).to.match(/^file is \d+ bytes, over the 1048576-byte limit$/);
-    expect(Number(/is (\d+) bytes/.exec(r.stdout)?.[1])).to.be.below(2 * 1024 * 1024);
+    expect(r.stdout.trim()).to.match(/^file is \d+ bytes, over the 3145728-byte limit$/);
+    expect(Number(/is (\d+) bytes/.exec(r.stdout)?.[1])).to.be.below(4 * 1024 * 1024);
   });
 
   it('invalid UTF-8', async () => {

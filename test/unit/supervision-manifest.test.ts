@@ -308,7 +308,7 @@ describe('supervision manifests: refused, as the API server refuses them', () =>
   it('the dev back-off annotation: a value it cannot read is an error at the annotation', async () => {
     const meta = (v: string) => `  annotations:\n    podrun.dev/restart-backoff: "${v}"\n`;
     expect(await lines(doc(APP, meta('10s-1s')))).to.deep.equal([
-      'error: <stdin>:6: metadata.annotations.podrun.dev/restart-backoff: the initial delay 10s is longer than the longest, 1s\n  hint: write `podrun.dev/restart-backoff: "INITIAL-MAX"` or "INITIAL-MAX-RESET" with durations such as 500ms, 1s or 2m, e.g. "1s-10s"; "0" restarts at once',
+      'error: <stdin>:6: metadata.annotations[podrun.dev/restart-backoff]: the initial delay 10s is longer than the longest, 1s\n  hint: write `podrun.dev/restart-backoff: "INITIAL-MAX"` or "INITIAL-MAX-RESET" with durations such as 500ms, 1s or 2m, e.g. "1s-10s"; "0" restarts at once',
     ]);
     for (const bad of ['fast', '1s-', '1s-2s-3s-4s', '2d', '-1s', '25h'])
       expect(await lines(doc(APP, meta(bad))), bad).to.have.length(1);

@@ -1,11 +1,14 @@
 // podrun apply -f FILE|DIR|- [-f ...] [--dry-run] [-o json|yaml|name]
 // Loads and validates every manifest first (all problems at once, exit 2, nothing started), then
+// stores the ConfigMaps, Secrets and PersistentVolumeClaims (all or none: apply-objects.ts), then
 // creates, re-creates or leaves each pod under its lock. Returns once every container runs or failed.
 import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
+import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
+import type { ConfigObject } from '../../manifest/objects';
 
 const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--dry-run] [-o json|yaml|name]';
 const OUTPUTS = ['json', 'yaml', 'name'];
@@ -32,11 +35,18 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const loaded = await loadManifests(files);
   for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
   if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
-  if (!loaded.pods.length) throw new UsageError(`no pods found in ${files.join(', ')}`, 'a manifest needs `apiVersion: v1` and `kind: Pod`');
+  if (!loaded.pods.length && !loaded.objects.length)
+    throw new UsageError(`no objects found in ${files.join(', ')}`, 'a manifest needs `apiVersion: v1` and `kind: Pod` (or ConfigMap, Secret, PersistentVolumeClaim)');
+  const objectName = (o: { kind: ObjectKind; metadata: { name: string } }) => `${OBJECT_KINDS[o.kind].singular}/${o.metadata.name}`;
 
   if (dryRun) {
     const { dryRunPlan } = await import('../../runtime/dryrun');
+    const { planObjects } = await import('../../runtime/apply-objects');
     const plans: unknown[] = [];
+    for (const r of planObjects(ctx.paths, loaded.objects)) {
+      if (output === 'json' || output === 'yaml') plans.push(hideSecretValues(r.object));
+      else ctx.out(output === 'name' ? `${objectName(r.object)}\n` : `${objectName(r.object)} ${r.action} (dry run)\n`);
+    }
     const code = await forEachItem(loaded.pods, async (pod) => {
       const r = await dryRunPlan(ctx.paths, pod);
       if (!r.plan) throw new ManifestErrors(r.errors);
@@ -52,9 +62,15 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (process.getuid?.() !== 0)
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
+  const objects: unknown[] = [];
+  if (loaded.objects.length) {
+    const { applyObjects } = await import('../../runtime/apply-objects');
+    for (const r of await applyObjects(ctx.paths, loaded.objects))
+      if (output === 'json' || output === 'yaml') objects.push(r.object);
+      else ctx.out(output === 'name' ? `${objectName(r.object)}\n` : `${objectName(r.object)} ${r.action}\n`);
+  }
   const { applyPod } = await import('../../runtime/apply');
   const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');
-  const objects: unknown[] = [];
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;
   const code = await forEachItem(loaded.pods, async (pod) => {
@@ -71,4 +87,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   });
   if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
   return Math.max(code, failed);
+}
+
+/** A dry run never prints a Secret's values: each becomes the number of bytes it holds. */
+function hideSecretValues(o: ConfigObject): ConfigObject {
+  if (o.kind !== 'Secret' || !o.data) return o;
+  return { ...o, data: Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, `<hidden: ${Buffer.from(v, 'base64').length} bytes>`])) };
 }

@@ -1,17 +1,20 @@
-// podrun delete pod NAME... | delete -f FILE|DIR [--grace-period N] [--now] [-n NS] [--ignore-not-found] [--all]
-// Stop signal, grace period, SIGKILL, then the monitor and every dir of the pod. Idempotent.
+// podrun delete pod|configmap|secret|pvc NAME... | delete -f FILE|DIR [--grace-period N] [--now]
+// [-n NS] [--ignore-not-found] [--all]. A pod: stop signal, grace period, SIGKILL, then the
+// monitor and every dir of the pod. An object: its stored file (a claim also its directory,
+// refused while a pod uses it). -f deletes the pods first, then the objects. Idempotent.
 import { existsSync } from 'fs';
 import { MAX_GRACE_SECONDS } from '../../manifest/schema';
 import { ManifestErrors, UsageError } from '../../util/errors';
 import { lastingPodDir, podKey, livePodDir } from '../../util/paths';
-import { namespaceFrom, namespaceOptions, parsePodArgs, type PodAddress } from '../resources';
+import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
 import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
 import { int, parseArgs } from '../args';
 import type { CliContext } from '../context';
 import { forEachItem } from '../render';
+import { kindWord } from '../../util/kinds';
 
 const USAGE =
-  'podrun delete pod NAME... | podrun delete -f FILE|DIR|- [--grace-period N] [--now] [-n NAMESPACE] [--ignore-not-found] [--all]';
+  'podrun delete pod|configmap|secret|pvc NAME... | podrun delete -f FILE|DIR|- [--grace-period N] [--now] [-n NAMESPACE] [--ignore-not-found] [--all]';
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(
@@ -38,24 +41,39 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const files = (values.filename as string[] | undefined) ?? [];
 
-  let targets: PodAddress[] = [];
+  let targets: ResourceAddress[] = [];
   if (files.length) {
-    if (positionals.length) throw new UsageError('give either -f FILE or pod names, not both', `usage: ${USAGE}`);
+    if (positionals.length) throw new UsageError('give either -f FILE or names, not both', `usage: ${USAGE}`);
     const { loadManifests } = await import('../../manifest/load');
     const loaded = await loadManifests(files);
     if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
-    targets = loaded.pods.map((p) => ({ namespace: p.manifest.metadata.namespace, name: p.manifest.metadata.name }));
+    // Pods first: a claim cannot go while its pod still mounts it.
+    targets = [
+      ...loaded.pods.map((p) => ({ kind: 'Pod' as const, namespace: p.manifest.metadata.namespace, name: p.manifest.metadata.name })),
+      ...loaded.objects.map((o) => ({ kind: o.object.kind, namespace: o.object.metadata.namespace, name: o.object.metadata.name })),
+    ];
   } else if (values.all) {
-    if (parsePodArgs('delete', positionals, ns, { required: false, usage: USAGE }).length)
-      throw new UsageError('--all deletes every pod of the namespace; do not name pods with it');
-    // Pods without a readable record too (an apply killed while it made the pod's dir).
-    const records = listPodRecords(ctx.paths, ns);
-    targets = [...records.map((r) => ({ namespace: ns, name: r.plan.name })), ...podsWithoutRecord(ctx.paths, ns, records)];
-  } else targets = parsePodArgs('delete', positionals, ns, { required: true, usage: USAGE });
+    const kind = positionals.length ? parseResourceArgs('delete', positionals, ns, { required: false, usage: USAGE }) : { kind: 'Pod' as const, addrs: [] };
+    if (kind.addrs.length) throw new UsageError('--all deletes every object of the type in the namespace; do not name any with it');
+    if (kind.kind === 'Pod') {
+      // Pods without a readable record too (an apply killed while it made the pod's dir).
+      const records = listPodRecords(ctx.paths, ns);
+      targets = [...records.map((r) => ({ kind: 'Pod' as const, namespace: ns, name: r.plan.name })), ...podsWithoutRecord(ctx.paths, ns, records).map((p) => ({ kind: 'Pod' as const, ...p }))];
+    } else {
+      const { listObjects } = await import('../../state/objects');
+      targets = listObjects(ctx.paths, kind.kind, ns).map((o) => ({ kind: kind.kind, namespace: ns, name: o.metadata.name }));
+    }
+  } else targets = parseResourceArgs('delete', positionals, ns, { required: true, usage: USAGE }).addrs;
 
   const { withPodLock } = await import('../../state/lock');
   const { deletePodLocked } = await import('../../runtime/stop');
   return forEachItem(targets, async (t) => {
+    if (t.kind !== 'Pod') {
+      const { deleteObject } = await import('../../runtime/delete-object');
+      if (await deleteObject(ctx.paths, t.kind, t.namespace, t.name)) ctx.out(`${kindWord(t.kind)} "${t.name}" deleted\n`);
+      else if (!values['ignore-not-found']) throw (await import('../../state/objects')).objectNotFound(t.kind, t.namespace, t.name);
+      return;
+    }
     const key = podKey(t.namespace, t.name);
     const found = await withPodLock(
       ctx.paths,

@@ -1,8 +1,9 @@
-// podrun describe pod NAME [-n NS]: kubectl-style detail: init containers and containers with
-// their state and last state, the conditions, and the events the pod's monitor recorded.
+// podrun describe pod|configmap|secret|pvc NAME [-n NS]: kubectl-style detail: for a pod, init
+// containers and containers with their state and last state, the conditions, and the events the
+// pod's monitor recorded; for the other kinds, objects-view.ts.
 import { hostname } from 'os';
 import type { PlannedContainer, PlannedVolume } from '../../plan/types';
-import { namespaceFrom, namespaceOptions, parsePodArgs } from '../resources';
+import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
 import { findPod } from '../../state/pod-records';
 import type { ContainerState, ContainerStatus, PodSnapshot, PodStatus } from '../../runtime/pod-status';
 import type { EventsFile } from '../../runtime/helper';
@@ -10,7 +11,7 @@ import { parseArgs } from '../args';
 import type { CliContext } from '../context';
 import { forEachItem, formatTable, humanDuration, kubeTime } from '../render';
 
-const USAGE = 'podrun describe pod NAME [-n NAMESPACE]';
+const USAGE = 'podrun describe pod|configmap|secret|pvc NAME [-n NAMESPACE]';
 
 function kv(map: Record<string, string> | undefined, indent: string): string {
   const e = Object.entries(map ?? {});
@@ -130,7 +131,8 @@ function volumeLines(v: PlannedVolume): string[] {
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, { ...namespaceOptions }, USAGE);
-  const addrs = parsePodArgs('describe', positionals, namespaceFrom(values), { required: true, usage: USAGE });
+  const { addrs } = parseResourceArgs('describe', positionals, namespaceFrom(values), { required: true, usage: USAGE });
+  if (addrs.some((a) => a.kind !== 'Pod')) return describeObjects(ctx, addrs);
   const { computePodStatus, formatPod, k8sPodStatus, snapshotPod } = await import('../../runtime/pod-status');
   const { readEventsFile } = await import('../../runtime/helper');
   const blocks: string[] = [];
@@ -188,6 +190,27 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       L.push(...t.trimEnd().split('\n').map((l) => `  ${l}`));
     }
     blocks.push(L.join('\n') + '\n');
+  });
+  ctx.out(blocks.join('\n\n'));
+  return code;
+}
+
+/** describe of ConfigMaps, Secrets and claims (and pods among them, as kubectl takes mixed TYPE/NAME). */
+async function describeObjects(ctx: CliContext, addrs: ResourceAddress[]): Promise<number> {
+  const { objectNotFound, readObject } = await import('../../state/objects');
+  const { describeObject } = await import('../objects-view');
+  const { claimUsers } = await import('../../state/claims');
+  const blocks: string[] = [];
+  const code = await forEachItem(addrs, async (a) => {
+    if (a.kind === 'Pod') {
+      const out: string[] = [];
+      await run(['pod', a.name, '-n', a.namespace], { ...ctx, out: (s) => void out.push(s) });
+      blocks.push(out.join(''));
+      return;
+    }
+    const o = readObject(ctx.paths, a.kind, a.namespace, a.name);
+    if (!o) throw objectNotFound(a.kind, a.namespace, a.name);
+    blocks.push(describeObject(ctx.paths, o, a.kind === 'PersistentVolumeClaim' ? claimUsers(ctx.paths, a.namespace, a.name) : []));
   });
   ctx.out(blocks.join('\n\n'));
   return code;

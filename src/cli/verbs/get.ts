@@ -1,8 +1,10 @@
-// podrun get pods [NAME...] [-n NS | -A] [-o wide|json|yaml|name]; also `get pod NAME`.
-// Columns and AGE as kubectl prints them; json/yaml are v1 Pod objects (a List for several).
+// podrun get pods|configmaps|secrets|pvc [NAME...] [-n NS | -A] [-o wide|json|yaml|name]; also
+// `get pod NAME` and `get cm/NAME`. Columns and AGE as kubectl prints them; json/yaml are v1
+// objects (a List for several).
 import { hostname } from 'os';
 import { UsageError } from '../../util/errors';
-import { namespaceFrom, namespaceOptions, parsePodArgs } from '../resources';
+import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
+import type { ObjectKind } from '../../util/kinds';
 import { statSync } from 'fs';
 import { findPod, listPodRecords, podsWithoutRecord, type PodRecord } from '../../state/pod-records';
 import { lastingPodDir } from '../../util/paths';
@@ -19,7 +21,7 @@ const dirTime = (dir: string) => {
   }
 };
 
-const USAGE = 'podrun get pods [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
+const USAGE = 'podrun get pods|configmaps|secrets|pvc [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -31,12 +33,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const output = str(values.output);
   if (output !== undefined && !OUTPUTS.includes(output))
     throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);
-  if (positionals[0] === undefined) throw new UsageError('name what to get: pods', `usage: ${USAGE}`);
   const all = values['all-namespaces'] === true;
   if (all && values.namespace) throw new UsageError('-A and -n cannot be used together');
   const ns = namespaceFrom(values);
-  const addrs = parsePodArgs('get', positionals, ns, { required: false, usage: USAGE });
-  if (all && addrs.length) throw new UsageError('-A lists every pod; name pods with -n NAMESPACE instead');
+  const { kind, addrs } = parseResourceArgs('get', positionals, ns, { required: false, usage: USAGE });
+  if (all && addrs.length) throw new UsageError('-A lists every object of a type; name them with -n NAMESPACE instead');
+  if (addrs.some((a) => a.kind !== kind)) throw new UsageError('get one type at a time', `e.g. 'podrun get ${positionals[0]}'`);
+  if (kind !== 'Pod') return getObjects(ctx, kind, addrs, { all, ns, output });
 
   const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
   const named = addrs.length > 0;
@@ -91,5 +94,35 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   for (const b of bare)
     rows.push([...(all ? [b.namespace] : []), b.name, '0/0', 'Unknown', '0', humanDuration(now - dirTime(lastingPodDir(ctx.paths, b.key))), ...(wide ? ['<none>', node, '<none>'] : [])]);
   ctx.out(formatTable([head, ...rows]));
+  return code;
+}
+
+/** `get configmaps|secrets|pvc`: the same shapes as for pods. */
+async function getObjects(ctx: CliContext, kind: ObjectKind, addrs: ResourceAddress[], o: { all: boolean; ns: string; output?: string }): Promise<number> {
+  const { listObjects, objectNotFound, readObject } = await import('../../state/objects');
+  const { OBJECT_KINDS } = await import('../../util/kinds');
+  const named = addrs.length > 0;
+  const found: NonNullable<ReturnType<typeof readObject>>[] = [];
+  const code = named
+    ? await forEachItem(addrs, (a) => {
+        const obj = readObject(ctx.paths, kind, a.namespace, a.name);
+        if (!obj) throw objectNotFound(kind, a.namespace, a.name);
+        found.push(obj);
+      })
+    : (found.push(...listObjects(ctx.paths, kind, o.all ? undefined : o.ns)), 0);
+  if (o.output === 'json' || o.output === 'yaml') {
+    if (found.length || !named) await printObjects(ctx, o.output, found, { list: !(named && addrs.length === 1) });
+    return code;
+  }
+  if (o.output === 'name') {
+    ctx.out(found.map((x) => `${OBJECT_KINDS[kind].singular}/${x.metadata.name}\n`).join(''));
+    return code;
+  }
+  if (!found.length) {
+    if (!named) writeErr(o.all ? 'No resources found\n' : `No resources found in ${o.ns} namespace.\n`);
+    return code;
+  }
+  const { objectTable } = await import('../objects-view');
+  ctx.out(formatTable(objectTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' })));
   return code;
 }

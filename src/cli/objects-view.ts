@@ -1,0 +1,91 @@
+// How `get` and `describe` show ConfigMaps, Secrets and PersistentVolumeClaims: kubectl's columns
+// and describe layout. A Secret's values are never printed here (only their sizes); `get -o
+// yaml|json` prints the stored object, data included, as kubectl does.
+import { existsSync } from 'fs';
+import type { ObjectKind } from '../util/kinds';
+import type { ConfigMapObject, PvcObject, SecretObject } from '../manifest/objects';
+import { claimDir, type StoredObject } from '../state/objects';
+import type { Paths } from '../util/paths';
+import { humanDuration } from './render';
+
+const count = (...maps: (Record<string, unknown> | undefined)[]) => maps.reduce((n, m) => n + Object.keys(m ?? {}).length, 0);
+
+const ACCESS_SHORT: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
+
+/** A claim is Bound once a pod has used it (its directory exists), Pending before (WaitForFirstConsumer). */
+export function claimPhase(paths: Paths, o: PvcObject): 'Bound' | 'Pending' {
+  return existsSync(claimDir(paths, o.metadata.namespace, o.metadata.name)) ? 'Bound' : 'Pending';
+}
+
+export const claimVolumeName = (o: StoredObject) => `pvc-${o.metadata.uid}`;
+
+/** The header and rows `get` prints for one kind (NAMESPACE first with -A). */
+export function objectTable(paths: Paths, kind: ObjectKind, objects: StoredObject[], opts: { all: boolean; wide: boolean }): string[][] {
+  const now = Date.now();
+  const age = (o: StoredObject) => humanDuration(now - Date.parse(o.metadata.creationTimestamp));
+  const ns = (o: StoredObject) => (opts.all ? [o.metadata.namespace] : []);
+  const head = (cols: string[]) => [...(opts.all ? ['NAMESPACE'] : []), ...cols];
+  if (kind === 'ConfigMap') return [head(['NAME', 'DATA', 'AGE']), ...objects.map((o) => [...ns(o), o.metadata.name, String(count((o as ConfigMapObject).data, (o as ConfigMapObject).binaryData)), age(o)])];
+  if (kind === 'Secret') return [head(['NAME', 'TYPE', 'DATA', 'AGE']), ...objects.map((o) => [...ns(o), o.metadata.name, (o as SecretObject).type, String(count((o as SecretObject).data)), age(o)])];
+  return [
+    head(['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE', ...(opts.wide ? ['VOLUMEMODE'] : [])]),
+    ...objects.map((o) => {
+      const p = o as PvcObject & StoredObject;
+      const bound = claimPhase(paths, p) === 'Bound';
+      return [
+        ...ns(o),
+        p.metadata.name,
+        bound ? 'Bound' : 'Pending',
+        bound ? claimVolumeName(o) : '',
+        bound ? String(p.spec.resources.requests.storage) : '',
+        bound ? p.spec.accessModes.map((m) => ACCESS_SHORT[m] ?? m).join(',') : '',
+        p.spec.storageClassName || '<unset>',
+        '<unset>',
+        age(o),
+        ...(opts.wide ? [p.spec.volumeMode] : []),
+      ];
+    }),
+  ];
+}
+
+function labelLines(title: string, map: Record<string, string> | undefined, width: number): string {
+  const e = Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const pad = (s: string) => s.padEnd(width);
+  if (!e.length) return `${pad(`${title}:`)}<none>\n`;
+  return e.map(([k, v], i) => `${pad(i ? '' : `${title}:`)}${k}=${v}\n`).join('');
+}
+
+/** kubectl describe's text for one object; `usedBy`: pods (names) that mount a claim. */
+export function describeObject(paths: Paths, o: StoredObject, usedBy: string[] = []): string {
+  const w = o.kind === 'PersistentVolumeClaim' ? 15 : 14;
+  const line = (k: string, v: string) => `${`${k}:`.padEnd(w)}${v}\n`;
+  let out = line('Name', o.metadata.name) + line('Namespace', o.metadata.namespace);
+  if (o.kind === 'PersistentVolumeClaim') {
+    const bound = claimPhase(paths, o) === 'Bound';
+    out += line('StorageClass', o.spec.storageClassName ?? '');
+    out += line('Status', bound ? 'Bound' : 'Pending');
+    out += line('Volume', bound ? claimVolumeName(o) : '');
+    out += labelLines('Labels', o.metadata.labels, w) + labelLines('Annotations', o.metadata.annotations, w);
+    out += line('Finalizers', '[kubernetes.io/pvc-protection]');
+    out += line('Capacity', bound ? String(o.spec.resources.requests.storage) : '');
+    out += line('Access Modes', bound ? o.spec.accessModes.map((m) => ACCESS_SHORT[m] ?? m).join(',') : '');
+    out += line('VolumeMode', o.spec.volumeMode);
+    out += line('Used By', usedBy.length ? usedBy.join('\n' + ' '.repeat(w)) : '<none>');
+    out += bound
+      ? line('Events', '<none>')
+      : `Events:\n  Type    Reason                Age   From                         Message\n  ----    ------                ----  ----                         -------\n  Normal  WaitForFirstConsumer  ${humanDuration(Date.now() - Date.parse(o.metadata.creationTimestamp)).padEnd(4)}  persistentvolume-controller  waiting for first consumer to be created before binding\n`;
+    return out;
+  }
+  out += labelLines('Labels', o.metadata.labels, w) + labelLines('Annotations', o.metadata.annotations, w);
+  if (o.kind === 'Secret') {
+    out += `\nType:  ${o.type}\n\nData\n====\n`;
+    for (const [k, v] of Object.entries(o.data ?? {})) out += `${k}:  ${Buffer.from(v, 'base64').length} bytes\n`;
+    return out;
+  }
+  out += '\nData\n====\n';
+  for (const [k, v] of Object.entries(o.data ?? {})) out += `${k}:\n----\n${v}\n\n`;
+  out += '\nBinaryData\n====\n';
+  for (const [k, v] of Object.entries(o.binaryData ?? {})) out += `${k}: ${Buffer.from(v, 'base64').length} bytes\n`;
+  out += '\nEvents:  <none>\n';
+  return out;
+}

@@ -1,0 +1,271 @@
+// The objects that ride beside Pods in the same files: ConfigMap, Secret, PersistentVolumeClaim.
+// Schemas (types and formats) and the API server's own rules for them (k8s.io/kubernetes
+// pkg/apis/core/validation: ValidateConfigMap, ValidateSecret, ValidatePersistentVolumeClaim),
+// so what podrun accepts a cluster accepts too. The output is the object as stored: a Secret's
+// stringData folded into data (base64), as the API server does on write.
+import { z } from 'zod';
+import * as names from './names';
+import { quoted } from './names';
+import { quantity, str } from './schema';
+import { parseQuantityExact } from './quantity';
+import type { FieldPath } from './yaml';
+
+import type { ObjectKind } from '../util/kinds';
+
+export { OBJECT_KINDS, isObjectKind, type ObjectKind } from '../util/kinds';
+
+/** The API server's limit on a ConfigMap's or Secret's data (MaxSecretSize, and ConfigMap's total). */
+export const MAX_DATA_BYTES = 1024 * 1024;
+
+/** Secret types Kubernetes defines and what each requires; any other type string is accepted as opaque, as the API server does. */
+export const SECRET_TYPES = [
+  'Opaque',
+  'kubernetes.io/tls',
+  'kubernetes.io/dockerconfigjson',
+  'kubernetes.io/dockercfg',
+  'kubernetes.io/basic-auth',
+  'kubernetes.io/ssh-auth',
+  'kubernetes.io/service-account-token',
+  'bootstrap.kubernetes.io/token',
+] as const;
+
+
+const KEY = /^[-._a-zA-Z0-9]+$/;
+/** IsConfigMapKey: a ConfigMap or Secret key (also the file name it becomes in a volume). */
+export function configKey(v: string): names.Problem | undefined {
+  const hint = "a key is letters, digits, '-', '_' and '.' (e.g. 'key.name', 'KEY_NAME' or 'key-name'), at most 253 characters";
+  if (v.length > 253) return { detail: `key ${quoted(v.slice(0, 40))}... is longer than 253 characters`, hint };
+  if (!KEY.test(v)) return { detail: `key ${quoted(v)} is not valid: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`, hint };
+  if (v === '.' || v === '..') return { detail: `key ${quoted(v)}: must not be '${v}'`, hint };
+  if (v.startsWith('..')) return { detail: `key ${quoted(v)}: must not start with '..'`, hint: `${hint}; '..' starts the names the kubelet keeps for itself in a volume` };
+  return undefined;
+}
+
+/** Strict standard base64 (Go's base64.StdEncoding, which also skips CR and LF): the bytes, or where it breaks. */
+export function decodeBase64(v: string): { bytes: Buffer } | { at: number } {
+  const s = v.replace(/[\r\n]/g, '');
+  const m = /[^A-Za-z0-9+/=]/.exec(s);
+  if (m) return { at: m.index };
+  if (s.length % 4 !== 0) return { at: s.length - (s.length % 4) };
+  const pad = s.indexOf('=');
+  if (pad >= 0 && (pad < s.length - 2 || !/^=+$/.test(s.slice(pad)))) return { at: pad };
+  const bytes = Buffer.from(s, 'base64');
+  // Non-canonical trailing bits (e.g. "QR==") decode in Node but not in Go.
+  if (bytes.toString('base64') !== s) return { at: Math.max(0, s.length - 4) };
+  return { bytes };
+}
+
+const base64Value = z.string().superRefine((v, ctx) => {
+  const d = decodeBase64(v);
+  if ('at' in d)
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `illegal base64 data at input byte ${d.at}`, params: { hint: 'data values are base64 (e.g. `echo -n VALUE | base64 -w0`); write plain text under stringData instead' } });
+});
+
+const keyed = <V extends z.ZodTypeAny>(value: V) => z.record(str(configKey), value);
+
+const metadata = (what: string) =>
+  z
+    .object({
+      name: str((v) => names.dns1123Subdomain(v, `${what} name`)),
+      namespace: str((v) => names.dns1123Label(v, 'namespace')).default('default'),
+      labels: z.record(str(names.qualifiedName), str(names.labelValue)).optional(),
+      annotations: z.record(str(names.qualifiedName), z.string()).optional(),
+    })
+    .describe('ObjectMeta');
+
+const configMapSchema = () =>
+  z
+    .object({
+      apiVersion: z.literal('v1'),
+      kind: z.literal('ConfigMap'),
+      metadata: metadata('ConfigMap'),
+      data: keyed(z.string()).optional(),
+      binaryData: keyed(base64Value).optional(),
+      immutable: z.boolean().optional(),
+    })
+    .describe('ConfigMap');
+
+const secretSchema = () =>
+  z
+    .object({
+      apiVersion: z.literal('v1'),
+      kind: z.literal('Secret'),
+      metadata: metadata('Secret'),
+      type: z.string().default('Opaque'),
+      data: keyed(base64Value).optional(),
+      stringData: keyed(z.string()).optional(),
+      immutable: z.boolean().optional(),
+    })
+    .describe('Secret');
+
+export const PVC_ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
+
+const pvcSchema = () =>
+  z
+    .object({
+      apiVersion: z.literal('v1'),
+      kind: z.literal('PersistentVolumeClaim'),
+      metadata: metadata('PersistentVolumeClaim'),
+      spec: z
+        .object({
+          accessModes: z.array(z.enum(PVC_ACCESS_MODES)).min(1, 'at least 1 access mode is required'),
+          resources: z
+            .object({
+              requests: z.object({ storage: quantity }).describe('PVCResourceList'),
+              limits: z.object({ storage: quantity.optional() }).describe('PVCResourceList').optional(),
+            })
+            .describe('VolumeResourceRequirements'),
+          storageClassName: z.string().optional(),
+          volumeMode: z.enum(['Filesystem', 'Block']).default('Filesystem'),
+        })
+        .describe('PersistentVolumeClaimSpec'),
+    })
+    .describe('PersistentVolumeClaim');
+
+const SCHEMAS = { ConfigMap: configMapSchema, Secret: secretSchema, PersistentVolumeClaim: pvcSchema };
+const built: Partial<Record<ObjectKind, z.ZodTypeAny>> = {};
+/** The schema of one kind, built on first use. */
+export function objectSchema(kind: ObjectKind): z.ZodTypeAny {
+  return (built[kind] ??= SCHEMAS[kind]());
+}
+
+interface Meta {
+  name: string;
+  namespace: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+export interface ConfigMapObject {
+  apiVersion: 'v1';
+  kind: 'ConfigMap';
+  metadata: Meta;
+  data?: Record<string, string>;
+  /** base64, as written */
+  binaryData?: Record<string, string>;
+  immutable?: boolean;
+}
+export interface SecretObject {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  metadata: Meta;
+  type: string;
+  /** base64; stringData is folded in here on apply */
+  data?: Record<string, string>;
+  immutable?: boolean;
+}
+export interface PvcObject {
+  apiVersion: 'v1';
+  kind: 'PersistentVolumeClaim';
+  metadata: Meta;
+  spec: {
+    accessModes: (typeof PVC_ACCESS_MODES)[number][];
+    resources: { requests: { storage: string | number }; limits?: { storage?: string | number } };
+    storageClassName?: string;
+    volumeMode: 'Filesystem' | 'Block';
+  };
+}
+export type ConfigObject = ConfigMapObject | SecretObject | PvcObject;
+
+type Err = (path: FieldPath, detail: string, hint?: string) => void;
+type Warn = (path: FieldPath, message: string) => void;
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const b64Bytes = (v: unknown) => {
+  if (typeof v !== 'string') return 0;
+  const d = decodeBase64(v);
+  return 'bytes' in d ? d.bytes.length : 0;
+};
+
+/** Rules across fields, on the raw value (every problem is reported, whatever zod said). */
+export function objectRules(kind: ObjectKind, value: Record<string, unknown>, err: Err, warn: Warn): void {
+  if (kind === 'ConfigMap') {
+    const data = isObj(value.data) ? value.data : {};
+    const bin = isObj(value.binaryData) ? value.binaryData : {};
+    for (const k of Object.keys(bin)) if (Object.prototype.hasOwnProperty.call(data, k)) err(['binaryData', k], `duplicate of key ${quoted(k)} present in data`, 'a key may be in data or in binaryData, not both');
+    const size = Object.values(data).reduce<number>((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0) + Object.values(bin).reduce<number>((n, v) => n + b64Bytes(v), 0);
+    if (size > MAX_DATA_BYTES) err([], `Too long: must have at most ${MAX_DATA_BYTES} bytes (data and binaryData hold ${size})`, 'a ConfigMap holds at most 1 MiB; mount a hostPath for larger files');
+    return;
+  }
+  if (kind === 'Secret') {
+    const data = { ...(isObj(value.data) ? value.data : {}) };
+    const keys = new Set([...Object.keys(data), ...Object.keys(isObj(value.stringData) ? value.stringData : {})]);
+    const size = [...keys].reduce((n, k) => {
+      const s = isObj(value.stringData) ? value.stringData[k] : undefined;
+      return n + (typeof s === 'string' ? Buffer.byteLength(s) : b64Bytes(data[k]));
+    }, 0);
+    if (size > MAX_DATA_BYTES) err(['data'], `Too long: must have at most ${MAX_DATA_BYTES} bytes (the data holds ${size})`, 'a Secret holds at most 1 MiB');
+    const type = typeof value.type === 'string' ? value.type : 'Opaque';
+    const need = (key: string, why: string) => {
+      if (!keys.has(key)) err(['data', key], 'Required', `a ${type} Secret needs the key ${quoted(key)} (${why})`);
+    };
+    const json = (key: string) => {
+      const s = isObj(value.stringData) && typeof value.stringData[key] === 'string' ? (value.stringData[key] as string) : typeof data[key] === 'string' ? (decodeBase64(data[key] as string) as { bytes?: Buffer }).bytes?.toString('utf8') : undefined;
+      if (s === undefined) return;
+      try {
+        JSON.parse(s);
+      } catch (e) {
+        err(['data', key], `is not valid JSON: ${(e as Error).message}`, 'the value is a registry auth file, as `docker login` writes to ~/.docker/config.json');
+      }
+    };
+    switch (type) {
+      case 'kubernetes.io/tls':
+        need('tls.crt', 'the certificate chain, PEM');
+        need('tls.key', 'the private key, PEM');
+        break;
+      case 'kubernetes.io/dockerconfigjson':
+        need('.dockerconfigjson', 'a ~/.docker/config.json');
+        json('.dockerconfigjson');
+        break;
+      case 'kubernetes.io/dockercfg':
+        need('.dockercfg', 'a legacy ~/.dockercfg');
+        json('.dockercfg');
+        break;
+      case 'kubernetes.io/basic-auth':
+        if (!keys.has('username') && !keys.has('password')) {
+          err(['data', 'username'], 'Required', 'a basic-auth Secret needs username or password');
+          err(['data', 'password'], 'Required', 'a basic-auth Secret needs username or password');
+        }
+        break;
+      case 'kubernetes.io/ssh-auth':
+        need('ssh-privatekey', 'the private key');
+        break;
+      case 'kubernetes.io/service-account-token':
+        err(['type'], 'podrun has no API server to issue service account tokens', 'use type Opaque for your own token');
+        break;
+      default:
+        if (type === '') err(['type'], 'must not be empty', 'leave type out for Opaque');
+    }
+    return;
+  }
+  const spec = isObj(value.spec) ? value.spec : {};
+  if (spec.volumeMode === 'Block') err(['spec', 'volumeMode'], 'podrun gives claims a directory only (volumeMode Filesystem)', 'leave volumeMode out, or write Filesystem');
+  const req = isObj(spec.resources) && isObj(spec.resources.requests) ? spec.resources.requests.storage : undefined;
+  if (typeof req === 'string' || typeof req === 'number') {
+    const q = parseQuantityExact(req);
+    if (q.ok && q.q.nanos <= 0n) err(['spec', 'resources', 'requests', 'storage'], 'must be greater than zero', 'ask for the size you expect to use, e.g. `storage: 1Gi`');
+  }
+  if (typeof spec.storageClassName === 'string' && spec.storageClassName !== '' && names.dns1123Subdomain(spec.storageClassName))
+    err(['spec', 'storageClassName'], `${quoted(spec.storageClassName)} is not a valid DNS-1123 subdomain`, 'a storage class name is lower-case letters, digits, "-" and "."');
+  void warn;
+}
+
+/** The object as stored: a Secret's stringData folded into base64 data (stringData wins, as on the API server). */
+export function normalizeObject(parsed: Record<string, unknown>): ConfigObject {
+  if (parsed.kind === 'ConfigMap') {
+    const o = { ...parsed } as unknown as ConfigMapObject;
+    if (o.data) o.data = sortKeys(o.data);
+    if (o.binaryData) o.binaryData = sortKeys(o.binaryData);
+    return o;
+  }
+  if (parsed.kind !== 'Secret') return parsed as unknown as ConfigObject;
+  const { stringData, data, ...rest } = parsed as { stringData?: Record<string, string>; data?: Record<string, string> };
+  const merged: Record<string, string> = { ...(data ?? {}) };
+  for (const [k, v] of Object.entries(stringData ?? {})) merged[k] = Buffer.from(v, 'utf8').toString('base64');
+  const out = { ...rest } as unknown as SecretObject;
+  if (Object.keys(merged).length) out.data = sortKeys(merged);
+  return out;
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+

@@ -1,0 +1,95 @@
+// apply of ConfigMaps, Secrets and PersistentVolumeClaims: each is created, configured (changed)
+// or unchanged, with the API server's update rules (ValidateConfigMapUpdate, ValidateSecretUpdate,
+// ValidatePersistentVolumeClaimUpdate): an immutable object's data, a Secret's type and a
+// claim's spec (but a larger storage request) cannot change. Every object is checked before any
+// is written, so a refused change changes nothing.
+import type { LoadedObject } from '../manifest/load';
+import type { ConfigObject, PvcObject } from '../manifest/objects';
+import { parseQuantityExact } from '../manifest/quantity';
+import { kindWord } from '../util/kinds';
+import { ManifestErrors, PlanError } from '../util/errors';
+import type { Paths } from '../util/paths';
+import { readObject, withObjectsLock, writeObject, type StoredObject } from '../state/objects';
+
+export type ObjectAction = 'created' | 'configured' | 'unchanged';
+
+export interface ObjectOutcome {
+  object: StoredObject | ConfigObject;
+  action: ObjectAction;
+}
+
+/** The object without what the store adds, keys sorted: two objects are the same when these are. */
+function canonical(o: ConfigObject | StoredObject): string {
+  const { uid: _u, creationTimestamp: _c, resourceVersion: _r, ...meta } = o.metadata as StoredObject['metadata'];
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sort(x)])) : v;
+  return JSON.stringify(sort({ ...o, metadata: meta }));
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+/** What the API server would refuse in changing BEFORE into NEXT: [field path, message] pairs. */
+export function updateProblems(before: ConfigObject, next: ConfigObject): [string[], string][] {
+  const out: [string[], string][] = [];
+  const IMMUTABLE = `Forbidden: field is immutable when \`immutable\` is set (${kindWord(before.kind)} "${before.metadata.name}" was applied with immutable: true)`;
+  if (before.kind === 'ConfigMap' && next.kind === 'ConfigMap') {
+    if (before.immutable) {
+      if (!next.immutable) out.push([['immutable'], IMMUTABLE]);
+      if (!same(before.data, next.data)) out.push([['data'], IMMUTABLE]);
+      if (!same(before.binaryData, next.binaryData)) out.push([['binaryData'], IMMUTABLE]);
+    }
+  } else if (before.kind === 'Secret' && next.kind === 'Secret') {
+    if (before.type !== next.type) out.push([['type'], `Invalid value: ${JSON.stringify(next.type)}: field is immutable (secret "${before.metadata.name}" has type ${JSON.stringify(before.type)})`]);
+    if (before.immutable) {
+      if (!next.immutable) out.push([['immutable'], IMMUTABLE]);
+      if (!same(before.data, next.data)) out.push([['data'], IMMUTABLE]);
+    }
+  } else if (before.kind === 'PersistentVolumeClaim' && next.kind === 'PersistentVolumeClaim') {
+    const storage = (p: PvcObject) => {
+      const q = parseQuantityExact(p.spec.resources.requests.storage);
+      return q.ok ? q.q.nanos : 0n;
+    };
+    const rest = (p: PvcObject) => ({ ...p.spec, resources: { ...p.spec.resources, requests: {} } });
+    if (!same(rest(before), rest(next))) out.push([['spec'], `Forbidden: spec is immutable after creation except resources.requests for bound claims (persistentvolumeclaim "${before.metadata.name}")`]);
+    else if (storage(next) < storage(before))
+      out.push([['spec', 'resources', 'requests', 'storage'], `Forbidden: field can not be less than previous value (${String(before.spec.resources.requests.storage)})`]);
+  }
+  return out;
+}
+
+/** What apply would do with each object, without writing anything (`--dry-run`). */
+export function planObjects(paths: Paths, objects: LoadedObject[]): ObjectOutcome[] {
+  return objects.map((l) => {
+    const before = readObject(paths, l.object.kind, l.object.metadata.namespace, l.object.metadata.name);
+    return { object: l.object, action: !before ? 'created' : canonical(before) === canonical(l.object) ? 'unchanged' : 'configured' };
+  });
+}
+
+/** Stores every object, or none when one change is refused (a ManifestErrors naming each, exit 1). */
+export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promise<ObjectOutcome[]> {
+  if (!objects.length) return [];
+  return withObjectsLock(paths, () => {
+    const befores = objects.map((l) => readObject(paths, l.object.kind, l.object.metadata.namespace, l.object.metadata.name));
+    const problems: PlanError[] = [];
+    objects.forEach((l, i) => {
+      const before = befores[i];
+      if (!before) return;
+      const { kind, metadata } = l.object;
+      for (const [path, message] of updateProblems(before, l.object))
+        problems.push(
+          new PlanError(
+            l.file,
+            path,
+            message,
+            `\`podrun delete ${kindWord(kind)} ${metadata.name}${metadata.namespace === 'default' ? '' : ` -n ${metadata.namespace}`}\` and apply again to replace it`,
+            l.lineOf?.(path) ?? l.line,
+          ),
+        );
+    });
+    if (problems.length) throw new ManifestErrors(problems);
+    return objects.map((l, i): ObjectOutcome => {
+      const before = befores[i];
+      if (before && canonical(before) === canonical(l.object)) return { object: before, action: 'unchanged' };
+      return { object: writeObject(paths, l.object, before), action: before ? 'configured' : 'created' };
+    });
+  });
+}

@@ -1,0 +1,13 @@
+// The kinds podrun stores beside pods and the names kubectl gives them. Dependency-free and in
+// the bottom layer: every verb's argument parsing and the object store read it, and the schemas
+// (zod) must not load with it.
+export const OBJECT_KINDS = {
+  ConfigMap: { plural: 'configmaps', singular: 'configmap', short: 'cm' },
+  Secret: { plural: 'secrets', singular: 'secret', short: '' },
+  PersistentVolumeClaim: { plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', short: 'pvc' },
+} as const;
+export type ObjectKind = keyof typeof OBJECT_KINDS;
+export const isObjectKind = (k: unknown): k is ObjectKind => typeof k === 'string' && Object.prototype.hasOwnProperty.call(OBJECT_KINDS, k);
+
+/** kubectl's TYPE word for a kind (`pod`, `configmap`, `secret`, `persistentvolumeclaim`). */
+export const kindWord = (kind: ObjectKind | 'Pod') => (kind === 'Pod' ? 'pod' : OBJECT_KINDS[kind].singular);

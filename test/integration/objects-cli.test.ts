@@ -1,0 +1,157 @@
+// ConfigMaps, Secrets and PersistentVolumeClaims at the CLI (issue 11): apply beside pods
+// (created/configured/unchanged), an immutable change refused with nothing changed, get/describe
+// in kubectl's shapes, delete by name and by file, `create configmap|secret` with kubectl's flags,
+// and the store: owner-only, and a Secret's value never printed by get's table or describe.
+import { expect } from 'chai';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { isRoot, podrun, tempRoot } from '../helpers/cli';
+
+const FILE = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app
+  labels: {tier: web}
+data:
+  LOG_LEVEL: debug
+  app.properties: |
+    a=1
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+stringData:
+  password: hunter2-sekrit
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+`;
+
+describe('ConfigMaps, Secrets and claims (CLI)', function () {
+  this.timeout(60_000);
+  let t: ReturnType<typeof tempRoot>;
+  let file = '';
+  const run = (...args: string[]) => podrun(t.root, args);
+  before(function () {
+    if (!isRoot()) this.skip();
+    t = tempRoot('podrun-objects-');
+    file = join(t.root, 'objects.yaml');
+    writeFileSync(file, FILE);
+  });
+  after(() => t?.cleanup());
+
+  it('apply creates each object, then says unchanged, then configured for the one that changed', () => {
+    let r = run('apply', '-f', file);
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal('configmap/app created\nsecret/db created\npersistentvolumeclaim/data created\n');
+    expect(r.code).to.equal(0);
+    r = run('apply', '-f', file);
+    expect(r.stdout).to.equal('configmap/app unchanged\nsecret/db unchanged\npersistentvolumeclaim/data unchanged\n');
+    writeFileSync(file, FILE.replace('LOG_LEVEL: debug', 'LOG_LEVEL: info'));
+    r = run('apply', '-f', file);
+    expect(r.stdout).to.equal('configmap/app configured\nsecret/db unchanged\npersistentvolumeclaim/data unchanged\n');
+    expect(JSON.parse(run('get', 'cm', 'app', '-o', 'json').stdout)).to.deep.include({ data: { 'LOG_LEVEL': 'info', 'app.properties': 'a=1\n' } });
+  });
+
+  it('stores objects owner-only, and get/describe never print a Secret value', () => {
+    const dir = join(t.root, 'objects');
+    expect(statSync(dir).mode & 0o777).to.equal(0o700);
+    for (const kind of readdirSync(dir)) {
+      expect(statSync(join(dir, kind)).mode & 0o777, kind).to.equal(0o700);
+      for (const f of readdirSync(join(dir, kind))) expect(statSync(join(dir, kind, f)).mode & 0o777, f).to.equal(0o600);
+    }
+    const secret = Buffer.from('hunter2-sekrit').toString('base64');
+    for (const args of [['get', 'secrets'], ['get', 'secret', 'db', '-o', 'wide'], ['describe', 'secret', 'db'], ['apply', '-f', file, '--dry-run', '-o', 'yaml']]) {
+      const r = run(...args);
+      expect(r.code, args.join(' ')).to.equal(0);
+      expect(r.stdout + r.stderr, args.join(' ')).to.not.include('hunter2').and.not.include(secret);
+    }
+    expect(run('describe', 'secret', 'db').stdout).to.include('password:  14 bytes');
+    // -o yaml is the object, as kubectl prints it
+    expect(run('get', 'secret', 'db', '-o', 'yaml').stdout).to.include(`password: ${secret}`);
+  });
+
+  it('get prints kubectl columns; -A adds NAMESPACE; -o name; TYPE/NAME', () => {
+    expect(run('get', 'cm').stdout).to.match(/^NAME   DATA   AGE\napp    2      \d+s\n$/);
+    expect(run('get', 'secrets').stdout).to.match(/^NAME   TYPE     DATA   AGE\ndb     Opaque   1      \d+s\n$/);
+    expect(run('get', 'pvc').stdout).to.match(/^NAME   STATUS    VOLUME   CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE\ndata   Pending +<unset> +<unset> +\d+s\n$/);
+    expect(run('get', 'configmaps', '-A').stdout).to.match(/^NAMESPACE   NAME   DATA   AGE\ndefault     app    2 /);
+    expect(run('get', 'cm/app', '-o', 'name').stdout).to.equal('configmap/app\n');
+    expect(run('get', 'cm', '-n', 'other').stderr).to.equal('No resources found in other namespace.\n');
+    const r = run('get', 'configmap', 'nope');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('Error from server (NotFound): configmaps "nope" not found');
+    const u = run('get', 'deployments');
+    expect(u.code).to.equal(2);
+    expect(u.stderr).to.include("unknown resource type 'deployments'");
+  });
+
+  it('describe shows the data of a ConfigMap and the state of a claim', () => {
+    const cm = run('describe', 'configmap', 'app').stdout;
+    expect(cm).to.match(/^Name: +app\nNamespace: +default\nLabels: +tier=web\nAnnotations: +<none>\n\nData\n====\n/);
+    expect(cm).to.include('LOG_LEVEL:\n----\ninfo\n');
+    const pvc = run('describe', 'pvc', 'data').stdout;
+    expect(pvc).to.match(/Status: +Pending\n/);
+    expect(pvc).to.include('WaitForFirstConsumer');
+  });
+
+  it('an immutable ConfigMap refuses a change to its data, and nothing else in the file is applied', () => {
+    const f = join(t.root, 'frozen.yaml');
+    const doc = (v: string, other: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\ndata: {v: "${other}"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: frozen}\nimmutable: true\ndata:\n  v: "${v}"\n`;
+    writeFileSync(f, doc('1', 'a'));
+    expect(run('apply', '-f', f).code).to.equal(0);
+    writeFileSync(f, doc('2', 'b'));
+    const r = run('apply', '-f', f);
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr).to.include(`error: ${f}:10: data: Forbidden: field is immutable when \`immutable\` is set (configmap "frozen" was applied with immutable: true)`);
+    expect(JSON.parse(run('get', 'cm', 'other', '-o', 'json').stdout).data).to.deep.equal({ v: 'a' });
+    expect(JSON.parse(run('get', 'cm', 'frozen', '-o', 'json').stdout).data).to.deep.equal({ v: '1' });
+    expect(run('delete', 'cm', 'frozen', 'other').stdout).to.equal('configmap "frozen" deleted\nconfigmap "other" deleted\n');
+  });
+
+  it('create configmap and secret take kubectl\'s flags; an existing name is AlreadyExists', () => {
+    const d = join(t.root, 'in');
+    require('fs').mkdirSync(d);
+    writeFileSync(join(d, 'a.conf'), 'x=1\n');
+    writeFileSync(join(t.root, 'bin'), Buffer.from([0xff, 0x00, 0xfe]));
+    writeFileSync(join(t.root, 'env'), '# comment\nA=1\n\nB=two words\n');
+    let r = run('create', 'configmap', 'made', '--from-file', d, `--from-file=blob=${join(t.root, 'bin')}`, '--from-env-file', join(t.root, 'env'), '--from-literal', 'k=v');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal('configmap/made created\n');
+    const made = JSON.parse(run('get', 'cm', 'made', '-o', 'json').stdout);
+    expect(made.data).to.deep.equal({ A: '1', B: 'two words', 'a.conf': 'x=1\n', k: 'v' });
+    expect(made.binaryData).to.deep.equal({ blob: Buffer.from([0xff, 0x00, 0xfe]).toString('base64') });
+    r = run('create', 'configmap', 'made', '--from-literal', 'k=v');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('Error from server (AlreadyExists): configmaps "made" already exists');
+    r = run('create', 'configmap', 'bad', '--from-literal', 'a/b=1');
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include('data[a/b]: key "a/b" is not valid');
+    r = run('create', 'secret', 'docker-registry', 'reg', '--docker-server', 'registry.test:5000', '--docker-username', 'u', '--docker-password', 'p');
+    expect(r.stdout).to.equal('secret/reg created\n');
+    const reg = JSON.parse(run('get', 'secret', 'reg', '-o', 'json').stdout);
+    expect(reg.type).to.equal('kubernetes.io/dockerconfigjson');
+    expect(JSON.parse(Buffer.from(reg.data['.dockerconfigjson'], 'base64').toString())).to.deep.equal({ auths: { 'registry.test:5000': { username: 'u', password: 'p', auth: Buffer.from('u:p').toString('base64') } } });
+    // --dry-run=client -o yaml writes the manifest and stores nothing (kubectl's idiom for making one)
+    r = run('create', 'secret', 'generic', 'gen', '--from-literal', 'token=abc', '--dry-run=client', '-o', 'yaml');
+    expect(r.stdout).to.equal(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: gen\n  namespace: default\ntype: Opaque\ndata:\n  token: ${Buffer.from('abc').toString('base64')}\n`);
+    expect(run('get', 'secret', 'gen').code).to.equal(1);
+    expect(run('delete', 'cm/made', 'secret/reg').code).to.equal(0);
+  });
+
+  it('delete -f removes what the file holds; --ignore-not-found', () => {
+    const r = run('delete', '-f', file);
+    expect(r.stdout).to.equal('configmap "app" deleted\nsecret "db" deleted\npersistentvolumeclaim "data" deleted\n');
+    expect(run('delete', '-f', file).code).to.equal(1);
+    expect(run('delete', '-f', file, '--ignore-not-found').code).to.equal(0);
+    for (const kind of readdirSync(join(t.root, 'objects'))) expect(readdirSync(join(t.root, 'objects', kind)), kind).to.deep.equal([]);
+    expect(readFileSync(file, 'utf8')).to.include('kind: Secret');
+  });
+});
