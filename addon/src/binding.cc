@@ -27,6 +27,7 @@ extern "C" {
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <pthread.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 // What podrun-helper runs with, never the caller's environment: a starting container (or an
@@ -113,6 +114,29 @@ Napi::Value Mknod(const Napi::CallbackInfo &info) {
     return type_error(info.Env(), "mknod(path: string, mode: number, dev: number)");
   if (mknod(path.c_str(), (mode_t)mode, (dev_t)dev) < 0) return throw_errno(info.Env(), errno, "mknod", path);
   return info.Env().Undefined();
+}
+
+// mountTmpfs(dir, sizeBytes): a tmpfs (nosuid, nodev, noexec, mode 0755) on DIR, a directory of
+// podrun's own in the host's mount namespace: the pod's config volumes (runtime/config-volumes.ts).
+Napi::Value MountTmpfs(const Napi::CallbackInfo &info) {
+  std::string path;
+  int64_t size;
+  if (!arg_string(info, 0, path) || !arg_int(info, 1, size) || size <= 0)
+    return type_error(info.Env(), "mountTmpfs(dir: string, sizeBytes: number > 0)");
+  std::string opts = "size=" + std::to_string(size) + ",mode=0755";
+  if (mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts.c_str()) < 0)
+    return throw_errno(info.Env(), errno, "mount", path);
+  return info.Env().Undefined();
+}
+
+// unmount(dir): a lazy unmount of what is mounted on DIR (not following a symlink there);
+// false when nothing is (EINVAL) or DIR is gone (ENOENT).
+Napi::Value Unmount(const Napi::CallbackInfo &info) {
+  std::string path;
+  if (!arg_string(info, 0, path)) return type_error(info.Env(), "unmount(dir: string)");
+  if (umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0) return Napi::Boolean::New(info.Env(), true);
+  if (errno == EINVAL || errno == ENOENT) return Napi::Boolean::New(info.Env(), false);
+  return throw_errno(info.Env(), errno, "umount2", path);
 }
 
 Napi::Value Makedev(const Napi::CallbackInfo &info) {
@@ -516,6 +540,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sha256", Napi::Function::New(env, Sha256));
   exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("makedev", Napi::Function::New(env, Makedev));
+  exports.Set("mountTmpfs", Napi::Function::New(env, MountTmpfs));
+  exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
   exports.Set("llistxattr", Napi::Function::New(env, Llistxattr));

@@ -21,16 +21,16 @@ const isEmpty = (v: unknown): boolean =>
   v === null || v === undefined || (typeof v === 'object' && Object.values(v as object).every((x) => isEmpty(x)));
 
 const SCHEDULING = 'scheduling field, ignored: podrun runs every pod on this machine';
-const VOLUME_HINT = 'podrun supports emptyDir and hostPath volumes; use a hostPath for files from this machine';
+const VOLUME_HINT = 'podrun supports emptyDir, hostPath, configMap, secret, downwardAPI, projected and persistentVolumeClaim volumes; use a hostPath for files from this machine';
 
 const UNSUPPORTED_VOLUME_TYPES = [
-  'configMap', 'secret', 'persistentVolumeClaim', 'projected', 'downwardAPI', 'nfs', 'csi', 'ephemeral', 'image',
+  'nfs', 'csi', 'ephemeral', 'image',
   'iscsi', 'awsElasticBlockStore', 'gcePersistentDisk', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'fc',
   'flexVolume', 'flocker', 'gitRepo', 'glusterfs', 'photonPersistentDisk', 'portworxVolume', 'quobyte', 'rbd',
   'scaleIO', 'storageos', 'vsphereVolume',
 ];
 
-export const VOLUME_SOURCES = ['emptyDir', 'hostPath', ...UNSUPPORTED_VOLUME_TYPES];
+export const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', ...UNSUPPORTED_VOLUME_TYPES];
 
 const CLAIM_HINT = 'podrun gives every claim a directory of its own; remove the field';
 
@@ -76,7 +76,7 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   Container: {
     unsupported: {
-      envFrom: { hint: 'list the variables under env instead', allow: (v) => Array.isArray(v) && v.length === 0 },
+      envFrom: { hint: 'podrun does not take environment variables from ConfigMaps and Secrets yet: list them under env, or mount the object as a volume', allow: (v) => Array.isArray(v) && v.length === 0 },
       volumeDevices: { allow: (v) => Array.isArray(v) && v.length === 0 },
       // Kubernetes 1.35+ (ContainerRestartRules, KEP-5307): podrun follows the pod's policy only
       // (kubelet-rules.md §13.10). An init container's `restartPolicy: Always`
@@ -101,8 +101,8 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   EnvVarSource: {
     unsupported: {
-      secretKeyRef: { hint: 'podrun has no Secrets; use value, or fieldRef' },
-      configMapKeyRef: { hint: 'podrun has no ConfigMaps; use value, or fieldRef' },
+      secretKeyRef: { hint: 'podrun does not take environment variables from Secrets yet: mount the Secret as a volume, or use value' },
+      configMapKeyRef: { hint: 'podrun does not take environment variables from ConfigMaps yet: mount the ConfigMap as a volume, or use value' },
       fileKeyRef: { hint: 'use value' },
     },
   },
@@ -115,6 +115,12 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   Volume: {
     unsupported: Object.fromEntries(UNSUPPORTED_VOLUME_TYPES.map((k) => [k, { hint: VOLUME_HINT }])),
+  },
+  VolumeProjection: {
+    unsupported: {
+      clusterTrustBundle: { hint: 'podrun has no ClusterTrustBundles; project a ConfigMap with the bundle instead' },
+      podCertificate: { hint: 'podrun has no certificate signer; project a Secret with the certificate instead' },
+    },
   },
 };
 

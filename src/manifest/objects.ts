@@ -7,6 +7,9 @@ import { z } from 'zod';
 import * as names from './names';
 import { quoted } from './names';
 import { quantity, str } from './schema';
+import { configKey } from './object-keys';
+
+export { configKey } from './object-keys';
 import { parseQuantityExact } from './quantity';
 import type { FieldPath } from './yaml';
 
@@ -29,17 +32,6 @@ export const SECRET_TYPES = [
   'bootstrap.kubernetes.io/token',
 ] as const;
 
-
-const KEY = /^[-._a-zA-Z0-9]+$/;
-/** IsConfigMapKey: a ConfigMap or Secret key (also the file name it becomes in a volume). */
-export function configKey(v: string): names.Problem | undefined {
-  const hint = "a key is letters, digits, '-', '_' and '.' (e.g. 'key.name', 'KEY_NAME' or 'key-name'), at most 253 characters";
-  if (v.length > 253) return { detail: `key ${quoted(v.slice(0, 40))}... is longer than 253 characters`, hint };
-  if (!KEY.test(v)) return { detail: `key ${quoted(v)} is not valid: a valid config key must consist of alphanumeric characters, '-', '_' or '.'`, hint };
-  if (v === '.' || v === '..') return { detail: `key ${quoted(v)}: must not be '${v}'`, hint };
-  if (v.startsWith('..')) return { detail: `key ${quoted(v)}: must not start with '..'`, hint: `${hint}; '..' starts the names the kubelet keeps for itself in a volume` };
-  return undefined;
-}
 
 /** Strict standard base64 (Go's base64.StdEncoding, which also skips CR and LF): the bytes, or where it breaks. */
 export function decodeBase64(v: string): { bytes: Buffer } | { at: number } {
@@ -268,4 +260,3 @@ export function normalizeObject(parsed: Record<string, unknown>): ConfigObject {
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
-

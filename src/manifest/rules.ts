@@ -79,6 +79,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
     else if (sources.length > 1)
       ctx.err(['spec', 'volumes', i, sources[1]], `volume ${name ? `"${name}" ` : ''}has more than one source (${sources.join(', ')})`, 'keep exactly one of them');
     if (isObj(v.hostPath)) hostPathRule(v.hostPath, ['spec', 'volumes', i, 'hostPath', 'path'], ctx);
+    configVolumeRules(v, ['spec', 'volumes', i], spec, ctx);
   }
 
   seccompProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
@@ -373,5 +374,52 @@ function userNamespaceRules(spec: Obj, psc: Obj, containers: RuleContainer[], ct
     ids(sc, at('securityContext'));
     if (sc.privileged === true)
       ctx.err(at('securityContext', 'privileged'), `privileged is not supported by podrun ${why}`, "a privileged container gets the host's devices and every capability over the host, which a user namespace takes away; remove privileged, or add the capabilities it needs (they apply inside the pod's user namespace)");
+  }
+}
+
+/** The downward API's fields a volume file may show (validateDownwardAPIVolumeFile: metadata only). */
+const VOLUME_FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.labels', 'metadata.annotations'];
+
+/** downwardAPI and projected volumes (ValidateDownwardAPIVolumeSource, validateProjectionSources). */
+function configVolumeRules(v: Obj, at: FieldPath, spec: Obj, ctx: RuleContext): void {
+  const containerNames = ruleContainers(spec).map(({ c }) => str(c.name)).filter((n): n is string => n !== undefined);
+  const downward = (d: Obj, path: FieldPath) => {
+    for (const [item, j] of objects(d.items)) {
+      const p = [...path, 'items', j];
+      const n = (isObj(item.fieldRef) ? 1 : 0) + (isObj(item.resourceFieldRef) ? 1 : 0);
+      if (n !== 1) ctx.err(p, n ? 'fieldRef and resourceFieldRef may not both be set' : 'one of fieldRef or resourceFieldRef is required', 'e.g. `fieldRef: {fieldPath: metadata.labels}`');
+      const fp = isObj(item.fieldRef) ? str(item.fieldRef.fieldPath) : undefined;
+      if (fp !== undefined && !VOLUME_FIELD_PATHS.includes(fp) && !/^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp))
+        ctx.err([...p, 'fieldRef', 'fieldPath'], `fieldPath "${fp}" is not supported in a volume`, `use one of: ${VOLUME_FIELD_PATHS.join(', ')}, metadata.labels['KEY'], metadata.annotations['KEY'] (status fields are for env only)`);
+      if (isObj(item.resourceFieldRef)) {
+        const cn = str(item.resourceFieldRef.containerName);
+        if (cn === undefined) ctx.err([...p, 'resourceFieldRef', 'containerName'], 'Required', 'a volume file names the container whose resources it shows');
+        else if (!containerNames.includes(cn)) ctx.err([...p, 'resourceFieldRef', 'containerName'], `container ${JSON.stringify(cn)} not found in the pod`, `name one of: ${containerNames.join(', ')}`);
+      }
+    }
+  };
+  if (isObj(v.downwardAPI)) downward(v.downwardAPI, [...at, 'downwardAPI']);
+  if (!isObj(v.projected)) return;
+  const seen = new Map<string, FieldPath>();
+  const claim = (p: unknown, path: FieldPath) => {
+    const s = str(p);
+    if (s === undefined) return;
+    const key = s.replace(/\/+$/, '');
+    if (seen.has(key)) ctx.err(path, `conflicting duplicate paths: ${JSON.stringify(s)} is also written by ${formatFieldPath(seen.get(key)!)}`, 'give each file of a projected volume its own path');
+    else seen.set(key, path);
+  };
+  for (const [src, k] of objects(v.projected.sources)) {
+    const p = [...at, 'projected', 'sources', k];
+    const kinds = ['configMap', 'secret', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle', 'podCertificate'].filter((x) => src[x] !== undefined && src[x] !== null);
+    if (kinds.length !== 1) ctx.err(p, kinds.length ? `may not have more than one source (${kinds.join(', ')})` : 'a projection needs a source', 'write one of configMap, secret, downwardAPI or serviceAccountToken per entry of sources');
+    for (const x of ['configMap', 'secret'] as const) if (isObj(src[x])) for (const [item, j] of objects((src[x] as Obj).items)) claim(item.path, [...p, x, 'items', j, 'path']);
+    if (isObj(src.downwardAPI)) {
+      downward(src.downwardAPI, [...p, 'downwardAPI']);
+      for (const [item, j] of objects(src.downwardAPI.items)) claim(item.path, [...p, 'downwardAPI', 'items', j, 'path']);
+    }
+    if (isObj(src.serviceAccountToken)) {
+      claim(src.serviceAccountToken.path, [...p, 'serviceAccountToken', 'path']);
+      ctx.warn?.([...p, 'serviceAccountToken'], 'podrun has no API server, so there is no service account token: the file holds a note saying so (a client in the pod that needs the API will fail)');
+    }
   }
 }

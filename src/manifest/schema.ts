@@ -9,6 +9,7 @@ import { HUGEPAGES_MEDIUM, hugePageSize, hugePagesMedium, hugePagesName, isHugeP
 import { capabilityName } from '../util/capabilities';
 import { suggest } from './suggest';
 import { LINUX_SIGNALS, stopSignalNumber } from './signals';
+import { configKey } from './object-keys';
 
 type Check = (v: string) => names.Problem | undefined;
 
@@ -552,11 +553,51 @@ const HostPathSchema = z
   })
   .describe('HostPathVolumeSource');
 
+/** A file's mode in a config volume (0 to 0777; yaml.ts reads 0644 as octal, as kubectl does). */
+const fileMode = z.number().int().superRefine((v, ctx) => {
+  if (v < 0 || v > 0o777)
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${v}${v > 0 ? ` (octal 0${v.toString(8)})` : ''} must be a number between 0 and 0777 (octal), both inclusive`, params: { hint: 'write the mode in octal with a leading 0 (0644, as kubectl reads YAML) or in decimal (420)' } });
+});
+/** An item's path in a config volume (validateLocalNonReservedPath): relative, no "..", not starting with "..". */
+const itemPath = str(
+  (v) => (v === '' ? { detail: 'path must not be empty', hint: 'name the file, e.g. `path: app.conf`' } : undefined),
+  (v) => names.localDescendingPath(v, 'path', { base: 'the volume', example: 'conf/app.conf', inside: 'the volume' }),
+  (v) => (v.startsWith('..') ? { detail: `path ${quoted(v)} must not start with '..'`, hint: "names starting with '..' are the kubelet's own in a config volume (..data)" } : undefined),
+);
+const configKeyString = str(configKey);
+const KeyToPathSchema = z.object({ key: configKeyString, path: itemPath, mode: fileMode.optional() }).describe('KeyToPath');
+const objectName = (what: string) => str((v) => names.dns1123Subdomain(v, `${what} name`));
+const ConfigMapVolumeSchema = z
+  .object({ name: objectName('ConfigMap'), items: z.array(KeyToPathSchema).optional(), defaultMode: fileMode.optional(), optional: z.boolean().optional() })
+  .describe('ConfigMapVolumeSource');
+const SecretVolumeSchema = z
+  .object({ secretName: objectName('Secret'), items: z.array(KeyToPathSchema).optional(), defaultMode: fileMode.optional(), optional: z.boolean().optional() })
+  .describe('SecretVolumeSource');
+const DownwardAPIFileSchema = z
+  .object({ path: itemPath, fieldRef: FieldRefSchema.optional(), resourceFieldRef: ResourceFieldRefSchema.optional(), mode: fileMode.optional() })
+  .describe('DownwardAPIVolumeFile');
+const DownwardAPIVolumeSchema = z.object({ items: z.array(DownwardAPIFileSchema).optional(), defaultMode: fileMode.optional() }).describe('DownwardAPIVolumeSource');
+const ProjectionSchema = z
+  .object({
+    configMap: z.object({ name: objectName('ConfigMap'), items: z.array(KeyToPathSchema).optional(), optional: z.boolean().optional() }).describe('ConfigMapProjection').optional(),
+    secret: z.object({ name: objectName('Secret'), items: z.array(KeyToPathSchema).optional(), optional: z.boolean().optional() }).describe('SecretProjection').optional(),
+    downwardAPI: z.object({ items: z.array(DownwardAPIFileSchema).optional() }).describe('DownwardAPIProjection').optional(),
+    serviceAccountToken: z.object({ path: itemPath, audience: z.string().optional(), expirationSeconds: z.number().int().optional() }).describe('ServiceAccountTokenProjection').optional(),
+  })
+  .describe('VolumeProjection');
+const ProjectedVolumeSchema = z.object({ sources: z.array(ProjectionSchema).optional(), defaultMode: fileMode.optional() }).describe('ProjectedVolumeSource');
+const PvcVolumeSchema = z.object({ claimName: objectName('PersistentVolumeClaim'), readOnly: z.boolean().optional() }).describe('PersistentVolumeClaimVolumeSource');
+
 export const VolumeSchema = z
   .object({
     name: str((v) => names.dns1123Label(v, 'volume name')),
     emptyDir: EmptyDirSchema.nullish().transform((v) => (v === null ? { medium: '' as const } : v)),
     hostPath: HostPathSchema.optional(),
+    configMap: ConfigMapVolumeSchema.optional(),
+    secret: SecretVolumeSchema.optional(),
+    downwardAPI: DownwardAPIVolumeSchema.optional(),
+    projected: ProjectedVolumeSchema.optional(),
+    persistentVolumeClaim: PvcVolumeSchema.optional(),
   })
   .describe('Volume');
 

@@ -9,6 +9,27 @@ import * as yaml from 'js-yaml';
 export const MAX_FILE_BYTES = 3 * 1024 * 1024;
 export const MAX_DEPTH = 40;
 
+// YAML 1.1's octal integers, as kubectl reads them (sigs.k8s.io/yaml uses go-yaml v2, YAML 1.1):
+// `defaultMode: 0644` is 420 on a cluster, while YAML 1.2 (js-yaml's core schema) reads it as
+// 644. The core int type with a leading-zero octal added; js-yaml keeps one type per tag, so
+// this one replaces the core's.
+// (js-yaml 4 exports its types; @types/js-yaml does not declare them)
+const CORE_INT = (yaml as unknown as { types: { int: yaml.TypeConstructorOptions & { resolve(d: string): boolean; construct(d: string): unknown } } }).types.int;
+const yaml11Octal = (d: string) => /^[-+]?0[0-7_]+$/.test(d);
+const INT = new yaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (d: string | null) => d !== null && (yaml11Octal(d) || CORE_INT.resolve(d)),
+  construct: (d: string) => {
+    if (!yaml11Octal(d)) return CORE_INT.construct(d);
+    const s = d.replace(/_/g, '');
+    return (s.startsWith('-') ? -1 : 1) * parseInt(s.replace(/^[-+]/, ''), 8);
+  },
+  predicate: CORE_INT.predicate,
+  represent: CORE_INT.represent,
+  defaultStyle: CORE_INT.defaultStyle,
+} as yaml.TypeConstructorOptions);
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [INT] });
+
 export type FieldPath = (string | number)[];
 
 export interface YamlProblem {
@@ -87,7 +108,7 @@ export function readYaml(text: string): { docs: YamlDocument[]; problem?: YamlPr
   let values: unknown[];
   try {
     values = yaml.loadAll(text, undefined, {
-      schema: yaml.CORE_SCHEMA,
+      schema: SCHEMA,
       listener: listener as unknown as yaml.LoadOptions['listener'],
       maxDepth: MAX_DEPTH + 5,
     } as yaml.LoadOptions);

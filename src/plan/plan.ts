@@ -21,6 +21,10 @@ import { hugePagesMediumSize } from './hugepages';
 import { resizePolicyRules } from './resize';
 import { HUGEPAGES_MEDIUM } from '../manifest/hugepages';
 import { planSecurity } from './security';
+import { configFiles, planConfigVolume } from './config-volumes';
+import { fieldRefValue } from './downward';
+
+export { fieldRefValue } from './downward';
 import { planAppArmor } from './apparmor';
 import { planSupervision } from './supervision';
 import { parseImageUser, resolveUser, type UserRequest } from './users';
@@ -49,7 +53,9 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     if (sayOnce) once.add(id);
     errors.push(new PlanError(pod.file, path, detail, hint, pod.lineOf?.(path) ?? pod.line));
   };
-  const volumes = (spec.volumes ?? []).map((v) => planVolume(v, pdir, facts.manifestDir, spec.securityContext?.fsGroup));
+  const configDir = join(livePodDir(facts.paths, key), 'config');
+  const volumes = (spec.volumes ?? []).map((v, i) => planConfigVolume(v, i, m, facts, configDir, fail) ?? planVolume(v, pdir, facts.manifestDir, spec.securityContext?.fsGroup));
+  for (const v of volumes) if (v.kind === 'config' && spec.securityContext?.fsGroup !== undefined) v.fsGroup = spec.securityContext.fsGroup;
   (spec.volumes ?? []).forEach((v, i) => {
     const medium = v.emptyDir?.medium ?? '';
     if (!medium.startsWith(HUGEPAGES_MEDIUM)) return;
@@ -96,7 +102,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     namespace,
     uid: facts.uid,
     hostname,
-    dirs: { lasting: pdir, live: livePodDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm') },
+    dirs: { lasting: pdir, live: livePodDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm'), ...(volumes.some((v) => v.kind === 'config') ? { config: configDir } : {}) },
     namespaces: {
       net: spec.hostNetwork ? 'host' : 'pod',
       ipc: spec.hostIPC ? 'host' : 'pod',
@@ -265,7 +271,8 @@ function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir
     mounts: (c.volumeMounts ?? []).map((vm) => ({
       volume: vm.name,
       mountPath: vm.mountPath,
-      readOnly: vm.readOnly === true,
+      // config volumes are always read-only (the kubelet's), a claim with readOnly too
+      readOnly: vm.readOnly === true || byName.get(vm.name)?.kind === 'config' || byName.get(vm.name)?.claim?.readOnly === true,
       ...(vm.subPath ? { subPath: vm.subPath } : {}),
       kind: mountKind(byName.get(vm.name), vm.subPath, facts),
     })),
@@ -357,7 +364,8 @@ function containerExecBytes(c: { argv: string[]; env: PlannedEnv[] }): number {
  * its type says.
  */
 function mountKind(v: PlannedVolume | undefined, subPath: string | undefined, facts: HostFacts): MountKind {
-  if (!v || v.kind === 'emptyDir') return 'dir';
+  if (!v || v.kind === 'emptyDir' || v.kind === 'claim') return 'dir';
+  if (v.kind === 'config') return subPath && configFiles(v, facts).includes(subPath.replace(/\/+$/, '')) ? 'file' : 'dir';
   if (subPath) return facts.pathKinds[join(v.source, subPath)] ?? 'dir';
   return facts.pathKinds[v.source] ?? (v.hostPathType === 'File' || v.hostPathType === 'FileOrCreate' ? 'file' : 'dir');
 }
@@ -416,35 +424,6 @@ function planUser(pod: LoadedPod, ref: ContainerRef, imageUser: string | undefin
     );
   }
   return {};
-}
-
-/** Downward API values (pkg/fieldpath): the paths rules.ts accepts. */
-export function fieldRefValue(path: string, m: PodManifest, facts: HostFacts): string {
-  const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
-  if (sub) {
-    const map = (sub[1] === 'labels' ? m.metadata.labels : m.metadata.annotations) ?? {};
-    return Object.prototype.hasOwnProperty.call(map, sub[2]) ? map[sub[2]] : '';
-  }
-  switch (path) {
-    case 'metadata.name':
-      return m.metadata.name;
-    case 'metadata.namespace':
-      return m.metadata.namespace;
-    case 'metadata.uid':
-      return facts.uid;
-    case 'status.podIP':
-    case 'status.podIPs':
-      return m.spec.hostNetwork ? facts.hostIP : facts.podIP;
-    case 'status.hostIP':
-    case 'status.hostIPs':
-      return facts.hostIP;
-    case 'spec.nodeName':
-      return facts.nodeName ?? '';
-    case 'spec.serviceAccountName':
-      return 'default';
-    default:
-      return '';
-  }
 }
 
 /** sha256 (hex) of the manifest as canonical JSON (sorted keys): equal hash => unchanged. */

@@ -9,11 +9,28 @@ export type NamespaceMode = 'pod' | 'host';
 /** What a mount point is made as inside the container; it must match the source. */
 export type MountKind = 'dir' | 'file';
 
+/**
+ * One source of a config volume's files. The plan holds what to write (references, paths, modes,
+ * the downward API's values), never a ConfigMap's or Secret's data: apply reads that from the
+ * object store when it writes the volume (runtime/config-volumes.ts).
+ */
+export type PlannedProjection =
+  | { kind: 'ConfigMap' | 'Secret'; name: string; optional: boolean; items?: { key: string; path: string; mode?: number }[] }
+  | { kind: 'DownwardAPI'; files: { path: string; mode?: number; value: string }[] }
+  | { kind: 'ServiceAccountToken'; path: string };
+
 export interface PlannedVolume {
   name: string;
   /** Absolute directory (or file, for hostPath File types) that containers bind from. */
   source: string;
-  kind: 'emptyDir' | 'hostPath';
+  /**
+   * config: a configMap, secret, downwardAPI or projected volume, written by apply on the pod's
+   * config tmpfs (`source` below `PodPlan.dirs.config`), always mounted read-only; claim: a
+   * persistentVolumeClaim's directory.
+   */
+  kind: 'emptyDir' | 'hostPath' | 'config' | 'claim';
+  config?: { sources: PlannedProjection[]; defaultMode: number };
+  claim?: { name: string; readOnly: boolean };
   /** emptyDir medium Memory: a tmpfs mounted in the pod's mount namespace at `source`. */
   tmpfs?: { sizeBytes: number };
   /** emptyDir medium HugePages[-<size>]: hugetlbfs of that page size mounted in the pod's mount namespace at `source`. */
@@ -304,7 +321,8 @@ export interface PodPlan {
    * may forget (under the run root); `init`: the init layer (etc/hosts, etc/hostname,
    * etc/resolv.conf); `shm`: the pod's /dev/shm mount point.
    */
-  dirs: { lasting: string; live: string; init: string; shm: string };
+  /** config: the tmpfs the config volumes are written on (present when the pod has one). */
+  dirs: { lasting: string; live: string; init: string; shm: string; config?: string };
   namespaces: { net: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode; pid: 'container' | 'pod' | 'host' };
   /** Absent: the host's user namespace (hostUsers true or unset). */
   userNamespace?: PlannedUserNamespace;
@@ -401,6 +419,12 @@ export interface HostFacts {
   restartBackoff?: string;
   /** Folder of the manifest: relative hostPath paths resolve against it. */
   manifestDir: string;
+  /**
+   * The ConfigMaps, Secrets and claims of the pod's namespace its volumes name, by `Kind/NAME`
+   * (config-volumes.ts objectRef): each one's keys (a claim: []; null: stored but not readable
+   * here, a dry run without root); one not stored is left out.
+   */
+  configObjects?: Record<string, string[] | null>;
   /** What `spec.nodeName` reads as through a fieldRef (the host's name); '' when not given. */
   nodeName: string;
   /**

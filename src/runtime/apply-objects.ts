@@ -10,12 +10,19 @@ import { kindWord } from '../util/kinds';
 import { ManifestErrors, PlanError } from '../util/errors';
 import type { Paths } from '../util/paths';
 import { readObject, withObjectsLock, writeObject, type StoredObject } from '../state/objects';
+import { updateMountedCopies } from './config-volumes';
 
 export type ObjectAction = 'created' | 'configured' | 'unchanged';
 
 export interface ObjectOutcome {
   object: StoredObject | ConfigObject;
   action: ObjectAction;
+}
+
+export interface AppliedObjects {
+  outcomes: ObjectOutcome[];
+  /** Config volumes of running pods that could not take a change (they keep their files). */
+  warnings: string[];
 }
 
 /** The object without what the store adds, keys sorted: two objects are the same when these are. */
@@ -64,9 +71,12 @@ export function planObjects(paths: Paths, objects: LoadedObject[]): ObjectOutcom
   });
 }
 
-/** Stores every object, or none when one change is refused (a ManifestErrors naming each, exit 1). */
-export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promise<ObjectOutcome[]> {
-  if (!objects.length) return [];
+/**
+ * Stores every object, or none when one change is refused (a ManifestErrors naming each, exit 1),
+ * then rewrites the config volumes of the running pods that project a changed one.
+ */
+export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promise<AppliedObjects> {
+  if (!objects.length) return { outcomes: [], warnings: [] };
   return withObjectsLock(paths, () => {
     const befores = objects.map((l) => readObject(paths, l.object.kind, l.object.metadata.namespace, l.object.metadata.name));
     const problems: PlanError[] = [];
@@ -86,10 +96,14 @@ export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promi
         );
     });
     if (problems.length) throw new ManifestErrors(problems);
-    return objects.map((l, i): ObjectOutcome => {
+    const outcomes = objects.map((l, i): ObjectOutcome => {
       const before = befores[i];
       if (before && canonical(before) === canonical(l.object)) return { object: before, action: 'unchanged' };
       return { object: writeObject(paths, l.object, before), action: before ? 'configured' : 'created' };
     });
+    const changed = outcomes.flatMap((o) =>
+      o.action !== 'unchanged' && (o.object.kind === 'ConfigMap' || o.object.kind === 'Secret') ? [{ kind: o.object.kind, namespace: o.object.metadata.namespace, name: o.object.metadata.name }] : [],
+    );
+    return { outcomes, warnings: changed.length ? updateMountedCopies(paths, changed) : [] };
   });
 }

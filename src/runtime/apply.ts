@@ -169,7 +169,7 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
   try {
     writePodRecord(paths, record, { durable: false });
     const volumeNames = (pod.manifest.spec.volumes ?? []).map((v) => v.name);
-    prepared = prepareDirs(plan, { file: pod.file, volumeIndex: (n) => volumeNames.indexOf(n), stateDirs: stateDirs(paths) });
+    prepared = prepareDirs(plan, { file: pod.file, volumeIndex: (n) => volumeNames.indexOf(n), stateDirs: stateDirs(paths), paths });
   } catch (e) {
     unrecord();
     throw e;

@@ -3,6 +3,7 @@
 import { join } from 'path';
 import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
+import type { ConfigObject } from '../manifest/objects';
 import { allContainers } from '../manifest/schema';
 import { manifestHash, planPod } from '../plan/plan';
 import type { PodPlan } from '../plan/types';
@@ -32,7 +33,8 @@ async function lookupImage(paths: Paths, ref: string): Promise<ResolvedImage | u
   }
 }
 
-export async function dryRunPlan(paths: Paths, pod: LoadedPod): Promise<DryRunResult> {
+/** PENDING: the objects the same apply would store first (their keys count as stored). */
+export async function dryRunPlan(paths: Paths, pod: LoadedPod, pending: ConfigObject[] = []): Promise<DryRunResult> {
   const m = pod.manifest;
   const images: Record<string, ResolvedImage | undefined> = {};
   const unresolved: string[] = [];
@@ -45,7 +47,7 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod): Promise<DryRunRe
   const existing = readPodRecord(paths, key);
   // The range the pod has, or the one apply would give it now.
   const userNamespace = m.spec.hostUsers === false ? peekUserNamespace(paths, key, userNamespacePool(), usernsHostOps) : undefined;
-  const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace));
+  const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace, pending));
   if (!r.plan) return r;
   const running = !!existing && monitorRunning(existing.plan.dirs.lasting);
   let action = applyAction(existing, manifestHash(m), running);

@@ -6,6 +6,10 @@ import { availableParallelism, hostname, networkInterfaces } from 'os';
 import { dirname, join } from 'path';
 import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
+import { objectKeys } from '../manifest/object-keys';
+import type { ConfigObject } from '../manifest/objects';
+import { referencedObjects } from '../plan/config-volumes';
+import { readObject } from '../state/objects';
 import { allContainers } from '../manifest/schema';
 import { hostPathSource } from '../plan/plan';
 import type { HostFacts, HostHugePageSize, ImageAccounts, MountKind, NodeAllocatable, PlannedDevice } from '../plan/types';
@@ -243,6 +247,7 @@ export function gatherFacts(
   images: Record<string, ResolvedImage | undefined>,
   uid: string,
   userNamespace?: HostFacts['userNamespace'],
+  pending: ConfigObject[] = [],
 ): HostFacts {
   const hostIP = hostIPv4();
   const manifestDir = manifestDirOf(pod);
@@ -265,7 +270,10 @@ export function gatherFacts(
     ...podPidsLimit(),
     ...cgroupParent(),
     ...storageCheckMs(),
-    ...(allContainers(pod.manifest.spec).some((c) => c.env?.some((e) => e.valueFrom?.resourceFieldRef)) ? { allocatable: nodeAllocatable(paths.root) } : {}),
+    ...(allContainers(pod.manifest.spec).some((c) => c.env?.some((e) => e.valueFrom?.resourceFieldRef)) || JSON.stringify(pod.manifest.spec.volumes ?? []).includes('"resourceFieldRef"')
+      ? { allocatable: nodeAllocatable(paths.root) }
+      : {}),
+    ...configObjectFacts(paths, pod, pending),
     ...hugePageFacts(paths, pod),
     manifestDir,
     ...(userNamespace ? { userNamespace } : {}),
@@ -359,4 +367,27 @@ export function restartBackoff(v = process.env.PODRUN_RESTART_BACKOFF): { restar
   const b = parseBackoff(v);
   if ('problem' in b) throw new UsageError(`PODRUN_RESTART_BACKOFF=${JSON.stringify(v)}: ${b.problem.detail}`, b.problem.hint.replace(`\`${RESTART_BACKOFF_ANNOTATION}: "INITIAL-MAX"\``, 'PODRUN_RESTART_BACKOFF=INITIAL-MAX'));
   return { restartBackoff: v };
+}
+
+/**
+ * The keys of each ConfigMap, Secret and claim the pod's volumes name, from the store (PENDING:
+ * objects a dry run would store first). Never their values.
+ */
+export function configObjectFacts(paths: Paths, pod: LoadedPod, pending: ConfigObject[] = []): { configObjects?: Record<string, string[] | null> } {
+  const refs = referencedObjects(pod.manifest.spec);
+  if (!refs.length) return {};
+  const ns = pod.manifest.metadata.namespace;
+  const out: Record<string, string[] | null> = {};
+  for (const ref of refs) {
+    const [kind, name] = ref.split('/') as ['ConfigMap' | 'Secret' | 'PersistentVolumeClaim', string];
+    let o: ConfigObject | undefined = pending.find((p) => p.kind === kind && p.metadata.namespace === ns && p.metadata.name === name);
+    try {
+      o ??= readObject(paths, kind, ns, name);
+    } catch {
+      out[ref] = null; // there but not readable here (a dry run without root)
+      continue;
+    }
+    if (o) out[ref] = objectKeys(o);
+  }
+  return { configObjects: out };
 }

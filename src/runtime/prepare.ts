@@ -11,6 +11,8 @@ import type { CreatedHostPath, PodrunNative } from '../util/native';
 import { deniedHostPath } from '../manifest/rules';
 import type { PlannedVolume, PodPlan } from '../plan/types';
 import { createPodCgroups } from './cgroup';
+import { prepareConfigVolumes } from './config-volumes';
+import type { Paths } from '../util/paths';
 
 export interface Prepared {
   /** Removes what was created, newest first. Never throws. */
@@ -25,6 +27,8 @@ interface Where {
   stateDirs?: string[];
   /** What creates DirectoryOrCreate and FileOrCreate paths: the addon's, or a fake in unit tests. */
   host?: HostPathCreator;
+  /** The store the config volumes' objects are read from (needed when the plan has any). */
+  paths?: Paths;
 }
 
 /** The addon's calls that create a hostPath by fds and take it away again. */
@@ -77,7 +81,20 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
         // fsGroup owned by that group and setgid (a Memory one gets the same as tmpfs options).
         mkdirOwned(v.source, v.mode ?? 0o777);
         if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
-      } else checkHostPath(v, plan.deniedHostPaths.all, where, undo);
+      } else if (v.kind === 'claim') {
+        // A claim's directory outlives the pod (its data is the claim's): never undone here.
+        if (!statOrUndefined(v.source)) {
+          mkdirSync(v.source, { recursive: true, mode: 0o777 });
+          chmodSync(v.source, v.fsGroup !== undefined ? 0o2777 : 0o777);
+          if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
+        }
+      } else if (v.kind === 'hostPath') checkHostPath(v, plan.deniedHostPaths.all, where, undo);
+    }
+    // The config volumes' tmpfs, written from the store (a missing object fails the apply here).
+    if (plan.dirs.config) {
+      if (!where.paths) throw new Error('prepareDirs: config volumes need the paths of the object store');
+      const paths = where.paths;
+      undo.push(prepareConfigVolumes(paths, plan));
     }
     // Last: the cgroups (nothing of them is undone by removing the pod dirs).
     undo.push(createPodCgroups(plan));

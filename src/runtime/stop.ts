@@ -19,6 +19,7 @@ import type { PlannedCgroup } from '../plan/types';
 import { releaseUserNamespace } from '../state/userns';
 import { logEnabled, log } from '../util/diagnostics';
 import { parseMountinfo } from '../util/mountinfo';
+import { unmountConfigVolumes } from './config-volumes';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, killCgroup, removePodCgroup, thaw } from './cgroup';
 import { cgroupParent } from './cgroup/detect';
@@ -231,6 +232,10 @@ function mountsUnder(dir: string): string[] {
  */
 export function removePodDirs(paths: Paths, key: string, record?: PodRecord): void {
   const dirs = [...new Set([lastingPodDir(paths, key), livePodDir(paths, key), ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])];
+  // The one mount podrun makes in the host's namespace: the config volumes' tmpfs (by its fixed
+  // place, so a pod without a readable record loses it too).
+  for (const d of new Set([join(livePodDir(paths, key), 'config'), ...(record?.plan.dirs.config ? [record.plan.dirs.config] : [])]))
+    if (mountsUnder(d).includes(d)) unmountConfigVolumes(d);
   for (const d of dirs) {
     const m = mountsUnder(d);
     if (m.length)

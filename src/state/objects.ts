@@ -10,6 +10,8 @@ import { OBJECT_KINDS, type ObjectKind } from '../util/kinds';
 import type { ConfigObject } from '../manifest/objects';
 import { isErrno, NotFoundError } from '../util/errors';
 import { podKey, type Paths } from '../util/paths';
+
+export { claimDir } from '../util/paths';
 import { randomUuid } from '../util/uuid';
 import { readJsonIfExists, writeJsonAtomic } from './atomic';
 
@@ -17,8 +19,6 @@ import { readJsonIfExists, writeJsonAtomic } from './atomic';
 export type StoredObject = ConfigObject & { metadata: ConfigObject['metadata'] & { uid: string; creationTimestamp: string; resourceVersion: string } };
 
 export const objectsDir = (paths: Paths, kind: ObjectKind) => join(paths.root, 'objects', OBJECT_KINDS[kind].plural);
-/** A PersistentVolumeClaim's directory: made by the first pod that mounts it, removed by `delete pvc`. */
-export const claimDir = (paths: Paths, namespace: string, name: string) => join(paths.root, 'claims', podKey(namespace, name));
 const objectPath = (paths: Paths, kind: ObjectKind, namespace: string, name: string) => join(objectsDir(paths, kind), `${podKey(namespace, name)}.json`);
 
 export function readObject(paths: Paths, kind: ObjectKind, namespace: string, name: string): StoredObject | undefined {
@@ -85,14 +85,28 @@ export function removeObject(paths: Paths, kind: ObjectKind, namespace: string, 
 
 const LOCK_EX = 2;
 
-/** Runs FN holding the store's lock (waiting for it: changes are short). */
-export async function withObjectsLock<T>(paths: Paths, fn: () => Promise<T> | T): Promise<T> {
+/**
+ * Takes the store's lock (waiting for it: changes are short) and returns its release. Also held
+ * while a pod's config volumes are written from the store, so a volume never mixes two versions.
+ */
+export function lockObjects(paths: Paths): () => void {
   mkdirSync(join(paths.runRoot, 'locks'), { recursive: true, mode: 0o700 });
   const fd = openSync(join(paths.runRoot, 'locks', 'objects.lock'), 'a', 0o600);
   try {
     (require('../util/native') as typeof import('../util/native')).native().flock(fd, LOCK_EX);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return () => closeSync(fd); // releases the flock; the file stays (one per run root, like the dir)
+}
+
+/** Runs FN holding the store's lock. */
+export async function withObjectsLock<T>(paths: Paths, fn: () => Promise<T> | T): Promise<T> {
+  const release = lockObjects(paths);
+  try {
     return await fn();
   } finally {
-    closeSync(fd); // releases the flock; the file stays (one per run root, like the dir)
+    release();
   }
 }

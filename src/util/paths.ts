@@ -36,6 +36,8 @@ export const imagesDir = (p: Paths) => join(p.root, 'images');
 export const lastingPodDir = (p: Paths, key: string) => join(p.root, 'pods', key);
 /** Live directory of one pod: lock and monitor pid. */
 export const livePodDir = (p: Paths, key: string) => join(p.runRoot, 'pods', key);
+/** A PersistentVolumeClaim's directory: made by the first pod that mounts it, removed by `delete pvc`. */
+export const claimDir = (p: Paths, namespace: string, name: string) => join(p.root, 'claims', podKey(namespace, name));
 /** `namespace_name`: unique because both parts are DNS labels without `_`. */
 export const podKey = (namespace: string, name: string) => `${namespace}_${name}`;
 

@@ -111,6 +111,15 @@ describe('objects: loading beside pods', () => {
     expect(r.errors.map((e) => e.message)).to.deep.equal([`${f}:11: metadata.name: ConfigMap default/web is also defined at ${f}:1`]);
   });
 
+  it('reads a leading-zero integer as octal, as kubectl does (YAML 1.1): defaultMode: 0644 is 420', async () => {
+    const f = write('octal.yaml', `${POD}  volumes:\n  - name: c\n    configMap: {name: x, defaultMode: 0644, items: [{key: k, path: p, mode: 0400}]}\n  - name: d\n    secret: {secretName: y, defaultMode: 420}\n`);
+    const r = await loadManifests([f]);
+    expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+    const [c, d] = r.pods[0].manifest.spec.volumes!;
+    expect(c.configMap).to.deep.include({ defaultMode: 0o644, items: [{ key: 'k', path: 'p', mode: 0o400 }] });
+    expect(d.secret!.defaultMode).to.equal(0o644);
+  });
+
   it('refuses a Secret over 1 MiB and a ConfigMap whose data and binaryData hold over 1 MiB together', async () => {
     const big = Buffer.alloc(600 * 1024, 'a').toString('base64');
     const f = write('big.yaml', `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: ${big}, b: ${big}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: ${'x'.repeat(600 * 1024)}}\nbinaryData: {b: ${big}}\n`);

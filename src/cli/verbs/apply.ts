@@ -48,7 +48,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       else ctx.out(output === 'name' ? `${objectName(r.object)}\n` : `${objectName(r.object)} ${r.action} (dry run)\n`);
     }
     const code = await forEachItem(loaded.pods, async (pod) => {
-      const r = await dryRunPlan(ctx.paths, pod);
+      const r = await dryRunPlan(ctx.paths, pod, loaded.objects.map((o) => o.object));
       if (!r.plan) throw new ManifestErrors(r.errors);
       for (const img of r.unresolvedImages)
         writeErr(`warning: pod/${r.plan.name}: image ${img} is not in the local store; the plan leaves its imageId, layers and config unresolved\n`);
@@ -65,9 +65,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const objects: unknown[] = [];
   if (loaded.objects.length) {
     const { applyObjects } = await import('../../runtime/apply-objects');
-    for (const r of await applyObjects(ctx.paths, loaded.objects))
+    const applied = await applyObjects(ctx.paths, loaded.objects);
+    for (const r of applied.outcomes)
       if (output === 'json' || output === 'yaml') objects.push(r.object);
       else ctx.out(output === 'name' ? `${objectName(r.object)}\n` : `${objectName(r.object)} ${r.action}\n`);
+    for (const w of applied.warnings) writeErr(`warning: ${w}\n`);
   }
   const { applyPod } = await import('../../runtime/apply');
   const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');

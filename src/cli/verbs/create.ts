@@ -12,6 +12,7 @@ import type { ConfigObject } from '../../manifest/objects';
 import { parseArgs, str, type OptionSpec } from '../args';
 import type { CliContext } from '../context';
 import { printObjects } from '../render';
+import { writeErr } from '../output';
 import { namespaceFrom, namespaceOptions } from '../resources';
 
 const USAGE = `podrun create configmap NAME [--from-literal KEY=VALUE] [--from-file [KEY=]PATH] [--from-env-file PATH] [--dry-run[=client]] [-o yaml|json|name] [-n NAMESPACE]
@@ -206,9 +207,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (dryRun === 'server' && exists()) throw alreadyExists();
   if (dryRun === 'none') {
     if (process.getuid?.() !== 0) throw new PodrunError('podrun create needs root: the object store is owner-only', 'run it as root (sudo)');
+    const { updateMountedCopies } = await import('../../runtime/config-volumes');
     shown = await withObjectsLock(ctx.paths, () => {
       if (exists()) throw alreadyExists();
-      return writeObject(ctx.paths, object, undefined);
+      const stored = writeObject(ctx.paths, object, undefined);
+      // a running pod may project it as optional: its volume gets the files now
+      for (const w of updateMountedCopies(ctx.paths, [{ kind: object.kind as 'ConfigMap' | 'Secret', namespace: object.metadata.namespace, name: object.metadata.name }])) writeErr(`warning: ${w}\n`);
+      return stored;
     });
   }
   if (output === 'yaml' || output === 'json') await printObjects(ctx, output, [shown]);

@@ -121,6 +121,20 @@ function volumeLines(v: PlannedVolume): string[] {
       `    Medium:     ${v.tmpfs ? 'Memory' : (v.hugetlbfs?.medium ?? '')}`,
       `    SizeLimit:  ${v.tmpfs?.sizeBytes ?? v.sizeLimitBytes ?? '<unset>'}`,
     ];
+  if (v.kind === 'claim')
+    return [`  ${v.name}:`, `    Type:       PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)`, `    ClaimName:  ${v.claim!.name}`, `    ReadOnly:   ${v.claim!.readOnly}`];
+  if (v.kind === 'config') {
+    const s = v.config!.sources;
+    const one = s.length === 1 ? s[0] : undefined;
+    if (one?.kind === 'ConfigMap') return [`  ${v.name}:`, `    Type:      ConfigMap (a volume populated by a ConfigMap)`, `    Name:      ${one.name}`, `    Optional:  ${one.optional}`];
+    if (one?.kind === 'Secret') return [`  ${v.name}:`, `    Type:        Secret (a volume populated by a Secret)`, `    SecretName:  ${one.name}`, `    Optional:    ${one.optional}`];
+    if (one?.kind === 'DownwardAPI') return [`  ${v.name}:`, `    Type:  DownwardAPI (a volume populated by information about the pod)`, `    Items: ${one.files.map((f) => f.path).join(', ')}`];
+    return [
+      `  ${v.name}:`,
+      `    Type:                    Projected (a volume that contains injected data from multiple sources)`,
+      ...s.map((x) => (x.kind === 'ConfigMap' ? `    ConfigMapName:           ${x.name}` : x.kind === 'Secret' ? `    SecretName:              ${x.name}` : x.kind === 'DownwardAPI' ? `    DownwardAPI:             true` : `    ServiceAccountToken:     none (podrun has no API server)`)),
+    ];
+  }
   return [
     `  ${v.name}:`,
     `    Type:          HostPath (bare host directory volume)`,

@@ -1,0 +1,231 @@
+// Issue 11: configMap, secret, downwardAPI, projected and persistentVolumeClaim volumes in real
+// pods: items, modes and fsGroup seen with stat inside, the AtomicWriter layout, a ConfigMap
+// change seen inside without a restart, a Secret's bytes nowhere on disk but the owner-only store
+// (and its tmpfs), claims outliving their pods, missing objects refused before anything starts,
+// and escapes through a symlink in the image (podman's CVE-2025-9566) or through item paths.
+import { expect } from 'chai';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot } from '../helpers/cli';
+import { mountsUnder } from '../helpers/leaks';
+import { PodSuite, podManifest, podSuiteFiles, setUpSuite, tearDownSuite, viewPod, writeManifest } from './pod-helpers';
+
+const SECRET = 'hunter2-sekrit-value';
+
+const objects = (level: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: app}
+data:
+  LOG_LEVEL: ${level}
+  app.properties: "a=1\\n"
+binaryData:
+  blob: AAEC
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db}
+stringData: {password: ${SECRET}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+`;
+
+describe('pod config volumes (integration)', function () {
+  this.timeout(180_000);
+  let s: PodSuite | undefined;
+  let host = '';
+  let dir = '';
+  const exec = (pod: string, script: string) => {
+    const r = s!.run(['exec', pod, '--', 'sh', '-c', script]);
+    expect(r.code, r.stderr).to.equal(0);
+    return r.stdout;
+  };
+  const apply = (file: string) => {
+    const r = s!.run(['apply', '-f', file]);
+    expect(r.code, r.stderr).to.equal(0);
+    return r;
+  };
+
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    host = mkdtempSync(join(tmpdir(), 'podrun-cve-target-'));
+    // The image has a symlink where a config volume will be mounted, pointing at a path that is
+    // also on the host (and in the image): the volume's files must land inside the container, and
+    // the host's directory must stay empty.
+    s = setUpSuite('podrun-config-vol-', (rootfs) => {
+      podSuiteFiles(rootfs);
+      symlinkSync(host, join(rootfs, 'etc', 'linked'));
+      mkdirSync(join(rootfs, host), { recursive: true });
+    });
+    // the manifests (which hold the Secret) outside the store, as a user's repo is
+    dir = join(host + '-manifests');
+    mkdirSync(dir);
+  });
+  after(() => {
+    try {
+      s?.run(['delete', '-f', join(dir, 'objects.yaml'), '--ignore-not-found']);
+      tearDownSuite(s);
+    } finally {
+      if (host) rmSync(host, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const WEB = () =>
+    podManifest(
+      'web',
+      {
+        securityContext: { fsGroup: 2000 },
+        containers: [
+          {
+            name: 'app',
+            command: ['sleep', '3600'],
+            resources: { limits: { cpu: '500m', memory: '64Mi' } },
+            volumeMounts: [
+              { name: 'cfg', mountPath: '/etc/cfg' },
+              { name: 'sec', mountPath: '/etc/sec' },
+              { name: 'cfg', mountPath: '/etc/one.conf', subPath: 'app.properties' },
+              { name: 'info', mountPath: '/etc/info' },
+              { name: 'all', mountPath: '/etc/all' },
+              { name: 'data', mountPath: '/data' },
+              { name: 'cfg', mountPath: '/etc/linked' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'cfg', configMap: { name: 'app' } },
+          { name: 'sec', secret: { secretName: 'db', defaultMode: 0o400, items: [{ key: 'password', path: 'db/pw' }] } },
+          {
+            name: 'info',
+            downwardAPI: {
+              items: [
+                { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+                { path: 'name', fieldRef: { fieldPath: 'metadata.name' }, mode: 0o600 },
+                { path: 'mem', resourceFieldRef: { containerName: 'app', resource: 'limits.memory', divisor: '1Mi' } },
+              ],
+            },
+          },
+          {
+            name: 'all',
+            projected: {
+              sources: [
+                { configMap: { name: 'app', items: [{ key: 'LOG_LEVEL', path: 'level' }] } },
+                { secret: { name: 'db' } },
+                { configMap: { name: 'absent', optional: true } },
+                { serviceAccountToken: { path: 'token' } },
+              ],
+            },
+          },
+          { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+        ],
+      },
+      { labels: { app: 'web', tier: 'front' } },
+    );
+
+  it('a pod naming a ConfigMap that is not there is refused before anything starts', () => {
+    const f = writeManifest(dir, 'alone.yaml', WEB());
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('spec.volumes[0].configMap.name: configmap "app" not found');
+    expect(r.stderr).to.include('spec.volumes[4].persistentVolumeClaim.claimName: persistentvolumeclaim "data" not found');
+    expect(existsSync(join(s!.root, 'pods', 'default_web'))).to.equal(false);
+  });
+
+  it('mounts each kind read-only with its items, modes and fsGroup, in the kubelet layout', () => {
+    writeManifest(dir, 'objects.yaml', objects('debug'));
+    const f = writeManifest(dir, 'web.yaml', WEB());
+    const r = s!.run(['apply', '-f', join(dir, 'objects.yaml'), '-f', f]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('configmap/app created\nsecret/db created\npersistentvolumeclaim/data created\npod/web created\n');
+    expect(r.stderr).to.include('serviceAccountToken: podrun has no API server');
+    const out = exec(
+      'web',
+      [
+        'cat /etc/cfg/LOG_LEVEL /etc/one.conf /etc/sec/db/pw; echo',
+        'stat -L -c "%n %a %U:%g" /etc/cfg/LOG_LEVEL /etc/sec/db/pw /etc/info/name /etc/all/level',
+        'stat -c "%F" /etc/cfg/LOG_LEVEL; readlink /etc/cfg/..data | grep -c "^\\.\\.[0-9][0-9][0-9][0-9]_"',
+        'od -An -tx1 /etc/cfg/blob',
+        'cat /etc/info/labels; echo; cat /etc/info/name /etc/info/mem; echo',
+        'cat /etc/all/level /etc/all/password; echo; cat /etc/all/token; ls /etc/all',
+        'touch /etc/cfg/new 2>&1 || true',
+      ].join('; '),
+    );
+    expect(out).to.include(`debuga=1\n${SECRET}\n`);
+    // defaultMode 0400 with fsGroup: the group's read added, group 2000 (SetVolumeOwnership)
+    expect(out).to.include('/etc/cfg/LOG_LEVEL 644 root:2000\n/etc/sec/db/pw 440 root:2000\n/etc/info/name 640 root:2000\n/etc/all/level 644 root:2000\n');
+    expect(out).to.include('symbolic link\n1\n');
+    expect(out).to.include(' 00 01 02\n');
+    expect(out).to.include('app="web"\ntier="front"\nweb64\n');
+    expect(out).to.include(`debug${SECRET}\npodrun runs this pod without a Kubernetes API server`);
+    expect(out).to.match(/level\npassword\ntoken\n/);
+    expect(out).to.include('Read-only file system');
+  });
+
+  it('a symlink in the image where a config volume goes is followed inside the container, never onto the host (CVE-2025-9566)', () => {
+    expect(readdirSync(host)).to.deep.equal([]);
+    const out = exec('web', `cat /etc/linked/LOG_LEVEL; echo; cat ${host}/LOG_LEVEL`);
+    expect(out).to.equal('debug\ndebug');
+    expect(readdirSync(host)).to.deep.equal([]);
+  });
+
+  it("a ConfigMap's change is in every mounted copy when apply returns, without a restart; a subPath mount keeps its file", () => {
+    const before = viewPod(s!.root, 'web').pids.app;
+    writeManifest(dir, 'objects.yaml', objects('info').replace('a=1', 'a=2'));
+    const r = apply(join(dir, 'objects.yaml'));
+    expect(r.stdout).to.equal('configmap/app configured\nsecret/db unchanged\npersistentvolumeclaim/data unchanged\n');
+    expect(exec('web', 'cat /etc/cfg/LOG_LEVEL /etc/all/level; echo; cat /etc/cfg/app.properties /etc/one.conf; ls -a /etc/cfg | grep -c "^\\.\\.2"')).to.equal('infoinfo\na=2\na=1\n1\n');
+    expect(viewPod(s!.root, 'web').pids.app).to.equal(before);
+    expect(JSON.parse(s!.run(['get', 'pod', 'web', '-o', 'json']).stdout).status.containerStatuses[0].restartCount).to.equal(0);
+  });
+
+  it('an optional ConfigMap created later appears in the running pod\'s projected volume', () => {
+    expect(exec('web', 'ls /etc/all')).to.equal('level\npassword\ntoken\n');
+    const r = s!.run(['create', 'configmap', 'absent', '--from-literal', 'extra=1']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(exec('web', 'ls /etc/all; cat /etc/all/extra')).to.equal('extra\nlevel\npassword\ntoken\n1');
+    expect(s!.run(['delete', 'cm', 'absent']).code).to.equal(0);
+  });
+
+  it("a Secret's bytes are on no disk: only in the owner-only store and the pod's tmpfs", () => {
+    const needles = [Buffer.from(SECRET), Buffer.from(Buffer.from(SECRET).toString('base64'))];
+    const found: string[] = [];
+    const rootDev = statSync(s!.root).dev;
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        const st = lstatSync(p);
+        if (st.dev !== rootDev) continue; // another filesystem mounted below (the config tmpfs, overlays)
+        if (st.isDirectory()) walk(p);
+        else if (st.isFile() && st.size < 64 * 1024 * 1024) {
+          const b = readFileSync(p);
+          if (needles.some((n) => b.includes(n))) found.push(p.slice(s!.root.length));
+        }
+      }
+    };
+    walk(s!.root);
+    expect(found).to.deep.equal(['/objects/secrets/default_db.json']);
+    const tmpfs = mountsUnder(s!.root).filter((m) => m.endsWith('/config'));
+    expect(tmpfs).to.deep.equal([join(s!.root, 'run', 'pods', 'default_web', 'config')]);
+  });
+
+  it('a claim keeps its data across the pod being deleted and applied again; delete pvc waits for its pods', () => {
+    exec('web', 'echo kept > /data/f');
+    expect(s!.run(['get', 'pvc', 'data']).stdout).to.match(/data +Bound +pvc-[0-9a-f-]+ +1Gi +RWO /);
+    const busy = s!.run(['delete', 'pvc', 'data']);
+    expect(busy.code).to.equal(1);
+    expect(busy.stderr).to.include('persistentvolumeclaim "data" is used by pod web');
+    expect(s!.run(['delete', 'pod', 'web', '--now']).code).to.equal(0);
+    expect(mountsUnder(s!.root)).to.deep.equal([]);
+    apply(join(dir, 'web.yaml'));
+    expect(exec('web', 'cat /data/f')).to.equal('kept\n');
+    expect(s!.run(['delete', 'pod', 'web', '--now']).code).to.equal(0);
+    expect(s!.run(['delete', 'pvc', 'data']).stdout).to.equal('persistentvolumeclaim "data" deleted\n');
+    expect(readdirSync(join(s!.root, 'claims'))).to.deep.equal([]);
+  });
+});

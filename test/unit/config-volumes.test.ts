@@ -1,0 +1,132 @@
+// Config volumes without a pod (issue 11): the plan's view of them (references and paths, never
+// values; missing objects and keys; read-only mounts; a subPath onto a key is a file), and the
+// AtomicWriter layout written into a temporary directory.
+import { expect } from 'chai';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { formatMap } from '../../src/plan/config-volumes';
+import { writeAtomic } from '../../src/runtime/config-volumes';
+import { loadManifests } from '../../src/manifest/load';
+import { planPod, type HostFacts } from '../../src/plan/plan';
+import { resolvePaths } from '../../src/util/paths';
+
+describe('config volumes: the plan', () => {
+  let dir = '';
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'podrun-cfgplan-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const facts = (configObjects: HostFacts['configObjects']): HostFacts =>
+    ({
+      paths: resolvePaths({ root: join(dir, 'root') }),
+      uid: 'uid-1',
+      images: {},
+      imageAccounts: {},
+      pathKinds: {},
+      cgroups: { driver: 'none', why: 'test' },
+      hostDevices: [],
+      appArmor: { enabled: false, why: 'test' },
+      hostResolvConf: '',
+      podIP: '127.0.0.1',
+      hostIP: '10.0.0.1',
+      manifestDir: dir,
+      nodeName: 'node',
+      configObjects,
+    }) as unknown as HostFacts;
+
+  const pod = async (volumes: unknown[], mounts: unknown[]) => {
+    const { writeFileSync } = await import('fs');
+    const f = join(dir, `p${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(f, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { b: '2', a: 'x' }, annotations: { note: 'say "hi"' } }, spec: { containers: [{ name: 'c', image: 'busybox:test', command: ['true'], volumeMounts: mounts }], volumes } }));
+    const r = await loadManifests([f]);
+    expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+    return r.pods[0];
+  };
+
+  it('holds references and modes, never values; mounts read-only; a subPath onto a key is a file', async () => {
+    const p = await pod(
+      [
+        { name: 'cfg', configMap: { name: 'app', defaultMode: 0o600 } },
+        { name: 'sec', secret: { secretName: 'db', items: [{ key: 'pw', path: 'x/pw', mode: 0o400 }] } },
+        { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'notes', fieldRef: { fieldPath: 'metadata.annotations' } }] } },
+      ],
+      [
+        { name: 'cfg', mountPath: '/cfg' },
+        { name: 'cfg', mountPath: '/one', subPath: 'k1' },
+        { name: 'sec', mountPath: '/sec', readOnly: false },
+        { name: 'info', mountPath: '/info' },
+      ],
+    );
+    const r = planPod(p, facts({ 'ConfigMap/app': ['k1', 'k2'], 'Secret/db': ['pw'] }));
+    expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+    const plan = r.plan!;
+    expect(plan.dirs.config).to.equal(join(dir, 'root', 'run', 'pods', 'default_web', 'config'));
+    expect(plan.volumes.map((v) => [v.name, v.kind, v.source])).to.deep.equal([
+      ['cfg', 'config', join(plan.dirs.config!, 'cfg')],
+      ['sec', 'config', join(plan.dirs.config!, 'sec')],
+      ['info', 'config', join(plan.dirs.config!, 'info')],
+    ]);
+    expect(plan.volumes[0].config).to.deep.equal({ defaultMode: 0o600, sources: [{ kind: 'ConfigMap', name: 'app', optional: false }] });
+    expect(plan.volumes[1].config).to.deep.equal({ defaultMode: 0o644, sources: [{ kind: 'Secret', name: 'db', optional: false, items: [{ key: 'pw', path: 'x/pw', mode: 0o400 }] }] });
+    expect(plan.volumes[2].config!.sources).to.deep.equal([{ kind: 'DownwardAPI', files: [{ path: 'labels', value: 'a="x"\nb="2"' }, { path: 'notes', value: 'note="say \\"hi\\""' }] }]);
+    expect(plan.containers[0].mounts.map((m) => [m.mountPath, m.readOnly, m.kind])).to.deep.equal([
+      ['/cfg', true, 'dir'],
+      ['/one', true, 'file'],
+      ['/sec', true, 'dir'],
+      ['/info', true, 'dir'],
+    ]);
+  });
+
+  it('refuses an object that is not stored and a key it lacks, unless optional; kube-root-ca.crt is always there', async () => {
+    const p = await pod(
+      [
+        { name: 'a', configMap: { name: 'gone' } },
+        { name: 'b', secret: { secretName: 'db', items: [{ key: 'nope', path: 'x' }] } },
+        { name: 'c', configMap: { name: 'gone', optional: true } },
+        { name: 'd', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }, { secret: { name: 'db', optional: true, items: [{ key: 'nope', path: 'y' }] } }] } },
+        { name: 'e', persistentVolumeClaim: { claimName: 'nope' } },
+      ],
+      [],
+    );
+    const r = planPod(p, facts({ 'Secret/db': ['pw'] }));
+    expect(r.errors.map((e) => `${e.path.join('.')}: ${e.detail}`)).to.deep.equal([
+      'spec.volumes.0.configMap.name: configmap "gone" not found',
+      'spec.volumes.1.secret.items.0.key: secret "db" has no key "nope"',
+      'spec.volumes.4.persistentVolumeClaim.claimName: persistentvolumeclaim "nope" not found',
+    ]);
+  });
+
+  it("formats labels as the downward API does (sorted key=\"value\" lines)", () => {
+    expect(formatMap({ z: '1', a: 'two words' })).to.equal('a="two words"\nz="1"');
+    expect(formatMap(undefined)).to.equal('');
+  });
+});
+
+describe('config volumes: the AtomicWriter layout', () => {
+  let dir = '';
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'podrun-atomic-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const f = (path: string, data: string, mode = 0o644) => ({ path, data: Buffer.from(data), mode });
+
+  it('writes a timestamped dir, swaps ..data, links each top-level name, and removes what the new payload lacks', () => {
+    const v = join(dir, 'vol');
+    expect(writeAtomic(v, [f('a', '1'), f('conf/b.ini', '2', 0o600)])).to.equal(true);
+    const first = readlinkSync(join(v, '..data'));
+    expect(first).to.match(/^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\d{9}$/);
+    expect(readdirSync(v).sort()).to.deep.equal([first, '..data', 'a', 'conf'].sort());
+    expect(readlinkSync(join(v, 'a'))).to.equal('..data/a');
+    expect(readFileSync(join(v, 'conf', 'b.ini'), 'utf8')).to.equal('2');
+    expect(lstatSync(join(v, first, 'conf', 'b.ini')).mode & 0o777).to.equal(0o600);
+    // the same payload again: nothing is written
+    expect(writeAtomic(v, [f('a', '1'), f('conf/b.ini', '2', 0o600)])).to.equal(false);
+    expect(readlinkSync(join(v, '..data'))).to.equal(first);
+    // a change: a new dir, the old one gone, a name no longer there unlinked
+    expect(writeAtomic(v, [f('a', '3')])).to.equal(true);
+    const second = readlinkSync(join(v, '..data'));
+    expect(second).to.not.equal(first);
+    expect(readdirSync(v).sort()).to.deep.equal([second, '..data', 'a'].sort());
+    expect(readFileSync(join(v, 'a'), 'utf8')).to.equal('3');
+    // a mode change alone is a change too
+    expect(writeAtomic(v, [f('a', '3', 0o400)])).to.equal(true);
+  });
+});
