@@ -75,6 +75,32 @@ struct exec_opts
   size_t n_cgroups;
 };
 
+/* Environment from FD (K=V strings, each NUL-terminated, to its end), after the --env of O: the
+   probe server's (probe.c server_env) and `exec --env-file`'s (values from Secrets, which a
+   command line would show to every user of the host).  The buffer stays: O->env points into
+   it.  */
+static int
+read_env_fd (int fd, struct exec_opts *o)
+{
+  char *buf;
+  size_t len, off = 0;
+  if (podrun_read_fd (fd, 4 << 20, &buf, &len) < 0)
+    return -1;
+  if (len > 0 && buf[len - 1] != '\0')
+    return free (buf), -1;
+  while (off < len)
+    {
+      char *kv = buf + off;
+      size_t n = strlen (kv);
+      if (kv[0] == '=' || strchr (kv, '=') == NULL || o->n_env >= MAX_ENV)
+        return free (buf), -1;
+      o->env[o->n_env++] = kv;
+      off += n + 1;
+    }
+  o->env[o->n_env] = NULL;
+  return 0;
+}
+
 static int
 die (const podrun_err_t *err)
 {
@@ -88,7 +114,8 @@ usage (const char *msg)
 {
   dprintf (2,
            "podrun-helper exec: %s\nusage: podrun-helper exec --protocol N --pid PID --start-time T [--tty] [--stdin] "
-           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... [--seccomp FILE] [--no-new-privs] [--apparmor PROFILE] "
+           "[--cwd DIR] [--user UID:GID[:G1,G2]] [--env K=V]... [--env-file FILE] [--seccomp FILE] [--no-new-privs] "
+           "[--apparmor PROFILE] "
            "[--cgroup DIR]... [--kill-on-term] -- "
            "CMD ARGS...\n",
            msg);
@@ -217,6 +244,19 @@ parse_args (int argc, char **argv, struct exec_opts *o, int serve)
           if (strchr (kv, '=') == NULL || kv[0] == '=' || o->n_env >= MAX_ENV)
             return usage ("bad --env, expected K=V");
           o->env[o->n_env++] = kv;
+        }
+      else if (strcmp (a, "--env-file") == 0)
+        {
+          /* A file podrun wrote for this exec alone (on the pod's tmpfs): read, then removed.  */
+          const char *path = argv[++i];
+          int fd = path[0] == '/' && !serve ? open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+          int r = fd < 0 ? -1 : read_env_fd (fd, o);
+          if (fd >= 0)
+            close (fd);
+          if (path[0] == '/')
+            unlink (path);
+          if (r < 0)
+            return usage ("bad --env-file, expected an absolute path to K=V strings, each NUL-terminated");
         }
       else
         return usage ("unknown option");
@@ -890,31 +930,6 @@ podrun_exec_main (int argc, char **argv)
 
 /* ---- the probe server (exec.h) ---- */
 
-/* The environment of the server's commands, from FD (K=V strings, each NUL-terminated, to its
-   end: probe.c server_env), after the --env of O (none).  The buffer stays: O->env points into
-   it.  */
-static int
-serve_read_env (int fd, struct exec_opts *o)
-{
-  char *buf;
-  size_t len, off = 0;
-  if (podrun_read_fd (fd, 4 << 20, &buf, &len) < 0)
-    return -1;
-  if (len > 0 && buf[len - 1] != '\0')
-    return free (buf), -1;
-  while (off < len)
-    {
-      char *kv = buf + off;
-      size_t n = strlen (kv);
-      if (kv[0] == '=' || strchr (kv, '=') == NULL || o->n_env >= MAX_ENV)
-        return free (buf), -1;
-      o->env[o->n_env++] = kv;
-      off += n + 1;
-    }
-  o->env[o->n_env] = NULL;
-  return 0;
-}
-
 struct served
 {
   pid_t pid; /* 0: a free entry */
@@ -1070,7 +1085,7 @@ podrun_exec_serve (int argc, char **argv, int sock)
   sock = 3;
   /* Its commands' environment on fd 4 (probe.c server_env), read before anything else is
      opened.  */
-  if (serve_read_env (4, &o) < 0)
+  if (read_env_fd (4, &o) < 0)
     return 126;
   close_range (4, ~0U, 0);
   devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);

@@ -76,7 +76,6 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   Container: {
     unsupported: {
-      envFrom: { hint: 'podrun does not take environment variables from ConfigMaps and Secrets yet: list them under env, or mount the object as a volume', allow: (v) => Array.isArray(v) && v.length === 0 },
       volumeDevices: { allow: (v) => Array.isArray(v) && v.length === 0 },
       // Kubernetes 1.35+ (ContainerRestartRules, KEP-5307): podrun follows the pod's policy only
       // (kubelet-rules.md §13.10). An init container's `restartPolicy: Always`
@@ -101,8 +100,6 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   EnvVarSource: {
     unsupported: {
-      secretKeyRef: { hint: 'podrun does not take environment variables from Secrets yet: mount the Secret as a volume, or use value' },
-      configMapKeyRef: { hint: 'podrun does not take environment variables from ConfigMaps yet: mount the ConfigMap as a volume, or use value' },
       fileKeyRef: { hint: 'use value' },
     },
   },

@@ -20,3 +20,17 @@ export function objectKeys(o: ConfigObject): string[] {
   if (o.kind === 'PersistentVolumeClaim') return [];
   return [...Object.keys(o.data ?? {}), ...Object.keys(o.kind === 'ConfigMap' ? (o.binaryData ?? {}) : {})].sort();
 }
+
+/** Strict standard base64 (Go's base64.StdEncoding, which also skips CR and LF): the bytes, or where it breaks. */
+export function decodeBase64(v: string): { bytes: Buffer } | { at: number } {
+  const s = v.replace(/[\r\n]/g, '');
+  const m = /[^A-Za-z0-9+/=]/.exec(s);
+  if (m) return { at: m.index };
+  if (s.length % 4 !== 0) return { at: s.length - (s.length % 4) };
+  const pad = s.indexOf('=');
+  if (pad >= 0 && (pad < s.length - 2 || !/^=+$/.test(s.slice(pad)))) return { at: pad };
+  const bytes = Buffer.from(s, 'base64');
+  // Non-canonical trailing bits (e.g. "QR==") decode in Node but not in Go.
+  if (bytes.toString('base64') !== s) return { at: Math.max(0, s.length - 4) };
+  return { bytes };
+}

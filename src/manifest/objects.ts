@@ -7,9 +7,9 @@ import { z } from 'zod';
 import * as names from './names';
 import { quoted } from './names';
 import { quantity, str } from './schema';
-import { configKey } from './object-keys';
+import { configKey, decodeBase64 } from './object-keys';
 
-export { configKey } from './object-keys';
+export { configKey, decodeBase64 } from './object-keys';
 import { parseQuantityExact } from './quantity';
 import type { FieldPath } from './yaml';
 
@@ -32,20 +32,6 @@ export const SECRET_TYPES = [
   'bootstrap.kubernetes.io/token',
 ] as const;
 
-
-/** Strict standard base64 (Go's base64.StdEncoding, which also skips CR and LF): the bytes, or where it breaks. */
-export function decodeBase64(v: string): { bytes: Buffer } | { at: number } {
-  const s = v.replace(/[\r\n]/g, '');
-  const m = /[^A-Za-z0-9+/=]/.exec(s);
-  if (m) return { at: m.index };
-  if (s.length % 4 !== 0) return { at: s.length - (s.length % 4) };
-  const pad = s.indexOf('=');
-  if (pad >= 0 && (pad < s.length - 2 || !/^=+$/.test(s.slice(pad)))) return { at: pad };
-  const bytes = Buffer.from(s, 'base64');
-  // Non-canonical trailing bits (e.g. "QR==") decode in Node but not in Go.
-  if (bytes.toString('base64') !== s) return { at: Math.max(0, s.length - 4) };
-  return { bytes };
-}
 
 const base64Value = z.string().superRefine((v, ctx) => {
   const d = decodeBase64(v);

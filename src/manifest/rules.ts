@@ -134,6 +134,10 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
           const p = typeof a === 'string' ? execStringProblem(a, 'argument') : undefined;
           if (p) ctx.err(at(key, k), p.detail, p.hint);
         });
+    for (const [ef, j] of objects(c.envFrom)) {
+      const n = (isObj(ef.configMapRef) ? 1 : 0) + (isObj(ef.secretRef) ? 1 : 0);
+      if (n !== 1) ctx.err(at('envFrom', j), n ? 'may not have more than one field specified at a time' : 'must specify one of: `configMapRef` or `secretRef`', 'write one of configMapRef or secretRef per entry');
+    }
     for (const [e, j] of objects(c.env)) {
       const p = typeof e.name === 'string' && typeof e.value === 'string' ? execStringProblem(`${e.name}=${e.value}`, 'environment variable') : undefined;
       if (p) ctx.err(at('env', j, 'value'), p.detail, p.hint);
@@ -144,8 +148,9 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
         ctx.err(at('env', j, 'valueFrom'), 'may not be set together with value', 'keep either value or valueFrom');
       if (isObj(e.valueFrom)) {
         const vf = e.valueFrom;
-        if (Object.keys(vf).length === 0) ctx.err(at('env', j, 'valueFrom'), 'valueFrom needs fieldRef or resourceFieldRef', 'e.g. `valueFrom: {fieldRef: {fieldPath: metadata.name}}`');
-        else if (isObj(vf.fieldRef) && isObj(vf.resourceFieldRef)) ctx.err(at('env', j, 'valueFrom'), 'may not have more than one field specified at a time', 'keep either fieldRef or resourceFieldRef');
+        const given = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'].filter((k) => isObj(vf[k]));
+        if (given.length === 0) ctx.err(at('env', j, 'valueFrom'), 'valueFrom needs fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef', 'e.g. `valueFrom: {secretKeyRef: {name: db, key: password}}`');
+        else if (given.length > 1) ctx.err(at('env', j, 'valueFrom'), `may not have more than one field specified at a time (${given.join(', ')})`, 'keep one of them');
         if (isObj(vf.resourceFieldRef) && typeof vf.resourceFieldRef.containerName === 'string') {
           const names = [...objects(spec.containers), ...objects(spec.initContainers)].map(([x]) => x.name);
           const target = vf.resourceFieldRef.containerName;

@@ -221,7 +221,27 @@ const ResourceFieldRefSchema = z
       });
   });
 
-const EnvVarSourceSchema = z.object({ fieldRef: FieldRefSchema.optional(), resourceFieldRef: ResourceFieldRefSchema.optional() }).describe('EnvVarSource');
+const keySelector = (what: string, desc: string) =>
+  z
+    .object({ name: str((v) => names.dns1123Subdomain(v, `${what} name`)), key: str(configKey), optional: z.boolean().optional() })
+    .describe(desc);
+const EnvVarSourceSchema = z
+  .object({
+    fieldRef: FieldRefSchema.optional(),
+    resourceFieldRef: ResourceFieldRefSchema.optional(),
+    configMapKeyRef: keySelector('ConfigMap', 'ConfigMapKeySelector').optional(),
+    secretKeyRef: keySelector('Secret', 'SecretKeySelector').optional(),
+  })
+  .describe('EnvVarSource');
+
+const envSourceRef = (what: string, desc: string) => z.object({ name: str((v) => names.dns1123Subdomain(v, `${what} name`)), optional: z.boolean().optional() }).describe(desc);
+const EnvFromSourceSchema = z
+  .object({
+    prefix: str((v) => (v === '' ? undefined : names.envName(v))).optional(),
+    configMapRef: envSourceRef('ConfigMap', 'ConfigMapEnvSource').optional(),
+    secretRef: envSourceRef('Secret', 'SecretEnvSource').optional(),
+  })
+  .describe('EnvFromSource');
 
 const EnvVarSchema = z
   .object({
@@ -442,6 +462,7 @@ const containerFields = {
   command: stringList.optional(),
   args: stringList.optional(),
   env: z.array(EnvVarSchema).optional(),
+  envFrom: z.array(EnvFromSourceSchema).optional(),
   workingDir: str(names.cleanAbsolutePath).optional(),
   volumeMounts: z.array(VolumeMountSchema).optional(),
   ports: z.array(ContainerPortSchema).optional(),

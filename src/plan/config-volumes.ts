@@ -6,6 +6,9 @@
 import { join } from 'path';
 import type { PodManifest, VolumeManifest } from '../manifest/schema';
 import { claimDir } from '../util/paths';
+import { KUBE_ROOT_CA, objectRef } from '../util/kinds';
+
+export { objectRef } from '../util/kinds';
 import { fieldRefValue } from './downward';
 import { resourceFieldValue } from './resources';
 import type { HostFacts, PlannedProjection, PlannedVolume } from './types';
@@ -13,8 +16,6 @@ import type { HostFacts, PlannedProjection, PlannedVolume } from './types';
 /** The kubelet's default file mode in a config volume. */
 export const DEFAULT_MODE = 0o644;
 
-/** `ConfigMap/NAME` or `Secret/NAME`: how facts.configObjects names an object of the pod's namespace. */
-export const objectRef = (kind: 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim', name: string) => `${kind}/${name}`;
 
 export const isConfigVolume = (v: VolumeManifest) => !!(v.configMap || v.secret || v.downwardAPI || v.projected);
 
@@ -28,6 +29,16 @@ export function referencedObjects(spec: PodManifest['spec']): string[] {
     for (const s of v.projected?.sources ?? []) {
       if (s.configMap) out.add(objectRef('ConfigMap', s.configMap.name));
       if (s.secret) out.add(objectRef('Secret', s.secret.name));
+    }
+  }
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.configMapKeyRef) out.add(objectRef('ConfigMap', e.valueFrom.configMapKeyRef.name));
+      if (e.valueFrom?.secretKeyRef) out.add(objectRef('Secret', e.valueFrom.secretKeyRef.name));
+    }
+    for (const ef of c.envFrom ?? []) {
+      if (ef.configMapRef) out.add(objectRef('ConfigMap', ef.configMapRef.name));
+      if (ef.secretRef) out.add(objectRef('Secret', ef.secretRef.name));
     }
   }
   return [...out];
@@ -100,9 +111,6 @@ export function planConfigVolume(v: VolumeManifest, index: number, m: PodManifes
   }
   return { name: v.name, kind: 'config', source: join(configDir, v.name), config: { sources, defaultMode } };
 }
-
-/** The ConfigMap the API server publishes in every namespace (its CA bundle); podrun has none, and writes a note. */
-export const KUBE_ROOT_CA = 'kube-root-ca.crt';
 
 /** The files a config volume will hold (paths relative to it), as far as the plan knows them. */
 export function configFiles(v: PlannedVolume, facts: HostFacts): string[] {

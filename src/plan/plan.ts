@@ -22,6 +22,7 @@ import { resizePolicyRules } from './resize';
 import { HUGEPAGES_MEDIUM } from '../manifest/hugepages';
 import { planSecurity } from './security';
 import { configFiles, planConfigVolume } from './config-volumes';
+import { EnvRefs, envFromVars, keyRefValue } from './env-refs';
 import { fieldRefValue } from './downward';
 
 export { fieldRefValue } from './downward';
@@ -63,8 +64,9 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     if ('problem' in size) fail(['spec', 'volumes', i, 'emptyDir', 'medium'], size.problem, size.hint);
     else volumes[i].hugetlbfs = { pageSizeBytes: size.bytes, medium };
   });
-  const containers = spec.containers.map((_, i) => planContainer(pod, { list: 'containers', index: i }, facts, pdir, volumes, fail));
-  const initContainers = (spec.initContainers ?? []).map((_, i) => planContainer(pod, { list: 'initContainers', index: i }, facts, pdir, volumes, fail));
+  const refs = new EnvRefs();
+  const containers = spec.containers.map((_, i) => planContainer(pod, { list: 'containers', index: i }, facts, pdir, volumes, refs, fail));
+  const initContainers = (spec.initContainers ?? []).map((_, i) => planContainer(pod, { list: 'initContainers', index: i }, facts, pdir, volumes, refs, fail));
   const all = [...initContainers, ...containers];
   let userNamespace: PodPlan['userNamespace'];
   if (spec.hostUsers === false) {
@@ -102,7 +104,8 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     namespace,
     uid: facts.uid,
     hostname,
-    dirs: { lasting: pdir, live: livePodDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm'), ...(volumes.some((v) => v.kind === 'config') ? { config: configDir } : {}) },
+    dirs: { lasting: pdir, live: livePodDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm'), ...(volumes.some((v) => v.kind === 'config') || refs.list.some((r) => r.kind === 'Secret') ? { config: configDir } : {}) },
+    ...(refs.list.length ? { envRefs: refs.list } : {}),
     namespaces: {
       net: spec.hostNetwork ? 'host' : 'pod',
       ipc: spec.hostIPC ? 'host' : 'pod',
@@ -200,7 +203,7 @@ function appArmorOf(m: PodManifest, ref: ContainerRef, facts: HostFacts, fail: F
   return { type: 'Unconfined' };
 }
 
-function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir: string, volumes: PlannedVolume[], fail: Fail): PlannedContainer {
+function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir: string, volumes: PlannedVolume[], refs: EnvRefs, fail: Fail): PlannedContainer {
   const m = pod.manifest;
   const c = manifestContainer(m, ref);
   const resolved = facts.images[c.image];
@@ -225,9 +228,21 @@ function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir
   // Spec env, in order; each value may refer to variables defined before it (Kubernetes does not
   // let it see the image's Env: the kubelet does not know it). A value refused for its size is
   // not defined, so later references to it stay as written instead of growing further.
-  const specEnv = new Map<string, string>();
+  // envFrom first; env's own entries override it (ConfigMap and Secret values are tokens: env-refs.ts)
+  const ns = m.metadata.namespace;
+  const fromEnv = envFromVars(c, ns, facts, refs);
+  let refError = fromEnv.configError;
+  const specEnv = new Map<string, string>(fromEnv.vars);
   (c.env ?? []).forEach((e, j) => {
     if (overTotal) return;
+    const vf = e.valueFrom;
+    const sel = vf?.configMapKeyRef ? { kind: 'ConfigMap' as const, ...vf.configMapKeyRef } : vf?.secretKeyRef ? { kind: 'Secret' as const, ...vf.secretKeyRef } : undefined;
+    if (sel) {
+      const r = keyRefValue(sel, ns, facts, refs);
+      if (r.configError) refError ??= r.configError;
+      if (r.value !== undefined) specEnv.set(e.name, r.value);
+      return; // an optional one that is missing is not set at all
+    }
     const value = e.valueFrom?.fieldRef
       ? fieldRefValue(e.valueFrom.fieldRef.fieldPath, m, facts)
       : e.valueFrom?.resourceFieldRef
@@ -267,7 +282,8 @@ function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir
     argv,
     env,
     workingDir: c.workingDir ?? (config.WorkingDir || '/'),
-    ...planUser(pod, ref, config.User, facts, fail),
+    ...withRefError(planUser(pod, ref, config.User, facts, fail), refError),
+    ...(fromEnv.skipped ? { skippedEnv: fromEnv.skipped } : {}),
     mounts: (c.volumeMounts ?? []).map((vm) => ({
       volume: vm.name,
       mountPath: vm.mountPath,
@@ -368,6 +384,12 @@ function mountKind(v: PlannedVolume | undefined, subPath: string | undefined, fa
   if (v.kind === 'config') return subPath && configFiles(v, facts).includes(subPath.replace(/\/+$/, '')) ? 'file' : 'dir';
   if (subPath) return facts.pathKinds[join(v.source, subPath)] ?? 'dir';
   return facts.pathKinds[v.source] ?? (v.hostPathType === 'File' || v.hostPathType === 'FileOrCreate' ? 'file' : 'dir');
+}
+
+/** A reference that cannot be resolved makes the container wait, as a runAsNonRoot refusal does (the first one found says why). */
+function withRefError(u: ReturnType<typeof planUser>, refError: { message: string; waitingFor: string } | undefined): ReturnType<typeof planUser> {
+  if (u.configError || !refError) return u;
+  return { ...u, configError: { reason: 'CreateContainerConfigError', message: refError.message, waitingFor: refError.waitingFor } };
 }
 
 /** Image Env, then spec env: a later value for a name replaces the earlier one in its place. */

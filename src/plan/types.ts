@@ -59,6 +59,8 @@ export interface PlannedMount {
 }
 
 export type PlannedEnv = { name: string; value: string };
+/** A ConfigMap's or Secret's key a value comes from (env-refs.ts: the plan holds a token for it). */
+export type PlannedEnvRef = { kind: 'ConfigMap' | 'Secret'; name: string; key: string };
 
 /** The uid, gid and supplementary groups a container's processes (and `exec`) run as. */
 export interface PlannedUser {
@@ -229,7 +231,10 @@ export interface PlannedContainer {
    * Set when the container must not be started, as the kubelet refuses it (runAsNonRoot with a
    * root user): it is left out of the launch file and shows as waiting with this reason.
    */
-  configError?: { reason: 'CreateContainerConfigError'; message: string };
+  /** waitingFor: the `Kind/NAME` whose absence caused it (env-refs.ts): applying that object re-creates the pod. */
+  configError?: { reason: 'CreateContainerConfigError'; message: string; waitingFor?: string };
+  /** The kubelet's InvalidEnvironmentVariableNames event: envFrom keys skipped. */
+  skippedEnv?: string;
   /** limits.ephemeral-storage: the pod is evicted when the container's writable layer and logs take more (kubelet-resources.md E6.3). */
   storageLimit?: { bytes: number; text: string };
   /** requests (defaulted from limits) and limits as the API server keeps them (canonical quantities); absent: none. */
@@ -321,7 +326,9 @@ export interface PodPlan {
    * may forget (under the run root); `init`: the init layer (etc/hosts, etc/hostname,
    * etc/resolv.conf); `shm`: the pod's /dev/shm mount point.
    */
-  /** config: the tmpfs the config volumes are written on (present when the pod has one). */
+  /** The keys env values come from (tokens in env, argv and probes: env-refs.ts); absent: none. */
+  envRefs?: PlannedEnvRef[];
+  /** config: the tmpfs the config volumes (and, with Secret env, the launch file) are written on; present when the pod has either. */
   dirs: { lasting: string; live: string; init: string; shm: string; config?: string };
   namespaces: { net: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode; pid: 'container' | 'pod' | 'host' };
   /** Absent: the host's user namespace (hostUsers true or unset). */

@@ -21,7 +21,7 @@ import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
 import { native } from '../util/native';
 import { withPodLock } from '../state/lock';
-import { fsyncPodRecord, PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
+import { fsyncPodRecord, listPodRecords, PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
 import { readStartTime } from '../state/proc';
 import { applyAction, type ApplyAction } from './apply-action';
 import { gatherFacts, userNamespacePool, usernsHostOps } from './facts';
@@ -29,6 +29,7 @@ import { releaseUserNamespace, reserveUserNamespace } from '../state/userns';
 import type { HostFacts } from '../plan/types';
 import { helper, HelperFailure, monitorRunning, type ContainerFailure } from './helper';
 import { prepareDirs } from './prepare';
+import { withEnvValues } from './object-data';
 import { loadAppArmorProfiles } from './apparmor';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { cachedCompile } from './seccomp-cache';
@@ -56,6 +57,8 @@ export interface ApplyOptions {
   progress?: (line: string) => void;
   /** Injected for tests; default: the image store under `paths`. */
   resolveImage?: ImageResolver;
+  /** Re-create the pod even when its manifest is unchanged (a container waited for an object that is now there). */
+  recreate?: boolean;
 }
 
 function storeResolver(paths: Paths, progress?: (line: string) => void): ImageResolver {
@@ -85,7 +88,8 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       const existing = readPodRecord(paths, key);
       // The same manifest again: nothing to do while its monitor runs; without one (it died, or
       // an apply was interrupted) the pod is made again, leftovers removed first.
-      const again = existing && applyAction(existing, hash, monitorRunning(existing.plan.dirs.lasting));
+      let again = existing && applyAction(existing, hash, monitorRunning(existing.plan.dirs.lasting));
+      if (again === 'unchanged' && opts.recreate) again = 'recreated';
       if (existing && again === 'unchanged') return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
       // Resolve images and plan before touching the old pod: a pull failure or a problem the
       // images reveal must leave it running.
@@ -179,11 +183,13 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
     unrecord();
   };
 
-  const launchFile = join(plan.dirs.lasting, 'launch');
+  // With values from Secrets the launch file holds them: it goes on the pod's tmpfs, not the disk.
+  const secretEnv = plan.envRefs?.some((r) => r.kind === 'Secret') && plan.dirs.config;
+  const launchFile = secretEnv ? join(plan.dirs.config!, '.launch') : join(plan.dirs.lasting, 'launch');
   try {
     writeSeccompPrograms(programs);
     // Read by the monitor at once and by nothing after: no fsync.
-    writeFileAtomic(launchFile, helper.encodeLaunchFile(plan), 0o600, { durable: false });
+    writeFileAtomic(launchFile, helper.encodeLaunchFile(plan.envRefs ? withEnvValues(paths, plan) : plan), 0o600, { durable: false });
   } catch (e) {
     undo();
     throw e;
@@ -218,7 +224,16 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
     );
   }
   const refused = everyContainer(plan).flatMap(({ c }) =>
-    c.configError ? [new PodrunError(`pod/${plan.name}: container ${c.name}: ${c.configError.reason}: ${c.configError.message}`, `set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root; \`podrun describe pod ${plan.name}\` shows the container`)] : [],
+    c.configError
+      ? [
+          new PodrunError(
+            `pod/${plan.name}: container ${c.name}: ${c.configError.reason}: ${c.configError.message}`,
+            c.configError.waitingFor
+              ? `the container waits: apply the ${c.configError.waitingFor.split('/')[0]} (podrun then re-creates the pod), or mark the reference optional: true`
+              : `set securityContext.runAsUser to a non-zero uid, or use an image whose USER is not root; \`podrun describe pod ${plan.name}\` shows the container`,
+          ),
+        ]
+      : [],
   );
   // A configError container's start fails by design (said above, once).
   const failed = [...hs.failed.values()].filter((f) => !findContainer(plan, f.name)?.c.configError);
@@ -253,4 +268,13 @@ export function containerFailure(podName: string, f: ContainerFailure): HelperFa
     f,
     `the container was not started; \`podrun describe pod ${podName}\` shows it, \`podrun delete pod ${podName}\` removes the pod`,
   );
+}
+
+/**
+ * Pods with a container waiting (CreateContainerConfigError) for one of CHANGED (`NS/Kind/NAME`):
+ * the kubelet starts such a container once the object is there; podrun re-creates its pod.
+ */
+export function podsWaitingFor(paths: Paths, changed: Set<string>): PodRecord[] {
+  if (!changed.size) return [];
+  return listPodRecords(paths).filter((r) => !r.deletionTimestamp && everyContainer(r.plan).some(({ c }) => c.configError?.waitingFor && changed.has(`${r.plan.namespace}/${c.configError.waitingFor}`)));
 }

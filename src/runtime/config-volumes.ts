@@ -15,10 +15,9 @@
 // here nothing is ever written at a container's path.
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { decodeBase64 } from '../manifest/objects';
-import { KUBE_ROOT_CA } from '../plan/config-volumes';
+import { objectData } from './object-data';
 import type { PlannedVolume, PodPlan } from '../plan/types';
-import { lockObjects, readObject } from '../state/objects';
+import { lockObjects } from '../state/objects';
 import { listPodRecords } from '../state/pod-records';
 import { parseMountinfo } from '../util/mountinfo';
 import { isErrno, PodrunError } from '../util/errors';
@@ -33,25 +32,6 @@ export interface PayloadFile {
 }
 
 const SERVICE_ACCOUNT_NOTE = 'podrun runs this pod without a Kubernetes API server: there is no service account token\n';
-const ROOT_CA_NOTE = '# podrun runs this pod without a Kubernetes API server: there is no cluster CA\n';
-
-const b64 = (v: string) => {
-  const d = decodeBase64(v);
-  return 'bytes' in d ? d.bytes : Buffer.alloc(0);
-};
-
-/** The bytes of each key of a stored ConfigMap or Secret (undefined: not stored). */
-function objectData(paths: Paths, kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Map<string, Buffer> | undefined {
-  const o = readObject(paths, kind, namespace, name);
-  if (!o) return kind === 'ConfigMap' && name === KUBE_ROOT_CA ? new Map([['ca.crt', Buffer.from(ROOT_CA_NOTE)]]) : undefined;
-  const out = new Map<string, Buffer>();
-  if (o.kind === 'ConfigMap') {
-    for (const [k, v] of Object.entries(o.data ?? {})) out.set(k, Buffer.from(v, 'utf8'));
-    for (const [k, v] of Object.entries(o.binaryData ?? {})) out.set(k, b64(v));
-  } else if (o.kind === 'Secret') for (const [k, v] of Object.entries(o.data ?? {})) out.set(k, b64(v));
-  return out;
-}
-
 /** What a config volume holds now, from the store; a required object or key that is gone is an error. */
 export function volumePayload(paths: Paths, namespace: string, v: PlannedVolume): PayloadFile[] {
   const cfg = v.config!;

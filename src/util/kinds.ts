@@ -11,3 +11,9 @@ export const isObjectKind = (k: unknown): k is ObjectKind => typeof k === 'strin
 
 /** kubectl's TYPE word for a kind (`pod`, `configmap`, `secret`, `persistentvolumeclaim`). */
 export const kindWord = (kind: ObjectKind | 'Pod') => (kind === 'Pod' ? 'pod' : OBJECT_KINDS[kind].singular);
+
+/** `ConfigMap/NAME`, `Secret/NAME`, `PersistentVolumeClaim/NAME`: how a pod names an object of its namespace (facts.configObjects). */
+export const objectRef = (kind: ObjectKind, name: string) => `${kind}/${name}`;
+
+/** The ConfigMap the API server publishes in every namespace (its CA bundle); podrun has none, and gives a note. */
+export const KUBE_ROOT_CA = 'kube-root-ca.crt';

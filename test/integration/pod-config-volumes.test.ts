@@ -4,13 +4,14 @@
 // (and its tmpfs), claims outliving their pods, missing objects refused before anything starts,
 // and escapes through a symlink in the image (podman's CVE-2025-9566) or through item paths.
 import { expect } from 'chai';
+import { spawn } from 'child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
-import { isRoot } from '../helpers/cli';
+import { isRoot, PODRUN } from '../helpers/cli';
 import { mountsUnder } from '../helpers/leaks';
-import { PodSuite, podManifest, podSuiteFiles, setUpSuite, tearDownSuite, viewPod, writeManifest } from './pod-helpers';
+import { logText, until, PodSuite, podManifest, podSuiteFiles, setUpSuite, tearDownSuite, viewPod, waitFor, writeManifest } from './pod-helpers';
 
 const SECRET = 'hunter2-sekrit-value';
 
@@ -227,5 +228,59 @@ describe('pod config volumes (integration)', function () {
     expect(s!.run(['delete', 'pod', 'web', '--now']).code).to.equal(0);
     expect(s!.run(['delete', 'pvc', 'data']).stdout).to.equal('persistentvolumeclaim "data" deleted\n');
     expect(readdirSync(join(s!.root, 'claims'))).to.deep.equal([]);
+  });
+
+  it('env from a ConfigMap and a Secret: the container waits (CreateContainerConfigError) until they are applied, then the pod is re-created with them', async () => {
+    const pod = podManifest('envp', {
+      containers: [
+        {
+          name: 'app',
+          command: ['sh', '-c', 'echo "PASS=$PASS URL=$URL LEVEL=$LEVEL CFG=$CFG_LOG_LEVEL OPT=${OPT-unset} ARG=$0"; exec sleep 3600', '$(PASS)'],
+          envFrom: [{ configMapRef: { name: 'envcfg' }, prefix: 'CFG_' }, { secretRef: { name: 'envsec' } }],
+          env: [
+            { name: 'PASS', valueFrom: { secretKeyRef: { name: 'envsec', key: 'password' } } },
+            { name: 'URL', value: 'postgres://u:$(PASS)@db' },
+            { name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'envcfg', key: 'LOG_LEVEL' } } },
+            { name: 'OPT', valueFrom: { configMapKeyRef: { name: 'envcfg', key: 'nope', optional: true } } },
+          ],
+        },
+      ],
+    });
+    const pf = writeManifest(dir, 'envp.yaml', pod);
+    let r = s!.run(['apply', '-f', pf]);
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.equal('pod/envp created\n');
+    expect(r.stderr).to.include('container app: CreateContainerConfigError: configmap "envcfg" not found');
+    expect(s!.run(['get', 'pod', 'envp']).stdout).to.match(/envp +0\/1 +CreateContainerConfigError /);
+    const objs = writeManifest(dir, 'envobjs.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: envcfg}\ndata: {LOG_LEVEL: debug}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: envsec}\nstringData: {password: ${SECRET}, 9lives: cat}\n`);
+    r = s!.run(['apply', '-f', objs]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('configmap/envcfg created\nsecret/envsec created\npod/envp recreated\n');
+    expect(r.stderr).to.include('Keys [9lives] from the EnvFrom secret default/envsec were skipped since they are considered invalid environment variable names.');
+    const line = waitFor(() => /PASS=.*/.exec(logText(s!.root, 'envp', 'app'))?.[0], 30_000, 'the container output');
+    expect(line).to.equal(`PASS=${SECRET} URL=postgres://u:${SECRET}@db LEVEL=debug CFG=debug OPT=unset ARG=${SECRET}`);
+    // exec gets the container's environment; the helper's command line never holds the value
+    const probe = spawn(PODRUN, ['exec', 'envp', '--', 'sh', '-c', 'echo "$PASS"; sleep 2'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
+    let out = '';
+    probe.stdout.on('data', (d) => (out += d));
+    const cmdlines = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .map((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8');
+          } catch {
+            return '';
+          }
+        });
+    await until(() => out.includes(SECRET), 20_000);
+    expect(out).to.include(SECRET);
+    expect(cmdlines().filter((c) => c.includes(SECRET))).to.deep.equal([]);
+    probe.kill('SIGTERM');
+    // the plan in pod.json holds tokens, not values; describe names the key
+    expect(readFileSync(join(s!.root, 'pods', 'default_envp', 'pod.json'), 'utf8')).to.not.include(SECRET);
+    expect(s!.run(['describe', 'pod', 'envp']).stdout).to.include("PASS:  <set to the key 'password' in secret 'envsec'>");
+    expect(s!.run(['delete', 'pod', 'envp', '--now']).code).to.equal(0);
+    expect(s!.run(['delete', '-f', objs]).code).to.equal(0);
   });
 });

@@ -6,6 +6,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { formatMap } from '../../src/plan/config-volumes';
+import { replaceRefTokens } from '../../src/plan/env-refs';
 import { writeAtomic } from '../../src/runtime/config-volumes';
 import { loadManifests } from '../../src/manifest/load';
 import { planPod, type HostFacts } from '../../src/plan/plan';
@@ -94,6 +95,60 @@ describe('config volumes: the plan', () => {
       'spec.volumes.1.secret.items.0.key: secret "db" has no key "nope"',
       'spec.volumes.4.persistentVolumeClaim.claimName: persistentvolumeclaim "nope" not found',
     ]);
+  });
+
+  const envPod = async (env: unknown[], envFrom: unknown[] = []) => {
+    const { writeFileSync } = await import('fs');
+    const f = join(dir, `e${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(f, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec: { containers: [{ name: 'c', image: 'busybox:test', command: ['echo', '$(B)'], env, envFrom }] } }));
+    const r = await loadManifests([f]);
+    expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+    return r.pods[0];
+  };
+
+  it('env from ConfigMaps and Secrets: tokens in the plan (expanded like values), env over envFrom, invalid names skipped, optional ones unset', async () => {
+    const p = await envPod(
+      [
+        { name: 'A', valueFrom: { secretKeyRef: { name: 'db', key: 'pw' } } },
+        { name: 'B', value: 'x-$(A)-y' },
+        { name: 'K', value: 'mine' },
+        { name: 'O', valueFrom: { configMapKeyRef: { name: 'cm', key: 'absent', optional: true } } },
+      ],
+      [{ configMapRef: { name: 'cm' }, prefix: '' }, { configMapRef: { name: 'gone', optional: true } }],
+    );
+    const r = planPod(p, facts({ 'Secret/db': ['pw'], 'ConfigMap/cm': ['K', '9bad', 'L'] }));
+    expect(r.errors.map((e) => e.message)).to.deep.equal([]);
+    const plan = r.plan!;
+    expect(plan.envRefs).to.deep.equal([
+      { kind: 'ConfigMap', name: 'cm', key: 'K' },
+      { kind: 'ConfigMap', name: 'cm', key: 'L' },
+      { kind: 'Secret', name: 'db', key: 'pw' },
+    ]);
+    const c = plan.containers[0];
+    expect(c.env.map((e) => [e.name, e.value])).to.deep.equal([
+      ['K', 'mine'],
+      ['L', '\u00001\u0000'],
+      ['A', '\u00002\u0000'],
+      ['B', 'x-\u00002\u0000-y'],
+    ]);
+    expect(c.argv).to.deep.equal(['echo', 'x-\u00002\u0000-y']);
+    expect(c.skippedEnv).to.equal('Keys [9bad] from the EnvFrom configMap default/cm were skipped since they are considered invalid environment variable names.');
+    expect(c.configError).to.equal(undefined);
+    // the Secret's value needs the pod's tmpfs for the launch file
+    expect(plan.dirs.config).to.be.a('string');
+    expect(replaceRefTokens(c.env[3].value, plan.envRefs!, (ref) => `<${ref.key}>`)).to.equal('x-<pw>-y');
+  });
+
+  it('a missing object or key makes the container wait with the kubelet\'s message', async () => {
+    const cases: [unknown[], unknown[], HostFacts['configObjects'], string, string][] = [
+      [[{ name: 'A', valueFrom: { secretKeyRef: { name: 'db', key: 'pw' } } }], [], {}, 'secret "db" not found', 'Secret/db'],
+      [[{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }], [], { 'ConfigMap/cm': ['x'] }, "couldn't find key k in ConfigMap default/cm", 'ConfigMap/cm'],
+      [[], [{ secretRef: { name: 's' } }], {}, 'secret "s" not found', 'Secret/s'],
+    ];
+    for (const [env, envFrom, objs, message, waitingFor] of cases) {
+      const r = planPod(await envPod(env, envFrom), facts(objs));
+      expect(r.plan!.containers[0].configError).to.deep.equal({ reason: 'CreateContainerConfigError', message, waitingFor });
+    }
   });
 
   it("formats labels as the downward API does (sorted key=\"value\" lines)", () => {

@@ -63,6 +63,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
   const objects: unknown[] = [];
+  let waiting: import('../../state/pod-records').PodRecord[] = [];
   if (loaded.objects.length) {
     const { applyObjects } = await import('../../runtime/apply-objects');
     const applied = await applyObjects(ctx.paths, loaded.objects);
@@ -70,18 +71,27 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       if (output === 'json' || output === 'yaml') objects.push(r.object);
       else ctx.out(output === 'name' ? `${objectName(r.object)}\n` : `${objectName(r.object)} ${r.action}\n`);
     for (const w of applied.warnings) writeErr(`warning: ${w}\n`);
+    const changed = new Set(applied.outcomes.filter((o) => o.action !== 'unchanged').map((o) => `${o.object.metadata.namespace}/${o.object.kind}/${o.object.metadata.name}`));
+    waiting = (await import('../../runtime/apply')).podsWaitingFor(ctx.paths, changed);
   }
   const { applyPod } = await import('../../runtime/apply');
+  // A pod whose container waited for an object applied now is re-created (in the files or not).
+  const recreate = new Set(waiting.map((r) => r.plan.key));
+  const inFiles = new Set(loaded.pods.map((p) => `${p.manifest.metadata.namespace}_${p.manifest.metadata.name}`));
+  const again = waiting.filter((r) => !inFiles.has(r.plan.key)).map((r) => ({ file: r.sourceFile ?? '<record>', line: 1, manifest: r.manifest }));
   const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;
-  const code = await forEachItem(loaded.pods, async (pod) => {
-    const outcome = await applyPod(ctx.paths, pod, { progress });
+  const code = await forEachItem([...loaded.pods, ...again], async (pod) => {
+    const outcome = await applyPod(ctx.paths, pod, { progress, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`) });
     if (output === 'json' || output === 'yaml') {
       const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
       const snap = snapshotPod(outcome.record);
       objects.push(k8sPod(computePodStatus(snap), snap));
     } else ctx.out(output === 'name' ? `pod/${outcome.name}\n` : `pod/${outcome.name} ${outcome.action}\n`);
+    // the kubelet's InvalidEnvironmentVariableNames event
+    if (outcome.action !== 'unchanged')
+      for (const c of [...(outcome.record.plan.initContainers ?? []), ...outcome.record.plan.containers]) if (c.skippedEnv) writeErr(`warning: pod/${outcome.name}: container ${c.name}: ${c.skippedEnv}\n`);
     for (const f of outcome.failures) {
       writeErr(renderError(f));
       failed = Math.max(failed, f.exitCode);

@@ -42,13 +42,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const proc = requireRunningContainer(rec.plan.name, container);
   thawLeftOverFreeze(ctx.paths, rec, (m) => writeErr(`warning: ${m}\n`));
-  const cmd = helper.execCommand(container, rec.plan.dirs.lasting, containerUser(container), proc, {
-    tty,
-    stdin,
-    workdir: str(values.workdir),
-    env: (values.env as string[] | undefined) ?? [],
-    command,
-  });
+  const env = (values.env as string[] | undefined) ?? [];
+  // Values from ConfigMaps and Secrets are tokens in the plan (plan/env-refs.ts): filled in here.
+  const { c, envFile } = rec.plan.envRefs ? (require('../../runtime/exec-env') as typeof import('../../runtime/exec-env')).execEnvValues(ctx.paths, rec.plan, container, env, tty) : { c: container, envFile: undefined };
+  const cmd = helper.execCommand(c, rec.plan.dirs.lasting, containerUser(c), proc, { tty, stdin, workdir: str(values.workdir), env, command, ...(envFile ? { envFile } : {}) });
   // podrun-helper takes over this process: it inherits the terminal, receives the user's signals
   // directly and its exit status is podrun's, with no Node process waiting in between.
   return native().execve(cmd.path, cmd.argv);

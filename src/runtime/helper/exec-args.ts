@@ -13,6 +13,11 @@ export interface ExecRequest {
   workdir?: string;
   /** `K=V` overrides, in order. */
   env: string[];
+  /**
+   * Where the whole environment (execEnv's) was written, NUL-separated, for the helper to read and
+   * remove (`--env-file`): when it holds values from Secrets, which a command line would show.
+   */
+  envFile?: string;
   command: string[];
 }
 
@@ -48,7 +53,8 @@ export function helperExecArgs(c: PlannedContainer, lastingDir: string, user: Pl
   if (o.stdin) args.push('--stdin');
   args.push('--cwd', o.workdir ?? (c.workingDir || '/'));
   args.push('--user', `${user.uid}:${user.gid}${user.groups.length ? `:${user.groups.join(',')}` : ''}`);
-  for (const kv of execEnv(c, o.env, o.tty)) args.push('--env', kv);
+  if (o.envFile) args.push('--env-file', o.envFile);
+  else for (const kv of execEnv(c, o.env, o.tty)) args.push('--env', kv);
   const program = c.security && seccompProgramFile(lastingDir, c.security);
   if (program) args.push('--seccomp', program);
   if (c.security?.noNewPrivileges) args.push('--no-new-privs');

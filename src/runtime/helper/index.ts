@@ -36,6 +36,7 @@ export const helper: Helper = {
 export type { ContainerStateFile, EventsFile, MonitorFile, PodStatusFile, TerminationRecord } from './state-files';
 export type { ContainerFailure, HandshakeResult, PodFailure } from './handshake';
 export type { ExecRequest } from './exec-args';
+export { execEnv } from './exec-args';
 export { formatFailure, failureHint, HelperFailure, type FailureRecord } from './failures';
 export { controlSocketPath, liveContainerProcess, monitorProcesses, monitorRunning, readEventsFile, readPodStatusFile } from './state-files';
 export { containerLogFile, pauseSeccompProgramFile, seccompProgramFile } from './launch-file';
