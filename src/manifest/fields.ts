@@ -14,6 +14,12 @@ export interface UnsupportedField {
 export interface FieldPolicy {
   ignored?: string[];
   warn?: Record<string, string>;
+  /**
+   * Values of `warn` fields taken silently: what the API server and the scheduler put in every
+   * pod (`kubectl get pod -o yaml` of a pod from a cluster has them all), so an exported pod
+   * applies with only the warnings that matter.
+   */
+  quiet?: Record<string, (v: unknown) => boolean>;
   unsupported?: Record<string, UnsupportedField>;
 }
 
@@ -21,6 +27,22 @@ const isEmpty = (v: unknown): boolean =>
   v === null || v === undefined || (typeof v === 'object' && Object.values(v as object).every((x) => isEmpty(x)));
 
 const SCHEDULING = 'scheduling field, ignored: podrun runs every pod on this machine';
+
+/** The tolerations the DefaultTolerationSeconds admission plugin adds to every pod (one or both). */
+function isDefaultTolerations(v: unknown): boolean {
+  const DEFAULT = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+  return (
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.length <= 2 &&
+    v.every((t) => {
+      const o = (t ?? {}) as Record<string, unknown>;
+      const extra = Object.keys(o).filter((k) => !['key', 'operator', 'effect', 'tolerationSeconds'].includes(k));
+      return extra.length === 0 && DEFAULT.includes(o.key as string) && o.operator === 'Exists' && o.effect === 'NoExecute' && o.tolerationSeconds === 300;
+    })
+  );
+}
+
 const VOLUME_HINT = 'podrun supports emptyDir, hostPath, configMap, secret, downwardAPI, projected and persistentVolumeClaim volumes; use a hostPath for files from this machine';
 
 const UNSUPPORTED_VOLUME_TYPES = [
@@ -63,6 +85,16 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       automountServiceAccountToken: 'ignored: podrun has no API server, so no service account token is mounted',
       enableServiceLinks: 'ignored: podrun has no Services, so no service environment variables are set',
       imagePullSecrets: 'ignored: podrun pulls with the credentials saved by `podrun login`',
+    },
+    quiet: {
+      nodeName: () => true, // the scheduler's pick: there is one node here
+      enableServiceLinks: (v) => v === true,
+      preemptionPolicy: (v) => v === 'PreemptLowerPriority',
+      priority: (v) => v === 0,
+      schedulerName: (v) => v === 'default-scheduler',
+      serviceAccount: (v) => v === 'default',
+      serviceAccountName: (v) => v === 'default',
+      tolerations: isDefaultTolerations,
     },
     unsupported: {
       ephemeralContainers: { allow: (v) => Array.isArray(v) && v.length === 0 },

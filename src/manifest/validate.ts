@@ -166,7 +166,9 @@ function walkFields(schema: z.ZodTypeAny, value: unknown, path: FieldPath, err: 
     const p = [...path, key];
     if (own(shape, key)) walkFields(shape[key], v, p, err, warn);
     else if (policy?.ignored?.includes(key)) continue;
-    else if (policy?.warn && own(policy.warn, key)) warn(p, policy.warn[key]);
+    else if (policy?.warn && own(policy.warn, key)) {
+      if (!(policy.quiet && own(policy.quiet, key) && policy.quiet[key](v))) warn(p, policy.warn[key]);
+    }
     else if (policy?.unsupported && own(policy.unsupported, key)) {
       const u = policy.unsupported[key];
       if (!u.allow?.(v)) err(p, 'not supported by podrun yet', u.hint ?? 'remove the field; docs/manifests.md lists what podrun runs');

@@ -283,4 +283,17 @@ describe('pod config volumes (integration)', function () {
     expect(s!.run(['delete', 'pod', 'envp', '--now']).code).to.equal(0);
     expect(s!.run(['delete', '-f', objs]).code).to.equal(0);
   });
+
+  it('a pod exported from a cluster (kubectl get pod -o yaml, with its kube-api-access volume) applies with one warning', () => {
+    const file = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'good', 'exported-pod.yaml');
+    const r = s!.run(['apply', '-f', file]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('pod/web created\n');
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(/spec\.volumes\[0\]\.projected\.sources\[0\]\.serviceAccountToken: podrun has no API server/);
+    const out = exec('web', 'cd /var/run/secrets/kubernetes.io/serviceaccount && ls && cat namespace && echo && head -c 40 ca.crt && echo && head -c 40 token');
+    expect(out).to.equal('ca.crt\nnamespace\ntoken\ndefault\n# podrun runs this pod without a Kuberne\npodrun runs this pod without a Kubernete');
+    expect(s!.run(['delete', 'pod', 'web', '--now']).code).to.equal(0);
+  });
 });
