@@ -116,15 +116,18 @@ Napi::Value Mknod(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// mountTmpfs(dir, sizeBytes): a tmpfs (nosuid, nodev, noexec, mode 0755) on DIR, a directory of
-// podrun's own in the host's mount namespace: the pod's config volumes (runtime/config-volumes.ts).
+// mountTmpfs(dir, sizeBytes, remount): a tmpfs (nosuid, nodev, noexec, mode 0755) on DIR, a
+// directory of podrun's own in the host's mount namespace: the pod's config volumes
+// (runtime/config-volumes.ts); with remount true, the one there gets the new size.
 Napi::Value MountTmpfs(const Napi::CallbackInfo &info) {
   std::string path;
   int64_t size;
   if (!arg_string(info, 0, path) || !arg_int(info, 1, size) || size <= 0)
-    return type_error(info.Env(), "mountTmpfs(dir: string, sizeBytes: number > 0)");
-  std::string opts = "size=" + std::to_string(size) + ",mode=0755";
-  if (mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts.c_str()) < 0)
+    return type_error(info.Env(), "mountTmpfs(dir: string, sizeBytes: number > 0, remount?: boolean)");
+  bool remount = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  std::string opts = "size=" + std::to_string(size) + (remount ? "" : ",mode=0755");
+  unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (remount ? MS_REMOUNT : 0);
+  if (mount("tmpfs", path.c_str(), "tmpfs", flags, opts.c_str()) < 0)
     return throw_errno(info.Env(), errno, "mount", path);
   return info.Env().Undefined();
 }

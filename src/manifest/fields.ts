@@ -46,13 +46,13 @@ function isDefaultTolerations(v: unknown): boolean {
 const VOLUME_HINT = 'podrun supports emptyDir, hostPath, configMap, secret, downwardAPI, projected and persistentVolumeClaim volumes; use a hostPath for files from this machine';
 
 const UNSUPPORTED_VOLUME_TYPES = [
-  'nfs', 'csi', 'ephemeral', 'image',
+  'nfs', 'csi', 'image',
   'iscsi', 'awsElasticBlockStore', 'gcePersistentDisk', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'fc',
   'flexVolume', 'flocker', 'gitRepo', 'glusterfs', 'photonPersistentDisk', 'portworxVolume', 'quobyte', 'rbd',
   'scaleIO', 'storageos', 'vsphereVolume',
 ];
 
-export const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', ...UNSUPPORTED_VOLUME_TYPES];
+export const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral', ...UNSUPPORTED_VOLUME_TYPES];
 
 const CLAIM_HINT = 'podrun gives every claim a directory of its own; remove the field';
 

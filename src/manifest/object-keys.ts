@@ -21,7 +21,7 @@ export function objectKeys(o: ConfigObject): string[] {
   return [...Object.keys(o.data ?? {}), ...Object.keys(o.kind === 'ConfigMap' ? (o.binaryData ?? {}) : {})].sort();
 }
 
-/** Strict standard base64 (Go's base64.StdEncoding, which also skips CR and LF): the bytes, or where it breaks. */
+/** Standard base64 as Go's base64.StdEncoding decodes it (padding required, CR and LF skipped): the bytes, or where it breaks. */
 export function decodeBase64(v: string): { bytes: Buffer } | { at: number } {
   const s = v.replace(/[\r\n]/g, '');
   const m = /[^A-Za-z0-9+/=]/.exec(s);
@@ -29,8 +29,6 @@ export function decodeBase64(v: string): { bytes: Buffer } | { at: number } {
   if (s.length % 4 !== 0) return { at: s.length - (s.length % 4) };
   const pad = s.indexOf('=');
   if (pad >= 0 && (pad < s.length - 2 || !/^=+$/.test(s.slice(pad)))) return { at: pad };
-  const bytes = Buffer.from(s, 'base64');
-  // Non-canonical trailing bits (e.g. "QR==") decode in Node but not in Go.
-  if (bytes.toString('base64') !== s) return { at: Math.max(0, s.length - 4) };
-  return { bytes };
+  // Go's StdEncoding is not Strict: non-zero trailing bits ("QR==") decode, as in Node
+  return { bytes: Buffer.from(s, 'base64') };
 }

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import * as names from './names';
 import { quoted } from './names';
-import { quantity, str } from './schema';
+import { pvcSpecSchema, PVC_ACCESS_MODES, str } from './schema';
+
+export { PVC_ACCESS_MODES } from './schema';
 import { configKey, decodeBase64 } from './object-keys';
 
 export { configKey, decodeBase64 } from './object-keys';
@@ -69,14 +71,17 @@ const secretSchema = () =>
       apiVersion: z.literal('v1'),
       kind: z.literal('Secret'),
       metadata: metadata('Secret'),
-      type: z.string().default('Opaque'),
+      // "" is defaulted to Opaque, as the API server does
+      type: z
+        .string()
+        .default('Opaque')
+        .transform((t) => t || 'Opaque'),
       data: keyed(base64Value).optional(),
       stringData: keyed(z.string()).optional(),
       immutable: z.boolean().optional(),
     })
     .describe('Secret');
 
-export const PVC_ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
 
 const pvcSchema = () =>
   z
@@ -84,19 +89,7 @@ const pvcSchema = () =>
       apiVersion: z.literal('v1'),
       kind: z.literal('PersistentVolumeClaim'),
       metadata: metadata('PersistentVolumeClaim'),
-      spec: z
-        .object({
-          accessModes: z.array(z.enum(PVC_ACCESS_MODES)).min(1, 'at least 1 access mode is required'),
-          resources: z
-            .object({
-              requests: z.object({ storage: quantity }).describe('PVCResourceList'),
-              limits: z.object({ storage: quantity.optional() }).describe('PVCResourceList').optional(),
-            })
-            .describe('VolumeResourceRequirements'),
-          storageClassName: z.string().optional(),
-          volumeMode: z.enum(['Filesystem', 'Block']).default('Filesystem'),
-        })
-        .describe('PersistentVolumeClaimSpec'),
+      spec: pvcSpecSchema(),
     })
     .describe('PersistentVolumeClaim');
 
@@ -154,7 +147,7 @@ const b64Bytes = (v: unknown) => {
 };
 
 /** Rules across fields, on the raw value (every problem is reported, whatever zod said). */
-export function objectRules(kind: ObjectKind, value: Record<string, unknown>, err: Err, warn: Warn): void {
+export function objectRules(kind: ObjectKind, value: Record<string, unknown>, err: Err, _warn: Warn): void {
   if (kind === 'ConfigMap') {
     const data = isObj(value.data) ? value.data : {};
     const bin = isObj(value.binaryData) ? value.binaryData : {};
@@ -171,18 +164,24 @@ export function objectRules(kind: ObjectKind, value: Record<string, unknown>, er
       return n + (typeof s === 'string' ? Buffer.byteLength(s) : b64Bytes(data[k]));
     }, 0);
     if (size > MAX_DATA_BYTES) err(['data'], `Too long: must have at most ${MAX_DATA_BYTES} bytes (the data holds ${size})`, 'a Secret holds at most 1 MiB');
-    const type = typeof value.type === 'string' ? value.type : 'Opaque';
+    const type = typeof value.type === 'string' && value.type ? value.type : 'Opaque';
     const need = (key: string, why: string) => {
       if (!keys.has(key)) err(['data', key], 'Required', `a ${type} Secret needs the key ${quoted(key)} (${why})`);
     };
     const json = (key: string) => {
       const s = isObj(value.stringData) && typeof value.stringData[key] === 'string' ? (value.stringData[key] as string) : typeof data[key] === 'string' ? (decodeBase64(data[key] as string) as { bytes?: Buffer }).bytes?.toString('utf8') : undefined;
       if (s === undefined) return;
+      // the API server's words: its message never quotes a Secret's value (V8's would)
+      let parsed: unknown;
       try {
-        JSON.parse(s);
+        parsed = JSON.parse(s);
       } catch (e) {
-        err(['data', key], `is not valid JSON: ${(e as Error).message}`, 'the value is a registry auth file, as `docker login` writes to ~/.docker/config.json');
+        const at = /position (\d+)/.exec((e as Error).message)?.[1];
+        err(['data', key], `is not valid JSON${at ? ` (at byte ${at})` : ''}: <secret contents redacted>`, 'the value is a registry auth file, as `docker login` writes to ~/.docker/config.json');
+        return;
       }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        err(['data', key], 'must be a JSON object: <secret contents redacted>', 'the value is a registry auth file, as `docker login` writes to ~/.docker/config.json: {"auths": {...}}');
     };
     switch (type) {
       case 'kubernetes.io/tls':
@@ -209,21 +208,23 @@ export function objectRules(kind: ObjectKind, value: Record<string, unknown>, er
       case 'kubernetes.io/service-account-token':
         err(['type'], 'podrun has no API server to issue service account tokens', 'use type Opaque for your own token');
         break;
-      default:
-        if (type === '') err(['type'], 'must not be empty', 'leave type out for Opaque');
     }
     return;
   }
-  const spec = isObj(value.spec) ? value.spec : {};
-  if (spec.volumeMode === 'Block') err(['spec', 'volumeMode'], 'podrun gives claims a directory only (volumeMode Filesystem)', 'leave volumeMode out, or write Filesystem');
+  pvcSpecRules(isObj(value.spec) ? value.spec : {}, ['spec'], err);
+}
+
+/** A claim's spec (a PersistentVolumeClaim's, or an ephemeral volume's template's) beyond its types. */
+export function pvcSpecRules(spec: Record<string, unknown>, at: FieldPath, err: Err): void {
+  const path = (...p: string[]) => [...at, ...p];
+  if (spec.volumeMode === 'Block') err(path('volumeMode'), 'podrun gives claims a directory only (volumeMode Filesystem)', 'leave volumeMode out, or write Filesystem');
   const req = isObj(spec.resources) && isObj(spec.resources.requests) ? spec.resources.requests.storage : undefined;
   if (typeof req === 'string' || typeof req === 'number') {
     const q = parseQuantityExact(req);
-    if (q.ok && q.q.nanos <= 0n) err(['spec', 'resources', 'requests', 'storage'], 'must be greater than zero', 'ask for the size you expect to use, e.g. `storage: 1Gi`');
+    if (q.ok && q.q.nanos <= 0n) err(path('resources', 'requests', 'storage'), 'must be greater than zero', 'ask for the size you expect to use, e.g. `storage: 1Gi`');
   }
   if (typeof spec.storageClassName === 'string' && spec.storageClassName !== '' && names.dns1123Subdomain(spec.storageClassName))
-    err(['spec', 'storageClassName'], `${quoted(spec.storageClassName)} is not a valid DNS-1123 subdomain`, 'a storage class name is lower-case letters, digits, "-" and "."');
-  void warn;
+    err(path('storageClassName'), `${quoted(spec.storageClassName)} is not a valid DNS-1123 subdomain`, 'a storage class name is lower-case letters, digits, "-" and "."');
 }
 
 /** The object as stored: a Secret's stringData folded into base64 data (stringData wins, as on the API server). */

@@ -9,6 +9,7 @@ import { suggest } from './suggest';
 import { annotationProfile, annotationValue, APPARMOR_ANNOTATION_PREFIX, effectiveAppArmor } from './apparmor';
 import { quoted } from './names';
 import { formatFieldPath } from '../util/errors';
+import { pvcSpecRules } from './objects';
 import { supervisionRules, type RuleContainer as SupervisedContainer } from './supervision';
 
 /** A container as the rules see it: its data, where it is written, what it is. */
@@ -80,6 +81,12 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
       ctx.err(['spec', 'volumes', i, sources[1]], `volume ${name ? `"${name}" ` : ''}has more than one source (${sources.join(', ')})`, 'keep exactly one of them');
     if (isObj(v.hostPath)) hostPathRule(v.hostPath, ['spec', 'volumes', i, 'hostPath', 'path'], ctx);
     configVolumeRules(v, ['spec', 'volumes', i], spec, ctx);
+    if (isObj(v.ephemeral) && isObj(v.ephemeral.volumeClaimTemplate)) {
+      const t = v.ephemeral.volumeClaimTemplate;
+      if (isObj(t.spec)) pvcSpecRules(t.spec, ['spec', 'volumes', i, 'ephemeral', 'volumeClaimTemplate', 'spec'], ctx.err);
+      const claim = `${str(pod.metadata && (pod.metadata as Obj).name) ?? ''}-${name ?? ''}`;
+      if (claim.length > 253) ctx.err(['spec', 'volumes', i, 'name'], `the ephemeral volume's claim "${claim.slice(0, 40)}..." (pod name-volume name) is longer than 253 characters`, 'shorten the pod or the volume name');
+    }
   }
 
   seccompProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);

@@ -1,6 +1,7 @@
 // The v1 Pod subset podrun runs, as zod schemas. Types and per-value formats live here; fields
 // podrun knows but does not run are classified in fields.ts, and rules across fields in rules.ts.
 // Each object schema carries a `.describe(NAME)` that fields.ts uses to find its field policy.
+import { posix } from 'path';
 import { z } from 'zod';
 import * as names from './names';
 import { quoted } from './names';
@@ -580,11 +581,18 @@ const fileMode = z.number().int().superRefine((v, ctx) => {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${v}${v > 0 ? ` (octal 0${v.toString(8)})` : ''} must be a number between 0 and 0777 (octal), both inclusive`, params: { hint: 'write the mode in octal with a leading 0 (0644, as kubectl reads YAML) or in decimal (420)' } });
 });
 /** An item's path in a config volume (validateLocalNonReservedPath): relative, no "..", not starting with "..". */
+/** An item path as the AtomicWriter cleans it (path.Clean: `./x` and `x/` are `x`). */
+export const cleanItemPath = (v: string) => posix.normalize(v).replace(/\/+$/, '');
 const itemPath = str(
   (v) => (v === '' ? { detail: 'path must not be empty', hint: 'name the file, e.g. `path: app.conf`' } : undefined),
   (v) => names.localDescendingPath(v, 'path', { base: 'the volume', example: 'conf/app.conf', inside: 'the volume' }),
   (v) => (v.startsWith('..') ? { detail: `path ${quoted(v)} must not start with '..'`, hint: "names starting with '..' are the kubelet's own in a config volume (..data)" } : undefined),
-);
+  (v) => (cleanItemPath(v) === '.' || cleanItemPath(v) === '' ? { detail: `path ${quoted(v)} names the volume itself`, hint: 'name a file in it, e.g. `path: app.conf`' } : undefined),
+  (v) =>
+    v.length > 4096 || v.split('/').some((c) => Buffer.byteLength(c) > 255)
+      ? { detail: `path ${quoted(v.slice(0, 40))}... is too long: at most 4096 bytes, each name at most 255`, hint: 'shorten the path' }
+      : undefined,
+).transform(cleanItemPath);
 const configKeyString = str(configKey);
 const KeyToPathSchema = z.object({ key: configKeyString, path: itemPath, mode: fileMode.optional() }).describe('KeyToPath');
 const objectName = (what: string) => str((v) => names.dns1123Subdomain(v, `${what} name`));
@@ -607,6 +615,35 @@ const ProjectionSchema = z
   })
   .describe('VolumeProjection');
 const ProjectedVolumeSchema = z.object({ sources: z.array(ProjectionSchema).optional(), defaultMode: fileMode.optional() }).describe('ProjectedVolumeSource');
+export const PVC_ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
+/** A PersistentVolumeClaim's spec: the object's, and an ephemeral volume's template's. */
+export const pvcSpecSchema = () =>
+  z
+    .object({
+      accessModes: z.array(z.enum(PVC_ACCESS_MODES)).min(1, 'at least 1 access mode is required'),
+      resources: z
+        .object({
+          requests: z.object({ storage: quantity }).describe('PVCResourceList'),
+          limits: z.object({ storage: quantity.optional() }).describe('PVCResourceList').optional(),
+        })
+        .describe('VolumeResourceRequirements'),
+      storageClassName: z.string().optional(),
+      volumeMode: z.enum(['Filesystem', 'Block']).default('Filesystem'),
+    })
+    .describe('PersistentVolumeClaimSpec');
+const EphemeralVolumeSchema = z
+  .object({
+    volumeClaimTemplate: z
+      .object({
+        metadata: z
+          .object({ labels: z.record(str(names.qualifiedName), str(names.labelValue)).optional(), annotations: z.record(str(names.qualifiedName), z.string()).optional() })
+          .describe('ObjectMeta')
+          .optional(),
+        spec: pvcSpecSchema(),
+      })
+      .describe('PersistentVolumeClaimTemplate'),
+  })
+  .describe('EphemeralVolumeSource');
 const PvcVolumeSchema = z.object({ claimName: objectName('PersistentVolumeClaim'), readOnly: z.boolean().optional() }).describe('PersistentVolumeClaimVolumeSource');
 
 export const VolumeSchema = z
@@ -619,6 +656,7 @@ export const VolumeSchema = z
     downwardAPI: DownwardAPIVolumeSchema.optional(),
     projected: ProjectedVolumeSchema.optional(),
     persistentVolumeClaim: PvcVolumeSchema.optional(),
+    ephemeral: EphemeralVolumeSchema.optional(),
   })
   .describe('Volume');
 

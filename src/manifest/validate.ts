@@ -61,6 +61,7 @@ export function validateDocument(doc: YamlDocument, file: string, opts: Validate
 }
 
 const KINDS_TEXT = 'Pods, ConfigMaps, Secrets and PersistentVolumeClaims';
+const MAX_ANNOTATION_BYTES = 256 * 1024;
 
 /** Reporting of problems at paths below PREFIX (an item of a List, or the document). */
 function reporters(prefix: FieldPath, file: string, doc: YamlDocument, out: ValidatedDocument): { err: Err; warn: Warn } {
@@ -94,10 +95,19 @@ function validateItem(value: unknown, prefix: FieldPath, file: string, doc: Yaml
     );
 }
 
+/** ValidateAnnotations: keys and values together at most 256 KiB (pods and objects alike). */
+function annotationsRule(value: Record<string, unknown>, err: Err): void {
+  const meta = isObject(value.metadata) ? value.metadata : {};
+  if (!isObject(meta.annotations)) return;
+  const size = Object.entries(meta.annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0);
+  if (size > MAX_ANNOTATION_BYTES) err(['metadata', 'annotations'], `Too long: must have at most ${MAX_ANNOTATION_BYTES} bytes (these hold ${size})`, 'keep large data in a ConfigMap, not in annotations');
+}
+
 /** A ConfigMap, Secret or PersistentVolumeClaim: the same three passes as a pod's. */
 function validateObject(kind: ObjectKind, value: Record<string, unknown>, prefix: FieldPath, file: string, doc: YamlDocument, out: ValidatedDocument): void {
   const before = out.errors.length;
   const { err, warn } = reporters(prefix, file, doc, out);
+  annotationsRule(value, err);
   if (value.apiVersion !== 'v1') err(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a ${kind}`, 'use `apiVersion: v1`');
   const schema = objectSchema(kind);
   walkFields(schema, value, [], err, warn);
@@ -111,6 +121,7 @@ function validateObject(kind: ObjectKind, value: Record<string, unknown>, prefix
 function validatePod(value: Record<string, unknown>, prefix: FieldPath, file: string, doc: YamlDocument, opts: ValidateOptions, out: ValidatedDocument): void {
   const before = out.errors.length;
   const { err: reportErr, warn: reportWarn } = reporters(prefix, file, doc, out);
+  annotationsRule(value, reportErr);
   if (value.apiVersion !== 'v1') {
     reportErr(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a Pod`, 'use `apiVersion: v1`');
   }

@@ -3,7 +3,7 @@
 // the store), never their values; the downward API's values are the pod's own. A missing object
 // or key that is not optional is a plan error (exit 1, nothing started), where the kubelet would
 // leave the pod ContainerCreating with FailedMount events until it appears.
-import { join } from 'path';
+import { join, posix } from 'path';
 import type { PodManifest, VolumeManifest } from '../manifest/schema';
 import { claimDir } from '../util/paths';
 import { KUBE_ROOT_CA, objectRef } from '../util/kinds';
@@ -74,6 +74,18 @@ export function planConfigVolume(v: VolumeManifest, index: number, m: PodManifes
       fail(at('persistentVolumeClaim', 'claimName'), `persistentvolumeclaim "${c.claimName}" not found${ns === 'default' ? '' : ` in namespace "${ns}"`}`, 'apply the PersistentVolumeClaim first (it may be in the same files as the pod)');
     return { name: v.name, kind: 'claim', source: claimDir(facts.paths, ns, c.claimName), claim: { name: c.claimName, readOnly: c.readOnly === true } };
   }
+  if (v.ephemeral) {
+    // generic ephemeral volumes (KEP-1698): the claim is the pod's own, named <pod>-<volume>
+    const t = v.ephemeral.volumeClaimTemplate;
+    const name = `${m.metadata.name}-${v.name}`;
+    const meta = t.metadata ?? {};
+    return {
+      name: v.name,
+      kind: 'claim',
+      source: claimDir(facts.paths, ns, name),
+      claim: { name, readOnly: false, ephemeral: { ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}), spec: t.spec as Record<string, unknown> } },
+    };
+  }
   if (!isConfigVolume(v)) return undefined;
   const sources: PlannedProjection[] = [];
   const object = (kind: 'ConfigMap' | 'Secret', name: string, optional: boolean, items: { key: string; path: string; mode?: number }[] | undefined, path: (string | number)[]) => {
@@ -109,7 +121,13 @@ export function planConfigVolume(v: VolumeManifest, index: number, m: PodManifes
     });
     defaultMode = v.projected.defaultMode ?? DEFAULT_MODE;
   }
-  return { name: v.name, kind: 'config', source: join(configDir, v.name), config: { sources, defaultMode } };
+  const planned: PlannedVolume = { name: v.name, kind: 'config', source: join(configDir, v.name), config: { sources, defaultMode } };
+  // a path that is a file and a directory of the same payload (`x` and `x/y`) cannot be written
+  const files = new Set(configFiles(planned, facts));
+  for (const f of files)
+    for (let d = posix.dirname(f); d !== '.'; d = posix.dirname(d))
+      if (files.has(d)) fail(at(), `volume "${v.name}": "${d}" would be both a file and a directory (it holds "${f}")`, 'give the file another path');
+  return planned;
 }
 
 /** The files a config volume will hold (paths relative to it), as far as the plan knows them. */

@@ -3,7 +3,9 @@
 // same input always gives the same plan and golden files can pin it down. Every problem the
 // facts reveal (an image without a command, a user the image does not define) is returned,
 // all at once, as a ManifestError naming the field.
-import { isAbsolute, join, normalize, resolve } from 'path';
+import { isAbsolute, join, normalize, posix, resolve } from 'path';
+
+const posixNormalize = posix.normalize;
 import { lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { PlanError, type ManifestError } from '../util/errors';
 import type { LoadedPod, PodManifest } from '../manifest/load';
@@ -271,6 +273,11 @@ function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir
   if (!overTotal) checkImageExec(c, config, specEnv, argv, env, at, fail);
 
   const byName = new Map(volumes.map((v) => [v.name, v]));
+  (c.volumeMounts ?? []).forEach((vm, j) => {
+    const v = byName.get(vm.name);
+    if (v && vm.subPath && configSubPathMissing(v, vm.subPath, facts))
+      fail(at('volumeMounts', j, 'subPath'), `subPath "${vm.subPath}" is not in volume "${vm.name}": a config volume holds only its files`, `name one of: ${configFiles(v, facts).join(', ') || '(none)'}`);
+  });
   const cdir = join(pdir, 'containers', c.name);
   return {
     name: c.name,
@@ -390,6 +397,18 @@ function mountKind(v: PlannedVolume | undefined, subPath: string | undefined, fa
 function withRefError(u: ReturnType<typeof planUser>, refError: { message: string; waitingFor: string } | undefined): ReturnType<typeof planUser> {
   if (u.configError || !refError) return u;
   return { ...u, configError: { reason: 'CreateContainerConfigError', message: refError.message, waitingFor: refError.waitingFor } };
+}
+
+/**
+ * A subPath into a config volume must be one of its files or directories: the helper would make a
+ * missing one in podrun's tmpfs, where it would stay in the way of every update. False when the
+ * volume's files are not known here (a dry run without root).
+ */
+function configSubPathMissing(v: PlannedVolume, subPath: string, facts: HostFacts): boolean {
+  if (v.kind !== 'config') return false;
+  if (v.config!.sources.some((s) => (s.kind === 'ConfigMap' || s.kind === 'Secret') && !s.items && facts.configObjects?.[`${s.kind}/${s.name}`] === null)) return false;
+  const want = posixNormalize(subPath).replace(/\/+$/, '');
+  return !configFiles(v, facts).some((f) => f === want || f.startsWith(`${want}/`));
 }
 
 /** Image Env, then spec env: a later value for a name replaces the earlier one in its place. */

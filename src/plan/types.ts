@@ -30,7 +30,8 @@ export interface PlannedVolume {
    */
   kind: 'emptyDir' | 'hostPath' | 'config' | 'claim';
   config?: { sources: PlannedProjection[]; defaultMode: number };
-  claim?: { name: string; readOnly: boolean };
+  /** ephemeral: the claim an `ephemeral` volume's template makes for this pod alone (`<pod>-<volume>`), made and deleted with it. */
+  claim?: { name: string; readOnly: boolean; ephemeral?: { labels?: Record<string, string>; annotations?: Record<string, string>; spec: Record<string, unknown> } };
   /** emptyDir medium Memory: a tmpfs mounted in the pod's mount namespace at `source`. */
   tmpfs?: { sizeBytes: number };
   /** emptyDir medium HugePages[-<size>]: hugetlbfs of that page size mounted in the pod's mount namespace at `source`. */

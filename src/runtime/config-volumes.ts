@@ -13,8 +13,9 @@
 // directory (it is bound read-only) and no name in it comes from a container. podman's
 // CVE-2025-9566 wrote a volume's files through a symlink in the container's image onto the host;
 // here nothing is ever written at a container's path.
-import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'fs';
-import { dirname, join } from 'path';
+import { createHash } from 'crypto';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statfsSync, symlinkSync, unlinkSync, writeFileSync } from 'fs';
+import { basename, dirname, join } from 'path';
 import { objectData } from './object-data';
 import type { PlannedVolume, PodPlan } from '../plan/types';
 import { lockObjects } from '../state/objects';
@@ -70,86 +71,128 @@ const fileMode = (mode: number, fsGroup: number | undefined) => (fsGroup !== und
 /** SetVolumeOwnership's read-only masks: a file gets the group's read, a directory also setgid and search. */
 const dirMode = (fsGroup: number | undefined) => (fsGroup !== undefined ? 0o2755 : 0o755);
 
-/** The payload as the directory holds it now (paths, bytes, modes), or undefined when it differs in any file. */
-function sameAsWritten(tsDir: string, payload: PayloadFile[], fsGroup: number | undefined): boolean {
-  const want = new Map(payload.map((f) => [f.path, f]));
-  let seen = 0;
-  const walk = (rel: string): boolean => {
-    for (const e of readdirSync(join(tsDir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!walk(r)) return false;
-        continue;
-      }
-      const f = want.get(r);
-      if (!f || !e.isFile()) return false;
-      const st = lstatSync(join(tsDir, r));
-      if ((st.mode & 0o7777) !== fileMode(f.mode, fsGroup) || (fsGroup !== undefined && st.gid !== fsGroup) || !readFileSync(join(tsDir, r)).equals(f.data)) return false;
-      seen++;
-    }
-    return true;
-  };
+/**
+ * What podrun wrote into a volume last, kept at the tmpfs's root (which no container sees: each
+ * binds its volume's own directory): the payload directory's name and the payload's digest. The
+ * writer never reads a name back from the volume, where a container that may remount its bind
+ * read-write (CAP_SYS_ADMIN with hostUsers true) could have put anything.
+ */
+interface VolumeState {
+  ts: string;
+  digest: string;
+}
+const stateFile = (dir: string) => join(dirname(dir), '.state', `${basename(dir)}.json`);
+const stagingDir = (dir: string) => join(dirname(dir), '.staging');
+
+function payloadDigest(payload: PayloadFile[], fsGroup: number | undefined): string {
+  const h = createHash('sha256').update(JSON.stringify(fsGroup ?? null));
+  for (const f of payload) h.update(`\0${f.path}\0${f.mode}\0${f.data.length}\0`).update(f.data);
+  return h.digest('hex');
+}
+
+function readState(dir: string): VolumeState | undefined {
   try {
-    return walk('') && seen === want.size;
+    const st = JSON.parse(readFileSync(stateFile(dir), 'utf8')) as VolumeState;
+    return typeof st.ts === 'string' && TS_NAME.test(st.ts) && typeof st.digest === 'string' ? st : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
+const TS_NAME = /^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\d{9}$/;
+
 /**
- * Writes PAYLOAD into DIR (made if missing) the AtomicWriter's way; nothing when DIR already
- * holds exactly it. Returns whether it changed anything.
+ * Writes PAYLOAD into DIR (made if missing) the AtomicWriter's way; nothing when DIR already holds
+ * it. The new payload directory is built in a staging directory beside the volumes (no container
+ * can reach it), then renamed into DIR, then `..data` swapped: no file is ever made through a path
+ * inside the volume, and what podrun removes there (the old payload directory, links no longer in
+ * the payload) it names from its own state, removed without following a symlink. Returns whether
+ * it changed anything.
  */
 export function writeAtomic(dir: string, payload: PayloadFile[], fsGroup?: number): boolean {
+  const digest = payloadDigest(payload, fsGroup);
+  const before = readState(dir);
+  if (before?.digest === digest && existsSync(join(dir, before.ts))) return false;
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, dirMode(fsGroup));
   if (fsGroup !== undefined) chownSync(dir, 0, fsGroup);
-  let old: string | undefined;
-  try {
-    old = readlinkSync(join(dir, '..data'));
-  } catch (e) {
-    if (!isErrno(e, 'ENOENT')) throw e;
-  }
-  if (old && sameAsWritten(join(dir, old), payload, fsGroup)) return false;
+  ensureRoom(dirname(dir), payload.reduce((n, f) => n + f.data.length + 4096, 0));
+  mkdirSync(stagingDir(dir), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(stateFile(dir)), { recursive: true, mode: 0o700 });
   const ts = timestampName();
-  const tsDir = join(dir, ts);
-  mkdirSync(tsDir, { mode: 0o755 });
-  chmodSync(tsDir, dirMode(fsGroup));
-  for (const f of payload) {
-    const full = join(tsDir, f.path);
-    for (let d = dirname(full); d !== tsDir && d.startsWith(tsDir); d = dirname(d)) {
-      mkdirSync(d, { recursive: true, mode: 0o755 });
-      chmodSync(d, dirMode(fsGroup));
-      if (fsGroup !== undefined) chownSync(d, 0, fsGroup);
+  const staged = join(stagingDir(dir), `${basename(dir)}${ts}`);
+  try {
+    mkdirSync(staged, { mode: 0o700 });
+    for (const f of payload) {
+      const full = join(staged, f.path);
+      for (let d = dirname(full); d !== staged; d = dirname(d)) mkdirSync(d, { recursive: true, mode: 0o700 });
+      writeFileSync(full, f.data, { mode: 0o600, flag: 'wx' });
+      if (fsGroup !== undefined) chownSync(full, 0, fsGroup);
+      chmodSync(full, fileMode(f.mode, fsGroup));
     }
-    writeFileSync(full, f.data, { mode: 0o600, flag: 'wx' }); // wx: never through a name that is there
-    if (fsGroup !== undefined) chownSync(full, 0, fsGroup);
-    chmodSync(full, fileMode(f.mode, fsGroup));
+    // directories last, deepest first: their modes (0755, or setgid with fsGroup) once all is in
+    const dirs = new Set<string>();
+    for (const f of payload) for (let d = dirname(join(staged, f.path)); d !== staged; d = dirname(d)) dirs.add(d);
+    for (const d of [...dirs, staged].sort((a, b) => b.length - a.length)) {
+      if (fsGroup !== undefined) chownSync(d, 0, fsGroup);
+      chmodSync(d, dirMode(fsGroup));
+    }
+    renameSync(staged, join(dir, ts)); // a name no one else makes: the rename fails rather than replace something
+  } catch (e) {
+    removeTree(staged);
+    throw e;
   }
-  if (fsGroup !== undefined) chownSync(tsDir, 0, fsGroup);
   // ..data swapped by rename: a reader sees the old payload or the new one, whole
-  const tmpLink = join(dir, '..data_tmp');
-  rmSync(tmpLink, { force: true });
+  const tmpLink = join(dir, `..data_tmp`);
+  unlinkQuiet(tmpLink);
   symlinkSync(ts, tmpLink);
   if (fsGroup !== undefined) lchownSync(tmpLink, 0, fsGroup);
   renameSync(tmpLink, join(dir, '..data'));
+  writeFileSync(stateFile(dir), JSON.stringify({ ts, digest } satisfies VolumeState), { mode: 0o600 });
   // the user-visible names: one link per top-level name; links no longer in the payload go
   const top = new Set(payload.map((f) => f.path.split('/')[0]));
   for (const name of top) {
-    try {
-      lstatSync(join(dir, name));
-    } catch {
-      symlinkSync(`..data/${name}`, join(dir, name));
-      if (fsGroup !== undefined) lchownSync(join(dir, name), 0, fsGroup);
-    }
+    if (lstatQuiet(join(dir, name))) continue;
+    symlinkSync(`..data/${name}`, join(dir, name));
+    if (fsGroup !== undefined) lchownSync(join(dir, name), 0, fsGroup);
   }
   for (const name of readdirSync(dir)) {
     if (name.startsWith('..') || top.has(name)) continue;
-    unlinkSync(join(dir, name));
+    if (lstatQuiet(join(dir, name))?.isSymbolicLink()) unlinkQuiet(join(dir, name));
   }
-  if (old && old !== ts && /^\.\.\d{4}_/.test(old)) removeTree(join(dir, old));
+  if (before && before.ts !== ts) removeTree(join(dir, before.ts));
   return true;
 }
+
+const TMPFS_MAGIC = 0x01021994;
+
+/** The pod's config tmpfs grows when a payload would not fit (a Secret of 1 MiB mapped to many items). */
+function ensureRoom(root: string, bytes: number, ops: () => Native = native): void {
+  let st: ReturnType<typeof statfsSync>;
+  try {
+    st = statfsSync(root);
+  } catch {
+    return;
+  }
+  if (st.type !== TMPFS_MAGIC || st.bavail * st.bsize >= bytes * 2) return;
+  const used = (st.blocks - st.bfree) * st.bsize;
+  ops().mountTmpfs(root, used + bytes * 2 + 1024 * 1024, true);
+}
+
+const lstatQuiet = (p: string) => {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
+};
+const unlinkQuiet = (p: string) => {
+  try {
+    unlinkSync(p);
+  } catch (e) {
+    if (!isErrno(e, 'ENOENT')) throw e;
+  }
+};
 
 /** tmpfs size for a pod's config volumes: each object is at most 1 MiB, and a swap holds two payloads. */
 export function configTmpfsBytes(plan: PodPlan): number {
@@ -168,9 +211,14 @@ export function prepareConfigVolumes(paths: Paths, plan: PodPlan, ops: Native = 
   const dir = plan.dirs.config;
   if (!dir) return () => {};
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  ops.mountTmpfs(dir, configTmpfsBytes(plan));
-  const undo = () => void ops.unmount(dir);
   const release = lockObjects(paths);
+  const undo = () => void ops.unmount(dir);
+  try {
+    ops.mountTmpfs(dir, configTmpfsBytes(plan));
+  } catch (e) {
+    release();
+    throw e;
+  }
   try {
     for (const v of plan.volumes) if (v.kind === 'config') writeAtomic(v.source, volumePayload(paths, plan.namespace, v), v.fsGroup);
   } catch (e) {
@@ -215,5 +263,6 @@ function isMountPoint(dir: string): boolean {
 
 /** Unmounts the pod's config tmpfs if it is mounted (delete, and the clean-up of a failed apply). */
 export function unmountConfigVolumes(configDir: string | undefined, ops: Native = native()): void {
-  if (configDir) ops.unmount(configDir);
+  // every mount stacked there (one per apply that mounted it; normally one)
+  for (let i = 0; configDir && i < 16 && ops.unmount(configDir); i++);
 }

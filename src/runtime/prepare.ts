@@ -6,12 +6,14 @@ import { everyContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
 import { chmodSync, chownSync, mkdirSync, realpathSync, Stats, statSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { ManifestError, SyscallError } from '../util/errors';
+import { ManifestError, PodrunError, SyscallError } from '../util/errors';
+import { lockObjects, readObject } from '../state/objects';
 import type { CreatedHostPath, PodrunNative } from '../util/native';
 import { deniedHostPath } from '../manifest/rules';
 import type { PlannedVolume, PodPlan } from '../plan/types';
 import { createPodCgroups } from './cgroup';
 import { prepareConfigVolumes } from './config-volumes';
+import { createEphemeralClaims, deleteEphemeralClaims } from './ephemeral-claims';
 import type { Paths } from '../util/paths';
 
 export interface Prepared {
@@ -75,6 +77,13 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
     for (const { c } of everyContainer(plan)) {
       for (const d of [c.dirs.upper, c.dirs.work, c.dirs.rootfs, c.dirs.logDir, dirname(c.dirs.stateFile)]) mkdirOwned(d);
     }
+    // An ephemeral volume's claim is stored before its directory is made (the store's lock taken for it).
+    if (plan.volumes.some((v) => v.claim?.ephemeral)) {
+      if (!where.paths) throw new Error('prepareDirs: ephemeral claims need the paths of the object store');
+      const paths = where.paths;
+      createEphemeralClaims(paths, plan);
+      undo.push(() => deleteEphemeralClaims(paths, plan));
+    }
     for (const v of plan.volumes) {
       if (v.kind === 'emptyDir') {
         // As kubelet does: world-writable so a container running as any user can use it; with
@@ -82,11 +91,23 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
         mkdirOwned(v.source, v.mode ?? 0o777);
         if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
       } else if (v.kind === 'claim') {
-        // A claim's directory outlives the pod (its data is the claim's): never undone here.
-        if (!statOrUndefined(v.source)) {
-          mkdirSync(v.source, { recursive: true, mode: 0o777 });
-          chmodSync(v.source, v.fsGroup !== undefined ? 0o2777 : 0o777);
-          if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
+        // A claim's directory outlives the pod (its data is the claim's): never undone here
+        // (an ephemeral claim's goes with its pod: deleteEphemeralClaims).
+        // <root>/claims is root's alone: a claim's data (setuid files a container made among
+        // it) is reached through the pod's mounts only
+        mkdirSync(dirname(v.source), { recursive: true, mode: 0o700 });
+        // the claim is there still (a `delete pvc` since the plan would leave a directory behind)
+        const release = where.paths ? lockObjects(where.paths) : () => {};
+        try {
+          if (where.paths && !v.claim!.ephemeral && !readObject(where.paths, 'PersistentVolumeClaim', plan.namespace, v.claim!.name))
+            throw new PodrunError(`pod/${plan.name}: volume "${v.name}": persistentvolumeclaim "${v.claim!.name}" not found (deleted since the pod was planned)`, 'apply the claim again');
+          if (!statOrUndefined(v.source)) {
+            mkdirSync(v.source, { mode: 0o777 });
+            chmodSync(v.source, v.fsGroup !== undefined ? 0o2777 : 0o777);
+            if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
+          }
+        } finally {
+          release();
         }
       } else if (v.kind === 'hostPath') checkHostPath(v, plan.deniedHostPaths.all, where, undo);
     }

@@ -20,6 +20,7 @@ import { releaseUserNamespace } from '../state/userns';
 import { logEnabled, log } from '../util/diagnostics';
 import { parseMountinfo } from '../util/mountinfo';
 import { unmountConfigVolumes } from './config-volumes';
+import { deleteEphemeralClaims } from './ephemeral-claims';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, killCgroup, removePodCgroup, thaw } from './cgroup';
 import { cgroupParent } from './cgroup/detect';
@@ -268,6 +269,7 @@ export async function deletePodLocked(paths: Paths, key: string, opts: StopOptio
   await stopPod(record, lastingPodDir(paths, key), opts);
   if (cg) await removePodCgroup(cg, `pod/${key.slice(key.indexOf('_') + 1)}`);
   removePodDirs(paths, key, record);
+  if (record) deleteEphemeralClaims(paths, record.plan);
   // Its processes are gone, and with them every file they could still write as those ids.
   if (!opts.keepUserNamespace) releaseUserNamespace(paths, key);
 }

@@ -3,9 +3,9 @@
 import type { Paths } from '../util/paths';
 import { listPodRecords } from './pod-records';
 
-/** Names of the pods of NAMESPACE whose volumes name claim NAME (directly or as an ephemeral one's). */
+/** Names of the pods of NAMESPACE whose volumes use claim NAME (by persistentVolumeClaim, or their ephemeral one). */
 export function claimUsers(paths: Paths, namespace: string, name: string): string[] {
   return listPodRecords(paths, namespace)
-    .filter((r) => (r.manifest.spec.volumes ?? []).some((v) => (v as { persistentVolumeClaim?: { claimName?: string } }).persistentVolumeClaim?.claimName === name))
+    .filter((r) => r.plan.volumes.some((v) => v.kind === 'claim' && v.claim?.name === name))
     .map((r) => r.plan.name);
 }

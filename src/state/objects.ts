@@ -9,7 +9,7 @@ import { join } from 'path';
 import { OBJECT_KINDS, type ObjectKind } from '../util/kinds';
 import type { ConfigObject } from '../manifest/objects';
 import { isErrno, NotFoundError } from '../util/errors';
-import { podKey, type Paths } from '../util/paths';
+import { objectKey, type Paths } from '../util/paths';
 
 export { claimDir } from '../util/paths';
 import { randomUuid } from '../util/uuid';
@@ -19,11 +19,11 @@ import { readJsonIfExists, writeJsonAtomic } from './atomic';
 export type StoredObject = ConfigObject & { metadata: ConfigObject['metadata'] & { uid: string; creationTimestamp: string; resourceVersion: string } };
 
 export const objectsDir = (paths: Paths, kind: ObjectKind) => join(paths.root, 'objects', OBJECT_KINDS[kind].plural);
-const objectPath = (paths: Paths, kind: ObjectKind, namespace: string, name: string) => join(objectsDir(paths, kind), `${podKey(namespace, name)}.json`);
+const objectPath = (paths: Paths, kind: ObjectKind, namespace: string, name: string) => join(objectsDir(paths, kind), `${objectKey(namespace, name)}.json`);
 
 export function readObject(paths: Paths, kind: ObjectKind, namespace: string, name: string): StoredObject | undefined {
   const o = readJsonIfExists<StoredObject>(objectPath(paths, kind, namespace, name));
-  return o && o.kind === kind ? o : undefined;
+  return o && o.kind === kind && o.metadata?.name === name && o.metadata.namespace === namespace ? o : undefined;
 }
 
 /** Every stored object of a kind, optionally of one namespace, sorted by namespace then name. */
@@ -36,14 +36,12 @@ export function listObjects(paths: Paths, kind: ObjectKind, namespace?: string):
     throw e;
   }
   const out: StoredObject[] = [];
-  for (const n of names.filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort()) {
-    const sep = n.indexOf('_');
-    const [ns, name] = [n.slice(0, sep), n.slice(sep + 1, -'.json'.length)];
-    if (namespace !== undefined && ns !== namespace) continue;
-    const o = readObject(paths, kind, ns, name);
-    if (o) out.push(o);
+  for (const n of names.filter((f) => f.endsWith('.json') && !f.startsWith('.'))) {
+    if (namespace !== undefined && !n.startsWith(`${namespace}_`)) continue;
+    const o = readJsonIfExists<StoredObject>(join(objectsDir(paths, kind), n));
+    if (o && o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace)) out.push(o);
   }
-  return out;
+  return out.sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
 }
 
 export function objectNotFound(kind: ObjectKind, namespace: string, name: string): NotFoundError {

@@ -32,8 +32,8 @@ export interface PodrunNative {
   sha256(data: string | Buffer): string;
   mknod(path: string, mode: number, dev: number): void;
   makedev(major: number, minor: number): number;
-  /** A tmpfs of at most SIZEBYTES (nosuid, nodev, noexec, root mode 0755) mounted on DIR. */
-  mountTmpfs(dir: string, sizeBytes: number): void;
+  /** A tmpfs of at most SIZEBYTES (nosuid, nodev, noexec, root mode 0755) mounted on DIR; `remount`: resizes the one there. */
+  mountTmpfs(dir: string, sizeBytes: number, remount?: boolean): void;
   /** Lazily unmounts DIR; false when nothing was mounted there. */
   unmount(dir: string): boolean;
   lsetxattr(path: string, name: string, value: Buffer): void;

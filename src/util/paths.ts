@@ -3,6 +3,7 @@
 // a reboot empties. PODRUN_ROOT / --root move both, so tests get a private store.
 import { existsSync } from 'fs';
 import { dirname, join, resolve } from 'path';
+import { sha256Hex } from './sha256';
 
 export interface Paths {
   root: string;
@@ -36,8 +37,17 @@ export const imagesDir = (p: Paths) => join(p.root, 'images');
 export const lastingPodDir = (p: Paths, key: string) => join(p.root, 'pods', key);
 /** Live directory of one pod: lock and monitor pid. */
 export const livePodDir = (p: Paths, key: string) => join(p.runRoot, 'pods', key);
+/**
+ * `namespace_name` for an object's file or directory, or `namespace_h<sha256 of the name>` for a
+ * long name: an object's name may have 253 characters, and a file name (with the atomic write's
+ * temporary suffix) at most 255 bytes.
+ */
+export function objectKey(namespace: string, name: string): string {
+  const key = podKey(namespace, name);
+  return key.length <= 200 ? key : `${namespace}_h${sha256Hex(name).slice(0, 40)}`;
+}
 /** A PersistentVolumeClaim's directory: made by the first pod that mounts it, removed by `delete pvc`. */
-export const claimDir = (p: Paths, namespace: string, name: string) => join(p.root, 'claims', podKey(namespace, name));
+export const claimDir = (p: Paths, namespace: string, name: string) => join(p.root, 'claims', objectKey(namespace, name));
 /** `namespace_name`: unique because both parts are DNS labels without `_`. */
 export const podKey = (namespace: string, name: string) => `${namespace}_${name}`;
 

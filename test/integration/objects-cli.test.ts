@@ -154,4 +154,16 @@ describe('ConfigMaps, Secrets and claims (CLI)', function () {
     for (const kind of readdirSync(join(t.root, 'objects'))) expect(readdirSync(join(t.root, 'objects', kind)), kind).to.deep.equal([]);
     expect(readFileSync(file, 'utf8')).to.include('kind: Secret');
   });
+
+  it('a name of 253 characters is stored, listed, read and deleted (its file name is hashed)', () => {
+    const name = `${'a'.repeat(62)}.${'b'.repeat(62)}.${'c'.repeat(62)}.${'d'.repeat(62)}`.slice(0, 253);
+    const f = join(t.root, 'long.yaml');
+    writeFileSync(f, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {k: v}\n`);
+    const r = run('apply', '-f', f);
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal(`configmap/first created\nconfigmap/${name} created\n`);
+    expect(run('get', 'cm', '-o', 'name').stdout).to.equal(`configmap/${name}\nconfigmap/first\n`);
+    expect(JSON.parse(run('get', 'cm', name, '-o', 'json').stdout).data).to.deep.equal({ k: 'v' });
+    expect(run('delete', '-f', f).code).to.equal(0);
+  });
 });

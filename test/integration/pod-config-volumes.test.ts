@@ -296,4 +296,21 @@ describe('pod config volumes (integration)', function () {
     expect(out).to.equal('ca.crt\nnamespace\ntoken\ndefault\n# podrun runs this pod without a Kuberne\npodrun runs this pod without a Kubernete');
     expect(s!.run(['delete', 'pod', 'web', '--now']).code).to.equal(0);
   });
+
+  it('a Secret near 1 MiB mapped to several files updates again and again (the tmpfs grows; a failed write leaves nothing)', () => {
+    const big = (c: string) => Buffer.alloc(900 * 1024, c).toString('base64');
+    const objs = (c: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: big}\ndata: {blob: ${big(c)}}\n`;
+    const of = writeManifest(dir, 'big.yaml', objs('a'));
+    apply(of);
+    const pf = writeManifest(dir, 'bigpod.yaml', podManifest('bigp', { containers: [{ name: 'app', command: ['sleep', '3600'], volumeMounts: [{ name: 's', mountPath: '/s' }] }], volumes: [{ name: 's', secret: { secretName: 'big', items: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({ key: 'blob', path: `f${i}` })) } }] }));
+    apply(pf);
+    for (const c of ['b', 'c', 'd']) {
+      writeManifest(dir, 'big.yaml', objs(c));
+      const r = apply(of);
+      expect(r.stderr, r.stderr).to.equal('');
+      expect(exec('bigp', 'head -c 3 /s/f8; ls -a /s | grep -c "^\\.\\.2"')).to.equal(`${c.repeat(3)}1\n`);
+    }
+    expect(s!.run(['delete', 'pod', 'bigp', '--now']).code).to.equal(0);
+    expect(s!.run(['delete', 'secret', 'big']).code).to.equal(0);
+  });
 });

@@ -78,6 +78,19 @@ describe('config volumes: the plan', () => {
     ]);
   });
 
+  it('cleans item paths as the AtomicWriter does, and refuses a path that is a file and a directory, or a subPath not in the volume', async () => {
+    const p = await pod(
+      [{ name: 'cfg', configMap: { name: 'app', items: [{ key: 'k1', path: './x' }, { key: 'k2', path: 'd/' }, { key: 'k1', path: 'x/y' }] } }],
+      [{ name: 'cfg', mountPath: '/m', subPath: 'nope' }],
+    );
+    expect(p.manifest.spec.volumes![0].configMap!.items!.map((i) => i.path)).to.deep.equal(['x', 'd', 'x/y']);
+    const r = planPod(p, facts({ 'ConfigMap/app': ['k1', 'k2'] }));
+    expect(r.errors.map((e) => `${e.path.join('.')}: ${e.detail}`)).to.deep.equal([
+      'spec.volumes.0: volume "cfg": "x" would be both a file and a directory (it holds "x/y")',
+      'spec.containers.0.volumeMounts.0.subPath: subPath "nope" is not in volume "cfg": a config volume holds only its files',
+    ]);
+  });
+
   it('refuses an object that is not stored and a key it lacks, unless optional; kube-root-ca.crt is always there', async () => {
     const p = await pod(
       [
@@ -183,5 +196,27 @@ describe('config volumes: the AtomicWriter layout', () => {
     expect(readFileSync(join(v, 'a'), 'utf8')).to.equal('3');
     // a mode change alone is a change too
     expect(writeAtomic(v, [f('a', '3', 0o400)])).to.equal(true);
+  });
+
+  it('never follows what a container could plant in its volume (a remounted bind): ..data, the payload directory', async () => {
+    const { mkdirSync, rmSync: rm, symlinkSync, writeFileSync, existsSync, unlinkSync } = await import('fs');
+    const v = join(dir, 'vols', 'planted');
+    const victim = join(dir, 'victim');
+    mkdirSync(victim, { recursive: true });
+    writeFileSync(join(victim, 'keep'), 'host data');
+    expect(writeAtomic(v, [f('a', '1')])).to.equal(true);
+    const ts = readlinkSync(join(v, '..data'));
+    // ..data aimed at the victim through the payload directory's name, and the directory itself a link
+    unlinkSync(join(v, '..data'));
+    symlinkSync(`${ts}/${'../'.repeat(12)}${victim.slice(1)}`, join(v, '..data'));
+    rm(join(v, ts), { recursive: true });
+    symlinkSync(victim, join(v, ts));
+    expect(writeAtomic(v, [f('a', '2')])).to.equal(true);
+    expect(readFileSync(join(victim, 'keep'), 'utf8')).to.equal('host data');
+    expect(existsSync(join(v, ts))).to.equal(false); // the planted link was unlinked, not followed
+    expect(readFileSync(join(v, 'a'), 'utf8')).to.equal('2');
+    // the staging area and the state are beside the volume, where no container's bind reaches
+    expect(readdirSync(join(dir, 'vols')).sort()).to.deep.equal(['.staging', '.state', 'planted']);
+    expect(readdirSync(join(dir, 'vols', '.staging'))).to.deep.equal([]);
   });
 });

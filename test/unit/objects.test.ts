@@ -37,7 +37,7 @@ describe('objects: keys and base64', () => {
     ['YQ', 0], // no padding: Go refuses at the end of the last full quantum
     ['Y Q==', 1],
     ['YQ=a', 2],
-    ['YR==', 0], // non-canonical trailing bits
+    ['YR==', 'a'], // non-zero trailing bits: Go's StdEncoding (not Strict) takes them
     ['c2VjcmV0', 'secret'],
   ];
   for (const [input, want] of b64)
@@ -118,6 +118,27 @@ describe('objects: loading beside pods', () => {
     const [c, d] = r.pods[0].manifest.spec.volumes!;
     expect(c.configMap).to.deep.include({ defaultMode: 0o644, items: [{ key: 'k', path: 'p', mode: 0o400 }] });
     expect(d.secret!.defaultMode).to.equal(0o644);
+  });
+
+  it("follows the API server: type \"\" is Opaque, a .dockerconfigjson must be an object and its errors never quote it, annotations hold at most 256 KiB", async () => {
+    const f = write(
+      'server.yaml',
+      [
+        'apiVersion: v1\nkind: Secret\nmetadata: {name: a}\ntype: ""\n',
+        'apiVersion: v1\nkind: Secret\nmetadata: {name: b}\ntype: kubernetes.io/dockerconfigjson\nstringData: {.dockerconfigjson: "mytopsecret-not-json"}\n',
+        'apiVersion: v1\nkind: Secret\nmetadata: {name: c}\ntype: kubernetes.io/dockerconfigjson\nstringData: {.dockerconfigjson: \'"just-a-string"\'}\n',
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d, annotations: {big: ${'x'.repeat(300 * 1024)}}}\n`,
+      ].join('---\n'),
+    );
+    const r = await loadManifests([f]);
+    const msgs = r.errors.map((e) => e.message);
+    expect(msgs.join('\n')).to.not.include('mytopsecret');
+    expect(msgs).to.deep.equal([
+      `${f}:6: data[.dockerconfigjson]: is not valid JSON: <secret contents redacted>`,
+      `${f}:12: data[.dockerconfigjson]: must be a JSON object: <secret contents redacted>`,
+      `${f}:20: metadata.annotations: Too long: must have at most 262144 bytes (these hold 307203)`,
+    ]);
+    expect(r.objects.map((o) => [o.object.metadata.name, (o.object as { type?: string }).type])).to.deep.equal([['a', 'Opaque']]);
   });
 
   it('refuses a Secret over 1 MiB and a ConfigMap whose data and binaryData hold over 1 MiB together', async () => {
