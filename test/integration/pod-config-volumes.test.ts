@@ -313,4 +313,29 @@ describe('pod config volumes (integration)', function () {
     expect(s!.run(['delete', 'pod', 'bigp', '--now']).code).to.equal(0);
     expect(s!.run(['delete', 'secret', 'big']).code).to.equal(0);
   });
+
+  it('an ephemeral volume gets a claim <pod>-<volume> of its own, deleted with the pod; one the pod does not own is not taken over', () => {
+    const eph = (name: string) =>
+      podManifest(name, {
+        containers: [{ name: 'app', command: ['sleep', '3600'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }],
+        volumes: [{ name: 'scratch', ephemeral: { volumeClaimTemplate: { metadata: { labels: { type: 'scratch' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } }],
+      });
+    apply(writeManifest(dir, 'eph.yaml', eph('eph')));
+    exec('eph', 'echo x > /scratch/f');
+    expect(s!.run(['get', 'pvc', 'eph-scratch']).stdout).to.match(/eph-scratch +Bound +pvc-/);
+    const claim = JSON.parse(s!.run(['get', 'pvc', 'eph-scratch', '-o', 'json']).stdout);
+    expect(claim.metadata.ownerReferences).to.deep.equal([{ apiVersion: 'v1', kind: 'Pod', name: 'eph', uid: viewPod(s!.root, 'eph').json.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(claim.metadata.labels).to.deep.equal({ type: 'scratch' });
+    expect(s!.run(['delete', 'pod', 'eph', '--now']).code).to.equal(0);
+    expect(s!.run(['get', 'pvc', 'eph-scratch']).code).to.equal(1);
+    expect(readdirSync(join(s!.root, 'claims'))).to.deep.equal([]);
+    // a claim of that name made by the user: the pod does not take it over
+    const mine = writeManifest(dir, 'mine.yaml', 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: eph-scratch}\nspec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n');
+    apply(mine);
+    const r = s!.run(['apply', '-f', join(dir, 'eph.yaml')]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('persistentvolumeclaim "eph-scratch" was not created for pod default/eph (pod is not owner)');
+    expect(s!.run(['get', 'pvc', 'eph-scratch']).code).to.equal(0);
+    expect(s!.run(['delete', 'pvc', 'eph-scratch']).code).to.equal(0);
+  });
 });
