@@ -89,3 +89,25 @@ export function writeCredentials(registry: string, creds: Credentials, file = do
   writeFileAtomic(file, JSON.stringify(config, null, '\t') + '\n', 0o600);
 }
 
+
+/**
+ * Credentials for `registry` from a docker config's JSON (a `kubernetes.io/dockerconfigjson`
+ * Secret's `.dockerconfigjson`, or the older `.dockercfg` form, whose entries sit at the top), as
+ * the kubelet matches an imagePullSecret's entries to an image's registry.
+ */
+export function credentialsFromConfig(json: string, registry: string): Credentials | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const auths = (o.auths && typeof o.auths === 'object' ? o.auths : o) as Record<string, unknown>;
+  for (const key of authKeys(registry)) {
+    const c = decodeAuthEntry(auths[key]);
+    if (c) return c;
+  }
+  return undefined;
+}

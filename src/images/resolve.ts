@@ -30,7 +30,8 @@ async function pull(store: ImageStore, ref: Reference, opts: ResolveOptions): Pr
   // Loaded only when a pull is needed: the registry client is most of the image code.
   const { pullImage } = require('./pull') as typeof import('./pull');
   try {
-    return await pullImage(store, ref, { insecure: opts.insecure, progress: opts.progress });
+    const credentials = opts.credentialsFor?.(ref.domain);
+    return await pullImage(store, ref, { insecure: opts.insecure, progress: opts.progress, ...(credentials ? { credentials } : {}) });
   } catch (e) {
     // With policy Always an image that exists locally still runs when the registry is unreachable
     // (offline machines, images made by `podrun import`); the failure is logged, not fatal.

@@ -34,4 +34,6 @@ export interface ResolveOptions {
   /** Pull progress goes here; undefined means quiet. */
   progress?: (line: string) => void;
   insecure?: boolean;
+  /** Credentials for a registry from the pod's imagePullSecrets; undefined: the `podrun login` ones. */
+  credentialsFor?: (registry: string) => import('./auth').Credentials | undefined;
 }

@@ -84,7 +84,6 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       serviceAccount: 'ignored: podrun has no API server, so no service account token is mounted',
       automountServiceAccountToken: 'ignored: podrun has no API server, so no service account token is mounted',
       enableServiceLinks: 'ignored: podrun has no Services, so no service environment variables are set',
-      imagePullSecrets: 'ignored: podrun pulls with the credentials saved by `podrun login`',
     },
     quiet: {
       nodeName: () => true, // the scheduler's pick: there is one node here

@@ -715,6 +715,7 @@ const podSpecFields = {
   securityContext: PodSecurityContextSchema.optional(),
   dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).default('ClusterFirst'),
   dnsConfig: DnsConfigSchema.optional(),
+  imagePullSecrets: z.array(z.object({ name: str((v) => names.dns1123Subdomain(v, 'Secret name')) }).describe('LocalObjectReference')).optional(),
 };
 
 const NEEDS_A_CONTAINER = 'a pod needs at least one container';

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
-import type { ResolvedImage, PullPolicy } from '../images/types';
+import type { ResolvedImage, ResolveOptions, PullPolicy } from '../images/types';
 import { Paths, lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { stateDirs, type LoadedPod, type PodManifest } from '../manifest/load';
 import { allContainers } from '../manifest/schema';
@@ -61,15 +61,37 @@ export interface ApplyOptions {
   recreate?: boolean;
 }
 
-function storeResolver(paths: Paths, progress?: (line: string) => void): ImageResolver {
+function storeResolver(paths: Paths, pod: LoadedPod, progress?: (line: string) => void): ImageResolver {
   let store: import('../images/store').ImageStore | undefined;
   return (ref, policy) => {
     // The image code is loaded only when a pod is really created (not for `unchanged`).
     const { openStore } = require('../images/store') as typeof import('../images/store');
     const { resolveImage } = require('../images/resolve') as typeof import('../images/resolve');
     store ??= openStore(paths);
-    return resolveImage(store, ref, { policy, progress });
+    return resolveImage(store, ref, { policy, progress, ...pullSecretCredentials(paths, pod, progress) });
   };
+}
+
+/**
+ * The pod's imagePullSecrets, as the kubelet uses them: each `kubernetes.io/dockerconfigjson` (or
+ * `dockercfg`) Secret in order, the first whose entries match the image's registry; none matching,
+ * the credentials of `podrun login`. A Secret that is not there is said, and skipped (the
+ * kubelet's FailedToRetrieveImagePullSecret).
+ */
+function pullSecretCredentials(paths: Paths, pod: LoadedPod, progress?: (line: string) => void): Pick<ResolveOptions, 'credentialsFor'> {
+  const names = (pod.manifest.spec.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => !!n);
+  if (!names.length) return {};
+  const { credentialsFromConfig } = require('../images/auth') as typeof import('../images/auth');
+  const { objectData } = require('./object-data') as typeof import('./object-data');
+  const ns = pod.manifest.metadata.namespace;
+  const configs: string[] = [];
+  for (const n of names) {
+    const data = objectData(paths, 'Secret', ns, n);
+    const json = data?.get('.dockerconfigjson') ?? data?.get('.dockercfg');
+    if (json) configs.push(json.toString('utf8'));
+    else progress?.(`warning: pod/${pod.manifest.metadata.name}: imagePullSecrets: secret "${n}" ${data ? 'holds no .dockerconfigjson' : 'not found'}: pulling with the credentials of \`podrun login\``);
+  }
+  return { credentialsFor: (registry) => configs.map((c) => credentialsFromConfig(c, registry)).find((c) => c) };
 }
 
 export function manifestName(m: PodManifest): { namespace: string; name: string; key: string } {
@@ -93,7 +115,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       if (existing && again === 'unchanged') return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
       // Resolve images and plan before touching the old pod: a pull failure or a problem the
       // images reveal must leave it running.
-      const images = await resolveImages(pod, opts.resolveImage ?? storeResolver(paths, opts.progress));
+      const images = await resolveImages(pod, opts.resolveImage ?? storeResolver(paths, pod, opts.progress));
       const uid = existing?.uid ?? randomUuid(); // a re-applied pod keeps its uid
       // hostUsers: false: the pod's range of host ids, kept across a re-apply (docs/security.md).
       let reserved: { fresh: boolean } | undefined;
