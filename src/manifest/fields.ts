@@ -43,16 +43,16 @@ function isDefaultTolerations(v: unknown): boolean {
   );
 }
 
-const VOLUME_HINT = 'podrun supports emptyDir, hostPath, configMap, secret, downwardAPI, projected and persistentVolumeClaim volumes; use a hostPath for files from this machine';
+const VOLUME_HINT = 'podrun supports emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim, ephemeral and image volumes; use a hostPath for files from this machine';
 
 const UNSUPPORTED_VOLUME_TYPES = [
-  'nfs', 'csi', 'image',
+  'nfs', 'csi',
   'iscsi', 'awsElasticBlockStore', 'gcePersistentDisk', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'fc',
   'flexVolume', 'flocker', 'gitRepo', 'glusterfs', 'photonPersistentDisk', 'portworxVolume', 'quobyte', 'rbd',
   'scaleIO', 'storageos', 'vsphereVolume',
 ];
 
-export const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral', ...UNSUPPORTED_VOLUME_TYPES];
+export const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral', 'image', ...UNSUPPORTED_VOLUME_TYPES];
 
 const CLAIM_HINT = 'podrun gives every claim a directory of its own; remove the field';
 

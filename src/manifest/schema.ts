@@ -644,6 +644,16 @@ const EphemeralVolumeSchema = z
       .describe('PersistentVolumeClaimTemplate'),
   })
   .describe('EphemeralVolumeSource');
+/** An image volume (Kubernetes 1.31+, KEP-4639): an OCI image's layers, read-only; pullPolicy defaults as a container's. */
+const ImageVolumeSchema = z
+  .object({
+    reference: str((v) =>
+      v.trim() === '' ? { detail: 'reference must not be empty', hint: 'name the image, e.g. `reference: quay.io/crio/artifact:v1`' } : names.hasWhitespace(v) ? { detail: `reference ${quoted(v)} contains whitespace`, hint: 'an image reference has no spaces' } : undefined,
+    ),
+    pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  })
+  .describe('ImageVolumeSource')
+  .transform((v) => ({ ...v, pullPolicy: v.pullPolicy ?? defaultPullPolicy(v.reference) }));
 const PvcVolumeSchema = z.object({ claimName: objectName('PersistentVolumeClaim'), readOnly: z.boolean().optional() }).describe('PersistentVolumeClaimVolumeSource');
 
 export const VolumeSchema = z
@@ -657,6 +667,7 @@ export const VolumeSchema = z
     projected: ProjectedVolumeSchema.optional(),
     persistentVolumeClaim: PvcVolumeSchema.optional(),
     ephemeral: EphemeralVolumeSchema.optional(),
+    image: ImageVolumeSchema.optional(),
   })
   .describe('Volume');
 
@@ -753,6 +764,14 @@ export type ContainerManifest = PodManifest['spec']['containers'][number];
 export type InitContainerManifest = NonNullable<PodManifest['spec']['initContainers']>[number];
 export type ProbeManifest = NonNullable<ContainerManifest['livenessProbe']>;
 export type LifecycleHandlerManifest = NonNullable<NonNullable<ContainerManifest['lifecycle']>['postStart']>;
+
+/** Every image the pod uses, with its pull policy: the containers' and the image volumes'. */
+export function podImages(spec: PodManifest['spec']): { ref: string; policy: 'Always' | 'IfNotPresent' | 'Never' }[] {
+  return [
+    ...allContainers(spec).map((c) => ({ ref: c.image, policy: c.imagePullPolicy })),
+    ...(spec.volumes ?? []).flatMap((v) => (v.image ? [{ ref: v.image.reference, policy: v.image.pullPolicy }] : [])),
+  ];
+}
 
 /** Every container of the pod in the kubelet's order: init containers (regular and sidecars), then the app containers. */
 export function allContainers(spec: Pick<PodManifest['spec'], 'containers' | 'initContainers'>): (ContainerManifest | InitContainerManifest)[] {

@@ -3,7 +3,7 @@
 // the store), never their values; the downward API's values are the pod's own. A missing object
 // or key that is not optional is a plan error (exit 1, nothing started), where the kubelet would
 // leave the pod ContainerCreating with FailedMount events until it appears.
-import { join, posix } from 'path';
+import { dirname, join, posix } from 'path';
 import type { PodManifest, VolumeManifest } from '../manifest/schema';
 import { claimDir } from '../util/paths';
 import { KUBE_ROOT_CA, objectRef } from '../util/kinds';
@@ -84,6 +84,15 @@ export function planConfigVolume(v: VolumeManifest, index: number, m: PodManifes
       kind: 'claim',
       source: claimDir(facts.paths, ns, name),
       claim: { name, readOnly: false, ephemeral: { ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}), spec: t.spec as Record<string, unknown> } },
+    };
+  }
+  if (v.image) {
+    const img = facts.images[v.image.reference];
+    return {
+      name: v.name,
+      kind: 'image',
+      source: join(dirname(configDir), 'images', v.name),
+      image: { ref: v.image.reference, pullPolicy: v.image.pullPolicy, ...(img ? { imageId: img.imageId, layerDirs: img.layerDirs } : {}) },
     };
   }
   if (!isConfigVolume(v)) return undefined;

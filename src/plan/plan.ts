@@ -275,7 +275,8 @@ function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir
   const byName = new Map(volumes.map((v) => [v.name, v]));
   (c.volumeMounts ?? []).forEach((vm, j) => {
     const v = byName.get(vm.name);
-    if (v && vm.subPath && configSubPathMissing(v, vm.subPath, facts))
+    if (v?.kind === 'image' && vm.subPath) fail(at('volumeMounts', j, 'subPath'), 'a subPath into an image volume is not supported by podrun yet', 'mount the whole image volume');
+    else if (v && vm.subPath && configSubPathMissing(v, vm.subPath, facts))
       fail(at('volumeMounts', j, 'subPath'), `subPath "${vm.subPath}" is not in volume "${vm.name}": a config volume holds only its files`, `name one of: ${configFiles(v, facts).join(', ') || '(none)'}`);
   });
   const cdir = join(pdir, 'containers', c.name);
@@ -295,7 +296,7 @@ function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir
       volume: vm.name,
       mountPath: vm.mountPath,
       // config volumes are always read-only (the kubelet's), a claim with readOnly too
-      readOnly: vm.readOnly === true || byName.get(vm.name)?.kind === 'config' || byName.get(vm.name)?.claim?.readOnly === true,
+      readOnly: vm.readOnly === true || byName.get(vm.name)?.kind === 'config' || byName.get(vm.name)?.kind === 'image' || byName.get(vm.name)?.claim?.readOnly === true,
       ...(vm.subPath ? { subPath: vm.subPath } : {}),
       kind: mountKind(byName.get(vm.name), vm.subPath, facts),
     })),
@@ -388,6 +389,7 @@ function containerExecBytes(c: { argv: string[]; env: PlannedEnv[] }): number {
  */
 function mountKind(v: PlannedVolume | undefined, subPath: string | undefined, facts: HostFacts): MountKind {
   if (!v || v.kind === 'emptyDir' || v.kind === 'claim') return 'dir';
+  if (v.kind === 'image') return 'dir';
   if (v.kind === 'config') return subPath && configFiles(v, facts).includes(subPath.replace(/\/+$/, '')) ? 'file' : 'dir';
   if (subPath) return facts.pathKinds[join(v.source, subPath)] ?? 'dir';
   return facts.pathKinds[v.source] ?? (v.hostPathType === 'File' || v.hostPathType === 'FileOrCreate' ? 'file' : 'dir');

@@ -28,7 +28,9 @@ export interface PlannedVolume {
    * config tmpfs (`source` below `PodPlan.dirs.config`), always mounted read-only; claim: a
    * persistentVolumeClaim's directory.
    */
-  kind: 'emptyDir' | 'hostPath' | 'config' | 'claim';
+  kind: 'emptyDir' | 'hostPath' | 'config' | 'claim' | 'image';
+  /** image: the image's layers (lowest first; absent in a dry run without the image), mounted read-only at `source` on the host by apply. */
+  image?: { ref: string; pullPolicy: 'Always' | 'IfNotPresent' | 'Never'; imageId?: string; layerDirs?: string[] };
   config?: { sources: PlannedProjection[]; defaultMode: number };
   /** ephemeral: the claim an `ephemeral` volume's template makes for this pod alone (`<pod>-<volume>`), made and deleted with it. */
   claim?: { name: string; readOnly: boolean; ephemeral?: { labels?: Record<string, string>; annotations?: Record<string, string>; spec: Record<string, unknown> } };

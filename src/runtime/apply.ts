@@ -15,7 +15,7 @@ import { randomUuid } from '../util/uuid';
 import type { ResolvedImage, ResolveOptions, PullPolicy } from '../images/types';
 import { Paths, lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { stateDirs, type LoadedPod, type PodManifest } from '../manifest/load';
-import { allContainers } from '../manifest/schema';
+import { podImages } from '../manifest/schema';
 import { manifestHash, planPod } from '../plan/plan';
 import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
@@ -168,7 +168,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
 
 async function resolveImages(pod: LoadedPod, resolve: ImageResolver): Promise<Record<string, ResolvedImage>> {
   const images: Record<string, ResolvedImage> = {};
-  for (const c of allContainers(pod.manifest.spec)) images[c.image] ??= await resolve(c.image, c.imagePullPolicy);
+  for (const i of podImages(pod.manifest.spec)) images[i.ref] ??= await resolve(i.ref, i.policy);
   return images;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'path';
 import type { ResolvedImage } from '../images/types';
 import type { LoadedPod } from '../manifest/load';
 import type { ConfigObject } from '../manifest/objects';
-import { allContainers } from '../manifest/schema';
+import { podImages } from '../manifest/schema';
 import { manifestHash, planPod } from '../plan/plan';
 import type { PodPlan } from '../plan/types';
 import { readPodRecord } from '../state/pod-records';
@@ -38,10 +38,10 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod, pending: ConfigOb
   const m = pod.manifest;
   const images: Record<string, ResolvedImage | undefined> = {};
   const unresolved: string[] = [];
-  for (const c of allContainers(m.spec)) {
-    if (c.image in images) continue;
-    images[c.image] = await lookupImage(paths, c.image);
-    if (!images[c.image]) unresolved.push(c.image);
+  for (const { ref } of podImages(m.spec)) {
+    if (ref in images) continue;
+    images[ref] = await lookupImage(paths, ref);
+    if (!images[ref]) unresolved.push(ref);
   }
   const key = podKey(m.metadata.namespace, m.metadata.name);
   const existing = readPodRecord(paths, key);

@@ -111,6 +111,8 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
         }
       } else if (v.kind === 'hostPath') checkHostPath(v, plan.deniedHostPaths.all, where, undo);
     }
+    // Image volumes: the image's layers as a read-only overlay on the host (bound into containers)
+    for (const v of plan.volumes) if (v.kind === 'image') undo.push(mountImageVolume(v));
     // The config volumes' tmpfs, written from the store (a missing object fails the apply here).
     if (plan.dirs.config) {
       if (!where.paths) throw new Error('prepareDirs: config volumes need the paths of the object store');
@@ -221,4 +223,20 @@ function creationError(e: SyscallError, source: string, type: string, stateDirs:
     return [`cannot create ${source}: its directory ${dirname(source)} does not exist`, 'FileOrCreate creates the file but not its parent directory; create the directory first'];
   if (e.code === 'ENOTDIR') return [`cannot create ${source}: ${at} is not a directory`, 'point hostPath.path at a path below a directory'];
   return [`cannot create ${source}: ${e.syscall} ${at}: ${e.code}`, 'check that podrun can write there (a read-only or full filesystem?)'];
+}
+
+/** An image volume's overlay (overlayfs takes no fewer than two layers without an upper one: an empty one under a single layer). */
+function mountImageVolume(v: PlannedVolume): () => void {
+  const layers = v.image?.layerDirs;
+  if (!layers?.length) throw new PodrunError(`volume "${v.name}": image ${v.image?.ref} has no layers here`, 'pull the image (podrun pull) and apply again');
+  mkdirSync(v.source, { recursive: true, mode: 0o755 });
+  const top = [...layers].reverse();
+  if (top.length === 1) {
+    const empty = join(dirname(v.source), '.empty');
+    mkdirSync(empty, { recursive: true, mode: 0o755 });
+    top.push(empty);
+  }
+  const n = (require('../util/native') as typeof import('../util/native')).native();
+  n.mountLayers(v.source, top);
+  return () => void n.unmount(v.source);
 }

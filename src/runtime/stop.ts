@@ -7,7 +7,7 @@ import { everyContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
 import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { constants } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { MAX_GRACE_SECONDS } from '../manifest/schema';
 import { parseSignal } from '../manifest/signals';
 import { PodrunError } from '../util/errors';
@@ -235,8 +235,10 @@ export function removePodDirs(paths: Paths, key: string, record?: PodRecord): vo
   const dirs = [...new Set([lastingPodDir(paths, key), livePodDir(paths, key), ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])];
   // The one mount podrun makes in the host's namespace: the config volumes' tmpfs (by its fixed
   // place, so a pod without a readable record loses it too).
-  for (const d of new Set([join(livePodDir(paths, key), 'config'), ...(record?.plan.dirs.config ? [record.plan.dirs.config] : [])]))
-    if (mountsUnder(d).includes(d)) unmountConfigVolumes(d);
+  const live = livePodDir(paths, key);
+  for (const d of new Set([join(live, 'config'), ...(record?.plan.dirs.config ? [record.plan.dirs.config] : [])])) if (mountsUnder(d).includes(d)) unmountConfigVolumes(d);
+  // and image volumes' overlays, one level below <live>/images (by place: a record may be gone)
+  for (const m of mountsUnder(join(live, 'images'))) if (dirname(m) === join(live, 'images')) unmountConfigVolumes(m);
   for (const d of dirs) {
     const m = mountsUnder(d);
     if (m.length)

@@ -175,6 +175,10 @@ export function imagesInUse(paths: Paths): Map<string, string[]> {
       const id = c.image?.imageId;
       if (typeof id === 'string') used.set(id, [...(used.get(id) ?? []), key.replace('_', '/')]);
     }
+    for (const v of r?.plan.volumes ?? []) {
+      const id = v.image?.imageId;
+      if (typeof id === 'string' && !(used.get(id) ?? []).includes(key.replace('_', '/'))) used.set(id, [...(used.get(id) ?? []), key.replace('_', '/')]);
+    }
   }
   return used;
 }

@@ -34,6 +34,8 @@ export interface PodrunNative {
   makedev(major: number, minor: number): number;
   /** A tmpfs of at most SIZEBYTES (nosuid, nodev, noexec, root mode 0755) mounted on DIR; `remount`: resizes the one there. */
   mountTmpfs(dir: string, sizeBytes: number, remount?: boolean): void;
+  /** Image layer dirs (top first, at least two) as a read-only overlay on DIR (nosuid, nodev, noexec). */
+  mountLayers(dir: string, layers: string[]): void;
   /** Lazily unmounts DIR; false when nothing was mounted there. */
   unmount(dir: string): boolean;
   lsetxattr(path: string, name: string, value: Buffer): void;

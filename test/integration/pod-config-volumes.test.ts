@@ -338,4 +338,35 @@ describe('pod config volumes (integration)', function () {
     expect(s!.run(['get', 'pvc', 'eph-scratch']).code).to.equal(0);
     expect(s!.run(['delete', 'pvc', 'eph-scratch']).code).to.equal(0);
   });
+
+  it("image volumes: an image's layers read-only and noexec at the mountPath, the image kept while in use, the overlay gone with the pod", () => {
+    const art = join(host + '-artifact');
+    mkdirSync(art);
+    require('fs').writeFileSync(join(art, 'weights.bin'), 'model-weights\n');
+    const imp = s!.run(['import', art, 'artifact:v1']);
+    expect(imp.code, imp.stderr).to.equal(0);
+    rmSync(art, { recursive: true });
+    apply(
+      writeManifest(
+        dir,
+        'imgp.yaml',
+        podManifest('imgp', {
+          containers: [{ name: 'app', command: ['sleep', '3600'], volumeMounts: [{ name: 'art', mountPath: '/models' }, { name: 'bb', mountPath: '/bb', readOnly: false }] }],
+          volumes: [
+            { name: 'art', image: { reference: 'artifact:v1', pullPolicy: 'Never' } },
+            { name: 'bb', image: { reference: 'busybox:test', pullPolicy: 'Never' } },
+          ],
+        }),
+      ),
+    );
+    const out = exec('imgp', 'cat /models/weights.bin; test -x /bb/bin/busybox && echo listed; touch /models/x 2>&1; /bb/bin/busybox true 2>&1; echo "exec $?"; grep " /models " /proc/mounts | cut -d" " -f4 | cut -d, -f1-4');
+    expect(out).to.match(/^model-weights\nlisted\ntouch: \/models\/x: Read-only file system\n.*Permission denied\nexec 126\nro,nosuid,nodev,noexec\n$/s);
+    const rmi = s!.run(['rmi', 'artifact:v1']);
+    expect(rmi.code).to.equal(1);
+    expect(rmi.stderr).to.include('is used by pod default/imgp');
+    expect(mountsUnder(s!.root).filter((m) => m.includes('/images/'))).to.have.length(2);
+    expect(s!.run(['delete', 'pod', 'imgp', '--now']).code).to.equal(0);
+    expect(mountsUnder(s!.root)).to.deep.equal([]);
+    expect(s!.run(['rmi', 'artifact:v1']).code).to.equal(0);
+  });
 });

@@ -164,6 +164,18 @@ describe('config volumes: the plan', () => {
     }
   });
 
+  it('an image volume: read-only mounts of the resolved layers; a subPath into it is refused', async () => {
+    const p = await pod([{ name: 'art', image: { reference: 'artifact:v1' } }], [{ name: 'art', mountPath: '/m' }, { name: 'art', mountPath: '/n', subPath: 'x' }]);
+    expect(p.manifest.spec.volumes![0].image).to.deep.equal({ reference: 'artifact:v1', pullPolicy: 'IfNotPresent' });
+    const f = facts({});
+    f.images['artifact:v1'] = { ref: 'artifact:v1', imageId: 'sha256:abc', manifestDigest: 'sha256:def', config: {}, layerDirs: ['/l/base', '/l/top'] };
+    const r = planPod(p, f);
+    expect(r.errors.map((e) => e.detail)).to.deep.equal(['a subPath into an image volume is not supported by podrun yet']);
+    const ok = planPod(await pod([{ name: 'art', image: { reference: 'artifact:v1' } }], [{ name: 'art', mountPath: '/m' }]), f).plan!;
+    expect(ok.volumes[0]).to.deep.equal({ name: 'art', kind: 'image', source: join(dir, 'root', 'run', 'pods', 'default_web', 'images', 'art'), image: { ref: 'artifact:v1', pullPolicy: 'IfNotPresent', imageId: 'sha256:abc', layerDirs: ['/l/base', '/l/top'] } });
+    expect(ok.containers[0].mounts[0]).to.include({ readOnly: true, kind: 'dir' });
+  });
+
   it("formats labels as the downward API does (sorted key=\"value\" lines)", () => {
     expect(formatMap({ z: '1', a: 'two words' })).to.equal('a="two words"\nz="1"');
     expect(formatMap(undefined)).to.equal('');
