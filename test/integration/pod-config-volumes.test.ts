@@ -282,6 +282,15 @@ describe('pod config volumes (integration)', function () {
     expect(s!.run(['describe', 'pod', 'envp']).stdout).to.include("PASS:  <set to the key 'password' in secret 'envsec'>");
     expect(s!.run(['delete', 'pod', 'envp', '--now']).code).to.equal(0);
     expect(s!.run(['delete', '-f', objs]).code).to.equal(0);
+    // `create` is applying too: a container waiting for the Secret it makes starts
+    const late = writeManifest(dir, 'late.yaml', podManifest('late', { containers: [{ name: 'app', command: ['sh', '-c', 'echo "K=$K"; exec sleep 3600'], env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'late', key: 'k' } } }] }] }));
+    expect(s!.run(['apply', '-f', late]).code).to.equal(1);
+    const c = s!.run(['create', 'secret', 'generic', 'late', '--from-literal', 'k=v1']);
+    expect(c.code, c.stderr).to.equal(0);
+    expect(c.stdout).to.equal('secret/late created\npod/late recreated\n');
+    expect(waitFor(() => /K=.*/.exec(logText(s!.root, 'late', 'app'))?.[0], 30_000, 'the container output')).to.equal('K=v1');
+    expect(s!.run(['delete', 'pod', 'late', '--now']).code).to.equal(0);
+    expect(s!.run(['delete', 'secret', 'late']).code).to.equal(0);
   });
 
   it('a pod exported from a cluster (kubectl get pod -o yaml, with its kube-api-access volume) applies with one warning', () => {

@@ -11,7 +11,7 @@ import { InputFileError, readUserFile } from '../../util/input';
 import type { ConfigObject } from '../../manifest/objects';
 import { parseArgs, str, type OptionSpec } from '../args';
 import type { CliContext } from '../context';
-import { printObjects } from '../render';
+import { printObjects, renderError } from '../render';
 import { writeErr } from '../output';
 import { namespaceFrom, namespaceOptions } from '../resources';
 
@@ -218,5 +218,17 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   if (output === 'yaml' || output === 'json') await printObjects(ctx, output, [shown]);
   else ctx.out(output === 'name' ? `${word}/${object.metadata.name}\n` : `${word}/${object.metadata.name} created${dryRun === 'none' ? '' : ` (${dryRun === 'client' ? 'dry run' : 'server dry run'})`}\n`);
-  return 0;
+  if (dryRun !== 'none') return 0;
+  // a pod whose container waited for it is re-created now, as after apply
+  const { applyPod, podsWaitingFor } = await import('../../runtime/apply');
+  let code = 0;
+  for (const r of podsWaitingFor(ctx.paths, new Set([`${object.metadata.namespace}/${object.kind}/${object.metadata.name}`]))) {
+    const outcome = await applyPod(ctx.paths, { file: r.sourceFile ?? '<record>', line: 1, manifest: r.manifest }, { recreate: true, progress: (l) => writeErr(l.endsWith('\n') ? l : l + '\n') });
+    ctx.out(`pod/${outcome.name} ${outcome.action}\n`);
+    for (const f of outcome.failures) {
+      writeErr(renderError(f));
+      code = Math.max(code, f.exitCode);
+    }
+  }
+  return code;
 }
