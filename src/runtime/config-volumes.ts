@@ -13,7 +13,6 @@
 // directory (it is bound read-only) and no name in it comes from a container. podman's
 // CVE-2025-9566 wrote a volume's files through a symlink in the container's image onto the host;
 // here nothing is ever written at a container's path.
-import { createHash } from 'crypto';
 import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statfsSync, symlinkSync, unlinkSync, writeFileSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { objectData } from './object-data';
@@ -85,7 +84,8 @@ const stateFile = (dir: string) => join(dirname(dir), '.state', `${basename(dir)
 const stagingDir = (dir: string) => join(dirname(dir), '.staging');
 
 function payloadDigest(payload: PayloadFile[], fsGroup: number | undefined): string {
-  const h = createHash('sha256').update(JSON.stringify(fsGroup ?? null));
+  // node:crypto only here (it costs every CLI start-up ~8 ms: util/sha256.ts)
+  const h = (require('crypto') as typeof import('crypto')).createHash('sha256').update(JSON.stringify(fsGroup ?? null));
   for (const f of payload) h.update(`\0${f.path}\0${f.mode}\0${f.data.length}\0`).update(f.data);
   return h.digest('hex');
 }

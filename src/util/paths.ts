@@ -3,7 +3,6 @@
 // a reboot empties. PODRUN_ROOT / --root move both, so tests get a private store.
 import { existsSync } from 'fs';
 import { dirname, join, resolve } from 'path';
-import { sha256Hex } from './sha256';
 
 export interface Paths {
   root: string;
@@ -44,7 +43,8 @@ export const livePodDir = (p: Paths, key: string) => join(p.runRoot, 'pods', key
  */
 export function objectKey(namespace: string, name: string): string {
   const key = podKey(namespace, name);
-  return key.length <= 200 ? key : `${namespace}_h${sha256Hex(name).slice(0, 40)}`;
+  // (sha256 loaded only here: every CLI start reads this module)
+  return key.length <= 200 ? key : `${namespace}_h${(require('./sha256') as typeof import('./sha256')).sha256Hex(name).slice(0, 40)}`;
 }
 /** A PersistentVolumeClaim's directory: made by the first pod that mounts it, removed by `delete pvc`. */
 export const claimDir = (p: Paths, namespace: string, name: string) => join(p.root, 'claims', objectKey(namespace, name));
