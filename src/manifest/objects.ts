@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import * as names from './names';
 import { quoted } from './names';
-import { pvcSpecSchema, PVC_ACCESS_MODES, str } from './schema';
+import { metadataSchema, pvcSpecSchema, PVC_ACCESS_MODES, str } from './schema';
 
 export { PVC_ACCESS_MODES } from './schema';
 import { configKey, decodeBase64 } from './object-keys';
@@ -43,15 +43,7 @@ const base64Value = z.string().superRefine((v, ctx) => {
 
 const keyed = <V extends z.ZodTypeAny>(value: V) => z.record(str(configKey), value);
 
-const metadata = (what: string) =>
-  z
-    .object({
-      name: str((v) => names.dns1123Subdomain(v, `${what} name`)),
-      namespace: str((v) => names.dns1123Label(v, 'namespace')).default('default'),
-      labels: z.record(str(names.qualifiedName), str(names.labelValue)).optional(),
-      annotations: z.record(str(names.qualifiedName), z.string()).optional(),
-    })
-    .describe('ObjectMeta');
+const metadata = metadataSchema;
 
 const configMapSchema = () =>
   z
@@ -138,7 +130,6 @@ export interface PvcObject {
 export type ConfigObject = ConfigMapObject | SecretObject | PvcObject;
 
 type Err = (path: FieldPath, detail: string, hint?: string) => void;
-type Warn = (path: FieldPath, message: string) => void;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const b64Bytes = (v: unknown) => {
   if (typeof v !== 'string') return 0;
@@ -147,7 +138,7 @@ const b64Bytes = (v: unknown) => {
 };
 
 /** Rules across fields, on the raw value (every problem is reported, whatever zod said). */
-export function objectRules(kind: ObjectKind, value: Record<string, unknown>, err: Err, _warn: Warn): void {
+export function objectRules(kind: ObjectKind, value: Record<string, unknown>, err: Err): void {
   if (kind === 'ConfigMap') {
     const data = isObj(value.data) ? value.data : {};
     const bin = isObj(value.binaryData) ? value.binaryData : {};

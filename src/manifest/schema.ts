@@ -174,14 +174,23 @@ const ResizePolicySchema = z
   })
   .describe('ContainerResizePolicy');
 
-export const MetadataSchema = z
-  .object({
-    name: str((v) => names.dns1123Subdomain(v, 'pod name')),
-    namespace: str((v) => names.dns1123Label(v, 'namespace')).default('default'),
-    labels: z.record(str(names.qualifiedName), str(names.labelValue)).optional(),
-    annotations: z.record(str(names.qualifiedName), z.string()).optional(),
-  })
-  .describe('ObjectMeta');
+/** labels and annotations, as every object's metadata (and a claim template's) has them. */
+const labelsAndAnnotations = {
+  labels: z.record(str(names.qualifiedName), str(names.labelValue)).optional(),
+  annotations: z.record(str(names.qualifiedName), z.string()).optional(),
+};
+
+/** An object's metadata; WHAT names it in messages (`pod name`, `ConfigMap name`). */
+export const metadataSchema = (what: string) =>
+  z
+    .object({
+      name: str((v) => names.dns1123Subdomain(v, `${what} name`)),
+      namespace: str((v) => names.dns1123Label(v, 'namespace')).default('default'),
+      ...labelsAndAnnotations,
+    })
+    .describe('ObjectMeta');
+
+export const MetadataSchema = metadataSchema('pod');
 
 const FieldRefSchema = z
   .object({ fieldPath: z.string(), apiVersion: z.string().optional() })
@@ -635,10 +644,7 @@ const EphemeralVolumeSchema = z
   .object({
     volumeClaimTemplate: z
       .object({
-        metadata: z
-          .object({ labels: z.record(str(names.qualifiedName), str(names.labelValue)).optional(), annotations: z.record(str(names.qualifiedName), z.string()).optional() })
-          .describe('ObjectMeta')
-          .optional(),
+        metadata: z.object(labelsAndAnnotations).describe('ObjectMeta').optional(),
         spec: pvcSpecSchema(),
       })
       .describe('PersistentVolumeClaimTemplate'),

@@ -114,7 +114,7 @@ function validateObject(kind: ObjectKind, value: Record<string, unknown>, prefix
   const parsed = schema.safeParse(value);
   if (!parsed.success)
     for (const issue of parsed.error.issues) if (!(issue.path.length === 1 && (issue.path[0] === 'apiVersion' || issue.path[0] === 'kind'))) zodIssue(issue, err);
-  objectRules(kind, value, err, warn);
+  objectRules(kind, value, err);
   if (parsed.success && out.errors.length === before) out.objects.push({ object: normalizeObject(parsed.data as Record<string, unknown>), line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
 }
 

@@ -4,8 +4,6 @@
 // facts reveal (an image without a command, a user the image does not define) is returned,
 // all at once, as a ManifestError naming the field.
 import { isAbsolute, join, normalize, posix, resolve } from 'path';
-
-const posixNormalize = posix.normalize;
 import { lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { PlanError, type ManifestError } from '../util/errors';
 import type { LoadedPod, PodManifest } from '../manifest/load';
@@ -409,7 +407,7 @@ function withRefError(u: ReturnType<typeof planUser>, refError: { message: strin
 function configSubPathMissing(v: PlannedVolume, subPath: string, facts: HostFacts): boolean {
   if (v.kind !== 'config') return false;
   if (v.config!.sources.some((s) => (s.kind === 'ConfigMap' || s.kind === 'Secret') && !s.items && facts.configObjects?.[`${s.kind}/${s.name}`] === null)) return false;
-  const want = posixNormalize(subPath).replace(/\/+$/, '');
+  const want = posix.normalize(subPath).replace(/\/+$/, '');
   return !configFiles(v, facts).some((f) => f === want || f.startsWith(`${want}/`));
 }
 

@@ -6,6 +6,7 @@
 import type { LoadedObject } from '../manifest/load';
 import type { ConfigObject, PvcObject } from '../manifest/objects';
 import { parseQuantityExact } from '../manifest/quantity';
+import { canonicalJson } from '../plan/plan';
 import { kindWord } from '../util/kinds';
 import { ManifestErrors, PlanError } from '../util/errors';
 import type { Paths } from '../util/paths';
@@ -28,9 +29,7 @@ export interface AppliedObjects {
 /** The object without what the store adds, keys sorted: two objects are the same when these are. */
 function canonical(o: ConfigObject | StoredObject): string {
   const { uid: _u, creationTimestamp: _c, resourceVersion: _r, ...meta } = o.metadata as StoredObject['metadata'];
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sort(x)])) : v;
-  return JSON.stringify(sort({ ...o, metadata: meta }));
+  return canonicalJson({ ...o, metadata: meta });
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});

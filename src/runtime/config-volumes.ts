@@ -238,11 +238,12 @@ export function prepareConfigVolumes(paths: Paths, plan: PodPlan, ops: Native = 
  */
 export function updateMountedCopies(paths: Paths, changed: { kind: 'ConfigMap' | 'Secret'; namespace: string; name: string }[]): string[] {
   const warnings: string[] = [];
+  const mounted = new Set(parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).map((m) => m.point));
   for (const ns of new Set(changed.map((c) => c.namespace))) {
     const names = new Set(changed.filter((c) => c.namespace === ns).map((c) => `${c.kind}/${c.name}`));
     for (const r of listPodRecords(paths, ns)) {
       const dir = r.plan.dirs.config;
-      if (!dir || r.deletionTimestamp || !isMountPoint(dir)) continue;
+      if (!dir || r.deletionTimestamp || !mounted.has(dir)) continue;
       for (const v of r.plan.volumes) {
         if (v.kind !== 'config' || !v.config!.sources.some((s) => (s.kind === 'ConfigMap' || s.kind === 'Secret') && names.has(`${s.kind}/${s.name}`))) continue;
         try {
@@ -256,13 +257,8 @@ export function updateMountedCopies(paths: Paths, changed: { kind: 'ConfigMap' |
   return warnings;
 }
 
-/** DIR is itself a mount point in this mount namespace (the config tmpfs is mounted). */
-function isMountPoint(dir: string): boolean {
-  return parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).some((m) => m.point === dir);
-}
 
-/** Unmounts the pod's config tmpfs if it is mounted (delete, and the clean-up of a failed apply). */
-export function unmountConfigVolumes(configDir: string | undefined, ops: Native = native()): void {
-  // every mount stacked there (one per apply that mounted it; normally one)
-  for (let i = 0; configDir && i < 16 && ops.unmount(configDir); i++);
+/** Unmounts every mount stacked on DIR (normally one): the config tmpfs, an image volume's overlay. */
+export function unmountStacked(dir: string, ops: Native = native()): void {
+  for (let i = 0; i < 16 && ops.unmount(dir); i++);
 }

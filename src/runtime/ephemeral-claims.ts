@@ -5,7 +5,7 @@
 // to start such a pod ("PVC ... was not created for pod ...").
 import type { PvcObject } from '../manifest/objects';
 import type { PodPlan } from '../plan/types';
-import { readObject, removeObject, writeObject, lockObjects, type StoredObject } from '../state/objects';
+import { readObject, removeObject, withObjectsLockSync, writeObject, type StoredObject } from '../state/objects';
 import { PodrunError } from '../util/errors';
 import type { Paths } from '../util/paths';
 import { removeTree } from '../util/remove-tree';
@@ -17,8 +17,7 @@ const owned = (o: StoredObject | undefined, plan: PodPlan) =>
 export function createEphemeralClaims(paths: Paths, plan: PodPlan): void {
   const claims = plan.volumes.filter((v) => v.claim?.ephemeral);
   if (!claims.length) return;
-  const release = lockObjects(paths);
-  try {
+  withObjectsLockSync(paths, () => {
     for (const v of claims) {
       const c = v.claim!;
       const before = readObject(paths, 'PersistentVolumeClaim', plan.namespace, c.name);
@@ -42,23 +41,18 @@ export function createEphemeralClaims(paths: Paths, plan: PodPlan): void {
       } as unknown as PvcObject;
       writeObject(paths, claim, undefined);
     }
-  } finally {
-    release();
-  }
+  });
 }
 
 /** Deletes the pod's ephemeral claims and their data (delete, and a failed apply's clean-up). */
 export function deleteEphemeralClaims(paths: Paths, plan: PodPlan): void {
   const claims = plan.volumes.filter((v) => v.claim?.ephemeral);
   if (!claims.length) return;
-  const release = lockObjects(paths);
-  try {
+  withObjectsLockSync(paths, () => {
     for (const v of claims) {
       if (!owned(readObject(paths, 'PersistentVolumeClaim', plan.namespace, v.claim!.name), plan)) continue;
       removeTree(v.source);
       removeObject(paths, 'PersistentVolumeClaim', plan.namespace, v.claim!.name);
     }
-  } finally {
-    release();
-  }
+  });
 }

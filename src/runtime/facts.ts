@@ -270,9 +270,7 @@ export function gatherFacts(
     ...podPidsLimit(),
     ...cgroupParent(),
     ...storageCheckMs(),
-    ...(allContainers(pod.manifest.spec).some((c) => c.env?.some((e) => e.valueFrom?.resourceFieldRef)) || JSON.stringify(pod.manifest.spec.volumes ?? []).includes('"resourceFieldRef"')
-      ? { allocatable: nodeAllocatable(paths.root) }
-      : {}),
+    ...(needsAllocatable(pod.manifest.spec) ? { allocatable: nodeAllocatable(paths.root) } : {}),
     ...configObjectFacts(paths, pod, pending),
     ...hugePageFacts(paths, pod),
     manifestDir,
@@ -390,4 +388,10 @@ export function configObjectFacts(paths: Paths, pod: LoadedPod, pending: ConfigO
     if (o) out[ref] = objectKeys(o);
   }
   return { configObjects: out };
+}
+
+/** A resourceFieldRef in env or in a downwardAPI (or projected) volume: the node's allocatable may be its value (W7.4). */
+function needsAllocatable(spec: LoadedPod['manifest']['spec']): boolean {
+  const volumeFiles = (spec.volumes ?? []).flatMap((v) => [...(v.downwardAPI?.items ?? []), ...(v.projected?.sources ?? []).flatMap((s) => s.downwardAPI?.items ?? [])]);
+  return allContainers(spec).some((c) => c.env?.some((e) => e.valueFrom?.resourceFieldRef)) || volumeFiles.some((f) => f.resourceFieldRef);
 }

@@ -7,7 +7,7 @@ import { removeTree } from '../util/remove-tree';
 import { chmodSync, chownSync, mkdirSync, realpathSync, Stats, statSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestError, PodrunError, SyscallError } from '../util/errors';
-import { lockObjects, readObject } from '../state/objects';
+import { readObject, withObjectsLockSync } from '../state/objects';
 import type { CreatedHostPath, PodrunNative } from '../util/native';
 import { deniedHostPath } from '../manifest/rules';
 import type { PlannedVolume, PodPlan } from '../plan/types';
@@ -97,8 +97,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
         // it) is reached through the pod's mounts only
         mkdirSync(dirname(v.source), { recursive: true, mode: 0o700 });
         // the claim is there still (a `delete pvc` since the plan would leave a directory behind)
-        const release = where.paths ? lockObjects(where.paths) : () => {};
-        try {
+        const makeClaimDir = () => {
           if (where.paths && !v.claim!.ephemeral && !readObject(where.paths, 'PersistentVolumeClaim', plan.namespace, v.claim!.name))
             throw new PodrunError(`pod/${plan.name}: volume "${v.name}": persistentvolumeclaim "${v.claim!.name}" not found (deleted since the pod was planned)`, 'apply the claim again');
           if (!statOrUndefined(v.source)) {
@@ -106,9 +105,9 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
             chmodSync(v.source, v.fsGroup !== undefined ? 0o2777 : 0o777);
             if (v.fsGroup !== undefined) chownSync(v.source, 0, v.fsGroup);
           }
-        } finally {
-          release();
-        }
+        };
+        if (where.paths) withObjectsLockSync(where.paths, makeClaimDir);
+        else makeClaimDir();
       } else if (v.kind === 'hostPath') checkHostPath(v, plan.deniedHostPaths.all, where, undo);
     }
     // Image volumes: the image's layers as a read-only overlay on the host (bound into containers)

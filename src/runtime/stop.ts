@@ -19,7 +19,7 @@ import type { PlannedCgroup } from '../plan/types';
 import { releaseUserNamespace } from '../state/userns';
 import { logEnabled, log } from '../util/diagnostics';
 import { parseMountinfo } from '../util/mountinfo';
-import { unmountConfigVolumes } from './config-volumes';
+import { unmountStacked } from './config-volumes';
 import { deleteEphemeralClaims } from './ephemeral-claims';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, killCgroup, removePodCgroup, thaw } from './cgroup';
@@ -219,12 +219,9 @@ export async function killLeftovers(dirs: string[], ops: SignalOps = defaultOps(
   return killed;
 }
 
-/** Mount points at or below `dir` in this mount namespace (there should be none). */
-function mountsUnder(dir: string): string[] {
-  return parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
-    .map((m) => m.point)
-    .filter((p) => p === dir || p.startsWith(dir + '/'));
-}
+const mountPoints = () => parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).map((m) => m.point);
+/** Of POINTS, those at or below `dir`. */
+const under = (points: string[], dir: string) => points.filter((p) => p === dir || p.startsWith(dir + '/'));
 
 /**
  * Removes the pod's lasting and run dirs; pod.json goes last so an interrupted delete can be
@@ -233,14 +230,15 @@ function mountsUnder(dir: string): string[] {
  */
 export function removePodDirs(paths: Paths, key: string, record?: PodRecord): void {
   const dirs = [...new Set([lastingPodDir(paths, key), livePodDir(paths, key), ...(record ? [record.plan.dirs.lasting, record.plan.dirs.live] : [])])];
-  // The one mount podrun makes in the host's namespace: the config volumes' tmpfs (by its fixed
-  // place, so a pod without a readable record loses it too).
+  // The mounts podrun itself makes in the host's namespace, found by their fixed places (a pod
+  // without a readable record loses them too): the config volumes' tmpfs, the image volumes' overlays.
   const live = livePodDir(paths, key);
-  for (const d of new Set([join(live, 'config'), ...(record?.plan.dirs.config ? [record.plan.dirs.config] : [])])) if (mountsUnder(d).includes(d)) unmountConfigVolumes(d);
-  // and image volumes' overlays, one level below <live>/images (by place: a record may be gone)
-  for (const m of mountsUnder(join(live, 'images'))) if (dirname(m) === join(live, 'images')) unmountConfigVolumes(m);
+  const before = mountPoints();
+  const configs = new Set([join(live, 'config'), ...(record?.plan.dirs.config ? [record.plan.dirs.config] : [])]);
+  for (const m of new Set(before)) if (configs.has(m) || dirname(m) === join(live, 'images')) unmountStacked(m);
+  const after = mountPoints();
   for (const d of dirs) {
-    const m = mountsUnder(d);
+    const m = under(after, d);
     if (m.length)
       throw new PodrunError(
         `pod dir ${d} still has mounts (${m.slice(0, 3).join(', ')}); not removing it`,

@@ -99,6 +99,16 @@ export function lockObjects(paths: Paths): () => void {
   return () => closeSync(fd); // releases the flock; the file stays (one per run root, like the dir)
 }
 
+/** Runs FN (synchronous) holding the store's lock. */
+export function withObjectsLockSync<T>(paths: Paths, fn: () => T): T {
+  const release = lockObjects(paths);
+  try {
+    return fn();
+  } finally {
+    release();
+  }
+}
+
 /** Runs FN holding the store's lock. */
 export async function withObjectsLock<T>(paths: Paths, fn: () => Promise<T> | T): Promise<T> {
   const release = lockObjects(paths);

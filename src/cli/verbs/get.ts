@@ -102,14 +102,12 @@ async function getObjects(ctx: CliContext, kind: ObjectKind, addrs: ResourceAddr
   const { listObjects, objectNotFound, readObject } = await import('../../state/objects');
   const { OBJECT_KINDS } = await import('../../util/kinds');
   const named = addrs.length > 0;
-  const found: NonNullable<ReturnType<typeof readObject>>[] = [];
-  const code = named
-    ? await forEachItem(addrs, (a) => {
-        const obj = readObject(ctx.paths, kind, a.namespace, a.name);
-        if (!obj) throw objectNotFound(kind, a.namespace, a.name);
-        found.push(obj);
-      })
-    : (found.push(...listObjects(ctx.paths, kind, o.all ? undefined : o.ns)), 0);
+  const found = named ? [] : listObjects(ctx.paths, kind, o.all ? undefined : o.ns);
+  const code = await forEachItem(addrs, (a) => {
+    const obj = readObject(ctx.paths, kind, a.namespace, a.name);
+    if (!obj) throw objectNotFound(kind, a.namespace, a.name);
+    found.push(obj);
+  });
   if (o.output === 'json' || o.output === 'yaml') {
     if (found.length || !named) await printObjects(ctx, o.output, found, { list: !(named && addrs.length === 1) });
     return code;
