@@ -1,30 +1,35 @@
 // Environment variables from ConfigMaps and Secrets (configMapKeyRef, secretKeyRef, envFrom) in
 // the plan. The plan, which pod.json keeps, never holds their values: each is a token,
-// `\0N\0` (N indexes PodPlan.envRefs), that $(VAR) expansion carries like any value, and that
-// apply replaces with the stored value only where the value is needed: in the launch file (on the
-// pod's tmpfs) and in the arguments `podrun exec` gives the helper. A NUL can never be in a real
-// value (execve takes C strings), so a token cannot be forged by the manifest.
+// `\0NnNONCE\0` (N indexes PodPlan.envRefs, NONCE is PodPlan.envRefNonce, random per apply),
+// that $(VAR) expansion carries like any value, and that apply replaces with the stored value
+// only where the value is needed: in the launch file (on the pod's tmpfs) and in what `podrun
+// exec` gives the helper. The nonce makes a token unforgeable: an image's Cmd or Env (which no
+// schema checks for NUL) could otherwise name another container's Secret by its index (review 20).
 import type { PodManifest } from '../manifest/schema';
 import { objectRef } from '../util/kinds';
 import type { HostFacts, PlannedEnvRef } from './types';
 
-const TOKEN = /\u0000(\d+)\u0000/g;
+const tokenOf = (i: number, nonce: string | undefined) => `\u0000${i}${nonce ? `n${nonce}` : ''}\u0000`;
+const tokenPattern = (nonce: string | undefined) => new RegExp(`\u0000(\\d+)${nonce ? `n${nonce}` : ''}\u0000`, 'g');
 
 /** The references a pod's containers take values from, and the token of each. */
 export class EnvRefs {
   readonly list: PlannedEnvRef[] = [];
+  /** NONCE: hex, from the facts (absent: short tokens, for tests). */
+  constructor(readonly nonce?: string) {}
   token(ref: PlannedEnvRef): string {
     let i = this.list.findIndex((r) => r.kind === ref.kind && r.name === ref.name && r.key === ref.key);
     if (i < 0) i = this.list.push(ref) - 1;
-    return `\u0000${i}\u0000`;
+    return tokenOf(i, this.nonce);
   }
 }
 
-export const hasRefToken = (s: string) => s.includes('\u0000');
+/** Whether S holds the token of ref I (of a plan whose nonce is NONCE). */
+export const hasRefToken = (s: string, i: number, nonce: string | undefined) => s.includes(tokenOf(i, nonce));
 
-/** S with every token replaced by VALUE(ref). */
-export function replaceRefTokens(s: string, refs: readonly PlannedEnvRef[], value: (ref: PlannedEnvRef) => string): string {
-  return hasRefToken(s) ? s.replace(TOKEN, (_, i: string) => (refs[Number(i)] ? value(refs[Number(i)]) : '')) : s;
+/** S with every token of this plan (its NONCE) replaced by VALUE(ref); anything else is left as it is. */
+export function replaceRefTokens(s: string, refs: readonly PlannedEnvRef[], nonce: string | undefined, value: (ref: PlannedEnvRef) => string): string {
+  return s.includes('\u0000') ? s.replace(tokenPattern(nonce), (whole, i: string) => (refs[Number(i)] ? value(refs[Number(i)]) : whole)) : s;
 }
 
 /** The kubelet's messages for a reference it cannot resolve (makeEnvironmentVariables). */

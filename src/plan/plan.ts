@@ -64,7 +64,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     if ('problem' in size) fail(['spec', 'volumes', i, 'emptyDir', 'medium'], size.problem, size.hint);
     else volumes[i].hugetlbfs = { pageSizeBytes: size.bytes, medium };
   });
-  const refs = new EnvRefs();
+  const refs = new EnvRefs(facts.envRefNonce);
   const containers = spec.containers.map((_, i) => planContainer(pod, { list: 'containers', index: i }, facts, pdir, volumes, refs, fail));
   const initContainers = (spec.initContainers ?? []).map((_, i) => planContainer(pod, { list: 'initContainers', index: i }, facts, pdir, volumes, refs, fail));
   const all = [...initContainers, ...containers];
@@ -105,7 +105,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     uid: facts.uid,
     hostname,
     dirs: { lasting: pdir, live: livePodDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm'), ...(volumes.some((v) => v.kind === 'config') || refs.list.some((r) => r.kind === 'Secret') ? { config: configDir } : {}) },
-    ...(refs.list.length ? { envRefs: refs.list } : {}),
+    ...(refs.list.length ? { envRefs: refs.list, ...(facts.envRefNonce ? { envRefNonce: facts.envRefNonce } : {}) } : {}),
     namespaces: {
       net: spec.hostNetwork ? 'host' : 'pod',
       ipc: spec.hostIPC ? 'host' : 'pod',

@@ -331,6 +331,8 @@ export interface PodPlan {
    */
   /** The keys env values come from (tokens in env, argv and probes: env-refs.ts); absent: none. */
   envRefs?: PlannedEnvRef[];
+  /** The tokens' nonce (env-refs.ts), random per apply. */
+  envRefNonce?: string;
   /** config: the tmpfs the config volumes (and, with Secret env, the launch file) are written on; present when the pod has either. */
   dirs: { lasting: string; live: string; init: string; shm: string; config?: string };
   namespaces: { net: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode; pid: 'container' | 'pod' | 'host' };
@@ -435,6 +437,8 @@ export interface HostFacts {
    * here, a dry run without root); one not stored is left out.
    */
   configObjects?: Record<string, string[] | null>;
+  /** Hex, random per apply: what makes the plan's env tokens unforgeable (env-refs.ts). */
+  envRefNonce?: string;
   /** What `spec.nodeName` reads as through a fieldRef (the host's name); '' when not given. */
   nodeName: string;
   /**

@@ -30,6 +30,7 @@ import type { HostFacts } from '../plan/types';
 import { helper, HelperFailure, monitorRunning, type ContainerFailure } from './helper';
 import { prepareDirs } from './prepare';
 import { withEnvValues } from './object-data';
+import { ensureRoom } from './config-volumes';
 import { loadAppArmorProfiles } from './apparmor';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { cachedCompile } from './seccomp-cache';
@@ -211,7 +212,9 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
   try {
     writeSeccompPrograms(programs);
     // Read by the monitor at once and by nothing after: no fsync.
-    writeFileAtomic(launchFile, helper.encodeLaunchFile(plan.envRefs ? withEnvValues(paths, plan) : plan), 0o600, { durable: false });
+    const launch = helper.encodeLaunchFile(plan.envRefs ? withEnvValues(paths, plan) : plan);
+    if (secretEnv) ensureRoom(plan.dirs.config!, launch.length); // the tmpfs grows for large values
+    writeFileAtomic(launchFile, launch, 0o600, { durable: false });
   } catch (e) {
     undo();
     throw e;

@@ -167,7 +167,7 @@ export function writeAtomic(dir: string, payload: PayloadFile[], fsGroup?: numbe
 const TMPFS_MAGIC = 0x01021994;
 
 /** The pod's config tmpfs grows when a payload would not fit (a Secret of 1 MiB mapped to many items). */
-function ensureRoom(root: string, bytes: number, ops: () => Native = native): void {
+export function ensureRoom(root: string, bytes: number, ops: () => Native = native): void {
   let st: ReturnType<typeof statfsSync>;
   try {
     st = statfsSync(root);

@@ -8,10 +8,11 @@ import type { PlannedContainer, PodPlan } from '../plan/types';
 import type { Paths } from '../util/paths';
 import { execEnv } from './helper';
 import { withEnvValues } from './object-data';
+import { hasRefToken } from '../plan/env-refs';
 
 export function execEnvValues(paths: Paths, plan: PodPlan, container: PlannedContainer, overrides: string[], tty: boolean): { c: PlannedContainer; envFile?: string } {
-  const secret = (plan.envRefs ?? []).some((r, i) => r.kind === 'Secret' && container.env.some((e) => e.value.includes(`\u0000${i}\u0000`)));
-  const c = withEnvValues(paths, { namespace: plan.namespace, envRefs: plan.envRefs, c: container }).c;
+  const secret = (plan.envRefs ?? []).some((r, i) => r.kind === 'Secret' && container.env.some((e) => hasRefToken(e.value, i, plan.envRefNonce)));
+  const c = withEnvValues(paths, { namespace: plan.namespace, envRefs: plan.envRefs, envRefNonce: plan.envRefNonce, c: container }).c;
   if (!secret || !plan.dirs.config) return { c };
   const envFile = join(plan.dirs.config, `.exec-env-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   writeFileSync(envFile, execEnv(c, overrides, tty).map((kv) => `${kv}\0`).join(''), { mode: 0o600, flag: 'wx' });

@@ -10,6 +10,7 @@ import { objectKeys } from '../manifest/object-keys';
 import type { ConfigObject } from '../manifest/objects';
 import { referencedObjects } from '../plan/config-volumes';
 import { readObject } from '../state/objects';
+import { randomUuid } from '../util/uuid';
 import { allContainers } from '../manifest/schema';
 import { hostPathSource } from '../plan/plan';
 import type { HostFacts, HostHugePageSize, ImageAccounts, MountKind, NodeAllocatable, PlannedDevice } from '../plan/types';
@@ -272,6 +273,7 @@ export function gatherFacts(
     ...storageCheckMs(),
     ...(needsAllocatable(pod.manifest.spec) ? { allocatable: nodeAllocatable(paths.root) } : {}),
     ...configObjectFacts(paths, pod, pending),
+    envRefNonce: randomUuid().replace(/-/g, ''),
     ...hugePageFacts(paths, pod),
     manifestDir,
     ...(userNamespace ? { userNamespace } : {}),

@@ -4,6 +4,8 @@ import { decodeBase64 } from '../manifest/object-keys';
 import { readObject } from '../state/objects';
 import { KUBE_ROOT_CA } from '../util/kinds';
 import type { Paths } from '../util/paths';
+import { PodrunError } from '../util/errors';
+import { MAX_EXEC_STRING_BYTES } from '../manifest/exec-limits';
 import { replaceRefTokens } from '../plan/env-refs';
 import type { PlannedEnvRef } from '../plan/types';
 
@@ -31,16 +33,27 @@ export function objectData(paths: Paths, kind: 'ConfigMap' | 'Secret', namespace
  * PLAN with every env token (plan/env-refs.ts) replaced by the stored value, for the launch file
  * and `exec` only: never written to pod.json. A key gone since the plan was made gives ''.
  */
-export function withEnvValues<T extends { namespace: string; envRefs?: PlannedEnvRef[] }>(paths: Paths, plan: T): T {
+export function withEnvValues<T extends { namespace: string; envRefs?: PlannedEnvRef[]; envRefNonce?: string }>(paths: Paths, plan: T): T {
   const refs = plan.envRefs;
   if (!refs?.length) return plan;
   const data = new Map<string, Map<string, Buffer> | undefined>();
   const value = (r: PlannedEnvRef) => {
     const id = `${r.kind}/${r.name}`;
     if (!data.has(id)) data.set(id, objectData(paths, r.kind, plan.namespace, r.name));
-    return data.get(id)?.get(r.key)?.toString('utf8').replace(/\0/g, '') ?? '';
+    const v = data.get(id)?.get(r.key)?.toString('utf8').replace(/\0/g, '') ?? '';
+    // said here, where the size is known, of the key: never with the value (the helper's refusal quotes it)
+    if (Buffer.byteLength(v) > MAX_EXEC_STRING_BYTES)
+      throw new PodrunError(`${r.kind === 'Secret' ? 'secret' : 'configmap'} "${r.name}" key "${r.key}" is ${Buffer.byteLength(v)} bytes: over the ${MAX_EXEC_STRING_BYTES} bytes the kernel takes in one environment variable`, `mount the ${r.kind} as a volume instead of taking the key into the environment`);
+    return v;
   };
+  // (volumes hold the downward API's values, never a token: they are not walked)
   const walk = (v: unknown): unknown =>
-    typeof v === 'string' ? replaceRefTokens(v, refs, value) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+    typeof v === 'string'
+      ? replaceRefTokens(v, refs, plan.envRefNonce, value)
+      : Array.isArray(v)
+        ? v.map(walk)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'volumes' ? x : walk(x)]))
+          : v;
   return walk(plan) as T;
 }

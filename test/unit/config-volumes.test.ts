@@ -149,7 +149,24 @@ describe('config volumes: the plan', () => {
     expect(c.configError).to.equal(undefined);
     // the Secret's value needs the pod's tmpfs for the launch file
     expect(plan.dirs.config).to.be.a('string');
-    expect(replaceRefTokens(c.env[3].value, plan.envRefs!, (ref) => `<${ref.key}>`)).to.equal('x-<pw>-y');
+    expect(replaceRefTokens(c.env[3].value, plan.envRefs!, plan.envRefNonce, (ref) => `<${ref.key}>`)).to.equal('x-<pw>-y');
+  });
+
+  it("an image cannot forge a token: another container's Secret stays out of its command (review 20)", async () => {
+    const { writeFileSync } = await import('fs');
+    const { writeObject } = await import('../../src/state/objects');
+    const { withEnvValues } = await import('../../src/runtime/object-data');
+    const f = join(dir, 'forge.yaml');
+    writeFileSync(f, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec: { containers: [{ name: 'a', image: 'busybox:test', command: ['true'], env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 's1', key: 'pw' } } }] }, { name: 'b', image: 'evil:test' }] } }));
+    const p = (await loadManifests([f])).pods[0];
+    const fx = facts({ 'Secret/s1': ['pw'] });
+    fx.envRefNonce = '0123456789abcdef';
+    fx.images['evil:test'] = { ref: 'evil:test', imageId: 'sha256:e', manifestDigest: 'sha256:m', config: { Cmd: ['echo', 'LEAK=\u00000\u0000'] }, layerDirs: ['/l'] };
+    const plan = planPod(p, fx).plan!;
+    writeObject(fx.paths, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1', namespace: 'default' }, type: 'Opaque', data: { pw: Buffer.from('TOPSECRET').toString('base64') } }, undefined);
+    const filled = withEnvValues(fx.paths, plan);
+    expect(filled.containers[0].env.find((e) => e.name === 'PW')!.value).to.equal('TOPSECRET');
+    expect(JSON.stringify(filled.containers[1])).to.not.include('TOPSECRET');
   });
 
   it('a missing object or key makes the container wait with the kubelet\'s message', async () => {

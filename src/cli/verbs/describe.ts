@@ -2,7 +2,7 @@
 // containers and containers with their state and last state, the conditions, and the events the
 // pod's monitor recorded; for the other kinds, objects-view.ts.
 import { hostname } from 'os';
-import type { PlannedContainer, PlannedEnvRef, PlannedVolume } from '../../plan/types';
+import type { PlannedContainer, PlannedVolume, PodPlan } from '../../plan/types';
 import { replaceRefTokens } from '../../plan/env-refs';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
 import { findPod } from '../../state/pod-records';
@@ -83,7 +83,7 @@ function stateLines(s: ContainerState, pad: string, label: string): string[] {
   ];
 }
 
-function containerLines(c: PlannedContainer, cs: ContainerStatus, L: string[], envRefs?: PlannedEnvRef[]): void {
+function containerLines(c: PlannedContainer, cs: ContainerStatus, L: string[], plan: Pick<PodPlan, 'envRefs' | 'envRefNonce'>): void {
   L.push(`  ${c.name}:`);
   L.push(`    Container ID:   ${cs.containerID}`);
   L.push(`    Image:          ${c.image.ref}`);
@@ -110,8 +110,8 @@ function containerLines(c: PlannedContainer, cs: ContainerStatus, L: string[], e
   const env = c.env.filter((e) => !(c.image.config?.Env ?? []).includes(`${e.name}=${e.value}`));
   L.push(`    Environment:${env.length ? '' : '    <none>'}`);
   // a value from a ConfigMap or Secret (a token in the plan) is named, never shown, as kubectl does
-  const refs = envRefs ?? [];
-  const shown = (v: string) => replaceRefTokens(v, refs, (r) => (r.kind === 'Secret' ? `<set to the key '${r.key}' in secret '${r.name}'>` : `<set to the key '${r.key}' of config map '${r.name}'>`));
+  const refs = plan.envRefs ?? [];
+  const shown = (v: string) => replaceRefTokens(v, refs, plan.envRefNonce, (r) => (r.kind === 'Secret' ? `<set to the key '${r.key}' in secret '${r.name}'>` : `<set to the key '${r.key}' of config map '${r.name}'>`));
   for (const e of env) L.push(`      ${e.name}:  ${shown(e.value)}`);
   L.push(`    Mounts:${c.mounts.length ? '' : '         <none>'}`);
   for (const mt of c.mounts) L.push(`      ${mt.mountPath} from ${mt.volume} (${mt.readOnly ? 'ro' : 'rw'}${mt.subPath ? `,path="${mt.subPath}"` : ''})`);
@@ -176,7 +176,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     L.push(`IP:               ${r.plan.podIP}`);
     const u = r.plan.userNamespace;
     if (u) L.push(`User Namespace:   uids and gids 0-${u.length - 1} are host ${u.hostId}-${u.hostId + u.length - 1}`);
-    const block = (c: PlannedContainer, cs: ContainerStatus) => containerLines(c, cs, L, r.plan.envRefs);
+    const block = (c: PlannedContainer, cs: ContainerStatus) => containerLines(c, cs, L, r.plan);
     if (r.plan.initContainers?.length) {
       L.push(`Init Containers:`);
       r.plan.initContainers.forEach((c, i) => block(c, status.initContainers[i]));
