@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "podrun_native",
-      "sources": ["addon/src/binding.cc", "addon/src/seccomp_bpf.cc", "addon/src/supervise_binding.cc", "addon/src/supervise.c", "addon/src/grpc_health_binding.cc", "addon/src/grpc_health.c", "addon/src/tls_client_binding.cc", "addon/src/tls_client.c", "addon/src/hostpath.c", "addon/src/util.c"],
+      "sources": ["addon/src/binding.cc", "addon/src/seccomp_bpf.cc", "addon/src/supervise_binding.cc", "addon/src/supervise.c", "addon/src/grpc_health_binding.cc", "addon/src/grpc_health.c", "addon/src/tls_client_binding.cc", "addon/src/netns_dial_binding.cc", "addon/src/tls_client.c", "addon/src/hostpath.c", "addon/src/util.c"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-lseccomp", "-l:libbearssl.a"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -20,6 +20,7 @@ extern "C" {
 #include <signal.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -43,6 +44,8 @@ Napi::Value SuperviseRun(const Napi::CallbackInfo &info);
 // addon/src/grpc_health_binding.cc (tests only)
 Napi::Value GrpcHealthRequest(const Napi::CallbackInfo &info);
 Napi::Value GrpcHealthDecode(const Napi::CallbackInfo &info);
+// addon/src/netns_dial_binding.cc (port-forward)
+Napi::Value ConnectInNetns(const Napi::CallbackInfo &info);
 // addon/src/tls_client_binding.cc (tests only)
 Napi::Value TlsClientNew(const Napi::CallbackInfo &info);
 Napi::Value TlsClientStep(const Napi::CallbackInfo &info);
@@ -182,6 +185,36 @@ Napi::Value Unmount(const Napi::CallbackInfo &info) {
   if (umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0) return Napi::Boolean::New(info.Env(), true);
   if (errno == EINVAL || errno == ENOENT) return Napi::Boolean::New(info.Env(), false);
   return throw_errno(info.Env(), errno, "umount2", path);
+}
+
+// A pod's network namespace pinned by a bind mount of /proc/PID/ns/net on a new empty file
+// TARGET: it outlives the pause, so the CNI plugins' DEL always finds it (the bridge plugin
+// removes its NAT rules only for addresses it reads in the namespace). The namespace is taken
+// from an fd opened first, so what is pinned is what that fd names.
+Napi::Value PinNetns(const Napi::CallbackInfo &info) {
+  int64_t pid;
+  std::string target;
+  if (!arg_int(info, 0, pid) || pid <= 0 || pid > 0x3fffffff || !arg_string(info, 1, target))
+    return type_error(info.Env(), "pinNetns(pid: number, target: string)");
+  std::string src = "/proc/" + std::to_string(pid) + "/ns/net";
+  int ns = open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  if (ns < 0) return throw_errno(info.Env(), errno, "open", src);
+  int f = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (f < 0) {
+    int e = errno;
+    close(ns);
+    return throw_errno(info.Env(), e, "open", target);
+  }
+  close(f);
+  std::string fdpath = "/proc/self/fd/" + std::to_string(ns);
+  int rc = mount(fdpath.c_str(), target.c_str(), nullptr, MS_BIND, nullptr);
+  int e = errno;
+  close(ns);
+  if (rc < 0) {
+    unlink(target.c_str());
+    return throw_errno(info.Env(), e, "mount", target);
+  }
+  return info.Env().Undefined();
 }
 
 Napi::Value Makedev(const Napi::CallbackInfo &info) {
@@ -548,8 +581,9 @@ Napi::Value SpawnDetached(const Napi::CallbackInfo &info) {
     keep_fd = info[2].As<Napi::Number>().Int32Value();
   }
 
+  // A socket pair, not a pipe: the CLI answers on it too (the network gate's `go`, protocol 10).
   int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0) return throw_errno(info.Env(), errno, "pipe2");
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0) return throw_errno(info.Env(), errno, "socketpair");
   const size_t stack_size = 64 * 1024;
   void *stack = mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) {
@@ -587,6 +621,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("makedev", Napi::Function::New(env, Makedev));
   exports.Set("mountTmpfs", Napi::Function::New(env, MountTmpfs));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
+  exports.Set("pinNetns", Napi::Function::New(env, PinNetns));
   exports.Set("mountLayers", Napi::Function::New(env, MountLayers));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
@@ -602,6 +637,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("spawnDetached", Napi::Function::New(env, SpawnDetached));
   exports.Set("compileSeccomp", Napi::Function::New(env, podrun::CompileSeccomp));
+  exports.Set("connectInNetns", Napi::Function::New(env, podrun::ConnectInNetns));
   exports.Set("superviseRun", Napi::Function::New(env, podrun::SuperviseRun));
   exports.Set("grpcHealthRequest", Napi::Function::New(env, podrun::GrpcHealthRequest));
   exports.Set("grpcHealthDecode", Napi::Function::New(env, podrun::GrpcHealthDecode));

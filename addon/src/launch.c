@@ -257,6 +257,7 @@ static const struct directive
   { "grace", 1, 0 },
   { "mingrace", 1, 0 },
   { "backoff", 3, 0 },
+  { "netgate", 2, 0 },
   { "kind", 1, 1 },
   { "restart", 1, 1 },
   { "stopsignal", 1, 1 },
@@ -586,6 +587,18 @@ check_container (struct podrun_container *c, podrun_err_t *err)
 }
 
 static int
+valid_token (const char *t)
+{
+  size_t i, n = strlen (t);
+  if (n < 8 || n > 128)
+    return 0;
+  for (i = 0; i < n; i++)
+    if (t[i] <= ' ' || t[i] > '~')
+      return 0;
+  return 1;
+}
+
+static int
 apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err_t *err)
 {
   unsigned long long v;
@@ -594,6 +607,14 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
       if (!valid_name (a[0]))
         return invalid (err, d, a[0]);
       pod->key = a[0];
+    }
+  else if (strcmp (d, "netgate") == 0)
+    {
+      /* Two distinct stand-ins, neither inside the other, of printable ASCII.  */
+      if (!valid_token (a[0]) || !valid_token (a[1]) || strstr (a[0], a[1]) || strstr (a[1], a[0]))
+        return invalid (err, d, a[0]);
+      pod->netgate_ip = a[0];
+      pod->netgate_ips = a[1];
     }
   else if (strcmp (d, "hostname") == 0)
     {
@@ -1068,8 +1089,59 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
     return invalid (err, "userns", "(a host namespace with a user namespace)");
   if (check_supervision (pod, file, err) < 0)
     return -1;
+  if (pod->netgate_ip && pod->net != PODRUN_NS_POD)
+    return invalid (err, "netgate", "(a network gate without the pod's network namespace)");
   if (!pod->hostname)
     pod->hostname = pod->key;
+  return 0;
+}
+
+/* S with every TOKEN replaced by VALUE: S itself when it has none, else a new string.  */
+static int
+substitute (const char **s, const char *token, const char *value)
+{
+  size_t tl = strlen (token), vl = strlen (value), n = 0, len;
+  const char *p, *q;
+  char *out, *o;
+  if (*s == NULL || strstr (*s, token) == NULL)
+    return 0;
+  for (p = *s; (q = strstr (p, token)) != NULL; p = q + tl)
+    n++;
+  len = strlen (*s) - n * tl + n * vl;
+  out = malloc (len + 1);
+  if (out == NULL)
+    return -1;
+  for (o = out, p = *s; (q = strstr (p, token)) != NULL; p = q + tl)
+    {
+      memcpy (o, p, (size_t) (q - p));
+      o += q - p;
+      memcpy (o, value, vl);
+      o += vl;
+    }
+  strcpy (o, p);
+  *s = out;
+  return 0;
+}
+
+int
+podrun_launch_substitute (struct podrun_pod *pod, const char *token, const char *value, podrun_err_t *err)
+{
+  size_t i, j;
+  for (i = 0; i < pod->n_containers; i++)
+    {
+      struct podrun_container *c = &pod->containers[i];
+      int rc = 0;
+      for (j = 0; j < c->n_env; j++)
+        rc |= substitute ((const char **) &c->env[j], token, value);
+      for (j = 0; j < c->n_argv; j++)
+        rc |= substitute ((const char **) &c->argv[j], token, value);
+      for (j = 0; j < PODRUN_N_HANDLERS; j++)
+        rc |= substitute (&c->handlers[j].host, token, value);
+      for (j = 0; j < c->n_binds; j++)
+        rc |= substitute (&c->binds[j].subpath, token, value);
+      if (rc)
+        return podrun_fail (err, ENOMEM, "network", "malloc", NULL);
+    }
   return 0;
 }
 
@@ -1250,6 +1322,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
   dump_line (d, PODRUN_LAUNCH_MAGIC, NULL, 0);
   DUMP (d, "key", pod->key);
   DUMP (d, "hostname", pod->hostname);
+  if (pod->netgate_ip)
+    DUMP (d, "netgate", pod->netgate_ip, pod->netgate_ips);
   DUMP (d, "ns", "net", ns_name (pod->net));
   DUMP (d, "ns", "ipc", ns_name (pod->ipc));
   DUMP (d, "ns", "uts", ns_name (pod->uts));

@@ -246,11 +246,21 @@ struct podrun_pod
   struct sv_config sv;
   struct sv_container_config *sv_containers;
   struct sv_machine *machine;
+  /* A pod on a CNI network (protocol 10): the pod's address is known only once the CLI has run
+     the plugins against the pause's network namespace.  NETGATE_IP and NETGATE_IPS are the plan's
+     stand-ins for status.podIP and status.podIPs: after sync 1 the monitor waits for `go IP IPS`
+     and puts the addresses where the stand-ins are (podrun_launch_substitute).  NULL: no gate.  */
+  const char *netgate_ip, *netgate_ips;
 };
 
 /* Parses and validates FILE.  On failure ERR holds step "validate", the directive as syscall and
    the offending value (or the file) as path.  */
 int podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err);
+
+/* Replaces every TOKEN in the strings that may hold a pod address (each container's env, argv,
+   handler hosts and bind subpaths) by VALUE.  New strings are malloc'd and live as long as the
+   monitor.  -1 with ERR on ENOMEM.  */
+int podrun_launch_substitute (struct podrun_pod *pod, const char *token, const char *value, podrun_err_t *err);
 
 /* Writes POD back as directives, one per line with tab-separated arguments, in the order the
    encoder writes them: `podrun-helper check-launch FILE` prints this, so a test can prove that

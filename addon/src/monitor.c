@@ -25,6 +25,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,8 @@
 /* The pod lock the CLI holds, when it passes it: kept until monitor.json names this process.  */
 #define POD_LOCK_FD 4
 #define PAUSE_KILL_DELAY_MS 2000
+/* How long the network gate waits for the CLI's `go` (the CNI plugins' ADD runs meanwhile).  */
+#define NET_GATE_TIMEOUT_MS (5 * 60 * 1000)
 /* How long a container's setup may take from clone to execve (the kubelet's runtime request
    timeout is 2 min): past it the start fails with ETIMEDOUT and the child is killed.  */
 #define START_TIMEOUT_MS 120000
@@ -2088,6 +2091,69 @@ init_probes (struct monitor *m, podrun_err_t *err)
   return m->probes ? 0 : -1;
 }
 
+/* An address list as the CLI sends it: IPv4/IPv6 characters and commas, nothing else.  */
+static int
+valid_addresses (const char *s)
+{
+  size_t n = strlen (s);
+  if (n == 0 || n > 200)
+    return 0;
+  return strspn (s, "0123456789abcdefABCDEF.:,") == n;
+}
+
+/* sync 1g. (network gate) The CLI runs the CNI plugins against the pause's network namespace and
+   answers `go IP IPS` (status.podIP, status.podIPs) or `stop`; the addresses go where the plan's
+   stand-ins are before any container starts.  Anything else, EOF or the timeout: the pod is not
+   started (the CLI undoes it, or the next podrun command finds it without a monitor).  */
+static int
+net_gate (struct monitor *m, podrun_err_t *err)
+{
+  char line[512], *ip, *ips, *end;
+  size_t len = 0;
+  sv_ms deadline = podrun_mono_ms () + NET_GATE_TIMEOUT_MS;
+  if (m->handshake < 0)
+    return podrun_fail (err, EPIPE, "network", "read", NULL);
+  while (!memchr (line, '\n', len))
+    {
+      struct pollfd pfd = { .fd = m->handshake, .events = POLLIN };
+      sv_ms now = podrun_mono_ms ();
+      ssize_t n;
+      int rc;
+      if (len >= sizeof line - 1 || now >= deadline)
+        return podrun_fail (err, len >= sizeof line - 1 ? E2BIG : ETIMEDOUT, "network", "read", NULL);
+      rc = poll (&pfd, 1, (int) (deadline - now));
+      if (rc < 0 && errno == EINTR)
+        continue;
+      if (rc < 0)
+        return podrun_fail (err, errno, "network", "poll", NULL);
+      if (rc == 0)
+        continue;
+      n = read (m->handshake, line + len, sizeof line - 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return podrun_fail (err, n < 0 ? errno : EPIPE, "network", "read", NULL);
+      len += (size_t) n;
+    }
+  line[len] = '\0';
+  end = strchr (line, '\n');
+  *end = '\0';
+  if (strncmp (line, "go ", 3) != 0)
+    return podrun_fail (err, ECANCELED, "network", "gate", NULL);
+  ip = line + 3;
+  ips = strchr (ip, ' ');
+  if (ips == NULL)
+    return podrun_fail (err, EPROTO, "network", "gate", NULL);
+  *ips++ = '\0';
+  if (!valid_addresses (ip) || strchr (ip, ',') || !valid_addresses (ips))
+    return podrun_fail (err, EPROTO, "network", "gate", NULL);
+  if (podrun_launch_substitute (&m->pod, m->pod.netgate_ips, ips, err) < 0
+      || podrun_launch_substitute (&m->pod, m->pod.netgate_ip, ip, err) < 0)
+    return -1;
+  podrun_log ("pod network up: %s", ips);
+  return 0;
+}
+
 /* The pause binary (podrun-pause, beside this one) copied into a sealed memfd: the pause is
    visible to the containers of a pod with a shared PID namespace, and /proc/1/exe must not lead
    to a file on the host they could write (CVE-2019-5736).  Falls back to `podrun-helper pause`
@@ -2271,6 +2337,17 @@ podrun_monitor_main (int argc, char **argv)
   write_monitor_json (&m);
   /* sync 1. */
   handshake (&m, "pause %d %llu\n", (int) m.pause_pid, m.pause_start);
+  if (m.pod.netgate_ip && net_gate (&m, &err) < 0)
+    {
+      log_error ("network gate", &err);
+      handshake_error (&m, "error ", &err);
+      podrun_pidfd_send_signal (m.pause_pidfd, SIGKILL);
+      waitpid (m.pause_pid, NULL, 0);
+      m.pause_alive = 0;
+      podrun_now (m.stopped_at);
+      write_monitor_json (&m);
+      return 1;
+    }
   m.ctx = ctx;
   /* sync 2. and 3. as the machine's first step starts containers and their starts resolve.  */
   m.in_begin = 1;

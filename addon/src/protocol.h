@@ -5,7 +5,7 @@
 #ifndef PODRUN_PROTOCOL_H
 #define PODRUN_PROTOCOL_H
 
-#define PODRUN_PROTOCOL 9
+#define PODRUN_PROTOCOL 10
 
 #define PODRUN_STR_(x) #x
 #define PODRUN_STR(x) PODRUN_STR_ (x)

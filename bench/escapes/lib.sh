@@ -9,5 +9,6 @@ prepare_trials() {
     exit 1
   fi
   export PODRUN_RACE_TRIALS="${PODRUN_RACE_TRIALS:-100}"
+  export PODRUN_NETWORK="${PODRUN_NETWORK:-none}" # no pod networks in the host namespace
   [ -f "$1" ] && [ -x build/Release/podrun-helper ] || npm run build --silent
 }

@@ -8,7 +8,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 prepare_trials dist/test/integration/pod-escapes.test.js
 echo "escapes: $PODRUN_RACE_TRIALS trials per race" >&2
-npx mocha --no-config --exit --timeout 3600000 dist/test/integration/pod-escapes.test.js
+npx mocha --no-config --require dist/test/helpers/network-default.js --exit --timeout 3600000 dist/test/integration/pod-escapes.test.js
 for script in bench/escapes/*.sh; do
   case "$script" in bench/escapes/run.sh | bench/escapes/lib.sh) continue ;; esac
   sh "$script"

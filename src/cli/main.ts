@@ -15,6 +15,7 @@ const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
   describe: { load: () => require('./verbs/describe'), summary: 'show a pod or object in detail (describe pod NAME)' },
   logs: { load: () => require('./verbs/logs'), summary: "print a container's logs" },
   exec: { load: () => require('./verbs/exec'), summary: 'run a command in a running container' },
+  'port-forward': { load: () => require('./verbs/port-forward'), summary: "forward local ports to a pod's ports (port-forward pod/NAME 8080:80)" },
   delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods; remove configmaps, secrets, pvc' },
   commit: { load: () => require('./verbs/commit'), summary: "make an image from a container's changes" },
   pull: { load: () => require('./verbs/pull'), summary: 'pull an image from a registry' },
@@ -35,7 +36,7 @@ const GLOBAL_USAGE = `usage: podrun [--root DIR] [--log-level LEVEL] [--log-file
 
 commands:
 ${Object.entries(VERBS)
-  .map(([k, v]) => `  ${k.padEnd(9)} ${v.summary}`)
+  .map(([k, v]) => `  ${k.padEnd(12)} ${v.summary}`)
   .join('\n')}
 
 Run 'podrun COMMAND --help' for a command's options.`;

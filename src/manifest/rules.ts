@@ -53,6 +53,19 @@ export const FIELD_REF_PATHS = [
 /** The longest `namespace_name`: 255 bytes of a file name less `pod-` and `.lock` (the pod's lock). */
 export const MAX_POD_KEY = 246;
 
+/** podrun's: the CNI network the pod joins (`none`: only lo), docs/networking.md. A real cluster ignores it. */
+export const NETWORK_ANNOTATION = 'podrun.dev/network';
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function networkAnnotationRule(pod: Obj, spec: Obj, ctx: RuleContext): void {
+  const ann = isObj(pod.metadata) && isObj((pod.metadata as Obj).annotations) ? ((pod.metadata as Obj).annotations as Obj) : undefined;
+  if (!ann || !Object.prototype.hasOwnProperty.call(ann, NETWORK_ANNOTATION)) return;
+  const v = ann[NETWORK_ANNOTATION];
+  const at = ['metadata', 'annotations', NETWORK_ANNOTATION];
+  if (typeof v !== 'string' || !NETWORK_NAME.test(v) || v.length > 128) ctx.err(at, `${JSON.stringify(v)} is not a CNI network name`, 'write a network name of letters, digits and `_.-` (a conflist in /etc/cni/net.d, or podrun), or none');
+  else if (spec.hostNetwork === true && v !== 'none') ctx.err(at, `the pod has hostNetwork: true, so it joins no network ("${v}")`, `remove the annotation or hostNetwork`);
+}
+
 export function podRules(pod: Obj, ctx: RuleContext): void {
   const meta = isObj(pod.metadata) ? pod.metadata : {};
   const name = str(meta.name);
@@ -92,6 +105,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
   seccompProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
   appArmorProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
   appArmorAnnotationRules(pod, spec, ruleContainers(spec), ctx);
+  networkAnnotationRule(pod, spec, ctx);
   const hostNetwork = spec.hostNetwork === true;
   const containerNames = new Set<string>();
   const containers = ruleContainers(spec);
@@ -128,9 +142,9 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
         if (portNames.has(pname)) ctx.err(at('ports', j, 'name'), `duplicate port name "${pname}"`, 'give every port of a container a unique name');
         portNames.add(pname);
       }
-      if (p.hostPort !== undefined && !(hostNetwork && p.hostPort === p.containerPort))
-        ctx.err(at('ports', j, 'hostPort'), 'hostPort is not supported by podrun yet', 'remove hostPort; with hostNetwork: true the container port is reachable on the host directly');
-      if (p.hostIP !== undefined) ctx.err(at('ports', j, 'hostIP'), 'hostIP is not supported by podrun yet', 'remove hostIP');
+      // The API server's rule: with hostNetwork the container's port is the host's.
+      if (p.hostPort !== undefined && hostNetwork && p.hostPort !== p.containerPort)
+        ctx.err(at('ports', j, 'hostPort'), `hostPort ${String(p.hostPort)} must match containerPort ${String(p.containerPort)} when hostNetwork is true`, 'remove hostPort (with hostNetwork: true the container port is the host\'s), or set it to the containerPort');
     }
 
     // One string over MAX_ARG_STRLEN would fail only in the helper; totals are the plan's to check

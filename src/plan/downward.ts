@@ -1,6 +1,7 @@
 // The downward API's field values (pkg/fieldpath): for env (fieldRef) and downwardAPI volumes.
 import type { PodManifest } from '../manifest/schema';
 import type { HostFacts } from './types';
+import { plannedPodIP, plannedPodIPs } from './network';
 
 /** Downward API values (pkg/fieldpath): the paths rules.ts accepts. */
 export function fieldRefValue(path: string, m: PodManifest, facts: HostFacts): string {
@@ -17,8 +18,9 @@ export function fieldRefValue(path: string, m: PodManifest, facts: HostFacts): s
     case 'metadata.uid':
       return facts.uid;
     case 'status.podIP':
+      return plannedPodIP(m, facts);
     case 'status.podIPs':
-      return m.spec.hostNetwork ? facts.hostIP : facts.podIP;
+      return plannedPodIPs(m, facts);
     case 'status.hostIP':
     case 'status.hostIPs':
       return facts.hostIP;

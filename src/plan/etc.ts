@@ -35,6 +35,10 @@ export interface DnsInput {
   dnsPolicy: string;
   dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
   hostResolvConf: string;
+  /** The pod has its own network: a nameserver on the host's loopback is not reachable from it. */
+  podNetwork?: boolean;
+  /** systemd-resolved's upstreams, for a host whose file names its local stub (127.0.0.53). */
+  upstreamResolvConf?: string;
 }
 
 interface Resolv {
@@ -72,6 +76,8 @@ const uniq = (xs: string[]) => [...new Set(xs)];
  */
 export function resolvConf(d: DnsInput): string {
   const cfg = d.dnsConfig;
+  const host = d.podNetwork ? reachableFromPods(d.hostResolvConf, d.upstreamResolvConf ?? '') : d.hostResolvConf;
+  if (host !== d.hostResolvConf) return resolvConf({ ...d, hostResolvConf: host, podNetwork: false });
   if (d.dnsPolicy !== 'None' && !cfg) {
     if (d.hostResolvConf.trim() === '') return '# podrun: the host has no /etc/resolv.conf; set spec.dnsConfig to add name servers\n';
     return d.hostResolvConf.endsWith('\n') ? d.hostResolvConf : `${d.hostResolvConf}\n`;
@@ -86,6 +92,26 @@ export function resolvConf(d: DnsInput): string {
   if (searches.length) lines.push(line('search', searches));
   if (options.size) lines.push(line('options', [...options].map(([k, v]) => (v === undefined ? k : `${k}:${v}`))));
   if (lines.length === 0) return '# podrun: no name servers configured\n';
+  return lines.join('\n') + '\n';
+}
+
+const isLoopback = (ip: string) => /^127\./.test(ip) || ip === '::1' || ip === '0:0:0:0:0:0:0:1';
+
+/**
+ * The host's resolv.conf for a pod with its own network namespace: a nameserver on the host's
+ * loopback (systemd-resolved's 127.0.0.53, dnsmasq's 127.0.0.1) answers only the host, so it is
+ * replaced by the upstreams systemd-resolved names (what the kubelet's --resolv-conf is set to on
+ * such hosts), or dropped. The file unchanged when it names none.
+ */
+export function reachableFromPods(host: string, upstream: string): string {
+  const r = parseResolvConf(host);
+  if (!r.nameservers.some(isLoopback)) return host;
+  const up = parseResolvConf(upstream).nameservers.filter((n) => !isLoopback(n));
+  const nameservers = uniq([...r.nameservers.filter((n) => !isLoopback(n)), ...up]).slice(0, 3);
+  const lines = nameservers.map((n) => line('nameserver', [n]));
+  if (r.searches.length) lines.push(line('search', r.searches));
+  if (r.options.length) lines.push(line('options', r.options.map((o) => (o.value === undefined ? o.name : `${o.name}:${o.value}`))));
+  if (!nameservers.length) lines.unshift(`# podrun: the host's name servers (${r.nameservers.join(', ')}) are on its loopback, which the pod cannot reach; set spec.dnsConfig`);
   return lines.join('\n') + '\n';
 }
 

@@ -14,6 +14,7 @@ import { DENIED_DEVICE_PATHS, DENIED_HOST_PATHS } from '../manifest/rules';
 import { stateDirs } from '../manifest/load';
 import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
+import { planNetwork, plannedPodIP } from './network';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
 import { planResources, planStorage, resourceFieldValue, shownResources } from './resources';
@@ -77,7 +78,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   }
   if (userNamespace) checkUserNamespaceIds(pod, containers, userNamespace.length, fail, 'containers');
   if (userNamespace) checkUserNamespaceIds(pod, initContainers, userNamespace.length, fail, 'initContainers');
-  const supervision = planSupervision(m, { podIP: spec.hostNetwork ? facts.hostIP : facts.podIP, imageConfig: (ref) => facts.images[ref]?.config, globalBackoff: facts.restartBackoff });
+  const supervision = planSupervision(m, { podIP: plannedPodIP(m, facts), imageConfig: (ref) => facts.images[ref]?.config, globalBackoff: facts.restartBackoff });
   checkHandlerExec(m, supervision.containers, all, fail);
   // The launch file holds the exec probes' and hooks' commands too.
   const handlerBytes = supervision.containers.reduce((n, c) => n + handlerExecBytes(c), 0);
@@ -88,6 +89,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
   if (podTotal && !errors.length) fail(['spec', 'containers'], podTotal.detail, podTotal.hint ?? '');
   const resources = planResources(spec, facts, fail);
   resizePolicyRules(spec, fail);
+  const network = planNetwork(m, facts, fail);
   if (errors.length) return { errors };
   const cgroups = planCgroups(facts.cgroups, facts.paths, key, all.map((c) => c.name), resources.limits, facts.cgroupParent);
   const storage = planStorage(spec, volumes.some((v) => v.kind === 'emptyDir' && !v.tmpfs && !v.hugetlbfs && (v.sizeLimitBytes ?? 0) > 0), facts.storageCheckMs);
@@ -115,16 +117,17 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     },
     ...(userNamespace ? { userNamespace } : {}),
     shmSizeBytes: SHM_SIZE_BYTES,
-    podIP: spec.hostNetwork ? facts.hostIP : facts.podIP,
+    podIP: plannedPodIP(m, facts),
     hostIP: facts.hostIP,
+    ...(network ? { network } : {}),
     hosts: hostsFile({
-      podIP: spec.hostNetwork ? facts.hostIP : facts.podIP,
+      podIP: plannedPodIP(m, facts),
       hostname,
       subdomain: spec.subdomain,
       namespace,
       hostAliases: spec.hostAliases,
     }),
-    resolvConf: resolvConf({ dnsPolicy: spec.dnsPolicy, dnsConfig: spec.dnsConfig, hostResolvConf: facts.hostResolvConf }),
+    resolvConf: resolvConf({ dnsPolicy: spec.dnsPolicy, dnsConfig: spec.dnsConfig, hostResolvConf: facts.hostResolvConf, ...(network ? { podNetwork: true, upstreamResolvConf: facts.upstreamResolvConf } : {}) }),
     volumes,
     deniedHostPaths: { all: [...DENIED_HOST_PATHS, ...stateDirs(facts.paths)], devices: [...DENIED_DEVICE_PATHS, ...stateDirs(facts.paths)] },
     containers,

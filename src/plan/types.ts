@@ -339,9 +339,11 @@ export interface PodPlan {
   /** Absent: the host's user namespace (hostUsers true or unset). */
   userNamespace?: PlannedUserNamespace;
   shmSizeBytes: number;
-  /** The pod's address (status.podIP) and the host's (status.hostIP). */
+  /** The pod's address (status.podIP) and the host's (status.hostIP); with a network, the stand-in until its ADD (`network.tokens`). */
   podIP: string;
   hostIP: string;
+  /** The CNI network the pod is attached to (docs/networking.md); absent: hostNetwork, or none (only lo). */
+  network?: PlannedNetwork;
   hosts: string;
   resolvConf: string;
   volumes: PlannedVolume[];
@@ -374,6 +376,26 @@ export interface PodPlan {
   supervision?: PlannedSupervision;
   /** Hash of the normalised manifest: equal hash => `pod/NAME unchanged`. */
   manifestHash: string;
+}
+
+/** A pod's attachment to a CNI network (runtime/network). */
+export interface PlannedNetwork {
+  /** The network (conflist) name, and the file it was read from when the pod was planned. */
+  name: string;
+  file: string;
+  /** CNI_CONTAINERID: new for every pod sandbox podrun creates. */
+  containerId: string;
+  ifName: string;
+  /** The portmap plugin's `portMappings` capability argument (the containers' hostPorts). */
+  portMappings: { hostPort: number; containerPort: number; protocol: 'tcp' | 'udp' | 'sctp'; hostIP?: string }[];
+  /**
+   * Stand-ins for status.podIP and status.podIPs wherever the plan holds them (env, args, probe
+   * hosts, /etc/hosts) until the network's ADD has given the addresses: then podrun replaces them
+   * in the plan and the monitor in its launch (the network gate, docs/protocol.md).
+   */
+  tokens: { ip: string; ips: string };
+  /** The addresses the ADD gave (status.podIPs), once it has. */
+  ips?: string[];
 }
 
 /** An image's account databases, for resolving user and group names (facts, read from its layers). */
@@ -413,6 +435,10 @@ export interface HostFacts {
   appArmor: HostAppArmor;
   /** Contents of the host's /etc/resolv.conf, or ''. */
   hostResolvConf: string;
+  /** systemd-resolved's upstream servers (/run/systemd/resolve/resolv.conf), or '': for pods on a network when the host's file names a local stub. */
+  upstreamResolvConf?: string;
+  /** The network the pod joins (runtime/network/conflist.ts chose it); absent: none. */
+  network?: { name: string; file: string; containerId: string };
   podIP: string;
   hostIP: string;
   /** The node's allocatable for the downward API's missing limits (W7.6); absent: 0. */

@@ -8,7 +8,7 @@
 // its handshake (docs/runtime.md, "apply, step by step").
 import { everyContainer, findContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
-import { existsSync, mkdirSync } from 'fs';
+import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
@@ -38,6 +38,9 @@ import { deletePodLocked, removePodDirs, stopPod } from './stop';
 import { removePodCgroup } from './cgroup';
 import { planResize } from '../plan/resize';
 import { resizePod } from './resize';
+import type { NetworkConfigList } from './network/cni';
+import { setUpPodNetwork, tearDownPodNetwork } from './network/pod-network';
+import { withPodAddresses } from '../plan/network';
 
 
 export interface ApplyOutcome {
@@ -60,6 +63,8 @@ export interface ApplyOptions {
   resolveImage?: ImageResolver;
   /** Re-create the pod even when its manifest is unchanged (a container waited for an object that is now there). */
   recreate?: boolean;
+  /** `--network NAME`: the CNI network of pods that name none (docs/networking.md); `none`: only lo. */
+  network?: string;
 }
 
 function storeResolver(paths: Paths, pod: LoadedPod, progress?: (line: string) => void): ImageResolver {
@@ -128,9 +133,13 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       }
       let planned: ReturnType<typeof planPod>;
       let programs: SeccompPrograms;
+      let network: NetworkConfigList | undefined;
       try {
-        planned = planPod(pod, gatherFacts(paths, pod, images, uid, userNamespace));
+        network = podNetwork(paths, pod, opts.network);
+        const attach = network && { name: network.name, file: network.file, containerId: randomUuid().replace(/-/g, '') };
+        planned = planPod(pod, gatherFacts(paths, pod, images, uid, userNamespace, [], attach));
         if (!planned.plan) throw new ManifestErrors(planned.errors);
+        checkHostPorts(paths, pod, planned.plan);
         // Localhost profiles are read and every profile compiled now: a bad one leaves the old pod.
         programs = compileSeccompPrograms(paths, pod, planned.plan, cachedCompile(paths, native().compileSeccomp));
         // podrun's AppArmor profile into the kernel when a container needs it and it is not there.
@@ -155,7 +164,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       }
       let created: Awaited<ReturnType<typeof createPod>>;
       try {
-        created = await createPod(paths, pod, planned.plan, programs, lock.fd);
+        created = await createPod(paths, pod, planned.plan, programs, lock.fd, network);
       } catch (e) {
         if (reserved) releaseUserNamespace(paths, key);
         throw e;
@@ -173,7 +182,7 @@ async function resolveImages(pod: LoadedPod, resolve: ImageResolver): Promise<Re
   return images;
 }
 
-async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: SeccompPrograms, lockFd: number): Promise<{ record: PodRecord; failures: PodrunError[] }> {
+async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: SeccompPrograms, lockFd: number, network?: NetworkConfigList): Promise<{ record: PodRecord; failures: PodrunError[] }> {
   if (plan.dirs.lasting !== lastingPodDir(paths, plan.key))
     throw new PodrunError(`internal: plan puts pod ${plan.key} at ${plan.dirs.lasting}, not ${lastingPodDir(paths, plan.key)}`);
   const record: PodRecord = {
@@ -222,7 +231,18 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
 
   // The monitor gets the pod lock too and keeps it until its monitor.json names it; it starts the
   // pod on the other core while this process makes the record durable (~3 ms).
-  const handshake = helper.startMonitor(launchFile, { lockFd });
+  // On a network: once the pause runs, ADD in its namespace, then the addresses go where the
+  // plan's stand-ins are (pod.json, /etc/hosts) and to the monitor, before any container starts.
+  const gate = network
+    ? (pause: { pid: number }) => {
+        const { ip, ips } = setUpPodNetwork(paths, plan, network, pause.pid, lockFd);
+        record.plan = withPodAddresses(plan, ip, ips);
+        writeFileSync(join(plan.dirs.init, 'etc', 'hosts'), record.plan.hosts, { mode: 0o644 });
+        writePodRecord(paths, record, { durable: false });
+        return { ip, ips };
+      }
+    : undefined;
+  const handshake = helper.startMonitor(launchFile, { lockFd, gate });
   let failure: unknown;
   try {
     fsyncPodRecord(paths, plan.key);
@@ -234,10 +254,12 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
     return undefined;
   });
   // No `ready`: a pod-level error, or the monitor died while starting the pod.
+  if (hs?.gateError) failure ??= hs.gateError;
   if (failure || !hs || hs.error || !hs.ready) {
     // The monitor may have got far enough to start processes: stop whatever it started, then
     // roll back (a pod-level failure makes the monitor clean up and exit; this makes sure).
     await stopPod(record, plan.dirs.lasting, { gracePeriodSeconds: 0 });
+    tearDownPodNetwork(paths, record.plan);
     if (plan.cgroup) await removePodCgroup(plan.cgroup, `pod/${plan.name}`).catch(() => undefined); // undo below tries again
     removePodDirs(paths, plan.key, record);
     undo();
@@ -302,4 +324,33 @@ export function containerFailure(podName: string, f: ContainerFailure): HelperFa
 export function podsWaitingFor(paths: Paths, changed: Set<string>): PodRecord[] {
   if (!changed.size) return [];
   return listPodRecords(paths).filter((r) => !r.deletionTimestamp && everyContainer(r.plan).some(({ c }) => c.configError?.waitingFor && changed.has(`${r.plan.namespace}/${c.configError.waitingFor}`)));
+}
+
+/** The pod's CNI network, loaded and checked (plugins there, the default's subnet free), or undefined for none. */
+function podNetwork(paths: Paths, pod: LoadedPod, flag?: string): NetworkConfigList | undefined {
+  const { podNetworkName, loadNetwork } = require('./network/conflist') as typeof import('./network/conflist');
+  const name = podNetworkName(pod, flag);
+  return name === undefined ? undefined : loadNetwork(paths, name);
+}
+
+/** A hostPort another pod or a host process holds: an error at its field, before anything of the pod starts. */
+function checkHostPorts(paths: Paths, pod: LoadedPod, plan: PodPlan): void {
+  if (!plan.network?.portMappings.length) return;
+  const { hostPortConflict } = require('./network/host-ports') as typeof import('./network/host-ports');
+  const c = hostPortConflict(paths, plan);
+  if (!c) return;
+  let path: (string | number)[] = ['spec'];
+  for (const list of ['initContainers', 'containers'] as const)
+    (pod.manifest.spec[list] ?? []).forEach((ctr, i) =>
+      (ctr.ports ?? []).forEach((p, j) => {
+        if (p.hostPort === c.mapping.hostPort && (p.protocol ?? 'TCP').toLowerCase() === c.mapping.protocol) path = ['spec', list, i, 'ports', j, 'hostPort'];
+      }),
+    );
+  throw new PlanError(
+    pod.file,
+    path,
+    `hostPort ${c.mapping.hostPort}/${c.mapping.protocol.toUpperCase()}${c.mapping.hostIP ? ` on ${c.mapping.hostIP}` : ''} is taken by ${c.holder}`,
+    'choose another hostPort, or stop what holds it; nothing of the pod was started',
+    pod.lineOf?.(path) ?? pod.line,
+  );
 }

@@ -34,7 +34,7 @@ async function lookupImage(paths: Paths, ref: string): Promise<ResolvedImage | u
 }
 
 /** PENDING: the objects the same apply would store first (their keys count as stored). */
-export async function dryRunPlan(paths: Paths, pod: LoadedPod, pending: ConfigObject[] = []): Promise<DryRunResult> {
+export async function dryRunPlan(paths: Paths, pod: LoadedPod, pending: ConfigObject[] = [], networkFlag?: string): Promise<DryRunResult> {
   const m = pod.manifest;
   const images: Record<string, ResolvedImage | undefined> = {};
   const unresolved: string[] = [];
@@ -47,7 +47,12 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod, pending: ConfigOb
   const existing = readPodRecord(paths, key);
   // The range the pod has, or the one apply would give it now.
   const userNamespace = m.spec.hostUsers === false ? peekUserNamespace(paths, key, userNamespacePool(), usernsHostOps) : undefined;
-  const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace, pending));
+  // The network as apply would choose and check it; the addresses are the ADD's (stand-ins here).
+  const { loadNetwork, podNetworkName } = require('./network/conflist') as typeof import('./network/conflist');
+  const netName = podNetworkName(pod, networkFlag);
+  const net = netName === undefined ? undefined : loadNetwork(paths, netName, { dryRun: true });
+  const attach = net && { name: net.name, file: net.file, containerId: 'dry-run' };
+  const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace, pending, attach));
   if (!r.plan) return r;
   const running = !!existing && monitorRunning(existing.plan.dirs.lasting);
   let action = applyAction(existing, manifestHash(m), running);

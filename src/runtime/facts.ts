@@ -26,11 +26,18 @@ import { cgroupParent, detectCgroups } from './cgroup/detect';
 import { helper, monitorProcesses } from './helper';
 import { hostAppArmor } from './apparmor';
 import { parseBackoff, RESTART_BACKOFF_ANNOTATION } from '../manifest/supervision';
+import { DEFAULT_BRIDGE, hostRoutes4 } from './network/conflist';
 
-/** The host's first non-loopback IPv4 address (what kubectl shows as the node's IP), else 127.0.0.1. */
+/**
+ * The node's IP as the kubelet picks it: the IPv4 address of the interface the default route
+ * leaves by, else the first non-loopback IPv4 address (never a pod bridge's), else 127.0.0.1.
+ */
 export function hostIPv4(): string {
-  for (const addrs of Object.values(networkInterfaces()))
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  const ifaces = networkInterfaces();
+  const dflt = hostRoutes4().find((r) => r.dst === 0 && r.mask === 0)?.iface;
+  const v4 = (name: string) => (ifaces[name] ?? []).find((a) => a.family === 'IPv4' && !a.internal)?.address;
+  if (dflt && v4(dflt)) return v4(dflt)!;
+  for (const name of Object.keys(ifaces)) if (name !== DEFAULT_BRIDGE && v4(name)) return v4(name)!;
   return '127.0.0.1';
 }
 
@@ -42,9 +49,9 @@ export function podIPFor(hostNetwork: boolean, hostIP: string): string {
   return hostNetwork ? hostIP : '127.0.0.1';
 }
 
-export function hostResolvConf(): string {
+export function hostResolvConf(file = '/etc/resolv.conf'): string {
   try {
-    return readFileSync('/etc/resolv.conf', 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     return '';
   }
@@ -249,6 +256,7 @@ export function gatherFacts(
   uid: string,
   userNamespace?: HostFacts['userNamespace'],
   pending: ConfigObject[] = [],
+  network?: HostFacts['network'],
 ): HostFacts {
   const hostIP = hostIPv4();
   const manifestDir = manifestDirOf(pod);
@@ -264,6 +272,7 @@ export function gatherFacts(
     hostDevices: allContainers(pod.manifest.spec).some((c) => c.securityContext?.privileged) ? hostDevices() : [],
     appArmor: hostAppArmor(),
     hostResolvConf: hostResolvConf(),
+    ...(network ? { network, upstreamResolvConf: hostResolvConf('/run/systemd/resolve/resolv.conf') } : {}),
     nodeName: hostname(),
     hostIP,
     podIP: podIPFor(pod.manifest.spec.hostNetwork === true, hostIP),

@@ -4,6 +4,7 @@
 import type { PlannedContainer } from '../plan/types';
 import type { PodRecord } from '../state/pod-records';
 import { noticeMonitorLoss } from '../state/monitor-loss';
+import { isPendingAddress } from '../plan/network';
 import { isAlive, type ProcessIdentity } from '../state/proc';
 import { sha256Hex } from '../util/sha256';
 import { terminationMessage } from './termination-message';
@@ -472,8 +473,8 @@ export function k8sPodStatus(s: PodStatus, snap: PodSnapshot): Record<string, un
     ...(s.reason ? { reason: s.reason, message: s.message } : {}),
     conditions,
     hostIP: snap.record.plan.hostIP,
-    podIP: snap.record.plan.podIP,
-    ...(snap.record.plan.podIP ? { podIPs: [{ ip: snap.record.plan.podIP }] } : {}),
+    // A stand-in is an address the network never gave (a start interrupted before its ADD).
+    ...(isPendingAddress(snap.record.plan.podIP) ? {} : { podIP: snap.record.plan.podIP, podIPs: (snap.record.plan.network?.ips ?? [snap.record.plan.podIP]).map((ip) => ({ ip })) }),
     startTime: s.startTime && kubeTimestamp(s.startTime),
     ...(s.initContainers.length ? { initContainerStatuses: s.initContainers.map(k8sContainerStatus) } : {}),
     containerStatuses: s.containers.map(k8sContainerStatus),

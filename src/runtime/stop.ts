@@ -23,6 +23,7 @@ import { unmountStacked } from './config-volumes';
 import { deleteEphemeralClaims } from './ephemeral-claims';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, killCgroup, removePodCgroup, thaw } from './cgroup';
+import { tearDownPodNetwork } from './network/pod-network';
 import { cgroupParent } from './cgroup/detect';
 
 export interface SignalOps {
@@ -88,6 +89,8 @@ export interface StopOptions {
   maxGraceSeconds?: number;
   /** deletePodLocked: keep the pod's user namespace range (a re-apply gives it to the new pod). */
   keepUserNamespace?: boolean;
+  /** deletePodLocked: told what could not be released (the pod's network), which the next podrun command retries. */
+  warn?: (e: Error) => void;
 }
 
 /**
@@ -267,6 +270,9 @@ export async function deletePodLocked(paths: Paths, key: string, opts: StopOptio
   const cg = podCgroup(paths, key, record);
   if (cg) thaw(cg); // before the stop signals: a frozen process cannot handle one
   await stopPod(record, lastingPodDir(paths, key), opts);
+  // Its pause is gone, and with it the namespace: DEL releases the address and the rules.
+  const netProblem = tearDownPodNetwork(paths, record?.plan);
+  if (netProblem) opts.warn?.(netProblem);
   if (cg) await removePodCgroup(cg, `pod/${key.slice(key.indexOf('_') + 1)}`);
   removePodDirs(paths, key, record);
   if (record) deleteEphemeralClaims(paths, record.plan);

@@ -9,7 +9,7 @@ import { errnoName } from './errno';
 import { installRoot } from './paths';
 
 /** The native contract this code speaks: `PODRUN_PROTOCOL` in addon/src/protocol.h. */
-export const NATIVE_PROTOCOL = 9;
+export const NATIVE_PROTOCOL = 10;
 
 /** Where the native build lives: build/Release from source, else the prebuilds. */
 export function nativeDirs(): string[] {
@@ -38,6 +38,10 @@ export interface PodrunNative {
   mountLayers(dir: string, layers: string[]): void;
   /** Lazily unmounts DIR; false when nothing was mounted there. */
   unmount(dir: string): boolean;
+  /** A TCP connection to HOST:PORT made in the network namespace of NSFD (an ns file or a pidfd; -1: this one's): the connected fd. */
+  connectInNetns(nsFd: number, host: string, port: number, timeoutMs: number): Promise<number>;
+  /** Bind-mounts the network namespace of PID on TARGET, a file it creates (O_EXCL). */
+  pinNetns(pid: number, target: string): void;
   lsetxattr(path: string, name: string, value: Buffer): void;
   /** null when the attribute is absent (ENODATA). */
   lgetxattr(path: string, name: string): Buffer | null;

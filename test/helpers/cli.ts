@@ -1,4 +1,5 @@
 // Runs the real CLI (bin/podrun) in a child process, as a user would, against a private root.
+import './network-default'; // no pod networks in the host's namespace, whatever mocha was given
 import { spawnSync, SpawnSyncOptions } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';

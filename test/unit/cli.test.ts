@@ -22,7 +22,7 @@ describe('cli entry point', () => {
   it('lists the commands for `help` (exit 0) and for no command (exit 2)', async () => {
     const h = await capture(['help']);
     expect(h.code).to.equal(0);
-    expect(h.out).to.contain('apply     create or update pods');
+    expect(h.out).to.contain('apply        create or update pods');
     expect((await capture([])).code).to.equal(2);
   });
 

@@ -81,7 +81,7 @@ describe('native addon', () => {
     expect(() => native().flistxattr(0x7ffffff0)).to.throw(SyscallError).with.property('code', 'EBADF');
   });
 
-  it('spawnDetached: own session, stdio on /dev/null, fd 3 the pipe and nothing else, default signals', () => {
+  it('spawnDetached: own session, stdio on /dev/null, fd 3 the socket and nothing else, default signals', () => {
     // The child reports on fd 3 and ends; reading the pipe to EOF waits for it.
     const script = [
       'echo "sid $(cut -d" " -f6 /proc/self/stat) pid $$"',

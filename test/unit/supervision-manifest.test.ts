@@ -182,11 +182,11 @@ describe('supervision manifests: refused, as the API server refuses them', () =>
     ],
     [
       'container names are unique across init containers and containers; init containers get every container rule',
-      `  initContainers:\n  - name: app\n    image: b\n    volumeMounts: [{name: nope, mountPath: /x}]\n    ports: [{containerPort: 80, hostPort: 80}]\n${APP}`,
+      `  initContainers:\n  - name: app\n    image: b\n    volumeMounts: [{name: nope, mountPath: /x}]\n    ports: [{containerPort: 80, name: web}, {containerPort: 81, name: web}]\n${APP}`,
       [
         'error: <stdin>:7: spec.initContainers[0].name: duplicate container name "app"\n  hint: give every container a unique name',
         'error: <stdin>:9: spec.initContainers[0].volumeMounts[0].name: volume "nope" is not declared in spec.volumes\n  hint: add it under spec.volumes, e.g. `- name: nope` with `emptyDir: {}`',
-        'error: <stdin>:10: spec.initContainers[0].ports[0].hostPort: hostPort is not supported by podrun yet\n  hint: remove hostPort; with hostNetwork: true the container port is reachable on the host directly',
+        'error: <stdin>:10: spec.initContainers[0].ports[1].name: duplicate port name "web"\n  hint: give every port of a container a unique name',
       ],
     ],
     [

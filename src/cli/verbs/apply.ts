@@ -1,4 +1,4 @@
-// podrun apply -f FILE|DIR|- [-f ...] [--dry-run] [-o json|yaml|name]
+// podrun apply -f FILE|DIR|- [-f ...] [--network NAME] [--dry-run] [-o json|yaml|name]
 // Loads and validates every manifest first (all problems at once, exit 2, nothing started), then
 // stores the ConfigMaps, Secrets and PersistentVolumeClaims (all or none: apply-objects.ts), then
 // creates, re-creates or leaves each pod under its lock. Returns once every container runs or failed.
@@ -10,7 +10,7 @@ import { writeErr } from '../output';
 import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
-const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--dry-run] [-o json|yaml|name]';
+const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--dry-run] [-o json|yaml|name]';
 const OUTPUTS = ['json', 'yaml', 'name'];
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -20,6 +20,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       filename: { type: 'string', short: 'f', multiple: true },
       'dry-run': { type: 'boolean' },
       output: { type: 'string', short: 'o' },
+      network: { type: 'string' },
     },
     USAGE,
   );
@@ -30,6 +31,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (output !== undefined && !OUTPUTS.includes(output))
     throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);
   const dryRun = values['dry-run'] === true;
+  const network = str(values.network);
 
   const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
   const loaded = await loadManifests(files);
@@ -48,7 +50,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       else ctx.out(output === 'name' ? `${objectName(r.object)}\n` : `${objectName(r.object)} ${r.action} (dry run)\n`);
     }
     const code = await forEachItem(loaded.pods, async (pod) => {
-      const r = await dryRunPlan(ctx.paths, pod, loaded.objects.map((o) => o.object));
+      const r = await dryRunPlan(ctx.paths, pod, loaded.objects.map((o) => o.object), network);
       if (!r.plan) throw new ManifestErrors(r.errors);
       for (const img of r.unresolvedImages)
         writeErr(`warning: pod/${r.plan.name}: image ${img} is not in the local store; the plan leaves its imageId, layers and config unresolved\n`);
@@ -62,6 +64,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (process.getuid?.() !== 0)
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
+  // What a crash left of earlier pods' networks (addresses, rules) is released first.
+  if (loaded.pods.length) for (const p of (await import('../../runtime/network/pod-network')).releaseStaleAttachments(ctx.paths)) writeErr(`warning: ${p.message}\n`);
   const objects: unknown[] = [];
   let waiting: import('../../state/pod-records').PodRecord[] = [];
   if (loaded.objects.length) {
@@ -83,7 +87,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;
   const code = await forEachItem([...loaded.pods, ...again], async (pod) => {
-    const outcome = await applyPod(ctx.paths, pod, { progress, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`) });
+    const outcome = await applyPod(ctx.paths, pod, { progress, network, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`) });
     if (output === 'json' || output === 'yaml') {
       const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
       const snap = snapshotPod(outcome.record);

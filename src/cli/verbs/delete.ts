@@ -9,6 +9,7 @@ import { lastingPodDir, podKey, livePodDir } from '../../util/paths';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
 import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
 import { int, parseArgs } from '../args';
+import { writeErr } from '../output';
 import type { CliContext } from '../context';
 import { forEachItem } from '../render';
 import { kindWord } from '../../util/kinds';
@@ -67,6 +68,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 
   const { withPodLock } = await import('../../state/lock');
   const { deletePodLocked } = await import('../../runtime/stop');
+  const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
+  if (targets.some((t) => t.kind === 'Pod')) for (const p of (await import('../../runtime/network/pod-network')).releaseStaleAttachments(ctx.paths)) warn(p);
   return forEachItem(targets, async (t) => {
     if (t.kind !== 'Pod') {
       const { deleteObject } = await import('../../runtime/delete-object');
@@ -81,7 +84,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       async () => {
         const exists = !!readPodRecord(ctx.paths, key) || existsSync(lastingPodDir(ctx.paths, key)) || existsSync(livePodDir(ctx.paths, key));
         if (!exists) return false;
-        await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace });
+        await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace, warn });
         return true;
       },
       { label: t.name },

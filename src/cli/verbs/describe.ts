@@ -1,6 +1,7 @@
 // podrun describe pod|configmap|secret|pvc NAME [-n NS]: kubectl-style detail: for a pod, init
 // containers and containers with their state and last state, the conditions, and the events the
 // pod's monitor recorded; for the other kinds, objects-view.ts.
+import { isPendingAddress } from '../../plan/network';
 import { hostname } from 'os';
 import type { PlannedContainer, PlannedVolume, PodPlan } from '../../plan/types';
 import { replaceRefTokens } from '../../plan/env-refs';
@@ -173,7 +174,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       L.push(`Message:          ${status.message ?? ''}`);
     }
     if (r.deletionTimestamp) L.push(`Termination Grace Period:  ${r.plan.terminationGracePeriodSeconds}s`);
-    L.push(`IP:               ${r.plan.podIP}`);
+    const ip = isPendingAddress(r.plan.podIP) ? '' : r.plan.podIP;
+    L.push(`IP:               ${ip}`);
+    if (ip) L.push('IPs:', ...(r.plan.network?.ips ?? [ip]).map((x) => `  IP:           ${x}`));
     const u = r.plan.userNamespace;
     if (u) L.push(`User Namespace:   uids and gids 0-${u.length - 1} are host ${u.hostId}-${u.hostId + u.length - 1}`);
     const block = (c: PlannedContainer, cs: ContainerStatus) => containerLines(c, cs, L, r.plan);

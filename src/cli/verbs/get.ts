@@ -1,6 +1,7 @@
 // podrun get pods|configmaps|secrets|pvc [NAME...] [-n NS | -A] [-o wide|json|yaml|name]; also
 // `get pod NAME` and `get cm/NAME`. Columns and AGE as kubectl prints them; json/yaml are v1
 // objects (a List for several).
+import { isPendingAddress } from '../../plan/network';
 import { hostname } from 'os';
 import { UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
@@ -89,7 +90,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     status.display,
     status.lastRestartAt ? `${status.restarts} (${humanDuration(now - Date.parse(status.lastRestartAt))} ago)` : String(status.restarts),
     humanDuration(now - Date.parse(r.createdAt)),
-    ...(wide ? [r.plan.podIP || '<none>', node, r.plan.containers.map((c) => c.name).join(',')] : []),
+    ...(wide ? [(!isPendingAddress(r.plan.podIP) && r.plan.podIP) || '<none>', node, r.plan.containers.map((c) => c.name).join(',')] : []),
   ]);
   for (const b of bare)
     rows.push([...(all ? [b.namespace] : []), b.name, '0/0', 'Unknown', '0', humanDuration(now - dirTime(lastingPodDir(ctx.paths, b.key))), ...(wide ? ['<none>', node, '<none>'] : [])]);

@@ -23,6 +23,8 @@ export interface HandshakeResult {
   failed: Map<string, ContainerFailure>;
   ready: boolean;
   error?: PodFailure;
+  /** What the network gate threw (start-monitor.ts): the monitor was told to stop. */
+  gateError?: unknown;
 }
 
 const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : NaN);

@@ -154,6 +154,8 @@ const HOST_TYPES: Record<string, string> = {
 
 export function launchDirectives(plan: PodPlan): string[][] {
   const d: string[][] = [[LAUNCH_MAGIC], ['key', plan.key], ['hostname', plan.hostname]];
+  // On a CNI network the monitor waits after the pause for the addresses (the network gate).
+  if (plan.network) d.push(['netgate', plan.network.tokens.ip, plan.network.tokens.ips]);
   d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
   d.push(['ns', 'pid', plan.namespaces.pid]);
   d.push(['poddir', plan.dirs.lasting]);

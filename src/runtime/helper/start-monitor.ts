@@ -4,7 +4,7 @@
 // leaves the pod locked rather than unfindable.
 // The addon starts it (clone with CLONE_VM|CLONE_VFORK) rather than child_process, whose fork of
 // the Node process and module loading cost ~20 ms of every apply.
-import { close, read } from 'fs';
+import { close, read, writeSync } from 'fs';
 import { native, staleBuildError, NATIVE_PROTOCOL } from '../../util/native';
 import { helperPath } from './binary';
 import { addHandshakeRecord, parseHandshakeLine, type HandshakeResult } from './handshake';
@@ -14,6 +14,12 @@ export interface StartMonitorOptions {
   onUnknown?: (line: string) => void;
   /** The pod lock's fd: the monitor holds it too until its monitor.json is written (fd 4, docs/protocol.md). */
   lockFd?: number;
+  /**
+   * The network gate (protocol 10): called once the pause runs, before any container starts; it
+   * sets up the pod network and returns the pod's addresses, which go back to the monitor on the
+   * same socket (`go IP IPS`). Throwing stops the start: the error is `gateError`.
+   */
+  gate?: (pause: { pid: number; startTime: number }) => { ip: string; ips: string[] };
 }
 
 export function startMonitor(launchFile: string, opts: StartMonitorOptions = {}): Promise<HandshakeResult> {
@@ -42,6 +48,7 @@ export function startMonitor(launchFile: string, opts: StartMonitorOptions = {})
       const r = parseHandshakeLine(line);
       if (r) addHandshakeRecord(result, r);
       else opts.onUnknown?.(line);
+      if (r?.kind === 'pause' && opts.gate) answerGate(child.fd, result, () => opts.gate!(r));
     };
     const buf = Buffer.alloc(4096);
     let pending = Buffer.alloc(0);
@@ -67,4 +74,19 @@ export function startMonitor(launchFile: string, opts: StartMonitorOptions = {})
       });
     next();
   });
+}
+
+function answerGate(fd: number, result: HandshakeResult, gate: () => { ip: string; ips: string[] }): void {
+  let answer = 'stop\n';
+  try {
+    const a = gate();
+    answer = `go ${a.ip} ${a.ips.join(',')}\n`;
+  } catch (e) {
+    result.gateError = e;
+  }
+  try {
+    writeSync(fd, answer);
+  } catch {
+    /* the monitor is gone: its EOF ends the handshake */
+  }
 }

@@ -70,9 +70,9 @@ export interface EventsFile {
  * Versions this code reads: the current one, 1 (no version field, same fields), and 3 to 7: the
  * same files, written before protocol 4 added the `userns` directive, 5 the `cgroup` one, 6
  * `pauseseccomp` and the addon's createHostPath, 7 the `apparmor` one, 8 the supervision
- * directives and 9 `configerror` (a pod started before an upgrade stays readable).
+ * directives, 9 `configerror` and 10 `netgate` (a pod started before an upgrade stays readable).
  */
-const readable = (v: unknown) => v === undefined || v === 1 || (typeof v === 'number' && v >= 3 && v <= 8) || v === NATIVE_PROTOCOL;
+const readable = (v: unknown) => v === undefined || v === 1 || (typeof v === 'number' && v >= 3 && v <= 9) || v === NATIVE_PROTOCOL;
 
 function readVersioned<T extends { version?: number }>(path: string): T | undefined {
   try {

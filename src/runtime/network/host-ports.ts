@@ -1,0 +1,103 @@
+// A hostPort already taken is an apply error before anything starts, naming who holds it:
+// another pod's portMappings (their DNAT rules would shadow each other), or a socket of a host
+// process (which the portmap plugin's DNAT would silently take the traffic from).
+import { readdirSync, readFileSync, readlinkSync } from 'fs';
+import type { PlannedNetwork, PodPlan } from '../../plan/types';
+import { listPodRecords } from '../../state/pod-records';
+import type { Paths } from '../../util/paths';
+import { monitorRunning } from '../helper';
+
+type Mapping = PlannedNetwork['portMappings'][number];
+
+/** Two mappings take the same host port: same protocol and port, and addresses that meet (unset or 0.0.0.0 meets every one). */
+export function samePort(a: Pick<Mapping, 'hostPort' | 'protocol' | 'hostIP'>, b: Pick<Mapping, 'hostPort' | 'protocol' | 'hostIP'>): boolean {
+  const any = (ip?: string) => !ip || ip === '0.0.0.0' || ip === '::';
+  return a.hostPort === b.hostPort && a.protocol === b.protocol && (any(a.hostIP) || any(b.hostIP) || a.hostIP === b.hostIP);
+}
+
+export interface HostSocket {
+  protocol: 'tcp' | 'udp';
+  address: string;
+  port: number;
+  inode: number;
+}
+
+function hexAddress(hex: string): string {
+  if (hex.length === 8) {
+    const n = parseInt(hex, 16);
+    return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24].join('.');
+  }
+  // IPv6: four little-endian 32-bit words
+  const words: string[] = [];
+  for (let i = 0; i < 32; i += 8) {
+    const w = hex.slice(i, i + 8);
+    words.push(w.slice(6, 8) + w.slice(4, 6), w.slice(2, 4) + w.slice(0, 2));
+  }
+  const s = words.map((w) => parseInt(w, 16).toString(16)).join(':');
+  return s === '0:0:0:0:0:0:0:0' ? '::' : s.replace(/^0:0:0:0:0:ffff:/, '::ffff:');
+}
+
+/** Listening TCP and bound UDP sockets of this network namespace (/proc/net/{tcp,tcp6,udp,udp6}). */
+export function hostSockets(read = (f: string) => readFileSync(f, 'utf8')): HostSocket[] {
+  const out: HostSocket[] = [];
+  for (const [file, protocol, state] of [['tcp', 'tcp', '0A'], ['tcp6', 'tcp', '0A'], ['udp', 'udp', '07'], ['udp6', 'udp', '07']] as const) {
+    let text = '';
+    try {
+      text = read(`/proc/net/${file}`);
+    } catch {
+      continue;
+    }
+    for (const l of text.split('\n').slice(1)) {
+      const f = l.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== state) continue;
+      const [addr, port] = f[1].split(':');
+      out.push({ protocol, address: hexAddress(addr), port: parseInt(port, 16), inode: Number(f[9]) });
+    }
+  }
+  return out;
+}
+
+/** The process holding socket `inode` (pid and command name), found through /proc/PID/fd as ss -p does. */
+export function socketHolder(inode: number): string | undefined {
+  const want = `socket:[${inode}]`;
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === want) return `process ${pid} (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`;
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface PortConflict {
+  mapping: Mapping;
+  /** Where in the manifest: the container and its port's index. */
+  holder: string;
+}
+
+/** The first hostPort of `plan` another pod (not the one being replaced) or a host socket holds. */
+export function hostPortConflict(paths: Paths, plan: PodPlan, sockets = hostSockets()): PortConflict | undefined {
+  const mine = plan.network?.portMappings ?? [];
+  if (!mine.length) return undefined;
+  for (const r of listPodRecords(paths)) {
+    if (r.plan.key === plan.key || r.deletionTimestamp || !monitorRunning(r.plan.dirs.lasting)) continue;
+    for (const other of r.plan.network?.portMappings ?? []) {
+      const m = mine.find((x) => samePort(x, other));
+      if (m) return { mapping: m, holder: `pod/${r.plan.name}${r.plan.namespace !== 'default' ? ` (namespace ${r.plan.namespace})` : ''}` };
+    }
+  }
+  for (const s of sockets) {
+    const m = mine.find((x) => x.protocol === s.protocol && samePort(x, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }));
+    if (m) return { mapping: m, holder: `${socketHolder(s.inode) ?? 'a process'} listening on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}` };
+  }
+  return undefined;
+}
