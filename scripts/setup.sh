@@ -18,9 +18,9 @@ fi
 # docker-registry, skopeo, umoci, apache2-utils: the registry tests (a local registry with htpasswd auth)
 # iproute2, util-linux: tests observe namespaces with ip/nsenter/unshare and run `exec -t` under script(1)
 PACKAGES="build-essential python3 libseccomp-dev libbearssl-dev openssl clang-format busybox-static docker-registry skopeo umoci apache2-utils iproute2 util-linux ca-certificates"
-# containernetworking-plugins, iptables: pod networks (the CNI plugins bridge, host-local, portmap, firewall,
-# tuning; iptables for their NAT and filter rules); curl: the network tests fetch through hostPorts and port-forward
-PACKAGES="$PACKAGES containernetworking-plugins iptables curl"
+# containernetworking-plugins, iptables, nftables: pod networks (the CNI plugins bridge, host-local, portmap, firewall,
+# tuning; iptables for their NAT and filter rules; nft for the Services' table and the loopback guard); curl: the network tests fetch through hostPorts and port-forward
+PACKAGES="$PACKAGES containernetworking-plugins iptables nftables curl"
 # apparmor (apparmor_parser): loads podrun's AppArmor profile where the kernel has AppArmor; the
 # tests compile the profile with it on every host (harmless where the kernel has none)
 PACKAGES="$PACKAGES apparmor"

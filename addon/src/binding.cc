@@ -205,10 +205,12 @@ Napi::Value PinNetns(const Napi::CallbackInfo &info) {
     close(ns);
     return throw_errno(info.Env(), e, "open", target);
   }
-  close(f);
+  // Onto the file just made, through its fd: not whatever the path names by now.
   std::string fdpath = "/proc/self/fd/" + std::to_string(ns);
-  int rc = mount(fdpath.c_str(), target.c_str(), nullptr, MS_BIND, nullptr);
+  std::string onto = "/proc/self/fd/" + std::to_string(f);
+  int rc = mount(fdpath.c_str(), onto.c_str(), nullptr, MS_BIND, nullptr);
   int e = errno;
+  close(f);
   close(ns);
   if (rc < 0) {
     unlink(target.c_str());

@@ -258,6 +258,7 @@ static const struct directive
   { "mingrace", 1, 0 },
   { "backoff", 3, 0 },
   { "netgate", 2, 0 },
+  { "notify", 1, 0 },
   { "kind", 1, 1 },
   { "restart", 1, 1 },
   { "stopsignal", 1, 1 },
@@ -615,6 +616,14 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
         return invalid (err, d, a[0]);
       pod->netgate_ip = a[0];
       pod->netgate_ips = a[1];
+    }
+  else if (strcmp (d, "notify") == 0)
+    {
+      /* The program first (absolute), then its arguments; at most 32.  */
+      if ((pod->n_notify == 0 && a[0][0] != '/') || strlen (a[0]) > 4096 || pod->n_notify >= 32
+          || grow ((void **) &pod->notify_argv, pod->n_notify, sizeof *pod->notify_argv) < 0)
+        return invalid (err, d, a[0]);
+      pod->notify_argv[pod->n_notify++] = a[0];
     }
   else if (strcmp (d, "hostname") == 0)
     {
@@ -1324,6 +1333,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
   DUMP (d, "hostname", pod->hostname);
   if (pod->netgate_ip)
     DUMP (d, "netgate", pod->netgate_ip, pod->netgate_ips);
+  for (i = 0; i < pod->n_notify; i++)
+    DUMP (d, "notify", pod->notify_argv[i]);
   DUMP (d, "ns", "net", ns_name (pod->net));
   DUMP (d, "ns", "ipc", ns_name (pod->ipc));
   DUMP (d, "ns", "uts", ns_name (pod->uts));

@@ -251,6 +251,11 @@ struct podrun_pod
      stand-ins for status.podIP and status.podIPs: after sync 1 the monitor waits for `go IP IPS`
      and puts the addresses where the stand-ins are (podrun_launch_substitute).  NULL: no gate.  */
   const char *netgate_ip, *netgate_ips;
+  /* `notify ARG`...: a command the monitor runs (detached, one at a time, again if asked while
+     one runs) when the pod's Ready condition changes, so the host's Service rules and the pods'
+     managed /etc/hosts follow readiness (protocol 10).  NULL: none.  */
+  char **notify_argv;
+  size_t n_notify;
 };
 
 /* Parses and validates FILE.  On failure ERR holds step "validate", the directive as syscall and

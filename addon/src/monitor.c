@@ -23,6 +23,7 @@
 #include "protocol.h"
 #include "seccomp.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
@@ -153,6 +154,10 @@ struct monitor
   size_t queue_head, n_queued;
   int in_begin, hs_pending, reap_again, sync_again, pod_status_dirty, events_dirty;
   pid_t discard[MAX_DISCARD];
+  /* The pod's notify command (launch.h): the one running (0: none), whether to run it again when
+     it ends, and the Ready condition it last told of.  */
+  pid_t notify_pid;
+  int notify_again, last_ready;
   struct event events[MAX_EVENTS];
   size_t n_events;
   struct client clients[MAX_CLIENTS];
@@ -481,6 +486,50 @@ write_state (struct monitor *m, size_t i)
     podrun_log ("cannot write %s: errno %d", c->state, errno);
 }
 
+/* Runs the pod's notify command, detached from the pod: its own session, default signals, stdin
+   and stdout on /dev/null, stderr the monitor's log, the environment PATH only.  One at a time: a
+   change while it runs makes it run once more when it ends (its reaping, below).  */
+static void
+notify (struct monitor *m)
+{
+  static char *const envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+  sigset_t all;
+  pid_t pid;
+  size_t i;
+  if (!m->pod.n_notify)
+    return;
+  if (m->notify_pid > 0)
+    {
+      m->notify_again = 1;
+      return;
+    }
+  m->notify_again = 0;
+  pid = fork ();
+  if (pid < 0)
+    {
+      podrun_log ("notify: fork: errno %d", errno);
+      return;
+    }
+  if (pid == 0)
+    {
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      setsid ();
+      for (i = 1; i < 65; i++)
+        signal ((int) i, SIG_DFL);
+      sigemptyset (&all);
+      sigprocmask (SIG_SETMASK, &all, NULL);
+      if (null >= 0)
+        {
+          dup2 (null, 0);
+          dup2 (null, 1);
+        }
+      close_range (3, ~0U, 0);
+      execve (m->pod.notify_argv[0], m->pod.notify_argv, envp);
+      _exit (127);
+    }
+  m->notify_pid = pid;
+}
+
 /* status.json: the pod's phase and conditions as the machine has them.  */
 static void
 write_pod_status (struct monitor *m)
@@ -533,6 +582,12 @@ write_pod_status (struct monitor *m)
   if (j.pos >= 0 && podrun_atomic_write (path, buf, (size_t) j.pos, ps.done) < 0)
     podrun_log ("cannot write %s: errno %d", path, errno);
   free (buf);
+  /* Written first: the command reads Ready from this file.  */
+  if (ps.conditions[SV_COND_READY].status != m->last_ready)
+    {
+      m->last_ready = ps.conditions[SV_COND_READY].status;
+      notify (m);
+    }
 }
 
 /* Events (§10): kept in memory with the kubelet's dedup (container, reason, message: count and
@@ -1298,6 +1353,15 @@ static void
 reaped (struct monitor *m, pid_t pid, int status)
 {
   size_t i;
+  if (pid == m->notify_pid)
+    {
+      m->notify_pid = 0;
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        podrun_log ("notify command ended with status %d", status);
+      if (m->notify_again)
+        notify (m);
+      return;
+    }
   if (pid == m->pause_pid)
     {
       m->pause_alive = 0;
@@ -1394,6 +1458,7 @@ reap (struct monitor *m)
     sync_progress (m, i, 0);
   if (m->pause_alive)
     try_reap (m, m->pause_pid);
+  try_reap (m, m->notify_pid);
   for (i = 0; i < MAX_DISCARD; i++)
     try_reap (m, m->discard[i]);
   {
@@ -1447,6 +1512,7 @@ kill_children (struct monitor *m, int include_pause)
         break;
       for (i = 0; i < MAX_DISCARD; i++)
         skip |= m->discard[i] == pid; /* removers of old layers finish their work */
+      skip |= pid == m->notify_pid;   /* and the notify command tells of the pod's end */
       if (pid > 0 && !skip && (include_pause || pid != m->pause_pid))
         {
           kill ((pid_t) pid, SIGKILL);
@@ -2091,14 +2157,30 @@ init_probes (struct monitor *m, podrun_err_t *err)
   return m->probes ? 0 : -1;
 }
 
-/* An address list as the CLI sends it: IPv4/IPv6 characters and commas, nothing else.  */
+/* An address list as the CLI sends it: comma-separated IPv4 or IPv6 addresses, each one that
+   inet_pton reads, nothing else.  */
 static int
 valid_addresses (const char *s)
 {
+  char one[INET6_ADDRSTRLEN + 1];
+  unsigned char bin[sizeof (struct in6_addr)];
   size_t n = strlen (s);
-  if (n == 0 || n > 200)
+  if (n == 0 || n > 200 || strspn (s, "0123456789abcdefABCDEF.:,") != n)
     return 0;
-  return strspn (s, "0123456789abcdefABCDEF.:,") == n;
+  while (*s)
+    {
+      size_t k = strcspn (s, ",");
+      if (k == 0 || k >= sizeof one)
+        return 0;
+      memcpy (one, s, k);
+      one[k] = '\0';
+      if (inet_pton (AF_INET, one, bin) != 1 && inet_pton (AF_INET6, one, bin) != 1)
+        return 0;
+      s += k;
+      if (*s == ',' && *++s == '\0')
+        return 0;
+    }
+  return 1;
 }
 
 /* sync 1g. (network gate) The CLI runs the CNI plugins against the pause's network namespace and
@@ -2136,7 +2218,10 @@ net_gate (struct monitor *m, podrun_err_t *err)
       len += (size_t) n;
     }
   line[len] = '\0';
-  end = strchr (line, '\n');
+  end = memchr (line, '\n', len);
+  /* A NUL before the newline would end the strings early: refused.  */
+  if (memchr (line, '\0', (size_t) (end - line)))
+    return podrun_fail (err, EPROTO, "network", "gate", NULL);
   *end = '\0';
   if (strncmp (line, "go ", 3) != 0)
     return podrun_fail (err, ECANCELED, "network", "gate", NULL);

@@ -32,6 +32,11 @@ const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
   version: { load: () => require('./verbs/version'), summary: 'print versions' },
 };
 
+// Not in the help: run by podrun itself (a pod's monitor runs sync-services when the pod's Ready condition changes).
+const INTERNAL: Record<string, { load: () => { run: Verb } }> = {
+  'sync-services': { load: () => require('./verbs/sync-services') },
+};
+
 const GLOBAL_USAGE = `usage: podrun [--root DIR] [--log-level LEVEL] [--log-file FILE] [--debug] COMMAND [ARGS...]
 
 commands:
@@ -95,7 +100,7 @@ export async function run(argv: string[], out: (s: string) => void = writeOut): 
       return verb ? 0 : 2;
     }
     if (verb === '--version') return run(['version'], out);
-    const entry = VERBS[verb];
+    const entry = VERBS[verb] ?? INTERNAL[verb];
     if (!entry) throw new UsageError(`unknown command '${verb}'`, suggestVerb(verb));
     const ctx: CliContext = { paths: resolvePaths(globals), debug, out };
     return await entry.load().run(args, ctx);

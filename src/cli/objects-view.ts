@@ -3,7 +3,7 @@
 // yaml|json` prints the stored object, data included, as kubectl does.
 import { existsSync } from 'fs';
 import type { ObjectKind } from '../util/kinds';
-import type { ConfigMapObject, PvcObject, SecretObject } from '../manifest/objects';
+import type { ConfigMapObject, PvcObject, SecretObject, ServiceObject } from '../manifest/objects';
 import { claimDir, type StoredObject } from '../state/objects';
 import type { Paths } from '../util/paths';
 import { humanDuration } from './render';
@@ -27,6 +27,14 @@ export function objectTable(paths: Paths, kind: ObjectKind, objects: StoredObjec
   const head = (cols: string[]) => [...(opts.all ? ['NAMESPACE'] : []), ...cols];
   if (kind === 'ConfigMap') return [head(['NAME', 'DATA', 'AGE']), ...objects.map((o) => [...ns(o), o.metadata.name, String(count((o as ConfigMapObject).data, (o as ConfigMapObject).binaryData)), age(o)])];
   if (kind === 'Secret') return [head(['NAME', 'TYPE', 'DATA', 'AGE']), ...objects.map((o) => [...ns(o), o.metadata.name, (o as SecretObject).type, String(count((o as SecretObject).data)), age(o)])];
+  if (kind === 'Service')
+    return [
+      head(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', ...(opts.wide ? ['SELECTOR'] : [])]),
+      ...objects.map((o) => {
+        const s = o as unknown as ServiceObject;
+        return [...ns(o), o.metadata.name, s.spec.type, s.spec.clusterIP ?? '<none>', externalIP(s), servicePorts(s), age(o), ...(opts.wide ? [selectorText(s.spec.selector) || '<none>'] : [])];
+      }),
+    ];
   return [
     head(['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE', ...(opts.wide ? ['VOLUMEMODE'] : [])]),
     ...objects.map((o) => {
@@ -55,6 +63,39 @@ function labelLines(title: string, map: Record<string, string> | undefined, widt
   return e.map(([k, v], i) => `${pad(i ? '' : `${title}:`)}${k}=${v}\n`).join('');
 }
 
+const selectorText = (sel: Record<string, string> | undefined) => Object.entries(sel ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+
+/** A LoadBalancer Service's ports are published on the host's NodePort addresses (docs/networking.md); the others have none. */
+const externalIP = (s: ServiceObject) => (s.spec.type === 'LoadBalancer' ? (process.env.PODRUN_NODEPORT_ADDRESSES || '127.0.0.1') : '<none>');
+
+/** kubectl's PORT(S): `80/TCP`, `80:30080/TCP` with a nodePort. */
+export const servicePorts = (s: ServiceObject) => s.spec.ports.map((p) => `${p.port}${p.nodePort !== undefined ? `:${p.nodePort}` : ''}/${p.protocol}`).join(',') || '<none>';
+
+/** kubectl describe service, with the endpoints the host's rules use now. */
+export function describeService(o: StoredObject, endpoints: string[][]): string {
+  const s = o as unknown as ServiceObject;
+  const w = 26;
+  const line = (k: string, v: string) => `${`${k}:`.padEnd(w)}${v}\n`;
+  let out = line('Name', o.metadata.name) + line('Namespace', o.metadata.namespace);
+  out += labelLines('Labels', o.metadata.labels, w) + labelLines('Annotations', o.metadata.annotations, w);
+  out += line('Selector', selectorText(s.spec.selector) || '<none>');
+  out += line('Type', s.spec.type);
+  if (s.spec.clusterIP !== 'None') out += line('IP Family Policy', s.spec.ipFamilyPolicy ?? 'SingleStack') + line('IP Families', (s.spec.ipFamilies ?? ['IPv4']).join(','));
+  out += line('IP', s.spec.clusterIP ?? '') + line('IPs', s.spec.clusterIP ?? '');
+  if (s.spec.type === 'LoadBalancer') out += line('LoadBalancer Ingress', externalIP(s));
+  s.spec.ports.forEach((p, i) => {
+    out += line('Port', `${p.name ?? '<unset>'}  ${p.port}/${p.protocol}`);
+    out += line('TargetPort', `${p.targetPort}/${p.protocol}`);
+    if (p.nodePort !== undefined) out += line('NodePort', `${p.name ?? '<unset>'}  ${p.nodePort}/${p.protocol}`);
+    out += line('Endpoints', endpoints[i]?.join(',') ?? '');
+  });
+  out += line('Session Affinity', s.spec.sessionAffinity ?? 'None');
+  if (s.spec.type !== 'ClusterIP') out += line('External Traffic Policy', s.spec.externalTrafficPolicy ?? 'Cluster');
+  out += line('Internal Traffic Policy', s.spec.internalTrafficPolicy ?? 'Cluster');
+  out += line('Events', '<none>');
+  return out;
+}
+
 /** kubectl describe's text for one object; `usedBy`: pods (names) that mount a claim. */
 export function describeObject(paths: Paths, o: StoredObject, usedBy: string[] = []): string {
   const w = o.kind === 'PersistentVolumeClaim' ? 15 : 14;
@@ -77,6 +118,7 @@ export function describeObject(paths: Paths, o: StoredObject, usedBy: string[] =
     return out;
   }
   out += labelLines('Labels', o.metadata.labels, w) + labelLines('Annotations', o.metadata.annotations, w);
+  if (o.kind === 'Service') return out;
   if (o.kind === 'Secret') {
     out += `\nType:  ${o.type}\n\nData\n====\n`;
     for (const [k, v] of Object.entries(o.data ?? {})) out += `${k}:  ${Buffer.from(v, 'base64').length} bytes\n`;

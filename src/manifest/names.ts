@@ -43,6 +43,14 @@ export function dns1123Label(v: string, what = 'name'): Problem | undefined {
   return undefined;
 }
 
+/** A DNS-1035 label (Service names): starts with a letter. */
+export function dns1035Label(v: string, what = 'name'): Problem | undefined {
+  if (v.length > 63) return { detail: `${what} ${quoted(v)} is longer than 63 characters`, hint: 'shorten it to at most 63 characters' };
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(v))
+    return { detail: `${what} ${quoted(v)} is not a valid DNS-1035 label`, hint: 'use lower-case letters, digits and "-", starting with a letter and ending with a letter or digit, e.g. `web`' };
+  return undefined;
+}
+
 export function dns1123Subdomain(v: string, what = 'name'): Problem | undefined {
   if (v.length === 0) return { detail: `${what} must not be empty`, hint: 'use lower-case letters, digits, "-" and ".", e.g. `web-1`' };
   if (v.length > 253) return { detail: `${what} is longer than 253 characters`, hint: 'shorten it to at most 253 characters' };

@@ -15,9 +15,9 @@ export function configKey(v: string): Problem | undefined {
 }
 
 
-/** The keys an object holds (data and binaryData; a claim none), sorted. */
+/** The keys an object holds (data and binaryData; a claim or a Service none), sorted. */
 export function objectKeys(o: ConfigObject): string[] {
-  if (o.kind === 'PersistentVolumeClaim') return [];
+  if (o.kind === 'PersistentVolumeClaim' || o.kind === 'Service') return [];
   return [...Object.keys(o.data ?? {}), ...Object.keys(o.kind === 'ConfigMap' ? (o.binaryData ?? {}) : {})].sort();
 }
 

@@ -1,4 +1,5 @@
-// The objects that ride beside Pods in the same files: ConfigMap, Secret, PersistentVolumeClaim.
+// The objects that ride beside Pods in the same files: ConfigMap, Secret, PersistentVolumeClaim,
+// Service (service.ts).
 // Schemas (types and formats) and the API server's own rules for them (k8s.io/kubernetes
 // pkg/apis/core/validation: ValidateConfigMap, ValidateSecret, ValidatePersistentVolumeClaim),
 // so what podrun accepts a cluster accepts too. The output is the object as stored: a Secret's
@@ -16,6 +17,9 @@ import { parseQuantityExact } from './quantity';
 import type { FieldPath } from './yaml';
 
 import type { ObjectKind } from '../util/kinds';
+import { normalizeService, serviceRules, serviceSchema, type ServiceObject } from './service';
+
+export type { ServiceObject, ServicePort } from './service';
 
 export { OBJECT_KINDS, isObjectKind, type ObjectKind } from '../util/kinds';
 
@@ -85,7 +89,7 @@ const pvcSchema = () =>
     })
     .describe('PersistentVolumeClaim');
 
-const SCHEMAS = { ConfigMap: configMapSchema, Secret: secretSchema, PersistentVolumeClaim: pvcSchema };
+const SCHEMAS = { ConfigMap: configMapSchema, Secret: secretSchema, PersistentVolumeClaim: pvcSchema, Service: serviceSchema };
 const built: Partial<Record<ObjectKind, z.ZodTypeAny>> = {};
 /** The schema of one kind, built on first use. */
 export function objectSchema(kind: ObjectKind): z.ZodTypeAny {
@@ -127,7 +131,7 @@ export interface PvcObject {
     volumeMode: 'Filesystem' | 'Block';
   };
 }
-export type ConfigObject = ConfigMapObject | SecretObject | PvcObject;
+export type ConfigObject = ConfigMapObject | SecretObject | PvcObject | ServiceObject;
 
 type Err = (path: FieldPath, detail: string, hint?: string) => void;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -202,6 +206,7 @@ export function objectRules(kind: ObjectKind, value: Record<string, unknown>, er
     }
     return;
   }
+  if (kind === 'Service') return serviceRules(value, err);
   pvcSpecRules(isObj(value.spec) ? value.spec : {}, ['spec'], err);
 }
 
@@ -226,6 +231,7 @@ export function normalizeObject(parsed: Record<string, unknown>): ConfigObject {
     if (o.binaryData) o.binaryData = sortKeys(o.binaryData);
     return o;
   }
+  if (parsed.kind === 'Service') return normalizeService(parsed);
   if (parsed.kind !== 'Secret') return parsed as unknown as ConfigObject;
   const { stringData, data, ...rest } = parsed as { stringData?: Record<string, string>; data?: Record<string, string> };
   const merged: Record<string, string> = { ...(data ?? {}) };

@@ -3,6 +3,7 @@
 // the pod's addresses, which only the network's ADD gives (docs/networking.md).
 import type { PodManifest } from '../manifest/schema';
 import type { HostFacts, PlannedNetwork, PodPlan } from './types';
+import { canonicalIP, isUnspecified } from '../util/ip';
 
 type Fail = (path: (string | number)[], detail: string, hint: string) => void;
 
@@ -42,25 +43,33 @@ export function planNetwork(m: PodManifest, facts: Pick<HostFacts, 'network'>, f
           return;
         }
         const protocol = (p.protocol ?? 'TCP').toLowerCase() as 'tcp' | 'udp' | 'sctp';
-        const key = `${protocol}/${p.hostIP ?? ''}/${p.hostPort}`;
+        const key = `${protocol}/${p.hostIP && !isUnspecified(p.hostIP) ? canonicalIP(p.hostIP) : ''}/${p.hostPort}`;
         const other = seen.get(key);
         if (other) fail(at, `hostPort ${p.hostPort}/${protocol.toUpperCase()} is already used by ${other}`, 'give every hostPort of the pod its own number (per protocol and hostIP)');
         seen.set(key, `container ${c.name}`);
-        portMappings.push({ hostPort: p.hostPort, containerPort: p.containerPort, protocol, ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
+        // the address as the plugins read it (an IPv4-mapped one is its IPv4); unspecified is every address
+        const hostIP = p.hostIP && !isUnspecified(p.hostIP) ? canonicalIP(p.hostIP) : undefined;
+        portMappings.push({ hostPort: p.hostPort, containerPort: p.containerPort, protocol, ...(hostIP ? { hostIP } : {}) });
       }),
     );
   if (!facts.network) return undefined;
-  return { name: facts.network.name, file: facts.network.file, containerId: facts.network.containerId, ifName: POD_IFNAME, portMappings, tokens: networkTokens(facts.network.containerId) };
+  return { name: facts.network.name, file: facts.network.file, containerId: facts.network.containerId, ...(facts.network.bridge ? { bridge: facts.network.bridge } : {}), ifName: POD_IFNAME, portMappings, tokens: networkTokens(facts.network.containerId) };
 }
 
 /** The plan with the network's addresses where its stand-ins were (what the monitor does to its launch). */
 export function withPodAddresses(plan: PodPlan, ip: string, ips: string[]): PodPlan {
   const t = plan.network?.tokens;
   if (!t) return plan;
-  const text = JSON.stringify(plan).split(t.ips).join(ips.join(',')).split(t.ip).join(ip);
-  const out = JSON.parse(text) as PodPlan;
-  out.network!.ips = ips;
-  return out;
+  // Every string of the plan, walked (never its JSON text), but the stand-ins' own record.
+  const put = (s: string) => s.split(t.ips).join(ips.join(',')).split(t.ip).join(ip);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return put(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  const { network, ...rest } = plan;
+  return { ...(walk(rest) as Omit<PodPlan, 'network'>), network: { ...network!, ips } };
 }
 
 /** Whether an address in a record is still a stand-in (the pod's network never came up). */

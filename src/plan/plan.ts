@@ -106,7 +106,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     namespace,
     uid: facts.uid,
     hostname,
-    dirs: { lasting: pdir, live: livePodDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm'), ...(volumes.some((v) => v.kind === 'config') || refs.list.some((r) => r.kind === 'Secret') ? { config: configDir } : {}) },
+    dirs: { lasting: pdir, live: livePodDir(facts.paths, key), init: join(pdir, 'init'), shm: join(pdir, 'shm'), hosts: join(pdir, 'etc-hosts'), ...(volumes.some((v) => v.kind === 'config') || refs.list.some((r) => r.kind === 'Secret') ? { config: configDir } : {}) },
     ...(refs.list.length ? { envRefs: refs.list, ...(facts.envRefNonce ? { envRefNonce: facts.envRefNonce } : {}) } : {}),
     namespaces: {
       net: spec.hostNetwork ? 'host' : 'pod',
@@ -120,6 +120,8 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     podIP: plannedPodIP(m, facts),
     hostIP: facts.hostIP,
     ...(network ? { network } : {}),
+    // Pods others can reach tell the host's Services when their Ready condition changes.
+    ...(facts.notify && (network || spec.hostNetwork) ? { notify: facts.notify } : {}),
     hosts: hostsFile({
       podIP: plannedPodIP(m, facts),
       hostname,

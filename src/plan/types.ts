@@ -334,7 +334,9 @@ export interface PodPlan {
   /** The tokens' nonce (env-refs.ts), random per apply. */
   envRefNonce?: string;
   /** config: the tmpfs the config volumes (and, with Secret env, the launch file) are written on; present when the pod has either. */
-  dirs: { lasting: string; live: string; init: string; shm: string; config?: string };
+  dirs: { lasting: string; live: string; init: string; shm: string; config?: string; hosts?: string };
+  /** The monitor's notify command (facts.notify), for pods whose address others can reach. */
+  notify?: string[];
   namespaces: { net: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode; pid: 'container' | 'pod' | 'host' };
   /** Absent: the host's user namespace (hostUsers true or unset). */
   userNamespace?: PlannedUserNamespace;
@@ -386,6 +388,8 @@ export interface PlannedNetwork {
   /** CNI_CONTAINERID: new for every pod sandbox podrun creates. */
   containerId: string;
   ifName: string;
+  /** The bridge the network's bridge plugin makes (route_localnet for NodePorts on 127.0.0.1); absent: another kind of network. */
+  bridge?: string;
   /** The portmap plugin's `portMappings` capability argument (the containers' hostPorts). */
   portMappings: { hostPort: number; containerPort: number; protocol: 'tcp' | 'udp' | 'sctp'; hostIP?: string }[];
   /**
@@ -438,7 +442,9 @@ export interface HostFacts {
   /** systemd-resolved's upstream servers (/run/systemd/resolve/resolv.conf), or '': for pods on a network when the host's file names a local stub. */
   upstreamResolvConf?: string;
   /** The network the pod joins (runtime/network/conflist.ts chose it); absent: none. */
-  network?: { name: string; file: string; containerId: string };
+  network?: { name: string; file: string; containerId: string; bridge?: string };
+  /** The command the pod's monitor runs when its Ready condition changes (runtime/network/services-sync.ts); absent: none. */
+  notify?: string[];
   podIP: string;
   hostIP: string;
   /** The node's allocatable for the downward API's missing limits (W7.6); absent: 0. */

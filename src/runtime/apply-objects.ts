@@ -10,7 +10,9 @@ import { canonicalJson } from '../plan/plan';
 import { kindWord } from '../util/kinds';
 import { ManifestErrors, PlanError } from '../util/errors';
 import type { Paths } from '../util/paths';
-import { readObject, withObjectsLock, writeObject, type StoredObject } from '../state/objects';
+import { listObjects, readObject, withObjectsLock, writeObject, type StoredObject } from '../state/objects';
+import type { ServiceObject } from '../manifest/service';
+import { AllocationError, allocateService } from './network/service-alloc';
 import { updateMountedCopies } from './config-volumes';
 
 export type ObjectAction = 'created' | 'configured' | 'unchanged';
@@ -94,15 +96,41 @@ export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promi
           ),
         );
     });
+    // Services get their cluster IP and nodePorts (kept from before on a re-apply) before anything is written.
+    const wanted = objects.map((l, i) => {
+      if (l.object.kind !== 'Service') return l.object;
+      try {
+        return withAddresses(paths, l.object, befores[i], objects);
+      } catch (e) {
+        if (!(e instanceof AllocationError)) throw e;
+        problems.push(new PlanError(l.file, e.path, e.message, e.hint, l.lineOf?.(e.path) ?? l.line));
+        return l.object;
+      }
+    });
     if (problems.length) throw new ManifestErrors(problems);
     const outcomes = objects.map((l, i): ObjectOutcome => {
       const before = befores[i];
-      if (before && canonical(before) === canonical(l.object)) return { object: before, action: 'unchanged' };
-      return { object: writeObject(paths, l.object, before), action: before ? 'configured' : 'created' };
+      if (before && canonical(before) === canonical(wanted[i])) return { object: before, action: 'unchanged' };
+      return { object: writeObject(paths, wanted[i], before), action: before ? 'configured' : 'created' };
     });
     const changed = outcomes.flatMap((o) =>
       o.action !== 'unchanged' && (o.object.kind === 'ConfigMap' || o.object.kind === 'Secret') ? [{ kind: o.object.kind, namespace: o.object.metadata.namespace, name: o.object.metadata.name }] : [],
     );
     return { outcomes, warnings: changed.length ? updateMountedCopies(paths, changed) : [] };
   });
+}
+
+/** A Service with its cluster IP and nodePorts, against every other Service: stored, and the others of this apply (their addresses chosen first). */
+const chosen = new WeakMap<LoadedObject[], Map<string, ServiceObject>>();
+function withAddresses(paths: Paths, svc: ServiceObject, before: StoredObject | undefined, batch: LoadedObject[]): ServiceObject {
+  const mine = chosen.get(batch) ?? new Map<string, ServiceObject>();
+  chosen.set(batch, mine);
+  const id = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
+  const others = new Map<string, ServiceObject>();
+  for (const o of listObjects(paths, 'Service')) others.set(id(o), o as unknown as ServiceObject);
+  for (const [k, o] of mine) others.set(k, o);
+  others.delete(id(svc));
+  const out = allocateService(svc, before, [...others.values()]);
+  mine.set(id(svc), out);
+  return out;
 }

@@ -136,7 +136,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       let network: NetworkConfigList | undefined;
       try {
         network = podNetwork(paths, pod, opts.network);
-        const attach = network && { name: network.name, file: network.file, containerId: randomUuid().replace(/-/g, '') };
+        const attach = network && { name: network.name, file: network.file, containerId: randomUuid().replace(/-/g, ''), ...bridgeOf(network) };
         planned = planPod(pod, gatherFacts(paths, pod, images, uid, userNamespace, [], attach));
         if (!planned.plan) throw new ManifestErrors(planned.errors);
         checkHostPorts(paths, pod, planned.plan);
@@ -238,6 +238,7 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
         const { ip, ips } = setUpPodNetwork(paths, plan, network, pause.pid, lockFd);
         record.plan = withPodAddresses(plan, ip, ips);
         writeFileSync(join(plan.dirs.init, 'etc', 'hosts'), record.plan.hosts, { mode: 0o644 });
+        if (plan.dirs.hosts) writeFileSync(plan.dirs.hosts, record.plan.hosts, { mode: 0o644 });
         writePodRecord(paths, record, { durable: false });
         return { ip, ips };
       }
@@ -324,6 +325,12 @@ export function containerFailure(podName: string, f: ContainerFailure): HelperFa
 export function podsWaitingFor(paths: Paths, changed: Set<string>): PodRecord[] {
   if (!changed.size) return [];
   return listPodRecords(paths).filter((r) => !r.deletionTimestamp && everyContainer(r.plan).some(({ c }) => c.configError?.waitingFor && changed.has(`${r.plan.namespace}/${c.configError.waitingFor}`)));
+}
+
+/** The bridge a network's bridge plugin makes (cni0 when it names none, as the plugin's default). */
+function bridgeOf(list: NetworkConfigList): { bridge?: string } {
+  const b = list.plugins.find((p) => p.type === 'bridge');
+  return b ? { bridge: typeof b.bridge === 'string' ? b.bridge : 'cni0' } : {};
 }
 
 /** The pod's CNI network, loaded and checked (plugins there, the default's subnet free), or undefined for none. */

@@ -273,6 +273,7 @@ export function gatherFacts(
     appArmor: hostAppArmor(),
     hostResolvConf: hostResolvConf(),
     ...(network ? { network, upstreamResolvConf: hostResolvConf('/run/systemd/resolve/resolv.conf') } : {}),
+    notify: (require('./network/services-sync') as typeof import('./network/services-sync')).notifyCommand(paths),
     nodeName: hostname(),
     hostIP,
     podIP: podIPFor(pod.manifest.spec.hostNetwork === true, hostIP),

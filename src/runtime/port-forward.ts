@@ -51,3 +51,25 @@ export async function dialPod(nsFd: number, port: number, timeoutMs = 10_000): P
     }
   }
 }
+
+/**
+ * `port-forward svc/NAME`: the first ready pod behind the Service and, for each port given as
+ * one of the Service's (number or name), that pod's target port.
+ */
+export function servicePod(paths: Paths, namespace: string, name: string, ports: string[]): { record: PodRecord; ports: number[] } {
+  const { readObject, objectNotFound } = require('../state/objects') as typeof import('../state/objects');
+  const { currentEndpoints } = require('./network/services-sync') as typeof import('./network/services-sync');
+  const { readPodRecord } = require('../state/pod-records') as typeof import('../state/pod-records');
+  if (!readObject(paths, 'Service', namespace, name)) throw objectNotFound('Service', namespace, name);
+  const e = currentEndpoints(paths).find((x) => x.service.metadata.namespace === namespace && x.service.metadata.name === name)!;
+  const pod = e.pods[0];
+  const record = pod && readPodRecord(paths, `${namespace}_${pod.name}`);
+  if (!record) throw new PodrunError(`service/${name} has no ready pod to forward to`, `\`podrun describe svc ${name}\` shows its selector and endpoints`);
+  const out = ports.map((p) => {
+    const sp = e.service.spec.ports.find((x) => (/^\d+$/.test(p) ? x.port === Number(p) : x.name === p));
+    if (!sp) throw new PodrunError(`service/${name} has no port ${p}`, `its ports: ${e.service.spec.ports.map((x) => x.name ?? x.port).join(', ')}`);
+    if (typeof sp.targetPort === 'number') return sp.targetPort;
+    return resolveRemotePort(record.plan, sp.targetPort);
+  });
+  return { record, ports: out };
+}

@@ -71,6 +71,7 @@ export function prepareDirs(plan: PodPlan, where: Where): Prepared {
     const etc = join(plan.dirs.init, 'etc');
     mkdirOwned(etc);
     writeFileSync(join(etc, 'hosts'), plan.hosts, { mode: 0o644 });
+    if (plan.dirs.hosts) writeFileSync(plan.dirs.hosts, plan.hosts, { mode: 0o644 });
     writeFileSync(join(etc, 'hostname'), plan.hostname + '\n', { mode: 0o644 });
     writeFileSync(join(etc, 'resolv.conf'), plan.resolvConf, { mode: 0o644 });
     mkdirOwned(plan.dirs.shm, 0o1777);

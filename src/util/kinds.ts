@@ -5,6 +5,7 @@ export const OBJECT_KINDS = {
   ConfigMap: { plural: 'configmaps', singular: 'configmap', short: 'cm' },
   Secret: { plural: 'secrets', singular: 'secret', short: '' },
   PersistentVolumeClaim: { plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', short: 'pvc' },
+  Service: { plural: 'services', singular: 'service', short: 'svc' },
 } as const;
 export type ObjectKind = keyof typeof OBJECT_KINDS;
 export const isObjectKind = (k: unknown): k is ObjectKind => typeof k === 'string' && Object.prototype.hasOwnProperty.call(OBJECT_KINDS, k);

@@ -8,6 +8,7 @@ import { join } from 'path';
 import { connect } from 'net';
 import { makeBusyboxRootfs } from '../helpers/busybox';
 import { CliResult, podrun, PODRUN, tempRoot } from '../helpers/cli';
+import { createNetSandbox, sandboxLeftovers, type NetSandbox } from '../helpers/net-sandbox';
 import { mountsDiff, mountsUnder, newPodrunProcesses, podrunCgroups, removeCgroups, snapshot, HostSnapshot } from '../helpers/leaks';
 
 export interface PodSuite {
@@ -244,4 +245,35 @@ export function control(sock: string, request: string, ms: number): Promise<stri
       resolve(`error ${e.message}`);
     });
   });
+}
+
+/**
+ * A pod suite whose podrun runs inside a network sandbox of its own (test/helpers/net-sandbox.ts):
+ * every command of the suite, tearDownSuite's deletes too, and a folder for its manifests.
+ */
+export function openNetworkSuite(prefix: string): { s: PodSuite; sb: NetSandbox; dir: string } {
+  const s = setUpSuite(prefix);
+  let sb: NetSandbox;
+  try {
+    sb = createNetSandbox();
+  } catch (e) {
+    s.cleanup();
+    throw e;
+  }
+  s.run = (args, input) => sb.podrun(s.root, args, input !== undefined ? { input } : {});
+  const dir = join(s.root, 'manifests');
+  mkdirSync(dir);
+  return { s, sb, dir };
+}
+
+/** Deletes the suite's pods and checks for leaks (the sandbox's veths and rules too), then removes the sandbox. */
+export function closeNetworkSuite(s: PodSuite | undefined, sb: NetSandbox | undefined): void {
+  try {
+    if (s) {
+      tearDownSuite(s);
+      if (sb) expect(sandboxLeftovers(sb)).to.deep.equal({ veths: [], rules: [] });
+    }
+  } finally {
+    sb?.destroy();
+  }
 }

@@ -9,8 +9,8 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { isRoot } from '../helpers/cli';
-import { createNetSandbox, OUTSIDE_IP, SANDBOX_HOST_IP, sandboxLeftovers, type NetSandbox } from '../helpers/net-sandbox';
-import { podManifest, setUpSuite, sleep, tearDownSuite, until, waitFor, type PodSuite } from './pod-helpers';
+import { OUTSIDE_IP, SANDBOX_HOST_IP, sandboxLeftovers, type NetSandbox } from '../helpers/net-sandbox';
+import { closeNetworkSuite, openNetworkSuite, podManifest, sleep, until, waitFor, type PodSuite } from './pod-helpers';
 
 const HTTPD = (port: number, extra = '') => ({ name: 'app', command: ['sh', '-c', `${extra}exec httpd -f -p ${port} -h /etc`], ports: [{ containerPort: port }] });
 
@@ -44,23 +44,9 @@ describe('pod networking (CNI, in a network sandbox)', function () {
 
   before(function () {
     if (!isRoot() || !existsSync('/usr/lib/cni/bridge')) this.skip();
-    s = setUpSuite('podrun-net-');
-    sb = createNetSandbox();
-    // Every delete of the suite (tearDownSuite's too) runs in the sandbox.
-    s.run = (args, input) => sb.podrun(s.root, args, input !== undefined ? { input } : {});
-    dir = join(s.root, 'manifests');
-    mkdirSync(dir);
+    ({ s, sb, dir } = openNetworkSuite('podrun-net-'));
   });
-  after(function () {
-    try {
-      if (s) {
-        tearDownSuite(s);
-        if (sb) expect(sandboxLeftovers(sb)).to.deep.equal({ veths: [], rules: [] });
-      }
-    } finally {
-      sb?.destroy();
-    }
-  });
+  after(() => closeNetworkSuite(s, sb));
 
   it('gives a pod an address on the podrun0 bridge: status, env, args, /etc/hosts, eth0, get -o wide and describe agree', () => {
     const f = write(
@@ -129,6 +115,64 @@ describe('pod networking (CNI, in a network sandbox)', function () {
     }
     expect(run('delete', 'pod', 'hp').code).to.equal(0);
     expect(sb.run(['iptables-save', '-t', 'nat']).stdout).to.not.include('18080');
+  });
+
+  it('a hostIP written another way (::ffff:127.0.0.1, ::ffff:0.0.0.0) cannot take a port a host process or a pod holds (review 21)', async () => {
+    const holder = sb.spawn(['python3', '-c', 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",18082)); s.listen(); print("up", flush=True); time.sleep(60)']);
+    try {
+      await new Promise((res) => holder.stdout!.once('data', res));
+      for (const hostIP of ['::ffff:127.0.0.1', '::ffff:0.0.0.0', '0:0:0:0:0:ffff:7f00:1']) {
+        const r = run('apply', '-f', write('steal.yaml', podManifest('steal', { containers: [{ ...HTTPD(8080), ports: [{ containerPort: 8080, hostPort: 18082, hostIP }] }] })));
+        expect(r.code, hostIP).to.equal(1);
+        expect(r.stderr, hostIP).to.include('hostPort 18082/TCP');
+        expect(r.stderr, hostIP).to.include(`is taken by process ${holder.pid}`);
+      }
+    } finally {
+      holder.kill();
+    }
+    expect(run('get', 'pod', 'steal').code).to.not.equal(0);
+  });
+
+  it('a pod that routes 127.0.0.1 to the host cannot reach what the host binds to its loopback (the loopback guard, CVE-2020-8558)', async () => {
+    // The host's loopback-only service: a UDP socket that prints where each datagram came from.
+    const listener = sb.spawn(['python3', '-c', 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",19000)); print("up", flush=True)\nwhile True: print("from", s.recvfrom(100)[1][0], flush=True)']);
+    let got = '';
+    listener.stdout!.on('data', (d) => (got += d));
+    try {
+      await until(() => got.includes('up'), 10_000);
+      // A privileged pod (NET_RAW with hand-built frames does the same from any default pod).
+      apply(write('lo-attack.yaml', podManifest('lo-attack', { containers: [{ name: 'c', command: ['sleep', '3600'], securityContext: { privileged: true } }] })));
+      const attacker = pod('lo-attack').status.podIP;
+      // 127.0.0.1 is no longer the pod's own: it goes to the host by the bridge (the gateway).
+      const route = exec('lo-attack', 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet && ip route del local 127.0.0.0/8 dev lo table local && ip route del local 127.0.0.1 dev lo table local && ip route add 127.0.0.1/32 via 10.87.0.1 dev eth0');
+      expect(route.code, route.stderr).to.equal(0);
+      // traceroute's first UDP probe goes to the base port + 1
+      const send = () => exec('lo-attack', 'busybox', 'traceroute', '-n', '-m', '1', '-q', '1', '-w', '1', '-p', '18999', '127.0.0.1');
+      // route_localnet is on for podrun0 once a pod has a hostPort (portmap's snat) or a NodePort
+      // is published on 127.0.0.1; here for certain.
+      expect(sb.run(['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/conf/podrun0/route_localnet']).code).to.equal(0);
+      // Control: without the guard the datagram gets there.
+      expect(sb.run(['nft', 'delete', 'table', 'ip', 'podrun-guard']).code).to.equal(0);
+      try {
+        send();
+        await until(() => got.includes(`from ${attacker}`), 5_000).catch(() => undefined);
+      } finally {
+        const { LOOPBACK_GUARD } = await import('../../src/plan/services');
+        expect(sb.run(['nft', '-f', '-'], { input: LOOPBACK_GUARD }).code).to.equal(0);
+      }
+      expect(got, 'the attack path works without the guard').to.include(`from ${attacker}`);
+      got = '';
+      send();
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(got, 'with the guard nothing gets there').to.equal('');
+    } finally {
+      listener.kill();
+      run('delete', 'pod', 'lo-attack', '--grace-period', '0');
+    }
+  });
+
+  it('pods take no IPv6 router advertisements (CVE-2020-10749)', () => {
+    for (const k of ['all', 'default', 'eth0']) expect(exec('web', 'cat', `/proc/sys/net/ipv6/conf/${k}/accept_ra`).stdout, k).to.equal('0\n');
   });
 
   it('port-forward carries an HTTP request and 20 parallel connections to a pod, picks a free port for :REMOTE, and ends cleanly on Ctrl-C', async () => {

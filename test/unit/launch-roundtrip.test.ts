@@ -85,7 +85,8 @@ const SUPERVISION: PlannedSupervision = {
 
 const PLAN: PodPlan = testPlan('/r', 'all', {
   hostname: 'all-host',
-  // the network gate: the monitor waits for the addresses after the pause (netgate)
+  // the monitor's command when Ready changes (notify), and the network gate (netgate)
+  notify: ['/usr/bin/node', '/opt/podrun/dist/src/cli/start.js', 'sync-services'],
   network: { name: 'podrun', file: '/r/network/podrun.conflist', containerId: '0123456789abcdef0123456789abcdef', ifName: 'eth0', portMappings: [], tokens: { ip: 'podrun-pod-ip-0123456789abcdef0123456789abcdef.invalid', ips: 'podrun-pod-ips-0123456789abcdef0123456789abcdef.invalid' } },
   namespaces: { net: 'pod', ipc: 'pod', uts: 'host', pid: 'pod' },
   shmSizeBytes: 65536,

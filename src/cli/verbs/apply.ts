@@ -7,6 +7,7 @@ import { forEachItem, printObjects, renderError, type ObjectFormat } from '../re
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
+import { syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
@@ -101,6 +102,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       failed = Math.max(failed, f.exitCode);
     }
   });
+  // The Services' rules and every pod's names follow the pods and Services just applied.
+  if (loaded.pods.length || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
   if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
   return Math.max(code, failed);
 }
@@ -110,3 +113,4 @@ function hideSecretValues(o: ConfigObject): ConfigObject {
   if (o.kind !== 'Secret' || !o.data) return o;
   return { ...o, data: Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, `<hidden: ${Buffer.from(v, 'base64').length} bytes>`])) };
 }
+

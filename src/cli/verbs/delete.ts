@@ -10,6 +10,7 @@ import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddres
 import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
 import { int, parseArgs } from '../args';
 import { writeErr } from '../output';
+import { syncServicesAfter } from '../sync';
 import type { CliContext } from '../context';
 import { forEachItem } from '../render';
 import { kindWord } from '../../util/kinds';
@@ -70,7 +71,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { deletePodLocked } = await import('../../runtime/stop');
   const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
   if (targets.some((t) => t.kind === 'Pod')) for (const p of (await import('../../runtime/network/pod-network')).releaseStaleAttachments(ctx.paths)) warn(p);
-  return forEachItem(targets, async (t) => {
+  const code = await forEachItem(targets, async (t) => {
     if (t.kind !== 'Pod') {
       const { deleteObject } = await import('../../runtime/delete-object');
       if (await deleteObject(ctx.paths, t.kind, t.namespace, t.name)) ctx.out(`${kindWord(t.kind)} "${t.name}" deleted\n`);
@@ -92,4 +93,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (found) ctx.out(`pod "${t.name}" deleted\n`);
     else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
   });
+  // Deleted pods and Services leave the Services' rules and the pods' names.
+  if (targets.some((t) => t.kind === 'Pod' || t.kind === 'Service')) await syncServicesAfter(ctx);
+  return code;
 }

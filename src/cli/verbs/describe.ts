@@ -219,7 +219,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 /** describe of ConfigMaps, Secrets and claims (and pods among them, as kubectl takes mixed TYPE/NAME). */
 async function describeObjects(ctx: CliContext, addrs: ResourceAddress[]): Promise<number> {
   const { objectNotFound, readObject } = await import('../../state/objects');
-  const { describeObject } = await import('../objects-view');
+  const { describeObject, describeService } = await import('../objects-view');
   const { claimUsers } = await import('../../state/claims');
   const blocks: string[] = [];
   const code = await forEachItem(addrs, async (a) => {
@@ -231,6 +231,12 @@ async function describeObjects(ctx: CliContext, addrs: ResourceAddress[]): Promi
     }
     const o = readObject(ctx.paths, a.kind, a.namespace, a.name);
     if (!o) throw objectNotFound(a.kind, a.namespace, a.name);
+    if (a.kind === 'Service') {
+      const { currentEndpoints } = await import('../../runtime/network/services-sync');
+      const e = currentEndpoints(ctx.paths).find((x) => x.service.metadata.namespace === a.namespace && x.service.metadata.name === a.name);
+      blocks.push(describeService(o, (e?.ports ?? []).map((p) => p.targets.map((t) => `${t.ip}:${t.port}`))));
+      return;
+    }
     blocks.push(describeObject(ctx.paths, o, a.kind === 'PersistentVolumeClaim' ? claimUsers(ctx.paths, a.namespace, a.name) : []));
   });
   ctx.out(blocks.join('\n\n'));

@@ -48,15 +48,24 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, { ...namespaceOptions, address: { type: 'string' } }, USAGE);
   if (positionals.length < 2) throw new UsageError(positionals.length ? 'at least one port is required' : 'a pod is required', `usage: ${USAGE}`);
   const target = positionals[0];
-  if (/^(svc|service|services)\//.test(target)) throw new UsageError(`port-forward to a Service is not there yet: ${target}`, 'forward to one of its pods: podrun port-forward pod/NAME PORT');
-  const addr = parsePodAddress(target, namespaceFrom(values));
   const specs = positionals.slice(1).map(parsePortSpec);
   const addresses = listenAddresses(values.address as string | undefined);
   const { findPod } = await import('../../state/pod-records');
-  const { openPodNetns, resolveRemotePort, dialPod } = await import('../../runtime/port-forward');
+  const { openPodNetns, resolveRemotePort, dialPod, servicePod } = await import('../../runtime/port-forward');
   const { monitorRunning } = await import('../../runtime/helper');
-  const rec = findPod(ctx.paths, addr.namespace, addr.name);
-  const remotes = specs.map((s) => resolveRemotePort(rec.plan, s.remote));
+  const svc = /^(svc|service|services)\/(.+)$/.exec(target);
+  let rec: import('../../state/pod-records').PodRecord;
+  let remotes: number[];
+  if (svc) {
+    // kubectl's: one pod of the Service (the first ready one), each port given as the Service's, sent to its targetPort.
+    const picked = servicePod(ctx.paths, namespaceFrom(values), svc[2], specs.map((s) => s.remote));
+    rec = picked.record;
+    remotes = picked.ports;
+  } else {
+    const addr = parsePodAddress(target, namespaceFrom(values));
+    rec = findPod(ctx.paths, addr.namespace, addr.name);
+    remotes = specs.map((s) => resolveRemotePort(rec.plan, s.remote));
+  }
   const nsFd = openPodNetns(ctx.paths, rec);
   const net = require('net') as typeof import('net');
   const servers: Server[] = [];

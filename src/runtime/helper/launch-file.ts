@@ -113,6 +113,8 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
     const name = `${host.length ? 'host' : ''}bind${m.subPath ? 'sub' : ''}`;
     d.push([name, v.source, ...(m.subPath ? [m.subPath] : []), m.mountPath, mode, m.kind, ...host]);
   }
+  // The managed /etc/hosts (Services' names, kept current), unless the container mounts its own, as the kubelet's.
+  if (plan.dirs.hosts && !c.mounts.some((m) => m.mountPath === '/etc/hosts')) d.push(['bind', plan.dirs.hosts, '/etc/hosts', 'ro', 'file']);
   d.push(['cwd', c.workingDir || '/']);
   d.push(['user', String(c.user.uid), String(c.user.gid), c.user.groups.join(',')]);
   for (const e of c.env) d.push(['env', `${e.name}=${e.value}`]);
@@ -156,6 +158,7 @@ export function launchDirectives(plan: PodPlan): string[][] {
   const d: string[][] = [[LAUNCH_MAGIC], ['key', plan.key], ['hostname', plan.hostname]];
   // On a CNI network the monitor waits after the pause for the addresses (the network gate).
   if (plan.network) d.push(['netgate', plan.network.tokens.ip, plan.network.tokens.ips]);
+  for (const a of plan.notify ?? []) d.push(['notify', a]);
   d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
   d.push(['ns', 'pid', plan.namespaces.pid]);
   d.push(['poddir', plan.dirs.lasting]);

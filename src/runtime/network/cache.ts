@@ -37,7 +37,14 @@ export function writeCacheEntry(p: Paths, e: CacheEntry): void {
 export function readCacheEntry(file: string): CacheEntry | undefined {
   try {
     const e = JSON.parse(readFileSync(file, 'utf8')) as CacheEntry;
-    return e.kind === 'cniCacheV1' && typeof e.containerId === 'string' && typeof e.config === 'string' && e.podrun ? e : undefined;
+    // Its names become paths podrun unmounts and removes: only what podrun itself writes is taken.
+    const ok =
+      e.kind === 'cniCacheV1' &&
+      typeof e.containerId === 'string' && /^[0-9a-f]{32}$/.test(e.containerId) &&
+      typeof e.networkName === 'string' && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(e.networkName) &&
+      typeof e.ifName === 'string' && /^[a-zA-Z0-9_.-]{1,15}$/.test(e.ifName) &&
+      typeof e.config === 'string' && !!e.podrun && typeof e.podrun.pod === 'string' && !e.podrun.pod.includes('/');
+    return ok ? e : undefined;
   } catch {
     return undefined;
   }

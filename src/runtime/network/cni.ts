@@ -3,6 +3,7 @@
 // stdin, capability arguments (runtimeConfig) and the result chain (prevResult). What libcni's
 // CNIConfig.AddNetworkList and DelNetworkList do, written from the spec (docs/networking.md).
 import { spawnSync } from 'child_process';
+import { isIP } from 'net';
 import { accessSync, constants } from 'fs';
 import { join } from 'path';
 import { PodrunError } from '../../util/errors';
@@ -207,6 +208,9 @@ export function versionBefore(a: string, b: string): boolean {
 
 /** The pod's addresses from a result: those on interfaces in the sandbox (or without one named), IPv4 first, as the kubelet orders them. */
 export function resultAddresses(r: CniResult): string[] {
-  const ips = (r.ips ?? []).filter((ip) => ip.interface === undefined || r.interfaces?.[ip.interface]?.sandbox !== undefined).map((ip) => ip.address.split('/')[0]);
+  const ips = (Array.isArray(r.ips) ? r.ips : [])
+    .filter((ip) => ip && typeof ip.address === 'string' && (ip.interface === undefined || r.interfaces?.[ip.interface]?.sandbox !== undefined))
+    .map((ip) => ip.address.split('/')[0])
+    .filter((a) => isIP(a) !== 0); // only addresses go on (into pod.json, env, the monitor)
   return [...ips.filter((a) => !a.includes(':')), ...ips.filter((a) => a.includes(':'))];
 }

@@ -6,13 +6,14 @@ import type { PlannedNetwork, PodPlan } from '../../plan/types';
 import { listPodRecords } from '../../state/pod-records';
 import type { Paths } from '../../util/paths';
 import { monitorRunning } from '../helper';
+import { canonicalIP, isUnspecified } from '../../util/ip';
 
 type Mapping = PlannedNetwork['portMappings'][number];
 
 /** Two mappings take the same host port: same protocol and port, and addresses that meet (unset or 0.0.0.0 meets every one). */
 export function samePort(a: Pick<Mapping, 'hostPort' | 'protocol' | 'hostIP'>, b: Pick<Mapping, 'hostPort' | 'protocol' | 'hostIP'>): boolean {
-  const any = (ip?: string) => !ip || ip === '0.0.0.0' || ip === '::';
-  return a.hostPort === b.hostPort && a.protocol === b.protocol && (any(a.hostIP) || any(b.hostIP) || a.hostIP === b.hostIP);
+  // compared as addresses, not as text: ::ffff:0.0.0.0 is 0.0.0.0 to the plugins
+  return a.hostPort === b.hostPort && a.protocol === b.protocol && (isUnspecified(a.hostIP) || isUnspecified(b.hostIP) || canonicalIP(a.hostIP!) === canonicalIP(b.hostIP!));
 }
 
 export interface HostSocket {
@@ -33,8 +34,7 @@ function hexAddress(hex: string): string {
     const w = hex.slice(i, i + 8);
     words.push(w.slice(6, 8) + w.slice(4, 6), w.slice(2, 4) + w.slice(0, 2));
   }
-  const s = words.map((w) => parseInt(w, 16).toString(16)).join(':');
-  return s === '0:0:0:0:0:0:0:0' ? '::' : s.replace(/^0:0:0:0:0:ffff:/, '::ffff:');
+  return canonicalIP(words.map((w) => parseInt(w, 16).toString(16)).join(':'));
 }
 
 /** Listening TCP and bound UDP sockets of this network namespace (/proc/net/{tcp,tcp6,udp,udp6}). */

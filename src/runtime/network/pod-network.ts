@@ -4,7 +4,7 @@
 // podrun command that changes pods (docs/networking.md).
 import { Buffer } from 'buffer';
 import { spawnSync } from 'child_process';
-import { mkdirSync, rmSync, statSync } from 'fs';
+import { lstatSync, mkdirSync, rmSync, statSync } from 'fs';
 import { dirname, join } from 'path';
 import { native } from '../../util/native';
 import type { PlannedNetwork, PodPlan } from '../../plan/types';
@@ -16,6 +16,7 @@ import { monitorRunning } from '../helper';
 import { addNetworkList, delNetworkList, resultAddresses, type CniResult, type NetworkConfigList, type RuntimeConf } from './cni';
 import { listCacheEntries, readCacheEntry, cacheFile, removeCacheEntry, runtimeConfOf, writeCacheEntry, type CacheEntry } from './cache';
 import { networkRunDir, parseConflist } from './conflist';
+import { LOOPBACK_GUARD } from '../../plan/services';
 
 /** CNI_ARGS as the kubelet passes them (K8S_POD_*), with IgnoreUnknown so that plugins that know none of them accept them. */
 export function podCniArgs(plan: Pick<PodPlan, 'namespace' | 'name' | 'uid'>, net: PlannedNetwork): [string, string][] {
@@ -41,7 +42,7 @@ export function setUpPodNetwork(paths: Paths, plan: PodPlan, list: NetworkConfig
   const net = plan.network!;
   // Pinned first: the cache names the pin, so whatever happens next, a DEL finds the namespace.
   const pin = netnsPin(paths, net.containerId);
-  mkdirSync(dirname(pin), { recursive: true, mode: 0o700 });
+  ownDir(dirname(pin));
   native().pinNetns(pausePid, pin);
   const rt = runtimeConf(plan, net, pin);
   const entry: CacheEntry = {
@@ -56,6 +57,7 @@ export function setUpPodNetwork(paths: Paths, plan: PodPlan, list: NetworkConfig
     podrun: { pod: plan.key, file: list.file },
   };
   writeCacheEntry(paths, entry);
+  guardLoopback();
   let ips: string[];
   try {
     // Each plugin's result is cached as it comes: a DEL after a kill has the addresses to remove rules for.
@@ -72,6 +74,21 @@ export function setUpPodNetwork(paths: Paths, plan: PodPlan, list: NetworkConfig
     throw e;
   }
   return { ip: ips[0], ips };
+}
+
+/** The loopback guard (plan/services.ts LOOPBACK_GUARD), made again before every attachment. */
+function guardLoopback(): void {
+  const r = spawnSync('nft', ['-f', '-'], { input: LOOPBACK_GUARD, encoding: 'utf8', timeout: 30_000 });
+  if (r.error || r.status !== 0)
+    throw new PodrunError(`the loopback guard could not be set: nft: ${(r.error?.message ?? r.stderr).trim()}`, 'install nftables (apt-get install nftables): podrun needs nft for pod networks');
+}
+
+/** A directory of podrun's: made 0700, or, when there, a real directory of root's that no one else may write. */
+function ownDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0)
+    throw new PodrunError(`${dir} is not a directory only root may write (uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)})`, 'remove it (podrun makes it again), or point PODRUN_RUNROOT at a directory of root\'s');
 }
 
 /** Where a sandbox's network namespace is pinned (a bind mount on an empty file). */
