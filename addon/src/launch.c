@@ -2,6 +2,9 @@
    anyway (bubblewrap's privileged_op does the same) so that a bug there becomes a clear
    `validate EINVAL` instead of a mount in the wrong place.  */
 #include "launch.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "identity.h"
 #include "protocol.h"
 
@@ -259,6 +262,7 @@ static const struct directive
   { "backoff", 3, 0 },
   { "netgate", 2, 0 },
   { "notify", 1, 0 },
+  { "hostport", 3, 0 },
   { "kind", 1, 1 },
   { "restart", 1, 1 },
   { "stopsignal", 1, 1 },
@@ -616,6 +620,28 @@ apply_pod_directive (struct podrun_pod *pod, const char *d, char **a, podrun_err
         return invalid (err, d, a[0]);
       pod->netgate_ip = a[0];
       pod->netgate_ips = a[1];
+    }
+  else if (strcmp (d, "hostport") == 0)
+    {
+      struct podrun_hostport *h;
+      unsigned char bin[16];
+      int proto = strcmp (a[0], "tcp") == 0    ? IPPROTO_TCP
+                  : strcmp (a[0], "udp") == 0  ? IPPROTO_UDP
+                  : strcmp (a[0], "sctp") == 0 ? IPPROTO_SCTP
+                                               : -1;
+      if (proto < 0)
+        return invalid (err, d, a[0]);
+      if (strcmp (a[1], "-") != 0 && inet_pton (AF_INET, a[1], bin) != 1 && inet_pton (AF_INET6, a[1], bin) != 1)
+        return invalid (err, d, a[1]);
+      if (podrun_parse_ull (a[2], 65535, &v) < 0 || v == 0)
+        return invalid (err, d, a[2]);
+      if (pod->n_hostports >= 1024 || grow ((void **) &pod->hostports, pod->n_hostports, sizeof *pod->hostports) < 0)
+        return invalid (err, d, a[2]);
+      h = &pod->hostports[pod->n_hostports++];
+      h->proto = proto;
+      h->proto_name = a[0];
+      h->addr = strcmp (a[1], "-") == 0 ? NULL : a[1];
+      h->port = (unsigned) v;
     }
   else if (strcmp (d, "notify") == 0)
     {
@@ -1335,6 +1361,11 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
     DUMP (d, "netgate", pod->netgate_ip, pod->netgate_ips);
   for (i = 0; i < pod->n_notify; i++)
     DUMP (d, "notify", pod->notify_argv[i]);
+  for (i = 0; i < pod->n_hostports; i++)
+    {
+      podrun_fmt_ulong (a, pod->hostports[i].port);
+      DUMP (d, "hostport", pod->hostports[i].proto_name, pod->hostports[i].addr ? pod->hostports[i].addr : "-", a);
+    }
   DUMP (d, "ns", "net", ns_name (pod->net));
   DUMP (d, "ns", "ipc", ns_name (pod->ipc));
   DUMP (d, "ns", "uts", ns_name (pod->uts));

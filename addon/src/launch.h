@@ -256,6 +256,16 @@ struct podrun_pod
      managed /etc/hosts follow readiness (protocol 10).  NULL: none.  */
   char **notify_argv;
   size_t n_notify;
+  /* `hostport PROTO ADDR PORT`: a hostPort the network's portmap plugin publishes; the monitor
+     holds a socket bound to it (TCP listening) for the pod's life, so the kernel refuses it to
+     anyone else, as the kubelet's hostport manager did.  ADDR NULL: every address.  */
+  struct podrun_hostport
+  {
+    int proto; /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
+    const char *proto_name, *addr;
+    unsigned port;
+  } * hostports;
+  size_t n_hostports;
 };
 
 /* Parses and validates FILE.  On failure ERR holds step "validate", the directive as syscall and

@@ -2157,6 +2157,53 @@ init_probes (struct monitor *m, podrun_err_t *err)
   return m->probes ? 0 : -1;
 }
 
+/* The pod's hostPorts, bound in the host's network namespace (this one) and kept for the pod's
+   life: the portmap plugin's DNAT takes their traffic, and the sockets make the kernel refuse the
+   ports to any other program or pod (one that applies at the same time included).  */
+static int
+hold_host_ports (struct monitor *m, podrun_err_t *err)
+{
+  size_t i;
+  for (i = 0; i < m->pod.n_hostports; i++)
+    {
+      const struct podrun_hostport *h = &m->pod.hostports[i];
+      struct sockaddr_storage ss = { 0 };
+      struct sockaddr_in *v4 = (struct sockaddr_in *) &ss;
+      struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) &ss;
+      socklen_t len = sizeof *v4;
+      char what[128];
+      int fd, type = h->proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+      v4->sin_family = AF_INET;
+      v4->sin_port = htons ((uint16_t) h->port);
+      if (h->addr && inet_pton (AF_INET, h->addr, &v4->sin_addr) != 1)
+        {
+          memset (&ss, 0, sizeof ss);
+          v6->sin6_family = AF_INET6;
+          v6->sin6_port = htons ((uint16_t) h->port);
+          len = sizeof *v6;
+          if (inet_pton (AF_INET6, h->addr, &v6->sin6_addr) != 1)
+            return podrun_fail (err, EINVAL, "hostport", "inet_pton", h->addr);
+        }
+      snprintf (what, sizeof what, "%s:%s:%u", h->proto_name, h->addr ? h->addr : "0.0.0.0", h->port);
+      fd = socket (ss.ss_family, type | SOCK_CLOEXEC, h->proto);
+      if (fd < 0 && h->proto == IPPROTO_SCTP)
+        {
+          podrun_log ("hostport %s: no SCTP here (errno %d): not held", what, errno);
+          continue;
+        }
+      if (fd < 0)
+        return podrun_fail (err, errno, "hostport", "socket", what);
+      if (bind (fd, (struct sockaddr *) &ss, len) < 0 || (type == SOCK_STREAM && listen (fd, 1) < 0))
+        {
+          int e = errno;
+          close (fd);
+          return podrun_fail (err, e, "hostport", "bind", what);
+        }
+      /* kept open for the pod's life (CLOEXEC: no pod process gets it) */
+    }
+  return 0;
+}
+
 /* An address list as the CLI sends it: comma-separated IPv4 or IPv6 addresses, each one that
    inet_pton reads, nothing else.  */
 static int
@@ -2386,6 +2433,14 @@ podrun_monitor_main (int argc, char **argv)
       podrun_fail (&err, errno, "monitor", "setup", m.pod.poddir);
       log_error ("monitor", &err);
       handshake_error (&m, "error ", &err);
+      return 1;
+    }
+  if (hold_host_ports (&m, &err) < 0)
+    {
+      log_error ("hostport", &err);
+      handshake_error (&m, "error ", &err);
+      podrun_now (m.stopped_at);
+      write_monitor_json (&m);
       return 1;
     }
   if (m.pod_lock >= 0)

@@ -265,6 +265,14 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
     removePodDirs(paths, plan.key, record);
     undo();
     if (failure) throw failure;
+    // Another pod or program bound a hostPort between the check and the monitor's bind.
+    if (hs?.error?.step === 'hostport' && hs.error.errno === 98) {
+      const f = (hs.error.path ?? '').split(':'); // PROTO:ADDR:PORT, ADDR maybe IPv6
+      throw new PodrunError(
+        `pod/${plan.name}: hostPort ${f[f.length - 1]}/${(f[0] ?? '').toUpperCase()} on ${f.slice(1, -1).join(':')} was taken just now (by a pod starting at the same time, or a program); nothing of the pod is left`,
+        'choose another hostPort, or stop what holds it; `podrun get pods -o wide` shows the pods',
+      );
+    }
     if (hs?.error) throw new HelperFailure(`pod/${plan.name}`, hs.error, 'run with --log-level debug and see <root>/pods/<key>/monitor.log');
     throw new PodrunError(
       `pod/${plan.name}: the pod's monitor (pid ${hs?.monitorPid}) exited while starting the pod, without a report; nothing of the pod is left`,
@@ -342,7 +350,7 @@ function podNetwork(paths: Paths, pod: LoadedPod, flag?: string): NetworkConfigL
 
 /** A hostPort another pod or a host process holds: an error at its field, before anything of the pod starts. */
 function checkHostPorts(paths: Paths, pod: LoadedPod, plan: PodPlan): void {
-  if (!plan.network?.portMappings.length) return;
+  if (!plan.network?.portMappings.length && plan.namespaces.net !== 'host') return;
   const { hostPortConflict } = require('./network/host-ports') as typeof import('./network/host-ports');
   const c = hostPortConflict(paths, plan);
   if (!c) return;
@@ -350,7 +358,7 @@ function checkHostPorts(paths: Paths, pod: LoadedPod, plan: PodPlan): void {
   for (const list of ['initContainers', 'containers'] as const)
     (pod.manifest.spec[list] ?? []).forEach((ctr, i) =>
       (ctr.ports ?? []).forEach((p, j) => {
-        if (p.hostPort === c.mapping.hostPort && (p.protocol ?? 'TCP').toLowerCase() === c.mapping.protocol) path = ['spec', list, i, 'ports', j, 'hostPort'];
+        if ((p.hostPort ?? p.containerPort) === c.mapping.hostPort && (p.protocol ?? 'TCP').toLowerCase() === c.mapping.protocol) path = ['spec', list, i, 'ports', j, p.hostPort !== undefined ? 'hostPort' : 'containerPort'];
       }),
     );
   throw new PlanError(

@@ -133,6 +133,41 @@ describe('pod networking (CNI, in a network sandbox)', function () {
     expect(run('get', 'pod', 'steal').code).to.not.equal(0);
   });
 
+  it('holds each hostPort for the pod\'s life: applies at the same time get it once, a program cannot bind it, a re-apply keeps it, hostNetwork ports count (review 21)', async () => {
+    const f = (name: string, port: number) => write(`${name}.yaml`, podManifest(name, { containers: [{ ...HTTPD(8080), ports: [{ containerPort: 8080, hostPort: port }] }] }));
+    const files = ['race1', 'race2', 'race3'].map((n) => f(n, 18300));
+    const runs = files.map((file) => {
+      const child = sb.spawnPodrun(s.root, ['apply', '-f', file]);
+      let err = '';
+      child.stderr!.on('data', (d) => (err += d));
+      return new Promise<{ code: number | null; err: string }>((res) => child.once('exit', (code) => res({ code, err })));
+    });
+    const results = await Promise.all(runs);
+    expect(results.filter((r) => r.code === 0).length, results.map((r) => r.err).join('\n')).to.equal(1);
+    for (const r of results.filter((x) => x.code !== 0)) expect(r.err).to.match(/hostPort 18300\/TCP (.*is taken by pod\/race\d|on 0\.0\.0\.0 was taken just now)/);
+    const winner = ['race1', 'race2', 'race3'].find((n) => run('get', 'pod', n).code === 0)!;
+    expect(sb.run(['iptables-save', '-t', 'nat']).stdout.match(/--dport 18300 -j DNAT/g)?.length).to.equal(1);
+    // A program of the host cannot take the port from under the pod.
+    const bind = sb.run(['python3', '-c', 'import socket; s=socket.socket(); s.bind(("0.0.0.0",18300))']);
+    expect(bind.code).to.not.equal(0);
+    expect(bind.stderr).to.include('Address already in use');
+    // The same pod re-applied with a change: its own port is not in its way.
+    writeFileSync(join(dir, `${winner}.yaml`), readFileSync(join(dir, `${winner}.yaml`), 'utf8').replace('"terminationGracePeriodSeconds": 1', '"terminationGracePeriodSeconds": 2'));
+    const again = run('apply', '-f', join(dir, `${winner}.yaml`));
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.equal(`pod/${winner} configured\n`);
+    expect(sb.run(['curl', '-s', '-m', '5', 'http://127.0.0.1:18300/hostname']).stdout).to.equal(`${winner}\n`);
+    // hostNetwork: its containers' ports are host ports, both ways.
+    let r = run('apply', '-f', write('hn-clash.yaml', podManifest('hn-clash', { hostNetwork: true, containers: [{ ...HTTPD(18300) }] })));
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include(`spec.containers[0].ports[0].containerPort: hostPort 18300/TCP is taken by pod/${winner}`);
+    expect(run('apply', '-f', write('hn-own.yaml', podManifest('hn-own', { hostNetwork: true, containers: [{ ...HTTPD(18301) }] }))).code).to.equal(0);
+    r = run('apply', '-f', f('after-hn', 18301));
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('hostPort 18301/TCP is taken by pod/hn-own');
+    expect(run('delete', 'pod', winner, 'hn-own', '--grace-period', '0').code).to.equal(0);
+  });
+
   it('a pod that routes 127.0.0.1 to the host cannot reach what the host binds to its loopback (the loopback guard, CVE-2020-8558)', async () => {
     // The host's loopback-only service: a UDP socket that prints where each datagram came from.
     const listener = sb.spawn(['python3', '-c', 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",19000)); print("up", flush=True)\nwhile True: print("from", s.recvfrom(100)[1][0], flush=True)']);

@@ -87,7 +87,7 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
   hostname: 'all-host',
   // the monitor's command when Ready changes (notify), and the network gate (netgate)
   notify: ['/usr/bin/node', '/opt/podrun/dist/src/cli/start.js', 'sync-services'],
-  network: { name: 'podrun', file: '/r/network/podrun.conflist', containerId: '0123456789abcdef0123456789abcdef', ifName: 'eth0', portMappings: [], tokens: { ip: 'podrun-pod-ip-0123456789abcdef0123456789abcdef.invalid', ips: 'podrun-pod-ips-0123456789abcdef0123456789abcdef.invalid' } },
+  network: { name: 'podrun', file: '/r/network/podrun.conflist', containerId: '0123456789abcdef0123456789abcdef', ifName: 'eth0', portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }, { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '127.0.0.1' }], tokens: { ip: 'podrun-pod-ip-0123456789abcdef0123456789abcdef.invalid', ips: 'podrun-pod-ips-0123456789abcdef0123456789abcdef.invalid' } },
   namespaces: { net: 'pod', ipc: 'pod', uts: 'host', pid: 'pod' },
   shmSizeBytes: 65536,
   // the pod's cgroup: the pause's leaf below it (pausecgroup), one dir per hierarchy

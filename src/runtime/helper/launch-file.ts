@@ -159,6 +159,8 @@ export function launchDirectives(plan: PodPlan): string[][] {
   // On a CNI network the monitor waits after the pause for the addresses (the network gate).
   if (plan.network) d.push(['netgate', plan.network.tokens.ip, plan.network.tokens.ips]);
   for (const a of plan.notify ?? []) d.push(['notify', a]);
+  // held by the monitor for the pod's life, so the kernel settles who has a port (protocol 10)
+  for (const m of plan.network?.portMappings ?? []) d.push(['hostport', m.protocol, m.hostIP ?? '-', String(m.hostPort)]);
   d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
   d.push(['ns', 'pid', plan.namespaces.pid]);
   d.push(['poddir', plan.dirs.lasting]);

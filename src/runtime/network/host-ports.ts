@@ -84,18 +84,33 @@ export interface PortConflict {
   holder: string;
 }
 
+/**
+ * The host ports a pod takes: its network's portMappings, or with hostNetwork every port of its
+ * containers (the API server defaults hostPort to containerPort there, and the scheduler counts them).
+ */
+export function declaredHostPorts(plan: PodPlan): Mapping[] {
+  if (plan.network) return plan.network.portMappings;
+  if (plan.namespaces.net !== 'host') return [];
+  return [...(plan.initContainers ?? []), ...plan.containers].flatMap((c) => c.ports.map((p) => ({ hostPort: p.hostPort ?? p.containerPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase() as Mapping['protocol'], ...(p.hostIP ? { hostIP: p.hostIP } : {}) })));
+}
+
 /** The first hostPort of `plan` another pod (not the one being replaced) or a host socket holds. */
 export function hostPortConflict(paths: Paths, plan: PodPlan, sockets = hostSockets()): PortConflict | undefined {
-  const mine = plan.network?.portMappings ?? [];
+  const mine = declaredHostPorts(plan);
   if (!mine.length) return undefined;
+  // The pod being replaced goes first: the sockets it holds (its monitor's, its hostNetwork
+  // containers') are not in the way.
+  let own: Mapping[] = [];
   for (const r of listPodRecords(paths)) {
+    if (r.plan.key === plan.key) own = declaredHostPorts(r.plan);
     if (r.plan.key === plan.key || r.deletionTimestamp || !monitorRunning(r.plan.dirs.lasting)) continue;
-    for (const other of r.plan.network?.portMappings ?? []) {
+    for (const other of declaredHostPorts(r.plan)) {
       const m = mine.find((x) => samePort(x, other));
       if (m) return { mapping: m, holder: `pod/${r.plan.name}${r.plan.namespace !== 'default' ? ` (namespace ${r.plan.namespace})` : ''}` };
     }
   }
   for (const s of sockets) {
+    if (own.some((o) => o.protocol === s.protocol && samePort(o, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }))) continue;
     const m = mine.find((x) => x.protocol === s.protocol && samePort(x, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }));
     if (m) return { mapping: m, holder: `${socketHolder(s.inode) ?? 'a process'} listening on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}` };
   }
