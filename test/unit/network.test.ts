@@ -4,12 +4,14 @@
 // behind a host stub resolver, and the plan's network (tokens, hostPorts, podIP(s) everywhere).
 // Plus the real plugins' VERSION and error objects (Debian's containernetworking-plugins).
 import { expect } from 'chai';
-import { existsSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { loadManifests, type LoadedPod } from '../../src/manifest/load';
 import { planPod } from '../../src/plan/plan';
 import { networkTokens, withPodAddresses, isPendingAddress } from '../../src/plan/network';
 import { reachableFromPods, resolvConf } from '../../src/plan/etc';
-import { CniError, execPlugin, pluginEnv, pluginStdin, pluginVersions, resultAddresses, versionBefore, type RuntimeConf } from '../../src/runtime/network/cni';
+import { CniError, execPlugin, gcNetworkList, pluginEnv, pluginStdin, pluginVersions, resultAddresses, statusNetworkList, versionBefore, type RuntimeConf } from '../../src/runtime/network/cni';
 import { hostRoutes4, overlappingRoute, parseCidr4, parseConflist, podNetworkName } from '../../src/runtime/network/conflist';
 import { hostSockets, samePort } from '../../src/runtime/network/host-ports';
 import { fakeFacts } from './plan.test';
@@ -68,6 +70,41 @@ describe('network: CNI calls (spec, libcni)', () => {
       .that.matches(/^network podrun: plugin bridge ADD failed( \(CNI error \d+\))?: .*\/nonexistent\/netns/);
     expect(() => execPlugin(list, 'nosuch-plugin', 'ADD', '{}', env)).to.throw(CniError, /no executable "nosuch-plugin" in CNI_PATH \(\/usr\/lib\/cni\)/);
     expect(() => execPlugin(list, '../bin/sh', 'ADD', '{}', env)).to.throw(CniError, /a plugin type is a file name/);
+  });
+});
+
+describe('network: CNI 1.1 STATUS and GC', () => {
+  // Debian 12's plugins speak up to 1.0.0, so podrun's side of the 1.1 verbs is checked with a
+  // plugin written here that speaks 1.1.0 and records what it was sent.
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'podrun-cni11-'));
+    writeFileSync(
+      join(dir, 'fake11'),
+      `#!/bin/sh\ncase "$CNI_COMMAND" in\nVERSION) echo '{"cniVersion":"1.1.0","supportedVersions":["1.0.0","1.1.0"]}' ;;\nSTATUS) cat > "${dir}/status.in"; if [ -e "${dir}/down" ]; then echo '{"cniVersion":"1.1.0","code":50,"msg":"the plugin is not available"}'; exit 1; fi ;;\nGC) cat > "${dir}/gc.in" ;;\nesac\n`,
+      { mode: 0o755 },
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const list = (v: string) => ({ cniVersion: v, name: 'lab', plugins: [{ type: 'fake11' }], file: 'x', bytes: '' });
+
+  it('STATUS is asked of a 1.1 list and its error is the plugin\'s; a 1.0 list asks nothing', () => {
+    statusNetworkList(list('1.1.0'), [dir]);
+    expect(JSON.parse(readFileSync(join(dir, 'status.in'), 'utf8'))).to.deep.equal({ type: 'fake11', name: 'lab', cniVersion: '1.1.0' });
+    writeFileSync(join(dir, 'down'), '');
+    expect(() => statusNetworkList(list('1.1.0'), [dir])).to.throw(CniError, 'network lab: plugin fake11 STATUS failed (CNI error 50): the plugin is not available');
+    rmSync(join(dir, 'status.in'));
+    statusNetworkList(list('1.0.0'), [dir]);
+    expect(existsSync(join(dir, 'status.in'))).to.equal(false);
+    rmSync(join(dir, 'down'));
+  });
+
+  it('GC gives the plugins the attachments still valid (cni.dev/valid-attachments); disableGC stops it', () => {
+    gcNetworkList(list('1.1.0'), [{ containerID: 'a'.repeat(32), ifname: 'eth0' }], [dir]);
+    expect(JSON.parse(readFileSync(join(dir, 'gc.in'), 'utf8'))).to.deep.equal({ type: 'fake11', name: 'lab', cniVersion: '1.1.0', 'cni.dev/valid-attachments': [{ containerID: 'a'.repeat(32), ifname: 'eth0' }] });
+    rmSync(join(dir, 'gc.in'));
+    gcNetworkList({ ...list('1.1.0'), disableGC: true }, [], [dir]);
+    expect(existsSync(join(dir, 'gc.in'))).to.equal(false);
   });
 });
 

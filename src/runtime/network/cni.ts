@@ -114,7 +114,8 @@ export function execPlugin(list: Pick<NetworkConfigList, 'name'>, type: string, 
   // pod locked until it is done, so no cleanup can run its DEL while its ADD is still going.
   const stdio: ('pipe' | number)[] = holdFd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', holdFd];
   const r = spawnSync(bin, [], { input: stdin, env, timeout: PLUGIN_TIMEOUT_MS, maxBuffer: 4 << 20, encoding: 'utf8', stdio });
-  if (r.error) throw new CniError(list.name, type, command, undefined, (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `no answer within ${PLUGIN_TIMEOUT_MS / 1000} s` : r.error.message);
+  // A plugin that answers without reading all of its stdin (VERSION) closes the pipe first: not an error.
+  if (r.error && !((r.error as NodeJS.ErrnoException).code === 'EPIPE' && r.status !== null)) throw new CniError(list.name, type, command, undefined, (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `no answer within ${PLUGIN_TIMEOUT_MS / 1000} s` : r.error.message);
   const out = r.stdout.trim();
   let parsed: unknown;
   try {

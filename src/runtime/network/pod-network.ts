@@ -13,7 +13,7 @@ import type { Paths } from '../../util/paths';
 import { acquirePodLock } from '../../state/lock';
 import { readPodRecord } from '../../state/pod-records';
 import { monitorRunning } from '../helper';
-import { addNetworkList, delNetworkList, resultAddresses, type CniResult, type NetworkConfigList, type RuntimeConf } from './cni';
+import { addNetworkList, delNetworkList, gcNetworkList, resultAddresses, statusNetworkList, type CniResult, type NetworkConfigList, type RuntimeConf } from './cni';
 import { listCacheEntries, readCacheEntry, cacheFile, removeCacheEntry, runtimeConfOf, writeCacheEntry, type CacheEntry } from './cache';
 import { networkRunDir, parseConflist } from './conflist';
 import { LOOPBACK_GUARD } from '../../plan/services';
@@ -59,6 +59,13 @@ export function setUpPodNetwork(paths: Paths, plan: PodPlan, list: NetworkConfig
   writeCacheEntry(paths, entry);
   guardLoopback();
   let ips: string[];
+  // CNI 1.1: a network whose plugins say they are not ready refuses the pod (a 1.0 list: nothing to ask).
+  try {
+    statusNetworkList(list);
+  } catch (e) {
+    undo(paths, entry, lockFd);
+    throw e;
+  }
   try {
     // Each plugin's result is cached as it comes: a DEL after a kill has the addresses to remove rules for.
     const result = addNetworkList(list, rt, { holdFd: lockFd, onResult: (r) => writeCacheEntry(paths, { ...entry, result: r }) });
@@ -175,5 +182,18 @@ export function releaseStaleAttachments(paths: Paths): PodrunError[] {
       release();
     }
   }
+  // CNI 1.1's GC: each network's plugins release what none of its attachments still holds.
+  const live = new Map<string, { list: NetworkConfigList; valid: { containerID: string; ifname: string }[] }>();
+  for (const { entry } of listCacheEntries(paths)) {
+    const g = live.get(entry.networkName) ?? { list: parseConflist(entry.podrun.file, Buffer.from(entry.config, 'base64').toString('utf8')), valid: [] };
+    g.valid.push({ containerID: entry.containerId, ifname: entry.ifName });
+    live.set(entry.networkName, g);
+  }
+  for (const g of live.values())
+    try {
+      gcNetworkList(g.list, g.valid);
+    } catch (e) {
+      problems.push(new PodrunError(`network ${g.list.name}: GC: ${(e as Error).message}`));
+    }
   return problems;
 }
