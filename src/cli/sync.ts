@@ -1,8 +1,30 @@
 // After apply and delete: the host's Service rules and the pods' managed /etc/hosts follow what
 // changed (runtime/network/services-sync.ts). A failure is said and does not fail the command;
 // the next apply, delete or readiness change syncs again.
+import { readdirSync } from 'fs';
+import { join } from 'path';
 import type { CliContext } from './context';
 import { writeErr } from './output';
+
+/**
+ * What a crash left of pods' networks (their cache entries), released: by apply, delete and get.
+ * The common case (no entry at all) costs one readdir and loads nothing. Anything released also
+ * leaves the Services. Only root can: others see nothing to do.
+ */
+export async function releaseLeftoverNetworks(ctx: CliContext): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(join(ctx.paths.runRoot, 'network', 'cache', 'results')).filter((n) => !n.startsWith('.'));
+  } catch {
+    return;
+  }
+  if (!entries.length || process.getuid?.() !== 0) return;
+  const { releaseStaleAttachments } = await import('../runtime/network/pod-network');
+  const before = entries.length;
+  for (const p of releaseStaleAttachments(ctx.paths)) writeErr(`warning: ${p.message}\n`);
+  const after = readdirSync(join(ctx.paths.runRoot, 'network', 'cache', 'results')).filter((n) => !n.startsWith('.')).length;
+  if (after < before) await syncServicesAfter(ctx);
+}
 
 export async function syncServicesAfter(ctx: CliContext): Promise<void> {
   try {

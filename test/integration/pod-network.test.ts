@@ -312,19 +312,29 @@ describe('pod networking (CNI, in a network sandbox)', function () {
     expectClean();
   });
 
-  it('after SIGKILL of every podrun process of two pods, the next podrun command releases their networks', () => {
+  it('after SIGKILL of every podrun process of two pods, the next podrun command (get pods) releases their networks', () => {
     apply(write('k1.yaml', podManifest('k1', { containers: [{ ...HTTPD(8080), ports: [{ containerPort: 8080, hostPort: 18090 }] }] })));
     apply(write('k2.yaml', podManifest('k2', { containers: [{ name: 'c', command: ['sleep', '3600'] }] })));
+    const pids: number[] = [];
     for (const name of ['k1', 'k2']) {
       const m = JSON.parse(readFileSync(join(s.root, 'pods', `default_${name}`, 'monitor.json'), 'utf8'));
       process.kill(m.pid, 'SIGKILL');
       process.kill(m.pausePid, 'SIGKILL');
+      pids.push(m.pid, m.pausePid);
     }
-    waitFor(() => JSON.parse(run('get', 'pods', '-o', 'json').stdout).items.every((p: any) => p.status.phase !== 'Running'), 20_000, 'the pods to be seen down');
+    const gone = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] === 'Z';
+      } catch {
+        return true;
+      }
+    };
+    waitFor(() => pids.every(gone), 20_000, 'the monitors and pauses to be gone');
     expect(attachments().cache.length).to.equal(2);
-    // Any pod-changing command releases what the dead pods held (here: a delete of another name).
-    const r = run('delete', 'pod', 'nosuch', '--ignore-not-found');
+    // The next podrun command releases what the dead pods held (here: get pods).
+    const r = run('get', 'pods');
     expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/k1\s+0\/1\s+MonitorDied/);
     expectClean();
     expect(run('delete', 'pods', '--all', '--grace-period', '0').code).to.equal(0);
   });

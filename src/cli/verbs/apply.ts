@@ -7,7 +7,7 @@ import { forEachItem, printObjects, renderError, type ObjectFormat } from '../re
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
-import { syncServicesAfter } from '../sync';
+import { releaseLeftoverNetworks, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
@@ -66,7 +66,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
   // What a crash left of earlier pods' networks (addresses, rules) is released first.
-  if (loaded.pods.length) for (const p of (await import('../../runtime/network/pod-network')).releaseStaleAttachments(ctx.paths)) writeErr(`warning: ${p.message}\n`);
+  if (loaded.pods.length) await releaseLeftoverNetworks(ctx);
   const objects: unknown[] = [];
   let waiting: import('../../state/pod-records').PodRecord[] = [];
   if (loaded.objects.length) {

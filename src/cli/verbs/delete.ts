@@ -10,7 +10,7 @@ import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddres
 import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
 import { int, parseArgs } from '../args';
 import { writeErr } from '../output';
-import { syncServicesAfter } from '../sync';
+import { releaseLeftoverNetworks, syncServicesAfter } from '../sync';
 import type { CliContext } from '../context';
 import { forEachItem } from '../render';
 import { kindWord } from '../../util/kinds';
@@ -70,7 +70,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { withPodLock } = await import('../../state/lock');
   const { deletePodLocked } = await import('../../runtime/stop');
   const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
-  if (targets.some((t) => t.kind === 'Pod')) for (const p of (await import('../../runtime/network/pod-network')).releaseStaleAttachments(ctx.paths)) warn(p);
+  if (targets.some((t) => t.kind === 'Pod')) await releaseLeftoverNetworks(ctx);
   const code = await forEachItem(targets, async (t) => {
     if (t.kind !== 'Pod') {
       const { deleteObject } = await import('../../runtime/delete-object');
