@@ -42,7 +42,7 @@ function timed(cmd: string, args: string[], runEnv?: NodeJS.ProcessEnv): number 
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-function podYaml(name: string, containers: { name: string; command: string[] }[]): string {
+function podYaml(name: string, containers: { name: string; command: string[]; securityContext?: object }[]): string {
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -161,7 +161,9 @@ async function main(): Promise<void> {
 
   // ---- traffic: pod to pod over the bridge vs loopback; port-forward vs direct ----
   const serve = `mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/big bs=1M count=256 2>/dev/null && echo ok > /tmp/www/small && exec httpd -f -p 8080 -h /tmp/www`;
-  writeFileSync(join(work, 'pair.yaml'), podYaml('server', [{ name: 'app', command: ['/bin/sh', '-c', serve] }]) + '\n---\n' + podYaml('client', [idle('c')]));
+  // ping needs NET_RAW, which podrun's default capabilities leave out (containerd's since 1.7 do too)
+  const raw = { capabilities: { add: ['NET_RAW'] } };
+  writeFileSync(join(work, 'pair.yaml'), podYaml('server', [{ name: 'app', command: ['/bin/sh', '-c', serve], securityContext: raw }]) + '\n---\n' + podYaml('client', [{ ...idle('c'), securityContext: raw }]));
   podrun(['apply', '-f', join(work, 'pair.yaml')]);
   spawnSync('sleep', ['2']);
   const server = podIP('server');
