@@ -74,3 +74,15 @@ export function withPodAddresses(plan: PodPlan, ip: string, ips: string[]): PodP
 
 /** Whether an address in a record is still a stand-in (the pod's network never came up). */
 export const isPendingAddress = (ip: string | undefined) => !!ip && ip.startsWith('podrun-pod-ip');
+
+/**
+ * What a pod on a network gets in its namespace before its interface is made: no IPv6 router
+ * advertisements (the interface takes `default`'s), since the networks give IPv4 and a pod with
+ * NET_RAW could otherwise send the others routes (CVE-2020-10749). Written by the pause with the
+ * pod's own sysctls; one the pod sets itself wins.
+ */
+export function networkSysctls(network: PlannedNetwork | undefined, facts: Pick<HostFacts, 'ipv6'>, own: { name: string }[] = []): { name: string; value: string }[] {
+  if (!network || !facts.ipv6) return [];
+  const mine = new Set(own.map((s) => s.name.replace(/\//g, '.')));
+  return ['net.ipv6.conf.all.accept_ra', 'net.ipv6.conf.default.accept_ra'].filter((n) => !mine.has(n)).map((name) => ({ name, value: '0' }));
+}

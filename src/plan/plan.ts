@@ -14,7 +14,7 @@ import { DENIED_DEVICE_PATHS, DENIED_HOST_PATHS } from '../manifest/rules';
 import { stateDirs } from '../manifest/load';
 import { expand } from './expand';
 import { hostsFile, resolvConf } from './etc';
-import { planNetwork, plannedPodIP } from './network';
+import { networkSysctls, planNetwork, plannedPodIP } from './network';
 import { mergeArgv, normaliseSignal, parseImageEnv } from './image-config';
 import { planCgroups } from './cgroup';
 import { planResources, planStorage, resourceFieldValue, shownResources } from './resources';
@@ -138,7 +138,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     qosClass: resources.qosClass,
     ...(storage.storage ? { storage: storage.storage } : {}),
     // `/` separates like `.` (Kubernetes accepts both); the helper writes below /proc/sys
-    sysctls: (spec.securityContext?.sysctls ?? []).map((x) => ({ name: x.name.replace(/\//g, '.'), value: x.value })),
+    sysctls: [...(spec.securityContext?.sysctls ?? []).map((x) => ({ name: x.name.replace(/\//g, '.'), value: x.value })), ...networkSysctls(network, facts, spec.securityContext?.sysctls)],
     restartPolicy: spec.restartPolicy,
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
     supervision,

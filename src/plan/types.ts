@@ -441,6 +441,8 @@ export interface HostFacts {
   hostResolvConf: string;
   /** systemd-resolved's upstream servers (/run/systemd/resolve/resolv.conf), or '': for pods on a network when the host's file names a local stub. */
   upstreamResolvConf?: string;
+  /** The kernel has IPv6 (/proc/sys/net/ipv6): pods on a network get accept_ra 0. */
+  ipv6?: boolean;
   /** The network the pod joins (runtime/network/conflist.ts chose it); absent: none. */
   network?: { name: string; file: string; containerId: string; bridge?: string };
   /** The command the pod's monitor runs when its Ready condition changes (runtime/network/services-sync.ts); absent: none. */

@@ -1,7 +1,7 @@
 // Facts for the pure planner: the only host reads that planning depends on, gathered in one
 // step before it (read-only, so `apply --dry-run` gathers them too). What is learned here is
 // recorded in the plan, so later commands (exec, describe) never look it up again.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statfsSync, statSync } from 'fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statfsSync, statSync } from 'fs';
 import { availableParallelism, hostname, networkInterfaces } from 'os';
 import { dirname, join } from 'path';
 import type { ResolvedImage } from '../images/types';
@@ -272,7 +272,7 @@ export function gatherFacts(
     hostDevices: allContainers(pod.manifest.spec).some((c) => c.securityContext?.privileged) ? hostDevices() : [],
     appArmor: hostAppArmor(),
     hostResolvConf: hostResolvConf(),
-    ...(network ? { network, upstreamResolvConf: hostResolvConf('/run/systemd/resolve/resolv.conf') } : {}),
+    ...(network ? { network, upstreamResolvConf: hostResolvConf('/run/systemd/resolve/resolv.conf'), ipv6: existsSync('/proc/sys/net/ipv6/conf/default/accept_ra') } : {}),
     notify: (require('./network/services-sync') as typeof import('./network/services-sync')).notifyCommand(paths),
     nodeName: hostname(),
     hostIP,

@@ -278,6 +278,12 @@ describe('network: the plan', () => {
     expect(done.hosts).to.include('10.87.0.9\tweb\n');
     expect(JSON.stringify(done.supervision)).to.include('"host":"10.87.0.9"');
     expect(plan.podIP, 'the input plan is not changed').to.equal(t.ip);
+    // no router advertisements in a pod on a network, where the kernel has IPv6; the pod's own setting wins
+    expect(planPod(await load(podText(spec)), fakeFacts({ network: NET, ipv6: true })).plan!.sysctls).to.deep.equal([
+      { name: 'net.ipv6.conf.all.accept_ra', value: '0' },
+      { name: 'net.ipv6.conf.default.accept_ra', value: '0' },
+    ]);
+    expect(plan.sysctls, 'no IPv6 on the host: nothing').to.deep.equal([]);
   });
 
   it('hostPorts: refused without a network; unique per protocol and address (the API server\'s rule)', async () => {

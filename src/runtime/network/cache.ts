@@ -31,7 +31,8 @@ export const cacheFile = (p: Paths, network: string, containerId: string, ifName
 
 export function writeCacheEntry(p: Paths, e: CacheEntry): void {
   mkdirSync(resultsDir(p), { recursive: true, mode: 0o700 });
-  writeFileAtomic(cacheFile(p, e.networkName, e.containerId, e.ifName), JSON.stringify(e), 0o600);
+  // Not fsynced: it is for undoing after a crash of podrun, and a reboot takes what it names along.
+  writeFileAtomic(cacheFile(p, e.networkName, e.containerId, e.ifName), JSON.stringify(e), 0o600, { durable: false });
 }
 
 export function readCacheEntry(file: string): CacheEntry | undefined {

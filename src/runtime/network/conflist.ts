@@ -48,9 +48,6 @@ export function defaultConflist(paths: Paths): object {
       },
       { type: 'portmap', capabilities: { portMappings: true }, snat: true },
       { type: 'firewall' },
-      // No router advertisements in the pods: the network gives IPv4 only, and a pod with NET_RAW
-      // could otherwise route the others' IPv6 (CVE-2020-10749).
-      { type: 'tuning', sysctl: { 'net.ipv6.conf.all.accept_ra': '0', 'net.ipv6.conf.default.accept_ra': '0', 'net.ipv6.conf.eth0.accept_ra': '0' } },
     ],
   };
 }
