@@ -47,6 +47,8 @@
 #define PAUSE_KILL_DELAY_MS 2000
 /* How long the network gate waits for the CLI's `go` (the CNI plugins' ADD runs meanwhile).  */
 #define NET_GATE_TIMEOUT_MS (5 * 60 * 1000)
+/* A pod whose readiness flaps makes its Services sync at most once a second.  */
+#define NOTIFY_GAP_MS 1000
 /* How long a container's setup may take from clone to execve (the kubelet's runtime request
    timeout is 2 min): past it the start fails with ETIMEDOUT and the child is killed.  */
 #define START_TIMEOUT_MS 120000
@@ -158,6 +160,7 @@ struct monitor
      it ends, and the Ready condition it last told of.  */
   pid_t notify_pid;
   int notify_again, last_ready;
+  sv_ms notify_at; /* when it last ran: runs are at least NOTIFY_GAP_MS apart */
   struct event events[MAX_EVENTS];
   size_t n_events;
   struct client clients[MAX_CLIENTS];
@@ -498,12 +501,13 @@ notify (struct monitor *m)
   size_t i;
   if (!m->pod.n_notify)
     return;
-  if (m->notify_pid > 0)
+  if (m->notify_pid > 0 || podrun_mono_ms () < m->notify_at + NOTIFY_GAP_MS)
     {
-      m->notify_again = 1;
+      m->notify_again = 1; /* when it ends, or at the gap's end (the timer) */
       return;
     }
   m->notify_again = 0;
+  m->notify_at = podrun_mono_ms ();
   pid = fork ();
   if (pid < 0)
     {
@@ -1940,6 +1944,8 @@ arm_timer (struct monitor *m)
       t = sv_earlier (t, m->clients[i].deadline);
   if (m->tearing_down && m->pause_alive)
     t = sv_earlier (t, m->pause_deadline);
+  if (m->notify_again && m->notify_pid <= 0)
+    t = sv_earlier (t, m->notify_at + NOTIFY_GAP_MS);
   t = sv_earlier (t, podrun_probe_deadline (m->probes));
   if (m->pod.storage_check && !m->evicted && !m->tearing_down && m->storage_fd < 0)
     t = sv_earlier (t, m->storage_next);
@@ -1974,6 +1980,8 @@ timer_fired (struct monitor *m)
       client_close (m, i);
   if (m->tearing_down && m->pause_alive && m->pause_deadline <= now)
     podrun_pidfd_send_signal (m->pause_pidfd, SIGKILL);
+  if (m->notify_again && m->notify_pid <= 0 && m->notify_at + NOTIFY_GAP_MS <= now)
+    notify (m);
   {
     struct podrun_probe_result res[8];
     size_t n, k;

@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   o(`| delete (\`podman kube down\`) | ${ms(median(deleteT))} | ${podman ? ms(podman.down) : 'n/a'} | ${podman ? ratio(median(deleteT), podman.down) : 'n/a'} | |`);
   o(`| apply with \`--network none\` (the network's cost: the difference) | ${ms(median(applyNoneT))} | | | |`);
   o(`| delete with \`--network none\` | ${ms(median(deleteNoneT))} | | | |`);
-  o(`| CNI ADD of podrun's default list (bridge, portmap, firewall, tuning) | ${ms(median(addT))} | | | |`);
+  o(`| CNI ADD of podrun's default list (bridge with host-local, portmap, firewall) | ${ms(median(addT))} | | | |`);
   o(`| CNI DEL of it | ${ms(median(delT))} | | | |`);
   o(`| pod-to-pod TCP throughput over podrun0 (over the pod's loopback) | ${bridgeMBps.toFixed(0)} MB/s | ${loopMBps.toFixed(0)} MB/s | ${ratio(bridgeMBps, loopMBps)} | |`);
   o(`| pod-to-pod ping round trip (loopback) | ${bridgeRtt.toFixed(3)} ms | ${loopRtt.toFixed(3)} ms | ${ratio(bridgeRtt, loopRtt)} | |`);

@@ -32,7 +32,7 @@ export function objectTable(paths: Paths, kind: ObjectKind, objects: StoredObjec
       head(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', ...(opts.wide ? ['SELECTOR'] : [])]),
       ...objects.map((o) => {
         const s = o as unknown as ServiceObject;
-        return [...ns(o), o.metadata.name, s.spec.type, s.spec.clusterIP ?? '<none>', externalIP(s), servicePorts(s), age(o), ...(opts.wide ? [selectorText(s.spec.selector) || '<none>'] : [])];
+        return [...ns(o), o.metadata.name, s.spec.type, s.spec.clusterIP ?? '<none>', externalIP(paths, s), servicePorts(s), age(o), ...(opts.wide ? [selectorText(s.spec.selector) || '<none>'] : [])];
       }),
     ];
   return [
@@ -66,13 +66,17 @@ function labelLines(title: string, map: Record<string, string> | undefined, widt
 const selectorText = (sel: Record<string, string> | undefined) => Object.entries(sel ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
 
 /** A LoadBalancer Service's ports are published on the host's NodePort addresses (docs/networking.md); the others have none. */
-const externalIP = (s: ServiceObject) => (s.spec.type === 'LoadBalancer' ? (process.env.PODRUN_NODEPORT_ADDRESSES || '127.0.0.1') : '<none>');
+const externalIP = (paths: Paths, s: ServiceObject) => {
+  if (s.spec.type !== 'LoadBalancer') return '<none>';
+  const { serviceSettings } = require('../runtime/network/service-alloc') as typeof import('../runtime/network/service-alloc');
+  return serviceSettings(paths).nodePortAddresses.join(',');
+};
 
 /** kubectl's PORT(S): `80/TCP`, `80:30080/TCP` with a nodePort. */
 export const servicePorts = (s: ServiceObject) => s.spec.ports.map((p) => `${p.port}${p.nodePort !== undefined ? `:${p.nodePort}` : ''}/${p.protocol}`).join(',') || '<none>';
 
 /** kubectl describe service, with the endpoints the host's rules use now. */
-export function describeService(o: StoredObject, endpoints: string[][]): string {
+export function describeService(paths: Paths, o: StoredObject, endpoints: string[][]): string {
   const s = o as unknown as ServiceObject;
   const w = 26;
   const line = (k: string, v: string) => `${`${k}:`.padEnd(w)}${v}\n`;
@@ -82,7 +86,7 @@ export function describeService(o: StoredObject, endpoints: string[][]): string 
   out += line('Type', s.spec.type);
   if (s.spec.clusterIP !== 'None') out += line('IP Family Policy', s.spec.ipFamilyPolicy ?? 'SingleStack') + line('IP Families', (s.spec.ipFamilies ?? ['IPv4']).join(','));
   out += line('IP', s.spec.clusterIP ?? '') + line('IPs', s.spec.clusterIP ?? '');
-  if (s.spec.type === 'LoadBalancer') out += line('LoadBalancer Ingress', externalIP(s));
+  if (s.spec.type === 'LoadBalancer') out += line('LoadBalancer Ingress', externalIP(paths, s));
   s.spec.ports.forEach((p, i) => {
     out += line('Port', `${p.name ?? '<unset>'}  ${p.port}/${p.protocol}`);
     out += line('TargetPort', `${p.targetPort}/${p.protocol}`);

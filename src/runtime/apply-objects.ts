@@ -12,7 +12,7 @@ import { ManifestErrors, PlanError } from '../util/errors';
 import type { Paths } from '../util/paths';
 import { listObjects, readObject, withObjectsLock, writeObject, type StoredObject } from '../state/objects';
 import type { ServiceObject } from '../manifest/service';
-import { AllocationError, allocateService } from './network/service-alloc';
+import { AllocationError, allocateService, fixServiceSettings } from './network/service-alloc';
 import { updateMountedCopies } from './config-volumes';
 
 export type ObjectAction = 'created' | 'configured' | 'unchanged';
@@ -97,16 +97,42 @@ export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promi
         );
     });
     // Services get their cluster IP and nodePorts (kept from before on a re-apply) before anything is written.
+    const settings = objects.some((l) => l.object.kind === 'Service') ? fixServiceSettings(paths, listObjects(paths, 'Service').length > 0) : undefined;
     const wanted = objects.map((l, i) => {
       if (l.object.kind !== 'Service') return l.object;
       try {
-        return withAddresses(paths, l.object, befores[i], objects);
+        return withAddresses(paths, l.object, befores[i], objects, settings!.serviceCidr);
       } catch (e) {
         if (!(e instanceof AllocationError)) throw e;
         problems.push(new PlanError(l.file, e.path, e.message, e.hint, l.lineOf?.(e.path) ?? l.line));
         return l.object;
       }
     });
+    // Their host ports (nodePorts, LoadBalancer ports) must be free: of other Services, pods' hostPorts and host sockets.
+    if (settings && !problems.length) {
+      const { serviceHostPortConflict } = require('./network/host-ports') as typeof import('./network/host-ports');
+      const id = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
+      const all = new Map<string, ServiceObject>();
+      for (const o of listObjects(paths, 'Service')) all.set(id(o), o as unknown as ServiceObject);
+      objects.forEach((l, i) => {
+        if (wanted[i].kind === 'Service') all.set(id(wanted[i]), wanted[i] as ServiceObject);
+      });
+      objects.forEach((l, i) => {
+        const svc = wanted[i];
+        if (svc.kind !== 'Service') return;
+        const c = serviceHostPortConflict(paths, svc, [...all.values()].filter((o) => id(o) !== id(svc)), settings.nodePortAddresses);
+        if (c)
+          problems.push(
+            new PlanError(
+              l.file,
+              c.at,
+              `port ${c.mapping.hostPort}/${c.mapping.protocol.toUpperCase()} on ${c.mapping.hostIP ?? 'every host address'} is taken by ${c.holder}`,
+              'choose another port (or leave nodePort out), or stop what holds it; nothing was applied',
+              l.lineOf?.(c.at) ?? l.line,
+            ),
+          );
+      });
+    }
     if (problems.length) throw new ManifestErrors(problems);
     const outcomes = objects.map((l, i): ObjectOutcome => {
       const before = befores[i];
@@ -122,7 +148,7 @@ export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promi
 
 /** A Service with its cluster IP and nodePorts, against every other Service: stored, and the others of this apply (their addresses chosen first). */
 const chosen = new WeakMap<LoadedObject[], Map<string, ServiceObject>>();
-function withAddresses(paths: Paths, svc: ServiceObject, before: StoredObject | undefined, batch: LoadedObject[]): ServiceObject {
+function withAddresses(paths: Paths, svc: ServiceObject, before: StoredObject | undefined, batch: LoadedObject[], cidr: string): ServiceObject {
   const mine = chosen.get(batch) ?? new Map<string, ServiceObject>();
   chosen.set(batch, mine);
   const id = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -130,7 +156,7 @@ function withAddresses(paths: Paths, svc: ServiceObject, before: StoredObject | 
   for (const o of listObjects(paths, 'Service')) others.set(id(o), o as unknown as ServiceObject);
   for (const [k, o] of mine) others.set(k, o);
   others.delete(id(svc));
-  const out = allocateService(svc, before, [...others.values()]);
+  const out = allocateService(svc, before, [...others.values()], cidr);
   mine.set(id(svc), out);
   return out;
 }

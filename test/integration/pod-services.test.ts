@@ -4,7 +4,7 @@
 // LoadBalancer on the sandbox host's loopback; a Service without endpoints refused, its traffic
 // never leaving; port-forward svc/NAME; get, describe and delete; nothing left after.
 import { expect } from 'chai';
-import { writeFileSync } from 'fs';
+import { statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { existsSync } from 'fs';
 import { isRoot } from '../helpers/cli';
@@ -165,6 +165,54 @@ describe('Services (in a network sandbox)', function () {
       pf.kill('SIGINT');
     }
     expect(run('port-forward', 'svc/idle', '80').stderr).to.include('service/idle has no ready pod to forward to');
+  });
+
+  it('a Service cannot take a host port: a host socket, another Service\'s or a pod\'s hostPort (review 22)', async () => {
+    const holder = sb.spawn(['python3', '-c', 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",15432)); s.listen(); print("up", flush=True); time.sleep(60)']);
+    try {
+      await new Promise((res) => holder.stdout!.once('data', res));
+      const lb = (name: string, port: number) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  type: LoadBalancer\n  selector: {app: web}\n  ports: [{port: ${port}, targetPort: 8080}]\n`;
+      let r = run('apply', '-f', write('lb-db.yaml', lb('lb-db', 15432)));
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(new RegExp(`lb-db\\.yaml:\\d+: spec\\.ports\\[0\\]\\.port: port 15432/TCP on 127\\.0\\.0\\.1 is taken by process ${holder.pid} \\(python3\\) listening on 127\\.0\\.0\\.1:15432`));
+      expect(run('get', 'svc', 'lb-db').code).to.not.equal(0);
+      r = run('apply', '-f', write('lb-dup.yaml', lb('lb-dup', 8088)));
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.include('spec.ports[0].port: port 8088/TCP on 127.0.0.1 is taken by service/web-lb');
+      r = run('apply', '-f', write('hp-lb.yaml', podManifest('hp-lb', { containers: [{ name: 'c', command: ['sleep', '3600'], ports: [{ containerPort: 80, hostPort: 8088 }] }] })));
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.include('hostPort 8088/TCP is taken by service/web-lb');
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('the service range cannot change under existing Services; a pod with dnsPolicy Default gets no Service names (review 22)', () => {
+    const r = sb.podrun(s.root, ['apply', '-f', join(dir, 'svc.yaml')], { env: { PODRUN_SERVICE_CIDR: '10.200.0.0/16' } });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include('Services use the service range 10.96.0.0/16');
+    apply(write('plain-dns.yaml', podManifest('plain-dns', { dnsPolicy: 'Default', containers: [{ name: 'c', command: ['sleep', '3600'] }] })));
+    expect(run('exec', 'plain-dns', '--', 'cat', '/etc/hosts').stdout).to.not.include('svc.cluster.local');
+    expect(run('delete', 'pod', 'plain-dns', '--grace-period', '0').code).to.equal(0);
+  });
+
+  it('a lease a container could take on its hosts file does not hold the sync; an unchanged file is not rewritten (review 22)', async () => {
+    const hosts = join(s.root, 'pods', 'default_client', 'etc-hosts');
+    const before = statSync(hosts).mtimeMs;
+    expect(run('sync-services').code).to.equal(0);
+    expect(statSync(hosts).mtimeMs, 'nothing changed: not written').to.equal(before);
+    // A read lease, as root in the container (the file's owner) may take on its /etc/hosts.
+    const lease = sb.spawn(['python3', '-c', `import fcntl,time; f=open(${JSON.stringify(hosts)}); fcntl.fcntl(f, 1024, fcntl.F_RDLCK); print("up", flush=True); time.sleep(60)`]);
+    try {
+      await new Promise((res) => lease.stdout!.once('data', res));
+      const t0 = Date.now();
+      const r = run('apply', '-f', write('leased.yaml', `apiVersion: v1\nkind: Service\nmetadata: {name: leased}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n`));
+      expect(r.code, r.stderr).to.equal(0);
+      expect(Date.now() - t0, 'no wait for the lease break (45 s)').to.be.below(10_000);
+    } finally {
+      lease.kill();
+    }
+    expect(run('delete', 'svc', 'leased').code).to.equal(0);
   });
 
   it('delete svc takes its rules and names away; deleting every Service removes the table', () => {

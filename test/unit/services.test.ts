@@ -6,6 +6,7 @@ import { loadManifests } from '../../src/manifest/load';
 import type { ServiceObject } from '../../src/manifest/service';
 import { serviceEndpoints, serviceHostsLines, serviceRules, type EndpointPod } from '../../src/plan/services';
 import { allocateService, AllocationError, inServiceRange } from '../../src/runtime/network/service-alloc';
+import { endpointPod } from '../../src/runtime/network/services-sync';
 
 async function loadService(spec: string, name = 'web'): Promise<{ svc?: ServiceObject; errors: string[] }> {
   const r = await loadManifests(['-'], { stdin: `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n${spec}` });
@@ -133,5 +134,16 @@ describe('services: endpoints, rules and names', () => {
     ]);
     expect(serviceHostsLines('data', [db])).to.include('10.87.0.20\tdb-0.db.data.svc.cluster.local db-0.db');
     expect(serviceHostsLines('data', [db])[0]).to.equal('10.87.0.20\tdb.data.svc.cluster.local db.data db');
+  });
+});
+
+describe('services: endpoint candidates', () => {
+  it('only pods with an IPv4 address others reach: not IPv6 (the table is ip), not loopback, not a stand-in, not network none (review 22)', () => {
+    const rec = (podIP: string, net: 'pod' | 'host', network = true) =>
+      ({ plan: { namespace: 'default', name: 'p', podIP, hostname: 'p', namespaces: { net }, ...(network ? { network: {} } : {}), containers: [{ ports: [] }] }, manifest: { metadata: {}, spec: {} } }) as never;
+    expect(endpointPod(rec('10.87.0.5', 'pod'), true)?.ip).to.equal('10.87.0.5');
+    expect(endpointPod(rec('192.0.2.2', 'host', false), true)?.ip).to.equal('192.0.2.2');
+    for (const [ip, net, network] of [['fd00::5', 'pod', true], ['127.0.0.1', 'host', false], ['127.0.0.1', 'pod', false], ['podrun-pod-ip-x.invalid', 'pod', true]] as const)
+      expect(endpointPod(rec(ip, net, network), true), ip).to.equal(undefined);
   });
 });

@@ -234,7 +234,7 @@ async function describeObjects(ctx: CliContext, addrs: ResourceAddress[]): Promi
     if (a.kind === 'Service') {
       const { currentEndpoints } = await import('../../runtime/network/services-sync');
       const e = currentEndpoints(ctx.paths).find((x) => x.service.metadata.namespace === a.namespace && x.service.metadata.name === a.name);
-      blocks.push(describeService(o, (e?.ports ?? []).map((p) => p.targets.map((t) => `${t.ip}:${t.port}`))));
+      blocks.push(describeService(ctx.paths, o, (e?.ports ?? []).map((p) => p.targets.map((t) => `${t.ip}:${t.port}`))));
       return;
     }
     blocks.push(describeObject(ctx.paths, o, a.kind === 'PersistentVolumeClaim' ? claimUsers(ctx.paths, a.namespace, a.name) : []));

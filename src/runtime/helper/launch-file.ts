@@ -160,7 +160,8 @@ export function launchDirectives(plan: PodPlan): string[][] {
   if (plan.network) d.push(['netgate', plan.network.tokens.ip, plan.network.tokens.ips]);
   for (const a of plan.notify ?? []) d.push(['notify', a]);
   // held by the monitor for the pod's life, so the kernel settles who has a port (protocol 10)
-  for (const m of plan.network?.portMappings ?? []) d.push(['hostport', m.protocol, m.hostIP ?? '-', String(m.hostPort)]);
+  // (not SCTP: a root socket of it would make the host load the sctp module for a manifest, as kube-proxy avoids)
+  for (const m of plan.network?.portMappings ?? []) if (m.protocol !== 'sctp') d.push(['hostport', m.protocol, m.hostIP ?? '-', String(m.hostPort)]);
   d.push(['ns', 'net', plan.namespaces.net], ['ns', 'ipc', plan.namespaces.ipc], ['ns', 'uts', plan.namespaces.uts]);
   d.push(['ns', 'pid', plan.namespaces.pid]);
   d.push(['poddir', plan.dirs.lasting]);

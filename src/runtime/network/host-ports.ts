@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'fs';
 import type { PlannedNetwork, PodPlan } from '../../plan/types';
 import { listPodRecords } from '../../state/pod-records';
 import type { Paths } from '../../util/paths';
+import type { ServiceObject } from '../../manifest/service';
 import { monitorRunning } from '../helper';
 import { canonicalIP, isUnspecified } from '../../util/ip';
 
@@ -109,10 +110,63 @@ export function hostPortConflict(paths: Paths, plan: PodPlan, sockets = hostSock
       if (m) return { mapping: m, holder: `pod/${r.plan.name}${r.plan.namespace !== 'default' ? ` (namespace ${r.plan.namespace})` : ''}` };
     }
   }
+  const { listObjects } = require('../../state/objects') as typeof import('../../state/objects');
+  const { serviceSettings } = require('./service-alloc') as typeof import('./service-alloc');
+  const addresses = serviceSettings(paths).nodePortAddresses;
+  for (const o of listObjects(paths, 'Service'))
+    for (const theirs of serviceHostPorts(o as unknown as ServiceObject, addresses)) {
+      const m = mine.find((x) => samePort(x, theirs));
+      if (m) return { mapping: m, holder: svcName(o) };
+    }
   for (const s of sockets) {
     if (own.some((o) => o.protocol === s.protocol && samePort(o, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }))) continue;
     const m = mine.find((x) => x.protocol === s.protocol && samePort(x, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }));
     if (m) return { mapping: m, holder: `${socketHolder(s.inode) ?? 'a process'} listening on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}` };
+  }
+  return undefined;
+}
+
+/**
+ * The host ports a Service takes (docs/networking.md): for NodePort and LoadBalancer Services each
+ * port's nodePort, and for LoadBalancer also its port, on every NodePort address; `at` is the
+ * field that asks for it.
+ */
+export function serviceHostPorts(s: ServiceObject, addresses: string[]): (Mapping & { at: (string | number)[] })[] {
+  if (s.spec.type !== 'NodePort' && s.spec.type !== 'LoadBalancer') return [];
+  const out: (Mapping & { at: (string | number)[] })[] = [];
+  const hostIP = (a: string) => (a === '0.0.0.0/0' ? {} : { hostIP: a });
+  s.spec.ports.forEach((p, i) => {
+    if (p.protocol === 'SCTP') return;
+    const protocol = p.protocol.toLowerCase() as Mapping['protocol'];
+    for (const a of addresses) {
+      if (p.nodePort !== undefined) out.push({ hostPort: p.nodePort, containerPort: p.port, protocol, ...hostIP(a), at: ['spec', 'ports', i, 'nodePort'] });
+      if (s.spec.type === 'LoadBalancer') out.push({ hostPort: p.port, containerPort: p.port, protocol, ...hostIP(a), at: ['spec', 'ports', i, 'port'] });
+    }
+  });
+  return out;
+}
+
+const svcName = (s: { metadata: { namespace: string; name: string } }) => `service/${s.metadata.name}${s.metadata.namespace !== 'default' ? ` (namespace ${s.metadata.namespace})` : ''}`;
+
+/** The first host port of SVC another Service, a running pod or a host socket holds: its field, and who. */
+export function serviceHostPortConflict(paths: Paths, svc: ServiceObject, others: ServiceObject[], addresses: string[], sockets = hostSockets()): { at: (string | number)[]; mapping: Mapping; holder: string } | undefined {
+  const mine = serviceHostPorts(svc, addresses);
+  if (!mine.length) return undefined;
+  for (const o of others)
+    for (const theirs of serviceHostPorts(o, addresses)) {
+      const m = mine.find((x) => samePort(x, theirs));
+      if (m) return { at: m.at, mapping: m, holder: svcName(o) };
+    }
+  for (const r of listPodRecords(paths)) {
+    if (r.deletionTimestamp || !monitorRunning(r.plan.dirs.lasting)) continue;
+    for (const theirs of declaredHostPorts(r.plan)) {
+      const m = mine.find((x) => samePort(x, theirs));
+      if (m) return { at: m.at, mapping: m, holder: `pod/${r.plan.name}${r.plan.namespace !== 'default' ? ` (namespace ${r.plan.namespace})` : ''}` };
+    }
+  }
+  for (const s of sockets) {
+    const m = mine.find((x) => x.protocol === s.protocol && samePort(x, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }));
+    if (m) return { at: m.at, mapping: m, holder: `${socketHolder(s.inode) ?? 'a process'} listening on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}` };
   }
   return undefined;
 }

@@ -6,10 +6,68 @@
 import type { ServiceObject } from '../../manifest/service';
 import { NODE_PORT_MAX, NODE_PORT_MIN } from '../../manifest/service';
 import type { StoredObject } from '../../state/objects';
-import { parseCidr4 } from './conflist';
+import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { isIPv4 } from 'net';
+import { writeFileAtomic } from '../../state/atomic';
+import { UsageError } from '../../util/errors';
+import type { Paths } from '../../util/paths';
+import { DEFAULT_SUBNET, hostRoutes4, networkDir, overlappingRoute, parseCidr4 } from './conflist';
 
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
-export const serviceCidr = () => process.env.PODRUN_SERVICE_CIDR || DEFAULT_SERVICE_CIDR;
+
+/** The service range and where NodePorts are published: one for every Service of a root, fixed while any exists. */
+export interface ServiceSettings {
+  serviceCidr: string;
+  nodePortAddresses: string[];
+}
+
+const settingsFile = (p: Paths) => join(networkDir(p), 'services.json');
+const fromEnv = (): ServiceSettings => ({
+  serviceCidr: process.env.PODRUN_SERVICE_CIDR || DEFAULT_SERVICE_CIDR,
+  nodePortAddresses: (process.env.PODRUN_NODEPORT_ADDRESSES || '127.0.0.1').split(',').map((s) => s.trim()).filter(Boolean),
+});
+
+/** The settings in use: those stored when the first Service was applied, else the environment's. */
+export function serviceSettings(p: Paths): ServiceSettings {
+  try {
+    const s = JSON.parse(readFileSync(settingsFile(p), 'utf8')) as ServiceSettings;
+    if (typeof s.serviceCidr === 'string' && Array.isArray(s.nodePortAddresses)) return s;
+  } catch {
+    /* none stored */
+  }
+  return fromEnv();
+}
+
+/**
+ * Before Services are stored: the environment's settings, checked (an IPv4 range of /8../28 that
+ * meets no host route and not the default pod subnet; NodePort addresses IPv4 or 0.0.0.0/0), are
+ * stored while no Service exists; a different one while Services exist is refused (their cluster
+ * IPs and the host's rules follow the stored ones).
+ */
+export function fixServiceSettings(p: Paths, servicesExist: boolean): ServiceSettings {
+  const want = fromEnv();
+  const r = parseCidr4(want.serviceCidr);
+  const bits = r ? r.mask.toString(2).replace(/0/g, '').length : 0;
+  if (!r || bits < 8 || bits > 28)
+    throw new UsageError(`PODRUN_SERVICE_CIDR=${want.serviceCidr} is not an IPv4 range of /8 to /28`, `e.g. ${DEFAULT_SERVICE_CIDR}`);
+  const clash = overlappingRoute(want.serviceCidr, '', hostRoutes4()) ?? (overlappingRoute(want.serviceCidr, '', [{ iface: 'the pod network', dst: parseCidr4(DEFAULT_SUBNET)!.net, mask: parseCidr4(DEFAULT_SUBNET)!.mask }]) ? `${DEFAULT_SUBNET} (the pod network)` : undefined);
+  if (clash) throw new UsageError(`the service range ${want.serviceCidr} overlaps ${clash}: traffic for those addresses would be taken by Services`, 'set PODRUN_SERVICE_CIDR to a range nothing else uses');
+  for (const a of want.nodePortAddresses)
+    if (a !== '0.0.0.0/0' && !isIPv4(a)) throw new UsageError(`PODRUN_NODEPORT_ADDRESSES: ${JSON.stringify(a)} is not an IPv4 address (or 0.0.0.0/0)`, 'e.g. 127.0.0.1 (the default) or 127.0.0.1,192.168.1.10');
+  const stored = existsSync(settingsFile(p)) ? serviceSettings(p) : undefined;
+  const same = stored && stored.serviceCidr === want.serviceCidr && stored.nodePortAddresses.join(',') === want.nodePortAddresses.join(',');
+  if (stored && !same && servicesExist)
+    throw new UsageError(
+      `Services use the service range ${stored.serviceCidr} and NodePort addresses ${stored.nodePortAddresses.join(',')}; this apply asks for ${want.serviceCidr} and ${want.nodePortAddresses.join(',')}`,
+      'delete every Service (podrun delete svc --all -A) to change them, or apply with the settings they use',
+    );
+  if (!same) {
+    mkdirSync(networkDir(p), { recursive: true, mode: 0o755 });
+    writeFileAtomic(settingsFile(p), JSON.stringify(want) + '\n', 0o644);
+  }
+  return want;
+}
 
 const toIP = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.');
 const fromIP = (ip: string) => {
@@ -17,7 +75,7 @@ const fromIP = (ip: string) => {
   return p.length === 4 && p.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) ? ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0 : undefined;
 };
 
-export function inServiceRange(ip: string, cidr = serviceCidr()): boolean {
+export function inServiceRange(ip: string, cidr: string): boolean {
   const r = parseCidr4(cidr);
   const n = fromIP(ip);
   return !!r && n !== undefined && ((n & r.mask) >>> 0) === r.net;
@@ -34,7 +92,7 @@ export class AllocationError extends Error {
 }
 
 /** NEXT with its clusterIP and nodePorts filled in; OTHERS: every other stored Service. */
-export function allocateService(next: ServiceObject, before: StoredObject | undefined, others: ServiceObject[], cidr = serviceCidr()): ServiceObject {
+export function allocateService(next: ServiceObject, before: StoredObject | undefined, others: ServiceObject[], cidr: string): ServiceObject {
   const prev = before?.kind === 'Service' ? (before as unknown as ServiceObject) : undefined;
   const spec = { ...next.spec, ports: next.spec.ports.map((p) => ({ ...p })) };
   const taken = new Set(others.map((o) => o.spec.clusterIP).filter((ip): ip is string => !!ip && ip !== 'None'));

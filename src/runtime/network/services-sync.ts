@@ -5,7 +5,8 @@
 // condition changes (the launch file's `notify`), so no daemon is needed. Runs are serialized by
 // a lock; a request while one runs marks the state dirty and the running one goes again.
 import { spawnSync } from 'child_process';
-import { closeSync, constants, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'fs';
+import { isIPv4 } from 'net';
+import { closeSync, constants, existsSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'fs';
 import { join } from 'path';
 import type { ServiceObject } from '../../manifest/service';
 import { isPendingAddress } from '../../plan/network';
@@ -18,23 +19,22 @@ import { installRoot, type Paths } from '../../util/paths';
 import { native } from '../../util/native';
 import { monitorRunning, readPodStatusFile } from '../helper';
 import { networkRunDir } from './conflist';
-import { serviceCidr } from './service-alloc';
+import { serviceSettings } from './service-alloc';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 
-/** Where NodePort and LoadBalancer ports are published (PODRUN_NODEPORT_ADDRESSES, comma-separated; default 127.0.0.1; 0.0.0.0/0: every host address). */
-export const nodePortAddresses = () => (process.env.PODRUN_NODEPORT_ADDRESSES || '127.0.0.1').split(',').map((s) => s.trim()).filter(Boolean);
-
-/** The command a pod's monitor runs when its Ready condition changes (this CLI's own sync, with its settings). */
+/** The command a pod's monitor runs when its Ready condition changes: the root's own sync (its settings are the root's, stored). */
 export function notifyCommand(paths: Paths): string[] {
-  return [process.execPath, join(installRoot(), 'dist', 'src', 'cli', 'start.js'), '--root', paths.root, '--run-root', paths.runRoot, 'sync-services', '--service-cidr', serviceCidr(), '--nodeport-addresses', nodePortAddresses().join(',')];
+  return [process.execPath, join(installRoot(), 'dist', 'src', 'cli', 'start.js'), '--root', paths.root, '--run-root', paths.runRoot, 'sync-services'];
 }
 
 /** A running pod as an endpoint candidate: only with an address others reach (a CNI network, or hostNetwork). */
 export function endpointPod(r: PodRecord, ready: boolean): EndpointPod | undefined {
   const p = r.plan;
   if ((!p.network && p.namespaces.net !== 'host') || isPendingAddress(p.podIP)) return undefined;
+  // The table is IPv4 (`table ip`), and a loopback address (a host without one) reaches nobody.
+  if (!isIPv4(p.podIP) || p.podIP.startsWith('127.')) return undefined;
   return {
     namespace: p.namespace,
     name: p.name,
@@ -71,24 +71,38 @@ function nft(script: string): void {
 }
 
 
-/** The managed hosts file of a pod: its own lines (the plan's), then the Services' names. */
-export function managedHosts(plan: PodPlan, endpoints: ServiceEndpoints[]): string {
-  const lines = serviceHostsLines(plan.namespace, endpoints);
+/**
+ * The managed hosts file of a pod: its own lines (the plan's), then the Services' names, for the
+ * pods that would ask cluster DNS (dnsPolicy ClusterFirst; ClusterFirstWithHostNet with
+ * hostNetwork, where ClusterFirst falls back to the host's resolver, as in Kubernetes).
+ */
+export function managedHosts(plan: PodPlan, endpoints: ServiceEndpoints[], dnsPolicy = 'ClusterFirst'): string {
+  const hostNetwork = plan.namespaces.net === 'host';
+  const clusterDns = hostNetwork ? dnsPolicy === 'ClusterFirstWithHostNet' : dnsPolicy === 'ClusterFirst' || dnsPolicy === 'ClusterFirstWithHostNet';
+  const lines = clusterDns ? serviceHostsLines(plan.namespace, endpoints) : [];
   return lines.length ? `${plan.hosts}\n# Services (podrun; as cluster DNS would answer)\n${lines.join('\n')}\n` : plan.hosts;
 }
 
-/** Rewrites the bind-mounted file in place (same inode), never following a link. */
-function rewriteInPlace(path: string, text: string): void {
+/**
+ * Rewrites the bind-mounted file in place (same inode), never following a link, and only when its
+ * text changes: written from the start, then cut to the new length, so a reader never finds the
+ * pod's own lines (a constant prefix) missing. O_NONBLOCK: a lease a container takes on its file
+ * cannot hold the sync (EWOULDBLOCK: that pod is left for the next one). Returns false then.
+ */
+function rewriteInPlace(path: string, text: string): boolean {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
-  } catch {
-    return; // a pod from before managed hosts files, or going away
+    fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'EWOULDBLOCK' && (e as NodeJS.ErrnoException).code !== 'EAGAIN'; // else: gone, or from before managed hosts files
   }
   try {
     const b = Buffer.from(text);
-    ftruncateSync(fd, 0);
+    const now = Buffer.alloc(b.length + 1);
+    if (readSync(fd, now, 0, now.length, 0) === b.length && now.subarray(0, b.length).equals(b)) return true;
     writeSync(fd, b, 0, b.length, 0);
+    ftruncateSync(fd, b.length);
+    return true;
   } finally {
     closeSync(fd);
   }
@@ -112,7 +126,8 @@ function syncOnce(paths: Paths, cidr: string, addresses: string[], marker: strin
     nft(`table ip ${NFT_TABLE}\ndelete table ip ${NFT_TABLE}\n`);
     rmSync(marker, { force: true });
   }
-  for (const r of running) if (r.record.plan.dirs.hosts) rewriteInPlace(r.record.plan.dirs.hosts, managedHosts(r.record.plan, endpoints));
+  // A pod whose file cannot be written now (a lease on it) is left for the next sync.
+  for (const r of running) if (r.record.plan.dirs.hosts) rewriteInPlace(r.record.plan.dirs.hosts, managedHosts(r.record.plan, endpoints, r.record.manifest.spec.dnsPolicy));
 }
 
 /**
@@ -134,10 +149,11 @@ function localnetOnBridges(records: PodRecord[]): void {
 }
 
 /**
- * Brings the Services' rules and names up to date. Never throws for a busy lock: the holder runs
- * again for this request. `cidr` and `addresses`: the service range and NodePort addresses.
+ * Brings the Services' rules and names up to date, with the root's stored settings. Never throws
+ * for a busy lock: the holder runs again for this request.
  */
-export function syncServices(paths: Paths, cidr = serviceCidr(), addresses = nodePortAddresses()): void {
+export function syncServices(paths: Paths): void {
+  const { serviceCidr: cidr, nodePortAddresses: addresses } = serviceSettings(paths);
   const dir = networkRunDir(paths);
   // Nothing was ever set up and nothing is asked for: no file is touched (every apply comes here).
   if (!existsSync(join(dir, 'services.table')) && !listObjects(paths, 'Service').length) return;
