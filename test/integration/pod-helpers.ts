@@ -252,6 +252,7 @@ export function control(sock: string, request: string, ms: number): Promise<stri
  * every command of the suite, tearDownSuite's deletes too, and a folder for its manifests.
  */
 export function openNetworkSuite(prefix: string): { s: PodSuite; sb: NetSandbox; dir: string } {
+  hostNetworkBefore = hostNetworkObjects();
   const s = setUpSuite(prefix);
   let sb: NetSandbox;
   try {
@@ -276,4 +277,15 @@ export function closeNetworkSuite(s: PodSuite | undefined, sb: NetSandbox | unde
   } finally {
     sb?.destroy();
   }
+  // Nothing of the suite ever reached the host's own network namespace: no new link, no podrun table.
+  expect(hostNetworkObjects(), "the host's network namespace").to.deep.equal(hostNetworkBefore);
+}
+
+let hostNetworkBefore: { links: string[]; tables: string[] } = { links: [], tables: [] };
+
+/** The host namespace's links and nftables tables (this process's namespace: the tests' host). */
+function hostNetworkObjects(): { links: string[]; tables: string[] } {
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((l) => l.split(': ')[1]?.split('@')[0] ?? '').filter((n) => /^(podrun|veth|cni)/.test(n)).sort();
+  const tables = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('podrun')).sort();
+  return { links, tables };
 }
