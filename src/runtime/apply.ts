@@ -8,7 +8,7 @@
 // its handshake (docs/runtime.md, "apply, step by step").
 import { everyContainer, findContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
-import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
@@ -255,6 +255,9 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
     return undefined;
   });
   // No `ready`: a pod-level error, or the monitor died while starting the pod.
+  // The monitor read its launch file before its first record: one holding Secret values goes now,
+  // rather than staying on the pod's tmpfs for the pod's life.
+  if (secretEnv) rmSync(launchFile, { force: true });
   if (hs?.gateError) failure ??= hs.gateError;
   if (failure || !hs || hs.error || !hs.ready) {
     // The monitor may have got far enough to start processes: stop whatever it started, then

@@ -259,6 +259,9 @@ describe('pod config volumes (integration)', function () {
     expect(r.stderr).to.include('Keys [9lives] from the EnvFrom secret default/envsec were skipped since they are considered invalid environment variable names.');
     const line = waitFor(() => /PASS=.*/.exec(logText(s!.root, 'envp', 'app'))?.[0], 30_000, 'the container output');
     expect(line).to.equal(`PASS=${SECRET} URL=postgres://u:${SECRET}@db LEVEL=debug CFG=debug OPT=unset ARG=${SECRET}`);
+    // The launch file with the Secret's values is gone once the monitor has read it (review 20 b).
+    const rec = JSON.parse(readFileSync(join(s!.root, 'pods', 'default_envp', 'pod.json'), 'utf8'));
+    expect(readdirSync(rec.plan.dirs.config)).to.not.include('.launch');
     // exec gets the container's environment; the helper's command line never holds the value
     const probe = spawn(PODRUN, ['exec', 'envp', '--', 'sh', '-c', 'echo "$PASS"; sleep 2'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
     let out = '';

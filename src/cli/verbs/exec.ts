@@ -48,5 +48,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const cmd = helper.execCommand(c, rec.plan.dirs.lasting, containerUser(c), proc, { tty, stdin, workdir: str(values.workdir), env, command, ...(envFile ? { envFile } : {}) });
   // podrun-helper takes over this process: it inherits the terminal, receives the user's signals
   // directly and its exit status is podrun's, with no Node process waiting in between.
-  return native().execve(cmd.path, cmd.argv);
+  try {
+    return native().execve(cmd.path, cmd.argv);
+  } catch (e) {
+    // The helper never ran, so never read (and removed) the file with the Secret's values.
+    if (envFile) (require('fs') as typeof import('fs')).rmSync(envFile, { force: true });
+    throw e;
+  }
 }
