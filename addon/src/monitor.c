@@ -512,6 +512,7 @@ notify (struct monitor *m)
   if (pid < 0)
     {
       podrun_log ("notify: fork: errno %d", errno);
+      m->notify_again = 1; /* the timer tries again after the gap */
       return;
     }
   if (pid == 0)
@@ -1833,6 +1834,14 @@ finish (struct monitor *m)
 {
   size_t i;
   char path[PATH_MAX];
+  /* A change still to tell (the gap, or one running): told now, the monitor will not be there for
+     the timer.  The syncs serialize themselves, so one beside a running one is safe.  */
+  if (m->notify_again)
+    {
+      m->notify_pid = 0;
+      m->notify_at = 0;
+      notify (m);
+    }
   for (i = 0; i < m->pod.n_containers; i++)
     close_streams (m, &m->pod.containers[i]);
   while (waitpid (-1, NULL, WNOHANG) > 0)
@@ -2201,7 +2210,8 @@ hold_host_ports (struct monitor *m, podrun_err_t *err)
         }
       if (fd < 0)
         return podrun_fail (err, errno, "hostport", "socket", what);
-      if (bind (fd, (struct sockaddr *) &ss, len) < 0 || (type == SOCK_STREAM && listen (fd, 1) < 0))
+      /* TCP listening with no backlog: it shows as taken (LISTEN) and queues nothing  */
+      if (bind (fd, (struct sockaddr *) &ss, len) < 0 || (type == SOCK_STREAM && listen (fd, 0) < 0))
         {
           int e = errno;
           close (fd);

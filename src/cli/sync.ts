@@ -1,7 +1,7 @@
 // After apply and delete: the host's Service rules and the pods' managed /etc/hosts follow what
 // changed (runtime/network/services-sync.ts). A failure is said and does not fail the command;
 // the next apply, delete or readiness change syncs again.
-import { readdirSync } from 'fs';
+import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
 import type { CliContext } from './context';
 import { writeErr } from './output';
@@ -27,9 +27,19 @@ export async function releaseLeftoverNetworks(ctx: CliContext): Promise<void> {
 }
 
 export async function syncServicesAfter(ctx: CliContext): Promise<void> {
+  // Never any Service and no table of them: nothing to load (every apply and delete comes here).
+  if (!existsSync(join(ctx.paths.runRoot, 'network', 'services.table')) && !nonEmpty(join(ctx.paths.root, 'objects', 'services'))) return;
   try {
     (await import('../runtime/network/services-sync')).syncServices(ctx.paths);
   } catch (e) {
     writeErr(`warning: Services: ${(e as Error).message}\n`);
+  }
+}
+
+function nonEmpty(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
   }
 }

@@ -96,43 +96,7 @@ export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promi
           ),
         );
     });
-    // Services get their cluster IP and nodePorts (kept from before on a re-apply) before anything is written.
-    const settings = objects.some((l) => l.object.kind === 'Service') ? fixServiceSettings(paths, listObjects(paths, 'Service').length > 0) : undefined;
-    const wanted = objects.map((l, i) => {
-      if (l.object.kind !== 'Service') return l.object;
-      try {
-        return withAddresses(paths, l.object, befores[i], objects, settings!.serviceCidr);
-      } catch (e) {
-        if (!(e instanceof AllocationError)) throw e;
-        problems.push(new PlanError(l.file, e.path, e.message, e.hint, l.lineOf?.(e.path) ?? l.line));
-        return l.object;
-      }
-    });
-    // Their host ports (nodePorts, LoadBalancer ports) must be free: of other Services, pods' hostPorts and host sockets.
-    if (settings && !problems.length) {
-      const { serviceHostPortConflict } = require('./network/host-ports') as typeof import('./network/host-ports');
-      const id = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
-      const all = new Map<string, ServiceObject>();
-      for (const o of listObjects(paths, 'Service')) all.set(id(o), o as unknown as ServiceObject);
-      objects.forEach((l, i) => {
-        if (wanted[i].kind === 'Service') all.set(id(wanted[i]), wanted[i] as ServiceObject);
-      });
-      objects.forEach((l, i) => {
-        const svc = wanted[i];
-        if (svc.kind !== 'Service') return;
-        const c = serviceHostPortConflict(paths, svc, [...all.values()].filter((o) => id(o) !== id(svc)), settings.nodePortAddresses);
-        if (c)
-          problems.push(
-            new PlanError(
-              l.file,
-              c.at,
-              `port ${c.mapping.hostPort}/${c.mapping.protocol.toUpperCase()} on ${c.mapping.hostIP ?? 'every host address'} is taken by ${c.holder}`,
-              'choose another port (or leave nodePort out), or stop what holds it; nothing was applied',
-              l.lineOf?.(c.at) ?? l.line,
-            ),
-          );
-      });
-    }
+    const wanted = withServiceAddresses(paths, objects, befores, problems);
     if (problems.length) throw new ManifestErrors(problems);
     const outcomes = objects.map((l, i): ObjectOutcome => {
       const before = befores[i];
@@ -146,17 +110,47 @@ export async function applyObjects(paths: Paths, objects: LoadedObject[]): Promi
   });
 }
 
-/** A Service with its cluster IP and nodePorts, against every other Service: stored, and the others of this apply (their addresses chosen first). */
-const chosen = new WeakMap<LoadedObject[], Map<string, ServiceObject>>();
-function withAddresses(paths: Paths, svc: ServiceObject, before: StoredObject | undefined, batch: LoadedObject[], cidr: string): ServiceObject {
-  const mine = chosen.get(batch) ?? new Map<string, ServiceObject>();
-  chosen.set(batch, mine);
+/**
+ * The objects as they will be stored: Services with their cluster IP and nodePorts (kept from
+ * before on a re-apply; this apply's others chosen first), and their host ports (nodePorts,
+ * LoadBalancer ports) checked against the other Services, pods' hostPorts and host sockets.
+ * What is refused goes into PROBLEMS, at its field.
+ */
+function withServiceAddresses(paths: Paths, objects: LoadedObject[], befores: (StoredObject | undefined)[], problems: PlanError[]): ConfigObject[] {
+  if (!objects.some((l) => l.object.kind === 'Service')) return objects.map((l) => l.object);
+  const stored = listObjects(paths, 'Service') as unknown as ServiceObject[];
+  const settings = fixServiceSettings(paths, stored.length > 0);
   const id = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
-  const others = new Map<string, ServiceObject>();
-  for (const o of listObjects(paths, 'Service')) others.set(id(o), o as unknown as ServiceObject);
-  for (const [k, o] of mine) others.set(k, o);
-  others.delete(id(svc));
-  const out = allocateService(svc, before, [...others.values()], cidr);
-  mine.set(id(svc), out);
-  return out;
+  const all = new Map(stored.map((o) => [id(o), o]));
+  const others = (svc: ServiceObject) => [...all.values()].filter((o) => id(o) !== id(svc));
+  const wanted = objects.map((l, i) => {
+    if (l.object.kind !== 'Service') return l.object;
+    try {
+      const svc = allocateService(l.object, befores[i], others(l.object), settings.serviceCidr);
+      all.set(id(svc), svc);
+      return svc;
+    } catch (e) {
+      if (!(e instanceof AllocationError)) throw e;
+      problems.push(new PlanError(l.file, e.path, e.message, e.hint, l.lineOf?.(e.path) ?? l.line));
+      return l.object;
+    }
+  });
+  if (problems.length) return wanted;
+  const { serviceHostPortConflict } = require('./network/host-ports') as typeof import('./network/host-ports');
+  objects.forEach((l, i) => {
+    const svc = wanted[i];
+    if (svc.kind !== 'Service') return;
+    const c = serviceHostPortConflict(paths, svc, others(svc), settings.nodePortAddresses);
+    if (c)
+      problems.push(
+        new PlanError(
+          l.file,
+          c.at,
+          `port ${c.mapping.hostPort}/${c.mapping.protocol.toUpperCase()} on ${c.mapping.hostIP ?? 'every host address'} is taken by ${c.holder}`,
+          'choose another port (or leave nodePort out), or stop what holds it; nothing was applied',
+          l.lineOf?.(c.at) ?? l.line,
+        ),
+      );
+  });
+  return wanted;
 }

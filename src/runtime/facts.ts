@@ -27,6 +27,7 @@ import { helper, monitorProcesses } from './helper';
 import { hostAppArmor } from './apparmor';
 import { parseBackoff, RESTART_BACKOFF_ANNOTATION } from '../manifest/supervision';
 import { DEFAULT_BRIDGE, hostRoutes4 } from './network/conflist';
+import { notifyCommand } from './network/notify';
 
 /**
  * The node's IP as the kubelet picks it: the IPv4 address of the interface the default route
@@ -273,7 +274,7 @@ export function gatherFacts(
     appArmor: hostAppArmor(),
     hostResolvConf: hostResolvConf(),
     ...(network ? { network, upstreamResolvConf: hostResolvConf('/run/systemd/resolve/resolv.conf'), ipv6: existsSync('/proc/sys/net/ipv6/conf/default/accept_ra') } : {}),
-    notify: (require('./network/services-sync') as typeof import('./network/services-sync')).notifyCommand(paths),
+    notify: notifyCommand(paths),
     nodeName: hostname(),
     hostIP,
     podIP: podIPFor(pod.manifest.spec.hostNetwork === true, hostIP),

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'path';
 import { isRoot } from '../helpers/cli';
 import { OUTSIDE_IP, SANDBOX_HOST_IP, sandboxLeftovers, type NetSandbox } from '../helpers/net-sandbox';
-import { closeNetworkSuite, openNetworkSuite, podManifest, sleep, until, waitFor, type PodSuite } from './pod-helpers';
+import { closeNetworkSuite, openNetworkSuite, podManifest, writeManifest, sleep, until, waitFor, type PodSuite } from './pod-helpers';
 
 const HTTPD = (port: number, extra = '') => ({ name: 'app', command: ['sh', '-c', `${extra}exec httpd -f -p ${port} -h /etc`], ports: [{ containerPort: port }] });
 
@@ -20,10 +20,7 @@ describe('pod networking (CNI, in a network sandbox)', function () {
   let sb: NetSandbox;
   let dir = '';
   const run = (...args: string[]) => sb.podrun(s.root, args);
-  const write = (file: string, text: string) => {
-    writeFileSync(join(dir, file), text);
-    return join(dir, file);
-  };
+  const write = (file: string, text: string) => writeManifest(dir, file, text);
   const apply = (file: string, ...extra: string[]) => {
     const r = run('apply', '-f', file, ...extra);
     expect(r.code, r.stderr).to.equal(0);

@@ -4,12 +4,12 @@
 // LoadBalancer on the sandbox host's loopback; a Service without endpoints refused, its traffic
 // never leaving; port-forward svc/NAME; get, describe and delete; nothing left after.
 import { expect } from 'chai';
-import { statSync, writeFileSync } from 'fs';
+import { statSync } from 'fs';
 import { join } from 'path';
 import { existsSync } from 'fs';
 import { isRoot } from '../helpers/cli';
 import type { NetSandbox } from '../helpers/net-sandbox';
-import { closeNetworkSuite, openNetworkSuite, podManifest, until, waitFor, type PodSuite } from './pod-helpers';
+import { closeNetworkSuite, openNetworkSuite, podManifest, writeManifest, until, waitFor, type PodSuite } from './pod-helpers';
 
 const web = (name: string, ready: boolean, extra: Record<string, unknown> = {}) =>
   podManifest(
@@ -65,10 +65,7 @@ describe('Services (in a network sandbox)', function () {
   let sb: NetSandbox;
   let dir = '';
   const run = (...args: string[]) => sb.podrun(s.root, args);
-  const write = (file: string, text: string) => {
-    writeFileSync(join(dir, file), text);
-    return join(dir, file);
-  };
+  const write = (file: string, text: string) => writeManifest(dir, file, text);
   const apply = (...files: string[]) => {
     const r = run('apply', ...files.flatMap((f) => ['-f', f]));
     expect(r.code, r.stderr).to.equal(0);

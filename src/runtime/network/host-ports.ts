@@ -95,36 +95,50 @@ export function declaredHostPorts(plan: PodPlan): Mapping[] {
   return [...(plan.initContainers ?? []), ...plan.containers].flatMap((c) => c.ports.map((p) => ({ hostPort: p.hostPort ?? p.containerPort, containerPort: p.containerPort, protocol: p.protocol.toLowerCase() as Mapping['protocol'], ...(p.hostIP ? { hostIP: p.hostIP } : {}) })));
 }
 
-/** The first hostPort of `plan` another pod (not the one being replaced) or a host socket holds. */
+/** The first hostPort of `plan` another pod (not the one being replaced), a Service or a host socket holds. */
 export function hostPortConflict(paths: Paths, plan: PodPlan, sockets = hostSockets()): PortConflict | undefined {
   const mine = declaredHostPorts(plan);
   if (!mine.length) return undefined;
-  // The pod being replaced goes first: the sockets it holds (its monitor's, its hostNetwork
-  // containers') are not in the way.
-  let own: Mapping[] = [];
-  for (const r of listPodRecords(paths)) {
-    if (r.plan.key === plan.key) own = declaredHostPorts(r.plan);
-    if (r.plan.key === plan.key || r.deletionTimestamp || !monitorRunning(r.plan.dirs.lasting)) continue;
-    for (const other of declaredHostPorts(r.plan)) {
-      const m = mine.find((x) => samePort(x, other));
-      if (m) return { mapping: m, holder: `pod/${r.plan.name}${r.plan.namespace !== 'default' ? ` (namespace ${r.plan.namespace})` : ''}` };
-    }
-  }
   const { listObjects } = require('../../state/objects') as typeof import('../../state/objects');
   const { serviceSettings } = require('./service-alloc') as typeof import('./service-alloc');
-  const addresses = serviceSettings(paths).nodePortAddresses;
-  for (const o of listObjects(paths, 'Service'))
-    for (const theirs of serviceHostPorts(o as unknown as ServiceObject, addresses)) {
-      const m = mine.find((x) => samePort(x, theirs));
-      if (m) return { mapping: m, holder: svcName(o) };
+  // The pod being replaced goes first: the sockets it holds (its monitor's, its hostNetwork containers') are not in the way.
+  const old = listPodRecords(paths).find((r) => r.plan.key === plan.key);
+  return firstHolder(paths, mine, { skipPod: plan.key, own: old ? declaredHostPorts(old.plan) : [], services: listObjects(paths, 'Service') as unknown as ServiceObject[], addresses: serviceSettings(paths).nodePortAddresses, sockets });
+}
+
+/**
+ * Who holds one of MINE first: a running pod (but SKIPPOD), a Service's host ports, or a host
+ * socket (but those of OWN, the ports of the pod being replaced). The one place both the pods'
+ * and the Services' checks go through.
+ */
+function firstHolder<M extends Mapping>(
+  paths: Paths,
+  mine: M[],
+  from: { skipPod?: string; own?: Mapping[]; services: ServiceObject[]; addresses: string[]; sockets: HostSocket[] },
+): { mapping: M; holder: string } | undefined {
+  const hit = (theirs: Pick<Mapping, 'hostPort' | 'protocol' | 'hostIP'>) => mine.find((x) => samePort(x, theirs));
+  for (const r of listPodRecords(paths)) {
+    if (r.plan.key === from.skipPod || r.deletionTimestamp || !monitorRunning(r.plan.dirs.lasting)) continue;
+    for (const theirs of declaredHostPorts(r.plan)) {
+      const m = hit(theirs);
+      if (m) return { mapping: m, holder: `pod/${r.plan.name}${inNamespace(r.plan.namespace)}` };
     }
-  for (const s of sockets) {
-    if (own.some((o) => o.protocol === s.protocol && samePort(o, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }))) continue;
-    const m = mine.find((x) => x.protocol === s.protocol && samePort(x, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }));
+  }
+  for (const o of from.services)
+    for (const theirs of serviceHostPorts(o, from.addresses)) {
+      const m = hit(theirs);
+      if (m) return { mapping: m, holder: `service/${o.metadata.name}${inNamespace(o.metadata.namespace)}` };
+    }
+  for (const s of from.sockets) {
+    const theirs = { hostPort: s.port, protocol: s.protocol, hostIP: s.address };
+    if ((from.own ?? []).some((o) => samePort(o, theirs))) continue;
+    const m = hit(theirs);
     if (m) return { mapping: m, holder: `${socketHolder(s.inode) ?? 'a process'} listening on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}` };
   }
   return undefined;
 }
+
+const inNamespace = (ns: string) => (ns !== 'default' ? ` (namespace ${ns})` : '');
 
 /**
  * The host ports a Service takes (docs/networking.md): for NodePort and LoadBalancer Services each
@@ -146,27 +160,10 @@ export function serviceHostPorts(s: ServiceObject, addresses: string[]): (Mappin
   return out;
 }
 
-const svcName = (s: { metadata: { namespace: string; name: string } }) => `service/${s.metadata.name}${s.metadata.namespace !== 'default' ? ` (namespace ${s.metadata.namespace})` : ''}`;
-
 /** The first host port of SVC another Service, a running pod or a host socket holds: its field, and who. */
 export function serviceHostPortConflict(paths: Paths, svc: ServiceObject, others: ServiceObject[], addresses: string[], sockets = hostSockets()): { at: (string | number)[]; mapping: Mapping; holder: string } | undefined {
   const mine = serviceHostPorts(svc, addresses);
   if (!mine.length) return undefined;
-  for (const o of others)
-    for (const theirs of serviceHostPorts(o, addresses)) {
-      const m = mine.find((x) => samePort(x, theirs));
-      if (m) return { at: m.at, mapping: m, holder: svcName(o) };
-    }
-  for (const r of listPodRecords(paths)) {
-    if (r.deletionTimestamp || !monitorRunning(r.plan.dirs.lasting)) continue;
-    for (const theirs of declaredHostPorts(r.plan)) {
-      const m = mine.find((x) => samePort(x, theirs));
-      if (m) return { at: m.at, mapping: m, holder: `pod/${r.plan.name}${r.plan.namespace !== 'default' ? ` (namespace ${r.plan.namespace})` : ''}` };
-    }
-  }
-  for (const s of sockets) {
-    const m = mine.find((x) => x.protocol === s.protocol && samePort(x, { hostPort: s.port, protocol: s.protocol, hostIP: s.address }));
-    if (m) return { at: m.at, mapping: m, holder: `${socketHolder(s.inode) ?? 'a process'} listening on ${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}` };
-  }
-  return undefined;
+  const c = firstHolder(paths, mine, { services: others, addresses, sockets });
+  return c && { at: c.mapping.at, mapping: c.mapping, holder: c.holder };
 }

@@ -47,6 +47,9 @@ export function serviceSettings(p: Paths): ServiceSettings {
  */
 export function fixServiceSettings(p: Paths, servicesExist: boolean): ServiceSettings {
   const want = fromEnv();
+  const stored = existsSync(settingsFile(p)) ? serviceSettings(p) : undefined;
+  // What is stored and asked for again: nothing to check (a route added since must not refuse every re-apply).
+  if (stored && stored.serviceCidr === want.serviceCidr && stored.nodePortAddresses.join(',') === want.nodePortAddresses.join(',')) return stored;
   const r = parseCidr4(want.serviceCidr);
   const bits = r ? r.mask.toString(2).replace(/0/g, '').length : 0;
   if (!r || bits < 8 || bits > 28)
@@ -55,17 +58,13 @@ export function fixServiceSettings(p: Paths, servicesExist: boolean): ServiceSet
   if (clash) throw new UsageError(`the service range ${want.serviceCidr} overlaps ${clash}: traffic for those addresses would be taken by Services`, 'set PODRUN_SERVICE_CIDR to a range nothing else uses');
   for (const a of want.nodePortAddresses)
     if (a !== '0.0.0.0/0' && !isIPv4(a)) throw new UsageError(`PODRUN_NODEPORT_ADDRESSES: ${JSON.stringify(a)} is not an IPv4 address (or 0.0.0.0/0)`, 'e.g. 127.0.0.1 (the default) or 127.0.0.1,192.168.1.10');
-  const stored = existsSync(settingsFile(p)) ? serviceSettings(p) : undefined;
-  const same = stored && stored.serviceCidr === want.serviceCidr && stored.nodePortAddresses.join(',') === want.nodePortAddresses.join(',');
-  if (stored && !same && servicesExist)
+  if (stored && servicesExist)
     throw new UsageError(
       `Services use the service range ${stored.serviceCidr} and NodePort addresses ${stored.nodePortAddresses.join(',')}; this apply asks for ${want.serviceCidr} and ${want.nodePortAddresses.join(',')}`,
       'delete every Service (podrun delete svc --all -A) to change them, or apply with the settings they use',
     );
-  if (!same) {
-    mkdirSync(networkDir(p), { recursive: true, mode: 0o755 });
-    writeFileAtomic(settingsFile(p), JSON.stringify(want) + '\n', 0o644);
-  }
+  mkdirSync(networkDir(p), { recursive: true, mode: 0o755 });
+  writeFileAtomic(settingsFile(p), JSON.stringify(want) + '\n', 0o644);
   return want;
 }
 

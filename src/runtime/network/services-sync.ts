@@ -15,7 +15,7 @@ import { everyContainer } from '../../plan/containers';
 import type { PodPlan } from '../../plan/types';
 import { listObjects } from '../../state/objects';
 import { listPodRecords, type PodRecord } from '../../state/pod-records';
-import { installRoot, type Paths } from '../../util/paths';
+import type { Paths } from '../../util/paths';
 import { native } from '../../util/native';
 import { monitorRunning, readPodStatusFile } from '../helper';
 import { networkRunDir } from './conflist';
@@ -23,17 +23,6 @@ import { serviceSettings } from './service-alloc';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
-
-/**
- * The command a pod's monitor runs when its Ready condition changes: the root's own sync (its
- * settings are the root's, stored), but only when there are Services or their table (a shell's
- * test first: most pods' readiness changes need no Node process at all). The paths are arguments,
- * never part of the script.
- */
-export function notifyCommand(paths: Paths): string[] {
-  const script = 'if [ -e "$1/network/services.table" ] || [ -n "$(ls -A "$2/objects/services" 2>/dev/null)" ]; then exec "$3" "$4" --root "$2" --run-root "$1" sync-services; fi';
-  return ['/bin/sh', '-c', script, 'podrun-notify', paths.runRoot, paths.root, process.execPath, join(installRoot(), 'dist', 'src', 'cli', 'start.js')];
-}
 
 /** A running pod as an endpoint candidate: only with an address others reach (a CNI network, or hostNetwork). */
 export function endpointPod(r: PodRecord, ready: boolean): EndpointPod | undefined {
