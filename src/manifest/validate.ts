@@ -11,6 +11,8 @@ import { PROBES_AND_HOOKS, refusedHandlers } from './supervision';
 import { FIELD_POLICIES, knownNames } from './fields';
 import { suggest } from './suggest';
 import { podRules, type RuleContext } from './rules';
+import { groupOfSkipped, skippedKind, knownKinds, WORKLOAD_KINDS } from './other-kinds';
+import { OBJECT_KINDS } from '../util/kinds';
 import { isObjectKind, normalizeObject, objectRules, objectSchema, type ConfigObject, type ObjectKind } from './objects';
 import type { ManifestWarning } from './load';
 import type { FieldPath, YamlDocument } from './yaml';
@@ -60,7 +62,7 @@ export function validateDocument(doc: YamlDocument, file: string, opts: Validate
   return out;
 }
 
-const KINDS_TEXT = 'Pods, ConfigMaps, Secrets and PersistentVolumeClaims';
+const KINDS_TEXT = 'Pods, Services, ConfigMaps, Secrets and PersistentVolumeClaims';
 const MAX_ANNOTATION_BYTES = 256 * 1024;
 
 /** Reporting of problems at paths below PREFIX (an item of a List, or the document). */
@@ -86,13 +88,25 @@ function validateItem(value: unknown, prefix: FieldPath, file: string, doc: Yaml
   }
   if (value.kind === 'Pod') return validatePod(value, prefix, file, doc, opts, out);
   if (isObjectKind(value.kind)) return validateObject(value.kind, value, prefix, file, doc, out);
-  if (value.kind === undefined) reportErr(['kind'], 'Required', 'add `kind: Pod` (or ConfigMap, Secret, PersistentVolumeClaim)');
-  else
-    reportErr(
-      ['kind'],
-      `podrun runs ${KINDS_TEXT}, not ${String(value.kind)}`,
-      typeof value.kind === 'string' && /Deployment|StatefulSet|DaemonSet|Job|ReplicaSet|CronJob/.test(value.kind) ? 'write the pod template (spec.template) as a `kind: Pod` manifest' : 'write the workload as `apiVersion: v1`, `kind: Pod`',
-    );
+  if (value.kind === undefined) return reportErr(['kind'], 'Required', 'add `kind: Pod` (or Service, ConfigMap, Secret, PersistentVolumeClaim)');
+  const kind = String(value.kind);
+  const why = typeof value.apiVersion === 'string' ? skippedKind(kind, value.apiVersion) : undefined;
+  if (why) {
+    const meta = isObject(value.metadata) ? value.metadata : {};
+    const name = typeof meta.name === 'string' ? ` "${meta.name}"` : '';
+    reporters(prefix, file, doc, out).warn(['kind'], `${kind}${name} (${String(value.apiVersion)}) skipped: ${why}`);
+    return;
+  }
+  if (WORKLOAD_KINDS.includes(kind)) return reportErr(['kind'], `podrun runs ${KINDS_TEXT}, not ${kind} (not yet)`, 'write the pod template (spec.template) as a `kind: Pod` manifest');
+  const close = suggest(kind, knownKinds(['Pod', 'List', ...Object.keys(OBJECT_KINDS)]));
+  const group = groupOfSkipped(kind);
+  const hint =
+    group !== undefined
+      ? `kind ${kind} belongs to the API group ${group || 'core (`apiVersion: v1`)'}: correct its apiVersion (podrun then skips it with a warning)`
+      : close && close !== kind
+        ? `did you mean \`kind: ${close}\`?`
+        : 'write the workload as `apiVersion: v1`, `kind: Pod`';
+  reportErr(['kind'], `podrun runs ${KINDS_TEXT}, not ${kind}`, hint);
 }
 
 /** ValidateAnnotations: keys and values together at most 256 KiB (pods and objects alike). */

@@ -42,7 +42,7 @@ describe('apply (CLI)', function () {
       {
         name: 'a good pod next to a Deployment: nothing is applied',
         yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: apps/v1\nkind: Deployment\n',
-        first: (f) => `error: ${f}:8: kind: podrun runs Pods, ConfigMaps, Secrets and PersistentVolumeClaims, not Deployment`,
+        first: (f) => `error: ${f}:8: kind: podrun runs Pods, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not Deployment (not yet)`,
         count: 1,
       },
     ];
@@ -110,6 +110,28 @@ describe('apply (CLI)', function () {
       expect(d.code, d.stderr).to.equal(0);
       expect(d.stdout).to.equal('pod "re" deleted\n');
       expect(existsSync(join(s!.root, 'pods', 'default_re'))).to.equal(false);
+    });
+
+    it('kinds podrun does not run (an Ingress, a CronJob, a custom resource) are skipped with a warning each; the pod beside them runs', () => {
+      const dir = join(s!.root, 'manifests');
+      const others =
+        'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec: {rules: [{host: web.local}]}\n---\n' +
+        'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec: {schedule: "0 3 * * *", jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: a, image: busybox:test}]}}}}}\n---\n' +
+        'apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: tls}\nspec: {secretName: tls}\n---\n';
+      const f = writeManifest(dir, 'mixed.yaml', others + podManifest('mixed', { containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
+      const r = s!.run(['apply', '-f', f]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal('pod/mixed created\n');
+      const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+      expect(warnings).to.deep.equal([
+        `warning: ${f}:2: kind: Ingress "web" (networking.k8s.io/v1) skipped: there is no ingress controller: reach the pods with a hostPort, a NodePort Service or \`podrun port-forward\``,
+        `warning: ${f}:7: kind: CronJob "nightly" (batch/v1) skipped: there is no scheduler of jobs: run its jobTemplate.spec.template as a \`kind: Pod\``,
+        `warning: ${f}:12: kind: Certificate "tls" (cert-manager.io/v1) skipped: a custom resource (cert-manager.io): podrun runs no controller for it`,
+      ]);
+      waitStarted(s!.root, 'mixed');
+      const d = s!.run(['delete', '-f', f, '--grace-period', '0']);
+      expect(d.code, d.stderr).to.equal(0);
+      expect(d.stdout).to.equal('pod "mixed" deleted\n');
     });
 
     it("the image's USER name is looked up in its /etc/passwd, and its STOPSIGNAL is what delete sends", () => {

@@ -10,6 +10,7 @@ import { renderError } from '../../src/cli/render';
 import { defaultPullPolicy } from '../../src/manifest/schema';
 import { parseQuantity } from '../../src/manifest/quantity';
 import { suggest } from '../../src/manifest/suggest';
+import { apiGroup, skippedKind } from '../../src/manifest/other-kinds';
 
 const FIXTURES = resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
 const rel = (p: string) => relative(process.cwd(), p);
@@ -256,6 +257,31 @@ describe('manifest: helpers', () => {
     expect(suggest('zzzzzzzz', fields)).to.equal(undefined);
     expect(suggest('toString', ['hostIPC', 'hostPID'])).to.equal(undefined);
     expect(suggest('cmd', fields)).to.equal(undefined);
+  });
+
+  it('skips the Kubernetes kinds it does not run (their own group only) and custom resources; refuses workloads and misspellings', () => {
+    const cases: [kind: string, apiVersion: string, skipped: boolean][] = [
+      ['Ingress', 'networking.k8s.io/v1', true],
+      ['Ingress', 'extensions/v1beta1', true],
+      ['Ingress', 'v1', false], // no cluster takes it in the core group either
+      ['CronJob', 'batch/v1', true],
+      ['ServiceAccount', 'v1', true],
+      ['ServiceAccount', 'apps/v1', false],
+      ['ClusterRoleBinding', 'rbac.authorization.k8s.io/v1', true],
+      ['HorizontalPodAutoscaler', 'autoscaling/v2', true],
+      ['Namespace', 'v1', true],
+      ['ServiceMonitor', 'monitoring.coreos.com/v1', true], // a custom resource
+      ['Deployment', 'acme.example.com/v1', true], // a custom resource of that name, not apps' Deployment
+      ['Deployment', 'apps/v1', false],
+      ['Job', 'batch/v1', false],
+      ['Widget', 'example.k8s.io/v1', false], // Kubernetes' own groups hold no such kind
+      ['Pod', 'v1', false],
+      ['Podd', 'v1', false],
+      ['constructor', 'v1', false],
+    ];
+    for (const [kind, apiVersion, skipped] of cases) expect(skippedKind(kind, apiVersion) !== undefined, `${apiVersion} ${kind}`).to.equal(skipped);
+    expect(apiGroup('networking.k8s.io/v1')).to.equal('networking.k8s.io');
+    expect(apiGroup('v1')).to.equal('');
   });
 
   it('parses quantities as Kubernetes does', () => {
