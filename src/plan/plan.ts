@@ -3,7 +3,7 @@
 // same input always gives the same plan and golden files can pin it down. Every problem the
 // facts reveal (an image without a command, a user the image does not define) is returned,
 // all at once, as a ManifestError naming the field.
-import { isAbsolute, join, normalize, posix, resolve } from 'path';
+import { join, posix } from 'path';
 import { lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { PlanError, type ManifestError } from '../util/errors';
 import type { LoadedPod, PodManifest } from '../manifest/load';
@@ -32,6 +32,8 @@ import { planSupervision } from './supervision';
 import { parseImageUser, resolveUser, type UserRequest } from './users';
 import type { HostFacts, MountKind, PlannedAppArmor, PlannedContainer, PlannedEnv, PlannedSupervisedContainer, PlannedUser, PlannedVolume, PodPlan } from './types';
 import { sha256Hex } from '../util/sha256';
+import { hashedManifest, hostPathSource } from './hostpath-export';
+export { hostPathSource } from './hostpath-export';
 
 export type { HostFacts } from './types';
 
@@ -142,7 +144,7 @@ export function planPod(pod: LoadedPod, facts: HostFacts): PlanResult {
     restartPolicy: spec.restartPolicy,
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
     supervision,
-    manifestHash: manifestHash(m),
+    manifestHash: manifestHash(m, facts.manifestDir),
   };
   return { plan, errors: [] };
 }
@@ -162,12 +164,6 @@ function checkUserNamespaceIds(pod: LoadedPod, containers: PlannedContainer[], l
         'set securityContext.runAsUser/runAsGroup below 65536 (and supplementalGroupsPolicy: Strict to leave out the image\'s groups)',
       );
   });
-}
-
-/** The absolute host path a hostPath volume names: relative paths resolve against the manifest's folder. */
-export function hostPathSource(path: string, manifestDir: string): string {
-  const abs = isAbsolute(path) ? normalize(path) : resolve(manifestDir, path);
-  return abs.length > 1 ? abs.replace(/\/+$/, '') : abs;
 }
 
 /** Kubernetes truncates a pod name used as hostname to 63 characters, then trims `-` and `.`. */
@@ -473,8 +469,9 @@ function planUser(pod: LoadedPod, ref: ContainerRef, imageUser: string | undefin
 }
 
 /** sha256 (hex) of the manifest as canonical JSON (sorted keys): equal hash => unchanged. */
-export function manifestHash(manifest: PodManifest): string {
-  return sha256Hex(canonicalJson(manifest));
+/** Of the manifest after defaults, relative hostPaths as the directories they name (hostpath-export.ts). */
+export function manifestHash(manifest: PodManifest, manifestDir: string): string {
+  return sha256Hex(canonicalJson(hashedManifest(manifest, manifestDir)));
 }
 
 export function canonicalJson(v: unknown): string {

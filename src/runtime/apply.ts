@@ -24,7 +24,7 @@ import { withPodLock } from '../state/lock';
 import { fsyncPodRecord, listPodRecords, PodRecord, POD_RECORD_VERSION, readPodRecord, writePodRecord } from '../state/pod-records';
 import { readStartTime } from '../state/proc';
 import { applyAction, type ApplyAction } from './apply-action';
-import { gatherFacts, userNamespacePool, usernsHostOps } from './facts';
+import { gatherFacts, manifestDirOf, userNamespacePool, usernsHostOps } from './facts';
 import { releaseUserNamespace, reserveUserNamespace } from '../state/userns';
 import type { HostFacts } from '../plan/types';
 import { helper, HelperFailure, monitorRunning, type ContainerFailure } from './helper';
@@ -108,7 +108,7 @@ export function manifestName(m: PodManifest): { namespace: string; name: string;
 /** Creates, re-creates or leaves one pod, under its lock. */
 export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions = {}): Promise<ApplyOutcome> {
   const { namespace, name, key } = manifestName(pod.manifest);
-  const hash = manifestHash(pod.manifest);
+  const hash = manifestHash(pod.manifest, manifestDirOf(pod));
   return withPodLock(
     paths,
     key,

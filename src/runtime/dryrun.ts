@@ -13,7 +13,7 @@ import { podKey, type Paths } from '../util/paths';
 import { randomUuid } from '../util/uuid';
 import { applyAction, type ApplyAction } from './apply-action';
 import { planResize } from '../plan/resize';
-import { gatherFacts, userNamespacePool, usernsHostOps } from './facts';
+import { gatherFacts, manifestDirOf, userNamespacePool, usernsHostOps } from './facts';
 import { monitorRunning } from './helper';
 import { peekUserNamespace } from '../state/userns';
 
@@ -55,7 +55,7 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod, pending: ConfigOb
   const r = planPod(pod, gatherFacts(paths, pod, images, existing?.uid ?? randomUuid(), userNamespace, pending, attach));
   if (!r.plan) return r;
   const running = !!existing && monitorRunning(existing.plan.dirs.lasting);
-  let action = applyAction(existing, manifestHash(m), running);
+  let action = applyAction(existing, manifestHash(m, manifestDirOf(pod)), running);
   if (existing && running && action === 'configured' && !existing.deletionTimestamp && planResize(existing, { manifest: m, plan: r.plan }).inPlace) action = 'resized';
   return { action, plan: r.plan, unresolvedImages: unresolved };
 }

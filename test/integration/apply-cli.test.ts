@@ -2,7 +2,8 @@
 // nothing, --dry-run changes nothing, concurrent applies (different pods / the same pod), and
 // re-apply (unchanged vs configured). Plus get/describe output shapes.
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { load } from 'js-yaml';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -132,6 +133,38 @@ describe('apply (CLI)', function () {
       const d = s!.run(['delete', '-f', f, '--grace-period', '0']);
       expect(d.code, d.stderr).to.equal(0);
       expect(d.stdout).to.equal('pod "mixed" deleted\n');
+    });
+
+    it('get -o yaml exports a relative hostPath as the directory the pod binds (with podrun.dev/hostpath-written); the export re-applied from another folder is unchanged and makes nothing there', () => {
+      const repo = mkdtempSync(join(tmpdir(), 'podrun-ws-')); // outside podrun's root, which no hostPath may name
+      try {
+        mkdirSync(join(repo, 'pods', 'site'), { recursive: true });
+        const f = writeManifest(
+          join(repo, 'pods'),
+          'ws.yaml',
+          podManifest('ws', { containers: [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'site', mountPath: '/site' }] }], volumes: [{ name: 'site', hostPath: { path: './site', type: 'Directory' } }] }),
+        );
+        const a = s!.run(['apply', '-f', f]);
+        expect(a.code, a.stderr).to.equal(0);
+        const pid = waitStarted(s!.root, 'ws').pids.c;
+        const y = s!.run(['get', 'pod', 'ws', '-o', 'yaml']);
+        expect(y.code, y.stderr).to.equal(0);
+        const exported = load(y.stdout) as { metadata: { annotations?: Record<string, string> }; spec: { volumes: { hostPath: { path: string } }[] } };
+        expect(exported.spec.volumes[0].hostPath.path).to.equal(join(repo, 'pods', 'site'));
+        expect(exported.metadata.annotations).to.deep.equal({ 'podrun.dev/hostpath-written': '{"site":"./site"}' });
+        const elsewhere = join(repo, 'elsewhere');
+        const e = writeManifest(elsewhere, 'ws.yaml', y.stdout);
+        const b = s!.run(['apply', '-f', e]);
+        expect(b.code, b.stderr).to.equal(0);
+        expect(b.stdout).to.equal('pod/ws unchanged\n');
+        expect(viewPod(s!.root, 'ws').pids.c).to.equal(pid);
+        expect(existsSync(join(elsewhere, 'site')), 'nothing made beside the export').to.equal(false);
+        const d = s!.run(['delete', 'pod', 'ws', '--grace-period', '0']);
+        expect(d.code, d.stderr).to.equal(0);
+      } finally {
+        s!.run(['delete', 'pod', 'ws', '--grace-period', '0', '--ignore-not-found']);
+        rmSync(repo, { recursive: true, force: true });
+      }
     });
 
     it("the image's USER name is looked up in its /etc/passwd, and its STOPSIGNAL is what delete sends", () => {

@@ -1,5 +1,6 @@
 // planPod is pure: golden plans pin down its whole output, focused tests the Kubernetes rules
 // behind argv, env, $(VAR) and users. UPDATE_GOLDEN=1 rewrites the .plan.json files.
+import { exportedManifest, HOSTPATH_WRITTEN_ANNOTATION } from '../../src/plan/hostpath-export';
 import { expect } from 'chai';
 import { readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
@@ -263,9 +264,23 @@ describe('plan: rules', () => {
     const a = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: b}]}\n');
     const b = await loadText('kind: Pod\nspec: {containers: [{image: b, name: a}]}\nmetadata: {name: p}\napiVersion: v1\n');
     const c = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: c}]}\n');
-    expect(manifestHash(a.manifest)).to.match(/^[0-9a-f]{64}$/);
-    expect(manifestHash(a.manifest)).to.equal(manifestHash(b.manifest));
-    expect(manifestHash(a.manifest)).to.not.equal(manifestHash(c.manifest));
+    expect(manifestHash(a.manifest, '/r')).to.match(/^[0-9a-f]{64}$/);
+    expect(manifestHash(a.manifest, '/r')).to.equal(manifestHash(b.manifest, '/r'));
+    expect(manifestHash(a.manifest, '/r')).to.not.equal(manifestHash(c.manifest, '/r'));
+  });
+
+  it('manifestHash takes a relative hostPath as the directory it names; an export (absolute path, podrun.dev/hostpath-written) hashes as the file it came from', async () => {
+    const rel = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: b}]\n  volumes: [{name: d, hostPath: {path: ./site}}]\n');
+    const exported = exportedManifest(rel.manifest, new Map([['d', '/repo/pods/site']]));
+    expect(exported.spec.volumes?.[0].hostPath?.path).to.equal('/repo/pods/site');
+    expect(exported.metadata.annotations).to.deep.equal({ [HOSTPATH_WRITTEN_ANNOTATION]: '{"d":"./site"}' });
+    expect(rel.manifest.spec.volumes?.[0].hostPath?.path, 'the record is not changed').to.equal('./site');
+    expect(manifestHash(rel.manifest, '/repo/pods')).to.equal(manifestHash(exported, '/elsewhere'));
+    expect(manifestHash(rel.manifest, '/repo/pods'), 'the same file from another folder names another directory').to.not.equal(manifestHash(rel.manifest, '/other/pods'));
+    // a pod without relative hostPaths is exported and hashed as it was written
+    const abs = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: b}]\n  volumes: [{name: d, hostPath: {path: /srv}}]\n');
+    expect(exportedManifest(abs.manifest, new Map([['d', '/srv']]))).to.equal(abs.manifest);
+    expect(manifestHash(abs.manifest, '/a')).to.equal(manifestHash(abs.manifest, '/b'));
   });
 });
 

@@ -1,0 +1,45 @@
+// A relative hostPath (a podrun extension, docs/manifests.md) means the directory it named when
+// the pod was applied. Two places need that meaning rather than the text: the manifest hash (the
+// same file applied from another folder binds another directory, so it is a change; an export
+// re-applied from anywhere is not) and `get -o yaml|json` (an export re-applied from another
+// folder must bind the same directory, not make a new one there). The export writes the absolute
+// path and records what the file said in an annotation, which the hash leaves out.
+import { isAbsolute, normalize, resolve } from 'path';
+import type { PodManifest } from '../manifest/load';
+
+/** The absolute host path a hostPath volume names: relative paths resolve against the manifest's folder. */
+export function hostPathSource(path: string, manifestDir: string): string {
+  const abs = isAbsolute(path) ? normalize(path) : resolve(manifestDir, path);
+  return abs.length > 1 ? abs.replace(/\/+$/, '') : abs;
+}
+
+/** `{"VOLUME": "PATH AS WRITTEN"}` for the relative hostPaths of an exported pod. */
+export const HOSTPATH_WRITTEN_ANNOTATION = 'podrun.dev/hostpath-written';
+
+/** The manifest with relative hostPath paths made absolute by ABSOLUTE; `written` holds what they were. Unchanged (the same object) when none is relative. */
+function withAbsoluteHostPaths(m: PodManifest, absolute: (path: string, volume: string) => string): { manifest: PodManifest; written: Record<string, string> } {
+  const written: Record<string, string> = {};
+  const volumes = m.spec.volumes?.map((v) => {
+    if (!v.hostPath || isAbsolute(v.hostPath.path)) return v;
+    written[v.name] = v.hostPath.path;
+    return { ...v, hostPath: { ...v.hostPath, path: absolute(v.hostPath.path, v.name) } };
+  });
+  if (!Object.keys(written).length) return { manifest: m, written };
+  return { manifest: { ...m, spec: { ...m.spec, volumes } }, written };
+}
+
+/** What the manifest hash is taken of: hostPaths as the directories they name, without podrun's record of how they were written. */
+export function hashedManifest(m: PodManifest, manifestDir: string): PodManifest {
+  const { manifest } = withAbsoluteHostPaths(m, (p) => hostPathSource(p, manifestDir));
+  const annotations = manifest.metadata.annotations;
+  if (!annotations || !Object.prototype.hasOwnProperty.call(annotations, HOSTPATH_WRITTEN_ANNOTATION)) return manifest;
+  const { [HOSTPATH_WRITTEN_ANNOTATION]: _written, ...rest } = annotations;
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: Object.keys(rest).length ? rest : undefined } };
+}
+
+/** The manifest `get -o yaml|json` prints: hostPaths as the directories the pod binds (SOURCES: the plan's, by volume), and the annotation saying what the applied file had written. */
+export function exportedManifest(m: PodManifest, sources: ReadonlyMap<string, string>): PodManifest {
+  const { manifest, written } = withAbsoluteHostPaths(m, (p, volume) => sources.get(volume) ?? p);
+  if (!Object.keys(written).length) return manifest;
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [HOSTPATH_WRITTEN_ANNOTATION]: JSON.stringify(written) } } };
+}
