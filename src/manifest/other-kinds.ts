@@ -29,7 +29,51 @@ const SKIPPED: Record<string, { groups: readonly string[]; why: string }> = {
   MutatingWebhookConfiguration: { groups: ['admissionregistration.k8s.io'], why: 'there is no admission' },
   ValidatingWebhookConfiguration: { groups: ['admissionregistration.k8s.io'], why: 'there is no admission' },
   PodTemplate: { groups: [''], why: 'it runs nothing by itself' },
+  RuntimeClass: { groups: ['node.k8s.io'], why: 'every pod runs with podrun itself' },
+  Lease: { groups: ['coordination.k8s.io'], why: 'there is no API server to hold leases' },
+  Event: { groups: ['', 'events.k8s.io'], why: 'podrun records its own events' },
+  CSIDriver: { groups: ['storage.k8s.io'], why: "claims are bound to podrun's local storage" },
+  CSINode: { groups: ['storage.k8s.io'], why: "claims are bound to podrun's local storage" },
+  VolumeAttachment: { groups: ['storage.k8s.io'], why: "claims are bound to podrun's local storage" },
+  CSIStorageCapacity: { groups: ['storage.k8s.io'], why: "claims are bound to podrun's local storage" },
+  APIService: { groups: ['apiregistration.k8s.io'], why: 'there is no API server to extend' },
+  CertificateSigningRequest: { groups: ['certificates.k8s.io'], why: 'there is no API server to sign certificates' },
+  FlowSchema: { groups: ['flowcontrol.apiserver.k8s.io'], why: 'there is no API server' },
+  PriorityLevelConfiguration: { groups: ['flowcontrol.apiserver.k8s.io'], why: 'there is no API server' },
+  ValidatingAdmissionPolicy: { groups: ['admissionregistration.k8s.io'], why: 'there is no admission' },
+  ValidatingAdmissionPolicyBinding: { groups: ['admissionregistration.k8s.io'], why: 'there is no admission' },
 };
+
+/**
+ * The API groups Kubernetes itself serves; any other group is a custom resource's (installed
+ * with a CRD: Gateway API's gateway.networking.k8s.io and autoscaling.k8s.io's VPA are too).
+ */
+const BUILT_IN_GROUPS: readonly string[] = [
+  '',
+  'apps',
+  'batch',
+  'autoscaling',
+  'policy',
+  'extensions',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'scheduling.k8s.io',
+  'discovery.k8s.io',
+  'apiextensions.k8s.io',
+  'admissionregistration.k8s.io',
+  'coordination.k8s.io',
+  'node.k8s.io',
+  'certificates.k8s.io',
+  'events.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'apiregistration.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'internal.apiserver.k8s.io',
+  'resource.k8s.io',
+  'storagemigration.k8s.io',
+];
 
 /** Workload kinds: their pod templates are what the user wants run; refused until podrun runs them. */
 export const WORKLOAD_KINDS: readonly string[] = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController'];
@@ -52,12 +96,12 @@ export function apiGroup(apiVersion: string): string {
  * Why podrun skips an object of KIND in APIVERSION, or undefined when it does not (a kind it
  * runs or refuses, or a misspelling). A kind of Kubernetes' own in another group than its own,
  * such as `v1` `Ingress`, is not skipped: no cluster would take it either. Any kind of a group
- * that is not Kubernetes' own (a dotted name outside *.k8s.io) is a custom resource.
+ * Kubernetes does not serve itself (a dotted name: CRD groups have one) is a custom resource,
+ * whatever it is called (Knative's serving.knative.dev `Service` too).
  */
 export function skippedKind(kind: string, apiVersion: string): string | undefined {
   const group = apiGroup(apiVersion);
+  if (!BUILT_IN_GROUPS.includes(group)) return group.includes('.') ? `a custom resource (${group}): podrun runs no controller for it` : undefined;
   const known = Object.prototype.hasOwnProperty.call(SKIPPED, kind) ? SKIPPED[kind] : undefined;
-  if (known) return known.groups.includes(group) ? known.why : undefined;
-  if (group.includes('.') && !group.endsWith('.k8s.io')) return `a custom resource (${group}): podrun runs no controller for it`;
-  return undefined;
+  return known?.groups.includes(group) ? known.why : undefined;
 }

@@ -86,17 +86,18 @@ function validateItem(value: unknown, prefix: FieldPath, file: string, doc: Yaml
     reportErr([], `a manifest must be a mapping, not ${describe(value)}`, 'start the document with `apiVersion: v1` and `kind: Pod`');
     return;
   }
+  // First: a custom resource may be called Service or Pod (Knative's is).
+  const why = typeof value.kind === 'string' && typeof value.apiVersion === 'string' ? skippedKind(value.kind, value.apiVersion) : undefined;
+  if (why) {
+    const meta = isObject(value.metadata) ? value.metadata : {};
+    const name = typeof meta.name === 'string' ? ` "${meta.name}"` : '';
+    reporters(prefix, file, doc, out).warn(['kind'], `${String(value.kind)}${name} (${String(value.apiVersion)}) skipped: ${why}`);
+    return;
+  }
   if (value.kind === 'Pod') return validatePod(value, prefix, file, doc, opts, out);
   if (isObjectKind(value.kind)) return validateObject(value.kind, value, prefix, file, doc, out);
   if (value.kind === undefined) return reportErr(['kind'], 'Required', 'add `kind: Pod` (or Service, ConfigMap, Secret, PersistentVolumeClaim)');
   const kind = String(value.kind);
-  const why = typeof value.apiVersion === 'string' ? skippedKind(kind, value.apiVersion) : undefined;
-  if (why) {
-    const meta = isObject(value.metadata) ? value.metadata : {};
-    const name = typeof meta.name === 'string' ? ` "${meta.name}"` : '';
-    reporters(prefix, file, doc, out).warn(['kind'], `${kind}${name} (${String(value.apiVersion)}) skipped: ${why}`);
-    return;
-  }
   if (WORKLOAD_KINDS.includes(kind)) return reportErr(['kind'], `podrun runs ${KINDS_TEXT}, not ${kind} (not yet)`, 'write the pod template (spec.template) as a `kind: Pod` manifest');
   const close = suggest(kind, knownKinds(['Pod', 'List', ...Object.keys(OBJECT_KINDS)]));
   const group = groupOfSkipped(kind);

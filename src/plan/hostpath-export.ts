@@ -6,6 +6,7 @@
 // path and records what the file said in an annotation, which the hash leaves out.
 import { isAbsolute, normalize, resolve } from 'path';
 import type { PodManifest } from '../manifest/load';
+import type { PodPlan } from './types';
 
 /** The absolute host path a hostPath volume names: relative paths resolve against the manifest's folder. */
 export function hostPathSource(path: string, manifestDir: string): string {
@@ -17,12 +18,13 @@ export function hostPathSource(path: string, manifestDir: string): string {
 export const HOSTPATH_WRITTEN_ANNOTATION = 'podrun.dev/hostpath-written';
 
 /** The manifest with relative hostPath paths made absolute by ABSOLUTE; `written` holds what they were. Unchanged (the same object) when none is relative. */
-function withAbsoluteHostPaths(m: PodManifest, absolute: (path: string, volume: string) => string): { manifest: PodManifest; written: Record<string, string> } {
+function withAbsoluteHostPaths(m: PodManifest, absolute: (path: string, volume: string) => string | undefined): { manifest: PodManifest; written: Record<string, string> } {
   const written: Record<string, string> = {};
   const volumes = m.spec.volumes?.map((v) => {
-    if (!v.hostPath || isAbsolute(v.hostPath.path)) return v;
+    const abs = v.hostPath && !isAbsolute(v.hostPath.path) ? absolute(v.hostPath.path, v.name) : undefined;
+    if (!v.hostPath || abs === undefined) return v;
     written[v.name] = v.hostPath.path;
-    return { ...v, hostPath: { ...v.hostPath, path: absolute(v.hostPath.path, v.name) } };
+    return { ...v, hostPath: { ...v.hostPath, path: abs } };
   });
   if (!Object.keys(written).length) return { manifest: m, written };
   return { manifest: { ...m, spec: { ...m.spec, volumes } }, written };
@@ -32,14 +34,23 @@ function withAbsoluteHostPaths(m: PodManifest, absolute: (path: string, volume: 
 export function hashedManifest(m: PodManifest, manifestDir: string): PodManifest {
   const { manifest } = withAbsoluteHostPaths(m, (p) => hostPathSource(p, manifestDir));
   const annotations = manifest.metadata.annotations;
-  if (!annotations || !Object.prototype.hasOwnProperty.call(annotations, HOSTPATH_WRITTEN_ANNOTATION)) return manifest;
+  if (!annotations) return manifest;
   const { [HOSTPATH_WRITTEN_ANNOTATION]: _written, ...rest } = annotations;
-  return { ...manifest, metadata: { ...manifest.metadata, annotations: Object.keys(rest).length ? rest : undefined } };
+  const left = Object.keys(rest).length;
+  if (left && left === Object.keys(annotations).length) return manifest;
+  // Without podrun's record, an export's annotations are those of the file it came from; an
+  // empty map there and none at all cannot be told apart in the export, so both hash as none.
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: left ? rest : undefined } };
+}
+
+/** The directories a planned pod binds for its hostPath volumes, by volume name. */
+export function hostPathSources(plan: Pick<PodPlan, 'volumes'>): Map<string, string> {
+  return new Map(plan.volumes.filter((v) => v.kind === 'hostPath').map((v) => [v.name, v.source]));
 }
 
 /** The manifest `get -o yaml|json` prints: hostPaths as the directories the pod binds (SOURCES: the plan's, by volume), and the annotation saying what the applied file had written. */
 export function exportedManifest(m: PodManifest, sources: ReadonlyMap<string, string>): PodManifest {
-  const { manifest, written } = withAbsoluteHostPaths(m, (p, volume) => sources.get(volume) ?? p);
+  const { manifest, written } = withAbsoluteHostPaths(m, (_p, volume) => sources.get(volume));
   if (!Object.keys(written).length) return manifest;
   return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [HOSTPATH_WRITTEN_ANNOTATION]: JSON.stringify(written) } } };
 }

@@ -17,6 +17,7 @@ import { Paths, lastingPodDir, podKey, livePodDir } from '../util/paths';
 import { stateDirs, type LoadedPod, type PodManifest } from '../manifest/load';
 import { podImages } from '../manifest/schema';
 import { manifestHash, planPod } from '../plan/plan';
+import { exportedManifest, hostPathSources } from '../plan/hostpath-export';
 import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
 import { native } from '../util/native';
@@ -103,6 +104,14 @@ function pullSecretCredentials(paths: Paths, pod: LoadedPod, progress?: (line: s
 export function manifestName(m: PodManifest): { namespace: string; name: string; key: string } {
   const namespace = m.metadata.namespace;
   return { namespace, name: m.metadata.name, key: podKey(namespace, m.metadata.name) };
+}
+
+/**
+ * A pod to apply again from its record (re-created for an object it waited for): its hostPaths
+ * as the directories it binds, whatever the current folder (a pod from stdin has no other).
+ */
+export function podFromRecord(r: PodRecord): LoadedPod {
+  return { file: r.sourceFile ?? '<record>', line: 1, manifest: exportedManifest(r.manifest, hostPathSources(r.plan)) };
 }
 
 /** Creates, re-creates or leaves one pod, under its lock. */

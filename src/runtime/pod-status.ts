@@ -1,7 +1,7 @@
 // Pod and container status, derived from pod.json, the files the monitor writes and whether the
 // recorded processes still live (pid + start time), shaped like Kubernetes' v1 PodStatus so
 // `get -o json` and kubectl-style tables come from one place.
-import { exportedManifest } from '../plan/hostpath-export';
+import { exportedManifest, hostPathSources } from '../plan/hostpath-export';
 import type { PlannedContainer } from '../plan/types';
 import type { PodRecord } from '../state/pod-records';
 import { noticeMonitorLoss } from '../state/monitor-loss';
@@ -491,8 +491,7 @@ export function kubeTimestamp(iso: string): string {
 /** The v1 Pod object `get -o json|yaml` prints: the applied manifest + metadata + status. */
 export function k8sPod(s: PodStatus, snap: PodSnapshot): Record<string, unknown> {
   // Relative hostPaths as the directories the pod binds: the export re-applies from any folder.
-  const sources = new Map(snap.record.plan.volumes.filter((v) => v.kind === 'hostPath').map((v) => [v.name, v.source]));
-  const m = exportedManifest(snap.record.manifest, sources);
+  const m = exportedManifest(snap.record.manifest, hostPathSources(snap.record.plan));
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -133,6 +133,7 @@ describe('apply (CLI)', function () {
       const d = s!.run(['delete', '-f', f, '--grace-period', '0']);
       expect(d.code, d.stderr).to.equal(0);
       expect(d.stdout).to.equal('pod "mixed" deleted\n');
+      expect(d.stderr.split('\n').filter((l) => l.startsWith('warning: '))).to.deep.equal(warnings);
     });
 
     it('get -o yaml exports a relative hostPath as the directory the pod binds (with podrun.dev/hostpath-written); the export re-applied from another folder is unchanged and makes nothing there', () => {

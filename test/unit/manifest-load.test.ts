@@ -274,7 +274,11 @@ describe('manifest: helpers', () => {
       ['Deployment', 'acme.example.com/v1', true], // a custom resource of that name, not apps' Deployment
       ['Deployment', 'apps/v1', false],
       ['Job', 'batch/v1', false],
-      ['Widget', 'example.k8s.io/v1', false], // Kubernetes' own groups hold no such kind
+      ['Widget', 'example.k8s.io/v1', true], // not a group Kubernetes serves: a CRD's
+      ['HTTPRoute', 'gateway.networking.k8s.io/v1', true], // Gateway API: CRDs
+      ['Service', 'serving.knative.dev/v1', true], // a custom resource called Service
+      ['Widget', 'widgets/v1', false], // an undotted group no CRD may have
+      ['RuntimeClass', 'node.k8s.io/v1', true],
       ['Pod', 'v1', false],
       ['Podd', 'v1', false],
       ['constructor', 'v1', false],

@@ -277,6 +277,16 @@ describe('plan: rules', () => {
     expect(rel.manifest.spec.volumes?.[0].hostPath?.path, 'the record is not changed').to.equal('./site');
     expect(manifestHash(rel.manifest, '/repo/pods')).to.equal(manifestHash(exported, '/elsewhere'));
     expect(manifestHash(rel.manifest, '/repo/pods'), 'the same file from another folder names another directory').to.not.equal(manifestHash(rel.manifest, '/other/pods'));
+    // the file's own annotations are kept through the export; an empty map hashes as none
+    for (const ann of ['{a: "1"}', '{}']) {
+      const withAnn = await loadText(`apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: ${ann}}\nspec:\n  containers: [{name: a, image: b}]\n  volumes: [{name: d, hostPath: {path: ./site}}]\n`);
+      const ex = exportedManifest(withAnn.manifest, new Map([['d', '/repo/pods/site']]));
+      expect(ex.metadata.annotations?.[HOSTPATH_WRITTEN_ANNOTATION]).to.equal('{"d":"./site"}');
+      if (ann !== '{}') expect(ex.metadata.annotations?.a).to.equal('1');
+      expect(manifestHash(withAnn.manifest, '/repo/pods'), ann).to.equal(manifestHash(ex, '/x'));
+    }
+    // no source for a volume (not planned): left as written, and no annotation claims otherwise
+    expect(exportedManifest(rel.manifest, new Map())).to.equal(rel.manifest);
     // a pod without relative hostPaths is exported and hashed as it was written
     const abs = await loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: b}]\n  volumes: [{name: d, hostPath: {path: /srv}}]\n');
     expect(exportedManifest(abs.manifest, new Map([['d', '/srv']]))).to.equal(abs.manifest);

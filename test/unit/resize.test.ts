@@ -28,10 +28,10 @@ function podText(app: string, opts: { side?: string; extra?: string; env?: strin
   ].join('\n');
 }
 
-async function planned(text: string) {
+async function planned(text: string, manifestDir?: string) {
   const r = await loadManifests(['-'], { stdin: text });
   expect(r.errors.map((e) => e.message)).to.deep.equal([]);
-  const p = planPod(r.pods[0], fakeFacts());
+  const p = planPod(r.pods[0], fakeFacts(manifestDir ? { manifestDir } : {}));
   expect(p.errors.map((e) => e.message)).to.deep.equal([]);
   return { manifest: r.pods[0].manifest, plan: p.plan! };
 }
@@ -47,6 +47,13 @@ describe('resize: what a re-apply changes in place (§9)', () => {
     expect(d.containers[0].old).to.include({ cpuQuotaUs: 50000, memoryBytes: 64 * 2 ** 20, cpuShares: 102 });
     expect(d.containers[0].next).to.include({ cpuQuotaUs: 100000, memoryBytes: 128 * 2 ** 20, cpuShares: 204 });
     expect(d.pod.next).to.include({ memoryBytes: 192 * 2 ** 20 });
+  });
+
+  it('the same relative hostPath from another folder names another directory: a re-create, not a resize', async () => {
+    const vol = '  volumes: [{name: d, hostPath: {path: ./site}}]';
+    const bigger = '{requests: {cpu: 200m, memory: 32Mi}, limits: {cpu: "1", memory: 128Mi}}';
+    expect(planResize(await planned(podText(BASE, { extra: vol }), '/a/pods'), await planned(podText(bigger, { extra: vol }), '/a/pods')).inPlace).to.equal(true);
+    expect(planResize(await planned(podText(BASE, { extra: vol }), '/a/pods'), await planned(podText(bigger, { extra: vol }), '/b/pods'))).to.deep.equal({ inPlace: false });
   });
 
   it("restarts where a changed resource's policy says RestartContainer, and only then", async () => {

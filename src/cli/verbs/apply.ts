@@ -39,7 +39,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
   if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
   if (!loaded.pods.length && !loaded.objects.length)
-    throw new UsageError(`no objects found in ${files.join(', ')}`, 'a manifest needs `apiVersion: v1` and `kind: Pod` (or ConfigMap, Secret, PersistentVolumeClaim)');
+    throw new UsageError(
+      `no objects found in ${files.join(', ')}${loaded.warnings.some((w) => w.path[w.path.length - 1] === 'kind') ? ' that podrun runs (the kinds above were skipped)' : ''}`,
+      'a manifest needs `apiVersion: v1` and `kind: Pod` (or Service, ConfigMap, Secret, PersistentVolumeClaim)',
+    );
   const objectName = (o: { kind: ObjectKind; metadata: { name: string } }) => `${OBJECT_KINDS[o.kind].singular}/${o.metadata.name}`;
 
   if (dryRun) {
@@ -79,11 +82,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     const changed = new Set(applied.outcomes.filter((o) => o.action !== 'unchanged').map((o) => `${o.object.metadata.namespace}/${o.object.kind}/${o.object.metadata.name}`));
     waiting = (await import('../../runtime/apply')).podsWaitingFor(ctx.paths, changed);
   }
-  const { applyPod } = await import('../../runtime/apply');
+  const { applyPod, podFromRecord } = await import('../../runtime/apply');
   // A pod whose container waited for an object applied now is re-created (in the files or not).
   const recreate = new Set(waiting.map((r) => r.plan.key));
   const inFiles = new Set(loaded.pods.map((p) => `${p.manifest.metadata.namespace}_${p.manifest.metadata.name}`));
-  const again = waiting.filter((r) => !inFiles.has(r.plan.key)).map((r) => ({ file: r.sourceFile ?? '<record>', line: 1, manifest: r.manifest }));
+  const again = waiting.filter((r) => !inFiles.has(r.plan.key)).map(podFromRecord);
   const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;

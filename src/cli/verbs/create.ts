@@ -220,10 +220,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   else ctx.out(output === 'name' ? `${word}/${object.metadata.name}\n` : `${word}/${object.metadata.name} created${dryRun === 'none' ? '' : ` (${dryRun === 'client' ? 'dry run' : 'server dry run'})`}\n`);
   if (dryRun !== 'none') return 0;
   // a pod whose container waited for it is re-created now, as after apply
-  const { applyPod, podsWaitingFor } = await import('../../runtime/apply');
+  const { applyPod, podFromRecord, podsWaitingFor } = await import('../../runtime/apply');
   let code = 0;
   for (const r of podsWaitingFor(ctx.paths, new Set([`${object.metadata.namespace}/${object.kind}/${object.metadata.name}`]))) {
-    const outcome = await applyPod(ctx.paths, { file: r.sourceFile ?? '<record>', line: 1, manifest: r.manifest }, { recreate: true, progress: (l) => writeErr(l.endsWith('\n') ? l : l + '\n') });
+    const outcome = await applyPod(ctx.paths, podFromRecord(r), { recreate: true, progress: (l) => writeErr(l.endsWith('\n') ? l : l + '\n') });
     ctx.out(`pod/${outcome.name} ${outcome.action}\n`);
     for (const f of outcome.failures) {
       writeErr(renderError(f));

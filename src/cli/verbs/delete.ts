@@ -46,8 +46,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let targets: ResourceAddress[] = [];
   if (files.length) {
     if (positionals.length) throw new UsageError('give either -f FILE or names, not both', `usage: ${USAGE}`);
-    const { loadManifests } = await import('../../manifest/load');
+    const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
     const loaded = await loadManifests(files);
+    for (const w of loaded.warnings) process.stderr.write(formatManifestWarning(w) + '\n');
     if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
     // Pods first: a claim cannot go while its pod still mounts it.
     targets = [
