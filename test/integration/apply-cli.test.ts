@@ -168,6 +168,44 @@ describe('apply (CLI)', function () {
       }
     });
 
+    it('podrun wait: a condition once the readiness probe passes, jsonpath, -l, timeouts and --for=delete, with kubectl\'s output and exit codes', async () => {
+      const dir = join(s!.root, 'manifests');
+      const probe = { exec: { command: ['cat', '/tmp/ok'] }, periodSeconds: 1 };
+      const f = writeManifest(dir, 'wt.yaml', podManifest('wt', { containers: [{ name: 'c', command: ['sh', '-c', 'sleep 1; touch /tmp/ok; exec sleep 3600'], readinessProbe: probe }] }, { labels: { app: 'wt' } }));
+      const a = s!.run(['apply', '-f', f]);
+      expect(a.code, a.stderr).to.equal(0);
+      const once = s!.run(['wait', '--for=condition=Ready', 'pod/wt', '--timeout', '0']);
+      expect([once.code, once.stderr.split('\n')[0]], 'not ready yet: the probe passes after 1 s').to.deep.equal([1, 'error: condition not met for pods/wt']);
+      const ready = s!.run(['wait', '--for=condition=Ready', 'pod/wt', '--timeout=20s']);
+      expect(ready.code, ready.stderr).to.equal(0);
+      expect(ready.stdout).to.equal('pod/wt condition met\n');
+      const phase = s!.run(['wait', "--for=jsonpath={.status.phase}=Running", '-l', 'app=wt']);
+      expect([phase.code, phase.stdout]).to.deep.equal([0, 'pod/wt condition met\n']);
+      const late = s!.run(['wait', '--for=condition=Ready=false', 'pod/wt', '--timeout=1s']);
+      expect([late.code, late.stderr.split('\n')[0]]).to.deep.equal([1, 'error: timed out waiting for the condition on pods/wt']);
+      const none = s!.run(['wait', '--for=condition=Ready', '-l', 'app=nothing']);
+      expect([none.code, none.stderr.split('\n')[0]]).to.deep.equal([1, 'error: no matching resources found']);
+      const gone = s!.run(['wait', '--for=delete', 'pod/never-was']);
+      expect([gone.code, gone.stdout]).to.deep.equal([0, '']);
+      const waiting = podrunAsync(s!.root, ['wait', '--for=delete', 'pod/wt', '--timeout=30s']);
+      await new Promise((r) => setTimeout(r, 1500)); // the waiter has found the pod (else it would say nothing: not there)
+      const d = s!.run(['delete', 'pod', 'wt', '--grace-period', '0']);
+      expect(d.code, d.stderr).to.equal(0);
+      const w = await waiting;
+      expect([w.code, w.stdout]).to.deep.equal([0, 'pod/wt condition met\n']);
+      // apply --wait returns once the pod is Ready; one that fails instead is an error, exit 1
+      const f2 = writeManifest(dir, 'wt2.yaml', podManifest('wt2', { containers: [{ name: 'c', command: ['sh', '-c', 'sleep 1; touch /tmp/ok; exec sleep 3600'], readinessProbe: probe }] }));
+      const aw = s!.run(['apply', '-f', f2, '--wait', '--timeout', '20s']);
+      expect([aw.code, aw.stdout], aw.stderr).to.deep.equal([0, 'pod/wt2 created\n']);
+      expect(s!.run(['wait', '--for=condition=Ready', 'pod/wt2', '--timeout', '0']).code, 'Ready when apply returned').to.equal(0);
+      const f3 = writeManifest(dir, 'wt3.yaml', podManifest('wt3', { restartPolicy: 'Never', containers: [{ name: 'c', command: ['sh', '-c', 'exit 3'] }] }));
+      const af = s!.run(['apply', '-f', f3, '--wait', '--timeout', '20s']);
+      expect([af.code, af.stderr.split('\n')[0]]).to.deep.equal([1, 'error: pod/wt3 failed: its containers ended before it was ready']);
+      const bad = s!.run(['apply', '-f', f3, '--timeout', '20s']);
+      expect(bad.code).to.equal(2);
+      for (const n of ['wt2', 'wt3']) expect(s!.run(['delete', 'pod', n, '--grace-period', '0']).code).to.equal(0);
+    });
+
     it("the image's USER name is looked up in its /etc/passwd, and its STOPSIGNAL is what delete sends", () => {
       const rootfs = join(s!.root, 'src-rootfs');
       const imp = s!.run(['import', '-c', 'USER user', '-c', 'STOPSIGNAL SIGUSR1', rootfs, 'busybox:user']);

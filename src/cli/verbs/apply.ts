@@ -1,7 +1,8 @@
-// podrun apply -f FILE|DIR|- [-f ...] [--network NAME] [--dry-run] [-o json|yaml|name]
+// podrun apply -f FILE|DIR|- [-f ...] [--network NAME] [--dry-run] [-o json|yaml|name] [--wait [--timeout D]]
 // Loads and validates every manifest first (all problems at once, exit 2, nothing started), then
 // stores the ConfigMaps, Secrets and PersistentVolumeClaims (all or none: apply-objects.ts), then
-// creates, re-creates or leaves each pod under its lock. Returns once every container runs or failed.
+// creates, re-creates or leaves each pod under its lock. Returns once every container runs or failed;
+// with --wait, once every pod applied is Ready (or has run to completion), as `podrun wait` waits.
 import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
 import { parseArgs, str } from '../args';
@@ -11,7 +12,9 @@ import { releaseLeftoverNetworks, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
-const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--dry-run] [-o json|yaml|name]';
+const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
+/** apply --wait's default: kubectl's --timeout for wait is 30 s; a pod pulling and starting may need more. */
+const APPLY_WAIT_DEFAULT = '5m';
 const OUTPUTS = ['json', 'yaml', 'name'];
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -22,6 +25,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       'dry-run': { type: 'boolean' },
       output: { type: 'string', short: 'o' },
       network: { type: 'string' },
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
     },
     USAGE,
   );
@@ -32,6 +37,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (output !== undefined && !OUTPUTS.includes(output))
     throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);
   const dryRun = values['dry-run'] === true;
+  if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout is the time --wait waits', 'add --wait, or leave --timeout out');
+  // Checked before anything is applied: a bad --timeout changes nothing.
+  const waitMs = values.wait ? (await import('./wait')).parseWaitTimeout(str(values.timeout) ?? APPLY_WAIT_DEFAULT, (await import('../../runtime/cri-log-reader')).parseDuration) : undefined;
   const network = str(values.network);
 
   const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
@@ -90,8 +98,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;
+  const applied: { namespace: string; name: string; uid: string }[] = [];
   const code = await forEachItem([...loaded.pods, ...again], async (pod) => {
     const outcome = await applyPod(ctx.paths, pod, { progress, network, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`) });
+    applied.push({ namespace: outcome.namespace, name: outcome.name, uid: outcome.record.uid });
     if (output === 'json' || output === 'yaml') {
       const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
       const snap = snapshotPod(outcome.record);
@@ -108,7 +118,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   // The Services' rules and every pod's names follow the pods and Services just applied.
   if (loaded.pods.length || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
   if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
-  return Math.max(code, failed);
+  const worst = Math.max(code, failed);
+  if (waitMs === undefined || worst) return worst;
+  // Readiness as `podrun wait --for=condition=Ready` sees it; a pod that ran to completion is done.
+  const { waitForTargets } = await import('./wait');
+  await waitForTargets(ctx, applied, { kind: 'applied' }, waitMs, () => undefined);
+  return 0;
 }
 
 /** A dry run never prints a Secret's values: each becomes the number of bytes it holds. */

@@ -1,0 +1,158 @@
+// podrun wait --for=condition=NAME[=VALUE]|delete|jsonpath='{PATH}'[=VALUE] (pod/NAME... | pods -l SEL | pods --all) [--timeout D] [-n NS | -A]:
+// kubectl wait's semantics (kubectl pkg/cmd/wait): the targets are found once, then waited for one
+// after another within one timeout (default 30s; 0 checks once; negative waits a week), each
+// printing `pod/NAME condition met` as it is met. A condition value is compared ignoring case
+// (default True); a jsonpath value as kubectl's fmt %v text. Timeout, a pod gone while waiting for
+// a condition, or no pod matching: an error and exit 1. --for=delete takes a missing pod as
+// deleted, and a pod re-created under the same name (another uid) too.
+import { PodrunError, UsageError } from '../../util/errors';
+import { namespaceFrom, namespaceOptions, parseResourceArgs } from '../resources';
+import { parseArgs, str } from '../args';
+import type { CliContext } from '../context';
+import { listPodRecords, podNotFound, readPodRecord, type PodRecord } from '../../state/pod-records';
+import { podKey } from '../../util/paths';
+import { parseSelector, selectorMatches } from '../../util/selector';
+import { findJsonPath, parseJsonPath, scalarText } from '../../util/jsonpath';
+
+const USAGE = "podrun wait --for=condition=Ready|delete|jsonpath='{.status.phase}'=Running (pod/NAME... | pods -l SELECTOR | pods --all) [--timeout 30s] [-n NAMESPACE | -A]";
+const WEEK_MS = 168 * 3_600_000;
+const POLL_MS = 100;
+
+export type WaitFor =
+  | { kind: 'delete' }
+  | { kind: 'condition'; name: string; value: string }
+  | { kind: 'jsonpath'; path: ReturnType<typeof parseJsonPath>; value?: string; text: string }
+  /** apply --wait: Ready, or run to completion (Succeeded); Failed is an error. */
+  | { kind: 'applied' };
+
+/** --for as kubectl reads it. */
+export function parseWaitFor(v: string | undefined): WaitFor {
+  if (v === undefined) throw new UsageError('wait needs --for', `usage: ${USAGE}`);
+  if (v.toLowerCase() === 'delete') return { kind: 'delete' };
+  if (v.startsWith('condition=')) {
+    const [name, ...rest] = v.slice('condition='.length).split('=');
+    if (!name) throw new UsageError(`--for: '${v}' names no condition`, 'e.g. --for=condition=Ready (or Ready=false)');
+    return { kind: 'condition', name, value: rest.length ? rest.join('=') : 'true' };
+  }
+  if (v.startsWith('jsonpath=')) {
+    // The expression ends at its closing brace, so that a filter's == is not the value's =.
+    const body = v.slice('jsonpath='.length);
+    const close = body.startsWith('{') ? body.indexOf('}') : -1;
+    const parts = close >= 0 ? [body.slice(0, close + 1), ...(body.length > close + 1 ? [body.slice(close + 1)] : [])] : body.split('=');
+    if (close >= 0 && parts.length === 2) {
+      if (!parts[1].startsWith('=')) throw new UsageError(`--for: '${v}': after the expression comes =VALUE or nothing`, "e.g. --for=jsonpath='{.status.phase}'=Running");
+      parts[1] = parts[1].slice(1);
+    }
+    if (parts.length > 2) throw new UsageError("jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or --for=jsonpath='{.status.readyReplicas}'");
+    if (parts.length === 2 && parts[1] === '') throw new UsageError('jsonpath wait value cannot be empty', "e.g. --for=jsonpath='{.status.phase}'=Running");
+    return { kind: 'jsonpath', path: parseJsonPath(parts[0]), value: parts.length === 2 ? parts[1].replace(/^['"]+|['"]+$/g, '') : undefined, text: parts[0] };
+  }
+  throw new UsageError(`unrecognized condition: "${v}"`, "use --for=condition=NAME[=VALUE], --for=delete or --for=jsonpath='{PATH}'[=VALUE]");
+}
+
+/** --timeout: a Go duration; 0 checks once, a negative one waits a week (kubectl). */
+export function parseWaitTimeout(v: string | undefined, parseDuration: (s: string, flag: string) => number): number {
+  if (v === undefined) return 30_000;
+  if (v === '0') return 0;
+  if (v.startsWith('-')) {
+    parseDuration(v.slice(1), '--timeout');
+    return WEEK_MS;
+  }
+  return parseDuration(v, '--timeout');
+}
+
+/** Whether the pod object (as `get -o json` prints it) meets a condition or jsonpath wait; an error for a jsonpath that finds no single scalar. */
+export function objectMeets(w: Exclude<WaitFor, { kind: 'delete' }>, obj: Record<string, unknown>): boolean {
+  if (w.kind === 'applied') {
+    const phase = (obj.status as { phase?: string } | undefined)?.phase;
+    const name = (obj.metadata as { name?: string } | undefined)?.name;
+    if (phase === 'Failed') throw new PodrunError(`pod/${name} failed: its containers ended before it was ready`, `\`podrun describe pod ${name}\` and \`podrun logs ${name}\` show why`);
+    return phase === 'Succeeded' || objectMeets({ kind: 'condition', name: 'Ready', value: 'true' }, obj);
+  }
+  if (w.kind === 'condition') {
+    const conditions = ((obj.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? []).filter((c) => typeof c.type === 'string');
+    const c = conditions.find((x) => x.type!.toLowerCase() === w.name.toLowerCase());
+    return c !== undefined && typeof c.status === 'string' && c.status.toLowerCase() === w.value.toLowerCase();
+  }
+  const found = findJsonPath(w.path, obj);
+  if (!found.length) return false;
+  if (found.length > 1) throw new PodrunError(`jsonpath ${w.text}: given jsonpath expression matches more than one value`);
+  if (w.value === undefined) return true;
+  const text = scalarText(found[0]);
+  if (text === undefined) throw new PodrunError(`jsonpath ${w.text}: jsonpath leads to a nested object or list which is not supported`);
+  return text.trim() === w.value.trim();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(
+    argv,
+    {
+      ...namespaceOptions,
+      'all-namespaces': { type: 'boolean', short: 'A' },
+      selector: { type: 'string', short: 'l' },
+      all: { type: 'boolean' },
+      for: { type: 'string' },
+      timeout: { type: 'string' },
+    },
+    USAGE,
+  );
+  const waitFor = parseWaitFor(str(values.for));
+  const { parseDuration } = await import('../../runtime/cri-log-reader');
+  const timeoutMs = parseWaitTimeout(str(values.timeout), parseDuration);
+  const allNs = values['all-namespaces'] === true;
+  if (allNs && values.namespace) throw new UsageError('-A and -n cannot be used together');
+  const ns = namespaceFrom(values);
+  const { kind, addrs } = parseResourceArgs('wait for', positionals.length ? positionals : ['pods'], ns, { required: false, usage: USAGE });
+  if (kind !== 'Pod' || addrs.some((a) => a.kind !== 'Pod')) throw new UsageError('podrun wait waits for pods', `usage: ${USAGE}`);
+  const selector = str(values.selector);
+  const reqs = selector !== undefined ? parseSelector(selector) : undefined;
+  if (addrs.length && (reqs || values.all)) throw new UsageError('name pods or select them with -l/--all, not both', `usage: ${USAGE}`);
+  if (!addrs.length && !reqs && !values.all) throw new UsageError('resource(s) were provided, but no name was specified', 'name the pods (pod/NAME), or select them with -l SELECTOR or --all');
+
+  // The targets, found once (kubectl resolves them before it waits): named, or selected now.
+  const targets: WaitTarget[] = addrs.length
+    ? addrs.map((a) => ({ namespace: a.namespace, name: a.name, uid: readPodRecord(ctx.paths, podKey(a.namespace, a.name))?.uid }))
+    : listPodRecords(ctx.paths, allNs ? undefined : ns)
+        .filter((r) => !reqs || selectorMatches(reqs, r.manifest.metadata.labels))
+        .map((r) => ({ namespace: r.plan.namespace, name: r.plan.name, uid: r.uid }));
+  if (!targets.length && waitFor.kind !== 'delete') throw new PodrunError('no matching resources found', `\`podrun get pods${allNs ? ' -A' : ''}\` lists the pods`);
+
+  await waitForTargets(ctx, targets, waitFor, timeoutMs, (t) => ctx.out(`pod/${t.name} condition met\n`));
+  return 0;
+}
+
+export type WaitTarget = { namespace: string; name: string; uid?: string };
+
+/**
+ * Waits for each target in turn (one deadline for all), calling MET as each meets WAITFOR;
+ * throws at the first that cannot (timeout, a pod gone while waiting for a condition, a failed
+ * pod for apply --wait). A target without a uid is one that was not there when found: for
+ * --for=delete, nothing to wait for.
+ */
+export async function waitForTargets(ctx: Pick<CliContext, 'paths'>, targets: WaitTarget[], waitFor: WaitFor, timeoutMs: number, met: (t: WaitTarget) => void): Promise<void> {
+  const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
+  const deadline = Date.now() + timeoutMs;
+  for (const t of targets) {
+    const key = podKey(t.namespace, t.name);
+    if (waitFor.kind === 'delete' && t.uid === undefined) continue; // not there (kubectl ignores NotFound)
+    for (;;) {
+      const r: PodRecord | undefined = readPodRecord(ctx.paths, key);
+      let done: boolean;
+      if (waitFor.kind === 'delete') done = !r || r.uid !== t.uid;
+      else {
+        if (!r) throw podNotFound(t.namespace, t.name);
+        const snap = snapshotPod(r);
+        done = objectMeets(waitFor, k8sPod(computePodStatus(snap), snap));
+      }
+      if (done) {
+        met(t);
+        break;
+      }
+      if (timeoutMs === 0) throw new PodrunError(`condition not met for pods/${t.name}`);
+      if (Date.now() >= deadline) throw new PodrunError(`timed out waiting for the condition on pods/${t.name}`, `\`podrun describe pod ${t.name}${t.namespace === 'default' ? '' : ` -n ${t.namespace}`}\` shows why; --timeout waits longer`);
+      await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
+    }
+  }
+}
