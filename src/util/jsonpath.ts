@@ -10,9 +10,10 @@ const HINT = 'podrun takes JSONPath with .field, [N], [*] and [?(@.field=="value
 
 /** Parses EXPR (kubectl's relaxed form: `{.a.b}`, `.a.b` or `a.b`). */
 export function parseJsonPath(expr: string): Segment[] {
-  const m = /^\{?\.?([^{}]+?)\}?$/.exec(expr.trim());
+  // kubectl's relaxed form: `{.a.b}` or `.a.b` (braces both or neither)
+  const m = /^\{\.?([^{}]+)\}$|^\.?([^{}]+)$/.exec(expr.trim());
   if (!m) throw new UsageError(`jsonpath '${expr}': not a JSONPath expression`, HINT);
-  const segs = parsePath(`.${m[1]}`, expr);
+  const segs = parsePath(`.${m[1] ?? m[2]}`, expr);
   if (!segs.length) throw new UsageError(`jsonpath '${expr}': empty`, HINT);
   return segs;
 }

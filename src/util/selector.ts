@@ -5,7 +5,16 @@ import { UsageError } from './errors';
 
 type Requirement = { key: string; op: 'in' | 'notin' | 'exists' | '!'; values: string[] };
 
-const KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const PREFIX = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
+const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+/** A qualified name: an optional DNS-1123 subdomain prefix (<= 253) and `/`, then a name (<= 63). */
+function validKey(k: string): boolean {
+  const slash = k.indexOf('/');
+  const prefix = slash < 0 ? undefined : k.slice(0, slash);
+  const name = slash < 0 ? k : k.slice(slash + 1);
+  return (prefix === undefined || (prefix.length <= 253 && PREFIX.test(prefix))) && name.length <= 63 && NAME.test(name);
+}
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
 function bad(selector: string, why: string): UsageError {
@@ -41,7 +50,7 @@ export function parseSelector(selector: string): Requirement[] {
     else if ((m = /^!\s*(\S+)$/.exec(p))) req = { key: m[1], op: '!', values: [] };
     else if (/^\S+$/.test(p)) req = { key: p, op: 'exists', values: [] };
     else throw bad(selector, `'${p}' is neither key=value, key!=value, key in (...), key notin (...), key nor !key`);
-    if (!KEY.test(req.key) || req.key.length > 316) throw bad(selector, `'${req.key}' is not a valid label key`);
+    if (!validKey(req.key)) throw bad(selector, `'${req.key}' is not a valid label key`);
     for (const v of req.values) if (!VALUE.test(v) || v.length > 63) throw bad(selector, `'${v}' is not a valid label value`);
     out.push(req);
   }

@@ -203,7 +203,14 @@ describe('apply (CLI)', function () {
       expect([af.code, af.stderr.split('\n')[0]]).to.deep.equal([1, 'error: pod/wt3 failed: its containers ended before it was ready']);
       const bad = s!.run(['apply', '-f', f3, '--timeout', '20s']);
       expect(bad.code).to.equal(2);
-      for (const n of ['wt2', 'wt3']) expect(s!.run(['delete', 'pod', n, '--grace-period', '0']).code).to.equal(0);
+      // a pod that runs to completion is done; a bad --timeout applies nothing
+      const f4 = writeManifest(dir, 'wt4.yaml', podManifest('wt4', { restartPolicy: 'Never', containers: [{ name: 'c', command: ['true'] }] }));
+      const soon = s!.run(['apply', '-f', f4, '--wait', '--timeout', 'soon']);
+      expect([soon.code, soon.stderr.split('\n')[0]]).to.deep.equal([2, "error: --timeout: 'soon' is not a duration"]);
+      expect(existsSync(join(s!.root, 'pods', 'default_wt4')), 'nothing applied').to.equal(false);
+      const done = s!.run(['apply', '-f', f4, '--wait', '--timeout', '20s']);
+      expect([done.code, done.stdout], done.stderr).to.deep.equal([0, 'pod/wt4 created\n']);
+      for (const n of ['wt2', 'wt3', 'wt4']) expect(s!.run(['delete', 'pod', n, '--grace-period', '0']).code).to.equal(0);
     });
 
     it("the image's USER name is looked up in its /etc/passwd, and its STOPSIGNAL is what delete sends", () => {

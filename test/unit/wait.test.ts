@@ -27,7 +27,7 @@ describe('wait: label selectors (kubectl -l)', () => {
   ];
   for (const [sel, m] of cases) it(`'${sel}' ${m ? 'matches' : 'does not match'}`, () => expect(selectorMatches(parseSelector(sel), labels)).to.equal(m));
   it('refuses what Kubernetes refuses, naming the selector', () => {
-    for (const bad of ['app=web,', 'a in (x', '=x', 'app=we b', 'app=-x']) expect(() => parseSelector(bad), bad).to.throw(`-l: unable to parse requirement in '${bad}'`);
+    for (const bad of ['app=web,', 'a in (x', '=x', 'app=we b', 'app=-x', 'a..b/x=y', 'a.-b/x', `${'n'.repeat(64)}=v`, 'Example.com/x']) expect(() => parseSelector(bad), bad).to.throw(`-l: unable to parse requirement in '${bad}'`);
   });
 });
 
@@ -49,7 +49,7 @@ describe('wait: the JSONPath subset', () => {
   ];
   for (const [expr, found] of cases) it(expr, () => expect(findJsonPath(parseJsonPath(expr), pod)).to.deep.equal(found));
   it('refuses what it does not take, saying what it takes', () => {
-    for (const bad of ['{.a..b}', '{range .items[*]}', '{.a[?(@.b>1)]}', '{}']) expect(() => parseJsonPath(bad), bad).to.throw(/jsonpath/);
+    for (const bad of ['{.a..b}', '{range .items[*]}', '{.a[?(@.b>1)]}', '{}', '{.a', '.a}']) expect(() => parseJsonPath(bad), bad).to.throw(/jsonpath/);
   });
 });
 
@@ -83,6 +83,7 @@ describe('wait: --for, --timeout and when a pod meets them', () => {
     expect(() => parseWaitFor('ready')).to.throw('unrecognized condition: "ready"');
     expect(() => parseWaitFor(undefined)).to.throw('wait needs --for');
     expect(() => parseWaitFor('jsonpath={.a}=')).to.throw('jsonpath wait value cannot be empty');
+    expect(() => parseWaitFor('jsonpath={.a}=""')).to.throw('jsonpath wait value cannot be empty');
   });
   it('timeouts: 30s by default, 0 checks once, negative is a week', () => {
     expect(parseWaitTimeout(undefined, parseDuration)).to.equal(30_000);

@@ -5,12 +5,13 @@
 // (default True); a jsonpath value as kubectl's fmt %v text. Timeout, a pod gone while waiting for
 // a condition, or no pod matching: an error and exit 1. --for=delete takes a missing pod as
 // deleted, and a pod re-created under the same name (another uid) too.
-import { PodrunError, UsageError } from '../../util/errors';
+import { ConflictError, PodrunError, UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs } from '../resources';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { listPodRecords, podNotFound, readPodRecord, type PodRecord } from '../../state/pod-records';
 import { podKey } from '../../util/paths';
+import { acquirePodLock } from '../../state/lock';
 import { parseSelector, selectorMatches } from '../../util/selector';
 import { findJsonPath, parseJsonPath, scalarText } from '../../util/jsonpath';
 
@@ -44,8 +45,9 @@ export function parseWaitFor(v: string | undefined): WaitFor {
       parts[1] = parts[1].slice(1);
     }
     if (parts.length > 2) throw new UsageError("jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or --for=jsonpath='{.status.readyReplicas}'");
-    if (parts.length === 2 && parts[1] === '') throw new UsageError('jsonpath wait value cannot be empty', "e.g. --for=jsonpath='{.status.phase}'=Running");
-    return { kind: 'jsonpath', path: parseJsonPath(parts[0]), value: parts.length === 2 ? parts[1].replace(/^['"]+|['"]+$/g, '') : undefined, text: parts[0] };
+    const value = parts.length === 2 ? parts[1].replace(/^['"]+|['"]+$/g, '') : undefined;
+    if (value === '') throw new UsageError('jsonpath wait value cannot be empty', "e.g. --for=jsonpath='{.status.phase}'=Running");
+    return { kind: 'jsonpath', path: parseJsonPath(parts[0]), value, text: parts[0] };
   }
   throw new UsageError(`unrecognized condition: "${v}"`, "use --for=condition=NAME[=VALUE], --for=delete or --for=jsonpath='{PATH}'[=VALUE]");
 }
@@ -83,6 +85,21 @@ export function objectMeets(w: Exclude<WaitFor, { kind: 'delete' }>, obj: Record
   return text.trim() === w.value.trim();
 }
 
+/**
+ * The record goes while `delete` still holds the pod lock (it removes the rest, then syncs the
+ * Services): the pod is deleted once that lock is free, so that the next command (an apply of
+ * the same pod) does not find it being changed.
+ */
+function deleteFinished(paths: CliContext['paths'], key: string): boolean {
+  try {
+    acquirePodLock(paths, key, 'wait').release();
+    return true;
+  } catch (e) {
+    if (e instanceof ConflictError) return false; // held: the delete (or a new apply) is not done
+    throw e;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -106,8 +123,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const ns = namespaceFrom(values);
   const { kind, addrs } = parseResourceArgs('wait for', positionals.length ? positionals : ['pods'], ns, { required: false, usage: USAGE });
   if (kind !== 'Pod' || addrs.some((a) => a.kind !== 'Pod')) throw new UsageError('podrun wait waits for pods', `usage: ${USAGE}`);
-  const selector = str(values.selector);
+  const selector = str(values.selector) || undefined; // -l '' is no selector, as kubectl's flag
   const reqs = selector !== undefined ? parseSelector(selector) : undefined;
+  if (reqs && values.all) throw new UsageError("setting 'all' parameter but found a non empty selector", 'use either --all or -l SELECTOR');
+  if (allNs && addrs.length) throw new UsageError('a resource cannot be retrieved by name across all namespaces', 'name the namespace with -n NAMESPACE');
   if (addrs.length && (reqs || values.all)) throw new UsageError('name pods or select them with -l/--all, not both', `usage: ${USAGE}`);
   if (!addrs.length && !reqs && !values.all) throw new UsageError('resource(s) were provided, but no name was specified', 'name the pods (pod/NAME), or select them with -l SELECTOR or --all');
 
@@ -140,7 +159,7 @@ export async function waitForTargets(ctx: Pick<CliContext, 'paths'>, targets: Wa
     for (;;) {
       const r: PodRecord | undefined = readPodRecord(ctx.paths, key);
       let done: boolean;
-      if (waitFor.kind === 'delete') done = !r || r.uid !== t.uid;
+      if (waitFor.kind === 'delete') done = r ? r.uid !== t.uid : deleteFinished(ctx.paths, key);
       else {
         if (!r) throw podNotFound(t.namespace, t.name);
         const snap = snapshotPod(r);
