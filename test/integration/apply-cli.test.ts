@@ -193,12 +193,13 @@ describe('apply (CLI)', function () {
       expect(d.code, d.stderr).to.equal(0);
       const w = await waiting;
       expect([w.code, w.stdout]).to.deep.equal([0, 'pod/wt condition met\n']);
-      // apply --wait returns once the pod is Ready; one that fails instead is an error, exit 1
+      // apply --wait returns once the pod is Ready; one that fails instead is an error, exit 1 (its
+      // probe never passes: without one a running container is Ready at once, and the wait done)
       const f2 = writeManifest(dir, 'wt2.yaml', podManifest('wt2', { containers: [{ name: 'c', command: ['sh', '-c', 'sleep 1; touch /tmp/ok; exec sleep 3600'], readinessProbe: probe }] }));
       const aw = s!.run(['apply', '-f', f2, '--wait', '--timeout', '20s']);
       expect([aw.code, aw.stdout], aw.stderr).to.deep.equal([0, 'pod/wt2 created\n']);
       expect(s!.run(['wait', '--for=condition=Ready', 'pod/wt2', '--timeout', '0']).code, 'Ready when apply returned').to.equal(0);
-      const f3 = writeManifest(dir, 'wt3.yaml', podManifest('wt3', { restartPolicy: 'Never', containers: [{ name: 'c', command: ['sh', '-c', 'exit 3'] }] }));
+      const f3 = writeManifest(dir, 'wt3.yaml', podManifest('wt3', { restartPolicy: 'Never', containers: [{ name: 'c', command: ['sh', '-c', 'sleep 1; exit 3'], readinessProbe: { exec: { command: ['cat', '/nonexistent'] }, periodSeconds: 1 } }] }));
       const af = s!.run(['apply', '-f', f3, '--wait', '--timeout', '20s']);
       expect([af.code, af.stderr.split('\n')[0]]).to.deep.equal([1, 'error: pod/wt3 failed: its containers ended before it was ready']);
       const bad = s!.run(['apply', '-f', f3, '--timeout', '20s']);
