@@ -33,7 +33,6 @@ import { parseImageUser, resolveUser, type UserRequest } from './users';
 import type { HostFacts, MountKind, PlannedAppArmor, PlannedContainer, PlannedEnv, PlannedSupervisedContainer, PlannedUser, PlannedVolume, PodPlan } from './types';
 import { sha256Hex } from '../util/sha256';
 import { hashedManifest, hostPathSource } from './hostpath-export';
-export { hostPathSource } from './hostpath-export';
 
 export type { HostFacts } from './types';
 

@@ -2,7 +2,6 @@
 // join partial records into lines, apply --since/--tail, and follow a growing file. Pure parsing
 // is separate from file access so the parser is unit-tested without root or pods.
 import { closeSync, fstatSync, openSync, readSync, statSync, watch } from 'fs';
-import { UsageError } from '../util/errors';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -56,25 +55,6 @@ export function timeToNanos(ts: string): bigint | undefined {
     ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
   }
   return BigInt(ms) * 1_000_000n + BigInt((frac ?? '').padEnd(9, '0') || '0');
-}
-
-/**
- * Go-style durations as kubectl takes them for --since: `5s`, `2m`, `1h`, `1h30m`, `500ms`.
- * Returns milliseconds.
- */
-export function parseDuration(s: string, flag = '--since'): number {
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * unit[m[2]];
-    pos = re.lastIndex;
-  }
-  if (!s || pos !== s.length)
-    throw new UsageError(`${flag}: '${s}' is not a duration`, 'use a number with a unit: 30s, 5m, 1h, 1h30m');
-  return total;
 }
 
 /**

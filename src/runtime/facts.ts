@@ -12,7 +12,7 @@ import { referencedObjects } from '../plan/config-volumes';
 import { readObject } from '../state/objects';
 import { randomUuid } from '../util/uuid';
 import { allContainers } from '../manifest/schema';
-import { hostPathSource } from '../plan/plan';
+import { hostPathSource } from '../plan/hostpath-export';
 import type { HostFacts, HostHugePageSize, ImageAccounts, MountKind, NodeAllocatable, PlannedDevice } from '../plan/types';
 import { hugePagesName, isHugePages, kernelPageSizeName } from '../manifest/hugepages';
 import { listPodRecords } from '../state/pod-records';

@@ -9,11 +9,11 @@ import {
   formatLine,
   openLogFile,
   parseCriLine,
-  parseDuration,
   timeToNanos,
   waitForChange,
   type LogLine,
 } from '../../src/runtime/cri-log-reader';
+import { parseDuration } from '../../src/util/duration';
 
 const T = (s: number, ns = 0) => `2026-11-28T10:00:${String(s).padStart(2, '0')}.${String(ns).padStart(9, '0')}Z`;
 

@@ -40,7 +40,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (values.wait && dryRun) throw new UsageError('--wait waits for pods, which a dry run does not start', 'leave out --wait or --dry-run');
   if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout is the time --wait waits', 'add --wait, or leave --timeout out');
   // Checked before anything is applied: a bad --timeout changes nothing.
-  const waitMs = values.wait ? (await import('./wait')).parseWaitTimeout(str(values.timeout) ?? APPLY_WAIT_DEFAULT, (await import('../../runtime/cri-log-reader')).parseDuration) : undefined;
+  const waitMs = values.wait ? (await import('./wait')).parseWaitTimeout(str(values.timeout) ?? APPLY_WAIT_DEFAULT) : undefined;
   const network = str(values.network);
 
   const { loadManifests, formatManifestWarning } = await import('../../manifest/load');

@@ -48,7 +48,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (positionals.length) throw new UsageError('give either -f FILE or names, not both', `usage: ${USAGE}`);
     const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
     const loaded = await loadManifests(files);
-    for (const w of loaded.warnings) process.stderr.write(formatManifestWarning(w) + '\n');
+    for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
     if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
     // Pods first: a claim cannot go while its pod still mounts it.
     targets = [

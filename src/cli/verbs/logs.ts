@@ -11,7 +11,8 @@ import { containerLogFile, helper, monitorProcesses } from '../../runtime/helper
 import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
 import { findPod } from '../../state/pod-records';
 import { isAlive } from '../../state/proc';
-import { filterLines, formatLine, LogLine, openLogFile, parseDuration, waitForChange } from '../../runtime/cri-log-reader';
+import { filterLines, formatLine, LogLine, openLogFile, waitForChange } from '../../runtime/cri-log-reader';
+import { parseDuration } from '../../util/duration';
 
 const USAGE =
   'podrun logs POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-f] [-p] [--timestamps] [--tail N] [--since DURATION]';

@@ -11,6 +11,7 @@ import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { listPodRecords, podNotFound, readPodRecord, type PodRecord } from '../../state/pod-records';
 import { podKey } from '../../util/paths';
+import { parseDuration } from '../../util/duration';
 import { acquirePodLock } from '../../state/lock';
 import { parseSelector, selectorMatches } from '../../util/selector';
 import { findJsonPath, parseJsonPath, scalarText } from '../../util/jsonpath';
@@ -53,7 +54,7 @@ export function parseWaitFor(v: string | undefined): WaitFor {
 }
 
 /** --timeout: a Go duration; 0 checks once, a negative one waits a week (kubectl). */
-export function parseWaitTimeout(v: string | undefined, parseDuration: (s: string, flag: string) => number): number {
+export function parseWaitTimeout(v: string | undefined): number {
   if (v === undefined) return 30_000;
   if (v === '0') return 0;
   if (v.startsWith('-')) {
@@ -116,8 +117,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     USAGE,
   );
   const waitFor = parseWaitFor(str(values.for));
-  const { parseDuration } = await import('../../runtime/cri-log-reader');
-  const timeoutMs = parseWaitTimeout(str(values.timeout), parseDuration);
+  const timeoutMs = parseWaitTimeout(str(values.timeout));
   const allNs = values['all-namespaces'] === true;
   if (allNs && values.namespace) throw new UsageError('-A and -n cannot be used together');
   const ns = namespaceFrom(values);
