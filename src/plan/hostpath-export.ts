@@ -48,6 +48,11 @@ export function hostPathSources(plan: Pick<PodPlan, 'volumes'>): Map<string, str
   return new Map(plan.volumes.filter((v) => v.kind === 'hostPath').map((v) => [v.name, v.source]));
 }
 
+/** The manifest of a planned pod as a re-apply compares it: hostPaths as the directories bound, without the export's annotation (the same for the file, its export and a record re-created from it). */
+export function comparableManifest(m: PodManifest, plan: Pick<PodPlan, 'volumes'>): PodManifest {
+  return hashedManifest(exportedManifest(m, hostPathSources(plan)), '/');
+}
+
 /** The manifest `get -o yaml|json` prints: hostPaths as the directories the pod binds (SOURCES: the plan's, by volume), and the annotation saying what the applied file had written. */
 export function exportedManifest(m: PodManifest, sources: ReadonlyMap<string, string>): PodManifest {
   const { manifest, written } = withAbsoluteHostPaths(m, (_p, volume) => sources.get(volume));

@@ -6,7 +6,7 @@
 // a request or limit removed, an init container's, pod-level resources) and what podrun cannot do
 // in place (a resourceFieldRef reading a resized value) falls back to re-creating the pod, as any
 // other change does, with the reason. Pure: the old and new manifests and plans in, a decision out.
-import { hostPathSources } from './hostpath-export';
+import { comparableManifest } from './hostpath-export';
 import type { PodManifest } from '../manifest/schema';
 import { allContainers } from '../manifest/schema';
 import type { Fail } from './plan';
@@ -66,9 +66,9 @@ const shown = (c: PlannedContainer | undefined, side: 'requests' | 'limits', r: 
  * changed); with `why`, a resize the rules send to a re-create.
  */
 export function planResize(old: { manifest: PodManifest; plan: PodPlan }, next: { manifest: PodManifest; plan: PodPlan }): ResizeDecision {
-  if (canonical(withoutResizable(old.manifest)) !== canonical(withoutResizable(next.manifest))) return { inPlace: false };
-  // The same relative hostPath from another folder names another directory: not a resize.
-  if (canonical([...hostPathSources(old.plan)]) !== canonical([...hostPathSources(next.plan)])) return { inPlace: false };
+  // hostPaths as the directories they bind: the same relative path from another folder is another
+  // directory (not a resize), an export of the pod or its re-created record the same one.
+  if (canonical(withoutResizable(comparableManifest(old.manifest, old.plan))) !== canonical(withoutResizable(comparableManifest(next.manifest, next.plan)))) return { inPlace: false };
   if (old.plan.qosClass !== next.plan.qosClass) return { inPlace: false, why: 'Pod QOS Class may not change as a result of resizing' };
   const out: ContainerResize[] = [];
   const before = new Map(everyContainer(old.plan).map((r) => [r.c.name, r.c]));

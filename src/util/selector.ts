@@ -45,7 +45,7 @@ export function parseSelector(selector: string): Requirement[] {
     }
     let m: RegExpExecArray | null;
     let req: Requirement;
-    if ((m = /^(\S+?)\s*(==|=|!=)\s*(\S*)$/.exec(p))) req = { key: m[1], op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]] };
+    if ((m = /^([^\s=!]+)\s*(==|=|!=)\s*(\S*)$/.exec(p))) req = { key: m[1], op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]] };
     else if ((m = /^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/.exec(p))) req = { key: m[1], op: m[2] as 'in' | 'notin', values: m[3].split(',').map((v) => v.trim()) };
     else if ((m = /^!\s*(\S+)$/.exec(p))) req = { key: m[1], op: '!', values: [] };
     else if (/^\S+$/.test(p)) req = { key: p, op: 'exists', values: [] };

@@ -5,6 +5,7 @@ import { loadManifests } from '../../src/manifest/load';
 import { planPod } from '../../src/plan/plan';
 import { planResize, resizedPlan } from '../../src/plan/resize';
 import { fakeFacts } from './plan.test';
+import { exportedManifest, hostPathSources } from '../../src/plan/hostpath-export';
 
 /** A pod of an app and a sidecar, with the app's resources, the sidecar's and extra spec lines as given. */
 function podText(app: string, opts: { side?: string; extra?: string; env?: string; policy?: string } = {}): string {
@@ -54,6 +55,11 @@ describe('resize: what a re-apply changes in place (§9)', () => {
     const bigger = '{requests: {cpu: 200m, memory: 32Mi}, limits: {cpu: "1", memory: 128Mi}}';
     expect(planResize(await planned(podText(BASE, { extra: vol }), '/a/pods'), await planned(podText(bigger, { extra: vol }), '/a/pods')).inPlace).to.equal(true);
     expect(planResize(await planned(podText(BASE, { extra: vol }), '/a/pods'), await planned(podText(bigger, { extra: vol }), '/b/pods'))).to.deep.equal({ inPlace: false });
+    // its export (absolute path, podrun.dev/hostpath-written) with the change applied from elsewhere: a resize still
+    const old = await planned(podText(BASE, { extra: vol }), '/a/pods');
+    const exported = exportedManifest((await planned(podText(bigger, { extra: vol }), '/a/pods')).manifest, hostPathSources(old.plan));
+    const next = await planned(podText(bigger, { extra: `  volumes: [{name: d, hostPath: {path: /a/pods/site}}]` }), '/elsewhere');
+    expect(planResize(old, { manifest: exported, plan: next.plan }).inPlace).to.equal(true);
   });
 
   it("restarts where a changed resource's policy says RestartContainer, and only then", async () => {

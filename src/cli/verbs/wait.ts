@@ -12,7 +12,8 @@ import type { CliContext } from '../context';
 import { listPodRecords, podNotFound, readPodRecord, type PodRecord } from '../../state/pod-records';
 import { podKey } from '../../util/paths';
 import { parseDuration } from '../../util/duration';
-import { acquirePodLock } from '../../state/lock';
+import { acquirePodLock, podLockPath } from '../../state/lock';
+import { existsSync } from 'fs';
 import { parseSelector, selectorMatches } from '../../util/selector';
 import { findJsonPath, parseJsonPath, scalarText } from '../../util/jsonpath';
 
@@ -92,6 +93,7 @@ export function objectMeets(w: Exclude<WaitFor, { kind: 'delete' }>, obj: Record
  * the same pod) does not find it being changed.
  */
 function deleteFinished(paths: CliContext['paths'], key: string): boolean {
+  if (!existsSync(podLockPath(paths, key))) return true; // released (a release unlinks it): no probe that could get in a next command's way
   try {
     acquirePodLock(paths, key, 'wait').release();
     return true;
