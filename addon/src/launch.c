@@ -1131,6 +1131,46 @@ podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err
   return 0;
 }
 
+void
+podrun_launch_free (struct podrun_pod *pod)
+{
+  size_t i, k;
+  if (!pod)
+    return;
+  for (i = 0; i < pod->n_containers; i++)
+    {
+      struct podrun_container *c = &pod->containers[i];
+      free (c->groups);
+      free (c->lowers);
+      free (c->binds);
+      free (c->env);
+      free (c->argv);
+      free (c->devices);
+      free (c->masked);
+      free (c->readonly);
+      free (c->cgroups);
+      free (c->cgroup_views);
+      for (k = 0; k < PODRUN_N_HANDLERS; k++)
+        {
+          free (c->handlers[k].argv);
+          free (c->handlers[k].headers);
+        }
+    }
+  free (pod->containers);
+  free (pod->tmpfs);
+  free (pod->denied);
+  free (pod->denied_devices);
+  free (pod->sysctls);
+  free (pod->pause_cgroups);
+  free (pod->emptydirs);
+  free (pod->sv_containers);
+  free (pod->machine);
+  free (pod->notify_argv);
+  free (pod->hostports);
+  free (pod->data);
+  free (pod);
+}
+
 /* S with every TOKEN replaced by VALUE: S itself when it has none, else a new string.  */
 static int
 substitute (const char **s, const char *token, const char *value)

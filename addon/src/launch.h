@@ -272,6 +272,11 @@ struct podrun_pod
    the offending value (or the file) as path.  */
 int podrun_launch_parse (const char *file, struct podrun_pod *pod, podrun_err_t *err);
 
+/* Frees what podrun_launch_parse allocated for POD (the file's buffer, every array) and POD itself,
+   which must come from malloc.  Only for a parse whose strings were never substituted: the
+   monitor's replacement definitions (a re-apply), never its own pod.  */
+void podrun_launch_free (struct podrun_pod *pod);
+
 /* Replaces every TOKEN in the strings that may hold a pod address (each container's env, argv,
    handler hosts and bind subpaths) by VALUE.  New strings are malloc'd and live as long as the
    monitor.  -1 with ERR on ENOMEM.  */

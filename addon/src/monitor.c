@@ -114,6 +114,12 @@ struct ctr_rt
   char logdir[PATH_MAX];
   char log[PATH_MAX + 32];
   char term[PATH_MAX + 32]; /* the attempt's termination message file */
+  /* A re-apply's new definition (`replace NAME FILE`): NEXT_DEF, parsed from FILE, holds it as its
+     container NEXT_J until the next instance starts; then the container runs it and CUR_DEF owns
+     it.  The definition before (OLD_DEF) is freed only one replacement later, when nothing of the
+     instances that ran it (a probe run, a hook) can still read it.  NULL: the pod's own launch.  */
+  struct podrun_pod *next_def, *cur_def, *old_def;
+  size_t next_j;
 };
 
 struct event
@@ -131,7 +137,7 @@ struct client
   int hello, waits_stop;
   sv_ms deadline;
   size_t len;
-  char buf[256];
+  char buf[PATH_MAX + 256]; /* `replace NAME FILE` holds a path */
 };
 
 struct monitor
@@ -1000,6 +1006,50 @@ prepare_attempt (struct monitor *m, size_t i, podrun_err_t *err)
   return 0;
 }
 
+/* Container I's new definition, if a re-apply left one, becomes what its instances run: the
+   definition's fields replace the container's, its runtime (pid, streams, the instance's times)
+   stays; the state machine takes its probes and hooks.  Between instances only: the previous
+   instance is gone, the next not cloned yet.  */
+static void
+install_definition (struct monitor *m, size_t i)
+{
+  struct podrun_container *c = &m->pod.containers[i];
+  struct ctr_rt *r = &m->rt[i];
+  struct podrun_container keep = *c, *o;
+  int shared = 0;
+  if (!r->next_def)
+    return;
+  *c = r->next_def->containers[r->next_j];
+  c->status = keep.status;
+  c->pid = keep.pid;
+  c->pidfd = keep.pidfd;
+  c->stdin_fd = keep.stdin_fd;
+  c->termination_file = keep.termination_file;
+  c->seccomp_prog = (struct sock_fprog){ 0 };
+  c->seccomp_owner = 0;
+  c->start_time = keep.start_time;
+  memcpy (c->started_at, keep.started_at, sizeof c->started_at);
+  memcpy (c->finished_at, keep.finished_at, sizeof c->finished_at);
+  c->exit_code = keep.exit_code;
+  c->signal = keep.signal;
+  c->start_error = keep.start_error;
+  c->out = keep.out;
+  c->err = keep.err;
+  /* The old program goes unless another container shares it (load_seccomp hands out copies).  */
+  for (o = m->pod.containers; o < m->pod.containers + m->pod.n_containers; o++)
+    shared |= o != c && o->seccomp_prog.filter == keep.seccomp_prog.filter;
+  if (keep.seccomp_owner && !shared)
+    free (keep.seccomp_prog.filter);
+  if (m->pod.sv_containers)
+    m->pod.sv_containers[i] = c->sv;
+  sv_set_container_config (m->pod.machine, i, &c->sv);
+  podrun_launch_free (r->old_def);
+  r->old_def = r->cur_def;
+  r->cur_def = r->next_def;
+  r->next_def = NULL;
+  podrun_log ("container %s: the new definition installed", c->name);
+}
+
 static void
 do_start (struct monitor *m, size_t i)
 {
@@ -1016,6 +1066,7 @@ do_start (struct monitor *m, size_t i)
       r->hs_wait = 1;
       m->hs_pending++;
     }
+  install_definition (m, i);
   c->status = PODRUN_CTR_NEW;
   c->pid = 0;
   c->pidfd = -1;
@@ -1195,6 +1246,9 @@ killing_message (struct monitor *m, const struct sv_action *a, char *msg, size_t
       break;
     case SV_KILL_RESIZE:
       snprintf (msg, cap, "Container %s resize requires restart", c->name);
+      break;
+    case SV_KILL_SPEC:
+      snprintf (msg, cap, "Container %s definition changed, will be restarted", c->name);
       break;
     default:
       snprintf (msg, cap, "Stopping container %s", c->name);
@@ -1613,8 +1667,16 @@ reply_status (struct monitor *m, size_t k)
       sv_get_container_status (m->pod.machine, i, &st);
       jadd (&j, "%s{\"name\":", i ? "," : "");
       jstr (&j, m->pod.containers[i].name);
-      jadd (&j, ",\"state\":\"%s\",\"restartCount\":%d,\"pid\":%d}", names[st.state], st.restart_count,
+      jadd (&j, ",\"state\":\"%s\",\"restartCount\":%d,\"pid\":%d", names[st.state], st.restart_count,
             st.state == SV_STATE_RUNNING ? (int) m->pod.containers[i].pid : 0);
+      /* why it waits (ContainerCreating, RunContainerError, CrashLoopBackOff...): a re-apply's
+         restart tells a start under way from one that failed */
+      if (st.state == SV_STATE_WAITING)
+        jadd (&j, ",\"reason\":\"%s\"", sv_waiting_name (st.waiting));
+      if (st.last.has)
+        jadd (&j, ",\"last\":{\"reason\":\"%s\",\"restartCount\":%d}", sv_term_reason_name (st.last.reason),
+              st.last.instance);
+      jadd (&j, "}");
     }
   jadd (&j, "]}\n");
   if (j.pos < 0)
@@ -1647,20 +1709,27 @@ request_stop (struct monitor *m, size_t k, long long g, int force)
     begin_teardown (m);
 }
 
+/* The index of container NAME of a supervised pod in *I, or 0 with client K answered ENOENT.  */
+static int
+control_container (struct monitor *m, size_t k, const char *name, size_t *i)
+{
+  for (*i = 0; *i < m->pod.n_containers; (*i)++)
+    if (strcmp (m->pod.containers[*i].name, name) == 0)
+      break;
+  if (*i < m->pod.n_containers && m->pod.machine)
+    return 1;
+  client_reply (m, k, "error ENOENT no such container\n", 31);
+  return 0;
+}
+
 /* `restart NAME`: the machine kills container NAME and starts it again at once (a resize whose
    policy says RestartContainer); the reply comes at once, the restart follows in the loop.  */
 static void
 request_restart (struct monitor *m, size_t k, const char *name)
 {
   size_t i;
-  for (i = 0; i < m->pod.n_containers; i++)
-    if (strcmp (m->pod.containers[i].name, name) == 0)
-      break;
-  if (i == m->pod.n_containers || !m->pod.machine)
-    {
-      client_reply (m, k, "error ENOENT no such container\n", 31);
-      return;
-    }
+  if (!control_container (m, k, name, &i))
+    return;
   if (m->pod.containers[i].sv.kind == SV_KIND_INIT)
     {
       client_reply (m, k, "error EINVAL an init container is not restarted\n", 48);
@@ -1679,8 +1748,79 @@ request_restart (struct monitor *m, size_t k, const char *name)
   client_reply (m, k, "ok\n", 3);
 }
 
-/* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's), `kill` or
-   `restart NAME`.  */
+/* `replace NAME FILE`: a re-apply changed container NAME's definition (docs/reapply.md). FILE is a
+   launch file of the whole pod as the CLI planned it again, of which only NAME's block is taken
+   (the pod's own parts stay those this monitor runs): parsed and validated now, installed before
+   the next instance starts, which the machine makes happen at once (SV_EV_REPLACE).  Refused:
+   a definition that changes the container's kind or restart policy (the CLI re-creates the pod),
+   a container being started or killed (EBUSY: ask again), one that will not run again (ESRCH).  */
+static void
+request_replace (struct monitor *m, size_t k, const char *args)
+{
+  char name[256], reply[PATH_MAX + 160], rec[PATH_MAX + 128];
+  const char *sp = strchr (args, ' '), *file = sp ? sp + 1 : NULL;
+  struct podrun_pod *def;
+  podrun_err_t err;
+  size_t i, j;
+  int busy;
+  if (!sp || (size_t) (sp - args) >= sizeof name || file[0] != '/')
+    {
+      client_reply (m, k, "error EINVAL replace NAME FILE\n", 31);
+      return;
+    }
+  memcpy (name, args, (size_t) (sp - args));
+  name[sp - args] = '\0';
+  if (!control_container (m, k, name, &i))
+    return;
+  busy = sv_can_replace (m->pod.machine, i);
+  if (busy)
+    {
+      snprintf (reply, sizeof reply, "error %s %s\n",
+                busy == EBUSY   ? "EBUSY"
+                : busy == ESRCH ? "ESRCH"
+                                : "EINVAL",
+                busy == EBUSY   ? "starting or being stopped"
+                : busy == ESRCH ? "it will not run again"
+                                : "an init container");
+      client_reply (m, k, reply, strlen (reply));
+      return;
+    }
+  def = calloc (1, sizeof *def);
+  if (!def)
+    {
+      client_reply (m, k, "error ENOMEM\n", 13);
+      return;
+    }
+  if (podrun_launch_parse (file, def, &err) < 0)
+    {
+      podrun_launch_free (def);
+      podrun_err_format (&err, rec, sizeof rec);
+      snprintf (reply, sizeof reply, "error EINVAL %s\n", rec);
+      client_reply (m, k, reply, strlen (reply));
+      return;
+    }
+  for (j = 0; j < def->n_containers; j++)
+    if (strcmp (def->containers[j].name, name) == 0)
+      break;
+  if (j == def->n_containers || !def->supervise || def->containers[j].sv.kind != m->pod.containers[i].sv.kind
+      || def->containers[j].sv.restart != m->pod.containers[i].sv.restart)
+    {
+      podrun_launch_free (def);
+      client_reply (m, k, "error EINVAL not the same kind of container\n", 44);
+      return;
+    }
+  /* A second change before the first was started: the newer wins.  */
+  podrun_launch_free (m->rt[i].next_def);
+  m->rt[i].next_def = def;
+  m->rt[i].next_j = j;
+  podrun_log ("replace of %s requested (%s)", name, file);
+  post (m, (struct sv_event){ .type = SV_EV_REPLACE, .now = podrun_mono_ms (), .container = i });
+  drain (m);
+  client_reply (m, k, "ok\n", 3);
+}
+
+/* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's), `kill`,
+   `restart NAME` or `replace NAME FILE`.  */
 static void
 client_request (struct monitor *m, size_t k, const char *line)
 {
@@ -1688,6 +1828,8 @@ client_request (struct monitor *m, size_t k, const char *line)
     reply_status (m, k);
   else if (strncmp (line, "restart ", 8) == 0)
     request_restart (m, k, line + 8);
+  else if (strncmp (line, "replace ", 8) == 0)
+    request_replace (m, k, line + 8);
   else if (strcmp (line, "kill") == 0)
     request_stop (m, k, 0, 1);
   else if (strncmp (line, "stop ", 5) == 0)

@@ -7,6 +7,7 @@
    whose reported status changed, pod_status if the pod's did, and done once the pod is over.  */
 #include "supervise.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
@@ -460,6 +461,7 @@ stop_worker (struct sv_machine *m, size_t i, enum sv_probe_kind k)
 }
 
 static void kill_ctr (struct sv_machine *m, size_t i, enum sv_kill why, sv_ms budget_end, sv_ms now, int ordered);
+static void start_ctr (struct sv_machine *m, size_t i);
 
 /* A liveness or startup failure kills the container with the probe's grace (R4.4); whether it is
    restarted is decided now (R1.4).  */
@@ -484,6 +486,52 @@ sv_can_restart (const struct sv_machine *m, size_t i)
 {
   const struct ctr *c = i < m->n ? &m->c[i] : NULL;
   return c && !m->done && !m->stop && c->cfg.kind != SV_KIND_INIT && c->st == ST_RUNNING && c->kill == SV_KILL_NONE;
+}
+
+int
+sv_can_replace (const struct sv_machine *m, size_t i)
+{
+  const struct ctr *c = i < m->n ? &m->c[i] : NULL;
+  if (!c || c->cfg.kind == SV_KIND_INIT)
+    return EINVAL;
+  if (m->done || m->stop)
+    return ESRCH;
+  if (c->st == ST_WAITING)
+    return 0;
+  if (c->st == ST_EXITED)
+    return c->restart_pending ? 0 : ESRCH;
+  if (c->st == ST_STARTING || c->kill != SV_KILL_NONE)
+    return EBUSY;
+  return 0;
+}
+
+void
+sv_set_container_config (struct sv_machine *m, size_t i, const struct sv_container_config *cfg)
+{
+  if (i < m->n)
+    m->c[i].cfg = *cfg;
+}
+
+/* A changed definition (R1.3: the kubelet's back-off is keyed by the container's spec hash, so a
+   new definition starts with no back-off): a running instance is killed as a resize's is (preStop,
+   the grace period) and the next started at once; one waiting out its back-off starts now.  */
+static void
+on_replace (struct sv_machine *m, size_t i, sv_ms now)
+{
+  struct ctr *c = &m->c[i];
+  if (sv_can_replace (m, i) != 0)
+    return;
+  c->bo_has = 0;
+  if (c->st == ST_EXITED)
+    {
+      c->has_error = 0;
+      start_ctr (m, i);
+    }
+  else if (c->st != ST_WAITING)
+    {
+      c->kill_restart = 1;
+      kill_ctr (m, i, SV_KILL_SPEC, now + m->cfg.grace, now, 0);
+    }
 }
 
 static void
@@ -845,7 +893,7 @@ after_exit (struct sv_machine *m, size_t i, sv_ms now)
     m->gate = m->n;
   if (m->stop)
     return;
-  if (c->kill == SV_KILL_RESIZE && c->kill_restart)
+  if ((c->kill == SV_KILL_RESIZE || c->kill == SV_KILL_SPEC) && c->kill_restart)
     {
       start_ctr (m, i);
       return;
@@ -1219,6 +1267,7 @@ sv_step (struct sv_machine *m, const struct sv_event *ev, struct sv_action *out,
     case SV_EV_PROBE:
     case SV_EV_HOOK:
     case SV_EV_RESTART:
+    case SV_EV_REPLACE:
       if (ev->container >= m->n)
         return -1;
       if (ev->type == SV_EV_PROBE && ((int) ev->probe < 0 || (int) ev->probe >= SV_N_PROBES))
@@ -1270,6 +1319,9 @@ sv_step (struct sv_machine *m, const struct sv_event *ev, struct sv_action *out,
       break;
     case SV_EV_RESTART:
       on_restart (m, ev->container, now);
+      break;
+    case SV_EV_REPLACE:
+      on_replace (m, ev->container, now);
       break;
     }
   advance (m);

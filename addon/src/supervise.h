@@ -84,7 +84,8 @@ enum sv_event_type
   SV_EV_HOOK,         /* hook, ok */
   SV_EV_TIMER,        /* at sv_next_deadline or later */
   SV_EV_STOP,         /* grace (SV_NEVER: the pod's), force */
-  SV_EV_RESTART       /* container: kill and start it again at once (a resize with RestartContainer) */
+  SV_EV_RESTART,      /* container: kill and start it again at once (a resize with RestartContainer) */
+  SV_EV_REPLACE       /* container: its definition changed (a re-apply); the next instance runs the new one */
 };
 
 enum sv_probe_result
@@ -152,7 +153,8 @@ enum sv_kill
   SV_KILL_LIVENESS,   /* "Container NAME failed liveness probe[, will be restarted]" (sidecars: "Init container ...") */
   SV_KILL_STARTUP,    /* the same with "startup" */
   SV_KILL_POST_START, /* "FailedPostStartHook" */
-  SV_KILL_RESIZE      /* "Container NAME resize requires restart": started again at once, no back-off */
+  SV_KILL_RESIZE,     /* "Container NAME resize requires restart": started again at once, no back-off */
+  SV_KILL_SPEC        /* "Container NAME definition changed, will be restarted": at once, back-off reset */
 };
 
 struct sv_action
@@ -287,6 +289,15 @@ void sv_get_container_status (const struct sv_machine *m, size_t i, struct sv_co
    regular container or sidecar, no kill of it under way (a probe's, a resize's), the pod not
    stopping.  */
 int sv_can_restart (const struct sv_machine *m, size_t i);
+/* What SV_EV_REPLACE of container I would do (a re-apply changed its definition, docs/reapply.md):
+   0 when it is taken (a running instance is killed and the new definition started at once; one
+   waiting for its back-off starts at once; one not started yet starts with it), EBUSY while an
+   instance is starting or being killed (ask again), ESRCH when no instance will run again (it
+   terminated for good, or the pod stops), EINVAL for a regular init container.  */
+int sv_can_replace (const struct sv_machine *m, size_t i);
+/* The next instances of container I run CFG (the same kind and restart policy: the caller
+   checks); called between instances, when the new definition is installed.  */
+void sv_set_container_config (struct sv_machine *m, size_t i, const struct sv_container_config *cfg);
 void sv_get_pod_status (const struct sv_machine *m, struct sv_pod_status *out);
 
 /* Whether container I is named in the message of condition COND while it is False:

@@ -22,10 +22,10 @@ const char *const PROBES[] = {"startup", "liveness", "readiness"};
 const char *const PROBE_FIELDS[] = {"startupProbe", "livenessProbe", "readinessProbe"};
 const char *const RESULTS[] = {"success", "warning", "failure", "error"};
 const char *const HOOKS[] = {"", "postStart", "preStop"};
-const char *const EVENTS[] = {"begin", "started", "start_failed", "exited", "probe", "hook", "timer", "stop", "restart"};
+const char *const EVENTS[] = {"begin", "started", "start_failed", "exited", "probe", "hook", "timer", "stop", "restart", "replace"};
 const char *const ACTIONS[] = {"start",  "signal",     "probe", "cancel_probe", "hook",
                                "cancel_hook", "status", "pod_status", "event", "done"};
-const char *const KILLS[] = {"", "stop", "liveness", "startup", "postStart", "resize"};
+const char *const KILLS[] = {"", "stop", "liveness", "startup", "postStart", "resize", "spec"};
 const char *const STATES[] = {"waiting", "running", "terminated"};
 
 // The first problem found (no C++ exceptions in the addon): parsing goes on with zero values

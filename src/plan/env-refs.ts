@@ -32,6 +32,19 @@ export function replaceRefTokens(s: string, refs: readonly PlannedEnvRef[], nonc
   return s.includes('\u0000') ? s.replace(tokenPattern(nonce), (whole, i: string) => (refs[Number(i)] ? value(refs[Number(i)]) : whole)) : s;
 }
 
+/**
+ * S with the tokens of another plan (its REFS and NONCE) turned into tokens of the list INTO
+ * (extended where it lacks a reference) under INTO_NONCE: a container kept from the running pod
+ * joins the plan of a re-apply (plan/reapply.ts).
+ */
+export function rebaseRefTokens(s: string, refs: readonly PlannedEnvRef[], nonce: string | undefined, into: PlannedEnvRef[], intoNonce: string | undefined): string {
+  return replaceRefTokens(s, refs, nonce, (ref) => {
+    let i = into.findIndex((r) => r.kind === ref.kind && r.name === ref.name && r.key === ref.key);
+    if (i < 0) i = into.push(ref) - 1;
+    return tokenOf(i, intoNonce);
+  });
+}
+
 /** The kubelet's messages for a reference it cannot resolve (makeEnvironmentVariables). */
 const notFound = (kind: 'ConfigMap' | 'Secret', name: string) => `${kind === 'ConfigMap' ? 'configmap' : 'secret'} "${name}" not found`;
 const noKey = (kind: 'ConfigMap' | 'Secret', ns: string, name: string, key: string) => `couldn't find key ${key} in ${kind} ${ns}/${name}`;

@@ -65,7 +65,7 @@ const shown = (c: PlannedContainer | undefined, side: 'requests' | 'limits', r: 
  * pod cgroup's likewise. `inPlace: false` without `why` is an ordinary re-create (other fields
  * changed); with `why`, a resize the rules send to a re-create.
  */
-export function planResize(old: { manifest: PodManifest; plan: PodPlan }, next: { manifest: PodManifest; plan: PodPlan }): ResizeDecision {
+export function planResize(old: { manifest: PodManifest; plan: PodPlan }, next: { manifest: PodManifest; plan: PodPlan }, restarting: ReadonlySet<string> = new Set()): ResizeDecision {
   // hostPaths as the directories they bind: the same relative path from another folder is another
   // directory (not a resize), an export of the pod or its re-created record the same one.
   if (canonical(withoutResizable(comparableManifest(old.manifest, old.plan))) !== canonical(withoutResizable(comparableManifest(next.manifest, next.plan)))) return { inPlace: false };
@@ -81,12 +81,12 @@ export function planResize(old: { manifest: PodManifest; plan: PodPlan }, next: 
       for (const side of ['requests', 'limits'] as const)
         if (shown(was, side, r) !== undefined && shown(c, side, r) === undefined) return { inPlace: false, why: `resource ${side} cannot be removed (${r} of container ${c.name})` };
     const policy = specOf.get(c.name)?.resizePolicy ?? [];
-    const restart = changed.some((r) => policy.find((p) => p.resourceName === r)?.restartPolicy === 'RestartContainer');
+    const restart = restarting.has(c.name) || changed.some((r) => policy.find((p) => p.resourceName === r)?.restartPolicy === 'RestartContainer');
     out.push({ name: c.name, resources: changed, restart, old: was?.cgroup?.limits, next: c.cgroup?.limits });
   }
   // podrun keeps a container's environment from its start: a value read from a resized resource would be stale
   for (const c of allContainers(next.manifest.spec))
-    for (const e of c.env ?? []) {
+    for (const e of restarting.has(c.name) ? [] : (c.env ?? [])) {
       const ref = e.valueFrom?.resourceFieldRef;
       if (!ref) continue;
       const target = out.find((x) => x.name === (ref.containerName || c.name));

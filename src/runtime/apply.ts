@@ -37,8 +37,8 @@ import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } fr
 import { cachedCompile } from './seccomp-cache';
 import { deletePodLocked, removePodDirs, stopPod } from './stop';
 import { removePodCgroup } from './cgroup';
-import { planResize } from '../plan/resize';
-import { resizePod } from './resize';
+import { planReapply, podPlanChanges, reappliedPlan, reapplyDetail, type ReapplyDecision } from '../plan/reapply';
+import { inPlaceObstacle, reapplyInPlace } from './reapply';
 import type { NetworkConfigList } from './network/cni';
 import { setUpPodNetwork, tearDownPodNetwork } from './network/pod-network';
 import { withPodAddresses } from '../plan/network';
@@ -48,6 +48,8 @@ export interface ApplyOutcome {
   namespace: string;
   name: string;
   action: ApplyAction;
+  /** What was done, in words: `labels; container app restarted: env changed`, or why the pod was re-created. */
+  detail?: string;
   record: PodRecord;
   /** Containers that could not start (the pod is left for get/describe/delete), as errors to show. */
   failures: PodrunError[];
@@ -64,6 +66,8 @@ export interface ApplyOptions {
   resolveImage?: ImageResolver;
   /** Re-create the pod even when its manifest is unchanged (a container waited for an object that is now there). */
   recreate?: boolean;
+  /** `apply --force`: re-create the pod whatever changed, unchanged too. */
+  force?: boolean;
   /** `--network NAME`: the CNI network of pods that name none (docs/networking.md); `none`: only lo. */
   network?: string;
 }
@@ -126,7 +130,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       // The same manifest again: nothing to do while its monitor runs; without one (it died, or
       // an apply was interrupted) the pod is made again, leftovers removed first.
       let again = existing && applyAction(existing, hash, monitorRunning(existing.plan.dirs.lasting));
-      if (again === 'unchanged' && opts.recreate) again = 'recreated';
+      if (again === 'unchanged' && (opts.recreate || opts.force)) again = 'recreated';
       if (existing && again === 'unchanged') return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
       // Resolve images and plan before touching the old pod: a pull failure or a problem the
       // images reveal must leave it running.
@@ -157,19 +161,20 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
         if (reserved?.fresh) releaseUserNamespace(paths, key);
         throw e;
       }
-      // Only cpu and memory changed on a running pod: resized in place, as the kubelet does.
+      // A running pod changed: what can be is applied in place (plan/reapply.ts), else it is re-created and said why.
+      let why: string | undefined = opts.force && existing ? '--force' : undefined;
       if (existing && again === 'configured' && !existing.deletionTimestamp && monitorRunning(existing.plan.dirs.lasting)) {
-        const resize = planResize(existing, { manifest: pod.manifest, plan: planned.plan });
-        if (resize.inPlace) {
-          const record = await resizePod(paths, existing, pod, planned.plan, resize.containers);
-          return { namespace, name, action: 'resized' as const, record, failures: [] };
+        const inPlace = await tryInPlace(paths, existing, pod, planned.plan, programs, opts.force);
+        if ('record' in inPlace) {
+          const resizeOnly = !inPlace.decision.metadata.length && !inPlace.decision.restart.length && inPlace.decision.resize.length > 0;
+          return { namespace, name, action: resizeOnly ? ('resized' as const) : ('configured' as const), detail: resizeOnly ? undefined : reapplyDetail(inPlace.decision) || undefined, record: inPlace.record, failures: inPlace.failures };
         }
-        if (resize.why) opts.progress?.(`pod/${name}: not resized in place (${resize.why}): re-created`);
+        why = inPlace.why;
       }
       let action: ApplyAction = 'created';
       if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {
         await deletePodLocked(paths, key, { keepUserNamespace: reserved !== undefined });
-        if (again) action = again;
+        if (again) action = again === 'configured' ? 'recreated' : again;
       }
       let created: Awaited<ReturnType<typeof createPod>>;
       try {
@@ -179,10 +184,34 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
         throw e;
       }
       const { record, failures } = created;
-      return { namespace, name, action, record, failures };
+      return { namespace, name, action, ...(action === 'recreated' && why ? { detail: why } : {}), record, failures };
     },
     { label: name },
   );
+}
+
+/**
+ * The in-place re-apply of a running pod, carried out, or why the pod is re-created instead: the
+ * rules' decision, then what only the plans show (a pod-level part that would differ) and the
+ * monitor's state (a container that would not run again).
+ */
+async function tryInPlace(
+  paths: Paths,
+  existing: PodRecord,
+  pod: LoadedPod,
+  plan: PodPlan,
+  programs: SeccompPrograms,
+  force?: boolean,
+): Promise<{ record: PodRecord; failures: PodrunError[]; decision: Extract<ReapplyDecision, { inPlace: true }> } | { why: string }> {
+  const decision = planReapply(existing, { manifest: pod.manifest, plan }, { force });
+  if (!decision.inPlace) return { why: decision.why };
+  const names = decision.restart.map((r) => r.name);
+  const merged = reappliedPlan(existing.plan, plan, new Set(names));
+  const changes = podPlanChanges(existing.plan, merged);
+  if (changes.length) return { why: `the pod's ${changes.join(', ')} would change` };
+  const obstacle = await inPlaceObstacle(existing, names);
+  if (obstacle) return { why: obstacle };
+  return { ...(await reapplyInPlace(paths, existing, pod, { plan, merged, programs }, decision)), decision };
 }
 
 async function resolveImages(pod: LoadedPod, resolve: ImageResolver): Promise<Record<string, ResolvedImage>> {

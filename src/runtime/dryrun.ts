@@ -12,12 +12,12 @@ import type { ManifestError } from '../util/errors';
 import { podKey, type Paths } from '../util/paths';
 import { randomUuid } from '../util/uuid';
 import { applyAction, type ApplyAction } from './apply-action';
-import { planResize } from '../plan/resize';
+import { planReapply, reapplyDetail } from '../plan/reapply';
 import { gatherFacts, manifestDirOf, userNamespacePool, usernsHostOps } from './facts';
 import { monitorRunning } from './helper';
 import { peekUserNamespace } from '../state/userns';
 
-export type DryRunResult = { action: ApplyAction; plan: PodPlan; unresolvedImages: string[] } | { plan?: undefined; errors: ManifestError[] };
+export type DryRunResult = { action: ApplyAction; detail?: string; plan: PodPlan; unresolvedImages: string[] } | { plan?: undefined; errors: ManifestError[] };
 
 async function lookupImage(paths: Paths, ref: string): Promise<ResolvedImage | undefined> {
   try {
@@ -56,6 +56,13 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod, pending: ConfigOb
   if (!r.plan) return r;
   const running = !!existing && monitorRunning(existing.plan.dirs.lasting);
   let action = applyAction(existing, manifestHash(m, manifestDirOf(pod)), running);
-  if (existing && running && action === 'configured' && !existing.deletionTimestamp && planResize(existing, { manifest: m, plan: r.plan }).inPlace) action = 'resized';
-  return { action, plan: r.plan, unresolvedImages: unresolved };
+  let detail: string | undefined;
+  if (existing && running && action === 'configured' && !existing.deletionTimestamp) {
+    // the rules alone (what only the running pod shows, apply finds out)
+    const d = planReapply(existing, { manifest: m, plan: r.plan });
+    if (!d.inPlace) [action, detail] = ['recreated', d.why];
+    else if (!d.metadata.length && !d.restart.length && d.resize.length) action = 'resized';
+    else detail = reapplyDetail(d) || undefined;
+  } else if (existing && action === 'configured') action = 'recreated';
+  return { action, detail, plan: r.plan, unresolvedImages: unresolved };
 }

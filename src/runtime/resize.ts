@@ -18,6 +18,13 @@ import { CgroupWriteError, writeCgroupLimits } from './cgroup/driver';
 import { sampleUsage } from './cgroup/usage';
 import { controlRequest } from './control';
 
+/** What a re-apply in place adds to a resize (runtime/reapply.ts): the containers restarted with a new definition, how, and the pod's plan after. */
+export interface InPlaceRestarts {
+  containers: ReadonlySet<string>;
+  replace: (name: string) => Promise<void>;
+  plan: PodPlan;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Only what grows (a lower or new limit waits for the shrink step); undefined: nothing grows. */
@@ -95,13 +102,15 @@ async function restartContainer(record: PodRecord, name: string): Promise<void> 
  * writes, restarts where the policy says, then the record. Throws before writing anything when a
  * memory limit would fall below what is used.
  */
-export async function resizePod(paths: Paths, existing: PodRecord, pod: LoadedPod, next: PodPlan, steps: ContainerResize[]): Promise<PodRecord> {
+export async function resizePod(paths: Paths, existing: PodRecord, pod: LoadedPod, next: PodPlan, steps: ContainerResize[], reapply?: InPlaceRestarts): Promise<PodRecord> {
   const plan = existing.plan;
   const cgOf = new Map(everyContainer(plan).map((r) => [r.c.name, r.c.cgroup]));
   const podNext = next.cgroup?.limits;
   const podOld = plan.cgroup?.limits;
   for (const s of steps) if (!s.restart) checkMemoryFits(`pod/${plan.name}`, `container "${s.name}"`, cgOf.get(s.name), s.old, s.next);
-  const restarting = steps.filter((s) => s.restart);
+  const replaced = reapply?.containers ?? new Set<string>();
+  // the containers a re-apply restarts with a new definition, those without a resize too
+  const restarting = [...steps.filter((s) => s.restart || replaced.has(s.name)), ...[...replaced].filter((n) => !steps.some((s) => s.name === n)).map((name) => ({ name, restart: true, resources: [] }) as ContainerResize)];
   // with a container to restart, the pod's lower memory limit waits for it too
   const podLater = restarting.some((s) => shrinksMemory(s.old, s.next));
   if (!podLater) checkMemoryFits(`pod/${plan.name}`, 'pod', plan.cgroup, podOld, podNext);
@@ -112,7 +121,8 @@ export async function resizePod(paths: Paths, existing: PodRecord, pod: LoadedPo
   for (const s of steps) write(cgOf.get(s.name), s.restart ? keepMemory(s.next, s.old) : s.next);
   write(plan.cgroup, podLater ? keepMemory(podNext, podOld) : podNext);
   for (const s of restarting) {
-    await restartContainer(existing, s.name);
+    if (replaced.has(s.name)) await reapply!.replace(s.name);
+    else await restartContainer(existing, s.name);
     // the cgroup outlives the instance: what the old one charged (a Memory emptyDir's pages, page cache) may still be there
     checkMemoryFits(`pod/${plan.name}`, `container "${s.name}"`, cgOf.get(s.name), s.old, s.next);
     write(cgOf.get(s.name), s.next);
@@ -122,7 +132,7 @@ export async function resizePod(paths: Paths, existing: PodRecord, pod: LoadedPo
     write(plan.cgroup, podNext);
   }
   // last: a resize cut short (this process killed, a restart failed) is done again by the next apply
-  const record: PodRecord = { ...existing, manifest: pod.manifest, sourceFile: pod.file, plan: resizedPlan(plan, next) };
+  const record: PodRecord = { ...existing, manifest: pod.manifest, sourceFile: pod.file, plan: reapply?.plan ?? resizedPlan(plan, next) };
   writePodRecord(paths, record);
   return record;
 }

@@ -6,7 +6,7 @@
 //   'T exited C CODE [sig=N] [oom]'
 //   'T probe C KIND RESULT'        KIND startup|liveness|readiness, RESULT success|warning|failure|error
 //   'T hook C postStart|preStop ok|fail'
-//   'T stop [GRACE_MS]' / 'T kill' / 'T restart C'
+//   'T stop [GRACE_MS]' / 'T kill' / 'T restart C' / 'T replace C'
 //   'timer'                        at the previous step's nextDeadline (which must be set), or 'T timer'
 //
 // and actions written back as strings: 'start a', 'signal a 15', 'probe a liveness 1000',
@@ -96,6 +96,7 @@ function parseEvent(line: string, lastDeadline: number): object {
     case 'started':
     case 'start_failed':
     case 'restart': // the control socket's `restart C` (a resize with RestartContainer)
+    case 'replace': // the control socket's `replace C FILE` (a re-apply changed C's definition)
       return { type, t, c: w[2] };
     case 'exited': {
       const ev: Record<string, unknown> = { type, t, c: w[2], code: Number(w[3] ?? 0) };

@@ -89,7 +89,7 @@ describe('apply (CLI)', function () {
     });
     after(() => tearDownSuite(s, ['default', 'team']));
 
-    it('re-apply: unchanged says so and keeps the process; a change says configured and restarts it', () => {
+    it('re-apply: unchanged says so and keeps the process; an env change restarts the container in place and says so', () => {
       const dir = join(s!.root, 'manifests');
       const spec = (v: string) => podManifest('re', { containers: [{ name: 'c', command: ['sleep', '3600'], env: [{ name: 'V', value: v }] }] });
       const f = writeManifest(dir, 're.yaml', spec('1'));
@@ -103,7 +103,7 @@ describe('apply (CLI)', function () {
       writeManifest(dir, 're.yaml', spec('2'));
       const c = s!.run(['apply', '-f', f]);
       expect(c.code, c.stderr).to.equal(0);
-      expect(c.stdout).to.equal('pod/re configured\n');
+      expect(c.stdout).to.equal('pod/re configured (container c restarted: env changed)\n');
       const v = waitStarted(s!.root, 're');
       expect(v.pids.c).to.not.equal(pid1);
       expect(v.json.spec.containers[0].env).to.deep.equal([{ name: 'V', value: '2' }]);

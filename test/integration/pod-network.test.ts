@@ -152,7 +152,7 @@ describe('pod networking (CNI, in a network sandbox)', function () {
     writeFileSync(join(dir, `${winner}.yaml`), readFileSync(join(dir, `${winner}.yaml`), 'utf8').replace('"terminationGracePeriodSeconds": 1', '"terminationGracePeriodSeconds": 2'));
     const again = run('apply', '-f', join(dir, `${winner}.yaml`));
     expect(again.code, again.stderr).to.equal(0);
-    expect(again.stdout).to.equal(`pod/${winner} configured\n`);
+    expect(again.stdout).to.equal(`pod/${winner} recreated (spec.terminationGracePeriodSeconds changed)\n`);
     expect(sb.run(['curl', '-s', '-m', '5', 'http://127.0.0.1:18300/hostname']).stdout).to.equal(`${winner}\n`);
     // hostNetwork: its containers' ports are host ports, both ways.
     let r = run('apply', '-f', write('hn-clash.yaml', podManifest('hn-clash', { hostNetwork: true, containers: [{ ...HTTPD(18300) }] })));

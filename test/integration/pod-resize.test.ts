@@ -141,8 +141,7 @@ describe('resources: in-place resize (integration)', function () {
     expect(r.stdout).to.equal('pod/rs resized\n');
     const q = apply({ limits: { cpu: '1', memory: '128Mi' } }, '48Mi', '100m'); // every container requests = limits: Guaranteed
     expect(q.code, q.stderr).to.equal(0);
-    expect(q.stderr).to.contain('pod/rs: not resized in place (Pod QOS Class may not change as a result of resizing): re-created');
-    expect(q.stdout).to.equal('pod/rs configured\n');
+    expect(q.stdout).to.equal('pod/rs recreated (Pod QOS Class may not change as a result of resizing)\n');
     waitFor(() => state('app').state === 'running', 30_000, 'running again');
     expect(state('app').pid).to.not.equal(pid);
     expect(JSON.parse(podrun(s!.root, ['get', 'pod', 'rs', '-o', 'json']).stdout).status.qosClass).to.equal('Guaranteed');

@@ -278,6 +278,77 @@ describe('supervise: restart for a resize (control `restart C`, kubelet-resource
   });
 });
 
+describe('supervise: a changed definition (control `replace C FILE`, docs/reapply.md)', () => {
+  it('kills a running instance with the stop signal and the pod grace, and starts the new one at once', () => {
+    const steps = timeline(pod('Always', app('a'), app('b')), [
+      ['0 begin', ['start a', 'start b']],
+      ['0 started a', ['event Started a']],
+      ['0 started b', ['event Started b']],
+      ['200 replace a', ['event Killing a spec', 'signal a 15']],
+      ['300 exited a 143 sig=15', ['start a']],
+      ['300 started a', ['event Started a']],
+    ]);
+    expect(steps[3].nextDeadline).to.equal(30200); // SIGKILL at the pod's grace
+    expect(last(steps).status.containers.a).to.include({ state: 'running', restartCount: 1 });
+    expect(last(steps).status.containers.b).to.include({ state: 'running', restartCount: 0 });
+  });
+
+  it('starts a container waiting out its back-off at once, and the back-off starts over (the kubelet keys it by the spec hash)', () => {
+    const steps = timeline(pod('Always', app('a')), [
+      ['0 begin', ['start a']],
+      ['0 started a', ['event Started a']],
+      ['0 exited a 1', ['start a']],
+      ['0 started a', ['event Started a']],
+      ['0 exited a 1', ['event BackOff a 10000']],
+      ['500 replace a', ['start a']],
+      ['500 started a', ['event Started a']],
+      ['600 exited a 1', ['start a']], // the first crash of the new definition: no back-off
+    ]);
+    expect(last(steps).status.containers.a).to.include({ restartCount: 3 });
+  });
+
+  it('runs the preStop hook first, as any kill does', () => {
+    timeline(pod('Always', app('a', { preStop: true })), [
+      ['0 begin', ['start a']],
+      ['0 started a', ['event Started a']],
+      ['100 replace a', ['event Killing a spec', 'hook a preStop']],
+      ['200 hook a preStop ok', ['signal a 15']],
+      ['250 exited a 143 sig=15', ['start a']],
+    ]);
+  });
+
+  it('does nothing for a container not started yet (its first start runs the new definition), a terminated one, an init container, a pod that stops', () => {
+    timeline(pod('Always', init('i'), app('a')), [
+      ['0 begin', ['start i']],
+      ['0 replace a', []],
+      ['0 replace i', []],
+    ]);
+    timeline(pod('Never', app('a'), app('b')), [
+      ['0 begin', ['start a', 'start b']],
+      ['0 started a', ['event Started a']],
+      ['0 started b', ['event Started b']],
+      ['100 exited a 0', []],
+      ['200 replace a', []],
+    ]);
+    timeline(pod('Always', app('a')), [
+      ['0 begin', ['start a']],
+      ['0 started a', ['event Started a']],
+      ['10 stop', ['event Killing a stop', 'signal a 15']],
+      ['20 replace a', []],
+    ]);
+  });
+
+  it('a sidecar is replaced as an app container is', () => {
+    timeline(pod('Never', sidecar('s'), app('a')), [
+      ['0 begin', ['start s']],
+      ['0 started s', ['event Started s', 'start a']],
+      ['0 started a', ['event Started a']],
+      ['100 replace s', ['event Killing s spec', 'signal s 15']],
+      ['150 exited s 143 sig=15', ['start s']],
+    ]);
+  });
+});
+
 describe('supervise: liveness and startup kills and the back-off (R1.4, R4.4)', () => {
   const live = { livenessProbe: { failureThreshold: 1 } };
 

@@ -12,7 +12,7 @@ import { releaseLeftoverNetworks, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
-const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
+const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
 /** apply --wait's default: kubectl's --timeout for wait is 30 s; a pod pulling and starting may need more. */
 const APPLY_WAIT_DEFAULT = '5m';
 const OUTPUTS = ['json', 'yaml', 'name'];
@@ -27,6 +27,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       network: { type: 'string' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
+      force: { type: 'boolean' },
     },
     USAGE,
   );
@@ -68,7 +69,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       for (const img of r.unresolvedImages)
         writeErr(`warning: pod/${r.plan.name}: image ${img} is not in the local store; the plan leaves its imageId, layers and config unresolved\n`);
       if (output === 'json' || output === 'yaml') plans.push(r.plan);
-      else ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action} (dry run)\n`);
+      else ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action}${r.detail ? ` (${r.detail})` : ''} (dry run)\n`);
     });
     if (plans.length) await printObjects(ctx, output as ObjectFormat, plans);
     return code;
@@ -101,13 +102,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let failed = 0;
   const applied: { namespace: string; name: string; uid: string }[] = [];
   const code = await forEachItem([...loaded.pods, ...again], async (pod) => {
-    const outcome = await applyPod(ctx.paths, pod, { progress, network, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`) });
+    const outcome = await applyPod(ctx.paths, pod, { progress, network, force: values.force === true, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`) });
     applied.push({ namespace: outcome.namespace, name: outcome.name, uid: outcome.record.uid });
     if (output === 'json' || output === 'yaml') {
       const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
       const snap = snapshotPod(outcome.record);
       objects.push(k8sPod(computePodStatus(snap), snap));
-    } else ctx.out(output === 'name' ? `pod/${outcome.name}\n` : `pod/${outcome.name} ${outcome.action}\n`);
+    } else ctx.out(output === 'name' ? `pod/${outcome.name}\n` : `pod/${outcome.name} ${outcome.action}${outcome.detail ? ` (${outcome.detail})` : ''}\n`);
     // the kubelet's InvalidEnvironmentVariableNames event
     if (outcome.action !== 'unchanged')
       for (const c of [...(outcome.record.plan.initContainers ?? []), ...outcome.record.plan.containers]) if (c.skippedEnv) writeErr(`warning: pod/${outcome.name}: container ${c.name}: ${c.skippedEnv}\n`);

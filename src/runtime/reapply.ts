@@ -1,0 +1,141 @@
+// Carrying out a re-apply in place (plan/reapply.ts decides; docs/reapply.md): under the pod
+// lock, with the pod's monitor running. Each container restarted gets its new definition from a
+// launch file of the pod planned again (`replace NAME FILE` on the monitor's control socket: the
+// monitor takes that container's block, kills the running instance as the kubelet does for a
+// changed spec hash, and starts the new definition at once); cpu and memory are written as a
+// resize writes them; a downwardAPI volume's labels and annotations are rewritten in place; the
+// record takes the new manifest last, so that an apply cut short is done again by the next one.
+import { rmSync } from 'fs';
+import { join } from 'path';
+import type { LoadedPod } from '../manifest/load';
+import type { ReapplyDecision } from '../plan/reapply';
+import type { PodPlan } from '../plan/types';
+import { writeFileAtomic } from '../state/atomic';
+import type { PodRecord } from '../state/pod-records';
+import { PodrunError } from '../util/errors';
+import type { Paths } from '../util/paths';
+import { controlRequest } from './control';
+import { helper } from './helper';
+import { withEnvValues } from './object-data';
+import { resizePod } from './resize';
+import { writeSeccompPrograms, type SeccompPrograms } from './seccomp';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface ContainerState {
+  name: string;
+  state: string;
+  restartCount: number;
+  reason?: string;
+  /** lastState.terminated: its reason (StartError: a start that failed) and which instance it was. */
+  last?: { reason: string; restartCount: number };
+}
+
+async function containerStates(record: PodRecord): Promise<{ stopping: boolean; containers: ContainerState[] } | undefined> {
+  const r = await controlRequest(record.plan.dirs.lasting, 'status', 2000);
+  if (!r.ok) return undefined;
+  try {
+    return JSON.parse(r.text) as { stopping: boolean; containers: ContainerState[] };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the containers to restart cannot be restarted in place (the pod is re-created instead), or
+ * undefined: a container that terminated for good (restartPolicy Never, OnFailure after exit 0)
+ * runs no new instance, and a monitor of an older podrun has no `replace`.
+ */
+export async function inPlaceObstacle(record: PodRecord, names: readonly string[]): Promise<string | undefined> {
+  if (!names.length) return undefined;
+  const s = await containerStates(record);
+  if (!s) return "its monitor does not answer on its control socket";
+  if (s.stopping) return 'it is being stopped';
+  for (const n of names) {
+    const c = s.containers.find((x) => x.name === n);
+    if (c?.state === 'terminated') return `container ${n} has terminated and would not run again (restartPolicy ${record.plan.restartPolicy})`;
+  }
+  return undefined;
+}
+
+/** The grace period and 30 s: how long a restart may take before apply gives up waiting. */
+const restartWaitMs = (record: PodRecord) => (Math.min(record.plan.terminationGracePeriodSeconds, 24 * 3600) + 30) * 1000;
+
+/**
+ * Restarts container NAME of RECORD's pod with its definition in PLAN: the launch file written
+ * (on the pod's tmpfs when it holds Secret values), `replace` asked (again while the container is
+ * starting or being stopped), then waited for until the new instance runs or its start failed.
+ */
+async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, name: string): Promise<PodrunError | undefined> {
+  const dir = record.plan.dirs.lasting;
+  const secretEnv = plan.envRefs?.some((r) => r.kind === 'Secret') && plan.dirs.config;
+  const file = secretEnv ? join(plan.dirs.config!, '.replace') : join(dir, 'replace.launch');
+  const was = (await containerStates(record))?.containers.find((c) => c.name === name);
+  if (!was) throw new PodrunError(`pod/${record.plan.name}: its monitor does not say how container ${name} is`, '`podrun apply --force` re-creates the pod');
+  const deadline = Date.now() + restartWaitMs(record);
+  try {
+    writeFileAtomic(file, helper.encodeLaunchFile(plan.envRefs ? withEnvValues(paths, plan) : plan), 0o600, { durable: false });
+    for (;;) {
+      const r = await controlRequest(dir, `replace ${name} ${file}`, 5000);
+      if (r.ok) break;
+      if (!r.why.startsWith('error EBUSY') || Date.now() > deadline)
+        throw new PodrunError(
+          `pod/${record.plan.name}: its monitor did not restart container ${name} with its new definition (${r.why.includes('unknown request') ? 'a monitor of an older podrun cannot' : r.why})`,
+          `\`podrun apply --force\` re-creates the pod`,
+        );
+      await sleep(50);
+    }
+  } finally {
+    // the monitor parsed the file before its reply (one holding Secret values goes at once)
+    rmSync(file, { force: true });
+  }
+  // not started yet (the init containers run): its first start runs the new definition
+  if (was.state === 'waiting' && was.reason === 'PodInitializing') return undefined;
+  for (;;) {
+    const c = (await containerStates(record))?.containers.find((x) => x.name === name);
+    if (c && c.restartCount > was.restartCount) {
+      // an instance of the new definition whose start failed (it may already be started again)
+      const failed = c.state === 'waiting' && (c.reason === 'RunContainerError' || (c.last?.reason === 'StartError' && c.last.restartCount > was.restartCount));
+      if (!failed && (c.state !== 'waiting' || c.reason === 'CrashLoopBackOff')) return undefined; // running, or ran: its own doing
+      if (failed || (c.reason !== 'ContainerCreating' && c.reason !== 'PodInitializing'))
+        return new PodrunError(`pod/${record.plan.name}: container ${name}: its new definition did not start (${c.reason})`, `\`podrun describe pod ${record.plan.name}\` shows why; the other containers run on, and it is retried with back-off`);
+    }
+    if (Date.now() > deadline) throw new PodrunError(`pod/${record.plan.name}: container ${name} was not running again ${restartWaitMs(record) / 1000} s after its restart`, `\`podrun describe pod ${record.plan.name}\` shows why`);
+    await sleep(25);
+  }
+}
+
+/** Rewrites the pod's downwardAPI volumes whose values changed (labels, annotations), as the kubelet updates them. */
+async function rewriteDownwardVolumes(paths: Paths, old: PodPlan, plan: PodPlan): Promise<void> {
+  const { volumePayload, writeAtomic } = await import('./config-volumes');
+  for (const v of plan.volumes) {
+    if (!v.config?.sources.some((s) => s.kind === 'DownwardAPI')) continue;
+    const was = old.volumes.find((x) => x.name === v.name);
+    if (JSON.stringify(was?.config) === JSON.stringify(v.config)) continue;
+    writeAtomic(v.source, volumePayload(paths, plan.namespace, v), v.fsGroup);
+  }
+}
+
+/**
+ * Applies DECISION (in place) to the running pod of EXISTING: NEXT is the pod planned again from
+ * POD, PROGRAMS its seccomp programs. Returns the record after; throws with nothing of the record
+ * changed when a step fails (the next apply does the rest again).
+ */
+export async function reapplyInPlace(
+  paths: Paths,
+  existing: PodRecord,
+  pod: LoadedPod,
+  next: { plan: PodPlan; merged: PodPlan; programs: SeccompPrograms },
+  decision: Extract<ReapplyDecision, { inPlace: true }>,
+): Promise<{ record: PodRecord; failures: PodrunError[] }> {
+  const names = new Set(decision.restart.map((r) => r.name));
+  const failures: PodrunError[] = [];
+  if (names.size) writeSeccompPrograms(next.programs);
+  await rewriteDownwardVolumes(paths, existing.plan, next.merged);
+  const replace = async (name: string) => {
+    const f = await replaceContainer(paths, existing, next.merged, name);
+    if (f) failures.push(f);
+  };
+  const record = await resizePod(paths, existing, pod, next.plan, decision.resize, { containers: names, plan: next.merged, replace });
+  return { record, failures };
+}
