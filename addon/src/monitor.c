@@ -1036,8 +1036,9 @@ install_definition (struct monitor *m, size_t i)
   c->out = keep.out;
   c->err = keep.err;
   /* The old program goes unless another container shares it (load_seccomp hands out copies).  */
-  for (o = m->pod.containers; o < m->pod.containers + m->pod.n_containers; o++)
-    shared |= o != c && o->seccomp_prog.filter == keep.seccomp_prog.filter;
+  for (o = m->pod.containers; keep.seccomp_owner && o < m->pod.containers + m->pod.n_containers; o++)
+    if (o != c && o->seccomp_prog.filter == keep.seccomp_prog.filter && !shared)
+      shared = o->seccomp_owner = 1; /* it owns it now */
   if (keep.seccomp_owner && !shared)
     free (keep.seccomp_prog.filter);
   if (m->pod.sv_containers)
@@ -1628,8 +1629,12 @@ client_close (struct monitor *m, size_t k)
       epoll_ctl (m->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
       close (cl->fd);
     }
-  memset (cl, 0, sizeof *cl);
+  /* Not the whole buffer: its pages stay untouched until a long request fills them.  */
   cl->fd = -1;
+  cl->hello = cl->waits_stop = 0;
+  cl->deadline = 0;
+  cl->len = 0;
+  cl->buf[0] = '\0';
 }
 
 /* One reply, never waiting: a client that does not read is dropped.  */
@@ -1657,7 +1662,9 @@ reply_status (struct monitor *m, size_t k)
   memset (&ps, 0, sizeof ps);
   if (m->pod.machine)
     sv_get_pod_status (m->pod.machine, &ps);
-  jadd (&j, "ok {\"version\":%d,\"pid\":%d,\"phase\":\"%s\",\"stopping\":%s,\"deleting\":%s,\"containers\":[",
+  jadd (&j,
+        "ok "
+        "{\"version\":%d,\"pid\":%d,\"phase\":\"%s\",\"stopping\":%s,\"deleting\":%s,\"replace\":true,\"containers\":[",
         PODRUN_PROTOCOL, (int) getpid (), sv_phase_name (ps.phase), ps.stopping ? "true" : "false",
         ps.deleting ? "true" : "false");
   for (i = 0; i < m->pod.n_containers && m->pod.machine; i++)
@@ -1761,6 +1768,7 @@ request_replace (struct monitor *m, size_t k, const char *args)
   const char *sp = strchr (args, ' '), *file = sp ? sp + 1 : NULL;
   struct podrun_pod *def;
   podrun_err_t err;
+  struct sv_container_status st;
   size_t i, j;
   int busy;
   if (!sp || (size_t) (sp - args) >= sizeof name || file[0] != '/')
@@ -1772,6 +1780,7 @@ request_replace (struct monitor *m, size_t k, const char *args)
   name[sp - args] = '\0';
   if (!control_container (m, k, name, &i))
     return;
+  drain (m); /* what is queued may change the container's state first */
   busy = sv_can_replace (m->pod.machine, i);
   if (busy)
     {
@@ -1814,9 +1823,25 @@ request_replace (struct monitor *m, size_t k, const char *args)
   m->rt[i].next_def = def;
   m->rt[i].next_j = j;
   podrun_log ("replace of %s requested (%s)", name, file);
+  sv_get_container_status (m->pod.machine, i, &st);
+  if (st.state == SV_STATE_WAITING && !st.last.has && st.restart_count == 0 && !m->rt[i].starting)
+    {
+      /* Never started (the init containers run): the definition is its first, and the machine's
+         gate decisions see its hooks from now on.  `ok 0 pending`: nothing to wait for.  */
+      install_definition (m, i);
+      client_reply (m, k, "ok 0 pending\n", 13);
+      return;
+    }
+  if (m->n_queued == MAX_QUEUED)
+    {
+      client_reply (m, k, "error EBUSY the event queue is full\n", 36);
+      return;
+    }
   post (m, (struct sv_event){ .type = SV_EV_REPLACE, .now = podrun_mono_ms (), .container = i });
   drain (m);
-  client_reply (m, k, "ok\n", 3);
+  /* `ok K`: the new definition runs as the instance of restartCount K (or a later one).  */
+  snprintf (reply, sizeof reply, "ok %d\n", st.restart_count + 1);
+  client_reply (m, k, reply, strlen (reply));
 }
 
 /* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's), `kill`,

@@ -355,12 +355,8 @@ podrun_probes_new (const struct podrun_pod *pod, int epfd, uint32_t tag, podrun_
     p->servers[i].sock = -1;
   for (i = 0; i < n; i++)
     p->slots[i].fd = -1;
-  /* Nothing to open for a pod without exec or network handlers.  */
-  for (i = 0; i < n; i++)
-    if (handler_of (p, i)->type != PODRUN_HANDLER_NONE && handler_of (p, i)->type != PODRUN_HANDLER_SLEEP)
-      break;
-  if (i == n)
-    return p;
+  /* Opened for every pod, handlers or not: a re-apply may give a container its first probe or
+     hook (`replace`, docs/reapply.md).  */
   p->own_net = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   p->devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (p->own_net < 0 || p->devnull < 0)

@@ -75,7 +75,11 @@ export function planReapply(old: Side, next: Side, opts: { force?: boolean } = {
   if (metadata.includes('annotations')) {
     for (const k of changedKeys(a.metadata.annotations, b.metadata.annotations)) {
       if (POD_ANNOTATIONS.includes(k)) return recreate(`metadata.annotations[${k}] changed`);
-      if (k.startsWith(APPARMOR_ANNOTATION_PREFIX)) restart(k.slice(APPARMOR_ANNOTATION_PREFIX.length), `the annotation ${k}`);
+      if (!k.startsWith(APPARMOR_ANNOTATION_PREFIX)) continue;
+      const name = k.slice(APPARMOR_ANNOTATION_PREFIX.length);
+      const init = b.spec.initContainers?.find((c) => c.name === name);
+      if (init && init.restartPolicy !== 'Always') return recreate(`metadata.annotations[${k}] changed (an init container runs once, when the pod starts)`);
+      restart(name, `the annotation ${k}`);
     }
   }
   const podFields = changedKeys(a.spec, b.spec).filter((k) => k !== 'containers' && k !== 'initContainers');

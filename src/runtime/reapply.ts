@@ -11,7 +11,7 @@ import type { LoadedPod } from '../manifest/load';
 import type { ReapplyDecision } from '../plan/reapply';
 import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
-import type { PodRecord } from '../state/pod-records';
+import { writePodRecord, type PodRecord } from '../state/pod-records';
 import { PodrunError } from '../util/errors';
 import type { Paths } from '../util/paths';
 import { controlRequest } from './control';
@@ -31,11 +31,11 @@ interface ContainerState {
   last?: { reason: string; restartCount: number };
 }
 
-async function containerStates(record: PodRecord): Promise<{ stopping: boolean; containers: ContainerState[] } | undefined> {
+async function containerStates(record: PodRecord): Promise<{ stopping: boolean; replace?: boolean; containers: ContainerState[] } | undefined> {
   const r = await controlRequest(record.plan.dirs.lasting, 'status', 2000);
   if (!r.ok) return undefined;
   try {
-    return JSON.parse(r.text) as { stopping: boolean; containers: ContainerState[] };
+    return JSON.parse(r.text) as { stopping: boolean; replace?: boolean; containers: ContainerState[] };
   } catch {
     return undefined;
   }
@@ -49,7 +49,8 @@ async function containerStates(record: PodRecord): Promise<{ stopping: boolean; 
 export async function inPlaceObstacle(record: PodRecord, names: readonly string[]): Promise<string | undefined> {
   if (!names.length) return undefined;
   const s = await containerStates(record);
-  if (!s) return "its monitor does not answer on its control socket";
+  if (!s) return 'its monitor does not answer on its control socket';
+  if (!s.replace) return 'its monitor, of an older podrun, cannot restart a container with a new definition';
   if (s.stopping) return 'it is being stopped';
   for (const n of names) {
     const c = s.containers.find((x) => x.name === n);
@@ -66,39 +67,44 @@ const restartWaitMs = (record: PodRecord) => (Math.min(record.plan.terminationGr
  * (on the pod's tmpfs when it holds Secret values), `replace` asked (again while the container is
  * starting or being stopped), then waited for until the new instance runs or its start failed.
  */
-async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, name: string): Promise<PodrunError | undefined> {
+async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, name: string, accepted: () => void): Promise<PodrunError | undefined> {
   const dir = record.plan.dirs.lasting;
   const secretEnv = plan.envRefs?.some((r) => r.kind === 'Secret') && plan.dirs.config;
   const file = secretEnv ? join(plan.dirs.config!, '.replace') : join(dir, 'replace.launch');
-  const was = (await containerStates(record))?.containers.find((c) => c.name === name);
-  if (!was) throw new PodrunError(`pod/${record.plan.name}: its monitor does not say how container ${name} is`, '`podrun apply --force` re-creates the pod');
   const deadline = Date.now() + restartWaitMs(record);
+  let reply: string;
   try {
-    writeFileAtomic(file, helper.encodeLaunchFile(plan.envRefs ? withEnvValues(paths, plan) : plan), 0o600, { durable: false });
+    const launch = helper.encodeLaunchFile(plan.envRefs ? withEnvValues(paths, plan) : plan);
+    if (secretEnv) (await import('./config-volumes')).ensureRoom(plan.dirs.config!, launch.length); // the tmpfs grows for large values
+    writeFileAtomic(file, launch, 0o600, { durable: false });
     for (;;) {
       const r = await controlRequest(dir, `replace ${name} ${file}`, 5000);
-      if (r.ok) break;
+      if (r.ok) {
+        reply = r.text;
+        break;
+      }
       if (!r.why.startsWith('error EBUSY') || Date.now() > deadline)
-        throw new PodrunError(
-          `pod/${record.plan.name}: its monitor did not restart container ${name} with its new definition (${r.why.includes('unknown request') ? 'a monitor of an older podrun cannot' : r.why})`,
-          `\`podrun apply --force\` re-creates the pod`,
-        );
+        throw new PodrunError(`pod/${record.plan.name}: its monitor did not restart container ${name} with its new definition (${r.why})`, '`podrun apply --force` re-creates the pod');
       await sleep(50);
     }
   } finally {
     // the monitor parsed the file before its reply (one holding Secret values goes at once)
     rmSync(file, { force: true });
   }
-  // not started yet (the init containers run): its first start runs the new definition
-  if (was.state === 'waiting' && was.reason === 'PodInitializing') return undefined;
+  accepted();
+  // `ok K`: the new definition runs as instance K or later; `ok 0 pending`: it was never started
+  // (the init containers run), its first start runs the new definition
+  const [k, pending] = reply.split(' ');
+  if (pending === 'pending') return undefined;
+  const want = Number(k);
   for (;;) {
     const c = (await containerStates(record))?.containers.find((x) => x.name === name);
-    if (c && c.restartCount > was.restartCount) {
+    if (c && c.restartCount >= want) {
       // an instance of the new definition whose start failed (it may already be started again)
-      const failed = c.state === 'waiting' && (c.reason === 'RunContainerError' || (c.last?.reason === 'StartError' && c.last.restartCount > was.restartCount));
-      if (!failed && (c.state !== 'waiting' || c.reason === 'CrashLoopBackOff')) return undefined; // running, or ran: its own doing
-      if (failed || (c.reason !== 'ContainerCreating' && c.reason !== 'PodInitializing'))
+      const failed = c.state === 'waiting' && (c.reason === 'RunContainerError' || (c.last?.reason === 'StartError' && c.last.restartCount >= want));
+      if (failed)
         return new PodrunError(`pod/${record.plan.name}: container ${name}: its new definition did not start (${c.reason})`, `\`podrun describe pod ${record.plan.name}\` shows why; the other containers run on, and it is retried with back-off`);
+      if (c.state !== 'waiting' || c.reason === 'CrashLoopBackOff') return undefined; // running, or ran: its own doing
     }
     if (Date.now() > deadline) throw new PodrunError(`pod/${record.plan.name}: container ${name} was not running again ${restartWaitMs(record) / 1000} s after its restart`, `\`podrun describe pod ${record.plan.name}\` shows why`);
     await sleep(25);
@@ -132,8 +138,11 @@ export async function reapplyInPlace(
   const failures: PodrunError[] = [];
   if (names.size) writeSeccompPrograms(next.programs);
   await rewriteDownwardVolumes(paths, existing.plan, next.merged);
+  // once the monitor has taken a new definition the record says so, whatever follows (a rollback
+  // to the old file is then a change again, and exec uses the plan that runs)
+  const accepted = () => writePodRecord(paths, { ...existing, manifest: pod.manifest, sourceFile: pod.file, plan: next.merged });
   const replace = async (name: string) => {
-    const f = await replaceContainer(paths, existing, next.merged, name);
+    const f = await replaceContainer(paths, existing, next.merged, name, accepted);
     if (f) failures.push(f);
   };
   const record = await resizePod(paths, existing, pod, next.plan, decision.resize, { containers: names, plan: next.merged, replace });

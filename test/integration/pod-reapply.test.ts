@@ -9,7 +9,7 @@ import { isRoot } from '../helpers/cli';
 import { containerFile, podManifest, setUpSuite, tearDownSuite, viewPod, waitFor, waitStarted, writeManifest, type PodSuite } from './pod-helpers';
 import { join } from 'path';
 
-type Edit = { labels?: Record<string, string>; envB?: string; memory?: boolean; commandC?: string[] };
+type Edit = { labels?: Record<string, string>; envB?: string; memory?: boolean; commandC?: string[]; probeC?: boolean };
 
 function manifest(e: Edit = {}): string {
   return podManifest(
@@ -19,7 +19,7 @@ function manifest(e: Edit = {}): string {
       containers: [
         { name: 'a', command: ['sh', '-c', 'echo $$ > /data/a-started; exec sleep 3600'], volumeMounts: [{ name: 'data', mountPath: '/data' }] },
         { name: 'b', command: ['sh', '-c', 'echo "$X" > /data/b-env; exec sleep 3600'], env: [{ name: 'X', value: e.envB ?? 'one' }], volumeMounts: [{ name: 'data', mountPath: '/data' }] },
-        { name: 'c', command: e.commandC ?? ['sleep', '3600'] },
+        { name: 'c', command: e.commandC ?? ['sleep', '3600'], ...(e.probeC ? { readinessProbe: { exec: { command: ['test', '-d', '/'] }, periodSeconds: 1 } } : {}) },
       ],
     },
     { labels: e.labels ?? { app: 'ra' } },
@@ -93,6 +93,16 @@ describe('re-apply at the smallest scope (real pods)', function () {
     expect(f.code, f.stderr).to.equal(0);
     expect(f.stdout).to.equal('pod/ra configured (container c restarted: command changed)\n');
     expect(waitStarted(s!.root, 'ra').json.status.containerStatuses.find((c: any) => c.name === 'c').state.running).to.not.equal(undefined);
+  });
+
+  it('a first probe, added to a pod that had none, runs (the monitor opened what probes need)', () => {
+    const r = apply({ labels: { app: 'ra', tier: 'dev' }, envB: 'two', probeC: true });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('pod/ra configured (container c restarted: readinessProbe changed)\n');
+    const w = s!.run(['wait', '--for=condition=Ready', 'pod/ra', '--timeout', '30s']);
+    expect(w.code, w.stderr).to.equal(0);
+    const back = apply({ labels: { app: 'ra', tier: 'dev' }, envB: 'two' });
+    expect(back.stdout).to.equal('pod/ra configured (container c restarted: readinessProbe changed)\n');
   });
 
   it('a change to the volumes re-creates the pod and says why; --force re-creates an unchanged one', () => {

@@ -83,6 +83,12 @@ describe('reapply: the smallest scope that honours a change', () => {
     expect(d).to.deep.equal({ inPlace: false, why: 'spec.initContainers[0] (setup) changed: an init container runs once, when the pod starts' });
   });
 
+  it('the AppArmor annotation of a regular init container: re-created (it runs once)', async () => {
+    const withInit = BASE.replace('  initContainers:\n', '  initContainers:\n  - name: setup\n    image: busybox:1.36\n    command: ["true"]\n');
+    const d = planReapply(await planned(withInit), await planned(withInit.replace('labels: {app: p}', 'labels: {app: p}\n  annotations: {container.apparmor.security.beta.kubernetes.io/setup: unconfined}')));
+    expect(d.inPlace).to.equal(false);
+  });
+
   it('--force re-creates even for a label', async () => expect(await decide((s) => s.replace('app: p}', 'app: q}'), true)).to.equal('recreated: --force'));
 });
 
