@@ -13,3 +13,13 @@ prepare_bench() {
   fi
   [ -f "$1" ] && [ -x build/Release/podrun-helper ] || npm run build --silent || true
 }
+
+# `ensure_podman`: podman (and runc, which podman needs on hybrid cgroups) from Debian when
+# missing; without them a benchmark prints podrun's figures only.
+ensure_podman() {
+  if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+    echo "bench: installing podman from Debian" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman catatonit runc >/dev/null ||
+      echo "bench: could not install podman; podrun's figures only" >&2
+  fi
+}

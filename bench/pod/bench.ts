@@ -7,23 +7,17 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { makeBusyboxRootfs } from '../../test/helpers/busybox';
+import { podmanConf, PODMAN_GLOBAL } from '../lib/podman';
 import { median, ms, ratio, REPO, writePerformanceSection } from '../lib/report';
 
 const PODRUN = join(REPO, 'bin', 'podrun');
 const RUNS = Number(process.env.RUNS ?? 7);
 const COUNTS = (process.env.POD_COUNTS ?? '1,10,50').split(',').map(Number);
 const IMAGE = 'localhost/busybox:bench';
-// No systemd here and cgroups v1 (hybrid): cgroupfs, file events, and runc (Debian's crun refuses
-// hybrid cgroups). See podmanConf() for the ulimits.
-const PODMAN_GLOBAL = ['--cgroup-manager=cgroupfs', '--events-backend=file', '--runtime', 'runc'];
 
 const work = mkdtempSync('/var/tmp/podrun-bench-');
 const root = join(work, 'root');
-// podman's default ulimits (nofile 1048576, nproc max) cannot be set without CAP_SYS_RESOURCE
-// in a restricted container host; a containers.conf with modest ones lets it start containers.
-const podmanConf = join(work, 'containers.conf');
-writeFileSync(podmanConf, '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n');
-const env = { ...process.env, PODRUN_ROOT: root, CONTAINERS_CONF: podmanConf };
+const env = { ...process.env, PODRUN_ROOT: root, CONTAINERS_CONF: podmanConf(work) };
 const nodeFloorEnv = { ...env, NODE_EXTRA_CA_CERTS: '' };
 const lines: string[] = [];
 const say = (s = '') => {

@@ -8,19 +8,16 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { makeBusyboxRootfs } from '../../test/helpers/busybox';
+import { podmanConf, PODMAN_GLOBAL } from '../lib/podman';
 import { median, ms, ratio, REPO, writePerformanceSection } from '../lib/report';
 
 const PODRUN = join(REPO, 'bin', 'podrun');
 const RUNS = Number(process.env.RUNS ?? 7);
 const IMAGE = 'localhost/busybox:bench';
-// as bench/pod: no systemd, hybrid cgroups v1, no CAP_SYS_RESOURCE
-const PODMAN_GLOBAL = ['--cgroup-manager=cgroupfs', '--events-backend=file', '--runtime', 'runc'];
 
 const work = mkdtempSync('/var/tmp/podrun-bench-reapply-');
 const root = join(work, 'root');
-const podmanConf = join(work, 'containers.conf');
-writeFileSync(podmanConf, '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n');
-const env = { ...process.env, PODRUN_ROOT: root, CONTAINERS_CONF: podmanConf };
+const env = { ...process.env, PODRUN_ROOT: root, CONTAINERS_CONF: podmanConf(work) };
 const lines: string[] = [];
 const say = (s = '') => {
   process.stdout.write(s + '\n');

@@ -8,9 +8,5 @@
 set -eu
 . "$(dirname "$0")/../lib/prepare.sh"
 prepare_bench dist/bench/reapply/bench.js
-if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
-  echo "bench: installing podman from Debian" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman catatonit runc >/dev/null ||
-    echo "bench: could not install podman; podrun's figures only" >&2
-fi
+ensure_podman
 exec node dist/bench/reapply/bench.js

@@ -32,6 +32,7 @@ import { planSupervision } from './supervision';
 import { parseImageUser, resolveUser, type UserRequest } from './users';
 import type { HostFacts, MountKind, PlannedAppArmor, PlannedContainer, PlannedEnv, PlannedSupervisedContainer, PlannedUser, PlannedVolume, PodPlan } from './types';
 import { sha256Hex } from '../util/sha256';
+import { canonicalJson } from '../util/canonical-json';
 import { hashedManifest, hostPathSource } from './hostpath-export';
 
 export type { HostFacts } from './types';
@@ -473,13 +474,3 @@ export function manifestHash(manifest: PodManifest, manifestDir: string): string
   return sha256Hex(canonicalJson(hashedManifest(manifest, manifestDir)));
 }
 
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object')
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}

@@ -12,7 +12,7 @@ import type { ContainerManifest, InitContainerManifest, PodManifest } from '../m
 import { allContainers } from '../manifest/schema';
 import { comparableManifest } from './hostpath-export';
 import { withPodAddresses } from './network';
-import { canonicalJson } from './plan';
+import { canonicalJson } from '../util/canonical-json';
 import { planResize, resizedPlan, type ContainerResize } from './resize';
 import { rebaseRefTokens } from './env-refs';
 import type { PlannedContainer, PlannedSupervisedContainer, PodPlan } from './types';

@@ -10,6 +10,7 @@ import { comparableManifest } from './hostpath-export';
 import type { PodManifest } from '../manifest/schema';
 import { allContainers } from '../manifest/schema';
 import type { Fail } from './plan';
+import { canonicalJson } from '../util/canonical-json';
 import type { CgroupLimits, PlannedContainer, PodPlan } from './types';
 import { everyContainer } from './containers';
 
@@ -52,11 +53,6 @@ function withoutResizable(m: PodManifest): unknown {
   return copy;
 }
 
-/** JSON with object keys sorted: two manifests that differ only in key order are equal. */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, (x as Record<string, unknown>)[k]])) : x));
-}
-
 const shown = (c: PlannedContainer | undefined, side: 'requests' | 'limits', r: ResizeResource) => c?.resources?.[side]?.[r];
 
 /**
@@ -68,7 +64,7 @@ const shown = (c: PlannedContainer | undefined, side: 'requests' | 'limits', r: 
 export function planResize(old: { manifest: PodManifest; plan: PodPlan }, next: { manifest: PodManifest; plan: PodPlan }, restarting: ReadonlySet<string> = new Set()): ResizeDecision {
   // hostPaths as the directories they bind: the same relative path from another folder is another
   // directory (not a resize), an export of the pod or its re-created record the same one.
-  if (canonical(withoutResizable(comparableManifest(old.manifest, old.plan))) !== canonical(withoutResizable(comparableManifest(next.manifest, next.plan)))) return { inPlace: false };
+  if (canonicalJson(withoutResizable(comparableManifest(old.manifest, old.plan))) !== canonicalJson(withoutResizable(comparableManifest(next.manifest, next.plan)))) return { inPlace: false };
   if (old.plan.qosClass !== next.plan.qosClass) return { inPlace: false, why: 'Pod QOS Class may not change as a result of resizing' };
   const out: ContainerResize[] = [];
   const before = new Map(everyContainer(old.plan).map((r) => [r.c.name, r.c]));

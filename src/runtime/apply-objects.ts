@@ -6,7 +6,7 @@
 import type { LoadedObject } from '../manifest/load';
 import type { ConfigObject, PvcObject } from '../manifest/objects';
 import { parseQuantityExact } from '../manifest/quantity';
-import { canonicalJson } from '../plan/plan';
+import { canonicalJson } from '../util/canonical-json';
 import { kindWord } from '../util/kinds';
 import { ManifestErrors, PlanError } from '../util/errors';
 import type { Paths } from '../util/paths';

@@ -55,11 +55,25 @@ export async function controlRequest(lastingDir: string, request: string, timeou
   });
 }
 
-/** The monitor's `status` reply: what stop needs of it. */
+/** One container in the monitor's `status` reply (docs/protocol.md). */
+export interface ControlContainer {
+  name: string;
+  state: string;
+  restartCount: number;
+  /** Why it waits: ContainerCreating, PodInitializing, CrashLoopBackOff, RunContainerError... */
+  reason?: string;
+  /** lastState.terminated: its reason (StartError: a start that failed) and which instance it was. */
+  last?: { reason: string; restartCount: number };
+}
+
+/** The monitor's `status` reply. */
 export interface ControlStatus {
   phase: string;
   stopping: boolean;
   deleting: boolean;
+  /** It takes `replace NAME FILE` (absent: a monitor of an older podrun). */
+  replace?: boolean;
+  containers: ControlContainer[];
 }
 
 export async function controlStatus(lastingDir: string, timeoutMs = 2000): Promise<ControlStatus | undefined> {

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../state/atomic';
 import { writePodRecord, type PodRecord } from '../state/pod-records';
 import { PodrunError } from '../util/errors';
 import type { Paths } from '../util/paths';
-import { controlRequest } from './control';
+import { controlRequest, controlStatus } from './control';
 import { helper } from './helper';
 import { withEnvValues } from './object-data';
 import { resizePod } from './resize';
@@ -22,24 +22,7 @@ import { writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface ContainerState {
-  name: string;
-  state: string;
-  restartCount: number;
-  reason?: string;
-  /** lastState.terminated: its reason (StartError: a start that failed) and which instance it was. */
-  last?: { reason: string; restartCount: number };
-}
-
-async function containerStates(record: PodRecord): Promise<{ stopping: boolean; replace?: boolean; containers: ContainerState[] } | undefined> {
-  const r = await controlRequest(record.plan.dirs.lasting, 'status', 2000);
-  if (!r.ok) return undefined;
-  try {
-    return JSON.parse(r.text) as { stopping: boolean; replace?: boolean; containers: ContainerState[] };
-  } catch {
-    return undefined;
-  }
-}
+const containerStates = (record: PodRecord) => controlStatus(record.plan.dirs.lasting);
 
 /**
  * Why the containers to restart cannot be restarted in place (the pod is re-created instead), or

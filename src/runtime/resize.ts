@@ -16,7 +16,7 @@ import { resizedPlan, type ContainerResize } from '../plan/resize';
 import { writePodRecord, type PodRecord } from '../state/pod-records';
 import { CgroupWriteError, writeCgroupLimits } from './cgroup/driver';
 import { sampleUsage } from './cgroup/usage';
-import { controlRequest } from './control';
+import { controlRequest, controlStatus } from './control';
 
 /** What a re-apply in place adds to a resize (runtime/reapply.ts): the containers restarted with a new definition, how, and the pod's plan after. */
 export interface InPlaceRestarts {
@@ -65,14 +65,8 @@ function checkMemoryFits(what: string, who: string, cg: PlannedCgroup | undefine
 
 /** The monitor's restart count of container NAME, from its control socket. */
 async function restartCount(dir: string, name: string): Promise<{ count: number; state: string } | undefined> {
-  const r = await controlRequest(dir, 'status', 2000);
-  if (!r.ok) return undefined;
-  try {
-    const c = (JSON.parse(r.text) as { containers: { name: string; restartCount: number; state: string }[] }).containers.find((x) => x.name === name);
-    return c ? { count: c.restartCount, state: c.state } : undefined;
-  } catch {
-    return undefined;
-  }
+  const c = (await controlStatus(dir))?.containers.find((x) => x.name === name);
+  return c ? { count: c.restartCount, state: c.state } : undefined;
 }
 
 /** Asks the monitor to restart NAME and waits (up to the grace period and 30 s) for the new instance to run. */
