@@ -1824,7 +1824,7 @@ request_replace (struct monitor *m, size_t k, const char *args)
   m->rt[i].next_j = j;
   podrun_log ("replace of %s requested (%s)", name, file);
   sv_get_container_status (m->pod.machine, i, &st);
-  if (st.state == SV_STATE_WAITING && !st.last.has && st.restart_count == 0 && !m->rt[i].starting)
+  if (sv_never_started (m->pod.machine, i) && !m->rt[i].starting)
     {
       /* Never started (the init containers run): the definition is its first, and the machine's
          gate decisions see its hooks from now on.  `ok 0 pending`: nothing to wait for.  */

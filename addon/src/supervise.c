@@ -505,6 +505,12 @@ sv_can_replace (const struct sv_machine *m, size_t i)
   return 0;
 }
 
+int
+sv_never_started (const struct sv_machine *m, size_t i)
+{
+  return i < m->n && m->c[i].st == ST_WAITING;
+}
+
 void
 sv_set_container_config (struct sv_machine *m, size_t i, const struct sv_container_config *cfg)
 {

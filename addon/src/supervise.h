@@ -297,6 +297,8 @@ int sv_can_restart (const struct sv_machine *m, size_t i);
 int sv_can_replace (const struct sv_machine *m, size_t i);
 /* The next instances of container I run CFG (the same kind and restart policy: the caller
    checks); called between instances, when the new definition is installed.  */
+/* Whether container I has never been started (no instance yet, none starting).  */
+int sv_never_started (const struct sv_machine *m, size_t i);
 void sv_set_container_config (struct sv_machine *m, size_t i, const struct sv_container_config *cfg);
 void sv_get_pod_status (const struct sv_machine *m, struct sv_pod_status *out);
 

@@ -11,7 +11,7 @@ import type { LoadedPod } from '../manifest/load';
 import type { ReapplyDecision } from '../plan/reapply';
 import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
-import { writePodRecord, type PodRecord } from '../state/pod-records';
+import type { PodRecord } from '../state/pod-records';
 import { PodrunError } from '../util/errors';
 import type { Paths } from '../util/paths';
 import { controlRequest, controlStatus } from './control';
@@ -50,7 +50,7 @@ const restartWaitMs = (record: PodRecord) => (Math.min(record.plan.terminationGr
  * (on the pod's tmpfs when it holds Secret values), `replace` asked (again while the container is
  * starting or being stopped), then waited for until the new instance runs or its start failed.
  */
-async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, name: string, accepted: () => void): Promise<PodrunError | undefined> {
+async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, name: string): Promise<PodrunError | undefined> {
   const dir = record.plan.dirs.lasting;
   const secretEnv = plan.envRefs?.some((r) => r.kind === 'Secret') && plan.dirs.config;
   const file = secretEnv ? join(plan.dirs.config!, '.replace') : join(dir, 'replace.launch');
@@ -74,7 +74,6 @@ async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, 
     // the monitor parsed the file before its reply (one holding Secret values goes at once)
     rmSync(file, { force: true });
   }
-  accepted();
   // `ok K`: the new definition runs as instance K or later; `ok 0 pending`: it was never started
   // (the init containers run), its first start runs the new definition
   const [k, pending] = reply.split(' ');
@@ -121,11 +120,10 @@ export async function reapplyInPlace(
   const failures: PodrunError[] = [];
   if (names.size) writeSeccompPrograms(next.programs);
   await rewriteDownwardVolumes(paths, existing.plan, next.merged);
-  // once the monitor has taken a new definition the record says so, whatever follows (a rollback
-  // to the old file is then a change again, and exec uses the plan that runs)
-  const accepted = () => writePodRecord(paths, { ...existing, manifest: pod.manifest, sourceFile: pod.file, plan: next.merged });
+  // The record is written last (resizePod): an apply cut short after the monitor took a definition
+  // is done again, whole, by the next apply of the same file.
   const replace = async (name: string) => {
-    const f = await replaceContainer(paths, existing, next.merged, name, accepted);
+    const f = await replaceContainer(paths, existing, next.merged, name);
     if (f) failures.push(f);
   };
   const record = await resizePod(paths, existing, pod, next.plan, decision.resize, { containers: names, plan: next.merged, replace });
