@@ -1755,10 +1755,12 @@ request_restart (struct monitor *m, size_t k, const char *name)
   client_reply (m, k, "ok\n", 3);
 }
 
-/* `replace NAME FILE`: a re-apply changed container NAME's definition (docs/reapply.md). FILE is a
-   launch file of the whole pod as the CLI planned it again, of which only NAME's block is taken
-   (the pod's own parts stay those this monitor runs): parsed and validated now, installed before
-   the next instance starts, which the machine makes happen at once (SV_EV_REPLACE).  Refused:
+/* `replace NAME [GRACE] FILE`: a re-apply changed container NAME's definition (docs/reapply.md).
+   FILE is a launch file of the whole pod as the CLI planned it again, of which only NAME's block
+   is taken (the pod's own parts stay those this monitor runs): parsed and validated now,
+   installed before the next instance starts, which the machine makes happen at once
+   (SV_EV_REPLACE).  GRACE (`apply --grace-period`): the running instance's grace period in ms,
+   or `kill` (SIGKILL at once, no preStop); without it, the pod's.  Refused:
    a definition that changes the container's kind or restart policy (the CLI re-creates the pod),
    a container being started or killed (EBUSY: ask again), one that will not run again (ESRCH).  */
 static void
@@ -1770,10 +1772,32 @@ request_replace (struct monitor *m, size_t k, const char *args)
   podrun_err_t err;
   struct sv_container_status st;
   size_t i, j;
-  int busy;
-  if (!sp || (size_t) (sp - args) >= sizeof name || file[0] != '/')
+  int busy, force = 0;
+  sv_ms grace = SV_NEVER;
+  if (file && file[0] != '/')
     {
-      client_reply (m, k, "error EINVAL replace NAME FILE\n", 31);
+      /* GRACE: digits or `kill`, then FILE (an absolute path, so never taken for a GRACE).  */
+      const char *gsp = strchr (file, ' ');
+      char *end;
+      long long g;
+      if (gsp && gsp - file == 4 && strncmp (file, "kill", 4) == 0)
+        force = 1;
+      else if (gsp && file[0] >= '0' && file[0] <= '9')
+        {
+          errno = 0;
+          g = strtoll (file, &end, 10);
+          if (errno || end != gsp)
+            gsp = NULL;
+          else
+            grace = (sv_ms) (g > MAX_GRACE_MS ? MAX_GRACE_MS : g);
+        }
+      else
+        gsp = NULL;
+      file = gsp ? gsp + 1 : NULL;
+    }
+  if (!sp || (size_t) (sp - args) >= sizeof name || !file || file[0] != '/')
+    {
+      client_reply (m, k, "error EINVAL replace NAME [GRACE] FILE\n", 39);
       return;
     }
   memcpy (name, args, (size_t) (sp - args));
@@ -1837,7 +1861,8 @@ request_replace (struct monitor *m, size_t k, const char *args)
       client_reply (m, k, "error EBUSY the event queue is full\n", 36);
       return;
     }
-  post (m, (struct sv_event){ .type = SV_EV_REPLACE, .now = podrun_mono_ms (), .container = i });
+  post (m, (struct sv_event){
+               .type = SV_EV_REPLACE, .now = podrun_mono_ms (), .container = i, .grace = grace, .force = force });
   drain (m);
   /* `ok K`: the new definition runs as the instance of restartCount K (or a later one).  */
   snprintf (reply, sizeof reply, "ok %d\n", st.restart_count + 1);
@@ -1845,7 +1870,7 @@ request_replace (struct monitor *m, size_t k, const char *args)
 }
 
 /* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's), `kill`,
-   `restart NAME` or `replace NAME FILE`.  */
+   `restart NAME` or `replace NAME [GRACE] FILE`.  */
 static void
 client_request (struct monitor *m, size_t k, const char *line)
 {

@@ -79,6 +79,7 @@ struct ctr
   int ordered;      /* a sidecar waiting for its turn (§6.3) */
   sv_ms budget_end, signal_at, sigkill_at;
   int signalled, sigkilled;
+  int forced;                       /* this kill has no budget and no minimum (a replace with grace `kill`) */
   struct sv_container_status shown; /* the status last reported */
   unsigned shown_listed;            /* the conditions whose message named it, as last reported */
 };
@@ -522,7 +523,7 @@ sv_set_container_config (struct sv_machine *m, size_t i, const struct sv_contain
    new definition starts with no back-off): a running instance is killed as a resize's is (preStop,
    the grace period) and the next started at once; one waiting out its back-off starts now.  */
 static void
-on_replace (struct sv_machine *m, size_t i, sv_ms now)
+on_replace (struct sv_machine *m, size_t i, sv_ms grace, int force, sv_ms now)
 {
   struct ctr *c = &m->c[i];
   if (sv_can_replace (m, i) != 0)
@@ -535,8 +536,11 @@ on_replace (struct sv_machine *m, size_t i, sv_ms now)
     }
   else if (c->st != ST_WAITING)
     {
+      /* GRACE: `apply --grace-period` (SV_NEVER: the pod's); FORCE: `--grace-period 0`, SIGKILL
+         at once and no preStop, as for the pod's forced stop.  */
       c->kill_restart = 1;
-      kill_ctr (m, i, SV_KILL_SPEC, now + m->cfg.grace, now, 0);
+      c->forced = force;
+      kill_ctr (m, i, SV_KILL_SPEC, force ? now : now + (grace == SV_NEVER ? m->cfg.grace : grace), now, 0);
     }
 }
 
@@ -677,7 +681,7 @@ start_ctr (struct sv_machine *m, size_t i)
   c->restart_at = SV_NEVER;
   c->kill = SV_KILL_NONE;
   c->kill_restart = c->kill_pending = c->ordered = 0;
-  c->signalled = c->sigkilled = 0;
+  c->signalled = c->sigkilled = c->forced = 0;
   c->started = 0;
   push (m, SV_ACT_START, i);
 }
@@ -764,7 +768,7 @@ static void
 send_stop_signal (struct sv_machine *m, size_t i, sv_ms now)
 {
   struct ctr *c = &m->c[i];
-  int sig = m->forced ? SIGKILL : c->cfg.stop_signal;
+  int sig = m->forced || c->forced ? SIGKILL : c->cfg.stop_signal;
   push_signal (m, i, sig);
   c->signalled = 1;
   c->signal_at = now;
@@ -1327,7 +1331,7 @@ sv_step (struct sv_machine *m, const struct sv_event *ev, struct sv_action *out,
       on_restart (m, ev->container, now);
       break;
     case SV_EV_REPLACE:
-      on_replace (m, ev->container, now);
+      on_replace (m, ev->container, ev->grace, ev->force, now);
       break;
     }
   advance (m);

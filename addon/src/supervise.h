@@ -113,8 +113,8 @@ struct sv_event
   enum sv_probe_result result; /* probe */
   enum sv_hook hook;           /* hook */
   int ok;                      /* hook */
-  sv_ms grace;                 /* stop */
-  int force;                   /* stop: SIGKILL at once, no preStop (podrun's --grace-period 0) */
+  sv_ms grace;                 /* stop, replace (SV_NEVER: the pod's terminationGracePeriodSeconds) */
+  int force;                   /* stop, replace: SIGKILL at once, no preStop (podrun's --grace-period 0) */
 };
 
 /* Actions, in the order they are to be done.  */

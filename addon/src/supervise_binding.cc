@@ -164,6 +164,9 @@ sv_event parse_event(Err &err, const Napi::Object &e, const std::vector<std::str
   } else if (ev.type == SV_EV_PROBE) {
     ev.probe = (sv_probe_kind)lookup(err, PROBES, str(err, e, "probe", path), path + ".probe");
     ev.result = (sv_probe_result)lookup(err, RESULTS, str(err, e, "result", path), path + ".result");
+  } else if (ev.type == SV_EV_REPLACE) {
+    ev.grace = num(err, e, "graceMs", path, true, SV_NEVER);
+    ev.force = flag(err, e, "force", path);
   } else if (ev.type == SV_EV_HOOK) {
     ev.hook = (sv_hook)lookup(err, HOOKS, str(err, e, "hook", path), path + ".hook");
     ev.ok = flag(err, e, "ok", path);

@@ -1,6 +1,7 @@
 // A thin wrapper over node:util parseArgs that turns its errors into UsageError (exit 2).
 import { parseArgs as nodeParseArgs } from 'util';
 import { HelpRequest, UsageError } from '../util/errors';
+import { MAX_GRACE_SECONDS } from '../manifest/grace';
 
 export type OptionSpec = Record<
   string,
@@ -62,4 +63,20 @@ export function int(v: unknown, name: string): number | undefined {
   if (typeof v !== 'string' || !/^-?\d+$/.test(v) || !Number.isSafeInteger(n))
     throw new UsageError(`--${name}: expected a whole number, got '${String(v)}'`);
   return n;
+}
+
+/**
+ * `--grace-period N` / `--now` of delete and apply: seconds, or undefined for the pod's own
+ * (kubectl's -1). 0 kills at once; --now is 1.
+ */
+export function gracePeriodOption(values: Record<string, unknown>): number | undefined {
+  const grace = int(values['grace-period'], 'grace-period');
+  if (grace !== undefined && grace < -1) throw new UsageError("--grace-period: expected a number of seconds >= 0 (or -1 for the pod's own)");
+  if (grace !== undefined && grace > MAX_GRACE_SECONDS)
+    throw new UsageError(`--grace-period ${grace}: podrun waits at most ${MAX_GRACE_SECONDS} seconds (24 h) for a pod to stop`, `give 0..${MAX_GRACE_SECONDS}; 0 kills at once, and --now is 1`);
+  if (values.now) {
+    if (grace !== undefined) throw new UsageError('--now and --grace-period cannot be used together', '--now is --grace-period 1');
+    return 1;
+  }
+  return grace === -1 ? undefined : grace;
 }

@@ -7,11 +7,25 @@ import type { CliContext } from './context';
 import { writeErr } from './output';
 
 /**
+ * What cut-short commands left, finished: deletes (runtime/finish-deletes.ts), then networks. By
+ * apply, delete, get and wait; nothing marked costs one readdir each.
+ */
+export async function finishLeftovers(ctx: Pick<CliContext, 'paths'>): Promise<void> {
+  const { markedDeletes } = await import('../state/deleting-marks');
+  if (markedDeletes(ctx.paths).length && process.getuid?.() === 0) {
+    const { finishInterruptedDeletes } = await import('../runtime/finish-deletes');
+    const done = await finishInterruptedDeletes(ctx.paths, (e) => writeErr(`warning: ${e.message}\n`));
+    if (done.length) await syncServicesAfter(ctx);
+  }
+  await releaseLeftoverNetworks(ctx);
+}
+
+/**
  * What a crash left of pods' networks (their cache entries), released: by apply, delete and get.
  * The common case (no entry at all) costs one readdir and loads nothing. Anything released also
  * leaves the Services. Only root can: others see nothing to do.
  */
-export async function releaseLeftoverNetworks(ctx: CliContext): Promise<void> {
+export async function releaseLeftoverNetworks(ctx: Pick<CliContext, 'paths'>): Promise<void> {
   let entries: string[] = [];
   try {
     entries = readdirSync(join(ctx.paths.runRoot, 'network', 'cache', 'results')).filter((n) => !n.startsWith('.'));
@@ -26,7 +40,7 @@ export async function releaseLeftoverNetworks(ctx: CliContext): Promise<void> {
   if (after < before) await syncServicesAfter(ctx);
 }
 
-export async function syncServicesAfter(ctx: CliContext): Promise<void> {
+export async function syncServicesAfter(ctx: Pick<CliContext, 'paths'>): Promise<void> {
   // Never any Service and no table of them: nothing to load (every apply and delete comes here).
   if (!existsSync(join(ctx.paths.runRoot, 'network', 'services.table')) && !nonEmpty(join(ctx.paths.root, 'objects', 'services'))) return;
   try {

@@ -44,11 +44,7 @@ const nonNegativeInt64 = (hint: string) =>
     if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { hint } });
   });
 
-/**
- * The longest podrun waits for a pod's containers to stop before it kills them (docs/cli/delete.md):
- * a valid grace period can be 292 billion years, and `delete` must end. Longer ones warn at validation.
- */
-export const MAX_GRACE_SECONDS = 24 * 60 * 60;
+export { MAX_GRACE_SECONDS } from './grace';
 
 /** A Kubernetes quantity (`100m`, `1Gi`, `1e3`), parsed exactly as the API server does. */
 export const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {

@@ -3,7 +3,7 @@
 // milliseconds, and the probe and hook handlers as the monitor will run them. Pure: the kubelet's
 // numbers are here, the C side holds the machine (docs/reference/kubelet-rules.md gives the rules).
 import type { ContainerManifest, InitContainerManifest, LifecycleHandlerManifest, PodManifest, ProbeManifest } from '../manifest/schema';
-import { MAX_GRACE_SECONDS } from '../manifest/schema';
+import { MAX_GRACE_SECONDS } from '../manifest/grace';
 import { parseBackoff, RESTART_BACKOFF_ANNOTATION } from '../manifest/supervision';
 import { parseSignal, stopSignalNumber } from '../manifest/signals';
 import { expand } from './expand';

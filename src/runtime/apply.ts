@@ -35,7 +35,7 @@ import { ensureRoom } from './config-volumes';
 import { loadAppArmorProfiles } from './apparmor';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { cachedCompile } from './seccomp-cache';
-import { deletePodLocked, removePodDirs, stopPod } from './stop';
+import { deletePodLocked, removePodDirs, stopPod, type GraceWatch } from './stop';
 import { removePodCgroup } from './cgroup';
 import { planReapply, podPlanChanges, reappliedPlan, reapplyDetail, type ReapplyDecision } from '../plan/reapply';
 import { inPlaceObstacle, reapplyInPlace } from './reapply';
@@ -70,6 +70,10 @@ export interface ApplyOptions {
   force?: boolean;
   /** `--network NAME`: the CNI network of pods that name none (docs/networking.md); `none`: only lo. */
   network?: string;
+  /** `--grace-period`/`--now`: the grace of what the apply stops (the old pod, a restarted container); default the pod's. */
+  gracePeriodSeconds?: number;
+  /** The CLI's progress line and Ctrl-C during those stops. */
+  watch?: GraceWatch;
 }
 
 function storeResolver(paths: Paths, pod: LoadedPod, progress?: (line: string) => void): ImageResolver {
@@ -164,7 +168,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       // A running pod changed: what can be is applied in place (plan/reapply.ts), else it is re-created and said why.
       let why: string | undefined = opts.force && existing ? '--force' : undefined;
       if (existing && again === 'configured' && !existing.deletionTimestamp && monitorRunning(existing.plan.dirs.lasting)) {
-        const inPlace = await tryInPlace(paths, existing, pod, planned.plan, programs, opts.force);
+        const inPlace = await tryInPlace(paths, existing, pod, planned.plan, programs, opts);
         if ('record' in inPlace) {
           const resizeOnly = !inPlace.decision.metadata.length && !inPlace.decision.restart.length && inPlace.decision.resize.length > 0;
           return { namespace, name, action: resizeOnly ? ('resized' as const) : ('configured' as const), detail: resizeOnly ? undefined : reapplyDetail(inPlace.decision) || undefined, record: inPlace.record, failures: inPlace.failures };
@@ -173,7 +177,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       }
       let action: ApplyAction = 'created';
       if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {
-        await deletePodLocked(paths, key, { keepUserNamespace: reserved !== undefined });
+        await deletePodLocked(paths, key, { keepUserNamespace: reserved !== undefined, gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch });
         if (again) action = again === 'configured' ? 'recreated' : again;
       }
       let created: Awaited<ReturnType<typeof createPod>>;
@@ -201,9 +205,9 @@ async function tryInPlace(
   pod: LoadedPod,
   plan: PodPlan,
   programs: SeccompPrograms,
-  force?: boolean,
+  opts: ApplyOptions,
 ): Promise<{ record: PodRecord; failures: PodrunError[]; decision: Extract<ReapplyDecision, { inPlace: true }> } | { why: string }> {
-  const decision = planReapply(existing, { manifest: pod.manifest, plan }, { force });
+  const decision = planReapply(existing, { manifest: pod.manifest, plan }, { force: opts.force });
   if (!decision.inPlace) return { why: decision.why };
   const names = decision.restart.map((r) => r.name);
   const merged = reappliedPlan(existing.plan, plan, new Set(names));
@@ -211,7 +215,7 @@ async function tryInPlace(
   if (changes.length) return { why: `the pod's ${changes.join(', ')} would change` };
   const obstacle = await inPlaceObstacle(existing, names);
   if (obstacle) return { why: obstacle };
-  return { ...(await reapplyInPlace(paths, existing, pod, { plan, merged, programs }, decision)), decision };
+  return { ...(await reapplyInPlace(paths, existing, pod, { plan, merged, programs }, decision, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch })), decision };
 }
 
 async function resolveImages(pod: LoadedPod, resolve: ImageResolver): Promise<Record<string, ResolvedImage>> {

@@ -501,6 +501,7 @@ export function k8sPod(s: PodStatus, snap: PodSnapshot): Record<string, unknown>
       uid: snap.record.uid,
       creationTimestamp: kubeTimestamp(snap.record.createdAt),
       ...(snap.record.deletionTimestamp ? { deletionTimestamp: kubeTimestamp(snap.record.deletionTimestamp) } : {}),
+      ...(snap.record.deletionTimestamp && snap.record.deletionGracePeriodSeconds !== undefined ? { deletionGracePeriodSeconds: snap.record.deletionGracePeriodSeconds } : {}),
     },
     // as the API server stores it: a deprecated AppArmor annotation shows as the container's field
     spec: specWithAnnotationFields(m.spec, m.metadata.annotations),

@@ -1,6 +1,6 @@
 // Carrying out a re-apply in place (plan/reapply.ts decides; docs/reapply.md): under the pod
 // lock, with the pod's monitor running. Each container restarted gets its new definition from a
-// launch file of the pod planned again (`replace NAME FILE` on the monitor's control socket: the
+// launch file of the pod planned again (`replace NAME [GRACE] FILE` on the monitor's control socket: the
 // monitor takes that container's block, kills the running instance as the kubelet does for a
 // changed spec hash, and starts the new definition at once); cpu and memory are written as a
 // resize writes them; a downwardAPI volume's labels and annotations are rewritten in place; the
@@ -19,6 +19,7 @@ import { helper } from './helper';
 import { withEnvValues } from './object-data';
 import { resizePod } from './resize';
 import { writeSeccompPrograms, type SeccompPrograms } from './seccomp';
+import { graceDeadline, type GraceWait, type GraceWatch } from './stop';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,29 +43,42 @@ export async function inPlaceObstacle(record: PodRecord, names: readonly string[
   return undefined;
 }
 
+/** Options of an in-place re-apply: apply's --grace-period/--now and its progress line. */
+export interface InPlaceOptions {
+  gracePeriodSeconds?: number;
+  watch?: GraceWatch;
+}
+
 /** The grace period and 30 s: how long a restart may take before apply gives up waiting. */
-const restartWaitMs = (record: PodRecord) => (Math.min(record.plan.terminationGracePeriodSeconds, 24 * 3600) + 30) * 1000;
+const restartWaitMs = (graceSeconds: number) => (Math.min(graceSeconds, 24 * 3600) + 30) * 1000;
 
 /**
  * Restarts container NAME of RECORD's pod with its definition in PLAN: the launch file written
  * (on the pod's tmpfs when it holds Secret values), `replace` asked (again while the container is
  * starting or being stopped), then waited for until the new instance runs or its start failed.
  */
-async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, name: string): Promise<PodrunError | undefined> {
+async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, name: string, opts: InPlaceOptions): Promise<PodrunError | undefined> {
   const dir = record.plan.dirs.lasting;
   const secretEnv = plan.envRefs?.some((r) => r.kind === 'Secret') && plan.dirs.config;
   const file = secretEnv ? join(plan.dirs.config!, '.replace') : join(dir, 'replace.launch');
-  const deadline = Date.now() + restartWaitMs(record);
+  const graceSeconds = opts.gracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds;
+  const deadline = Date.now() + restartWaitMs(graceSeconds);
+  // `replace NAME GRACE FILE` (ms, or kill) only when apply was given one: an older monitor knows only the pod's
+  let grace = opts.gracePeriodSeconds === undefined ? '' : opts.gracePeriodSeconds === 0 ? 'kill ' : `${graceDeadline(opts.gracePeriodSeconds, 0)} `;
   let reply: string;
   try {
     const launch = helper.encodeLaunchFile(plan.envRefs ? withEnvValues(paths, plan) : plan);
     if (secretEnv) (await import('./config-volumes')).ensureRoom(plan.dirs.config!, launch.length); // the tmpfs grows for large values
     writeFileAtomic(file, launch, 0o600, { durable: false });
     for (;;) {
-      const r = await controlRequest(dir, `replace ${name} ${file}`, 5000);
+      const r = await controlRequest(dir, `replace ${name} ${grace}${file}`, 5000);
       if (r.ok) {
         reply = r.text;
         break;
+      }
+      if (grace && r.why === 'error EINVAL replace NAME FILE') {
+        grace = ''; // a monitor of the podrun before: the container gets the pod's grace period
+        continue;
       }
       if (!r.why.startsWith('error EBUSY') || Date.now() > deadline)
         throw new PodrunError(`pod/${record.plan.name}: its monitor did not restart container ${name} with its new definition (${r.why})`, '`podrun apply --force` re-creates the pod');
@@ -79,6 +93,16 @@ async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, 
   const [k, pending] = reply.split(' ');
   if (pending === 'pending') return undefined;
   const want = Number(k);
+  const wait = opts.watch?.begin(`pod/${record.plan.name} container ${name}`, graceDeadline(graceSeconds, 0), false);
+  try {
+    return await newInstance(record, name, want, deadline, graceSeconds, wait);
+  } finally {
+    wait?.end();
+  }
+}
+
+/** Waits until instance WANT of container NAME runs (undefined) or its start failed (the error). */
+async function newInstance(record: PodRecord, name: string, want: number, deadline: number, graceSeconds: number, wait?: GraceWait): Promise<PodrunError | undefined> {
   for (;;) {
     const c = (await containerStates(record))?.containers.find((x) => x.name === name);
     if (c && c.restartCount >= want) {
@@ -88,7 +112,8 @@ async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, 
         return new PodrunError(`pod/${record.plan.name}: container ${name}: its new definition did not start (${c.reason})`, `\`podrun describe pod ${record.plan.name}\` shows why; the other containers run on, and it is retried with back-off`);
       if (c.state !== 'waiting' || c.reason === 'CrashLoopBackOff') return undefined; // running, or ran: its own doing
     }
-    if (Date.now() > deadline) throw new PodrunError(`pod/${record.plan.name}: container ${name} was not running again ${restartWaitMs(record) / 1000} s after its restart`, `\`podrun describe pod ${record.plan.name}\` shows why`);
+    if (c && c.restartCount < want) wait?.progress([name]);
+    if (Date.now() > deadline) throw new PodrunError(`pod/${record.plan.name}: container ${name} was not running again ${restartWaitMs(graceSeconds) / 1000} s after its restart`, `\`podrun describe pod ${record.plan.name}\` shows why`);
     await sleep(25);
   }
 }
@@ -115,6 +140,7 @@ export async function reapplyInPlace(
   pod: LoadedPod,
   next: { plan: PodPlan; merged: PodPlan; programs: SeccompPrograms },
   decision: Extract<ReapplyDecision, { inPlace: true }>,
+  opts: InPlaceOptions = {},
 ): Promise<{ record: PodRecord; failures: PodrunError[] }> {
   const names = new Set(decision.restart.map((r) => r.name));
   const failures: PodrunError[] = [];
@@ -123,7 +149,7 @@ export async function reapplyInPlace(
   // The record is written last (resizePod): an apply cut short after the monitor took a definition
   // is done again, whole, by the next apply of the same file.
   const replace = async (name: string) => {
-    const f = await replaceContainer(paths, existing, next.merged, name);
+    const f = await replaceContainer(paths, existing, next.merged, name, opts);
     if (f) failures.push(f);
   };
   const record = await resizePod(paths, existing, pod, next.plan, decision.resize, { containers: names, plan: next.merged, replace });

@@ -8,7 +8,7 @@ import { removeTree } from '../util/remove-tree';
 import { closeSync, existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { constants } from 'os';
 import { dirname, join } from 'path';
-import { MAX_GRACE_SECONDS } from '../manifest/schema';
+import { MAX_GRACE_SECONDS } from '../manifest/grace';
 import { parseSignal } from '../manifest/signals';
 import { PodrunError } from '../util/errors';
 import { Paths, lastingPodDir, livePodDir } from '../util/paths';
@@ -21,8 +21,10 @@ import { logEnabled, log } from '../util/diagnostics';
 import { parseMountinfo } from '../util/mountinfo';
 import { unmountStacked } from './config-volumes';
 import { deleteEphemeralClaims } from './ephemeral-claims';
+import { markDeleting, unmarkDeleting } from '../state/deleting-marks';
 import { helper, liveContainerProcess, monitorProcesses } from './helper';
 import { detectCgroups, killCgroup, removePodCgroup, thaw } from './cgroup';
+import type { ControlReply } from './control';
 import { tearDownPodNetwork } from './network/pod-network';
 import { cgroupParent } from './cgroup/detect';
 
@@ -69,14 +71,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Polls /proc (a read of a few µs) every millisecond for the first 50 ms, where nearly every
  * process that honours its stop signal is gone, then backs off to every 50 ms.
  */
-async function waitGone(ids: ProcessIdentity[], deadline: number): Promise<ProcessIdentity[]> {
+async function waitGone(ids: ProcessIdentity[], deadline: number, cutShort?: () => boolean): Promise<ProcessIdentity[]> {
   const start = Date.now();
   for (;;) {
     const left = ids.filter((id) => isAlive(id));
-    if (left.length === 0 || Date.now() >= deadline) return left;
+    if (left.length === 0 || Date.now() >= deadline || cutShort?.()) return left;
     const interval = Date.now() - start < 50 ? 1 : 50;
     await sleep(Math.min(interval, Math.max(1, deadline - Date.now())));
   }
+}
+
+/** One graceful wait a stop is in (runtime/stop.ts, reapply.ts): what the CLI shows and how Ctrl-C cuts it short. */
+export interface GraceWait {
+  /** Resolves when the user asks to stop waiting (Ctrl-C): what still runs is killed at once. */
+  now: Promise<void>;
+  /** Told, about every 250 ms, which containers are still running. */
+  progress(running: string[]): void;
+  end(): void;
+}
+
+/** The CLI's side of the grace waits of one command (cli/grace-wait.ts). */
+export interface GraceWatch {
+  /** A graceful stop of WHAT (`pod/dev`, `pod/dev container app`) began, SIGKILL due in GRACEMS; KILLABLE: Ctrl-C can cut it short. */
+  begin(what: string, graceMs: number, killable: boolean): GraceWait;
 }
 
 export interface StopOptions {
@@ -91,6 +108,8 @@ export interface StopOptions {
   keepUserNamespace?: boolean;
   /** deletePodLocked: told what could not be released (the pod's network), which the next podrun command retries. */
   warn?: (e: Error) => void;
+  /** The CLI's progress line and Ctrl-C during the grace period. */
+  watch?: GraceWatch;
 }
 
 /**
@@ -140,11 +159,41 @@ async function stopThroughMonitor(
     if (graceMs === 0) {
       for (let i = 0; i < 100 && !(await controlStatus(lasting))?.stopping; i++) await sleep(10);
       for (const c of live(record)) signalProcess(c.id, constants.signals.SIGKILL, ops);
-    }
-    r = await reply;
+      r = await reply;
+    } else r = await watchedStop(record, graceMs, reply, opts.watch);
   }
   if (!r.ok && logEnabled('debug')) log().debug(`stop through the monitor of ${record.plan.name}: ${r.why}; stopping it from here`);
   return r.ok;
+}
+
+/**
+ * Waits for REPLY (the monitor's `ok stopped`) with the CLI's progress line fed from `status`
+ * every 250 ms; Ctrl-C (`now`) asks the monitor to `kill` what still runs (a second stop only
+ * shortens the first: the monitor's reply to both comes once the pod is down).
+ */
+async function watchedStop(record: PodRecord, graceMs: number, reply: Promise<ControlReply>, watch?: GraceWatch): Promise<ControlReply> {
+  if (!watch) return reply;
+  const { controlRequest, controlStatus } = await import('./control');
+  const lasting = record.plan.dirs.lasting;
+  const wait = watch.begin(`pod/${record.plan.name}`, graceMs, true);
+  let done = false;
+  void wait.now.then(() => {
+    if (!done) void controlRequest(lasting, 'kill', 10_000 + MONITOR_STOP_MARGIN_MS);
+  });
+  const tick = async () => {
+    while (!done) {
+      await Promise.race([sleep(250), reply]);
+      const st = done ? undefined : await controlStatus(lasting, 1000);
+      if (st && !done) wait.progress(st.containers.filter((c) => c.state === 'running').map((c) => c.name));
+    }
+  };
+  void tick();
+  try {
+    return await reply;
+  } finally {
+    done = true;
+    wait.end();
+  }
 }
 
 /**
@@ -168,10 +217,16 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
   else if (record) {
     const running = liveContainers(record).map((c) => ({ id: c.id, sig: grace > 0 ? signalNumber(c.stopSignal) : constants.signals.SIGKILL }));
     for (const r of running) signalProcess(r.id, r.sig, ops);
+    const deadline = graceDeadline(grace, Date.now(), opts.maxGraceSeconds);
+    const wait = running.length && deadline > Date.now() ? opts.watch?.begin(`pod/${record.plan.name}`, deadline - Date.now(), true) : undefined;
+    let cut = false;
+    void wait?.now.then(() => (cut = true));
     const left = await waitGone(
       running.map((r) => r.id),
-      graceDeadline(grace, Date.now(), opts.maxGraceSeconds),
+      deadline,
+      () => cut,
     );
+    wait?.end();
     for (const id of left) signalProcess(id, constants.signals.SIGKILL, ops);
     await waitGone(left, Date.now() + 5000);
   }
@@ -259,8 +314,11 @@ export function removePodDirs(paths: Paths, key: string, record?: PodRecord): vo
 /** The whole delete of one pod (lock held by the caller). Works with or without a record. */
 export async function deletePodLocked(paths: Paths, key: string, opts: StopOptions = {}): Promise<void> {
   const record = readPodRecord(paths, key);
+  // Marked first: a delete cut short from here on is finished by the next command (finish-deletes.ts).
+  markDeleting(paths, key);
   if (record && !record.deletionTimestamp) {
     record.deletionTimestamp = new Date().toISOString();
+    record.deletionGracePeriodSeconds = opts.gracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds;
     try {
       writePodRecord(paths, record);
     } catch {
@@ -278,4 +336,5 @@ export async function deletePodLocked(paths: Paths, key: string, opts: StopOptio
   if (record) deleteEphemeralClaims(paths, record.plan);
   // Its processes are gone, and with them every file they could still write as those ids.
   if (!opts.keepUserNamespace) releaseUserNamespace(paths, key);
+  unmarkDeleting(paths, key);
 }

@@ -23,6 +23,8 @@ export interface PodRecord {
   plan: PodPlan;
   /** Set when `delete` starts: the pod shows as Terminating until it is gone. */
   deletionTimestamp?: string;
+  /** The grace period that delete gave the pod (Kubernetes' metadata.deletionGracePeriodSeconds). */
+  deletionGracePeriodSeconds?: number;
   /**
    * The `podrun apply` that wrote the record, which it does before it starts the pod's monitor:
    * while it lives and no monitor.json exists yet the pod is being created; once it is gone, the

@@ -338,6 +338,26 @@ describe('supervise: a changed definition (control `replace C FILE`, docs/reappl
     ]);
   });
 
+  it('apply --grace-period: the given grace instead of the pod\'s, still at least the minimum; 0 (`kill`): SIGKILL at once, no preStop', () => {
+    const steps = timeline(pod('Always', app('a'), app('b')), [
+      ['0 begin', ['start a', 'start b']],
+      ['0 started a', ['event Started a']],
+      ['0 started b', ['event Started b']],
+      ['200 replace a 5000', ['event Killing a spec', 'signal a 15']],
+      ['300 replace b 0', ['event Killing b spec', 'signal b 15']],
+    ]);
+    expect(steps[3].nextDeadline).to.equal(5200);
+    expect(steps[4].nextDeadline).to.equal(2300); // the 2 s minimum after the signal (kubelet's minimumGracePeriodInSeconds)
+    timeline(pod('Always', app('a', { preStop: true })), [
+      ['0 begin', ['start a']],
+      ['0 started a', ['event Started a']],
+      ['100 replace a kill', ['event Killing a spec', 'signal a 9']],
+      ['110 exited a 137 sig=9', ['start a']],
+      ['110 started a', ['event Started a']],
+      ['200 replace a', ['event Killing a spec', 'hook a preStop']], // the next kill has its own budget again
+    ]);
+  });
+
   it('a sidecar is replaced as an app container is', () => {
     timeline(pod('Never', sidecar('s'), app('a')), [
       ['0 begin', ['start s']],

@@ -1,18 +1,19 @@
 // podrun apply -f FILE|DIR|- [-f ...] [--network NAME] [--dry-run] [-o json|yaml|name] [--wait [--timeout D]]
 // Loads and validates every manifest first (all problems at once, exit 2, nothing started), then
 // stores the ConfigMaps, Secrets and PersistentVolumeClaims (all or none: apply-objects.ts), then
-// creates, re-creates or leaves each pod under its lock. Returns once every container runs or failed;
+// creates, re-creates or leaves each pod under its lock (what it stops gets --grace-period or
+// --now, with the live line and Ctrl-C of cli/grace-wait.ts). Returns once every container runs or failed;
 // with --wait, once every pod applied is Ready (or has run to completion), as `podrun wait` waits.
 import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
-import { parseArgs, str } from '../args';
+import { gracePeriodOption, parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
-import { releaseLeftoverNetworks, syncServicesAfter } from '../sync';
+import { finishLeftovers, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
-const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
+const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
 /** apply --wait's default: kubectl's --timeout for wait is 30 s; a pod pulling and starting may need more. */
 const APPLY_WAIT_DEFAULT = '5m';
 const OUTPUTS = ['json', 'yaml', 'name'];
@@ -28,9 +29,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
       force: { type: 'boolean' },
+      'grace-period': { type: 'string' },
+      now: { type: 'boolean' },
     },
     USAGE,
   );
+  const grace = gracePeriodOption(values);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `pass manifests with -f: ${USAGE}`);
   const files = (values.filename as string[] | undefined) ?? [];
   if (!files.length) throw new UsageError('apply needs at least one -f FILE|DIR|-', `usage: ${USAGE}`);
@@ -79,7 +83,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
   // What a crash left of earlier pods' networks (addresses, rules) is released first.
-  if (loaded.pods.length) await releaseLeftoverNetworks(ctx);
+  if (loaded.pods.length) await finishLeftovers(ctx);
   const objects: unknown[] = [];
   let waiting: import('../../state/pod-records').PodRecord[] = [];
   if (loaded.objects.length) {
@@ -98,11 +102,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const inFiles = new Set(loaded.pods.map((p) => `${p.manifest.metadata.namespace}_${p.manifest.metadata.name}`));
   const again = waiting.filter((r) => !inFiles.has(r.plan.key)).map(podFromRecord);
   const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');
+  const watch = (await import('../grace-wait')).graceWatch();
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;
   const applied: { namespace: string; name: string; uid: string }[] = [];
   const code = await forEachItem([...loaded.pods, ...again], async (pod) => {
-    const outcome = await applyPod(ctx.paths, pod, { progress, network, force: values.force === true, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`) });
+    const outcome = await applyPod(ctx.paths, pod, { progress, network, force: values.force === true, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`), gracePeriodSeconds: grace, watch });
     applied.push({ namespace: outcome.namespace, name: outcome.name, uid: outcome.record.uid });
     if (output === 'json' || output === 'yaml') {
       const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');

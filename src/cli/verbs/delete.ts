@@ -1,16 +1,17 @@
 // podrun delete pod|configmap|secret|pvc NAME... | delete -f FILE|DIR [--grace-period N] [--now]
 // [-n NS] [--ignore-not-found] [--all]. A pod: stop signal, grace period, SIGKILL, then the
 // monitor and every dir of the pod. An object: its stored file (a claim also its directory,
-// refused while a pod uses it). -f deletes the pods first, then the objects. Idempotent.
+// refused while a pod uses it). -f deletes the pods first, then the objects. Idempotent. On a
+// terminal the grace wait shows a live line, and Ctrl-C during it kills at once (cli/grace-wait.ts);
+// a pod another command is deleting is waited for, and --now/--grace-period shortens its wait.
 import { existsSync } from 'fs';
-import { MAX_GRACE_SECONDS } from '../../manifest/schema';
-import { ManifestErrors, UsageError } from '../../util/errors';
+import { ConflictError, ManifestErrors, UsageError } from '../../util/errors';
 import { lastingPodDir, podKey, livePodDir } from '../../util/paths';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
 import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
-import { int, parseArgs } from '../args';
+import { gracePeriodOption, parseArgs } from '../args';
 import { writeErr } from '../output';
-import { releaseLeftoverNetworks, syncServicesAfter } from '../sync';
+import { finishLeftovers, syncServicesAfter } from '../sync';
 import type { CliContext } from '../context';
 import { forEachItem } from '../render';
 import { kindWord } from '../../util/kinds';
@@ -32,15 +33,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     USAGE,
   );
   const ns = namespaceFrom(values);
-  let grace = int(values['grace-period'], 'grace-period');
-  if (grace !== undefined && grace < -1) throw new UsageError('--grace-period: expected a number of seconds >= 0 (or -1 for the pod\'s own)');
-  if (grace !== undefined && grace > MAX_GRACE_SECONDS)
-    throw new UsageError(`--grace-period ${grace}: podrun waits at most ${MAX_GRACE_SECONDS} seconds (24 h) for a pod to stop`, `give 0..${MAX_GRACE_SECONDS}; 0 kills at once, and --now is 1`);
-  if (grace === -1) grace = undefined;
-  if (values.now) {
-    if (grace !== undefined) throw new UsageError('--now and --grace-period cannot be used together', '--now is --grace-period 1');
-    grace = 1;
-  }
+  const grace = gracePeriodOption(values);
   const files = (values.filename as string[] | undefined) ?? [];
 
   let targets: ResourceAddress[] = [];
@@ -71,7 +64,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { withPodLock } = await import('../../state/lock');
   const { deletePodLocked } = await import('../../runtime/stop');
   const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
-  if (targets.some((t) => t.kind === 'Pod')) await releaseLeftoverNetworks(ctx);
+  const watch = (await import('../grace-wait')).graceWatch();
+  if (targets.some((t) => t.kind === 'Pod')) await finishLeftovers(ctx);
   const code = await forEachItem(targets, async (t) => {
     if (t.kind !== 'Pod') {
       const { deleteObject } = await import('../../runtime/delete-object');
@@ -80,17 +74,29 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       return;
     }
     const key = podKey(t.namespace, t.name);
-    const found = await withPodLock(
-      ctx.paths,
-      key,
-      async () => {
-        const exists = !!readPodRecord(ctx.paths, key) || existsSync(lastingPodDir(ctx.paths, key)) || existsSync(livePodDir(ctx.paths, key));
-        if (!exists) return false;
-        await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace, warn });
-        return true;
-      },
-      { label: t.name },
-    );
+    const exists = () => !!readPodRecord(ctx.paths, key) || existsSync(lastingPodDir(ctx.paths, key)) || existsSync(livePodDir(ctx.paths, key));
+    const deleteLocked = () =>
+      withPodLock(
+        ctx.paths,
+        key,
+        async () => {
+          if (!exists()) return false;
+          await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace, warn, watch });
+          return true;
+        },
+        { label: t.name },
+      );
+    let found: boolean;
+    try {
+      found = await deleteLocked();
+    } catch (e) {
+      // Another command is deleting it: wait for it to go (a shorter grace takes over), then finish.
+      const record = e instanceof ConflictError ? readPodRecord(ctx.paths, key) : undefined;
+      if (!record?.deletionTimestamp) throw e;
+      await (await import('../../runtime/join-delete')).joinDelete(ctx.paths, key, record, grace, watch);
+      await deleteLocked();
+      found = true;
+    }
     if (found) ctx.out(`pod "${t.name}" deleted\n`);
     else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
   });

@@ -2,7 +2,7 @@
 // `get pod NAME` and `get cm/NAME`. Columns and AGE as kubectl prints them; json/yaml are v1
 // objects (a List for several).
 import { isPendingAddress } from '../../plan/network';
-import { releaseLeftoverNetworks } from '../sync';
+import { finishLeftovers } from '../sync';
 import { hostname } from 'os';
 import { UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
@@ -43,7 +43,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (addrs.some((a) => a.kind !== kind)) throw new UsageError('get one type at a time', `e.g. 'podrun get ${positionals[0]}'`);
   if (kind !== 'Pod') return getObjects(ctx, kind, addrs, { all, ns, output });
 
-  await releaseLeftoverNetworks(ctx);
+  await finishLeftovers(ctx);
   const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
   const named = addrs.length > 0;
   let records: PodRecord[] = [];

@@ -171,6 +171,8 @@ export async function waitForTargets(ctx: Pick<CliContext, 'paths'>, targets: Wa
         met(t);
         break;
       }
+      // a delete cut short (its CLI gone) is finished here, once its pod is down
+      if (waitFor.kind === 'delete' && r?.deletionTimestamp) await (await import('../sync')).finishLeftovers(ctx);
       if (timeoutMs === 0) throw new PodrunError(`condition not met for pods/${t.name}`);
       if (Date.now() >= deadline) throw new PodrunError(`timed out waiting for the condition on pods/${t.name}`, `\`podrun describe pod ${t.name}${t.namespace === 'default' ? '' : ` -n ${t.namespace}`}\` shows why; --timeout waits longer`);
       await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));

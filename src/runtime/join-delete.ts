@@ -1,0 +1,48 @@
+// A delete of a pod another command is deleting (its lock is held, its record says Terminating):
+// as a second `kubectl delete` does, it waits for the pod to go, and a shorter grace period
+// (`--now`, `--grace-period N`) takes over: the monitor is asked again, and a second stop only
+// shortens the first (supervise.c pod_stop). The first delete then finishes its work; this one
+// returns once the lock is free, and the caller deletes whatever is left under it.
+import { ConflictError } from '../util/errors';
+import { acquirePodLock } from '../state/lock';
+import type { PodRecord } from '../state/pod-records';
+import type { Paths } from '../util/paths';
+import { MONITOR_STOP_MARGIN_MS, graceDeadline, type GraceWatch } from './stop';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long the other delete may still take: what is left of its grace, the minimum, and the margin. */
+function otherDeleteLeftMs(record: PodRecord): number {
+  const grace = record.deletionGracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds;
+  const end = graceDeadline(grace, Date.parse(record.deletionTimestamp ?? new Date().toISOString()));
+  return Math.max(0, end - Date.now()) + (record.plan.supervision?.minGraceMs ?? 2000) + MONITOR_STOP_MARGIN_MS;
+}
+
+export async function joinDelete(paths: Paths, key: string, record: PodRecord, graceSeconds: number | undefined, watch?: GraceWatch): Promise<void> {
+  const { controlRequest } = await import('./control');
+  const lasting = record.plan.dirs.lasting;
+  const shorten = (seconds: number) => {
+    // not waited for: the reply comes when the pod is down, which the lock says too
+    void controlRequest(lasting, seconds === 0 ? 'kill' : `stop ${graceDeadline(seconds, 0)}`, 1000);
+  };
+  if (graceSeconds !== undefined) shorten(graceSeconds);
+  const leftMs = graceSeconds !== undefined ? Math.min(otherDeleteLeftMs(record), graceDeadline(graceSeconds, 0) + 20_000) : otherDeleteLeftMs(record);
+  const deadline = Date.now() + leftMs;
+  const wait = watch?.begin(`pod/${record.plan.name}`, leftMs, true);
+  void wait?.now.then(() => shorten(0));
+  try {
+    for (;;) {
+      try {
+        acquirePodLock(paths, key, record.plan.name).release();
+        return;
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+      }
+      if (Date.now() > deadline)
+        throw new ConflictError(`pod ${record.plan.name} is still being deleted by another podrun command`, 'run `podrun delete --now` to kill it at once');
+      await sleep(50);
+    }
+  } finally {
+    wait?.end();
+  }
+}
