@@ -2,7 +2,8 @@
 // Loads and validates every manifest first (all problems at once, exit 2, nothing started), then
 // stores the ConfigMaps, Secrets and PersistentVolumeClaims (all or none: apply-objects.ts), then
 // creates, re-creates or leaves each pod under its lock (what it stops gets --grace-period or
-// --now, with the live line and Ctrl-C of cli/grace-wait.ts). Returns once every container runs or failed;
+// --now, with the live line and Ctrl-C of cli/grace-wait.ts). --prune then deletes the pods applied
+// earlier from the same files or directories that they no longer define. Returns once every container runs or failed;
 // with --wait, once every pod applied is Ready (or has run to completion), as `podrun wait` waits.
 import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
@@ -13,7 +14,7 @@ import { finishLeftovers, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
-const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
+const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--prune] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
 /** apply --wait's default: kubectl's --timeout for wait is 30 s; a pod pulling and starting may need more. */
 const APPLY_WAIT_DEFAULT = '5m';
 const OUTPUTS = ['json', 'yaml', 'name'];
@@ -31,16 +32,19 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       force: { type: 'boolean' },
       'grace-period': { type: 'string' },
       now: { type: 'boolean' },
+      prune: { type: 'boolean' },
     },
     USAGE,
   );
   const grace = gracePeriodOption(values);
+  const prune = values.prune === true;
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `pass manifests with -f: ${USAGE}`);
   const files = (values.filename as string[] | undefined) ?? [];
   if (!files.length) throw new UsageError('apply needs at least one -f FILE|DIR|-', `usage: ${USAGE}`);
   const output = str(values.output);
   if (output !== undefined && !OUTPUTS.includes(output))
     throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);
+  if (prune && files.includes('-')) throw new UsageError('--prune deletes the pods applied earlier from the same files, which stdin has not', 'apply a directory or files with --prune, e.g. podrun apply --prune -f pods/');
   const dryRun = values['dry-run'] === true;
   if (values.wait && dryRun) throw new UsageError('--wait waits for pods, which a dry run does not start', 'leave out --wait or --dry-run');
   if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout is the time --wait waits', 'add --wait, or leave --timeout out');
@@ -75,6 +79,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       if (output === 'json' || output === 'yaml') plans.push(r.plan);
       else ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action}${r.detail ? ` (${r.detail})` : ''} (dry run)\n`);
     });
+    if (prune) for (const r of pruned(ctx, files, loaded.pods)) ctx.out(output === 'name' ? `pod/${r.name}\n` : `pod/${r.name} pruned (dry run)\n`);
     if (plans.length) await printObjects(ctx, output as ObjectFormat, plans);
     return code;
   }
@@ -122,15 +127,36 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       failed = Math.max(failed, f.exitCode);
     }
   });
+  // --prune: what the files no longer define goes, after what they do define is applied (kubectl's order).
+  let pruneCode = 0;
+  if (prune) {
+    const { deletePodNamed } = await import('../../runtime/delete-pod');
+    const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
+    pruneCode = await forEachItem(pruned(ctx, files, loaded.pods), async (r) => {
+      if (await deletePodNamed(ctx.paths, r.namespace, r.name, { gracePeriodSeconds: grace, warn, watch })) (output === 'json' || output === 'yaml' ? writeErr : ctx.out)(output === 'name' ? `pod/${r.name}\n` : `pod/${r.name} pruned\n`);
+    });
+  }
   // The Services' rules and every pod's names follow the pods and Services just applied.
-  if (loaded.pods.length || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
+  if (loaded.pods.length || prune || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
   if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
-  const worst = Math.max(code, failed);
+  const worst = Math.max(code, failed, pruneCode);
   if (waitMs === undefined || worst) return worst;
   // Readiness as `podrun wait --for=condition=Ready` sees it; a pod that ran to completion is done.
   const { waitForTargets } = await import('./wait');
   await waitForTargets(ctx, applied, { kind: 'applied' }, waitMs, () => undefined);
   return 0;
+}
+
+/** The pods `--prune` deletes: applied earlier from these files or directories, no longer in them (plan/prune.ts). */
+function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: { namespace: string; name: string } } }[]) {
+  const { statSync } = require('fs') as typeof import('fs');
+  const { resolve } = require('path') as typeof import('path');
+  const { pruneTargets } = require('../../plan/prune') as typeof import('../../plan/prune');
+  const { listPodRecords } = require('../../state/pod-records') as typeof import('../../state/pod-records');
+  const scopes = files.map((f) => ({ abs: resolve(f), dir: statSync(f).isDirectory() }));
+  const keep = new Set(pods.map((p) => `${p.manifest.metadata.namespace}/${p.manifest.metadata.name}`));
+  const records = listPodRecords(ctx.paths).map((r) => ({ namespace: r.plan.namespace, name: r.plan.name, sourceFile: r.sourceFile, deleting: !!r.deletionTimestamp }));
+  return pruneTargets(records, scopes, keep);
 }
 
 /** A dry run never prints a Secret's values: each becomes the number of bytes it holds. */

@@ -4,11 +4,9 @@
 // refused while a pod uses it). -f deletes the pods first, then the objects. Idempotent. On a
 // terminal the grace wait shows a live line, and Ctrl-C during it kills at once (cli/grace-wait.ts);
 // a pod another command is deleting is waited for, and --now/--grace-period shortens its wait.
-import { existsSync } from 'fs';
-import { ConflictError, ManifestErrors, UsageError } from '../../util/errors';
-import { lastingPodDir, podKey, livePodDir } from '../../util/paths';
+import { ManifestErrors, UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
-import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
+import { listPodRecords, podNotFound, podsWithoutRecord } from '../../state/pod-records';
 import { gracePeriodOption, parseArgs } from '../args';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
@@ -61,8 +59,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     }
   } else targets = parseResourceArgs('delete', positionals, ns, { required: true, usage: USAGE }).addrs;
 
-  const { withPodLock } = await import('../../state/lock');
-  const { deletePodLocked } = await import('../../runtime/stop');
+  const { deletePodNamed } = await import('../../runtime/delete-pod');
   const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
   const watch = (await import('../grace-wait')).graceWatch();
   if (targets.some((t) => t.kind === 'Pod')) await finishLeftovers(ctx);
@@ -73,30 +70,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       else if (!values['ignore-not-found']) throw (await import('../../state/objects')).objectNotFound(t.kind, t.namespace, t.name);
       return;
     }
-    const key = podKey(t.namespace, t.name);
-    const exists = () => !!readPodRecord(ctx.paths, key) || existsSync(lastingPodDir(ctx.paths, key)) || existsSync(livePodDir(ctx.paths, key));
-    const deleteLocked = () =>
-      withPodLock(
-        ctx.paths,
-        key,
-        async () => {
-          if (!exists()) return false;
-          await deletePodLocked(ctx.paths, key, { gracePeriodSeconds: grace, warn, watch });
-          return true;
-        },
-        { label: t.name },
-      );
-    let found: boolean;
-    try {
-      found = await deleteLocked();
-    } catch (e) {
-      // Another command is deleting it: wait for it to go (a shorter grace takes over), then finish.
-      const record = e instanceof ConflictError ? readPodRecord(ctx.paths, key) : undefined;
-      if (!record?.deletionTimestamp) throw e;
-      await (await import('../../runtime/join-delete')).joinDelete(ctx.paths, key, record, grace, watch);
-      await deleteLocked();
-      found = true;
-    }
+    const found = await deletePodNamed(ctx.paths, t.namespace, t.name, { gracePeriodSeconds: grace, warn, watch });
     if (found) ctx.out(`pod "${t.name}" deleted\n`);
     else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
   });
