@@ -2,7 +2,9 @@
 // what it waits for and how long it may take; Ctrl-C during the wait kills what still runs at
 // once and the command goes on (as compose's "press Ctrl+C again to force"); a second Ctrl-C
 // leaves at once (exit 130), and the next podrun command finishes what is left
-// (runtime/finish-deletes.ts). Outside the waits Ctrl-C is Node's default: the command ends.
+// (runtime/finish-deletes.ts). Outside the waits, and off a terminal, Ctrl-C is Node's default:
+// the command ends.
+// Several waits at once (`up` stopping its pods) share one line and one Ctrl-C.
 import type { GraceWait, GraceWatch } from '../runtime/stop';
 import { writeErr } from './output';
 
@@ -22,48 +24,89 @@ export function graceLine(what: string, running: string[] | undefined, elapsedMs
   return `${what}: waiting for ${who} to stop (${seconds(elapsedMs, Math.floor)}; SIGKILL in ${seconds(left, Math.ceil)})${killable ? ' - Ctrl-C kills now' : ''}`;
 }
 
-export function graceWatch(tty = (require('tty') as typeof import('tty')).isatty(2)): GraceWatch {
+interface Active {
+  what: string;
+  start: number;
+  graceMs: number;
+  killable: boolean;
+  running?: string[];
+  kill(): void;
+}
+
+/** The line for every wait in progress: one as graceLine says, several summed up. */
+function linesOf(active: Active[], killing: boolean, now: number): string {
+  if (active.length === 1) {
+    const a = active[0];
+    return graceLine(a.what, a.running, now - a.start, a.graceMs, killing && a.killable, a.killable);
+  }
+  const whats = active.map((a) => a.what).join(', ');
+  if (killing) return `${whats}: killing them now`;
+  const first = Math.min(...active.map((a) => a.start));
+  const left = Math.max(...active.map((a) => a.start + a.graceMs - now));
+  return `${whats}: waiting for them to stop (${seconds(now - first, Math.floor)}; SIGKILL in ${seconds(Math.max(0, left), Math.ceil)})${active.some((a) => a.killable) ? ' - Ctrl-C kills now' : ''}`;
+}
+
+export interface CliGraceWatch extends GraceWatch {
+  /** What a Ctrl-C during a wait does, for a command that handles SIGINT itself (`up`): kill what waits, now and from now on. */
+  interrupt(): void;
+}
+
+/** SIGINT: the watch's own handler (delete, apply), or none (`up` calls interrupt()). */
+export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliGraceWatch {
+  const tty = opts.tty ?? (require('tty') as typeof import('tty')).isatty(2);
+  // Off a terminal a SIGINT (`timeout -s INT`, a CI runner) ends the command as always: the
+  // monitor goes on with the stop and the next command finishes the delete.
+  const ownSigint = opts.sigint !== false && tty;
+  const active = new Set<Active>();
   let interrupted = 0;
+  let shown = false;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = () => {
+    const now = Date.now();
+    const list = [...active].filter((a) => now - a.start >= SHOW_AFTER_MS);
+    if (!tty || !list.length) return;
+    const line = linesOf(list, interrupted > 0, now);
+    const cols = process.stderr.columns || 80;
+    writeErr(`\r\x1b[K${line.length >= cols ? line.slice(0, cols - 1) : line}`);
+    shown = true;
+  };
+  const interrupt = () => {
+    interrupted++;
+    for (const a of active) if (a.killable) a.kill();
+    draw();
+  };
+  const onInt = () => {
+    if (interrupted > 0) {
+      writeErr(`${shown ? '\n' : ''}${[...active].map((a) => a.what).join(', ')}: left while stopping; the next podrun command finishes it\n`);
+      process.exit(130);
+    }
+    interrupt();
+  };
+  const listening = () => [...active].some((a) => a.killable);
   return {
+    interrupt,
     begin(what: string, graceMs: number, killable: boolean): GraceWait {
-      const start = Date.now();
-      let running: string[] | undefined;
-      let killing = false;
-      let shown = false;
       let cutShort!: () => void;
       const now = new Promise<void>((r) => (cutShort = r));
-      const draw = () => {
-        if (!tty || Date.now() - start < SHOW_AFTER_MS) return;
-        const line = graceLine(what, running, Date.now() - start, graceMs, killing, killable);
-        const cols = process.stderr.columns || 80;
-        writeErr(`\r\x1b[K${line.length >= cols ? line.slice(0, cols - 1) : line}`);
-        shown = true;
-      };
-      const onInt = () => {
-        if (++interrupted > 1) {
-          writeErr(`${shown ? '\n' : ''}${what}: left while it stops; the next podrun command finishes it\n`);
-          process.exit(130);
-        }
-        killing = true;
-        cutShort();
-        draw();
-      };
-      if (killable) process.on('SIGINT', onInt);
+      const a: Active = { what, start: Date.now(), graceMs, killable, kill: cutShort };
+      if (killable && ownSigint && !listening()) process.on('SIGINT', onInt);
+      active.add(a);
+      timer ??= setInterval(draw, 250);
       // One Ctrl-C is for the whole command: a later wait (the next pod) kills at once too.
-      if (killable && interrupted) {
-        killing = true;
-        cutShort();
-      }
-      const timer = setInterval(draw, 250);
+      if (killable && interrupted) cutShort();
       return {
         now,
         progress(names) {
-          running = names;
+          a.running = names;
         },
         end() {
+          if (!active.delete(a)) return;
+          if (killable && ownSigint && !listening()) process.removeListener('SIGINT', onInt);
+          if (active.size) return;
           clearInterval(timer);
-          if (killable) process.removeListener('SIGINT', onInt);
+          timer = undefined;
           if (shown) writeErr('\r\x1b[K');
+          shown = false;
         },
       };
     },

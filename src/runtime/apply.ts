@@ -36,6 +36,7 @@ import { loadAppArmorProfiles } from './apparmor';
 import { compileSeccompPrograms, writeSeccompPrograms, type SeccompPrograms } from './seccomp';
 import { cachedCompile } from './seccomp-cache';
 import { deletePodLocked, removePodDirs, stopPod, type GraceWatch } from './stop';
+import { unmarkDeleting } from '../state/deleting-marks';
 import { removePodCgroup } from './cgroup';
 import { planReapply, podPlanChanges, reappliedPlan, reapplyDetail, type ReapplyDecision } from '../plan/reapply';
 import { inPlaceObstacle, reapplyInPlace } from './reapply';
@@ -181,6 +182,7 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
         if (again) action = again === 'configured' ? 'recreated' : again;
       }
       let created: Awaited<ReturnType<typeof createPod>>;
+      unmarkDeleting(paths, key); // a mark a failed delete left is not this new pod's
       try {
         created = await createPod(paths, pod, planned.plan, programs, lock.fd, network);
       } catch (e) {

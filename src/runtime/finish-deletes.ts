@@ -8,7 +8,7 @@ import { ConflictError } from '../util/errors';
 import { lastingPodDir, type Paths } from '../util/paths';
 import { readPodRecord } from '../state/pod-records';
 import { isAlive } from '../state/proc';
-import { markedDeletes } from '../state/deleting-marks';
+import { markedDeletes, unmarkDeleting } from '../state/deleting-marks';
 import { helper, monitorProcesses } from './helper';
 
 /**
@@ -16,8 +16,8 @@ import { helper, monitorProcesses } from './helper';
  * monitor is gone is removed; one whose monitor lives is left stopping, asked again with what is
  * left of its grace period if the cut-short delete never got to ask. Returns the pods removed.
  */
-export async function finishInterruptedDeletes(paths: Paths, warn: (e: Error) => void): Promise<string[]> {
-  const keys = markedDeletes(paths);
+export async function finishInterruptedDeletes(paths: Paths, warn: (e: Error) => void, only?: string): Promise<string[]> {
+  const keys = markedDeletes(paths).filter((k) => only === undefined || k === only);
   if (!keys.length) return [];
   const { acquirePodLock } = await import('../state/lock');
   const { deletePodLocked } = await import('./stop');
@@ -31,6 +31,13 @@ export async function finishInterruptedDeletes(paths: Paths, warn: (e: Error) =>
       throw e;
     }
     try {
+      const record = readPodRecord(paths, key);
+      // A record not Terminating: the mark is stale (the delete failed before it wrote the
+      // record, or an apply made the pod again since); that pod is not to be deleted.
+      if (record && !record.deletionTimestamp) {
+        unmarkDeleting(paths, key);
+        continue;
+      }
       const lasting = lastingPodDir(paths, key);
       const { monitor } = monitorProcesses(helper.readMonitorFile(lasting));
       if (monitor && isAlive(monitor)) {
@@ -39,6 +46,9 @@ export async function finishInterruptedDeletes(paths: Paths, warn: (e: Error) =>
       }
       await deletePodLocked(paths, key, { gracePeriodSeconds: 0, warn });
       done.push(key);
+    } catch (e) {
+      // One pod that cannot be removed (a mount left in its dir) must not fail every command.
+      warn(new Error(`pod ${key.slice(key.indexOf('_') + 1)} was being deleted and cannot be removed yet: ${(e as Error).message}`));
     } finally {
       lock.release();
     }

@@ -2,7 +2,8 @@
 // as a second `kubectl delete` does, it waits for the pod to go, and a shorter grace period
 // (`--now`, `--grace-period N`) takes over: the monitor is asked again, and a second stop only
 // shortens the first (supervise.c pod_stop). The first delete then finishes its work; this one
-// returns once the lock is free, and the caller deletes whatever is left under it.
+// returns once the lock is free, and the caller deletes whatever is left under it: when the
+// other command was an apply re-creating the pod, that is the pod it made (apply, then delete).
 import { ConflictError } from '../util/errors';
 import { acquirePodLock } from '../state/lock';
 import type { PodRecord } from '../state/pod-records';
@@ -11,11 +12,14 @@ import { MONITOR_STOP_MARGIN_MS, graceDeadline, type GraceWatch } from './stop';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** How long the other delete may still take: what is left of its grace, the minimum, and the margin. */
+/** After the stop, what the other command may still do: remove the pod's parts, or (an apply re-creating it) start the new one. */
+const AFTER_STOP_MS = 60_000;
+
+/** How long the other delete may still take: what is left of its grace, the minimum, the monitor's margin and the rest. */
 function otherDeleteLeftMs(record: PodRecord): number {
   const grace = record.deletionGracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds;
   const end = graceDeadline(grace, Date.parse(record.deletionTimestamp ?? new Date().toISOString()));
-  return Math.max(0, end - Date.now()) + (record.plan.supervision?.minGraceMs ?? 2000) + MONITOR_STOP_MARGIN_MS;
+  return Math.max(0, end - Date.now()) + (record.plan.supervision?.minGraceMs ?? 2000) + MONITOR_STOP_MARGIN_MS + AFTER_STOP_MS;
 }
 
 export async function joinDelete(paths: Paths, key: string, record: PodRecord, graceSeconds: number | undefined, watch?: GraceWatch): Promise<void> {
@@ -26,7 +30,7 @@ export async function joinDelete(paths: Paths, key: string, record: PodRecord, g
     void controlRequest(lasting, seconds === 0 ? 'kill' : `stop ${graceDeadline(seconds, 0)}`, 1000);
   };
   if (graceSeconds !== undefined) shorten(graceSeconds);
-  const leftMs = graceSeconds !== undefined ? Math.min(otherDeleteLeftMs(record), graceDeadline(graceSeconds, 0) + 20_000) : otherDeleteLeftMs(record);
+  const leftMs = graceSeconds !== undefined ? Math.min(otherDeleteLeftMs(record), graceDeadline(graceSeconds, 0) + MONITOR_STOP_MARGIN_MS + AFTER_STOP_MS) : otherDeleteLeftMs(record);
   const deadline = Date.now() + leftMs;
   const wait = watch?.begin(`pod/${record.plan.name}`, leftMs, true);
   void wait?.now.then(() => shorten(0));

@@ -61,8 +61,8 @@ async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, 
   const dir = record.plan.dirs.lasting;
   const secretEnv = plan.envRefs?.some((r) => r.kind === 'Secret') && plan.dirs.config;
   const file = secretEnv ? join(plan.dirs.config!, '.replace') : join(dir, 'replace.launch');
-  const graceSeconds = opts.gracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds;
-  const deadline = Date.now() + restartWaitMs(graceSeconds);
+  let graceSeconds = opts.gracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds;
+  let deadline = Date.now() + restartWaitMs(graceSeconds);
   // `replace NAME GRACE FILE` (ms, or kill) only when apply was given one: an older monitor knows only the pod's
   let grace = opts.gracePeriodSeconds === undefined ? '' : opts.gracePeriodSeconds === 0 ? 'kill ' : `${graceDeadline(opts.gracePeriodSeconds, 0)} `;
   let reply: string;
@@ -78,6 +78,8 @@ async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, 
       }
       if (grace && r.why === 'error EINVAL replace NAME FILE') {
         grace = ''; // a monitor of the podrun before: the container gets the pod's grace period
+        graceSeconds = record.plan.terminationGracePeriodSeconds;
+        deadline = Date.now() + restartWaitMs(graceSeconds);
         continue;
       }
       if (!r.why.startsWith('error EBUSY') || Date.now() > deadline)

@@ -177,8 +177,11 @@ async function watchedStop(record: PodRecord, graceMs: number, reply: Promise<Co
   const lasting = record.plan.dirs.lasting;
   const wait = watch.begin(`pod/${record.plan.name}`, graceMs, true);
   let done = false;
-  void wait.now.then(() => {
-    if (!done) void controlRequest(lasting, 'kill', 10_000 + MONITOR_STOP_MARGIN_MS);
+  void wait.now.then(async () => {
+    if (done) return;
+    const r = await controlRequest(lasting, 'kill', 10_000 + MONITOR_STOP_MARGIN_MS);
+    // a monitor before `kill`: the shortest stop it knows (SIGKILL after its minimum)
+    if (!done && !r.ok && r.why.startsWith('error EINVAL unknown request')) void controlRequest(lasting, 'stop 0', 10_000 + MONITOR_STOP_MARGIN_MS);
   });
   const tick = async () => {
     while (!done) {
@@ -311,22 +314,45 @@ export function removePodDirs(paths: Paths, key: string, record?: PodRecord): vo
   }
 }
 
-/** The whole delete of one pod (lock held by the caller). Works with or without a record. */
-export async function deletePodLocked(paths: Paths, key: string, opts: StopOptions = {}): Promise<void> {
-  const record = readPodRecord(paths, key);
-  // Marked first: a delete cut short from here on is finished by the next command (finish-deletes.ts).
+/**
+ * A delete's first step: the pod marked (a delete cut short from here on is finished by the next
+ * command: finish-deletes.ts), then Terminating in its record. Returns the record.
+ */
+function markPodDeleting(paths: Paths, key: string, record: PodRecord | undefined, graceSeconds: number | undefined): PodRecord | undefined {
   markDeleting(paths, key);
   if (record && !record.deletionTimestamp) {
     record.deletionTimestamp = new Date().toISOString();
-    record.deletionGracePeriodSeconds = opts.gracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds;
+    record.deletionGracePeriodSeconds = graceSeconds ?? record.plan.terminationGracePeriodSeconds;
     try {
       writePodRecord(paths, record);
     } catch {
       /* the pod dir may be half gone; deleting goes on */
     }
   }
+  return record;
+}
+
+/**
+ * Starts a delete without waiting for it (lock held by the caller): marked, Terminating, and the
+ * monitor asked to stop. `up` starts every pod's at once, so that their grace periods run
+ * together; each deletePodLocked after it then waits for its pod (a second stop with the same
+ * grace changes nothing).
+ */
+export async function beginDeleteLocked(paths: Paths, key: string, graceSeconds?: number): Promise<void> {
+  const record = markPodDeleting(paths, key, readPodRecord(paths, key), graceSeconds);
+  if (!record || !isAlive(monitorProcesses(helper.readMonitorFile(record.plan.dirs.lasting)).monitor)) return;
+  const grace = graceDeadline(graceSeconds ?? record.plan.terminationGracePeriodSeconds, 0);
+  const { controlRequest } = await import('./control');
+  await controlRequest(record.plan.dirs.lasting, grace === 0 ? 'kill' : `stop ${grace}`, 200); // the monitor acts on the line; its reply comes when the pod is down
+}
+
+/** The whole delete of one pod (lock held by the caller). Works with or without a record. */
+export async function deletePodLocked(paths: Paths, key: string, opts: StopOptions = {}): Promise<void> {
+  const record = readPodRecord(paths, key);
   const cg = podCgroup(paths, key, record);
   if (cg) thaw(cg); // before the stop signals: a frozen process cannot handle one
+  // Marked right before the stop: what fails earlier leaves the pod as it was.
+  markPodDeleting(paths, key, record, opts.gracePeriodSeconds);
   await stopPod(record, lastingPodDir(paths, key), opts);
   // Its pause is gone, and with it the namespace: DEL releases the address and the rules.
   const netProblem = tearDownPodNetwork(paths, record?.plan);

@@ -4,7 +4,7 @@
 // delete cut short (SIGKILLed, or before it asked the monitor) is finished by the next command;
 // apply's --grace-period/--now reach what it stops (a re-created pod, a restarted container).
 import { expect } from 'chai';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
@@ -115,7 +115,10 @@ describe('waiting out grace periods: progress, Ctrl-C, takeover, cut-short delet
     await new Promise((r) => child.on('close', r));
     expect(status('cut')).to.equal('Terminating');
     // the monitor goes on (SIGKILL at the end of the grace period); `get` then finishes the delete
-    await until(() => s!.run(['get', 'pods', '-o', 'name']).stdout === '', 30_000);
+    await until(() => {
+      const g = s!.run(['get', 'pods', '-o', 'name']);
+      return g.code === 0 && g.stdout === '';
+    }, 30_000);
     expect(gone('cut')).to.equal(true);
     expect(existsSync(join(s!.root, 'run', 'deleting', 'default_cut'))).to.equal(false);
   });
@@ -130,8 +133,46 @@ describe('waiting out grace periods: progress, Ctrl-C, takeover, cut-short delet
     mkdirSync(join(s!.root, 'run', 'deleting'), { recursive: true });
     writeFileSync(join(s!.root, 'run', 'deleting', 'default_early'), '');
     expect(status('early')).to.equal('Terminating');
-    await until(() => s!.run(['get', 'pods', '-o', 'name']).stdout === '', 30_000);
+    await until(() => {
+      const g = s!.run(['get', 'pods', '-o', 'name']);
+      return g.code === 0 && g.stdout === '';
+    }, 30_000);
     expect(gone('early')).to.equal(true);
+  });
+
+  it('a stale mark (a pod not Terminating) is dropped, the pod left running; a pod that cannot be removed yet is said and does not fail `get`', async () => {
+    up('stale', 1);
+    waitStarted(s!.root, 'stale');
+    const marks = join(s!.root, 'run', 'deleting');
+    mkdirSync(marks, { recursive: true });
+    writeFileSync(join(marks, 'default_stale'), '');
+    expect(s!.run(['get', 'pods']).code).to.equal(0);
+    expect(existsSync(join(marks, 'default_stale'))).to.equal(false);
+    expect(status('stale')).to.equal('Running');
+
+    // Terminating with no grace left, and a mount in its dir that removal refuses to go through
+    const lasting = join(s!.root, 'pods', 'default_stale');
+    const rec = JSON.parse(readFileSync(join(lasting, 'pod.json'), 'utf8'));
+    writeFileSync(join(lasting, 'pod.json'), JSON.stringify({ ...rec, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 0 }));
+    writeFileSync(join(marks, 'default_stale'), '');
+    const m = join(lasting, 'held');
+    mkdirSync(m);
+    expect(spawnSync('mount', ['-t', 'tmpfs', 'podrun-test', m]).status).to.equal(0);
+    try {
+      let g = s!.run(['get', 'pods']);
+      await until(() => {
+        g = s!.run(['get', 'pods']);
+        return g.stderr.includes('was being deleted and cannot be removed yet');
+      }, 30_000);
+      expect(g.code).to.equal(0);
+      expect(g.stdout).to.match(/stale\s+\S+\s+Terminating/);
+    } finally {
+      spawnSync('umount', [m]);
+    }
+    const g = s!.run(['get', 'pods', '-o', 'name']);
+    expect(g.code, g.stderr).to.equal(0);
+    expect(g.stdout).to.equal('');
+    expect(gone('stale')).to.equal(true);
   });
 
   it('apply --grace-period 0 restarts a changed container at once; apply --now re-creates a pod without its 60 s wait', () => {

@@ -9,6 +9,7 @@ import { ConflictError, PodrunError, UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs } from '../resources';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
+import { writeErr } from '../output';
 import { listPodRecords, podNotFound, readPodRecord, type PodRecord } from '../../state/pod-records';
 import { podKey } from '../../util/paths';
 import { parseDuration } from '../../util/duration';
@@ -155,6 +156,7 @@ export type WaitTarget = { namespace: string; name: string; uid?: string };
 export async function waitForTargets(ctx: Pick<CliContext, 'paths'>, targets: WaitTarget[], waitFor: WaitFor, timeoutMs: number, met: (t: WaitTarget) => void): Promise<void> {
   const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
   const deadline = Date.now() + timeoutMs;
+  let lastFinish = 0;
   for (const t of targets) {
     const key = podKey(t.namespace, t.name);
     if (waitFor.kind === 'delete' && t.uid === undefined) continue; // not there (kubectl ignores NotFound)
@@ -171,8 +173,11 @@ export async function waitForTargets(ctx: Pick<CliContext, 'paths'>, targets: Wa
         met(t);
         break;
       }
-      // a delete cut short (its CLI gone) is finished here, once its pod is down
-      if (waitFor.kind === 'delete' && r?.deletionTimestamp) await (await import('../sync')).finishLeftovers(ctx);
+      // a delete cut short (its CLI gone) is finished here, once its pod is down (checked each second)
+      if (waitFor.kind === 'delete' && r?.deletionTimestamp && Date.now() - lastFinish >= 1000) {
+        lastFinish = Date.now();
+        await (await import('../../runtime/finish-deletes')).finishInterruptedDeletes(ctx.paths, (e) => writeErr(`warning: ${e.message}\n`), key);
+      }
       if (timeoutMs === 0) throw new PodrunError(`condition not met for pods/${t.name}`);
       if (Date.now() >= deadline) throw new PodrunError(`timed out waiting for the condition on pods/${t.name}`, `\`podrun describe pod ${t.name}${t.namespace === 'default' ? '' : ` -n ${t.namespace}`}\` shows why; --timeout waits longer`);
       await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
