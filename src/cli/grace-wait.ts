@@ -49,6 +49,8 @@ function linesOf(active: Active[], killing: boolean, now: number): string {
 export interface CliGraceWatch extends GraceWatch {
   /** What a Ctrl-C during a wait does, for a command that handles SIGINT itself (`up`): kill what waits, now and from now on. */
   interrupt(): void;
+  /** Takes the line off the terminal before other output (`up`'s logs); the next tick draws it again. */
+  clear(): void;
 }
 
 /** SIGINT: the watch's own handler (delete, apply), or none (`up` calls interrupt()). */
@@ -85,6 +87,10 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
   const listening = () => [...active].some((a) => a.killable);
   return {
     interrupt,
+    clear() {
+      if (shown) writeErr('\r\x1b[K');
+      shown = false;
+    },
     begin(what: string, graceMs: number, killable: boolean): GraceWait {
       let cutShort!: () => void;
       const now = new Promise<void>((r) => (cutShort = r));

@@ -16,6 +16,8 @@ const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
   logs: { load: () => require('./verbs/logs'), summary: "print a container's logs" },
   exec: { load: () => require('./verbs/exec'), summary: 'run a command in a running container' },
   'port-forward': { load: () => require('./verbs/port-forward'), summary: "forward local ports to a pod's ports (port-forward pod/NAME 8080:80)" },
+  up: { load: () => require('./verbs/up'), summary: 'apply pods/, wait until ready, follow the logs; Ctrl-C stops the pods (up -f DIR, up -d)' },
+  down: { load: () => require('./verbs/down'), summary: 'stop and delete what pods/ (or -f) defines; claims stay (down -f DIR)' },
   wait: { load: () => require('./verbs/wait'), summary: 'wait for pods to meet a condition or be deleted (wait --for=condition=Ready pod/NAME)' },
   delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods; remove configmaps, secrets, pvc' },
   commit: { load: () => require('./verbs/commit'), summary: "make an image from a container's changes" },

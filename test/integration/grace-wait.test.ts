@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, PODRUN } from '../helpers/cli';
-import { podManifest, podrunAsync, setUpSuite, tearDownSuite, until, viewPod, waitStarted, writeManifest, type PodSuite } from './pod-helpers';
+import { haveScript, inTerminal, podManifest, podrunAsync, setUpSuite, tearDownSuite, until, viewPod, waitStarted, writeManifest, type PodSuite } from './pod-helpers';
 
 const STUBBORN = ['sh', '-c', "trap '' TERM; echo up; while true; do sleep 0.1; done"];
 const POLITE = ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.1; done"];
@@ -25,22 +25,11 @@ function manifest(name: string, grace: number, e: { env?: string; memory?: boole
   });
 }
 
-/** Runs the CLI in a pseudo-terminal (script(1)); `type` writes to it as a keyboard would (\x03: Ctrl-C). */
-function inTerminal(root: string, args: string[]) {
-  const cmd = [PODRUN, ...args].map((a) => `'${a}'`).join(' ');
-  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, PODRUN_ROOT: root, TERM: 'xterm' } });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  return { output: () => out, type: (s: string) => child.stdin.write(s), done };
-}
-
 describe('waiting out grace periods: progress, Ctrl-C, takeover, cut-short deletes (real pods)', function () {
   let s: PodSuite | undefined;
   let dir = '';
   before(function () {
-    if (!isRoot() || !haveBusybox() || spawnFails('script')) this.skip();
+    if (!isRoot() || !haveBusybox() || !haveScript()) this.skip();
     s = setUpSuite('podrun-grace-');
     dir = join(s.root, 'manifests');
   });
@@ -194,6 +183,3 @@ describe('waiting out grace periods: progress, Ctrl-C, takeover, cut-short delet
   });
 });
 
-function spawnFails(cmd: string): boolean {
-  return require('child_process').spawnSync(cmd, ['--version']).error !== undefined;
-}

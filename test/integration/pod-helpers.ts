@@ -289,3 +289,20 @@ function hostNetworkObjects(): { links: string[]; tables: string[] } {
   const tables = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('podrun')).sort();
   return { links, tables };
 }
+
+/** script(1) (util-linux), which the terminal tests drive the CLI through. */
+export const haveScript = () => spawnSync('script', ['--version']).error === undefined;
+
+/**
+ * Runs the CLI in a pseudo-terminal (script(1)) in CWD; `type` writes to it as a keyboard would
+ * (\x03: Ctrl-C, which the terminal turns into SIGINT for the command).
+ */
+export function inTerminal(root: string, args: string[], cwd?: string) {
+  const cmd = [PODRUN, ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd, env: { ...process.env, PODRUN_ROOT: root, TERM: 'xterm' } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return { output: () => out, type: (s: string) => child.stdin.write(s), done, pid: child.pid };
+}

@@ -19,7 +19,8 @@ const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--forc
 const APPLY_WAIT_DEFAULT = '5m';
 const OUTPUTS = ['json', 'yaml', 'name'];
 
-export async function run(argv: string[], ctx: CliContext): Promise<number> {
+/** APPLIED (for `up`): told the pods applied, once they are. */
+export async function run(argv: string[], ctx: CliContext, applied?: (pods: { namespace: string; name: string; uid: string }[]) => void): Promise<number> {
   const { values, positionals } = parseArgs(
     argv,
     {
@@ -110,10 +111,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const watch = (await import('../grace-wait')).graceWatch();
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;
-  const applied: { namespace: string; name: string; uid: string }[] = [];
+  const appliedPods: { namespace: string; name: string; uid: string }[] = [];
   const code = await forEachItem([...loaded.pods, ...again], async (pod) => {
     const outcome = await applyPod(ctx.paths, pod, { progress, network, force: values.force === true, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`), gracePeriodSeconds: grace, watch });
-    applied.push({ namespace: outcome.namespace, name: outcome.name, uid: outcome.record.uid });
+    appliedPods.push({ namespace: outcome.namespace, name: outcome.name, uid: outcome.record.uid });
     if (output === 'json' || output === 'yaml') {
       const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
       const snap = snapshotPod(outcome.record);
@@ -139,11 +140,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   // The Services' rules and every pod's names follow the pods and Services just applied.
   if (loaded.pods.length || prune || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
   if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
+  applied?.(appliedPods);
   const worst = Math.max(code, failed, pruneCode);
   if (waitMs === undefined || worst) return worst;
   // Readiness as `podrun wait --for=condition=Ready` sees it; a pod that ran to completion is done.
   const { waitForTargets } = await import('./wait');
-  await waitForTargets(ctx, applied, { kind: 'applied' }, waitMs, () => undefined);
+  await waitForTargets(ctx, appliedPods, { kind: 'applied' }, waitMs, () => undefined);
   return 0;
 }
 

@@ -1,0 +1,49 @@
+// podrun down [-f FILE|DIR ...] [--grace-period N | --now]
+// The other half of `up`: the pods the files define (default pods/) are stopped together (their
+// grace periods run at once, with delete's live line and Ctrl-C) and deleted, then the Services,
+// ConfigMaps and Secrets they define. PersistentVolumeClaims stay, with their data, as compose
+// keeps its volumes: `podrun delete pvc NAME` removes one. What is not there is skipped.
+import { ManifestErrors, UsageError } from '../../util/errors';
+import { gracePeriodOption, parseArgs } from '../args';
+import type { CliContext } from '../context';
+import { writeErr } from '../output';
+import { forEachItem } from '../render';
+import { finishLeftovers } from '../sync';
+import { kindWord } from '../../util/kinds';
+
+const USAGE = 'podrun down [-f FILE|DIR ...] [--grace-period N | --now]';
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(
+    argv,
+    {
+      filename: { type: 'string', short: 'f', multiple: true },
+      'grace-period': { type: 'string' },
+      now: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `usage: ${USAGE}`);
+  const grace = gracePeriodOption(values);
+  const files = (await import('./up')).upFiles(values.filename as string[] | undefined, 'down');
+  const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
+  const loaded = await loadManifests(files);
+  for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
+  if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
+
+  await finishLeftovers(ctx);
+  const pods = loaded.pods.map((p) => ({ namespace: p.manifest.metadata.namespace, name: p.manifest.metadata.name }));
+  const { stopPods } = await import('../stop-pods');
+  const watch = (await import('../grace-wait')).graceWatch();
+  let code = await stopPods(ctx, pods, grace, watch, (p) => ctx.out(`pod "${p.name}" deleted\n`));
+  const objects = loaded.objects.filter((o) => o.object.kind !== 'PersistentVolumeClaim');
+  const { deleteObject } = await import('../../runtime/delete-object');
+  code = Math.max(
+    code,
+    await forEachItem(objects, async ({ object: o }) => {
+      if (await deleteObject(ctx.paths, o.kind, o.metadata.namespace, o.metadata.name)) ctx.out(`${kindWord(o.kind)} "${o.metadata.name}" deleted\n`);
+    }),
+  );
+  if (objects.some((o) => o.object.kind === 'Service')) await (await import('../sync')).syncServicesAfter(ctx);
+  return code;
+}

@@ -1,0 +1,185 @@
+// podrun up [-f FILE|DIR ...] [-d] [--timeout D] [--network NAME] [--force] [--no-color]
+// The dev environment in the foreground, as `docker compose up`: apply the files (default
+// pods/), wait until every pod is ready with a live status line, then follow every container's
+// logs prefixed `pod/container | `. Ctrl-C stops the pods gracefully, all at once (their grace
+// periods run together); a second Ctrl-C kills what is left now; a third leaves at once (the
+// next podrun command finishes the deletes). Claims and hostPath data stay. -d: apply and wait,
+// then return (0 when every pod is ready or completed).
+import { existsSync } from 'fs';
+import { UsageError } from '../../util/errors';
+import { parseArgs, str } from '../args';
+import type { CliContext } from '../context';
+import { writeErr } from '../output';
+
+const USAGE = 'podrun up [-f FILE|DIR ...] [-d] [--timeout 5m] [--network NAME|none] [--force] [--no-color]';
+const DEFAULT_DIR = 'pods';
+const UP_WAIT_DEFAULT = '5m';
+
+type Pod = { namespace: string; name: string; uid: string };
+
+/** The files of `up` and `down`: -f as given, else ./pods (a usage error when there is none). */
+export function upFiles(given: string[] | undefined, verb: string): string[] {
+  if (given?.length) return given;
+  if (!existsSync(DEFAULT_DIR)) throw new UsageError(`podrun ${verb}: no ${DEFAULT_DIR}/ here`, `run it where your ${DEFAULT_DIR}/ directory is, or give -f FILE|DIR`);
+  return [`${DEFAULT_DIR}/`];
+}
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(
+    argv,
+    {
+      filename: { type: 'string', short: 'f', multiple: true },
+      detach: { type: 'boolean', short: 'd' },
+      timeout: { type: 'string' },
+      network: { type: 'string' },
+      force: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `usage: ${USAGE}`);
+  const files = upFiles(values.filename as string[] | undefined, 'up');
+  const { parseWaitTimeout } = await import('./wait');
+  const timeoutMs = parseWaitTimeout(str(values.timeout) ?? UP_WAIT_DEFAULT);
+  const network = str(values.network);
+
+  // Ctrl-C from here on: 1st stops the pods gracefully, 2nd kills now, 3rd leaves.
+  const { graceWatch } = await import('../grace-wait');
+  const watch = graceWatch({ sigint: false });
+  let interrupts = 0;
+  let wake = () => {};
+  const onInt = () => {
+    interrupts++;
+    if (interrupts === 1) wake();
+    else if (interrupts === 2) {
+      writeErr('\nkilling the pods now (Ctrl-C again: leave them to the next podrun command)\n');
+      watch.interrupt();
+    } else process.exit(130);
+  };
+  if (!values.detach) process.on('SIGINT', onInt);
+  const stopping = () => interrupts > 0;
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      wake = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
+
+  let pods: Pod[] = [];
+  const applyArgs = [...files.flatMap((f) => ['-f', f]), ...(network !== undefined ? ['--network', network] : []), ...(values.force ? ['--force'] : [])];
+  // apply's lines go to stderr with the rest of up's own: stdout is the logs
+  const applied = await (await import('./apply')).run(applyArgs, { ...ctx, out: writeErr }, (p) => (pods = p));
+  if (applied !== 0 && !stopping()) return applied;
+  if (!pods.length) {
+    writeErr(`no pods in ${files.join(', ')}: nothing to wait for or follow\n`);
+    return 0;
+  }
+
+  // What the wait said of a pod (completed, failed) the log view does not say again.
+  const said = new Set<string>();
+  const say = (t: string) => {
+    if (!said.has(t)) writeErr(t);
+    said.add(t);
+  };
+  let code = stopping() ? 0 : await waitReady(ctx, pods, timeoutMs, stopping, sleep, say);
+  if (values.detach) return code;
+  // The logs are followed until the pods are gone: what they print while they stop is shown too.
+  let stopped = false;
+  let follower: ReturnType<typeof import('../follow-logs').followLogs> | undefined;
+  if (!stopping()) {
+    const tty = (require('tty') as typeof import('tty')).isatty(1);
+    const { useColour } = await import('../up-view');
+    const { followLogs } = await import('../follow-logs');
+    const plainSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    const note = (t: string) => (stopping() ? undefined : say(t)); // while stopping, the stop says it
+    const out = (t: string) => {
+      watch.clear(); // a grace wait's line, while the pods stop
+      ctx.out(t);
+    };
+    follower = followLogs(ctx.paths, pods, { colour: useColour(tty, process.env, values['no-color'] === true), out, note, stop: () => stopped, sleep: plainSleep });
+    const ctrlC = new Promise<void>((r) => (wake = r));
+    const ended = await Promise.race([follower, ctrlC]);
+    // every pod finished (or was deleted) on its own: up ends with them
+    if (ended) {
+      process.removeListener('SIGINT', onInt);
+      return Math.max(code, ended.some((f) => f.finished === 'Failed') ? 1 : 0);
+    }
+  }
+  writeErr(`stopping ${pods.map((p) => `pod/${p.name}`).join(', ')} (Ctrl-C again: kill now)\n`);
+  const { stopPods } = await import('../stop-pods');
+  try {
+    code = await stopPods(ctx, pods, undefined, watch, (p) => writeErr(`pod/${p.name} stopped\n`));
+  } finally {
+    stopped = true;
+    await follower;
+  }
+  process.removeListener('SIGINT', onInt);
+  return code;
+}
+
+/**
+ * Waits until every pod is ready or completed (as `apply --wait` sees them), saying each as it
+ * gets there, with a live line on a terminal; a failed pod is said and not waited for. Returns 1
+ * when one failed or was not ready within TIMEOUTMS, else 0; stops early when STOP says so.
+ */
+async function waitReady(ctx: CliContext, pods: Pod[], timeoutMs: number, stop: () => boolean, sleep: (ms: number) => Promise<void>, say: (t: string) => void): Promise<number> {
+  const { computePodStatus, k8sPod, snapshotPod, goDuration } = await import('../../runtime/pod-status');
+  const { objectMeets } = await import('./wait');
+  const { readPodRecord } = await import('../../state/pod-records');
+  const { podKey } = await import('../../util/paths');
+  const { waitingLine } = await import('../up-view');
+  const tty = (require('tty') as typeof import('tty')).isatty(2);
+  const start = Date.now();
+  let pending = [...pods];
+  let code = 0;
+  let shown = false;
+  const clear = () => {
+    if (shown) writeErr('\r\x1b[K');
+    shown = false;
+  };
+  for (;;) {
+    const progress = [];
+    for (const p of [...pending]) {
+      const r = readPodRecord(ctx.paths, podKey(p.namespace, p.name));
+      if (!r || r.uid !== p.uid) {
+        clear();
+        say(`pod/${p.name} deleted\n`);
+        pending = pending.filter((x) => x !== p);
+        continue;
+      }
+      const snap = snapshotPod(r);
+      const st = computePodStatus(snap);
+      let met: boolean;
+      try {
+        met = objectMeets({ kind: 'applied' }, k8sPod(st, snap));
+      } catch (e) {
+        clear();
+        writeErr(`error: ${(e as Error).message}\n`);
+        code = 1;
+        pending = pending.filter((x) => x !== p);
+        continue;
+      }
+      if (met) {
+        clear();
+        say(`pod/${p.name} ${st.phase === 'Succeeded' ? 'completed' : 'ready'}\n`);
+        pending = pending.filter((x) => x !== p);
+      } else progress.push({ name: p.name, readyCount: st.readyCount, total: st.total, display: st.display });
+    }
+    if (!pending.length || stop()) break;
+    if (Date.now() - start >= timeoutMs) {
+      clear();
+      for (const p of progress) writeErr(`warning: pod/${p.name} not ready after ${goDuration(timeoutMs)} (${p.readyCount}/${p.total} ${p.display}): \`podrun describe pod ${p.name}\` shows why\n`);
+      code = 1;
+      break;
+    }
+    if (tty) {
+      writeErr(`\r\x1b[K${waitingLine(progress, Date.now() - start, process.stderr.columns || 80)}`);
+      shown = true;
+    }
+    await sleep(200);
+  }
+  clear();
+  return code;
+}
