@@ -1251,6 +1251,9 @@ killing_message (struct monitor *m, const struct sv_action *a, char *msg, size_t
     case SV_KILL_SPEC:
       snprintf (msg, cap, "Container %s definition changed, will be restarted", c->name);
       break;
+    case SV_KILL_WATCH:
+      snprintf (msg, cap, "Container %s files changed, will be restarted", c->name);
+      break;
     default:
       snprintf (msg, cap, "Stopping container %s", c->name);
       break;
@@ -1732,9 +1735,21 @@ control_container (struct monitor *m, size_t k, const char *name, size_t *i)
 /* `restart NAME`: the machine kills container NAME and starts it again at once (a resize whose
    policy says RestartContainer); the reply comes at once, the restart follows in the loop.  */
 static void
-request_restart (struct monitor *m, size_t k, const char *name)
+request_restart (struct monitor *m, size_t k, const char *args)
 {
-  size_t i;
+  char name[256];
+  const char *sp = strchr (args, ' ');
+  int watch = 0;
+  size_t i, n = sp ? (size_t) (sp - args) : strlen (args);
+  /* `restart NAME watch`: asked by `up --watch` (its own Killing message), else by a resize.  */
+  if (n >= sizeof name || (sp && strcmp (sp + 1, "watch") != 0))
+    {
+      client_reply (m, k, "error EINVAL restart NAME [watch]\n", 34);
+      return;
+    }
+  memcpy (name, args, n);
+  name[n] = '\0';
+  watch = sp != NULL;
   if (!control_container (m, k, name, &i))
     return;
   if (m->pod.containers[i].sv.kind == SV_KIND_INIT)
@@ -1749,8 +1764,8 @@ request_restart (struct monitor *m, size_t k, const char *name)
       client_reply (m, k, "error EBUSY not running\n", 24);
       return;
     }
-  podrun_log ("restart of %s requested", m->pod.containers[i].name);
-  post (m, (struct sv_event){ .type = SV_EV_RESTART, .now = podrun_mono_ms (), .container = i });
+  podrun_log ("restart of %s requested%s", m->pod.containers[i].name, watch ? " (watch)" : "");
+  post (m, (struct sv_event){ .type = SV_EV_RESTART, .now = podrun_mono_ms (), .container = i, .watch = watch });
   drain (m);
   client_reply (m, k, "ok\n", 3);
 }
@@ -1870,7 +1885,7 @@ request_replace (struct monitor *m, size_t k, const char *args)
 }
 
 /* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's), `kill`,
-   `restart NAME` or `replace NAME [GRACE] FILE`.  */
+   `restart NAME [watch]` or `replace NAME [GRACE] FILE`.  */
 static void
 client_request (struct monitor *m, size_t k, const char *line)
 {

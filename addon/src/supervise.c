@@ -545,13 +545,13 @@ on_replace (struct sv_machine *m, size_t i, sv_ms grace, int force, sv_ms now)
 }
 
 static void
-on_restart (struct sv_machine *m, size_t i, sv_ms now)
+on_restart (struct sv_machine *m, size_t i, int watch, sv_ms now)
 {
   struct ctr *c = &m->c[i];
   if (!sv_can_restart (m, i))
     return;
   c->kill_restart = 1;
-  kill_ctr (m, i, SV_KILL_RESIZE, now + m->cfg.grace, now, 0);
+  kill_ctr (m, i, watch ? SV_KILL_WATCH : SV_KILL_RESIZE, now + m->cfg.grace, now, 0);
 }
 
 /* A result published (its run reached the threshold, R4.3 step 4).  */
@@ -903,7 +903,7 @@ after_exit (struct sv_machine *m, size_t i, sv_ms now)
     m->gate = m->n;
   if (m->stop)
     return;
-  if ((c->kill == SV_KILL_RESIZE || c->kill == SV_KILL_SPEC) && c->kill_restart)
+  if ((c->kill == SV_KILL_RESIZE || c->kill == SV_KILL_SPEC || c->kill == SV_KILL_WATCH) && c->kill_restart)
     {
       start_ctr (m, i);
       return;
@@ -1328,7 +1328,7 @@ sv_step (struct sv_machine *m, const struct sv_event *ev, struct sv_action *out,
       pod_stop (m, STOP_REQUEST, m->forced ? now : now + (ev->grace == SV_NEVER ? m->cfg.grace : ev->grace), now);
       break;
     case SV_EV_RESTART:
-      on_restart (m, ev->container, now);
+      on_restart (m, ev->container, ev->watch, now);
       break;
     case SV_EV_REPLACE:
       on_replace (m, ev->container, ev->grace, ev->force, now);

@@ -115,6 +115,7 @@ struct sv_event
   int ok;                      /* hook */
   sv_ms grace;                 /* stop, replace (SV_NEVER: the pod's terminationGracePeriodSeconds) */
   int force;                   /* stop, replace: SIGKILL at once, no preStop (podrun's --grace-period 0) */
+  int watch;                   /* restart: asked by a file watch (SV_KILL_WATCH), not a resize */
 };
 
 /* Actions, in the order they are to be done.  */
@@ -154,7 +155,8 @@ enum sv_kill
   SV_KILL_STARTUP,    /* the same with "startup" */
   SV_KILL_POST_START, /* "FailedPostStartHook" */
   SV_KILL_RESIZE,     /* "Container NAME resize requires restart": started again at once, no back-off */
-  SV_KILL_SPEC        /* "Container NAME definition changed, will be restarted": at once, back-off reset */
+  SV_KILL_SPEC,       /* "Container NAME definition changed, will be restarted": at once, back-off reset */
+  SV_KILL_WATCH       /* "Container NAME files changed, will be restarted": `up --watch`, as a resize's */
 };
 
 struct sv_action

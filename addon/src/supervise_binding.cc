@@ -25,7 +25,7 @@ const char *const HOOKS[] = {"", "postStart", "preStop"};
 const char *const EVENTS[] = {"begin", "started", "start_failed", "exited", "probe", "hook", "timer", "stop", "restart", "replace"};
 const char *const ACTIONS[] = {"start",  "signal",     "probe", "cancel_probe", "hook",
                                "cancel_hook", "status", "pod_status", "event", "done"};
-const char *const KILLS[] = {"", "stop", "liveness", "startup", "postStart", "resize", "spec"};
+const char *const KILLS[] = {"", "stop", "liveness", "startup", "postStart", "resize", "spec", "watch"};
 const char *const STATES[] = {"waiting", "running", "terminated"};
 
 // The first problem found (no C++ exceptions in the addon): parsing goes on with zero values
@@ -164,6 +164,8 @@ sv_event parse_event(Err &err, const Napi::Object &e, const std::vector<std::str
   } else if (ev.type == SV_EV_PROBE) {
     ev.probe = (sv_probe_kind)lookup(err, PROBES, str(err, e, "probe", path), path + ".probe");
     ev.result = (sv_probe_result)lookup(err, RESULTS, str(err, e, "result", path), path + ".result");
+  } else if (ev.type == SV_EV_RESTART) {
+    ev.watch = flag(err, e, "watch", path);
   } else if (ev.type == SV_EV_REPLACE) {
     ev.grace = num(err, e, "graceMs", path, true, SV_NEVER);
     ev.force = flag(err, e, "force", path);

@@ -17,20 +17,49 @@ export interface PodName {
 
 /** Deletes PODS (those not there are skipped), saying each deleted with SAY; returns the exit code. */
 export async function stopPods(ctx: CliContext, pods: PodName[], graceSeconds: number | undefined, watch: GraceWatch, say: (pod: PodName) => void): Promise<number> {
-  const { withPodLock } = await import('../state/lock');
-  const { beginDeleteLocked } = await import('../runtime/stop');
-  const { deletePodNamed } = await import('../runtime/delete-pod');
-  for (const p of pods) {
-    try {
-      await withPodLock(ctx.paths, podKey(p.namespace, p.name), () => beginDeleteLocked(ctx.paths, podKey(p.namespace, p.name), graceSeconds), { label: p.name });
-    } catch (e) {
-      if (!(e instanceof ConflictError)) throw e; // being changed: its delete below waits for that
-    }
-  }
+  const { acquirePodLock } = await import('../state/lock');
+  const { beginDeleteLocked, deletePodLocked } = await import('../runtime/stop');
+  const { deletePodNamed, podExists } = await import('../runtime/delete-pod');
   const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
-  const code = await forEachItem(pods, async (p) => {
-    if (await deletePodNamed(ctx.paths, p.namespace, p.name, { gracePeriodSeconds: graceSeconds, warn, watch })) say(p);
-  });
-  await syncServicesAfter(ctx);
-  return code;
+  // Every lock first, held to the end of each pod's delete: no other command gets in between.
+  const held: { pod: PodName; release: () => void }[] = [];
+  const busy: PodName[] = [];
+  try {
+    for (const p of pods) {
+      const key = podKey(p.namespace, p.name);
+      let release: () => void;
+      try {
+        release = acquirePodLock(ctx.paths, key, p.name).release;
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        busy.push(p); // being changed: deleted below as `delete` does, waiting for that
+        continue;
+      }
+      if (!podExists(ctx.paths, key)) {
+        release();
+        continue;
+      }
+      held.push({ pod: p, release });
+      await beginDeleteLocked(ctx.paths, key, graceSeconds);
+    }
+    let code = await forEachItem([...held], async (h) => {
+      try {
+        await deletePodLocked(ctx.paths, podKey(h.pod.namespace, h.pod.name), { gracePeriodSeconds: graceSeconds, warn, watch });
+      } finally {
+        h.release();
+        held.splice(held.indexOf(h), 1);
+      }
+      say(h.pod);
+    });
+    code = Math.max(
+      code,
+      await forEachItem(busy, async (p) => {
+        if (await deletePodNamed(ctx.paths, p.namespace, p.name, { gracePeriodSeconds: graceSeconds, warn, watch })) say(p);
+      }),
+    );
+    return code;
+  } finally {
+    for (const h of held) h.release();
+    await syncServicesAfter(ctx);
+  }
 }

@@ -1,6 +1,7 @@
 // Rules across fields, checked over the raw (possibly invalid) data so they report even when
 // zod found type errors elsewhere: unique names, volume references, one volume source, hostPath
 // deny list, hostPort, downward API paths, DNS policy.
+import { parseWatchAction, WATCH_ANNOTATION_PREFIX } from './watch-annotation';
 import { isAbsolute, normalize, resolve } from 'path';
 import type { FieldPath } from './yaml';
 import { execStringProblem } from './exec-limits';
@@ -105,6 +106,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
   seccompProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
   appArmorProfileRule(spec.securityContext, ['spec', 'securityContext'], ctx);
   appArmorAnnotationRules(pod, spec, ruleContainers(spec), ctx);
+  watchAnnotationRules(pod, ruleContainers(spec), ctx);
   networkAnnotationRule(pod, spec, ctx);
   const hostNetwork = spec.hostNetwork === true;
   const containerNames = new Set<string>();
@@ -294,6 +296,25 @@ function appArmorAnnotationRules(pod: Obj, spec: Obj, containers: RuleContainer[
       );
     // In use (no field applies to the container): the API server's warning.
     else if (!eff) ctx.warn?.(at, 'deprecated since v1.30; use the "appArmorProfile" field instead');
+  }
+}
+
+/** podrun's `watch.podrun.dev/CONTAINER` annotations (plan/watch.ts): a container of the pod, and an action. */
+function watchAnnotationRules(pod: Obj, containers: RuleContainer[], ctx: RuleContext): void {
+  const meta = isObj(pod.metadata) ? pod.metadata : {};
+  if (!isObj(meta.annotations)) return;
+  const names = containers.map(({ c }) => str(c.name)).filter((n): n is string => n !== undefined);
+  for (const [key, value] of Object.entries(meta.annotations)) {
+    if (!key.startsWith(WATCH_ANNOTATION_PREFIX) || typeof value !== 'string') continue;
+    const at: FieldPath = ['metadata', 'annotations', key];
+    const name = key.slice(WATCH_ANNOTATION_PREFIX.length);
+    if (!names.includes(name)) {
+      const guess = suggest(name, names);
+      ctx.err(at, `the watch annotation names container ${quoted(name)}, which the pod does not have`, guess ? `did you mean ${WATCH_ANNOTATION_PREFIX}${guess}?` : "name one of the pod's containers after the /");
+      continue;
+    }
+    const a = parseWatchAction(value);
+    if ('error' in a) ctx.err(at, a.error, 'use `restart` (the container is restarted) or `exec COMMAND` (run in it with /bin/sh -c) when its hostPath files change');
   }
 }
 

@@ -136,7 +136,15 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       // an apply was interrupted) the pod is made again, leftovers removed first.
       let again = existing && applyAction(existing, hash, monitorRunning(existing.plan.dirs.lasting));
       if (again === 'unchanged' && (opts.recreate || opts.force)) again = 'recreated';
-      if (existing && again === 'unchanged') return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
+      if (existing && again === 'unchanged') {
+        // the same pod from another file: the record says where it comes from now (apply --prune goes by it)
+        if (existing.sourceFile !== pod.file && pod.file.startsWith('/')) {
+          const moved = { ...existing, sourceFile: pod.file };
+          writePodRecord(paths, moved);
+          return { namespace, name, action: 'unchanged' as const, record: moved, failures: [] };
+        }
+        return { namespace, name, action: 'unchanged' as const, record: existing, failures: [] };
+      }
       // Resolve images and plan before touching the old pod: a pull failure or a problem the
       // images reveal must leave it running.
       const images = await resolveImages(pod, opts.resolveImage ?? storeResolver(paths, pod, opts.progress));

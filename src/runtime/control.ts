@@ -14,7 +14,7 @@ export type ControlReply = { ok: true; text: string } | { ok: false; why: string
  * Sends one request and resolves with the monitor's reply line, or why there is none (no socket:
  * a monitor of an older podrun or one that is gone; it hung up; `timeoutMs` passed).
  */
-export async function controlRequest(lastingDir: string, request: string, timeoutMs: number): Promise<ControlReply> {
+export async function controlRequest(lastingDir: string, request: string, timeoutMs: number, opts: { noReply?: boolean } = {}): Promise<ControlReply> {
   const { createConnection } = require('net') as typeof import('net'); // lazily: only stop and status need it
   return new Promise((resolve) => {
     let sock: Socket | undefined;
@@ -46,7 +46,8 @@ export async function controlRequest(lastingDir: string, request: string, timeou
         if (!helloSeen) {
           if (line !== HELLO) return done({ ok: false, why: `the monitor speaks "${line.slice(0, 80)}", not ${HELLO}` });
           helloSeen = true;
-          sock!.write(`${HELLO}\n${request}\n`);
+          // noReply: done once the request is written (the monitor acts on the line as it reads it)
+          sock!.write(`${HELLO}\n${request}\n`, () => opts.noReply && done({ ok: true, text: 'sent' }));
         } else if (line.startsWith('ok')) return done({ ok: true, text: line.slice(3) });
         else return done({ ok: false, why: line.slice(0, 200) });
       }

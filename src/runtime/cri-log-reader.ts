@@ -124,8 +124,14 @@ export interface LogFileReader {
   close(): void;
 }
 
-export function openLogFile(path: string): LogFileReader {
+/**
+ * FOLLOWREPLACED false (`up`'s log view): a file at the path that is neither the open one nor a
+ * rotation of it (the pod was made again) is not read; the open one is read to its end and then
+ * nothing more, and the caller opens the new file itself.
+ */
+export function openLogFile(path: string, opts: { followReplaced?: boolean } = {}): LogFileReader {
   let fd = -1;
+  let replaced = false;
   let ino = -1;
   let offset = 0;
   let rest: Buffer = Buffer.alloc(0);
@@ -178,6 +184,11 @@ export function openLogFile(path: string): LogFileReader {
       rotated.push(r);
     }
     const at = rotated.findIndex((r) => r.ino === ino);
+    if (at < 0 && opts.followReplaced === false) {
+      for (const r of [...rotated, cur]) closeSync(r.fd);
+      replaced = true;
+      return;
+    }
     const newer = at < 0 ? [] : rotated.slice(0, at).reverse().filter((r) => r.ino !== cur.ino);
     for (const r of rotated) if (!newer.includes(r)) closeSync(r.fd);
     closeSync(fd);
@@ -202,6 +213,7 @@ export function openLogFile(path: string): LogFileReader {
       } catch {
         st = undefined; // removed, or between a rotation's rename and its new file
       }
+      if (replaced) return out;
       if (fd < 0) {
         if (!st) return out;
         const r = openIno(path);

@@ -8,10 +8,13 @@ import { readPodRecord } from '../state/pod-records';
 import { withPodLock } from '../state/lock';
 import { deletePodLocked, type StopOptions } from './stop';
 
+/** Whether anything of the pod is there: a record, or a dir (a half-created pod). */
+export const podExists = (paths: Paths, key: string) => !!readPodRecord(paths, key) || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key));
+
 /** Deletes the pod; false when there is none. */
 export async function deletePodNamed(paths: Paths, namespace: string, name: string, opts: StopOptions): Promise<boolean> {
   const key = podKey(namespace, name);
-  const exists = () => !!readPodRecord(paths, key) || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key));
+  const exists = () => podExists(paths, key);
   const deleteLocked = () =>
     withPodLock(
       paths,

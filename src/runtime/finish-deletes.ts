@@ -66,5 +66,5 @@ async function askToStop(paths: Paths, key: string, lasting: string): Promise<vo
   const grace = (record.deletionGracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds) * 1000;
   const left = Math.max(0, Date.parse(record.deletionTimestamp) + grace - Date.now());
   // The monitor takes the request as it reads the line; the reply (when the pod is down) is not waited for.
-  await controlRequest(lasting, `stop ${Math.round(Math.min(left, 86_400_000))}`, 200);
+  await controlRequest(lasting, `stop ${Math.round(Math.min(left, 86_400_000))}`, 2000, { noReply: true });
 }

@@ -27,7 +27,7 @@ export async function joinDelete(paths: Paths, key: string, record: PodRecord, g
   const lasting = record.plan.dirs.lasting;
   const shorten = (seconds: number) => {
     // not waited for: the reply comes when the pod is down, which the lock says too
-    void controlRequest(lasting, seconds === 0 ? 'kill' : `stop ${graceDeadline(seconds, 0)}`, 1000);
+    void controlRequest(lasting, seconds === 0 ? 'kill' : `stop ${graceDeadline(seconds, 0)}`, 2000, { noReply: true });
   };
   if (graceSeconds !== undefined) shorten(graceSeconds);
   const leftMs = graceSeconds !== undefined ? Math.min(otherDeleteLeftMs(record), graceDeadline(graceSeconds, 0) + MONITOR_STOP_MARGIN_MS + AFTER_STOP_MS) : otherDeleteLeftMs(record);

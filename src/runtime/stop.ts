@@ -339,11 +339,16 @@ function markPodDeleting(paths: Paths, key: string, record: PodRecord | undefine
  * grace changes nothing).
  */
 export async function beginDeleteLocked(paths: Paths, key: string, graceSeconds?: number): Promise<void> {
-  const record = markPodDeleting(paths, key, readPodRecord(paths, key), graceSeconds);
-  if (!record || !isAlive(monitorProcesses(helper.readMonitorFile(record.plan.dirs.lasting)).monitor)) return;
+  const record = readPodRecord(paths, key);
+  if (!record) return; // a half-created pod: its delete does it all
+  const cg = podCgroup(paths, key, record);
+  if (cg) thaw(cg); // a frozen process cannot handle its stop signal
+  markPodDeleting(paths, key, record, graceSeconds);
+  if (!isAlive(monitorProcesses(helper.readMonitorFile(record.plan.dirs.lasting)).monitor)) return;
   const grace = graceDeadline(graceSeconds ?? record.plan.terminationGracePeriodSeconds, 0);
   const { controlRequest } = await import('./control');
-  await controlRequest(record.plan.dirs.lasting, grace === 0 ? 'kill' : `stop ${grace}`, 200); // the monitor acts on the line; its reply comes when the pod is down
+  // The monitor acts on the line; its reply comes when the pod is down, which is not waited for here.
+  await controlRequest(record.plan.dirs.lasting, grace === 0 ? 'kill' : `stop ${grace}`, 2000, { noReply: true });
 }
 
 /** The whole delete of one pod (lock held by the caller). Works with or without a record. */

@@ -6,7 +6,7 @@
 //   'T exited C CODE [sig=N] [oom]'
 //   'T probe C KIND RESULT'        KIND startup|liveness|readiness, RESULT success|warning|failure|error
 //   'T hook C postStart|preStop ok|fail'
-//   'T stop [GRACE_MS]' / 'T kill' / 'T restart C' / 'T replace C [GRACE_MS|kill]'
+//   'T stop [GRACE_MS]' / 'T kill' / 'T restart C [watch]' / 'T replace C [GRACE_MS|kill]'
 //   'timer'                        at the previous step's nextDeadline (which must be set), or 'T timer'
 //
 // and actions written back as strings: 'start a', 'signal a 15', 'probe a liveness 1000',
@@ -96,9 +96,10 @@ function parseEvent(line: string, lastDeadline: number): object {
     case 'replace': // the control socket's `replace C [GRACE] FILE` (a re-apply changed C's definition)
       if (w[3] === 'kill') return { type, t, c: w[2], force: true };
       return w[3] === undefined ? { type, t, c: w[2] } : { type, t, c: w[2], graceMs: Number(w[3]) };
+    case 'restart': // the control socket's `restart C` (a resize with RestartContainer), `restart C watch` (up --watch)
+      return w[3] === 'watch' ? { type, t, c: w[2], watch: true } : { type, t, c: w[2] };
     case 'started':
     case 'start_failed':
-    case 'restart': // the control socket's `restart C` (a resize with RestartContainer)
       return { type, t, c: w[2] };
     case 'exited': {
       const ev: Record<string, unknown> = { type, t, c: w[2], code: Number(w[3] ?? 0) };

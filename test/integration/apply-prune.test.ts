@@ -42,6 +42,14 @@ describe('apply --prune (real pods)', function () {
     expect(names()).to.deep.equal(['pod/a', 'pod/c', 'pod/d']);
     // nothing more to prune
     expect(s!.run(['apply', '--prune', '-f', dir]).stdout).to.equal('pod/a unchanged\n');
+    // a pod moved to another directory and applied from there (unchanged) is that directory's now
+    writeManifest(other, 'a.yaml', pod('a'));
+    rmSync(join(dir, 'a.yaml'));
+    writeManifest(dir, 'e.yaml', pod('e'));
+    expect(s!.run(['apply', '-f', other]).stdout).to.equal('pod/a unchanged\npod/c unchanged\n');
+    expect(s!.run(['apply', '--prune', '-f', dir]).stdout).to.equal('pod/e created\n');
+    expect(names()).to.include('pod/a');
+    expect(s!.run(['delete', 'pod', 'e', '--now']).code).to.equal(0);
   });
 
   it('a file scope prunes the pods that file defined; stdin cannot be pruned', () => {

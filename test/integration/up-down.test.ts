@@ -5,6 +5,7 @@
 // data; -d returns once ready; without a terminal no colour; down deletes what the files define
 // except the claim.
 import { expect } from 'chai';
+import { spawnSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -13,8 +14,20 @@ import { isRoot, podrun } from '../helpers/cli';
 import { haveScript, inTerminal, podManifest, setUpSuite, tearDownSuite, until, writeManifest, type PodSuite } from './pod-helpers';
 
 describe('up and down (real pods, in a terminal)', function () {
+  this.timeout(240_000);
   let s: PodSuite | undefined;
   let project = '';
+  // a terminal left by a failed test is ended, so its `up` does not run on into the next
+  let terms: ReturnType<typeof inTerminal>[] = [];
+  const terminal = (args: string[], cwd = project) => {
+    const t = inTerminal(s!.root, args, cwd);
+    terms.push(t);
+    return t;
+  };
+  afterEach(() => {
+    for (const t of terms) if (t.pid) spawnSync('kill', ['-KILL', String(t.pid)]);
+    terms = [];
+  });
   before(function () {
     if (!isRoot() || !haveBusybox() || !haveScript()) this.skip();
     s = setUpSuite('podrun-up-');
@@ -54,14 +67,14 @@ describe('up and down (real pods, in a terminal)', function () {
   const podNames = () => run(['get', 'pods', '-o', 'name']).stdout.trim();
 
   it('up: applies, waits until ready, follows the logs prefixed; Ctrl-C stops the pods (their last words shown) and keeps the claim and hostPath data', async () => {
-    const term = inTerminal(s!.root, ['up'], project);
+    const term = terminal(['up']);
     await until(() => /web\/app\s+\|\S* tick 1/.test(term.output()) && term.output().includes('hello from job'), 60_000);
     const out = term.output();
     expect(out).to.include('pod/web created');
     expect(out).to.include('pod/web ready');
     expect(out).to.match(/web\/side\s+\|\S* side up/);
     expect(out).to.match(/job\/once\s+\|\S* hello from job/);
-    expect(out, 'colour on a terminal').to.include('\x1b[');
+    expect(out, 'colour on a terminal').to.match(/\x1b\[3\dm(web|job)\//);
     expect(out.split('pod/job completed').length, 'said once').to.equal(2);
     term.type('\x03');
     expect(await term.done).to.equal(0);
@@ -77,7 +90,7 @@ describe('up and down (real pods, in a terminal)', function () {
   it('a second Ctrl-C while the pods stop kills them now', async () => {
     writeManifest(join(project, 'pods'), 'job.yaml', podManifest('stubborn', { terminationGracePeriodSeconds: 60, containers: [{ name: 'app', command: ['sh', '-c', "trap '' TERM; echo up; while true; do sleep 0.1; done"] }] }));
     const t0 = Date.now();
-    const term = inTerminal(s!.root, ['up'], project);
+    const term = terminal(['up']);
     await until(() => /stubborn\/app\s+\|\S* up/.test(term.output()) && term.output().includes('pod/web ready'), 60_000);
     term.type('\x03');
     await until(() => term.output().includes('pod/stubborn: waiting for app to stop'), 20_000); // two quick ^C are one SIGINT
@@ -89,12 +102,25 @@ describe('up and down (real pods, in a terminal)', function () {
     expect(podNames()).to.equal('');
   });
 
+  it('a container that restarted before up began: its newest logs are shown (the oldest are gone)', async () => {
+    const crash = join(s!.root, 'crash');
+    writeManifest(join(crash, 'pods'), 'crash.yaml', podManifest('crash', { containers: [{ name: 'app', command: ['sh', '-c', 'echo run; exit 1'] }] }, { annotations: { 'podrun.dev/restart-backoff': '100ms-200ms' } }));
+    expect(podrun(s!.root, ['apply', '-f', join(crash, 'pods')]).code).to.equal(0);
+    await until(() => !existsSync(join(s!.root, 'pods', 'default_crash', 'logs', 'app', '0.log')) && podrun(s!.root, ['get', 'pod', 'crash']).stdout.includes('crash'), 60_000);
+    const term = terminal(['up', '--timeout', '1s'], crash);
+    await until(() => /crash\/app\s+\|\S* run/.test(term.output()), 30_000);
+    term.type('\x03');
+    expect(await term.done, 'stopped with Ctrl-C').to.equal(0);
+    expect(term.output()).to.include('warning: pod/crash not ready after 1s');
+    expect(term.output()).to.include('pod/crash stopped');
+  });
+
   it('up -d returns once the pods are ready; down deletes what the files define but the claim; without a terminal no colour', () => {
     writeManifest(join(project, 'pods'), 'job.yaml', podManifest('job', { restartPolicy: 'Never', containers: [{ name: 'once', command: ['sh', '-c', 'echo hello from job'] }] }));
     const d = run(['up', '-d']);
     expect(d.code, d.stderr).to.equal(0);
     expect(d.stderr).to.include('pod/web ready');
-    expect(d.stdout).to.not.include('|'); // no logs with -d
+    expect(d.stdout, 'no logs with -d; apply\'s lines on stderr').to.equal('');
     expect(podNames()).to.equal('pod/job\npod/web');
     const down = run(['down', '--now']);
     expect(down.code, down.stderr).to.equal(0);

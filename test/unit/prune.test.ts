@@ -11,7 +11,7 @@ describe('apply --prune: which pods go', () => {
     ['a pod still defined stays, whichever file defines it now', [rec('a', '/repo/pods/old.yaml')], [dir], ['default/a'], []],
     ['a pod of a subdirectory, a sibling directory or a longer name stays', [rec('s', '/repo/pods/sub/s.yaml'), rec('t', '/repo/other/t.yaml'), rec('u', '/repo/pods2/u.yaml')], [dir], [], []],
     ['a file scope: only pods from that very file', [rec('a', '/repo/one.yaml'), rec('b', '/repo/two.yaml')], [file], [], ['a']],
-    ['stdin, no source, a relative source, or a pod being deleted stays', [rec('i', '-'), rec('n'), rec('r', 'pods/r.yaml'), rec('d', '/repo/pods/d.yaml', { deleting: true })], [dir], [], []],
+    ['stdin, no source, a relative source, or a pod being deleted stays', [rec('i', '<stdin>'), rec('n'), rec('r', 'pods/r.yaml'), rec('d', '/repo/pods/d.yaml', { deleting: true })], [dir], [], []],
     ['the namespace is part of the name kept', [rec('a', '/repo/pods/a.yaml', { namespace: 'dev' })], [dir], ['default/a'], ['a']],
     ['several scopes', [rec('a', '/repo/pods/a.yaml'), rec('b', '/repo/one.yaml')], [dir, file], [], ['a', 'b']],
     ['the root directory', [rec('a', '/a.yaml'), rec('b', '/x/b.yaml')], [{ abs: '/', dir: true }], [], ['a']],

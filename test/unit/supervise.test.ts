@@ -278,6 +278,21 @@ describe('supervise: restart for a resize (control `restart C`, kubelet-resource
   });
 });
 
+describe('supervise: a restart asked by a file watch (control `restart C watch`, docs/cli/up.md)', () => {
+  it('kills with the stop signal and the pod grace, says why, and starts it again at once', () => {
+    const steps = timeline(pod('Always', app('a'), app('b')), [
+      ['0 begin', ['start a', 'start b']],
+      ['0 started a', ['event Started a']],
+      ['0 started b', ['event Started b']],
+      ['100 restart a watch', ['event Killing a watch', 'signal a 15']],
+      ['200 exited a 0', ['start a']],
+      ['200 started a', ['event Started a']],
+    ]);
+    expect(steps[3].nextDeadline).to.equal(30100);
+    expect(last(steps).status.containers.a).to.include({ state: 'running', restartCount: 1 });
+  });
+});
+
 describe('supervise: a changed definition (control `replace C FILE`, docs/reapply.md)', () => {
   it('kills a running instance with the stop signal and the pod grace, and starts the new one at once', () => {
     const steps = timeline(pod('Always', app('a'), app('b')), [

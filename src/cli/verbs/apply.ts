@@ -14,13 +14,18 @@ import { finishLeftovers, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
-const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--prune] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
+const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--prune] [--watch] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
 /** apply --wait's default: kubectl's --timeout for wait is 30 s; a pod pulling and starting may need more. */
 const APPLY_WAIT_DEFAULT = '5m';
 const OUTPUTS = ['json', 'yaml', 'name'];
 
-/** APPLIED (for `up`): told the pods applied, once they are. */
-export async function run(argv: string[], ctx: CliContext, applied?: (pods: { namespace: string; name: string; uid: string }[]) => void): Promise<number> {
+/** What `up` and `--watch` give apply: told the pods of the files, once applied; up's grace watch (its Ctrl-C). */
+export interface ApplyHooks {
+  applied?: (pods: { namespace: string; name: string; uid: string }[]) => void;
+  watch?: import('../grace-wait').CliGraceWatch;
+}
+
+export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {}): Promise<number> {
   const { values, positionals } = parseArgs(
     argv,
     {
@@ -34,9 +39,11 @@ export async function run(argv: string[], ctx: CliContext, applied?: (pods: { na
       'grace-period': { type: 'string' },
       now: { type: 'boolean' },
       prune: { type: 'boolean' },
+      watch: { type: 'boolean' },
     },
     USAGE,
   );
+  if (values.watch) return watchApply(argv.filter((a) => a !== '--watch'), ctx, values);
   const grace = gracePeriodOption(values);
   const prune = values.prune === true;
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `pass manifests with -f: ${USAGE}`);
@@ -108,13 +115,14 @@ export async function run(argv: string[], ctx: CliContext, applied?: (pods: { na
   const inFiles = new Set(loaded.pods.map((p) => `${p.manifest.metadata.namespace}_${p.manifest.metadata.name}`));
   const again = waiting.filter((r) => !inFiles.has(r.plan.key)).map(podFromRecord);
   const progress = (line: string) => writeErr(line.endsWith('\n') ? line : line + '\n');
-  const watch = (await import('../grace-wait')).graceWatch();
+  const watch = hooks.watch ?? (await import('../grace-wait')).graceWatch();
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;
   const appliedPods: { namespace: string; name: string; uid: string }[] = [];
   const code = await forEachItem([...loaded.pods, ...again], async (pod) => {
     const outcome = await applyPod(ctx.paths, pod, { progress, network, force: values.force === true, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`), gracePeriodSeconds: grace, watch });
-    appliedPods.push({ namespace: outcome.namespace, name: outcome.name, uid: outcome.record.uid });
+    // only the files' pods: one re-created because it waited for an object comes from elsewhere
+    if (inFiles.has(`${outcome.namespace}_${outcome.name}`)) appliedPods.push({ namespace: outcome.namespace, name: outcome.name, uid: outcome.record.uid });
     if (output === 'json' || output === 'yaml') {
       const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
       const snap = snapshotPod(outcome.record);
@@ -140,12 +148,42 @@ export async function run(argv: string[], ctx: CliContext, applied?: (pods: { na
   // The Services' rules and every pod's names follow the pods and Services just applied.
   if (loaded.pods.length || prune || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
   if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
-  applied?.(appliedPods);
+  hooks.applied?.(appliedPods);
   const worst = Math.max(code, failed, pruneCode);
   if (waitMs === undefined || worst) return worst;
   // Readiness as `podrun wait --for=condition=Ready` sees it; a pod that ran to completion is done.
   const { waitForTargets } = await import('./wait');
   await waitForTargets(ctx, appliedPods, { kind: 'applied' }, waitMs, () => undefined);
+  return 0;
+}
+
+/**
+ * `apply --watch`: apply, then apply again whenever a manifest of the set changes, and restart or
+ * exec in a container whose watched hostPath files change (cli/dev-watch.ts), until Ctrl-C, which
+ * leaves the pods running (`up --watch` is the one that stops them).
+ */
+async function watchApply(argv: string[], ctx: CliContext, values: Record<string, unknown>): Promise<number> {
+  const files = (values.filename as string[] | undefined) ?? [];
+  if (values['dry-run'] || files.includes('-') || values.output !== undefined)
+    throw new UsageError('--watch applies the files again as they change: not with --dry-run, -o or stdin', 'apply a directory or files: podrun apply --watch -f pods/');
+  let pods: { namespace: string; name: string; uid: string }[] = [];
+  const once = async () => {
+    let now: typeof pods = [];
+    try {
+      await run(argv, ctx, { applied: (p) => (now = p) });
+    } catch (e) {
+      if (!(e instanceof PodrunError)) throw e;
+      writeErr(renderError(e)); // a bad file: said, nothing changed, still watching
+    }
+    return now;
+  };
+  const code = await run(argv, ctx, { applied: (p) => (pods = p) });
+  if (code === 2) return code;
+  const { startDevWatch } = await import('../dev-watch');
+  const w = startDevWatch({ paths: ctx.paths, files, pods, note: writeErr, out: ctx.out, reapply: once });
+  writeErr(`watching ${files.join(', ')} (Ctrl-C to stop watching; the pods stay)\n`);
+  await new Promise<void>((r) => process.once('SIGINT', () => r()));
+  w.close();
   return 0;
 }
 

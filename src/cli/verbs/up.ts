@@ -4,14 +4,15 @@
 // logs prefixed `pod/container | `. Ctrl-C stops the pods gracefully, all at once (their grace
 // periods run together); a second Ctrl-C kills what is left now; a third leaves at once (the
 // next podrun command finishes the deletes). Claims and hostPath data stay. -d: apply and wait,
-// then return (0 when every pod is ready or completed).
+// then return (0 when every pod is ready or completed). --watch: apply again when a manifest
+// changes, and restart or exec in a container when its watched hostPath files change (dev-watch.ts).
 import { existsSync } from 'fs';
 import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 
-const USAGE = 'podrun up [-f FILE|DIR ...] [-d] [--timeout 5m] [--network NAME|none] [--force] [--no-color]';
+const USAGE = 'podrun up [-f FILE|DIR ...] [-d | --watch] [--timeout 5m] [--network NAME|none] [--force] [--no-color]';
 const DEFAULT_DIR = 'pods';
 const UP_WAIT_DEFAULT = '5m';
 
@@ -34,9 +35,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       network: { type: 'string' },
       force: { type: 'boolean' },
       'no-color': { type: 'boolean' },
+      watch: { type: 'boolean', short: 'w' },
     },
     USAGE,
   );
+  if (values.watch && values.detach) throw new UsageError('--watch follows the files in the foreground; -d returns at once', 'leave out one of them');
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `usage: ${USAGE}`);
   const files = upFiles(values.filename as string[] | undefined, 'up');
   const { parseWaitTimeout } = await import('./wait');
@@ -48,8 +51,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const watch = graceWatch({ sigint: false });
   let interrupts = 0;
   let wake = () => {};
+  let applying = true;
   const onInt = () => {
     interrupts++;
+    if (interrupts === 1 && applying) writeErr('\nthe pods stop once apply has ended (Ctrl-C again: kill now)\n');
     if (interrupts === 1) wake();
     else if (interrupts === 2) {
       writeErr('\nkilling the pods now (Ctrl-C again: leave them to the next podrun command)\n');
@@ -57,66 +62,98 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     } else process.exit(130);
   };
   if (!values.detach) process.on('SIGINT', onInt);
-  const stopping = () => interrupts > 0;
-  const sleep = (ms: number) =>
-    new Promise<void>((r) => {
-      const t = setTimeout(r, ms);
-      wake = () => {
-        clearTimeout(t);
-        r();
-      };
-    });
-
-  let pods: Pod[] = [];
-  const applyArgs = [...files.flatMap((f) => ['-f', f]), ...(network !== undefined ? ['--network', network] : []), ...(values.force ? ['--force'] : [])];
-  // apply's lines go to stderr with the rest of up's own: stdout is the logs
-  const applied = await (await import('./apply')).run(applyArgs, { ...ctx, out: writeErr }, (p) => (pods = p));
-  if (applied !== 0 && !stopping()) return applied;
-  if (!pods.length) {
-    writeErr(`no pods in ${files.join(', ')}: nothing to wait for or follow\n`);
-    return 0;
-  }
-
-  // What the wait said of a pod (completed, failed) the log view does not say again.
-  const said = new Set<string>();
-  const say = (t: string) => {
-    if (!said.has(t)) writeErr(t);
-    said.add(t);
-  };
-  let code = stopping() ? 0 : await waitReady(ctx, pods, timeoutMs, stopping, sleep, say);
-  if (values.detach) return code;
-  // The logs are followed until the pods are gone: what they print while they stop is shown too.
-  let stopped = false;
-  let follower: ReturnType<typeof import('../follow-logs').followLogs> | undefined;
-  if (!stopping()) {
-    const tty = (require('tty') as typeof import('tty')).isatty(1);
-    const { useColour } = await import('../up-view');
-    const { followLogs } = await import('../follow-logs');
-    const plainSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-    const note = (t: string) => (stopping() ? undefined : say(t)); // while stopping, the stop says it
-    const out = (t: string) => {
-      watch.clear(); // a grace wait's line, while the pods stop
-      ctx.out(t);
-    };
-    follower = followLogs(ctx.paths, pods, { colour: useColour(tty, process.env, values['no-color'] === true), out, note, stop: () => stopped, sleep: plainSleep });
-    const ctrlC = new Promise<void>((r) => (wake = r));
-    const ended = await Promise.race([follower, ctrlC]);
-    // every pod finished (or was deleted) on its own: up ends with them
-    if (ended) {
-      process.removeListener('SIGINT', onInt);
-      return Math.max(code, ended.some((f) => f.finished === 'Failed') ? 1 : 0);
-    }
-  }
-  writeErr(`stopping ${pods.map((p) => `pod/${p.name}`).join(', ')} (Ctrl-C again: kill now)\n`);
-  const { stopPods } = await import('../stop-pods');
   try {
-    code = await stopPods(ctx, pods, undefined, watch, (p) => writeErr(`pod/${p.name} stopped\n`));
+    return await upInstalled();
   } finally {
-    stopped = true;
-    await follower;
+    process.removeListener('SIGINT', onInt);
   }
-  process.removeListener('SIGINT', onInt);
-  return code;
+
+  async function upInstalled(): Promise<number> {
+    const stopping = () => interrupts > 0;
+    const sleep = (ms: number) =>
+      new Promise<void>((r) => {
+        const t = setTimeout(r, ms);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+
+    let pods: Pod[] = [];
+    const applyArgs = [...files.flatMap((f) => ['-f', f]), ...(network !== undefined ? ['--network', network] : []), ...(values.force ? ['--force'] : [])];
+    // apply's lines go to stderr with the rest of up's own: stdout is the logs
+    const apply = (await import('./apply')).run;
+    const applied = await apply(applyArgs, { ...ctx, out: writeErr }, { applied: (p) => (pods = p), watch: values.detach ? undefined : watch });
+    applying = false;
+    // a pod that failed to start is said by apply; the others are waited for and followed (exit 1 at the end)
+    if (applied !== 0 && (!pods.length || applied === 2) && !stopping()) return applied;
+    if (!pods.length) {
+      writeErr(`no pods in ${files.join(', ')}: nothing to wait for or follow\n`);
+      return 0;
+    }
+
+    // What the wait said of a pod (completed, failed) the log view does not say again.
+    const said = new Set<string>();
+    const say = (t: string) => {
+      writeErr(t);
+      said.add(t);
+    };
+    let code = Math.max(applied, stopping() ? 0 : await waitReady(ctx, pods, timeoutMs, stopping, sleep, say));
+    if (values.detach) return code;
+    // The logs are followed until the pods are gone: what they print while they stop is shown too.
+    let stopped = false;
+    let follower: ReturnType<typeof import('../follow-logs').followLogs> | undefined;
+    if (!stopping()) {
+      const tty = (require('tty') as typeof import('tty')).isatty(1);
+      const { useColour } = await import('../up-view');
+      const { followLogs } = await import('../follow-logs');
+      const plainSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+      const note = (t: string) => (stopping() || said.has(t) ? undefined : writeErr(t)); // while stopping, the stop says it
+      const out = (t: string) => {
+        watch.clear(); // a grace wait's line, while the pods stop
+        ctx.out(t);
+      };
+      follower = followLogs(ctx.paths, pods, { colour: useColour(tty, process.env, values['no-color'] === true), out, note, stop: () => stopped, sleep: plainSleep, untilStopped: values.watch === true });
+      const ctrlC = stopping() ? Promise.resolve() : new Promise<void>((r) => (wake = r));
+      // --watch: the files applied again as they change (new pods joined to `pods`, which the follower and the stop read)
+      const devWatch = values.watch ? (await import('../dev-watch')).startDevWatch({ paths: ctx.paths, files, pods, note: say, out, reapply: () => reapply(apply, applyArgs, ctx, pods, watch) }) : undefined;
+      const ended = await Promise.race([follower, ctrlC]);
+      devWatch?.close();
+      // every pod finished (or was deleted) on its own: up ends with them
+      if (ended) return Math.max(code, ended.some((f) => f.finished === 'Failed') ? 1 : 0);
+    }
+    writeErr(`stopping ${pods.map((p) => `pod/${p.name}`).join(', ')} (Ctrl-C again: kill now)\n`);
+    const { stopPods } = await import('../stop-pods');
+    try {
+      code = await stopPods(ctx, pods, undefined, watch, (p) => writeErr(`pod/${p.name} stopped\n`));
+    } finally {
+      stopped = true;
+      await follower;
+    }
+    return code;
+  }
+}
+
+/**
+ * `--watch`'s re-apply: the files applied again (a bad file is said, nothing changes, and the
+ * watch goes on); pods they now define that `pods` lacks (or made anew) are put in it.
+ */
+async function reapply(apply: typeof import('./apply').run, args: string[], ctx: CliContext, pods: Pod[], watch: import('../grace-wait').CliGraceWatch): Promise<Pod[]> {
+  let now: Pod[] = [];
+  try {
+    await apply(args, { ...ctx, out: writeErr }, { applied: (p) => (now = p), watch });
+  } catch (e) {
+    const { PodrunError } = await import('../../util/errors');
+    if (!(e instanceof PodrunError)) throw e;
+    writeErr((await import('../render')).renderError(e));
+    return pods;
+  }
+  for (const p of now) {
+    const at = pods.findIndex((x) => x.namespace === p.namespace && x.name === p.name);
+    if (at < 0) pods.push(p);
+    else pods[at] = p;
+  }
+  return now;
 }
 
 /**
