@@ -1,6 +1,7 @@
 // Rules across fields, checked over the raw (possibly invalid) data so they report even when
 // zod found type errors elsewhere: unique names, volume references, one volume source, hostPath
 // deny list, hostPort, downward API paths, DNS policy.
+import { HOSTPATH_BASE_ANNOTATION, hostPathBaseDir } from './hostpath-base';
 import { parseWatchAction, WATCH_ANNOTATION_PREFIX } from './watch-annotation';
 import { isAbsolute, normalize, resolve } from 'path';
 import type { FieldPath } from './yaml';
@@ -82,6 +83,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
   }
   const volumes = objects(spec.volumes);
   const volumeNames = new Set<string>();
+  const hostPathCtx = { ...ctx, baseDir: hostPathBase(pod, ctx) };
   for (const [v, i] of volumes) {
     const name = str(v.name);
     if (name !== undefined) {
@@ -93,7 +95,7 @@ export function podRules(pod: Obj, ctx: RuleContext): void {
       ctx.err(['spec', 'volumes', i], `volume ${name ? `"${name}" ` : ''}has no source`, 'add `emptyDir: {}` or `hostPath: {path: ...}`');
     else if (sources.length > 1)
       ctx.err(['spec', 'volumes', i, sources[1]], `volume ${name ? `"${name}" ` : ''}has more than one source (${sources.join(', ')})`, 'keep exactly one of them');
-    if (isObj(v.hostPath)) hostPathRule(v.hostPath, ['spec', 'volumes', i, 'hostPath', 'path'], ctx);
+    if (isObj(v.hostPath)) hostPathRule(v.hostPath, ['spec', 'volumes', i, 'hostPath', 'path'], hostPathCtx);
     configVolumeRules(v, ['spec', 'volumes', i], spec, ctx);
     if (isObj(v.ephemeral) && isObj(v.ephemeral.volumeClaimTemplate)) {
       const t = v.ephemeral.volumeClaimTemplate;
@@ -340,6 +342,22 @@ export function deniedHostPath(abs: string, stateDirs: string[], type = ''): { w
   for (const d of stateDirs)
     if (under(d) || d.startsWith(`${clean}/`)) return { why: `it holds podrun's own state (${d})`, hint: "mount a directory outside podrun's root" };
   return undefined;
+}
+
+function hostPathBase(pod: Obj, ctx: RuleContext): string {
+  const ann = isObj(pod.metadata) && isObj((pod.metadata as Obj).annotations) ? ((pod.metadata as Obj).annotations as Obj) : undefined;
+  const v = ann?.[HOSTPATH_BASE_ANNOTATION];
+  if (v === undefined) return ctx.baseDir;
+  const at: FieldPath = ['metadata', 'annotations', HOSTPATH_BASE_ANNOTATION];
+  if (typeof v !== 'string' || v.trim() === '' || v.trim() !== v || /[\u0000-\u001f\u007f]/.test(v)) {
+    ctx.err(at, `expected a folder (relative to the manifest's, e.g. ".."), got ${JSON.stringify(v)}`, 'write the folder the relative hostPath paths start from, e.g. `podrun.dev/hostpath-base: ..`');
+    return ctx.baseDir;
+  }
+  const dir = hostPathBaseDir(ctx.baseDir, ann);
+  // inside podrun's state: every path from it is (a parent of the state is fine: each hostPath is checked)
+  const state = ctx.stateDirs.find((d) => dir === d || dir.startsWith(`${d}/`));
+  if (state) ctx.err(at, `the folder ${dir} is not allowed: it holds podrun's own state (${state})`, "start the relative hostPaths from a folder outside podrun's root");
+  return dir;
 }
 
 function hostPathRule(hp: Obj, path: FieldPath, ctx: RuleContext): void {

@@ -573,7 +573,10 @@ const HostPathSchema = z
   .object({
     path: str(
       (v) => (v === '' ? { detail: 'hostPath.path must not be empty', hint: 'name a directory or file on this machine, e.g. `./data` or `/srv/www`' } : undefined),
-      (v) => (v.split('/').includes('..') ? { detail: `hostPath.path ${quoted(v)} must not contain ".."`, hint: 'write the path without ".." components' } : undefined),
+      (v) =>
+        v.split('/').includes('..')
+          ? { detail: `hostPath.path ${quoted(v)} must not contain ".." (Kubernetes refuses it too)`, hint: 'to mount the folder above pods/, add the annotation `podrun.dev/hostpath-base: ..` and write the path from there (`path: .` or `path: src`)' }
+          : undefined,
       names.noNul,
     ),
     type: z.enum(HOST_PATH_TYPES).default(''),

@@ -7,6 +7,7 @@
 import { isAbsolute, normalize, resolve } from 'path';
 import type { PodManifest } from '../manifest/load';
 import type { PodPlan } from './types';
+import { HOSTPATH_BASE_ANNOTATION } from '../manifest/hostpath-base';
 
 /** The absolute host path a hostPath volume names: relative paths resolve against the manifest's folder. */
 export function hostPathSource(path: string, manifestDir: string): string {
@@ -35,7 +36,8 @@ export function hashedManifest(m: PodManifest, manifestDir: string): PodManifest
   const { manifest } = withAbsoluteHostPaths(m, (p) => hostPathSource(p, manifestDir));
   const annotations = manifest.metadata.annotations;
   if (!annotations) return manifest;
-  const { [HOSTPATH_WRITTEN_ANNOTATION]: _written, ...rest } = annotations;
+  // the base's effect is in the absolute paths above
+  const { [HOSTPATH_WRITTEN_ANNOTATION]: _written, [HOSTPATH_BASE_ANNOTATION]: _base, ...rest } = annotations;
   const left = Object.keys(rest).length;
   if (left && left === Object.keys(annotations).length) return manifest;
   // Without podrun's record, an export's annotations are those of the file it came from; an
@@ -57,5 +59,7 @@ export function comparableManifest(m: PodManifest, plan: Pick<PodPlan, 'volumes'
 export function exportedManifest(m: PodManifest, sources: ReadonlyMap<string, string>): PodManifest {
   const { manifest, written } = withAbsoluteHostPaths(m, (_p, volume) => sources.get(volume));
   if (!Object.keys(written).length) return manifest;
-  return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [HOSTPATH_WRITTEN_ANNOTATION]: JSON.stringify(written) } } };
+  // every relative path is absolute now: the base they started from has done its work
+  const { [HOSTPATH_BASE_ANNOTATION]: _base, ...kept } = manifest.metadata.annotations ?? {};
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...kept, [HOSTPATH_WRITTEN_ANNOTATION]: JSON.stringify(written) } } };
 }

@@ -1,6 +1,7 @@
 // Facts for the pure planner: the only host reads that planning depends on, gathered in one
 // step before it (read-only, so `apply --dry-run` gathers them too). What is learned here is
 // recorded in the plan, so later commands (exec, describe) never look it up again.
+import { hostPathBaseDir } from '../manifest/hostpath-base';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statfsSync, statSync } from 'fs';
 import { availableParallelism, hostname, networkInterfaces } from 'os';
 import { dirname, join } from 'path';
@@ -244,9 +245,12 @@ export function podUserNamespace(paths: Paths, key: string): number | undefined 
 /** What state/userns.ts asks the runtime: which live namespace is a pod's own. */
 export const usernsHostOps: UsernsHostOps = { podNamespace: podUserNamespace };
 
-/** Folder a pod's relative hostPath paths resolve against: the manifest's, or the cwd for stdin. */
+/**
+ * Folder a pod's relative hostPath paths resolve against: the manifest's (the cwd for stdin),
+ * moved by its `podrun.dev/hostpath-base` annotation.
+ */
 export function manifestDirOf(pod: LoadedPod): string {
-  return pod.file === '<stdin>' ? process.cwd() : dirname(pod.file);
+  return hostPathBaseDir(pod.file === '<stdin>' ? process.cwd() : dirname(pod.file), pod.manifest.metadata.annotations);
 }
 
 /** Everything planPod needs to know about this host and the pod's images. */
