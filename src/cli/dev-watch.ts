@@ -30,43 +30,62 @@ export interface DevWatchOptions {
 }
 
 export interface DevWatch {
-  close(): void;
+  /** Stops watching; resolves once what was under way (a re-apply, an exec) has ended. */
+  close(): Promise<void>;
 }
 
-/** Runs FN at most once at a time, DEBOUNCE_MS after the last `kick`; kicks during a run make one more. */
-function debounced(fn: (why: string[]) => Promise<void>): { kick(why: string): void; cancel(): void } {
+/** A restarted container's own first writes under its hostPaths do not restart it again. */
+const QUIET_AFTER_RESTART_MS = 1000;
+
+interface Debounced {
+  kick(why: string): void;
+  /** No more runs; resolves once a run in progress has ended. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Runs FN at most once at a time, DEBOUNCE_MS after the last `kick`; kicks during a run make one
+ * more, unless QUIET says the run's own writes are to be left alone (an exec's build output, a
+ * restarted container's first writes). A failure of FN is said with NOTE, never thrown.
+ */
+function debounced(fn: (why: string[]) => Promise<void>, note: (t: string) => void, quiet?: { duringRun?: boolean; afterMs?: number }): Debounced {
   let timer: NodeJS.Timeout | undefined;
-  let running = false;
+  let run: Promise<void> | undefined;
   let again = false;
+  let cancelled = false;
+  let quietUntil = 0;
   let why: string[] = [];
   const fire = async () => {
     timer = undefined;
-    if (running) {
+    if (cancelled) return;
+    if (run) {
       again = true;
       return;
     }
-    running = true;
     const w = why;
     why = [];
-    try {
-      await fn(w);
-    } finally {
-      running = false;
-      if (again) {
-        again = false;
-        timer = setTimeout(() => void fire(), DEBOUNCE_MS);
-      }
+    run = fn(w).catch((e) => note(`watch: ${(e as Error).message}\n`));
+    await run;
+    run = undefined;
+    quietUntil = Date.now() + (quiet?.afterMs ?? 0);
+    if (again && !cancelled) {
+      again = false;
+      timer = setTimeout(() => void fire(), DEBOUNCE_MS);
     }
   };
   return {
     kick(w) {
+      if (cancelled || (run && quiet?.duringRun) || Date.now() < quietUntil) return;
       if (!why.includes(w)) why.push(w);
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => void fire(), DEBOUNCE_MS);
     },
-    cancel() {
+    async cancel() {
+      cancelled = true;
+      again = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
+      await run;
     },
   };
 }
@@ -75,22 +94,32 @@ const changed = (why: string[]) => `${why.slice(0, 3).join(', ')}${why.length > 
 
 export function startDevWatch(opts: DevWatchOptions): DevWatch {
   let closed = false;
-  let trees: { tree: TreeWatch; action: ReturnType<typeof debounced> }[] = [];
+  let trees: { tree: TreeWatch; action: Debounced }[] = [];
   const manifestWatchers: FSWatcher[] = [];
+  const children = new Set<ReturnType<typeof spawn>>();
+  // The manifests are the manifest watcher's: a hostPath tree that holds them (`hostpath-base: ..`
+  // with `path: .`) leaves them out, so an edit re-applies and does not also restart.
+  const manifestPaths = opts.files.map((f) => resolve(f));
 
-  const watchHostPaths = (pods: { namespace: string; name: string }[]) => {
-    for (const t of trees) {
-      t.tree.close();
-      t.action.cancel();
-    }
+  const dropTrees = async () => {
+    const old = trees;
     trees = [];
+    for (const t of old) t.tree.close();
+    await Promise.all(old.map((t) => t.action.cancel()));
+  };
+  const watchHostPaths = async (pods: { namespace: string; name: string }[]) => {
+    await dropTrees();
+    if (closed) return;
     for (const p of pods) {
       const r = readPodRecord(opts.paths, podKey(p.namespace, p.name));
       if (!r) continue;
       for (const target of watchTargets(r.manifest.metadata.annotations, r.plan)) {
-        const action = debounced((why) => act(r.plan.dirs.lasting, p.namespace, p.name, target, why));
+        const quiet = target.action.kind === 'exec' ? { duringRun: true } : { afterMs: QUIET_AFTER_RESTART_MS };
+        const action = debounced((why) => act(r.plan.dirs.lasting, p.namespace, p.name, target, why), opts.note, quiet);
         for (const dir of target.dirs) {
-          const tree = watchTree(dir, { ignore: ignoreMatcher(podrunIgnore(dir)), onChange: (rel) => action.kick(rel), warn: (t) => opts.note(`${t}\n`) });
+          const ignored = ignoreMatcher(podrunIgnore(dir));
+          const isManifest = (rel: string) => manifestPaths.some((m) => { const abs = join(dir, rel); return abs === m || abs.startsWith(`${m}/`); });
+          const tree = watchTree(dir, { ignore: (rel, isDir) => ignored(rel, isDir) || isManifest(rel), onChange: (rel) => action.kick(rel), warn: (t) => opts.note(`${t}\n`) });
           trees.push({ tree, action });
         }
       }
@@ -101,8 +130,14 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
     if (closed) return;
     if (t.action.kind === 'restart') {
       const { controlRequest } = await import('../runtime/control');
+      let how = ' watch';
       for (let i = 0; i < 50 && !closed; i++) {
-        const r = await controlRequest(lasting, `restart ${t.container} watch`, 5000);
+        const r = await controlRequest(lasting, `restart ${t.container}${how}`, 5000);
+        // a monitor of the podrun before takes `restart NAME watch` for a container named "NAME watch"
+        if (how && r.ok === false && r.why.startsWith('error ENOENT')) {
+          how = '';
+          continue;
+        }
         if (r.ok) return opts.note(`watch: pod/${pod} container ${t.container} restarted (${changed(why)})\n`);
         if (!r.why.startsWith('error EBUSY')) return opts.note(`watch: pod/${pod} container ${t.container} not restarted: ${r.why}\n`);
         await new Promise((res) => setTimeout(res, 200)); // starting or being stopped: again shortly
@@ -110,7 +145,7 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
       return;
     }
     opts.note(`watch: pod/${pod} container ${t.container}: exec ${JSON.stringify(t.action.command)} (${changed(why)})\n`);
-    const code = await execIn(ns, pod, t.container, t.action.command, (line) => opts.out(`${pod}/${t.container} exec | ${line}\n`));
+    const code = await execIn(opts.paths, ns, pod, t.container, t.action.command, (line) => opts.out(`${pod}/${t.container} exec | ${line}\n`), children);
     if (code !== 0) opts.note(`watch: pod/${pod} container ${t.container}: exec exited ${code}\n`);
   };
 
@@ -119,8 +154,8 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
     if (closed) return;
     opts.note(`watch: ${changed(why)}: applying\n`);
     const pods = await opts.reapply();
-    if (!closed) watchHostPaths(pods);
-  });
+    if (!closed) await watchHostPaths(pods);
+  }, opts.note);
   for (const f of opts.files) {
     const abs = resolve(f);
     let dir = abs;
@@ -137,16 +172,13 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
     w.on('error', () => undefined);
     manifestWatchers.push(w);
   }
-  watchHostPaths(opts.pods);
+  void watchHostPaths(opts.pods);
   return {
-    close() {
+    async close() {
       closed = true;
-      manifests.cancel();
       for (const w of manifestWatchers) w.close();
-      for (const t of trees) {
-        t.tree.close();
-        t.action.cancel();
-      }
+      for (const c of children) c.kill('SIGTERM'); // an exec under way ends with the watch
+      await Promise.all([manifests.cancel(), dropTrees()]);
     },
   };
 }
@@ -161,9 +193,12 @@ function podrunIgnore(dir: string): string[] {
 }
 
 /** Runs COMMAND in the container with this CLI's own `exec` (/bin/sh -c), each output line to LINE; resolves with its exit code. */
-function execIn(ns: string, pod: string, container: string, command: string, line: (text: string) => void): Promise<number> {
+function execIn(paths: Paths, ns: string, pod: string, container: string, command: string, line: (text: string) => void, children: Set<ReturnType<typeof spawn>>): Promise<number> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [process.argv[1], 'exec', '-n', ns, `${pod}/${container}`, '--', '/bin/sh', '-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // this podrun's root and run root, however it was given them (--root, the environment)
+    const env = { ...process.env, PODRUN_ROOT: paths.root, PODRUN_RUNROOT: paths.runRoot };
+    const child = spawn(process.execPath, [process.argv[1], 'exec', '-n', ns, `${pod}/${container}`, '--', '/bin/sh', '-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    children.add(child);
     let buf = '';
     const take = (d: Buffer) => {
       buf += d.toString('utf8');
@@ -176,6 +211,7 @@ function execIn(ns: string, pod: string, container: string, command: string, lin
     child.stderr.on('data', take);
     child.on('error', () => done(127));
     child.on('close', (code) => {
+      children.delete(child);
       if (buf) line(buf);
       done(code ?? 1);
     });

@@ -15,6 +15,7 @@ import { logPrefix } from './up-view';
 
 interface Source {
   container: string;
+  samePod: () => boolean;
   logDir: string;
   instance: number;
   reader: LogFileReader;
@@ -56,9 +57,11 @@ export async function followLogs(paths: Paths, pods: { namespace: string; name: 
   let next = 0;
   const open = (f: Followed, r: PodRecord) => {
     f.createdAt = r.createdAt;
+    // a log file replaced at its path is the same pod's (rotations outran the reader) while its record was made when this one was
+    const samePod = () => readPodRecord(paths, podKey(f.namespace, f.name))?.createdAt === r.createdAt;
     f.sources = everyContainer(r.plan).map(({ c }) => {
       const instance = oldestLog(c.dirs.logDir);
-      return { container: c.name, logDir: c.dirs.logDir, instance, reader: openLog(c.dirs.logDir, instance), prefix: logPrefix(r.plan.name, c.name, width, next++, opts.colour) };
+      return { container: c.name, logDir: c.dirs.logDir, instance, reader: openLog(c.dirs.logDir, instance, samePod), samePod, prefix: logPrefix(r.plan.name, c.name, width, next++, opts.colour) };
     });
   };
   const print = (s: Source, lines: LogLine[]) => {
@@ -73,7 +76,7 @@ export async function followLogs(paths: Paths, pods: { namespace: string; name: 
         print(s, [...s.reader.read(), ...s.reader.flush()]);
         s.reader.close();
         s.instance = n;
-        s.reader = openLog(s.logDir, n);
+        s.reader = openLog(s.logDir, n, s.samePod);
         print(s, s.reader.read());
       }
       if (final) print(s, s.reader.flush());
@@ -95,7 +98,11 @@ export async function followLogs(paths: Paths, pods: { namespace: string; name: 
           if (!r || r.uid !== p.uid) continue;
           const f: Followed = { ...p, sources: [] };
           open(f, r);
-          if (at >= 0) followed[at] = f;
+          if (at >= 0) {
+            drain(followed[at], true);
+            close(followed[at]);
+            followed[at] = f;
+          }
           else followed.push(f);
         }
       const live = followed.filter((f) => !f.finished);
@@ -148,7 +155,7 @@ export async function followLogs(paths: Paths, pods: { namespace: string; name: 
   return followed;
 }
 
-const openLog = (logDir: string, instance: number) => openLogFile(containerLogFile(logDir, instance), { followReplaced: false });
+const openLog = (logDir: string, instance: number, samePod: () => boolean) => openLogFile(containerLogFile(logDir, instance), { followReplaced: samePod });
 
 /** The instances whose log files are there (N.log), in order. */
 function logInstances(logDir: string): number[] {

@@ -8,7 +8,7 @@
 import type { GraceWait, GraceWatch } from '../runtime/stop';
 import { writeErr } from './output';
 
-/** After how long a wait gets its line: a stop that honours its signal is over long before. */
+/** After how long a wait gets its line (and Ctrl-C): a stop that honours its signal is over long before. */
 const SHOW_AFTER_MS = 800;
 
 function seconds(ms: number, round: (x: number) => number): string {
@@ -55,18 +55,26 @@ export interface CliGraceWatch extends GraceWatch {
 
 /** SIGINT: the watch's own handler (delete, apply), or none (`up` calls interrupt()). */
 export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliGraceWatch {
-  const tty = opts.tty ?? (require('tty') as typeof import('tty')).isatty(2);
+  // Asked at the first wait: loading tty (and net with it) costs milliseconds a quick stop never needs.
+  let ttyKnown: boolean | undefined = opts.tty;
+  const isTty = () => (ttyKnown ??= (require('tty') as typeof import('tty')).isatty(2));
   // Off a terminal a SIGINT (`timeout -s INT`, a CI runner) ends the command as always: the
   // monitor goes on with the stop and the next command finishes the delete.
-  const ownSigint = opts.sigint !== false && tty;
+  const ownSigint = () => opts.sigint !== false && isTty();
   const active = new Set<Active>();
   let interrupted = 0;
   let shown = false;
   let timer: NodeJS.Timeout | undefined;
+  let armed = false; // the SIGINT listener is on
   const draw = () => {
     const now = Date.now();
     const list = [...active].filter((a) => now - a.start >= SHOW_AFTER_MS);
-    if (!tty || !list.length) return;
+    if (!list.length || !isTty()) return;
+    // Ctrl-C is taken over once a wait has lasted: a quick stop never loads tty for it
+    if (!armed && ownSigint() && list.some((a) => a.killable)) {
+      process.on('SIGINT', onInt);
+      armed = true;
+    }
     const line = linesOf(list, interrupted > 0, now);
     const cols = process.stderr.columns || 80;
     writeErr(`\r\x1b[K${line.length >= cols ? line.slice(0, cols - 1) : line}`);
@@ -84,7 +92,6 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
     }
     interrupt();
   };
-  const listening = () => [...active].some((a) => a.killable);
   return {
     interrupt,
     clear() {
@@ -95,7 +102,6 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
       let cutShort!: () => void;
       const now = new Promise<void>((r) => (cutShort = r));
       const a: Active = { what, start: Date.now(), graceMs, killable, kill: cutShort };
-      if (killable && ownSigint && !listening()) process.on('SIGINT', onInt);
       active.add(a);
       timer ??= setInterval(draw, 250);
       // One Ctrl-C is for the whole command: a later wait (the next pod) kills at once too.
@@ -107,7 +113,10 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
         },
         end() {
           if (!active.delete(a)) return;
-          if (killable && ownSigint && !listening()) process.removeListener('SIGINT', onInt);
+          if (armed && ![...active].some((x) => x.killable)) {
+            process.removeListener('SIGINT', onInt);
+            armed = false;
+          }
           if (active.size) return;
           clearInterval(timer);
           timer = undefined;

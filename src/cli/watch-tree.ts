@@ -43,8 +43,27 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
     return { close: () => w.close() };
   }
 
+  /** Drops the watches of DIR and below (removed, or replaced by another directory). */
+  const drop = (dir: string) => {
+    for (const [d, w] of watchers)
+      if (d === dir || d.startsWith(`${dir}/`)) {
+        w.close();
+        watchers.delete(d);
+      }
+  };
+  const inodes = new Map<string, number>();
   const add = (dir: string) => {
-    if (watchers.has(dir)) return;
+    if (watchers.has(dir)) {
+      // the same path, another directory (removed and made again, `git checkout`): watched afresh
+      let ino: number | undefined;
+      try {
+        ino = statSync(dir).ino;
+      } catch {
+        ino = undefined;
+      }
+      if (ino === inodes.get(dir)) return;
+      drop(dir);
+    }
     if (watchers.size >= MAX_DIRS) return warnOnce(`watch: ${root} has more than ${MAX_DIRS} directories; the rest is not watched (add them to ${join(root, '.podrunignore')})`);
     let w: FSWatcher;
     try {
@@ -60,6 +79,7 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
         }
         if (opts.ignore(rel, isDir)) return;
         if (isDir) walk(path);
+        else if (watchers.has(path)) drop(path); // a watched directory removed or renamed away
         opts.onChange(rel);
       });
     } catch (e) {
@@ -72,6 +92,11 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
       watchers.delete(dir);
     });
     watchers.set(dir, w);
+    try {
+      inodes.set(dir, statSync(dir).ino);
+    } catch {
+      /* gone again: its watcher errors out */
+    }
   };
   const walk = (dir: string) => {
     add(dir);

@@ -315,6 +315,11 @@ function watchAnnotationRules(pod: Obj, containers: RuleContainer[], ctx: RuleCo
       ctx.err(at, `the watch annotation names container ${quoted(name)}, which the pod does not have`, guess ? `did you mean ${WATCH_ANNOTATION_PREFIX}${guess}?` : "name one of the pod's containers after the /");
       continue;
     }
+    const c = containers.find((x) => str(x.c.name) === name);
+    if (c && c.list === 'initContainers' && c.c.restartPolicy !== 'Always') {
+      ctx.err(at, `${quoted(name)} is an init container: it has run to its end before the pod's containers start, so there is nothing to restart or exec in`, 'watch a container of spec.containers, or a sidecar (an init container with restartPolicy: Always)');
+      continue;
+    }
     const a = parseWatchAction(value);
     if ('error' in a) ctx.err(at, a.error, 'use `restart` (the container is restarted) or `exec COMMAND` (run in it with /bin/sh -c) when its hostPath files change');
   }

@@ -125,11 +125,12 @@ export interface LogFileReader {
 }
 
 /**
- * FOLLOWREPLACED false (`up`'s log view): a file at the path that is neither the open one nor a
- * rotation of it (the pod was made again) is not read; the open one is read to its end and then
- * nothing more, and the caller opens the new file itself.
+ * FOLLOWREPLACED (`up`'s log view) says whether a file at the path that is neither the open one
+ * nor a rotation still kept is to be read on: false when the pod was made again (the caller opens
+ * the new file itself; the open one is read to its end and then nothing more), true when only
+ * the rotations outran the reader (more than the monitor keeps written between two reads).
  */
-export function openLogFile(path: string, opts: { followReplaced?: boolean } = {}): LogFileReader {
+export function openLogFile(path: string, opts: { followReplaced?: () => boolean } = {}): LogFileReader {
   let fd = -1;
   let replaced = false;
   let ino = -1;
@@ -184,7 +185,7 @@ export function openLogFile(path: string, opts: { followReplaced?: boolean } = {
       rotated.push(r);
     }
     const at = rotated.findIndex((r) => r.ino === ino);
-    if (at < 0 && opts.followReplaced === false) {
+    if (at < 0 && opts.followReplaced && !opts.followReplaced()) {
       for (const r of [...rotated, cur]) closeSync(r.fd);
       replaced = true;
       return;

@@ -183,18 +183,19 @@ async function watchedStop(record: PodRecord, graceMs: number, reply: Promise<Co
     // a monitor before `kill`: the shortest stop it knows (SIGKILL after its minimum)
     if (!done && !r.ok && r.why.startsWith('error EINVAL unknown request')) void controlRequest(lasting, 'stop 0', 10_000 + MONITOR_STOP_MARGIN_MS);
   });
+  // One timer at a time, cleared at the end: a pending one would keep the process alive after the reply.
+  let timer: NodeJS.Timeout | undefined;
   const tick = async () => {
-    while (!done) {
-      await Promise.race([sleep(250), reply]);
-      const st = done ? undefined : await controlStatus(lasting, 1000);
-      if (st && !done) wait.progress(st.containers.filter((c) => c.state === 'running').map((c) => c.name));
-    }
+    const st = done ? undefined : await controlStatus(lasting, 1000);
+    if (st && !done) wait.progress(st.containers.filter((c) => c.state === 'running').map((c) => c.name));
+    if (!done) timer = setTimeout(() => void tick(), 250);
   };
-  void tick();
+  timer = setTimeout(() => void tick(), 250);
   try {
     return await reply;
   } finally {
     done = true;
+    clearTimeout(timer);
     wait.end();
   }
 }

@@ -78,15 +78,19 @@ describe('--watch: hostPath files restart or exec in a container, manifests are 
     expect(s!.run(['get', 'pods', '-o', 'name']).stdout).to.equal('');
   });
 
-  it('apply --watch (no terminal): restarts on a change; Ctrl-C stops watching and leaves the pod running', async () => {
-    writeFileSync(join(project, 'pods', 'dev.yaml'), manifest(src, 'one', { 'watch.podrun.dev/app': 'restart' }));
-    const child = spawn(PODRUN, ['apply', '--watch', '-f', join(project, 'pods')], { env: { ...process.env, PODRUN_ROOT: s!.root } });
+  it('apply --watch (no terminal, --root): restarts and execs on a change, in this root\'s pod; Ctrl-C stops watching and leaves the pod running', async () => {
+    writeFileSync(join(project, 'pods', 'dev.yaml'), manifest(src, 'one', { 'watch.podrun.dev/app': 'restart', 'watch.podrun.dev/side': 'exec cat /src/main.txt' }));
+    // the root given as a flag, the environment naming another: the exec must reach this root's pod
+    const child = spawn(PODRUN, ['--root', s!.root, 'apply', '--watch', '-f', join(project, 'pods')], { env: { ...process.env, PODRUN_ROOT: join(project, 'no-such-root') } });
     let err = '';
+    let out = '';
     child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => (out += d));
     const done = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     await until(() => err.includes('watching'), 60_000);
     writeFileSync(join(src, 'main.txt'), 'v2\n');
     await until(() => err.includes('watch: pod/dev container app restarted (main.txt changed)'), 20_000);
+    await until(() => out.includes('dev/side exec | v2'), 20_000);
     child.kill('SIGINT');
     expect(await done).to.equal(0);
     expect(viewPod(s!.root, 'dev').json.status.phase).to.equal('Running');
@@ -95,11 +99,12 @@ describe('--watch: hostPath files restart or exec in a container, manifests are 
 
   it('an annotation naming no container, or no action, is refused with its line', () => {
     const bad = join(project, 'bad.yaml');
-    writeFileSync(bad, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  annotations:\n    watch.podrun.dev/ap: restart\n    watch.podrun.dev/app: reload\nspec:\n  containers:\n  - name: app\n    image: busybox:test\n`);
+    writeFileSync(bad, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  annotations:\n    watch.podrun.dev/ap: restart\n    watch.podrun.dev/app: reload\n    watch.podrun.dev/setup: restart\nspec:\n  initContainers:\n  - name: setup\n    image: busybox:test\n  containers:\n  - name: app\n    image: busybox:test\n`);
     const r = podrun(s!.root, ['apply', '-f', bad]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.include('bad.yaml:6: metadata.annotations[watch.podrun.dev/ap]: the watch annotation names container "ap", which the pod does not have');
     expect(r.stderr).to.include('did you mean watch.podrun.dev/app?');
     expect(r.stderr).to.include('bad.yaml:7: metadata.annotations[watch.podrun.dev/app]: "reload" is not a watch action');
+    expect(r.stderr).to.include('bad.yaml:8: metadata.annotations[watch.podrun.dev/setup]: "setup" is an init container');
   });
 });

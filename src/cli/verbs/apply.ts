@@ -183,7 +183,7 @@ async function watchApply(argv: string[], ctx: CliContext, values: Record<string
   const w = startDevWatch({ paths: ctx.paths, files, pods, note: writeErr, out: ctx.out, reapply: once });
   writeErr(`watching ${files.join(', ')} (Ctrl-C to stop watching; the pods stay)\n`);
   await new Promise<void>((r) => process.once('SIGINT', () => r()));
-  w.close();
+  await w.close();
   return 0;
 }
 

@@ -118,7 +118,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       // --watch: the files applied again as they change (new pods joined to `pods`, which the follower and the stop read)
       const devWatch = values.watch ? (await import('../dev-watch')).startDevWatch({ paths: ctx.paths, files, pods, note: say, out, reapply: () => reapply(apply, applyArgs, ctx, pods, watch) }) : undefined;
       const ended = await Promise.race([follower, ctrlC]);
-      devWatch?.close();
+      // a re-apply under way ends first: what it makes is in `pods` before they are stopped
+      await devWatch?.close();
       // every pod finished (or was deleted) on its own: up ends with them
       if (ended) return Math.max(code, ended.some((f) => f.finished === 'Failed') ? 1 : 0);
     }
