@@ -5,6 +5,7 @@
 // changed; cpu and memory alone are an in-place resize (resize.ts); anything that needs new pod
 // namespaces or volumes re-creates the pod, and the decision says why. Pure: the old and new
 // manifests and plans in, a decision out.
+import { everyContainer } from './containers';
 import { APPARMOR_ANNOTATION_PREFIX } from '../manifest/apparmor';
 import { NETWORK_ANNOTATION } from '../manifest/rules';
 import { RESTART_BACKOFF_ANNOTATION } from '../manifest/supervision';
@@ -116,6 +117,15 @@ export function planReapply(old: Side, next: Side, opts: { force?: boolean } = {
 }
 
 /** What apply says it did in place: `labels; container app restarted: env changed`. */
+/**
+ * An in-place re-apply cut short (the record's `replacing`): each container it was replacing that
+ * the new plan still has is restarted with this file's definition, whatever else changed.
+ */
+export function withUnfinishedReplaces(d: Extract<ReapplyDecision, { inPlace: true }>, replacing: readonly string[] | undefined, next: PodPlan): Extract<ReapplyDecision, { inPlace: true }> {
+  const add = (replacing ?? []).filter((n) => !d.restart.some((r) => r.name === n) && everyContainer(next).some(({ c }) => c.name === n));
+  return add.length ? { ...d, restart: [...d.restart, ...add.map((name) => ({ name, fields: ['definition'] }))] } : d;
+}
+
 export function reapplyDetail(d: Extract<ReapplyDecision, { inPlace: true }>): string {
   const parts: string[] = [];
   if (d.metadata.length) parts.push(d.metadata.join(', '));

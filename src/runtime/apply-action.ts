@@ -14,6 +14,6 @@ export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'recreated' |
  */
 export function applyAction(existing: PodRecord | undefined, manifestHash: string, running: boolean): ApplyAction {
   if (!existing) return 'created';
-  if (existing.plan.manifestHash !== manifestHash || existing.deletionTimestamp) return 'configured';
+  if (existing.plan.manifestHash !== manifestHash || existing.deletionTimestamp || existing.replacing?.length) return 'configured';
   return running ? 'unchanged' : 'recreated';
 }

@@ -38,7 +38,7 @@ import { cachedCompile } from './seccomp-cache';
 import { deletePodLocked, removePodDirs, stopPod, type GraceWatch } from './stop';
 import { unmarkDeleting } from '../state/deleting-marks';
 import { removePodCgroup } from './cgroup';
-import { planReapply, podPlanChanges, reappliedPlan, reapplyDetail, type ReapplyDecision } from '../plan/reapply';
+import { planReapply, withUnfinishedReplaces, podPlanChanges, reappliedPlan, reapplyDetail, type ReapplyDecision } from '../plan/reapply';
 import { inPlaceObstacle, reapplyInPlace } from './reapply';
 import type { NetworkConfigList } from './network/cni';
 import { setUpPodNetwork, tearDownPodNetwork } from './network/pod-network';
@@ -217,8 +217,9 @@ async function tryInPlace(
   programs: SeccompPrograms,
   opts: ApplyOptions,
 ): Promise<{ record: PodRecord; failures: PodrunError[]; decision: Extract<ReapplyDecision, { inPlace: true }> } | { why: string }> {
-  const decision = planReapply(existing, { manifest: pod.manifest, plan }, { force: opts.force });
-  if (!decision.inPlace) return { why: decision.why };
+  const rules = planReapply(existing, { manifest: pod.manifest, plan }, { force: opts.force });
+  if (!rules.inPlace) return { why: rules.why };
+  const decision = withUnfinishedReplaces(rules, existing.replacing, plan);
   const names = decision.restart.map((r) => r.name);
   const merged = reappliedPlan(existing.plan, plan, new Set(names));
   const changes = podPlanChanges(existing.plan, merged);

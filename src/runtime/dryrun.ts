@@ -12,7 +12,7 @@ import type { ManifestError } from '../util/errors';
 import { podKey, type Paths } from '../util/paths';
 import { randomUuid } from '../util/uuid';
 import { applyAction, type ApplyAction } from './apply-action';
-import { planReapply, reapplyDetail } from '../plan/reapply';
+import { planReapply, reapplyDetail, withUnfinishedReplaces } from '../plan/reapply';
 import { gatherFacts, manifestDirOf, userNamespacePool, usernsHostOps } from './facts';
 import { monitorRunning } from './helper';
 import { peekUserNamespace } from '../state/userns';
@@ -59,7 +59,8 @@ export async function dryRunPlan(paths: Paths, pod: LoadedPod, pending: ConfigOb
   let detail: string | undefined;
   if (existing && running && action === 'configured' && !existing.deletionTimestamp) {
     // the rules alone (what only the running pod shows, apply finds out)
-    const d = planReapply(existing, { manifest: m, plan: r.plan });
+    const rules = planReapply(existing, { manifest: m, plan: r.plan });
+    const d = rules.inPlace ? withUnfinishedReplaces(rules, existing.replacing, r.plan) : rules;
     if (!d.inPlace) [action, detail] = ['recreated', d.why];
     else if (!d.metadata.length && !d.restart.length && d.resize.length) action = 'resized';
     else detail = reapplyDetail(d) || undefined;

@@ -11,7 +11,7 @@ import type { LoadedPod } from '../manifest/load';
 import type { ReapplyDecision } from '../plan/reapply';
 import type { PodPlan } from '../plan/types';
 import { writeFileAtomic } from '../state/atomic';
-import type { PodRecord } from '../state/pod-records';
+import { writePodRecord, type PodRecord } from '../state/pod-records';
 import { PodrunError } from '../util/errors';
 import type { Paths } from '../util/paths';
 import { controlRequest, controlStatus } from './control';
@@ -146,7 +146,11 @@ export async function reapplyInPlace(
 ): Promise<{ record: PodRecord; failures: PodrunError[] }> {
   const names = new Set(decision.restart.map((r) => r.name));
   const failures: PodrunError[] = [];
-  if (names.size) writeSeccompPrograms(next.programs);
+  if (names.size) {
+    writeSeccompPrograms(next.programs);
+    // said before the monitor gets a definition: cut short from here, the next apply redoes these
+    writePodRecord(paths, { ...existing, replacing: [...new Set([...(existing.replacing ?? []), ...names])] });
+  }
   await rewriteDownwardVolumes(paths, existing.plan, next.merged);
   // The record is written last (resizePod): an apply cut short after the monitor took a definition
   // is done again, whole, by the next apply of the same file.

@@ -126,7 +126,8 @@ export async function resizePod(paths: Paths, existing: PodRecord, pod: LoadedPo
     write(plan.cgroup, podNext);
   }
   // last: a resize cut short (this process killed, a restart failed) is done again by the next apply
-  const record: PodRecord = { ...existing, manifest: pod.manifest, sourceFile: pod.file, plan: reapply?.plan ?? resizedPlan(plan, next) };
+  const { replacing: _done, ...rest } = existing; // every replace asked has been carried out
+  const record: PodRecord = { ...rest, manifest: pod.manifest, sourceFile: pod.file, plan: reapply?.plan ?? resizedPlan(plan, next) };
   writePodRecord(paths, record);
   return record;
 }

@@ -26,6 +26,12 @@ export interface PodRecord {
   /** The grace period that delete gave the pod (Kubernetes' metadata.deletionGracePeriodSeconds). */
   deletionGracePeriodSeconds?: number;
   /**
+   * The containers an in-place re-apply is giving new definitions (runtime/reapply.ts), written
+   * before the first `replace`: one cut short leaves them here, and the next apply restarts them
+   * with its file's (whichever file: the monitor may run either definition by then).
+   */
+  replacing?: string[];
+  /**
    * The `podrun apply` that wrote the record, which it does before it starts the pod's monitor:
    * while it lives and no monitor.json exists yet the pod is being created; once it is gone, the
    * apply was interrupted before the monitor started (runtime/pod-status.ts).

@@ -8,6 +8,7 @@ import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
 import { containerFile, podManifest, setUpSuite, tearDownSuite, viewPod, waitFor, waitStarted, writeManifest, type PodSuite } from './pod-helpers';
 import { join } from 'path';
+import { readFileSync, writeFileSync } from 'fs';
 
 type Edit = { labels?: Record<string, string>; envB?: string; memory?: boolean; commandC?: string[]; probeC?: boolean };
 
@@ -103,6 +104,22 @@ describe('re-apply at the smallest scope (real pods)', function () {
     expect(w.code, w.stderr).to.equal(0);
     const back = apply({ labels: { app: 'ra', tier: 'dev' }, envB: 'two' });
     expect(back.stdout).to.equal('pod/ra configured (container c restarted: readinessProbe changed)\n');
+  });
+
+  it('an apply cut short while it replaced a container: the next apply of either file restarts it with that file\'s definition', () => {
+    const before = waitStarted(s!.root, 'ra');
+    // what reapplyInPlace writes before its first `replace`, as a killed apply leaves it
+    const recordFile = join(s!.root, 'pods', 'default_ra', 'pod.json');
+    const rec = JSON.parse(readFileSync(recordFile, 'utf8'));
+    writeFileSync(recordFile, JSON.stringify({ ...rec, replacing: ['b'] }));
+    const r = apply({ labels: { app: 'ra', tier: 'dev' }, envB: 'two' });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('pod/ra configured (container b restarted: definition changed)\n');
+    const after = waitStarted(s!.root, 'ra');
+    expect(after.pids.b).to.not.equal(before.pids.b);
+    expect(after.pids.a).to.equal(before.pids.a);
+    expect(JSON.parse(readFileSync(recordFile, 'utf8')).replacing, 'done').to.equal(undefined);
+    expect(apply({ labels: { app: 'ra', tier: 'dev' }, envB: 'two' }).stdout).to.equal('pod/ra unchanged\n');
   });
 
   it('a change to the volumes re-creates the pod and says why; --force re-creates an unchanged one', () => {

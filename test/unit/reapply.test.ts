@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { loadManifests } from '../../src/manifest/load';
 import { planPod } from '../../src/plan/plan';
-import { planReapply, podPlanChanges, reappliedPlan, reapplyDetail } from '../../src/plan/reapply';
+import { planReapply, podPlanChanges, reappliedPlan, reapplyDetail, withUnfinishedReplaces } from '../../src/plan/reapply';
 import { fakeFacts } from './plan.test';
 
 /** A pod with a sidecar `side`, apps `app` and `web`; EDIT changes its YAML text. */
@@ -90,6 +90,19 @@ describe('reapply: the smallest scope that honours a change', () => {
   });
 
   it('--force re-creates even for a label', async () => expect(await decide((s) => s.replace('app: p}', 'app: q}'), true)).to.equal('recreated: --force'));
+});
+
+describe('reapply: an in-place re-apply cut short (the record\'s `replacing`)', () => {
+  it('restarts what it was replacing with this file\'s definition, once, and only containers the pod still has', async () => {
+    const base = await planned(BASE);
+    const same = planReapply(base, base);
+    if (!same.inPlace) throw new Error('in place expected');
+    expect(reapplyDetail(withUnfinishedReplaces(same, ['web', 'gone'], base.plan))).to.equal('container web restarted: definition changed');
+    const env = planReapply(base, await planned(BASE.replace('value: "1"', 'value: "2"')));
+    if (!env.inPlace) throw new Error('in place expected');
+    expect(reapplyDetail(withUnfinishedReplaces(env, ['app', 'web'], base.plan))).to.equal('container app restarted: env changed; container web restarted: definition changed');
+    expect(withUnfinishedReplaces(env, undefined, base.plan)).to.equal(env);
+  });
 });
 
 describe('reapply: the plan of the pod after an in-place re-apply', () => {
