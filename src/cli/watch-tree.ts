@@ -29,10 +29,11 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
     warned = true;
   };
   let isFile = false;
+  let missing = false;
   try {
     isFile = !statSync(root).isDirectory();
   } catch {
-    /* not there yet: watched once it is, through its parent */
+    missing = true; // not there yet: watched once it is, through its parent
   }
   if (isFile) {
     const name = basename(root);
@@ -112,9 +113,26 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
       if (!opts.ignore(relative(root, path), true)) walk(path);
     }
   };
-  walk(root);
+  let parent: FSWatcher | undefined;
+  if (missing) {
+    // its parent is watched until it appears (a folder a build makes, a hostPath DirectoryOrCreate)
+    const name = basename(root);
+    try {
+      parent = watch(dirname(root), { persistent: true }, (_e, f) => {
+        if (f?.toString() !== name || !statSync(root, { throwIfNoEntry: false })?.isDirectory()) return;
+        parent?.close();
+        parent = undefined;
+        walk(root);
+        opts.onChange('.');
+      });
+      parent.on('error', () => undefined);
+    } catch {
+      warnOnce(`watch: ${root} is not there, nor its folder: not watched`);
+    }
+  } else walk(root);
   return {
     close() {
+      parent?.close();
       for (const w of watchers.values()) w.close();
       watchers.clear();
     },

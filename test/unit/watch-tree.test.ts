@@ -52,6 +52,21 @@ describe('watch: the directory tree watcher', () => {
     expect(seen).to.deep.equal([]);
   });
 
+  it('a folder not there yet is watched once it is made', async () => {
+    const later = join(root, 'later');
+    const seenLater: string[] = [];
+    const lw = watchTree(later, { ignore: ignoreMatcher([]), onChange: (rel) => seenLater.push(rel), warn: () => undefined });
+    try {
+      mkdirSync(later);
+      await settle();
+      writeFileSync(join(later, 'a.txt'), 'x');
+      await settle();
+      expect(seenLater).to.include('a.txt');
+    } finally {
+      lw.close();
+    }
+  });
+
   it('watches a directory removed and made again (git checkout, a clean build)', async () => {
     rmSync(join(root, 'build'), { recursive: true });
     await settle();
