@@ -34,8 +34,11 @@ export interface DevWatch {
   close(): Promise<void>;
 }
 
-/** A restarted container's own first writes under its hostPaths do not restart it again. */
+/** A restarted container's own first writes under its hostPaths do not restart it again; nor an exec's last ones. */
 const QUIET_AFTER_RESTART_MS = 1000;
+const QUIET_AFTER_EXEC_MS = 300;
+/** The longest a restart is waited for (its grace period and start) before the quiet time begins anyway. */
+const RESTARTED_WAIT_MS = 120_000;
 
 interface Debounced {
   kick(why: string): void;
@@ -114,7 +117,7 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
       const r = readPodRecord(opts.paths, podKey(p.namespace, p.name));
       if (!r) continue;
       for (const target of watchTargets(r.manifest.metadata.annotations, r.plan)) {
-        const quiet = target.action.kind === 'exec' ? { duringRun: true } : { afterMs: QUIET_AFTER_RESTART_MS };
+        const quiet = target.action.kind === 'exec' ? { duringRun: true, afterMs: QUIET_AFTER_EXEC_MS } : { afterMs: QUIET_AFTER_RESTART_MS };
         const action = debounced((why) => act(r.plan.dirs.lasting, p.namespace, p.name, target, why), opts.note, quiet);
         for (const dir of target.dirs) {
           const ignored = ignoreMatcher(podrunIgnore(dir));
@@ -129,16 +132,27 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
   const act = async (lasting: string, ns: string, pod: string, t: WatchTarget, why: string[]) => {
     if (closed) return;
     if (t.action.kind === 'restart') {
-      const { controlRequest } = await import('../runtime/control');
+      const { controlRequest, controlStatus } = await import('../runtime/control');
+      const count = async () => (await controlStatus(lasting))?.containers.find((c) => c.name === t.container);
       let how = ' watch';
       for (let i = 0; i < 50 && !closed; i++) {
+        const before = (await count())?.restartCount ?? 0;
         const r = await controlRequest(lasting, `restart ${t.container}${how}`, 5000);
         // a monitor of the podrun before takes `restart NAME watch` for a container named "NAME watch"
         if (how && r.ok === false && r.why.startsWith('error ENOENT')) {
           how = '';
           continue;
         }
-        if (r.ok) return opts.note(`watch: pod/${pod} container ${t.container} restarted (${changed(why)})\n`);
+        if (r.ok) {
+          opts.note(`watch: pod/${pod} container ${t.container} restarted (${changed(why)})\n`);
+          // `ok` comes as the kill begins: the quiet time after the restart starts once the new instance runs
+          for (const end = Date.now() + RESTARTED_WAIT_MS; !closed && Date.now() < end; ) {
+            const c = await count();
+            if (!c || (c.restartCount > before && c.state !== 'waiting')) return;
+            await new Promise((res) => setTimeout(res, 100));
+          }
+          return;
+        }
         if (!r.why.startsWith('error EBUSY')) return opts.note(`watch: pod/${pod} container ${t.container} not restarted: ${r.why}\n`);
         await new Promise((res) => setTimeout(res, 200)); // starting or being stopped: again shortly
       }

@@ -52,19 +52,8 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
         watchers.delete(d);
       }
   };
-  const inodes = new Map<string, number>();
   const add = (dir: string) => {
-    if (watchers.has(dir)) {
-      // the same path, another directory (removed and made again, `git checkout`): watched afresh
-      let ino: number | undefined;
-      try {
-        ino = statSync(dir).ino;
-      } catch {
-        ino = undefined;
-      }
-      if (ino === inodes.get(dir)) return;
-      drop(dir);
-    }
+    if (watchers.has(dir)) return;
     if (watchers.size >= MAX_DIRS) return warnOnce(`watch: ${root} has more than ${MAX_DIRS} directories; the rest is not watched (add them to ${join(root, '.podrunignore')})`);
     let w: FSWatcher;
     try {
@@ -72,15 +61,12 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
         if (!f) return;
         const path = join(dir, f.toString());
         const rel = relative(root, path);
-        let isDir = false;
-        try {
-          isDir = statSync(path, { throwIfNoEntry: false })?.isDirectory() === true && !lstatIsLink(path);
-        } catch {
-          /* gone again */
-        }
+        const isDir = isDirectory(path) && !lstatIsLink(path);
         if (opts.ignore(rel, isDir)) return;
+        // an event for a watched directory: removed, renamed, or removed and made again (ext4
+        // may give the new one the same inode): its watches are made afresh
+        if (watchers.has(path)) drop(path);
         if (isDir) walk(path);
-        else if (watchers.has(path)) drop(path); // a watched directory removed or renamed away
         opts.onChange(rel);
       });
     } catch (e) {
@@ -93,11 +79,6 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
       watchers.delete(dir);
     });
     watchers.set(dir, w);
-    try {
-      inodes.set(dir, statSync(dir).ino);
-    } catch {
-      /* gone again: its watcher errors out */
-    }
   };
   const walk = (dir: string) => {
     add(dir);
@@ -119,7 +100,7 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
     const name = basename(root);
     try {
       parent = watch(dirname(root), { persistent: true }, (_e, f) => {
-        if (f?.toString() !== name || !statSync(root, { throwIfNoEntry: false })?.isDirectory()) return;
+        if (f?.toString() !== name || !isDirectory(root)) return;
         parent?.close();
         parent = undefined;
         walk(root);
@@ -137,6 +118,14 @@ export function watchTree(root: string, opts: TreeWatchOptions): TreeWatch {
       watchers.clear();
     },
   };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // gone again, or not ours to read
+  }
 }
 
 function lstatIsLink(path: string): boolean {

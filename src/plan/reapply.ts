@@ -116,7 +116,6 @@ export function planReapply(old: Side, next: Side, opts: { force?: boolean } = {
   return { inPlace: true, metadata, restart: [...restarts].map(([name, f]) => ({ name, fields: [...f].sort() })), resize: resize.containers };
 }
 
-/** What apply says it did in place: `labels; container app restarted: env changed`. */
 /**
  * An in-place re-apply cut short (the record's `replacing`): each container it was replacing that
  * the new plan still has is restarted with this file's definition, whatever else changed.
@@ -126,6 +125,7 @@ export function withUnfinishedReplaces(d: Extract<ReapplyDecision, { inPlace: tr
   return add.length ? { ...d, restart: [...d.restart, ...add.map((name) => ({ name, fields: ['definition'] }))] } : d;
 }
 
+/** What apply says it did in place: `labels; container app restarted: env changed`. */
 export function reapplyDetail(d: Extract<ReapplyDecision, { inPlace: true }>): string {
   const parts: string[] = [];
   if (d.metadata.length) parts.push(d.metadata.join(', '));

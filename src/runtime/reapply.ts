@@ -133,8 +133,8 @@ async function rewriteDownwardVolumes(paths: Paths, old: PodPlan, plan: PodPlan)
 
 /**
  * Applies DECISION (in place) to the running pod of EXISTING: NEXT is the pod planned again from
- * POD, PROGRAMS its seccomp programs. Returns the record after; throws with nothing of the record
- * changed when a step fails (the next apply does the rest again).
+ * POD, PROGRAMS its seccomp programs. Returns the record after; throws when a step fails, the
+ * record unchanged but for `replacing` once a replace was asked (the next apply does the rest).
  */
 export async function reapplyInPlace(
   paths: Paths,
@@ -146,15 +146,15 @@ export async function reapplyInPlace(
 ): Promise<{ record: PodRecord; failures: PodrunError[] }> {
   const names = new Set(decision.restart.map((r) => r.name));
   const failures: PodrunError[] = [];
-  if (names.size) {
-    writeSeccompPrograms(next.programs);
-    // said before the monitor gets a definition: cut short from here, the next apply redoes these
-    writePodRecord(paths, { ...existing, replacing: [...new Set([...(existing.replacing ?? []), ...names])] });
-  }
+  if (names.size) writeSeccompPrograms(next.programs);
   await rewriteDownwardVolumes(paths, existing.plan, next.merged);
   // The record is written last (resizePod): an apply cut short after the monitor took a definition
-  // is done again, whole, by the next apply of the same file.
+  // is done again by the next apply, of either file (the record's `replacing`, written right
+  // before the first `replace`, after every check that could still refuse the change).
+  let marked = false;
   const replace = async (name: string) => {
+    if (!marked) writePodRecord(paths, { ...existing, replacing: [...new Set([...(existing.replacing ?? []), ...names])] });
+    marked = true;
     const f = await replaceContainer(paths, existing, next.merged, name, opts);
     if (f) failures.push(f);
   };
