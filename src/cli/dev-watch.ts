@@ -9,7 +9,8 @@ import { readFileSync, statSync, watch, type FSWatcher } from 'fs';
 import { basename, join, resolve } from 'path';
 import type { Paths } from '../util/paths';
 import { podKey } from '../util/paths';
-import { readPodRecord } from '../state/pod-records';
+import { readPodRecord, type PodRecord } from '../state/pod-records';
+import { graceDeadline, killContainerInstance, type GraceWatch } from '../runtime/stop';
 import { ignoreMatcher, watchTargets, type WatchTarget } from '../plan/watch';
 import { watchTree, type TreeWatch } from './watch-tree';
 
@@ -27,6 +28,8 @@ export interface DevWatchOptions {
   note(text: string): void;
   /** An exec's output, `pod/container exec | ` prefixed. */
   out(text: string): void;
+  /** The live line and Ctrl-C of a restart's grace wait. */
+  watch?: GraceWatch;
 }
 
 export interface DevWatch {
@@ -118,7 +121,7 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
       if (!r) continue;
       for (const target of watchTargets(r.manifest.metadata.annotations, r.plan)) {
         const quiet = target.action.kind === 'exec' ? { duringRun: true, afterMs: QUIET_AFTER_EXEC_MS } : { afterMs: QUIET_AFTER_RESTART_MS };
-        const action = debounced((why) => act(r.plan.dirs.lasting, p.namespace, p.name, target, why), opts.note, quiet);
+        const action = debounced((why) => act(r, p.namespace, p.name, target, why), opts.note, quiet);
         for (const dir of target.dirs) {
           const ignored = ignoreMatcher(podrunIgnore(dir));
           const isManifest = (rel: string) => manifestPaths.some((m) => { const abs = join(dir, rel); return abs === m || abs.startsWith(`${m}/`); });
@@ -129,7 +132,8 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
     }
   };
 
-  const act = async (lasting: string, ns: string, pod: string, t: WatchTarget, why: string[]) => {
+  const act = async (record: PodRecord, ns: string, pod: string, t: WatchTarget, why: string[]) => {
+    const lasting = record.plan.dirs.lasting;
     if (closed) return;
     if (t.action.kind === 'restart') {
       const { controlRequest, controlStatus } = await import('../runtime/control');
@@ -145,11 +149,18 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
         }
         if (r.ok) {
           opts.note(`watch: pod/${pod} container ${t.container} restarted (${changed(why)})\n`);
-          // `ok` comes as the kill begins: the quiet time after the restart starts once the new instance runs
-          for (const end = Date.now() + RESTARTED_WAIT_MS; !closed && Date.now() < end; ) {
-            const c = await count();
-            if (!c || (c.restartCount > before && c.state !== 'waiting')) return;
-            await new Promise((res) => setTimeout(res, 100));
+          // `ok` comes as the kill begins: the quiet time after the restart starts once the new
+          // instance runs; meanwhile the grace wait's line, and Ctrl-C kills the old one now
+          const wait = opts.watch?.begin(`pod/${pod}`, graceDeadline(record.plan.terminationGracePeriodSeconds, 0), true);
+          void wait?.now.then(() => killContainerInstance(record, t.container, before + 1));
+          try {
+            for (const end = Date.now() + RESTARTED_WAIT_MS; !closed && Date.now() < end; ) {
+              const c = await count();
+              if (!c || (c.restartCount > before && c.state !== 'waiting')) return;
+              await new Promise((res) => setTimeout(res, 100));
+            }
+          } finally {
+            wait?.end();
           }
           return;
         }

@@ -98,10 +98,10 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
       if (shown) writeErr('\r\x1b[K');
       shown = false;
     },
-    begin(what: string, graceMs: number, killable: boolean): GraceWait {
+    begin(what: string, graceMs: number, killable: boolean, startedAt?: number): GraceWait {
       let cutShort!: () => void;
       const now = new Promise<void>((r) => (cutShort = r));
-      const a: Active = { what, start: Date.now(), graceMs, killable, kill: cutShort };
+      const a: Active = { what, start: startedAt ?? Date.now(), graceMs, killable, kill: cutShort };
       active.add(a);
       timer ??= setInterval(draw, 250);
       // One Ctrl-C is for the whole command: a later wait (the next pod) kills at once too.

@@ -320,6 +320,9 @@ function watchAnnotationRules(pod: Obj, containers: RuleContainer[], ctx: RuleCo
       ctx.err(at, `${quoted(name)} is an init container: it has run to its end before the pod's containers start, so there is nothing to restart or exec in`, 'watch a container of spec.containers, or a sidecar (an init container with restartPolicy: Always)');
       continue;
     }
+    const hostPaths = new Set(objects((isObj(pod.spec) ? pod.spec : {}).volumes).filter(([v]) => isObj(v.hostPath)).map(([v]) => str(v.name)));
+    if (c && !objects(c.c.volumeMounts).some(([m]) => hostPaths.has(str(m.name))))
+      ctx.warn?.(at, `container ${quoted(name)} mounts no hostPath volume: there is nothing to watch`);
     const a = parseWatchAction(value);
     if ('error' in a) ctx.err(at, a.error, 'use `restart` (the container is restarted) or `exec COMMAND` (run in it with /bin/sh -c) when its hostPath files change');
   }

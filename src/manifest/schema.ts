@@ -575,7 +575,7 @@ const HostPathSchema = z
       (v) => (v === '' ? { detail: 'hostPath.path must not be empty', hint: 'name a directory or file on this machine, e.g. `./data` or `/srv/www`' } : undefined),
       (v) =>
         v.split('/').includes('..')
-          ? { detail: `hostPath.path ${quoted(v)} must not contain ".." (Kubernetes refuses it too)`, hint: 'to mount the folder above pods/, add the annotation `podrun.dev/hostpath-base: ..` and write the path from there (`path: .` or `path: src`)' }
+          ? { detail: `hostPath.path ${quoted(v)} must not contain ".." (Kubernetes refuses it too)`, hint: 'relative paths start at the annotation `podrun.dev/hostpath-base` (the manifest\'s folder without it): with `podrun.dev/hostpath-base: ..` write `path: .` or `path: src`' }
           : undefined,
       names.noNul,
     ),

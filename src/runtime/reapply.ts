@@ -19,7 +19,7 @@ import { helper } from './helper';
 import { withEnvValues } from './object-data';
 import { resizePod } from './resize';
 import { writeSeccompPrograms, type SeccompPrograms } from './seccomp';
-import { graceDeadline, type GraceWait, type GraceWatch } from './stop';
+import { graceDeadline, killContainerInstance, type GraceWait, type GraceWatch } from './stop';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -95,7 +95,9 @@ async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, 
   const [k, pending] = reply.split(' ');
   if (pending === 'pending') return undefined;
   const want = Number(k);
-  const wait = opts.watch?.begin(`pod/${record.plan.name} container ${name}`, graceDeadline(graceSeconds, 0), false);
+  // `pod/dev: waiting for app to stop ...`: the line names the container (and fits 80 columns)
+  const wait = opts.watch?.begin(`pod/${record.plan.name}`, graceDeadline(graceSeconds, 0), true);
+  void wait?.now.then(() => killContainerInstance(record, name, want)); // Ctrl-C: the old instance now, the new one starts at once
   try {
     return await newInstance(record, name, want, deadline, graceSeconds, wait);
   } finally {

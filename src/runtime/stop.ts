@@ -92,8 +92,8 @@ export interface GraceWait {
 
 /** The CLI's side of the grace waits of one command (cli/grace-wait.ts). */
 export interface GraceWatch {
-  /** A graceful stop of WHAT (`pod/dev`, `pod/dev container app`) began, SIGKILL due in GRACEMS; KILLABLE: Ctrl-C can cut it short. */
-  begin(what: string, graceMs: number, killable: boolean): GraceWait;
+  /** A graceful stop of WHAT (`pod/dev`, `pod/dev container app`) began at STARTEDAT (default now), SIGKILL due GRACEMS after; KILLABLE: Ctrl-C can cut it short. */
+  begin(what: string, graceMs: number, killable: boolean, startedAt?: number): GraceWait;
 }
 
 export interface StopOptions {
@@ -175,7 +175,9 @@ async function watchedStop(record: PodRecord, graceMs: number, reply: Promise<Co
   if (!watch) return reply;
   const { controlRequest, controlStatus } = await import('./control');
   const lasting = record.plan.dirs.lasting;
-  const wait = watch.begin(`pod/${record.plan.name}`, graceMs, true);
+  // the stop began when the pod was marked Terminating (`up` and `down` begin every pod's at once)
+  const began = record.deletionTimestamp ? Date.parse(record.deletionTimestamp) : NaN;
+  const wait = watch.begin(`pod/${record.plan.name}`, graceMs, true, Number.isFinite(began) && began <= Date.now() ? began : undefined);
   let done = false;
   void wait.now.then(async () => {
     if (done) return;
@@ -350,6 +352,19 @@ export async function beginDeleteLocked(paths: Paths, key: string, graceSeconds?
   const { controlRequest } = await import('./control');
   // The monitor acts on the line; its reply comes when the pod is down, which is not waited for here.
   await controlRequest(record.plan.dirs.lasting, grace === 0 ? 'kill' : `stop ${grace}`, 2000, { noReply: true });
+}
+
+/**
+ * SIGKILLs the running instance of container NAME if it is older than instance BEFORE (Ctrl-C
+ * during its restart's grace wait): the monitor sees it end and starts the next at once. Named
+ * by pid and start time, through a pidfd.
+ */
+export function killContainerInstance(record: PodRecord, name: string, before: number, ops: SignalOps = defaultOps()): void {
+  const c = everyContainer(record.plan).find(({ c }) => c.name === name)?.c;
+  const st = c && helper.readContainerState(c);
+  // only an instance older than BEFORE: the new one may have started just now
+  const id = st && (st.restartCount ?? 0) < before ? liveContainerProcess(st) : undefined;
+  if (id) signalProcess(id, constants.signals.SIGKILL, ops);
 }
 
 /** The whole delete of one pod (lock held by the caller). Works with or without a record. */

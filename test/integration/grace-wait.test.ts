@@ -58,6 +58,25 @@ describe('waiting out grace periods: progress, Ctrl-C, takeover, cut-short delet
     expect(gone('tty')).to.equal(true);
   });
 
+  it('on a terminal an in-place restart\'s wait has the line too, and Ctrl-C kills the old instance now', async () => {
+    up('inplace', 60);
+    waitStarted(s!.root, 'inplace');
+    const t0 = Date.now();
+    writeManifest(dir, 'inplace.yaml', manifest('inplace', 60, { env: 'two' }));
+    const term = inTerminal(s!.root, ['apply', '-f', join(dir, 'inplace.yaml')]);
+    try {
+      await until(() => term.output().includes('pod/inplace: waiting for app to stop'), 20_000);
+      expect(term.output()).to.include('Ctrl-C kills now');
+      term.type('\x03');
+      expect(await term.done).to.equal(0);
+      expect(term.output()).to.include('pod/inplace configured (container app restarted: env changed)');
+      expect(Date.now() - t0, 'well before the 60 s grace period').to.be.below(30_000);
+    } finally {
+      if (term.pid) spawnSync('kill', ['-KILL', String(term.pid)]);
+      expect(s!.run(['delete', 'pod', 'inplace', '--grace-period', '0']).code).to.equal(0);
+    }
+  });
+
   it('without a terminal nothing is drawn', () => {
     up('quiet', 1);
     waitStarted(s!.root, 'quiet');

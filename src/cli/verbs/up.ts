@@ -54,7 +54,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let applying = true;
   const onInt = () => {
     interrupts++;
-    if (interrupts === 1 && applying) writeErr('\nthe pods stop once apply has ended (Ctrl-C again: kill now)\n');
+    if (interrupts === 1 && applying) writeErr('\nthe pods stop once the apply under way has ended (Ctrl-C again: kill now)\n');
     if (interrupts === 1) wake();
     else if (interrupts === 2) {
       writeErr('\nkilling the pods now (Ctrl-C again: leave them to the next podrun command)\n');
@@ -116,14 +116,23 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       follower = followLogs(ctx.paths, pods, { colour: useColour(tty, process.env, values['no-color'] === true), out, note, stop: () => stopped, sleep: plainSleep, untilStopped: values.watch === true });
       const ctrlC = stopping() ? Promise.resolve() : new Promise<void>((r) => (wake = r));
       // --watch: the files applied again as they change (new pods joined to `pods`, which the follower and the stop read)
-      const devWatch = values.watch ? (await import('../dev-watch')).startDevWatch({ paths: ctx.paths, files, pods, note: say, out, reapply: () => reapply(apply, applyArgs, ctx, pods, watch) }) : undefined;
+      const rewatch = async () => {
+        applying = true; // a Ctrl-C meanwhile: the pods stop once it has ended
+        try {
+          return await reapply(apply, applyArgs, ctx, pods, watch);
+        } finally {
+          applying = false;
+        }
+      };
+      const devWatch = values.watch ? (await import('../dev-watch')).startDevWatch({ paths: ctx.paths, files, pods, note: say, out, reapply: rewatch, watch }) : undefined;
+      if (devWatch) say(`watching ${files.join(', ')} and the hostPaths of the containers with a watch annotation (Ctrl-C stops the pods)\n`);
       const ended = await Promise.race([follower, ctrlC]);
       // a re-apply under way ends first: what it makes is in `pods` before they are stopped
       await devWatch?.close();
       // every pod finished (or was deleted) on its own: up ends with them
       if (ended) return Math.max(code, ended.some((f) => f.finished === 'Failed') ? 1 : 0);
     }
-    writeErr(`stopping ${pods.map((p) => `pod/${p.name}`).join(', ')} (Ctrl-C again: kill now)\n`);
+    writeErr(`stopping ${pods.map((p) => `pod/${p.name}`).join(', ')}${interrupts > 1 ? ' now' : ' (Ctrl-C again: kill now)'}\n`);
     const { stopPods } = await import('../stop-pods');
     try {
       code = await stopPods(ctx, pods, undefined, watch, (p) => writeErr(`pod/${p.name} stopped\n`));
