@@ -16,7 +16,7 @@ export interface PodName {
 }
 
 /** Deletes PODS (those not there are skipped), saying each deleted with SAY; returns the exit code. */
-export async function stopPods(ctx: CliContext, pods: PodName[], graceSeconds: number | undefined, watch: GraceWatch, say: (pod: PodName) => void): Promise<number> {
+export async function stopPods(ctx: CliContext, pods: PodName[], graceSeconds: number | undefined, watch: GraceWatch, say: (pod: PodName) => void | Promise<void>): Promise<number> {
   const { acquirePodLock } = await import('../state/lock');
   const { beginDeleteLocked, deletePodLocked } = await import('../runtime/stop');
   const { deletePodNamed, podExists } = await import('../runtime/delete-pod');
@@ -49,12 +49,12 @@ export async function stopPods(ctx: CliContext, pods: PodName[], graceSeconds: n
         h.release();
         held.splice(held.indexOf(h), 1);
       }
-      say(h.pod);
+      await say(h.pod);
     });
     code = Math.max(
       code,
       await forEachItem(busy, async (p) => {
-        if (await deletePodNamed(ctx.paths, p.namespace, p.name, { gracePeriodSeconds: graceSeconds, warn, watch })) say(p);
+        if (await deletePodNamed(ctx.paths, p.namespace, p.name, { gracePeriodSeconds: graceSeconds, warn, watch })) await say(p);
       }),
     );
     return code;

@@ -135,7 +135,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     writeErr(`stopping ${pods.map((p) => `pod/${p.name}`).join(', ')}${interrupts > 1 ? ' now' : ' (Ctrl-C again: kill now)'}\n`);
     const { stopPods } = await import('../stop-pods');
     try {
-      code = await stopPods(ctx, pods, undefined, watch, (p) => writeErr(`pod/${p.name} stopped\n`));
+      // said after the log view's next read: what the pod printed as it stopped comes first
+      const stoppedLine = async (p: Pod | { name: string }) => {
+        if (follower) await new Promise((r) => setTimeout(r, 150));
+        writeErr(`pod/${p.name} stopped\n`);
+      };
+      code = await stopPods(ctx, pods, undefined, watch, stoppedLine);
     } finally {
       stopped = true;
       await follower;
