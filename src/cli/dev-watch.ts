@@ -137,10 +137,10 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
     if (closed) return;
     if (t.action.kind === 'restart') {
       const { controlRequest, controlStatus } = await import('../runtime/control');
-      const count = async () => (await controlStatus(lasting))?.containers.find((c) => c.name === t.container);
+      const status = async () => (await controlStatus(lasting))?.containers.find((c) => c.name === t.container);
       let how = ' watch';
       for (let i = 0; i < 50 && !closed; i++) {
-        const before = (await count())?.restartCount ?? 0;
+        const before = (await status())?.restartCount ?? 0;
         const r = await controlRequest(lasting, `restart ${t.container}${how}`, 5000);
         // a monitor of the podrun before takes `restart NAME watch` for a container named "NAME watch"
         if (how && r.ok === false && r.why.startsWith('error ENOENT')) {
@@ -151,11 +151,12 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
           opts.note(`watch: pod/${pod} container ${t.container} restarted (${changed(why)})\n`);
           // `ok` comes as the kill begins: the quiet time after the restart starts once the new
           // instance runs; meanwhile the grace wait's line, and Ctrl-C kills the old one now
-          const wait = opts.watch?.begin(`pod/${pod}`, graceDeadline(record.plan.terminationGracePeriodSeconds, 0), true);
+          const wait = opts.watch?.begin(`pod/${pod}`, graceDeadline(record.plan.terminationGracePeriodSeconds, 0));
+          wait?.progress([t.container]);
           void wait?.now.then(() => killContainerInstance(record, t.container, before + 1));
           try {
             for (const end = Date.now() + RESTARTED_WAIT_MS; !closed && Date.now() < end; ) {
-              const c = await count();
+              const c = await status();
               if (!c || (c.restartCount > before && c.state !== 'waiting')) return;
               await new Promise((res) => setTimeout(res, 100));
             }

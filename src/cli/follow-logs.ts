@@ -3,7 +3,8 @@
 // prefixed `pod/container | `. A container's next instance (a restart) is followed once its log
 // file exists, after the last one's lines; a pod re-created (its record made again: an apply from
 // elsewhere, a watch) starts over from its new files; a pod deleted is left. Ends when every pod
-// has finished (Succeeded or Failed) or is gone, or when STOP says so.
+// has finished (Succeeded or Failed) or is gone (with --watch: only when STOP says so), or when
+// STOP says so.
 import { existsSync, readdirSync } from 'fs';
 import { everyContainer } from '../plan/containers';
 import { containerLogFile } from '../runtime/helper';
@@ -31,7 +32,8 @@ interface Followed {
   finished?: 'Succeeded' | 'Failed' | 'deleted';
 }
 
-const TICK_MS = 100;
+/** How often the log files are read. */
+export const FOLLOW_TICK_MS = 100;
 /** How often the pods' records and phases are looked at (each tick only reads the log files). */
 const CHECK_EVERY = 5;
 
@@ -40,10 +42,8 @@ export interface FollowOptions {
   out(text: string): void;
   /** Said on stderr: a pod re-created, deleted, finished. */
   note(text: string): void;
-  /** True once following is to end (Ctrl-C). */
+  /** True once following is to end (`up`: once its pods are stopped, so what they print as they stop is shown). */
   stop(): boolean;
-  /** A sleep that a stop request cuts short. */
-  sleep(ms: number): Promise<void>;
   /** `--watch`: go on until STOP even when every pod has ended (a re-apply may start them again), and follow pods added to PODS. */
   untilStopped?: boolean;
 }
@@ -146,7 +146,7 @@ export async function followLogs(paths: Paths, pods: { namespace: string; name: 
             opts.note(`pod/${f.name} ${st.phase === 'Succeeded' ? 'completed' : 'failed'}\n`);
           }
         }
-      await opts.sleep(TICK_MS);
+      await new Promise((r) => setTimeout(r, FOLLOW_TICK_MS));
     }
     for (const f of followed) if (!f.finished) drain(f, true);
   } finally {

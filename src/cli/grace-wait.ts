@@ -6,7 +6,7 @@
 // the command ends.
 // Several waits at once (`up` stopping its pods) share one line and one Ctrl-C.
 import type { GraceWait, GraceWatch } from '../runtime/stop';
-import { writeErr } from './output';
+import { liveLine, writeErr } from './output';
 
 /** After how long a wait gets its line (and Ctrl-C): a stop that honours its signal is over long before. */
 const SHOW_AFTER_MS = 800;
@@ -17,18 +17,17 @@ function seconds(ms: number, round: (x: number) => number): string {
 }
 
 /** The progress line (pure: table-tested). */
-export function graceLine(what: string, running: string[] | undefined, elapsedMs: number, graceMs: number, killing: boolean, killable: boolean): string {
+export function graceLine(what: string, running: string[] | undefined, elapsedMs: number, graceMs: number, killing: boolean): string {
   const who = running === undefined ? 'its containers' : running.length === 0 ? 'the last process' : running.join(', ');
   if (killing) return `${what}: killing ${who} now`;
   const left = Math.max(0, graceMs - elapsedMs);
-  return `${what}: waiting for ${who} to stop (${seconds(elapsedMs, Math.floor)}; SIGKILL in ${seconds(left, Math.ceil)})${killable ? ' - Ctrl-C kills now' : ''}`;
+  return `${what}: waiting for ${who} to stop (${seconds(elapsedMs, Math.floor)}; SIGKILL in ${seconds(left, Math.ceil)}) - Ctrl-C kills now`;
 }
 
 interface Active {
   what: string;
   start: number;
   graceMs: number;
-  killable: boolean;
   running?: string[];
   kill(): void;
 }
@@ -37,16 +36,18 @@ interface Active {
 function linesOf(active: Active[], killing: boolean, now: number): string {
   if (active.length === 1) {
     const a = active[0];
-    return graceLine(a.what, a.running, now - a.start, a.graceMs, killing && a.killable, a.killable);
+    return graceLine(a.what, a.running, now - a.start, a.graceMs, killing);
   }
   const whats = active.map((a) => a.what).join(', ');
   if (killing) return `${whats}: killing them now`;
   const first = Math.min(...active.map((a) => a.start));
   const left = Math.max(...active.map((a) => a.start + a.graceMs - now));
-  return `${whats}: waiting for them to stop (${seconds(now - first, Math.floor)}; SIGKILL in ${seconds(Math.max(0, left), Math.ceil)})${active.some((a) => a.killable) ? ' - Ctrl-C kills now' : ''}`;
+  return `${whats}: waiting for them to stop (${seconds(now - first, Math.floor)}; SIGKILL in ${seconds(Math.max(0, left), Math.ceil)}) - Ctrl-C kills now`;
 }
 
 export interface CliGraceWatch extends GraceWatch {
+  /** A wait is in progress (`apply --watch`: a Ctrl-C then kills, else it ends the watch). */
+  waiting(): boolean;
   /** What a Ctrl-C during a wait does, for a command that handles SIGINT itself (`up`): kill what waits, now and from now on. */
   interrupt(): void;
   /** Takes the line off the terminal before other output (`up`'s logs); the next tick draws it again. */
@@ -63,7 +64,7 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
   const ownSigint = () => opts.sigint !== false && isTty();
   const active = new Set<Active>();
   let interrupted = 0;
-  let shown = false;
+  const line = liveLine();
   let timer: NodeJS.Timeout | undefined;
   let armed = false; // the SIGINT listener is on
   const draw = () => {
@@ -71,41 +72,36 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
     const list = [...active].filter((a) => now - a.start >= SHOW_AFTER_MS);
     if (!list.length || !isTty()) return;
     // Ctrl-C is taken over once a wait has lasted: a quick stop never loads tty for it
-    if (!armed && ownSigint() && list.some((a) => a.killable)) {
+    if (!armed && ownSigint()) {
       process.on('SIGINT', onInt);
       armed = true;
     }
-    const line = linesOf(list, interrupted > 0, now);
-    const cols = process.stderr.columns || 80;
-    writeErr(`\r\x1b[K${line.length >= cols ? line.slice(0, cols - 1) : line}`);
-    shown = true;
+    line.show(linesOf(list, interrupted > 0, now));
   };
   const interrupt = () => {
     interrupted++;
-    for (const a of active) if (a.killable) a.kill();
+    for (const a of active) a.kill();
     draw();
   };
   const onInt = () => {
     if (interrupted > 0) {
-      writeErr(`${shown ? '\n' : ''}${[...active].map((a) => a.what).join(', ')}: left while stopping; the next podrun command finishes it\n`);
+      writeErr(`${line.shown() ? '\n' : ''}${[...active].map((a) => a.what).join(', ')}: left while stopping; the next podrun command finishes it\n`);
       process.exit(130);
     }
     interrupt();
   };
   return {
     interrupt,
-    clear() {
-      if (shown) writeErr('\r\x1b[K');
-      shown = false;
-    },
-    begin(what: string, graceMs: number, killable: boolean, startedAt?: number): GraceWait {
+    waiting: () => active.size > 0,
+    clear: () => line.clear(),
+    begin(what: string, graceMs: number, startedAt?: number): GraceWait {
       let cutShort!: () => void;
       const now = new Promise<void>((r) => (cutShort = r));
-      const a: Active = { what, start: startedAt ?? Date.now(), graceMs, killable, kill: cutShort };
+      const a: Active = { what, start: startedAt ?? Date.now(), graceMs, kill: cutShort };
       active.add(a);
       timer ??= setInterval(draw, 250);
       // One Ctrl-C is for the whole command: a later wait (the next pod) kills at once too.
-      if (killable && interrupted) cutShort();
+      if (interrupted) cutShort();
       return {
         now,
         progress(names) {
@@ -113,15 +109,14 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
         },
         end() {
           if (!active.delete(a)) return;
-          if (armed && ![...active].some((x) => x.killable)) {
+          if (armed && !active.size) {
             process.removeListener('SIGINT', onInt);
             armed = false;
           }
           if (active.size) return;
           clearInterval(timer);
           timer = undefined;
-          if (shown) writeErr('\r\x1b[K');
-          shown = false;
+          line.clear();
         },
       };
     },

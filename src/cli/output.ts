@@ -30,3 +30,23 @@ function writeAll(fd: number, text: string): void {
 
 export const writeOut = (text: string): void => writeAll(1, text);
 export const writeErr = (text: string): void => writeAll(2, text);
+
+/**
+ * One line on stderr redrawn in place (`\r`, erase to the end), cut to the terminal's width so it
+ * never wraps (a wrapped line cannot be redrawn); only for a terminal: the caller checks.
+ */
+export function liveLine(): { show(text: string): void; clear(): void; shown(): boolean } {
+  let on = false;
+  return {
+    show(text) {
+      const cols = process.stderr.columns || 80;
+      writeErr(`\r\x1b[K${text.length >= cols ? text.slice(0, Math.max(1, cols - 2)) + '…' : text}`);
+      on = true;
+    },
+    clear() {
+      if (on) writeErr('\r\x1b[K');
+      on = false;
+    },
+    shown: () => on,
+  };
+}

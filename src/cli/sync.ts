@@ -8,7 +8,8 @@ import { writeErr } from './output';
 
 /**
  * What cut-short commands left, finished: deletes (runtime/finish-deletes.ts), then networks. By
- * apply, delete, get and wait; nothing marked costs one readdir each.
+ * apply, delete, down and get (wait finishes the pods it waits for itself); nothing marked costs
+ * one readdir each.
  */
 export async function finishLeftovers(ctx: Pick<CliContext, 'paths'>): Promise<void> {
   const { markedDeletes } = await import('../state/deleting-marks');
@@ -25,7 +26,7 @@ export async function finishLeftovers(ctx: Pick<CliContext, 'paths'>): Promise<v
  * The common case (no entry at all) costs one readdir and loads nothing. Anything released also
  * leaves the Services. Only root can: others see nothing to do.
  */
-export async function releaseLeftoverNetworks(ctx: Pick<CliContext, 'paths'>): Promise<void> {
+async function releaseLeftoverNetworks(ctx: Pick<CliContext, 'paths'>): Promise<void> {
   let entries: string[] = [];
   try {
     entries = readdirSync(join(ctx.paths.runRoot, 'network', 'cache', 'results')).filter((n) => !n.startsWith('.'));

@@ -9,10 +9,9 @@ export interface PodProgress {
   display: string;
 }
 
-/** `waiting for pod/web 1/2 Running, pod/db 0/1 ContainerCreating (12s)`, cut to COLUMNS. */
-export function waitingLine(pods: PodProgress[], elapsedMs: number, columns = 80): string {
-  const line = `waiting for ${pods.map((p) => `pod/${p.name} ${p.readyCount}/${p.total} ${p.display}`).join(', ')} (${Math.floor(elapsedMs / 1000)}s)`;
-  return line.length >= columns ? line.slice(0, Math.max(1, columns - 2)) + '…' : line;
+/** `waiting for pod/web 1/2 Running, pod/db 0/1 ContainerCreating (12s)` (output.ts liveLine cuts it to the terminal). */
+export function waitingLine(pods: PodProgress[], elapsedMs: number): string {
+  return `waiting for ${pods.map((p) => `pod/${p.name} ${p.readyCount}/${p.total} ${p.display}`).join(', ')} (${Math.floor(elapsedMs / 1000)}s)`;
 }
 
 /** compose's palette order: cyan, yellow, green, magenta, blue, red (the bright ones after). */

@@ -1,9 +1,10 @@
 // Rules across fields, checked over the raw (possibly invalid) data so they report even when
 // zod found type errors elsewhere: unique names, volume references, one volume source, hostPath
-// deny list, hostPort, downward API paths, DNS policy.
+// deny list (and podrun.dev/hostpath-base, the folder relative hostPaths start from), hostPort,
+// downward API paths, DNS policy, and podrun's watch.podrun.dev/CONTAINER annotations.
+import { isAbsolute, normalize, resolve } from 'path';
 import { HOSTPATH_BASE_ANNOTATION, hostPathBaseDir } from './hostpath-base';
 import { parseWatchAction, WATCH_ANNOTATION_PREFIX } from './watch-annotation';
-import { isAbsolute, normalize, resolve } from 'path';
 import type { FieldPath } from './yaml';
 import { execStringProblem } from './exec-limits';
 import { VOLUME_SOURCES } from './fields';

@@ -44,8 +44,6 @@ const nonNegativeInt64 = (hint: string) =>
     if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message, params: { hint } });
   });
 
-export { MAX_GRACE_SECONDS } from './grace';
-
 /** A Kubernetes quantity (`100m`, `1Gi`, `1e3`), parsed exactly as the API server does. */
 export const quantity = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   const q = parseQuantity(v);

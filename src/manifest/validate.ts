@@ -6,7 +6,8 @@
 //   3. rules across fields over the raw data (rules.ts).
 import { z } from 'zod';
 import { ManifestError } from '../util/errors';
-import { MAX_GRACE_SECONDS, podSchema, type PodManifest } from './schema';
+import { podSchema, type PodManifest } from './schema';
+import { MAX_GRACE_SECONDS } from './grace';
 import { PROBES_AND_HOOKS, refusedHandlers } from './supervision';
 import { FIELD_POLICIES, knownNames } from './fields';
 import { suggest } from './suggest';

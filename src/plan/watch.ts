@@ -7,8 +7,6 @@
 
 import { parseWatchAction, WATCH_ANNOTATION_PREFIX, type WatchAction } from '../manifest/watch-annotation';
 
-export { WATCH_ANNOTATION_PREFIX, parseWatchAction, type WatchAction } from '../manifest/watch-annotation';
-
 export interface WatchTarget {
   container: string;
   action: WatchAction;
@@ -48,7 +46,7 @@ export function watchTargets(annotations: Record<string, string> | undefined, pl
 }
 
 /** Always ignored: version control and dependency trees (compose's defaults are the same idea). */
-export const DEFAULT_IGNORES = ['.git', 'node_modules'];
+const DEFAULT_IGNORES = ['.git', 'node_modules'];
 
 function globRegex(glob: string): RegExp {
   let re = '';

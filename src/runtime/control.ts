@@ -56,6 +56,14 @@ export async function controlRequest(lastingDir: string, request: string, timeou
   });
 }
 
+/**
+ * Sends REQUEST (a `stop`, a `kill`) and does not wait for the reply, which comes only when the
+ * pod is down: the monitor acts on the line as it reads it, and a closed client does not undo it.
+ */
+export async function tellMonitor(lastingDir: string, request: string): Promise<void> {
+  await controlRequest(lastingDir, request, 2000, { noReply: true });
+}
+
 /** One container in the monitor's `status` reply (docs/protocol.md). */
 export interface ControlContainer {
   name: string;

@@ -1,6 +1,6 @@
 // Deletes that were cut short (the CLI killed, a second Ctrl-C, a closed terminal) are finished
-// by the next podrun command: deletePodLocked marks each pod it starts to delete
-// (state/deleting-marks.ts) and unmarks it when the pod is gone, so the common case (nothing marked)
+// by the next podrun command: deletePodLocked (and beginDeleteLocked, for `up` and `down`) marks
+// each pod it starts to delete (state/deleting-marks.ts) and deletePodLocked unmarks it when the pod is gone, so the common case (nothing marked)
 // costs one readdir. The pod's monitor goes on with the stop on its own (it was asked before the
 // CLI waited); what is left for the next command is the part only the CLI does: the network, the
 // cgroup, the dirs. A pod still in its grace period stays Terminating, as the kubelet keeps it.
@@ -58,13 +58,12 @@ export async function finishInterruptedDeletes(paths: Paths, warn: (e: Error) =>
 
 /** A monitor not yet stopping (the delete was cut short before it asked): `stop` with the grace left, not waited for. */
 async function askToStop(paths: Paths, key: string, lasting: string): Promise<void> {
-  const { controlRequest, controlStatus } = await import('./control');
+  const { tellMonitor, controlStatus } = await import('./control');
   const st = await controlStatus(lasting, 1000);
   if (!st || st.stopping) return;
   const record = readPodRecord(paths, key);
   if (!record?.deletionTimestamp) return;
   const grace = (record.deletionGracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds) * 1000;
   const left = Math.max(0, Date.parse(record.deletionTimestamp) + grace - Date.now());
-  // The monitor takes the request as it reads the line; the reply (when the pod is down) is not waited for.
-  await controlRequest(lasting, `stop ${Math.round(Math.min(left, 86_400_000))}`, 2000, { noReply: true });
+  await tellMonitor(lasting, `stop ${Math.round(Math.min(left, 86_400_000))}`);
 }

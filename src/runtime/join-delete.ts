@@ -23,16 +23,16 @@ function otherDeleteLeftMs(record: PodRecord): number {
 }
 
 export async function joinDelete(paths: Paths, key: string, record: PodRecord, graceSeconds: number | undefined, watch?: GraceWatch): Promise<void> {
-  const { controlRequest } = await import('./control');
-  const lasting = record.plan.dirs.lasting;
-  const shorten = (seconds: number) => {
-    // not waited for: the reply comes when the pod is down, which the lock says too
-    void controlRequest(lasting, seconds === 0 ? 'kill' : `stop ${graceDeadline(seconds, 0)}`, 2000, { noReply: true });
-  };
+  const { tellMonitor } = await import('./control');
+  // not waited for: the pod is down when the other command lets go of the lock
+  const shorten = (seconds: number) => void tellMonitor(record.plan.dirs.lasting, seconds === 0 ? 'kill' : `stop ${graceDeadline(seconds, 0)}`);
   if (graceSeconds !== undefined) shorten(graceSeconds);
   const leftMs = graceSeconds !== undefined ? Math.min(otherDeleteLeftMs(record), graceDeadline(graceSeconds, 0) + MONITOR_STOP_MARGIN_MS + AFTER_STOP_MS) : otherDeleteLeftMs(record);
   const deadline = Date.now() + leftMs;
-  const wait = watch?.begin(`pod/${record.plan.name}`, leftMs, true);
+  // the line counts the other delete's grace period; LEFTMS is only when this one gives up
+  const grace = graceDeadline(graceSeconds ?? record.deletionGracePeriodSeconds ?? record.plan.terminationGracePeriodSeconds, 0);
+  const began = Date.parse(record.deletionTimestamp ?? '');
+  const wait = watch?.begin(`pod/${record.plan.name}`, grace, Number.isFinite(began) && graceSeconds === undefined ? began : undefined);
   void wait?.now.then(() => shorten(0));
   try {
     for (;;) {
@@ -43,7 +43,7 @@ export async function joinDelete(paths: Paths, key: string, record: PodRecord, g
         if (!(e instanceof ConflictError)) throw e;
       }
       if (Date.now() > deadline)
-        throw new ConflictError(`pod ${record.plan.name} is still being deleted by another podrun command`, 'run `podrun delete --now` to kill it at once');
+        throw new ConflictError(`pod ${record.plan.name} is still being deleted by another podrun command`, `run \`podrun delete pod ${record.plan.name} --now\` to kill it at once`);
       await sleep(50);
     }
   } finally {

@@ -96,7 +96,7 @@ async function replaceContainer(paths: Paths, record: PodRecord, plan: PodPlan, 
   if (pending === 'pending') return undefined;
   const want = Number(k);
   // `pod/dev: waiting for app to stop ...`: the line names the container (and fits 80 columns)
-  const wait = opts.watch?.begin(`pod/${record.plan.name}`, graceDeadline(graceSeconds, 0), true);
+  const wait = opts.watch?.begin(`pod/${record.plan.name}`, graceDeadline(graceSeconds, 0));
   void wait?.now.then(() => killContainerInstance(record, name, want)); // Ctrl-C: the old instance now, the new one starts at once
   try {
     return await newInstance(record, name, want, deadline, graceSeconds, wait);

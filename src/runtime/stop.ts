@@ -92,8 +92,8 @@ export interface GraceWait {
 
 /** The CLI's side of the grace waits of one command (cli/grace-wait.ts). */
 export interface GraceWatch {
-  /** A graceful stop of WHAT (`pod/dev`, `pod/dev container app`) began at STARTEDAT (default now), SIGKILL due GRACEMS after; KILLABLE: Ctrl-C can cut it short. */
-  begin(what: string, graceMs: number, killable: boolean, startedAt?: number): GraceWait;
+  /** A graceful stop of WHAT (`pod/dev`: the line names its running containers) began at STARTEDAT (default now), SIGKILL due GRACEMS after; Ctrl-C cuts it short (`now`). */
+  begin(what: string, graceMs: number, startedAt?: number): GraceWait;
 }
 
 export interface StopOptions {
@@ -177,7 +177,7 @@ async function watchedStop(record: PodRecord, graceMs: number, reply: Promise<Co
   const lasting = record.plan.dirs.lasting;
   // the stop began when the pod was marked Terminating (`up` and `down` begin every pod's at once)
   const began = record.deletionTimestamp ? Date.parse(record.deletionTimestamp) : NaN;
-  const wait = watch.begin(`pod/${record.plan.name}`, graceMs, true, Number.isFinite(began) && began <= Date.now() ? began : undefined);
+  const wait = watch.begin(`pod/${record.plan.name}`, graceMs, Number.isFinite(began) && began <= Date.now() ? began : undefined);
   let done = false;
   void wait.now.then(async () => {
     if (done) return;
@@ -224,7 +224,7 @@ export async function stopPod(record: PodRecord | undefined, pod: string, opts: 
     const running = liveContainers(record).map((c) => ({ id: c.id, sig: grace > 0 ? signalNumber(c.stopSignal) : constants.signals.SIGKILL }));
     for (const r of running) signalProcess(r.id, r.sig, ops);
     const deadline = graceDeadline(grace, Date.now(), opts.maxGraceSeconds);
-    const wait = running.length && deadline > Date.now() ? opts.watch?.begin(`pod/${record.plan.name}`, deadline - Date.now(), true) : undefined;
+    const wait = running.length && deadline > Date.now() ? opts.watch?.begin(`pod/${record.plan.name}`, deadline - Date.now()) : undefined;
     let cut = false;
     void wait?.now.then(() => (cut = true));
     const left = await waitGone(
@@ -349,21 +349,19 @@ export async function beginDeleteLocked(paths: Paths, key: string, graceSeconds?
   markPodDeleting(paths, key, record, graceSeconds);
   if (!isAlive(monitorProcesses(helper.readMonitorFile(record.plan.dirs.lasting)).monitor)) return;
   const grace = graceDeadline(graceSeconds ?? record.plan.terminationGracePeriodSeconds, 0);
-  const { controlRequest } = await import('./control');
-  // The monitor acts on the line; its reply comes when the pod is down, which is not waited for here.
-  await controlRequest(record.plan.dirs.lasting, grace === 0 ? 'kill' : `stop ${grace}`, 2000, { noReply: true });
+  await (await import('./control')).tellMonitor(record.plan.dirs.lasting, grace === 0 ? 'kill' : `stop ${grace}`);
 }
 
 /**
- * SIGKILLs the running instance of container NAME if it is older than instance BEFORE (Ctrl-C
+ * SIGKILLs the running instance of container NAME if it is older than instance OLDERTHAN (Ctrl-C
  * during its restart's grace wait): the monitor sees it end and starts the next at once. Named
  * by pid and start time, through a pidfd.
  */
-export function killContainerInstance(record: PodRecord, name: string, before: number, ops: SignalOps = defaultOps()): void {
+export function killContainerInstance(record: PodRecord, name: string, olderThan: number, ops: SignalOps = defaultOps()): void {
   const c = everyContainer(record.plan).find(({ c }) => c.name === name)?.c;
   const st = c && helper.readContainerState(c);
-  // only an instance older than BEFORE: the new one may have started just now
-  const id = st && (st.restartCount ?? 0) < before ? liveContainerProcess(st) : undefined;
+  // only an instance older than OLDERTHAN (the new one's restartCount): it may have started just now
+  const id = st && (st.restartCount ?? 0) < olderThan ? liveContainerProcess(st) : undefined;
   if (id) signalProcess(id, constants.signals.SIGKILL, ops);
 }
 

@@ -106,7 +106,7 @@ describe('re-apply at the smallest scope (real pods)', function () {
     expect(back.stdout).to.equal('pod/ra configured (container c restarted: readinessProbe changed)\n');
   });
 
-  it('an apply cut short while it replaced a container: the next apply of either file restarts it with that file\'s definition', () => {
+  it('an apply cut short while it replaced a container: the next apply (here of the file it was applying) restarts it with that file\'s definition', () => {
     const before = waitStarted(s!.root, 'ra');
     // what reapplyInPlace writes before its first `replace`, as a killed apply leaves it
     const recordFile = join(s!.root, 'pods', 'default_ra', 'pod.json');

@@ -27,6 +27,8 @@ describe('up and down (real pods, in a terminal)', function () {
   afterEach(() => {
     for (const t of terms) if (t.pid) spawnSync('kill', ['-KILL', String(t.pid)]);
     terms = [];
+    // whatever a failed test left (a pod ignoring SIGTERM, say) does not get in the next one's way
+    podrun(s!.root, ['delete', 'pods', '--all', '--now']);
   });
   before(function () {
     if (!isRoot() || !haveBusybox() || !haveScript()) this.skip();

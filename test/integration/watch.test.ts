@@ -61,13 +61,18 @@ describe('--watch: hostPath files restart or exec in a container, manifests are 
     await until(() => restarts() === 1, 20_000);
     expect(s!.run(['describe', 'pod', 'dev']).stdout).to.include('Container app files changed, will be restarted');
 
-    // ignored: the .podrunignore pattern and node_modules
+    // ignored: the .podrunignore pattern and node_modules (after the quiet second that follows a restart)
+    await sleep(1500);
     const before = term.output().length;
     writeFileSync(join(src, 'scratch.tmp'), 'x');
     writeFileSync(join(src, 'node_modules', 'dep.js'), 'x');
     await sleep(1500);
     expect(term.output().slice(before)).to.not.include('watch:');
     expect(restarts()).to.equal(1);
+    // and a file that is not ignored still is seen
+    writeFileSync(join(src, 'other.txt'), 'x');
+    await until(() => term.output().slice(before).includes('watch: pod/dev container app restarted (other.txt changed)'), 20_000);
+    await until(() => restarts() === 2, 20_000);
 
     writeFileSync(join(project, 'pods', 'dev.yaml'), manifest(src, 'two', annotations));
     await until(() => term.output().includes('pod/dev configured (container app restarted: env changed)'), 30_000);

@@ -1,6 +1,7 @@
 // The watch annotation and ignore patterns (plan/watch.ts).
 import { expect } from 'chai';
-import { ignoreMatcher, parseWatchAction, watchTargets } from '../../src/plan/watch';
+import { ignoreMatcher, watchTargets } from '../../src/plan/watch';
+import { parseWatchAction } from '../../src/manifest/watch-annotation';
 
 describe('watch: the annotation', () => {
   const rows: [string, unknown][] = [

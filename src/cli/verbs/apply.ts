@@ -1,4 +1,5 @@
-// podrun apply -f FILE|DIR|- [-f ...] [--network NAME] [--dry-run] [-o json|yaml|name] [--wait [--timeout D]]
+// podrun apply -f FILE|DIR|- [-f ...] [--network NAME] [--force] [--grace-period N|--now] [--prune]
+// [--watch] [--dry-run] [-o json|yaml|name] [--wait [--timeout D]]
 // Loads and validates every manifest first (all problems at once, exit 2, nothing started), then
 // stores the ConfigMaps, Secrets and PersistentVolumeClaims (all or none: apply-objects.ts), then
 // creates, re-creates or leaves each pod under its lock (what it stops gets --grace-period or
@@ -180,9 +181,19 @@ async function watchApply(argv: string[], ctx: CliContext, values: Record<string
   const code = await run(argv, ctx, { applied: (p) => (pods = p) });
   if (code === 2) return code;
   const { startDevWatch } = await import('../dev-watch');
-  const w = startDevWatch({ paths: ctx.paths, files, pods, note: writeErr, out: ctx.out, reapply: once });
+  // one SIGINT handler: on a terminal during a grace wait (a restart) Ctrl-C kills now, else it ends the watch
+  const watch = (await import('../grace-wait')).graceWatch({ sigint: false });
+  const tty = (require('tty') as typeof import('tty')).isatty(2);
+  const w = startDevWatch({ paths: ctx.paths, files, pods, note: writeErr, out: ctx.out, reapply: once, watch });
   writeErr(`watching ${files.join(', ')} (Ctrl-C to stop watching; the pods stay)\n`);
-  await new Promise<void>((r) => process.once('SIGINT', () => r()));
+  await new Promise<void>((r) => {
+    const onInt = () => {
+      if (tty && watch.waiting()) return watch.interrupt();
+      process.removeListener('SIGINT', onInt);
+      r();
+    };
+    process.on('SIGINT', onInt);
+  });
   await w.close();
   return 0;
 }

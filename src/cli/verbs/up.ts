@@ -1,4 +1,4 @@
-// podrun up [-f FILE|DIR ...] [-d] [--timeout D] [--network NAME] [--force] [--no-color]
+// podrun up [-f FILE|DIR ...] [-d | --watch] [--timeout D] [--network NAME] [--force] [--no-color]
 // The dev environment in the foreground, as `docker compose up`: apply the files (default
 // pods/), wait until every pod is ready with a live status line, then follow every container's
 // logs prefixed `pod/container | `. Ctrl-C stops the pods gracefully, all at once (their grace
@@ -10,9 +10,9 @@ import { existsSync } from 'fs';
 import { UsageError } from '../../util/errors';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
-import { writeErr } from '../output';
+import { liveLine, writeErr } from '../output';
 
-const USAGE = 'podrun up [-f FILE|DIR ...] [-d | --watch] [--timeout 5m] [--network NAME|none] [--force] [--no-color]';
+const USAGE = 'podrun up [-f FILE|DIR ...] [-d | -w, --watch] [--timeout 5m] [--network NAME|none] [--force] [--no-color]';
 const DEFAULT_DIR = 'pods';
 const UP_WAIT_DEFAULT = '5m';
 
@@ -63,12 +63,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   };
   if (!values.detach) process.on('SIGINT', onInt);
   try {
-    return await upInstalled();
+    return await upWithCtrlC();
   } finally {
     process.removeListener('SIGINT', onInt);
   }
 
-  async function upInstalled(): Promise<number> {
+  async function upWithCtrlC(): Promise<number> {
     const stopping = () => interrupts > 0;
     const sleep = (ms: number) =>
       new Promise<void>((r) => {
@@ -83,10 +83,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     const applyArgs = [...files.flatMap((f) => ['-f', f]), ...(network !== undefined ? ['--network', network] : []), ...(values.force ? ['--force'] : [])];
     // apply's lines go to stderr with the rest of up's own: stdout is the logs
     const apply = (await import('./apply')).run;
-    const applied = await apply(applyArgs, { ...ctx, out: writeErr }, { applied: (p) => (pods = p), watch: values.detach ? undefined : watch });
+    const applyCode = await apply(applyArgs, { ...ctx, out: writeErr }, { applied: (p) => (pods = p), watch: values.detach ? undefined : watch });
     applying = false;
     // a pod that failed to start is said by apply; the others are waited for and followed (exit 1 at the end)
-    if (applied !== 0 && (!pods.length || applied === 2) && !stopping()) return applied;
+    if (applyCode !== 0 && (!pods.length || applyCode === 2) && !stopping()) return applyCode;
     if (!pods.length) {
       writeErr(`no pods in ${files.join(', ')}: nothing to wait for or follow\n`);
       return 0;
@@ -98,7 +98,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       writeErr(t);
       said.add(t);
     };
-    let code = Math.max(applied, stopping() ? 0 : await waitReady(ctx, pods, timeoutMs, stopping, sleep, say));
+    let code = Math.max(applyCode, stopping() ? 0 : await waitReady(ctx, pods, timeoutMs, stopping, sleep, say));
     if (values.detach) return code;
     // The logs are followed until the pods are gone: what they print while they stop is shown too.
     let stopped = false;
@@ -107,13 +107,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       const tty = (require('tty') as typeof import('tty')).isatty(1);
       const { useColour } = await import('../up-view');
       const { followLogs } = await import('../follow-logs');
-      const plainSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
       const note = (t: string) => (stopping() || said.has(t) ? undefined : writeErr(t)); // while stopping, the stop says it
       const out = (t: string) => {
         watch.clear(); // a grace wait's line, while the pods stop
         ctx.out(t);
       };
-      follower = followLogs(ctx.paths, pods, { colour: useColour(tty, process.env, values['no-color'] === true), out, note, stop: () => stopped, sleep: plainSleep, untilStopped: values.watch === true });
+      follower = followLogs(ctx.paths, pods, { colour: useColour(tty, process.env, values['no-color'] === true), out, note, stop: () => stopped, untilStopped: values.watch === true });
       const ctrlC = stopping() ? Promise.resolve() : new Promise<void>((r) => (wake = r));
       // --watch: the files applied again as they change (new pods joined to `pods`, which the follower and the stop read)
       const rewatch = async () => {
@@ -134,10 +133,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     }
     writeErr(`stopping ${pods.map((p) => `pod/${p.name}`).join(', ')}${interrupts > 1 ? ' now' : ' (Ctrl-C again: kill now)'}\n`);
     const { stopPods } = await import('../stop-pods');
+    const { FOLLOW_TICK_MS } = await import('../follow-logs');
     try {
       // said after the log view's next read: what the pod printed as it stopped comes first
       const stoppedLine = async (p: Pod | { name: string }) => {
-        if (follower) await new Promise((r) => setTimeout(r, 150));
+        if (follower) await new Promise((r) => setTimeout(r, FOLLOW_TICK_MS + 50));
         writeErr(`pod/${p.name} stopped\n`);
       };
       code = await stopPods(ctx, pods, undefined, watch, stoppedLine);
@@ -186,11 +186,8 @@ async function waitReady(ctx: CliContext, pods: Pod[], timeoutMs: number, stop: 
   const start = Date.now();
   let pending = [...pods];
   let code = 0;
-  let shown = false;
-  const clear = () => {
-    if (shown) writeErr('\r\x1b[K');
-    shown = false;
-  };
+  const line = liveLine();
+  const clear = () => line.clear();
   for (;;) {
     const progress = [];
     for (const p of [...pending]) {
@@ -226,10 +223,7 @@ async function waitReady(ctx: CliContext, pods: Pod[], timeoutMs: number, stop: 
       code = 1;
       break;
     }
-    if (tty) {
-      writeErr(`\r\x1b[K${waitingLine(progress, Date.now() - start, process.stderr.columns || 80)}`);
-      shown = true;
-    }
+    if (tty) line.show(waitingLine(progress, Date.now() - start));
     await sleep(200);
   }
   clear();
