@@ -5,7 +5,7 @@
 // returns once the lock is free, and the caller deletes whatever is left under it: when the
 // other command was an apply re-creating the pod, that is the pod it made (apply, then delete).
 import { ConflictError } from '../util/errors';
-import { acquirePodLock } from '../state/lock';
+import { podLockHeld } from '../state/lock';
 import type { PodRecord } from '../state/pod-records';
 import type { Paths } from '../util/paths';
 import { MONITOR_STOP_MARGIN_MS, graceDeadline, type GraceWatch } from './stop';
@@ -35,13 +35,7 @@ export async function joinDelete(paths: Paths, key: string, record: PodRecord, g
   const wait = watch?.begin(`pod/${record.plan.name}`, grace, Number.isFinite(began) && graceSeconds === undefined ? began : undefined);
   void wait?.now.then(() => shorten(0));
   try {
-    for (;;) {
-      try {
-        acquirePodLock(paths, key, record.plan.name).release();
-        return;
-      } catch (e) {
-        if (!(e instanceof ConflictError)) throw e;
-      }
+    while (podLockHeld(paths, key)) {
       if (Date.now() > deadline)
         throw new ConflictError(`pod ${record.plan.name} is still being deleted by another podrun command`, `run \`podrun delete pod ${record.plan.name} --now\` to kill it at once`);
       await sleep(50);

@@ -5,7 +5,7 @@
 // locked fd to the pod's monitor, which holds it (the same open file description, so the same
 // flock) until its monitor.json is written: a CLI killed meanwhile leaves the pod locked until
 // the monitor can be found.
-import { closeSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'fs';
 import { join } from 'path';
 import { ConflictError } from '../util/errors';
 import { Paths } from '../util/paths';
@@ -89,5 +89,20 @@ export async function withPodLock<T>(
     return await fn(lock);
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * Whether another command holds the pod's lock now. No lock file: free (a release unlinks it), and
+ * nothing is probed that could get in a next command's way; else a non-blocking try, let go at once.
+ */
+export function podLockHeld(paths: Paths, key: string, ops: FlockOps = defaultOps()): boolean {
+  if (!existsSync(podLockPath(paths, key))) return false;
+  try {
+    acquirePodLock(paths, key, key, ops).release();
+    return false;
+  } catch (e) {
+    if (e instanceof ConflictError) return true;
+    throw e;
   }
 }

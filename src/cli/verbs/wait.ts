@@ -5,7 +5,7 @@
 // (default True); a jsonpath value as kubectl's fmt %v text. Timeout, a pod gone while waiting for
 // a condition, or no pod matching: an error and exit 1. --for=delete takes a missing pod as
 // deleted, and a pod re-created under the same name (another uid) too.
-import { ConflictError, PodrunError, UsageError } from '../../util/errors';
+import { PodrunError, UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs } from '../resources';
 import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
@@ -13,8 +13,7 @@ import { writeErr } from '../output';
 import { listPodRecords, podNotFound, readPodRecord, type PodRecord } from '../../state/pod-records';
 import { podKey } from '../../util/paths';
 import { parseDuration } from '../../util/duration';
-import { acquirePodLock, podLockPath } from '../../state/lock';
-import { existsSync } from 'fs';
+import { podLockHeld } from '../../state/lock';
 import { parseSelector, selectorMatches } from '../../util/selector';
 import { findJsonPath, parseJsonPath, scalarText } from '../../util/jsonpath';
 
@@ -94,14 +93,7 @@ export function objectMeets(w: Exclude<WaitFor, { kind: 'delete' }>, obj: Record
  * the same pod) does not find it being changed.
  */
 function deleteFinished(paths: CliContext['paths'], key: string): boolean {
-  if (!existsSync(podLockPath(paths, key))) return true; // released (a release unlinks it): no probe that could get in a next command's way
-  try {
-    acquirePodLock(paths, key, 'wait').release();
-    return true;
-  } catch (e) {
-    if (e instanceof ConflictError) return false; // held: the delete (or a new apply) is not done
-    throw e;
-  }
+  return !podLockHeld(paths, key); // held: the delete (or a new apply) is not done
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
