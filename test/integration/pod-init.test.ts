@@ -123,11 +123,12 @@ describe('init containers, sidecars and stopping through the monitor (integratio
     );
     waitFor(() => lines('side').includes('app-started') && lines('side').includes('proxy-started'), 30_000, 'both running');
     const st = waitFor(() => { const x = status('side'); return x.initContainerStatuses[0].state.running && x.containerStatuses[0].state.running ? x : undefined; }, 20_000, 'running');
-    // The sidecar's first attempt exited before the app started (the app waits for it to start).
-    // The sidecar runs (is started: it has no startupProbe) before the app starts; its restart
-    // then races the app's start, as on a kubelet.
-    expect(lines('side')[0]).to.equal('proxy-exit');
-    expect(lines('side').slice(1, 3).sort()).to.deep.equal(['app-started', 'proxy-started']);
+    // The sidecar is started (it has no startupProbe) once its process runs, and the app starts
+    // then: the sidecar's first words, its exit and its restart all race the app's start, as on
+    // a kubelet. Only the sidecar's own order is fixed.
+    const seen = lines('side');
+    expect(seen.filter((l) => l.startsWith('proxy-'))).to.deep.equal(['proxy-exit', 'proxy-started']);
+    expect(seen.filter((l) => l.startsWith('app-'))).to.deep.equal(['app-started']);
     expect(st.initContainerStatuses[0].restartCount).to.equal(1);
     // the restart is a new container, as the kubelet's: a new id, the old one in lastState
     const proxy = st.initContainerStatuses[0];
