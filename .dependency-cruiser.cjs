@@ -2,10 +2,10 @@
 // Layers, top to bottom: cli -> runtime -> plan -> manifest | images -> state -> util. A module may
 // import its own layer and the ones below. Upward imports are allowed only for types (`import
 // type`), and only of the data types that flow through the layers: a record in state holds a
-// plan and a manifest (or a ConfigMap, Secret or claim), a plan holds resolved images.
+// plan and a manifest (or a ConfigMap, Secret or claim, or a workload), a plan holds resolved images.
 const LAYERS = ['cli', 'runtime', 'plan', 'manifest', 'images', 'state', 'util'];
 const below = { cli: 1, runtime: 2, plan: 3, manifest: 4, images: 4, state: 5, util: 6 };
-const DATA_TYPES = '^src/(plan/types|manifest/schema|manifest/load|manifest/objects|images/types|util/paths)\\.ts$';
+const DATA_TYPES = '^src/(plan/types|manifest/schema|manifest/load|manifest/objects|manifest/workload-schema|images/types|util/paths)\\.ts$';
 
 const layerRules = LAYERS.map((layer) => {
   const higher = LAYERS.filter((l) => below[l] < below[layer] || (below[l] === below[layer] && l !== layer));

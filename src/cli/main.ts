@@ -9,9 +9,9 @@ import { renderError } from './render';
 
 // Each verb's module is required only when it runs (start-up pays for the verb used).
 const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
-  apply: { load: () => require('./verbs/apply'), summary: 'create or update pods, ConfigMaps, Secrets and PVCs from manifests (-f FILE|DIR|-)' },
+  apply: { load: () => require('./verbs/apply'), summary: 'create or update pods, workloads, Services, ConfigMaps, Secrets and PVCs from manifests (-f FILE|DIR|-)' },
   create: { load: () => require('./verbs/create'), summary: 'create a ConfigMap or Secret from literals and files' },
-  get: { load: () => require('./verbs/get'), summary: 'list pods, configmaps, secrets, pvc (get pods, get cm NAME)' },
+  get: { load: () => require('./verbs/get'), summary: 'list pods, deployments, statefulsets, services, configmaps, secrets, pvc (get pods, get deploy NAME)' },
   describe: { load: () => require('./verbs/describe'), summary: 'show a pod or object in detail (describe pod NAME)' },
   logs: { load: () => require('./verbs/logs'), summary: "print a container's logs" },
   exec: { load: () => require('./verbs/exec'), summary: 'run a command in a running container' },
@@ -19,7 +19,8 @@ const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
   up: { load: () => require('./verbs/up'), summary: 'apply pods/, wait until ready, follow the logs; Ctrl-C stops the pods (up -f DIR, up -d)' },
   down: { load: () => require('./verbs/down'), summary: 'stop and delete what pods/ (or -f) defines; claims stay (down -f DIR)' },
   wait: { load: () => require('./verbs/wait'), summary: 'wait for pods to meet a condition or be deleted (wait --for=condition=Ready pod/NAME)' },
-  delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods; remove configmaps, secrets, pvc' },
+  delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods and workloads; remove services, configmaps, secrets, pvc' },
+  scale: { load: () => require('./verbs/scale'), summary: 'set the replicas of a deployment, replicaset or statefulset (scale deploy/web --replicas 3)' },
   commit: { load: () => require('./verbs/commit'), summary: "make an image from a container's changes" },
   pull: { load: () => require('./verbs/pull'), summary: 'pull an image from a registry' },
   push: { load: () => require('./verbs/push'), summary: 'push an image to a registry' },

@@ -4,7 +4,7 @@
 // (default "default").
 import { UsageError } from '../util/errors';
 import type { OptionSpec } from './args';
-import { OBJECT_KINDS, type ObjectKind } from '../util/kinds';
+import { OBJECT_KINDS, WORKLOAD_KINDS, type ObjectKind, type WorkloadKind } from '../util/kinds';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -83,12 +83,14 @@ export function containerAddress(arg: string | undefined, cFlag: string | undefi
 }
 
 /** What a verb acts on: a pod or a stored object (ConfigMap, Secret, PersistentVolumeClaim). */
-export type ResourceKind = 'Pod' | ObjectKind;
+export type ResourceKind = 'Pod' | ObjectKind | WorkloadKind;
 
 /** kubectl's words for each kind: singular, plural, short name, and the Kind itself in lower case. */
 const TYPE_WORDS: Record<string, ResourceKind> = (() => {
   const m: Record<string, ResourceKind> = Object.fromEntries(POD_TYPE_WORDS.map((w) => [w, 'Pod' as const]));
   for (const [kind, n] of Object.entries(OBJECT_KINDS)) for (const w of [n.singular, n.plural, n.short, kind.toLowerCase()]) if (w) m[w] = kind as ObjectKind;
+  // `deployment.apps` too, as kubectl prints it
+  for (const [kind, n] of Object.entries(WORKLOAD_KINDS)) for (const w of [n.singular, n.plural, n.short, `${n.singular}.${n.group}`, `${n.plural}.${n.group}`]) m[w] = kind as WorkloadKind;
   return m;
 })();
 
@@ -100,7 +102,7 @@ export interface ResourceAddress {
   name: string;
 }
 
-const KNOWN_TYPES = 'pods (po), configmaps (cm), secrets, persistentvolumeclaims (pvc)';
+const KNOWN_TYPES = 'pods (po), deployments (deploy), replicasets (rs), statefulsets (sts), daemonsets (ds), services (svc), configmaps (cm), secrets, persistentvolumeclaims (pvc)';
 
 function unknownType(verb: string, word: string): UsageError {
   return new UsageError(`podrun ${verb}: unknown resource type '${word}'`, `podrun knows ${KNOWN_TYPES}: e.g. 'podrun ${verb} pod NAME' or 'podrun ${verb} cm/NAME'`);

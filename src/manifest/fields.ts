@@ -54,10 +54,22 @@ const UNSUPPORTED_VOLUME_TYPES = [
 
 export const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral', 'image', ...UNSUPPORTED_VOLUME_TYPES];
 
+const HISTORY = 'ignored: podrun keeps no old revisions (there is no `rollout undo`): apply the earlier file to go back';
+
 const CLAIM_HINT = 'podrun gives every claim a directory of its own; remove the field';
 
 export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   Pod: { ignored: ['status'] },
+  // Workloads (docs/workloads.md): what `kubectl get deploy -o yaml` adds is taken; history is not kept.
+  Workload: { ignored: ['status'] },
+  DeploymentSpec: {
+    warn: { revisionHistoryLimit: HISTORY },
+    quiet: { revisionHistoryLimit: (v) => v === 10 },
+    unsupported: { paused: { hint: 'podrun rolls a changed template out when it is applied: remove `paused`, and apply when the template is ready', allow: (v) => v === false } },
+  },
+  StatefulSetSpec: { warn: { revisionHistoryLimit: HISTORY }, quiet: { revisionHistoryLimit: (v) => v === 10 } },
+  DaemonSetSpec: { warn: { revisionHistoryLimit: HISTORY }, quiet: { revisionHistoryLimit: (v) => v === 10 } },
+  RollingUpdateStatefulSetStrategy: { warn: { maxUnavailable: 'ignored: podrun updates a StatefulSet one pod at a time (maxUnavailable 1, as without the alpha feature)' }, quiet: { maxUnavailable: (v) => v === 1 } },
   PersistentVolumeClaim: { ignored: ['status'] },
   PersistentVolumeClaimSpec: {
     unsupported: Object.fromEntries(['selector', 'volumeName', 'dataSource', 'dataSourceRef', 'volumeAttributesClassName'].map((k) => [k, { hint: CLAIM_HINT, allow: (v: unknown) => isEmpty(v) || v === '' }])),

@@ -9,6 +9,7 @@ import { decodeUtf8, readYaml, MAX_FILE_BYTES } from './yaml';
 import { validateDocument } from './validate';
 import type { PodManifest } from './schema';
 import type { ConfigObject } from './objects';
+import type { WorkloadManifest } from './workload-schema';
 
 export type { PodManifest, ContainerManifest, VolumeManifest } from './schema';
 
@@ -32,6 +33,14 @@ export interface LoadedObject {
   object: ConfigObject;
 }
 
+/** A Deployment, ReplicaSet, StatefulSet or DaemonSet from the files (plan/workload-pods.ts makes its pods). */
+export interface LoadedWorkload {
+  file: string;
+  line: number;
+  lineOf?: (path: (string | number)[]) => number;
+  workload: WorkloadManifest;
+}
+
 export interface ManifestWarning {
   file: string;
   line?: number;
@@ -43,6 +52,8 @@ export interface LoadResult {
   pods: LoadedPod[];
   /** In file order; apply stores them before it starts any pod. */
   objects: LoadedObject[];
+  /** In file order; apply runs them after the pods. */
+  workloads: LoadedWorkload[];
   warnings: ManifestWarning[];
   errors: ManifestError[];
 }
@@ -72,6 +83,7 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
   const warnings: ManifestWarning[] = [];
   const pods: LoadedPod[] = [];
   const objects: LoadedObject[] = [];
+  const workloads: LoadedWorkload[] = [];
   const seen = new Map<string, { file: string; line: number }>();
   const once = (kind: string, ns: string, name: string, file: string, line: number): boolean => {
     const key = `${kind}:${ns}/${name}`;
@@ -104,9 +116,11 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
           pods.push({ file: src.abs, line: manifest.line, lineOf: manifest.lineOf, manifest: manifest.pod });
       for (const o of r.objects)
         if (once(o.object.kind, o.object.metadata.namespace, o.object.metadata.name, src.display, o.line)) objects.push({ file: src.abs, line: o.line, lineOf: o.lineOf, object: o.object });
+      for (const w of r.workloads)
+        if (once(w.workload.kind, w.workload.metadata.namespace, w.workload.metadata.name, src.display, w.line)) workloads.push({ file: src.abs, line: w.line, lineOf: w.lineOf, workload: w.workload });
     }
   }
-  return { pods, objects, warnings, errors };
+  return { pods, objects, workloads, warnings, errors };
 }
 
 function listSources(inputs: string[], opts: { stdin?: string }): Source[] {

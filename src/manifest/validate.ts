@@ -12,8 +12,10 @@ import { PROBES_AND_HOOKS, refusedHandlers } from './supervision';
 import { FIELD_POLICIES, knownNames } from './fields';
 import { suggest } from './suggest';
 import { podRules, type RuleContext } from './rules';
-import { groupOfSkipped, skippedKind, knownKinds, WORKLOAD_KINDS } from './other-kinds';
-import { OBJECT_KINDS } from '../util/kinds';
+import { groupOfSkipped, skippedKind, knownKinds, NOT_YET_WORKLOAD_KINDS } from './other-kinds';
+import { CONTROLLED_BY_ANNOTATION, isWorkloadKind, OBJECT_KINDS, WORKLOAD_KINDS, type WorkloadKind } from '../util/kinds';
+import { validateWorkload, type ValidateTools } from './validate-workload';
+import type { WorkloadManifest } from './workload-schema';
 import { isObjectKind, normalizeObject, objectRules, objectSchema, type ConfigObject, type ObjectKind } from './objects';
 import type { ManifestWarning } from './load';
 import type { FieldPath, YamlDocument } from './yaml';
@@ -21,6 +23,7 @@ import type { FieldPath, YamlDocument } from './yaml';
 export interface ValidatedDocument {
   manifests: { pod: PodManifest; line: number; lineOf: (path: FieldPath) => number }[];
   objects: { object: ConfigObject; line: number; lineOf: (path: FieldPath) => number }[];
+  workloads: { workload: WorkloadManifest; line: number; lineOf: (path: FieldPath) => number }[];
   warnings: ManifestWarning[];
   errors: ManifestError[];
 }
@@ -43,7 +46,7 @@ const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function validateDocument(doc: YamlDocument, file: string, opts: ValidateOptions): ValidatedDocument {
-  const out: ValidatedDocument = { manifests: [], objects: [], warnings: [], errors: [] };
+  const out: ValidatedDocument = { manifests: [], objects: [], workloads: [], warnings: [], errors: [] };
   const err = (path: FieldPath, detail: string, hint?: string) => out.errors.push(new ManifestError(file, path, detail, hint, doc.lineOf(path)));
   const value = doc.value;
   if (!isObject(value)) {
@@ -63,7 +66,7 @@ export function validateDocument(doc: YamlDocument, file: string, opts: Validate
   return out;
 }
 
-const KINDS_TEXT = 'Pods, Services, ConfigMaps, Secrets and PersistentVolumeClaims';
+const KINDS_TEXT = 'Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Services, ConfigMaps, Secrets and PersistentVolumeClaims';
 const MAX_ANNOTATION_BYTES = 256 * 1024;
 
 /** Reporting of problems at paths below PREFIX (an item of a List, or the document). */
@@ -97,10 +100,11 @@ function validateItem(value: unknown, prefix: FieldPath, file: string, doc: Yaml
   }
   if (value.kind === 'Pod') return validatePod(value, prefix, file, doc, opts, out);
   if (isObjectKind(value.kind)) return validateObject(value.kind, value, prefix, file, doc, out);
+  if (isWorkloadKind(value.kind)) return validateWorkloadItem(value.kind, value, prefix, file, doc, opts, out);
   if (value.kind === undefined) return reportErr(['kind'], 'Required', 'add `kind: Pod` (or Service, ConfigMap, Secret, PersistentVolumeClaim)');
   const kind = String(value.kind);
-  if (WORKLOAD_KINDS.includes(kind)) return reportErr(['kind'], `podrun runs ${KINDS_TEXT}, not ${kind} (not yet)`, 'write the pod template (spec.template) as a `kind: Pod` manifest');
-  const close = suggest(kind, knownKinds(['Pod', 'List', ...Object.keys(OBJECT_KINDS)]));
+  if (NOT_YET_WORKLOAD_KINDS.includes(kind)) return reportErr(['kind'], `podrun runs ${KINDS_TEXT}, not ${kind} (not yet)`, 'write the pod template (spec.template) as a `kind: Pod` manifest');
+  const close = suggest(kind, knownKinds(['Pod', 'List', ...Object.keys(OBJECT_KINDS), ...Object.keys(WORKLOAD_KINDS)]));
   const group = groupOfSkipped(kind);
   const hint =
     group !== undefined
@@ -134,6 +138,32 @@ function validateObject(kind: ObjectKind, value: Record<string, unknown>, prefix
   if (parsed.success && out.errors.length === before) out.objects.push({ object: normalizeObject(parsed.data as Record<string, unknown>), line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
 }
 
+/** A workload: its own fields here, its template as a Pod and its claim templates as claims (validate-workload.ts). */
+function validateWorkloadItem(kind: WorkloadKind, value: Record<string, unknown>, prefix: FieldPath, file: string, doc: YamlDocument, opts: ValidateOptions, out: ValidatedDocument): void {
+  // The template's pod and claims are checked into a scratch result that shares the problem lists.
+  const scratch = (): ValidatedDocument => ({ manifests: [], objects: [], workloads: [], warnings: out.warnings, errors: out.errors });
+  const tools: ValidateTools = {
+    reporters: (at) => reporters([...prefix, ...at], file, doc, out),
+    annotationsRule,
+    walkFields,
+    zodIssue,
+    pod: (v, at) => {
+      const s = scratch();
+      validatePod(v, [...prefix, ...at], file, doc, opts, s);
+      return s.manifests[0]?.pod;
+    },
+    claim: (v, at) => {
+      const s = scratch();
+      validateObject('PersistentVolumeClaim', v, [...prefix, ...at], file, doc, s);
+      return s.objects[0]?.object;
+    },
+    errors: () => out.errors,
+    warnings: () => out.warnings,
+  };
+  const workload = validateWorkload(kind, value, prefix, doc, tools);
+  if (workload) out.workloads.push({ workload, line: doc.lineOf([...prefix, 'apiVersion']), lineOf: (path) => doc.lineOf([...prefix, ...path]) });
+}
+
 function validatePod(value: Record<string, unknown>, prefix: FieldPath, file: string, doc: YamlDocument, opts: ValidateOptions, out: ValidatedDocument): void {
   const before = out.errors.length;
   const { err: reportErr, warn: reportWarn } = reporters(prefix, file, doc, out);
@@ -154,6 +184,9 @@ function validatePod(value: Record<string, unknown>, prefix: FieldPath, file: st
     if (!under(path)) reportWarn(path, message);
   };
   walkFields(schema, value, [], err, warn);
+  const annotations = isObject(value.metadata) && isObject(value.metadata.annotations) ? value.metadata.annotations : {};
+  if (own(annotations, CONTROLLED_BY_ANNOTATION))
+    err(['metadata', 'annotations', CONTROLLED_BY_ANNOTATION], "this annotation is podrun's own: it marks a pod made from a workload's template", 'apply the workload (Deployment, StatefulSet, ...) instead, or remove the annotation');
   const grace = isObject(value.spec) ? value.spec.terminationGracePeriodSeconds : undefined;
   if (typeof grace === 'number' && Number.isInteger(grace) && grace > MAX_GRACE_SECONDS && grace <= 2 ** 63)
     warn(['spec', 'terminationGracePeriodSeconds'], `podrun waits at most ${MAX_GRACE_SECONDS} seconds (24 h) for a pod to stop; after that its containers are killed`);
@@ -225,6 +258,7 @@ const REQUIRED_HINTS: Record<string, string> = {
   requests: 'add the size the claim asks for, e.g. `requests: {storage: 1Gi}`',
   storage: 'add the size the claim asks for, e.g. `storage: 1Gi`',
   resources: 'add the size the claim asks for, e.g. `resources: {requests: {storage: 1Gi}}`',
+  selector: "select the pod template's labels, e.g. `selector: {matchLabels: {app: web}}`",
 };
 
 function zodIssue(issue: z.ZodIssue, err: Err): void {

@@ -2,7 +2,7 @@
 // tmp file in the same dir, fsync, rename, then fsync the dir so the rename itself is durable.
 // `durable: false` skips both fsyncs, for files only the next few milliseconds need (a crash of
 // the machine makes them moot): atomic against a killed process, not against power loss.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { isErrno } from '../util/errors';
 
@@ -60,4 +60,26 @@ export function readJsonIfExists<T>(path: string): T | undefined {
     throw e;
   }
   return JSON.parse(text) as T;
+}
+
+/**
+ * The records of a store folder: every DIR/NAMESPACE_NAME.json (of NAMESPACE only, when given)
+ * that ACCEPT takes; none when the folder is not there. Sorted by namespace, then NAME(r).
+ */
+export function readJsonRecords<T>(dir: string, namespace: string | undefined, accept: (r: T) => boolean, key: (r: T) => [string, string]): T[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return [];
+    throw e;
+  }
+  const out: T[] = [];
+  for (const n of names.filter((f) => f.endsWith('.json') && !f.startsWith('.'))) {
+    if (namespace !== undefined && !n.startsWith(`${namespace}_`)) continue;
+    const r = readJsonIfExists<T>(join(dir, n));
+    if (r && accept(r)) out.push(r);
+  }
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return out.sort((a, b) => key(a)[0].localeCompare(key(b)[0]) || byName(key(a)[1], key(b)[1]));
 }

@@ -50,7 +50,7 @@ export function acquirePodLock(paths: Paths, key: string, label: string, ops: Fl
     if (!locked) {
       closeSync(fd);
       throw new ConflictError(
-        `pod ${label} is being changed by another podrun command`,
+        `${label.includes('/') ? label : `pod ${label}`} is being changed by another podrun command`,
         'wait for that command to finish, then run this one again',
       );
     }

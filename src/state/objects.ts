@@ -4,7 +4,7 @@
 // plan or a log). The stored object is the Kubernetes object with the metadata the API server
 // adds (uid, creationTimestamp, resourceVersion). Changes take one lock for the whole store: they
 // are a few small writes, so commands queue behind each other (flock without LOCK_NB).
-import { closeSync, mkdirSync, openSync, readdirSync, unlinkSync } from 'fs';
+import { closeSync, mkdirSync, openSync, unlinkSync } from 'fs';
 import { join } from 'path';
 import { OBJECT_KINDS, type ObjectKind } from '../util/kinds';
 import type { ConfigObject } from '../manifest/objects';
@@ -13,7 +13,7 @@ import { objectKey, type Paths } from '../util/paths';
 
 export { claimDir } from '../util/paths';
 import { randomUuid } from '../util/uuid';
-import { readJsonIfExists, writeJsonAtomic } from './atomic';
+import { readJsonIfExists, readJsonRecords, writeJsonAtomic } from './atomic';
 
 /** A stored object: what `get -o yaml` shows. */
 export type StoredObject = ConfigObject & { metadata: ConfigObject['metadata'] & { uid: string; creationTimestamp: string; resourceVersion: string } };
@@ -28,20 +28,7 @@ export function readObject(paths: Paths, kind: ObjectKind, namespace: string, na
 
 /** Every stored object of a kind, optionally of one namespace, sorted by namespace then name. */
 export function listObjects(paths: Paths, kind: ObjectKind, namespace?: string): StoredObject[] {
-  let names: string[];
-  try {
-    names = readdirSync(objectsDir(paths, kind));
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return [];
-    throw e;
-  }
-  const out: StoredObject[] = [];
-  for (const n of names.filter((f) => f.endsWith('.json') && !f.startsWith('.'))) {
-    if (namespace !== undefined && !n.startsWith(`${namespace}_`)) continue;
-    const o = readJsonIfExists<StoredObject>(join(objectsDir(paths, kind), n));
-    if (o && o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace)) out.push(o);
-  }
-  return out.sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  return readJsonRecords<StoredObject>(objectsDir(paths, kind), namespace, (o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace), (o) => [o.metadata.namespace, o.metadata.name]);
 }
 
 export function objectNotFound(kind: ObjectKind, namespace: string, name: string): NotFoundError {

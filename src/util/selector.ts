@@ -67,3 +67,29 @@ export function selectorMatches(reqs: Requirement[], labels: Record<string, stri
     return !has(r.key) || !r.values.includes(labels![r.key]);
   });
 }
+
+/** A LabelSelector object (a workload's spec.selector): matchLabels and matchExpressions, all of which must hold. */
+export interface LabelSelectorObject {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+
+const OPERATORS = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' } as const;
+
+/** Whether LABELS satisfy a LabelSelector object (metav1.LabelSelectorAsSelector). */
+export function labelSelectorMatches(sel: LabelSelectorObject, labels: Record<string, string> | undefined): boolean {
+  const reqs: Requirement[] = [
+    ...Object.entries(sel.matchLabels ?? {}).map(([key, v]) => ({ key, op: 'in' as const, values: [v] })),
+    ...(sel.matchExpressions ?? []).map((e) => ({ key: e.key, op: OPERATORS[e.operator], values: e.values ?? [] })),
+  ];
+  return selectorMatches(reqs, labels);
+}
+
+/** kubectl's SELECTOR column: `app=web,tier in (a,b)`. */
+export function labelSelectorText(sel: LabelSelectorObject): string {
+  const words = { In: 'in', NotIn: 'notin' } as const;
+  return [
+    ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(sel.matchExpressions ?? []).map((e) => (e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${words[e.operator]} (${(e.values ?? []).join(',')})`)),
+  ].join(',');
+}

@@ -41,9 +41,15 @@ describe('apply (CLI)', function () {
         count: 1,
       },
       {
-        name: 'a good pod next to a Deployment: nothing is applied',
-        yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: apps/v1\nkind: Deployment\n',
-        first: (f) => `error: ${f}:8: kind: podrun runs Pods, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not Deployment (not yet)`,
+        name: 'a good pod next to a Job: nothing is applied',
+        yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: batch/v1\nkind: Job\n',
+        first: (f) => `error: ${f}:8: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not Job (not yet)`,
+        count: 1,
+      },
+      {
+        name: 'a good pod next to a Deployment whose selector misses its template: nothing is applied',
+        yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: other}}\n    spec:\n      containers: [{name: a, image: busybox:test}]\n',
+        first: (f) => `error: ${f}:13: spec.template.metadata.labels: \`selector\` does not match template \`labels\``,
         count: 1,
       },
     ];

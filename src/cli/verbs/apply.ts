@@ -12,7 +12,7 @@ import { gracePeriodOption, parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
-import { OBJECT_KINDS, type ObjectKind } from '../../util/kinds';
+import { OBJECT_KINDS, WORKLOAD_KINDS, workloadRef, type ObjectKind, type WorkloadKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
 const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--prune] [--watch] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
@@ -65,7 +65,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
   const loaded = await loadManifests(files);
   for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
   if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
-  if (!loaded.pods.length && !loaded.objects.length)
+  if (!loaded.pods.length && !loaded.objects.length && !loaded.workloads.length)
     throw new UsageError(
       `no objects found in ${files.join(', ')}${loaded.warnings.some((w) => w.path[w.path.length - 1] === 'kind') ? ' that podrun runs (the kinds above were skipped)' : ''}`,
       'a manifest needs `apiVersion: v1` and `kind: Pod` (or Service, ConfigMap, Secret, PersistentVolumeClaim)',
@@ -88,7 +88,18 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
       if (output === 'json' || output === 'yaml') plans.push(r.plan);
       else ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action}${r.detail ? ` (${r.detail})` : ''} (dry run)\n`);
     });
-    if (prune) for (const r of pruned(ctx, files, loaded.pods)) ctx.out(output === 'name' ? `pod/${r.name}\n` : `pod/${r.name} pruned (dry run)\n`);
+    for (const w of loaded.workloads) {
+      const { readWorkload } = await import('../../state/workloads');
+      const { canonicalJson } = await import('../../util/canonical-json');
+      const m = w.workload;
+      const before = readWorkload(ctx.paths, m.kind, m.metadata.namespace, m.metadata.name);
+      const action = !before ? 'created' : canonicalJson(before.manifest) === canonicalJson(m) ? 'unchanged' : 'configured';
+      if (output === 'json' || output === 'yaml') plans.push({ apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec });
+      else ctx.out(output === 'name' ? `${workloadRef(m.kind, m.metadata.name)}\n` : `${workloadRef(m.kind, m.metadata.name)} ${action} (dry run)\n`);
+    }
+    if (prune)
+      for (const what of [...prunedWorkloads(ctx, files, loaded.workloads).map((r) => workloadRef(r.kind, r.workload)), ...pruned(ctx, files, loaded.pods).map((r) => `pod/${r.name}`)])
+        ctx.out(output === 'name' ? `${what}\n` : `${what} pruned (dry run)\n`);
     if (plans.length) await printObjects(ctx, output as ObjectFormat, plans);
     return code;
   }
@@ -97,7 +108,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
   // What a crash left of earlier pods' networks (addresses, rules) is released first.
-  if (loaded.pods.length) await finishLeftovers(ctx);
+  if (loaded.pods.length || loaded.workloads.length) await finishLeftovers(ctx);
   const objects: unknown[] = [];
   let waiting: import('../../state/pod-records').PodRecord[] = [];
   if (loaded.objects.length) {
@@ -137,20 +148,45 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
       failed = Math.max(failed, f.exitCode);
     }
   });
+  // Workloads after the pods: each runs its controller until its pods are what it asks for.
+  const workloadCode = await forEachItem(loaded.workloads, async (w) => {
+    const { applyWorkload } = await import('../../runtime/workloads');
+    const outcome = await applyWorkload(ctx.paths, w, { progress, network, force: values.force === true, gracePeriodSeconds: grace, watch });
+    appliedPods.push(...outcome.pods);
+    const ref = workloadRef(outcome.kind, outcome.name);
+    if (output === 'json' || output === 'yaml') {
+      const { readWorkload } = await import('../../state/workloads');
+      const { k8sWorkload } = await import('../workloads-view');
+      const r = readWorkload(ctx.paths, outcome.kind, outcome.namespace, outcome.name);
+      if (r) objects.push(k8sWorkload(ctx.paths, r));
+    } else ctx.out(output === 'name' ? `${ref}\n` : `${ref} ${outcome.action}${outcome.detail ? ` (${outcome.detail})` : ''}\n`);
+    for (const f of outcome.failures) {
+      writeErr(renderError(f));
+      failed = Math.max(failed, f.exitCode);
+    }
+  });
   // --prune: what the files no longer define goes, after what they do define is applied (kubectl's order).
   let pruneCode = 0;
   if (prune) {
     const { deletePodNamed } = await import('../../runtime/delete-pod');
     const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
-    pruneCode = await forEachItem(pruned(ctx, files, loaded.pods), async (r) => {
-      if (await deletePodNamed(ctx.paths, r.namespace, r.name, { gracePeriodSeconds: grace, warn, watch })) (output === 'json' || output === 'yaml' ? writeErr : ctx.out)(output === 'name' ? `pod/${r.name}\n` : `pod/${r.name} pruned\n`);
+    const say = (what: string) => (output === 'json' || output === 'yaml' ? writeErr : ctx.out)(output === 'name' ? `${what}\n` : `${what} pruned\n`);
+    const { deleteWorkload } = await import('../../runtime/workloads');
+    pruneCode = await forEachItem(prunedWorkloads(ctx, files, loaded.workloads), async (r) => {
+      if (await deleteWorkload(ctx.paths, r.kind, r.namespace, r.workload, { gracePeriodSeconds: grace, watch, progress })) say(workloadRef(r.kind, r.workload));
     });
+    pruneCode = Math.max(
+      pruneCode,
+      await forEachItem(pruned(ctx, files, loaded.pods), async (r) => {
+        if (await deletePodNamed(ctx.paths, r.namespace, r.name, { gracePeriodSeconds: grace, warn, watch })) say(`pod/${r.name}`);
+      }),
+    );
   }
   // The Services' rules and every pod's names follow the pods and Services just applied.
-  if (loaded.pods.length || prune || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
+  if (loaded.pods.length || loaded.workloads.length || prune || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
   if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
   hooks.applied?.(appliedPods);
-  const worst = Math.max(code, failed, pruneCode);
+  const worst = Math.max(code, failed, pruneCode, workloadCode);
   if (waitMs === undefined || worst) return worst;
   // Readiness as `podrun wait --for=condition=Ready` sees it; a pod that ran to completion is done.
   const { waitForTargets } = await import('./wait');
@@ -206,7 +242,25 @@ function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: 
   const { listPodRecords } = require('../../state/pod-records') as typeof import('../../state/pod-records');
   const scopes = files.map((f) => ({ abs: resolve(f), dir: statSync(f).isDirectory() }));
   const keep = new Set(pods.map((p) => `${p.manifest.metadata.namespace}/${p.manifest.metadata.name}`));
-  const records = listPodRecords(ctx.paths).map((r) => ({ namespace: r.plan.namespace, name: r.plan.name, sourceFile: r.sourceFile, deleting: !!r.deletionTimestamp }));
+  const { controllerOf } = require('../../state/workloads') as typeof import('../../state/workloads');
+  // a workload's pods are its own: they go with it (prunedWorkloads), not one by one
+  const records = listPodRecords(ctx.paths)
+    .filter((r) => !controllerOf(r))
+    .map((r) => ({ namespace: r.plan.namespace, name: r.plan.name, sourceFile: r.sourceFile, deleting: !!r.deletionTimestamp }));
+  return pruneTargets(records, scopes, keep);
+}
+
+/** The workloads `--prune` deletes (with their pods): applied earlier from these files or directories, no longer in them. */
+function prunedWorkloads(ctx: CliContext, files: string[], workloads: { workload: { kind: WorkloadKind; metadata: { namespace: string; name: string } } }[]) {
+  const { statSync } = require('fs') as typeof import('fs');
+  const { resolve } = require('path') as typeof import('path');
+  const { pruneTargets } = require('../../plan/prune') as typeof import('../../plan/prune');
+  const { listWorkloads } = require('../../state/workloads') as typeof import('../../state/workloads');
+  const scopes = files.map((f) => ({ abs: resolve(f), dir: statSync(f).isDirectory() }));
+  const keep = new Set(workloads.map((w) => `${w.workload.metadata.namespace}/${w.workload.kind}/${w.workload.metadata.name}`));
+  const records = (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).flatMap((kind) =>
+    listWorkloads(ctx.paths, kind).map((r) => ({ namespace: r.metadata.namespace, name: `${kind}/${r.metadata.name}`, kind, workload: r.metadata.name, sourceFile: r.sourceFile, deleting: false })),
+  );
   return pruneTargets(records, scopes, keep);
 }
 

@@ -6,16 +6,18 @@
 // a pod another command is deleting is waited for, and --now/--grace-period shortens its wait.
 import { ManifestErrors, UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
-import { listPodRecords, podNotFound, podsWithoutRecord } from '../../state/pod-records';
+import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
+import { controllerOf } from '../../state/workloads';
+import { podKey } from '../../util/paths';
 import { gracePeriodOption, parseArgs } from '../args';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
 import type { CliContext } from '../context';
-import { forEachItem } from '../render';
-import { kindWord } from '../../util/kinds';
+import { forEachItem, renderError } from '../render';
+import { isWorkloadKind, kindWord, workloadRef, type WorkloadKind } from '../../util/kinds';
 
 const USAGE =
-  'podrun delete pod|configmap|secret|pvc NAME... | podrun delete -f FILE|DIR|- [--grace-period N] [--now] [-n NAMESPACE] [--ignore-not-found] [--all]';
+  'podrun delete pod|deployment|replicaset|statefulset|daemonset|service|configmap|secret|pvc NAME... | podrun delete -f FILE|DIR|- [--grace-period N] [--now] [-n NAMESPACE] [--ignore-not-found] [--all]';
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(
@@ -41,8 +43,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     const loaded = await loadManifests(files);
     for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
     if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
-    // Pods first: a claim cannot go while its pod still mounts it.
+    // Workloads and pods first: a claim cannot go while its pod still mounts it.
     targets = [
+      ...loaded.workloads.map((w) => ({ kind: w.workload.kind, namespace: w.workload.metadata.namespace, name: w.workload.metadata.name })),
       ...loaded.pods.map((p) => ({ kind: 'Pod' as const, namespace: p.manifest.metadata.namespace, name: p.manifest.metadata.name })),
       ...loaded.objects.map((o) => ({ kind: o.object.kind, namespace: o.object.metadata.namespace, name: o.object.metadata.name })),
     ];
@@ -53,9 +56,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       // Pods without a readable record too (an apply killed while it made the pod's dir).
       const records = listPodRecords(ctx.paths, ns);
       targets = [...records.map((r) => ({ kind: 'Pod' as const, namespace: ns, name: r.plan.name })), ...podsWithoutRecord(ctx.paths, ns, records).map((p) => ({ kind: 'Pod' as const, ...p }))];
+    } else if (isWorkloadKind(kind.kind)) {
+      const workloadKind = kind.kind;
+      targets = (await import('../../state/workloads')).listWorkloads(ctx.paths, workloadKind, ns).map((r) => ({ kind: workloadKind, namespace: ns, name: r.metadata.name }));
     } else {
+      const objectKind = kind.kind;
       const { listObjects } = await import('../../state/objects');
-      targets = listObjects(ctx.paths, kind.kind, ns).map((o) => ({ kind: kind.kind, namespace: ns, name: o.metadata.name }));
+      targets = listObjects(ctx.paths, objectKind, ns).map((o) => ({ kind: objectKind, namespace: ns, name: o.metadata.name }));
     }
   } else targets = parseResourceArgs('delete', positionals, ns, { required: true, usage: USAGE }).addrs;
 
@@ -63,18 +70,40 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
   const watch = (await import('../grace-wait')).graceWatch();
   if (targets.some((t) => t.kind === 'Pod')) await finishLeftovers(ctx);
+  // A pod of a workload that is not itself deleted here is replaced, as its controller would.
+  const replace = new Map<string, { kind: WorkloadKind; namespace: string; name: string }>();
+  const goes = new Set(targets.map((t) => `${t.kind}/${t.namespace}/${t.name}`));
+  const progress = (line: string) => writeErr(`${line}\n`);
   const code = await forEachItem(targets, async (t) => {
+    if (isWorkloadKind(t.kind)) {
+      const { deleteWorkload } = await import('../../runtime/workloads');
+      if (await deleteWorkload(ctx.paths, t.kind, t.namespace, t.name, { gracePeriodSeconds: grace, watch, progress })) ctx.out(`${workloadRef(t.kind, t.name).replace('/', ' "')}" deleted\n`);
+      else if (!values['ignore-not-found']) throw (await import('../../state/workloads')).workloadNotFound(t.kind, t.namespace, t.name);
+      return;
+    }
     if (t.kind !== 'Pod') {
       const { deleteObject } = await import('../../runtime/delete-object');
       if (await deleteObject(ctx.paths, t.kind, t.namespace, t.name)) ctx.out(`${kindWord(t.kind)} "${t.name}" deleted\n`);
       else if (!values['ignore-not-found']) throw (await import('../../state/objects')).objectNotFound(t.kind, t.namespace, t.name);
       return;
     }
+    const record = readPodRecord(ctx.paths, podKey(t.namespace, t.name));
+    const owner = record && controllerOf(record);
+    if (owner && !goes.has(`${owner.kind}/${t.namespace}/${owner.name}`)) replace.set(`${owner.kind}/${t.namespace}/${owner.name}`, { ...owner, namespace: t.namespace });
     const found = await deletePodNamed(ctx.paths, t.namespace, t.name, { gracePeriodSeconds: grace, warn, watch });
     if (found) ctx.out(`pod "${t.name}" deleted\n`);
     else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
   });
+  let replaced = 0;
+  if (replace.size) {
+    const { reconcileStored } = await import('../../runtime/workloads');
+    replaced = await forEachItem([...replace.values()], async (w) => {
+      const r = await reconcileStored(ctx.paths, w.kind, w.namespace, w.name, { progress, watch });
+      for (const f of r?.failures ?? []) writeErr(renderError(f));
+      if (r?.failures.length) throw r.failures[0];
+    });
+  }
   // Deleted pods and Services leave the Services' rules and the pods' names.
-  if (targets.some((t) => t.kind === 'Pod' || t.kind === 'Service')) await syncServicesAfter(ctx);
-  return code;
+  if (targets.some((t) => t.kind === 'Pod' || t.kind === 'Service' || isWorkloadKind(t.kind))) await syncServicesAfter(ctx);
+  return Math.max(code, replaced);
 }

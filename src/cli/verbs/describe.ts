@@ -6,6 +6,7 @@ import { hostname } from 'os';
 import type { PlannedContainer, PlannedVolume, PodPlan } from '../../plan/types';
 import { replaceRefTokens } from '../../plan/env-refs';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
+import { isWorkloadKind } from '../../util/kinds';
 import { findPod } from '../../state/pod-records';
 import type { ContainerState, ContainerStatus, PodSnapshot, PodStatus } from '../../runtime/pod-status';
 import type { EventsFile } from '../../runtime/helper';
@@ -227,6 +228,13 @@ async function describeObjects(ctx: CliContext, addrs: ResourceAddress[]): Promi
       const out: string[] = [];
       await run(['pod', a.name, '-n', a.namespace], { ...ctx, out: (s) => void out.push(s) });
       blocks.push(out.join(''));
+      return;
+    }
+    if (isWorkloadKind(a.kind)) {
+      const { readWorkload, workloadNotFound } = await import('../../state/workloads');
+      const r = readWorkload(ctx.paths, a.kind, a.namespace, a.name);
+      if (!r) throw workloadNotFound(a.kind, a.namespace, a.name);
+      blocks.push((await import('../workloads-view')).describeWorkload(ctx.paths, r));
       return;
     }
     const o = readObject(ctx.paths, a.kind, a.namespace, a.name);

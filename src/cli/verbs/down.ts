@@ -1,6 +1,7 @@
 // podrun down [-f FILE|DIR ...] [--grace-period N | --now]
-// The other half of `up`: the pods the files define (default pods/) are stopped together (their
-// grace periods run at once, with delete's live line and Ctrl-C) and deleted, then the Services,
+// The other half of `up`: the pods and workloads the files define (default pods/) are stopped
+// together (their grace periods run at once, with delete's live line and Ctrl-C) and deleted (a
+// StatefulSet's claims stay, as with delete), then the Services,
 // ConfigMaps and Secrets they define. PersistentVolumeClaims stay, with their data, as compose
 // keeps its volumes: `podrun delete pvc NAME` removes one. What is not there is skipped.
 import { ManifestErrors, UsageError } from '../../util/errors';
@@ -9,7 +10,7 @@ import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { forEachItem } from '../render';
 import { finishLeftovers } from '../sync';
-import { kindWord } from '../../util/kinds';
+import { kindWord, workloadRef } from '../../util/kinds';
 
 const USAGE = 'podrun down [-f FILE|DIR ...] [--grace-period N | --now]';
 
@@ -35,7 +36,16 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const pods = loaded.pods.map((p) => ({ namespace: p.manifest.metadata.namespace, name: p.manifest.metadata.name }));
   const { stopPods } = await import('../stop-pods');
   const watch = (await import('../grace-wait')).graceWatch();
-  let code = await stopPods(ctx, pods, grace, watch, (p) => ctx.out(`pod "${p.name}" deleted\n`));
+  const { deleteWorkload } = await import('../../runtime/workloads');
+  const progress = (line: string) => writeErr(`${line}\n`);
+  // the workloads' pods stop while the bare pods do
+  const [podsCode, workloadsCode] = await Promise.all([
+    stopPods(ctx, pods, grace, watch, (p) => ctx.out(`pod "${p.name}" deleted\n`)),
+    forEachItem(loaded.workloads, async ({ workload: w }) => {
+      if (await deleteWorkload(ctx.paths, w.kind, w.metadata.namespace, w.metadata.name, { gracePeriodSeconds: grace, watch, progress })) ctx.out(`${workloadRef(w.kind, w.metadata.name).replace('/', ' "')}" deleted\n`);
+    }),
+  ]);
+  let code = Math.max(podsCode, workloadsCode);
   const objects = loaded.objects.filter((o) => o.object.kind !== 'PersistentVolumeClaim');
   const { deleteObject } = await import('../../runtime/delete-object');
   code = Math.max(

@@ -6,7 +6,7 @@ import { finishLeftovers } from '../sync';
 import { hostname } from 'os';
 import { UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
-import type { ObjectKind } from '../../util/kinds';
+import { isWorkloadKind, type ObjectKind, type WorkloadKind } from '../../util/kinds';
 import { statSync } from 'fs';
 import { findPod, listPodRecords, podsWithoutRecord, type PodRecord } from '../../state/pod-records';
 import { lastingPodDir } from '../../util/paths';
@@ -23,7 +23,7 @@ const dirTime = (dir: string) => {
   }
 };
 
-const USAGE = 'podrun get pods|configmaps|secrets|pvc [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
+const USAGE = 'podrun get pods|deployments|replicasets|statefulsets|daemonsets|services|configmaps|secrets|pvc [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -41,6 +41,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { kind, addrs } = parseResourceArgs('get', positionals, ns, { required: false, usage: USAGE });
   if (all && addrs.length) throw new UsageError('-A lists every object of a type; name them with -n NAMESPACE instead');
   if (addrs.some((a) => a.kind !== kind)) throw new UsageError('get one type at a time', `e.g. 'podrun get ${positionals[0]}'`);
+  if (isWorkloadKind(kind)) return getWorkloads(ctx, kind, addrs, { all, ns, output });
   if (kind !== 'Pod') return getObjects(ctx, kind, addrs, { all, ns, output });
 
   await finishLeftovers(ctx);
@@ -125,5 +126,34 @@ async function getObjects(ctx: CliContext, kind: ObjectKind, addrs: ResourceAddr
   }
   const { objectTable } = await import('../objects-view');
   ctx.out(formatTable(objectTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' })));
+  return code;
+}
+
+/** `get deployments|replicasets|statefulsets|daemonsets`: kubectl's columns, counted from the pods now. */
+async function getWorkloads(ctx: CliContext, kind: WorkloadKind, addrs: ResourceAddress[], o: { all: boolean; ns: string; output?: string }): Promise<number> {
+  const { listWorkloads, readWorkload, workloadNotFound } = await import('../../state/workloads');
+  const { WORKLOAD_KINDS } = await import('../../util/kinds');
+  const { k8sWorkload, workloadTable } = await import('../workloads-view');
+  const named = addrs.length > 0;
+  const found = named ? [] : listWorkloads(ctx.paths, kind, o.all ? undefined : o.ns);
+  const code = await forEachItem(addrs, (a) => {
+    const r = readWorkload(ctx.paths, kind, a.namespace, a.name);
+    if (!r) throw workloadNotFound(kind, a.namespace, a.name);
+    found.push(r);
+  });
+  if (o.output === 'json' || o.output === 'yaml') {
+    if (found.length || !named) await printObjects(ctx, o.output, found.map((r) => k8sWorkload(ctx.paths, r)), { list: !(named && addrs.length === 1) });
+    return code;
+  }
+  if (o.output === 'name') {
+    const k = WORKLOAD_KINDS[kind];
+    ctx.out(found.map((r) => `${k.singular}.${k.group}/${r.metadata.name}\n`).join(''));
+    return code;
+  }
+  if (!found.length) {
+    if (!named) writeErr(o.all ? 'No resources found\n' : `No resources found in ${o.ns} namespace.\n`);
+    return code;
+  }
+  ctx.out(formatTable(workloadTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' })));
   return code;
 }

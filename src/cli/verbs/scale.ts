@@ -1,0 +1,44 @@
+// podrun scale (deployment|replicaset|statefulset) NAME... --replicas N [-n NS] | scale TYPE/NAME...
+// kubectl's scale: the workload's replicas become N (until the next apply of its file, which sets
+// what the file says, as on a cluster), then its controller makes or removes pods until it has N
+// (a StatefulSet in order: runtime/workloads.ts). Prints `deployment.apps/web scaled`.
+import { PodrunError, UsageError } from '../../util/errors';
+import { namespaceFrom, namespaceOptions, parseResourceArgs } from '../resources';
+import { parseArgs, str } from '../args';
+import type { CliContext } from '../context';
+import { writeErr } from '../output';
+import { forEachItem, renderError } from '../render';
+import { isWorkloadKind, workloadRef } from '../../util/kinds';
+
+const USAGE = 'podrun scale deployment|replicaset|statefulset NAME... --replicas N [-n NAMESPACE]';
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs(argv, { ...namespaceOptions, replicas: { type: 'string' } }, USAGE);
+  const text = str(values.replicas);
+  if (text === undefined) throw new UsageError('scale needs --replicas N', `usage: ${USAGE}`);
+  if (!/^\d+$/.test(text) || Number(text) > 2 ** 31 - 1) throw new UsageError(`--replicas: '${text}' is not a whole number of replicas`, 'e.g. --replicas 3 (0 stops every pod and keeps the workload)');
+  const replicas = Number(text);
+  const { addrs } = parseResourceArgs('scale', positionals, namespaceFrom(values), { required: true, usage: USAGE });
+  for (const a of addrs)
+    if (!isWorkloadKind(a.kind) || a.kind === 'DaemonSet')
+      throw new UsageError(`cannot scale a ${a.kind === 'Pod' ? 'pod' : a.kind}: only deployments, replicasets and statefulsets have replicas`, `e.g. podrun scale deployment/${a.name} --replicas ${replicas}`);
+  if (process.getuid?.() !== 0) throw new PodrunError('podrun scale needs root: it starts and stops pods', 'run it as root (sudo)');
+  await (await import('../sync')).finishLeftovers(ctx);
+  const { scaleWorkload } = await import('../../runtime/workloads');
+  const { workloadNotFound } = await import('../../state/workloads');
+  const watch = (await import('../grace-wait')).graceWatch();
+  const progress = (line: string) => writeErr(`${line}\n`);
+  let failed = 0;
+  const code = await forEachItem(addrs, async (a) => {
+    if (!isWorkloadKind(a.kind)) return;
+    const r = await scaleWorkload(ctx.paths, a.kind, a.namespace, a.name, replicas, { progress, watch });
+    if (!r) throw workloadNotFound(a.kind, a.namespace, a.name);
+    ctx.out(`${workloadRef(a.kind, a.name)} scaled\n`);
+    for (const f of r.failures) {
+      writeErr(renderError(f));
+      failed = Math.max(failed, f.exitCode);
+    }
+  });
+  await (await import('../sync')).syncServicesAfter(ctx);
+  return Math.max(code, failed);
+}

@@ -1,0 +1,117 @@
+// How `get` shows workloads: kubectl's columns for deployments, replicasets, statefulsets and
+// daemonsets, and `-o yaml|json` as the apps/v1 object with the status its controller would
+// report (replicas, readyReplicas, availableReplicas, updatedReplicas, conditions), counted from
+// its pods now.
+import type { Paths } from '../util/paths';
+import type { WorkloadKind } from '../util/kinds';
+import type { WorkloadRecord } from '../state/workloads';
+import type { DeploymentSpec } from '../manifest/workload-schema';
+import { labelSelectorText } from '../util/selector';
+import { humanDuration } from './render';
+
+interface Counts {
+  desired: number;
+  current: number;
+  ready: number;
+  available: number;
+  updated: number;
+}
+
+function counts(paths: Paths, r: WorkloadRecord, records: import('../state/pod-records').PodRecord[]): Counts {
+  const { observePods } = require('../runtime/workloads') as typeof import('../runtime/workloads');
+  const { revisionLabel } = require('../plan/workload-pods') as typeof import('../plan/workload-pods');
+  const { pods } = observePods(paths, r.manifest, records);
+  const rev = revisionLabel(r.manifest).value;
+  return {
+    desired: r.kind === 'DaemonSet' ? 1 : r.manifest.spec.replicas ?? 1,
+    current: pods.length,
+    ready: pods.filter((p) => p.ready).length,
+    available: pods.filter((p) => p.available).length,
+    updated: r.kind === 'ReplicaSet' ? pods.length : pods.filter((p) => p.revision === rev).length,
+  };
+}
+
+/** The header and rows `get` prints for one workload kind (NAMESPACE first with -A). */
+export function workloadTable(paths: Paths, kind: WorkloadKind, list: WorkloadRecord[], opts: { all: boolean; wide: boolean }): string[][] {
+  const { listPodRecords } = require('../state/pod-records') as typeof import('../state/pod-records');
+  const records = listPodRecords(paths);
+  const now = Date.now();
+  const head = (cols: string[], wide: string[]) => [...(opts.all ? ['NAMESPACE'] : []), ...cols, 'AGE', ...(opts.wide ? wide : [])];
+  const containers = (r: WorkloadRecord) => r.manifest.templatePod.spec.containers;
+  const wideCols = (r: WorkloadRecord, selector: boolean) =>
+    opts.wide ? [containers(r).map((c) => c.name).join(','), containers(r).map((c) => c.image).join(','), ...(selector ? [labelSelectorText(r.manifest.spec.selector)] : [])] : [];
+  const row = (r: WorkloadRecord, cols: string[], selector: boolean) => [...(opts.all ? [r.metadata.namespace] : []), r.metadata.name, ...cols, humanDuration(now - Date.parse(r.metadata.creationTimestamp)), ...wideCols(r, selector)];
+  const rows = list.map((r) => ({ r, c: counts(paths, r, records) }));
+  switch (kind) {
+    case 'Deployment':
+      return [head(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE'], ['CONTAINERS', 'IMAGES', 'SELECTOR']), ...rows.map(({ r, c }) => row(r, [`${c.ready}/${c.desired}`, String(c.updated), String(c.available)], true))];
+    case 'ReplicaSet':
+      return [head(['NAME', 'DESIRED', 'CURRENT', 'READY'], ['CONTAINERS', 'IMAGES', 'SELECTOR']), ...rows.map(({ r, c }) => row(r, [String(c.desired), String(c.current), String(c.ready)], true))];
+    case 'StatefulSet':
+      return [head(['NAME', 'READY'], ['CONTAINERS', 'IMAGES']), ...rows.map(({ r, c }) => row(r, [`${c.ready}/${c.desired}`], false))];
+    case 'DaemonSet':
+      return [
+        head(['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR'], ['CONTAINERS', 'IMAGES', 'SELECTOR']),
+        ...rows.map(({ r, c }) => {
+          const sel = Object.entries(nodeSelector(r)).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+          return row(r, [String(c.desired), String(c.current), String(c.ready), String(c.updated), String(c.available), sel], true);
+        }),
+      ];
+  }
+}
+
+/** The apps/v1 object `get -o yaml|json` prints: the manifest applied, its metadata, and a status from its pods. */
+export function k8sWorkload(paths: Paths, r: WorkloadRecord): Record<string, unknown> {
+  const { listPodRecords } = require('../state/pod-records') as typeof import('../state/pod-records');
+  const c = counts(paths, r, listPodRecords(paths, r.metadata.namespace));
+  const m = r.manifest;
+  const status: Record<string, unknown> = { observedGeneration: r.metadata.generation, replicas: c.current, readyReplicas: c.ready, availableReplicas: c.available };
+  if (r.kind === 'DaemonSet')
+    Object.assign(status, { currentNumberScheduled: c.current, desiredNumberScheduled: 1, numberReady: c.ready, numberAvailable: c.available, updatedNumberScheduled: c.updated, numberMisscheduled: 0 });
+  else if (r.kind !== 'ReplicaSet') status.updatedReplicas = c.updated;
+  if (r.kind === 'Deployment') {
+    const s = (m.spec as DeploymentSpec).strategy;
+    const { scaled } = require('../plan/workload-pods') as typeof import('../plan/workload-pods');
+    const minAvailable = c.desired - (s.type === 'Recreate' ? c.desired : scaled(s.rollingUpdate?.maxUnavailable, c.desired, false, '25%'));
+    const done = c.updated === c.desired && c.current === c.desired;
+    status.conditions = [
+      { type: 'Available', status: c.available >= minAvailable ? 'True' : 'False', reason: c.available >= minAvailable ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable' },
+      { type: 'Progressing', status: 'True', reason: done ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated' },
+    ];
+  }
+  return {
+    apiVersion: 'apps/v1',
+    kind: r.kind,
+    metadata: { ...m.metadata, uid: r.metadata.uid, creationTimestamp: r.metadata.creationTimestamp, generation: r.metadata.generation },
+    spec: { ...m.spec },
+    status,
+  };
+}
+
+/** The template's nodeSelector as written (podrun warns and runs the pod here anyway). */
+const nodeSelector = (r: WorkloadRecord) => ((r.manifest.spec.template as { spec?: { nodeSelector?: Record<string, string> } }).spec?.nodeSelector ?? {});
+
+/** kubectl describe of a workload: its selector, replica counts, strategy, template and pods. */
+export function describeWorkload(paths: Paths, r: WorkloadRecord): string {
+  const { listPodRecords } = require('../state/pod-records') as typeof import('../state/pod-records');
+  const { podsOf } = require('../state/workloads') as typeof import('../state/workloads');
+  const records = listPodRecords(paths, r.metadata.namespace);
+  const c = counts(paths, r, records);
+  const m = r.manifest;
+  const spec = m.spec as { strategy?: { type: string }; updateStrategy?: { type: string }; podManagementPolicy?: string; serviceName?: string };
+  const kv = (k: string, v: string) => `${`${k}:`.padEnd(20)}${v}\n`;
+  const map = (o: Record<string, string> | undefined) => Object.entries(o ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '<none>';
+  let out = kv('Name', r.metadata.name) + kv('Namespace', r.metadata.namespace) + kv('CreationTimestamp', r.metadata.creationTimestamp) + kv('Labels', map(m.metadata.labels)) + kv('Annotations', map(m.metadata.annotations));
+  out += kv('Selector', labelSelectorText(m.spec.selector));
+  out += kv('Replicas', `${c.desired} desired | ${c.updated} updated | ${c.current} total | ${c.available} available | ${c.current - c.available} unavailable`);
+  if (spec.strategy) out += kv('StrategyType', spec.strategy.type);
+  if (spec.updateStrategy) out += kv('Update Strategy', spec.updateStrategy.type);
+  if (spec.podManagementPolicy) out += kv('Pod Management Policy', spec.podManagementPolicy);
+  if (spec.serviceName) out += kv('Service Name', spec.serviceName);
+  out += 'Pod Template:\n' + kv('  Labels', map(m.templatePod.metadata.labels));
+  out += '  Containers:\n' + m.templatePod.spec.containers.map((ct) => `   ${ct.name}:\n    Image:  ${ct.image}\n`).join('');
+  for (const t of m.claimTemplates) out += kv('Volume Claim', `${t.name} (${String((t.spec as { resources?: { requests?: { storage?: unknown } } }).resources?.requests?.storage ?? '')})`);
+  const pods = podsOf(records, m.kind, r.metadata.namespace, r.metadata.name).map((p) => p.plan.name).sort();
+  out += kv('Pods', pods.join(', ') || '<none>');
+  return out;
+}

@@ -1,0 +1,138 @@
+// The apps/v1 workload kinds podrun runs (Deployment, ReplicaSet, StatefulSet, DaemonSet) as zod
+// schemas, with Kubernetes' defaults (pkg/apis/apps/v1/defaults.go). The pod template is not
+// typed here: validate.ts checks it as a Pod of its own (every Pod rule, paths under
+// spec.template), and the claim templates as PersistentVolumeClaims.
+import { z } from 'zod';
+import * as names from './names';
+import { metadataSchema, str } from './schema';
+import type { WorkloadKind } from '../util/kinds';
+import type { PodManifest } from './schema';
+
+const int = (min: number, hint: string) =>
+  z.number().int().superRefine((v, ctx) => {
+    if (v < min) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be greater than or equal to ${min}`, params: { hint } });
+  });
+
+/** An int or a percentage string, as maxSurge and maxUnavailable (`1`, `"25%"`). */
+const intOrPercent = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+%$/, 'a percentage such as "25%"')]);
+
+const requirement = z
+  .object({
+    key: str(names.qualifiedName),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+    values: z.array(str(names.labelValue)).optional(),
+  })
+  .describe('LabelSelectorRequirement');
+
+export const labelSelectorSchema = z
+  .object({
+    matchLabels: z.record(str(names.qualifiedName), str(names.labelValue)).optional(),
+    matchExpressions: z.array(requirement).optional(),
+  })
+  .describe('LabelSelector');
+export type LabelSelector = z.infer<typeof labelSelectorSchema>;
+
+// Required, with its own message (validate-workload.ts)
+const template = z.record(z.unknown()).optional();
+const replicas = int(0, 'use 0 or more replicas').default(1);
+const minReadySeconds = int(0, 'use 0 or more seconds').default(0);
+
+const rollingUpdate = (fields: Record<string, z.ZodTypeAny>, description: string) => z.object(fields).describe(description).optional();
+
+const deploymentSpec = z
+  .object({
+    replicas,
+    selector: labelSelectorSchema,
+    template,
+    strategy: z
+      .object({
+        type: z.enum(['RollingUpdate', 'Recreate']).default('RollingUpdate'),
+        rollingUpdate: rollingUpdate({ maxSurge: intOrPercent.default('25%'), maxUnavailable: intOrPercent.default('25%') }, 'RollingUpdateDeployment'),
+      })
+      .describe('DeploymentStrategy')
+      .default({}),
+    minReadySeconds,
+    progressDeadlineSeconds: int(1, 'use a number of seconds, e.g. 600').default(600),
+  })
+  .describe('DeploymentSpec');
+
+const replicaSetSpec = z.object({ replicas, selector: labelSelectorSchema, template, minReadySeconds }).describe('ReplicaSetSpec');
+
+const statefulSetSpec = z
+  .object({
+    replicas,
+    selector: labelSelectorSchema,
+    template,
+    serviceName: z.string().optional(),
+    podManagementPolicy: z.enum(['OrderedReady', 'Parallel']).default('OrderedReady'),
+    updateStrategy: z
+      .object({
+        type: z.enum(['RollingUpdate', 'OnDelete']).default('RollingUpdate'),
+        rollingUpdate: rollingUpdate({ partition: int(0, 'use an ordinal, 0 or more').default(0) }, 'RollingUpdateStatefulSetStrategy'),
+      })
+      .describe('StatefulSetUpdateStrategy')
+      .default({}),
+    volumeClaimTemplates: z.array(z.record(z.unknown())).optional(),
+    persistentVolumeClaimRetentionPolicy: z
+      .object({ whenDeleted: z.enum(['Retain', 'Delete']).default('Retain'), whenScaled: z.enum(['Retain', 'Delete']).default('Retain') })
+      .describe('StatefulSetPersistentVolumeClaimRetentionPolicy')
+      .default({}),
+    ordinals: z.object({ start: int(0, 'use 0 or more').default(0) }).describe('StatefulSetOrdinals').default({}),
+    minReadySeconds,
+  })
+  .describe('StatefulSetSpec');
+
+const daemonSetSpec = z
+  .object({
+    selector: labelSelectorSchema,
+    template,
+    updateStrategy: z
+      .object({
+        type: z.enum(['RollingUpdate', 'OnDelete']).default('RollingUpdate'),
+        rollingUpdate: rollingUpdate({ maxUnavailable: intOrPercent.optional(), maxSurge: intOrPercent.optional() }, 'RollingUpdateDaemonSet'),
+      })
+      .describe('DaemonSetUpdateStrategy')
+      .default({}),
+    minReadySeconds,
+  })
+  .describe('DaemonSetSpec');
+
+const SPECS = { Deployment: deploymentSpec, ReplicaSet: replicaSetSpec, StatefulSet: statefulSetSpec, DaemonSet: daemonSetSpec } as const;
+
+/** A workload object: apiVersion apps/v1, its metadata and spec (the template untyped here). */
+export function workloadSchema(kind: WorkloadKind) {
+  return z
+    .object({
+      apiVersion: z.literal('apps/v1'),
+      kind: z.literal(kind),
+      metadata: metadataSchema(kind),
+      spec: SPECS[kind],
+    })
+    .describe('Workload');
+}
+
+export type DeploymentSpec = z.infer<typeof deploymentSpec>;
+export type StatefulSetSpec = z.infer<typeof statefulSetSpec>;
+export type DaemonSetSpec = z.infer<typeof daemonSetSpec>;
+export type ReplicaSetSpec = z.infer<typeof replicaSetSpec>;
+
+/** A claim template of a StatefulSet, validated as a PersistentVolumeClaim (its name and spec). */
+export interface ClaimTemplate {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  spec: Record<string, unknown>;
+}
+
+/** A validated workload, as apply stores it (state/workloads.ts) and the plan expands it (plan/workload-pods.ts). */
+export interface WorkloadManifest {
+  apiVersion: 'apps/v1';
+  kind: WorkloadKind;
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** The spec with Kubernetes' defaults; `template` as written. */
+  spec: (DeploymentSpec | ReplicaSetSpec | StatefulSetSpec | DaemonSetSpec) & { replicas?: number };
+  /** spec.template as a validated Pod (name and namespace are the workload's until a pod is named). */
+  templatePod: PodManifest;
+  /** spec.volumeClaimTemplates, validated (StatefulSet). */
+  claimTemplates: ClaimTemplate[];
+}

@@ -1,0 +1,214 @@
+// podrun's workload controllers (docs/workloads.md): apply stores a Deployment, ReplicaSet,
+// StatefulSet or DaemonSet, then runs its controller until its pods are what the template and
+// replicas ask for: each round looks at the pods, takes plan/workload-pods.ts's next step (pods to
+// make, update in place, delete), and does it; a round with nothing to do waits for readiness.
+// There is no controller process: the command that changes a workload (apply, scale, delete of
+// one of its pods) runs it to the end, under the workload's lock, and a rollout it leaves (Ctrl-C,
+// a pod never Ready before the progress deadline) is where the next apply goes on from.
+import { canonicalJson } from '../util/canonical-json';
+import { PodrunError } from '../util/errors';
+import { workloadRef, type WorkloadKind } from '../util/kinds';
+import type { Paths } from '../util/paths';
+import type { LoadedWorkload } from '../manifest/load';
+import type { WorkloadManifest } from '../manifest/workload-schema';
+import type { StatefulSetSpec, DeploymentSpec } from '../manifest/workload-schema';
+import { claimNameFor } from '../manifest/workload-names';
+import { nextStep, podManifestFor, revisionLabel, type ObservedPod } from '../plan/workload-pods';
+import { listPodRecords, type PodRecord } from '../state/pod-records';
+import { lockWorkload, podsOf, readWorkload, removeWorkload, writeWorkload, type WorkloadRecord } from '../state/workloads';
+import { randomUuid } from '../util/uuid';
+import { applyPod, type ApplyOptions } from './apply';
+import { deletePodNamed } from './delete-pod';
+
+export interface WorkloadOutcome {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  action: 'created' | 'configured' | 'unchanged';
+  /** What the controller did: `2 pods created, 1 deleted`. */
+  detail?: string;
+  /** The workload's pods once it is done (apply --wait and up wait for these). */
+  pods: { namespace: string; name: string; uid: string }[];
+  failures: PodrunError[];
+}
+
+export interface ControllerOptions extends ApplyOptions {
+  /** A line per pod made, updated or deleted, and per wait (stderr). */
+  progress?: (line: string) => void;
+  /** A poll of the pods while waiting for readiness (tests: shorter). */
+  pollMs?: number;
+}
+
+const POLL_MS = 200;
+const DEFAULT_DEADLINE_S = 600;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Stores the workload and runs its controller until done. */
+export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: ControllerOptions = {}): Promise<WorkloadOutcome> {
+  const w = loaded.workload;
+  const { name, namespace } = w.metadata;
+  const release = lockWorkload(paths, w.kind, namespace, name);
+  try {
+    const before = readWorkload(paths, w.kind, namespace, name);
+    const same = before && canonicalJson(before.manifest) === canonicalJson(w) && before.sourceFile === loaded.file;
+    const record: WorkloadRecord = {
+      kind: w.kind,
+      metadata: {
+        ...w.metadata,
+        uid: before?.metadata.uid ?? randomUuid(),
+        creationTimestamp: before?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        generation: (before?.metadata.generation ?? 0) + (before && canonicalJson(before.manifest.spec) === canonicalJson(w.spec) ? 0 : 1),
+      },
+      manifest: w,
+      sourceFile: loaded.file,
+      line: loaded.line,
+    };
+    if (!same) writeWorkload(paths, record);
+    if (opts.force) for (const p of podsOf(listPodRecords(paths, namespace), w.kind, namespace, name)) await deletePod(paths, record, p.plan.name, opts);
+    const r = await reconcile(paths, record, opts);
+    return { kind: w.kind, namespace, name, action: !before ? 'created' : same ? 'unchanged' : 'configured', ...r };
+  } finally {
+    release();
+  }
+}
+
+/** `podrun scale`: the workload's replicas set to N (kept until the next apply of its file), then its controller run. */
+export async function scaleWorkload(paths: Paths, kind: WorkloadKind, namespace: string, name: string, replicas: number, opts: ControllerOptions = {}): Promise<Omit<WorkloadOutcome, 'action'> & { changed: boolean } | undefined> {
+  const release = lockWorkload(paths, kind, namespace, name);
+  try {
+    const record = readWorkload(paths, kind, namespace, name);
+    if (!record) return undefined;
+    const changed = (record.manifest.spec.replicas ?? 1) !== replicas;
+    if (changed) {
+      record.manifest = { ...record.manifest, spec: { ...record.manifest.spec, replicas } };
+      record.metadata.generation += 1;
+      writeWorkload(paths, record);
+    }
+    return { kind, namespace, name, changed, ...(await reconcile(paths, record, opts)) };
+  } finally {
+    release();
+  }
+}
+
+/** Runs the controller of a stored workload again (a pod of it was deleted): its pods made up. */
+export async function reconcileStored(paths: Paths, kind: WorkloadKind, namespace: string, name: string, opts: ControllerOptions = {}) {
+  const release = lockWorkload(paths, kind, namespace, name);
+  try {
+    const record = readWorkload(paths, kind, namespace, name);
+    return record ? await reconcile(paths, record, opts) : undefined;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Deletes the workload and its pods (all stopping at once, as the garbage collector's cascade);
+ * a StatefulSet's claims stay unless its retention policy says Delete. False when there was none.
+ */
+export async function deleteWorkload(paths: Paths, kind: WorkloadKind, namespace: string, name: string, opts: ControllerOptions = {}): Promise<boolean> {
+  const release = lockWorkload(paths, kind, namespace, name);
+  try {
+    const record = readWorkload(paths, kind, namespace, name);
+    const pods = podsOf(listPodRecords(paths, namespace), kind, namespace, name);
+    if (!record && !pods.length) return false;
+    await Promise.all(pods.map((p) => deletePodNamed(paths, namespace, p.plan.name, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) })));
+    if (record?.kind === 'StatefulSet' && (record.manifest.spec as StatefulSetSpec).persistentVolumeClaimRetentionPolicy.whenDeleted === 'Delete')
+      for (const p of pods) await deleteClaims(paths, record, p.plan.name);
+    removeWorkload(paths, kind, namespace, name);
+    return true;
+  } finally {
+    release();
+  }
+}
+
+/** The workload's pods as its controller sees them (those being deleted are gone already). */
+export function observePods(paths: Paths, w: WorkloadManifest, records = listPodRecords(paths, w.metadata.namespace)): { records: PodRecord[]; pods: ObservedPod[] } {
+  const { computePodStatus, k8sPod, snapshotPod } = require('./pod-status') as typeof import('./pod-status');
+  const mine = podsOf(records, w.kind, w.metadata.namespace, w.metadata.name).filter((r) => !r.deletionTimestamp);
+  const key = revisionLabel(w).key;
+  const minReadyMs = ((w.spec as { minReadySeconds?: number }).minReadySeconds ?? 0) * 1000;
+  const now = Date.now();
+  const pods = mine.map((r) => {
+    const snap = snapshotPod(r);
+    const conditions = ((k8sPod(computePodStatus(snap), snap).status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions ?? []);
+    const ready = conditions.find((c) => c.type === 'Ready');
+    const since = ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : now;
+    const isReady = ready?.status === 'True';
+    return { name: r.plan.name, revision: r.manifest.metadata.labels?.[key], ready: isReady, available: isReady && now - since >= minReadyMs, createdAt: Date.parse(r.createdAt) };
+  });
+  return { records: mine, pods };
+}
+
+/** The controller's rounds, until a step is done or a pod cannot start (its failure returned). */
+async function reconcile(paths: Paths, record: WorkloadRecord, opts: ControllerOptions): Promise<Omit<WorkloadOutcome, 'kind' | 'namespace' | 'name' | 'action'>> {
+  const w = record.manifest;
+  const ref = workloadRef(w.kind, w.metadata.name);
+  const counts = { created: 0, updated: 0, deleted: 0 };
+  const failures: PodrunError[] = [];
+  const deadlineS = w.kind === 'Deployment' ? (w.spec as DeploymentSpec).progressDeadlineSeconds : DEFAULT_DEADLINE_S;
+  let progressAt = Date.now();
+  let waitingSaid = '';
+  for (;;) {
+    const { pods } = observePods(paths, w);
+    const step = nextStep(w, pods);
+    const acts = step.create.length + step.update.length + step.delete.length;
+    if (!acts) {
+      if (step.done) break;
+      const waitingFor = pods.filter((p) => !p.available).map((p) => p.name);
+      const said = `${ref}: waiting for ${waitingFor.length ? `pod${waitingFor.length > 1 ? 's' : ''} ${waitingFor.join(', ')} to be ready` : 'its pods'}`;
+      if (said !== waitingSaid) opts.progress?.(`${said} (Ctrl-C leaves the rollout where it is; the next apply goes on)`);
+      waitingSaid = said;
+      if (Date.now() - progressAt > deadlineS * 1000)
+        throw new PodrunError(`${ref} exceeded its progress deadline (${deadlineS}s): ${waitingFor.join(', ') || 'its pods'} did not become ready`, `\`podrun describe pod ${waitingFor[0] ?? ''}\` and \`podrun logs\` show why; fix the template and apply again`);
+      await sleep(opts.pollMs ?? POLL_MS);
+      continue;
+    }
+    progressAt = Date.now();
+    waitingSaid = '';
+    for (const name of step.delete) {
+      await deletePod(paths, record, name, opts);
+      if (w.kind === 'StatefulSet' && (w.spec as StatefulSetSpec).persistentVolumeClaimRetentionPolicy.whenScaled === 'Delete') await deleteClaims(paths, record, name);
+      counts.deleted++;
+      opts.progress?.(`${ref}: pod ${name} deleted`);
+    }
+    for (const [name, verb] of [...step.create.map((n) => [n, 'created'] as const), ...step.update.map((n) => [n, 'updated'] as const)]) {
+      if (w.kind === 'StatefulSet') ensureClaims(paths, record, name);
+      const out = await applyPod(paths, { file: record.sourceFile, line: record.line, manifest: podManifestFor(w, name) }, opts);
+      counts[verb]++;
+      opts.progress?.(`${ref}: pod ${name} ${verb === 'updated' ? `updated${out.detail ? ` (${out.detail})` : ''}` : 'created'}`);
+      failures.push(...out.failures);
+    }
+    if (failures.length) break; // a pod that cannot start: said, and the rollout stops there
+  }
+  const parts = [counts.created && `${counts.created} pod${counts.created > 1 ? 's' : ''} created`, counts.updated && `${counts.updated} updated`, counts.deleted && `${counts.deleted} deleted`].filter(Boolean);
+  const pods = observePods(paths, w).records.map((r) => ({ namespace: r.plan.namespace, name: r.plan.name, uid: r.uid }));
+  return { detail: parts.length ? parts.join(', ') : undefined, pods, failures };
+}
+
+const deletePod = (paths: Paths, record: WorkloadRecord, name: string, opts: ControllerOptions) =>
+  deletePodNamed(paths, record.metadata.namespace, name, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) });
+
+/** A StatefulSet pod's claims from the templates, made when missing (never changed: a claim's spec is the user's once made). */
+function ensureClaims(paths: Paths, record: WorkloadRecord, pod: string): void {
+  const { readObject, withObjectsLockSync, writeObject } = require('../state/objects') as typeof import('../state/objects');
+  const w = record.manifest;
+  const matchLabels = (w.spec as StatefulSetSpec).selector.matchLabels ?? {};
+  withObjectsLockSync(paths, () => {
+    for (const t of w.claimTemplates) {
+      const name = claimNameFor(t.name, pod);
+      if (readObject(paths, 'PersistentVolumeClaim', w.metadata.namespace, name)) continue;
+      const claim = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name, namespace: w.metadata.namespace, labels: { ...t.labels, ...matchLabels }, ...(t.annotations ? { annotations: t.annotations } : {}) },
+        spec: t.spec,
+      };
+      writeObject(paths, claim as unknown as import('../manifest/objects').ConfigObject, undefined);
+    }
+  });
+}
+
+async function deleteClaims(paths: Paths, record: WorkloadRecord, pod: string): Promise<void> {
+  const { deleteObject } = await import('./delete-object');
+  for (const t of record.manifest.claimTemplates) await deleteObject(paths, 'PersistentVolumeClaim', record.metadata.namespace, claimNameFor(t.name, pod));
+}

@@ -1,0 +1,210 @@
+// Workloads on real pods (docs/workloads.md): a Deployment's pods named and labelled as its
+// controller names them, kept by an unchanged apply, rolled one at a time behind readiness by a
+// changed template, scaled, replaced when one is deleted, deleted with it; a StatefulSet's ordered
+// pods with host names and their own claims, updated in place from the highest ordinal, claims
+// kept by delete and scale; a DaemonSet's one pod; a ReplicaSet that replaces nothing; --prune;
+// a rollout past its progress deadline.
+import { expect } from 'chai';
+import { existsSync, readdirSync, rmSync } from 'fs';
+import { join } from 'path';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot } from '../helpers/cli';
+import { setUpSuite, tearDownSuite, writeManifest, type PodSuite } from './pod-helpers';
+
+const ALNUM = '[bcdfghjklmnpqrstvwxz2456789]';
+// PID 1 that stops at once on SIGTERM, ready once /tmp/ready exists (after DELAY seconds)
+const command = (delay: number) => ['sh', '-c', `trap 'exit 0' TERM; sleep ${delay}; touch /tmp/ready; while :; do sleep 0.1; done`];
+const readiness = { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 };
+
+function workload(kind: string, name: string, spec: Record<string, unknown>, container: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}): string {
+  const labels = { app: name };
+  return JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name },
+    spec: {
+      selector: { matchLabels: labels },
+      ...spec,
+      template: {
+        metadata: { labels },
+        spec: { terminationGracePeriodSeconds: 5, ...podSpec, containers: [{ name: 'app', image: 'busybox:test', imagePullPolicy: 'Never', command: command(0), readinessProbe: readiness, ...container }] },
+      },
+    },
+  });
+}
+
+describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)', function () {
+  let s: PodSuite | undefined;
+  let dir = '';
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    s = setUpSuite('podrun-workloads-');
+    dir = join(s.root, 'manifests');
+  });
+  after(() => {
+    // the workloads first: a pod of one left would be replaced by its controller
+    if (s) for (const k of ['deployments', 'statefulsets', 'daemonsets', 'replicasets']) s.run(['delete', k, '--all', '--now']);
+    tearDownSuite(s);
+  });
+
+  const run = (args: string[]) => {
+    const r = s!.run(args);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
+    return r;
+  };
+  const pods = (app: string) =>
+    (JSON.parse(run(['get', 'pods', '-o', 'json']).stdout).items as { metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown>; status: { containerStatuses: { ready: boolean }[] } }[]).filter(
+      (p) => p.metadata.labels.app === app,
+    );
+  const names = (app: string) => pods(app).map((p) => p.metadata.name).sort();
+  const row = (kind: string, name: string) => run(['get', kind, name]).stdout.split('\n')[1].split(/\s{2,}/);
+
+  it('Deployment: pods named NAME-HASH-XXXXX; unchanged apply keeps them; a changed template rolls them one at a time behind readiness', () => {
+    const f = writeManifest(dir, 'web.yaml', workload('Deployment', 'web', { replicas: 2 }, { env: [{ name: 'V', value: 'one' }] }));
+    const a = run(['apply', '-f', f]);
+    expect(a.stdout).to.equal('deployment.apps/web created (2 pods created)\n');
+    const first = pods('web');
+    expect(first).to.have.length(2);
+    const hash = first[0].metadata.labels['pod-template-hash'];
+    for (const p of first) {
+      expect(p.metadata.name).to.match(new RegExp(`^web-${hash}-${ALNUM}{5}$`));
+      expect(p.metadata.annotations?.['podrun.dev/controlled-by']).to.equal('Deployment/web');
+    }
+    run(['wait', '--for=condition=Ready', ...first.map((p) => `pod/${p.metadata.name}`), '--timeout', '30s']);
+    expect(row('deployments', 'web').slice(0, 4)).to.deep.equal(['web', '2/2', '2', '2']);
+    expect(run(['apply', '-f', f]).stdout).to.equal('deployment.apps/web unchanged\n');
+    expect(names('web')).to.deep.equal(first.map((p) => p.metadata.name).sort());
+
+    // a new env: new pods (new hash), each ready (after 1 s) before an old one goes
+    writeManifest(dir, 'web.yaml', workload('Deployment', 'web', { replicas: 2 }, { env: [{ name: 'V', value: 'two' }], command: command(1) }));
+    const r = run(['apply', '-f', f]);
+    expect(r.stdout).to.equal('deployment.apps/web configured (2 pods created, 2 deleted)\n');
+    const steps = r.stderr.split('\n').filter((l) => l.startsWith('deployment.apps/web: '));
+    const kinds = steps.map((l) => (/ created$/.test(l) ? 'create' : / deleted$/.test(l) ? 'delete' : /waiting for pod/.test(l) ? 'wait' : l));
+    // maxSurge 1, maxUnavailable 0: make one, wait until it is ready, delete one old; twice
+    expect(kinds).to.deep.equal(['create', 'wait', 'delete', 'create', 'wait', 'delete']);
+    const now = pods('web');
+    expect(now).to.have.length(2);
+    const newHash = now[0].metadata.labels['pod-template-hash'];
+    expect(newHash).to.not.equal(hash);
+    for (const p of now) expect(p.metadata.name).to.match(new RegExp(`^web-${newHash}-`));
+    expect(run(['exec', now[0].metadata.name, '--', 'sh', '-c', 'echo $V']).stdout).to.equal('two\n');
+    expect(row('deployments', 'web').slice(0, 4)).to.deep.equal(['web', '2/2', '2', '2']);
+  });
+
+  it('Deployment: scale up and down; a deleted pod is replaced; delete takes its pods', () => {
+    expect(run(['scale', 'deployment/web', '--replicas', '3']).stdout).to.equal('deployment.apps/web scaled\n');
+    expect(names('web')).to.have.length(3);
+    expect(run(['scale', 'deploy', 'web', '--replicas=1']).stdout).to.equal('deployment.apps/web scaled\n');
+    const [one] = names('web');
+    expect(names('web')).to.have.length(1);
+    const d = run(['delete', 'pod', one, '--now']);
+    expect(d.stdout).to.equal(`pod "${one}" deleted\n`);
+    expect(d.stderr).to.match(/deployment\.apps\/web: pod web-\S+ created/);
+    const replaced = names('web');
+    expect(replaced).to.have.length(1);
+    expect(replaced[0]).to.not.equal(one);
+    const y = JSON.parse(run(['get', 'deployment', 'web', '-o', 'json']).stdout);
+    expect(y).to.include({ apiVersion: 'apps/v1', kind: 'Deployment' });
+    expect(y.spec.replicas).to.equal(1);
+    expect(y.status).to.include({ replicas: 1, updatedReplicas: 1 });
+    expect(run(['delete', 'deployment', 'web', '--now']).stdout).to.equal('deployment.apps "web" deleted\n');
+    expect(names('web')).to.deep.equal([]);
+    expect(s!.run(['get', 'deploy', 'web']).code).to.equal(1);
+  });
+
+  it('StatefulSet: web-0 then web-1 (OrderedReady), host names, a claim each; updates in place from the top; claims kept by delete and scale', () => {
+    const svc = JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 80 }] } });
+    const sts = (v: string) =>
+      workload(
+        'StatefulSet',
+        'db',
+        { replicas: 2, serviceName: 'db', volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] },
+        { env: [{ name: 'V', value: v }], command: command(1), volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+      );
+    const f = writeManifest(dir, 'db.yaml', `${svc}\n---\n${sts('one')}`);
+    const a = run(['apply', '-f', f]);
+    expect(a.stdout).to.equal('service/db created\nstatefulset.apps/db created (2 pods created)\n');
+    const lines = a.stderr.split('\n').filter((l) => l.startsWith('statefulset.apps/db: '));
+    expect(lines[0]).to.equal('statefulset.apps/db: pod db-0 created');
+    expect(lines[1]).to.match(/^statefulset\.apps\/db: waiting for pod db-0 to be ready/);
+    expect(lines[2]).to.equal('statefulset.apps/db: pod db-1 created');
+    expect(names('db')).to.deep.equal(['db-0', 'db-1']);
+    expect(run(['exec', 'db-1', '--', 'hostname']).stdout).to.equal('db-1\n');
+    expect(run(['exec', 'db-0', '--', 'hostname', '-f']).stdout).to.equal('db-0.db.default.svc.cluster.local\n');
+    expect(run(['get', 'pvc', '-o', 'name']).stdout).to.equal('persistentvolumeclaim/data-db-0\npersistentvolumeclaim/data-db-1\n');
+    run(['exec', 'db-0', '--', 'sh', '-c', 'echo kept > /data/marker']);
+
+    writeManifest(dir, 'db.yaml', `${svc}\n---\n${sts('two')}`);
+    const u = run(['apply', '-f', f]);
+    expect(u.stdout).to.equal('service/db unchanged\nstatefulset.apps/db configured (2 updated)\n');
+    const updated = u.stderr.split('\n').filter((l) => / updated /.test(l));
+    expect(updated.map((l) => l.split(' ')[2])).to.deep.equal(['db-1', 'db-0']);
+    expect(updated[0]).to.include('container app restarted: env changed');
+    expect(run(['exec', 'db-0', '--', 'sh', '-c', 'echo $V; cat /data/marker']).stdout).to.equal('two\nkept\n');
+
+    const d = run(['delete', '-f', f, '--now']);
+    expect(d.stdout).to.equal('statefulset.apps "db" deleted\nservice "db" deleted\n');
+    expect(names('db')).to.deep.equal([]);
+    expect(run(['get', 'pvc', '-o', 'name']).stdout).to.equal('persistentvolumeclaim/data-db-0\npersistentvolumeclaim/data-db-1\n');
+    run(['apply', '-f', f]);
+    expect(run(['exec', 'db-0', '--', 'cat', '/data/marker']).stdout).to.equal('kept\n');
+    expect(run(['scale', 'sts', 'db', '--replicas', '1']).stderr).to.include('statefulset.apps/db: pod db-1 deleted');
+    expect(names('db')).to.deep.equal(['db-0']);
+    expect(run(['get', 'pvc', '-o', 'name']).stdout).to.include('data-db-1');
+    expect(row('statefulsets', 'db').slice(0, 2)).to.deep.equal(['db', '1/1']);
+    run(['delete', '-f', f, '--now']);
+    run(['delete', 'pvc', 'data-db-0', 'data-db-1']);
+  });
+
+  it('DaemonSet: one pod NAME-XXXXX; ReplicaSet: counts, a changed template replaces nothing', () => {
+    const ds = writeManifest(dir, 'agent.yaml', workload('DaemonSet', 'agent', {}));
+    expect(run(['apply', '-f', ds]).stdout).to.equal('daemonset.apps/agent created (1 pod created)\n');
+    const [agent] = names('agent');
+    expect(agent).to.match(new RegExp(`^agent-${ALNUM}{5}$`));
+    expect(run(['get', 'ds']).stdout.split('\n')[0].split(/\s{2,}/)).to.deep.equal(['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE']);
+    const rs = (v: string) => workload('ReplicaSet', 'rs', { replicas: 2 }, { env: [{ name: 'V', value: v }] });
+    const f = writeManifest(dir, 'rs.yaml', rs('one'));
+    expect(run(['apply', '-f', f]).stdout).to.equal('replicaset.apps/rs created (2 pods created)\n');
+    const before = names('rs');
+    writeManifest(dir, 'rs.yaml', rs('two'));
+    expect(run(['apply', '-f', f]).stdout).to.equal('replicaset.apps/rs configured\n');
+    expect(names('rs')).to.deep.equal(before);
+    expect(run(['exec', before[0], '--', 'sh', '-c', 'echo $V']).stdout).to.equal('one\n');
+    run(['delete', '-f', f, '-f', ds, '--now']);
+    expect([...names('rs'), ...names('agent')]).to.deep.equal([]);
+  });
+
+  it('--prune: a workload gone from the directory goes with its pods; the pods of one still there are not pruned', () => {
+    const repo = join(s!.root, 'repo');
+    writeManifest(repo, 'a.yaml', workload('Deployment', 'a', { replicas: 1 }));
+    writeManifest(repo, 'b.yaml', workload('Deployment', 'b', { replicas: 1 }));
+    run(['apply', '-f', repo]);
+    expect(run(['apply', '--prune', '-f', repo]).stdout).to.equal('deployment.apps/a unchanged\ndeployment.apps/b unchanged\n');
+    expect(names('a')).to.have.length(1);
+    rmSync(join(repo, 'b.yaml'));
+    expect(run(['apply', '--prune', '-f', repo, '--now']).stdout).to.equal('deployment.apps/a unchanged\ndeployment.apps/b pruned\n');
+    expect(names('b')).to.deep.equal([]);
+    expect(names('a')).to.have.length(1);
+    run(['delete', 'deploy', 'a', '--now']);
+  });
+
+  it('a rollout whose new pod never gets ready stops at the progress deadline; the old pod keeps running', () => {
+    const f = writeManifest(dir, 'stuck.yaml', workload('Deployment', 'stuck', { replicas: 1, progressDeadlineSeconds: 2 }));
+    run(['apply', '-f', f]);
+    const [old] = names('stuck');
+    writeManifest(dir, 'stuck.yaml', workload('Deployment', 'stuck', { replicas: 1, progressDeadlineSeconds: 2 }, { readinessProbe: { exec: { command: ['false'] }, periodSeconds: 1 } }));
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/error: deployment\.apps\/stuck exceeded its progress deadline \(2s\): stuck-\S+ did not become ready/);
+    expect(names('stuck')).to.include(old);
+    expect(names('stuck')).to.have.length(2);
+    run(['delete', 'deploy', 'stuck', '--now']);
+    expect(names('stuck')).to.deep.equal([]);
+    // nothing of the workloads is left in the store
+    for (const k of ['deployments', 'statefulsets', 'daemonsets', 'replicasets']) {
+      const d = join(s!.root, 'workloads', k);
+      if (existsSync(d)) expect(readdirSync(d), k).to.deep.equal([]);
+    }
+  });
+});
