@@ -39,6 +39,7 @@ const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
 // Not in the help: run by podrun itself (a pod's monitor runs sync-services when the pod's Ready condition changes).
 const INTERNAL: Record<string, { load: () => { run: Verb } }> = {
   'sync-services': { load: () => require('./verbs/sync-services') },
+  'job-controller': { load: () => require('./verbs/job-controller') },
 };
 
 const GLOBAL_USAGE = `usage: podrun [--root DIR] [--log-level LEVEL] [--log-file FILE] [--debug] COMMAND [ARGS...]

@@ -90,7 +90,7 @@ const TYPE_WORDS: Record<string, ResourceKind> = (() => {
   const m: Record<string, ResourceKind> = Object.fromEntries(POD_TYPE_WORDS.map((w) => [w, 'Pod' as const]));
   for (const [kind, n] of Object.entries(OBJECT_KINDS)) for (const w of [n.singular, n.plural, n.short, kind.toLowerCase()]) if (w) m[w] = kind as ObjectKind;
   // `deployment.apps` too, as kubectl prints it
-  for (const [kind, n] of Object.entries(WORKLOAD_KINDS)) for (const w of [n.singular, n.plural, n.short, `${n.singular}.${n.group}`, `${n.plural}.${n.group}`]) m[w] = kind as WorkloadKind;
+  for (const [kind, n] of Object.entries(WORKLOAD_KINDS)) for (const w of [n.singular, n.plural, n.short, `${n.singular}.${n.group}`, `${n.plural}.${n.group}`]) if (w) m[w] = kind as WorkloadKind;
   return m;
 })();
 
@@ -102,7 +102,7 @@ export interface ResourceAddress {
   name: string;
 }
 
-const KNOWN_TYPES = 'pods (po), deployments (deploy), replicasets (rs), statefulsets (sts), daemonsets (ds), services (svc), configmaps (cm), secrets, persistentvolumeclaims (pvc)';
+const KNOWN_TYPES = 'pods (po), deployments (deploy), replicasets (rs), statefulsets (sts), daemonsets (ds), jobs, services (svc), configmaps (cm), secrets, persistentvolumeclaims (pvc)';
 
 function unknownType(verb: string, word: string): UsageError {
   return new UsageError(`podrun ${verb}: unknown resource type '${word}'`, `podrun knows ${KNOWN_TYPES}: e.g. 'podrun ${verb} pod NAME' or 'podrun ${verb} cm/NAME'`);

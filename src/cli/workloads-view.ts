@@ -5,7 +5,7 @@
 import type { Paths } from '../util/paths';
 import type { WorkloadKind } from '../util/kinds';
 import type { WorkloadRecord } from '../state/workloads';
-import type { DeploymentSpec } from '../manifest/workload-schema';
+import type { DeploymentSpec, JobSpec } from '../manifest/workload-schema';
 import { labelSelectorText } from '../util/selector';
 import { humanDuration } from './render';
 
@@ -39,7 +39,7 @@ export function workloadTable(paths: Paths, kind: WorkloadKind, list: WorkloadRe
   const head = (cols: string[], wide: string[]) => [...(opts.all ? ['NAMESPACE'] : []), ...cols, 'AGE', ...(opts.wide ? wide : [])];
   const containers = (r: WorkloadRecord) => r.manifest.templatePod.spec.containers;
   const wideCols = (r: WorkloadRecord, selector: boolean) =>
-    opts.wide ? [containers(r).map((c) => c.name).join(','), containers(r).map((c) => c.image).join(','), ...(selector ? [labelSelectorText(r.manifest.spec.selector)] : [])] : [];
+    opts.wide ? [containers(r).map((c) => c.name).join(','), containers(r).map((c) => c.image).join(','), ...(selector ? [labelSelectorText(r.manifest.spec.selector ?? {})] : [])] : [];
   const row = (r: WorkloadRecord, cols: string[], selector: boolean) => [...(opts.all ? [r.metadata.namespace] : []), r.metadata.name, ...cols, humanDuration(now - Date.parse(r.metadata.creationTimestamp)), ...wideCols(r, selector)];
   const rows = list.map((r) => ({ r, c: counts(paths, r, records) }));
   switch (kind) {
@@ -49,6 +49,14 @@ export function workloadTable(paths: Paths, kind: WorkloadKind, list: WorkloadRe
       return [head(['NAME', 'DESIRED', 'CURRENT', 'READY'], ['CONTAINERS', 'IMAGES', 'SELECTOR']), ...rows.map(({ r, c }) => row(r, [String(c.desired), String(c.current), String(c.ready)], true))];
     case 'StatefulSet':
       return [head(['NAME', 'READY'], ['CONTAINERS', 'IMAGES']), ...rows.map(({ r, c }) => row(r, [`${c.ready}/${c.desired}`], false))];
+    case 'Job':
+      return [
+        head(['NAME', 'STATUS', 'COMPLETIONS', 'DURATION'], ['CONTAINERS', 'IMAGES', 'SELECTOR']),
+        ...list.map((r) => {
+          const j = jobView(r, now);
+          return [...(opts.all ? [r.metadata.namespace] : []), r.metadata.name, j.status, j.completions, j.duration, humanDuration(now - Date.parse(r.metadata.creationTimestamp)), ...(opts.wide ? [containers(r).map((c) => c.name).join(','), containers(r).map((c) => c.image).join(','), `batch.kubernetes.io/controller-uid=${r.metadata.uid}`] : [])];
+        }),
+      ];
     case 'DaemonSet':
       return [
         head(['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR'], ['CONTAINERS', 'IMAGES', 'SELECTOR']),
@@ -63,9 +71,11 @@ export function workloadTable(paths: Paths, kind: WorkloadKind, list: WorkloadRe
 /** The apps/v1 object `get -o yaml|json` prints: the manifest applied, its metadata, and a status from its pods. */
 export function k8sWorkload(paths: Paths, r: WorkloadRecord): Record<string, unknown> {
   const { listPodRecords } = require('../state/pod-records') as typeof import('../state/pod-records');
-  const c = counts(paths, r, listPodRecords(paths, r.metadata.namespace));
+  const records = listPodRecords(paths, r.metadata.namespace);
+  const c = counts(paths, r, records);
   const m = r.manifest;
   const status: Record<string, unknown> = { observedGeneration: r.metadata.generation, replicas: c.current, readyReplicas: c.ready, availableReplicas: c.available };
+  if (r.kind === 'Job') return k8sJob(paths, r, records);
   if (r.kind === 'DaemonSet')
     Object.assign(status, { currentNumberScheduled: c.current, desiredNumberScheduled: 1, numberReady: c.ready, numberAvailable: c.available, updatedNumberScheduled: c.updated, numberMisscheduled: 0 });
   else if (r.kind !== 'ReplicaSet') status.updatedReplicas = c.updated;
@@ -102,8 +112,15 @@ export function describeWorkload(paths: Paths, r: WorkloadRecord): string {
   const kv = (k: string, v: string) => `${`${k}:`.padEnd(20)}${v}\n`;
   const map = (o: Record<string, string> | undefined) => Object.entries(o ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '<none>';
   let out = kv('Name', r.metadata.name) + kv('Namespace', r.metadata.namespace) + kv('CreationTimestamp', r.metadata.creationTimestamp) + kv('Labels', map(m.metadata.labels)) + kv('Annotations', map(m.metadata.annotations));
-  out += kv('Selector', labelSelectorText(m.spec.selector));
-  out += kv('Replicas', `${c.desired} desired | ${c.updated} updated | ${c.current} total | ${c.available} available | ${c.current - c.available} unavailable`);
+  out += kv('Selector', labelSelectorText(m.spec.selector ?? { matchLabels: { 'batch.kubernetes.io/controller-uid': r.metadata.uid } }));
+  if (r.kind === 'Job') {
+    const j = jobView(r, Date.now());
+    const js = m.spec as JobSpec;
+    const st = k8sJob(paths, r, records).status as { active: number; succeeded: number; failed: number };
+    out += kv('Parallelism', String(js.parallelism)) + kv('Completions', js.completions === undefined ? '<unset>' : String(js.completions)) + kv('Completion Mode', js.completionMode);
+    out += kv('Status', j.status) + (r.job?.condition ? kv('Reason', `${r.job.condition.reason}: ${r.job.condition.message}`) : '');
+    out += kv('Pods Statuses', `${st.active} Active / ${st.succeeded} Succeeded / ${st.failed} Failed`);
+  } else out += kv('Replicas', `${c.desired} desired | ${c.updated} updated | ${c.current} total | ${c.available} available | ${c.current - c.available} unavailable`);
   if (spec.strategy) out += kv('StrategyType', spec.strategy.type);
   if (spec.updateStrategy) out += kv('Update Strategy', spec.updateStrategy.type);
   if (spec.podManagementPolicy) out += kv('Pod Management Policy', spec.podManagementPolicy);
@@ -114,4 +131,54 @@ export function describeWorkload(paths: Paths, r: WorkloadRecord): string {
   const pods = podsOf(records, m.kind, r.metadata.namespace, r.metadata.name).map((p) => p.plan.name).sort();
   out += kv('Pods', pods.join(', ') || '<none>');
   return out;
+}
+
+/** kubectl's STATUS, COMPLETIONS and DURATION of a Job. */
+function jobView(r: WorkloadRecord, now: number): { status: string; completions: string; duration: string } {
+  const spec = r.manifest.spec as JobSpec;
+  const j = r.job;
+  const succeeded = j?.counts.succeeded ?? 0;
+  const status = j?.condition?.type ?? (spec.suspend ? 'Suspended' : 'Running');
+  const completions = spec.completions !== undefined ? `${succeeded}/${spec.completions}` : spec.parallelism > 1 ? `${succeeded}/1 of ${spec.parallelism}` : `${succeeded}/1`;
+  const start = j?.counts.startTime;
+  const end = j?.condition ? Date.parse(j.condition.at) : now;
+  return { status, completions, duration: start !== undefined ? humanDuration(Math.max(0, end - start)) : '' };
+}
+
+/** A Job as `get -o yaml` prints it: the batch/v1 object with its status (counts, conditions, active pods). */
+function k8sJob(paths: Paths, r: WorkloadRecord, records: import('../state/pod-records').PodRecord[]): Record<string, unknown> {
+  const { podsOf } = require('../state/workloads') as typeof import('../state/workloads');
+  const j = r.job;
+  const ts = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  const active = podsOf(records, 'Job', r.metadata.namespace, r.metadata.name).filter((p) => !p.deletionTimestamp && !j?.counted[p.plan.name]).length;
+  const indexes = [...(j?.counts.succeededIndexes ?? [])].sort((a, b) => a - b);
+  const status: Record<string, unknown> = {
+    ...(j?.counts.startTime !== undefined ? { startTime: ts(j.counts.startTime) } : {}),
+    ...(j?.condition?.type === 'Complete' ? { completionTime: j.condition.at } : {}),
+    active: j?.condition ? 0 : active,
+    succeeded: j?.counts.succeeded ?? 0,
+    failed: j?.counts.failed ?? 0,
+    ...(indexes.length ? { completedIndexes: rangesText(indexes) } : {}),
+    ...(j?.condition ? { conditions: [{ type: j.condition.type, status: 'True', reason: j.condition.reason, message: j.condition.message, lastProbeTime: j.condition.at, lastTransitionTime: j.condition.at }] } : {}),
+  };
+  const m = r.manifest;
+  return {
+    apiVersion: m.apiVersion,
+    kind: 'Job',
+    metadata: { ...m.metadata, uid: r.metadata.uid, creationTimestamp: r.metadata.creationTimestamp, generation: r.metadata.generation },
+    spec: { ...m.spec, selector: m.spec.selector ?? { matchLabels: { 'batch.kubernetes.io/controller-uid': r.metadata.uid } } },
+    status,
+  };
+}
+
+/** `0-2,5`: the Job's completedIndexes. */
+function rangesText(sorted: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(',');
 }

@@ -69,6 +69,11 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   StatefulSetSpec: { warn: { revisionHistoryLimit: HISTORY }, quiet: { revisionHistoryLimit: (v) => v === 10 } },
   DaemonSetSpec: { warn: { revisionHistoryLimit: HISTORY }, quiet: { revisionHistoryLimit: (v) => v === 10 } },
+  JobSpec: {
+    unsupported: Object.fromEntries(
+      ['podFailurePolicy', 'successPolicy', 'backoffLimitPerIndex', 'maxFailedIndexes', 'managedBy'].map((k) => [k, { hint: 'podrun counts failures against backoffLimit only: remove the field (docs/workloads.md, "Jobs")', allow: (v: unknown) => isEmpty(v) }]),
+    ),
+  },
   RollingUpdateStatefulSetStrategy: { warn: { maxUnavailable: 'ignored: podrun updates a StatefulSet one pod at a time (maxUnavailable 1, as without the alpha feature)' }, quiet: { maxUnavailable: (v) => v === 1 } },
   PersistentVolumeClaim: { ignored: ['status'] },
   PersistentVolumeClaimSpec: {

@@ -1,9 +1,9 @@
 // Kubernetes kinds podrun does not run, found in the same files as the pods (a repo's manifests
 // hold Ingresses, RBAC, autoscalers, custom resources...): each is skipped with a warning that
 // names it and says why, so that one of them never aborts the whole apply (docs/manifests.md,
-// "Kinds podrun skips"). Workloads are not among them: a Job left out would be the very pod the
-// user wants, so it stays an error until podrun runs its template (Deployments and the other apps/v1
-// kinds it runs: manifest/validate-workload.ts).
+// "Kinds podrun skips"). Workloads are not among them: a ReplicationController left out would be
+// the very pod the user wants, so it stays an error (the workload kinds podrun runs:
+// manifest/validate-workload.ts).
 
 /** Kinds podrun skips, with their API groups ('' is the core group, `v1`) and the reason. */
 const SKIPPED: Record<string, { groups: readonly string[]; why: string }> = {
@@ -77,7 +77,7 @@ const BUILT_IN_GROUPS: readonly string[] = [
 ];
 
 /** Workload kinds podrun does not run yet: their pod templates are what the user wants run, so they are refused, not skipped. */
-export const NOT_YET_WORKLOAD_KINDS: readonly string[] = ['Job', 'ReplicationController'];
+export const NOT_YET_WORKLOAD_KINDS: readonly string[] = ['ReplicationController'];
 
 /** Every kind podrun knows by name (runs, refuses or skips): the candidates for a misspelled one. */
 export const knownKinds = (run: readonly string[]): string[] => [...run, ...NOT_YET_WORKLOAD_KINDS, ...Object.keys(SKIPPED)];

@@ -1,8 +1,9 @@
-// A Deployment, ReplicaSet, StatefulSet or DaemonSet (apps/v1): the same three passes as a pod's
+// A Deployment, ReplicaSet, StatefulSet or DaemonSet (apps/v1), or a Job (batch/v1): the same three passes as a pod's
 // over the workload's own fields, then its pod template checked as a Pod (every Pod rule; the
 // problems at their paths under spec.template) and a StatefulSet's claim templates as
 // PersistentVolumeClaims, then what Kubernetes checks across them (pkg/apis/apps/validation): the
-// selector selects the template's labels, the template restarts Always. docs/workloads.md.
+// selector selects the template's labels, the template restarts Always (a Job's OnFailure or
+// Never, its selector generated). docs/workloads.md.
 import type { z } from 'zod';
 import type { ManifestError } from '../util/errors';
 import type { WorkloadKind } from '../util/kinds';
@@ -10,7 +11,7 @@ import type { FieldPath, YamlDocument } from './yaml';
 import type { ManifestWarning } from './load';
 import type { PodManifest } from './schema';
 import type { ConfigObject } from './objects';
-import { workloadSchema, type ClaimTemplate, type LabelSelector, type WorkloadManifest } from './workload-schema';
+import { workloadApiVersion, workloadSchema, type ClaimTemplate, type LabelSelector, type WorkloadManifest } from './workload-schema';
 import { labelSelectorMatches } from '../util/selector';
 import { generatedPodName, statefulPodName, claimNameFor } from './workload-names';
 
@@ -38,8 +39,9 @@ export function validateWorkload(kind: WorkloadKind, value: Record<string, unkno
   const { err } = t.reporters(prefix);
   const { warn } = t.reporters(prefix);
   t.annotationsRule(value, err);
-  if (value.apiVersion !== 'apps/v1')
-    err(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a ${kind}`, 'use `apiVersion: apps/v1` (the older extensions and apps/v1beta groups are gone from Kubernetes)');
+  const apiVersion = workloadApiVersion(kind);
+  if (value.apiVersion !== apiVersion)
+    err(['apiVersion'], value.apiVersion === undefined ? 'Required' : `apiVersion ${String(value.apiVersion)} is not supported for a ${kind}`, `use \`apiVersion: ${apiVersion}\`${kind === 'Job' ? '' : ' (the older extensions and apps/v1beta groups are gone from Kubernetes)'}`);
   const schema = workloadSchema(kind);
   t.walkFields(schema, value, [], err, warn);
   const parsed = schema.safeParse(value);
@@ -55,11 +57,22 @@ export function validateWorkload(kind: WorkloadKind, value: Record<string, unkno
     const last = statefulPodName(name, numberOr(spec.replicas, 1) - 1 + numberOr(isObject(spec.ordinals) ? spec.ordinals.start : 0, 0));
     if (last.length > 63) err(['metadata', 'name'], `the StatefulSet's pod "${last}" (name-ordinal, its host name) is longer than 63 characters`, 'shorten the name');
   }
+  if (kind === 'Job') jobRules(spec, name, err);
   const claims = kind === 'StatefulSet' ? claimTemplates(spec.volumeClaimTemplates, name, namespace, t) : [];
   const pod = isObject(value.spec) ? templatePod(kind, spec, name, namespace, claims, t, err, warn) : undefined;
   if (!parsed.success || !pod || t.errors().length !== before) return undefined;
   const data = parsed.data as { metadata: WorkloadManifest['metadata']; spec: WorkloadManifest['spec'] };
-  return { apiVersion: 'apps/v1', kind, metadata: data.metadata, spec: data.spec, templatePod: pod, claimTemplates: claims };
+  // batch/v1 defaults: neither completions nor parallelism written is one pod to run once; parallelism alone is a work queue
+  if (kind === 'Job' && spec.completions === undefined && spec.parallelism === undefined) (data.spec as { completions?: number }).completions = 1;
+  return { apiVersion, kind, metadata: data.metadata, spec: data.spec, templatePod: pod, claimTemplates: claims };
+}
+
+/** pkg/apis/batch/validation: a Job's pods carry job-name=NAME (a label value); Indexed needs completions. */
+function jobRules(spec: Record<string, unknown>, name: string, err: Err): void {
+  if (name.length > 63) err(['metadata', 'name'], `must be no more than 63 characters (its pods carry the label job-name: ${name.slice(0, 20)}...)`, 'shorten the name');
+  if (spec.completionMode === 'Indexed' && spec.completions === undefined) err(['spec', 'completions'], 'Required value: when completion mode is Indexed', 'give the number of indexes, e.g. `completions: 3`');
+  if (spec.selector !== undefined && spec.manualSelector !== true)
+    err(['spec', 'selector'], '`selector` will be auto-generated', 'leave spec.selector out (the Job selects its pods by its uid), or set `manualSelector: true`');
 }
 
 const numberOr = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
@@ -79,7 +92,7 @@ function templatePod(kind: WorkloadKind, spec: Record<string, unknown>, name: st
   const labels = isObject(tmeta.labels) ? (tmeta.labels as Record<string, string>) : {};
   // Kubernetes: a workload must select its own pods, or it would make them forever.
   const selector = isObject(spec.selector) ? (spec.selector as LabelSelector) : undefined;
-  if (selector) {
+  if (selector && (kind !== 'Job' || spec.manualSelector === true)) {
     const empty = !Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length;
     if (empty) err(['spec', 'selector'], `empty selector is invalid for a ${kind}`, 'select the template\'s labels, e.g. `selector: {matchLabels: {app: web}}`');
     else if (!labelSelectorMatches(selector, labels)) err([...at, 'metadata', 'labels'], '`selector` does not match template `labels`', 'give the template every label spec.selector.matchLabels names (and matchExpressions asks for)');
@@ -87,7 +100,10 @@ function templatePod(kind: WorkloadKind, spec: Record<string, unknown>, name: st
   const podSpec = isObject(tpl.spec) ? { ...tpl.spec } : tpl.spec;
   if (isObject(podSpec)) {
     const policy = podSpec.restartPolicy ?? 'Always';
-    if (policy !== 'Always') err([...at, 'spec', 'restartPolicy'], `Unsupported value: ${JSON.stringify(policy)}: supported values: "Always"`, `a ${kind}'s pods always restart; a pod that runs to completion is a Job's (or a \`kind: Pod\` with restartPolicy ${String(policy)})`);
+    if (kind === 'Job') {
+      if (policy !== 'OnFailure' && policy !== 'Never')
+        err([...at, 'spec', 'restartPolicy'], `Unsupported value: ${JSON.stringify(policy)}: supported values: "OnFailure", "Never"`, "a Job's pods run to completion: write `restartPolicy: Never` (a failed pod is replaced) or `OnFailure` (its container restarts)");
+    } else if (policy !== 'Always') err([...at, 'spec', 'restartPolicy'], `Unsupported value: ${JSON.stringify(policy)}: supported values: "Always"`, `a ${kind}'s pods always restart; a pod that runs to completion is a Job's (or a \`kind: Pod\` with restartPolicy ${String(policy)})`);
     if (claims.length) {
       // A claim template's volume takes the place of the template's volume of that name (as the controller does).
       const own = Array.isArray(podSpec.volumes) ? podSpec.volumes.filter((v) => !(isObject(v) && claims.some((c) => c.name === v.name))) : [];
@@ -99,7 +115,9 @@ function templatePod(kind: WorkloadKind, spec: Record<string, unknown>, name: st
 }
 
 const firstPod = (kind: WorkloadKind, spec: Record<string, unknown>, name: string) =>
-  kind === 'StatefulSet' ? statefulPodName(name, numberOr(isObject(spec.ordinals) ? spec.ordinals.start : 0, 0)) : generatedPodName(kind === 'Deployment' ? `${name}-bbbbbbbbbb` : name, 'bbbbb');
+  kind === 'StatefulSet'
+    ? statefulPodName(name, numberOr(isObject(spec.ordinals) ? spec.ordinals.start : 0, 0))
+    : generatedPodName(kind === 'Deployment' ? `${name}-bbbbbbbbbb` : kind === 'Job' && spec.completionMode === 'Indexed' ? `${name}-0` : name, 'bbbbb');
 
 /** spec.volumeClaimTemplates: each a PersistentVolumeClaim (apiVersion and kind optional), named per pod CLAIM-POD. */
 function claimTemplates(v: unknown, name: string, namespace: string, t: ValidateTools): ClaimTemplate[] {

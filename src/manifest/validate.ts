@@ -66,7 +66,7 @@ export function validateDocument(doc: YamlDocument, file: string, opts: Validate
   return out;
 }
 
-const KINDS_TEXT = 'Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Services, ConfigMaps, Secrets and PersistentVolumeClaims';
+const KINDS_TEXT = 'Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, Services, ConfigMaps, Secrets and PersistentVolumeClaims';
 const MAX_ANNOTATION_BYTES = 256 * 1024;
 
 /** Reporting of problems at paths below PREFIX (an item of a List, or the document). */

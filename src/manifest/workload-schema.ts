@@ -1,5 +1,5 @@
-// The apps/v1 workload kinds podrun runs (Deployment, ReplicaSet, StatefulSet, DaemonSet) as zod
-// schemas, with Kubernetes' defaults (pkg/apis/apps/v1/defaults.go). The pod template is not
+// The workload kinds podrun runs (apps/v1 Deployment, ReplicaSet, StatefulSet, DaemonSet; batch/v1
+// Job) as zod schemas, with Kubernetes' defaults (pkg/apis/apps/v1/defaults.go, batch/v1). The pod template is not
 // typed here: validate.ts checks it as a Pod of its own (every Pod rule, paths under
 // spec.template), and the claim templates as PersistentVolumeClaims.
 import { z } from 'zod';
@@ -97,13 +97,33 @@ const daemonSetSpec = z
   })
   .describe('DaemonSetSpec');
 
-const SPECS = { Deployment: deploymentSpec, ReplicaSet: replicaSetSpec, StatefulSet: statefulSetSpec, DaemonSet: daemonSetSpec } as const;
+const jobSpec = z
+  .object({
+    template,
+    parallelism: int(0, 'use 0 or more pods at once').default(1),
+    completions: int(0, 'use 0 or more completions').optional(),
+    completionMode: z.enum(['NonIndexed', 'Indexed']).default('NonIndexed'),
+    backoffLimit: int(0, 'use 0 or more retries').default(6),
+    activeDeadlineSeconds: int(1, 'use a number of seconds, e.g. 600').optional(),
+    ttlSecondsAfterFinished: int(0, 'use a number of seconds, e.g. 100').optional(),
+    suspend: z.boolean().default(false),
+    // the API server generates the selector unless manualSelector is true
+    selector: labelSelectorSchema.optional(),
+    manualSelector: z.boolean().optional(),
+    podReplacementPolicy: z.enum(['TerminatingOrFailed', 'Failed']).optional(),
+  })
+  .describe('JobSpec');
 
-/** A workload object: apiVersion apps/v1, its metadata and spec (the template untyped here). */
+const SPECS = { Deployment: deploymentSpec, ReplicaSet: replicaSetSpec, StatefulSet: statefulSetSpec, DaemonSet: daemonSetSpec, Job: jobSpec } as const;
+
+/** The apiVersion of each kind: apps/v1, batch/v1 for a Job. */
+export const workloadApiVersion = (kind: WorkloadKind) => (kind === 'Job' ? 'batch/v1' : 'apps/v1');
+
+/** A workload object: its apiVersion, metadata and spec (the template untyped here). */
 export function workloadSchema(kind: WorkloadKind) {
   return z
     .object({
-      apiVersion: z.literal('apps/v1'),
+      apiVersion: z.literal(workloadApiVersion(kind)),
       kind: z.literal(kind),
       metadata: metadataSchema(kind),
       spec: SPECS[kind],
@@ -115,6 +135,7 @@ export type DeploymentSpec = z.infer<typeof deploymentSpec>;
 export type StatefulSetSpec = z.infer<typeof statefulSetSpec>;
 export type DaemonSetSpec = z.infer<typeof daemonSetSpec>;
 export type ReplicaSetSpec = z.infer<typeof replicaSetSpec>;
+export type JobSpec = z.infer<typeof jobSpec>;
 
 /** A claim template of a StatefulSet, validated as a PersistentVolumeClaim (its name and spec). */
 export interface ClaimTemplate {
@@ -126,13 +147,39 @@ export interface ClaimTemplate {
 
 /** A validated workload, as apply stores it (state/workloads.ts) and the plan expands it (plan/workload-pods.ts). */
 export interface WorkloadManifest {
-  apiVersion: 'apps/v1';
+  apiVersion: 'apps/v1' | 'batch/v1';
   kind: WorkloadKind;
   metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   /** The spec with Kubernetes' defaults; `template` as written. */
-  spec: (DeploymentSpec | ReplicaSetSpec | StatefulSetSpec | DaemonSetSpec) & { replicas?: number };
+  spec: (DeploymentSpec | ReplicaSetSpec | StatefulSetSpec | DaemonSetSpec | JobSpec) & { replicas?: number; selector?: LabelSelector };
   /** spec.template as a validated Pod (name and namespace are the workload's until a pod is named). */
   templatePod: PodManifest;
   /** spec.volumeClaimTemplates, validated (StatefulSet). */
   claimTemplates: ClaimTemplate[];
+}
+
+/** What a Job's controller has counted so far (a pod counted once, even after it is gone). */
+export interface JobCounts {
+  succeeded: number;
+  failed: number;
+  succeededIndexes: number[];
+  /** ms since the epoch: when the Job (last) started running */
+  startTime?: number;
+  lastFailureAt?: number;
+}
+
+export interface JobCondition {
+  type: 'Complete' | 'Failed';
+  reason: string;
+  message: string;
+}
+
+/** The status a Job's controller keeps in its record (runtime/jobs.ts). */
+export interface JobStatus {
+  counts: JobCounts;
+  /** The pods counted already, by name. */
+  counted: Record<string, 'Succeeded' | 'Failed'>;
+  condition?: JobCondition & { at: string };
+  /** The controller process (pid and start time). */
+  controller?: { pid: number; startTime: number };
 }

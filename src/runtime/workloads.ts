@@ -5,7 +5,6 @@
 // There is no controller process: the command that changes a workload (apply, scale, delete of
 // one of its pods) runs it to the end, under the workload's lock, and a rollout it leaves (Ctrl-C,
 // a pod never Ready before the progress deadline) is where the next apply goes on from.
-import { canonicalJson } from '../util/canonical-json';
 import { PodrunError } from '../util/errors';
 import { workloadRef, type WorkloadKind } from '../util/kinds';
 import type { Paths } from '../util/paths';
@@ -15,8 +14,7 @@ import type { StatefulSetSpec, DeploymentSpec } from '../manifest/workload-schem
 import { claimNameFor } from '../manifest/workload-names';
 import { nextStep, podManifestFor, revisionLabel, type ObservedPod } from '../plan/workload-pods';
 import { listPodRecords, type PodRecord } from '../state/pod-records';
-import { lockWorkload, podsOf, readWorkload, removeWorkload, writeWorkload, type WorkloadRecord } from '../state/workloads';
-import { randomUuid } from '../util/uuid';
+import { lockWorkload, nextRecord, podsOf, readWorkload, removeWorkload, writeWorkload, type WorkloadRecord } from '../state/workloads';
 import { applyPod, type ApplyOptions } from './apply';
 import { deletePodNamed } from './delete-pod';
 
@@ -46,23 +44,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Stores the workload and runs its controller until done. */
 export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: ControllerOptions = {}): Promise<WorkloadOutcome> {
   const w = loaded.workload;
+  if (w.kind === 'Job') return (await import('./jobs')).applyJob(paths, loaded, opts); // runs over time, in a process of its own
   const { name, namespace } = w.metadata;
   const release = lockWorkload(paths, w.kind, namespace, name);
   try {
     const before = readWorkload(paths, w.kind, namespace, name);
-    const same = before && canonicalJson(before.manifest) === canonicalJson(w) && before.sourceFile === loaded.file;
-    const record: WorkloadRecord = {
-      kind: w.kind,
-      metadata: {
-        ...w.metadata,
-        uid: before?.metadata.uid ?? randomUuid(),
-        creationTimestamp: before?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-        generation: (before?.metadata.generation ?? 0) + (before && canonicalJson(before.manifest.spec) === canonicalJson(w.spec) ? 0 : 1),
-      },
-      manifest: w,
-      sourceFile: loaded.file,
-      line: loaded.line,
-    };
+    const { record, same } = nextRecord(before, loaded);
     if (!same) writeWorkload(paths, record);
     if (opts.force) for (const p of podsOf(listPodRecords(paths, namespace), w.kind, namespace, name)) await deletePod(paths, record, p.plan.name, opts);
     const r = await reconcile(paths, record, opts);
@@ -92,6 +79,7 @@ export async function scaleWorkload(paths: Paths, kind: WorkloadKind, namespace:
 
 /** Runs the controller of a stored workload again (a pod of it was deleted): its pods made up. */
 export async function reconcileStored(paths: Paths, kind: WorkloadKind, namespace: string, name: string, opts: ControllerOptions = {}) {
+  if (kind === 'Job') return undefined; // its controller process makes up a pod deleted, if the Job still wants one
   const release = lockWorkload(paths, kind, namespace, name);
   try {
     const record = readWorkload(paths, kind, namespace, name);
@@ -106,6 +94,7 @@ export async function reconcileStored(paths: Paths, kind: WorkloadKind, namespac
  * a StatefulSet's claims stay unless its retention policy says Delete. False when there was none.
  */
 export async function deleteWorkload(paths: Paths, kind: WorkloadKind, namespace: string, name: string, opts: ControllerOptions = {}): Promise<boolean> {
+  if (kind === 'Job') return (await import('./jobs')).deleteJob(paths, namespace, name, opts);
   const release = lockWorkload(paths, kind, namespace, name);
   try {
     const record = readWorkload(paths, kind, namespace, name);

@@ -9,7 +9,10 @@ import { join } from 'path';
 import { isErrno, NotFoundError } from '../util/errors';
 import { objectKey, type Paths } from '../util/paths';
 import { CONTROLLED_BY_ANNOTATION, WORKLOAD_KINDS, type WorkloadKind } from '../util/kinds';
-import type { WorkloadManifest } from '../manifest/workload-schema';
+import type { JobStatus, WorkloadManifest } from '../manifest/workload-schema';
+import type { LoadedWorkload } from '../manifest/load';
+import { canonicalJson } from '../util/canonical-json';
+import { randomUuid } from '../util/uuid';
 import { readJsonIfExists, readJsonRecords, writeJsonAtomic } from './atomic';
 import { lockPod } from './lock';
 import type { PodRecord } from './pod-records';
@@ -21,6 +24,8 @@ export interface WorkloadRecord {
   /** The file applied (absolute), or '<stdin>': relative hostPaths of the template start at its folder. */
   sourceFile: string;
   line: number;
+  /** A Job's counts, condition and controller (runtime/jobs.ts). */
+  job?: JobStatus;
 }
 
 const dir = (paths: Paths, kind: WorkloadKind) => join(paths.root, 'workloads', WORKLOAD_KINDS[kind].plural);
@@ -53,6 +58,25 @@ export function removeWorkload(paths: Paths, kind: WorkloadKind, namespace: stri
 
 /** One workload's lock, taken or a ConflictError (a pod's lock file: its key has upper case, which no pod name has). */
 export const lockWorkload = (paths: Paths, kind: WorkloadKind, namespace: string, name: string) => lockPod(paths, `${objectKey(namespace, name)}_${kind}`, `${WORKLOAD_KINDS[kind].singular}/${name}`);
+
+/** The record LOADED makes of the workload stored BEFORE (its uid and creation kept, the generation counted), and whether nothing changed. */
+export function nextRecord(before: WorkloadRecord | undefined, loaded: LoadedWorkload): { record: WorkloadRecord; same: boolean } {
+  const w = loaded.workload;
+  const record: WorkloadRecord = {
+    kind: w.kind,
+    metadata: {
+      ...w.metadata,
+      uid: before?.metadata.uid ?? randomUuid(),
+      creationTimestamp: before?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      generation: (before?.metadata.generation ?? 0) + (before && canonicalJson(before.manifest.spec) === canonicalJson(w.spec) ? 0 : 1),
+    },
+    manifest: w,
+    sourceFile: loaded.file,
+    line: loaded.line,
+    ...(before?.job ? { job: before.job } : {}),
+  };
+  return { record, same: !!before && canonicalJson(before.manifest) === canonicalJson(w) && before.sourceFile === loaded.file };
+}
 
 /** `Deployment/web`: the value of podrun.dev/controlled-by on the workload's pods. */
 export const controllerRef = (kind: WorkloadKind, name: string) => `${kind}/${name}`;

@@ -28,6 +28,7 @@ export const WORKLOAD_KINDS = {
   ReplicaSet: { plural: 'replicasets', singular: 'replicaset', short: 'rs', group: 'apps' },
   StatefulSet: { plural: 'statefulsets', singular: 'statefulset', short: 'sts', group: 'apps' },
   DaemonSet: { plural: 'daemonsets', singular: 'daemonset', short: 'ds', group: 'apps' },
+  Job: { plural: 'jobs', singular: 'job', short: '', group: 'batch' },
 } as const;
 export type WorkloadKind = keyof typeof WORKLOAD_KINDS;
 export const isWorkloadKind = (k: unknown): k is WorkloadKind => typeof k === 'string' && Object.prototype.hasOwnProperty.call(WORKLOAD_KINDS, k);

@@ -41,9 +41,9 @@ describe('apply (CLI)', function () {
         count: 1,
       },
       {
-        name: 'a good pod next to a Job: nothing is applied',
-        yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: batch/v1\nkind: Job\n',
-        first: (f) => `error: ${f}:8: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not Job (not yet)`,
+        name: 'a good pod next to a ReplicationController: nothing is applied',
+        yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: v1\nkind: ReplicationController\n',
+        first: (f) => `error: ${f}:8: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not ReplicationController (not yet)`,
         count: 1,
       },
       {

@@ -5,7 +5,7 @@
 // kept by delete and scale; a DaemonSet's one pod; a ReplicaSet that replaces nothing; --prune;
 // a rollout past its progress deadline.
 import { expect } from 'chai';
-import { existsSync, readdirSync, rmSync } from 'fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
@@ -43,7 +43,7 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
   });
   after(() => {
     // the workloads first: a pod of one left would be replaced by its controller
-    if (s) for (const k of ['deployments', 'statefulsets', 'daemonsets', 'replicasets']) s.run(['delete', k, '--all', '--now']);
+    if (s) for (const k of ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs']) s.run(['delete', k, '--all', '--now']);
     tearDownSuite(s);
   });
 
@@ -70,6 +70,7 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
       expect(p.metadata.name).to.match(new RegExp(`^web-${hash}-${ALNUM}{5}$`));
       expect(p.metadata.annotations?.['podrun.dev/controlled-by']).to.equal('Deployment/web');
     }
+    expect(run(['wait', '--for=condition=Available', 'deployment/web', '--timeout', '30s']).stdout).to.equal('deployment.apps/web condition met\n');
     run(['wait', '--for=condition=Ready', ...first.map((p) => `pod/${p.metadata.name}`), '--timeout', '30s']);
     expect(row('deployments', 'web').slice(0, 4)).to.deep.equal(['web', '2/2', '2', '2']);
     expect(run(['apply', '-f', f]).stdout).to.equal('deployment.apps/web unchanged\n');
@@ -206,5 +207,130 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
       const d = join(s!.root, 'workloads', k);
       if (existsSync(d)) expect(readdirSync(d), k).to.deep.equal([]);
     }
+  });
+});
+
+describe('workloads: Jobs over time (real pods)', function () {
+  let s: PodSuite | undefined;
+  let dir = '';
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    s = setUpSuite('podrun-jobs-');
+    dir = join(s.root, 'manifests');
+  });
+  after(() => {
+    if (s) s.run(['delete', 'jobs', '--all', '--now']); // stops their controllers first
+    tearDownSuite(s);
+  });
+
+  const run = (args: string[]) => {
+    const r = s!.run(args);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
+    return r;
+  };
+  const job = (name: string, spec: Record<string, unknown>, command: string[], policy = 'Never') =>
+    writeManifest(
+      dir,
+      `${name}.yaml`,
+      JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name },
+        spec: { ...spec, template: { metadata: { annotations: { 'podrun.dev/restart-backoff': '200ms' } }, spec: { restartPolicy: policy, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:test', imagePullPolicy: 'Never', command }] } } },
+      }),
+    );
+  const jobRow = (name: string) => run(['get', 'job', name]).stdout.split('\n')[1].split(/\s{2,}/);
+  const jobJson = (name: string) => JSON.parse(run(['get', 'job', name, '-o', 'json']).stdout) as { status: Record<string, unknown> & { conditions?: { type: string; reason: string }[] } };
+  const podsOf = (name: string) =>
+    (JSON.parse(run(['get', 'pods', '-o', 'json']).stdout).items as { metadata: { name: string; labels: Record<string, string> }; status: { phase: string } }[]).filter((p) => p.metadata.labels['job-name'] === name);
+  const controllers = (root: string) =>
+    readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+          return cmd.includes('job-controller') && cmd.includes(root);
+        } catch {
+          return false;
+        }
+      });
+  const until = async (ok: () => boolean, ms: number, what: string) => {
+    const end = Date.now() + ms;
+    while (!ok()) {
+      if (Date.now() > end) throw new Error(`timed out: ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('completions 3, parallelism 2: two pods at a time, each run to completion, then Complete; the controller exits', async () => {
+    const f = job('pi', { completions: 3, parallelism: 2 }, ['sh', '-c', 'sleep 0.5; echo done']);
+    expect(run(['apply', '-f', f]).stdout).to.equal('job.batch/pi created (2 pods created)\n');
+    expect(jobRow('pi').slice(0, 3)).to.deep.equal(['pi', 'Running', '0/3']);
+    // kubectl's way: wait for the condition (its case ignored)
+    expect(run(['wait', '--for=condition=complete', 'job/pi', '--timeout', '30s']).stdout).to.equal('job.batch/pi condition met\n');
+    expect(jobRow('pi').slice(0, 3)).to.deep.equal(['pi', 'Complete', '3/3']);
+    const pods = podsOf('pi');
+    expect(pods).to.have.length(3);
+    for (const p of pods) {
+      expect(p.metadata.name).to.match(new RegExp(`^pi-${ALNUM}{5}$`));
+      expect(p.status.phase).to.equal('Succeeded');
+      expect(run(['logs', p.metadata.name]).stdout).to.equal('done\n');
+    }
+    const st = jobJson('pi').status;
+    expect(st).to.include({ succeeded: 3, failed: 0, active: 0 });
+    expect(st.conditions?.map((c) => c.type)).to.deep.equal(['Complete']);
+    await until(() => controllers(s!.root).length === 0, 5000, 'the controller exits');
+    expect(run(['apply', '-f', f]).stdout).to.equal('job.batch/pi unchanged\n');
+    expect(podsOf('pi')).to.have.length(3);
+    // a Job's template cannot change (as on a cluster); --force makes it again
+    const changed = job('pi', { completions: 3, parallelism: 2 }, ['sh', '-c', 'echo other']);
+    const r = s!.run(['apply', '-f', changed]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('error: The Job "pi" is invalid: spec.template: field is immutable');
+    expect(run(['apply', '-f', changed, '--force']).stdout).to.equal('job.batch/pi created (2 pods created)\n');
+    expect(run(['delete', 'job', 'pi', '--now']).stdout).to.equal('job.batch "pi" deleted\n');
+    expect(podsOf('pi')).to.deep.equal([]);
+    expect(controllers(s!.root)).to.deep.equal([]);
+  });
+
+  it('restartPolicy Never, backoffLimit 1: a failed pod is replaced once, then the Job is Failed (BackoffLimitExceeded)', async () => {
+    run(['apply', '-f', job('bad', { backoffLimit: 1 }, ['sh', '-c', 'exit 3'])]);
+    await until(() => jobRow('bad')[1] === 'Failed', 30_000, 'Failed');
+    const pods = podsOf('bad');
+    expect(pods.map((p) => p.status.phase)).to.deep.equal(['Failed', 'Failed']);
+    const st = jobJson('bad').status;
+    expect(st).to.include({ failed: 2, succeeded: 0 });
+    expect(st.conditions?.[0]).to.include({ type: 'Failed', reason: 'BackoffLimitExceeded' });
+    run(['delete', 'job', 'bad', '--now']);
+  });
+
+  it('restartPolicy OnFailure: the container restarts in its pod; at backoffLimit restarts the Job fails and the pod goes', async () => {
+    run(['apply', '-f', job('flaky', { backoffLimit: 2 }, ['sh', '-c', 'exit 1'], 'OnFailure')]);
+    await until(() => jobRow('flaky')[1] === 'Failed', 30_000, 'Failed');
+    expect(jobJson('flaky').status.conditions?.[0]).to.include({ reason: 'BackoffLimitExceeded' });
+    await until(() => podsOf('flaky').length === 0, 10_000, 'the running pod deleted');
+    run(['delete', 'job', 'flaky', '--now']);
+  });
+
+  it('activeDeadlineSeconds: a Job running longer fails with DeadlineExceeded and its pod is deleted', async () => {
+    run(['apply', '-f', job('slow', { activeDeadlineSeconds: 1 }, ['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 0.1; done"])]);
+    await until(() => jobRow('slow')[1] === 'Failed', 30_000, 'Failed');
+    expect(jobJson('slow').status.conditions?.[0]).to.include({ reason: 'DeadlineExceeded' });
+    await until(() => podsOf('slow').length === 0, 10_000, 'the pod deleted');
+    run(['delete', 'job', 'slow', '--now']);
+  });
+
+  it('Indexed: one pod per index with JOB_COMPLETION_INDEX; suspend makes none until resumed', async () => {
+    const f = job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed', suspend: true }, ['sh', '-c', 'echo index $JOB_COMPLETION_INDEX on $(hostname)']);
+    expect(run(['apply', '-f', f]).stdout).to.equal('job.batch/idx created\n');
+    expect(jobRow('idx')[1]).to.equal('Suspended');
+    expect(podsOf('idx')).to.deep.equal([]);
+    job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed', suspend: false }, ['sh', '-c', 'echo index $JOB_COMPLETION_INDEX on $(hostname)']);
+    expect(run(['apply', '-f', f]).stdout).to.equal('job.batch/idx configured (3 pods created)\n');
+    await until(() => jobRow('idx')[1] === 'Complete', 30_000, 'Complete');
+    const logs = podsOf('idx').map((p) => run(['logs', p.metadata.name]).stdout).sort();
+    expect(logs).to.deep.equal(['index 0 on idx-0\n', 'index 1 on idx-1\n', 'index 2 on idx-2\n']);
+    expect(jobJson('idx').status).to.include({ completedIndexes: '0-2', succeeded: 3 });
+    run(['delete', 'job', 'idx', '--now']);
   });
 });

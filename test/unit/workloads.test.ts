@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import { formatManifestWarning, loadManifests } from '../../src/manifest/load';
 import { renderError } from '../../src/cli/render';
-import type { WorkloadManifest } from '../../src/manifest/workload-schema';
+import type { JobCounts, JobSpec, WorkloadManifest } from '../../src/manifest/workload-schema';
+import { jobPodFor, jobPodName, jobStep, type ActiveJobPod, type JobStep } from '../../src/plan/job-pods';
 import { generatedPodName, templateHash } from '../../src/manifest/workload-names';
 import { nextStep, podManifestFor, revisionLabel, type ObservedPod, type WorkloadStep } from '../../src/plan/workload-pods';
 
@@ -104,8 +105,8 @@ describe('workloads: validation', () => {
     ]],
     ['a volume mount of a claim template is a volume of the pod', statefulSet('  replicas: 1'), []],
     ['a DaemonSet has no replicas', daemonSet('  replicas: 2'), ['error: <stdin>:5: spec.replicas: unknown field "replicas"']],
-    ['a Job is not run yet', 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n', [
-      'error: <stdin>:2: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not Job (not yet)',
+    ['a ReplicationController is not run', 'apiVersion: v1\nkind: ReplicationController\nmetadata: {name: j}\n', [
+      'error: <stdin>:2: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not ReplicationController (not yet)',
     ]],
     ["a bare pod with podrun's controlled-by annotation", 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {podrun.dev/controlled-by: Deployment/web}\nspec:\n  containers: [{name: a, image: busybox:1.36}]\n', [
       "error: <stdin>:5: metadata.annotations[podrun.dev/controlled-by]: this annotation is podrun's own: it marks a pod made from a workload's template",
@@ -220,4 +221,71 @@ describe('workloads: what the controller does next', () => {
       ['maxSurge 1: the new one first', daemonSet('  updateStrategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}'), () => [pod('a', 'old')], { create: ['new-0'] }],
       ['OnDelete: the old one stays', daemonSet('  updateStrategy: {type: OnDelete}'), () => [pod('a', 'old')], { done: true }],
     ]));
+});
+
+describe('workloads: what a Job controller does next', () => {
+  const job = (spec: string, policy = 'Never') => `apiVersion: batch/v1
+kind: Job
+metadata: {name: pi}
+spec:
+${spec}
+  template:
+    spec:
+      restartPolicy: ${policy}
+      containers: [{name: c, image: busybox:1.36}]
+`;
+  const counts = (c: Partial<JobCounts> = {}): JobCounts => ({ succeeded: 0, failed: 0, succeededIndexes: [], startTime: 0, ...c });
+  const active = (name: string, restarts = 0, index?: number): ActiveJobPod => ({ name, restarts, index });
+  const NOW = 100_000;
+  const rows: [string, string, string, JobCounts, ActiveJobPod[], Partial<JobStep>][] = [
+    ['neither completions nor parallelism: one pod, once', job('  backoffLimit: 6'), 'Never', counts(), [], { create: [undefined] }],
+    ['it succeeded: Complete', job('  backoffLimit: 6'), 'Never', counts({ succeeded: 1 }), [], { finish: { type: 'Complete', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' } }],
+    ['completions 5, parallelism 2: two at a time', job('  completions: 5\n  parallelism: 2'), 'Never', counts({ succeeded: 1 }), [active('a')], { create: [undefined] }],
+    ['never more than the completions left', job('  completions: 5\n  parallelism: 3'), 'Never', counts({ succeeded: 4 }), [], { create: [undefined] }],
+    ['a failure waits out the back-off (10 s after the first)', job('  completions: 1'), 'Never', counts({ failed: 1, lastFailureAt: NOW - 4000 }), [], { waitMs: 6000 }],
+    ['then the next pod', job('  completions: 1'), 'Never', counts({ failed: 1, lastFailureAt: NOW - 10_000 }), [], { create: [undefined] }],
+    ['the back-off doubles: 40 s after the third', job('  completions: 1'), 'Never', counts({ failed: 3, lastFailureAt: NOW - 30_000 }), [], { waitMs: 10_000 }],
+    ['past backoffLimit: Failed, the running pods deleted', job('  completions: 2\n  parallelism: 2\n  backoffLimit: 1'), 'Never', counts({ failed: 2 }), [active('a')], { delete: ['a'], finish: { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } }],
+    ['at backoffLimit, not past it: one more try', job('  backoffLimit: 1'), 'Never', counts({ failed: 1, lastFailureAt: 0 }), [], { create: [undefined] }],
+    ['OnFailure: restarts count toward backoffLimit', job('  backoffLimit: 2', 'OnFailure'), 'OnFailure', counts(), [active('a', 2)], { delete: ['a'], finish: { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } }],
+    ['OnFailure, backoffLimit 0: the first restart fails it', job('  backoffLimit: 0', 'OnFailure'), 'OnFailure', counts(), [active('a', 1)], { delete: ['a'], finish: { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } }],
+    ['activeDeadlineSeconds passed: Failed, DeadlineExceeded', job('  activeDeadlineSeconds: 60'), 'Never', counts({ startTime: NOW - 60_000 }), [active('a')], { delete: ['a'], finish: { type: 'Failed', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' } }],
+    ['suspend: the pods deleted, none made', job('  suspend: true'), 'Never', counts(), [active('a')], { delete: ['a'] }],
+    ['a work queue (parallelism alone): all at once', job('  parallelism: 3'), 'Never', counts(), [], { create: [undefined, undefined, undefined] }],
+    ['a work queue: one succeeded, no new pods while others run', job('  parallelism: 3'), 'Never', counts({ succeeded: 1 }), [active('a')], {}],
+    ['a work queue: one succeeded and none runs: Complete', job('  parallelism: 3'), 'Never', counts({ succeeded: 1 }), [], { finish: { type: 'Complete', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' } }],
+    ['Indexed: the indexes neither done nor running', job('  completions: 4\n  parallelism: 2\n  completionMode: Indexed'), 'Never', counts({ succeeded: 1, succeededIndexes: [0] }), [active('a', 0, 1)], { create: [2] }],
+    ['Indexed: every index done: Complete', job('  completions: 2\n  completionMode: Indexed'), 'Never', counts({ succeeded: 2, succeededIndexes: [0, 1] }), [], { finish: { type: 'Complete', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' } }],
+    ['parallelism lowered: the extra pods go', job('  completions: 9\n  parallelism: 1'), 'Never', counts(), [active('a'), active('b')], { delete: ['b'] }],
+  ];
+  for (const [what, yaml, policy, c, pods, want] of rows)
+    it(what, async () => {
+      const w = await workload(yaml);
+      expect(jobStep(w.spec as JobSpec, policy, c, pods, NOW)).to.deep.equal({ create: [], delete: [], ...want });
+    });
+
+  it("a Job's pod: NAME-XXXXX with the controller's labels; an Indexed one NAME-I-XXXXX with its index", async () => {
+    const w = await workload(job('  completions: 2\n  completionMode: Indexed'));
+    const name = jobPodName('pi', 1, new Set());
+    expect(name).to.match(/^pi-1-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    const pod = jobPodFor(w, 'uid-1', name, 1);
+    expect(pod.metadata.labels).to.deep.equal({ 'batch.kubernetes.io/controller-uid': 'uid-1', 'batch.kubernetes.io/job-name': 'pi', 'controller-uid': 'uid-1', 'job-name': 'pi', 'batch.kubernetes.io/job-completion-index': '1' });
+    expect(pod.spec.containers[0].env).to.deep.equal([{ name: 'JOB_COMPLETION_INDEX', value: '1' }]);
+    expect(pod.spec.hostname).to.equal('pi-1');
+    expect(jobPodName('pi', undefined, new Set())).to.match(/^pi-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  });
+
+  const bad: [string, string, string[]][] = [
+    ['the default restartPolicy (Always) is refused', job('  completions: 1').replace('      restartPolicy: Never\n', ''), ['error: <stdin>:7: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"']],
+    ['Indexed needs completions', job('  completionMode: Indexed'), ['error: <stdin>:4: spec.completions: Required value: when completion mode is Indexed']],
+    ['a selector without manualSelector', job('  selector: {matchLabels: {a: b}}'), ['error: <stdin>:5: spec.selector: `selector` will be auto-generated']],
+    ['podFailurePolicy is refused', job('  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]}'), ['error: <stdin>:5: spec.podFailurePolicy: not supported by podrun yet']],
+    ['the old apiVersion', job('  completions: 1').replace('batch/v1', 'batch/v1beta1'), ['error: <stdin>:1: apiVersion: apiVersion batch/v1beta1 is not supported for a Job']],
+  ];
+  for (const [what, yaml, want] of bad) it(what, async () => expect(await problems(yaml)).to.deep.equal(want));
+
+  it('completions default to 1 when neither it nor parallelism is written', async () => {
+    expect(((await workload(job('  backoffLimit: 6'))).spec as JobSpec).completions).to.equal(1);
+    expect(((await workload(job('  parallelism: 2'))).spec as JobSpec).completions).to.equal(undefined);
+  });
 });

@@ -20,8 +20,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const replicas = Number(text);
   const { addrs } = parseResourceArgs('scale', positionals, namespaceFrom(values), { required: true, usage: USAGE });
   for (const a of addrs)
-    if (!isWorkloadKind(a.kind) || a.kind === 'DaemonSet')
-      throw new UsageError(`cannot scale a ${a.kind === 'Pod' ? 'pod' : a.kind}: only deployments, replicasets and statefulsets have replicas`, `e.g. podrun scale deployment/${a.name} --replicas ${replicas}`);
+    if (!isWorkloadKind(a.kind) || a.kind === 'DaemonSet' || a.kind === 'Job')
+      throw new UsageError(
+        `cannot scale a ${a.kind === 'Pod' ? 'pod' : a.kind}: only deployments, replicasets and statefulsets have replicas`,
+        a.kind === 'Job' ? "a Job's pods at once are its spec.parallelism: change it in the file and apply" : `e.g. podrun scale deployment/${a.name} --replicas ${replicas}`,
+      );
   if (process.getuid?.() !== 0) throw new PodrunError('podrun scale needs root: it starts and stops pods', 'run it as root (sudo)');
   await (await import('../sync')).finishLeftovers(ctx);
   const { scaleWorkload } = await import('../../runtime/workloads');

@@ -16,8 +16,9 @@ import { parseDuration } from '../../util/duration';
 import { podLockHeld } from '../../state/lock';
 import { parseSelector, selectorMatches } from '../../util/selector';
 import { findJsonPath, parseJsonPath, scalarText } from '../../util/jsonpath';
+import { isWorkloadKind, type WorkloadKind } from '../../util/kinds';
 
-const USAGE = "podrun wait --for=condition=Ready|delete|jsonpath='{.status.phase}'=Running (pod/NAME... | pods -l SELECTOR | pods --all) [--timeout 30s] [-n NAMESPACE | -A]";
+const USAGE = "podrun wait --for=condition=Ready|delete|jsonpath='{.status.phase}'=Running (pod/NAME... | pods -l SELECTOR | pods --all | job/NAME... | deployment/NAME...) [--timeout 30s] [-n NAMESPACE | -A]";
 const WEEK_MS = 168 * 3_600_000;
 const POLL_MS = 100;
 
@@ -117,7 +118,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (allNs && values.namespace) throw new UsageError('-A and -n cannot be used together');
   const ns = namespaceFrom(values);
   const { kind, addrs } = parseResourceArgs('wait for', positionals.length ? positionals : ['pods'], ns, { required: false, usage: USAGE });
-  if (kind !== 'Pod' || addrs.some((a) => a.kind !== 'Pod')) throw new UsageError('podrun wait waits for pods', `usage: ${USAGE}`);
+  if (isWorkloadKind(kind) && addrs.length && addrs.every((a) => a.kind === kind) && !values.selector && !values.all && !allNs) return waitForWorkloads(ctx, kind, addrs, waitFor, timeoutMs);
+  if (kind !== 'Pod' || addrs.some((a) => a.kind !== 'Pod')) throw new UsageError('podrun wait waits for pods, or for workloads named one kind at a time', `usage: ${USAGE}`);
   const selector = str(values.selector) || undefined; // -l '' is no selector, as kubectl's flag
   const reqs = selector !== undefined ? parseSelector(selector) : undefined;
   if (reqs && values.all) throw new UsageError("setting 'all' parameter but found a non empty selector", 'use either --all or -l SELECTOR');
@@ -134,6 +136,35 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!targets.length && waitFor.kind !== 'delete') throw new PodrunError('no matching resources found', `\`podrun get pods${allNs ? ' -A' : ''}\` lists the pods`);
 
   await waitForTargets(ctx, targets, waitFor, timeoutMs, (t) => ctx.out(`pod/${t.name} condition met\n`));
+  return 0;
+}
+
+/**
+ * `wait --for=condition=complete job/pi`, `--for=condition=Available deployment/web`, jsonpath or
+ * delete: the workload as `get -o json` prints it, polled as pods are, in turn within one deadline.
+ */
+async function waitForWorkloads(ctx: CliContext, kind: WorkloadKind, addrs: { namespace: string; name: string }[], waitFor: WaitFor, timeoutMs: number): Promise<number> {
+  const { readWorkload, workloadNotFound } = await import('../../state/workloads');
+  const { k8sWorkload } = await import('../workloads-view');
+  const { WORKLOAD_KINDS } = await import('../../util/kinds');
+  const k = WORKLOAD_KINDS[kind];
+  const deadline = Date.now() + timeoutMs;
+  for (const a of addrs) {
+    const first = readWorkload(ctx.paths, kind, a.namespace, a.name);
+    if (!first && waitFor.kind !== 'delete') throw workloadNotFound(kind, a.namespace, a.name);
+    for (;;) {
+      const r = readWorkload(ctx.paths, kind, a.namespace, a.name);
+      const done = waitFor.kind === 'delete' ? !r || r.metadata.uid !== first?.metadata.uid : r ? objectMeets(waitFor.kind === 'applied' ? { kind: 'condition', name: 'Ready', value: 'true' } : waitFor, k8sWorkload(ctx.paths, r)) : false;
+      if (done) {
+        if (first) ctx.out(`${k.singular}.${k.group}/${a.name} condition met\n`);
+        break;
+      }
+      if (!r) throw workloadNotFound(kind, a.namespace, a.name);
+      if (timeoutMs === 0) throw new PodrunError(`condition not met for ${k.plural}/${a.name}`);
+      if (Date.now() >= deadline) throw new PodrunError(`timed out waiting for the condition on ${k.plural}/${a.name}`, `\`podrun describe ${k.singular} ${a.name}\` shows why; --timeout waits longer`);
+      await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
+    }
+  }
   return 0;
 }
 

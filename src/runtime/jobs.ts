@@ -1,0 +1,204 @@
+// podrun's Job controller (docs/workloads.md, "Jobs"). A Job runs over time, after every CLI has
+// returned: apply stores it, runs the first round itself (so its pods are there when apply
+// returns), then starts the Job's controller, a detached `podrun job-controller NS NAME` process
+// that runs a round every 250 ms, under the Job's lock, until the Job is Complete or Failed (and
+// its ttlSecondsAfterFinished has passed), then exits. A round looks at the Job's pods, counts each
+// that ended once (the counts live in the Job's record, so a pod deleted later still counts),
+// takes plan/job-pods.ts's step and does it. `delete job` stops the controller (by pid and start
+// time) before it deletes the pods; a controller lost (a reboot) is started again by the next apply.
+import { spawn } from 'child_process';
+import { constants } from 'os';
+import { join } from 'path';
+import { canonicalJson } from '../util/canonical-json';
+import { ConflictError, PodrunError } from '../util/errors';
+import { installRoot, type Paths } from '../util/paths';
+import { workloadRef } from '../util/kinds';
+import type { LoadedWorkload } from '../manifest/load';
+import type { JobSpec, JobStatus } from '../manifest/workload-schema';
+import { jobPodFor, jobPodName, jobStep, JOB_INDEX_ANNOTATION, type ActiveJobPod } from '../plan/job-pods';
+import { isAlive, readStartTime, type ProcessIdentity } from '../state/proc';
+import { listPodRecords } from '../state/pod-records';
+import { lockWorkload, nextRecord, podsOf, readWorkload, removeWorkload, writeWorkload, type WorkloadRecord } from '../state/workloads';
+import { applyPod } from './apply';
+import { deletePodNamed } from './delete-pod';
+import type { ControllerOptions, WorkloadOutcome } from './workloads';
+
+const ROUND_MS = 250;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const emptyStatus = (): JobStatus => ({ counts: { succeeded: 0, failed: 0, succeededIndexes: [] }, counted: {} });
+
+/** The fields a cluster refuses to change on a Job (spec.template, completions, completionMode are immutable). */
+const immutable = (s: JobSpec) => canonicalJson({ template: s.template, completions: s.completions, completionMode: s.completionMode, selector: s.selector });
+
+/** Stores the Job, runs its first round, and starts its controller while it is not finished. */
+export async function applyJob(paths: Paths, loaded: LoadedWorkload, opts: ControllerOptions = {}): Promise<WorkloadOutcome> {
+  const w = loaded.workload;
+  const { name, namespace } = w.metadata;
+  let before = readWorkload(paths, 'Job', namespace, name);
+  if (before && immutable(before.manifest.spec as JobSpec) !== immutable(w.spec as JobSpec)) {
+    if (!opts.force)
+      throw new PodrunError(`The Job "${name}" is invalid: spec.template: field is immutable (so are completions and completionMode)`, `delete it first (\`podrun delete job ${name}\`: its pods go with it), or apply with --force, which does that`);
+    await deleteJob(paths, namespace, name, opts);
+    before = undefined;
+  }
+  const release = lockWorkload(paths, 'Job', namespace, name);
+  try {
+    const { record, same } = nextRecord(before, loaded);
+    record.job ??= emptyStatus();
+    const r = await jobRound(paths, record, opts);
+    if (!record.job!.condition) startController(paths, record);
+    writeWorkload(paths, record);
+    const parts = [r.created && `${r.created} pod${r.created > 1 ? 's' : ''} created`, r.deleted && `${r.deleted} deleted`].filter(Boolean);
+    const pods = podsOf(listPodRecords(paths, namespace), 'Job', namespace, name).map((p) => ({ namespace, name: p.plan.name, uid: p.uid }));
+    return { kind: 'Job', namespace, name, action: !before ? 'created' : same ? 'unchanged' : 'configured', detail: parts.join(', ') || undefined, pods, failures: r.failures };
+  } finally {
+    release();
+  }
+}
+
+/** One round of the controller over RECORD (its `job` status updated; the caller writes the record). */
+export async function jobRound(paths: Paths, record: WorkloadRecord, opts: ControllerOptions = {}): Promise<{ created: number; deleted: number; failures: PodrunError[]; waitMs?: number }> {
+  const { computePodStatus, snapshotPod } = await import('./pod-status');
+  const w = record.manifest;
+  const spec = w.spec as JobSpec;
+  const st = (record.job ??= emptyStatus());
+  const out = { created: 0, deleted: 0, failures: [] as PodrunError[], waitMs: undefined as number | undefined };
+  if (st.condition) return out;
+  const { namespace, name } = w.metadata;
+  const now = Date.now();
+  if (spec.suspend) st.counts.startTime = undefined;
+  else st.counts.startTime ??= now;
+  const active: ActiveJobPod[] = [];
+  for (const r of podsOf(listPodRecords(paths, namespace), 'Job', namespace, name)) {
+    if (r.deletionTimestamp) continue;
+    const s = computePodStatus(snapshotPod(r));
+    const index = r.manifest.metadata.annotations?.[JOB_INDEX_ANNOTATION];
+    if (s.phase === 'Succeeded' || s.phase === 'Failed') {
+      if (st.counted[r.plan.name]) continue;
+      st.counted[r.plan.name] = s.phase;
+      if (s.phase === 'Failed') {
+        st.counts.failed++;
+        st.counts.lastFailureAt = now;
+      } else {
+        st.counts.succeeded++;
+        if (index !== undefined && !st.counts.succeededIndexes.includes(Number(index))) st.counts.succeededIndexes.push(Number(index));
+      }
+      continue;
+    }
+    active.push({ name: r.plan.name, index: index === undefined ? undefined : Number(index), restarts: s.restarts });
+  }
+  const { RESTART_BACKOFF_ANNOTATION, parseBackoff } = await import('../manifest/supervision');
+  const dev = w.templatePod.metadata.annotations?.[RESTART_BACKOFF_ANNOTATION];
+  const parsed = dev === undefined ? undefined : parseBackoff(dev);
+  const backoff = parsed && !('problem' in parsed) ? { initialMs: parsed.initialMs, maxMs: parsed.maxMs } : undefined;
+  const step = jobStep(spec, w.templatePod.spec.restartPolicy, st.counts, active, now, backoff);
+  const ref = workloadRef('Job', name);
+  for (const pod of step.delete) {
+    await deletePodNamed(paths, namespace, pod, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) });
+    out.deleted++;
+    opts.progress?.(`${ref}: pod ${pod} deleted`);
+  }
+  const taken = new Set(Object.keys(st.counted));
+  for (const index of step.create) {
+    const pod = jobPodName(name, index, taken);
+    taken.add(pod);
+    const r = await applyPod(paths, { file: record.sourceFile, line: record.line, manifest: jobPodFor(w, record.metadata.uid, pod, index) }, opts);
+    out.created++;
+    opts.progress?.(`${ref}: pod ${pod} created`);
+    out.failures.push(...r.failures);
+  }
+  if (step.finish) {
+    st.condition = { ...step.finish, at: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') };
+    opts.progress?.(`${ref}: ${step.finish.type === 'Complete' ? 'complete' : `failed: ${step.finish.message} (${step.finish.reason})`}`);
+  }
+  out.waitMs = step.waitMs;
+  return out;
+}
+
+/** Starts `podrun job-controller NS NAME` in the background (its own session, output to a log), and records its identity. */
+function startController(paths: Paths, record: WorkloadRecord): void {
+  if (isAlive(record.job?.controller)) return;
+  const { mkdirSync, openSync, closeSync } = require('fs') as typeof import('fs');
+  const dir = join(paths.runRoot, 'jobs');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const log = openSync(join(dir, `${record.metadata.namespace}_${record.metadata.name}.log`), 'a', 0o600);
+  try {
+    const cli = join(installRoot(), 'dist', 'src', 'cli', 'start.js');
+    const child = spawn(process.execPath, [cli, '--root', paths.root, '--run-root', paths.runRoot, 'job-controller', record.metadata.namespace, record.metadata.name], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    child.unref();
+    const startTime = child.pid ? readStartTime(child.pid) : undefined;
+    if (child.pid && startTime !== undefined) record.job!.controller = { pid: child.pid, startTime };
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** The controller process's loop: rounds until the Job is finished (and its TTL passed) or gone. */
+export async function runJobController(paths: Paths, namespace: string, name: string): Promise<void> {
+  process.on('SIGTERM', () => process.exit(0)); // a round cut short is finished by the next one (delete stops us first)
+  for (;;) {
+    let release: (() => void) | undefined;
+    try {
+      release = lockWorkload(paths, 'Job', namespace, name);
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      await sleep(ROUND_MS); // an apply or delete of the Job is under way
+      continue;
+    }
+    let waitMs = ROUND_MS;
+    try {
+      const record = readWorkload(paths, 'Job', namespace, name);
+      if (!record) return;
+      if (record.job?.condition) {
+        const ttl = (record.manifest.spec as JobSpec).ttlSecondsAfterFinished;
+        if (ttl === undefined) return;
+        const left = Date.parse(record.job.condition.at) + ttl * 1000 - Date.now();
+        if (left <= 0) {
+          release();
+          release = undefined;
+          await deleteJob(paths, namespace, name, { keepController: true });
+          return;
+        }
+        waitMs = Math.min(left, 60_000);
+      } else {
+        const before = canonicalJson(record.job);
+        const r = await jobRound(paths, record, { progress: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
+        for (const f of r.failures) process.stderr.write(`${f.message}\n`);
+        if (canonicalJson(record.job) !== before) writeWorkload(paths, record);
+        if (r.waitMs !== undefined) waitMs = Math.min(Math.max(r.waitMs, 10), ROUND_MS * 4);
+      }
+    } finally {
+      release?.();
+    }
+    await sleep(waitMs);
+  }
+}
+
+/** Stops the Job's controller, deletes its pods (the finished ones too) and the Job; false when there was none. */
+export async function deleteJob(paths: Paths, namespace: string, name: string, opts: ControllerOptions & { keepController?: boolean } = {}): Promise<boolean> {
+  const record = readWorkload(paths, 'Job', namespace, name);
+  if (!opts.keepController) await stopController(record?.job?.controller);
+  const release = lockWorkload(paths, 'Job', namespace, name);
+  try {
+    const pods = podsOf(listPodRecords(paths, namespace), 'Job', namespace, name);
+    if (!readWorkload(paths, 'Job', namespace, name) && !pods.length) return false;
+    await Promise.all(pods.map((p) => deletePodNamed(paths, namespace, p.plan.name, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) })));
+    removeWorkload(paths, 'Job', namespace, name);
+    return true;
+  } finally {
+    release();
+  }
+}
+
+/** SIGTERM to the controller (pid and start time checked), then SIGKILL after 2 s. */
+async function stopController(id: ProcessIdentity | undefined): Promise<void> {
+  if (!id || !isAlive(id)) return;
+  const { signalProcess } = await import('./stop');
+  signalProcess(id, constants.signals.SIGTERM);
+  for (let i = 0; i < 40 && isAlive(id); i++) await sleep(50);
+  if (isAlive(id)) signalProcess(id, constants.signals.SIGKILL);
+  for (let i = 0; i < 40 && isAlive(id); i++) await sleep(50);
+}
