@@ -82,7 +82,7 @@ export function k8sWorkload(paths: Paths, r: WorkloadRecord): Record<string, unk
   if (r.kind === 'Deployment') {
     const s = (m.spec as DeploymentSpec).strategy;
     const { scaled } = require('../plan/workload-pods') as typeof import('../plan/workload-pods');
-    const minAvailable = c.desired - (s.type === 'Recreate' ? c.desired : scaled(s.rollingUpdate?.maxUnavailable, c.desired, false, '25%'));
+    const minAvailable = c.desired - (s.type === 'Recreate' ? 0 : scaled(s.rollingUpdate?.maxUnavailable, c.desired, false, '25%'));
     const done = c.updated === c.desired && c.current === c.desired;
     status.conditions = [
       { type: 'Available', status: c.available >= minAvailable ? 'True' : 'False', reason: c.available >= minAvailable ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable' },

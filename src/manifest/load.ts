@@ -22,6 +22,8 @@ export interface LoadedPod {
   lineOf?: (path: (string | number)[]) => number;
   /** The validated v1 Pod with Kubernetes defaults applied. */
   manifest: PodManifest;
+  /** The folder its relative hostPaths start at, when not the file's (a workload's pod from stdin: the folder it was applied in). */
+  baseDir?: string;
 }
 
 /** A ConfigMap, Secret or PersistentVolumeClaim from the files, as it will be stored. */

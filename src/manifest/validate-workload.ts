@@ -14,6 +14,7 @@ import type { ConfigObject } from './objects';
 import { workloadApiVersion, workloadSchema, type ClaimTemplate, type LabelSelector, type WorkloadManifest } from './workload-schema';
 import { labelSelectorMatches } from '../util/selector';
 import { generatedPodName, statefulPodName, claimNameFor } from './workload-names';
+import * as names from './names';
 
 type Err = (path: FieldPath, detail: string, hint?: string) => void;
 type Warn = (path: FieldPath, message: string) => void;
@@ -59,12 +60,35 @@ export function validateWorkload(kind: WorkloadKind, value: Record<string, unkno
   }
   if (kind === 'Job') jobRules(spec, name, err);
   const claims = kind === 'StatefulSet' ? claimTemplates(spec.volumeClaimTemplates, name, namespace, t) : [];
-  const pod = isObject(value.spec) ? templatePod(kind, spec, name, namespace, claims, t, err, warn) : undefined;
+  const parsedSpec = parsed.success ? (parsed.data as { spec: Record<string, unknown> }).spec : undefined;
+  if (parsedSpec) strategyRules(kind, parsedSpec, err);
+  // the pod template's name: the workload's first pod's, or a stand-in when the workload's name is itself wrong (reported once)
+  const podBase = name && !names.dns1123Subdomain(name) ? name : 'workload';
+  const pod = isObject(value.spec) ? templatePod(kind, spec, parsedSpec?.selector as LabelSelector | undefined, podBase, namespace, claims, t, err, warn) : undefined;
   if (!parsed.success || !pod || t.errors().length !== before) return undefined;
   const data = parsed.data as { metadata: WorkloadManifest['metadata']; spec: WorkloadManifest['spec'] };
   // batch/v1 defaults: neither completions nor parallelism written is one pod to run once; parallelism alone is a work queue
   if (kind === 'Job' && spec.completions === undefined && spec.parallelism === undefined) (data.spec as { completions?: number }).completions = 1;
-  return { apiVersion, kind, metadata: data.metadata, spec: data.spec, templatePod: pod, claimTemplates: claims };
+  return { apiVersion, kind, metadata: data.metadata, spec: data.spec, templatePod: pod, claimTemplates: claims, ...(kind !== 'Job' && kind !== 'DaemonSet' && spec.replicas === undefined ? { replicasUnset: true } : {}) };
+}
+
+/** pkg/apis/apps/validation: a rolling update must move (maxSurge and maxUnavailable not both 0), percentages at most 100%. */
+function strategyRules(kind: WorkloadKind, spec: Record<string, unknown>, err: Err): void {
+  const at = kind === 'Deployment' ? ['spec', 'strategy'] : ['spec', 'updateStrategy'];
+  const s = (kind === 'Deployment' ? spec.strategy : kind === 'DaemonSet' ? spec.updateStrategy : undefined) as { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } } | undefined;
+  if (!s) return;
+  if (s.type !== 'RollingUpdate' && s.rollingUpdate !== undefined) return err([...at, 'rollingUpdate'], `may not be specified when strategy \`type\` is '${String(s.type)}'`, 'leave rollingUpdate out, or use `type: RollingUpdate`');
+  const ru = s.rollingUpdate ?? {};
+  const zero = (v: number | string | undefined, dflt: number | string) => String(v ?? dflt).replace('%', '') === '0';
+  for (const k of ['maxSurge', 'maxUnavailable'] as const) {
+    const v = ru[k];
+    if (typeof v === 'string' && Number(v.slice(0, -1)) > 100) err([...at, 'rollingUpdate', k], 'must not be greater than 100%', 'use at most "100%"');
+  }
+  // Deployment defaults 25%/25%; DaemonSet 0/1
+  const surgeZero = zero(ru.maxSurge, kind === 'Deployment' ? '25%' : 0);
+  const unavailableZero = zero(ru.maxUnavailable, kind === 'Deployment' ? '25%' : 1);
+  if (s.type === 'RollingUpdate' && surgeZero && unavailableZero) err([...at, 'rollingUpdate', 'maxUnavailable'], 'may not be 0 when `maxSurge` is 0', 'let one pod be unavailable (`maxUnavailable: 1`) or one extra (`maxSurge: 1`)');
+  if (kind === 'DaemonSet' && s.type === 'RollingUpdate' && !surgeZero && !unavailableZero) err([...at, 'rollingUpdate', 'maxSurge'], 'may not be set when `maxUnavailable` is non-zero (it defaults to 1)', 'with `maxSurge: 1` write `maxUnavailable: 0`');
 }
 
 /** pkg/apis/batch/validation: a Job's pods carry job-name=NAME (a label value); Indexed needs completions. */
@@ -78,7 +102,7 @@ function jobRules(spec: Record<string, unknown>, name: string, err: Err): void {
 const numberOr = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
 
 /** spec.template checked as a Pod named as the workload's first pod will be; the claim templates' volumes added. */
-function templatePod(kind: WorkloadKind, spec: Record<string, unknown>, name: string, namespace: string, claims: ClaimTemplate[], t: ValidateTools, err: Err, warn: Warn): PodManifest | undefined {
+function templatePod(kind: WorkloadKind, spec: Record<string, unknown>, selector: LabelSelector | undefined, name: string, namespace: string, claims: ClaimTemplate[], t: ValidateTools, err: Err, warn: Warn): PodManifest | undefined {
   const at: FieldPath = ['spec', 'template'];
   if (spec.template === undefined) return err(at, 'Required', 'add the pod template: `template:` with `metadata: {labels: ...}` and a `spec:` with containers'), undefined;
   if (!isObject(spec.template)) return err(at, 'expected a mapping', 'write the pod template as a mapping with metadata and spec'), undefined;
@@ -91,7 +115,7 @@ function templatePod(kind: WorkloadKind, spec: Record<string, unknown>, name: st
     }
   const labels = isObject(tmeta.labels) ? (tmeta.labels as Record<string, string>) : {};
   // Kubernetes: a workload must select its own pods, or it would make them forever.
-  const selector = isObject(spec.selector) ? (spec.selector as LabelSelector) : undefined;
+  // the selector as parsed (a malformed one is reported by the schema, not matched here)
   if (selector && (kind !== 'Job' || spec.manualSelector === true)) {
     const empty = !Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length;
     if (empty) err(['spec', 'selector'], `empty selector is invalid for a ${kind}`, 'select the template\'s labels, e.g. `selector: {matchLabels: {app: web}}`');
@@ -105,9 +129,11 @@ function templatePod(kind: WorkloadKind, spec: Record<string, unknown>, name: st
         err([...at, 'spec', 'restartPolicy'], `Unsupported value: ${JSON.stringify(policy)}: supported values: "OnFailure", "Never"`, "a Job's pods run to completion: write `restartPolicy: Never` (a failed pod is replaced) or `OnFailure` (its container restarts)");
     } else if (policy !== 'Always') err([...at, 'spec', 'restartPolicy'], `Unsupported value: ${JSON.stringify(policy)}: supported values: "Always"`, `a ${kind}'s pods always restart; a pod that runs to completion is a Job's (or a \`kind: Pod\` with restartPolicy ${String(policy)})`);
     if (claims.length) {
-      // A claim template's volume takes the place of the template's volume of that name (as the controller does).
-      const own = Array.isArray(podSpec.volumes) ? podSpec.volumes.filter((v) => !(isObject(v) && claims.some((c) => c.name === v.name))) : [];
-      podSpec.volumes = [...own, ...claims.map((c) => ({ name: c.name, persistentVolumeClaim: { claimName: claimNameFor(c.name, firstPod(kind, spec, name)) } }))];
+      // A claim template's volume takes the place of the template's volume of that name (as the
+      // controller does), at its index (so problems of the others keep their paths); the rest go last.
+      const claimVolume = (c: ClaimTemplate) => ({ name: c.name, persistentVolumeClaim: { claimName: claimNameFor(c.name, firstPod(kind, spec, name)) } });
+      const own = Array.isArray(podSpec.volumes) ? podSpec.volumes.map((v) => (isObject(v) ? claims.find((c) => c.name === v.name) : undefined) ?? v) : [];
+      podSpec.volumes = [...own.map((v) => (claims.includes(v as ClaimTemplate) ? claimVolume(v as ClaimTemplate) : v)), ...claims.filter((c) => !own.includes(c)).map(claimVolume)];
     }
   }
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...tmeta, name: firstPod(kind, spec, name), namespace }, spec: podSpec };

@@ -156,6 +156,8 @@ export interface WorkloadManifest {
   templatePod: PodManifest;
   /** spec.volumeClaimTemplates, validated (StatefulSet). */
   claimTemplates: ClaimTemplate[];
+  /** spec.replicas was not written: an apply keeps the count `scale` set. */
+  replicasUnset?: boolean;
 }
 
 /** What a Job's controller has counted so far (a pod counted once, even after it is gone). */

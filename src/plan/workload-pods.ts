@@ -178,6 +178,8 @@ function statefulStep(w: WorkloadManifest, pods: ObservedPod[]): WorkloadStep {
   const stray = pods.filter((p) => ordinalOf(name, p.name) === undefined).map((p) => p.name);
   const missing = Array.from({ length: replicas }, (_, i) => start + i).filter((o) => !byOrdinal.has(o));
   const allAvailable = pods.every((p) => p.available);
+  // a pod being scaled away may be the unhealthy one: only the pods kept must be available
+  const keptAvailable = [...byOrdinal.entries()].every(([o, p]) => !wanted(o) || p.available);
   if (missing.length) {
     if (!ordered) step.create = missing.map((o) => statefulPodName(name, o));
     // OrderedReady: the lowest missing once every pod below it is Ready
@@ -185,7 +187,7 @@ function statefulStep(w: WorkloadManifest, pods: ObservedPod[]): WorkloadStep {
   }
   if (condemned.length || stray.length) {
     if (!ordered) step.delete = [...stray, ...condemned.map((o) => statefulPodName(name, o))];
-    else if (!step.create.length && allAvailable) step.delete = [...stray, statefulPodName(name, condemned[0])].slice(0, 1);
+    else if (!step.create.length && keptAvailable) step.delete = [...stray, ...condemned.map((o) => statefulPodName(name, o))].slice(0, 1);
   }
   const partition = spec.updateStrategy.rollingUpdate?.partition ?? 0;
   const outdated = [...byOrdinal.entries()].filter(([o, p]) => wanted(o) && o >= partition && p.revision !== rev).map(([o]) => o).sort((a, b) => b - a);

@@ -250,7 +250,7 @@ export const usernsHostOps: UsernsHostOps = { podNamespace: podUserNamespace };
  * moved by its `podrun.dev/hostpath-base` annotation.
  */
 export function manifestDirOf(pod: LoadedPod): string {
-  return hostPathBaseDir(pod.file === '<stdin>' ? process.cwd() : dirname(pod.file), pod.manifest.metadata.annotations);
+  return hostPathBaseDir(pod.baseDir ?? (pod.file === '<stdin>' ? process.cwd() : dirname(pod.file)), pod.manifest.metadata.annotations);
 }
 
 /** Everything planPod needs to know about this host and the pod's images. */

@@ -102,7 +102,7 @@ export async function jobRound(paths: Paths, record: WorkloadRecord, opts: Contr
   for (const index of step.create) {
     const pod = jobPodName(name, index, taken);
     taken.add(pod);
-    const r = await applyPod(paths, { file: record.sourceFile, line: record.line, manifest: jobPodFor(w, record.metadata.uid, pod, index) }, opts);
+    const r = await applyPod(paths, { file: record.sourceFile, line: record.line, baseDir: record.baseDir, manifest: jobPodFor(w, record.metadata.uid, pod, index) }, opts);
     out.created++;
     opts.progress?.(`${ref}: pod ${pod} created`);
     out.failures.push(...r.failures);

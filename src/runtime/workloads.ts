@@ -5,6 +5,7 @@
 // There is no controller process: the command that changes a workload (apply, scale, delete of
 // one of its pods) runs it to the end, under the workload's lock, and a rollout it leaves (Ctrl-C,
 // a pod never Ready before the progress deadline) is where the next apply goes on from.
+import { canonicalJson } from '../util/canonical-json';
 import { PodrunError } from '../util/errors';
 import { workloadRef, type WorkloadKind } from '../util/kinds';
 import type { Paths } from '../util/paths';
@@ -12,7 +13,7 @@ import type { LoadedWorkload } from '../manifest/load';
 import type { WorkloadManifest } from '../manifest/workload-schema';
 import type { StatefulSetSpec, DeploymentSpec } from '../manifest/workload-schema';
 import { claimNameFor } from '../manifest/workload-names';
-import { nextStep, podManifestFor, revisionLabel, type ObservedPod } from '../plan/workload-pods';
+import { nextStep, ordinalOf, podManifestFor, revisionLabel, type ObservedPod } from '../plan/workload-pods';
 import { listPodRecords, type PodRecord } from '../state/pod-records';
 import { lockWorkload, nextRecord, podsOf, readWorkload, removeWorkload, writeWorkload, type WorkloadRecord } from '../state/workloads';
 import { applyPod, type ApplyOptions } from './apply';
@@ -35,6 +36,21 @@ export interface ControllerOptions extends ApplyOptions {
   progress?: (line: string) => void;
   /** A poll of the pods while waiting for readiness (tests: shorter). */
   pollMs?: number;
+  /** One step and return, never waiting for readiness (after `delete pod` of one of its pods). */
+  oneStep?: boolean;
+}
+
+/**
+ * The manifest a pod is made from: the workload's, but a StatefulSet pod below its partition
+ * from the revision the update started from (record.current), as the controller keeps it.
+ */
+function templateFor(record: WorkloadRecord, pod: string): WorkloadManifest {
+  const w = record.manifest;
+  if (w.kind !== 'StatefulSet' || !record.current) return w;
+  const spec = w.spec as StatefulSetSpec;
+  const ordinal = ordinalOf(w.metadata.name, pod);
+  const partition = spec.updateStrategy.type === 'OnDelete' ? Infinity : spec.updateStrategy.rollingUpdate?.partition ?? 0;
+  return ordinal !== undefined && ordinal < partition ? { ...w, spec: { ...w.spec, template: record.current.spec.template }, templatePod: record.current.templatePod } : w;
 }
 
 const POLL_MS = 200;
@@ -49,7 +65,14 @@ export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: 
   const release = lockWorkload(paths, w.kind, namespace, name);
   try {
     const before = readWorkload(paths, w.kind, namespace, name);
+    const frozen = before && immutableChange(before.manifest, w);
+    if (frozen && !opts.force)
+      throw new PodrunError(
+        `The ${w.kind} "${name}" is invalid: spec: Forbidden: ${frozen} cannot change once the ${w.kind} exists`,
+        `delete it first (\`podrun delete ${w.kind.toLowerCase()} ${name}\`${w.kind === 'StatefulSet' ? ': its claims stay' : ''}), or apply with --force, which re-creates its pods`,
+      );
     const { record, same } = nextRecord(before, loaded);
+    if (frozen) delete record.current;
     if (!same) writeWorkload(paths, record);
     if (opts.force) for (const p of podsOf(listPodRecords(paths, namespace), w.kind, namespace, name)) await deletePod(paths, record, p.plan.name, opts);
     const r = await reconcile(paths, record, opts);
@@ -57,6 +80,20 @@ export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: 
   } finally {
     release();
   }
+}
+
+/** The API server's immutable fields of a workload that differ between A and B, in words; undefined when none. */
+function immutableChange(a: WorkloadManifest, b: WorkloadManifest): string | undefined {
+  const changed: string[] = [];
+  if (canonicalJson(a.spec.selector) !== canonicalJson(b.spec.selector)) changed.push('spec.selector');
+  if (a.kind === 'StatefulSet') {
+    const x = a.spec as StatefulSetSpec;
+    const y = b.spec as StatefulSetSpec;
+    if (canonicalJson(a.claimTemplates) !== canonicalJson(b.claimTemplates)) changed.push('spec.volumeClaimTemplates');
+    if (x.serviceName !== y.serviceName) changed.push('spec.serviceName');
+    if (x.podManagementPolicy !== y.podManagementPolicy) changed.push('spec.podManagementPolicy');
+  }
+  return changed.length ? changed.join(', ') : undefined;
 }
 
 /** `podrun scale`: the workload's replicas set to N (kept until the next apply of its file), then its controller run. */
@@ -101,8 +138,7 @@ export async function deleteWorkload(paths: Paths, kind: WorkloadKind, namespace
     const pods = podsOf(listPodRecords(paths, namespace), kind, namespace, name);
     if (!record && !pods.length) return false;
     await Promise.all(pods.map((p) => deletePodNamed(paths, namespace, p.plan.name, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) })));
-    if (record?.kind === 'StatefulSet' && (record.manifest.spec as StatefulSetSpec).persistentVolumeClaimRetentionPolicy.whenDeleted === 'Delete')
-      for (const p of pods) await deleteClaims(paths, record, p.plan.name);
+    if (record?.kind === 'StatefulSet' && (record.manifest.spec as StatefulSetSpec).persistentVolumeClaimRetentionPolicy.whenDeleted === 'Delete') await deleteSetClaims(paths, record);
     removeWorkload(paths, kind, namespace, name);
     return true;
   } finally {
@@ -141,10 +177,13 @@ async function reconcile(paths: Paths, record: WorkloadRecord, opts: ControllerO
     const { pods } = observePods(paths, w);
     const step = nextStep(w, pods);
     const acts = step.create.length + step.update.length + step.delete.length;
+    // Ctrl-C during a stop killed that pod; a rollout not done stops there (its later stops would be cut short too)
+    if ((acts || !step.done) && opts.watch?.interrupted?.()) throw new PodrunError(`${ref}: rollout stopped (Ctrl-C)`, 'apply the file again to go on from here');
     if (!acts) {
       if (step.done) break;
       const waitingFor = pods.filter((p) => !p.available).map((p) => p.name);
       const said = `${ref}: waiting for ${waitingFor.length ? `pod${waitingFor.length > 1 ? 's' : ''} ${waitingFor.join(', ')} to be ready` : 'its pods'}`;
+      if (opts.oneStep) break; // delete of one of its pods: the replacement made, no waiting for it
       if (said !== waitingSaid) opts.progress?.(`${said} (Ctrl-C leaves the rollout where it is; the next apply goes on)`);
       waitingSaid = said;
       if (Date.now() - progressAt > deadlineS * 1000)
@@ -154,20 +193,29 @@ async function reconcile(paths: Paths, record: WorkloadRecord, opts: ControllerO
     }
     progressAt = Date.now();
     waitingSaid = '';
-    for (const name of step.delete) {
-      await deletePod(paths, record, name, opts);
-      if (w.kind === 'StatefulSet' && (w.spec as StatefulSetSpec).persistentVolumeClaimRetentionPolicy.whenScaled === 'Delete') await deleteClaims(paths, record, name);
-      counts.deleted++;
-      opts.progress?.(`${ref}: pod ${name} deleted`);
-    }
+    // up first, then down (rolling.go's order); the pods going stop together
     for (const [name, verb] of [...step.create.map((n) => [n, 'created'] as const), ...step.update.map((n) => [n, 'updated'] as const)]) {
       if (w.kind === 'StatefulSet') ensureClaims(paths, record, name);
-      const out = await applyPod(paths, { file: record.sourceFile, line: record.line, manifest: podManifestFor(w, name) }, opts);
+      const out = await applyPod(paths, { file: record.sourceFile, line: record.line, baseDir: record.baseDir, manifest: podManifestFor(templateFor(record, name), name) }, opts);
       counts[verb]++;
       opts.progress?.(`${ref}: pod ${name} ${verb === 'updated' ? `updated${out.detail ? ` (${out.detail})` : ''}` : 'created'}`);
       failures.push(...out.failures);
     }
+    await Promise.all(
+      step.delete.map(async (name) => {
+        await deletePod(paths, record, name, opts);
+        if (w.kind === 'StatefulSet' && (w.spec as StatefulSetSpec).persistentVolumeClaimRetentionPolicy.whenScaled === 'Delete') await deleteClaims(paths, record, name);
+        counts.deleted++;
+        opts.progress?.(`${ref}: pod ${name} deleted`);
+      }),
+    );
     if (failures.length) break; // a pod that cannot start: said, and the rollout stops there
+    if (opts.oneStep) break;
+  }
+  // a StatefulSet whose every pod is of the new template has no older revision to keep
+  if (record.current && w.kind === 'StatefulSet' && observePods(paths, w).pods.every((p) => p.revision === revisionLabel(w).value)) {
+    delete record.current;
+    writeWorkload(paths, record);
   }
   const parts = [counts.created && `${counts.created} pod${counts.created > 1 ? 's' : ''} created`, counts.updated && `${counts.updated} updated`, counts.deleted && `${counts.deleted} deleted`].filter(Boolean);
   const pods = observePods(paths, w).records.map((r) => ({ namespace: r.plan.namespace, name: r.plan.name, uid: r.uid }));
@@ -195,6 +243,16 @@ function ensureClaims(paths: Paths, record: WorkloadRecord, pod: string): void {
       writeObject(paths, claim as unknown as import('../manifest/objects').ConfigObject, undefined);
     }
   });
+}
+
+/** Every claim CLAIM-NAME-N of the set's templates, those of pods scaled away earlier too. */
+async function deleteSetClaims(paths: Paths, record: WorkloadRecord): Promise<void> {
+  const { listObjects } = await import('../state/objects');
+  const { deleteObject } = await import('./delete-object');
+  const name = record.metadata.name;
+  for (const o of listObjects(paths, 'PersistentVolumeClaim', record.metadata.namespace))
+    if (record.manifest.claimTemplates.some((t) => o.metadata.name.startsWith(`${t.name}-`) && ordinalOf(name, o.metadata.name.slice(t.name.length + 1)) !== undefined))
+      await deleteObject(paths, 'PersistentVolumeClaim', record.metadata.namespace, o.metadata.name);
 }
 
 async function deleteClaims(paths: Paths, record: WorkloadRecord, pod: string): Promise<void> {

@@ -5,7 +5,7 @@
 // podrun.dev/controlled-by: KIND/NAME (docs/workloads.md). Changes to one workload happen under
 // its lock (lockWorkload), which no pod name can share.
 import { mkdirSync, unlinkSync } from 'fs';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { isErrno, NotFoundError } from '../util/errors';
 import { objectKey, type Paths } from '../util/paths';
 import { CONTROLLED_BY_ANNOTATION, WORKLOAD_KINDS, type WorkloadKind } from '../util/kinds';
@@ -24,8 +24,16 @@ export interface WorkloadRecord {
   /** The file applied (absolute), or '<stdin>': relative hostPaths of the template start at its folder. */
   sourceFile: string;
   line: number;
+  /** The folder the template's relative hostPaths start at: the file's, or where it was applied from stdin. */
+  baseDir?: string;
   /** A Job's counts, condition and controller (runtime/jobs.ts). */
   job?: JobStatus;
+  /**
+   * A StatefulSet being updated: the manifest of the revision the update started from, which its
+   * pods below the partition are made from (the controller's currentRevision); gone once every
+   * pod is of the new template.
+   */
+  current?: WorkloadManifest;
 }
 
 const dir = (paths: Paths, kind: WorkloadKind) => join(paths.root, 'workloads', WORKLOAD_KINDS[kind].plural);
@@ -61,7 +69,10 @@ export const lockWorkload = (paths: Paths, kind: WorkloadKind, namespace: string
 
 /** The record LOADED makes of the workload stored BEFORE (its uid and creation kept, the generation counted), and whether nothing changed. */
 export function nextRecord(before: WorkloadRecord | undefined, loaded: LoadedWorkload): { record: WorkloadRecord; same: boolean } {
-  const w = loaded.workload;
+  // replicas not written keeps what `scale` set, as kubectl apply leaves a field it never applied
+  const w: WorkloadManifest = loaded.workload.replicasUnset && before ? ({ ...loaded.workload, spec: { ...loaded.workload.spec, replicas: before.manifest.spec.replicas } } as WorkloadManifest) : loaded.workload;
+  const newTemplate = before && canonicalJson(before.manifest.spec.template) !== canonicalJson(w.spec.template);
+  const current = w.kind === 'StatefulSet' && before ? (newTemplate ? (before.current ?? before.manifest) : before.current) : undefined;
   const record: WorkloadRecord = {
     kind: w.kind,
     metadata: {
@@ -73,7 +84,9 @@ export function nextRecord(before: WorkloadRecord | undefined, loaded: LoadedWor
     manifest: w,
     sourceFile: loaded.file,
     line: loaded.line,
+    baseDir: loaded.file === '<stdin>' ? process.cwd() : dirname(loaded.file),
     ...(before?.job ? { job: before.job } : {}),
+    ...(current ? { current } : {}),
   };
   return { record, same: !!before && canonicalJson(before.manifest) === canonicalJson(w) && before.sourceFile === loaded.file };
 }

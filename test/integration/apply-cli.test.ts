@@ -69,7 +69,7 @@ describe('apply (CLI)', function () {
       expect(podrun(root(), ['apply']).code).to.equal(2);
       expect(podrun(root(), ['apply', '-f', join(dir, 'nope.yaml')]).code).to.equal(2);
       expect(podrun(root(), ['apply', '-f', join(dir, 'x'), '-o', 'table']).code).to.equal(2);
-      expect(podrun(root(), ['get', 'deployments']).code).to.equal(2);
+      expect(podrun(root(), ['get', 'ingresses']).code).to.equal(2);
     });
 
     it('--dry-run -o json prints the plan without the image present and changes nothing', () => {

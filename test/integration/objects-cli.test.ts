@@ -87,9 +87,9 @@ describe('ConfigMaps, Secrets and claims (CLI)', function () {
     const r = run('get', 'configmap', 'nope');
     expect(r.code).to.equal(1);
     expect(r.stderr).to.include('Error from server (NotFound): configmaps "nope" not found');
-    const u = run('get', 'deployments');
+    const u = run('get', 'ingresses');
     expect(u.code).to.equal(2);
-    expect(u.stderr).to.include("unknown resource type 'deployments'");
+    expect(u.stderr).to.include("unknown resource type 'ingresses'");
   });
 
   it('describe shows the data of a ConfigMap and the state of a claim', () => {

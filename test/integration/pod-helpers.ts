@@ -3,7 +3,7 @@
 // and the leak check every suite runs after deleting its pods (mounts, processes, cgroups).
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
-import { readFileSync, readdirSync, readlinkSync, writeFileSync, mkdirSync } from 'fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { connect } from 'net';
 import { makeBusyboxRootfs } from '../helpers/busybox';
@@ -153,6 +153,12 @@ export function tearDownSuite(s: PodSuite | undefined, namespaces: string[] = ['
   if (!s) return;
   const errors: string[] = [];
   for (const ns of namespaces) {
+    // workloads first: a pod of one still there would be replaced by its controller
+    if (existsSync(join(s.root, 'workloads')))
+      for (const kind of ['deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs']) {
+        const w = s.run(['delete', kind, '--all', '-n', ns, '--grace-period', '0']);
+        if (w.code !== 0) errors.push(w.stderr);
+      }
     const d = s.run(['delete', 'pods', '--all', '-n', ns, '--grace-period', '0']);
     if (d.code !== 0) errors.push(d.stderr);
   }

@@ -9,7 +9,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
-import { setUpSuite, tearDownSuite, writeManifest, type PodSuite } from './pod-helpers';
+import { haveScript, inTerminal, setUpSuite, tearDownSuite, until, writeManifest, type PodSuite } from './pod-helpers';
+import { spawnSync } from 'child_process';
 
 const ALNUM = '[bcdfghjklmnpqrstvwxz2456789]';
 // PID 1 that stops at once on SIGTERM, ready once /tmp/ready exists (after DELAY seconds)
@@ -41,11 +42,7 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     s = setUpSuite('podrun-workloads-');
     dir = join(s.root, 'manifests');
   });
-  after(() => {
-    // the workloads first: a pod of one left would be replaced by its controller
-    if (s) for (const k of ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs']) s.run(['delete', k, '--all', '--now']);
-    tearDownSuite(s);
-  });
+  after(() => tearDownSuite(s)); // it deletes the workloads first
 
   const run = (args: string[]) => {
     const r = s!.run(args);
@@ -158,6 +155,37 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     run(['delete', 'pvc', 'data-db-0', 'data-db-1']);
   });
 
+  it('StatefulSet: a partition keeps the pods below it on the old template, also when made again; its immutable fields are refused', () => {
+    const sts = (v: string, extra: Record<string, unknown> = {}) =>
+      workload('StatefulSet', 'part', { replicas: 2, podManagementPolicy: 'Parallel', updateStrategy: { rollingUpdate: { partition: 1 } }, ...extra }, { env: [{ name: 'V', value: v }] });
+    const f = writeManifest(dir, 'part.yaml', sts('one'));
+    run(['apply', '-f', f]);
+    run(['wait', '--for=condition=Ready', 'pod/part-0', 'pod/part-1', '--timeout', '30s']);
+    writeManifest(dir, 'part.yaml', sts('two'));
+    expect(run(['apply', '-f', f]).stdout).to.equal('statefulset.apps/part configured (1 updated)\n');
+    const v = (pod: string) => run(['exec', pod, '--', 'sh', '-c', 'echo $V']).stdout;
+    expect([v('part-0'), v('part-1')]).to.deep.equal(['one\n', 'two\n']);
+    // part-0 deleted: its replacement is of the revision below the partition, as the controller keeps it
+    expect(run(['delete', 'pod', 'part-0', '--now']).stderr).to.include('statefulset.apps/part: pod part-0 created');
+    run(['wait', '--for=condition=Ready', 'pod/part-0', '--timeout', '30s']);
+    expect(v('part-0')).to.equal('one\n');
+    writeManifest(dir, 'part.yaml', sts('two', { serviceName: 'other' }));
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('error: The StatefulSet "part" is invalid: spec: Forbidden: spec.serviceName cannot change once the StatefulSet exists');
+    run(['delete', 'sts', 'part', '--now']);
+  });
+
+  it('a Deployment whose file has no replicas keeps the count scale gave it', () => {
+    const spec = JSON.parse(workload('Deployment', 'keep', {}));
+    const f = writeManifest(dir, 'keep.yaml', JSON.stringify(spec));
+    expect(run(['apply', '-f', f]).stdout).to.equal('deployment.apps/keep created (1 pod created)\n');
+    run(['scale', 'deploy/keep', '--replicas', '2']);
+    expect(run(['apply', '-f', f]).stdout).to.equal('deployment.apps/keep unchanged\n');
+    expect(names('keep')).to.have.length(2);
+    run(['delete', 'deploy', 'keep', '--now']);
+  });
+
   it('DaemonSet: one pod NAME-XXXXX; ReplicaSet: counts, a changed template replaces nothing', () => {
     const ds = writeManifest(dir, 'agent.yaml', workload('DaemonSet', 'agent', {}));
     expect(run(['apply', '-f', ds]).stdout).to.equal('daemonset.apps/agent created (1 pod created)\n');
@@ -190,6 +218,35 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     run(['delete', 'deploy', 'a', '--now']);
   });
 
+  it('on a terminal, Ctrl-C while an old pod waits out its grace period kills it and stops the rollout; the next apply goes on', async function () {
+    if (!haveScript()) this.skip();
+    // PID 1 that ignores SIGTERM: each old pod would wait out its 30 s
+    const stubborn = (v: string) => workload('Deployment', 'slow', { replicas: 2 }, { env: [{ name: 'V', value: v }], command: ['sh', '-c', "trap '' TERM; touch /tmp/ready; while :; do sleep 0.1; done"] }, { terminationGracePeriodSeconds: 30 });
+    const f = writeManifest(dir, 'slow.yaml', stubborn('one'));
+    run(['apply', '-f', f]);
+    const old = names('slow');
+    writeManifest(dir, 'slow.yaml', stubborn('two'));
+    const t0 = Date.now();
+    const term = inTerminal(s!.root, ['apply', '-f', f]);
+    try {
+      await until(() => term.output().includes('waiting for app to stop'), 30_000);
+      term.type('\x03');
+      expect(await term.done).to.equal(1);
+    } finally {
+      if (term.pid) spawnSync('kill', ['-KILL', String(term.pid)]);
+    }
+    expect(term.output()).to.include('deployment.apps/slow: rollout stopped (Ctrl-C)');
+    expect(Date.now() - t0, 'well before the 30 s grace period').to.be.below(25_000);
+    const mid = names('slow');
+    expect(mid).to.have.length(2);
+    expect(mid.filter((n) => old.includes(n))).to.have.length(1); // one old pod left, one new
+    const r = run(['apply', '-f', f, '--now']);
+    // the workload was stored by the apply cut short: unchanged, its rollout goes on
+    expect(r.stdout).to.equal('deployment.apps/slow unchanged (1 pod created, 1 deleted)\n');
+    expect(names('slow').filter((n) => old.includes(n))).to.deep.equal([]);
+    run(['delete', 'deploy', 'slow', '--now']);
+  });
+
   it('a rollout whose new pod never gets ready stops at the progress deadline; the old pod keeps running', () => {
     const f = writeManifest(dir, 'stuck.yaml', workload('Deployment', 'stuck', { replicas: 1, progressDeadlineSeconds: 2 }));
     run(['apply', '-f', f]);
@@ -218,10 +275,7 @@ describe('workloads: Jobs over time (real pods)', function () {
     s = setUpSuite('podrun-jobs-');
     dir = join(s.root, 'manifests');
   });
-  after(() => {
-    if (s) s.run(['delete', 'jobs', '--all', '--now']); // stops their controllers first
-    tearDownSuite(s);
-  });
+  after(() => tearDownSuite(s)); // it deletes the Jobs first, which stops their controllers
 
   const run = (args: string[]) => {
     const r = s!.run(args);

@@ -98,7 +98,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (replace.size) {
     const { reconcileStored } = await import('../../runtime/workloads');
     replaced = await forEachItem([...replace.values()], async (w) => {
-      const r = await reconcileStored(ctx.paths, w.kind, w.namespace, w.name, { progress, watch });
+      const r = await reconcileStored(ctx.paths, w.kind, w.namespace, w.name, { progress, watch, gracePeriodSeconds: grace, oneStep: true });
       for (const f of r?.failures ?? []) writeErr(renderError(f));
       if (r?.failures.length) throw r.failures[0];
     });
