@@ -258,7 +258,7 @@ async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: 
   try {
     writePodRecord(paths, record, { durable: false });
     const volumeNames = (pod.manifest.spec.volumes ?? []).map((v) => v.name);
-    prepared = prepareDirs(plan, { file: pod.file, volumeIndex: (n) => volumeNames.indexOf(n), stateDirs: stateDirs(paths), paths });
+    prepared = prepareDirs(plan, { file: pod.file, lineOf: pod.lineOf, volumeIndex: (n) => volumeNames.indexOf(n), stateDirs: stateDirs(paths), paths });
   } catch (e) {
     unrecord();
     throw e;

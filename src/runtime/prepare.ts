@@ -23,6 +23,8 @@ export interface Prepared {
 
 interface Where {
   file: string;
+  /** The line a field is written on, for error messages. */
+  lineOf?: (path: (string | number)[]) => number;
   /** Index of each volume name in the manifest's spec.volumes (for error paths). */
   volumeIndex: (name: string) => number;
   /** podrun's state dirs, refused as hostPaths also when a symlink leads there. */
@@ -139,7 +141,8 @@ const TYPE_TEST: Record<string, [(s: Stats) => boolean, string]> = {
 function checkHostPath(v: PlannedVolume, denied: string[], where: Where, undo: (() => void)[]): void {
   const type = v.hostPathType ?? '';
   const fail = (detail: string, hint: string): never => {
-    throw new ManifestError(where.file, ['spec', 'volumes', where.volumeIndex(v.name), 'hostPath', 'path'], detail, hint);
+    const path = ['spec', 'volumes', where.volumeIndex(v.name), 'hostPath', 'path'];
+    throw new ManifestError(where.file, path, detail, hint, where.lineOf?.(path));
   };
   const st = statOrUndefined(v.source);
   // Validation checked the path as written. Where it leads now is checked here too, for a clear

@@ -6,7 +6,7 @@
 // one of its pods) runs it to the end, under the workload's lock, and a rollout it leaves (Ctrl-C,
 // a pod never Ready before the progress deadline) is where the next apply goes on from.
 import { canonicalJson } from '../util/canonical-json';
-import { PodrunError } from '../util/errors';
+import { ManifestError, ManifestErrors, PodrunError } from '../util/errors';
 import { workloadRef, type WorkloadKind } from '../util/kinds';
 import type { Paths } from '../util/paths';
 import type { LoadedWorkload } from '../manifest/load';
@@ -38,6 +38,8 @@ export interface ControllerOptions extends ApplyOptions {
   pollMs?: number;
   /** One step and return, never waiting for readiness (after `delete pod` of one of its pods). */
   oneStep?: boolean;
+  /** The line of a field of the pod template, for its pods' problems (apply has the file; scale does not). */
+  templateLineOf?: (path: (string | number)[]) => number;
 }
 
 /**
@@ -75,7 +77,19 @@ export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: 
     if (frozen) delete record.current;
     if (!same) writeWorkload(paths, record);
     if (opts.force) for (const p of podsOf(listPodRecords(paths, namespace), w.kind, namespace, name)) await deletePod(paths, record, p.plan.name, opts);
-    const r = await reconcile(paths, record, opts);
+    const lineOf = loaded.lineOf;
+    let r;
+    try {
+      r = await reconcile(paths, record, { ...opts, templateLineOf: lineOf && ((p) => lineOf(['spec', 'template', ...p])) });
+    } catch (e) {
+      // a pod the template makes is refused before anything of it is made (a hostPath that is not
+      // there...): the file is wrong, so the workload is left as it was (a new one not stored)
+      if (e instanceof ManifestErrors || e instanceof ManifestError) {
+        if (!before) removeWorkload(paths, w.kind, namespace, name);
+        else if (!same) writeWorkload(paths, before);
+      }
+      throw e;
+    }
     return { kind: w.kind, namespace, name, action: !before ? 'created' : same ? 'unchanged' : 'configured', ...r };
   } finally {
     release();
@@ -196,7 +210,7 @@ async function reconcile(paths: Paths, record: WorkloadRecord, opts: ControllerO
     // up first, then down (rolling.go's order); the pods going stop together
     for (const [name, verb] of [...step.create.map((n) => [n, 'created'] as const), ...step.update.map((n) => [n, 'updated'] as const)]) {
       if (w.kind === 'StatefulSet') ensureClaims(paths, record, name);
-      const out = await applyPod(paths, { file: record.sourceFile, line: record.line, baseDir: record.baseDir, manifest: podManifestFor(templateFor(record, name), name) }, opts);
+      const out = await applyPod(paths, { file: record.sourceFile, line: record.line, lineOf: opts.templateLineOf, baseDir: record.baseDir, manifest: podManifestFor(templateFor(record, name), name) }, opts);
       counts[verb]++;
       opts.progress?.(`${ref}: pod ${name} ${verb === 'updated' ? `updated${out.detail ? ` (${out.detail})` : ''}` : 'created'}`);
       failures.push(...out.failures);

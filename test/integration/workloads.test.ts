@@ -247,6 +247,15 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     run(['delete', 'deploy', 'slow', '--now']);
   });
 
+  it("a template whose pod is refused at apply (a hostPath that is not there): exit 2 at the template's line, nothing stored", () => {
+    const f = writeManifest(dir, 'hp.yaml', workload('Deployment', 'hp', { replicas: 1 }, { volumeMounts: [{ name: 'd', mountPath: '/d' }] }, { volumes: [{ name: 'd', hostPath: { path: '/nonexistent-podrun-test-dir', type: 'Directory' } }] }).replace(/,"/g, ',\n"'));
+    const r = s!.run(['apply', '-f', f]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(new RegExp(`error: ${f}:\\d+: spec\\.volumes\\[0\\]\\.hostPath\\.path: /nonexistent-podrun-test-dir does not exist \\(type Directory\\)`));
+    expect(s!.run(['get', 'deploy', 'hp']).code).to.equal(1);
+    expect(names('hp')).to.deep.equal([]);
+  });
+
   it('a rollout whose new pod never gets ready stops at the progress deadline; the old pod keeps running', () => {
     const f = writeManifest(dir, 'stuck.yaml', workload('Deployment', 'stuck', { replicas: 1, progressDeadlineSeconds: 2 }));
     run(['apply', '-f', f]);
