@@ -7,7 +7,8 @@ import type { CliContext } from './context';
 import { writeErr } from './output';
 
 /**
- * What cut-short commands left, finished: deletes (runtime/finish-deletes.ts), then networks. By
+ * What cut-short commands left, finished: deletes (runtime/finish-deletes.ts), then networks, then
+ * Jobs' controllers that were lost (runtime/jobs.ts). By
  * apply, delete, down and get (wait finishes the pods it waits for itself); nothing marked costs
  * one readdir each.
  */
@@ -19,6 +20,8 @@ export async function finishLeftovers(ctx: Pick<CliContext, 'paths'>): Promise<v
     if (done.length) await syncServicesAfter(ctx);
   }
   await releaseLeftoverNetworks(ctx);
+  // a Job whose controller was lost gets a new one (one readdir when there is no Job)
+  if (process.getuid?.() === 0 && existsSync(join(ctx.paths.root, 'workloads', 'jobs'))) (await import('../runtime/jobs')).restartLostControllers(ctx.paths);
 }
 
 /**

@@ -141,7 +141,7 @@ function jobView(r: WorkloadRecord, now: number): { status: string; completions:
   const status = j?.condition?.type ?? (spec.suspend ? 'Suspended' : 'Running');
   const completions = spec.completions !== undefined ? `${succeeded}/${spec.completions}` : spec.parallelism > 1 ? `${succeeded}/1 of ${spec.parallelism}` : `${succeeded}/1`;
   const start = j?.counts.startTime;
-  const end = j?.condition ? Date.parse(j.condition.at) : now;
+  const end = j?.condition?.type === 'Complete' ? Date.parse(j.condition.at) : now; // kubectl: until completionTime, which a failed Job has none of
   return { status, completions, duration: start !== undefined ? humanDuration(Math.max(0, end - start)) : '' };
 }
 

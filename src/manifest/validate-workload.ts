@@ -95,6 +95,9 @@ function strategyRules(kind: WorkloadKind, spec: Record<string, unknown>, err: E
 function jobRules(spec: Record<string, unknown>, name: string, err: Err): void {
   if (name.length > 63) err(['metadata', 'name'], `must be no more than 63 characters (its pods carry the label job-name: ${name.slice(0, 20)}...)`, 'shorten the name');
   if (spec.completionMode === 'Indexed' && spec.completions === undefined) err(['spec', 'completions'], 'Required value: when completion mode is Indexed', 'give the number of indexes, e.g. `completions: 3`');
+  // the API server's limits for an Indexed Job
+  if (spec.completionMode === 'Indexed')
+    for (const k of ['completions', 'parallelism'] as const) if (typeof spec[k] === 'number' && (spec[k] as number) > 100_000) err(['spec', k], 'must be less than or equal to 100000 when completion mode is Indexed', 'use at most 100000');
   if (spec.selector !== undefined && spec.manualSelector !== true)
     err(['spec', 'selector'], '`selector` will be auto-generated', 'leave spec.selector out (the Job selects its pods by its uid), or set `manualSelector: true`');
 }

@@ -8,9 +8,11 @@ import { metadataSchema, str } from './schema';
 import type { WorkloadKind } from '../util/kinds';
 import type { PodManifest } from './schema';
 
+/** An int32 of at least MIN (Kubernetes' *int32 fields). */
 const int = (min: number, hint: string) =>
   z.number().int().superRefine((v, ctx) => {
     if (v < min) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be greater than or equal to ${min}`, params: { hint } });
+    else if (v > 2 ** 31 - 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${v} is out of range (int32)`, params: { hint } });
   });
 
 /** An int or a percentage string, as maxSurge and maxUnavailable (`1`, `"25%"`). */
@@ -168,6 +170,8 @@ export interface JobCounts {
   /** ms since the epoch: when the Job (last) started running */
   startTime?: number;
   lastFailureAt?: number;
+  /** Failures since the last success: what the back-off doubles by (it starts again after a success). */
+  failedSinceSuccess?: number;
 }
 
 export interface JobCondition {

@@ -31,6 +31,7 @@ export interface JobStep {
 }
 
 const DEFAULT_BACKOFF = { initialMs: 10_000, maxMs: 360_000 };
+const MAX_CREATE = 500;
 
 /** The back-off before the pod after FAILED failures: INITIAL doubled per failure after the first, at most MAX. */
 export const jobBackoffMs = (failed: number, b = DEFAULT_BACKOFF) => (failed <= 0 ? 0 : Math.min(b.maxMs, b.initialMs * 2 ** Math.min(failed - 1, 30)));
@@ -67,9 +68,11 @@ export function jobStep(spec: JobSpec, restartPolicy: string, counts: JobCounts,
   if (active.length > wanted) return { ...step, delete: all.slice(wanted) }; // parallelism lowered
   const n = wanted - active.length;
   if (n <= 0) return step;
-  const ready = (counts.lastFailureAt ?? 0) + jobBackoffMs(counts.failed, backoff);
-  if (counts.failed > 0 && now < ready) return { ...step, waitMs: ready - now };
-  step.create = spec.completionMode === 'Indexed' ? indexes.slice(0, n) : Array.from({ length: n }, () => undefined);
+  const recent = counts.failedSinceSuccess ?? counts.failed;
+  const ready = (counts.lastFailureAt ?? 0) + jobBackoffMs(recent, backoff);
+  if (recent > 0 && now < ready) return { ...step, waitMs: ready - now };
+  // at most MAX_CREATE a round, as the controller's burst
+  step.create = spec.completionMode === 'Indexed' ? indexes.slice(0, Math.min(n, MAX_CREATE)) : Array.from({ length: Math.min(n, MAX_CREATE) }, () => undefined);
   return step;
 }
 

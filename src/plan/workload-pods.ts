@@ -190,7 +190,7 @@ function statefulStep(w: WorkloadManifest, pods: ObservedPod[]): WorkloadStep {
     else if (!step.create.length && keptAvailable) step.delete = [...stray, ...condemned.map((o) => statefulPodName(name, o))].slice(0, 1);
   }
   const partition = spec.updateStrategy.rollingUpdate?.partition ?? 0;
-  const outdated = [...byOrdinal.entries()].filter(([o, p]) => wanted(o) && o >= partition && p.revision !== rev).map(([o]) => o).sort((a, b) => b - a);
+  const outdated = [...byOrdinal.entries()].filter(([o, p]) => wanted(o) && o - start >= partition && p.revision !== rev).map(([o]) => o).sort((a, b) => b - a);
   const rolling = spec.updateStrategy.type === 'RollingUpdate';
   if (rolling && outdated.length && !missing.length && !condemned.length && !stray.length && allAvailable) step.update = [statefulPodName(name, outdated[0])];
   step.done = !missing.length && !condemned.length && !stray.length && (!rolling || !outdated.length);

@@ -30,29 +30,73 @@ const emptyStatus = (): JobStatus => ({ counts: { succeeded: 0, failed: 0, succe
 /** The fields a cluster refuses to change on a Job (spec.template, completions, completionMode are immutable). */
 const immutable = (s: JobSpec) => canonicalJson({ template: s.template, completions: s.completions, completionMode: s.completionMode, selector: s.selector });
 
-/** Stores the Job, runs its first round, and starts its controller while it is not finished. */
+/**
+ * The Job's lock, waited for (up to a minute): the controller holds it through a round, which
+ * may stop pods, and an apply or delete must not fail for that.
+ */
+async function lockJob(paths: Paths, namespace: string, name: string): Promise<() => void> {
+  for (let waited = 0; ; waited += 100) {
+    try {
+      return lockWorkload(paths, 'Job', namespace, name);
+    } catch (e) {
+      if (!(e instanceof ConflictError) || waited >= 60_000) throw e;
+      await sleep(100);
+    }
+  }
+}
+
+/** Stores the Job, runs its first round, and starts its controller while it is not finished (or has a TTL to wait out). */
 export async function applyJob(paths: Paths, loaded: LoadedWorkload, opts: ControllerOptions = {}): Promise<WorkloadOutcome> {
   const w = loaded.workload;
   const { name, namespace } = w.metadata;
-  let before = readWorkload(paths, 'Job', namespace, name);
-  if (before && immutable(before.manifest.spec as JobSpec) !== immutable(w.spec as JobSpec)) {
-    if (!opts.force)
-      throw new PodrunError(`The Job "${name}" is invalid: spec.template: field is immutable (so are completions and completionMode)`, `delete it first (\`podrun delete job ${name}\`: its pods go with it), or apply with --force, which does that`);
-    await deleteJob(paths, namespace, name, opts);
-    before = undefined;
-  }
-  const release = lockWorkload(paths, 'Job', namespace, name);
+  const release = await lockJob(paths, namespace, name);
   try {
+    let before = readWorkload(paths, 'Job', namespace, name);
+    if (before && immutable(before.manifest.spec as JobSpec) !== immutable(w.spec as JobSpec) && !opts.force)
+      throw new PodrunError(`The Job "${name}" is invalid: spec.template: field is immutable (so are completions and completionMode)`, `delete it first (\`podrun delete job ${name}\`: its pods go with it), or apply with --force, which does that`);
+    if (before && opts.force) {
+      // --force: the Job made again, its pods and counts gone
+      await stopController(before.job?.controller);
+      await deleteJobLocked(paths, namespace, name, opts);
+      before = undefined;
+    }
     const { record, same } = nextRecord(before, loaded);
     record.job ??= emptyStatus();
-    const r = await jobRound(paths, record, opts);
-    if (!record.job!.condition) startController(paths, record);
+    if (opts.network !== undefined) record.network = opts.network;
+    const r = await jobRound(paths, record, { ...opts, network: record.network });
+    if (!record.job!.condition || (w.spec as JobSpec).ttlSecondsAfterFinished !== undefined) startController(paths, record);
     writeWorkload(paths, record);
     const parts = [r.created && `${r.created} pod${r.created > 1 ? 's' : ''} created`, r.deleted && `${r.deleted} deleted`].filter(Boolean);
     const pods = podsOf(listPodRecords(paths, namespace), 'Job', namespace, name).map((p) => ({ namespace, name: p.plan.name, uid: p.uid }));
     return { kind: 'Job', namespace, name, action: !before ? 'created' : same ? 'unchanged' : 'configured', detail: parts.join(', ') || undefined, pods, failures: r.failures };
   } finally {
     release();
+  }
+}
+
+/**
+ * A Job not finished (or waiting out its TTL) whose controller is gone (a crash, a reboot, `up`
+ * stopped) gets a new one: run by the commands that tidy up (get, apply, delete, wait).
+ */
+export function restartLostControllers(paths: Paths): void {
+  const { listWorkloads } = require('../state/workloads') as typeof import('../state/workloads');
+  for (const r of listWorkloads(paths, 'Job')) {
+    if ((r.job?.condition && (r.manifest.spec as JobSpec).ttlSecondsAfterFinished === undefined) || isAlive(r.job?.controller)) continue;
+    let release: (() => void) | undefined;
+    try {
+      release = lockWorkload(paths, 'Job', r.metadata.namespace, r.metadata.name);
+    } catch {
+      continue; // being changed: that command starts it
+    }
+    try {
+      const now = readWorkload(paths, 'Job', r.metadata.namespace, r.metadata.name);
+      if (now && !isAlive(now.job?.controller)) {
+        startController(paths, now);
+        writeWorkload(paths, now);
+      }
+    } finally {
+      release();
+    }
   }
 }
 
@@ -78,9 +122,11 @@ export async function jobRound(paths: Paths, record: WorkloadRecord, opts: Contr
       st.counted[r.plan.name] = s.phase;
       if (s.phase === 'Failed') {
         st.counts.failed++;
+        st.counts.failedSinceSuccess = (st.counts.failedSinceSuccess ?? 0) + 1;
         st.counts.lastFailureAt = now;
       } else {
         st.counts.succeeded++;
+        st.counts.failedSinceSuccess = 0;
         if (index !== undefined && !st.counts.succeededIndexes.includes(Number(index))) st.counts.succeededIndexes.push(Number(index));
       }
       continue;
@@ -93,11 +139,13 @@ export async function jobRound(paths: Paths, record: WorkloadRecord, opts: Contr
   const backoff = parsed && !('problem' in parsed) ? { initialMs: parsed.initialMs, maxMs: parsed.maxMs } : undefined;
   const step = jobStep(spec, w.templatePod.spec.restartPolicy, st.counts, active, now, backoff);
   const ref = workloadRef('Job', name);
-  for (const pod of step.delete) {
-    await deletePodNamed(paths, namespace, pod, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) });
-    out.deleted++;
-    opts.progress?.(`${ref}: pod ${pod} deleted`);
-  }
+  await Promise.all(
+    step.delete.map(async (pod) => {
+      await deletePodNamed(paths, namespace, pod, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) });
+      out.deleted++;
+      opts.progress?.(`${ref}: pod ${pod} deleted`);
+    }),
+  );
   const taken = new Set(Object.keys(st.counted));
   for (const index of step.create) {
     const pod = jobPodName(name, index, taken);
@@ -138,8 +186,16 @@ function startController(paths: Paths, record: WorkloadRecord): void {
 
 /** The controller process's loop: rounds until the Job is finished (and its TTL passed) or gone. */
 export async function runJobController(paths: Paths, namespace: string, name: string): Promise<void> {
-  process.on('SIGTERM', () => process.exit(0)); // a round cut short is finished by the next one (delete stops us first)
-  for (;;) {
+  // SIGTERM (delete, --force, up): gone at once between rounds, after the round in one
+  let stopping = false;
+  let inRound = false;
+  process.on('SIGTERM', () => {
+    stopping = true;
+    if (!inRound) process.exit(0);
+  });
+  const say = (l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`);
+  let uid: string | undefined;
+  while (!stopping) {
     let release: (() => void) | undefined;
     try {
       release = lockWorkload(paths, 'Job', namespace, name);
@@ -149,56 +205,69 @@ export async function runJobController(paths: Paths, namespace: string, name: st
       continue;
     }
     let waitMs = ROUND_MS;
+    inRound = true;
     try {
       const record = readWorkload(paths, 'Job', namespace, name);
-      if (!record) return;
+      // gone, or made again (--force) with a controller of its own
+      if (!record || (uid !== undefined && record.metadata.uid !== uid)) return;
+      uid = record.metadata.uid;
       if (record.job?.condition) {
         const ttl = (record.manifest.spec as JobSpec).ttlSecondsAfterFinished;
         if (ttl === undefined) return;
         const left = Date.parse(record.job.condition.at) + ttl * 1000 - Date.now();
         if (left <= 0) {
-          release();
-          release = undefined;
-          await deleteJob(paths, namespace, name, { keepController: true });
+          say(`job.batch/${name}: ttlSecondsAfterFinished (${ttl}s) passed: deleting the Job`);
+          await deleteJobLocked(paths, namespace, name, {});
           return;
         }
-        waitMs = Math.min(left, 60_000);
+        waitMs = Math.min(left, 1000); // an apply may change the TTL meanwhile
       } else {
         const before = canonicalJson(record.job);
-        const r = await jobRound(paths, record, { progress: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) });
-        for (const f of r.failures) process.stderr.write(`${f.message}\n`);
+        try {
+          const r = await jobRound(paths, record, { progress: say, network: record.network });
+          for (const f of r.failures) say(f.message);
+          if (r.waitMs !== undefined) waitMs = Math.min(Math.max(r.waitMs, 10), ROUND_MS * 4);
+        } catch (e) {
+          // a pod that could not be made (an image pull, a hostPath gone): said, tried again
+          say(`round failed: ${(e as Error).message}`);
+          waitMs = 2000;
+        }
         if (canonicalJson(record.job) !== before) writeWorkload(paths, record);
-        if (r.waitMs !== undefined) waitMs = Math.min(Math.max(r.waitMs, 10), ROUND_MS * 4);
       }
     } finally {
+      inRound = false;
       release?.();
     }
-    await sleep(waitMs);
+    if (!stopping) await sleep(waitMs);
   }
 }
 
 /** Stops the Job's controller, deletes its pods (the finished ones too) and the Job; false when there was none. */
-export async function deleteJob(paths: Paths, namespace: string, name: string, opts: ControllerOptions & { keepController?: boolean } = {}): Promise<boolean> {
-  const record = readWorkload(paths, 'Job', namespace, name);
-  if (!opts.keepController) await stopController(record?.job?.controller);
-  const release = lockWorkload(paths, 'Job', namespace, name);
+export async function deleteJob(paths: Paths, namespace: string, name: string, opts: ControllerOptions = {}): Promise<boolean> {
+  await stopController(readWorkload(paths, 'Job', namespace, name)?.job?.controller);
+  const release = await lockJob(paths, namespace, name);
   try {
-    const pods = podsOf(listPodRecords(paths, namespace), 'Job', namespace, name);
-    if (!readWorkload(paths, 'Job', namespace, name) && !pods.length) return false;
-    await Promise.all(pods.map((p) => deletePodNamed(paths, namespace, p.plan.name, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) })));
-    removeWorkload(paths, 'Job', namespace, name);
-    return true;
+    return await deleteJobLocked(paths, namespace, name, opts);
   } finally {
     release();
   }
 }
 
-/** SIGTERM to the controller (pid and start time checked), then SIGKILL after 2 s. */
+/** deleteJob under the Job's lock, its controller stopped (or the controller itself, at its TTL). */
+async function deleteJobLocked(paths: Paths, namespace: string, name: string, opts: ControllerOptions): Promise<boolean> {
+  const pods = podsOf(listPodRecords(paths, namespace), 'Job', namespace, name);
+  if (!readWorkload(paths, 'Job', namespace, name) && !pods.length) return false;
+  await Promise.all(pods.map((p) => deletePodNamed(paths, namespace, p.plan.name, { gracePeriodSeconds: opts.gracePeriodSeconds, watch: opts.watch, warn: (e) => opts.progress?.(`warning: ${e.message}`) })));
+  removeWorkload(paths, 'Job', namespace, name);
+  return true;
+}
+
+/** SIGTERM to the controller (pid and start time checked): it ends after its round; SIGKILL after 10 s. */
 async function stopController(id: ProcessIdentity | undefined): Promise<void> {
   if (!id || !isAlive(id)) return;
   const { signalProcess } = await import('./stop');
   signalProcess(id, constants.signals.SIGTERM);
-  for (let i = 0; i < 40 && isAlive(id); i++) await sleep(50);
+  for (let i = 0; i < 200 && isAlive(id); i++) await sleep(50);
   if (isAlive(id)) signalProcess(id, constants.signals.SIGKILL);
   for (let i = 0; i < 40 && isAlive(id); i++) await sleep(50);
 }

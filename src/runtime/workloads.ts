@@ -51,8 +51,9 @@ function templateFor(record: WorkloadRecord, pod: string): WorkloadManifest {
   if (w.kind !== 'StatefulSet' || !record.current) return w;
   const spec = w.spec as StatefulSetSpec;
   const ordinal = ordinalOf(w.metadata.name, pod);
-  const partition = spec.updateStrategy.type === 'OnDelete' ? Infinity : spec.updateStrategy.rollingUpdate?.partition ?? 0;
-  return ordinal !== undefined && ordinal < partition ? { ...w, spec: { ...w.spec, template: record.current.spec.template }, templatePod: record.current.templatePod } : w;
+  // OnDelete: a pod deleted is made of the new revision (that is how OnDelete rolls out); the partition counts from ordinals.start
+  const partition = spec.updateStrategy.type === 'OnDelete' ? 0 : spec.updateStrategy.rollingUpdate?.partition ?? 0;
+  return ordinal !== undefined && ordinal - spec.ordinals.start < partition ? { ...w, spec: { ...w.spec, template: record.current.spec.template }, templatePod: record.current.templatePod } : w;
 }
 
 const POLL_MS = 200;
@@ -73,7 +74,9 @@ export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: 
         `The ${w.kind} "${name}" is invalid: spec: Forbidden: ${frozen} cannot change once the ${w.kind} exists`,
         `delete it first (\`podrun delete ${w.kind.toLowerCase()} ${name}\`${w.kind === 'StatefulSet' ? ': its claims stay' : ''}), or apply with --force, which re-creates its pods`,
       );
-    const { record, same } = nextRecord(before, loaded);
+    const { record, same: unchanged } = nextRecord(before, loaded);
+    if (opts.network !== undefined) record.network = opts.network;
+    const same = unchanged && before?.network === record.network;
     if (frozen) delete record.current;
     if (!same) writeWorkload(paths, record);
     if (opts.force) for (const p of podsOf(listPodRecords(paths, namespace), w.kind, namespace, name)) await deletePod(paths, record, p.plan.name, opts);
@@ -179,7 +182,8 @@ export function observePods(paths: Paths, w: WorkloadManifest, records = listPod
 }
 
 /** The controller's rounds, until a step is done or a pod cannot start (its failure returned). */
-async function reconcile(paths: Paths, record: WorkloadRecord, opts: ControllerOptions): Promise<Omit<WorkloadOutcome, 'kind' | 'namespace' | 'name' | 'action'>> {
+async function reconcile(paths: Paths, record: WorkloadRecord, given: ControllerOptions): Promise<Omit<WorkloadOutcome, 'kind' | 'namespace' | 'name' | 'action'>> {
+  const opts = { ...given, network: given.network ?? record.network };
   const w = record.manifest;
   const ref = workloadRef(w.kind, w.metadata.name);
   const counts = { created: 0, updated: 0, deleted: 0 };
@@ -192,7 +196,7 @@ async function reconcile(paths: Paths, record: WorkloadRecord, opts: ControllerO
     const step = nextStep(w, pods);
     const acts = step.create.length + step.update.length + step.delete.length;
     // Ctrl-C during a stop killed that pod; a rollout not done stops there (its later stops would be cut short too)
-    if ((acts || !step.done) && opts.watch?.interrupted?.()) throw new PodrunError(`${ref}: rollout stopped (Ctrl-C)`, 'apply the file again to go on from here');
+    if ((acts || !step.done) && !opts.oneStep && opts.watch?.interrupted?.()) throw new PodrunError(`${ref}: rollout stopped (Ctrl-C)`, 'apply the file again to go on from here');
     if (!acts) {
       if (step.done) break;
       const waitingFor = pods.filter((p) => !p.available).map((p) => p.name);

@@ -26,6 +26,8 @@ export interface WorkloadRecord {
   line: number;
   /** The folder the template's relative hostPaths start at: the file's, or where it was applied from stdin. */
   baseDir?: string;
+  /** apply --network: the network of the pods its controller makes later too (scale, a replacement, a Job's next pod). */
+  network?: string;
   /** A Job's counts, condition and controller (runtime/jobs.ts). */
   job?: JobStatus;
   /**
@@ -69,8 +71,9 @@ export const lockWorkload = (paths: Paths, kind: WorkloadKind, namespace: string
 
 /** The record LOADED makes of the workload stored BEFORE (its uid and creation kept, the generation counted), and whether nothing changed. */
 export function nextRecord(before: WorkloadRecord | undefined, loaded: LoadedWorkload): { record: WorkloadRecord; same: boolean } {
-  // replicas not written keeps what `scale` set, as kubectl apply leaves a field it never applied
-  const w: WorkloadManifest = loaded.workload.replicasUnset && before ? ({ ...loaded.workload, spec: { ...loaded.workload.spec, replicas: before.manifest.spec.replicas } } as WorkloadManifest) : loaded.workload;
+  // replicas not written (now and before) keeps what `scale` set, as kubectl apply leaves a field
+  // it never applied; a file that drops replicas goes back to the default, as kubectl's does
+  const w: WorkloadManifest = loaded.workload.replicasUnset && before?.manifest.replicasUnset ? ({ ...loaded.workload, spec: { ...loaded.workload.spec, replicas: before.manifest.spec.replicas } } as WorkloadManifest) : loaded.workload;
   const newTemplate = before && canonicalJson(before.manifest.spec.template) !== canonicalJson(w.spec.template);
   const current = w.kind === 'StatefulSet' && before ? (newTemplate ? (before.current ?? before.manifest) : before.current) : undefined;
   const record: WorkloadRecord = {
@@ -85,6 +88,7 @@ export function nextRecord(before: WorkloadRecord | undefined, loaded: LoadedWor
     sourceFile: loaded.file,
     line: loaded.line,
     baseDir: loaded.file === '<stdin>' ? process.cwd() : dirname(loaded.file),
+    ...(before?.network !== undefined ? { network: before.network } : {}),
     ...(before?.job ? { job: before.job } : {}),
     ...(current ? { current } : {}),
   };

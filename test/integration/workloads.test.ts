@@ -383,6 +383,20 @@ describe('workloads: Jobs over time (real pods)', function () {
     run(['delete', 'job', 'slow', '--now']);
   });
 
+  it('a controller killed is started again by the next get; ttlSecondsAfterFinished deletes the finished Job', async () => {
+    run(['apply', '-f', job('lost', { completions: 2, ttlSecondsAfterFinished: 0 }, ['sh', '-c', 'sleep 0.5'])]);
+    const record = () => JSON.parse(readFileSync(join(s!.root, 'workloads', 'jobs', 'default_lost.json'), 'utf8')) as { job: { controller?: { pid: number } } };
+    const first = record().job.controller!.pid;
+    process.kill(first, 'SIGKILL');
+    await until(() => !controllers(s!.root).includes(String(first)), 5000, 'the controller gone');
+    run(['get', 'jobs']); // starts a new one
+    expect(record().job.controller!.pid).to.not.equal(first);
+    // it finishes the Job, then its TTL (0) deletes it with its pods
+    await until(() => s!.run(['get', 'job', 'lost']).code === 1, 30_000, 'deleted after its TTL');
+    expect(podsOf('lost')).to.deep.equal([]);
+    await until(() => controllers(s!.root).length === 0, 5000, 'the controller exits');
+  });
+
   it('Indexed: one pod per index with JOB_COMPLETION_INDEX; suspend makes none until resumed', async () => {
     const f = job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed', suspend: true }, ['sh', '-c', 'echo index $JOB_COMPLETION_INDEX on $(hostname)']);
     expect(run(['apply', '-f', f]).stdout).to.equal('job.batch/idx created\n');

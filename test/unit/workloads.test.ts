@@ -221,6 +221,7 @@ describe('workloads: what the controller does next', () => {
       ['not while one is not ready', statefulSet('  replicas: 2'), (r) => [pod('db-0', 'old'), pod('db-1', r, false)], {}],
       ['partition 1: db-0 keeps its revision', statefulSet('  replicas: 2\n  updateStrategy: {rollingUpdate: {partition: 1}}'), (r) => [pod('db-0', 'old'), pod('db-1', r)], { done: true }],
       ['OnDelete: nothing updated', statefulSet('  replicas: 2\n  updateStrategy: {type: OnDelete}'), () => [pod('db-0', 'old'), pod('db-1', 'old')], { done: true }],
+      ['the partition counts from ordinals.start', statefulSet('  replicas: 2\n  ordinals: {start: 5}\n  updateStrategy: {rollingUpdate: {partition: 1}}'), () => [pod('db-5', 'old'), pod('db-6', 'old')], { update: ['db-6'] }],
     ]));
 
   describe('DaemonSet: one pod', () =>
@@ -254,6 +255,7 @@ ${spec}
     ['a failure waits out the back-off (10 s after the first)', job('  completions: 1'), 'Never', counts({ failed: 1, lastFailureAt: NOW - 4000 }), [], { waitMs: 6000 }],
     ['then the next pod', job('  completions: 1'), 'Never', counts({ failed: 1, lastFailureAt: NOW - 10_000 }), [], { create: [undefined] }],
     ['the back-off doubles: 40 s after the third', job('  completions: 1'), 'Never', counts({ failed: 3, lastFailureAt: NOW - 30_000 }), [], { waitMs: 10_000 }],
+    ['a success starts the back-off again: 10 s after the first failure since', job('  completions: 9\n  backoffLimit: 10'), 'Never', counts({ failed: 7, failedSinceSuccess: 1, succeeded: 3, lastFailureAt: NOW - 10_000 }), [], { create: [undefined] }],
     ['past backoffLimit: Failed, the running pods deleted', job('  completions: 2\n  parallelism: 2\n  backoffLimit: 1'), 'Never', counts({ failed: 2 }), [active('a')], { delete: ['a'], finish: { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } }],
     ['at backoffLimit, not past it: one more try', job('  backoffLimit: 1'), 'Never', counts({ failed: 1, lastFailureAt: 0 }), [], { create: [undefined] }],
     ['OnFailure: restarts count toward backoffLimit', job('  backoffLimit: 2', 'OnFailure'), 'OnFailure', counts(), [active('a', 2)], { delete: ['a'], finish: { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } }],
@@ -290,6 +292,8 @@ ${spec}
     ['a selector without manualSelector', job('  selector: {matchLabels: {a: b}}'), ['error: <stdin>:5: spec.selector: `selector` will be auto-generated']],
     ['podFailurePolicy is refused', job('  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]}'), ['error: <stdin>:5: spec.podFailurePolicy: not supported by podrun yet']],
     ['the old apiVersion', job('  completions: 1').replace('batch/v1', 'batch/v1beta1'), ['error: <stdin>:1: apiVersion: apiVersion batch/v1beta1 is not supported for a Job']],
+    ['an Indexed Job of more than 100000 indexes', job('  completions: 5000000\n  completionMode: Indexed'), ['error: <stdin>:5: spec.completions: must be less than or equal to 100000 when completion mode is Indexed']],
+    ['more than an int32', job('  completions: 5000000000'), ['error: <stdin>:5: spec.completions: 5000000000 is out of range (int32)']],
   ];
   for (const [what, yaml, want] of bad) it(what, async () => expect(await problems(yaml)).to.deep.equal(want));
 

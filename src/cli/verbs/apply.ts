@@ -22,7 +22,8 @@ const OUTPUTS = ['json', 'yaml', 'name'];
 
 /** What `up` and `--watch` give apply: told the pods of the files, once applied; up's grace watch (its Ctrl-C). */
 export interface ApplyHooks {
-  applied?: (pods: { namespace: string; name: string; uid: string }[]) => void;
+  /** The pods of the files and of their workloads (not a Job's: it runs to completion on its own), and the Jobs. */
+  applied?: (pods: { namespace: string; name: string; uid: string }[], jobs: { namespace: string; name: string }[]) => void;
   watch?: import('../grace-wait').CliGraceWatch;
 }
 
@@ -131,6 +132,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
   // One pod failing does not stop the others (kubectl apply goes on, then exits 1).
   let failed = 0;
   const appliedPods: { namespace: string; name: string; uid: string }[] = [];
+  const appliedJobs: { namespace: string; name: string }[] = [];
   const code = await forEachItem([...loaded.pods, ...again], async (pod) => {
     const outcome = await applyPod(ctx.paths, pod, { progress, network, force: values.force === true, recreate: recreate.has(`${pod.manifest.metadata.namespace}_${pod.manifest.metadata.name}`), gracePeriodSeconds: grace, watch });
     // only the files' pods: one re-created because it waited for an object comes from elsewhere
@@ -152,7 +154,9 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
   const workloadCode = await forEachItem(loaded.workloads, async (w) => {
     const { applyWorkload } = await import('../../runtime/workloads');
     const outcome = await applyWorkload(ctx.paths, w, { progress, network, force: values.force === true, gracePeriodSeconds: grace, watch });
-    appliedPods.push(...outcome.pods);
+    // a Job's pods end on their own (and fail and are retried): --wait and up wait for the rest
+    if (outcome.kind === 'Job') appliedJobs.push({ namespace: outcome.namespace, name: outcome.name });
+    else appliedPods.push(...outcome.pods);
     const ref = workloadRef(outcome.kind, outcome.name);
     if (output === 'json' || output === 'yaml') {
       const { readWorkload } = await import('../../state/workloads');
@@ -185,7 +189,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
   // The Services' rules and every pod's names follow the pods and Services just applied.
   if (loaded.pods.length || loaded.workloads.length || prune || loaded.objects.some((o) => o.object.kind === 'Service')) await syncServicesAfter(ctx);
   if (objects.length) await printObjects(ctx, output as ObjectFormat, objects);
-  hooks.applied?.(appliedPods);
+  hooks.applied?.(appliedPods, appliedJobs);
   const worst = Math.max(code, failed, pruneCode, workloadCode);
   if (waitMs === undefined || worst) return worst;
   // Readiness as `podrun wait --for=condition=Ready` sees it; a pod that ran to completion is done.

@@ -41,7 +41,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { kind, addrs } = parseResourceArgs('get', positionals, ns, { required: false, usage: USAGE });
   if (all && addrs.length) throw new UsageError('-A lists every object of a type; name them with -n NAMESPACE instead');
   if (addrs.some((a) => a.kind !== kind)) throw new UsageError('get one type at a time', `e.g. 'podrun get ${positionals[0]}'`);
-  if (isWorkloadKind(kind)) return getWorkloads(ctx, kind, addrs, { all, ns, output });
+  if (isWorkloadKind(kind)) {
+    if (kind === 'Job') await finishLeftovers(ctx); // a Job's lost controller is started again
+    return getWorkloads(ctx, kind, addrs, { all, ns, output });
+  }
   if (kind !== 'Pod') return getObjects(ctx, kind, addrs, { all, ns, output });
 
   await finishLeftovers(ctx);

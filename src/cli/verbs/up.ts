@@ -80,10 +80,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       });
 
     let pods: Pod[] = [];
+    // the files' Jobs: they run on their own (not waited for or followed); Ctrl-C deletes them with their pods
+    let jobs: { namespace: string; name: string }[] = [];
     const applyArgs = [...files.flatMap((f) => ['-f', f]), ...(network !== undefined ? ['--network', network] : []), ...(values.force ? ['--force'] : [])];
     // apply's lines go to stderr with the rest of up's own: stdout is the logs
     const apply = (await import('./apply')).run;
-    const applyCode = await apply(applyArgs, { ...ctx, out: writeErr }, { applied: (p) => (pods = p), watch: values.detach ? undefined : watch });
+    const applyCode = await apply(applyArgs, { ...ctx, out: writeErr }, { applied: (p, j) => ((pods = p), (jobs = j)), watch: values.detach ? undefined : watch });
     applying = false;
     // a pod that failed to start is said by apply; the others are waited for and followed (exit 1 at the end)
     if (applyCode !== 0 && (!pods.length || applyCode === 2) && !stopping()) return applyCode;
@@ -140,7 +142,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         if (follower) await new Promise((r) => setTimeout(r, FOLLOW_TICK_MS + 50));
         writeErr(`pod/${p.name} stopped\n`);
       };
-      code = await stopPods(ctx, pods, undefined, watch, stoppedLine);
+      const { deleteWorkload } = await import('../../runtime/workloads');
+      const stopJob = async (j: { namespace: string; name: string }) => {
+        if (await deleteWorkload(ctx.paths, 'Job', j.namespace, j.name, { watch })) writeErr(`job.batch/${j.name} stopped (deleted with its pods)\n`);
+      };
+      [code] = await Promise.all([stopPods(ctx, pods, undefined, watch, stoppedLine), ...jobs.map(stopJob)]);
     } finally {
       stopped = true;
       await follower;

@@ -148,6 +148,7 @@ async function waitForWorkloads(ctx: CliContext, kind: WorkloadKind, addrs: { na
   const { k8sWorkload } = await import('../workloads-view');
   const { WORKLOAD_KINDS } = await import('../../util/kinds');
   const k = WORKLOAD_KINDS[kind];
+  if (kind === 'Job') await (await import('../sync')).finishLeftovers(ctx); // a Job waited for needs its controller
   const deadline = Date.now() + timeoutMs;
   for (const a of addrs) {
     const first = readWorkload(ctx.paths, kind, a.namespace, a.name);
