@@ -117,6 +117,27 @@ describe('up and down (real pods, in a terminal)', function () {
     expect(term.output()).to.include('pod/crash stopped');
   });
 
+  it("workloads in up: a Deployment's pods are waited for and followed, a Job runs on its own; Ctrl-C stops the pods and deletes the Job; down deletes the Deployment", async () => {
+    const dir = join(s!.root, 'wl', 'pods');
+    const tpl = (command: string[], policy?: string) => ({ metadata: { labels: { app: 'x' } }, spec: { ...(policy ? { restartPolicy: policy } : {}), terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:test', imagePullPolicy: 'Never', command }] } });
+    writeManifest(dir, 'web.yaml', JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'wl' }, spec: { replicas: 1, selector: { matchLabels: { app: 'x' } }, template: tpl(['sh', '-c', "trap 'exit 0' TERM; echo serving; while :; do sleep 0.1; done"]) } }));
+    writeManifest(dir, 'job.yaml', JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'slowjob' }, spec: { template: tpl(['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 0.1; done"], 'Never') } }));
+    const term = inTerminal(s!.root, ['up'], join(s!.root, 'wl'));
+    try {
+      await until(() => /wl-\S+\/c\s+\|\S* serving/.test(term.output()), 30_000);
+      expect(term.output()).to.include('job.batch/slowjob created (1 pod created)');
+      term.type('\x03');
+      expect(await term.done).to.equal(0);
+    } finally {
+      if (term.pid) spawnSync('kill', ['-KILL', String(term.pid)]);
+    }
+    expect(term.output()).to.include('job.batch/slowjob stopped (deleted with its pods)');
+    expect(podNames()).to.equal('');
+    expect(podrun(s!.root, ['get', 'job', 'slowjob']).code).to.equal(1);
+    expect(podrun(s!.root, ['get', 'deploy', 'wl']).stdout).to.match(/wl\s+0\/1/);
+    expect(podrun(s!.root, ['down'], { cwd: join(s!.root, 'wl') }).stdout).to.equal('deployment.apps "wl" deleted\n');
+  });
+
   it('up -d returns once the pods are ready; down deletes what the files define but the claim; without a terminal no colour', () => {
     writeManifest(join(project, 'pods'), 'job.yaml', podManifest('job', { restartPolicy: 'Never', containers: [{ name: 'once', command: ['sh', '-c', 'echo hello from job'] }] }));
     const d = run(['up', '-d']);
