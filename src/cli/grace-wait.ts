@@ -92,7 +92,6 @@ export function graceWatch(opts: { tty?: boolean; sigint?: boolean } = {}): CliG
   };
   return {
     interrupt,
-    interrupted: () => interrupted > 0,
     waiting: () => active.size > 0,
     clear: () => line.clear(),
     begin(what: string, graceMs: number, startedAt?: number): GraceWait {

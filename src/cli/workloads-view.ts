@@ -109,7 +109,7 @@ export function describeWorkload(paths: Paths, r: WorkloadRecord): string {
   const c = counts(paths, r, records);
   const m = r.manifest;
   const spec = m.spec as { strategy?: { type: string }; updateStrategy?: { type: string }; podManagementPolicy?: string; serviceName?: string };
-  const kv = (k: string, v: string) => `${`${k}:`.padEnd(20)}${v}\n`;
+  const kv = (k: string, v: string) => `${`${k}:`.padEnd(24)}${v}\n`;
   const map = (o: Record<string, string> | undefined) => Object.entries(o ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '<none>';
   let out = kv('Name', r.metadata.name) + kv('Namespace', r.metadata.namespace) + kv('CreationTimestamp', r.metadata.creationTimestamp) + kv('Labels', map(m.metadata.labels)) + kv('Annotations', map(m.metadata.annotations));
   out += kv('Selector', labelSelectorText(m.spec.selector ?? { matchLabels: { 'batch.kubernetes.io/controller-uid': r.metadata.uid } }));

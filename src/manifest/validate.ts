@@ -103,7 +103,7 @@ function validateItem(value: unknown, prefix: FieldPath, file: string, doc: Yaml
   if (isWorkloadKind(value.kind)) return validateWorkloadItem(value.kind, value, prefix, file, doc, opts, out);
   if (value.kind === undefined) return reportErr(['kind'], 'Required', 'add `kind: Pod` (or Service, ConfigMap, Secret, PersistentVolumeClaim)');
   const kind = String(value.kind);
-  if (NOT_YET_WORKLOAD_KINDS.includes(kind)) return reportErr(['kind'], `podrun runs ${KINDS_TEXT}, not ${kind} (not yet)`, 'write the pod template (spec.template) as a `kind: Pod` manifest');
+  if (NOT_YET_WORKLOAD_KINDS.includes(kind)) return reportErr(['kind'], `podrun runs ${KINDS_TEXT}, not ${kind}`, 'write it as a Deployment (`apiVersion: apps/v1`, `kind: Deployment`) with the same template and `selector: {matchLabels: ...}`');
   const close = suggest(kind, knownKinds(['Pod', 'List', ...Object.keys(OBJECT_KINDS), ...Object.keys(WORKLOAD_KINDS)]));
   const group = groupOfSkipped(kind);
   const hint =

@@ -34,8 +34,10 @@ export const labelSelectorSchema = z
   .describe('LabelSelector');
 export type LabelSelector = z.infer<typeof labelSelectorSchema>;
 
-// Required, with its own message (validate-workload.ts)
-const template = z.record(z.unknown()).optional();
+// Its metadata and spec are checked as a Pod's (validate-workload.ts); a field beside them
+// (`containers:` indented one level too little) is an unknown field here. Required, with its own
+// message.
+const template = z.object({ metadata: z.record(z.unknown()).optional(), spec: z.record(z.unknown()).optional() }).describe('PodTemplateSpec').optional();
 const replicas = int(0, 'use 0 or more replicas').default(1);
 const minReadySeconds = int(0, 'use 0 or more seconds').default(0);
 

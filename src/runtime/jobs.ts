@@ -21,14 +21,13 @@ import { listPodRecords } from '../state/pod-records';
 import { lockWorkload, nextRecord, podsOf, readWorkload, removeWorkload, writeWorkload, type WorkloadRecord } from '../state/workloads';
 import { applyPod } from './apply';
 import { deletePodNamed } from './delete-pod';
+import { checkImmutable } from './workload-checks';
 import type { ControllerOptions, WorkloadOutcome } from './workloads';
 
 const ROUND_MS = 250;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const emptyStatus = (): JobStatus => ({ counts: { succeeded: 0, failed: 0, succeededIndexes: [] }, counted: {} });
 
-/** The fields a cluster refuses to change on a Job (spec.template, completions, completionMode are immutable). */
-const immutable = (s: JobSpec) => canonicalJson({ template: s.template, completions: s.completions, completionMode: s.completionMode, selector: s.selector });
 
 /**
  * The Job's lock, waited for (up to a minute): the controller holds it through a round, which
@@ -52,8 +51,7 @@ export async function applyJob(paths: Paths, loaded: LoadedWorkload, opts: Contr
   const release = await lockJob(paths, namespace, name);
   try {
     let before = readWorkload(paths, 'Job', namespace, name);
-    if (before && immutable(before.manifest.spec as JobSpec) !== immutable(w.spec as JobSpec) && !opts.force)
-      throw new PodrunError(`The Job "${name}" is invalid: spec.template: field is immutable (so are completions and completionMode)`, `delete it first (\`podrun delete job ${name}\`: its pods go with it), or apply with --force, which does that`);
+    if (before && !opts.force) checkImmutable(paths, [loaded], false);
     if (before && opts.force) {
       // --force: the Job made again, its pods and counts gone
       await stopController(before.job?.controller);

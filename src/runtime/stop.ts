@@ -94,8 +94,6 @@ export interface GraceWait {
 export interface GraceWatch {
   /** A graceful stop of WHAT (`pod/dev`: the line names its running containers) began at STARTEDAT (default now), SIGKILL due GRACEMS after; Ctrl-C cuts it short (`now`). */
   begin(what: string, graceMs: number, startedAt?: number): GraceWait;
-  /** Ctrl-C was pressed during a wait of this command (a workload's rollout stops after that step). */
-  interrupted?(): boolean;
 }
 
 export interface StopOptions {

@@ -5,13 +5,13 @@
 // There is no controller process: the command that changes a workload (apply, scale, delete of
 // one of its pods) runs it to the end, under the workload's lock, and a rollout it leaves (Ctrl-C,
 // a pod never Ready before the progress deadline) is where the next apply goes on from.
-import { canonicalJson } from '../util/canonical-json';
 import { ManifestError, ManifestErrors, PodrunError } from '../util/errors';
 import { workloadRef, type WorkloadKind } from '../util/kinds';
 import type { Paths } from '../util/paths';
 import type { LoadedWorkload } from '../manifest/load';
 import type { WorkloadManifest } from '../manifest/workload-schema';
 import type { StatefulSetSpec, DeploymentSpec } from '../manifest/workload-schema';
+import { immutableChange, immutableError } from './workload-checks';
 import { claimNameFor } from '../manifest/workload-names';
 import { nextStep, ordinalOf, podManifestFor, revisionLabel, type ObservedPod } from '../plan/workload-pods';
 import { listPodRecords, type PodRecord } from '../state/pod-records';
@@ -69,11 +69,7 @@ export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: 
   try {
     const before = readWorkload(paths, w.kind, namespace, name);
     const frozen = before && immutableChange(before.manifest, w);
-    if (frozen && !opts.force)
-      throw new PodrunError(
-        `The ${w.kind} "${name}" is invalid: spec: Forbidden: ${frozen} cannot change once the ${w.kind} exists`,
-        `delete it first (\`podrun delete ${w.kind.toLowerCase()} ${name}\`${w.kind === 'StatefulSet' ? ': its claims stay' : ''}), or apply with --force, which re-creates its pods`,
-      );
+    if (frozen && !opts.force) throw immutableError(w, frozen);
     const { record, same: unchanged } = nextRecord(before, loaded);
     if (opts.network !== undefined) record.network = opts.network;
     const same = unchanged && before?.network === record.network;
@@ -97,20 +93,6 @@ export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: 
   } finally {
     release();
   }
-}
-
-/** The API server's immutable fields of a workload that differ between A and B, in words; undefined when none. */
-function immutableChange(a: WorkloadManifest, b: WorkloadManifest): string | undefined {
-  const changed: string[] = [];
-  if (canonicalJson(a.spec.selector) !== canonicalJson(b.spec.selector)) changed.push('spec.selector');
-  if (a.kind === 'StatefulSet') {
-    const x = a.spec as StatefulSetSpec;
-    const y = b.spec as StatefulSetSpec;
-    if (canonicalJson(a.claimTemplates) !== canonicalJson(b.claimTemplates)) changed.push('spec.volumeClaimTemplates');
-    if (x.serviceName !== y.serviceName) changed.push('spec.serviceName');
-    if (x.podManagementPolicy !== y.podManagementPolicy) changed.push('spec.podManagementPolicy');
-  }
-  return changed.length ? changed.join(', ') : undefined;
 }
 
 /** `podrun scale`: the workload's replicas set to N (kept until the next apply of its file), then its controller run. */
@@ -191,44 +173,57 @@ async function reconcile(paths: Paths, record: WorkloadRecord, given: Controller
   const deadlineS = w.kind === 'Deployment' ? (w.spec as DeploymentSpec).progressDeadlineSeconds : DEFAULT_DEADLINE_S;
   let progressAt = Date.now();
   let waitingSaid = '';
-  for (;;) {
-    const { pods } = observePods(paths, w);
-    const step = nextStep(w, pods);
-    const acts = step.create.length + step.update.length + step.delete.length;
-    // Ctrl-C during a stop killed that pod; a rollout not done stops there (its later stops would be cut short too)
-    if ((acts || !step.done) && !opts.oneStep && opts.watch?.interrupted?.()) throw new PodrunError(`${ref}: rollout stopped (Ctrl-C)`, 'apply the file again to go on from here');
-    if (!acts) {
-      if (step.done) break;
-      const waitingFor = pods.filter((p) => !p.available).map((p) => p.name);
-      const said = `${ref}: waiting for ${waitingFor.length ? `pod${waitingFor.length > 1 ? 's' : ''} ${waitingFor.join(', ')} to be ready` : 'its pods'}`;
-      if (opts.oneStep) break; // delete of one of its pods: the replacement made, no waiting for it
-      if (said !== waitingSaid) opts.progress?.(`${said} (Ctrl-C leaves the rollout where it is; the next apply goes on)`);
-      waitingSaid = said;
-      if (Date.now() - progressAt > deadlineS * 1000)
-        throw new PodrunError(`${ref} exceeded its progress deadline (${deadlineS}s): ${waitingFor.join(', ') || 'its pods'} did not become ready`, `\`podrun describe pod ${waitingFor[0] ?? ''}\` and \`podrun logs\` show why; fix the template and apply again`);
-      await sleep(opts.pollMs ?? POLL_MS);
-      continue;
-    }
-    progressAt = Date.now();
-    waitingSaid = '';
-    // up first, then down (rolling.go's order); the pods going stop together
-    for (const [name, verb] of [...step.create.map((n) => [n, 'created'] as const), ...step.update.map((n) => [n, 'updated'] as const)]) {
-      if (w.kind === 'StatefulSet') ensureClaims(paths, record, name);
-      const out = await applyPod(paths, { file: record.sourceFile, line: record.line, lineOf: opts.templateLineOf, baseDir: record.baseDir, manifest: podManifestFor(templateFor(record, name), name) }, opts);
-      counts[verb]++;
-      opts.progress?.(`${ref}: pod ${name} ${verb === 'updated' ? `updated${out.detail ? ` (${out.detail})` : ''}` : 'created'}`);
-      failures.push(...out.failures);
-    }
-    await Promise.all(
-      step.delete.map(async (name) => {
+  const stopping: Promise<void>[] = [];
+  const going = new Set<string>();
+  try {
+    for (;;) {
+      // pods being stopped in the background are gone for the controller at once
+      const pods = observePods(paths, w).pods.filter((p) => !going.has(p.name));
+      const step = nextStep(w, pods);
+      const acts = step.create.length + step.update.length + step.delete.length;
+      if (!acts) {
+        if (step.done) break;
+        const waitingFor = pods.filter((p) => !p.available).map((p) => p.name);
+        const said = `${ref}: waiting for ${waitingFor.length ? `pod${waitingFor.length > 1 ? 's' : ''} ${waitingFor.join(', ')} to be ready` : 'its pods'}`;
+        if (opts.oneStep) break; // delete of one of its pods: the replacement made, no waiting for it
+        if (said !== waitingSaid) opts.progress?.(`${said} (Ctrl-C leaves the rollout where it is; the next apply goes on)`);
+        waitingSaid = said;
+        if (Date.now() - progressAt > deadlineS * 1000)
+          throw new PodrunError(`${ref} exceeded its progress deadline (${deadlineS}s): ${waitingFor.join(', ') || 'its pods'} did not become ready`, `\`podrun describe pod ${waitingFor[0] ?? ''}\` and \`podrun logs\` show why; fix the template and apply again`);
+        await sleep(opts.pollMs ?? POLL_MS);
+        continue;
+      }
+      progressAt = Date.now();
+      waitingSaid = '';
+      // up first, then down (rolling.go's order); the pods going stop together
+      for (const [name, verb] of [...step.create.map((n) => [n, 'created'] as const), ...step.update.map((n) => [n, 'updated'] as const)]) {
+        if (w.kind === 'StatefulSet') ensureClaims(paths, record, name);
+        const out = await applyPod(paths, { file: record.sourceFile, line: record.line, lineOf: opts.templateLineOf, baseDir: record.baseDir, manifest: podManifestFor(templateFor(record, name), name) }, opts);
+        counts[verb]++;
+        opts.progress?.(`${ref}: pod ${name} ${verb === 'updated' ? `updated${out.detail ? ` (${out.detail})` : ''}` : 'created'}`);
+        failures.push(...out.failures);
+      }
+      const deletes = step.delete.map(async (name) => {
         await deletePod(paths, record, name, opts);
         if (w.kind === 'StatefulSet' && (w.spec as StatefulSetSpec).persistentVolumeClaimRetentionPolicy.whenScaled === 'Delete') await deleteClaims(paths, record, name);
         counts.deleted++;
         opts.progress?.(`${ref}: pod ${name} deleted`);
-      }),
-    );
-    if (failures.length) break; // a pod that cannot start: said, and the rollout stops there
-    if (opts.oneStep) break;
+      });
+      for (const name of step.delete) {
+        going.add(name);
+        opts.progress?.(`${ref}: pod ${name} stopping`);
+      }
+      // A Deployment's or ReplicaSet's next step does not wait for an old pod to finish stopping
+      // (a terminating pod counts no more, as on a cluster); a StatefulSet's and a DaemonSet's do
+      // (the ordinal or the node is free only once it is gone).
+      if (w.kind === 'Deployment' || w.kind === 'ReplicaSet') stopping.push(...deletes);
+      else await Promise.all(deletes);
+      if (failures.length) break; // a pod that cannot start: said, and the rollout stops there
+      if (opts.oneStep) break;
+    }
+  } finally {
+    // the command returns once the old pods it stopped are gone
+    await Promise.all(stopping);
   }
   // a StatefulSet whose every pod is of the new template has no older revision to keep
   if (record.current && w.kind === 'StatefulSet' && observePods(paths, w).pods.every((p) => p.revision === revisionLabel(w).value)) {

@@ -43,7 +43,7 @@ describe('apply (CLI)', function () {
       {
         name: 'a good pod next to a ReplicationController: nothing is applied',
         yaml: 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: a, image: busybox:test}]\n---\napiVersion: v1\nkind: ReplicationController\n',
-        first: (f) => `error: ${f}:8: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not ReplicationController (not yet)`,
+        first: (f) => `error: ${f}:8: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not ReplicationController`,
         count: 1,
       },
       {

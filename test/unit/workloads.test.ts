@@ -104,6 +104,10 @@ describe('workloads: validation', () => {
       'error: <stdin>:14: spec.volumeClaimTemplates[0].spec.accessModes: Required',
     ]],
     ['a volume mount of a claim template is a volume of the pod', statefulSet('  replicas: 1'), []],
+    ['containers indented one level too little: an unknown field of the template', deployment('  replicas: 1').replace('    spec:\n      containers', '    containers'), [
+      'error: <stdin>:7: spec.template.spec: Required',
+      'error: <stdin>:9: spec.template.containers: unknown field "containers"',
+    ]],
     ['a DaemonSet has no replicas', daemonSet('  replicas: 2'), ['error: <stdin>:5: spec.replicas: unknown field "replicas"']],
     ['a rolling update that cannot move (both 0)', deployment('  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: "0%"}}'), ['error: <stdin>:5: spec.strategy.rollingUpdate.maxUnavailable: may not be 0 when `maxSurge` is 0']],
     ['a DaemonSet with maxUnavailable 0 and no surge', daemonSet('  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}'), ['error: <stdin>:5: spec.updateStrategy.rollingUpdate.maxUnavailable: may not be 0 when `maxSurge` is 0']],
@@ -113,7 +117,7 @@ describe('workloads: validation', () => {
     ['a malformed selector is an error, not a crash', deployment('  replicas: 1').replace('selector: {matchLabels: {app: web}}', 'selector: {matchLabels: {app: web}, matchExpressions: {key: tier, operator: In, values: [a]}}'), ['error: <stdin>:6: spec.selector.matchExpressions: expected a list, got a mapping']],
     ['a bad workload name is said once', deployment('  replicas: 1', 'Web'), ['error: <stdin>:3: metadata.name: Deployment name "Web" is not a valid DNS-1123 subdomain']],
     ['a ReplicationController is not run', 'apiVersion: v1\nkind: ReplicationController\nmetadata: {name: j}\n', [
-      'error: <stdin>:2: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not ReplicationController (not yet)',
+      'error: <stdin>:2: kind: podrun runs Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, Services, ConfigMaps, Secrets and PersistentVolumeClaims, not ReplicationController',
     ]],
     ["a bare pod with podrun's controlled-by annotation", 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {podrun.dev/controlled-by: Deployment/web}\nspec:\n  containers: [{name: a, image: busybox:1.36}]\n', [
       "error: <stdin>:5: metadata.annotations[podrun.dev/controlled-by]: this annotation is podrun's own: it marks a pod made from a workload's template",

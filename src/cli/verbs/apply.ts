@@ -108,6 +108,8 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
   if (process.getuid?.() !== 0)
     throw new PodrunError('podrun apply needs root: it creates namespaces and mounts', 'run it as root (sudo), or use --dry-run -o json to see the plan');
 
+  // A workload change the API server would refuse changes nothing, the objects beside it neither.
+  if (loaded.workloads.length) (await import('../../runtime/workload-checks')).checkImmutable(ctx.paths, loaded.workloads, values.force === true);
   // What a crash left of earlier pods' networks (addresses, rules) is released first.
   if (loaded.pods.length || loaded.workloads.length) await finishLeftovers(ctx);
   const objects: unknown[] = [];

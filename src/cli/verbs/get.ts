@@ -23,7 +23,7 @@ const dirTime = (dir: string) => {
   }
 };
 
-const USAGE = 'podrun get pods|deployments|replicasets|statefulsets|daemonsets|services|configmaps|secrets|pvc [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
+const USAGE = 'podrun get pods|deployments|replicasets|statefulsets|daemonsets|jobs|services|configmaps|secrets|pvc [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {

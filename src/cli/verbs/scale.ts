@@ -23,7 +23,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (!isWorkloadKind(a.kind) || a.kind === 'DaemonSet' || a.kind === 'Job')
       throw new UsageError(
         `cannot scale a ${a.kind === 'Pod' ? 'pod' : a.kind}: only deployments, replicasets and statefulsets have replicas`,
-        a.kind === 'Job' ? "a Job's pods at once are its spec.parallelism: change it in the file and apply" : `e.g. podrun scale deployment/${a.name} --replicas ${replicas}`,
+        a.kind === 'Job' ? "a Job's pods at once are its spec.parallelism: change it in the file and apply" : a.kind === 'DaemonSet' ? 'a DaemonSet runs one pod on each node, and this machine is its one node' : `e.g. podrun scale deployment/NAME --replicas ${replicas}`,
       );
   if (process.getuid?.() !== 0) throw new PodrunError('podrun scale needs root: it starts and stops pods', 'run it as root (sudo)');
   await (await import('../sync')).finishLeftovers(ctx);

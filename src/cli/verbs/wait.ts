@@ -161,6 +161,10 @@ async function waitForWorkloads(ctx: CliContext, kind: WorkloadKind, addrs: { na
         break;
       }
       if (!r) throw workloadNotFound(kind, a.namespace, a.name);
+      // a Job that failed will never complete (kubectl would wait out the timeout)
+      const failed = r.job?.condition?.type === 'Failed' ? r.job.condition : undefined;
+      if (failed && waitFor.kind === 'condition' && waitFor.name.toLowerCase() === 'complete' && waitFor.value.toLowerCase() === 'true')
+        throw new PodrunError(`job.batch/${a.name} failed (${failed.reason}: ${failed.message}): it will not complete`, `\`podrun describe job ${a.name}\` and the logs of its pods show why`);
       if (timeoutMs === 0) throw new PodrunError(`condition not met for ${k.plural}/${a.name}`);
       if (Date.now() >= deadline) throw new PodrunError(`timed out waiting for the condition on ${k.plural}/${a.name}`, `\`podrun describe ${k.singular} ${a.name}\` shows why; --timeout waits longer`);
       await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
