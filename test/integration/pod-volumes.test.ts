@@ -8,6 +8,9 @@ import { haveBusybox } from '../helpers/busybox';
 import { isRoot } from '../helpers/cli';
 import { logText, PodSuite, podManifest, setUpSuite, tearDownSuite, waitFor, writeManifest } from './pod-helpers';
 
+
+/** The line (1-based) of the manifest FILE on which NEEDLE is written: where a hostPath problem is reported. */
+const lineWith = (file: string, needle: string) => readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(JSON.stringify(needle))) + 1;
 describe('pod hostPath volumes (integration)', function () {
   this.timeout(120_000);
   let s: PodSuite | undefined;
@@ -142,7 +145,7 @@ describe('pod hostPath volumes (integration)', function () {
     );
     const r = s!.run(['apply', '-f', m]);
     expect(r.code).to.equal(2);
-    expect(r.stderr.split('\n')[0]).to.equal(`error: ${m}: spec.volumes[1].hostPath.path: ${missing} does not exist (type Directory)`);
+    expect(r.stderr.split('\n')[0]).to.equal(`error: ${m}:${lineWith(m, missing)}: spec.volumes[1].hostPath.path: ${missing} does not exist (type Directory)`);
     expect(r.stderr).to.include('hint: create it first, or use type DirectoryOrCreate');
     expect(readdirSync(join(s!.root, 'pods'))).to.deep.equal([]);
     expect(existsSync(missing)).to.equal(false);
@@ -163,7 +166,7 @@ describe('pod hostPath volumes (integration)', function () {
     );
     const r = s!.run(['apply', '-f', m]);
     expect(r.code).to.equal(2);
-    expect(r.stderr.split('\n')[0]).to.equal(`error: ${m}: spec.volumes[1].hostPath.path: ${join(host, 'host-rw')} is not a UNIX socket (type Socket)`);
+    expect(r.stderr.split('\n')[0]).to.equal(`error: ${m}:${lineWith(m, join(host, 'host-rw'))}: spec.volumes[1].hostPath.path: ${join(host, 'host-rw')} is not a UNIX socket (type Socket)`);
     expect(existsSync(join(host, 'made'))).to.equal(false);
     expect(readdirSync(join(s!.root, 'pods'))).to.deep.equal([]);
     expect(readdirSync(join(s!.root, 'run', 'pods'))).to.deep.equal([]);
@@ -180,7 +183,7 @@ describe('pod hostPath volumes (integration)', function () {
     );
     const r = s!.run(['apply', '-f', m]);
     expect(r.code).to.equal(2);
-    expect(r.stderr.split('\n')[0]).to.equal(`error: ${m}: spec.volumes[0].hostPath.path: ${rw} is not a regular file (type File)`);
+    expect(r.stderr.split('\n')[0]).to.equal(`error: ${m}:${lineWith(m, rw)}: spec.volumes[0].hostPath.path: ${rw} is not a regular file (type File)`);
     expect(readdirSync(join(s!.root, 'pods'))).to.deep.equal([]);
   });
 });
