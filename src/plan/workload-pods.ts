@@ -6,7 +6,7 @@
 //     old pod deleted before a new one is made (recreate.go);
 //   ReplicaSet: pods made or deleted to the count; a changed template replaces nothing;
 //   StatefulSet: NAME-ORDINAL, made in order each once the one before is Ready (OrderedReady) or
-//     all at once (Parallel), removed highest first; a changed template updates the pods from the
+//     all at once (Parallel), removed highest first once the pods kept are Ready; a changed template updates the pods from the
 //     highest ordinal down, one at a time, each once all are Ready (podrun updates a pod in place at
 //     the smallest scope, where the kubelet deletes and re-creates it), down to the partition;
 //   DaemonSet: one pod (one node), replaced as a Deployment of 1 with its maxSurge/maxUnavailable.
