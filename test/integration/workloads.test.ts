@@ -70,6 +70,16 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     expect(run(['wait', '--for=condition=Available', 'deployment/web', '--timeout', '30s']).stdout).to.equal('deployment.apps/web condition met\n');
     run(['wait', '--for=condition=Ready', ...first.map((p) => `pod/${p.metadata.name}`), '--timeout', '30s']);
     expect(row('deployments', 'web').slice(0, 4)).to.deep.equal(['web', '2/2', '2', '2']);
+    // kubectl's -l, --show-labels, --no-headers
+    expect(run(['get', 'pods', '-l', `app=web,pod-template-hash=${hash}`, '-o', 'name']).stdout).to.equal(first.map((p) => `pod/${p.metadata.name}\n`).sort().join(''));
+    const none = run(['get', 'pods', '-l', 'app=nothing']);
+    expect([none.stdout, none.stderr]).to.deep.equal(['', 'No resources found in default namespace.\n']);
+    const labelled = run(['get', 'pods', '-l', 'app=web', '--show-labels', '--no-headers']).stdout.trim().split('\n');
+    expect(labelled).to.have.length(2);
+    for (const l of labelled) expect(l).to.match(new RegExp(`^web-\\S+\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+app=web,pod-template-hash=${hash}$`));
+    expect(run(['get', 'deploy', '--show-labels']).stdout.split('\n')[0]).to.match(/AGE\s+LABELS$/);
+    const both = s!.run(['get', 'pods', first[0].metadata.name, '-l', 'app=web']);
+    expect([both.code, both.stderr.split('\n')[0]]).to.deep.equal([2, 'error: name cannot be provided when a selector is specified']);
     expect(run(['apply', '-f', f]).stdout).to.equal('deployment.apps/web unchanged\n');
     expect(names('web')).to.deep.equal(first.map((p) => p.metadata.name).sort());
 

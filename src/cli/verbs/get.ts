@@ -14,6 +14,7 @@ import { parseArgs, str } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { forEachItem, formatTable, humanDuration, printObjects } from '../render';
+import { parseSelector, selectorMatches } from '../../util/selector';
 
 const dirTime = (dir: string) => {
   try {
@@ -23,13 +24,20 @@ const dirTime = (dir: string) => {
   }
 };
 
-const USAGE = 'podrun get pods|deployments|replicasets|statefulsets|daemonsets|jobs|services|configmaps|secrets|pvc [NAME...] [-n NAMESPACE | -A] [-o wide|json|yaml|name]';
+const USAGE = 'podrun get pods|deployments|replicasets|statefulsets|daemonsets|jobs|services|configmaps|secrets|pvc [NAME...] [-l SELECTOR] [-n NAMESPACE | -A] [-o wide|json|yaml|name] [--show-labels] [--no-headers]';
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(
     argv,
-    { ...namespaceOptions, 'all-namespaces': { type: 'boolean', short: 'A' }, output: { type: 'string', short: 'o' } },
+    {
+      ...namespaceOptions,
+      'all-namespaces': { type: 'boolean', short: 'A' },
+      output: { type: 'string', short: 'o' },
+      selector: { type: 'string', short: 'l' },
+      'show-labels': { type: 'boolean' },
+      'no-headers': { type: 'boolean' },
+    },
     USAGE,
   );
   const output = str(values.output);
@@ -41,11 +49,16 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { kind, addrs } = parseResourceArgs('get', positionals, ns, { required: false, usage: USAGE });
   if (all && addrs.length) throw new UsageError('-A lists every object of a type; name them with -n NAMESPACE instead');
   if (addrs.some((a) => a.kind !== kind)) throw new UsageError('get one type at a time', `e.g. 'podrun get ${positionals[0]}'`);
+  const selector = str(values.selector) || undefined; // -l '' selects everything, as kubectl's
+  if (selector !== undefined && addrs.length) throw new UsageError('name cannot be provided when a selector is specified', 'either name the objects or select them with -l');
+  const reqs = selector !== undefined ? parseSelector(selector) : undefined;
+  const table = { labels: values['show-labels'] === true, headers: values['no-headers'] !== true };
+  const selected = (labels: Record<string, string> | undefined) => !reqs || selectorMatches(reqs, labels);
   if (isWorkloadKind(kind)) {
     if (kind === 'Job') await finishLeftovers(ctx); // a Job's lost controller is started again
-    return getWorkloads(ctx, kind, addrs, { all, ns, output });
+    return getWorkloads(ctx, kind, addrs, { all, ns, output, selected, table });
   }
-  if (kind !== 'Pod') return getObjects(ctx, kind, addrs, { all, ns, output });
+  if (kind !== 'Pod') return getObjects(ctx, kind, addrs, { all, ns, output, selected, table });
 
   await finishLeftovers(ctx);
   const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
@@ -53,7 +66,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let records: PodRecord[] = [];
   let code = 0;
   if (named) code = await forEachItem(addrs, (a) => void records.push(findPod(ctx.paths, a.namespace, a.name)));
-  else records = listPodRecords(ctx.paths, all ? undefined : ns);
+  const listed = named ? [] : listPodRecords(ctx.paths, all ? undefined : ns);
+  if (!named) records = listed.filter((r) => selected(r.manifest.metadata.labels));
 
   const views = records.map((r) => {
     const snap = snapshotPod(r);
@@ -61,7 +75,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   });
   // A pod dir without a readable record (an apply killed while it made it): listed, so that
   // nothing on disk is hidden; `delete` removes it.
-  const bare = named ? [] : podsWithoutRecord(ctx.paths, all ? undefined : ns, records);
+  // (they have no labels to select by)
+  const bare = named || reqs ? [] : podsWithoutRecord(ctx.paths, all ? undefined : ns, listed);
 
   if (output === 'json' || output === 'yaml') {
     const objs = [
@@ -100,16 +115,34 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   ]);
   for (const b of bare)
     rows.push([...(all ? [b.namespace] : []), b.name, '0/0', 'Unknown', '0', humanDuration(now - dirTime(lastingPodDir(ctx.paths, b.key))), ...(wide ? ['<none>', node, '<none>'] : [])]);
-  ctx.out(formatTable([head, ...rows]));
+  ctx.out(finishTable([head, ...rows], [...views.map((v) => v.r.manifest.metadata.labels), ...bare.map(() => undefined)], table));
   return code;
 }
 
+type TableOptions = { labels: boolean; headers: boolean };
+
+/** A table as `get` prints it: `--show-labels` adds kubectl's LABELS column (keys sorted, `<none>`), `--no-headers` drops the header. */
+function finishTable(rows: string[][], labels: (Record<string, string> | undefined)[], o: TableOptions): string {
+  const text = (l: Record<string, string> | undefined) => Object.keys(l ?? {}).sort().map((k) => `${k}=${l![k]}`).join(',') || '<none>';
+  const withLabels = o.labels ? rows.map((r, i) => [...r, i === 0 ? 'LABELS' : text(labels[i - 1])]) : rows;
+  return formatTable(withLabels).split('\n').slice(o.headers ? 0 : 1).join('\n');
+}
+
+interface ListOptions {
+  all: boolean;
+  ns: string;
+  output?: string;
+  /** -l: whether an object's labels are selected */
+  selected: (labels: Record<string, string> | undefined) => boolean;
+  table: TableOptions;
+}
+
 /** `get configmaps|secrets|pvc`: the same shapes as for pods. */
-async function getObjects(ctx: CliContext, kind: ObjectKind, addrs: ResourceAddress[], o: { all: boolean; ns: string; output?: string }): Promise<number> {
+async function getObjects(ctx: CliContext, kind: ObjectKind, addrs: ResourceAddress[], o: ListOptions): Promise<number> {
   const { listObjects, objectNotFound, readObject } = await import('../../state/objects');
   const { OBJECT_KINDS } = await import('../../util/kinds');
   const named = addrs.length > 0;
-  const found = named ? [] : listObjects(ctx.paths, kind, o.all ? undefined : o.ns);
+  const found = named ? [] : listObjects(ctx.paths, kind, o.all ? undefined : o.ns).filter((x) => o.selected(x.metadata.labels));
   const code = await forEachItem(addrs, (a) => {
     const obj = readObject(ctx.paths, kind, a.namespace, a.name);
     if (!obj) throw objectNotFound(kind, a.namespace, a.name);
@@ -128,17 +161,17 @@ async function getObjects(ctx: CliContext, kind: ObjectKind, addrs: ResourceAddr
     return code;
   }
   const { objectTable } = await import('../objects-view');
-  ctx.out(formatTable(objectTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' })));
+  ctx.out(finishTable(objectTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' }), found.map((x) => x.metadata.labels), o.table));
   return code;
 }
 
 /** `get deployments|replicasets|statefulsets|daemonsets`: kubectl's columns, counted from the pods now. */
-async function getWorkloads(ctx: CliContext, kind: WorkloadKind, addrs: ResourceAddress[], o: { all: boolean; ns: string; output?: string }): Promise<number> {
+async function getWorkloads(ctx: CliContext, kind: WorkloadKind, addrs: ResourceAddress[], o: ListOptions): Promise<number> {
   const { listWorkloads, readWorkload, workloadNotFound } = await import('../../state/workloads');
   const { WORKLOAD_KINDS } = await import('../../util/kinds');
   const { k8sWorkload, workloadTable } = await import('../workloads-view');
   const named = addrs.length > 0;
-  const found = named ? [] : listWorkloads(ctx.paths, kind, o.all ? undefined : o.ns);
+  const found = named ? [] : listWorkloads(ctx.paths, kind, o.all ? undefined : o.ns).filter((r) => o.selected(r.metadata.labels));
   const code = await forEachItem(addrs, (a) => {
     const r = readWorkload(ctx.paths, kind, a.namespace, a.name);
     if (!r) throw workloadNotFound(kind, a.namespace, a.name);
@@ -157,6 +190,6 @@ async function getWorkloads(ctx: CliContext, kind: WorkloadKind, addrs: Resource
     if (!named) writeErr(o.all ? 'No resources found\n' : `No resources found in ${o.ns} namespace.\n`);
     return code;
   }
-  ctx.out(formatTable(workloadTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' })));
+  ctx.out(finishTable(workloadTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' }), found.map((r) => r.metadata.labels), o.table));
   return code;
 }
