@@ -399,7 +399,8 @@ describe('containment: escapes found under attack (integration)', function () {
     expect(r.code, r.stderr).to.equal(0);
     waitStarted(s!.root, 'exec-watch');
     // The container watches its PID namespace for new processes while podrun execs into it.
-    const watcher = spawn(PODRUN, ['exec', 'exec-watch', '--', '/t/watch', '12'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
+    // (20 s: ten execs on a loaded 2-core machine took more than 12, and the last one came after the watch had ended)
+    const watcher = spawn(PODRUN, ['exec', 'exec-watch', '--', '/t/watch', '20'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
     let out = '';
     watcher.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const done = new Promise<number>((res) => watcher.on('exit', (code) => res(code ?? -1)));
