@@ -72,10 +72,10 @@ export function workloadTable(paths: Paths, kind: WorkloadKind, list: WorkloadRe
 export function k8sWorkload(paths: Paths, r: WorkloadRecord): Record<string, unknown> {
   const { listPodRecords } = require('../state/pod-records') as typeof import('../state/pod-records');
   const records = listPodRecords(paths, r.metadata.namespace);
+  if (r.kind === 'Job') return k8sJob(paths, r, records); // its status is the controller's counts
   const c = counts(paths, r, records);
   const m = r.manifest;
   const status: Record<string, unknown> = { observedGeneration: r.metadata.generation, replicas: c.current, readyReplicas: c.ready, availableReplicas: c.available };
-  if (r.kind === 'Job') return k8sJob(paths, r, records);
   if (r.kind === 'DaemonSet')
     Object.assign(status, { currentNumberScheduled: c.current, desiredNumberScheduled: 1, numberReady: c.ready, numberAvailable: c.available, updatedNumberScheduled: c.updated, numberMisscheduled: 0 });
   else if (r.kind !== 'ReplicaSet') status.updatedReplicas = c.updated;

@@ -90,11 +90,11 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
       else ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action}${r.detail ? ` (${r.detail})` : ''} (dry run)\n`);
     });
     for (const w of loaded.workloads) {
-      const { readWorkload } = await import('../../state/workloads');
-      const { canonicalJson } = await import('../../util/canonical-json');
+      const { nextRecord, readWorkload } = await import('../../state/workloads');
       const m = w.workload;
       const before = readWorkload(ctx.paths, m.kind, m.metadata.namespace, m.metadata.name);
-      const action = !before ? 'created' : canonicalJson(before.manifest) === canonicalJson(m) ? 'unchanged' : 'configured';
+      // what apply would store: the same record (a count `scale` set kept) is unchanged
+      const action = !before ? 'created' : nextRecord(before, w).same ? 'unchanged' : 'configured';
       if (output === 'json' || output === 'yaml') plans.push({ apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec });
       else ctx.out(output === 'name' ? `${workloadRef(m.kind, m.metadata.name)}\n` : `${workloadRef(m.kind, m.metadata.name)} ${action} (dry run)\n`);
     }
@@ -240,13 +240,18 @@ async function watchApply(argv: string[], ctx: CliContext, values: Record<string
   return 0;
 }
 
-/** The pods `--prune` deletes: applied earlier from these files or directories, no longer in them (plan/prune.ts). */
-function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: { namespace: string; name: string } } }[]) {
+/** What --prune looks in: each file, or each directory's own files. */
+function pruneScopes(files: string[]): { abs: string; dir: boolean }[] {
   const { statSync } = require('fs') as typeof import('fs');
   const { resolve } = require('path') as typeof import('path');
+  return files.map((f) => ({ abs: resolve(f), dir: statSync(f).isDirectory() }));
+}
+
+/** The pods `--prune` deletes: applied earlier from these files or directories, no longer in them (plan/prune.ts). */
+function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: { namespace: string; name: string } } }[]) {
   const { pruneTargets } = require('../../plan/prune') as typeof import('../../plan/prune');
   const { listPodRecords } = require('../../state/pod-records') as typeof import('../../state/pod-records');
-  const scopes = files.map((f) => ({ abs: resolve(f), dir: statSync(f).isDirectory() }));
+  const scopes = pruneScopes(files);
   const keep = new Set(pods.map((p) => `${p.manifest.metadata.namespace}/${p.manifest.metadata.name}`));
   const { controllerOf } = require('../../state/workloads') as typeof import('../../state/workloads');
   // a workload's pods are its own: they go with it (prunedWorkloads), not one by one
@@ -258,11 +263,9 @@ function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: 
 
 /** The workloads `--prune` deletes (with their pods): applied earlier from these files or directories, no longer in them. */
 function prunedWorkloads(ctx: CliContext, files: string[], workloads: { workload: { kind: WorkloadKind; metadata: { namespace: string; name: string } } }[]) {
-  const { statSync } = require('fs') as typeof import('fs');
-  const { resolve } = require('path') as typeof import('path');
   const { pruneTargets } = require('../../plan/prune') as typeof import('../../plan/prune');
   const { listWorkloads } = require('../../state/workloads') as typeof import('../../state/workloads');
-  const scopes = files.map((f) => ({ abs: resolve(f), dir: statSync(f).isDirectory() }));
+  const scopes = pruneScopes(files);
   const keep = new Set(workloads.map((w) => `${w.workload.metadata.namespace}/${w.workload.kind}/${w.workload.metadata.name}`));
   const records = (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).flatMap((kind) =>
     listWorkloads(ctx.paths, kind).map((r) => ({ namespace: r.metadata.namespace, name: `${kind}/${r.metadata.name}`, kind, workload: r.metadata.name, sourceFile: r.sourceFile, deleting: false })),
