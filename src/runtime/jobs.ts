@@ -16,7 +16,7 @@ import { workloadRef } from '../util/kinds';
 import type { LoadedWorkload } from '../manifest/load';
 import type { JobSpec, JobStatus } from '../manifest/workload-schema';
 import { jobPodFor, jobPodName, jobStep, JOB_INDEX_ANNOTATION, type ActiveJobPod } from '../plan/job-pods';
-import { isAlive, readStartTime, type ProcessIdentity } from '../state/proc';
+import { isAlive, readStartTime } from '../state/proc';
 import { listPodRecords } from '../state/pod-records';
 import { lockWorkload, nextRecord, podsOf, readWorkload, removeWorkload, writeWorkload, type WorkloadRecord } from '../state/workloads';
 import { applyPod } from './apply';
@@ -54,7 +54,7 @@ export async function applyJob(paths: Paths, loaded: LoadedWorkload, opts: Contr
     if (before && !opts.force) checkImmutable(paths, [loaded], false);
     if (before && opts.force) {
       // --force: the Job made again, its pods and counts gone
-      await stopController(before.job?.controller);
+      await stopController(before);
       await deleteJobLocked(paths, namespace, name, opts);
       before = undefined;
     }
@@ -111,7 +111,8 @@ export async function jobRound(paths: Paths, record: WorkloadRecord, opts: Contr
   if (spec.suspend) st.counts.startTime = undefined;
   else st.counts.startTime ??= now;
   const active: ActiveJobPod[] = [];
-  for (const r of podsOf(listPodRecords(paths, namespace), 'Job', namespace, name)) {
+  const mine = podsOf(listPodRecords(paths, namespace), 'Job', namespace, name);
+  for (const r of mine) {
     if (r.deletionTimestamp) continue;
     const s = computePodStatus(snapshotPod(r));
     const index = r.manifest.metadata.annotations?.[JOB_INDEX_ANNOTATION];
@@ -144,7 +145,8 @@ export async function jobRound(paths: Paths, record: WorkloadRecord, opts: Contr
       opts.progress?.(`${ref}: pod ${pod} deleted`);
     }),
   );
-  const taken = new Set(Object.keys(st.counted));
+  // a new pod's name is none the Job ever had: counted (deleted since) or here (active, finished, going)
+  const taken = new Set([...Object.keys(st.counted), ...mine.map((r) => r.plan.name)]);
   for (const index of step.create) {
     const pod = jobPodName(name, index, taken);
     taken.add(pod);
@@ -242,7 +244,7 @@ export async function runJobController(paths: Paths, namespace: string, name: st
 
 /** Stops the Job's controller, deletes its pods (the finished ones too) and the Job; false when there was none. */
 export async function deleteJob(paths: Paths, namespace: string, name: string, opts: ControllerOptions = {}): Promise<boolean> {
-  await stopController(readWorkload(paths, 'Job', namespace, name)?.job?.controller);
+  await stopController(readWorkload(paths, 'Job', namespace, name));
   const release = await lockJob(paths, namespace, name);
   try {
     return await deleteJobLocked(paths, namespace, name, opts);
@@ -260,12 +262,18 @@ async function deleteJobLocked(paths: Paths, namespace: string, name: string, op
   return true;
 }
 
-/** SIGTERM to the controller (pid and start time checked): it ends after its round; SIGKILL after 10 s. */
-async function stopController(id: ProcessIdentity | undefined): Promise<void> {
+/**
+ * SIGTERM to the Job's controller (pid and start time checked): it ends after its round. A round
+ * may be deleting a pod, which takes up to the pod's grace period (the template's
+ * terminationGracePeriodSeconds); SIGKILL only once that and 10 s more have passed.
+ */
+async function stopController(record: WorkloadRecord | undefined): Promise<void> {
+  const id = record?.job?.controller;
   if (!id || !isAlive(id)) return;
   const { signalProcess } = await import('./stop');
   signalProcess(id, constants.signals.SIGTERM);
-  for (let i = 0; i < 200 && isAlive(id); i++) await sleep(50);
+  const graceMs = ((record.manifest.templatePod.spec.terminationGracePeriodSeconds ?? 30) + 10) * 1000;
+  for (let waited = 0; waited < graceMs && isAlive(id); waited += 50) await sleep(50);
   if (isAlive(id)) signalProcess(id, constants.signals.SIGKILL);
   for (let i = 0; i < 40 && isAlive(id); i++) await sleep(50);
 }

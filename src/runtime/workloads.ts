@@ -6,7 +6,7 @@
 // one of its pods) runs it to the end, under the workload's lock, and a rollout it leaves (Ctrl-C,
 // a pod never Ready before the progress deadline) is where the next apply goes on from.
 import { ManifestError, ManifestErrors, PodrunError } from '../util/errors';
-import { workloadRef, type WorkloadKind } from '../util/kinds';
+import { CONTROLLED_BY_ANNOTATION, workloadRef, type WorkloadKind } from '../util/kinds';
 import type { Paths } from '../util/paths';
 import type { LoadedWorkload } from '../manifest/load';
 import type { WorkloadManifest } from '../manifest/workload-schema';
@@ -250,7 +250,8 @@ function ensureClaims(paths: Paths, record: WorkloadRecord, pod: string): void {
       const claim = {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
-        metadata: { name, namespace: w.metadata.namespace, labels: { ...t.labels, ...matchLabels }, ...(t.annotations ? { annotations: t.annotations } : {}) },
+        // marked as the set's, so only claims it made are deleted with it (Kubernetes: an ownerReference)
+        metadata: { name, namespace: w.metadata.namespace, labels: { ...t.labels, ...matchLabels }, annotations: { ...t.annotations, [CONTROLLED_BY_ANNOTATION]: workloadMark(w) } },
         spec: t.spec,
       };
       writeObject(paths, claim as unknown as import('../manifest/objects').ConfigObject, undefined);
@@ -258,17 +259,26 @@ function ensureClaims(paths: Paths, record: WorkloadRecord, pod: string): void {
   });
 }
 
-/** Every claim CLAIM-NAME-N of the set's templates, those of pods scaled away earlier too. */
+/** Every claim the set made (CLAIM-NAME-N, marked as its own), those of pods scaled away earlier too. */
 async function deleteSetClaims(paths: Paths, record: WorkloadRecord): Promise<void> {
   const { listObjects } = await import('../state/objects');
-  const { deleteObject } = await import('./delete-object');
-  const name = record.metadata.name;
-  for (const o of listObjects(paths, 'PersistentVolumeClaim', record.metadata.namespace))
-    if (record.manifest.claimTemplates.some((t) => o.metadata.name.startsWith(`${t.name}-`) && ordinalOf(name, o.metadata.name.slice(t.name.length + 1)) !== undefined))
-      await deleteObject(paths, 'PersistentVolumeClaim', record.metadata.namespace, o.metadata.name);
+  const mine = listObjects(paths, 'PersistentVolumeClaim', record.metadata.namespace).filter((o) => madeBy(o, record));
+  await deleteMarkedClaims(paths, record, mine.map((o) => o.metadata.name));
 }
 
+/** The claims of POD's templates the set made: a claim the user made under that name stays. */
 async function deleteClaims(paths: Paths, record: WorkloadRecord, pod: string): Promise<void> {
-  const { deleteObject } = await import('./delete-object');
-  for (const t of record.manifest.claimTemplates) await deleteObject(paths, 'PersistentVolumeClaim', record.metadata.namespace, claimNameFor(t.name, pod));
+  await deleteMarkedClaims(paths, record, record.manifest.claimTemplates.map((t) => claimNameFor(t.name, pod)));
 }
+
+async function deleteMarkedClaims(paths: Paths, record: WorkloadRecord, names: string[]): Promise<void> {
+  const { readObject } = await import('../state/objects');
+  const { deleteObject } = await import('./delete-object');
+  for (const name of names) {
+    const o = readObject(paths, 'PersistentVolumeClaim', record.metadata.namespace, name);
+    if (o && madeBy(o, record)) await deleteObject(paths, 'PersistentVolumeClaim', record.metadata.namespace, name);
+  }
+}
+
+const workloadMark = (w: { kind: string; metadata: { name: string } }) => `${w.kind}/${w.metadata.name}`;
+const madeBy = (o: { metadata: { annotations?: Record<string, string> } }, record: WorkloadRecord) => o.metadata.annotations?.[CONTROLLED_BY_ANNOTATION] === workloadMark(record.manifest);

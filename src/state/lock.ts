@@ -5,7 +5,7 @@
 // locked fd to the pod's monitor, which holds it (the same open file description, so the same
 // flock) until its monitor.json is written: a CLI killed meanwhile leaves the pod locked until
 // the monitor can be found.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'fs';
 import { join } from 'path';
 import { ConflictError } from '../util/errors';
 import { Paths } from '../util/paths';
@@ -17,7 +17,7 @@ export interface FlockOps {
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 
-export const podLockPath = (paths: Paths, key: string) => join(paths.runRoot, 'locks', `pod-${key}.lock`);
+export const podLockPath = (paths: Pick<Paths, 'runRoot'>, key: string) => join(paths.runRoot, 'locks', `pod-${key}.lock`);
 
 function defaultOps(): FlockOps {
   return (require('../util/native') as typeof import('../util/native')).native();
@@ -93,16 +93,47 @@ export async function withPodLock<T>(
 }
 
 /**
- * Whether another command holds the pod's lock now. No lock file: free (a release unlinks it), and
- * nothing is probed that could get in a next command's way; else a non-blocking try, let go at once.
+ * Whether a command holds the pod's lock now. It creates nothing and takes nothing: a probe that
+ * took the flock, even for a moment, would make a concurrent apply fail with a ConflictError.
+ * The kernel's /proc/locks lists every flock by device and inode; where it cannot be read, a
+ * non-blocking try on the file opened without create is the fallback.
  */
-export function podLockHeld(paths: Paths, key: string, ops: FlockOps = defaultOps()): boolean {
-  if (!existsSync(podLockPath(paths, key))) return false;
+export function podLockHeld(paths: Pick<Paths, 'runRoot'>, key: string, ops?: FlockOps): boolean {
+  const path = podLockPath(paths, key);
+  let st: { dev: bigint; ino: bigint };
   try {
-    acquirePodLock(paths, key, key, ops).release();
-    return false;
-  } catch (e) {
-    if (e instanceof ConflictError) return true;
-    throw e;
+    st = statSync(path, { bigint: true });
+  } catch {
+    return false; // no lock file: free (a holder keeps its file until it lets go)
   }
+  const listed = flockListed(st.dev, st.ino);
+  if (listed !== undefined) return listed;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    return !(ops ?? defaultOps()).flock(fd, LOCK_EX | LOCK_NB);
+  } catch {
+    return true; // cannot tell: held, to be safe
+  } finally {
+    closeSync(fd); // lets go of it if the try took it
+  }
+}
+
+/** Whether /proc/locks lists a flock on DEV:INO; undefined when it cannot be read. */
+function flockListed(dev: bigint, ino: bigint): boolean | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // glibc's dev_t encoding (sys/sysmacros.h); /proc/locks prints MAJOR:MINOR in hex, the inode in decimal
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  const want = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${ino}`;
+  return text.split('\n').some((l) => / FLOCK /.test(l) && l.split(/\s+/).includes(want));
 }

@@ -23,7 +23,7 @@ import type { PlannedUserNamespace } from '../plan/types';
 import { isErrno } from '../util/errors';
 import { lastingPodDir, usernsHostDir, type Paths } from '../util/paths';
 import { writeJsonAtomic } from './atomic';
-import { podLockPath, type FlockOps } from './lock';
+import { podLockHeld, type FlockOps } from './lock';
 import { listPodKeys, readPodRecord } from './pod-records';
 
 /** Where ranges come from: slots of `length` ids in [first, first + count * length). */
@@ -77,7 +77,6 @@ export const usernsRegistryPath = (paths: Paths) => join(usernsHostDir(paths), '
 const lockPath = (paths: Paths) => join(usernsHostDir(paths), 'lock');
 
 const LOCK_EX = 2;
-const LOCK_NB = 4;
 
 function defaultHost(): UsernsHost {
   return {
@@ -303,23 +302,6 @@ function adoptRoot(reg: Registry, paths: Paths, live: LiveUserNamespace[], host:
   return added;
 }
 
-/** Whether someone holds pod `key`'s lock in `runRoot` (an apply under way); creates nothing. */
-function podLockHeld(runRoot: string, key: string, host: FlockOps): boolean {
-  let fd: number;
-  try {
-    fd = openSync(podLockPath({ root: '', runRoot }, key), 'r');
-  } catch {
-    return false; // no lock file: nobody holds it (a holder keeps its file until it lets go)
-  }
-  try {
-    return !host.flock(fd, LOCK_EX | LOCK_NB);
-  } catch {
-    return true; // cannot tell: keep the entry
-  } finally {
-    closeSync(fd); // releases it if we got it
-  }
-}
-
 /**
  * Entries left by an apply that died before it made its pod (no pod dir, and nobody holds the
  * pod lock: an apply under way does) and those of roots that are gone: their slots are free again.
@@ -334,7 +316,7 @@ function reclaimStale(reg: Registry, paths: Paths, except: string, host: FlockOp
     }
     for (const key of Object.keys(r.pods)) {
       if ((root === paths.root && key === except) || existsSync(lastingPodDir({ root, runRoot: r.runRoot }, key))) continue;
-      if (podLockHeld(r.runRoot, key, host)) continue;
+      if (podLockHeld({ runRoot: r.runRoot }, key, host)) continue;
       delete r.pods[key];
       changed = true;
     }

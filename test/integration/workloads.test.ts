@@ -166,6 +166,25 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     run(['delete', 'pvc', 'data-db-0', 'data-db-1']);
   });
 
+  it('StatefulSet: retention Delete deletes the claims it made (scaled away, then all), never a claim the user made', () => {
+    const spec = {
+      replicas: 2,
+      podManagementPolicy: 'Parallel',
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    };
+    const mine = JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-rp-5' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    run(['apply', '-f', writeManifest(dir, 'mine.yaml', mine)]);
+    const f = writeManifest(dir, 'rp.yaml', workload('StatefulSet', 'rp', spec, { command: command(1), volumeMounts: [{ name: 'data', mountPath: '/data' }] }));
+    run(['apply', '-f', f]);
+    expect(run(['get', 'pvc', '-o', 'name']).stdout).to.equal('persistentvolumeclaim/data-rp-0\npersistentvolumeclaim/data-rp-1\npersistentvolumeclaim/data-rp-5\n');
+    run(['scale', 'sts', 'rp', '--replicas', '1']);
+    expect(run(['get', 'pvc', '-o', 'name']).stdout).to.equal('persistentvolumeclaim/data-rp-0\npersistentvolumeclaim/data-rp-5\n');
+    run(['delete', '-f', f, '--now']);
+    expect(run(['get', 'pvc', '-o', 'name']).stdout).to.equal('persistentvolumeclaim/data-rp-5\n');
+    run(['delete', 'pvc', 'data-rp-5']);
+  });
+
   it('StatefulSet: a partition keeps the pods below it on the old template, also when made again; its immutable fields are refused', () => {
     const sts = (v: string, extra: Record<string, unknown> = {}) =>
       workload('StatefulSet', 'part', { replicas: 2, podManagementPolicy: 'Parallel', updateStrategy: { rollingUpdate: { partition: 1 } }, ...extra }, { env: [{ name: 'V', value: v }] });

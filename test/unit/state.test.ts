@@ -10,7 +10,7 @@ import { writeJsonAtomic } from '../../src/state/atomic';
 import { isAlive, mountinfoNames, parseProcStat, readStartTime } from '../../src/state/proc';
 import { noticeMonitorLoss } from '../../src/state/monitor-loss';
 import { applyAction } from '../../src/runtime/apply-action';
-import { lockPod, withPodLock } from '../../src/state/lock';
+import { lockPod, podLockHeld, withPodLock } from '../../src/state/lock';
 import { findPod, imagesInUse, listPodRecords, readPodRecord, writePodRecord, type PodRecord } from '../../src/state/pod-records';
 import { computePodStatus, k8sPod, type PodSnapshot } from '../../src/runtime/pod-status';
 import type { ContainerStateFile } from '../../src/runtime/helper';
@@ -124,6 +124,35 @@ describe('state: records and locks', () => {
     expect(readdirSync(join(root, 'run', 'locks'))).to.deep.equal([]);
     expect(await withPodLock(paths(), 'default_web', () => 7, { ops })).to.equal(7);
     expect(existsSync(join(root, 'run', 'locks', 'pod-default_web.lock'))).to.equal(false);
+  });
+});
+
+describe('state: podLockHeld', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'podrun-lockheld-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const p = () => ({ root: join(dir, 'root'), runRoot: join(dir, 'run') });
+  // a flock that must never be called: the probe reads /proc/locks and takes nothing
+  const untouchable = { flock: (): boolean => { throw new Error('the probe took the lock'); } };
+
+  it('sees a real holder without taking its lock, creates nothing, and sees it let go', () => {
+    expect(podLockHeld(p(), 'default_web', untouchable)).to.equal(false);
+    expect(existsSync(join(dir, 'run', 'locks'))).to.equal(false);
+    const release = lockPod(p(), 'default_web', 'web');
+    try {
+      expect(podLockHeld(p(), 'default_web', untouchable)).to.equal(true);
+      expect(podLockHeld(p(), 'default_api', untouchable)).to.equal(false);
+    } finally {
+      release();
+    }
+    expect(podLockHeld(p(), 'default_web', untouchable)).to.equal(false);
+  });
+
+  it('a lock file nobody holds (its holder died before the unlink) is free, and stays where it was', () => {
+    mkdirSync(join(dir, 'run', 'locks'), { recursive: true });
+    writeFileSync(join(dir, 'run', 'locks', 'pod-default_web.lock'), '');
+    expect(podLockHeld(p(), 'default_web', untouchable)).to.equal(false);
+    expect(existsSync(join(dir, 'run', 'locks', 'pod-default_web.lock'))).to.equal(true);
   });
 });
 

@@ -21,6 +21,7 @@ import {
 import { userNamespacePool } from '../../src/runtime/facts';
 import { resolvePaths, usernsHostDir, type Paths } from '../../src/util/paths';
 import { stateDirs } from '../../src/manifest/load';
+import { lockPod } from '../../src/state/lock';
 
 const L = 65536;
 const pool = (count: number, excluded: UserNamespacePool['excluded'] = [], first = L): UserNamespacePool => ({ first, length: L, count, excluded, source: 'test' });
@@ -290,10 +291,14 @@ describe('user namespaces: the host-wide registry', () => {
   it('an entry whose pod lock is held (an apply under way, in any root) is never reclaimed', () => {
     reserve(A(), 'default_busy', 1);
     mkdirSync(join(A().runRoot, 'locks'), { recursive: true });
-    writeFileSync(join(A().runRoot, 'locks', 'pod-default_busy.lock'), ''); // the holder's file
-    const busy: UsernsHostOps = { ...host, flock: (_fd: number, op: number) => op !== (2 | 4) }; // every LOCK_EX|LOCK_NB is refused
-    expect(reserve(B(), 'default_new', 1, busy)).to.have.property('unavailable');
-    expect(userNamespaceAllocations(A())).to.have.keys('default_busy');
+    // the holder: a real flock on its file, which the probe sees in /proc/locks without taking it
+    const holder = lockPod(A(), 'default_busy', 'busy');
+    try {
+      expect(reserve(B(), 'default_new', 1)).to.have.property('unavailable');
+      expect(userNamespaceAllocations(A())).to.have.keys('default_busy');
+    } finally {
+      holder();
+    }
   });
 
   it("skips slots overlapping excluded ranges (other users' subordinate ids)", () => {
