@@ -24,6 +24,8 @@ PACKAGES="$PACKAGES containernetworking-plugins iptables nftables curl"
 # apparmor (apparmor_parser): loads podrun's AppArmor profile where the kernel has AppArmor; the
 # tests compile the profile with it on every host (harmless where the kernel has none)
 PACKAGES="$PACKAGES apparmor"
+# bash-completion, zsh, fish: the completion tests load `podrun completion SHELL` in each shell; man-db: the man pages
+PACKAGES="$PACKAGES bash-completion zsh fish man-db"
 
 export DEBIAN_FRONTEND=noninteractive
 echo "setup: apt-get update" >&2
@@ -53,4 +55,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 echo "setup: npm run build" >&2
 npm run build --silent
-echo "setup: done; podrun is $(pwd)/bin/podrun" >&2
+# the man pages the build generated from the commands' help (scripts/man.js): `man podrun-logs`
+mkdir -p /usr/local/share/man/man1
+cp dist/man/man1/*.1 /usr/local/share/man/man1/
+command -v mandb >/dev/null && mandb -q 2>/dev/null || true
+echo "setup: done; podrun is $(pwd)/bin/podrun (man podrun; source <(bin/podrun completion bash))" >&2

@@ -1,18 +1,129 @@
-// A thin wrapper over node:util parseArgs that turns its errors into UsageError (exit 2).
+// A thin wrapper over node:util parseArgs that turns its errors into podrun's own UsageError
+// (exit 2, with a suggestion), and the spec every verb declares: its flags with a line each, its
+// usage and examples. The same spec gives `--help`, `podrun help VERB`, the man pages
+// (scripts/man.js) and shell completion (cli/complete.ts): one text, never out of step.
 import { parseArgs as nodeParseArgs } from 'util';
 import { HelpRequest, UsageError } from '../util/errors';
 import { MAX_GRACE_SECONDS } from '../manifest/grace';
 
-export type OptionSpec = Record<
-  string,
-  { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean | string[] }
->;
+/** What completion offers for a flag's value or an operand (cli/complete.ts). */
+export type Completion = 'pods' | 'containers' | 'namespaces' | 'images' | 'files' | 'resource-types' | 'resource-names' | 'workloads' | readonly string[];
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  default?: string | boolean | string[];
+  /** One line for --help and the man page. */
+  help: string;
+  /** The value's name in --help (`-f, --filename=FILE`); default VALUE. */
+  arg?: string;
+  complete?: Completion;
+}
+
+export type OptionSpec = Record<string, FlagSpec>;
+
+export interface VerbSpec {
+  /** The command as typed after `podrun`: `logs`, `image prune`. */
+  name: string;
+  /** One or more usage lines, each starting `podrun NAME`. */
+  usage: string;
+  /** What the command does: the first paragraph of --help. */
+  description: string;
+  /** [what it does, the command line] */
+  examples: ReadonlyArray<readonly [string, string]>;
+  options: OptionSpec;
+  /** What each positional argument is, for completion; the last one repeats. */
+  operands?: readonly Completion[];
+  /** A group's commands (`image ls`), each with a spec of its own. */
+  subcommands?: Readonly<Record<string, VerbSpec>>;
+}
 
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   /** Everything after a literal `--`, untouched (for `exec -- CMD ...`). */
   rest: string[];
+}
+
+const GLOBAL_FLAGS = '--root DIR, --run-root DIR, --log-level LEVEL, --log-file FILE, --debug';
+
+/** kubectl's --help layout: description, examples, options, usage. */
+export function renderHelp(spec: VerbSpec): string {
+  const out = [spec.description, ''];
+  if (spec.examples.length) {
+    out.push('Examples:');
+    for (const [what, cmd] of spec.examples) out.push(`  # ${what}`, `  ${cmd}`, '');
+  }
+  if (spec.subcommands) {
+    out.push('Commands:');
+    const w = Math.max(...Object.keys(spec.subcommands).map((k) => k.length));
+    for (const [k, sub] of Object.entries(spec.subcommands)) out.push(`  ${k.padEnd(w)}  ${sub.description.split('\n')[0]}`);
+    out.push('');
+  }
+  const flags = flagLines(spec.options);
+  if (flags.length) {
+    out.push('Options:');
+    const w = Math.min(Math.max(...flags.map(([f]) => f.length)), 34);
+    for (const [f, h] of flags) out.push(f.length > w ? `  ${f}\n  ${''.padEnd(w)}  ${h}` : `  ${f.padEnd(w)}  ${h}`);
+    out.push('');
+  }
+  out.push('Usage:', ...spec.usage.split('\n').map((l) => `  ${l.trim()}`), '');
+  out.push(`Global options (every command): ${GLOBAL_FLAGS}.`);
+  out.push(spec.subcommands ? `Use 'podrun ${spec.name} COMMAND --help' for a command's options.` : "Use 'podrun help' for the list of commands.");
+  return out.join('\n');
+}
+
+/** `-f, --filename=FILE` and its line, sorted by name as kubectl lists them. */
+export function flagLines(options: OptionSpec): Array<[string, string]> {
+  return Object.entries(options)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, f]) => {
+      const value = f.type === 'string' ? `=${f.arg ?? 'VALUE'}` : '';
+      const dflt = f.default !== undefined && f.default !== false ? ` (default ${Array.isArray(f.default) ? f.default.join(',') : String(f.default)})` : '';
+      return [`${f.short ? `-${f.short}, ` : '    '}--${name}${value}`, `${f.help}${dflt}`];
+    });
+}
+
+/** The closest flag to a mistyped one: a prefix of it, or at most two edits away. */
+export function nearestFlag(typed: string, options: OptionSpec): string | undefined {
+  const t = typed.replace(/^-+/, '').split('=')[0];
+  const names = Object.keys(options);
+  const prefixed = names.filter((n) => n.startsWith(t));
+  if (t.length >= 2 && prefixed.length === 1) return prefixed[0];
+  let best: { name: string; d: number } | undefined;
+  for (const n of names) {
+    const d = editDistance(t, n);
+    if (d <= Math.min(2, Math.floor(n.length / 3)) && (!best || d < best.d)) best = { name: n, d };
+  }
+  return best?.name;
+}
+
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** node's parseArgs error as podrun says it: kubectl's words, a suggestion, where the flags are listed. */
+function flagError(e: Error & { code?: string }, spec: VerbSpec): UsageError {
+  const see = `see 'podrun ${spec.name} --help' for its flags`;
+  const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const near = nearestFlag(quoted, spec.options);
+    return new UsageError(`unknown flag: ${quoted}`, near ? `did you mean --${near}? (${see})` : see);
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = quoted.split(' ')[0];
+    if (/does not take an argument/.test(e.message)) return new UsageError(`flag ${flag} takes no value`, see);
+    // missing, or the next word starts with - (a flag, or a value that must be given with =)
+    return new UsageError(`flag needs an argument: ${flag}`, /ambiguous/.test(e.message) ? `a value starting with - is given as ${flag}=-VALUE; ${see}` : see);
+  }
+  return new UsageError(e.message.split('\n')[0], see);
 }
 
 /**
@@ -37,20 +148,22 @@ function explicitBooleans(head: string[], options: OptionSpec): { args: string[]
   return { args, last };
 }
 
-export function parseArgs(argv: string[], options: OptionSpec, usage: string): Parsed {
+export function parseArgs(argv: string[], spec: VerbSpec): Parsed {
+  const options = spec.options;
   const dd = argv.indexOf('--');
   const head = dd >= 0 ? argv.slice(0, dd) : argv;
   const rest = dd >= 0 ? argv.slice(dd + 1) : [];
-  if (head.includes('-h') || head.includes('--help')) throw new HelpRequest(`usage: ${usage}`);
+  if (head.includes('-h') || head.includes('--help')) throw new HelpRequest(renderHelp(spec));
+  const { args, last } = explicitBooleans(head, options);
+  let r: ReturnType<typeof nodeParseArgs>;
   try {
-    const { args, last } = explicitBooleans(head, options);
-    const r = nodeParseArgs({ args, options, allowPositionals: true, strict: true });
-    const values = r.values as Parsed['values'];
-    for (const [name, v] of last) values[name] = v;
-    return { values, positionals: r.positionals, rest };
+    r = nodeParseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}`, `usage: ${usage}`);
+    throw flagError(e as Error, spec);
   }
+  const values = r.values as Parsed['values'];
+  for (const [name, v] of last) values[name] = v;
+  return { values, positionals: r.positionals, rest };
 }
 
 export function str(v: unknown): string | undefined {

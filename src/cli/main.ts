@@ -4,11 +4,12 @@ import { HelpRequest, PodrunError, ManifestErrors, UsageError } from '../util/er
 import { resolvePaths } from '../util/paths';
 import { podrunVersion } from '../util/version';
 import type { CliContext, Verb } from './context';
+import { editDistance, type VerbSpec } from './args';
 import { writeErr, writeOut } from './output';
 import { renderError } from './render';
 
 // Each verb's module is required only when it runs (start-up pays for the verb used).
-const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
+export const VERBS: Record<string, { load: () => { run: Verb; spec: VerbSpec }; summary: string }> = {
   apply: { load: () => require('./verbs/apply'), summary: 'create or update pods, workloads, Services, ConfigMaps, Secrets and PVCs from manifests (-f FILE|DIR|-)' },
   create: { load: () => require('./verbs/create'), summary: 'create a ConfigMap or Secret from literals and files' },
   get: { load: () => require('./verbs/get'), summary: 'list pods, deployments, statefulsets, services, configmaps, secrets, pvc (get pods, get deploy NAME)' },
@@ -33,7 +34,8 @@ const VERBS: Record<string, { load: () => { run: Verb }; summary: string }> = {
   login: { load: () => require('./verbs/login'), summary: 'store registry credentials' },
   top: { load: () => require('./verbs/top'), summary: 'show CPU and memory of pods and containers (kubectl top pod)' },
   info: { load: () => require('./verbs/info'), summary: 'show what podrun uses on this host (cgroups, AppArmor, folders)' },
-  version: { load: () => require('./verbs/version'), summary: 'print versions' },
+  version: { load: () => require('./verbs/version'), summary: 'print versions (-o json)' },
+  completion: { load: () => require('./verbs/completion'), summary: 'print the shell completion script (completion bash|zsh|fish)' },
 };
 
 // Not in the help: run by podrun itself (a pod's monitor runs sync-services when the pod's Ready condition changes).
@@ -49,7 +51,7 @@ ${Object.entries(VERBS)
   .map(([k, v]) => `  ${k.padEnd(12)} ${v.summary}`)
   .join('\n')}
 
-Run 'podrun COMMAND --help' for a command's options.`;
+Run 'podrun help COMMAND' (or 'podrun COMMAND --help') for a command's options and examples.`;
 
 interface Globals {
   root?: string;
@@ -100,9 +102,16 @@ export async function run(argv: string[], out: (s: string) => void = writeOut): 
       configureLog({ level: debug ? 'debug' : globals.logLevel, file: globals.logFile });
     }
     const [verb, ...args] = rest;
+    // `help VERB [SUB]` is `VERB [SUB] --help`
+    if (verb === 'help' && args.length && (VERBS[args[0]] || INTERNAL[args[0]])) return await run([...args, '--help'], out);
+    if (verb === 'help' && args.length) throw new UsageError(`unknown command '${args[0]}'`, suggestVerb(args[0]));
     if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
       out(GLOBAL_USAGE + '\n');
       return verb ? 0 : 2;
+    }
+    if (verb === '__complete') {
+      const { complete } = await import('./complete');
+      return complete(args, VERBS, { paths: resolvePaths(globals), debug, out });
     }
     if (verb === '--version') return run(['version'], out);
     const entry = VERBS[verb] ?? INTERNAL[verb];
@@ -118,8 +127,15 @@ export async function run(argv: string[], out: (s: string) => void = writeOut): 
   }
 }
 
+/** The verb a typo was meant to be: one it starts, or at most two edits away (kubectl's suggestion). */
 function suggestVerb(verb: string): string {
-  const near = Object.keys(VERBS).find((k) => k.startsWith(verb.slice(0, 3)));
+  const names = Object.keys(VERBS);
+  const prefixed = names.filter((k) => k.startsWith(verb));
+  let near = verb.length >= 2 && prefixed.length === 1 ? prefixed[0] : undefined;
+  if (!near) {
+    const scored = names.map((k) => ({ k, d: editDistance(verb, k) })).filter((x) => x.d <= Math.min(2, Math.floor(x.k.length / 3) + 1)).sort((a, b) => a.d - b.d);
+    near = scored[0]?.k;
+  }
   return near ? `did you mean 'podrun ${near}'? Run 'podrun help' for the list.` : "run 'podrun help' for the list";
 }
 

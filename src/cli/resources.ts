@@ -10,8 +10,29 @@ export const DEFAULT_NAMESPACE = 'default';
 
 /** Add to a verb's parseArgs options. */
 export const namespaceOptions: OptionSpec = {
-  namespace: { type: 'string', short: 'n' },
+  namespace: { type: 'string', short: 'n', arg: 'NAMESPACE', help: 'the namespace (default "default")', complete: 'namespaces' },
 };
+
+/** `-c/--container` of the verbs that act in one container. */
+export const containerOption: OptionSpec = {
+  container: { type: 'string', short: 'c', arg: 'CONTAINER', help: "the container (default the pod's default-container annotation, else its only one)", complete: 'containers' },
+};
+
+/** `-A/--all-namespaces` of the verbs that list. */
+export const allNamespacesOption: OptionSpec = {
+  'all-namespaces': { type: 'boolean', short: 'A', help: 'every namespace (a NAMESPACE column is added)' },
+};
+
+/** `--grace-period`/`--now` of the verbs that stop pods. */
+export const graceOptions: OptionSpec = {
+  'grace-period': { type: 'string', arg: 'SECONDS', help: "seconds each pod gets to stop after SIGTERM before SIGKILL (0 kills at once; -1 the pod's own terminationGracePeriodSeconds)" },
+  now: { type: 'boolean', help: 'stop at once: the same as --grace-period=1' },
+};
+
+/** `-f/--filename` of the verbs that read manifests. */
+export const filenameOption = (what: string): OptionSpec => ({
+  filename: { type: 'string', short: 'f', multiple: true, arg: 'FILE', help: `${what}: a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)`, complete: 'files' },
+});
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -15,7 +15,8 @@ describe('cli entry point', () => {
     for (const flag of ['--help', '-h']) {
       const r = await capture(['logs', flag]);
       expect(r.code).to.equal(0);
-      expect(r.out).to.match(/^usage: podrun logs POD\[\/CONTAINER\]/);
+      expect(r.out).to.match(/^Print a container's logs/);
+      expect(r.out).to.include('Usage:\n  podrun logs POD[/CONTAINER]');
     }
   });
 
@@ -42,8 +43,8 @@ describe('cli entry point', () => {
   });
 
   it('a boolean option takes --NAME, --NAME=true and --NAME=false (docker style), the last one winning; another value is a usage error', () => {
-    const opts = { pause: { type: 'boolean' as const, short: 'p' }, m: { type: 'string' as const } };
-    const v = (args: string[]) => parseArgs(args, opts, 'u').values.pause;
+    const opts = { name: 'commit', usage: 'u', description: 'd', examples: [], options: { pause: { type: 'boolean' as const, short: 'p', help: 'h' }, m: { type: 'string' as const, help: 'h' } } };
+    const v = (args: string[]) => parseArgs(args, opts).values.pause;
     expect(v([])).to.equal(undefined);
     expect(v(['--pause'])).to.equal(true);
     expect(v(['-p'])).to.equal(true);
@@ -51,8 +52,8 @@ describe('cli entry point', () => {
     expect(v(['--pause=false'])).to.equal(false);
     expect(v(['--pause=false', '--pause'])).to.equal(true);
     expect(v(['--pause', '--pause=false'])).to.equal(false);
-    expect(parseArgs(['--m=--pause=false', 'x'], opts, 'u').values).to.deep.equal({ m: '--pause=false' });
-    expect(() => parseArgs(['--pause=no'], opts, 'u')).to.throw(/--pause is true or false, got "no"/);
+    expect(parseArgs(['--m=--pause=false', 'x'], opts).values).to.deep.equal({ m: '--pause=false' });
+    expect(() => parseArgs(['--pause=no'], opts)).to.throw(/--pause is true or false, got "no"/);
   });
 
   it('exits 2 for an unknown command or option', async () => {

@@ -8,14 +8,40 @@
 // with --wait, once every pod applied is Ready (or has run to completion), as `podrun wait` waits.
 import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
-import { gracePeriodOption, parseArgs, str } from '../args';
+import { gracePeriodOption, parseArgs, str, type VerbSpec } from '../args';
+import { filenameOption, graceOptions } from '../resources';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, WORKLOAD_KINDS, workloadRef, type ObjectKind, type WorkloadKind } from '../../util/kinds';
 import type { ConfigObject } from '../../manifest/objects';
 
-const USAGE = 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--prune] [--watch] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]';
+export const spec: VerbSpec = {
+  name: 'apply',
+  usage: 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--prune] [--watch] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]',
+  description:
+    'Create or update pods, workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job), Services, ConfigMaps, Secrets and PersistentVolumeClaims from manifests. Every file is checked first: any problem is reported with its file:line and field, and nothing changes. A pod whose manifest changed is updated at the smallest scope (a container restarted, or the pod re-created).',
+  examples: [
+    ['apply every manifest in pods/', 'podrun apply -f pods/'],
+    ['apply, then wait until every pod is Ready', 'podrun apply -f pods/ --wait'],
+    ['show what would change, change nothing', 'podrun apply -f pods/web.yaml --dry-run'],
+    ['delete what was applied from pods/ earlier and is gone from it now', 'podrun apply --prune -f pods/'],
+    ['apply again whenever a file changes', 'podrun apply -f pods/ --watch'],
+  ],
+  options: {
+    ...filenameOption('the manifests'),
+    'dry-run': { type: 'boolean', help: 'say what would be created, configured or left unchanged; change nothing' },
+    output: { type: 'string', short: 'o', arg: 'json|yaml|name', help: 'print the objects applied in this format instead of a line each', complete: ['json', 'yaml', 'name'] },
+    network: { type: 'string', arg: 'NAME|none', help: "the pod network new pods join (default the root's default network)" },
+    wait: { type: 'boolean', help: 'return once every pod applied is Ready (or ran to completion)' },
+    timeout: { type: 'string', arg: 'DURATION', help: 'how long --wait waits (default 5m)' },
+    force: { type: 'boolean', help: 'delete and create again, also what has not changed or cannot be changed in place' },
+    ...graceOptions,
+    prune: { type: 'boolean', help: 'also delete what was applied earlier from the same files or directories and is no longer in them' },
+    watch: { type: 'boolean', help: 'stay and apply again whenever a file changes (Ctrl-C ends)' },
+  },
+};
+const USAGE = spec.usage;
 /** apply --wait's default: kubectl's --timeout for wait is 30 s; a pod pulling and starting may need more. */
 const APPLY_WAIT_DEFAULT = '5m';
 const OUTPUTS = ['json', 'yaml', 'name'];
@@ -28,23 +54,7 @@ export interface ApplyHooks {
 }
 
 export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {}): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      filename: { type: 'string', short: 'f', multiple: true },
-      'dry-run': { type: 'boolean' },
-      output: { type: 'string', short: 'o' },
-      network: { type: 'string' },
-      wait: { type: 'boolean' },
-      timeout: { type: 'string' },
-      force: { type: 'boolean' },
-      'grace-period': { type: 'string' },
-      now: { type: 'boolean' },
-      prune: { type: 'boolean' },
-      watch: { type: 'boolean' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   if (values.watch) return watchApply(argv.filter((a) => a !== '--watch'), ctx, values);
   const grace = gracePeriodOption(values);
   const prune = values.prune === true;

@@ -2,28 +2,35 @@
 // Prints the new image's id. The pod is frozen while its container's changes are read (--pause,
 // the default, as docker commit), then runs on; see docs/cli/commit.md.
 import { UsageError } from '../../util/errors';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { pickContainer } from '../../runtime/exec';
 import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
 import { findPod } from '../../state/pod-records';
 import { writeErr } from '../output';
 
-const USAGE = "podrun commit POD/CONTAINER NAME[:TAG] [-n NAMESPACE] [-m MESSAGE] [-a AUTHOR] [--change 'CMD [\"sh\"]']... [-p|--pause[=false]]";
+export const spec: VerbSpec = {
+  name: 'commit',
+  usage: "podrun commit POD/CONTAINER NAME[:TAG] [-n NAMESPACE] [-m MESSAGE] [-a AUTHOR] [--change 'CMD [\"sh\"]']... [-p|--pause[=false]]",
+  description: "Make an image from a container's changes: its writable layer on top of its image, as docker commit does.",
+  examples: [
+    ['save what was installed in the app container of pod dev', 'podrun commit dev/app dev-tools:v2 -m "apk add git"'],
+    ['set the new image\'s command', "podrun commit dev/app dev-tools:v2 --change 'CMD [\"sh\"]'"],
+  ],
+  options: {
+    ...namespaceOptions,
+    container: { type: 'string', short: 'c', arg: 'CONTAINER', help: 'the container (instead of POD/CONTAINER)', complete: 'containers' },
+    message: { type: 'string', short: 'm', arg: 'MESSAGE', help: "the commit message (the image history's comment)" },
+    author: { type: 'string', short: 'a', arg: 'AUTHOR', help: 'the author recorded in the image' },
+    change: { type: 'string', multiple: true, arg: 'INSTRUCTION', help: 'a Dockerfile instruction applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL (repeatable)' },
+    pause: { type: 'boolean', short: 'p', help: "freeze the container while its layer is read (default true; --pause=false doesn't)" },
+  },
+  operands: ['containers', 'images'],
+};
+const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      ...namespaceOptions,
-      container: { type: 'string', short: 'c' },
-      message: { type: 'string', short: 'm' },
-      author: { type: 'string', short: 'a' },
-      change: { type: 'string', multiple: true },
-      pause: { type: 'boolean', short: 'p' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   if (positionals.length !== 2)
     throw new UsageError(`commit needs POD/CONTAINER and NAME[:TAG], got ${positionals.length} argument(s)`, `usage: ${USAGE}`);
   const [target, tag] = positionals;

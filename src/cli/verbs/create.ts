@@ -9,34 +9,46 @@ import { basename, join } from 'path';
 import { ConflictError, ManifestErrors, PodrunError, UsageError } from '../../util/errors';
 import { InputFileError, readUserFile } from '../../util/input';
 import type { ConfigObject } from '../../manifest/objects';
-import { parseArgs, str, type OptionSpec } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { printObjects, renderError } from '../render';
 import { writeErr } from '../output';
 import { namespaceFrom, namespaceOptions } from '../resources';
 
-const USAGE = `podrun create configmap NAME [--from-literal KEY=VALUE] [--from-file [KEY=]PATH] [--from-env-file PATH] [--dry-run[=client]] [-o yaml|json|name] [-n NAMESPACE]
+export const spec: VerbSpec = {
+  name: 'create',
+  usage: `podrun create configmap NAME [--from-literal KEY=VALUE] [--from-file [KEY=]PATH] [--from-env-file PATH] [--dry-run[=client]] [-o yaml|json|name] [-n NAMESPACE]
        podrun create secret generic NAME [the same flags] [--type TYPE]
        podrun create secret tls NAME --cert PATH --key PATH
-       podrun create secret docker-registry NAME --docker-server SERVER --docker-username USER --docker-password PASSWORD [--docker-email EMAIL] | --from-file .dockerconfigjson=PATH`;
+       podrun create secret docker-registry NAME --docker-server SERVER --docker-username USER --docker-password PASSWORD [--docker-email EMAIL] | --from-file .dockerconfigjson=PATH`,
+  description: 'Create a ConfigMap or Secret from literals and files, as kubectl create does; -o yaml --dry-run prints the manifest to keep in the repo.',
+  examples: [
+    ['a ConfigMap of two settings', 'podrun create configmap app-config --from-literal mode=dev --from-literal level=debug'],
+    ['a ConfigMap of every file in config/', 'podrun create configmap app-files --from-file config/'],
+    ['a Secret, printed as a manifest instead of stored', 'podrun create secret generic db --from-literal password=s3cret --dry-run=client -o yaml'],
+    ['a TLS Secret', 'podrun create secret tls web-tls --cert tls.crt --key tls.key'],
+  ],
+  options: {
+    ...namespaceOptions,
+    'from-literal': { type: 'string', multiple: true, arg: 'KEY=VALUE', help: 'a key and its value (repeatable)' },
+    'from-file': { type: 'string', multiple: true, arg: '[KEY=]PATH', help: "a file's content under its name (or KEY); a directory: each regular file in it (repeatable)", complete: 'files' },
+    'from-env-file': { type: 'string', multiple: true, arg: 'PATH', help: 'KEY=VALUE lines of a file, each a key (repeatable)', complete: 'files' },
+    type: { type: 'string', arg: 'TYPE', help: 'the Secret type (generic secrets; default Opaque)' },
+    cert: { type: 'string', arg: 'PATH', help: 'the PEM certificate of a tls Secret', complete: 'files' },
+    key: { type: 'string', arg: 'PATH', help: 'the PEM private key of a tls Secret', complete: 'files' },
+    'docker-server': { type: 'string', arg: 'SERVER', help: 'the registry of a docker-registry Secret' },
+    'docker-username': { type: 'string', arg: 'USER', help: 'its user name' },
+    'docker-password': { type: 'string', arg: 'PASSWORD', help: 'its password' },
+    'docker-email': { type: 'string', arg: 'EMAIL', help: 'its e-mail address' },
+    'dry-run': { type: 'string', arg: 'none|client|server', help: 'client or server: build and check the object, store nothing (--dry-run alone is client)', complete: ['none', 'client', 'server'] },
+    output: { type: 'string', short: 'o', arg: 'yaml|json|name', help: 'print the object in this format', complete: ['yaml', 'json', 'name'] },
+  },
+  operands: [['configmap', 'secret'], ['generic', 'tls', 'docker-registry']],
+};
+const USAGE = spec.usage;
 
 const MAX = 1024 * 1024;
 
-const OPTIONS: OptionSpec = {
-  ...namespaceOptions,
-  'from-literal': { type: 'string', multiple: true },
-  'from-file': { type: 'string', multiple: true },
-  'from-env-file': { type: 'string', multiple: true },
-  type: { type: 'string' },
-  cert: { type: 'string' },
-  key: { type: 'string' },
-  'docker-server': { type: 'string' },
-  'docker-username': { type: 'string' },
-  'docker-password': { type: 'string' },
-  'docker-email': { type: 'string' },
-  'dry-run': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-};
 
 /** The data being gathered: text under data, bytes that are not UTF-8 under binaryData (ConfigMaps). */
 class Entries {
@@ -176,7 +188,7 @@ function buildConfigMap(name: string, values: Record<string, unknown>): Record<s
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   // `--dry-run` alone is kubectl's (deprecated) `--dry-run=client`.
   const args = argv.map((a) => (a === '--dry-run' ? '--dry-run=client' : a));
-  const { values, positionals } = parseArgs(args, OPTIONS, USAGE);
+  const { values, positionals } = parseArgs(args, spec);
   const dryRun = str(values['dry-run']) ?? 'none';
   if (!['none', 'client', 'server'].includes(dryRun)) throw new UsageError(`--dry-run: unknown value '${dryRun}'`, 'use --dry-run=client, server or none');
   const output = str(values.output);

@@ -5,33 +5,42 @@
 // terminal the grace wait shows a live line, and Ctrl-C during it kills at once (cli/grace-wait.ts);
 // a pod another command is deleting is waited for, and --now/--grace-period shortens its wait.
 import { ManifestErrors, UsageError } from '../../util/errors';
-import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
+import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, filenameOption, graceOptions } from '../resources';
 import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
 import { controllerOf } from '../../state/workloads';
 import { podKey } from '../../util/paths';
-import { gracePeriodOption, parseArgs } from '../args';
+import { gracePeriodOption, parseArgs, type VerbSpec } from '../args';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
 import type { CliContext } from '../context';
 import { forEachItem, renderError } from '../render';
 import { isWorkloadKind, kindWord, workloadRef, type WorkloadKind } from '../../util/kinds';
 
-const USAGE =
-  'podrun delete pod|deployment|replicaset|statefulset|daemonset|service|configmap|secret|pvc NAME... | podrun delete -f FILE|DIR|- [--grace-period N] [--now] [-n NAMESPACE] [--ignore-not-found] [--all]';
+export const spec: VerbSpec = {
+  name: 'delete',
+  usage: 'podrun delete TYPE NAME... | TYPE/NAME... | -f FILE|DIR|- [--grace-period N|--now] [-n NAMESPACE] [--ignore-not-found] [--all]',
+  description:
+    'Stop and remove pods and workloads (each pod gets its grace period: SIGTERM, then SIGKILL), and remove Services, ConfigMaps, Secrets and PersistentVolumeClaims. A StatefulSet\'s claims stay unless its retention policy says Delete.',
+  examples: [
+    ['delete a pod, giving it its terminationGracePeriodSeconds', 'podrun delete pod web'],
+    ['delete at once', 'podrun delete pod web --now'],
+    ['delete what the files define', 'podrun delete -f pods/'],
+    ['delete every pod in namespace dev', 'podrun delete pods --all -n dev'],
+    ['delete a deployment and its pods', 'podrun delete deploy/web'],
+  ],
+  options: {
+    ...namespaceOptions,
+    ...filenameOption('delete what these manifests define'),
+    ...graceOptions,
+    'ignore-not-found': { type: 'boolean', help: 'what is not there is not an error' },
+    all: { type: 'boolean', help: 'every object of the type in the namespace' },
+  },
+  operands: ['resource-types', 'resource-names'],
+};
+const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      ...namespaceOptions,
-      filename: { type: 'string', short: 'f', multiple: true },
-      'grace-period': { type: 'string' },
-      now: { type: 'boolean' },
-      'ignore-not-found': { type: 'boolean' },
-      all: { type: 'boolean' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   const ns = namespaceFrom(values);
   const grace = gracePeriodOption(values);
   const files = (values.filename as string[] | undefined) ?? [];

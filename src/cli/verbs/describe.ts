@@ -10,11 +10,22 @@ import { isWorkloadKind } from '../../util/kinds';
 import { findPod } from '../../state/pod-records';
 import type { ContainerState, ContainerStatus, PodSnapshot, PodStatus } from '../../runtime/pod-status';
 import type { EventsFile } from '../../runtime/helper';
-import { parseArgs } from '../args';
+import { parseArgs, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { forEachItem, formatTable, humanDuration, kubeTime } from '../render';
 
-const USAGE = 'podrun describe pod|configmap|secret|pvc NAME [-n NAMESPACE]';
+export const spec: VerbSpec = {
+  name: 'describe',
+  usage: 'podrun describe TYPE NAME... | TYPE/NAME... [-n NAMESPACE]',
+  description: "Show a pod, workload or object in detail, with its events, as kubectl describe does.",
+  examples: [
+    ['a pod, its containers and events', 'podrun describe pod web'],
+    ['a deployment', 'podrun describe deploy/web'],
+  ],
+  options: { ...namespaceOptions },
+  operands: ['resource-types', 'resource-names'],
+};
+const USAGE = spec.usage;
 
 function kv(map: Record<string, string> | undefined, indent: string): string {
   const e = Object.entries(map ?? {});
@@ -150,7 +161,7 @@ function volumeLines(v: PlannedVolume): string[] {
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(argv, { ...namespaceOptions }, USAGE);
+  const { values, positionals } = parseArgs(argv, spec);
   const { addrs } = parseResourceArgs('describe', positionals, namespaceFrom(values), { required: true, usage: USAGE });
   if (addrs.some((a) => a.kind !== 'Pod')) return describeObjects(ctx, addrs);
   const { computePodStatus, formatPod, k8sPodStatus, snapshotPod } = await import('../../runtime/pod-status');

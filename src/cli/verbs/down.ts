@@ -5,25 +5,28 @@
 // ConfigMaps and Secrets they define. PersistentVolumeClaims stay, with their data, as compose
 // keeps its volumes: `podrun delete pvc NAME` removes one. What is not there is skipped.
 import { ManifestErrors, UsageError } from '../../util/errors';
-import { gracePeriodOption, parseArgs } from '../args';
+import { gracePeriodOption, parseArgs, type VerbSpec } from '../args';
+import { filenameOption, graceOptions } from '../resources';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { forEachItem } from '../render';
 import { finishLeftovers } from '../sync';
 import { kindWord, workloadRef } from '../../util/kinds';
 
-const USAGE = 'podrun down [-f FILE|DIR ...] [--grace-period N | --now]';
+export const spec: VerbSpec = {
+  name: 'down',
+  usage: 'podrun down [-f FILE|DIR ...] [--grace-period N | --now]',
+  description: "Stop and delete what pods/ (or -f) defines, as docker compose down does; PersistentVolumeClaims stay (their data is the user's).",
+  examples: [
+    ['stop what podrun up brought up from pods/', 'podrun down'],
+    ['the same for another directory, at once', 'podrun down -f envs/test --now'],
+  ],
+  options: { ...filenameOption('the manifests (default pods/)'), ...graceOptions },
+};
+const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      filename: { type: 'string', short: 'f', multiple: true },
-      'grace-period': { type: 'string' },
-      now: { type: 'boolean' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `usage: ${USAGE}`);
   const grace = gracePeriodOption(values);
   const files = (await import('./up')).upFiles(values.filename as string[] | undefined, 'down');

@@ -1,30 +1,37 @@
 // podrun exec POD[/CONTAINER] [-c C] [-n NS] [-i] [-t] [-w DIR] [-e K=V]... -- CMD ARGS...
 // Start-up matters here (benchmarked against `node -e 0` + nsenter): only fs/path and the addon,
 // no winston, zod or js-yaml. The namespace work is podrun-helper's; Node only decides, then execs it.
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { containerUser, pickContainer, requireRunningContainer, thawLeftOverFreeze } from '../../runtime/exec';
 import { helper } from '../../runtime/helper';
 import { native } from '../../util/native';
-import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
+import { containerAddress, namespaceFrom, namespaceOptions, containerOption } from '../resources';
 import { findPod } from '../../state/pod-records';
 import { writeErr } from '../output';
 
-const USAGE = 'podrun exec POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-i] [-t] [-w DIR] [-e NAME=VALUE]... -- COMMAND [ARGS...]';
+export const spec: VerbSpec = {
+  name: 'exec',
+  usage: 'podrun exec POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-i] [-t] [-w DIR] [-e NAME=VALUE]... -- COMMAND [ARGS...]',
+  description: "Run a command in a running container: in its namespaces, cgroup, root, user and security settings, as kubectl exec does. The exit code is the command's.",
+  examples: [
+    ['a shell in the app container of pod dev', 'podrun exec -it dev/app -- sh'],
+    ['one command, with a variable and a working directory', 'podrun exec dev -c app -e DEBUG=1 -w /src -- make test'],
+  ],
+  options: {
+    ...namespaceOptions,
+    ...containerOption,
+    stdin: { type: 'boolean', short: 'i', help: "pass stdin to the command" },
+    tty: { type: 'boolean', short: 't', help: 'give the command a terminal' },
+    workdir: { type: 'string', short: 'w', arg: 'DIR', help: "the command's working directory (default the container's)" },
+    env: { type: 'string', short: 'e', multiple: true, arg: 'NAME=VALUE', help: 'set an environment variable for the command (repeatable)' },
+  },
+  operands: ['pods'],
+};
+const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals, rest } = parseArgs(
-    argv,
-    {
-      ...namespaceOptions,
-      container: { type: 'string', short: 'c' },
-      stdin: { type: 'boolean', short: 'i' },
-      tty: { type: 'boolean', short: 't' },
-      workdir: { type: 'string', short: 'w' },
-      env: { type: 'string', short: 'e', multiple: true },
-    },
-    USAGE,
-  );
+  const { values, positionals, rest } = parseArgs(argv, spec);
   const addr = containerAddress(positionals[0], str(values.container), namespaceFrom(values), USAGE);
   // kubectl's old form `exec POD CMD` (no --) still works when the command has no flags
   const command = rest.length ? rest : positionals.slice(1);

@@ -5,12 +5,12 @@ import { isPendingAddress } from '../../plan/network';
 import { finishLeftovers } from '../sync';
 import { hostname } from 'os';
 import { UsageError } from '../../util/errors';
-import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress } from '../resources';
+import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, allNamespacesOption } from '../resources';
 import { isWorkloadKind, type ObjectKind, type WorkloadKind } from '../../util/kinds';
 import { statSync } from 'fs';
 import { findPod, listPodRecords, podsWithoutRecord, type PodRecord } from '../../state/pod-records';
 import { lastingPodDir } from '../../util/paths';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { forEachItem, formatTable, humanDuration, printObjects } from '../render';
@@ -24,22 +24,32 @@ const dirTime = (dir: string) => {
   }
 };
 
-const USAGE = 'podrun get pods|deployments|replicasets|statefulsets|daemonsets|jobs|services|configmaps|secrets|pvc [NAME...] [-l SELECTOR] [-n NAMESPACE | -A] [-o wide|json|yaml|name] [--show-labels] [--no-headers]';
+export const spec: VerbSpec = {
+  name: 'get',
+  usage: 'podrun get TYPE [NAME...] | TYPE/NAME... [-l SELECTOR] [-n NAMESPACE | -A] [-o wide|json|yaml|name] [--show-labels] [--no-headers]',
+  description:
+    'List pods, deployments, replicasets, statefulsets, daemonsets, jobs, services, configmaps, secrets and persistentvolumeclaims, in kubectl\'s columns, or print them as Kubernetes objects (-o yaml).',
+  examples: [
+    ['the pods in the default namespace', 'podrun get pods'],
+    ['every pod, with its IP and node', 'podrun get pods -A -o wide'],
+    ['the pods labelled app=web, with their labels', 'podrun get pods -l app=web --show-labels'],
+    ['one deployment as YAML', 'podrun get deploy/web -o yaml'],
+  ],
+  options: {
+    ...namespaceOptions,
+    ...allNamespacesOption,
+    output: { type: 'string', short: 'o', arg: 'wide|json|yaml|name', help: 'the output format', complete: ['wide', 'json', 'yaml', 'name'] },
+    selector: { type: 'string', short: 'l', arg: 'SELECTOR', help: 'only what has these labels: key=value, key!=value, key in (a,b), key, !key (comma-separated)' },
+    'show-labels': { type: 'boolean', help: 'add a LABELS column' },
+    'no-headers': { type: 'boolean', help: 'leave out the header line' },
+  },
+  operands: ['resource-types', 'resource-names'],
+};
+const USAGE = spec.usage;
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      ...namespaceOptions,
-      'all-namespaces': { type: 'boolean', short: 'A' },
-      output: { type: 'string', short: 'o' },
-      selector: { type: 'string', short: 'l' },
-      'show-labels': { type: 'boolean' },
-      'no-headers': { type: 'boolean' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   const output = str(values.output);
   if (output !== undefined && !OUTPUTS.includes(output))
     throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);

@@ -1,32 +1,58 @@
 // podrun image ls|rm|prune|inspect: the image management group (ls = images, rm = rmi).
 import { UsageError } from '../../util/errors';
-import { parseArgs } from '../args';
+import { parseArgs, renderHelp, type VerbSpec } from '../args';
+import { spec as imagesSpec } from './images';
+import { spec as rmiSpec } from './rmi';
 import type { CliContext } from '../context';
 
-const USAGE = `podrun image COMMAND
+const pruneSpec: VerbSpec = {
+  name: 'image prune',
+  usage: 'podrun image prune [-a|--all]',
+  description: 'Remove dangling images (no name, no pod uses them), blobs and layers no image references, and leftovers of interrupted pulls.',
+  examples: [['reclaim the space', 'podrun image prune']],
+  options: { all: { type: 'boolean', short: 'a', help: 'every image no pod uses, named or not' } },
+};
 
-commands:
-  ls       list images (same as 'podrun images')
-  rm       remove images (same as 'podrun rmi')
-  prune    remove dangling images, unreferenced blobs and layers, and temp leftovers
-  inspect  print images' config, manifest digest, layers and names as JSON`;
+const inspectSpec: VerbSpec = {
+  name: 'image inspect',
+  usage: 'podrun image inspect IMAGE [IMAGE...]',
+  description: "Print images' config, manifest digest, layers and names as JSON, as docker image inspect does.",
+  examples: [['one image', 'podrun image inspect busybox:dev']],
+  options: {},
+  operands: ['images'],
+};
+
+const lsSpec: VerbSpec = { ...imagesSpec, name: 'image ls', usage: 'podrun image ls [-q] [-o table|json] [REPOSITORY[:TAG]]', description: "List images (the same as 'podrun images')." };
+const rmSpec: VerbSpec = { ...rmiSpec, name: 'image rm', usage: 'podrun image rm [-f|--force] IMAGE [IMAGE...]', description: "Remove images (the same as 'podrun rmi')." };
+
+export const spec: VerbSpec = {
+  name: 'image',
+  usage: 'podrun image ls|rm|prune|inspect [ARGS...]',
+  description: 'Manage the images in the store.',
+  examples: [
+    ['list them', 'podrun image ls'],
+    ['reclaim the space of what nothing uses', 'podrun image prune'],
+  ],
+  options: {},
+  subcommands: { ls: lsSpec, rm: rmSpec, prune: pruneSpec, inspect: inspectSpec },
+};
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'ls':
     case 'list':
-      return (await import('./images')).run(rest, ctx, 'podrun image ls [-q] [-o table|json] [REPOSITORY[:TAG]]');
+      return (await import('./images')).run(rest, ctx, lsSpec);
     case 'rm':
     case 'remove':
-      return (await import('./rmi')).run(rest, ctx, 'podrun image rm [-f|--force] IMAGE [IMAGE...]');
+      return (await import('./rmi')).run(rest, ctx, rmSpec);
     case 'prune':
       return prune(rest, ctx);
     case 'inspect':
       return inspect(rest, ctx);
     case '-h':
     case '--help':
-      ctx.out(USAGE + '\n');
+      ctx.out(renderHelp(spec) + '\n');
       return 0;
     case undefined:
       throw new UsageError('image needs a command: ls, rm, prune or inspect', "run 'podrun image --help' for details");
@@ -36,8 +62,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 }
 
 async function prune(argv: string[], ctx: CliContext): Promise<number> {
-  const usage = 'podrun image prune [-a|--all]';
-  const { values, positionals } = parseArgs(argv, { all: { type: 'boolean', short: 'a' } }, usage);
+  const usage = pruneSpec.usage;
+  const { values, positionals } = parseArgs(argv, pruneSpec);
   if (positionals.length) throw new UsageError('image prune takes no arguments', `usage: ${usage}`);
   const { openStore } = await import('../../images/store');
   const { humanSize } = await import('../../images/display');
@@ -53,8 +79,8 @@ async function prune(argv: string[], ctx: CliContext): Promise<number> {
 }
 
 async function inspect(argv: string[], ctx: CliContext): Promise<number> {
-  const usage = 'podrun image inspect IMAGE [IMAGE...]';
-  const { positionals } = parseArgs(argv, {}, usage);
+  const usage = inspectSpec.usage;
+  const { positionals } = parseArgs(argv, inspectSpec);
   if (!positionals.length) throw new UsageError('image inspect needs at least one image', `usage: ${usage}`);
   const { openStore } = await import('../../images/store');
   const { inspectDocument } = await import('../../images/display');

@@ -1,17 +1,27 @@
 // podrun images [-q] [-o table|json] [REPOSITORY[:TAG]]
 import { UsageError } from '../../util/errors';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { formatTable } from '../render';
 
-export const USAGE = 'podrun images [-q|--quiet] [-o table|json] [REPOSITORY[:TAG]]';
+export const spec: VerbSpec = {
+  name: 'images',
+  usage: 'podrun images [-q|--quiet] [-o table|json] [REPOSITORY[:TAG]]',
+  description: 'List the images in the store, as docker images does.',
+  examples: [
+    ['every image', 'podrun images'],
+    ['the ids of the busybox images', 'podrun images -q busybox'],
+  ],
+  options: {
+    quiet: { type: 'boolean', short: 'q', help: 'print only image ids' },
+    output: { type: 'string', short: 'o', default: 'table', arg: 'table|json', help: 'the output format', complete: ['table', 'json'] },
+  },
+  operands: ['images'],
+};
 
-export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    { quiet: { type: 'boolean', short: 'q' }, output: { type: 'string', short: 'o', default: 'table' } },
-    usage,
-  );
+export async function run(argv: string[], ctx: CliContext, as: VerbSpec = spec): Promise<number> {
+  const usage = as.usage;
+  const { values, positionals } = parseArgs(argv, as);
   const output = str(values.output);
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: expected 'table' or 'json'`, `usage: ${usage}`);
   if (positionals.length > 1) throw new UsageError('images takes at most one REPOSITORY[:TAG] filter', `usage: ${usage}`);

@@ -2,14 +2,21 @@
 // cgroup hierarchy that drives the freezer and each resource controller (docs/runtime.md,
 // "Resources"), the pids limit per pod, AppArmor, the huge pages reserved. Read-only, like a dry run's facts.
 import { UsageError } from '../../util/errors';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { podrunVersion } from '../../util/version';
 
-export const USAGE = 'podrun info [-o table|json]';
+export const spec: VerbSpec = {
+  name: 'info',
+  usage: 'podrun info [-o table|json]',
+  description: 'Show what podrun uses on this host: cgroups (v1 or v2, which controllers), AppArmor, user namespaces, its folders.',
+  examples: [['as JSON', 'podrun info -o json']],
+  options: { output: { type: 'string', short: 'o', default: 'table', arg: 'table|json', help: 'the output format', complete: ['table', 'json'] } },
+};
 
-export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promise<number> {
-  const { values, positionals } = parseArgs(argv, { output: { type: 'string', short: 'o', default: 'table' } }, usage);
+export async function run(argv: string[], ctx: CliContext, as: VerbSpec = spec): Promise<number> {
+  const usage = as.usage;
+  const { values, positionals } = parseArgs(argv, as);
   const output = str(values.output);
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: expected 'table' or 'json'`, `usage: ${usage}`);
   if (positionals.length) throw new UsageError('info takes no arguments', `usage: ${usage}`);

@@ -2,10 +2,21 @@
 // Checks the credentials against the registry's /v2/ (answering its Basic or Bearer challenge),
 // then stores them in the Docker config file. The password never reaches argv, logs or errors.
 import { PodrunError, UsageError } from '../../util/errors';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 
-const USAGE = 'podrun login REGISTRY -u USER --password-stdin [--insecure]';
+export const spec: VerbSpec = {
+  name: 'login',
+  usage: 'podrun login REGISTRY -u USER --password-stdin [--insecure]',
+  description: "Check credentials against a registry and store them for pull and push (in the root's auth file, readable by root only).",
+  examples: [['log in to a registry, the password from a file', 'podrun login registry.example.com:5000 -u me --password-stdin < pass.txt']],
+  options: {
+    username: { type: 'string', short: 'u', arg: 'USER', help: 'the user name' },
+    'password-stdin': { type: 'boolean', help: 'read the password from stdin' },
+    insecure: { type: 'boolean', help: 'plain HTTP, or HTTPS without checking the certificate' },
+  },
+};
+const USAGE = spec.usage;
 
 /** `https://host:5000/v2/` -> `host:5000`; `index.docker.io` -> `docker.io`. */
 export function normaliseRegistry(s: string): string {
@@ -23,11 +34,7 @@ async function readStdin(): Promise<string> {
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    { username: { type: 'string', short: 'u' }, 'password-stdin': { type: 'boolean' }, insecure: { type: 'boolean' } },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   if (positionals.length !== 1) throw new UsageError('login needs exactly one registry (host[:port])', `usage: ${USAGE}`);
   const username = str(values.username);
   if (!username) throw new UsageError('login needs a user name (-u USER)', `usage: ${USAGE}`);

@@ -3,37 +3,45 @@
 // kubectl does. -f keeps reading until the container has ended and the file is drained.
 import { existsSync } from 'fs';
 import { UsageError } from '../../util/errors';
-import { int, parseArgs, str } from '../args';
+import { int, parseArgs, str, type VerbSpec } from '../args';
 import { writeErr } from '../output';
 import type { CliContext } from '../context';
 import { pickContainer } from '../../runtime/exec';
 import { containerLogFile, helper, monitorProcesses } from '../../runtime/helper';
-import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
+import { containerAddress, namespaceFrom, namespaceOptions, containerOption } from '../resources';
 import { findPod } from '../../state/pod-records';
 import { isAlive } from '../../state/proc';
 import { filterLines, formatLine, LogLine, openLogFile, waitForChange } from '../../runtime/cri-log-reader';
 import { parseDuration } from '../../util/duration';
 
-const USAGE =
-  'podrun logs POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-f] [-p] [--timestamps] [--tail N] [--since DURATION]';
+export const spec: VerbSpec = {
+  name: 'logs',
+  usage: 'podrun logs POD[/CONTAINER] [-c CONTAINER] [-n NAMESPACE] [-f] [-p] [--timestamps] [--tail N] [--since DURATION]',
+  description: "Print a container's logs (stdout and stderr, in the order written), as kubectl logs does. The pod's monitor writes them whether or not a podrun command runs.",
+  examples: [
+    ['the logs of pod web (one container)', 'podrun logs web'],
+    ['follow the client container of pod hello', 'podrun logs -f hello/client'],
+    ['the last 3 lines, with times', 'podrun logs hello -c client --tail 3 --timestamps'],
+    ['the run before the last restart', 'podrun logs -p web'],
+  ],
+  options: {
+    ...namespaceOptions,
+    ...containerOption,
+    follow: { type: 'boolean', short: 'f', help: 'keep printing new lines until the container ends' },
+    timestamps: { type: 'boolean', help: 'prefix each line with its time (RFC3339, nanoseconds)' },
+    tail: { type: 'string', arg: 'N', help: 'only the last N lines (-1: all)' },
+    since: { type: 'string', arg: 'DURATION', help: 'only lines newer than this: 5s, 2m, 1h30m' },
+    previous: { type: 'boolean', short: 'p', help: 'the instance before the current one (before the last restart)' },
+  },
+  operands: ['pods'],
+};
+const USAGE = spec.usage;
 
 /** How often -f re-checks whether the container ended when the file is quiet. */
 const FOLLOW_POLL_MS = 250;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      ...namespaceOptions,
-      container: { type: 'string', short: 'c' },
-      follow: { type: 'boolean', short: 'f' },
-      timestamps: { type: 'boolean' },
-      tail: { type: 'string' },
-      since: { type: 'string' },
-      previous: { type: 'boolean', short: 'p' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, `usage: ${USAGE}`);
   const tail = int(values.tail, 'tail');
   if (tail !== undefined && tail < -1) throw new UsageError('--tail: expected a number >= 0 (or -1 for all)');

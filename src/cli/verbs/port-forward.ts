@@ -4,13 +4,24 @@
 // localhost:REMOTE inside the pod's network namespace and copied both ways, many at once; Ctrl-C
 // ends it. Ends with an error when the pod stops.
 import type { Server, Socket } from 'net';
-import { parseArgs } from '../args';
+import { parseArgs, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { namespaceFrom, namespaceOptions, parsePodAddress } from '../resources';
 import { UsageError, PodrunError } from '../../util/errors';
 import { writeErr } from '../output';
 
-const USAGE = 'podrun port-forward pod/NAME [LOCAL_PORT:]REMOTE_PORT [...] [--address ADDR[,ADDR...]] [-n NAMESPACE]';
+export const spec: VerbSpec = {
+  name: 'port-forward',
+  usage: 'podrun port-forward pod/NAME [LOCAL_PORT:]REMOTE_PORT [...] [--address ADDR[,ADDR...]] [-n NAMESPACE]',
+  description: "Forward local ports to a pod's ports until Ctrl-C, as kubectl port-forward does (a named port is looked up in the pod's containers).",
+  examples: [
+    ['local 8080 to the pod\'s 80', 'podrun port-forward pod/web 8080:80'],
+    ['a free local port to the port named http', 'podrun port-forward web :http'],
+  ],
+  options: { ...namespaceOptions, address: { type: 'string', arg: 'ADDR[,ADDR...]', help: 'the local addresses to listen on (default localhost)' } },
+  operands: ['pods'],
+};
+const USAGE = spec.usage;
 
 export interface PortSpec {
   local: number; // 0: pick a free one
@@ -45,7 +56,7 @@ function listenAddresses(v: string | undefined): { host: string; optional: boole
 const shown = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(argv, { ...namespaceOptions, address: { type: 'string' } }, USAGE);
+  const { values, positionals } = parseArgs(argv, spec);
   if (positionals.length < 2) throw new UsageError(positionals.length ? 'at least one port is required' : 'a pod is required', `usage: ${USAGE}`);
   const target = positionals[0];
   const specs = positionals.slice(1).map(parsePortSpec);

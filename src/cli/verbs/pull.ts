@@ -1,16 +1,26 @@
 // podrun pull [-q] [--insecure] [--platform OS/ARCH[/VARIANT]] REF
 import { UsageError } from '../../util/errors';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 
-const USAGE = 'podrun pull [-q] [--insecure] [--platform OS/ARCH[/VARIANT]] REF';
+export const spec: VerbSpec = {
+  name: 'pull',
+  usage: 'podrun pull [-q] [--insecure] [--platform OS/ARCH[/VARIANT]] REF',
+  description: 'Pull an image from a registry into the store (layers shared with the images already there).',
+  examples: [
+    ['pull from a local registry', 'podrun pull localhost:5000/busybox:1.36'],
+    ['another platform\'s image', 'podrun pull --platform linux/arm64 localhost:5000/app:v1'],
+  ],
+  options: {
+    quiet: { type: 'boolean', short: 'q', help: 'print only the image id' },
+    insecure: { type: 'boolean', help: 'plain HTTP, or HTTPS without checking the certificate' },
+    platform: { type: 'string', arg: 'OS/ARCH[/VARIANT]', help: "the platform to pick from a multi-platform image (default this machine's)" },
+  },
+};
+const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    { quiet: { type: 'boolean', short: 'q' }, insecure: { type: 'boolean' }, platform: { type: 'string' } },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   if (positionals.length !== 1)
     throw new UsageError(positionals.length ? `pull takes one image reference, got ${positionals.length}` : 'pull needs an image reference', `usage: ${USAGE}`);
   const { parseReference, formatReference } = await import('../../images/reference');

@@ -1,12 +1,26 @@
 // podrun push [-q] [--insecure] REF [DEST]
 import { UsageError } from '../../util/errors';
-import { parseArgs } from '../args';
+import { parseArgs, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 
-const USAGE = 'podrun push [-q] [--insecure] REF [DEST]';
+export const spec: VerbSpec = {
+  name: 'push',
+  usage: 'podrun push [-q] [--insecure] REF [DEST]',
+  description: 'Push an image from the store to a registry (blobs the registry has are not sent again).',
+  examples: [
+    ['push an image under its name', 'podrun push localhost:5000/app:v1'],
+    ['push a local image under another name', 'podrun push app:dev localhost:5000/app:v1'],
+  ],
+  options: {
+    quiet: { type: 'boolean', short: 'q', help: 'no progress' },
+    insecure: { type: 'boolean', help: 'plain HTTP, or HTTPS without checking the certificate' },
+  },
+  operands: ['images'],
+};
+const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(argv, { quiet: { type: 'boolean', short: 'q' }, insecure: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parseArgs(argv, spec);
   if (positionals.length < 1 || positionals.length > 2)
     throw new UsageError(positionals.length ? `push takes REF and an optional DEST, got ${positionals.length} arguments` : 'push needs an image reference', `usage: ${USAGE}`);
   const { openStore } = await import('../../images/store');

@@ -1,13 +1,21 @@
 // podrun rmi [-f|--force] REF|ID...
 import { UsageError } from '../../util/errors';
-import { parseArgs } from '../args';
+import { parseArgs, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { forEachItem } from '../render';
 
-export const USAGE = 'podrun rmi [-f|--force] IMAGE [IMAGE...]';
+export const spec: VerbSpec = {
+  name: 'rmi',
+  usage: 'podrun rmi [-f|--force] IMAGE [IMAGE...]',
+  description: 'Remove images (by name, name:tag or id), as docker rmi does; an image a pod uses stays unless -f.',
+  examples: [['remove an image', 'podrun rmi busybox:dev']],
+  options: { force: { type: 'boolean', short: 'f', help: 'remove it even if pods use it, and every name of an id' } },
+  operands: ['images'],
+};
 
-export async function run(argv: string[], ctx: CliContext, usage = USAGE): Promise<number> {
-  const { values, positionals } = parseArgs(argv, { force: { type: 'boolean', short: 'f' } }, usage);
+export async function run(argv: string[], ctx: CliContext, as: VerbSpec = spec): Promise<number> {
+  const usage = as.usage;
+  const { values, positionals } = parseArgs(argv, as);
   if (!positionals.length) throw new UsageError('rmi needs at least one image (name, name:tag or id)', `usage: ${usage}`);
   const { openStore } = await import('../../images/store');
   const store = openStore(ctx.paths);

@@ -1,12 +1,20 @@
 // podrun save -o FILE IMAGE [IMAGE...]
 import { UsageError } from '../../util/errors';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 
-const USAGE = 'podrun save -o FILE IMAGE [IMAGE...]   (writes an OCI archive that docker load and skopeo also read)';
+export const spec: VerbSpec = {
+  name: 'save',
+  usage: 'podrun save -o FILE IMAGE [IMAGE...]',
+  description: 'Save images to an OCI archive that docker load, podman load and skopeo also read.',
+  examples: [['save an image', 'podrun save -o app.tar app:v1']],
+  options: { output: { type: 'string', short: 'o', arg: 'FILE', help: 'the archive to write', complete: 'files' } },
+  operands: ['images'],
+};
+const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(argv, { output: { type: 'string', short: 'o' } }, USAGE);
+  const { values, positionals } = parseArgs(argv, spec);
   const out = str(values.output);
   if (!out) throw new UsageError('save needs -o FILE', `usage: ${USAGE}`);
   if (!positionals.length) throw new UsageError('save needs at least one image', `usage: ${USAGE}`);

@@ -4,16 +4,27 @@
 // (a StatefulSet in order: runtime/workloads.ts). Prints `deployment.apps/web scaled`.
 import { PodrunError, UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs } from '../resources';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { forEachItem, renderError } from '../render';
 import { isWorkloadKind, workloadRef } from '../../util/kinds';
 
-const USAGE = 'podrun scale deployment|replicaset|statefulset NAME... --replicas N [-n NAMESPACE]';
+export const spec: VerbSpec = {
+  name: 'scale',
+  usage: 'podrun scale deployment|replicaset|statefulset NAME... --replicas N [-n NAMESPACE]',
+  description: 'Set the replicas of a deployment, replicaset or statefulset, as kubectl scale does (a later apply of a file without replicas keeps it).',
+  examples: [
+    ['three pods of deployment web', 'podrun scale deploy/web --replicas 3'],
+    ['stop every pod, keep the statefulset', 'podrun scale sts db --replicas=0'],
+  ],
+  options: { ...namespaceOptions, replicas: { type: 'string', arg: 'N', help: 'the number of pods' } },
+  operands: [['deployment', 'replicaset', 'statefulset', 'deploy', 'rs', 'sts'], 'resource-names'],
+};
+const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(argv, { ...namespaceOptions, replicas: { type: 'string' } }, USAGE);
+  const { values, positionals } = parseArgs(argv, spec);
   const text = str(values.replicas);
   if (text === undefined) throw new UsageError('scale needs --replicas N', `usage: ${USAGE}`);
   if (!/^\d+$/.test(text) || Number(text) > 2 ** 31 - 1) throw new UsageError(`--replicas: '${text}' is not a whole number of replicas`, 'e.g. --replicas 3 (0 stops every pod and keeps the workload)');

@@ -3,14 +3,33 @@
 // prints what metrics-server computes (kubelet-resources.md §8): CPU is the rate over a window
 // (two samples WINDOW apart; metrics-server uses its last two scrapes), memory the working set.
 import { UsageError } from '../../util/errors';
-import { namespaceFrom, namespaceOptions, parsePodArgs } from '../resources';
-import { parseArgs, str } from '../args';
+import { namespaceFrom, namespaceOptions, parsePodArgs, allNamespacesOption } from '../resources';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import type { PodRecord } from '../../state/pod-records';
 import type { PlannedCgroup } from '../../plan/types';
 
-const USAGE = 'podrun top pod [NAME...] [-n NAMESPACE | -A] [--containers] [--no-headers] [--sort-by cpu|memory] [--window MS] [-o json]';
+export const spec: VerbSpec = {
+  name: 'top',
+  usage: 'podrun top pod [NAME...] [-n NAMESPACE | -A] [--containers] [--no-headers] [--sort-by cpu|memory] [--window MS] [-o json]',
+  description: "Show the CPU and memory of pods (and containers), from their cgroups, as kubectl top pod does.",
+  examples: [
+    ['every pod in the default namespace', 'podrun top pod'],
+    ['per container, the busiest first', 'podrun top pod --containers --sort-by cpu'],
+  ],
+  options: {
+    ...namespaceOptions,
+    ...allNamespacesOption,
+    containers: { type: 'boolean', help: 'a line per container' },
+    'no-headers': { type: 'boolean', help: 'leave out the header line' },
+    'sort-by': { type: 'string', arg: 'cpu|memory', help: 'sort, highest first', complete: ['cpu', 'memory'] },
+    window: { type: 'string', arg: 'MS', help: 'the CPU sampling window in milliseconds (default 1000)' },
+    output: { type: 'string', short: 'o', arg: 'json', help: 'print JSON instead of a table', complete: ['json'] },
+  },
+  operands: [['pod'], 'pods'],
+};
+const USAGE = spec.usage;
 /** The sampling window: metrics-server's shortest resolution is 10 s; a CLI waits 1 s. */
 const DEFAULT_WINDOW_MS = 1000;
 
@@ -33,19 +52,7 @@ export function topTable(rows: string[][]): string {
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      ...namespaceOptions,
-      'all-namespaces': { type: 'boolean', short: 'A' },
-      containers: { type: 'boolean' },
-      'no-headers': { type: 'boolean' },
-      'sort-by': { type: 'string' },
-      window: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   if (positionals[0] === undefined || !['pod', 'pods', 'po'].includes(positionals[0].split('/')[0]))
     throw new UsageError('podrun top shows pods: `podrun top pod [NAME]`', `usage: ${USAGE}`);
   const output = str(values.output);

@@ -8,11 +8,32 @@
 // changes, and restart or exec in a container when its watched hostPath files change (dev-watch.ts).
 import { existsSync } from 'fs';
 import { UsageError } from '../../util/errors';
-import { parseArgs, str } from '../args';
+import { parseArgs, str, type VerbSpec } from '../args';
+import { filenameOption } from '../resources';
 import type { CliContext } from '../context';
 import { liveLine, writeErr } from '../output';
 
-const USAGE = 'podrun up [-f FILE|DIR ...] [-d | -w, --watch] [--timeout 5m] [--network NAME|none] [--force] [--no-color]';
+export const spec: VerbSpec = {
+  name: 'up',
+  usage: 'podrun up [-f FILE|DIR ...] [-d | -w, --watch] [--timeout 5m] [--network NAME|none] [--force] [--no-color]',
+  description:
+    'Apply pods/ (or -f), wait until every pod is Ready, and follow their logs, as docker compose up does; Ctrl-C stops the pods. With -d it returns once they are Ready; with --watch it applies again whenever a file changes, restarting only what changed.',
+  examples: [
+    ['bring up pods/ and follow the logs', 'podrun up'],
+    ['in the background', 'podrun up -d'],
+    ['the dev loop: apply every change', 'podrun up --watch'],
+  ],
+  options: {
+    ...filenameOption('the manifests (default pods/)'),
+    detach: { type: 'boolean', short: 'd', help: 'return once every pod is Ready; the pods keep running' },
+    timeout: { type: 'string', arg: 'DURATION', help: 'how long to wait for the pods to be Ready (default 5m)' },
+    network: { type: 'string', arg: 'NAME|none', help: 'the pod network new pods join' },
+    force: { type: 'boolean', help: 'delete and create again, also what has not changed' },
+    'no-color': { type: 'boolean', help: 'no colours in the log prefixes' },
+    watch: { type: 'boolean', short: 'w', help: 'apply again whenever a file changes' },
+  },
+};
+const USAGE = spec.usage;
 const DEFAULT_DIR = 'pods';
 const UP_WAIT_DEFAULT = '5m';
 
@@ -26,19 +47,7 @@ export function upFiles(given: string[] | undefined, verb: string): string[] {
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      filename: { type: 'string', short: 'f', multiple: true },
-      detach: { type: 'boolean', short: 'd' },
-      timeout: { type: 'string' },
-      network: { type: 'string' },
-      force: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      watch: { type: 'boolean', short: 'w' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   if (values.watch && values.detach) throw new UsageError('--watch follows the files in the foreground; -d returns at once', 'leave out one of them');
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `usage: ${USAGE}`);
   const files = upFiles(values.filename as string[] | undefined, 'up');

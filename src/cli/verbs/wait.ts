@@ -6,8 +6,8 @@
 // a condition, or no pod matching: an error and exit 1. --for=delete takes a missing pod as
 // deleted, and a pod re-created under the same name (another uid) too.
 import { PodrunError, UsageError } from '../../util/errors';
-import { namespaceFrom, namespaceOptions, parseResourceArgs } from '../resources';
-import { parseArgs, str } from '../args';
+import { namespaceFrom, namespaceOptions, parseResourceArgs, allNamespacesOption } from '../resources';
+import { parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { listPodRecords, podNotFound, readPodRecord, type PodRecord } from '../../state/pod-records';
@@ -18,7 +18,27 @@ import { parseSelector, selectorMatches } from '../../util/selector';
 import { findJsonPath, parseJsonPath, scalarText } from '../../util/jsonpath';
 import { isWorkloadKind, type WorkloadKind } from '../../util/kinds';
 
-const USAGE = "podrun wait --for=condition=Ready|delete|jsonpath='{.status.phase}'=Running (pod/NAME... | pods -l SELECTOR | pods --all | job/NAME... | deployment/NAME...) [--timeout 30s] [-n NAMESPACE | -A]";
+export const spec: VerbSpec = {
+  name: 'wait',
+  usage: "podrun wait --for=condition=Ready|delete|jsonpath='{.status.phase}'=Running (pod/NAME... | pods -l SELECTOR | pods --all | job/NAME... | deployment/NAME...) [--timeout 30s] [-n NAMESPACE | -A]",
+  description: 'Wait until pods (or workloads) meet a condition, or are deleted, as kubectl wait does. Exit 1 at the timeout, naming what did not.',
+  examples: [
+    ['wait for a pod to be Ready', 'podrun wait --for=condition=Ready pod/web'],
+    ['for every pod labelled app=web, two minutes at most', 'podrun wait --for=condition=Ready pods -l app=web --timeout 2m'],
+    ['for a Job to complete', 'podrun wait --for=condition=complete job/migrate'],
+    ['for a pod to be gone', 'podrun wait --for=delete pod/old'],
+  ],
+  options: {
+    ...namespaceOptions,
+    ...allNamespacesOption,
+    selector: { type: 'string', short: 'l', arg: 'SELECTOR', help: 'the pods with these labels' },
+    all: { type: 'boolean', help: 'every pod in the namespace' },
+    for: { type: 'string', arg: 'CONDITION', help: "condition=NAME[=VALUE], delete, or jsonpath='{.path}'=VALUE" },
+    timeout: { type: 'string', arg: 'DURATION', help: 'how long to wait (default 30s; 0 looks once)' },
+  },
+  operands: ['resource-types', 'resource-names'],
+};
+const USAGE = spec.usage;
 const WEEK_MS = 168 * 3_600_000;
 const POLL_MS = 100;
 
@@ -100,18 +120,7 @@ function deleteFinished(paths: CliContext['paths'], key: string): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs(
-    argv,
-    {
-      ...namespaceOptions,
-      'all-namespaces': { type: 'boolean', short: 'A' },
-      selector: { type: 'string', short: 'l' },
-      all: { type: 'boolean' },
-      for: { type: 'string' },
-      timeout: { type: 'string' },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseArgs(argv, spec);
   const waitFor = parseWaitFor(str(values.for));
   const timeoutMs = parseWaitTimeout(str(values.timeout));
   const allNs = values['all-namespaces'] === true;
