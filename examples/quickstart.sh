@@ -13,7 +13,9 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# bold commands on a terminal only: a pipe or a log file gets plain text (and NO_COLOR is honoured)
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then bold=$(printf '\033[1m') plain=$(printf '\033[0m'); else bold='' plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 podrun() { "$here/bin/podrun" "$@"; }
 
 ./scripts/setup.sh

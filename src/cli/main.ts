@@ -146,7 +146,14 @@ function report(e: unknown, debug: boolean): number {
     if (debug && e.stack && !(e instanceof ManifestErrors)) err(e.stack);
     return e.exitCode;
   }
-  const ex = e as Error;
+  const ex = e as Error & { code?: string };
+  // not root, and a file of root's was in the way: say so, not "a podrun bug" with a stack
+  if ((ex?.code === 'EACCES' || ex?.code === 'EPERM') && process.geteuid?.() !== 0) {
+    err(`error: ${ex.message.replace(/^E[A-Z]+: /, '')}`); // `permission denied, mkdir '...'`
+    err("  hint: podrun runs as root (sudo); the image commands also take a --root DIR you can write");
+    if (debug && ex.stack) err(ex.stack);
+    return 1;
+  }
   err(`error: ${ex?.message ?? String(e)}`);
   err(`  this is a podrun bug; please report it with this output (podrun ${podrunVersion()}, node ${process.version})`);
   if (ex?.stack) err(ex.stack);

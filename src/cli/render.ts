@@ -6,7 +6,8 @@ import { writeErr } from './output';
 
 /** `error: ...` and `  hint: ...` lines for an expected error (a manifest error list: each of them). */
 export function renderError(e: PodrunError): string {
-  const one = (x: PodrunError) => `error: ${x.message}\n${x.hint ? `  hint: ${x.hint}\n` : ''}`;
+  // kubectl's `Error from server (NotFound): ...` is its own prefix: not `error: Error from server`
+  const one = (x: PodrunError) => `${x.message.startsWith('Error from server') ? '' : 'error: '}${x.message}\n${x.hint ? `  hint: ${x.hint}\n` : ''}`;
   return e instanceof ManifestErrors ? e.errors.map(one).join('') : one(e);
 }
 

@@ -116,7 +116,7 @@ export function readYaml(text: string): { docs: YamlDocument[]; problem?: YamlPr
     if (e instanceof Refused) return { docs: [], problem: { line: e.line, path: [], detail: e.detail, hint: e.hint } };
     if (e instanceof yaml.YAMLException) {
       const reason = e.reason || e.message;
-      const line = e.mark ? e.mark.line + 1 : undefined;
+      const line = e.mark ? Math.min(e.mark.line + 1, lastLine(text)) : undefined;
       if (/alias/.test(reason))
         return { docs: [], problem: { line, path: [], detail: 'YAML anchors and aliases are not allowed', hint: 'write the repeated value out in full' } };
       if (/maxDepth/.test(reason))
@@ -185,4 +185,15 @@ function lineOfText(text: string, needle: string): number | undefined {
 
 function firstLine(f: Frame): number {
   return f.children.length ? firstLine(f.children[0]) : f.line;
+}
+
+/**
+ * The last line of TEXT that has something on it: js-yaml marks an error found at the end of the
+ * stream (an unclosed `[` or quote) after the final newline, a line the file does not have.
+ */
+function lastLine(text: string): number {
+  const lines = text.split('\n');
+  let n = lines.length;
+  while (n > 1 && lines[n - 1].trim() === '') n--;
+  return n;
 }

@@ -10,7 +10,7 @@ import { everyContainer, findContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { ManifestErrors, PlanError, PodrunError } from '../util/errors';
+import { ManifestError, ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
 import type { ResolvedImage, ResolveOptions, PullPolicy } from '../images/types';
 import { Paths, lastingPodDir, podKey, livePodDir } from '../util/paths';
@@ -231,8 +231,28 @@ async function tryInPlace(
 
 async function resolveImages(pod: LoadedPod, resolve: ImageResolver): Promise<Record<string, ResolvedImage>> {
   const images: Record<string, ResolvedImage> = {};
-  for (const i of podImages(pod.manifest.spec)) images[i.ref] ??= await resolve(i.ref, i.policy);
+  for (const i of podImages(pod.manifest.spec)) {
+    try {
+      images[i.ref] ??= await resolve(i.ref, i.policy);
+    } catch (e) {
+      throw e instanceof PodrunError && !(e instanceof ManifestError) ? imageError(pod, i.ref, e) : e;
+    }
+  }
   return images;
+}
+
+/**
+ * A pull that failed, said at the field that names the image (`pods/web.yaml:8:
+ * spec.containers[0].image: ...`): in `apply -f dir/` the registry's words alone name no pod.
+ */
+function imageError(pod: LoadedPod, ref: string, e: PodrunError): PlanError {
+  const spec = pod.manifest.spec;
+  const at = (list: { image?: string }[] | undefined, field: string) => (list ?? []).findIndex((c) => c.image === ref) >= 0 ? ['spec', field, (list ?? []).findIndex((c) => c.image === ref), 'image'] : undefined;
+  const volume = (spec.volumes ?? []).findIndex((v) => v.image?.reference === ref);
+  const path = at(spec.initContainers, 'initContainers') ?? at(spec.containers, 'containers') ?? (volume >= 0 ? ['spec', 'volumes', volume, 'image', 'reference'] : ['spec']);
+  const err = new PlanError(pod.file, path, e.message, e.hint, pod.lineOf?.(path) ?? pod.line);
+  err.exitCode = e.exitCode;
+  return err;
 }
 
 async function createPod(paths: Paths, pod: LoadedPod, plan: PodPlan, programs: SeccompPrograms, lockFd: number, network?: NetworkConfigList): Promise<{ record: PodRecord; failures: PodrunError[] }> {

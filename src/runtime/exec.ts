@@ -3,7 +3,7 @@
 // and the user it runs as, as recorded in the plan.
 // Kept free of heavy imports: `exec` is on the benchmark's hot path (node start + this + helper).
 import { findContainer } from '../plan/containers';
-import { ConflictError, NotFoundError, UsageError } from '../util/errors';
+import { ConflictError, UsageError } from '../util/errors';
 import type { PlannedContainer, PlannedUser } from '../plan/types';
 import type { PodRecord } from '../state/pod-records';
 import type { Paths } from '../util/paths';
@@ -29,7 +29,8 @@ export function pickContainer(
     // As kubectl: -c may name an init container too; a name alone never picks one.
     const c = findContainer(rec.plan, name)?.c;
     const inits = (rec.plan.initContainers ?? []).map((x) => x.name);
-    if (!c) throw new NotFoundError(`container "${name}" is not in pod "${podName}"`, `choose one of: ${names.join(', ')}${inits.length ? ` or one of the init containers: ${inits.join(', ')}` : ''}`);
+    // bad input (the pod is there, the name is wrong): exit 2, as every command's bad arguments
+    if (!c) throw new UsageError(`container "${name}" is not in pod "${podName}"`, `choose one of: ${names.join(', ')}${inits.length ? ` or one of the init containers: ${inits.join(', ')}` : ''}`);
     return { container: c };
   }
   const ann = rec.manifest.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];

@@ -179,14 +179,11 @@ export function imagesInUse(paths: Paths): Map<string, string[]> {
   const used = new Map<string, string[]>();
   for (const key of listPodKeys(paths)) {
     const r = readPodRecord(paths, key);
-    for (const c of r ? [...(r.plan.initContainers ?? []), ...r.plan.containers] : []) {
-      const id = c.image?.imageId;
-      if (typeof id === 'string') used.set(id, [...(used.get(id) ?? []), key.replace('_', '/')]);
-    }
-    for (const v of r?.plan.volumes ?? []) {
-      const id = v.image?.imageId;
-      if (typeof id === 'string' && !(used.get(id) ?? []).includes(key.replace('_', '/'))) used.set(id, [...(used.get(id) ?? []), key.replace('_', '/')]);
-    }
+    if (!r) continue;
+    const pod = key.replace('_', '/');
+    // each pod once per image, however many of its containers and image volumes use it
+    const ids = [...(r.plan.initContainers ?? []), ...r.plan.containers, ...(r.plan.volumes ?? [])].map((x) => x.image?.imageId);
+    for (const id of new Set(ids)) if (typeof id === 'string') used.set(id, [...(used.get(id) ?? []), pod]);
   }
   return used;
 }

@@ -22,7 +22,8 @@ export function logEnabled(l: 'error' | 'warn' | 'info' | 'debug'): boolean {
 export function log(): Logger {
   if (!logger) {
     const winston = require('winston') as typeof import('winston');
-    const fmt = winston.format.printf((i) => `podrun ${i.level}: ${String(i.message)}`);
+    // `warning: ...` and `error: ...` as every other message of podrun's (and kubectl's) says them
+    const fmt = winston.format.printf((i) => `${i.level === 'warn' ? 'warning' : i.level}: ${String(i.message)}`);
     logger = winston.createLogger({
       level,
       format: fmt,

@@ -119,6 +119,18 @@ describe('apply (CLI)', function () {
       expect(existsSync(join(s!.root, 'pods', 'default_re'))).to.equal(false);
     });
 
+    it('apply -f DIR: a pod whose image is missing is named by its file, line and field; the pod beside it is created', () => {
+      const dir = join(s!.root, 'missing-image');
+      writeManifest(dir, 'a-ok.yaml', podManifest('img-ok', { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
+      const bad = writeManifest(dir, 'b-bad.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: img-bad\nspec:\n  containers:\n  - name: app\n    image: nothere:1\n    imagePullPolicy: Never\n');
+      const r = s!.run(['apply', '-f', dir]);
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.equal('pod/img-ok created\n');
+      expect(r.stderr).to.include(`error: ${bad}:8: spec.containers[0].image: image docker.io/library/nothere:1 not found locally and imagePullPolicy is Never\n`);
+      expect(s!.run(['get', 'pod', 'img-bad']).code).to.equal(1);
+      expect(s!.run(['delete', 'pod', 'img-ok', '--now']).code).to.equal(0);
+    });
+
     it('kinds podrun does not run (an Ingress, a CronJob, a custom resource) are skipped with a warning each; the pod beside them runs', () => {
       const dir = join(s!.root, 'manifests');
       const others =

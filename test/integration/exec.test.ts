@@ -218,7 +218,7 @@ describe('exec (integration)', function () {
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/container "done" in pod "ex" is not running \(exited with code 0/);
     const n = podrun(root, ['exec', 'ex/nope', '--', 'true']);
-    expect(n.code).to.equal(1);
+    expect(n.code).to.equal(2); // bad input, as docs/cli/exec.md says
     expect(n.stderr).to.contain('container "nope" is not in pod "ex"');
     expect(podrun(root, ['exec', 'nopod', '--', 'true']).stderr).to.match(/pods "nopod" not found/);
     expect(podrun(root, ['exec', 'ex/app']).code).to.equal(2); // no command

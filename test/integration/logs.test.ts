@@ -125,10 +125,14 @@ describe('logs (integration)', function () {
     expect(Date.now() - t0).to.be.lessThan(15_000);
   });
 
-  it('asks which container when the pod has several; -p of a container never restarted says there is no previous one', () => {
+  it("picks the first container when the pod has several (said on stderr, as kubectl); an unknown one is exit 2; -p of a container never restarted says there is no previous one", () => {
     const r = podrun(root, ['logs', 'lg']);
-    expect(r.code).to.equal(2);
-    expect(r.stderr).to.contain('pod "lg" has several containers: ticker, short');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.equal('Defaulted container "ticker" out of: ticker, short\n');
+    expect(r.stdout).to.equal(podrun(root, ['logs', 'lg/ticker']).stdout.slice(0, r.stdout.length));
+    const u = podrun(root, ['logs', 'lg', '-c', 'nope']);
+    expect(u.code).to.equal(2);
+    expect(u.stderr).to.contain('container "nope" is not in pod "lg"');
     const p = podrun(root, ['logs', '-p', 'lg/ticker']);
     expect(p.code).to.equal(2);
     expect(p.stderr).to.contain('previous terminated container "ticker" in pod "lg" not found');

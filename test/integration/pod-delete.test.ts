@@ -135,7 +135,7 @@ describe('pod delete (integration)', function () {
 
     const n = s!.run(['delete', 'pod', 'half']);
     expect(n.code).to.equal(1);
-    expect(n.stderr.split('\n')[0]).to.equal('error: Error from server (NotFound): pods "half" not found');
+    expect(n.stderr.split('\n')[0]).to.equal('Error from server (NotFound): pods "half" not found');
     expect(s!.run(['delete', 'pod', 'half', '--ignore-not-found']).code).to.equal(0);
   });
 

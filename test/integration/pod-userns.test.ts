@@ -267,12 +267,12 @@ describe('pod hostUsers: false (integration)', function () {
       writeFileSync(file, '{"version":1,"roots":');
       const r1 = sleeper('after-corrupt');
       expect(r1.code, r1.stderr).to.equal(0);
-      expect(r1.stderr).to.match(/podrun warn: .*allocations\.json could not be read \(not JSON[^\n]*\): rebuilt from the pod records of \S+ \(\d+ ranges\) and the user namespaces running on the host/);
+      expect(r1.stderr).to.match(/warning: .*allocations\.json could not be read \(not JSON[^\n]*\): rebuilt from the pod records of \S+ \(\d+ ranges\) and the user namespaces running on the host/);
       clear('after-corrupt');
       rmSync(file);
       const r2 = sleeper('after-loss');
       expect(r2.code, r2.stderr).to.equal(0);
-      expect(r2.stderr).to.match(/podrun warn: .*allocations\.json was missing: rebuilt from the pod records/);
+      expect(r2.stderr).to.match(/warning: .*allocations\.json was missing: rebuilt from the pod records/);
       clear('after-loss');
       // the rebuilt registry has the running pods' ranges (their records, checked against their own namespaces)
       expect(allocations(file).default_keep.hostId).to.equal(keep[0][0]);

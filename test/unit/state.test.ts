@@ -105,6 +105,15 @@ describe('state: records and locks', () => {
     expect(() => findPod(paths(), 'dev', 'web')).to.throw(NotFoundError, 'in namespace "dev"');
   });
 
+  it('imagesInUse names each pod once per image, however many of its containers use it', () => {
+    for (const [n, cs] of [['web', ['a', 'b']], ['api', ['c']]] as const) {
+      const p = plan(root, n, [...cs]);
+      mkdirSync(p.dirs.lasting, { recursive: true });
+      writePodRecord(paths(), record(p));
+    }
+    expect(imagesInUse(paths()).get('sha256:abc')).to.deep.equal(['default/api', 'default/web']);
+  });
+
   it('a second lock on the same pod is a ConflictError; the lock file goes away on release', async () => {
     // The flock is real when the addon is built; otherwise a fake that keeps one holder per fd path.
     const held = new Set<number>();

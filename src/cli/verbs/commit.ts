@@ -3,6 +3,7 @@
 // the default, as docker commit), then runs on; see docs/cli/commit.md.
 import { UsageError } from '../../util/errors';
 import { parseArgs, str, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import type { CliContext } from '../context';
 import { pickContainer } from '../../runtime/exec';
 import { containerAddress, namespaceFrom, namespaceOptions } from '../resources';
@@ -31,6 +32,7 @@ const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('commit', "it reads the container's layers");
   if (positionals.length !== 2)
     throw new UsageError(`commit needs POD/CONTAINER and NAME[:TAG], got ${positionals.length} argument(s)`, `usage: ${USAGE}`);
   const [target, tag] = positionals;

@@ -10,6 +10,7 @@ import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '.
 import { controllerOf } from '../../state/workloads';
 import { podKey } from '../../util/paths';
 import { gracePeriodOption, parseArgs, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
 import type { CliContext } from '../context';
@@ -41,6 +42,7 @@ const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('delete', 'it stops pods');
   const ns = namespaceFrom(values);
   const grace = gracePeriodOption(values);
   const files = (values.filename as string[] | undefined) ?? [];

@@ -11,6 +11,7 @@ import { findPod } from '../../state/pod-records';
 import type { ContainerState, ContainerStatus, PodSnapshot, PodStatus } from '../../runtime/pod-status';
 import type { EventsFile } from '../../runtime/helper';
 import { parseArgs, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import type { CliContext } from '../context';
 import { forEachItem, formatTable, humanDuration, kubeTime } from '../render';
 
@@ -162,6 +163,7 @@ function volumeLines(v: PlannedVolume): string[] {
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('describe');
   const { addrs } = parseResourceArgs('describe', positionals, namespaceFrom(values), { required: true, usage: USAGE });
   if (addrs.some((a) => a.kind !== 'Pod')) return describeObjects(ctx, addrs);
   const { computePodStatus, formatPod, k8sPodStatus, snapshotPod } = await import('../../runtime/pod-status');

@@ -6,6 +6,7 @@
 // keeps its volumes: `podrun delete pvc NAME` removes one. What is not there is skipped.
 import { ManifestErrors, UsageError } from '../../util/errors';
 import { gracePeriodOption, parseArgs, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import { filenameOption, graceOptions } from '../resources';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
@@ -27,6 +28,7 @@ const USAGE = spec.usage;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('down', 'it stops pods');
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `usage: ${USAGE}`);
   const grace = gracePeriodOption(values);
   const files = (await import('./up')).upFiles(values.filename as string[] | undefined, 'down');

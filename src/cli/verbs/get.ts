@@ -11,6 +11,7 @@ import { statSync } from 'fs';
 import { findPod, listPodRecords, podsWithoutRecord, type PodRecord } from '../../state/pod-records';
 import { lastingPodDir } from '../../util/paths';
 import { parseArgs, str, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { forEachItem, formatTable, humanDuration, printObjects } from '../render';
@@ -50,6 +51,7 @@ const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('get');
   const output = str(values.output);
   if (output !== undefined && !OUTPUTS.includes(output))
     throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);

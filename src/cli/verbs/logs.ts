@@ -4,6 +4,7 @@
 import { existsSync } from 'fs';
 import { UsageError } from '../../util/errors';
 import { int, parseArgs, str, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import { writeErr } from '../output';
 import type { CliContext } from '../context';
 import { pickContainer } from '../../runtime/exec';
@@ -42,6 +43,7 @@ const FOLLOW_POLL_MS = 250;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('logs');
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, `usage: ${USAGE}`);
   const tail = int(values.tail, 'tail');
   if (tail !== undefined && tail < -1) throw new UsageError('--tail: expected a number >= 0 (or -1 for all)');
@@ -50,7 +52,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     sinceStr === undefined ? undefined : BigInt(Date.now() - Math.round(parseDuration(sinceStr))) * 1_000_000n;
   const addr = containerAddress(positionals[0], str(values.container), namespaceFrom(values), USAGE);
   const rec = findPod(ctx.paths, addr.namespace, addr.name);
-  const { container } = pickContainer(rec, addr.container, false);
+  // several containers and none named: the first, said on stderr, as kubectl logs does
+  const { container, defaulted } = pickContainer(rec, addr.container, true);
+  if (defaulted) writeErr(defaulted + '\n');
   // The current instance is the running one, else the last that ended (a container waiting in
   // CrashLoopBackOff shows its last run, as kubectl does); -p the one before it.
   const st0 = helper.readContainerState(container);

@@ -5,6 +5,7 @@
 // ends it. Ends with an error when the pod stops.
 import type { Server, Socket } from 'net';
 import { parseArgs, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import type { CliContext } from '../context';
 import { namespaceFrom, namespaceOptions, parsePodAddress } from '../resources';
 import { UsageError, PodrunError } from '../../util/errors';
@@ -57,6 +58,7 @@ const shown = (host: string, port: number) => (host.includes(':') ? `[${host}]:$
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('port-forward', "it enters the pod's network namespace");
   if (positionals.length < 2) throw new UsageError(positionals.length ? 'at least one port is required' : 'a pod is required', `usage: ${USAGE}`);
   const target = positionals[0];
   const specs = positionals.slice(1).map(parsePortSpec);

@@ -5,6 +5,7 @@
 import { UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parsePodArgs, allNamespacesOption } from '../resources';
 import { parseArgs, str, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import type { PodRecord } from '../../state/pod-records';
@@ -53,6 +54,7 @@ export function topTable(rows: string[][]): string {
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('top', "it reads the pods' cgroups");
   if (positionals[0] === undefined || !['pod', 'pods', 'po'].includes(positionals[0].split('/')[0]))
     throw new UsageError('podrun top shows pods: `podrun top pod [NAME]`', `usage: ${USAGE}`);
   const output = str(values.output);

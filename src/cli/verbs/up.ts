@@ -9,6 +9,7 @@
 import { existsSync } from 'fs';
 import { UsageError } from '../../util/errors';
 import { parseArgs, str, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import { filenameOption } from '../resources';
 import type { CliContext } from '../context';
 import { liveLine, writeErr } from '../output';
@@ -48,6 +49,7 @@ export function upFiles(given: string[] | undefined, verb: string): string[] {
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('up', 'it creates namespaces and mounts');
   if (values.watch && values.detach) throw new UsageError('--watch follows the files in the foreground; -d returns at once', 'leave out one of them');
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `usage: ${USAGE}`);
   const files = upFiles(values.filename as string[] | undefined, 'up');

@@ -8,6 +8,7 @@
 import { PodrunError, UsageError } from '../../util/errors';
 import { namespaceFrom, namespaceOptions, parseResourceArgs, allNamespacesOption } from '../resources';
 import { parseArgs, str, type VerbSpec } from '../args';
+import { requireRoot } from '../root';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { listPodRecords, podNotFound, readPodRecord, type PodRecord } from '../../state/pod-records';
@@ -121,6 +122,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
+  requireRoot('wait');
   const waitFor = parseWaitFor(str(values.for));
   const timeoutMs = parseWaitTimeout(str(values.timeout));
   const allNs = values['all-namespaces'] === true;
