@@ -101,6 +101,42 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     expect(row('deployments', 'web').slice(0, 4)).to.deep.equal(['web', '2/2', '2', '2']);
   });
 
+  it('get all, get deploy,po and mixed TYPE/NAME: one table per kind, names with their type, one List for -o json', () => {
+    const svc = JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } });
+    const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: '1' } });
+    run(['apply', '-f', writeManifest(dir, 'all.yaml', `${svc}\n---\n${cm}`)]);
+    const pods = names('web');
+    const pod = pods[0];
+    const out = run(['get', 'all']).stdout;
+    const tables = out.split('\n\n');
+    expect(tables.map((t) => t.split('\n')[0].split(/\s+/).slice(0, 2).join(' '))).to.deep.equal(['NAME READY', 'NAME TYPE', 'NAME READY']);
+    for (const p of pods) expect(tables[0]).to.match(new RegExp(`\\npod/${p} +1/1 +Running `));
+    expect(tables[1]).to.match(/\nservice\/web +ClusterIP /);
+    expect(tables[2]).to.match(new RegExp(`\\ndeployment\\.apps/web +${pods.length}/${pods.length} +${pods.length} +${pods.length} `));
+    expect(out).to.not.include('settings'); // all is what runs: no ConfigMaps
+    expect(run(['get', 'deploy,po', '-o', 'name']).stdout).to.equal(`deployment.apps/web\n${pods.map((p) => `pod/${p}\n`).join('')}`);
+    expect(run(['get', `pod/${pod}`, 'cm/settings', '-o', 'name']).stdout).to.equal(`pod/${pod}\nconfigmap/settings\n`);
+    const list = JSON.parse(run(['get', 'svc,cm', '-o', 'json']).stdout);
+    expect(list.kind).to.equal('List');
+    expect(list.items.map((i: { kind: string; metadata: { name: string } }) => `${i.kind}/${i.metadata.name}`)).to.deep.equal(['Service/web', 'ConfigMap/settings']);
+    const missing = s!.run(['get', 'svc,cm', 'web', '-o', 'name']);
+    expect([missing.code, missing.stdout, missing.stderr.split('\n')[0]]).to.deep.equal([1, 'service/web\n', 'Error from server (NotFound): configmaps "web" not found']);
+    run(['delete', 'svc', 'web']);
+    run(['delete', 'cm', 'settings']);
+  });
+
+  it('logs and exec take deploy/NAME: one of its pods (running and ready first, then the oldest), named on stderr; a workload not there is said', () => {
+    const all = names('web');
+    const e = run(['exec', 'deploy/web', '--', 'hostname']);
+    const chosen = e.stdout.trim();
+    expect(all).to.include(chosen);
+    expect(e.stderr).to.equal(`Found ${all.length} pods, using pod/${chosen}\n`);
+    const l = run(['logs', 'deployment.apps/web', '--tail', '1']);
+    expect(l.stderr).to.equal(`Found ${all.length} pods, using pod/${chosen}\n`);
+    const none = s!.run(['logs', 'sts/nothere']);
+    expect([none.code, none.stderr.split('\n')[0]]).to.deep.equal([1, 'Error from server (NotFound): statefulsets.apps "nothere" not found']);
+  });
+
   it('Deployment: scale up and down; a deleted pod is replaced; delete takes its pods', () => {
     expect(run(['scale', 'deployment/web', '--replicas', '3']).stdout).to.equal('deployment.apps/web scaled\n');
     expect(names('web')).to.have.length(3);

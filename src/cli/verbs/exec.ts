@@ -2,6 +2,7 @@
 // Start-up matters here (benchmarked against `node -e 0` + nsenter): only fs/path and the addon,
 // no winston, zod or js-yaml. The namespace work is podrun-helper's; Node only decides, then execs it.
 import { parseArgs, str, type VerbSpec } from '../args';
+import { podTarget } from '../pod-target';
 import { requireRoot } from '../root';
 import type { CliContext } from '../context';
 import { containerUser, pickContainer, requireRunningContainer, thawLeftOverFreeze } from '../../runtime/exec';
@@ -34,7 +35,7 @@ const USAGE = spec.usage;
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals, rest } = parseArgs(argv, spec);
   requireRoot('exec', "it enters the pod's namespaces");
-  const addr = containerAddress(positionals[0], str(values.container), namespaceFrom(values), USAGE);
+  const addr = containerAddress(podTarget(ctx.paths, positionals[0], namespaceFrom(values)), str(values.container), namespaceFrom(values), USAGE);
   // kubectl's old form `exec POD CMD` (no --) still works when the command has no flags
   const command = rest.length ? rest : positionals.slice(1);
   const rec = findPod(ctx.paths, addr.namespace, addr.name);

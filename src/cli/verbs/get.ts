@@ -5,8 +5,8 @@ import { isPendingAddress } from '../../plan/network';
 import { finishLeftovers } from '../sync';
 import { hostname } from 'os';
 import { UsageError } from '../../util/errors';
-import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, allNamespacesOption } from '../resources';
-import { isWorkloadKind, type ObjectKind, type WorkloadKind } from '../../util/kinds';
+import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, type ResourceKind, allNamespacesOption } from '../resources';
+import { isWorkloadKind, kindWord, OBJECT_KINDS, WORKLOAD_KINDS, type ObjectKind, type WorkloadKind } from '../../util/kinds';
 import { statSync } from 'fs';
 import { findPod, listPodRecords, podsWithoutRecord, type PodRecord } from '../../state/pod-records';
 import { lastingPodDir } from '../../util/paths';
@@ -49,6 +49,9 @@ export const spec: VerbSpec = {
 const USAGE = spec.usage;
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];
 
+/** kubectl's `get all`: the kinds that run (not ConfigMaps, Secrets, claims), in its order. */
+const ALL_KINDS: ResourceKind[] = ['Pod', 'Service', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job'];
+
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
   requireRoot('get');
@@ -58,77 +61,79 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const all = values['all-namespaces'] === true;
   if (all && values.namespace) throw new UsageError('-A and -n cannot be used together');
   const ns = namespaceFrom(values);
-  const { kind, addrs } = parseResourceArgs('get', positionals, ns, { required: false, usage: USAGE });
+  const groups = requestedKinds(positionals, ns);
+  const addrs = groups.flatMap((g) => g.addrs);
   if (all && addrs.length) throw new UsageError('-A lists every object of a type; name them with -n NAMESPACE instead');
-  if (addrs.some((a) => a.kind !== kind)) throw new UsageError('get one type at a time', `e.g. 'podrun get ${positionals[0]}'`);
   const selector = str(values.selector) || undefined; // -l '' selects everything, as kubectl's
   if (selector !== undefined && addrs.length) throw new UsageError('name cannot be provided when a selector is specified', 'either name the objects or select them with -l');
   const reqs = selector !== undefined ? parseSelector(selector) : undefined;
+  const o: ListOptions = { all, ns, output, selected: (labels) => !reqs || selectorMatches(reqs, labels), selecting: reqs !== undefined };
   const table = { labels: values['show-labels'] === true, headers: values['no-headers'] !== true };
-  const selected = (labels: Record<string, string> | undefined) => !reqs || selectorMatches(reqs, labels);
-  if (isWorkloadKind(kind)) {
-    if (kind === 'Job') await finishLeftovers(ctx); // a Job's lost controller is started again
-    return getWorkloads(ctx, kind, addrs, { all, ns, output, selected, table });
-  }
-  if (kind !== 'Pod') return getObjects(ctx, kind, addrs, { all, ns, output, selected, table });
+  if (groups.some((g) => g.kind === 'Pod' || g.kind === 'Job')) await finishLeftovers(ctx); // a Job's lost controller is started again
 
-  await finishLeftovers(ctx);
-  const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
-  const named = addrs.length > 0;
-  let records: PodRecord[] = [];
+  // Each kind found on its own; then printed together, as kubectl prints `get all` or `get po,svc`.
+  const several = groups.length > 1;
   let code = 0;
-  if (named) code = await forEachItem(addrs, (a) => void records.push(findPod(ctx.paths, a.namespace, a.name)));
-  const listed = named ? [] : listPodRecords(ctx.paths, all ? undefined : ns);
-  if (!named) records = listed.filter((r) => selected(r.manifest.metadata.labels));
-
-  const views = records.map((r) => {
-    const snap = snapshotPod(r);
-    return { r, snap, status: computePodStatus(snap) };
-  });
-  // A pod dir without a readable record (an apply killed while it made it): listed, so that
-  // nothing on disk is hidden; `delete` removes it.
-  // (they have no labels to select by)
-  const bare = named || reqs ? [] : podsWithoutRecord(ctx.paths, all ? undefined : ns, listed);
-
+  const found: Array<{ view: KindView; items: unknown[] }> = [];
+  for (const g of groups) {
+    const view = await kindView(ctx, g.kind);
+    const r = await view.find(g.addrs, o);
+    code = Math.max(code, r.code);
+    found.push({ view, items: r.items });
+  }
+  const named = addrs.length > 0;
   if (output === 'json' || output === 'yaml') {
-    const objs = [
-      ...views.map((v) => k8sPod(v.status, v.snap)),
-      ...bare.map((b) => ({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: b.name, namespace: b.namespace },
-        status: { phase: 'Unknown', reason: 'NoRecord', message: 'the pod has a directory but no readable record: an apply was interrupted; `podrun delete pod` removes it' },
-      })),
-    ];
-    if (named && addrs.length === 1 && objs.length === 0) return code;
-    await printObjects(ctx, output, objs, { list: !(named && addrs.length === 1) });
+    const objects = found.flatMap((f) => f.view.objects(f.items));
+    if (named && addrs.length === 1 && !several) {
+      if (objects.length) await printObjects(ctx, output, objects);
+    } else await printObjects(ctx, output, objects, { list: true });
     return code;
   }
   if (output === 'name') {
-    ctx.out([...views.map((v) => v.r.plan.name), ...bare.map((b) => b.name)].map((n) => `pod/${n}\n`).join(''));
+    ctx.out(found.flatMap((f) => f.view.names(f.items).map((n) => `${f.view.type}/${n}\n`)).join(''));
     return code;
   }
-  if (views.length === 0 && bare.length === 0) {
+  const tables = found
+    .filter((f) => f.items.length)
+    .map((f) => {
+      const rows = f.view.table(f.items, { all, wide: output === 'wide' });
+      const name = rows[0].indexOf('NAME');
+      // with several kinds, each name says its type: pod/web, deployment.apps/web
+      if (several) for (const row of rows.slice(1)) row[name] = `${f.view.type}/${row[name]}`;
+      return finishTable(rows, f.view.labels(f.items), table);
+    });
+  if (!tables.length) {
     if (!named) writeErr(all ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
     return code;
   }
-  const wide = output === 'wide';
-  const head = [...(all ? ['NAMESPACE'] : []), 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', ...(wide ? ['IP', 'NODE', 'CONTAINERS'] : [])];
-  const node = hostname();
-  const now = Date.now();
-  const rows = views.map(({ r, status }) => [
-    ...(all ? [r.plan.namespace] : []),
-    r.plan.name,
-    `${status.readyCount}/${status.total}`,
-    status.display,
-    status.lastRestartAt ? `${status.restarts} (${humanDuration(now - Date.parse(status.lastRestartAt))} ago)` : String(status.restarts),
-    humanDuration(now - Date.parse(r.createdAt)),
-    ...(wide ? [(!isPendingAddress(r.plan.podIP) && r.plan.podIP) || '<none>', node, r.plan.containers.map((c) => c.name).join(',')] : []),
-  ]);
-  for (const b of bare)
-    rows.push([...(all ? [b.namespace] : []), b.name, '0/0', 'Unknown', '0', humanDuration(now - dirTime(lastingPodDir(ctx.paths, b.key))), ...(wide ? ['<none>', node, '<none>'] : [])]);
-  ctx.out(finishTable([head, ...rows], [...views.map((v) => v.r.manifest.metadata.labels), ...bare.map(() => undefined)], table));
+  ctx.out(tables.join('\n'));
   return code;
+}
+
+const typeWordOf = (k: ResourceKind) => (isWorkloadKind(k) ? WORKLOAD_KINDS[k].singular : kindWord(k));
+
+/** The kinds and names asked for: `pods`, `po,svc [NAME...]`, `all`, `pod/a svc/b` (grouped by kind, in the order given). */
+function requestedKinds(positionals: string[], ns: string): Array<{ kind: ResourceKind; addrs: ResourceAddress[] }> {
+  if (!positionals.length) parseResourceArgs('get', positionals, ns, { required: false, usage: USAGE }); // names the types
+  const first = positionals[0];
+  if (!first.includes('/') && (first.includes(',') || first === 'all')) {
+    const words = first.split(',').flatMap((w) => (w === 'all' ? ALL_KINDS.map(typeWordOf) : [w]));
+    const kinds: ResourceKind[] = [];
+    for (const w of words) {
+      const { kind } = parseResourceArgs('get', [w], ns, { required: false, usage: USAGE });
+      if (!kinds.includes(kind)) kinds.push(kind);
+    }
+    return kinds.map((kind) => ({ kind, addrs: parseResourceArgs('get', [typeWordOf(kind), ...positionals.slice(1)], ns, { required: false, usage: USAGE }).addrs }));
+  }
+  const { kind, addrs } = parseResourceArgs('get', positionals, ns, { required: false, usage: USAGE });
+  if (!addrs.length) return [{ kind, addrs }];
+  const groups: Array<{ kind: ResourceKind; addrs: ResourceAddress[] }> = [];
+  for (const a of addrs) {
+    const g = groups.find((x) => x.kind === a.kind);
+    if (g) g.addrs.push(a);
+    else groups.push({ kind: a.kind, addrs: [a] });
+  }
+  return groups;
 }
 
 type TableOptions = { labels: boolean; headers: boolean };
@@ -146,62 +151,125 @@ interface ListOptions {
   output?: string;
   /** -l: whether an object's labels are selected */
   selected: (labels: Record<string, string> | undefined) => boolean;
-  table: TableOptions;
+  selecting: boolean;
 }
 
-/** `get configmaps|secrets|pvc`: the same shapes as for pods. */
-async function getObjects(ctx: CliContext, kind: ObjectKind, addrs: ResourceAddress[], o: ListOptions): Promise<number> {
+/**
+ * What `get` needs of one kind: its TYPE word as kubectl prints it before a name, the objects
+ * named (each not found said on its own) or listed, and how they look as objects, names and rows.
+ */
+interface KindView {
+  type: string;
+  find(addrs: ResourceAddress[], o: ListOptions): Promise<{ items: unknown[]; code: number }>;
+  objects(items: unknown[]): unknown[];
+  names(items: unknown[]): string[];
+  table(items: unknown[], o: { all: boolean; wide: boolean }): string[][];
+  labels(items: unknown[]): (Record<string, string> | undefined)[];
+}
+
+async function kindView(ctx: CliContext, kind: ResourceKind): Promise<KindView> {
+  if (kind === 'Pod') return podView(ctx);
+  if (isWorkloadKind(kind)) return workloadView(ctx, kind);
+  return objectView(ctx, kind);
+}
+
+/** Named: each found or said not found (forEachItem); else every one of the namespace (or -A) that -l selects. */
+async function findEach<T>(addrs: ResourceAddress[], read: (a: ResourceAddress) => T, list: () => T[]): Promise<{ items: unknown[]; code: number }> {
+  if (!addrs.length) return { items: list(), code: 0 };
+  const items: T[] = [];
+  const code = await forEachItem(addrs, (a) => void items.push(read(a)));
+  return { items, code };
+}
+
+/** Pods, and the pod dirs without a readable record (an apply killed while it made it): listed, so that nothing on disk is hidden; `delete` removes them. */
+async function podView(ctx: CliContext): Promise<KindView> {
+  const { computePodStatus, k8sPod, snapshotPod } = await import('../../runtime/pod-status');
+  type Item = { r: PodRecord; snap: ReturnType<typeof snapshotPod>; status: ReturnType<typeof computePodStatus> } | { bare: { namespace: string; name: string; key: string } };
+  const view = (r: PodRecord): Item => {
+    const snap = snapshotPod(r);
+    return { r, snap, status: computePodStatus(snap) };
+  };
+  const node = hostname();
+  return {
+    type: 'pod',
+    async find(addrs, o) {
+      if (addrs.length) return findEach(addrs, (a) => view(findPod(ctx.paths, a.namespace, a.name)), () => []);
+      const listed = listPodRecords(ctx.paths, o.all ? undefined : o.ns);
+      // (a bare pod has no labels to select by)
+      const bare = o.selecting ? [] : podsWithoutRecord(ctx.paths, o.all ? undefined : o.ns, listed);
+      return { items: [...listed.filter((r) => o.selected(r.manifest.metadata.labels)).map(view), ...bare.map((b) => ({ bare: b }))], code: 0 };
+    },
+    objects: (items) =>
+      (items as Item[]).map((v) =>
+        'bare' in v
+          ? {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name: v.bare.name, namespace: v.bare.namespace },
+              status: { phase: 'Unknown', reason: 'NoRecord', message: 'the pod has a directory but no readable record: an apply was interrupted; `podrun delete pod` removes it' },
+            }
+          : k8sPod(v.status, v.snap),
+      ),
+    names: (items) => (items as Item[]).map((v) => ('bare' in v ? v.bare.name : v.r.plan.name)),
+    labels: (items) => (items as Item[]).map((v) => ('bare' in v ? undefined : v.r.manifest.metadata.labels)),
+    table(items, { all, wide }) {
+      const now = Date.now();
+      const head = [...(all ? ['NAMESPACE'] : []), 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', ...(wide ? ['IP', 'NODE', 'CONTAINERS'] : [])];
+      const rows = (items as Item[]).map((v) => {
+        if ('bare' in v) return [...(all ? [v.bare.namespace] : []), v.bare.name, '0/0', 'Unknown', '0', humanDuration(now - dirTime(lastingPodDir(ctx.paths, v.bare.key))), ...(wide ? ['<none>', node, '<none>'] : [])];
+        const { r, status } = v;
+        return [
+          ...(all ? [r.plan.namespace] : []),
+          r.plan.name,
+          `${status.readyCount}/${status.total}`,
+          status.display,
+          status.lastRestartAt ? `${status.restarts} (${humanDuration(now - Date.parse(status.lastRestartAt))} ago)` : String(status.restarts),
+          humanDuration(now - Date.parse(r.createdAt)),
+          ...(wide ? [(!isPendingAddress(r.plan.podIP) && r.plan.podIP) || '<none>', node, r.plan.containers.map((c) => c.name).join(',')] : []),
+        ];
+      });
+      return [head, ...rows];
+    },
+  };
+}
+
+/** ConfigMaps, Secrets, claims, Services: the same shapes as pods. */
+async function objectView(ctx: CliContext, kind: ObjectKind): Promise<KindView> {
   const { listObjects, objectNotFound, readObject } = await import('../../state/objects');
-  const { OBJECT_KINDS } = await import('../../util/kinds');
-  const named = addrs.length > 0;
-  const found = named ? [] : listObjects(ctx.paths, kind, o.all ? undefined : o.ns).filter((x) => o.selected(x.metadata.labels));
-  const code = await forEachItem(addrs, (a) => {
-    const obj = readObject(ctx.paths, kind, a.namespace, a.name);
-    if (!obj) throw objectNotFound(kind, a.namespace, a.name);
-    found.push(obj);
-  });
-  if (o.output === 'json' || o.output === 'yaml') {
-    if (found.length || !named) await printObjects(ctx, o.output, found, { list: !(named && addrs.length === 1) });
-    return code;
-  }
-  if (o.output === 'name') {
-    ctx.out(found.map((x) => `${OBJECT_KINDS[kind].singular}/${x.metadata.name}\n`).join(''));
-    return code;
-  }
-  if (!found.length) {
-    if (!named) writeErr(o.all ? 'No resources found\n' : `No resources found in ${o.ns} namespace.\n`);
-    return code;
-  }
   const { objectTable } = await import('../objects-view');
-  ctx.out(finishTable(objectTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' }), found.map((x) => x.metadata.labels), o.table));
-  return code;
+  type Item = NonNullable<ReturnType<typeof readObject>>;
+  return {
+    type: OBJECT_KINDS[kind].singular,
+    find: (addrs, o) =>
+      findEach(
+        addrs,
+        (a) => readObject(ctx.paths, kind, a.namespace, a.name) ?? (() => { throw objectNotFound(kind, a.namespace, a.name); })(),
+        () => listObjects(ctx.paths, kind, o.all ? undefined : o.ns).filter((x) => o.selected(x.metadata.labels)),
+      ),
+    objects: (items) => items,
+    names: (items) => (items as Item[]).map((x) => x.metadata.name),
+    labels: (items) => (items as Item[]).map((x) => x.metadata.labels),
+    table: (items, o) => objectTable(ctx.paths, kind, items as Item[], o),
+  };
 }
 
-/** `get deployments|replicasets|statefulsets|daemonsets`: kubectl's columns, counted from the pods now. */
-async function getWorkloads(ctx: CliContext, kind: WorkloadKind, addrs: ResourceAddress[], o: ListOptions): Promise<number> {
+/** Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs: kubectl's columns, counted from the pods now. */
+async function workloadView(ctx: CliContext, kind: WorkloadKind): Promise<KindView> {
   const { listWorkloads, readWorkload, workloadNotFound } = await import('../../state/workloads');
-  const { WORKLOAD_KINDS } = await import('../../util/kinds');
   const { k8sWorkload, workloadTable } = await import('../workloads-view');
-  const named = addrs.length > 0;
-  const found = named ? [] : listWorkloads(ctx.paths, kind, o.all ? undefined : o.ns).filter((r) => o.selected(r.metadata.labels));
-  const code = await forEachItem(addrs, (a) => {
-    const r = readWorkload(ctx.paths, kind, a.namespace, a.name);
-    if (!r) throw workloadNotFound(kind, a.namespace, a.name);
-    found.push(r);
-  });
-  if (o.output === 'json' || o.output === 'yaml') {
-    if (found.length || !named) await printObjects(ctx, o.output, found.map((r) => k8sWorkload(ctx.paths, r)), { list: !(named && addrs.length === 1) });
-    return code;
-  }
-  if (o.output === 'name') {
-    const k = WORKLOAD_KINDS[kind];
-    ctx.out(found.map((r) => `${k.singular}.${k.group}/${r.metadata.name}\n`).join(''));
-    return code;
-  }
-  if (!found.length) {
-    if (!named) writeErr(o.all ? 'No resources found\n' : `No resources found in ${o.ns} namespace.\n`);
-    return code;
-  }
-  ctx.out(finishTable(workloadTable(ctx.paths, kind, found, { all: o.all, wide: o.output === 'wide' }), found.map((r) => r.metadata.labels), o.table));
-  return code;
+  type Item = NonNullable<ReturnType<typeof readWorkload>>;
+  const k = WORKLOAD_KINDS[kind];
+  return {
+    type: `${k.singular}.${k.group}`,
+    find: (addrs, o) =>
+      findEach(
+        addrs,
+        (a) => readWorkload(ctx.paths, kind, a.namespace, a.name) ?? (() => { throw workloadNotFound(kind, a.namespace, a.name); })(),
+        () => listWorkloads(ctx.paths, kind, o.all ? undefined : o.ns).filter((r) => o.selected(r.metadata.labels)),
+      ),
+    objects: (items) => (items as Item[]).map((r) => k8sWorkload(ctx.paths, r)),
+    names: (items) => (items as Item[]).map((r) => r.metadata.name),
+    labels: (items) => (items as Item[]).map((r) => r.metadata.labels),
+    table: (items, o) => workloadTable(ctx.paths, kind, items as Item[], o),
+  };
 }

@@ -4,6 +4,7 @@
 import { existsSync } from 'fs';
 import { UsageError } from '../../util/errors';
 import { int, parseArgs, str, type VerbSpec } from '../args';
+import { podTarget } from '../pod-target';
 import { requireRoot } from '../root';
 import { writeErr } from '../output';
 import type { CliContext } from '../context';
@@ -50,7 +51,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const sinceStr = str(values.since);
   const sinceNanos =
     sinceStr === undefined ? undefined : BigInt(Date.now() - Math.round(parseDuration(sinceStr))) * 1_000_000n;
-  const addr = containerAddress(positionals[0], str(values.container), namespaceFrom(values), USAGE);
+  const addr = containerAddress(podTarget(ctx.paths, positionals[0], namespaceFrom(values)), str(values.container), namespaceFrom(values), USAGE);
   const rec = findPod(ctx.paths, addr.namespace, addr.name);
   // several containers and none named: the first, said on stderr, as kubectl logs does
   const { container, defaulted } = pickContainer(rec, addr.container, true);

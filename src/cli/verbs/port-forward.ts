@@ -75,7 +75,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     rec = picked.record;
     remotes = picked.ports;
   } else {
-    const addr = parsePodAddress(target, namespaceFrom(values));
+    const addr = parsePodAddress((await import('../pod-target')).podTarget(ctx.paths, target, namespaceFrom(values)) ?? target, namespaceFrom(values));
     rec = findPod(ctx.paths, addr.namespace, addr.name);
     remotes = specs.map((s) => resolveRemotePort(rec.plan, s.remote));
   }
