@@ -134,10 +134,13 @@ function explicitBooleans(head: string[], options: OptionSpec): { args: string[]
   const args: string[] = [];
   const last = new Map<string, boolean>();
   for (const a of head) {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    // `--pause=false`, and cobra's `-H=false` for a one-letter flag
+    const short = /^-([A-Za-z])=(.*)$/.exec(a);
+    const long = short ? Object.entries(options).find(([, f]) => f.short === short[1])?.[0] : undefined;
+    const m = long ? ([a, long, short![2]] as const) : /^--([^=]+)(?:=(.*))?$/.exec(a);
     const name = m?.[1];
     if (!m || !name || options[name]?.type !== 'boolean') {
-      args.push(a);
+      args.push(long ? `--${long}=${short![2]}` : a); // pflag's `-o=json` is `-o json`
       continue;
     }
     if (m[2] === undefined || m[2] === 'true') last.set(name, true);

@@ -91,6 +91,21 @@ export function writeCredentials(registry: string, creds: Credentials, file = do
 
 
 /**
+ * `podrun logout`: removes REGISTRY's credentials (under every key docker writes them), every
+ * other key of the file kept; false when there were none.
+ */
+export function removeCredentials(registry: string, file = dockerConfigPath()): boolean {
+  const config = readConfig(file);
+  const auths = config.auths && typeof config.auths === 'object' ? { ...(config.auths as Record<string, unknown>) } : {};
+  const keys = authKeys(registry).filter((k) => Object.prototype.hasOwnProperty.call(auths, k));
+  if (!keys.length) return false;
+  for (const k of keys) delete auths[k];
+  config.auths = auths;
+  writeFileAtomic(file, JSON.stringify(config, null, '\t') + '\n', 0o600);
+  return true;
+}
+
+/**
  * Credentials for `registry` from a docker config's JSON (a `kubernetes.io/dockerconfigjson`
  * Secret's `.dockerconfigjson`, or the older `.dockercfg` form, whose entries sit at the top), as
  * the kubelet matches an imagePullSecret's entries to an image's registry.

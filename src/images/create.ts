@@ -155,7 +155,7 @@ export async function importRootfs(
   store: ImageStore,
   src: string,
   tag: string,
-  opts: { config?: Partial<ImageConfig>; message?: string } = {},
+  opts: { config?: Partial<ImageConfig>; message?: string; /** how the history names SRC (`-` for stdin) */ source?: string } = {},
 ): Promise<ImageRecord> {
   const { statSync, createWriteStream } = require('fs') as typeof import('fs');
   parseTagReference(tag);
@@ -165,7 +165,8 @@ export async function importRootfs(
   } catch {
     throw new UsageError(`${src}: no such file or directory`, 'give a root filesystem directory or a .tar/.tar.gz file');
   }
-  const common = { config: opts.config, comment: opts.message ?? `Imported from ${src}`, createdBy: `podrun import ${src}`, tag };
+  const as = opts.source ?? src;
+  const common = { config: opts.config, comment: opts.message ?? `Imported from ${as}`, createdBy: `podrun import ${as}`, tag };
   if (st.isFile()) return createImage(store, { ...common, layers: [{ path: src }] });
   if (!st.isDirectory()) throw new PodrunError(`${src} is neither a directory nor a file`, 'give a root filesystem directory or a .tar/.tar.gz file');
   const { writeLayerTar } = require('./layerdiff') as {

@@ -92,3 +92,30 @@ export async function inspectDocument(store: ImageStore, rec: ImageRecord): Prom
     AddedAt: rec.addedAt,
   };
 }
+
+export interface HistoryRow {
+  /** the image's id on the top row, `<missing>` below it (docker's: those layers have no image of their own here) */
+  id: string;
+  created?: string;
+  createdBy: string;
+  size: number;
+  comment: string;
+}
+
+/**
+ * `podrun history`: the config's history, newest first, each entry that made a layer paired
+ * with that layer's size (in order: entries marked empty_layer made none), as docker history.
+ */
+export function historyRows(imageId: string, history: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>, layerSizes: number[]): HistoryRow[] {
+  let layer = 0;
+  const rows = history.map((h) => ({
+    id: '<missing>',
+    created: h.created,
+    createdBy: h.created_by ?? '',
+    size: h.empty_layer ? 0 : (layerSizes[layer++] ?? 0),
+    comment: h.comment ?? '',
+  }));
+  rows.reverse();
+  if (rows.length) rows[0].id = imageId;
+  return rows;
+}

@@ -303,11 +303,11 @@ export const haveScript = () => spawnSync('script', ['--version']).error === und
  * Runs the CLI in a pseudo-terminal (script(1)) in CWD; `type` writes to it as a keyboard would
  * (\x03: Ctrl-C, which the terminal turns into SIGINT for the command).
  */
-export function inTerminal(root: string, args: string[], cwd?: string) {
+export function inTerminal(root: string, args: string[], cwd?: string, extraEnv: NodeJS.ProcessEnv = {}) {
   // script(1) runs $SHELL -c; dash forks rather than execs a lone command, and a shell left as the
   // terminal's foreground process dies of Ctrl-C itself (exit 130). So: a fixed shell, and exec.
   const cmd = ['exec', ...[PODRUN, ...args].map((a) => `'${a}'`)].join(' ');
-  const env = { ...process.env, PODRUN_ROOT: root, TERM: 'xterm', SHELL: '/bin/sh' };
+  const env = { ...process.env, ...extraEnv, PODRUN_ROOT: root, TERM: 'xterm', SHELL: '/bin/sh' };
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd, env });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

@@ -9,6 +9,7 @@ import { join } from 'path';
 import { haveBusybox, makeBusyboxRootfs } from '../helpers/busybox';
 import { podrun, tempRoot } from '../helpers/cli';
 import { haveRegistry, podrunAsync, startRegistry, TestRegistry } from '../helpers/registry';
+import { haveScript, inTerminal } from './pod-helpers';
 
 type Run = (root: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string }) => Promise<{ code: number | null; stdout: string; stderr: string }>;
 
@@ -113,6 +114,30 @@ function authTests(kind: 'htpasswd' | 'token', run: Run) {
     } finally {
       cleanup();
     }
+  });
+
+  it('login -p works with docker\'s warning; on a terminal it asks for the user and the password, and the password is not echoed', async function () {
+    const p = await run(fx.root, ['login', reg.host, '-u', user, '-p', password], { env: fx.withCreds });
+    expect(p.code, p.stderr).to.equal(0);
+    expect(p.stderr).to.contain('WARNING! Using --password via the CLI is insecure. Use --password-stdin.');
+    if (!haveScript()) this.skip();
+    writeFileSync(fx.configFile, JSON.stringify({ auths: {} }));
+    const t = inTerminal(fx.root, ['login', reg.host], undefined, fx.withCreds);
+    const asked = async (what: string) => {
+      for (let i = 0; i < 100 && !t.output().includes(what); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(t.output()).to.contain(what);
+    };
+    await asked('Username: ');
+    t.type(`${user}\r`);
+    await asked('Password: ');
+    t.type(`${password}\r`);
+    expect(await t.done).to.equal(0);
+    expect(t.output()).to.contain('Login Succeeded');
+    expect(t.output()).to.contain(user); // echoed as typed
+    expect(t.output()).to.not.contain(password); // never echoed
+    expect(JSON.parse(readFileSync(fx.configFile, 'utf8')).auths[reg.host]).to.deep.equal({ auth: b64(`${user}:${password}`) });
+    const notty = podrun(fx.root, ['login', reg.host, '-u', user], { env: fx.withCreds, input: '' });
+    expect([notty.code, notty.stderr.split('\n')[0]]).to.deep.equal([2, 'error: login needs a password: standard input is not a terminal to ask on']);
   });
 
   if (kind === 'token') {

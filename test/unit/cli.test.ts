@@ -57,6 +57,11 @@ describe('cli entry point', () => {
     expect(v(['--pause', '--pause=false'])).to.equal(false);
     expect(parseArgs(['--m=--pause=false', 'x'], opts).values).to.deep.equal({ m: '--pause=false' });
     expect(() => parseArgs(['--pause=no'], opts)).to.throw(/--pause is true or false, got "no"/);
+    // pflag's one-letter forms: `-p=false`, and `-o=json` for a flag with a value
+    expect(v(['-p=false'])).to.equal(false);
+    expect(v(['-p=true'])).to.equal(true);
+    const withValue = { ...opts, options: { ...opts.options, out: { type: 'string' as const, short: 'o', help: 'h' } } };
+    expect(parseArgs(['-o=json'], withValue).values.out).to.equal('json');
   });
 
   it("prints kubectl's `Error from server (NotFound)` as it is, not after `error: `", () => {

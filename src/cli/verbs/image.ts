@@ -7,10 +7,17 @@ import type { CliContext } from '../context';
 
 const pruneSpec: VerbSpec = {
   name: 'image prune',
-  usage: 'podrun image prune [-a|--all]',
-  description: 'Remove dangling images (no name, no pod uses them), blobs and layers no image references, and leftovers of interrupted pulls.',
-  examples: [['reclaim the space', 'podrun image prune']],
-  options: { all: { type: 'boolean', short: 'a', help: 'every image no pod uses, named or not' } },
+  usage: 'podrun image prune [-a|--all] [-f|--force]',
+  description:
+    'Remove dangling images (no name, no pod uses them), blobs and layers no image references, and leftovers of interrupted pulls. On a terminal it asks first, as docker does, unless -f; in a script it does not ask.',
+  examples: [
+    ['reclaim the space', 'podrun image prune'],
+    ['without the question, also the named images no pod uses', 'podrun image prune -a -f'],
+  ],
+  options: {
+    all: { type: 'boolean', short: 'a', help: 'every image no pod uses, named or not' },
+    force: { type: 'boolean', short: 'f', help: 'do not ask' },
+  },
 };
 
 const inspectSpec: VerbSpec = {
@@ -65,6 +72,7 @@ async function prune(argv: string[], ctx: CliContext): Promise<number> {
   const usage = pruneSpec.usage;
   const { values, positionals } = parseArgs(argv, pruneSpec);
   if (positionals.length) throw new UsageError('image prune takes no arguments', `usage: ${usage}`);
+  if (!values.force && process.stdin.isTTY && process.stderr.isTTY && !(await confirm(values.all ? 'WARNING! This will remove all images without at least one container associated to them.' : 'WARNING! This will remove all dangling images.'))) return 0;
   const { openStore } = await import('../../images/store');
   const { humanSize } = await import('../../images/display');
   const r = await openStore(ctx.paths).prune({ all: Boolean(values.all) });
@@ -76,6 +84,21 @@ async function prune(argv: string[], ctx: CliContext): Promise<number> {
   ctx.out(`Removed ${r.removedBlobs} blob(s), ${r.removedLayers} layer dir(s), ${r.removedTemp} temp leftover(s)\n`);
   ctx.out(`Total reclaimed space: ${humanSize(r.reclaimedBytes)}\n`);
   return 0;
+}
+
+/** docker's question: `Are you sure you want to continue? [y/N]`, on the terminal. */
+async function confirm(warning: string): Promise<boolean> {
+  const readline = require('readline') as typeof import('readline');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    const answer = await new Promise<string>((res) => {
+      rl.on('SIGINT', () => res(''));
+      rl.question(`${warning}\nAre you sure you want to continue? [y/N] `, res);
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }
 
 async function inspect(argv: string[], ctx: CliContext): Promise<number> {

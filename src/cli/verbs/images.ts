@@ -13,6 +13,7 @@ export const spec: VerbSpec = {
     ['the ids of the busybox images', 'podrun images -q busybox'],
   ],
   options: {
+    all: { type: 'boolean', short: 'a', help: "every image, also docker's intermediate ones (podrun makes none: the same list)" },
     quiet: { type: 'boolean', short: 'q', help: 'print only image ids' },
     output: { type: 'string', short: 'o', default: 'table', arg: 'table|json', help: 'the output format', complete: ['table', 'json'] },
   },

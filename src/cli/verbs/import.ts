@@ -5,8 +5,8 @@ import type { CliContext } from '../context';
 
 export const spec: VerbSpec = {
   name: 'import',
-  usage: "podrun import [-q] [-m MESSAGE] [-c 'CMD [\"sh\"]']... ROOTFS_DIR|ROOTFS.tar[.gz] NAME[:TAG]",
-  description: 'Make a one-layer image from a directory or a tar archive of a root filesystem, as docker import does.',
+  usage: "podrun import [-q] [-m MESSAGE] [-c 'CMD [\"sh\"]']... ROOTFS_DIR|ROOTFS.tar[.gz]|- NAME[:TAG]",
+  description: 'Make a one-layer image from a directory or a tar archive of a root filesystem (- reads the archive from stdin), as docker import does.',
   examples: [
     ['an image of a directory', 'podrun import ./rootfs busybox:dev'],
     ['of a tarball, with a command', "podrun import -c 'CMD [\"sh\"]' rootfs.tar.gz tools:v1"],
@@ -31,7 +31,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const config = parseChanges((values.change as string[] | undefined) ?? []);
   const { openStore } = await import('../../images/store');
   const { importRootfs } = await import('../../images/create');
-  const rec = await importRootfs(openStore(ctx.paths), src, tag, { config, message: str(values.message) });
+  const store = openStore(ctx.paths);
+  const opts = { config, message: str(values.message) };
+  // `import - NAME`: a tarball on stdin, as docker import takes it
+  const rec = src === '-' ? await (await import('../stdio-spool')).withStdinFile(store, 'import.tar', (tmp) => importRootfs(store, tmp, tag, { ...opts, source: '-' })) : await importRootfs(store, src, tag, opts);
   ctx.out(rec.imageId + '\n');
   return 0;
 }
