@@ -33,8 +33,10 @@ export interface VerbSpec {
   /** [what it does, the command line] */
   examples: ReadonlyArray<readonly [string, string]>;
   options: OptionSpec;
-  /** What each positional argument is, for completion; the last one repeats. */
+  /** What each positional argument is, for completion. */
   operands?: readonly Completion[];
+  /** The last operand may be given again and again (`get pods a b c`, `rmi x y`). */
+  repeatLast?: boolean;
   /** A group's commands (`image ls`), each with a spec of its own. */
   subcommands?: Readonly<Record<string, VerbSpec>>;
 }
@@ -99,18 +101,19 @@ export function nearestFlag(typed: string, options: OptionSpec): string | undefi
   return best?.name;
 }
 
+/** Edits from A to B: insertions, deletions, substitutions, and two neighbours swapped (`lgos`). */
 export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length];
 }
 
 /** node's parseArgs error as podrun says it: kubectl's words, a suggestion, where the flags are listed. */
-function flagError(e: Error & { code?: string }, spec: VerbSpec): UsageError {
+function flagError(e: Error & { code?: string }, spec: VerbSpec, args: string[]): UsageError {
   const see = `see 'podrun ${spec.name} --help' for its flags`;
   const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? '';
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
@@ -118,7 +121,9 @@ function flagError(e: Error & { code?: string }, spec: VerbSpec): UsageError {
     return new UsageError(`unknown flag: ${quoted}`, near ? `did you mean --${near}? (${see})` : see);
   }
   if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const flag = quoted.split(' ')[0];
+    // node says `'-f, --filename <value>'`: the spelling the user typed
+    const spellings = quoted.match(/--?[A-Za-z][\w-]*/g) ?? [quoted];
+    const flag = spellings.find((f) => args.includes(f)) ?? spellings[spellings.length - 1];
     if (/does not take an argument/.test(e.message)) return new UsageError(`flag ${flag} takes no value`, see);
     // missing, or the next word starts with - (a flag, or a value that must be given with =)
     return new UsageError(`flag needs an argument: ${flag}`, /ambiguous/.test(e.message) ? `a value starting with - is given as ${flag}=-VALUE; ${see}` : see);
@@ -162,7 +167,7 @@ export function parseArgs(argv: string[], spec: VerbSpec): Parsed {
   try {
     r = nodeParseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw flagError(e as Error, spec);
+    throw flagError(e as Error, spec, args);
   }
   const values = r.values as Parsed['values'];
   for (const [name, v] of last) values[name] = v;

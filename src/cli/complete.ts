@@ -5,7 +5,6 @@
 // containers, resource types and names, namespaces, images). FILES_DIRECTIVE alone asks the
 // shell for file names. It never fails: a candidate it cannot list (no root, no state) is left out.
 import type { Completion, FlagSpec, VerbSpec } from './args';
-import type { CliContext } from './context';
 import type { Paths } from '../util/paths';
 import { OBJECT_KINDS, WORKLOAD_KINDS, isObjectKind, isWorkloadKind } from '../util/kinds';
 import { resourceKind } from './resources';
@@ -82,8 +81,9 @@ function forSpec(spec: VerbSpec, before: string[], cur: string, paths: Paths): s
     return startingWith([...all, '--help'], cur);
   }
   const ops = spec.operands ?? [];
-  if (!ops.length) return [];
-  return values(ops[Math.min(operands.length, ops.length - 1)], cur, scope);
+  // the operands in order; past them, the last again only where the verb takes several
+  const at = operands.length < ops.length ? operands.length : spec.repeatLast ? ops.length - 1 : -1;
+  return at < 0 ? [] : values(ops[at], cur, scope);
 }
 
 interface Scope {
@@ -101,8 +101,12 @@ function values(what: Completion | undefined, cur: string, scope: Scope): string
   if (typeof what !== 'string') return startingWith([...what], cur);
   try {
     switch (what) {
-      case 'pods':
+      case 'pods': {
+        // `pod/<TAB>`, `deploy/<TAB>`: the TYPE/NAME forms exec, logs and port-forward take
+        const slash = cur.indexOf('/');
+        if (slash > 0) return startingWith(namesOf(cur.slice(0, slash), scope, true).map((n) => `${cur.slice(0, slash)}/${n}`), cur);
         return startingWith(podNames(scope), cur);
+      }
       case 'containers':
         return startingWith(containerNames(scope), cur);
       case 'namespaces':
@@ -113,7 +117,9 @@ function values(what: Completion | undefined, cur: string, scope: Scope): string
         // `pod/<TAB>`: the TYPE/NAME form
         const slash = cur.indexOf('/');
         if (slash > 0) return startingWith(namesOf(cur.slice(0, slash), scope).map((n) => `${cur.slice(0, slash)}/${n}`), cur);
-        return startingWith(TYPE_NAMES, cur);
+        // `po,<TAB>`: the next kind of a comma list
+        const listed = cur.slice(0, cur.lastIndexOf(',') + 1);
+        return startingWith([...TYPE_NAMES, ...(listed ? [] : ['all'])].map((t) => listed + t), cur);
       }
       case 'resource-names': {
         const type = scope.operands[0];
@@ -126,8 +132,10 @@ function values(what: Completion | undefined, cur: string, scope: Scope): string
   return [];
 }
 
-function namesOf(typeWord: string, scope: Scope): string[] {
+/** The names of TYPEWORD's objects; WORKLOADSONLY: only where a pod is meant (pods, workloads). */
+function namesOf(typeWord: string, scope: Scope, workloadsOnly = false): string[] {
   const kind = resourceKind(typeWord);
+  if (workloadsOnly && kind !== 'Pod' && !isWorkloadKind(kind)) return [];
   if (kind === 'Pod') return podNames(scope);
   if (isWorkloadKind(kind)) {
     const { listWorkloads } = require('../state/workloads') as typeof import('../state/workloads');
@@ -180,14 +188,35 @@ function imageNames(paths: Paths): string[] {
 
 const startingWith = (all: string[], cur: string) => all.filter((c) => c.startsWith(cur));
 
-/** `podrun __complete WORD...`: prints the candidates. */
-export function complete(words: string[], verbs: VerbTable, ctx: CliContext): number {
-  let out: string[] = [];
+/**
+ * `podrun __complete WORD...`: prints the candidates. The line's global flags are read here
+ * (`--root DIR` names the state to complete from), and `--root <TAB>` is a directory's.
+ */
+export function complete(words: string[], verbs: VerbTable, out: (s: string) => void): number {
+  let found: string[] = [];
   try {
-    out = candidates(words.length ? words : [''], verbs, ctx.paths);
+    const { resolvePaths } = require('../util/paths') as typeof import('../util/paths');
+    const { VALUED_GLOBALS } = require('./globals') as typeof import('./globals');
+    const all = words.length ? words : [''];
+    const rest: string[] = [];
+    const globals: Record<string, string> = {};
+    for (let i = 0; i < all.length - 1; i++) {
+      const w = all[i];
+      const flag = w.split('=')[0];
+      if (w === '--') {
+        rest.push(...all.slice(i, -1));
+        break;
+      }
+      if (VALUED_GLOBALS[flag]) {
+        if (w.includes('=')) globals[VALUED_GLOBALS[flag]] = w.slice(w.indexOf('=') + 1);
+        else if (i === all.length - 2) found = [FILES_DIRECTIVE]; // `--root <TAB>`
+        else globals[VALUED_GLOBALS[flag]] = all[++i];
+      } else if (w !== '--debug') rest.push(w);
+    }
+    if (!found.length) found = candidates([...rest, all[all.length - 1]], verbs, resolvePaths(globals));
   } catch {
-    out = [];
+    found = [];
   }
-  if (out.length) ctx.out(out.join('\n') + '\n');
+  if (found.length) out(found.join('\n') + '\n');
   return 0;
 }

@@ -7,6 +7,7 @@ import type { CliContext, Verb } from './context';
 import { editDistance, type VerbSpec } from './args';
 import { writeErr, writeOut } from './output';
 import { renderError } from './render';
+import { splitGlobals } from './globals';
 
 // Each verb's module is required only when it runs (start-up pays for the verb used).
 export const VERBS: Record<string, { load: () => { run: Verb; spec: VerbSpec }; summary: string }> = {
@@ -57,48 +58,11 @@ ${Object.entries(VERBS)
 
 Run 'podrun help COMMAND' (or 'podrun COMMAND --help') for a command's options and examples.`;
 
-interface Globals {
-  root?: string;
-  runRoot?: string;
-  logLevel?: string;
-  logFile?: string;
-  debug: boolean;
-}
-
-/** Takes global flags from anywhere before `--`; returns them and the remaining argv. */
-export function splitGlobals(argv: string[]): { globals: Globals; rest: string[] } {
-  const globals: Globals = { debug: false };
-  const rest: string[] = [];
-  const valued: Record<string, keyof Globals> = {
-    '--root': 'root',
-    '--run-root': 'runRoot',
-    '--log-level': 'logLevel',
-    '--log-file': 'logFile',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    const eq = a.indexOf('=');
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    if (flag in valued) {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      (globals as unknown as Record<string, string>)[valued[flag]] = v;
-    } else if (a === '--debug') {
-      globals.debug = true;
-    } else {
-      rest.push(a);
-    }
-  }
-  return { globals, rest };
-}
-
 export async function run(argv: string[], out: (s: string) => void = writeOut): Promise<number> {
   let debug = argv.includes('--debug');
   try {
+    // completion reads the line's global flags itself: the last word may be one's missing value
+    if (argv[0] === '__complete') return (await import('./complete')).complete(argv.slice(1), VERBS, out);
     const { globals, rest } = splitGlobals(argv);
     debug = globals.debug;
     if (globals.logLevel || globals.logFile || debug) {
@@ -112,10 +76,6 @@ export async function run(argv: string[], out: (s: string) => void = writeOut): 
     if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
       out(GLOBAL_USAGE + '\n');
       return verb ? 0 : 2;
-    }
-    if (verb === '__complete') {
-      const { complete } = await import('./complete');
-      return complete(args, VERBS, { paths: resolvePaths(globals), debug, out });
     }
     if (verb === '--version') return run(['version'], out);
     const entry = VERBS[verb] ?? INTERNAL[verb];
@@ -131,13 +91,30 @@ export async function run(argv: string[], out: (s: string) => void = writeOut): 
   }
 }
 
-/** The verb a typo was meant to be: one it starts, or at most two edits away (kubectl's suggestion). */
+/** What docker's and kubectl's verbs podrun does not have are in podrun. */
+const OTHER_VERBS: Record<string, string> = {
+  run: "podrun runs pods from manifests: 'podrun apply -f FILE' (or 'podrun up')",
+  start: "'podrun apply -f FILE' (or 'podrun up') starts pods",
+  stop: "'podrun delete pod NAME' stops and removes a pod ('podrun down' what pods/ defines)",
+  kill: "'podrun delete pod NAME --now' kills a pod's containers at once",
+  rm: "'podrun delete pod NAME' removes a pod; 'podrun rmi IMAGE' an image",
+  ps: "'podrun get pods' lists the pods",
+  attach: "'podrun logs -f POD' follows a container's output; 'podrun exec -it POD -- sh' opens a shell in it",
+  cp: "'podrun exec POD -- cat /path > file' copies a file out; 'podrun exec -i POD -- sh -c \"cat > /path\" < file' in",
+  events: "'podrun describe pod NAME' lists a pod's events",
+  build: "podrun builds no images: 'podrun import DIR NAME:TAG' or 'podrun commit POD/CONTAINER NAME:TAG' makes one",
+  rollout: "'podrun apply -f FILE' rolls a changed template out; 'podrun get deploy NAME' shows how far it is",
+};
+
+/** The verb a typo was meant to be: one it starts, or one edit away (two for longer words), or what podrun has for docker's. */
 function suggestVerb(verb: string): string {
+  if (Object.prototype.hasOwnProperty.call(OTHER_VERBS, verb)) return `${OTHER_VERBS[verb]}; 'podrun help' lists the commands`;
   const names = Object.keys(VERBS);
   const prefixed = names.filter((k) => k.startsWith(verb));
   let near = verb.length >= 2 && prefixed.length === 1 ? prefixed[0] : undefined;
   if (!near) {
-    const scored = names.map((k) => ({ k, d: editDistance(verb, k) })).filter((x) => x.d <= Math.min(2, Math.floor(x.k.length / 3) + 1)).sort((a, b) => a.d - b.d);
+    const most = verb.length <= 4 ? 1 : 2;
+    const scored = names.map((k) => ({ k, d: editDistance(verb, k) })).filter((x) => x.d <= most).sort((a, b) => a.d - b.d);
     near = scored[0]?.k;
   }
   return near ? `did you mean 'podrun ${near}'? Run 'podrun help' for the list.` : "run 'podrun help' for the list";

@@ -1,9 +1,10 @@
 // `logs deploy/web`, `exec sts/db -- sh`, `port-forward job/pi 8080`: kubectl takes a workload
 // where a pod goes and uses one of its pods. Which one is kubectl's choice for logs
-// (podutils.ByLogging): a running pod before one that is not, a ready one before one that is
+// (podutils.ByLogging), also for a Service's pods: a running pod before one that is not, a ready one before one that is
 // not, then the oldest. With several, `Found N pods, using pod/NAME` goes to stderr, as kubectl's.
 import type { Paths } from '../util/paths';
-import { isWorkloadKind } from '../util/kinds';
+import { isWorkloadKind, type WorkloadKind } from '../util/kinds';
+import type { PodRecord } from '../state/pod-records';
 import { resourceKind } from './resources';
 import { writeErr } from './output';
 
@@ -15,14 +16,15 @@ export function podTarget(paths: Paths, arg: string | undefined, namespace: stri
   const slash = arg?.indexOf('/') ?? -1;
   if (!arg || slash <= 0) return arg;
   const kind = resourceKind(arg.slice(0, slash));
-  if (!isWorkloadKind(kind)) return arg;
+  if (kind === undefined || kind === 'Pod') return arg; // POD/CONTAINER, pod/POD
+  const { UsageError } = require('../util/errors') as typeof import('../util/errors');
+  if (!isWorkloadKind(kind) && kind !== 'Service') throw new UsageError(`${arg}: a ${kind} has no pods`, 'name a pod, a workload (deploy/NAME) or a Service (svc/NAME)');
   const name = arg.slice(slash + 1);
-  const { podsOf, readWorkload, workloadNotFound } = require('../state/workloads') as typeof import('../state/workloads');
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) throw new UsageError(`'${name}' is not a valid ${kind} name`, 'names are lower-case letters, digits, - and ., starting and ending with a letter or digit');
   const { listPodRecords } = require('../state/pod-records') as typeof import('../state/pod-records');
   // (the container state files, not runtime/pod-status: exec's bundle stays small)
   const { helper } = require('../runtime/helper') as typeof import('../runtime/helper');
-  if (!readWorkload(paths, kind, namespace, name)) throw workloadNotFound(kind, namespace, name);
-  const pods = podsOf(listPodRecords(paths, namespace), kind, namespace, name)
+  const pods = podsFor(paths, kind, namespace, name, listPodRecords(paths, namespace))
     .filter((r) => !r.deletionTimestamp)
     .map((r) => {
       const states = r.plan.containers.map((c) => helper.readContainerState(c));
@@ -40,4 +42,19 @@ export function podTarget(paths: Paths, arg: string | undefined, namespace: stri
   });
   if (pods.length > 1) writeErr(`Found ${pods.length} pods, using pod/${pods[0].r.plan.name}\n`);
   return pods[0].r.plan.name;
+}
+
+/** A workload's pods, or those a Service's selector picks (kubectl logs svc/NAME). */
+function podsFor(paths: Paths, kind: WorkloadKind | 'Service', namespace: string, name: string, records: PodRecord[]): PodRecord[] {
+  if (kind === 'Service') {
+    const { objectNotFound, readObject } = require('../state/objects') as typeof import('../state/objects');
+    const svc = readObject(paths, 'Service', namespace, name) as unknown as { spec?: { selector?: Record<string, string> } } | undefined;
+    if (!svc) throw objectNotFound('Service', namespace, name);
+    const sel = Object.entries(svc.spec?.selector ?? {});
+    if (!sel.length) throw new (require('../util/errors') as typeof import('../util/errors')).UsageError(`service/${name} has no selector`, 'a Service without one picks no pods: name a pod');
+    return records.filter((r) => sel.every(([k, v]) => r.manifest.metadata.labels?.[k] === v));
+  }
+  const { podsOf, readWorkload, workloadNotFound } = require('../state/workloads') as typeof import('../state/workloads');
+  if (!readWorkload(paths, kind, namespace, name)) throw workloadNotFound(kind, namespace, name);
+  return podsOf(records, kind, namespace, name);
 }

@@ -192,7 +192,7 @@ function firstLine(f: Frame): number {
  * stream (an unclosed `[` or quote) after the final newline, a line the file does not have.
  */
 function lastLine(text: string): number {
-  const lines = text.split('\n');
+  const lines = text.split(/\r\n|\r|\n/); // js-yaml breaks lines at each of these
   let n = lines.length;
   while (n > 1 && lines[n - 1].trim() === '') n--;
   return n;

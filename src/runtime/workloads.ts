@@ -86,6 +86,8 @@ export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: 
       if (e instanceof ManifestErrors || e instanceof ManifestError) {
         if (!before) removeWorkload(paths, w.kind, namespace, name);
         else if (!same) writeWorkload(paths, before);
+        // said at the template's field, as the line is: spec.template.spec.containers[0].image
+        throw e instanceof ManifestErrors ? new ManifestErrors(e.errors.map(underTemplate)) : underTemplate(e);
       }
       throw e;
     }
@@ -93,6 +95,15 @@ export async function applyWorkload(paths: Paths, loaded: LoadedWorkload, opts: 
   } finally {
     release();
   }
+}
+
+/** A pod's error (its path from the pod's `spec`) at the workload's template field. */
+function underTemplate(e: ManifestError): ManifestError {
+  if (e.path[0] !== 'spec') return e;
+  const Same = e.constructor as new (...a: ConstructorParameters<typeof ManifestError>) => ManifestError;
+  const moved = new Same(e.file, ['spec', 'template', ...e.path], e.detail, e.hint, e.line);
+  moved.exitCode = e.exitCode;
+  return moved;
 }
 
 /** `podrun scale`: the workload's replicas set to N (kept until the next apply of its file), then its controller run. */

@@ -5,7 +5,7 @@
 // locked fd to the pod's monitor, which holds it (the same open file description, so the same
 // flock) until its monitor.json is written: a CLI killed meanwhile leaves the pod locked until
 // the monitor can be found.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'fs';
+import { closeSync, fstatSync, mkdirSync, openSync, statSync, unlinkSync } from 'fs';
 import { join } from 'path';
 import { ConflictError } from '../util/errors';
 import { Paths } from '../util/paths';
@@ -29,6 +29,19 @@ export interface PodLock {
   release(): void;
 }
 
+/**
+ * LOCK_EX|LOCK_NB, tried again for up to ~50 ms: a podLockHeld probe holds the flock for a few
+ * microseconds, and an apply must not fail for that. A real holder (an apply, a delete) holds it
+ * for far longer, and the loser still fails at once in human terms.
+ */
+function tryFlock(fd: number, ops: FlockOps): boolean {
+  for (let i = 0; ; i++) {
+    if (ops.flock(fd, LOCK_EX | LOCK_NB)) return true;
+    if (i >= 10) return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+}
+
 /** Takes the lock or throws ConflictError; returns the release function. */
 export function lockPod(paths: Paths, key: string, label: string, ops: FlockOps = defaultOps()): () => void {
   return acquirePodLock(paths, key, label, ops).release;
@@ -42,7 +55,7 @@ export function acquirePodLock(paths: Paths, key: string, label: string, ops: Fl
     const fd = openSync(path, 'a', 0o600);
     let locked = false;
     try {
-      locked = ops.flock(fd, LOCK_EX | LOCK_NB);
+      locked = tryFlock(fd, ops);
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -93,47 +106,24 @@ export async function withPodLock<T>(
 }
 
 /**
- * Whether a command holds the pod's lock now. It creates nothing and takes nothing: a probe that
- * took the flock, even for a moment, would make a concurrent apply fail with a ConflictError.
- * The kernel's /proc/locks lists every flock by device and inode; where it cannot be read, a
- * non-blocking try on the file opened without create is the fallback.
+ * Whether a command holds the pod's lock now: a non-blocking try on the file, opened without
+ * create and never unlinked (so nothing is left or taken from a next command's path). The try
+ * holds the flock for a moment; acquirePodLock retries for that moment, so a probe never makes
+ * an apply fail. (/proc/locks cannot answer it: it names btrfs' and some overlays' files by
+ * another device than stat does, and hides a lock whose taker is outside this pid namespace.)
  */
-export function podLockHeld(paths: Pick<Paths, 'runRoot'>, key: string, ops?: FlockOps): boolean {
-  const path = podLockPath(paths, key);
-  let st: { dev: bigint; ino: bigint };
+export function podLockHeld(paths: Pick<Paths, 'runRoot'>, key: string, ops: FlockOps = defaultOps()): boolean {
+  let fd: number;
   try {
-    st = statSync(path, { bigint: true });
+    fd = openSync(podLockPath(paths, key), 'r');
   } catch {
     return false; // no lock file: free (a holder keeps its file until it lets go)
   }
-  const listed = flockListed(st.dev, st.ino);
-  if (listed !== undefined) return listed;
-  let fd: number;
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    return !(ops ?? defaultOps()).flock(fd, LOCK_EX | LOCK_NB);
+    return !ops.flock(fd, LOCK_EX | LOCK_NB);
   } catch {
     return true; // cannot tell: held, to be safe
   } finally {
     closeSync(fd); // lets go of it if the try took it
   }
-}
-
-/** Whether /proc/locks lists a flock on DEV:INO; undefined when it cannot be read. */
-function flockListed(dev: bigint, ino: bigint): boolean | undefined {
-  let text: string;
-  try {
-    text = readFileSync('/proc/locks', 'utf8');
-  } catch {
-    return undefined;
-  }
-  // glibc's dev_t encoding (sys/sysmacros.h); /proc/locks prints MAJOR:MINOR in hex, the inode in decimal
-  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
-  const want = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${ino}`;
-  return text.split('\n').some((l) => / FLOCK /.test(l) && l.split(/\s+/).includes(want));
 }

@@ -57,11 +57,21 @@ _podrun`;
       .sort();
   };
 
+  it('bash: with COMP_WORDBREAKS without : (as bash-completion users set it), a candidate keeps its whole name', function () {
+    const script = `source <(podrun completion bash)
+COMP_WORDBREAKS=\${COMP_WORDBREAKS//:}
+COMP_LINE='podrun rmi busybox:'; COMP_POINT=\${#COMP_LINE}; COMP_WORDS=(podrun rmi busybox:); COMP_CWORD=2
+_podrun_complete
+printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const r = spawnSync('bash', ['--norc', '-c', script], { env, encoding: 'utf8' });
+    expect(r.stdout).to.equal('busybox:test\n');
+  });
+
   it('bash: `complete -F` registered; pods, containers, TYPE/NAME, objects, flag values after =, images after :', function () {
     expect(have('bash'), 'bash (scripts/setup.sh installs it)').to.equal(true);
     const r = spawnSync('bash', ['--norc', '-c', 'source <(podrun completion bash); complete -p podrun'], { env, encoding: 'utf8' });
     expect(r.stdout).to.equal('complete -o default -F _podrun_complete podrun\n');
-    expect(bash('podrun lo')).to.deep.equal(['load', 'login', 'logs']);
+    expect(bash('podrun lo')).to.deep.equal(['load', 'login', 'logout', 'logs']);
     expect(bash('podrun logs w')).to.deep.equal(['web']);
     expect(bash('podrun exec web -c ')).to.deep.equal(['app', 'side']);
     expect(bash('podrun logs web/')).to.deep.equal([]); // POD/CONTAINER is typed, not offered
@@ -72,6 +82,11 @@ _podrun`;
     expect(bash('podrun rmi busybox:')).to.deep.equal(['test']); // and `busybox:`
     expect(bash('podrun logs -n ')).to.deep.equal(['default']);
     expect(bash('podrun logs -n dev ')).to.deep.equal([]); // no pods there
+    expect(bash('podrun logs web ')).to.deep.equal([]); // one pod: logs takes no second
+    expect(bash('podrun exec pod/w')).to.deep.equal(['pod/web']);
+    expect(bash('podrun get po,s')).to.deep.equal(['po,secrets', 'po,services', 'po,statefulsets']);
+    expect(bash(`PODRUN_ROOT=${join(s!.root, 'nothing')} podrun logs w`)).to.deep.equal([]); // the line's VAR=value is honoured
+    expect(bash(`podrun --root ${s!.root} logs w`)).to.deep.equal(['web']);
   });
 
   it('zsh: the same candidates through compadd; files through _files', function () {

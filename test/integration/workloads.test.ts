@@ -135,6 +135,12 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     expect(l.stderr).to.equal(`Found ${all.length} pods, using pod/${chosen}\n`);
     const none = s!.run(['logs', 'sts/nothere']);
     expect([none.code, none.stderr.split('\n')[0]]).to.deep.equal([1, 'Error from server (NotFound): statefulsets.apps "nothere" not found']);
+    // a Service's pods, by its selector, chosen the same way
+    run(['apply', '-f', writeManifest(dir, 'svc.yaml', JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'front' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } }))]);
+    expect(run(['exec', 'svc/front', '--', 'hostname']).stdout.trim()).to.equal(chosen);
+    run(['delete', 'svc', 'front']);
+    const cm = s!.run(['logs', 'cm/settings']);
+    expect([cm.code, cm.stderr.split('\n')[0]]).to.deep.equal([2, 'error: cm/settings: a ConfigMap has no pods']);
   });
 
   it('Deployment: scale up and down; a deleted pod is replaced; delete takes its pods', () => {
@@ -317,7 +323,13 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     const f = writeManifest(dir, 'hp.yaml', workload('Deployment', 'hp', { replicas: 1 }, { volumeMounts: [{ name: 'd', mountPath: '/d' }] }, { volumes: [{ name: 'd', hostPath: { path: '/nonexistent-podrun-test-dir', type: 'Directory' } }] }).replace(/,"/g, ',\n"'));
     const r = s!.run(['apply', '-f', f]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.match(new RegExp(`error: ${f}:\\d+: spec\\.volumes\\[0\\]\\.hostPath\\.path: /nonexistent-podrun-test-dir does not exist \\(type Directory\\)`));
+    expect(r.stderr).to.match(new RegExp(`error: ${f}:\\d+: spec\\.template\\.spec\\.volumes\\[0\\]\\.hostPath\\.path: /nonexistent-podrun-test-dir does not exist \\(type Directory\\)`));
+    // a template's image that is not there: at the template's field too
+    const img = writeManifest(dir, 'img.yaml', workload('Deployment', 'img', { replicas: 1 }, { image: 'nothere:1', imagePullPolicy: 'Never' }));
+    const m = s!.run(['apply', '-f', img]);
+    expect(m.code).to.equal(1);
+    expect(m.stderr).to.match(new RegExp(`error: ${img}:\\d+: spec\\.template\\.spec\\.containers\\[0\\]\\.image: image docker\\.io/library/nothere:1 not found locally`));
+    expect(s!.run(['get', 'deploy', 'img']).code).to.equal(1);
     expect(s!.run(['get', 'deploy', 'hp']).code).to.equal(1);
     expect(names('hp')).to.deep.equal([]);
   });

@@ -99,6 +99,11 @@ describe('cli help: mistakes get podrun\'s own message', () => {
     [['completoin', 'bash'], "error: unknown command 'completoin'\n  hint: did you mean 'podrun completion'? Run 'podrun help' for the list.\n"],
     [['comp'], "error: unknown command 'comp'\n  hint: did you mean 'podrun completion'? Run 'podrun help' for the list.\n"],
     [['xyzzy'], "error: unknown command 'xyzzy'\n  hint: run 'podrun help' for the list\n"],
+    // docker's verbs: what podrun has instead, never a near name that does something else (run is not rmi)
+    [['run', 'busybox'], "error: unknown command 'run'\n  hint: podrun runs pods from manifests: 'podrun apply -f FILE' (or 'podrun up'); 'podrun help' lists the commands\n"],
+    [['ps'], "error: unknown command 'ps'\n  hint: 'podrun get pods' lists the pods; 'podrun help' lists the commands\n"],
+    [['apply', '-f'], "error: flag needs an argument: -f\n  hint: see 'podrun apply --help' for its flags\n"],
+    [['apply', '--filename'], "error: flag needs an argument: --filename\n  hint: see 'podrun apply --help' for its flags\n"],
     [['completion', 'tcsh'], "error: completion: unknown shell 'tcsh'\n  hint: podrun completes in bash, zsh and fish\n"],
   ];
   for (const [argv, said] of table)
@@ -109,7 +114,7 @@ describe('cli help: mistakes get podrun\'s own message', () => {
       expect(r.stdout).to.equal('');
     });
 
-  it('nearestFlag: a unique prefix, or at most two edits (fewer for short names); editDistance is Levenshtein', () => {
+  it('nearestFlag: a unique prefix, or at most two edits (fewer for short names); editDistance counts a swap of neighbours as one', () => {
     const opts = VERBS.get.load().spec.options;
     const cases: Array<[string, string | undefined]> = [
       ['--no-header', 'no-headers'],
@@ -120,7 +125,7 @@ describe('cli help: mistakes get podrun\'s own message', () => {
       ['--outptu=json', 'output'],
     ];
     for (const [typed, want] of cases) expect(nearestFlag(typed, opts), typed).to.equal(want);
-    expect([editDistance('', 'ab'), editDistance('logs', 'lgos'), editDistance('kitten', 'sitting')]).to.deep.equal([2, 2, 3]);
+    expect([editDistance('', 'ab'), editDistance('logs', 'lgos'), editDistance('kitten', 'sitting'), editDistance('ab', 'ab')]).to.deep.equal([2, 1, 3, 0]);
   });
 });
 
@@ -148,10 +153,10 @@ describe('cli completion: verbs, subcommands, flags and their values', () => {
 
   it('completes from the specs, and creates nothing in a root that has no state', () => {
     expect(c('')).to.include.members(['apply', 'get', 'logs', 'completion', 'help']);
-    expect(c('lo')).to.deep.equal(['logs', 'load', 'login']);
+    expect(c('lo')).to.deep.equal(['logs', 'load', 'login', 'logout']);
     expect(c('help', 'sc')).to.deep.equal(['scale']);
     expect(c('image', '')).to.deep.equal(['ls', 'rm', 'prune', 'inspect']);
-    expect(c('image', 'prune', '--')).to.deep.equal(['--all', '--help']);
+    expect(c('image', 'prune', '--')).to.deep.equal(['--all', '--force', '--help']);
     expect(c('logs', '--f')).to.deep.equal(['--follow']);
     expect(c('get', '-o', '')).to.deep.equal(['wide', 'json', 'yaml', 'name']);
     expect(c('get', '--output=y')).to.deep.equal(['--output=yaml']);
@@ -162,6 +167,11 @@ describe('cli completion: verbs, subcommands, flags and their values', () => {
     expect(c('logs', '')).to.deep.equal([]); // no pods
     expect(c('exec', 'web', '--', '')).to.deep.equal([]); // the command's own words
     expect(c('frobnicate', '')).to.deep.equal([]);
+    expect(c('get', 'po,d')).to.deep.equal(['po,deployments', 'po,daemonsets']);
+    expect(c('get', 'a')).to.deep.equal(['all']);
+    expect(c('logs', 'web', '')).to.deep.equal([]); // logs takes one pod
+    expect(c('rmi', 'x', '')).to.deep.equal([]); // no images here, but a next one is asked for
+    expect(c('get', 'pods', 'a', '')).to.deep.equal([]);
     expect(existsSync(join(t.root, 'run'))).to.equal(false);
     expect(existsSync(join(t.root, 'pods'))).to.equal(false);
     expect(existsSync(join(t.root, 'images'))).to.equal(false);

@@ -291,10 +291,11 @@ describe('user namespaces: the host-wide registry', () => {
   it('an entry whose pod lock is held (an apply under way, in any root) is never reclaimed', () => {
     reserve(A(), 'default_busy', 1);
     mkdirSync(join(A().runRoot, 'locks'), { recursive: true });
-    // the holder: a real flock on its file, which the probe sees in /proc/locks without taking it
+    // the holder: a real flock on its file, which the probe's real non-blocking try meets
     const holder = lockPod(A(), 'default_busy', 'busy');
+    const real: UsernsHostOps = { ...host, flock: (fd: number, op: number) => (require('../../src/util/native') as typeof import('../../src/util/native')).native().flock(fd, op) };
     try {
-      expect(reserve(B(), 'default_new', 1)).to.have.property('unavailable');
+      expect(reserve(B(), 'default_new', 1, real)).to.have.property('unavailable');
       expect(userNamespaceAllocations(A())).to.have.keys('default_busy');
     } finally {
       holder();

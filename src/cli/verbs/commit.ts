@@ -26,7 +26,7 @@ export const spec: VerbSpec = {
     change: { type: 'string', multiple: true, arg: 'INSTRUCTION', help: 'a Dockerfile instruction applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL (repeatable)' },
     pause: { type: 'boolean', short: 'p', help: "freeze the container while its layer is read (default true; --pause=false doesn't)" },
   },
-  operands: ['containers', 'images'],
+  operands: ['pods', 'images'],
 };
 const USAGE = spec.usage;
 

@@ -22,27 +22,31 @@ export const spec: VerbSpec = {
 
 // The command line's words up to the cursor go to `podrun __complete`; its lines are the
 // candidates, or FILES_DIRECTIVE alone for file names.
-// bash splits words at = and : (COMP_WORDBREAKS): the words are taken from the line instead, and
-// a candidate loses what precedes the last = or : of the current word, which bash keeps.
+// bash splits words at COMP_WORDBREAKS (= and : by default): the words are taken from the line
+// instead, and a candidate loses what precedes the current word's last break character, which
+// bash keeps. Leading VAR=value words go to __complete's environment (PODRUN_ROOT=/x podrun ...).
+// Candidates are matched by prefix here, not by compgen -W, which would expand $(...) in them.
 const BASH = `# podrun completion for bash: source <(podrun completion bash)
 _podrun_complete() {
-  local line="\${COMP_LINE:0:COMP_POINT}" cur out
-  local -a words
+  local line="\${COMP_LINE:0:COMP_POINT}" cur out c pre="" i
+  local -a words assigns=()
   read -ra words <<< "$line"
   [[ "$line" =~ [[:space:]]$ ]] && words+=("")
+  while [[ \${#words[@]} -gt 1 && "\${words[0]}" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do assigns+=("\${words[0]}"); words=("\${words[@]:1}"); done
   cur="\${words[-1]}"
-  out=$("\${words[0]}" __complete "\${words[@]:1}" 2>/dev/null) || return 0
+  out=$(env "\${assigns[@]}" "\${words[0]}" __complete "\${words[@]:1}" 2>/dev/null) || return 0
+  COMPREPLY=()
   if [[ "$out" == "${FILES_DIRECTIVE}" ]]; then
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -f -- "\${COMP_WORDS[COMP_CWORD]}")
     return 0
   fi
-  local IFS=$'\\n'
-  mapfile -t COMPREPLY < <(compgen -W "$out" -- "$cur")
-  if [[ "$cur" == *[=:]* ]]; then
-    local pre="\${cur%"\${cur##*[=:]}"}"
-    COMPREPLY=("\${COMPREPLY[@]#"$pre"}")
-  fi
+  for (( i=\${#cur}-1; i>=0; i-- )); do
+    if [[ "\${COMP_WORDBREAKS}" == *"\${cur:i:1}"* ]]; then pre="\${cur:0:i+1}"; break; fi
+  done
+  while IFS= read -r c; do
+    [[ -n "$c" && "$c" == "$cur"* ]] && COMPREPLY+=("\${c#"$pre"}")
+  done <<< "$out"
 }
 complete -o default -F _podrun_complete podrun
 `;
@@ -52,12 +56,13 @@ const ZSH = `#compdef podrun
 _podrun() {
   local -a out
   out=("\${(@f)$("\${words[1]}" __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
-  if [[ "\${out[1]}" == "${FILES_DIRECTIVE}" ]]; then
+  out=("\${(@)out:#}")
+  # files: asked for, or nothing of podrun's to offer (the shell's default, as bash's -o default)
+  if [[ "\${out[1]}" == "${FILES_DIRECTIVE}" || \${#out} -eq 0 ]]; then
     _files
     return
   fi
-  out=("\${(@)out:#}")
-  (( \${#out} )) && compadd -- "\${out[@]}"
+  compadd -- "\${out[@]}"
 }
 compdef _podrun podrun
 `;
@@ -66,7 +71,7 @@ const FISH = `# podrun completion for fish: podrun completion fish > ~/.config/f
 function __podrun_complete
   set -l words (commandline -opc) (commandline -ct)
   set -l out ($words[1] __complete $words[2..-1] 2>/dev/null)
-  if test "$out[1]" = "${FILES_DIRECTIVE}"
+  if test (count $out) -eq 0; or test "$out[1]" = "${FILES_DIRECTIVE}"
     __fish_complete_path (commandline -ct)
     return
   end

@@ -37,6 +37,7 @@ export const spec: VerbSpec = {
     all: { type: 'boolean', help: 'every object of the type in the namespace' },
   },
   operands: ['resource-types', 'resource-names'],
+  repeatLast: true,
 };
 const USAGE = spec.usage;
 

@@ -25,6 +25,7 @@ export const spec: VerbSpec = {
   ],
   options: { ...namespaceOptions },
   operands: ['resource-types', 'resource-names'],
+  repeatLast: true,
 };
 const USAGE = spec.usage;
 

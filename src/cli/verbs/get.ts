@@ -45,6 +45,7 @@ export const spec: VerbSpec = {
     'no-headers': { type: 'boolean', help: 'leave out the header line' },
   },
   operands: ['resource-types', 'resource-names'],
+  repeatLast: true,
 };
 const USAGE = spec.usage;
 const OUTPUTS = ['wide', 'json', 'yaml', 'name'];

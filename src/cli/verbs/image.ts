@@ -27,6 +27,7 @@ const inspectSpec: VerbSpec = {
   examples: [['one image', 'podrun image inspect busybox:dev']],
   options: {},
   operands: ['images'],
+  repeatLast: true,
 };
 
 const lsSpec: VerbSpec = { ...imagesSpec, name: 'image ls', usage: 'podrun image ls [-q] [-o table|json] [REPOSITORY[:TAG]]', description: "List images (the same as 'podrun images')." };

@@ -20,6 +20,7 @@ export const spec: VerbSpec = {
     type: { type: 'string', arg: 'pod|image', help: 'look the names up as this only', complete: ['pod', 'image'] },
   },
   operands: ['pods'],
+  repeatLast: true,
 };
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {

@@ -11,6 +11,7 @@ export const spec: VerbSpec = {
   examples: [['remove an image', 'podrun rmi busybox:dev']],
   options: { force: { type: 'boolean', short: 'f', help: 'remove it even if pods use it, and every name of an id' } },
   operands: ['images'],
+  repeatLast: true,
 };
 
 export async function run(argv: string[], ctx: CliContext, as: VerbSpec = spec): Promise<number> {

@@ -13,6 +13,7 @@ export const spec: VerbSpec = {
   ],
   options: { output: { type: 'string', short: 'o', arg: 'FILE', help: 'the archive to write (- or none: stdout)', complete: 'files' } },
   operands: ['images'],
+  repeatLast: true,
 };
 const USAGE = spec.usage;
 

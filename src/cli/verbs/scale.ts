@@ -20,6 +20,7 @@ export const spec: VerbSpec = {
   ],
   options: { ...namespaceOptions, replicas: { type: 'string', arg: 'N', help: 'the number of pods' } },
   operands: [['deployment', 'replicaset', 'statefulset', 'deploy', 'rs', 'sts'], 'resource-names'],
+  repeatLast: true,
 };
 const USAGE = spec.usage;
 

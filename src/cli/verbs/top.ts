@@ -29,6 +29,7 @@ export const spec: VerbSpec = {
     output: { type: 'string', short: 'o', arg: 'json', help: 'print JSON instead of a table', complete: ['json'] },
   },
   operands: [['pod'], 'pods'],
+  repeatLast: true,
 };
 const USAGE = spec.usage;
 /** The sampling window: metrics-server's shortest resolution is 10 s; a CLI waits 1 s. */

@@ -38,6 +38,7 @@ export const spec: VerbSpec = {
     timeout: { type: 'string', arg: 'DURATION', help: 'how long to wait (default 30s; 0 looks once)' },
   },
   operands: ['resource-types', 'resource-names'],
+  repeatLast: true,
 };
 const USAGE = spec.usage;
 const WEEK_MS = 168 * 3_600_000;
