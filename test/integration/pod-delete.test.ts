@@ -2,17 +2,17 @@
 // dirs), honours the grace period, and is idempotent: a dead monitor, a half-created pod, a pod
 // whose container never started.
 import { expect } from 'chai';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
-import { isRoot } from '../helpers/cli';
+import { isRoot, PODRUN } from '../helpers/cli';
 import { mountPoints } from '../helpers/leaks';
 import { deletePodLocked } from '../../src/runtime/stop';
 import { readPodRecord } from '../../src/state/pod-records';
 import { withPodLock } from '../../src/state/lock';
 import { podKey, resolvePaths } from '../../src/util/paths';
-import { PodSuite, podManifest, setUpSuite, tearDownSuite, viewPod, waitFor, waitStarted, writeManifest } from './pod-helpers';
+import { PodSuite, podManifest, podrunAsync, setUpSuite, tearDownSuite, until, viewPod, waitFor, waitStarted, writeManifest } from './pod-helpers';
 
 const alive = (pid: number) => {
   try {
@@ -33,7 +33,7 @@ describe('pod delete (integration)', function () {
     s = setUpSuite('podrun-pod-del-');
   });
 
-  after(() => tearDownSuite(s));
+  after(() => tearDownSuite(s, ['default', 'team']));
 
   it('9. leaves mountinfo, the process table and the state dirs as they were before apply', () => {
     // Other suites on this machine may mount and unmount meanwhile: compare what concerns podrun's
@@ -114,6 +114,33 @@ describe('pod delete (integration)', function () {
     expect(Date.now() - t0).to.be.within(1900, 25_000);
     expect(alive(v.pids.c)).to.equal(false);
     expect(readPodRecord(paths, key)).to.equal(undefined);
+  });
+
+  it('delete --all stops the pods at once (their grace periods overlap); -l picks by label, -A every namespace; --force kills without the grace period', async () => {
+    const dir = join(s!.root, 'manifests');
+    // PID 1 that ignores SIGTERM: each pod takes its whole grace period
+    const stubborn = (name: string, ns: string, labels: Record<string, string>, grace: number) =>
+      writeManifest(dir, `${ns}-${name}.yaml`, podManifest(name, { terminationGracePeriodSeconds: grace, containers: [{ name: 'c', command: ['sh', '-c', "trap '' TERM; while :; do sleep 0.1; done"] }] }, { namespace: ns, labels }));
+    for (const [n, ns, app] of [['a', 'default', 'x'], ['b', 'default', 'x'], ['c', 'default', 'y'], ['d', 'team', 'x']] as const) {
+      const r = s!.run(['apply', '-f', stubborn(n, ns, { app }, 4)]);
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    const pods = (ns: string[]) =>
+      ns.flatMap((n) => (JSON.parse(s!.run(['get', 'pods', '-n', n, '-o', 'json']).stdout).items as { metadata: { name: string; deletionTimestamp?: string } }[]).map((p) => p.metadata));
+    // -l app=x -A: a, b and d, all terminating at the same time while the delete waits
+    const del = podrunAsync(s!.root, ['delete', 'pods', '-l', 'app=x', '-A']);
+    await until(() => pods(['default', 'team']).filter((p) => p.deletionTimestamp).length === 3, 3500);
+    const r = await del;
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('pod "a" deleted\npod "b" deleted\npod "d" deleted\n');
+    expect(pods(['default', 'team']).map((p) => p.name)).to.deep.equal(['c']);
+    // --force: no grace period (30 s would outlast the timeout), with kubectl's warning
+    expect(s!.run(['apply', '-f', stubborn('e', 'default', {}, 30)]).code).to.equal(0);
+    const forced = spawnSync(PODRUN, ['delete', 'pods', '--all', '--force'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PODRUN_ROOT: s!.root } });
+    expect(forced.status, forced.stderr).to.equal(0);
+    expect(forced.stderr).to.include('warning: Immediate deletion does not wait');
+    expect(forced.stdout).to.equal('pod "c" deleted\npod "e" deleted\n');
+    expect(s!.run(['delete', 'pods', '-A']).stderr).to.include('-A deletes in every namespace what --all or -l selects');
   });
 
   it('works when the monitor is already dead, for half-created pods, and with --ignore-not-found', () => {

@@ -4,12 +4,12 @@
 // refused while a pod uses it). -f deletes the pods first, then the objects. Idempotent. On a
 // terminal the grace wait shows a live line, and Ctrl-C during it kills at once (cli/grace-wait.ts);
 // a pod another command is deleting is waited for, and --now/--grace-period shortens its wait.
-import { ManifestErrors, UsageError } from '../../util/errors';
-import { namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, filenameOption, graceOptions } from '../resources';
+import { ManifestErrors, PodrunError, UsageError } from '../../util/errors';
+import { allNamespacesOption, namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, type ResourceKind, filenameOption, graceOptions } from '../resources';
 import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
 import { controllerOf } from '../../state/workloads';
 import { podKey } from '../../util/paths';
-import { gracePeriodOption, parseArgs, type VerbSpec } from '../args';
+import { gracePeriodOption, parseArgs, str, type VerbSpec } from '../args';
 import { requireRoot } from '../root';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
@@ -19,7 +19,7 @@ import { isWorkloadKind, kindWord, workloadRef, type WorkloadKind } from '../../
 
 export const spec: VerbSpec = {
   name: 'delete',
-  usage: 'podrun delete TYPE NAME... | TYPE/NAME... | -f FILE|DIR|- [--grace-period N|--now] [-n NAMESPACE] [--ignore-not-found] [--all]',
+  usage: 'podrun delete TYPE NAME... | TYPE/NAME... | -f FILE|DIR|- | TYPE (--all | -l SELECTOR) [-n NAMESPACE | -A] [--grace-period N | --now | --force] [--ignore-not-found]',
   description:
     'Stop and remove pods and workloads (each pod gets its grace period: SIGTERM, then SIGKILL), and remove Services, ConfigMaps, Secrets and PersistentVolumeClaims. A StatefulSet\'s claims stay unless its retention policy says Delete.',
   examples: [
@@ -27,6 +27,8 @@ export const spec: VerbSpec = {
     ['delete at once', 'podrun delete pod web --now'],
     ['delete what the files define', 'podrun delete -f pods/'],
     ['delete every pod in namespace dev', 'podrun delete pods --all -n dev'],
+    ['delete the pods labelled app=web, in every namespace', 'podrun delete pods -l app=web -A'],
+    ['kill at once, without the grace period', 'podrun delete pod web --force'],
     ['delete a deployment and its pods', 'podrun delete deploy/web'],
   ],
   options: {
@@ -35,6 +37,9 @@ export const spec: VerbSpec = {
     ...graceOptions,
     'ignore-not-found': { type: 'boolean', help: 'what is not there is not an error' },
     all: { type: 'boolean', help: 'every object of the type in the namespace' },
+    selector: { type: 'string', short: 'l', arg: 'SELECTOR', help: 'the objects of the type with these labels (key=value, key!=value, key in (a,b), key, !key)' },
+    ...allNamespacesOption,
+    force: { type: 'boolean', help: "kill the pods' containers at once (SIGKILL), without their grace period (kubectl's --force: --grace-period 0)" },
   },
   operands: ['resource-types', 'resource-names'],
   repeatLast: true,
@@ -45,12 +50,16 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
   requireRoot('delete', 'it stops pods');
   const ns = namespaceFrom(values);
-  const grace = gracePeriodOption(values);
+  const grace = graceWithForce(values);
   const files = (values.filename as string[] | undefined) ?? [];
+  const selector = str(values.selector);
+  const everyNs = values['all-namespaces'] === true;
+  if (everyNs && values.namespace) throw new UsageError('-A and -n cannot be used together');
+  if (everyNs && !values.all && selector === undefined) throw new UsageError('-A deletes in every namespace what --all or -l selects', 'e.g. podrun delete pods --all -A');
 
   let targets: ResourceAddress[] = [];
   if (files.length) {
-    if (positionals.length) throw new UsageError('give either -f FILE or names, not both', `usage: ${USAGE}`);
+    if (positionals.length || values.all || selector !== undefined) throw new UsageError('give either -f FILE or names (or --all, -l), not both', `usage: ${USAGE}`);
     const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
     const loaded = await loadManifests(files);
     for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
@@ -61,22 +70,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       ...loaded.pods.map((p) => ({ kind: 'Pod' as const, namespace: p.manifest.metadata.namespace, name: p.manifest.metadata.name })),
       ...loaded.objects.map((o) => ({ kind: o.object.kind, namespace: o.object.metadata.namespace, name: o.object.metadata.name })),
     ];
-  } else if (values.all) {
+  } else if (values.all || selector !== undefined) {
+    if (values.all && selector !== undefined) throw new UsageError('--all and -l cannot be used together', '--all deletes every object of the type; -l those with the labels');
     const kind = positionals.length ? parseResourceArgs('delete', positionals, ns, { required: false, usage: USAGE }) : { kind: 'Pod' as const, addrs: [] };
-    if (kind.addrs.length) throw new UsageError('--all deletes every object of the type in the namespace; do not name any with it');
-    if (kind.kind === 'Pod') {
-      // Pods without a readable record too (an apply killed while it made the pod's dir).
-      const records = listPodRecords(ctx.paths, ns);
-      targets = [...records.map((r) => ({ kind: 'Pod' as const, namespace: ns, name: r.plan.name })), ...podsWithoutRecord(ctx.paths, ns, records).map((p) => ({ kind: 'Pod' as const, ...p }))];
-    } else if (isWorkloadKind(kind.kind)) {
-      const workloadKind = kind.kind;
-      targets = (await import('../../state/workloads')).listWorkloads(ctx.paths, workloadKind, ns).map((r) => ({ kind: workloadKind, namespace: ns, name: r.metadata.name }));
-    } else {
-      const objectKind = kind.kind;
-      const { listObjects } = await import('../../state/objects');
-      targets = listObjects(ctx.paths, objectKind, ns).map((o) => ({ kind: objectKind, namespace: ns, name: o.metadata.name }));
-    }
+    if (kind.addrs.length) throw new UsageError(`${values.all ? '--all' : '-l'} deletes the objects of the type it selects; do not name any with it`);
+    targets = await selected(ctx, kind.kind, everyNs ? undefined : ns, selector);
   } else targets = parseResourceArgs('delete', positionals, ns, { required: true, usage: USAGE }).addrs;
+  if (grace === 0 && values.force) writeErr("warning: Immediate deletion does not wait for the pods' processes to stop on their own: they are killed at once (SIGKILL).\n");
 
   const { deletePodNamed } = await import('../../runtime/delete-pod');
   const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
@@ -86,26 +86,29 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const replace = new Map<string, { kind: WorkloadKind; namespace: string; name: string }>();
   const goes = new Set(targets.map((t) => `${t.kind}/${t.namespace}/${t.name}`));
   const progress = (line: string) => writeErr(`${line}\n`);
-  const code = await forEachItem(targets, async (t) => {
+  const one = async (t: ResourceAddress) => {
     if (isWorkloadKind(t.kind)) {
       const { deleteWorkload } = await import('../../runtime/workloads');
-      if (await deleteWorkload(ctx.paths, t.kind, t.namespace, t.name, { gracePeriodSeconds: grace, watch, progress })) ctx.out(`${workloadRef(t.kind, t.name).replace('/', ' "')}" deleted\n`);
-      else if (!values['ignore-not-found']) throw (await import('../../state/workloads')).workloadNotFound(t.kind, t.namespace, t.name);
-      return;
+      if (await deleteWorkload(ctx.paths, t.kind, t.namespace, t.name, { gracePeriodSeconds: grace, watch, progress })) return `${workloadRef(t.kind, t.name).replace('/', ' "')}" deleted\n`;
+      if (!values['ignore-not-found']) throw (await import('../../state/workloads')).workloadNotFound(t.kind, t.namespace, t.name);
+      return undefined;
     }
     if (t.kind !== 'Pod') {
       const { deleteObject } = await import('../../runtime/delete-object');
-      if (await deleteObject(ctx.paths, t.kind, t.namespace, t.name)) ctx.out(`${kindWord(t.kind)} "${t.name}" deleted\n`);
-      else if (!values['ignore-not-found']) throw (await import('../../state/objects')).objectNotFound(t.kind, t.namespace, t.name);
-      return;
+      if (await deleteObject(ctx.paths, t.kind, t.namespace, t.name)) return `${kindWord(t.kind)} "${t.name}" deleted\n`;
+      if (!values['ignore-not-found']) throw (await import('../../state/objects')).objectNotFound(t.kind, t.namespace, t.name);
+      return undefined;
     }
     const record = readPodRecord(ctx.paths, podKey(t.namespace, t.name));
     const owner = record && controllerOf(record);
     if (owner && !goes.has(`${owner.kind}/${t.namespace}/${owner.name}`)) replace.set(`${owner.kind}/${t.namespace}/${owner.name}`, { ...owner, namespace: t.namespace });
     const found = await deletePodNamed(ctx.paths, t.namespace, t.name, { gracePeriodSeconds: grace, warn, watch });
-    if (found) ctx.out(`pod "${t.name}" deleted\n`);
-    else if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
-  });
+    if (found) return `pod "${t.name}" deleted\n`;
+    if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
+  };
+  // The pods' grace periods run at once, as a cluster's kubelet stops them (each its own lock);
+  // workloads and objects go one after another, claims after the pods that mount them.
+  const code = await forEachInOrder(targets, one, (t) => t.kind === 'Pod', ctx.out);
   let replaced = 0;
   if (replace.size) {
     const { reconcileStored } = await import('../../runtime/workloads');
@@ -118,4 +121,58 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   // Deleted pods and Services leave the Services' rules and the pods' names.
   if (targets.some((t) => t.kind === 'Pod' || t.kind === 'Service' || isWorkloadKind(t.kind))) await syncServicesAfter(ctx);
   return Math.max(code, replaced);
+}
+
+/** kubectl's --force: --grace-period 0 unless one is given; --force with --now is a contradiction. */
+function graceWithForce(values: Record<string, unknown>): number | undefined {
+  const grace = gracePeriodOption(values);
+  if (!values.force) return grace;
+  if (values.now) throw new UsageError('--now and --force cannot be used together', '--now gives each pod 1 s; --force kills at once');
+  return grace ?? 0;
+}
+
+/** What --all or -l SELECTOR picks of KIND in NAMESPACE (undefined: every namespace, -A). */
+async function selected(ctx: CliContext, kind: ResourceKind, namespace: string | undefined, selector: string | undefined): Promise<ResourceAddress[]> {
+  const { parseSelector, selectorMatches } = await import('../../util/selector');
+  const reqs = selector !== undefined && selector !== '' ? parseSelector(selector) : undefined;
+  const picked = (labels: Record<string, string> | undefined) => !reqs || selectorMatches(reqs, labels);
+  if (kind === 'Pod') {
+    const records = listPodRecords(ctx.paths, namespace);
+    const pods = records.filter((r) => picked(r.manifest.metadata.labels)).map((r) => ({ kind: 'Pod' as const, namespace: r.plan.namespace, name: r.plan.name }));
+    // --all: the pods without a readable record too (an apply killed while it made the pod's dir); they have no labels
+    return reqs ? pods : [...pods, ...podsWithoutRecord(ctx.paths, namespace, records).map((p) => ({ kind: 'Pod' as const, namespace: p.namespace, name: p.name }))];
+  }
+  if (isWorkloadKind(kind))
+    return (await import('../../state/workloads'))
+      .listWorkloads(ctx.paths, kind, namespace)
+      .filter((r) => picked(r.metadata.labels))
+      .map((r) => ({ kind, namespace: r.metadata.namespace, name: r.metadata.name }));
+  return (await import('../../state/objects'))
+    .listObjects(ctx.paths, kind, namespace)
+    .filter((o) => picked(o.metadata.labels))
+    .map((o) => ({ kind, namespace: o.metadata.namespace, name: o.metadata.name }));
+}
+
+/**
+ * Runs ONE for every target, those CONCURRENT says at once and the others one after another in
+ * their place, and prints what each says in the targets' order as soon as it and those before it
+ * are done; a PodrunError is printed in its place (forEachItem's contract: the worst exit code).
+ */
+async function forEachInOrder<T>(items: T[], one: (t: T) => Promise<string | undefined>, concurrent: (t: T) => boolean, out: (s: string) => void): Promise<number> {
+  type Done = { said?: string; error?: unknown };
+  const settle = (p: Promise<string | undefined>): Promise<Done> => p.then((said) => ({ said }), (error: unknown) => ({ error }));
+  const early = new Map<number, Promise<Done>>();
+  items.forEach((t, i) => {
+    if (concurrent(t)) early.set(i, settle(one(t)));
+  });
+  let code = 0;
+  for (let i = 0; i < items.length; i++) {
+    const d = await (early.get(i) ?? settle(one(items[i])));
+    if (d.error !== undefined) {
+      if (!(d.error instanceof PodrunError)) throw d.error;
+      writeErr(renderError(d.error));
+      code = Math.max(code, d.error.exitCode);
+    } else if (d.said) out(d.said);
+  }
+  return code;
 }
