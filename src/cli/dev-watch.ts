@@ -193,7 +193,7 @@ export function startDevWatch(opts: DevWatchOptions): DevWatch {
     }
     const w = watch(dir, { persistent: true }, (_e, name) => {
       const n = name?.toString();
-      if (n && (only ? n === only : /\.ya?ml$/.test(n) && !n.startsWith('.'))) manifests.kick(only ? f : join(f, n));
+      if (n && (only ? n === only : /\.(ya?ml|json)$/.test(n) && !n.startsWith('.'))) manifests.kick(only ? f : join(f, n));
     });
     w.on('error', () => undefined);
     manifestWatchers.push(w);

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'path';
 import { resolvePaths, type Paths } from '../util/paths';
 import { formatFieldPath, ManifestError } from '../util/errors';
 import { InputFileError, readBounded, readUserFile } from '../util/input';
-import { decodeUtf8, readYaml, MAX_FILE_BYTES } from './yaml';
+import { decodeUtf8, readYaml, MAX_FILE_BYTES, type YamlDocument } from './yaml';
 import { validateDocument } from './validate';
 import type { PodManifest } from './schema';
 import type { ConfigObject } from './objects';
@@ -80,7 +80,17 @@ interface Source {
  * stdin). Never throws for bad manifests: collects ALL problems. Error and warning `file`s are the
  * paths as given (so messages match what the user typed); LoadedPod.file is absolute.
  */
-export async function loadManifests(inputs: string[], opts: { stdin?: string; paths?: Paths; probesAndHooks?: boolean } = {}): Promise<LoadResult> {
+export interface LoadOptions {
+  stdin?: string;
+  paths?: Paths;
+  probesAndHooks?: boolean;
+  /** `-n NS`: the namespace of the objects that name none; one that names another is an error (kubectl's). */
+  namespace?: string;
+  /** `-R`: a directory's subdirectories too. */
+  recursive?: boolean;
+}
+
+export async function loadManifests(inputs: string[], opts: LoadOptions = {}): Promise<LoadResult> {
   const errors: ManifestError[] = [];
   const warnings: ManifestWarning[] = [];
   const pods: LoadedPod[] = [];
@@ -110,6 +120,13 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
     }
     for (const doc of docs) {
       if (doc.value === null || doc.value === undefined) continue; // empty document, e.g. a trailing `---`
+      if (opts.namespace !== undefined) {
+        const clash = setNamespace(doc, opts.namespace, src.display);
+        if (clash) {
+          errors.push(clash);
+          continue;
+        }
+      }
       const r = validateDocument(doc, src.display, { baseDir: src.abs === "<stdin>" ? process.cwd() : dirname(src.abs), stateDirs: stateDirs(opts.paths), probesAndHooks: opts.probesAndHooks });
       warnings.push(...r.warnings);
       errors.push(...r.errors);
@@ -125,7 +142,7 @@ export async function loadManifests(inputs: string[], opts: { stdin?: string; pa
   return { pods, objects, workloads, warnings, errors };
 }
 
-function listSources(inputs: string[], opts: { stdin?: string }): Source[] {
+function listSources(inputs: string[], opts: LoadOptions): Source[] {
   const out: Source[] = [];
   for (const input of inputs) {
     if (input === '-') {
@@ -142,25 +159,59 @@ function listSources(inputs: string[], opts: { stdin?: string }): Source[] {
       continue;
     }
     if (st.isDirectory()) {
-      const entries = readdirSync(input)
-        .filter((n) => /\.ya?ml$/.test(n))
-        .sort();
-      if (entries.length === 0)
-        out.push({ display: input, abs: resolve(input), problem: { detail: 'directory holds no *.yaml or *.yml file', hint: 'pass a directory with pod manifests, or a file' } });
-      for (const n of entries) {
-        const p = join(input, n);
-        let isDir = false;
-        try {
-          isDir = statSync(p).isDirectory();
-        } catch {
-          // a dangling symlink: readSource reports it
-        }
-        if (!isDir) out.push(readSource(p));
-      }
+      const found = dirSources(input, opts.recursive === true);
+      if (found.length === 0)
+        out.push({ display: input, abs: resolve(input), problem: { detail: `directory holds no *.yaml, *.yml or *.json file${opts.recursive ? ' (nor do its subdirectories)' : ''}`, hint: opts.recursive ? 'pass a directory with pod manifests, or a file' : 'pass a directory with pod manifests, or a file; -R reads its subdirectories too' } });
+      out.push(...found);
     } else out.push(readSource(input));
   }
   return out;
 }
+
+/** A directory's manifests, sorted (kubectl's extensions: .yaml, .yml, .json); RECURSIVE: its subdirectories' after its own, each sorted. */
+function dirSources(dir: string, recursive: boolean): Source[] {
+  const out: Source[] = [];
+  const subdirs: string[] = [];
+  for (const n of readdirSync(dir).sort()) {
+    const p = join(dir, n);
+    let isDir = false;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      // a dangling symlink: readSource reports it (when it is named like a manifest)
+    }
+    if (isDir) {
+      if (recursive) subdirs.push(p);
+    } else if (/\.(ya?ml|json)$/.test(n)) out.push(readSource(p));
+  }
+  for (const d of subdirs) out.push(...dirSources(d, true));
+  return out;
+}
+
+/**
+ * `apply -n NS`: the namespace of DOC's objects (a List's items too) that name none; an object
+ * that names another namespace is kubectl's error.
+ */
+function setNamespace(doc: YamlDocument, namespace: string, file: string): ManifestError | undefined {
+  const items: Array<{ value: unknown; path: (string | number)[] }> =
+    isMapping(doc.value) && doc.value.kind === 'List' && Array.isArray(doc.value.items) ? (doc.value.items as unknown[]).map((value, i) => ({ value, path: ['items', i] })) : [{ value: doc.value, path: [] }];
+  for (const { value, path } of items) {
+    if (!isMapping(value)) continue; // validation says what is wrong with it
+    const meta = isMapping(value.metadata) ? value.metadata : (value.metadata = {});
+    if (meta.namespace === undefined || meta.namespace === '') meta.namespace = namespace;
+    else if (meta.namespace !== namespace)
+      return new ManifestError(
+        file,
+        [...path, 'metadata', 'namespace'],
+        `the namespace from the provided object "${String(meta.namespace)}" does not match the namespace "${namespace}"`,
+        `you must pass '--namespace=${String(meta.namespace)}' to perform this operation, or leave -n out`,
+        doc.lineOf([...path, 'metadata', 'namespace']),
+      );
+  }
+  return undefined;
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function readSource(path: string): Source {
   const abs = resolve(path);

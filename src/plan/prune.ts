@@ -11,10 +11,11 @@ export interface PrunableRecord {
   deleting?: boolean;
 }
 
-/** An input of apply: its absolute path and whether it is a directory (its *.yaml files, not below). */
+/** An input of apply: its absolute path and whether it is a directory (its manifests, and with -R those below it). */
 export interface PruneScope {
   abs: string;
   dir: boolean;
+  recursive?: boolean;
 }
 
 const parentOf = (p: string) => p.slice(0, Math.max(1, p.lastIndexOf('/')));
@@ -24,6 +25,6 @@ export function pruneTargets<R extends PrunableRecord>(records: readonly R[], sc
   return records.filter((r) => {
     const src = r.sourceFile;
     if (!src || !src.startsWith('/') || r.deleting || keep.has(`${r.namespace}/${r.name}`)) return false;
-    return scopes.some((s) => (s.dir ? parentOf(src) === s.abs : src === s.abs));
+    return scopes.some((s) => (s.dir ? parentOf(src) === s.abs || (s.recursive === true && src.startsWith(`${s.abs}/`)) : src === s.abs));
   });
 }

@@ -85,6 +85,32 @@ describe('apply (CLI)', function () {
       const t = podrun(root(), ['apply', '-f', f, '--dry-run']);
       expect(t.stdout).to.equal('pod/dry created (dry run)\n');
     });
+    it("-n NS gives the namespace to objects that name none and refuses one that names another (kubectl's words); -R reads subdirectories; .json files are read; --dry-run=client|server", () => {
+      const d = join(dir, 'tree');
+      const pod = (name: string, meta: Record<string, unknown> = {}) => podManifest(name, { containers: [{ name: 'a', image: 'example.invalid/app:1', command: ['serve'] }] }, meta);
+      writeManifest(d, 'top.yaml', pod('top'));
+      writeManifest(d, 'side.json', pod('side'));
+      writeManifest(join(d, 'sub'), 'deep.yaml', pod('deep'));
+      const names = (args: string[]) => {
+        const r = podrun(root(), ['apply', ...args, '--dry-run', '-o', 'name']);
+        expect(r.code, r.stderr).to.equal(0);
+        return r.stdout;
+      };
+      expect(names(['-f', d])).to.equal('pod/side\npod/top\n');
+      expect(names(['-R', '-f', d])).to.equal('pod/side\npod/top\npod/deep\n');
+      const plan = JSON.parse(podrun(root(), ['apply', '-f', join(d, 'top.yaml'), '-n', 'team', '--dry-run', '-o', 'json']).stdout);
+      expect(plan.key).to.equal('team_top');
+      const other = writeManifest(dir, 'other-ns.yaml', pod('x', { namespace: 'dev' }));
+      const r = podrun(root(), ['apply', '-f', other, '-n', 'team']);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.equal(
+        `error: ${other}:6: metadata.namespace: the namespace from the provided object "dev" does not match the namespace "team"\n  hint: you must pass '--namespace=dev' to perform this operation, or leave -n out\n`,
+      );
+      expect(podrun(root(), ['apply', '-f', join(d, 'top.yaml'), '--dry-run=server']).stdout).to.equal('pod/top created (server dry run)\n');
+      expect(podrun(root(), ['apply', '-f', join(d, 'top.yaml'), '--dry-run=client']).stdout).to.equal('pod/top created (dry run)\n');
+      expect(podrun(root(), ['apply', '-f', join(d, 'top.yaml'), '--dry-run=maybe']).code).to.equal(2);
+      expect(existsSync(join(root(), 'pods'))).to.equal(false);
+    });
   });
 
   describe('real pods', () => {

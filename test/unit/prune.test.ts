@@ -15,6 +15,7 @@ describe('apply --prune: which pods go', () => {
     ['the namespace is part of the name kept', [rec('a', '/repo/pods/a.yaml', { namespace: 'dev' })], [dir], ['default/a'], ['a']],
     ['several scopes', [rec('a', '/repo/pods/a.yaml'), rec('b', '/repo/one.yaml')], [dir, file], [], ['a', 'b']],
     ['the root directory', [rec('a', '/a.yaml'), rec('b', '/x/b.yaml')], [{ abs: '/', dir: true }], [], ['a']],
+    ['-R: the pods of its subdirectories too, not of a sibling with a longer name', [rec('s', '/repo/pods/sub/s.yaml'), rec('t', '/repo/pods/a/b/t.yaml'), rec('u', '/repo/pods2/u.yaml')], [{ ...dir, recursive: true }], [], ['s', 't']],
   ];
   for (const [what, records, scopes, keep, want] of rows)
     it(what, () => expect(pruneTargets(records, scopes, new Set(keep)).map((r) => r.name)).to.deep.equal(want));

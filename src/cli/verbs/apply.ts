@@ -9,8 +9,8 @@
 import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
 import { gracePeriodOption, parseArgs, str, type VerbSpec } from '../args';
-import { filenameOption, graceOptions } from '../resources';
 import type { CliContext } from '../context';
+import { filenameOption, graceOptions, namespaceFrom, namespaceOptions } from '../resources';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, WORKLOAD_KINDS, workloadRef, type ObjectKind, type WorkloadKind } from '../../util/kinds';
@@ -18,7 +18,7 @@ import type { ConfigObject } from '../../manifest/objects';
 
 export const spec: VerbSpec = {
   name: 'apply',
-  usage: 'podrun apply -f FILE|DIR|- [-f ...] [--network NAME|none] [--force] [--grace-period N|--now] [--prune] [--watch] [--dry-run] [-o json|yaml|name] [--wait [--timeout 5m]]',
+  usage: 'podrun apply -f FILE|DIR|- [-f ...] [-R] [-n NAMESPACE] [--network NAME|none] [--force] [--grace-period N|--now] [--prune] [--watch] [--dry-run[=client|server]] [-o json|yaml|name] [--wait [--timeout 5m]]',
   description:
     'Create or update pods, workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job), Services, ConfigMaps, Secrets and PersistentVolumeClaims from manifests. Every file is checked first: any problem is reported with its file:line and field, and nothing changes. A pod whose manifest changed is updated at the smallest scope (a container restarted, or the pod re-created).',
   examples: [
@@ -29,8 +29,10 @@ export const spec: VerbSpec = {
     ['apply again whenever a file changes', 'podrun apply -f pods/ --watch'],
   ],
   options: {
-    ...filenameOption('the manifests'),
-    'dry-run': { type: 'boolean', help: 'say what would be created, configured or left unchanged; change nothing' },
+    ...filenameOption('the manifests (a directory: its .yaml, .yml and .json files)'),
+    'dry-run': { type: 'string', arg: 'none|client|server', help: 'client or server (the same here: podrun is its own server): say what would be created, configured or left unchanged; change nothing. --dry-run alone is client', complete: ['none', 'client', 'server'] },
+    recursive: { type: 'boolean', short: 'R', help: "a directory's subdirectories too" },
+    ...namespaceOptions,
     output: { type: 'string', short: 'o', arg: 'json|yaml|name', help: 'print the objects applied in this format instead of a line each', complete: ['json', 'yaml', 'name'] },
     network: { type: 'string', arg: 'NAME|none', help: "the pod network new pods join (default the root's default network)" },
     wait: { type: 'boolean', help: 'return once every pod applied is Ready (or ran to completion)' },
@@ -54,7 +56,8 @@ export interface ApplyHooks {
 }
 
 export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {}): Promise<number> {
-  const { values, positionals } = parseArgs(argv, spec);
+  // `--dry-run` alone is kubectl's (deprecated) `--dry-run=client`
+  const { values, positionals } = parseArgs(argv.map((a) => (a === '--dry-run' ? '--dry-run=client' : a)), spec);
   if (values.watch) return watchApply(argv.filter((a) => a !== '--watch'), ctx, values);
   const grace = gracePeriodOption(values);
   const prune = values.prune === true;
@@ -65,7 +68,12 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
   if (output !== undefined && !OUTPUTS.includes(output))
     throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);
   if (prune && files.includes('-')) throw new UsageError('--prune deletes the pods applied earlier from the same files, which stdin has not', 'apply a directory or files with --prune, e.g. podrun apply --prune -f pods/');
-  const dryRun = values['dry-run'] === true;
+  const dryRunMode = str(values['dry-run']) ?? 'none';
+  if (!['none', 'client', 'server'].includes(dryRunMode)) throw new UsageError(`--dry-run: unknown value '${dryRunMode}'`, 'use --dry-run=client, server or none');
+  const dryRun = dryRunMode !== 'none';
+  const dry = dryRunMode === 'server' ? '(server dry run)' : '(dry run)';
+  const recursive = values.recursive === true;
+  const namespace = values.namespace !== undefined ? namespaceFrom(values) : undefined;
   if (values.wait && dryRun) throw new UsageError('--wait waits for pods, which a dry run does not start', 'leave out --wait or --dry-run');
   if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout is the time --wait waits', 'add --wait, or leave --timeout out');
   // Checked before anything is applied: a bad --timeout changes nothing.
@@ -73,7 +81,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
   const network = str(values.network);
 
   const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
-  const loaded = await loadManifests(files);
+  const loaded = await loadManifests(files, { namespace, recursive });
   for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
   if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
   if (!loaded.pods.length && !loaded.objects.length && !loaded.workloads.length)
@@ -89,7 +97,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
     const plans: unknown[] = [];
     for (const r of planObjects(ctx.paths, loaded.objects)) {
       if (output === 'json' || output === 'yaml') plans.push(hideSecretValues(r.object));
-      else ctx.out(output === 'name' ? `${objectName(r.object)}\n` : `${objectName(r.object)} ${r.action} (dry run)\n`);
+      else ctx.out(output === 'name' ? `${objectName(r.object)}\n` : `${objectName(r.object)} ${r.action} ${dry}\n`);
     }
     const code = await forEachItem(loaded.pods, async (pod) => {
       const r = await dryRunPlan(ctx.paths, pod, loaded.objects.map((o) => o.object), network);
@@ -97,7 +105,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
       for (const img of r.unresolvedImages)
         writeErr(`warning: pod/${r.plan.name}: image ${img} is not in the local store; the plan leaves its imageId, layers and config unresolved\n`);
       if (output === 'json' || output === 'yaml') plans.push(r.plan);
-      else ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action}${r.detail ? ` (${r.detail})` : ''} (dry run)\n`);
+      else ctx.out(output === 'name' ? `pod/${r.plan.name}\n` : `pod/${r.plan.name} ${r.action}${r.detail ? ` (${r.detail})` : ''} ${dry}\n`);
     });
     for (const w of loaded.workloads) {
       const { nextRecord, readWorkload } = await import('../../state/workloads');
@@ -106,11 +114,11 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
       // what apply would store: the same record (a count `scale` set kept) is unchanged
       const action = !before ? 'created' : nextRecord(before, w).same ? 'unchanged' : 'configured';
       if (output === 'json' || output === 'yaml') plans.push({ apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec });
-      else ctx.out(output === 'name' ? `${workloadRef(m.kind, m.metadata.name)}\n` : `${workloadRef(m.kind, m.metadata.name)} ${action} (dry run)\n`);
+      else ctx.out(output === 'name' ? `${workloadRef(m.kind, m.metadata.name)}\n` : `${workloadRef(m.kind, m.metadata.name)} ${action} ${dry}\n`);
     }
     if (prune)
-      for (const what of [...prunedWorkloads(ctx, files, loaded.workloads).map((r) => workloadRef(r.kind, r.workload)), ...pruned(ctx, files, loaded.pods).map((r) => `pod/${r.name}`)])
-        ctx.out(output === 'name' ? `${what}\n` : `${what} pruned (dry run)\n`);
+      for (const what of [...prunedWorkloads(ctx, files, loaded.workloads, recursive).map((r) => workloadRef(r.kind, r.workload)), ...pruned(ctx, files, loaded.pods, recursive).map((r) => `pod/${r.name}`)])
+        ctx.out(output === 'name' ? `${what}\n` : `${what} pruned ${dry}\n`);
     if (plans.length) await printObjects(ctx, output as ObjectFormat, plans);
     return code;
   }
@@ -188,12 +196,12 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
     const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
     const say = (what: string) => (output === 'json' || output === 'yaml' ? writeErr : ctx.out)(output === 'name' ? `${what}\n` : `${what} pruned\n`);
     const { deleteWorkload } = await import('../../runtime/workloads');
-    pruneCode = await forEachItem(prunedWorkloads(ctx, files, loaded.workloads), async (r) => {
+    pruneCode = await forEachItem(prunedWorkloads(ctx, files, loaded.workloads, recursive), async (r) => {
       if (await deleteWorkload(ctx.paths, r.kind, r.namespace, r.workload, { gracePeriodSeconds: grace, watch, progress })) say(workloadRef(r.kind, r.workload));
     });
     pruneCode = Math.max(
       pruneCode,
-      await forEachItem(pruned(ctx, files, loaded.pods), async (r) => {
+      await forEachItem(pruned(ctx, files, loaded.pods, recursive), async (r) => {
         if (await deletePodNamed(ctx.paths, r.namespace, r.name, { gracePeriodSeconds: grace, warn, watch })) say(`pod/${r.name}`);
       }),
     );
@@ -217,7 +225,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
  */
 async function watchApply(argv: string[], ctx: CliContext, values: Record<string, unknown>): Promise<number> {
   const files = (values.filename as string[] | undefined) ?? [];
-  if (values['dry-run'] || files.includes('-') || values.output !== undefined)
+  if ((values['dry-run'] !== undefined && values['dry-run'] !== 'none') || files.includes('-') || values.output !== undefined)
     throw new UsageError('--watch applies the files again as they change: not with --dry-run, -o or stdin', 'apply a directory or files: podrun apply --watch -f pods/');
   let pods: { namespace: string; name: string; uid: string }[] = [];
   const once = async () => {
@@ -251,17 +259,17 @@ async function watchApply(argv: string[], ctx: CliContext, values: Record<string
 }
 
 /** What --prune looks in: each file, or each directory's own files. */
-function pruneScopes(files: string[]): { abs: string; dir: boolean }[] {
+function pruneScopes(files: string[], recursive: boolean): { abs: string; dir: boolean; recursive: boolean }[] {
   const { statSync } = require('fs') as typeof import('fs');
   const { resolve } = require('path') as typeof import('path');
-  return files.map((f) => ({ abs: resolve(f), dir: statSync(f).isDirectory() }));
+  return files.map((f) => ({ abs: resolve(f), dir: statSync(f).isDirectory(), recursive }));
 }
 
 /** The pods `--prune` deletes: applied earlier from these files or directories, no longer in them (plan/prune.ts). */
-function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: { namespace: string; name: string } } }[]) {
+function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: { namespace: string; name: string } } }[], recursive: boolean) {
   const { pruneTargets } = require('../../plan/prune') as typeof import('../../plan/prune');
   const { listPodRecords } = require('../../state/pod-records') as typeof import('../../state/pod-records');
-  const scopes = pruneScopes(files);
+  const scopes = pruneScopes(files, recursive);
   const keep = new Set(pods.map((p) => `${p.manifest.metadata.namespace}/${p.manifest.metadata.name}`));
   const { controllerOf } = require('../../state/workloads') as typeof import('../../state/workloads');
   // a workload's pods are its own: they go with it (prunedWorkloads), not one by one
@@ -272,10 +280,10 @@ function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: 
 }
 
 /** The workloads `--prune` deletes (with their pods): applied earlier from these files or directories, no longer in them. */
-function prunedWorkloads(ctx: CliContext, files: string[], workloads: { workload: { kind: WorkloadKind; metadata: { namespace: string; name: string } } }[]) {
+function prunedWorkloads(ctx: CliContext, files: string[], workloads: { workload: { kind: WorkloadKind; metadata: { namespace: string; name: string } } }[], recursive: boolean) {
   const { pruneTargets } = require('../../plan/prune') as typeof import('../../plan/prune');
   const { listWorkloads } = require('../../state/workloads') as typeof import('../../state/workloads');
-  const scopes = pruneScopes(files);
+  const scopes = pruneScopes(files, recursive);
   const keep = new Set(workloads.map((w) => `${w.workload.metadata.namespace}/${w.workload.kind}/${w.workload.metadata.name}`));
   const records = (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).flatMap((kind) =>
     listWorkloads(ctx.paths, kind).map((r) => ({ namespace: r.metadata.namespace, name: `${kind}/${r.metadata.name}`, kind, workload: r.metadata.name, sourceFile: r.sourceFile, deleting: false })),
