@@ -139,7 +139,7 @@ describe('manifest: good manifests', () => {
       const r = await loadManifests([join(tmp, 'nope.yaml'), tmp]);
       expect(r.errors.map((e) => e.message)).to.deep.equal([
         `${join(tmp, 'nope.yaml')}: (document): cannot read: ENOENT`,
-        `${tmp}: (document): directory holds no *.yaml or *.yml file`,
+        `${tmp}: (document): directory holds no *.yaml, *.yml or *.json file`,
       ]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });

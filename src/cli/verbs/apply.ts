@@ -24,7 +24,7 @@ export const spec: VerbSpec = {
   examples: [
     ['apply every manifest in pods/', 'podrun apply -f pods/'],
     ['apply, then wait until every pod is Ready', 'podrun apply -f pods/ --wait'],
-    ['show what would change, change nothing', 'podrun apply -f pods/web.yaml --dry-run'],
+    ['show what would change, change nothing', 'podrun apply -f pods/web.yaml --dry-run=client'],
     ['delete what was applied from pods/ earlier and is gone from it now', 'podrun apply --prune -f pods/'],
     ['apply again whenever a file changes', 'podrun apply -f pods/ --watch'],
   ],
