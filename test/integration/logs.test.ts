@@ -137,4 +137,31 @@ describe('logs (integration)', function () {
     expect(p.code).to.equal(2);
     expect(p.stderr).to.contain('previous terminated container "ticker" in pod "lg" not found');
   });
+
+  it('--all-containers and --prefix, -l SELECTOR (10 lines each by default), --limit-bytes, --since-time', async () => {
+    const all = podrun(root, ['logs', 'lg', '--all-containers', '--prefix', '--tail', '1']);
+    expect(all.code, all.stderr).to.equal(0);
+    expect(all.stdout).to.match(/^\[pod\/lg\/ticker\] tick \d+\n\[pod\/lg\/short\] last without newline$/);
+    expect(podrun(root, ['logs', 'lg/ticker', '--limit-bytes', '5']).stdout).to.equal('to-st');
+    expect(podrun(root, ['logs', 'lg/ticker', '--since-time', '2999-01-01T00:00:00Z']).stdout).to.equal('');
+    expect(podrun(root, ['logs', 'lg/ticker', '--since-time', '2000-01-01T00:00:00Z']).stdout.split('\n')[0]).to.equal('to-stdout');
+    expect(podrun(root, ['logs', 'lg/ticker', '--since-time', 'yesterday']).code).to.equal(2);
+    expect(podrun(root, ['logs', 'lg/ticker', '--since', '1h', '--since-time', '2000-01-01T00:00:00Z']).code).to.equal(2);
+    // two labelled pods: -l takes each one's container, the last 10 lines of each, one pod after the other
+    const f = join(root, 'lab.yaml');
+    const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'lab' } }, spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:test', imagePullPolicy: 'Never', command: ['sh', '-c', `seq 1 12 | sed 's/^/${name} /'; sleep 3600`] }] } });
+    writeFileSync(f, [pod('lab-a'), pod('lab-b')].map((p) => JSON.stringify(p)).join('\n---\n'));
+    expect(podrun(root, ['apply', '-f', f]).code).to.equal(0);
+    try {
+      await until(() => podrun(root, ['logs', 'lab-b']).stdout.includes('lab-b 12'), 10_000);
+      const l = podrun(root, ['logs', '-l', 'app=lab', '--prefix']);
+      expect(l.code, l.stderr).to.equal(0);
+      const want = (n: string) => Array.from({ length: 10 }, (_, i) => `[pod/${n}/c] ${n} ${i + 3}\n`).join('');
+      expect(l.stdout).to.equal(want('lab-a') + want('lab-b'));
+      expect(podrun(root, ['logs', '-l', 'app=none']).stderr).to.equal('No resources found in default namespace.\n');
+      expect(podrun(root, ['logs', 'lg', '-l', 'app=lab']).code).to.equal(2);
+    } finally {
+      expect(podrun(root, ['delete', '-f', f, '--now']).code).to.equal(0);
+    }
+  });
 });

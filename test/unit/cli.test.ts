@@ -19,7 +19,7 @@ describe('cli entry point', () => {
       const r = await capture(['logs', flag]);
       expect(r.code).to.equal(0);
       expect(r.out).to.match(/^Print a container's logs/);
-      expect(r.out).to.include('Usage:\n  podrun logs POD[/CONTAINER]');
+      expect(r.out).to.include('Usage:\n  podrun logs (POD[/CONTAINER] | TYPE/NAME | -l SELECTOR)');
     }
   });
 
