@@ -487,7 +487,21 @@ copy_winsize (int from, int to)
    SIGKILLed, as containerd kills an ExecSync past its timeout.  */
 static int kill_on_term;
 
-/* Reads the pending signals: SIGCHLD reaps CHILD (1 once it is, STATUS set), SIGWINCH passes
+/* Ends the helper by SIG (its default action), so the caller's shell sees what it would see of
+   the command: 130 for SIGINT.  */
+static void __attribute__ ((noreturn)) leave_by_signal (int sig)
+{
+  sigset_t one;
+  signal (sig, SIG_DFL);
+  sigemptyset (&one);
+  sigaddset (&one, sig);
+  sigprocmask (SIG_UNBLOCK, &one, NULL);
+  raise (sig);
+  _exit (128 + sig);
+}
+
+/* Reads the pending signals: SIGCHLD reaps CHILD (1 once it is, STATUS set), SIGINT without a pty
+   ends the helper after the command got it (leave_by_signal), SIGWINCH passes
    the window size on to MASTER (a pty; -1: none), any other is forwarded to CHILD.  Called only
    until it returns 1: once reaped, the pid may be another process's.  */
 static int
@@ -507,6 +521,13 @@ take_signals (int sigfd, pid_t child, int master, int *status)
       {
         kill (-child, SIGKILL);
         kill (child, SIGKILL);
+      }
+    else if (!exited && master < 0 && !kill_on_term && si.ssi_signo == SIGINT)
+      {
+        /* Ctrl-C without a terminal: the command gets the SIGINT, and podrun exec ends at once by
+           it, as kubectl exec does, whether or not the command does (it may trap it).  */
+        kill (child, SIGINT);
+        leave_by_signal (SIGINT);
       }
     else if (!exited)
       kill (child, (int) si.ssi_signo);

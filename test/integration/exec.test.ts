@@ -160,6 +160,21 @@ describe('exec (integration)', function () {
     expect(Date.now() - t0).to.be.lessThan(15_000);
   });
 
+  it('without -t, Ctrl-C (SIGINT) ends podrun exec at once by SIGINT, as kubectl exec, also when the command traps it; the command gets it', async () => {
+    const child = spawn(PODRUN, ['exec', 'ex/app', '--', 'sh', '-c', "trap 'echo got-int; exit 7' INT; echo ready; while :; do sleep 0.1; done"], { env: { ...process.env, PODRUN_ROOT: root } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, sig) => r([c, sig])));
+    await until(() => out.includes('ready'), 20_000);
+    child.kill('SIGINT'); // the process is podrun-helper by now (exec replaced the CLI)
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const [code, signal] = await exited;
+    clearTimeout(timer);
+    expect([code, signal]).to.deep.equal([null, 'SIGINT']); // before: it waited for the command, whatever it did with the signal
+    // the command had its SIGINT: its trap ran (and ended it), nothing of it is left running
+    await until(() => !podrun(root, ['exec', 'ex/app', '--', 'ps', '-o', 'args']).stdout.includes('while'), 10_000);
+  });
+
   it('without -t under a terminal the command gets pipes, never the terminal (a command left in the background could read what the user typed next)', function () {
     if (spawnSync('script', ['--version']).status !== 0) this.skip();
     const check = `for f in 0 1 2; do [ -t $f ] && echo "tty $f"; done; for f in 0 1 2; do readlink /proc/self/fd/$f; done; exit 3`;
