@@ -22,6 +22,8 @@ export const VERBS: Record<string, { load: () => { run: Verb; spec: VerbSpec }; 
   down: { load: () => require('./verbs/down'), summary: 'stop and delete what pods/ (or -f) defines; claims stay (down -f DIR)' },
   wait: { load: () => require('./verbs/wait'), summary: 'wait for pods to meet a condition or be deleted (wait --for=condition=Ready pod/NAME)' },
   delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods and workloads; remove services, configmaps, secrets, pvc' },
+  label: { load: () => require('./verbs/label'), summary: 'set or remove labels of pods, workloads and objects (label pod web tier=web)' },
+  annotate: { load: () => require('./verbs/annotate'), summary: 'set or remove annotations of pods, workloads and objects' },
   scale: { load: () => require('./verbs/scale'), summary: 'set the replicas of a deployment, replicaset or statefulset (scale deploy/web --replicas 3)' },
   commit: { load: () => require('./verbs/commit'), summary: "make an image from a container's changes" },
   pull: { load: () => require('./verbs/pull'), summary: 'pull an image from a registry' },

@@ -5,14 +5,15 @@
 // terminal the grace wait shows a live line, and Ctrl-C during it kills at once (cli/grace-wait.ts);
 // a pod another command is deleting is waited for, and --now/--grace-period shortens its wait.
 import { ManifestErrors, PodrunError, UsageError } from '../../util/errors';
-import { allNamespacesOption, namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, type ResourceKind, filenameOption, graceOptions } from '../resources';
-import { listPodRecords, podNotFound, podsWithoutRecord, readPodRecord } from '../../state/pod-records';
+import { allNamespacesOption, namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, filenameOption, graceOptions } from '../resources';
+import { podNotFound, readPodRecord } from '../../state/pod-records';
 import { controllerOf } from '../../state/workloads';
 import { podKey } from '../../util/paths';
 import { gracePeriodOption, parseArgs, str, type VerbSpec } from '../args';
 import { requireRoot } from '../root';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
+import { selectedObjects } from '../select';
 import type { CliContext } from '../context';
 import { forEachItem, renderError } from '../render';
 import { isWorkloadKind, kindWord, workloadRef, type WorkloadKind } from '../../util/kinds';
@@ -74,7 +75,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (values.all && selector !== undefined) throw new UsageError('--all and -l cannot be used together', '--all deletes every object of the type; -l those with the labels');
     const kind = positionals.length ? parseResourceArgs('delete', positionals, ns, { required: false, usage: USAGE }) : { kind: 'Pod' as const, addrs: [] };
     if (kind.addrs.length) throw new UsageError(`${values.all ? '--all' : '-l'} deletes the objects of the type it selects; do not name any with it`);
-    targets = await selected(ctx, kind.kind, everyNs ? undefined : ns, selector);
+    targets = await selectedObjects(ctx, kind.kind, everyNs ? undefined : ns, selector, { withoutRecord: true });
   } else targets = parseResourceArgs('delete', positionals, ns, { required: true, usage: USAGE }).addrs;
   if (grace === 0 && values.force) writeErr("warning: Immediate deletion does not wait for the pods' processes to stop on their own: they are killed at once (SIGKILL).\n");
 
@@ -129,28 +130,6 @@ function graceWithForce(values: Record<string, unknown>): number | undefined {
   if (!values.force) return grace;
   if (values.now) throw new UsageError('--now and --force cannot be used together', '--now gives each pod 1 s; --force kills at once');
   return grace ?? 0;
-}
-
-/** What --all or -l SELECTOR picks of KIND in NAMESPACE (undefined: every namespace, -A). */
-async function selected(ctx: CliContext, kind: ResourceKind, namespace: string | undefined, selector: string | undefined): Promise<ResourceAddress[]> {
-  const { parseSelector, selectorMatches } = await import('../../util/selector');
-  const reqs = selector !== undefined && selector !== '' ? parseSelector(selector) : undefined;
-  const picked = (labels: Record<string, string> | undefined) => !reqs || selectorMatches(reqs, labels);
-  if (kind === 'Pod') {
-    const records = listPodRecords(ctx.paths, namespace);
-    const pods = records.filter((r) => picked(r.manifest.metadata.labels)).map((r) => ({ kind: 'Pod' as const, namespace: r.plan.namespace, name: r.plan.name }));
-    // --all: the pods without a readable record too (an apply killed while it made the pod's dir); they have no labels
-    return reqs ? pods : [...pods, ...podsWithoutRecord(ctx.paths, namespace, records).map((p) => ({ kind: 'Pod' as const, namespace: p.namespace, name: p.name }))];
-  }
-  if (isWorkloadKind(kind))
-    return (await import('../../state/workloads'))
-      .listWorkloads(ctx.paths, kind, namespace)
-      .filter((r) => picked(r.metadata.labels))
-      .map((r) => ({ kind, namespace: r.metadata.namespace, name: r.metadata.name }));
-  return (await import('../../state/objects'))
-    .listObjects(ctx.paths, kind, namespace)
-    .filter((o) => picked(o.metadata.labels))
-    .map((o) => ({ kind, namespace: o.metadata.namespace, name: o.metadata.name }));
 }
 
 /**

@@ -1,0 +1,68 @@
+// podrun label and annotate (kubectl's) on a real pod, a Deployment and a ConfigMap: set, change
+// with --overwrite, remove with KEY-, -l; a pod's labels change in place (same process, the
+// downward API file rewritten), as apply changes a file's labels.
+import { expect } from 'chai';
+import { join } from 'path';
+import { haveBusybox } from '../helpers/busybox';
+import { isRoot } from '../helpers/cli';
+import { podManifest, setUpSuite, tearDownSuite, until, viewPod, waitStarted, writeManifest, type PodSuite } from './pod-helpers';
+
+describe('label and annotate (real pods)', function () {
+  let s: PodSuite | undefined;
+  before(function () {
+    if (!isRoot() || !haveBusybox()) this.skip();
+    s = setUpSuite('podrun-label-');
+  });
+  after(() => tearDownSuite(s));
+  const run = (args: string[]) => {
+    const r = s!.run(args);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
+    return r;
+  };
+
+  it('a pod: set, refuse a change without --overwrite, change, remove; in place, the downward API file follows; not labeled when nothing changes', async () => {
+    const pod = podManifest(
+      'web',
+      {
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'c', command: ['sleep', '3600'], volumeMounts: [{ name: 'meta', mountPath: '/meta' }] }],
+        volumes: [{ name: 'meta', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
+      },
+      { labels: { app: 'web' } },
+    );
+    run(['apply', '-f', writeManifest(join(s!.root, 'm'), 'web.yaml', pod)]);
+    const pid = waitStarted(s!.root, 'web').pids.c;
+    expect(run(['label', 'pod', 'web', 'tier=front']).stdout).to.equal('pod/web labeled\n');
+    expect(run(['get', 'pod', 'web', '--show-labels']).stdout).to.match(/app=web,tier=front\n$/);
+    await until(() => run(['exec', 'web', '--', 'cat', '/meta/labels']).stdout.includes('tier="front"'), 10_000);
+    const refused = s!.run(['label', 'pod/web', 'tier=back']);
+    expect([refused.code, refused.stderr]).to.deep.equal([2, "error: 'tier' already has a value (front), and --overwrite is false\n  hint: add --overwrite to change it\n"]);
+    expect(run(['label', 'pod/web', 'tier=back', '--overwrite']).stdout).to.equal('pod/web labeled\n');
+    expect(run(['label', 'pods', '-l', 'app=web', 'tier-']).stdout).to.equal('pod/web labeled\n');
+    expect(run(['label', 'pod', 'web', 'app=web']).stdout).to.equal('pod/web not labeled\n');
+    expect(JSON.parse(run(['get', 'pod', 'web', '-o', 'json']).stdout).metadata.labels).to.deep.equal({ app: 'web' });
+    expect(viewPod(s!.root, 'web').pids.c).to.equal(pid); // nothing restarted
+    expect(run(['annotate', 'pod', 'web', 'note=hello world']).stdout).to.equal('pod/web annotated\n');
+    expect(JSON.parse(run(['get', 'pod', 'web', '-o', 'json']).stdout).metadata.annotations).to.include({ note: 'hello world' });
+    const bad = s!.run(['label', 'pod', 'web', 'bad key=x']);
+    expect(bad.code).to.equal(2);
+    expect(s!.run(['label', 'pod', 'nothere', 'a=b']).stderr.split('\n')[0]).to.equal('Error from server (NotFound): pods "nothere" not found');
+    run(['delete', 'pod', 'web', '--now']);
+  });
+
+  it('a Deployment and a ConfigMap: their records change, the template and the data do not', () => {
+    const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: '1' } });
+    run(['apply', '-f', writeManifest(join(s!.root, 'm'), 'cm.yaml', cm)]);
+    expect(run(['label', 'cm/settings', 'team=dev']).stdout).to.equal('configmap/settings labeled\n');
+    expect(run(['annotate', 'configmap', 'settings', 'owner=me']).stdout).to.equal('configmap/settings annotated\n');
+    const got = JSON.parse(run(['get', 'cm', 'settings', '-o', 'json']).stdout);
+    expect([got.metadata.labels, got.metadata.annotations.owner, got.data]).to.deep.equal([{ team: 'dev' }, 'me', { a: '1' }]);
+    run(['delete', 'cm', 'settings']);
+    const dep = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: { replicas: 0, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'c', image: 'busybox:test', imagePullPolicy: 'Never', command: ['sleep', '3600'] }] } } } });
+    run(['apply', '-f', writeManifest(join(s!.root, 'm'), 'dep.yaml', dep)]);
+    expect(run(['label', 'deploy/api', 'team=dev']).stdout).to.equal('deployment.apps/api labeled\n');
+    const d = JSON.parse(run(['get', 'deploy', 'api', '-o', 'json']).stdout);
+    expect([d.metadata.labels, d.spec.template.metadata.labels]).to.deep.equal([{ team: 'dev' }, { app: 'api' }]);
+    run(['delete', 'deploy', 'api']);
+  });
+});
