@@ -17,6 +17,9 @@ export function podTarget(paths: Paths, arg: string | undefined, namespace: stri
   if (!arg || slash <= 0) return arg;
   const kind = resourceKind(arg.slice(0, slash));
   if (kind === undefined || kind === 'Pod') return arg; // POD/CONTAINER, pod/POD
+  // a pod named like a type word (`rs`, `cm`): its POD/CONTAINER form comes first, as before TYPE/NAME was taken here
+  const { readPodRecord } = require('../state/pod-records') as typeof import('../state/pod-records');
+  if (readPodRecord(paths, `${namespace}_${arg.slice(0, slash)}`)) return arg;
   const { UsageError } = require('../util/errors') as typeof import('../util/errors');
   if (!isWorkloadKind(kind) && kind !== 'Service') throw new UsageError(`${arg}: a ${kind} has no pods`, 'name a pod, a workload (deploy/NAME) or a Service (svc/NAME)');
   const name = arg.slice(slash + 1);

@@ -173,11 +173,14 @@ describe('image archives: save and load', function () {
     expect(storeOf(rootB()).list()).to.deep.equal([]);
   });
 
-  it('save errors name the image and need -o', () => {
+  it('save errors name the image; without -o (to stdout) too, and nothing is written', () => {
     const r = podrun(rootA(), ['save', '-o', join(t.root, 'x.tar'), 'nope:1']);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.include('image docker.io/library/nope:1 not found locally');
     expect(existsSync(join(t.root, 'x.tar'))).to.equal(false);
-    expect(podrun(rootA(), ['save', 'nope:1']).code).to.equal(2);
+    const s = podrun(rootA(), ['save', 'nope:1']);
+    expect([s.code, s.stdout]).to.deep.equal([1, '']);
+    expect(s.stderr).to.include('image docker.io/library/nope:1 not found locally');
+    expect(podrun(rootA(), ['save']).code).to.equal(2);
   });
 });
