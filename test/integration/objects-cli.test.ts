@@ -166,4 +166,26 @@ describe('ConfigMaps, Secrets and claims (CLI)', function () {
     expect(JSON.parse(run('get', 'cm', name, '-o', 'json').stdout).data).to.deep.equal({ k: 'v' });
     expect(run('delete', '-f', f).code).to.equal(0);
   });
+
+  it("get -o jsonpath and custom-columns, --sort-by and --field-selector, as kubectl's", () => {
+    const cms = ['zeta', 'alpha', 'mid'].map((n, i) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `o-${n}`, labels: { set: 'out' } }, data: { n: String(3 - i) } })).join('\n---\n');
+    const f = join(t.root, 'out.yaml');
+    writeFileSync(f, cms);
+    expect(run('apply', '-f', f).code).to.equal(0);
+    const sel = ['-l', 'set=out'];
+    expect(run('get', 'cm', ...sel, '-o', 'jsonpath={.items[*].metadata.name}').stdout).to.equal('o-alpha o-mid o-zeta');
+    expect(run('get', 'cm', ...sel, '-o', `jsonpath='{range .items[*]}{.metadata.name}={.data.n}{"\\n"}{end}'`).stdout).to.equal('o-alpha=2\no-mid=1\no-zeta=3\n');
+    expect(run('get', 'cm', 'o-mid', '-o', 'jsonpath={.data.n}').stdout).to.equal('1');
+    expect(run('get', 'cm', ...sel, '--sort-by', '{.data.n}', '-o', 'name').stdout).to.equal('configmap/o-mid\nconfigmap/o-alpha\nconfigmap/o-zeta\n');
+    expect(run('get', 'cm', ...sel, '--sort-by', '.metadata.name', '-o', 'custom-columns=NAME:.metadata.name,N:.data.n,NONE:.data.x').stdout).to.equal(
+      'NAME      N   NONE\no-alpha   2   <none>\no-mid     1   <none>\no-zeta    3   <none>\n',
+    );
+    expect(run('get', 'cm', '--field-selector', 'metadata.name=o-zeta', '-o', 'name').stdout).to.equal('configmap/o-zeta\n');
+    expect(run('get', 'cm', ...sel, '--field-selector', 'metadata.name!=o-zeta', '--no-headers', '-o', 'custom-columns=N:.metadata.name').stdout).to.equal('o-alpha\no-mid\n');
+    const bad = run('get', 'cm', '--field-selector', 'status.phase=x');
+    expect([bad.code, bad.stderr.split('\n')[0]]).to.deep.equal([2, 'error: field label not supported: status.phase']);
+    expect(run('get', 'cm', '-o', 'jsonpath={range .items[*]}').code).to.equal(2);
+    expect(run('get', 'cm', '-o', 'custom-columns=NAME').code).to.equal(2);
+    expect(run('delete', '-f', f).code).to.equal(0);
+  });
 });

@@ -115,6 +115,10 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     expect(tables[2]).to.match(new RegExp(`\\ndeployment\\.apps/web +${pods.length}/${pods.length} +${pods.length} +${pods.length} `));
     expect(out).to.not.include('settings'); // all is what runs: no ConfigMaps
     expect(run(['get', 'deploy,po', '-o', 'name']).stdout).to.equal(`deployment.apps/web\n${pods.map((p) => `pod/${p}\n`).join('')}`);
+    // pods by their status, as the API server's field selectors take them
+    expect(run(['get', 'pods', '--field-selector', 'status.phase=Running', '-o', 'name']).stdout).to.equal(pods.map((p) => `pod/${p}\n`).join(''));
+    expect(run(['get', 'pods', '--field-selector', 'status.phase!=Running', '-o', 'name']).stdout).to.equal('');
+    expect(run(['get', 'pods', '--sort-by', '{.metadata.name}', '-o', 'jsonpath={.items[*].metadata.name}']).stdout).to.equal([...pods].sort().join(' '));
     expect(run(['get', `pod/${pod}`, 'cm/settings', '-o', 'name']).stdout).to.equal(`pod/${pod}\nconfigmap/settings\n`);
     const list = JSON.parse(run(['get', 'svc,cm', '-o', 'json']).stdout);
     expect(list.kind).to.equal('List');

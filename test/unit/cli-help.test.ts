@@ -158,7 +158,7 @@ describe('cli completion: verbs, subcommands, flags and their values', () => {
     expect(c('image', '')).to.deep.equal(['ls', 'rm', 'prune', 'inspect']);
     expect(c('image', 'prune', '--')).to.deep.equal(['--all', '--force', '--help']);
     expect(c('logs', '--f')).to.deep.equal(['--follow']);
-    expect(c('get', '-o', '')).to.deep.equal(['wide', 'json', 'yaml', 'name']);
+    expect(c('get', '-o', '')).to.deep.equal(['wide', 'json', 'yaml', 'name', 'jsonpath=', 'custom-columns=']);
     expect(c('get', '--output=y')).to.deep.equal(['--output=yaml']);
     expect(c('get', '')).to.include.members(['pods', 'deployments', 'statefulsets', 'jobs', 'services', 'configmaps', 'persistentvolumeclaims']);
     expect(c('apply', '-f', '')).to.deep.equal([':files']);

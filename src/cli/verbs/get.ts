@@ -27,7 +27,7 @@ const dirTime = (dir: string) => {
 
 export const spec: VerbSpec = {
   name: 'get',
-  usage: 'podrun get TYPE [NAME...] | TYPE/NAME... [-l SELECTOR] [-n NAMESPACE | -A] [-o wide|json|yaml|name] [--show-labels] [--no-headers]',
+  usage: "podrun get TYPE[,TYPE...] [NAME...] | TYPE/NAME... | all [-l SELECTOR] [--field-selector SEL] [-n NAMESPACE | -A] [-o wide|json|yaml|name|jsonpath=TEMPLATE|custom-columns=SPEC] [--sort-by PATH] [--show-labels] [--no-headers]",
   description:
     'List pods, deployments, replicasets, statefulsets, daemonsets, jobs, services, configmaps, secrets and persistentvolumeclaims, in kubectl\'s columns, or print them as Kubernetes objects (-o yaml).',
   examples: [
@@ -35,11 +35,15 @@ export const spec: VerbSpec = {
     ['every pod, with its IP and node', 'podrun get pods -A -o wide'],
     ['the pods labelled app=web, with their labels', 'podrun get pods -l app=web --show-labels'],
     ['one deployment as YAML', 'podrun get deploy/web -o yaml'],
+    ['the names and IPs of the running pods, oldest first', "podrun get pods --field-selector status.phase=Running --sort-by .metadata.creationTimestamp -o custom-columns=NAME:.metadata.name,IP:.status.podIP"],
+    ['every pod name, one a line', "podrun get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\n\"}{end}'"],
   ],
   options: {
     ...namespaceOptions,
     ...allNamespacesOption,
-    output: { type: 'string', short: 'o', arg: 'wide|json|yaml|name', help: 'the output format', complete: ['wide', 'json', 'yaml', 'name'] },
+    output: { type: 'string', short: 'o', arg: 'FORMAT', help: "wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=HEADER:PATH,... (kubectl's)", complete: ['wide', 'json', 'yaml', 'name', 'jsonpath=', 'custom-columns='] },
+    'sort-by': { type: 'string', arg: 'PATH', help: "order by this field (a JSONPath: .metadata.name, '{.status.startTime}')" },
+    'field-selector': { type: 'string', arg: 'SELECTOR', help: 'only what has these field values: metadata.name=web, status.phase!=Running (comma-separated)' },
     selector: { type: 'string', short: 'l', arg: 'SELECTOR', help: 'only what has these labels: key=value, key!=value, key in (a,b), key, !key (comma-separated)' },
     'show-labels': { type: 'boolean', help: 'add a LABELS column' },
     'no-headers': { type: 'boolean', help: 'leave out the header line' },
@@ -57,8 +61,17 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
   requireRoot('get');
   const output = str(values.output);
-  if (output !== undefined && !OUTPUTS.includes(output))
-    throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}`);
+  const template = output?.match(/^jsonpath=(.*)$/s)?.[1];
+  const columns = output?.match(/^custom-columns=(.*)$/s)?.[1];
+  if (output !== undefined && !OUTPUTS.includes(output) && template === undefined && columns === undefined)
+    throw new UsageError(`-o: unknown output format '${output}'`, `use one of ${OUTPUTS.join(', ')}, jsonpath=TEMPLATE or custom-columns=SPEC`);
+  // checked before anything is read: a bad template or column says so at once
+  const { parseTemplate, renderTemplate } = await import('../../util/jsonpath-template');
+  const templateNodes = template !== undefined ? parseTemplate(unquote(template)) : undefined;
+  const columnSpec = columns !== undefined ? parseColumns(columns) : undefined;
+  const sortBy = str(values['sort-by']);
+  const { findJsonPath, parseJsonPath } = await import('../../util/jsonpath');
+  const sortPath = sortBy !== undefined ? parseJsonPath(sortBy) : undefined;
   const all = values['all-namespaces'] === true;
   if (all && values.namespace) throw new UsageError('-A and -n cannot be used together');
   const ns = namespaceFrom(values);
@@ -76,16 +89,48 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const several = groups.length > 1;
   let code = 0;
   const found: Array<{ view: KindView; items: unknown[] }> = [];
+  const fieldText = str(values['field-selector']);
   for (const g of groups) {
     const view = await kindView(ctx, g.kind);
     const r = await view.find(g.addrs, o);
     code = Math.max(code, r.code);
-    found.push({ view, items: r.items });
+    let items = r.items;
+    // --field-selector and --sort-by look at the objects as -o json shows them
+    if (fieldText !== undefined || sortPath) {
+      const { fieldsMatch, parseFieldSelector } = await import('../../util/field-selector');
+      const reqs = fieldText !== undefined ? parseFieldSelector(fieldText, g.kind, view.plural) : [];
+      const objects = view.objects(items);
+      let pairs = items.map((item, i) => ({ item, key: sortPath ? findJsonPath(sortPath, objects[i])[0] : undefined, object: objects[i] })).filter((p) => fieldsMatch(reqs, p.object));
+      if (sortPath) pairs = sortedBy(pairs);
+      items = pairs.map((p) => p.item);
+    }
+    found.push({ view, items });
   }
   const named = addrs.length > 0;
+  const single = named && addrs.length === 1 && !several;
+  if (templateNodes) {
+    const objects = found.flatMap((f) => f.view.objects(f.items));
+    if (single && !objects.length) return code;
+    ctx.out(renderTemplate(templateNodes, single ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects, metadata: { resourceVersion: '' } }));
+    return code;
+  }
+  if (columnSpec) {
+    const objects = found.flatMap((f) => f.view.objects(f.items));
+    if (!objects.length) {
+      if (!named) writeErr(all ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
+      return code;
+    }
+    const cell = (o: unknown, path: ReturnType<typeof parseJsonPath>) => {
+      const vs = findJsonPath(path, o);
+      return vs.length ? vs.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',') : '<none>';
+    };
+    const rows = [columnSpec.map((c) => c.header), ...objects.map((o) => columnSpec.map((c) => cell(o, c.path)))];
+    ctx.out(formatTable(rows).split('\n').slice(table.headers ? 0 : 1).join('\n'));
+    return code;
+  }
   if (output === 'json' || output === 'yaml') {
     const objects = found.flatMap((f) => f.view.objects(f.items));
-    if (named && addrs.length === 1 && !several) {
+    if (single) {
       if (objects.length) await printObjects(ctx, output, objects);
     } else await printObjects(ctx, output, objects, { list: true });
     return code;
@@ -109,6 +154,34 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   ctx.out(tables.join('\n'));
   return code;
+}
+
+/** kubectl takes `-o jsonpath='{...}'` with the quotes kept when a shell did not take them. */
+const unquote = (t: string) => (/^'.*'$|^".*"$/s.test(t) ? t.slice(1, -1) : t);
+
+/** `NAME:.metadata.name,IP:{.status.podIP}`: kubectl's custom-columns. */
+function parseColumns(spec: string): Array<{ header: string; path: ReturnType<typeof import('../../util/jsonpath').parseJsonPath> }> {
+  const { parseJsonPath } = require('../../util/jsonpath') as typeof import('../../util/jsonpath');
+  return unquote(spec)
+    .split(',')
+    .map((part) => {
+      const colon = part.indexOf(':');
+      if (colon <= 0 || colon === part.length - 1) throw new UsageError(`custom-columns: '${part}' is not HEADER:PATH`, 'e.g. -o custom-columns=NAME:.metadata.name,IP:.status.podIP');
+      return { header: part.slice(0, colon), path: parseJsonPath(part.slice(colon + 1)) };
+    });
+}
+
+/** --sort-by's order: numbers as numbers, times and text as text (RFC 3339 sorts as text); a missing value first, as kubectl. */
+function sortedBy<T extends { key: unknown }>(pairs: T[]): T[] {
+  const rank = (v: unknown) => (v === undefined || v === null ? 0 : typeof v === 'number' ? 1 : 2);
+  return [...pairs].sort((a, b) => {
+    const d = rank(a.key) - rank(b.key);
+    if (d || rank(a.key) === 0) return d;
+    if (typeof a.key === 'number' && typeof b.key === 'number') return a.key - b.key;
+    const x = typeof a.key === 'string' ? a.key : JSON.stringify(a.key);
+    const y = typeof b.key === 'string' ? b.key : JSON.stringify(b.key);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 }
 
 const typeWordOf = (k: ResourceKind) => (isWorkloadKind(k) ? WORKLOAD_KINDS[k].singular : kindWord(k));
@@ -161,6 +234,8 @@ interface ListOptions {
  */
 interface KindView {
   type: string;
+  /** kubectl's resource name (`pods`, `deployments`): in --field-selector's error */
+  plural: string;
   find(addrs: ResourceAddress[], o: ListOptions): Promise<{ items: unknown[]; code: number }>;
   objects(items: unknown[]): unknown[];
   names(items: unknown[]): string[];
@@ -193,6 +268,7 @@ async function podView(ctx: CliContext): Promise<KindView> {
   const node = hostname();
   return {
     type: 'pod',
+    plural: 'pods',
     async find(addrs, o) {
       if (addrs.length) return findEach(addrs, (a) => view(findPod(ctx.paths, a.namespace, a.name)), () => []);
       const listed = listPodRecords(ctx.paths, o.all ? undefined : o.ns);
@@ -241,6 +317,7 @@ async function objectView(ctx: CliContext, kind: ObjectKind): Promise<KindView> 
   type Item = NonNullable<ReturnType<typeof readObject>>;
   return {
     type: OBJECT_KINDS[kind].singular,
+    plural: OBJECT_KINDS[kind].plural,
     find: (addrs, o) =>
       findEach(
         addrs,
@@ -262,6 +339,7 @@ async function workloadView(ctx: CliContext, kind: WorkloadKind): Promise<KindVi
   const k = WORKLOAD_KINDS[kind];
   return {
     type: `${k.singular}.${k.group}`,
+    plural: k.plural,
     find: (addrs, o) =>
       findEach(
         addrs,
