@@ -524,8 +524,16 @@ take_signals (int sigfd, pid_t child, int master, int *status)
       }
     else if (!exited && master < 0 && !kill_on_term && si.ssi_signo == SIGINT)
       {
-        /* Ctrl-C without a terminal: the command gets the SIGINT, and podrun exec ends at once by
-           it, as kubectl exec does, whether or not the command does (it may trap it).  */
+        /* Ctrl-C without a terminal: the command's process group (its session) gets the SIGINT,
+           and podrun exec ends at once by it, as kubectl exec does, whether or not the command
+           does (it may trap it).  The signalfd hands SIGINT out before a pending SIGCHLD: a
+           command that has exited already is reaped and its status reported instead.  */
+        if (waitpid (child, status, WNOHANG) == child)
+          {
+            exited = 1;
+            continue;
+          }
+        kill (-child, SIGINT);
         kill (child, SIGINT);
         leave_by_signal (SIGINT);
       }

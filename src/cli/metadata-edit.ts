@@ -72,8 +72,8 @@ export async function editMetadata(paths: Paths, t: ResourceAddress, field: Meta
     const m = exportedManifest(rec.manifest, hostPathSources(rec.plan));
     const manifest = { ...m, metadata: { ...m.metadata, [field]: next } };
     const { applyPod } = await import('../runtime/apply');
-    const r = await applyPod(paths, { file: rec.sourceFile ?? '<stdin>', line: 1, manifest });
-    if (r.action !== 'configured') throw new UsageError(`pod/${t.name}: changing its ${field} would ${r.action === 'recreated' ? 're-create it' : r.action}`, 'apply its file instead');
+    // in place or not at all: a pod that ended or lost its monitor is never made again for a label
+    await applyPod(paths, { file: rec.sourceFile ?? '<stdin>', line: 1, manifest }, { inPlaceOnly: field });
     return `${what} ${verb}`;
   }
   if (isWorkloadKind(t.kind)) {

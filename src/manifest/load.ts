@@ -1,6 +1,6 @@
 // Reading pod manifests: FILE | DIR | '-' -> validated Pods, or every problem found, each located
 // by file, line and field path. Never throws for a bad manifest; only for a bug.
-import { readdirSync, statSync } from 'fs';
+import { lstatSync, readdirSync, statSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import { resolvePaths, type Paths } from '../util/paths';
 import { formatFieldPath, ManifestError } from '../util/errors';
@@ -181,7 +181,8 @@ function dirSources(dir: string, recursive: boolean): Source[] {
       // a dangling symlink: readSource reports it (when it is named like a manifest)
     }
     if (isDir) {
-      if (recursive) subdirs.push(p);
+      // into real directories only, as kubectl's walk: a symlink to one (`loop -> ..`) is not followed
+      if (recursive && lstatSync(p).isDirectory()) subdirs.push(p);
     } else if (/\.(ya?ml|json)$/.test(n)) out.push(readSource(p));
   }
   for (const d of subdirs) out.push(...dirSources(d, true));

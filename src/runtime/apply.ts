@@ -10,7 +10,7 @@ import { everyContainer, findContainer } from '../plan/containers';
 import { removeTree } from '../util/remove-tree';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { ManifestError, ManifestErrors, PlanError, PodrunError } from '../util/errors';
+import { ConflictError, ManifestError, ManifestErrors, PlanError, PodrunError } from '../util/errors';
 import { randomUuid } from '../util/uuid';
 import type { ResolvedImage, ResolveOptions, PullPolicy } from '../images/types';
 import { Paths, lastingPodDir, podKey, livePodDir } from '../util/paths';
@@ -75,6 +75,8 @@ export interface ApplyOptions {
   gracePeriodSeconds?: number;
   /** The CLI's progress line and Ctrl-C during those stops. */
   watch?: GraceWatch;
+  /** `label`/`annotate`: change the running pod in place or not at all (never re-create it); what changes, for the error. */
+  inPlaceOnly?: string;
 }
 
 function storeResolver(paths: Paths, pod: LoadedPod, progress?: (line: string) => void): ImageResolver {
@@ -136,6 +138,8 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
       // an apply was interrupted) the pod is made again, leftovers removed first.
       let again = existing && applyAction(existing, hash, monitorRunning(existing.plan.dirs.lasting));
       if (again === 'unchanged' && (opts.recreate || opts.force)) again = 'recreated';
+      // label/annotate of a pod without a monitor (ended, or died): the same manifest would be made again
+      if (opts.inPlaceOnly && again === 'recreated') again = 'configured';
       if (existing && again === 'unchanged') {
         // the same pod from another file: the record says where it comes from now (apply --prune goes by it)
         if (existing.sourceFile !== pod.file && pod.file.startsWith('/')) {
@@ -183,6 +187,11 @@ export async function applyPod(paths: Paths, pod: LoadedPod, opts: ApplyOptions 
           return { namespace, name, action: resizeOnly ? ('resized' as const) : ('configured' as const), detail: resizeOnly ? undefined : reapplyDetail(inPlace.decision) || undefined, record: inPlace.record, failures: inPlace.failures };
         }
         why = inPlace.why;
+      }
+      if (opts.inPlaceOnly) {
+        if (reserved?.fresh) releaseUserNamespace(paths, key);
+        const state = !existing ? 'it is not there' : existing.deletionTimestamp ? 'it is being deleted' : !monitorRunning(existing.plan.dirs.lasting) ? 'its monitor is not running (it ended, or died)' : (why ?? 'it would be re-created');
+        throw new ConflictError(`pod/${name}: its ${opts.inPlaceOnly} cannot change in place: ${state}; nothing was changed`, `\`podrun describe pod ${name}\` says why; \`podrun apply -f FILE\` with the ${opts.inPlaceOnly} in the file makes the pod again`);
       }
       let action: ApplyAction = 'created';
       if (existing || existsSync(lastingPodDir(paths, key)) || existsSync(livePodDir(paths, key))) {

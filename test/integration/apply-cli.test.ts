@@ -2,7 +2,7 @@
 // nothing, --dry-run changes nothing, concurrent applies (different pods / the same pod), and
 // re-apply (unchanged vs configured). Plus get/describe output shapes.
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'fs';
 import { load } from 'js-yaml';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -97,6 +97,8 @@ describe('apply (CLI)', function () {
         return r.stdout;
       };
       expect(names(['-f', d])).to.equal('pod/side\npod/top\n');
+      expect(names(['-R', '-f', d])).to.equal('pod/side\npod/top\npod/deep\n');
+      symlinkSync('..', join(d, 'sub', 'loop')); // a link back up is not followed
       expect(names(['-R', '-f', d])).to.equal('pod/side\npod/top\npod/deep\n');
       const plan = JSON.parse(podrun(root(), ['apply', '-f', join(d, 'top.yaml'), '-n', 'team', '--dry-run', '-o', 'json']).stdout);
       expect(plan.key).to.equal('team_top');

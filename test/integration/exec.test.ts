@@ -173,6 +173,15 @@ describe('exec (integration)', function () {
     expect([code, signal]).to.deep.equal([null, 'SIGINT']); // before: it waited for the command, whatever it did with the signal
     // the command had its SIGINT: its trap ran (and ended it), nothing of it is left running
     await until(() => !podrun(root, ['exec', 'ex/app', '--', 'ps', '-o', 'args']).stdout.includes('while'), 10_000);
+    // a pipeline: every process of the command's group gets it, none is left behind
+    const pipe = spawn(PODRUN, ['exec', 'ex/app', '--', 'sh', '-c', 'echo ready; sleep 1000 | cat'], { env: { ...process.env, PODRUN_ROOT: root } });
+    let said = '';
+    pipe.stdout.on('data', (d) => (said += d));
+    const gone = new Promise<NodeJS.Signals | null>((r) => pipe.once('exit', (_c, sig) => r(sig)));
+    await until(() => said.includes('ready') && podrun(root, ['exec', 'ex/app', '--', 'ps', '-o', 'args']).stdout.includes('sleep 1000'), 20_000);
+    pipe.kill('SIGINT');
+    expect(await gone).to.equal('SIGINT');
+    await until(() => !podrun(root, ['exec', 'ex/app', '--', 'ps', '-o', 'args']).stdout.includes('sleep 1000'), 10_000);
   });
 
   it('without -t under a terminal the command gets pipes, never the terminal (a command left in the background could read what the user typed next)', function () {

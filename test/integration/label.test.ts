@@ -50,6 +50,21 @@ describe('label and annotate (real pods)', function () {
     run(['delete', 'pod', 'web', '--now']);
   });
 
+  it('a pod that has ended (or lost its monitor) is refused, never made again: its data and its run stay', async () => {
+    const pod = podManifest('done', { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'c', command: ['sh', '-c', 'echo ran >> /data/runs'], volumeMounts: [{ name: 'd', mountPath: '/data' }] }], volumes: [{ name: 'd', emptyDir: {} }] });
+    run(['apply', '-f', writeManifest(join(s!.root, 'm'), 'done.yaml', pod)]);
+    await until(() => JSON.parse(run(['get', 'pod', 'done', '-o', 'json']).stdout).status.phase === 'Succeeded', 15_000);
+    const before = JSON.parse(run(['get', 'pod', 'done', '-o', 'json']).stdout).metadata;
+    // the pod's monitor has stopped with it: no in-place change is possible
+    await until(() => s!.run(['label', 'pod', 'done', 'x=1']).code !== 0, 10_000);
+    const r = s!.run(['label', 'pod', 'done', 'x=1']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/^error: pod\/done: its labels cannot change in place: its monitor is not running/);
+    const after = JSON.parse(run(['get', 'pod', 'done', '-o', 'json']).stdout);
+    expect([after.metadata.uid, after.metadata.creationTimestamp, after.metadata.labels, after.status.phase]).to.deep.equal([before.uid, before.creationTimestamp, before.labels, 'Succeeded']);
+    run(['delete', 'pod', 'done', '--now']);
+  });
+
   it('a Deployment and a ConfigMap: their records change, the template and the data do not', () => {
     const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: '1' } });
     run(['apply', '-f', writeManifest(join(s!.root, 'm'), 'cm.yaml', cm)]);

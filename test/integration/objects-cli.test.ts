@@ -3,9 +3,10 @@
 // in kubectl's shapes, delete by name and by file, `create configmap|secret` with kubectl's flags,
 // and the store: owner-only, and a Secret's value never printed by get's table or describe.
 import { expect } from 'chai';
+import { spawn } from 'child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { isRoot, podrun, tempRoot } from '../helpers/cli';
+import { isRoot, PODRUN, podrun, tempRoot } from '../helpers/cli';
 
 const FILE = `apiVersion: v1
 kind: ConfigMap
@@ -187,5 +188,36 @@ describe('ConfigMaps, Secrets and claims (CLI)', function () {
     expect(run('get', 'cm', '-o', 'jsonpath={range .items[*]}').code).to.equal(2);
     expect(run('get', 'cm', '-o', 'custom-columns=NAME').code).to.equal(2);
     expect(run('delete', '-f', f).code).to.equal(0);
+  });
+
+  it('get -w: the table, then a row each time an object changes (not as its AGE ticks), and its last row when it goes', async () => {
+    const f = join(t.root, 'w.yaml');
+    const cm = (v: string) => writeFileSync(f, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched', labels: { set: 'w' } }, data: Object.fromEntries(v.split(',').map((k) => [k, '1'])) }));
+    cm('a');
+    expect(run('apply', '-f', f).code).to.equal(0);
+    const child = spawn(PODRUN, ['get', 'cm', '-l', 'set=w', '-w'], { env: { ...process.env, PODRUN_ROOT: t.root } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const rows = () => out.split('\n').filter(Boolean);
+    const wait = async (n: number) => {
+      for (let i = 0; i < 100 && rows().length < n; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(rows(), out).to.have.length(n);
+    };
+    try {
+      await wait(2);
+      expect(rows()[0].split(/\s+/)).to.deep.equal(['NAME', 'DATA', 'AGE']);
+      expect(rows()[1]).to.match(/^watched +1 +\d+s$/);
+      await new Promise((r) => setTimeout(r, 2200)); // AGE ticks: no new row
+      expect(rows()).to.have.length(2);
+      cm('a,b');
+      expect(run('apply', '-f', f).code).to.equal(0);
+      await wait(3);
+      expect(rows()[2]).to.match(/^watched +2 +\d+s$/);
+      expect(run('delete', '-f', f).code).to.equal(0);
+      await wait(4);
+      expect(rows()[3]).to.match(/^watched +2 +\d+s$/);
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 });

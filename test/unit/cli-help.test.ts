@@ -121,7 +121,8 @@ describe('cli help: mistakes get podrun\'s own message', () => {
       ['--selctor', 'selector'],
       ['--ou', 'output'],
       ['--n', undefined], // one letter: too short to guess
-      ['--watch', undefined],
+      ['--wach', 'watch'],
+      ['--frobnicate', undefined],
       ['--outptu=json', 'output'],
     ];
     for (const [typed, want] of cases) expect(nearestFlag(typed, opts), typed).to.equal(want);

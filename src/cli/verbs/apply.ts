@@ -57,7 +57,8 @@ export interface ApplyHooks {
 
 export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {}): Promise<number> {
   // `--dry-run` alone is kubectl's (deprecated) `--dry-run=client`
-  const { values, positionals } = parseArgs(argv.map((a) => (a === '--dry-run' ? '--dry-run=client' : a)), spec);
+  // (and `--dry-run=true|false`, older still: client and none)
+  const { values, positionals } = parseArgs(argv.map((a) => (a === '--dry-run' || a === '--dry-run=true' ? '--dry-run=client' : a === '--dry-run=false' ? '--dry-run=none' : a)), spec);
   if (values.watch) return watchApply(argv.filter((a) => a !== '--watch'), ctx, values);
   const grace = gracePeriodOption(values);
   const prune = values.prune === true;
@@ -117,7 +118,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
       else ctx.out(output === 'name' ? `${workloadRef(m.kind, m.metadata.name)}\n` : `${workloadRef(m.kind, m.metadata.name)} ${action} ${dry}\n`);
     }
     if (prune)
-      for (const what of [...prunedWorkloads(ctx, files, loaded.workloads, recursive).map((r) => workloadRef(r.kind, r.workload)), ...pruned(ctx, files, loaded.pods, recursive).map((r) => `pod/${r.name}`)])
+      for (const what of [...prunedWorkloads(ctx, files, loaded.workloads, recursive, namespace).map((r) => workloadRef(r.kind, r.workload)), ...pruned(ctx, files, loaded.pods, recursive, namespace).map((r) => `pod/${r.name}`)])
         ctx.out(output === 'name' ? `${what}\n` : `${what} pruned ${dry}\n`);
     if (plans.length) await printObjects(ctx, output as ObjectFormat, plans);
     return code;
@@ -196,12 +197,12 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
     const warn = (e: Error) => writeErr(`warning: ${e.message}\n`);
     const say = (what: string) => (output === 'json' || output === 'yaml' ? writeErr : ctx.out)(output === 'name' ? `${what}\n` : `${what} pruned\n`);
     const { deleteWorkload } = await import('../../runtime/workloads');
-    pruneCode = await forEachItem(prunedWorkloads(ctx, files, loaded.workloads, recursive), async (r) => {
+    pruneCode = await forEachItem(prunedWorkloads(ctx, files, loaded.workloads, recursive, namespace), async (r) => {
       if (await deleteWorkload(ctx.paths, r.kind, r.namespace, r.workload, { gracePeriodSeconds: grace, watch, progress })) say(workloadRef(r.kind, r.workload));
     });
     pruneCode = Math.max(
       pruneCode,
-      await forEachItem(pruned(ctx, files, loaded.pods, recursive), async (r) => {
+      await forEachItem(pruned(ctx, files, loaded.pods, recursive, namespace), async (r) => {
         if (await deletePodNamed(ctx.paths, r.namespace, r.name, { gracePeriodSeconds: grace, warn, watch })) say(`pod/${r.name}`);
       }),
     );
@@ -266,27 +267,28 @@ function pruneScopes(files: string[], recursive: boolean): { abs: string; dir: b
 }
 
 /** The pods `--prune` deletes: applied earlier from these files or directories, no longer in them (plan/prune.ts). */
-function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: { namespace: string; name: string } } }[], recursive: boolean) {
+function pruned(ctx: CliContext, files: string[], pods: { manifest: { metadata: { namespace: string; name: string } } }[], recursive: boolean, namespace?: string) {
   const { pruneTargets } = require('../../plan/prune') as typeof import('../../plan/prune');
   const { listPodRecords } = require('../../state/pod-records') as typeof import('../../state/pod-records');
   const scopes = pruneScopes(files, recursive);
   const keep = new Set(pods.map((p) => `${p.manifest.metadata.namespace}/${p.manifest.metadata.name}`));
   const { controllerOf } = require('../../state/workloads') as typeof import('../../state/workloads');
   // a workload's pods are its own: they go with it (prunedWorkloads), not one by one
-  const records = listPodRecords(ctx.paths)
+  // with -n, only that namespace: the same files applied to another one are that one's
+  const records = listPodRecords(ctx.paths, namespace)
     .filter((r) => !controllerOf(r))
     .map((r) => ({ namespace: r.plan.namespace, name: r.plan.name, sourceFile: r.sourceFile, deleting: !!r.deletionTimestamp }));
   return pruneTargets(records, scopes, keep);
 }
 
 /** The workloads `--prune` deletes (with their pods): applied earlier from these files or directories, no longer in them. */
-function prunedWorkloads(ctx: CliContext, files: string[], workloads: { workload: { kind: WorkloadKind; metadata: { namespace: string; name: string } } }[], recursive: boolean) {
+function prunedWorkloads(ctx: CliContext, files: string[], workloads: { workload: { kind: WorkloadKind; metadata: { namespace: string; name: string } } }[], recursive: boolean, namespace?: string) {
   const { pruneTargets } = require('../../plan/prune') as typeof import('../../plan/prune');
   const { listWorkloads } = require('../../state/workloads') as typeof import('../../state/workloads');
   const scopes = pruneScopes(files, recursive);
   const keep = new Set(workloads.map((w) => `${w.workload.metadata.namespace}/${w.workload.kind}/${w.workload.metadata.name}`));
   const records = (Object.keys(WORKLOAD_KINDS) as WorkloadKind[]).flatMap((kind) =>
-    listWorkloads(ctx.paths, kind).map((r) => ({ namespace: r.metadata.namespace, name: `${kind}/${r.metadata.name}`, kind, workload: r.metadata.name, sourceFile: r.sourceFile, deleting: false })),
+    listWorkloads(ctx.paths, kind, namespace).map((r) => ({ namespace: r.metadata.namespace, name: `${kind}/${r.metadata.name}`, kind, workload: r.metadata.name, sourceFile: r.sourceFile, deleting: false })),
   );
   return pruneTargets(records, scopes, keep);
 }

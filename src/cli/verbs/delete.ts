@@ -37,6 +37,7 @@ export const spec: VerbSpec = {
     ...filenameOption('delete what these manifests define'),
     ...graceOptions,
     'ignore-not-found': { type: 'boolean', help: 'what is not there is not an error' },
+    recursive: { type: 'boolean', short: 'R', help: "with -f, a directory's subdirectories too" },
     all: { type: 'boolean', help: 'every object of the type in the namespace' },
     selector: { type: 'string', short: 'l', arg: 'SELECTOR', help: 'the objects of the type with these labels (key=value, key!=value, key in (a,b), key, !key)' },
     ...allNamespacesOption,
@@ -62,7 +63,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (files.length) {
     if (positionals.length || values.all || selector !== undefined) throw new UsageError('give either -f FILE or names (or --all, -l), not both', `usage: ${USAGE}`);
     const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
-    const loaded = await loadManifests(files);
+    const loaded = await loadManifests(files, { ...(values.namespace !== undefined ? { namespace: ns } : {}), recursive: values.recursive === true });
     for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
     if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
     // Workloads and pods first: a claim cannot go while its pod still mounts it.
@@ -108,8 +109,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (!values['ignore-not-found']) throw podNotFound(t.namespace, t.name);
   };
   // The pods' grace periods run at once, as a cluster's kubelet stops them (each its own lock);
-  // workloads and objects go one after another, claims after the pods that mount them.
-  const code = await forEachInOrder(targets, one, (t) => t.kind === 'Pod', ctx.out);
+  // workloads and objects go one after another, objects (a claim) after every pod.
+  const code = await forEachInOrder(targets, one, (t) => t.kind === 'Pod', (t) => t.kind !== 'Pod' && !isWorkloadKind(t.kind), ctx.out);
   let replaced = 0;
   if (replace.size) {
     const { reconcileStored } = await import('../../runtime/workloads');
@@ -134,10 +135,16 @@ function graceWithForce(values: Record<string, unknown>): number | undefined {
 
 /**
  * Runs ONE for every target, those CONCURRENT says at once and the others one after another in
- * their place, and prints what each says in the targets' order as soon as it and those before it
+ * their place (those AFTERALL says once every concurrent one is done), and prints what each says in the targets' order as soon as it and those before it
  * are done; a PodrunError is printed in its place (forEachItem's contract: the worst exit code).
  */
-async function forEachInOrder<T>(items: T[], one: (t: T) => Promise<string | undefined>, concurrent: (t: T) => boolean, out: (s: string) => void): Promise<number> {
+async function forEachInOrder<T>(
+  items: T[],
+  one: (t: T) => Promise<string | undefined>,
+  concurrent: (t: T) => boolean,
+  afterAll: (t: T) => boolean,
+  out: (s: string) => void,
+): Promise<number> {
   type Done = { said?: string; error?: unknown };
   const settle = (p: Promise<string | undefined>): Promise<Done> => p.then((said) => ({ said }), (error: unknown) => ({ error }));
   const early = new Map<number, Promise<Done>>();
@@ -146,6 +153,8 @@ async function forEachInOrder<T>(items: T[], one: (t: T) => Promise<string | und
   });
   let code = 0;
   for (let i = 0; i < items.length; i++) {
+    // an object (a claim) only once every pod is gone: one named after it may still mount it
+    if (!early.has(i) && afterAll(items[i])) await Promise.all(early.values());
     const d = await (early.get(i) ?? settle(one(items[i])));
     if (d.error !== undefined) {
       if (!(d.error instanceof PodrunError)) throw d.error;

@@ -47,6 +47,8 @@ export const spec: VerbSpec = {
     selector: { type: 'string', short: 'l', arg: 'SELECTOR', help: 'only what has these labels: key=value, key!=value, key in (a,b), key, !key (comma-separated)' },
     'show-labels': { type: 'boolean', help: 'add a LABELS column' },
     'no-headers': { type: 'boolean', help: 'leave out the header line' },
+    watch: { type: 'boolean', short: 'w', help: 'after the table, print each row again as it changes (until Ctrl-C)' },
+    'watch-only': { type: 'boolean', help: 'only the changes, without the table first' },
   },
   operands: ['resource-types', 'resource-names'],
   repeatLast: true,
@@ -87,25 +89,40 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 
   // Each kind found on its own; then printed together, as kubectl prints `get all` or `get po,svc`.
   const several = groups.length > 1;
-  let code = 0;
-  const found: Array<{ view: KindView; items: unknown[] }> = [];
   const fieldText = str(values['field-selector']);
-  for (const g of groups) {
-    const view = await kindView(ctx, g.kind);
-    const r = await view.find(g.addrs, o);
-    code = Math.max(code, r.code);
-    let items = r.items;
-    // --field-selector and --sort-by look at the objects as -o json shows them
-    if (fieldText !== undefined || sortPath) {
-      const { fieldsMatch, parseFieldSelector } = await import('../../util/field-selector');
-      const reqs = fieldText !== undefined ? parseFieldSelector(fieldText, g.kind, view.plural) : [];
-      const objects = view.objects(items);
-      let pairs = items.map((item, i) => ({ item, key: sortPath ? findJsonPath(sortPath, objects[i])[0] : undefined, object: objects[i] })).filter((p) => fieldsMatch(reqs, p.object));
-      if (sortPath) pairs = sortedBy(pairs);
-      items = pairs.map((p) => p.item);
+  const collect = async () => {
+    let code = 0;
+    const found: Array<{ view: KindView; items: unknown[] }> = [];
+    for (const g of groups) {
+      const view = await kindView(ctx, g.kind);
+      const r = await view.find(g.addrs, o);
+      code = Math.max(code, r.code);
+      let items = r.items;
+      // --field-selector and --sort-by look at the objects as -o json shows them
+      if (fieldText !== undefined || sortPath) {
+        const { fieldsMatch, parseFieldSelector } = await import('../../util/field-selector');
+        const reqs = fieldText !== undefined ? parseFieldSelector(fieldText, g.kind, view.plural) : [];
+        const objects = view.objects(items);
+        let pairs = items.map((item, i) => ({ item, key: sortPath ? findJsonPath(sortPath, objects[i])[0] : undefined, object: objects[i] })).filter((p) => fieldsMatch(reqs, p.object));
+        if (sortPath) pairs = sortedBy(pairs);
+        items = pairs.map((p) => p.item);
+      }
+      found.push({ view, items });
     }
-    found.push({ view, items });
+    return { found, code };
+  };
+  /** A kind's table rows (header first); with several kinds each name says its type: pod/web, deployment.apps/web. */
+  const tableOf = (f: { view: KindView; items: unknown[] }) => {
+    const rows = f.view.table(f.items, { all, wide: output === 'wide' });
+    const name = rows[0].indexOf('NAME');
+    if (several) for (const row of rows.slice(1)) row[name] = `${f.view.type}/${row[name]}`;
+    return rows;
+  };
+  if (values.watch || values['watch-only']) {
+    if (output !== undefined && output !== 'wide' && output !== 'name') throw new UsageError('--watch prints the table (or -o wide, -o name) as objects change', 'leave -o out, or use podrun wait for a condition');
+    return watchGet(ctx, collect, tableOf, { name: output === 'name', only: values['watch-only'] === true, table, labels: table.labels });
   }
+  const { found, code } = await collect();
   const named = addrs.length > 0;
   const single = named && addrs.length === 1 && !several;
   if (templateNodes) {
@@ -139,21 +156,58 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     ctx.out(found.flatMap((f) => f.view.names(f.items).map((n) => `${f.view.type}/${n}\n`)).join(''));
     return code;
   }
-  const tables = found
-    .filter((f) => f.items.length)
-    .map((f) => {
-      const rows = f.view.table(f.items, { all, wide: output === 'wide' });
-      const name = rows[0].indexOf('NAME');
-      // with several kinds, each name says its type: pod/web, deployment.apps/web
-      if (several) for (const row of rows.slice(1)) row[name] = `${f.view.type}/${row[name]}`;
-      return finishTable(rows, f.view.labels(f.items), table);
-    });
+  const tables = found.filter((f) => f.items.length).map((f) => finishTable(tableOf(f), f.view.labels(f.items), table));
   if (!tables.length) {
     if (!named) writeErr(all ? 'No resources found\n' : `No resources found in ${ns} namespace.\n`);
     return code;
   }
   ctx.out(tables.join('\n'));
   return code;
+}
+
+/**
+ * `get -w`: the table, then each row again when it changes (a new object, another status, one
+ * gone: its last row), as kubectl's watch prints them; polled every 500 ms until Ctrl-C. Rows keep
+ * the first table's column widths. --watch-only: only the changes.
+ */
+async function watchGet(
+  ctx: CliContext,
+  collect: () => Promise<{ found: Array<{ view: KindView; items: unknown[] }> }>,
+  tableOf: (f: { view: KindView; items: unknown[] }) => string[][],
+  o: { name: boolean; only: boolean; table: TableOptions; labels: boolean },
+): Promise<number> {
+  // an object's row is printed when the object changes (as -o json shows it), not when its AGE ticks
+  let seen = new Map<string, { sig: string; row: string }>();
+  let widths: number[] | undefined;
+  const line = (cells: string[]) => {
+    widths = cells.map((c, i) => Math.max(widths?.[i] ?? 0, c.length));
+    return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths![i] + 3))).join('').trimEnd() + '\n';
+  };
+  for (let first = true; ; first = false) {
+    const { found } = await collect();
+    const now = new Map<string, { sig: string; row: string }>();
+    let out = '';
+    for (const f of found) {
+      const names = f.view.names(f.items);
+      const sigs = f.view.objects(f.items).map((x) => JSON.stringify(x));
+      if (o.name) {
+        names.forEach((n, i) => now.set(`${f.view.type}/${n}`, { sig: sigs[i], row: `${f.view.type}/${n}\n` }));
+        continue;
+      }
+      const labels = f.view.labels(f.items);
+      const cells = tableOf(f).map((r, i) => (o.labels ? [...r, i === 0 ? 'LABELS' : labelsText(labels[i - 1])] : r));
+      if (!widths) cells.forEach((r) => (widths = r.map((c, i) => Math.max(widths?.[i] ?? 0, c.length))));
+      if (first && !o.only && o.table.headers && names.length) out += line(cells[0]);
+      // keyed by kind, first column (the namespace with -A) and name
+      cells.slice(1).forEach((r, i) => now.set(`${f.view.type}/${r[0]}/${names[i]}`, { sig: sigs[i], row: line(r) }));
+    }
+    if (first && o.only) seen = now;
+    for (const [k, v] of now) if (seen.get(k)?.sig !== v.sig) out += v.row;
+    for (const [k, v] of seen) if (!now.has(k)) out += v.row; // gone: its last row, as kubectl prints a DELETED event
+    if (out) ctx.out(out);
+    seen = now;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** kubectl takes `-o jsonpath='{...}'` with the quotes kept when a shell did not take them. */
@@ -212,10 +266,16 @@ function requestedKinds(positionals: string[], ns: string): Array<{ kind: Resour
 
 type TableOptions = { labels: boolean; headers: boolean };
 
+/** kubectl's LABELS cell: keys sorted, `k=v,...`, `<none>`. */
+const labelsText = (l: Record<string, string> | undefined) =>
+  Object.keys(l ?? {})
+    .sort()
+    .map((k) => `${k}=${l![k]}`)
+    .join(',') || '<none>';
+
 /** A table as `get` prints it: `--show-labels` adds kubectl's LABELS column (keys sorted, `<none>`), `--no-headers` drops the header. */
 function finishTable(rows: string[][], labels: (Record<string, string> | undefined)[], o: TableOptions): string {
-  const text = (l: Record<string, string> | undefined) => Object.keys(l ?? {}).sort().map((k) => `${k}=${l![k]}`).join(',') || '<none>';
-  const withLabels = o.labels ? rows.map((r, i) => [...r, i === 0 ? 'LABELS' : text(labels[i - 1])]) : rows;
+  const withLabels = o.labels ? rows.map((r, i) => [...r, i === 0 ? 'LABELS' : labelsText(labels[i - 1])]) : rows;
   return formatTable(withLabels).split('\n').slice(o.headers ? 0 : 1).join('\n');
 }
 

@@ -87,7 +87,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     prefix: values.prefix === true,
   };
   const ns = namespaceFrom(values);
-  const targets = selector !== undefined ? selectedTargets(ctx, ns, selector, values['all-containers'] === true) : podTargets(ctx, positionals[0], str(values.container), ns, values['all-containers'] === true);
+  const targets = selector !== undefined ? selectedTargets(ctx, ns, selector, values['all-containers'] === true, str(values.container)) : podTargets(ctx, positionals[0], str(values.container), ns, values['all-containers'] === true);
   if (!targets.length) {
     writeErr(`No resources found in ${ns} namespace.\n`);
     return 0;
@@ -131,12 +131,18 @@ function podTargets(ctx: CliContext, arg: string | undefined, container: string 
   return [{ rec, container: picked.container }];
 }
 
-/** -l: every pod of the namespace the selector picks, each its default container (or all). */
-function selectedTargets(ctx: CliContext, ns: string, selector: string, all: boolean): Target[] {
+/** -l: every pod of the namespace the selector picks, each its container -c names (a pod without it is said), its default one, or all. */
+function selectedTargets(ctx: CliContext, ns: string, selector: string, all: boolean, named?: string): Target[] {
   const { parseSelector, selectorMatches } = require('../../util/selector') as typeof import('../../util/selector');
   const reqs = selector === '' ? undefined : parseSelector(selector);
   const pods = listPodRecords(ctx.paths, ns).filter((r) => !reqs || selectorMatches(reqs, r.manifest.metadata.labels));
-  return pods.flatMap((rec) => (all ? allContainers(rec) : [pickContainer(rec, undefined, true).container]).map((container) => ({ rec, container })));
+  return pods.flatMap((rec) => {
+    if (all) return allContainers(rec).map((container) => ({ rec, container }));
+    if (named === undefined) return [{ rec, container: pickContainer(rec, undefined, true).container }];
+    const c = allContainers(rec).find((x) => x.name === named);
+    if (!c) writeErr(`error: container "${named}" is not in pod "${rec.plan.name}"\n`);
+    return c ? [{ rec, container: c }] : [];
+  });
 }
 
 /** kubectl's --all-containers: the init containers (sidecars among them), then the app containers. */
@@ -165,9 +171,16 @@ async function streamLogs(ctx: CliContext, t: Target, o: StreamOptions, out: { c
   const print = (lines: LogLine[]) => {
     if (!lines.length || left <= 0) return;
     let text = lines.map((l) => prefix + formatLine(l, o.timestamps)).join('');
-    const bytes = Buffer.byteLength(text);
-    if (bytes > left) text = Buffer.from(text).subarray(0, left).toString('utf8');
-    left -= Math.min(bytes, left);
+    let bytes = Buffer.byteLength(text);
+    if (bytes > left) {
+      // cut at a character's start: never more than the limit, never half a character
+      const b = Buffer.from(text);
+      let end = left;
+      while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
+      text = b.subarray(0, end).toString('utf8');
+      bytes = left; // the stream is done
+    }
+    left -= bytes;
     ctx.out(text);
   };
   const reader = openLogFile(file);
