@@ -20,6 +20,7 @@ export const VERBS: Record<string, { load: () => { run: Verb; spec: VerbSpec }; 
   'port-forward': { load: () => require('./verbs/port-forward'), summary: "forward local ports to a pod's ports (port-forward pod/NAME 8080:80)" },
   up: { load: () => require('./verbs/up'), summary: 'apply pods/, wait until ready, follow the logs; Ctrl-C stops the pods (up -f DIR, up -d)' },
   down: { load: () => require('./verbs/down'), summary: 'stop and delete what pods/ (or -f) defines; claims stay (down -f DIR)' },
+  events: { load: () => require('./verbs/events'), summary: "list the pods' events, oldest first (events -A -w)" },
   wait: { load: () => require('./verbs/wait'), summary: 'wait for pods to meet a condition or be deleted (wait --for=condition=Ready pod/NAME)' },
   delete: { load: () => require('./verbs/delete'), summary: 'stop and remove pods and workloads; remove services, configmaps, secrets, pvc' },
   label: { load: () => require('./verbs/label'), summary: 'set or remove labels of pods, workloads and objects (label pod web tier=web)' },
@@ -103,7 +104,6 @@ const OTHER_VERBS: Record<string, string> = {
   ps: "'podrun get pods' lists the pods",
   attach: "'podrun logs -f POD' follows a container's output; 'podrun exec -it POD -- sh' opens a shell in it",
   cp: "'podrun exec POD -- cat /path > file' copies a file out; 'podrun exec -i POD -- sh -c \"cat > /path\" < file' in",
-  events: "'podrun describe pod NAME' lists a pod's events",
   build: "podrun builds no images: 'podrun import DIR NAME:TAG' or 'podrun commit POD/CONTAINER NAME:TAG' makes one",
   rollout: "'podrun apply -f FILE' rolls a changed template out; 'podrun get deploy NAME' shows how far it is",
 };

@@ -2,9 +2,10 @@
 // with --overwrite, remove with KEY-, -l; a pod's labels change in place (same process, the
 // downward API file rewritten), as apply changes a file's labels.
 import { expect } from 'chai';
+import { spawn } from 'child_process';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
-import { isRoot } from '../helpers/cli';
+import { isRoot, PODRUN } from '../helpers/cli';
 import { podManifest, setUpSuite, tearDownSuite, until, viewPod, waitStarted, writeManifest, type PodSuite } from './pod-helpers';
 
 describe('label and annotate (real pods)', function () {
@@ -79,5 +80,32 @@ describe('label and annotate (real pods)', function () {
     const d = JSON.parse(run(['get', 'deploy', 'api', '-o', 'json']).stdout);
     expect([d.metadata.labels, d.spec.template.metadata.labels]).to.deep.equal([{ team: 'dev' }, { app: 'api' }]);
     run(['delete', 'deploy', 'api']);
+  });
+
+  it("events: kubectl's columns, oldest first; --for, --types, -o json; -w prints the new ones as they come", async () => {
+    const mk = (name: string) => writeManifest(join(s!.root, 'm'), `${name}.yaml`, podManifest(name, { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
+    run(['apply', '-f', mk('ev1')]);
+    await until(() => run(['events', '--for', 'pod/ev1']).stdout.includes('Started'), 10_000);
+    const out = run(['events', '--for', 'pod/ev1']).stdout.split('\n').filter(Boolean);
+    expect(out[0].split(/\s{2,}/)).to.deep.equal(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    expect(out.slice(1).map((l) => l.split(/\s{2,}/).slice(1, 4).join(' '))).to.include.members(['Normal Created pod/ev1', 'Normal Started pod/ev1']);
+    const none = s!.run(['events', '--for', 'pod/ev1', '--types', 'Warning']);
+    expect([none.stdout, none.stderr]).to.deep.equal(['', 'No events found in default namespace.\n']);
+    const list = JSON.parse(run(['events', '--for', 'pod/ev1', '-o', 'json']).stdout);
+    expect(list.kind).to.equal('List');
+    expect(list.items[0]).to.include({ apiVersion: 'v1', kind: 'Event', type: 'Normal' });
+    expect(list.items[0].involvedObject).to.include({ kind: 'Pod', name: 'ev1' });
+    const child = spawn(PODRUN, ['events', '-w'], { env: { ...process.env, PODRUN_ROOT: s!.root } });
+    let said = '';
+    child.stdout.on('data', (d) => (said += d));
+    try {
+      await until(() => said.includes('pod/ev1'), 10_000);
+      run(['apply', '-f', mk('ev2')]);
+      await until(() => /Started +pod\/ev2/.test(said), 15_000);
+      expect(said.split('\n').filter((l) => l.startsWith('LAST SEEN'))).to.have.length(1); // the header once
+    } finally {
+      child.kill('SIGINT');
+    }
+    run(['delete', 'pods', 'ev1', 'ev2', '--now']);
   });
 });
