@@ -3,6 +3,8 @@
 // downward API file rewritten), as apply changes a file's labels.
 import { expect } from 'chai';
 import { spawn } from 'child_process';
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { haveBusybox } from '../helpers/busybox';
 import { isRoot, PODRUN } from '../helpers/cli';
@@ -107,5 +109,24 @@ describe('label and annotate (real pods)', function () {
       child.kill('SIGINT');
     }
     run(['delete', 'pods', 'ev1', 'ev2', '--now']);
+  });
+
+  it('diff -f of a pod: nothing while its file is what runs; a changed env shows as a -u diff, exit 1; a scaled Deployment keeps its count', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'podrun-dp-')); // a relative hostPath: beside the file, outside podrun's state
+    const f = (v: string) => writeManifest(outside, 'dp.yaml', podManifest('dp', { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', command: ['sleep', '3600'], env: [{ name: 'V', value: v }], volumeMounts: [{ name: 'h', mountPath: '/h' }] }], volumes: [{ name: 'h', hostPath: { path: '.', type: 'Directory' } }] }));
+    run(['apply', '-f', f('1')]);
+    const same = s!.run(['diff', '-f', f('1')]);
+    expect([same.code, same.stdout]).to.deep.equal([0, '']);
+    const d = s!.run(['diff', '-f', f('2')]);
+    expect(d.code).to.equal(1);
+    expect(d.stdout).to.match(/^diff -u -N LIVE\/v1\.Pod\.default\.dp MERGED\/v1\.Pod\.default\.dp\n/);
+    expect(d.stdout).to.match(/\n- +value: '1'\n\+ +value: '2'\n/);
+    run(['delete', 'pod', 'dp', '--now']);
+    rmSync(outside, { recursive: true, force: true });
+    const dep = writeManifest(join(s!.root, 'm'), 'dd.yaml', JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'dd' }, spec: { selector: { matchLabels: { app: 'dd' } }, template: { metadata: { labels: { app: 'dd' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:test', imagePullPolicy: 'Never', command: ['sleep', '3600'] }] } } } }));
+    run(['apply', '-f', dep]);
+    run(['scale', 'deploy/dd', '--replicas', '0']);
+    expect(s!.run(['diff', '-f', dep]).code).to.equal(0); // the file writes no replicas: apply keeps 0
+    run(['delete', 'deploy', 'dd']);
   });
 });

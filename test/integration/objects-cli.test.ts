@@ -220,4 +220,29 @@ describe('ConfigMaps, Secrets and claims (CLI)', function () {
       child.kill('SIGINT');
     }
   });
+
+  it("diff -f: nothing (exit 0) for what is applied, kubectl's -u diff (exit 1) for a change or a new object, a Secret's values masked", () => {
+    const f = join(t.root, 'diff.yaml');
+    const doc = (v: string, pw: string) =>
+      [
+        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dcm' }, data: { v } }),
+        JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'dsec' }, stringData: { pw } }),
+      ].join('\n---\n');
+    writeFileSync(f, doc('one', 's3cret'));
+    expect(run('apply', '-f', f).code).to.equal(0);
+    const same = run('diff', '-f', f);
+    expect([same.code, same.stdout]).to.deep.equal([0, '']);
+    writeFileSync(f, doc('two', 'other') + '\n---\n' + JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dnew' }, data: { n: '1' } }));
+    const d = run('diff', '-f', f);
+    expect(d.code, d.stderr).to.equal(1);
+    expect(d.stdout).to.match(/^diff -u -N LIVE\/v1\.ConfigMap\.default\.dcm MERGED\/v1\.ConfigMap\.default\.dcm\n/m);
+    expect(d.stdout).to.include('-  v: one\n+  v: two\n');
+    expect(d.stdout).to.include('-  pw: \'*** (before)\'\n+  pw: \'*** (after)\'\n');
+    expect(d.stdout).to.not.include('s3cret');
+    expect(d.stdout).to.not.include(Buffer.from('other').toString('base64'));
+    expect(d.stdout).to.match(/\+\+\+ MERGED\/v1\.ConfigMap\.default\.dnew[^\n]*\n@@ -0,0 \+1,\d+ @@/);
+    expect(run('get', 'cm', 'dcm', '-o', 'jsonpath={.data.v}').stdout).to.equal('one'); // nothing changed
+    writeFileSync(f, doc('one', 's3cret'));
+    expect(run('delete', '-f', f).code).to.equal(0);
+  });
 });
