@@ -88,6 +88,8 @@ export interface LoadOptions {
   namespace?: string;
   /** `-R`: a directory's subdirectories too. */
   recursive?: boolean;
+  /** `--validate`: what a field podrun does not run does (manifest/validate.ts). */
+  validate?: import('./validate').ValidateMode;
 }
 
 export async function loadManifests(inputs: string[], opts: LoadOptions = {}): Promise<LoadResult> {
@@ -127,7 +129,7 @@ export async function loadManifests(inputs: string[], opts: LoadOptions = {}): P
           continue;
         }
       }
-      const r = validateDocument(doc, src.display, { baseDir: src.abs === "<stdin>" ? process.cwd() : dirname(src.abs), stateDirs: stateDirs(opts.paths), probesAndHooks: opts.probesAndHooks });
+      const r = validateDocument(doc, src.display, { baseDir: src.abs === "<stdin>" ? process.cwd() : dirname(src.abs), stateDirs: stateDirs(opts.paths), probesAndHooks: opts.probesAndHooks, validate: opts.validate });
       warnings.push(...r.warnings);
       errors.push(...r.errors);
       for (const manifest of r.manifests)

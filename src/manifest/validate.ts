@@ -39,13 +39,33 @@ export interface ValidateOptions {
    * the PROBES_AND_HOOKS switch (on: refusing none, refusedHandlers).
    */
   probesAndHooks?: boolean;
+  /**
+   * kubectl's --validate: `strict` (the default) refuses a field podrun does not run; `warn` takes
+   * the manifest without it, with a warning naming it; `ignore` takes it silently and an unknown
+   * field with a warning (the API server drops both).
+   */
+  validate?: ValidateMode;
 }
+
+export type ValidateMode = 'strict' | 'warn' | 'ignore';
+
+/** The document's --validate mode while validateDocument runs (it is synchronous: set, walked, reset). */
+let validateMode: ValidateMode = 'strict';
 
 // Keys come from the user: never let `constructor` or `__proto__` match through the prototype.
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function validateDocument(doc: YamlDocument, file: string, opts: ValidateOptions): ValidatedDocument {
+  validateMode = opts.validate ?? 'strict';
+  try {
+    return validateDocumentIn(doc, file, opts);
+  } finally {
+    validateMode = 'strict';
+  }
+}
+
+function validateDocumentIn(doc: YamlDocument, file: string, opts: ValidateOptions): ValidatedDocument {
   const out: ValidatedDocument = { manifests: [], objects: [], workloads: [], warnings: [], errors: [] };
   const err = (path: FieldPath, detail: string, hint?: string) => out.errors.push(new ManifestError(file, path, detail, hint, doc.lineOf(path)));
   const value = doc.value;
@@ -231,12 +251,17 @@ function walkFields(schema: z.ZodTypeAny, value: unknown, path: FieldPath, err: 
     }
     else if (policy?.unsupported && own(policy.unsupported, key)) {
       const u = policy.unsupported[key];
-      if (!u.allow?.(v)) err(p, 'not supported by podrun yet', u.hint ?? 'remove the field; docs/manifests.md lists what podrun runs');
+      const hint = u.hint ?? 'remove the field; docs/manifests.md lists what podrun runs';
+      if (u.allow?.(v)) continue;
+      if (validateMode === 'strict') err(p, 'not supported by podrun yet', hint);
+      else if (validateMode === 'warn') warn(p, `not supported by podrun yet: the pod runs without it here (--validate=warn); on a cluster it is honoured. ${hint}`);
     } else if (key === '<<') err(p, 'YAML merge keys (<<) are not allowed', 'write the merged fields out in full');
     else {
       const candidates = [...Object.keys(shape), ...knownNames(policy)];
       const guess = suggest(key, candidates);
-      err(p, `unknown field "${key}"`, guess ? `did you mean ${guess}?` : `the fields here are: ${Object.keys(shape).join(', ')}`);
+      // --validate=ignore: the API server drops an unknown field (and says so as a warning)
+      if (validateMode === 'ignore') warn(p, `unknown field "${key}", ignored (--validate=ignore)${guess ? `: did you mean ${guess}?` : ''}`);
+      else err(p, `unknown field "${key}"`, guess ? `did you mean ${guess}?` : `the fields here are: ${Object.keys(shape).join(', ')}`);
     }
   }
 }

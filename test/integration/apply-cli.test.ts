@@ -113,6 +113,21 @@ describe('apply (CLI)', function () {
       expect(podrun(root(), ['apply', '-f', join(d, 'top.yaml'), '--dry-run=maybe']).code).to.equal(2);
       expect(existsSync(join(root(), 'pods'))).to.equal(false);
     });
+    it('--validate: strict refuses a field podrun does not run, warn runs without it and names it, ignore also takes an unknown field with a warning', () => {
+      const f = writeManifest(dir, 'validate.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: val\nspec:\n  runtimeClassName: gvisor\n  containers:\n  - name: a\n    image: example.invalid/app:1\n    command: [serve]\n');
+      const strict = podrun(root(), ['apply', '-f', f, '--dry-run']);
+      expect([strict.code, strict.stderr.split('\n')[0]]).to.deep.equal([2, `error: ${f}:6: spec.runtimeClassName: not supported by podrun yet`]);
+      const warn = podrun(root(), ['apply', '-f', f, '--dry-run', '--validate=warn']);
+      expect(warn.code, warn.stderr).to.equal(0);
+      expect(warn.stdout).to.equal('pod/val created (dry run)\n');
+      expect(warn.stderr).to.match(new RegExp(`^warning: ${f}:6: spec\\.runtimeClassName: not supported by podrun yet: the pod runs without it here \\(--validate=warn\\)`));
+      const typo = writeManifest(dir, 'typo.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: typo\nspec:\n  containers:\n  - name: a\n    image: example.invalid/app:1\n    command: [serve]\n    workdir: /x\n');
+      expect(podrun(root(), ['apply', '-f', typo, '--dry-run', '--validate=warn']).code).to.equal(2); // a typo stays an error under warn
+      const ign = podrun(root(), ['apply', '-f', typo, '--dry-run', '--validate=false']);
+      expect(ign.code, ign.stderr).to.equal(0);
+      expect(ign.stderr).to.include(`warning: ${typo}:10: spec.containers[0].workdir: unknown field "workdir", ignored (--validate=ignore): did you mean workingDir?`);
+      expect(podrun(root(), ['apply', '-f', f, '--validate=maybe']).code).to.equal(2);
+    });
   });
 
   describe('real pods', () => {
