@@ -18,6 +18,7 @@ export const VERBS: Record<string, { load: () => { run: Verb; spec: VerbSpec }; 
   logs: { load: () => require('./verbs/logs'), summary: "print a container's logs" },
   exec: { load: () => require('./verbs/exec'), summary: 'run a command in a running container' },
   'port-forward': { load: () => require('./verbs/port-forward'), summary: "forward local ports to a pod's ports (port-forward pod/NAME 8080:80)" },
+  lint: { load: () => require('./verbs/lint'), summary: 'check manifests; --for-cluster: what will behave differently on a real cluster' },
   diff: { load: () => require('./verbs/diff'), summary: 'show what apply -f would change (diff -f pods/; exit 1 when something would)' },
   up: { load: () => require('./verbs/up'), summary: 'apply pods/, wait until ready, follow the logs; Ctrl-C stops the pods (up -f DIR, up -d)' },
   down: { load: () => require('./verbs/down'), summary: 'stop and delete what pods/ (or -f) defines; claims stay (down -f DIR)' },

@@ -29,6 +29,11 @@ export const graceOptions: OptionSpec = {
   now: { type: 'boolean', help: 'stop at once: the same as --grace-period=1' },
 };
 
+/** `-R/--recursive` of the verbs that read manifests from directories. */
+export const recursiveOption: OptionSpec = {
+  recursive: { type: 'boolean', short: 'R', help: "a directory's subdirectories too" },
+};
+
 /** `-f/--filename` of the verbs that read manifests. */
 export const filenameOption = (what: string): OptionSpec => ({
   filename: { type: 'string', short: 'f', multiple: true, arg: 'FILE', help: `${what}: a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)`, complete: 'files' },

@@ -128,6 +128,34 @@ describe('apply (CLI)', function () {
       expect(ign.stderr).to.include(`warning: ${typo}:10: spec.containers[0].workdir: unknown field "workdir", ignored (--validate=ignore): did you mean workingDir?`);
       expect(podrun(root(), ['apply', '-f', f, '--validate=maybe']).code).to.equal(2);
     });
+    it('lint: valid is exit 0, a problem exit 2; --for-cluster names what a cluster does otherwise (exit 1), and the shipped manifests have nothing', () => {
+      const d = join(dir, 'lint');
+      const pod = writeManifest(
+        d,
+        'pod.yaml',
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: lp\n  annotations:\n    podrun.dev/restart-backoff: 1s-10s\nspec:\n  nodeSelector:\n    disk: ssd\n  containers:\n  - name: a\n    image: example.invalid/app:1\n    imagePullPolicy: Never\n    command: [serve]\n    volumeMounts: [{name: src, mountPath: /src}]\n  volumes:\n  - name: src\n    hostPath: {path: ./src}\n',
+      );
+      mkdirSync(join(d, 'src'));
+      writeManifest(d, 'svc.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ls\nspec:\n  type: NodePort\n  selector: {app: x}\n  ports: [{port: 80}]\n');
+      expect(podrun(root(), ['lint', '-f', d]).code).to.equal(0);
+      const r = podrun(root(), ['lint', '--for-cluster', '-f', d]);
+      expect(r.code, r.stderr).to.equal(1);
+      const lines = r.stdout.split('\n').filter((l) => !l.startsWith('  hint:') && l);
+      expect(lines.map((l) => l.replace(/^.*?:(\d+): ([^:]+):.*$/, '$1 $2'))).to.deep.equal([
+        '6 metadata.annotations[podrun.dev/restart-backoff]',
+        '18 spec.volumes[0].hostPath.path',
+        '13 spec.containers[0].imagePullPolicy',
+        '6 spec.type',
+      ]);
+      expect(r.stdout).to.include(`${pod}:18: spec.volumes[0].hostPath.path: a relative hostPath (./src)`);
+      expect(r.stderr).to.include(`warning: ${pod}:8: spec.nodeSelector: scheduling field, ignored`); // validation's, as every command says it
+      const bad = writeManifest(dir, 'lint-bad.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: a}]}\n');
+      expect(podrun(root(), ['lint', '--for-cluster', '-f', bad]).code).to.equal(2);
+      const repo = join(__dirname, '..', '..', '..');
+      const shipped = podrun(root(), ['lint', '--for-cluster', '-f', join(repo, 'pods'), '-f', join(repo, 'examples', 'pod.yaml')]);
+      expect([shipped.code, shipped.stdout, shipped.stderr]).to.deep.equal([0, '', '']);
+      expect(existsSync(join(root(), 'pods'))).to.equal(false);
+    });
   });
 
   describe('real pods', () => {

@@ -10,7 +10,7 @@ import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
 import { gracePeriodOption, parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
-import { filenameOption, graceOptions, namespaceFrom, namespaceOptions } from '../resources';
+import { filenameOption, graceOptions, namespaceFrom, namespaceOptions, recursiveOption } from '../resources';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, WORKLOAD_KINDS, workloadRef, type ObjectKind, type WorkloadKind } from '../../util/kinds';
@@ -31,7 +31,7 @@ export const spec: VerbSpec = {
   options: {
     ...filenameOption('the manifests (a directory: its .yaml, .yml and .json files)'),
     'dry-run': { type: 'string', arg: 'none|client|server', help: 'client or server (the same here: podrun is its own server): say what would be created, configured or left unchanged; change nothing. --dry-run alone is client', complete: ['none', 'client', 'server'] },
-    recursive: { type: 'boolean', short: 'R', help: "a directory's subdirectories too" },
+    ...recursiveOption,
     validate: { type: 'string', arg: 'strict|warn|ignore', help: "a field podrun does not run: strict refuses it (the default), warn runs without it and names it, ignore runs without it silently (kubectl's; true is strict, false ignore)", complete: ['strict', 'warn', 'ignore'] },
     ...namespaceOptions,
     output: { type: 'string', short: 'o', arg: 'json|yaml|name', help: 'print the objects applied in this format instead of a line each', complete: ['json', 'yaml', 'name'] },

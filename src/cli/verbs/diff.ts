@@ -12,7 +12,7 @@ import { parseArgs, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { requireRoot } from '../root';
-import { filenameOption, namespaceFrom, namespaceOptions } from '../resources';
+import { filenameOption, namespaceFrom, namespaceOptions, recursiveOption } from '../resources';
 
 export const spec: VerbSpec = {
   name: 'diff',
@@ -25,7 +25,7 @@ export const spec: VerbSpec = {
   ],
   options: {
     ...filenameOption('the manifests'),
-    recursive: { type: 'boolean', short: 'R', help: "a directory's subdirectories too" },
+    ...recursiveOption,
     ...namespaceOptions,
   },
 };
