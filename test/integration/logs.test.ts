@@ -164,4 +164,16 @@ describe('logs (integration)', function () {
       expect(podrun(root, ['delete', '-f', f, '--now']).code).to.equal(0);
     }
   });
+
+  it('attach: what the container writes from now on (none of what it wrote before); -i is refused, saying so', async () => {
+    const child = spawn(PODRUN, ['attach', 'lg', '-c', 'ticker'], { env: { ...process.env, PODRUN_ROOT: root } });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await until(() => /tick \d+/.test(out), 10_000);
+    child.kill('SIGINT');
+    expect(out).to.not.include('to-stdout'); // written before attach
+    const i = podrun(root, ['attach', '-i', 'lg']);
+    expect([i.code, i.stderr.split('\n')[0]]).to.deep.equal([2, 'error: podrun attach -i/-t is not supported yet: podrun cannot pass your input to a container\'s own stdin']);
+  });
 });
