@@ -29,6 +29,7 @@ export const VERBS: Record<string, { load: () => { run: Verb; spec: VerbSpec }; 
   label: { load: () => require('./verbs/label'), summary: 'set or remove labels of pods, workloads and objects (label pod web tier=web)' },
   annotate: { load: () => require('./verbs/annotate'), summary: 'set or remove annotations of pods, workloads and objects' },
   scale: { load: () => require('./verbs/scale'), summary: 'set the replicas of a deployment, replicaset or statefulset (scale deploy/web --replicas 3)' },
+  rollout: { load: () => require('./verbs/rollout'), summary: 'restart the pods of a deployment, statefulset or daemonset, or wait for a rollout (rollout restart|status deploy/web)' },
   commit: { load: () => require('./verbs/commit'), summary: "make an image from a container's changes" },
   pull: { load: () => require('./verbs/pull'), summary: 'pull an image from a registry' },
   push: { load: () => require('./verbs/push'), summary: 'push an image to a registry' },
@@ -107,7 +108,6 @@ const OTHER_VERBS: Record<string, string> = {
   ps: "'podrun get pods' lists the pods",
   cp: "'podrun exec POD -- cat /path > file' copies a file out; 'podrun exec -i POD -- sh -c \"cat > /path\" < file' in",
   build: "podrun builds no images: 'podrun import DIR NAME:TAG' or 'podrun commit POD/CONTAINER NAME:TAG' makes one",
-  rollout: "'podrun apply -f FILE' rolls a changed template out; 'podrun get deploy NAME' shows how far it is",
 };
 
 /** The verb a typo was meant to be: one it starts, or one edit away (two for longer words), or what podrun has for docker's. */

@@ -17,7 +17,7 @@ interface Counts {
   updated: number;
 }
 
-function counts(paths: Paths, r: WorkloadRecord, records: import('../state/pod-records').PodRecord[]): Counts {
+export function counts(paths: Paths, r: WorkloadRecord, records: import('../state/pod-records').PodRecord[]): Counts {
   const { observePods } = require('../runtime/workloads') as typeof import('../runtime/workloads');
   const { revisionLabel } = require('../plan/workload-pods') as typeof import('../plan/workload-pods');
   const { pods } = observePods(paths, r.manifest, records);

@@ -15,7 +15,7 @@ import { immutableChange, immutableError } from './workload-checks';
 import { claimNameFor } from '../manifest/workload-names';
 import { nextStep, ordinalOf, podManifestFor, revisionLabel, type ObservedPod } from '../plan/workload-pods';
 import { listPodRecords, type PodRecord } from '../state/pod-records';
-import { lockWorkload, nextRecord, podsOf, readWorkload, removeWorkload, writeWorkload, type WorkloadRecord } from '../state/workloads';
+import { lockWorkload, nextRecord, podsOf, readWorkload, removeWorkload, withRestartedAt, writeWorkload, type WorkloadRecord } from '../state/workloads';
 import { applyPod, type ApplyOptions } from './apply';
 import { deletePodNamed } from './delete-pod';
 
@@ -119,6 +119,25 @@ export async function scaleWorkload(paths: Paths, kind: WorkloadKind, namespace:
       writeWorkload(paths, record);
     }
     return { kind, namespace, name, changed, ...(await reconcile(paths, record, opts)) };
+  } finally {
+    release();
+  }
+}
+
+/**
+ * `rollout restart`: the template gets kubectl's `kubectl.kubernetes.io/restartedAt` annotation,
+ * so it is a new revision and its controller replaces every pod, as after a changed file (a
+ * Deployment one at a time behind readiness, a StatefulSet from the highest ordinal).
+ */
+export async function restartWorkload(paths: Paths, kind: WorkloadKind, namespace: string, name: string, at: string, opts: ControllerOptions = {}) {
+  const release = lockWorkload(paths, kind, namespace, name);
+  try {
+    const record = readWorkload(paths, kind, namespace, name);
+    if (!record) return undefined;
+    record.manifest = withRestartedAt(record.manifest, at);
+    record.metadata.generation += 1;
+    writeWorkload(paths, record);
+    return await reconcile(paths, record, opts);
   } finally {
     release();
   }

@@ -70,10 +70,27 @@ export function removeWorkload(paths: Paths, kind: WorkloadKind, namespace: stri
 export const lockWorkload = (paths: Paths, kind: WorkloadKind, namespace: string, name: string) => lockPod(paths, `${objectKey(namespace, name)}_${kind}`, `${WORKLOAD_KINDS[kind].singular}/${name}`);
 
 /** The record LOADED makes of the workload stored BEFORE (its uid and creation kept, the generation counted), and whether nothing changed. */
+/** The annotation `rollout restart` puts on the template (kubectl's). */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+
+/** W with its template (as written, and as the validated pod) annotated restartedAt AT. */
+export function withRestartedAt(w: WorkloadManifest, at: string): WorkloadManifest {
+  const stamp = (a: Record<string, string> | undefined) => ({ ...a, [RESTARTED_AT_ANNOTATION]: at });
+  const template = (w.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template ?? {};
+  return {
+    ...w,
+    spec: { ...w.spec, template: { ...template, metadata: { ...template.metadata, annotations: stamp(template.metadata?.annotations) } } } as WorkloadManifest['spec'],
+    templatePod: { ...w.templatePod, metadata: { ...w.templatePod.metadata, annotations: stamp(w.templatePod.metadata.annotations) } },
+  };
+}
+
 export function nextRecord(before: WorkloadRecord | undefined, loaded: LoadedWorkload): { record: WorkloadRecord; same: boolean } {
   // replicas not written (now and before) keeps what `scale` set, as kubectl apply leaves a field
   // it never applied; a file that drops replicas goes back to the default, as kubectl's does
-  const w: WorkloadManifest = loaded.workload.replicasUnset && before?.manifest.replicasUnset ? ({ ...loaded.workload, spec: { ...loaded.workload.spec, replicas: before.manifest.spec.replicas } } as WorkloadManifest) : loaded.workload;
+  let w: WorkloadManifest = loaded.workload.replicasUnset && before?.manifest.replicasUnset ? ({ ...loaded.workload, spec: { ...loaded.workload.spec, replicas: before.manifest.spec.replicas } } as WorkloadManifest) : loaded.workload;
+  // so does the annotation `rollout restart` put on the template: the next apply rolls nothing again
+  const restarted = before?.manifest.templatePod.metadata.annotations?.[RESTARTED_AT_ANNOTATION];
+  if (restarted && w.templatePod.metadata.annotations?.[RESTARTED_AT_ANNOTATION] === undefined) w = withRestartedAt(w, restarted);
   const newTemplate = before && canonicalJson(before.manifest.spec.template) !== canonicalJson(w.spec.template);
   const current = w.kind === 'StatefulSet' && before ? (newTemplate ? (before.current ?? before.manifest) : before.current) : undefined;
   const record: WorkloadRecord = {

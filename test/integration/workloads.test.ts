@@ -147,6 +147,23 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     expect([cm.code, cm.stderr.split('\n')[0]]).to.deep.equal([2, 'error: cm/settings: a ConfigMap has no pods']);
   });
 
+  it('rollout restart replaces every pod (the next apply of the file rolls nothing again); rollout status says it is done; history is refused', () => {
+    const before = names('web');
+    const r = run(['rollout', 'restart', 'deploy/web']);
+    expect(r.stdout).to.equal('deployment.apps/web restarted\n');
+    const after = names('web');
+    expect(after).to.have.length(before.length);
+    expect(after.filter((n) => before.includes(n))).to.deep.equal([]);
+    const d = JSON.parse(run(['get', 'deploy', 'web', '-o', 'json']).stdout);
+    expect(d.spec.template.metadata.annotations).to.have.property('kubectl.kubernetes.io/restartedAt');
+    expect(run(['rollout', 'status', 'deploy/web']).stdout).to.equal('deployment "web" successfully rolled out\n');
+    expect(run(['apply', '-f', join(dir, 'web.yaml')]).stdout).to.equal('deployment.apps/web unchanged\n');
+    expect(names('web')).to.deep.equal(after);
+    const h = s!.run(['rollout', 'history', 'deploy/web']);
+    expect([h.code, h.stderr.split('\n')[0]]).to.deep.equal([2, 'error: podrun rollout history is not supported']);
+    expect(s!.run(['rollout', 'restart', 'job/x']).code).to.equal(2);
+  });
+
   it('Deployment: scale up and down; a deleted pod is replaced; delete takes its pods', () => {
     expect(run(['scale', 'deployment/web', '--replicas', '3']).stdout).to.equal('deployment.apps/web scaled\n');
     expect(names('web')).to.have.length(3);
