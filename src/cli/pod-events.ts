@@ -10,6 +10,8 @@ export interface PodEvent {
   at: string;
   /** kubectl's `(xN over AGE)`: how often the monitor saw it, since when. */
   count?: number;
+  /** the container it is about, when it is about one */
+  container?: string;
   firstAt?: string;
   message: string;
 }
@@ -27,7 +29,7 @@ export function podEvents(status: PodStatus, snap: PodSnapshot, recorded: Events
   if (recorded) {
     // BackOff's message names the pod as the kubelet formats it, which the monitor leaves to Node.
     const message = (e: EventsFile['events'][number]) => (e.reason === 'BackOff' && !e.message ? `Back-off restarting failed container ${e.container} in pod ${podRef}` : e.message);
-    for (const e of recorded.events) out.push({ type: e.type, reason: e.reason, at: e.lastTimestamp, count: e.count, firstAt: e.firstTimestamp, message: message(e) });
+    for (const e of recorded.events) out.push({ type: e.type, reason: e.reason, at: e.lastTimestamp, count: e.count, firstAt: e.firstTimestamp, message: message(e), ...(e.container ? { container: e.container } : {}) });
     return out.sort((a, b) => a.at.localeCompare(b.at));
   }
   for (const c of status.containers) {

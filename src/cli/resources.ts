@@ -29,6 +29,20 @@ export const graceOptions: OptionSpec = {
   now: { type: 'boolean', help: 'stop at once: the same as --grace-period=1' },
 };
 
+/** kubectl's `--validate` of the verbs that read manifests (manifest/validate.ts, ValidateMode). */
+export const validateOption: OptionSpec = {
+  validate: { type: 'string', arg: 'strict|warn|ignore', help: "a field podrun does not run: strict refuses it (the default); warn runs without it, naming it; ignore also takes unknown fields (kubectl's; true is strict, false ignore)", complete: ['strict', 'warn', 'ignore'] },
+};
+
+/** --validate's mode: strict, warn, ignore; true (strict) and false (ignore) as kubectl reads them. */
+export function validateModeOf(values: Record<string, unknown>): 'strict' | 'warn' | 'ignore' {
+  const v = values.validate;
+  if (v === undefined || v === 'strict' || v === 'true') return 'strict';
+  if (v === 'warn') return 'warn';
+  if (v === 'ignore' || v === 'false') return 'ignore';
+  throw new UsageError(`--validate: unknown value '${String(v)}'`, 'use --validate=strict, warn or ignore');
+}
+
 /** `-R/--recursive` of the verbs that read manifests from directories. */
 export const recursiveOption: OptionSpec = {
   recursive: { type: 'boolean', short: 'R', help: "a directory's subdirectories too" },

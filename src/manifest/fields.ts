@@ -9,6 +9,13 @@ export interface UnsupportedField {
   hint?: string;
   /** Values that change nothing and are accepted silently (e.g. `resources: {}` from kubectl). */
   allow?: (v: unknown) => boolean;
+  /**
+   * `apply --validate=warn|ignore` may run the pod without it (with a warning): running without
+   * it changes what the pod does, never how isolated it is or where its data goes. A field
+   * without this (a sandbox's runtimeClassName, subPathExpr, a volume of another kind) is refused
+   * in every mode.
+   */
+  droppable?: true;
 }
 
 export interface FieldPolicy {
@@ -65,13 +72,13 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   DeploymentSpec: {
     warn: { revisionHistoryLimit: HISTORY },
     quiet: { revisionHistoryLimit: (v) => v === 10 },
-    unsupported: { paused: { hint: 'podrun rolls a changed template out when it is applied: remove `paused`, and apply when the template is ready', allow: (v) => v === false } },
+    unsupported: { paused: { hint: 'podrun rolls a changed template out when it is applied: remove `paused`, and apply when the template is ready', allow: (v) => v === false, droppable: true } },
   },
   StatefulSetSpec: { warn: { revisionHistoryLimit: HISTORY }, quiet: { revisionHistoryLimit: (v) => v === 10 } },
   DaemonSetSpec: { warn: { revisionHistoryLimit: HISTORY }, quiet: { revisionHistoryLimit: (v) => v === 10 } },
   JobSpec: {
     unsupported: Object.fromEntries(
-      ['podFailurePolicy', 'successPolicy', 'backoffLimitPerIndex', 'maxFailedIndexes', 'managedBy'].map((k) => [k, { hint: 'podrun counts failures against backoffLimit only: remove the field (docs/workloads.md, "Jobs")', allow: (v: unknown) => isEmpty(v) }]),
+      ['podFailurePolicy', 'successPolicy', 'backoffLimitPerIndex', 'maxFailedIndexes', 'managedBy'].map((k) => [k, { hint: 'podrun counts failures against backoffLimit only: remove the field (docs/workloads.md, "Jobs")', allow: (v: unknown) => isEmpty(v), droppable: true as const }]),
     ),
   },
   RollingUpdateStatefulSetStrategy: { warn: { maxUnavailable: 'ignored: podrun updates a StatefulSet one pod at a time (maxUnavailable 1, as without the alpha feature)' }, quiet: { maxUnavailable: (v) => v === 1 } },
@@ -113,13 +120,13 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       tolerations: isDefaultTolerations,
     },
     unsupported: {
-      ephemeralContainers: { allow: (v) => Array.isArray(v) && v.length === 0 },
+      ephemeralContainers: { allow: (v) => Array.isArray(v) && v.length === 0, droppable: true },
       runtimeClassName: {},
-      activeDeadlineSeconds: {},
-      setHostnameAsFQDN: { allow: (v) => v === false },
+      activeDeadlineSeconds: { droppable: true },
+      setHostnameAsFQDN: { allow: (v) => v === false, droppable: true },
       os: { hint: 'podrun runs Linux pods only', allow: (v) => isEmpty(v) || (typeof v === 'object' && (v as { name?: unknown }).name === 'linux') },
       resourceClaims: { allow: (v) => Array.isArray(v) && v.length === 0 },
-      hostnameOverride: {},
+      hostnameOverride: { droppable: true },
     },
   },
   Container: {
@@ -128,8 +135,8 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       // Kubernetes 1.35+ (ContainerRestartRules, KEP-5307): podrun follows the pod's policy only
       // (kubelet-rules.md §13.10). An init container's `restartPolicy: Always`
       // (a sidecar) is a field of InitContainerSchema, so this is only ever a regular container's.
-      restartPolicy: { hint: "podrun restarts a container by the pod's restartPolicy; a container-level restartPolicy (Kubernetes 1.35+) is not supported yet: set restartPolicy on the pod spec" },
-      restartPolicyRules: { hint: "podrun restarts a container by the pod's restartPolicy; restartPolicyRules (Kubernetes 1.35+) are not supported yet: remove them", allow: (v) => Array.isArray(v) && v.length === 0 },
+      restartPolicy: { hint: "podrun restarts a container by the pod's restartPolicy; a container-level restartPolicy (Kubernetes 1.35+) is not supported yet: set restartPolicy on the pod spec", droppable: true },
+      restartPolicyRules: { hint: "podrun restarts a container by the pod's restartPolicy; restartPolicyRules (Kubernetes 1.35+) are not supported yet: remove them", allow: (v) => Array.isArray(v) && v.length === 0, droppable: true },
     },
   },
   SecurityContext: {
@@ -154,8 +161,8 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   VolumeMount: {
     unsupported: {
       subPathExpr: { hint: 'use subPath with a fixed path' },
-      mountPropagation: { hint: 'podrun mounts volumes private; remove the field', allow: (v) => v === 'None' },
-      recursiveReadOnly: { allow: (v) => v === 'Disabled' },
+      mountPropagation: { hint: 'podrun mounts volumes private; remove the field', allow: (v) => v === 'None', droppable: true }, // private: stricter
+      recursiveReadOnly: { allow: (v) => v === 'Disabled', droppable: true }, // podrun's readOnly is recursive already
     },
   },
   Volume: {

@@ -253,8 +253,9 @@ function walkFields(schema: z.ZodTypeAny, value: unknown, path: FieldPath, err: 
       const u = policy.unsupported[key];
       const hint = u.hint ?? 'remove the field; docs/manifests.md lists what podrun runs';
       if (u.allow?.(v)) continue;
-      if (validateMode === 'strict') err(p, 'not supported by podrun yet', hint);
-      else if (validateMode === 'warn') warn(p, `not supported by podrun yet: the pod runs without it here (--validate=warn); on a cluster it is honoured. ${hint}`);
+      // --validate=warn|ignore drop only what changes behaviour, never isolation or where data goes
+      if (validateMode === 'strict' || !u.droppable) err(p, 'not supported by podrun yet', validateMode === 'strict' || u.droppable ? hint : `${hint} (--validate=${validateMode} does not drop it: without it the pod would run less isolated, or its data elsewhere, than it asks)`);
+      else warn(p, `not supported by podrun yet: the pod runs without it here (--validate=${validateMode}); on a cluster it is honoured. ${hint}`);
     } else if (key === '<<') err(p, 'YAML merge keys (<<) are not allowed', 'write the merged fields out in full');
     else {
       const candidates = [...Object.keys(shape), ...knownNames(policy)];

@@ -12,6 +12,8 @@ export interface ClusterFinding {
   path: (string | number)[];
   message: string;
   hint: string;
+  /** worth knowing, but no difference by itself (lint's exit code leaves it out) */
+  advisory?: boolean;
 }
 
 /** A pod's findings; PREFIX: where its spec is in the document ([] for a Pod, spec.template for a workload's). */
@@ -28,13 +30,15 @@ export function podFindings(m: PodManifest, prefix: (string | number)[] = [], lo
       out.push({ path: at('spec', 'volumes', i, 'hostPath', 'path'), message: `a relative hostPath (${p}): podrun binds it from beside the file; a cluster's kubelet takes it on the node, from no folder of yours`, hint: 'on a cluster, ship the files in the image or a ConfigMap, or mount a PersistentVolumeClaim' });
     else out.push({ path: at('spec', 'volumes', i, 'hostPath', 'path'), message: `hostPath ${p} is this machine's; on a cluster it is a path on whichever node runs the pod`, hint: 'on a cluster, use a PersistentVolumeClaim, a ConfigMap or the image for files the pod needs' });
   });
+  for (const f of ['hostPID', 'hostIPC'] as const)
+    if (m.spec[f]) out.push({ path: at('spec', f), message: `${f}: here this machine's ${f === 'hostPID' ? 'processes' : 'IPC'}; on a cluster the node's`, hint: 'a cluster may refuse it (Pod Security "baseline" forbids it)' });
   if (m.spec.hostNetwork) out.push({ path: at('spec', 'hostNetwork'), message: "hostNetwork: here this machine's network; on a cluster the node's, its ports shared with every pod there", hint: 'prefer a Service; two such pods on one node cannot bind the same port' });
   const containers = [...(m.spec.initContainers ?? []).map((c, i) => ['initContainers', i, c] as const), ...m.spec.containers.map((c, i) => ['containers', i, c] as const)];
   for (const [list, i, c] of containers) {
     if (c.imagePullPolicy === 'Never')
       out.push({ path: at('spec', list, i, 'imagePullPolicy'), message: `imagePullPolicy: Never: a cluster's node runs ${c.image} only if it already has it (else ErrImageNeverPull)`, hint: 'push the image to a registry the cluster pulls from (podrun push) and use IfNotPresent' });
     else if (localImages.has(c.image))
-      out.push({ path: at('spec', list, i, 'image'), message: `${c.image} is only in this machine's image store (imported or committed, never pulled)`, hint: 'push it to a registry the cluster pulls from: podrun tag and podrun push' });
+      out.push({ path: at('spec', list, i, 'image'), message: `the copy of ${c.image} podrun runs was imported or committed here, never pulled; a cluster pulls ${c.image} from its registry`, hint: 'make sure the registry has the same image (podrun tag and podrun push); a well-known image such as busybox is there already', advisory: true });
     for (const [j, p] of (c.ports ?? []).entries())
       if (p.hostPort !== undefined) out.push({ path: at('spec', list, i, 'ports', j, 'hostPort'), message: `hostPort ${p.hostPort}: here on this machine; on a cluster on the node that runs the pod (one such pod per node)`, hint: 'prefer a Service (NodePort or LoadBalancer) to reach the pod' });
   }

@@ -113,21 +113,33 @@ describe('apply (CLI)', function () {
       expect(podrun(root(), ['apply', '-f', join(d, 'top.yaml'), '--dry-run=maybe']).code).to.equal(2);
       expect(existsSync(join(root(), 'pods'))).to.equal(false);
     });
-    it('--validate: strict refuses a field podrun does not run, warn runs without it and names it, ignore also takes an unknown field with a warning', () => {
-      const f = writeManifest(dir, 'validate.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: val\nspec:\n  runtimeClassName: gvisor\n  containers:\n  - name: a\n    image: example.invalid/app:1\n    command: [serve]\n');
+    it('--validate: strict refuses a field podrun does not run, warn runs without it and names it, ignore also takes an unknown field with a warning; what isolation or data depend on is refused in every mode', () => {
+      const f = writeManifest(dir, 'validate.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: val\nspec:\n  activeDeadlineSeconds: 600\n  containers:\n  - name: a\n    image: example.invalid/app:1\n    command: [serve]\n');
       const strict = podrun(root(), ['apply', '-f', f, '--dry-run']);
-      expect([strict.code, strict.stderr.split('\n')[0]]).to.deep.equal([2, `error: ${f}:6: spec.runtimeClassName: not supported by podrun yet`]);
-      const warn = podrun(root(), ['apply', '-f', f, '--dry-run', '--validate=warn']);
-      expect(warn.code, warn.stderr).to.equal(0);
-      expect(warn.stdout).to.equal('pod/val created (dry run)\n');
-      expect(warn.stderr).to.match(new RegExp(`^warning: ${f}:6: spec\\.runtimeClassName: not supported by podrun yet: the pod runs without it here \\(--validate=warn\\)`));
+      expect([strict.code, strict.stderr.split('\n')[0]]).to.deep.equal([2, `error: ${f}:6: spec.activeDeadlineSeconds: not supported by podrun yet`]);
+      for (const mode of ['warn', 'ignore']) {
+        const r = podrun(root(), ['apply', '-f', f, '--dry-run', `--validate=${mode}`]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.equal('pod/val created (dry run)\n');
+        expect(r.stderr).to.match(new RegExp(`^warning: ${f}:6: spec\\.activeDeadlineSeconds: not supported by podrun yet: the pod runs without it here \\(--validate=${mode}\\)`));
+      }
       const typo = writeManifest(dir, 'typo.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: typo\nspec:\n  containers:\n  - name: a\n    image: example.invalid/app:1\n    command: [serve]\n    workdir: /x\n');
       expect(podrun(root(), ['apply', '-f', typo, '--dry-run', '--validate=warn']).code).to.equal(2); // a typo stays an error under warn
       const ign = podrun(root(), ['apply', '-f', typo, '--dry-run', '--validate=false']);
       expect(ign.code, ign.stderr).to.equal(0);
       expect(ign.stderr).to.include(`warning: ${typo}:10: spec.containers[0].workdir: unknown field "workdir", ignored (--validate=ignore): did you mean workingDir?`);
+      // a sandbox asked for, a volume of another kind, a mount by expression: never dropped
+      const guarded = writeManifest(dir, 'guarded.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: g\nspec:\n  runtimeClassName: gvisor\n  containers:\n  - name: a\n    image: example.invalid/app:1\n    command: [serve]\n    volumeMounts: [{name: n, mountPath: /n, subPathExpr: $(X)}]\n  volumes:\n  - name: n\n    nfs: {server: nfs.example, path: /x}\n');
+      for (const mode of ['warn', 'ignore']) {
+        const r = podrun(root(), ['apply', '-f', guarded, '--dry-run', `--validate=${mode}`]);
+        expect(r.code).to.equal(2);
+        for (const field of ['spec.runtimeClassName', 'spec.containers[0].volumeMounts[0].subPathExpr', 'spec.volumes[0].nfs'])
+          expect(r.stderr).to.include(`${field}: not supported by podrun yet`);
+        expect(r.stderr).to.include(`(--validate=${mode} does not drop it: without it the pod would run less isolated, or its data elsewhere, than it asks)`);
+      }
       expect(podrun(root(), ['apply', '-f', f, '--validate=maybe']).code).to.equal(2);
     });
+
     it('lint: valid is exit 0, a problem exit 2; --for-cluster names what a cluster does otherwise (exit 1), and the shipped manifests have nothing', () => {
       const d = join(dir, 'lint');
       const pod = writeManifest(

@@ -173,6 +173,10 @@ describe('logs (integration)', function () {
     await until(() => /tick \d+/.test(out), 10_000);
     child.kill('SIGINT');
     expect(out).to.not.include('to-stdout'); // written before attach
+    podrun(root, ['exec', 'lg/short', '--', 'touch', '/tmp/go']); // ends it (if an earlier test did not)
+    await until(() => /"exitCode":\s*0/.test(podrun(root, ['get', 'pod', 'lg', '-o', 'json']).stdout), 10_000);
+    const ended = spawnSync(PODRUN, ['attach', 'lg/short'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PODRUN_ROOT: root } });
+    expect([ended.status, ended.stderr.split('\n')[0]]).to.deep.equal([1, 'error: container "short" in pod "lg" is not running (exited with code 0, Completed)']);
     const i = podrun(root, ['attach', '-i', 'lg']);
     expect([i.code, i.stderr.split('\n')[0]]).to.deep.equal([2, 'error: podrun attach -i/-t is not supported yet: podrun cannot pass your input to a container\'s own stdin']);
   });

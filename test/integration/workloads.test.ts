@@ -105,6 +105,8 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     const svc = JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } });
     const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: '1' } });
     run(['apply', '-f', writeManifest(dir, 'all.yaml', `${svc}\n---\n${cm}`)]);
+    // the Service keeps the cluster IP it was given: no difference (diff -f exit 0)
+    expect(s!.run(['diff', '-f', join(dir, 'all.yaml')]).code).to.equal(0);
     const pods = names('web');
     const pod = pods[0];
     const out = run(['get', 'all']).stdout;

@@ -10,7 +10,7 @@ import { PodrunError, ManifestErrors, UsageError } from '../../util/errors';
 import { forEachItem, printObjects, renderError, type ObjectFormat } from '../render';
 import { gracePeriodOption, parseArgs, str, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
-import { filenameOption, graceOptions, namespaceFrom, namespaceOptions, recursiveOption } from '../resources';
+import { filenameOption, graceOptions, namespaceFrom, namespaceOptions, recursiveOption, validateModeOf, validateOption } from '../resources';
 import { writeErr } from '../output';
 import { finishLeftovers, syncServicesAfter } from '../sync';
 import { OBJECT_KINDS, WORKLOAD_KINDS, workloadRef, type ObjectKind, type WorkloadKind } from '../../util/kinds';
@@ -32,7 +32,7 @@ export const spec: VerbSpec = {
     ...filenameOption('the manifests (a directory: its .yaml, .yml and .json files)'),
     'dry-run': { type: 'string', arg: 'none|client|server', help: 'client or server (the same here: podrun is its own server): say what would be created, configured or left unchanged; change nothing. --dry-run alone is client', complete: ['none', 'client', 'server'] },
     ...recursiveOption,
-    validate: { type: 'string', arg: 'strict|warn|ignore', help: "a field podrun does not run: strict refuses it (the default), warn runs without it and names it, ignore runs without it silently (kubectl's; true is strict, false ignore)", complete: ['strict', 'warn', 'ignore'] },
+    ...validateOption,
     ...namespaceOptions,
     output: { type: 'string', short: 'o', arg: 'json|yaml|name', help: 'print the objects applied in this format instead of a line each', complete: ['json', 'yaml', 'name'] },
     network: { type: 'string', arg: 'NAME|none', help: "the pod network new pods join (default the root's default network)" },
@@ -83,7 +83,7 @@ export async function run(argv: string[], ctx: CliContext, hooks: ApplyHooks = {
   const network = str(values.network);
 
   const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
-  const loaded = await loadManifests(files, { namespace, recursive, validate: validateMode(str(values.validate)) });
+  const loaded = await loadManifests(files, { namespace, recursive, validate: validateModeOf(values) });
   for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
   if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
   if (!loaded.pods.length && !loaded.objects.length && !loaded.workloads.length)
@@ -292,14 +292,6 @@ function prunedWorkloads(ctx: CliContext, files: string[], workloads: { workload
     listWorkloads(ctx.paths, kind, namespace).map((r) => ({ namespace: r.metadata.namespace, name: `${kind}/${r.metadata.name}`, kind, workload: r.metadata.name, sourceFile: r.sourceFile, deleting: false })),
   );
   return pruneTargets(records, scopes, keep);
-}
-
-/** kubectl's --validate values: strict, warn, ignore; true (strict) and false (ignore) as kubectl reads them. */
-function validateMode(v: string | undefined): 'strict' | 'warn' | 'ignore' {
-  if (v === undefined || v === 'strict' || v === 'true') return 'strict';
-  if (v === 'warn') return 'warn';
-  if (v === 'ignore' || v === 'false') return 'ignore';
-  throw new UsageError(`--validate: unknown value '${v}'`, 'use --validate=strict, warn or ignore');
 }
 
 /** A dry run never prints a Secret's values: each becomes the number of bytes it holds. */

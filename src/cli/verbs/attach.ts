@@ -29,6 +29,14 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `unexpected argument '${positionals[1]}'` : 'a pod is required', `usage: ${spec.usage}`);
   const c = str(values.container);
   const ns = str(values.namespace);
+  // kubectl's: only a running container can be attached to (an ended one's output: podrun logs)
+  const { podTarget } = await import('../pod-target');
+  const { containerAddress, namespaceFrom } = await import('../resources');
+  const { findPod } = await import('../../state/pod-records');
+  const { pickContainer, requireRunningContainer } = await import('../../runtime/exec');
+  const addr = containerAddress(podTarget(ctx.paths, positionals[0], namespaceFrom(values)), c, namespaceFrom(values), spec.usage);
+  const rec = findPod(ctx.paths, addr.namespace, addr.name);
+  requireRunningContainer(rec.plan.name, pickContainer(rec, addr.container, true).container);
   // logs -f from the end: what the container writes from now on
   return (await import('./logs')).run([positionals[0], '-f', '--tail', '0', ...(c !== undefined ? ['-c', c] : []), ...(ns !== undefined ? ['-n', ns] : [])], ctx);
 }

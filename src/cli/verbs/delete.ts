@@ -5,7 +5,7 @@
 // terminal the grace wait shows a live line, and Ctrl-C during it kills at once (cli/grace-wait.ts);
 // a pod another command is deleting is waited for, and --now/--grace-period shortens its wait.
 import { ManifestErrors, PodrunError, UsageError } from '../../util/errors';
-import { allNamespacesOption, namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, filenameOption, graceOptions } from '../resources';
+import { allNamespacesOption, namespaceFrom, namespaceOptions, parseResourceArgs, type ResourceAddress, filenameOption, graceOptions, validateModeOf, validateOption } from '../resources';
 import { podNotFound, readPodRecord } from '../../state/pod-records';
 import { controllerOf } from '../../state/workloads';
 import { podKey } from '../../util/paths';
@@ -33,6 +33,7 @@ export const spec: VerbSpec = {
     ['delete a deployment and its pods', 'podrun delete deploy/web'],
   ],
   options: {
+    ...validateOption,
     ...namespaceOptions,
     ...filenameOption('delete what these manifests define'),
     ...graceOptions,
@@ -63,7 +64,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (files.length) {
     if (positionals.length || values.all || selector !== undefined) throw new UsageError('give either -f FILE or names (or --all, -l), not both', `usage: ${USAGE}`);
     const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
-    const loaded = await loadManifests(files, { ...(values.namespace !== undefined ? { namespace: ns } : {}), recursive: values.recursive === true });
+    const loaded = await loadManifests(files, { ...(values.namespace !== undefined ? { namespace: ns } : {}), recursive: values.recursive === true, validate: validateModeOf(values) });
     for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
     if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
     // Workloads and pods first: a claim cannot go while its pod still mounts it.

@@ -3,7 +3,7 @@
 // through `diff -u -N` (or $KUBECTL_EXTERNAL_DIFF), one pair of files per object named
 // `apiVersion.Kind.namespace.name`. Exit 0: no difference, 1: some, above 1: an error (kubectl's).
 // A Secret's values are masked (`***`, `*** (before)`/`*** (after)` where they differ).
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -12,7 +12,7 @@ import { parseArgs, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { requireRoot } from '../root';
-import { filenameOption, namespaceFrom, namespaceOptions, recursiveOption } from '../resources';
+import { filenameOption, namespaceFrom, namespaceOptions, recursiveOption, validateModeOf, validateOption } from '../resources';
 
 export const spec: VerbSpec = {
   name: 'diff',
@@ -24,6 +24,7 @@ export const spec: VerbSpec = {
     ['in a script: apply only when something changed', 'podrun diff -f pods/ > /dev/null || podrun apply -f pods/'],
   ],
   options: {
+    ...validateOption,
     ...filenameOption('the manifests'),
     ...recursiveOption,
     ...namespaceOptions,
@@ -31,13 +32,23 @@ export const spec: VerbSpec = {
 };
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  try {
+    return await diff(argv, ctx);
+  } catch (e) {
+    // exit 1 says "something would change": an error is never that (kubectl's: above 1)
+    if (e instanceof PodrunError && e.exitCode === 1) e.exitCode = 2;
+    throw e;
+  }
+}
+
+async function diff(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
   requireRoot('diff', 'the state it compares with is root\'s');
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`, `pass manifests with -f: ${spec.usage}`);
   const files = (values.filename as string[] | undefined) ?? [];
   if (!files.length) throw new UsageError('diff needs at least one -f FILE|DIR|-', `usage: ${spec.usage}`);
   const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
-  const loaded = await loadManifests(files, { ...(values.namespace !== undefined ? { namespace: namespaceFrom(values) } : {}), recursive: values.recursive === true });
+  const loaded = await loadManifests(files, { ...(values.namespace !== undefined ? { namespace: namespaceFrom(values) } : {}), recursive: values.recursive === true, validate: validateModeOf(values) });
   for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
   if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
   const pairs = await livePairs(ctx, loaded);
@@ -57,10 +68,23 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     // kubectl's: $KUBECTL_EXTERNAL_DIFF (a program and its flags), else `diff -u -N`
     const external = process.env.KUBECTL_EXTERNAL_DIFF?.trim().split(/\s+/).filter(Boolean);
     const [cmd, ...args] = external?.length ? external : ['diff', '-u', '-N'];
-    const r = spawnSync(cmd, [...args, live, merged], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', cwd: base });
+    // Ctrl-C while the diff program runs: its files (masked Secrets too) go with us
+    const gone = () => rmSync(base, { recursive: true, force: true });
+    const onSignal = (sig: NodeJS.Signals) => {
+      gone();
+      process.kill(process.pid, sig);
+    };
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    const r = await new Promise<{ status: number | null; stdout: string; error?: Error }>((resolve) => {
+      const child = spawn(cmd, [...args, 'LIVE', 'MERGED'], { stdio: ['ignore', 'pipe', 'inherit'], cwd: base });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.once('error', (error) => resolve({ status: null, stdout, error }));
+      child.once('close', (status) => resolve({ status, stdout }));
+    });
+    process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
     if (r.error) throw new PodrunError(`diff: cannot run ${cmd}: ${r.error.message}`, 'install diffutils, or set KUBECTL_EXTERNAL_DIFF to a diff program');
-    // the temp folder's name is nobody's business: paths as kubectl prints them (LIVE-..., MERGED-...)
-    ctx.out(r.stdout.split(base + '/').join(''));
+    ctx.out(r.stdout);
     return r.status === 0 ? 0 : r.status === 1 ? 1 : Math.max(2, r.status ?? 2);
   } finally {
     rmSync(base, { recursive: true, force: true });
@@ -78,14 +102,22 @@ interface Pair {
 async function livePairs(ctx: CliContext, loaded: Awaited<ReturnType<typeof import('../../manifest/load').loadManifests>>): Promise<Pair[]> {
   const { readPodRecord } = await import('../../state/pod-records');
   const { nextRecord, readWorkload } = await import('../../state/workloads');
-  const { readObject } = await import('../../state/objects');
+  const { listObjects, readObject } = await import('../../state/objects');
   const out: Pair[] = [];
   const fileName = (apiVersion: string, kind: string, ns: string, name: string) => `${apiVersion.replace('/', '.')}.${kind}.${ns}.${name}`;
   for (const o of loaded.objects) {
     const m = o.object;
     const stored = readObject(ctx.paths, m.kind, m.metadata.namespace, m.metadata.name);
     const live = stored && { ...stored, metadata: withoutServerFields(stored.metadata) };
-    out.push({ name: fileName(m.apiVersion, m.kind, m.metadata.namespace, m.metadata.name), live, merged: m, secret: m.kind === 'Secret' });
+    // a Service keeps the addresses it was given (clusterIP, nodePorts), as apply keeps them
+    let merged: unknown = m;
+    if (m.kind === 'Service' && stored) {
+      const { allocateService, serviceSettings } = await import('../../runtime/network/service-alloc');
+      const others = listObjects(ctx.paths, 'Service').filter((o) => !(o.metadata.namespace === m.metadata.namespace && o.metadata.name === m.metadata.name));
+      type Svc = Parameters<typeof allocateService>[0];
+      merged = allocateService(m as unknown as Svc, stored, others as unknown as Svc[], serviceSettings(ctx.paths).serviceCidr);
+    }
+    out.push({ name: fileName(m.apiVersion, m.kind, m.metadata.namespace, m.metadata.name), live, merged, secret: m.kind === 'Secret' });
   }
   for (const w of loaded.workloads) {
     const m = w.workload;

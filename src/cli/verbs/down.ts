@@ -7,7 +7,7 @@
 import { ManifestErrors, UsageError } from '../../util/errors';
 import { gracePeriodOption, parseArgs, type VerbSpec } from '../args';
 import { requireRoot } from '../root';
-import { filenameOption, graceOptions } from '../resources';
+import { filenameOption, graceOptions, validateModeOf, validateOption } from '../resources';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 import { forEachItem } from '../render';
@@ -22,7 +22,7 @@ export const spec: VerbSpec = {
     ['stop what podrun up brought up from pods/', 'podrun down'],
     ['the same for another directory, at once', 'podrun down -f envs/test --now'],
   ],
-  options: { ...filenameOption('the manifests (default pods/)'), ...graceOptions },
+  options: { ...filenameOption('the manifests (default pods/)'), ...graceOptions, ...validateOption },
 };
 const USAGE = spec.usage;
 
@@ -33,7 +33,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const grace = gracePeriodOption(values);
   const files = (await import('./up')).upFiles(values.filename as string[] | undefined, 'down');
   const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
-  const loaded = await loadManifests(files);
+  const loaded = await loadManifests(files, { validate: validateModeOf(values) });
   for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
   if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
 

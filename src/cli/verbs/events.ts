@@ -63,6 +63,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   };
   const rows = await collect();
   if (output) {
+    if (values.watch) throw new UsageError('events -w prints the table as events come', 'leave -o out with -w, or -w out with -o');
     await printObjects(ctx, output, rows.map(eventObject), { list: true });
     return 0;
   }
@@ -72,7 +73,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   else if (!values.watch) writeErr(all ? 'No events found.\n' : `No events found in ${ns} namespace.\n`);
   if (!values.watch) return 0;
   // -w: an event is new when its object, reason and last time (or count) were not seen
-  const key = (r: Row) => `${r.uid}|${r.e.reason}|${r.e.message}|${r.e.at}|${r.e.count ?? 1}`;
+  const key = (r: Row) => `${r.uid}|${r.e.container ?? ''}|${r.e.reason}|${r.e.message}|${r.e.at}|${r.e.count ?? 1}`;
   const seen = new Set(rows.map(key));
   for (;;) {
     await new Promise((res) => setTimeout(res, 500));
@@ -88,8 +89,9 @@ function eventObject(r: Row): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: `${r.object.slice(4)}.${Date.parse(r.e.at).toString(16)}`, namespace: r.namespace },
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', name: r.object.slice(4), namespace: r.namespace, uid: r.uid },
+    // unique per pod, container, reason and time (the kubelet's names are the pod's and a time's)
+    metadata: { name: `${r.object.slice(4)}.${Date.parse(r.e.at).toString(16)}${r.e.container ? `.${r.e.container}` : ''}.${r.e.reason.toLowerCase()}`, namespace: r.namespace },
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', name: r.object.slice(4), namespace: r.namespace, uid: r.uid, ...(r.e.container ? { fieldPath: `spec.containers{${r.e.container}}` } : {}) },
     reason: r.e.reason,
     message: r.e.message,
     type: r.e.type,

@@ -189,9 +189,11 @@ async function watchGet(
     let out = '';
     for (const f of found) {
       const names = f.view.names(f.items);
-      const sigs = f.view.objects(f.items).map((x) => JSON.stringify(x));
+      const objects = f.view.objects(f.items);
+      const sigs = objects.map((x) => JSON.stringify(x));
       if (o.name) {
-        names.forEach((n, i) => now.set(`${f.view.type}/${n}`, { sig: sigs[i], row: `${f.view.type}/${n}\n` }));
+        // keyed by namespace too: -A may list two objects of one name
+        names.forEach((n, i) => now.set(`${f.view.type}/${(objects[i] as { metadata?: { namespace?: string } }).metadata?.namespace ?? ''}/${n}`, { sig: sigs[i], row: `${f.view.type}/${n}\n` }));
         continue;
       }
       const labels = f.view.labels(f.items);

@@ -3,7 +3,7 @@
 import { ManifestErrors, UsageError } from '../../util/errors';
 import { parseArgs, type VerbSpec } from '../args';
 import type { CliContext } from '../context';
-import { filenameOption, recursiveOption } from '../resources';
+import { filenameOption, recursiveOption, validateModeOf, validateOption } from '../resources';
 
 export const spec: VerbSpec = {
   name: 'lint',
@@ -15,6 +15,7 @@ export const spec: VerbSpec = {
     ['what changes when they go to a cluster', 'podrun lint --for-cluster -f pods/'],
   ],
   options: {
+    ...validateOption,
     ...filenameOption('the manifests'),
     ...recursiveOption,
     'for-cluster': { type: 'boolean', help: 'also name what will behave differently on a real cluster' },
@@ -27,7 +28,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const files = (values.filename as string[] | undefined) ?? [];
   if (!files.length) throw new UsageError('lint needs at least one -f FILE|DIR|-', `usage: ${spec.usage}`);
   const { loadManifests, formatManifestWarning } = await import('../../manifest/load');
-  const loaded = await loadManifests(files, { recursive: values.recursive === true });
+  const loaded = await loadManifests(files, { recursive: values.recursive === true, validate: validateModeOf(values) });
   const { writeErr } = await import('../output');
   for (const w of loaded.warnings) writeErr(formatManifestWarning(w) + '\n');
   if (loaded.errors.length) throw new ManifestErrors(loaded.errors);
@@ -41,8 +42,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   ];
   const { formatFieldPath } = await import('../../util/errors');
   const display = (file: string) => (file.startsWith(process.cwd() + '/') ? file.slice(process.cwd().length + 1) : file);
-  for (const { f, file, lineOf, line } of found) ctx.out(`${display(file)}:${lineOf?.(f.path) ?? line}: ${formatFieldPath(f.path)}: ${f.message}\n  hint: ${f.hint}\n`);
-  return found.length ? 1 : 0;
+  for (const { f, file, lineOf, line } of found) ctx.out(`${display(file)}:${lineOf?.(f.path) ?? line}: ${formatFieldPath(f.path)}: ${f.advisory ? '(note) ' : ''}${f.message}\n  hint: ${f.hint}\n`);
+  return found.some((x) => !x.f.advisory) ? 1 : 0;
 }
 
 /** The images of PODS that this machine's store has only as imported or committed (no registry digest); none when the store cannot be read. */
