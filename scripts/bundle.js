@@ -30,6 +30,8 @@ const onlyExec = {
   setup(b) {
     // (esbuild's filters are Go regexps: no lookahead, so the exception is made here)
     b.onResolve({ filter: /^\.\/verbs\// }, (args) => (args.path === './verbs/exec' ? undefined : { path: args.path, external: true }));
+    // main.ts's other lazy paths (shell completion) are no part of exec either
+    b.onResolve({ filter: /^\.\/complete$/ }, (args) => (args.importer.endsWith(join('src', 'cli', 'main.ts')) ? { path: args.path, external: true } : undefined));
   },
 };
 
