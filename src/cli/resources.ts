@@ -43,6 +43,11 @@ export function validateModeOf(values: Record<string, unknown>): 'strict' | 'war
   throw new UsageError(`--validate: unknown value '${String(v)}'`, 'use --validate=strict, warn or ignore');
 }
 
+/** `--insecure` of the verbs that talk to a registry (pull, push, login). */
+export const insecureOption: OptionSpec = {
+  insecure: { type: 'boolean', help: 'plain HTTP, or HTTPS without checking the certificate' },
+};
+
 /** `-R/--recursive` of the verbs that read manifests from directories. */
 export const recursiveOption: OptionSpec = {
   recursive: { type: 'boolean', short: 'R', help: "a directory's subdirectories too" },

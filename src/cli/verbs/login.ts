@@ -3,6 +3,7 @@
 // then stores them in the Docker config file. The password never reaches argv, logs or errors.
 import { PodrunError, UsageError } from '../../util/errors';
 import { parseArgs, str, type VerbSpec } from '../args';
+import { insecureOption } from '../resources';
 import type { CliContext } from '../context';
 import { writeErr } from '../output';
 
@@ -19,7 +20,7 @@ export const spec: VerbSpec = {
     username: { type: 'string', short: 'u', arg: 'USER', help: 'the user name' },
     'password-stdin': { type: 'boolean', help: 'read the password from stdin' },
     password: { type: 'string', short: 'p', arg: 'PASSWORD', help: 'the password (seen by every user of this machine in the process list: prefer --password-stdin)' },
-    insecure: { type: 'boolean', help: 'plain HTTP, or HTTPS without checking the certificate' },
+    ...insecureOption,
   },
 };
 const USAGE = spec.usage;

@@ -1,6 +1,7 @@
 // podrun pull [-q] [--insecure] [--platform OS/ARCH[/VARIANT]] REF
 import { UsageError } from '../../util/errors';
 import { parseArgs, str, type VerbSpec } from '../args';
+import { insecureOption } from '../resources';
 import type { CliContext } from '../context';
 
 export const spec: VerbSpec = {
@@ -13,7 +14,7 @@ export const spec: VerbSpec = {
   ],
   options: {
     quiet: { type: 'boolean', short: 'q', help: 'print only the image id' },
-    insecure: { type: 'boolean', help: 'plain HTTP, or HTTPS without checking the certificate' },
+    ...insecureOption,
     platform: { type: 'string', arg: 'OS/ARCH[/VARIANT]', help: "the platform to pick from a multi-platform image (default this machine's)" },
   },
 };

@@ -1,6 +1,7 @@
 // podrun push [-q] [--insecure] REF [DEST]
 import { UsageError } from '../../util/errors';
 import { parseArgs, type VerbSpec } from '../args';
+import { insecureOption } from '../resources';
 import type { CliContext } from '../context';
 
 export const spec: VerbSpec = {
@@ -13,7 +14,7 @@ export const spec: VerbSpec = {
   ],
   options: {
     quiet: { type: 'boolean', short: 'q', help: 'no progress' },
-    insecure: { type: 'boolean', help: 'plain HTTP, or HTTPS without checking the certificate' },
+    ...insecureOption,
   },
   operands: ['images'],
 };
