@@ -7,7 +7,7 @@ import { HelpRequest, UsageError } from '../util/errors';
 import { MAX_GRACE_SECONDS } from '../manifest/grace';
 
 /** What completion offers for a flag's value or an operand (cli/complete.ts). */
-export type Completion = 'pods' | 'containers' | 'namespaces' | 'images' | 'files' | 'resource-types' | 'resource-names' | 'workloads' | readonly string[];
+export type Completion = 'pods' | 'containers' | 'namespaces' | 'images' | 'files' | 'resource-types' | 'resource-names' | 'workloads' | 'copy-specs' | readonly string[];
 
 export interface FlagSpec {
   type: 'string' | 'boolean';

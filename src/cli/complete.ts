@@ -107,6 +107,12 @@ function values(what: Completion | undefined, cur: string, scope: Scope): string
         if (slash > 0) return startingWith(namesOf(cur.slice(0, slash), scope, true).map((n) => `${cur.slice(0, slash)}/${n}`), cur);
         return startingWith(podNames(scope), cur);
       }
+      case 'copy-specs': {
+        // cp's operands: `POD:` for a pod's file, else a local file (kubectl's completion)
+        if (cur.includes(':') || /^[/.~]/.test(cur)) return [FILES_DIRECTIVE];
+        const pods = startingWith(podNames(scope).map((n) => `${n}:`), cur);
+        return pods.length ? pods : [FILES_DIRECTIVE];
+      }
       case 'containers':
         return startingWith(containerNames(scope), cur);
       case 'namespaces':

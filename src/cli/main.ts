@@ -17,6 +17,7 @@ export const VERBS: Record<string, { load: () => { run: Verb; spec: VerbSpec }; 
   describe: { load: () => require('./verbs/describe'), summary: 'show a pod or object in detail (describe pod NAME)' },
   logs: { load: () => require('./verbs/logs'), summary: "print a container's logs" },
   exec: { load: () => require('./verbs/exec'), summary: 'run a command in a running container' },
+  cp: { load: () => require('./verbs/cp'), summary: 'copy files and directories to and from a container (cp SRC POD:DEST, cp POD:SRC DEST)' },
   attach: { load: () => require('./verbs/attach'), summary: "print a running container's output from now on (attach POD)" },
   'port-forward': { load: () => require('./verbs/port-forward'), summary: "forward local ports to a pod's ports (port-forward pod/NAME 8080:80)" },
   lint: { load: () => require('./verbs/lint'), summary: 'check manifests; --for-cluster: what will behave differently on a real cluster' },
@@ -106,7 +107,6 @@ const OTHER_VERBS: Record<string, string> = {
   kill: "'podrun delete pod NAME --now' kills a pod's containers at once",
   rm: "'podrun delete pod NAME' removes a pod; 'podrun rmi IMAGE' an image",
   ps: "'podrun get pods' lists the pods",
-  cp: "'podrun exec POD -- cat /path > file' copies a file out; 'podrun exec -i POD -- sh -c \"cat > /path\" < file' in",
   build: "podrun builds no images: 'podrun import DIR NAME:TAG' or 'podrun commit POD/CONTAINER NAME:TAG' makes one",
 };
 

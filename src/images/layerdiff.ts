@@ -29,10 +29,18 @@ const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/
 
 /** The tree changed under the walk in a way that cannot be archived as one moment. */
 export class TreeChangedError extends PodrunError {
-  constructor(what: string) {
-    super(`layer diff: ${what} changed while committing`, 'commit with --pause (the default) so the container cannot change its files meanwhile, or retry');
+  constructor(what: string, purpose: TarPurpose = COMMIT_PURPOSE) {
+    super(`${purpose.label}: ${what} changed while ${purpose.doing}`, purpose.changedHint);
   }
 }
+
+/** What the walk is for, as its messages say it: a commit's layer diff, or `podrun cp`'s archive. */
+export interface TarPurpose {
+  label: string;
+  doing: string;
+  changedHint: string;
+}
+const COMMIT_PURPOSE: TarPurpose = { label: 'layer diff', doing: 'committing', changedHint: 'commit with --pause (the default) so the container cannot change its files meanwhile, or retry' };
 const SMALL_FILE = 64 * 1024;
 
 export interface LayerTarOptions {
@@ -43,6 +51,12 @@ export interface LayerTarOptions {
   native?: PodrunNative;
   /** The most file bytes the layer may hold; default the unpack cap (PODRUN_LAYER_MAX_BYTES). */
   maxBytes?: number;
+  /**
+   * Only this entry of `dir` (a file, or a tree walked as any other), archived under the name `as`:
+   * what `tar -C DIR -cf - NAME` writes, renamed (podrun cp). Default: everything in `dir`.
+   */
+  only?: { name: string; as: string };
+  purpose?: TarPurpose;
 }
 
 /** What the layer diff needs of the addon. */
@@ -62,6 +76,8 @@ function devNumbers(rdev: bigint): { major: number; minor: number } {
 
 /** Writes `dir` as a layer tar to `out` (and ends `out`), entries sorted for a reproducible digest. */
 export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opts: LayerTarOptions = {}): Promise<void> {
+  const purpose = opts.purpose ?? COMMIT_PURPOSE;
+  const label = purpose.label;
   let nativeOps: NativeOps | undefined = opts.native;
   const nat = (): NativeOps => {
     if (!nativeOps) {
@@ -73,7 +89,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     (opts.exclude ?? []).map((p) => {
       const rel = p.split('/').filter((c) => c && c !== '.').join('/');
       if (!rel || rel.split('/').includes('..'))
-        throw new PodrunError(`layer diff: exclude path ${JSON.stringify(p)} must be an absolute container path below /`);
+        throw new PodrunError(`${label}: exclude path ${JSON.stringify(p)} must be an absolute container path below /`);
       return rel;
     }),
   );
@@ -82,7 +98,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     rootFd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR' || code === 'ELOOP') throw new PodrunError(`layer diff: ${dir} is not a directory`);
+    if (code === 'ENOTDIR' || code === 'ELOOP') throw new PodrunError(`${label}: ${dir} is not a directory`);
     throw e;
   }
 
@@ -98,7 +114,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     for (const name of names.sort()) {
       if (skipXattr(name)) continue;
       // a pax record is `SCHILY.xattr.NAME=VALUE\n`: NAME with `=` or a newline would read as another
-      if (/[=\n]/.test(name)) throw new PodrunError(`layer diff: ${dir}: an extended attribute named ${JSON.stringify(name)} cannot be written to a layer`, 'remove it (setfattr -x) before committing');
+      if (/[=\n]/.test(name)) throw new PodrunError(`${label}: ${dir}: an extended attribute named ${JSON.stringify(name)} cannot be written to a layer`, 'remove it (setfattr -x) before committing');
       const v = 'fd' in at ? nat().fgetxattr(at.fd, name) : nat().lgetxattr(fdPath(at.dirFd, at.name), name);
       if (v) o[name] = v;
     }
@@ -120,7 +136,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
   const marker = (name: string, st: BigIntStats): TarHeader => ({ ...base(name, st), mode: 0, uid: 0, gid: 0 });
   const overlayRefuse = (rel: string, x: string) =>
     new PodrunError(
-      `layer diff: ${dir}/${rel} has ${x}; overlay redirect_dir/metacopy upper dirs cannot be diffed`,
+      `${label}: ${dir}/${rel} has ${x}; overlay redirect_dir/metacopy upper dirs cannot be diffed`,
       'mount overlay with redirect_dir=off,metacopy=off',
     );
   const sameObject = (a: BigIntStats, b: BigIntStats) => a.ino === b.ino && a.dev === b.dev;
@@ -131,7 +147,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     return raw.map((b) => {
       const name = b.toString('utf8');
       if (!Buffer.from(name, 'utf8').equals(b))
-        throw new PodrunError(`layer diff: ${dir}/${relDir ? relDir + '/' : ''}${name}: the file name is not valid UTF-8`, 'rename it before committing');
+        throw new PodrunError(`${label}: ${dir}/${relDir ? relDir + '/' : ''}${name}: the file name is not valid UTF-8`, 'rename it before committing');
       return name;
     });
   };
@@ -149,7 +165,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     let streaming = false;
     try {
       const now = fstatSync(fd, { bigint: true });
-      if (!sameObject(now, st) || (Number(now.mode) & C.S_IFMT) !== C.S_IFREG) throw new TreeChangedError(`${dir}/${rel}`);
+      if (!sameObject(now, st) || (Number(now.mode) & C.S_IFMT) !== C.S_IFREG) throw new TreeChangedError(`${dir}/${rel}`, purpose);
       if (opts.overlayUpper && nat().fgetxattr(fd, 'trusted.overlay.metacopy') !== null) throw overlayRefuse(rel, 'trusted.overlay.metacopy');
       h.xattrs = xattrsOf({ fd });
       if (st.nlink > 1n) firstLink.set(key, rel);
@@ -157,7 +173,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
       bytes += h.size;
       if (bytes > maxBytes)
         throw new PodrunError(
-          `layer diff: ${dir}/${rel}: the layer would hold more than ${maxBytes} bytes of files (this one is ${h.size}${now.blocks * 512n < now.size / 2n ? ', mostly holes' : ''})`,
+          `${label}: ${dir}/${rel}: the layer would hold more than ${maxBytes} bytes of files (this one is ${h.size}${now.blocks * 512n < now.size / 2n ? ', mostly holes' : ''})`,
           `remove it before committing, or raise ${LIMIT_ENV.maxBytes}=<bytes> (the same cap unpacking a layer has)`,
         );
       if (h.size === 0) {
@@ -188,9 +204,10 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     }
   }
 
-  async function walk(dirFd: number, relDir: string): Promise<void> {
-    for (const name of namesIn(dirFd, relDir)) {
-      const rel = relDir ? `${relDir}/${name}` : name;
+  async function walk(dirFd: number, relDir: string, top = false): Promise<void> {
+    const only = top ? opts.only : undefined;
+    for (const name of only ? [only.name] : namesIn(dirFd, relDir)) {
+      const rel = only ? only.as : relDir ? `${relDir}/${name}` : name;
       if (excluded.has(rel)) continue;
       let pathFd: number;
       try {
@@ -219,7 +236,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
   async function entry(dirFd: number, relDir: string, name: string, rel: string, pathFd: number): Promise<number | undefined> {
     // Longer than PATH_MAX, no runtime could unpack the entry (and the walk would hold ever more fds).
     if (Buffer.byteLength(rel) >= 4096)
-      throw new PodrunError(`layer diff: ${dir}/${rel.slice(0, 80)}...: a path of ${Buffer.byteLength(rel)} bytes, longer than a path may be (4095)`, 'remove or shorten that tree before committing');
+      throw new PodrunError(`${label}: ${dir}/${rel.slice(0, 80)}...: a path of ${Buffer.byteLength(rel)} bytes, longer than a path may be (4095)`, 'remove or shorten that tree before committing');
     const st = fstatSync(pathFd, { bigint: true });
     const fmt = Number(st.mode) & C.S_IFMT;
 
@@ -229,7 +246,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
       return;
     }
     if (name.startsWith(WHITEOUT_PREFIX))
-      throw new PodrunError(`layer diff: ${dir}/${rel}: a file named ${name} would read as a whiteout in the layer`, 'rename or remove it before committing');
+      throw new PodrunError(`${label}: ${dir}/${rel}: a file named ${name} would read as a whiteout in the layer`, 'rename or remove it before committing');
 
     const h = base(rel, st);
     switch (fmt) {
@@ -240,11 +257,11 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
           fd = openSync(fdPath(pathFd), C.O_RDONLY | C.O_DIRECTORY);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'EMFILE')
-            throw new PodrunError(`layer diff: ${dir}/${rel.slice(0, 80)}...: the tree is too deep for this process's open-file limit`, 'raise `ulimit -n`, or remove that tree before committing');
+            throw new PodrunError(`${label}: ${dir}/${rel.slice(0, 80)}...: the tree is too deep for this process's open-file limit`, 'raise `ulimit -n`, or remove that tree before committing');
           throw e;
         }
         try {
-          if (!sameObject(fstatSync(fd, { bigint: true }), st)) throw new TreeChangedError(`${dir}/${rel}`);
+          if (!sameObject(fstatSync(fd, { bigint: true }), st)) throw new TreeChangedError(`${dir}/${rel}`, purpose);
           if (opts.overlayUpper && nat().fgetxattr(fd, 'trusted.overlay.redirect') !== null) throw overlayRefuse(rel, 'trusted.overlay.redirect');
           h.type = 'dir';
           h.xattrs = xattrsOf({ fd });
@@ -287,7 +304,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
   }
 
   try {
-    await walk(rootFd, '');
+    await walk(rootFd, '', true);
   } finally {
     closeSync(rootFd);
   }

@@ -39,7 +39,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   };
   const zsh = (line: string) => {
     const words = line.split(' ');
-    const script = `compdef() { :; }; compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }; _files() { print FILES; }
+    const script = `compdef() { :; }; compadd() { local pre=''; [[ $1 == -S && -z $2 ]] && { pre='NOSPACE '; shift 2; }; [[ $1 == -- ]] && shift; local c; for c in "$@"; do print -r -- "$pre$c"; done; }; _files() { print FILES; }
 source <(podrun completion zsh)
 words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}
 _podrun`;
@@ -87,6 +87,11 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     expect(bash('podrun get po,s')).to.deep.equal(['po,secrets', 'po,services', 'po,statefulsets']);
     expect(bash(`PODRUN_ROOT=${join(s!.root, 'nothing')} podrun logs w`)).to.deep.equal([]); // the line's VAR=value is honoured
     expect(bash(`podrun --root ${s!.root} logs w`)).to.deep.equal(['web']);
+    // cp: POD: (and no space after it, kubectl's NoSpace), or local files
+    expect(bash('podrun cp w')).to.deep.equal(['web:']);
+    const cp = spawnSync('bash', ['--norc', '-c', `source <(podrun completion bash); compopt() { echo "compopt $*"; }
+COMP_LINE='podrun cp w'; COMP_POINT=\${#COMP_LINE}; COMP_WORDS=(podrun cp w); COMP_CWORD=2; _podrun_complete`], { env, encoding: 'utf8' });
+    expect(cp.stdout).to.equal('compopt -o nospace\n');
   });
 
   it('zsh: the same candidates through compadd; files through _files', function () {
@@ -95,6 +100,9 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     expect(zsh('podrun exec web -c ')).to.deep.equal(['app', 'side']);
     expect(zsh('podrun get --output=ya')).to.deep.equal(['--output=yaml']);
     expect(zsh('podrun apply -f ')).to.deep.equal(['FILES']);
+    // cp's POD: with no space after it (kubectl's NoSpace); a path is a local file
+    expect(zsh('podrun cp w')).to.deep.equal(['NOSPACE web:']);
+    expect(zsh('podrun cp ./')).to.deep.equal(['FILES']);
   });
 
   it('fish: complete -C offers the pod and its containers', function () {

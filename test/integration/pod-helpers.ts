@@ -65,10 +65,11 @@ export function podFiles(root: () => string) {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `ok` every 50 ms without blocking the event loop; rejects after `ms`. */
-export async function until(ok: () => boolean, ms: number): Promise<void> {
+/** Polls `ok` for up to `ms`; on a time-out, `seen` (what the test has so far) goes into the error. */
+export async function until(ok: () => boolean, ms: number, seen?: () => string): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
+    if (Date.now() > end) throw new Error(seen ? `timed out; so far:\n${seen()}` : 'timed out');
     await sleep(50);
   }
 }

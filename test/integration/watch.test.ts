@@ -92,10 +92,20 @@ describe('--watch: hostPath files restart or exec in a container, manifests are 
     child.stderr.on('data', (d) => (err += d));
     child.stdout.on('data', (d) => (out += d));
     const done = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
-    await until(() => err.includes('watching'), 60_000);
-    writeFileSync(join(src, 'main.txt'), 'v2\n');
-    await until(() => err.includes('watch: pod/dev container app restarted (main.txt changed)'), 20_000);
-    await until(() => out.includes('dev/side exec | v2'), 20_000);
+    let exited: number | null | undefined;
+    void done.then((c) => (exited = c));
+    // on a time-out, say what the watcher printed and whether it still runs (a CI run once met 60 s of nothing)
+    const seen = () => `exit: ${exited === undefined ? 'still running' : exited}\nstderr: ${err}\nstdout: ${out}\npods: ${s!.run(['get', 'pods']).stdout}`;
+    try {
+      await until(() => err.includes('watching'), 60_000, seen);
+      writeFileSync(join(src, 'main.txt'), 'v2\n');
+      await until(() => err.includes('watch: pod/dev container app restarted (main.txt changed)'), 20_000, seen);
+      await until(() => out.includes('dev/side exec | v2'), 20_000, seen);
+    } catch (e) {
+      if (exited === undefined) child.kill('SIGKILL'); // ours, by pid: the after-hook must not meet it
+      await done;
+      throw e;
+    }
     child.kill('SIGINT');
     expect(await done).to.equal(0);
     expect(viewPod(s!.root, 'dev').json.status.phase).to.equal('Running');

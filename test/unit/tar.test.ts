@@ -5,20 +5,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { PassThrough, Readable } from 'stream';
 import { createTarWriter, encodeHeader, readTar, TarFormatError, TarHeader } from '../../src/images/tar';
+import { hdr, pack } from '../helpers/tar-pack';
 
-function hdr(name: string, over: Partial<TarHeader> = {}): TarHeader {
-  return { name, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1700000000, linkname: '', devmajor: 0, devminor: 0, xattrs: {}, ...over };
-}
-
-async function pack(entries: { h: TarHeader; body?: Buffer | Readable }[]): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const w = createTarWriter(out);
-  for (const e of entries) await w.add(e.h, e.body);
-  await w.finish();
-  return Buffer.concat(chunks);
-}
 
 async function unpackAll(input: Buffer | NodeJS.ReadableStream): Promise<{ h: TarHeader; body: Buffer }[]> {
   const res: { h: TarHeader; body: Buffer }[] = [];

@@ -47,6 +47,9 @@ _podrun_complete() {
   while IFS= read -r c; do
     [[ -n "$c" && "$c" == "$cur"* ]] && COMPREPLY+=("\${c#"$pre"}")
   done <<< "$out"
+  # cp's POD: goes on with the pod's path, no space (kubectl's NoSpace)
+  [[ \${#COMPREPLY[@]} -eq 1 && "\${COMPREPLY[0]}" == *: ]] && compopt -o nospace 2>/dev/null
+  return 0
 }
 complete -o default -F _podrun_complete podrun
 `;
@@ -62,7 +65,9 @@ _podrun() {
     _files
     return
   fi
-  compadd -- "\${out[@]}"
+  # cp's POD: goes on with the pod's path, no space (kubectl's NoSpace)
+  compadd -S '' -- "\${(@M)out:#*:}"
+  compadd -- "\${(@)out:#*:}"
 }
 compdef _podrun podrun
 `;
