@@ -20,6 +20,7 @@ export const VERBS: Record<string, { load: () => { run: Verb; spec: VerbSpec }; 
   cp: { load: () => require('./verbs/cp'), summary: 'copy files and directories to and from a container (cp SRC POD:DEST, cp POD:SRC DEST)' },
   attach: { load: () => require('./verbs/attach'), summary: "print a running container's output from now on (attach POD)" },
   'port-forward': { load: () => require('./verbs/port-forward'), summary: "forward local ports to a pod's ports (port-forward pod/NAME 8080:80)" },
+  explain: { load: () => require('./verbs/explain'), summary: "a kind's fields from Kubernetes' own schema, and what podrun does with each (explain pods.spec)" },
   lint: { load: () => require('./verbs/lint'), summary: 'check manifests; --for-cluster: what will behave differently on a real cluster' },
   diff: { load: () => require('./verbs/diff'), summary: 'show what apply -f would change (diff -f pods/; exit 1 when something would)' },
   up: { load: () => require('./verbs/up'), summary: 'apply pods/, wait until ready, follow the logs; Ctrl-C stops the pods (up -f DIR, up -d)' },

@@ -83,6 +83,11 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
   },
   RollingUpdateStatefulSetStrategy: { warn: { maxUnavailable: 'ignored: podrun updates a StatefulSet one pod at a time (maxUnavailable 1, as without the alpha feature)' }, quiet: { maxUnavailable: (v) => v === 1 } },
   PersistentVolumeClaim: { ignored: ['status'] },
+  Service: { ignored: ['status'] },
+  ServiceSpec: {
+    // only with sessionAffinity ClientIP, which podrun refuses (the API server forbids it with None)
+    unsupported: { sessionAffinityConfig: { hint: 'podrun balances Services without session affinity (sessionAffinity: None): remove sessionAffinityConfig' } },
+  },
   PersistentVolumeClaimSpec: {
     unsupported: Object.fromEntries(['selector', 'volumeName', 'dataSource', 'dataSourceRef', 'volumeAttributesClassName'].map((k) => [k, { hint: CLAIM_HINT, allow: (v: unknown) => isEmpty(v) || v === '' }])),
   },
@@ -101,6 +106,7 @@ export const FIELD_POLICIES: Record<string, FieldPolicy> = {
       schedulerName: SCHEDULING,
       topologySpreadConstraints: SCHEDULING,
       schedulingGates: SCHEDULING,
+      schedulingGroup: SCHEDULING,
       preemptionPolicy: SCHEDULING,
       readinessGates: 'ignored: podrun has no readiness conditions from outside the pod',
       overhead: SCHEDULING,

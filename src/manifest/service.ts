@@ -73,6 +73,7 @@ export const serviceSchema = () =>
           healthCheckNodePort: z.number().optional(),
           trafficDistribution: z.string().optional(),
         })
+        .describe('ServiceSpec')
         .default({}),
     })
     .describe('Service');

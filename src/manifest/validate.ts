@@ -245,14 +245,18 @@ function walkFields(schema: z.ZodTypeAny, value: unknown, path: FieldPath, err: 
   for (const [key, v] of Object.entries(value)) {
     const p = [...path, key];
     if (own(shape, key)) walkFields(shape[key], v, p, err, warn);
-    else if (policy?.ignored?.includes(key)) continue;
+    else if (policy?.ignored?.includes(key)) asKubernetesTakes(s.description!, key, v, p, err);
     else if (policy?.warn && own(policy.warn, key)) {
       if (!(policy.quiet && own(policy.quiet, key) && policy.quiet[key](v))) warn(p, policy.warn[key]);
+      asKubernetesTakes(s.description!, key, v, p, err);
     }
     else if (policy?.unsupported && own(policy.unsupported, key)) {
       const u = policy.unsupported[key];
       const hint = u.hint ?? 'remove the field; docs/manifests.md lists what podrun runs';
-      if (u.allow?.(v)) continue;
+      if (u.allow?.(v)) {
+        asKubernetesTakes(s.description!, key, v, p, err);
+        continue;
+      }
       // --validate=warn|ignore drop only what changes behaviour, never isolation or where data goes
       if (validateMode === 'strict' || !u.droppable) err(p, 'not supported by podrun yet', validateMode === 'strict' || u.droppable ? hint : `${hint} (--validate=${validateMode} does not drop it: without it the pod would run less isolated, or its data elsewhere, than it asks)`);
       else warn(p, `not supported by podrun yet: the pod runs without it here (--validate=${validateMode}); on a cluster it is honoured. ${hint}`);
@@ -265,6 +269,16 @@ function walkFields(schema: z.ZodTypeAny, value: unknown, path: FieldPath, err: 
       else err(p, `unknown field "${key}"`, guess ? `did you mean ${guess}?` : `the fields here are: ${Object.keys(shape).join(', ')}`);
     }
   }
+}
+
+/**
+ * A field podrun takes without modelling it (ignored, warned about, or allowed as a no-op value)
+ * must still hold what a cluster takes: checked against Kubernetes' own schema (k8s-schema.ts),
+ * loaded only when such a field is there.
+ */
+function asKubernetesTakes(parent: string, key: string, v: unknown, p: FieldPath, err: Err): void {
+  const { checkFieldValue } = require('./k8s-schema') as typeof import('./k8s-schema');
+  for (const f of checkFieldValue(parent, key, v)) err([...p, ...f.path], f.kind === 'unknown' ? f.message : `${f.message}, which Kubernetes refuses`, f.kind === 'unknown' ? 'remove it: Kubernetes does not know it' : 'fix the value, or remove the field (podrun does not use it)');
 }
 
 const REQUIRED_HINTS: Record<string, string> = {
