@@ -57,6 +57,36 @@ function declarations(type) {
   return out;
 }
 
+// Enum values, which client-node's models do not carry: the string-literal unions of the
+// `kubernetes-models` interfaces (a devDependency too, pinned; generated from the same OpenAPI
+// spec's `enum`s), found by the type's short name in the core, apps and batch groups.
+const modelsPkg = dirname(require.resolve('kubernetes-models/package.json'));
+const ENUM_DIRS = ['v1', join('apps', 'v1'), join('batch', 'v1')].map((d) => join(modelsPkg, d));
+function enumsOf(type) {
+  const short = type.replace(/^V\d+/, '');
+  for (const dir of ENUM_DIRS) {
+    const file = join(dir, `${short}.d.ts`);
+    let text;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const src = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const out = {};
+    src.forEachChild((n) => {
+      if (!ts.isInterfaceDeclaration(n) || n.name.text !== `I${short}`) return;
+      for (const m of n.members) {
+        if (!ts.isPropertySignature(m) || !m.type || !ts.isUnionTypeNode(m.type)) continue;
+        const values = m.type.types.map((t) => (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? t.literal.text : undefined));
+        if (values.every((v) => v !== undefined)) out[ts.isStringLiteral(m.name) ? m.name.text : m.name.getText(src)] = values;
+      }
+    });
+    return out;
+  }
+  return {};
+}
+
 /** client-node's type text as the schema's: `[]T`, `map[string]T`, a model name, or a scalar. */
 function typeOf(t, format) {
   let m;
@@ -83,11 +113,12 @@ while (queue.length) {
   const cls = models[type];
   if (!cls?.getAttributeTypeMap) throw new Error(`${type}: not a model of @kubernetes/client-node`);
   const decl = declarations(type);
+  const enums = enumsOf(type);
   const fields = {};
   for (const a of cls.getAttributeTypeMap()) {
     const t = QUANTITIES.has(`${type}.${a.baseName}`) ? quantity(typeOf(a.type, a.format)) : typeOf(a.type, a.format);
     const d = decl.fields[a.name] ?? {};
-    fields[a.baseName] = { type: t, ...(d.required ? { required: true } : {}), ...(a.format && !['int32', 'int64'].includes(a.format) ? { format: a.format } : {}), ...(d.doc ? { doc: d.doc } : {}) };
+    fields[a.baseName] = { type: t, ...(d.required ? { required: true } : {}), ...(t === 'string' && enums[a.baseName] ? { enum: enums[a.baseName] } : {}), ...(a.format && !['int32', 'int64'].includes(a.format) ? { format: a.format } : {}), ...(d.doc ? { doc: d.doc } : {}) };
     if (isModel(modelIn(t))) queue.push(modelIn(t));
   }
   types[type] = { ...(decl.doc ? { doc: decl.doc } : {}), fields };
@@ -96,7 +127,8 @@ while (queue.length) {
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const release = /OpenAPI spec version: (\S+)/.exec(readFileSync(join(modelsDir, 'V1Pod.d.ts'), 'utf8'))?.[1];
 const sorted = Object.fromEntries(Object.keys(types).sort().map((k) => [k, types[k]]));
-const out = { generatedBy: 'scripts/k8s-schema.mjs', source: `@kubernetes/client-node ${pkg.version}`, kubernetes: release, roots: ROOTS, types: sorted };
+const enumPkg = JSON.parse(readFileSync(join(modelsPkg, 'package.json'), 'utf8'));
+const out = { generatedBy: 'scripts/k8s-schema.mjs', source: `@kubernetes/client-node ${pkg.version}`, enumsFrom: `kubernetes-models ${enumPkg.version}`, kubernetes: release, roots: ROOTS, types: sorted };
 const target = join(here, '..', 'src', 'manifest', 'k8s-schema.json');
 const text = JSON.stringify(out) + '\n';
 if (process.argv.includes('--check')) {

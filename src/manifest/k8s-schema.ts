@@ -1,7 +1,7 @@
 // Kubernetes' own verdict on a manifest, offline: the field tree of k8s-schema.json (generated at
 // development time from @kubernetes/client-node's models by scripts/k8s-schema.mjs, with the
 // Kubernetes release it came from). What a cluster's strict field validation would say: a field
-// it does not know, a value of the wrong type, a required field missing. Enum values and the
+// it does not know, a value of the wrong type or outside its enum, a required field missing. The
 // API server's semantic checks are not in the tree (podrun's validator checks those it runs).
 // Used by the validator comparison (test/unit/k8s-schema.test.ts), lint --for-cluster and explain.
 import type { FieldPath } from './yaml';
@@ -10,6 +10,8 @@ export interface SchemaField {
   /** `string`, `integer`, `number`, `boolean`, `IntOrString`, `Quantity`, `Object`, a model (`V1Container`), `[]T` or `map[string]T`. */
   type: string;
   required?: true;
+  /** The values a string field takes (from kubernetes-models' unions of the same spec's enums). */
+  enum?: string[];
   format?: string;
   doc?: string;
 }
@@ -21,6 +23,7 @@ export interface SchemaType {
 
 export interface K8sSchema {
   source: string;
+  enumsFrom: string;
   kubernetes: string;
   roots: Record<string, { apiVersion: string; type: string }>;
   types: Record<string, SchemaType>;
@@ -28,7 +31,7 @@ export interface K8sSchema {
 
 export interface SchemaFinding {
   path: FieldPath;
-  kind: 'unknown' | 'type' | 'required';
+  kind: 'unknown' | 'type' | 'required' | 'enum';
   message: string;
 }
 
@@ -85,7 +88,7 @@ function scalarTakes(type: string, v: unknown): boolean {
 export function checkFieldValue(parent: string, key: string, value: unknown, schema: K8sSchema = k8sSchema()): SchemaFinding[] {
   const model = own(schema.types, `V1${parent}`) ? schema.types[`V1${parent}`] : undefined;
   if (!model || !own(model.fields, key)) return [];
-  return walkValue(value, model.fields[key].type, [], schema);
+  return walkValue(value, model.fields[key].type, [], schema, model.fields[key].enum);
 }
 
 /** Kubernetes' findings for one manifest (a Pod, Deployment, ... as podrun takes them); none means a cluster takes its shape. */
@@ -102,9 +105,9 @@ export function checkAgainstSchema(manifest: unknown, schema: K8sSchema = k8sSch
 }
 
 /** The findings for VALUE as a TYPE, at PATH. */
-function walkValue(value: unknown, type: string, at: FieldPath, schema: K8sSchema): SchemaFinding[] {
+function walkValue(value: unknown, type: string, at: FieldPath, schema: K8sSchema, values?: string[]): SchemaFinding[] {
   const out: SchemaFinding[] = [];
-  const walk = (v: unknown, type: string, path: FieldPath): void => {
+  const walk = (v: unknown, type: string, path: FieldPath, values?: string[]): void => {
     if (v === null) return; // null is unset, in JSON and in YAML
     if (type.startsWith('[]')) {
       if (!Array.isArray(v)) return void out.push({ path, kind: 'type', message: `expected a list (${displayType(type)}), got ${describeValue(v)}` });
@@ -119,17 +122,18 @@ function walkValue(value: unknown, type: string, at: FieldPath, schema: K8sSchem
     const model = own(schema.types, type) ? schema.types[type] : undefined;
     if (!model) {
       if (!scalarTakes(type, v)) out.push({ path, kind: 'type', message: `expected ${type}, got ${describeValue(v)}` });
+      else if (values && !values.includes(v as string)) out.push({ path, kind: 'enum', message: `unsupported value ${JSON.stringify(v)}: Kubernetes takes one of ${values.join(', ')}` });
       return;
     }
     if (!isMapping(v)) return void out.push({ path, kind: 'type', message: `expected a mapping (${displayType(type)}), got ${describeValue(v)}` });
     for (const [k, x] of Object.entries(v)) {
       if (!own(model.fields, k)) out.push({ path: [...path, k], kind: 'unknown', message: `unknown field "${k}"` });
-      else walk(x, model.fields[k].type, [...path, k]);
+      else walk(x, model.fields[k].type, [...path, k], model.fields[k].enum);
     }
     // a status is the system's to write, reset when an object is created: nothing in it is required of a manifest
     if (!path.includes('status')) for (const [k, f] of Object.entries(model.fields)) if (f.required && (!own(v, k) || v[k] === null)) out.push({ path: [...path, k], kind: 'required', message: `required field "${k}" is missing` });
   };
-  walk(value, type, at);
+  walk(value, type, at, values);
   return out;
 }
 

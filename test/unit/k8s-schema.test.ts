@@ -98,6 +98,8 @@ describe('podrun\'s validator against Kubernetes\' own schema', function () {
   it(`the schema is recorded with its source (${schema.source}, Kubernetes ${schema.kubernetes}) and has every kind podrun takes`, () => {
     expect(schema.source).to.match(/^@kubernetes\/client-node \d+\.\d+\.\d+$/);
     expect(schema.kubernetes).to.match(/^release-1\.\d+$/);
+    expect(schema.enumsFrom).to.match(/^kubernetes-models \d+\.\d+\.\d+$/);
+    expect(fieldAt('Pod', ['spec', 'restartPolicy'])).to.have.nested.property('field.enum').that.includes('OnFailure');
     expect(Object.keys(schema.roots).sort()).to.deep.equal(['ConfigMap', 'DaemonSet', 'Deployment', 'Job', 'PersistentVolumeClaim', 'Pod', 'ReplicaSet', 'Secret', 'Service', 'StatefulSet']);
     expect(fieldAt('Pod', ['spec', 'containers'])).to.include({ type: '[]V1Container' });
     expect(displayType('[]V1Container')).to.equal('[]Container');
@@ -128,6 +130,7 @@ describe('podrun\'s validator against Kubernetes\' own schema', function () {
       [pod({ containers: { name: 'a' } }), ['spec.containers: expected a list ([]Container), got a mapping']],
       [pod({ containers: [{ name: 'a', command: null }] }), []],
       [{ apiVersion: 'v1', kind: 'Deployment', metadata: { name: 'd' } }, ['apiVersion: a Deployment is served at apiVersion apps/v1, not "v1"']],
+      [pod({ restartPolicy: 'Sometimes', containers: [{ name: 'a' }] }), ['spec.restartPolicy: unsupported value "Sometimes": Kubernetes takes one of Always, Never, OnFailure']],
     ];
     for (const [m, want] of cases) expect(show(checkAgainstSchema(m)), JSON.stringify(m)).to.deep.equal(want);
   });
@@ -165,7 +168,7 @@ describe('podrun\'s validator against Kubernetes\' own schema', function () {
           if (own(at(s.value, m.path), name) || seen.has(key)) continue;
           seen.add(key);
           const v = clone(s.value);
-          at(v, m.path)[name] = placeholder(f.type);
+          at(v, m.path)[name] = f.enum ? f.enum[0] : placeholder(f.type);
           tried++;
           const errs = podrunErrors(v);
           const path = [...m.path, name];
@@ -179,6 +182,32 @@ describe('podrun\'s validator against Kubernetes\' own schema', function () {
     expect(tried).to.be.greaterThan(500);
     expect([...unknownToPodrun].sort(), 'fields Kubernetes knows that podrun calls unknown').to.deep.equal([]);
     expect([...acceptedWrongly].sort(), 'manifests podrun accepts that Kubernetes refuses').to.deep.equal([]);
+  });
+
+  it('mutations: a value outside its enum is refused by podrun', () => {
+    const taken: string[] = [];
+    const enumLeaves = (v: unknown, type: string, path: FieldPath, out: { path: FieldPath; values: string[] }[] = []) => {
+      if (v === null || v === undefined) return out;
+      if (type.startsWith('[]')) Array.isArray(v) && v.forEach((x, i) => enumLeaves(x, type.slice(2), [...path, i], out));
+      else if (isMapping(v) && schema.types[type])
+        for (const [k, x] of Object.entries(v)) {
+          const f = schema.types[type].fields[k];
+          if (!f) continue;
+          if (f.enum && typeof x === 'string') out.push({ path: [...path, k], values: f.enum });
+          else enumLeaves(x, f.type, [...path, k], out);
+        }
+      return out;
+    };
+    let tried = 0;
+    for (const s of corpus)
+      for (const leaf of enumLeaves(s.value, schema.roots[s.value.kind as string].type, [])) {
+        const v = clone(s.value);
+        (at(v, leaf.path.slice(0, -1)) as Record<string | number, unknown>)[leaf.path[leaf.path.length - 1]] = 'NotAValue';
+        tried++;
+        if (accepts(v)) taken.push(`${s.where}: ${leaf.path.join('.')}`);
+      }
+    expect(tried).to.be.greaterThan(20);
+    expect(taken).to.deep.equal([]);
   });
 
   it('mutations: a value of the wrong type that podrun accepts, Kubernetes accepts too', () => {
