@@ -12,7 +12,7 @@
     {
       "target_name": "podrun-helper",
       "type": "executable",
-      "sources": ["addon/src/helper.c", "addon/src/util.c", "addon/src/launch.c", "addon/src/mounts.c", "addon/src/hostpath.c", "addon/src/pause.c", "addon/src/container.c", "addon/src/cri_log.c", "addon/src/monitor.c", "addon/src/probe.c", "addon/src/grpc_health.c", "addon/src/tls_client.c", "addon/src/exec.c", "addon/src/seccomp.c", "addon/src/userns.c", "addon/src/cgroup.c", "addon/src/pdeathsig.c", "addon/src/identity.c", "addon/src/supervise.c", "addon/src/storage.c"],
+      "sources": ["addon/src/helper.c", "addon/src/attach.c", "addon/src/util.c", "addon/src/launch.c", "addon/src/mounts.c", "addon/src/hostpath.c", "addon/src/pause.c", "addon/src/container.c", "addon/src/cri_log.c", "addon/src/monitor.c", "addon/src/probe.c", "addon/src/grpc_health.c", "addon/src/tls_client.c", "addon/src/exec.c", "addon/src/seccomp.c", "addon/src/userns.c", "addon/src/cgroup.c", "addon/src/pdeathsig.c", "addon/src/identity.c", "addon/src/supervise.c", "addon/src/storage.c"],
       "cflags": ["-Wall", "-Wextra", "-std=gnu11", "-Os", "-ffunction-sections", "-fdata-sections"],
       "libraries": ["-l:libbearssl.a"],
       "ldflags": ["-static", "-s", "-Wl,--gc-sections", "-Wl,-T,<(module_root_dir)/addon/src/helper-layout.ld"]

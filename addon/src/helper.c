@@ -1,6 +1,7 @@
 /* podrun-helper: the pod monitor, the pause process and the exec entry point, as one small
    single-threaded program so that namespace work never happens inside Node (the kernel refuses
    setns into a mount namespace from a multi-threaded process).  See docs/protocol.md.  */
+#include "attach.h"
 #include "exec.h"
 #include "launch.h"
 #include "monitor.h"
@@ -99,9 +100,12 @@ main (int argc, char **argv)
   /* A container's probe server, started by its monitor with the socket at fd 3 (exec.h).  */
   if (argc >= 2 && strcmp (argv[1], "exec-serve") == 0)
     return podrun_exec_serve (argc, argv, 3);
+  /* `podrun attach -i`: the container's stdin from the monitor, this process's copied to it.  */
+  if (argc >= 2 && strcmp (argv[1], "attach-stdin") == 0)
+    return podrun_attach_stdin_main (argc, argv);
   if (argc == 3 && strcmp (argv[1], "check-launch") == 0)
     return check_launch (argv[2]);
   fprintf (stderr, "usage: podrun-helper monitor LAUNCH_FILE | pause | exec --protocol N --pid PID --start-time T "
-                   "[...] -- CMD... | check-launch FILE\n");
+                   "[...] -- CMD... | attach-stdin --pod-dir DIR --container NAME [--tty] | check-launch FILE\n");
   return 2;
 }

@@ -1884,8 +1884,52 @@ request_replace (struct monitor *m, size_t k, const char *args)
   client_reply (m, k, reply, strlen (reply));
 }
 
+/* `stdin NAME`: `ok` with, in SCM_RIGHTS, a dup of what writes to container NAME's stdin: the
+   write end of its stdin pipe (`stdin: true`), or its pty master (`stdin: true` with `tty: true`).
+   `podrun attach -i` writes to it itself; the monitor keeps its own (the stdin stays open when
+   the client goes, as the kubelet's without stdinOnce). A container not running has none.  */
+static void
+request_stdin (struct monitor *m, size_t k, const char *name)
+{
+  size_t i;
+  int fd;
+  struct podrun_container *c;
+  if (!control_container (m, k, name, &i))
+    return;
+  c = &m->pod.containers[i];
+  fd = !c->stdin_open ? -1 : c->tty ? (c->out ? c->out->fd : -1) : c->stdin_fd;
+  if (!c->stdin_open)
+    {
+      client_reply (m, k, "error EBADF the container has no stdin (stdin: true)\n",
+                    strlen ("error EBADF the container has no stdin (stdin: true)\n"));
+      return;
+    }
+  if (c->status != PODRUN_CTR_RUNNING || fd < 0)
+    {
+      client_reply (m, k, "error ESRCH the container is not running\n",
+                    strlen ("error ESRCH the container is not running\n"));
+      return;
+    }
+  {
+    char ctl[CMSG_SPACE (sizeof (int))];
+    struct iovec iov = { .iov_base = (void *) "ok\n", .iov_len = 3 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+    struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
+    memset (ctl, 0, sizeof ctl);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN (sizeof (int));
+    memcpy (CMSG_DATA (cm), &fd, sizeof fd);
+    if (sendmsg (m->clients[k].fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 3)
+      podrun_log ("control client: stdin not passed (errno %d)", errno);
+    else
+      podrun_log ("container %s: stdin passed to an attach", c->name);
+  }
+  client_close (m, k);
+}
+
 /* A complete request line from client K: `status`, `stop GRACE` (ms, `-`: the pod's), `kill`,
-   `restart NAME [watch]` or `replace NAME [GRACE] FILE`.  */
+   `restart NAME [watch]`, `replace NAME [GRACE] FILE` or `stdin NAME`.  */
 static void
 client_request (struct monitor *m, size_t k, const char *line)
 {
@@ -1895,6 +1939,8 @@ client_request (struct monitor *m, size_t k, const char *line)
     request_restart (m, k, line + 8);
   else if (strncmp (line, "replace ", 8) == 0)
     request_replace (m, k, line + 8);
+  else if (strncmp (line, "stdin ", 6) == 0)
+    request_stdin (m, k, line + 6);
   else if (strcmp (line, "kill") == 0)
     request_stop (m, k, 0, 1);
   else if (strncmp (line, "stop ", 5) == 0)

@@ -165,7 +165,7 @@ describe('logs (integration)', function () {
     }
   });
 
-  it('attach: what the container writes from now on (none of what it wrote before); -i is refused, saying so', async () => {
+  it('attach: what the container writes from now on (none of what it wrote before); -i to a container without stdin: true is refused, saying so', async () => {
     const child = spawn(PODRUN, ['attach', 'lg', '-c', 'ticker'], { env: { ...process.env, PODRUN_ROOT: root } });
     children.push(child);
     let out = '';
@@ -177,7 +177,7 @@ describe('logs (integration)', function () {
     await until(() => /"exitCode":\s*0/.test(podrun(root, ['get', 'pod', 'lg', '-o', 'json']).stdout), 10_000);
     const ended = spawnSync(PODRUN, ['attach', 'lg/short'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PODRUN_ROOT: root } });
     expect([ended.status, ended.stderr.split('\n')[0]]).to.deep.equal([1, 'error: container "short" in pod "lg" is not running (exited with code 0, Completed)']);
-    const i = podrun(root, ['attach', '-i', 'lg']);
-    expect([i.code, i.stderr.split('\n')[0]]).to.deep.equal([2, 'error: podrun attach -i/-t is not supported yet: podrun cannot pass your input to a container\'s own stdin']);
+    const i = podrun(root, ['attach', '-i', 'lg', '-c', 'ticker']);
+    expect([i.code, i.stderr.split('\n')[0]]).to.deep.equal([1, 'error: container "ticker" in pod "lg" does not take stdin']);
   });
 });
