@@ -806,6 +806,7 @@ podrun_container_step (struct podrun_container *c, struct podrun_spawn_pending *
     }
   p->out_rd = p->err_rd = p->log_fd = -1; /* owned by the streams now */
   c->stdin_fd = p->in_wr;
+  c->stdin_taken = 0; /* a new instance, a new stdin */
   p->in_wr = -1;
   c->status = PODRUN_CTR_RUNNING;
   podrun_spawn_pending_close (p);

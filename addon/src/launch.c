@@ -227,6 +227,7 @@ static const struct directive
   { "arg", 1, 1 },
   { "stdin", 1, 1 },
   { "tty", 1, 1 },
+  { "stdinonce", 1, 1 },
   { "caps", 1, 1 },
   { "devsize", 1, 1 },
   { "device", 4, 1 },
@@ -967,11 +968,14 @@ apply_container_directive (struct podrun_container *c, const char *d, char **a, 
         return invalid (err, d, a[0]);
       c->writable_sysfs = a[0][1] == 'w';
     }
-  else if (strcmp (d, "stdin") == 0 || strcmp (d, "tty") == 0 || strcmp (d, "nonewprivs") == 0)
+  else if (strcmp (d, "stdin") == 0 || strcmp (d, "tty") == 0 || strcmp (d, "nonewprivs") == 0
+           || strcmp (d, "stdinonce") == 0)
     {
       if (parse_bool (a[0], &b) < 0)
         return invalid (err, d, a[0]);
-      if (d[0] == 's')
+      if (strcmp (d, "stdinonce") == 0)
+        c->stdin_once = b;
+      else if (d[0] == 's')
         c->stdin_open = b;
       else if (d[0] == 't')
         c->tty = b;

@@ -134,6 +134,7 @@ struct podrun_container
   char **argv; /* NULL-terminated */
   size_t n_argv;
   int stdin_open, tty;
+  int stdin_once; /* `stdinonce 1`: the stdin goes to the first attach only (stdinOnce) */
   /* Policy from the plan (docs/protocol.md): the capability bounding set, the /dev tmpfs size and
      devices, and the /proc and /sys paths to hide or make read-only.  */
   uint64_t caps;
@@ -187,7 +188,8 @@ struct podrun_container
   enum podrun_ctr_status status;
   pid_t pid;
   int pidfd;
-  int stdin_fd; /* write end held open with `stdin 1` */
+  int stdin_fd;    /* write end held open with `stdin 1` */
+  int stdin_taken; /* stdinOnce: this instance's stdin went to an attach (no other gets it) */
   /* The program read from `seccomp` before the clone; containers naming the same file share one
      buffer, freed by the first of them once every container has started.  */
   struct sock_fprog seccomp_prog;

@@ -1904,6 +1904,12 @@ request_stdin (struct monitor *m, size_t k, const char *name)
                     strlen ("error EBADF the container has no stdin (stdin: true)\n"));
       return;
     }
+  if (c->stdin_taken)
+    {
+      client_reply (m, k, "error EBADF the container's stdin went to the first attach (stdinOnce)\n",
+                    strlen ("error EBADF the container's stdin went to the first attach (stdinOnce)\n"));
+      return;
+    }
   if (c->status != PODRUN_CTR_RUNNING || fd < 0)
     {
       client_reply (m, k, "error ESRCH the container is not running\n",
@@ -1923,7 +1929,20 @@ request_stdin (struct monitor *m, size_t k, const char *name)
     if (sendmsg (m->clients[k].fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 3)
       podrun_log ("control client: stdin not passed (errno %d)", errno);
     else
-      podrun_log ("container %s: stdin passed to an attach", c->name);
+      {
+        podrun_log ("container %s: stdin passed to an attach", c->name);
+        /* stdinOnce: the attach's copy is the last; its close is the container's EOF (a pty's
+           master stays, the monitor reads the output from it: no other attach gets it).  */
+        if (c->stdin_once)
+          {
+            c->stdin_taken = 1;
+            if (!c->tty && c->stdin_fd >= 0)
+              {
+                close (c->stdin_fd);
+                c->stdin_fd = -1;
+              }
+          }
+      }
   }
   client_close (m, k);
 }

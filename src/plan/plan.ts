@@ -307,6 +307,7 @@ function planContainer(pod: LoadedPod, ref: ContainerRef, facts: HostFacts, pdir
       ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
     })),
     stdin: c.stdin === true,
+    ...(c.stdinOnce === true ? { stdinOnce: true } : {}),
     tty: c.tty === true,
     stopSignal: c.lifecycle?.stopSignal ?? normaliseSignal(config.StopSignal),
     security: { ...planSecurity(m, ref.index, facts, ref.list), appArmor: appArmorOf(m, ref, facts, fail) },

@@ -226,6 +226,8 @@ export interface PlannedContainer {
   mounts: PlannedMount[];
   ports: { name?: string; containerPort: number; protocol: string; hostPort?: number; hostIP?: string }[];
   stdin: boolean;
+  /** stdinOnce: the stdin goes to the first attach only, and ends with it. */
+  stdinOnce?: boolean;
   tty: boolean;
   /** Signal name used to stop it (lifecycle.stopSignal, else the image's StopSignal, else SIGTERM). */
   stopSignal: string;

@@ -22,6 +22,7 @@ describe('attach -i and -it (real pods)', function () {
         { name: 'reader', stdin: true, command: ['sh', '-c', 'while read line; do echo "got:$line"; [ "$line" = bye ] && exit 0; done'] },
         { name: 'shell', stdin: true, tty: true, command: ['sh'] },
         { name: 'plain', command: ['sleep', '3600'] },
+        { name: 'once', stdin: true, stdinOnce: true, command: ['sh', '-c', 'cat; echo eof-seen; sleep 3600'] },
       ],
     });
     const r = s.run(['apply', '-f', writeManifest(join(s.root, 'm'), 'att.yaml', pod)]);
@@ -70,6 +71,18 @@ describe('attach -i and -it (real pods)', function () {
     expect(await t.done).to.equal(0);
     expect(t.output()).to.include("Session ended, resume using 'podrun attach att -c shell -i -t' command when the pod is running");
     expect(state('shell').terminated).to.include({ exitCode: 0 });
+  });
+
+  it('stdinOnce: the first attach takes the stdin, its end is the container\'s EOF, and no later attach gets it', async () => {
+    const a = run(['-q', '-i', 'att', '-c', 'once']);
+    a.child.stdin.write('only\n');
+    await until(() => a.out().includes('only\n'), 20_000, () => a.out() + a.err());
+    a.child.stdin.end();
+    await until(() => a.out().includes('eof-seen\n'), 20_000, () => a.out() + a.err()); // the container read EOF
+    a.child.kill('SIGINT');
+    await a.done;
+    const again = s!.run(['attach', '-i', 'att', '-c', 'once']);
+    expect([again.code, again.stderr.split('\n').find((l) => l.startsWith('error:'))]).to.deep.equal([1, 'error: cannot attach to container "once" in pod "att": the container\'s stdin went to the first attach (stdinOnce)']);
   });
 
   it('refused: a container without stdin: true, one not running', async () => {

@@ -95,7 +95,7 @@ async function startStdinRelay(lastingDir: string, container: string, tty: boole
   });
   if (!ready) {
     await done;
-    const said = stderr.replace(/^podrun-helper attach-stdin: /, '').trim();
+    const said = stderr.replace(/^podrun-helper attach-stdin: (E[A-Z0-9]+ )?/, '').trim(); // the monitor's text, less its errno name
     throw new ConflictError(`cannot attach to container "${container}" in pod "${pod}": ${said || 'the relay ended'}`, `see 'podrun describe pod ${pod}'`);
   }
   // what it says later (a write error) is the user's to see

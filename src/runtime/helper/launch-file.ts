@@ -120,6 +120,8 @@ function containerDirectives(plan: PodPlan, c: PlannedContainer, d: string[][]):
   for (const e of c.env) d.push(['env', `${e.name}=${e.value}`]);
   for (const a of c.argv) d.push(['arg', a]);
   d.push(['stdin', c.stdin ? '1' : '0'], ['tty', c.tty ? '1' : '0']);
+  // only when set: a launch file without it still reads in a monitor before stdinOnce
+  if (c.stdinOnce) d.push(['stdinonce', '1']);
   const s = c.security;
   d.push(['caps', encodeCapabilities(s.capabilities)], ['devsize', String(s.devSizeBytes)]);
   for (const dev of s.devices) d.push(['device', dev.path, dev.type, String(dev.major), String(dev.minor)]);
