@@ -1525,6 +1525,8 @@ podrun_launch_dump (const struct podrun_pod *pod, int fd)
         DUMP (d, "arg", c->argv[j]);
       DUMP (d, "stdin", c->stdin_open ? "1" : "0");
       DUMP (d, "tty", c->tty ? "1" : "0");
+      if (c->stdin_once)
+        DUMP (d, "stdinonce", "1");
       format_caps (c->caps, list, sizeof list);
       DUMP (d, "caps", list);
       podrun_fmt_ulong (a, c->dev_size);

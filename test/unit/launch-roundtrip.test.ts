@@ -109,6 +109,7 @@ const PLAN: PodPlan = testPlan('/r', 'all', {
         { volume: 'host', mountPath: '/data', readOnly: true, kind: 'dir' },
       ],
       stdin: true,
+      stdinOnce: true,
       tty: true,
       cgroup: { driver: 'v2', path: '/podrun/default_all-1234abcd/a', dirs: { unified: '/sys/fs/cgroup/podrun/default_all-1234abcd/a' } },
       security: {

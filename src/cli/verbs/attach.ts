@@ -82,8 +82,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 /** podrun-helper attach-stdin (docs/protocol.md, "attach"): resolves once it holds the container's stdin, or throws what the monitor said. */
 async function startStdinRelay(lastingDir: string, container: string, tty: boolean, pod: string): Promise<{ stop: () => void; done: Promise<void> }> {
   const { spawn } = require('child_process') as typeof import('child_process');
-  const { helperPath } = await import('../../runtime/helper/binary');
-  const child = spawn(helperPath(), ['attach-stdin', '--pod-dir', lastingDir, '--container', container, ...(tty ? ['--tty'] : []), '--ready-fd', '3'], { stdio: ['inherit', 'inherit', 'pipe', 'pipe'] });
+  const { helper } = await import('../../runtime/helper');
+  const cmd = helper.attachStdinCommand(lastingDir, container, tty);
+  const child = spawn(cmd.path, cmd.argv.slice(1), { argv0: cmd.argv[0], stdio: ['inherit', 'inherit', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<void>((r) => child.on('close', () => r()));

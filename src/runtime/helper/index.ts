@@ -17,6 +17,8 @@ export interface Helper {
   startMonitor(launchFile: string, opts?: StartMonitorOptions): Promise<HandshakeResult>;
   /** `podrun-helper` and its argv for `exec` into a running container's process (`lastingDir`: the pod's). */
   execCommand(c: PlannedContainer, lastingDir: string, user: PlannedUser, target: ProcessIdentity, req: ExecRequest): { path: string; argv: string[] };
+  /** `podrun-helper attach-stdin` for container NAME of the pod whose lasting dir this is (attach -i; docs/protocol.md, "attach-stdin"); `ok` on fd 3 once it holds the stdin. */
+  attachStdinCommand(lastingDir: string, container: string, tty: boolean): { path: string; argv: string[] };
   /** `<lasting pod dir>/monitor.json`; a dir is enough, for pods whose record is gone. */
   readMonitorFile(lastingDir: string): MonitorFile | undefined;
   readContainerState(c: Pick<PlannedContainer, 'dirs'>): ContainerStateFile | undefined;
@@ -28,6 +30,10 @@ export const helper: Helper = {
   execCommand(c, lastingDir, user, target, req) {
     const path = helperPath();
     return { path, argv: [path, ...helperExecArgs(c, lastingDir, user, target, req)] };
+  },
+  attachStdinCommand(lastingDir, container, tty) {
+    const path = helperPath();
+    return { path, argv: [path, 'attach-stdin', '--pod-dir', lastingDir, '--container', container, ...(tty ? ['--tty'] : []), '--ready-fd', '3'] };
   },
   readMonitorFile,
   readContainerState: (c) => readContainerStateFile(c.dirs.stateFile),
