@@ -39,6 +39,8 @@ export interface TarPurpose {
   label: string;
   doing: string;
   changedHint: string;
+  /** Plain files, not a layer (podrun cp): a `.wh.` name is an ordinary one, and no layer cap applies. */
+  files?: boolean;
 }
 const COMMIT_PURPOSE: TarPurpose = { label: 'layer diff', doing: 'committing', changedHint: 'commit with --pause (the default) so the container cannot change its files meanwhile, or retry' };
 const SMALL_FILE = 64 * 1024;
@@ -57,6 +59,8 @@ export interface LayerTarOptions {
    */
   only?: { name: string; as: string };
   purpose?: TarPurpose;
+  /** `dir` already open (O_RDONLY|O_DIRECTORY; the walk takes and closes it): a directory found by a walk of its own (podrun cp's). */
+  dirFd?: number;
 }
 
 /** What the layer diff needs of the addon. */
@@ -95,7 +99,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
   );
   let rootFd: number;
   try {
-    rootFd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
+    rootFd = opts.dirFd ?? openSync(dir, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR' || code === 'ELOOP') throw new PodrunError(`${label}: ${dir} is not a directory`);
@@ -104,7 +108,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
 
   const writer = createTarWriter(out);
   // A layer podrun would not unpack is not worth writing: a sparse 1 TiB file would fill the disk.
-  const maxBytes = opts.maxBytes ?? resolveLimits().maxBytes;
+  const maxBytes = opts.maxBytes ?? (purpose.files ? Infinity : resolveLimits().maxBytes);
   let bytes = 0;
   const firstLink = new Map<string, string>(); // "dev:ino" -> first archived name
   /** The xattrs of an opened object (fd), or of NAME in an opened directory (symlinks, devices). */
@@ -114,7 +118,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     for (const name of names.sort()) {
       if (skipXattr(name)) continue;
       // a pax record is `SCHILY.xattr.NAME=VALUE\n`: NAME with `=` or a newline would read as another
-      if (/[=\n]/.test(name)) throw new PodrunError(`${label}: ${dir}: an extended attribute named ${JSON.stringify(name)} cannot be written to a layer`, 'remove it (setfattr -x) before committing');
+      if (/[=\n]/.test(name)) throw new PodrunError(`${label}: ${dir}: an extended attribute named ${JSON.stringify(name)} cannot be written to a layer`, `remove it (setfattr -x) before ${purpose.doing}`);
       const v = 'fd' in at ? nat().fgetxattr(at.fd, name) : nat().lgetxattr(fdPath(at.dirFd, at.name), name);
       if (v) o[name] = v;
     }
@@ -147,7 +151,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
     return raw.map((b) => {
       const name = b.toString('utf8');
       if (!Buffer.from(name, 'utf8').equals(b))
-        throw new PodrunError(`${label}: ${dir}/${relDir ? relDir + '/' : ''}${name}: the file name is not valid UTF-8`, 'rename it before committing');
+        throw new PodrunError(`${label}: ${dir}/${relDir ? relDir + '/' : ''}${name}: the file name is not valid UTF-8`, `rename it before ${purpose.doing}`);
       return name;
     });
   };
@@ -174,7 +178,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
       if (bytes > maxBytes)
         throw new PodrunError(
           `${label}: ${dir}/${rel}: the layer would hold more than ${maxBytes} bytes of files (this one is ${h.size}${now.blocks * 512n < now.size / 2n ? ', mostly holes' : ''})`,
-          `remove it before committing, or raise ${LIMIT_ENV.maxBytes}=<bytes> (the same cap unpacking a layer has)`,
+          `remove it before ${purpose.doing}, or raise ${LIMIT_ENV.maxBytes}=<bytes> (the same cap unpacking a layer has)`,
         );
       if (h.size === 0) {
         await writer.add(h);
@@ -236,7 +240,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
   async function entry(dirFd: number, relDir: string, name: string, rel: string, pathFd: number): Promise<number | undefined> {
     // Longer than PATH_MAX, no runtime could unpack the entry (and the walk would hold ever more fds).
     if (Buffer.byteLength(rel) >= 4096)
-      throw new PodrunError(`${label}: ${dir}/${rel.slice(0, 80)}...: a path of ${Buffer.byteLength(rel)} bytes, longer than a path may be (4095)`, 'remove or shorten that tree before committing');
+      throw new PodrunError(`${label}: ${dir}/${rel.slice(0, 80)}...: a path of ${Buffer.byteLength(rel)} bytes, longer than a path may be (4095)`, `remove or shorten that tree before ${purpose.doing}`);
     const st = fstatSync(pathFd, { bigint: true });
     const fmt = Number(st.mode) & C.S_IFMT;
 
@@ -245,8 +249,8 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
       await writer.add(marker(relDir ? `${relDir}/${WHITEOUT_PREFIX}${name}` : `${WHITEOUT_PREFIX}${name}`, st));
       return;
     }
-    if (name.startsWith(WHITEOUT_PREFIX))
-      throw new PodrunError(`${label}: ${dir}/${rel}: a file named ${name} would read as a whiteout in the layer`, 'rename or remove it before committing');
+    if (!purpose.files && name.startsWith(WHITEOUT_PREFIX))
+      throw new PodrunError(`${label}: ${dir}/${rel}: a file named ${name} would read as a whiteout in the layer`, `rename or remove it before ${purpose.doing}`);
 
     const h = base(rel, st);
     switch (fmt) {
@@ -257,7 +261,7 @@ export async function writeLayerTar(dir: string, out: NodeJS.WritableStream, opt
           fd = openSync(fdPath(pathFd), C.O_RDONLY | C.O_DIRECTORY);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'EMFILE')
-            throw new PodrunError(`${label}: ${dir}/${rel.slice(0, 80)}...: the tree is too deep for this process's open-file limit`, 'raise `ulimit -n`, or remove that tree before committing');
+            throw new PodrunError(`${label}: ${dir}/${rel.slice(0, 80)}...: the tree is too deep for this process's open-file limit`, `raise \`ulimit -n\`, or remove that tree before ${purpose.doing}`);
           throw e;
         }
         try {

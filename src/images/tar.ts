@@ -283,10 +283,11 @@ function applyPax(h: TarHeader, pax: PaxValues, at: number): void {
 }
 
 /**
- * Yields entries in order; each body must be fully consumed (or `.resume()`d) before asking for
+ * Yields entries in order (`drain: false`: ends at the end-of-archive blocks, reading nothing
+ * after them); each body must be fully consumed (or `.resume()`d) before asking for
  * the next. If a body was left unread, asking for the next entry destroys it and skips its bytes.
  */
-export async function* readTar(input: NodeJS.ReadableStream): AsyncGenerator<TarEntry, void, undefined> {
+export async function* readTar(input: NodeJS.ReadableStream, opts: { drain?: boolean } = {}): AsyncGenerator<TarEntry, void, undefined> {
   const src = new ByteSource(input);
   let pax: PaxValues | undefined;
   let longName: string | undefined;
@@ -305,7 +306,10 @@ export async function* readTar(input: NodeJS.ReadableStream): AsyncGenerator<Tar
       }
       if (block.length < BLOCK) throw new TarFormatError(`tar: truncated archive: partial header at offset ${at}`);
       if (isZero(block)) {
-        await src.drain();
+        // what follows the end is read away (a layer's stream must be consumed to its digest),
+        // unless the caller says it is no business of its (podrun cp: a container's tar could
+        // write for ever after it)
+        if (opts.drain !== false) await src.drain();
         return;
       }
       if (!checksumOk(block))

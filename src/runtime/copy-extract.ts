@@ -18,8 +18,8 @@
 // this copy wrote, devices and FIFOs are skipped with a warning, and permission bits are kept
 // (without setuid, setgid and sticky: a copy is not an install). Owners are not (the files are the
 // caller's), nor times, as kubectl.
-import { closeSync, constants as C, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'fs';
-import { basename, dirname } from 'path';
+import { closeSync, constants as C, fchmodSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
+import { basename } from 'path';
 import type { Readable } from 'stream';
 import { PodrunError } from '../util/errors';
 import { readTar } from '../images/tar';
@@ -37,8 +37,10 @@ export class CorruptCopyError extends PodrunError {
 export interface ExtractOptions {
   /** The name the archive gives SRC (kubectl's prefix: SRC without leading and trailing slashes, cleaned). */
   prefix: string;
-  /** Where SRC goes on the host: a new name, or an existing one it replaces (a directory: merged). */
+  /** Where SRC goes on the host (absolute): a new name, or an existing one it replaces (a directory: merged). */
   dest: string;
+  /** dev:ino of the directories containers can write (copy-paths.ts): no symlink in them is followed on the way to DEST. */
+  roots?: Map<string, string>;
   warn: (msg: string) => void;
   /**
    * A file copied to a DEST that is an existing directory goes in it under this name (SRC's own),
@@ -62,6 +64,16 @@ export function relativeToPrefix(name: string, prefix: string): string | undefin
   if (name === prefix) return '';
   if (name.startsWith(prefix + '/')) return name.slice(prefix.length + 1);
   return undefined;
+}
+
+/** dev:ino of NAME in DIRFD when it is a regular file (not followed), else undefined. */
+function sameFile(dirFd: number, name: string): string | undefined {
+  try {
+    const st = lstatSync(fdPath(dirFd, name));
+    return st.isFile() ? `${st.dev}:${st.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isSymlink(dirFd: number, name: string): boolean {
@@ -125,22 +137,42 @@ class DirCache {
   }
 }
 
-/** A fresh name in the directory DIRFD, for a file to be renamed over NAME. */
-function tempName(name: string): string {
-  return `.${name.slice(0, 200)}.podrun-cp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+/** A fresh name for a file to be renamed over its own (short whatever the name: a name may have 255 bytes). */
+function tempName(): string {
+  return `.podrun-cp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** The process's umask, read without setting it (process.umask() with no argument is deprecated). */
+function umask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? parseInt(m[1], 8) : 0o022;
+  } catch {
+    return 0o022;
+  }
+}
+
+/** A name no file system takes, or one that would make the walk hold ever more fds: the archive is refused. */
+export function nameProblem(name: string): string | undefined {
+  if (name.includes('\0')) return 'has a NUL byte';
+  if (Buffer.byteLength(name) > 4095) return 'is longer than a path may be (4095 bytes)';
+  const comps = name.split('/');
+  if (comps.length > 1024) return 'is more than 1024 directories deep';
+  if (comps.some((c) => Buffer.byteLength(c) > 255)) return 'has a component longer than a name may be (255 bytes)';
+  return undefined;
 }
 
 /** Extracts the archive under `dest` by kubectl's rules, safely (the header comment). */
 export async function extractCopy(input: Readable, opts: ExtractOptions): Promise<ExtractResult> {
-  const parent = dirname(opts.dest);
-  const top = basename(opts.dest);
-  if (top === '' || top === '.' || top === '..') throw new PodrunError(`${opts.dest}: name a file or directory to copy to`, 'for example ./out or /tmp/out');
-  mkdirSync(parent, { recursive: true });
-  const rootFd = openSync(parent, C.O_RDONLY | C.O_DIRECTORY);
-  const display = (rel: string) => `${parent === '/' ? '' : parent}/${rel}`;
+  if (['', '.', '..'].includes(basename(opts.dest))) throw new PodrunError(`${opts.dest}: name a file or directory to copy to`, 'for example ./out or /tmp/out');
+  const { openDestination } = require('./copy-paths') as typeof import('./copy-paths');
+  const { parent, name: top } = openDestination(opts.dest, opts.roots ?? new Map());
+  const rootFd = parent.fd;
+  const display = (rel: string) => `${parent.display === '/' ? '' : parent.display}/${rel}`;
+  const mask = ~umask() & 0o777; // a hostile archive's 0777 is not the caller's
   const dirs = new DirCache(rootFd, display);
   const made = new Set<string>(); // directories this copy made: only their modes are set
-  const written = new Set<string>(); // regular files this copy wrote (hard links may point at them)
+  const written = new Map<string, string>(); // regular files this copy wrote (hard links may point at them): dev:ino
   const result: ExtractResult = { files: 0, dirs: 0, skipped: 0 };
   let hinted = false;
   const skip = (msg: string) => {
@@ -151,6 +183,8 @@ export async function extractCopy(input: Readable, opts: ExtractOptions): Promis
   /** Where an archive name goes: its components below DEST's parent, or undefined (outside DEST). */
   let lastRel = '';
   const place = (name: string): string[] | undefined => {
+    const problem = nameProblem(name);
+    if (problem) throw new PodrunError(`tar contents refused: the name ${JSON.stringify(name.slice(0, 120))}${name.length > 120 ? '...' : ''} ${problem}`, 'nothing more was written; copy that tree with podrun exec ... tar instead');
     const rel = relativeToPrefix(name, opts.prefix);
     if (rel === undefined) throw new CorruptCopyError(name, opts.prefix);
     lastRel = rel;
@@ -163,7 +197,7 @@ export async function extractCopy(input: Readable, opts: ExtractOptions): Promis
   const replace = async (comps: string[], make: (dirFd: number, tmp: string) => Promise<void> | void) => {
     const dirFd = dirs.open(comps.slice(0, -1), true, (k) => made.add(k));
     const name = comps[comps.length - 1];
-    const tmp = tempName(name);
+    const tmp = tempName();
     try {
       await make(dirFd, tmp);
     } catch (e) {
@@ -193,7 +227,7 @@ export async function extractCopy(input: Readable, opts: ExtractOptions): Promis
   };
 
   try {
-    for await (const { header: h, body } of readTar(input)) {
+    for await (const { header: h, body } of readTar(input, { drain: false })) {
       dirs.trim();
       let comps = place(h.name);
       if (comps?.length === 1 && h.type !== 'dir' && opts.intoDirAs && isDirectory(top)) comps = [top, opts.intoDirAs];
@@ -204,49 +238,58 @@ export async function extractCopy(input: Readable, opts: ExtractOptions): Promis
         continue;
       }
       const rel = comps.join('/');
-      switch (h.type) {
-        case 'dir': {
-          const fd = dirs.open(comps, true, (k) => made.add(k));
-          if (made.has(rel)) fchmodSync(fd, h.mode & 0o777);
-          result.dirs++;
-          break;
-        }
-        case 'file':
-          await replace(comps, async (dirFd, tmp) => {
-            const fd = openSync(fdPath(dirFd, tmp), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
-            try {
-              // streamed as it arrives, never held whole: a copy may be gigabytes
-              for await (const chunk of body) {
-                const b = chunk as Buffer;
-                for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
-              }
-              fchmodSync(fd, h.mode & 0o777);
-            } finally {
-              closeSync(fd);
-            }
-          });
-          written.add(rel);
-          result.files++;
-          break;
-        case 'hardlink': {
-          const target = place(h.linkname);
-          const targetRel = target?.join('/');
-          if (!target || !targetRel || !written.has(targetRel)) {
-            skip(`warning: skipping hard link ${JSON.stringify(shown)} -> ${JSON.stringify(h.linkname)}: its target is not a file of this copy`);
+      try {
+        switch (h.type) {
+          case 'dir': {
+            const fd = dirs.open(comps, true, (k) => made.add(k));
+            if (made.has(rel)) fchmodSync(fd, h.mode & mask);
+            result.dirs++;
             break;
           }
-          const fromFd = dirs.open(target.slice(0, -1), false);
-          await replace(comps, (dirFd, tmp) => linkSync(fdPath(fromFd, target[target.length - 1]), fdPath(dirFd, tmp)));
-          written.add(rel);
-          result.files++;
-          break;
+          case 'file':
+            await replace(comps, async (dirFd, tmp) => {
+              const fd = openSync(fdPath(dirFd, tmp), C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+              try {
+                // streamed as it arrives, never held whole: a copy may be gigabytes
+                for await (const chunk of body) {
+                  const b = chunk as Buffer;
+                  for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+                }
+                fchmodSync(fd, h.mode & mask);
+                const st = fstatSync(fd);
+                written.set(rel, `${st.dev}:${st.ino}`);
+              } finally {
+                closeSync(fd);
+              }
+            });
+            result.files++;
+            break;
+          case 'hardlink': {
+            const target = place(h.linkname);
+            const targetRel = target?.join('/');
+            const fromFd = target && targetRel && written.has(targetRel) ? dirs.open(target.slice(0, -1), false) : undefined;
+            // the file this copy wrote, still: not whatever a container put at its name since
+            if (fromFd === undefined || target === undefined || sameFile(fromFd, target[target.length - 1]) !== written.get(targetRel!)) {
+              skip(`warning: skipping hard link ${JSON.stringify(shown)} -> ${JSON.stringify(h.linkname)}: its target is not a file of this copy`);
+              break;
+            }
+            await replace(comps, (dirFd, tmp) => linkSync(fdPath(fromFd, target[target.length - 1]), fdPath(dirFd, tmp)));
+            written.set(rel, written.get(targetRel!)!);
+            result.files++;
+            break;
+          }
+          case 'symlink':
+            skip(`warning: skipping symlink: ${JSON.stringify(shown)} -> ${JSON.stringify(h.linkname)}${!hinted && opts.symlinkHint ? ` (${opts.symlinkHint})` : ''}`);
+            hinted = true;
+            break;
+          default:
+            skip(`warning: skipping ${h.type === 'fifo' ? 'FIFO' : 'device'} ${JSON.stringify(shown)}: podrun cp copies files and directories`);
         }
-        case 'symlink':
-          skip(`warning: skipping symlink: ${JSON.stringify(shown)} -> ${JSON.stringify(h.linkname)}${!hinted && opts.symlinkHint ? ` (${opts.symlinkHint})` : ''}`);
-          hinted = true;
-          break;
-        default:
-          skip(`warning: skipping ${h.type === 'fifo' ? 'FIFO' : 'device'} ${JSON.stringify(shown)}: podrun cp copies files and directories`);
+      } catch (e) {
+        // what the file system said (a directory a container removed meanwhile, no space left):
+        // about this entry, never a stack trace
+        if (e instanceof PodrunError || !(e as NodeJS.ErrnoException).code) throw e;
+        throw new PodrunError(`${shown}: ${(e as NodeJS.ErrnoException).code}: ${(e as Error).message.replace(/^\w+: /, '').replace(/, \w+ '\/proc\/self\/fd.*$/, '')}`, 'nothing more was written; check the destination, then copy again');
       }
       body.resume();
     }

@@ -13,19 +13,24 @@ import { helper } from './helper';
 export interface ContainerCommandResult {
   code: number;
   stderr: string;
+  /** finish() had to end it: it did not end by itself in time. */
+  ended?: boolean;
 }
 
 /** A command running in the container with its stdio as pipes (stdin only when asked for). */
 export interface ContainerCommand {
   child: ChildProcess;
   done: Promise<ContainerCommandResult>;
+  /** Its result, waiting at most MS for it to end by itself, then ending it (SIGTERM: the helper kills the command's group). */
+  finish(ms: number): Promise<ContainerCommandResult>;
 }
 
 /** Starts COMMAND in the container, as `podrun exec` would run it without a terminal. */
 export function runInContainer(rec: PodRecord, c: PlannedContainer, command: string[], opts: { stdin: boolean }): ContainerCommand {
   const proc = requireRunningContainer(rec.plan.name, c);
   // The environment's ConfigMap and Secret tokens stay tokens: tar needs none of their values.
-  const cmd = helper.execCommand(c, rec.plan.dirs.lasting, containerUser(c), proc, { tty: false, stdin: opts.stdin, env: [], command });
+  // SIGTERM to the helper (stop) kills the command's whole group: a container's tar that will not end is ended
+  const cmd = helper.execCommand(c, rec.plan.dirs.lasting, containerUser(c), proc, { tty: false, stdin: opts.stdin, env: [], command, killOnTerm: true });
   const child = spawn(cmd.path, cmd.argv.slice(1), { argv0: cmd.argv[0], stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
@@ -34,7 +39,18 @@ export function runInContainer(rec: PodRecord, c: PlannedContainer, command: str
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? 128 + (signal ? 15 : 0), stderr }));
   });
-  return { child, done };
+  const finish = async (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+    await Promise.race([done.catch(() => undefined), late]);
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      return { ...(await done), ended: true };
+    }
+    return done;
+  };
+  return { child, done, finish };
 }
 
 /** Exit 127/126 from the helper with its "command not found": the image has no tar, which kubectl cp needs too. */

@@ -171,11 +171,15 @@ describe('podrun cp (real pods)', function () {
       { h: hdr('data/ok', { size: 3 }), body: Buffer.from('ok\n') },
     ]);
     writeFileSync(join(shared, 'evil.tar'), evil);
-    inPod('rm /bin/tar && printf "#!/bin/sh\\ncat /shared/evil.tar\\n" > /bin/tar && chmod 755 /bin/tar');
+    // a tar that never ends after its archive: the copy must not wait for it (review 56)
+    inPod('rm /bin/tar && printf "#!/bin/sh\\ncat /shared/evil.tar\\nexec sleep 100000\\n" > /bin/tar && chmod 755 /bin/tar');
     const dest = join(work, 'hostile', 'out');
     mkdirSync(join(work, 'hostile'));
+    const t0 = Date.now();
     const r = podrun(s!.root, ['cp', 'dev:/data', dest]);
     expect(r.code, r.stderr).to.equal(0);
+    expect(Date.now() - t0, 'the copy ended soon after the archive did').to.be.below(20_000);
+    expect(inPod('ps -o args | grep -c "^sleep 100000" || true').trim(), 'the container\'s tar was ended').to.equal('0');
     expect(readFileSync(join(victim, 'secret'), 'utf8')).to.equal('host data\n');
     expect(readdirSync(victim)).to.deep.equal(['secret']);
     expect(readdirSync(join(work, 'hostile'))).to.deep.equal(['out']);
@@ -184,6 +188,7 @@ describe('podrun cp (real pods)', function () {
     expect(r.stderr).to.include('warning: skipping symlink');
     expect(r.stderr).to.include('warning: skipping hard link');
     expect(r.stderr).to.include('warning: skipping device');
+    expect(r.stderr).to.include('warning: tar in container "app" did not end after its archive did: podrun ended it');
 
     // names for another path than asked: refused as kubectl's "tar contents corrupted", nothing written
     writeFileSync(join(shared, 'evil.tar'), await pack([{ h: hdr('etc/shadow', { size: 1 }), body: Buffer.from('x') }]));
@@ -197,6 +202,25 @@ describe('podrun cp (real pods)', function () {
     const p = podrun(s!.root, ['cp', 'dev:/data', join(shared, 'out')]);
     expect([p.code, p.stderr.split('\n')[0]]).to.deep.equal([1, `error: ${join(shared, 'out', 'sub')} is a symbolic link: podrun cp does not write through symlinks`]);
     expect(readFileSync(join(victim, 'secret'), 'utf8')).to.equal('host data\n');
+    // a symlink the container planted on the way to DEST, or to a local SRC, in the hostPath it shares: never followed
+    inPod(`ln -s ${victim} /shared/snap`);
+    const through = podrun(s!.root, ['cp', 'dev:/data', join(shared, 'snap', 'etc')]);
+    expect([through.code, through.stderr.split('\n')[0]]).to.deep.equal([1, `error: ${join(shared, 'snap')} is a symbolic link inside volume "shared" of pod default/dev: podrun cp does not follow it (a container may have made it)`]);
     inPod('rm /bin/tar && ln -s busybox /bin/tar');
+    const leak = podrun(s!.root, ['cp', join(shared, 'snap', 'secret'), 'dev:/tmp/leak']);
+    expect([leak.code, leak.stderr.split('\n')[0]]).to.deep.equal([1, `error: ${join(shared, 'snap')} is a symbolic link inside volume "shared" of pod default/dev: podrun cp does not follow it (a container may have made it)`]);
+    expect(podrun(s!.root, ['exec', 'dev', '--', 'ls', '/tmp/leak']).code).to.not.equal(0);
+    expect(readdirSync(victim)).to.deep.equal(['secret']);
+    expect(readFileSync(join(victim, 'secret'), 'utf8')).to.equal('host data\n');
+  });
+
+  it("`cp . pod:/dir` and `cp dir/. pod:/dir` merge a directory's contents into an existing one (kubectl's)", () => {
+    const src = join(work, 'dotsrc');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    writeFileSync(join(src, 'sub', 'f'), 'f');
+    inPod('mkdir -p /tmp/merge1 /tmp/merge2');
+    ok(['cp', '.', 'dev:/tmp/merge1'], src);
+    ok(['cp', `${src}/.`, 'dev:/tmp/merge2']);
+    expect(inPod('cat /tmp/merge1/sub/f /tmp/merge2/sub/f; ls /tmp/merge1 /tmp/merge2')).to.equal('ff/tmp/merge1:\nsub\n\n/tmp/merge2:\nsub\n');
   });
 });

@@ -9,7 +9,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Readable } from 'stream';
 import { hdr, pack as packBytes } from '../helpers/tar-pack';
-import { CorruptCopyError, extractCopy, relativeToPrefix } from '../../src/runtime/copy-extract';
+import { CorruptCopyError, extractCopy, nameProblem, relativeToPrefix } from '../../src/runtime/copy-extract';
+import { PodrunError } from '../../src/util/errors';
 import { parseFileSpec, remotePrefix } from '../../src/cli/verbs/cp';
 
 const file = (name: string, text: string, mode = 0o644) => ({ h: hdr(name, { size: Buffer.byteLength(text), mode }), body: Buffer.from(text) });
@@ -47,6 +48,9 @@ describe('podrun cp: extracting a container\'s tar on the host', () => {
   let dir = '';
   let warnings: string[] = [];
   const warn = (m: string) => warnings.push(m);
+  let umaskWas = 0;
+  before(() => (umaskWas = process.umask(0o022)));
+  after(() => process.umask(umaskWas));
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'podrun-cp-unit-'));
     warnings = [];
@@ -59,7 +63,7 @@ describe('podrun cp: extracting a container\'s tar on the host', () => {
     expect(readFileSync(join(dir, 'victim', 'secret'), 'utf8')).to.equal('host data\n');
   };
 
-  it('a tree: directories, files with their permission bits (no setuid/setgid/sticky), hard links within the copy', async () => {
+  it('a tree: directories, files with their permission bits (no setuid/setgid/sticky, under the umask), hard links within the copy', async () => {
     const archive = await tar([
       { h: hdr('data', { type: 'dir', mode: 0o750 }) },
       file('data/a.txt', 'hi\n', 0o4751),
@@ -70,7 +74,7 @@ describe('podrun cp: extracting a container\'s tar on the host', () => {
     const r = await extractCopy(archive, { prefix: 'data', dest: join(dir, 'out'), warn });
     expect(r).to.deep.equal({ files: 3, dirs: 2, skipped: 0 });
     expect(statSync(join(dir, 'out')).mode & 0o7777).to.equal(0o750);
-    expect(statSync(join(dir, 'out', 'sub')).mode & 0o7777).to.equal(0o777);
+    expect(statSync(join(dir, 'out', 'sub')).mode & 0o7777).to.equal(0o755); // 01777 from the archive, under umask 022
     expect(statSync(join(dir, 'out', 'a.txt')).mode & 0o7777).to.equal(0o751);
     expect(readFileSync(join(dir, 'out', 'sub', 'b'), 'utf8')).to.equal('deep\n');
     expect(statSync(join(dir, 'out', 'hard')).ino).to.equal(statSync(join(dir, 'out', 'a.txt')).ino);
@@ -159,5 +163,113 @@ describe('podrun cp: extracting a container\'s tar on the host', () => {
   it("DEST's missing parents are made, as kubectl's MkdirAll", async () => {
     await extractCopy(await tar([file('f', 'x')]), { prefix: 'f', dest: join(dir, 'a', 'b', 'f'), warn });
     expect(readFileSync(join(dir, 'a', 'b', 'f'), 'utf8')).to.equal('x');
+  });
+});
+
+describe('podrun cp: what a hostile archive or destination cannot do (review 56)', () => {
+  let dir = '';
+  let warnings: string[] = [];
+  const warn = (m: string) => warnings.push(m);
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'podrun-cp-unit2-'));
+    warnings = [];
+    mkdirSync(join(dir, 'victim'));
+    writeFileSync(join(dir, 'victim', 'secret'), 'host data\n');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const refused = async (entries: Parameters<typeof packBytes>[0], dest = join(dir, 'out')) => {
+    let err: unknown;
+    await extractCopy(await tar(entries), { prefix: 'data', dest, warn }).catch((e) => (err = e));
+    return err as Error & { hint?: string };
+  };
+
+  it('names no file system takes are refused as the archive\'s fault, not a stack trace: a NUL, a component over 255 bytes, over 4095 bytes, over 1024 levels', async () => {
+    expect(nameProblem('data/a\0b')).to.equal('has a NUL byte'); // (podrun's own tar writer cannot write one; a pax record can)
+    expect(nameProblem(`data/${'x'.repeat(255)}`)).to.equal(undefined);
+    const cases: [string, string][] = [
+      [`data/${'x'.repeat(256)}`, 'has a component longer than a name may be (255 bytes)'],
+      [`data/${'d/'.repeat(2100)}f`, 'is longer than a path may be (4095 bytes)'],
+      [`data/${'d/'.repeat(1030)}f`, 'is more than 1024 directories deep'],
+    ];
+    for (const [name, why] of cases) {
+      const err = await refused([{ h: hdr('data', { type: 'dir' }) }, file(name, 'x')]);
+      expect(err, name.slice(0, 20)).to.be.instanceOf(PodrunError);
+      expect(err.message).to.match(/^tar contents refused: the name ".*"(\.\.\.)? /);
+      expect(err.message).to.include(why);
+    }
+  });
+
+  it('a legal 255-byte name (85 CJK characters) is written: the temporary name does not grow with it', async () => {
+    const name = '漢'.repeat(85);
+    expect(Buffer.byteLength(name)).to.equal(255);
+    await extractCopy(await tar([{ h: hdr('data', { type: 'dir' }) }, file(`data/${name}`, 'ok')]), { prefix: 'data', dest: join(dir, 'out'), warn });
+    expect(readFileSync(join(dir, 'out', name), 'utf8')).to.equal('ok');
+  });
+
+  it('a file system error on the way (a directory removed meanwhile) is a message about that entry', async () => {
+    const err = await refused([{ h: hdr('data', { type: 'dir' }) }, file('data/f', 'x')], join(dir, 'victim', 'secret', 'out'));
+    expect(err).to.be.instanceOf(PodrunError);
+    expect(err.message).to.equal(`${join(dir, 'victim', 'secret')} is not a directory`);
+  });
+
+  it('the archive ends at its end blocks: what a container writes after them is never read (a copy cannot be held open)', async () => {
+    const archive = await packBytes([{ h: hdr('data', { type: 'dir' }) }, file('data/f', 'x')]);
+    let pulled = 0;
+    const endless = Readable.from(
+      (async function* () {
+        yield archive;
+        for (;;) {
+          pulled++;
+          yield Buffer.alloc(65536, 1); // never ends
+        }
+      })(),
+    );
+    await extractCopy(endless, { prefix: 'data', dest: join(dir, 'out'), warn });
+    endless.destroy();
+    expect(readFileSync(join(dir, 'out', 'f'), 'utf8')).to.equal('x');
+    expect(pulled).to.be.below(4);
+  });
+
+  it('a hard link to a file of the copy that was swapped for a symlink meanwhile is not made (checked by inode, not by name)', async () => {
+    const first = await packBytes([{ h: hdr('data', { type: 'dir' }) }, file('data/a', 'mine')]);
+    const rest = (await packBytes([{ h: hdr('data/b', { type: 'hardlink', linkname: 'data/a' }) }])).subarray(0);
+    // the swap happens between the entries, as a container sharing DEST could do it
+    const swapping = Readable.from(
+      (async function* () {
+        yield first.subarray(0, first.length - 1024); // without the end blocks
+        for (let i = 0; i < 200 && !existsSync(join(dir, 'out', 'a')); i++) await new Promise((r) => setTimeout(r, 10));
+        rmSync(join(dir, 'out', 'a'));
+        symlinkSync(join(dir, 'victim', 'secret'), join(dir, 'out', 'a'));
+        yield rest;
+      })(),
+    );
+    await extractCopy(swapping, { prefix: 'data', dest: join(dir, 'out'), warn });
+    expect(existsSync(join(dir, 'out', 'b'))).to.equal(false);
+    expect(warnings.join('\n')).to.include('skipping hard link');
+  });
+
+  it("DEST's parents: the user's own symlinks are followed; one inside a directory a container can write is refused", async () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    symlinkSync(join(dir, 'victim'), join(shared, 'snap')); // as a container would plant it
+    symlinkSync(shared, join(dir, 'mylink')); // the user's own
+    const roots = new Map([[`${statSync(shared).dev}:${statSync(shared).ino}`, 'volume "src" of pod default/dev']]);
+    let err: unknown;
+    await extractCopy(await tar([{ h: hdr('data', { type: 'dir' }) }, file('data/evil.conf', 'owned')]), { prefix: 'data', dest: join(dir, 'mylink', 'snap', 'etc'), roots, warn }).catch((e) => (err = e));
+    expect((err as Error).message).to.equal(`${shared}/snap is a symbolic link inside volume "src" of pod default/dev: podrun cp does not follow it (a container may have made it)`);
+    expect(readdirSync(join(dir, 'victim'))).to.deep.equal(['secret']);
+    // through the user's link, to a real directory inside the volume: fine
+    await extractCopy(await tar([{ h: hdr('data', { type: 'dir' }) }, file('data/ok', 'ok')]), { prefix: 'data', dest: join(dir, 'mylink', 'out'), roots, warn });
+    expect(readFileSync(join(shared, 'out', 'ok'), 'utf8')).to.equal('ok');
+  });
+
+  it("DEST as the user's own symlink to a directory: a file goes in it, a tree merges into it (cp(1)'s and kubectl's)", async () => {
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), join(dir, 'link'));
+    await extractCopy(await tar([file('etc/hosts', 'h')]), { prefix: 'etc/hosts', dest: join(dir, 'link'), warn, intoDirAs: 'hosts' });
+    expect(lstatSync(join(dir, 'link')).isSymbolicLink()).to.equal(true);
+    expect(readFileSync(join(dir, 'real', 'hosts'), 'utf8')).to.equal('h');
+    await extractCopy(await tar([{ h: hdr('etc', { type: 'dir' }) }, file('etc/passwd', 'p')]), { prefix: 'etc', dest: join(dir, 'link'), warn });
+    expect(readdirSync(join(dir, 'real')).sort()).to.deep.equal(['hosts', 'passwd']);
   });
 });

@@ -52,19 +52,34 @@ export function remotePrefix(path: string): string {
   return p === '.' || p === '..' ? '' : p;
 }
 
-/** The local source, absolute; kubectl's error when it is not there. */
-function localSource(path: string): string {
-  const { lstatSync } = require('fs') as typeof import('fs');
-  const { basename, resolve } = require('path') as typeof import('path');
+/** The local source: the open directory it is in, and its name there (copy-paths.ts: no container's symlink on the way); kubectl's error when it is not there. */
+function localSource(path: string, roots: Map<string, string>): { dirFd: number; name: string; merge: boolean; display: string } {
+  const { closeSync, lstatSync } = require('fs') as typeof import('fs');
+  const { basename, dirname, resolve } = require('path') as typeof import('path');
+  const { openDirSafely } = require('../../runtime/copy-paths') as typeof import('../../runtime/copy-paths');
+  // `cp . pod:/dir`, `cp dir/. pod:/dir`: the directory's contents, merged into DEST (kubectl's filepath.Base(".") is ".")
+  const merge = /(^|\/)\.\/*$/.test(path);
   const local = resolve(path);
-  try {
-    lstatSync(local);
-  } catch {
-    throw new NotFoundError(`${path} doesn't exist in local filesystem`, 'check the path (it is read from the directory podrun runs in)');
-  }
   if (basename(local) === '') throw new UsageError('podrun cp cannot copy / itself', 'copy a directory below it');
-  return local;
+  const missing = () => new NotFoundError(`${path} doesn't exist in local filesystem`, 'check the path (it is read from the directory podrun runs in)');
+  let dir;
+  try {
+    dir = openDirSafely(dirname(local), roots, false);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw missing();
+    throw e;
+  }
+  try {
+    lstatSync(`/proc/self/fd/${dir.fd}/${basename(local)}`);
+  } catch {
+    closeSync(dir.fd);
+    throw missing();
+  }
+  return { dirFd: dir.fd, name: basename(local), merge, display: dir.display };
 }
+
+const END_GRACE_MS = 5_000; // a container's tar past the end of its archive: ended after this
+const TEST_TIMEOUT_MS = 30_000; // kubectl's checkDestinationIsDir
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs(argv, spec);
@@ -74,7 +89,17 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!src.path || !dest.path) throw new UsageError('filepath can not be empty', `usage: ${spec.usage}`);
   if (src.local && dest.local) throw new UsageError('one of src or dest must be a remote file specification', 'name a pod as POD:PATH, e.g. podrun cp ./file dev:/tmp/file');
   requireRoot('cp', "it runs tar in the pod's namespaces");
-  const local = src.local ? localSource(src.path) : undefined; // kubectl looks before it execs anything
+  const { containerWritableRoots } = await import('../../runtime/copy-paths');
+  const roots = containerWritableRoots(ctx.paths);
+  const local = src.local ? localSource(src.path, roots) : undefined; // kubectl looks before it execs anything
+  try {
+    return await copyWith(values, ctx, src, dest, roots, local);
+  } finally {
+    if (local) (require('fs') as typeof import('fs')).closeSync(local.dirFd);
+  }
+}
+
+async function copyWith(values: Record<string, unknown>, ctx: CliContext, src: FileSpec, dest: FileSpec, roots: Map<string, string>, local: ReturnType<typeof localSource> | undefined): Promise<number> {
   const remote = (src.local ? dest : src) as Extract<FileSpec, { local: false }>;
   const namespace = remote.namespace ?? namespaceFrom(values);
   const { findPod } = await import('../../state/pod-records');
@@ -84,12 +109,17 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (defaulted) writeErr(defaulted + '\n');
   thawLeftOverFreeze(ctx.paths, rec, (m) => writeErr(`warning: ${m}\n`));
   const copy = await import('../../runtime/copy');
-  const finish = async (started: import('../../runtime/copy').ContainerCommand, what: string): Promise<number> => {
-    const r = await started.done;
+  const finish = async (started: import('../../runtime/copy').ContainerCommand, what: string, archiveEnded = false): Promise<number> => {
+    const r = await started.finish(END_GRACE_MS);
     const missing = copy.noTarError(rec.plan.name, container.name, r);
     if (missing) throw missing;
     writeErr(copy.tarMessages(r.stderr));
     if (r.code === 0) return 0;
+    // its archive was whole and written: a tar that then would not end is ended, as kubectl stops reading at the end
+    if (r.ended && archiveEnded) {
+      writeErr(`warning: tar in container "${container.name}" did not end after its archive did: podrun ended it\n`);
+      return 0;
+    }
     writeErr(`error: ${what}: tar in container "${container.name}" exited with code ${r.code}\n`);
     return 1;
   };
@@ -104,6 +134,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       await extractCopy(started.child.stdout!, {
         prefix: remotePrefix(src.path),
         dest: resolve(dest.path),
+        roots,
         intoDirAs: posix.basename(remotePrefix(src.path)),
         warn: (m) => writeErr(m + '\n'),
         symlinkHint: `consider using "podrun exec ${nsFlag}${rec.plan.name} -c ${container.name} -- tar cf - ${src.path} | tar xf -"`,
@@ -114,35 +145,38 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         const code = await finish(started, `copying ${src.path} from pod/${rec.plan.name}`);
         if (code) return code;
       }
-      started.child.kill('SIGKILL'); // the helper, ours: its command goes with it
-      await started.done.catch(() => undefined);
+      await started.finish(0); // SIGTERM: the helper kills the command's group
       throw e;
     }
-    return finish(started, `copying ${src.path} from pod/${rec.plan.name}`);
+    started.child.stdout!.destroy(); // the archive has ended: what the command writes after it is not read
+    return finish(started, `copying ${src.path} from pod/${rec.plan.name}`, true);
   }
 
   // into the container: kubectl's `test -d DEST` (then DEST/BASENAME), and `tar -xmf - -C DIR`
-  const { realpathSync } = require('fs') as typeof import('fs');
-  const { basename, dirname, posix } = require('path') as typeof import('path');
-  let target = dest.path.length > 1 ? dest.path.replace(/\/+$/, '') : dest.path;
-  const isDir = await copy.runInContainer(rec, container, ['test', '-d', target], { stdin: false }).done;
-  if (isDir.code === 0) target = posix.join(target, basename(local!));
-  const dir = posix.dirname(target);
+  const { posix } = require('path') as typeof import('path');
+  const { name, dirFd, merge, display } = local!;
+  let target = dest.path.length > 1 ? dest.path.replace(/\/+$/, '') || '/' : dest.path;
+  const isDir = await copy.runInContainer(rec, container, ['test', '-d', target], { stdin: false }).finish(TEST_TIMEOUT_MS);
+  if (isDir.code === 0 && !merge) target = posix.join(target, name);
+  // a directory's contents merged into DEST (`cp . pod:/dir`): the archive's top entry is DEST itself
+  const dir = merge && isDir.code === 0 ? target : posix.dirname(target);
+  const as = merge && isDir.code === 0 ? '.' : posix.basename(target);
   const cmd = values['no-preserve'] ? ['tar', '--no-same-permissions', '--no-same-owner', '-xmf', '-'] : ['tar', '-xmf', '-'];
   const started = copy.runInContainer(rec, container, [...cmd, '-C', dir], { stdin: true });
   const { writeLayerTar } = await import('../../images/layerdiff');
   const stdin = started.child.stdin!;
   stdin.on('error', () => undefined); // tar gone early (a bad -C): its own message says why
-  const walking = writeLayerTar(realpathSync(dirname(local!)), stdin, {
-    only: { name: basename(local!), as: posix.basename(target) },
-    purpose: { label: 'cp', doing: 'copying', changedHint: 'stop what changes it, then copy again' },
+  const { openSync, constants } = require('fs') as typeof import('fs');
+  const walking = writeLayerTar(display, stdin, {
+    dirFd: openSync(`/proc/self/fd/${dirFd}`, constants.O_RDONLY | constants.O_DIRECTORY), // its own: the walk closes it
+    only: { name, as },
+    purpose: { label: 'cp', doing: 'copying', changedHint: 'stop what changes it, then copy again', files: true },
   });
   try {
     await walking;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPIPE' && (e as NodeJS.ErrnoException).code !== 'ERR_STREAM_DESTROYED') {
-      started.child.kill('SIGKILL');
-      await started.done.catch(() => undefined);
+      await started.finish(0);
       throw e;
     }
   }

@@ -19,6 +19,8 @@ export interface ExecRequest {
    */
   envFile?: string;
   command: string[];
+  /** `--kill-on-term`: a SIGTERM to the helper SIGKILLs the command's process group (podrun cp giving up on a container's tar). */
+  killOnTerm?: boolean;
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -62,6 +64,7 @@ export function helperExecArgs(c: PlannedContainer, lastingDir: string, user: Pl
   if (c.security?.appArmor?.profile) args.push('--apparmor', c.security.appArmor.profile);
   // the container's cgroup, so commit's freeze and delete hold what exec runs too
   for (const dir of Object.values(c.cgroup?.dirs ?? {})) args.push('--cgroup', dir);
+  if (o.killOnTerm) args.push('--kill-on-term');
   args.push('--', ...o.command);
   return args;
 }
