@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -47,6 +48,12 @@ connect_control (const char *pod_dir)
     return -1;
   snprintf (sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/control.sock", dir);
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0)
+    {
+      /* a monitor that does not answer (stopped, overloaded): given up on, as Node's requests do */
+      struct timeval tv = { .tv_sec = 5 };
+      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
   if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
     {
       int e = errno;
@@ -104,21 +111,35 @@ copy_size (int pty)
     ioctl (pty, TIOCSWINSZ, &ws);
 }
 
-/* Copies stdin to OUT until EOF; 0, or 1 with the reason said.  */
+#define DETACHED 3 /* the exit status after the detach keys (Node ends the attach, saying how to resume) */
+#define MAX_DETACH 16
+
+/* Copies stdin to OUT until EOF; 0, DETACHED, or 1 with the reason said. OUT is written without
+   ever blocking (O_NONBLOCK: the pty master is, the monitor makes the pipe so): a container that
+   does not read holds the input here, and a SIGTERM still ends the relay at once. In raw mode
+   (DETACH set) the detach keys end it, as kubectl's (ctrl-p,ctrl-q): a key of the sequence is held
+   back until the sequence is broken, then sent.  */
 static int
-relay (int out, int tty, int sigfd)
+relay (int out, int tty, int sigfd, const unsigned char *detach, size_t n_detach)
 {
-  char buf[16384];
+  static char buf[16384 + MAX_DETACH];
+  size_t len = 0, off = 0, matched = 0;
+  int eof = 0;
+  (void) fcntl (out, F_SETFL, fcntl (out, F_GETFL) | O_NONBLOCK);
   for (;;)
     {
-      struct pollfd p[2] = { { .fd = 0, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
-      if (poll (p, sigfd >= 0 ? 2 : 1, -1) < 0)
+      struct pollfd p[3] = { { .fd = sigfd, .events = POLLIN },
+                             { .fd = off < len ? -1 : 0, .events = POLLIN },
+                             { .fd = off < len ? out : -1, .events = POLLOUT } };
+      if (eof && off == len)
+        return 0; /* EOF and all of it written: nothing more to send (the container's stdin stays open) */
+      if (poll (p, 3, -1) < 0)
         {
           if (errno == EINTR)
             continue;
           return 1;
         }
-      if (sigfd >= 0 && (p[1].revents & POLLIN))
+      if (p[0].revents & POLLIN)
         {
           struct signalfd_siginfo si;
           if (read (sigfd, &si, sizeof si) != (ssize_t) sizeof si)
@@ -128,29 +149,81 @@ relay (int out, int tty, int sigfd)
           if (tty)
             copy_size (out);
         }
-      if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+      if (p[2].revents & (POLLERR | POLLHUP))
+        return 0; /* the container ended, its stdin with it */
+      if (off < len && (p[2].revents & POLLOUT))
         {
-          ssize_t n = read (0, buf, sizeof buf);
+          ssize_t w = write (out, buf + off, len - off);
+          if (w < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+          if (w < 0)
+            {
+              if (errno != EPIPE && errno != EIO)
+                fprintf (stderr, "podrun-helper attach-stdin: write: %s\r\n", strerror (errno));
+              return errno == EPIPE || errno == EIO ? 0 : 1;
+            }
+          off += (size_t) w;
+          if (off == len)
+            off = len = 0;
+        }
+      if (off == len && !eof && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+        {
+          char in[16384];
+          ssize_t n = read (0, in, sizeof in);
           if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
           if (n <= 0)
-            return 0; /* EOF: nothing more to send (the container's stdin stays open, as without stdinOnce) */
-          for (ssize_t off = 0; off < n;)
             {
-              ssize_t w = write (out, buf + off, (size_t) (n - off));
-              if (w < 0 && errno == EINTR)
-                continue;
-              if (w < 0)
+              /* keys held as a possible detach sequence are sent after all */
+              memcpy (buf, detach ? detach : (const unsigned char *) "", matched);
+              off = 0;
+              len = matched;
+              matched = 0;
+              eof = 1;
+              continue;
+            }
+          len = off = 0;
+          for (ssize_t i = 0; i < n; i++)
+            {
+              unsigned char b = (unsigned char) in[i];
+              if (n_detach && b == detach[matched])
                 {
-                  /* EPIPE: the container ended (its stdin with it) */
-                  if (errno != EPIPE && errno != EIO)
-                    fprintf (stderr, "podrun-helper attach-stdin: write: %s\n", strerror (errno));
-                  return errno == EPIPE || errno == EIO ? 0 : 1;
+                  if (++matched == n_detach)
+                    return DETACHED;
+                  continue;
                 }
-              off += w;
+              /* the sequence broken: what was held goes first; this byte may start it again */
+              memcpy (buf + len, detach, matched);
+              len += matched;
+              matched = 0;
+              if (n_detach && b == detach[0])
+                {
+                  matched = 1;
+                  continue;
+                }
+              buf[len++] = (char) b;
             }
         }
     }
+}
+
+/* `--detach-keys 16,17`: the bytes (Node parses kubectl's `ctrl-p,ctrl-q` form).  */
+static size_t
+parse_detach (const char *s, unsigned char *out)
+{
+  size_t n = 0;
+  while (*s && n < MAX_DETACH)
+    {
+      char *end;
+      long v = strtol (s, &end, 10);
+      if (end == s || v < 0 || v > 255)
+        return 0;
+      out[n++] = (unsigned char) v;
+      s = *end == ',' ? end + 1 : end;
+      if (*end && *end != ',')
+        return 0;
+    }
+  return n;
 }
 
 int
@@ -158,6 +231,8 @@ podrun_attach_stdin_main (int argc, char **argv)
 {
   const char *pod_dir = NULL, *name = NULL;
   int tty = 0, sock, fd = -1, rc, sigfd = -1, ready = -1;
+  unsigned char detach[MAX_DETACH];
+  size_t n_detach = 0;
   char line[512];
   sigset_t set;
   for (int i = 2; i < argc; i++)
@@ -169,14 +244,24 @@ podrun_attach_stdin_main (int argc, char **argv)
       tty = 1;
     else if (strcmp (argv[i], "--ready-fd") == 0 && i + 1 < argc)
       ready = atoi (argv[++i]);
+    else if (strcmp (argv[i], "--detach-keys") == 0 && i + 1 < argc)
+      {
+        if (!(n_detach = parse_detach (argv[++i], detach)))
+          {
+            fprintf (stderr, "podrun-helper attach-stdin: --detach-keys: bytes 0-255, comma-separated\n");
+            return 2;
+          }
+      }
     else
       {
-        fprintf (stderr, "usage: podrun-helper attach-stdin --pod-dir DIR --container NAME [--tty] [--ready-fd N]\n");
+        fprintf (stderr, "usage: podrun-helper attach-stdin --pod-dir DIR --container NAME [--tty] [--ready-fd N] "
+                         "[--detach-keys B,B]\n");
         return 2;
       }
   if (!pod_dir || !name || strchr (name, '\n') || strlen (name) > 253)
     {
-      fprintf (stderr, "usage: podrun-helper attach-stdin --pod-dir DIR --container NAME [--tty]\n");
+      fprintf (stderr, "usage: podrun-helper attach-stdin --pod-dir DIR --container NAME [--tty] [--ready-fd N] "
+                       "[--detach-keys B,B]\n");
       return 2;
     }
   signal (SIGPIPE, SIG_IGN);
@@ -196,7 +281,7 @@ podrun_attach_stdin_main (int argc, char **argv)
   sock = connect_control (pod_dir);
   if (sock < 0)
     {
-      fprintf (stderr, "podrun-helper attach-stdin: the pod's monitor is not there (%s)\n", strerror (errno));
+      fprintf (stderr, "podrun-helper attach-stdin: cannot reach the pod's monitor (%s)\n", strerror (errno));
       return 1;
     }
   if (recv_line (sock, line, sizeof line, &fd) < 0 || strcmp (line, HELLO) != 0)
@@ -238,7 +323,8 @@ podrun_attach_stdin_main (int argc, char **argv)
       atexit (restore_terminal);
       copy_size (fd);
     }
-  rc = relay (fd, tty, sigfd);
+  /* the detach keys only where kubectl has them: a raw terminal  */
+  rc = relay (fd, tty, sigfd, restore_tty ? detach : NULL, restore_tty ? n_detach : 0);
   restore_terminal ();
   close (fd);
   return rc;

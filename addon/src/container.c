@@ -805,6 +805,13 @@ podrun_container_step (struct podrun_container *c, struct podrun_spawn_pending *
       goto unfinished;
     }
   p->out_rd = p->err_rd = p->log_fd = -1; /* owned by the streams now */
+  /* never written by the monitor; non-blocking so that an attach's writes to a container that
+     does not read wait in its poll, where a SIGTERM still ends it (attach.c)  */
+  if (p->in_wr >= 0 && fcntl (p->in_wr, F_SETFL, O_NONBLOCK) < 0)
+    {
+      rc = podrun_fail (err, errno, "stdio", "fcntl", NULL);
+      goto unfinished;
+    }
   c->stdin_fd = p->in_wr;
   c->stdin_taken = 0; /* a new instance, a new stdin */
   p->in_wr = -1;

@@ -1904,13 +1904,19 @@ request_stdin (struct monitor *m, size_t k, const char *name)
                     strlen ("error EBADF the container has no stdin (stdin: true)\n"));
       return;
     }
+  if (c->status != PODRUN_CTR_RUNNING)
+    {
+      client_reply (m, k, "error ESRCH the container is not running\n",
+                    strlen ("error ESRCH the container is not running\n"));
+      return;
+    }
   if (c->stdin_taken)
     {
       client_reply (m, k, "error EBADF the container's stdin went to the first attach (stdinOnce)\n",
                     strlen ("error EBADF the container's stdin went to the first attach (stdinOnce)\n"));
       return;
     }
-  if (c->status != PODRUN_CTR_RUNNING || fd < 0)
+  if (fd < 0)
     {
       client_reply (m, k, "error ESRCH the container is not running\n",
                     strlen ("error ESRCH the container is not running\n"));
@@ -1931,12 +1937,13 @@ request_stdin (struct monitor *m, size_t k, const char *name)
     else
       {
         podrun_log ("container %s: stdin passed to an attach", c->name);
-        /* stdinOnce: the attach's copy is the last; its close is the container's EOF (a pty's
-           master stays, the monitor reads the output from it: no other attach gets it).  */
-        if (c->stdin_once)
+        /* stdinOnce: the attach's copy is the last; its close is the container's EOF. As
+           containerd's, only without a tty (`StdinOnce && !Tty`): a pty's master stays (the
+           monitor reads the output from it), and later attaches get it as before.  */
+        if (c->stdin_once && !c->tty)
           {
             c->stdin_taken = 1;
-            if (!c->tty && c->stdin_fd >= 0)
+            if (c->stdin_fd >= 0)
               {
                 close (c->stdin_fd);
                 c->stdin_fd = -1;

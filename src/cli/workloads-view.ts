@@ -122,15 +122,104 @@ export function describeWorkload(paths: Paths, r: WorkloadRecord): string {
     out += kv('Pods Statuses', `${st.active} Active / ${st.succeeded} Succeeded / ${st.failed} Failed`);
   } else out += kv('Replicas', `${c.desired} desired | ${c.updated} updated | ${c.current} total | ${c.available} available | ${c.current - c.available} unavailable`);
   if (spec.strategy) out += kv('StrategyType', spec.strategy.type);
+  if (m.kind === 'Deployment') out += kv('MinReadySeconds', String((m.spec as { minReadySeconds?: number }).minReadySeconds ?? 0));
+  const ru = (spec.strategy as { rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } } | undefined)?.rollingUpdate;
+  if (spec.strategy?.type === 'RollingUpdate') out += kv('RollingUpdateStrategy', `${ru?.maxUnavailable ?? '25%'} max unavailable, ${ru?.maxSurge ?? '25%'} max surge`);
   if (spec.updateStrategy) out += kv('Update Strategy', spec.updateStrategy.type);
   if (spec.podManagementPolicy) out += kv('Pod Management Policy', spec.podManagementPolicy);
   if (spec.serviceName) out += kv('Service Name', spec.serviceName);
   out += 'Pod Template:\n' + kv('  Labels', map(m.templatePod.metadata.labels));
-  out += '  Containers:\n' + m.templatePod.spec.containers.map((ct) => `   ${ct.name}:\n    Image:  ${ct.image}\n`).join('');
+  const tspec = m.templatePod.spec as { initContainers?: TemplateContainer[]; containers: TemplateContainer[]; volumes?: { name: string }[] };
+  if (tspec.initContainers?.length) out += '  Init Containers:\n' + tspec.initContainers.map(templateContainerText).join('');
+  out += '  Containers:\n' + tspec.containers.map(templateContainerText).join('');
+  out += `  Volumes:${tspec.volumes?.length ? '\n' + tspec.volumes.map((v) => templateVolumeText(v)).join('') : '        <none>\n'}`;
   for (const t of m.claimTemplates) out += kv('Volume Claim', `${t.name} (${String((t.spec as { resources?: { requests?: { storage?: unknown } } }).resources?.requests?.storage ?? '')})`);
   const pods = podsOf(records, m.kind, r.metadata.namespace, r.metadata.name).map((p) => p.plan.name).sort();
   out += kv('Pods', pods.join(', ') || '<none>');
   return out;
+}
+
+/** A container of a workload's pod template, as the manifest has it (describe reads the template, not a pod). */
+interface TemplateContainer {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  ports?: { containerPort: number; protocol?: string; hostPort?: number; name?: string }[];
+  env?: { name: string; value?: string; valueFrom?: Record<string, Record<string, unknown>> }[];
+  resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> };
+  livenessProbe?: TemplateProbe;
+  readinessProbe?: TemplateProbe;
+  startupProbe?: TemplateProbe;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
+}
+type TemplateProbe = {
+  exec?: { command?: string[] };
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string };
+  tcpSocket?: { port: number | string; host?: string };
+  grpc?: { port: number; service?: string };
+  initialDelaySeconds?: number;
+  timeoutSeconds?: number;
+  periodSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+};
+
+/** kubectl's one-line probe: `http-get http://:8080/healthz delay=0s timeout=1s period=10s #success=1 #failure=3`. */
+export function probeText(p: TemplateProbe): string {
+  const how = p.exec
+    ? `exec [${(p.exec.command ?? []).join(' ')}]`
+    : p.httpGet
+      ? `http-get ${(p.httpGet.scheme ?? 'HTTP').toLowerCase()}://${p.httpGet.host ?? ''}:${p.httpGet.port}${p.httpGet.path ?? '/'}`
+      : p.tcpSocket
+        ? `tcp-socket ${p.tcpSocket.host ?? ''}:${p.tcpSocket.port}`
+        : p.grpc
+          ? `grpc <pod>:${p.grpc.port} ${p.grpc.service ?? ''}`.trimEnd()
+          : 'unknown';
+  return `${how} delay=${p.initialDelaySeconds ?? 0}s timeout=${p.timeoutSeconds ?? 1}s period=${p.periodSeconds ?? 10}s #success=${p.successThreshold ?? 1} #failure=${p.failureThreshold ?? 3}`;
+}
+
+/** A template container in kubectl describe's layout (image, ports, command, resources, probes, environment, mounts). */
+function templateContainerText(ct: TemplateContainer): string {
+  const L: string[] = [`   ${ct.name}:`, `    Image:      ${ct.image ?? ''}`];
+  const ports = ct.ports ?? [];
+  L.push(`    Port:       ${ports.length ? ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}${p.name ? ` (${p.name})` : ''}`).join(', ') : '<none>'}`);
+  L.push(`    Host Port:  ${ports.length ? ports.map((p) => `${p.hostPort ?? 0}/${p.protocol ?? 'TCP'}`).join(', ') : '<none>'}`);
+  for (const [title, list] of [['Command', ct.command], ['Args', ct.args]] as const) if (list?.length) L.push(`    ${title}:`, ...list.map((a) => `      ${a}`));
+  for (const [title, list] of [['Limits', ct.resources?.limits], ['Requests', ct.resources?.requests]] as const) {
+    const names = Object.keys(list ?? {}).sort();
+    if (!names.length) continue;
+    const w = Math.max(...names.map((n) => n.length)) + 2;
+    L.push(`    ${title}:`, ...names.map((n) => `      ${`${n}:`.padEnd(w)}${String(list![n])}`));
+  }
+  for (const [title, p] of [['Liveness', ct.livenessProbe], ['Readiness', ct.readinessProbe], ['Startup', ct.startupProbe]] as const) if (p) L.push(`    ${`${title}:`.padEnd(11)} ${probeText(p)}`);
+  const env = ct.env ?? [];
+  L.push(`    Environment:${env.length ? '' : '  <none>'}`);
+  for (const e of env) {
+    const from = e.valueFrom;
+    const shown = from?.fieldRef
+      ? ` (${String(from.fieldRef.apiVersion ?? 'v1')}:${String(from.fieldRef.fieldPath)})`
+      : from?.resourceFieldRef
+        ? ` (${String(from.resourceFieldRef.containerName ?? ct.name)}:${String(from.resourceFieldRef.resource)})`
+        : from?.configMapKeyRef
+          ? `<set to the key '${String(from.configMapKeyRef.key)}' of config map '${String(from.configMapKeyRef.name)}'>  Optional: ${from.configMapKeyRef.optional === true}`
+          : from?.secretKeyRef
+            ? `<set to the key '${String(from.secretKeyRef.key)}' in secret '${String(from.secretKeyRef.name)}'>  Optional: ${from.secretKeyRef.optional === true}`
+            : (e.value ?? '');
+    L.push(`      ${e.name}:  ${shown}`);
+  }
+  const mounts = ct.volumeMounts ?? [];
+  L.push(`    Mounts:${mounts.length ? '' : '       <none>'}`);
+  for (const mt of mounts) L.push(`      ${mt.mountPath} from ${mt.name} (${mt.readOnly ? 'ro' : 'rw'}${mt.subPath ? `,path="${mt.subPath}"` : ''})`);
+  return L.join('\n') + '\n';
+}
+
+/** A template volume: its name and kind (kubectl prints each source's fields; podrun the kind and its main reference). */
+function templateVolumeText(v: { name: string } & Record<string, unknown>): string {
+  const kind = Object.keys(v).find((k) => k !== 'name') ?? 'emptyDir';
+  const src = (v[kind] ?? {}) as Record<string, unknown>;
+  const ref = src.claimName ?? src.secretName ?? src.name ?? src.path;
+  return `   ${v.name}:\n    Type:  ${kind}${ref !== undefined ? ` (${String(ref)})` : ''}\n`;
 }
 
 /** kubectl's STATUS, COMPLETIONS and DURATION of a Job. */

@@ -182,6 +182,12 @@ describe('workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (real pods)'
     expect(y).to.include({ apiVersion: 'apps/v1', kind: 'Deployment' });
     expect(y.spec.replicas).to.equal(1);
     expect(y.status).to.include({ replicas: 1, updatedReplicas: 1 });
+    // describe: kubectl's Pod Template, with what the containers run (env, ports, probes) and the strategy
+    const d2 = run(['describe', 'deploy', 'web']).stdout;
+    expect(d2).to.include('StrategyType:           RollingUpdate\nMinReadySeconds:        0\nRollingUpdateStrategy:  25% max unavailable, 25% max surge\n');
+    expect(d2).to.match(/\n  Containers:\n   app:\n    Image:      busybox:test\n    Port:       <none>\n    Host Port:  <none>\n    Command:\n      sh\n/);
+    expect(d2).to.match(/\n    Readiness:  exec \[.*\] delay=0s timeout=1s period=\d+s #success=1 #failure=\d+\n/);
+    expect(d2).to.match(/\n    Environment:\n      V:  \w+\n    Mounts:       <none>\n  Volumes:        <none>\n/);
     expect(run(['delete', 'deployment', 'web', '--now']).stdout).to.equal('deployment.apps "web" deleted\n');
     expect(names('web')).to.deep.equal([]);
     expect(s!.run(['get', 'deploy', 'web']).code).to.equal(1);

@@ -24,6 +24,7 @@ export const spec: VerbSpec = {
     stdin: { type: 'boolean', short: 'i', help: "pass your stdin to the container's stdin (it needs stdin: true)" },
     tty: { type: 'boolean', short: 't', help: "your terminal as the container's (it needs tty: true), raw: every key goes to it, Ctrl-C too" },
     quiet: { type: 'boolean', short: 'q', help: 'only print what the container prints' },
+    'detach-keys': { type: 'string', arg: 'KEYS', help: 'with -it, the keys that end the attach and leave the container running (default ctrl-p,ctrl-q)' },
   },
   operands: ['pods'],
 };
@@ -46,48 +47,80 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   // even if it writes it before the follow has found the log's end
   const since = new Date().toISOString();
   const follow = () => import('./logs').then((l) => l.run([positionals[0], '-f', '--since-time', since, '-c', container.name, ...(ns !== undefined ? ['-n', ns] : [])], ctx));
-  if (!values.stdin) {
-    if (values.tty) writeErr('warning: -t without -i: nothing of yours goes to the container\n');
-    return follow();
-  }
+  if (!values.stdin) return follow(); // -t alone: kubectl's too sends nothing, and says nothing
   if (!container.stdin) throw new ConflictError(`container "${container.name}" in pod "${rec.plan.name}" does not take stdin`, 'set `stdin: true` on it (kubectl attach -i needs it too), or use podrun exec -i');
+  const detach = detachKeys(str(values['detach-keys']) ?? 'ctrl-p,ctrl-q');
+  const quiet = values.quiet === true;
   // kubectl's rules: -t only with a container's tty (else said, and off); a tty container is always attached as one
   let tty = values.tty === true || container.tty;
   if (values.tty && !container.tty) {
-    writeErr(`error: Unable to use a TTY - container ${container.name} did not allocate one\n`);
+    if (!quiet) writeErr(`error: Unable to use a TTY - container ${container.name} did not allocate one\n`);
     tty = false;
   }
   const isatty = (require('tty') as typeof import('tty')).isatty;
   if (tty && !isatty(0)) {
-    writeErr('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+    if (!quiet) writeErr('Unable to use a TTY - input is not a terminal or the right kind of file\n');
     tty = false;
   }
-  if (!values.quiet) {
+  if (!quiet) {
     writeErr('All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.\n');
     writeErr("If you don't see a command prompt, try pressing enter.\n");
   }
-  const input = await startStdinRelay(rec.plan.dirs.lasting, container.name, tty, rec.plan.name);
+  const resume = `Session ended, resume using 'podrun attach ${rec.plan.name} -c ${container.name} -n ${rec.plan.namespace} -i -t' command\n`;
+  let input: Awaited<ReturnType<typeof startStdinRelay>> | undefined;
+  try {
+    input = await startStdinRelay(rec.plan.dirs.lasting, container.name, tty, rec.plan.name, detach, (code) => {
+      // the detach keys, or input that can no longer be written: the attach ends here, as kubectl's
+      if (tty && !quiet) ctx.out(resume);
+      process.exit(code === DETACHED ? 0 : 1);
+    });
+  } catch (e) {
+    // stdinOnce: a later attach shows the output, its input goes nowhere (kubectl's over containerd's)
+    if (!(e instanceof ConflictError) || !e.message.endsWith('(stdinOnce)')) throw e;
+    writeErr(`warning: ${e.message.replace(/^cannot attach to/, 'no input for')}: only its output is shown\n`);
+  }
   // Ctrl-C: in raw mode it is a key for the container; otherwise it ends both halves (the relay is in our process group)
   let code: number;
   try {
     code = await follow();
   } finally {
-    input.stop();
-    await input.done;
+    input?.stop();
+    await input?.done;
   }
-  if (tty && !values.quiet) ctx.out(`Session ended, resume using 'podrun attach ${rec.plan.name} -c ${container.name} -i -t' command when the pod is running\n`);
+  if (tty && !quiet) ctx.out(resume);
   return code;
 }
 
-/** podrun-helper attach-stdin (docs/protocol.md, "attach"): resolves once it holds the container's stdin, or throws what the monitor said. */
-async function startStdinRelay(lastingDir: string, container: string, tty: boolean, pod: string): Promise<{ stop: () => void; done: Promise<void> }> {
+/** The relay's exit status after the detach keys (addon/src/attach.c). */
+const DETACHED = 3;
+
+/** kubectl's --detach-keys (`ctrl-p,ctrl-q`, `a`, `ctrl-@`): the bytes, for the helper as `16,17`. */
+export function detachKeys(spec: string): string {
+  const bytes = spec.split(',').map((k) => {
+    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k);
+    if (m) return m[1].toUpperCase().charCodeAt(0) & 0x1f;
+    if (k.length === 1 && k.charCodeAt(0) < 128) return k.charCodeAt(0);
+    throw new UsageError(`could not bind detach keys: unknown key ${JSON.stringify(k)}`, 'keys are single characters or ctrl-<a-z, @, [, \\, ], ^, _>, comma-separated: --detach-keys ctrl-p,ctrl-q');
+  });
+  if (bytes.length > 16) throw new UsageError('could not bind detach keys: at most 16 keys');
+  return bytes.join(',');
+}
+
+/** podrun-helper attach-stdin (docs/protocol.md, "attach-stdin"): resolves once it holds the container's stdin, or throws what the monitor said. */
+async function startStdinRelay(lastingDir: string, container: string, tty: boolean, pod: string, detach: string, ended: (code: number) => void): Promise<{ stop: () => void; done: Promise<void> }> {
   const { spawn } = require('child_process') as typeof import('child_process');
   const { helper } = await import('../../runtime/helper');
-  const cmd = helper.attachStdinCommand(lastingDir, container, tty);
+  const cmd = helper.attachStdinCommand(lastingDir, container, tty, detach);
   const child = spawn(cmd.path, cmd.argv.slice(1), { argv0: cmd.argv[0], stdio: ['inherit', 'inherit', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<void>((r) => child.on('close', () => r()));
+  let live = false; // it holds the stdin, and nobody asked it to stop
+  const done = new Promise<void>((r) =>
+    child.on('close', (code) => {
+      r();
+      if (live && (code === DETACHED || code === 1)) ended(code);
+    }),
+  );
   const ready = await new Promise<boolean>((resolve) => {
     const fd3 = child.stdio[3] as import('stream').Readable;
     fd3.once('data', () => resolve(true));
@@ -101,5 +134,12 @@ async function startStdinRelay(lastingDir: string, container: string, tty: boole
   }
   // what it says later (a write error) is the user's to see
   child.stderr!.removeAllListeners('data').on('data', (d: string) => writeErr(d));
-  return { stop: () => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'), done };
+  live = true;
+  const stop = () => {
+    live = false;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 2000).unref(); // never left behind
+  };
+  return { stop, done };
 }

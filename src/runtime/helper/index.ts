@@ -18,7 +18,7 @@ export interface Helper {
   /** `podrun-helper` and its argv for `exec` into a running container's process (`lastingDir`: the pod's). */
   execCommand(c: PlannedContainer, lastingDir: string, user: PlannedUser, target: ProcessIdentity, req: ExecRequest): { path: string; argv: string[] };
   /** `podrun-helper attach-stdin` for container NAME of the pod whose lasting dir this is (attach -i; docs/protocol.md, "attach-stdin"); `ok` on fd 3 once it holds the stdin. */
-  attachStdinCommand(lastingDir: string, container: string, tty: boolean): { path: string; argv: string[] };
+  attachStdinCommand(lastingDir: string, container: string, tty: boolean, detachKeys?: string): { path: string; argv: string[] };
   /** `<lasting pod dir>/monitor.json`; a dir is enough, for pods whose record is gone. */
   readMonitorFile(lastingDir: string): MonitorFile | undefined;
   readContainerState(c: Pick<PlannedContainer, 'dirs'>): ContainerStateFile | undefined;
@@ -31,9 +31,9 @@ export const helper: Helper = {
     const path = helperPath();
     return { path, argv: [path, ...helperExecArgs(c, lastingDir, user, target, req)] };
   },
-  attachStdinCommand(lastingDir, container, tty) {
+  attachStdinCommand(lastingDir, container, tty, detachKeys) {
     const path = helperPath();
-    return { path, argv: [path, 'attach-stdin', '--pod-dir', lastingDir, '--container', container, ...(tty ? ['--tty'] : []), '--ready-fd', '3'] };
+    return { path, argv: [path, 'attach-stdin', '--pod-dir', lastingDir, '--container', container, ...(tty ? ['--tty'] : []), ...(detachKeys ? ['--detach-keys', detachKeys] : []), '--ready-fd', '3'] };
   },
   readMonitorFile,
   readContainerState: (c) => readContainerStateFile(c.dirs.stateFile),
