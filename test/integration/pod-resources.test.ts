@@ -260,7 +260,10 @@ describe('resources: cgroup limits, OOMKilled, pids (integration)', function () 
     const logs = join(dir('flood'), 'logs', 'app');
     const files = readdirSync(logs).sort();
     expect(files).to.deep.equal(['0.log', '0.log.1', '0.log.2', '0.log.3', '0.log.4']);
-    for (const f of files) expect(statSync(join(logs, f)).size, f).to.be.at.most(10 * 2 ** 20 + 256 * 1024);
+    // the check comes after each read of the loop: at most 16 rounds of 16 KiB of output, each line
+    // of which grows by its CRI prefix (40 bytes: twice this flood's 41-byte lines) - a CI run under
+    // load met 300 KB over, more than the 256 KiB this allowed
+    for (const f of files) expect(statSync(join(logs, f)).size, f).to.be.at.most(10 * 2 ** 20 + 2 * 256 * 1024 + 64 * 1024);
     del('flood');
   });
 
