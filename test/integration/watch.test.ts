@@ -45,8 +45,11 @@ describe('--watch: hostPath files restart or exec in a container, manifests are 
     writeFileSync(join(project, 'pods', 'dev.yaml'), manifest(src, 'one', annotations));
   });
   after(() => {
-    tearDownSuite(s);
-    if (project) rmSync(project, { recursive: true, force: true });
+    try {
+      tearDownSuite(s);
+    } finally {
+      if (project) rmSync(project, { recursive: true, force: true }); // also when the leak check fails
+    }
   });
 
   const restarts = () => viewPod(s!.root, 'dev').json.status.containerStatuses.find((c: any) => c.name === 'app').restartCount;
