@@ -23,9 +23,7 @@ import type { PodrunNative } from '../util/native';
 import { createTarWriter, TarHeader } from './tar';
 import { LIMIT_ENV, OVERLAY_OPAQUE_XATTR, resolveLimits, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './unpack';
 
-/** Linux's O_PATH (not in fs.constants): an fd naming an object without opening it. */
-const O_PATH = 0o10000000;
-const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
+import { fdPath, O_PATH } from '../util/fd-path';
 
 /** The tree changed under the walk in a way that cannot be archived as one moment. */
 export class TreeChangedError extends PodrunError {

@@ -24,7 +24,7 @@ import type { Readable } from 'stream';
 import { PodrunError } from '../util/errors';
 import { readTar } from '../images/tar';
 
-const fdPath = (fd: number, name: string) => `/proc/self/fd/${fd}/${name}`;
+import { fdPath } from '../util/fd-path';
 const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
 /** The archive broke kubectl's rule that every name starts with the source's. */

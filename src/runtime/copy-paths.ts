@@ -10,8 +10,7 @@ import { closeSync, constants as C, fstatSync, mkdirSync, openSync, readlinkSync
 import type { Paths } from '../util/paths';
 import { NotFoundError, PodrunError } from '../util/errors';
 
-const O_PATH = 0o10000000;
-const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
+import { fdPath, O_PATH } from '../util/fd-path';
 const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
 const key = (st: { dev: number; ino: number }) => `${st.dev}:${st.ino}`;
 

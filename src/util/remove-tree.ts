@@ -9,7 +9,7 @@
 import { BigIntStats, closeSync, constants as C, fstatSync, lstatSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'fs';
 import { PodrunError } from './errors';
 
-const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
+import { fdPath } from './fd-path';
 const same = (a: BigIntStats, b: BigIntStats) => a.dev === b.dev && a.ino === b.ino;
 const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
