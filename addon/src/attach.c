@@ -124,13 +124,15 @@ relay (int out, int tty, int sigfd, const unsigned char *detach, size_t n_detach
 {
   static char buf[16384 + MAX_DETACH];
   size_t len = 0, off = 0, matched = 0;
-  int eof = 0;
+  int eof = 0, detaching = 0;
   (void) fcntl (out, F_SETFL, fcntl (out, F_GETFL) | O_NONBLOCK);
   for (;;)
     {
       struct pollfd p[3] = { { .fd = sigfd, .events = POLLIN },
                              { .fd = off < len ? -1 : 0, .events = POLLIN },
                              { .fd = off < len ? out : -1, .events = POLLOUT } };
+      if (detaching && off == len)
+        return DETACHED; /* what was typed before the keys went first */
       if (eof && off == len)
         return 0; /* EOF and all of it written: nothing more to send (the container's stdin stays open) */
       if (poll (p, 3, -1) < 0)
@@ -189,7 +191,11 @@ relay (int out, int tty, int sigfd, const unsigned char *detach, size_t n_detach
               if (n_detach && b == detach[matched])
                 {
                   if (++matched == n_detach)
-                    return DETACHED;
+                    {
+                      detaching = 1; /* the rest of this read is not sent */
+                      matched = 0;
+                      break;
+                    }
                   continue;
                 }
               /* the sequence broken: what was held goes first; this byte may start it again */
@@ -273,8 +279,9 @@ podrun_attach_stdin_main (int argc, char **argv)
     sigaddset (&set, SIGWINCH);
     sigaddset (&set, SIGTERM);
     sigaddset (&set, SIGHUP);
-    if (sigprocmask (SIG_BLOCK, &set, NULL) == 0)
-      sigfd = signalfd (-1, &set, SFD_CLOEXEC);
+    if (sigprocmask (SIG_BLOCK, &set, NULL) == 0 && (sigfd = signalfd (-1, &set, SFD_CLOEXEC)) < 0)
+      sigprocmask (SIG_UNBLOCK, &set,
+                   NULL); /* no signalfd: the signals keep their default action, never blocked for good */
     if (prctl (PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid () != parent)
       return 1;
   }

@@ -69,12 +69,16 @@ export function openDestination(abs: string, roots: Map<string, string>): { pare
   let dir: OpenedDir;
   try {
     dir = openDirSafely(abs, roots, false);
-  } catch {
-    return { parent, name }; // a link to no directory: replaced, as any other name
+  } catch (e) {
+    // a link to no directory: replaced, as any other name; one that leads through a container's symlink: said
+    if (e instanceof NotFoundError || (e instanceof PodrunError && / is not a directory$/.test(e.message))) return { parent, name };
+    closeSync(parent.fd);
+    throw e;
   }
   closeSync(parent.fd);
   try {
     const real = readlinkSync(fdPath(dir.fd));
+    if (real === '/' || !real.startsWith('/') || real.endsWith(' (deleted)')) throw new PodrunError(`${abs}: the directory it names is gone or is /`, 'copy to another destination');
     return { parent: openDirSafely(dirname(real), roots, false), name: basename(real) };
   } finally {
     closeSync(dir.fd);
@@ -99,13 +103,20 @@ export function openDirSafely(abs: string, roots: Map<string, string>, create: b
   // the stack of directories walked through (for `..`), each with the volume it is inside of
   const stack: { fd: number; name: string; volume?: string }[] = [];
   const push = (fd: number, name: string, parentVolume?: string) => {
-    const st = fstatSync(fd);
+    let st;
+    try {
+      st = fstatSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
     stack.push({ fd, name, volume: parentVolume ?? roots.get(key(st)) });
   };
   push(openSync('/', C.O_RDONLY | C.O_DIRECTORY), '');
   const display = () => '/' + stack.slice(1).map((d) => d.name).join('/');
   const closeAll = () => stack.forEach((d) => closeSync(d.fd));
   let links = 0;
+  let made = 0; // directories made on the way: one that keeps vanishing (a container removing it) is given up on
   try {
     while (queue.length) {
       const name = queue.shift()!;
@@ -120,6 +131,7 @@ export function openDirSafely(abs: string, roots: Map<string, string>, create: b
       } catch (e) {
         if (code(e) !== 'ENOENT') throw e;
         if (!create) throw new NotFoundError(`${display()}/${name}: no such file or directory`, 'check the path');
+        if (++made > queue.length + 64) throw new PodrunError(`${display()}/${name} keeps vanishing while podrun cp makes it`, 'stop what removes it, then copy again');
         try {
           mkdirSync(fdPath(top.fd, name), 0o755);
         } catch (m) {

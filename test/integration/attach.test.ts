@@ -70,8 +70,9 @@ describe('attach -i and -it (real pods)', function () {
     t.type('echo $((6*7)) $(tty)\r');
     await until(() => /42 \/dev\/pts\/\d+/.test(t.output()), 20_000, t.output); // its stdin is its own pty
     // kubectl's detach keys: the attach ends, the container runs on
-    t.type('\x10\x11');
+    t.type('echo flushed-$((1+1))\r\x10\x11'); // what comes before the keys in the same read is sent first (review 58)
     expect(await t.done).to.equal(0);
+    await until(() => s!.run(['logs', 'att', '-c', 'shell']).stdout.includes('flushed-2'), 20_000);
     expect(t.output()).to.include("Session ended, resume using 'podrun attach att -c shell -n default -i -t' command");
     expect(state('shell').running).to.not.equal(undefined);
     // and a second attach finds the same shell; `exit` ends it
